@@ -1,0 +1,320 @@
+//! `Fixed`: a signed 128-bit fixed-point number with 48 fractional bits (I80F48 layout).
+//!
+//! Every operation that can lose precision takes an explicit [`Rounding`]; every operation
+//! that can fail returns a [`MathError`] located at its caller. Products and quotients go
+//! through exact 256-bit intermediates, so the only error is the one final rounding step,
+//! in the direction the caller asked for.
+
+use core::fmt;
+
+use crate::error::{ensure, MathError, MathErrorKind, Result};
+use crate::wide::{div_rem_wide, shr_wide, widening_mul};
+
+/// Number of fractional bits: one unit in the last place is `2^-48 ≈ 3.55e-15`.
+pub const FRACTION_BITS: u32 = 48;
+const ONE_BITS: i128 = 1 << FRACTION_BITS;
+const FRACTION_MASK: u128 = (1 << FRACTION_BITS) - 1;
+
+/// Direction of a rounding step.
+///
+/// `Down` is toward negative infinity and `Up` toward positive infinity, for negative
+/// values too: "down" always means "the smaller representable neighbour".
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Rounding {
+    /// Toward negative infinity (floor).
+    Down,
+    /// Toward positive infinity (ceiling).
+    Up,
+}
+
+impl Rounding {
+    /// The other direction: a quantity subtracted from a result rounded `Up` must itself
+    /// be rounded `Down`, and vice versa.
+    pub const fn opposite(self) -> Self {
+        match self {
+            Self::Down => Self::Up,
+            Self::Up => Self::Down,
+        }
+    }
+}
+
+/// A signed fixed-point number, value = `bits / 2^48`.
+///
+/// Range: `±(2^79 - 2^-48) ≈ ±6.0e23`; resolution `2^-48`. The representable range is
+/// symmetric: `i128::MIN` bits are never produced.
+#[derive(Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Fixed(i128);
+
+impl Fixed {
+    /// 0.
+    pub const ZERO: Self = Self(0);
+    /// 1.
+    pub const ONE: Self = Self(ONE_BITS);
+    /// The smallest positive value, `2^-48`.
+    pub const EPSILON: Self = Self(1);
+    /// The largest value.
+    pub const MAX: Self = Self(i128::MAX);
+    /// The most negative value (`-MAX`).
+    pub const MIN: Self = Self(-i128::MAX);
+
+    /// From raw bits (`value · 2^48`). The one bit pattern outside the symmetric range,
+    /// `i128::MIN`, reads as [`Fixed::MIN`], so negation can never overflow.
+    pub const fn from_bits(bits: i128) -> Self {
+        if bits == i128::MIN {
+            Self::MIN
+        } else {
+            Self(bits)
+        }
+    }
+
+    /// The raw bits (`value · 2^48`).
+    pub const fn to_bits(self) -> i128 {
+        self.0
+    }
+
+    /// An exact integer. Every `i64` fits.
+    pub const fn from_int(value: i64) -> Self {
+        Self((value as i128) << FRACTION_BITS)
+    }
+
+    /// An exact unsigned integer. Every `u64` fits.
+    pub const fn from_u64(value: u64) -> Self {
+        Self((value as i128) << FRACTION_BITS)
+    }
+
+    /// An exact integer from an `i128`, if it fits (`|value| < 2^79`).
+    #[track_caller]
+    pub fn from_i128(value: i128) -> Result<Self> {
+        let bits = value
+            .checked_mul(ONE_BITS)
+            .ok_or_else(|| MathError::new(MathErrorKind::Overflow))?;
+        ensure(bits != i128::MIN, MathErrorKind::Overflow)?;
+        Ok(Self(bits))
+    }
+
+    /// `numerator / denominator`, rounded as asked. Handy for decimal constants:
+    /// `Fixed::ratio(15, 10, Rounding::Down)` is 1.5.
+    #[track_caller]
+    pub fn ratio(numerator: i128, denominator: i128, rounding: Rounding) -> Result<Self> {
+        let bits = mul_div_bits(numerator, ONE_BITS, denominator, rounding)?;
+        Ok(Self(bits))
+    }
+
+    /// `self + rhs`.
+    #[track_caller]
+    pub fn checked_add(self, rhs: Self) -> Result<Self> {
+        from_checked_bits(self.0.checked_add(rhs.0))
+    }
+
+    /// `self - rhs`.
+    #[track_caller]
+    pub fn checked_sub(self, rhs: Self) -> Result<Self> {
+        from_checked_bits(self.0.checked_sub(rhs.0))
+    }
+
+    /// `-self` (always exact: the range is symmetric).
+    pub const fn neg(self) -> Self {
+        Self(-self.0)
+    }
+
+    /// `|self|` (always exact: the range is symmetric).
+    pub const fn abs(self) -> Self {
+        Self(self.0.abs())
+    }
+
+    /// `self · rhs`, rounded as asked.
+    #[track_caller]
+    pub fn mul(self, rhs: Self, rounding: Rounding) -> Result<Self> {
+        let negative = (self.0 < 0) != (rhs.0 < 0);
+        let (high, low) = widening_mul(self.0.unsigned_abs(), rhs.0.unsigned_abs());
+        let (magnitude, inexact) = shr_wide(high, low, FRACTION_BITS)
+            .ok_or_else(|| MathError::new(MathErrorKind::Overflow))?;
+        Ok(Self(apply_sign(magnitude, inexact, negative, rounding)?))
+    }
+
+    /// `self / rhs`, rounded as asked.
+    #[track_caller]
+    pub fn div(self, rhs: Self, rounding: Rounding) -> Result<Self> {
+        Ok(Self(mul_div_bits(self.0, ONE_BITS, rhs.0, rounding)?))
+    }
+
+    /// `self · multiplier / divisor` with one rounding step (exact 256-bit intermediate).
+    #[track_caller]
+    pub fn mul_div(self, multiplier: Self, divisor: Self, rounding: Rounding) -> Result<Self> {
+        Ok(Self(mul_div_bits(self.0, multiplier.0, divisor.0, rounding)?))
+    }
+
+    /// `√self`, rounded as asked. Error for a negative input.
+    ///
+    /// The result is within one unit in the last place of the exact root, on the side
+    /// asked for (below for `Down`, above for `Up`).
+    #[track_caller]
+    pub fn sqrt(self, rounding: Rounding) -> Result<Self> {
+        ensure(self.0 >= 0, MathErrorKind::OutOfDomain)?;
+        let bits = self.0.unsigned_abs();
+        // √(bits/2^48) · 2^48 = √(bits · 2^48). Shift `bits` left by an even amount that
+        // keeps it in 128 bits, take the integer root, and shift the root back up by half
+        // of what is missing.
+        let headroom = bits.leading_zeros().min(FRACTION_BITS) & !1;
+        let radicand = bits << headroom;
+        let root = radicand.isqrt();
+        let exact = root
+            .checked_mul(root)
+            .is_some_and(|square| square == radicand);
+        let root = match rounding {
+            Rounding::Up if !exact => root.saturating_add(1),
+            _ => root,
+        };
+        let scaled = root
+            .checked_shl((FRACTION_BITS - headroom) / 2)
+            .ok_or_else(|| MathError::new(MathErrorKind::Overflow))?;
+        to_signed(scaled).map(Self)
+    }
+
+    /// The value as an integer number of token units, rounded as asked.
+    /// Error if it is negative or above `u64::MAX`.
+    #[track_caller]
+    pub fn to_u64(self, rounding: Rounding) -> Result<u64> {
+        ensure(self.0 >= 0, MathErrorKind::OutOfDomain)?;
+        let bits = self.0.unsigned_abs();
+        let whole = bits >> FRACTION_BITS;
+        let whole = match rounding {
+            Rounding::Up if bits & FRACTION_MASK != 0 => whole.saturating_add(1),
+            _ => whole,
+        };
+        u64::try_from(whole).map_err(|_| MathError::new(MathErrorKind::Overflow))
+    }
+
+    /// True if strictly above zero.
+    pub const fn is_positive(self) -> bool {
+        self.0 > 0
+    }
+
+    /// True if strictly below zero.
+    pub const fn is_negative(self) -> bool {
+        self.0 < 0
+    }
+
+    /// True if zero.
+    pub const fn is_zero(self) -> bool {
+        self.0 == 0
+    }
+
+    /// Storage form for accounts.
+    pub const fn to_stored(self) -> StoredFixed {
+        StoredFixed(self.0.to_le_bytes())
+    }
+}
+
+/// `a · b / c` on raw bits, one rounding step.
+#[track_caller]
+fn mul_div_bits(a: i128, b: i128, c: i128, rounding: Rounding) -> Result<i128> {
+    ensure(c != 0, MathErrorKind::DivisionByZero)?;
+    let negative = ((a < 0) != (b < 0)) != (c < 0);
+    let (high, low) = widening_mul(a.unsigned_abs(), b.unsigned_abs());
+    let (quotient, remainder) = div_rem_wide(high, low, c.unsigned_abs())
+        .ok_or_else(|| MathError::new(MathErrorKind::Overflow))?;
+    apply_sign(quotient, remainder != 0, negative, rounding)
+}
+
+/// Signs a truncated magnitude and applies the rounding the caller asked for: truncation
+/// already rounded a positive value down and a negative value up.
+#[track_caller]
+fn apply_sign(magnitude: u128, inexact: bool, negative: bool, rounding: Rounding) -> Result<i128> {
+    let away_from_zero = inexact
+        && match rounding {
+            Rounding::Down => negative,
+            Rounding::Up => !negative,
+        };
+    let magnitude = if away_from_zero {
+        magnitude
+            .checked_add(1)
+            .ok_or_else(|| MathError::new(MathErrorKind::Overflow))?
+    } else {
+        magnitude
+    };
+    let value = to_signed(magnitude)?;
+    Ok(if negative { -value } else { value })
+}
+
+#[track_caller]
+fn to_signed(magnitude: u128) -> Result<i128> {
+    i128::try_from(magnitude).map_err(|_| MathError::new(MathErrorKind::Overflow))
+}
+
+#[track_caller]
+fn from_checked_bits(bits: Option<i128>) -> Result<Fixed> {
+    match bits {
+        Some(bits) if bits != i128::MIN => Ok(Fixed(bits)),
+        _ => Err(MathError::new(MathErrorKind::Overflow)),
+    }
+}
+
+impl fmt::Display for Fixed {
+    /// Exact decimal expansion, truncated to 15 fractional digits (or the precision asked
+    /// for with `{:.N}`), trailing zeros removed.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let magnitude = self.0.unsigned_abs();
+        if self.0 < 0 {
+            f.write_str("-")?;
+        }
+        write!(f, "{}", magnitude >> FRACTION_BITS)?;
+        let mut fraction = magnitude & FRACTION_MASK;
+        let digits = f.precision().unwrap_or(15);
+        if fraction == 0 || digits == 0 {
+            return Ok(());
+        }
+        f.write_str(".")?;
+        let mut written = 0;
+        let mut pending_zeros = 0;
+        while fraction != 0 && written < digits {
+            // fraction < 2^48, so ten times it fits easily.
+            fraction = fraction.wrapping_mul(10);
+            let digit = fraction >> FRACTION_BITS;
+            fraction &= FRACTION_MASK;
+            written += 1;
+            if digit == 0 {
+                pending_zeros += 1;
+            } else {
+                for _ in 0..pending_zeros {
+                    f.write_str("0")?;
+                }
+                pending_zeros = 0;
+                write!(f, "{digit}")?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Fixed {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Fixed({self})")
+    }
+}
+
+/// Storage form of a [`Fixed`]: 16 little-endian bytes, alignment 1, so it can sit in a
+/// zero-copy account on every target (`i128` alignment differs between x86-64 and SBF).
+#[derive(Clone, Copy, Default, PartialEq, Eq, Hash, Debug, bytemuck::Pod, bytemuck::Zeroable)]
+#[cfg_attr(feature = "borsh", derive(borsh::BorshSerialize, borsh::BorshDeserialize))]
+#[repr(transparent)]
+pub struct StoredFixed(pub [u8; 16]);
+
+impl StoredFixed {
+    /// The value.
+    pub const fn get(self) -> Fixed {
+        Fixed::from_bits(i128::from_le_bytes(self.0))
+    }
+}
+
+impl From<Fixed> for StoredFixed {
+    fn from(value: Fixed) -> Self {
+        value.to_stored()
+    }
+}
+
+impl From<StoredFixed> for Fixed {
+    fn from(value: StoredFixed) -> Self {
+        value.get()
+    }
+}

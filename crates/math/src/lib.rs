@@ -1,0 +1,40 @@
+//! # homeostat-math
+//!
+//! The pure, fixed-point quoting core of Homeostat, shared by the on-chain program, the
+//! SDK, the keeper and the simulator — one source of truth for every number a pool quotes.
+//!
+//! * [`Fixed`]: signed I80F48 fixed point with explicit [`Rounding`] on every lossy step;
+//!   [`StoredFixed`] is its plain-bytes account form.
+//! * [`model`]: Avellaneda–Stoikov, GLFT and constant product behind one
+//!   [`InventoryModel`] interface; parameters in absolute or relative [`Units`].
+//! * [`trade`]: sized trades, integrating the marginal quote over the inventory path.
+//! * [`swap`]: fees, limits and balances on top — the function the program executes.
+//! * [`volatility`]: the on-chain EWMA variance estimate.
+//! * [`transcendental`]: deterministic `ln`/`exp`, used only when parameters are set.
+//!
+//! No floating point, no panics: every failure is a [`MathError`] that says where it
+//! happened. See `docs/math.md` for units, precision and the rounding table.
+#![no_std]
+#![deny(missing_docs)]
+#![deny(clippy::arithmetic_side_effects, clippy::integer_division)]
+
+pub mod error;
+pub mod fees;
+pub mod fixed;
+pub mod model;
+pub mod swap;
+pub mod trade;
+pub mod transcendental;
+pub mod volatility;
+mod wide;
+
+pub use error::{MathError, MathErrorKind, Result};
+pub use fees::{Fee, FeeSchedule};
+pub use fixed::{Fixed, Rounding, StoredFixed};
+pub use model::{
+    Coefficients, InventoryModel, MarketState, ModelKind, ModelParams, PoolModel, Reserves,
+    SpreadConfig, Units,
+};
+pub use swap::{Limits, SwapContext, SwapQuote};
+pub use trade::{ConstantProductCurve, Curve, Direction, LinearCurve};
+pub use volatility::{VolatilityConfig, VolatilityState};

@@ -1,0 +1,329 @@
+//! Inventory models behind one interface.
+//!
+//! Avellaneda–Stoikov and GLFT both reduce, for a given oracle state, to a **linear skew**:
+//! a marginal bid and ask that move by a fixed amount per unit of inventory,
+//!
+//! ```text
+//! bid(q) = mid − half_spread − skew·q        ask(q) = mid + half_spread − skew·q
+//! ```
+//!
+//! with `reservation(q) = mid − skew·q` between them. They differ only in how
+//! `half_spread` and `skew` follow from the parameters and the volatility:
+//!
+//! | model | half_spread | skew |
+//! |---|---|---|
+//! | AS (horizon τ) | `c1 + γ·σ²·τ/2` | `γ·σ²·τ` |
+//! | GLFT | `c1 + σ·c2/2` | `σ·c2` |
+//!
+//! where `c1 = (1/γ)·ln(1+γ/k)` and `c2 = √(γ/(2Ak)·(1+γ/k)^(k/γ+1))` are computed once,
+//! when parameters are set ([`Coefficients`]); the swap path needs no `ln`/`exp` and at most
+//! one `sqrt` (GLFT's `σ = √variance`). The constant-product baseline ignores the oracle
+//! and prices from reserves.
+
+use crate::error::{ensure, MathErrorKind, Result};
+use crate::fixed::{Fixed, Rounding};
+use crate::trade::{ConstantProductCurve, Curve, LinearCurve};
+use crate::transcendental::{exp, ln_1p};
+
+/// Which unit system a model's parameters (and the volatility) are expressed in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Units {
+    /// As in the papers: σ in price units per √time, spreads in price units,
+    /// `k` in 1/price, `γ` in 1/(price · inventory unit).
+    Absolute = 0,
+    /// Normalised by the mid: σ is the volatility of returns per √time, spreads are
+    /// fractions of the mid, `k` in 1/fraction, `γ` in 1/(fraction · inventory unit).
+    /// This is what pools use: the parameters survive any price level.
+    Relative = 1,
+}
+
+/// Which inventory model prices the pool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum ModelKind {
+    /// Avellaneda–Stoikov (2008) with a finite horizon τ.
+    AvellanedaStoikov = 0,
+    /// Guéant–Lehalle–Fernandez-Tapia (2013) stationary quotes.
+    Glft = 1,
+    /// `x·y = k` on the reserves; the baseline. Ignores the oracle and the other parameters.
+    ConstantProduct = 2,
+}
+
+impl TryFrom<u8> for ModelKind {
+    type Error = crate::MathError;
+
+    #[track_caller]
+    fn try_from(value: u8) -> Result<Self> {
+        match value {
+            0 => Ok(Self::AvellanedaStoikov),
+            1 => Ok(Self::Glft),
+            2 => Ok(Self::ConstantProduct),
+            _ => Err(crate::MathError::new(MathErrorKind::InvalidParameter)),
+        }
+    }
+}
+
+impl TryFrom<u8> for Units {
+    type Error = crate::MathError;
+
+    #[track_caller]
+    fn try_from(value: u8) -> Result<Self> {
+        match value {
+            0 => Ok(Self::Absolute),
+            1 => Ok(Self::Relative),
+            _ => Err(crate::MathError::new(MathErrorKind::InvalidParameter)),
+        }
+    }
+}
+
+/// Documented parameter domain. Values outside are rejected with `InvalidParameter`.
+pub mod bounds {
+    use crate::fixed::Fixed;
+
+    const fn pow2(exponent: u32) -> Fixed {
+        Fixed::from_bits(1i128 << (48 + exponent))
+    }
+    const fn pow2_neg(exponent: u32) -> Fixed {
+        Fixed::from_bits(1i128 << (48 - exponent))
+    }
+
+    /// γ and k: `[2^-20, 2^20]`.
+    pub const MIN_GAMMA_OR_K: Fixed = pow2_neg(20);
+    /// See [`MIN_GAMMA_OR_K`].
+    pub const MAX_GAMMA_OR_K: Fixed = pow2(20);
+    /// γ/k: `[2^-16, 2^16]`, which keeps `c1` and `c2` accurate to ~1e-9 relative.
+    pub const MIN_GAMMA_OVER_K: Fixed = pow2_neg(16);
+    /// See [`MIN_GAMMA_OVER_K`].
+    pub const MAX_GAMMA_OVER_K: Fixed = pow2(16);
+    /// A (GLFT): `[2^-20, 2^32]` orders per time unit.
+    pub const MIN_ARRIVAL_INTENSITY: Fixed = pow2_neg(20);
+    /// See [`MIN_ARRIVAL_INTENSITY`].
+    pub const MAX_ARRIVAL_INTENSITY: Fixed = pow2(32);
+    /// τ (AS): `[0, 2^32]` time units.
+    pub const MAX_HORIZON: Fixed = pow2(32);
+    /// Mid price, in quote atoms per inventory unit: `[2^-24, 2^40]`.
+    pub const MIN_PRICE: Fixed = pow2_neg(24);
+    /// See [`MIN_PRICE`].
+    pub const MAX_PRICE: Fixed = pow2(40);
+}
+
+/// The parameters an operator sets, in the model's [`Units`].
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ModelParams {
+    /// Which model.
+    pub kind: ModelKind,
+    /// Unit system of the parameters and of the volatility.
+    pub units: Units,
+    /// γ, risk aversion.
+    pub risk_aversion: Fixed,
+    /// k, decay of order arrival with quoted distance.
+    pub order_decay: Fixed,
+    /// A, order arrival intensity at zero distance (GLFT).
+    pub arrival_intensity: Fixed,
+    /// τ, the horizon (AS). On a perpetual pool: e.g. the keeper's hedge interval.
+    pub horizon: Fixed,
+}
+
+/// What the swap path needs, derived once from [`ModelParams`].
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Coefficients {
+    /// `c1 = (1/γ)·ln(1 + γ/k)`: the half-spread at zero volatility (AS and GLFT).
+    pub c1: Fixed,
+    /// `c2 = √(γ/(2Ak) · (1+γ/k)^(k/γ+1))` (GLFT; zero for AS).
+    pub c2: Fixed,
+    /// `γ·τ` (AS; zero for GLFT).
+    pub gamma_tau: Fixed,
+}
+
+impl ModelParams {
+    /// Checks every parameter the model uses against [`bounds`].
+    #[track_caller]
+    pub fn validate(&self) -> Result<()> {
+        if self.kind == ModelKind::ConstantProduct {
+            return Ok(());
+        }
+        let in_range = |value: Fixed, low: Fixed, high: Fixed| value >= low && value <= high;
+        let gamma = self.risk_aversion;
+        let k = self.order_decay;
+        let valid = in_range(gamma, bounds::MIN_GAMMA_OR_K, bounds::MAX_GAMMA_OR_K)
+            && in_range(k, bounds::MIN_GAMMA_OR_K, bounds::MAX_GAMMA_OR_K);
+        ensure(valid, MathErrorKind::InvalidParameter)?;
+        let ratio = gamma.div(k, Rounding::Down)?;
+        ensure(
+            in_range(ratio, bounds::MIN_GAMMA_OVER_K, bounds::MAX_GAMMA_OVER_K),
+            MathErrorKind::InvalidParameter,
+        )?;
+        match self.kind {
+            ModelKind::AvellanedaStoikov => ensure(
+                in_range(self.horizon, Fixed::ZERO, bounds::MAX_HORIZON),
+                MathErrorKind::InvalidParameter,
+            ),
+            ModelKind::Glft => ensure(
+                in_range(
+                    self.arrival_intensity,
+                    bounds::MIN_ARRIVAL_INTENSITY,
+                    bounds::MAX_ARRIVAL_INTENSITY,
+                ),
+                MathErrorKind::InvalidParameter,
+            ),
+            ModelKind::ConstantProduct => Ok(()),
+        }
+    }
+
+    /// Validates, then computes the coefficients the swap path uses. Rounded so the
+    /// spread comes out no narrower than the exact one (`c1`, `c2` up; the transcendental
+    /// functions themselves are within one unit in the last place).
+    #[track_caller]
+    pub fn coefficients(&self) -> Result<Coefficients> {
+        self.validate()?;
+        if self.kind == ModelKind::ConstantProduct {
+            return Ok(Coefficients::default());
+        }
+        let gamma = self.risk_aversion;
+        let k = self.order_decay;
+        let ratio = gamma.div(k, Rounding::Up)?;
+        let log_term = ln_1p(ratio)?;
+        let c1 = log_term.div(gamma, Rounding::Up)?;
+        match self.kind {
+            ModelKind::AvellanedaStoikov => Ok(Coefficients {
+                c1,
+                c2: Fixed::ZERO,
+                gamma_tau: gamma.mul(self.horizon, Rounding::Up)?,
+            }),
+            _ => {
+                // (1+γ/k)^(k/γ+1) = exp((k/γ + 1) · ln(1+γ/k))
+                let exponent_factor = k.div(gamma, Rounding::Up)?.checked_add(Fixed::ONE)?;
+                let power = exp(exponent_factor.mul(log_term, Rounding::Up)?)?;
+                let two_a_k = self
+                    .arrival_intensity
+                    .mul(k, Rounding::Down)?
+                    .mul(Fixed::from_int(2), Rounding::Down)?;
+                let radicand = gamma.mul_div(power, two_a_k, Rounding::Up)?;
+                Ok(Coefficients {
+                    c1,
+                    c2: radicand.sqrt(Rounding::Up)?,
+                    gamma_tau: Fixed::ZERO,
+                })
+            }
+        }
+    }
+}
+
+/// How the spread widens beyond the model's own.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct SpreadConfig {
+    /// The half-spread never goes below this (model [`Units`]: a price, or a fraction of
+    /// the mid).
+    pub min_half_spread: Fixed,
+    /// The half-spread widens by this multiple of the oracle's confidence interval.
+    pub confidence_multiplier: Fixed,
+}
+
+/// The oracle-side state a quote is computed from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MarketState {
+    /// Oracle mid price, in quote atoms per inventory unit (lot).
+    pub mid: Fixed,
+    /// Oracle confidence interval, same units as `mid`.
+    pub confidence: Fixed,
+    /// Volatility estimate σ² per time unit, in the model's [`Units`].
+    pub variance: Fixed,
+}
+
+/// Pool balances available to pay out, in atoms.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Reserves {
+    /// Base token atoms.
+    pub base: u64,
+    /// Quote token atoms.
+    pub quote: u64,
+}
+
+/// One interface for all inventory models: from the market and the pool, the curve that
+/// prices trades of any size.
+pub trait InventoryModel {
+    /// The pricing curve for this market state. `lot` is the inventory unit in base atoms.
+    fn curve(
+        &self,
+        market: &MarketState,
+        spread: &SpreadConfig,
+        reserves: Reserves,
+        lot: u64,
+    ) -> Result<Curve>;
+}
+
+/// A pool's model: its parameters and the coefficients derived from them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolModel {
+    /// The parameters.
+    pub params: ModelParams,
+    /// Derived coefficients.
+    pub coefficients: Coefficients,
+}
+
+impl PoolModel {
+    /// Validates the parameters and precomputes the coefficients.
+    #[track_caller]
+    pub fn new(params: ModelParams) -> Result<Self> {
+        Ok(Self {
+            params,
+            coefficients: params.coefficients()?,
+        })
+    }
+
+    /// The model's own `(half_spread, skew)` in its units, before unit conversion and
+    /// widening. Rounded up: a wider spread and a stronger skew favour the pool.
+    #[track_caller]
+    fn half_spread_and_skew(&self, variance: Fixed) -> Result<(Fixed, Fixed)> {
+        let Coefficients { c1, c2, gamma_tau } = self.coefficients;
+        let skew = match self.params.kind {
+            ModelKind::AvellanedaStoikov => gamma_tau.mul(variance, Rounding::Up)?,
+            _ => variance.sqrt(Rounding::Up)?.mul(c2, Rounding::Up)?,
+        };
+        let half_spread = c1.checked_add(skew.div(Fixed::from_int(2), Rounding::Up)?)?;
+        Ok((half_spread, skew))
+    }
+}
+
+impl InventoryModel for PoolModel {
+    #[track_caller]
+    fn curve(
+        &self,
+        market: &MarketState,
+        spread: &SpreadConfig,
+        reserves: Reserves,
+        lot: u64,
+    ) -> Result<Curve> {
+        if self.params.kind == ModelKind::ConstantProduct {
+            return Ok(Curve::ConstantProduct(ConstantProductCurve { reserves }));
+        }
+        ensure(market.mid.is_positive(), MathErrorKind::NonPositivePrice)?;
+        ensure(
+            market.mid >= bounds::MIN_PRICE && market.mid <= bounds::MAX_PRICE,
+            MathErrorKind::OutOfDomain,
+        )?;
+        ensure(
+            !market.variance.is_negative() && !market.confidence.is_negative(),
+            MathErrorKind::OutOfDomain,
+        )?;
+        ensure(lot > 0, MathErrorKind::InvalidParameter)?;
+        let (half_spread, skew) = self.half_spread_and_skew(market.variance)?;
+        let to_price = |value: Fixed| match self.params.units {
+            Units::Absolute => Ok(value),
+            Units::Relative => value.mul(market.mid, Rounding::Up),
+        };
+        let floor = to_price(spread.min_half_spread)?;
+        let widened = to_price(half_spread)?.checked_add(
+            spread
+                .confidence_multiplier
+                .mul(market.confidence, Rounding::Up)?,
+        )?;
+        Ok(Curve::Linear(LinearCurve {
+            mid: market.mid,
+            half_spread: widened.max(floor),
+            skew: to_price(skew)?,
+            lot,
+        }))
+    }
+}

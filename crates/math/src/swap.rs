@@ -1,0 +1,210 @@
+//! A whole swap as the program executes it: fees, the curve, the pool's limits and its
+//! balances. The program and the SDK both call [`quote_exact_in`] / [`quote_exact_out`],
+//! so an off-chain quote is the on-chain result, bit for bit.
+
+use crate::error::{ensure, MathErrorKind, Result};
+use crate::fees::{Fee, FeeSchedule};
+use crate::model::Reserves;
+use crate::trade::{Curve, Direction};
+
+/// The pool's hard limits.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest `|inventory|`, base atoms. A trade may not take `|inventory|` above it
+    /// (a trade that reduces `|inventory|` is always allowed, even beyond a lowered cap).
+    pub inventory_cap: u64,
+    /// Largest base amount one trade may move.
+    pub max_trade_base: u64,
+}
+
+impl Limits {
+    /// Checks one trade of `base_amount` atoms in `direction` from `inventory`.
+    #[track_caller]
+    pub fn check(&self, direction: Direction, inventory: i128, base_amount: u64) -> Result<()> {
+        ensure(base_amount <= self.max_trade_base, MathErrorKind::TradeTooLarge)?;
+        let after = direction.inventory_after(inventory, base_amount)?;
+        let grows = after.unsigned_abs() > inventory.unsigned_abs();
+        ensure(
+            !grows || after.unsigned_abs() <= u128::from(self.inventory_cap),
+            MathErrorKind::InventoryCapExceeded,
+        )
+    }
+
+    /// The largest base amount `direction` allows from `inventory` under these limits.
+    pub fn max_base(&self, direction: Direction, inventory: i128) -> u64 {
+        let cap = i128::from(self.inventory_cap);
+        let room = match direction {
+            Direction::BaseToQuote => cap.saturating_sub(inventory),
+            Direction::QuoteToBase => cap.saturating_add(inventory),
+        };
+        let room = u64::try_from(room.max(0)).unwrap_or(u64::MAX);
+        room.min(self.max_trade_base)
+    }
+}
+
+/// Everything about a pool a swap quote depends on, besides the trade itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SwapContext {
+    /// The model's curve for the current oracle state.
+    pub curve: Curve,
+    /// Inventory deviation before the trade, base atoms.
+    pub inventory: i128,
+    /// Hard limits.
+    pub limits: Limits,
+    /// Fees.
+    pub fees: FeeSchedule,
+    /// What the pool can pay out (vault balances less anything owed elsewhere).
+    pub reserves: Reserves,
+}
+
+/// A fully priced swap.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SwapQuote {
+    /// Direction.
+    pub direction: Direction,
+    /// What the trader pays, fee included (input token atoms).
+    pub amount_in: u64,
+    /// What the trader receives (output token atoms).
+    pub amount_out: u64,
+    /// Fee, part of `amount_in`, with the protocol's share.
+    pub fee: Fee,
+    /// Base atoms moved, i.e. the inventory change.
+    pub base_amount: u64,
+    /// Inventory before.
+    pub inventory_before: i128,
+    /// Inventory after.
+    pub inventory_after: i128,
+}
+
+impl SwapContext {
+    #[track_caller]
+    fn finish(
+        &self,
+        direction: Direction,
+        amount_in: u64,
+        amount_out: u64,
+        fee: Fee,
+    ) -> Result<SwapQuote> {
+        ensure(amount_out > 0, MathErrorKind::ZeroAmount)?;
+        let (base_amount, available) = match direction {
+            Direction::BaseToQuote => (amount_in.saturating_sub(fee.total), self.reserves.quote),
+            Direction::QuoteToBase => (amount_out, self.reserves.base),
+        };
+        ensure(amount_out <= available, MathErrorKind::InsufficientLiquidity)?;
+        self.limits.check(direction, self.inventory, base_amount)?;
+        Ok(SwapQuote {
+            direction,
+            amount_in,
+            amount_out,
+            fee,
+            base_amount,
+            inventory_before: self.inventory,
+            inventory_after: direction.inventory_after(self.inventory, base_amount)?,
+        })
+    }
+
+    /// The trader pays exactly `amount_in` (fee included); the curve prices the rest.
+    #[track_caller]
+    pub fn quote_exact_in(&self, direction: Direction, amount_in: u64) -> Result<SwapQuote> {
+        ensure(amount_in > 0, MathErrorKind::ZeroAmount)?;
+        let fee = self.fees.fee_on_gross(amount_in)?;
+        let net_in = amount_in.saturating_sub(fee.total);
+        ensure(net_in > 0, MathErrorKind::ZeroAmount)?;
+        if direction == Direction::BaseToQuote {
+            // Check the limits before pricing, so an oversized trade reports the limit
+            // rather than whatever the curve says about it.
+            self.limits.check(direction, self.inventory, net_in)?;
+        }
+        let amount_out = self.curve.exact_in(direction, net_in, self.inventory)?;
+        self.finish(direction, amount_in, amount_out, fee)
+    }
+
+    /// The trader receives exactly `amount_out`; returns what they pay, fee included.
+    #[track_caller]
+    pub fn quote_exact_out(&self, direction: Direction, amount_out: u64) -> Result<SwapQuote> {
+        ensure(amount_out > 0, MathErrorKind::ZeroAmount)?;
+        if direction == Direction::QuoteToBase {
+            self.limits.check(direction, self.inventory, amount_out)?;
+            ensure(
+                amount_out <= self.reserves.base,
+                MathErrorKind::InsufficientLiquidity,
+            )?;
+        } else {
+            ensure(
+                amount_out <= self.reserves.quote,
+                MathErrorKind::InsufficientLiquidity,
+            )?;
+        }
+        let net_in = self.curve.exact_out(direction, amount_out, self.inventory)?;
+        let (amount_in, fee) = self.fees.gross_up(net_in)?;
+        self.finish(direction, amount_in, amount_out, fee)
+    }
+
+    /// The largest trade in `direction` that passes every limit and that the pool can pay:
+    /// the base amount, and the swap that moves it (`None` if no trade fits).
+    ///
+    /// For `BaseToQuote` the trader sends `base_amount` plus the fee (`quote.amount_in`);
+    /// for `QuoteToBase` the trader receives `base_amount`.
+    #[track_caller]
+    pub fn max_trade(&self, direction: Direction) -> Result<Option<SwapQuote>> {
+        let mut base = self.limits.max_base(direction, self.inventory);
+        if let Curve::Linear(curve) = &self.curve {
+            base = base.min(curve.max_base_before_zero_quote(direction, self.inventory)?);
+        }
+        match direction {
+            Direction::QuoteToBase => {
+                base = base.min(self.reserves.base);
+                if matches!(self.curve, Curve::ConstantProduct(_)) {
+                    // x·y = k can never pay out its whole reserve.
+                    base = base.min(self.reserves.base.saturating_sub(1));
+                }
+                if base == 0 {
+                    return Ok(None);
+                }
+                self.quote_exact_out(direction, base).map(Some)
+            }
+            Direction::BaseToQuote => {
+                if self.curve.exact_in(direction, base, self.inventory)? > self.reserves.quote {
+                    // Liquidity binds before the limits: the base that buys the whole quote
+                    // reserve (exact-out rounds up, so step back until the payout fits).
+                    if self.reserves.quote == 0 {
+                        return Ok(None);
+                    }
+                    let target = self.reserves.quote;
+                    base = match self.curve.exact_out(direction, target, self.inventory) {
+                        Ok(needed) => needed.min(base),
+                        Err(_) => base,
+                    };
+                    while base > 0
+                        && self.curve.exact_in(direction, base, self.inventory)? > target
+                    {
+                        base = base.saturating_sub(1);
+                    }
+                }
+                if base == 0 {
+                    return Ok(None);
+                }
+                let (gross, _) = self.fees.gross_up(base)?;
+                // The gross-up may leave one extra atom of net input; trim until it fits.
+                let mut gross = gross;
+                loop {
+                    match self.quote_exact_in(direction, gross) {
+                        Ok(quote) => return Ok(Some(quote)),
+                        Err(error)
+                            if gross > 1
+                                && matches!(
+                                    error.kind,
+                                    MathErrorKind::TradeTooLarge
+                                        | MathErrorKind::InventoryCapExceeded
+                                        | MathErrorKind::InsufficientLiquidity
+                                ) =>
+                        {
+                            gross = gross.saturating_sub(1);
+                        }
+                        Err(error) => return Err(error),
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,291 @@
+//! Sized trades: what a trade of size Δ costs or pays, integrating the marginal quote over
+//! the inventory path it causes.
+//!
+//! Amounts are token atoms (`u64`); inventory `q` is the pool's base inventory deviation in
+//! base atoms (`i128`, signed). Every rounding favours the pool: amounts out round down,
+//! amounts in round up, and every intermediate rounds in whichever direction makes the
+//! final amount smaller (out) or larger (in).
+
+use crate::error::{ensure, MathError, MathErrorKind, Result};
+use crate::fixed::{Fixed, Rounding};
+use crate::model::Reserves;
+
+/// Which way the trader goes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[repr(u8)]
+pub enum Direction {
+    /// The trader sells base for quote: the pool buys at its bid and its inventory rises.
+    BaseToQuote = 0,
+    /// The trader buys base with quote: the pool sells at its ask and its inventory falls.
+    QuoteToBase = 1,
+}
+
+impl Direction {
+    /// The inventory after moving `base_amount` atoms in this direction.
+    #[track_caller]
+    pub fn inventory_after(self, inventory: i128, base_amount: u64) -> Result<i128> {
+        let base_amount = i128::from(base_amount);
+        match self {
+            Self::BaseToQuote => inventory.checked_add(base_amount),
+            Self::QuoteToBase => inventory.checked_sub(base_amount),
+        }
+        .ok_or_else(|| MathError::new(MathErrorKind::Overflow))
+    }
+}
+
+/// A linear-skew curve in price units: quote atoms per inventory unit (`lot` base atoms).
+///
+/// Marginal quotes at inventory `q` (base atoms):
+/// `bid(q) = mid − half_spread − skew·q/lot`, `ask(q) = mid + half_spread − skew·q/lot`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct LinearCurve {
+    /// Oracle mid, quote atoms per lot.
+    pub mid: Fixed,
+    /// Half the bid-ask spread, quote atoms per lot (≥ 0).
+    pub half_spread: Fixed,
+    /// Quote shift per lot of inventory, quote atoms per lot (≥ 0).
+    pub skew: Fixed,
+    /// Inventory unit, base atoms.
+    pub lot: u64,
+}
+
+/// `x·y = k` on the pool's reserves.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct ConstantProductCurve {
+    /// The pool's reserves.
+    pub reserves: Reserves,
+}
+
+/// A pricing curve from any inventory model.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Curve {
+    /// Avellaneda–Stoikov or GLFT.
+    Linear(LinearCurve),
+    /// Constant product.
+    ConstantProduct(ConstantProductCurve),
+}
+
+impl Curve {
+    /// Output for exactly `amount_in` of the input token (no fees).
+    #[track_caller]
+    pub fn exact_in(&self, direction: Direction, amount_in: u64, inventory: i128) -> Result<u64> {
+        match (self, direction) {
+            (Self::Linear(c), Direction::BaseToQuote) => c.sell_base_exact_in(inventory, amount_in),
+            (Self::Linear(c), Direction::QuoteToBase) => c.buy_base_exact_in(inventory, amount_in),
+            (Self::ConstantProduct(c), _) => c.exact_in(direction, amount_in),
+        }
+    }
+
+    /// Input needed for exactly `amount_out` of the output token (no fees).
+    #[track_caller]
+    pub fn exact_out(&self, direction: Direction, amount_out: u64, inventory: i128) -> Result<u64> {
+        match (self, direction) {
+            (Self::Linear(c), Direction::BaseToQuote) => {
+                c.sell_base_exact_out(inventory, amount_out)
+            }
+            (Self::Linear(c), Direction::QuoteToBase) => c.buy_base_exact_out(inventory, amount_out),
+            (Self::ConstantProduct(c), _) => c.exact_out(direction, amount_out),
+        }
+    }
+}
+
+#[track_caller]
+fn fixed_from_i128(value: i128) -> Result<Fixed> {
+    Fixed::from_i128(value)
+}
+
+impl LinearCurve {
+    /// `skew · (twice_inventory / 2) / lot`: the skew at an inventory given doubled, so the
+    /// midpoint of a path (`q ± Δ/2`) stays an integer.
+    #[track_caller]
+    fn skew_at_doubled(&self, twice_inventory: i128, rounding: Rounding) -> Result<Fixed> {
+        let twice_lot = i128::from(self.lot)
+            .checked_mul(2)
+            .ok_or_else(|| MathError::new(MathErrorKind::Overflow))?;
+        self.skew.mul_div(
+            fixed_from_i128(twice_inventory)?,
+            fixed_from_i128(twice_lot)?,
+            rounding,
+        )
+    }
+
+    /// Marginal bid at inventory `q`, rounded as asked.
+    #[track_caller]
+    pub fn bid_at(&self, inventory: i128, rounding: Rounding) -> Result<Fixed> {
+        let twice = doubled(inventory)?;
+        self.mid
+            .checked_sub(self.half_spread)?
+            .checked_sub(self.skew_at_doubled(twice, rounding.opposite())?)
+    }
+
+    /// Marginal ask at inventory `q`, rounded as asked.
+    #[track_caller]
+    pub fn ask_at(&self, inventory: i128, rounding: Rounding) -> Result<Fixed> {
+        let twice = doubled(inventory)?;
+        self.mid
+            .checked_add(self.half_spread)?
+            .checked_sub(self.skew_at_doubled(twice, rounding.opposite())?)
+    }
+
+    /// Reservation price `mid − skew·q/lot` at inventory `q`, rounded as asked.
+    #[track_caller]
+    pub fn reservation_at(&self, inventory: i128, rounding: Rounding) -> Result<Fixed> {
+        let twice = doubled(inventory)?;
+        self.mid
+            .checked_sub(self.skew_at_doubled(twice, rounding.opposite())?)
+    }
+
+    /// `amount · price / lot`, rounded as asked, in atoms.
+    #[track_caller]
+    fn value_of(&self, base_amount: u64, price: Fixed, rounding: Rounding) -> Result<u64> {
+        Fixed::from_u64(base_amount)
+            .mul_div(price, Fixed::from_u64(self.lot), rounding)?
+            .to_u64(rounding)
+    }
+
+    /// Trader sells exactly `base_in`; returns the quote paid out:
+    /// `⌊Δ · bid(q + Δ/2) / lot⌋`. The marginal bid must stay positive along the path.
+    #[track_caller]
+    pub fn sell_base_exact_in(&self, inventory: i128, base_in: u64) -> Result<u64> {
+        let end = Direction::BaseToQuote.inventory_after(inventory, base_in)?;
+        ensure(
+            self.bid_at(end, Rounding::Down)?.is_positive(),
+            MathErrorKind::QuoteNotPositive,
+        )?;
+        let midpoint = doubled(inventory)?
+            .checked_add(i128::from(base_in))
+            .ok_or_else(|| MathError::new(MathErrorKind::Overflow))?;
+        // Skew rounded up lowers the average bid: the pool pays less.
+        let average_bid = self
+            .mid
+            .checked_sub(self.half_spread)?
+            .checked_sub(self.skew_at_doubled(midpoint, Rounding::Up)?)?;
+        self.value_of(base_in, average_bid, Rounding::Down)
+    }
+
+    /// Trader buys exactly `base_out`; returns the quote charged:
+    /// `⌈Δ · ask(q − Δ/2) / lot⌉`. The ask must be positive where the path starts (it only
+    /// rises from there).
+    #[track_caller]
+    pub fn buy_base_exact_out(&self, inventory: i128, base_out: u64) -> Result<u64> {
+        ensure(
+            self.ask_at(inventory, Rounding::Down)?.is_positive(),
+            MathErrorKind::QuoteNotPositive,
+        )?;
+        let midpoint = doubled(inventory)?
+            .checked_sub(i128::from(base_out))
+            .ok_or_else(|| MathError::new(MathErrorKind::Overflow))?;
+        // Skew rounded down raises the average ask: the pool charges more.
+        let average_ask = self
+            .mid
+            .checked_add(self.half_spread)?
+            .checked_sub(self.skew_at_doubled(midpoint, Rounding::Down)?)?;
+        self.value_of(base_out, average_ask, Rounding::Up)
+    }
+
+    /// Trader pays exactly `quote_in`; returns the base paid out. Solves
+    /// `u·(a₀ + skew·u/2) = Q` for `u = Δ/lot` in closed form,
+    /// `Δ = 2·Q·lot / (a₀ + √(a₀² + 2·skew·Q))`, with the denominator rounded up.
+    #[track_caller]
+    pub fn buy_base_exact_in(&self, inventory: i128, quote_in: u64) -> Result<u64> {
+        let ask = self.ask_at(inventory, Rounding::Up)?;
+        ensure(ask.is_positive(), MathErrorKind::QuoteNotPositive)?;
+        let twice_quote = Fixed::from_u64(quote_in).mul(Fixed::from_int(2), Rounding::Up)?;
+        let discriminant = ask
+            .mul(ask, Rounding::Up)?
+            .checked_add(self.skew.mul(twice_quote, Rounding::Up)?)?;
+        let denominator = ask.checked_add(discriminant.sqrt(Rounding::Up)?)?;
+        twice_quote
+            .mul_div(Fixed::from_u64(self.lot), denominator, Rounding::Down)?
+            .to_u64(Rounding::Down)
+    }
+
+    /// Trader receives exactly `quote_out`; returns the base charged. Solves
+    /// `u·(b₀ − skew·u/2) = Q`, `Δ = 2·Q·lot / (b₀ + √(b₀² − 2·skew·Q))`, with the
+    /// denominator rounded down. Fails if no trade along the positive part of the bid
+    /// pays that much.
+    #[track_caller]
+    pub fn sell_base_exact_out(&self, inventory: i128, quote_out: u64) -> Result<u64> {
+        let bid = self.bid_at(inventory, Rounding::Down)?;
+        ensure(bid.is_positive(), MathErrorKind::QuoteNotPositive)?;
+        let twice_quote = Fixed::from_u64(quote_out).mul(Fixed::from_int(2), Rounding::Up)?;
+        let discriminant = bid
+            .mul(bid, Rounding::Down)?
+            .checked_sub(self.skew.mul(twice_quote, Rounding::Up)?)?;
+        ensure(!discriminant.is_negative(), MathErrorKind::QuoteNotPositive)?;
+        let denominator = bid.checked_add(discriminant.sqrt(Rounding::Down)?)?;
+        twice_quote
+            .mul_div(Fixed::from_u64(self.lot), denominator, Rounding::Up)?
+            .to_u64(Rounding::Up)
+    }
+
+    /// The largest base amount that can move in `direction` from `inventory` before the
+    /// marginal quote reaches zero (`u64::MAX` if it never does).
+    #[track_caller]
+    pub fn max_base_before_zero_quote(&self, direction: Direction, inventory: i128) -> Result<u64> {
+        if direction == Direction::QuoteToBase || self.skew.is_zero() {
+            // Selling base out of the pool only raises the ask.
+            return Ok(u64::MAX);
+        }
+        // bid(q + Δ) > 0  ⇔  Δ < (mid − half_spread)·lot/skew − q
+        let zero_at = self
+            .mid
+            .checked_sub(self.half_spread)?
+            .mul_div(Fixed::from_u64(self.lot), self.skew, Rounding::Down)?
+            .checked_sub(fixed_from_i128(inventory)?)?
+            .checked_sub(Fixed::EPSILON)?;
+        if zero_at.is_negative() {
+            return Ok(0);
+        }
+        Ok(zero_at.to_u64(Rounding::Down).unwrap_or(u64::MAX))
+    }
+}
+
+#[track_caller]
+fn doubled(inventory: i128) -> Result<i128> {
+    inventory
+        .checked_mul(2)
+        .ok_or_else(|| MathError::new(MathErrorKind::Overflow))
+}
+
+impl ConstantProductCurve {
+    fn reserves_in_out(&self, direction: Direction) -> (u128, u128) {
+        let Reserves { base, quote } = self.reserves;
+        match direction {
+            Direction::BaseToQuote => (u128::from(base), u128::from(quote)),
+            Direction::QuoteToBase => (u128::from(quote), u128::from(base)),
+        }
+    }
+
+    /// `⌊y·Δx / (x + Δx)⌋`.
+    #[track_caller]
+    pub fn exact_in(&self, direction: Direction, amount_in: u64) -> Result<u64> {
+        let (reserve_in, reserve_out) = self.reserves_in_out(direction);
+        ensure(reserve_in > 0 && reserve_out > 0, MathErrorKind::InsufficientLiquidity)?;
+        let amount_in = u128::from(amount_in);
+        // Both factors are below 2^64, so the product fits.
+        let numerator = reserve_out.saturating_mul(amount_in);
+        let denominator = reserve_in.saturating_add(amount_in);
+        let out = numerator
+            .checked_div(denominator)
+            .ok_or_else(|| MathError::new(MathErrorKind::DivisionByZero))?;
+        u64::try_from(out).map_err(|_| MathError::new(MathErrorKind::Overflow))
+    }
+
+    /// `⌈x·Δy / (y − Δy)⌉`; fails unless `Δy < y`.
+    #[track_caller]
+    pub fn exact_out(&self, direction: Direction, amount_out: u64) -> Result<u64> {
+        let (reserve_in, reserve_out) = self.reserves_in_out(direction);
+        ensure(reserve_in > 0, MathErrorKind::InsufficientLiquidity)?;
+        let amount_out = u128::from(amount_out);
+        ensure(amount_out < reserve_out, MathErrorKind::InsufficientLiquidity)?;
+        let numerator = reserve_in.saturating_mul(amount_out);
+        let denominator = reserve_out.saturating_sub(amount_out);
+        let amount_in = numerator
+            .checked_div(denominator)
+            .ok_or_else(|| MathError::new(MathErrorKind::DivisionByZero))?;
+        let remainder = numerator.checked_rem(denominator).unwrap_or(0);
+        let amount_in = amount_in.saturating_add(u128::from(remainder != 0));
+        u64::try_from(amount_in).map_err(|_| MathError::new(MathErrorKind::Overflow))
+    }
+}
