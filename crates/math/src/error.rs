@@ -96,3 +96,30 @@ pub fn ensure(condition: bool, kind: MathErrorKind) -> Result<()> {
         Err(MathError::new(kind))
     }
 }
+
+/// Turns a failed `Option`/`Result` into a [`MathError`] located at the caller. (A closure
+/// passed to `ok_or_else` would not carry `#[track_caller]` through, so this is a trait.)
+pub trait OrMathError<T> {
+    /// `Ok` with the value, or an error of `kind` located at the caller.
+    fn or_math(self, kind: MathErrorKind) -> Result<T>;
+}
+
+impl<T> OrMathError<T> for Option<T> {
+    #[track_caller]
+    fn or_math(self, kind: MathErrorKind) -> Result<T> {
+        match self {
+            Some(value) => Ok(value),
+            None => Err(MathError::new(kind)),
+        }
+    }
+}
+
+impl<T, E> OrMathError<T> for core::result::Result<T, E> {
+    #[track_caller]
+    fn or_math(self, kind: MathErrorKind) -> Result<T> {
+        match self {
+            Ok(value) => Ok(value),
+            Err(_) => Err(MathError::new(kind)),
+        }
+    }
+}

@@ -3,7 +3,7 @@
 //! The fee rounds up (the pool never undercharges); the protocol's share of it rounds down
 //! (the LPs' part is never shortchanged). All integer; nothing is lost: `lp + protocol = fee`.
 
-use crate::error::{ensure, MathError, MathErrorKind, Result};
+use crate::error::{ensure, MathErrorKind, OrMathError, Result};
 
 /// One basis point is 1/10 000.
 pub const BPS_DENOMINATOR: u64 = 10_000;
@@ -34,10 +34,10 @@ fn mul_div_u64(value: u64, numerator: u64, denominator: u64, round_up: bool) -> 
     let denominator = u128::from(denominator);
     let quotient = product
         .checked_div(denominator)
-        .ok_or_else(|| MathError::new(MathErrorKind::DivisionByZero))?;
+        .or_math(MathErrorKind::DivisionByZero)?;
     let inexact = product.checked_rem(denominator).unwrap_or(0) != 0;
     let quotient = quotient.saturating_add(u128::from(round_up && inexact));
-    u64::try_from(quotient).map_err(|_| MathError::new(MathErrorKind::Overflow))
+    u64::try_from(quotient).or_math(MathErrorKind::Overflow)
 }
 
 impl FeeSchedule {

@@ -7,7 +7,7 @@
 
 use core::fmt;
 
-use crate::error::{ensure, MathError, MathErrorKind, Result};
+use crate::error::{ensure, MathError, MathErrorKind, OrMathError, Result};
 use crate::wide::{div_rem_wide, shr_wide, widening_mul};
 
 /// Number of fractional bits: one unit in the last place is `2^-48 ≈ 3.55e-15`.
@@ -87,7 +87,7 @@ impl Fixed {
     pub fn from_i128(value: i128) -> Result<Self> {
         let bits = value
             .checked_mul(ONE_BITS)
-            .ok_or_else(|| MathError::new(MathErrorKind::Overflow))?;
+            .or_math(MathErrorKind::Overflow)?;
         ensure(bits != i128::MIN, MathErrorKind::Overflow)?;
         Ok(Self(bits))
     }
@@ -114,7 +114,8 @@ impl Fixed {
 
     /// `-self` (always exact: the range is symmetric).
     pub const fn neg(self) -> Self {
-        Self(-self.0)
+        // Never `i128::MIN` (see `from_bits`), so this cannot wrap.
+        Self(self.0.wrapping_neg())
     }
 
     /// `|self|` (always exact: the range is symmetric).
@@ -127,8 +128,8 @@ impl Fixed {
     pub fn mul(self, rhs: Self, rounding: Rounding) -> Result<Self> {
         let negative = (self.0 < 0) != (rhs.0 < 0);
         let (high, low) = widening_mul(self.0.unsigned_abs(), rhs.0.unsigned_abs());
-        let (magnitude, inexact) = shr_wide(high, low, FRACTION_BITS)
-            .ok_or_else(|| MathError::new(MathErrorKind::Overflow))?;
+        let (magnitude, inexact) =
+            shr_wide(high, low, FRACTION_BITS).or_math(MathErrorKind::Overflow)?;
         Ok(Self(apply_sign(magnitude, inexact, negative, rounding)?))
     }
 
@@ -141,7 +142,12 @@ impl Fixed {
     /// `self · multiplier / divisor` with one rounding step (exact 256-bit intermediate).
     #[track_caller]
     pub fn mul_div(self, multiplier: Self, divisor: Self, rounding: Rounding) -> Result<Self> {
-        Ok(Self(mul_div_bits(self.0, multiplier.0, divisor.0, rounding)?))
+        Ok(Self(mul_div_bits(
+            self.0,
+            multiplier.0,
+            divisor.0,
+            rounding,
+        )?))
     }
 
     /// `√self`, rounded as asked. Error for a negative input.
@@ -166,8 +172,8 @@ impl Fixed {
             _ => root,
         };
         let scaled = root
-            .checked_shl((FRACTION_BITS - headroom) / 2)
-            .ok_or_else(|| MathError::new(MathErrorKind::Overflow))?;
+            .checked_shl(FRACTION_BITS.saturating_sub(headroom) >> 1)
+            .or_math(MathErrorKind::Overflow)?;
         to_signed(scaled).map(Self)
     }
 
@@ -182,7 +188,7 @@ impl Fixed {
             Rounding::Up if bits & FRACTION_MASK != 0 => whole.saturating_add(1),
             _ => whole,
         };
-        u64::try_from(whole).map_err(|_| MathError::new(MathErrorKind::Overflow))
+        u64::try_from(whole).or_math(MathErrorKind::Overflow)
     }
 
     /// True if strictly above zero.
@@ -212,8 +218,8 @@ fn mul_div_bits(a: i128, b: i128, c: i128, rounding: Rounding) -> Result<i128> {
     ensure(c != 0, MathErrorKind::DivisionByZero)?;
     let negative = ((a < 0) != (b < 0)) != (c < 0);
     let (high, low) = widening_mul(a.unsigned_abs(), b.unsigned_abs());
-    let (quotient, remainder) = div_rem_wide(high, low, c.unsigned_abs())
-        .ok_or_else(|| MathError::new(MathErrorKind::Overflow))?;
+    let (quotient, remainder) =
+        div_rem_wide(high, low, c.unsigned_abs()).or_math(MathErrorKind::Overflow)?;
     apply_sign(quotient, remainder != 0, negative, rounding)
 }
 
@@ -227,19 +233,22 @@ fn apply_sign(magnitude: u128, inexact: bool, negative: bool, rounding: Rounding
             Rounding::Up => !negative,
         };
     let magnitude = if away_from_zero {
-        magnitude
-            .checked_add(1)
-            .ok_or_else(|| MathError::new(MathErrorKind::Overflow))?
+        magnitude.checked_add(1).or_math(MathErrorKind::Overflow)?
     } else {
         magnitude
     };
     let value = to_signed(magnitude)?;
-    Ok(if negative { -value } else { value })
+    // `value ≤ i128::MAX`, so its negation cannot wrap.
+    Ok(if negative {
+        value.wrapping_neg()
+    } else {
+        value
+    })
 }
 
 #[track_caller]
 fn to_signed(magnitude: u128) -> Result<i128> {
-    i128::try_from(magnitude).map_err(|_| MathError::new(MathErrorKind::Overflow))
+    i128::try_from(magnitude).or_math(MathErrorKind::Overflow)
 }
 
 #[track_caller]
@@ -265,16 +274,16 @@ impl fmt::Display for Fixed {
             return Ok(());
         }
         f.write_str(".")?;
-        let mut written = 0;
-        let mut pending_zeros = 0;
+        let mut written: usize = 0;
+        let mut pending_zeros: usize = 0;
         while fraction != 0 && written < digits {
             // fraction < 2^48, so ten times it fits easily.
             fraction = fraction.wrapping_mul(10);
             let digit = fraction >> FRACTION_BITS;
             fraction &= FRACTION_MASK;
-            written += 1;
+            written = written.saturating_add(1);
             if digit == 0 {
-                pending_zeros += 1;
+                pending_zeros = pending_zeros.saturating_add(1);
             } else {
                 for _ in 0..pending_zeros {
                     f.write_str("0")?;
@@ -296,7 +305,10 @@ impl fmt::Debug for Fixed {
 /// Storage form of a [`Fixed`]: 16 little-endian bytes, alignment 1, so it can sit in a
 /// zero-copy account on every target (`i128` alignment differs between x86-64 and SBF).
 #[derive(Clone, Copy, Default, PartialEq, Eq, Hash, Debug, bytemuck::Pod, bytemuck::Zeroable)]
-#[cfg_attr(feature = "borsh", derive(borsh::BorshSerialize, borsh::BorshDeserialize))]
+#[cfg_attr(
+    feature = "borsh",
+    derive(borsh::BorshSerialize, borsh::BorshDeserialize)
+)]
 #[repr(transparent)]
 pub struct StoredFixed(pub [u8; 16]);
 

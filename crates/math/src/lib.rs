@@ -17,6 +17,10 @@
 #![no_std]
 #![deny(missing_docs)]
 #![deny(clippy::arithmetic_side_effects, clippy::integer_division)]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 pub mod error;
 pub mod fees;

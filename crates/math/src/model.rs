@@ -82,10 +82,10 @@ pub mod bounds {
     use crate::fixed::Fixed;
 
     const fn pow2(exponent: u32) -> Fixed {
-        Fixed::from_bits(1i128 << (48 + exponent))
+        Fixed::from_bits(1i128 << 48u32.saturating_add(exponent))
     }
     const fn pow2_neg(exponent: u32) -> Fixed {
-        Fixed::from_bits(1i128 << (48 - exponent))
+        Fixed::from_bits(1i128 << 48u32.saturating_sub(exponent))
     }
 
     /// γ and k: `[2^-20, 2^20]`.
@@ -199,15 +199,33 @@ impl ModelParams {
                     .arrival_intensity
                     .mul(k, Rounding::Down)?
                     .mul(Fixed::from_int(2), Rounding::Down)?;
-                let radicand = gamma.mul_div(power, two_a_k, Rounding::Up)?;
                 Ok(Coefficients {
                     c1,
-                    c2: radicand.sqrt(Rounding::Up)?,
+                    c2: scaled_sqrt_of_ratio(gamma, power, two_a_k)?,
                     gamma_tau: Fixed::ZERO,
                 })
             }
         }
     }
+}
+
+/// `√(a·b/c)`, rounded up. A small radicand is scaled by 2^32 before the root (and the
+/// root by 2^-16 after), so a tiny `γ/(2Ak)` keeps its significant bits instead of
+/// losing them to the 2^-48 resolution.
+#[track_caller]
+fn scaled_sqrt_of_ratio(a: Fixed, b: Fixed, c: Fixed) -> Result<Fixed> {
+    const SCALE_BITS: i64 = 32;
+    const HALF_SCALE_BITS: i64 = 16;
+    let radicand = a.mul_div(b, c, Rounding::Up)?;
+    if radicand >= Fixed::from_int(1 << 16) {
+        return radicand.sqrt(Rounding::Up);
+    }
+    let scaled = a
+        .mul(Fixed::from_int(1 << SCALE_BITS), Rounding::Up)?
+        .mul_div(b, c, Rounding::Up)?;
+    scaled
+        .sqrt(Rounding::Up)?
+        .div(Fixed::from_int(1 << HALF_SCALE_BITS), Rounding::Up)
 }
 
 /// How the spread widens beyond the model's own.

@@ -21,7 +21,10 @@ impl Limits {
     /// Checks one trade of `base_amount` atoms in `direction` from `inventory`.
     #[track_caller]
     pub fn check(&self, direction: Direction, inventory: i128, base_amount: u64) -> Result<()> {
-        ensure(base_amount <= self.max_trade_base, MathErrorKind::TradeTooLarge)?;
+        ensure(
+            base_amount <= self.max_trade_base,
+            MathErrorKind::TradeTooLarge,
+        )?;
         let after = direction.inventory_after(inventory, base_amount)?;
         let grows = after.unsigned_abs() > inventory.unsigned_abs();
         ensure(
@@ -90,7 +93,10 @@ impl SwapContext {
             Direction::BaseToQuote => (amount_in.saturating_sub(fee.total), self.reserves.quote),
             Direction::QuoteToBase => (amount_out, self.reserves.base),
         };
-        ensure(amount_out <= available, MathErrorKind::InsufficientLiquidity)?;
+        ensure(
+            amount_out <= available,
+            MathErrorKind::InsufficientLiquidity,
+        )?;
         self.limits.check(direction, self.inventory, base_amount)?;
         Ok(SwapQuote {
             direction,
@@ -135,7 +141,9 @@ impl SwapContext {
                 MathErrorKind::InsufficientLiquidity,
             )?;
         }
-        let net_in = self.curve.exact_out(direction, amount_out, self.inventory)?;
+        let net_in = self
+            .curve
+            .exact_out(direction, amount_out, self.inventory)?;
         let (amount_in, fee) = self.fees.gross_up(net_in)?;
         self.finish(direction, amount_in, amount_out, fee)
     }
@@ -175,8 +183,7 @@ impl SwapContext {
                         Ok(needed) => needed.min(base),
                         Err(_) => base,
                     };
-                    while base > 0
-                        && self.curve.exact_in(direction, base, self.inventory)? > target
+                    while base > 0 && self.curve.exact_in(direction, base, self.inventory)? > target
                     {
                         base = base.saturating_sub(1);
                     }

@@ -6,7 +6,7 @@
 //! amounts in round up, and every intermediate rounds in whichever direction makes the
 //! final amount smaller (out) or larger (in).
 
-use crate::error::{ensure, MathError, MathErrorKind, Result};
+use crate::error::{ensure, MathErrorKind, OrMathError, Result};
 use crate::fixed::{Fixed, Rounding};
 use crate::model::Reserves;
 
@@ -29,7 +29,7 @@ impl Direction {
             Self::BaseToQuote => inventory.checked_add(base_amount),
             Self::QuoteToBase => inventory.checked_sub(base_amount),
         }
-        .ok_or_else(|| MathError::new(MathErrorKind::Overflow))
+        .or_math(MathErrorKind::Overflow)
     }
 }
 
@@ -83,7 +83,9 @@ impl Curve {
             (Self::Linear(c), Direction::BaseToQuote) => {
                 c.sell_base_exact_out(inventory, amount_out)
             }
-            (Self::Linear(c), Direction::QuoteToBase) => c.buy_base_exact_out(inventory, amount_out),
+            (Self::Linear(c), Direction::QuoteToBase) => {
+                c.buy_base_exact_out(inventory, amount_out)
+            }
             (Self::ConstantProduct(c), _) => c.exact_out(direction, amount_out),
         }
     }
@@ -101,7 +103,7 @@ impl LinearCurve {
     fn skew_at_doubled(&self, twice_inventory: i128, rounding: Rounding) -> Result<Fixed> {
         let twice_lot = i128::from(self.lot)
             .checked_mul(2)
-            .ok_or_else(|| MathError::new(MathErrorKind::Overflow))?;
+            .or_math(MathErrorKind::Overflow)?;
         self.skew.mul_div(
             fixed_from_i128(twice_inventory)?,
             fixed_from_i128(twice_lot)?,
@@ -154,7 +156,7 @@ impl LinearCurve {
         )?;
         let midpoint = doubled(inventory)?
             .checked_add(i128::from(base_in))
-            .ok_or_else(|| MathError::new(MathErrorKind::Overflow))?;
+            .or_math(MathErrorKind::Overflow)?;
         // Skew rounded up lowers the average bid: the pool pays less.
         let average_bid = self
             .mid
@@ -174,7 +176,7 @@ impl LinearCurve {
         )?;
         let midpoint = doubled(inventory)?
             .checked_sub(i128::from(base_out))
-            .ok_or_else(|| MathError::new(MathErrorKind::Overflow))?;
+            .or_math(MathErrorKind::Overflow)?;
         // Skew rounded down raises the average ask: the pool charges more.
         let average_ask = self
             .mid
@@ -243,9 +245,7 @@ impl LinearCurve {
 
 #[track_caller]
 fn doubled(inventory: i128) -> Result<i128> {
-    inventory
-        .checked_mul(2)
-        .ok_or_else(|| MathError::new(MathErrorKind::Overflow))
+    inventory.checked_mul(2).or_math(MathErrorKind::Overflow)
 }
 
 impl ConstantProductCurve {
@@ -261,15 +261,18 @@ impl ConstantProductCurve {
     #[track_caller]
     pub fn exact_in(&self, direction: Direction, amount_in: u64) -> Result<u64> {
         let (reserve_in, reserve_out) = self.reserves_in_out(direction);
-        ensure(reserve_in > 0 && reserve_out > 0, MathErrorKind::InsufficientLiquidity)?;
+        ensure(
+            reserve_in > 0 && reserve_out > 0,
+            MathErrorKind::InsufficientLiquidity,
+        )?;
         let amount_in = u128::from(amount_in);
         // Both factors are below 2^64, so the product fits.
         let numerator = reserve_out.saturating_mul(amount_in);
         let denominator = reserve_in.saturating_add(amount_in);
         let out = numerator
             .checked_div(denominator)
-            .ok_or_else(|| MathError::new(MathErrorKind::DivisionByZero))?;
-        u64::try_from(out).map_err(|_| MathError::new(MathErrorKind::Overflow))
+            .or_math(MathErrorKind::DivisionByZero)?;
+        u64::try_from(out).or_math(MathErrorKind::Overflow)
     }
 
     /// `⌈x·Δy / (y − Δy)⌉`; fails unless `Δy < y`.
@@ -278,14 +281,17 @@ impl ConstantProductCurve {
         let (reserve_in, reserve_out) = self.reserves_in_out(direction);
         ensure(reserve_in > 0, MathErrorKind::InsufficientLiquidity)?;
         let amount_out = u128::from(amount_out);
-        ensure(amount_out < reserve_out, MathErrorKind::InsufficientLiquidity)?;
+        ensure(
+            amount_out < reserve_out,
+            MathErrorKind::InsufficientLiquidity,
+        )?;
         let numerator = reserve_in.saturating_mul(amount_out);
         let denominator = reserve_out.saturating_sub(amount_out);
         let amount_in = numerator
             .checked_div(denominator)
-            .ok_or_else(|| MathError::new(MathErrorKind::DivisionByZero))?;
+            .or_math(MathErrorKind::DivisionByZero)?;
         let remainder = numerator.checked_rem(denominator).unwrap_or(0);
         let amount_in = amount_in.saturating_add(u128::from(remainder != 0));
-        u64::try_from(amount_in).map_err(|_| MathError::new(MathErrorKind::Overflow))
+        u64::try_from(amount_in).or_math(MathErrorKind::Overflow)
     }
 }

@@ -6,7 +6,7 @@
 //! place (`2^-48`) of the exact value, plus a relative `2^-80` for large `exp` results —
 //! the series' own truncation error is below `2^-90`.
 
-use crate::error::{ensure, MathError, MathErrorKind, Result};
+use crate::error::{ensure, MathErrorKind, OrMathError, Result};
 use crate::fixed::{Fixed, FRACTION_BITS};
 use crate::wide::{div_rem_wide, widening_mul};
 
@@ -26,10 +26,15 @@ const EXP_OVERFLOW: Fixed = Fixed::from_int(55);
 fn hp_mul(a: i128, b: i128) -> Result<i128> {
     let negative = (a < 0) != (b < 0);
     let (high, low) = widening_mul(a.unsigned_abs(), b.unsigned_abs());
-    let (magnitude, _) = div_rem_wide(high, low, HP_ONE.unsigned_abs())
-        .ok_or_else(|| MathError::new(MathErrorKind::Overflow))?;
-    let value = i128::try_from(magnitude).map_err(|_| MathError::new(MathErrorKind::Overflow))?;
-    Ok(if negative { -value } else { value })
+    let (magnitude, _) =
+        div_rem_wide(high, low, HP_ONE.unsigned_abs()).or_math(MathErrorKind::Overflow)?;
+    let value = i128::try_from(magnitude).or_math(MathErrorKind::Overflow)?;
+    // `value ≤ i128::MAX`, so its negation cannot wrap.
+    Ok(if negative {
+        value.wrapping_neg()
+    } else {
+        value
+    })
 }
 
 /// `ln(1 + x)` for `0 ≤ x ≤ 1` in the internal format, as `2·atanh(x / (2 + x))`:
@@ -39,9 +44,9 @@ fn ln_1p_hp(x: i128) -> Result<i128> {
     debug_assert!((0..=HP_ONE).contains(&x));
     let denominator = x.saturating_add(HP_ONE.saturating_mul(2));
     let (high, low) = widening_mul(x.unsigned_abs(), HP_ONE.unsigned_abs());
-    let (z, _) = div_rem_wide(high, low, denominator.unsigned_abs())
-        .ok_or_else(|| MathError::new(MathErrorKind::Overflow))?;
-    let z = i128::try_from(z).map_err(|_| MathError::new(MathErrorKind::Overflow))?;
+    let (z, _) =
+        div_rem_wide(high, low, denominator.unsigned_abs()).or_math(MathErrorKind::Overflow)?;
+    let z = i128::try_from(z).or_math(MathErrorKind::Overflow)?;
     let z_squared = hp_mul(z, z)?;
     let mut power = z;
     let mut sum = z;
@@ -61,10 +66,7 @@ fn ln_1p_hp(x: i128) -> Result<i128> {
 #[track_caller]
 fn hp_to_fixed(value: i128) -> Result<Fixed> {
     let half = 1i128 << (EXTRA_BITS - 1);
-    let rounded = value
-        .checked_add(half)
-        .ok_or_else(|| MathError::new(MathErrorKind::Overflow))?
-        >> EXTRA_BITS;
+    let rounded = value.checked_add(half).or_math(MathErrorKind::Overflow)? >> EXTRA_BITS;
     Ok(Fixed::from_bits(rounded))
 }
 
@@ -75,15 +77,15 @@ pub fn ln(x: Fixed) -> Result<Fixed> {
     let bits = x.to_bits().unsigned_abs();
     // x = 2^exponent · (1 + fraction) with 0 ≤ fraction < 1.
     let top_bit = 127u32.saturating_sub(bits.leading_zeros());
-    let exponent = i128::from(top_bit) - i128::from(FRACTION_BITS);
+    let exponent = i128::from(top_bit).saturating_sub(i128::from(FRACTION_BITS));
     let below_top = bits ^ (1u128 << top_bit);
     let fraction = if top_bit <= HP_BITS {
-        below_top << (HP_BITS - top_bit)
+        below_top << HP_BITS.saturating_sub(top_bit)
     } else {
         // Only for x ≥ 2^48; the dropped bits are below 2^-96 relative.
-        below_top >> (top_bit - HP_BITS)
+        below_top >> top_bit.saturating_sub(HP_BITS)
     };
-    let fraction = i128::try_from(fraction).map_err(|_| MathError::new(MathErrorKind::Overflow))?;
+    let fraction = i128::try_from(fraction).or_math(MathErrorKind::Overflow)?;
     let logarithm = exponent
         .saturating_mul(LN2_HP)
         .saturating_add(ln_1p_hp(fraction)?);
@@ -130,23 +132,24 @@ pub fn exp(x: Fixed) -> Result<Fixed> {
         sum = sum.saturating_add(term);
     }
     // value = sum · 2^n / 2^96, in Fixed bits: sum · 2^(n - 48).
-    let shift = n - i128::from(EXTRA_BITS);
+    let shift = n.saturating_sub(i128::from(EXTRA_BITS));
     let bits = if shift >= 0 {
-        let shift = u32::try_from(shift).map_err(|_| MathError::new(MathErrorKind::Overflow))?;
+        let shift = u32::try_from(shift).or_math(MathErrorKind::Overflow)?;
         ensure(sum.leading_zeros() > shift, MathErrorKind::Overflow)?;
         sum << shift
     } else {
-        let shift = u32::try_from(-shift).map_err(|_| MathError::new(MathErrorKind::Overflow))?;
+        let shift = u32::try_from(shift.saturating_neg()).or_math(MathErrorKind::Overflow)?;
         if shift >= 127 {
             0
         } else {
-            sum.saturating_add(1i128 << (shift - 1)) >> shift
+            sum.saturating_add(1i128 << shift.saturating_sub(1)) >> shift
         }
     };
     Ok(Fixed::from_bits(bits))
 }
 
 #[cfg(test)]
+#[allow(clippy::arithmetic_side_effects, clippy::integer_division)]
 mod tests {
     use super::*;
 
@@ -159,14 +162,30 @@ mod tests {
         assert_eq!(ln(Fixed::ONE), Ok(Fixed::ZERO));
         let ln2 = hp_to_fixed(LN2_HP).unwrap();
         assert!(close(ln(Fixed::from_int(2)).unwrap(), ln2, 1));
-        assert!(close(ln(Fixed::from_int(1024)).unwrap().div(ln2, crate::Rounding::Down).unwrap(), Fixed::from_int(10), 8));
+        assert!(close(
+            ln(Fixed::from_int(1024))
+                .unwrap()
+                .div(ln2, crate::Rounding::Down)
+                .unwrap(),
+            Fixed::from_int(10),
+            8
+        ));
     }
 
     #[test]
     fn ln_rejects_zero_and_negatives() {
-        assert_eq!(ln(Fixed::ZERO).unwrap_err().kind, MathErrorKind::OutOfDomain);
-        assert_eq!(ln(Fixed::from_int(-3)).unwrap_err().kind, MathErrorKind::OutOfDomain);
-        assert_eq!(ln_1p(Fixed::from_int(-1)).unwrap_err().kind, MathErrorKind::OutOfDomain);
+        assert_eq!(
+            ln(Fixed::ZERO).unwrap_err().kind,
+            MathErrorKind::OutOfDomain
+        );
+        assert_eq!(
+            ln(Fixed::from_int(-3)).unwrap_err().kind,
+            MathErrorKind::OutOfDomain
+        );
+        assert_eq!(
+            ln_1p(Fixed::from_int(-1)).unwrap_err().kind,
+            MathErrorKind::OutOfDomain
+        );
     }
 
     #[test]
@@ -175,7 +194,10 @@ mod tests {
         let two = exp(ln(Fixed::from_int(2)).unwrap()).unwrap();
         assert!(close(two, Fixed::from_int(2), 2), "{two}");
         assert_eq!(exp(Fixed::from_int(-40)), Ok(Fixed::ZERO));
-        assert_eq!(exp(Fixed::from_int(60)).unwrap_err().kind, MathErrorKind::Overflow);
+        assert_eq!(
+            exp(Fixed::from_int(60)).unwrap_err().kind,
+            MathErrorKind::Overflow
+        );
         assert!(exp(Fixed::from_int(54)).is_ok());
     }
 }

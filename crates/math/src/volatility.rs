@@ -14,7 +14,7 @@
 //! splitting a trade into many swaps against the same oracle print cannot decay the
 //! variance (and narrow the spread) between the pieces.
 
-use crate::error::{ensure, MathErrorKind, Result};
+use crate::error::{ensure, MathErrorKind, OrMathError, Result};
 use crate::fixed::{Fixed, Rounding};
 use crate::model::Units;
 
@@ -80,8 +80,8 @@ impl VolatilityState {
         if time <= self.last_time {
             return Ok(*self);
         }
-        let elapsed = u64::try_from(i128::from(time) - i128::from(self.last_time))
-            .map_err(|_| crate::MathError::new(MathErrorKind::Overflow))?;
+        let elapsed = u64::try_from(i128::from(time).saturating_sub(i128::from(self.last_time)))
+            .or_math(MathErrorKind::Overflow)?;
         let change = price.checked_sub(self.last_price)?.abs();
         let change = match units {
             Units::Absolute => change,

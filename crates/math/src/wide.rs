@@ -57,7 +57,7 @@ pub(crate) fn div_rem_wide(high: u128, low: u128, divisor: u128) -> Option<(u128
             bits_left = bits_left.saturating_sub(1);
         } else {
             let k = step.min(bits_left);
-            remainder = (remainder << k) | (pending >> (128 - k));
+            remainder = (remainder << k) | (pending >> 128u32.saturating_sub(k));
             pending = pending.checked_shl(k).unwrap_or(0);
             quotient = (quotient << k) | remainder.checked_div(divisor)?;
             remainder = remainder.checked_rem(divisor)?;
@@ -75,12 +75,13 @@ pub(crate) fn shr_wide(high: u128, low: u128, shift: u32) -> Option<(u128, bool)
     if high >> shift != 0 {
         return None;
     }
-    let result = (high << (128 - shift)) | (low >> shift);
-    let dropped = low & ((1u128 << shift) - 1) != 0;
+    let result = (high << 128u32.saturating_sub(shift)) | (low >> shift);
+    let dropped = low & (1u128 << shift).wrapping_sub(1) != 0;
     Some((result, dropped))
 }
 
 #[cfg(test)]
+#[allow(clippy::arithmetic_side_effects, clippy::integer_division)]
 mod tests {
     use super::*;
 
@@ -96,7 +97,11 @@ mod tests {
     fn div_rem_wide_inverts_widening_mul() {
         let cases = [
             (u128::MAX, u128::MAX - 3, 5u128),
-            (12_345_678_901_234_567_890_123, 98_765_432_109_876_543_210, 3),
+            (
+                12_345_678_901_234_567_890_123,
+                98_765_432_109_876_543_210,
+                3,
+            ),
             (1 << 127, (1 << 127) + 1, 0),
             (u128::MAX / 3, 1 << 100, (1 << 99) + 17),
         ];

@@ -4,6 +4,10 @@
 //! The instructions arrive with the program issue; this crate is their home and already
 //! builds for the native test harness (and, elsewhere, with `anchor build`).
 #![allow(unexpected_cfgs)]
+#![cfg_attr(
+    not(test),
+    deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)
+)]
 
 use anchor_lang::prelude::*;
 

@@ -1,0 +1,273 @@
+//! Whole swaps: fees, limits, balances and the largest trade that fits.
+
+mod common;
+
+use common::fx;
+use homeostat_math::{
+    ConstantProductCurve, Curve, Direction, Fee, FeeSchedule, Fixed, Limits, LinearCurve,
+    MathErrorKind, Reserves, SwapContext,
+};
+use proptest::prelude::*;
+
+const FEES: FeeSchedule = FeeSchedule {
+    fee_bps: 30,
+    protocol_share_bps: 2_000,
+};
+
+fn context(inventory: i128) -> SwapContext {
+    SwapContext {
+        // mid 100, half-spread 1, no skew, 1 atom per unit: bid 99, ask 101.
+        curve: Curve::Linear(LinearCurve {
+            mid: Fixed::from_int(100),
+            half_spread: Fixed::ONE,
+            skew: Fixed::ZERO,
+            lot: 1,
+        }),
+        inventory,
+        limits: Limits {
+            inventory_cap: 100,
+            max_trade_base: 50,
+        },
+        fees: FEES,
+        reserves: Reserves {
+            base: 1_000,
+            quote: 100_000,
+        },
+    }
+}
+
+#[test]
+fn exact_in_charges_the_fee_on_the_input_and_prices_the_rest() {
+    let quote = context(0)
+        .quote_exact_in(Direction::BaseToQuote, 40)
+        .unwrap();
+    // fee ⌈40 · 0.003⌉ = 1, protocol ⌊1 · 0.2⌋ = 0; 39 base at 99.
+    assert_eq!(
+        quote.fee,
+        Fee {
+            total: 1,
+            protocol: 0
+        }
+    );
+    assert_eq!(
+        (quote.amount_in, quote.amount_out, quote.base_amount),
+        (40, 39 * 99, 39)
+    );
+    assert_eq!((quote.inventory_before, quote.inventory_after), (0, 39));
+
+    let quote = context(0)
+        .quote_exact_in(Direction::QuoteToBase, 5_000)
+        .unwrap();
+    // fee ⌈15⌉ = 15, protocol 3; 4985 quote at 101 buys 49 base (49.36).
+    assert_eq!(
+        quote.fee,
+        Fee {
+            total: 15,
+            protocol: 3
+        }
+    );
+    assert_eq!(
+        (quote.amount_out, quote.base_amount, quote.inventory_after),
+        (49, 49, -49)
+    );
+}
+
+#[test]
+fn exact_out_grosses_up_so_the_fee_is_never_short() {
+    let quote = context(0)
+        .quote_exact_out(Direction::QuoteToBase, 10)
+        .unwrap();
+    // 10 base at 101 = 1010 net; gross ⌈1010 / 0.997⌉ = 1014, fee 4 ≥ ⌈1014 · 0.003⌉ = 4.
+    assert_eq!(
+        (quote.amount_in, quote.fee.total, quote.amount_out),
+        (1_014, 4, 10)
+    );
+    let quote = context(0)
+        .quote_exact_out(Direction::BaseToQuote, 990)
+        .unwrap();
+    // 990 quote at 99 needs 10 base; gross ⌈10 / 0.997⌉ = 11.
+    assert_eq!(
+        (quote.amount_in, quote.fee.total, quote.base_amount),
+        (11, 1, 10)
+    );
+}
+
+#[test]
+fn every_limit_has_its_own_error() {
+    let ctx = context(80);
+    let error = |result: homeostat_math::Result<_>| {
+        result
+            .map(|_: homeostat_math::SwapQuote| ())
+            .unwrap_err()
+            .kind
+    };
+    assert_eq!(
+        error(ctx.quote_exact_in(Direction::BaseToQuote, 0)),
+        MathErrorKind::ZeroAmount
+    );
+    assert_eq!(
+        error(ctx.quote_exact_out(Direction::QuoteToBase, 0)),
+        MathErrorKind::ZeroAmount
+    );
+    // 1 atom of quote: the fee takes it all.
+    assert_eq!(
+        error(ctx.quote_exact_in(Direction::QuoteToBase, 1)),
+        MathErrorKind::ZeroAmount
+    );
+    // 50 quote buys less than one base atom at 101.
+    assert_eq!(
+        error(ctx.quote_exact_in(Direction::QuoteToBase, 50)),
+        MathErrorKind::ZeroAmount
+    );
+    assert_eq!(
+        error(ctx.quote_exact_in(Direction::BaseToQuote, 30)),
+        MathErrorKind::InventoryCapExceeded
+    );
+    assert_eq!(
+        error(ctx.quote_exact_in(Direction::BaseToQuote, 60)),
+        MathErrorKind::TradeTooLarge
+    );
+    assert_eq!(
+        error(context(-80).quote_exact_out(Direction::QuoteToBase, 30)),
+        MathErrorKind::InventoryCapExceeded
+    );
+    assert_eq!(
+        error(ctx.quote_exact_out(Direction::QuoteToBase, 51)),
+        MathErrorKind::TradeTooLarge
+    );
+    let poor = SwapContext {
+        reserves: Reserves {
+            base: 5,
+            quote: 100,
+        },
+        ..context(0)
+    };
+    assert_eq!(
+        error(poor.quote_exact_out(Direction::QuoteToBase, 6)),
+        MathErrorKind::InsufficientLiquidity
+    );
+    assert_eq!(
+        error(poor.quote_exact_out(Direction::BaseToQuote, 101)),
+        MathErrorKind::InsufficientLiquidity
+    );
+    assert_eq!(
+        error(poor.quote_exact_in(Direction::BaseToQuote, 10)),
+        MathErrorKind::InsufficientLiquidity
+    );
+    let bad_fees = SwapContext {
+        fees: FeeSchedule {
+            fee_bps: 1_001,
+            protocol_share_bps: 0,
+        },
+        ..context(0)
+    };
+    assert_eq!(
+        error(bad_fees.quote_exact_in(Direction::BaseToQuote, 10)),
+        MathErrorKind::InvalidParameter
+    );
+}
+
+#[test]
+fn a_trade_that_reduces_inventory_beyond_a_lowered_cap_is_allowed() {
+    let limits = Limits {
+        inventory_cap: 100,
+        max_trade_base: 50,
+    };
+    assert!(limits.check(Direction::QuoteToBase, 150, 10).is_ok());
+    assert_eq!(
+        limits
+            .check(Direction::BaseToQuote, 150, 1)
+            .unwrap_err()
+            .kind,
+        MathErrorKind::InventoryCapExceeded
+    );
+    // Crossing zero to the other side is limited by the cap there.
+    assert!(limits.check(Direction::QuoteToBase, 60, 50).is_ok());
+    assert_eq!(limits.max_base(Direction::BaseToQuote, 80), 20);
+    assert_eq!(limits.max_base(Direction::QuoteToBase, 80), 50);
+    assert_eq!(limits.max_base(Direction::BaseToQuote, 150), 0);
+}
+
+#[test]
+fn max_trade_is_the_largest_trade_that_passes() {
+    let ctx = context(80);
+    let sell = ctx.max_trade(Direction::BaseToQuote).unwrap().unwrap();
+    assert_eq!(sell.base_amount, 20, "the cap binds");
+    let (one_more, _) = FEES.gross_up(21).unwrap();
+    assert!(ctx
+        .quote_exact_in(Direction::BaseToQuote, one_more)
+        .is_err());
+    let buy = ctx.max_trade(Direction::QuoteToBase).unwrap().unwrap();
+    assert_eq!(buy.base_amount, 50, "max trade size binds");
+    // Liquidity binds: 1000 quote buys at most 10 base at 99.
+    let poor = SwapContext {
+        reserves: Reserves {
+            base: 5,
+            quote: 1_000,
+        },
+        ..context(0)
+    };
+    let sell = poor.max_trade(Direction::BaseToQuote).unwrap().unwrap();
+    assert_eq!((sell.base_amount, sell.amount_out), (10, 990));
+    assert_eq!(
+        poor.max_trade(Direction::QuoteToBase)
+            .unwrap()
+            .unwrap()
+            .base_amount,
+        5
+    );
+    assert_eq!(
+        context(100).max_trade(Direction::BaseToQuote).unwrap(),
+        None
+    );
+}
+
+#[test]
+fn constant_product_swaps_use_the_same_fees_and_limits() {
+    let ctx = SwapContext {
+        curve: Curve::ConstantProduct(ConstantProductCurve {
+            reserves: Reserves {
+                base: 1_000,
+                quote: 100_000,
+            },
+        }),
+        ..context(0)
+    };
+    let quote = ctx.quote_exact_in(Direction::BaseToQuote, 41).unwrap();
+    // fee 1; 40 base: ⌊100000·40/1040⌋ = 3846.
+    assert_eq!((quote.fee.total, quote.amount_out), (1, 3_846));
+    let buy = ctx.max_trade(Direction::QuoteToBase).unwrap().unwrap();
+    assert_eq!(buy.base_amount, 50);
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Fee accounting never loses an atom; the max trade always executes and one more atom
+    /// of input never does.
+    #[test]
+    fn swaps_are_consistent(q in -120i128..120, amount in 1u64..20_000, fee_bps in 0u16..=1_000, share in 0u16..=10_000, skew in 0.0f64..0.5) {
+        let mut ctx = context(q);
+        ctx.fees = FeeSchedule { fee_bps, protocol_share_bps: share };
+        ctx.curve = Curve::Linear(LinearCurve { mid: Fixed::from_int(100), half_spread: Fixed::ONE, skew: fx(skew), lot: 1 });
+        for direction in [Direction::BaseToQuote, Direction::QuoteToBase] {
+            if let Ok(quote) = ctx.quote_exact_in(direction, amount) {
+                prop_assert!(quote.fee.protocol <= quote.fee.total && quote.fee.total <= quote.amount_in);
+                prop_assert!(ctx.limits.check(direction, q, quote.base_amount).is_ok());
+            }
+            if let Ok(quote) = ctx.quote_exact_out(direction, amount) {
+                prop_assert!(quote.fee.total as u128 * 10_000 >= quote.amount_in as u128 * fee_bps as u128);
+            }
+            if let Some(max) = ctx.max_trade(direction).unwrap() {
+                prop_assert!(ctx.limits.check(direction, q, max.base_amount).is_ok());
+                if direction == Direction::BaseToQuote {
+                    // The smallest input that would move one more base atom fails.
+                    let (gross, _) = ctx.fees.gross_up(max.base_amount + 1).unwrap();
+                    prop_assert!(ctx.quote_exact_in(direction, gross).is_err());
+                } else {
+                    prop_assert!(ctx.quote_exact_out(direction, max.base_amount + 1).is_err());
+                }
+            }
+        }
+    }
+}

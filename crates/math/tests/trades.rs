@@ -1,0 +1,287 @@
+//! Sized trades: hand-computed amounts, the float reference, and the economic properties
+//! a user relies on (splitting never helps, round trips never gain, exact-in and exact-out
+//! agree, everything rounds toward the pool).
+
+mod common;
+
+use common::{f, fx};
+use homeostat_math::{
+    ConstantProductCurve, Curve, Direction, Fixed, LinearCurve, MathErrorKind, Reserves,
+};
+use proptest::prelude::*;
+
+fn curve(mid: i64, half_spread: f64, skew: f64, lot: u64) -> LinearCurve {
+    LinearCurve {
+        mid: Fixed::from_int(mid),
+        half_spread: fx(half_spread),
+        skew: fx(skew),
+        lot,
+    }
+}
+
+#[test]
+fn hand_computed_linear_trades_in_all_four_forms() {
+    // mid 100, half-spread 1, skew 0.5 per unit, q = 0.
+    for lot in [1u64, 1_000, 1_000_000_000] {
+        let c = curve(100, 1.0, 0.5, lot);
+        // Sell 10 units: average bid at q = 5 is 100 − 1 − 2.5 = 96.5 → 965.
+        assert_eq!(c.sell_base_exact_in(0, 10 * lot).unwrap(), 965, "lot {lot}");
+        // Buy 10 units: average ask at q = −5 is 101 + 2.5 = 103.5 → 1035.
+        assert_eq!(
+            c.buy_base_exact_out(0, 10 * lot).unwrap(),
+            1035,
+            "lot {lot}"
+        );
+        // The inverse problems, solved in closed form: √(101² + 1035) = 106, √(99² − 965) = 94.
+        assert_eq!(c.buy_base_exact_in(0, 1035).unwrap(), 10 * lot, "lot {lot}");
+        assert_eq!(
+            c.sell_base_exact_out(0, 965).unwrap(),
+            10 * lot,
+            "lot {lot}"
+        );
+    }
+}
+
+#[test]
+fn trades_round_toward_the_pool() {
+    // mid 1, no spread or skew, lot 3: one base atom is worth 1/3 quote atom.
+    let c = curve(1, 0.0, 0.0, 3);
+    assert_eq!(
+        c.sell_base_exact_in(0, 1).unwrap(),
+        0,
+        "0.33 out rounds down"
+    );
+    assert_eq!(c.buy_base_exact_out(0, 1).unwrap(), 1, "0.33 in rounds up");
+    assert_eq!(c.buy_base_exact_in(0, 1).unwrap(), 3);
+    assert_eq!(c.sell_base_exact_out(0, 1).unwrap(), 3);
+    assert_eq!(c.buy_base_exact_out(0, 4).unwrap(), 2, "1.33 in rounds up");
+    assert_eq!(
+        c.sell_base_exact_in(0, 5).unwrap(),
+        1,
+        "1.67 out rounds down"
+    );
+}
+
+#[test]
+fn the_quote_must_stay_positive_along_the_path() {
+    // bid(q) = 99 − q: selling 99 units from 0 reaches a zero bid.
+    let c = curve(100, 1.0, 1.0, 1);
+    assert!(c.sell_base_exact_in(0, 98).is_ok());
+    assert_eq!(
+        c.sell_base_exact_in(0, 99).unwrap_err().kind,
+        MathErrorKind::QuoteNotPositive
+    );
+    assert_eq!(
+        c.max_base_before_zero_quote(Direction::BaseToQuote, 0)
+            .unwrap(),
+        98
+    );
+    assert_eq!(
+        c.max_base_before_zero_quote(Direction::QuoteToBase, 0)
+            .unwrap(),
+        u64::MAX
+    );
+    // The most the bid can pay is the area under it: 99²/2 = 4900.5.
+    assert!(c.sell_base_exact_out(0, 4_900).is_ok());
+    assert_eq!(
+        c.sell_base_exact_out(0, 4_901).unwrap_err().kind,
+        MathErrorKind::QuoteNotPositive
+    );
+    // Deep long inventory: the ask itself is below zero, nothing can be bought there.
+    assert_eq!(
+        c.buy_base_exact_out(200, 1).unwrap_err().kind,
+        MathErrorKind::QuoteNotPositive
+    );
+    assert_eq!(
+        c.buy_base_exact_in(200, 1).unwrap_err().kind,
+        MathErrorKind::QuoteNotPositive
+    );
+    assert_eq!(
+        c.sell_base_exact_out(150, 1).unwrap_err().kind,
+        MathErrorKind::QuoteNotPositive
+    );
+}
+
+#[test]
+fn constant_product_hand_computed() {
+    let c = ConstantProductCurve {
+        reserves: Reserves {
+            base: 1_000,
+            quote: 100_000,
+        },
+    };
+    assert_eq!(c.exact_in(Direction::BaseToQuote, 100).unwrap(), 9_090); // 9090.9
+    assert_eq!(c.exact_out(Direction::BaseToQuote, 9_090).unwrap(), 100); // 99.989 → 100
+    assert_eq!(c.exact_in(Direction::QuoteToBase, 10_000).unwrap(), 90); // 90.9
+    assert_eq!(c.exact_out(Direction::QuoteToBase, 90).unwrap(), 9_891); // 9890.1 → 9891
+    assert_eq!(
+        c.exact_out(Direction::QuoteToBase, 1_000).unwrap_err().kind,
+        MathErrorKind::InsufficientLiquidity
+    );
+    let empty = ConstantProductCurve {
+        reserves: Reserves { base: 0, quote: 5 },
+    };
+    assert_eq!(
+        empty.exact_in(Direction::BaseToQuote, 1).unwrap_err().kind,
+        MathErrorKind::InsufficientLiquidity
+    );
+    let curve = Curve::ConstantProduct(c);
+    assert_eq!(
+        curve.exact_in(Direction::BaseToQuote, 100, 12_345).unwrap(),
+        9_090,
+        "inventory does not matter"
+    );
+}
+
+#[test]
+fn overflow_sized_inputs_are_errors_not_panics() {
+    let c = curve(1_000_000, 1.0, 10.0, 1);
+    assert_eq!(
+        c.buy_base_exact_out(0, u64::MAX).unwrap_err().kind,
+        MathErrorKind::Overflow
+    );
+    assert!(c.sell_base_exact_in(i128::MAX / 4, 1).is_err());
+    assert!(c.buy_base_exact_in(0, u64::MAX).is_ok_and(|base| base > 0));
+}
+
+/// A random linear curve and a pre-trade inventory, in the documented domain.
+fn market() -> impl Strategy<Value = (LinearCurve, i128)> {
+    (
+        1.0f64..1.0e6,
+        0.0f64..0.05,
+        0.0f64..0.01,
+        prop_oneof![
+            Just(1u64),
+            Just(1_000),
+            Just(1_000_000),
+            Just(1_000_000_000)
+        ],
+        -100.0f64..100.0,
+    )
+        .prop_map(|(mid, spread_frac, skew_frac, lot, q_lots)| {
+            let curve = LinearCurve {
+                mid: fx(mid),
+                half_spread: fx(mid * spread_frac),
+                skew: fx(mid * skew_frac),
+                lot,
+            };
+            (curve, (q_lots * lot as f64) as i128)
+        })
+}
+
+/// f64 reference for each form.
+fn reference_sell_exact_in(c: &LinearCurve, q: i128, base: u64) -> f64 {
+    let (mid, h, k, lot) = (f(c.mid), f(c.half_spread), f(c.skew), c.lot as f64);
+    base as f64 * (mid - h - k * (q as f64 + base as f64 / 2.0) / lot) / lot
+}
+fn reference_buy_exact_out(c: &LinearCurve, q: i128, base: u64) -> f64 {
+    let (mid, h, k, lot) = (f(c.mid), f(c.half_spread), f(c.skew), c.lot as f64);
+    base as f64 * (mid + h - k * (q as f64 - base as f64 / 2.0) / lot) / lot
+}
+fn reference_buy_exact_in(c: &LinearCurve, q: i128, quote: u64) -> f64 {
+    let (mid, h, k, lot) = (f(c.mid), f(c.half_spread), f(c.skew), c.lot as f64);
+    let a0 = mid + h - k * q as f64 / lot;
+    2.0 * quote as f64 * lot / (a0 + (a0 * a0 + 2.0 * k * quote as f64).sqrt())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// Every form within 1e-9 relative (+1 atom of rounding) of the float reference, and
+    /// never on the trader's side of it beyond 1e-9 relative.
+    #[test]
+    fn amounts_match_the_float_reference((c, q) in market(), lots in 0.001f64..50.0) {
+        let base = ((lots * c.lot as f64) as u64).max(1);
+        if let Ok(out) = c.sell_base_exact_in(q, base) {
+            let expected = reference_sell_exact_in(&c, q, base);
+            prop_assert!(out as f64 <= expected * (1.0 + 1e-9) + 1e-6, "out {out} > {expected}");
+            prop_assert!(out as f64 >= expected * (1.0 - 1e-9) - 1.0, "out {out} << {expected}");
+        }
+        let cost = c.buy_base_exact_out(q, base).unwrap();
+        let expected = reference_buy_exact_out(&c, q, base);
+        prop_assert!(cost as f64 >= expected * (1.0 - 1e-9) - 1e-6, "cost {cost} < {expected}");
+        prop_assert!(cost as f64 <= expected * (1.0 + 1e-9) + 1.0, "cost {cost} >> {expected}");
+        let bought = c.buy_base_exact_in(q, cost).unwrap();
+        let expected = reference_buy_exact_in(&c, q, cost);
+        prop_assert!(bought as f64 <= expected * (1.0 + 1e-9) + 1e-6, "bought {bought} > {expected}");
+        prop_assert!(bought as f64 >= expected * (1.0 - 1e-9) - 1.0, "bought {bought} << {expected}");
+    }
+
+    /// Selling in N pieces never pays more than selling at once; buying in N pieces never
+    /// costs less. (With a linear skew the exact integrals are equal; rounding decides.)
+    #[test]
+    fn splitting_a_trade_never_beats_doing_it_at_once((c, q) in market(), lots in 0.01f64..20.0, pieces in 2usize..8) {
+        let total = ((lots * c.lot as f64) as u64).max(pieces as u64);
+        let piece = total / pieces as u64;
+        let sizes: Vec<u64> = (0..pieces).map(|i| if i + 1 == pieces { total - piece * (pieces as u64 - 1) } else { piece }).collect();
+        if let Ok(at_once) = c.sell_base_exact_in(q, total) {
+            let mut inventory = q;
+            let mut split = 0u64;
+            for size in &sizes {
+                split += c.sell_base_exact_in(inventory, *size).unwrap();
+                inventory += i128::from(*size);
+            }
+            prop_assert!(split <= at_once, "sell split {split} > at once {at_once}");
+        }
+        let at_once = c.buy_base_exact_out(q, total).unwrap();
+        let mut inventory = q;
+        let mut split = 0u64;
+        for size in &sizes {
+            split += c.buy_base_exact_out(inventory, *size).unwrap();
+            inventory -= i128::from(*size);
+        }
+        prop_assert!(split >= at_once, "buy split {split} < at once {at_once}");
+    }
+
+    /// A round trip never makes money, whichever leg comes first and whichever form.
+    #[test]
+    fn a_round_trip_never_gains((c, q) in market(), lots in 0.001f64..20.0) {
+        let base = ((lots * c.lot as f64) as u64).max(1);
+        // Sell exactly `base`, then buy exactly `base` back.
+        if let Ok(received) = c.sell_base_exact_in(q, base) {
+            let paid = c.buy_base_exact_out(q + i128::from(base), base).unwrap();
+            prop_assert!(paid >= received, "sold for {received}, bought back for {paid}");
+        }
+        // Spend quote on base (exact-in), then sell that base straight back.
+        let spend = c.buy_base_exact_out(q, base).unwrap();
+        let got = c.buy_base_exact_in(q, spend).unwrap();
+        if let Ok(back) = c.sell_base_exact_in(q - i128::from(got), got) {
+            prop_assert!(back <= spend, "spent {spend}, got back {back}");
+        }
+    }
+
+    /// exact-in and exact-out agree: the exact-out price of what exact-in paid is no more
+    /// than what was given, and what exact-out charges delivers at least what was asked.
+    #[test]
+    fn exact_in_and_exact_out_are_consistent((c, q) in market(), lots in 0.001f64..20.0) {
+        let base = ((lots * c.lot as f64) as u64).max(1);
+        if let Ok(quote_out) = c.sell_base_exact_in(q, base) {
+            if quote_out > 0 {
+                let needed = c.sell_base_exact_out(q, quote_out).unwrap();
+                prop_assert!(needed <= base, "exact-out wants {needed} for what {base} already bought");
+                let delivered = c.sell_base_exact_in(q, needed).unwrap();
+                prop_assert!(delivered >= quote_out, "paying {needed} delivers {delivered} < {quote_out}");
+            }
+        }
+        let cost = c.buy_base_exact_out(q, base).unwrap();
+        let bought = c.buy_base_exact_in(q, cost).unwrap();
+        // `cost` was rounded up, so it may buy a little more than `base`, never less
+        // (beyond the one atom the inverse rounds down) — and never more than it pays for.
+        prop_assert!(bought + 1 >= base, "exact-in for {cost} gives {bought} < {base}");
+        prop_assert!(c.buy_base_exact_out(q, bought).unwrap() <= cost);
+    }
+
+    /// No input panics: arbitrary bits in every field.
+    #[test]
+    fn no_panic_for_arbitrary_inputs(mid in any::<i128>(), h in any::<i128>(), k in any::<i128>(), lot in any::<u64>(), q in any::<i128>(), amount in any::<u64>(), base in any::<u64>(), quote in any::<u64>()) {
+        let c = LinearCurve { mid: Fixed::from_bits(mid), half_spread: Fixed::from_bits(h), skew: Fixed::from_bits(k), lot };
+        let _ = c.sell_base_exact_in(q, amount);
+        let _ = c.sell_base_exact_out(q, amount);
+        let _ = c.buy_base_exact_in(q, amount);
+        let _ = c.buy_base_exact_out(q, amount);
+        let _ = c.max_base_before_zero_quote(Direction::BaseToQuote, q);
+        let cp = ConstantProductCurve { reserves: Reserves { base, quote } };
+        let _ = cp.exact_in(Direction::QuoteToBase, amount);
+        let _ = cp.exact_out(Direction::BaseToQuote, amount);
+    }
+}
