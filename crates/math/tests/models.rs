@@ -380,3 +380,36 @@ proptest! {
         prop_assert!((f(ex) - expected).abs() < 2.0 * 2f64.powi(-48) + 1e-14 * expected);
     }
 }
+
+/// The SOL/USDC example of docs/math.md, so the document stays true.
+#[test]
+fn docs_worked_example_sol_usdc() {
+    let model = PoolModel::new(ModelParams {
+        kind: ModelKind::Glft,
+        units: Units::Relative,
+        risk_aversion: Fixed::from_int(50),
+        order_decay: Fixed::from_int(2_000),
+        arrival_intensity: Fixed::ONE,
+        horizon: Fixed::ZERO,
+    })
+    .unwrap();
+    assert!(rel_err(f(model.coefficients.c1), 4.938_522_518_074e-4) < 1e-9);
+    assert!(rel_err(f(model.coefficients.c2), 0.185_478_787_006_416) < 1e-9);
+    let lot = 1_000_000_000; // 1 SOL
+    let market = MarketState {
+        mid: Fixed::from_int(150_000_000), // 150 USDC per SOL, in USDC atoms
+        confidence: Fixed::ZERO,
+        variance: Fixed::ratio(2, 100_000_000, Rounding::Down).unwrap(),
+    };
+    let curve = match model.curve(&market, &NO_WIDENING, Reserves::default(), lot).unwrap() {
+        Curve::Linear(curve) => curve,
+        other => panic!("{other:?}"),
+    };
+    // A per-second variance of 2e-8 holds ~7 significant digits at 2^-48 resolution, so σ
+    // (and the skew) is good to ~1e-7 relative: far below any estimation noise.
+    assert!(rel_err(f(curve.half_spread), 76_045.137_391_99) < 1e-6);
+    assert!(rel_err(f(curve.skew), 3_934.599_241_755) < 1e-6, "{}", curve.skew);
+    // Pool long 20 SOL; a trader sells 5 SOL: 749.177131 USDC.
+    let out = curve.sell_base_exact_in(20 * i128::from(lot), 5 * lot).unwrap();
+    assert!((i128::from(out) - 749_177_131).abs() <= 1, "{out}");
+}
