@@ -6,8 +6,8 @@
 // 3.x line is the one whose CPIs work with Anchor 1.2 here (see docs/architecture.md).
 #![allow(deprecated)]
 
-use anchor_lang::solana_program::{account_info::AccountInfo, entrypoint::ProgramResult};
 use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::{account_info::AccountInfo, entrypoint::ProgramResult};
 use solana_program_test::{processor, ProgramTest};
 
 /// Adapter from the runtime's builtin signature to Anchor's `entry`, which wants every

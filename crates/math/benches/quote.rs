@@ -65,9 +65,10 @@ fn benches(c: &mut Criterion) {
     c.bench_function("swap exact-in (quote -> base, closed-form solve)", |b| {
         b.iter(|| context.quote_exact_in(Direction::QuoteToBase, black_box(1_500_000_000)))
     });
-    c.bench_function("swap exact-out (quote out, base in, closed-form solve)", |b| {
-        b.iter(|| context.quote_exact_out(Direction::BaseToQuote, black_box(1_500_000_000)))
-    });
+    c.bench_function(
+        "swap exact-out (quote out, base in, closed-form solve)",
+        |b| b.iter(|| context.quote_exact_out(Direction::BaseToQuote, black_box(1_500_000_000))),
+    );
     let config = VolatilityConfig {
         window: 3_600,
         floor: ratio(1, 1_000_000_000),

@@ -401,15 +401,24 @@ fn docs_worked_example_sol_usdc() {
         confidence: Fixed::ZERO,
         variance: Fixed::ratio(2, 100_000_000, Rounding::Down).unwrap(),
     };
-    let curve = match model.curve(&market, &NO_WIDENING, Reserves::default(), lot).unwrap() {
+    let curve = match model
+        .curve(&market, &NO_WIDENING, Reserves::default(), lot)
+        .unwrap()
+    {
         Curve::Linear(curve) => curve,
         other => panic!("{other:?}"),
     };
     // A per-second variance of 2e-8 holds ~7 significant digits at 2^-48 resolution, so σ
     // (and the skew) is good to ~1e-7 relative: far below any estimation noise.
     assert!(rel_err(f(curve.half_spread), 76_045.137_391_99) < 1e-6);
-    assert!(rel_err(f(curve.skew), 3_934.599_241_755) < 1e-6, "{}", curve.skew);
+    assert!(
+        rel_err(f(curve.skew), 3_934.599_241_755) < 1e-6,
+        "{}",
+        curve.skew
+    );
     // Pool long 20 SOL; a trader sells 5 SOL: 749.177131 USDC.
-    let out = curve.sell_base_exact_in(20 * i128::from(lot), 5 * lot).unwrap();
+    let out = curve
+        .sell_base_exact_in(20 * i128::from(lot), 5 * lot)
+        .unwrap();
     assert!((i128::from(out) - 749_177_131).abs() <= 1, "{out}");
 }
