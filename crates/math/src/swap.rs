@@ -79,7 +79,43 @@ pub struct SwapQuote {
     pub inventory_after: i128,
 }
 
+/// How far `max_trade` steps the gross input down to absorb the fee's rounding.
+const MAX_GROSS_STEPS: u8 = 8;
+
 impl SwapContext {
+    /// The largest base sale (at most `base`) whose payout the quote reserve covers.
+    /// Payout grows with size, so: the closed-form exact-out answer for the whole reserve,
+    /// then — only if rounding put it one step too far — a bisection below it.
+    #[track_caller]
+    fn largest_sale_paid_from_reserves(&self, base: u64) -> Result<u64> {
+        let direction = Direction::BaseToQuote;
+        let available = self.reserves.quote;
+        let fits = |amount: u64| -> Result<bool> {
+            Ok(self.curve.exact_in(direction, amount, self.inventory)? <= available)
+        };
+        if fits(base)? {
+            return Ok(base);
+        }
+        let candidate = match self.curve.exact_out(direction, available, self.inventory) {
+            Ok(needed) => needed.min(base),
+            Err(_) => base,
+        };
+        if fits(candidate)? {
+            return Ok(candidate);
+        }
+        // Invariant: `fits(low)` (a zero sale pays nothing) and `!fits(high)`.
+        let (mut low, mut high) = (0u64, candidate);
+        while high.saturating_sub(low) > 1 {
+            let middle = low.saturating_add(high.saturating_sub(low) >> 1);
+            if fits(middle)? {
+                low = middle;
+            } else {
+                high = middle;
+            }
+        }
+        Ok(low)
+    }
+
     #[track_caller]
     fn finish(
         &self,
@@ -172,33 +208,20 @@ impl SwapContext {
                 self.quote_exact_out(direction, base).map(Some)
             }
             Direction::BaseToQuote => {
-                if self.curve.exact_in(direction, base, self.inventory)? > self.reserves.quote {
-                    // Liquidity binds before the limits: the base that buys the whole quote
-                    // reserve (exact-out rounds up, so step back until the payout fits).
-                    if self.reserves.quote == 0 {
-                        return Ok(None);
-                    }
-                    let target = self.reserves.quote;
-                    base = match self.curve.exact_out(direction, target, self.inventory) {
-                        Ok(needed) => needed.min(base),
-                        Err(_) => base,
-                    };
-                    while base > 0 && self.curve.exact_in(direction, base, self.inventory)? > target
-                    {
-                        base = base.saturating_sub(1);
-                    }
-                }
+                base = self.largest_sale_paid_from_reserves(base)?;
                 if base == 0 {
                     return Ok(None);
                 }
-                let (gross, _) = self.fees.gross_up(base)?;
-                // The gross-up may leave one extra atom of net input; trim until it fits.
-                let mut gross = gross;
+                // The gross-up may leave one atom more of net input than `base`; step the
+                // gross down (at most a few atoms) until the whole swap passes.
+                let (mut gross, _) = self.fees.gross_up(base)?;
+                let mut attempts = 0u8;
                 loop {
                     match self.quote_exact_in(direction, gross) {
                         Ok(quote) => return Ok(Some(quote)),
                         Err(error)
                             if gross > 1
+                                && attempts < MAX_GROSS_STEPS
                                 && matches!(
                                     error.kind,
                                     MathErrorKind::TradeTooLarge
@@ -207,6 +230,7 @@ impl SwapContext {
                                 ) =>
                         {
                             gross = gross.saturating_sub(1);
+                            attempts = attempts.saturating_add(1);
                         }
                         Err(error) => return Err(error),
                     }

@@ -246,8 +246,9 @@ proptest! {
     /// Fee accounting never loses an atom; the max trade always executes and one more atom
     /// of input never does.
     #[test]
-    fn swaps_are_consistent(q in -120i128..120, amount in 1u64..20_000, fee_bps in 0u16..=1_000, share in 0u16..=10_000, skew in 0.0f64..0.5) {
+    fn swaps_are_consistent(q in -120i128..120, amount in 1u64..20_000, fee_bps in 0u16..=1_000, share in 0u16..=10_000, skew in 0.0f64..0.5, quote_reserve in 0u64..12_000, base_reserve in 0u64..80) {
         let mut ctx = context(q);
+        ctx.reserves = Reserves { base: base_reserve, quote: quote_reserve };
         ctx.fees = FeeSchedule { fee_bps, protocol_share_bps: share };
         ctx.curve = Curve::Linear(LinearCurve { mid: Fixed::from_int(100), half_spread: Fixed::ONE, skew: fx(skew), lot: 1 });
         for direction in [Direction::BaseToQuote, Direction::QuoteToBase] {
@@ -260,6 +261,8 @@ proptest! {
             }
             if let Some(max) = ctx.max_trade(direction).unwrap() {
                 prop_assert!(ctx.limits.check(direction, q, max.base_amount).is_ok());
+                let available = if direction == Direction::BaseToQuote { quote_reserve } else { base_reserve };
+                prop_assert!(max.amount_out <= available);
                 if direction == Direction::BaseToQuote {
                     // The smallest input that would move one more base atom fails.
                     let (gross, _) = ctx.fees.gross_up(max.base_amount + 1).unwrap();
