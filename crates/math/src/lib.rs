@@ -39,6 +39,6 @@ pub use model::{
     Coefficients, InventoryModel, MarketState, ModelKind, ModelParams, PoolModel, Reserves,
     SpreadConfig, Units,
 };
-pub use swap::{Limits, SwapContext, SwapQuote};
+pub use swap::{balanced_inventory, Limits, SwapContext, SwapQuote};
 pub use trade::{ConstantProductCurve, Curve, Direction, LinearCurve};
 pub use volatility::{VolatilityConfig, VolatilityState};

@@ -4,6 +4,7 @@
 
 use crate::error::{ensure, MathErrorKind, Result};
 use crate::fees::{Fee, FeeSchedule};
+use crate::fixed::{Fixed, Rounding};
 use crate::model::Reserves;
 use crate::trade::{Curve, Direction};
 
@@ -77,6 +78,20 @@ pub struct SwapQuote {
     pub inventory_before: i128,
     /// Inventory after.
     pub inventory_after: i128,
+}
+
+/// The pool's inventory deviation from a value-balanced book: the base atoms it holds beyond
+/// half of its value at `mid` (quote atoms per `lot` base atoms),
+/// `q = (base − quote·lot/mid) / 2`, rounded toward −∞.
+///
+/// Deposits and withdrawals are pro rata, so they scale `q` with the pool and never skew it.
+#[track_caller]
+pub fn balanced_inventory(reserves: Reserves, mid: Fixed, lot: u64) -> Result<i128> {
+    ensure(mid.is_positive(), MathErrorKind::NonPositivePrice)?;
+    let quote_in_base =
+        Fixed::from_u64(reserves.quote).mul_div(Fixed::from_u64(lot), mid, Rounding::Up)?;
+    let twice = Fixed::from_u64(reserves.base).checked_sub(quote_in_base)?;
+    Ok(twice.to_bits() >> 49)
 }
 
 /// How far `max_trade` steps the gross input down to absorb the fee's rounding.

@@ -274,3 +274,62 @@ proptest! {
         }
     }
 }
+
+#[test]
+fn balanced_inventory_is_the_base_held_beyond_half_the_value() {
+    use homeostat_math::balanced_inventory;
+    let mid = Fixed::from_int(100); // quote atoms per lot of 10 base atoms
+                                    // 1000 base (= 10 000 quote) and 10 000 quote: balanced.
+    assert_eq!(
+        balanced_inventory(
+            Reserves {
+                base: 1_000,
+                quote: 10_000
+            },
+            mid,
+            10
+        )
+        .unwrap(),
+        0
+    );
+    // 1500 base and 5000 quote (= 500 base): value 2000 base, half 1000, long 500.
+    assert_eq!(
+        balanced_inventory(
+            Reserves {
+                base: 1_500,
+                quote: 5_000
+            },
+            mid,
+            10
+        )
+        .unwrap(),
+        500
+    );
+    assert_eq!(
+        balanced_inventory(
+            Reserves {
+                base: 0,
+                quote: 10_000
+            },
+            mid,
+            10
+        )
+        .unwrap(),
+        -500
+    );
+    // Pro-rata deposits scale q with the pool.
+    assert_eq!(
+        balanced_inventory(
+            Reserves {
+                base: 3_000,
+                quote: 10_000
+            },
+            mid,
+            10
+        )
+        .unwrap(),
+        1_000
+    );
+    let error = balanced_inventory(Reserves::default(), Fixed::ZERO, 10).unwrap_err();
+    assert_eq!(error.kind, MathErrorKind::NonPositivePrice);
+}

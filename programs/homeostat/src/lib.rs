@@ -1,8 +1,5 @@
 //! Homeostat: an Anchor program running oracle-anchored liquidity pools whose quotes are
 //! skewed by the pool's own inventory. Every number it quotes comes from `homeostat-math`.
-//!
-//! The instructions arrive with the program issue; this crate is their home and already
-//! builds for the native test harness (and, elsewhere, with `anchor build`).
 #![allow(unexpected_cfgs)]
 #![cfg_attr(
     not(test),
@@ -11,10 +8,79 @@
 
 use anchor_lang::prelude::*;
 
+pub mod constants;
+pub mod errors;
+pub mod events;
+pub mod instructions;
+pub mod lp;
+pub mod oracle;
+pub mod state;
+pub mod token;
+
+pub use instructions::*;
+pub use state::PoolParams;
+
 declare_id!("7r8vRrScdz6x1v1gRHHyz73n3wGoDcPMZnDBHijTWsn5");
 
 /// Re-exported so every consumer of the program quotes with the very same math.
 pub use homeostat_math as math;
 
 #[program]
-pub mod homeostat {}
+pub mod homeostat {
+    use super::*;
+
+    /// Creates a pool with its vaults and LP mint.
+    pub fn initialize_pool(ctx: Context<InitializePool>, args: InitializePoolArgs) -> Result<()> {
+        InitializePool::handle(ctx, args)
+    }
+
+    /// Adds liquidity in the pool's proportions.
+    pub fn deposit(ctx: Context<Deposit>, args: DepositArgs) -> Result<()> {
+        Deposit::handle(ctx, args)
+    }
+
+    /// Removes liquidity pro rata (works while paused and without the oracle).
+    pub fn withdraw(ctx: Context<Withdraw>, args: WithdrawArgs) -> Result<()> {
+        Withdraw::handle(ctx, args)
+    }
+
+    /// Swaps an exact input.
+    pub fn swap_exact_in(ctx: Context<Swap>, args: SwapExactInArgs) -> Result<()> {
+        instructions::swap_exact_in::handle(ctx, args)
+    }
+
+    /// Swaps for an exact output.
+    pub fn swap_exact_out(ctx: Context<Swap>, args: SwapExactOutArgs) -> Result<()> {
+        instructions::swap_exact_out::handle(ctx, args)
+    }
+
+    /// Replaces the tunable parameters (admin).
+    pub fn update_params(ctx: Context<UpdateParams>, params: PoolParams) -> Result<()> {
+        UpdateParams::handle(ctx, params)
+    }
+
+    /// Pauses or resumes swaps and deposits (admin).
+    pub fn set_paused(ctx: Context<SetPaused>, paused: bool) -> Result<()> {
+        SetPaused::handle(ctx, paused)
+    }
+
+    /// Proposes a new admin (admin).
+    pub fn propose_admin(ctx: Context<ProposeAdmin>, new_admin: Pubkey) -> Result<()> {
+        ProposeAdmin::handle(ctx, new_admin)
+    }
+
+    /// Accepts a pending admin transfer (the proposed admin).
+    pub fn accept_admin(ctx: Context<AcceptAdmin>) -> Result<()> {
+        AcceptAdmin::handle(ctx)
+    }
+
+    /// Replaces the keeper authority (admin).
+    pub fn set_keeper(ctx: Context<SetKeeper>, new_keeper: Pubkey) -> Result<()> {
+        SetKeeper::handle(ctx, new_keeper)
+    }
+
+    /// Pays out the protocol fees owed (admin).
+    pub fn collect_protocol_fees(ctx: Context<CollectProtocolFees>) -> Result<()> {
+        CollectProtocolFees::handle(ctx)
+    }
+}

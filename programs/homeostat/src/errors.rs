@@ -1,0 +1,114 @@
+//! Program errors. Append-only: codes are part of the interface.
+
+use anchor_lang::prelude::*;
+use homeostat_math::{MathError, MathErrorKind};
+
+#[error_code]
+pub enum HomeostatError {
+    /// 6000 (0x1770)
+    #[msg("Arithmetic overflow")]
+    MathOverflow,
+    /// 6001 (0x1771)
+    #[msg("Division by zero")]
+    DivisionByZero,
+    /// 6002 (0x1772)
+    #[msg("Input outside the math domain")]
+    OutOfDomain,
+    /// 6003 (0x1773)
+    #[msg("Parameter outside its documented bounds")]
+    InvalidParameter,
+    /// 6004 (0x1774)
+    #[msg("Price is zero or negative")]
+    NonPositivePrice,
+    /// 6005 (0x1775)
+    #[msg("Trade would drive the quote to zero or below")]
+    QuoteNotPositive,
+    /// 6006 (0x1776)
+    #[msg("Trade would exceed the inventory cap")]
+    InventoryCapExceeded,
+    /// 6007 (0x1777)
+    #[msg("Trade exceeds the maximum trade size")]
+    TradeTooLarge,
+    /// 6008 (0x1778)
+    #[msg("Pool holds too little of the output token")]
+    InsufficientLiquidity,
+    /// 6009 (0x1779)
+    #[msg("Amount is zero or the trade rounds to nothing")]
+    ZeroAmount,
+    /// 6010 (0x177a)
+    #[msg("Pool is paused")]
+    PoolPaused,
+    /// 6011 (0x177b)
+    #[msg("Oracle price is older than the pool's maximum age")]
+    StaleOracle,
+    /// 6012 (0x177c)
+    #[msg("Oracle confidence interval is wider than the pool allows")]
+    OracleConfidenceTooWide,
+    /// 6013 (0x177d)
+    #[msg("Oracle account is for a different price feed")]
+    WrongOracleFeed,
+    /// 6014 (0x177e)
+    #[msg("Oracle account is not owned by the Pyth receiver program")]
+    WrongOracleOwner,
+    /// 6015 (0x177f)
+    #[msg("Oracle price update is not fully verified")]
+    OracleNotFullyVerified,
+    /// 6016 (0x1780)
+    #[msg("Oracle account is not a PriceUpdateV2 account")]
+    InvalidOracleAccount,
+    /// 6017 (0x1781)
+    #[msg("Slippage limit exceeded")]
+    SlippageExceeded,
+    /// 6018 (0x1782)
+    #[msg("Signer is not the authority for this action")]
+    Unauthorized,
+    /// 6019 (0x1783)
+    #[msg("No admin transfer is pending for this signer")]
+    NoPendingAdmin,
+    /// 6020 (0x1784)
+    #[msg("Mint has an extension the pool cannot handle (transfer fee, transfer hook, ...)")]
+    UnsupportedMintExtension,
+    /// 6021 (0x1785)
+    #[msg("Base and quote mints must differ")]
+    IdenticalMints,
+    /// 6022 (0x1786)
+    #[msg("Deposit would mint no shares")]
+    ZeroShares,
+    /// 6023 (0x1787)
+    #[msg("Pool accounting does not match its vaults")]
+    InvariantViolated,
+    /// 6024 (0x1788)
+    #[msg("Oracle price is non-positive")]
+    NonPositiveOraclePrice,
+}
+
+/// Converts a math error into the program error of the same kind, logging where in the
+/// math it failed (file:line) so a failed transaction explains itself.
+pub fn math_error(error: MathError) -> anchor_lang::error::Error {
+    msg!("homeostat-math: {}", error);
+    let code = match error.kind {
+        MathErrorKind::Overflow => HomeostatError::MathOverflow,
+        MathErrorKind::DivisionByZero => HomeostatError::DivisionByZero,
+        MathErrorKind::OutOfDomain => HomeostatError::OutOfDomain,
+        MathErrorKind::InvalidParameter => HomeostatError::InvalidParameter,
+        MathErrorKind::NonPositivePrice => HomeostatError::NonPositivePrice,
+        MathErrorKind::QuoteNotPositive => HomeostatError::QuoteNotPositive,
+        MathErrorKind::InventoryCapExceeded => HomeostatError::InventoryCapExceeded,
+        MathErrorKind::TradeTooLarge => HomeostatError::TradeTooLarge,
+        MathErrorKind::InsufficientLiquidity => HomeostatError::InsufficientLiquidity,
+        MathErrorKind::ZeroAmount => HomeostatError::ZeroAmount,
+    };
+    code.into()
+}
+
+/// `.math()?` on a math result: the program error of the same kind, with its location logged.
+pub trait MathResultExt<T> {
+    /// Converts the error side.
+    fn math(self) -> Result<T>;
+}
+
+impl<T> MathResultExt<T> for core::result::Result<T, MathError> {
+    fn math(self) -> Result<T> {
+        self.map_err(math_error)
+    }
+}

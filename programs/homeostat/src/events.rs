@@ -1,0 +1,160 @@
+//! Events, emitted with `emit_cpi!` so indexers and the keeper read them from inner
+//! instructions (robust to log truncation, and visible in the native test runtime).
+
+use anchor_lang::prelude::*;
+
+use crate::state::PoolParams;
+
+/// A pool was created.
+#[event]
+pub struct PoolInitialized {
+    /// Pool.
+    pub pool: Pubkey,
+    /// Base mint.
+    pub base_mint: Pubkey,
+    /// Quote mint.
+    pub quote_mint: Pubkey,
+    /// Admin.
+    pub admin: Pubkey,
+    /// Keeper.
+    pub keeper: Pubkey,
+    /// Pyth feed id.
+    pub feed_id: [u8; 32],
+    /// Parameters.
+    pub params: PoolParams,
+}
+
+/// Liquidity added.
+#[event]
+pub struct Deposited {
+    /// Pool.
+    pub pool: Pubkey,
+    /// Depositor.
+    pub owner: Pubkey,
+    /// Base atoms in.
+    pub base_amount: u64,
+    /// Quote atoms in.
+    pub quote_amount: u64,
+    /// LP shares minted.
+    pub shares: u64,
+    /// Share supply after (including the locked shares).
+    pub total_shares: u64,
+}
+
+/// Liquidity removed.
+#[event]
+pub struct Withdrawn {
+    /// Pool.
+    pub pool: Pubkey,
+    /// Withdrawer.
+    pub owner: Pubkey,
+    /// Base atoms out.
+    pub base_amount: u64,
+    /// Quote atoms out.
+    pub quote_amount: u64,
+    /// LP shares burned.
+    pub shares: u64,
+    /// Share supply after (including the locked shares).
+    pub total_shares: u64,
+}
+
+/// A swap executed.
+#[event]
+pub struct Swapped {
+    /// Pool.
+    pub pool: Pubkey,
+    /// Trader.
+    pub trader: Pubkey,
+    /// 0 = base → quote (trader sells base), 1 = quote → base.
+    pub direction: u8,
+    /// True for exact-in, false for exact-out.
+    pub exact_in: bool,
+    /// Input atoms, fee included.
+    pub amount_in: u64,
+    /// Output atoms.
+    pub amount_out: u64,
+    /// Fee (input token atoms).
+    pub fee: u64,
+    /// Protocol's part of the fee.
+    pub protocol_fee: u64,
+    /// Inventory before, base atoms.
+    pub inventory_before: i128,
+    /// Inventory after, base atoms.
+    pub inventory_after: i128,
+    /// Oracle mid, quote atoms per lot (I80F48 bits).
+    pub oracle_price: i128,
+    /// Oracle confidence, quote atoms per lot (I80F48 bits).
+    pub oracle_confidence: i128,
+    /// Oracle publish time.
+    pub oracle_publish_time: i64,
+    /// Half-spread applied, quote atoms per lot (I80F48 bits; 0 for constant product).
+    pub half_spread: i128,
+    /// Skew per lot of inventory, quote atoms per lot (I80F48 bits; 0 for constant product).
+    pub skew: i128,
+    /// Variance estimate after the oracle observation (I80F48 bits).
+    pub variance: i128,
+}
+
+/// Parameters changed.
+#[event]
+pub struct ParamsUpdated {
+    /// Pool.
+    pub pool: Pubkey,
+    /// Before.
+    pub old: PoolParams,
+    /// After.
+    pub new: PoolParams,
+}
+
+/// Pause state changed.
+#[event]
+pub struct PausedSet {
+    /// Pool.
+    pub pool: Pubkey,
+    /// New state.
+    pub paused: bool,
+}
+
+/// An admin transfer was proposed.
+#[event]
+pub struct AdminProposed {
+    /// Pool.
+    pub pool: Pubkey,
+    /// Current admin.
+    pub admin: Pubkey,
+    /// Proposed admin.
+    pub pending_admin: Pubkey,
+}
+
+/// An admin transfer completed.
+#[event]
+pub struct AdminAccepted {
+    /// Pool.
+    pub pool: Pubkey,
+    /// Previous admin.
+    pub old_admin: Pubkey,
+    /// New admin.
+    pub new_admin: Pubkey,
+}
+
+/// The keeper authority changed.
+#[event]
+pub struct KeeperSet {
+    /// Pool.
+    pub pool: Pubkey,
+    /// Previous keeper.
+    pub old_keeper: Pubkey,
+    /// New keeper.
+    pub new_keeper: Pubkey,
+}
+
+/// Protocol fees paid out.
+#[event]
+pub struct ProtocolFeesCollected {
+    /// Pool.
+    pub pool: Pubkey,
+    /// Base atoms.
+    pub base_amount: u64,
+    /// Quote atoms.
+    pub quote_amount: u64,
+}

@@ -1,0 +1,45 @@
+use anchor_lang::prelude::*;
+
+use crate::errors::HomeostatError;
+use crate::events::AdminAccepted;
+use crate::state::Pool;
+
+/// Second step of an admin transfer: the proposed admin takes over.
+///
+/// Specification:
+/// - `new_admin` signs and equals the pool's `pending_admin`, which is not the default
+///   key (`NoPendingAdmin`).
+/// - Clears `pending_admin`; emits `AdminAccepted`.
+#[event_cpi]
+#[derive(Accounts)]
+pub struct AcceptAdmin<'info> {
+    /// The proposed admin.
+    pub new_admin: Signer<'info>,
+    /// The pool.
+    #[account(mut)]
+    pub pool: AccountLoader<'info, Pool>,
+}
+
+impl AcceptAdmin<'_> {
+    /// Handler.
+    pub fn handle(ctx: Context<Self>) -> Result<()> {
+        let new_admin = ctx.accounts.new_admin.key();
+        let old_admin = {
+            let mut pool = ctx.accounts.pool.load_mut()?;
+            require!(
+                pool.pending_admin != Pubkey::default() && pool.pending_admin == new_admin,
+                HomeostatError::NoPendingAdmin
+            );
+            let old_admin = pool.admin;
+            pool.admin = new_admin;
+            pool.pending_admin = Pubkey::default();
+            old_admin
+        };
+        emit_cpi!(AdminAccepted {
+            pool: ctx.accounts.pool.key(),
+            old_admin,
+            new_admin,
+        });
+        Ok(())
+    }
+}

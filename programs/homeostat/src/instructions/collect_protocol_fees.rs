@@ -1,0 +1,104 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+
+use crate::errors::HomeostatError;
+use crate::events::ProtocolFeesCollected;
+use crate::state::Pool;
+use crate::token::transfer_out;
+
+/// Pays the protocol fees owed to accounts of the admin's choice.
+///
+/// Specification:
+/// - `admin` signs and is the pool's admin (`Unauthorized`).
+/// - Mints and vaults are the pool's (`has_one`); destinations are for those mints.
+/// - Transfers exactly the booked `protocol_fees_base` / `protocol_fees_quote` and zeroes
+///   them; LP funds are never touched. Emits `ProtocolFeesCollected`.
+#[event_cpi]
+#[derive(Accounts)]
+pub struct CollectProtocolFees<'info> {
+    /// The pool's admin.
+    pub admin: Signer<'info>,
+    /// The pool.
+    #[account(
+        mut,
+        has_one = admin @ HomeostatError::Unauthorized,
+        has_one = base_mint,
+        has_one = quote_mint,
+        has_one = base_vault,
+        has_one = quote_vault,
+    )]
+    pub pool: AccountLoader<'info, Pool>,
+    /// Base mint.
+    #[account(mint::token_program = base_token_program)]
+    pub base_mint: Box<InterfaceAccount<'info, Mint>>,
+    /// Quote mint.
+    #[account(mint::token_program = quote_token_program)]
+    pub quote_mint: Box<InterfaceAccount<'info, Mint>>,
+    /// Base vault.
+    #[account(mut)]
+    pub base_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// Quote vault.
+    #[account(mut)]
+    pub quote_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// Destination for base fees.
+    #[account(mut, token::mint = base_mint, token::token_program = base_token_program)]
+    pub base_destination: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// Destination for quote fees.
+    #[account(mut, token::mint = quote_mint, token::token_program = quote_token_program)]
+    pub quote_destination: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// Token program of the base mint.
+    pub base_token_program: Interface<'info, TokenInterface>,
+    /// Token program of the quote mint.
+    pub quote_token_program: Interface<'info, TokenInterface>,
+}
+
+impl CollectProtocolFees<'_> {
+    /// Handler.
+    pub fn handle(ctx: Context<Self>) -> Result<()> {
+        let accounts = &ctx.accounts;
+        let (base_amount, quote_amount, seeds) = {
+            let mut pool = accounts.pool.load_mut()?;
+            let owed = (pool.protocol_fees_base, pool.protocol_fees_quote);
+            pool.protocol_fees_base = 0;
+            pool.protocol_fees_quote = 0;
+            (owed.0, owed.1, pool.signer_seeds())
+        };
+        let seed_slices: Vec<&[u8]> = seeds.iter().map(Vec::as_slice).collect();
+        let pool_info = accounts.pool.to_account_info();
+        if base_amount > 0 {
+            transfer_out(
+                &accounts.base_token_program,
+                &accounts.base_vault,
+                &accounts.base_destination,
+                &accounts.base_mint,
+                pool_info.clone(),
+                &seed_slices,
+                base_amount,
+            )?;
+        }
+        if quote_amount > 0 {
+            transfer_out(
+                &accounts.quote_token_program,
+                &accounts.quote_vault,
+                &accounts.quote_destination,
+                &accounts.quote_mint,
+                pool_info,
+                &seed_slices,
+                quote_amount,
+            )?;
+        }
+        ctx.accounts.base_vault.reload()?;
+        ctx.accounts.quote_vault.reload()?;
+        let accounts = &ctx.accounts;
+        accounts
+            .pool
+            .load()?
+            .invariant(accounts.base_vault.amount, accounts.quote_vault.amount)?;
+        emit_cpi!(ProtocolFeesCollected {
+            pool: accounts.pool.key(),
+            base_amount,
+            quote_amount,
+        });
+        Ok(())
+    }
+}

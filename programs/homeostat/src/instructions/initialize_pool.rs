@@ -1,0 +1,154 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+use homeostat_math::{Fixed, VolatilityState};
+
+use crate::constants::*;
+use crate::errors::HomeostatError;
+use crate::events::PoolInitialized;
+use crate::state::{Pool, PoolParams};
+use crate::token::check_mint_extensions;
+
+/// Arguments of `initialize_pool`.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InitializePoolArgs {
+    /// Distinguishes pools on the same pair (PDA seed).
+    pub pool_index: u16,
+    /// Pyth feed id pricing base in quote (e.g. SOL/USD for SOL/USDC).
+    pub feed_id: [u8; 32],
+    /// Keeper authority.
+    pub keeper: Pubkey,
+    /// Starting variance estimate (I80F48 bits), clamped to the configured floor/ceiling.
+    pub initial_variance: i128,
+    /// All tunable parameters.
+    pub params: PoolParams,
+}
+
+/// Creates a pool, its two vaults and its LP mint.
+///
+/// Specification:
+/// - `admin` signs and pays; it becomes the pool's admin.
+/// - `base_mint` and `quote_mint` are owned by the given token programs (SPL Token or
+///   Token-2022), differ from each other, and carry no mint extension outside the
+///   allowlist in `token.rs` (transfer fees and hooks are rejected:
+///   `UnsupportedMintExtension`).
+/// - `pool` is created at `["pool", base_mint, quote_mint, pool_index]` (a second
+///   initialisation of the same PDA fails).
+/// - `base_vault` / `quote_vault` are created at `["vault", pool, mint]`, owned by the
+///   pool; `lp_mint` at `["lp_mint", pool]` under SPL Token, authority the pool.
+/// - Every parameter is within its documented bounds (`InvalidParameter`).
+/// - `oracle` is a fully verified Pyth `PriceUpdateV2` for `feed_id`, fresh and tight
+///   enough under the new parameters; its price seeds the volatility estimate.
+#[event_cpi]
+#[derive(Accounts)]
+#[instruction(args: InitializePoolArgs)]
+pub struct InitializePool<'info> {
+    /// Payer and admin.
+    #[account(mut)]
+    pub admin: Signer<'info>,
+    /// Base mint.
+    #[account(mint::token_program = base_token_program)]
+    pub base_mint: Box<InterfaceAccount<'info, Mint>>,
+    /// Quote mint.
+    #[account(
+        mint::token_program = quote_token_program,
+        constraint = quote_mint.key() != base_mint.key() @ HomeostatError::IdenticalMints,
+    )]
+    pub quote_mint: Box<InterfaceAccount<'info, Mint>>,
+    /// The pool.
+    #[account(
+        init,
+        payer = admin,
+        space = Pool::SPACE,
+        seeds = [POOL_SEED, base_mint.key().as_ref(), quote_mint.key().as_ref(), &args.pool_index.to_le_bytes()],
+        bump,
+    )]
+    pub pool: AccountLoader<'info, Pool>,
+    /// Base vault.
+    #[account(
+        init,
+        payer = admin,
+        seeds = [VAULT_SEED, pool.key().as_ref(), base_mint.key().as_ref()],
+        bump,
+        token::mint = base_mint,
+        token::authority = pool,
+        token::token_program = base_token_program,
+    )]
+    pub base_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// Quote vault.
+    #[account(
+        init,
+        payer = admin,
+        seeds = [VAULT_SEED, pool.key().as_ref(), quote_mint.key().as_ref()],
+        bump,
+        token::mint = quote_mint,
+        token::authority = pool,
+        token::token_program = quote_token_program,
+    )]
+    pub quote_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// LP share mint.
+    #[account(
+        init,
+        payer = admin,
+        seeds = [LP_MINT_SEED, pool.key().as_ref()],
+        bump,
+        mint::decimals = LP_DECIMALS,
+        mint::authority = pool,
+        mint::token_program = lp_token_program,
+    )]
+    pub lp_mint: Box<InterfaceAccount<'info, Mint>>,
+    /// CHECK: validated by `Pool::read_oracle` (owner, layout, verification, feed, age, confidence).
+    pub oracle: UncheckedAccount<'info>,
+    /// Token program of the base mint.
+    pub base_token_program: Interface<'info, TokenInterface>,
+    /// Token program of the quote mint.
+    pub quote_token_program: Interface<'info, TokenInterface>,
+    /// SPL Token, for the LP mint.
+    #[account(address = anchor_spl::token::ID)]
+    pub lp_token_program: Interface<'info, TokenInterface>,
+    /// System program.
+    pub system_program: Program<'info, System>,
+}
+
+impl InitializePool<'_> {
+    /// Handler.
+    pub fn handle(ctx: Context<Self>, args: InitializePoolArgs) -> Result<()> {
+        check_mint_extensions(&ctx.accounts.base_mint)?;
+        check_mint_extensions(&ctx.accounts.quote_mint)?;
+        let coefficients = args.params.validate()?;
+        let now = Clock::get()?.unix_timestamp;
+        {
+            let mut pool = ctx.accounts.pool.load_init()?;
+            pool.set_params(&args.params, &coefficients);
+            pool.admin = ctx.accounts.admin.key();
+            pool.keeper = args.keeper;
+            pool.base_mint = ctx.accounts.base_mint.key();
+            pool.quote_mint = ctx.accounts.quote_mint.key();
+            pool.base_vault = ctx.accounts.base_vault.key();
+            pool.quote_vault = ctx.accounts.quote_vault.key();
+            pool.lp_mint = ctx.accounts.lp_mint.key();
+            pool.feed_id = args.feed_id;
+            pool.pool_index = args.pool_index;
+            pool.bump = ctx.bumps.pool;
+            pool.base_decimals = ctx.accounts.base_mint.decimals;
+            pool.quote_decimals = ctx.accounts.quote_mint.decimals;
+            let oracle = pool.read_oracle(&ctx.accounts.oracle, now)?;
+            let config = args.params.volatility_config();
+            pool.set_volatility_state(&VolatilityState {
+                variance: config.clamp(Fixed::from_bits(args.initial_variance)),
+                last_price: oracle.mid,
+                last_time: oracle.publish_time,
+            });
+            pool.invariant(0, 0)?;
+        }
+        emit_cpi!(PoolInitialized {
+            pool: ctx.accounts.pool.key(),
+            base_mint: ctx.accounts.base_mint.key(),
+            quote_mint: ctx.accounts.quote_mint.key(),
+            admin: ctx.accounts.admin.key(),
+            keeper: args.keeper,
+            feed_id: args.feed_id,
+            params: args.params,
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,34 @@
+use anchor_lang::prelude::*;
+
+use crate::errors::HomeostatError;
+use crate::events::AdminProposed;
+use crate::state::Pool;
+
+/// First step of an admin transfer: names the next admin, who must accept.
+///
+/// Specification:
+/// - `admin` signs and is the pool's admin (`Unauthorized`).
+/// - Overwrites any earlier proposal; proposing the default key cancels it.
+/// - Emits `AdminProposed`.
+#[event_cpi]
+#[derive(Accounts)]
+pub struct ProposeAdmin<'info> {
+    /// The pool's admin.
+    pub admin: Signer<'info>,
+    /// The pool.
+    #[account(mut, has_one = admin @ HomeostatError::Unauthorized)]
+    pub pool: AccountLoader<'info, Pool>,
+}
+
+impl ProposeAdmin<'_> {
+    /// Handler.
+    pub fn handle(ctx: Context<Self>, new_admin: Pubkey) -> Result<()> {
+        ctx.accounts.pool.load_mut()?.pending_admin = new_admin;
+        emit_cpi!(AdminProposed {
+            pool: ctx.accounts.pool.key(),
+            admin: ctx.accounts.admin.key(),
+            pending_admin: new_admin,
+        });
+        Ok(())
+    }
+}

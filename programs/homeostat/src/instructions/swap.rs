@@ -1,0 +1,186 @@
+//! The accounts and execution shared by `swap_exact_in` and `swap_exact_out`.
+
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+use homeostat_math::{Curve, Direction, SwapQuote};
+
+use crate::errors::{HomeostatError, MathResultExt};
+use crate::events::Swapped;
+use crate::state::Pool;
+use crate::token::{transfer_in, transfer_out};
+
+/// Accounts of a swap (both forms).
+#[event_cpi]
+#[derive(Accounts)]
+pub struct Swap<'info> {
+    /// Trader.
+    pub trader: Signer<'info>,
+    /// The pool.
+    #[account(
+        mut,
+        has_one = base_mint,
+        has_one = quote_mint,
+        has_one = base_vault,
+        has_one = quote_vault,
+    )]
+    pub pool: AccountLoader<'info, Pool>,
+    /// CHECK: validated by `Pool::read_oracle` (owner, layout, verification, feed, age, confidence).
+    pub oracle: UncheckedAccount<'info>,
+    /// Base mint.
+    #[account(mint::token_program = base_token_program)]
+    pub base_mint: Box<InterfaceAccount<'info, Mint>>,
+    /// Quote mint.
+    #[account(mint::token_program = quote_token_program)]
+    pub quote_mint: Box<InterfaceAccount<'info, Mint>>,
+    /// Base vault.
+    #[account(mut)]
+    pub base_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// Quote vault.
+    #[account(mut)]
+    pub quote_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// Trader's base account.
+    #[account(mut, token::mint = base_mint, token::token_program = base_token_program)]
+    pub trader_base: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// Trader's quote account.
+    #[account(mut, token::mint = quote_mint, token::token_program = quote_token_program)]
+    pub trader_quote: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// Token program of the base mint.
+    pub base_token_program: Interface<'info, TokenInterface>,
+    /// Token program of the quote mint.
+    pub quote_token_program: Interface<'info, TokenInterface>,
+}
+
+/// Which amount the trader fixed, and the slippage bound on the other.
+#[derive(Clone, Copy, Debug)]
+pub(crate) enum SwapKind {
+    /// Pay exactly `amount`, receive at least `min_out`.
+    ExactIn { amount: u64, min_out: u64 },
+    /// Receive exactly `amount`, pay at most `max_in`.
+    ExactOut { amount: u64, max_in: u64 },
+}
+
+pub(crate) fn direction_from(value: u8) -> Result<Direction> {
+    match value {
+        0 => Ok(Direction::BaseToQuote),
+        1 => Ok(Direction::QuoteToBase),
+        _ => err!(HomeostatError::InvalidParameter),
+    }
+}
+
+/// Prices the swap with the math crate, books the protocol fee, moves the tokens, checks
+/// the invariant and emits `Swapped`.
+pub(crate) fn execute(ctx: Context<Swap>, direction: Direction, kind: SwapKind) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let accounts = &ctx.accounts;
+    let (quote, oracle, curve, variance, seeds) = {
+        let mut pool = accounts.pool.load_mut()?;
+        require!(pool.paused == 0, HomeostatError::PoolPaused);
+        let oracle = pool.read_oracle(&accounts.oracle, now)?;
+        pool.observe_oracle(&oracle)?;
+        let reserves = pool.lp_reserves(accounts.base_vault.amount, accounts.quote_vault.amount)?;
+        let context = pool.swap_context(&oracle, reserves)?;
+        let quote: SwapQuote = match kind {
+            SwapKind::ExactIn { amount, min_out } => {
+                let quote = context.quote_exact_in(direction, amount).math()?;
+                require!(
+                    quote.amount_out >= min_out,
+                    HomeostatError::SlippageExceeded
+                );
+                quote
+            }
+            SwapKind::ExactOut { amount, max_in } => {
+                let quote = context.quote_exact_out(direction, amount).math()?;
+                require!(quote.amount_in <= max_in, HomeostatError::SlippageExceeded);
+                quote
+            }
+        };
+        let protocol_fees = match direction {
+            Direction::BaseToQuote => &mut pool.protocol_fees_base,
+            Direction::QuoteToBase => &mut pool.protocol_fees_quote,
+        };
+        *protocol_fees = protocol_fees
+            .checked_add(quote.fee.protocol)
+            .ok_or(HomeostatError::MathOverflow)?;
+        (
+            quote,
+            oracle,
+            context.curve,
+            pool.volatility_state().variance,
+            pool.signer_seeds(),
+        )
+    };
+
+    let seed_slices: Vec<&[u8]> = seeds.iter().map(Vec::as_slice).collect();
+    let pool_info = accounts.pool.to_account_info();
+    match direction {
+        Direction::BaseToQuote => {
+            transfer_in(
+                &accounts.base_token_program,
+                &accounts.trader_base,
+                &accounts.base_vault,
+                &accounts.base_mint,
+                &accounts.trader,
+                quote.amount_in,
+            )?;
+            transfer_out(
+                &accounts.quote_token_program,
+                &accounts.quote_vault,
+                &accounts.trader_quote,
+                &accounts.quote_mint,
+                pool_info,
+                &seed_slices,
+                quote.amount_out,
+            )?;
+        }
+        Direction::QuoteToBase => {
+            transfer_in(
+                &accounts.quote_token_program,
+                &accounts.trader_quote,
+                &accounts.quote_vault,
+                &accounts.quote_mint,
+                &accounts.trader,
+                quote.amount_in,
+            )?;
+            transfer_out(
+                &accounts.base_token_program,
+                &accounts.base_vault,
+                &accounts.trader_base,
+                &accounts.base_mint,
+                pool_info,
+                &seed_slices,
+                quote.amount_out,
+            )?;
+        }
+    }
+
+    ctx.accounts.base_vault.reload()?;
+    ctx.accounts.quote_vault.reload()?;
+    let accounts = &ctx.accounts;
+    accounts
+        .pool
+        .load()?
+        .invariant(accounts.base_vault.amount, accounts.quote_vault.amount)?;
+    let (half_spread, skew) = match curve {
+        Curve::Linear(linear) => (linear.half_spread.to_bits(), linear.skew.to_bits()),
+        Curve::ConstantProduct(_) => (0, 0),
+    };
+    emit_cpi!(Swapped {
+        pool: accounts.pool.key(),
+        trader: accounts.trader.key(),
+        direction: direction as u8,
+        exact_in: matches!(kind, SwapKind::ExactIn { .. }),
+        amount_in: quote.amount_in,
+        amount_out: quote.amount_out,
+        fee: quote.fee.total,
+        protocol_fee: quote.fee.protocol,
+        inventory_before: quote.inventory_before,
+        inventory_after: quote.inventory_after,
+        oracle_price: oracle.mid.to_bits(),
+        oracle_confidence: oracle.confidence.to_bits(),
+        oracle_publish_time: oracle.publish_time,
+        half_spread,
+        skew,
+        variance: variance.to_bits(),
+    });
+    Ok(())
+}

@@ -1,0 +1,45 @@
+use anchor_lang::prelude::*;
+
+use crate::events::ParamsUpdated;
+use crate::state::{Pool, PoolParams};
+
+/// Replaces every tunable parameter.
+///
+/// Specification:
+/// - `admin` signs and is the pool's admin (`has_one`, `Unauthorized`).
+/// - Every parameter is within its documented bounds (`InvalidParameter`); the model's
+///   coefficients are recomputed here, never on the swap path.
+/// - The variance estimate is re-clamped into the new floor/ceiling.
+/// - Emits `ParamsUpdated` with the old and new parameters.
+#[event_cpi]
+#[derive(Accounts)]
+pub struct UpdateParams<'info> {
+    /// The pool's admin.
+    pub admin: Signer<'info>,
+    /// The pool.
+    #[account(mut, has_one = admin @ crate::errors::HomeostatError::Unauthorized)]
+    pub pool: AccountLoader<'info, Pool>,
+}
+
+impl UpdateParams<'_> {
+    /// Handler.
+    pub fn handle(ctx: Context<Self>, params: PoolParams) -> Result<()> {
+        let coefficients = params.validate()?;
+        let old = {
+            let mut pool = ctx.accounts.pool.load_mut()?;
+            let old = pool.params();
+            pool.set_params(&params, &coefficients);
+            let mut state = pool.volatility_state();
+            state.variance = params.volatility_config().clamp(state.variance);
+            pool.set_volatility_state(&state);
+            pool.params().validate_bounds()?;
+            old
+        };
+        emit_cpi!(ParamsUpdated {
+            pool: ctx.accounts.pool.key(),
+            old,
+            new: params,
+        });
+        Ok(())
+    }
+}

@@ -1,0 +1,470 @@
+//! The Pool account and the parameters an operator sets.
+
+use anchor_lang::prelude::*;
+use homeostat_math::{
+    balanced_inventory, Coefficients, FeeSchedule, Fixed, InventoryModel, Limits, MarketState,
+    ModelKind, ModelParams, PoolModel, Reserves, Rounding, SpreadConfig, StoredFixed, SwapContext,
+    Units, VolatilityConfig, VolatilityState,
+};
+
+use crate::constants::*;
+use crate::errors::{HomeostatError, MathResultExt};
+use crate::oracle::{PriceUpdate, VerificationLevel, PYTH_RECEIVER_PROGRAM_ID};
+
+/// Everything an operator tunes, as instruction arguments and in `ParamsUpdated` events.
+/// Fixed-point values are raw I80F48 bits (`value · 2^48`), see docs/math.md.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolParams {
+    /// 0 = Avellaneda–Stoikov, 1 = GLFT, 2 = constant product.
+    pub model_kind: u8,
+    /// 0 = absolute, 1 = relative (pools normally use relative).
+    pub units: u8,
+    /// γ (I80F48 bits).
+    pub risk_aversion: i128,
+    /// k (I80F48 bits).
+    pub order_decay: i128,
+    /// A, per second (I80F48 bits; GLFT).
+    pub arrival_intensity: i128,
+    /// τ, seconds (I80F48 bits; AS).
+    pub horizon: i128,
+    /// Half-spread floor, model units (I80F48 bits).
+    pub min_half_spread: i128,
+    /// Half-spread widening per unit of oracle confidence (I80F48 bits).
+    pub confidence_multiplier: i128,
+    /// EWMA window, seconds.
+    pub volatility_window: u64,
+    /// Variance floor per second, model units (I80F48 bits).
+    pub variance_floor: i128,
+    /// Variance ceiling per second, model units (I80F48 bits).
+    pub variance_ceiling: i128,
+    /// Inventory unit, base atoms.
+    pub lot: u64,
+    /// Largest |inventory| a trade may create, base atoms.
+    pub inventory_cap: u64,
+    /// Largest base amount per trade, atoms.
+    pub max_trade_base: u64,
+    /// Trading fee, bps of the input.
+    pub fee_bps: u16,
+    /// Protocol share of the fee, bps of the fee.
+    pub protocol_share_bps: u16,
+    /// Oldest oracle price accepted, seconds.
+    pub max_oracle_age: u64,
+    /// Widest oracle confidence accepted, bps of the price.
+    pub max_confidence_bps: u16,
+}
+
+impl PoolParams {
+    /// The math crate's view of the model parameters.
+    pub fn model_params(&self) -> Result<ModelParams> {
+        Ok(ModelParams {
+            kind: ModelKind::try_from(self.model_kind).math()?,
+            units: Units::try_from(self.units).math()?,
+            risk_aversion: Fixed::from_bits(self.risk_aversion),
+            order_decay: Fixed::from_bits(self.order_decay),
+            arrival_intensity: Fixed::from_bits(self.arrival_intensity),
+            horizon: Fixed::from_bits(self.horizon),
+        })
+    }
+
+    /// The volatility estimator's configuration.
+    pub fn volatility_config(&self) -> VolatilityConfig {
+        VolatilityConfig {
+            window: self.volatility_window,
+            floor: Fixed::from_bits(self.variance_floor),
+            ceiling: Fixed::from_bits(self.variance_ceiling),
+        }
+    }
+
+    /// Fee schedule.
+    pub fn fees(&self) -> FeeSchedule {
+        FeeSchedule {
+            fee_bps: self.fee_bps,
+            protocol_share_bps: self.protocol_share_bps,
+        }
+    }
+
+    /// Checks every parameter against its documented bound and returns the model's
+    /// coefficients. Bounds: docs/math.md ("Parameter domain") and docs/instructions.md.
+    pub fn validate(&self) -> Result<Coefficients> {
+        let coefficients = self.model_params()?.coefficients().math()?;
+        self.validate_bounds()?;
+        Ok(coefficients)
+    }
+
+    /// The bounds of `validate` without recomputing the model's coefficients (which needs
+    /// `ln`/`exp`): cheap enough for the end of every instruction.
+    pub fn validate_bounds(&self) -> Result<()> {
+        self.model_params()?;
+        self.volatility_config().validate().math()?;
+        self.fees().validate().math()?;
+        let min_half_spread = Fixed::from_bits(self.min_half_spread);
+        let multiplier = Fixed::from_bits(self.confidence_multiplier);
+        let checks = [
+            self.lot > 0,
+            self.inventory_cap > 0,
+            self.max_trade_base > 0,
+            self.volatility_window <= MAX_VOLATILITY_WINDOW,
+            self.max_oracle_age > 0 && self.max_oracle_age <= MAX_ORACLE_AGE_LIMIT,
+            self.max_confidence_bps > 0 && self.max_confidence_bps <= MAX_CONFIDENCE_BPS_LIMIT,
+            !min_half_spread.is_negative(),
+            !multiplier.is_negative() && multiplier <= Fixed::from_int(MAX_CONFIDENCE_MULTIPLIER),
+        ];
+        require!(
+            checks.iter().all(|ok| *ok),
+            HomeostatError::InvalidParameter
+        );
+        Ok(())
+    }
+}
+
+/// A pool. Zero-copy; 8-byte fields first, then byte arrays, so `repr(C)` adds no padding.
+///
+/// Size: 8 (discriminator) + 704 = 712 bytes (`Pool::SPACE`).
+#[account(zero_copy)]
+#[repr(C)]
+#[derive(Debug)]
+pub struct Pool {
+    /// Inventory unit, base atoms.
+    pub lot: u64,
+    /// |inventory| cap, base atoms.
+    pub inventory_cap: u64,
+    /// Max base per trade, atoms.
+    pub max_trade_base: u64,
+    /// Protocol fees owed, base atoms (held in the base vault).
+    pub protocol_fees_base: u64,
+    /// Protocol fees owed, quote atoms (held in the quote vault).
+    pub protocol_fees_quote: u64,
+    /// EWMA window, seconds.
+    pub volatility_window: u64,
+    /// Oldest oracle price accepted, seconds.
+    pub max_oracle_age: u64,
+    /// Publish time of the last oracle price observed by the volatility estimate.
+    pub last_oracle_time: i64,
+
+    /// γ (I80F48 bytes).
+    pub risk_aversion: [u8; 16],
+    /// k.
+    pub order_decay: [u8; 16],
+    /// A.
+    pub arrival_intensity: [u8; 16],
+    /// τ.
+    pub horizon: [u8; 16],
+    /// Precomputed c1.
+    pub c1: [u8; 16],
+    /// Precomputed c2.
+    pub c2: [u8; 16],
+    /// Precomputed γ·τ.
+    pub gamma_tau: [u8; 16],
+    /// Half-spread floor (model units).
+    pub min_half_spread: [u8; 16],
+    /// Spread widening per unit of oracle confidence.
+    pub confidence_multiplier: [u8; 16],
+    /// Variance floor.
+    pub variance_floor: [u8; 16],
+    /// Variance ceiling.
+    pub variance_ceiling: [u8; 16],
+    /// Current variance estimate.
+    pub variance: [u8; 16],
+    /// Last oracle mid observed (quote atoms per lot).
+    pub last_oracle_price: [u8; 16],
+
+    /// May update parameters, pause, collect protocol fees, rotate authorities.
+    pub admin: Pubkey,
+    /// Proposed next admin (default key when none).
+    pub pending_admin: Pubkey,
+    /// Keeper authority (rebalance / hedge reporting).
+    pub keeper: Pubkey,
+    /// Base mint.
+    pub base_mint: Pubkey,
+    /// Quote mint.
+    pub quote_mint: Pubkey,
+    /// Base vault (PDA token account owned by the pool).
+    pub base_vault: Pubkey,
+    /// Quote vault.
+    pub quote_vault: Pubkey,
+    /// LP share mint (PDA, authority the pool).
+    pub lp_mint: Pubkey,
+    /// Pyth feed id the oracle account must carry.
+    pub feed_id: [u8; 32],
+
+    /// Pool index in the PDA seeds.
+    pub pool_index: u16,
+    /// Widest oracle confidence accepted, bps.
+    pub max_confidence_bps: u16,
+    /// Fee, bps.
+    pub fee_bps: u16,
+    /// Protocol share of the fee, bps.
+    pub protocol_share_bps: u16,
+    /// `ModelKind` as u8.
+    pub model_kind: u8,
+    /// `Units` as u8.
+    pub units: u8,
+    /// 1 when paused: swaps and deposits fail; withdrawals still work.
+    pub paused: u8,
+    /// Pool PDA bump.
+    pub bump: u8,
+    /// Base decimals.
+    pub base_decimals: u8,
+    /// Quote decimals.
+    pub quote_decimals: u8,
+    /// 1 once the first deposit has locked `LOCKED_SHARES` (forever).
+    pub shares_locked: u8,
+    /// Keeps the struct a multiple of 8 bytes.
+    pub padding: [u8; 1],
+    /// Room for the rebalance/hedge state (append-only evolution).
+    pub reserved: [u8; 128],
+}
+
+/// The oracle state a swap prices from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OraclePrice {
+    /// Mid, quote atoms per lot.
+    pub mid: Fixed,
+    /// Confidence, quote atoms per lot.
+    pub confidence: Fixed,
+    /// Pyth publish time.
+    pub publish_time: i64,
+}
+
+fn fixed(bytes: [u8; 16]) -> Fixed {
+    StoredFixed(bytes).get()
+}
+
+fn stored(value: Fixed) -> [u8; 16] {
+    value.to_stored().0
+}
+
+/// `10^exponent` as a `Fixed`, for exponents the range can hold.
+fn power_of_ten(exponent: u32) -> Result<Fixed> {
+    require!(exponent <= 23, HomeostatError::InvalidOracleAccount);
+    let mut value = Fixed::ONE;
+    for _ in 0..exponent {
+        value = value.mul(Fixed::from_int(10), Rounding::Down).math()?;
+    }
+    Ok(value)
+}
+
+impl Pool {
+    /// Account space including the discriminator.
+    pub const SPACE: usize = 8 + core::mem::size_of::<Pool>();
+
+    /// Signer seeds of the pool PDA (with its bump).
+    pub fn signer_seeds(&self) -> [Vec<u8>; 5] {
+        [
+            POOL_SEED.to_vec(),
+            self.base_mint.to_bytes().to_vec(),
+            self.quote_mint.to_bytes().to_vec(),
+            self.pool_index.to_le_bytes().to_vec(),
+            vec![self.bump],
+        ]
+    }
+
+    /// Writes the operator parameters and their coefficients.
+    pub fn set_params(&mut self, params: &PoolParams, coefficients: &Coefficients) {
+        self.model_kind = params.model_kind;
+        self.units = params.units;
+        self.risk_aversion = params.risk_aversion.to_le_bytes();
+        self.order_decay = params.order_decay.to_le_bytes();
+        self.arrival_intensity = params.arrival_intensity.to_le_bytes();
+        self.horizon = params.horizon.to_le_bytes();
+        self.c1 = stored(coefficients.c1);
+        self.c2 = stored(coefficients.c2);
+        self.gamma_tau = stored(coefficients.gamma_tau);
+        self.min_half_spread = params.min_half_spread.to_le_bytes();
+        self.confidence_multiplier = params.confidence_multiplier.to_le_bytes();
+        self.volatility_window = params.volatility_window;
+        self.variance_floor = params.variance_floor.to_le_bytes();
+        self.variance_ceiling = params.variance_ceiling.to_le_bytes();
+        self.lot = params.lot;
+        self.inventory_cap = params.inventory_cap;
+        self.max_trade_base = params.max_trade_base;
+        self.fee_bps = params.fee_bps;
+        self.protocol_share_bps = params.protocol_share_bps;
+        self.max_oracle_age = params.max_oracle_age;
+        self.max_confidence_bps = params.max_confidence_bps;
+    }
+
+    /// The operator parameters as stored.
+    pub fn params(&self) -> PoolParams {
+        PoolParams {
+            model_kind: self.model_kind,
+            units: self.units,
+            risk_aversion: i128::from_le_bytes(self.risk_aversion),
+            order_decay: i128::from_le_bytes(self.order_decay),
+            arrival_intensity: i128::from_le_bytes(self.arrival_intensity),
+            horizon: i128::from_le_bytes(self.horizon),
+            min_half_spread: i128::from_le_bytes(self.min_half_spread),
+            confidence_multiplier: i128::from_le_bytes(self.confidence_multiplier),
+            volatility_window: self.volatility_window,
+            variance_floor: i128::from_le_bytes(self.variance_floor),
+            variance_ceiling: i128::from_le_bytes(self.variance_ceiling),
+            lot: self.lot,
+            inventory_cap: self.inventory_cap,
+            max_trade_base: self.max_trade_base,
+            fee_bps: self.fee_bps,
+            protocol_share_bps: self.protocol_share_bps,
+            max_oracle_age: self.max_oracle_age,
+            max_confidence_bps: self.max_confidence_bps,
+        }
+    }
+
+    /// The model with its stored coefficients (no `ln`/`exp` on the swap path).
+    pub fn model(&self) -> Result<PoolModel> {
+        Ok(PoolModel {
+            params: self.params().model_params()?,
+            coefficients: Coefficients {
+                c1: fixed(self.c1),
+                c2: fixed(self.c2),
+                gamma_tau: fixed(self.gamma_tau),
+            },
+        })
+    }
+
+    /// The volatility estimate's state.
+    pub fn volatility_state(&self) -> VolatilityState {
+        VolatilityState {
+            variance: fixed(self.variance),
+            last_price: fixed(self.last_oracle_price),
+            last_time: self.last_oracle_time,
+        }
+    }
+
+    /// Stores a new volatility state.
+    pub fn set_volatility_state(&mut self, state: &VolatilityState) {
+        self.variance = stored(state.variance);
+        self.last_oracle_price = stored(state.last_price);
+        self.last_oracle_time = state.last_time;
+    }
+
+    /// The token balances that belong to LPs: vault balances less protocol fees owed.
+    pub fn lp_reserves(&self, base_vault_amount: u64, quote_vault_amount: u64) -> Result<Reserves> {
+        Ok(Reserves {
+            base: base_vault_amount
+                .checked_sub(self.protocol_fees_base)
+                .ok_or(HomeostatError::InvariantViolated)?,
+            quote: quote_vault_amount
+                .checked_sub(self.protocol_fees_quote)
+                .ok_or(HomeostatError::InvariantViolated)?,
+        })
+    }
+
+    /// Validates a Pyth `PriceUpdateV2` account against this pool and converts its price
+    /// to quote atoms per lot.
+    ///
+    /// Checks: owner is the Pyth receiver; discriminator and layout; `Full` verification;
+    /// feed id equals the pool's; price > 0; age `now − publish_time ≤ max_oracle_age`;
+    /// `conf / price ≤ max_confidence_bps`.
+    pub fn read_oracle(&self, oracle: &AccountInfo, now: i64) -> Result<OraclePrice> {
+        require_keys_eq!(
+            *oracle.owner,
+            PYTH_RECEIVER_PROGRAM_ID,
+            HomeostatError::WrongOracleOwner
+        );
+        let update = PriceUpdate::decode(&oracle.try_borrow_data()?)?;
+        require!(
+            update.verification_level == VerificationLevel::Full,
+            HomeostatError::OracleNotFullyVerified
+        );
+        require!(
+            update.feed_id == self.feed_id,
+            HomeostatError::WrongOracleFeed
+        );
+        require!(update.price > 0, HomeostatError::NonPositiveOraclePrice);
+        let age = now.saturating_sub(update.publish_time).max(0);
+        require!(
+            u64::try_from(age).unwrap_or(u64::MAX) <= self.max_oracle_age,
+            HomeostatError::StaleOracle
+        );
+        let price = update.price.unsigned_abs();
+        require!(
+            u128::from(update.conf) * 10_000
+                <= u128::from(price) * u128::from(self.max_confidence_bps),
+            HomeostatError::OracleConfidenceTooWide
+        );
+        Ok(OraclePrice {
+            mid: self.price_per_lot(price, update.exponent, Rounding::Down)?,
+            confidence: self.price_per_lot(update.conf, update.exponent, Rounding::Up)?,
+            publish_time: update.publish_time,
+        })
+    }
+
+    /// `value · 10^exponent` whole quote tokens per whole base token, in quote atoms per lot:
+    /// `value · lot · 10^(exponent + quote_decimals − base_decimals)`.
+    fn price_per_lot(&self, value: u64, exponent: i32, rounding: Rounding) -> Result<Fixed> {
+        let scale =
+            i64::from(exponent) + i64::from(self.quote_decimals) - i64::from(self.base_decimals);
+        let magnitude = u32::try_from(scale.unsigned_abs())
+            .map_err(|_| error!(HomeostatError::InvalidOracleAccount))?;
+        let power = power_of_ten(magnitude)?;
+        let value = Fixed::from_u64(value);
+        let lot = Fixed::from_u64(self.lot);
+        if scale >= 0 {
+            value
+                .mul_div(lot, Fixed::ONE, rounding)
+                .math()?
+                .mul(power, rounding)
+                .math()
+        } else {
+            value.mul_div(lot, power, rounding).math()
+        }
+    }
+
+    /// Observes the oracle in the volatility estimate (only a newer publish time counts).
+    pub fn observe_oracle(&mut self, oracle: &OraclePrice) -> Result<()> {
+        let units = Units::try_from(self.units).math()?;
+        let next = self
+            .volatility_state()
+            .observe(
+                &self.params().volatility_config(),
+                units,
+                oracle.mid,
+                oracle.publish_time,
+            )
+            .math()?;
+        self.set_volatility_state(&next);
+        Ok(())
+    }
+
+    /// Everything a swap is priced from: the curve at this oracle state, inventory,
+    /// limits, fees and what the pool can pay. The SDK builds the same context from the
+    /// same account data, so its quotes equal the program's amounts.
+    pub fn swap_context(&self, oracle: &OraclePrice, reserves: Reserves) -> Result<SwapContext> {
+        let market = MarketState {
+            mid: oracle.mid,
+            confidence: oracle.confidence,
+            variance: fixed(self.variance),
+        };
+        let spread = SpreadConfig {
+            min_half_spread: fixed(self.min_half_spread),
+            confidence_multiplier: fixed(self.confidence_multiplier),
+        };
+        let curve = self
+            .model()?
+            .curve(&market, &spread, reserves, self.lot)
+            .math()?;
+        Ok(SwapContext {
+            curve,
+            inventory: balanced_inventory(reserves, oracle.mid, self.lot).math()?,
+            limits: Limits {
+                inventory_cap: self.inventory_cap,
+                max_trade_base: self.max_trade_base,
+            },
+            fees: self.params().fees(),
+            reserves,
+        })
+    }
+
+    /// Holds at the end of every mutating instruction: parameters within bounds, protocol
+    /// fees covered by the vaults.
+    pub fn invariant(&self, base_vault_amount: u64, quote_vault_amount: u64) -> Result<()> {
+        self.params().validate_bounds()?;
+        require!(
+            self.protocol_fees_base <= base_vault_amount
+                && self.protocol_fees_quote <= quote_vault_amount
+                && self.paused <= 1
+                && self.shares_locked <= 1,
+            HomeostatError::InvariantViolated
+        );
+        Ok(())
+    }
+}

@@ -1,0 +1,92 @@
+//! Token movements and mint checks shared by the instructions.
+
+use anchor_lang::prelude::*;
+use anchor_spl::token_2022::spl_token_2022::{
+    extension::{BaseStateWithExtensions, ExtensionType, StateWithExtensions},
+    state::Mint as MintState,
+};
+use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface, TransferChecked};
+
+use crate::errors::HomeostatError;
+
+/// Token-2022 mint extensions that do not change how many atoms a transfer moves, who can
+/// move the pool's tokens, or whether they can move at all. Anything else (transfer fees,
+/// transfer hooks, permanent delegates, non-transferable, confidential transfers, default
+/// frozen accounts, pausable, ...) is rejected at pool creation.
+const ALLOWED_MINT_EXTENSIONS: [ExtensionType; 7] = [
+    ExtensionType::MetadataPointer,
+    ExtensionType::TokenMetadata,
+    ExtensionType::GroupPointer,
+    ExtensionType::TokenGroup,
+    ExtensionType::GroupMemberPointer,
+    ExtensionType::TokenGroupMember,
+    ExtensionType::MintCloseAuthority,
+];
+
+/// Rejects mints whose extensions the pool's accounting cannot handle. SPL Token mints
+/// have no extensions and always pass.
+pub fn check_mint_extensions(mint: &InterfaceAccount<Mint>) -> Result<()> {
+    let info = mint.to_account_info();
+    if *info.owner == anchor_spl::token::ID {
+        return Ok(());
+    }
+    let data = info.try_borrow_data()?;
+    let state = StateWithExtensions::<MintState>::unpack(&data)?;
+    for extension in state.get_extension_types()? {
+        if !ALLOWED_MINT_EXTENSIONS.contains(&extension) {
+            msg!("unsupported mint extension: {:?}", extension);
+            return err!(HomeostatError::UnsupportedMintExtension);
+        }
+    }
+    Ok(())
+}
+
+/// Moves `amount` from a user's token account into a vault, signed by the user.
+pub fn transfer_in<'info>(
+    token_program: &Interface<'info, TokenInterface>,
+    from: &InterfaceAccount<'info, TokenAccount>,
+    to: &InterfaceAccount<'info, TokenAccount>,
+    mint: &InterfaceAccount<'info, Mint>,
+    authority: &Signer<'info>,
+    amount: u64,
+) -> Result<()> {
+    token_interface::transfer_checked(
+        CpiContext::new(
+            token_program.key(),
+            TransferChecked {
+                from: from.to_account_info(),
+                mint: mint.to_account_info(),
+                to: to.to_account_info(),
+                authority: authority.to_account_info(),
+            },
+        ),
+        amount,
+        mint.decimals,
+    )
+}
+
+/// Moves `amount` out of a vault, signed by the pool PDA.
+pub fn transfer_out<'info>(
+    token_program: &Interface<'info, TokenInterface>,
+    from: &InterfaceAccount<'info, TokenAccount>,
+    to: &InterfaceAccount<'info, TokenAccount>,
+    mint: &InterfaceAccount<'info, Mint>,
+    pool: AccountInfo<'info>,
+    pool_seeds: &[&[u8]],
+    amount: u64,
+) -> Result<()> {
+    token_interface::transfer_checked(
+        CpiContext::new_with_signer(
+            token_program.key(),
+            TransferChecked {
+                from: from.to_account_info(),
+                mint: mint.to_account_info(),
+                to: to.to_account_info(),
+                authority: pool,
+            },
+            &[pool_seeds],
+        ),
+        amount,
+        mint.decimals,
+    )
+}
