@@ -1,14 +1,38 @@
 //! Harness for running the Homeostat program natively inside `solana-program-test`
 //! (processor mode): the SBF toolchain is not needed, and CPIs to the preloaded SPL Token
-//! program really move tokens.
+//! and Token-2022 programs really move tokens.
+//!
+//! One small client method per instruction, so tests read like the user's actions.
 
 // solana-program-test 3.x marks its whole API "unstable" (deprecated) ahead of 4.0; the
 // 3.x line is the one whose CPIs work with Anchor 1.2 here (see docs/architecture.md).
 #![allow(deprecated)]
 
 use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::clock::Clock;
+use anchor_lang::solana_program::instruction::Instruction;
+use anchor_lang::solana_program::program_pack::Pack;
+use anchor_lang::solana_program::system_instruction;
 use anchor_lang::solana_program::{account_info::AccountInfo, entrypoint::ProgramResult};
-use solana_program_test::{processor, ProgramTest};
+use anchor_lang::{InstructionData, ToAccountMetas};
+use anchor_spl::token_2022::spl_token_2022;
+use anchor_spl::token_2022::spl_token_2022::extension::{
+    BaseStateWithExtensions, ExtensionType, StateWithExtensions,
+};
+use homeostat::instructions::{
+    DepositArgs, InitializePoolArgs, SwapExactInArgs, SwapExactOutArgs, WithdrawArgs,
+};
+use homeostat::oracle::{PriceUpdate, VerificationLevel, PYTH_RECEIVER_PROGRAM_ID};
+use homeostat::state::Pool;
+
+pub use homeostat::errors::HomeostatError;
+pub use homeostat::PoolParams;
+use homeostat_math::{Fixed, Rounding};
+use solana_account::Account;
+use solana_keypair::Keypair;
+use solana_program_test::{processor, ProgramTest, ProgramTestContext};
+use solana_signer::Signer;
+use solana_transaction::{InstructionError, Transaction, TransactionError};
 
 /// Adapter from the runtime's builtin signature to Anchor's `entry`, which wants every
 /// argument to live as long as the accounts' data borrows (`'info`). The runtime hands out
@@ -28,7 +52,901 @@ fn process_instruction<'info>(
 
 /// A `ProgramTest` with the Homeostat program registered natively.
 pub fn program_test() -> ProgramTest {
+    // The runtime logs every instruction at debug level unless told otherwise.
+    if std::env::var_os("RUST_LOG").is_none() {
+        std::env::set_var("RUST_LOG", "error");
+    }
     let mut test = ProgramTest::new("homeostat", homeostat::ID, processor!(process_instruction));
     test.prefer_bpf(false);
     test
+}
+
+/// SPL Token program id.
+pub const TOKEN: Pubkey = anchor_spl::token::ID;
+/// Token-2022 program id.
+pub const TOKEN_2022: Pubkey = anchor_spl::token_2022::ID;
+/// Start of test time (unix seconds).
+pub const START_TIME: i64 = 1_700_000_000;
+/// Base decimals (SOL-like).
+pub const BASE_DECIMALS: u8 = 9;
+/// Quote decimals (USDC-like).
+pub const QUOTE_DECIMALS: u8 = 6;
+/// One whole base token, atoms.
+pub const ONE_BASE: u64 = 1_000_000_000;
+/// One whole quote token, atoms.
+pub const ONE_QUOTE: u64 = 1_000_000;
+/// The feed id tests use.
+pub const FEED_ID: [u8; 32] = [0xfe; 32];
+/// Pyth exponent tests use.
+pub const PYTH_EXPONENT: i32 = -8;
+
+/// `x` as raw I80F48 bits, for parameters.
+pub fn bits(numerator: i128, denominator: i128) -> i128 {
+    Fixed::ratio(numerator, denominator, Rounding::Down)
+        .expect("constant ratio")
+        .to_bits()
+}
+
+/// A GLFT pool in relative units with a 1-SOL lot: γ = 50, k = 2000, A = 1/s,
+/// 1 bp fee with 20% to the protocol, ±100 SOL inventory cap, 50 SOL per trade.
+pub fn default_params() -> PoolParams {
+    PoolParams {
+        model_kind: 1,
+        units: 1,
+        risk_aversion: bits(50, 1),
+        order_decay: bits(2_000, 1),
+        arrival_intensity: bits(1, 1),
+        horizon: 0,
+        min_half_spread: bits(1, 10_000),
+        confidence_multiplier: bits(1, 1),
+        volatility_window: 600,
+        variance_floor: bits(1, 1_000_000_000),
+        variance_ceiling: bits(1, 10_000),
+        lot: ONE_BASE,
+        inventory_cap: 100 * ONE_BASE,
+        max_trade_base: 50 * ONE_BASE,
+        fee_bps: 1,
+        protocol_share_bps: 2_000,
+        max_oracle_age: 60,
+        max_confidence_bps: 100,
+    }
+}
+
+/// A funded user with token accounts for both mints and the LP mint.
+pub struct User {
+    /// Signer.
+    pub keypair: Keypair,
+    /// Base token account.
+    pub base: Pubkey,
+    /// Quote token account.
+    pub quote: Pubkey,
+    /// LP token account (after the pool exists).
+    pub lp: Pubkey,
+}
+
+/// The test world: one pair of mints, an oracle, and (after `initialize_pool`) a pool.
+pub struct Harness {
+    /// The runtime.
+    pub context: ProgramTestContext,
+    /// Pool admin.
+    pub admin: Keypair,
+    /// Keeper.
+    pub keeper: Keypair,
+    /// Base mint.
+    pub base_mint: Pubkey,
+    /// Quote mint.
+    pub quote_mint: Pubkey,
+    /// Token program of the base mint.
+    pub base_token_program: Pubkey,
+    /// Token program of the quote mint.
+    pub quote_token_program: Pubkey,
+    /// Pyth PriceUpdateV2 account.
+    pub oracle: Pubkey,
+    /// Pool index in the seeds.
+    pub pool_index: u16,
+    /// Current unix time of the runtime.
+    pub now: i64,
+    nonce: u32,
+}
+
+/// Token programs for the two mints.
+#[derive(Clone, Copy)]
+pub struct MintSetup {
+    /// Base mint's token program.
+    pub base_token_program: Pubkey,
+    /// Quote mint's token program.
+    pub quote_token_program: Pubkey,
+}
+
+impl Default for MintSetup {
+    fn default() -> Self {
+        Self {
+            base_token_program: TOKEN,
+            quote_token_program: TOKEN,
+        }
+    }
+}
+
+/// A Pyth price in whole quote per whole base (e.g. 150.0), as `price · 10^8`.
+pub fn pyth_price(whole: f64) -> i64 {
+    (whole * 1e8).round() as i64
+}
+
+impl Harness {
+    /// A fresh runtime with both mints (SPL Token), the oracle at 150.00 ± 0.05, time at
+    /// `START_TIME`, and a funded admin and keeper.
+    pub async fn start() -> Self {
+        Self::start_with(MintSetup::default()).await
+    }
+
+    /// As `start`, choosing the mints' token programs.
+    pub async fn start_with(mints: MintSetup) -> Self {
+        let mut test = program_test();
+        let oracle = Pubkey::new_unique();
+        test.add_account(
+            oracle,
+            oracle_account(&price_update(
+                pyth_price(150.0),
+                pyth_price(0.05),
+                START_TIME,
+            )),
+        );
+        let context = test.start_with_context().await;
+        let mut harness = Self {
+            context,
+            admin: Keypair::new(),
+            keeper: Keypair::new(),
+            base_mint: Pubkey::default(),
+            quote_mint: Pubkey::default(),
+            base_token_program: mints.base_token_program,
+            quote_token_program: mints.quote_token_program,
+            oracle,
+            pool_index: 0,
+            now: START_TIME,
+            nonce: 0,
+        };
+        harness.set_time(START_TIME);
+        let admin = harness.admin.pubkey();
+        let keeper = harness.keeper.pubkey();
+        harness.airdrop(&admin, 10_000_000_000).await;
+        harness.airdrop(&keeper, 1_000_000_000).await;
+        harness.base_mint = harness
+            .create_mint(mints.base_token_program, BASE_DECIMALS, &[])
+            .await;
+        harness.quote_mint = harness
+            .create_mint(mints.quote_token_program, QUOTE_DECIMALS, &[])
+            .await;
+        harness
+    }
+
+    /// Sends one transaction; the payer signs too. Each transaction carries a unique
+    /// compute-budget instruction so identical actions are not deduplicated.
+    pub async fn send(
+        &mut self,
+        instructions: &[Instruction],
+        signers: &[&Keypair],
+    ) -> Result<(), TransactionError> {
+        self.nonce += 1;
+        let mut all = vec![
+            solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_limit(
+                1_400_000 - self.nonce,
+            ),
+        ];
+        all.extend_from_slice(instructions);
+        let payer = self.context.payer.insecure_clone();
+        let mut keys: Vec<&Keypair> = vec![&payer];
+        keys.extend_from_slice(signers);
+        let blockhash = self
+            .context
+            .banks_client
+            .get_latest_blockhash()
+            .await
+            .expect("blockhash");
+        let transaction =
+            Transaction::new_signed_with_payer(&all, Some(&payer.pubkey()), &keys, blockhash);
+        self.context
+            .banks_client
+            .process_transaction(transaction)
+            .await
+            .map_err(|error| error.unwrap())
+    }
+
+    /// Moves the runtime's clock to `unix_timestamp`.
+    pub fn set_time(&mut self, unix_timestamp: i64) {
+        self.now = unix_timestamp;
+        let clock = Clock {
+            unix_timestamp,
+            ..Clock::default()
+        };
+        self.context.set_sysvar(&clock);
+    }
+
+    /// Writes a new oracle account.
+    pub fn set_oracle(&mut self, update: &PriceUpdate) {
+        self.context
+            .set_account(&self.oracle, &oracle_account(update).into());
+    }
+
+    /// Sets the oracle to `price ± conf` (Pyth units, expo −8) published now.
+    pub fn set_price(&mut self, price: i64, conf: i64) {
+        let update = price_update(price, conf, self.now);
+        self.set_oracle(&update);
+    }
+
+    /// Lamports to an address.
+    pub async fn airdrop(&mut self, to: &Pubkey, lamports: u64) {
+        let from = self.context.payer.pubkey();
+        self.send(&[system_instruction::transfer(&from, to, lamports)], &[])
+            .await
+            .expect("airdrop");
+    }
+
+    /// Creates a mint (authority: the payer) with optional Token-2022 extension setup.
+    pub async fn create_mint(
+        &mut self,
+        program: Pubkey,
+        decimals: u8,
+        extensions: &[ExtensionType],
+    ) -> Pubkey {
+        let mint = Keypair::new();
+        let space = if extensions.is_empty() {
+            spl_token_2022::state::Mint::LEN
+        } else {
+            ExtensionType::try_calculate_account_len::<spl_token_2022::state::Mint>(extensions)
+                .expect("len")
+        };
+        let rent = self
+            .context
+            .banks_client
+            .get_rent()
+            .await
+            .expect("rent")
+            .minimum_balance(space);
+        let payer = self.context.payer.pubkey();
+        let mut instructions = vec![system_instruction::create_account(
+            &payer,
+            &mint.pubkey(),
+            rent,
+            space as u64,
+            &program,
+        )];
+        for extension in extensions {
+            match extension {
+                ExtensionType::TransferFeeConfig => instructions.push(
+                    spl_token_2022::extension::transfer_fee::instruction::initialize_transfer_fee_config(
+                        &program, &mint.pubkey(), Some(&payer), Some(&payer), 100, 1_000_000,
+                    )
+                    .expect("fee config"),
+                ),
+                ExtensionType::MintCloseAuthority => instructions.push(
+                    spl_token_2022::instruction::initialize_mint_close_authority(&program, &mint.pubkey(), Some(&payer))
+                        .expect("close authority"),
+                ),
+                other => panic!("test harness does not set up {other:?}"),
+            }
+        }
+        instructions.push(
+            spl_token_2022::instruction::initialize_mint2(
+                &program,
+                &mint.pubkey(),
+                &payer,
+                None,
+                decimals,
+            )
+            .expect("init mint"),
+        );
+        self.send(&instructions, &[&mint])
+            .await
+            .expect("create mint");
+        mint.pubkey()
+    }
+
+    /// Creates a token account for `mint` owned by `owner`.
+    pub async fn create_token_account(&mut self, mint: &Pubkey, owner: &Pubkey) -> Pubkey {
+        let account = Keypair::new();
+        let program = self.program_of(mint).await;
+        let space = if program == TOKEN {
+            spl_token_2022::state::Account::LEN
+        } else {
+            let mint_data = self
+                .context
+                .banks_client
+                .get_account(*mint)
+                .await
+                .expect("rpc")
+                .expect("mint");
+            let state = StateWithExtensions::<spl_token_2022::state::Mint>::unpack(&mint_data.data)
+                .expect("mint");
+            let mint_extensions = state.get_extension_types().expect("extensions");
+            let required = ExtensionType::get_required_init_account_extensions(&mint_extensions);
+            ExtensionType::try_calculate_account_len::<spl_token_2022::state::Account>(&required)
+                .expect("len")
+        };
+        let rent = self
+            .context
+            .banks_client
+            .get_rent()
+            .await
+            .expect("rent")
+            .minimum_balance(space);
+        let payer = self.context.payer.pubkey();
+        self.send(
+            &[
+                system_instruction::create_account(
+                    &payer,
+                    &account.pubkey(),
+                    rent,
+                    space as u64,
+                    &program,
+                ),
+                spl_token_2022::instruction::initialize_account3(
+                    &program,
+                    &account.pubkey(),
+                    mint,
+                    owner,
+                )
+                .expect("init account"),
+            ],
+            &[&account],
+        )
+        .await
+        .expect("create token account");
+        account.pubkey()
+    }
+
+    /// Mints `amount` to a token account (the payer is every test mint's authority).
+    pub async fn mint_to(&mut self, mint: &Pubkey, to: &Pubkey, amount: u64) {
+        let program = self.program_of(mint).await;
+        let payer = self.context.payer.pubkey();
+        self.send(
+            &[
+                spl_token_2022::instruction::mint_to(&program, mint, to, &payer, &[], amount)
+                    .expect("mint_to"),
+            ],
+            &[],
+        )
+        .await
+        .expect("mint to");
+    }
+
+    /// The owner program of an account.
+    pub async fn program_of(&mut self, address: &Pubkey) -> Pubkey {
+        self.context
+            .banks_client
+            .get_account(*address)
+            .await
+            .expect("rpc")
+            .expect("account exists")
+            .owner
+    }
+
+    /// A user holding `base` and `quote` atoms (and an LP account once the pool exists).
+    pub async fn new_user(&mut self, base: u64, quote: u64) -> User {
+        let keypair = Keypair::new();
+        let owner = keypair.pubkey();
+        self.airdrop(&owner, 100_000_000).await;
+        let (base_mint, quote_mint) = (self.base_mint, self.quote_mint);
+        let base_account = self.create_token_account(&base_mint, &owner).await;
+        let quote_account = self.create_token_account(&quote_mint, &owner).await;
+        if base > 0 {
+            self.mint_to(&base_mint, &base_account, base).await;
+        }
+        if quote > 0 {
+            self.mint_to(&quote_mint, &quote_account, quote).await;
+        }
+        let lp = if self.account_exists(&self.lp_mint()).await {
+            let lp_mint = self.lp_mint();
+            self.create_token_account(&lp_mint, &owner).await
+        } else {
+            Pubkey::default()
+        };
+        User {
+            keypair,
+            base: base_account,
+            quote: quote_account,
+            lp,
+        }
+    }
+
+    /// Whether an account exists.
+    pub async fn account_exists(&mut self, address: &Pubkey) -> bool {
+        self.context
+            .banks_client
+            .get_account(*address)
+            .await
+            .expect("rpc")
+            .is_some()
+    }
+
+    /// Token balance of a token account (either program).
+    pub async fn balance(&mut self, account: &Pubkey) -> u64 {
+        let data = self
+            .context
+            .banks_client
+            .get_account(*account)
+            .await
+            .expect("rpc")
+            .expect("token account")
+            .data;
+        StateWithExtensions::<spl_token_2022::state::Account>::unpack(&data)
+            .expect("token account")
+            .base
+            .amount
+    }
+
+    /// Supply of a mint.
+    pub async fn supply(&mut self, mint: &Pubkey) -> u64 {
+        let data = self
+            .context
+            .banks_client
+            .get_account(*mint)
+            .await
+            .expect("rpc")
+            .expect("mint")
+            .data;
+        StateWithExtensions::<spl_token_2022::state::Mint>::unpack(&data)
+            .expect("mint")
+            .base
+            .supply
+    }
+
+    /// The pool account, decoded.
+    pub async fn pool_state(&mut self) -> Pool {
+        let data = self
+            .context
+            .banks_client
+            .get_account(self.pool())
+            .await
+            .expect("rpc")
+            .expect("pool")
+            .data;
+        *bytemuck::from_bytes::<Pool>(&data[8..Pool::SPACE])
+    }
+
+    // ---- addresses ----
+
+    /// Pool PDA.
+    pub fn pool(&self) -> Pubkey {
+        Pubkey::find_program_address(
+            &[
+                b"pool",
+                self.base_mint.as_ref(),
+                self.quote_mint.as_ref(),
+                &self.pool_index.to_le_bytes(),
+            ],
+            &homeostat::ID,
+        )
+        .0
+    }
+    /// Vault PDA for a mint.
+    pub fn vault(&self, mint: &Pubkey) -> Pubkey {
+        Pubkey::find_program_address(
+            &[b"vault", self.pool().as_ref(), mint.as_ref()],
+            &homeostat::ID,
+        )
+        .0
+    }
+    /// Base vault.
+    pub fn base_vault(&self) -> Pubkey {
+        self.vault(&self.base_mint)
+    }
+    /// Quote vault.
+    pub fn quote_vault(&self) -> Pubkey {
+        self.vault(&self.quote_mint)
+    }
+    /// LP mint PDA.
+    pub fn lp_mint(&self) -> Pubkey {
+        Pubkey::find_program_address(&[b"lp_mint", self.pool().as_ref()], &homeostat::ID).0
+    }
+    /// Anchor's event authority PDA.
+    pub fn event_authority() -> Pubkey {
+        Pubkey::find_program_address(&[b"__event_authority"], &homeostat::ID).0
+    }
+
+    // ---- one client per instruction ----
+
+    /// `initialize_pool` instruction.
+    pub fn initialize_pool_ix(&self, params: PoolParams) -> Instruction {
+        Instruction {
+            program_id: homeostat::ID,
+            accounts: homeostat::accounts::InitializePool {
+                admin: self.admin.pubkey(),
+                base_mint: self.base_mint,
+                quote_mint: self.quote_mint,
+                pool: self.pool(),
+                base_vault: self.base_vault(),
+                quote_vault: self.quote_vault(),
+                lp_mint: self.lp_mint(),
+                oracle: self.oracle,
+                base_token_program: self.base_token_program,
+                quote_token_program: self.quote_token_program,
+                lp_token_program: TOKEN,
+                system_program: anchor_lang::system_program::ID,
+                event_authority: Self::event_authority(),
+                program: homeostat::ID,
+            }
+            .to_account_metas(None),
+            data: homeostat::instruction::InitializePool {
+                args: InitializePoolArgs {
+                    pool_index: self.pool_index,
+                    feed_id: FEED_ID,
+                    keeper: self.keeper.pubkey(),
+                    initial_variance: bits(1, 100_000_000),
+                    params,
+                },
+            }
+            .data(),
+        }
+    }
+
+    /// Creates the pool.
+    pub async fn initialize_pool(&mut self, params: PoolParams) -> Result<(), TransactionError> {
+        let ix = self.initialize_pool_ix(params);
+        let admin = self.admin.insecure_clone();
+        self.send(&[ix], &[&admin]).await
+    }
+
+    /// Deposits.
+    pub async fn deposit(
+        &mut self,
+        user: &User,
+        max_base: u64,
+        max_quote: u64,
+        min_shares: u64,
+    ) -> Result<(), TransactionError> {
+        let ix = Instruction {
+            program_id: homeostat::ID,
+            accounts: homeostat::accounts::Deposit {
+                owner: user.keypair.pubkey(),
+                pool: self.pool(),
+                base_mint: self.base_mint,
+                quote_mint: self.quote_mint,
+                base_vault: self.base_vault(),
+                quote_vault: self.quote_vault(),
+                lp_mint: self.lp_mint(),
+                owner_base: user.base,
+                owner_quote: user.quote,
+                owner_lp: user.lp,
+                base_token_program: self.base_token_program,
+                quote_token_program: self.quote_token_program,
+                lp_token_program: TOKEN,
+                event_authority: Self::event_authority(),
+                program: homeostat::ID,
+            }
+            .to_account_metas(None),
+            data: homeostat::instruction::Deposit {
+                args: DepositArgs {
+                    max_base,
+                    max_quote,
+                    min_shares,
+                },
+            }
+            .data(),
+        };
+        self.send(&[ix], &[&user.keypair]).await
+    }
+
+    /// Withdraws.
+    pub async fn withdraw(
+        &mut self,
+        user: &User,
+        shares: u64,
+        min_base: u64,
+        min_quote: u64,
+    ) -> Result<(), TransactionError> {
+        let ix = Instruction {
+            program_id: homeostat::ID,
+            accounts: homeostat::accounts::Withdraw {
+                owner: user.keypair.pubkey(),
+                pool: self.pool(),
+                base_mint: self.base_mint,
+                quote_mint: self.quote_mint,
+                base_vault: self.base_vault(),
+                quote_vault: self.quote_vault(),
+                lp_mint: self.lp_mint(),
+                owner_base: user.base,
+                owner_quote: user.quote,
+                owner_lp: user.lp,
+                base_token_program: self.base_token_program,
+                quote_token_program: self.quote_token_program,
+                lp_token_program: TOKEN,
+                event_authority: Self::event_authority(),
+                program: homeostat::ID,
+            }
+            .to_account_metas(None),
+            data: homeostat::instruction::Withdraw {
+                args: WithdrawArgs {
+                    shares,
+                    min_base,
+                    min_quote,
+                },
+            }
+            .data(),
+        };
+        self.send(&[ix], &[&user.keypair]).await
+    }
+
+    /// Swap accounts for a trader.
+    pub fn swap_accounts(&self, user: &User) -> homeostat::accounts::Swap {
+        homeostat::accounts::Swap {
+            trader: user.keypair.pubkey(),
+            pool: self.pool(),
+            oracle: self.oracle,
+            base_mint: self.base_mint,
+            quote_mint: self.quote_mint,
+            base_vault: self.base_vault(),
+            quote_vault: self.quote_vault(),
+            trader_base: user.base,
+            trader_quote: user.quote,
+            base_token_program: self.base_token_program,
+            quote_token_program: self.quote_token_program,
+            event_authority: Self::event_authority(),
+            program: homeostat::ID,
+        }
+    }
+
+    /// `swap_exact_in` with explicit accounts (to substitute wrong ones in tests).
+    pub async fn swap_exact_in_with(
+        &mut self,
+        user: &User,
+        accounts: homeostat::accounts::Swap,
+        direction: u8,
+        amount_in: u64,
+        min_amount_out: u64,
+    ) -> Result<(), TransactionError> {
+        let ix = Instruction {
+            program_id: homeostat::ID,
+            accounts: accounts.to_account_metas(None),
+            data: homeostat::instruction::SwapExactIn {
+                args: SwapExactInArgs {
+                    direction,
+                    amount_in,
+                    min_amount_out,
+                },
+            }
+            .data(),
+        };
+        self.send(&[ix], &[&user.keypair]).await
+    }
+
+    /// `swap_exact_in`: direction 0 sells base, 1 buys base.
+    pub async fn swap_exact_in(
+        &mut self,
+        user: &User,
+        direction: u8,
+        amount_in: u64,
+        min_amount_out: u64,
+    ) -> Result<(), TransactionError> {
+        let accounts = self.swap_accounts(user);
+        self.swap_exact_in_with(user, accounts, direction, amount_in, min_amount_out)
+            .await
+    }
+
+    /// `swap_exact_out`.
+    pub async fn swap_exact_out(
+        &mut self,
+        user: &User,
+        direction: u8,
+        amount_out: u64,
+        max_amount_in: u64,
+    ) -> Result<(), TransactionError> {
+        let ix = Instruction {
+            program_id: homeostat::ID,
+            accounts: self.swap_accounts(user).to_account_metas(None),
+            data: homeostat::instruction::SwapExactOut {
+                args: SwapExactOutArgs {
+                    direction,
+                    amount_out,
+                    max_amount_in,
+                },
+            }
+            .data(),
+        };
+        self.send(&[ix], &[&user.keypair]).await
+    }
+
+    /// `update_params`, signed by `signer`.
+    pub async fn update_params(
+        &mut self,
+        signer: &Keypair,
+        params: PoolParams,
+    ) -> Result<(), TransactionError> {
+        let ix = Instruction {
+            program_id: homeostat::ID,
+            accounts: homeostat::accounts::UpdateParams {
+                admin: signer.pubkey(),
+                pool: self.pool(),
+                event_authority: Self::event_authority(),
+                program: homeostat::ID,
+            }
+            .to_account_metas(None),
+            data: homeostat::instruction::UpdateParams { params }.data(),
+        };
+        self.send(&[ix], &[signer]).await
+    }
+
+    /// `set_paused`, signed by `signer`.
+    pub async fn set_paused(
+        &mut self,
+        signer: &Keypair,
+        paused: bool,
+    ) -> Result<(), TransactionError> {
+        let ix = Instruction {
+            program_id: homeostat::ID,
+            accounts: homeostat::accounts::SetPaused {
+                admin: signer.pubkey(),
+                pool: self.pool(),
+                event_authority: Self::event_authority(),
+                program: homeostat::ID,
+            }
+            .to_account_metas(None),
+            data: homeostat::instruction::SetPaused { paused }.data(),
+        };
+        self.send(&[ix], &[signer]).await
+    }
+
+    /// `propose_admin`, signed by `signer`.
+    pub async fn propose_admin(
+        &mut self,
+        signer: &Keypair,
+        new_admin: Pubkey,
+    ) -> Result<(), TransactionError> {
+        let ix = Instruction {
+            program_id: homeostat::ID,
+            accounts: homeostat::accounts::ProposeAdmin {
+                admin: signer.pubkey(),
+                pool: self.pool(),
+                event_authority: Self::event_authority(),
+                program: homeostat::ID,
+            }
+            .to_account_metas(None),
+            data: homeostat::instruction::ProposeAdmin { new_admin }.data(),
+        };
+        self.send(&[ix], &[signer]).await
+    }
+
+    /// `accept_admin`, signed by `signer`.
+    pub async fn accept_admin(&mut self, signer: &Keypair) -> Result<(), TransactionError> {
+        let ix = Instruction {
+            program_id: homeostat::ID,
+            accounts: homeostat::accounts::AcceptAdmin {
+                new_admin: signer.pubkey(),
+                pool: self.pool(),
+                event_authority: Self::event_authority(),
+                program: homeostat::ID,
+            }
+            .to_account_metas(None),
+            data: homeostat::instruction::AcceptAdmin {}.data(),
+        };
+        self.send(&[ix], &[signer]).await
+    }
+
+    /// `set_keeper`, signed by `signer`.
+    pub async fn set_keeper(
+        &mut self,
+        signer: &Keypair,
+        new_keeper: Pubkey,
+    ) -> Result<(), TransactionError> {
+        let ix = Instruction {
+            program_id: homeostat::ID,
+            accounts: homeostat::accounts::SetKeeper {
+                admin: signer.pubkey(),
+                pool: self.pool(),
+                event_authority: Self::event_authority(),
+                program: homeostat::ID,
+            }
+            .to_account_metas(None),
+            data: homeostat::instruction::SetKeeper { new_keeper }.data(),
+        };
+        self.send(&[ix], &[signer]).await
+    }
+
+    /// `collect_protocol_fees`, signed by `signer`, paying into `base_destination` /
+    /// `quote_destination`.
+    pub async fn collect_protocol_fees(
+        &mut self,
+        signer: &Keypair,
+        base_destination: Pubkey,
+        quote_destination: Pubkey,
+    ) -> Result<(), TransactionError> {
+        let ix = Instruction {
+            program_id: homeostat::ID,
+            accounts: homeostat::accounts::CollectProtocolFees {
+                admin: signer.pubkey(),
+                pool: self.pool(),
+                base_mint: self.base_mint,
+                quote_mint: self.quote_mint,
+                base_vault: self.base_vault(),
+                quote_vault: self.quote_vault(),
+                base_destination,
+                quote_destination,
+                base_token_program: self.base_token_program,
+                quote_token_program: self.quote_token_program,
+                event_authority: Self::event_authority(),
+                program: homeostat::ID,
+            }
+            .to_account_metas(None),
+            data: homeostat::instruction::CollectProtocolFees {}.data(),
+        };
+        self.send(&[ix], &[signer]).await
+    }
+
+    /// A pool created with `default_params` and seeded by an LP with 1 000 SOL and
+    /// 150 000 USDC (balanced at 150). Returns the LP.
+    pub async fn with_liquidity() -> (Self, User) {
+        let mut harness = Self::start().await;
+        harness
+            .initialize_pool(default_params())
+            .await
+            .expect("initialize pool");
+        let lp = harness
+            .new_user(1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
+            .await;
+        harness
+            .deposit(&lp, 1_000 * ONE_BASE, 150_000 * ONE_QUOTE, 1)
+            .await
+            .expect("seed deposit");
+        (harness, lp)
+    }
+}
+
+/// A fully verified `PriceUpdateV2` for `FEED_ID` at exponent −8.
+pub fn price_update(price: i64, conf: i64, publish_time: i64) -> PriceUpdate {
+    PriceUpdate {
+        write_authority: Pubkey::new_from_array([1; 32]),
+        verification_level: VerificationLevel::Full,
+        feed_id: FEED_ID,
+        price,
+        conf: conf.unsigned_abs(),
+        exponent: PYTH_EXPONENT,
+        publish_time,
+        prev_publish_time: publish_time - 1,
+        ema_price: price,
+        ema_conf: conf.unsigned_abs(),
+        posted_slot: 1,
+    }
+}
+
+/// The account holding an encoded price update, owned by the Pyth receiver.
+pub fn oracle_account(update: &PriceUpdate) -> Account {
+    Account {
+        lamports: 10_000_000,
+        data: update.encode(),
+        owner: PYTH_RECEIVER_PROGRAM_ID,
+        executable: false,
+        rent_epoch: 0,
+    }
+}
+
+/// The custom error code of a failed instruction, if it failed with one.
+pub fn custom_error(result: &Result<(), TransactionError>) -> Option<u32> {
+    match result {
+        Err(TransactionError::InstructionError(_, InstructionError::Custom(code))) => Some(*code),
+        _ => None,
+    }
+}
+
+/// Asserts that `result` failed with the program error `expected`.
+#[track_caller]
+pub fn assert_program_error(result: Result<(), TransactionError>, expected: HomeostatError) {
+    let code = u32::from(expected);
+    assert_eq!(
+        custom_error(&result),
+        Some(code),
+        "expected {expected:?} ({code}), got {result:?}"
+    );
+}
+
+/// Asserts that `result` failed with an Anchor framework error (constraint, account, ...).
+#[track_caller]
+pub fn assert_anchor_error(
+    result: Result<(), TransactionError>,
+    expected: anchor_lang::error::ErrorCode,
+) {
+    let code = expected as u32;
+    assert_eq!(
+        custom_error(&result),
+        Some(code),
+        "expected {expected:?} ({code}), got {result:?}"
+    );
 }

@@ -1,0 +1,149 @@
+#![allow(deprecated)] // solana-program-test 3.x: see tests/src/lib.rs
+
+use anchor_spl::token_2022::spl_token_2022::extension::ExtensionType;
+use homeostat_math::Fixed;
+use homeostat_tests::*;
+use solana_signer::Signer;
+
+#[tokio::test]
+async fn creates_the_pool_its_vaults_and_lp_mint() {
+    let mut harness = Harness::start().await;
+    harness
+        .initialize_pool(default_params())
+        .await
+        .expect("initialize");
+    let pool = harness.pool_state().await;
+    assert_eq!(pool.admin, harness.admin.pubkey());
+    assert_eq!(pool.keeper, harness.keeper.pubkey());
+    assert_eq!(
+        (pool.base_mint, pool.quote_mint),
+        (harness.base_mint, harness.quote_mint)
+    );
+    assert_eq!(
+        (pool.base_vault, pool.quote_vault),
+        (harness.base_vault(), harness.quote_vault())
+    );
+    assert_eq!(pool.lp_mint, harness.lp_mint());
+    assert_eq!(
+        (pool.base_decimals, pool.quote_decimals),
+        (BASE_DECIMALS, QUOTE_DECIMALS)
+    );
+    assert_eq!(pool.params(), default_params());
+    assert_eq!(pool.feed_id, FEED_ID);
+    // The oracle seeded the volatility estimate: 150 USDC per SOL lot = 150e6 atoms.
+    let state = pool.volatility_state();
+    assert_eq!(state.last_price, Fixed::from_int(150_000_000));
+    assert_eq!(state.last_time, START_TIME);
+    let base_vault = harness.base_vault();
+    assert_eq!(harness.balance(&base_vault).await, 0);
+    let lp_mint = harness.lp_mint();
+    assert_eq!(harness.supply(&lp_mint).await, 0);
+}
+
+#[tokio::test]
+async fn a_second_initialisation_fails() {
+    let mut harness = Harness::start().await;
+    harness
+        .initialize_pool(default_params())
+        .await
+        .expect("first");
+    let second = harness.initialize_pool(default_params()).await;
+    assert!(second.is_err(), "the pool PDA already exists: {second:?}");
+    // Another index on the same pair is a different pool.
+    harness.pool_index = 1;
+    harness
+        .initialize_pool(default_params())
+        .await
+        .expect("second pool on the pair");
+}
+
+#[tokio::test]
+async fn out_of_bounds_parameters_are_rejected() {
+    let mut harness = Harness::start().await;
+    let bad = [
+        PoolParams {
+            fee_bps: 1_001,
+            ..default_params()
+        },
+        PoolParams {
+            lot: 0,
+            ..default_params()
+        },
+        PoolParams {
+            model_kind: 7,
+            ..default_params()
+        },
+        PoolParams {
+            risk_aversion: 0,
+            ..default_params()
+        },
+        PoolParams {
+            max_oracle_age: 0,
+            ..default_params()
+        },
+        PoolParams {
+            max_confidence_bps: 5_000,
+            ..default_params()
+        },
+        PoolParams {
+            variance_floor: bits(1, 10),
+            variance_ceiling: bits(1, 100),
+            ..default_params()
+        },
+        PoolParams {
+            min_half_spread: -1,
+            ..default_params()
+        },
+    ];
+    for params in bad {
+        let result = harness.initialize_pool(params).await;
+        assert_program_error(result, HomeostatError::InvalidParameter);
+    }
+}
+
+#[tokio::test]
+async fn identical_mints_are_rejected() {
+    let mut harness = Harness::start().await;
+    harness.quote_mint = harness.base_mint;
+    let result = harness.initialize_pool(default_params()).await;
+    assert!(result.is_err(), "{result:?}");
+}
+
+#[tokio::test]
+async fn token_2022_mints_are_accepted_but_transfer_fee_mints_are_not() {
+    let mut harness = Harness::start_with(MintSetup {
+        base_token_program: TOKEN_2022,
+        quote_token_program: TOKEN,
+    })
+    .await;
+    harness
+        .initialize_pool(default_params())
+        .await
+        .expect("token-2022 base mint");
+
+    let fee_mint = harness
+        .create_mint(TOKEN_2022, 9, &[ExtensionType::TransferFeeConfig])
+        .await;
+    harness.base_mint = fee_mint;
+    let result = harness.initialize_pool(default_params()).await;
+    assert_program_error(result, HomeostatError::UnsupportedMintExtension);
+
+    let harmless = harness
+        .create_mint(TOKEN_2022, 9, &[ExtensionType::MintCloseAuthority])
+        .await;
+    harness.base_mint = harmless;
+    harness
+        .initialize_pool(default_params())
+        .await
+        .expect("allow-listed extension");
+}
+
+#[tokio::test]
+async fn the_oracle_is_checked_at_creation() {
+    let mut harness = Harness::start().await;
+    let mut update = price_update(pyth_price(150.0), pyth_price(0.05), START_TIME);
+    update.feed_id = [1; 32];
+    harness.set_oracle(&update);
+    let result = harness.initialize_pool(default_params()).await;
+    assert_program_error(result, HomeostatError::WrongOracleFeed);
+}
