@@ -27,7 +27,7 @@ use homeostat::state::Pool;
 
 pub use homeostat::errors::HomeostatError;
 pub use homeostat::PoolParams;
-use homeostat_math::{Fixed, Rounding};
+use homeostat_math::{Direction, Fixed, Rounding, SwapQuote};
 use solana_account::Account;
 use solana_keypair::Keypair;
 use solana_program_test::{processor, ProgramTest, ProgramTestContext};
@@ -409,6 +409,40 @@ impl Harness {
         .expect("mint to");
     }
 
+    /// Transfers `amount` between token accounts of `mint`, signed by `owner`.
+    pub async fn transfer(
+        &mut self,
+        mint: &Pubkey,
+        from: &Pubkey,
+        to: &Pubkey,
+        owner: &Keypair,
+        amount: u64,
+    ) {
+        let program = self.program_of(mint).await;
+        let decimals = if *mint == self.base_mint {
+            BASE_DECIMALS
+        } else {
+            QUOTE_DECIMALS
+        };
+        let ix = spl_token_2022::instruction::transfer_checked(
+            &program,
+            from,
+            mint,
+            to,
+            &owner.pubkey(),
+            &[],
+            amount,
+            decimals,
+        )
+        .expect("transfer");
+        self.send(&[ix], &[owner]).await.expect("transfer");
+    }
+
+    /// Value of `base` and `quote` atoms in quote atoms at 150 USDC per SOL.
+    pub fn value_at_150(base: u64, quote: u64) -> u128 {
+        u128::from(base) * 150 / 1_000 + u128::from(quote)
+    }
+
     /// The owner program of an account.
     pub async fn program_of(&mut self, address: &Pubkey) -> Pubkey {
         self.context
@@ -501,6 +535,33 @@ impl Harness {
             .expect("pool")
             .data;
         *bytemuck::from_bytes::<Pool>(&data[8..Pool::SPACE])
+    }
+
+    /// What the program will execute for a swap now, computed off-chain from the same
+    /// account data and the same code path (`Pool::price_from_update`, `observe_oracle`,
+    /// `swap_context`): the expectation every swap test checks against.
+    pub async fn expected_swap(
+        &mut self,
+        update: &PriceUpdate,
+        direction: Direction,
+        exact_in: bool,
+        amount: u64,
+    ) -> homeostat_math::Result<SwapQuote> {
+        let mut pool = self.pool_state().await;
+        let (base_vault, quote_vault) = (self.base_vault(), self.quote_vault());
+        let base = self.balance(&base_vault).await;
+        let quote = self.balance(&quote_vault).await;
+        let oracle = pool
+            .price_from_update(update, self.now)
+            .expect("valid oracle");
+        pool.observe_oracle(&oracle).expect("observe");
+        let reserves = pool.lp_reserves(base, quote).expect("reserves");
+        let context = pool.swap_context(&oracle, reserves).expect("context");
+        if exact_in {
+            context.quote_exact_in(direction, amount)
+        } else {
+            context.quote_exact_out(direction, amount)
+        }
     }
 
     // ---- addresses ----

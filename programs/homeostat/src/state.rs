@@ -349,11 +349,8 @@ impl Pool {
     }
 
     /// Validates a Pyth `PriceUpdateV2` account against this pool and converts its price
-    /// to quote atoms per lot.
-    ///
-    /// Checks: owner is the Pyth receiver; discriminator and layout; `Full` verification;
-    /// feed id equals the pool's; price > 0; age `now − publish_time ≤ max_oracle_age`;
-    /// `conf / price ≤ max_confidence_bps`.
+    /// to quote atoms per lot. Checks the owner is the Pyth receiver, then
+    /// [`Pool::price_from_update`].
     pub fn read_oracle(&self, oracle: &AccountInfo, now: i64) -> Result<OraclePrice> {
         require_keys_eq!(
             *oracle.owner,
@@ -361,6 +358,13 @@ impl Pool {
             HomeostatError::WrongOracleOwner
         );
         let update = PriceUpdate::decode(&oracle.try_borrow_data()?)?;
+        self.price_from_update(&update, now)
+    }
+
+    /// Checks a decoded price update against this pool: `Full` verification; feed id equals
+    /// the pool's; price > 0; age `now − publish_time ≤ max_oracle_age`;
+    /// `conf / price ≤ max_confidence_bps`. Returns the price per lot.
+    pub fn price_from_update(&self, update: &PriceUpdate, now: i64) -> Result<OraclePrice> {
         require!(
             update.verification_level == VerificationLevel::Full,
             HomeostatError::OracleNotFullyVerified

@@ -1,0 +1,147 @@
+#![allow(deprecated)] // solana-program-test 3.x: see tests/src/lib.rs
+
+use homeostat::constants::LOCKED_SHARES;
+use homeostat_tests::*;
+
+#[tokio::test]
+async fn first_deposit_sets_the_ratio_and_locks_shares() {
+    let mut harness = Harness::start().await;
+    harness.initialize_pool(default_params()).await.unwrap();
+    let lp = harness.new_user(10 * ONE_BASE, 1_500 * ONE_QUOTE).await;
+    harness
+        .deposit(&lp, 10 * ONE_BASE, 1_500 * ONE_QUOTE, 1)
+        .await
+        .unwrap();
+    // Tokens really moved: read from the token accounts themselves.
+    assert_eq!(harness.balance(&lp.base).await, 0);
+    assert_eq!(harness.balance(&lp.quote).await, 0);
+    let (base_vault, quote_vault) = (harness.base_vault(), harness.quote_vault());
+    assert_eq!(harness.balance(&base_vault).await, 10 * ONE_BASE);
+    assert_eq!(harness.balance(&quote_vault).await, 1_500 * ONE_QUOTE);
+    // √(1e10 · 1.5e9) = 3 872 983 346, minus the locked shares.
+    let expected = 3_872_983_346 - LOCKED_SHARES;
+    assert_eq!(harness.balance(&lp.lp).await, expected);
+    let lp_mint = harness.lp_mint();
+    assert_eq!(harness.supply(&lp_mint).await, expected);
+    assert_eq!(harness.pool_state().await.shares_locked, 1);
+}
+
+#[tokio::test]
+async fn later_deposits_follow_the_pool_ratio_within_the_maxima() {
+    let (mut harness, _) = Harness::with_liquidity().await;
+    let lp_mint = harness.lp_mint();
+    let supply = harness.supply(&lp_mint).await + LOCKED_SHARES;
+    let second = harness.new_user(100 * ONE_BASE, 100_000 * ONE_QUOTE).await;
+    // Offers 10 SOL and plenty of USDC: the pool takes 10 SOL and 1 500 USDC.
+    harness
+        .deposit(&second, 10 * ONE_BASE, 100_000 * ONE_QUOTE, 1)
+        .await
+        .unwrap();
+    assert_eq!(harness.balance(&second.base).await, 90 * ONE_BASE);
+    assert_eq!(
+        harness.balance(&second.quote).await,
+        100_000 * ONE_QUOTE - 1_500 * ONE_QUOTE
+    );
+    // shares = ⌊10e9 · S / 1000e9⌋ = S / 100
+    assert_eq!(harness.balance(&second.lp).await, supply / 100);
+}
+
+#[tokio::test]
+async fn deposit_guards() {
+    let (mut harness, _) = Harness::with_liquidity().await;
+    let user = harness.new_user(10 * ONE_BASE, 10_000 * ONE_QUOTE).await;
+    // Slippage: asks for more shares than the maxima buy.
+    let result = harness
+        .deposit(&user, ONE_BASE, 150 * ONE_QUOTE, u64::MAX)
+        .await;
+    assert_program_error(result, HomeostatError::SlippageExceeded);
+    // Zero amounts.
+    let result = harness.deposit(&user, 0, 0, 0).await;
+    assert_program_error(result, HomeostatError::ZeroAmount);
+    // Dust that mints no shares.
+    let result = harness.deposit(&user, 1, 1, 0).await;
+    assert_program_error(result, HomeostatError::ZeroShares);
+    // More than the user holds: the token program refuses, nothing moves.
+    let result = harness
+        .deposit(&user, 20 * ONE_BASE, 3_000 * ONE_QUOTE, 1)
+        .await;
+    assert!(result.is_err());
+    assert_eq!(harness.balance(&user.base).await, 10 * ONE_BASE);
+    // Paused.
+    let admin = harness.admin.insecure_clone();
+    harness.set_paused(&admin, true).await.unwrap();
+    let result = harness.deposit(&user, ONE_BASE, 150 * ONE_QUOTE, 1).await;
+    assert_program_error(result, HomeostatError::PoolPaused);
+}
+
+#[tokio::test]
+async fn first_deposit_below_the_locked_shares_fails() {
+    let mut harness = Harness::start().await;
+    harness.initialize_pool(default_params()).await.unwrap();
+    let user = harness.new_user(1_000, 1_000).await;
+    let result = harness.deposit(&user, 1_000, 1_000, 0).await;
+    assert_program_error(result, HomeostatError::ZeroShares);
+}
+
+#[tokio::test]
+async fn a_donation_attack_on_share_price_does_not_pay() {
+    // Classic share-inflation attack: the attacker makes the first (tiny) deposit, then
+    // donates to the vaults so the next depositor's shares round down to little or nothing.
+    let mut harness = Harness::start().await;
+    harness.initialize_pool(default_params()).await.unwrap();
+    let attacker = harness.new_user(10 * ONE_BASE, 10_000 * ONE_QUOTE).await;
+    let start_value = Harness::value_at_150(10 * ONE_BASE, 10_000 * ONE_QUOTE);
+    harness.deposit(&attacker, 2_000, 2_000, 0).await.unwrap(); // √(4e6) = 2000 → 1000 shares
+    assert_eq!(harness.balance(&attacker.lp).await, 2_000 - LOCKED_SHARES);
+    let (base_mint, quote_mint) = (harness.base_mint, harness.quote_mint);
+    let (base_vault, quote_vault) = (harness.base_vault(), harness.quote_vault());
+    harness
+        .transfer(
+            &base_mint,
+            &attacker.base,
+            &base_vault,
+            &attacker.keypair,
+            5 * ONE_BASE,
+        )
+        .await;
+    harness
+        .transfer(
+            &quote_mint,
+            &attacker.quote,
+            &quote_vault,
+            &attacker.keypair,
+            750 * ONE_QUOTE,
+        )
+        .await;
+
+    // The victim's 1 SOL + 150 USDC still buys a fair share: ⌊1e9·2000/(5e9+2000)⌋ = 399
+    // of the 2 399 — the coarse share price costs them at most one share (0.25%).
+    let victim = harness.new_user(ONE_BASE, 150 * ONE_QUOTE).await;
+    harness
+        .deposit(&victim, ONE_BASE, 150 * ONE_QUOTE, 1)
+        .await
+        .unwrap();
+    assert_eq!(harness.balance(&victim.lp).await, 399);
+
+    // The attacker leaves: the locked shares keep their part of the donation.
+    let shares = harness.balance(&attacker.lp).await;
+    harness.withdraw(&attacker, shares, 0, 0).await.unwrap();
+    let end_value = Harness::value_at_150(
+        harness.balance(&attacker.base).await,
+        harness.balance(&attacker.quote).await,
+    );
+    assert!(
+        end_value < start_value,
+        "attack paid: {start_value} -> {end_value}"
+    );
+    // ... and the victim takes out at least 99.5% of what they put in.
+    harness
+        .withdraw(
+            &victim,
+            399,
+            ONE_BASE / 1000 * 995,
+            150 * ONE_QUOTE / 1000 * 995,
+        )
+        .await
+        .unwrap();
+}

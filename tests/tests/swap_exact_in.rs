@@ -1,0 +1,285 @@
+#![allow(deprecated)] // solana-program-test 3.x: see tests/src/lib.rs
+
+use homeostat::oracle::VerificationLevel;
+use homeostat_math::Direction;
+use homeostat_tests::*;
+use solana_signer::Signer;
+
+fn oracle_now(harness: &Harness) -> homeostat::oracle::PriceUpdate {
+    price_update(pyth_price(150.0), pyth_price(0.05), harness.now)
+}
+
+#[tokio::test]
+async fn selling_base_pays_exactly_the_quoted_amount() {
+    let (mut harness, _) = Harness::with_liquidity().await;
+    let trader = harness.new_user(10 * ONE_BASE, 0).await;
+    let update = oracle_now(&harness);
+    let expected = harness
+        .expected_swap(&update, Direction::BaseToQuote, true, 5 * ONE_BASE)
+        .await
+        .unwrap();
+    harness
+        .swap_exact_in(&trader, 0, 5 * ONE_BASE, expected.amount_out)
+        .await
+        .unwrap();
+    assert_eq!(harness.balance(&trader.base).await, 5 * ONE_BASE);
+    assert_eq!(harness.balance(&trader.quote).await, expected.amount_out);
+    // Around 150 USDC each, less spread and fee.
+    assert!(
+        expected.amount_out > 745 * ONE_QUOTE && expected.amount_out < 750 * ONE_QUOTE,
+        "{}",
+        expected.amount_out
+    );
+    let (base_vault, quote_vault) = (harness.base_vault(), harness.quote_vault());
+    assert_eq!(harness.balance(&base_vault).await, 1_005 * ONE_BASE);
+    assert_eq!(
+        harness.balance(&quote_vault).await,
+        150_000 * ONE_QUOTE - expected.amount_out
+    );
+    let pool = harness.pool_state().await;
+    assert_eq!(pool.protocol_fees_base, expected.fee.protocol);
+    assert!(expected.fee.total > 0);
+}
+
+#[tokio::test]
+async fn buying_base_pays_exactly_the_quoted_amount() {
+    let (mut harness, _) = Harness::with_liquidity().await;
+    let trader = harness.new_user(0, 2_000 * ONE_QUOTE).await;
+    let update = oracle_now(&harness);
+    let expected = harness
+        .expected_swap(&update, Direction::QuoteToBase, true, 1_500 * ONE_QUOTE)
+        .await
+        .unwrap();
+    harness
+        .swap_exact_in(&trader, 1, 1_500 * ONE_QUOTE, 1)
+        .await
+        .unwrap();
+    assert_eq!(harness.balance(&trader.quote).await, 500 * ONE_QUOTE);
+    assert_eq!(harness.balance(&trader.base).await, expected.amount_out);
+    assert!(expected.amount_out < 10 * ONE_BASE && expected.amount_out > 9_900_000_000);
+    assert_eq!(
+        harness.pool_state().await.protocol_fees_quote,
+        expected.fee.protocol
+    );
+}
+
+#[tokio::test]
+async fn quotes_move_against_the_pools_inventory() {
+    let (mut harness, _) = Harness::with_liquidity().await;
+    let trader = harness.new_user(100 * ONE_BASE, 0).await;
+    let mut received = Vec::new();
+    for _ in 0..3 {
+        let before = harness.balance(&trader.quote).await;
+        harness
+            .swap_exact_in(&trader, 0, 10 * ONE_BASE, 1)
+            .await
+            .unwrap();
+        received.push(harness.balance(&trader.quote).await - before);
+    }
+    // Each 10 SOL sale lands on a pool already longer in SOL: the bid keeps falling.
+    assert!(
+        received[0] > received[1] && received[1] > received[2],
+        "{received:?}"
+    );
+}
+
+#[tokio::test]
+async fn slippage_limit_is_enforced() {
+    let (mut harness, _) = Harness::with_liquidity().await;
+    let trader = harness.new_user(10 * ONE_BASE, 0).await;
+    let update = oracle_now(&harness);
+    let expected = harness
+        .expected_swap(&update, Direction::BaseToQuote, true, ONE_BASE)
+        .await
+        .unwrap();
+    let result = harness
+        .swap_exact_in(&trader, 0, ONE_BASE, expected.amount_out + 1)
+        .await;
+    assert_program_error(result, HomeostatError::SlippageExceeded);
+    assert_eq!(
+        harness.balance(&trader.base).await,
+        10 * ONE_BASE,
+        "nothing moved"
+    );
+}
+
+#[tokio::test]
+async fn limits_are_enforced() {
+    let (mut harness, _) = Harness::with_liquidity().await;
+    let whale = harness.new_user(500 * ONE_BASE, 0).await;
+    // 60 SOL > 50 SOL max trade size.
+    assert_program_error(
+        harness.swap_exact_in(&whale, 0, 60 * ONE_BASE, 1).await,
+        HomeostatError::TradeTooLarge,
+    );
+    // Each 45 SOL sale raises the inventory by about 45 SOL: the cap of 100 SOL binds.
+    let mut capped = false;
+    for _ in 0..6 {
+        let result = harness.swap_exact_in(&whale, 0, 45 * ONE_BASE, 1).await;
+        if result.is_err() {
+            assert_program_error(result, HomeostatError::InventoryCapExceeded);
+            capped = true;
+            break;
+        }
+    }
+    assert!(capped, "the inventory cap must bind");
+    assert_program_error(
+        harness.swap_exact_in(&whale, 0, 0, 0).await,
+        HomeostatError::ZeroAmount,
+    );
+    assert_program_error(
+        harness.swap_exact_in(&whale, 7, ONE_BASE, 0).await,
+        HomeostatError::InvalidParameter,
+    );
+}
+
+#[tokio::test]
+async fn an_overflow_sized_amount_fails_cleanly() {
+    let (mut harness, _) = Harness::with_liquidity().await;
+    let trader = harness.new_user(0, 1_000 * ONE_QUOTE).await;
+    let result = harness.swap_exact_in(&trader, 1, u64::MAX, 0).await;
+    assert!(
+        custom_error(&result).is_some(),
+        "a program error, not a panic: {result:?}"
+    );
+}
+
+#[tokio::test]
+async fn paused_pools_do_not_swap() {
+    let (mut harness, _) = Harness::with_liquidity().await;
+    let trader = harness.new_user(ONE_BASE, 0).await;
+    let admin = harness.admin.insecure_clone();
+    harness.set_paused(&admin, true).await.unwrap();
+    assert_program_error(
+        harness.swap_exact_in(&trader, 0, ONE_BASE, 1).await,
+        HomeostatError::PoolPaused,
+    );
+    harness.set_paused(&admin, false).await.unwrap();
+    harness
+        .swap_exact_in(&trader, 0, ONE_BASE, 1)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn bad_oracles_fail_closed() {
+    let (mut harness, _) = Harness::with_liquidity().await;
+    let trader = harness.new_user(ONE_BASE, 0).await;
+    let now = harness.now;
+
+    // Stale: published 61 s ago with a 60 s limit.
+    harness.set_oracle(&price_update(pyth_price(150.0), pyth_price(0.05), now - 61));
+    assert_program_error(
+        harness.swap_exact_in(&trader, 0, ONE_BASE, 1).await,
+        HomeostatError::StaleOracle,
+    );
+    // Confidence 2% > 1%.
+    harness.set_price(pyth_price(150.0), pyth_price(3.0));
+    assert_program_error(
+        harness.swap_exact_in(&trader, 0, ONE_BASE, 1).await,
+        HomeostatError::OracleConfidenceTooWide,
+    );
+    // Negative and zero prices.
+    harness.set_price(-pyth_price(150.0), pyth_price(0.05));
+    assert_program_error(
+        harness.swap_exact_in(&trader, 0, ONE_BASE, 1).await,
+        HomeostatError::NonPositiveOraclePrice,
+    );
+    harness.set_price(0, 0);
+    assert_program_error(
+        harness.swap_exact_in(&trader, 0, ONE_BASE, 1).await,
+        HomeostatError::NonPositiveOraclePrice,
+    );
+    // Partially verified.
+    let mut update = price_update(pyth_price(150.0), pyth_price(0.05), now);
+    update.verification_level = VerificationLevel::Partial { num_signatures: 13 };
+    harness.set_oracle(&update);
+    assert_program_error(
+        harness.swap_exact_in(&trader, 0, ONE_BASE, 1).await,
+        HomeostatError::OracleNotFullyVerified,
+    );
+    // Another feed.
+    let mut update = price_update(pyth_price(150.0), pyth_price(0.05), now);
+    update.feed_id = [3; 32];
+    harness.set_oracle(&update);
+    assert_program_error(
+        harness.swap_exact_in(&trader, 0, ONE_BASE, 1).await,
+        HomeostatError::WrongOracleFeed,
+    );
+
+    // A well-formed account not owned by the Pyth receiver.
+    harness.set_price(pyth_price(150.0), pyth_price(0.05));
+    let forged = foreign_owned_oracle(price_update(pyth_price(300.0), pyth_price(0.05), now));
+    let fake = anchor_lang::prelude::Pubkey::new_unique();
+    harness.context.set_account(&fake, &forged.into());
+    let mut accounts = harness.swap_accounts(&trader);
+    accounts.oracle = fake;
+    assert_program_error(
+        harness
+            .swap_exact_in_with(&trader, accounts, 0, ONE_BASE, 1)
+            .await,
+        HomeostatError::WrongOracleOwner,
+    );
+    // Owned by the receiver but not a price update.
+    let mut garbage = oracle_account(&price_update(pyth_price(150.0), pyth_price(0.05), now));
+    garbage.data[0] ^= 0xff;
+    harness.context.set_account(&fake, &garbage.into());
+    let mut accounts = harness.swap_accounts(&trader);
+    accounts.oracle = fake;
+    assert_program_error(
+        harness
+            .swap_exact_in_with(&trader, accounts, 0, ONE_BASE, 1)
+            .await,
+        HomeostatError::InvalidOracleAccount,
+    );
+
+    // With a good oracle again, the same swap goes through.
+    harness
+        .swap_exact_in(&trader, 0, ONE_BASE, 1)
+        .await
+        .unwrap();
+}
+
+fn foreign_owned_oracle(update: homeostat::oracle::PriceUpdate) -> solana_account::Account {
+    let mut account = oracle_account(&update);
+    account.owner = anchor_lang::prelude::Pubkey::new_unique();
+    account
+}
+
+#[tokio::test]
+async fn substituted_accounts_are_rejected() {
+    let (mut harness, _) = Harness::with_liquidity().await;
+    let trader = harness.new_user(ONE_BASE, 0).await;
+    // A vault that is not the pool's.
+    let quote_mint = harness.quote_mint;
+    let rogue_vault = harness
+        .create_token_account(&quote_mint, &trader.keypair.pubkey())
+        .await;
+    let mut accounts = harness.swap_accounts(&trader);
+    accounts.quote_vault = rogue_vault;
+    assert_anchor_error(
+        harness
+            .swap_exact_in_with(&trader, accounts, 0, ONE_BASE, 1)
+            .await,
+        anchor_lang::error::ErrorCode::ConstraintHasOne,
+    );
+    // A different mint in the base slot.
+    let other_mint = harness.create_mint(TOKEN, 9, &[]).await;
+    let mut accounts = harness.swap_accounts(&trader);
+    accounts.base_mint = other_mint;
+    assert_anchor_error(
+        harness
+            .swap_exact_in_with(&trader, accounts, 0, ONE_BASE, 1)
+            .await,
+        anchor_lang::error::ErrorCode::ConstraintHasOne,
+    );
+    // Someone else's token account as the source: the token program refuses the signer.
+    let victim = harness.new_user(ONE_BASE, 0).await;
+    let mut accounts = harness.swap_accounts(&trader);
+    accounts.trader_base = victim.base;
+    assert!(harness
+        .swap_exact_in_with(&trader, accounts, 0, ONE_BASE, 1)
+        .await
+        .is_err());
+    assert_eq!(harness.balance(&victim.base).await, ONE_BASE);
+}
