@@ -1,0 +1,227 @@
+//! update_params, set_paused, propose_admin / accept_admin, set_keeper,
+//! collect_protocol_fees.
+#![allow(deprecated)] // solana-program-test 3.x: see tests/src/lib.rs
+
+use homeostat_math::{Fixed, ModelParams};
+use homeostat_tests::*;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+
+#[tokio::test]
+async fn admin_updates_parameters_and_coefficients_follow() {
+    let (mut harness, _) = Harness::with_liquidity().await;
+    let admin = harness.admin.insecure_clone();
+    let new = PoolParams {
+        model_kind: 0,
+        horizon: bits(60, 1),
+        fee_bps: 5,
+        ..default_params()
+    };
+    harness.update_params(&admin, new).await.unwrap();
+    let pool = harness.pool_state().await;
+    assert_eq!(pool.params(), new);
+    let coefficients = new.model_params().unwrap().coefficients().unwrap();
+    assert_eq!(pool.model().unwrap().coefficients, coefficients);
+    assert_eq!(coefficients.gamma_tau, Fixed::from_int(50 * 60));
+}
+
+#[tokio::test]
+async fn update_params_rejects_strangers_and_bad_values() {
+    let (mut harness, _) = Harness::with_liquidity().await;
+    let stranger = Keypair::new();
+    harness.airdrop(&stranger.pubkey(), 100_000_000).await;
+    let result = harness.update_params(&stranger, default_params()).await;
+    assert_program_error(result, HomeostatError::Unauthorized);
+    let admin = harness.admin.insecure_clone();
+    let result = harness
+        .update_params(
+            &admin,
+            PoolParams {
+                order_decay: bits(1, 1 << 30),
+                ..default_params()
+            },
+        )
+        .await;
+    assert_program_error(result, HomeostatError::InvalidParameter);
+    let result = harness
+        .update_params(
+            &admin,
+            PoolParams {
+                inventory_cap: 0,
+                ..default_params()
+            },
+        )
+        .await;
+    assert_program_error(result, HomeostatError::InvalidParameter);
+    assert_eq!(
+        harness.pool_state().await.params(),
+        default_params(),
+        "nothing changed"
+    );
+}
+
+#[tokio::test]
+async fn lowering_the_variance_ceiling_reclamps_the_estimate() {
+    let (mut harness, _) = Harness::with_liquidity().await;
+    let admin = harness.admin.insecure_clone();
+    let ceiling = bits(1, 1_000_000_000);
+    harness
+        .update_params(
+            &admin,
+            PoolParams {
+                variance_floor: ceiling,
+                variance_ceiling: ceiling,
+                ..default_params()
+            },
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        harness.pool_state().await.volatility_state().variance,
+        Fixed::from_bits(ceiling)
+    );
+}
+
+#[tokio::test]
+async fn only_the_admin_pauses() {
+    let (mut harness, _) = Harness::with_liquidity().await;
+    let keeper = harness.keeper.insecure_clone();
+    assert_program_error(
+        harness.set_paused(&keeper, true).await,
+        HomeostatError::Unauthorized,
+    );
+    let admin = harness.admin.insecure_clone();
+    harness.set_paused(&admin, true).await.unwrap();
+    assert_eq!(harness.pool_state().await.paused, 1);
+    harness.set_paused(&admin, false).await.unwrap();
+    assert_eq!(harness.pool_state().await.paused, 0);
+}
+
+#[tokio::test]
+async fn admin_transfer_takes_two_steps() {
+    let (mut harness, _) = Harness::with_liquidity().await;
+    let admin = harness.admin.insecure_clone();
+    let successor = Keypair::new();
+    harness.airdrop(&successor.pubkey(), 100_000_000).await;
+    // Nobody can accept before a proposal.
+    assert_program_error(
+        harness.accept_admin(&successor).await,
+        HomeostatError::NoPendingAdmin,
+    );
+    // Only the admin proposes.
+    assert_program_error(
+        harness.propose_admin(&successor, successor.pubkey()).await,
+        HomeostatError::Unauthorized,
+    );
+    harness
+        .propose_admin(&admin, successor.pubkey())
+        .await
+        .unwrap();
+    assert_eq!(
+        harness.pool_state().await.admin,
+        admin.pubkey(),
+        "still the old admin"
+    );
+    // Only the proposed key accepts.
+    let impostor = Keypair::new();
+    harness.airdrop(&impostor.pubkey(), 100_000_000).await;
+    assert_program_error(
+        harness.accept_admin(&impostor).await,
+        HomeostatError::NoPendingAdmin,
+    );
+    harness.accept_admin(&successor).await.unwrap();
+    let pool = harness.pool_state().await;
+    assert_eq!(pool.admin, successor.pubkey());
+    assert_eq!(pool.pending_admin, anchor_lang::prelude::Pubkey::default());
+    // The old admin has lost its powers.
+    assert_program_error(
+        harness.set_paused(&admin, true).await,
+        HomeostatError::Unauthorized,
+    );
+    harness.set_paused(&successor, true).await.unwrap();
+}
+
+#[tokio::test]
+async fn admin_sets_the_keeper() {
+    let (mut harness, _) = Harness::with_liquidity().await;
+    let admin = harness.admin.insecure_clone();
+    let keeper = harness.keeper.insecure_clone();
+    let new_keeper = Keypair::new().pubkey();
+    assert_program_error(
+        harness.set_keeper(&keeper, new_keeper).await,
+        HomeostatError::Unauthorized,
+    );
+    harness.set_keeper(&admin, new_keeper).await.unwrap();
+    assert_eq!(harness.pool_state().await.keeper, new_keeper);
+}
+
+#[tokio::test]
+async fn protocol_fees_go_to_the_admin_and_only_them() {
+    let (mut harness, _) = Harness::with_liquidity().await;
+    let trader = harness.new_user(100 * ONE_BASE, 20_000 * ONE_QUOTE).await;
+    harness
+        .swap_exact_in(&trader, 0, 40 * ONE_BASE, 1)
+        .await
+        .unwrap();
+    harness
+        .swap_exact_in(&trader, 1, 6_000 * ONE_QUOTE, 1)
+        .await
+        .unwrap();
+    let owed = harness.pool_state().await;
+    assert!(owed.protocol_fees_base > 0 && owed.protocol_fees_quote > 0);
+
+    let admin = harness.admin.insecure_clone();
+    let (base_mint, quote_mint) = (harness.base_mint, harness.quote_mint);
+    let base_destination = harness
+        .create_token_account(&base_mint, &admin.pubkey())
+        .await;
+    let quote_destination = harness
+        .create_token_account(&quote_mint, &admin.pubkey())
+        .await;
+    let stranger = trader.keypair.insecure_clone();
+    let result = harness
+        .collect_protocol_fees(&stranger, trader.base, trader.quote)
+        .await;
+    assert_program_error(result, HomeostatError::Unauthorized);
+
+    let (base_vault, quote_vault) = (harness.base_vault(), harness.quote_vault());
+    let vault_base_before = harness.balance(&base_vault).await;
+    let vault_quote_before = harness.balance(&quote_vault).await;
+    harness
+        .collect_protocol_fees(&admin, base_destination, quote_destination)
+        .await
+        .unwrap();
+    assert_eq!(
+        harness.balance(&base_destination).await,
+        owed.protocol_fees_base
+    );
+    assert_eq!(
+        harness.balance(&quote_destination).await,
+        owed.protocol_fees_quote
+    );
+    assert_eq!(
+        harness.balance(&base_vault).await,
+        vault_base_before - owed.protocol_fees_base
+    );
+    assert_eq!(
+        harness.balance(&quote_vault).await,
+        vault_quote_before - owed.protocol_fees_quote
+    );
+    let pool = harness.pool_state().await;
+    assert_eq!((pool.protocol_fees_base, pool.protocol_fees_quote), (0, 0));
+    // Collecting again pays nothing.
+    harness
+        .collect_protocol_fees(&admin, base_destination, quote_destination)
+        .await
+        .unwrap();
+    assert_eq!(
+        harness.balance(&base_destination).await,
+        owed.protocol_fees_base
+    );
+}
+
+#[test]
+fn default_test_parameters_are_valid() {
+    let params: ModelParams = default_params().model_params().unwrap();
+    assert!(params.coefficients().is_ok());
+}
