@@ -32,6 +32,7 @@ fn setup() -> (PoolModel, MarketState, SpreadConfig, SwapContext) {
     let spread = SpreadConfig {
         min_half_spread: ratio(5, 10_000),
         confidence_multiplier: Fixed::ONE,
+        mid_guard: true,
     };
     let reserves = Reserves {
         base: 10_000_000_000_000,

@@ -236,6 +236,8 @@ pub struct SpreadConfig {
     pub min_half_spread: Fixed,
     /// The half-spread widens by this multiple of the oracle's confidence interval.
     pub confidence_multiplier: Fixed,
+    /// No trade on the LPs' wrong side of the mid (see [`LinearCurve::mid_guard`]).
+    pub mid_guard: bool,
 }
 
 /// The oracle-side state a quote is computed from.
@@ -342,6 +344,7 @@ impl InventoryModel for PoolModel {
             half_spread: widened.max(floor),
             skew: to_price(skew)?,
             lot,
+            mid_guard: spread.mid_guard,
         }))
     }
 }

@@ -47,6 +47,12 @@ pub struct LinearCurve {
     pub skew: Fixed,
     /// Inventory unit, base atoms.
     pub lot: u64,
+    /// When set, no trade executes on the LPs' wrong side of the mid: a sale to the pool
+    /// pays at most `Δ·mid`, a purchase from it costs at least `Δ·mid` (on average over the
+    /// trade). The models' skew can push a marginal quote across the mid (the pool then
+    /// pays to shed inventory); an oracle pool should shed it by hedging instead, so the
+    /// program sets this. The papers' strategies (the simulator) leave it off.
+    pub mid_guard: bool,
 }
 
 /// `x·y = k` on the pool's reserves.
@@ -162,7 +168,11 @@ impl LinearCurve {
             .mid
             .checked_sub(self.half_spread)?
             .checked_sub(self.skew_at_doubled(midpoint, Rounding::Up)?)?;
-        self.value_of(base_in, average_bid, Rounding::Down)
+        let out = self.value_of(base_in, average_bid, Rounding::Down)?;
+        if self.mid_guard {
+            return Ok(out.min(self.value_of(base_in, self.mid, Rounding::Down)?));
+        }
+        Ok(out)
     }
 
     /// Trader buys exactly `base_out`; returns the quote charged:
@@ -182,7 +192,19 @@ impl LinearCurve {
             .mid
             .checked_add(self.half_spread)?
             .checked_sub(self.skew_at_doubled(midpoint, Rounding::Down)?)?;
-        self.value_of(base_out, average_ask, Rounding::Up)
+        let cost = self.value_of(base_out, average_ask, Rounding::Up)?;
+        if self.mid_guard {
+            return Ok(cost.max(self.value_of(base_out, self.mid, Rounding::Up)?));
+        }
+        Ok(cost)
+    }
+
+    /// `quote · lot / mid` in base atoms, rounded as asked: what `quote` buys at the mid.
+    #[track_caller]
+    fn base_at_mid(&self, quote: u64, rounding: Rounding) -> Result<u64> {
+        Fixed::from_u64(quote)
+            .mul_div(Fixed::from_u64(self.lot), self.mid, rounding)?
+            .to_u64(rounding)
     }
 
     /// Trader pays exactly `quote_in`; returns the base paid out. Solves
@@ -197,9 +219,13 @@ impl LinearCurve {
             .mul(ask, Rounding::Up)?
             .checked_add(self.skew.mul(twice_quote, Rounding::Up)?)?;
         let denominator = ask.checked_add(discriminant.sqrt(Rounding::Up)?)?;
-        twice_quote
+        let base = twice_quote
             .mul_div(Fixed::from_u64(self.lot), denominator, Rounding::Down)?
-            .to_u64(Rounding::Down)
+            .to_u64(Rounding::Down)?;
+        if self.mid_guard {
+            return Ok(base.min(self.base_at_mid(quote_in, Rounding::Down)?));
+        }
+        Ok(base)
     }
 
     /// Trader receives exactly `quote_out`; returns the base charged. Solves
@@ -216,9 +242,13 @@ impl LinearCurve {
             .checked_sub(self.skew.mul(twice_quote, Rounding::Up)?)?;
         ensure(!discriminant.is_negative(), MathErrorKind::QuoteNotPositive)?;
         let denominator = bid.checked_add(discriminant.sqrt(Rounding::Down)?)?;
-        twice_quote
+        let base = twice_quote
             .mul_div(Fixed::from_u64(self.lot), denominator, Rounding::Up)?
-            .to_u64(Rounding::Up)
+            .to_u64(Rounding::Up)?;
+        if self.mid_guard {
+            return Ok(base.max(self.base_at_mid(quote_out, Rounding::Up)?));
+        }
+        Ok(base)
     }
 
     /// The largest base amount that can move in `direction` from `inventory` before the

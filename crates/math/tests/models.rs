@@ -14,6 +14,7 @@ use proptest::prelude::*;
 const NO_WIDENING: SpreadConfig = SpreadConfig {
     min_half_spread: Fixed::ZERO,
     confidence_multiplier: Fixed::ZERO,
+    mid_guard: false,
 };
 
 fn linear(model: &PoolModel, market: MarketState, spread: SpreadConfig) -> LinearCurve {
@@ -114,6 +115,7 @@ fn spread_widens_with_confidence_and_respects_its_floor() {
         SpreadConfig {
             min_half_spread: Fixed::ZERO,
             confidence_multiplier: Fixed::from_int(2),
+            mid_guard: false,
         },
     );
     assert_eq!(
@@ -126,6 +128,7 @@ fn spread_widens_with_confidence_and_respects_its_floor() {
         SpreadConfig {
             min_half_spread: Fixed::from_int(3),
             confidence_multiplier: Fixed::ZERO,
+            mid_guard: false,
         },
     );
     assert_eq!(floored.half_spread, Fixed::from_int(3));

@@ -22,6 +22,7 @@ fn context(inventory: i128) -> SwapContext {
             half_spread: Fixed::ONE,
             skew: Fixed::ZERO,
             lot: 1,
+            mid_guard: true,
         }),
         inventory,
         limits: Limits {
@@ -250,7 +251,7 @@ proptest! {
         let mut ctx = context(q);
         ctx.reserves = Reserves { base: base_reserve, quote: quote_reserve };
         ctx.fees = FeeSchedule { fee_bps, protocol_share_bps: share };
-        ctx.curve = Curve::Linear(LinearCurve { mid: Fixed::from_int(100), half_spread: Fixed::ONE, skew: fx(skew), lot: 1 });
+        ctx.curve = Curve::Linear(LinearCurve { mid: Fixed::from_int(100), half_spread: Fixed::ONE, skew: fx(skew), lot: 1, mid_guard: true });
         for direction in [Direction::BaseToQuote, Direction::QuoteToBase] {
             if let Ok(quote) = ctx.quote_exact_in(direction, amount) {
                 prop_assert!(quote.fee.protocol <= quote.fee.total && quote.fee.total <= quote.amount_in);

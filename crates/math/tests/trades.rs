@@ -16,6 +16,7 @@ fn curve(mid: i64, half_spread: f64, skew: f64, lot: u64) -> LinearCurve {
         half_spread: fx(half_spread),
         skew: fx(skew),
         lot,
+        mid_guard: false,
     }
 }
 
@@ -144,6 +145,26 @@ fn overflow_sized_inputs_are_errors_not_panics() {
     assert!(c.buy_base_exact_in(0, u64::MAX).is_ok_and(|base| base > 0));
 }
 
+#[test]
+fn the_mid_guard_keeps_every_trade_on_the_pools_side_of_the_mid() {
+    // Pool long 10 units with skew 0.5: the marginal ask is 101 − 5 = 96 < mid.
+    let mut c = curve(100, 1.0, 0.5, 1);
+    assert_eq!(c.buy_base_exact_out(10, 2).unwrap(), 2 * 96 + 1); // avg ask at q=9: 96.5
+    assert_eq!(c.buy_base_exact_in(10, 193).unwrap(), 2);
+    c.mid_guard = true;
+    assert_eq!(c.buy_base_exact_out(10, 2).unwrap(), 200, "never below the mid");
+    assert_eq!(c.buy_base_exact_in(10, 193).unwrap(), 1, "193 buys 1.93 at the mid");
+    // Pool short 10 units: the marginal bid is 99 + 5 = 104 > mid.
+    let mut c = curve(100, 1.0, 0.5, 1);
+    assert_eq!(c.sell_base_exact_in(-10, 2).unwrap(), 2 * 104 - 1); // avg bid at q=-9: 103.5
+    c.mid_guard = true;
+    assert_eq!(c.sell_base_exact_in(-10, 2).unwrap(), 200, "never above the mid");
+    assert_eq!(c.sell_base_exact_out(-10, 200).unwrap(), 2);
+    // Where the quotes do not cross the mid the guard changes nothing.
+    let plain = curve(100, 1.0, 0.5, 1);
+    assert_eq!(c.sell_base_exact_in(0, 2).unwrap(), plain.sell_base_exact_in(0, 2).unwrap());
+}
+
 /// A random linear curve and a pre-trade inventory, in the documented domain.
 fn market() -> impl Strategy<Value = (LinearCurve, i128)> {
     (
@@ -157,13 +178,15 @@ fn market() -> impl Strategy<Value = (LinearCurve, i128)> {
             Just(1_000_000_000)
         ],
         -100.0f64..100.0,
+        any::<bool>(),
     )
-        .prop_map(|(mid, spread_frac, skew_frac, lot, q_lots)| {
+        .prop_map(|(mid, spread_frac, skew_frac, lot, q_lots, mid_guard)| {
             let curve = LinearCurve {
                 mid: fx(mid),
                 half_spread: fx(mid * spread_frac),
                 skew: fx(mid * skew_frac),
                 lot,
+                mid_guard,
             };
             (curve, (q_lots * lot as f64) as i128)
         })
@@ -172,16 +195,31 @@ fn market() -> impl Strategy<Value = (LinearCurve, i128)> {
 /// f64 reference for each form.
 fn reference_sell_exact_in(c: &LinearCurve, q: i128, base: u64) -> f64 {
     let (mid, h, k, lot) = (f(c.mid), f(c.half_spread), f(c.skew), c.lot as f64);
-    base as f64 * (mid - h - k * (q as f64 + base as f64 / 2.0) / lot) / lot
+    let linear = base as f64 * (mid - h - k * (q as f64 + base as f64 / 2.0) / lot) / lot;
+    if c.mid_guard {
+        linear.min(base as f64 * mid / lot)
+    } else {
+        linear
+    }
 }
 fn reference_buy_exact_out(c: &LinearCurve, q: i128, base: u64) -> f64 {
     let (mid, h, k, lot) = (f(c.mid), f(c.half_spread), f(c.skew), c.lot as f64);
-    base as f64 * (mid + h - k * (q as f64 - base as f64 / 2.0) / lot) / lot
+    let linear = base as f64 * (mid + h - k * (q as f64 - base as f64 / 2.0) / lot) / lot;
+    if c.mid_guard {
+        linear.max(base as f64 * mid / lot)
+    } else {
+        linear
+    }
 }
 fn reference_buy_exact_in(c: &LinearCurve, q: i128, quote: u64) -> f64 {
     let (mid, h, k, lot) = (f(c.mid), f(c.half_spread), f(c.skew), c.lot as f64);
     let a0 = mid + h - k * q as f64 / lot;
-    2.0 * quote as f64 * lot / (a0 + (a0 * a0 + 2.0 * k * quote as f64).sqrt())
+    let linear = 2.0 * quote as f64 * lot / (a0 + (a0 * a0 + 2.0 * k * quote as f64).sqrt());
+    if c.mid_guard {
+        linear.min(quote as f64 * lot / mid)
+    } else {
+        linear
+    }
 }
 
 proptest! {
@@ -273,8 +311,8 @@ proptest! {
 
     /// No input panics: arbitrary bits in every field.
     #[test]
-    fn no_panic_for_arbitrary_inputs(mid in any::<i128>(), h in any::<i128>(), k in any::<i128>(), lot in any::<u64>(), q in any::<i128>(), amount in any::<u64>(), base in any::<u64>(), quote in any::<u64>()) {
-        let c = LinearCurve { mid: Fixed::from_bits(mid), half_spread: Fixed::from_bits(h), skew: Fixed::from_bits(k), lot };
+    fn no_panic_for_arbitrary_inputs(mid in any::<i128>(), h in any::<i128>(), k in any::<i128>(), lot in any::<u64>(), q in any::<i128>(), amount in any::<u64>(), base in any::<u64>(), quote in any::<u64>(), guard in any::<bool>()) {
+        let c = LinearCurve { mid: Fixed::from_bits(mid), half_spread: Fixed::from_bits(h), skew: Fixed::from_bits(k), lot, mid_guard: guard };
         let _ = c.sell_base_exact_in(q, amount);
         let _ = c.sell_base_exact_out(q, amount);
         let _ = c.buy_base_exact_in(q, amount);

@@ -441,6 +441,9 @@ impl Pool {
         let spread = SpreadConfig {
             min_half_spread: fixed(self.min_half_spread),
             confidence_multiplier: fixed(self.confidence_multiplier),
+            // A pool never trades on its LPs' wrong side of the oracle mid; it sheds
+            // inventory through the keeper's hedges instead.
+            mid_guard: true,
         };
         let curve = self
             .model()?
