@@ -254,17 +254,36 @@ impl Harness {
     /// Simulates the instructions (nothing is committed) and returns the payloads of the
     /// program's `emit_cpi!` events — inner self-invocations tagged with Anchor's
     /// `EVENT_IX_TAG` — in order, with the error the transaction would fail with.
-    pub async fn simulate_events(&mut self, instructions: &[Instruction], signers: &[&Keypair]) -> (Vec<Vec<u8>>, Option<TransactionError>) {
+    pub async fn simulate_events(
+        &mut self,
+        instructions: &[Instruction],
+        signers: &[&Keypair],
+    ) -> (Vec<Vec<u8>>, Option<TransactionError>) {
         self.nonce += 1;
-        let mut all = vec![solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_limit(1_400_000 - self.nonce)];
+        let mut all = vec![
+            solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_limit(
+                1_400_000 - self.nonce,
+            ),
+        ];
         all.extend_from_slice(instructions);
         let payer = self.context.payer.insecure_clone();
         let mut keys: Vec<&Keypair> = vec![&payer];
         keys.extend_from_slice(signers);
-        let blockhash = self.context.banks_client.get_latest_blockhash().await.expect("blockhash");
-        let transaction = Transaction::new_signed_with_payer(&all, Some(&payer.pubkey()), &keys, blockhash);
+        let blockhash = self
+            .context
+            .banks_client
+            .get_latest_blockhash()
+            .await
+            .expect("blockhash");
+        let transaction =
+            Transaction::new_signed_with_payer(&all, Some(&payer.pubkey()), &keys, blockhash);
         let account_keys = transaction.message.account_keys.clone();
-        let simulation = self.context.banks_client.simulate_transaction(transaction).await.expect("simulate");
+        let simulation = self
+            .context
+            .banks_client
+            .simulate_transaction(transaction)
+            .await
+            .expect("simulate");
         let error = simulation.result.and_then(Result::err);
         let details = simulation.simulation_details.expect("simulation details");
         let mut events = Vec::new();
@@ -272,7 +291,8 @@ impl Harness {
             for entry in inner {
                 let program = account_keys[usize::from(entry.instruction.program_id_index)];
                 let data = &entry.instruction.data;
-                if program == homeostat::ID && data.starts_with(anchor_lang::event::EVENT_IX_TAG_LE) {
+                if program == homeostat::ID && data.starts_with(anchor_lang::event::EVENT_IX_TAG_LE)
+                {
                     events.push(data[anchor_lang::event::EVENT_IX_TAG_LE.len()..].to_vec());
                 }
             }
@@ -981,11 +1001,15 @@ impl Harness {
 }
 
 /// The events of type `T` among `payloads` (see `Harness::simulate_events`).
-pub fn decode_events<T: anchor_lang::AnchorDeserialize + anchor_lang::Discriminator>(payloads: &[Vec<u8>]) -> Vec<T> {
+pub fn decode_events<T: anchor_lang::AnchorDeserialize + anchor_lang::Discriminator>(
+    payloads: &[Vec<u8>],
+) -> Vec<T> {
     payloads
         .iter()
         .filter(|payload| payload.starts_with(T::DISCRIMINATOR))
-        .map(|payload| T::try_from_slice(&payload[T::DISCRIMINATOR.len()..]).expect("event decodes"))
+        .map(|payload| {
+            T::try_from_slice(&payload[T::DISCRIMINATOR.len()..]).expect("event decodes")
+        })
         .collect()
 }
 

@@ -41,7 +41,9 @@ async fn random_session(seed: u64) {
         let result = if exact_in {
             harness.swap_exact_in(&trader, direction, amount, 1).await
         } else {
-            harness.swap_exact_out(&trader, direction, amount, u64::MAX).await
+            harness
+                .swap_exact_out(&trader, direction, amount, u64::MAX)
+                .await
         };
         if result.is_err() {
             // Limits (cap, size) may refuse a trade; they must refuse it with a program error.
@@ -52,14 +54,33 @@ async fn random_session(seed: u64) {
         let pool = harness.pool_state().await;
         let base = harness.balance(&base_vault).await;
         let quote = harness.balance(&quote_vault).await;
-        assert!(base >= pool.protocol_fees_base && quote >= pool.protocol_fees_quote, "seed {seed}");
-        let value = Harness::value_at_150(base - pool.protocol_fees_base, quote - pool.protocol_fees_quote) * 1_000_000_000 / shares;
-        assert!(value >= previous, "seed {seed}: LP share value fell {previous} -> {value}");
+        assert!(
+            base >= pool.protocol_fees_base && quote >= pool.protocol_fees_quote,
+            "seed {seed}"
+        );
+        let value = Harness::value_at_150(
+            base - pool.protocol_fees_base,
+            quote - pool.protocol_fees_quote,
+        ) * 1_000_000_000
+            / shares;
+        assert!(
+            value >= previous,
+            "seed {seed}: LP share value fell {previous} -> {value}"
+        );
         previous = value;
     }
-    assert!(executed > 5, "seed {seed}: too few trades executed ({executed})");
-    let trader_end = Harness::value_at_150(harness.balance(&trader.base).await, harness.balance(&trader.quote).await);
-    assert!(trader_end < trader_start, "seed {seed}: the trader gained at a fixed price");
+    assert!(
+        executed > 5,
+        "seed {seed}: too few trades executed ({executed})"
+    );
+    let trader_end = Harness::value_at_150(
+        harness.balance(&trader.base).await,
+        harness.balance(&trader.quote).await,
+    );
+    assert!(
+        trader_end < trader_start,
+        "seed {seed}: the trader gained at a fixed price"
+    );
 }
 
 #[tokio::test]

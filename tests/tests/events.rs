@@ -15,12 +15,19 @@ async fn swapped_carries_everything_an_indexer_needs() {
     let (mut harness, _) = Harness::with_liquidity().await;
     let trader = harness.new_user(10 * ONE_BASE, 0).await;
     let update = price_update(pyth_price(150.0), pyth_price(0.05), harness.now);
-    let expected = harness.expected_swap(&update, Direction::BaseToQuote, true, 4 * ONE_BASE).await.unwrap();
+    let expected = harness
+        .expected_swap(&update, Direction::BaseToQuote, true, 4 * ONE_BASE)
+        .await
+        .unwrap();
     let ix = Instruction {
         program_id: homeostat::ID,
         accounts: harness.swap_accounts(&trader).to_account_metas(None),
         data: homeostat::instruction::SwapExactIn {
-            args: SwapExactInArgs { direction: 0, amount_in: 4 * ONE_BASE, min_amount_out: 1 },
+            args: SwapExactInArgs {
+                direction: 0,
+                amount_in: 4 * ONE_BASE,
+                min_amount_out: 1,
+            },
         }
         .data(),
     };
@@ -32,11 +39,26 @@ async fn swapped_carries_everything_an_indexer_needs() {
     assert_eq!(event.pool, harness.pool());
     assert_eq!(event.trader, trader.keypair.pubkey());
     assert_eq!((event.direction, event.exact_in), (0, true));
-    assert_eq!((event.amount_in, event.amount_out), (expected.amount_in, expected.amount_out));
-    assert_eq!((event.fee, event.protocol_fee), (expected.fee.total, expected.fee.protocol));
-    assert_eq!((event.inventory_before, event.inventory_after), (expected.inventory_before, expected.inventory_after));
-    assert_eq!(event.inventory_after - event.inventory_before, 4 * i128::from(ONE_BASE) - i128::from(expected.fee.total));
-    assert_eq!(Fixed::from_bits(event.oracle_price), Fixed::from_int(150_000_000));
+    assert_eq!(
+        (event.amount_in, event.amount_out),
+        (expected.amount_in, expected.amount_out)
+    );
+    assert_eq!(
+        (event.fee, event.protocol_fee),
+        (expected.fee.total, expected.fee.protocol)
+    );
+    assert_eq!(
+        (event.inventory_before, event.inventory_after),
+        (expected.inventory_before, expected.inventory_after)
+    );
+    assert_eq!(
+        event.inventory_after - event.inventory_before,
+        4 * i128::from(ONE_BASE) - i128::from(expected.fee.total)
+    );
+    assert_eq!(
+        Fixed::from_bits(event.oracle_price),
+        Fixed::from_int(150_000_000)
+    );
     assert_eq!(event.oracle_publish_time, harness.now);
     assert!(event.half_spread > 0 && event.skew > 0 && event.variance > 0);
 }
@@ -45,7 +67,10 @@ async fn swapped_carries_everything_an_indexer_needs() {
 async fn params_updated_reports_old_and_new() {
     let (mut harness, _) = Harness::with_liquidity().await;
     let admin = harness.admin.insecure_clone();
-    let new = PoolParams { fee_bps: 9, ..default_params() };
+    let new = PoolParams {
+        fee_bps: 9,
+        ..default_params()
+    };
     let ix = Instruction {
         program_id: homeostat::ID,
         accounts: homeostat::accounts::UpdateParams {
@@ -74,7 +99,10 @@ async fn events_cannot_be_forged_by_calling_the_event_instruction_directly() {
     data.extend_from_slice(&[0; 16]);
     let ix = Instruction {
         program_id: homeostat::ID,
-        accounts: vec![anchor_lang::prelude::AccountMeta::new_readonly(Harness::event_authority(), false)],
+        accounts: vec![anchor_lang::prelude::AccountMeta::new_readonly(
+            Harness::event_authority(),
+            false,
+        )],
         data,
     };
     let payer_key: Pubkey = harness.context.payer.pubkey();

@@ -291,15 +291,26 @@ async fn only_a_newer_oracle_price_moves_the_volatility_estimate() {
     let before = harness.pool_state().await.volatility_state();
     // Same print: many swaps leave the estimate alone.
     for _ in 0..3 {
-        harness.swap_exact_in(&trader, 0, ONE_BASE / 10, 1).await.unwrap();
+        harness
+            .swap_exact_in(&trader, 0, ONE_BASE / 10, 1)
+            .await
+            .unwrap();
     }
     assert_eq!(harness.pool_state().await.volatility_state(), before);
     // A newer print 1% higher, 10 s later: the variance jumps toward (1%)²/10 s.
     let later = harness.now + 10;
     harness.set_time(later);
     harness.set_price(pyth_price(151.5), pyth_price(0.05));
-    harness.swap_exact_in(&trader, 0, ONE_BASE / 10, 1).await.unwrap();
+    harness
+        .swap_exact_in(&trader, 0, ONE_BASE / 10, 1)
+        .await
+        .unwrap();
     let after = harness.pool_state().await.volatility_state();
     assert_eq!(after.last_time, later);
-    assert!(after.variance > before.variance, "{:?} -> {:?}", before.variance, after.variance);
+    assert!(
+        after.variance > before.variance,
+        "{:?} -> {:?}",
+        before.variance,
+        after.variance
+    );
 }

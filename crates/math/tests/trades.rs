@@ -152,17 +152,32 @@ fn the_mid_guard_keeps_every_trade_on_the_pools_side_of_the_mid() {
     assert_eq!(c.buy_base_exact_out(10, 2).unwrap(), 2 * 96 + 1); // avg ask at q=9: 96.5
     assert_eq!(c.buy_base_exact_in(10, 193).unwrap(), 2);
     c.mid_guard = true;
-    assert_eq!(c.buy_base_exact_out(10, 2).unwrap(), 200, "never below the mid");
-    assert_eq!(c.buy_base_exact_in(10, 193).unwrap(), 1, "193 buys 1.93 at the mid");
+    assert_eq!(
+        c.buy_base_exact_out(10, 2).unwrap(),
+        200,
+        "never below the mid"
+    );
+    assert_eq!(
+        c.buy_base_exact_in(10, 193).unwrap(),
+        1,
+        "193 buys 1.93 at the mid"
+    );
     // Pool short 10 units: the marginal bid is 99 + 5 = 104 > mid.
     let mut c = curve(100, 1.0, 0.5, 1);
     assert_eq!(c.sell_base_exact_in(-10, 2).unwrap(), 2 * 104 - 1); // avg bid at q=-9: 103.5
     c.mid_guard = true;
-    assert_eq!(c.sell_base_exact_in(-10, 2).unwrap(), 200, "never above the mid");
+    assert_eq!(
+        c.sell_base_exact_in(-10, 2).unwrap(),
+        200,
+        "never above the mid"
+    );
     assert_eq!(c.sell_base_exact_out(-10, 200).unwrap(), 2);
     // Where the quotes do not cross the mid the guard changes nothing.
     let plain = curve(100, 1.0, 0.5, 1);
-    assert_eq!(c.sell_base_exact_in(0, 2).unwrap(), plain.sell_base_exact_in(0, 2).unwrap());
+    assert_eq!(
+        c.sell_base_exact_in(0, 2).unwrap(),
+        plain.sell_base_exact_in(0, 2).unwrap()
+    );
 }
 
 /// A random linear curve and a pre-trade inventory, in the documented domain.
