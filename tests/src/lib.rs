@@ -1000,6 +1000,18 @@ impl Harness {
     }
 }
 
+/// Serialized size of a transaction carrying `instruction` signed by `signer` alone (as
+/// fee payer): what counts against Solana's 1 232-byte packet limit.
+pub fn swap_transaction_size(instruction: &Instruction, signer: &Keypair) -> usize {
+    let transaction = Transaction::new_signed_with_payer(
+        std::slice::from_ref(instruction),
+        Some(&signer.pubkey()),
+        &[signer],
+        solana_transaction::Hash::default(),
+    );
+    bincode::serialized_size(&transaction).expect("serializable") as usize
+}
+
 /// The events of type `T` among `payloads` (see `Harness::simulate_events`).
 pub fn decode_events<T: anchor_lang::AnchorDeserialize + anchor_lang::Discriminator>(
     payloads: &[Vec<u8>],

@@ -314,3 +314,40 @@ async fn only_a_newer_oracle_price_moves_the_volatility_estimate() {
         after.variance
     );
 }
+
+#[tokio::test]
+async fn a_swap_transaction_fits_in_one_packet() {
+    use anchor_lang::solana_program::instruction::Instruction;
+    use anchor_lang::{InstructionData, ToAccountMetas};
+    let (harness, _) = Harness::with_liquidity().await;
+    let trader = solana_keypair::Keypair::new();
+    let user = User {
+        keypair: trader,
+        base: Pubkey::new_unique(),
+        quote: Pubkey::new_unique(),
+        lp: Pubkey::new_unique(),
+    };
+    let ix = Instruction {
+        program_id: homeostat::ID,
+        accounts: harness.swap_accounts(&user).to_account_metas(None),
+        data: homeostat::instruction::SwapExactIn {
+            args: homeostat::instructions::SwapExactInArgs {
+                direction: 0,
+                amount_in: 1,
+                min_amount_out: 1,
+            },
+        }
+        .data(),
+    };
+    assert_eq!(ix.accounts.len(), 13);
+    assert_eq!(ix.data.len(), 8 + 1 + 8 + 8);
+    let size = swap_transaction_size(&ix, &user.keypair);
+    eprintln!(
+        "swap transaction: {size} bytes, {} accounts, {} data bytes",
+        ix.accounts.len(),
+        ix.data.len()
+    );
+    assert!(size <= 1_232, "swap transaction is {size} bytes");
+}
+
+use anchor_lang::prelude::Pubkey;

@@ -461,15 +461,28 @@ impl Pool {
         })
     }
 
-    /// Holds at the end of every mutating instruction: parameters within bounds, protocol
-    /// fees covered by the vaults.
-    pub fn invariant(&self, base_vault_amount: u64, quote_vault_amount: u64) -> Result<()> {
+    /// Holds at the end of every mutating instruction: parameters within bounds, flags
+    /// 0 or 1.
+    pub fn invariant(&self) -> Result<()> {
         self.params().validate_bounds()?;
         require!(
+            self.paused <= 1 && self.shares_locked <= 1,
+            HomeostatError::InvariantViolated
+        );
+        Ok(())
+    }
+
+    /// `invariant`, plus: the vaults hold at least the protocol fees owed (the rest is the
+    /// LPs'). Instructions that touch the vaults end with this.
+    pub fn invariant_with_vaults(
+        &self,
+        base_vault_amount: u64,
+        quote_vault_amount: u64,
+    ) -> Result<()> {
+        self.invariant()?;
+        require!(
             self.protocol_fees_base <= base_vault_amount
-                && self.protocol_fees_quote <= quote_vault_amount
-                && self.paused <= 1
-                && self.shares_locked <= 1,
+                && self.protocol_fees_quote <= quote_vault_amount,
             HomeostatError::InvariantViolated
         );
         Ok(())

@@ -33,6 +33,7 @@ impl AcceptAdmin<'_> {
             let old_admin = pool.admin;
             pool.admin = new_admin;
             pool.pending_admin = Pubkey::default();
+            pool.invariant()?;
             old_admin
         };
         emit_cpi!(AdminAccepted {

@@ -93,7 +93,7 @@ impl CollectProtocolFees<'_> {
         accounts
             .pool
             .load()?
-            .invariant(accounts.base_vault.amount, accounts.quote_vault.amount)?;
+            .invariant_with_vaults(accounts.base_vault.amount, accounts.quote_vault.amount)?;
         emit_cpi!(ProtocolFeesCollected {
             pool: accounts.pool.key(),
             base_amount,

@@ -145,7 +145,7 @@ impl Deposit<'_> {
         {
             let mut pool = accounts.pool.load_mut()?;
             pool.shares_locked = 1;
-            pool.invariant(accounts.base_vault.amount, accounts.quote_vault.amount)?;
+            pool.invariant_with_vaults(accounts.base_vault.amount, accounts.quote_vault.amount)?;
         }
         emit_cpi!(Deposited {
             pool: accounts.pool.key(),

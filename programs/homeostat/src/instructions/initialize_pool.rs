@@ -138,7 +138,7 @@ impl InitializePool<'_> {
                 last_price: oracle.mid,
                 last_time: oracle.publish_time,
             });
-            pool.invariant(0, 0)?;
+            pool.invariant_with_vaults(0, 0)?;
         }
         emit_cpi!(PoolInitialized {
             pool: ctx.accounts.pool.key(),

@@ -23,7 +23,11 @@ pub struct ProposeAdmin<'info> {
 impl ProposeAdmin<'_> {
     /// Handler.
     pub fn handle(ctx: Context<Self>, new_admin: Pubkey) -> Result<()> {
-        ctx.accounts.pool.load_mut()?.pending_admin = new_admin;
+        {
+            let mut pool = ctx.accounts.pool.load_mut()?;
+            pool.pending_admin = new_admin;
+            pool.invariant()?;
+        }
         emit_cpi!(AdminProposed {
             pool: ctx.accounts.pool.key(),
             admin: ctx.accounts.admin.key(),

@@ -26,6 +26,7 @@ impl SetKeeper<'_> {
             let mut pool = ctx.accounts.pool.load_mut()?;
             let old = pool.keeper;
             pool.keeper = new_keeper;
+            pool.invariant()?;
             old
         };
         emit_cpi!(KeeperSet {

@@ -22,7 +22,11 @@ pub struct SetPaused<'info> {
 impl SetPaused<'_> {
     /// Handler.
     pub fn handle(ctx: Context<Self>, paused: bool) -> Result<()> {
-        ctx.accounts.pool.load_mut()?.paused = u8::from(paused);
+        {
+            let mut pool = ctx.accounts.pool.load_mut()?;
+            pool.paused = u8::from(paused);
+            pool.invariant()?;
+        }
         emit_cpi!(PausedSet {
             pool: ctx.accounts.pool.key(),
             paused,

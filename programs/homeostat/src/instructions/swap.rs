@@ -159,7 +159,7 @@ pub(crate) fn execute(ctx: Context<Swap>, direction: Direction, kind: SwapKind) 
     accounts
         .pool
         .load()?
-        .invariant(accounts.base_vault.amount, accounts.quote_vault.amount)?;
+        .invariant_with_vaults(accounts.base_vault.amount, accounts.quote_vault.amount)?;
     let (half_spread, skew) = match curve {
         Curve::Linear(linear) => (linear.half_spread.to_bits(), linear.skew.to_bits()),
         Curve::ConstantProduct(_) => (0, 0),

@@ -32,7 +32,7 @@ impl UpdateParams<'_> {
             let mut state = pool.volatility_state();
             state.variance = params.volatility_config().clamp(state.variance);
             pool.set_volatility_state(&state);
-            pool.params().validate_bounds()?;
+            pool.invariant()?;
             old
         };
         emit_cpi!(ParamsUpdated {

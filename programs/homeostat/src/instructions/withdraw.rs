@@ -136,7 +136,7 @@ impl Withdraw<'_> {
         accounts
             .pool
             .load()?
-            .invariant(accounts.base_vault.amount, accounts.quote_vault.amount)?;
+            .invariant_with_vaults(accounts.base_vault.amount, accounts.quote_vault.amount)?;
         emit_cpi!(Withdrawn {
             pool: accounts.pool.key(),
             owner: accounts.owner.key(),
