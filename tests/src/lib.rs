@@ -28,6 +28,9 @@ use homeostat::state::Pool;
 pub use homeostat::errors::HomeostatError;
 pub use homeostat::PoolParams;
 use homeostat_math::{Direction, Fixed, Rounding, SwapQuote};
+use homeostat_sdk::instructions::{self as ix, UserAccounts};
+use homeostat_sdk::pda::{self, PoolAddresses};
+use homeostat_sdk::quote::PoolSnapshot;
 use solana_account::Account;
 use solana_keypair::Keypair;
 use solana_program_test::{processor, ProgramTest, ProgramTestContext};
@@ -113,6 +116,7 @@ pub fn default_params() -> PoolParams {
 }
 
 /// A funded user with token accounts for both mints and the LP mint.
+#[derive(Debug)]
 pub struct User {
     /// Signer.
     pub keypair: Keypair,
@@ -122,6 +126,18 @@ pub struct User {
     pub quote: Pubkey,
     /// LP token account (after the pool exists).
     pub lp: Pubkey,
+}
+
+impl User {
+    /// The SDK's view of this user's accounts.
+    pub fn accounts(&self) -> UserAccounts {
+        UserAccounts {
+            owner: self.keypair.pubkey(),
+            base: self.base,
+            quote: self.quote,
+            lp: self.lp,
+        }
+    }
 }
 
 /// The test world: one pair of mints, an oracle, and (after `initialize_pool`) a pool.
@@ -586,107 +602,80 @@ impl Harness {
         *bytemuck::from_bytes::<Pool>(&data[8..Pool::SPACE])
     }
 
-    /// What the program will execute for a swap now, computed off-chain from the same
-    /// account data and the same code path (`Pool::price_from_update`, `observe_oracle`,
-    /// `swap_context`): the expectation every swap test checks against.
+    /// The SDK's snapshot of the pool as a swap would see it now with `update`.
+    pub async fn snapshot(&mut self, update: &PriceUpdate) -> PoolSnapshot {
+        let (base_vault, quote_vault) = (self.base_vault(), self.quote_vault());
+        PoolSnapshot {
+            pool: self.pool_state().await,
+            base_vault: self.balance(&base_vault).await,
+            quote_vault: self.balance(&quote_vault).await,
+            oracle: *update,
+            now: self.now,
+        }
+    }
+
+    /// What the program will execute for a swap now, quoted off-chain by the SDK from the
+    /// same account data: the expectation every swap test checks against.
     pub async fn expected_swap(
         &mut self,
         update: &PriceUpdate,
         direction: Direction,
         exact_in: bool,
         amount: u64,
-    ) -> homeostat_math::Result<SwapQuote> {
-        let mut pool = self.pool_state().await;
-        let (base_vault, quote_vault) = (self.base_vault(), self.quote_vault());
-        let base = self.balance(&base_vault).await;
-        let quote = self.balance(&quote_vault).await;
-        let oracle = pool
-            .price_from_update(update, self.now)
-            .expect("valid oracle");
-        pool.observe_oracle(&oracle).expect("observe");
-        let reserves = pool.lp_reserves(base, quote).expect("reserves");
-        let context = pool.swap_context(&oracle, reserves).expect("context");
+    ) -> homeostat_sdk::Result<SwapQuote> {
+        let snapshot = self.snapshot(update).await;
         if exact_in {
-            context.quote_exact_in(direction, amount)
+            snapshot.quote_exact_in(direction, amount)
         } else {
-            context.quote_exact_out(direction, amount)
+            snapshot.quote_exact_out(direction, amount)
         }
     }
 
     // ---- addresses ----
 
+    /// Every address of the pool under test.
+    pub fn addresses(&self) -> PoolAddresses {
+        PoolAddresses::derive(
+            self.base_mint,
+            self.quote_mint,
+            self.pool_index,
+            self.base_token_program,
+            self.quote_token_program,
+        )
+    }
     /// Pool PDA.
     pub fn pool(&self) -> Pubkey {
-        Pubkey::find_program_address(
-            &[
-                b"pool",
-                self.base_mint.as_ref(),
-                self.quote_mint.as_ref(),
-                &self.pool_index.to_le_bytes(),
-            ],
-            &homeostat::ID,
-        )
-        .0
-    }
-    /// Vault PDA for a mint.
-    pub fn vault(&self, mint: &Pubkey) -> Pubkey {
-        Pubkey::find_program_address(
-            &[b"vault", self.pool().as_ref(), mint.as_ref()],
-            &homeostat::ID,
-        )
-        .0
+        self.addresses().pool
     }
     /// Base vault.
     pub fn base_vault(&self) -> Pubkey {
-        self.vault(&self.base_mint)
+        self.addresses().base_vault
     }
     /// Quote vault.
     pub fn quote_vault(&self) -> Pubkey {
-        self.vault(&self.quote_mint)
+        self.addresses().quote_vault
     }
     /// LP mint PDA.
     pub fn lp_mint(&self) -> Pubkey {
-        Pubkey::find_program_address(&[b"lp_mint", self.pool().as_ref()], &homeostat::ID).0
+        self.addresses().lp_mint
     }
     /// Anchor's event authority PDA.
     pub fn event_authority() -> Pubkey {
-        Pubkey::find_program_address(&[b"__event_authority"], &homeostat::ID).0
+        pda::event_authority()
     }
 
-    // ---- one client per instruction ----
+    // ---- one client per instruction (built by the SDK) ----
 
     /// `initialize_pool` instruction.
     pub fn initialize_pool_ix(&self, params: PoolParams) -> Instruction {
-        Instruction {
-            program_id: homeostat::ID,
-            accounts: homeostat::accounts::InitializePool {
-                admin: self.admin.pubkey(),
-                base_mint: self.base_mint,
-                quote_mint: self.quote_mint,
-                pool: self.pool(),
-                base_vault: self.base_vault(),
-                quote_vault: self.quote_vault(),
-                lp_mint: self.lp_mint(),
-                oracle: self.oracle,
-                base_token_program: self.base_token_program,
-                quote_token_program: self.quote_token_program,
-                lp_token_program: TOKEN,
-                system_program: anchor_lang::system_program::ID,
-                event_authority: Self::event_authority(),
-                program: homeostat::ID,
-            }
-            .to_account_metas(None),
-            data: homeostat::instruction::InitializePool {
-                args: InitializePoolArgs {
-                    pool_index: self.pool_index,
-                    feed_id: FEED_ID,
-                    keeper: self.keeper.pubkey(),
-                    initial_variance: bits(1, 100_000_000),
-                    params,
-                },
-            }
-            .data(),
-        }
+        let args = InitializePoolArgs {
+            pool_index: self.pool_index,
+            feed_id: FEED_ID,
+            keeper: self.keeper.pubkey(),
+            initial_variance: bits(1, 100_000_000),
+            params,
+        };
+        ix::initialize_pool(&self.addresses(), self.admin.pubkey(), self.oracle, args)
     }
 
     /// Creates the pool.
@@ -704,35 +693,15 @@ impl Harness {
         max_quote: u64,
         min_shares: u64,
     ) -> Result<(), TransactionError> {
-        let ix = Instruction {
-            program_id: homeostat::ID,
-            accounts: homeostat::accounts::Deposit {
-                owner: user.keypair.pubkey(),
-                pool: self.pool(),
-                base_mint: self.base_mint,
-                quote_mint: self.quote_mint,
-                base_vault: self.base_vault(),
-                quote_vault: self.quote_vault(),
-                lp_mint: self.lp_mint(),
-                owner_base: user.base,
-                owner_quote: user.quote,
-                owner_lp: user.lp,
-                base_token_program: self.base_token_program,
-                quote_token_program: self.quote_token_program,
-                lp_token_program: TOKEN,
-                event_authority: Self::event_authority(),
-                program: homeostat::ID,
-            }
-            .to_account_metas(None),
-            data: homeostat::instruction::Deposit {
-                args: DepositArgs {
-                    max_base,
-                    max_quote,
-                    min_shares,
-                },
-            }
-            .data(),
-        };
+        let ix = ix::deposit(
+            &self.addresses(),
+            &user.accounts(),
+            DepositArgs {
+                max_base,
+                max_quote,
+                min_shares,
+            },
+        );
         self.send(&[ix], &[&user.keypair]).await
     }
 
@@ -744,58 +713,24 @@ impl Harness {
         min_base: u64,
         min_quote: u64,
     ) -> Result<(), TransactionError> {
-        let ix = Instruction {
-            program_id: homeostat::ID,
-            accounts: homeostat::accounts::Withdraw {
-                owner: user.keypair.pubkey(),
-                pool: self.pool(),
-                base_mint: self.base_mint,
-                quote_mint: self.quote_mint,
-                base_vault: self.base_vault(),
-                quote_vault: self.quote_vault(),
-                lp_mint: self.lp_mint(),
-                owner_base: user.base,
-                owner_quote: user.quote,
-                owner_lp: user.lp,
-                base_token_program: self.base_token_program,
-                quote_token_program: self.quote_token_program,
-                lp_token_program: TOKEN,
-                event_authority: Self::event_authority(),
-                program: homeostat::ID,
-            }
-            .to_account_metas(None),
-            data: homeostat::instruction::Withdraw {
-                args: WithdrawArgs {
-                    shares,
-                    min_base,
-                    min_quote,
-                },
-            }
-            .data(),
-        };
+        let ix = ix::withdraw(
+            &self.addresses(),
+            &user.accounts(),
+            WithdrawArgs {
+                shares,
+                min_base,
+                min_quote,
+            },
+        );
         self.send(&[ix], &[&user.keypair]).await
     }
 
-    /// Swap accounts for a trader.
+    /// Swap accounts for a trader (to substitute one in tests).
     pub fn swap_accounts(&self, user: &User) -> homeostat::accounts::Swap {
-        homeostat::accounts::Swap {
-            trader: user.keypair.pubkey(),
-            pool: self.pool(),
-            oracle: self.oracle,
-            base_mint: self.base_mint,
-            quote_mint: self.quote_mint,
-            base_vault: self.base_vault(),
-            quote_vault: self.quote_vault(),
-            trader_base: user.base,
-            trader_quote: user.quote,
-            base_token_program: self.base_token_program,
-            quote_token_program: self.quote_token_program,
-            event_authority: Self::event_authority(),
-            program: homeostat::ID,
-        }
+        ix::swap_accounts(&self.addresses(), self.oracle, &user.accounts())
     }
 
-    /// `swap_exact_in` with explicit accounts (to substitute wrong ones in tests).
+    /// `swap_exact_in` with explicit accounts.
     pub async fn swap_exact_in_with(
         &mut self,
         user: &User,
@@ -861,17 +796,7 @@ impl Harness {
         signer: &Keypair,
         params: PoolParams,
     ) -> Result<(), TransactionError> {
-        let ix = Instruction {
-            program_id: homeostat::ID,
-            accounts: homeostat::accounts::UpdateParams {
-                admin: signer.pubkey(),
-                pool: self.pool(),
-                event_authority: Self::event_authority(),
-                program: homeostat::ID,
-            }
-            .to_account_metas(None),
-            data: homeostat::instruction::UpdateParams { params }.data(),
-        };
+        let ix = ix::update_params(self.pool(), signer.pubkey(), params);
         self.send(&[ix], &[signer]).await
     }
 
@@ -881,17 +806,7 @@ impl Harness {
         signer: &Keypair,
         paused: bool,
     ) -> Result<(), TransactionError> {
-        let ix = Instruction {
-            program_id: homeostat::ID,
-            accounts: homeostat::accounts::SetPaused {
-                admin: signer.pubkey(),
-                pool: self.pool(),
-                event_authority: Self::event_authority(),
-                program: homeostat::ID,
-            }
-            .to_account_metas(None),
-            data: homeostat::instruction::SetPaused { paused }.data(),
-        };
+        let ix = ix::set_paused(self.pool(), signer.pubkey(), paused);
         self.send(&[ix], &[signer]).await
     }
 
@@ -901,33 +816,13 @@ impl Harness {
         signer: &Keypair,
         new_admin: Pubkey,
     ) -> Result<(), TransactionError> {
-        let ix = Instruction {
-            program_id: homeostat::ID,
-            accounts: homeostat::accounts::ProposeAdmin {
-                admin: signer.pubkey(),
-                pool: self.pool(),
-                event_authority: Self::event_authority(),
-                program: homeostat::ID,
-            }
-            .to_account_metas(None),
-            data: homeostat::instruction::ProposeAdmin { new_admin }.data(),
-        };
+        let ix = ix::propose_admin(self.pool(), signer.pubkey(), new_admin);
         self.send(&[ix], &[signer]).await
     }
 
     /// `accept_admin`, signed by `signer`.
     pub async fn accept_admin(&mut self, signer: &Keypair) -> Result<(), TransactionError> {
-        let ix = Instruction {
-            program_id: homeostat::ID,
-            accounts: homeostat::accounts::AcceptAdmin {
-                new_admin: signer.pubkey(),
-                pool: self.pool(),
-                event_authority: Self::event_authority(),
-                program: homeostat::ID,
-            }
-            .to_account_metas(None),
-            data: homeostat::instruction::AcceptAdmin {}.data(),
-        };
+        let ix = ix::accept_admin(self.pool(), signer.pubkey());
         self.send(&[ix], &[signer]).await
     }
 
@@ -937,17 +832,7 @@ impl Harness {
         signer: &Keypair,
         new_keeper: Pubkey,
     ) -> Result<(), TransactionError> {
-        let ix = Instruction {
-            program_id: homeostat::ID,
-            accounts: homeostat::accounts::SetKeeper {
-                admin: signer.pubkey(),
-                pool: self.pool(),
-                event_authority: Self::event_authority(),
-                program: homeostat::ID,
-            }
-            .to_account_metas(None),
-            data: homeostat::instruction::SetKeeper { new_keeper }.data(),
-        };
+        let ix = ix::set_keeper(self.pool(), signer.pubkey(), new_keeper);
         self.send(&[ix], &[signer]).await
     }
 
@@ -959,25 +844,12 @@ impl Harness {
         base_destination: Pubkey,
         quote_destination: Pubkey,
     ) -> Result<(), TransactionError> {
-        let ix = Instruction {
-            program_id: homeostat::ID,
-            accounts: homeostat::accounts::CollectProtocolFees {
-                admin: signer.pubkey(),
-                pool: self.pool(),
-                base_mint: self.base_mint,
-                quote_mint: self.quote_mint,
-                base_vault: self.base_vault(),
-                quote_vault: self.quote_vault(),
-                base_destination,
-                quote_destination,
-                base_token_program: self.base_token_program,
-                quote_token_program: self.quote_token_program,
-                event_authority: Self::event_authority(),
-                program: homeostat::ID,
-            }
-            .to_account_metas(None),
-            data: homeostat::instruction::CollectProtocolFees {}.data(),
-        };
+        let ix = ix::collect_protocol_fees(
+            &self.addresses(),
+            signer.pubkey(),
+            base_destination,
+            quote_destination,
+        );
         self.send(&[ix], &[signer]).await
     }
 

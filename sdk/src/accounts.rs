@@ -1,0 +1,67 @@
+//! Decoding the accounts a client reads.
+
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::Discriminator;
+use homeostat::oracle::{PriceUpdate, PYTH_RECEIVER_PROGRAM_ID};
+use homeostat::state::Pool;
+
+use crate::{Result, SdkError};
+
+/// Decodes a pool account's data, checking its owner, discriminator and size.
+pub fn decode_pool(owner: &Pubkey, data: &[u8]) -> Result<Pool> {
+    let wrong = |reason: String| SdkError::WrongAccount {
+        expected: "Homeostat pool",
+        reason,
+    };
+    if *owner != homeostat::ID {
+        return Err(wrong(format!(
+            "owned by {owner}, not the Homeostat program"
+        )));
+    }
+    if data.len() < Pool::SPACE {
+        return Err(wrong(format!(
+            "{} bytes, a pool has {}",
+            data.len(),
+            Pool::SPACE
+        )));
+    }
+    if !data.starts_with(Pool::DISCRIMINATOR) {
+        return Err(wrong("discriminator is not Pool's".into()));
+    }
+    bytemuck::try_pod_read_unaligned::<Pool>(&data[Pool::DISCRIMINATOR.len()..Pool::SPACE])
+        .map_err(|error| wrong(format!("layout: {error}")))
+}
+
+/// Decodes a Pyth `PriceUpdateV2` account, checking its owner.
+pub fn decode_price_update(owner: &Pubkey, data: &[u8]) -> Result<PriceUpdate> {
+    if *owner != PYTH_RECEIVER_PROGRAM_ID {
+        return Err(SdkError::WrongAccount {
+            expected: "Pyth PriceUpdateV2",
+            reason: format!("owned by {owner}, not the Pyth receiver"),
+        });
+    }
+    PriceUpdate::decode(data).map_err(SdkError::from)
+}
+
+/// The `amount` of an SPL Token or Token-2022 token account (its first 72 bytes are the
+/// same in both programs).
+pub fn token_amount(data: &[u8]) -> Result<u64> {
+    let bytes = data.get(64..72).ok_or_else(|| SdkError::WrongAccount {
+        expected: "token account",
+        reason: format!("{} bytes", data.len()),
+    })?;
+    let mut amount = [0u8; 8];
+    amount.copy_from_slice(bytes);
+    Ok(u64::from_le_bytes(amount))
+}
+
+/// The `supply` of an SPL Token or Token-2022 mint.
+pub fn mint_supply(data: &[u8]) -> Result<u64> {
+    let bytes = data.get(36..44).ok_or_else(|| SdkError::WrongAccount {
+        expected: "mint",
+        reason: format!("{} bytes", data.len()),
+    })?;
+    let mut supply = [0u8; 8];
+    supply.copy_from_slice(bytes);
+    Ok(u64::from_le_bytes(supply))
+}

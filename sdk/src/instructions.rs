@@ -1,0 +1,269 @@
+//! One builder per instruction. Amount arguments are in atoms; see docs/instructions.md
+//! for every account check.
+
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
+use anchor_lang::{InstructionData, ToAccountMetas};
+use homeostat::instructions::{
+    DepositArgs, InitializePoolArgs, SwapExactInArgs, SwapExactOutArgs, WithdrawArgs,
+};
+use homeostat::PoolParams;
+use homeostat_math::Direction;
+
+use crate::pda::{event_authority, PoolAddresses};
+
+/// SPL Token, owner of every pool's LP mint.
+pub const LP_TOKEN_PROGRAM: Pubkey = anchor_spl::token::ID;
+
+/// A user's token accounts for a pool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct UserAccounts {
+    /// The signer.
+    pub owner: Pubkey,
+    /// Token account for the base mint.
+    pub base: Pubkey,
+    /// Token account for the quote mint.
+    pub quote: Pubkey,
+    /// Token account for the LP mint (deposits and withdrawals only).
+    pub lp: Pubkey,
+}
+
+fn instruction(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
+    Instruction {
+        program_id: homeostat::ID,
+        accounts: accounts.to_account_metas(None),
+        data: data.data(),
+    }
+}
+
+/// `initialize_pool`: `admin` signs and pays.
+pub fn initialize_pool(
+    addresses: &PoolAddresses,
+    admin: Pubkey,
+    oracle: Pubkey,
+    args: InitializePoolArgs,
+) -> Instruction {
+    instruction(
+        homeostat::accounts::InitializePool {
+            admin,
+            base_mint: addresses.base_mint,
+            quote_mint: addresses.quote_mint,
+            pool: addresses.pool,
+            base_vault: addresses.base_vault,
+            quote_vault: addresses.quote_vault,
+            lp_mint: addresses.lp_mint,
+            oracle,
+            base_token_program: addresses.base_token_program,
+            quote_token_program: addresses.quote_token_program,
+            lp_token_program: LP_TOKEN_PROGRAM,
+            system_program: anchor_lang::system_program::ID,
+            event_authority: event_authority(),
+            program: homeostat::ID,
+        },
+        homeostat::instruction::InitializePool { args },
+    )
+}
+
+/// `deposit`: `user.owner` signs.
+pub fn deposit(addresses: &PoolAddresses, user: &UserAccounts, args: DepositArgs) -> Instruction {
+    instruction(
+        homeostat::accounts::Deposit {
+            owner: user.owner,
+            pool: addresses.pool,
+            base_mint: addresses.base_mint,
+            quote_mint: addresses.quote_mint,
+            base_vault: addresses.base_vault,
+            quote_vault: addresses.quote_vault,
+            lp_mint: addresses.lp_mint,
+            owner_base: user.base,
+            owner_quote: user.quote,
+            owner_lp: user.lp,
+            base_token_program: addresses.base_token_program,
+            quote_token_program: addresses.quote_token_program,
+            lp_token_program: LP_TOKEN_PROGRAM,
+            event_authority: event_authority(),
+            program: homeostat::ID,
+        },
+        homeostat::instruction::Deposit { args },
+    )
+}
+
+/// `withdraw`: `user.owner` signs.
+pub fn withdraw(addresses: &PoolAddresses, user: &UserAccounts, args: WithdrawArgs) -> Instruction {
+    instruction(
+        homeostat::accounts::Withdraw {
+            owner: user.owner,
+            pool: addresses.pool,
+            base_mint: addresses.base_mint,
+            quote_mint: addresses.quote_mint,
+            base_vault: addresses.base_vault,
+            quote_vault: addresses.quote_vault,
+            lp_mint: addresses.lp_mint,
+            owner_base: user.base,
+            owner_quote: user.quote,
+            owner_lp: user.lp,
+            base_token_program: addresses.base_token_program,
+            quote_token_program: addresses.quote_token_program,
+            lp_token_program: LP_TOKEN_PROGRAM,
+            event_authority: event_authority(),
+            program: homeostat::ID,
+        },
+        homeostat::instruction::Withdraw { args },
+    )
+}
+
+/// The accounts of a swap, for callers that want to substitute one.
+pub fn swap_accounts(
+    addresses: &PoolAddresses,
+    oracle: Pubkey,
+    user: &UserAccounts,
+) -> homeostat::accounts::Swap {
+    homeostat::accounts::Swap {
+        trader: user.owner,
+        pool: addresses.pool,
+        oracle,
+        base_mint: addresses.base_mint,
+        quote_mint: addresses.quote_mint,
+        base_vault: addresses.base_vault,
+        quote_vault: addresses.quote_vault,
+        trader_base: user.base,
+        trader_quote: user.quote,
+        base_token_program: addresses.base_token_program,
+        quote_token_program: addresses.quote_token_program,
+        event_authority: event_authority(),
+        program: homeostat::ID,
+    }
+}
+
+/// `swap_exact_in`: pay exactly `amount_in`, receive at least `min_amount_out`.
+pub fn swap_exact_in(
+    addresses: &PoolAddresses,
+    oracle: Pubkey,
+    user: &UserAccounts,
+    direction: Direction,
+    amount_in: u64,
+    min_amount_out: u64,
+) -> Instruction {
+    instruction(
+        swap_accounts(addresses, oracle, user),
+        homeostat::instruction::SwapExactIn {
+            args: SwapExactInArgs {
+                direction: direction as u8,
+                amount_in,
+                min_amount_out,
+            },
+        },
+    )
+}
+
+/// `swap_exact_out`: receive exactly `amount_out`, pay at most `max_amount_in`.
+pub fn swap_exact_out(
+    addresses: &PoolAddresses,
+    oracle: Pubkey,
+    user: &UserAccounts,
+    direction: Direction,
+    amount_out: u64,
+    max_amount_in: u64,
+) -> Instruction {
+    instruction(
+        swap_accounts(addresses, oracle, user),
+        homeostat::instruction::SwapExactOut {
+            args: SwapExactOutArgs {
+                direction: direction as u8,
+                amount_out,
+                max_amount_in,
+            },
+        },
+    )
+}
+
+/// `update_params`: the admin signs.
+pub fn update_params(pool: Pubkey, admin: Pubkey, params: PoolParams) -> Instruction {
+    instruction(
+        homeostat::accounts::UpdateParams {
+            admin,
+            pool,
+            event_authority: event_authority(),
+            program: homeostat::ID,
+        },
+        homeostat::instruction::UpdateParams { params },
+    )
+}
+
+/// `set_paused`: the admin signs.
+pub fn set_paused(pool: Pubkey, admin: Pubkey, paused: bool) -> Instruction {
+    instruction(
+        homeostat::accounts::SetPaused {
+            admin,
+            pool,
+            event_authority: event_authority(),
+            program: homeostat::ID,
+        },
+        homeostat::instruction::SetPaused { paused },
+    )
+}
+
+/// `propose_admin`: the admin signs.
+pub fn propose_admin(pool: Pubkey, admin: Pubkey, new_admin: Pubkey) -> Instruction {
+    instruction(
+        homeostat::accounts::ProposeAdmin {
+            admin,
+            pool,
+            event_authority: event_authority(),
+            program: homeostat::ID,
+        },
+        homeostat::instruction::ProposeAdmin { new_admin },
+    )
+}
+
+/// `accept_admin`: the proposed admin signs.
+pub fn accept_admin(pool: Pubkey, new_admin: Pubkey) -> Instruction {
+    instruction(
+        homeostat::accounts::AcceptAdmin {
+            new_admin,
+            pool,
+            event_authority: event_authority(),
+            program: homeostat::ID,
+        },
+        homeostat::instruction::AcceptAdmin {},
+    )
+}
+
+/// `set_keeper`: the admin signs.
+pub fn set_keeper(pool: Pubkey, admin: Pubkey, new_keeper: Pubkey) -> Instruction {
+    instruction(
+        homeostat::accounts::SetKeeper {
+            admin,
+            pool,
+            event_authority: event_authority(),
+            program: homeostat::ID,
+        },
+        homeostat::instruction::SetKeeper { new_keeper },
+    )
+}
+
+/// `collect_protocol_fees`: the admin signs; fees go to the two destination accounts.
+pub fn collect_protocol_fees(
+    addresses: &PoolAddresses,
+    admin: Pubkey,
+    base_destination: Pubkey,
+    quote_destination: Pubkey,
+) -> Instruction {
+    instruction(
+        homeostat::accounts::CollectProtocolFees {
+            admin,
+            pool: addresses.pool,
+            base_mint: addresses.base_mint,
+            quote_mint: addresses.quote_mint,
+            base_vault: addresses.base_vault,
+            quote_vault: addresses.quote_vault,
+            base_destination,
+            quote_destination,
+            base_token_program: addresses.base_token_program,
+            quote_token_program: addresses.quote_token_program,
+            event_authority: event_authority(),
+            program: homeostat::ID,
+        },
+        homeostat::instruction::CollectProtocolFees {},
+    )
+}

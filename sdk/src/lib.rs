@@ -1,0 +1,81 @@
+//! # homeostat-sdk
+//!
+//! What a trader, an LP or a keeper needs to use a Homeostat pool from Rust:
+//!
+//! * [`pda`]: every program-derived address.
+//! * [`accounts`]: decoding the pool and Pyth `PriceUpdateV2` accounts.
+//! * [`quote`]: off-chain quotes from a [`quote::PoolSnapshot`] — the program's own code
+//!   path over the same bytes, so a quote equals the executed amounts exactly; the largest
+//!   trade that fits; slippage and LP helpers.
+//! * [`instructions`]: a builder for every instruction.
+#![deny(missing_docs)]
+
+pub mod accounts;
+pub mod instructions;
+pub mod pda;
+pub mod quote;
+
+pub use homeostat::oracle::PriceUpdate;
+pub use homeostat::state::Pool;
+pub use homeostat::PoolParams;
+pub use homeostat_math as math;
+
+use core::fmt;
+
+/// Why an SDK call failed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum SdkError {
+    /// The account is not what it should be (owner, discriminator or size).
+    WrongAccount {
+        /// What was expected.
+        expected: &'static str,
+        /// What was wrong.
+        reason: String,
+    },
+    /// The program would reject this (stale oracle, paused pool, ...): its error code
+    /// and message.
+    Program {
+        /// The program error's name, e.g. `StaleOracle`.
+        name: String,
+        /// Its message.
+        message: String,
+    },
+    /// The math rejected the trade (cap, size, liquidity, ...).
+    Math(homeostat_math::MathError),
+}
+
+impl fmt::Display for SdkError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::WrongAccount { expected, reason } => write!(f, "not a {expected}: {reason}"),
+            Self::Program { name, message } => write!(f, "{name}: {message}"),
+            Self::Math(error) => write!(f, "{error}"),
+        }
+    }
+}
+
+impl std::error::Error for SdkError {}
+
+impl From<homeostat_math::MathError> for SdkError {
+    fn from(error: homeostat_math::MathError) -> Self {
+        Self::Math(error)
+    }
+}
+
+impl From<anchor_lang::error::Error> for SdkError {
+    fn from(error: anchor_lang::error::Error) -> Self {
+        match error {
+            anchor_lang::error::Error::AnchorError(error) => Self::Program {
+                name: error.error_name.clone(),
+                message: error.error_msg.clone(),
+            },
+            other => Self::Program {
+                name: "ProgramError".into(),
+                message: other.to_string(),
+            },
+        }
+    }
+}
+
+/// Result alias.
+pub type Result<T> = core::result::Result<T, SdkError>;

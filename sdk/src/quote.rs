@@ -1,0 +1,131 @@
+//! Off-chain quotes identical to what the program executes.
+//!
+//! A [`PoolSnapshot`] holds the bytes the program reads for a swap — the pool, its two
+//! vault balances, the oracle update, the clock — and runs the program's own code over
+//! them (`Pool::price_from_update`, `Pool::observe_oracle`, `Pool::swap_context`, then
+//! `homeostat_math`). If nothing changes between the quote and the transaction, the
+//! executed amounts equal the quote bit for bit.
+
+use homeostat::constants::LOCKED_SHARES;
+use homeostat::lp::{deposit_amounts, withdraw_amounts, DepositAmounts, WithdrawAmounts};
+use homeostat::oracle::PriceUpdate;
+use homeostat::state::{OraclePrice, Pool};
+use homeostat_math::{Direction, Reserves, SwapContext, SwapQuote};
+
+use crate::{Result, SdkError};
+
+/// Everything a swap is priced from.
+#[derive(Clone, Copy, Debug)]
+pub struct PoolSnapshot {
+    /// The pool account.
+    pub pool: Pool,
+    /// Base vault balance, atoms.
+    pub base_vault: u64,
+    /// Quote vault balance, atoms.
+    pub quote_vault: u64,
+    /// The oracle update the swap will pass.
+    pub oracle: PriceUpdate,
+    /// The cluster's unix time when the swap executes.
+    pub now: i64,
+}
+
+impl PoolSnapshot {
+    /// The pool after observing the oracle, the oracle price, and the swap context — what
+    /// the program computes before pricing. Fails as the program would (paused pool, bad
+    /// oracle).
+    pub fn context(&self) -> Result<(Pool, OraclePrice, SwapContext)> {
+        if self.pool.paused != 0 {
+            return Err(SdkError::Program {
+                name: "PoolPaused".into(),
+                message: "Pool is paused".into(),
+            });
+        }
+        let mut pool = self.pool;
+        let oracle = pool.price_from_update(&self.oracle, self.now)?;
+        pool.observe_oracle(&oracle)?;
+        let reserves = self.reserves()?;
+        let context = pool.swap_context(&oracle, reserves)?;
+        Ok((pool, oracle, context))
+    }
+
+    /// The LPs' reserves: vault balances less protocol fees owed.
+    pub fn reserves(&self) -> Result<Reserves> {
+        Ok(self.pool.lp_reserves(self.base_vault, self.quote_vault)?)
+    }
+
+    /// What paying exactly `amount_in` (fee included) yields.
+    pub fn quote_exact_in(&self, direction: Direction, amount_in: u64) -> Result<SwapQuote> {
+        Ok(self.context()?.2.quote_exact_in(direction, amount_in)?)
+    }
+
+    /// What receiving exactly `amount_out` costs (fee included).
+    pub fn quote_exact_out(&self, direction: Direction, amount_out: u64) -> Result<SwapQuote> {
+        Ok(self.context()?.2.quote_exact_out(direction, amount_out)?)
+    }
+
+    /// The largest trade in `direction` that passes every limit and that the pool can pay.
+    pub fn max_trade(&self, direction: Direction) -> Result<Option<SwapQuote>> {
+        Ok(self.context()?.2.max_trade(direction)?)
+    }
+
+    /// The pool's inventory deviation at this oracle price, base atoms.
+    pub fn inventory(&self) -> Result<i128> {
+        Ok(self.context()?.2.inventory)
+    }
+}
+
+/// `min_amount_out` for an exact-in swap quoted at `amount_out`, tolerating `tolerance_bps`
+/// of adverse movement: `⌊amount_out · (1 − tolerance)⌋`.
+pub fn min_out(amount_out: u64, tolerance_bps: u16) -> u64 {
+    let kept = 10_000u128.saturating_sub(u128::from(tolerance_bps));
+    u64::try_from(u128::from(amount_out) * kept / 10_000).unwrap_or(u64::MAX)
+}
+
+/// `max_amount_in` for an exact-out swap quoted at `amount_in`, tolerating `tolerance_bps`:
+/// `⌈amount_in · (1 + tolerance)⌉`.
+pub fn max_in(amount_in: u64, tolerance_bps: u16) -> u64 {
+    let scaled = u128::from(amount_in) * (10_000 + u128::from(tolerance_bps));
+    u64::try_from(scaled.div_ceil(10_000)).unwrap_or(u64::MAX)
+}
+
+/// What a deposit of at most `max_base` / `max_quote` takes and mints, given the LP mint's
+/// supply — exactly as the program computes it.
+pub fn deposit_quote(
+    pool: &Pool,
+    reserves: Reserves,
+    lp_supply: u64,
+    max_base: u64,
+    max_quote: u64,
+) -> Result<DepositAmounts> {
+    Ok(deposit_amounts(
+        reserves,
+        lp_supply,
+        pool.shares_locked == 1,
+        max_base,
+        max_quote,
+    )?)
+}
+
+/// What burning `shares` pays — exactly as the program computes it.
+pub fn withdraw_quote(
+    pool: &Pool,
+    reserves: Reserves,
+    lp_supply: u64,
+    shares: u64,
+) -> Result<WithdrawAmounts> {
+    Ok(withdraw_amounts(
+        reserves,
+        lp_supply,
+        pool.shares_locked == 1,
+        shares,
+    )?)
+}
+
+/// Total LP shares including the ones locked by the first deposit.
+pub fn total_shares(pool: &Pool, lp_supply: u64) -> u64 {
+    if pool.shares_locked == 1 {
+        lp_supply.saturating_add(LOCKED_SHARES)
+    } else {
+        lp_supply
+    }
+}
