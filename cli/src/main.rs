@@ -1,6 +1,8 @@
 //! `homeostat`: the simulator and, as they land, the pool / LP / swap commands.
 
 mod as2008;
+mod market;
+mod output;
 mod rng;
 
 use std::process::ExitCode;
@@ -23,9 +25,11 @@ enum Command {
 
 #[derive(Debug, clap::Args)]
 struct SimulateArgs {
-    /// Scenario to run. `as2008`: the experiment of Avellaneda & Stoikov (2008), section 4
-    /// (s=100, T=1, σ=2, dt=0.005, A=140, k=1.5), inventory strategy vs symmetric.
-    #[arg(long, default_value = "as2008")]
+    /// Scenario to run. `market` (default): the real program on an in-process Solana
+    /// runtime, a GLFT pool and a constant-product baseline under the same stochastic flow.
+    /// `as2008`: the experiment of Avellaneda & Stoikov (2008), section 4 (s=100, T=1, σ=2,
+    /// dt=0.005, A=140, k=1.5), inventory strategy vs symmetric, on the math crate.
+    #[arg(long, default_value = "market")]
     scenario: String,
     /// Risk aversion γ (as2008).
     #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
@@ -39,6 +43,12 @@ struct SimulateArgs {
     /// Print exactly one JSON object instead of the table.
     #[arg(long)]
     json: bool,
+    /// Simulated seconds (market).
+    #[arg(long, default_value_t = 3_600)]
+    duration: u32,
+    /// Folder for the CSV time series and SVG plots (market).
+    #[arg(long, default_value = "out")]
+    out: std::path::PathBuf,
 }
 
 fn main() -> ExitCode {
@@ -70,8 +80,67 @@ fn simulate(args: &SimulateArgs) -> Result<(), Box<dyn std::error::Error>> {
             }
             Ok(())
         }
-        other => Err(format!("unknown scenario `{other}` (available: as2008)").into()),
+        "market" => simulate_market(args),
+        other => Err(format!("unknown scenario `{other}` (available: market, as2008)").into()),
     }
+}
+
+fn simulate_market(args: &SimulateArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let scenario = market::Scenario {
+        seed: args.seed,
+        duration_secs: args.duration,
+        ..market::Scenario::default()
+    };
+    let bar = indicatif::ProgressBar::new(u64::from(scenario.duration_secs));
+    bar.set_style(
+        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} simulated s ({eta} left)")
+            .map_err(|error| error.to_string())?,
+    );
+    let runtime = tokio::runtime::Runtime::new()?;
+    let outcome = runtime.block_on(market::run(&scenario, |done| {
+        bar.set_position(u64::from(done))
+    }))?;
+    bar.finish_and_clear();
+    let files = output::write(&outcome, &args.out)?;
+    if args.json {
+        println!("{}", serde_json::to_string(&outcome)?);
+        return Ok(());
+    }
+    println!(
+        "Market simulation — {} s, seed {}, GLFT pool vs constant-product baseline, same flow",
+        scenario.duration_secs, scenario.seed
+    );
+    println!(
+        "{:<18} {:>7} {:>13} {:>10} {:>14} {:>9} {:>9} {:>9} {:>8} {:>8}",
+        "pool",
+        "trades",
+        "volume USDC",
+        "fees USDC",
+        "LP vs hold",
+        "q mean",
+        "q std",
+        "|q| max",
+        "at cap",
+        "oracle ✗"
+    );
+    for pool in &outcome.pools {
+        println!(
+            "{:<18} {:>7} {:>13.0} {:>10.2} {:>9.2} ({:>+4.1}bp) {:>9.2} {:>9.2} {:>8.2} {:>7.1}% {:>8}",
+            pool.model,
+            pool.trades,
+            pool.volume_usdc,
+            pool.fees_usdc,
+            pool.lp_pnl_vs_hold_usdc,
+            pool.lp_pnl_vs_hold_bps,
+            pool.inventory_mean_sol,
+            pool.inventory_std_sol,
+            pool.inventory_max_sol,
+            pool.time_at_cap * 100.0,
+            pool.oracle_rejections
+        );
+    }
+    println!("wrote {} to {}", files.join(", "), args.out.display());
+    Ok(())
 }
 
 fn print_as2008(args: &SimulateArgs, report: &as2008::Report) {

@@ -22,7 +22,15 @@ fn help_documents_every_option() {
     let output = homeostat(&["simulate", "--help"]);
     assert!(output.status.success());
     let text = stdout(&output);
-    for option in ["--scenario", "--gamma", "--paths", "--seed", "--json"] {
+    for option in [
+        "--scenario",
+        "--gamma",
+        "--paths",
+        "--seed",
+        "--json",
+        "--duration",
+        "--out",
+    ] {
         assert!(text.contains(option), "{option} missing from:\n{text}");
     }
     assert!(homeostat(&["--help"]).status.success());
@@ -30,7 +38,7 @@ fn help_documents_every_option() {
 
 #[test]
 fn argument_errors_are_reported() {
-    let output = homeostat(&["simulate", "--paths", "many"]);
+    let output = homeostat(&["simulate", "--scenario", "as2008", "--paths", "many"]);
     assert!(!output.status.success());
     assert!(
         stderr(&output).contains("invalid value 'many'"),
@@ -46,7 +54,15 @@ fn argument_errors_are_reported() {
         stderr(&output)
     );
 
-    let output = homeostat(&["simulate", "--gamma", "-1", "--paths", "1"]);
+    let output = homeostat(&[
+        "simulate",
+        "--scenario",
+        "as2008",
+        "--gamma",
+        "-1",
+        "--paths",
+        "1",
+    ]);
     assert!(!output.status.success());
     assert!(
         stderr(&output).contains("gamma must be positive"),
@@ -54,7 +70,7 @@ fn argument_errors_are_reported() {
         stderr(&output)
     );
 
-    let output = homeostat(&["simulate", "--paths", "0"]);
+    let output = homeostat(&["simulate", "--scenario", "as2008", "--paths", "0"]);
     assert!(!output.status.success());
     assert!(
         stderr(&output).contains("paths must be at least 1"),
@@ -139,5 +155,79 @@ fn as2008_reproduces_the_papers_findings() {
     assert!(
         value(&inventory["final_q_std"]) < 0.5 * value(&symmetric["final_q_std"]),
         "{report}"
+    );
+}
+
+fn temp_dir(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("homeostat-cli-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+fn market_json(seed: &str, out: &std::path::Path) -> serde_json::Value {
+    let out = out.to_str().expect("utf-8 path");
+    let output = homeostat(&[
+        "simulate",
+        "--duration",
+        "90",
+        "--seed",
+        seed,
+        "--json",
+        "--out",
+        out,
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let text = stdout(&output);
+    assert_eq!(
+        text.trim().lines().count(),
+        1,
+        "exactly one JSON object:\n{text}"
+    );
+    serde_json::from_str(text.trim()).expect("valid JSON")
+}
+
+#[test]
+fn market_simulation_runs_the_program_and_is_reproducible() {
+    let out = temp_dir("market");
+    let report = market_json("3", &out);
+    let pools = report["pools"].as_array().expect("pools");
+    assert_eq!(pools.len(), 2);
+    assert_eq!(pools[0]["model"], "glft");
+    assert_eq!(pools[1]["model"], "constant-product");
+    assert!(pools[0]["trades"].as_u64().expect("trades") > 0, "{report}");
+    assert_eq!(report["scenario"]["duration_secs"], 90);
+    // The time series and the three charts.
+    let csv = std::fs::read_to_string(out.join("timeseries.csv")).expect("csv");
+    assert_eq!(csv.lines().count(), 91, "header + one row per second");
+    assert!(csv.starts_with("t,true_price,oracle_price,glft_bid,glft_ask"));
+    for chart in ["price.svg", "inventory.svg", "lp_value.svg"] {
+        let svg = std::fs::read_to_string(out.join(chart)).expect(chart);
+        assert!(
+            svg.starts_with("<svg") && svg.contains("<polyline"),
+            "{chart}"
+        );
+    }
+    assert_eq!(
+        market_json("3", &temp_dir("market-again")),
+        report,
+        "same seed, same run"
+    );
+    assert_ne!(market_json("4", &temp_dir("market-other")), report);
+}
+
+#[test]
+fn market_simulation_rejects_a_zero_duration() {
+    let output = homeostat(&[
+        "simulate",
+        "--duration",
+        "0",
+        "--out",
+        temp_dir("zero").to_str().expect("utf-8"),
+    ]);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("duration_secs"),
+        "{}",
+        stderr(&output)
     );
 }

@@ -1,0 +1,457 @@
+//! The market simulation: the real program on the in-process runtime, a GBM oracle with
+//! jumps and outages, Poisson order flow that reacts to the quoted price, informed traders,
+//! and a constant-product baseline pool trading the same flow.
+//!
+//! Every second: the true price moves; the oracle publishes on its cadence (unless it is
+//! in an outage); for each pool, uninformed traders arrive on each side with intensity
+//! `A`, look at the pool's price for their size and trade with probability `e^(−k·δ)`,
+//! δ the relative distance of that price from the true price; an informed trader arrives
+//! with probability `informed_share` and trades whenever the pool's price is on the wrong
+//! side of the true price. Both pools see the same price path and the same random draws.
+
+use homeostat::PoolParams;
+use homeostat_localnet::{
+    default_params, price_update, pyth_price, Harness, User, ONE_BASE, ONE_QUOTE,
+};
+use homeostat_math::{Direction, SwapQuote};
+use homeostat_sdk::quote::PoolSnapshot;
+use homeostat_sdk::SdkError;
+use serde::Serialize;
+use solana_signer::Signer;
+
+use crate::rng::Rng;
+
+/// Scenario parameters.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Scenario {
+    /// Seed of every random draw.
+    pub seed: u64,
+    /// Simulated seconds.
+    pub duration_secs: u32,
+    /// Initial price, USDC per SOL.
+    pub start_price: f64,
+    /// Annualised volatility of the true price.
+    pub annual_volatility: f64,
+    /// Jumps per hour (Poisson).
+    pub jumps_per_hour: f64,
+    /// Standard deviation of a jump (relative).
+    pub jump_std: f64,
+    /// Seconds between oracle updates.
+    pub oracle_interval_secs: u32,
+    /// Oracle confidence, basis points of the price.
+    pub oracle_confidence_bps: f64,
+    /// Probability per second that the oracle stalls for `outage_secs`.
+    pub outage_probability: f64,
+    /// Length of an oracle outage, seconds.
+    pub outage_secs: u32,
+    /// Uninformed arrivals per second per side, `A`.
+    pub arrival_intensity: f64,
+    /// Decay of willingness to trade with relative distance from the true price, `k`.
+    pub arrival_decay: f64,
+    /// Mean trade size, SOL (exponentially distributed).
+    pub mean_trade_sol: f64,
+    /// Probability per second that an informed trader checks the pool.
+    pub informed_share: f64,
+    /// Initial liquidity, SOL (and the same value in USDC).
+    pub liquidity_sol: u64,
+}
+
+impl Default for Scenario {
+    fn default() -> Self {
+        Self {
+            seed: 1,
+            duration_secs: 3_600,
+            start_price: 150.0,
+            annual_volatility: 0.8,
+            jumps_per_hour: 2.0,
+            jump_std: 0.01,
+            oracle_interval_secs: 2,
+            oracle_confidence_bps: 5.0,
+            outage_probability: 0.000_5,
+            outage_secs: 90,
+            arrival_intensity: 0.5,
+            arrival_decay: 1_000.0,
+            mean_trade_sol: 3.0,
+            informed_share: 0.05,
+            liquidity_sol: 1_000,
+        }
+    }
+}
+
+/// One pool's results.
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
+pub struct PoolReport {
+    /// Model name.
+    pub model: String,
+    /// Swaps executed.
+    pub trades: u64,
+    /// Traded notional, USDC.
+    pub volume_usdc: f64,
+    /// Fees paid by traders, USDC at the true price.
+    pub fees_usdc: f64,
+    /// LP value at the end minus the value of holding the initial deposit, USDC.
+    pub lp_pnl_vs_hold_usdc: f64,
+    /// The same, in basis points of the initial deposit.
+    pub lp_pnl_vs_hold_bps: f64,
+    /// Mean inventory deviation, SOL.
+    pub inventory_mean_sol: f64,
+    /// Its standard deviation, SOL.
+    pub inventory_std_sol: f64,
+    /// Largest |inventory|, SOL.
+    pub inventory_max_sol: f64,
+    /// Share of seconds with |inventory| at ≥ 95% of the cap.
+    pub time_at_cap: f64,
+    /// Swaps refused because of the oracle (stale, too uncertain).
+    pub oracle_rejections: u64,
+    /// Swaps refused by the pool's limits.
+    pub limit_rejections: u64,
+}
+
+/// One row of the time series.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Sample {
+    /// Seconds since the start.
+    pub t: u32,
+    /// True price.
+    pub true_price: f64,
+    /// Last oracle price.
+    pub oracle_price: f64,
+    /// Per pool: marginal bid and ask for 1 SOL (0 when no quote), inventory (SOL), LP value (USDC).
+    pub pools: Vec<(f64, f64, f64, f64)>,
+}
+
+/// The whole run.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Outcome {
+    /// The scenario that ran.
+    pub scenario: Scenario,
+    /// Per pool.
+    pub pools: Vec<PoolReport>,
+    /// Time series, one row per `sample_every` seconds.
+    #[serde(skip)]
+    pub samples: Vec<Sample>,
+}
+
+struct SimPool {
+    index: u16,
+    report: PoolReport,
+    initial_value_parts: (f64, f64),
+    cap_sol: f64,
+    inventory: Vec<f64>,
+}
+
+fn sol(atoms: u64) -> f64 {
+    atoms as f64 / ONE_BASE as f64
+}
+
+fn usdc(atoms: u64) -> f64 {
+    atoms as f64 / ONE_QUOTE as f64
+}
+
+/// Exponential draw with the given mean.
+fn exponential(rng: &mut Rng, mean: f64) -> f64 {
+    -mean * (1.0 - rng.uniform()).ln()
+}
+
+/// Standard normal draw (Box–Muller).
+fn normal(rng: &mut Rng) -> f64 {
+    let (u, v) = (1.0 - rng.uniform(), rng.uniform());
+    (-2.0 * u.ln()).sqrt() * (2.0 * std::f64::consts::PI * v).cos()
+}
+
+/// Parameters of the baseline pool: same limits and fee, constant product.
+fn baseline_params() -> PoolParams {
+    PoolParams {
+        model_kind: 2,
+        ..default_params()
+    }
+}
+
+/// Runs the scenario. `progress` is called with the seconds done.
+pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<Outcome, String> {
+    if scenario.duration_secs == 0 || scenario.oracle_interval_secs == 0 {
+        return Err("duration_secs and oracle_interval_secs must be positive".into());
+    }
+    let mut harness = Harness::start().await;
+    let liquidity_base = scenario.liquidity_sol * ONE_BASE;
+    let liquidity_quote =
+        (scenario.liquidity_sol as f64 * scenario.start_price * ONE_QUOTE as f64) as u64;
+    let start = harness.now;
+    harness.set_price(
+        pyth_price(scenario.start_price),
+        pyth_price(scenario.start_price * scenario.oracle_confidence_bps / 10_000.0),
+    );
+    let mut pools = Vec::new();
+    for (index, (name, params)) in [
+        ("glft", default_params()),
+        ("constant-product", baseline_params()),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        harness.pool_index = index as u16;
+        harness
+            .initialize_pool(params)
+            .await
+            .map_err(|error| format!("initialize {name}: {error:?}"))?;
+        let mut lp = harness.new_user(liquidity_base, liquidity_quote).await;
+        let lp_mint = harness.lp_mint();
+        let owner = lp.keypair.pubkey();
+        lp.lp = harness.create_token_account(&lp_mint, &owner).await;
+        harness
+            .deposit(&lp, liquidity_base, liquidity_quote, 1)
+            .await
+            .map_err(|error| format!("deposit {name}: {error:?}"))?;
+        pools.push(SimPool {
+            index: index as u16,
+            report: PoolReport {
+                model: name.into(),
+                ..PoolReport::default()
+            },
+            initial_value_parts: (sol(liquidity_base), usdc(liquidity_quote)),
+            cap_sol: sol(params.inventory_cap),
+            inventory: Vec::new(),
+        });
+    }
+    // One trader with deep pockets trades against both pools.
+    harness.pool_index = 0;
+    let trader = harness
+        .new_user(1_000_000 * ONE_BASE, 1_000_000_000 * ONE_QUOTE)
+        .await;
+
+    let mut rng = Rng::stream(scenario.seed, 0);
+    let sigma_per_sec = scenario.annual_volatility / (365.25f64 * 24.0 * 3_600.0).sqrt();
+    let mut true_price = scenario.start_price;
+    let mut oracle_price = scenario.start_price;
+    let mut outage_left = 0u32;
+    let mut update = price_update(
+        pyth_price(oracle_price),
+        pyth_price(oracle_price * scenario.oracle_confidence_bps / 10_000.0),
+        start,
+    );
+    let mut samples = Vec::new();
+
+    for t in 1..=scenario.duration_secs {
+        let now = start + i64::from(t);
+        harness.set_time(now);
+        // The true price: GBM plus Poisson jumps.
+        let mut log_return = sigma_per_sec * normal(&mut rng) - 0.5 * sigma_per_sec * sigma_per_sec;
+        if rng.uniform() < scenario.jumps_per_hour / 3_600.0 {
+            log_return += scenario.jump_std * normal(&mut rng);
+        }
+        true_price *= log_return.exp();
+        // The oracle: publishes on its cadence unless stalled.
+        if outage_left == 0 && rng.uniform() < scenario.outage_probability {
+            outage_left = scenario.outage_secs;
+        }
+        if outage_left > 0 {
+            outage_left -= 1;
+        } else if t % scenario.oracle_interval_secs == 0 {
+            oracle_price = true_price;
+            let conf = oracle_price * scenario.oracle_confidence_bps / 10_000.0;
+            update = price_update(pyth_price(oracle_price), pyth_price(conf), now);
+            harness.set_oracle(&update);
+        }
+        // This second's flow, drawn once and shared by both pools.
+        let mut arrivals: Vec<(Direction, f64, f64)> = Vec::new();
+        for direction in [Direction::BaseToQuote, Direction::QuoteToBase] {
+            // Drawn for both sides every second, so the stream does not depend on arrivals.
+            let (arrives, size, draw) = (
+                rng.uniform(),
+                exponential(&mut rng, scenario.mean_trade_sol),
+                rng.uniform(),
+            );
+            if arrives < scenario.arrival_intensity {
+                arrivals.push((direction, size.max(0.01), draw));
+            }
+        }
+        let informed = rng.uniform() < scenario.informed_share;
+        let informed_size = scenario.mean_trade_sol;
+
+        let mut row = Sample {
+            t,
+            true_price,
+            oracle_price,
+            pools: Vec::new(),
+        };
+        for pool in &mut pools {
+            harness.pool_index = pool.index;
+            for &(direction, size_sol, draw) in &arrivals {
+                let snapshot = harness.snapshot(&update).await;
+                let base = (size_sol * ONE_BASE as f64) as u64;
+                match quote_for(&snapshot, direction, base) {
+                    Ok(quote) => {
+                        let distance =
+                            (average_price(direction, &quote) - true_price).abs() / true_price;
+                        if draw < (-scenario.arrival_decay * distance).exp() {
+                            execute(&mut harness, &trader, pool, &quote, true_price).await;
+                        }
+                    }
+                    Err(error) => pool.report.refused(&error),
+                }
+            }
+            if informed {
+                let base = (informed_size * ONE_BASE as f64) as u64;
+                for direction in [Direction::QuoteToBase, Direction::BaseToQuote] {
+                    let snapshot = harness.snapshot(&update).await;
+                    match quote_for(&snapshot, direction, base) {
+                        Ok(quote) => {
+                            let price = average_price(direction, &quote);
+                            let profitable = match direction {
+                                Direction::QuoteToBase => price < true_price,
+                                Direction::BaseToQuote => price > true_price,
+                            };
+                            if profitable {
+                                execute(&mut harness, &trader, pool, &quote, true_price).await;
+                            }
+                        }
+                        Err(error) => pool.report.refused(&error),
+                    }
+                }
+            }
+            let snapshot = harness.snapshot(&update).await;
+            let reserves = snapshot.reserves().map_err(|error| error.to_string())?;
+            let inventory = homeostat_math::balanced_inventory(
+                reserves,
+                homeostat_math::Fixed::from_int((true_price * 1e6) as i64),
+                ONE_BASE,
+            )
+            .map(|q| q as f64 / ONE_BASE as f64)
+            .unwrap_or(0.0);
+            pool.inventory.push(inventory);
+            let lp_value = sol(reserves.base) * true_price + usdc(reserves.quote);
+            let quoted = |direction| {
+                quote_for(&snapshot, direction, ONE_BASE)
+                    .map(|quote| average_price(direction, &quote))
+                    .unwrap_or(0.0)
+            };
+            row.pools.push((
+                quoted(Direction::BaseToQuote),
+                quoted(Direction::QuoteToBase),
+                inventory,
+                lp_value,
+            ));
+        }
+        samples.push(row);
+        progress(t);
+    }
+
+    let mut reports = Vec::new();
+    for pool in pools {
+        harness.pool_index = pool.index;
+        let snapshot = harness.snapshot(&update).await;
+        let reserves = snapshot.reserves().map_err(|error| error.to_string())?;
+        let end_value = sol(reserves.base) * true_price + usdc(reserves.quote);
+        let hold_value = pool.initial_value_parts.0 * true_price + pool.initial_value_parts.1;
+        let mut report = pool.report;
+        report.lp_pnl_vs_hold_usdc = end_value - hold_value;
+        report.lp_pnl_vs_hold_bps = report.lp_pnl_vs_hold_usdc
+            / (pool.initial_value_parts.0 * scenario.start_price + pool.initial_value_parts.1)
+            * 10_000.0;
+        let n = pool.inventory.len().max(1) as f64;
+        report.inventory_mean_sol = pool.inventory.iter().sum::<f64>() / n;
+        report.inventory_std_sol = (pool
+            .inventory
+            .iter()
+            .map(|q| (q - report.inventory_mean_sol).powi(2))
+            .sum::<f64>()
+            / n)
+            .sqrt();
+        report.inventory_max_sol = pool
+            .inventory
+            .iter()
+            .fold(0.0f64, |max, q| max.max(q.abs()));
+        report.time_at_cap = pool
+            .inventory
+            .iter()
+            .filter(|q| q.abs() >= 0.95 * pool.cap_sol)
+            .count() as f64
+            / n;
+        reports.push(report);
+    }
+    Ok(Outcome {
+        scenario: scenario.clone(),
+        pools: reports,
+        samples,
+    })
+}
+
+/// The SDK's quote for moving `base` atoms: exact-in base for sales, exact-out base for
+/// purchases — exactly what the program will execute.
+fn quote_for(
+    snapshot: &PoolSnapshot,
+    direction: Direction,
+    base: u64,
+) -> Result<SwapQuote, SdkError> {
+    match direction {
+        Direction::BaseToQuote => snapshot.quote_exact_in(direction, base),
+        Direction::QuoteToBase => snapshot.quote_exact_out(direction, base),
+    }
+}
+
+/// Average price of a quote, USDC per SOL.
+fn average_price(direction: Direction, quote: &SwapQuote) -> f64 {
+    let (base_atoms, quote_atoms) = match direction {
+        Direction::BaseToQuote => (quote.amount_in, quote.amount_out),
+        Direction::QuoteToBase => (quote.amount_out, quote.amount_in),
+    };
+    usdc(quote_atoms) / sol(base_atoms)
+}
+
+impl PoolReport {
+    /// Books a trade the pool (or its oracle) refused.
+    fn refused(&mut self, error: &SdkError) {
+        match error {
+            SdkError::Program { name, .. } if ORACLE_ERRORS.contains(&name.as_str()) => {
+                self.oracle_rejections += 1
+            }
+            _ => self.limit_rejections += 1,
+        }
+    }
+}
+
+/// Program errors that mean "the oracle is not usable now".
+const ORACLE_ERRORS: [&str; 7] = [
+    "StaleOracle",
+    "OracleConfidenceTooWide",
+    "WrongOracleFeed",
+    "WrongOracleOwner",
+    "OracleNotFullyVerified",
+    "InvalidOracleAccount",
+    "NonPositiveOraclePrice",
+];
+
+/// Sends the quoted swap with the quote as its own slippage limit, and books it.
+async fn execute(
+    harness: &mut Harness,
+    trader: &User,
+    pool: &mut SimPool,
+    quote: &SwapQuote,
+    true_price: f64,
+) {
+    let result = match quote.direction {
+        Direction::BaseToQuote => {
+            harness
+                .swap_exact_in(trader, 0, quote.amount_in, quote.amount_out)
+                .await
+        }
+        Direction::QuoteToBase => {
+            harness
+                .swap_exact_out(trader, 1, quote.amount_out, quote.amount_in)
+                .await
+        }
+    };
+    if result.is_err() {
+        // The SDK quote is the program's own computation on the same state, so this only
+        // happens if the runtime itself fails.
+        pool.report.limit_rejections += 1;
+        return;
+    }
+    pool.report.trades += 1;
+    let (fee_usdc, notional) = match quote.direction {
+        Direction::BaseToQuote => (sol(quote.fee.total) * true_price, usdc(quote.amount_out)),
+        Direction::QuoteToBase => (usdc(quote.fee.total), usdc(quote.amount_in)),
+    };
+    pool.report.fees_usdc += fee_usdc;
+    pool.report.volume_usdc += notional;
+}
