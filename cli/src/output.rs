@@ -35,9 +35,12 @@ pub fn write(outcome: &Outcome, dir: &Path) -> std::io::Result<Vec<String>> {
     }
     std::fs::write(dir.join("timeseries.csv"), csv)?;
 
-    let t: Vec<f64> = outcome.samples.iter().map(|s| f64::from(s.t)).collect();
+    // Charts plot at most ~600 points per series: enough for the eye, small files.
+    let stride = outcome.samples.len().div_ceil(600).max(1);
+    let plotted: Vec<&crate::market::Sample> = outcome.samples.iter().step_by(stride).collect();
+    let t: Vec<f64> = plotted.iter().map(|s| f64::from(s.t)).collect();
     let column = |f: &dyn Fn(&crate::market::Sample) -> f64| -> Vec<f64> {
-        outcome.samples.iter().map(f).collect()
+        plotted.iter().map(|s| f(s)).collect()
     };
     let mut price_series = vec![
         ("true price".to_string(), column(&|s| s.true_price)),
