@@ -27,8 +27,10 @@ enum Command {
 struct SimulateArgs {
     /// Scenario to run. `market` (default): the real program on an in-process Solana
     /// runtime, a GLFT pool and a constant-product baseline under the same stochastic flow.
-    /// `as2008`: the experiment of Avellaneda & Stoikov (2008), section 4 (s=100, T=1, σ=2,
-    /// dt=0.005, A=140, k=1.5), inventory strategy vs symmetric, on the math crate.
+    /// A path to a `.toml` file: a market scenario with some fields changed (see
+    /// scenarios/default.toml). `as2008`: the experiment of Avellaneda & Stoikov (2008),
+    /// section 4 (s=100, T=1, σ=2, dt=0.005, A=140, k=1.5), inventory strategy vs
+    /// symmetric, on the math crate.
     #[arg(long, default_value = "market")]
     scenario: String,
     /// Risk aversion γ (as2008).
@@ -37,15 +39,15 @@ struct SimulateArgs {
     /// Number of simulated paths (as2008).
     #[arg(long, default_value_t = 1_000)]
     paths: u32,
-    /// Random seed: the same seed reproduces the same results.
-    #[arg(long, default_value_t = 1)]
-    seed: u64,
+    /// Random seed: the same seed reproduces the same results [default: the scenario's, or 1].
+    #[arg(long)]
+    seed: Option<u64>,
     /// Print exactly one JSON object instead of the table.
     #[arg(long)]
     json: bool,
-    /// Simulated seconds (market).
-    #[arg(long, default_value_t = 3_600)]
-    duration: u32,
+    /// Simulated seconds (market) [default: the scenario's, 3600 for `market`].
+    #[arg(long)]
+    duration: Option<u32>,
     /// Folder for the CSV time series and SVG plots (market).
     #[arg(long, default_value = "out")]
     out: std::path::PathBuf,
@@ -71,7 +73,7 @@ fn simulate(args: &SimulateArgs) -> Result<(), Box<dyn std::error::Error>> {
             let report = as2008::run(as2008::Config {
                 gamma: args.gamma,
                 paths: args.paths,
-                seed: args.seed,
+                seed: args.seed.unwrap_or(1),
             })?;
             if args.json {
                 println!("{}", serde_json::to_string(&report)?);
@@ -80,17 +82,31 @@ fn simulate(args: &SimulateArgs) -> Result<(), Box<dyn std::error::Error>> {
             }
             Ok(())
         }
-        "market" => simulate_market(args),
-        other => Err(format!("unknown scenario `{other}` (available: market, as2008)").into()),
+        "market" => simulate_market(args, market::Scenario::default()),
+        path if path.ends_with(".toml") => {
+            let text = std::fs::read_to_string(path).map_err(|error| format!("{path}: {error}"))?;
+            let scenario =
+                market::Scenario::from_toml(&text).map_err(|error| format!("{path}: {error}"))?;
+            simulate_market(args, scenario)
+        }
+        other => Err(format!(
+            "unknown scenario `{other}` (available: market, as2008, or a path to a .toml scenario)"
+        )
+        .into()),
     }
 }
 
-fn simulate_market(args: &SimulateArgs) -> Result<(), Box<dyn std::error::Error>> {
-    let scenario = market::Scenario {
-        seed: args.seed,
-        duration_secs: args.duration,
-        ..market::Scenario::default()
-    };
+fn simulate_market(
+    args: &SimulateArgs,
+    mut scenario: market::Scenario,
+) -> Result<(), Box<dyn std::error::Error>> {
+    if let Some(seed) = args.seed {
+        scenario.seed = seed;
+    }
+    if let Some(duration) = args.duration {
+        scenario.duration_secs = duration;
+    }
+    scenario.validate()?;
     let bar = indicatif::ProgressBar::new(u64::from(scenario.duration_secs));
     bar.set_style(
         indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} simulated s ({eta} left)")
@@ -146,7 +162,9 @@ fn simulate_market(args: &SimulateArgs) -> Result<(), Box<dyn std::error::Error>
 fn print_as2008(args: &SimulateArgs, report: &as2008::Report) {
     println!(
         "Avellaneda & Stoikov (2008), section 4 — γ = {}, {} paths, seed {}",
-        args.gamma, args.paths, args.seed
+        args.gamma,
+        args.paths,
+        args.seed.unwrap_or(1)
     );
     println!(
         "{:<10} {:>10} {:>12} {:>12} {:>12} {:>12}",

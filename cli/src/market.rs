@@ -21,8 +21,10 @@ use solana_signer::Signer;
 
 use crate::rng::Rng;
 
-/// Scenario parameters.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+/// Scenario parameters. A TOML scenario file sets any of these fields (the rest keep their
+/// defaults); unknown fields are errors.
+#[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
+#[serde(default, deny_unknown_fields)]
 pub struct Scenario {
     /// Seed of every random draw.
     pub seed: u64,
@@ -74,6 +76,56 @@ impl Default for Scenario {
             mean_trade_sol: 3.0,
             informed_share: 0.05,
             liquidity_sol: 1_000,
+        }
+    }
+}
+
+impl Scenario {
+    /// Parses a TOML scenario; errors carry the line and column.
+    pub fn from_toml(text: &str) -> Result<Self, String> {
+        toml::from_str(text).map_err(|error| error.to_string())
+    }
+
+    /// Checks every field is usable.
+    pub fn validate(&self) -> Result<(), String> {
+        let checks: [(bool, &str); 9] = [
+            (self.duration_secs > 0, "duration_secs must be positive"),
+            (
+                self.oracle_interval_secs > 0,
+                "oracle_interval_secs must be positive",
+            ),
+            (
+                self.start_price > 0.0 && self.start_price.is_finite(),
+                "start_price must be positive",
+            ),
+            (
+                self.annual_volatility >= 0.0,
+                "annual_volatility must not be negative",
+            ),
+            (
+                self.jumps_per_hour >= 0.0 && self.jump_std >= 0.0,
+                "jumps must not be negative",
+            ),
+            (
+                (0.0..=1.0).contains(&self.outage_probability),
+                "outage_probability must be in [0, 1]",
+            ),
+            (
+                (0.0..=1.0).contains(&self.arrival_intensity) && self.arrival_decay >= 0.0,
+                "arrival_intensity must be in [0, 1] per second and arrival_decay ≥ 0",
+            ),
+            (
+                (0.0..=1.0).contains(&self.informed_share),
+                "informed_share must be in [0, 1]",
+            ),
+            (
+                self.mean_trade_sol > 0.0 && self.liquidity_sol > 0,
+                "mean_trade_sol and liquidity_sol must be positive",
+            ),
+        ];
+        match checks.iter().find(|(ok, _)| !ok) {
+            Some((_, message)) => Err((*message).to_string()),
+            None => Ok(()),
         }
     }
 }
@@ -169,9 +221,7 @@ fn baseline_params() -> PoolParams {
 
 /// Runs the scenario. `progress` is called with the seconds done.
 pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<Outcome, String> {
-    if scenario.duration_secs == 0 || scenario.oracle_interval_secs == 0 {
-        return Err("duration_secs and oracle_interval_secs must be positive".into());
-    }
+    scenario.validate()?;
     let mut harness = Harness::start().await;
     let liquidity_base = scenario.liquidity_sol * ONE_BASE;
     let liquidity_quote =

@@ -231,3 +231,80 @@ fn market_simulation_rejects_a_zero_duration() {
         stderr(&output)
     );
 }
+
+#[test]
+fn scenario_file_errors_name_the_line() {
+    let dir = temp_dir("toml");
+    std::fs::create_dir_all(&dir).expect("dir");
+    let unknown = dir.join("unknown.toml");
+    std::fs::write(&unknown, "seed = 1\nduration_secs = 60\nbogus = 3\n").expect("write");
+    let output = homeostat(&["simulate", "--scenario", unknown.to_str().expect("utf-8")]);
+    assert!(!output.status.success());
+    let message = stderr(&output);
+    assert!(
+        message.contains("line 3") && message.contains("unknown field `bogus`"),
+        "{message}"
+    );
+
+    let mistyped = dir.join("mistyped.toml");
+    std::fs::write(&mistyped, "seed = 1\n\nduration_secs = \"long\"\n").expect("write");
+    let output = homeostat(&["simulate", "--scenario", mistyped.to_str().expect("utf-8")]);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("line 3, column 17"),
+        "{}",
+        stderr(&output)
+    );
+
+    let out_of_range = dir.join("range.toml");
+    std::fs::write(&out_of_range, "informed_share = 2.0\n").expect("write");
+    let output = homeostat(&[
+        "simulate",
+        "--scenario",
+        out_of_range.to_str().expect("utf-8"),
+    ]);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("informed_share must be in [0, 1]"),
+        "{}",
+        stderr(&output)
+    );
+
+    let missing = dir.join("missing.toml");
+    let output = homeostat(&["simulate", "--scenario", missing.to_str().expect("utf-8")]);
+    assert!(!output.status.success());
+    assert!(
+        stderr(&output).contains("missing.toml"),
+        "{}",
+        stderr(&output)
+    );
+}
+
+#[test]
+fn the_default_scenario_file_is_the_built_in_default() {
+    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios/default.toml");
+    let out = temp_dir("default-file");
+    let output = homeostat(&[
+        "simulate",
+        "--scenario",
+        file,
+        "--duration",
+        "60",
+        "--json",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    assert!(output.status.success(), "{}", stderr(&output));
+    let from_file: serde_json::Value = serde_json::from_str(stdout(&output).trim()).expect("json");
+    let out = temp_dir("default-builtin");
+    let output = homeostat(&[
+        "simulate",
+        "--duration",
+        "60",
+        "--json",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    let built_in: serde_json::Value = serde_json::from_str(stdout(&output).trim()).expect("json");
+    assert_eq!(from_file, built_in);
+}
