@@ -1,6 +1,6 @@
 //! update_params, set_paused, propose_admin / accept_admin, set_keeper,
 //! collect_protocol_fees.
-#![allow(deprecated)] // solana-program-test 3.x: see tests/src/lib.rs
+#![allow(deprecated)] // solana-program-test 3.x: see crates/localnet/src/lib.rs
 
 use homeostat_math::{Fixed, ModelParams};
 use homeostat_tests::*;

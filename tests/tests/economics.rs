@@ -1,25 +1,10 @@
 //! Economic invariants over random swap sequences at a fixed oracle price: LP share value
 //! never falls, vaults always equal the pool's accounting, and the trader never ends up
 //! richer than they started (every round trip costs).
-#![allow(deprecated)] // solana-program-test 3.x: see tests/src/lib.rs
+#![allow(deprecated)] // solana-program-test 3.x: see crates/localnet/src/lib.rs
 
 use homeostat::constants::LOCKED_SHARES;
 use homeostat_tests::*;
-
-/// xorshift64*: a tiny deterministic generator, so failures replay from the seed.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, bound: u64) -> u64 {
-        self.next() % bound
-    }
-}
 
 async fn random_session(seed: u64) {
     let (mut harness, lp) = Harness::with_liquidity().await;
@@ -27,7 +12,7 @@ async fn random_session(seed: u64) {
     let trader = harness.new_user(300 * ONE_BASE, 45_000 * ONE_QUOTE).await;
     let trader_start = Harness::value_at_150(300 * ONE_BASE, 45_000 * ONE_QUOTE);
     let (base_vault, quote_vault) = (harness.base_vault(), harness.quote_vault());
-    let mut rng = Rng(seed);
+    let mut rng = XorShift(seed);
     let mut previous = 0u128;
     let mut executed = 0;
     for _ in 0..25 {

@@ -1,4 +1,4 @@
-#![allow(deprecated)] // solana-program-test 3.x: see tests/src/lib.rs
+#![allow(deprecated)] // solana-program-test 3.x: see crates/localnet/src/lib.rs
 
 use anchor_spl::token_2022::spl_token_2022::extension::ExtensionType;
 use homeostat_math::Fixed;

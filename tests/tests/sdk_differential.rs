@@ -2,25 +2,11 @@
 //! random trades (both directions, exact-in and exact-out, moving oracle), each quoted by
 //! `homeostat_sdk::quote::PoolSnapshot` from the account data and then executed with the
 //! quote as its own slippage limit. Refusals must match too.
-#![allow(deprecated)] // solana-program-test 3.x: see tests/src/lib.rs
+#![allow(deprecated)] // solana-program-test 3.x: see crates/localnet/src/lib.rs
 
 use homeostat_math::Direction;
 use homeostat_sdk::SdkError;
 use homeostat_tests::*;
-
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 >> 12;
-        self.0 ^= self.0 << 25;
-        self.0 ^= self.0 >> 27;
-        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
-    }
-    fn below(&mut self, bound: u64) -> u64 {
-        self.next() % bound
-    }
-}
 
 #[tokio::test]
 async fn sdk_quotes_equal_executed_amounts_over_thousands_of_random_trades() {
@@ -28,7 +14,7 @@ async fn sdk_quotes_equal_executed_amounts_over_thousands_of_random_trades() {
     let trader = harness
         .new_user(100_000 * ONE_BASE, 15_000_000 * ONE_QUOTE)
         .await;
-    let mut rng = Rng(0x5eed_1234_abcd_ef01);
+    let mut rng = XorShift(0x5eed_1234_abcd_ef01);
     let mut price = 150.0f64;
     let mut update = price_update(pyth_price(price), pyth_price(0.05), harness.now);
     let (mut executed, mut refused) = (0, 0);

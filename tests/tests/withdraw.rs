@@ -1,4 +1,4 @@
-#![allow(deprecated)] // solana-program-test 3.x: see tests/src/lib.rs
+#![allow(deprecated)] // solana-program-test 3.x: see crates/localnet/src/lib.rs
 
 use homeostat::constants::LOCKED_SHARES;
 use homeostat_tests::*;

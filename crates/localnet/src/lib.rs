@@ -236,17 +236,18 @@ impl Harness {
         harness
     }
 
-    /// Sends one transaction; the payer signs too. Each transaction carries a unique
+    /// A signed transaction of `instructions`, paid by the payer. Each carries a unique
     /// compute-budget instruction so identical actions are not deduplicated.
-    pub async fn send(
+    async fn transaction(
         &mut self,
         instructions: &[Instruction],
         signers: &[&Keypair],
-    ) -> Result<(), TransactionError> {
-        self.nonce += 1;
+    ) -> Transaction {
+        self.nonce = self.nonce.wrapping_add(1);
+        let unique_limit = 1_400_000 - self.nonce % 1_000_000;
         let mut all = vec![
             solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_limit(
-                1_400_000 - self.nonce,
+                unique_limit,
             ),
         ];
         all.extend_from_slice(instructions);
@@ -259,8 +260,16 @@ impl Harness {
             .get_latest_blockhash()
             .await
             .expect("blockhash");
-        let transaction =
-            Transaction::new_signed_with_payer(&all, Some(&payer.pubkey()), &keys, blockhash);
+        Transaction::new_signed_with_payer(&all, Some(&payer.pubkey()), &keys, blockhash)
+    }
+
+    /// Sends one transaction; the payer signs too.
+    pub async fn send(
+        &mut self,
+        instructions: &[Instruction],
+        signers: &[&Keypair],
+    ) -> Result<(), TransactionError> {
+        let transaction = self.transaction(instructions, signers).await;
         self.context
             .banks_client
             .process_transaction(transaction)
@@ -276,24 +285,7 @@ impl Harness {
         instructions: &[Instruction],
         signers: &[&Keypair],
     ) -> (Vec<Vec<u8>>, Option<TransactionError>) {
-        self.nonce += 1;
-        let mut all = vec![
-            solana_compute_budget_interface::ComputeBudgetInstruction::set_compute_unit_limit(
-                1_400_000 - self.nonce,
-            ),
-        ];
-        all.extend_from_slice(instructions);
-        let payer = self.context.payer.insecure_clone();
-        let mut keys: Vec<&Keypair> = vec![&payer];
-        keys.extend_from_slice(signers);
-        let blockhash = self
-            .context
-            .banks_client
-            .get_latest_blockhash()
-            .await
-            .expect("blockhash");
-        let transaction =
-            Transaction::new_signed_with_payer(&all, Some(&payer.pubkey()), &keys, blockhash);
+        let transaction = self.transaction(instructions, signers).await;
         let account_keys = transaction.message.account_keys.clone();
         let simulation = self
             .context
@@ -896,6 +888,25 @@ pub fn decode_events<T: anchor_lang::AnchorDeserialize + anchor_lang::Discrimina
             T::try_from_slice(&payload[T::DISCRIMINATOR.len()..]).expect("event decodes")
         })
         .collect()
+}
+
+/// xorshift64*: a tiny deterministic generator for randomized tests, so a failure replays
+/// from its seed.
+pub struct XorShift(pub u64);
+
+impl XorShift {
+    /// The next 64 bits.
+    pub fn next_u64(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+
+    /// Uniform in `0..bound`.
+    pub fn below(&mut self, bound: u64) -> u64 {
+        self.next_u64() % bound
+    }
 }
 
 /// A fully verified `PriceUpdateV2` for `FEED_ID` at exponent −8.

@@ -8,6 +8,7 @@ use anchor_spl::token_2022::spl_token_2022::{
 use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface, TransferChecked};
 
 use crate::errors::HomeostatError;
+use crate::state::Pool;
 
 /// Token-2022 mint extensions that do not change how many atoms a transfer moves, who can
 /// move the pool's tokens, or whether they can move at all. Anything else (transfer fees,
@@ -89,4 +90,17 @@ pub fn transfer_out<'info>(
         amount,
         mint.decimals,
     )
+}
+
+/// After the token CPIs: re-reads both vaults and checks the pool's invariant against
+/// their real balances (protocol fees owed are covered; parameters in bounds).
+pub fn check_vaults_after_transfers(
+    pool: &AccountLoader<Pool>,
+    base_vault: &mut InterfaceAccount<TokenAccount>,
+    quote_vault: &mut InterfaceAccount<TokenAccount>,
+) -> Result<()> {
+    base_vault.reload()?;
+    quote_vault.reload()?;
+    pool.load()?
+        .invariant_with_vaults(base_vault.amount, quote_vault.amount)
 }

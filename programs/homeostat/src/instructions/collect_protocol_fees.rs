@@ -4,7 +4,7 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 use crate::errors::HomeostatError;
 use crate::events::ProtocolFeesCollected;
 use crate::state::Pool;
-use crate::token::transfer_out;
+use crate::token::{check_vaults_after_transfers, transfer_out};
 
 /// Pays the protocol fees owed to accounts of the admin's choice.
 ///
@@ -87,13 +87,13 @@ impl CollectProtocolFees<'_> {
                 quote_amount,
             )?;
         }
-        ctx.accounts.base_vault.reload()?;
-        ctx.accounts.quote_vault.reload()?;
+        let accounts = &mut *ctx.accounts;
+        check_vaults_after_transfers(
+            &accounts.pool,
+            &mut accounts.base_vault,
+            &mut accounts.quote_vault,
+        )?;
         let accounts = &ctx.accounts;
-        accounts
-            .pool
-            .load()?
-            .invariant_with_vaults(accounts.base_vault.amount, accounts.quote_vault.amount)?;
         emit_cpi!(ProtocolFeesCollected {
             pool: accounts.pool.key(),
             base_amount,

@@ -5,7 +5,7 @@ use crate::errors::HomeostatError;
 use crate::events::Deposited;
 use crate::lp::{deposit_amounts, total_shares};
 use crate::state::Pool;
-use crate::token::transfer_in;
+use crate::token::{check_vaults_after_transfers, transfer_in};
 
 /// Arguments of `deposit`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -138,15 +138,16 @@ impl Deposit<'_> {
             ),
             amounts.shares,
         )?;
-        ctx.accounts.base_vault.reload()?;
-        ctx.accounts.quote_vault.reload()?;
-        ctx.accounts.lp_mint.reload()?;
+        // The first deposit locks the shares for good.
+        ctx.accounts.pool.load_mut()?.shares_locked = 1;
+        let accounts = &mut *ctx.accounts;
+        check_vaults_after_transfers(
+            &accounts.pool,
+            &mut accounts.base_vault,
+            &mut accounts.quote_vault,
+        )?;
+        accounts.lp_mint.reload()?;
         let accounts = &ctx.accounts;
-        {
-            let mut pool = accounts.pool.load_mut()?;
-            pool.shares_locked = 1;
-            pool.invariant_with_vaults(accounts.base_vault.amount, accounts.quote_vault.amount)?;
-        }
         emit_cpi!(Deposited {
             pool: accounts.pool.key(),
             owner: accounts.owner.key(),

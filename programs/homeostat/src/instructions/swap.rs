@@ -7,7 +7,7 @@ use homeostat_math::{Curve, Direction, SwapQuote};
 use crate::errors::{HomeostatError, MathResultExt};
 use crate::events::Swapped;
 use crate::state::Pool;
-use crate::token::{transfer_in, transfer_out};
+use crate::token::{check_vaults_after_transfers, transfer_in, transfer_out};
 
 /// Accounts of a swap (both forms).
 #[event_cpi]
@@ -153,13 +153,13 @@ pub(crate) fn execute(ctx: Context<Swap>, direction: Direction, kind: SwapKind) 
         }
     }
 
-    ctx.accounts.base_vault.reload()?;
-    ctx.accounts.quote_vault.reload()?;
+    let accounts = &mut *ctx.accounts;
+    check_vaults_after_transfers(
+        &accounts.pool,
+        &mut accounts.base_vault,
+        &mut accounts.quote_vault,
+    )?;
     let accounts = &ctx.accounts;
-    accounts
-        .pool
-        .load()?
-        .invariant_with_vaults(accounts.base_vault.amount, accounts.quote_vault.amount)?;
     let (half_spread, skew) = match curve {
         Curve::Linear(linear) => (linear.half_spread.to_bits(), linear.skew.to_bits()),
         Curve::ConstantProduct(_) => (0, 0),

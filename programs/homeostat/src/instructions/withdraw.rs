@@ -5,7 +5,7 @@ use crate::errors::HomeostatError;
 use crate::events::Withdrawn;
 use crate::lp::{total_shares, withdraw_amounts};
 use crate::state::Pool;
-use crate::token::transfer_out;
+use crate::token::{check_vaults_after_transfers, transfer_out};
 
 /// Arguments of `withdraw`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -129,14 +129,14 @@ impl Withdraw<'_> {
                 amounts.quote,
             )?;
         }
-        ctx.accounts.base_vault.reload()?;
-        ctx.accounts.quote_vault.reload()?;
-        ctx.accounts.lp_mint.reload()?;
+        let accounts = &mut *ctx.accounts;
+        check_vaults_after_transfers(
+            &accounts.pool,
+            &mut accounts.base_vault,
+            &mut accounts.quote_vault,
+        )?;
+        accounts.lp_mint.reload()?;
         let accounts = &ctx.accounts;
-        accounts
-            .pool
-            .load()?
-            .invariant_with_vaults(accounts.base_vault.amount, accounts.quote_vault.amount)?;
         emit_cpi!(Withdrawn {
             pool: accounts.pool.key(),
             owner: accounts.owner.key(),
