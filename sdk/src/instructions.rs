@@ -5,7 +5,8 @@ use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::{InstructionData, ToAccountMetas};
 use homeostat::instructions::{
-    DepositArgs, InitializePoolArgs, SwapExactInArgs, SwapExactOutArgs, WithdrawArgs,
+    DepositArgs, InitializePoolArgs, RecordHedgeArgs, SwapExactInArgs, SwapExactOutArgs,
+    WithdrawArgs,
 };
 use homeostat::PoolParams;
 use homeostat_math::Direction;
@@ -265,5 +266,46 @@ pub fn collect_protocol_fees(
             program: homeostat::ID,
         },
         homeostat::instruction::CollectProtocolFees {},
+    )
+}
+
+/// `rebalance`: the keeper signs.
+pub fn rebalance(addresses: &PoolAddresses, oracle: Pubkey, keeper: Pubkey) -> Instruction {
+    instruction(
+        homeostat::accounts::Rebalance {
+            keeper,
+            pool: addresses.pool,
+            oracle,
+            base_vault: addresses.base_vault,
+            quote_vault: addresses.quote_vault,
+            event_authority: event_authority(),
+            program: homeostat::ID,
+        },
+        homeostat::instruction::Rebalance {},
+    )
+}
+
+/// `record_hedge`: the keeper signs. `avg_price` in quote atoms per lot (I80F48 bits).
+pub fn record_hedge(
+    pool: Pubkey,
+    keeper: Pubkey,
+    seq: u64,
+    filled_base: i64,
+    avg_price: i128,
+) -> Instruction {
+    instruction(
+        homeostat::accounts::RecordHedge {
+            keeper,
+            pool,
+            event_authority: event_authority(),
+            program: homeostat::ID,
+        },
+        homeostat::instruction::RecordHedge {
+            args: RecordHedgeArgs {
+                seq,
+                filled_base,
+                avg_price,
+            },
+        },
     )
 }

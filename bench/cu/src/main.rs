@@ -85,6 +85,9 @@ fn initialize_args(keeper: &Pubkey, model_kind: u8) -> Vec<u8> {
     out.extend_from_slice(&2_000u16.to_le_bytes());
     out.extend_from_slice(&60u64.to_le_bytes());
     out.extend_from_slice(&100u16.to_le_bytes());
+    for value in [10_000_000_000u64, 30, 200_000_000_000] {
+        out.extend_from_slice(&value.to_le_bytes()); // rebalance band, interval, max hedge
+    }
     out
 }
 

@@ -92,7 +92,8 @@ pub fn bits(numerator: i128, denominator: i128) -> i128 {
 }
 
 /// A GLFT pool in relative units with a 1-SOL lot: γ = 50, k = 2000, A = 1/s,
-/// 1 bp fee with 20% to the protocol, ±100 SOL inventory cap, 50 SOL per trade.
+/// 1 bp fee with 20% to the protocol, ±100 SOL inventory cap, 50 SOL per trade; rebalance
+/// beyond ±10 SOL of net delta, at most every 30 s, hedge up to ±200 SOL.
 pub fn default_params() -> PoolParams {
     PoolParams {
         model_kind: 1,
@@ -113,6 +114,9 @@ pub fn default_params() -> PoolParams {
         protocol_share_bps: 2_000,
         max_oracle_age: 60,
         max_confidence_bps: 100,
+        rebalance_band: 10 * ONE_BASE,
+        min_rebalance_interval: 30,
+        max_hedge_position: 200 * ONE_BASE,
     }
 }
 
@@ -826,6 +830,29 @@ impl Harness {
         new_keeper: Pubkey,
     ) -> Result<(), TransactionError> {
         let ix = ix::set_keeper(self.pool(), signer.pubkey(), new_keeper);
+        self.send(&[ix], &[signer]).await
+    }
+
+    /// `rebalance`, signed by `signer`.
+    pub fn rebalance_ix(&self, signer: &Pubkey) -> Instruction {
+        ix::rebalance(&self.addresses(), self.oracle, *signer)
+    }
+
+    /// `rebalance`, signed by `signer`.
+    pub async fn rebalance(&mut self, signer: &Keypair) -> Result<(), TransactionError> {
+        let ix = self.rebalance_ix(&signer.pubkey());
+        self.send(&[ix], &[signer]).await
+    }
+
+    /// `record_hedge`, signed by `signer`.
+    pub async fn record_hedge(
+        &mut self,
+        signer: &Keypair,
+        seq: u64,
+        filled_base: i64,
+        avg_price: i128,
+    ) -> Result<(), TransactionError> {
+        let ix = ix::record_hedge(self.pool(), signer.pubkey(), seq, filled_base, avg_price);
         self.send(&[ix], &[signer]).await
     }
 

@@ -22,3 +22,5 @@ pub const MAX_CONFIDENCE_BPS_LIMIT: u16 = 1_000;
 pub const MAX_CONFIDENCE_MULTIPLIER: i64 = 100;
 /// Largest EWMA window, seconds (30 days).
 pub const MAX_VOLATILITY_WINDOW: u64 = 30 * 24 * 3_600;
+/// Largest `min_rebalance_interval`, seconds (one day).
+pub const MAX_REBALANCE_INTERVAL: u64 = 24 * 3_600;

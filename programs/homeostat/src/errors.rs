@@ -80,6 +80,21 @@ pub enum HomeostatError {
     /// 6024 (0x1788)
     #[msg("Oracle price is non-positive")]
     NonPositiveOraclePrice,
+    /// 6025 (0x1789)
+    #[msg("Net delta is within the rebalance band")]
+    WithinBand,
+    /// 6026 (0x178a)
+    #[msg("Too soon since the last rebalance request")]
+    RebalanceTooSoon,
+    /// 6027 (0x178b)
+    #[msg("The previous rebalance request has no recorded hedge yet")]
+    RebalancePending,
+    /// 6028 (0x178c)
+    #[msg("Sequence number is not the pending rebalance request")]
+    UnknownSequence,
+    /// 6029 (0x178d)
+    #[msg("Hedge position would exceed the pool's maximum")]
+    HedgeTooLarge,
 }
 
 /// Converts a math error into the program error of the same kind, logging where in the

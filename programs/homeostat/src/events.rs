@@ -158,3 +158,42 @@ pub struct ProtocolFeesCollected {
     /// Quote atoms.
     pub quote_amount: u64,
 }
+
+/// The pool's net delta left its band: the keeper should hedge `target_hedge_delta`.
+#[event]
+pub struct RebalanceRequested {
+    /// Pool.
+    pub pool: Pubkey,
+    /// Strictly increasing per pool; `record_hedge` must quote it.
+    pub seq: u64,
+    /// Slot of the request.
+    pub slot: u64,
+    /// Unix time of the request.
+    pub unix_timestamp: i64,
+    /// Oracle mid, quote atoms per lot (I80F48 bits).
+    pub oracle_price: i128,
+    /// Oracle publish time.
+    pub oracle_publish_time: i64,
+    /// Inventory deviation at the oracle mid, base atoms.
+    pub inventory: i128,
+    /// Hedge already recorded, base atoms.
+    pub hedge_position: i64,
+    /// The hedge change that brings the net delta to zero (`inventory − hedge_position`):
+    /// positive means the pool is long base and the keeper should sell base off-chain.
+    pub target_hedge_delta: i128,
+}
+
+/// The keeper reported a hedge.
+#[event]
+pub struct HedgeRecorded {
+    /// Pool.
+    pub pool: Pubkey,
+    /// The request it answers.
+    pub seq: u64,
+    /// Base atoms hedged (positive: sold base off-chain, offsetting a long inventory).
+    pub filled_base: i64,
+    /// Average fill price, quote atoms per lot (I80F48 bits).
+    pub avg_price: i128,
+    /// Hedge position after.
+    pub hedge_position: i64,
+}

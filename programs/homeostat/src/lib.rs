@@ -79,6 +79,16 @@ pub mod homeostat {
         SetKeeper::handle(ctx, new_keeper)
     }
 
+    /// Requests a hedge when the net delta left its band (keeper).
+    pub fn rebalance(ctx: Context<Rebalance>) -> Result<()> {
+        Rebalance::handle(ctx)
+    }
+
+    /// Records the keeper's hedge for the pending request (keeper).
+    pub fn record_hedge(ctx: Context<RecordHedge>, args: RecordHedgeArgs) -> Result<()> {
+        RecordHedge::handle(ctx, args)
+    }
+
     /// Pays out the protocol fees owed (admin).
     pub fn collect_protocol_fees(ctx: Context<CollectProtocolFees>) -> Result<()> {
         CollectProtocolFees::handle(ctx)

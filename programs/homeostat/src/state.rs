@@ -51,6 +51,12 @@ pub struct PoolParams {
     pub max_oracle_age: u64,
     /// Widest oracle confidence accepted, bps of the price.
     pub max_confidence_bps: u16,
+    /// `rebalance` fires only when |net delta| exceeds this, base atoms.
+    pub rebalance_band: u64,
+    /// Fewest seconds between two `rebalance` requests.
+    pub min_rebalance_interval: u64,
+    /// Largest |hedge position| `record_hedge` may reach, base atoms.
+    pub max_hedge_position: u64,
 }
 
 impl PoolParams {
@@ -211,8 +217,24 @@ pub struct Pool {
     pub shares_locked: u8,
     /// Keeps the struct a multiple of 8 bytes.
     pub padding: [u8; 1],
-    /// Room for the rebalance/hedge state (append-only evolution).
-    pub reserved: [u8; 128],
+
+    /// Hedge recorded by the keeper, base atoms: the part of the inventory already offset
+    /// off-chain. Quotes and caps use the net delta `inventory − hedge_position`.
+    pub hedge_position: i64,
+    /// Sequence number of the last `RebalanceRequested` (0: none yet).
+    pub rebalance_seq: u64,
+    /// Sequence number of the last request the keeper has recorded a hedge for.
+    pub recorded_seq: u64,
+    /// Unix time of the last rebalance request.
+    pub last_rebalance_time: i64,
+    /// |net delta| band, base atoms.
+    pub rebalance_band: u64,
+    /// Fewest seconds between requests.
+    pub min_rebalance_interval: u64,
+    /// Largest |hedge_position|, base atoms.
+    pub max_hedge_position: u64,
+    /// Room for future fields (append-only evolution).
+    pub reserved: [u8; 72],
 }
 
 /// The oracle state a swap prices from.
@@ -282,6 +304,9 @@ impl Pool {
         self.protocol_share_bps = params.protocol_share_bps;
         self.max_oracle_age = params.max_oracle_age;
         self.max_confidence_bps = params.max_confidence_bps;
+        self.rebalance_band = params.rebalance_band;
+        self.min_rebalance_interval = params.min_rebalance_interval;
+        self.max_hedge_position = params.max_hedge_position;
     }
 
     /// The operator parameters as stored.
@@ -305,6 +330,9 @@ impl Pool {
             protocol_share_bps: self.protocol_share_bps,
             max_oracle_age: self.max_oracle_age,
             max_confidence_bps: self.max_confidence_bps,
+            rebalance_band: self.rebalance_band,
+            min_rebalance_interval: self.min_rebalance_interval,
+            max_hedge_position: self.max_hedge_position,
         }
     }
 
@@ -429,6 +457,19 @@ impl Pool {
         Ok(())
     }
 
+    /// The pool's inventory deviation at the oracle mid (`balanced_inventory`), base atoms.
+    pub fn inventory(&self, reserves: Reserves, oracle: &OraclePrice) -> Result<i128> {
+        balanced_inventory(reserves, oracle.mid, self.lot).math()
+    }
+
+    /// The exposure still unhedged: `inventory − hedge_position`, base atoms. This is what
+    /// skews the quotes and what the inventory cap limits.
+    pub fn net_delta(&self, reserves: Reserves, oracle: &OraclePrice) -> Result<i128> {
+        self.inventory(reserves, oracle)?
+            .checked_sub(i128::from(self.hedge_position))
+            .ok_or_else(|| error!(HomeostatError::MathOverflow))
+    }
+
     /// Everything a swap is priced from: the curve at this oracle state, inventory,
     /// limits, fees and what the pool can pay. The SDK builds the same context from the
     /// same account data, so its quotes equal the program's amounts.
@@ -451,7 +492,7 @@ impl Pool {
             .math()?;
         Ok(SwapContext {
             curve,
-            inventory: balanced_inventory(reserves, oracle.mid, self.lot).math()?,
+            inventory: self.net_delta(reserves, oracle)?,
             limits: Limits {
                 inventory_cap: self.inventory_cap,
                 max_trade_base: self.max_trade_base,
@@ -466,7 +507,7 @@ impl Pool {
     pub fn invariant(&self) -> Result<()> {
         self.params().validate_bounds()?;
         require!(
-            self.paused <= 1 && self.shares_locked <= 1,
+            self.paused <= 1 && self.shares_locked <= 1 && self.recorded_seq <= self.rebalance_seq,
             HomeostatError::InvariantViolated
         );
         Ok(())

@@ -1,0 +1,92 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::TokenAccount;
+
+use crate::errors::HomeostatError;
+use crate::events::RebalanceRequested;
+use crate::state::Pool;
+
+/// Asks the keeper to hedge when the pool's net delta has left its band.
+///
+/// Keeper-gated (not permissionless): the request commits the keeper to an off-chain
+/// trade, so only the party that will execute it may open one, and no reward accounting
+/// is needed.
+///
+/// Specification:
+/// - `keeper` signs and is the pool's keeper (`Unauthorized`).
+/// - `base_vault` / `quote_vault` are the pool's (`has_one`).
+/// - The oracle passes every swap oracle check (docs/instructions.md).
+/// - The previous request has been answered by `record_hedge` (`RebalancePending`).
+/// - At least `min_rebalance_interval` seconds since the last request (`RebalanceTooSoon`).
+/// - |net delta| = |inventory − hedge_position| > `rebalance_band` (`WithinBand`).
+/// - Increments `rebalance_seq` and emits `RebalanceRequested` with it.
+#[event_cpi]
+#[derive(Accounts)]
+pub struct Rebalance<'info> {
+    /// The pool's keeper.
+    pub keeper: Signer<'info>,
+    /// The pool.
+    #[account(
+        mut,
+        has_one = keeper @ HomeostatError::Unauthorized,
+        has_one = base_vault,
+        has_one = quote_vault,
+    )]
+    pub pool: AccountLoader<'info, Pool>,
+    /// CHECK: validated by `Pool::read_oracle` (owner, layout, verification, feed, age, confidence).
+    pub oracle: UncheckedAccount<'info>,
+    /// Base vault.
+    pub base_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// Quote vault.
+    pub quote_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+}
+
+impl Rebalance<'_> {
+    /// Handler.
+    pub fn handle(ctx: Context<Self>) -> Result<()> {
+        let clock = Clock::get()?;
+        let event = {
+            let accounts = &ctx.accounts;
+            let mut pool = accounts.pool.load_mut()?;
+            let oracle = pool.read_oracle(&accounts.oracle, clock.unix_timestamp)?;
+            require!(
+                pool.recorded_seq == pool.rebalance_seq,
+                HomeostatError::RebalancePending
+            );
+            let since = clock
+                .unix_timestamp
+                .saturating_sub(pool.last_rebalance_time);
+            require!(
+                pool.rebalance_seq == 0
+                    || u64::try_from(since).unwrap_or(0) >= pool.min_rebalance_interval,
+                HomeostatError::RebalanceTooSoon
+            );
+            let reserves =
+                pool.lp_reserves(accounts.base_vault.amount, accounts.quote_vault.amount)?;
+            let inventory = pool.inventory(reserves, &oracle)?;
+            let net = pool.net_delta(reserves, &oracle)?;
+            require!(
+                net.unsigned_abs() > u128::from(pool.rebalance_band),
+                HomeostatError::WithinBand
+            );
+            pool.rebalance_seq = pool
+                .rebalance_seq
+                .checked_add(1)
+                .ok_or(HomeostatError::MathOverflow)?;
+            pool.last_rebalance_time = clock.unix_timestamp;
+            pool.invariant()?;
+            RebalanceRequested {
+                pool: accounts.pool.key(),
+                seq: pool.rebalance_seq,
+                slot: clock.slot,
+                unix_timestamp: clock.unix_timestamp,
+                oracle_price: oracle.mid.to_bits(),
+                oracle_publish_time: oracle.publish_time,
+                inventory,
+                hedge_position: pool.hedge_position,
+                target_hedge_delta: net,
+            }
+        };
+        emit_cpi!(event);
+        Ok(())
+    }
+}

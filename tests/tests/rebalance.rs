@@ -1,0 +1,244 @@
+//! `rebalance` and `record_hedge`: the on-chain half of the hedging loop.
+#![allow(deprecated)] // solana-program-test 3.x: see crates/localnet/src/lib.rs
+
+use anchor_lang::solana_program::instruction::Instruction;
+use homeostat::events::{HedgeRecorded, RebalanceRequested};
+use homeostat_math::Direction;
+use homeostat_tests::*;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+
+/// A pool pushed ~30 SOL long by a trader's sales (beyond the 10 SOL band).
+async fn skewed_pool() -> (Harness, User) {
+    let (mut harness, _) = Harness::with_liquidity().await;
+    let trader = harness.new_user(100 * ONE_BASE, 0).await;
+    harness
+        .swap_exact_in(&trader, 0, 30 * ONE_BASE, 1)
+        .await
+        .unwrap();
+    (harness, trader)
+}
+
+async fn request(harness: &mut Harness) -> RebalanceRequested {
+    let keeper = harness.keeper.insecure_clone();
+    let ix: Instruction = harness.rebalance_ix(&keeper.pubkey());
+    let (events, error) = harness.simulate_events(&[ix], &[&keeper]).await;
+    assert_eq!(error, None);
+    let mut requests: Vec<RebalanceRequested> = decode_events(&events);
+    assert_eq!(requests.len(), 1);
+    harness.rebalance(&keeper).await.unwrap();
+    requests.remove(0)
+}
+
+#[tokio::test]
+async fn a_skewed_pool_requests_a_hedge_with_an_increasing_sequence() {
+    let (mut harness, _) = skewed_pool().await;
+    let event = request(&mut harness).await;
+    assert_eq!(event.seq, 1);
+    assert_eq!(event.pool, harness.pool());
+    assert_eq!(event.hedge_position, 0);
+    assert_eq!(event.target_hedge_delta, event.inventory);
+    assert!(
+        event.inventory > 10 * i128::from(ONE_BASE),
+        "{}",
+        event.inventory
+    );
+    assert_eq!(event.oracle_publish_time, harness.now);
+    let pool = harness.pool_state().await;
+    assert_eq!((pool.rebalance_seq, pool.recorded_seq), (1, 0));
+
+    // Answer it, move on in time, skew further: the next request is seq 2.
+    let keeper = harness.keeper.insecure_clone();
+    harness
+        .record_hedge(
+            &keeper,
+            1,
+            (event.target_hedge_delta / 2) as i64,
+            bits(150_000_000, 1),
+        )
+        .await
+        .unwrap();
+    let later = harness.now + 31;
+    harness.set_time(later);
+    harness.set_price(pyth_price(150.0), pyth_price(0.05));
+    let event = request(&mut harness).await;
+    assert_eq!(event.seq, 2);
+    assert_eq!(
+        event.target_hedge_delta,
+        event.inventory - i128::from(event.hedge_position)
+    );
+}
+
+#[tokio::test]
+async fn rebalance_guards() {
+    // Within the band.
+    let (mut harness, _) = Harness::with_liquidity().await;
+    let keeper = harness.keeper.insecure_clone();
+    assert_program_error(harness.rebalance(&keeper).await, HomeostatError::WithinBand);
+
+    let (mut harness, trader) = skewed_pool().await;
+    let keeper = harness.keeper.insecure_clone();
+    // Only the keeper.
+    assert_program_error(
+        harness.rebalance(&trader.keypair).await,
+        HomeostatError::Unauthorized,
+    );
+    // A stale oracle fails closed.
+    let now = harness.now;
+    harness.set_oracle(&price_update(pyth_price(150.0), pyth_price(0.05), now - 61));
+    assert_program_error(
+        harness.rebalance(&keeper).await,
+        HomeostatError::StaleOracle,
+    );
+    harness.set_price(pyth_price(150.0), pyth_price(0.05));
+    harness.rebalance(&keeper).await.unwrap();
+    // No second request while the first is unanswered.
+    let later = harness.now + 60;
+    harness.set_time(later);
+    harness.set_price(pyth_price(150.0), pyth_price(0.05));
+    assert_program_error(
+        harness.rebalance(&keeper).await,
+        HomeostatError::RebalancePending,
+    );
+    // Answered (a zero fill closes the request too), 60 s later a new request goes
+    // through; right after it, the rate limit holds.
+    harness.record_hedge(&keeper, 1, 0, 0).await.unwrap();
+    harness.rebalance(&keeper).await.unwrap();
+    harness.record_hedge(&keeper, 2, 0, 0).await.unwrap();
+    assert_program_error(
+        harness.rebalance(&keeper).await,
+        HomeostatError::RebalanceTooSoon,
+    );
+}
+
+#[tokio::test]
+async fn record_hedge_accepts_only_the_pending_sequence_once() {
+    let (mut harness, trader) = skewed_pool().await;
+    let keeper = harness.keeper.insecure_clone();
+    let event = request(&mut harness).await;
+    let filled = (event.target_hedge_delta / 2) as i64;
+    let price = bits(150_000_000, 1);
+    assert_program_error(
+        harness
+            .record_hedge(&trader.keypair, 1, filled, price)
+            .await,
+        HomeostatError::Unauthorized,
+    );
+    for wrong in [0, 2, 7] {
+        assert_program_error(
+            harness.record_hedge(&keeper, wrong, filled, price).await,
+            HomeostatError::UnknownSequence,
+        );
+    }
+    assert_program_error(
+        harness.record_hedge(&keeper, 1, filled, -1).await,
+        HomeostatError::InvalidParameter,
+    );
+    assert_program_error(
+        harness.record_hedge(&keeper, 1, filled, 0).await,
+        HomeostatError::InvalidParameter,
+    );
+    assert_program_error(
+        harness
+            .record_hedge(&keeper, 1, 201 * ONE_BASE as i64, price)
+            .await,
+        HomeostatError::HedgeTooLarge,
+    );
+
+    let ix = homeostat_sdk::instructions::record_hedge(
+        harness.pool(),
+        keeper.pubkey(),
+        1,
+        filled,
+        price,
+    );
+    let (events, error) = harness.simulate_events(&[ix], &[&keeper]).await;
+    assert_eq!(error, None);
+    let recorded: Vec<HedgeRecorded> = decode_events(&events);
+    assert_eq!(recorded.len(), 1);
+    assert_eq!(
+        (
+            recorded[0].seq,
+            recorded[0].filled_base,
+            recorded[0].hedge_position
+        ),
+        (1, filled, filled)
+    );
+    harness
+        .record_hedge(&keeper, 1, filled, price)
+        .await
+        .unwrap();
+    assert_eq!(harness.pool_state().await.hedge_position, filled);
+    // A restarted keeper replaying the same record is refused: no double hedge.
+    assert_program_error(
+        harness.record_hedge(&keeper, 1, filled, price).await,
+        HomeostatError::UnknownSequence,
+    );
+    assert_eq!(harness.pool_state().await.hedge_position, filled);
+}
+
+#[tokio::test]
+async fn a_recorded_hedge_relaxes_the_skew() {
+    let (mut harness, _) = skewed_pool().await;
+    let keeper = harness.keeper.insecure_clone();
+    let update = price_update(pyth_price(150.0), pyth_price(0.05), harness.now);
+    let before = harness.snapshot(&update).await;
+    let sell_before = before
+        .quote_exact_in(Direction::BaseToQuote, ONE_BASE)
+        .unwrap();
+    let buy_before = before
+        .quote_exact_out(Direction::QuoteToBase, ONE_BASE)
+        .unwrap();
+    assert!(before.inventory().unwrap() > 10 * i128::from(ONE_BASE));
+
+    let event = request(&mut harness).await;
+    harness
+        .record_hedge(
+            &keeper,
+            event.seq,
+            event.target_hedge_delta as i64,
+            bits(150_000_000, 1),
+        )
+        .await
+        .unwrap();
+
+    let after = harness.snapshot(&update).await;
+    assert_eq!(after.inventory().unwrap(), 0, "fully hedged: no net delta");
+    let sell_after = after
+        .quote_exact_in(Direction::BaseToQuote, ONE_BASE)
+        .unwrap();
+    let buy_after = after
+        .quote_exact_out(Direction::QuoteToBase, ONE_BASE)
+        .unwrap();
+    // Long inventory had lowered the bid (selling to the pool paid less) and the ask
+    // (the pool sold cheaper); hedged, both return toward the mid.
+    assert!(
+        sell_after.amount_out > sell_before.amount_out,
+        "{sell_before:?} -> {sell_after:?}"
+    );
+    assert!(
+        buy_after.amount_in > buy_before.amount_in,
+        "{buy_before:?} -> {buy_after:?}"
+    );
+    // And the program executes exactly the relaxed quote.
+    let trader = harness.new_user(ONE_BASE, 0).await;
+    harness
+        .swap_exact_in(&trader, 0, ONE_BASE, sell_after.amount_out)
+        .await
+        .unwrap();
+    assert_eq!(harness.balance(&trader.quote).await, sell_after.amount_out);
+}
+
+#[tokio::test]
+async fn the_keeper_can_be_replaced_and_the_old_one_loses_access() {
+    let (mut harness, _) = skewed_pool().await;
+    let (admin, old) = (
+        harness.admin.insecure_clone(),
+        harness.keeper.insecure_clone(),
+    );
+    let new = Keypair::new();
+    harness.airdrop(&new.pubkey(), 100_000_000).await;
+    harness.set_keeper(&admin, new.pubkey()).await.unwrap();
+    assert_program_error(harness.rebalance(&old).await, HomeostatError::Unauthorized);
+    harness.rebalance(&new).await.unwrap();
+}
