@@ -329,6 +329,18 @@ impl Harness {
             .set_account(&self.oracle, &oracle_account(update).into());
     }
 
+    /// The oracle account's current price update, decoded.
+    pub async fn oracle_update(&mut self) -> PriceUpdate {
+        let account = self
+            .context
+            .banks_client
+            .get_account(self.oracle)
+            .await
+            .expect("rpc")
+            .expect("oracle account");
+        PriceUpdate::decode(&account.data).expect("a PriceUpdateV2")
+    }
+
     /// Sets the oracle to `price ± conf` (Pyth units, expo −8) published now.
     pub fn set_price(&mut self, price: i64, conf: i64) {
         let update = price_update(price, conf, self.now);

@@ -1,0 +1,240 @@
+//! The keeper's durable journal (SQLite). Each step of a hedge is written before the next
+//! one starts: the request, the planned order, the venue fill, the on-chain record. On
+//! restart, [`Journal::unfinished`] tells exactly what is left to do for each request.
+
+use std::path::Path;
+
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::planner::{HedgeOrder, Side};
+use crate::venue::Fill;
+use crate::Result;
+
+/// A request the journal has not seen through to its on-chain record.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Unfinished {
+    /// The request.
+    pub seq: u64,
+    /// Its target hedge change, base atoms.
+    pub target_hedge_delta: i128,
+    /// Its oracle price (I80F48 bits).
+    pub oracle_price: i128,
+    /// The order planned for it; `None` if planning decided not to trade (zero fill) or
+    /// had not happened yet.
+    pub order: Option<HedgeOrder>,
+    /// Whether planning happened (an order, or a decision not to trade).
+    pub planned: bool,
+    /// The venue fill, if it happened.
+    pub fill: Option<Fill>,
+}
+
+/// The journal.
+pub struct Journal {
+    connection: Connection,
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS requests (
+    seq INTEGER PRIMARY KEY,
+    target_hedge_delta TEXT NOT NULL,
+    oracle_price TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS plans (
+    seq INTEGER PRIMARY KEY REFERENCES requests(seq),
+    client_id TEXT,
+    side TEXT,
+    base INTEGER
+);
+CREATE TABLE IF NOT EXISTS fills (
+    seq INTEGER PRIMARY KEY REFERENCES requests(seq),
+    base INTEGER NOT NULL,
+    avg_price TEXT NOT NULL,
+    fee_quote INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS records (
+    seq INTEGER PRIMARY KEY REFERENCES requests(seq),
+    filled_base INTEGER NOT NULL
+);
+";
+
+fn parse_i128(text: String) -> rusqlite::Result<i128> {
+    text.parse().map_err(|error| {
+        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(error))
+    })
+}
+
+impl Journal {
+    /// Opens (or creates) the journal at `path`. Writes are durable before they return
+    /// (SQLite's default rollback journal with `synchronous = FULL`).
+    pub fn open(path: &Path) -> Result<Self> {
+        let connection = Connection::open(path)?;
+        connection.pragma_update(None, "synchronous", "FULL")?;
+        connection.execute_batch(SCHEMA)?;
+        Ok(Self { connection })
+    }
+
+    /// An in-memory journal (tests).
+    pub fn in_memory() -> Result<Self> {
+        let connection = Connection::open_in_memory()?;
+        connection.execute_batch(SCHEMA)?;
+        Ok(Self { connection })
+    }
+
+    /// Records a `RebalanceRequested`.
+    pub fn request(&self, seq: u64, target_hedge_delta: i128, oracle_price: i128) -> Result<()> {
+        self.connection.execute(
+            "INSERT OR IGNORE INTO requests (seq, target_hedge_delta, oracle_price) VALUES (?1, ?2, ?3)",
+            params![seq, target_hedge_delta.to_string(), oracle_price.to_string()],
+        )?;
+        Ok(())
+    }
+
+    /// Records the plan for `seq`: an order, or `None` for "do not trade".
+    pub fn plan(&self, seq: u64, order: Option<&HedgeOrder>) -> Result<()> {
+        self.connection.execute(
+            "INSERT OR IGNORE INTO plans (seq, client_id, side, base) VALUES (?1, ?2, ?3, ?4)",
+            params![
+                seq,
+                order.map(|o| o.client_id.clone()),
+                order.map(|o| o.side.as_str()),
+                order.map(|o| o.base),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Records the venue fill for `seq`.
+    pub fn fill(&self, seq: u64, fill: &Fill) -> Result<()> {
+        self.connection.execute(
+            "INSERT OR IGNORE INTO fills (seq, base, avg_price, fee_quote) VALUES (?1, ?2, ?3, ?4)",
+            params![seq, fill.base, fill.avg_price.to_string(), fill.fee_quote],
+        )?;
+        Ok(())
+    }
+
+    /// Records that `record_hedge(seq, filled_base)` landed on chain.
+    pub fn recorded(&self, seq: u64, filled_base: i64) -> Result<()> {
+        self.connection.execute(
+            "INSERT OR IGNORE INTO records (seq, filled_base) VALUES (?1, ?2)",
+            params![seq, filled_base],
+        )?;
+        Ok(())
+    }
+
+    /// Whether `seq`'s hedge is recorded on chain.
+    pub fn is_recorded(&self, seq: u64) -> Result<bool> {
+        Ok(self
+            .connection
+            .query_row("SELECT 1 FROM records WHERE seq = ?1", params![seq], |_| {
+                Ok(())
+            })
+            .optional()?
+            .is_some())
+    }
+
+    /// Requests not yet recorded on chain, oldest first, with how far each got.
+    pub fn unfinished(&self) -> Result<Vec<Unfinished>> {
+        let mut statement = self.connection.prepare(
+            "SELECT r.seq, r.target_hedge_delta, r.oracle_price,
+                    p.seq IS NOT NULL, p.client_id, p.side, p.base,
+                    f.base, f.avg_price, f.fee_quote
+             FROM requests r
+             LEFT JOIN plans p ON p.seq = r.seq
+             LEFT JOIN fills f ON f.seq = r.seq
+             LEFT JOIN records d ON d.seq = r.seq
+             WHERE d.seq IS NULL
+             ORDER BY r.seq",
+        )?;
+        let rows = statement.query_map([], |row| {
+            let seq: u64 = row.get(0)?;
+            let client_id: Option<String> = row.get(4)?;
+            let side: Option<String> = row.get(5)?;
+            let base: Option<u64> = row.get(6)?;
+            let order = match (client_id, side.as_deref().and_then(Side::parse), base) {
+                (Some(client_id), Some(side), Some(base)) => Some(HedgeOrder {
+                    seq,
+                    client_id,
+                    side,
+                    base,
+                }),
+                _ => None,
+            };
+            let fill = match row.get::<_, Option<u64>>(7)? {
+                Some(base) => Some(Fill {
+                    base,
+                    avg_price: parse_i128(row.get(8)?)?,
+                    fee_quote: row.get(9)?,
+                }),
+                None => None,
+            };
+            Ok(Unfinished {
+                seq,
+                target_hedge_delta: parse_i128(row.get(1)?)?,
+                oracle_price: parse_i128(row.get(2)?)?,
+                planned: row.get(3)?,
+                order,
+                fill,
+            })
+        })?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_stage_is_remembered_until_recorded() {
+        let journal = Journal::in_memory().unwrap();
+        journal.request(1, -5_000, 42).unwrap();
+        let open = journal.unfinished().unwrap();
+        assert_eq!(open.len(), 1);
+        assert!(!open[0].planned && open[0].order.is_none() && open[0].fill.is_none());
+        let order = HedgeOrder {
+            seq: 1,
+            client_id: "P-1".into(),
+            side: Side::BuyBase,
+            base: 5_000,
+        };
+        journal.plan(1, Some(&order)).unwrap();
+        let fill = Fill {
+            base: 5_000,
+            avg_price: 42,
+            fee_quote: 7,
+        };
+        journal.fill(1, &fill).unwrap();
+        let open = journal.unfinished().unwrap();
+        assert_eq!(
+            (
+                open[0].target_hedge_delta,
+                open[0].order.clone(),
+                open[0].fill
+            ),
+            (-5_000, Some(order), Some(fill))
+        );
+        journal.recorded(1, -5_000).unwrap();
+        assert!(journal.unfinished().unwrap().is_empty());
+        assert!(journal.is_recorded(1).unwrap());
+        // Writing a stage twice changes nothing.
+        journal.request(1, 999, 999).unwrap();
+        assert!(journal.unfinished().unwrap().is_empty());
+    }
+
+    #[test]
+    fn survives_reopening() {
+        let path =
+            std::env::temp_dir().join(format!("homeostat-journal-{}.sqlite", std::process::id()));
+        let _ = std::fs::remove_file(&path);
+        {
+            let journal = Journal::open(&path).unwrap();
+            journal.request(7, 100, 1).unwrap();
+            journal.plan(7, None).unwrap();
+        }
+        let journal = Journal::open(&path).unwrap();
+        let open = journal.unfinished().unwrap();
+        assert_eq!(open.len(), 1);
+        assert!(open[0].planned && open[0].order.is_none());
+        let _ = std::fs::remove_file(&path);
+    }
+}

@@ -1,0 +1,185 @@
+//! The keeper loop.
+
+use crate::journal::{Journal, Unfinished};
+use crate::planner::{plan, PlannerConfig};
+use crate::venue::Venue;
+use crate::{KeeperError, Result};
+
+/// What the keeper needs to know about its pool.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct PoolView {
+    /// `inventory − hedge_position` at the oracle mid, base atoms.
+    pub net_delta: i128,
+    /// The rebalance band, base atoms.
+    pub band: u64,
+    /// Last request emitted.
+    pub rebalance_seq: u64,
+    /// Last request answered.
+    pub recorded_seq: u64,
+    /// Inventory unit (the unit of prices), base atoms.
+    pub lot: u64,
+}
+
+/// A `RebalanceRequested` event, as the keeper uses it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Request {
+    /// Sequence number.
+    pub seq: u64,
+    /// Hedge change that brings the net delta to zero, base atoms.
+    pub target_hedge_delta: i128,
+    /// Oracle mid, quote atoms per lot (I80F48 bits).
+    pub oracle_price: i128,
+}
+
+/// The keeper's connection to its pool: an RPC client on a cluster, or the in-process
+/// runtime in tests and the simulator.
+// The keeper drives one pool from one task; the futures need no `Send` bound.
+#[allow(async_fn_in_trait)]
+pub trait Chain {
+    /// A stable name for the pool (venue client ids are derived from it).
+    fn pool_id(&self) -> String;
+    /// The pool's state now.
+    async fn view(&mut self) -> Result<PoolView>;
+    /// Sends `rebalance` and returns the `RebalanceRequested` it emitted.
+    async fn rebalance(&mut self) -> Result<Request>;
+    /// Sends `record_hedge`.
+    async fn record_hedge(&mut self, seq: u64, filled_base: i64, avg_price: i128) -> Result<()>;
+}
+
+/// Where a keeper may be stopped on purpose (fault injection for crash tests and drills).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum StopPoint {
+    /// After the venue fill is journaled, before `record_hedge` is sent.
+    AfterFill,
+}
+
+/// What one step did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Step {
+    /// Net delta within the band, nothing pending.
+    Idle,
+    /// A request was seen through: hedged `filled_base` (0 when below the minimum order)
+    /// and recorded on chain.
+    Recorded {
+        /// The request.
+        seq: u64,
+        /// Signed hedge change recorded.
+        filled_base: i64,
+    },
+}
+
+/// The keeper.
+pub struct Keeper<C: Chain, V: Venue> {
+    /// Chain connection.
+    pub chain: C,
+    /// Venue.
+    pub venue: V,
+    journal: Journal,
+    planner: PlannerConfig,
+    stop_at: Option<StopPoint>,
+}
+
+impl<C: Chain, V: Venue> Keeper<C, V> {
+    /// A keeper over `journal` (which may hold a previous run's unfinished work).
+    pub fn new(chain: C, venue: V, journal: Journal, planner: PlannerConfig) -> Self {
+        Self {
+            chain,
+            venue,
+            journal,
+            planner,
+            stop_at: None,
+        }
+    }
+
+    /// Makes the next step stop at `point` with an error, as if the process were killed.
+    pub fn stop_at(&mut self, point: StopPoint) {
+        self.stop_at = Some(point);
+    }
+
+    /// The journal.
+    pub fn journal(&self) -> &Journal {
+        &self.journal
+    }
+
+    /// One step: finish the oldest unfinished request if there is one; otherwise, if the
+    /// net delta is out of its band, open a request and see it through.
+    pub async fn step(&mut self) -> Result<Step> {
+        if let Some(unfinished) = self.journal.unfinished()?.into_iter().next() {
+            return self.finish(unfinished).await;
+        }
+        let view = self.chain.view().await?;
+        if view.rebalance_seq > view.recorded_seq {
+            return Err(KeeperError::Chain(format!(
+                "request {} is pending on chain but not in this journal: replay the pool's events into the journal first",
+                view.rebalance_seq
+            )));
+        }
+        if view.net_delta.unsigned_abs() <= u128::from(view.band) {
+            return Ok(Step::Idle);
+        }
+        let request = self.chain.rebalance().await?;
+        self.journal.request(
+            request.seq,
+            request.target_hedge_delta,
+            request.oracle_price,
+        )?;
+        let unfinished = self
+            .journal
+            .unfinished()?
+            .into_iter()
+            .next()
+            .ok_or_else(|| KeeperError::Chain("request vanished from the journal".into()))?;
+        self.finish(unfinished).await
+    }
+
+    async fn finish(&mut self, work: Unfinished) -> Result<Step> {
+        let order = if work.planned {
+            work.order
+        } else {
+            let order = plan(
+                &self.chain.pool_id(),
+                work.seq,
+                work.target_hedge_delta,
+                &self.planner,
+            );
+            self.journal.plan(work.seq, order.as_ref())?;
+            order
+        };
+        let fill = match (&order, work.fill) {
+            (_, Some(fill)) => Some(fill),
+            (Some(order), None) => {
+                let view = self.chain.view().await?;
+                // The venue is asked for the client id first: an order sent just before a
+                // crash has executed, and must not execute again.
+                let fill = match self.venue.find(&order.client_id) {
+                    Some(fill) => fill,
+                    None => self.venue.execute(order, work.oracle_price, view.lot)?,
+                };
+                self.journal.fill(work.seq, &fill)?;
+                Some(fill)
+            }
+            (None, None) => None,
+        };
+        if self.stop_at.take() == Some(StopPoint::AfterFill) {
+            return Err(KeeperError::Chain(
+                "stopped after the fill (fault injection)".into(),
+            ));
+        }
+        let filled_base = match (&order, fill) {
+            (Some(order), Some(fill)) => order.side.signed(fill.base),
+            _ => 0,
+        };
+        let avg_price = fill.map_or(0, |fill| fill.avg_price);
+        // A record sent just before a crash may have landed: the chain says so.
+        if self.chain.view().await?.recorded_seq < work.seq {
+            self.chain
+                .record_hedge(work.seq, filled_base, avg_price)
+                .await?;
+        }
+        self.journal.recorded(work.seq, filled_base)?;
+        Ok(Step::Recorded {
+            seq: work.seq,
+            filled_base,
+        })
+    }
+}

@@ -1,0 +1,54 @@
+//! # homeostat-keeper
+//!
+//! Closes the inventory-control loop: when a pool's net delta leaves its band, the keeper
+//! sends `rebalance`, plans a hedge from the `RebalanceRequested` event, executes it on a
+//! venue, and reports it with `record_hedge`. Every step is journaled (SQLite) before the
+//! next one, so a keeper killed anywhere and restarted finishes what it started and never
+//! hedges a sequence number twice.
+//!
+//! * [`planner`]: the hedge order for a request (band, minimum and maximum order size).
+//! * [`venue`]: where hedges execute — the [`venue::PaperVenue`] (fees, slippage, idempotent
+//!   client order ids) for tests and the simulator.
+//! * [`journal`]: the durable record of events, orders, fills and on-chain records.
+//! * [`keeper`]: the loop, generic over the chain connection ([`keeper::Chain`]) and venue.
+#![deny(missing_docs)]
+
+pub mod journal;
+pub mod keeper;
+pub mod planner;
+pub mod venue;
+
+use core::fmt;
+
+/// Why a keeper step failed. Every failure leaves the journal consistent: rerunning the
+/// step resumes where it stopped.
+#[derive(Debug)]
+pub enum KeeperError {
+    /// The chain connection failed or the program refused.
+    Chain(String),
+    /// The venue failed or refused.
+    Venue(String),
+    /// The journal could not be read or written.
+    Journal(rusqlite::Error),
+}
+
+impl fmt::Display for KeeperError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::Chain(message) => write!(f, "chain: {message}"),
+            Self::Venue(message) => write!(f, "venue: {message}"),
+            Self::Journal(error) => write!(f, "journal: {error}"),
+        }
+    }
+}
+
+impl std::error::Error for KeeperError {}
+
+impl From<rusqlite::Error> for KeeperError {
+    fn from(error: rusqlite::Error) -> Self {
+        Self::Journal(error)
+    }
+}
+
+/// Result alias.
+pub type Result<T> = core::result::Result<T, KeeperError>;

@@ -1,0 +1,161 @@
+//! Venues the keeper hedges on.
+
+use std::collections::HashMap;
+
+use homeostat_math::{Fixed, Rounding};
+
+use crate::planner::{HedgeOrder, Side};
+use crate::{KeeperError, Result};
+
+/// A fill.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Fill {
+    /// Base atoms filled.
+    pub base: u64,
+    /// Average price, quote atoms per lot (I80F48 bits) — the program's price unit.
+    pub avg_price: i128,
+    /// Venue fee, quote atoms.
+    pub fee_quote: u64,
+}
+
+/// Where hedges execute. Orders carry a client id; submitting the same id twice must not
+/// trade twice (real venues offer this as idempotent client order ids).
+pub trait Venue {
+    /// Executes `order` at or around `reference_price` (quote atoms per lot, I80F48 bits),
+    /// or returns the existing fill for its client id.
+    fn execute(&mut self, order: &HedgeOrder, reference_price: i128, lot: u64) -> Result<Fill>;
+    /// The fill of an earlier order, if it executed.
+    fn find(&self, client_id: &str) -> Option<Fill>;
+}
+
+/// A simulated venue: fills the whole order at the reference price moved against the
+/// keeper by `slippage_bps`, and charges `fee_bps` of the notional.
+#[derive(Debug, Default)]
+pub struct PaperVenue {
+    /// Fee, basis points of the notional.
+    pub fee_bps: u32,
+    /// Price moved against the keeper, basis points.
+    pub slippage_bps: u32,
+    fills: HashMap<String, Fill>,
+    executions: usize,
+}
+
+impl PaperVenue {
+    /// A venue with the given fee and slippage.
+    pub fn new(fee_bps: u32, slippage_bps: u32) -> Self {
+        Self {
+            fee_bps,
+            slippage_bps,
+            ..Self::default()
+        }
+    }
+
+    /// How many orders actually traded (replays of a client id do not count).
+    pub fn executions(&self) -> usize {
+        self.executions
+    }
+}
+
+fn bps(value: Fixed, bps: u32, rounding: Rounding) -> Result<Fixed> {
+    value
+        .mul_div(
+            Fixed::from_u64(u64::from(bps)),
+            Fixed::from_int(10_000),
+            rounding,
+        )
+        .map_err(|error| KeeperError::Venue(error.to_string()))
+}
+
+impl Venue for PaperVenue {
+    fn execute(&mut self, order: &HedgeOrder, reference_price: i128, lot: u64) -> Result<Fill> {
+        if let Some(fill) = self.fills.get(&order.client_id) {
+            return Ok(*fill);
+        }
+        if reference_price <= 0 || lot == 0 {
+            return Err(KeeperError::Venue(format!(
+                "no price for {}",
+                order.client_id
+            )));
+        }
+        let mid = Fixed::from_bits(reference_price);
+        let slip = bps(mid, self.slippage_bps, Rounding::Up)?;
+        let price = match order.side {
+            Side::SellBase => mid.checked_sub(slip),
+            Side::BuyBase => mid.checked_add(slip),
+        }
+        .map_err(|error| KeeperError::Venue(error.to_string()))?;
+        let notional = Fixed::from_u64(order.base)
+            .mul_div(price, Fixed::from_u64(lot), Rounding::Up)
+            .map_err(|error| KeeperError::Venue(error.to_string()))?;
+        let fee_quote = bps(notional, self.fee_bps, Rounding::Up)?
+            .to_u64(Rounding::Up)
+            .map_err(|error| KeeperError::Venue(error.to_string()))?;
+        let fill = Fill {
+            base: order.base,
+            avg_price: price.to_bits(),
+            fee_quote,
+        };
+        self.fills.insert(order.client_id.clone(), fill);
+        self.executions += 1;
+        Ok(fill)
+    }
+
+    fn find(&self, client_id: &str) -> Option<Fill> {
+        self.fills.get(client_id).copied()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn order(side: Side) -> HedgeOrder {
+        HedgeOrder {
+            seq: 1,
+            client_id: "P-1".into(),
+            side,
+            base: 2_000_000_000,
+        }
+    }
+
+    #[test]
+    fn fills_against_the_keeper_with_fees_and_is_idempotent() {
+        let mut venue = PaperVenue::new(5, 10);
+        let mid = Fixed::from_int(150_000_000).to_bits();
+        let fill = venue
+            .execute(&order(Side::SellBase), mid, 1_000_000_000)
+            .unwrap();
+        // Sold 2 SOL at 150 − 0.1% = 149.85 USDC: 299.7 USDC notional, 0.05% fee.
+        assert_eq!(
+            Fixed::from_bits(fill.avg_price),
+            Fixed::from_int(149_850_000)
+        );
+        assert_eq!(fill.fee_quote, 149_850);
+        assert_eq!(
+            venue
+                .execute(&order(Side::SellBase), mid, 1_000_000_000)
+                .unwrap(),
+            fill
+        );
+        assert_eq!(venue.executions(), 1, "same client id, one trade");
+        assert_eq!(venue.find("P-1"), Some(fill));
+        let mut other = PaperVenue::new(0, 10);
+        let buy = other
+            .execute(&order(Side::BuyBase), mid, 1_000_000_000)
+            .unwrap();
+        assert_eq!(
+            Fixed::from_bits(buy.avg_price),
+            Fixed::from_int(150_150_000)
+        );
+        assert!(other
+            .execute(
+                &HedgeOrder {
+                    client_id: "x".into(),
+                    ..order(Side::BuyBase)
+                },
+                0,
+                1
+            )
+            .is_err());
+    }
+}
