@@ -101,6 +101,11 @@ impl<C: Chain, V: Venue> Keeper<C, V> {
         &self.journal
     }
 
+    /// Takes the keeper apart: its chain connection, venue and journal.
+    pub fn into_parts(self) -> (C, V, Journal) {
+        (self.chain, self.venue, self.journal)
+    }
+
     /// One step: finish the oldest unfinished request if there is one; otherwise, if the
     /// net delta is out of its band, open a request and see it through.
     pub async fn step(&mut self) -> Result<Step> {

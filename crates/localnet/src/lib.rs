@@ -38,6 +38,9 @@ use solana_program_test::{processor, ProgramTest, ProgramTestContext};
 use solana_signer::Signer;
 use solana_transaction::{InstructionError, Transaction, TransactionError};
 
+#[cfg(feature = "keeper")]
+pub mod keeper_chain;
+
 /// Adapter from the runtime's builtin signature to Anchor's `entry`, which wants every
 /// argument to live as long as the accounts' data borrows (`'info`). The runtime hands out
 /// shorter-lived references, so the adapter copies the program id, the `AccountInfo`s
