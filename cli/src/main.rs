@@ -155,6 +155,43 @@ fn simulate_market(
             pool.oracle_rejections
         );
     }
+    if scenario.hedging {
+        println!();
+        println!(
+            "Hedging: the keeper on the paper venue ({} bp fee, {} bp slippage), every {} s",
+            scenario.venue_fee_bps, scenario.venue_slippage_bps, scenario.keeper_interval_secs
+        );
+        println!(
+            "{:<18} {:>7} {:>11} {:>11} {:>11} {:>15} {:>15} {:>7}",
+            "pool",
+            "hedges",
+            "hedged SOL",
+            "venue fees",
+            "hedge P&L",
+            "delta std b/a",
+            "|delta| max b/a",
+            "errors"
+        );
+        for pool in outcome
+            .pools
+            .iter()
+            .filter(|pool| pool.hedges > 0 || pool.keeper_errors > 0)
+        {
+            println!(
+                "{:<18} {:>7} {:>11.2} {:>11.2} {:>11.2} {:>7.2}/{:<7.2} {:>7.2}/{:<7.2} {:>7}",
+                pool.model,
+                pool.hedges,
+                pool.hedged_sol,
+                pool.hedge_fees_usdc,
+                pool.hedge_pnl_usdc,
+                pool.inventory_std_sol,
+                pool.net_delta_std_sol,
+                pool.inventory_max_sol,
+                pool.net_delta_max_sol,
+                pool.keeper_errors
+            );
+        }
+    }
     println!("wrote {} to {}", files.join(", "), args.out.display());
     Ok(())
 }

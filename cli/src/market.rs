@@ -10,6 +10,11 @@
 //! side of the true price. Both pools see the same price path and the same random draws.
 
 use homeostat::PoolParams;
+use homeostat_keeper::journal::Journal;
+use homeostat_keeper::keeper::{Chain, Keeper, Step};
+use homeostat_keeper::planner::PlannerConfig;
+use homeostat_keeper::venue::{PaperVenue, Venue};
+use homeostat_localnet::keeper_chain::LocalChain;
 use homeostat_localnet::{
     default_params, price_update, pyth_price, Harness, User, ONE_BASE, ONE_QUOTE,
 };
@@ -56,6 +61,14 @@ pub struct Scenario {
     pub informed_share: f64,
     /// Initial liquidity, SOL (and the same value in USDC).
     pub liquidity_sol: u64,
+    /// Run the keeper on the GLFT pool, hedging on the paper venue.
+    pub hedging: bool,
+    /// Seconds between keeper steps.
+    pub keeper_interval_secs: u32,
+    /// Paper venue fee, basis points of the notional.
+    pub venue_fee_bps: u32,
+    /// Paper venue slippage against the keeper, basis points.
+    pub venue_slippage_bps: u32,
 }
 
 impl Default for Scenario {
@@ -76,6 +89,10 @@ impl Default for Scenario {
             mean_trade_sol: 3.0,
             informed_share: 0.05,
             liquidity_sol: 1_000,
+            hedging: true,
+            keeper_interval_secs: 10,
+            venue_fee_bps: 5,
+            venue_slippage_bps: 2,
         }
     }
 }
@@ -88,7 +105,11 @@ impl Scenario {
 
     /// Checks every field is usable.
     pub fn validate(&self) -> Result<(), String> {
-        let checks: [(bool, &str); 9] = [
+        let checks: [(bool, &str); 10] = [
+            (
+                self.keeper_interval_secs > 0,
+                "keeper_interval_secs must be positive",
+            ),
             (self.duration_secs > 0, "duration_secs must be positive"),
             (
                 self.oracle_interval_secs > 0,
@@ -157,6 +178,22 @@ pub struct PoolReport {
     pub oracle_rejections: u64,
     /// Swaps refused by the pool's limits.
     pub limit_rejections: u64,
+    /// Hedges the keeper executed and recorded.
+    pub hedges: u64,
+    /// Base hedged, SOL (sum of |fills|).
+    pub hedged_sol: f64,
+    /// Venue fees paid by the keeper, USDC.
+    pub hedge_fees_usdc: f64,
+    /// The hedge book's P&L at the final true price, fees included, USDC.
+    pub hedge_pnl_usdc: f64,
+    /// Keeper steps that failed (e.g. stale oracle); the journal resumes them.
+    pub keeper_errors: u64,
+    /// Mean net delta (inventory − recorded hedge), SOL.
+    pub net_delta_mean_sol: f64,
+    /// Its standard deviation, SOL.
+    pub net_delta_std_sol: f64,
+    /// Largest |net delta|, SOL.
+    pub net_delta_max_sol: f64,
 }
 
 /// One row of the time series.
@@ -168,8 +205,23 @@ pub struct Sample {
     pub true_price: f64,
     /// Last oracle price.
     pub oracle_price: f64,
-    /// Per pool: marginal bid and ask for 1 SOL (0 when no quote), inventory (SOL), LP value (USDC).
-    pub pools: Vec<(f64, f64, f64, f64)>,
+    /// Per pool.
+    pub pools: Vec<PoolSample>,
+}
+
+/// One pool at one instant.
+#[derive(Clone, Copy, Debug, PartialEq, Serialize)]
+pub struct PoolSample {
+    /// Average price for selling 1 SOL to the pool (0 when it would refuse).
+    pub bid: f64,
+    /// Average price for buying 1 SOL from the pool (0 when it would refuse).
+    pub ask: f64,
+    /// Inventory deviation at the true price, SOL.
+    pub inventory: f64,
+    /// Inventory less the recorded hedge, SOL.
+    pub net_delta: f64,
+    /// LP reserves at the true price, USDC.
+    pub lp_value: f64,
 }
 
 /// The whole run.
@@ -190,6 +242,24 @@ struct SimPool {
     initial_value_parts: (f64, f64),
     cap_sol: f64,
     inventory: Vec<f64>,
+    net_delta: Vec<f64>,
+    hedge_book: HedgeBook,
+}
+
+/// The keeper's off-chain position: SOL held (negative after selling), USDC cash, fees.
+#[derive(Default)]
+struct HedgeBook {
+    position_sol: f64,
+    cash_usdc: f64,
+    fees_usdc: f64,
+}
+
+fn stats(values: &[f64]) -> (f64, f64, f64) {
+    let n = values.len().max(1) as f64;
+    let mean = values.iter().sum::<f64>() / n;
+    let std = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
+    let max = values.iter().fold(0.0f64, |max, v| max.max(v.abs()));
+    (mean, std, max)
 }
 
 fn sol(atoms: u64) -> f64 {
@@ -261,6 +331,8 @@ pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<O
             initial_value_parts: (sol(liquidity_base), usdc(liquidity_quote)),
             cap_sol: sol(params.inventory_cap),
             inventory: Vec::new(),
+            net_delta: Vec::new(),
+            hedge_book: HedgeBook::default(),
         });
     }
     // One trader with deep pockets trades against both pools.
@@ -280,6 +352,12 @@ pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<O
         start,
     );
     let mut samples = Vec::new();
+    let planner = PlannerConfig {
+        min_order_base: ONE_BASE / 10,
+        max_order_base: 50 * ONE_BASE,
+    };
+    let mut venue = PaperVenue::new(scenario.venue_fee_bps, scenario.venue_slippage_bps);
+    let mut journal = Some(Journal::in_memory().map_err(|error| error.to_string())?);
 
     for t in 1..=scenario.duration_secs {
         let now = start + i64::from(t);
@@ -317,6 +395,38 @@ pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<O
         }
         let informed = rng.uniform() < scenario.informed_share;
         let informed_size = scenario.mean_trade_sol;
+
+        if scenario.hedging && t % scenario.keeper_interval_secs == 0 {
+            let pool = &mut pools[0];
+            let keeper_key = harness.keeper.insecure_clone();
+            let chain = LocalChain {
+                harness: &mut harness,
+                pool_index: pool.index,
+                keeper: keeper_key,
+            };
+            let journal_now = journal.take().ok_or("journal lost")?;
+            let mut keeper = Keeper::new(chain, std::mem::take(&mut venue), journal_now, planner);
+            let step = keeper.step().await;
+            let pool_id = keeper.chain.pool_id();
+            let (_, returned_venue, returned_journal) = keeper.into_parts();
+            venue = returned_venue;
+            journal = Some(returned_journal);
+            match step {
+                Ok(Step::Recorded { seq, filled_base }) if filled_base != 0 => {
+                    if let Some(fill) = venue.find(&format!("{pool_id}-{seq}")) {
+                        let price = fill.avg_price as f64 / (1u64 << 48) as f64 / ONE_QUOTE as f64;
+                        let sold = filled_base as f64 / ONE_BASE as f64;
+                        pool.hedge_book.position_sol -= sold;
+                        pool.hedge_book.cash_usdc += sold * price;
+                        pool.hedge_book.fees_usdc += usdc(fill.fee_quote);
+                        pool.report.hedges += 1;
+                        pool.report.hedged_sol += sold.abs();
+                    }
+                }
+                Ok(_) => {}
+                Err(_) => pool.report.keeper_errors += 1,
+            }
+        }
 
         let mut row = Sample {
             t,
@@ -369,18 +479,21 @@ pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<O
             .map(|q| q as f64 / ONE_BASE as f64)
             .unwrap_or(0.0);
             pool.inventory.push(inventory);
+            let net_delta = inventory - snapshot.pool.hedge_position as f64 / ONE_BASE as f64;
+            pool.net_delta.push(net_delta);
             let lp_value = sol(reserves.base) * true_price + usdc(reserves.quote);
             let quoted = |direction| {
                 quote_for(&snapshot, direction, ONE_BASE)
                     .map(|quote| average_price(direction, &quote))
                     .unwrap_or(0.0)
             };
-            row.pools.push((
-                quoted(Direction::BaseToQuote),
-                quoted(Direction::QuoteToBase),
+            row.pools.push(PoolSample {
+                bid: quoted(Direction::BaseToQuote),
+                ask: quoted(Direction::QuoteToBase),
                 inventory,
+                net_delta,
                 lp_value,
-            ));
+            });
         }
         samples.push(row);
         progress(t);
@@ -398,25 +511,26 @@ pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<O
         report.lp_pnl_vs_hold_bps = report.lp_pnl_vs_hold_usdc
             / (pool.initial_value_parts.0 * scenario.start_price + pool.initial_value_parts.1)
             * 10_000.0;
-        let n = pool.inventory.len().max(1) as f64;
-        report.inventory_mean_sol = pool.inventory.iter().sum::<f64>() / n;
-        report.inventory_std_sol = (pool
-            .inventory
-            .iter()
-            .map(|q| (q - report.inventory_mean_sol).powi(2))
-            .sum::<f64>()
-            / n)
-            .sqrt();
-        report.inventory_max_sol = pool
-            .inventory
-            .iter()
-            .fold(0.0f64, |max, q| max.max(q.abs()));
+        let n = pool.net_delta.len().max(1) as f64;
+        (
+            report.inventory_mean_sol,
+            report.inventory_std_sol,
+            report.inventory_max_sol,
+        ) = stats(&pool.inventory);
+        (
+            report.net_delta_mean_sol,
+            report.net_delta_std_sol,
+            report.net_delta_max_sol,
+        ) = stats(&pool.net_delta);
         report.time_at_cap = pool
-            .inventory
+            .net_delta
             .iter()
             .filter(|q| q.abs() >= 0.95 * pool.cap_sol)
             .count() as f64
             / n;
+        let book = &pool.hedge_book;
+        report.hedge_fees_usdc = book.fees_usdc;
+        report.hedge_pnl_usdc = book.cash_usdc + book.position_sol * true_price - book.fees_usdc;
         reports.push(report);
     }
     Ok(Outcome {

@@ -28,8 +28,12 @@ pub fn write(outcome: &Outcome, dir: &Path) -> std::io::Result<Vec<String>> {
             "{},{:.6},{:.6}",
             sample.t, sample.true_price, sample.oracle_price
         );
-        for (bid, ask, inventory, value) in &sample.pools {
-            let _ = write!(csv, ",{bid:.6},{ask:.6},{inventory:.6},{value:.2}");
+        for pool in &sample.pools {
+            let _ = write!(
+                csv,
+                ",{:.6},{:.6},{:.6},{:.6},{:.2}",
+                pool.bid, pool.ask, pool.inventory, pool.net_delta, pool.lp_value
+            );
         }
         csv.push('\n');
     }
@@ -47,18 +51,30 @@ pub fn write(outcome: &Outcome, dir: &Path) -> std::io::Result<Vec<String>> {
         ("oracle".to_string(), column(&|s| s.oracle_price)),
     ];
     for (index, name) in names.iter().enumerate() {
-        price_series.push((format!("{name} bid (1 SOL)"), column(&|s| s.pools[index].0)));
-        price_series.push((format!("{name} ask (1 SOL)"), column(&|s| s.pools[index].1)));
+        price_series.push((
+            format!("{name} bid (1 SOL)"),
+            column(&|s| s.pools[index].bid),
+        ));
+        price_series.push((
+            format!("{name} ask (1 SOL)"),
+            column(&|s| s.pools[index].ask),
+        ));
     }
-    let inventory_series: Vec<_> = names
-        .iter()
-        .enumerate()
-        .map(|(i, name)| (name.to_string(), column(&|s| s.pools[i].2)))
-        .collect();
+    let mut inventory_series = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        inventory_series.push((
+            format!("{name} inventory"),
+            column(&|s| s.pools[i].inventory),
+        ));
+        inventory_series.push((
+            format!("{name} net of hedge"),
+            column(&|s| s.pools[i].net_delta),
+        ));
+    }
     let value_series: Vec<_> = names
         .iter()
         .enumerate()
-        .map(|(i, name)| (name.to_string(), column(&|s| s.pools[i].3)))
+        .map(|(i, name)| (name.to_string(), column(&|s| s.pools[i].lp_value)))
         .collect();
     std::fs::write(
         dir.join("price.svg"),

@@ -18,6 +18,8 @@ pub struct PoolView {
     pub recorded_seq: u64,
     /// Inventory unit (the unit of prices), base atoms.
     pub lot: u64,
+    /// Seconds until the pool accepts another request (its `min_rebalance_interval`).
+    pub seconds_until_rebalance: u64,
 }
 
 /// A `RebalanceRequested` event, as the keeper uses it.
@@ -58,6 +60,11 @@ pub enum StopPoint {
 pub enum Step {
     /// Net delta within the band, nothing pending.
     Idle,
+    /// Out of band, but the pool's rate limit allows the next request only in `seconds`.
+    Waiting {
+        /// Seconds to wait.
+        seconds: u64,
+    },
     /// A request was seen through: hedged `filled_base` (0 when below the minimum order)
     /// and recorded on chain.
     Recorded {
@@ -121,6 +128,11 @@ impl<C: Chain, V: Venue> Keeper<C, V> {
         }
         if view.net_delta.unsigned_abs() <= u128::from(view.band) {
             return Ok(Step::Idle);
+        }
+        if view.seconds_until_rebalance > 0 {
+            return Ok(Step::Waiting {
+                seconds: view.seconds_until_rebalance,
+            });
         }
         let request = self.chain.rebalance().await?;
         self.journal.request(

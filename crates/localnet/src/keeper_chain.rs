@@ -36,7 +36,16 @@ impl Chain for LocalChain<'_> {
             .inventory()
             .map_err(|error| KeeperError::Chain(error.to_string()))?;
         let pool = snapshot.pool;
+        let next = pool
+            .last_rebalance_time
+            .saturating_add_unsigned(pool.min_rebalance_interval);
+        let seconds_until_rebalance = if pool.rebalance_seq == 0 {
+            0
+        } else {
+            u64::try_from(next.saturating_sub(self.harness.now)).unwrap_or(0)
+        };
         Ok(PoolView {
+            seconds_until_rebalance,
             net_delta,
             band: pool.rebalance_band,
             rebalance_seq: pool.rebalance_seq,
