@@ -8,12 +8,15 @@
 //!   path over the same bytes, so a quote equals the executed amounts exactly; the largest
 //!   trade that fits; slippage and LP helpers.
 //! * [`instructions`]: a builder for every instruction.
+//! * `rpc` (feature `rpc`): a pool on a real cluster — fetch, quote, send.
 #![deny(missing_docs)]
 
 pub mod accounts;
 pub mod instructions;
 pub mod pda;
 pub mod quote;
+#[cfg(feature = "rpc")]
+pub mod rpc;
 
 pub use homeostat::oracle::PriceUpdate;
 pub use homeostat::state::Pool;
@@ -42,6 +45,15 @@ pub enum SdkError {
     },
     /// The math rejected the trade (cap, size, liquidity, ...).
     Math(homeostat_math::MathError),
+    /// An account does not exist on the cluster.
+    NotFound {
+        /// Which account.
+        account: &'static str,
+        /// Its address.
+        address: String,
+    },
+    /// The cluster could not be reached or answered with an error.
+    Rpc(String),
 }
 
 impl fmt::Display for SdkError {
@@ -50,6 +62,10 @@ impl fmt::Display for SdkError {
             Self::WrongAccount { expected, reason } => write!(f, "not a {expected}: {reason}"),
             Self::Program { name, message } => write!(f, "{name}: {message}"),
             Self::Math(error) => write!(f, "{error}"),
+            Self::NotFound { account, address } => {
+                write!(f, "{account} {address} does not exist on this cluster")
+            }
+            Self::Rpc(message) => write!(f, "RPC: {message}"),
         }
     }
 }
