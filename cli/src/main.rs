@@ -1,6 +1,7 @@
 //! `homeostat`: the simulator and, as they land, the pool / LP / swap commands.
 
 mod as2008;
+mod cluster;
 mod market;
 mod output;
 mod rng;
@@ -21,6 +22,55 @@ struct Cli {
 enum Command {
     /// Run a simulation and print its report.
     Simulate(SimulateArgs),
+    /// Pools on a cluster.
+    #[command(subcommand)]
+    Pool(PoolCommand),
+    /// Quote a trade on a cluster's pool, exactly as the program would execute it now.
+    Quote(QuoteArgs),
+}
+
+/// Where a pool lives.
+#[derive(Debug, clap::Args)]
+struct ClusterArgs {
+    /// JSON-RPC URL of the cluster.
+    #[arg(long, env = "HOMEOSTAT_URL", default_value = "http://127.0.0.1:8899")]
+    url: String,
+    /// The pool's address.
+    #[arg(long, env = "HOMEOSTAT_POOL")]
+    pool: String,
+    /// The Pyth PriceUpdateV2 account for the pool's feed.
+    #[arg(long, env = "HOMEOSTAT_ORACLE")]
+    oracle: String,
+}
+
+#[derive(Debug, Subcommand)]
+enum PoolCommand {
+    /// Show a pool: parameters, reserves, oracle mid, current spread and skew, net delta.
+    Show {
+        #[command(flatten)]
+        cluster: ClusterArgs,
+        /// One-line JSON instead of pretty JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, clap::Args)]
+struct QuoteArgs {
+    #[command(flatten)]
+    cluster: ClusterArgs,
+    /// `sell` base for quote, or `buy` base with quote.
+    #[arg(long)]
+    side: String,
+    /// Amount in atoms: the input (exact-in), or the output with `--exact-out`.
+    #[arg(long)]
+    amount: u64,
+    /// Quote an exact output instead of an exact input.
+    #[arg(long)]
+    exact_out: bool,
+    /// Slippage tolerance for the suggested limit, basis points.
+    #[arg(long, default_value_t = 50)]
+    slippage_bps: u16,
 }
 
 #[derive(Debug, clap::Args)]
@@ -57,6 +107,31 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Simulate(args) => simulate(&args),
+        Command::Pool(PoolCommand::Show { cluster, json }) => tokio::runtime::Runtime::new()
+            .map_err(Into::into)
+            .and_then(|runtime| {
+                runtime.block_on(cluster::show(
+                    &cluster.url,
+                    &cluster.pool,
+                    &cluster.oracle,
+                    json,
+                ))
+            }),
+        Command::Quote(args) => {
+            tokio::runtime::Runtime::new()
+                .map_err(Into::into)
+                .and_then(|runtime| {
+                    runtime.block_on(cluster::quote(
+                        &args.cluster.url,
+                        &args.cluster.pool,
+                        &args.cluster.oracle,
+                        &args.side,
+                        args.amount,
+                        args.exact_out,
+                        args.slippage_bps,
+                    ))
+                })
+        }
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

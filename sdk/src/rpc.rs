@@ -39,6 +39,55 @@ impl PoolClient {
         }
     }
 
+    /// Connects to the pool at `pool`: reads it (and its mints' owners, for the token
+    /// programs) to learn every address instructions need.
+    pub async fn connect(url: &str, pool: Pubkey, oracle: Pubkey) -> Result<Self> {
+        let rpc = RpcClient::new(url.to_string());
+        let fetched = rpc
+            .get_multiple_accounts(&[pool])
+            .await
+            .map_err(rpc_error)?;
+        let account = fetched
+            .into_iter()
+            .next()
+            .flatten()
+            .ok_or(SdkError::NotFound {
+                account: "pool",
+                address: pool.to_string(),
+            })?;
+        let state = decode_pool(&account.owner, &account.data)?;
+        let mints = rpc
+            .get_multiple_accounts(&[state.base_mint, state.quote_mint])
+            .await
+            .map_err(rpc_error)?;
+        let owner = |index: usize, name: &'static str, address: Pubkey| {
+            mints
+                .get(index)
+                .cloned()
+                .flatten()
+                .map(|mint| mint.owner)
+                .ok_or(SdkError::NotFound {
+                    account: name,
+                    address: address.to_string(),
+                })
+        };
+        let addresses = PoolAddresses {
+            pool,
+            base_mint: state.base_mint,
+            quote_mint: state.quote_mint,
+            base_vault: state.base_vault,
+            quote_vault: state.quote_vault,
+            lp_mint: state.lp_mint,
+            base_token_program: owner(0, "base mint", state.base_mint)?,
+            quote_token_program: owner(1, "quote mint", state.quote_mint)?,
+        };
+        Ok(Self {
+            rpc,
+            addresses,
+            oracle,
+        })
+    }
+
     /// The pool, its vault balances, the oracle update and the cluster's clock, read in one
     /// request. Errors name what is wrong: a pool that does not exist, an account of the
     /// wrong owner or layout, an unreachable cluster.

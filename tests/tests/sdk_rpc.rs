@@ -4,127 +4,14 @@
 //! and every failure names what is wrong.
 #![allow(deprecated)] // solana-program-test 3.x: see crates/localnet/src/lib.rs
 
-use std::collections::HashMap;
-use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpListener;
 
 use anchor_lang::prelude::Pubkey;
-use base64::Engine;
+use homeostat_localnet::mock_rpc::{copy_accounts, serve, CLOCK};
 use homeostat_math::Direction;
 use homeostat_sdk::rpc::PoolClient;
 use homeostat_sdk::SdkError;
 use homeostat_tests::*;
-use serde_json::{json, Value};
-
-const CLOCK: Pubkey = anchor_lang::prelude::pubkey!("SysvarC1ock11111111111111111111111111111111");
-
-/// Accounts the mock serves: address → (owner, data).
-type Served = HashMap<String, (String, Vec<u8>)>;
-
-fn account_json(entry: Option<&(String, Vec<u8>)>) -> Value {
-    match entry {
-        None => Value::Null,
-        Some((owner, data)) => json!({
-            "lamports": 1_000_000u64,
-            "data": [base64::engine::general_purpose::STANDARD.encode(data), "base64"],
-            "owner": owner,
-            "executable": false,
-            "rentEpoch": 0u64,
-            "space": data.len(),
-        }),
-    }
-}
-
-/// A JSON-RPC server on 127.0.0.1 answering `getMultipleAccounts`; returns its URL.
-fn serve(accounts: Served) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("bind loopback");
-    let url = format!("http://{}", listener.local_addr().expect("address"));
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut stream) = stream else { break };
-            let accounts = accounts.clone();
-            std::thread::spawn(move || {
-                let mut reader = BufReader::new(stream.try_clone().expect("clone"));
-                loop {
-                    let mut length = 0usize;
-                    let mut line = String::new();
-                    loop {
-                        line.clear();
-                        if reader.read_line(&mut line).unwrap_or(0) == 0 {
-                            return;
-                        }
-                        let lower = line.to_ascii_lowercase();
-                        if let Some(value) = lower.strip_prefix("content-length:") {
-                            length = value.trim().parse().unwrap_or(0);
-                        }
-                        if line == "\r\n" {
-                            break;
-                        }
-                    }
-                    let mut body = vec![0; length];
-                    if reader.read_exact(&mut body).is_err() {
-                        return;
-                    }
-                    let request: Value = serde_json::from_slice(&body).expect("JSON-RPC request");
-                    let result = match request["method"].as_str() {
-                        Some("getMultipleAccounts") => {
-                            let values: Vec<Value> = request["params"][0]
-                                .as_array()
-                                .expect("keys")
-                                .iter()
-                                .map(|key| {
-                                    account_json(accounts.get(key.as_str().unwrap_or_default()))
-                                })
-                                .collect();
-                            json!({ "context": { "slot": 1 }, "value": values })
-                        }
-                        other => panic!("mock RPC: unexpected method {other:?}"),
-                    };
-                    let response =
-                        json!({ "jsonrpc": "2.0", "id": request["id"], "result": result })
-                            .to_string();
-                    let head = format!(
-                        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n",
-                        response.len()
-                    );
-                    if stream
-                        .write_all(head.as_bytes())
-                        .and_then(|_| stream.write_all(response.as_bytes()))
-                        .is_err()
-                    {
-                        return;
-                    }
-                }
-            });
-        }
-    });
-    url
-}
-
-/// Copies the accounts a snapshot reads from the runtime.
-async fn copy_accounts(harness: &mut Harness) -> Served {
-    let mut served = Served::new();
-    for address in [
-        harness.pool(),
-        harness.base_vault(),
-        harness.quote_vault(),
-        harness.oracle,
-        CLOCK,
-    ] {
-        let account = harness
-            .context
-            .banks_client
-            .get_account(address)
-            .await
-            .expect("rpc")
-            .expect("account");
-        served.insert(
-            address.to_string(),
-            (account.owner.to_string(), account.data),
-        );
-    }
-    served
-}
 
 #[tokio::test]
 async fn a_snapshot_over_rpc_quotes_exactly_like_the_runtime() {
