@@ -1,7 +1,7 @@
 //! The keeper loop.
 
 use crate::journal::{Journal, Unfinished};
-use crate::planner::{plan, PlannerConfig};
+use crate::planner::{plan, HedgeRoom, PlannerConfig};
 use crate::venue::Venue;
 use crate::{KeeperError, Result};
 
@@ -20,6 +20,10 @@ pub struct PoolView {
     pub lot: u64,
     /// Seconds until the pool accepts another request (its `min_rebalance_interval`).
     pub seconds_until_rebalance: u64,
+    /// Hedge recorded so far, base atoms.
+    pub hedge_position: i64,
+    /// The pool's limit on |hedge_position|, base atoms.
+    pub max_hedge_position: u64,
 }
 
 /// A `RebalanceRequested` event, as the keeper uses it.
@@ -153,10 +157,13 @@ impl<C: Chain, V: Venue> Keeper<C, V> {
         let order = if work.planned {
             work.order
         } else {
+            let view = self.chain.view().await?;
+            let room = HedgeRoom::new(view.hedge_position, view.max_hedge_position);
             let order = plan(
                 &self.chain.pool_id(),
                 work.seq,
                 work.target_hedge_delta,
+                room,
                 &self.planner,
             );
             self.journal.plan(work.seq, order.as_ref())?;

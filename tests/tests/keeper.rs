@@ -138,3 +138,46 @@ async fn a_keeper_killed_between_fill_and_record_hedges_exactly_once() {
     assert_eq!(restarted.step().await.unwrap(), Step::Idle);
     let _ = std::fs::remove_file(&path);
 }
+
+#[tokio::test]
+async fn the_keeper_stops_at_the_pools_hedge_limit_instead_of_failing() {
+    let mut harness = skewed().await;
+    let admin = harness.admin.insecure_clone();
+    let params = PoolParams {
+        max_hedge_position: 5 * ONE_BASE,
+        ..default_params()
+    };
+    harness.update_params(&admin, params).await.unwrap();
+    let mut keeper = Keeper::new(
+        connect(&mut harness),
+        PaperVenue::new(5, 2),
+        Journal::in_memory().unwrap(),
+        PLANNER,
+    );
+    assert_eq!(
+        keeper.step().await.unwrap(),
+        Step::Recorded {
+            seq: 1,
+            filled_base: 5 * ONE_BASE as i64
+        }
+    );
+    // Still out of band, but no room left: the next request closes with a zero fill.
+    let later = keeper.chain.harness.now + 31;
+    keeper.chain.harness.set_time(later);
+    keeper
+        .chain
+        .harness
+        .set_price(pyth_price(150.0), pyth_price(0.05));
+    assert_eq!(
+        keeper.step().await.unwrap(),
+        Step::Recorded {
+            seq: 2,
+            filled_base: 0
+        }
+    );
+    assert_eq!(keeper.venue.executions(), 1);
+    assert_eq!(
+        keeper.chain.harness.pool_state().await.hedge_position,
+        5 * ONE_BASE as i64
+    );
+}

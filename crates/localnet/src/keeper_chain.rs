@@ -46,6 +46,8 @@ impl Chain for LocalChain<'_> {
         };
         Ok(PoolView {
             seconds_until_rebalance,
+            hedge_position: pool.hedge_position,
+            max_hedge_position: pool.max_hedge_position,
             net_delta,
             band: pool.rebalance_band,
             rebalance_seq: pool.rebalance_seq,
