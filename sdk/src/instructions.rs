@@ -65,26 +65,34 @@ pub fn initialize_pool(
     )
 }
 
+/// The accounts of `deposit` and `withdraw` (the same set).
+fn liquidity_accounts(
+    addresses: &PoolAddresses,
+    user: &UserAccounts,
+) -> homeostat::accounts::Liquidity {
+    homeostat::accounts::Liquidity {
+        owner: user.owner,
+        pool: addresses.pool,
+        base_mint: addresses.base_mint,
+        quote_mint: addresses.quote_mint,
+        base_vault: addresses.base_vault,
+        quote_vault: addresses.quote_vault,
+        lp_mint: addresses.lp_mint,
+        owner_base: user.base,
+        owner_quote: user.quote,
+        owner_lp: user.lp,
+        base_token_program: addresses.base_token_program,
+        quote_token_program: addresses.quote_token_program,
+        lp_token_program: LP_TOKEN_PROGRAM,
+        event_authority: event_authority(),
+        program: homeostat::ID,
+    }
+}
+
 /// `deposit`: `user.owner` signs.
 pub fn deposit(addresses: &PoolAddresses, user: &UserAccounts, args: DepositArgs) -> Instruction {
     instruction(
-        homeostat::accounts::Deposit {
-            owner: user.owner,
-            pool: addresses.pool,
-            base_mint: addresses.base_mint,
-            quote_mint: addresses.quote_mint,
-            base_vault: addresses.base_vault,
-            quote_vault: addresses.quote_vault,
-            lp_mint: addresses.lp_mint,
-            owner_base: user.base,
-            owner_quote: user.quote,
-            owner_lp: user.lp,
-            base_token_program: addresses.base_token_program,
-            quote_token_program: addresses.quote_token_program,
-            lp_token_program: LP_TOKEN_PROGRAM,
-            event_authority: event_authority(),
-            program: homeostat::ID,
-        },
+        liquidity_accounts(addresses, user),
         homeostat::instruction::Deposit { args },
     )
 }
@@ -92,23 +100,7 @@ pub fn deposit(addresses: &PoolAddresses, user: &UserAccounts, args: DepositArgs
 /// `withdraw`: `user.owner` signs.
 pub fn withdraw(addresses: &PoolAddresses, user: &UserAccounts, args: WithdrawArgs) -> Instruction {
     instruction(
-        homeostat::accounts::Withdraw {
-            owner: user.owner,
-            pool: addresses.pool,
-            base_mint: addresses.base_mint,
-            quote_mint: addresses.quote_mint,
-            base_vault: addresses.base_vault,
-            quote_vault: addresses.quote_vault,
-            lp_mint: addresses.lp_mint,
-            owner_base: user.base,
-            owner_quote: user.quote,
-            owner_lp: user.lp,
-            base_token_program: addresses.base_token_program,
-            quote_token_program: addresses.quote_token_program,
-            lp_token_program: LP_TOKEN_PROGRAM,
-            event_authority: event_authority(),
-            program: homeostat::ID,
-        },
+        liquidity_accounts(addresses, user),
         homeostat::instruction::Withdraw { args },
     )
 }

@@ -35,13 +35,13 @@ pub mod homeostat {
     }
 
     /// Adds liquidity in the pool's proportions.
-    pub fn deposit(ctx: Context<Deposit>, args: DepositArgs) -> Result<()> {
-        Deposit::handle(ctx, args)
+    pub fn deposit(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
+        instructions::deposit::handle(ctx, args)
     }
 
     /// Removes liquidity pro rata (works while paused and without the oracle).
-    pub fn withdraw(ctx: Context<Withdraw>, args: WithdrawArgs) -> Result<()> {
-        Withdraw::handle(ctx, args)
+    pub fn withdraw(ctx: Context<Liquidity>, args: WithdrawArgs) -> Result<()> {
+        instructions::withdraw::handle(ctx, args)
     }
 
     /// Swaps an exact input.

@@ -1,10 +1,10 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{self, Mint, MintTo, TokenAccount, TokenInterface};
+use anchor_spl::token_interface::{self, MintTo};
 
+use super::liquidity::Liquidity;
 use crate::errors::HomeostatError;
 use crate::events::Deposited;
 use crate::lp::{deposit_amounts, total_shares};
-use crate::state::Pool;
 use crate::token::{check_vaults_after_transfers, transfer_in};
 
 /// Arguments of `deposit`.
@@ -30,132 +30,80 @@ pub struct DepositArgs {
 ///   maxima; zero shares fail (`ZeroShares`); fewer than `min_shares` fail
 ///   (`SlippageExceeded`).
 /// - The oracle is not needed.
-#[event_cpi]
-#[derive(Accounts)]
-pub struct Deposit<'info> {
-    /// Depositor.
-    pub owner: Signer<'info>,
-    /// The pool.
-    #[account(
-        mut,
-        has_one = base_mint,
-        has_one = quote_mint,
-        has_one = base_vault,
-        has_one = quote_vault,
-        has_one = lp_mint,
-    )]
-    pub pool: AccountLoader<'info, Pool>,
-    /// Base mint.
-    #[account(mint::token_program = base_token_program)]
-    pub base_mint: Box<InterfaceAccount<'info, Mint>>,
-    /// Quote mint.
-    #[account(mint::token_program = quote_token_program)]
-    pub quote_mint: Box<InterfaceAccount<'info, Mint>>,
-    /// Base vault.
-    #[account(mut)]
-    pub base_vault: Box<InterfaceAccount<'info, TokenAccount>>,
-    /// Quote vault.
-    #[account(mut)]
-    pub quote_vault: Box<InterfaceAccount<'info, TokenAccount>>,
-    /// LP mint.
-    #[account(mut, mint::token_program = lp_token_program)]
-    pub lp_mint: Box<InterfaceAccount<'info, Mint>>,
-    /// Depositor's base account.
-    #[account(mut, token::mint = base_mint, token::token_program = base_token_program)]
-    pub owner_base: Box<InterfaceAccount<'info, TokenAccount>>,
-    /// Depositor's quote account.
-    #[account(mut, token::mint = quote_mint, token::token_program = quote_token_program)]
-    pub owner_quote: Box<InterfaceAccount<'info, TokenAccount>>,
-    /// Depositor's LP account.
-    #[account(mut, token::mint = lp_mint, token::token_program = lp_token_program)]
-    pub owner_lp: Box<InterfaceAccount<'info, TokenAccount>>,
-    /// Token program of the base mint.
-    pub base_token_program: Interface<'info, TokenInterface>,
-    /// Token program of the quote mint.
-    pub quote_token_program: Interface<'info, TokenInterface>,
-    /// SPL Token (LP mint).
-    #[account(address = anchor_spl::token::ID)]
-    pub lp_token_program: Interface<'info, TokenInterface>,
-}
-
-impl Deposit<'_> {
-    /// Handler.
-    pub fn handle(ctx: Context<Self>, args: DepositArgs) -> Result<()> {
-        let accounts = &ctx.accounts;
-        let (amounts, seeds) = {
-            let pool = accounts.pool.load()?;
-            require!(pool.paused == 0, HomeostatError::PoolPaused);
-            let reserves =
-                pool.lp_reserves(accounts.base_vault.amount, accounts.quote_vault.amount)?;
-            let locked = pool.shares_locked == 1;
-            let amounts = deposit_amounts(
-                reserves,
-                accounts.lp_mint.supply,
-                locked,
-                args.max_base,
-                args.max_quote,
-            )?;
-            (amounts, pool.signer_seeds())
-        };
-        require!(
-            amounts.shares >= args.min_shares,
-            HomeostatError::SlippageExceeded
-        );
-        require!(
-            amounts.base <= args.max_base && amounts.quote <= args.max_quote,
-            HomeostatError::SlippageExceeded
-        );
-        if amounts.base > 0 {
-            transfer_in(
-                &accounts.base_token_program,
-                &accounts.owner_base,
-                &accounts.base_vault,
-                &accounts.base_mint,
-                &accounts.owner,
-                amounts.base,
-            )?;
-        }
-        if amounts.quote > 0 {
-            transfer_in(
-                &accounts.quote_token_program,
-                &accounts.owner_quote,
-                &accounts.quote_vault,
-                &accounts.quote_mint,
-                &accounts.owner,
-                amounts.quote,
-            )?;
-        }
-        let seed_slices: Vec<&[u8]> = seeds.iter().map(Vec::as_slice).collect();
-        token_interface::mint_to(
-            CpiContext::new_with_signer(
-                accounts.lp_token_program.key(),
-                MintTo {
-                    mint: accounts.lp_mint.to_account_info(),
-                    to: accounts.owner_lp.to_account_info(),
-                    authority: accounts.pool.to_account_info(),
-                },
-                &[&seed_slices],
-            ),
-            amounts.shares,
+pub fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
+    let accounts = &ctx.accounts;
+    let (amounts, seeds) = {
+        let pool = accounts.pool.load()?;
+        require!(pool.paused == 0, HomeostatError::PoolPaused);
+        let reserves = pool.lp_reserves(accounts.base_vault.amount, accounts.quote_vault.amount)?;
+        let locked = pool.shares_locked == 1;
+        let amounts = deposit_amounts(
+            reserves,
+            accounts.lp_mint.supply,
+            locked,
+            args.max_base,
+            args.max_quote,
         )?;
-        // The first deposit locks the shares for good.
-        ctx.accounts.pool.load_mut()?.shares_locked = 1;
-        let accounts = &mut *ctx.accounts;
-        check_vaults_after_transfers(
-            &accounts.pool,
-            &mut accounts.base_vault,
-            &mut accounts.quote_vault,
+        (amounts, pool.signer_seeds())
+    };
+    require!(
+        amounts.shares >= args.min_shares,
+        HomeostatError::SlippageExceeded
+    );
+    require!(
+        amounts.base <= args.max_base && amounts.quote <= args.max_quote,
+        HomeostatError::SlippageExceeded
+    );
+    if amounts.base > 0 {
+        transfer_in(
+            &accounts.base_token_program,
+            &accounts.owner_base,
+            &accounts.base_vault,
+            &accounts.base_mint,
+            &accounts.owner,
+            amounts.base,
         )?;
-        accounts.lp_mint.reload()?;
-        let accounts = &ctx.accounts;
-        emit_cpi!(Deposited {
-            pool: accounts.pool.key(),
-            owner: accounts.owner.key(),
-            base_amount: amounts.base,
-            quote_amount: amounts.quote,
-            shares: amounts.shares,
-            total_shares: total_shares(accounts.lp_mint.supply, true)?,
-        });
-        Ok(())
     }
+    if amounts.quote > 0 {
+        transfer_in(
+            &accounts.quote_token_program,
+            &accounts.owner_quote,
+            &accounts.quote_vault,
+            &accounts.quote_mint,
+            &accounts.owner,
+            amounts.quote,
+        )?;
+    }
+    let seed_slices: Vec<&[u8]> = seeds.iter().map(Vec::as_slice).collect();
+    token_interface::mint_to(
+        CpiContext::new_with_signer(
+            accounts.lp_token_program.key(),
+            MintTo {
+                mint: accounts.lp_mint.to_account_info(),
+                to: accounts.owner_lp.to_account_info(),
+                authority: accounts.pool.to_account_info(),
+            },
+            &[&seed_slices],
+        ),
+        amounts.shares,
+    )?;
+    // The first deposit locks the shares for good.
+    ctx.accounts.pool.load_mut()?.shares_locked = 1;
+    let accounts = &mut *ctx.accounts;
+    check_vaults_after_transfers(
+        &accounts.pool,
+        &mut accounts.base_vault,
+        &mut accounts.quote_vault,
+    )?;
+    accounts.lp_mint.reload()?;
+    let accounts = &ctx.accounts;
+    emit_cpi!(Deposited {
+        pool: accounts.pool.key(),
+        owner: accounts.owner.key(),
+        base_amount: amounts.base,
+        quote_amount: amounts.quote,
+        shares: amounts.shares,
+        total_shares: total_shares(accounts.lp_mint.supply, true)?,
+    });
+    Ok(())
 }
