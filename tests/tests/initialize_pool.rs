@@ -128,6 +128,13 @@ async fn token_2022_mints_are_accepted_but_transfer_fee_mints_are_not() {
     let result = harness.initialize_pool(default_params()).await;
     assert_program_error(result, HomeostatError::UnsupportedMintExtension);
 
+    let hooked = harness
+        .create_mint(TOKEN_2022, 9, &[ExtensionType::TransferHook])
+        .await;
+    harness.base_mint = hooked;
+    let result = harness.initialize_pool(default_params()).await;
+    assert_program_error(result, HomeostatError::UnsupportedMintExtension);
+
     let harmless = harness
         .create_mint(TOKEN_2022, 9, &[ExtensionType::MintCloseAuthority])
         .await;

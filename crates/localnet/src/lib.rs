@@ -400,6 +400,15 @@ impl Harness {
                     spl_token_2022::instruction::initialize_mint_close_authority(&program, &mint.pubkey(), Some(&payer))
                         .expect("close authority"),
                 ),
+                ExtensionType::TransferHook => instructions.push(
+                    spl_token_2022::extension::transfer_hook::instruction::initialize(
+                        &program,
+                        &mint.pubkey(),
+                        Some(payer),
+                        Some(Pubkey::new_unique()),
+                    )
+                    .expect("transfer hook"),
+                ),
                 other => panic!("test harness does not set up {other:?}"),
             }
         }
