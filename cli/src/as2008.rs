@@ -14,6 +14,7 @@ use homeostat_math::{
 };
 use serde::Serialize;
 
+use crate::numbers::{mean_std, to_f64, to_fixed};
 use crate::rng::Rng;
 
 /// The experiment's fixed parameters (section 4).
@@ -92,14 +93,6 @@ impl From<homeostat_math::MathError> for Error {
     }
 }
 
-fn to_f64(value: Fixed) -> f64 {
-    value.to_bits() as f64 / (1u64 << 48) as f64
-}
-
-fn to_fixed(value: f64) -> Fixed {
-    Fixed::from_bits((value * (1u64 << 48) as f64).round() as i128)
-}
-
 /// The AS curve at time step `step` (horizon `T − t`) for a mid `s`.
 fn curve_at(models: &[PoolModel], step: usize, mid: f64) -> Result<LinearCurve, Error> {
     let market = MarketState {
@@ -133,13 +126,6 @@ impl Tally {
             final_q_std,
         }
     }
-}
-
-fn mean_std(values: &[f64]) -> (f64, f64) {
-    let n = values.len().max(1) as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
-    (mean, variance.sqrt())
 }
 
 /// One market-maker's book on one path.

@@ -7,10 +7,7 @@ use homeostat_sdk::quote::{max_in, min_out};
 use homeostat_sdk::rpc::PoolClient;
 use serde_json::json;
 
-/// Fixed-point bits as a float, for display only.
-fn float(bits: i128) -> f64 {
-    bits as f64 / (1u64 << 48) as f64
-}
+use crate::numbers::to_f64;
 
 fn parse_key(name: &str, value: &str) -> Result<Pubkey, String> {
     value
@@ -37,16 +34,12 @@ pub async fn show(
         Ok((oracle, context)) => {
             let curve = match context.curve {
                 homeostat_math::Curve::Linear(curve) => json!({
-                    "half_spread": float(curve.half_spread.to_bits()),
-                    "skew": float(curve.skew.to_bits()),
+                    "half_spread": to_f64(curve.half_spread),
+                    "skew": to_f64(curve.skew),
                 }),
                 homeostat_math::Curve::ConstantProduct(_) => json!("constant product"),
             };
-            (
-                json!(float(oracle.mid.to_bits())),
-                curve,
-                json!(context.inventory),
-            )
+            (json!(to_f64(oracle.mid)), curve, json!(context.inventory))
         }
         Err(error) => (
             json!(null),

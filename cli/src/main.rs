@@ -3,6 +3,7 @@
 mod as2008;
 mod cluster;
 mod market;
+mod numbers;
 mod output;
 mod rng;
 

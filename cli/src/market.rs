@@ -24,6 +24,7 @@ use homeostat_sdk::SdkError;
 use serde::Serialize;
 use solana_signer::Signer;
 
+use crate::numbers::{bits_to_f64, mean_std};
 use crate::rng::Rng;
 
 /// Scenario parameters. A TOML scenario file sets any of these fields (the rest keep their
@@ -254,10 +255,9 @@ struct HedgeBook {
     fees_usdc: f64,
 }
 
+/// Mean, standard deviation and largest magnitude.
 fn stats(values: &[f64]) -> (f64, f64, f64) {
-    let n = values.len().max(1) as f64;
-    let mean = values.iter().sum::<f64>() / n;
-    let std = (values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n).sqrt();
+    let (mean, std) = mean_std(values);
     let max = values.iter().fold(0.0f64, |max, v| max.max(v.abs()));
     (mean, std, max)
 }
@@ -414,7 +414,7 @@ pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<O
             match step {
                 Ok(Step::Recorded { seq, filled_base }) if filled_base != 0 => {
                     if let Some(fill) = venue.find(&format!("{pool_id}-{seq}")) {
-                        let price = fill.avg_price as f64 / (1u64 << 48) as f64 / ONE_QUOTE as f64;
+                        let price = bits_to_f64(fill.avg_price) / ONE_QUOTE as f64;
                         let sold = filled_base as f64 / ONE_BASE as f64;
                         pool.hedge_book.position_sol -= sold;
                         pool.hedge_book.cash_usdc += sold * price;

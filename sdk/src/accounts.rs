@@ -43,25 +43,24 @@ pub fn decode_price_update(owner: &Pubkey, data: &[u8]) -> Result<PriceUpdate> {
     PriceUpdate::decode(data).map_err(SdkError::from)
 }
 
+/// The little-endian `u64` at `offset` of an account of kind `expected`.
+fn u64_at(data: &[u8], offset: usize, expected: &'static str) -> Result<u64> {
+    data.get(offset..offset.saturating_add(8))
+        .and_then(|bytes| bytes.try_into().ok())
+        .map(u64::from_le_bytes)
+        .ok_or_else(|| SdkError::WrongAccount {
+            expected,
+            reason: format!("{} bytes", data.len()),
+        })
+}
+
 /// The `amount` of an SPL Token or Token-2022 token account (its first 72 bytes are the
 /// same in both programs).
 pub fn token_amount(data: &[u8]) -> Result<u64> {
-    let bytes = data.get(64..72).ok_or_else(|| SdkError::WrongAccount {
-        expected: "token account",
-        reason: format!("{} bytes", data.len()),
-    })?;
-    let mut amount = [0u8; 8];
-    amount.copy_from_slice(bytes);
-    Ok(u64::from_le_bytes(amount))
+    u64_at(data, 64, "token account")
 }
 
 /// The `supply` of an SPL Token or Token-2022 mint.
 pub fn mint_supply(data: &[u8]) -> Result<u64> {
-    let bytes = data.get(36..44).ok_or_else(|| SdkError::WrongAccount {
-        expected: "mint",
-        reason: format!("{} bytes", data.len()),
-    })?;
-    let mut supply = [0u8; 8];
-    supply.copy_from_slice(bytes);
-    Ok(u64::from_le_bytes(supply))
+    u64_at(data, 36, "mint")
 }
