@@ -121,7 +121,7 @@ impl<C: Chain, V: Venue> Keeper<C, V> {
     /// net delta is out of its band, open a request and see it through.
     pub async fn step(&mut self) -> Result<Step> {
         if let Some(unfinished) = self.journal.unfinished()?.into_iter().next() {
-            return self.finish(unfinished).await;
+            return self.finish(unfinished, None).await;
         }
         let view = self.chain.view().await?;
         if view.rebalance_seq > view.recorded_seq {
@@ -150,14 +150,26 @@ impl<C: Chain, V: Venue> Keeper<C, V> {
             .into_iter()
             .next()
             .ok_or_else(|| KeeperError::Chain("request vanished from the journal".into()))?;
-        self.finish(unfinished).await
+        // `rebalance` changes neither the hedge position, its limit nor the lot: the view
+        // read before it still serves planning and execution.
+        self.finish(unfinished, Some(view)).await
     }
 
-    async fn finish(&mut self, work: Unfinished) -> Result<Step> {
+    /// `view` if given, else the pool read now.
+    async fn view_or_read(&mut self, view: Option<PoolView>) -> Result<PoolView> {
+        match view {
+            Some(view) => Ok(view),
+            None => self.chain.view().await,
+        }
+    }
+
+    /// Carries one request through plan, fill and record. `known` is a view of the pool
+    /// taken since the request was opened, if the caller has one.
+    async fn finish(&mut self, work: Unfinished, known: Option<PoolView>) -> Result<Step> {
         let order = if work.planned {
             work.order
         } else {
-            let view = self.chain.view().await?;
+            let view = self.view_or_read(known).await?;
             let room = HedgeRoom::new(view.hedge_position, view.max_hedge_position);
             let order = plan(
                 &self.chain.pool_id(),
@@ -172,12 +184,14 @@ impl<C: Chain, V: Venue> Keeper<C, V> {
         let fill = match (&order, work.fill) {
             (_, Some(fill)) => Some(fill),
             (Some(order), None) => {
-                let view = self.chain.view().await?;
                 // The venue is asked for the client id first: an order sent just before a
                 // crash has executed, and must not execute again.
                 let fill = match self.venue.find(&order.client_id) {
                     Some(fill) => fill,
-                    None => self.venue.execute(order, work.oracle_price, view.lot)?,
+                    None => {
+                        let lot = self.view_or_read(known).await?.lot;
+                        self.venue.execute(order, work.oracle_price, lot)?
+                    }
                 };
                 self.journal.fill(work.seq, &fill)?;
                 Some(fill)
@@ -194,7 +208,8 @@ impl<C: Chain, V: Venue> Keeper<C, V> {
             _ => 0,
         };
         let avg_price = fill.map_or(0, |fill| fill.avg_price);
-        // A record sent just before a crash may have landed: the chain says so.
+        // A record sent just before a crash may have landed: the chain says so (read fresh,
+        // never from `known`).
         if self.chain.view().await?.recorded_seq < work.seq {
             self.chain
                 .record_hedge(work.seq, filled_base, avg_price)
