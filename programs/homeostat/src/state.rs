@@ -338,8 +338,13 @@ impl Pool {
 
     /// The model with its stored coefficients (no `ln`/`exp` on the swap path).
     pub fn model(&self) -> Result<PoolModel> {
+        self.model_with(&self.params())
+    }
+
+    /// The model from parameters the caller has already read from this pool.
+    fn model_with(&self, params: &PoolParams) -> Result<PoolModel> {
         Ok(PoolModel {
-            params: self.params().model_params()?,
+            params: params.model_params()?,
             coefficients: Coefficients {
                 c1: fixed(self.c1),
                 c2: fixed(self.c2),
@@ -486,8 +491,10 @@ impl Pool {
             // inventory through the keeper's hedges instead.
             mid_guard: true,
         };
+        // The parameters are read once for both the model and the fees.
+        let params = self.params();
         let curve = self
-            .model()?
+            .model_with(&params)?
             .curve(&market, &spread, reserves, self.lot)
             .math()?;
         Ok(SwapContext {
@@ -497,7 +504,7 @@ impl Pool {
                 inventory_cap: self.inventory_cap,
                 max_trade_base: self.max_trade_base,
             },
-            fees: self.params().fees(),
+            fees: params.fees(),
             reserves,
         })
     }
