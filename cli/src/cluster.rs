@@ -1,13 +1,21 @@
-//! Commands against a cluster (`--url`): read a pool and quote a trade with the same code
-//! the program runs.
+//! Commands against a cluster (`--url`): create a pool, deposit, withdraw, quote and swap
+//! with the same code the program runs, signing with a keypair file.
+
+use std::path::Path;
 
 use anchor_lang::prelude::Pubkey;
-use homeostat_math::Direction;
-use homeostat_sdk::quote::{max_in, min_out};
+use homeostat::instructions::{DepositArgs, InitializePoolArgs, WithdrawArgs};
+use homeostat_math::{Direction, SwapQuote};
+use homeostat_sdk::instructions::{self, UserAccounts};
+use homeostat_sdk::quote::PoolSnapshot;
+use homeostat_sdk::quote::{deposit_quote, max_in, min_out, withdraw_quote};
 use homeostat_sdk::rpc::PoolClient;
 use serde_json::json;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
 
 use crate::numbers::to_f64;
+use crate::pool_config::PoolConfig;
 
 fn parse_key(name: &str, value: &str) -> Result<Pubkey, String> {
     value
@@ -78,46 +86,334 @@ pub async fn quote(
     url: &str,
     pool: &str,
     oracle: &str,
-    side: &str,
-    amount: u64,
-    exact_out: bool,
-    slippage_bps: u16,
+    trade: Trade<'_>,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let direction = match side {
-        "sell" => Direction::BaseToQuote,
-        "buy" => Direction::QuoteToBase,
-        other => {
-            return Err(
-                format!("--side must be `sell` (base for quote) or `buy`, not `{other}`").into(),
-            )
-        }
-    };
+    let direction = parse_side(trade.side)?;
     let client =
         PoolClient::connect(url, parse_key("pool", pool)?, parse_key("oracle", oracle)?).await?;
     let snapshot = client.snapshot().await?;
-    let quote = if exact_out {
-        snapshot.quote_exact_out(direction, amount)?
-    } else {
-        snapshot.quote_exact_in(direction, amount)?
-    };
-    let limit = if exact_out {
-        json!({ "max_amount_in": max_in(quote.amount_in, slippage_bps) })
-    } else {
-        json!({ "min_amount_out": min_out(quote.amount_out, slippage_bps) })
-    };
+    let (quote, limit) = quote_with_limit(&snapshot, direction, &trade)?;
     println!(
         "{}",
         json!({
-            "side": side,
-            "exact_out": exact_out,
+            "side": trade.side,
+            "exact_out": trade.exact_out,
             "amount_in": quote.amount_in,
             "amount_out": quote.amount_out,
             "fee": quote.fee.total,
             "protocol_fee": quote.fee.protocol,
             "inventory_before": quote.inventory_before,
             "inventory_after": quote.inventory_after,
-            "slippage_limit": limit,
+            "slippage_limit": limit_json(&trade, limit),
         })
     );
     Ok(())
+}
+
+/// Where and as whom cluster commands run.
+pub struct Wallet {
+    /// JSON-RPC URL.
+    pub url: String,
+    /// The signer: fee payer, and owner of the token accounts used.
+    pub keypair: Keypair,
+}
+
+/// A URL, or one of the Solana CLI's monikers.
+pub fn resolve_url(url_or_moniker: &str) -> String {
+    match url_or_moniker {
+        "m" | "mainnet-beta" => "https://api.mainnet-beta.solana.com".into(),
+        "d" | "devnet" => "https://api.devnet.solana.com".into(),
+        "t" | "testnet" => "https://api.testnet.solana.com".into(),
+        "l" | "localhost" => "http://127.0.0.1:8899".into(),
+        url => url.into(),
+    }
+}
+
+impl Wallet {
+    /// Reads the keypair file (a JSON array of 64 bytes, as `solana-keygen` writes it).
+    pub fn open(url: &str, keypair_path: &Path) -> Result<Self, String> {
+        let keypair = solana_keypair::read_keypair_file(keypair_path).map_err(|error| {
+            format!(
+                "keypair {}: {error} (create one with `solana-keygen new`, or pass --keypair)",
+                keypair_path.display()
+            )
+        })?;
+        Ok(Self {
+            url: resolve_url(url),
+            keypair,
+        })
+    }
+}
+
+/// `homeostat pool create`.
+pub async fn create_pool(
+    wallet: &Wallet,
+    mints: (&str, &str),
+    oracle: &str,
+    index: u16,
+    keeper: Option<&str>,
+    config_path: &Path,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let text = std::fs::read_to_string(config_path)
+        .map_err(|error| format!("{}: {error}", config_path.display()))?;
+    let (params, initial_variance) = PoolConfig::from_toml(&text)
+        .and_then(|config| config.params())
+        .map_err(|error| format!("{}: {error}", config_path.display()))?;
+    let admin = wallet.keypair.pubkey();
+    let keeper = keeper.map_or(Ok(admin), |key| parse_key("keeper", key))?;
+    let client = PoolClient::for_pair(
+        &wallet.url,
+        parse_key("base-mint", mints.0)?,
+        parse_key("quote-mint", mints.1)?,
+        index,
+        parse_key("oracle", oracle)?,
+    )
+    .await?;
+    if client.exists(client.addresses.pool).await? {
+        return Err(format!(
+            "pool {} (index {index} of this pair) already exists; pick another --index",
+            client.addresses.pool
+        )
+        .into());
+    }
+    let feed_id = client.price_update().await?.feed_id;
+    let args = InitializePoolArgs {
+        pool_index: index,
+        feed_id,
+        keeper,
+        initial_variance,
+        params,
+    };
+    let instruction = instructions::initialize_pool(&client.addresses, admin, client.oracle, args);
+    let signature = client.send(&[instruction], &[&wallet.keypair]).await?;
+    let addresses = &client.addresses;
+    println!(
+        "{}",
+        json!({
+            "pool": addresses.pool.to_string(),
+            "base_vault": addresses.base_vault.to_string(),
+            "quote_vault": addresses.quote_vault.to_string(),
+            "lp_mint": addresses.lp_mint.to_string(),
+            "feed_id": feed_id.iter().map(|byte| format!("{byte:02x}")).collect::<String>(),
+            "admin": admin.to_string(),
+            "keeper": keeper.to_string(),
+            "signature": signature,
+        })
+    );
+    Ok(())
+}
+
+/// `homeostat deposit`: at most `max_base` / `max_quote` in the pool's proportions, from
+/// the wallet's associated token accounts (created where missing).
+pub async fn deposit(
+    wallet: &Wallet,
+    pool: &str,
+    max_base: u64,
+    max_quote: u64,
+    slippage_bps: u16,
+) -> Result<(), Box<dyn std::error::Error>> {
+    // Liquidity instructions do not read the oracle.
+    let client =
+        PoolClient::connect(&wallet.url, parse_key("pool", pool)?, Pubkey::default()).await?;
+    let liquidity = client.liquidity().await?;
+    let expected = deposit_quote(
+        &liquidity.pool,
+        liquidity.reserves,
+        liquidity.lp_supply,
+        max_base,
+        max_quote,
+    )?;
+    let owner = wallet.keypair.pubkey();
+    let user = UserAccounts::associated(&client.addresses, owner);
+    let mut batch = instructions::create_associated_accounts(&client.addresses, owner, owner);
+    let min_shares = min_out(expected.shares, slippage_bps);
+    batch.push(instructions::deposit(
+        &client.addresses,
+        &user,
+        DepositArgs {
+            max_base,
+            max_quote,
+            min_shares,
+        },
+    ));
+    let lp_before = client.token_balance(user.lp).await?.unwrap_or(0);
+    let signature = client.send(&batch, &[&wallet.keypair]).await?;
+    let lp_after = client.token_balance(user.lp).await?.unwrap_or(0);
+    println!(
+        "{}",
+        json!({
+            "signature": signature,
+            "expected": { "base": expected.base, "quote": expected.quote, "shares": expected.shares },
+            "min_shares": min_shares,
+            "shares_received": lp_after.saturating_sub(lp_before),
+            "lp_account": user.lp.to_string(),
+        })
+    );
+    Ok(())
+}
+
+/// `homeostat withdraw`: burns `shares` (or every share the wallet holds) for both tokens.
+pub async fn withdraw(
+    wallet: &Wallet,
+    pool: &str,
+    shares: Option<u64>,
+    slippage_bps: u16,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let client =
+        PoolClient::connect(&wallet.url, parse_key("pool", pool)?, Pubkey::default()).await?;
+    let owner = wallet.keypair.pubkey();
+    let user = UserAccounts::associated(&client.addresses, owner);
+    let held = client.token_balance(user.lp).await?.unwrap_or(0);
+    let shares = shares.unwrap_or(held);
+    if shares == 0 || shares > held {
+        return Err(format!(
+            "cannot withdraw {shares} shares: the wallet's LP account {} holds {held}",
+            user.lp
+        )
+        .into());
+    }
+    let liquidity = client.liquidity().await?;
+    let expected = withdraw_quote(
+        &liquidity.pool,
+        liquidity.reserves,
+        liquidity.lp_supply,
+        shares,
+    )?;
+    let (min_base, min_quote) = (
+        min_out(expected.base, slippage_bps),
+        min_out(expected.quote, slippage_bps),
+    );
+    let mut batch = instructions::create_associated_accounts(&client.addresses, owner, owner);
+    batch.push(instructions::withdraw(
+        &client.addresses,
+        &user,
+        WithdrawArgs {
+            shares,
+            min_base,
+            min_quote,
+        },
+    ));
+    let signature = client.send(&batch, &[&wallet.keypair]).await?;
+    println!(
+        "{}",
+        json!({
+            "signature": signature,
+            "shares": shares,
+            "expected": { "base": expected.base, "quote": expected.quote },
+            "min": { "base": min_base, "quote": min_quote },
+        })
+    );
+    Ok(())
+}
+
+/// `homeostat swap`: quotes with the program's code, sends with the slippage limit, and
+/// reports what the wallet's token accounts actually moved.
+pub async fn swap(
+    wallet: &Wallet,
+    pool: &str,
+    oracle: &str,
+    trade: Trade<'_>,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let direction = parse_side(trade.side)?;
+    let client = PoolClient::connect(
+        &wallet.url,
+        parse_key("pool", pool)?,
+        parse_key("oracle", oracle)?,
+    )
+    .await?;
+    let snapshot = client.snapshot().await?;
+    let owner = wallet.keypair.pubkey();
+    let user = UserAccounts::associated(&client.addresses, owner);
+    let (quote, limit) = quote_with_limit(&snapshot, direction, &trade)?;
+    let build = if trade.exact_out {
+        instructions::swap_exact_out
+    } else {
+        instructions::swap_exact_in
+    };
+    let mut batch = instructions::create_associated_accounts(&client.addresses, owner, owner);
+    batch.push(build(
+        &client.addresses,
+        client.oracle,
+        &user,
+        direction,
+        trade.amount,
+        limit,
+    ));
+    let balances = || async {
+        Ok::<_, homeostat_sdk::SdkError>((
+            client.token_balance(user.base).await?.unwrap_or(0),
+            client.token_balance(user.quote).await?.unwrap_or(0),
+        ))
+    };
+    let before = balances().await?;
+    let signature = client.send(&batch, &[&wallet.keypair]).await?;
+    let after = balances().await?;
+    let (paid, received) = match direction {
+        Direction::BaseToQuote => (
+            before.0.saturating_sub(after.0),
+            after.1.saturating_sub(before.1),
+        ),
+        Direction::QuoteToBase => (
+            before.1.saturating_sub(after.1),
+            after.0.saturating_sub(before.0),
+        ),
+    };
+    println!(
+        "{}",
+        json!({
+            "signature": signature,
+            "side": trade.side,
+            "quoted": { "amount_in": quote.amount_in, "amount_out": quote.amount_out, "fee": quote.fee.total },
+            "slippage_limit": limit_json(&trade, limit),
+            "paid": paid,
+            "received": received,
+        })
+    );
+    Ok(())
+}
+
+/// A trade's terms, as given on the command line.
+pub struct Trade<'a> {
+    /// `sell` or `buy` (base).
+    pub side: &'a str,
+    /// Input atoms (exact-in) or output atoms (exact-out).
+    pub amount: u64,
+    /// Whether `amount` is the output.
+    pub exact_out: bool,
+    /// Slippage tolerance, basis points.
+    pub slippage_bps: u16,
+}
+
+/// The quote for a trade and the limit to send with it: the least output (exact-in) or
+/// the most input (exact-out) within the slippage tolerance.
+fn quote_with_limit(
+    snapshot: &PoolSnapshot,
+    direction: Direction,
+    trade: &Trade<'_>,
+) -> homeostat_sdk::Result<(SwapQuote, u64)> {
+    Ok(if trade.exact_out {
+        let quote = snapshot.quote_exact_out(direction, trade.amount)?;
+        (quote, max_in(quote.amount_in, trade.slippage_bps))
+    } else {
+        let quote = snapshot.quote_exact_in(direction, trade.amount)?;
+        (quote, min_out(quote.amount_out, trade.slippage_bps))
+    })
+}
+
+fn limit_json(trade: &Trade<'_>, limit: u64) -> serde_json::Value {
+    if trade.exact_out {
+        json!({ "max_amount_in": limit })
+    } else {
+        json!({ "min_amount_out": limit })
+    }
+}
+
+fn parse_side(side: &str) -> Result<Direction, String> {
+    match side {
+        "sell" => Ok(Direction::BaseToQuote),
+        "buy" => Ok(Direction::QuoteToBase),
+        other => Err(format!(
+            "--side must be `sell` (base for quote) or `buy`, not `{other}`"
+        )),
+    }
 }

@@ -1,10 +1,11 @@
-//! `homeostat`: the simulator and, as they land, the pool / LP / swap commands.
+//! `homeostat`: the simulator, and pool / LP / swap commands against any cluster.
 
 mod as2008;
 mod cluster;
 mod market;
 mod numbers;
 mod output;
+mod pool_config;
 mod rng;
 
 use std::process::ExitCode;
@@ -28,14 +29,55 @@ enum Command {
     Pool(PoolCommand),
     /// Quote a trade on a cluster's pool, exactly as the program would execute it now.
     Quote(QuoteArgs),
+    /// Swap on a cluster's pool: quote, then send with a slippage limit.
+    Swap(SwapArgs),
+    /// Deposit both tokens in the pool's proportions for LP shares.
+    Deposit(DepositArgs),
+    /// Burn LP shares for both tokens.
+    Withdraw(WithdrawArgs),
+}
+
+/// The cluster: a JSON-RPC URL, or a moniker as in the Solana CLI.
+#[derive(Debug, clap::Args)]
+struct UrlArg {
+    /// JSON-RPC URL, or a moniker: mainnet-beta (m), devnet (d), testnet (t), localhost (l).
+    #[arg(short = 'u', long, env = "HOMEOSTAT_URL", default_value = "localhost")]
+    url: String,
+}
+
+/// The cluster and the signer.
+#[derive(Debug, clap::Args)]
+struct WalletArgs {
+    #[command(flatten)]
+    url: UrlArg,
+    /// Keypair file (as `solana-keygen` writes it): pays fees and owns the token accounts
+    /// used (the wallet's associated token accounts, created where missing).
+    #[arg(
+        short = 'k',
+        long,
+        env = "HOMEOSTAT_KEYPAIR",
+        default_value = "~/.config/solana/id.json"
+    )]
+    keypair: String,
+}
+
+impl WalletArgs {
+    fn open(&self) -> Result<cluster::Wallet, String> {
+        let path = match self.keypair.strip_prefix("~/") {
+            Some(rest) => std::env::var("HOME")
+                .map(|home| std::path::Path::new(&home).join(rest))
+                .map_err(|_| "--keypair: `~` needs HOME to be set".to_string())?,
+            None => std::path::PathBuf::from(&self.keypair),
+        };
+        cluster::Wallet::open(&self.url.url, &path)
+    }
 }
 
 /// Where a pool lives.
 #[derive(Debug, clap::Args)]
 struct ClusterArgs {
-    /// JSON-RPC URL of the cluster.
-    #[arg(long, env = "HOMEOSTAT_URL", default_value = "http://127.0.0.1:8899")]
-    url: String,
+    #[command(flatten)]
+    url: UrlArg,
     /// The pool's address.
     #[arg(long, env = "HOMEOSTAT_POOL")]
     pool: String,
@@ -54,24 +96,104 @@ enum PoolCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Create a pool (the wallet becomes its admin) with parameters from a TOML file
+    /// (see examples/pool.toml); the oracle account names the Pyth feed.
+    Create(CreateArgs),
 }
 
 #[derive(Debug, clap::Args)]
-struct QuoteArgs {
+struct CreateArgs {
     #[command(flatten)]
-    cluster: ClusterArgs,
+    wallet: WalletArgs,
+    /// Base mint (SPL Token or Token-2022).
+    #[arg(long)]
+    base_mint: String,
+    /// Quote mint (SPL Token or Token-2022).
+    #[arg(long)]
+    quote_mint: String,
+    /// The Pyth PriceUpdateV2 account pricing base in quote; its feed becomes the pool's.
+    #[arg(long)]
+    oracle: String,
+    /// Pool parameters, TOML (see examples/pool.toml).
+    #[arg(long)]
+    config: std::path::PathBuf,
+    /// Distinguishes pools on the same pair.
+    #[arg(long, default_value_t = 0)]
+    index: u16,
+    /// Keeper authority [default: the wallet].
+    #[arg(long)]
+    keeper: Option<String>,
+}
+
+#[derive(Debug, clap::Args)]
+struct TradeArgs {
     /// `sell` base for quote, or `buy` base with quote.
     #[arg(long)]
     side: String,
     /// Amount in atoms: the input (exact-in), or the output with `--exact-out`.
     #[arg(long)]
     amount: u64,
-    /// Quote an exact output instead of an exact input.
+    /// Trade an exact output instead of an exact input.
     #[arg(long)]
     exact_out: bool,
-    /// Slippage tolerance for the suggested limit, basis points.
+    /// Slippage tolerance for the limit sent with the trade, basis points.
     #[arg(long, default_value_t = 50)]
     slippage_bps: u16,
+}
+
+#[derive(Debug, clap::Args)]
+struct SwapArgs {
+    #[command(flatten)]
+    wallet: WalletArgs,
+    /// The pool's address.
+    #[arg(long, env = "HOMEOSTAT_POOL")]
+    pool: String,
+    /// The Pyth PriceUpdateV2 account for the pool's feed.
+    #[arg(long, env = "HOMEOSTAT_ORACLE")]
+    oracle: String,
+    #[command(flatten)]
+    trade: TradeArgs,
+}
+
+#[derive(Debug, clap::Args)]
+struct DepositArgs {
+    #[command(flatten)]
+    wallet: WalletArgs,
+    /// The pool's address.
+    #[arg(long, env = "HOMEOSTAT_POOL")]
+    pool: String,
+    /// Most base atoms to deposit (exactly this on the first deposit).
+    #[arg(long)]
+    base: u64,
+    /// Most quote atoms to deposit (exactly this on the first deposit).
+    #[arg(long)]
+    quote: u64,
+    /// Slippage tolerance on the shares received, basis points.
+    #[arg(long, default_value_t = 50)]
+    slippage_bps: u16,
+}
+
+#[derive(Debug, clap::Args)]
+struct WithdrawArgs {
+    #[command(flatten)]
+    wallet: WalletArgs,
+    /// The pool's address.
+    #[arg(long, env = "HOMEOSTAT_POOL")]
+    pool: String,
+    /// LP shares to burn [default: all the wallet holds].
+    #[arg(long)]
+    shares: Option<u64>,
+    /// Slippage tolerance on the tokens received, basis points.
+    #[arg(long, default_value_t = 50)]
+    slippage_bps: u16,
+}
+
+#[derive(Debug, clap::Args)]
+struct QuoteArgs {
+    #[command(flatten)]
+    cluster: ClusterArgs,
+    #[command(flatten)]
+    trade: TradeArgs,
 }
 
 #[derive(Debug, clap::Args)]
@@ -104,35 +226,75 @@ struct SimulateArgs {
     out: std::path::PathBuf,
 }
 
+type CommandResult = Result<(), Box<dyn std::error::Error>>;
+
+/// Runs a cluster command on a fresh tokio runtime.
+fn block_on(command: impl std::future::Future<Output = CommandResult>) -> CommandResult {
+    tokio::runtime::Runtime::new()?.block_on(command)
+}
+
+fn trade(args: &TradeArgs) -> cluster::Trade<'_> {
+    cluster::Trade {
+        side: &args.side,
+        amount: args.amount,
+        exact_out: args.exact_out,
+        slippage_bps: args.slippage_bps,
+    }
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Simulate(args) => simulate(&args),
-        Command::Pool(PoolCommand::Show { cluster, json }) => tokio::runtime::Runtime::new()
-            .map_err(Into::into)
-            .and_then(|runtime| {
-                runtime.block_on(cluster::show(
-                    &cluster.url,
-                    &cluster.pool,
-                    &cluster.oracle,
-                    json,
+        Command::Pool(PoolCommand::Show { cluster, json }) => block_on(cluster::show(
+            &cluster::resolve_url(&cluster.url.url),
+            &cluster.pool,
+            &cluster.oracle,
+            json,
+        )),
+        Command::Pool(PoolCommand::Create(args)) => {
+            args.wallet.open().map_err(Into::into).and_then(|wallet| {
+                block_on(cluster::create_pool(
+                    &wallet,
+                    (&args.base_mint, &args.quote_mint),
+                    &args.oracle,
+                    args.index,
+                    args.keeper.as_deref(),
+                    &args.config,
                 ))
-            }),
-        Command::Quote(args) => {
-            tokio::runtime::Runtime::new()
-                .map_err(Into::into)
-                .and_then(|runtime| {
-                    runtime.block_on(cluster::quote(
-                        &args.cluster.url,
-                        &args.cluster.pool,
-                        &args.cluster.oracle,
-                        &args.side,
-                        args.amount,
-                        args.exact_out,
-                        args.slippage_bps,
-                    ))
-                })
+            })
         }
+        Command::Quote(args) => block_on(cluster::quote(
+            &cluster::resolve_url(&args.cluster.url.url),
+            &args.cluster.pool,
+            &args.cluster.oracle,
+            trade(&args.trade),
+        )),
+        Command::Swap(args) => args.wallet.open().map_err(Into::into).and_then(|wallet| {
+            block_on(cluster::swap(
+                &wallet,
+                &args.pool,
+                &args.oracle,
+                trade(&args.trade),
+            ))
+        }),
+        Command::Deposit(args) => args.wallet.open().map_err(Into::into).and_then(|wallet| {
+            block_on(cluster::deposit(
+                &wallet,
+                &args.pool,
+                args.base,
+                args.quote,
+                args.slippage_bps,
+            ))
+        }),
+        Command::Withdraw(args) => args.wallet.open().map_err(Into::into).and_then(|wallet| {
+            block_on(cluster::withdraw(
+                &wallet,
+                &args.pool,
+                args.shares,
+                args.slippage_bps,
+            ))
+        }),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

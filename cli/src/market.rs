@@ -9,6 +9,7 @@
 //! with probability `informed_share` and trades whenever the pool's price is on the wrong
 //! side of the true price. Both pools see the same price path and the same random draws.
 
+use homeostat::errors::HomeostatError;
 use homeostat::PoolParams;
 use homeostat_keeper::journal::Journal;
 use homeostat_keeper::keeper::{Chain, Keeper, Step};
@@ -566,24 +567,15 @@ impl PoolReport {
     /// Books a trade the pool (or its oracle) refused.
     fn refused(&mut self, error: &SdkError) {
         match error {
-            SdkError::Program { name, .. } if ORACLE_ERRORS.contains(&name.as_str()) => {
+            SdkError::Program { code, .. }
+                if HomeostatError::from_code(*code).is_some_and(HomeostatError::is_oracle) =>
+            {
                 self.oracle_rejections += 1
             }
             _ => self.limit_rejections += 1,
         }
     }
 }
-
-/// Program errors that mean "the oracle is not usable now".
-const ORACLE_ERRORS: [&str; 7] = [
-    "StaleOracle",
-    "OracleConfidenceTooWide",
-    "WrongOracleFeed",
-    "WrongOracleOwner",
-    "OracleNotFullyVerified",
-    "InvalidOracleAccount",
-    "NonPositiveOraclePrice",
-];
 
 /// Sends the quoted swap with the quote as its own slippage limit, and books it.
 async fn execute(

@@ -27,3 +27,12 @@ pub fn mean_std(values: &[f64]) -> (f64, f64) {
     let variance = values.iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n;
     (mean, variance.sqrt())
 }
+
+/// Raw I80F48 bits of a decimal parameter, rounded down (toward −∞).
+pub fn bits_from_f64_down(value: f64) -> Result<i128, String> {
+    let scaled = (value * ONE).floor();
+    if !scaled.is_finite() || scaled.abs() >= 2f64.powi(126) {
+        return Err(format!("{value} is outside the fixed-point range"));
+    }
+    Ok(scaled as i128)
+}

@@ -1,21 +1,34 @@
-//! `homeostat pool show` and `homeostat quote` against a JSON-RPC endpoint: a loopback
-//! server answering with accounts copied from the in-process runtime.
+//! The cluster commands (`pool create|show`, `deposit`, `withdraw`, `quote`, `swap`) as a
+//! user runs them: the `homeostat` binary with a keypair file, against a JSON-RPC endpoint
+//! serving the in-process runtime with the real program (`homeostat_localnet::rpc`).
 #![allow(deprecated)] // solana-program-test 3.x: see crates/localnet/src/lib.rs
 
+use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use anchor_lang::prelude::Pubkey;
-use homeostat_localnet::mock_rpc::{copy_accounts, serve};
 use homeostat_localnet::*;
 use homeostat_math::Direction;
+use homeostat_sdk::instructions::{create_associated_accounts, UserAccounts};
+use solana_keypair::Keypair;
+use solana_signer::Signer;
 
-fn homeostat(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_homeostat"))
-        .args(args)
-        .output()
-        .expect("run homeostat")
+/// Runs the binary off the async runtime, which keeps serving the RPC endpoint meanwhile.
+async fn homeostat(args: &[&str]) -> Output {
+    let args: Vec<String> = args.iter().map(|arg| arg.to_string()).collect();
+    tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_homeostat"))
+            .args(&args)
+            .env_remove("HOMEOSTAT_URL")
+            .env_remove("HOMEOSTAT_KEYPAIR")
+            .output()
+            .expect("run homeostat")
+    })
+    .await
+    .expect("join")
 }
 
+#[track_caller]
 fn json(output: &Output) -> serde_json::Value {
     assert!(
         output.status.success(),
@@ -25,84 +38,266 @@ fn json(output: &Output) -> serde_json::Value {
     serde_json::from_slice(&output.stdout).expect("JSON")
 }
 
-#[tokio::test]
-async fn pool_show_and_quote_read_the_cluster() {
-    let (mut harness, _) = Harness::with_liquidity().await;
-    let url = serve(copy_accounts(&mut harness).await);
-    let (pool, oracle) = (harness.pool().to_string(), harness.oracle.to_string());
-    let cluster = [
-        "--url",
-        url.as_str(),
-        "--pool",
-        pool.as_str(),
-        "--oracle",
-        oracle.as_str(),
-    ];
+#[track_caller]
+fn fails_with(output: &Output, expected: &str) {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "succeeded: {output:?}");
+    assert!(
+        stderr.contains(expected),
+        "expected `{expected}` in:\n{stderr}"
+    );
+}
 
-    let mut args = vec!["pool", "show", "--json"];
-    args.extend(cluster);
-    let shown = json(&homeostat(&args));
+fn example_config() -> String {
+    concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/pool.toml").to_string()
+}
+
+/// A keypair file in a fresh folder, as `solana-keygen new` writes it.
+fn keypair_file(keypair: &Keypair, name: &str) -> PathBuf {
+    let folder = std::env::temp_dir().join(format!(
+        "homeostat-cli-{name}-{}-{}",
+        std::process::id(),
+        keypair.pubkey()
+    ));
+    std::fs::create_dir_all(&folder).expect("temp folder");
+    let path = folder.join("id.json");
+    std::fs::write(
+        &path,
+        serde_json::to_string(&keypair.to_bytes().to_vec()).expect("json"),
+    )
+    .expect("write keypair");
+    path
+}
+
+/// A runtime without a pool, served over JSON-RPC, and a wallet holding 2 000 SOL and
+/// 300 000 USDC in its associated token accounts.
+async fn cluster_and_wallet() -> (Harness, Keypair, String) {
+    let mut harness = Harness::start().await;
+    let wallet = Keypair::new();
+    harness.airdrop(&wallet.pubkey(), 10_000_000_000).await;
+    let addresses = harness.addresses();
+    let payer = harness.context.payer.pubkey();
+    let create = create_associated_accounts(&addresses, payer, wallet.pubkey());
+    // The LP mint does not exist yet; the wallet's LP account is created by its deposit.
+    harness.send(&create[..2], &[]).await.expect("ATAs");
+    let accounts = UserAccounts::associated(&addresses, wallet.pubkey());
+    let (base_mint, quote_mint) = (harness.base_mint, harness.quote_mint);
+    harness
+        .mint_to(&base_mint, &accounts.base, 2_000 * ONE_BASE)
+        .await;
+    harness
+        .mint_to(&quote_mint, &accounts.quote, 300_000 * ONE_QUOTE)
+        .await;
+    let url = rpc::serve(harness.context.banks_client.clone()).await;
+    (harness, wallet, url)
+}
+
+#[tokio::test]
+async fn a_wallet_creates_a_pool_deposits_swaps_and_withdraws() {
+    let (mut harness, wallet, url) = cluster_and_wallet().await;
+    let keypair = keypair_file(&wallet, "lifecycle");
+    let keypair = keypair.to_str().expect("utf-8");
+    let (base_mint, quote_mint) = (
+        harness.base_mint.to_string(),
+        harness.quote_mint.to_string(),
+    );
+    let (pool, oracle) = (harness.pool().to_string(), harness.oracle.to_string());
+    let config = example_config();
+    let signer = ["--url", url.as_str(), "--keypair", keypair];
+
+    let mut args = vec!["pool", "create", "--base-mint", &base_mint, "--quote-mint"];
+    args.extend([
+        quote_mint.as_str(),
+        "--oracle",
+        &oracle,
+        "--config",
+        &config,
+    ]);
+    args.extend(signer);
+    let created = json(&homeostat(&args).await);
+    assert_eq!(created["pool"], pool);
+    assert_eq!(created["admin"], wallet.pubkey().to_string());
+    let state = harness.pool_state().await;
+    assert_eq!(state.admin, wallet.pubkey());
+    assert_eq!(state.keeper, wallet.pubkey());
+    assert_eq!(
+        state.params(),
+        default_params(),
+        "examples/pool.toml is the default pool"
+    );
+    // The same pool twice: the program refuses, and the CLI says so.
+    fails_with(
+        &homeostat(&args).await,
+        "already exists; pick another --index",
+    );
+
+    let (base, quote) = (1_000 * ONE_BASE, 150_000 * ONE_QUOTE);
+    let (base_text, quote_text) = (base.to_string(), quote.to_string());
+    let mut args = vec!["deposit", "--pool", &pool, "--base", &base_text, "--quote"];
+    args.push(&quote_text);
+    args.extend(signer);
+    let deposited = json(&homeostat(&args).await);
+    let shares = deposited["shares_received"].as_u64().expect("shares");
+    assert_eq!(deposited["expected"]["shares"], shares);
+    assert!(shares > 0);
+    let user = UserAccounts::associated(&harness.addresses(), wallet.pubkey());
+    assert_eq!(harness.balance(&user.lp).await, shares);
+    assert_eq!(harness.balance(&harness.base_vault()).await, base);
+
+    // Quote, then swap: the wallet pays and receives exactly the quoted amounts.
+    let update = harness.oracle_update().await;
+    let expected = harness
+        .snapshot(&update)
+        .await
+        .quote_exact_in(Direction::BaseToQuote, 2 * ONE_BASE)
+        .expect("quote");
+    let amount = (2 * ONE_BASE).to_string();
+    let trade = ["--side", "sell", "--amount", amount.as_str()];
+    let mut args = vec!["quote", "--pool", &pool, "--oracle", &oracle, "--url", &url];
+    args.extend(trade);
+    let quoted = json(&homeostat(&args).await);
+    assert_eq!(quoted["amount_out"], expected.amount_out);
+    let mut args = vec!["swap", "--pool", &pool, "--oracle", &oracle];
+    args.extend(trade);
+    args.extend(signer);
+    let swapped = json(&homeostat(&args).await);
+    assert_eq!(swapped["paid"], 2 * ONE_BASE);
+    assert_eq!(swapped["received"], expected.amount_out);
+    assert_eq!(
+        swapped["slippage_limit"]["min_amount_out"],
+        expected.amount_out * 9_950 / 10_000
+    );
+
+    // Exact out: buy 1 SOL back.
+    let one = ONE_BASE.to_string();
+    let mut args = vec!["swap", "--pool", &pool, "--oracle", &oracle, "--exact-out"];
+    args.extend(["--side", "buy", "--amount", one.as_str()]);
+    args.extend(signer);
+    let bought = json(&homeostat(&args).await);
+    assert_eq!(bought["received"], ONE_BASE);
+    assert_eq!(bought["paid"], bought["quoted"]["amount_in"]);
+
+    // A trade the pool cannot take is refused before anything is signed.
+    let huge = (500 * ONE_BASE).to_string();
+    let mut args = vec!["swap", "--pool", &pool, "--oracle", &oracle];
+    args.extend(["--side", "sell", "--amount", huge.as_str()]);
+    args.extend(signer);
+    fails_with(&homeostat(&args).await, "error:");
+
+    // A paused pool: the program's refusal comes back by name.
+    harness.set_paused(&wallet, true).await.expect("pause");
+    let mut args = vec!["deposit", "--pool", &pool, "--base", &one, "--quote", &one];
+    args.extend(signer);
+    fails_with(&homeostat(&args).await, "PoolPaused (error 60");
+    harness.set_paused(&wallet, false).await.expect("unpause");
+
+    // Withdraw everything the wallet holds.
+    let mut args = vec!["withdraw", "--pool", &pool];
+    args.extend(signer);
+    let withdrawn = json(&homeostat(&args).await);
+    assert_eq!(withdrawn["shares"], shares);
+    assert_eq!(harness.balance(&user.lp).await, 0);
+    fails_with(&homeostat(&args).await, "holds 0");
+}
+
+#[tokio::test]
+async fn pool_show_reads_the_cluster() {
+    let (mut harness, _) = Harness::with_liquidity().await;
+    let url = rpc::serve(harness.context.banks_client.clone()).await;
+    let (pool, oracle) = (harness.pool().to_string(), harness.oracle.to_string());
+    let args = [
+        "pool", "show", "--json", "--url", &url, "--pool", &pool, "--oracle", &oracle,
+    ];
+    let shown = json(&homeostat(&args).await);
     assert_eq!(shown["pool"], pool);
     assert_eq!(shown["reserves"]["base"], 1_000 * ONE_BASE);
     assert_eq!(shown["reserves"]["quote"], 150_000 * ONE_QUOTE);
     assert_eq!(shown["oracle_mid_per_lot"], 150_000_000.0);
     assert_eq!(shown["net_delta"], 0);
-
     let update = harness.oracle_update().await;
-    let expected = harness
-        .snapshot(&update)
-        .await
-        .quote_exact_in(Direction::BaseToQuote, ONE_BASE)
-        .unwrap();
-    let amount = ONE_BASE.to_string();
-    let mut args = vec!["quote", "--side", "sell", "--amount", amount.as_str()];
-    args.extend(cluster);
-    let quoted = json(&homeostat(&args));
-    assert_eq!(quoted["amount_out"], expected.amount_out);
-    assert_eq!(quoted["fee"], expected.fee.total);
-    assert_eq!(
-        quoted["slippage_limit"]["min_amount_out"],
-        expected.amount_out * 9_950 / 10_000
-    );
-
-    let mut args = vec!["quote", "--side", "sideways", "--amount", "1"];
-    args.extend(cluster);
-    let output = homeostat(&args);
-    assert!(!output.status.success());
-    assert!(String::from_utf8_lossy(&output.stderr).contains("--side must be"));
+    assert!(harness.snapshot(&update).await.inventory().is_ok());
 }
 
 #[tokio::test]
 async fn cluster_errors_are_clear() {
-    let (mut harness, _) = Harness::with_liquidity().await;
-    let url = serve(copy_accounts(&mut harness).await);
+    let (harness, wallet, url) = cluster_and_wallet().await;
     let oracle = harness.oracle.to_string();
     let nowhere = Pubkey::new_unique().to_string();
-    let output = homeostat(&[
-        "pool", "show", "--url", &url, "--pool", &nowhere, "--oracle", &oracle,
-    ]);
-    assert!(!output.status.success());
-    assert!(
-        String::from_utf8_lossy(&output.stderr).contains("does not exist on this cluster"),
-        "{output:?}"
-    );
-    let output = homeostat(&[
-        "pool",
-        "show",
+    let show = ["pool", "show", "--url", &url, "--oracle", &oracle, "--pool"];
+    let mut args = show.to_vec();
+    args.push(&nowhere);
+    fails_with(&homeostat(&args).await, "does not exist on this cluster");
+    let mut args = show.to_vec();
+    args.push("not-a-key");
+    fails_with(&homeostat(&args).await, "is not a base-58 public key");
+
+    let mut args = vec!["quote", "--side", "sideways", "--amount", "1", "--pool"];
+    args.extend([nowhere.as_str(), "--oracle", &oracle, "--url", &url]);
+    fails_with(&homeostat(&args).await, "--side must be");
+
+    // No keypair file.
+    let missing = "/nonexistent/id.json";
+    let args = [
+        "withdraw",
+        "--pool",
+        &nowhere,
         "--url",
         &url,
-        "--pool",
-        "not-a-key",
-        "--oracle",
-        &oracle,
-    ]);
-    assert!(
-        String::from_utf8_lossy(&output.stderr).contains("is not a base-58 public key"),
-        "{output:?}"
+        "--keypair",
+        missing,
+    ];
+    fails_with(&homeostat(&args).await, "solana-keygen new");
+
+    // A configuration with a typo, and one the program would refuse.
+    let keypair = keypair_file(&wallet, "errors");
+    let folder = keypair.parent().expect("folder");
+    let typo = folder.join("typo.toml");
+    let text = std::fs::read_to_string(example_config()).expect("example");
+    std::fs::write(&typo, text.replace("fee_bps = 1", "fee_bsp = 1")).expect("write");
+    let refused = folder.join("refused.toml");
+    std::fs::write(&refused, text.replace("fee_bps = 1", "fee_bps = 9999")).expect("write");
+    let (base_mint, quote_mint) = (
+        harness.base_mint.to_string(),
+        harness.quote_mint.to_string(),
     );
-    let output = homeostat(&["pool", "show", "--help"]);
-    let help = String::from_utf8_lossy(&output.stdout);
-    for option in ["--url", "--pool", "--oracle", "HOMEOSTAT_URL"] {
+    for (config, expected) in [
+        (&typo, "unknown field `fee_bsp`"),
+        (&typo, "line 19"),
+        (
+            &refused,
+            "the program would reject these parameters: InvalidParameter",
+        ),
+    ] {
+        let config = config.to_str().expect("utf-8");
+        let args = [
+            "pool",
+            "create",
+            "--base-mint",
+            &base_mint,
+            "--quote-mint",
+            &quote_mint,
+            "--oracle",
+            &oracle,
+            "--config",
+            config,
+            "--url",
+            &url,
+            "--keypair",
+            keypair.to_str().expect("utf-8"),
+        ];
+        fails_with(&homeostat(&args).await, expected);
+    }
+
+    let help = homeostat(&["swap", "--help"]).await;
+    let help = String::from_utf8_lossy(&help.stdout);
+    for option in [
+        "--url",
+        "--keypair",
+        "--pool",
+        "--oracle",
+        "HOMEOSTAT_URL",
+        "mainnet-beta",
+    ] {
         assert!(help.contains(option), "{option} missing from:\n{help}");
     }
 }

@@ -29,6 +29,60 @@ pub struct UserAccounts {
     pub lp: Pubkey,
 }
 
+impl UserAccounts {
+    /// `owner`'s associated token accounts for the pool's two mints and its LP mint.
+    pub fn associated(addresses: &PoolAddresses, owner: Pubkey) -> Self {
+        use anchor_spl::associated_token::get_associated_token_address_with_program_id as ata;
+        Self {
+            owner,
+            base: ata(&owner, &addresses.base_mint, &addresses.base_token_program),
+            quote: ata(
+                &owner,
+                &addresses.quote_mint,
+                &addresses.quote_token_program,
+            ),
+            lp: ata(&owner, &addresses.lp_mint, &LP_TOKEN_PROGRAM),
+        }
+    }
+}
+
+/// Creates `owner`'s associated token accounts for the pool's mints where missing (a no-op
+/// for those that exist), `payer` paying rent: what a wallet sends before its first
+/// deposit or swap.
+pub fn create_associated_accounts(
+    addresses: &PoolAddresses,
+    payer: Pubkey,
+    owner: Pubkey,
+) -> Vec<Instruction> {
+    use anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent as create;
+    [
+        (addresses.base_mint, addresses.base_token_program),
+        (addresses.quote_mint, addresses.quote_token_program),
+        (addresses.lp_mint, LP_TOKEN_PROGRAM),
+    ]
+    .iter()
+    .map(|(mint, program)| {
+        let created = create(&payer, &owner, mint, program);
+        // The interface crate builds its own `Instruction` type; same fields.
+        Instruction {
+            program_id: created.program_id,
+            accounts: created
+                .accounts
+                .into_iter()
+                .map(
+                    |meta| anchor_lang::solana_program::instruction::AccountMeta {
+                        pubkey: meta.pubkey,
+                        is_signer: meta.is_signer,
+                        is_writable: meta.is_writable,
+                    },
+                )
+                .collect(),
+            data: created.data,
+        }
+    })
+    .collect()
+}
+
 fn instruction(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
     Instruction {
         program_id: homeostat::ID,

@@ -38,6 +38,8 @@ pub enum SdkError {
     /// The program would reject this (stale oracle, paused pool, ...): its error code
     /// and message.
     Program {
+        /// The error number (6000+ for the program's own errors, below for Anchor's).
+        code: u32,
         /// The program error's name, e.g. `StaleOracle`.
         name: String,
         /// Its message.
@@ -60,7 +62,11 @@ impl fmt::Display for SdkError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::WrongAccount { expected, reason } => write!(f, "not a {expected}: {reason}"),
-            Self::Program { name, message } => write!(f, "{name}: {message}"),
+            Self::Program {
+                code,
+                name,
+                message,
+            } => write!(f, "{name} (error {code}): {message}"),
             Self::Math(error) => write!(f, "{error}"),
             Self::NotFound { account, address } => {
                 write!(f, "{account} {address} does not exist on this cluster")
@@ -82,14 +88,60 @@ impl From<anchor_lang::error::Error> for SdkError {
     fn from(error: anchor_lang::error::Error) -> Self {
         match error {
             anchor_lang::error::Error::AnchorError(error) => Self::Program {
+                code: error.error_code_number,
                 name: error.error_name.clone(),
                 message: error.error_msg.clone(),
             },
             other => Self::Program {
+                code: 0,
                 name: "ProgramError".into(),
                 message: other.to_string(),
             },
         }
+    }
+}
+
+impl SdkError {
+    /// The program error with a custom error `code`, named when it is one of the program's
+    /// own (6000 and up) — what a failed transaction reports when its logs are not at hand.
+    pub fn from_code(code: u32) -> Self {
+        match homeostat::errors::HomeostatError::from_code(code) {
+            Some(error) => Self::Program {
+                code,
+                name: error.name(),
+                message: error.to_string(),
+            },
+            None if (100..6_000).contains(&code) => Self::Program {
+                code,
+                name: "AnchorError".into(),
+                message: "an account or argument failed Anchor's checks \
+                          (anchor_lang::error::ErrorCode)"
+                    .into(),
+            },
+            None => Self::Program {
+                code,
+                name: "Custom".into(),
+                message: "custom error of this or a called program (e.g. SPL Token: 1 is \
+                          insufficient funds)"
+                    .into(),
+            },
+        }
+    }
+
+    /// The program error a failed transaction's logs report, if any: Anchor logs
+    /// `AnchorError ... Error Code: <name>. Error Number: <code>. Error Message: <message>.`
+    /// for the program's own errors and for its account checks.
+    pub fn from_program_logs(logs: &[String]) -> Option<Self> {
+        logs.iter().find_map(|line| {
+            let rest = line.split_once("Error Code: ")?.1;
+            let (name, rest) = rest.split_once(". Error Number: ")?;
+            let (code, message) = rest.split_once(". Error Message: ")?;
+            Some(Self::Program {
+                code: code.parse().ok()?,
+                name: name.to_string(),
+                message: message.trim_end_matches('.').to_string(),
+            })
+        })
     }
 }
 

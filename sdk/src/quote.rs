@@ -12,7 +12,7 @@ use homeostat::oracle::PriceUpdate;
 use homeostat::state::{OraclePrice, Pool};
 use homeostat_math::{Direction, Reserves, SwapContext, SwapQuote};
 
-use crate::{Result, SdkError};
+use crate::Result;
 
 /// Everything a swap is priced from.
 #[derive(Clone, Copy, Debug)]
@@ -35,10 +35,7 @@ impl PoolSnapshot {
     /// oracle).
     pub fn context(&self) -> Result<(Pool, OraclePrice, SwapContext)> {
         if self.pool.paused != 0 {
-            return Err(SdkError::Program {
-                name: "PoolPaused".into(),
-                message: "Pool is paused".into(),
-            });
+            return Err(anchor_lang::error!(homeostat::errors::HomeostatError::PoolPaused).into());
         }
         let mut pool = self.pool;
         let oracle = pool.price_from_update(&self.oracle, self.now)?;

@@ -5,9 +5,12 @@ use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
 use solana_signer::Signer;
-use solana_transaction::Transaction;
+use solana_transaction::{InstructionError, Transaction, TransactionError};
 
-use crate::accounts::{decode_pool, decode_price_update, token_amount};
+use solana_rpc_client::api::client_error::{Error as ClientError, ErrorKind};
+use solana_rpc_client::api::request::{RpcError, RpcResponseErrorData};
+
+use crate::accounts::{decode_pool, decode_price_update, mint_supply, token_amount};
 use crate::pda::PoolAddresses;
 use crate::quote::PoolSnapshot;
 use crate::{Result, SdkError};
@@ -29,6 +32,42 @@ fn rpc_error(error: impl std::fmt::Display) -> SdkError {
     SdkError::Rpc(error.to_string())
 }
 
+/// A failed send as the program's error when the cluster reports one (Anchor's log line,
+/// else the custom error code), else as an RPC error.
+fn send_error(error: ClientError) -> SdkError {
+    if let ErrorKind::RpcError(RpcError::RpcResponseError {
+        data: RpcResponseErrorData::SendTransactionPreflightFailure(simulation),
+        ..
+    }) = error.kind()
+    {
+        if let Some(program) = simulation
+            .logs
+            .as_deref()
+            .and_then(SdkError::from_program_logs)
+        {
+            return program;
+        }
+    }
+    match error.get_transaction_error() {
+        Some(TransactionError::InstructionError(_, InstructionError::Custom(code))) => {
+            SdkError::from_code(code)
+        }
+        _ => SdkError::Rpc(error.to_string()),
+    }
+}
+
+/// The pool's state, its reserves and the LP mint's supply: what a deposit or withdrawal
+/// quote needs.
+#[derive(Clone, Copy, Debug)]
+pub struct LiquiditySnapshot {
+    /// The pool.
+    pub pool: crate::Pool,
+    /// Vault balances.
+    pub reserves: homeostat_math::Reserves,
+    /// LP mint supply.
+    pub lp_supply: u64,
+}
+
 impl PoolClient {
     /// A client for `addresses` on the cluster at `url` (e.g. `https://api.devnet.solana.com`).
     pub fn new(url: &str, addresses: PoolAddresses, oracle: Pubkey) -> Self {
@@ -37,6 +76,45 @@ impl PoolClient {
             addresses,
             oracle,
         }
+    }
+
+    /// A client for pool `index` of a pair, which may not exist yet (`pool create`): reads
+    /// the mints to learn their token programs.
+    pub async fn for_pair(
+        url: &str,
+        base_mint: Pubkey,
+        quote_mint: Pubkey,
+        index: u16,
+        oracle: Pubkey,
+    ) -> Result<Self> {
+        let rpc = RpcClient::new(url.to_string());
+        let mints = rpc
+            .get_multiple_accounts(&[base_mint, quote_mint])
+            .await
+            .map_err(rpc_error)?;
+        let owner = |index: usize, name: &'static str, address: Pubkey| {
+            mints
+                .get(index)
+                .cloned()
+                .flatten()
+                .map(|mint| mint.owner)
+                .ok_or(SdkError::NotFound {
+                    account: name,
+                    address: address.to_string(),
+                })
+        };
+        let addresses = PoolAddresses::derive(
+            base_mint,
+            quote_mint,
+            index,
+            owner(0, "base mint", base_mint)?,
+            owner(1, "quote mint", quote_mint)?,
+        );
+        Ok(Self {
+            rpc,
+            addresses,
+            oracle,
+        })
     }
 
     /// Connects to the pool at `pool`: reads it (and its mints' owners, for the token
@@ -145,6 +223,81 @@ impl PoolClient {
         })
     }
 
+    /// The pool, its reserves and the LP supply, read in one request.
+    pub async fn liquidity(&self) -> Result<LiquiditySnapshot> {
+        let keys = [
+            self.addresses.pool,
+            self.addresses.base_vault,
+            self.addresses.quote_vault,
+            self.addresses.lp_mint,
+        ];
+        let accounts = self
+            .rpc
+            .get_multiple_accounts(&keys)
+            .await
+            .map_err(rpc_error)?;
+        let mut accounts = accounts.into_iter();
+        let mut next = |name: &'static str, address: Pubkey| {
+            accounts.next().flatten().ok_or(SdkError::NotFound {
+                account: name,
+                address: address.to_string(),
+            })
+        };
+        let pool_account = next("pool", self.addresses.pool)?;
+        let pool = decode_pool(&pool_account.owner, &pool_account.data)?;
+        let base = token_amount(&next("base vault", self.addresses.base_vault)?.data)?;
+        let quote = token_amount(&next("quote vault", self.addresses.quote_vault)?.data)?;
+        let lp_supply = mint_supply(&next("LP mint", self.addresses.lp_mint)?.data)?;
+        Ok(LiquiditySnapshot {
+            pool,
+            reserves: homeostat_math::Reserves { base, quote },
+            lp_supply,
+        })
+    }
+
+    /// Whether an account exists at `address`.
+    pub async fn exists(&self, address: Pubkey) -> Result<bool> {
+        let fetched = self
+            .rpc
+            .get_multiple_accounts(&[address])
+            .await
+            .map_err(rpc_error)?;
+        Ok(fetched.into_iter().next().flatten().is_some())
+    }
+
+    /// The oracle account's price update.
+    pub async fn price_update(&self) -> Result<crate::PriceUpdate> {
+        let fetched = self
+            .rpc
+            .get_multiple_accounts(&[self.oracle])
+            .await
+            .map_err(rpc_error)?;
+        let account = fetched
+            .into_iter()
+            .next()
+            .flatten()
+            .ok_or(SdkError::NotFound {
+                account: "oracle",
+                address: self.oracle.to_string(),
+            })?;
+        decode_price_update(&account.owner, &account.data)
+    }
+
+    /// The token balance of `account`, or `None` if it does not exist.
+    pub async fn token_balance(&self, account: Pubkey) -> Result<Option<u64>> {
+        let fetched = self
+            .rpc
+            .get_multiple_accounts(&[account])
+            .await
+            .map_err(rpc_error)?;
+        fetched
+            .into_iter()
+            .next()
+            .flatten()
+            .map(|account| token_amount(&account.data))
+            .transpose()
+    }
+
     /// Signs `instructions` with `signers` (the first pays) and sends them, waiting for
     /// confirmation. Returns the signature.
     pub async fn send(
@@ -166,7 +319,7 @@ impl PoolClient {
             .rpc
             .send_and_confirm_transaction(&transaction)
             .await
-            .map_err(rpc_error)?;
+            .map_err(send_error)?;
         Ok(signature.to_string())
     }
 }

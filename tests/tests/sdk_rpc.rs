@@ -1,23 +1,28 @@
-//! The SDK's cluster path against a JSON-RPC endpoint: a small local server (started by the
-//! test, loopback only) answers `getMultipleAccounts` with accounts copied byte for byte
-//! from the in-process runtime. The snapshot it builds quotes exactly like the runtime's,
-//! and every failure names what is wrong.
+//! The SDK's cluster path against a JSON-RPC endpoint serving the in-process runtime
+//! (`homeostat_localnet::rpc`): the snapshot it builds quotes exactly like the runtime's,
+//! transactions it sends execute, and every failure names what is wrong.
 #![allow(deprecated)] // solana-program-test 3.x: see crates/localnet/src/lib.rs
 
 use std::net::TcpListener;
 
 use anchor_lang::prelude::Pubkey;
-use homeostat_localnet::mock_rpc::{copy_accounts, serve, CLOCK};
+use homeostat_localnet::rpc;
 use homeostat_math::Direction;
+use homeostat_sdk::instructions::{self, UserAccounts};
+use homeostat_sdk::quote::min_out;
 use homeostat_sdk::rpc::PoolClient;
 use homeostat_sdk::SdkError;
 use homeostat_tests::*;
+use solana_signer::Signer;
 
 #[tokio::test]
 async fn a_snapshot_over_rpc_quotes_exactly_like_the_runtime() {
     let (mut harness, _) = Harness::with_liquidity().await;
-    let served = copy_accounts(&mut harness).await;
-    let client = PoolClient::new(&serve(served), harness.addresses(), harness.oracle);
+    let url = rpc::serve(harness.context.banks_client.clone()).await;
+    let client = PoolClient::connect(&url, harness.pool(), harness.oracle)
+        .await
+        .expect("connect");
+    assert_eq!(client.addresses, harness.addresses());
     let remote = client.snapshot().await.expect("snapshot over RPC");
     let update = harness.oracle_update().await;
     let local = harness.snapshot(&update).await;
@@ -31,18 +36,103 @@ async fn a_snapshot_over_rpc_quotes_exactly_like_the_runtime() {
             local.quote_exact_in(direction, 3 * ONE_BASE / 2).unwrap()
         );
     }
+    let liquidity = client.liquidity().await.expect("liquidity");
+    assert_eq!(liquidity.reserves.base, 1_000 * ONE_BASE);
+    assert_eq!(
+        liquidity.lp_supply,
+        harness.supply(&harness.lp_mint()).await
+    );
+}
+
+#[tokio::test]
+async fn a_swap_sent_over_rpc_executes_the_quote() {
+    let (mut harness, _) = Harness::with_liquidity().await;
+    let trader = harness.new_user(10 * ONE_BASE, 0).await;
+    let url = rpc::serve(harness.context.banks_client.clone()).await;
+    let client = PoolClient::connect(&url, harness.pool(), harness.oracle)
+        .await
+        .expect("connect");
+    let quote = client
+        .snapshot()
+        .await
+        .expect("snapshot")
+        .quote_exact_in(Direction::BaseToQuote, ONE_BASE)
+        .expect("quote");
+    let accounts = trader.accounts();
+    let swap = instructions::swap_exact_in(
+        &client.addresses,
+        client.oracle,
+        &accounts,
+        Direction::BaseToQuote,
+        ONE_BASE,
+        min_out(quote.amount_out, 10),
+    );
+    client
+        .send(&[swap], &[&trader.keypair])
+        .await
+        .expect("swap over RPC");
+    assert_eq!(harness.balance(&trader.quote).await, quote.amount_out);
+    assert_eq!(
+        client.token_balance(trader.base).await,
+        Ok(Some(9 * ONE_BASE))
+    );
+
+    // The program's refusal comes back as the program's error, by name and number.
+    harness
+        .set_paused(&harness.admin.insecure_clone(), true)
+        .await
+        .expect("pause");
+    let swap = instructions::swap_exact_in(
+        &client.addresses,
+        client.oracle,
+        &accounts,
+        Direction::BaseToQuote,
+        ONE_BASE,
+        0,
+    );
+    let error = client.send(&[swap], &[&trader.keypair]).await.unwrap_err();
+    assert_eq!(
+        error,
+        SdkError::Program {
+            code: u32::from(HomeostatError::PoolPaused),
+            name: "PoolPaused".into(),
+            message: "Pool is paused".into(),
+        }
+    );
+    // An Anchor account check too: another wallet's token account.
+    let other = UserAccounts::associated(&client.addresses, Pubkey::new_unique());
+    let deposit = instructions::deposit(
+        &client.addresses,
+        &UserAccounts {
+            owner: trader.keypair.pubkey(),
+            ..other
+        },
+        homeostat::instructions::DepositArgs {
+            max_base: 1,
+            max_quote: 1,
+            min_shares: 0,
+        },
+    );
+    let error = client
+        .send(&[deposit], &[&trader.keypair])
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, SdkError::Program { code, .. } if code < 6_000),
+        "{error}"
+    );
 }
 
 #[tokio::test]
 async fn rpc_errors_say_what_is_wrong() {
     let (mut harness, _) = Harness::with_liquidity().await;
-    let served = copy_accounts(&mut harness).await;
+    let url = rpc::serve(harness.context.banks_client.clone()).await;
 
     // A pool that does not exist.
-    let mut missing = served.clone();
-    missing.remove(&harness.pool().to_string());
-    let client = PoolClient::new(&serve(missing), harness.addresses(), harness.oracle);
-    let error = client.snapshot().await.unwrap_err();
+    let error = PoolClient::connect(&url, Pubkey::new_unique(), harness.oracle)
+        .await
+        .err()
+        .expect("no pool there");
     assert!(
         matches!(
             error,
@@ -56,24 +146,30 @@ async fn rpc_errors_say_what_is_wrong() {
     assert!(error.to_string().contains("does not exist"), "{error}");
 
     // The wrong account at the pool's address.
-    let mut wrong = served.clone();
-    wrong.insert(
-        harness.pool().to_string(),
-        (Pubkey::new_unique().to_string(), vec![0; 712]),
-    );
-    let client = PoolClient::new(&serve(wrong), harness.addresses(), harness.oracle);
+    let client = PoolClient::new(&url, harness.addresses(), harness.oracle);
+    let mut impostor = harness
+        .context
+        .banks_client
+        .get_account(harness.pool())
+        .await
+        .expect("rpc")
+        .expect("pool");
+    let genuine = impostor.clone();
+    impostor.owner = Pubkey::new_unique();
+    harness
+        .context
+        .set_account(&harness.pool(), &impostor.into());
     let error = client.snapshot().await.unwrap_err();
     assert!(
         error.to_string().contains("not the Homeostat program"),
         "{error}"
     );
+    harness
+        .context
+        .set_account(&harness.pool(), &genuine.into());
 
     // A stale oracle: the cluster's clock is two minutes past the last price.
-    let mut stale = served.clone();
-    let clock = stale.get_mut(&CLOCK.to_string()).expect("clock");
-    let later = (harness.now + 120).to_le_bytes();
-    clock.1[32..40].copy_from_slice(&later);
-    let client = PoolClient::new(&serve(stale), harness.addresses(), harness.oracle);
+    harness.set_time(harness.now + 120);
     let snapshot = client
         .snapshot()
         .await

@@ -40,7 +40,7 @@ use solana_transaction::{InstructionError, Transaction, TransactionError};
 
 #[cfg(feature = "keeper")]
 pub mod keeper_chain;
-pub mod mock_rpc;
+pub mod rpc;
 
 /// Adapter from the runtime's builtin signature to Anchor's `entry`, which wants every
 /// argument to live as long as the accounts' data borrows (`'info`). The runtime hands out

@@ -97,6 +97,63 @@ pub enum HomeostatError {
     HedgeTooLarge,
 }
 
+impl HomeostatError {
+    /// Every error, in code order (`ALL[i]` has code 6000 + i).
+    pub const ALL: [Self; 30] = [
+        Self::MathOverflow,
+        Self::DivisionByZero,
+        Self::OutOfDomain,
+        Self::InvalidParameter,
+        Self::NonPositivePrice,
+        Self::QuoteNotPositive,
+        Self::InventoryCapExceeded,
+        Self::TradeTooLarge,
+        Self::InsufficientLiquidity,
+        Self::ZeroAmount,
+        Self::PoolPaused,
+        Self::StaleOracle,
+        Self::OracleConfidenceTooWide,
+        Self::WrongOracleFeed,
+        Self::WrongOracleOwner,
+        Self::OracleNotFullyVerified,
+        Self::InvalidOracleAccount,
+        Self::SlippageExceeded,
+        Self::Unauthorized,
+        Self::NoPendingAdmin,
+        Self::UnsupportedMintExtension,
+        Self::IdenticalMints,
+        Self::ZeroShares,
+        Self::InvariantViolated,
+        Self::NonPositiveOraclePrice,
+        Self::WithinBand,
+        Self::RebalanceTooSoon,
+        Self::RebalancePending,
+        Self::UnknownSequence,
+        Self::HedgeTooLarge,
+    ];
+
+    /// The error with this code, for clients decoding a failed transaction.
+    pub fn from_code(code: u32) -> Option<Self> {
+        let index = usize::try_from(code.checked_sub(ERROR_CODE_OFFSET)?).ok()?;
+        Self::ALL.get(index).copied()
+    }
+
+    /// Whether the error means "the oracle is not usable now" (stale, too wide, wrong
+    /// feed or account, unverified, non-positive): trading resumes with a good price.
+    pub fn is_oracle(self) -> bool {
+        matches!(
+            self,
+            Self::StaleOracle
+                | Self::OracleConfidenceTooWide
+                | Self::WrongOracleFeed
+                | Self::WrongOracleOwner
+                | Self::OracleNotFullyVerified
+                | Self::InvalidOracleAccount
+                | Self::NonPositiveOraclePrice
+        )
+    }
+}
+
 /// Converts a math error into the program error of the same kind, logging where in the
 /// math it failed (file:line) so a failed transaction explains itself.
 pub fn math_error(error: MathError) -> anchor_lang::error::Error {

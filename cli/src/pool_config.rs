@@ -1,0 +1,118 @@
+//! The pool configuration file of `homeostat pool create`: every `PoolParams` field in
+//! natural units (model coefficients as decimals, amounts in atoms, durations in seconds).
+//! See examples/pool.toml.
+
+use homeostat::PoolParams;
+use serde::Deserialize;
+
+use crate::numbers::bits_from_f64_down;
+
+/// A pool configuration file. Unknown fields are errors, so a typo is not silently a
+/// default.
+#[derive(Clone, Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PoolConfig {
+    /// `avellaneda-stoikov`, `glft` or `constant-product`.
+    pub model: String,
+    /// `relative` (spreads and variance as fractions of the price) or `absolute`.
+    pub units: String,
+    /// γ.
+    pub risk_aversion: f64,
+    /// k.
+    pub order_decay: f64,
+    /// A, per second (GLFT).
+    #[serde(default)]
+    pub arrival_intensity: f64,
+    /// τ, seconds (Avellaneda–Stoikov).
+    #[serde(default)]
+    pub horizon_secs: f64,
+    /// Half-spread floor, model units.
+    pub min_half_spread: f64,
+    /// Half-spread widening per unit of oracle confidence.
+    pub confidence_multiplier: f64,
+    /// EWMA window, seconds.
+    pub volatility_window_secs: u64,
+    /// Variance floor per second, model units.
+    pub variance_floor: f64,
+    /// Variance ceiling per second, model units.
+    pub variance_ceiling: f64,
+    /// Starting variance per second (clamped to floor and ceiling).
+    pub initial_variance: f64,
+    /// Inventory unit, base atoms.
+    pub lot: u64,
+    /// Largest |inventory| a trade may create, base atoms.
+    pub inventory_cap: u64,
+    /// Largest base amount per trade, atoms.
+    pub max_trade_base: u64,
+    /// Trading fee, basis points of the input.
+    pub fee_bps: u16,
+    /// Protocol share of the fee, basis points of the fee.
+    pub protocol_share_bps: u16,
+    /// Oldest oracle price accepted, seconds.
+    pub max_oracle_age_secs: u64,
+    /// Widest oracle confidence accepted, basis points of the price.
+    pub max_confidence_bps: u16,
+    /// `rebalance` fires only beyond this |net delta|, base atoms.
+    pub rebalance_band: u64,
+    /// Fewest seconds between two `rebalance` requests.
+    pub min_rebalance_interval_secs: u64,
+    /// Largest |hedge position| `record_hedge` may reach, base atoms.
+    pub max_hedge_position: u64,
+}
+
+impl PoolConfig {
+    /// Parses a TOML configuration; errors carry the line and column.
+    pub fn from_toml(text: &str) -> Result<Self, String> {
+        toml::from_str(text).map_err(|error| error.to_string())
+    }
+
+    /// The program's parameters (decimals become I80F48, rounded down) and the initial
+    /// variance, checked against the program's bounds before anything is sent.
+    pub fn params(&self) -> Result<(PoolParams, i128), String> {
+        let model_kind = match self.model.as_str() {
+            "avellaneda-stoikov" => 0,
+            "glft" => 1,
+            "constant-product" => 2,
+            other => {
+                return Err(format!(
+                    "model `{other}`: expected avellaneda-stoikov, glft or constant-product"
+                ))
+            }
+        };
+        let units = match self.units.as_str() {
+            "absolute" => 0,
+            "relative" => 1,
+            other => return Err(format!("units `{other}`: expected relative or absolute")),
+        };
+        let params = PoolParams {
+            model_kind,
+            units,
+            risk_aversion: bits_from_f64_down(self.risk_aversion)?,
+            order_decay: bits_from_f64_down(self.order_decay)?,
+            arrival_intensity: bits_from_f64_down(self.arrival_intensity)?,
+            horizon: bits_from_f64_down(self.horizon_secs)?,
+            min_half_spread: bits_from_f64_down(self.min_half_spread)?,
+            confidence_multiplier: bits_from_f64_down(self.confidence_multiplier)?,
+            volatility_window: self.volatility_window_secs,
+            variance_floor: bits_from_f64_down(self.variance_floor)?,
+            variance_ceiling: bits_from_f64_down(self.variance_ceiling)?,
+            lot: self.lot,
+            inventory_cap: self.inventory_cap,
+            max_trade_base: self.max_trade_base,
+            fee_bps: self.fee_bps,
+            protocol_share_bps: self.protocol_share_bps,
+            max_oracle_age: self.max_oracle_age_secs,
+            max_confidence_bps: self.max_confidence_bps,
+            rebalance_band: self.rebalance_band,
+            min_rebalance_interval: self.min_rebalance_interval_secs,
+            max_hedge_position: self.max_hedge_position,
+        };
+        params.validate().map_err(|error| {
+            format!(
+                "the program would reject these parameters: {}",
+                homeostat_sdk::SdkError::from(error)
+            )
+        })?;
+        Ok((params, bits_from_f64_down(self.initial_variance)?))
+    }
+}
