@@ -14,7 +14,7 @@ use homeostat::PoolParams;
 use homeostat_keeper::journal::Journal;
 use homeostat_keeper::keeper::{Chain, Keeper, Step};
 use homeostat_keeper::planner::PlannerConfig;
-use homeostat_keeper::venue::{PaperVenue, Venue};
+use homeostat_keeper::venue::PaperVenue;
 use homeostat_localnet::keeper_chain::LocalChain;
 use homeostat_localnet::{
     default_params, price_update, pyth_price, Harness, User, ONE_BASE, ONE_QUOTE,
@@ -414,7 +414,7 @@ pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<O
             journal = Some(returned_journal);
             match step {
                 Ok(Step::Recorded { seq, filled_base }) if filled_base != 0 => {
-                    if let Some(fill) = venue.find(&format!("{pool_id}-{seq}")) {
+                    if let Some(fill) = venue.fill(&format!("{pool_id}-{seq}")) {
                         let price = bits_to_f64(fill.avg_price) / ONE_QUOTE as f64;
                         let sold = filled_base as f64 / ONE_BASE as f64;
                         pool.hedge_book.position_sol -= sold;

@@ -55,6 +55,10 @@ CREATE TABLE IF NOT EXISTS records (
     seq INTEGER PRIMARY KEY REFERENCES requests(seq),
     filled_base INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS cursor (
+    id INTEGER PRIMARY KEY CHECK (id = 0),
+    signature TEXT NOT NULL
+);
 ";
 
 fn parse_i128(text: String) -> rusqlite::Result<i128> {
@@ -117,6 +121,26 @@ impl Journal {
         self.connection.execute(
             "INSERT OR IGNORE INTO records (seq, filled_base) VALUES (?1, ?2)",
             params![seq, filled_base],
+        )?;
+        Ok(())
+    }
+
+    /// The last transaction whose events are in the journal (where event replay resumes).
+    pub fn cursor(&self) -> Result<Option<String>> {
+        Ok(self
+            .connection
+            .query_row("SELECT signature FROM cursor WHERE id = 0", [], |row| {
+                row.get(0)
+            })
+            .optional()?)
+    }
+
+    /// Moves the resume point past `signature`.
+    pub fn set_cursor(&self, signature: &str) -> Result<()> {
+        self.connection.execute(
+            "INSERT INTO cursor (id, signature) VALUES (0, ?1)
+             ON CONFLICT (id) DO UPDATE SET signature = excluded.signature",
+            params![signature],
         )?;
         Ok(())
     }

@@ -26,6 +26,34 @@ pub struct PoolView {
     pub max_hedge_position: u64,
 }
 
+impl PoolView {
+    /// The view of a pool snapshot (what the program would see now).
+    pub fn from_snapshot(snapshot: &homeostat_sdk::quote::PoolSnapshot) -> Result<Self> {
+        let net_delta = snapshot
+            .inventory()
+            .map_err(|error| KeeperError::Chain(error.to_string()))?;
+        let pool = &snapshot.pool;
+        let next = pool
+            .last_rebalance_time
+            .saturating_add_unsigned(pool.min_rebalance_interval);
+        let seconds_until_rebalance = if pool.rebalance_seq == 0 {
+            0
+        } else {
+            u64::try_from(next.saturating_sub(snapshot.now)).unwrap_or(0)
+        };
+        Ok(Self {
+            net_delta,
+            band: pool.rebalance_band,
+            rebalance_seq: pool.rebalance_seq,
+            recorded_seq: pool.recorded_seq,
+            lot: pool.lot,
+            seconds_until_rebalance,
+            hedge_position: pool.hedge_position,
+            max_hedge_position: pool.max_hedge_position,
+        })
+    }
+}
+
 /// A `RebalanceRequested` event, as the keeper uses it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Request {
@@ -186,11 +214,11 @@ impl<C: Chain, V: Venue> Keeper<C, V> {
             (Some(order), None) => {
                 // The venue is asked for the client id first: an order sent just before a
                 // crash has executed, and must not execute again.
-                let fill = match self.venue.find(&order.client_id) {
+                let fill = match self.venue.find(&order.client_id).await? {
                     Some(fill) => fill,
                     None => {
                         let lot = self.view_or_read(known).await?.lot;
-                        self.venue.execute(order, work.oracle_price, lot)?
+                        self.venue.execute(order, work.oracle_price, lot).await?
                     }
                 };
                 self.journal.fill(work.seq, &fill)?;

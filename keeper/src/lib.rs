@@ -8,14 +8,22 @@
 //!
 //! * [`planner`]: the hedge order for a request (band, minimum and maximum order size).
 //! * [`venue`]: where hedges execute — the [`venue::PaperVenue`] (fees, slippage, idempotent
-//!   client order ids) for tests and the simulator.
+//!   client order ids) for tests and the simulator; [`binance`]: Binance USDⓈ-M perpetual
+//!   futures over REST (signed, rate-limited).
+//! * [`events`]: the program's events from an [`events::EventSource`], replayed into the
+//!   journal; [`rpc`]: the pool and its events on a cluster.
+//! * [`retry`]: exponential backoff for transient failures.
 //! * [`journal`]: the durable record of events, orders, fills and on-chain records.
 //! * [`keeper`]: the loop, generic over the chain connection ([`keeper::Chain`]) and venue.
 #![deny(missing_docs)]
 
+pub mod binance;
+pub mod events;
 pub mod journal;
 pub mod keeper;
 pub mod planner;
+pub mod retry;
+pub mod rpc;
 pub mod venue;
 
 use core::fmt;
@@ -28,8 +36,25 @@ pub enum KeeperError {
     Chain(String),
     /// The venue failed or refused.
     Venue(String),
+    /// The venue refused a request with its own error code (e.g. Binance `-2019`, margin
+    /// insufficient).
+    VenueRejected {
+        /// The venue's error code.
+        code: i64,
+        /// Its message.
+        message: String,
+    },
     /// The journal could not be read or written.
     Journal(rusqlite::Error),
+    /// A failure worth retrying: the node or venue unreachable, overloaded or rate
+    /// limiting; an order whose execution status is unknown (it is looked up by client
+    /// id before anything is sent again).
+    Transient {
+        /// What happened.
+        message: String,
+        /// How long the server asked to wait, if it did.
+        retry_after: Option<std::time::Duration>,
+    },
 }
 
 impl fmt::Display for KeeperError {
@@ -37,7 +62,11 @@ impl fmt::Display for KeeperError {
         match self {
             Self::Chain(message) => write!(f, "chain: {message}"),
             Self::Venue(message) => write!(f, "venue: {message}"),
+            Self::VenueRejected { code, message } => {
+                write!(f, "venue refused (code {code}): {message}")
+            }
             Self::Journal(error) => write!(f, "journal: {error}"),
+            Self::Transient { message, .. } => write!(f, "transient: {message}"),
         }
     }
 }

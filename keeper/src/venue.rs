@@ -20,12 +20,20 @@ pub struct Fill {
 
 /// Where hedges execute. Orders carry a client id; submitting the same id twice must not
 /// trade twice (real venues offer this as idempotent client order ids).
+// The keeper drives one venue from one task; the futures need no `Send` bound.
+#[allow(async_fn_in_trait)]
 pub trait Venue {
     /// Executes `order` at or around `reference_price` (quote atoms per lot, I80F48 bits),
     /// or returns the existing fill for its client id.
-    fn execute(&mut self, order: &HedgeOrder, reference_price: i128, lot: u64) -> Result<Fill>;
-    /// The fill of an earlier order, if it executed.
-    fn find(&self, client_id: &str) -> Option<Fill>;
+    async fn execute(
+        &mut self,
+        order: &HedgeOrder,
+        reference_price: i128,
+        lot: u64,
+    ) -> Result<Fill>;
+    /// The fill of an earlier order: `None` only when the venue says it never executed
+    /// (an unreachable venue is an error, never "not found").
+    async fn find(&mut self, client_id: &str) -> Result<Option<Fill>>;
 }
 
 /// A simulated venue: fills the whole order at the reference price moved against the
@@ -54,20 +62,13 @@ impl PaperVenue {
     pub fn executions(&self) -> usize {
         self.executions
     }
-}
 
-fn bps(value: Fixed, bps: u32, rounding: Rounding) -> Result<Fixed> {
-    value
-        .mul_div(
-            Fixed::from_u64(u64::from(bps)),
-            Fixed::from_int(10_000),
-            rounding,
-        )
-        .map_err(|error| KeeperError::Venue(error.to_string()))
-}
+    /// The fill of client id `client_id`, if it traded.
+    pub fn fill(&self, client_id: &str) -> Option<Fill> {
+        self.fills.get(client_id).copied()
+    }
 
-impl Venue for PaperVenue {
-    fn execute(&mut self, order: &HedgeOrder, reference_price: i128, lot: u64) -> Result<Fill> {
+    fn trade(&mut self, order: &HedgeOrder, reference_price: i128, lot: u64) -> Result<Fill> {
         if let Some(fill) = self.fills.get(&order.client_id) {
             return Ok(*fill);
         }
@@ -99,9 +100,30 @@ impl Venue for PaperVenue {
         self.executions += 1;
         Ok(fill)
     }
+}
 
-    fn find(&self, client_id: &str) -> Option<Fill> {
-        self.fills.get(client_id).copied()
+fn bps(value: Fixed, bps: u32, rounding: Rounding) -> Result<Fixed> {
+    value
+        .mul_div(
+            Fixed::from_u64(u64::from(bps)),
+            Fixed::from_int(10_000),
+            rounding,
+        )
+        .map_err(|error| KeeperError::Venue(error.to_string()))
+}
+
+impl Venue for PaperVenue {
+    async fn execute(
+        &mut self,
+        order: &HedgeOrder,
+        reference_price: i128,
+        lot: u64,
+    ) -> Result<Fill> {
+        self.trade(order, reference_price, lot)
+    }
+
+    async fn find(&mut self, client_id: &str) -> Result<Option<Fill>> {
+        Ok(self.fill(client_id))
     }
 }
 
@@ -118,12 +140,13 @@ mod tests {
         }
     }
 
-    #[test]
-    fn fills_against_the_keeper_with_fees_and_is_idempotent() {
+    #[tokio::test]
+    async fn fills_against_the_keeper_with_fees_and_is_idempotent() {
         let mut venue = PaperVenue::new(5, 10);
         let mid = Fixed::from_int(150_000_000).to_bits();
         let fill = venue
             .execute(&order(Side::SellBase), mid, 1_000_000_000)
+            .await
             .unwrap();
         // Sold 2 SOL at 150 − 0.1% = 149.85 USDC: 299.7 USDC notional, 0.05% fee.
         assert_eq!(
@@ -134,14 +157,17 @@ mod tests {
         assert_eq!(
             venue
                 .execute(&order(Side::SellBase), mid, 1_000_000_000)
+                .await
                 .unwrap(),
             fill
         );
         assert_eq!(venue.executions(), 1, "same client id, one trade");
-        assert_eq!(venue.find("P-1"), Some(fill));
+        assert_eq!(venue.find("P-1").await.unwrap(), Some(fill));
+        assert_eq!(venue.find("P-2").await.unwrap(), None);
         let mut other = PaperVenue::new(0, 10);
         let buy = other
             .execute(&order(Side::BuyBase), mid, 1_000_000_000)
+            .await
             .unwrap();
         assert_eq!(
             Fixed::from_bits(buy.avg_price),
@@ -156,6 +182,7 @@ mod tests {
                 0,
                 1
             )
+            .await
             .is_err());
     }
 }

@@ -8,10 +8,13 @@
 //!   path over the same bytes, so a quote equals the executed amounts exactly; the largest
 //!   trade that fits; slippage and LP helpers.
 //! * [`instructions`]: a builder for every instruction.
-//! * `rpc` (feature `rpc`): a pool on a real cluster — fetch, quote, send.
+//! * `rpc` (feature `rpc`): a pool on a real cluster — fetch, quote, send, and read the
+//!   program's events from its transactions ([`events`]).
 #![deny(missing_docs)]
 
 pub mod accounts;
+#[cfg(feature = "rpc")]
+pub mod events;
 pub mod instructions;
 pub mod pda;
 pub mod quote;

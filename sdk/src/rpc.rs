@@ -8,9 +8,10 @@ use solana_signer::Signer;
 use solana_transaction::{InstructionError, Transaction, TransactionError};
 
 use solana_rpc_client::api::client_error::{Error as ClientError, ErrorKind};
-use solana_rpc_client::api::request::{RpcError, RpcResponseErrorData};
+use solana_rpc_client::api::request::{RpcError, RpcRequest, RpcResponseErrorData};
 
 use crate::accounts::{decode_pool, decode_price_update, mint_supply, token_amount};
+use crate::events::PoolEvent;
 use crate::pda::PoolAddresses;
 use crate::quote::PoolSnapshot;
 use crate::{Result, SdkError};
@@ -296,6 +297,75 @@ impl PoolClient {
             .flatten()
             .map(|account| token_amount(&account.data))
             .transpose()
+    }
+
+    /// Signatures of the successful transactions that touched the pool after `until`
+    /// (everything the node keeps when `None`), oldest first. Pages through the node's
+    /// history 1 000 at a time, so nothing between `until` and now is skipped.
+    pub async fn pool_signatures(&self, until: Option<&str>) -> Result<Vec<String>> {
+        const PAGE: usize = 1_000;
+        let mut newest_first = Vec::new();
+        let mut before: Option<String> = None;
+        loop {
+            let mut options = serde_json::json!({ "limit": PAGE, "commitment": "confirmed" });
+            if let Some(until) = until {
+                options["until"] = until.into();
+            }
+            if let Some(before) = &before {
+                options["before"] = before.as_str().into();
+            }
+            let listed: serde_json::Value = self
+                .rpc
+                .send(
+                    RpcRequest::GetSignaturesForAddress,
+                    serde_json::json!([self.addresses.pool.to_string(), options]),
+                )
+                .await
+                .map_err(rpc_error)?;
+            let page = listed
+                .as_array()
+                .ok_or_else(|| SdkError::Rpc("getSignaturesForAddress: not a list".into()))?;
+            for entry in page {
+                let signature = entry["signature"]
+                    .as_str()
+                    .ok_or_else(|| SdkError::Rpc("getSignaturesForAddress: no signature".into()))?;
+                before = Some(signature.to_string());
+                if entry["err"].is_null() {
+                    newest_first.push(signature.to_string());
+                }
+            }
+            if page.len() < PAGE {
+                break;
+            }
+        }
+        newest_first.reverse();
+        Ok(newest_first)
+    }
+
+    /// The program's events in a confirmed transaction (see [`crate::events`]).
+    pub async fn transaction_events(&self, signature: &str) -> Result<Vec<PoolEvent>> {
+        let transaction: serde_json::Value = self
+            .rpc
+            .send(
+                RpcRequest::GetTransaction,
+                serde_json::json!([
+                    signature,
+                    {
+                        "encoding": "json",
+                        "commitment": "confirmed",
+                        "maxSupportedTransactionVersion": 0,
+                    }
+                ]),
+            )
+            .await
+            .map_err(rpc_error)?;
+        if transaction.is_null() {
+            return Err(SdkError::NotFound {
+                account: "transaction",
+                address: signature.to_string(),
+            });
+        }
+        crate::events::from_transaction_json(&transaction)
     }
 
     /// Signs `instructions` with `signers` (the first pays) and sends them, waiting for

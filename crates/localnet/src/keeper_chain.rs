@@ -31,29 +31,7 @@ impl Chain for LocalChain<'_> {
     async fn view(&mut self) -> Result<PoolView> {
         self.harness.pool_index = self.pool_index;
         let update = self.harness.oracle_update().await;
-        let snapshot = self.harness.snapshot(&update).await;
-        let net_delta = snapshot
-            .inventory()
-            .map_err(|error| KeeperError::Chain(error.to_string()))?;
-        let pool = snapshot.pool;
-        let next = pool
-            .last_rebalance_time
-            .saturating_add_unsigned(pool.min_rebalance_interval);
-        let seconds_until_rebalance = if pool.rebalance_seq == 0 {
-            0
-        } else {
-            u64::try_from(next.saturating_sub(self.harness.now)).unwrap_or(0)
-        };
-        Ok(PoolView {
-            seconds_until_rebalance,
-            hedge_position: pool.hedge_position,
-            max_hedge_position: pool.max_hedge_position,
-            net_delta,
-            band: pool.rebalance_band,
-            rebalance_seq: pool.rebalance_seq,
-            recorded_seq: pool.recorded_seq,
-            lot: pool.lot,
-        })
+        PoolView::from_snapshot(&self.harness.snapshot(&update).await)
     }
 
     async fn rebalance(&mut self) -> Result<Request> {

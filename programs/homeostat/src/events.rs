@@ -7,6 +7,7 @@ use crate::state::PoolParams;
 
 /// A pool was created.
 #[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PoolInitialized {
     /// Pool.
     pub pool: Pubkey,
@@ -26,6 +27,7 @@ pub struct PoolInitialized {
 
 /// Liquidity added.
 #[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Deposited {
     /// Pool.
     pub pool: Pubkey,
@@ -43,6 +45,7 @@ pub struct Deposited {
 
 /// Liquidity removed.
 #[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Withdrawn {
     /// Pool.
     pub pool: Pubkey,
@@ -60,6 +63,7 @@ pub struct Withdrawn {
 
 /// A swap executed.
 #[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Swapped {
     /// Pool.
     pub pool: Pubkey,
@@ -97,6 +101,7 @@ pub struct Swapped {
 
 /// Parameters changed.
 #[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ParamsUpdated {
     /// Pool.
     pub pool: Pubkey,
@@ -108,6 +113,7 @@ pub struct ParamsUpdated {
 
 /// Pause state changed.
 #[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PausedSet {
     /// Pool.
     pub pool: Pubkey,
@@ -117,6 +123,7 @@ pub struct PausedSet {
 
 /// An admin transfer was proposed.
 #[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AdminProposed {
     /// Pool.
     pub pool: Pubkey,
@@ -128,6 +135,7 @@ pub struct AdminProposed {
 
 /// An admin transfer completed.
 #[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct AdminAccepted {
     /// Pool.
     pub pool: Pubkey,
@@ -139,6 +147,7 @@ pub struct AdminAccepted {
 
 /// The keeper authority changed.
 #[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct KeeperSet {
     /// Pool.
     pub pool: Pubkey,
@@ -150,6 +159,7 @@ pub struct KeeperSet {
 
 /// Protocol fees paid out.
 #[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct ProtocolFeesCollected {
     /// Pool.
     pub pool: Pubkey,
@@ -161,6 +171,7 @@ pub struct ProtocolFeesCollected {
 
 /// The pool's net delta left its band: the keeper should hedge `target_hedge_delta`.
 #[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct RebalanceRequested {
     /// Pool.
     pub pool: Pubkey,
@@ -185,6 +196,7 @@ pub struct RebalanceRequested {
 
 /// The keeper reported a hedge.
 #[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct HedgeRecorded {
     /// Pool.
     pub pool: Pubkey,

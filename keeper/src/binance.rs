@@ -1,0 +1,408 @@
+//! A real venue: Binance USDⓈ-M perpetual futures over its REST API.
+//!
+//! * Orders: `POST /fapi/v1/order` — `MARKET`, `newOrderRespType=RESULT`, the keeper's
+//!   deterministic client order id (`newClientOrderId`), so a resent order is recognised.
+//! * Lookups: `GET /fapi/v1/order?origClientOrderId=…` — `-2013` ("Order does not exist")
+//!   means it never executed.
+//! * Signing: `signature = hex(HMAC-SHA256(secret, query string))` over every parameter
+//!   including `timestamp` and `recvWindow`; the key goes in the `X-MBX-APIKEY` header.
+//! * Limits: HTTP 429 (and 418, banned) carry `Retry-After`; the adapter waits at least
+//!   that long. Requests are spaced by `min_request_interval`, and the used request weight
+//!   (`X-MBX-USED-WEIGHT-1M`) is logged.
+//! * Errors: transient — HTTP 429/418/5xx, `-1003` (too many requests), `-1006`/`-1007`
+//!   (execution status unknown: the order is looked up by client id before it is ever sent
+//!   again), `-1021` (timestamp outside `recvWindow`, retried with a fresh one); anything
+//!   else (`-1022` bad signature, `-2019` margin insufficient, `-1111` precision, …) is a
+//!   refusal reported with its code and message.
+//!
+//! Quantities are rounded down to `quantity_step` (the symbol's `LOT_SIZE`); the fill
+//! reports `executedQty` and `avgPrice` converted to base atoms and to the program's
+//! price unit (quote atoms per lot). The order response carries no commission: the fee is
+//! estimated at `taker_fee_bps` of the notional.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use hmac::{Hmac, Mac};
+use homeostat_math::{Fixed, Rounding};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::planner::{HedgeOrder, Side};
+use crate::retry::{retry, Backoff};
+use crate::venue::{Fill, Venue};
+use crate::{KeeperError, Result};
+
+/// How the adapter reaches the venue and maps its units to the pool's.
+#[derive(Clone, Debug)]
+pub struct BinanceConfig {
+    /// REST base URL, e.g. `https://fapi.binance.com`.
+    pub base_url: String,
+    /// API key (`X-MBX-APIKEY`).
+    pub api_key: String,
+    /// API secret (signs requests; never sent).
+    pub api_secret: String,
+    /// Perpetual symbol hedging the pool's base, e.g. `SOLUSDT`.
+    pub symbol: String,
+    /// Decimals of the pool's base mint (quantities are base atoms on chain).
+    pub base_decimals: u8,
+    /// Decimals of the pool's quote mint (prices are quote atoms per lot on chain).
+    pub quote_decimals: u8,
+    /// The symbol's quantity step, base atoms (e.g. 0.01 SOL = 10 000 000).
+    pub quantity_step: u64,
+    /// Taker fee estimate, basis points of the notional.
+    pub taker_fee_bps: u32,
+    /// `recvWindow`, milliseconds.
+    pub recv_window_ms: u64,
+    /// Least time between two requests.
+    pub min_request_interval: Duration,
+    /// The pool's lot, base atoms (the program's price unit is quote atoms per lot).
+    pub lot: u64,
+    /// Retries for transient failures.
+    pub backoff: Backoff,
+}
+
+/// The venue client.
+pub struct Binance {
+    config: BinanceConfig,
+    http: reqwest::Client,
+    last_request: std::cell::Cell<Option<tokio::time::Instant>>,
+}
+
+const NO_SUCH_ORDER: i64 = -2013;
+
+/// Decimal text (`"149.95"`) as mantissa and scale.
+fn parse_decimal(text: &str) -> Option<(u128, u32)> {
+    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
+    let digits = format!("{whole}{fraction}");
+    if digits.is_empty() || !digits.bytes().all(|byte| byte.is_ascii_digit()) {
+        return None;
+    }
+    Some((digits.parse().ok()?, u32::try_from(fraction.len()).ok()?))
+}
+
+fn pow10(exponent: u32) -> Option<u128> {
+    10u128.checked_pow(exponent)
+}
+
+/// The venue's client order id for a keeper client id: itself when Binance accepts it
+/// (`^[.A-Z:/a-z0-9_-]{1,36}$`), else `h` and 32 hex digits of its SHA-256 — deterministic,
+/// so a resent order carries the same id.
+pub fn venue_client_id(client_id: &str) -> String {
+    let allowed = |c: char| c.is_ascii_alphanumeric() || ".:/_-".contains(c);
+    if !client_id.is_empty() && client_id.len() <= 36 && client_id.chars().all(allowed) {
+        return client_id.to_string();
+    }
+    let digest = Sha256::digest(client_id.as_bytes());
+    let hex: String = digest.iter().take(16).map(|b| format!("{b:02x}")).collect();
+    format!("h{hex}")
+}
+
+fn invalid(message: String) -> KeeperError {
+    KeeperError::Venue(message)
+}
+
+impl Binance {
+    /// A client for `config`.
+    pub fn new(config: BinanceConfig) -> Result<Self> {
+        if config.quantity_step == 0 || config.lot == 0 {
+            return Err(invalid("quantity_step and lot must be positive".into()));
+        }
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(10))
+            .build()
+            .map_err(|error| invalid(format!("HTTP client: {error}")))?;
+        Ok(Self {
+            config,
+            http,
+            last_request: std::cell::Cell::new(None),
+        })
+    }
+
+    /// `atoms` of base as the venue's quantity text, rounded down to the step; `None` when
+    /// that is zero.
+    pub fn quantity(&self, atoms: u64) -> Option<String> {
+        let step = self.config.quantity_step;
+        let rounded = atoms / step * step;
+        if rounded == 0 {
+            return None;
+        }
+        // As many decimals as the step needs (the venue rejects more: -1111).
+        let mut decimals = u32::from(self.config.base_decimals);
+        let mut unit = step;
+        while decimals > 0 && unit % 10 == 0 {
+            unit /= 10;
+            decimals -= 1;
+        }
+        let scale = 10u64.pow(u32::from(self.config.base_decimals) - decimals);
+        let shown = rounded / scale;
+        let divisor = 10u64.pow(decimals);
+        Some(if decimals == 0 {
+            shown.to_string()
+        } else {
+            format!(
+                "{}.{:0width$}",
+                shown / divisor,
+                shown % divisor,
+                width = decimals as usize
+            )
+        })
+    }
+
+    /// The venue's quantity text as base atoms (rounded down).
+    fn base_atoms(&self, text: &str) -> Result<u64> {
+        let (mantissa, scale) =
+            parse_decimal(text).ok_or_else(|| invalid(format!("quantity `{text}`")))?;
+        let decimals = u32::from(self.config.base_decimals);
+        let atoms = if scale <= decimals {
+            pow10(decimals - scale).and_then(|factor| mantissa.checked_mul(factor))
+        } else {
+            pow10(scale - decimals).map(|divisor| mantissa / divisor)
+        };
+        atoms
+            .and_then(|atoms| u64::try_from(atoms).ok())
+            .ok_or_else(|| invalid(format!("quantity `{text}` out of range")))
+    }
+
+    /// The venue's price text (quote per base) in the program's unit: quote atoms per
+    /// `lot` base atoms, I80F48 bits, rounded down.
+    fn program_price(&self, text: &str, lot: u64) -> Result<i128> {
+        let (mantissa, scale) =
+            parse_decimal(text).ok_or_else(|| invalid(format!("price `{text}`")))?;
+        let numerator = pow10(u32::from(self.config.quote_decimals))
+            .and_then(|factor| mantissa.checked_mul(factor))
+            .and_then(|value| value.checked_mul(u128::from(lot)))
+            .and_then(|value| i128::try_from(value).ok());
+        let denominator = pow10(scale)
+            .and_then(|value| value.checked_mul(pow10(u32::from(self.config.base_decimals))?))
+            .and_then(|value| i128::try_from(value).ok());
+        match (numerator, denominator) {
+            (Some(numerator), Some(denominator)) => {
+                Fixed::ratio(numerator, denominator, Rounding::Down)
+                    .map(Fixed::to_bits)
+                    .map_err(|error| invalid(format!("price `{text}`: {error}")))
+            }
+            _ => Err(invalid(format!("price `{text}` out of range"))),
+        }
+    }
+
+    fn sign(&self, query: &str) -> Result<String> {
+        let mut mac = Hmac::<Sha256>::new_from_slice(self.config.api_secret.as_bytes())
+            .map_err(|error| invalid(format!("API secret: {error}")))?;
+        mac.update(query.as_bytes());
+        Ok(mac
+            .finalize()
+            .into_bytes()
+            .iter()
+            .map(|byte| format!("{byte:02x}"))
+            .collect())
+    }
+
+    /// One signed request; the venue's error payload mapped to transient or refusal.
+    async fn signed(&self, method: reqwest::Method, params: &[(&str, String)]) -> Result<Value> {
+        if let Some(last) = self.last_request.get() {
+            tokio::time::sleep_until(last + self.config.min_request_interval).await;
+        }
+        self.last_request.set(Some(tokio::time::Instant::now()));
+        let timestamp = SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_err(|error| invalid(format!("clock: {error}")))?
+            .as_millis();
+        let mut query: String = params
+            .iter()
+            .map(|(key, value)| format!("{key}={value}"))
+            .collect::<Vec<_>>()
+            .join("&");
+        query.push_str(&format!(
+            "&recvWindow={}&timestamp={timestamp}",
+            self.config.recv_window_ms
+        ));
+        let signature = self.sign(&query)?;
+        let url = format!(
+            "{}/fapi/v1/order?{query}&signature={signature}",
+            self.config.base_url.trim_end_matches('/')
+        );
+        let response = self
+            .http
+            .request(method, &url)
+            .header("X-MBX-APIKEY", &self.config.api_key)
+            .send()
+            .await
+            .map_err(|error| KeeperError::Transient {
+                message: format!("venue unreachable: {error}"),
+                retry_after: None,
+            })?;
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get("Retry-After")
+            .and_then(|value| value.to_str().ok())
+            .and_then(|value| value.parse::<u64>().ok())
+            .map(Duration::from_secs);
+        if let Some(weight) = response.headers().get("X-MBX-USED-WEIGHT-1M") {
+            tracing::debug!(weight = ?weight, "venue request weight used this minute");
+        }
+        let body = response
+            .text()
+            .await
+            .map_err(|error| KeeperError::Transient {
+                message: format!("venue response: {error}"),
+                retry_after: None,
+            })?;
+        let payload: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+        if status.is_success() {
+            return Ok(payload);
+        }
+        let code = payload["code"].as_i64().unwrap_or(0);
+        let message = format!(
+            "HTTP {} code {code}: {}",
+            status.as_u16(),
+            payload["msg"].as_str().unwrap_or(body.as_str())
+        );
+        let transient = status.as_u16() == 429
+            || status.as_u16() == 418
+            || status.is_server_error()
+            || matches!(code, -1003 | -1006 | -1007 | -1021);
+        Err(if transient {
+            KeeperError::Transient {
+                message,
+                retry_after,
+            }
+        } else {
+            KeeperError::VenueRejected { code, message }
+        })
+    }
+
+    /// An order's fill from the venue's order JSON; `Err(Transient)` while it still works.
+    fn fill_of(&self, order: &Value, lot: u64, reference_price: i128) -> Result<Fill> {
+        let status = order["status"].as_str().unwrap_or_default();
+        let executed = self.base_atoms(order["executedQty"].as_str().unwrap_or("0"))?;
+        match status {
+            "FILLED" | "EXPIRED" | "CANCELED" | "EXPIRED_IN_MATCH" => {}
+            "NEW" | "PARTIALLY_FILLED" => {
+                return Err(KeeperError::Transient {
+                    message: format!("order {} still {status}", order["clientOrderId"]),
+                    retry_after: None,
+                })
+            }
+            other => return Err(invalid(format!("order status `{other}`"))),
+        }
+        let avg_price = if executed == 0 {
+            reference_price
+        } else {
+            self.program_price(order["avgPrice"].as_str().unwrap_or("0"), lot)?
+        };
+        let notional = Fixed::from_u64(executed)
+            .mul_div(
+                Fixed::from_bits(avg_price),
+                Fixed::from_u64(lot),
+                Rounding::Up,
+            )
+            .and_then(|notional| {
+                notional.mul_div(
+                    Fixed::from_u64(u64::from(self.config.taker_fee_bps)),
+                    Fixed::from_int(10_000),
+                    Rounding::Up,
+                )
+            })
+            .and_then(|fee| fee.to_u64(Rounding::Up))
+            .map_err(|error| invalid(format!("fee: {error}")))?;
+        Ok(Fill {
+            base: executed,
+            avg_price,
+            fee_quote: notional,
+        })
+    }
+
+    async fn query(&self, client_id: &str) -> Result<Option<Value>> {
+        let params = [
+            ("symbol", self.config.symbol.clone()),
+            ("origClientOrderId", venue_client_id(client_id)),
+        ];
+        match self.signed(reqwest::Method::GET, &params).await {
+            Ok(order) => Ok(Some(order)),
+            Err(KeeperError::VenueRejected {
+                code: NO_SUCH_ORDER,
+                ..
+            }) => Ok(None),
+            Err(error) => Err(error),
+        }
+    }
+
+    async fn place(&self, order: &HedgeOrder, quantity: &str) -> Result<Value> {
+        let side = match order.side {
+            Side::SellBase => "SELL",
+            Side::BuyBase => "BUY",
+        };
+        let params = [
+            ("symbol", self.config.symbol.clone()),
+            ("side", side.to_string()),
+            ("type", "MARKET".to_string()),
+            ("quantity", quantity.to_string()),
+            ("newClientOrderId", venue_client_id(&order.client_id)),
+            ("newOrderRespType", "RESULT".to_string()),
+        ];
+        self.signed(reqwest::Method::POST, &params).await
+    }
+}
+
+impl Venue for Binance {
+    async fn execute(
+        &mut self,
+        order: &HedgeOrder,
+        reference_price: i128,
+        lot: u64,
+    ) -> Result<Fill> {
+        let Some(quantity) = self.quantity(order.base) else {
+            tracing::info!(client_id = %order.client_id, base = order.base, "below the venue's quantity step: not sent");
+            return Ok(Fill {
+                base: 0,
+                avg_price: reference_price,
+                fee_quote: 0,
+            });
+        };
+        let this = &*self;
+        let attempts = std::cell::Cell::new(0u32);
+        let placed = retry(&this.config.backoff, "venue order", || {
+            attempts.set(attempts.get() + 1);
+            let first = attempts.get() == 1;
+            let quantity = quantity.clone();
+            async move {
+                // After a failure the order may have executed: look it up before resending.
+                if !first {
+                    if let Some(existing) = this.query(&order.client_id).await? {
+                        return Ok(existing);
+                    }
+                }
+                this.place(order, &quantity).await
+            }
+        })
+        .await?;
+        let fill = match this.fill_of(&placed, lot, reference_price) {
+            // Still working (rare for MARKET): wait for its final state.
+            Err(KeeperError::Transient { .. }) => {
+                retry(&this.config.backoff, "venue order status", || async move {
+                    let settled = this
+                        .query(&order.client_id)
+                        .await?
+                        .ok_or_else(|| invalid(format!("order {} vanished", order.client_id)))?;
+                    this.fill_of(&settled, lot, reference_price)
+                })
+                .await?
+            }
+            other => other?,
+        };
+        tracing::info!(client_id = %order.client_id, base = fill.base, "venue fill");
+        Ok(fill)
+    }
+
+    async fn find(&mut self, client_id: &str) -> Result<Option<Fill>> {
+        let this = &*self;
+        let found = retry(&this.config.backoff, "venue lookup", || async move {
+            this.query(client_id).await
+        })
+        .await?;
+        found
+            .map(|order| this.fill_of(&order, this.config.lot, 0))
+            .transpose()
+    }
+}
