@@ -1,0 +1,252 @@
+//! The keeper on a cluster: the `homeostat-keeper` binary and the RPC chain/event source
+//! against the in-process runtime with the real program behind a JSON-RPC endpoint
+//! (`homeostat_localnet::rpc`).
+#![allow(deprecated)] // solana-program-test 3.x: see crates/localnet/src/lib.rs
+
+use std::path::PathBuf;
+use std::process::{Command, Output};
+
+use homeostat_keeper::events::catch_up;
+use homeostat_keeper::journal::Journal;
+use homeostat_keeper::keeper::{Chain, Keeper, Step};
+use homeostat_keeper::planner::PlannerConfig;
+use homeostat_keeper::retry::Backoff;
+use homeostat_keeper::rpc::{RpcChain, RpcEvents};
+use homeostat_keeper::venue::PaperVenue;
+use homeostat_localnet::*;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+
+/// A pool pushed 30 SOL long, served over JSON-RPC.
+async fn skewed() -> (Harness, String) {
+    let (mut harness, _) = Harness::with_liquidity().await;
+    let trader = harness.new_user(100 * ONE_BASE, 0).await;
+    harness
+        .swap_exact_in(&trader, 0, 30 * ONE_BASE, 1)
+        .await
+        .unwrap();
+    let url = rpc::serve(harness.context.banks_client.clone()).await;
+    (harness, url)
+}
+
+fn folder(name: &str) -> PathBuf {
+    let folder = std::env::temp_dir().join(format!(
+        "homeostat-keeper-{name}-{}-{}",
+        std::process::id(),
+        Keypair::new().pubkey()
+    ));
+    std::fs::create_dir_all(&folder).expect("temp folder");
+    folder
+}
+
+fn keypair_file(keypair: &Keypair, folder: &std::path::Path) -> PathBuf {
+    let path = folder.join("keeper.json");
+    std::fs::write(
+        &path,
+        serde_json::to_string(&keypair.to_bytes().to_vec()).unwrap(),
+    )
+    .unwrap();
+    path
+}
+
+/// Runs the binary off the async runtime, which keeps serving the RPC endpoint meanwhile.
+async fn keeper_binary(args: Vec<String>) -> Output {
+    tokio::task::spawn_blocking(move || {
+        Command::new(env!("CARGO_BIN_EXE_homeostat-keeper"))
+            .args(&args)
+            .env_clear()
+            .output()
+            .expect("run homeostat-keeper")
+    })
+    .await
+    .expect("join")
+}
+
+#[tokio::test]
+async fn the_binary_plans_dry_then_hedges_once_and_records() {
+    let (mut harness, url) = skewed().await;
+    let net_delta = net_delta(&mut harness).await;
+    assert!(net_delta > 10 * i128::from(ONE_BASE), "{net_delta}");
+    let folder = folder("binary");
+    let keypair = keypair_file(&harness.keeper, &folder);
+    let journal = folder.join("journal.sqlite");
+    let (pool, oracle) = (harness.pool().to_string(), harness.oracle.to_string());
+    let flags = |extra: &[&str]| -> Vec<String> {
+        let mut args: Vec<String> = [
+            "--url",
+            &url,
+            "--keypair",
+            keypair.to_str().unwrap(),
+            "--pool",
+            &pool,
+            "--oracle",
+            &oracle,
+        ]
+        .iter()
+        .map(|arg| arg.to_string())
+        .collect();
+        args.extend(extra.iter().map(|arg| arg.to_string()));
+        args
+    };
+
+    // Dry run: the plan, and nothing sent.
+    let output = keeper_binary(flags(&["--dry-run", "--max-order-base", "20000000000"])).await;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(plan["would_rebalance"], true);
+    assert_eq!(plan["net_delta"], net_delta.to_string());
+    assert_eq!(plan["order"]["side"], "sell");
+    assert_eq!(
+        plan["order"]["base"],
+        20 * ONE_BASE,
+        "clipped to --max-order-base"
+    );
+    assert_eq!(plan["order"]["seq"], 1);
+    assert_eq!(
+        harness.pool_state().await.rebalance_seq,
+        0,
+        "dry run sends nothing"
+    );
+    assert!(!journal.exists(), "dry run writes no journal");
+
+    // One step from a config file: rebalance → paper hedge → record.
+    let config = folder.join("keeper.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "url = \"{url}\"\nkeypair = \"{}\"\npool = \"{pool}\"\noracle = \"{oracle}\"\njournal = \"{}\"\nvenue = \"paper\"\nlog = \"debug\"\n",
+            keypair.display(),
+            journal.display()
+        ),
+    )
+    .unwrap();
+    let args = vec![
+        "--config".to_string(),
+        config.display().to_string(),
+        "--once".into(),
+    ];
+    let output = keeper_binary(args.clone()).await;
+    let logs = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{logs}");
+    assert!(logs.contains("request hedged and recorded"), "{logs}");
+    let state = harness.pool_state().await;
+    assert_eq!((state.rebalance_seq, state.recorded_seq), (1, 1));
+    assert_eq!(i128::from(state.hedge_position), net_delta);
+    assert!(Journal::open(&journal).unwrap().is_recorded(1).unwrap());
+
+    // Again: in band now, nothing to do; the journal's resume point skips old events.
+    let output = keeper_binary(args).await;
+    assert!(output.status.success());
+    assert_eq!(harness.pool_state().await.rebalance_seq, 1);
+
+    // Configuration errors say where.
+    std::fs::write(&config, "pool = \"x\"\nintervall_secs = 5\n").unwrap();
+    let output = keeper_binary(vec!["--config".into(), config.display().to_string()]).await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("line 2") && stderr.contains("unknown field `intervall_secs`"),
+        "{stderr}"
+    );
+    let output = keeper_binary(vec!["--url".into(), url.clone()]).await;
+    assert!(String::from_utf8_lossy(&output.stderr).contains("--pool is required"));
+    let output = keeper_binary(flags(&[
+        "--venue",
+        "kraken",
+        "--journal",
+        journal.to_str().unwrap(),
+    ]))
+    .await;
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("--venue must be `paper` or `binance`")
+    );
+    let help = keeper_binary(vec!["--help".into()]).await;
+    let help = String::from_utf8_lossy(&help.stdout);
+    for option in [
+        "--dry-run",
+        "--config",
+        "HOMEOSTAT_URL",
+        "BINANCE_API_SECRET",
+        "--min-order-base",
+    ] {
+        assert!(
+            help.contains(option),
+            "{option} missing from --help:\n{help}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_lost_journal_is_rebuilt_from_the_pools_events() {
+    let (harness, url) = skewed().await;
+    let backoff = Backoff::default();
+    let keeper_key = harness.keeper.insecure_clone();
+    let mut chain = RpcChain::connect(&url, harness.pool(), harness.oracle, keeper_key, backoff)
+        .await
+        .expect("connect");
+    // A keeper crashed right after `rebalance` landed, and its journal is gone.
+    let request = chain.rebalance().await.expect("rebalance over RPC");
+    assert_eq!(request.seq, 1);
+    let journal = Journal::in_memory().unwrap();
+    let planner = PlannerConfig {
+        min_order_base: 0,
+        max_order_base: u64::MAX,
+    };
+    let mut events = RpcEvents::new(&url, &chain, journal.cursor().unwrap());
+    let mut keeper = Keeper::new(chain, PaperVenue::new(5, 2), journal, planner);
+    let refused = keeper.step().await.unwrap_err();
+    assert!(
+        refused.to_string().contains("not in this journal"),
+        "{refused}"
+    );
+
+    // Replaying the pool's history restores the request; the keeper finishes it once.
+    let pool = harness.pool();
+    assert_eq!(
+        catch_up(&mut events, keeper.journal(), &pool)
+            .await
+            .unwrap(),
+        1
+    );
+    let step = keeper.step().await.unwrap();
+    assert!(
+        matches!(step, Step::Recorded { seq: 1, filled_base } if i128::from(filled_base) == request.target_hedge_delta),
+        "{step:?}"
+    );
+    assert_eq!(keeper.venue.executions(), 1);
+    assert_eq!(keeper.chain.view().await.unwrap().net_delta, 0);
+
+    // The record's event arrives next; after it, nothing new.
+    assert_eq!(
+        catch_up(&mut events, keeper.journal(), &pool)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        catch_up(&mut events, keeper.journal(), &pool)
+            .await
+            .unwrap(),
+        0
+    );
+    // A fresh source resuming from the journal's cursor sees nothing either.
+    let cursor = keeper.journal().cursor().unwrap();
+    assert!(cursor.is_some());
+    let mut resumed = RpcEvents::new(&url, &keeper.chain, cursor);
+    assert_eq!(
+        catch_up(&mut resumed, keeper.journal(), &pool)
+            .await
+            .unwrap(),
+        0
+    );
+}
+
+/// The pool's net delta now, read through the runtime.
+async fn net_delta(harness: &mut Harness) -> i128 {
+    let update = harness.oracle_update().await;
+    harness.snapshot(&update).await.inventory().unwrap()
+}
