@@ -400,11 +400,7 @@ pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<O
         if scenario.hedging && t % scenario.keeper_interval_secs == 0 {
             let pool = &mut pools[0];
             let keeper_key = harness.keeper.insecure_clone();
-            let chain = LocalChain {
-                harness: &mut harness,
-                pool_index: pool.index,
-                keeper: keeper_key,
-            };
+            let chain = LocalChain::new(&mut harness, pool.index, keeper_key);
             let journal_now = journal.take().ok_or("journal lost")?;
             let mut keeper = Keeper::new(chain, std::mem::take(&mut venue), journal_now, planner);
             let step = keeper.step().await;

@@ -7,11 +7,7 @@
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::{AnchorDeserialize, Discriminator};
-use base64::Engine;
 use homeostat::events::{HedgeRecorded, RebalanceRequested, Swapped};
-use serde_json::Value;
-
-use crate::{Result, SdkError};
 
 /// An event of the program that tools act on; others are `Other`.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -58,8 +54,9 @@ pub fn decode(payload: &[u8]) -> Option<PoolEvent> {
     Some(PoolEvent::Other(discriminator))
 }
 
-fn malformed(reason: &str) -> SdkError {
-    SdkError::WrongAccount {
+#[cfg(feature = "rpc")]
+fn malformed(reason: &str) -> crate::SdkError {
+    crate::SdkError::WrongAccount {
         expected: "confirmed transaction (JSON encoding)",
         reason: reason.into(),
     }
@@ -67,8 +64,12 @@ fn malformed(reason: &str) -> SdkError {
 
 /// The program's events in a transaction as `getTransaction` returns it with
 /// `"encoding": "json"`: its `emit_cpi!` inner instructions in order; when there are none,
-/// its `Program data:` log lines. A failed transaction has no events.
-pub fn from_transaction_json(transaction: &Value) -> Result<Vec<PoolEvent>> {
+/// its `Program data:` log lines. A failed transaction has no events. (Feature `rpc`.)
+#[cfg(feature = "rpc")]
+pub fn from_transaction_json(transaction: &serde_json::Value) -> crate::Result<Vec<PoolEvent>> {
+    use base64::Engine;
+    use serde_json::Value;
+
     let meta = &transaction["meta"];
     if !meta["err"].is_null() {
         return Ok(Vec::new());

@@ -13,7 +13,6 @@
 #![deny(missing_docs)]
 
 pub mod accounts;
-#[cfg(feature = "rpc")]
 pub mod events;
 pub mod instructions;
 pub mod pda;

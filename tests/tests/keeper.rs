@@ -4,6 +4,7 @@
 //! keeper records exactly once and never trades twice.
 #![allow(deprecated)] // solana-program-test 3.x: see crates/localnet/src/lib.rs
 
+use homeostat_keeper::events::EventSource;
 use homeostat_keeper::journal::Journal;
 use homeostat_keeper::keeper::{Chain, Keeper, Step, StopPoint};
 use homeostat_keeper::planner::PlannerConfig;
@@ -11,6 +12,7 @@ use homeostat_keeper::venue::PaperVenue;
 use homeostat_localnet::keeper_chain::LocalChain;
 use homeostat_localnet::*;
 use homeostat_math::Direction;
+use homeostat_sdk::events::PoolEvent;
 
 const PLANNER: PlannerConfig = PlannerConfig {
     min_order_base: ONE_BASE / 10,
@@ -31,11 +33,7 @@ async fn skewed() -> Harness {
 /// The keeper's connection to pool 0.
 fn connect(harness: &mut Harness) -> LocalChain<'_> {
     let keeper = harness.keeper.insecure_clone();
-    LocalChain {
-        harness,
-        pool_index: 0,
-        keeper,
-    }
+    LocalChain::new(harness, 0, keeper)
 }
 
 async fn sell_quote(chain: &mut LocalChain<'_>) -> u64 {
@@ -89,6 +87,22 @@ async fn swaps_skew_the_pool_and_the_keeper_brings_it_back_in_band() {
         Step::Idle,
         "back in band: nothing to do"
     );
+
+    // The in-process event source saw the request and the record, in order.
+    let events = keeper.chain.poll().await.unwrap();
+    let seen: Vec<(u64, bool)> = events
+        .iter()
+        .filter_map(|sourced| match &sourced.event {
+            PoolEvent::RebalanceRequested(event) => Some((event.seq, false)),
+            PoolEvent::HedgeRecorded(event) => {
+                assert_eq!(event.filled_base, filled_base);
+                Some((event.seq, true))
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(seen, [(1, false), (1, true)]);
+    assert!(keeper.chain.poll().await.unwrap().is_empty(), "polled once");
 }
 
 #[tokio::test]

@@ -1,12 +1,15 @@
-//! The keeper's chain connection to a pool of this runtime.
+//! The keeper's chain connection to a pool of this runtime, and its event source: the
+//! program's events from the transactions the keeper sends, in order.
 
-use homeostat::events::RebalanceRequested;
+use anchor_lang::prelude::Pubkey;
+use homeostat_keeper::events::{EventSource, SourcedEvent};
 use homeostat_keeper::keeper::{Chain, PoolView, Request};
 use homeostat_keeper::{KeeperError, Result};
+use homeostat_sdk::events::PoolEvent;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
-use crate::{decode_events, Harness};
+use crate::Harness;
 
 /// Pool `pool_index` of `harness`, driven by the `keeper` key.
 pub struct LocalChain<'a> {
@@ -16,6 +19,61 @@ pub struct LocalChain<'a> {
     pub pool_index: u16,
     /// The pool's keeper authority.
     pub keeper: Keypair,
+    /// Events of the transactions sent, not yet polled.
+    emitted: Vec<SourcedEvent>,
+    sent: u64,
+}
+
+impl<'a> LocalChain<'a> {
+    /// The connection to pool `pool_index` of `harness` as `keeper`.
+    pub fn new(harness: &'a mut Harness, pool_index: u16, keeper: Keypair) -> Self {
+        Self {
+            harness,
+            pool_index,
+            keeper,
+            emitted: Vec::new(),
+            sent: 0,
+        }
+    }
+
+    /// Sends `instruction` signed by the keeper and keeps the events it emitted (read from a
+    /// simulation of the same transaction just before it executes).
+    async fn send(
+        &mut self,
+        what: &str,
+        instruction: anchor_lang::solana_program::instruction::Instruction,
+    ) -> Result<Vec<PoolEvent>> {
+        let keeper = self.keeper.insecure_clone();
+        let (payloads, error) = self
+            .harness
+            .simulate_events(std::slice::from_ref(&instruction), &[&keeper])
+            .await;
+        if let Some(error) = error {
+            return Err(KeeperError::Chain(format!("{what}: {error:?}")));
+        }
+        self.harness
+            .send(&[instruction], &[&keeper])
+            .await
+            .map_err(|error| KeeperError::Chain(format!("{what}: {error:?}")))?;
+        self.sent += 1;
+        let events: Vec<PoolEvent> = payloads
+            .iter()
+            .filter_map(|payload| homeostat_sdk::events::decode(payload))
+            .collect();
+        let transaction = format!("local-{}", self.sent);
+        self.emitted
+            .extend(events.iter().cloned().map(|event| SourcedEvent {
+                transaction: transaction.clone(),
+                event,
+            }));
+        Ok(events)
+    }
+}
+
+impl EventSource for LocalChain<'_> {
+    async fn poll(&mut self) -> Result<Vec<SourcedEvent>> {
+        Ok(std::mem::take(&mut self.emitted))
+    }
 }
 
 impl Chain for LocalChain<'_> {
@@ -36,32 +94,31 @@ impl Chain for LocalChain<'_> {
 
     async fn rebalance(&mut self) -> Result<Request> {
         self.harness.pool_index = self.pool_index;
-        let keeper = self.keeper.insecure_clone();
-        let ix = self.harness.rebalance_ix(&keeper.pubkey());
-        let (events, error) = self.harness.simulate_events(&[ix], &[&keeper]).await;
-        if let Some(error) = error {
-            return Err(KeeperError::Chain(format!("rebalance: {error:?}")));
-        }
-        let event = decode_events::<RebalanceRequested>(&events)
-            .pop()
-            .ok_or_else(|| KeeperError::Chain("rebalance emitted no RebalanceRequested".into()))?;
-        self.harness
-            .rebalance(&keeper)
-            .await
-            .map_err(|error| KeeperError::Chain(format!("rebalance: {error:?}")))?;
-        Ok(Request {
-            seq: event.seq,
-            target_hedge_delta: event.target_hedge_delta,
-            oracle_price: event.oracle_price,
-        })
+        let instruction = self.harness.rebalance_ix(&self.keeper.pubkey());
+        self.send("rebalance", instruction)
+            .await?
+            .into_iter()
+            .find_map(|event| match event {
+                PoolEvent::RebalanceRequested(event) => Some(Request {
+                    seq: event.seq,
+                    target_hedge_delta: event.target_hedge_delta,
+                    oracle_price: event.oracle_price,
+                }),
+                _ => None,
+            })
+            .ok_or_else(|| KeeperError::Chain("rebalance emitted no RebalanceRequested".into()))
     }
 
     async fn record_hedge(&mut self, seq: u64, filled_base: i64, avg_price: i128) -> Result<()> {
         self.harness.pool_index = self.pool_index;
-        let keeper = self.keeper.insecure_clone();
-        self.harness
-            .record_hedge(&keeper, seq, filled_base, avg_price)
-            .await
-            .map_err(|error| KeeperError::Chain(format!("record_hedge: {error:?}")))
+        let pool: Pubkey = self.harness.pool();
+        let instruction = homeostat_sdk::instructions::record_hedge(
+            pool,
+            self.keeper.pubkey(),
+            seq,
+            filled_base,
+            avg_price,
+        );
+        self.send("record_hedge", instruction).await.map(drop)
     }
 }
