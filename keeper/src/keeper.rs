@@ -65,6 +65,20 @@ pub struct Request {
     pub oracle_price: i128,
 }
 
+impl Request {
+    /// The request among a transaction's events, if it emitted one.
+    pub fn from_events(events: Vec<homeostat_sdk::events::PoolEvent>) -> Option<Self> {
+        events.into_iter().find_map(|event| match event {
+            homeostat_sdk::events::PoolEvent::RebalanceRequested(event) => Some(Self {
+                seq: event.seq,
+                target_hedge_delta: event.target_hedge_delta,
+                oracle_price: event.oracle_price,
+            }),
+            _ => None,
+        })
+    }
+}
+
 /// The keeper's connection to its pool: an RPC client on a cluster, or the in-process
 /// runtime in tests and the simulator.
 // The keeper drives one pool from one task; the futures need no `Send` bound.

@@ -108,22 +108,11 @@ impl Chain for RpcChain {
             .await
             .map_err(|error| chain_error("rebalance", error))?;
         tracing::info!(%signature, "rebalance sent");
-        self.events_of(&signature)
-            .await?
-            .into_iter()
-            .find_map(|event| match event {
-                PoolEvent::RebalanceRequested(event) => Some(Request {
-                    seq: event.seq,
-                    target_hedge_delta: event.target_hedge_delta,
-                    oracle_price: event.oracle_price,
-                }),
-                _ => None,
-            })
-            .ok_or_else(|| {
-                KeeperError::Chain(format!(
-                    "rebalance {signature} emitted no RebalanceRequested"
-                ))
-            })
+        Request::from_events(self.events_of(&signature).await?).ok_or_else(|| {
+            KeeperError::Chain(format!(
+                "rebalance {signature} emitted no RebalanceRequested"
+            ))
+        })
     }
 
     async fn record_hedge(&mut self, seq: u64, filled_base: i64, avg_price: i128) -> Result<()> {

@@ -167,6 +167,17 @@ impl PoolClient {
         })
     }
 
+    /// The accounts at `keys` (`None` where none exists), one request, one entry per key.
+    async fn fetch(&self, keys: &[Pubkey]) -> Result<Vec<Option<solana_account::Account>>> {
+        let mut fetched = self
+            .rpc
+            .get_multiple_accounts(keys)
+            .await
+            .map_err(rpc_error)?;
+        fetched.resize(keys.len(), None);
+        Ok(fetched)
+    }
+
     /// The pool, its vault balances, the oracle update and the cluster's clock, read in one
     /// request. Errors name what is wrong: a pool that does not exist, an account of the
     /// wrong owner or layout, an unreachable cluster.
@@ -178,12 +189,7 @@ impl PoolClient {
             self.oracle,
             CLOCK_SYSVAR,
         ];
-        let accounts = self
-            .rpc
-            .get_multiple_accounts(&keys)
-            .await
-            .map_err(rpc_error)?;
-        let mut accounts = accounts.into_iter();
+        let mut accounts = self.fetch(&keys).await?.into_iter();
         let mut next = |name: &'static str, address: Pubkey| {
             accounts.next().flatten().ok_or(SdkError::NotFound {
                 account: name,
@@ -232,12 +238,7 @@ impl PoolClient {
             self.addresses.quote_vault,
             self.addresses.lp_mint,
         ];
-        let accounts = self
-            .rpc
-            .get_multiple_accounts(&keys)
-            .await
-            .map_err(rpc_error)?;
-        let mut accounts = accounts.into_iter();
+        let mut accounts = self.fetch(&keys).await?.into_iter();
         let mut next = |name: &'static str, address: Pubkey| {
             accounts.next().flatten().ok_or(SdkError::NotFound {
                 account: name,
@@ -258,25 +259,15 @@ impl PoolClient {
 
     /// Whether an account exists at `address`.
     pub async fn exists(&self, address: Pubkey) -> Result<bool> {
-        let fetched = self
-            .rpc
-            .get_multiple_accounts(&[address])
-            .await
-            .map_err(rpc_error)?;
-        Ok(fetched.into_iter().next().flatten().is_some())
+        Ok(self.fetch(&[address]).await?.remove(0).is_some())
     }
 
     /// The oracle account's price update.
     pub async fn price_update(&self) -> Result<crate::PriceUpdate> {
-        let fetched = self
-            .rpc
-            .get_multiple_accounts(&[self.oracle])
-            .await
-            .map_err(rpc_error)?;
-        let account = fetched
-            .into_iter()
-            .next()
-            .flatten()
+        let account = self
+            .fetch(&[self.oracle])
+            .await?
+            .remove(0)
             .ok_or(SdkError::NotFound {
                 account: "oracle",
                 address: self.oracle.to_string(),
@@ -286,15 +277,9 @@ impl PoolClient {
 
     /// The token balance of `account`, or `None` if it does not exist.
     pub async fn token_balance(&self, account: Pubkey) -> Result<Option<u64>> {
-        let fetched = self
-            .rpc
-            .get_multiple_accounts(&[account])
-            .await
-            .map_err(rpc_error)?;
-        fetched
-            .into_iter()
-            .next()
-            .flatten()
+        self.fetch(&[account])
+            .await?
+            .remove(0)
             .map(|account| token_amount(&account.data))
             .transpose()
     }

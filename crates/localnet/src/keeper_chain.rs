@@ -95,17 +95,7 @@ impl Chain for LocalChain<'_> {
     async fn rebalance(&mut self) -> Result<Request> {
         self.harness.pool_index = self.pool_index;
         let instruction = self.harness.rebalance_ix(&self.keeper.pubkey());
-        self.send("rebalance", instruction)
-            .await?
-            .into_iter()
-            .find_map(|event| match event {
-                PoolEvent::RebalanceRequested(event) => Some(Request {
-                    seq: event.seq,
-                    target_hedge_delta: event.target_hedge_delta,
-                    oracle_price: event.oracle_price,
-                }),
-                _ => None,
-            })
+        Request::from_events(self.send("rebalance", instruction).await?)
             .ok_or_else(|| KeeperError::Chain("rebalance emitted no RebalanceRequested".into()))
     }
 
