@@ -1,26 +1,38 @@
-//! Avellaneda & Stoikov (2008), section 4, reproduced with the math crate's AS model.
+//! Avellaneda & Stoikov (2008), section 4, market-made by a Homeostat pool.
 //!
 //! s₀ = 100, T = 1, σ = 2, dt = 0.005 (200 steps), q₀ = 0, A = 140, k = 1.5. Each step the
 //! mid moves ±σ√dt with equal probability; each quote is hit with probability λ(δ)·dt,
-//! λ(δ) = A·e^(−kδ), δ its distance from the mid, one unit per fill. The *inventory*
-//! strategy quotes around the reservation price (`homeostat_math` AS curve with horizon
-//! τ = T − t, marginal bid/ask at the current inventory, mid guard off as in the paper);
-//! the *symmetric* benchmark quotes the same spread around the mid. Both strategies see
-//! the same mid path and the same random draws for fills on each path.
+//! λ(δ) = A·e^(−kδ), δ its distance from the mid, one unit per fill.
+//!
+//! The *inventory* strategy is a Homeostat pool with the AS model (absolute units, a lot
+//! of one unit, no fee, variance pinned to σ², horizon τ = T − t set every step through
+//! `update_params`): its bid and ask are what the pool pays for and charges for one unit
+//! at that moment, and fills execute as one-unit swaps. The *symmetric* benchmark quotes
+//! the same spread around the mid. Both see the same mid path and the same draws.
+//!
+//! The pool runs on one of two engines that must agree bit for bit: a replica built from
+//! the program's own state code and the math crate ([`Engine::Math`], fast), or the
+//! program itself on the in-process runtime ([`Engine::Program`], `--onchain`). One
+//! simulated step is one second of pool time, so σ², A and τ are rescaled by dt; the
+//! products the model uses (γσ²τ, A·dt) are the paper's.
 
-use homeostat_math::{
-    Curve, Fixed, InventoryModel, LinearCurve, MarketState, ModelKind, ModelParams, PoolModel,
-    Reserves, Rounding, SpreadConfig, Units,
+use bytemuck::Zeroable;
+use homeostat::oracle::PriceUpdate;
+use homeostat::state::Pool;
+use homeostat::PoolParams;
+use homeostat_localnet::{
+    custom_error, price_update, Harness, User, FEED_ID, ONE_BASE, ONE_QUOTE, START_TIME,
 };
+use homeostat_math::{Coefficients, Direction, Fixed, Reserves, SwapQuote};
+use homeostat_sdk::quote::PoolSnapshot;
+use homeostat_sdk::SdkError;
 use serde::Serialize;
 
-use crate::numbers::{mean_std, to_f64, to_fixed};
+use crate::numbers::{mean_std, to_fixed};
 use crate::rng::Rng;
 
 /// The experiment's fixed parameters (section 4).
 pub const MID: f64 = 100.0;
-/// Horizon.
-pub const HORIZON: f64 = 1.0;
 /// Volatility, price per √time.
 pub const SIGMA: f64 = 2.0;
 /// Time step.
@@ -29,8 +41,31 @@ pub const DT: f64 = 0.005;
 pub const A: f64 = 140.0;
 /// Decay of arrivals with distance.
 pub const K: f64 = 1.5;
-/// Steps per path.
+/// Steps per path (T / dt).
 pub const STEPS: usize = 200;
+/// Units of base the pool starts each path with, beside their value in quote: enough for
+/// any inventory the experiment reaches, few enough that the pool's value-balanced
+/// inventory stays close to the paper's unit count (see docs/simulator.md).
+pub const START_BASE_UNITS: u64 = 40;
+/// One unit of the experiment: the pool's lot, 0.01 of a 9-decimal base token. Small
+/// enough that the paper's γ and k, per quote atom, lie in the math crate's domain.
+pub const LOT: u64 = ONE_BASE / 100;
+/// Quote atoms per unit of price (whole quote per whole base) for one lot.
+const ATOMS_PER_PRICE: u64 = LOT * ONE_QUOTE / ONE_BASE;
+/// Pyth price scale used for the oracle (exponent −8).
+const PYTH_SCALE: f64 = 1e8;
+/// Seconds of pool time between the starts of two paths: a fresh pool per path.
+const PATH_SECONDS: i64 = STEPS as i64 + 1;
+
+/// Where the pool runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    /// The program's state code and the math crate, in memory.
+    Math,
+    /// The program on the in-process Solana runtime: one pool per path, every step an
+    /// `update_params` and every fill a swap transaction.
+    Program,
+}
 
 /// What to run.
 #[derive(Clone, Copy, Debug)]
@@ -41,6 +76,8 @@ pub struct Config {
     pub paths: u32,
     /// Seed.
     pub seed: u64,
+    /// Where the pool runs.
+    pub engine: Engine,
 }
 
 /// Statistics of one strategy over all paths.
@@ -52,7 +89,7 @@ pub struct StrategyStats {
     pub profit_mean: f64,
     /// Standard deviation of terminal profit.
     pub profit_std: f64,
-    /// Mean terminal inventory.
+    /// Mean terminal inventory, units.
     pub final_q_mean: f64,
     /// Standard deviation of terminal inventory.
     pub final_q_std: f64,
@@ -61,7 +98,7 @@ pub struct StrategyStats {
 /// Both strategies.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize)]
 pub struct Report {
-    /// Quotes around the reservation price.
+    /// The pool, quoting around its reservation price.
     pub inventory: StrategyStats,
     /// The same spread around the mid.
     pub symmetric: StrategyStats,
@@ -70,39 +107,314 @@ pub struct Report {
 /// Why the experiment cannot run.
 #[derive(Debug)]
 pub enum Error {
-    /// γ or the path count is outside what the model accepts.
+    /// γ or the path count is outside what the experiment accepts.
     InvalidConfig(String),
-    /// The math crate rejected a quote.
-    Math(homeostat_math::MathError),
+    /// The pool refused a quote or a trade, with where it happened.
+    Pool {
+        /// Path number.
+        path: u32,
+        /// Step within the path.
+        step: usize,
+        /// What the program or the SDK said.
+        error: SdkError,
+    },
 }
 
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
             Self::InvalidConfig(message) => write!(f, "{message}"),
-            Self::Math(error) => write!(f, "{error}"),
+            Self::Pool { path, step, error } => {
+                write!(f, "path {path}, step {step}: the pool refused: {error}")
+            }
         }
     }
 }
 
 impl std::error::Error for Error {}
 
-impl From<homeostat_math::MathError> for Error {
-    fn from(error: homeostat_math::MathError) -> Self {
-        Self::Math(error)
+/// The pool's parameters at `step`: only the horizon τ = T − t (in seconds, one per step)
+/// changes. The pool prices a lot in quote atoms, so γ, k and σ² carry that scale; σ² and
+/// A are per second (one step).
+pub fn pool_params(gamma: f64, step: usize) -> PoolParams {
+    let atoms = ATOMS_PER_PRICE as f64;
+    let variance = to_fixed(SIGMA * SIGMA * DT * atoms * atoms).to_bits();
+    PoolParams {
+        model_kind: 0,
+        units: 0,
+        risk_aversion: to_fixed(gamma / atoms).to_bits(),
+        order_decay: to_fixed(K / atoms).to_bits(),
+        arrival_intensity: to_fixed(A * DT).to_bits(),
+        horizon: Fixed::from_u64((STEPS - step) as u64).to_bits(),
+        min_half_spread: 0,
+        confidence_multiplier: 0,
+        volatility_window: 1,
+        variance_floor: variance,
+        variance_ceiling: variance,
+        lot: LOT,
+        inventory_cap: 10 * START_BASE_UNITS * LOT,
+        max_trade_base: LOT,
+        fee_bps: 0,
+        protocol_share_bps: 0,
+        max_oracle_age: 60,
+        max_confidence_bps: 1,
+        rebalance_band: u64::MAX,
+        min_rebalance_interval: 0,
+        max_hedge_position: 0,
     }
 }
 
-/// The AS curve at time step `step` (horizon `T − t`) for a mid `s`.
-fn curve_at(models: &[PoolModel], step: usize, mid: f64) -> Result<LinearCurve, Error> {
-    let market = MarketState {
-        mid: to_fixed(mid),
-        confidence: Fixed::ZERO,
-        variance: to_fixed(SIGMA * SIGMA),
-    };
-    match models[step].curve(&market, &SpreadConfig::default(), Reserves::default(), 1)? {
-        Curve::Linear(curve) => Ok(curve),
-        Curve::ConstantProduct(_) => Err(Error::InvalidConfig("AS yields a linear curve".into())),
+/// The oracle update for mid `mid` published at `now`: Pyth units, no confidence.
+fn oracle_at(mid: f64, now: i64) -> PriceUpdate {
+    price_update((mid * PYTH_SCALE).round() as i64, 0, now)
+}
+
+/// A pool as one of the engines holds it.
+trait PoolEngine {
+    /// A fresh pool for `path`, created with `params` under `oracle`, seeded by an LP with
+    /// `START_BASE_UNITS` and their value in quote at the oracle price.
+    async fn open(
+        &mut self,
+        path: u32,
+        params: &PoolParams,
+        oracle: PriceUpdate,
+    ) -> Result<(), SdkError>;
+    /// The clock moves to `now`, the oracle publishes `oracle`, the admin sets `params`.
+    async fn advance(
+        &mut self,
+        now: i64,
+        oracle: PriceUpdate,
+        params: &(PoolParams, Coefficients),
+    ) -> Result<(), SdkError>;
+    /// Everything a swap would be priced from now.
+    async fn snapshot(&mut self) -> Result<PoolSnapshot, SdkError>;
+    /// A trader swaps exactly one lot: sells it (`BaseToQuote`) or buys it.
+    async fn trade_one_lot(&mut self, direction: Direction) -> Result<(), SdkError>;
+    /// The pool's vault balances (base, quote), atoms.
+    async fn vaults(&mut self) -> Result<(u64, u64), SdkError>;
+}
+
+/// What one lot costs or pays in `direction` at `snapshot`: exact-in for a sale to the
+/// pool, exact-out for a purchase, so the base moved is exactly one lot either way.
+fn one_lot_quote(snapshot: &PoolSnapshot, direction: Direction) -> Result<SwapQuote, SdkError> {
+    match direction {
+        Direction::BaseToQuote => snapshot.quote_exact_in(direction, snapshot.pool.lot),
+        Direction::QuoteToBase => snapshot.quote_exact_out(direction, snapshot.pool.lot),
+    }
+}
+
+/// The starting reserves: `START_BASE_UNITS` and their value at the oracle price.
+fn starting_reserves(oracle: &PriceUpdate) -> (u64, u64) {
+    let base = START_BASE_UNITS * LOT;
+    let quote =
+        START_BASE_UNITS * oracle.price.unsigned_abs() * ATOMS_PER_PRICE / PYTH_SCALE as u64;
+    (base, quote)
+}
+
+/// The pool in memory, moved by the same state code the program runs.
+struct Replica {
+    snapshot: PoolSnapshot,
+}
+
+impl Replica {
+    fn new() -> Self {
+        Self {
+            snapshot: PoolSnapshot {
+                pool: Pool::zeroed(),
+                base_vault: 0,
+                quote_vault: 0,
+                oracle: oracle_at(MID, START_TIME),
+                now: START_TIME,
+            },
+        }
+    }
+}
+
+impl PoolEngine for Replica {
+    async fn open(
+        &mut self,
+        _path: u32,
+        params: &PoolParams,
+        oracle: PriceUpdate,
+    ) -> Result<(), SdkError> {
+        // What `initialize_pool` sets that pricing reads (the rest is addresses).
+        let mut pool = Pool::zeroed();
+        pool.set_params(params, &params.validate()?);
+        pool.feed_id = FEED_ID;
+        pool.base_decimals = homeostat_localnet::BASE_DECIMALS;
+        pool.quote_decimals = homeostat_localnet::QUOTE_DECIMALS;
+        let price = pool.price_from_update(&oracle, oracle.publish_time)?;
+        pool.set_volatility_state(&homeostat_math::VolatilityState {
+            variance: params
+                .volatility_config()
+                .clamp(Fixed::from_bits(homeostat_localnet::INITIAL_VARIANCE)),
+            last_price: price.mid,
+            last_time: price.publish_time,
+        });
+        let (base, quote) = starting_reserves(&oracle);
+        // The first deposit takes both amounts whole.
+        let deposit =
+            homeostat_sdk::quote::deposit_quote(&pool, Reserves::default(), 0, base, quote)?;
+        self.snapshot = PoolSnapshot {
+            pool,
+            base_vault: deposit.base,
+            quote_vault: deposit.quote,
+            oracle,
+            now: oracle.publish_time,
+        };
+        Ok(())
+    }
+
+    async fn advance(
+        &mut self,
+        now: i64,
+        oracle: PriceUpdate,
+        (params, coefficients): &(PoolParams, Coefficients),
+    ) -> Result<(), SdkError> {
+        self.snapshot.now = now;
+        self.snapshot.oracle = oracle;
+        self.snapshot.pool.apply_params(params, coefficients)?;
+        Ok(())
+    }
+
+    async fn snapshot(&mut self) -> Result<PoolSnapshot, SdkError> {
+        Ok(self.snapshot)
+    }
+
+    async fn trade_one_lot(&mut self, direction: Direction) -> Result<(), SdkError> {
+        // The swap handler: observe the oracle, price, book protocol fees, move tokens.
+        let (pool, _, context) = self.snapshot.context()?;
+        let quote = match direction {
+            Direction::BaseToQuote => context.quote_exact_in(direction, pool.lot)?,
+            Direction::QuoteToBase => context.quote_exact_out(direction, pool.lot)?,
+        };
+        let snapshot = &mut self.snapshot;
+        snapshot.pool = pool;
+        let (vault_in, vault_out, protocol_fees) = match direction {
+            Direction::BaseToQuote => (
+                &mut snapshot.base_vault,
+                &mut snapshot.quote_vault,
+                &mut snapshot.pool.protocol_fees_base,
+            ),
+            Direction::QuoteToBase => (
+                &mut snapshot.quote_vault,
+                &mut snapshot.base_vault,
+                &mut snapshot.pool.protocol_fees_quote,
+            ),
+        };
+        let overflow = || SdkError::Rpc("replica vault overflow".into());
+        *protocol_fees = protocol_fees
+            .checked_add(quote.fee.protocol)
+            .ok_or_else(overflow)?;
+        *vault_in = vault_in.checked_add(quote.amount_in).ok_or_else(overflow)?;
+        *vault_out = vault_out
+            .checked_sub(quote.amount_out)
+            .ok_or_else(overflow)?;
+        Ok(())
+    }
+
+    async fn vaults(&mut self) -> Result<(u64, u64), SdkError> {
+        Ok((self.snapshot.base_vault, self.snapshot.quote_vault))
+    }
+}
+
+/// The program on the in-process runtime.
+struct OnChain {
+    harness: Harness,
+    trader: User,
+    oracle: PriceUpdate,
+}
+
+impl OnChain {
+    async fn start() -> Self {
+        let mut harness = Harness::start().await;
+        // Enough of both tokens for any path (about ±30 units are ever traded).
+        let trader = harness
+            .new_user(1_000_000 * ONE_BASE, 100_000_000 * ONE_QUOTE)
+            .await;
+        Self {
+            harness,
+            trader,
+            oracle: oracle_at(MID, START_TIME),
+        }
+    }
+
+    /// A transaction's failure as the program's error.
+    fn refused(result: Result<(), homeostat_localnet::TransactionError>) -> Result<(), SdkError> {
+        match result {
+            Ok(()) => Ok(()),
+            Err(error) => Err(match custom_error(&Err(error.clone())) {
+                Some(code) => SdkError::from_code(code),
+                None => SdkError::Rpc(format!("transaction failed: {error}")),
+            }),
+        }
+    }
+}
+
+impl PoolEngine for OnChain {
+    async fn open(
+        &mut self,
+        path: u32,
+        params: &PoolParams,
+        oracle: PriceUpdate,
+    ) -> Result<(), SdkError> {
+        let harness = &mut self.harness;
+        harness.pool_index = u16::try_from(path)
+            .map_err(|_| SdkError::Rpc(format!("path {path}: at most 65 536 pools per run")))?;
+        harness.set_time(oracle.publish_time);
+        harness.set_oracle(&oracle);
+        self.oracle = oracle;
+        Self::refused(harness.initialize_pool(*params).await)?;
+        let (base, quote) = starting_reserves(&oracle);
+        let lp = harness.new_user(base, quote).await;
+        Self::refused(harness.deposit(&lp, base, quote, 1).await)
+    }
+
+    async fn advance(
+        &mut self,
+        now: i64,
+        oracle: PriceUpdate,
+        (params, _): &(PoolParams, Coefficients),
+    ) -> Result<(), SdkError> {
+        let harness = &mut self.harness;
+        harness.set_time(now);
+        harness.set_oracle(&oracle);
+        self.oracle = oracle;
+        let admin = harness.admin.insecure_clone();
+        Self::refused(harness.update_params(&admin, *params).await)
+    }
+
+    async fn snapshot(&mut self) -> Result<PoolSnapshot, SdkError> {
+        Ok(self.harness.snapshot(&self.oracle).await)
+    }
+
+    async fn trade_one_lot(&mut self, direction: Direction) -> Result<(), SdkError> {
+        // The trader's bound is the SDK's quote: the swap fails unless the program executes
+        // exactly (or better than) what was quoted.
+        let quote = one_lot_quote(&self.snapshot().await?, direction)?;
+        let lot = self.harness.pool_state().await.lot;
+        let trader = &self.trader;
+        let result = match direction {
+            Direction::BaseToQuote => {
+                self.harness
+                    .swap_exact_in(trader, direction as u8, lot, quote.amount_out)
+                    .await
+            }
+            Direction::QuoteToBase => {
+                self.harness
+                    .swap_exact_out(trader, direction as u8, lot, quote.amount_in)
+                    .await
+            }
+        };
+        Self::refused(result)
+    }
+
+    async fn vaults(&mut self) -> Result<(u64, u64), SdkError> {
+        let (base, quote) = (self.harness.base_vault(), self.harness.quote_vault());
+        Ok((
+            self.harness.balance(&base).await,
+            self.harness.balance(&quote).await,
+        ))
     }
 }
 
@@ -128,28 +440,13 @@ impl Tally {
     }
 }
 
-/// One market-maker's book on one path.
-struct Book {
-    q: i64,
-    cash: f64,
-}
-
-impl Book {
-    /// Fills the bid and/or the ask with probability `A·e^(−kδ)·dt` each.
-    fn step(&mut self, mid: f64, bid: f64, ask: f64, bid_draw: f64, ask_draw: f64) {
-        if bid_draw < A * (-K * (mid - bid)).exp() * DT {
-            self.q += 1;
-            self.cash -= bid;
-        }
-        if ask_draw < A * (-K * (ask - mid)).exp() * DT {
-            self.q -= 1;
-            self.cash += ask;
-        }
-    }
+/// Whether a quote at distance `distance` from the mid is hit, given a uniform draw.
+fn filled(distance: f64, draw: f64) -> bool {
+    draw < A * (-K * distance).exp() * DT
 }
 
 /// Runs the experiment.
-pub fn run(config: Config) -> Result<Report, Error> {
+pub async fn run(config: Config) -> Result<Report, Error> {
     if !(config.gamma > 0.0 && config.gamma.is_finite()) {
         return Err(Error::InvalidConfig(format!(
             "gamma must be positive, got {}",
@@ -159,42 +456,100 @@ pub fn run(config: Config) -> Result<Report, Error> {
     if config.paths == 0 {
         return Err(Error::InvalidConfig("paths must be at least 1".into()));
     }
-    // One model per step: only the horizon τ = T − t changes, the same on every path.
-    let models = (0..STEPS)
+    if config.engine == Engine::Program && config.paths > u32::from(u16::MAX) + 1 {
+        return Err(Error::InvalidConfig(format!(
+            "--onchain runs one pool per path: at most 65536 paths, got {}",
+            config.paths
+        )));
+    }
+    // The same parameter schedule on every path: only τ changes.
+    let schedule = (0..STEPS)
         .map(|step| {
-            PoolModel::new(ModelParams {
-                kind: ModelKind::AvellanedaStoikov,
-                units: Units::Absolute,
-                risk_aversion: to_fixed(config.gamma),
-                order_decay: to_fixed(K),
-                arrival_intensity: to_fixed(A),
-                horizon: to_fixed(HORIZON - step as f64 * DT),
-            })
+            let params = pool_params(config.gamma, step);
+            params.validate().map(|coefficients| (params, coefficients))
         })
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|error| Error::InvalidConfig(format!("gamma {}: {error}", config.gamma)))?;
+        .map_err(|_| {
+            // γ is the only free parameter: per quote atom it must lie in [2⁻²⁰, 2²⁰], and
+            // γ/k in [2⁻¹⁶, 2¹⁶] (docs/math.md, "Parameter domain").
+            let atoms = ATOMS_PER_PRICE as f64;
+            let lowest = (atoms * 2f64.powi(-20)).max(K * 2f64.powi(-16));
+            let highest = (atoms * 2f64.powi(20)).min(K * 2f64.powi(16));
+            Error::InvalidConfig(format!(
+                "gamma {} is outside the pool's parameter domain: it must lie between \
+                 {lowest:.4} and {highest:.0} here",
+                config.gamma
+            ))
+        })?;
+    match config.engine {
+        Engine::Math => simulate(&mut Replica::new(), &config, &schedule).await,
+        Engine::Program => simulate(&mut OnChain::start().await, &config, &schedule).await,
+    }
+}
+
+async fn simulate(
+    engine: &mut impl PoolEngine,
+    config: &Config,
+    schedule: &[(PoolParams, Coefficients)],
+) -> Result<Report, Error> {
     let step_size = SIGMA * DT.sqrt();
     let (mut inventory, mut symmetric) = (Tally::default(), Tally::default());
     for path in 0..config.paths {
+        let at = |step: usize| move |error: SdkError| Error::Pool { path, step, error };
+        let start = START_TIME + i64::from(path) * PATH_SECONDS;
+        engine
+            .open(path, &schedule[0].0, oracle_at(MID, start))
+            .await
+            .map_err(at(0))?;
+        let (base_start, quote_start) = engine.vaults().await.map_err(at(0))?;
         let mut rng = Rng::stream(config.seed, u64::from(path));
         let mut mid = MID;
-        let mut skewed = Book { q: 0, cash: 0.0 };
-        let mut centred = Book { q: 0, cash: 0.0 };
-        for step in 0..STEPS {
-            let curve = curve_at(&models, step, mid)?;
-            let bid = to_f64(curve.bid_at(i128::from(skewed.q), Rounding::Down)?);
-            let ask = to_f64(curve.ask_at(i128::from(skewed.q), Rounding::Up)?);
-            let half = to_f64(curve.half_spread);
+        let mut centred = Book::default();
+        for (step, params) in schedule.iter().enumerate() {
+            let now = start + step as i64;
+            let oracle = oracle_at(mid, now);
+            let oracle_mid = oracle.price as f64 / PYTH_SCALE;
+            engine
+                .advance(now, oracle, params)
+                .await
+                .map_err(at(step))?;
+            let snapshot = engine.snapshot().await.map_err(at(step))?;
+            let bid = one_lot_quote(&snapshot, Direction::BaseToQuote).map_err(at(step))?;
+            let ask = one_lot_quote(&snapshot, Direction::QuoteToBase).map_err(at(step))?;
+            let bid_price = bid.amount_out as f64 / ATOMS_PER_PRICE as f64;
+            let ask_price = ask.amount_in as f64 / ATOMS_PER_PRICE as f64;
             let (bid_draw, ask_draw) = (rng.uniform(), rng.uniform());
-            skewed.step(mid, bid, ask, bid_draw, ask_draw);
-            centred.step(mid, mid - half, mid + half, bid_draw, ask_draw);
-            inventory.spread_sum += ask - bid;
-            symmetric.spread_sum += 2.0 * half;
-            inventory.quotes += 1;
-            symmetric.quotes += 1;
+            // Fills are decided on the quotes posted at the start of the step and execute in
+            // order, the second at the pool's price after the first.
+            if filled(oracle_mid - bid_price, bid_draw) {
+                engine
+                    .trade_one_lot(Direction::BaseToQuote)
+                    .await
+                    .map_err(at(step))?;
+            }
+            if filled(ask_price - oracle_mid, ask_draw) {
+                engine
+                    .trade_one_lot(Direction::QuoteToBase)
+                    .await
+                    .map_err(at(step))?;
+            }
+            let spread = ask_price - bid_price;
+            centred.step(oracle_mid, spread / 2.0, bid_draw, ask_draw);
+            for tally in [&mut inventory, &mut symmetric] {
+                tally.spread_sum += spread;
+                tally.quotes += 1;
+            }
             mid += if rng.coin() { step_size } else { -step_size };
         }
-        for (tally, book) in [(&mut inventory, &skewed), (&mut symmetric, &centred)] {
+        let (base_end, quote_end) = engine.vaults().await.map_err(at(STEPS))?;
+        let units = (i128::from(base_end) - i128::from(base_start)) / i128::from(LOT);
+        let cash =
+            (i128::from(quote_end) - i128::from(quote_start)) as f64 / ATOMS_PER_PRICE as f64;
+        let pool = Book {
+            q: units as i64,
+            cash,
+        };
+        for (tally, book) in [(&mut inventory, &pool), (&mut symmetric, &centred)] {
             tally.profits.push(book.cash + book.q as f64 * mid);
             tally.final_q.push(book.q as f64);
         }
@@ -203,4 +558,62 @@ pub fn run(config: Config) -> Result<Report, Error> {
         inventory: inventory.stats(),
         symmetric: symmetric.stats(),
     })
+}
+
+/// The symmetric benchmark's book.
+#[derive(Default)]
+struct Book {
+    q: i64,
+    cash: f64,
+}
+
+impl Book {
+    /// Quotes `mid ± half_spread`; each side fills as [`filled`] says.
+    fn step(&mut self, mid: f64, half_spread: f64, bid_draw: f64, ask_draw: f64) {
+        if filled(half_spread, bid_draw) {
+            self.q += 1;
+            self.cash -= mid - half_spread;
+        }
+        if filled(half_spread, ask_draw) {
+            self.q -= 1;
+            self.cash += mid + half_spread;
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(engine: Engine, gamma: f64, paths: u32, seed: u64) -> Report {
+        let runtime = tokio::runtime::Runtime::new().expect("runtime");
+        runtime
+            .block_on(run(Config {
+                gamma,
+                paths,
+                seed,
+                engine,
+            }))
+            .expect("experiment runs")
+    }
+
+    #[test]
+    fn the_program_and_the_math_crate_give_identical_results() {
+        for (gamma, seed) in [(0.1, 1), (0.5, 7)] {
+            let math = report(Engine::Math, gamma, 3, seed);
+            let program = report(Engine::Program, gamma, 3, seed);
+            assert_eq!(math, program, "γ = {gamma}, seed {seed}");
+            assert!(
+                math.inventory.profit_std > 0.0,
+                "the paths traded: {math:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn parameters_every_step_pass_the_programs_validation() {
+        for step in 0..STEPS {
+            pool_params(0.1, step).validate().expect("valid");
+        }
+    }
 }

@@ -202,10 +202,14 @@ struct SimulateArgs {
     /// runtime, a GLFT pool and a constant-product baseline under the same stochastic flow.
     /// A path to a `.toml` file: a market scenario with some fields changed (see
     /// scenarios/default.toml). `as2008`: the experiment of Avellaneda & Stoikov (2008),
-    /// section 4 (s=100, T=1, σ=2, dt=0.005, A=140, k=1.5), inventory strategy vs
-    /// symmetric, on the math crate.
+    /// section 4 (s=100, T=1, σ=2, dt=0.005, A=140, k=1.5), a Homeostat AS pool vs the
+    /// symmetric strategy, on the math crate (or the program with --onchain).
     #[arg(long, default_value = "market")]
     scenario: String,
+    /// Run as2008 through the program on the in-process runtime (one pool per path, every
+    /// fill a swap transaction) instead of the math crate; the results are identical.
+    #[arg(long)]
+    onchain: bool,
     /// Risk aversion γ (as2008).
     #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
     gamma: f64,
@@ -308,11 +312,17 @@ fn main() -> ExitCode {
 fn simulate(args: &SimulateArgs) -> Result<(), Box<dyn std::error::Error>> {
     match args.scenario.as_str() {
         "as2008" => {
-            let report = as2008::run(as2008::Config {
+            let engine = if args.onchain {
+                as2008::Engine::Program
+            } else {
+                as2008::Engine::Math
+            };
+            let report = tokio::runtime::Runtime::new()?.block_on(as2008::run(as2008::Config {
                 gamma: args.gamma,
                 paths: args.paths,
                 seed: args.seed.unwrap_or(1),
-            })?;
+                engine,
+            }))?;
             if args.json {
                 println!("{}", serde_json::to_string(&report)?);
             } else {
@@ -320,6 +330,9 @@ fn simulate(args: &SimulateArgs) -> Result<(), Box<dyn std::error::Error>> {
             }
             Ok(())
         }
+        _ if args.onchain => Err("--onchain applies to --scenario as2008; market scenarios \
+                                  always run the program"
+            .into()),
         "market" => simulate_market(args, market::Scenario::default()),
         path if path.ends_with(".toml") => {
             let text = std::fs::read_to_string(path).map_err(|error| format!("{path}: {error}"))?;
@@ -436,10 +449,15 @@ fn simulate_market(
 
 fn print_as2008(args: &SimulateArgs, report: &as2008::Report) {
     println!(
-        "Avellaneda & Stoikov (2008), section 4 — γ = {}, {} paths, seed {}",
+        "Avellaneda & Stoikov (2008), section 4 — γ = {}, {} paths, seed {}, {}",
         args.gamma,
         args.paths,
-        args.seed.unwrap_or(1)
+        args.seed.unwrap_or(1),
+        if args.onchain {
+            "on the program"
+        } else {
+            "on the math crate"
+        }
     );
     println!(
         "{:<10} {:>10} {:>12} {:>12} {:>12} {:>12}",

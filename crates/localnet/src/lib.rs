@@ -36,7 +36,8 @@ use solana_account::Account;
 use solana_keypair::Keypair;
 use solana_program_test::{processor, ProgramTest, ProgramTestContext};
 use solana_signer::Signer;
-use solana_transaction::{InstructionError, Transaction, TransactionError};
+pub use solana_transaction::TransactionError;
+use solana_transaction::{InstructionError, Transaction};
 
 #[cfg(feature = "keeper")]
 pub mod keeper_chain;
@@ -87,6 +88,9 @@ pub const ONE_QUOTE: u64 = 1_000_000;
 pub const FEED_ID: [u8; 32] = [0xfe; 32];
 /// Pyth exponent tests use.
 pub const PYTH_EXPONENT: i32 = -8;
+/// The variance `initialize_pool` is given (clamped to the pool's bounds): 10⁻⁸ as I80F48
+/// bits, ⌊10⁻⁸ · 2⁴⁸⌋.
+pub const INITIAL_VARIANCE: i128 = 2_814_749;
 
 /// `x` as raw I80F48 bits, for parameters.
 pub fn bits(numerator: i128, denominator: i128) -> i128 {
@@ -694,7 +698,7 @@ impl Harness {
             pool_index: self.pool_index,
             feed_id: FEED_ID,
             keeper: self.keeper.pubkey(),
-            initial_variance: bits(1, 100_000_000),
+            initial_variance: INITIAL_VARIANCE,
             params,
         };
         ix::initialize_pool(&self.addresses(), self.admin.pubkey(), self.oracle, args)

@@ -309,6 +309,16 @@ impl Pool {
         self.max_hedge_position = params.max_hedge_position;
     }
 
+    /// What `update_params` does to the pool: the new parameters and coefficients, and the
+    /// variance re-clamped to the new bounds. Fails if the result breaks an invariant.
+    pub fn apply_params(&mut self, params: &PoolParams, coefficients: &Coefficients) -> Result<()> {
+        self.set_params(params, coefficients);
+        let mut state = self.volatility_state();
+        state.variance = params.volatility_config().clamp(state.variance);
+        self.set_volatility_state(&state);
+        self.invariant()
+    }
+
     /// The operator parameters as stored.
     pub fn params(&self) -> PoolParams {
         PoolParams {

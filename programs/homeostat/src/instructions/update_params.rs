@@ -28,11 +28,7 @@ impl UpdateParams<'_> {
         let old = {
             let mut pool = ctx.accounts.pool.load_mut()?;
             let old = pool.params();
-            pool.set_params(&params, &coefficients);
-            let mut state = pool.volatility_state();
-            state.variance = params.volatility_config().clamp(state.variance);
-            pool.set_volatility_state(&state);
-            pool.invariant()?;
+            pool.apply_params(&params, &coefficients)?;
             old
         };
         emit_cpi!(ParamsUpdated {
