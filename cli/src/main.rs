@@ -317,16 +317,18 @@ fn simulate(args: &SimulateArgs) -> Result<(), Box<dyn std::error::Error>> {
             } else {
                 as2008::Engine::Math
             };
-            let report = tokio::runtime::Runtime::new()?.block_on(as2008::run(as2008::Config {
-                gamma: args.gamma,
-                paths: args.paths,
-                seed: args.seed.unwrap_or(1),
-                engine,
-            }))?;
+            let started = std::time::Instant::now();
+            let outcome =
+                tokio::runtime::Runtime::new()?.block_on(as2008::run(as2008::Config {
+                    gamma: args.gamma,
+                    paths: args.paths,
+                    seed: args.seed.unwrap_or(1),
+                    engine,
+                }))?;
             if args.json {
-                println!("{}", serde_json::to_string(&report)?);
+                println!("{}", serde_json::to_string(&outcome.report)?);
             } else {
-                print_as2008(args, &report);
+                print_as2008(args, &outcome, started.elapsed());
             }
             Ok(())
         }
@@ -447,7 +449,8 @@ fn simulate_market(
     Ok(())
 }
 
-fn print_as2008(args: &SimulateArgs, report: &as2008::Report) {
+fn print_as2008(args: &SimulateArgs, outcome: &as2008::Outcome, elapsed: std::time::Duration) {
+    let report = &outcome.report;
     println!(
         "Avellaneda & Stoikov (2008), section 4 — γ = {}, {} paths, seed {}, {}",
         args.gamma,
@@ -477,4 +480,11 @@ fn print_as2008(args: &SimulateArgs, report: &as2008::Report) {
             stats.final_q_std
         );
     }
+    let seconds = elapsed.as_secs_f64();
+    println!(
+        "the pool executed {} one-unit swaps in {seconds:.2} s ({:.0} swaps/s, {} steps/s)",
+        outcome.swaps,
+        outcome.swaps as f64 / seconds,
+        (f64::from(args.paths) * as2008::STEPS as f64 / seconds).round()
+    );
 }
