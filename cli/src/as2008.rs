@@ -292,13 +292,10 @@ impl PoolEngine for Replica {
 
     async fn trade_one_lot(&mut self, direction: Direction) -> Result<(), SdkError> {
         // The swap handler: observe the oracle, price, book protocol fees, move tokens.
-        let (pool, _, context) = self.snapshot.context()?;
-        let quote = match direction {
-            Direction::BaseToQuote => context.quote_exact_in(direction, pool.lot)?,
-            Direction::QuoteToBase => context.quote_exact_out(direction, pool.lot)?,
-        };
+        let quote = one_lot_quote(&self.snapshot, direction)?;
+        let (observed, _, _) = self.snapshot.context()?;
         let snapshot = &mut self.snapshot;
-        snapshot.pool = pool;
+        snapshot.pool = observed;
         let (vault_in, vault_out, protocol_fees) = match direction {
             Direction::BaseToQuote => (
                 &mut snapshot.base_vault,
@@ -350,13 +347,11 @@ impl OnChain {
 
     /// A transaction's failure as the program's error.
     fn refused(result: Result<(), homeostat_localnet::TransactionError>) -> Result<(), SdkError> {
-        match result {
-            Ok(()) => Ok(()),
-            Err(error) => Err(match custom_error(&Err(error.clone())) {
-                Some(code) => SdkError::from_code(code),
-                None => SdkError::Rpc(format!("transaction failed: {error}")),
-            }),
-        }
+        let code = custom_error(&result);
+        result.map_err(|error| match code {
+            Some(code) => SdkError::from_code(code),
+            None => SdkError::Rpc(format!("transaction failed: {error}")),
+        })
     }
 }
 
@@ -400,9 +395,9 @@ impl PoolEngine for OnChain {
     async fn trade_one_lot(&mut self, direction: Direction) -> Result<(), SdkError> {
         // The trader's bound is the SDK's quote: the swap fails unless the program executes
         // exactly (or better than) what was quoted.
-        let quote = one_lot_quote(&self.snapshot().await?, direction)?;
-        let lot = self.harness.pool_state().await.lot;
-        let trader = &self.trader;
+        let snapshot = self.snapshot().await?;
+        let quote = one_lot_quote(&snapshot, direction)?;
+        let (lot, trader) = (snapshot.pool.lot, &self.trader);
         let result = match direction {
             Direction::BaseToQuote => {
                 self.harness
