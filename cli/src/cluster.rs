@@ -6,6 +6,7 @@ use std::path::Path;
 use anchor_lang::prelude::Pubkey;
 use homeostat::instructions::{DepositArgs, InitializePoolArgs, WithdrawArgs};
 use homeostat_math::{Direction, SwapQuote};
+use homeostat_sdk::cli_conventions::{read_keypair, resolve_url};
 use homeostat_sdk::instructions::{self, UserAccounts};
 use homeostat_sdk::quote::PoolSnapshot;
 use homeostat_sdk::quote::{deposit_quote, max_in, min_out, withdraw_quote};
@@ -118,29 +119,12 @@ pub struct Wallet {
     pub keypair: Keypair,
 }
 
-/// A URL, or one of the Solana CLI's monikers.
-pub fn resolve_url(url_or_moniker: &str) -> String {
-    match url_or_moniker {
-        "m" | "mainnet-beta" => "https://api.mainnet-beta.solana.com".into(),
-        "d" | "devnet" => "https://api.devnet.solana.com".into(),
-        "t" | "testnet" => "https://api.testnet.solana.com".into(),
-        "l" | "localhost" => "http://127.0.0.1:8899".into(),
-        url => url.into(),
-    }
-}
-
 impl Wallet {
-    /// Reads the keypair file (a JSON array of 64 bytes, as `solana-keygen` writes it).
-    pub fn open(url: &str, keypair_path: &Path) -> Result<Self, String> {
-        let keypair = solana_keypair::read_keypair_file(keypair_path).map_err(|error| {
-            format!(
-                "keypair {}: {error} (create one with `solana-keygen new`, or pass --keypair)",
-                keypair_path.display()
-            )
-        })?;
+    /// The cluster at `url` (or moniker), signing with the keypair file at `keypair_path`.
+    pub fn open(url: &str, keypair_path: &str) -> Result<Self, String> {
         Ok(Self {
             url: resolve_url(url),
-            keypair,
+            keypair: read_keypair(keypair_path)?,
         })
     }
 }

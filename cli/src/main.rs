@@ -11,6 +11,7 @@ mod rng;
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
+use homeostat_sdk::cli_conventions::resolve_url;
 
 /// Homeostat: oracle-anchored, inventory-skewed liquidity pools on Solana.
 #[derive(Debug, Parser)]
@@ -56,20 +57,14 @@ struct WalletArgs {
         short = 'k',
         long,
         env = "HOMEOSTAT_KEYPAIR",
-        default_value = "~/.config/solana/id.json"
+        default_value = homeostat_sdk::cli_conventions::DEFAULT_KEYPAIR
     )]
     keypair: String,
 }
 
 impl WalletArgs {
     fn open(&self) -> Result<cluster::Wallet, String> {
-        let path = match self.keypair.strip_prefix("~/") {
-            Some(rest) => std::env::var("HOME")
-                .map(|home| std::path::Path::new(&home).join(rest))
-                .map_err(|_| "--keypair: `~` needs HOME to be set".to_string())?,
-            None => std::path::PathBuf::from(&self.keypair),
-        };
-        cluster::Wallet::open(&self.url.url, &path)
+        cluster::Wallet::open(&self.url.url, &self.keypair)
     }
 }
 
@@ -251,7 +246,7 @@ fn main() -> ExitCode {
     let result = match cli.command {
         Command::Simulate(args) => simulate(&args),
         Command::Pool(PoolCommand::Show { cluster, json }) => block_on(cluster::show(
-            &cluster::resolve_url(&cluster.url.url),
+            &resolve_url(&cluster.url.url),
             &cluster.pool,
             &cluster.oracle,
             json,
@@ -269,7 +264,7 @@ fn main() -> ExitCode {
             })
         }
         Command::Quote(args) => block_on(cluster::quote(
-            &cluster::resolve_url(&args.cluster.url.url),
+            &resolve_url(&args.cluster.url.url),
             &args.cluster.pool,
             &args.cluster.oracle,
             trade(&args.trade),

@@ -3,7 +3,7 @@
 //! Every option comes from, in order of precedence: a command-line flag, its environment
 //! variable, the `--config` TOML file (same names, with `_` for `-`), the default.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -19,6 +19,7 @@ use homeostat_keeper::retry::Backoff;
 use homeostat_keeper::rpc::{RpcChain, RpcEvents};
 use homeostat_keeper::venue::{Fill, PaperVenue, Venue};
 use homeostat_keeper::KeeperError;
+use homeostat_sdk::cli_conventions::{read_keypair, resolve_url, DEFAULT_KEYPAIR};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -181,23 +182,6 @@ fn parse_key(name: &str, value: &str) -> Result<Pubkey, Error> {
         .map_err(|_| format!("--{name}: `{value}` is not a base-58 public key").into())
 }
 
-fn resolve_url(url: &str) -> String {
-    match url {
-        "m" | "mainnet-beta" => "https://api.mainnet-beta.solana.com".into(),
-        "d" | "devnet" => "https://api.devnet.solana.com".into(),
-        "t" | "testnet" => "https://api.testnet.solana.com".into(),
-        "l" | "localhost" => "http://127.0.0.1:8899".into(),
-        url => url.into(),
-    }
-}
-
-fn expand_home(path: &str) -> PathBuf {
-    match (path.strip_prefix("~/"), std::env::var("HOME")) {
-        (Some(rest), Ok(home)) => Path::new(&home).join(rest),
-        _ => PathBuf::from(path),
-    }
-}
-
 /// The configured venue.
 enum AnyVenue {
     Paper(PaperVenue),
@@ -278,14 +262,7 @@ async fn run(cli: &Cli, settings: Settings) -> Result<(), Error> {
     let url = resolve_url(settings.url.as_deref().unwrap_or("localhost"));
     let pool = parse_key("pool", required(&settings.pool, "pool")?)?;
     let oracle = parse_key("oracle", required(&settings.oracle, "oracle")?)?;
-    let keypair_path = expand_home(
-        settings
-            .keypair
-            .as_deref()
-            .unwrap_or("~/.config/solana/id.json"),
-    );
-    let keypair = solana_keypair::read_keypair_file(&keypair_path)
-        .map_err(|error| format!("keypair {}: {error}", keypair_path.display()))?;
+    let keypair = read_keypair(settings.keypair.as_deref().unwrap_or(DEFAULT_KEYPAIR))?;
     let backoff = settings.backoff();
     let planner = settings.planner();
     let mut chain = RpcChain::connect(&url, pool, oracle, keypair, backoff).await?;

@@ -9,10 +9,13 @@
 //!   trade that fits; slippage and LP helpers.
 //! * [`instructions`]: a builder for every instruction.
 //! * `rpc` (feature `rpc`): a pool on a real cluster — fetch, quote, send, and read the
-//!   program's events from its transactions ([`events`]).
+//!   program's events from its transactions ([`events`]); `cli_conventions`: cluster
+//!   monikers and keypair files as the Solana CLI reads them.
 #![deny(missing_docs)]
 
 pub mod accounts;
+#[cfg(feature = "rpc")]
+pub mod cli_conventions;
 pub mod events;
 pub mod instructions;
 pub mod pda;
