@@ -3,7 +3,6 @@
 //! serving the in-process runtime with the real program (`homeostat_localnet::rpc`).
 #![allow(deprecated)] // solana-program-test 3.x: see crates/localnet/src/lib.rs
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use anchor_lang::prelude::Pubkey;
@@ -52,23 +51,6 @@ fn example_config() -> String {
     concat!(env!("CARGO_MANIFEST_DIR"), "/../examples/pool.toml").to_string()
 }
 
-/// A keypair file in a fresh folder, as `solana-keygen new` writes it.
-fn keypair_file(keypair: &Keypair, name: &str) -> PathBuf {
-    let folder = std::env::temp_dir().join(format!(
-        "homeostat-cli-{name}-{}-{}",
-        std::process::id(),
-        keypair.pubkey()
-    ));
-    std::fs::create_dir_all(&folder).expect("temp folder");
-    let path = folder.join("id.json");
-    std::fs::write(
-        &path,
-        serde_json::to_string(&keypair.to_bytes().to_vec()).expect("json"),
-    )
-    .expect("write keypair");
-    path
-}
-
 /// A runtime without a pool, served over JSON-RPC, and a wallet holding 2 000 SOL and
 /// 300 000 USDC in its associated token accounts.
 async fn cluster_and_wallet() -> (Harness, Keypair, String) {
@@ -95,7 +77,7 @@ async fn cluster_and_wallet() -> (Harness, Keypair, String) {
 #[tokio::test]
 async fn a_wallet_creates_a_pool_deposits_swaps_and_withdraws() {
     let (mut harness, wallet, url) = cluster_and_wallet().await;
-    let keypair = keypair_file(&wallet, "lifecycle");
+    let keypair = keypair_file(&wallet, &temp_folder("cli-lifecycle"));
     let keypair = keypair.to_str().expect("utf-8");
     let (base_mint, quote_mint) = (
         harness.base_mint.to_string(),
@@ -249,7 +231,7 @@ async fn cluster_errors_are_clear() {
     fails_with(&homeostat(&args).await, "solana-keygen new");
 
     // A configuration with a typo, and one the program would refuse.
-    let keypair = keypair_file(&wallet, "errors");
+    let keypair = keypair_file(&wallet, &temp_folder("cli-errors"));
     let folder = keypair.parent().expect("folder");
     let typo = folder.join("typo.toml");
     let text = std::fs::read_to_string(example_config()).expect("example");

@@ -3,7 +3,6 @@
 //! (`homeostat_localnet::rpc`).
 #![allow(deprecated)] // solana-program-test 3.x: see crates/localnet/src/lib.rs
 
-use std::path::PathBuf;
 use std::process::{Command, Output};
 
 use homeostat_keeper::events::catch_up;
@@ -14,8 +13,6 @@ use homeostat_keeper::retry::Backoff;
 use homeostat_keeper::rpc::{RpcChain, RpcEvents};
 use homeostat_keeper::venue::PaperVenue;
 use homeostat_localnet::*;
-use solana_keypair::Keypair;
-use solana_signer::Signer;
 
 /// A pool pushed 30 SOL long, served over JSON-RPC.
 async fn skewed() -> (Harness, String) {
@@ -27,26 +24,6 @@ async fn skewed() -> (Harness, String) {
         .unwrap();
     let url = rpc::serve(harness.context.banks_client.clone()).await;
     (harness, url)
-}
-
-fn folder(name: &str) -> PathBuf {
-    let folder = std::env::temp_dir().join(format!(
-        "homeostat-keeper-{name}-{}-{}",
-        std::process::id(),
-        Keypair::new().pubkey()
-    ));
-    std::fs::create_dir_all(&folder).expect("temp folder");
-    folder
-}
-
-fn keypair_file(keypair: &Keypair, folder: &std::path::Path) -> PathBuf {
-    let path = folder.join("keeper.json");
-    std::fs::write(
-        &path,
-        serde_json::to_string(&keypair.to_bytes().to_vec()).unwrap(),
-    )
-    .unwrap();
-    path
 }
 
 /// Runs the binary off the async runtime, which keeps serving the RPC endpoint meanwhile.
@@ -67,7 +44,7 @@ async fn the_binary_plans_dry_then_hedges_once_and_records() {
     let (mut harness, url) = skewed().await;
     let net_delta = net_delta(&mut harness).await;
     assert!(net_delta > 10 * i128::from(ONE_BASE), "{net_delta}");
-    let folder = folder("binary");
+    let folder = temp_folder("keeper-binary");
     let keypair = keypair_file(&harness.keeper, &folder);
     let journal = folder.join("journal.sqlite");
     let (pool, oracle) = (harness.pool().to_string(), harness.oracle.to_string());
