@@ -69,6 +69,45 @@ pub struct LiquiditySnapshot {
     pub lp_supply: u64,
 }
 
+/// The accounts at `keys` (`None` where none exists), one request, one entry per key.
+async fn fetch(rpc: &RpcClient, keys: &[Pubkey]) -> Result<Vec<Option<solana_account::Account>>> {
+    let mut fetched = rpc.get_multiple_accounts(keys).await.map_err(rpc_error)?;
+    fetched.resize(keys.len(), None);
+    Ok(fetched)
+}
+
+/// The accounts at `keys`, one request; fails naming the first that does not exist.
+async fn fetch_named<const N: usize>(
+    rpc: &RpcClient,
+    keys: [(&'static str, Pubkey); N],
+) -> Result<[solana_account::Account; N]> {
+    let fetched = fetch(rpc, &keys.map(|(_, address)| address)).await?;
+    let accounts = keys
+        .iter()
+        .zip(fetched)
+        .map(|((name, address), account)| {
+            account.ok_or(SdkError::NotFound {
+                account: name,
+                address: address.to_string(),
+            })
+        })
+        .collect::<Result<Vec<_>>>()?;
+    accounts
+        .try_into()
+        .map_err(|_| SdkError::Rpc("the node returned fewer accounts than asked".into()))
+}
+
+/// The token programs of two mints: their accounts' owners.
+async fn token_programs(
+    rpc: &RpcClient,
+    base_mint: Pubkey,
+    quote_mint: Pubkey,
+) -> Result<(Pubkey, Pubkey)> {
+    let [base, quote] =
+        fetch_named(rpc, [("base mint", base_mint), ("quote mint", quote_mint)]).await?;
+    Ok((base.owner, quote.owner))
+}
+
 impl PoolClient {
     /// A client for `addresses` on the cluster at `url` (e.g. `https://api.devnet.solana.com`).
     pub fn new(url: &str, addresses: PoolAddresses, oracle: Pubkey) -> Self {
@@ -89,31 +128,16 @@ impl PoolClient {
         oracle: Pubkey,
     ) -> Result<Self> {
         let rpc = RpcClient::new(url.to_string());
-        let mints = rpc
-            .get_multiple_accounts(&[base_mint, quote_mint])
-            .await
-            .map_err(rpc_error)?;
-        let owner = |index: usize, name: &'static str, address: Pubkey| {
-            mints
-                .get(index)
-                .cloned()
-                .flatten()
-                .map(|mint| mint.owner)
-                .ok_or(SdkError::NotFound {
-                    account: name,
-                    address: address.to_string(),
-                })
-        };
-        let addresses = PoolAddresses::derive(
-            base_mint,
-            quote_mint,
-            index,
-            owner(0, "base mint", base_mint)?,
-            owner(1, "quote mint", quote_mint)?,
-        );
+        let (base_program, quote_program) = token_programs(&rpc, base_mint, quote_mint).await?;
         Ok(Self {
             rpc,
-            addresses,
+            addresses: PoolAddresses::derive(
+                base_mint,
+                quote_mint,
+                index,
+                base_program,
+                quote_program,
+            ),
             oracle,
         })
     }
@@ -122,34 +146,10 @@ impl PoolClient {
     /// programs) to learn every address instructions need.
     pub async fn connect(url: &str, pool: Pubkey, oracle: Pubkey) -> Result<Self> {
         let rpc = RpcClient::new(url.to_string());
-        let fetched = rpc
-            .get_multiple_accounts(&[pool])
-            .await
-            .map_err(rpc_error)?;
-        let account = fetched
-            .into_iter()
-            .next()
-            .flatten()
-            .ok_or(SdkError::NotFound {
-                account: "pool",
-                address: pool.to_string(),
-            })?;
+        let [account] = fetch_named(&rpc, [("pool", pool)]).await?;
         let state = decode_pool(&account.owner, &account.data)?;
-        let mints = rpc
-            .get_multiple_accounts(&[state.base_mint, state.quote_mint])
-            .await
-            .map_err(rpc_error)?;
-        let owner = |index: usize, name: &'static str, address: Pubkey| {
-            mints
-                .get(index)
-                .cloned()
-                .flatten()
-                .map(|mint| mint.owner)
-                .ok_or(SdkError::NotFound {
-                    account: name,
-                    address: address.to_string(),
-                })
-        };
+        let (base_token_program, quote_token_program) =
+            token_programs(&rpc, state.base_mint, state.quote_mint).await?;
         let addresses = PoolAddresses {
             pool,
             base_mint: state.base_mint,
@@ -157,8 +157,8 @@ impl PoolClient {
             base_vault: state.base_vault,
             quote_vault: state.quote_vault,
             lp_mint: state.lp_mint,
-            base_token_program: owner(0, "base mint", state.base_mint)?,
-            quote_token_program: owner(1, "quote mint", state.quote_mint)?,
+            base_token_program,
+            quote_token_program,
         };
         Ok(Self {
             rpc,
@@ -167,50 +167,38 @@ impl PoolClient {
         })
     }
 
-    /// The accounts at `keys` (`None` where none exists), one request, one entry per key.
-    async fn fetch(&self, keys: &[Pubkey]) -> Result<Vec<Option<solana_account::Account>>> {
-        let mut fetched = self
-            .rpc
-            .get_multiple_accounts(keys)
-            .await
-            .map_err(rpc_error)?;
-        fetched.resize(keys.len(), None);
-        Ok(fetched)
+    /// The pool account decoded, checked to name this client's vaults and LP mint.
+    fn this_pool(&self, account: &solana_account::Account) -> Result<crate::Pool> {
+        let pool = decode_pool(&account.owner, &account.data)?;
+        let addresses = &self.addresses;
+        if pool.base_vault != addresses.base_vault
+            || pool.quote_vault != addresses.quote_vault
+            || pool.lp_mint != addresses.lp_mint
+        {
+            return Err(SdkError::WrongAccount {
+                expected: "this pool's vaults and LP mint",
+                reason: "the pool names other accounts".into(),
+            });
+        }
+        Ok(pool)
     }
 
     /// The pool, its vault balances, the oracle update and the cluster's clock, read in one
     /// request. Errors name what is wrong: a pool that does not exist, an account of the
     /// wrong owner or layout, an unreachable cluster.
     pub async fn snapshot(&self) -> Result<PoolSnapshot> {
-        let keys = [
-            self.addresses.pool,
-            self.addresses.base_vault,
-            self.addresses.quote_vault,
-            self.oracle,
-            CLOCK_SYSVAR,
-        ];
-        let mut accounts = self.fetch(&keys).await?.into_iter();
-        let mut next = |name: &'static str, address: Pubkey| {
-            accounts.next().flatten().ok_or(SdkError::NotFound {
-                account: name,
-                address: address.to_string(),
-            })
-        };
-        let pool_account = next("pool", self.addresses.pool)?;
-        let pool = decode_pool(&pool_account.owner, &pool_account.data)?;
-        if pool.base_vault != self.addresses.base_vault
-            || pool.quote_vault != self.addresses.quote_vault
-        {
-            return Err(SdkError::WrongAccount {
-                expected: "this pool's vaults",
-                reason: "the pool names other vault accounts".into(),
-            });
-        }
-        let base_vault = token_amount(&next("base vault", self.addresses.base_vault)?.data)?;
-        let quote_vault = token_amount(&next("quote vault", self.addresses.quote_vault)?.data)?;
-        let oracle_account = next("oracle", self.oracle)?;
-        let oracle = decode_price_update(&oracle_account.owner, &oracle_account.data)?;
-        let clock = next("clock sysvar", CLOCK_SYSVAR)?;
+        let addresses = &self.addresses;
+        let [pool, base_vault, quote_vault, oracle, clock] = fetch_named(
+            &self.rpc,
+            [
+                ("pool", addresses.pool),
+                ("base vault", addresses.base_vault),
+                ("quote vault", addresses.quote_vault),
+                ("oracle", self.oracle),
+                ("clock sysvar", CLOCK_SYSVAR),
+            ],
+        )
+        .await?;
         // Clock: slot, epoch_start_timestamp, epoch, leader_schedule_epoch, unix_timestamp.
         let now = clock
             .data
@@ -222,62 +210,58 @@ impl PoolClient {
                 reason: "short data".into(),
             })?;
         Ok(PoolSnapshot {
-            pool,
-            base_vault,
-            quote_vault,
-            oracle,
+            pool: self.this_pool(&pool)?,
+            base_vault: token_amount(&base_vault.data)?,
+            quote_vault: token_amount(&quote_vault.data)?,
+            oracle: decode_price_update(&oracle.owner, &oracle.data)?,
             now,
         })
     }
 
     /// The pool, its reserves and the LP supply, read in one request.
     pub async fn liquidity(&self) -> Result<LiquiditySnapshot> {
-        let keys = [
-            self.addresses.pool,
-            self.addresses.base_vault,
-            self.addresses.quote_vault,
-            self.addresses.lp_mint,
-        ];
-        let mut accounts = self.fetch(&keys).await?.into_iter();
-        let mut next = |name: &'static str, address: Pubkey| {
-            accounts.next().flatten().ok_or(SdkError::NotFound {
-                account: name,
-                address: address.to_string(),
-            })
-        };
-        let pool_account = next("pool", self.addresses.pool)?;
-        let pool = decode_pool(&pool_account.owner, &pool_account.data)?;
-        let base = token_amount(&next("base vault", self.addresses.base_vault)?.data)?;
-        let quote = token_amount(&next("quote vault", self.addresses.quote_vault)?.data)?;
-        let lp_supply = mint_supply(&next("LP mint", self.addresses.lp_mint)?.data)?;
+        let addresses = &self.addresses;
+        let [pool, base_vault, quote_vault, lp_mint] = fetch_named(
+            &self.rpc,
+            [
+                ("pool", addresses.pool),
+                ("base vault", addresses.base_vault),
+                ("quote vault", addresses.quote_vault),
+                ("LP mint", addresses.lp_mint),
+            ],
+        )
+        .await?;
         Ok(LiquiditySnapshot {
-            pool,
-            reserves: homeostat_math::Reserves { base, quote },
-            lp_supply,
+            pool: self.this_pool(&pool)?,
+            reserves: homeostat_math::Reserves {
+                base: token_amount(&base_vault.data)?,
+                quote: token_amount(&quote_vault.data)?,
+            },
+            lp_supply: mint_supply(&lp_mint.data)?,
         })
     }
 
     /// Whether an account exists at `address`.
     pub async fn exists(&self, address: Pubkey) -> Result<bool> {
-        Ok(self.fetch(&[address]).await?.remove(0).is_some())
+        Ok(fetch(&self.rpc, &[address]).await?.remove(0).is_some())
     }
 
     /// The oracle account's price update.
     pub async fn price_update(&self) -> Result<crate::PriceUpdate> {
-        let account = self
-            .fetch(&[self.oracle])
-            .await?
-            .remove(0)
-            .ok_or(SdkError::NotFound {
-                account: "oracle",
-                address: self.oracle.to_string(),
-            })?;
+        let account =
+            fetch(&self.rpc, &[self.oracle])
+                .await?
+                .remove(0)
+                .ok_or(SdkError::NotFound {
+                    account: "oracle",
+                    address: self.oracle.to_string(),
+                })?;
         decode_price_update(&account.owner, &account.data)
     }
 
     /// The token balance of `account`, or `None` if it does not exist.
     pub async fn token_balance(&self, account: Pubkey) -> Result<Option<u64>> {
-        self.fetch(&[account])
+        fetch(&self.rpc, &[account])
             .await?
             .remove(0)
             .map(|account| token_amount(&account.data))

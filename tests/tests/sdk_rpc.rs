@@ -168,6 +168,48 @@ async fn rpc_errors_say_what_is_wrong() {
         .context
         .set_account(&harness.pool(), &genuine.into());
 
+    // Addresses that do not belong together: the pool names other vaults.
+    let mut mixed = harness.addresses();
+    mixed.base_vault = harness.quote_vault();
+    let client_of_mixed = PoolClient::new(&url, mixed, harness.oracle);
+    for error in [
+        client_of_mixed.snapshot().await.unwrap_err(),
+        client_of_mixed.liquidity().await.unwrap_err(),
+    ] {
+        assert!(
+            matches!(
+                error,
+                SdkError::WrongAccount {
+                    expected: "this pool's vaults and LP mint",
+                    ..
+                }
+            ),
+            "{error}"
+        );
+    }
+
+    // A pair whose mint does not exist.
+    let error = PoolClient::for_pair(
+        &url,
+        harness.base_mint,
+        Pubkey::new_unique(),
+        0,
+        harness.oracle,
+    )
+    .await
+    .err()
+    .expect("no such mint");
+    assert!(
+        matches!(
+            error,
+            SdkError::NotFound {
+                account: "quote mint",
+                ..
+            }
+        ),
+        "{error}"
+    );
+
     // A stale oracle: the cluster's clock is two minutes past the last price.
     harness.set_time(harness.now + 120);
     let snapshot = client
