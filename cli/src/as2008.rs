@@ -449,8 +449,8 @@ fn filled(distance: f64, draw: f64) -> bool {
     draw < A * (-K * distance).exp() * DT
 }
 
-/// Runs the experiment.
-pub async fn run(config: Config) -> Result<Outcome, Error> {
+/// Runs the experiment, reporting the number of finished paths to `progress`.
+pub async fn run(config: Config, progress: impl FnMut(u32)) -> Result<Outcome, Error> {
     if !(config.gamma > 0.0 && config.gamma.is_finite()) {
         return Err(Error::InvalidConfig(format!(
             "gamma must be positive, got {}",
@@ -486,8 +486,10 @@ pub async fn run(config: Config) -> Result<Outcome, Error> {
             ))
         })?;
     match config.engine {
-        Engine::Math => simulate(&mut Replica::new(), &config, &schedule).await,
-        Engine::Program => simulate(&mut OnChain::start().await, &config, &schedule).await,
+        Engine::Math => simulate(&mut Replica::new(), &config, &schedule, progress).await,
+        Engine::Program => {
+            simulate(&mut OnChain::start().await, &config, &schedule, progress).await
+        }
     }
 }
 
@@ -495,6 +497,7 @@ async fn simulate(
     engine: &mut impl PoolEngine,
     config: &Config,
     schedule: &[(PoolParams, Coefficients)],
+    mut progress: impl FnMut(u32),
 ) -> Result<Outcome, Error> {
     let step_size = SIGMA * DT.sqrt();
     let mut swaps = 0;
@@ -555,6 +558,7 @@ async fn simulate(
             tally.profits.push(book.cash + book.q as f64 * mid);
             tally.final_q.push(book.q as f64);
         }
+        progress(path + 1);
     }
     Ok(Outcome {
         report: Report {
@@ -593,12 +597,15 @@ mod tests {
     fn outcome(engine: Engine, gamma: f64, paths: u32, seed: u64) -> Outcome {
         let runtime = tokio::runtime::Runtime::new().expect("runtime");
         runtime
-            .block_on(run(Config {
-                gamma,
-                paths,
-                seed,
-                engine,
-            }))
+            .block_on(run(
+                Config {
+                    gamma,
+                    paths,
+                    seed,
+                    engine,
+                },
+                |_| {},
+            ))
             .expect("experiment runs")
     }
 

@@ -313,13 +313,18 @@ fn simulate(args: &SimulateArgs) -> Result<(), Box<dyn std::error::Error>> {
                 as2008::Engine::Math
             };
             let started = std::time::Instant::now();
-            let outcome =
-                tokio::runtime::Runtime::new()?.block_on(as2008::run(as2008::Config {
-                    gamma: args.gamma,
-                    paths: args.paths,
-                    seed: args.seed.unwrap_or(1),
-                    engine,
+            let bar = progress_bar(u64::from(args.paths), "paths")?;
+            let config = as2008::Config {
+                gamma: args.gamma,
+                paths: args.paths,
+                seed: args.seed.unwrap_or(1),
+                engine,
+            };
+            let outcome = tokio::runtime::Runtime::new()?
+                .block_on(as2008::run(config, |done| {
+                    bar.set_position(u64::from(done))
                 }))?;
+            bar.finish_and_clear();
             if args.json {
                 println!("{}", serde_json::to_string(&outcome.report)?);
             } else {
@@ -344,6 +349,16 @@ fn simulate(args: &SimulateArgs) -> Result<(), Box<dyn std::error::Error>> {
     }
 }
 
+/// A progress bar on stderr (hidden when stderr is not a terminal) counting `unit`s.
+fn progress_bar(len: u64, unit: &str) -> Result<indicatif::ProgressBar, String> {
+    let bar = indicatif::ProgressBar::new(len);
+    let template = format!("{{bar:40}} {{pos}}/{{len}} {unit} ({{eta}} left)");
+    bar.set_style(
+        indicatif::ProgressStyle::with_template(&template).map_err(|error| error.to_string())?,
+    );
+    Ok(bar)
+}
+
 fn simulate_market(
     args: &SimulateArgs,
     mut scenario: market::Scenario,
@@ -355,11 +370,7 @@ fn simulate_market(
         scenario.duration_secs = duration;
     }
     scenario.validate()?;
-    let bar = indicatif::ProgressBar::new(u64::from(scenario.duration_secs));
-    bar.set_style(
-        indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} simulated s ({eta} left)")
-            .map_err(|error| error.to_string())?,
-    );
+    let bar = progress_bar(u64::from(scenario.duration_secs), "simulated s")?;
     let runtime = tokio::runtime::Runtime::new()?;
     let outcome = runtime.block_on(market::run(&scenario, |done| {
         bar.set_position(u64::from(done))
