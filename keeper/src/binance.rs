@@ -4,6 +4,8 @@
 //!   deterministic client order id (`newClientOrderId`), so a resent order is recognised.
 //! * Lookups: `GET /fapi/v1/order?origClientOrderId=…` — `-2013` ("Order does not exist")
 //!   means it never executed.
+//! * Position: `GET /fapi/v2/positionRisk?symbol=…` — the sum of `positionAmt` over the
+//!   symbol's entries (one in one-way mode, LONG and SHORT in hedge mode).
 //! * Signing: `signature = hex(HMAC-SHA256(secret, query string))` over every parameter
 //!   including `timestamp` and `recvWindow`; the key goes in the `X-MBX-APIKEY` header.
 //! * Limits: HTTP 429 (and 418, banned) carry `Retry-After`; the adapter waits at least
@@ -69,6 +71,8 @@ pub struct Binance {
 }
 
 const NO_SUCH_ORDER: i64 = -2013;
+const ORDER: &str = "/fapi/v1/order";
+const POSITION_RISK: &str = "/fapi/v2/positionRisk";
 
 /// Decimal text (`"149.95"`) as mantissa and scale.
 fn parse_decimal(text: &str) -> Option<(u128, u32)> {
@@ -197,8 +201,14 @@ impl Binance {
             .collect())
     }
 
-    /// One signed request; the venue's error payload mapped to transient or refusal.
-    async fn signed(&self, method: reqwest::Method, params: &[(&str, String)]) -> Result<Value> {
+    /// One signed request to `path`; the venue's error payload mapped to transient or
+    /// refusal.
+    async fn signed(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        params: &[(&str, String)],
+    ) -> Result<Value> {
         if let Some(last) = self.last_request.get() {
             tokio::time::sleep_until(last + self.config.min_request_interval).await;
         }
@@ -218,7 +228,7 @@ impl Binance {
         ));
         let signature = self.sign(&query)?;
         let url = format!(
-            "{}/fapi/v1/order?{query}&signature={signature}",
+            "{}{path}?{query}&signature={signature}",
             self.config.base_url.trim_end_matches('/')
         );
         let response = self
@@ -318,7 +328,7 @@ impl Binance {
             ("symbol", self.config.symbol.clone()),
             ("origClientOrderId", venue_client_id(client_id)),
         ];
-        match self.signed(reqwest::Method::GET, &params).await {
+        match self.signed(reqwest::Method::GET, ORDER, &params).await {
             Ok(order) => Ok(Some(order)),
             Err(KeeperError::VenueRejected {
                 code: NO_SUCH_ORDER,
@@ -341,7 +351,32 @@ impl Binance {
             ("newClientOrderId", venue_client_id(&order.client_id)),
             ("newOrderRespType", "RESULT".to_string()),
         ];
-        self.signed(reqwest::Method::POST, &params).await
+        self.signed(reqwest::Method::POST, ORDER, &params).await
+    }
+
+    /// The symbol's net position from `positionRisk`, base atoms, long positive.
+    async fn net_position(&self) -> Result<i128> {
+        let params = [("symbol", self.config.symbol.clone())];
+        let entries = self
+            .signed(reqwest::Method::GET, POSITION_RISK, &params)
+            .await?;
+        let entries = entries
+            .as_array()
+            .ok_or_else(|| invalid(format!("positionRisk: expected a list, got {entries}")))?;
+        let mut position = 0i128;
+        for entry in entries {
+            if entry["symbol"].as_str() != Some(self.config.symbol.as_str()) {
+                continue;
+            }
+            let amount = entry["positionAmt"].as_str().unwrap_or("0");
+            let (negative, magnitude) = match amount.strip_prefix('-') {
+                Some(magnitude) => (true, magnitude),
+                None => (false, amount),
+            };
+            let atoms = i128::from(self.base_atoms(magnitude)?);
+            position += if negative { -atoms } else { atoms };
+        }
+        Ok(position)
     }
 }
 
@@ -404,5 +439,13 @@ impl Venue for Binance {
         found
             .map(|order| this.fill_of(&order, this.config.lot, 0))
             .transpose()
+    }
+
+    async fn position(&mut self) -> Result<i128> {
+        let this = &*self;
+        retry(&this.config.backoff, "venue position", || async move {
+            this.net_position().await
+        })
+        .await
     }
 }

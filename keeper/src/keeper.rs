@@ -121,6 +121,23 @@ pub enum Step {
     },
 }
 
+/// The venue account's position against the pool's record of its hedge.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Reconciliation {
+    /// The venue account's net position, base atoms, long positive.
+    pub venue_position: i128,
+    /// What the pool's record implies: `−hedge_position`, less the fills journaled but not
+    /// yet recorded on chain.
+    pub expected_position: i128,
+}
+
+impl Reconciliation {
+    /// `venue − expected`, base atoms: positive when the account is longer than the record.
+    pub fn difference(&self) -> i128 {
+        self.venue_position - self.expected_position
+    }
+}
+
 /// The keeper.
 pub struct Keeper<C: Chain, V: Venue> {
     /// Chain connection.
@@ -152,6 +169,27 @@ impl<C: Chain, V: Venue> Keeper<C, V> {
     /// The journal.
     pub fn journal(&self) -> &Journal {
         &self.journal
+    }
+
+    /// Compares the venue's position with the pool's `hedge_position` (and the journal's
+    /// fills still on their way to the chain). They differ when something else trades the
+    /// account, or a fill was never recorded.
+    pub async fn reconcile(&mut self) -> Result<Reconciliation> {
+        let view = self.chain.view().await?;
+        let in_flight: i128 = self
+            .journal
+            .unfinished()?
+            .iter()
+            .filter_map(|work| match (&work.order, work.fill) {
+                (Some(order), Some(fill)) => Some(i128::from(order.side.signed(fill.base))),
+                _ => None,
+            })
+            .sum();
+        let venue_position = self.venue.position().await?;
+        Ok(Reconciliation {
+            venue_position,
+            expected_position: -(i128::from(view.hedge_position) + in_flight),
+        })
     }
 
     /// Takes the keeper apart: its chain connection, venue and journal.

@@ -110,6 +110,11 @@ struct Settings {
     /// Binance: recvWindow, milliseconds [default: 5000].
     #[arg(long, env = "BINANCE_RECV_WINDOW_MS")]
     binance_recv_window_ms: Option<u64>,
+    /// Largest difference between the venue account's position and the pool's recorded
+    /// hedge, base atoms, before the keeper stops (checked at start and after every hedge;
+    /// raise it if the account also trades other things) [default: 0].
+    #[arg(long, env = "HOMEOSTAT_KEEPER_POSITION_TOLERANCE_BASE")]
+    position_tolerance_base: Option<u64>,
     /// Log level: error, warn, info, debug or trace [default: info].
     #[arg(long, env = "HOMEOSTAT_LOG")]
     log: Option<String>,
@@ -145,6 +150,9 @@ impl Settings {
             binance_recv_window_ms: self
                 .binance_recv_window_ms
                 .or(fallback.binance_recv_window_ms),
+            position_tolerance_base: self
+                .position_tolerance_base
+                .or(fallback.position_tolerance_base),
             log: self.log.or(fallback.log),
         }
     }
@@ -207,14 +215,26 @@ impl Venue for AnyVenue {
             Self::Binance(venue) => venue.find(client_id).await,
         }
     }
+
+    async fn position(&mut self) -> homeostat_keeper::Result<i128> {
+        match self {
+            Self::Paper(venue) => venue.position().await,
+            Self::Binance(venue) => venue.position().await,
+        }
+    }
 }
 
-async fn venue(settings: &Settings, chain: &RpcChain) -> Result<AnyVenue, Error> {
+async fn venue(settings: &Settings, chain: &mut RpcChain) -> Result<AnyVenue, Error> {
     match settings.venue.as_deref().unwrap_or("paper") {
-        "paper" => Ok(AnyVenue::Paper(PaperVenue::new(
-            settings.paper_fee_bps.unwrap_or(5),
-            settings.paper_slippage_bps.unwrap_or(2),
-        ))),
+        // A paper account keeps nothing between runs: it starts where the pool's record
+        // says a real one would stand.
+        "paper" => Ok(AnyVenue::Paper(
+            PaperVenue::new(
+                settings.paper_fee_bps.unwrap_or(5),
+                settings.paper_slippage_bps.unwrap_or(2),
+            )
+            .with_position(-i128::from(chain.view().await?.hedge_position)),
+        )),
         "binance" => {
             // Quantities and prices convert with the pool's own decimals and lot.
             let pool = chain.client().liquidity().await?.pool;
@@ -304,10 +324,12 @@ async fn run(cli: &Cli, settings: Settings) -> Result<(), Error> {
         .unwrap_or_else(|| PathBuf::from("keeper.sqlite"));
     let journal = Journal::open(&journal_path)?;
     let mut events = RpcEvents::new(&url, &chain, journal.cursor()?);
-    let venue = venue(&settings, &chain).await?;
+    let venue = venue(&settings, &mut chain).await?;
+    let tolerance = settings.position_tolerance_base.unwrap_or(0);
     let interval = Duration::from_secs(settings.interval_secs.unwrap_or(10).max(1));
     tracing::info!(%pool, journal = %journal_path.display(), "keeper started");
     let mut keeper = Keeper::new(chain, venue, journal, planner);
+    let mut check_position = true;
     loop {
         match catch_up(&mut events, keeper.journal(), &pool).await {
             Ok(0) => {}
@@ -318,10 +340,32 @@ async fn run(cli: &Cli, settings: Settings) -> Result<(), Error> {
             Ok(Step::Idle) => tracing::debug!("net delta within band"),
             Ok(Step::Waiting { seconds }) => tracing::info!(seconds, "out of band; rate-limited"),
             Ok(Step::Recorded { seq, filled_base }) => {
-                tracing::info!(seq, filled_base, "request hedged and recorded")
+                tracing::info!(seq, filled_base, "request hedged and recorded");
+                check_position = true;
             }
             Err(KeeperError::Journal(error)) => return Err(format!("journal: {error}").into()),
             Err(error) => tracing::warn!("step failed, resuming next step: {error}"),
+        }
+        if check_position {
+            match keeper.reconcile().await {
+                Ok(check) if check.difference().unsigned_abs() > u128::from(tolerance) => {
+                    return Err(format!(
+                        "the venue account holds {} base atoms but the pool's record implies {} \
+                         (difference {}, tolerance {tolerance}): something else trades this \
+                         account, or a fill was never recorded. Stopping; the journal is \
+                         intact. See docs/keeper.md, \"Position check\".",
+                        check.venue_position,
+                        check.expected_position,
+                        check.difference()
+                    )
+                    .into());
+                }
+                Ok(check) => {
+                    check_position = false;
+                    tracing::info!(position = %check.venue_position, "venue position matches the pool's record");
+                }
+                Err(error) => tracing::warn!("position check failed, retrying next step: {error}"),
+            }
         }
         if cli.once {
             return Ok(());

@@ -34,10 +34,14 @@ pub trait Venue {
     /// The fill of an earlier order: `None` only when the venue says it never executed
     /// (an unreachable venue is an error, never "not found").
     async fn find(&mut self, client_id: &str) -> Result<Option<Fill>>;
+    /// The account's net position in the pool's base, base atoms, long positive. Selling
+    /// base to hedge a long pool makes it negative: it mirrors the pool's `hedge_position`.
+    async fn position(&mut self) -> Result<i128>;
 }
 
 /// A simulated venue: fills the whole order at the reference price moved against the
-/// keeper by `slippage_bps`, and charges `fee_bps` of the notional.
+/// keeper by `slippage_bps`, and charges `fee_bps` of the notional. Its account starts
+/// flat unless told otherwise ([`PaperVenue::with_position`]).
 #[derive(Debug, Default)]
 pub struct PaperVenue {
     /// Fee, basis points of the notional.
@@ -46,6 +50,7 @@ pub struct PaperVenue {
     pub slippage_bps: u32,
     fills: HashMap<String, Fill>,
     executions: usize,
+    position: i128,
 }
 
 impl PaperVenue {
@@ -56,6 +61,12 @@ impl PaperVenue {
             slippage_bps,
             ..Self::default()
         }
+    }
+
+    /// The same venue with an account that starts at `position` base atoms (long
+    /// positive) — e.g. where the pool's record says a real account would stand.
+    pub fn with_position(self, position: i128) -> Self {
+        Self { position, ..self }
     }
 
     /// How many orders actually traded (replays of a client id do not count).
@@ -98,6 +109,8 @@ impl PaperVenue {
         };
         self.fills.insert(order.client_id.clone(), fill);
         self.executions += 1;
+        // A hedge that sells base shortens the account by what the pool's record grows.
+        self.position -= i128::from(order.side.signed(order.base));
         Ok(fill)
     }
 }
@@ -124,6 +137,10 @@ impl Venue for PaperVenue {
 
     async fn find(&mut self, client_id: &str) -> Result<Option<Fill>> {
         Ok(self.fill(client_id))
+    }
+
+    async fn position(&mut self) -> Result<i128> {
+        Ok(self.position)
     }
 }
 
@@ -162,9 +179,14 @@ mod tests {
             fill
         );
         assert_eq!(venue.executions(), 1, "same client id, one trade");
+        assert_eq!(
+            venue.position().await.unwrap(),
+            -2_000_000_000,
+            "sold 2 SOL once"
+        );
         assert_eq!(venue.find("P-1").await.unwrap(), Some(fill));
         assert_eq!(venue.find("P-2").await.unwrap(), None);
-        let mut other = PaperVenue::new(0, 10);
+        let mut other = PaperVenue::new(0, 10).with_position(5_000_000_000);
         let buy = other
             .execute(&order(Side::BuyBase), mid, 1_000_000_000)
             .await
@@ -173,6 +195,7 @@ mod tests {
             Fixed::from_bits(buy.avg_price),
             Fixed::from_int(150_150_000)
         );
+        assert_eq!(other.position().await.unwrap(), 7_000_000_000);
         assert!(other
             .execute(
                 &HedgeOrder {

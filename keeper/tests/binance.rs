@@ -44,6 +44,8 @@ struct Exchange {
     orders: HashMap<String, Value>,
     /// Orders that actually executed.
     executions: usize,
+    /// Net SOLUSDT position, thousandths of a SOL (the test's quantities are 0.01 steps).
+    position_milli: i64,
     requests: Vec<String>,
 }
 
@@ -62,9 +64,12 @@ fn error(status: u16, code: i64, msg: &str) -> String {
 fn handle(exchange: &Mutex<Exchange>, method: &str, target: &str, key: Option<&str>) -> String {
     let mut exchange = exchange.lock().expect("lock");
     exchange.requests.push(format!("{method} {target}"));
-    let Some(query) = target.strip_prefix("/fapi/v1/order?") else {
+    let Some((path, query)) = target.split_once('?') else {
         return error(404, -1000, "unknown path");
     };
+    if !["/fapi/v1/order", "/fapi/v2/positionRisk"].contains(&path) {
+        return error(404, -1000, "unknown path");
+    }
     if key != Some(KEY) {
         return error(
             401,
@@ -101,6 +106,24 @@ fn handle(exchange: &Mutex<Exchange>, method: &str, target: &str, key: Option<&s
             400,
             -1021,
             "Timestamp for this request is outside of the recvWindow.",
+        );
+    }
+    if path == "/fapi/v2/positionRisk" {
+        // One-way mode: one BOTH entry per symbol; another symbol's entry is listed too.
+        let milli = exchange.position_milli;
+        let amount = format!(
+            "{}{}.{:03}",
+            if milli < 0 { "-" } else { "" },
+            milli.abs() / 1_000,
+            milli.abs() % 1_000
+        );
+        return reply(
+            200,
+            json!([
+                { "symbol": "BTCUSDT", "positionAmt": "0.500", "positionSide": "BOTH" },
+                { "symbol": params["symbol"], "positionAmt": amount, "positionSide": "BOTH" },
+            ]),
+            "",
         );
     }
     match method {
@@ -150,6 +173,18 @@ fn handle(exchange: &Mutex<Exchange>, method: &str, target: &str, key: Option<&s
             });
             exchange.orders.insert(client_id, order.clone());
             exchange.executions += 1;
+            let (whole, fraction) = params["quantity"]
+                .split_once('.')
+                .unwrap_or((params["quantity"], "0"));
+            let milli = whole.parse::<i64>().expect("quantity") * 1_000
+                + format!("{fraction:0<3}")[..3]
+                    .parse::<i64>()
+                    .expect("quantity");
+            exchange.position_milli += if params["side"] == "SELL" {
+                -milli
+            } else {
+                milli
+            };
             if script == Script::ExecuteThenFail {
                 return error(503, -1007, "Timeout waiting for response from backend server. Send status unknown; execution status unknown.");
             }
@@ -289,6 +324,16 @@ async fn fills_a_signed_market_order_and_finds_it_by_client_id() {
     let dust = order(Side::BuyBase, 9_999_999, 3);
     assert_eq!(venue.execute(&dust, MID, LOT).await.expect("dust").base, 0);
     assert_eq!(exchange.lock().unwrap().executions, 2);
+
+    // Sold 2.01, bought 0.5: the account is 1.51 SOL short; other symbols do not count.
+    assert_eq!(venue.position().await.expect("position"), -1_510_000_000);
+    assert!(exchange
+        .lock()
+        .unwrap()
+        .requests
+        .last()
+        .unwrap()
+        .starts_with("GET /fapi/v2/positionRisk?symbol=SOLUSDT&recvWindow="));
 }
 
 #[tokio::test]

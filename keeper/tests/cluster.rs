@@ -110,6 +110,10 @@ async fn the_binary_plans_dry_then_hedges_once_and_records() {
     let logs = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{logs}");
     assert!(logs.contains("request hedged and recorded"), "{logs}");
+    assert!(
+        logs.contains("venue position matches the pool's record"),
+        "{logs}"
+    );
     let state = harness.pool_state().await;
     assert_eq!((state.rebalance_seq, state.recorded_seq), (1, 1));
     assert_eq!(i128::from(state.hedge_position), net_delta);
@@ -149,6 +153,7 @@ async fn the_binary_plans_dry_then_hedges_once_and_records() {
         "HOMEOSTAT_URL",
         "BINANCE_API_SECRET",
         "--min-order-base",
+        "--position-tolerance-base",
     ] {
         assert!(
             help.contains(option),

@@ -7,11 +7,11 @@
 use homeostat_keeper::events::EventSource;
 use homeostat_keeper::journal::Journal;
 use homeostat_keeper::keeper::{Chain, Keeper, Step, StopPoint};
-use homeostat_keeper::planner::PlannerConfig;
-use homeostat_keeper::venue::PaperVenue;
+use homeostat_keeper::planner::{HedgeOrder, PlannerConfig, Side};
+use homeostat_keeper::venue::{PaperVenue, Venue};
 use homeostat_localnet::keeper_chain::LocalChain;
 use homeostat_localnet::*;
-use homeostat_math::Direction;
+use homeostat_math::{Direction, Fixed};
 use homeostat_sdk::events::PoolEvent;
 
 const PLANNER: PlannerConfig = PlannerConfig {
@@ -88,6 +88,28 @@ async fn swaps_skew_the_pool_and_the_keeper_brings_it_back_in_band() {
         "back in band: nothing to do"
     );
 
+    // The venue account mirrors the record: sold what the pool recorded as its hedge.
+    let check = keeper.reconcile().await.unwrap();
+    assert_eq!(check.venue_position, -i128::from(filled_base));
+    assert_eq!(check.difference(), 0);
+    // Someone else buys 1 SOL on the same account: the check says by how much it is off.
+    let manual = HedgeOrder {
+        seq: 0,
+        client_id: "manual".into(),
+        side: Side::BuyBase,
+        base: ONE_BASE,
+    };
+    let price = Fixed::from_int(150_000_000).to_bits();
+    keeper
+        .venue
+        .execute(&manual, price, ONE_BASE)
+        .await
+        .unwrap();
+    assert_eq!(
+        keeper.reconcile().await.unwrap().difference(),
+        i128::from(ONE_BASE)
+    );
+
     // The in-process event source saw the request and the record, in order.
     let events = keeper.chain.poll().await.unwrap();
     let seen: Vec<(u64, bool)> = events
@@ -122,6 +144,10 @@ async fn a_keeper_killed_between_fill_and_record_hedges_exactly_once() {
     keeper.stop_at(StopPoint::AfterFill);
     assert!(keeper.step().await.is_err(), "killed after the fill");
     assert_eq!(keeper.venue.executions(), 1);
+    // Traded but not recorded: the journal's fill accounts for the difference.
+    let check = keeper.reconcile().await.unwrap();
+    assert!(check.venue_position < 0, "{check:?}");
+    assert_eq!(check.difference(), 0, "{check:?}");
     let pool = keeper.chain.harness.pool_state().await;
     assert_eq!(
         (pool.hedge_position, pool.recorded_seq),
@@ -150,6 +176,7 @@ async fn a_keeper_killed_between_fill_and_record_hedges_exactly_once() {
     );
     assert!(restarted.journal().unfinished().unwrap().is_empty());
     assert_eq!(restarted.step().await.unwrap(), Step::Idle);
+    assert_eq!(restarted.reconcile().await.unwrap().difference(), 0);
     let _ = std::fs::remove_file(&path);
 }
 
