@@ -20,7 +20,10 @@
 //! Quantities are rounded down to `quantity_step` (the symbol's `LOT_SIZE`); the fill
 //! reports `executedQty` and `avgPrice` converted to base atoms and to the program's
 //! price unit (quote atoms per lot). The order response carries no commission: the fee is
-//! estimated at `taker_fee_bps` of the notional.
+//! the sum of the order's trades' `commission` (`GET /fapi/v1/userTrades?orderId=…`) when
+//! they cover the executed quantity in `commission_asset`, else an estimate at
+//! `taker_fee_bps` of the notional (commission paid in BNB, trades not listed yet, or the
+//! lookup failed).
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -53,6 +56,9 @@ pub struct BinanceConfig {
     pub quantity_step: u64,
     /// Taker fee estimate, basis points of the notional.
     pub taker_fee_bps: u32,
+    /// The asset commissions are read in: the symbol's quote asset (e.g. `USDT`), whose
+    /// units are the pool's quote token.
+    pub commission_asset: String,
     /// `recvWindow`, milliseconds.
     pub recv_window_ms: u64,
     /// Least time between two requests.
@@ -73,6 +79,7 @@ pub struct Binance {
 const NO_SUCH_ORDER: i64 = -2013;
 const ORDER: &str = "/fapi/v1/order";
 const POSITION_RISK: &str = "/fapi/v2/positionRisk";
+const USER_TRADES: &str = "/fapi/v1/userTrades";
 
 /// Decimal text (`"149.95"`) as mantissa and scale.
 fn parse_decimal(text: &str) -> Option<(u128, u32)> {
@@ -165,6 +172,21 @@ impl Binance {
         atoms
             .and_then(|atoms| u64::try_from(atoms).ok())
             .ok_or_else(|| invalid(format!("quantity `{text}` out of range")))
+    }
+
+    /// The venue's quote-asset amount text as quote atoms, rounded up.
+    fn quote_atoms_up(&self, text: &str) -> Result<u64> {
+        let (mantissa, scale) =
+            parse_decimal(text).ok_or_else(|| invalid(format!("amount `{text}`")))?;
+        let decimals = u32::from(self.config.quote_decimals);
+        let atoms = if scale <= decimals {
+            pow10(decimals - scale).and_then(|factor| mantissa.checked_mul(factor))
+        } else {
+            pow10(scale - decimals).map(|divisor| mantissa.div_ceil(divisor))
+        };
+        atoms
+            .and_then(|atoms| u64::try_from(atoms).ok())
+            .ok_or_else(|| invalid(format!("amount `{text}` out of range")))
     }
 
     /// The venue's price text (quote per base) in the program's unit: quote atoms per
@@ -354,6 +376,55 @@ impl Binance {
         self.signed(reqwest::Method::POST, ORDER, &params).await
     }
 
+    /// The commission of `order`, quote atoms: the sum over its trades, each rounded up.
+    /// `None` when the trades do not cover `executed` yet or charge another asset.
+    async fn commission(&self, order: &Value, executed: u64) -> Result<Option<u64>> {
+        let Some(order_id) = order["orderId"].as_i64() else {
+            return Ok(None);
+        };
+        let params = [
+            ("symbol", self.config.symbol.clone()),
+            ("orderId", order_id.to_string()),
+        ];
+        let trades = self
+            .signed(reqwest::Method::GET, USER_TRADES, &params)
+            .await?;
+        let trades = trades
+            .as_array()
+            .ok_or_else(|| invalid(format!("userTrades: expected a list, got {trades}")))?;
+        let (mut traded, mut commission) = (0u64, 0u64);
+        for trade in trades {
+            if trade["commissionAsset"].as_str() != Some(self.config.commission_asset.as_str()) {
+                return Ok(None);
+            }
+            traded = traded.saturating_add(self.base_atoms(trade["qty"].as_str().unwrap_or("0"))?);
+            // Binance reports commissions paid as negative amounts.
+            let paid = trade["commission"].as_str().unwrap_or("0");
+            commission = commission
+                .checked_add(self.quote_atoms_up(paid.trim_start_matches('-'))?)
+                .ok_or_else(|| invalid(format!("commission `{paid}` out of range")))?;
+        }
+        Ok((traded == executed).then_some(commission))
+    }
+
+    /// `fill` with the venue's actual commission when it can be read, else as estimated.
+    async fn with_commission(&self, order: &Value, fill: Fill) -> Fill {
+        if fill.base == 0 {
+            return fill;
+        }
+        match self.commission(order, fill.base).await {
+            Ok(Some(fee_quote)) => Fill { fee_quote, ..fill },
+            Ok(None) => {
+                tracing::debug!(order = %order["clientOrderId"], "commission not in the quote asset or not listed yet: fee estimated");
+                fill
+            }
+            Err(error) => {
+                tracing::warn!(order = %order["clientOrderId"], "commission lookup failed, fee estimated: {error}");
+                fill
+            }
+        }
+    }
+
     /// The symbol's net position from `positionRisk`, base atoms, long positive.
     async fn net_position(&self) -> Result<i128> {
         let params = [("symbol", self.config.symbol.clone())];
@@ -412,7 +483,7 @@ impl Venue for Binance {
             }
         })
         .await?;
-        let fill = match this.fill_of(&placed, lot, reference_price) {
+        let (settled, fill) = match this.fill_of(&placed, lot, reference_price) {
             // Still working (rare for MARKET): wait for its final state.
             Err(KeeperError::Transient { .. }) => {
                 retry(&this.config.backoff, "venue order status", || async move {
@@ -420,12 +491,14 @@ impl Venue for Binance {
                         .query(&order.client_id)
                         .await?
                         .ok_or_else(|| invalid(format!("order {} vanished", order.client_id)))?;
-                    this.fill_of(&settled, lot, reference_price)
+                    let fill = this.fill_of(&settled, lot, reference_price)?;
+                    Ok((settled, fill))
                 })
                 .await?
             }
-            other => other?,
+            other => (placed, other?),
         };
+        let fill = this.with_commission(&settled, fill).await;
         tracing::info!(client_id = %order.client_id, base = fill.base, "venue fill");
         Ok(fill)
     }
@@ -436,9 +509,11 @@ impl Venue for Binance {
             this.query(client_id).await
         })
         .await?;
-        found
-            .map(|order| this.fill_of(&order, this.config.lot, 0))
-            .transpose()
+        let Some(order) = found else {
+            return Ok(None);
+        };
+        let fill = this.fill_of(&order, this.config.lot, 0)?;
+        Ok(Some(this.with_commission(&order, fill).await))
     }
 
     async fn position(&mut self) -> Result<i128> {

@@ -104,9 +104,14 @@ struct Settings {
     /// Binance: the symbol's quantity step (LOT_SIZE), base atoms [default: 10000000].
     #[arg(long, env = "BINANCE_QUANTITY_STEP")]
     binance_quantity_step: Option<u64>,
-    /// Binance: taker fee estimate, basis points [default: 5].
+    /// Binance: taker fee estimate, basis points, for fills whose commission cannot be
+    /// read [default: 5].
     #[arg(long, env = "BINANCE_TAKER_FEE_BPS")]
     binance_taker_fee_bps: Option<u32>,
+    /// Binance: the asset commissions are read in, the symbol's quote asset; a commission
+    /// in any other (BNB) falls back to the estimate [default: USDT].
+    #[arg(long, env = "BINANCE_COMMISSION_ASSET")]
+    binance_commission_asset: Option<String>,
     /// Binance: recvWindow, milliseconds [default: 5000].
     #[arg(long, env = "BINANCE_RECV_WINDOW_MS")]
     binance_recv_window_ms: Option<u64>,
@@ -147,6 +152,9 @@ impl Settings {
             binance_taker_fee_bps: self
                 .binance_taker_fee_bps
                 .or(fallback.binance_taker_fee_bps),
+            binance_commission_asset: self
+                .binance_commission_asset
+                .or(fallback.binance_commission_asset),
             binance_recv_window_ms: self
                 .binance_recv_window_ms
                 .or(fallback.binance_recv_window_ms),
@@ -254,6 +262,10 @@ async fn venue(settings: &Settings, chain: &mut RpcChain) -> Result<AnyVenue, Er
                 quote_decimals: pool.quote_decimals,
                 quantity_step: settings.binance_quantity_step.unwrap_or(10_000_000),
                 taker_fee_bps: settings.binance_taker_fee_bps.unwrap_or(5),
+                commission_asset: settings
+                    .binance_commission_asset
+                    .clone()
+                    .unwrap_or_else(|| "USDT".into()),
                 recv_window_ms: settings.binance_recv_window_ms.unwrap_or(5_000),
                 min_request_interval: Duration::from_millis(100),
                 lot: pool.lot,

@@ -1,8 +1,10 @@
 //! The Binance USDⓈ-M adapter against a local HTTP server started by the test. The server
 //! checks what Binance checks — the API key header, the HMAC-SHA256 signature over the
 //! query string, the timestamp window — and answers with the documented responses and
-//! error codes, with scripted failures: rate limiting (429 + Retry-After), an order whose
-//! execution status is unknown (503 after it executed), insufficient margin (-2019).
+//! error codes, positions (`positionRisk`) and trades with commissions (`userTrades`),
+//! with scripted failures: rate limiting (429 + Retry-After), an order whose execution
+//! status is unknown (503 after it executed), insufficient margin (-2019), a commission
+//! paid in BNB.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -35,6 +37,8 @@ enum Script {
     ExecuteThenFail,
     /// -2019 Margin is insufficient.
     NoMargin,
+    /// Fill, charging the commission in BNB.
+    FillPayingBnb,
 }
 
 #[derive(Default)]
@@ -46,6 +50,8 @@ struct Exchange {
     executions: usize,
     /// Net SOLUSDT position, thousandths of a SOL (the test's quantities are 0.01 steps).
     position_milli: i64,
+    /// Order id → its one trade (`userTrades` entry).
+    trades: HashMap<i64, Value>,
     requests: Vec<String>,
 }
 
@@ -67,7 +73,13 @@ fn handle(exchange: &Mutex<Exchange>, method: &str, target: &str, key: Option<&s
     let Some((path, query)) = target.split_once('?') else {
         return error(404, -1000, "unknown path");
     };
-    if !["/fapi/v1/order", "/fapi/v2/positionRisk"].contains(&path) {
+    if ![
+        "/fapi/v1/order",
+        "/fapi/v2/positionRisk",
+        "/fapi/v1/userTrades",
+    ]
+    .contains(&path)
+    {
         return error(404, -1000, "unknown path");
     }
     if key != Some(KEY) {
@@ -108,6 +120,16 @@ fn handle(exchange: &Mutex<Exchange>, method: &str, target: &str, key: Option<&s
             "Timestamp for this request is outside of the recvWindow.",
         );
     }
+    if path == "/fapi/v1/userTrades" {
+        let order_id: i64 = params["orderId"].parse().expect("orderId");
+        let trades: Vec<Value> = exchange
+            .trades
+            .get(&order_id)
+            .cloned()
+            .into_iter()
+            .collect();
+        return reply(200, json!(trades), "");
+    }
     if path == "/fapi/v2/positionRisk" {
         // One-way mode: one BOTH entry per symbol; another symbol's entry is listed too.
         let milli = exchange.position_milli;
@@ -146,7 +168,7 @@ fn handle(exchange: &Mutex<Exchange>, method: &str, target: &str, key: Option<&s
                     )
                 }
                 Script::NoMargin => return error(400, -2019, "Margin is insufficient."),
-                Script::Fill | Script::ExecuteThenFail => {}
+                Script::Fill | Script::ExecuteThenFail | Script::FillPayingBnb => {}
             }
             let client_id = params["newClientOrderId"].to_string();
             if exchange.orders.contains_key(&client_id) {
@@ -159,8 +181,9 @@ fn handle(exchange: &Mutex<Exchange>, method: &str, target: &str, key: Option<&s
             } else {
                 "150.05"
             };
+            let order_id = 1000 + exchange.orders.len() as i64;
             let order = json!({
-                "orderId": 1000 + exchange.orders.len(),
+                "orderId": order_id,
                 "symbol": params["symbol"],
                 "status": "FILLED",
                 "clientOrderId": client_id,
@@ -185,6 +208,20 @@ fn handle(exchange: &Mutex<Exchange>, method: &str, target: &str, key: Option<&s
             } else {
                 milli
             };
+            // A 4 bp taker commission (the adapter's estimate is 5 bp), in 10⁻⁸ USDT:
+            // milli-SOL × cents × 4 / 10.
+            let cents: i64 = price.replace('.', "").parse().expect("price");
+            let commission = milli * cents * 4 / 10;
+            exchange.trades.insert(
+                order_id,
+                json!({
+                    "orderId": order_id,
+                    "qty": params["quantity"],
+                    "price": price,
+                    "commission": format!("-{}.{:08}", commission / 100_000_000, commission % 100_000_000),
+                    "commissionAsset": if script == Script::FillPayingBnb { "BNB" } else { "USDT" },
+                }),
+            );
             if script == Script::ExecuteThenFail {
                 return error(503, -1007, "Timeout waiting for response from backend server. Send status unknown; execution status unknown.");
             }
@@ -260,6 +297,7 @@ fn config(url: &str, secret: &str) -> BinanceConfig {
         quote_decimals: 6,
         quantity_step: 10_000_000,
         taker_fee_bps: 5,
+        commission_asset: "USDT".into(),
         recv_window_ms: 5_000,
         min_request_interval: Duration::from_millis(1),
         lot: LOT,
@@ -298,8 +336,9 @@ async fn fills_a_signed_market_order_and_finds_it_by_client_id() {
     let fill = venue.execute(&sell, MID, LOT).await.expect("fill");
     assert_eq!(fill.base, 2_010_000_000);
     assert_eq!(fill.avg_price, per_lot("149.95"));
-    // 2.01 × 149.95 = 301.3995 USDC notional; 5 bp taker fee, rounded up.
-    assert_eq!(fill.fee_quote, 150_700);
+    // 2.01 × 149.95 = 301.3995 USDT notional; the venue charged 4 bp (0.12055980), read
+    // from the order's trades and rounded up to quote atoms.
+    assert_eq!(fill.fee_quote, 120_560);
     {
         let exchange = exchange.lock().unwrap();
         assert_eq!(exchange.executions, 1);
@@ -313,6 +352,14 @@ async fn fills_a_signed_market_order_and_finds_it_by_client_id() {
     );
     assert_eq!(venue.find("never-sent").await.expect("lookup"), None);
 
+    // Commission paid in BNB: the fee is the 5 bp estimate of the notional, rounded up.
+    exchange.lock().unwrap().script.push(Script::FillPayingBnb);
+    let bnb = venue
+        .execute(&order(Side::SellBase, 2_010_000_000, 4), MID, LOT)
+        .await
+        .expect("fill");
+    assert_eq!(bnb.fee_quote, 150_700);
+
     let buy = order(Side::BuyBase, 500_000_000, 2);
     let fill = venue.execute(&buy, MID, LOT).await.expect("fill");
     assert_eq!(
@@ -323,10 +370,11 @@ async fn fills_a_signed_market_order_and_finds_it_by_client_id() {
     // Below the step: nothing is sent, a zero fill is reported.
     let dust = order(Side::BuyBase, 9_999_999, 3);
     assert_eq!(venue.execute(&dust, MID, LOT).await.expect("dust").base, 0);
-    assert_eq!(exchange.lock().unwrap().executions, 2);
+    assert_eq!(exchange.lock().unwrap().executions, 3);
 
-    // Sold 2.01, bought 0.5: the account is 1.51 SOL short; other symbols do not count.
-    assert_eq!(venue.position().await.expect("position"), -1_510_000_000);
+    // Sold 2.01 twice, bought 0.5: the account is 3.52 SOL short; other symbols do not
+    // count.
+    assert_eq!(venue.position().await.expect("position"), -3_520_000_000);
     assert!(exchange
         .lock()
         .unwrap()
@@ -355,13 +403,24 @@ async fn waits_out_rate_limits_and_never_trades_an_unknown_order_twice() {
         exchange.executions, 1,
         "the 503'd order was found, not resent"
     );
-    let methods: Vec<&str> = exchange
+    let calls: Vec<&str> = exchange
         .requests
         .iter()
-        .map(|request| request.split(' ').next().unwrap())
+        .map(|request| request.split('?').next().unwrap())
         .collect();
-    // 429 → lookup (not found) → order (executes, 503) → lookup (found).
-    assert_eq!(methods, ["POST", "GET", "POST", "GET"]);
+    // 429 → lookup (not found) → order (executes, 503) → lookup (found) → its commission.
+    assert_eq!(
+        calls,
+        [
+            "POST /fapi/v1/order",
+            "GET /fapi/v1/order",
+            "POST /fapi/v1/order",
+            "GET /fapi/v1/order",
+            "GET /fapi/v1/userTrades"
+        ]
+    );
+    // 1 SOL × 149.95 at the venue's 4 bp: 0.05998 USDT.
+    assert_eq!(fill.fee_quote, 59_980);
 }
 
 const ONE_SOL: u64 = 1_000_000_000;
