@@ -63,8 +63,6 @@ pub struct BinanceConfig {
     pub recv_window_ms: u64,
     /// Least time between two requests.
     pub min_request_interval: Duration,
-    /// The pool's lot, base atoms (the program's price unit is quote atoms per lot).
-    pub lot: u64,
     /// Retries for transient failures.
     pub backoff: Backoff,
 }
@@ -115,8 +113,8 @@ fn invalid(message: String) -> KeeperError {
 impl Binance {
     /// A client for `config`.
     pub fn new(config: BinanceConfig) -> Result<Self> {
-        if config.quantity_step == 0 || config.lot == 0 {
-            return Err(invalid("quantity_step and lot must be positive".into()));
+        if config.quantity_step == 0 {
+            return Err(invalid("quantity_step must be positive".into()));
         }
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
@@ -503,7 +501,7 @@ impl Venue for Binance {
         Ok(fill)
     }
 
-    async fn find(&mut self, client_id: &str) -> Result<Option<Fill>> {
+    async fn find(&mut self, client_id: &str, lot: u64) -> Result<Option<Fill>> {
         let this = &*self;
         let found = retry(&this.config.backoff, "venue lookup", || async move {
             this.query(client_id).await
@@ -512,7 +510,7 @@ impl Venue for Binance {
         let Some(order) = found else {
             return Ok(None);
         };
-        let fill = this.fill_of(&order, this.config.lot, 0)?;
+        let fill = this.fill_of(&order, lot, 0)?;
         Ok(Some(this.with_commission(&order, fill).await))
     }
 

@@ -266,12 +266,10 @@ impl<C: Chain, V: Venue> Keeper<C, V> {
             (Some(order), None) => {
                 // The venue is asked for the client id first: an order sent just before a
                 // crash has executed, and must not execute again.
-                let fill = match self.venue.find(&order.client_id).await? {
+                let lot = self.view_or_read(known).await?.lot;
+                let fill = match self.venue.find(&order.client_id, lot).await? {
                     Some(fill) => fill,
-                    None => {
-                        let lot = self.view_or_read(known).await?.lot;
-                        self.venue.execute(order, work.oracle_price, lot).await?
-                    }
+                    None => self.venue.execute(order, work.oracle_price, lot).await?,
                 };
                 self.journal.fill(work.seq, &fill)?;
                 Some(fill)

@@ -217,10 +217,10 @@ impl Venue for AnyVenue {
         }
     }
 
-    async fn find(&mut self, client_id: &str) -> homeostat_keeper::Result<Option<Fill>> {
+    async fn find(&mut self, client_id: &str, lot: u64) -> homeostat_keeper::Result<Option<Fill>> {
         match self {
-            Self::Paper(venue) => venue.find(client_id).await,
-            Self::Binance(venue) => venue.find(client_id).await,
+            Self::Paper(venue) => venue.find(client_id, lot).await,
+            Self::Binance(venue) => venue.find(client_id, lot).await,
         }
     }
 
@@ -244,7 +244,7 @@ async fn venue(settings: &Settings, chain: &mut RpcChain) -> Result<AnyVenue, Er
             .with_position(-i128::from(chain.view().await?.hedge_position)),
         )),
         "binance" => {
-            // Quantities and prices convert with the pool's own decimals and lot.
+            // Quantities and prices convert with the pool's mints' decimals.
             let pool = chain.client().liquidity().await?.pool;
             Ok(AnyVenue::Binance(Box::new(Binance::new(BinanceConfig {
                 base_url: settings
@@ -268,7 +268,6 @@ async fn venue(settings: &Settings, chain: &mut RpcChain) -> Result<AnyVenue, Er
                     .unwrap_or_else(|| "USDT".into()),
                 recv_window_ms: settings.binance_recv_window_ms.unwrap_or(5_000),
                 min_request_interval: Duration::from_millis(100),
-                lot: pool.lot,
                 backoff: settings.backoff(),
             })?)))
         }

@@ -31,9 +31,10 @@ pub trait Venue {
         reference_price: i128,
         lot: u64,
     ) -> Result<Fill>;
-    /// The fill of an earlier order: `None` only when the venue says it never executed
-    /// (an unreachable venue is an error, never "not found").
-    async fn find(&mut self, client_id: &str) -> Result<Option<Fill>>;
+    /// The fill of an earlier order, its price per `lot` (the pool's lot now): `None` only
+    /// when the venue says it never executed (an unreachable venue is an error, never
+    /// "not found").
+    async fn find(&mut self, client_id: &str, lot: u64) -> Result<Option<Fill>>;
     /// The account's net position in the pool's base, base atoms, long positive. Selling
     /// base to hedge a long pool makes it negative: it mirrors the pool's `hedge_position`.
     async fn position(&mut self) -> Result<i128>;
@@ -135,7 +136,7 @@ impl Venue for PaperVenue {
         self.trade(order, reference_price, lot)
     }
 
-    async fn find(&mut self, client_id: &str) -> Result<Option<Fill>> {
+    async fn find(&mut self, client_id: &str, _lot: u64) -> Result<Option<Fill>> {
         Ok(self.fill(client_id))
     }
 
@@ -184,8 +185,8 @@ mod tests {
             -2_000_000_000,
             "sold 2 SOL once"
         );
-        assert_eq!(venue.find("P-1").await.unwrap(), Some(fill));
-        assert_eq!(venue.find("P-2").await.unwrap(), None);
+        assert_eq!(venue.find("P-1", 1_000_000_000).await.unwrap(), Some(fill));
+        assert_eq!(venue.find("P-2", 1_000_000_000).await.unwrap(), None);
         let mut other = PaperVenue::new(0, 10).with_position(5_000_000_000);
         let buy = other
             .execute(&order(Side::BuyBase), mid, 1_000_000_000)

@@ -300,7 +300,6 @@ fn config(url: &str, secret: &str) -> BinanceConfig {
         commission_asset: "USDT".into(),
         recv_window_ms: 5_000,
         min_request_interval: Duration::from_millis(1),
-        lot: LOT,
         backoff: Backoff {
             attempts: 4,
             initial: Duration::from_millis(10),
@@ -347,10 +346,21 @@ async fn fills_a_signed_market_order_and_finds_it_by_client_id() {
         assert!(sent.contains(&venue_client_id(&sell.client_id)));
     }
     assert_eq!(
-        venue.find(&sell.client_id).await.expect("lookup"),
+        venue.find(&sell.client_id, LOT).await.expect("lookup"),
         Some(fill)
     );
-    assert_eq!(venue.find("never-sent").await.expect("lookup"), None);
+    assert_eq!(venue.find("never-sent", LOT).await.expect("lookup"), None);
+    // Prices are per the lot asked for: after `update_params` to a 0.01 SOL lot, the same
+    // fill is 1.4995 USDT per lot.
+    let per_small_lot = venue
+        .find(&sell.client_id, LOT / 100)
+        .await
+        .expect("lookup")
+        .expect("found");
+    assert_eq!(
+        per_small_lot.avg_price,
+        Fixed::from_int(1_499_500).to_bits()
+    );
 
     // Commission paid in BNB: the fee is the 5 bp estimate of the notional, rounded up.
     exchange.lock().unwrap().script.push(Script::FillPayingBnb);
@@ -458,7 +468,7 @@ async fn refusals_carry_the_venues_code() {
     let nowhere = format!("http://{}", closed.local_addr().unwrap());
     drop(closed);
     let mut offline = Binance::new(config(&nowhere, SECRET)).expect("venue");
-    let error = offline.find("x").await.unwrap_err();
+    let error = offline.find("x", LOT).await.unwrap_err();
     assert!(matches!(error, KeeperError::Transient { .. }), "{error}");
 }
 
