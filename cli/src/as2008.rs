@@ -466,6 +466,18 @@ pub async fn run(config: Config, progress: impl FnMut(u32)) -> Result<Outcome, E
             config.paths
         )));
     }
+    // γ is the only free parameter: per quote atom it must lie in [2⁻²⁰, 2²⁰], and γ/k in
+    // [2⁻¹⁶, 2¹⁶] (docs/math.md, "Parameter domain"). Checked here so the message names γ.
+    let atoms = ATOMS_PER_PRICE as f64;
+    let lowest = (atoms * 2f64.powi(-20)).max(K * 2f64.powi(-16));
+    let highest = (atoms * 2f64.powi(20)).min(K * 2f64.powi(16));
+    if !(lowest..=highest).contains(&config.gamma) {
+        return Err(Error::InvalidConfig(format!(
+            "gamma {} is outside the pool's parameter domain: it must lie between \
+             {lowest:.4} and {highest:.0} here",
+            config.gamma
+        )));
+    }
     // The same parameter schedule on every path: only τ changes.
     let schedule = (0..STEPS)
         .map(|step| {
@@ -473,16 +485,11 @@ pub async fn run(config: Config, progress: impl FnMut(u32)) -> Result<Outcome, E
             params.validate().map(|coefficients| (params, coefficients))
         })
         .collect::<Result<Vec<_>, _>>()
-        .map_err(|_| {
-            // γ is the only free parameter: per quote atom it must lie in [2⁻²⁰, 2²⁰], and
-            // γ/k in [2⁻¹⁶, 2¹⁶] (docs/math.md, "Parameter domain").
-            let atoms = ATOMS_PER_PRICE as f64;
-            let lowest = (atoms * 2f64.powi(-20)).max(K * 2f64.powi(-16));
-            let highest = (atoms * 2f64.powi(20)).min(K * 2f64.powi(16));
+        .map_err(|error| {
             Error::InvalidConfig(format!(
-                "gamma {} is outside the pool's parameter domain: it must lie between \
-                 {lowest:.4} and {highest:.0} here",
-                config.gamma
+                "gamma {}: the pool rejects these parameters: {}",
+                config.gamma,
+                SdkError::from(error)
             ))
         })?;
     match config.engine {

@@ -94,6 +94,11 @@ fn argument_errors_are_reported() {
         "{}",
         stderr(&output)
     );
+    assert!(
+        stdout(&output).is_empty(),
+        "nothing on stdout: {}",
+        stdout(&output)
+    );
 
     let output = homeostat(&["simulate", "--onchain", "--duration", "10"]);
     assert!(!output.status.success());
