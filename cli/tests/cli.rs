@@ -17,6 +17,19 @@ fn stderr(output: &std::process::Output) -> String {
     String::from_utf8_lossy(&output.stderr).into_owned()
 }
 
+/// Runs `homeostat args`, which must fail with `expected` in its error output.
+#[track_caller]
+fn fails_with(args: &[&str], expected: &str) -> std::process::Output {
+    let output = homeostat(args);
+    assert!(!output.status.success(), "succeeded: {args:?}");
+    assert!(
+        stderr(&output).contains(expected),
+        "expected `{expected}` in:\n{}",
+        stderr(&output)
+    );
+    output
+}
+
 #[test]
 fn help_documents_every_option() {
     let output = homeostat(&["simulate", "--help"]);
@@ -39,60 +52,45 @@ fn help_documents_every_option() {
 
 #[test]
 fn argument_errors_are_reported() {
-    let output = homeostat(&["simulate", "--scenario", "as2008", "--paths", "many"]);
-    assert!(!output.status.success());
-    assert!(
-        stderr(&output).contains("invalid value 'many'"),
-        "{}",
-        stderr(&output)
+    fails_with(
+        &["simulate", "--scenario", "as2008", "--paths", "many"],
+        "invalid value 'many'",
     );
 
-    let output = homeostat(&["simulate", "--scenario", "mars"]);
-    assert!(!output.status.success());
-    assert!(
-        stderr(&output).contains("unknown scenario `mars`"),
-        "{}",
-        stderr(&output)
+    fails_with(
+        &["simulate", "--scenario", "mars"],
+        "unknown scenario `mars`",
     );
 
-    let output = homeostat(&[
-        "simulate",
-        "--scenario",
-        "as2008",
-        "--gamma",
-        "-1",
-        "--paths",
-        "1",
-    ]);
-    assert!(!output.status.success());
-    assert!(
-        stderr(&output).contains("gamma must be positive"),
-        "{}",
-        stderr(&output)
+    fails_with(
+        &[
+            "simulate",
+            "--scenario",
+            "as2008",
+            "--gamma",
+            "-1",
+            "--paths",
+            "1",
+        ],
+        "gamma must be positive",
     );
 
-    let output = homeostat(&["simulate", "--scenario", "as2008", "--paths", "0"]);
-    assert!(!output.status.success());
-    assert!(
-        stderr(&output).contains("paths must be at least 1"),
-        "{}",
-        stderr(&output)
+    fails_with(
+        &["simulate", "--scenario", "as2008", "--paths", "0"],
+        "paths must be at least 1",
     );
 
-    let output = homeostat(&[
-        "simulate",
-        "--scenario",
-        "as2008",
-        "--gamma",
-        "0.001",
-        "--paths",
-        "1",
-    ]);
-    assert!(!output.status.success());
-    assert!(
-        stderr(&output).contains("gamma 0.001 is outside the pool's parameter domain"),
-        "{}",
-        stderr(&output)
+    let output = fails_with(
+        &[
+            "simulate",
+            "--scenario",
+            "as2008",
+            "--gamma",
+            "0.001",
+            "--paths",
+            "1",
+        ],
+        "gamma 0.001 is outside the pool's parameter domain",
     );
     assert!(
         stdout(&output).is_empty(),
@@ -100,16 +98,12 @@ fn argument_errors_are_reported() {
         stdout(&output)
     );
 
-    let output = homeostat(&["simulate", "--onchain", "--duration", "10"]);
-    assert!(!output.status.success());
-    assert!(
-        stderr(&output).contains("--onchain applies to --scenario as2008"),
-        "{}",
-        stderr(&output)
+    fails_with(
+        &["simulate", "--onchain", "--duration", "10"],
+        "--onchain applies to --scenario as2008",
     );
 
-    let output = homeostat(&["launch"]);
-    assert!(!output.status.success());
+    fails_with(&["launch"], "unrecognized subcommand 'launch'");
 }
 
 fn as2008_json(seed: &str, paths: &str) -> serde_json::Value {
@@ -258,18 +252,15 @@ fn market_simulation_runs_the_program_and_is_reproducible() {
 
 #[test]
 fn market_simulation_rejects_a_zero_duration() {
-    let output = homeostat(&[
-        "simulate",
-        "--duration",
-        "0",
-        "--out",
-        temp_dir("zero").to_str().expect("utf-8"),
-    ]);
-    assert!(!output.status.success());
-    assert!(
-        stderr(&output).contains("duration_secs"),
-        "{}",
-        stderr(&output)
+    fails_with(
+        &[
+            "simulate",
+            "--duration",
+            "0",
+            "--out",
+            temp_dir("zero").to_str().expect("utf-8"),
+        ],
+        "duration_secs",
     );
 }
 
@@ -279,45 +270,34 @@ fn scenario_file_errors_name_the_line() {
     std::fs::create_dir_all(&dir).expect("dir");
     let unknown = dir.join("unknown.toml");
     std::fs::write(&unknown, "seed = 1\nduration_secs = 60\nbogus = 3\n").expect("write");
-    let output = homeostat(&["simulate", "--scenario", unknown.to_str().expect("utf-8")]);
-    assert!(!output.status.success());
-    let message = stderr(&output);
-    assert!(
-        message.contains("line 3") && message.contains("unknown field `bogus`"),
-        "{message}"
+    let output = fails_with(
+        &["simulate", "--scenario", unknown.to_str().expect("utf-8")],
+        "unknown field `bogus`",
     );
+    assert!(stderr(&output).contains("line 3"), "{}", stderr(&output));
 
     let mistyped = dir.join("mistyped.toml");
     std::fs::write(&mistyped, "seed = 1\n\nduration_secs = \"long\"\n").expect("write");
-    let output = homeostat(&["simulate", "--scenario", mistyped.to_str().expect("utf-8")]);
-    assert!(!output.status.success());
-    assert!(
-        stderr(&output).contains("line 3, column 17"),
-        "{}",
-        stderr(&output)
+    fails_with(
+        &["simulate", "--scenario", mistyped.to_str().expect("utf-8")],
+        "line 3, column 17",
     );
 
     let out_of_range = dir.join("range.toml");
     std::fs::write(&out_of_range, "informed_share = 2.0\n").expect("write");
-    let output = homeostat(&[
-        "simulate",
-        "--scenario",
-        out_of_range.to_str().expect("utf-8"),
-    ]);
-    assert!(!output.status.success());
-    assert!(
-        stderr(&output).contains("informed_share must be in [0, 1]"),
-        "{}",
-        stderr(&output)
+    fails_with(
+        &[
+            "simulate",
+            "--scenario",
+            out_of_range.to_str().expect("utf-8"),
+        ],
+        "informed_share must be in [0, 1]",
     );
 
     let missing = dir.join("missing.toml");
-    let output = homeostat(&["simulate", "--scenario", missing.to_str().expect("utf-8")]);
-    assert!(!output.status.success());
-    assert!(
-        stderr(&output).contains("missing.toml"),
-        "{}",
-        stderr(&output)
+    fails_with(
+        &["simulate", "--scenario", missing.to_str().expect("utf-8")],
+        "missing.toml",
     );
 }
 
