@@ -308,7 +308,12 @@ impl PoolEngine for Replica {
                 &mut snapshot.pool.protocol_fees_quote,
             ),
         };
-        let overflow = || SdkError::Rpc("replica vault overflow".into());
+        // The quote already checked the reserves; the program would fail the same way.
+        let overflow = || {
+            SdkError::from(anchor_lang::error!(
+                homeostat::errors::HomeostatError::MathOverflow
+            ))
+        };
         *protocol_fees = protocol_fees
             .checked_add(quote.fee.protocol)
             .ok_or_else(overflow)?;
@@ -334,7 +339,8 @@ struct OnChain {
 impl OnChain {
     async fn start() -> Self {
         let mut harness = Harness::start().await;
-        // Enough of both tokens for any path (about ±30 units are ever traded).
+        // Enough for the most a run can trade: 65 536 paths of at most 400 one-lot swaps
+        // (4 base tokens and about 440 quote tokens a path).
         let trader = harness
             .new_user(1_000_000 * ONE_BASE, 100_000_000 * ONE_QUOTE)
             .await;
@@ -576,7 +582,7 @@ async fn simulate(
     })
 }
 
-/// The symmetric benchmark's book.
+/// A strategy's book: units held and cash.
 #[derive(Default)]
 struct Book {
     q: i64,
@@ -584,7 +590,8 @@ struct Book {
 }
 
 impl Book {
-    /// Quotes `mid ± half_spread`; each side fills as [`filled`] says.
+    /// The symmetric benchmark's step: quotes `mid ± half_spread`; each side fills as
+    /// [`filled`] says.
     fn step(&mut self, mid: f64, half_spread: f64, bid_draw: f64, ask_draw: f64) {
         if filled(half_spread, bid_draw) {
             self.q += 1;
