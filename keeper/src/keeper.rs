@@ -175,6 +175,17 @@ impl<C: Chain, V: Venue> Keeper<C, V> {
     /// fills still on their way to the chain). They differ when something else trades the
     /// account, or a fill was never recorded.
     pub async fn reconcile(&mut self) -> Result<Reconciliation> {
+        let expected_position = self.expected_venue_position().await?;
+        let venue_position = self.venue.position().await?;
+        Ok(Reconciliation {
+            venue_position,
+            expected_position,
+        })
+    }
+
+    /// The venue position the pool's record implies: `−hedge_position`, less the fills
+    /// journaled but not yet recorded on chain.
+    pub async fn expected_venue_position(&mut self) -> Result<i128> {
         let view = self.chain.view().await?;
         let in_flight: i128 = self
             .journal
@@ -185,11 +196,7 @@ impl<C: Chain, V: Venue> Keeper<C, V> {
                 _ => None,
             })
             .sum();
-        let venue_position = self.venue.position().await?;
-        Ok(Reconciliation {
-            venue_position,
-            expected_position: -(i128::from(view.hedge_position) + in_flight),
-        })
+        Ok(-(i128::from(view.hedge_position) + in_flight))
     }
 
     /// Takes the keeper apart: its chain connection, venue and journal.

@@ -232,17 +232,12 @@ impl Venue for AnyVenue {
     }
 }
 
-async fn venue(settings: &Settings, chain: &mut RpcChain) -> Result<AnyVenue, Error> {
+async fn venue(settings: &Settings, chain: &RpcChain) -> Result<AnyVenue, Error> {
     match settings.venue.as_deref().unwrap_or("paper") {
-        // A paper account keeps nothing between runs: it starts where the pool's record
-        // says a real one would stand.
-        "paper" => Ok(AnyVenue::Paper(
-            PaperVenue::new(
-                settings.paper_fee_bps.unwrap_or(5),
-                settings.paper_slippage_bps.unwrap_or(2),
-            )
-            .with_position(-i128::from(chain.view().await?.hedge_position)),
-        )),
+        "paper" => Ok(AnyVenue::Paper(PaperVenue::new(
+            settings.paper_fee_bps.unwrap_or(5),
+            settings.paper_slippage_bps.unwrap_or(2),
+        ))),
         "binance" => {
             // Quantities and prices convert with the pool's mints' decimals.
             let pool = chain.client().liquidity().await?.pool;
@@ -335,11 +330,19 @@ async fn run(cli: &Cli, settings: Settings) -> Result<(), Error> {
         .unwrap_or_else(|| PathBuf::from("keeper.sqlite"));
     let journal = Journal::open(&journal_path)?;
     let mut events = RpcEvents::new(&url, &chain, journal.cursor()?);
-    let venue = venue(&settings, &mut chain).await?;
+    let venue = venue(&settings, &chain).await?;
     let tolerance = settings.position_tolerance_base.unwrap_or(0);
     let interval = Duration::from_secs(settings.interval_secs.unwrap_or(10).max(1));
     tracing::info!(%pool, journal = %journal_path.display(), "keeper started");
     let mut keeper = Keeper::new(chain, venue, journal, planner);
+    // A paper account keeps nothing between runs: it starts where the pool's record (and
+    // the journal's fills on their way to it) says a real one would stand.
+    if matches!(keeper.venue, AnyVenue::Paper(_)) {
+        let position = keeper.expected_venue_position().await?;
+        if let AnyVenue::Paper(paper) = &mut keeper.venue {
+            *paper = std::mem::take(paper).with_position(position);
+        }
+    }
     let mut check_position = true;
     loop {
         match catch_up(&mut events, keeper.journal(), &pool).await {
