@@ -33,8 +33,9 @@ struct Cli {
     /// TOML file with any of the options below (flags and environment variables win).
     #[arg(long, env = "HOMEOSTAT_KEEPER_CONFIG")]
     config: Option<PathBuf>,
-    /// Print what the keeper would do now (net delta, band, the order it would place) as
-    /// JSON, and exit without sending anything or touching the journal.
+    /// Print what the keeper would do now (net delta, band, the order it would place, the
+    /// venue account's position against the pool's record) as JSON, and exit without
+    /// sending anything or touching the journal.
     #[arg(long)]
     dry_run: bool,
     /// Run one step (catch up on events, then rebalance/hedge/record if needed) and exit.
@@ -270,6 +271,25 @@ async fn venue(settings: &Settings, chain: &RpcChain) -> Result<AnyVenue, Error>
     }
 }
 
+/// The dry run's look at the venue: the account's position against the pool's record (the
+/// journal is not consulted), or why the venue could not be asked. A paper account has
+/// nothing to ask: it starts at the pool's record.
+async fn venue_check(mut venue: AnyVenue, hedge_position: i64) -> serde_json::Value {
+    if let AnyVenue::Paper(_) = venue {
+        return json!({ "name": "paper" });
+    }
+    let expected = -i128::from(hedge_position);
+    match venue.position().await {
+        Ok(position) => json!({
+            "name": "binance",
+            "position": position.to_string(),
+            "expected_position": expected.to_string(),
+            "matches": position == expected,
+        }),
+        Err(error) => json!({ "name": "binance", "error": error.to_string() }),
+    }
+}
+
 /// The settings from the flags and environment, then the config file.
 fn settings(cli: &Cli) -> Result<Settings, Error> {
     let file = match &cli.config {
@@ -303,6 +323,8 @@ async fn run(cli: &Cli, settings: Settings) -> Result<(), Error> {
             HedgeRoom::new(view.hedge_position, view.max_hedge_position),
             &planner,
         );
+        let venue = venue(&settings, &chain).await?;
+        let venue = venue_check(venue, view.hedge_position).await;
         println!(
             "{}",
             json!({
@@ -319,6 +341,7 @@ async fn run(cli: &Cli, settings: Settings) -> Result<(), Error> {
                     "side": order.side.as_str(),
                     "base": order.base,
                 })),
+                "venue": venue,
             })
         );
         return Ok(());

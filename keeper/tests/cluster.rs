@@ -3,8 +3,11 @@
 //! (`homeostat_localnet::rpc`).
 #![allow(deprecated)] // solana-program-test 3.x: see crates/localnet/src/lib.rs
 
+mod common;
+
 use std::process::{Command, Output};
 
+use common::exchange::{exchange, KEY, SECRET};
 use homeostat_keeper::events::catch_up;
 use homeostat_keeper::journal::Journal;
 use homeostat_keeper::keeper::{Chain, Keeper, Step};
@@ -83,12 +86,58 @@ async fn the_binary_plans_dry_then_hedges_once_and_records() {
         "clipped to --max-order-base"
     );
     assert_eq!(plan["order"]["seq"], 1);
+    assert_eq!(plan["venue"]["name"], "paper");
     assert_eq!(
         harness.pool_state().await.rebalance_seq,
         0,
         "dry run sends nothing"
     );
     assert!(!journal.exists(), "dry run writes no journal");
+
+    // Dry run on Binance: the account is asked for its position (flat, as the pool's
+    // record says); a wrong secret is reported with the venue's code; missing credentials
+    // are a configuration error.
+    let (venue_url, _exchange) = exchange(vec![]).await;
+    let binance = |secret: &str| {
+        flags(&[
+            "--dry-run",
+            "--venue",
+            "binance",
+            "--binance-url",
+            &venue_url,
+            "--binance-api-key",
+            KEY,
+            "--binance-api-secret",
+            secret,
+        ])
+    };
+    let output = keeper_binary(binance(SECRET)).await;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(
+        plan["venue"],
+        serde_json::json!({
+            "name": "binance",
+            "position": "0",
+            "expected_position": "0",
+            "matches": true,
+        })
+    );
+    let output = keeper_binary(binance("wrong-secret")).await;
+    let plan: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let error = plan["venue"]["error"].as_str().expect("an error");
+    assert!(error.contains("-1022"), "{error}");
+    let output = keeper_binary(flags(&["--dry-run", "--venue", "binance"])).await;
+    assert!(!output.status.success());
+    assert!(
+        String::from_utf8_lossy(&output.stderr).contains("--binance-api-key is required"),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
 
     // One step from a config file: rebalance → paper hedge → record.
     let config = folder.join("keeper.toml");

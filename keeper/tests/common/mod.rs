@@ -1,0 +1,3 @@
+//! Test support shared by the keeper's test crates.
+
+pub mod exchange;
