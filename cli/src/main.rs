@@ -203,6 +203,7 @@ struct SimulateArgs {
     scenario: String,
     /// Run as2008 through the program on the in-process runtime (one pool per path, every
     /// fill a swap transaction) instead of the math crate; the results are identical.
+    /// About half a second per path: try `--paths 20` first.
     #[arg(long)]
     onchain: bool,
     /// Risk aversion γ (as2008).
