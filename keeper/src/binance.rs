@@ -93,6 +93,24 @@ fn pow10(exponent: u32) -> Option<u128> {
     10u128.checked_pow(exponent)
 }
 
+/// Decimal text (`what`, for errors) as atoms of a token with `decimals`, rounded as asked.
+fn decimal_atoms(text: &str, decimals: u8, rounding: Rounding, what: &str) -> Result<u64> {
+    let (mantissa, scale) =
+        parse_decimal(text).ok_or_else(|| invalid(format!("{what} `{text}`")))?;
+    let decimals = u32::from(decimals);
+    let atoms = if scale <= decimals {
+        pow10(decimals - scale).and_then(|factor| mantissa.checked_mul(factor))
+    } else {
+        pow10(scale - decimals).map(|divisor| match rounding {
+            Rounding::Down => mantissa / divisor,
+            Rounding::Up => mantissa.div_ceil(divisor),
+        })
+    };
+    atoms
+        .and_then(|atoms| u64::try_from(atoms).ok())
+        .ok_or_else(|| invalid(format!("{what} `{text}` out of range")))
+}
+
 /// The venue's client order id for a keeper client id: itself when Binance accepts it
 /// (`^[.A-Z:/a-z0-9_-]{1,36}$`), else `h` and 32 hex digits of its SHA-256 — deterministic,
 /// so a resent order carries the same id.
@@ -159,32 +177,12 @@ impl Binance {
 
     /// The venue's quantity text as base atoms (rounded down).
     fn base_atoms(&self, text: &str) -> Result<u64> {
-        let (mantissa, scale) =
-            parse_decimal(text).ok_or_else(|| invalid(format!("quantity `{text}`")))?;
-        let decimals = u32::from(self.config.base_decimals);
-        let atoms = if scale <= decimals {
-            pow10(decimals - scale).and_then(|factor| mantissa.checked_mul(factor))
-        } else {
-            pow10(scale - decimals).map(|divisor| mantissa / divisor)
-        };
-        atoms
-            .and_then(|atoms| u64::try_from(atoms).ok())
-            .ok_or_else(|| invalid(format!("quantity `{text}` out of range")))
+        decimal_atoms(text, self.config.base_decimals, Rounding::Down, "quantity")
     }
 
     /// The venue's quote-asset amount text as quote atoms, rounded up.
     fn quote_atoms_up(&self, text: &str) -> Result<u64> {
-        let (mantissa, scale) =
-            parse_decimal(text).ok_or_else(|| invalid(format!("amount `{text}`")))?;
-        let decimals = u32::from(self.config.quote_decimals);
-        let atoms = if scale <= decimals {
-            pow10(decimals - scale).and_then(|factor| mantissa.checked_mul(factor))
-        } else {
-            pow10(scale - decimals).map(|divisor| mantissa.div_ceil(divisor))
-        };
-        atoms
-            .and_then(|atoms| u64::try_from(atoms).ok())
-            .ok_or_else(|| invalid(format!("amount `{text}` out of range")))
+        decimal_atoms(text, self.config.quote_decimals, Rounding::Up, "amount")
     }
 
     /// The venue's price text (quote per base) in the program's unit: quote atoms per
