@@ -372,6 +372,14 @@ impl Binance {
         self.signed(reqwest::Method::POST, ORDER, &params).await
     }
 
+    /// A signed `GET` of `path` whose answer is a JSON list.
+    async fn get_list(&self, path: &str, params: &[(&str, String)]) -> Result<Vec<Value>> {
+        match self.signed(reqwest::Method::GET, path, params).await? {
+            Value::Array(items) => Ok(items),
+            other => Err(invalid(format!("{path}: expected a list, got {other}"))),
+        }
+    }
+
     /// The commission of `order`, quote atoms: the sum over its trades, each rounded up.
     /// `None` when the trades do not cover `executed` yet or charge another asset.
     async fn commission(&self, order: &Value, executed: u64) -> Result<Option<u64>> {
@@ -382,14 +390,9 @@ impl Binance {
             ("symbol", self.config.symbol.clone()),
             ("orderId", order_id.to_string()),
         ];
-        let trades = self
-            .signed(reqwest::Method::GET, USER_TRADES, &params)
-            .await?;
-        let trades = trades
-            .as_array()
-            .ok_or_else(|| invalid(format!("userTrades: expected a list, got {trades}")))?;
+        let trades = self.get_list(USER_TRADES, &params).await?;
         let (mut traded, mut commission) = (0u64, 0u64);
-        for trade in trades {
+        for trade in &trades {
             if trade["commissionAsset"].as_str() != Some(self.config.commission_asset.as_str()) {
                 return Ok(None);
             }
@@ -424,14 +427,9 @@ impl Binance {
     /// The symbol's net position from `positionRisk`, base atoms, long positive.
     async fn net_position(&self) -> Result<i128> {
         let params = [("symbol", self.config.symbol.clone())];
-        let entries = self
-            .signed(reqwest::Method::GET, POSITION_RISK, &params)
-            .await?;
-        let entries = entries
-            .as_array()
-            .ok_or_else(|| invalid(format!("positionRisk: expected a list, got {entries}")))?;
+        let entries = self.get_list(POSITION_RISK, &params).await?;
         let mut position = 0i128;
-        for entry in entries {
+        for entry in &entries {
             if entry["symbol"].as_str() != Some(self.config.symbol.as_str()) {
                 continue;
             }
