@@ -23,7 +23,7 @@ use homeostat::PoolParams;
 use homeostat_localnet::{
     custom_error, price_update, Harness, User, FEED_ID, ONE_BASE, ONE_QUOTE, START_TIME,
 };
-use homeostat_math::{Coefficients, Direction, Fixed, Reserves, SwapQuote};
+use homeostat_math::{Coefficients, Direction, Fixed, Reserves, SwapContext, SwapQuote};
 use homeostat_sdk::quote::PoolSnapshot;
 use homeostat_sdk::SdkError;
 use serde::Serialize;
@@ -203,13 +203,18 @@ trait PoolEngine {
     async fn vaults(&mut self) -> Result<(u64, u64), SdkError>;
 }
 
-/// What one lot costs or pays in `direction` at `snapshot`: exact-in for a sale to the
-/// pool, exact-out for a purchase, so the base moved is exactly one lot either way.
-fn one_lot_quote(snapshot: &PoolSnapshot, direction: Direction) -> Result<SwapQuote, SdkError> {
-    match direction {
-        Direction::BaseToQuote => snapshot.quote_exact_in(direction, snapshot.pool.lot),
-        Direction::QuoteToBase => snapshot.quote_exact_out(direction, snapshot.pool.lot),
-    }
+/// What one `lot` costs or pays in `direction` in the swap context `context`: exact-in
+/// for a sale to the pool, exact-out for a purchase, so the base moved is exactly one lot
+/// either way.
+fn one_lot_quote(
+    context: &SwapContext,
+    lot: u64,
+    direction: Direction,
+) -> Result<SwapQuote, SdkError> {
+    Ok(match direction {
+        Direction::BaseToQuote => context.quote_exact_in(direction, lot)?,
+        Direction::QuoteToBase => context.quote_exact_out(direction, lot)?,
+    })
 }
 
 /// The starting reserves: `START_BASE_UNITS` and their value at the oracle price.
@@ -292,8 +297,8 @@ impl PoolEngine for Replica {
 
     async fn trade_one_lot(&mut self, direction: Direction) -> Result<(), SdkError> {
         // The swap handler: observe the oracle, price, book protocol fees, move tokens.
-        let quote = one_lot_quote(&self.snapshot, direction)?;
-        let (observed, _, _) = self.snapshot.context()?;
+        let (observed, _, context) = self.snapshot.context()?;
+        let quote = one_lot_quote(&context, observed.lot, direction)?;
         let snapshot = &mut self.snapshot;
         snapshot.pool = observed;
         let (vault_in, vault_out, protocol_fees) = match direction {
@@ -402,8 +407,9 @@ impl PoolEngine for OnChain {
         // The trader's bound is the SDK's quote: the swap fails unless the program executes
         // exactly (or better than) what was quoted.
         let snapshot = self.snapshot().await?;
-        let quote = one_lot_quote(&snapshot, direction)?;
-        let (lot, trader) = (snapshot.pool.lot, &self.trader);
+        let (pool, _, context) = snapshot.context()?;
+        let quote = one_lot_quote(&context, pool.lot, direction)?;
+        let (lot, trader) = (pool.lot, &self.trader);
         let result = match direction {
             Direction::BaseToQuote => {
                 self.harness
@@ -535,8 +541,12 @@ async fn simulate(
                 .await
                 .map_err(at(step))?;
             let snapshot = engine.snapshot().await.map_err(at(step))?;
-            let bid = one_lot_quote(&snapshot, Direction::BaseToQuote).map_err(at(step))?;
-            let ask = one_lot_quote(&snapshot, Direction::QuoteToBase).map_err(at(step))?;
+            // Both sides are priced from one context (one oracle read, one curve).
+            let (pool, _, context) = snapshot.context().map_err(at(step))?;
+            let bid =
+                one_lot_quote(&context, pool.lot, Direction::BaseToQuote).map_err(at(step))?;
+            let ask =
+                one_lot_quote(&context, pool.lot, Direction::QuoteToBase).map_err(at(step))?;
             let bid_price = bid.amount_out as f64 / ATOMS_PER_PRICE as f64;
             let ask_price = ask.amount_in as f64 / ATOMS_PER_PRICE as f64;
             let (bid_draw, ask_draw) = (rng.uniform(), rng.uniform());
