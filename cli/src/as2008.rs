@@ -258,13 +258,7 @@ impl PoolEngine for Replica {
         pool.base_decimals = homeostat_localnet::BASE_DECIMALS;
         pool.quote_decimals = homeostat_localnet::QUOTE_DECIMALS;
         let price = pool.price_from_update(&oracle, oracle.publish_time)?;
-        pool.set_volatility_state(&homeostat_math::VolatilityState {
-            variance: params
-                .volatility_config()
-                .clamp(Fixed::from_bits(homeostat_localnet::INITIAL_VARIANCE)),
-            last_price: price.mid,
-            last_time: price.publish_time,
-        });
+        pool.start_volatility(homeostat_localnet::INITIAL_VARIANCE, &price);
         let (base, quote) = starting_reserves(&oracle);
         // The first deposit takes both amounts whole.
         let deposit =

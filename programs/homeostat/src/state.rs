@@ -309,6 +309,17 @@ impl Pool {
         self.max_hedge_position = params.max_hedge_position;
     }
 
+    /// The volatility estimator's first state: `initial_variance` (I80F48 bits) clamped to
+    /// the pool's bounds, anchored at `oracle` — what `initialize_pool` sets.
+    pub fn start_volatility(&mut self, initial_variance: i128, oracle: &OraclePrice) {
+        let config = self.params().volatility_config();
+        self.set_volatility_state(&VolatilityState {
+            variance: config.clamp(Fixed::from_bits(initial_variance)),
+            last_price: oracle.mid,
+            last_time: oracle.publish_time,
+        });
+    }
+
     /// What `update_params` does to the pool: the new parameters and coefficients, and the
     /// variance re-clamped to the new bounds. Fails if the result breaks an invariant.
     pub fn apply_params(&mut self, params: &PoolParams, coefficients: &Coefficients) -> Result<()> {

@@ -1,6 +1,5 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
-use homeostat_math::{Fixed, VolatilityState};
 
 use crate::constants::*;
 use crate::errors::HomeostatError;
@@ -132,12 +131,7 @@ impl InitializePool<'_> {
             pool.base_decimals = ctx.accounts.base_mint.decimals;
             pool.quote_decimals = ctx.accounts.quote_mint.decimals;
             let oracle = pool.read_oracle(&ctx.accounts.oracle, now)?;
-            let config = args.params.volatility_config();
-            pool.set_volatility_state(&VolatilityState {
-                variance: config.clamp(Fixed::from_bits(args.initial_variance)),
-                last_price: oracle.mid,
-                last_time: oracle.publish_time,
-            });
+            pool.start_volatility(args.initial_variance, &oracle);
             pool.invariant_with_vaults(0, 0)?;
         }
         emit_cpi!(PoolInitialized {
