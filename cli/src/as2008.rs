@@ -23,7 +23,7 @@ use homeostat::PoolParams;
 use homeostat_localnet::{
     custom_error, price_update, Harness, User, FEED_ID, ONE_BASE, ONE_QUOTE, START_TIME,
 };
-use homeostat_math::{Coefficients, Direction, Fixed, Reserves, SwapContext, SwapQuote};
+use homeostat_math::{Coefficients, Curve, Direction, Fixed, Reserves, SwapContext, SwapQuote};
 use homeostat_sdk::quote::PoolSnapshot;
 use homeostat_sdk::SdkError;
 use serde::Serialize;
@@ -65,6 +65,11 @@ pub enum Engine {
     /// The program on the in-process Solana runtime: one pool per path, every step an
     /// `update_params` and every fill a swap transaction.
     Program,
+    /// The papers' strategy on the math crate: the pool's own curve (half-spread c1, each
+    /// unit priced over its inventory path, so one unit trades at the paper's quotes) but
+    /// without the mid guard and with the inventory counted as units held, as in the paper.
+    /// What isolates the model from the two ways a pool departs from the paper.
+    Paper,
 }
 
 /// What to run.
@@ -157,6 +162,7 @@ pub fn pool_params(gamma: f64, step: usize) -> PoolParams {
         horizon: Fixed::from_u64((STEPS - step) as u64).to_bits(),
         min_half_spread: 0,
         confidence_multiplier: 0,
+        age_multiplier: 0,
         volatility_window: 1,
         variance_floor: variance,
         variance_ceiling: variance,
@@ -167,6 +173,7 @@ pub fn pool_params(gamma: f64, step: usize) -> PoolParams {
         protocol_share_bps: 0,
         max_oracle_age: 60,
         max_confidence_bps: 1,
+        max_ema_deviation_bps: 0,
         rebalance_band: u64::MAX,
         min_rebalance_interval: 0,
         max_hedge_position: 0,
@@ -197,6 +204,11 @@ trait PoolEngine {
     ) -> Result<(), SdkError>;
     /// Everything a swap would be priced from now.
     async fn snapshot(&mut self) -> Result<PoolSnapshot, SdkError>;
+    /// The pool after observing the oracle, and the context a swap is priced in now.
+    async fn context(&mut self) -> Result<(Pool, SwapContext), SdkError> {
+        let (pool, _, context) = self.snapshot().await?.context()?;
+        Ok((pool, context))
+    }
     /// A trader swaps exactly one lot: sells it (`BaseToQuote`) or buys it.
     async fn trade_one_lot(&mut self, direction: Direction) -> Result<(), SdkError>;
     /// The pool's vault balances (base, quote), atoms.
@@ -228,11 +240,17 @@ fn starting_reserves(oracle: &PriceUpdate) -> (u64, u64) {
 /// The pool in memory, moved by the same state code the program runs.
 struct Replica {
     snapshot: PoolSnapshot,
+    /// Price as the paper does ([`Engine::Paper`]).
+    paper: bool,
+    /// Base in the vault when the path started (the paper's q = 0).
+    start_base: u64,
 }
 
 impl Replica {
-    fn new() -> Self {
+    fn new(paper: bool) -> Self {
         Self {
+            paper,
+            start_base: 0,
             snapshot: PoolSnapshot {
                 pool: Pool::zeroed(),
                 base_vault: 0,
@@ -258,7 +276,7 @@ impl PoolEngine for Replica {
         pool.base_decimals = homeostat_localnet::BASE_DECIMALS;
         pool.quote_decimals = homeostat_localnet::QUOTE_DECIMALS;
         let price = pool.price_from_update(&oracle, oracle.publish_time)?;
-        pool.start_volatility(homeostat_localnet::INITIAL_VARIANCE, &price);
+        pool.start_volatility(homeostat_localnet::INITIAL_VARIANCE, &price)?;
         let (base, quote) = starting_reserves(&oracle);
         // The first deposit takes both amounts whole.
         let deposit =
@@ -270,6 +288,7 @@ impl PoolEngine for Replica {
             oracle,
             now: oracle.publish_time,
         };
+        self.start_base = deposit.base;
         Ok(())
     }
 
@@ -289,9 +308,20 @@ impl PoolEngine for Replica {
         Ok(self.snapshot)
     }
 
+    async fn context(&mut self) -> Result<(Pool, SwapContext), SdkError> {
+        let (pool, _, mut context) = self.snapshot.context()?;
+        if self.paper {
+            context.inventory = i128::from(self.snapshot.base_vault) - i128::from(self.start_base);
+            if let Curve::Linear(curve) = &mut context.curve {
+                curve.mid_guard = false;
+            }
+        }
+        Ok((pool, context))
+    }
+
     async fn trade_one_lot(&mut self, direction: Direction) -> Result<(), SdkError> {
         // The swap handler: observe the oracle, price, book protocol fees, move tokens.
-        let (observed, _, context) = self.snapshot.context()?;
+        let (observed, context) = self.context().await?;
         let quote = one_lot_quote(&context, observed.lot, direction)?;
         let snapshot = &mut self.snapshot;
         snapshot.pool = observed;
@@ -499,7 +529,8 @@ pub async fn run(config: Config, progress: impl FnMut(u32)) -> Result<Outcome, E
             ))
         })?;
     match config.engine {
-        Engine::Math => simulate(&mut Replica::new(), &config, &schedule, progress).await,
+        Engine::Math => simulate(&mut Replica::new(false), &config, &schedule, progress).await,
+        Engine::Paper => simulate(&mut Replica::new(true), &config, &schedule, progress).await,
         Engine::Program => {
             simulate(&mut OnChain::start().await, &config, &schedule, progress).await
         }
@@ -534,9 +565,8 @@ async fn simulate(
                 .advance(now, oracle, params)
                 .await
                 .map_err(at(step))?;
-            let snapshot = engine.snapshot().await.map_err(at(step))?;
             // Both sides are priced from one context (one oracle read, one curve).
-            let (pool, _, context) = snapshot.context().map_err(at(step))?;
+            let (pool, context) = engine.context().await.map_err(at(step))?;
             let bid =
                 one_lot_quote(&context, pool.lot, Direction::BaseToQuote).map_err(at(step))?;
             let ask =

@@ -206,6 +206,10 @@ struct SimulateArgs {
     /// About half a second per path: try `--paths 20` first.
     #[arg(long)]
     onchain: bool,
+    /// Run as2008 as the paper's strategy: the pool's curve without the mid guard, with
+    /// inventory counted as units held (math crate only; see docs/simulator.md).
+    #[arg(long, conflicts_with = "onchain")]
+    paper: bool,
     /// Risk aversion γ (as2008).
     #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
     gamma: f64,
@@ -308,10 +312,10 @@ fn main() -> ExitCode {
 fn simulate(args: &SimulateArgs) -> Result<(), Box<dyn std::error::Error>> {
     match args.scenario.as_str() {
         "as2008" => {
-            let engine = if args.onchain {
-                as2008::Engine::Program
-            } else {
-                as2008::Engine::Math
+            let engine = match (args.onchain, args.paper) {
+                (true, _) => as2008::Engine::Program,
+                (false, true) => as2008::Engine::Paper,
+                (false, false) => as2008::Engine::Math,
             };
             let started = std::time::Instant::now();
             let bar = progress_bar(u64::from(args.paths), "paths")?;
@@ -336,6 +340,7 @@ fn simulate(args: &SimulateArgs) -> Result<(), Box<dyn std::error::Error>> {
         _ if args.onchain => Err("--onchain applies to --scenario as2008; market scenarios \
                                   always run the program"
             .into()),
+        _ if args.paper => Err("--paper applies to --scenario as2008".into()),
         "market" => simulate_market(args, market::Scenario::default()),
         path if path.ends_with(".toml") => {
             let text = std::fs::read_to_string(path).map_err(|error| format!("{path}: {error}"))?;
@@ -463,10 +468,10 @@ fn print_as2008(args: &SimulateArgs, outcome: &as2008::Outcome, elapsed: std::ti
         args.gamma,
         args.paths,
         args.seed.unwrap_or(1),
-        if args.onchain {
-            "on the program"
-        } else {
-            "on the math crate"
+        match (args.onchain, args.paper) {
+            (true, _) => "on the program",
+            (false, true) => "the paper's strategy (no mid guard, units-held inventory)",
+            (false, false) => "on the math crate",
         }
     );
     println!(

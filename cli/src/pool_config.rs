@@ -30,6 +30,10 @@ pub struct PoolConfig {
     pub min_half_spread: f64,
     /// Half-spread widening per unit of oracle confidence.
     pub confidence_multiplier: f64,
+    /// Half-spread widening per standard deviation of the price move since the oracle
+    /// print, `√(σ²·age)` (0: none).
+    #[serde(default)]
+    pub age_multiplier: f64,
     /// EWMA window, seconds.
     pub volatility_window_secs: u64,
     /// Variance floor per second, model units.
@@ -52,6 +56,9 @@ pub struct PoolConfig {
     pub max_oracle_age_secs: u64,
     /// Widest oracle confidence accepted, basis points of the price.
     pub max_confidence_bps: u16,
+    /// Widest gap between the print and Pyth's EMA price, basis points (0: no check).
+    #[serde(default)]
+    pub max_ema_deviation_bps: u16,
     /// `rebalance` fires only beyond this |net delta|, base atoms.
     pub rebalance_band: u64,
     /// Fewest seconds between two `rebalance` requests.
@@ -93,6 +100,7 @@ impl PoolConfig {
             horizon: bits_from_f64_down(self.horizon_secs)?,
             min_half_spread: bits_from_f64_down(self.min_half_spread)?,
             confidence_multiplier: bits_from_f64_down(self.confidence_multiplier)?,
+            age_multiplier: bits_from_f64_down(self.age_multiplier)?,
             volatility_window: self.volatility_window_secs,
             variance_floor: bits_from_f64_down(self.variance_floor)?,
             variance_ceiling: bits_from_f64_down(self.variance_ceiling)?,
@@ -103,6 +111,7 @@ impl PoolConfig {
             protocol_share_bps: self.protocol_share_bps,
             max_oracle_age: self.max_oracle_age_secs,
             max_confidence_bps: self.max_confidence_bps,
+            max_ema_deviation_bps: self.max_ema_deviation_bps,
             rebalance_band: self.rebalance_band,
             min_rebalance_interval: self.min_rebalance_interval_secs,
             max_hedge_position: self.max_hedge_position,

@@ -158,38 +158,98 @@ fn as2008_on_the_program_matches_the_math_crate() {
     assert_eq!(as2008_json_with(&onchain), math);
 }
 
+/// The model's exact expectation of the symmetric strategy's profit: Σ 2·A·e^(−kδ)·δ·dt
+/// with δ the half-spread at each step (a fill earns δ; the inventory term is a
+/// martingale).
+fn symmetric_expected_profit(gamma: f64) -> f64 {
+    let (a, k, variance, dt) = (140.0f64, 1.5f64, 4.0f64, 0.005f64);
+    let c1 = (1.0 + gamma / k).ln() / gamma;
+    (0..200)
+        .map(|step| {
+            let tau = f64::from(200 - step) / 200.0;
+            let delta = c1 + gamma * variance * tau / 2.0;
+            2.0 * a * (-k * delta).exp() * delta * dt
+        })
+        .sum()
+}
+
 #[test]
 fn as2008_reproduces_the_papers_findings() {
-    // Section 4, γ = 0.1. The pool's one-unit spread is 2c₁ + 2γσ²·E[τ] with
-    // c₁ = ln(1 + γ/k)/γ (each unit is priced over its inventory path, half a skew past
-    // the paper's marginal quote); the inventory strategy earns slightly less than the
-    // symmetric one (paper: 62.94 vs 67.21) with far less variance and a far tighter
-    // final inventory.
-    let report = as2008_json("2008", "1000");
-    let (inventory, symmetric) = (&report["inventory"], &report["symmetric"]);
+    // Section 4, γ = 0.1. One unit trades at the paper's quotes, so the pool's average
+    // spread is the paper's γσ²·E[τ] + (2/γ)·ln(1 + γ/k); the paper's strategy (--paper: no
+    // mid guard, inventory as units held) reproduces Table 1's inventory row — profit
+    // 62.94 ± 5.89, final q std 2.80 — and the symmetric strategy earns the model's exact
+    // expectation (the paper's 67.21 is 1.3 below it, see docs/simulator.md).
     let value = |v: &serde_json::Value| v.as_f64().expect("number");
     let (gamma, k, variance) = (0.1f64, 1.5f64, 4.0);
     let mean_tau = (1..=200).map(|steps| f64::from(steps) / 200.0).sum::<f64>() / 200.0;
-    let spread = 2.0 * (1.0 + gamma / k).ln() / gamma + 2.0 * gamma * variance * mean_tau;
+    let spread = 2.0 * (1.0 + gamma / k).ln() / gamma + gamma * variance * mean_tau;
+    let paper = as2008_json_with(&["--paths", "1000", "--seed", "2008", "--paper"]);
+    let pool = as2008_json("2008", "1000");
+    for report in [&paper, &pool] {
+        let (inventory, symmetric) = (&report["inventory"], &report["symmetric"]);
+        assert!(
+            (value(&inventory["avg_spread"]) - spread).abs() < 0.005,
+            "{spread} vs {report}"
+        );
+        // Three standard errors of a 1000-path mean.
+        let expected = symmetric_expected_profit(gamma);
+        let standard_error = value(&symmetric["profit_std"]) / 1000f64.sqrt();
+        assert!(
+            (value(&symmetric["profit_mean"]) - expected).abs() < 3.0 * standard_error,
+            "{expected} vs {report}"
+        );
+        assert!(
+            value(&inventory["profit_std"]) < 0.5 * value(&symmetric["profit_std"]),
+            "{report}"
+        );
+        assert!(
+            value(&inventory["final_q_std"]) < 0.4 * value(&symmetric["final_q_std"]),
+            "{report}"
+        );
+    }
+    let inventory = &paper["inventory"];
+    // The paper's own figures carry the same Monte-Carlo error as ours.
+    let standard_error = 5.89 / 1000f64.sqrt();
     assert!(
-        (value(&inventory["avg_spread"]) - spread).abs() < 0.01,
-        "{spread} vs {report}"
+        (value(&inventory["profit_mean"]) - 62.94).abs() < 3.0 * standard_error * 2f64.sqrt(),
+        "{paper}"
     );
     assert!(
-        (value(&inventory["profit_mean"]) - 62.94).abs() < 3.0,
-        "{report}"
+        (value(&inventory["profit_std"]) - 5.89).abs() < 0.6,
+        "{paper}"
     );
     assert!(
-        (value(&symmetric["profit_mean"]) - 67.21).abs() < 3.0,
-        "{report}"
+        (value(&inventory["final_q_std"]) - 2.80).abs() < 0.4,
+        "{paper}"
     );
-    assert!(
-        value(&inventory["profit_std"]) < 0.7 * value(&symmetric["profit_std"]),
-        "{report}"
+    assert!(value(&inventory["final_q_mean"]).abs() < 0.3, "{paper}");
+}
+
+#[test]
+fn as2008_symmetric_strategy_earns_the_models_expectation_at_every_gamma() {
+    let value = |v: &serde_json::Value| v.as_f64().expect("number");
+    for gamma in ["0.01", "0.5", "1"] {
+        let report = as2008_json_with(&["--paths", "1000", "--seed", "3", "--gamma", gamma]);
+        let expected = symmetric_expected_profit(gamma.parse().expect("number"));
+        let symmetric = &report["symmetric"];
+        let standard_error = value(&symmetric["profit_std"]) / 1000f64.sqrt();
+        assert!(
+            (value(&symmetric["profit_mean"]) - expected).abs() < 3.0 * standard_error,
+            "γ {gamma}: {expected} vs {report}"
+        );
+    }
+}
+
+#[test]
+fn as2008_paper_mode_refuses_the_program_and_market_scenarios() {
+    fails_with(
+        &["simulate", "--scenario", "as2008", "--paper", "--onchain"],
+        "cannot be used with",
     );
-    assert!(
-        value(&inventory["final_q_std"]) < 0.5 * value(&symmetric["final_q_std"]),
-        "{report}"
+    fails_with(
+        &["simulate", "--paper"],
+        "--paper applies to --scenario as2008",
     );
 }
 

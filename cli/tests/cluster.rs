@@ -244,7 +244,7 @@ async fn cluster_errors_are_clear() {
     );
     for (config, expected) in [
         (&typo, "unknown field `fee_bsp`"),
-        (&typo, "line 19"),
+        (&typo, "line 20"),
         (
             &refused,
             "the program would reject these parameters: InvalidParameter",

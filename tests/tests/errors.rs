@@ -54,7 +54,10 @@ fn clients_name_every_code() {
             "WrongOracleOwner",
             "OracleNotFullyVerified",
             "InvalidOracleAccount",
-            "NonPositiveOraclePrice"
+            "NonPositiveOraclePrice",
+            "OracleOlderThanLastUsed",
+            "OracleFromFuture",
+            "OracleDivergesFromEma"
         ]
     );
 }

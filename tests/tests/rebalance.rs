@@ -83,12 +83,18 @@ async fn rebalance_guards() {
         harness.rebalance(&trader.keypair).await,
         HomeostatError::Unauthorized,
     );
-    // A stale oracle fails closed.
+    // A stale oracle fails closed: the clock moves 21 s past the pool's last print (20 s
+    // limit), and a print older than that one is refused as such.
     let now = harness.now;
-    harness.set_oracle(&price_update(pyth_price(150.0), pyth_price(0.05), now - 61));
+    harness.set_time(now + 21);
     assert_program_error(
         harness.rebalance(&keeper).await,
         HomeostatError::StaleOracle,
+    );
+    harness.set_oracle(&price_update(pyth_price(150.0), pyth_price(0.05), now - 1));
+    assert_program_error(
+        harness.rebalance(&keeper).await,
+        HomeostatError::OracleOlderThanLastUsed,
     );
     harness.set_price(pyth_price(150.0), pyth_price(0.05));
     harness.rebalance(&keeper).await.unwrap();

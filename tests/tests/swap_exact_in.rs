@@ -167,11 +167,38 @@ async fn bad_oracles_fail_closed() {
     let trader = harness.new_user(ONE_BASE, 0).await;
     let now = harness.now;
 
-    // Stale: published 61 s ago with a 60 s limit.
-    harness.set_oracle(&price_update(pyth_price(150.0), pyth_price(0.05), now - 61));
+    // Stale: the pool's print, 21 s later, with a 20 s limit.
+    harness.set_time(now + 21);
     assert_program_error(
         harness.swap_exact_in(&trader, 0, ONE_BASE, 1).await,
         HomeostatError::StaleOracle,
+    );
+    // Older than the print the pool has used.
+    harness.set_oracle(&price_update(pyth_price(150.0), pyth_price(0.05), now - 1));
+    assert_program_error(
+        harness.swap_exact_in(&trader, 0, ONE_BASE, 1).await,
+        HomeostatError::OracleOlderThanLastUsed,
+    );
+    // From the future beyond the 10 s tolerance (and within it: accepted below).
+    let now = harness.now;
+    harness.set_oracle(&price_update(pyth_price(150.0), pyth_price(0.05), now + 11));
+    assert_program_error(
+        harness.swap_exact_in(&trader, 0, ONE_BASE, 1).await,
+        HomeostatError::OracleFromFuture,
+    );
+    // Far from Pyth's own EMA (5 % bound): 6 % above it.
+    let mut update = price_update(pyth_price(150.0), pyth_price(0.05), now);
+    update.ema_price = pyth_price(150.0 / 1.06);
+    harness.set_oracle(&update);
+    assert_program_error(
+        harness.swap_exact_in(&trader, 0, ONE_BASE, 1).await,
+        HomeostatError::OracleDivergesFromEma,
+    );
+    update.ema_price = 0;
+    harness.set_oracle(&update);
+    assert_program_error(
+        harness.swap_exact_in(&trader, 0, ONE_BASE, 1).await,
+        HomeostatError::OracleDivergesFromEma,
     );
     // Confidence 2% > 1%.
     harness.set_price(pyth_price(150.0), pyth_price(3.0));

@@ -28,10 +28,12 @@ fn setup() -> (PoolModel, MarketState, SpreadConfig, SwapContext) {
         mid: Fixed::from_int(150_000_000),
         confidence: Fixed::from_int(50_000),
         variance: ratio(2, 100_000_000),
+        age: 2,
     };
     let spread = SpreadConfig {
         min_half_spread: ratio(5, 10_000),
         confidence_multiplier: Fixed::ONE,
+        age_multiplier: Fixed::ONE,
         mid_guard: true,
     };
     let reserves = Reserves {
@@ -75,11 +77,13 @@ fn benches(c: &mut Criterion) {
         floor: ratio(1, 1_000_000_000),
         ceiling: ratio(1, 10_000),
     };
-    let state = VolatilityState {
-        variance: ratio(2, 100_000_000),
-        last_price: Fixed::from_int(150_000_000),
-        last_time: 1_700_000_000,
-    };
+    let state = VolatilityState::start(
+        &config,
+        ratio(2, 100_000_000),
+        Fixed::from_int(150_000_000),
+        1_700_000_000,
+    )
+    .expect("valid configuration");
     c.bench_function("EWMA variance update", |b| {
         b.iter(|| {
             state.observe(

@@ -8,7 +8,7 @@
 use core::fmt;
 
 use crate::error::{ensure, MathError, MathErrorKind, OrMathError, Result};
-use crate::wide::{div_rem_wide, shr_wide, widening_mul};
+use crate::wide::{add_wide, div_rem_wide, isqrt_wide, shr_wide, sub_wide, widening_mul};
 
 /// Number of fractional bits: one unit in the last place is `2^-48 ≈ 3.55e-15`.
 pub const FRACTION_BITS: u32 = 48;
@@ -152,29 +152,57 @@ impl Fixed {
 
     /// `√self`, rounded as asked. Error for a negative input.
     ///
-    /// The result is within one unit in the last place of the exact root, on the side
-    /// asked for (below for `Down`, above for `Up`).
+    /// Correctly rounded: the floor (`Down`) or the ceiling (`Up`) of the exact root, in
+    /// units of 2⁻⁴⁸ — the root of the exact 256-bit radicand `bits · 2⁴⁸`.
     #[track_caller]
     pub fn sqrt(self, rounding: Rounding) -> Result<Self> {
         ensure(self.0 >= 0, MathErrorKind::OutOfDomain)?;
         let bits = self.0.unsigned_abs();
-        // √(bits/2^48) · 2^48 = √(bits · 2^48). Shift `bits` left by an even amount that
-        // keeps it in 128 bits, take the integer root, and shift the root back up by half
-        // of what is missing.
-        let headroom = bits.leading_zeros().min(FRACTION_BITS) & !1;
-        let radicand = bits << headroom;
-        let root = radicand.isqrt();
-        let exact = root
-            .checked_mul(root)
-            .is_some_and(|square| square == radicand);
+        // √(bits/2^48) · 2^48 = √(bits · 2^48).
+        let high = bits >> 128u32.saturating_sub(FRACTION_BITS);
+        let low = bits << FRACTION_BITS;
+        let (root, exact) = isqrt_wide(high, low);
         let root = match rounding {
             Rounding::Up if !exact => root.saturating_add(1),
             _ => root,
         };
-        let scaled = root
-            .checked_shl(FRACTION_BITS.saturating_sub(headroom) >> 1)
-            .or_math(MathErrorKind::Overflow)?;
-        to_signed(scaled).map(Self)
+        to_signed(root).map(Self)
+    }
+
+    /// `(√self rounded down, √self rounded up)`: an interval holding the exact root.
+    #[track_caller]
+    pub fn sqrt_bounds(self) -> Result<(Self, Self)> {
+        Ok((self.sqrt(Rounding::Down)?, self.sqrt(Rounding::Up)?))
+    }
+
+    /// `√(a² + b·c)` (`subtract = false`) or `√(a² − b·c)` (`subtract = true`), rounded as
+    /// asked, from an exact 256-bit radicand: nothing is squared into the 128-bit range, so
+    /// the root exists for every `a` the type holds (an ask of 2^40 quote atoms per lot
+    /// squares to 2^80, past `Fixed::MAX`). `b` and `c` must not be negative; the root of a
+    /// negative radicand is `OutOfDomain`.
+    #[track_caller]
+    pub fn root_of_square_with_product(
+        a: Self,
+        b: Self,
+        c: Self,
+        subtract: bool,
+        rounding: Rounding,
+    ) -> Result<Self> {
+        ensure(b.0 >= 0 && c.0 >= 0, MathErrorKind::OutOfDomain)?;
+        // Both terms are at scale 2^96; the root of a 2^96-scaled value is 2^48-scaled.
+        let square = widening_mul(a.0.unsigned_abs(), a.0.unsigned_abs());
+        let product = widening_mul(b.0.unsigned_abs(), c.0.unsigned_abs());
+        let radicand = if subtract {
+            sub_wide(square, product).or_math(MathErrorKind::OutOfDomain)?
+        } else {
+            add_wide(square, product).or_math(MathErrorKind::Overflow)?
+        };
+        let (root, exact) = isqrt_wide(radicand.0, radicand.1);
+        let root = match rounding {
+            Rounding::Up if !exact => root.checked_add(1).or_math(MathErrorKind::Overflow)?,
+            _ => root,
+        };
+        to_signed(root).map(Self)
     }
 
     /// The value as an integer number of token units, rounded as asked.
@@ -328,5 +356,33 @@ impl From<Fixed> for StoredFixed {
 impl From<StoredFixed> for Fixed {
     fn from(value: StoredFixed) -> Self {
         value.get()
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::arithmetic_side_effects)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 4096, failure_persistence: None, ..ProptestConfig::default() })]
+
+        /// `sqrt` is the exact floor / ceiling of the root at 2⁻⁴⁸ resolution, over the
+        /// whole non-negative range: `down² ≤ x·2⁴⁸ < (down+1)²` in exact integers.
+        #[test]
+        fn sqrt_is_correctly_rounded(bits in 0i128..i128::MAX, shift in 0u32..127) {
+            let x = Fixed(bits >> shift);
+            let down = x.sqrt(Rounding::Down).unwrap().0.unsigned_abs();
+            let up = x.sqrt(Rounding::Up).unwrap().0.unsigned_abs();
+            let radicand = {
+                let value = x.0.unsigned_abs();
+                (value >> 80, value << 48)
+            };
+            prop_assert!(widening_mul(down, down) <= radicand);
+            prop_assert!(widening_mul(down + 1, down + 1) > radicand);
+            let exact = widening_mul(down, down) == radicand;
+            prop_assert_eq!(up, if exact { down } else { down + 1 });
+        }
     }
 }

@@ -41,4 +41,4 @@ pub use model::{
 };
 pub use swap::{balanced_inventory, Limits, SwapContext, SwapQuote};
 pub use trade::{ConstantProductCurve, Curve, Direction, LinearCurve};
-pub use volatility::{VolatilityConfig, VolatilityState};
+pub use volatility::{VolatilityConfig, VolatilityScale, VolatilityState};

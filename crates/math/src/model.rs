@@ -12,13 +12,21 @@
 //!
 //! | model | half_spread | skew |
 //! |---|---|---|
-//! | AS (horizon τ) | `c1 + γ·σ²·τ/2` | `γ·σ²·τ` |
-//! | GLFT | `c1 + σ·c2/2` | `σ·c2` |
+//! | AS (horizon τ) | `c1` | `γ·σ²·τ` |
+//! | GLFT | `c1` | `σ·c2` |
 //!
 //! where `c1 = (1/γ)·ln(1+γ/k)` and `c2 = √(γ/(2Ak)·(1+γ/k)^(k/γ+1))` are computed once,
 //! when parameters are set ([`Coefficients`]); the swap path needs no `ln`/`exp` and at most
-//! one `sqrt` (GLFT's `σ = √variance`). The constant-product baseline ignores the oracle
-//! and prices from reserves.
+//! two `sqrt`s (GLFT's `σ = √variance`, and the oracle-age widening). The papers' one-unit
+//! correction (`γσ²τ/2`, `σ·c2/2`) is *not* in the half-spread: a trade is priced over its
+//! inventory path ([`crate::trade`]), which charges `skew·Δ/2` for a trade of Δ lots, so a
+//! one-lot trade at inventory q executes exactly at the papers' unit quotes
+//! `s − c1 − (2q+1)·K/2` and `s + c1 − (2q−1)·K/2`, and n lots cost n unit trades.
+//!
+//! Widening on top of the model (all bounded pool parameters, [`SpreadConfig`]):
+//! `confidence_multiplier · conf` and `age_multiplier · √(σ² · age)` — the oracle's own
+//! uncertainty and the move the price can have made since the print was published.
+//! The constant-product baseline ignores the oracle and prices from reserves.
 
 use crate::error::{ensure, MathErrorKind, Result};
 use crate::fixed::{Fixed, Rounding};
@@ -236,6 +244,10 @@ pub struct SpreadConfig {
     pub min_half_spread: Fixed,
     /// The half-spread widens by this multiple of the oracle's confidence interval.
     pub confidence_multiplier: Fixed,
+    /// The half-spread widens by this multiple of `√(σ² · age)`, the standard deviation of
+    /// the price move since the oracle print was published (`age` seconds ago): a print
+    /// that is `age` old is charged for what the market can have done meanwhile.
+    pub age_multiplier: Fixed,
     /// No trade on the LPs' wrong side of the mid (see [`LinearCurve::mid_guard`]).
     pub mid_guard: bool,
 }
@@ -249,6 +261,8 @@ pub struct MarketState {
     pub confidence: Fixed,
     /// Volatility estimate σ² per time unit, in the model's [`Units`].
     pub variance: Fixed,
+    /// Age of the oracle print, time units (seconds on chain): `now − publish_time`.
+    pub age: u64,
 }
 
 /// Pool balances available to pay out, in atoms.
@@ -292,18 +306,41 @@ impl PoolModel {
         })
     }
 
-    /// The model's own `(half_spread, skew)` in its units, before unit conversion and
-    /// widening. Rounded up: a wider spread and a stronger skew favour the pool.
+    /// The model's skew `K` in its units, as an interval `(low, high)` around the value
+    /// the stored coefficients define: the trade code picks the end that favours the pool
+    /// for the sign of the inventory it multiplies (a larger K favours the pool when the
+    /// inventory is positive, a smaller one when it is negative).
     #[track_caller]
-    fn half_spread_and_skew(&self, variance: Fixed) -> Result<(Fixed, Fixed)> {
-        let Coefficients { c1, c2, gamma_tau } = self.coefficients;
-        let skew = match self.params.kind {
-            ModelKind::AvellanedaStoikov => gamma_tau.mul(variance, Rounding::Up)?,
-            _ => variance.sqrt(Rounding::Up)?.mul(c2, Rounding::Up)?,
-        };
-        let half_spread = c1.checked_add(skew.div(Fixed::from_int(2), Rounding::Up)?)?;
-        Ok((half_spread, skew))
+    fn skew_bounds(&self, variance: Fixed) -> Result<(Fixed, Fixed)> {
+        let Coefficients { c2, gamma_tau, .. } = self.coefficients;
+        match self.params.kind {
+            ModelKind::AvellanedaStoikov => Ok((
+                gamma_tau.mul(variance, Rounding::Down)?,
+                gamma_tau.mul(variance, Rounding::Up)?,
+            )),
+            _ => {
+                let (sigma_low, sigma_high) = variance.sqrt_bounds()?;
+                Ok((
+                    sigma_low.mul(c2, Rounding::Down)?,
+                    sigma_high.mul(c2, Rounding::Up)?,
+                ))
+            }
+        }
     }
+}
+
+/// `multiplier · √(variance · age)`, rounded up: the oracle-age widening in model units.
+#[track_caller]
+fn age_widening(multiplier: Fixed, variance: Fixed, age: u64) -> Result<Fixed> {
+    if multiplier.is_zero() || age == 0 || variance.is_zero() {
+        return Ok(Fixed::ZERO);
+    }
+    multiplier.mul(
+        variance
+            .mul(Fixed::from_u64(age), Rounding::Up)?
+            .sqrt(Rounding::Up)?,
+        Rounding::Up,
+    )
 }
 
 impl InventoryModel for PoolModel {
@@ -328,13 +365,18 @@ impl InventoryModel for PoolModel {
             MathErrorKind::OutOfDomain,
         )?;
         ensure(lot > 0, MathErrorKind::InvalidParameter)?;
-        let (half_spread, skew) = self.half_spread_and_skew(market.variance)?;
-        let to_price = |value: Fixed| match self.params.units {
+        let (skew_low, skew_high) = self.skew_bounds(market.variance)?;
+        let to_price = |value: Fixed, rounding: Rounding| match self.params.units {
             Units::Absolute => Ok(value),
-            Units::Relative => value.mul(market.mid, Rounding::Up),
+            Units::Relative => value.mul(market.mid, rounding),
         };
-        let floor = to_price(spread.min_half_spread)?;
-        let widened = to_price(half_spread)?.checked_add(
+        let model_half_spread = self.coefficients.c1.checked_add(age_widening(
+            spread.age_multiplier,
+            market.variance,
+            market.age,
+        )?)?;
+        let floor = to_price(spread.min_half_spread, Rounding::Up)?;
+        let widened = to_price(model_half_spread, Rounding::Up)?.checked_add(
             spread
                 .confidence_multiplier
                 .mul(market.confidence, Rounding::Up)?,
@@ -342,7 +384,8 @@ impl InventoryModel for PoolModel {
         Ok(Curve::Linear(LinearCurve {
             mid: market.mid,
             half_spread: widened.max(floor),
-            skew: to_price(skew)?,
+            skew: to_price(skew_high, Rounding::Up)?,
+            skew_low: to_price(skew_low, Rounding::Down)?,
             lot,
             mid_guard: spread.mid_guard,
         }))

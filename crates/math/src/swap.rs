@@ -242,6 +242,7 @@ impl SwapContext {
                                     MathErrorKind::TradeTooLarge
                                         | MathErrorKind::InventoryCapExceeded
                                         | MathErrorKind::InsufficientLiquidity
+                                        | MathErrorKind::QuoteNotPositive
                                 ) =>
                         {
                             gross = gross.saturating_sub(1);

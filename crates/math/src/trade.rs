@@ -6,7 +6,7 @@
 //! amounts in round up, and every intermediate rounds in whichever direction makes the
 //! final amount smaller (out) or larger (in).
 
-use crate::error::{ensure, MathErrorKind, OrMathError, Result};
+use crate::error::{ensure, MathError, MathErrorKind, OrMathError, Result};
 use crate::fixed::{Fixed, Rounding};
 use crate::model::Reserves;
 
@@ -43,8 +43,12 @@ pub struct LinearCurve {
     pub mid: Fixed,
     /// Half the bid-ask spread, quote atoms per lot (≥ 0).
     pub half_spread: Fixed,
-    /// Quote shift per lot of inventory, quote atoms per lot (≥ 0).
+    /// Quote shift per lot of inventory, quote atoms per lot (≥ 0): the upper end of the
+    /// interval holding the model's skew.
     pub skew: Fixed,
+    /// The lower end of that interval (`≤ skew`; equal when the skew is exact). Each
+    /// product `skew · q` uses whichever end favours the pool for the sign of `q`.
+    pub skew_low: Fixed,
     /// Inventory unit, base atoms.
     pub lot: u64,
     /// When set, no trade executes on the LPs' wrong side of the mid: a sale to the pool
@@ -104,13 +108,18 @@ fn fixed_from_i128(value: i128) -> Result<Fixed> {
 
 impl LinearCurve {
     /// `skew · (twice_inventory / 2) / lot`: the skew at an inventory given doubled, so the
-    /// midpoint of a path (`q ± Δ/2`) stays an integer.
+    /// midpoint of a path (`q ± Δ/2`) stays an integer. Rounded as asked, including the
+    /// choice of skew: the larger end makes a positive product larger and a negative one
+    /// smaller, so `Up` takes it for a positive inventory and the smaller end for a
+    /// negative one (and the reverse for `Down`).
     #[track_caller]
     fn skew_at_doubled(&self, twice_inventory: i128, rounding: Rounding) -> Result<Fixed> {
         let twice_lot = i128::from(self.lot)
             .checked_mul(2)
             .or_math(MathErrorKind::Overflow)?;
-        self.skew.mul_div(
+        let larger = (twice_inventory >= 0) == (rounding == Rounding::Up);
+        let skew = if larger { self.skew } else { self.skew_low };
+        skew.mul_div(
             fixed_from_i128(twice_inventory)?,
             fixed_from_i128(twice_lot)?,
             rounding,
@@ -176,14 +185,18 @@ impl LinearCurve {
     }
 
     /// Trader buys exactly `base_out`; returns the quote charged:
-    /// `⌈Δ · ask(q − Δ/2) / lot⌉`. The ask must be positive where the path starts (it only
-    /// rises from there).
+    /// `⌈Δ · ask(q − Δ/2) / lot⌉`. Without the mid guard the ask must be positive where the
+    /// path starts (it only rises from there); with it, the trade costs at least `Δ·mid`,
+    /// so a purchase that sheds a long inventory whose marginal ask has crossed zero is
+    /// priced at the mid instead of refused.
     #[track_caller]
     pub fn buy_base_exact_out(&self, inventory: i128, base_out: u64) -> Result<u64> {
-        ensure(
-            self.ask_at(inventory, Rounding::Down)?.is_positive(),
-            MathErrorKind::QuoteNotPositive,
-        )?;
+        if !self.mid_guard {
+            ensure(
+                self.ask_at(inventory, Rounding::Down)?.is_positive(),
+                MathErrorKind::QuoteNotPositive,
+            )?;
+        }
         let midpoint = doubled(inventory)?
             .checked_sub(i128::from(base_out))
             .or_math(MathErrorKind::Overflow)?;
@@ -192,11 +205,12 @@ impl LinearCurve {
             .mid
             .checked_add(self.half_spread)?
             .checked_sub(self.skew_at_doubled(midpoint, Rounding::Down)?)?;
-        let cost = self.value_of(base_out, average_ask, Rounding::Up)?;
-        if self.mid_guard {
-            return Ok(cost.max(self.value_of(base_out, self.mid, Rounding::Up)?));
-        }
-        Ok(cost)
+        let price = if self.mid_guard {
+            average_ask.max(self.mid)
+        } else {
+            average_ask
+        };
+        self.value_of(base_out, price, Rounding::Up)
     }
 
     /// `quote · lot / mid` in base atoms, rounded as asked: what `quote` buys at the mid.
@@ -209,39 +223,50 @@ impl LinearCurve {
 
     /// Trader pays exactly `quote_in`; returns the base paid out. Solves
     /// `u·(a₀ + skew·u/2) = Q` for `u = Δ/lot` in closed form,
-    /// `Δ = 2·Q·lot / (a₀ + √(a₀² + 2·skew·Q))`, with the denominator rounded up.
+    /// `Δ = 2·Q·lot / (a₀ + √(a₀² + 2·skew·Q))` — the form without cancellation, its root
+    /// taken from an exact 256-bit radicand — with the denominator rounded up. Without the
+    /// mid guard `a₀` must be positive; with it, `Q` buys at most `Q·lot/mid`, which also
+    /// prices a purchase whose starting ask has crossed zero.
     #[track_caller]
     pub fn buy_base_exact_in(&self, inventory: i128, quote_in: u64) -> Result<u64> {
         let ask = self.ask_at(inventory, Rounding::Up)?;
-        ensure(ask.is_positive(), MathErrorKind::QuoteNotPositive)?;
+        let at_mid = || self.base_at_mid(quote_in, Rounding::Down);
+        if !ask.is_positive() {
+            ensure(self.mid_guard, MathErrorKind::QuoteNotPositive)?;
+            if self.skew.is_zero() {
+                return at_mid();
+            }
+        }
         let twice_quote = Fixed::from_u64(quote_in).mul(Fixed::from_int(2), Rounding::Up)?;
-        let discriminant = ask
-            .mul(ask, Rounding::Up)?
-            .checked_add(self.skew.mul(twice_quote, Rounding::Up)?)?;
-        let denominator = ask.checked_add(discriminant.sqrt(Rounding::Up)?)?;
+        let root =
+            Fixed::root_of_square_with_product(ask, self.skew, twice_quote, false, Rounding::Up)?;
+        let denominator = ask.checked_add(root)?;
+        ensure(denominator.is_positive(), MathErrorKind::QuoteNotPositive)?;
         let base = twice_quote
             .mul_div(Fixed::from_u64(self.lot), denominator, Rounding::Down)?
             .to_u64(Rounding::Down)?;
         if self.mid_guard {
-            return Ok(base.min(self.base_at_mid(quote_in, Rounding::Down)?));
+            return Ok(base.min(at_mid()?));
         }
         Ok(base)
     }
 
     /// Trader receives exactly `quote_out`; returns the base charged. Solves
-    /// `u·(b₀ − skew·u/2) = Q`, `Δ = 2·Q·lot / (b₀ + √(b₀² − 2·skew·Q))`, with the
-    /// denominator rounded down. Fails if no trade along the positive part of the bid
-    /// pays that much.
+    /// `u·(b₀ − skew·u/2) = Q`, `Δ = 2·Q·lot / (b₀ + √(b₀² − 2·skew·Q))` (exact 256-bit
+    /// radicand), with the denominator rounded down. Fails if no trade along the positive
+    /// part of the bid pays that much.
     #[track_caller]
     pub fn sell_base_exact_out(&self, inventory: i128, quote_out: u64) -> Result<u64> {
         let bid = self.bid_at(inventory, Rounding::Down)?;
         ensure(bid.is_positive(), MathErrorKind::QuoteNotPositive)?;
         let twice_quote = Fixed::from_u64(quote_out).mul(Fixed::from_int(2), Rounding::Up)?;
-        let discriminant = bid
-            .mul(bid, Rounding::Down)?
-            .checked_sub(self.skew.mul(twice_quote, Rounding::Up)?)?;
-        ensure(!discriminant.is_negative(), MathErrorKind::QuoteNotPositive)?;
-        let denominator = bid.checked_add(discriminant.sqrt(Rounding::Down)?)?;
+        let root =
+            Fixed::root_of_square_with_product(bid, self.skew, twice_quote, true, Rounding::Down)
+                .map_err(|error| match error.kind {
+                MathErrorKind::OutOfDomain => MathError::new(MathErrorKind::QuoteNotPositive),
+                _ => error,
+            })?;
+        let denominator = bid.checked_add(root)?;
         let base = twice_quote
             .mul_div(Fixed::from_u64(self.lot), denominator, Rounding::Up)?
             .to_u64(Rounding::Up)?;
@@ -252,24 +277,70 @@ impl LinearCurve {
     }
 
     /// The largest base amount that can move in `direction` from `inventory` before the
-    /// marginal quote reaches zero (`u64::MAX` if it never does).
+    /// marginal quote reaches zero (`u64::MAX` if it never does): exactly the largest sale
+    /// whose end bid passes [`LinearCurve::sell_base_exact_in`]'s positivity check.
     #[track_caller]
     pub fn max_base_before_zero_quote(&self, direction: Direction, inventory: i128) -> Result<u64> {
         if direction == Direction::QuoteToBase || self.skew.is_zero() {
             // Selling base out of the pool only raises the ask.
             return Ok(u64::MAX);
         }
-        // bid(q + Δ) > 0  ⇔  Δ < (mid − half_spread)·lot/skew − q
+        let positive_after = |base: u64| -> Result<bool> {
+            let end = Direction::BaseToQuote.inventory_after(inventory, base)?;
+            Ok(self.bid_at(end, Rounding::Down)?.is_positive())
+        };
+        if !positive_after(0)? {
+            return Ok(0);
+        }
+        // bid(q + Δ) > 0  ⇔  Δ < (mid − half_spread)·lot/skew − q; the closed form lands
+        // within a few atoms of the check's own rounding, which settles the last step.
         let zero_at = self
             .mid
             .checked_sub(self.half_spread)?
             .mul_div(Fixed::from_u64(self.lot), self.skew, Rounding::Down)?
-            .checked_sub(fixed_from_i128(inventory)?)?
-            .checked_sub(Fixed::EPSILON)?;
-        if zero_at.is_negative() {
-            return Ok(0);
+            .checked_sub(fixed_from_i128(inventory)?)?;
+        let candidate = if zero_at.is_negative() {
+            0
+        } else {
+            zero_at.to_u64(Rounding::Down).unwrap_or(u64::MAX)
+        };
+        // Invariant: `positive_after(low)` holds; `high` is the first size known to fail,
+        // or `u64::MAX` if none is.
+        let (mut low, mut high) = if positive_after(candidate)? {
+            let mut low = candidate;
+            let mut step = 1u64;
+            loop {
+                let next = low.saturating_add(step);
+                if next == low {
+                    return Ok(low);
+                }
+                if !positive_after(next)? {
+                    break (low, next);
+                }
+                low = next;
+                step = step.saturating_mul(2);
+            }
+        } else {
+            let mut high = candidate;
+            let mut step = 1u64;
+            loop {
+                let next = high.saturating_sub(step);
+                if positive_after(next)? {
+                    break (next, high);
+                }
+                high = next;
+                step = step.saturating_mul(2);
+            }
+        };
+        while high.saturating_sub(low) > 1 {
+            let middle = low.saturating_add(high.saturating_sub(low) >> 1);
+            if positive_after(middle)? {
+                low = middle;
+            } else {
+                high = middle;
+            }
         }
-        Ok(zero_at.to_u64(Rounding::Down).unwrap_or(u64::MAX))
+        Ok(low)
     }
 }
 

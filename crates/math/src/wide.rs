@@ -80,6 +80,64 @@ pub(crate) fn shr_wide(high: u128, low: u128, shift: u32) -> Option<(u128, bool)
     Some((result, dropped))
 }
 
+/// `a + b` on `(high, low)` pairs; `None` past 2^256.
+pub(crate) fn add_wide(a: (u128, u128), b: (u128, u128)) -> Option<(u128, u128)> {
+    let (low, carry) = a.1.overflowing_add(b.1);
+    let high = a.0.checked_add(b.0)?.checked_add(u128::from(carry))?;
+    Some((high, low))
+}
+
+/// `a − b` on `(high, low)` pairs; `None` when `b > a`.
+pub(crate) fn sub_wide(a: (u128, u128), b: (u128, u128)) -> Option<(u128, u128)> {
+    let (low, borrow) = a.1.overflowing_sub(b.1);
+    let high = a.0.checked_sub(b.0)?.checked_sub(u128::from(borrow))?;
+    Some((high, low))
+}
+
+/// `⌊√(high·2^128 + low)⌋`, and whether the root is exact.
+///
+/// The top 128 significant bits (an even shift) give a first guess within about 2^-63 of
+/// the root, from above; integer Newton steps from above then reach the floor in one or
+/// two divisions.
+pub(crate) fn isqrt_wide(high: u128, low: u128) -> (u128, bool) {
+    if high == 0 {
+        let root = low.isqrt();
+        return (root, root.wrapping_mul(root) == low);
+    }
+    // Shift so the value's top bits fill a u128, by an even amount.
+    let shift = 128u32
+        .saturating_sub(high.leading_zeros())
+        .saturating_add(1)
+        & !1;
+    let top = match shift {
+        128 => high,
+        _ => (high << 128u32.saturating_sub(shift)) | (low >> shift),
+    };
+    // The root of the shifted value, one above so the guess starts above the true root.
+    let half_shift = shift >> 1;
+    let top_root = top.isqrt().saturating_add(1);
+    let guess = if top_root.leading_zeros() < half_shift {
+        u128::MAX
+    } else {
+        top_root << half_shift
+    };
+    let mut root = guess;
+    // The quotient exists while `root` is at or above the true root, which Newton from
+    // above never leaves.
+    while let Some((quotient, _)) = div_rem_wide(high, low, root) {
+        // (root + quotient) / 2 without overflow.
+        let next = (root >> 1)
+            .saturating_add(quotient >> 1)
+            .saturating_add(root & quotient & 1);
+        if next >= root {
+            break;
+        }
+        root = next;
+    }
+    let exact = widening_mul(root, root) == (high, low);
+    (root, exact)
+}
+
 #[cfg(test)]
 #[allow(clippy::arithmetic_side_effects, clippy::integer_division)]
 mod tests {
@@ -113,6 +171,40 @@ mod tests {
         }
         assert_eq!(div_rem_wide(0, 10, 0), None);
         assert_eq!(div_rem_wide(5, 0, 5), None, "quotient would need 129 bits");
+    }
+
+    #[test]
+    fn isqrt_wide_is_the_floor_root_and_reports_exactness() {
+        let roots = [
+            1u128 << 64,
+            (1 << 100) + 12_345,
+            u128::MAX >> 1,
+            u128::MAX,
+            987_654_321_987_654_321_987_654_321,
+            (1 << 64) + 1,
+        ];
+        for root in roots {
+            let square = widening_mul(root, root);
+            assert_eq!(isqrt_wide(square.0, square.1), (root, true), "{root}");
+            // One below the next square: still `root`, not exact.
+            if root < u128::MAX {
+                let next = widening_mul(root + 1, root + 1);
+                let below = sub_wide(next, (0, 1)).unwrap();
+                assert_eq!(isqrt_wide(below.0, below.1), (root, false), "{root}");
+            }
+            let above = add_wide(square, (0, 1)).unwrap();
+            assert_eq!(isqrt_wide(above.0, above.1), (root, false), "{root}");
+        }
+        assert_eq!(isqrt_wide(0, 99), (9, false));
+        assert_eq!(isqrt_wide(0, 0), (0, true));
+    }
+
+    #[test]
+    fn add_and_sub_wide_carry_and_refuse_negatives() {
+        assert_eq!(add_wide((0, u128::MAX), (0, 1)), Some((1, 0)));
+        assert_eq!(add_wide((u128::MAX, 0), (1, 0)), None);
+        assert_eq!(sub_wide((1, 0), (0, 1)), Some((0, u128::MAX)));
+        assert_eq!(sub_wide((0, 1), (0, 2)), None);
     }
 
     #[test]

@@ -14,6 +14,7 @@ use proptest::prelude::*;
 const NO_WIDENING: SpreadConfig = SpreadConfig {
     min_half_spread: Fixed::ZERO,
     confidence_multiplier: Fixed::ZERO,
+    age_multiplier: Fixed::ZERO,
     mid_guard: false,
 };
 
@@ -32,23 +33,27 @@ fn paper_market() -> MarketState {
         mid: Fixed::from_int(100),
         confidence: Fixed::ZERO,
         variance: Fixed::from_int(4),
+        age: 0,
     }
 }
 
 #[test]
 fn avellaneda_stoikov_reproduces_the_papers_spread() {
-    // s = 100, σ = 2, γ = 0.1, k = 1.5, T − t = 1:
-    // spread = γσ²τ + (2/γ)ln(1+γ/k) = 0.4 + 1.290770422751423 = 1.690770422751423
+    // s = 100, σ = 2, γ = 0.1, k = 1.5, T − t = 1. The marginal half-spread is
+    // c1 = ln(1+γ/k)/γ = 0.645385211375712 and the skew γσ²τ = 0.4; the papers' one-unit
+    // spread, γσ²τ + (2/γ)ln(1+γ/k) = 1.690770422751423, is what one lot pays over its path
+    // (tests/unit_quotes.rs).
     let model = PoolModel::new(paper_params(ModelKind::AvellanedaStoikov)).unwrap();
     assert!(rel_err(f(model.coefficients.c1), 0.645_385_211_375_711_7) < 1e-12);
     let curve = linear(&model, paper_market(), NO_WIDENING);
-    assert!(rel_err(f(curve.half_spread) * 2.0, 1.690_770_422_751_423) < 1e-12);
+    assert_eq!(curve.half_spread, model.coefficients.c1);
     assert!(rel_err(f(curve.skew), 0.4) < 1e-12);
-    // At q = 0 the quotes are symmetric around the mid.
+    assert!(curve.skew_low <= curve.skew);
+    // At q = 0 the marginal quotes are symmetric around the mid.
     let bid = curve.bid_at(0, Rounding::Down).unwrap();
     let ask = curve.ask_at(0, Rounding::Up).unwrap();
-    assert!(rel_err(f(bid), 99.154_614_788_624_29) < 1e-13);
-    assert!(rel_err(f(ask), 100.845_385_211_375_71) < 1e-13);
+    assert!(rel_err(f(bid), 99.354_614_788_624_29) < 1e-13);
+    assert!(rel_err(f(ask), 100.645_385_211_375_71) < 1e-13);
     // Long 2 units: r = s − qγσ²τ = 100 − 0.8.
     let reservation = curve.reservation_at(2, Rounding::Down).unwrap();
     assert!(rel_err(f(reservation), 99.2) < 1e-13);
@@ -61,14 +66,14 @@ fn glft_reproduces_hand_computed_coefficients() {
     assert!(rel_err(f(model.coefficients.c1), 0.645_385_211_375_711_7) < 1e-12);
     assert!(rel_err(f(model.coefficients.c2), 0.025_858_608_060_983) < 1e-9);
     let curve = linear(&model, paper_market(), NO_WIDENING);
-    assert!(rel_err(f(curve.half_spread), 0.671_243_819_436_694_7) < 1e-9);
+    assert_eq!(curve.half_spread, model.coefficients.c1);
     assert!(rel_err(f(curve.skew), 0.051_717_216_121_966) < 1e-9);
     // ask = s + (half − skew·q): at q = −3 the ask rises by 3·skew.
     let ask = curve.ask_at(-3, Rounding::Up).unwrap();
     assert!(
         rel_err(
             f(ask),
-            100.0 + 0.671_243_819_436_694_7 + 3.0 * 0.051_717_216_121_966
+            100.0 + 0.645_385_211_375_711_7 + 3.0 * 0.051_717_216_121_966
         ) < 1e-11
     );
 }
@@ -115,6 +120,7 @@ fn spread_widens_with_confidence_and_respects_its_floor() {
         SpreadConfig {
             min_half_spread: Fixed::ZERO,
             confidence_multiplier: Fixed::from_int(2),
+            age_multiplier: Fixed::ZERO,
             mid_guard: false,
         },
     );
@@ -128,6 +134,7 @@ fn spread_widens_with_confidence_and_respects_its_floor() {
         SpreadConfig {
             min_half_spread: Fixed::from_int(3),
             confidence_multiplier: Fixed::ZERO,
+            age_multiplier: Fixed::ZERO,
             mid_guard: false,
         },
     );
@@ -139,29 +146,48 @@ fn spread_widens_with_confidence_and_respects_its_floor() {
 }
 
 #[test]
-fn spread_widens_with_volatility() {
+fn volatility_moves_the_skew_and_the_age_widening_not_the_marginal_half_spread() {
+    let with_age = SpreadConfig {
+        age_multiplier: Fixed::from_int(2),
+        ..NO_WIDENING
+    };
     for kind in [ModelKind::AvellanedaStoikov, ModelKind::Glft] {
         let model = PoolModel::new(paper_params(kind)).unwrap();
-        let calm = linear(
-            &model,
-            MarketState {
-                variance: Fixed::ONE,
-                ..paper_market()
-            },
-            NO_WIDENING,
+        let at = |variance: i64, age: u64, spread: SpreadConfig| {
+            linear(
+                &model,
+                MarketState {
+                    variance: Fixed::from_int(variance),
+                    age,
+                    ..paper_market()
+                },
+                spread,
+            )
+        };
+        let (calm, wild) = (at(1, 0, NO_WIDENING), at(9, 0, NO_WIDENING));
+        assert!(wild.skew > calm.skew, "{kind:?}");
+        assert_eq!(
+            wild.half_spread, calm.half_spread,
+            "{kind:?}: no double count"
         );
-        let wild = linear(
-            &model,
-            MarketState {
-                variance: Fixed::from_int(9),
-                ..paper_market()
-            },
-            NO_WIDENING,
-        );
-        assert!(
-            wild.half_spread > calm.half_spread && wild.skew > calm.skew,
+        assert_eq!(calm.half_spread, model.coefficients.c1);
+        // A print 4 s old with σ² = 9: the half-spread widens by 2·√(9·4) = 12.
+        let aged = at(9, 4, with_age);
+        assert_eq!(
+            aged.half_spread,
+            model
+                .coefficients
+                .c1
+                .checked_add(Fixed::from_int(12))
+                .unwrap(),
             "{kind:?}"
         );
+        assert_eq!(
+            at(9, 0, with_age).half_spread,
+            calm.half_spread,
+            "a fresh print"
+        );
+        assert_eq!(aged.skew, wild.skew, "age widens, it does not skew");
     }
 }
 
@@ -403,6 +429,7 @@ fn docs_worked_example_sol_usdc() {
         mid: Fixed::from_int(150_000_000), // 150 USDC per SOL, in USDC atoms
         confidence: Fixed::ZERO,
         variance: Fixed::ratio(2, 100_000_000, Rounding::Down).unwrap(),
+        age: 0,
     };
     let curve = match model
         .curve(&market, &NO_WIDENING, Reserves::default(), lot)
@@ -413,15 +440,15 @@ fn docs_worked_example_sol_usdc() {
     };
     // A per-second variance of 2e-8 holds ~7 significant digits at 2^-48 resolution, so σ
     // (and the skew) is good to ~1e-7 relative: far below any estimation noise.
-    assert!(rel_err(f(curve.half_spread), 76_045.137_391_99) < 1e-6);
+    assert!(rel_err(f(curve.half_spread), 74_077.837_771_114) < 1e-6);
     assert!(
         rel_err(f(curve.skew), 3_934.599_241_755) < 1e-6,
         "{}",
         curve.skew
     );
-    // Pool long 20 SOL; a trader sells 5 SOL: 749.177131 USDC.
+    // Pool long 20 SOL; a trader sells 5 SOL: 5 · (s − c1·s − K·22.5) = 749.186968 USDC.
     let out = curve
         .sell_base_exact_in(20 * i128::from(lot), 5 * lot)
         .unwrap();
-    assert!((i128::from(out) - 749_177_131).abs() <= 1, "{out}");
+    assert!((i128::from(out) - 749_186_968).abs() <= 1, "{out}");
 }

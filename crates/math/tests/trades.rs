@@ -15,6 +15,7 @@ fn curve(mid: i64, half_spread: f64, skew: f64, lot: u64) -> LinearCurve {
         mid: Fixed::from_int(mid),
         half_spread: fx(half_spread),
         skew: fx(skew),
+        skew_low: fx(skew),
         lot,
         mid_guard: false,
     }
@@ -180,6 +181,104 @@ fn the_mid_guard_keeps_every_trade_on_the_pools_side_of_the_mid() {
     );
 }
 
+#[test]
+fn the_mid_guard_prices_a_purchase_that_sheds_inventory_past_a_crossed_ask() {
+    // bid/ask(q) = 99/101 − q: at q = 200 the marginal ask is −99. A purchase reduces the
+    // inventory; with the guard it costs the mid, without it there is no price.
+    let mut c = curve(100, 1.0, 1.0, 1);
+    assert_eq!(
+        c.buy_base_exact_out(200, 10).unwrap_err().kind,
+        MathErrorKind::QuoteNotPositive
+    );
+    c.mid_guard = true;
+    assert_eq!(
+        c.buy_base_exact_out(200, 10).unwrap(),
+        1_000,
+        "10 at the mid"
+    );
+    assert_eq!(
+        c.buy_base_exact_in(200, 1_000).unwrap(),
+        10,
+        "1000 buys 10 at the mid"
+    );
+    // A purchase so large that the path's average ask passes the mid pays the curve:
+    // from q = 200, 390 lots average ask 101 − (200 − 195) = 96 < 100 → mid; 400 lots
+    // average 101 − 0 = 101 > 100 → 40 400.
+    assert_eq!(c.buy_base_exact_out(200, 390).unwrap(), 39_000);
+    assert_eq!(c.buy_base_exact_out(200, 400).unwrap(), 40_400);
+    assert_eq!(c.buy_base_exact_in(200, 40_400).unwrap(), 400);
+    // With no skew at all and a crossed ask (impossible from a model, possible by hand).
+    let mut flat = curve(100, 1.0, 0.0, 1);
+    flat.half_spread = fx(-200.0);
+    flat.mid_guard = true;
+    assert_eq!(flat.buy_base_exact_in(0, 1_000).unwrap(), 10);
+}
+
+#[test]
+fn prices_up_to_the_domain_maximum_solve_without_overflow() {
+    // A 1-BTC lot at $1.09M per BTC in 6-decimal USDC: 2^40 quote atoms per lot, whose
+    // square (2^80) is past the 128-bit range. The closed forms never square the price.
+    let mid = 1i64 << 40;
+    let lot = 100_000_000; // 8 decimals
+    let c = LinearCurve {
+        mid: Fixed::from_int(mid),
+        half_spread: Fixed::from_int(mid / 1_000),
+        skew: Fixed::from_int(mid / 10_000),
+        skew_low: Fixed::from_int(mid / 10_000),
+        lot,
+        mid_guard: true,
+    };
+    let quote = 5 * mid as u64; // about 5 BTC worth
+    let base = c.buy_base_exact_in(3 * lot as i128, quote).unwrap();
+    assert!(
+        (base as f64 - reference_buy_exact_in(&c, 3 * lot as i128, quote)).abs() <= 2.0,
+        "{base}"
+    );
+    assert!(c.buy_base_exact_out(3 * lot as i128, base).unwrap() <= quote);
+    let sold = c.sell_base_exact_out(-(lot as i128), quote).unwrap();
+    let paid = c.sell_base_exact_in(-(lot as i128), sold).unwrap();
+    assert!(paid >= quote, "{sold} base pays {paid} ≥ {quote}");
+    assert!(c.sell_base_exact_in(-(lot as i128), sold - 1).unwrap() <= quote + 1);
+}
+
+#[test]
+fn each_skew_product_takes_the_end_of_its_interval_that_favours_the_pool() {
+    // The skew is known to lie in [0.4, 0.6]. Short inventory (q < 0): the smaller skew
+    // raises the bid least — the pool pays less; long inventory: the larger skew.
+    let mut c = curve(100, 1.0, 0.6, 1);
+    c.skew_low = fx(0.4);
+    let low = curve(100, 1.0, 0.4, 1);
+    let high = curve(100, 1.0, 0.6, 1);
+    for q in [-50i128, -3, 0, 3, 50] {
+        let paid = c.sell_base_exact_in(q, 4).unwrap();
+        assert!(
+            paid <= low.sell_base_exact_in(q, 4).unwrap()
+                && paid <= high.sell_base_exact_in(q, 4).unwrap(),
+            "q {q}"
+        );
+        let charged = c.buy_base_exact_out(q, 4).unwrap();
+        assert!(
+            charged >= low.buy_base_exact_out(q, 4).unwrap()
+                && charged >= high.buy_base_exact_out(q, 4).unwrap(),
+            "q {q}"
+        );
+        let bought = c.buy_base_exact_in(q, 400).unwrap();
+        assert!(
+            bought <= low.buy_base_exact_in(q, 400).unwrap()
+                && bought <= high.buy_base_exact_in(q, 400).unwrap(),
+            "q {q}"
+        );
+        let given = c.sell_base_exact_out(q, 300).unwrap();
+        assert!(
+            given >= low.sell_base_exact_out(q, 300).unwrap()
+                && given >= high.sell_base_exact_out(q, 300).unwrap(),
+            "q {q}"
+        );
+    }
+    // Short 50 with the interval: the average bid at q = −48 uses 0.4 → 99 + 19.2.
+    assert_eq!(c.sell_base_exact_in(-50, 4).unwrap(), 472);
+}
+
 /// A random linear curve and a pre-trade inventory, in the documented domain.
 fn market() -> impl Strategy<Value = (LinearCurve, i128)> {
     (
@@ -200,6 +299,7 @@ fn market() -> impl Strategy<Value = (LinearCurve, i128)> {
                 mid: fx(mid),
                 half_spread: fx(mid * spread_frac),
                 skew: fx(mid * skew_frac),
+                skew_low: fx(mid * skew_frac),
                 lot,
                 mid_guard,
             };
@@ -327,7 +427,7 @@ proptest! {
     /// No input panics: arbitrary bits in every field.
     #[test]
     fn no_panic_for_arbitrary_inputs(mid in any::<i128>(), h in any::<i128>(), k in any::<i128>(), lot in any::<u64>(), q in any::<i128>(), amount in any::<u64>(), base in any::<u64>(), quote in any::<u64>(), guard in any::<bool>()) {
-        let c = LinearCurve { mid: Fixed::from_bits(mid), half_spread: Fixed::from_bits(h), skew: Fixed::from_bits(k), lot, mid_guard: guard };
+        let c = LinearCurve { mid: Fixed::from_bits(mid), half_spread: Fixed::from_bits(h), skew: Fixed::from_bits(k), skew_low: Fixed::from_bits(k), lot, mid_guard: guard };
         let _ = c.sell_base_exact_in(q, amount);
         let _ = c.sell_base_exact_out(q, amount);
         let _ = c.buy_base_exact_in(q, amount);
@@ -336,5 +436,28 @@ proptest! {
         let cp = ConstantProductCurve { reserves: Reserves { base, quote } };
         let _ = cp.exact_in(Direction::QuoteToBase, amount);
         let _ = cp.exact_out(Direction::BaseToQuote, amount);
+    }
+
+    /// The size `max_base_before_zero_quote` reports is exactly the largest sale the
+    /// positivity check accepts: it sells, one atom more does not.
+    #[test]
+    fn the_largest_sale_before_a_zero_bid_is_exact(mid in 1i128..(1i128 << 60), h in 0i128..(1i128 << 50), k in 1i128..(1i128 << 56), lot in 1u64..1_000_000_000, q in -(1i128 << 40)..(1i128 << 40)) {
+        let c = LinearCurve { mid: Fixed::from_bits(mid << 20), half_spread: Fixed::from_bits(h), skew: Fixed::from_bits(k), skew_low: Fixed::from_bits(k), lot, mid_guard: false };
+        let Ok(largest) = c.max_base_before_zero_quote(Direction::BaseToQuote, q) else {
+            return Ok(());
+        };
+        prop_assume!(largest < u64::MAX);
+        if largest > 0 {
+            let result = c.sell_base_exact_in(q, largest);
+            prop_assert!(
+                !matches!(result, Err(ref e) if e.kind == MathErrorKind::QuoteNotPositive),
+                "{largest}: {result:?}"
+            );
+        }
+        let beyond = c.sell_base_exact_in(q, largest + 1);
+        prop_assert!(
+            matches!(beyond, Err(ref e) if e.kind == MathErrorKind::QuoteNotPositive),
+            "{}: {beyond:?}", largest + 1
+        );
     }
 }

@@ -3,7 +3,9 @@
 mod common;
 
 use common::{f, fx, rel_err};
-use homeostat_math::{Fixed, MathErrorKind, Units, VolatilityConfig, VolatilityState};
+use homeostat_math::{
+    Fixed, MathErrorKind, Rounding, Units, VolatilityConfig, VolatilityScale, VolatilityState,
+};
 
 const CONFIG: VolatilityConfig = VolatilityConfig {
     window: 100,
@@ -12,11 +14,7 @@ const CONFIG: VolatilityConfig = VolatilityConfig {
 };
 
 fn state(variance: f64, price: i64, time: i64) -> VolatilityState {
-    VolatilityState {
-        variance: fx(variance),
-        last_price: Fixed::from_int(price),
-        last_time: time,
-    }
+    VolatilityState::start(&CONFIG, fx(variance), Fixed::from_int(price), time).unwrap()
 }
 
 #[test]
@@ -50,7 +48,7 @@ fn only_a_strictly_newer_observation_updates() {
 }
 
 #[test]
-fn a_quiet_market_decays_toward_the_floor_and_a_jump_is_capped() {
+fn a_quiet_market_decays_toward_the_floor_and_a_jump_counts_as_five_sigma() {
     let config = VolatilityConfig {
         floor: fx(1e-6),
         ceiling: fx(1e-3),
@@ -65,10 +63,157 @@ fn a_quiet_market_decays_toward_the_floor_and_a_jump_is_capped() {
         current = next;
     }
     assert_eq!(current.variance, config.floor);
+    // A doubling 10 s later is clipped at 25·v·dt: v' = (100·1e-6 + 25·1e-6·10) / 110.
     let jumped = current
         .observe(&config, Units::Relative, Fixed::from_int(200), 2_010)
         .unwrap();
-    assert_eq!(jumped.variance, config.ceiling);
+    assert!(
+        (f(jumped.variance) - 350e-6 / 110.0).abs() < 1e-12,
+        "{jumped:?}"
+    );
+    // A market that keeps jumping still reaches the ceiling.
+    let mut current = jumped;
+    for step in 1..=400i64 {
+        let price = if step % 2 == 0 { 200 } else { 100 };
+        current = current
+            .observe(
+                &config,
+                Units::Relative,
+                Fixed::from_int(price),
+                2_010 + step * 10,
+            )
+            .unwrap();
+    }
+    assert_eq!(current.variance, config.ceiling);
+}
+
+/// A calm pair priced every second over a 30-day window: at 2^-48 an average rounded up
+/// at each step would stick ~(T + dt)/dt units in the last place above the truth (54 %
+/// annual volatility here); the window variance keeps the estimate on the true 1 %.
+#[test]
+fn a_calm_pair_with_a_long_window_keeps_its_true_variance() {
+    const YEAR: f64 = 365.0 * 24.0 * 3600.0;
+    let config = VolatilityConfig {
+        window: 30 * 24 * 3_600,
+        floor: Fixed::ZERO,
+        ceiling: Fixed::ONE,
+    };
+    let per_second = 0.01f64.powi(2) / YEAR; // 1 % annual volatility
+    let base = 100_000_000.0; // 100 USDC per lot, in atoms
+    let step = (base * per_second.sqrt()).round();
+    let mut current = VolatilityState::start(&config, fx(per_second), fx(base), 0).unwrap();
+    let mut squared_returns = 0.0;
+    for second in 1..=20_000i64 {
+        let (from, to) = if second % 2 == 1 {
+            (base, base + step)
+        } else {
+            (base + step, base)
+        };
+        squared_returns += ((to - from) / from).powi(2);
+        current = current
+            .observe(&config, Units::Relative, fx(to), second)
+            .unwrap();
+    }
+    let sample = squared_returns / 20_000.0;
+    assert!(
+        (f(current.variance) - sample).abs() < 0.01 * sample,
+        "estimate {} vs sample {sample}",
+        current.variance
+    );
+}
+
+#[test]
+fn a_bad_print_and_its_reversal_barely_move_the_estimate() {
+    let config = VolatilityConfig {
+        window: 600,
+        floor: Fixed::ZERO,
+        ceiling: Fixed::ONE,
+    };
+    let normal = 1e-8; // per second
+    let start = VolatilityState::start(&config, fx(normal), Fixed::from_int(100), 0).unwrap();
+    // 20 % off for one second, then back.
+    let bad = start
+        .observe(&config, Units::Relative, Fixed::from_int(120), 1)
+        .unwrap();
+    let back = bad
+        .observe(&config, Units::Relative, Fixed::from_int(100), 2)
+        .unwrap();
+    let factor = f(back.variance) / normal;
+    // Each observation counts at most 25·v·dt: ((600 + 25)/601)² ≈ 1.08.
+    assert!(factor < 1.09 && factor > 1.0, "×{factor}");
+}
+
+#[test]
+fn after_a_long_gap_one_return_weighs_at_most_half() {
+    let start = VolatilityState::start(&CONFIG, fx(1e-4), Fixed::from_int(100), 0).unwrap();
+    // 10 windows later, a 10 % move: per-second sample 0.01 / 1000 = 1e-5. Its weight is
+    // capped at ½: v' = (1e-4 + 1e-5) / 2, not ≈ 1e-5.
+    let next = start
+        .observe(&CONFIG, Units::Relative, Fixed::from_int(110), 1_000)
+        .unwrap();
+    assert!((f(next.variance) - 5.5e-5).abs() < 1e-12, "{next:?}");
+}
+
+#[test]
+fn a_new_lot_units_or_window_carries_the_estimate_over() {
+    let config = VolatilityConfig {
+        window: 600,
+        floor: Fixed::ZERO,
+        ceiling: Fixed::from_int(1_000_000),
+    };
+    let scale = |units, lot, window| VolatilityScale { units, lot, window };
+    let absolute = VolatilityState::start(&config, fx(4.0), Fixed::from_int(100), 7).unwrap();
+    // Doubling the lot doubles the price per lot and quadruples an absolute variance.
+    let doubled = absolute
+        .rescaled(
+            scale(Units::Absolute, 10, 600),
+            scale(Units::Absolute, 20, 600),
+            &config,
+        )
+        .unwrap();
+    assert_eq!(doubled.last_price, Fixed::from_int(200));
+    assert_eq!(doubled.variance, Fixed::from_int(16));
+    assert_eq!(doubled.last_time, 7);
+    // ... so the next print at the same market is no return at all.
+    let next = doubled
+        .observe(&config, Units::Absolute, Fixed::from_int(200), 8)
+        .unwrap();
+    assert!(next.variance <= doubled.variance);
+    // Absolute → relative at price 100: 4 / 100² = 4e-4; a new window keeps it.
+    let short = VolatilityConfig {
+        window: 60,
+        ..config
+    };
+    let relative = absolute
+        .rescaled(
+            scale(Units::Absolute, 10, 600),
+            scale(Units::Relative, 10, 60),
+            &short,
+        )
+        .unwrap();
+    assert!((f(relative.variance) - 4e-4).abs() < 1e-12, "{relative:?}");
+    assert!((f(relative.window_variance) - 60.0 * 4e-4).abs() < 1e-10);
+    // And back.
+    let round_trip = relative
+        .rescaled(
+            scale(Units::Relative, 10, 60),
+            scale(Units::Absolute, 10, 600),
+            &config,
+        )
+        .unwrap();
+    assert!(
+        (f(round_trip.variance) - 4.0).abs() < 1e-9,
+        "{round_trip:?}"
+    );
+    // The configuration must be the one of the new measure.
+    let error = absolute
+        .rescaled(
+            scale(Units::Absolute, 10, 600),
+            scale(Units::Absolute, 10, 60),
+            &config,
+        )
+        .unwrap_err();
+    assert_eq!(error.kind, MathErrorKind::InvalidParameter);
 }
 
 #[test]
@@ -79,6 +224,7 @@ fn the_first_observation_only_records_the_price() {
     };
     let fresh = VolatilityState {
         variance: Fixed::ZERO,
+        window_variance: Fixed::ZERO,
         last_price: Fixed::ZERO,
         last_time: 0,
     };
@@ -89,6 +235,10 @@ fn the_first_observation_only_records_the_price() {
         next,
         VolatilityState {
             variance: config.floor,
+            window_variance: config
+                .floor
+                .mul(Fixed::from_int(100), Rounding::Up)
+                .unwrap(),
             last_price: Fixed::from_int(42),
             last_time: 1_000
         }

@@ -14,8 +14,17 @@ pub const LOCKED_SHARES: u64 = 1_000;
 /// Decimals of the LP mint.
 pub const LP_DECIMALS: u8 = 9;
 
-/// Oracle: oldest price accepted, seconds (bounds for `max_oracle_age`).
-pub const MAX_ORACLE_AGE_LIMIT: u64 = 3_600;
+/// Oracle: oldest price accepted, seconds (bound for `max_oracle_age`). A swap may pick
+/// any print between the newest one the pool has used and now, so this bounds how stale a
+/// chosen print can be; the age widening charges for what the price can move meanwhile.
+pub const MAX_ORACLE_AGE_LIMIT: u64 = 60;
+/// Oracle: how far past the cluster clock a print's publish time may lie, seconds (the
+/// cluster clock and Pythnet's drift apart by a few seconds).
+pub const MAX_ORACLE_FUTURE_SECS: i64 = 10;
+/// Largest `age_multiplier` (standard deviations of the move since the print).
+pub const MAX_AGE_MULTIPLIER: i64 = 10;
+/// Largest `max_ema_deviation_bps` (10 %); 0 turns the EMA check off.
+pub const MAX_EMA_DEVIATION_BPS_LIMIT: u16 = 1_000;
 /// Oracle: widest confidence accepted, basis points of price (bound for `max_confidence_bps`).
 pub const MAX_CONFIDENCE_BPS_LIMIT: u16 = 1_000;
 /// Largest confidence multiplier for spread widening.

@@ -95,11 +95,22 @@ pub enum HomeostatError {
     /// 6029 (0x178d)
     #[msg("Hedge position would exceed the pool's maximum")]
     HedgeTooLarge,
+    /// 6030 (0x178e)
+    #[msg(
+        "Oracle print is older than the newest one the pool has used: pass a fresher price update"
+    )]
+    OracleOlderThanLastUsed,
+    /// 6031 (0x178f)
+    #[msg("Oracle print is published in the future beyond the tolerance")]
+    OracleFromFuture,
+    /// 6032 (0x1790)
+    #[msg("Oracle price diverges from its EMA beyond the pool's bound")]
+    OracleDivergesFromEma,
 }
 
 impl HomeostatError {
     /// Every error, in code order (`ALL[i]` has code 6000 + i).
-    pub const ALL: [Self; 30] = [
+    pub const ALL: [Self; 33] = [
         Self::MathOverflow,
         Self::DivisionByZero,
         Self::OutOfDomain,
@@ -130,6 +141,9 @@ impl HomeostatError {
         Self::RebalancePending,
         Self::UnknownSequence,
         Self::HedgeTooLarge,
+        Self::OracleOlderThanLastUsed,
+        Self::OracleFromFuture,
+        Self::OracleDivergesFromEma,
     ];
 
     /// The error with this code, for clients decoding a failed transaction.
@@ -150,6 +164,9 @@ impl HomeostatError {
                 | Self::OracleNotFullyVerified
                 | Self::InvalidOracleAccount
                 | Self::NonPositiveOraclePrice
+                | Self::OracleOlderThanLastUsed
+                | Self::OracleFromFuture
+                | Self::OracleDivergesFromEma
         )
     }
 }

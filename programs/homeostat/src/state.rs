@@ -4,7 +4,7 @@ use anchor_lang::prelude::*;
 use homeostat_math::{
     balanced_inventory, Coefficients, FeeSchedule, Fixed, InventoryModel, Limits, MarketState,
     ModelKind, ModelParams, PoolModel, Reserves, Rounding, SpreadConfig, StoredFixed, SwapContext,
-    Units, VolatilityConfig, VolatilityState,
+    Units, VolatilityConfig, VolatilityScale, VolatilityState,
 };
 
 use crate::constants::*;
@@ -31,6 +31,9 @@ pub struct PoolParams {
     pub min_half_spread: i128,
     /// Half-spread widening per unit of oracle confidence (I80F48 bits).
     pub confidence_multiplier: i128,
+    /// Half-spread widening per standard deviation of the price move since the oracle
+    /// print was published, `√(σ²·age)` (I80F48 bits; 0 = none).
+    pub age_multiplier: i128,
     /// EWMA window, seconds.
     pub volatility_window: u64,
     /// Variance floor per second, model units (I80F48 bits).
@@ -51,6 +54,9 @@ pub struct PoolParams {
     pub max_oracle_age: u64,
     /// Widest oracle confidence accepted, bps of the price.
     pub max_confidence_bps: u16,
+    /// Widest gap accepted between the print and Pyth's own EMA price, bps of the EMA
+    /// (0 = no EMA check).
+    pub max_ema_deviation_bps: u16,
     /// `rebalance` fires only when |net delta| exceeds this, base atoms.
     pub rebalance_band: u64,
     /// Fewest seconds between two `rebalance` requests.
@@ -105,6 +111,7 @@ impl PoolParams {
         self.fees().validate().math()?;
         let min_half_spread = Fixed::from_bits(self.min_half_spread);
         let multiplier = Fixed::from_bits(self.confidence_multiplier);
+        let age_multiplier = Fixed::from_bits(self.age_multiplier);
         let checks = [
             self.lot > 0,
             self.inventory_cap > 0,
@@ -114,6 +121,8 @@ impl PoolParams {
             self.max_confidence_bps > 0 && self.max_confidence_bps <= MAX_CONFIDENCE_BPS_LIMIT,
             !min_half_spread.is_negative(),
             !multiplier.is_negative() && multiplier <= Fixed::from_int(MAX_CONFIDENCE_MULTIPLIER),
+            !age_multiplier.is_negative() && age_multiplier <= Fixed::from_int(MAX_AGE_MULTIPLIER),
+            self.max_ema_deviation_bps <= MAX_EMA_DEVIATION_BPS_LIMIT,
         ];
         require!(
             checks.iter().all(|ok| *ok),
@@ -125,7 +134,8 @@ impl PoolParams {
 
 /// A pool. Zero-copy; 8-byte fields first, then byte arrays, so `repr(C)` adds no padding.
 ///
-/// Size: 8 (discriminator) + 704 = 712 bytes (`Pool::SPACE`).
+/// Size: 8 (discriminator) + 704 = 712 bytes (`Pool::SPACE`), unchanged since the first
+/// release: new fields come out of `reserved`.
 #[account(zero_copy)]
 #[repr(C)]
 #[derive(Debug)]
@@ -233,8 +243,15 @@ pub struct Pool {
     pub min_rebalance_interval: u64,
     /// Largest |hedge_position|, base atoms.
     pub max_hedge_position: u64,
+    /// The volatility estimator's own state: the variance over one window, `T·σ²`
+    /// (I80F48 bytes, model units); `variance` is derived from it.
+    pub window_variance: [u8; 16],
+    /// Spread widening per standard deviation of the move since the print (I80F48 bytes).
+    pub age_multiplier: [u8; 16],
+    /// Widest print-to-EMA gap accepted, bps (0 = off).
+    pub max_ema_deviation_bps: u16,
     /// Room for future fields (append-only evolution).
-    pub reserved: [u8; 72],
+    pub reserved: [u8; 38],
 }
 
 /// The oracle state a swap prices from.
@@ -246,6 +263,8 @@ pub struct OraclePrice {
     pub confidence: Fixed,
     /// Pyth publish time.
     pub publish_time: i64,
+    /// Seconds since `publish_time` when the swap executes (`now − publish_time`, ≥ 0).
+    pub age: u64,
 }
 
 fn fixed(bytes: [u8; 16]) -> Fixed {
@@ -294,6 +313,7 @@ impl Pool {
         self.gamma_tau = stored(coefficients.gamma_tau);
         self.min_half_spread = params.min_half_spread.to_le_bytes();
         self.confidence_multiplier = params.confidence_multiplier.to_le_bytes();
+        self.age_multiplier = params.age_multiplier.to_le_bytes();
         self.volatility_window = params.volatility_window;
         self.variance_floor = params.variance_floor.to_le_bytes();
         self.variance_ceiling = params.variance_ceiling.to_le_bytes();
@@ -304,6 +324,7 @@ impl Pool {
         self.protocol_share_bps = params.protocol_share_bps;
         self.max_oracle_age = params.max_oracle_age;
         self.max_confidence_bps = params.max_confidence_bps;
+        self.max_ema_deviation_bps = params.max_ema_deviation_bps;
         self.rebalance_band = params.rebalance_band;
         self.min_rebalance_interval = params.min_rebalance_interval;
         self.max_hedge_position = params.max_hedge_position;
@@ -311,23 +332,41 @@ impl Pool {
 
     /// The volatility estimator's first state: `initial_variance` (I80F48 bits) clamped to
     /// the pool's bounds, anchored at `oracle` — what `initialize_pool` sets.
-    pub fn start_volatility(&mut self, initial_variance: i128, oracle: &OraclePrice) {
-        let config = self.params().volatility_config();
-        self.set_volatility_state(&VolatilityState {
-            variance: config.clamp(Fixed::from_bits(initial_variance)),
-            last_price: oracle.mid,
-            last_time: oracle.publish_time,
-        });
+    pub fn start_volatility(&mut self, initial_variance: i128, oracle: &OraclePrice) -> Result<()> {
+        let state = VolatilityState::start(
+            &self.params().volatility_config(),
+            Fixed::from_bits(initial_variance),
+            oracle.mid,
+            oracle.publish_time,
+        )
+        .math()?;
+        self.set_volatility_state(&state);
+        Ok(())
     }
 
     /// What `update_params` does to the pool: the new parameters and coefficients, and the
-    /// variance re-clamped to the new bounds. Fails if the result breaks an invariant.
+    /// volatility estimate carried over into the new measure — the last price re-quoted
+    /// per the new lot, the variance converted to the new units, lot and window and
+    /// clamped to the new bounds (`VolatilityState::rescaled`), so changing the lot does
+    /// not read as a return. Fails if the result breaks an invariant.
     pub fn apply_params(&mut self, params: &PoolParams, coefficients: &Coefficients) -> Result<()> {
+        let from = self.volatility_scale()?;
+        let state = self.volatility_state();
         self.set_params(params, coefficients);
-        let mut state = self.volatility_state();
-        state.variance = params.volatility_config().clamp(state.variance);
-        self.set_volatility_state(&state);
+        let rescaled = state
+            .rescaled(from, self.volatility_scale()?, &params.volatility_config())
+            .math()?;
+        self.set_volatility_state(&rescaled);
         self.invariant()
+    }
+
+    /// The measure the volatility estimate is in: units, lot and window.
+    fn volatility_scale(&self) -> Result<VolatilityScale> {
+        Ok(VolatilityScale {
+            units: Units::try_from(self.units).math()?,
+            lot: self.lot,
+            window: self.volatility_window,
+        })
     }
 
     /// The operator parameters as stored.
@@ -341,6 +380,7 @@ impl Pool {
             horizon: i128::from_le_bytes(self.horizon),
             min_half_spread: i128::from_le_bytes(self.min_half_spread),
             confidence_multiplier: i128::from_le_bytes(self.confidence_multiplier),
+            age_multiplier: i128::from_le_bytes(self.age_multiplier),
             volatility_window: self.volatility_window,
             variance_floor: i128::from_le_bytes(self.variance_floor),
             variance_ceiling: i128::from_le_bytes(self.variance_ceiling),
@@ -351,6 +391,7 @@ impl Pool {
             protocol_share_bps: self.protocol_share_bps,
             max_oracle_age: self.max_oracle_age,
             max_confidence_bps: self.max_confidence_bps,
+            max_ema_deviation_bps: self.max_ema_deviation_bps,
             rebalance_band: self.rebalance_band,
             min_rebalance_interval: self.min_rebalance_interval,
             max_hedge_position: self.max_hedge_position,
@@ -378,6 +419,7 @@ impl Pool {
     pub fn volatility_state(&self) -> VolatilityState {
         VolatilityState {
             variance: fixed(self.variance),
+            window_variance: fixed(self.window_variance),
             last_price: fixed(self.last_oracle_price),
             last_time: self.last_oracle_time,
         }
@@ -386,6 +428,7 @@ impl Pool {
     /// Stores a new volatility state.
     pub fn set_volatility_state(&mut self, state: &VolatilityState) {
         self.variance = stored(state.variance);
+        self.window_variance = stored(state.window_variance);
         self.last_oracle_price = stored(state.last_price);
         self.last_oracle_time = state.last_time;
     }
@@ -415,9 +458,14 @@ impl Pool {
         self.price_from_update(&update, now)
     }
 
-    /// Checks a decoded price update against this pool: `Full` verification; feed id equals
-    /// the pool's; price > 0; age `now − publish_time ≤ max_oracle_age`;
-    /// `conf / price ≤ max_confidence_bps`. Returns the price per lot.
+    /// Checks a decoded price update against this pool, in this order: `Full`
+    /// verification; feed id equals the pool's; price > 0; not older than the newest print
+    /// the pool has used (`publish_time ≥ last_oracle_time`, `OracleOlderThanLastUsed`);
+    /// not from the future (`publish_time ≤ now + MAX_ORACLE_FUTURE_SECS`,
+    /// `OracleFromFuture`); age `now − publish_time ≤ max_oracle_age` (`StaleOracle`);
+    /// `conf / price ≤ max_confidence_bps`; and, when `max_ema_deviation_bps > 0`,
+    /// `|price − ema_price| / ema_price ≤ max_ema_deviation_bps` (`OracleDivergesFromEma`).
+    /// Returns the price per lot and the print's age.
     pub fn price_from_update(&self, update: &PriceUpdate, now: i64) -> Result<OraclePrice> {
         require!(
             update.verification_level == VerificationLevel::Full,
@@ -428,21 +476,38 @@ impl Pool {
             HomeostatError::WrongOracleFeed
         );
         require!(update.price > 0, HomeostatError::NonPositiveOraclePrice);
-        let age = now.saturating_sub(update.publish_time).max(0);
+        // A pull oracle lets anyone post any verified print: without this a trader could
+        // pick, per swap, whichever recent print favours them.
         require!(
-            u64::try_from(age).unwrap_or(u64::MAX) <= self.max_oracle_age,
-            HomeostatError::StaleOracle
+            update.publish_time >= self.last_oracle_time,
+            HomeostatError::OracleOlderThanLastUsed
         );
+        require!(
+            update.publish_time <= now.saturating_add(MAX_ORACLE_FUTURE_SECS),
+            HomeostatError::OracleFromFuture
+        );
+        let age = u64::try_from(now.saturating_sub(update.publish_time).max(0)).unwrap_or(u64::MAX);
+        require!(age <= self.max_oracle_age, HomeostatError::StaleOracle);
         let price = update.price.unsigned_abs();
         require!(
             u128::from(update.conf) * 10_000
                 <= u128::from(price) * u128::from(self.max_confidence_bps),
             HomeostatError::OracleConfidenceTooWide
         );
+        if self.max_ema_deviation_bps > 0 {
+            require!(update.ema_price > 0, HomeostatError::OracleDivergesFromEma);
+            let ema = update.ema_price.unsigned_abs();
+            require!(
+                u128::from(price.abs_diff(ema)) * 10_000
+                    <= u128::from(ema) * u128::from(self.max_ema_deviation_bps),
+                HomeostatError::OracleDivergesFromEma
+            );
+        }
         Ok(OraclePrice {
             mid: self.price_per_lot(price, update.exponent, Rounding::Down)?,
             confidence: self.price_per_lot(update.conf, update.exponent, Rounding::Up)?,
             publish_time: update.publish_time,
+            age,
         })
     }
 
@@ -504,10 +569,12 @@ impl Pool {
             mid: oracle.mid,
             confidence: oracle.confidence,
             variance: fixed(self.variance),
+            age: oracle.age,
         };
         let spread = SpreadConfig {
             min_half_spread: fixed(self.min_half_spread),
             confidence_multiplier: fixed(self.confidence_multiplier),
+            age_multiplier: fixed(self.age_multiplier),
             // A pool never trades on its LPs' wrong side of the oracle mid; it sheds
             // inventory through the keeper's hedges instead.
             mid_guard: true,

@@ -48,14 +48,10 @@ pub fn reference_half_spread_and_skew(
 ) -> (f64, f64) {
     let c1 = (1.0 + gamma / k).ln() / gamma;
     match kind {
-        ModelKind::AvellanedaStoikov => {
-            let skew = gamma * tau * variance;
-            (c1 + skew / 2.0, skew)
-        }
+        ModelKind::AvellanedaStoikov => (c1, gamma * tau * variance),
         _ => {
             let c2 = (gamma / (2.0 * a * k) * (1.0 + gamma / k).powf(k / gamma + 1.0)).sqrt();
-            let skew = variance.sqrt() * c2;
-            (c1 + skew / 2.0, skew)
+            (c1, variance.sqrt() * c2)
         }
     }
 }

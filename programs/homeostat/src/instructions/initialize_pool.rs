@@ -131,7 +131,7 @@ impl InitializePool<'_> {
             pool.base_decimals = ctx.accounts.base_mint.decimals;
             pool.quote_decimals = ctx.accounts.quote_mint.decimals;
             let oracle = pool.read_oracle(&ctx.accounts.oracle, now)?;
-            pool.start_volatility(args.initial_variance, &oracle);
+            pool.start_volatility(args.initial_variance, &oracle)?;
             pool.invariant_with_vaults(0, 0)?;
         }
         emit_cpi!(PoolInitialized {

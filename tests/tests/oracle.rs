@@ -1,0 +1,183 @@
+#![allow(deprecated)] // solana-program-test 3.x: see crates/localnet/src/lib.rs
+
+//! The oracle as an attacker sees it: Pyth is a pull oracle, so anyone can post any
+//! verified print into an account of their own and pass it to a swap. These tests try to
+//! pick, per swap, the print that favours the trader, and check the pool's rules make it
+//! unprofitable: prints only move forward, stale prints are refused, and an aged print's
+//! quote is widened by the move the price can have made since.
+
+use homeostat::oracle::PriceUpdate;
+use homeostat::PoolParams;
+use homeostat_tests::*;
+
+/// A second oracle account, owned by the Pyth receiver, holding `update`: the attacker's.
+fn post_print(harness: &mut Harness, update: &PriceUpdate) -> anchor_lang::prelude::Pubkey {
+    let address = anchor_lang::prelude::Pubkey::new_unique();
+    harness
+        .context
+        .set_account(&address, &oracle_account(update).into());
+    address
+}
+
+/// Buys `quote` worth of base against the oracle at `oracle`; returns the base received.
+async fn buy(
+    harness: &mut Harness,
+    trader: &User,
+    oracle: anchor_lang::prelude::Pubkey,
+    quote: u64,
+) -> Result<u64, homeostat_localnet::TransactionError> {
+    let before = harness.balance(&trader.base).await;
+    let mut accounts = harness.swap_accounts(trader);
+    accounts.oracle = oracle;
+    harness
+        .swap_exact_in_with(trader, accounts, 1, quote, 1)
+        .await?;
+    Ok(harness.balance(&trader.base).await - before)
+}
+
+/// Sells `base` against the oracle at `oracle`.
+async fn sell(
+    harness: &mut Harness,
+    trader: &User,
+    oracle: anchor_lang::prelude::Pubkey,
+    base: u64,
+) -> Result<(), homeostat_localnet::TransactionError> {
+    let mut accounts = harness.swap_accounts(trader);
+    accounts.oracle = oracle;
+    harness
+        .swap_exact_in_with(trader, accounts, 0, base, 1)
+        .await
+}
+
+#[tokio::test]
+async fn buying_at_a_fresh_low_print_and_selling_at_the_older_high_one_is_refused() {
+    let (mut harness, _) = Harness::with_liquidity().await;
+    let trader = harness.new_user(0, 10_000 * ONE_QUOTE).await;
+    // The pool last used 150 (at initialisation); 10 s later the market is 1 % lower.
+    let old = price_update(pyth_price(150.0), pyth_price(0.05), harness.now);
+    let old_account = post_print(&mut harness, &old);
+    harness.set_time(harness.now + 10);
+    let fresh = price_update(pyth_price(148.5), pyth_price(0.05), harness.now);
+    let fresh_account = post_print(&mut harness, &fresh);
+
+    let bought = buy(&mut harness, &trader, fresh_account, 6_000 * ONE_QUOTE)
+        .await
+        .unwrap();
+    // Selling at the older, higher print: refused, the pool has used a newer one.
+    assert_program_error(
+        sell(&mut harness, &trader, old_account, bought).await,
+        HomeostatError::OracleOlderThanLastUsed,
+    );
+    // All the attacker can do is sell at the fresh print: a loss.
+    sell(&mut harness, &trader, fresh_account, bought)
+        .await
+        .unwrap();
+    let quote = harness.balance(&trader.quote).await;
+    assert!(quote < 10_000 * ONE_QUOTE, "the round trip lost {quote}");
+    assert_eq!(harness.balance(&trader.base).await, 0);
+}
+
+#[tokio::test]
+async fn a_print_older_than_the_age_limit_cannot_be_played_at_all() {
+    // The review's reproduction: a 30-second-old print against the fresh one. The limit
+    // is now 20 s (at most 60 s), so the old print does not price.
+    let (mut harness, _) = Harness::with_liquidity().await;
+    let trader = harness.new_user(0, 10_000 * ONE_QUOTE).await;
+    let old = price_update(pyth_price(150.0), pyth_price(0.05), harness.now);
+    let old_account = post_print(&mut harness, &old);
+    harness.set_time(harness.now + 30);
+    assert_program_error(
+        buy(&mut harness, &trader, old_account, 6_000 * ONE_QUOTE)
+            .await
+            .map(|_| ()),
+        HomeostatError::StaleOracle,
+    );
+}
+
+/// Buys 6 000 USDC of SOL at the pool's older print (10 s old) and sells it at a fresh
+/// print `move_bps` higher; returns the attacker's quote after the round trip.
+async fn round_trip_on_an_up_move(age_multiplier: i128, move_bps: f64) -> u64 {
+    let mut harness = Harness::start().await;
+    harness
+        .initialize_pool(PoolParams {
+            age_multiplier,
+            ..default_params()
+        })
+        .await
+        .unwrap();
+    let lp = harness
+        .new_user(1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
+        .await;
+    harness
+        .deposit(&lp, 1_000 * ONE_BASE, 150_000 * ONE_QUOTE, 1)
+        .await
+        .unwrap();
+    let trader = harness.new_user(0, 10_000 * ONE_QUOTE).await;
+    // Prints without confidence, so the spread is the model's and the age term alone.
+    let old = price_update(pyth_price(150.0), 0, harness.now);
+    let old_account = post_print(&mut harness, &old);
+    harness.set_time(harness.now + 10);
+    let fresh = price_update(
+        pyth_price(150.0 * (1.0 + move_bps / 10_000.0)),
+        0,
+        harness.now,
+    );
+    let fresh_account = post_print(&mut harness, &fresh);
+    let bought = buy(&mut harness, &trader, old_account, 6_000 * ONE_QUOTE)
+        .await
+        .unwrap();
+    sell(&mut harness, &trader, fresh_account, bought)
+        .await
+        .unwrap();
+    assert_eq!(harness.balance(&trader.base).await, 0);
+    harness.balance(&trader.quote).await
+}
+
+#[tokio::test]
+async fn the_age_widening_charges_the_move_an_aged_print_allows() {
+    // The forward direction stays open: buy at the pool's 10 s-old print, sell at a fresh
+    // one. A round trip costs 2·(c1 + fee) ≈ 11.9 bp; a 13 bp move in 10 s would pay the
+    // attacker without the age term. With it (one σ·√age ≈ 3.2 bp at σ² = 1e-8/s) the same
+    // move loses.
+    let start = 10_000 * ONE_QUOTE;
+    let unwidened = round_trip_on_an_up_move(0, 13.0).await;
+    assert!(
+        unwidened > start,
+        "without the age term the attack pays: {unwidened}"
+    );
+    let widened = round_trip_on_an_up_move(bits(1, 1), 13.0).await;
+    assert!(widened < start, "with it, it loses: {widened}");
+}
+
+#[tokio::test]
+async fn a_new_lot_does_not_read_as_a_price_move() {
+    let (mut harness, _) = Harness::with_liquidity().await;
+    let trader = harness.new_user(10 * ONE_BASE, 0).await;
+    let before = harness.pool_state().await.volatility_state();
+    let admin = harness.admin.insecure_clone();
+    harness
+        .update_params(
+            &admin,
+            PoolParams {
+                lot: 2 * ONE_BASE,
+                ..default_params()
+            },
+        )
+        .await
+        .unwrap();
+    let rescaled = harness.pool_state().await.volatility_state();
+    assert_eq!(
+        rescaled.variance, before.variance,
+        "relative variance is lot-free"
+    );
+    // The next print, same market: the estimate decays instead of jumping to its ceiling.
+    harness.set_time(harness.now + 1);
+    harness.set_price(pyth_price(150.0), pyth_price(0.05));
+    harness
+        .swap_exact_in(&trader, 0, ONE_BASE, 1)
+        .await
+        .unwrap();
+    let after = harness.pool_state().await.volatility_state();
+    assert_eq!(after.last_time, harness.now);
+    assert!(after.variance <= before.variance, "{before:?} → {after:?}");
+}
