@@ -256,6 +256,7 @@ impl Replica {
                 base_vault: 0,
                 quote_vault: 0,
                 oracle: oracle_at(MID, START_TIME),
+                quote_oracle: None,
                 now: START_TIME,
             },
         }
@@ -286,6 +287,7 @@ impl PoolEngine for Replica {
             base_vault: deposit.base,
             quote_vault: deposit.quote,
             oracle,
+            quote_oracle: None,
             now: oracle.publish_time,
         };
         self.start_base = deposit.base;

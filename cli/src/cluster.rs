@@ -7,7 +7,7 @@ use anchor_lang::prelude::Pubkey;
 use homeostat::instructions::{DepositArgs, InitializePoolArgs, WithdrawArgs};
 use homeostat_math::{Direction, SwapQuote};
 use homeostat_sdk::cli_conventions::{read_keypair, resolve_url};
-use homeostat_sdk::instructions::{self, UserAccounts};
+use homeostat_sdk::instructions::{self, Oracles, UserAccounts};
 use homeostat_sdk::quote::PoolSnapshot;
 use homeostat_sdk::quote::{deposit_quote, max_in, min_out, withdraw_quote};
 use homeostat_sdk::rpc::PoolClient;
@@ -24,15 +24,32 @@ fn parse_key(name: &str, value: &str) -> Result<Pubkey, String> {
         .map_err(|_| format!("--{name}: `{value}` is not a base-58 public key"))
 }
 
+/// Bytes as lowercase hex (Pyth feed ids are written this way).
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// The oracle account and, for a two-feed pool, the quote/USD account, as typed.
+pub type OracleKeys<'a> = (&'a str, Option<&'a str>);
+
+fn parse_oracles((oracle, quote_oracle): OracleKeys<'_>) -> Result<Oracles, String> {
+    Ok(Oracles {
+        oracle: parse_key("oracle", oracle)?,
+        quote_oracle: quote_oracle
+            .map(|key| parse_key("quote-oracle", key))
+            .transpose()?,
+    })
+}
+
 /// `homeostat pool show`.
 pub async fn show(
     url: &str,
     pool: &str,
-    oracle: &str,
+    oracles: OracleKeys<'_>,
     json_out: bool,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let client =
-        PoolClient::connect(url, parse_key("pool", pool)?, parse_key("oracle", oracle)?).await?;
+        PoolClient::connect(url, parse_key("pool", pool)?, parse_oracles(oracles)?).await?;
     let snapshot = client.snapshot().await?;
     let state = snapshot.pool;
     let reserves = snapshot.reserves()?;
@@ -68,6 +85,10 @@ pub async fn show(
         "lot": state.lot,
         "reserves": { "base": reserves.base, "quote": reserves.quote },
         "protocol_fees": { "base": state.protocol_fees_base, "quote": state.protocol_fees_quote },
+        "feeds": {
+            "feed_id": hex(&state.feed_id),
+            "quote_feed_id": state.has_quote_feed().then(|| hex(&state.quote_feed_id)),
+        },
         "oracle_mid_per_lot": mid,
         "curve": curve_text,
         "net_delta": net_delta,
@@ -86,12 +107,12 @@ pub async fn show(
 pub async fn quote(
     url: &str,
     pool: &str,
-    oracle: &str,
+    oracles: OracleKeys<'_>,
     trade: Trade<'_>,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let direction = parse_side(trade.side)?;
     let client =
-        PoolClient::connect(url, parse_key("pool", pool)?, parse_key("oracle", oracle)?).await?;
+        PoolClient::connect(url, parse_key("pool", pool)?, parse_oracles(oracles)?).await?;
     let snapshot = client.snapshot().await?;
     let (quote, limit) = quote_with_limit(&snapshot, direction, &trade)?;
     println!(
@@ -133,7 +154,7 @@ impl Wallet {
 pub async fn create_pool(
     wallet: &Wallet,
     mints: (&str, &str),
-    oracle: &str,
+    oracles: OracleKeys<'_>,
     index: u16,
     keeper: Option<&str>,
     config_path: &Path,
@@ -150,7 +171,7 @@ pub async fn create_pool(
         parse_key("base-mint", mints.0)?,
         parse_key("quote-mint", mints.1)?,
         index,
-        parse_key("oracle", oracle)?,
+        parse_oracles(oracles)?,
     )
     .await?;
     if client.exists(client.addresses.pool).await? {
@@ -161,14 +182,19 @@ pub async fn create_pool(
         .into());
     }
     let feed_id = client.price_update().await?.feed_id;
+    let quote_feed_id = client
+        .quote_price_update()
+        .await?
+        .map_or([0; 32], |update| update.feed_id);
     let args = InitializePoolArgs {
         pool_index: index,
         feed_id,
+        quote_feed_id,
         keeper,
         initial_variance,
         params,
     };
-    let instruction = instructions::initialize_pool(&client.addresses, admin, client.oracle, args);
+    let instruction = instructions::initialize_pool(&client.addresses, admin, client.oracles, args);
     let signature = client.send(&[instruction], &[&wallet.keypair]).await?;
     let addresses = &client.addresses;
     println!(
@@ -295,14 +321,14 @@ pub async fn withdraw(
 pub async fn swap(
     wallet: &Wallet,
     pool: &str,
-    oracle: &str,
+    oracles: OracleKeys<'_>,
     trade: Trade<'_>,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let direction = parse_side(trade.side)?;
     let client = PoolClient::connect(
         &wallet.url,
         parse_key("pool", pool)?,
-        parse_key("oracle", oracle)?,
+        parse_oracles(oracles)?,
     )
     .await?;
     let snapshot = client.snapshot().await?;
@@ -317,7 +343,7 @@ pub async fn swap(
     let mut batch = instructions::create_associated_accounts(&client.addresses, owner, owner);
     batch.push(build(
         &client.addresses,
-        client.oracle,
+        client.oracles,
         &user,
         direction,
         trade.amount,

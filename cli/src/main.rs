@@ -76,9 +76,20 @@ struct ClusterArgs {
     /// The pool's address.
     #[arg(long, env = "HOMEOSTAT_POOL")]
     pool: String,
-    /// The Pyth PriceUpdateV2 account for the pool's feed.
+    #[command(flatten)]
+    oracles: OracleArgs,
+}
+
+/// The price-update accounts a pool reads.
+#[derive(Debug, clap::Args)]
+struct OracleArgs {
+    /// The Pyth PriceUpdateV2 account for the pool's feed (base in quote, or base in USD
+    /// for a two-feed pool).
     #[arg(long, env = "HOMEOSTAT_ORACLE")]
     oracle: String,
+    /// For a pool priced by two feeds: the quote token's USD PriceUpdateV2 account.
+    #[arg(long, env = "HOMEOSTAT_QUOTE_ORACLE")]
+    quote_oracle: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -107,8 +118,13 @@ struct CreateArgs {
     #[arg(long)]
     quote_mint: String,
     /// The Pyth PriceUpdateV2 account pricing base in quote; its feed becomes the pool's.
+    /// With `--quote-oracle`: base in USD, and the pool prices base in quote as the ratio
+    /// of the two feeds (e.g. SOL/USD ÷ USDC/USD).
     #[arg(long)]
     oracle: String,
+    /// The quote token's USD PriceUpdateV2 account: makes a two-feed pool.
+    #[arg(long)]
+    quote_oracle: Option<String>,
     /// Pool parameters, TOML (see examples/pool.toml).
     #[arg(long)]
     config: std::path::PathBuf,
@@ -143,9 +159,8 @@ struct SwapArgs {
     /// The pool's address.
     #[arg(long, env = "HOMEOSTAT_POOL")]
     pool: String,
-    /// The Pyth PriceUpdateV2 account for the pool's feed.
-    #[arg(long, env = "HOMEOSTAT_ORACLE")]
-    oracle: String,
+    #[command(flatten)]
+    oracles: OracleArgs,
     #[command(flatten)]
     trade: TradeArgs,
 }
@@ -253,7 +268,10 @@ fn main() -> ExitCode {
         Command::Pool(PoolCommand::Show { cluster, json }) => block_on(cluster::show(
             &resolve_url(&cluster.url.url),
             &cluster.pool,
-            &cluster.oracle,
+            (
+                &cluster.oracles.oracle,
+                cluster.oracles.quote_oracle.as_deref(),
+            ),
             json,
         )),
         Command::Pool(PoolCommand::Create(args)) => {
@@ -261,7 +279,7 @@ fn main() -> ExitCode {
                 block_on(cluster::create_pool(
                     &wallet,
                     (&args.base_mint, &args.quote_mint),
-                    &args.oracle,
+                    (&args.oracle, args.quote_oracle.as_deref()),
                     args.index,
                     args.keeper.as_deref(),
                     &args.config,
@@ -271,14 +289,17 @@ fn main() -> ExitCode {
         Command::Quote(args) => block_on(cluster::quote(
             &resolve_url(&args.cluster.url.url),
             &args.cluster.pool,
-            &args.cluster.oracle,
+            (
+                &args.cluster.oracles.oracle,
+                args.cluster.oracles.quote_oracle.as_deref(),
+            ),
             trade(&args.trade),
         )),
         Command::Swap(args) => args.wallet.open().map_err(Into::into).and_then(|wallet| {
             block_on(cluster::swap(
                 &wallet,
                 &args.pool,
-                &args.oracle,
+                (&args.oracles.oracle, args.oracles.quote_oracle.as_deref()),
                 trade(&args.trade),
             ))
         }),

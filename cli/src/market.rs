@@ -17,7 +17,8 @@ use homeostat_keeper::planner::PlannerConfig;
 use homeostat_keeper::venue::PaperVenue;
 use homeostat_localnet::keeper_chain::LocalChain;
 use homeostat_localnet::{
-    default_params, price_update, pyth_price, Harness, User, ONE_BASE, ONE_QUOTE,
+    default_params, price_update, pyth_price, quote_price_update, Harness, User, ONE_BASE,
+    ONE_QUOTE,
 };
 use homeostat_math::{Direction, SwapQuote};
 use homeostat_sdk::quote::PoolSnapshot;
@@ -53,6 +54,12 @@ pub struct Scenario {
     pub outage_probability: f64,
     /// Length of an oracle outage, seconds.
     pub outage_secs: u32,
+    /// The quote token's price in USD (a stablecoin depeg when below 1). The base feed
+    /// publishes SOL in USD, i.e. the true SOL/USDC price times this.
+    pub quote_usd: f64,
+    /// Price the pools by two feeds, SOL/USD ÷ USDC/USD (both published on the same
+    /// cadence), instead of taking SOL/USD as SOL/USDC.
+    pub two_feeds: bool,
     /// Uninformed arrivals per second per side, `A`.
     pub arrival_intensity: f64,
     /// Decay of willingness to trade with relative distance from the true price, `k`.
@@ -86,6 +93,8 @@ impl Default for Scenario {
             oracle_confidence_bps: 5.0,
             outage_probability: 0.000_5,
             outage_secs: 90,
+            quote_usd: 1.0,
+            two_feeds: false,
             arrival_intensity: 0.5,
             arrival_decay: 1_000.0,
             mean_trade_sol: 3.0,
@@ -107,7 +116,11 @@ impl Scenario {
 
     /// Checks every field is usable.
     pub fn validate(&self) -> Result<(), String> {
-        let checks: [(bool, &str); 10] = [
+        let checks: [(bool, &str); 11] = [
+            (
+                self.quote_usd > 0.0 && self.quote_usd.is_finite(),
+                "quote_usd must be positive",
+            ),
             (
                 self.keeper_interval_secs > 0,
                 "keeper_interval_secs must be positive",
@@ -290,6 +303,9 @@ fn baseline_params() -> PoolParams {
     }
 }
 
+/// Confidence of the quote token's USD feed, basis points (a stablecoin feed is tight).
+const QUOTE_CONFIDENCE_BPS: f64 = 2.0;
+
 /// Runs the scenario. `progress` is called with the seconds done.
 pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<Outcome, String> {
     scenario.validate()?;
@@ -298,10 +314,26 @@ pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<O
     let liquidity_quote =
         (scenario.liquidity_sol as f64 * scenario.start_price * ONE_QUOTE as f64) as u64;
     let start = harness.now;
-    harness.set_price(
-        pyth_price(scenario.start_price),
-        pyth_price(scenario.start_price * scenario.oracle_confidence_bps / 10_000.0),
-    );
+    // What the feeds publish for a true SOL/USDC price: SOL in USD, and USDC in USD.
+    let base_print = |price: f64, now: i64| {
+        let usd = price * scenario.quote_usd;
+        price_update(
+            pyth_price(usd),
+            pyth_price(usd * scenario.oracle_confidence_bps / 10_000.0),
+            now,
+        )
+    };
+    let quote_print = |now: i64| {
+        quote_price_update(
+            pyth_price(scenario.quote_usd),
+            pyth_price(scenario.quote_usd * QUOTE_CONFIDENCE_BPS / 10_000.0),
+            now,
+        )
+    };
+    harness.set_oracle(&base_print(scenario.start_price, start));
+    if scenario.two_feeds {
+        harness.use_quote_feed(&quote_print(start));
+    }
     let mut pools = Vec::new();
     for (index, (name, params)) in [
         ("glft", default_params()),
@@ -347,11 +379,7 @@ pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<O
     let mut true_price = scenario.start_price;
     let mut oracle_price = scenario.start_price;
     let mut outage_left = 0u32;
-    let mut update = price_update(
-        pyth_price(oracle_price),
-        pyth_price(oracle_price * scenario.oracle_confidence_bps / 10_000.0),
-        start,
-    );
+    let mut update = base_print(oracle_price, start);
     let mut samples = Vec::new();
     let planner = PlannerConfig {
         min_order_base: ONE_BASE / 10,
@@ -377,9 +405,11 @@ pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<O
             outage_left -= 1;
         } else if t % scenario.oracle_interval_secs == 0 {
             oracle_price = true_price;
-            let conf = oracle_price * scenario.oracle_confidence_bps / 10_000.0;
-            update = price_update(pyth_price(oracle_price), pyth_price(conf), now);
+            update = base_print(oracle_price, now);
             harness.set_oracle(&update);
+            if scenario.two_feeds {
+                harness.set_quote_oracle(&quote_print(now));
+            }
         }
         // This second's flow, drawn once and shared by both pools.
         let mut arrivals: Vec<(Direction, f64, f64)> = Vec::new();

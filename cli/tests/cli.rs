@@ -253,6 +253,40 @@ fn as2008_paper_mode_refuses_the_program_and_market_scenarios() {
     );
 }
 
+#[test]
+fn a_two_feed_pool_survives_a_stablecoin_depeg_that_a_single_feed_pool_does_not() {
+    // USDC at 0.98 USD for five minutes: the single-feed GLFT pool takes SOL/USD as
+    // SOL/USDC and is picked off 2 % below value; priced by both feeds it is not.
+    let lp_result = |two_feeds: bool| {
+        let dir = temp_dir(if two_feeds { "depeg-two" } else { "depeg-one" });
+        std::fs::create_dir_all(&dir).expect("dir");
+        let scenario = dir.join("depeg.toml");
+        std::fs::write(
+            &scenario,
+            format!("quote_usd = 0.98\ntwo_feeds = {two_feeds}\n"),
+        )
+        .expect("write");
+        let output = homeostat(&[
+            "simulate",
+            "--scenario",
+            scenario.to_str().expect("utf-8"),
+            "--duration",
+            "300",
+            "--json",
+            "--out",
+            dir.to_str().expect("utf-8"),
+        ]);
+        assert!(output.status.success(), "{}", stderr(&output));
+        let report: serde_json::Value = serde_json::from_str(stdout(&output).trim()).expect("JSON");
+        report["pools"][0]["lp_pnl_vs_hold_usdc"]
+            .as_f64()
+            .expect("number")
+    };
+    let (one, two) = (lp_result(false), lp_result(true));
+    assert!(one < -50.0, "single feed: LPs lose to the depeg ({one})");
+    assert!(two > 0.0 && two > one + 100.0, "two feeds: {two} vs {one}");
+}
+
 fn temp_dir(name: &str) -> std::path::PathBuf {
     let dir = std::env::temp_dir().join(format!("homeostat-cli-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);

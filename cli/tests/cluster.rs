@@ -183,6 +183,69 @@ async fn a_wallet_creates_a_pool_deposits_swaps_and_withdraws() {
 }
 
 #[tokio::test]
+async fn a_two_feed_pool_is_created_shown_quoted_and_traded_with_its_quote_oracle() {
+    let (mut harness, wallet, url) = cluster_and_wallet().await;
+    harness.use_quote_feed(&quote_price_update(
+        pyth_price(0.98),
+        pyth_price(0.0002),
+        harness.now,
+    ));
+    let keypair = keypair_file(&wallet, &temp_folder("cli-two-feeds"));
+    let keypair = keypair.to_str().expect("utf-8");
+    let (base_mint, quote_mint) = (
+        harness.base_mint.to_string(),
+        harness.quote_mint.to_string(),
+    );
+    let pool = harness.pool().to_string();
+    let oracle = harness.oracle.to_string();
+    let quote_oracle = harness.quote_oracle.expect("quote oracle").to_string();
+    let config = example_config();
+    let signer = ["--url", url.as_str(), "--keypair", keypair];
+    let oracles = [
+        "--oracle",
+        oracle.as_str(),
+        "--quote-oracle",
+        quote_oracle.as_str(),
+    ];
+
+    let mut args = vec!["pool", "create", "--base-mint", &base_mint, "--quote-mint"];
+    args.extend([quote_mint.as_str(), "--config", &config]);
+    args.extend(oracles);
+    args.extend(signer);
+    json(&homeostat(&args).await);
+    assert_eq!(harness.pool_state().await.quote_feed_id, QUOTE_FEED_ID);
+    let (base, quote) = (100 * ONE_BASE, 15_400 * ONE_QUOTE);
+    let (base_text, quote_text) = (base.to_string(), quote.to_string());
+    let mut args = vec!["deposit", "--pool", &pool, "--base", &base_text, "--quote"];
+    args.push(&quote_text);
+    args.extend(signer);
+    json(&homeostat(&args).await);
+
+    let mut args = vec!["pool", "show", "--json", "--url", &url, "--pool", &pool];
+    args.extend(oracles);
+    let shown = json(&homeostat(&args).await);
+    let mid = shown["oracle_mid_per_lot"].as_f64().expect("mid") / ONE_QUOTE as f64;
+    assert!((mid - 150.0 / 0.98).abs() < 1e-6, "{shown}");
+    assert_eq!(shown["feeds"]["quote_feed_id"], "5d".repeat(32));
+
+    let trade = ["--side", "sell", "--amount", "1000000000"];
+    let mut args = vec!["quote", "--pool", &pool, "--url", &url];
+    args.extend(oracles);
+    args.extend(trade);
+    let quoted = json(&homeostat(&args).await);
+    let mut args = vec!["swap", "--pool", &pool];
+    args.extend(oracles);
+    args.extend(trade);
+    args.extend(signer);
+    let swapped = json(&homeostat(&args).await);
+    assert_eq!(swapped["received"], quoted["amount_out"]);
+    // Without the quote oracle the program's refusal names the mismatch.
+    let mut args = vec!["quote", "--pool", &pool, "--url", &url, "--oracle", &oracle];
+    args.extend(trade);
+    fails_with(&homeostat(&args).await, "QuoteOracleMismatch");
+}
+
+#[tokio::test]
 async fn pool_show_reads_the_cluster() {
     let (mut harness, _) = Harness::with_liquidity().await;
     let url = rpc::serve(harness.context.banks_client.clone()).await;
@@ -195,6 +258,8 @@ async fn pool_show_reads_the_cluster() {
     assert_eq!(shown["reserves"]["base"], 1_000 * ONE_BASE);
     assert_eq!(shown["reserves"]["quote"], 150_000 * ONE_QUOTE);
     assert_eq!(shown["oracle_mid_per_lot"], 150_000_000.0);
+    assert_eq!(shown["feeds"]["feed_id"], "fe".repeat(32));
+    assert_eq!(shown["feeds"]["quote_feed_id"], serde_json::Value::Null);
     assert_eq!(shown["net_delta"], 0);
     let update = harness.oracle_update().await;
     assert!(harness.snapshot(&update).await.inventory().is_ok());

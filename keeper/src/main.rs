@@ -20,6 +20,7 @@ use homeostat_keeper::rpc::{RpcChain, RpcEvents};
 use homeostat_keeper::venue::{Fill, PaperVenue, Venue};
 use homeostat_keeper::KeeperError;
 use homeostat_sdk::cli_conventions::{read_keypair, resolve_url, DEFAULT_KEYPAIR};
+use homeostat_sdk::instructions::Oracles;
 use serde::Deserialize;
 use serde_json::json;
 
@@ -62,6 +63,9 @@ struct Settings {
     /// The Pyth PriceUpdateV2 account `rebalance` reads.
     #[arg(long, env = "HOMEOSTAT_ORACLE")]
     oracle: Option<String>,
+    /// The quote token's USD PriceUpdateV2 account, for a pool priced by two feeds.
+    #[arg(long, env = "HOMEOSTAT_QUOTE_ORACLE")]
+    quote_oracle: Option<String>,
     /// The journal (SQLite file; created if missing) [default: keeper.sqlite].
     #[arg(long, env = "HOMEOSTAT_KEEPER_JOURNAL")]
     journal: Option<PathBuf>,
@@ -134,6 +138,7 @@ impl Settings {
             keypair: self.keypair.or(fallback.keypair),
             pool: self.pool.or(fallback.pool),
             oracle: self.oracle.or(fallback.oracle),
+            quote_oracle: self.quote_oracle.or(fallback.quote_oracle),
             journal: self.journal.or(fallback.journal),
             interval_secs: self.interval_secs.or(fallback.interval_secs),
             min_order_base: self.min_order_base.or(fallback.min_order_base),
@@ -307,11 +312,18 @@ fn settings(cli: &Cli) -> Result<Settings, Error> {
 async fn run(cli: &Cli, settings: Settings) -> Result<(), Error> {
     let url = resolve_url(settings.url.as_deref().unwrap_or("localhost"));
     let pool = parse_key("pool", required(&settings.pool, "pool")?)?;
-    let oracle = parse_key("oracle", required(&settings.oracle, "oracle")?)?;
+    let oracles = Oracles {
+        oracle: parse_key("oracle", required(&settings.oracle, "oracle")?)?,
+        quote_oracle: settings
+            .quote_oracle
+            .as_deref()
+            .map(|key| parse_key("quote oracle", key))
+            .transpose()?,
+    };
     let keypair = read_keypair(settings.keypair.as_deref().unwrap_or(DEFAULT_KEYPAIR))?;
     let backoff = settings.backoff();
     let planner = settings.planner();
-    let mut chain = RpcChain::connect(&url, pool, oracle, keypair, backoff).await?;
+    let mut chain = RpcChain::connect(&url, pool, oracles, keypair, backoff).await?;
 
     if cli.dry_run {
         let view = chain.view().await?;

@@ -5,7 +5,7 @@
 
 use anchor_lang::prelude::Pubkey;
 use homeostat_sdk::events::PoolEvent;
-use homeostat_sdk::instructions;
+use homeostat_sdk::instructions::{self, Oracles};
 use homeostat_sdk::rpc::PoolClient;
 use homeostat_sdk::SdkError;
 use solana_keypair::Keypair;
@@ -40,12 +40,12 @@ impl RpcChain {
     pub async fn connect(
         url: &str,
         pool: Pubkey,
-        oracle: Pubkey,
+        oracles: Oracles,
         keeper: Keypair,
         backoff: Backoff,
     ) -> Result<Self> {
         let client = retry(&backoff, "connect", || async {
-            PoolClient::connect(url, pool, oracle)
+            PoolClient::connect(url, pool, oracles)
                 .await
                 .map_err(|error| chain_error("connect", error))
         })
@@ -99,7 +99,7 @@ impl Chain for RpcChain {
     async fn rebalance(&mut self) -> Result<Request> {
         let instruction = instructions::rebalance(
             &self.client.addresses,
-            self.client.oracle,
+            self.client.oracles,
             self.keeper.pubkey(),
         );
         let signature = self
@@ -144,7 +144,7 @@ impl RpcEvents {
     /// Events of `pool`'s transactions after `resume_after` (all the node keeps if `None`).
     pub fn new(url: &str, chain: &RpcChain, resume_after: Option<String>) -> Self {
         Self {
-            client: PoolClient::new(url, chain.client.addresses, chain.client.oracle),
+            client: PoolClient::new(url, chain.client.addresses, chain.client.oracles),
             resume_after,
             backoff: chain.backoff,
         }

@@ -212,11 +212,71 @@ async fn the_binary_plans_dry_then_hedges_once_and_records() {
 }
 
 #[tokio::test]
+async fn the_binary_hedges_a_two_feed_pool_with_its_quote_oracle() {
+    let mut harness = Harness::start().await;
+    harness.use_quote_feed(&quote_price_update(
+        pyth_price(1.0),
+        pyth_price(0.0002),
+        harness.now,
+    ));
+    harness.initialize_pool(default_params()).await.unwrap();
+    let lp = harness
+        .new_user(1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
+        .await;
+    harness
+        .deposit(&lp, 1_000 * ONE_BASE, 150_000 * ONE_QUOTE, 1)
+        .await
+        .unwrap();
+    let trader = harness.new_user(100 * ONE_BASE, 0).await;
+    harness
+        .swap_exact_in(&trader, 0, 30 * ONE_BASE, 1)
+        .await
+        .unwrap();
+    let url = rpc::serve(harness.context.banks_client.clone()).await;
+    let folder = temp_folder("keeper-two-feeds");
+    let keypair = keypair_file(&harness.keeper, &folder);
+    let journal = folder.join("journal.sqlite");
+    let base_args: Vec<String> = [
+        "--url",
+        &url,
+        "--keypair",
+        keypair.to_str().unwrap(),
+        "--pool",
+        &harness.pool().to_string(),
+        "--oracle",
+        &harness.oracle.to_string(),
+        "--journal",
+        journal.to_str().unwrap(),
+        "--once",
+    ]
+    .iter()
+    .map(|arg| arg.to_string())
+    .collect();
+    // Without the quote oracle the keeper cannot rebalance: the program names why.
+    let output = keeper_binary(base_args.clone()).await;
+    let logs = String::from_utf8_lossy(&output.stderr);
+    assert!(logs.contains("QuoteOracleMismatch"), "{logs}");
+    assert_eq!(harness.pool_state().await.rebalance_seq, 0);
+    // With it: hedged and recorded.
+    let mut args = base_args;
+    args.extend([
+        "--quote-oracle".to_string(),
+        harness.quote_oracle.unwrap().to_string(),
+    ]);
+    let output = keeper_binary(args).await;
+    let logs = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{logs}");
+    assert!(logs.contains("request hedged and recorded"), "{logs}");
+    let state = harness.pool_state().await;
+    assert_eq!((state.rebalance_seq, state.recorded_seq), (1, 1));
+}
+
+#[tokio::test]
 async fn a_lost_journal_is_rebuilt_from_the_pools_events() {
     let (harness, url) = skewed().await;
     let backoff = Backoff::default();
     let keeper_key = harness.keeper.insecure_clone();
-    let mut chain = RpcChain::connect(&url, harness.pool(), harness.oracle, keeper_key, backoff)
+    let mut chain = RpcChain::connect(&url, harness.pool(), harness.oracles(), keeper_key, backoff)
         .await
         .expect("connect");
     // A keeper crashed right after `rebalance` landed, and its journal is gone.

@@ -83,6 +83,26 @@ pub fn create_associated_accounts(
     .collect()
 }
 
+/// The price-update accounts a pool reads: its feed's, and for a two-feed pool the quote
+/// token's USD feed (`Pool::has_quote_feed`). A single `Pubkey` converts into a single-feed
+/// set.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Oracles {
+    /// The `PriceUpdateV2` of the pool's `feed_id`.
+    pub oracle: Pubkey,
+    /// The `PriceUpdateV2` of its `quote_feed_id` (two-feed pools only).
+    pub quote_oracle: Option<Pubkey>,
+}
+
+impl From<Pubkey> for Oracles {
+    fn from(oracle: Pubkey) -> Self {
+        Self {
+            oracle,
+            quote_oracle: None,
+        }
+    }
+}
+
 fn instruction(accounts: impl ToAccountMetas, data: impl InstructionData) -> Instruction {
     Instruction {
         program_id: homeostat::ID,
@@ -95,9 +115,13 @@ fn instruction(accounts: impl ToAccountMetas, data: impl InstructionData) -> Ins
 pub fn initialize_pool(
     addresses: &PoolAddresses,
     admin: Pubkey,
-    oracle: Pubkey,
+    oracles: impl Into<Oracles>,
     args: InitializePoolArgs,
 ) -> Instruction {
+    let Oracles {
+        oracle,
+        quote_oracle,
+    } = oracles.into();
     instruction(
         homeostat::accounts::InitializePool {
             admin,
@@ -108,6 +132,7 @@ pub fn initialize_pool(
             quote_vault: addresses.quote_vault,
             lp_mint: addresses.lp_mint,
             oracle,
+            quote_oracle,
             base_token_program: addresses.base_token_program,
             quote_token_program: addresses.quote_token_program,
             lp_token_program: LP_TOKEN_PROGRAM,
@@ -162,13 +187,18 @@ pub fn withdraw(addresses: &PoolAddresses, user: &UserAccounts, args: WithdrawAr
 /// The accounts of a swap, for callers that want to substitute one.
 pub fn swap_accounts(
     addresses: &PoolAddresses,
-    oracle: Pubkey,
+    oracles: impl Into<Oracles>,
     user: &UserAccounts,
 ) -> homeostat::accounts::Swap {
+    let Oracles {
+        oracle,
+        quote_oracle,
+    } = oracles.into();
     homeostat::accounts::Swap {
         trader: user.owner,
         pool: addresses.pool,
         oracle,
+        quote_oracle,
         base_mint: addresses.base_mint,
         quote_mint: addresses.quote_mint,
         base_vault: addresses.base_vault,
@@ -185,14 +215,14 @@ pub fn swap_accounts(
 /// `swap_exact_in`: pay exactly `amount_in`, receive at least `min_amount_out`.
 pub fn swap_exact_in(
     addresses: &PoolAddresses,
-    oracle: Pubkey,
+    oracles: impl Into<Oracles>,
     user: &UserAccounts,
     direction: Direction,
     amount_in: u64,
     min_amount_out: u64,
 ) -> Instruction {
     instruction(
-        swap_accounts(addresses, oracle, user),
+        swap_accounts(addresses, oracles, user),
         homeostat::instruction::SwapExactIn {
             args: SwapExactInArgs {
                 direction: direction as u8,
@@ -206,14 +236,14 @@ pub fn swap_exact_in(
 /// `swap_exact_out`: receive exactly `amount_out`, pay at most `max_amount_in`.
 pub fn swap_exact_out(
     addresses: &PoolAddresses,
-    oracle: Pubkey,
+    oracles: impl Into<Oracles>,
     user: &UserAccounts,
     direction: Direction,
     amount_out: u64,
     max_amount_in: u64,
 ) -> Instruction {
     instruction(
-        swap_accounts(addresses, oracle, user),
+        swap_accounts(addresses, oracles, user),
         homeostat::instruction::SwapExactOut {
             args: SwapExactOutArgs {
                 direction: direction as u8,
@@ -316,12 +346,21 @@ pub fn collect_protocol_fees(
 }
 
 /// `rebalance`: the keeper signs.
-pub fn rebalance(addresses: &PoolAddresses, oracle: Pubkey, keeper: Pubkey) -> Instruction {
+pub fn rebalance(
+    addresses: &PoolAddresses,
+    oracles: impl Into<Oracles>,
+    keeper: Pubkey,
+) -> Instruction {
+    let Oracles {
+        oracle,
+        quote_oracle,
+    } = oracles.into();
     instruction(
         homeostat::accounts::Rebalance {
             keeper,
             pool: addresses.pool,
             oracle,
+            quote_oracle,
             base_vault: addresses.base_vault,
             quote_vault: addresses.quote_vault,
             event_authority: event_authority(),

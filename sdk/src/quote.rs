@@ -2,7 +2,7 @@
 //!
 //! A [`PoolSnapshot`] holds the bytes the program reads for a swap — the pool, its two
 //! vault balances, the oracle update, the clock — and runs the program's own code over
-//! them (`Pool::price_from_update`, `Pool::observe_oracle`, `Pool::swap_context`, then
+//! them (`Pool::price_from_updates`, `Pool::observe_oracle`, `Pool::swap_context`, then
 //! `homeostat_math`). If nothing changes between the quote and the transaction, the
 //! executed amounts equal the quote bit for bit.
 
@@ -25,6 +25,8 @@ pub struct PoolSnapshot {
     pub quote_vault: u64,
     /// The oracle update the swap will pass.
     pub oracle: PriceUpdate,
+    /// The quote/USD update, for a two-feed pool.
+    pub quote_oracle: Option<PriceUpdate>,
     /// The cluster's unix time when the swap executes.
     pub now: i64,
 }
@@ -38,7 +40,7 @@ impl PoolSnapshot {
             return Err(anchor_lang::error!(homeostat::errors::HomeostatError::PoolPaused).into());
         }
         let mut pool = self.pool;
-        let oracle = pool.price_from_update(&self.oracle, self.now)?;
+        let oracle = pool.price_from_updates(&self.oracle, self.quote_oracle.as_ref(), self.now)?;
         pool.observe_oracle(&oracle)?;
         let reserves = self.reserves()?;
         let context = pool.swap_context(&oracle, reserves)?;

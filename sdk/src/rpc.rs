@@ -12,6 +12,7 @@ use solana_rpc_client::api::request::{RpcError, RpcRequest, RpcResponseErrorData
 
 use crate::accounts::{decode_pool, decode_price_update, mint_supply, token_amount};
 use crate::events::PoolEvent;
+use crate::instructions::Oracles;
 use crate::pda::PoolAddresses;
 use crate::quote::PoolSnapshot;
 use crate::{Result, SdkError};
@@ -25,8 +26,8 @@ pub struct PoolClient {
     rpc: RpcClient,
     /// The pool's addresses.
     pub addresses: PoolAddresses,
-    /// The oracle account swaps will pass.
-    pub oracle: Pubkey,
+    /// The price-update account(s) swaps will pass.
+    pub oracles: Oracles,
 }
 
 fn rpc_error(error: impl std::fmt::Display) -> SdkError {
@@ -110,11 +111,11 @@ async fn token_programs(
 
 impl PoolClient {
     /// A client for `addresses` on the cluster at `url` (e.g. `https://api.devnet.solana.com`).
-    pub fn new(url: &str, addresses: PoolAddresses, oracle: Pubkey) -> Self {
+    pub fn new(url: &str, addresses: PoolAddresses, oracles: impl Into<Oracles>) -> Self {
         Self {
             rpc: RpcClient::new(url.to_string()),
             addresses,
-            oracle,
+            oracles: oracles.into(),
         }
     }
 
@@ -125,7 +126,7 @@ impl PoolClient {
         base_mint: Pubkey,
         quote_mint: Pubkey,
         index: u16,
-        oracle: Pubkey,
+        oracles: impl Into<Oracles>,
     ) -> Result<Self> {
         let rpc = RpcClient::new(url.to_string());
         let (base_program, quote_program) = token_programs(&rpc, base_mint, quote_mint).await?;
@@ -138,13 +139,13 @@ impl PoolClient {
                 base_program,
                 quote_program,
             ),
-            oracle,
+            oracles: oracles.into(),
         })
     }
 
     /// Connects to the pool at `pool`: reads it (and its mints' owners, for the token
     /// programs) to learn every address instructions need.
-    pub async fn connect(url: &str, pool: Pubkey, oracle: Pubkey) -> Result<Self> {
+    pub async fn connect(url: &str, pool: Pubkey, oracles: impl Into<Oracles>) -> Result<Self> {
         let rpc = RpcClient::new(url.to_string());
         let [account] = fetch_named(&rpc, [("pool", pool)]).await?;
         let state = decode_pool(&account.owner, &account.data)?;
@@ -163,7 +164,7 @@ impl PoolClient {
         Ok(Self {
             rpc,
             addresses,
-            oracle,
+            oracles: oracles.into(),
         })
     }
 
@@ -194,7 +195,7 @@ impl PoolClient {
                 ("pool", addresses.pool),
                 ("base vault", addresses.base_vault),
                 ("quote vault", addresses.quote_vault),
-                ("oracle", self.oracle),
+                ("oracle", self.oracles.oracle),
                 ("clock sysvar", CLOCK_SYSVAR),
             ],
         )
@@ -209,11 +210,19 @@ impl PoolClient {
                 expected: "clock sysvar",
                 reason: "short data".into(),
             })?;
+        let quote_oracle = match self.oracles.quote_oracle {
+            Some(address) => {
+                let [account] = fetch_named(&self.rpc, [("quote oracle", address)]).await?;
+                Some(decode_price_update(&account.owner, &account.data)?)
+            }
+            None => None,
+        };
         Ok(PoolSnapshot {
             pool: self.this_pool(&pool)?,
             base_vault: token_amount(&base_vault.data)?,
             quote_vault: token_amount(&quote_vault.data)?,
             oracle: decode_price_update(&oracle.owner, &oracle.data)?,
+            quote_oracle,
             now,
         })
     }
@@ -248,14 +257,23 @@ impl PoolClient {
 
     /// The oracle account's price update.
     pub async fn price_update(&self) -> Result<crate::PriceUpdate> {
-        let account =
-            fetch(&self.rpc, &[self.oracle])
-                .await?
-                .remove(0)
-                .ok_or(SdkError::NotFound {
-                    account: "oracle",
-                    address: self.oracle.to_string(),
-                })?;
+        self.price_update_at("oracle", self.oracles.oracle).await
+    }
+
+    /// The quote oracle account's price update, `None` without a quote oracle.
+    pub async fn quote_price_update(&self) -> Result<Option<crate::PriceUpdate>> {
+        match self.oracles.quote_oracle {
+            Some(address) => Ok(Some(self.price_update_at("quote oracle", address).await?)),
+            None => Ok(None),
+        }
+    }
+
+    async fn price_update_at(
+        &self,
+        name: &'static str,
+        address: Pubkey,
+    ) -> Result<crate::PriceUpdate> {
+        let [account] = fetch_named(&self.rpc, [(name, address)]).await?;
         decode_price_update(&account.owner, &account.data)
     }
 

@@ -52,7 +52,7 @@ fn keeper(c: &mut Criterion) {
             };
             let swap = instructions::swap_exact_in(
                 &client.addresses,
-                client.oracle,
+                client.oracles,
                 &trader.accounts(),
                 direction,
                 amount,
@@ -71,7 +71,7 @@ fn keeper(c: &mut Criterion) {
         RpcChain::connect(
             &url,
             pool,
-            harness.oracle,
+            harness.oracles(),
             harness.keeper.insecure_clone(),
             backoff,
         )

@@ -181,3 +181,124 @@ async fn a_new_lot_does_not_read_as_a_price_move() {
     assert_eq!(after.last_time, harness.now);
     assert!(after.variance <= before.variance, "{before:?} → {after:?}");
 }
+
+/// A two-feed pool: SOL/USD ÷ USDC/USD, with USDC at `usdc` dollars.
+async fn two_feed_pool(usdc: f64) -> (Harness, User) {
+    let mut harness = Harness::start().await;
+    let quote_usd = quote_price_update(pyth_price(usdc), pyth_price(0.0002), harness.now);
+    harness.use_quote_feed(&quote_usd);
+    harness.initialize_pool(default_params()).await.unwrap();
+    let lp = harness
+        .new_user(1_000 * ONE_BASE, 160_000 * ONE_QUOTE)
+        .await;
+    harness
+        .deposit(&lp, 1_000 * ONE_BASE, 153_000 * ONE_QUOTE, 1)
+        .await
+        .unwrap();
+    (harness, lp)
+}
+
+#[tokio::test]
+async fn a_two_feed_pool_prices_base_in_quote_as_the_ratio_of_its_usd_feeds() {
+    // USDC depegs to 0.98: a SOL/USDC pool on SOL/USD alone would sell SOL at 150 USDC;
+    // priced by both feeds it asks about 150 / 0.98 = 153.06.
+    let (mut harness, _) = two_feed_pool(0.98).await;
+    let pool = harness.pool_state().await;
+    assert!(pool.has_quote_feed());
+    assert_eq!(pool.quote_feed_id, QUOTE_FEED_ID);
+    let update = harness.oracle_update().await;
+    let snapshot = harness.snapshot(&update).await;
+    let (_, oracle, _) = snapshot.context().unwrap();
+    let mid = oracle.mid.to_bits() as f64 / 2f64.powi(48) / ONE_QUOTE as f64;
+    assert!((mid - 150.0 / 0.98).abs() < 1e-6, "mid {mid}");
+    // Confidence adds relatively: 0.05/150 + 0.0002/0.98 of the mid.
+    let confidence = oracle.confidence.to_bits() as f64 / 2f64.powi(48) / ONE_QUOTE as f64;
+    let expected = mid * (0.05 / 150.0 + 0.0002 / 0.98);
+    assert!(
+        (confidence - expected).abs() < 1e-6,
+        "{confidence} vs {expected}"
+    );
+    // The program executes exactly the SDK's quote.
+    let trader = harness.new_user(0, 2_000 * ONE_QUOTE).await;
+    let quote = harness
+        .expected_swap(
+            &update,
+            homeostat_math::Direction::QuoteToBase,
+            true,
+            1_540 * ONE_QUOTE,
+        )
+        .await
+        .unwrap();
+    harness
+        .swap_exact_in(&trader, 1, 1_540 * ONE_QUOTE, quote.amount_out)
+        .await
+        .unwrap();
+    assert_eq!(harness.balance(&trader.base).await, quote.amount_out);
+    // About 1540 / 153.06 = 10.06 SOL less the spread — not the 10.27 of a 150 price.
+    let bought = quote.amount_out as f64 / ONE_BASE as f64;
+    assert!((bought - 1_540.0 / mid).abs() < 0.005 * bought, "{bought}");
+}
+
+#[tokio::test]
+async fn both_feeds_of_a_two_feed_pool_are_checked() {
+    let (mut harness, _) = two_feed_pool(1.0).await;
+    let trader = harness.new_user(ONE_BASE, 0).await;
+    // Without the quote feed's account.
+    let mut accounts = harness.swap_accounts(&trader);
+    accounts.quote_oracle = None;
+    assert_program_error(
+        harness
+            .swap_exact_in_with(&trader, accounts, 0, ONE_BASE / 10, 1)
+            .await,
+        HomeostatError::QuoteOracleMismatch,
+    );
+    // The base feed's account in the quote slot: another feed.
+    let mut accounts = harness.swap_accounts(&trader);
+    accounts.quote_oracle = Some(harness.oracle);
+    assert_program_error(
+        harness
+            .swap_exact_in_with(&trader, accounts, 0, ONE_BASE / 10, 1)
+            .await,
+        HomeostatError::WrongOracleFeed,
+    );
+    // A fresh base print with a quote print that is stale.
+    let start = harness.now;
+    harness.set_time(start + 21);
+    harness.set_price(pyth_price(150.0), pyth_price(0.05));
+    assert_program_error(
+        harness.swap_exact_in(&trader, 0, ONE_BASE / 10, 1).await,
+        HomeostatError::StaleOracle,
+    );
+    // Both fresh: the swap goes through and the pool records the quote print it used ...
+    let mut quote_usd = quote_price_update(pyth_price(1.0), pyth_price(0.0002), start + 21);
+    harness.set_quote_oracle(&quote_usd);
+    harness
+        .swap_exact_in(&trader, 0, ONE_BASE / 10, 1)
+        .await
+        .unwrap();
+    assert_eq!(
+        harness.pool_state().await.last_quote_oracle_time,
+        start + 21
+    );
+    // ... and refuses an older quote print afterwards, even with a fresh base print.
+    quote_usd.publish_time = start + 20;
+    harness.set_quote_oracle(&quote_usd);
+    assert_program_error(
+        harness.swap_exact_in(&trader, 0, ONE_BASE / 10, 1).await,
+        HomeostatError::OracleOlderThanLastUsed,
+    );
+}
+
+#[tokio::test]
+async fn a_single_feed_pool_refuses_a_quote_oracle() {
+    let (mut harness, _) = Harness::with_liquidity().await;
+    let trader = harness.new_user(ONE_BASE, 0).await;
+    let mut accounts = harness.swap_accounts(&trader);
+    accounts.quote_oracle = Some(harness.oracle);
+    assert_program_error(
+        harness
+            .swap_exact_in_with(&trader, accounts, 0, ONE_BASE / 10, 1)
+            .await,
+        HomeostatError::QuoteOracleMismatch,
+    );
+}

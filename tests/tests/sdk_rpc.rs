@@ -61,7 +61,7 @@ async fn a_swap_sent_over_rpc_executes_the_quote() {
     let accounts = trader.accounts();
     let swap = instructions::swap_exact_in(
         &client.addresses,
-        client.oracle,
+        client.oracles,
         &accounts,
         Direction::BaseToQuote,
         ONE_BASE,
@@ -84,7 +84,7 @@ async fn a_swap_sent_over_rpc_executes_the_quote() {
         .expect("pause");
     let swap = instructions::swap_exact_in(
         &client.addresses,
-        client.oracle,
+        client.oracles,
         &accounts,
         Direction::BaseToQuote,
         ONE_BASE,

@@ -86,6 +86,8 @@ pub const ONE_BASE: u64 = 1_000_000_000;
 pub const ONE_QUOTE: u64 = 1_000_000;
 /// The feed id tests use.
 pub const FEED_ID: [u8; 32] = [0xfe; 32];
+/// Feed id of the quote token in USD, for two-feed pools ([`Harness::use_quote_feed`]).
+pub const QUOTE_FEED_ID: [u8; 32] = [0x5d; 32];
 /// Pyth exponent tests use.
 pub const PYTH_EXPONENT: i32 = -8;
 /// The variance `initialize_pool` is given (clamped to the pool's bounds): 10⁻⁸ as I80F48
@@ -173,6 +175,9 @@ pub struct Harness {
     pub quote_token_program: Pubkey,
     /// Pyth PriceUpdateV2 account.
     pub oracle: Pubkey,
+    /// The quote token's USD PriceUpdateV2 account, once [`Harness::use_quote_feed`] has
+    /// made the next pool a two-feed pool (`oracle` then prices base in USD).
+    pub quote_oracle: Option<Pubkey>,
     /// Pool index in the seeds.
     pub pool_index: u16,
     /// Current unix time of the runtime.
@@ -232,6 +237,7 @@ impl Harness {
             base_token_program: mints.base_token_program,
             quote_token_program: mints.quote_token_program,
             oracle,
+            quote_oracle: None,
             pool_index: 0,
             now: START_TIME,
             nonce: 0,
@@ -339,16 +345,32 @@ impl Harness {
             .set_account(&self.oracle, &oracle_account(update).into());
     }
 
+    /// Makes the pool `initialize_pool` creates next a two-feed pool: `oracle` prices base
+    /// in USD, and a new quote/USD account (`QUOTE_FEED_ID`) holds `update`.
+    pub fn use_quote_feed(&mut self, update: &PriceUpdate) {
+        let address = Pubkey::new_unique();
+        self.quote_oracle = Some(address);
+        self.set_quote_oracle(update);
+    }
+
+    /// Writes the quote/USD oracle account (after [`Harness::use_quote_feed`]).
+    pub fn set_quote_oracle(&mut self, update: &PriceUpdate) {
+        let address = self.quote_oracle.expect("use_quote_feed first");
+        self.context
+            .set_account(&address, &oracle_account(update).into());
+    }
+
+    /// The price-update accounts swaps and rebalances pass.
+    pub fn oracles(&self) -> ix::Oracles {
+        ix::Oracles {
+            oracle: self.oracle,
+            quote_oracle: self.quote_oracle,
+        }
+    }
+
     /// The oracle account's current price update, decoded.
     pub async fn oracle_update(&mut self) -> PriceUpdate {
-        let account = self
-            .context
-            .banks_client
-            .get_account(self.oracle)
-            .await
-            .expect("rpc")
-            .expect("oracle account");
-        PriceUpdate::decode(&account.data).expect("a PriceUpdateV2")
+        self.price_update_at(self.oracle).await
     }
 
     /// Sets the oracle to `price ± conf` (Pyth units, expo −8) published now.
@@ -638,8 +660,24 @@ impl Harness {
             base_vault: self.balance(&base_vault).await,
             quote_vault: self.balance(&quote_vault).await,
             oracle: *update,
+            quote_oracle: match self.quote_oracle {
+                Some(address) => Some(self.price_update_at(address).await),
+                None => None,
+            },
             now: self.now,
         }
+    }
+
+    /// The price update held at `address`.
+    pub async fn price_update_at(&mut self, address: Pubkey) -> PriceUpdate {
+        let account = self
+            .context
+            .banks_client
+            .get_account(address)
+            .await
+            .expect("rpc")
+            .expect("oracle account");
+        PriceUpdate::decode(&account.data).expect("a PriceUpdateV2")
     }
 
     /// What the program will execute for a swap now, quoted off-chain by the SDK from the
@@ -699,11 +737,16 @@ impl Harness {
         let args = InitializePoolArgs {
             pool_index: self.pool_index,
             feed_id: FEED_ID,
+            quote_feed_id: if self.quote_oracle.is_some() {
+                QUOTE_FEED_ID
+            } else {
+                [0; 32]
+            },
             keeper: self.keeper.pubkey(),
             initial_variance: INITIAL_VARIANCE,
             params,
         };
-        ix::initialize_pool(&self.addresses(), self.admin.pubkey(), self.oracle, args)
+        ix::initialize_pool(&self.addresses(), self.admin.pubkey(), self.oracles(), args)
     }
 
     /// Creates the pool.
@@ -755,7 +798,7 @@ impl Harness {
 
     /// Swap accounts for a trader (to substitute one in tests).
     pub fn swap_accounts(&self, user: &User) -> homeostat::accounts::Swap {
-        ix::swap_accounts(&self.addresses(), self.oracle, &user.accounts())
+        ix::swap_accounts(&self.addresses(), self.oracles(), &user.accounts())
     }
 
     /// `swap_exact_in` with explicit accounts.
@@ -866,7 +909,7 @@ impl Harness {
 
     /// `rebalance`, signed by `signer`.
     pub fn rebalance_ix(&self, signer: &Pubkey) -> Instruction {
-        ix::rebalance(&self.addresses(), self.oracle, *signer)
+        ix::rebalance(&self.addresses(), self.oracles(), *signer)
     }
 
     /// `rebalance`, signed by `signer`.
@@ -999,6 +1042,14 @@ pub fn price_update(price: i64, conf: i64, publish_time: i64) -> PriceUpdate {
         ema_price: price,
         ema_conf: conf.unsigned_abs(),
         posted_slot: 1,
+    }
+}
+
+/// A fully verified quote/USD `PriceUpdateV2` for `QUOTE_FEED_ID` at exponent −8.
+pub fn quote_price_update(price: i64, conf: i64, publish_time: i64) -> PriceUpdate {
+    PriceUpdate {
+        feed_id: QUOTE_FEED_ID,
+        ..price_update(price, conf, publish_time)
     }
 }
 

@@ -106,11 +106,14 @@ pub enum HomeostatError {
     /// 6032 (0x1790)
     #[msg("Oracle price diverges from its EMA beyond the pool's bound")]
     OracleDivergesFromEma,
+    /// 6033 (0x1791)
+    #[msg("Quote oracle mismatch: a two-feed pool needs its quote/USD price update as quote_oracle; a single-feed pool takes none")]
+    QuoteOracleMismatch,
 }
 
 impl HomeostatError {
     /// Every error, in code order (`ALL[i]` has code 6000 + i).
-    pub const ALL: [Self; 33] = [
+    pub const ALL: [Self; 34] = [
         Self::MathOverflow,
         Self::DivisionByZero,
         Self::OutOfDomain,
@@ -144,6 +147,7 @@ impl HomeostatError {
         Self::OracleOlderThanLastUsed,
         Self::OracleFromFuture,
         Self::OracleDivergesFromEma,
+        Self::QuoteOracleMismatch,
     ];
 
     /// The error with this code, for clients decoding a failed transaction.

@@ -19,8 +19,10 @@ pub struct PoolInitialized {
     pub admin: Pubkey,
     /// Keeper.
     pub keeper: Pubkey,
-    /// Pyth feed id.
+    /// Pyth feed id (base in quote, or base in USD with a quote feed).
     pub feed_id: [u8; 32],
+    /// Pyth feed id of the quote token in USD (all zero: single feed).
+    pub quote_feed_id: [u8; 32],
     /// Parameters.
     pub params: PoolParams,
 }

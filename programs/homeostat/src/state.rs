@@ -134,8 +134,7 @@ impl PoolParams {
 
 /// A pool. Zero-copy; 8-byte fields first, then byte arrays, so `repr(C)` adds no padding.
 ///
-/// Size: 8 (discriminator) + 704 = 712 bytes (`Pool::SPACE`), unchanged since the first
-/// release: new fields come out of `reserved`.
+/// Size: 8 (discriminator) + 744 = 752 bytes (`Pool::SPACE`).
 #[account(zero_copy)]
 #[repr(C)]
 #[derive(Debug)]
@@ -243,11 +242,16 @@ pub struct Pool {
     pub min_rebalance_interval: u64,
     /// Largest |hedge_position|, base atoms.
     pub max_hedge_position: u64,
+    /// Publish time of the newest quote-feed print used (two-feed pools; 0 otherwise).
+    pub last_quote_oracle_time: i64,
     /// The volatility estimator's own state: the variance over one window, `T·σ²`
     /// (I80F48 bytes, model units); `variance` is derived from it.
     pub window_variance: [u8; 16],
     /// Spread widening per standard deviation of the move since the print (I80F48 bytes).
     pub age_multiplier: [u8; 16],
+    /// Pyth feed id of the quote token in USD when the pool is priced by two feeds
+    /// (`feed_id` then prices the base token in USD); all zero for a single-feed pool.
+    pub quote_feed_id: [u8; 32],
     /// Widest print-to-EMA gap accepted, bps (0 = off).
     pub max_ema_deviation_bps: u16,
     /// Room for future fields (append-only evolution).
@@ -261,9 +265,12 @@ pub struct OraclePrice {
     pub mid: Fixed,
     /// Confidence, quote atoms per lot.
     pub confidence: Fixed,
-    /// Pyth publish time.
+    /// Pyth publish time of the print that prices base (the base/USD print of a two-feed
+    /// pool): the volatility estimate's observation time.
     pub publish_time: i64,
-    /// Seconds since `publish_time` when the swap executes (`now − publish_time`, ≥ 0).
+    /// Publish time of the quote/USD print (two-feed pools).
+    pub quote_publish_time: Option<i64>,
+    /// Seconds since the older of the prints when the swap executes (≥ 0).
     pub age: u64,
 }
 
@@ -283,6 +290,18 @@ fn power_of_ten(exponent: u32) -> Result<Fixed> {
         value = value.mul(Fixed::from_int(10), Rounding::Down).math()?;
     }
     Ok(value)
+}
+
+/// `value · 10^exponent` as a `Fixed`, rounded as asked.
+fn scaled_by_power_of_ten(value: u64, exponent: i32, rounding: Rounding) -> Result<Fixed> {
+    let magnitude = exponent.unsigned_abs();
+    let power = power_of_ten(magnitude)?;
+    let value = Fixed::from_u64(value);
+    if exponent >= 0 {
+        value.mul(power, rounding).math()
+    } else {
+        value.div(power, rounding).math()
+    }
 }
 
 impl Pool {
@@ -341,6 +360,7 @@ impl Pool {
         )
         .math()?;
         self.set_volatility_state(&state);
+        self.last_quote_oracle_time = oracle.quote_publish_time.unwrap_or(0);
         Ok(())
     }
 
@@ -445,41 +465,59 @@ impl Pool {
         })
     }
 
-    /// Validates a Pyth `PriceUpdateV2` account against this pool and converts its price
-    /// to quote atoms per lot. Checks the owner is the Pyth receiver, then
-    /// [`Pool::price_from_update`].
-    pub fn read_oracle(&self, oracle: &AccountInfo, now: i64) -> Result<OraclePrice> {
-        require_keys_eq!(
-            *oracle.owner,
-            PYTH_RECEIVER_PROGRAM_ID,
-            HomeostatError::WrongOracleOwner
-        );
-        let update = PriceUpdate::decode(&oracle.try_borrow_data()?)?;
-        self.price_from_update(&update, now)
+    /// Whether the pool is priced by two feeds (base/USD ÷ quote/USD).
+    pub fn has_quote_feed(&self) -> bool {
+        self.quote_feed_id != [0; 32]
     }
 
-    /// Checks a decoded price update against this pool, in this order: `Full`
-    /// verification; feed id equals the pool's; price > 0; not older than the newest print
-    /// the pool has used (`publish_time ≥ last_oracle_time`, `OracleOlderThanLastUsed`);
-    /// not from the future (`publish_time ≤ now + MAX_ORACLE_FUTURE_SECS`,
-    /// `OracleFromFuture`); age `now − publish_time ≤ max_oracle_age` (`StaleOracle`);
-    /// `conf / price ≤ max_confidence_bps`; and, when `max_ema_deviation_bps > 0`,
+    /// Validates the Pyth `PriceUpdateV2` account(s) against this pool and converts the
+    /// price to quote atoms per lot: owner is the Pyth receiver (`WrongOracleOwner`), then
+    /// [`Pool::price_from_updates`]. `quote_oracle` is the quote/USD account of a two-feed
+    /// pool, `None` for a single-feed pool.
+    pub fn read_oracle(
+        &self,
+        oracle: &AccountInfo,
+        quote_oracle: Option<&AccountInfo>,
+        now: i64,
+    ) -> Result<OraclePrice> {
+        let decode = |account: &AccountInfo| -> Result<PriceUpdate> {
+            require_keys_eq!(
+                *account.owner,
+                PYTH_RECEIVER_PROGRAM_ID,
+                HomeostatError::WrongOracleOwner
+            );
+            PriceUpdate::decode(&account.try_borrow_data()?)
+        };
+        let base = decode(oracle)?;
+        let quote = quote_oracle.map(decode).transpose()?;
+        self.price_from_updates(&base, quote.as_ref(), now)
+    }
+
+    /// Checks one print against its feed, in this order: `Full` verification; feed id;
+    /// price > 0; not older than the newest print of that feed the pool has used
+    /// (`publish_time ≥ last_used`, `OracleOlderThanLastUsed`); not from the future
+    /// (`publish_time ≤ now + MAX_ORACLE_FUTURE_SECS`, `OracleFromFuture`); age
+    /// `now − publish_time ≤ max_oracle_age` (`StaleOracle`); `conf / price ≤
+    /// max_confidence_bps`; and, when `max_ema_deviation_bps > 0`,
     /// `|price − ema_price| / ema_price ≤ max_ema_deviation_bps` (`OracleDivergesFromEma`).
-    /// Returns the price per lot and the print's age.
-    pub fn price_from_update(&self, update: &PriceUpdate, now: i64) -> Result<OraclePrice> {
+    /// Returns the print's age.
+    fn check_print(
+        &self,
+        update: &PriceUpdate,
+        feed_id: &[u8; 32],
+        last_used: i64,
+        now: i64,
+    ) -> Result<u64> {
         require!(
             update.verification_level == VerificationLevel::Full,
             HomeostatError::OracleNotFullyVerified
         );
-        require!(
-            update.feed_id == self.feed_id,
-            HomeostatError::WrongOracleFeed
-        );
+        require!(update.feed_id == *feed_id, HomeostatError::WrongOracleFeed);
         require!(update.price > 0, HomeostatError::NonPositiveOraclePrice);
         // A pull oracle lets anyone post any verified print: without this a trader could
         // pick, per swap, whichever recent print favours them.
         require!(
-            update.publish_time >= self.last_oracle_time,
+            update.publish_time >= last_used,
             HomeostatError::OracleOlderThanLastUsed
         );
         require!(
@@ -503,12 +541,74 @@ impl Pool {
                 HomeostatError::OracleDivergesFromEma
             );
         }
-        Ok(OraclePrice {
-            mid: self.price_per_lot(price, update.exponent, Rounding::Down)?,
-            confidence: self.price_per_lot(update.conf, update.exponent, Rounding::Up)?,
-            publish_time: update.publish_time,
-            age,
-        })
+        Ok(age)
+    }
+
+    /// Checks decoded price updates against this pool and returns the price per lot.
+    ///
+    /// A single-feed pool takes one print of `feed_id` (base priced in quote). A two-feed
+    /// pool takes a base/USD print of `feed_id` and a quote/USD print of `quote_feed_id`,
+    /// each checked on its own (`check_print`, forward-only per feed), and prices base in
+    /// quote as their ratio; the confidence is the ratio's, `mid·(conf_b/p_b + conf_q/p_q)`,
+    /// and the age the older print's. A quote print passed to a single-feed pool, or
+    /// missing for a two-feed pool, is `QuoteOracleMismatch`.
+    pub fn price_from_updates(
+        &self,
+        update: &PriceUpdate,
+        quote: Option<&PriceUpdate>,
+        now: i64,
+    ) -> Result<OraclePrice> {
+        let age = self.check_print(update, &self.feed_id, self.last_oracle_time, now)?;
+        let price = update.price.unsigned_abs();
+        match (self.has_quote_feed(), quote) {
+            (false, None) => Ok(OraclePrice {
+                mid: self.price_per_lot(price, update.exponent, Rounding::Down)?,
+                confidence: self.price_per_lot(update.conf, update.exponent, Rounding::Up)?,
+                publish_time: update.publish_time,
+                quote_publish_time: None,
+                age,
+            }),
+            (true, Some(quote)) => {
+                let quote_age =
+                    self.check_print(quote, &self.quote_feed_id, self.last_quote_oracle_time, now)?;
+                let quote_price = quote.price.unsigned_abs();
+                // Base in USD per lot as if the quote token were USD, divided by the quote
+                // token's USD price: down for the mid, up for its confidence.
+                let usd = |rounding| scaled_by_power_of_ten(quote_price, quote.exponent, rounding);
+                let mid = self
+                    .price_per_lot(price, update.exponent, Rounding::Down)?
+                    .div(usd(Rounding::Up)?, Rounding::Down)
+                    .math()?;
+                let mid_up = self
+                    .price_per_lot(price, update.exponent, Rounding::Up)?
+                    .div(usd(Rounding::Down)?, Rounding::Up)
+                    .math()?;
+                let base_confidence = self
+                    .price_per_lot(update.conf, update.exponent, Rounding::Up)?
+                    .div(usd(Rounding::Down)?, Rounding::Up)
+                    .math()?;
+                let quote_confidence = mid_up
+                    .mul_div(
+                        Fixed::from_u64(quote.conf),
+                        Fixed::from_u64(quote_price),
+                        Rounding::Up,
+                    )
+                    .math()?;
+                Ok(OraclePrice {
+                    mid,
+                    confidence: base_confidence.checked_add(quote_confidence).math()?,
+                    publish_time: update.publish_time,
+                    quote_publish_time: Some(quote.publish_time),
+                    age: age.max(quote_age),
+                })
+            }
+            _ => err!(HomeostatError::QuoteOracleMismatch),
+        }
+    }
+
+    /// [`Pool::price_from_updates`] for a single-feed pool.
+    pub fn price_from_update(&self, update: &PriceUpdate, now: i64) -> Result<OraclePrice> {
+        self.price_from_updates(update, None, now)
     }
 
     /// `value · 10^exponent` whole quote tokens per whole base token, in quote atoms per lot:
@@ -532,8 +632,12 @@ impl Pool {
         }
     }
 
-    /// Observes the oracle in the volatility estimate (only a newer publish time counts).
+    /// Observes the oracle in the volatility estimate (only a newer publish time counts)
+    /// and records the newest quote-feed print used.
     pub fn observe_oracle(&mut self, oracle: &OraclePrice) -> Result<()> {
+        if let Some(time) = oracle.quote_publish_time {
+            self.last_quote_oracle_time = self.last_quote_oracle_time.max(time);
+        }
         let units = Units::try_from(self.units).math()?;
         let next = self
             .volatility_state()

@@ -12,8 +12,12 @@ use crate::token::check_mint_extensions;
 pub struct InitializePoolArgs {
     /// Distinguishes pools on the same pair (PDA seed).
     pub pool_index: u16,
-    /// Pyth feed id pricing base in quote (e.g. SOL/USD for SOL/USDC).
+    /// Pyth feed id pricing base in quote (e.g. SOL/USD for SOL/USDC, accepting
+    /// USDC = USD), or base in USD when `quote_feed_id` is set.
     pub feed_id: [u8; 32],
+    /// Pyth feed id of the quote token in USD (e.g. USDC/USD): the pool then prices base
+    /// in quote as `feed_id ÷ quote_feed_id`. All zero for a single-feed pool.
+    pub quote_feed_id: [u8; 32],
     /// Keeper authority.
     pub keeper: Pubkey,
     /// Starting variance estimate (I80F48 bits), clamped to the configured floor/ceiling.
@@ -36,7 +40,9 @@ pub struct InitializePoolArgs {
 ///   pool; `lp_mint` at `["lp_mint", pool]` under SPL Token, authority the pool.
 /// - Every parameter is within its documented bounds (`InvalidParameter`).
 /// - `oracle` is a fully verified Pyth `PriceUpdateV2` for `feed_id`, fresh and tight
-///   enough under the new parameters; its price seeds the volatility estimate.
+///   enough under the new parameters; with a `quote_feed_id`, `quote_oracle` is one for
+///   that feed (`QuoteOracleMismatch` when one is missing or extra; a quote feed equal to
+///   the base feed is `InvalidParameter`); the price seeds the volatility estimate.
 #[event_cpi]
 #[derive(Accounts)]
 #[instruction(args: InitializePoolArgs)]
@@ -97,6 +103,9 @@ pub struct InitializePool<'info> {
     pub lp_mint: Box<InterfaceAccount<'info, Mint>>,
     /// CHECK: validated by `Pool::read_oracle` (owner, layout, verification, feed, age, confidence).
     pub oracle: UncheckedAccount<'info>,
+    /// CHECK: the quote/USD print of a two-feed pool, validated like `oracle`; omitted
+    /// (the program id in its place) for a single-feed pool.
+    pub quote_oracle: Option<UncheckedAccount<'info>>,
     /// Token program of the base mint.
     pub base_token_program: Interface<'info, TokenInterface>,
     /// Token program of the quote mint.
@@ -125,12 +134,21 @@ impl InitializePool<'_> {
             pool.base_vault = ctx.accounts.base_vault.key();
             pool.quote_vault = ctx.accounts.quote_vault.key();
             pool.lp_mint = ctx.accounts.lp_mint.key();
+            require!(
+                args.quote_feed_id != args.feed_id,
+                HomeostatError::InvalidParameter
+            );
             pool.feed_id = args.feed_id;
+            pool.quote_feed_id = args.quote_feed_id;
             pool.pool_index = args.pool_index;
             pool.bump = ctx.bumps.pool;
             pool.base_decimals = ctx.accounts.base_mint.decimals;
             pool.quote_decimals = ctx.accounts.quote_mint.decimals;
-            let oracle = pool.read_oracle(&ctx.accounts.oracle, now)?;
+            let oracle = pool.read_oracle(
+                &ctx.accounts.oracle,
+                ctx.accounts.quote_oracle.as_deref(),
+                now,
+            )?;
             pool.start_volatility(args.initial_variance, &oracle)?;
             pool.invariant_with_vaults(0, 0)?;
         }
@@ -141,6 +159,7 @@ impl InitializePool<'_> {
             admin: ctx.accounts.admin.key(),
             keeper: args.keeper,
             feed_id: args.feed_id,
+            quote_feed_id: args.quote_feed_id,
             params: args.params,
         });
         Ok(())

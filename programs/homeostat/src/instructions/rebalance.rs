@@ -34,6 +34,9 @@ pub struct Rebalance<'info> {
     pub pool: AccountLoader<'info, Pool>,
     /// CHECK: validated by `Pool::read_oracle` (owner, layout, verification, feed, age, confidence).
     pub oracle: UncheckedAccount<'info>,
+    /// CHECK: the quote/USD print of a two-feed pool, validated like `oracle`; omitted
+    /// (the program id in its place) for a single-feed pool.
+    pub quote_oracle: Option<UncheckedAccount<'info>>,
     /// Base vault.
     pub base_vault: Box<InterfaceAccount<'info, TokenAccount>>,
     /// Quote vault.
@@ -47,7 +50,11 @@ impl Rebalance<'_> {
         let event = {
             let accounts = &ctx.accounts;
             let mut pool = accounts.pool.load_mut()?;
-            let oracle = pool.read_oracle(&accounts.oracle, clock.unix_timestamp)?;
+            let oracle = pool.read_oracle(
+                &accounts.oracle,
+                accounts.quote_oracle.as_deref(),
+                clock.unix_timestamp,
+            )?;
             require!(
                 pool.recorded_seq == pool.rebalance_seq,
                 HomeostatError::RebalancePending

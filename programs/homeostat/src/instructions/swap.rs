@@ -26,6 +26,9 @@ pub struct Swap<'info> {
     pub pool: AccountLoader<'info, Pool>,
     /// CHECK: validated by `Pool::read_oracle` (owner, layout, verification, feed, age, confidence).
     pub oracle: UncheckedAccount<'info>,
+    /// CHECK: the quote/USD print of a two-feed pool, validated like `oracle`; omitted
+    /// (the program id in its place) for a single-feed pool.
+    pub quote_oracle: Option<UncheckedAccount<'info>>,
     /// Base mint.
     #[account(mint::token_program = base_token_program)]
     pub base_mint: Box<InterfaceAccount<'info, Mint>>,
@@ -75,7 +78,7 @@ pub(crate) fn execute(ctx: Context<Swap>, direction: Direction, kind: SwapKind) 
     let (quote, oracle, curve, variance, seeds) = {
         let mut pool = accounts.pool.load_mut()?;
         require!(pool.paused == 0, HomeostatError::PoolPaused);
-        let oracle = pool.read_oracle(&accounts.oracle, now)?;
+        let oracle = pool.read_oracle(&accounts.oracle, accounts.quote_oracle.as_deref(), now)?;
         pool.observe_oracle(&oracle)?;
         let reserves = pool.lp_reserves(accounts.base_vault.amount, accounts.quote_vault.amount)?;
         let context = pool.swap_context(&oracle, reserves)?;
