@@ -1,9 +1,12 @@
 //! The program's events, as tools read them from confirmed transactions.
 //!
 //! The program emits with `emit_cpi!`: each event is an inner instruction invoking the
-//! program itself with data `EVENT_IX_TAG ‖ discriminator ‖ borsh(event)` — robust
-//! against log truncation. `emit!` events appear instead as `Program data: <base64>` log
-//! lines (`discriminator ‖ borsh(event)`); [`from_transaction_json`] reads both.
+//! program itself with data `EVENT_IX_TAG ‖ discriminator ‖ borsh(event)`, signed by the
+//! program's event-authority PDA — robust against log truncation, and unforgeable: only
+//! Homeostat can sign for that PDA, and its event handler refuses an unsigned call, so a
+//! successful transaction's inner instruction of this shape was emitted by Homeostat.
+//! `Program data:` log lines are **not** read: any program can log any bytes
+//! (`sol_log_data`), so a log line proves nothing about who emitted it.
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::{AnchorDeserialize, Discriminator};
@@ -63,11 +66,13 @@ fn malformed(reason: &str) -> crate::SdkError {
 }
 
 /// The program's events in a transaction as `getTransaction` returns it with
-/// `"encoding": "json"`: its `emit_cpi!` inner instructions in order; when there are none,
-/// its `Program data:` log lines. A failed transaction has no events. (Feature `rpc`.)
+/// `"encoding": "json"`: its `emit_cpi!` inner instructions, in order — an inner
+/// instruction counts only if it invokes Homeostat, its first account is Homeostat's event
+/// authority, and its data carries the event tag. Log lines are never read (module docs).
+/// A failed transaction has no events; an instruction that does not decode is skipped.
+/// (Feature `rpc`.)
 #[cfg(feature = "rpc")]
 pub fn from_transaction_json(transaction: &serde_json::Value) -> crate::Result<Vec<PoolEvent>> {
-    use base64::Engine;
     use serde_json::Value;
 
     let meta = &transaction["meta"];
@@ -87,34 +92,121 @@ pub fn from_transaction_json(transaction: &serde_json::Value) -> crate::Result<V
             keys.extend(loaded.iter().filter_map(Value::as_str));
         }
     }
+    let key_at = |index: &Value| {
+        index
+            .as_u64()
+            .and_then(|index| usize::try_from(index).ok())
+            .and_then(|index| keys.get(index).copied())
+    };
     let program = homeostat::ID.to_string();
+    let authority = crate::pda::event_authority().to_string();
     let mut events = Vec::new();
     for group in meta["innerInstructions"].as_array().into_iter().flatten() {
         for instruction in group["instructions"].as_array().into_iter().flatten() {
-            let index = instruction["programIdIndex"].as_u64().unwrap_or(u64::MAX);
-            let invoked = usize::try_from(index)
-                .ok()
-                .and_then(|index| keys.get(index));
-            if invoked != Some(&program.as_str()) {
+            let by_homeostat = key_at(&instruction["programIdIndex"]) == Some(program.as_str())
+                && key_at(&instruction["accounts"][0]) == Some(authority.as_str());
+            if !by_homeostat {
                 continue;
             }
-            let data = bs58::decode(instruction["data"].as_str().unwrap_or_default())
-                .into_vec()
-                .map_err(|_| malformed("inner instruction data is not base-58"))?;
+            let Ok(data) =
+                bs58::decode(instruction["data"].as_str().unwrap_or_default()).into_vec()
+            else {
+                continue;
+            };
             if let Some(payload) = data.strip_prefix(anchor_lang::event::EVENT_IX_TAG_LE) {
                 events.extend(decode(payload));
             }
         }
     }
-    if events.is_empty() {
-        for line in meta["logMessages"].as_array().into_iter().flatten() {
-            let Some(encoded) = line.as_str().and_then(|l| l.strip_prefix("Program data: ")) else {
-                continue;
-            };
-            if let Ok(payload) = base64::engine::general_purpose::STANDARD.decode(encoded) {
-                events.extend(decode(&payload));
-            }
+    Ok(events)
+}
+
+#[cfg(all(test, feature = "rpc"))]
+mod tests {
+    use super::*;
+    use anchor_lang::event::EVENT_IX_TAG_LE;
+    use anchor_lang::Event;
+    use base64::Engine;
+    use serde_json::json;
+
+    fn request(seq: u64) -> RebalanceRequested {
+        RebalanceRequested {
+            pool: Pubkey::new_from_array([4; 32]),
+            seq,
+            slot: 1,
+            unix_timestamp: 2,
+            oracle_price: 3,
+            oracle_publish_time: 4,
+            inventory: 5,
+            hedge_position: 6,
+            target_hedge_delta: 100_000_000_000,
         }
     }
-    Ok(events)
+
+    fn event_data(event: &RebalanceRequested) -> String {
+        let mut data = EVENT_IX_TAG_LE.to_vec();
+        data.extend(event.data());
+        bs58::encode(data).into_string()
+    }
+
+    /// A transaction whose keys are: 0 a signer, 1 Homeostat, 2 its event authority,
+    /// 3 another program, 4 the pool.
+    fn transaction(inner: serde_json::Value, logs: Vec<String>) -> serde_json::Value {
+        json!({
+            "meta": { "err": null, "innerInstructions": [{ "index": 0, "instructions": inner }], "logMessages": logs },
+            "transaction": { "message": { "accountKeys": [
+                Pubkey::new_unique().to_string(),
+                homeostat::ID.to_string(),
+                crate::pda::event_authority().to_string(),
+                Pubkey::new_unique().to_string(),
+                Pubkey::new_from_array([4; 32]).to_string(),
+            ] } }
+        })
+    }
+
+    #[test]
+    fn only_homeostats_signed_event_cpi_counts() {
+        let genuine =
+            json!({ "programIdIndex": 1, "accounts": [2], "data": event_data(&request(7)) });
+        let events = from_transaction_json(&transaction(json!([genuine]), vec![])).unwrap();
+        assert_eq!(events, vec![PoolEvent::RebalanceRequested(request(7))]);
+    }
+
+    #[test]
+    fn forged_events_are_not_believed() {
+        let forged = request(8);
+        let payload = forged.data();
+        let log = format!(
+            "Program data: {}",
+            base64::engine::general_purpose::STANDARD.encode(&payload)
+        );
+        // Another program's log line, its own "event" instruction, and a call into
+        // Homeostat whose first account is not the event authority (the pool instead).
+        let cases = [
+            transaction(json!([]), vec![log.clone()]),
+            transaction(
+                json!([{ "programIdIndex": 3, "accounts": [2], "data": event_data(&forged) }]),
+                vec![log.clone()],
+            ),
+            transaction(
+                json!([{ "programIdIndex": 1, "accounts": [4], "data": event_data(&forged) }]),
+                vec![log],
+            ),
+        ];
+        for case in cases {
+            assert_eq!(from_transaction_json(&case).unwrap(), vec![], "{case}");
+        }
+    }
+
+    #[test]
+    fn undecodable_instructions_are_skipped_not_fatal() {
+        let garbage = json!({ "programIdIndex": 1, "accounts": [2], "data": "0OIl" });
+        let truncated = json!({ "programIdIndex": 1, "accounts": [2], "data": bs58::encode(&EVENT_IX_TAG_LE[..]).into_string() });
+        let genuine =
+            json!({ "programIdIndex": 1, "accounts": [2], "data": event_data(&request(9)) });
+        let events =
+            from_transaction_json(&transaction(json!([garbage, truncated, genuine]), vec![]))
+                .unwrap();
+        assert_eq!(events, vec![PoolEvent::RebalanceRequested(request(9))]);
+    }
 }
