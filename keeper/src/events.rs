@@ -37,22 +37,31 @@ pub async fn catch_up(
     let mut applied = 0;
     for sourced in source.poll().await? {
         if sourced.event.pool() == Some(*pool) {
-            match &sourced.event {
+            // One event that cannot be journaled is logged and skipped: replay goes on.
+            let written = match &sourced.event {
                 PoolEvent::RebalanceRequested(event) => {
-                    journal.request(event.seq, event.target_hedge_delta, event.oracle_price)?;
                     tracing::info!(seq = event.seq, target = %event.target_hedge_delta, "event: rebalance requested");
-                    applied += 1;
+                    journal
+                        .request(event.seq, event.target_hedge_delta, event.oracle_price)
+                        .map(|()| 1)
                 }
                 PoolEvent::HedgeRecorded(event) => {
-                    journal.recorded(event.seq, event.filled_base)?;
                     tracing::info!(
                         seq = event.seq,
                         filled = event.filled_base,
                         "event: hedge recorded"
                     );
-                    applied += 1;
+                    journal.recorded(event.seq, event.filled_base).map(|()| 1)
                 }
-                PoolEvent::Swapped(_) | PoolEvent::Other(_) => {}
+                PoolEvent::Swapped(_) | PoolEvent::Other(_) => Ok(0),
+            };
+            match written {
+                Ok(count) => applied += count,
+                Err(error) => tracing::warn!(
+                    transaction = %sourced.transaction,
+                    %error,
+                    "event skipped: it could not be journaled"
+                ),
             }
         }
         journal.set_cursor(&sourced.transaction)?;

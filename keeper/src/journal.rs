@@ -55,11 +55,27 @@ CREATE TABLE IF NOT EXISTS records (
     seq INTEGER PRIMARY KEY REFERENCES requests(seq),
     filled_base INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS rejected (
+    seq INTEGER PRIMARY KEY REFERENCES requests(seq),
+    reason TEXT NOT NULL
+);
 CREATE TABLE IF NOT EXISTS cursor (
     id INTEGER PRIMARY KEY CHECK (id = 0),
     signature TEXT NOT NULL
 );
 ";
+
+/// A sequence number as SQLite stores it: the u64's bits as a signed 64-bit integer, so
+/// every u64 the program can emit fits (SQLite integers are i64). Sequence numbers below
+/// 2⁶³ — every one a pool reaches — keep their value and order.
+fn key(seq: u64) -> i64 {
+    i64::from_ne_bytes(seq.to_ne_bytes())
+}
+
+/// The sequence number a stored key stands for.
+fn seq_of(key: i64) -> u64 {
+    u64::from_ne_bytes(key.to_ne_bytes())
+}
 
 fn parse_i128(text: String) -> rusqlite::Result<i128> {
     text.parse().map_err(|error| {
@@ -88,7 +104,42 @@ impl Journal {
     pub fn request(&self, seq: u64, target_hedge_delta: i128, oracle_price: i128) -> Result<()> {
         self.connection.execute(
             "INSERT OR IGNORE INTO requests (seq, target_hedge_delta, oracle_price) VALUES (?1, ?2, ?3)",
-            params![seq, target_hedge_delta.to_string(), oracle_price.to_string()],
+            params![key(seq), target_hedge_delta.to_string(), oracle_price.to_string()],
+        )?;
+        Ok(())
+    }
+
+    /// Records the request the pool itself just returned for `seq` (the keeper's own
+    /// `rebalance`): it replaces whatever the journal held under that number, which can
+    /// only be a rejected, unplanned entry that did not come from the pool. A request
+    /// already planned under `seq` is a conflict the keeper must not resolve by itself.
+    pub fn request_from_pool(
+        &self,
+        seq: u64,
+        target_hedge_delta: i128,
+        oracle_price: i128,
+    ) -> Result<()> {
+        let planned: bool = self.connection.query_row(
+            "SELECT EXISTS (SELECT 1 FROM plans WHERE seq = ?1)",
+            params![key(seq)],
+            |row| row.get(0),
+        )?;
+        if planned {
+            return Err(crate::KeeperError::Chain(format!(
+                "request {seq} from the pool, but the journal already planned another under that number: inspect the journal"
+            )));
+        }
+        self.connection
+            .execute("DELETE FROM rejected WHERE seq = ?1", params![key(seq)])?;
+        self.connection.execute(
+            "INSERT INTO requests (seq, target_hedge_delta, oracle_price) VALUES (?1, ?2, ?3)
+             ON CONFLICT(seq) DO UPDATE SET target_hedge_delta = excluded.target_hedge_delta,
+                                            oracle_price = excluded.oracle_price",
+            params![
+                key(seq),
+                target_hedge_delta.to_string(),
+                oracle_price.to_string()
+            ],
         )?;
         Ok(())
     }
@@ -98,7 +149,7 @@ impl Journal {
         self.connection.execute(
             "INSERT OR IGNORE INTO plans (seq, client_id, side, base) VALUES (?1, ?2, ?3, ?4)",
             params![
-                seq,
+                key(seq),
                 order.map(|o| o.client_id.clone()),
                 order.map(|o| o.side.as_str()),
                 order.map(|o| o.base),
@@ -111,7 +162,12 @@ impl Journal {
     pub fn fill(&self, seq: u64, fill: &Fill) -> Result<()> {
         self.connection.execute(
             "INSERT OR IGNORE INTO fills (seq, base, avg_price, fee_quote) VALUES (?1, ?2, ?3, ?4)",
-            params![seq, fill.base, fill.avg_price.to_string(), fill.fee_quote],
+            params![
+                key(seq),
+                fill.base,
+                fill.avg_price.to_string(),
+                fill.fee_quote
+            ],
         )?;
         Ok(())
     }
@@ -120,7 +176,7 @@ impl Journal {
     pub fn recorded(&self, seq: u64, filled_base: i64) -> Result<()> {
         self.connection.execute(
             "INSERT OR IGNORE INTO records (seq, filled_base) VALUES (?1, ?2)",
-            params![seq, filled_base],
+            params![key(seq), filled_base],
         )?;
         Ok(())
     }
@@ -145,13 +201,33 @@ impl Journal {
         Ok(())
     }
 
+    /// Marks `seq` as a request the pool never made (or no longer pending), with why: it
+    /// leaves [`Journal::unfinished`] and is never traded.
+    pub fn reject(&self, seq: u64, reason: &str) -> Result<()> {
+        self.connection.execute(
+            "INSERT OR IGNORE INTO rejected (seq, reason) VALUES (?1, ?2)",
+            params![key(seq), reason],
+        )?;
+        Ok(())
+    }
+
+    /// Drops the journal's record of `seq` — one the pool does not have (it did not come
+    /// from the pool), so the request is unfinished again.
+    pub fn forget_record(&self, seq: u64) -> Result<()> {
+        self.connection
+            .execute("DELETE FROM records WHERE seq = ?1", params![key(seq)])?;
+        Ok(())
+    }
+
     /// Whether `seq`'s hedge is recorded on chain.
     pub fn is_recorded(&self, seq: u64) -> Result<bool> {
         Ok(self
             .connection
-            .query_row("SELECT 1 FROM records WHERE seq = ?1", params![seq], |_| {
-                Ok(())
-            })
+            .query_row(
+                "SELECT 1 FROM records WHERE seq = ?1",
+                params![key(seq)],
+                |_| Ok(()),
+            )
             .optional()?
             .is_some())
     }
@@ -166,11 +242,12 @@ impl Journal {
              LEFT JOIN plans p ON p.seq = r.seq
              LEFT JOIN fills f ON f.seq = r.seq
              LEFT JOIN records d ON d.seq = r.seq
-             WHERE d.seq IS NULL
+             LEFT JOIN rejected x ON x.seq = r.seq
+             WHERE d.seq IS NULL AND x.seq IS NULL
              ORDER BY r.seq",
         )?;
         let rows = statement.query_map([], |row| {
-            let seq: u64 = row.get(0)?;
+            let seq = seq_of(row.get(0)?);
             let client_id: Option<String> = row.get(4)?;
             let side: Option<String> = row.get(5)?;
             let base: Option<u64> = row.get(6)?;

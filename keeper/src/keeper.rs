@@ -6,10 +6,14 @@ use crate::venue::Venue;
 use crate::{KeeperError, Result};
 
 /// What the keeper needs to know about its pool.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PoolView {
-    /// `inventory − hedge_position` at the oracle mid, base atoms.
+    /// `inventory − hedge_position` at the oracle mid, base atoms (0 when `unpriced`).
     pub net_delta: i128,
+    /// Why the pool cannot be priced now (paused, or an oracle a swap would refuse), if
+    /// it cannot: pending requests still finish — `record_hedge` needs neither — but no
+    /// new request opens.
+    pub unpriced: Option<String>,
     /// The rebalance band, base atoms.
     pub band: u64,
     /// Last request emitted.
@@ -29,9 +33,10 @@ pub struct PoolView {
 impl PoolView {
     /// The view of a pool snapshot (what the program would see now).
     pub fn from_snapshot(snapshot: &homeostat_sdk::quote::PoolSnapshot) -> Result<Self> {
-        let net_delta = snapshot
-            .inventory()
-            .map_err(|error| KeeperError::Chain(error.to_string()))?;
+        let (net_delta, unpriced) = match snapshot.inventory() {
+            Ok(net_delta) => (net_delta, None),
+            Err(error) => (0, Some(error.to_string())),
+        };
         let pool = &snapshot.pool;
         let next = pool
             .last_rebalance_time
@@ -43,6 +48,7 @@ impl PoolView {
         };
         Ok(Self {
             net_delta,
+            unpriced,
             band: pool.rebalance_band,
             rebalance_seq: pool.rebalance_seq,
             recorded_seq: pool.recorded_seq,
@@ -206,15 +212,56 @@ impl<C: Chain, V: Venue> Keeper<C, V> {
 
     /// One step: finish the oldest unfinished request if there is one; otherwise, if the
     /// net delta is out of its band, open a request and see it through.
+    ///
+    /// A journaled request is checked against the pool before anything is traded: only
+    /// the pool's latest request (`seq == rebalance_seq`) can be pending, and one the pool
+    /// has already recorded (`seq ≤ recorded_seq`) is only closed. Anything else — a
+    /// sequence number the pool never reached, or an older one it never recorded — did
+    /// not come from the pool: it is rejected in the journal, logged, and never traded.
     pub async fn step(&mut self) -> Result<Step> {
-        if let Some(unfinished) = self.journal.unfinished()?.into_iter().next() {
-            return self.finish(unfinished, None).await;
-        }
         let view = self.chain.view().await?;
+        for unfinished in self.journal.unfinished()? {
+            let genuine =
+                unfinished.seq == view.rebalance_seq || unfinished.seq <= view.recorded_seq;
+            if unfinished.seq == 0 || !genuine {
+                tracing::warn!(
+                    seq = unfinished.seq,
+                    pool_seq = view.rebalance_seq,
+                    recorded = view.recorded_seq,
+                    "journaled request is not one the pool made: rejected, not traded"
+                );
+                self.journal
+                    .reject(unfinished.seq, "not a pending request of the pool")?;
+                continue;
+            }
+            return self.finish(unfinished, Some(view)).await;
+        }
+        if view.rebalance_seq > view.recorded_seq && self.journal.is_recorded(view.rebalance_seq)? {
+            // The journal says recorded, the pool says pending: the record did not come
+            // from the pool. Forget it and see the request through.
+            tracing::warn!(
+                seq = view.rebalance_seq,
+                "journal records a hedge the pool has not: forgotten, the request is finished now"
+            );
+            self.journal.forget_record(view.rebalance_seq)?;
+            if let Some(unfinished) = self
+                .journal
+                .unfinished()?
+                .into_iter()
+                .find(|work| work.seq == view.rebalance_seq)
+            {
+                return self.finish(unfinished, Some(view)).await;
+            }
+        }
         if view.rebalance_seq > view.recorded_seq {
             return Err(KeeperError::Chain(format!(
                 "request {} is pending on chain but not in this journal: replay the pool's events into the journal first",
                 view.rebalance_seq
+            )));
+        }
+        if let Some(reason) = &view.unpriced {
+            return Err(KeeperError::Chain(format!(
+                "nothing pending, and the pool cannot be priced now: {reason}"
             )));
         }
         if view.net_delta.unsigned_abs() <= u128::from(view.band) {
@@ -226,7 +273,7 @@ impl<C: Chain, V: Venue> Keeper<C, V> {
             });
         }
         let request = self.chain.rebalance().await?;
-        self.journal.request(
+        self.journal.request_from_pool(
             request.seq,
             request.target_hedge_delta,
             request.oracle_price,
@@ -256,7 +303,7 @@ impl<C: Chain, V: Venue> Keeper<C, V> {
         let order = if work.planned {
             work.order
         } else {
-            let view = self.view_or_read(known).await?;
+            let view = self.view_or_read(known.clone()).await?;
             let room = HedgeRoom::new(view.hedge_position, view.max_hedge_position);
             let order = plan(
                 &self.chain.pool_id(),

@@ -327,7 +327,8 @@ async fn run(cli: &Cli, settings: Settings) -> Result<(), Error> {
 
     if cli.dry_run {
         let view = chain.view().await?;
-        let out_of_band = view.net_delta.unsigned_abs() > u128::from(view.band);
+        let out_of_band =
+            view.unpriced.is_none() && view.net_delta.unsigned_abs() > u128::from(view.band);
         let order = plan(
             &chain.pool_id(),
             view.rebalance_seq + 1,
@@ -342,6 +343,7 @@ async fn run(cli: &Cli, settings: Settings) -> Result<(), Error> {
             json!({
                 "pool": pool.to_string(),
                 "net_delta": view.net_delta.to_string(),
+                "unpriced": view.unpriced,
                 "band": view.band,
                 "hedge_position": view.hedge_position,
                 "pending_request": view.rebalance_seq > view.recorded_seq,

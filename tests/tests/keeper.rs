@@ -222,3 +222,175 @@ async fn the_keeper_stops_at_the_pools_hedge_limit_instead_of_failing() {
         5 * ONE_BASE as i64
     );
 }
+
+/// An event source that serves forged events, as a hostile program's transactions would
+/// have before events were read only from Homeostat's signed event-CPI.
+struct Forged(Vec<homeostat_keeper::events::SourcedEvent>);
+
+impl EventSource for Forged {
+    async fn poll(
+        &mut self,
+    ) -> homeostat_keeper::Result<Vec<homeostat_keeper::events::SourcedEvent>> {
+        Ok(std::mem::take(&mut self.0))
+    }
+}
+
+fn forged_request(
+    pool: anchor_lang::prelude::Pubkey,
+    seq: u64,
+) -> homeostat_keeper::events::SourcedEvent {
+    homeostat_keeper::events::SourcedEvent {
+        transaction: format!("forged-{seq}"),
+        event: PoolEvent::RebalanceRequested(homeostat::events::RebalanceRequested {
+            pool,
+            seq,
+            slot: 1,
+            unix_timestamp: 1,
+            oracle_price: Fixed::from_int(150_000_000).to_bits(),
+            oracle_publish_time: 1,
+            inventory: 0,
+            hedge_position: 0,
+            target_hedge_delta: -100 * i128::from(ONE_BASE),
+        }),
+    }
+}
+
+#[tokio::test]
+async fn requests_the_pool_never_made_are_rejected_not_traded() {
+    // A balanced pool: nothing to hedge. Forged requests — the next sequence number, one
+    // far ahead, and one past i64::MAX — reach the journal through the event source.
+    let (mut harness, _) = Harness::with_liquidity().await;
+    let pool = harness.pool();
+    let journal = Journal::in_memory().unwrap();
+    let mut source = Forged(vec![
+        forged_request(pool, 1),
+        forged_request(pool, 57),
+        forged_request(pool, u64::MAX),
+    ]);
+    let applied = homeostat_keeper::events::catch_up(&mut source, &journal, &pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        applied, 3,
+        "every u64 the program can emit fits in the journal"
+    );
+    let chain = connect(&mut harness);
+    let mut keeper = Keeper::new(chain, PaperVenue::new(5, 2), journal, PLANNER);
+    // The pool made no request: all three are rejected, nothing trades, and the keeper is
+    // not stuck — the pool is in band, so the step is idle.
+    assert_eq!(keeper.step().await.unwrap(), Step::Idle);
+    assert_eq!(keeper.venue.executions(), 0);
+    assert!(keeper.journal().unfinished().unwrap().is_empty());
+    let view = keeper.chain.view().await.unwrap();
+    assert_eq!(
+        (view.rebalance_seq, view.recorded_seq, view.hedge_position),
+        (0, 0, 0)
+    );
+}
+
+#[tokio::test]
+async fn a_genuine_request_is_still_hedged_after_forged_ones() {
+    let mut harness = skewed().await;
+    let pool = harness.pool();
+    let journal = Journal::in_memory().unwrap();
+    let mut source = Forged(vec![forged_request(pool, 9), forged_request(pool, 1)]);
+    homeostat_keeper::events::catch_up(&mut source, &journal, &pool)
+        .await
+        .unwrap();
+    let chain = connect(&mut harness);
+    let mut keeper = Keeper::new(chain, PaperVenue::new(5, 2), journal, PLANNER);
+    // The forged seq 1 is journaled before the pool's own first request: the keeper
+    // rejects it (the pool's rebalance_seq is 0), then opens and hedges the real one.
+    match keeper.step().await.unwrap() {
+        Step::Recorded { seq, filled_base } => {
+            assert_eq!(seq, 1);
+            // The pool is ~30 SOL long: the hedge offsets it (hedge_position grows).
+            assert!(filled_base > 20 * ONE_BASE as i64, "{filled_base}");
+        }
+        other => panic!("expected a recorded hedge, got {other:?}"),
+    }
+    assert_eq!(
+        keeper.venue.executions(),
+        1,
+        "one order: the genuine request's"
+    );
+}
+
+#[tokio::test]
+async fn a_record_the_pool_does_not_have_does_not_close_its_request() {
+    // The pool's request 1 is pending (a keeper crashed after `rebalance`); a forged
+    // `HedgeRecorded` for it reaches the journal. The keeper still hedges and records it.
+    let mut harness = skewed().await;
+    let pool = harness.pool();
+    let journal = Journal::in_memory().unwrap();
+    let request = connect(&mut harness).rebalance().await.unwrap();
+    journal
+        .request(
+            request.seq,
+            request.target_hedge_delta,
+            request.oracle_price,
+        )
+        .unwrap();
+    let mut source = Forged(vec![homeostat_keeper::events::SourcedEvent {
+        transaction: "forged-record".into(),
+        event: PoolEvent::HedgeRecorded(homeostat::events::HedgeRecorded {
+            pool,
+            seq: 1,
+            filled_base: 0,
+            avg_price: 0,
+            hedge_position: 0,
+        }),
+    }]);
+    homeostat_keeper::events::catch_up(&mut source, &journal, &pool)
+        .await
+        .unwrap();
+    assert!(
+        journal.is_recorded(1).unwrap(),
+        "the forged record is in the journal"
+    );
+    let chain = connect(&mut harness);
+    let mut keeper = Keeper::new(chain, PaperVenue::new(5, 2), journal, PLANNER);
+    match keeper.step().await.unwrap() {
+        Step::Recorded {
+            seq: 1,
+            filled_base,
+        } => assert!(filled_base > 0),
+        other => panic!("expected request 1 recorded, got {other:?}"),
+    }
+    let view = keeper.chain.view().await.unwrap();
+    assert_eq!((view.rebalance_seq, view.recorded_seq), (1, 1));
+    assert_eq!(keeper.venue.executions(), 1);
+}
+
+#[tokio::test]
+async fn a_pending_hedge_is_recorded_while_the_pool_is_paused_or_its_oracle_stale() {
+    // The keeper filled request 1 on the venue, then crashed; meanwhile the admin paused
+    // the pool and the oracle went stale. `record_hedge` needs neither, so the restarted
+    // keeper closes what it has filled.
+    let mut harness = skewed().await;
+    let mut keeper = Keeper::new(
+        connect(&mut harness),
+        PaperVenue::new(5, 2),
+        Journal::in_memory().unwrap(),
+        PLANNER,
+    );
+    keeper.stop_at(StopPoint::AfterFill);
+    assert!(keeper.step().await.is_err(), "stopped after the fill");
+    let (_, venue, journal) = keeper.into_parts();
+    let admin = harness.admin.insecure_clone();
+    harness.set_paused(&admin, true).await.unwrap();
+    harness.set_time(harness.now + 120);
+    let mut keeper = Keeper::new(connect(&mut harness), venue, journal, PLANNER);
+    assert!(keeper.chain.view().await.unwrap().unpriced.is_some());
+    match keeper.step().await.unwrap() {
+        Step::Recorded {
+            seq: 1,
+            filled_base,
+        } => assert!(filled_base > 0),
+        other => panic!("expected request 1 recorded, got {other:?}"),
+    }
+    assert_eq!(keeper.venue.executions(), 1, "never traded twice");
+    // Nothing pending now, and the pool cannot be priced: the step says why.
+    let error = keeper.step().await.unwrap_err().to_string();
+    assert!(error.contains("cannot be priced"), "{error}");
+}
