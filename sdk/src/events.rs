@@ -201,7 +201,7 @@ mod tests {
     #[test]
     fn undecodable_instructions_are_skipped_not_fatal() {
         let garbage = json!({ "programIdIndex": 1, "accounts": [2], "data": "0OIl" });
-        let truncated = json!({ "programIdIndex": 1, "accounts": [2], "data": bs58::encode(&EVENT_IX_TAG_LE[..]).into_string() });
+        let truncated = json!({ "programIdIndex": 1, "accounts": [2], "data": bs58::encode(EVENT_IX_TAG_LE).into_string() });
         let genuine =
             json!({ "programIdIndex": 1, "accounts": [2], "data": event_data(&request(9)) });
         let events =
