@@ -135,8 +135,17 @@ async fn token_2022_mints_are_accepted_but_transfer_fee_mints_are_not() {
     let result = harness.initialize_pool(default_params()).await;
     assert_program_error(result, HomeostatError::UnsupportedMintExtension);
 
-    let harmless = harness
+    // A mint that can be closed could be re-created at the same address with a permanent
+    // delegate once its supply is zero: refused.
+    let closable = harness
         .create_mint(TOKEN_2022, 9, &[ExtensionType::MintCloseAuthority])
+        .await;
+    harness.base_mint = closable;
+    let result = harness.initialize_pool(default_params()).await;
+    assert_program_error(result, HomeostatError::UnsupportedMintExtension);
+    // The extension without an authority: nobody can close it, so it is harmless.
+    let harmless = harness
+        .create_mint_with(TOKEN_2022, 9, &[ExtensionType::MintCloseAuthority], None)
         .await;
     harness.base_mint = harmless;
     harness

@@ -387,12 +387,27 @@ impl Harness {
             .expect("airdrop");
     }
 
-    /// Creates a mint (authority: the payer) with optional Token-2022 extension setup.
+    /// Creates a mint (authority: the payer) with optional Token-2022 extension setup; a
+    /// `MintCloseAuthority` names the payer as close authority.
     pub async fn create_mint(
         &mut self,
         program: Pubkey,
         decimals: u8,
         extensions: &[ExtensionType],
+    ) -> Pubkey {
+        let payer = self.context.payer.pubkey();
+        self.create_mint_with(program, decimals, extensions, Some(payer))
+            .await
+    }
+
+    /// [`Harness::create_mint`] with the `MintCloseAuthority` extension's authority given
+    /// (`None`: the extension is present, but nobody can close the mint).
+    pub async fn create_mint_with(
+        &mut self,
+        program: Pubkey,
+        decimals: u8,
+        extensions: &[ExtensionType],
+        close_authority: Option<Pubkey>,
     ) -> Pubkey {
         let mint = Keypair::new();
         let space = if extensions.is_empty() {
@@ -425,7 +440,7 @@ impl Harness {
                     .expect("fee config"),
                 ),
                 ExtensionType::MintCloseAuthority => instructions.push(
-                    spl_token_2022::instruction::initialize_mint_close_authority(&program, &mint.pubkey(), Some(&payer))
+                    spl_token_2022::instruction::initialize_mint_close_authority(&program, &mint.pubkey(), close_authority.as_ref())
                         .expect("close authority"),
                 ),
                 ExtensionType::TransferHook => instructions.push(

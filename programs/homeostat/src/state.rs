@@ -123,6 +123,9 @@ impl PoolParams {
             !multiplier.is_negative() && multiplier <= Fixed::from_int(MAX_CONFIDENCE_MULTIPLIER),
             !age_multiplier.is_negative() && age_multiplier <= Fixed::from_int(MAX_AGE_MULTIPLIER),
             self.max_ema_deviation_bps <= MAX_EMA_DEVIATION_BPS_LIMIT,
+            self.rebalance_band > 0,
+            self.min_rebalance_interval <= MAX_REBALANCE_INTERVAL,
+            i64::try_from(self.max_hedge_position).is_ok(),
         ];
         require!(
             checks.iter().all(|ok| *ok),

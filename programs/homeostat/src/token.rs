@@ -2,7 +2,10 @@
 
 use anchor_lang::prelude::*;
 use anchor_spl::token_2022::spl_token_2022::{
-    extension::{BaseStateWithExtensions, ExtensionType, StateWithExtensions},
+    extension::{
+        mint_close_authority::MintCloseAuthority, BaseStateWithExtensions, ExtensionType,
+        StateWithExtensions,
+    },
     state::Mint as MintState,
 };
 use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface, TransferChecked};
@@ -13,7 +16,10 @@ use crate::state::Pool;
 /// Token-2022 mint extensions that do not change how many atoms a transfer moves, who can
 /// move the pool's tokens, or whether they can move at all. Anything else (transfer fees,
 /// transfer hooks, permanent delegates, non-transferable, confidential transfers, default
-/// frozen accounts, pausable, ...) is rejected at pool creation.
+/// frozen accounts, pausable, ...) is rejected at pool creation. `MintCloseAuthority` only
+/// without an authority: a mint that can be closed can be re-created at the same address
+/// (while its supply is zero) with other extensions or decimals — e.g. a permanent
+/// delegate that drains the vault — after the pool checked it.
 const ALLOWED_MINT_EXTENSIONS: [ExtensionType; 7] = [
     ExtensionType::MetadataPointer,
     ExtensionType::TokenMetadata,
@@ -36,6 +42,12 @@ pub fn check_mint_extensions(mint: &InterfaceAccount<Mint>) -> Result<()> {
     for extension in state.get_extension_types()? {
         if !ALLOWED_MINT_EXTENSIONS.contains(&extension) {
             msg!("unsupported mint extension: {:?}", extension);
+            return err!(HomeostatError::UnsupportedMintExtension);
+        }
+    }
+    if let Ok(close) = state.get_extension::<MintCloseAuthority>() {
+        if Option::<Pubkey>::from(close.close_authority).is_some() {
+            msg!("the mint can be closed (and re-created with other extensions)");
             return err!(HomeostatError::UnsupportedMintExtension);
         }
     }

@@ -1,0 +1,210 @@
+#![allow(deprecated)] // solana-program-test 3.x: see crates/localnet/src/lib.rs
+
+//! Every documented bound of every `PoolParams` field (docs/instructions.md, "PoolParams
+//! bounds"), on both sides: the value at the bound is accepted, the value just past it is
+//! refused with `InvalidParameter` — by `PoolParams::validate`, and by `initialize_pool`
+//! and `update_params` alike.
+
+use homeostat::PoolParams;
+use homeostat_tests::*;
+
+type Edit = fn(&mut PoolParams);
+
+/// `(what, at the bound, just past it)`.
+fn cases() -> Vec<(&'static str, Edit, Edit)> {
+    vec![
+        ("model_kind ≤ 2", |p| p.model_kind = 2, |p| p.model_kind = 3),
+        ("units ≤ 1", |p| p.units = 1, |p| p.units = 2),
+        (
+            "min_half_spread ≥ 0",
+            |p| p.min_half_spread = 0,
+            |p| p.min_half_spread = -1,
+        ),
+        (
+            "confidence_multiplier ≥ 0",
+            |p| p.confidence_multiplier = 0,
+            |p| p.confidence_multiplier = -1,
+        ),
+        (
+            "confidence_multiplier ≤ 100",
+            |p| p.confidence_multiplier = bits(100, 1),
+            |p| p.confidence_multiplier = bits(100, 1) + 1,
+        ),
+        (
+            "age_multiplier ≥ 0",
+            |p| p.age_multiplier = 0,
+            |p| p.age_multiplier = -1,
+        ),
+        (
+            "age_multiplier ≤ 10",
+            |p| p.age_multiplier = bits(10, 1),
+            |p| p.age_multiplier = bits(10, 1) + 1,
+        ),
+        (
+            "volatility_window ≥ 1",
+            |p| p.volatility_window = 1,
+            |p| p.volatility_window = 0,
+        ),
+        (
+            "volatility_window ≤ 30 days",
+            |p| p.volatility_window = 2_592_000,
+            |p| p.volatility_window = 2_592_001,
+        ),
+        (
+            "variance_floor ≥ 0",
+            |p| p.variance_floor = 0,
+            |p| p.variance_floor = -1,
+        ),
+        (
+            "variance_floor ≤ variance_ceiling",
+            |p| p.variance_floor = p.variance_ceiling,
+            |p| p.variance_floor = p.variance_ceiling + 1,
+        ),
+        ("lot > 0", |p| p.lot = 1, |p| p.lot = 0),
+        (
+            "inventory_cap > 0",
+            |p| p.inventory_cap = 1,
+            |p| p.inventory_cap = 0,
+        ),
+        (
+            "max_trade_base > 0",
+            |p| p.max_trade_base = 1,
+            |p| p.max_trade_base = 0,
+        ),
+        (
+            "fee_bps ≤ 1000",
+            |p| p.fee_bps = 1_000,
+            |p| p.fee_bps = 1_001,
+        ),
+        (
+            "protocol_share_bps ≤ 10000",
+            |p| p.protocol_share_bps = 10_000,
+            |p| p.protocol_share_bps = 10_001,
+        ),
+        (
+            "max_oracle_age ≥ 1",
+            |p| p.max_oracle_age = 1,
+            |p| p.max_oracle_age = 0,
+        ),
+        (
+            "max_oracle_age ≤ 60",
+            |p| p.max_oracle_age = 60,
+            |p| p.max_oracle_age = 61,
+        ),
+        (
+            "max_confidence_bps ≥ 1",
+            |p| p.max_confidence_bps = 1,
+            |p| p.max_confidence_bps = 0,
+        ),
+        (
+            "max_confidence_bps ≤ 1000",
+            |p| p.max_confidence_bps = 1_000,
+            |p| p.max_confidence_bps = 1_001,
+        ),
+        (
+            "max_ema_deviation_bps ≤ 1000",
+            |p| p.max_ema_deviation_bps = 1_000,
+            |p| p.max_ema_deviation_bps = 1_001,
+        ),
+        (
+            "rebalance_band > 0",
+            |p| p.rebalance_band = 1,
+            |p| p.rebalance_band = 0,
+        ),
+        (
+            "min_rebalance_interval ≤ 1 day",
+            |p| p.min_rebalance_interval = 86_400,
+            |p| p.min_rebalance_interval = 86_401,
+        ),
+        (
+            "max_hedge_position ≤ i64::MAX",
+            |p| p.max_hedge_position = i64::MAX as u64,
+            |p| p.max_hedge_position = i64::MAX as u64 + 1,
+        ),
+        // γ/k must stay within [2^-16, 2^16]: the other coefficient moves along.
+        (
+            "γ ≥ 2^-20",
+            |p| {
+                p.order_decay = 1 << 28;
+                p.risk_aversion = 1 << 28;
+            },
+            |p| {
+                p.order_decay = 1 << 28;
+                p.risk_aversion = (1 << 28) - 1;
+            },
+        ),
+        (
+            "k ≤ 2^20",
+            |p| {
+                p.risk_aversion = 1 << 68;
+                p.order_decay = 1 << 68;
+            },
+            |p| {
+                p.risk_aversion = 1 << 68;
+                p.order_decay = (1 << 68) + 1;
+            },
+        ),
+        (
+            "A ≥ 2^-20 (GLFT)",
+            |p| p.arrival_intensity = 1 << 28,
+            |p| p.arrival_intensity = (1 << 28) - 1,
+        ),
+        (
+            "τ ≤ 2^32 (AS)",
+            |p| {
+                p.model_kind = 0;
+                p.horizon = 1 << 80;
+            },
+            |p| {
+                p.model_kind = 0;
+                p.horizon = (1 << 80) + 1;
+            },
+        ),
+    ]
+}
+
+fn edited(edit: Edit) -> PoolParams {
+    let mut params = default_params();
+    edit(&mut params);
+    params
+}
+
+#[test]
+fn every_bound_holds_on_both_sides_in_validate() {
+    for (what, inside, outside) in cases() {
+        assert!(edited(inside).validate().is_ok(), "{what}: at the bound");
+        let error = edited(outside).validate().unwrap_err();
+        assert_eq!(
+            error,
+            anchor_lang::error!(HomeostatError::InvalidParameter),
+            "{what}: past the bound"
+        );
+    }
+}
+
+#[tokio::test]
+async fn initialize_pool_and_update_params_enforce_every_bound() {
+    let mut harness = Harness::start().await;
+    // A print with no confidence interval, so the tightest confidence bound still prices.
+    harness.set_price(pyth_price(150.0), 0);
+    for (index, (what, inside, outside)) in cases().into_iter().enumerate() {
+        harness.pool_index = u16::try_from(index).unwrap();
+        assert_program_error(
+            harness.initialize_pool(edited(outside)).await,
+            HomeostatError::InvalidParameter,
+        );
+        harness
+            .initialize_pool(edited(inside))
+            .await
+            .unwrap_or_else(|error| panic!("{what}: initialize at the bound: {error:?}"));
+        let admin = harness.admin.insecure_clone();
+        assert_program_error(
+            harness.update_params(&admin, edited(outside)).await,
+            HomeostatError::InvalidParameter,
+        );
+        harness
+            .update_params(&admin, edited(inside))
+            .await
+            .unwrap_or_else(|error| panic!("{what}: update at the bound: {error:?}"));
+    }
+}
