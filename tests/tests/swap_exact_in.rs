@@ -134,6 +134,21 @@ async fn limits_are_enforced() {
 }
 
 #[tokio::test]
+async fn paying_more_than_the_account_holds_is_a_named_error() {
+    let (mut harness, _) = Harness::with_liquidity().await;
+    let trader = harness.new_user(ONE_BASE, 0).await;
+    assert_program_error(
+        harness.swap_exact_in(&trader, 0, 2 * ONE_BASE, 1).await,
+        HomeostatError::InsufficientFunds,
+    );
+    assert_program_error(
+        harness.swap_exact_in(&trader, 1, ONE_QUOTE, 1).await,
+        HomeostatError::InsufficientFunds,
+    );
+    assert_eq!(harness.balance(&trader.base).await, ONE_BASE);
+}
+
+#[tokio::test]
 async fn an_overflow_sized_amount_fails_cleanly() {
     let (mut harness, _) = Harness::with_liquidity().await;
     let trader = harness.new_user(0, 1_000 * ONE_QUOTE).await;

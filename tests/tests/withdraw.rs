@@ -54,6 +54,17 @@ async fn withdraw_guards() {
         harness.withdraw(&lp, shares / 10, 0, u64::MAX).await,
         HomeostatError::SlippageExceeded,
     );
+    // More shares than the account holds (a second LP holds the rest): named, not the
+    // token program's bare code.
+    let other = harness.new_user(10 * ONE_BASE, 1_500 * ONE_QUOTE).await;
+    harness
+        .deposit(&other, 10 * ONE_BASE, 1_500 * ONE_QUOTE, 1)
+        .await
+        .unwrap();
+    assert_program_error(
+        harness.withdraw(&lp, shares + 1, 0, 0).await,
+        HomeostatError::InsufficientFunds,
+    );
     // Another user's LP account cannot be burned by this signer.
     let thief = harness.new_user(0, 0).await;
     let stolen = User { lp: lp.lp, ..thief };

@@ -109,11 +109,14 @@ pub enum HomeostatError {
     /// 6033 (0x1791)
     #[msg("Quote oracle mismatch: a two-feed pool needs its quote/USD price update as quote_oracle; a single-feed pool takes none")]
     QuoteOracleMismatch,
+    /// 6034 (0x1792)
+    #[msg("The signer's token account holds less than the instruction moves out of it (tokens to pay, or LP shares to burn)")]
+    InsufficientFunds,
 }
 
 impl HomeostatError {
     /// Every error, in code order (`ALL[i]` has code 6000 + i).
-    pub const ALL: [Self; 34] = [
+    pub const ALL: [Self; 35] = [
         Self::MathOverflow,
         Self::DivisionByZero,
         Self::OutOfDomain,
@@ -148,6 +151,7 @@ impl HomeostatError {
         Self::OracleFromFuture,
         Self::OracleDivergesFromEma,
         Self::QuoteOracleMismatch,
+        Self::InsufficientFunds,
     ];
 
     /// The error with this code, for clients decoding a failed transaction.

@@ -63,6 +63,8 @@ pub fn transfer_in<'info>(
     authority: &Signer<'info>,
     amount: u64,
 ) -> Result<()> {
+    // Named here rather than left to the token program's bare error code.
+    require!(from.amount >= amount, HomeostatError::InsufficientFunds);
     token_interface::transfer_checked(
         CpiContext::new(
             token_program.key(),

@@ -26,7 +26,8 @@ pub struct WithdrawArgs {
 ///   (`has_one`); owner token accounts are for those mints.
 /// - Pays `⌊shares·R/S⌋` of each side, where R excludes protocol fees owed and S counts
 ///   the locked shares; fails below `min_base` / `min_quote` (`SlippageExceeded`);
-///   zero shares fail (`ZeroAmount`).
+///   zero shares fail (`ZeroAmount`); `owner_lp` holds at least `shares`
+///   (`InsufficientFunds`).
 /// - Works while paused and never reads the oracle: LPs can always leave.
 pub fn handle(ctx: Context<Liquidity>, args: WithdrawArgs) -> Result<()> {
     let accounts = &ctx.accounts;
@@ -42,6 +43,10 @@ pub fn handle(ctx: Context<Liquidity>, args: WithdrawArgs) -> Result<()> {
     require!(
         amounts.base >= args.min_base && amounts.quote >= args.min_quote,
         HomeostatError::SlippageExceeded
+    );
+    require!(
+        accounts.owner_lp.amount >= args.shares,
+        HomeostatError::InsufficientFunds
     );
     token_interface::burn(
         CpiContext::new(
