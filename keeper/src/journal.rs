@@ -219,6 +219,15 @@ impl Journal {
         Ok(())
     }
 
+    /// Every recorded hedge, `(seq, filled_base)`, in sequence order.
+    pub fn records(&self) -> Result<Vec<(u64, i64)>> {
+        let mut statement = self
+            .connection
+            .prepare("SELECT seq, filled_base FROM records ORDER BY seq")?;
+        let rows = statement.query_map([], |row| Ok((seq_of(row.get(0)?), row.get(1)?)))?;
+        Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+    }
+
     /// Whether `seq`'s hedge is recorded on chain.
     pub fn is_recorded(&self, seq: u64) -> Result<bool> {
         Ok(self
