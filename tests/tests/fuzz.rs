@@ -25,7 +25,6 @@ use homeostat::PoolParams;
 use homeostat_localnet::TransactionError;
 use homeostat_tests::*;
 use solana_keypair::Keypair;
-use solana_signer::Signer;
 use solana_transaction::InstructionError;
 
 const STEPS: usize = 40;
