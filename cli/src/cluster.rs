@@ -29,16 +29,41 @@ fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-/// The oracle account and, for a two-feed pool, the quote/USD account, as typed.
-pub type OracleKeys<'a> = (&'a str, Option<&'a str>);
+/// What identifies the pool to trade against, as typed: its oracle account and, for a
+/// two-feed pool, the quote/USD account; optionally the authority whose config the pool
+/// must live under.
+#[derive(Clone, Copy, Debug)]
+pub struct OracleKeys<'a> {
+    /// `--oracle`.
+    pub oracle: &'a str,
+    /// `--quote-oracle`.
+    pub quote_oracle: Option<&'a str>,
+    /// `--config-authority`.
+    pub config_authority: Option<&'a str>,
+}
 
-fn parse_oracles((oracle, quote_oracle): OracleKeys<'_>) -> Result<Oracles, String> {
+fn parse_oracles(keys: OracleKeys<'_>) -> Result<Oracles, String> {
     Ok(Oracles {
-        oracle: parse_key("oracle", oracle)?,
-        quote_oracle: quote_oracle
+        oracle: parse_key("oracle", keys.oracle)?,
+        quote_oracle: keys
+            .quote_oracle
             .map(|key| parse_key("quote-oracle", key))
             .transpose()?,
     })
+}
+
+/// Connects to `pool` with its oracles, and checks it lives under the expected config
+/// when `--config-authority` is given.
+async fn connect(
+    url: &str,
+    pool: &str,
+    keys: OracleKeys<'_>,
+) -> Result<PoolClient, Box<dyn std::error::Error>> {
+    let client = PoolClient::connect(url, parse_key("pool", pool)?, parse_oracles(keys)?).await?;
+    if let Some(authority) = keys.config_authority {
+        client.expect_config_authority(&parse_key("config-authority", authority)?)?;
+    }
+    Ok(client)
 }
 
 /// `homeostat pool show`.
@@ -48,8 +73,7 @@ pub async fn show(
     oracles: OracleKeys<'_>,
     json_out: bool,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let client =
-        PoolClient::connect(url, parse_key("pool", pool)?, parse_oracles(oracles)?).await?;
+    let client = connect(url, pool, oracles).await?;
     let snapshot = client.snapshot().await?;
     let state = snapshot.pool;
     let reserves = snapshot.reserves()?;
@@ -111,8 +135,7 @@ pub async fn quote(
     trade: Trade<'_>,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let direction = parse_side(trade.side)?;
-    let client =
-        PoolClient::connect(url, parse_key("pool", pool)?, parse_oracles(oracles)?).await?;
+    let client = connect(url, pool, oracles).await?;
     let snapshot = client.snapshot().await?;
     let (quote, limit) = quote_with_limit(&snapshot, direction, &trade)?;
     println!(
@@ -166,8 +189,11 @@ pub async fn create_pool(
         .map_err(|error| format!("{}: {error}", config_path.display()))?;
     let admin = wallet.keypair.pubkey();
     let keeper = keeper.map_or(Ok(admin), |key| parse_key("keeper", key))?;
+    // Pools live under the wallet's config: created with the pool if it does not exist.
+    let config = homeostat_sdk::pda::config(&admin);
     let client = PoolClient::for_pair(
         &wallet.url,
+        config,
         parse_key("base-mint", mints.0)?,
         parse_key("quote-mint", mints.1)?,
         index,
@@ -194,13 +220,23 @@ pub async fn create_pool(
         initial_variance,
         params,
     };
-    let instruction = instructions::initialize_pool(&client.addresses, admin, client.oracles, args);
-    let signature = client.send(&[instruction], &[&wallet.keypair]).await?;
+    let mut batch = Vec::new();
+    if !client.exists(config).await? {
+        batch.push(instructions::initialize_config(admin));
+    }
+    batch.push(instructions::initialize_pool(
+        &client.addresses,
+        admin,
+        client.oracles,
+        args,
+    ));
+    let signature = client.send(&batch, &[&wallet.keypair]).await?;
     let addresses = &client.addresses;
     println!(
         "{}",
         json!({
             "pool": addresses.pool.to_string(),
+            "config": config.to_string(),
             "base_vault": addresses.base_vault.to_string(),
             "quote_vault": addresses.quote_vault.to_string(),
             "lp_mint": addresses.lp_mint.to_string(),
@@ -223,8 +259,7 @@ pub async fn deposit(
     slippage_bps: u16,
 ) -> Result<(), Box<dyn std::error::Error>> {
     // Liquidity instructions do not read the oracle.
-    let client =
-        PoolClient::connect(&wallet.url, parse_key("pool", pool)?, Pubkey::default()).await?;
+    let client = PoolClient::connect_for_liquidity(&wallet.url, parse_key("pool", pool)?).await?;
     let liquidity = client.liquidity().await?;
     let expected = deposit_quote(
         &liquidity.pool,
@@ -269,8 +304,7 @@ pub async fn withdraw(
     shares: Option<u64>,
     slippage_bps: u16,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let client =
-        PoolClient::connect(&wallet.url, parse_key("pool", pool)?, Pubkey::default()).await?;
+    let client = PoolClient::connect_for_liquidity(&wallet.url, parse_key("pool", pool)?).await?;
     let owner = wallet.keypair.pubkey();
     let user = UserAccounts::associated(&client.addresses, owner);
     let held = client.token_balance(user.lp).await?.unwrap_or(0);
@@ -325,12 +359,7 @@ pub async fn swap(
     trade: Trade<'_>,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let direction = parse_side(trade.side)?;
-    let client = PoolClient::connect(
-        &wallet.url,
-        parse_key("pool", pool)?,
-        parse_oracles(oracles)?,
-    )
-    .await?;
+    let client = connect(&wallet.url, pool, oracles).await?;
     let snapshot = client.snapshot().await?;
     let owner = wallet.keypair.pubkey();
     let user = UserAccounts::associated(&client.addresses, owner);

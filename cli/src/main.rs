@@ -90,6 +90,20 @@ struct OracleArgs {
     /// For a pool priced by two feeds: the quote token's USD PriceUpdateV2 account.
     #[arg(long, env = "HOMEOSTAT_QUOTE_ORACLE")]
     quote_oracle: Option<String>,
+    /// Refuse unless the pool lives under this authority's config (the pools a team or an
+    /// aggregator vouches for; a stranger's pool on the same pair has another address).
+    #[arg(long, env = "HOMEOSTAT_CONFIG_AUTHORITY")]
+    config_authority: Option<String>,
+}
+
+impl OracleArgs {
+    fn keys(&self) -> cluster::OracleKeys<'_> {
+        cluster::OracleKeys {
+            oracle: &self.oracle,
+            quote_oracle: self.quote_oracle.as_deref(),
+            config_authority: self.config_authority.as_deref(),
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]
@@ -148,7 +162,7 @@ struct TradeArgs {
     #[arg(long)]
     exact_out: bool,
     /// Slippage tolerance for the limit sent with the trade, basis points.
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u16).range(0..=10_000))]
     slippage_bps: u16,
 }
 
@@ -179,7 +193,7 @@ struct DepositArgs {
     #[arg(long)]
     quote: u64,
     /// Slippage tolerance on the shares received, basis points.
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u16).range(0..=10_000))]
     slippage_bps: u16,
 }
 
@@ -194,7 +208,7 @@ struct WithdrawArgs {
     #[arg(long)]
     shares: Option<u64>,
     /// Slippage tolerance on the tokens received, basis points.
-    #[arg(long, default_value_t = 50)]
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u16).range(0..=10_000))]
     slippage_bps: u16,
 }
 
@@ -268,10 +282,7 @@ fn main() -> ExitCode {
         Command::Pool(PoolCommand::Show { cluster, json }) => block_on(cluster::show(
             &resolve_url(&cluster.url.url),
             &cluster.pool,
-            (
-                &cluster.oracles.oracle,
-                cluster.oracles.quote_oracle.as_deref(),
-            ),
+            cluster.oracles.keys(),
             json,
         )),
         Command::Pool(PoolCommand::Create(args)) => {
@@ -279,7 +290,11 @@ fn main() -> ExitCode {
                 block_on(cluster::create_pool(
                     &wallet,
                     (&args.base_mint, &args.quote_mint),
-                    (&args.oracle, args.quote_oracle.as_deref()),
+                    cluster::OracleKeys {
+                        oracle: &args.oracle,
+                        quote_oracle: args.quote_oracle.as_deref(),
+                        config_authority: None,
+                    },
                     args.index,
                     args.keeper.as_deref(),
                     &args.config,
@@ -289,17 +304,14 @@ fn main() -> ExitCode {
         Command::Quote(args) => block_on(cluster::quote(
             &resolve_url(&args.cluster.url.url),
             &args.cluster.pool,
-            (
-                &args.cluster.oracles.oracle,
-                args.cluster.oracles.quote_oracle.as_deref(),
-            ),
+            args.cluster.oracles.keys(),
             trade(&args.trade),
         )),
         Command::Swap(args) => args.wallet.open().map_err(Into::into).and_then(|wallet| {
             block_on(cluster::swap(
                 &wallet,
                 &args.pool,
-                (&args.oracles.oracle, args.oracles.quote_oracle.as_deref()),
+                args.oracles.keys(),
                 trade(&args.trade),
             ))
         }),

@@ -116,12 +116,25 @@ impl PoolConfig {
             min_rebalance_interval: self.min_rebalance_interval_secs,
             max_hedge_position: self.max_hedge_position,
         };
+        // Named before anything is signed: the program's own bounds, in its words.
+        if let Some(violation) = params.violation() {
+            return Err(format!(
+                "the program would reject these parameters: {violation}"
+            ));
+        }
         params.validate().map_err(|error| {
             format!(
                 "the program would reject these parameters: {}",
                 homeostat_sdk::SdkError::from(error)
             )
         })?;
-        Ok((params, bits_from_f64_down(self.initial_variance)?))
+        let initial_variance = bits_from_f64_down(self.initial_variance)?;
+        if initial_variance < params.variance_floor || initial_variance > params.variance_ceiling {
+            return Err(format!(
+                "initial_variance {} must lie between variance_floor {} and variance_ceiling {}",
+                self.initial_variance, self.variance_floor, self.variance_ceiling
+            ));
+        }
+        Ok((params, initial_variance))
     }
 }

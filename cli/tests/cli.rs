@@ -104,6 +104,23 @@ fn argument_errors_are_reported() {
     );
 
     fails_with(&["launch"], "unrecognized subcommand 'launch'");
+    // A slippage tolerance above 100 % would turn the protection off.
+    fails_with(
+        &[
+            "swap",
+            "--pool",
+            "x",
+            "--oracle",
+            "y",
+            "--side",
+            "buy",
+            "--amount",
+            "1",
+            "--slippage-bps",
+            "10001",
+        ],
+        "10001 is not in 0..=10000",
+    );
 }
 
 fn as2008_json(seed: &str, paths: &str) -> serde_json::Value {

@@ -56,6 +56,8 @@ fn example_config() -> String {
 async fn cluster_and_wallet() -> (Harness, Keypair, String) {
     let mut harness = Harness::start().await;
     let wallet = Keypair::new();
+    // The wallet creates its pools under its own config.
+    harness.config = homeostat_sdk::pda::config(&wallet.pubkey());
     harness.airdrop(&wallet.pubkey(), 10_000_000_000).await;
     let addresses = harness.addresses();
     let payer = harness.context.payer.pubkey();
@@ -139,6 +141,22 @@ async fn a_wallet_creates_a_pool_deposits_swaps_and_withdraws() {
     args.extend(trade);
     let quoted = json(&homeostat(&args).await);
     assert_eq!(quoted["amount_out"], expected.amount_out);
+    assert_eq!(created["config"], harness.config.to_string());
+    // Vouched for by the wallet's config: accepted; by another authority's: refused.
+    let wallet_key = wallet.pubkey().to_string();
+    let mut vouched = args.clone();
+    vouched.extend(["--config-authority", wallet_key.as_str()]);
+    assert_eq!(
+        json(&homeostat(&vouched).await)["amount_out"],
+        expected.amount_out
+    );
+    let stranger = Keypair::new().pubkey().to_string();
+    let mut other = args.clone();
+    other.extend(["--config-authority", stranger.as_str()]);
+    fails_with(
+        &homeostat(&other).await,
+        "not a pool under the expected config",
+    );
     let mut args = vec!["swap", "--pool", &pool, "--oracle", &oracle];
     args.extend(trade);
     args.extend(signer);
@@ -303,6 +321,18 @@ async fn cluster_errors_are_clear() {
     std::fs::write(&typo, text.replace("fee_bps = 1", "fee_bsp = 1")).expect("write");
     let refused = folder.join("refused.toml");
     std::fs::write(&refused, text.replace("fee_bps = 1", "fee_bps = 9999")).expect("write");
+    let clamped = folder.join("clamped.toml");
+    std::fs::write(
+        &clamped,
+        text.replace("initial_variance = 0.00000001", "initial_variance = 0.5"),
+    )
+    .expect("write");
+    let domain = folder.join("domain.toml");
+    std::fs::write(
+        &domain,
+        text.replace("risk_aversion = 50.0", "risk_aversion = 1e-9"),
+    )
+    .expect("write");
     let (base_mint, quote_mint) = (
         harness.base_mint.to_string(),
         harness.quote_mint.to_string(),
@@ -312,8 +342,13 @@ async fn cluster_errors_are_clear() {
         (&typo, "line 20"),
         (
             &refused,
-            "the program would reject these parameters: InvalidParameter",
+            "the program would reject these parameters: fee_bps must be ≤ 1 000",
         ),
+        (
+            &clamped,
+            "initial_variance 0.5 must lie between variance_floor",
+        ),
+        (&domain, "outside the model's domain"),
     ] {
         let config = config.to_str().expect("utf-8");
         let args = [

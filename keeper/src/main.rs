@@ -324,6 +324,7 @@ async fn run(cli: &Cli, settings: Settings) -> Result<(), Error> {
     let backoff = settings.backoff();
     let planner = settings.planner();
     let mut chain = RpcChain::connect(&url, pool, oracles, keypair, backoff).await?;
+    chain.check_authority().await?;
 
     if cli.dry_run {
         let view = chain.view().await?;
@@ -395,6 +396,8 @@ async fn run(cli: &Cli, settings: Settings) -> Result<(), Error> {
                 check_position = true;
             }
             Err(KeeperError::Journal(error)) => return Err(format!("journal: {error}").into()),
+            // `--once` reports what the single step could not do.
+            Err(error) if cli.once => return Err(format!("step failed: {error}").into()),
             Err(error) => tracing::warn!("step failed, resuming next step: {error}"),
         }
         if check_position {
@@ -427,8 +430,27 @@ async fn run(cli: &Cli, settings: Settings) -> Result<(), Error> {
                 tracing::info!("interrupted; the journal holds every unfinished request");
                 return Ok(());
             }
+            _ = terminated() => {
+                tracing::info!("terminated; the journal holds every unfinished request");
+                return Ok(());
+            }
         }
     }
+}
+
+/// Resolves when the process receives SIGTERM (a service manager's stop): the loop then
+/// ends between steps, as on Ctrl-C. Never resolves where there is no such signal.
+async fn terminated() {
+    #[cfg(unix)]
+    {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            signal.recv().await;
+            return;
+        }
+    }
+    std::future::pending::<()>().await
 }
 
 fn start(cli: &Cli) -> Result<(), Error> {
@@ -440,6 +462,7 @@ fn start(cli: &Cli) -> Result<(), Error> {
     tracing_subscriber::fmt()
         .with_max_level(level)
         .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .init();
     tokio::runtime::Builder::new_current_thread()
         .enable_all()

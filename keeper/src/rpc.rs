@@ -62,6 +62,29 @@ impl RpcChain {
         &self.client
     }
 
+    /// Fails unless this keeper key is the pool's keeper: a key that is not cannot
+    /// rebalance or record hedges, so a keeper started with it could only fail.
+    pub async fn check_authority(&self) -> Result<()> {
+        let pool = retry(&self.backoff, "read the pool", || async {
+            self.client
+                .liquidity()
+                .await
+                .map_err(|error| chain_error("read the pool", error))
+        })
+        .await?
+        .pool;
+        let key = self.keeper.pubkey();
+        if pool.keeper == key {
+            return Ok(());
+        }
+        Err(KeeperError::Chain(format!(
+            "the keypair {key} is not this pool's keeper ({}): it cannot rebalance or record \
+             hedges. Start with the keeper's keypair, or have the pool's admin set this key as \
+             keeper (set_keeper)",
+            pool.keeper
+        )))
+    }
+
     async fn events_of(&self, signature: &str) -> Result<Vec<PoolEvent>> {
         retry(&self.backoff, "getTransaction", || async {
             self.client

@@ -341,3 +341,42 @@ async fn net_delta(harness: &mut Harness) -> i128 {
     let update = harness.oracle_update().await;
     harness.snapshot(&update).await.inventory().unwrap()
 }
+
+#[tokio::test]
+async fn a_key_that_is_not_the_pools_keeper_is_refused_at_start() {
+    let (harness, url) = skewed().await;
+    let folder = temp_folder("keeper-wrong-key");
+    let impostor = solana_keypair::Keypair::new();
+    let keypair = keypair_file(&impostor, &folder);
+    let journal = folder.join("journal.sqlite");
+    for mode in ["--dry-run", "--once"] {
+        let args: Vec<String> = [
+            "--url",
+            &url,
+            "--keypair",
+            keypair.to_str().unwrap(),
+            "--pool",
+            &harness.pool().to_string(),
+            "--oracle",
+            &harness.oracle.to_string(),
+            "--journal",
+            journal.to_str().unwrap(),
+            mode,
+        ]
+        .iter()
+        .map(|arg| arg.to_string())
+        .collect();
+        let output = keeper_binary(args).await;
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{mode}: {stderr}");
+        assert!(
+            stderr.contains("is not this pool's keeper"),
+            "{mode}: {stderr}"
+        );
+        assert!(
+            !stderr.contains("\u{1b}["),
+            "no ANSI colours into a pipe: {stderr}"
+        );
+    }
+    assert!(!journal.exists(), "refused before opening the journal");
+}

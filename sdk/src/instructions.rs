@@ -111,7 +111,23 @@ fn instruction(accounts: impl ToAccountMetas, data: impl InstructionData) -> Ins
     }
 }
 
-/// `initialize_pool`: `admin` signs and pays.
+/// `initialize_config`: `authority` signs and pays; creates its config at
+/// [`crate::pda::config`].
+pub fn initialize_config(authority: Pubkey) -> Instruction {
+    instruction(
+        homeostat::accounts::InitializeConfig {
+            authority,
+            config: crate::pda::config(&authority),
+            system_program: anchor_lang::system_program::ID,
+            event_authority: event_authority(),
+            program: homeostat::ID,
+        },
+        homeostat::instruction::InitializeConfig {},
+    )
+}
+
+/// `initialize_pool`: `admin` signs and pays; it must be the authority of
+/// `addresses.config`.
 pub fn initialize_pool(
     addresses: &PoolAddresses,
     admin: Pubkey,
@@ -125,6 +141,7 @@ pub fn initialize_pool(
     instruction(
         homeostat::accounts::InitializePool {
             admin,
+            config: addresses.config,
             base_mint: addresses.base_mint,
             quote_mint: addresses.quote_mint,
             pool: addresses.pool,

@@ -1,13 +1,20 @@
 //! Program-derived addresses.
 
 use anchor_lang::prelude::Pubkey;
-use homeostat::constants::{LP_MINT_SEED, POOL_SEED, VAULT_SEED};
+use homeostat::constants::{CONFIG_SEED, LP_MINT_SEED, POOL_SEED, VAULT_SEED};
 
-/// The pool for a pair and index: `["pool", base_mint, quote_mint, index (u16 LE)]`.
-pub fn pool(base_mint: &Pubkey, quote_mint: &Pubkey, index: u16) -> Pubkey {
+/// The pool config of `authority`: `["config", authority]`.
+pub fn config(authority: &Pubkey) -> Pubkey {
+    Pubkey::find_program_address(&[CONFIG_SEED, authority.as_ref()], &homeostat::ID).0
+}
+
+/// The pool for a config, a pair and an index:
+/// `["pool", config, base_mint, quote_mint, index (u16 LE)]`.
+pub fn pool(config: &Pubkey, base_mint: &Pubkey, quote_mint: &Pubkey, index: u16) -> Pubkey {
     Pubkey::find_program_address(
         &[
             POOL_SEED,
+            config.as_ref(),
             base_mint.as_ref(),
             quote_mint.as_ref(),
             &index.to_le_bytes(),
@@ -35,6 +42,8 @@ pub fn event_authority() -> Pubkey {
 /// Every address of one pool that instructions need.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct PoolAddresses {
+    /// The config the pool lives under.
+    pub config: Pubkey,
     /// Pool.
     pub pool: Pubkey,
     /// Base mint.
@@ -54,16 +63,18 @@ pub struct PoolAddresses {
 }
 
 impl PoolAddresses {
-    /// Derives the addresses of pool `index` on a pair.
+    /// Derives the addresses of pool `index` on a pair under `config`.
     pub fn derive(
+        config: Pubkey,
         base_mint: Pubkey,
         quote_mint: Pubkey,
         index: u16,
         base_token_program: Pubkey,
         quote_token_program: Pubkey,
     ) -> Self {
-        let pool = pool(&base_mint, &quote_mint, index);
+        let pool = pool(&config, &base_mint, &quote_mint, index);
         Self {
+            config,
             pool,
             base_mint,
             quote_mint,

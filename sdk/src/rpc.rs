@@ -119,10 +119,11 @@ impl PoolClient {
         }
     }
 
-    /// A client for pool `index` of a pair, which may not exist yet (`pool create`): reads
-    /// the mints to learn their token programs.
+    /// A client for pool `index` of a pair under `config`, which may not exist yet
+    /// (`pool create`): reads the mints to learn their token programs.
     pub async fn for_pair(
         url: &str,
+        config: Pubkey,
         base_mint: Pubkey,
         quote_mint: Pubkey,
         index: u16,
@@ -133,6 +134,7 @@ impl PoolClient {
         Ok(Self {
             rpc,
             addresses: PoolAddresses::derive(
+                config,
                 base_mint,
                 quote_mint,
                 index,
@@ -144,14 +146,49 @@ impl PoolClient {
     }
 
     /// Connects to the pool at `pool`: reads it (and its mints' owners, for the token
-    /// programs) to learn every address instructions need.
+    /// programs) to learn every address instructions need, and checks that the oracle
+    /// accounts carry the pool's feeds (`WrongAccount` otherwise: quoting against another
+    /// feed's account would fail on chain anyway, and say less).
     pub async fn connect(url: &str, pool: Pubkey, oracles: impl Into<Oracles>) -> Result<Self> {
+        Self::open(url, pool, Some(oracles.into())).await
+    }
+
+    /// Connects to the pool at `pool` for liquidity instructions, which never read the
+    /// oracle (its `oracles` are left unset).
+    pub async fn connect_for_liquidity(url: &str, pool: Pubkey) -> Result<Self> {
+        Self::open(url, pool, None).await
+    }
+
+    async fn open(url: &str, pool: Pubkey, oracles: Option<Oracles>) -> Result<Self> {
         let rpc = RpcClient::new(url.to_string());
         let [account] = fetch_named(&rpc, [("pool", pool)]).await?;
         let state = decode_pool(&account.owner, &account.data)?;
+        if let Some(oracles) = oracles {
+            let feed = |name: &'static str, address: Pubkey, expected: [u8; 32]| {
+                let rpc = &rpc;
+                async move {
+                    let [account] = fetch_named(rpc, [(name, address)]).await?;
+                    let update = decode_price_update(&account.owner, &account.data)?;
+                    if update.feed_id == expected {
+                        Ok(())
+                    } else {
+                        Err(SdkError::WrongAccount {
+                            expected: name,
+                            reason: "its price update is for another Pyth feed than the pool's"
+                                .into(),
+                        })
+                    }
+                }
+            };
+            feed("oracle", oracles.oracle, state.feed_id).await?;
+            if let Some(address) = oracles.quote_oracle {
+                feed("quote oracle", address, state.quote_feed_id).await?;
+            }
+        }
         let (base_token_program, quote_token_program) =
             token_programs(&rpc, state.base_mint, state.quote_mint).await?;
         let addresses = PoolAddresses {
+            config: state.config,
             pool,
             base_mint: state.base_mint,
             quote_mint: state.quote_mint,
@@ -164,7 +201,26 @@ impl PoolClient {
         Ok(Self {
             rpc,
             addresses,
-            oracles: oracles.into(),
+            oracles: oracles.unwrap_or(Oracles {
+                oracle: Pubkey::default(),
+                quote_oracle: None,
+            }),
+        })
+    }
+
+    /// Checks that the pool lives under the config of `authority` — the pool a user or an
+    /// aggregator expects for a pair, not one a stranger created under their own config.
+    pub fn expect_config_authority(&self, authority: &Pubkey) -> Result<()> {
+        let expected = crate::pda::config(authority);
+        if self.addresses.config == expected {
+            return Ok(());
+        }
+        Err(SdkError::WrongAccount {
+            expected: "pool under the expected config",
+            reason: format!(
+                "the pool's config is {}, not {expected} (the config of {authority})",
+                self.addresses.config
+            ),
         })
     }
 

@@ -10,18 +10,33 @@ use homeostat_sdk::{Pool, SdkError};
 #[test]
 fn addresses_follow_the_documented_seeds() {
     let (base, quote) = (Pubkey::new_unique(), Pubkey::new_unique());
+    let authority = Pubkey::new_unique();
+    let config = Pubkey::find_program_address(&[b"config", authority.as_ref()], &homeostat::ID).0;
+    assert_eq!(pda::config(&authority), config);
     let pool = Pubkey::find_program_address(
-        &[b"pool", base.as_ref(), quote.as_ref(), &3u16.to_le_bytes()],
+        &[
+            b"pool",
+            config.as_ref(),
+            base.as_ref(),
+            quote.as_ref(),
+            &3u16.to_le_bytes(),
+        ],
         &homeostat::ID,
     )
     .0;
-    assert_eq!(pda::pool(&base, &quote, 3), pool);
+    assert_eq!(pda::pool(&config, &base, &quote, 3), pool);
     assert_ne!(
-        pda::pool(&base, &quote, 4),
+        pda::pool(&config, &base, &quote, 4),
         pool,
         "the index is part of the seeds"
     );
+    assert_ne!(
+        pda::pool(&pda::config(&Pubkey::new_unique()), &base, &quote, 3),
+        pool,
+        "so is the config: another authority's pool is another address"
+    );
     let addresses = PoolAddresses::derive(
+        config,
         base,
         quote,
         3,

@@ -25,6 +25,7 @@ use homeostat::PoolParams;
 use homeostat_localnet::TransactionError;
 use homeostat_tests::*;
 use solana_keypair::Keypair;
+use solana_signer::Signer;
 use solana_transaction::InstructionError;
 
 const STEPS: usize = 40;
@@ -267,6 +268,9 @@ async fn one_step(
 
 async fn sequence(harness: &mut Harness, index: u16, seed: u64, tally: &mut Tally) {
     let mut rng = XorShift(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+    // Each pool's rent comes from the admin: top it up so long runs do not run dry.
+    let admin = harness.admin.pubkey();
+    harness.airdrop(&admin, 100_000_000).await;
     harness.pool_index = index;
     publish(harness, 150.0);
     harness

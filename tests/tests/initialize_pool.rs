@@ -1,8 +1,10 @@
 #![allow(deprecated)] // solana-program-test 3.x: see crates/localnet/src/lib.rs
 
 use anchor_spl::token_2022::spl_token_2022::extension::ExtensionType;
+use homeostat::PoolParams;
 use homeostat_math::Fixed;
 use homeostat_tests::*;
+use solana_keypair::Keypair;
 use solana_signer::Signer;
 
 #[tokio::test]
@@ -162,4 +164,61 @@ async fn the_oracle_is_checked_at_creation() {
     harness.set_oracle(&update);
     let result = harness.initialize_pool(default_params()).await;
     assert_program_error(result, HomeostatError::WrongOracleFeed);
+}
+
+#[tokio::test]
+async fn the_canonical_pool_address_cannot_be_squatted() {
+    // The admin's config owns the namespace; a stranger cannot create a pool in it, not
+    // even with hostile parameters on a free index.
+    let mut harness = Harness::start().await;
+    let stranger = Keypair::new();
+    harness.airdrop(&stranger.pubkey(), 10_000_000_000).await;
+    let mut ix = harness.initialize_pool_ix(PoolParams {
+        fee_bps: 1_000,
+        protocol_share_bps: 10_000,
+        ..default_params()
+    });
+    ix.accounts[0].pubkey = stranger.pubkey();
+    assert_program_error(
+        harness.send(&[ix], &[&stranger]).await,
+        HomeostatError::Unauthorized,
+    );
+    assert!(
+        !harness.account_exists(&harness.pool()).await,
+        "nothing was created"
+    );
+    // Under their own config the stranger's pool is another address ...
+    harness
+        .send(
+            &[homeostat_sdk::instructions::initialize_config(
+                stranger.pubkey(),
+            )],
+            &[&stranger],
+        )
+        .await
+        .unwrap();
+    let canonical = harness.pool();
+    let admin_config = harness.config;
+    harness.config = homeostat_sdk::pda::config(&stranger.pubkey());
+    let mut ix = harness.initialize_pool_ix(default_params());
+    ix.accounts[0].pubkey = stranger.pubkey();
+    harness.send(&[ix], &[&stranger]).await.unwrap();
+    let squatter = harness.pool();
+    assert_ne!(squatter, canonical);
+    assert_eq!(harness.pool_state().await.config, harness.config);
+    // ... and the canonical one is still free for the admin.
+    harness.config = admin_config;
+    harness.initialize_pool(default_params()).await.unwrap();
+    assert_eq!(harness.pool_state().await.admin, harness.admin.pubkey());
+    // One config per authority.
+    let admin = harness.admin.insecure_clone();
+    assert!(harness
+        .send(
+            &[homeostat_sdk::instructions::initialize_config(
+                admin.pubkey()
+            )],
+            &[&admin],
+        )
+        .await
+        .is_err());
 }

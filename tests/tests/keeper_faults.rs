@@ -27,6 +27,7 @@ use homeostat_keeper::venue::{Fill, PaperVenue, Venue};
 use homeostat_keeper::{KeeperError, Result};
 use homeostat_localnet::keeper_chain::LocalChain;
 use homeostat_localnet::*;
+use solana_signer::Signer;
 
 const PLANNER: PlannerConfig = PlannerConfig {
     min_order_base: ONE_BASE / 10,
@@ -171,6 +172,9 @@ impl Venue for FlakyVenue {
 
 /// One schedule on pool `index`. Returns the number of steps taken.
 async fn schedule(harness: &mut Harness, index: u16, dice: &Dice) -> u64 {
+    // Each pool's rent comes from the admin: top it up so long runs do not run dry.
+    let admin = harness.admin.pubkey();
+    harness.airdrop(&admin, 100_000_000).await;
     harness.pool_index = index;
     harness.set_price(pyth_price(150.0), pyth_price(0.05));
     harness

@@ -191,6 +191,7 @@ async fn rpc_errors_say_what_is_wrong() {
     // A pair whose mint does not exist.
     let error = PoolClient::for_pair(
         &url,
+        harness.config,
         harness.base_mint,
         Pubkey::new_unique(),
         0,
@@ -233,4 +234,38 @@ async fn rpc_errors_say_what_is_wrong() {
         client.snapshot().await.unwrap_err(),
         SdkError::Rpc(_)
     ));
+}
+
+#[tokio::test]
+async fn the_client_checks_the_pools_config_and_its_oracle_feed_before_trading() {
+    let (mut harness, _) = Harness::with_liquidity().await;
+    let url = rpc::serve(harness.context.banks_client.clone()).await;
+    let client = PoolClient::connect(&url, harness.pool(), harness.oracle)
+        .await
+        .expect("connect");
+    client
+        .expect_config_authority(&harness.admin.pubkey())
+        .expect("the admin's config");
+    let error = client
+        .expect_config_authority(&Pubkey::new_unique())
+        .unwrap_err();
+    assert!(
+        matches!(&error, SdkError::WrongAccount { reason, .. } if reason.contains("config")),
+        "{error}"
+    );
+    // An oracle account for another feed is refused at connect, naming it.
+    let other = Pubkey::new_unique();
+    let mut update = price_update(pyth_price(150.0), pyth_price(0.05), harness.now);
+    update.feed_id = [7; 32];
+    harness
+        .context
+        .set_account(&other, &oracle_account(&update).into());
+    let error = PoolClient::connect(&url, harness.pool(), other)
+        .await
+        .err()
+        .expect("another feed");
+    assert!(
+        matches!(&error, SdkError::WrongAccount { reason, .. } if reason.contains("another Pyth feed")),
+        "{error}"
+    );
 }

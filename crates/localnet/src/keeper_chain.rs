@@ -79,6 +79,7 @@ impl EventSource for LocalChain<'_> {
 impl Chain for LocalChain<'_> {
     fn pool_id(&self) -> String {
         homeostat_sdk::pda::pool(
+            &self.harness.config,
             &self.harness.base_mint,
             &self.harness.quote_mint,
             self.pool_index,

@@ -178,6 +178,9 @@ pub struct Harness {
     /// The quote token's USD PriceUpdateV2 account, once [`Harness::use_quote_feed`] has
     /// made the next pool a two-feed pool (`oracle` then prices base in USD).
     pub quote_oracle: Option<Pubkey>,
+    /// The pool config pools are created under: the admin's (created by `start`). Tests
+    /// of pools created by another authority point it at that authority's config.
+    pub config: Pubkey,
     /// Pool index in the seeds.
     pub pool_index: u16,
     /// Current unix time of the runtime.
@@ -238,6 +241,7 @@ impl Harness {
             quote_token_program: mints.quote_token_program,
             oracle,
             quote_oracle: None,
+            config: Pubkey::default(),
             pool_index: 0,
             now: START_TIME,
             nonce: 0,
@@ -247,6 +251,12 @@ impl Harness {
         let keeper = harness.keeper.pubkey();
         harness.airdrop(&admin, 10_000_000_000).await;
         harness.airdrop(&keeper, 1_000_000_000).await;
+        let admin_key = harness.admin.insecure_clone();
+        harness
+            .send(&[ix::initialize_config(admin)], &[&admin_key])
+            .await
+            .expect("the admin's pool config");
+        harness.config = homeostat_sdk::pda::config(&admin);
         harness.base_mint = harness
             .create_mint(mints.base_token_program, BASE_DECIMALS, &[])
             .await;
@@ -717,6 +727,7 @@ impl Harness {
     /// Every address of the pool under test.
     pub fn addresses(&self) -> PoolAddresses {
         PoolAddresses::derive(
+            self.config,
             self.base_mint,
             self.quote_mint,
             self.pool_index,

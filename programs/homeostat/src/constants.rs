@@ -1,6 +1,8 @@
 //! Seeds and bounds. Every bound is enforced by `PoolParams::validate`.
 
-/// Pool PDA: `["pool", base_mint, quote_mint, pool_index (u16 LE)]`.
+/// Config PDA: `["config", authority]`.
+pub const CONFIG_SEED: &[u8] = b"config";
+/// Pool PDA: `["pool", config, base_mint, quote_mint, pool_index (u16 LE)]`.
 pub const POOL_SEED: &[u8] = b"pool";
 /// Vault PDAs: `["vault", pool, mint]`, token accounts owned by the pool.
 pub const VAULT_SEED: &[u8] = b"vault";

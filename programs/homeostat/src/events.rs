@@ -5,12 +5,24 @@ use anchor_lang::prelude::*;
 
 use crate::state::PoolParams;
 
+/// A pool config was created.
+#[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConfigInitialized {
+    /// The config.
+    pub config: Pubkey,
+    /// Who may create pools under it.
+    pub authority: Pubkey,
+}
+
 /// A pool was created.
 #[event]
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PoolInitialized {
     /// Pool.
     pub pool: Pubkey,
+    /// The config it was created under.
+    pub config: Pubkey,
     /// Base mint.
     pub base_mint: Pubkey,
     /// Quote mint.

@@ -29,6 +29,11 @@ pub use homeostat_math as math;
 pub mod homeostat {
     use super::*;
 
+    /// Creates a pool config (the namespace of pools its authority may create).
+    pub fn initialize_config(ctx: Context<InitializeConfig>) -> Result<()> {
+        InitializeConfig::handle(ctx)
+    }
+
     /// Creates a pool with its vaults and LP mint.
     pub fn initialize_pool(ctx: Context<InitializePool>, args: InitializePoolArgs) -> Result<()> {
         InitializePool::handle(ctx, args)

@@ -106,32 +106,100 @@ impl PoolParams {
     /// The bounds of `validate` without recomputing the model's coefficients (which needs
     /// `ln`/`exp`): cheap enough for the end of every instruction.
     pub fn validate_bounds(&self) -> Result<()> {
-        self.model_params()?;
-        self.volatility_config().validate().math()?;
-        self.fees().validate().math()?;
+        if let Some(violation) = self.bound_violation() {
+            msg!("invalid parameter: {}", violation);
+            return err!(HomeostatError::InvalidParameter);
+        }
+        Ok(())
+    }
+
+    /// The first documented bound these parameters break, named with the bound — what
+    /// `validate` refuses, for clients to say before anything is signed. Includes the
+    /// model's domain (γ, k, A, τ), which `validate_bounds` leaves to `validate`.
+    pub fn violation(&self) -> Option<&'static str> {
+        let domain = self
+            .model_params()
+            .ok()
+            .is_some_and(|model| model.validate().is_ok());
+        if self.model_params().is_ok() && !domain {
+            return Some(
+                "risk_aversion, order_decay, arrival_intensity or horizon is outside the model's \
+                 domain: γ and k in [2^-20, 2^20], γ/k in [2^-16, 2^16], A in [2^-20, 2^32] \
+                 (GLFT), τ in [0, 2^32] (AS) — docs/math.md, \"Parameter domain\"",
+            );
+        }
+        self.bound_violation()
+    }
+
+    /// The first bound of `validate_bounds` these parameters break.
+    fn bound_violation(&self) -> Option<&'static str> {
         let min_half_spread = Fixed::from_bits(self.min_half_spread);
         let multiplier = Fixed::from_bits(self.confidence_multiplier);
         let age_multiplier = Fixed::from_bits(self.age_multiplier);
-        let checks = [
-            self.lot > 0,
-            self.inventory_cap > 0,
-            self.max_trade_base > 0,
-            self.volatility_window <= MAX_VOLATILITY_WINDOW,
-            self.max_oracle_age > 0 && self.max_oracle_age <= MAX_ORACLE_AGE_LIMIT,
-            self.max_confidence_bps > 0 && self.max_confidence_bps <= MAX_CONFIDENCE_BPS_LIMIT,
-            !min_half_spread.is_negative(),
-            !multiplier.is_negative() && multiplier <= Fixed::from_int(MAX_CONFIDENCE_MULTIPLIER),
-            !age_multiplier.is_negative() && age_multiplier <= Fixed::from_int(MAX_AGE_MULTIPLIER),
-            self.max_ema_deviation_bps <= MAX_EMA_DEVIATION_BPS_LIMIT,
-            self.rebalance_band > 0,
-            self.min_rebalance_interval <= MAX_REBALANCE_INTERVAL,
-            i64::try_from(self.max_hedge_position).is_ok(),
+        let checks: [(bool, &'static str); 17] = [
+            (
+                self.model_params().is_ok(),
+                "model_kind must be 0, 1 or 2 and units 0 or 1",
+            ),
+            (
+                self.volatility_config().validate().is_ok(),
+                "volatility_window must be ≥ 1 s and 0 ≤ variance_floor ≤ variance_ceiling",
+            ),
+            (
+                self.fee_bps <= homeostat_math::fees::MAX_FEE_BPS,
+                "fee_bps must be ≤ 1 000",
+            ),
+            (
+                self.fees().validate().is_ok(),
+                "protocol_share_bps must be ≤ 10 000",
+            ),
+            (self.lot > 0, "lot must be > 0"),
+            (self.inventory_cap > 0, "inventory_cap must be > 0"),
+            (self.max_trade_base > 0, "max_trade_base must be > 0"),
+            (
+                self.volatility_window <= MAX_VOLATILITY_WINDOW,
+                "volatility_window must be ≤ 2 592 000 s (30 days)",
+            ),
+            (
+                self.max_oracle_age > 0 && self.max_oracle_age <= MAX_ORACLE_AGE_LIMIT,
+                "max_oracle_age must be in [1, 60] s",
+            ),
+            (
+                self.max_confidence_bps > 0 && self.max_confidence_bps <= MAX_CONFIDENCE_BPS_LIMIT,
+                "max_confidence_bps must be in [1, 1 000]",
+            ),
+            (
+                !min_half_spread.is_negative(),
+                "min_half_spread must be ≥ 0",
+            ),
+            (
+                !multiplier.is_negative()
+                    && multiplier <= Fixed::from_int(MAX_CONFIDENCE_MULTIPLIER),
+                "confidence_multiplier must be in [0, 100]",
+            ),
+            (
+                !age_multiplier.is_negative()
+                    && age_multiplier <= Fixed::from_int(MAX_AGE_MULTIPLIER),
+                "age_multiplier must be in [0, 10]",
+            ),
+            (
+                self.max_ema_deviation_bps <= MAX_EMA_DEVIATION_BPS_LIMIT,
+                "max_ema_deviation_bps must be ≤ 1 000",
+            ),
+            (self.rebalance_band > 0, "rebalance_band must be > 0"),
+            (
+                self.min_rebalance_interval <= MAX_REBALANCE_INTERVAL,
+                "min_rebalance_interval must be ≤ 86 400 s (one day)",
+            ),
+            (
+                i64::try_from(self.max_hedge_position).is_ok(),
+                "max_hedge_position must be ≤ i64::MAX",
+            ),
         ];
-        require!(
-            checks.iter().all(|ok| *ok),
-            HomeostatError::InvalidParameter
-        );
-        Ok(())
+        checks
+            .iter()
+            .find(|(ok, _)| !ok)
+            .map(|(_, violation)| *violation)
     }
 }
 
@@ -257,8 +325,26 @@ pub struct Pool {
     pub quote_feed_id: [u8; 32],
     /// Widest print-to-EMA gap accepted, bps (0 = off).
     pub max_ema_deviation_bps: u16,
+    /// The config the pool was created under (a PDA seed).
+    pub config: Pubkey,
     /// Room for future fields (append-only evolution).
-    pub reserved: [u8; 38],
+    pub reserved: [u8; 6],
+}
+
+/// A pool config: the namespace of pools only its authority may create (see
+/// `initialize_config`).
+#[account]
+#[derive(Debug)]
+pub struct Config {
+    /// May create pools under this config (and becomes their admin).
+    pub authority: Pubkey,
+    /// Config PDA bump.
+    pub bump: u8,
+}
+
+impl Config {
+    /// Account space including the discriminator.
+    pub const SPACE: usize = 8 + 32 + 1;
 }
 
 /// The oracle state a swap prices from.
@@ -312,9 +398,10 @@ impl Pool {
     pub const SPACE: usize = 8 + core::mem::size_of::<Pool>();
 
     /// Signer seeds of the pool PDA (with its bump).
-    pub fn signer_seeds(&self) -> [Vec<u8>; 5] {
+    pub fn signer_seeds(&self) -> [Vec<u8>; 6] {
         [
             POOL_SEED.to_vec(),
+            self.config.to_bytes().to_vec(),
             self.base_mint.to_bytes().to_vec(),
             self.quote_mint.to_bytes().to_vec(),
             self.pool_index.to_le_bytes().to_vec(),

@@ -4,7 +4,7 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 use crate::constants::*;
 use crate::errors::HomeostatError;
 use crate::events::PoolInitialized;
-use crate::state::{Pool, PoolParams};
+use crate::state::{Config, Pool, PoolParams};
 use crate::token::check_mint_extensions;
 
 /// Arguments of `initialize_pool`.
@@ -29,12 +29,13 @@ pub struct InitializePoolArgs {
 /// Creates a pool, its two vaults and its LP mint.
 ///
 /// Specification:
-/// - `admin` signs and pays; it becomes the pool's admin.
+/// - `admin` signs and pays; it is the `config`'s authority (`Unauthorized`: only a
+///   config's authority creates pools under it) and becomes the pool's admin.
 /// - `base_mint` and `quote_mint` are owned by the given token programs (SPL Token or
 ///   Token-2022), differ from each other, and carry no mint extension outside the
 ///   allowlist in `token.rs` (transfer fees and hooks are rejected:
 ///   `UnsupportedMintExtension`).
-/// - `pool` is created at `["pool", base_mint, quote_mint, pool_index]` (a second
+/// - `pool` is created at `["pool", config, base_mint, quote_mint, pool_index]` (a second
 ///   initialisation of the same PDA fails).
 /// - `base_vault` / `quote_vault` are created at `["vault", pool, mint]`, owned by the
 ///   pool; `lp_mint` at `["lp_mint", pool]` under SPL Token, authority the pool.
@@ -47,9 +48,12 @@ pub struct InitializePoolArgs {
 #[derive(Accounts)]
 #[instruction(args: InitializePoolArgs)]
 pub struct InitializePool<'info> {
-    /// Payer and admin.
+    /// Payer and admin: the config's authority.
     #[account(mut)]
     pub admin: Signer<'info>,
+    /// The config the pool is created under.
+    #[account(constraint = config.authority == admin.key() @ HomeostatError::Unauthorized)]
+    pub config: Box<Account<'info, Config>>,
     /// Base mint.
     #[account(mint::token_program = base_token_program)]
     pub base_mint: Box<InterfaceAccount<'info, Mint>>,
@@ -64,7 +68,7 @@ pub struct InitializePool<'info> {
         init,
         payer = admin,
         space = Pool::SPACE,
-        seeds = [POOL_SEED, base_mint.key().as_ref(), quote_mint.key().as_ref(), &args.pool_index.to_le_bytes()],
+        seeds = [POOL_SEED, config.key().as_ref(), base_mint.key().as_ref(), quote_mint.key().as_ref(), &args.pool_index.to_le_bytes()],
         bump,
     )]
     pub pool: AccountLoader<'info, Pool>,
@@ -128,6 +132,7 @@ impl InitializePool<'_> {
             let mut pool = ctx.accounts.pool.load_init()?;
             pool.set_params(&args.params, &coefficients);
             pool.admin = ctx.accounts.admin.key();
+            pool.config = ctx.accounts.config.key();
             pool.keeper = args.keeper;
             pool.base_mint = ctx.accounts.base_mint.key();
             pool.quote_mint = ctx.accounts.quote_mint.key();
@@ -154,6 +159,7 @@ impl InitializePool<'_> {
         }
         emit_cpi!(PoolInitialized {
             pool: ctx.accounts.pool.key(),
+            config: ctx.accounts.config.key(),
             base_mint: ctx.accounts.base_mint.key(),
             quote_mint: ctx.accounts.quote_mint.key(),
             admin: ctx.accounts.admin.key(),

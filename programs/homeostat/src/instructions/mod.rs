@@ -4,6 +4,7 @@
 pub mod accept_admin;
 pub mod collect_protocol_fees;
 pub mod deposit;
+pub mod initialize_config;
 pub mod initialize_pool;
 pub mod liquidity;
 pub mod propose_admin;
@@ -20,6 +21,7 @@ pub mod withdraw;
 pub use accept_admin::*;
 pub use collect_protocol_fees::*;
 pub use deposit::DepositArgs;
+pub use initialize_config::*;
 pub use initialize_pool::*;
 pub use liquidity::*;
 pub use propose_admin::*;

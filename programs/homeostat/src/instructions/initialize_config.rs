@@ -1,0 +1,51 @@
+use anchor_lang::prelude::*;
+
+use crate::constants::CONFIG_SEED;
+use crate::events::ConfigInitialized;
+use crate::state::Config;
+
+/// Creates a pool config: the namespace pools are created in, and who may create them.
+///
+/// Pools live at `["pool", config, base_mint, quote_mint, index]`, and only the config's
+/// authority may create pools under it, so the address a user or an aggregator expects —
+/// the pool of a known config on a pair — cannot be taken by a stranger: a stranger's pools
+/// sit under the stranger's own config, at other addresses (Orca Whirlpools'
+/// `WhirlpoolsConfig` is the model).
+///
+/// Specification:
+/// - `authority` signs and pays.
+/// - `config` is created at `["config", authority]` (a second one for the same authority
+///   fails); its authority is `authority`.
+/// - Emits `ConfigInitialized`.
+#[event_cpi]
+#[derive(Accounts)]
+pub struct InitializeConfig<'info> {
+    /// Payer and the config's authority.
+    #[account(mut)]
+    pub authority: Signer<'info>,
+    /// The config.
+    #[account(
+        init,
+        payer = authority,
+        space = Config::SPACE,
+        seeds = [CONFIG_SEED, authority.key().as_ref()],
+        bump,
+    )]
+    pub config: Account<'info, Config>,
+    /// System program.
+    pub system_program: Program<'info, System>,
+}
+
+impl InitializeConfig<'_> {
+    /// Handler.
+    pub fn handle(ctx: Context<Self>) -> Result<()> {
+        let config = &mut ctx.accounts.config;
+        config.authority = ctx.accounts.authority.key();
+        config.bump = ctx.bumps.config;
+        emit_cpi!(ConfigInitialized {
+            config: config.key(),
+            authority: config.authority,
+        });
+        Ok(())
+    }
+}
