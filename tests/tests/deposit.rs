@@ -145,3 +145,119 @@ async fn a_donation_attack_on_share_price_does_not_pay() {
         .await
         .unwrap();
 }
+
+/// A pool pushed long by a 40 SOL sale, and the victim's quote for selling 10 SOL more.
+async fn long_pool() -> (Harness, User, u64) {
+    let (mut harness, _) = Harness::with_liquidity().await;
+    let pusher = harness.new_user(40 * ONE_BASE, 0).await;
+    harness
+        .swap_exact_in(&pusher, 0, 40 * ONE_BASE, 1)
+        .await
+        .unwrap();
+    let victim = harness.new_user(10 * ONE_BASE, 0).await;
+    let update = harness.oracle_update().await;
+    let quote = harness
+        .expected_swap(
+            &update,
+            homeostat_math::Direction::BaseToQuote,
+            true,
+            10 * ONE_BASE,
+        )
+        .await
+        .unwrap();
+    (harness, victim, quote.amount_out)
+}
+
+#[tokio::test]
+async fn a_just_in_time_deposit_neither_moves_the_victims_price_nor_pays() {
+    // Sandwich: triple the pool just before the victim's sale, withdraw right after.
+    let (mut harness, victim, alone) = long_pool().await;
+    let (base, quote) = (
+        harness.balance(&harness.base_vault()).await,
+        harness.balance(&harness.quote_vault()).await,
+    );
+    let jit = harness
+        .new_user(2 * base + ONE_BASE, 2 * quote + ONE_QUOTE)
+        .await;
+    let jit_start = Harness::value_at_150(
+        harness.balance(&jit.base).await,
+        harness.balance(&jit.quote).await,
+    );
+    harness.deposit(&jit, 2 * base, 2 * quote, 1).await.unwrap();
+    let update = harness.oracle_update().await;
+    let with_jit = harness
+        .expected_swap(
+            &update,
+            homeostat_math::Direction::BaseToQuote,
+            true,
+            10 * ONE_BASE,
+        )
+        .await
+        .unwrap();
+    // The victim's price does not get worse: skew·q is unchanged by the pro-rata deposit
+    // (only the trade's own size term shrinks with the deeper pool, in the victim's favour).
+    assert!(
+        with_jit.amount_out + 1 >= alone,
+        "{} with the deposit vs {alone} without",
+        with_jit.amount_out
+    );
+    harness
+        .swap_exact_in(&victim, 0, 10 * ONE_BASE, with_jit.amount_out)
+        .await
+        .unwrap();
+    let shares = harness.balance(&jit.lp).await;
+    let total = harness.supply(&harness.lp_mint()).await + LOCKED_SHARES;
+    harness.withdraw(&jit, shares, 0, 0).await.unwrap();
+    let jit_end = Harness::value_at_150(
+        harness.balance(&jit.base).await,
+        harness.balance(&jit.quote).await,
+    );
+    // What the victim paid the pool beyond the mid (spread and fee), valued at 150.
+    let victim_cost = Harness::value_at_150(10 * ONE_BASE, 0) - u128::from(with_jit.amount_out);
+    let share = shares as f64 / total as f64;
+    let gain = jit_end as f64 - jit_start as f64;
+    // The depositor earns at most its pro-rata part of that, as any LP would: nothing
+    // extracted from the victim beyond the pool's own spread and fee.
+    assert!(
+        gain <= share * victim_cost as f64 + 2.0,
+        "gain {gain} vs share {share} of {victim_cost}"
+    );
+}
+
+#[tokio::test]
+async fn a_large_deposit_does_not_push_the_inventory_past_the_cap() {
+    // A pool at ~90 % of its cap (two 45 SOL sales): a deposit ten times its size scales
+    // the inventory with it, and scales the cap along, so a trade that fitted still fits.
+    let (mut harness, _) = Harness::with_liquidity().await;
+    let pusher = harness.new_user(200 * ONE_BASE, 0).await;
+    for _ in 0..2 {
+        harness
+            .swap_exact_in(&pusher, 0, 45 * ONE_BASE, 1)
+            .await
+            .unwrap();
+    }
+    let update = harness.oracle_update().await;
+    let before = harness
+        .expected_swap(
+            &update,
+            homeostat_math::Direction::BaseToQuote,
+            true,
+            ONE_BASE,
+        )
+        .await;
+    assert!(before.is_ok(), "{before:?}");
+    let (base, quote) = (
+        harness.balance(&harness.base_vault()).await,
+        harness.balance(&harness.quote_vault()).await,
+    );
+    let whale = harness.new_user(10 * base, 10 * quote).await;
+    harness
+        .deposit(&whale, 10 * base, 10 * quote, 1)
+        .await
+        .unwrap();
+    let trader = harness.new_user(ONE_BASE, 0).await;
+    harness
+        .swap_exact_in(&trader, 0, ONE_BASE, 1)
+        .await
+        .expect("the sale that fitted before still fits");
+}

@@ -2,9 +2,9 @@
 
 use anchor_lang::prelude::*;
 use homeostat_math::{
-    balanced_inventory, Coefficients, FeeSchedule, Fixed, InventoryModel, Limits, MarketState,
-    ModelKind, ModelParams, PoolModel, Reserves, Rounding, SpreadConfig, StoredFixed, SwapContext,
-    Units, VolatilityConfig, VolatilityScale, VolatilityState,
+    balanced_inventory, Coefficients, Curve, FeeSchedule, Fixed, InventoryModel, Limits,
+    MarketState, ModelKind, ModelParams, PoolModel, Reserves, Rounding, SpreadConfig, StoredFixed,
+    SwapContext, Units, VolatilityConfig, VolatilityScale, VolatilityState,
 };
 
 use crate::constants::*;
@@ -205,7 +205,7 @@ impl PoolParams {
 
 /// A pool. Zero-copy; 8-byte fields first, then byte arrays, so `repr(C)` adds no padding.
 ///
-/// Size: 8 (discriminator) + 744 = 752 bytes (`Pool::SPACE`).
+/// Size: 8 (discriminator) + 760 = 768 bytes (`Pool::SPACE`).
 #[account(zero_copy)]
 #[repr(C)]
 #[derive(Debug)]
@@ -315,6 +315,12 @@ pub struct Pool {
     pub max_hedge_position: u64,
     /// Publish time of the newest quote-feed print used (two-feed pools; 0 otherwise).
     pub last_quote_oracle_time: i64,
+    /// LP shares outstanding, locked ones included, as the last deposit or withdrawal left
+    /// them: the pool's depth.
+    pub total_shares: u64,
+    /// `total_shares` right after the first deposit: the depth the skew and the inventory
+    /// cap are stated at (0 before it).
+    pub reference_shares: u64,
     /// The volatility estimator's own state: the variance over one window, `T·σ²`
     /// (I80F48 bytes, model units); `variance` is derived from it.
     pub window_variance: [u8; 16],
@@ -779,16 +785,61 @@ impl Pool {
             .model_with(&params)?
             .curve(&market, &spread, reserves, self.lot)
             .math()?;
+        let (curve, inventory_cap) = self.at_depth(curve)?;
         Ok(SwapContext {
             curve,
             inventory: self.net_delta(reserves, oracle)?,
             limits: Limits {
-                inventory_cap: self.inventory_cap,
+                inventory_cap,
                 max_trade_base: self.max_trade_base,
             },
             fees: params.fees(),
             reserves,
         })
+    }
+
+    /// The curve's skew and the inventory cap at the pool's depth: stated for
+    /// `reference_shares`, they scale with `reference_shares / total_shares` (the skew) and
+    /// its inverse (the cap). A pro-rata deposit scales the inventory with the pool, so
+    /// without this a just-in-time deposit before a trade would multiply the skew that
+    /// trade pays (and could push the inventory past the cap); with it `skew·q` and
+    /// `q / cap` are unchanged by deposits and withdrawals. The skew is inventory risk per
+    /// share of the pool. Rounded in the pool's favour (skew interval widened outward, cap
+    /// down).
+    fn at_depth(&self, curve: Curve) -> Result<(Curve, u64)> {
+        let (reference, total) = (self.reference_shares, self.total_shares);
+        if reference == 0 || total == 0 || reference == total {
+            return Ok((curve, self.inventory_cap));
+        }
+        let (reference_fixed, total_fixed) = (Fixed::from_u64(reference), Fixed::from_u64(total));
+        let curve = match curve {
+            Curve::Linear(mut linear) => {
+                linear.skew = linear
+                    .skew
+                    .mul_div(reference_fixed, total_fixed, Rounding::Up)
+                    .math()?;
+                linear.skew_low = linear
+                    .skew_low
+                    .mul_div(reference_fixed, total_fixed, Rounding::Down)
+                    .math()?;
+                Curve::Linear(linear)
+            }
+            other => other,
+        };
+        let cap = u128::from(self.inventory_cap)
+            .checked_mul(u128::from(total))
+            .and_then(|scaled| scaled.checked_div(u128::from(reference)))
+            .map_or(u64::MAX, |cap| u64::try_from(cap).unwrap_or(u64::MAX));
+        Ok((curve, cap))
+    }
+
+    /// Records the pool's depth after a deposit or withdrawal: `total` shares outstanding
+    /// (locked included); the first deposit also fixes the reference depth.
+    pub fn set_depth(&mut self, total: u64) {
+        self.total_shares = total;
+        if self.reference_shares == 0 {
+            self.reference_shares = total;
+        }
     }
 
     /// Holds at the end of every mutating instruction: parameters within bounds, flags

@@ -29,6 +29,9 @@ pub struct DepositArgs {
 ///   `LOCKED_SHARES`; later deposits take `⌈shares·R/S⌉` of each side, never above the
 ///   maxima; zero shares fail (`ZeroShares`); fewer than `min_shares` fail
 ///   (`SlippageExceeded`).
+/// - Records the pool's new depth (`total_shares`; the first deposit also sets
+///   `reference_shares`), which scales the skew and the cap (`Pool::at_depth`), so the
+///   deposit does not move the price a pending trade pays.
 /// - The oracle is not needed.
 pub fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
     let accounts = &ctx.accounts;
@@ -87,8 +90,6 @@ pub fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
         ),
         amounts.shares,
     )?;
-    // The first deposit locks the shares for good.
-    ctx.accounts.pool.load_mut()?.shares_locked = 1;
     let accounts = &mut *ctx.accounts;
     check_vaults_after_transfers(
         &accounts.pool,
@@ -96,6 +97,12 @@ pub fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
         &mut accounts.quote_vault,
     )?;
     accounts.lp_mint.reload()?;
+    {
+        // The first deposit locks the shares for good, and fixes the reference depth.
+        let mut pool = accounts.pool.load_mut()?;
+        pool.shares_locked = 1;
+        pool.set_depth(total_shares(accounts.lp_mint.supply, true)?);
+    }
     let accounts = &ctx.accounts;
     emit_cpi!(Deposited {
         pool: accounts.pool.key(),

@@ -90,6 +90,11 @@ pub fn handle(ctx: Context<Liquidity>, args: WithdrawArgs) -> Result<()> {
         &mut accounts.quote_vault,
     )?;
     accounts.lp_mint.reload()?;
+    {
+        let mut pool = accounts.pool.load_mut()?;
+        let locked = pool.shares_locked == 1;
+        pool.set_depth(total_shares(accounts.lp_mint.supply, locked)?);
+    }
     let accounts = &ctx.accounts;
     emit_cpi!(Withdrawn {
         pool: accounts.pool.key(),
