@@ -4,6 +4,8 @@
 //! (the LPs' part is never shortchanged). All integer; nothing is lost: `lp + protocol = fee`.
 
 use crate::error::{ensure, MathErrorKind, OrMathError, Result};
+use crate::fixed::Rounding;
+use crate::ops::{record, Op};
 
 /// One basis point is 1/10 000.
 pub const BPS_DENOMINATOR: u64 = 10_000;
@@ -28,8 +30,20 @@ pub struct Fee {
     pub protocol: u64,
 }
 
+/// `value · numerator / denominator` in atoms, rounded as asked, through a `u128`
+/// product (exact: two `u64`s always fit). `DivisionByZero` for a zero denominator,
+/// `Overflow` when the quotient does not fit a `u64`. The one atom-level mul-div of fees,
+/// LP shares and amounts.
 #[track_caller]
-fn mul_div_u64(value: u64, numerator: u64, denominator: u64, round_up: bool) -> Result<u64> {
+pub fn mul_div_u64(
+    value: u64,
+    numerator: u64,
+    denominator: u64,
+    rounding: Rounding,
+) -> Result<u64> {
+    let round_up = rounding == Rounding::Up;
+    record(Op::Product128);
+    record(Op::Division128);
     let product = u128::from(value).saturating_mul(u128::from(numerator));
     let denominator = u128::from(denominator);
     let quotient = product
@@ -56,7 +70,7 @@ impl FeeSchedule {
             total,
             u64::from(self.protocol_share_bps),
             BPS_DENOMINATOR,
-            false,
+            Rounding::Down,
         )?;
         Ok(Fee { total, protocol })
     }
@@ -65,7 +79,12 @@ impl FeeSchedule {
     #[track_caller]
     pub fn fee_on_gross(&self, gross_in: u64) -> Result<Fee> {
         self.validate()?;
-        let total = mul_div_u64(gross_in, u64::from(self.fee_bps), BPS_DENOMINATOR, true)?;
+        let total = mul_div_u64(
+            gross_in,
+            u64::from(self.fee_bps),
+            BPS_DENOMINATOR,
+            Rounding::Up,
+        )?;
         self.split(total)
     }
 
@@ -75,7 +94,7 @@ impl FeeSchedule {
     pub fn gross_up(&self, net_in: u64) -> Result<(u64, Fee)> {
         self.validate()?;
         let kept = BPS_DENOMINATOR.saturating_sub(u64::from(self.fee_bps));
-        let gross = mul_div_u64(net_in, BPS_DENOMINATOR, kept, true)?;
+        let gross = mul_div_u64(net_in, BPS_DENOMINATOR, kept, Rounding::Up)?;
         // The gross-up rounds up, so the fee computed on it may leave one atom more than
         // `net_in`; charging `gross − net_in` keeps the identity `gross = net + fee` exact.
         let total = gross.saturating_sub(net_in);

@@ -26,6 +26,7 @@ pub mod error;
 pub mod fees;
 pub mod fixed;
 pub mod model;
+pub mod ops;
 pub mod swap;
 pub mod trade;
 pub mod transcendental;
@@ -33,7 +34,7 @@ pub mod volatility;
 mod wide;
 
 pub use error::{MathError, MathErrorKind, Result};
-pub use fees::{Fee, FeeSchedule};
+pub use fees::{mul_div_u64, Fee, FeeSchedule};
 pub use fixed::{Fixed, Rounding, StoredFixed};
 pub use model::{
     Coefficients, InventoryModel, MarketState, ModelKind, ModelParams, PoolModel, Reserves,

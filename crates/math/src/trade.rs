@@ -9,6 +9,7 @@
 use crate::error::{ensure, MathError, MathErrorKind, OrMathError, Result};
 use crate::fixed::{Fixed, Rounding};
 use crate::model::Reserves;
+use crate::ops::{record, Op};
 
 /// Which way the trader goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -367,6 +368,8 @@ impl ConstantProductCurve {
             MathErrorKind::InsufficientLiquidity,
         )?;
         let amount_in = u128::from(amount_in);
+        record(Op::Product128);
+        record(Op::Division128);
         // Both factors are below 2^64, so the product fits.
         let numerator = reserve_out.saturating_mul(amount_in);
         let denominator = reserve_in.saturating_add(amount_in);
@@ -386,6 +389,8 @@ impl ConstantProductCurve {
             amount_out < reserve_out,
             MathErrorKind::InsufficientLiquidity,
         )?;
+        record(Op::Product128);
+        record(Op::Division128);
         let numerator = reserve_in.saturating_mul(amount_out);
         let denominator = reserve_out.saturating_sub(amount_out);
         let amount_in = numerator

@@ -4,10 +4,13 @@
 //! remainder of a 256-bit number by a `u128`. Both are exact; rounding is decided by the
 //! callers from the remainder.
 
+use crate::ops::{record, Op};
+
 const LOW_64: u128 = u64::MAX as u128;
 
 /// The full product `a · b` as `(high, low)` 128-bit halves.
 pub(crate) fn widening_mul(a: u128, b: u128) -> (u128, u128) {
+    record(Op::WideProduct);
     let (a_hi, a_lo) = (a >> 64, a & LOW_64);
     let (b_hi, b_lo) = (b >> 64, b & LOW_64);
     // Each partial product multiplies two 64-bit halves, so it fits in 128 bits.
@@ -34,8 +37,10 @@ pub(crate) fn div_rem_wide(high: u128, low: u128, divisor: u128) -> Option<(u128
         return None;
     }
     if high == 0 {
+        record(Op::Division128);
         return Some((low.checked_div(divisor)?, low.checked_rem(divisor)?));
     }
+    record(Op::WideQuotient);
     // Schoolbook long division, as many bits per step as the divisor's leading zeros allow:
     // the running remainder is below the divisor, so shifting it by that many bits cannot
     // overflow. A divisor with its top bit set falls back to one bit per step with a carry.
@@ -59,6 +64,7 @@ pub(crate) fn div_rem_wide(high: u128, low: u128, divisor: u128) -> Option<(u128
             let k = step.min(bits_left);
             remainder = (remainder << k) | (pending >> 128u32.saturating_sub(k));
             pending = pending.checked_shl(k).unwrap_or(0);
+            record(Op::Division128);
             quotient = (quotient << k) | remainder.checked_div(divisor)?;
             remainder = remainder.checked_rem(divisor)?;
             bits_left = bits_left.saturating_sub(k);
@@ -101,6 +107,7 @@ pub(crate) fn sub_wide(a: (u128, u128), b: (u128, u128)) -> Option<(u128, u128)>
 /// two divisions.
 pub(crate) fn isqrt_wide(high: u128, low: u128) -> (u128, bool) {
     if high == 0 {
+        record(Op::Root128);
         let root = low.isqrt();
         return (root, root.wrapping_mul(root) == low);
     }
@@ -115,6 +122,7 @@ pub(crate) fn isqrt_wide(high: u128, low: u128) -> (u128, bool) {
     };
     // The root of the shifted value, one above so the guess starts above the true root.
     let half_shift = shift >> 1;
+    record(Op::Root128);
     let top_root = top.isqrt().saturating_add(1);
     let guess = if top_root.leading_zeros() < half_shift {
         u128::MAX
@@ -125,6 +133,7 @@ pub(crate) fn isqrt_wide(high: u128, low: u128) -> (u128, bool) {
     // The quotient exists while `root` is at or above the true root, which Newton from
     // above never leaves.
     while let Some((quotient, _)) = div_rem_wide(high, low, root) {
+        record(Op::RootIteration);
         // (root + quotient) / 2 without overflow.
         let next = (root >> 1)
             .saturating_add(quotient >> 1)

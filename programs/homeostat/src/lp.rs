@@ -5,7 +5,9 @@
 //! up, amounts paid out round down: every rounding favours the pool's existing LPs.
 
 use anchor_lang::prelude::*;
-use homeostat_math::Reserves;
+use homeostat_math::{mul_div_u64, Reserves, Rounding};
+
+use crate::errors::MathResultExt;
 
 use crate::constants::LOCKED_SHARES;
 use crate::errors::HomeostatError;
@@ -28,21 +30,6 @@ pub struct WithdrawAmounts {
     pub base: u64,
     /// Quote atoms out.
     pub quote: u64,
-}
-
-fn mul_div(value: u64, numerator: u64, denominator: u64, round_up: bool) -> Result<u64> {
-    let product = u128::from(value)
-        .checked_mul(u128::from(numerator))
-        .ok_or(HomeostatError::MathOverflow)?;
-    let denominator = u128::from(denominator);
-    let quotient = product
-        .checked_div(denominator)
-        .ok_or(HomeostatError::DivisionByZero)?;
-    let inexact = product.checked_rem(denominator).unwrap_or(0) != 0;
-    let quotient = quotient
-        .checked_add(u128::from(round_up && inexact))
-        .ok_or(HomeostatError::MathOverflow)?;
-    u64::try_from(quotient).map_err(|_| error!(HomeostatError::MathOverflow))
 }
 
 /// Total share supply: minted shares plus the locked ones once the first deposit has
@@ -87,13 +74,13 @@ pub fn deposit_amounts(
     let mut shares = u64::MAX;
     for (max, reserve) in [(max_base, reserves.base), (max_quote, reserves.quote)] {
         if reserve > 0 {
-            shares = shares.min(mul_div(max, supply, reserve, false)?);
+            shares = shares.min(mul_div_u64(max, supply, reserve, Rounding::Down).math()?);
         }
     }
     require!(shares != u64::MAX && shares > 0, HomeostatError::ZeroShares);
     Ok(DepositAmounts {
-        base: mul_div(shares, reserves.base, supply, true)?,
-        quote: mul_div(shares, reserves.quote, supply, true)?,
+        base: mul_div_u64(shares, reserves.base, supply, Rounding::Up).math()?,
+        quote: mul_div_u64(shares, reserves.quote, supply, Rounding::Up).math()?,
         shares,
     })
 }
@@ -109,8 +96,8 @@ pub fn withdraw_amounts(
     require!(shares <= lp_supply, HomeostatError::InsufficientLiquidity);
     let supply = total_shares(lp_supply, locked)?;
     Ok(WithdrawAmounts {
-        base: mul_div(shares, reserves.base, supply, false)?,
-        quote: mul_div(shares, reserves.quote, supply, false)?,
+        base: mul_div_u64(shares, reserves.base, supply, Rounding::Down).math()?,
+        quote: mul_div_u64(shares, reserves.quote, supply, Rounding::Down).math()?,
     })
 }
 

@@ -1,0 +1,85 @@
+//! Operation counts (feature `op-count`): how many wide products and quotients, 128-bit
+//! products and divisions and square-root steps a computation performs — what its
+//! compute-unit cost on SBF is made of (docs/performance.md, "Compute units"). Without the
+//! feature every count compiles to nothing. Counts are per thread.
+
+/// What one computation cost, by kind of operation.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct OpCounts {
+    /// 128 × 128 → 256-bit products (each four 64 × 64 → 128-bit multiplications).
+    pub wide_products: u64,
+    /// 256 ÷ 128-bit quotients (schoolbook, several 128-bit divisions each).
+    pub wide_quotients: u64,
+    /// 128-bit divisions (alone, and the steps of the wide quotients).
+    pub divisions_128: u64,
+    /// 128-bit products outside the wide ones (`u64 · u64` in `u128`).
+    pub products_128: u64,
+    /// Integer square roots of 128-bit values.
+    pub roots_128: u64,
+    /// Newton steps of 256-bit square roots (each a wide quotient).
+    pub root_iterations: u64,
+}
+
+/// A kind of counted operation.
+#[derive(Clone, Copy, Debug)]
+#[cfg_attr(not(feature = "op-count"), allow(dead_code))]
+pub(crate) enum Op {
+    WideProduct,
+    WideQuotient,
+    Division128,
+    Product128,
+    Root128,
+    RootIteration,
+}
+
+#[cfg(feature = "op-count")]
+mod counting {
+    extern crate std;
+    use core::cell::Cell;
+
+    use super::{Op, OpCounts};
+
+    std::thread_local! {
+        static COUNTS: Cell<OpCounts> = const { Cell::new(OpCounts {
+            wide_products: 0,
+            wide_quotients: 0,
+            divisions_128: 0,
+            products_128: 0,
+            roots_128: 0,
+            root_iterations: 0,
+        }) };
+    }
+
+    pub(crate) fn record(op: Op) {
+        COUNTS.with(|counts| {
+            let mut now = counts.get();
+            let slot = match op {
+                Op::WideProduct => &mut now.wide_products,
+                Op::WideQuotient => &mut now.wide_quotients,
+                Op::Division128 => &mut now.divisions_128,
+                Op::Product128 => &mut now.products_128,
+                Op::Root128 => &mut now.roots_128,
+                Op::RootIteration => &mut now.root_iterations,
+            };
+            *slot = slot.saturating_add(1);
+            counts.set(now);
+        });
+    }
+
+    /// The counts since the last `take` on this thread, and resets them.
+    pub fn take() -> OpCounts {
+        COUNTS.with(|counts| counts.replace(OpCounts::default()))
+    }
+}
+
+#[cfg(feature = "op-count")]
+pub use counting::take;
+
+/// Counts one operation (nothing without the `op-count` feature).
+#[inline(always)]
+pub(crate) fn record(op: Op) {
+    #[cfg(feature = "op-count")]
+    counting::record(op);
+    #[cfg(not(feature = "op-count"))]
+    let _ = op;
+}

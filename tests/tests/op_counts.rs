@@ -1,0 +1,151 @@
+#![allow(deprecated)] // solana-program-test 3.x: see crates/localnet/src/lib.rs
+
+//! What each instruction's math costs, counted (`homeostat-math`'s `op-count` feature) on
+//! the very code the program runs — the SDK's snapshot executes the program's own state
+//! code and the math crate — and turned into a compute-unit estimate with the per-operation
+//! costs of docs/performance.md ("Compute units"). The swap path must stay within the
+//! committed budget, so a regression shows up in CI.
+
+use homeostat::PoolParams;
+use homeostat_math::ops::{take, OpCounts};
+use homeostat_math::Direction;
+use homeostat_tests::*;
+
+/// Per-operation SBF costs, compute units (sources in docs/performance.md).
+const CU_U128_DIVISION: u64 = 3_700;
+const CU_U128_PRODUCT: u64 = 49;
+/// A 256-bit product is four `u64 × u64 → u128` products and a few additions.
+const CU_WIDE_PRODUCT: u64 = 4 * CU_U128_PRODUCT + 20;
+/// A 128-bit integer root (`u128::isqrt`): ~64 shift-and-compare steps.
+const CU_ROOT_128: u64 = 64 * 8;
+
+fn estimate(counts: &OpCounts) -> u64 {
+    // The divisions inside wide quotients are counted in `divisions_128` already.
+    counts.divisions_128 * CU_U128_DIVISION
+        + counts.products_128 * CU_U128_PRODUCT
+        + counts.wide_products * CU_WIDE_PRODUCT
+        + counts.roots_128 * CU_ROOT_128
+}
+
+/// The committed budget for the math of one swap (any form, direction or model), in
+/// estimated compute units: today's count plus ~10 %. Issue #14's target is 5 000.
+const SWAP_MATH_BUDGET_CU: u64 = 118_000;
+
+fn row(name: &str, counts: &OpCounts) -> String {
+    format!(
+        "| {name} | {} | {} | {} | {} | {} | {} | {} |",
+        counts.wide_products,
+        counts.wide_quotients,
+        counts.divisions_128,
+        counts.products_128,
+        counts.roots_128,
+        counts.root_iterations,
+        estimate(counts)
+    )
+}
+
+#[tokio::test]
+async fn each_instructions_math_is_counted_and_the_swap_stays_in_budget() {
+    let (mut harness, _) = Harness::with_liquidity().await;
+    let models = [
+        ("GLFT", default_params()),
+        (
+            "AS",
+            PoolParams {
+                model_kind: 0,
+                horizon: bits(600, 1),
+                ..default_params()
+            },
+        ),
+        (
+            "CP",
+            PoolParams {
+                model_kind: 2,
+                ..default_params()
+            },
+        ),
+    ];
+    let mut table = vec![
+        "| path | 256-bit products | 256/128 quotients | u128 divisions | u128 products | u128 roots | root steps | CU estimate (math) |".to_string(),
+        "|---|---|---|---|---|---|---|---|".to_string(),
+    ];
+    let mut worst_swap = 0;
+    for (index, (name, params)) in models.into_iter().enumerate() {
+        harness.pool_index = index as u16;
+        if index > 0 {
+            harness.initialize_pool(params).await.unwrap();
+            let lp = harness
+                .new_user(1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
+                .await;
+            harness
+                .deposit(&lp, 1_000 * ONE_BASE, 150_000 * ONE_QUOTE, 1)
+                .await
+                .unwrap();
+        }
+        // A pool long 20 SOL, 5 s after its print: every term of the price is live.
+        let trader = harness.new_user(20 * ONE_BASE, 0).await;
+        harness
+            .swap_exact_in(&trader, 0, 20 * ONE_BASE, 1)
+            .await
+            .unwrap();
+        harness.set_time(harness.now + 5);
+        let update = harness.oracle_update().await;
+        let snapshot = harness.snapshot(&update).await;
+        for (direction, label) in [
+            (Direction::BaseToQuote, "sell"),
+            (Direction::QuoteToBase, "buy"),
+        ] {
+            for exact_in in [true, false] {
+                let amount = match (direction, exact_in) {
+                    (Direction::BaseToQuote, true) | (Direction::QuoteToBase, false) => {
+                        3 * ONE_BASE
+                    }
+                    _ => 450 * ONE_QUOTE,
+                };
+                take();
+                if exact_in {
+                    snapshot.quote_exact_in(direction, amount).unwrap();
+                } else {
+                    snapshot.quote_exact_out(direction, amount).unwrap();
+                }
+                let counts = take();
+                worst_swap = worst_swap.max(estimate(&counts));
+                let form = if exact_in { "exact in" } else { "exact out" };
+                table.push(row(&format!("swap {form}, {label} base, {name}"), &counts));
+            }
+        }
+        if index == 0 {
+            // rebalance: the oracle read and the inventory; deposit and withdraw: shares.
+            take();
+            let pool = snapshot.pool;
+            let oracle = pool.price_from_update(&update, snapshot.now).unwrap();
+            pool.net_delta(snapshot.reserves().unwrap(), &oracle)
+                .unwrap();
+            table.push(row("rebalance (oracle, net delta)", &take()));
+            let supply = harness.supply(&harness.lp_mint()).await;
+            let reserves = snapshot.reserves().unwrap();
+            take();
+            homeostat_sdk::quote::deposit_quote(
+                &pool,
+                reserves,
+                supply,
+                10 * ONE_BASE,
+                1_500 * ONE_QUOTE,
+            )
+            .unwrap();
+            table.push(row("deposit (shares and amounts)", &take()));
+            homeostat_sdk::quote::withdraw_quote(&pool, reserves, supply, supply / 10).unwrap();
+            table.push(row("withdraw (pro-rata amounts)", &take()));
+            table.push(row(
+                "record_hedge (no math-crate work)",
+                &OpCounts::default(),
+            ));
+        }
+    }
+    eprintln!("{}", table.join("\n"));
+    assert!(
+        worst_swap <= SWAP_MATH_BUDGET_CU,
+        "the swap path's math now costs an estimated {worst_swap} CU, over the committed {SWAP_MATH_BUDGET_CU}"
+    );
+    assert!(worst_swap > 0, "the counts are live");
+}
