@@ -97,6 +97,11 @@ pub async fn show(
             json!(null),
         ),
     };
+    let ledger = state.hedge_ledger();
+    let unrealized = context
+        .as_ref()
+        .ok()
+        .and_then(|(oracle, _)| ledger.unrealized_pnl(oracle.mid, state.lot).ok());
     let report = json!({
         "pool": client.addresses.pool.to_string(),
         "base_mint": state.base_mint.to_string(),
@@ -117,6 +122,12 @@ pub async fn show(
         "curve": curve_text,
         "net_delta": net_delta,
         "hedge_position": state.hedge_position,
+        "hedge": {
+            "position": ledger.position,
+            "entry_price_per_lot": to_f64(ledger.entry_price),
+            "realized_pnl_quote_atoms": ledger.realized_pnl.to_string(),
+            "unrealized_pnl_quote_atoms_at_oracle": unrealized.map(|pnl| pnl.to_string()),
+        },
         "rebalance": { "seq": state.rebalance_seq, "recorded": state.recorded_seq },
     });
     if json_out {

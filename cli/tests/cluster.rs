@@ -278,6 +278,9 @@ async fn pool_show_reads_the_cluster() {
     assert_eq!(shown["oracle_mid_per_lot"], 150_000_000.0);
     assert_eq!(shown["feeds"]["feed_id"], "fe".repeat(32));
     assert_eq!(shown["feeds"]["quote_feed_id"], serde_json::Value::Null);
+    assert_eq!(shown["hedge"]["position"], 0);
+    assert_eq!(shown["hedge"]["realized_pnl_quote_atoms"], "0");
+    assert_eq!(shown["hedge"]["unrealized_pnl_quote_atoms_at_oracle"], "0");
     assert_eq!(shown["net_delta"], 0);
     let update = harness.oracle_update().await;
     assert!(harness.snapshot(&update).await.inventory().is_ok());

@@ -339,6 +339,8 @@ async fn a_record_the_pool_does_not_have_does_not_close_its_request() {
             filled_base: 0,
             avg_price: 0,
             hedge_position: 0,
+            entry_price: 0,
+            realized_pnl: 0,
         }),
     }]);
     homeostat_keeper::events::catch_up(&mut source, &journal, &pool)

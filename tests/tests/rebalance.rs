@@ -248,3 +248,61 @@ async fn the_keeper_can_be_replaced_and_the_old_one_loses_access() {
     assert_program_error(harness.rebalance(&old).await, HomeostatError::Unauthorized);
     harness.rebalance(&new).await.unwrap();
 }
+
+#[tokio::test]
+async fn record_hedge_keeps_a_ledger_and_refuses_implausible_prices() {
+    let (mut harness, _) = skewed_pool().await;
+    let keeper = harness.keeper.insecure_clone();
+    let event = request(&mut harness).await;
+    let hedge = 20 * ONE_BASE as i64;
+    // A fill 11 % above the request's oracle price is not a hedge.
+    assert_program_error(
+        harness
+            .record_hedge(&keeper, 1, hedge, event.oracle_price * 111 / 100)
+            .await,
+        HomeostatError::HedgePriceImplausible,
+    );
+    // Sold 20 SOL at the request's price (150 USDC per lot).
+    let entry = event.oracle_price;
+    harness
+        .record_hedge(&keeper, 1, hedge, entry)
+        .await
+        .unwrap();
+    let pool = harness.pool_state().await;
+    let ledger = pool.hedge_ledger();
+    assert_eq!(ledger.position, hedge);
+    assert_eq!(ledger.entry_price.to_bits(), entry);
+    assert_eq!(ledger.realized_pnl, 0);
+    // The pool's inventory reverts (the trader buys back): the net delta goes short of
+    // the band, and the keeper unwinds 15 SOL 1 % lower — realising 15 · 1.5 USDC.
+    let buyer = harness.new_user(0, 13_000 * ONE_QUOTE).await;
+    for _ in 0..2 {
+        harness
+            .swap_exact_in(&buyer, 1, 6_500 * ONE_QUOTE, 1)
+            .await
+            .unwrap();
+    }
+    harness.set_time(harness.now + 31);
+    harness.set_price(pyth_price(148.5), pyth_price(0.05));
+    let unwind = request(&mut harness).await;
+    assert!(unwind.target_hedge_delta < 0, "{unwind:?}");
+    let lower = unwind.oracle_price;
+    harness
+        .record_hedge(&keeper, 2, -15 * ONE_BASE as i64, lower)
+        .await
+        .unwrap();
+    let ledger = harness.pool_state().await.hedge_ledger();
+    assert_eq!(ledger.position, 5 * ONE_BASE as i64);
+    assert_eq!(
+        ledger.entry_price.to_bits(),
+        entry,
+        "a reduction keeps the entry"
+    );
+    assert_eq!(ledger.realized_pnl, 15 * 1_500_000, "15 SOL × 1.5 USDC");
+    // Marked at the oracle, the 5 SOL still short are worth 5 × 1.5 USDC.
+    let mark = homeostat_math::Fixed::from_bits(lower);
+    assert_eq!(
+        ledger.unrealized_pnl(mark, ONE_BASE).unwrap(),
+        5 * 1_500_000
+    );
+}

@@ -25,6 +25,7 @@
 pub mod error;
 pub mod fees;
 pub mod fixed;
+pub mod hedge;
 pub mod model;
 pub mod ops;
 pub mod swap;
@@ -36,6 +37,7 @@ mod wide;
 pub use error::{MathError, MathErrorKind, Result};
 pub use fees::{mul_div_u64, Fee, FeeSchedule};
 pub use fixed::{Fixed, Rounding, StoredFixed};
+pub use hedge::HedgeLedger;
 pub use model::{
     Coefficients, InventoryModel, MarketState, ModelKind, ModelParams, PoolModel, Reserves,
     SpreadConfig, Units,

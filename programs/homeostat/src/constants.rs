@@ -33,5 +33,8 @@ pub const MAX_CONFIDENCE_BPS_LIMIT: u16 = 1_000;
 pub const MAX_CONFIDENCE_MULTIPLIER: i64 = 100;
 /// Largest EWMA window, seconds (30 days).
 pub const MAX_VOLATILITY_WINDOW: u64 = 30 * 24 * 3_600;
+/// Widest gap accepted between a hedge's fill price and the oracle mid of the request it
+/// answers, basis points (a fill further off is a mistake or a lie, not a hedge).
+pub const MAX_HEDGE_PRICE_DEVIATION_BPS: u128 = 1_000;
 /// Largest `min_rebalance_interval`, seconds (one day).
 pub const MAX_REBALANCE_INTERVAL: u64 = 24 * 3_600;

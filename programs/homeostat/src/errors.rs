@@ -112,11 +112,14 @@ pub enum HomeostatError {
     /// 6034 (0x1792)
     #[msg("The signer's token account holds less than the instruction moves out of it (tokens to pay, or LP shares to burn)")]
     InsufficientFunds,
+    /// 6035 (0x1793)
+    #[msg("Hedge fill price is more than 10 % from the request's oracle price")]
+    HedgePriceImplausible,
 }
 
 impl HomeostatError {
     /// Every error, in code order (`ALL[i]` has code 6000 + i).
-    pub const ALL: [Self; 35] = [
+    pub const ALL: [Self; 36] = [
         Self::MathOverflow,
         Self::DivisionByZero,
         Self::OutOfDomain,
@@ -152,6 +155,7 @@ impl HomeostatError {
         Self::OracleDivergesFromEma,
         Self::QuoteOracleMismatch,
         Self::InsufficientFunds,
+        Self::HedgePriceImplausible,
     ];
 
     /// The error with this code, for clients decoding a failed transaction.

@@ -222,4 +222,8 @@ pub struct HedgeRecorded {
     pub avg_price: i128,
     /// Hedge position after.
     pub hedge_position: i64,
+    /// Average entry price of the hedge after, quote atoms per lot (I80F48 bits).
+    pub entry_price: i128,
+    /// P&L the hedge has realised so far, quote atoms.
+    pub realized_pnl: i128,
 }

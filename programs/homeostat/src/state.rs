@@ -2,9 +2,9 @@
 
 use anchor_lang::prelude::*;
 use homeostat_math::{
-    balanced_inventory, Coefficients, Curve, FeeSchedule, Fixed, InventoryModel, Limits,
-    MarketState, ModelKind, ModelParams, PoolModel, Reserves, Rounding, SpreadConfig, StoredFixed,
-    SwapContext, Units, VolatilityConfig, VolatilityScale, VolatilityState,
+    balanced_inventory, Coefficients, Curve, FeeSchedule, Fixed, HedgeLedger, InventoryModel,
+    Limits, MarketState, ModelKind, ModelParams, PoolModel, Reserves, Rounding, SpreadConfig,
+    StoredFixed, SwapContext, Units, VolatilityConfig, VolatilityScale, VolatilityState,
 };
 
 use crate::constants::*;
@@ -205,7 +205,7 @@ impl PoolParams {
 
 /// A pool. Zero-copy; 8-byte fields first, then byte arrays, so `repr(C)` adds no padding.
 ///
-/// Size: 8 (discriminator) + 760 = 768 bytes (`Pool::SPACE`).
+/// Size: 8 (discriminator) + 808 = 816 bytes (`Pool::SPACE`).
 #[account(zero_copy)]
 #[repr(C)]
 #[derive(Debug)]
@@ -321,6 +321,13 @@ pub struct Pool {
     /// `total_shares` right after the first deposit: the depth the skew and the inventory
     /// cap are stated at (0 before it).
     pub reference_shares: u64,
+    /// Average entry price of the recorded hedge, quote atoms per lot (I80F48 bytes).
+    pub hedge_entry_price: [u8; 16],
+    /// P&L the hedge has realised by reductions, quote atoms (i128 LE).
+    pub hedge_realized_pnl: [u8; 16],
+    /// Oracle mid of the pending rebalance request, quote atoms per lot (I80F48 bytes):
+    /// what `record_hedge` checks the fill price against.
+    pub pending_request_price: [u8; 16],
     /// The volatility estimator's own state: the variance over one window, `T·σ²`
     /// (I80F48 bytes, model units); `variance` is derived from it.
     pub window_variance: [u8; 16],
@@ -831,6 +838,22 @@ impl Pool {
             .and_then(|scaled| scaled.checked_div(u128::from(reference)))
             .map_or(u64::MAX, |cap| u64::try_from(cap).unwrap_or(u64::MAX));
         Ok((curve, cap))
+    }
+
+    /// The hedge book: position, average entry and realised P&L.
+    pub fn hedge_ledger(&self) -> HedgeLedger {
+        HedgeLedger {
+            position: self.hedge_position,
+            entry_price: fixed(self.hedge_entry_price),
+            realized_pnl: i128::from_le_bytes(self.hedge_realized_pnl),
+        }
+    }
+
+    /// Stores a new hedge book.
+    pub fn set_hedge_ledger(&mut self, ledger: &HedgeLedger) {
+        self.hedge_position = ledger.position;
+        self.hedge_entry_price = stored(ledger.entry_price);
+        self.hedge_realized_pnl = ledger.realized_pnl.to_le_bytes();
     }
 
     /// Records the pool's depth after a deposit or withdrawal: `total` shares outstanding

@@ -80,6 +80,7 @@ impl Rebalance<'_> {
                 .checked_add(1)
                 .ok_or(HomeostatError::MathOverflow)?;
             pool.last_rebalance_time = clock.unix_timestamp;
+            pool.pending_request_price = oracle.mid.to_bits().to_le_bytes();
             pool.invariant()?;
             RebalanceRequested {
                 pool: accounts.pool.key(),

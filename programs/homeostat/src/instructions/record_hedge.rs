@@ -1,6 +1,9 @@
 use anchor_lang::prelude::*;
 
-use crate::errors::HomeostatError;
+use homeostat_math::Fixed;
+
+use crate::constants::MAX_HEDGE_PRICE_DEVIATION_BPS;
+use crate::errors::{HomeostatError, MathResultExt};
 use crate::events::HedgeRecorded;
 use crate::state::Pool;
 
@@ -23,9 +26,14 @@ pub struct RecordHedgeArgs {
 /// - `seq` is the pending request: equal to `rebalance_seq` and not yet recorded
 ///   (`UnknownSequence` — so an unknown, replayed or out-of-order `seq` fails, and a
 ///   restarted keeper can never record the same hedge twice).
-/// - `avg_price ≥ 0`; a non-zero fill has a positive price (`InvalidParameter`).
+/// - `avg_price ≥ 0`; a non-zero fill has a positive price within
+///   `MAX_HEDGE_PRICE_DEVIATION_BPS` (10 %) of the request's oracle mid
+///   (`HedgePriceImplausible`) — checked against the price stored with the request, so no
+///   oracle account is needed and a filled hedge can be recorded even when the oracle is
+///   stale.
 /// - The new hedge position stays within ±`max_hedge_position` (`HedgeTooLarge`).
-/// - Updates `hedge_position` and `recorded_seq`; emits `HedgeRecorded`. From then on the
+/// - Updates the hedge ledger (`hedge_position`, average entry price, realised P&L:
+///   `homeostat_math::HedgeLedger`) and `recorded_seq`; emits `HedgeRecorded`. From then on the
 ///   quotes skew by the smaller net delta.
 #[event_cpi]
 #[derive(Accounts)]
@@ -58,17 +66,37 @@ impl RecordHedge<'_> {
                 position.unsigned_abs() <= pool.max_hedge_position,
                 HomeostatError::HedgeTooLarge
             );
-            pool.hedge_position = position;
+            let price = Fixed::from_bits(args.avg_price);
+            if args.filled_base != 0 {
+                let reference = Fixed::from_bits(i128::from_le_bytes(pool.pending_request_price));
+                let gap = price.checked_sub(reference).math()?.abs();
+                require!(
+                    reference.is_positive()
+                        && gap.to_bits().unsigned_abs().saturating_mul(10_000)
+                            <= reference
+                                .to_bits()
+                                .unsigned_abs()
+                                .saturating_mul(MAX_HEDGE_PRICE_DEVIATION_BPS),
+                    HomeostatError::HedgePriceImplausible
+                );
+            }
+            let ledger = pool
+                .hedge_ledger()
+                .record(args.filled_base, price, pool.lot)
+                .math()?;
+            pool.set_hedge_ledger(&ledger);
             pool.recorded_seq = args.seq;
             pool.invariant()?;
-            position
+            ledger
         };
         emit_cpi!(HedgeRecorded {
             pool: ctx.accounts.pool.key(),
             seq: args.seq,
             filled_base: args.filled_base,
             avg_price: args.avg_price,
-            hedge_position,
+            hedge_position: hedge_position.position,
+            entry_price: hedge_position.entry_price.to_bits(),
+            realized_pnl: hedge_position.realized_pnl,
         });
         Ok(())
     }
