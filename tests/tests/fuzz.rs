@@ -367,6 +367,15 @@ async fn random_sequences_keep_every_invariant() {
             &mut tally,
         )
         .await;
+        if (index + 1) % 500 == 0 {
+            eprintln!(
+                "fuzz: {} sequences, {} steps, {} accepted, {:.0} s so far",
+                index + 1,
+                tally.steps,
+                tally.accepted,
+                started.elapsed().as_secs_f64()
+            );
+        }
     }
     eprintln!(
         "fuzz: {} sequences, {} steps ({} accepted) in {:.1} s; refusals: {:?}",
