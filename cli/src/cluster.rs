@@ -200,13 +200,23 @@ pub async fn create_pool(
         .map_err(|error| format!("{}: {error}", config_path.display()))?;
     let admin = wallet.keypair.pubkey();
     let keeper = keeper.map_or(Ok(admin), |key| parse_key("keeper", key))?;
+    let (base_mint, quote_mint) = (
+        parse_key("base-mint", mints.0)?,
+        parse_key("quote-mint", mints.1)?,
+    );
+    if base_mint == quote_mint {
+        return Err(
+            "--base-mint and --quote-mint are the same mint: a pool trades two different tokens"
+                .into(),
+        );
+    }
     // Pools live under the wallet's config: created with the pool if it does not exist.
     let config = homeostat_sdk::pda::config(&admin);
     let client = PoolClient::for_pair(
         &wallet.url,
         config,
-        parse_key("base-mint", mints.0)?,
-        parse_key("quote-mint", mints.1)?,
+        base_mint,
+        quote_mint,
         index,
         parse_oracles(oracles)?,
     )

@@ -155,8 +155,8 @@ struct TradeArgs {
     /// `sell` base for quote, or `buy` base with quote.
     #[arg(long)]
     side: String,
-    /// Amount in atoms: the input (exact-in), or the output with `--exact-out`.
-    #[arg(long)]
+    /// Amount in atoms: the input (exact-in), or the output with `--exact-out` (at least 1).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
     amount: u64,
     /// Trade an exact output instead of an exact input.
     #[arg(long)]

@@ -104,6 +104,12 @@ fn argument_errors_are_reported() {
     );
 
     fails_with(&["launch"], "unrecognized subcommand 'launch'");
+    fails_with(
+        &[
+            "quote", "--pool", "x", "--oracle", "y", "--side", "buy", "--amount", "0",
+        ],
+        "0 is not in 1..",
+    );
     // A slippage tolerance above 100 % would turn the protection off.
     fails_with(
         &[

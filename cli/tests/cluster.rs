@@ -340,6 +340,23 @@ async fn cluster_errors_are_clear() {
         harness.base_mint.to_string(),
         harness.quote_mint.to_string(),
     );
+    let same = [
+        "pool",
+        "create",
+        "--base-mint",
+        &base_mint,
+        "--quote-mint",
+        &base_mint,
+        "--oracle",
+        &oracle,
+        "--config",
+    ];
+    let mut args = same.to_vec();
+    let example = example_config();
+    args.push(&example);
+    let keypair_text = keypair.to_str().expect("utf-8");
+    args.extend(["--url", &url, "--keypair", keypair_text]);
+    fails_with(&homeostat(&args).await, "are the same mint");
     for (config, expected) in [
         (&typo, "unknown field `fee_bsp`"),
         (&typo, "line 20"),
