@@ -216,6 +216,16 @@ impl VolatilityState {
             from.lot > 0 && from.window > 0 && to.window == config.window,
             MathErrorKind::InvalidParameter,
         )?;
+        if from == to {
+            // The same measure: only the (possibly new) bounds apply — no round trip through
+            // the per-second variance, which would round up at every parameter update.
+            let window_variance = config.clamp_window_variance(self.window_variance);
+            return Ok(Self {
+                variance: Self::per_time_unit(config, window_variance)?,
+                window_variance,
+                ..*self
+            });
+        }
         let lot_ratio = |value: Fixed, rounding: Rounding| {
             value.mul_div(Fixed::from_u64(to.lot), Fixed::from_u64(from.lot), rounding)
         };

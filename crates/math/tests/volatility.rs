@@ -205,6 +205,16 @@ fn a_new_lot_units_or_window_carries_the_estimate_over() {
         (f(round_trip.variance) - 4.0).abs() < 1e-9,
         "{round_trip:?}"
     );
+    // The same measure with other bounds: the estimate is only re-clamped, and repeating
+    // it changes nothing.
+    let same = scale(Units::Absolute, 10, 600);
+    let tighter = VolatilityConfig {
+        ceiling: Fixed::from_int(3),
+        ..config
+    };
+    let clamped = absolute.rescaled(same, same, &tighter).unwrap();
+    assert_eq!(clamped.variance, Fixed::from_int(3));
+    assert_eq!(clamped.rescaled(same, same, &tighter).unwrap(), clamped);
     // The configuration must be the one of the new measure.
     let error = absolute
         .rescaled(
