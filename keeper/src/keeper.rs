@@ -215,7 +215,8 @@ impl<C: Chain, V: Venue> Keeper<C, V> {
     ///
     /// A journaled request is checked against the pool before anything is traded: only
     /// the pool's latest request (`seq == rebalance_seq`) can be pending, and one the pool
-    /// has already recorded (`seq ≤ recorded_seq`) is only closed. Anything else — a
+    /// has already recorded (`seq ≤ recorded_seq`) is only closed — never traded unless this
+    /// journal holds its fill (then the record is this run's). Anything else — a
     /// sequence number the pool never reached, or an older one it never recorded — did
     /// not come from the pool: it is rejected in the journal, logged, and never traded.
     pub async fn step(&mut self) -> Result<Step> {
@@ -232,6 +233,17 @@ impl<C: Chain, V: Venue> Keeper<C, V> {
                 );
                 self.journal
                     .reject(unfinished.seq, "not a pending request of the pool")?;
+                continue;
+            }
+            let would_trade = !unfinished.planned || unfinished.order.is_some();
+            if unfinished.seq <= view.recorded_seq && unfinished.fill.is_none() && would_trade {
+                // Recorded on chain by another run of the keeper (a journal rebuilt from
+                // events whose record is not visible yet): trading now would hedge twice.
+                // Its `HedgeRecorded` event closes it.
+                tracing::info!(
+                    seq = unfinished.seq,
+                    "request already recorded on chain by another run; waiting for its event"
+                );
                 continue;
             }
             return self.finish(unfinished, Some(view)).await;

@@ -396,3 +396,47 @@ async fn a_pending_hedge_is_recorded_while_the_pool_is_paused_or_its_oracle_stal
     let error = keeper.step().await.unwrap_err().to_string();
     assert!(error.contains("cannot be priced"), "{error}");
 }
+
+#[tokio::test]
+async fn a_request_another_run_recorded_is_not_hedged_again() {
+    // Keeper A hedges and records request 1. Keeper B's journal, rebuilt from events, has
+    // the request but not yet its record (the node has not shown it): B must not trade.
+    let mut harness = skewed().await;
+    let mut first = Keeper::new(
+        connect(&mut harness),
+        PaperVenue::new(5, 2),
+        Journal::in_memory().unwrap(),
+        PLANNER,
+    );
+    let step = first.step().await.unwrap();
+    assert!(matches!(step, Step::Recorded { seq: 1, .. }), "{step:?}");
+    let request = first
+        .journal()
+        .records()
+        .unwrap()
+        .first()
+        .copied()
+        .expect("recorded");
+    drop(first);
+    let journal = Journal::in_memory().unwrap();
+    journal
+        .request(
+            request.0,
+            30 * i128::from(ONE_BASE),
+            Fixed::from_int(150_000_000).to_bits(),
+        )
+        .unwrap();
+    let mut second = Keeper::new(
+        connect(&mut harness),
+        PaperVenue::new(5, 2),
+        journal,
+        PLANNER,
+    );
+    assert_eq!(second.step().await.unwrap(), Step::Idle);
+    assert_eq!(second.venue.executions(), 0, "no second hedge");
+    assert_eq!(
+        second.journal().unfinished().unwrap().len(),
+        1,
+        "closed by its event later"
+    );
+}
