@@ -6,7 +6,6 @@
 //! `homeostat_math`). If nothing changes between the quote and the transaction, the
 //! executed amounts equal the quote bit for bit.
 
-use homeostat::constants::LOCKED_SHARES;
 use homeostat::lp::{deposit_amounts, withdraw_amounts, DepositAmounts, WithdrawAmounts};
 use homeostat::oracle::PriceUpdate;
 use homeostat::state::{OraclePrice, Pool};
@@ -120,11 +119,11 @@ pub fn withdraw_quote(
     )?)
 }
 
-/// Total LP shares including the ones locked by the first deposit.
-pub fn total_shares(pool: &Pool, lp_supply: u64) -> u64 {
-    if pool.shares_locked == 1 {
-        lp_supply.saturating_add(LOCKED_SHARES)
-    } else {
-        lp_supply
-    }
+/// Total LP shares including the ones locked by the first deposit — the program's own
+/// count (`homeostat::lp::total_shares`).
+pub fn total_shares(pool: &Pool, lp_supply: u64) -> Result<u64> {
+    Ok(homeostat::lp::total_shares(
+        lp_supply,
+        pool.shares_locked == 1,
+    )?)
 }
