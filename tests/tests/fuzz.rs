@@ -16,8 +16,9 @@
 //! price. Then the price moves.
 //!
 //! `cargo test -p homeostat-tests --test fuzz` runs a bounded number of sequences;
-//! `HOMEOSTAT_FUZZ_SEQUENCES=10000 HOMEOSTAT_FUZZ_SEED=7 cargo test --release -p homeostat-tests --test fuzz -- --nocapture`
-//! the long mode (figures in docs/security.md).
+//! `HOMEOSTAT_FUZZ_SEQUENCES=10000 HOMEOSTAT_FUZZ_SEED=7 CARGO_PROFILE_RELEASE_LTO=false
+//! CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 cargo test --release -p homeostat-tests --test fuzz
+//! -- --nocapture` the long mode (≈ 25 min; figures in docs/security.md).
 
 use std::collections::BTreeMap;
 
