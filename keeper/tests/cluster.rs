@@ -219,14 +219,7 @@ async fn the_binary_hedges_a_two_feed_pool_with_its_quote_oracle() {
         pyth_price(0.0002),
         harness.now,
     ));
-    harness.initialize_pool(default_params()).await.unwrap();
-    let lp = harness
-        .new_user(1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
-        .await;
-    harness
-        .deposit(&lp, 1_000 * ONE_BASE, 150_000 * ONE_QUOTE, 1)
-        .await
-        .unwrap();
+    harness.seeded_pool(default_params()).await;
     let trader = harness.new_user(100 * ONE_BASE, 0).await;
     harness
         .swap_exact_in(&trader, 0, 30 * ONE_BASE, 1)

@@ -177,17 +177,7 @@ async fn schedule(harness: &mut Harness, index: u16, dice: &Dice) -> u64 {
     harness.airdrop(&admin, 100_000_000).await;
     harness.pool_index = index;
     harness.set_price(pyth_price(150.0), pyth_price(0.05));
-    harness
-        .initialize_pool(default_params())
-        .await
-        .expect("pool");
-    let lp = harness
-        .new_user(1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
-        .await;
-    harness
-        .deposit(&lp, 1_000 * ONE_BASE, 150_000 * ONE_QUOTE, 1)
-        .await
-        .expect("seed");
+    harness.seeded_pool(default_params()).await;
     let trader = harness.new_user(500 * ONE_BASE, 100_000 * ONE_QUOTE).await;
     let pool = harness.pool();
     let keeper_key = harness.keeper.insecure_clone();

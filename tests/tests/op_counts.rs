@@ -73,14 +73,7 @@ async fn each_instructions_math_is_counted_and_the_swap_stays_in_budget() {
     for (index, (name, params)) in models.into_iter().enumerate() {
         harness.pool_index = index as u16;
         if index > 0 {
-            harness.initialize_pool(params).await.unwrap();
-            let lp = harness
-                .new_user(1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
-                .await;
-            harness
-                .deposit(&lp, 1_000 * ONE_BASE, 150_000 * ONE_QUOTE, 1)
-                .await
-                .unwrap();
+            harness.seeded_pool(params).await;
         }
         // A pool long 20 SOL, 5 s after its print: every term of the price is live.
         let trader = harness.new_user(20 * ONE_BASE, 0).await;

@@ -99,19 +99,11 @@ async fn a_print_older_than_the_age_limit_cannot_be_played_at_all() {
 async fn round_trip_on_an_up_move(age_multiplier: i128, move_bps: f64) -> u64 {
     let mut harness = Harness::start().await;
     harness
-        .initialize_pool(PoolParams {
+        .seeded_pool(PoolParams {
             age_multiplier,
             ..default_params()
         })
-        .await
-        .unwrap();
-    let lp = harness
-        .new_user(1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
         .await;
-    harness
-        .deposit(&lp, 1_000 * ONE_BASE, 150_000 * ONE_QUOTE, 1)
-        .await
-        .unwrap();
     let trader = harness.new_user(0, 10_000 * ONE_QUOTE).await;
     // Prints without confidence, so the spread is the model's and the age term alone.
     let old = price_update(pyth_price(150.0), 0, harness.now);

@@ -977,18 +977,19 @@ impl Harness {
     /// 150 000 USDC (balanced at 150). Returns the LP.
     pub async fn with_liquidity() -> (Self, User) {
         let mut harness = Self::start().await;
-        harness
-            .initialize_pool(default_params())
-            .await
-            .expect("initialize pool");
-        let lp = harness
-            .new_user(1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
-            .await;
-        harness
-            .deposit(&lp, 1_000 * ONE_BASE, 150_000 * ONE_QUOTE, 1)
+        let lp = harness.seeded_pool(default_params()).await;
+        (harness, lp)
+    }
+
+    /// Creates pool `pool_index` with `params` and seeds it, as `with_liquidity` does, with
+    /// 1 000 SOL and 150 000 USDC from a new LP. Returns the LP.
+    pub async fn seeded_pool(&mut self, params: PoolParams) -> User {
+        self.initialize_pool(params).await.expect("initialize pool");
+        let lp = self.new_user(1_000 * ONE_BASE, 150_000 * ONE_QUOTE).await;
+        self.deposit(&lp, 1_000 * ONE_BASE, 150_000 * ONE_QUOTE, 1)
             .await
             .expect("seed deposit");
-        (harness, lp)
+        lp
     }
 }
 

@@ -58,20 +58,11 @@ fn paper_unit_quotes(c1: f64, skew: f64, q: f64) -> (f64, f64) {
     )
 }
 
-#[test]
-fn one_lot_trades_at_the_papers_unit_quotes_avellaneda_stoikov() {
-    let (curve, _) = paper_curve(ModelKind::AvellanedaStoikov, false);
-    // At q = 0: the pool pays 99.154615 for one unit and charges 100.845385 for one.
-    let paid = curve.sell_base_exact_in(0, LOT).unwrap();
-    let charged = curve.buy_base_exact_out(0, LOT).unwrap();
-    assert_eq!(paid, 99_154_614, "⌊99.154614788⌋ quote atoms");
-    assert_eq!(charged, 100_845_386, "⌈100.845385211⌉ quote atoms");
-    assert!((paid as f64 / ATOMS - 99.154_615).abs() < 1.0001e-6);
-    assert!((charged as f64 / ATOMS - 100.845_385).abs() < 1.0001e-6);
-    // The same identity away from zero inventory.
-    let c1 = (1.0f64 + 0.1 / 1.5).ln() / 0.1;
-    for q in [-7i64, -2, 3, 11] {
-        let (bid, ask) = paper_unit_quotes(c1, 0.4, q as f64);
+/// At each inventory `qs` (lots), one lot sells to the pool at the paper's unit bid and
+/// buys from it at its unit ask, each within one atom toward the pool.
+fn assert_unit_trades(curve: &LinearCurve, c1: f64, skew: f64, qs: &[i64]) {
+    for &q in qs {
+        let (bid, ask) = paper_unit_quotes(c1, skew, q as f64);
         let inventory = i128::from(q) * i128::from(LOT);
         let paid = curve.sell_base_exact_in(inventory, LOT).unwrap() as f64 / ATOMS;
         let charged = curve.buy_base_exact_out(inventory, LOT).unwrap() as f64 / ATOMS;
@@ -87,6 +78,21 @@ fn one_lot_trades_at_the_papers_unit_quotes_avellaneda_stoikov() {
 }
 
 #[test]
+fn one_lot_trades_at_the_papers_unit_quotes_avellaneda_stoikov() {
+    let (curve, _) = paper_curve(ModelKind::AvellanedaStoikov, false);
+    // At q = 0: the pool pays 99.154615 for one unit and charges 100.845385 for one.
+    let paid = curve.sell_base_exact_in(0, LOT).unwrap();
+    let charged = curve.buy_base_exact_out(0, LOT).unwrap();
+    assert_eq!(paid, 99_154_614, "⌊99.154614788⌋ quote atoms");
+    assert_eq!(charged, 100_845_386, "⌈100.845385211⌉ quote atoms");
+    assert!((paid as f64 / ATOMS - 99.154_615).abs() < 1.0001e-6);
+    assert!((charged as f64 / ATOMS - 100.845_385).abs() < 1.0001e-6);
+    // The same identity away from zero inventory.
+    let c1 = (1.0f64 + 0.1 / 1.5).ln() / 0.1;
+    assert_unit_trades(&curve, c1, 0.4, &[-7, -2, 3, 11]);
+}
+
+#[test]
 fn one_lot_trades_at_the_papers_unit_quotes_glft() {
     let (curve, model) = paper_curve(ModelKind::Glft, false);
     let c1 = (1.0f64 + 0.1 / 1.5).ln() / 0.1;
@@ -96,20 +102,7 @@ fn one_lot_trades_at_the_papers_unit_quotes_glft() {
     let skew = f(curve.skew) / ATOMS;
     assert!(rel_err(skew, 2.0 * c2) < 1e-9, "{skew} vs {}", 2.0 * c2);
     assert!(rel_err(f(model.coefficients.c1) * 100.0, c1) < 1e-9);
-    for q in [-5i64, 0, 4] {
-        let (bid, ask) = paper_unit_quotes(c1, skew, q as f64);
-        let inventory = i128::from(q) * i128::from(LOT);
-        let paid = curve.sell_base_exact_in(inventory, LOT).unwrap() as f64 / ATOMS;
-        let charged = curve.buy_base_exact_out(inventory, LOT).unwrap() as f64 / ATOMS;
-        assert!(
-            paid <= bid && bid - paid < 1.0001e-6,
-            "q {q}: {paid} vs {bid}"
-        );
-        assert!(
-            charged >= ask && charged - ask < 1.0001e-6,
-            "q {q}: {charged} vs {ask}"
-        );
-    }
+    assert_unit_trades(&curve, c1, skew, &[-5, 0, 4]);
 }
 
 proptest! {
