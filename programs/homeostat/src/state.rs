@@ -117,11 +117,10 @@ impl PoolParams {
     /// `validate` refuses, for clients to say before anything is signed. Includes the
     /// model's domain (γ, k, A, τ), which `validate_bounds` leaves to `validate`.
     pub fn violation(&self) -> Option<&'static str> {
-        let domain = self
+        if self
             .model_params()
-            .ok()
-            .is_some_and(|model| model.validate().is_ok());
-        if self.model_params().is_ok() && !domain {
+            .is_ok_and(|model| model.validate().is_err())
+        {
             return Some(
                 "risk_aversion, order_decay, arrival_intensity or horizon is outside the model's \
                  domain: γ and k in [2^-20, 2^20], γ/k in [2^-16, 2^16], A in [2^-20, 2^32] \
