@@ -19,11 +19,13 @@
 use bytemuck::Zeroable;
 use homeostat::oracle::PriceUpdate;
 use homeostat::state::Pool;
-use homeostat::PoolParams;
+use homeostat::{PoolParams, StoredFixed};
 use homeostat_localnet::{
     custom_error, price_update, Harness, User, FEED_ID, ONE_BASE, ONE_QUOTE, START_TIME,
 };
-use homeostat_math::{Coefficients, Curve, Direction, Fixed, Reserves, SwapContext, SwapQuote};
+use homeostat_math::{
+    Coefficients, Curve, Direction, Fixed, ModelKind, Reserves, SwapContext, SwapQuote, Units,
+};
 use homeostat_sdk::quote::PoolSnapshot;
 use homeostat_sdk::SdkError;
 use serde::Serialize;
@@ -152,17 +154,17 @@ impl std::error::Error for Error {}
 /// A are per second (one step).
 pub fn pool_params(gamma: f64, step: usize) -> PoolParams {
     let atoms = ATOMS_PER_PRICE as f64;
-    let variance = to_fixed(SIGMA * SIGMA * DT * atoms * atoms).to_bits();
+    let variance = to_fixed(SIGMA * SIGMA * DT * atoms * atoms).into();
     PoolParams {
-        model_kind: 0,
-        units: 0,
-        risk_aversion: to_fixed(gamma / atoms).to_bits(),
-        order_decay: to_fixed(K / atoms).to_bits(),
-        arrival_intensity: to_fixed(A * DT).to_bits(),
-        horizon: Fixed::from_u64((STEPS - step) as u64).to_bits(),
-        min_half_spread: 0,
-        confidence_multiplier: 0,
-        age_multiplier: 0,
+        model_kind: ModelKind::AvellanedaStoikov.into(),
+        units: Units::Absolute.into(),
+        risk_aversion: to_fixed(gamma / atoms).into(),
+        order_decay: to_fixed(K / atoms).into(),
+        arrival_intensity: to_fixed(A * DT).into(),
+        horizon: Fixed::from_u64((STEPS - step) as u64).into(),
+        min_half_spread: StoredFixed::ZERO,
+        confidence_multiplier: StoredFixed::ZERO,
+        age_multiplier: StoredFixed::ZERO,
         volatility_window: 1,
         variance_floor: variance,
         variance_ceiling: variance,
@@ -177,6 +179,7 @@ pub fn pool_params(gamma: f64, step: usize) -> PoolParams {
         rebalance_band: u64::MAX,
         min_rebalance_interval: 0,
         max_hedge_position: 0,
+        reserved: [0; 6],
     }
 }
 
@@ -206,7 +209,8 @@ trait PoolEngine {
     async fn snapshot(&mut self) -> Result<PoolSnapshot, SdkError>;
     /// The pool after observing the oracle, and the context a swap is priced in now.
     async fn context(&mut self) -> Result<(Pool, SwapContext), SdkError> {
-        let (pool, _, context) = self.snapshot().await?.context()?;
+        let (pool, prepared) = self.snapshot().await?.context()?;
+        let context = prepared.context;
         Ok((pool, context))
     }
     /// A trader swaps exactly one lot: sells it (`BaseToQuote`) or buys it.
@@ -311,7 +315,8 @@ impl PoolEngine for Replica {
     }
 
     async fn context(&mut self) -> Result<(Pool, SwapContext), SdkError> {
-        let (pool, _, mut context) = self.snapshot.context()?;
+        let (pool, prepared) = self.snapshot.context()?;
+        let mut context = prepared.context;
         if self.paper {
             context.inventory = i128::from(self.snapshot.base_vault) - i128::from(self.start_base);
             if let Curve::Linear(curve) = &mut context.curve {
@@ -322,36 +327,11 @@ impl PoolEngine for Replica {
     }
 
     async fn trade_one_lot(&mut self, direction: Direction) -> Result<(), SdkError> {
-        // The swap handler: observe the oracle, price, book protocol fees, move tokens.
+        // The swap handler: prepare, price (here at the paper's inventory), book, move
+        // the tokens.
         let (observed, context) = self.context().await?;
-        let quote = one_lot_quote(&context, observed.lot, direction)?;
-        let snapshot = &mut self.snapshot;
-        snapshot.pool = observed;
-        let (vault_in, vault_out, protocol_fees) = match direction {
-            Direction::BaseToQuote => (
-                &mut snapshot.base_vault,
-                &mut snapshot.quote_vault,
-                &mut snapshot.pool.protocol_fees_base,
-            ),
-            Direction::QuoteToBase => (
-                &mut snapshot.quote_vault,
-                &mut snapshot.base_vault,
-                &mut snapshot.pool.protocol_fees_quote,
-            ),
-        };
-        // The quote already checked the reserves; the program would fail the same way.
-        let overflow = || {
-            SdkError::from(anchor_lang::error!(
-                homeostat::errors::HomeostatError::MathOverflow
-            ))
-        };
-        *protocol_fees = protocol_fees
-            .checked_add(quote.fee.protocol)
-            .ok_or_else(overflow)?;
-        *vault_in = vault_in.checked_add(quote.amount_in).ok_or_else(overflow)?;
-        *vault_out = vault_out
-            .checked_sub(quote.amount_out)
-            .ok_or_else(overflow)?;
+        let quote = one_lot_quote(&context, observed.params.lot, direction)?;
+        self.snapshot = self.snapshot.after_swap(direction, &quote)?;
         Ok(())
     }
 
@@ -433,9 +413,10 @@ impl PoolEngine for OnChain {
         // The trader's bound is the SDK's quote: the swap fails unless the program executes
         // exactly (or better than) what was quoted.
         let snapshot = self.snapshot().await?;
-        let (pool, _, context) = snapshot.context()?;
-        let quote = one_lot_quote(&context, pool.lot, direction)?;
-        let (lot, trader) = (pool.lot, &self.trader);
+        let (pool, prepared) = snapshot.context()?;
+        let context = prepared.context;
+        let quote = one_lot_quote(&context, pool.params.lot, direction)?;
+        let (lot, trader) = (pool.params.lot, &self.trader);
         let result = match direction {
             Direction::BaseToQuote => {
                 self.harness
@@ -569,10 +550,10 @@ async fn simulate(
                 .map_err(at(step))?;
             // Both sides are priced from one context (one oracle read, one curve).
             let (pool, context) = engine.context().await.map_err(at(step))?;
-            let bid =
-                one_lot_quote(&context, pool.lot, Direction::BaseToQuote).map_err(at(step))?;
-            let ask =
-                one_lot_quote(&context, pool.lot, Direction::QuoteToBase).map_err(at(step))?;
+            let bid = one_lot_quote(&context, pool.params.lot, Direction::BaseToQuote)
+                .map_err(at(step))?;
+            let ask = one_lot_quote(&context, pool.params.lot, Direction::QuoteToBase)
+                .map_err(at(step))?;
             let bid_price = bid.amount_out as f64 / ATOMS_PER_PRICE as f64;
             let ask_price = ask.amount_in as f64 / ATOMS_PER_PRICE as f64;
             let (bid_draw, ask_draw) = (rng.uniform(), rng.uniform());

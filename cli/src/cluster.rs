@@ -79,7 +79,7 @@ pub async fn show(
     let reserves = snapshot.reserves()?;
     let context = snapshot
         .context()
-        .map(|(_, oracle, context)| (oracle, context));
+        .map(|(_, prepared)| (prepared.oracle, prepared.context));
     let (mid, curve_text, net_delta) = match &context {
         Ok((oracle, context)) => {
             let curve = match context.curve {
@@ -101,7 +101,7 @@ pub async fn show(
     let unrealized = context
         .as_ref()
         .ok()
-        .and_then(|(oracle, _)| ledger.unrealized_pnl(oracle.mid, state.lot).ok());
+        .and_then(|(oracle, _)| ledger.unrealized_pnl(oracle.mid, state.params.lot).ok());
     let report = json!({
         "pool": client.addresses.pool.to_string(),
         "base_mint": state.base_mint.to_string(),
@@ -109,9 +109,9 @@ pub async fn show(
         "admin": state.admin.to_string(),
         "keeper": state.keeper.to_string(),
         "paused": state.paused == 1,
-        "model_kind": state.model_kind,
-        "fee_bps": state.fee_bps,
-        "lot": state.lot,
+        "model_kind": state.params.model_kind,
+        "fee_bps": state.params.fee_bps,
+        "lot": state.params.lot,
         "reserves": { "base": reserves.base, "quote": reserves.quote },
         "protocol_fees": { "base": state.protocol_fees_base, "quote": state.protocol_fees_quote },
         "feeds": {

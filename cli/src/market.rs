@@ -20,7 +20,7 @@ use homeostat_localnet::{
     default_params, price_update, pyth_price, quote_price_update, Harness, User, ONE_BASE,
     ONE_QUOTE,
 };
-use homeostat_math::{Direction, SwapQuote};
+use homeostat_math::{Direction, ModelKind, SwapQuote};
 use homeostat_sdk::quote::PoolSnapshot;
 use homeostat_sdk::SdkError;
 use serde::Serialize;
@@ -298,7 +298,7 @@ fn normal(rng: &mut Rng) -> f64 {
 /// Parameters of the baseline pool: same limits and fee, constant product.
 fn baseline_params() -> PoolParams {
     PoolParams {
-        model_kind: 2,
+        model_kind: ModelKind::ConstantProduct.into(),
         ..default_params()
     }
 }

@@ -2,7 +2,8 @@
 //! natural units (model coefficients as decimals, amounts in atoms, durations in seconds).
 //! See examples/pool.toml.
 
-use homeostat::PoolParams;
+use homeostat::math::{ModelKind, Units};
+use homeostat::{PoolParams, StoredFixed};
 use serde::Deserialize;
 
 use crate::numbers::bits_from_f64_down;
@@ -76,34 +77,35 @@ impl PoolConfig {
     /// The program's parameters (decimals become I80F48, rounded down) and the initial
     /// variance, checked against the program's bounds before anything is sent.
     pub fn params(&self) -> Result<(PoolParams, i128), String> {
-        let model_kind = match self.model.as_str() {
-            "avellaneda-stoikov" => 0,
-            "glft" => 1,
-            "constant-product" => 2,
-            other => {
-                return Err(format!(
-                    "model `{other}`: expected avellaneda-stoikov, glft or constant-product"
-                ))
-            }
-        };
-        let units = match self.units.as_str() {
-            "absolute" => 0,
-            "relative" => 1,
-            other => return Err(format!("units `{other}`: expected relative or absolute")),
-        };
+        let names = |all: &[&str]| all.join(", ");
+        let model_kind = ModelKind::from_name(&self.model).ok_or_else(|| {
+            format!(
+                "model `{}`: expected one of {}",
+                self.model,
+                names(&ModelKind::ALL.map(ModelKind::name))
+            )
+        })?;
+        let units = Units::from_name(&self.units).ok_or_else(|| {
+            format!(
+                "units `{}`: expected one of {}",
+                self.units,
+                names(&Units::ALL.map(Units::name))
+            )
+        })?;
+        let fixed = |value: f64| bits_from_f64_down(value).map(StoredFixed::from_bits);
         let params = PoolParams {
-            model_kind,
-            units,
-            risk_aversion: bits_from_f64_down(self.risk_aversion)?,
-            order_decay: bits_from_f64_down(self.order_decay)?,
-            arrival_intensity: bits_from_f64_down(self.arrival_intensity)?,
-            horizon: bits_from_f64_down(self.horizon_secs)?,
-            min_half_spread: bits_from_f64_down(self.min_half_spread)?,
-            confidence_multiplier: bits_from_f64_down(self.confidence_multiplier)?,
-            age_multiplier: bits_from_f64_down(self.age_multiplier)?,
+            model_kind: model_kind.into(),
+            units: units.into(),
+            risk_aversion: fixed(self.risk_aversion)?,
+            order_decay: fixed(self.order_decay)?,
+            arrival_intensity: fixed(self.arrival_intensity)?,
+            horizon: fixed(self.horizon_secs)?,
+            min_half_spread: fixed(self.min_half_spread)?,
+            confidence_multiplier: fixed(self.confidence_multiplier)?,
+            age_multiplier: fixed(self.age_multiplier)?,
             volatility_window: self.volatility_window_secs,
-            variance_floor: bits_from_f64_down(self.variance_floor)?,
-            variance_ceiling: bits_from_f64_down(self.variance_ceiling)?,
+            variance_floor: fixed(self.variance_floor)?,
+            variance_ceiling: fixed(self.variance_ceiling)?,
             lot: self.lot,
             inventory_cap: self.inventory_cap,
             max_trade_base: self.max_trade_base,
@@ -115,6 +117,7 @@ impl PoolConfig {
             rebalance_band: self.rebalance_band,
             min_rebalance_interval: self.min_rebalance_interval_secs,
             max_hedge_position: self.max_hedge_position,
+            reserved: [0; 6],
         };
         // Named before anything is signed: the program's own bounds, in its words.
         if let Some(violation) = params.violation() {
@@ -129,7 +132,9 @@ impl PoolConfig {
             )
         })?;
         let initial_variance = bits_from_f64_down(self.initial_variance)?;
-        if initial_variance < params.variance_floor || initial_variance > params.variance_ceiling {
+        if initial_variance < params.variance_floor.to_bits()
+            || initial_variance > params.variance_ceiling.to_bits()
+        {
             return Err(format!(
                 "initial_variance {} must lie between variance_floor {} and variance_ceiling {}",
                 self.initial_variance, self.variance_floor, self.variance_ceiling

@@ -1,7 +1,7 @@
 //! The cluster commands (`pool create|show`, `deposit`, `withdraw`, `quote`, `swap`) as a
 //! user runs them: the `homeostat` binary with a keypair file, against a JSON-RPC endpoint
 //! serving the in-process runtime with the real program (`homeostat_localnet::rpc`).
-#![allow(deprecated)] // solana-program-test 3.x: see crates/localnet/src/lib.rs
+#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 use std::process::{Command, Output};
 
@@ -105,7 +105,7 @@ async fn a_wallet_creates_a_pool_deposits_swaps_and_withdraws() {
     assert_eq!(state.admin, wallet.pubkey());
     assert_eq!(state.keeper, wallet.pubkey());
     assert_eq!(
-        state.params(),
+        state.params,
         default_params(),
         "examples/pool.toml is the default pool"
     );

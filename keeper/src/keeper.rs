@@ -40,7 +40,7 @@ impl PoolView {
         let pool = &snapshot.pool;
         let next = pool
             .last_rebalance_time
-            .saturating_add_unsigned(pool.min_rebalance_interval);
+            .saturating_add_unsigned(pool.params.min_rebalance_interval);
         let seconds_until_rebalance = if pool.rebalance_seq == 0 {
             0
         } else {
@@ -49,13 +49,13 @@ impl PoolView {
         Ok(Self {
             net_delta,
             unpriced,
-            band: pool.rebalance_band,
+            band: pool.params.rebalance_band,
             rebalance_seq: pool.rebalance_seq,
             recorded_seq: pool.recorded_seq,
-            lot: pool.lot,
+            lot: pool.params.lot,
             seconds_until_rebalance,
             hedge_position: pool.hedge_position,
-            max_hedge_position: pool.max_hedge_position,
+            max_hedge_position: pool.params.max_hedge_position,
         })
     }
 }

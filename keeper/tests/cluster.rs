@@ -1,7 +1,7 @@
 //! The keeper on a cluster: the `homeostat-keeper` binary and the RPC chain/event source
 //! against the in-process runtime with the real program behind a JSON-RPC endpoint
 //! (`homeostat_localnet::rpc`).
-#![allow(deprecated)] // solana-program-test 3.x: see crates/localnet/src/lib.rs
+#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 mod common;
 

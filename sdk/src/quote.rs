@@ -2,14 +2,14 @@
 //!
 //! A [`PoolSnapshot`] holds the bytes the program reads for a swap — the pool, its two
 //! vault balances, the oracle update, the clock — and runs the program's own code over
-//! them (`Pool::price_from_updates`, `Pool::observe_oracle`, `Pool::swap_context`, then
-//! `homeostat_math`). If nothing changes between the quote and the transaction, the
-//! executed amounts equal the quote bit for bit.
+//! them (`Pool::prepare_swap`, then `homeostat_math`, then `Pool::book_swap`). If nothing
+//! changes between the quote and the transaction, the executed amounts equal the quote bit
+//! for bit.
 
-use homeostat::lp::{deposit_amounts, withdraw_amounts, DepositAmounts, WithdrawAmounts};
+use homeostat::math::lp::{deposit_amounts, withdraw_amounts, DepositAmounts, WithdrawAmounts};
 use homeostat::oracle::PriceUpdate;
-use homeostat::state::{OraclePrice, Pool};
-use homeostat_math::{Direction, Reserves, SwapContext, SwapQuote};
+use homeostat::state::{Pool, PreparedSwap};
+use homeostat_math::{Direction, Reserves, SwapQuote};
 
 use crate::Result;
 
@@ -31,19 +31,47 @@ pub struct PoolSnapshot {
 }
 
 impl PoolSnapshot {
-    /// The pool after observing the oracle, the oracle price, and the swap context — what
-    /// the program computes before pricing. Fails as the program would (paused pool, bad
-    /// oracle).
-    pub fn context(&self) -> Result<(Pool, OraclePrice, SwapContext)> {
-        if self.pool.paused != 0 {
-            return Err(anchor_lang::error!(homeostat::errors::HomeostatError::PoolPaused).into());
-        }
+    /// The pool after the steps before pricing, and what the swap is priced from —
+    /// `Pool::prepare_swap`, the program's own code. Fails as the program would (paused
+    /// pool, bad oracle).
+    pub fn context(&self) -> Result<(Pool, PreparedSwap)> {
         let mut pool = self.pool;
-        let oracle = pool.price_from_updates(&self.oracle, self.quote_oracle.as_ref(), self.now)?;
-        pool.observe_oracle(&oracle)?;
-        let reserves = self.reserves()?;
-        let context = pool.swap_context(&oracle, reserves)?;
-        Ok((pool, oracle, context))
+        let prepared = pool.prepare_swap(
+            &self.oracle,
+            self.quote_oracle.as_ref(),
+            self.base_vault,
+            self.quote_vault,
+            self.now,
+        )?;
+        Ok((pool, prepared))
+    }
+
+    /// This snapshot after the swap `quote` executes in `direction`, as the program leaves
+    /// the accounts: the pool prepared and booked (`Pool::book_swap`), the input added to
+    /// its vault and the output taken from the other. For simulations that trade against
+    /// the snapshot instead of a cluster.
+    pub fn after_swap(&self, direction: Direction, quote: &SwapQuote) -> Result<Self> {
+        let (mut pool, _) = self.context()?;
+        pool.book_swap(direction, quote)?;
+        let overflow = || anchor_lang::error!(homeostat::errors::HomeostatError::MathOverflow);
+        let (vault_in, vault_out) = match direction {
+            Direction::BaseToQuote => (self.base_vault, self.quote_vault),
+            Direction::QuoteToBase => (self.quote_vault, self.base_vault),
+        };
+        let vault_in = vault_in.checked_add(quote.amount_in).ok_or_else(overflow)?;
+        let vault_out = vault_out
+            .checked_sub(quote.amount_out)
+            .ok_or_else(overflow)?;
+        let (base_vault, quote_vault) = match direction {
+            Direction::BaseToQuote => (vault_in, vault_out),
+            Direction::QuoteToBase => (vault_out, vault_in),
+        };
+        Ok(Self {
+            pool,
+            base_vault,
+            quote_vault,
+            ..*self
+        })
     }
 
     /// The LPs' reserves: vault balances less protocol fees owed.
@@ -53,22 +81,30 @@ impl PoolSnapshot {
 
     /// What paying exactly `amount_in` (fee included) yields.
     pub fn quote_exact_in(&self, direction: Direction, amount_in: u64) -> Result<SwapQuote> {
-        Ok(self.context()?.2.quote_exact_in(direction, amount_in)?)
+        Ok(self
+            .context()?
+            .1
+            .context
+            .quote_exact_in(direction, amount_in)?)
     }
 
     /// What receiving exactly `amount_out` costs (fee included).
     pub fn quote_exact_out(&self, direction: Direction, amount_out: u64) -> Result<SwapQuote> {
-        Ok(self.context()?.2.quote_exact_out(direction, amount_out)?)
+        Ok(self
+            .context()?
+            .1
+            .context
+            .quote_exact_out(direction, amount_out)?)
     }
 
     /// The largest trade in `direction` that passes every limit and that the pool can pay.
     pub fn max_trade(&self, direction: Direction) -> Result<Option<SwapQuote>> {
-        Ok(self.context()?.2.max_trade(direction)?)
+        Ok(self.context()?.1.context.max_trade(direction)?)
     }
 
     /// The pool's inventory deviation at this oracle price, base atoms.
     pub fn inventory(&self) -> Result<i128> {
-        Ok(self.context()?.2.inventory)
+        Ok(self.context()?.1.context.inventory)
     }
 }
 
@@ -120,9 +156,9 @@ pub fn withdraw_quote(
 }
 
 /// Total LP shares including the ones locked by the first deposit — the program's own
-/// count (`homeostat::lp::total_shares`).
+/// count (`homeostat_math::lp::total_shares`).
 pub fn total_shares(pool: &Pool, lp_supply: u64) -> Result<u64> {
-    Ok(homeostat::lp::total_shares(
+    Ok(homeostat::math::lp::total_shares(
         lp_supply,
         pool.shares_locked == 1,
     )?)

@@ -1,8 +1,8 @@
 //! update_params, set_paused, propose_admin / accept_admin, set_keeper,
 //! collect_protocol_fees.
-#![allow(deprecated)] // solana-program-test 3.x: see crates/localnet/src/lib.rs
+#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
-use homeostat_math::{Fixed, ModelParams};
+use homeostat_math::{Fixed, ModelKind, ModelParams};
 use homeostat_tests::*;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -12,14 +12,14 @@ async fn admin_updates_parameters_and_coefficients_follow() {
     let (mut harness, _) = Harness::with_liquidity().await;
     let admin = harness.admin.insecure_clone();
     let new = PoolParams {
-        model_kind: 0,
-        horizon: bits(60, 1),
+        model_kind: ModelKind::AvellanedaStoikov.into(),
+        horizon: fixed(60, 1),
         fee_bps: 5,
         ..default_params()
     };
     harness.update_params(&admin, new).await.unwrap();
     let pool = harness.pool_state().await;
-    assert_eq!(pool.params(), new);
+    assert_eq!(pool.params, new);
     let coefficients = new.model_params().unwrap().coefficients().unwrap();
     assert_eq!(pool.model().unwrap().coefficients, coefficients);
     assert_eq!(coefficients.gamma_tau, Fixed::from_int(50 * 60));
@@ -37,7 +37,7 @@ async fn update_params_rejects_strangers_and_bad_values() {
         .update_params(
             &admin,
             PoolParams {
-                order_decay: bits(1, 1 << 30),
+                order_decay: fixed(1, 1 << 30),
                 ..default_params()
             },
         )
@@ -54,7 +54,7 @@ async fn update_params_rejects_strangers_and_bad_values() {
         .await;
     assert_program_error(result, HomeostatError::InvalidParameter);
     assert_eq!(
-        harness.pool_state().await.params(),
+        harness.pool_state().await.params,
         default_params(),
         "nothing changed"
     );
@@ -69,8 +69,8 @@ async fn lowering_the_variance_ceiling_reclamps_the_estimate() {
         .update_params(
             &admin,
             PoolParams {
-                variance_floor: ceiling,
-                variance_ceiling: ceiling,
+                variance_floor: StoredFixed::from_bits(ceiling),
+                variance_ceiling: StoredFixed::from_bits(ceiling),
                 ..default_params()
             },
         )

@@ -1,4 +1,4 @@
-#![allow(deprecated)] // solana-program-test 3.x: see crates/localnet/src/lib.rs
+#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 //! Stateful fuzzing of the whole program (the marginfi habit): random sequences over every
 //! instruction, with several actors — two LPs, two traders, the keeper, the admin and a
@@ -250,7 +250,7 @@ async fn one_step(
                 fee_bps: rng.below(50) as u16,
                 protocol_share_bps: rng.below(5_000) as u16,
                 inventory_cap: (20 + rng.below(200)) * ONE_BASE,
-                min_half_spread: bits(rng.below(20) as i128, 10_000),
+                min_half_spread: fixed(rng.below(20) as i128, 10_000),
                 ..default_params()
             };
             harness.update_params(&signer, params).await

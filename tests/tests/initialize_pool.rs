@@ -1,4 +1,4 @@
-#![allow(deprecated)] // solana-program-test 3.x: see crates/localnet/src/lib.rs
+#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 use anchor_spl::token_2022::spl_token_2022::extension::ExtensionType;
 use homeostat::PoolParams;
@@ -30,7 +30,7 @@ async fn creates_the_pool_its_vaults_and_lp_mint() {
         (pool.base_decimals, pool.quote_decimals),
         (BASE_DECIMALS, QUOTE_DECIMALS)
     );
-    assert_eq!(pool.params(), default_params());
+    assert_eq!(pool.params, default_params());
     assert_eq!(pool.feed_id, FEED_ID);
     // The oracle seeded the volatility estimate: 150 USDC per SOL lot = 150e6 atoms.
     let state = pool.volatility_state();
@@ -76,7 +76,7 @@ async fn out_of_bounds_parameters_are_rejected() {
             ..default_params()
         },
         PoolParams {
-            risk_aversion: 0,
+            risk_aversion: StoredFixed::from_bits(0),
             ..default_params()
         },
         PoolParams {
@@ -88,12 +88,12 @@ async fn out_of_bounds_parameters_are_rejected() {
             ..default_params()
         },
         PoolParams {
-            variance_floor: bits(1, 10),
-            variance_ceiling: bits(1, 100),
+            variance_floor: fixed(1, 10),
+            variance_ceiling: fixed(1, 100),
             ..default_params()
         },
         PoolParams {
-            min_half_spread: -1,
+            min_half_spread: StoredFixed::from_bits(-1),
             ..default_params()
         },
     ];

@@ -1,4 +1,4 @@
-#![allow(deprecated)] // solana-program-test 3.x: see crates/localnet/src/lib.rs
+#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 //! The keeper's fault campaign: random schedules that combine crashes (a restart on the
 //! same journal after any failed step, and the fault-injected stop after the venue fill),

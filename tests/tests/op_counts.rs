@@ -1,4 +1,4 @@
-#![allow(deprecated)] // solana-program-test 3.x: see crates/localnet/src/lib.rs
+#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 //! What each instruction's math costs, counted (`homeostat-math`'s `op-count` feature) on
 //! the very code the program runs — the SDK's snapshot executes the program's own state
@@ -8,7 +8,7 @@
 
 use homeostat::PoolParams;
 use homeostat_math::ops::{take, OpCounts};
-use homeostat_math::Direction;
+use homeostat_math::{Direction, ModelKind};
 use homeostat_tests::*;
 
 /// Per-operation SBF costs, compute units (sources in docs/performance.md).
@@ -52,15 +52,15 @@ async fn each_instructions_math_is_counted_and_the_swap_stays_in_budget() {
         (
             "AS",
             PoolParams {
-                model_kind: 0,
-                horizon: bits(600, 1),
+                model_kind: ModelKind::AvellanedaStoikov.into(),
+                horizon: fixed(600, 1),
                 ..default_params()
             },
         ),
         (
             "CP",
             PoolParams {
-                model_kind: 2,
+                model_kind: ModelKind::ConstantProduct.into(),
                 ..default_params()
             },
         ),

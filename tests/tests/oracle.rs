@@ -1,4 +1,4 @@
-#![allow(deprecated)] // solana-program-test 3.x: see crates/localnet/src/lib.rs
+#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 //! The oracle as an attacker sees it: Pyth is a pull oracle, so anyone can post any
 //! verified print into an account of their own and pass it to a swap. These tests try to
@@ -100,7 +100,7 @@ async fn round_trip_on_an_up_move(age_multiplier: i128, move_bps: f64) -> u64 {
     let mut harness = Harness::start().await;
     harness
         .seeded_pool(PoolParams {
-            age_multiplier,
+            age_multiplier: StoredFixed::from_bits(age_multiplier),
             ..default_params()
         })
         .await;
@@ -200,7 +200,7 @@ async fn a_two_feed_pool_prices_base_in_quote_as_the_ratio_of_its_usd_feeds() {
     assert_eq!(pool.quote_feed_id, QUOTE_FEED_ID);
     let update = harness.oracle_update().await;
     let snapshot = harness.snapshot(&update).await;
-    let (_, oracle, _) = snapshot.context().unwrap();
+    let oracle = snapshot.context().unwrap().1.oracle;
     let mid = oracle.mid.to_bits() as f64 / 2f64.powi(48) / ONE_QUOTE as f64;
     assert!((mid - 150.0 / 0.98).abs() < 1e-6, "mid {mid}");
     // Confidence adds relatively: 0.05/150 + 0.0002/0.98 of the mid.

@@ -1,4 +1,4 @@
-#![allow(deprecated)] // solana-program-test 3.x: see crates/localnet/src/lib.rs
+#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 //! Every documented bound of every `PoolParams` field (docs/instructions.md, "PoolParams
 //! bounds"), on both sides: the value at the bound is accepted, the value just past it is
@@ -6,6 +6,7 @@
 //! and `update_params` alike.
 
 use homeostat::PoolParams;
+use homeostat_math::ModelKind;
 use homeostat_tests::*;
 
 type Edit = fn(&mut PoolParams);
@@ -16,29 +17,34 @@ fn cases() -> Vec<(&'static str, Edit, Edit)> {
         ("model_kind ≤ 2", |p| p.model_kind = 2, |p| p.model_kind = 3),
         ("units ≤ 1", |p| p.units = 1, |p| p.units = 2),
         (
+            "reserved = 0",
+            |p| p.reserved = [0; 6],
+            |p| p.reserved[5] = 1,
+        ),
+        (
             "min_half_spread ≥ 0",
-            |p| p.min_half_spread = 0,
-            |p| p.min_half_spread = -1,
+            |p| p.min_half_spread = StoredFixed::from_bits(0),
+            |p| p.min_half_spread = StoredFixed::from_bits(-1),
         ),
         (
             "confidence_multiplier ≥ 0",
-            |p| p.confidence_multiplier = 0,
-            |p| p.confidence_multiplier = -1,
+            |p| p.confidence_multiplier = StoredFixed::from_bits(0),
+            |p| p.confidence_multiplier = StoredFixed::from_bits(-1),
         ),
         (
             "confidence_multiplier ≤ 100",
-            |p| p.confidence_multiplier = bits(100, 1),
-            |p| p.confidence_multiplier = bits(100, 1) + 1,
+            |p| p.confidence_multiplier = fixed(100, 1),
+            |p| p.confidence_multiplier = StoredFixed::from_bits(bits(100, 1) + 1),
         ),
         (
             "age_multiplier ≥ 0",
-            |p| p.age_multiplier = 0,
-            |p| p.age_multiplier = -1,
+            |p| p.age_multiplier = StoredFixed::from_bits(0),
+            |p| p.age_multiplier = StoredFixed::from_bits(-1),
         ),
         (
             "age_multiplier ≤ 10",
-            |p| p.age_multiplier = bits(10, 1),
-            |p| p.age_multiplier = bits(10, 1) + 1,
+            |p| p.age_multiplier = fixed(10, 1),
+            |p| p.age_multiplier = StoredFixed::from_bits(bits(10, 1) + 1),
         ),
         (
             "volatility_window ≥ 1",
@@ -52,13 +58,13 @@ fn cases() -> Vec<(&'static str, Edit, Edit)> {
         ),
         (
             "variance_floor ≥ 0",
-            |p| p.variance_floor = 0,
-            |p| p.variance_floor = -1,
+            |p| p.variance_floor = StoredFixed::from_bits(0),
+            |p| p.variance_floor = StoredFixed::from_bits(-1),
         ),
         (
             "variance_floor ≤ variance_ceiling",
             |p| p.variance_floor = p.variance_ceiling,
-            |p| p.variance_floor = p.variance_ceiling + 1,
+            |p| p.variance_floor = StoredFixed::from_bits(p.variance_ceiling.to_bits() + 1),
         ),
         ("lot > 0", |p| p.lot = 1, |p| p.lot = 0),
         (
@@ -125,39 +131,39 @@ fn cases() -> Vec<(&'static str, Edit, Edit)> {
         (
             "γ ≥ 2^-20",
             |p| {
-                p.order_decay = 1 << 28;
-                p.risk_aversion = 1 << 28;
+                p.order_decay = StoredFixed::from_bits(1 << 28);
+                p.risk_aversion = StoredFixed::from_bits(1 << 28);
             },
             |p| {
-                p.order_decay = 1 << 28;
-                p.risk_aversion = (1 << 28) - 1;
+                p.order_decay = StoredFixed::from_bits(1 << 28);
+                p.risk_aversion = StoredFixed::from_bits((1 << 28) - 1);
             },
         ),
         (
             "k ≤ 2^20",
             |p| {
-                p.risk_aversion = 1 << 68;
-                p.order_decay = 1 << 68;
+                p.risk_aversion = StoredFixed::from_bits(1 << 68);
+                p.order_decay = StoredFixed::from_bits(1 << 68);
             },
             |p| {
-                p.risk_aversion = 1 << 68;
-                p.order_decay = (1 << 68) + 1;
+                p.risk_aversion = StoredFixed::from_bits(1 << 68);
+                p.order_decay = StoredFixed::from_bits((1 << 68) + 1);
             },
         ),
         (
             "A ≥ 2^-20 (GLFT)",
-            |p| p.arrival_intensity = 1 << 28,
-            |p| p.arrival_intensity = (1 << 28) - 1,
+            |p| p.arrival_intensity = StoredFixed::from_bits(1 << 28),
+            |p| p.arrival_intensity = StoredFixed::from_bits((1 << 28) - 1),
         ),
         (
             "τ ≤ 2^32 (AS)",
             |p| {
-                p.model_kind = 0;
-                p.horizon = 1 << 80;
+                p.model_kind = ModelKind::AvellanedaStoikov.into();
+                p.horizon = StoredFixed::from_bits(1 << 80);
             },
             |p| {
-                p.model_kind = 0;
-                p.horizon = (1 << 80) + 1;
+                p.model_kind = ModelKind::AvellanedaStoikov.into();
+                p.horizon = StoredFixed::from_bits((1 << 80) + 1);
             },
         ),
     ]

@@ -1,7 +1,7 @@
 //! The SDK's cluster path against a JSON-RPC endpoint serving the in-process runtime
 //! (`homeostat_localnet::rpc`): the snapshot it builds quotes exactly like the runtime's,
 //! transactions it sends execute, and every failure names what is wrong.
-#![allow(deprecated)] // solana-program-test 3.x: see crates/localnet/src/lib.rs
+#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 use std::net::TcpListener;
 

@@ -1,4 +1,4 @@
-#![allow(deprecated)] // solana-program-test 3.x: see crates/localnet/src/lib.rs
+#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 use homeostat::oracle::VerificationLevel;
 use homeostat_math::Direction;

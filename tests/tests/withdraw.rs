@@ -1,6 +1,6 @@
-#![allow(deprecated)] // solana-program-test 3.x: see crates/localnet/src/lib.rs
+#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
-use homeostat::constants::LOCKED_SHARES;
+use homeostat::math::lp::LOCKED_SHARES;
 use homeostat_tests::*;
 
 #[tokio::test]

@@ -63,31 +63,39 @@ fn bits(numerator: i128, denominator: i128) -> i128 {
     Fixed::ratio(numerator, denominator, Rounding::Down).expect("ratio").to_bits()
 }
 
-/// Borsh encoding of `InitializePoolArgs` (see the IDL): index, feed, keeper, initial
-/// variance, then `PoolParams` field by field.
+/// Borsh encoding of `InitializePoolArgs` (see the IDL): index, feed, quote feed (none),
+/// keeper, initial variance, then `PoolParams` field by field (its account layout).
 fn initialize_args(keeper: &Pubkey, model_kind: u8) -> Vec<u8> {
     let mut out = Vec::new();
     out.extend_from_slice(&0u16.to_le_bytes());
     out.extend_from_slice(&FEED);
+    out.extend_from_slice(&[0; 32]);
     out.extend_from_slice(keeper.as_ref());
     out.extend_from_slice(&bits(1, 100_000_000).to_le_bytes());
+    // γ, k, A, τ, spread floor, confidence and age multipliers, variance floor and ceiling.
+    for value in [
+        bits(50, 1),
+        bits(2_000, 1),
+        bits(1, 1),
+        bits(60, 1),
+        bits(1, 10_000),
+        bits(1, 1),
+        bits(1, 1),
+        bits(1, 1_000_000_000),
+        bits(1, 10_000),
+    ] {
+        out.extend_from_slice(&value.to_le_bytes());
+    }
+    // Window, lot, cap, max trade, oracle age, rebalance band, interval, max hedge.
+    for value in [600u64, 1_000_000_000, 100_000_000_000, 50_000_000_000, 60, 10_000_000_000, 30, 200_000_000_000] {
+        out.extend_from_slice(&value.to_le_bytes());
+    }
+    // Fee, protocol share, max confidence, max EMA deviation.
+    for value in [1u16, 2_000, 100, 500] {
+        out.extend_from_slice(&value.to_le_bytes());
+    }
     out.extend_from_slice(&[model_kind, 1]);
-    for value in [bits(50, 1), bits(2_000, 1), bits(1, 1), bits(60, 1), bits(1, 10_000), bits(1, 1)] {
-        out.extend_from_slice(&value.to_le_bytes());
-    }
-    out.extend_from_slice(&600u64.to_le_bytes());
-    out.extend_from_slice(&bits(1, 1_000_000_000).to_le_bytes());
-    out.extend_from_slice(&bits(1, 10_000).to_le_bytes());
-    for value in [1_000_000_000u64, 100_000_000_000, 50_000_000_000] {
-        out.extend_from_slice(&value.to_le_bytes());
-    }
-    out.extend_from_slice(&1u16.to_le_bytes());
-    out.extend_from_slice(&2_000u16.to_le_bytes());
-    out.extend_from_slice(&60u64.to_le_bytes());
-    out.extend_from_slice(&100u16.to_le_bytes());
-    for value in [10_000_000_000u64, 30, 200_000_000_000] {
-        out.extend_from_slice(&value.to_le_bytes()); // rebalance band, interval, max hedge
-    }
+    out.extend_from_slice(&[0; 6]);
     out
 }
 

@@ -9,10 +9,6 @@ pub const VAULT_SEED: &[u8] = b"vault";
 /// LP mint PDA: `["lp_mint", pool]`, mint authority the pool.
 pub const LP_MINT_SEED: &[u8] = b"lp_mint";
 
-/// LP shares locked forever by the first deposit (virtual: counted in the share supply,
-/// never minted), so inflating the share price by donation costs the attacker ~all of
-/// the donation.
-pub const LOCKED_SHARES: u64 = 1_000;
 /// Decimals of the LP mint.
 pub const LP_DECIMALS: u8 = 9;
 

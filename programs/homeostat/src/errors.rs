@@ -198,6 +198,7 @@ pub fn math_error(error: MathError) -> anchor_lang::error::Error {
         MathErrorKind::TradeTooLarge => HomeostatError::TradeTooLarge,
         MathErrorKind::InsufficientLiquidity => HomeostatError::InsufficientLiquidity,
         MathErrorKind::ZeroAmount => HomeostatError::ZeroAmount,
+        MathErrorKind::ZeroShares => HomeostatError::ZeroShares,
     };
     code.into()
 }

@@ -12,13 +12,12 @@ pub mod constants;
 pub mod errors;
 pub mod events;
 pub mod instructions;
-pub mod lp;
 pub mod oracle;
 pub mod state;
 pub mod token;
 
 pub use instructions::*;
-pub use state::PoolParams;
+pub use state::{PoolParams, StoredFixed};
 
 declare_id!("7r8vRrScdz6x1v1gRHHyz73n3wGoDcPMZnDBHijTWsn5");
 
@@ -31,71 +30,71 @@ pub mod homeostat {
 
     /// Creates a pool config (the namespace of pools its authority may create).
     pub fn initialize_config(ctx: Context<InitializeConfig>) -> Result<()> {
-        InitializeConfig::handle(ctx)
+        instructions::initialize_config::handle(ctx)
     }
 
     /// Creates a pool with its vaults and LP mint.
     pub fn initialize_pool(ctx: Context<InitializePool>, args: InitializePoolArgs) -> Result<()> {
-        InitializePool::handle(ctx, args)
+        instructions::initialize_pool::handle(ctx, args)
     }
 
     /// Adds liquidity in the pool's proportions.
     pub fn deposit(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
-        instructions::deposit::handle(ctx, args)
+        instructions::liquidity::deposit::handle(ctx, args)
     }
 
     /// Removes liquidity pro rata (works while paused and without the oracle).
     pub fn withdraw(ctx: Context<Liquidity>, args: WithdrawArgs) -> Result<()> {
-        instructions::withdraw::handle(ctx, args)
+        instructions::liquidity::withdraw::handle(ctx, args)
     }
 
     /// Swaps an exact input.
     pub fn swap_exact_in(ctx: Context<Swap>, args: SwapExactInArgs) -> Result<()> {
-        instructions::swap_exact_in::handle(ctx, args)
+        instructions::swap::exact_in::handle(ctx, args)
     }
 
     /// Swaps for an exact output.
     pub fn swap_exact_out(ctx: Context<Swap>, args: SwapExactOutArgs) -> Result<()> {
-        instructions::swap_exact_out::handle(ctx, args)
+        instructions::swap::exact_out::handle(ctx, args)
     }
 
     /// Replaces the tunable parameters (admin).
     pub fn update_params(ctx: Context<UpdateParams>, params: PoolParams) -> Result<()> {
-        UpdateParams::handle(ctx, params)
+        instructions::update_params::handle(ctx, params)
     }
 
     /// Pauses or resumes swaps and deposits (admin).
     pub fn set_paused(ctx: Context<SetPaused>, paused: bool) -> Result<()> {
-        SetPaused::handle(ctx, paused)
+        instructions::set_paused::handle(ctx, paused)
     }
 
     /// Proposes a new admin (admin).
     pub fn propose_admin(ctx: Context<ProposeAdmin>, new_admin: Pubkey) -> Result<()> {
-        ProposeAdmin::handle(ctx, new_admin)
+        instructions::propose_admin::handle(ctx, new_admin)
     }
 
     /// Accepts a pending admin transfer (the proposed admin).
     pub fn accept_admin(ctx: Context<AcceptAdmin>) -> Result<()> {
-        AcceptAdmin::handle(ctx)
+        instructions::accept_admin::handle(ctx)
     }
 
     /// Replaces the keeper authority (admin).
     pub fn set_keeper(ctx: Context<SetKeeper>, new_keeper: Pubkey) -> Result<()> {
-        SetKeeper::handle(ctx, new_keeper)
+        instructions::set_keeper::handle(ctx, new_keeper)
     }
 
     /// Requests a hedge when the net delta left its band (keeper).
     pub fn rebalance(ctx: Context<Rebalance>) -> Result<()> {
-        Rebalance::handle(ctx)
+        instructions::rebalance::handle(ctx)
     }
 
     /// Records the keeper's hedge for the pending request (keeper).
     pub fn record_hedge(ctx: Context<RecordHedge>, args: RecordHedgeArgs) -> Result<()> {
-        RecordHedge::handle(ctx, args)
+        instructions::record_hedge::handle(ctx, args)
     }
 
     /// Pays out the protocol fees owed (admin).
     pub fn collect_protocol_fees(ctx: Context<CollectProtocolFees>) -> Result<()> {
-        CollectProtocolFees::handle(ctx)
+        instructions::collect_protocol_fees::handle(ctx)
     }
 }

@@ -1,4 +1,6 @@
-//! Pyth `PriceUpdateV2` accounts, decoded byte for byte.
+//! The oracle: Pyth `PriceUpdateV2` accounts decoded byte for byte, each print checked
+//! against the pool, and the price converted to what the math prices in (quote atoms per
+//! lot).
 //!
 //! We read the documented account layout directly instead of depending on
 //! `pyth-solana-receiver-sdk`: that crate pulls in `pythnet-sdk`, which brings a second,
@@ -21,8 +23,11 @@
 //! | +84 | 8 | posted_slot (u64) |
 
 use anchor_lang::prelude::*;
+use homeostat_math::{Fixed, Rounding};
 
-use crate::errors::HomeostatError;
+use crate::constants::MAX_ORACLE_FUTURE_SECS;
+use crate::errors::{HomeostatError, MathResultExt};
+use crate::state::Pool;
 
 /// The Pyth Solana receiver program, owner of every `PriceUpdateV2` account.
 pub const PYTH_RECEIVER_PROGRAM_ID: Pubkey = pubkey!("rec5EKMGg6MxZYaMdyBfgwp4d5rB9T1VQH5pJv5LtFJ");
@@ -204,5 +209,223 @@ mod tests {
         data[40] = 1;
         data[0] ^= 1;
         assert!(PriceUpdate::decode(&data).is_err());
+    }
+}
+
+/// Decodes the price-update account(s) a swap, rebalance or pool creation passes, after
+/// checking each is owned by the Pyth receiver (`WrongOracleOwner`).
+pub fn decode_price_updates(
+    oracle: &AccountInfo,
+    quote_oracle: Option<&AccountInfo>,
+) -> Result<(PriceUpdate, Option<PriceUpdate>)> {
+    let decode = |account: &AccountInfo| -> Result<PriceUpdate> {
+        require_keys_eq!(
+            *account.owner,
+            PYTH_RECEIVER_PROGRAM_ID,
+            HomeostatError::WrongOracleOwner
+        );
+        PriceUpdate::decode(&account.try_borrow_data()?)
+    };
+    Ok((decode(oracle)?, quote_oracle.map(decode).transpose()?))
+}
+
+/// The oracle state a swap prices from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OraclePrice {
+    /// Mid, quote atoms per lot.
+    pub mid: Fixed,
+    /// Confidence, quote atoms per lot.
+    pub confidence: Fixed,
+    /// Pyth publish time of the print that prices base (the base/USD print of a two-feed
+    /// pool): the volatility estimate's observation time.
+    pub publish_time: i64,
+    /// Publish time of the quote/USD print (two-feed pools).
+    pub quote_publish_time: Option<i64>,
+    /// Seconds since the older of the prints when the swap executes (≥ 0).
+    pub age: u64,
+}
+
+/// `10^exponent` as a `Fixed`, for exponents the range can hold.
+fn power_of_ten(exponent: u32) -> Result<Fixed> {
+    require!(exponent <= 23, HomeostatError::InvalidOracleAccount);
+    let mut value = Fixed::ONE;
+    for _ in 0..exponent {
+        value = value.mul(Fixed::from_int(10), Rounding::Down).math()?;
+    }
+    Ok(value)
+}
+
+/// `value · 10^exponent` as a `Fixed`, rounded as asked.
+fn scaled_by_power_of_ten(value: u64, exponent: i32, rounding: Rounding) -> Result<Fixed> {
+    let magnitude = exponent.unsigned_abs();
+    let power = power_of_ten(magnitude)?;
+    let value = Fixed::from_u64(value);
+    if exponent >= 0 {
+        value.mul(power, rounding).math()
+    } else {
+        value.div(power, rounding).math()
+    }
+}
+
+impl Pool {
+    /// Whether the pool is priced by two feeds (base/USD ÷ quote/USD).
+    pub fn has_quote_feed(&self) -> bool {
+        self.quote_feed_id != [0; 32]
+    }
+
+    /// Validates the Pyth `PriceUpdateV2` account(s) against this pool and converts the
+    /// price to quote atoms per lot: [`decode_price_updates`], then
+    /// [`Pool::price_from_updates`]. `quote_oracle` is the quote/USD account of a two-feed
+    /// pool, `None` for a single-feed pool.
+    pub fn read_oracle(
+        &self,
+        oracle: &AccountInfo,
+        quote_oracle: Option<&AccountInfo>,
+        now: i64,
+    ) -> Result<OraclePrice> {
+        let (base, quote) = decode_price_updates(oracle, quote_oracle)?;
+        self.price_from_updates(&base, quote.as_ref(), now)
+    }
+
+    /// Checks one print against its feed, in this order: `Full` verification; feed id;
+    /// price > 0; not older than the newest print of that feed the pool has used
+    /// (`publish_time ≥ last_used`, `OracleOlderThanLastUsed`); not from the future
+    /// (`publish_time ≤ now + MAX_ORACLE_FUTURE_SECS`, `OracleFromFuture`); age
+    /// `now − publish_time ≤ max_oracle_age` (`StaleOracle`); `conf / price ≤
+    /// max_confidence_bps`; and, when `max_ema_deviation_bps > 0`,
+    /// `|price − ema_price| / ema_price ≤ max_ema_deviation_bps` (`OracleDivergesFromEma`).
+    /// Returns the print's age.
+    fn check_print(
+        &self,
+        update: &PriceUpdate,
+        feed_id: &[u8; 32],
+        last_used: i64,
+        now: i64,
+    ) -> Result<u64> {
+        require!(
+            update.verification_level == VerificationLevel::Full,
+            HomeostatError::OracleNotFullyVerified
+        );
+        require!(update.feed_id == *feed_id, HomeostatError::WrongOracleFeed);
+        require!(update.price > 0, HomeostatError::NonPositiveOraclePrice);
+        // A pull oracle lets anyone post any verified print: without this a trader could
+        // pick, per swap, whichever recent print favours them.
+        require!(
+            update.publish_time >= last_used,
+            HomeostatError::OracleOlderThanLastUsed
+        );
+        require!(
+            update.publish_time <= now.saturating_add(MAX_ORACLE_FUTURE_SECS),
+            HomeostatError::OracleFromFuture
+        );
+        let age = u64::try_from(now.saturating_sub(update.publish_time).max(0)).unwrap_or(u64::MAX);
+        require!(
+            age <= self.params.max_oracle_age,
+            HomeostatError::StaleOracle
+        );
+        let price = update.price.unsigned_abs();
+        require!(
+            u128::from(update.conf) * 10_000
+                <= u128::from(price) * u128::from(self.params.max_confidence_bps),
+            HomeostatError::OracleConfidenceTooWide
+        );
+        if self.params.max_ema_deviation_bps > 0 {
+            require!(update.ema_price > 0, HomeostatError::OracleDivergesFromEma);
+            let ema = update.ema_price.unsigned_abs();
+            require!(
+                u128::from(price.abs_diff(ema)) * 10_000
+                    <= u128::from(ema) * u128::from(self.params.max_ema_deviation_bps),
+                HomeostatError::OracleDivergesFromEma
+            );
+        }
+        Ok(age)
+    }
+
+    /// Checks decoded price updates against this pool and returns the price per lot.
+    ///
+    /// A single-feed pool takes one print of `feed_id` (base priced in quote). A two-feed
+    /// pool takes a base/USD print of `feed_id` and a quote/USD print of `quote_feed_id`,
+    /// each checked on its own (`check_print`, forward-only per feed), and prices base in
+    /// quote as their ratio; the confidence is the ratio's, `mid·(conf_b/p_b + conf_q/p_q)`,
+    /// and the age the older print's. A quote print passed to a single-feed pool, or
+    /// missing for a two-feed pool, is `QuoteOracleMismatch`.
+    pub fn price_from_updates(
+        &self,
+        update: &PriceUpdate,
+        quote: Option<&PriceUpdate>,
+        now: i64,
+    ) -> Result<OraclePrice> {
+        let age = self.check_print(update, &self.feed_id, self.last_oracle_time, now)?;
+        let price = update.price.unsigned_abs();
+        match (self.has_quote_feed(), quote) {
+            (false, None) => Ok(OraclePrice {
+                mid: self.price_per_lot(price, update.exponent, Rounding::Down)?,
+                confidence: self.price_per_lot(update.conf, update.exponent, Rounding::Up)?,
+                publish_time: update.publish_time,
+                quote_publish_time: None,
+                age,
+            }),
+            (true, Some(quote)) => {
+                let quote_age =
+                    self.check_print(quote, &self.quote_feed_id, self.last_quote_oracle_time, now)?;
+                let quote_price = quote.price.unsigned_abs();
+                // Base in USD per lot as if the quote token were USD, divided by the quote
+                // token's USD price: down for the mid, up for its confidence.
+                let usd = |rounding| scaled_by_power_of_ten(quote_price, quote.exponent, rounding);
+                let mid = self
+                    .price_per_lot(price, update.exponent, Rounding::Down)?
+                    .div(usd(Rounding::Up)?, Rounding::Down)
+                    .math()?;
+                let mid_up = self
+                    .price_per_lot(price, update.exponent, Rounding::Up)?
+                    .div(usd(Rounding::Down)?, Rounding::Up)
+                    .math()?;
+                let base_confidence = self
+                    .price_per_lot(update.conf, update.exponent, Rounding::Up)?
+                    .div(usd(Rounding::Down)?, Rounding::Up)
+                    .math()?;
+                let quote_confidence = mid_up
+                    .mul_div(
+                        Fixed::from_u64(quote.conf),
+                        Fixed::from_u64(quote_price),
+                        Rounding::Up,
+                    )
+                    .math()?;
+                Ok(OraclePrice {
+                    mid,
+                    confidence: base_confidence.checked_add(quote_confidence).math()?,
+                    publish_time: update.publish_time,
+                    quote_publish_time: Some(quote.publish_time),
+                    age: age.max(quote_age),
+                })
+            }
+            _ => err!(HomeostatError::QuoteOracleMismatch),
+        }
+    }
+
+    /// [`Pool::price_from_updates`] for a single-feed pool.
+    pub fn price_from_update(&self, update: &PriceUpdate, now: i64) -> Result<OraclePrice> {
+        self.price_from_updates(update, None, now)
+    }
+
+    /// `value · 10^exponent` whole quote tokens per whole base token, in quote atoms per lot:
+    /// `value · lot · 10^(exponent + quote_decimals − base_decimals)`.
+    fn price_per_lot(&self, value: u64, exponent: i32, rounding: Rounding) -> Result<Fixed> {
+        let scale =
+            i64::from(exponent) + i64::from(self.quote_decimals) - i64::from(self.base_decimals);
+        let magnitude = u32::try_from(scale.unsigned_abs())
+            .map_err(|_| error!(HomeostatError::InvalidOracleAccount))?;
+        let power = power_of_ten(magnitude)?;
+        let value = Fixed::from_u64(value);
+        let lot = Fixed::from_u64(self.params.lot);
+        if scale >= 0 {
+            value
+                .mul_div(lot, Fixed::ONE, rounding)
+                .math()?
+                .mul(power, rounding)
+                .math()
+        } else {
+            value.mul_div(lot, power, rounding).math()
+        }
     }
 }

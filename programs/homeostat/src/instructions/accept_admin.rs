@@ -20,27 +20,25 @@ pub struct AcceptAdmin<'info> {
     pub pool: AccountLoader<'info, Pool>,
 }
 
-impl AcceptAdmin<'_> {
-    /// Handler.
-    pub fn handle(ctx: Context<Self>) -> Result<()> {
-        let new_admin = ctx.accounts.new_admin.key();
-        let old_admin = {
-            let mut pool = ctx.accounts.pool.load_mut()?;
-            require!(
-                pool.pending_admin != Pubkey::default() && pool.pending_admin == new_admin,
-                HomeostatError::NoPendingAdmin
-            );
-            let old_admin = pool.admin;
-            pool.admin = new_admin;
-            pool.pending_admin = Pubkey::default();
-            pool.invariant()?;
-            old_admin
-        };
-        emit_cpi!(AdminAccepted {
-            pool: ctx.accounts.pool.key(),
-            old_admin,
-            new_admin,
-        });
-        Ok(())
-    }
+/// Handler.
+pub(crate) fn handle(ctx: Context<AcceptAdmin>) -> Result<()> {
+    let new_admin = ctx.accounts.new_admin.key();
+    let old_admin = {
+        let mut pool = ctx.accounts.pool.load_mut()?;
+        require!(
+            pool.pending_admin != Pubkey::default() && pool.pending_admin == new_admin,
+            HomeostatError::NoPendingAdmin
+        );
+        let old_admin = pool.admin;
+        pool.admin = new_admin;
+        pool.pending_admin = Pubkey::default();
+        pool.invariant()?;
+        old_admin
+    };
+    emit_cpi!(AdminAccepted {
+        pool: ctx.accounts.pool.key(),
+        old_admin,
+        new_admin,
+    });
+    Ok(())
 }

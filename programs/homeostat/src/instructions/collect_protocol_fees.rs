@@ -52,53 +52,51 @@ pub struct CollectProtocolFees<'info> {
     pub quote_token_program: Interface<'info, TokenInterface>,
 }
 
-impl CollectProtocolFees<'_> {
-    /// Handler.
-    pub fn handle(ctx: Context<Self>) -> Result<()> {
-        let accounts = &ctx.accounts;
-        let (base_amount, quote_amount, seeds) = {
-            let mut pool = accounts.pool.load_mut()?;
-            let owed = (pool.protocol_fees_base, pool.protocol_fees_quote);
-            pool.protocol_fees_base = 0;
-            pool.protocol_fees_quote = 0;
-            (owed.0, owed.1, pool.signer_seeds())
-        };
-        let seed_slices: Vec<&[u8]> = seeds.iter().map(Vec::as_slice).collect();
-        let pool_info = accounts.pool.to_account_info();
-        if base_amount > 0 {
-            transfer_out(
-                &accounts.base_token_program,
-                &accounts.base_vault,
-                &accounts.base_destination,
-                &accounts.base_mint,
-                pool_info.clone(),
-                &seed_slices,
-                base_amount,
-            )?;
-        }
-        if quote_amount > 0 {
-            transfer_out(
-                &accounts.quote_token_program,
-                &accounts.quote_vault,
-                &accounts.quote_destination,
-                &accounts.quote_mint,
-                pool_info,
-                &seed_slices,
-                quote_amount,
-            )?;
-        }
-        let accounts = &mut *ctx.accounts;
-        check_vaults_after_transfers(
-            &accounts.pool,
-            &mut accounts.base_vault,
-            &mut accounts.quote_vault,
-        )?;
-        let accounts = &ctx.accounts;
-        emit_cpi!(ProtocolFeesCollected {
-            pool: accounts.pool.key(),
+/// Handler.
+pub(crate) fn handle(ctx: Context<CollectProtocolFees>) -> Result<()> {
+    let accounts = &ctx.accounts;
+    let (base_amount, quote_amount, seeds) = {
+        let mut pool = accounts.pool.load_mut()?;
+        let owed = (pool.protocol_fees_base, pool.protocol_fees_quote);
+        pool.protocol_fees_base = 0;
+        pool.protocol_fees_quote = 0;
+        (owed.0, owed.1, pool.signer_seeds())
+    };
+    let seed_slices: Vec<&[u8]> = seeds.iter().map(Vec::as_slice).collect();
+    let pool_info = accounts.pool.to_account_info();
+    if base_amount > 0 {
+        transfer_out(
+            &accounts.base_token_program,
+            &accounts.base_vault,
+            &accounts.base_destination,
+            &accounts.base_mint,
+            pool_info.clone(),
+            &seed_slices,
             base_amount,
-            quote_amount,
-        });
-        Ok(())
+        )?;
     }
+    if quote_amount > 0 {
+        transfer_out(
+            &accounts.quote_token_program,
+            &accounts.quote_vault,
+            &accounts.quote_destination,
+            &accounts.quote_mint,
+            pool_info,
+            &seed_slices,
+            quote_amount,
+        )?;
+    }
+    let accounts = &mut *ctx.accounts;
+    check_vaults_after_transfers(
+        &accounts.pool,
+        &mut accounts.base_vault,
+        &mut accounts.quote_vault,
+    )?;
+    let accounts = &ctx.accounts;
+    emit_cpi!(ProtocolFeesCollected {
+        pool: accounts.pool.key(),
+        base_amount,
+        quote_amount,
+    });
+    Ok(())
 }

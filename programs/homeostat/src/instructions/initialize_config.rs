@@ -36,16 +36,14 @@ pub struct InitializeConfig<'info> {
     pub system_program: Program<'info, System>,
 }
 
-impl InitializeConfig<'_> {
-    /// Handler.
-    pub fn handle(ctx: Context<Self>) -> Result<()> {
-        let config = &mut ctx.accounts.config;
-        config.authority = ctx.accounts.authority.key();
-        config.bump = ctx.bumps.config;
-        emit_cpi!(ConfigInitialized {
-            config: config.key(),
-            authority: config.authority,
-        });
-        Ok(())
-    }
+/// Handler.
+pub(crate) fn handle(ctx: Context<InitializeConfig>) -> Result<()> {
+    let config = &mut ctx.accounts.config;
+    config.authority = ctx.accounts.authority.key();
+    config.bump = ctx.bumps.config;
+    emit_cpi!(ConfigInitialized {
+        config: config.key(),
+        authority: config.authority,
+    });
+    Ok(())
 }

@@ -121,53 +121,51 @@ pub struct InitializePool<'info> {
     pub system_program: Program<'info, System>,
 }
 
-impl InitializePool<'_> {
-    /// Handler.
-    pub fn handle(ctx: Context<Self>, args: InitializePoolArgs) -> Result<()> {
-        check_mint_extensions(&ctx.accounts.base_mint)?;
-        check_mint_extensions(&ctx.accounts.quote_mint)?;
-        let coefficients = args.params.validate()?;
-        let now = Clock::get()?.unix_timestamp;
-        {
-            let mut pool = ctx.accounts.pool.load_init()?;
-            pool.set_params(&args.params, &coefficients);
-            pool.admin = ctx.accounts.admin.key();
-            pool.config = ctx.accounts.config.key();
-            pool.keeper = args.keeper;
-            pool.base_mint = ctx.accounts.base_mint.key();
-            pool.quote_mint = ctx.accounts.quote_mint.key();
-            pool.base_vault = ctx.accounts.base_vault.key();
-            pool.quote_vault = ctx.accounts.quote_vault.key();
-            pool.lp_mint = ctx.accounts.lp_mint.key();
-            require!(
-                args.quote_feed_id != args.feed_id,
-                HomeostatError::InvalidParameter
-            );
-            pool.feed_id = args.feed_id;
-            pool.quote_feed_id = args.quote_feed_id;
-            pool.pool_index = args.pool_index;
-            pool.bump = ctx.bumps.pool;
-            pool.base_decimals = ctx.accounts.base_mint.decimals;
-            pool.quote_decimals = ctx.accounts.quote_mint.decimals;
-            let oracle = pool.read_oracle(
-                &ctx.accounts.oracle,
-                ctx.accounts.quote_oracle.as_deref(),
-                now,
-            )?;
-            pool.start_volatility(args.initial_variance, &oracle)?;
-            pool.invariant_with_vaults(0, 0)?;
-        }
-        emit_cpi!(PoolInitialized {
-            pool: ctx.accounts.pool.key(),
-            config: ctx.accounts.config.key(),
-            base_mint: ctx.accounts.base_mint.key(),
-            quote_mint: ctx.accounts.quote_mint.key(),
-            admin: ctx.accounts.admin.key(),
-            keeper: args.keeper,
-            feed_id: args.feed_id,
-            quote_feed_id: args.quote_feed_id,
-            params: args.params,
-        });
-        Ok(())
+/// Handler.
+pub(crate) fn handle(ctx: Context<InitializePool>, args: InitializePoolArgs) -> Result<()> {
+    check_mint_extensions(&ctx.accounts.base_mint)?;
+    check_mint_extensions(&ctx.accounts.quote_mint)?;
+    let coefficients = args.params.validate()?;
+    let now = Clock::get()?.unix_timestamp;
+    {
+        let mut pool = ctx.accounts.pool.load_init()?;
+        pool.set_params(&args.params, &coefficients);
+        pool.admin = ctx.accounts.admin.key();
+        pool.config = ctx.accounts.config.key();
+        pool.keeper = args.keeper;
+        pool.base_mint = ctx.accounts.base_mint.key();
+        pool.quote_mint = ctx.accounts.quote_mint.key();
+        pool.base_vault = ctx.accounts.base_vault.key();
+        pool.quote_vault = ctx.accounts.quote_vault.key();
+        pool.lp_mint = ctx.accounts.lp_mint.key();
+        require!(
+            args.quote_feed_id != args.feed_id,
+            HomeostatError::InvalidParameter
+        );
+        pool.feed_id = args.feed_id;
+        pool.quote_feed_id = args.quote_feed_id;
+        pool.pool_index = args.pool_index;
+        pool.bump = ctx.bumps.pool;
+        pool.base_decimals = ctx.accounts.base_mint.decimals;
+        pool.quote_decimals = ctx.accounts.quote_mint.decimals;
+        let oracle = pool.read_oracle(
+            &ctx.accounts.oracle,
+            ctx.accounts.quote_oracle.as_deref(),
+            now,
+        )?;
+        pool.start_volatility(args.initial_variance, &oracle)?;
+        pool.invariant_with_vaults(0, 0)?;
     }
+    emit_cpi!(PoolInitialized {
+        pool: ctx.accounts.pool.key(),
+        config: ctx.accounts.config.key(),
+        base_mint: ctx.accounts.base_mint.key(),
+        quote_mint: ctx.accounts.quote_mint.key(),
+        admin: ctx.accounts.admin.key(),
+        keeper: args.keeper,
+        feed_id: args.feed_id,
+        quote_feed_id: args.quote_feed_id,
+        params: args.params,
+    });
+    Ok(())
 }

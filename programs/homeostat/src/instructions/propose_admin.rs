@@ -20,19 +20,17 @@ pub struct ProposeAdmin<'info> {
     pub pool: AccountLoader<'info, Pool>,
 }
 
-impl ProposeAdmin<'_> {
-    /// Handler.
-    pub fn handle(ctx: Context<Self>, new_admin: Pubkey) -> Result<()> {
-        {
-            let mut pool = ctx.accounts.pool.load_mut()?;
-            pool.pending_admin = new_admin;
-            pool.invariant()?;
-        }
-        emit_cpi!(AdminProposed {
-            pool: ctx.accounts.pool.key(),
-            admin: ctx.accounts.admin.key(),
-            pending_admin: new_admin,
-        });
-        Ok(())
+/// Handler.
+pub(crate) fn handle(ctx: Context<ProposeAdmin>, new_admin: Pubkey) -> Result<()> {
+    {
+        let mut pool = ctx.accounts.pool.load_mut()?;
+        pool.pending_admin = new_admin;
+        pool.invariant()?;
     }
+    emit_cpi!(AdminProposed {
+        pool: ctx.accounts.pool.key(),
+        admin: ctx.accounts.admin.key(),
+        pending_admin: new_admin,
+    });
+    Ok(())
 }

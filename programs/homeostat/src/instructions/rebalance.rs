@@ -43,58 +43,55 @@ pub struct Rebalance<'info> {
     pub quote_vault: Box<InterfaceAccount<'info, TokenAccount>>,
 }
 
-impl Rebalance<'_> {
-    /// Handler.
-    pub fn handle(ctx: Context<Self>) -> Result<()> {
-        let clock = Clock::get()?;
-        let event = {
-            let accounts = &ctx.accounts;
-            let mut pool = accounts.pool.load_mut()?;
-            let oracle = pool.read_oracle(
-                &accounts.oracle,
-                accounts.quote_oracle.as_deref(),
-                clock.unix_timestamp,
-            )?;
-            require!(
-                pool.recorded_seq == pool.rebalance_seq,
-                HomeostatError::RebalancePending
-            );
-            let since = clock
-                .unix_timestamp
-                .saturating_sub(pool.last_rebalance_time);
-            require!(
-                pool.rebalance_seq == 0
-                    || u64::try_from(since).unwrap_or(0) >= pool.min_rebalance_interval,
-                HomeostatError::RebalanceTooSoon
-            );
-            let reserves =
-                pool.lp_reserves(accounts.base_vault.amount, accounts.quote_vault.amount)?;
-            let inventory = pool.inventory(reserves, &oracle)?;
-            let net = pool.net_delta(reserves, &oracle)?;
-            require!(
-                net.unsigned_abs() > u128::from(pool.rebalance_band),
-                HomeostatError::WithinBand
-            );
-            pool.rebalance_seq = pool
-                .rebalance_seq
-                .checked_add(1)
-                .ok_or(HomeostatError::MathOverflow)?;
-            pool.last_rebalance_time = clock.unix_timestamp;
-            pool.pending_request_price = oracle.mid.to_bits().to_le_bytes();
-            pool.invariant()?;
-            RebalanceRequested {
-                pool: accounts.pool.key(),
-                seq: pool.rebalance_seq,
-                slot: clock.slot,
-                unix_timestamp: clock.unix_timestamp,
-                oracle_price: oracle.mid.to_bits(),
-                oracle_publish_time: oracle.publish_time,
-                inventory,
-                hedge_position: pool.hedge_position,
-                target_hedge_delta: net,
-            }
-        };
-        emit_cpi!(event);
-        Ok(())
-    }
+/// Handler.
+pub(crate) fn handle(ctx: Context<Rebalance>) -> Result<()> {
+    let clock = Clock::get()?;
+    let event = {
+        let accounts = &ctx.accounts;
+        let mut pool = accounts.pool.load_mut()?;
+        let oracle = pool.read_oracle(
+            &accounts.oracle,
+            accounts.quote_oracle.as_deref(),
+            clock.unix_timestamp,
+        )?;
+        require!(
+            pool.recorded_seq == pool.rebalance_seq,
+            HomeostatError::RebalancePending
+        );
+        let since = clock
+            .unix_timestamp
+            .saturating_sub(pool.last_rebalance_time);
+        require!(
+            pool.rebalance_seq == 0
+                || u64::try_from(since).unwrap_or(0) >= pool.params.min_rebalance_interval,
+            HomeostatError::RebalanceTooSoon
+        );
+        let reserves = pool.lp_reserves(accounts.base_vault.amount, accounts.quote_vault.amount)?;
+        let inventory = pool.inventory(reserves, &oracle)?;
+        let net = pool.net_delta(reserves, &oracle)?;
+        require!(
+            net.unsigned_abs() > u128::from(pool.params.rebalance_band),
+            HomeostatError::WithinBand
+        );
+        pool.rebalance_seq = pool
+            .rebalance_seq
+            .checked_add(1)
+            .ok_or(HomeostatError::MathOverflow)?;
+        pool.last_rebalance_time = clock.unix_timestamp;
+        pool.pending_request_price = oracle.mid.into();
+        pool.invariant()?;
+        RebalanceRequested {
+            pool: accounts.pool.key(),
+            seq: pool.rebalance_seq,
+            slot: clock.slot,
+            unix_timestamp: clock.unix_timestamp,
+            oracle_price: oracle.mid.to_bits(),
+            oracle_publish_time: oracle.publish_time,
+            inventory,
+            hedge_position: pool.hedge_position,
+            target_hedge_delta: net,
+        }
+    };
+    emit_cpi!(event);
+    Ok(())
 }

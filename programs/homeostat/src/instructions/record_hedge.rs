@@ -45,59 +45,57 @@ pub struct RecordHedge<'info> {
     pub pool: AccountLoader<'info, Pool>,
 }
 
-impl RecordHedge<'_> {
-    /// Handler.
-    pub fn handle(ctx: Context<Self>, args: RecordHedgeArgs) -> Result<()> {
-        let hedge_position = {
-            let mut pool = ctx.accounts.pool.load_mut()?;
+/// Handler.
+pub(crate) fn handle(ctx: Context<RecordHedge>, args: RecordHedgeArgs) -> Result<()> {
+    let hedge_position = {
+        let mut pool = ctx.accounts.pool.load_mut()?;
+        require!(
+            args.seq == pool.rebalance_seq && args.seq > pool.recorded_seq,
+            HomeostatError::UnknownSequence
+        );
+        require!(
+            args.avg_price >= 0 && (args.filled_base == 0 || args.avg_price > 0),
+            HomeostatError::InvalidParameter
+        );
+        let position = pool
+            .hedge_position
+            .checked_add(args.filled_base)
+            .ok_or(HomeostatError::HedgeTooLarge)?;
+        require!(
+            position.unsigned_abs() <= pool.params.max_hedge_position,
+            HomeostatError::HedgeTooLarge
+        );
+        let price = Fixed::from_bits(args.avg_price);
+        if args.filled_base != 0 {
+            let reference = pool.pending_request_price.get();
+            let gap = price.checked_sub(reference).math()?.abs();
             require!(
-                args.seq == pool.rebalance_seq && args.seq > pool.recorded_seq,
-                HomeostatError::UnknownSequence
+                reference.is_positive()
+                    && gap.to_bits().unsigned_abs().saturating_mul(10_000)
+                        <= reference
+                            .to_bits()
+                            .unsigned_abs()
+                            .saturating_mul(MAX_HEDGE_PRICE_DEVIATION_BPS),
+                HomeostatError::HedgePriceImplausible
             );
-            require!(
-                args.avg_price >= 0 && (args.filled_base == 0 || args.avg_price > 0),
-                HomeostatError::InvalidParameter
-            );
-            let position = pool
-                .hedge_position
-                .checked_add(args.filled_base)
-                .ok_or(HomeostatError::HedgeTooLarge)?;
-            require!(
-                position.unsigned_abs() <= pool.max_hedge_position,
-                HomeostatError::HedgeTooLarge
-            );
-            let price = Fixed::from_bits(args.avg_price);
-            if args.filled_base != 0 {
-                let reference = Fixed::from_bits(i128::from_le_bytes(pool.pending_request_price));
-                let gap = price.checked_sub(reference).math()?.abs();
-                require!(
-                    reference.is_positive()
-                        && gap.to_bits().unsigned_abs().saturating_mul(10_000)
-                            <= reference
-                                .to_bits()
-                                .unsigned_abs()
-                                .saturating_mul(MAX_HEDGE_PRICE_DEVIATION_BPS),
-                    HomeostatError::HedgePriceImplausible
-                );
-            }
-            let ledger = pool
-                .hedge_ledger()
-                .record(args.filled_base, price, pool.lot)
-                .math()?;
-            pool.set_hedge_ledger(&ledger);
-            pool.recorded_seq = args.seq;
-            pool.invariant()?;
-            ledger
-        };
-        emit_cpi!(HedgeRecorded {
-            pool: ctx.accounts.pool.key(),
-            seq: args.seq,
-            filled_base: args.filled_base,
-            avg_price: args.avg_price,
-            hedge_position: hedge_position.position,
-            entry_price: hedge_position.entry_price.to_bits(),
-            realized_pnl: hedge_position.realized_pnl,
-        });
-        Ok(())
-    }
+        }
+        let ledger = pool
+            .hedge_ledger()
+            .record(args.filled_base, price, pool.params.lot)
+            .math()?;
+        pool.set_hedge_ledger(&ledger);
+        pool.recorded_seq = args.seq;
+        pool.invariant()?;
+        ledger
+    };
+    emit_cpi!(HedgeRecorded {
+        pool: ctx.accounts.pool.key(),
+        seq: args.seq,
+        filled_base: args.filled_base,
+        avg_price: args.avg_price,
+        hedge_position: hedge_position.position,
+        entry_price: hedge_position.entry_price.to_bits(),
+        realized_pnl: hedge_position.realized_pnl,
+    });
+    Ok(())
 }

@@ -19,21 +19,19 @@ pub struct SetKeeper<'info> {
     pub pool: AccountLoader<'info, Pool>,
 }
 
-impl SetKeeper<'_> {
-    /// Handler.
-    pub fn handle(ctx: Context<Self>, new_keeper: Pubkey) -> Result<()> {
-        let old_keeper = {
-            let mut pool = ctx.accounts.pool.load_mut()?;
-            let old = pool.keeper;
-            pool.keeper = new_keeper;
-            pool.invariant()?;
-            old
-        };
-        emit_cpi!(KeeperSet {
-            pool: ctx.accounts.pool.key(),
-            old_keeper,
-            new_keeper,
-        });
-        Ok(())
-    }
+/// Handler.
+pub(crate) fn handle(ctx: Context<SetKeeper>, new_keeper: Pubkey) -> Result<()> {
+    let old_keeper = {
+        let mut pool = ctx.accounts.pool.load_mut()?;
+        let old = pool.keeper;
+        pool.keeper = new_keeper;
+        pool.invariant()?;
+        old
+    };
+    emit_cpi!(KeeperSet {
+        pool: ctx.accounts.pool.key(),
+        old_keeper,
+        new_keeper,
+    });
+    Ok(())
 }

@@ -19,18 +19,16 @@ pub struct SetPaused<'info> {
     pub pool: AccountLoader<'info, Pool>,
 }
 
-impl SetPaused<'_> {
-    /// Handler.
-    pub fn handle(ctx: Context<Self>, paused: bool) -> Result<()> {
-        {
-            let mut pool = ctx.accounts.pool.load_mut()?;
-            pool.paused = u8::from(paused);
-            pool.invariant()?;
-        }
-        emit_cpi!(PausedSet {
-            pool: ctx.accounts.pool.key(),
-            paused,
-        });
-        Ok(())
+/// Handler.
+pub(crate) fn handle(ctx: Context<SetPaused>, paused: bool) -> Result<()> {
+    {
+        let mut pool = ctx.accounts.pool.load_mut()?;
+        pool.paused = u8::from(paused);
+        pool.invariant()?;
     }
+    emit_cpi!(PausedSet {
+        pool: ctx.accounts.pool.key(),
+        paused,
+    });
+    Ok(())
 }

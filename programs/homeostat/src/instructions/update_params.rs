@@ -21,21 +21,19 @@ pub struct UpdateParams<'info> {
     pub pool: AccountLoader<'info, Pool>,
 }
 
-impl UpdateParams<'_> {
-    /// Handler.
-    pub fn handle(ctx: Context<Self>, params: PoolParams) -> Result<()> {
-        let coefficients = params.validate()?;
-        let old = {
-            let mut pool = ctx.accounts.pool.load_mut()?;
-            let old = pool.params();
-            pool.apply_params(&params, &coefficients)?;
-            old
-        };
-        emit_cpi!(ParamsUpdated {
-            pool: ctx.accounts.pool.key(),
-            old,
-            new: params,
-        });
-        Ok(())
-    }
+/// Handler.
+pub(crate) fn handle(ctx: Context<UpdateParams>, params: PoolParams) -> Result<()> {
+    let coefficients = params.validate()?;
+    let old = {
+        let mut pool = ctx.accounts.pool.load_mut()?;
+        let old = pool.params;
+        pool.apply_params(&params, &coefficients)?;
+        old
+    };
+    emit_cpi!(ParamsUpdated {
+        pool: ctx.accounts.pool.key(),
+        old,
+        new: params,
+    });
+    Ok(())
 }

@@ -30,6 +30,8 @@ pub enum MathErrorKind {
     InsufficientLiquidity = 8,
     /// A zero amount was given, or the trade rounds to zero output.
     ZeroAmount = 9,
+    /// A deposit would mint no LP shares.
+    ZeroShares = 10,
 }
 
 impl MathErrorKind {
@@ -46,6 +48,7 @@ impl MathErrorKind {
             Self::TradeTooLarge => "trade exceeds the maximum trade size",
             Self::InsufficientLiquidity => "pool holds too little of the output token",
             Self::ZeroAmount => "amount is zero or the trade rounds to nothing",
+            Self::ZeroShares => "deposit is too small to mint an LP share",
         }
     }
 }

@@ -30,7 +30,7 @@
 
 use crate::error::{ensure, MathErrorKind, Result};
 use crate::fixed::{Fixed, Rounding};
-use crate::trade::{ConstantProductCurve, Curve, LinearCurve};
+use crate::trade::{ConstantProductCurve, Curve, LinearCurve, Reserves};
 use crate::transcendental::{exp, ln_1p};
 
 /// Which unit system a model's parameters (and the volatility) are expressed in.
@@ -69,6 +69,56 @@ impl TryFrom<u8> for ModelKind {
             2 => Ok(Self::ConstantProduct),
             _ => Err(crate::MathError::new(MathErrorKind::InvalidParameter)),
         }
+    }
+}
+
+impl ModelKind {
+    /// Every kind, in code order.
+    pub const ALL: [Self; 3] = [Self::AvellanedaStoikov, Self::Glft, Self::ConstantProduct];
+
+    /// The name configuration files and tools use: `avellaneda-stoikov`, `glft`,
+    /// `constant-product`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::AvellanedaStoikov => "avellaneda-stoikov",
+            Self::Glft => "glft",
+            Self::ConstantProduct => "constant-product",
+        }
+    }
+
+    /// The kind with this [`ModelKind::name`].
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+}
+
+impl From<ModelKind> for u8 {
+    fn from(kind: ModelKind) -> Self {
+        kind as u8
+    }
+}
+
+impl Units {
+    /// Both unit systems, in code order.
+    pub const ALL: [Self; 2] = [Self::Absolute, Self::Relative];
+
+    /// The name configuration files and tools use: `absolute`, `relative`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Self::Absolute => "absolute",
+            Self::Relative => "relative",
+        }
+    }
+
+    /// The unit system with this [`Units::name`].
+    pub fn from_name(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|units| units.name() == name)
+    }
+}
+
+impl From<Units> for u8 {
+    fn from(units: Units) -> Self {
+        units as u8
     }
 }
 
@@ -263,15 +313,6 @@ pub struct MarketState {
     pub variance: Fixed,
     /// Age of the oracle print, time units (seconds on chain): `now − publish_time`.
     pub age: u64,
-}
-
-/// Pool balances available to pay out, in atoms.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub struct Reserves {
-    /// Base token atoms.
-    pub base: u64,
-    /// Quote token atoms.
-    pub quote: u64,
 }
 
 /// One interface for all inventory models: from the market and the pool, the curve that

@@ -1,6 +1,6 @@
 use anchor_lang::prelude::*;
 
-use super::swap::{direction_from, execute, Swap, SwapKind};
+use super::{direction_from, execute, Swap, SwapKind};
 
 /// Arguments of `swap_exact_in`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,7 +30,7 @@ pub struct SwapExactInArgs {
 ///   (`InventoryCapExceeded`), max trade size (`TradeTooLarge`), pool liquidity
 ///   (`InsufficientLiquidity`), positive quotes (`QuoteNotPositive`).
 /// - Output ≥ `min_amount_out` (`SlippageExceeded`).
-pub fn handle(ctx: Context<Swap>, args: SwapExactInArgs) -> Result<()> {
+pub(crate) fn handle(ctx: Context<Swap>, args: SwapExactInArgs) -> Result<()> {
     execute(
         ctx,
         direction_from(args.direction)?,

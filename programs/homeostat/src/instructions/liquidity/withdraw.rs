@@ -1,11 +1,11 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, Burn};
 
-use super::liquidity::Liquidity;
-use crate::errors::HomeostatError;
+use super::Liquidity;
+use crate::errors::{HomeostatError, MathResultExt};
 use crate::events::Withdrawn;
-use crate::lp::{total_shares, withdraw_amounts};
 use crate::token::{check_vaults_after_transfers, transfer_out};
+use homeostat_math::lp::{total_shares, withdraw_amounts};
 
 /// Arguments of `withdraw`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -29,14 +29,14 @@ pub struct WithdrawArgs {
 ///   zero shares fail (`ZeroAmount`); `owner_lp` holds at least `shares`
 ///   (`InsufficientFunds`).
 /// - Works while paused and never reads the oracle: LPs can always leave.
-pub fn handle(ctx: Context<Liquidity>, args: WithdrawArgs) -> Result<()> {
+pub(crate) fn handle(ctx: Context<Liquidity>, args: WithdrawArgs) -> Result<()> {
     let accounts = &ctx.accounts;
     let (amounts, seeds) = {
         let pool = accounts.pool.load()?;
         let reserves = pool.lp_reserves(accounts.base_vault.amount, accounts.quote_vault.amount)?;
         let locked = pool.shares_locked == 1;
         (
-            withdraw_amounts(reserves, accounts.lp_mint.supply, locked, args.shares)?,
+            withdraw_amounts(reserves, accounts.lp_mint.supply, locked, args.shares).math()?,
             pool.signer_seeds(),
         )
     };
@@ -93,7 +93,7 @@ pub fn handle(ctx: Context<Liquidity>, args: WithdrawArgs) -> Result<()> {
     {
         let mut pool = accounts.pool.load_mut()?;
         let locked = pool.shares_locked == 1;
-        pool.set_depth(total_shares(accounts.lp_mint.supply, locked)?);
+        pool.set_depth(total_shares(accounts.lp_mint.supply, locked).math()?);
     }
     let accounts = &ctx.accounts;
     emit_cpi!(Withdrawn {
@@ -105,7 +105,8 @@ pub fn handle(ctx: Context<Liquidity>, args: WithdrawArgs) -> Result<()> {
         total_shares: total_shares(
             accounts.lp_mint.supply,
             accounts.pool.load()?.shares_locked == 1
-        )?,
+        )
+        .math()?,
     });
     Ok(())
 }

@@ -8,8 +8,16 @@
 
 use crate::error::{ensure, MathError, MathErrorKind, OrMathError, Result};
 use crate::fixed::{Fixed, Rounding};
-use crate::model::Reserves;
 use crate::ops::{record, Op};
+
+/// Pool balances available to pay out, in atoms.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Reserves {
+    /// Base token atoms.
+    pub base: u64,
+    /// Quote token atoms.
+    pub quote: u64,
+}
 
 /// Which way the trader goes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]

@@ -1,11 +1,11 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, MintTo};
 
-use super::liquidity::Liquidity;
-use crate::errors::HomeostatError;
+use super::Liquidity;
+use crate::errors::{HomeostatError, MathResultExt};
 use crate::events::Deposited;
-use crate::lp::{deposit_amounts, total_shares};
 use crate::token::{check_vaults_after_transfers, transfer_in};
+use homeostat_math::lp::{deposit_amounts, total_shares};
 
 /// Arguments of `deposit`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -25,7 +25,7 @@ pub struct DepositArgs {
 /// - `pool` is not paused (`PoolPaused`).
 /// - `base_mint`, `quote_mint`, `base_vault`, `quote_vault`, `lp_mint` are the pool's
 ///   (`has_one`); owner token accounts are for those mints; token programs own the mints.
-/// - Amounts: see `lp::deposit_amounts` — the first deposit sets the ratio and locks
+/// - Amounts: see `homeostat_math::lp::deposit_amounts` — the first deposit sets the ratio and locks
 ///   `LOCKED_SHARES`; later deposits take `⌈shares·R/S⌉` of each side, never above the
 ///   maxima; zero shares fail (`ZeroShares`); fewer than `min_shares` fail
 ///   (`SlippageExceeded`).
@@ -33,7 +33,7 @@ pub struct DepositArgs {
 ///   `reference_shares`), which scales the skew and the cap (`Pool::at_depth`), so the
 ///   deposit does not move the price a pending trade pays.
 /// - The oracle is not needed.
-pub fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
+pub(crate) fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
     let accounts = &ctx.accounts;
     let (amounts, seeds) = {
         let pool = accounts.pool.load()?;
@@ -46,7 +46,8 @@ pub fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
             locked,
             args.max_base,
             args.max_quote,
-        )?;
+        )
+        .math()?;
         (amounts, pool.signer_seeds())
     };
     require!(
@@ -101,7 +102,7 @@ pub fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
         // The first deposit locks the shares for good, and fixes the reference depth.
         let mut pool = accounts.pool.load_mut()?;
         pool.shares_locked = 1;
-        pool.set_depth(total_shares(accounts.lp_mint.supply, true)?);
+        pool.set_depth(total_shares(accounts.lp_mint.supply, true).math()?);
     }
     let accounts = &ctx.accounts;
     emit_cpi!(Deposited {
@@ -110,7 +111,7 @@ pub fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
         base_amount: amounts.base,
         quote_amount: amounts.quote,
         shares: amounts.shares,
-        total_shares: total_shares(accounts.lp_mint.supply, true)?,
+        total_shares: total_shares(accounts.lp_mint.supply, true).math()?,
     });
     Ok(())
 }

@@ -27,8 +27,8 @@ use homeostat::oracle::{PriceUpdate, VerificationLevel, PYTH_RECEIVER_PROGRAM_ID
 use homeostat::state::Pool;
 
 pub use homeostat::errors::HomeostatError;
-pub use homeostat::PoolParams;
-use homeostat_math::{Direction, Fixed, Rounding, SwapQuote};
+pub use homeostat::{PoolParams, StoredFixed};
+use homeostat_math::{Direction, Fixed, ModelKind, Rounding, SwapQuote, Units};
 use homeostat_sdk::instructions::{self as ix, UserAccounts};
 use homeostat_sdk::pda::{self, PoolAddresses};
 use homeostat_sdk::quote::PoolSnapshot;
@@ -94,11 +94,16 @@ pub const PYTH_EXPONENT: i32 = -8;
 /// bits, ⌊10⁻⁸ · 2⁴⁸⌋.
 pub const INITIAL_VARIANCE: i128 = 2_814_749;
 
-/// `x` as raw I80F48 bits, for parameters.
+/// `numerator / denominator` as raw I80F48 bits (rounded down).
 pub fn bits(numerator: i128, denominator: i128) -> i128 {
     Fixed::ratio(numerator, denominator, Rounding::Down)
         .expect("constant ratio")
         .to_bits()
+}
+
+/// `numerator / denominator` as a fixed-point parameter (rounded down).
+pub fn fixed(numerator: i128, denominator: i128) -> StoredFixed {
+    StoredFixed::from_bits(bits(numerator, denominator))
 }
 
 /// A GLFT pool in relative units with a 1-SOL lot: γ = 50, k = 2000, A = 1/s,
@@ -106,18 +111,18 @@ pub fn bits(numerator: i128, denominator: i128) -> i128 {
 /// beyond ±10 SOL of net delta, at most every 30 s, hedge up to ±200 SOL.
 pub fn default_params() -> PoolParams {
     PoolParams {
-        model_kind: 1,
-        units: 1,
-        risk_aversion: bits(50, 1),
-        order_decay: bits(2_000, 1),
-        arrival_intensity: bits(1, 1),
-        horizon: 0,
-        min_half_spread: bits(1, 10_000),
-        confidence_multiplier: bits(1, 1),
-        age_multiplier: bits(1, 1),
+        model_kind: ModelKind::Glft.into(),
+        units: Units::Relative.into(),
+        risk_aversion: fixed(50, 1),
+        order_decay: fixed(2_000, 1),
+        arrival_intensity: fixed(1, 1),
+        horizon: StoredFixed::ZERO,
+        min_half_spread: fixed(1, 10_000),
+        confidence_multiplier: fixed(1, 1),
+        age_multiplier: fixed(1, 1),
         volatility_window: 600,
-        variance_floor: bits(1, 1_000_000_000),
-        variance_ceiling: bits(1, 10_000),
+        variance_floor: fixed(1, 1_000_000_000),
+        variance_ceiling: fixed(1, 10_000),
         lot: ONE_BASE,
         inventory_cap: 100 * ONE_BASE,
         max_trade_base: 50 * ONE_BASE,
@@ -129,6 +134,7 @@ pub fn default_params() -> PoolParams {
         rebalance_band: 10 * ONE_BASE,
         min_rebalance_interval: 30,
         max_hedge_position: 200 * ONE_BASE,
+        reserved: [0; 6],
     }
 }
 

@@ -1,4 +1,5 @@
-//! The accounts and execution shared by `swap_exact_in` and `swap_exact_out`.
+//! `swap_exact_in` and `swap_exact_out`: the accounts and execution they share (here) and
+//! each form's arguments and specification (`exact_in`, `exact_out`).
 
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
@@ -6,8 +7,15 @@ use homeostat_math::{Curve, Direction, SwapQuote};
 
 use crate::errors::{HomeostatError, MathResultExt};
 use crate::events::Swapped;
-use crate::state::Pool;
+use crate::oracle::decode_price_updates;
+use crate::state::{Pool, PreparedSwap};
 use crate::token::{check_vaults_after_transfers, transfer_in, transfer_out};
+
+pub mod exact_in;
+pub mod exact_out;
+
+pub use exact_in::SwapExactInArgs;
+pub use exact_out::SwapExactOutArgs;
 
 /// Accounts of a swap (both forms).
 #[event_cpi]
@@ -24,7 +32,7 @@ pub struct Swap<'info> {
         has_one = quote_vault,
     )]
     pub pool: AccountLoader<'info, Pool>,
-    /// CHECK: validated by `Pool::read_oracle` (owner, layout, verification, feed, age, confidence).
+    /// CHECK: validated by `Pool::prepare_swap` (owner, layout, verification, feed, age, confidence).
     pub oracle: UncheckedAccount<'info>,
     /// CHECK: the quote/USD print of a two-feed pool, validated like `oracle`; omitted
     /// (the program id in its place) for a single-feed pool.
@@ -70,18 +78,22 @@ pub(crate) fn direction_from(value: u8) -> Result<Direction> {
     }
 }
 
-/// Prices the swap with the math crate, books the protocol fee, moves the tokens, checks
-/// the invariant and emits `Swapped`.
+/// Prepares the pool (`Pool::prepare_swap`), prices the swap with the math crate, books
+/// it (`Pool::book_swap`), moves the tokens, checks the invariant and emits `Swapped`.
 pub(crate) fn execute(ctx: Context<Swap>, direction: Direction, kind: SwapKind) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let accounts = &ctx.accounts;
     let (quote, oracle, curve, variance, seeds) = {
         let mut pool = accounts.pool.load_mut()?;
-        require!(pool.paused == 0, HomeostatError::PoolPaused);
-        let oracle = pool.read_oracle(&accounts.oracle, accounts.quote_oracle.as_deref(), now)?;
-        pool.observe_oracle(&oracle)?;
-        let reserves = pool.lp_reserves(accounts.base_vault.amount, accounts.quote_vault.amount)?;
-        let context = pool.swap_context(&oracle, reserves)?;
+        let (update, quote_update) =
+            decode_price_updates(&accounts.oracle, accounts.quote_oracle.as_deref())?;
+        let PreparedSwap { oracle, context } = pool.prepare_swap(
+            &update,
+            quote_update.as_ref(),
+            accounts.base_vault.amount,
+            accounts.quote_vault.amount,
+            now,
+        )?;
         let quote: SwapQuote = match kind {
             SwapKind::ExactIn { amount, min_out } => {
                 let quote = context.quote_exact_in(direction, amount).math()?;
@@ -97,18 +109,12 @@ pub(crate) fn execute(ctx: Context<Swap>, direction: Direction, kind: SwapKind) 
                 quote
             }
         };
-        let protocol_fees = match direction {
-            Direction::BaseToQuote => &mut pool.protocol_fees_base,
-            Direction::QuoteToBase => &mut pool.protocol_fees_quote,
-        };
-        *protocol_fees = protocol_fees
-            .checked_add(quote.fee.protocol)
-            .ok_or(HomeostatError::MathOverflow)?;
+        pool.book_swap(direction, &quote)?;
         (
             quote,
             oracle,
             context.curve,
-            pool.volatility_state().variance,
+            pool.variance.get(),
             pool.signer_seeds(),
         )
     };

@@ -3,12 +3,12 @@
 //! The pure, fixed-point quoting core of Homeostat, shared by the on-chain program, the
 //! SDK, the keeper and the simulator — one source of truth for every number a pool quotes.
 //!
-//! * [`Fixed`]: signed I80F48 fixed point with explicit [`Rounding`] on every lossy step;
-//!   [`StoredFixed`] is its plain-bytes account form.
+//! * [`Fixed`]: signed I80F48 fixed point with explicit [`Rounding`] on every lossy step.
 //! * [`model`]: Avellaneda–Stoikov, GLFT and constant product behind one
 //!   [`InventoryModel`] interface; parameters in absolute or relative [`Units`].
 //! * [`trade`]: sized trades, integrating the marginal quote over the inventory path.
 //! * [`swap`]: fees, limits and balances on top — the function the program executes.
+//! * [`lp`]: LP shares — what a deposit mints and a withdrawal pays.
 //! * [`volatility`]: the on-chain EWMA variance estimate.
 //! * [`transcendental`]: deterministic `ln`/`exp`, used only when parameters are set.
 //!
@@ -26,6 +26,8 @@ pub mod error;
 pub mod fees;
 pub mod fixed;
 pub mod hedge;
+pub mod integer;
+pub mod lp;
 pub mod model;
 pub mod ops;
 pub mod swap;
@@ -35,13 +37,14 @@ pub mod volatility;
 mod wide;
 
 pub use error::{MathError, MathErrorKind, Result};
-pub use fees::{mul_div_u64, Fee, FeeSchedule};
-pub use fixed::{Fixed, Rounding, StoredFixed};
+pub use fees::{Fee, FeeSchedule};
+pub use fixed::{Fixed, Rounding};
 pub use hedge::HedgeLedger;
+pub use integer::mul_div_u64;
 pub use model::{
-    Coefficients, InventoryModel, MarketState, ModelKind, ModelParams, PoolModel, Reserves,
-    SpreadConfig, Units,
+    Coefficients, InventoryModel, MarketState, ModelKind, ModelParams, PoolModel, SpreadConfig,
+    Units,
 };
 pub use swap::{balanced_inventory, Limits, SwapContext, SwapQuote};
-pub use trade::{ConstantProductCurve, Curve, Direction, LinearCurve};
+pub use trade::{ConstantProductCurve, Curve, Direction, LinearCurve, Reserves};
 pub use volatility::{VolatilityConfig, VolatilityScale, VolatilityState};

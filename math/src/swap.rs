@@ -5,8 +5,7 @@
 use crate::error::{ensure, MathErrorKind, Result};
 use crate::fees::{Fee, FeeSchedule};
 use crate::fixed::{Fixed, Rounding};
-use crate::model::Reserves;
-use crate::trade::{Curve, Direction};
+use crate::trade::{Curve, Direction, Reserves};
 
 /// The pool's hard limits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

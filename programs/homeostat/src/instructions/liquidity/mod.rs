@@ -1,10 +1,16 @@
-//! The accounts of `deposit` and `withdraw` (the same set: a pool, its vaults and LP mint,
-//! and the LP's three token accounts).
+//! `deposit` and `withdraw`: the accounts they share (the same set: a pool, its vaults and
+//! LP mint, and the LP's three token accounts), and each one's handler.
 
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use crate::state::Pool;
+
+pub mod deposit;
+pub mod withdraw;
+
+pub use deposit::DepositArgs;
+pub use withdraw::WithdrawArgs;
 
 /// Accounts of a deposit or a withdrawal. Checks: the mints, vaults and LP mint are the
 /// pool's (`has_one`); the LP's accounts are for those mints; token programs own the mints.

@@ -3,7 +3,7 @@
 mod common;
 
 use common::{f, fx};
-use homeostat_math::{Fixed, MathErrorKind, Rounding, StoredFixed};
+use homeostat_math::{Fixed, MathErrorKind, Rounding};
 use proptest::prelude::*;
 
 #[test]
@@ -126,20 +126,6 @@ fn display_prints_exact_decimals() {
         "0.333"
     );
     assert_eq!(format!("{:?}", Fixed::ONE), "Fixed(1)");
-}
-
-#[test]
-fn storage_form_round_trips_and_never_yields_the_asymmetric_minimum() {
-    let value = Fixed::ratio(-12345, 7, Rounding::Up).unwrap();
-    let stored: StoredFixed = value.into();
-    assert_eq!(Fixed::from(stored), value);
-    assert_eq!(core::mem::size_of::<StoredFixed>(), 16);
-    assert_eq!(core::mem::align_of::<StoredFixed>(), 1);
-    let bytes = bytemuck::bytes_of(&stored);
-    assert_eq!(bytes, &value.to_bits().to_le_bytes());
-    let minimum = StoredFixed(i128::MIN.to_le_bytes()).get();
-    assert_eq!(minimum, Fixed::MIN);
-    assert_eq!(minimum.neg(), Fixed::MAX);
 }
 
 proptest! {

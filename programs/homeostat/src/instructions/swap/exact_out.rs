@@ -1,6 +1,6 @@
 use anchor_lang::prelude::*;
 
-use super::swap::{direction_from, execute, Swap, SwapKind};
+use super::{direction_from, execute, Swap, SwapKind};
 
 /// Arguments of `swap_exact_out`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -18,7 +18,7 @@ pub struct SwapExactOutArgs {
 /// Specification: the checks of `swap_exact_in`, with `amount_out > 0` (`ZeroAmount`),
 /// pricing by `homeostat_math::SwapContext::quote_exact_out`, and input ≤
 /// `max_amount_in` (`SlippageExceeded`).
-pub fn handle(ctx: Context<Swap>, args: SwapExactOutArgs) -> Result<()> {
+pub(crate) fn handle(ctx: Context<Swap>, args: SwapExactOutArgs) -> Result<()> {
     execute(
         ctx,
         direction_from(args.direction)?,

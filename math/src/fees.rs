@@ -3,9 +3,9 @@
 //! The fee rounds up (the pool never undercharges); the protocol's share of it rounds down
 //! (the LPs' part is never shortchanged). All integer; nothing is lost: `lp + protocol = fee`.
 
-use crate::error::{ensure, MathErrorKind, OrMathError, Result};
+use crate::error::{ensure, MathErrorKind, Result};
 use crate::fixed::Rounding;
-use crate::ops::{record, Op};
+use crate::integer::mul_div_u64;
 
 /// One basis point is 1/10 000.
 pub const BPS_DENOMINATOR: u64 = 10_000;
@@ -28,30 +28,6 @@ pub struct Fee {
     pub total: u64,
     /// The protocol's part of `total`.
     pub protocol: u64,
-}
-
-/// `value · numerator / denominator` in atoms, rounded as asked, through a `u128`
-/// product (exact: two `u64`s always fit). `DivisionByZero` for a zero denominator,
-/// `Overflow` when the quotient does not fit a `u64`. The one atom-level mul-div of fees,
-/// LP shares and amounts.
-#[track_caller]
-pub fn mul_div_u64(
-    value: u64,
-    numerator: u64,
-    denominator: u64,
-    rounding: Rounding,
-) -> Result<u64> {
-    let round_up = rounding == Rounding::Up;
-    record(Op::Product128);
-    record(Op::Division128);
-    let product = u128::from(value).saturating_mul(u128::from(numerator));
-    let denominator = u128::from(denominator);
-    let quotient = product
-        .checked_div(denominator)
-        .or_math(MathErrorKind::DivisionByZero)?;
-    let inexact = product.checked_rem(denominator).unwrap_or(0) != 0;
-    let quotient = quotient.saturating_add(u128::from(round_up && inexact));
-    u64::try_from(quotient).or_math(MathErrorKind::Overflow)
 }
 
 impl FeeSchedule {

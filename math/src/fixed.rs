@@ -233,11 +233,6 @@ impl Fixed {
     pub const fn is_zero(self) -> bool {
         self.0 == 0
     }
-
-    /// Storage form for accounts.
-    pub const fn to_stored(self) -> StoredFixed {
-        StoredFixed(self.0.to_le_bytes())
-    }
 }
 
 /// `a · b / c` on raw bits, one rounding step.
@@ -327,35 +322,6 @@ impl fmt::Display for Fixed {
 impl fmt::Debug for Fixed {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "Fixed({self})")
-    }
-}
-
-/// Storage form of a [`Fixed`]: 16 little-endian bytes, alignment 1, so it can sit in a
-/// zero-copy account on every target (`i128` alignment differs between x86-64 and SBF).
-#[derive(Clone, Copy, Default, PartialEq, Eq, Hash, Debug, bytemuck::Pod, bytemuck::Zeroable)]
-#[cfg_attr(
-    feature = "borsh",
-    derive(borsh::BorshSerialize, borsh::BorshDeserialize)
-)]
-#[repr(transparent)]
-pub struct StoredFixed(pub [u8; 16]);
-
-impl StoredFixed {
-    /// The value.
-    pub const fn get(self) -> Fixed {
-        Fixed::from_bits(i128::from_le_bytes(self.0))
-    }
-}
-
-impl From<Fixed> for StoredFixed {
-    fn from(value: Fixed) -> Self {
-        value.to_stored()
-    }
-}
-
-impl From<StoredFixed> for Fixed {
-    fn from(value: StoredFixed) -> Self {
-        value.get()
     }
 }
 

@@ -1,0 +1,19 @@
+//! The pool config account.
+
+use anchor_lang::prelude::*;
+
+/// A pool config: the namespace of pools only its authority may create (see
+/// `initialize_config`).
+#[account]
+#[derive(Debug)]
+pub struct Config {
+    /// May create pools under this config (and becomes their admin).
+    pub authority: Pubkey,
+    /// Config PDA bump.
+    pub bump: u8,
+}
+
+impl Config {
+    /// Account space including the discriminator.
+    pub const SPACE: usize = 8 + 32 + 1;
+}

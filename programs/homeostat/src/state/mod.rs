@@ -1,0 +1,12 @@
+//! Accounts: the pool (with the operator's parameters embedded), the pool config, and the
+//! account form of fixed-point values.
+
+mod config;
+mod params;
+mod pool;
+mod stored;
+
+pub use config::Config;
+pub use params::PoolParams;
+pub use pool::{Pool, PreparedSwap};
+pub use stored::StoredFixed;

@@ -1,0 +1,215 @@
+//! The parameters an operator sets: one plain-bytes struct, the argument of
+//! `initialize_pool` / `update_params`, the `ParamsUpdated` payload, and — as is — the
+//! `params` field of the pool.
+
+use anchor_lang::prelude::*;
+use homeostat_math::{
+    Coefficients, FeeSchedule, Fixed, ModelKind, ModelParams, Units, VolatilityConfig,
+};
+
+use super::StoredFixed;
+use crate::constants::*;
+use crate::errors::{HomeostatError, MathResultExt};
+
+/// Everything an operator tunes. Fixed-point values are [`StoredFixed`] (I80F48 bits,
+/// `value · 2^48`, see docs/math.md). Zero-copy and borsh at once: the fields are laid
+/// out without padding, so the account bytes and the instruction bytes are the same.
+#[zero_copy]
+// Borsh directly: Anchor's `AnchorSerialize` derive would add a second `IdlBuild` impl
+// next to `zero_copy`'s.
+#[derive(borsh::BorshSerialize, borsh::BorshDeserialize, Debug, PartialEq, Eq)]
+#[borsh(crate = "anchor_lang::prelude::borsh")]
+pub struct PoolParams {
+    /// γ, risk aversion.
+    pub risk_aversion: StoredFixed,
+    /// k, order-arrival decay.
+    pub order_decay: StoredFixed,
+    /// A, order arrivals per second (GLFT).
+    pub arrival_intensity: StoredFixed,
+    /// τ, seconds (Avellaneda–Stoikov).
+    pub horizon: StoredFixed,
+    /// Half-spread floor, model units.
+    pub min_half_spread: StoredFixed,
+    /// Half-spread widening per unit of oracle confidence.
+    pub confidence_multiplier: StoredFixed,
+    /// Half-spread widening per standard deviation of the price move since the oracle
+    /// print was published, `√(σ²·age)` (0 = none).
+    pub age_multiplier: StoredFixed,
+    /// Variance floor per second, model units.
+    pub variance_floor: StoredFixed,
+    /// Variance ceiling per second, model units.
+    pub variance_ceiling: StoredFixed,
+    /// EWMA window, seconds.
+    pub volatility_window: u64,
+    /// Inventory unit, base atoms.
+    pub lot: u64,
+    /// Largest |inventory| a trade may create, base atoms.
+    pub inventory_cap: u64,
+    /// Largest base amount per trade, atoms.
+    pub max_trade_base: u64,
+    /// Oldest oracle price accepted, seconds.
+    pub max_oracle_age: u64,
+    /// `rebalance` fires only when |net delta| exceeds this, base atoms.
+    pub rebalance_band: u64,
+    /// Fewest seconds between two `rebalance` requests.
+    pub min_rebalance_interval: u64,
+    /// Largest |hedge position| `record_hedge` may reach, base atoms.
+    pub max_hedge_position: u64,
+    /// Trading fee, bps of the input.
+    pub fee_bps: u16,
+    /// Protocol share of the fee, bps of the fee.
+    pub protocol_share_bps: u16,
+    /// Widest oracle confidence accepted, bps of the price.
+    pub max_confidence_bps: u16,
+    /// Widest gap accepted between the print and Pyth's own EMA price, bps of the EMA
+    /// (0 = no EMA check).
+    pub max_ema_deviation_bps: u16,
+    /// `homeostat_math::ModelKind`: 0 Avellaneda–Stoikov, 1 GLFT, 2 constant product
+    /// (`ModelKind::Glft.into()`).
+    pub model_kind: u8,
+    /// `homeostat_math::Units`: 0 absolute, 1 relative (pools normally use relative).
+    pub units: u8,
+    /// Room for future parameters; must be zero.
+    pub reserved: [u8; 6],
+}
+
+// 9 × 16 + 8 × 8 + 4 × 2 + 2 + 6 bytes: no implicit padding, so bytemuck and borsh agree.
+const _: () = assert!(core::mem::size_of::<PoolParams>() == 224);
+
+impl PoolParams {
+    /// The math crate's view of the model parameters.
+    pub fn model_params(&self) -> Result<ModelParams> {
+        Ok(ModelParams {
+            kind: ModelKind::try_from(self.model_kind).math()?,
+            units: Units::try_from(self.units).math()?,
+            risk_aversion: self.risk_aversion.get(),
+            order_decay: self.order_decay.get(),
+            arrival_intensity: self.arrival_intensity.get(),
+            horizon: self.horizon.get(),
+        })
+    }
+
+    /// The volatility estimator's configuration.
+    pub fn volatility_config(&self) -> VolatilityConfig {
+        VolatilityConfig {
+            window: self.volatility_window,
+            floor: self.variance_floor.get(),
+            ceiling: self.variance_ceiling.get(),
+        }
+    }
+
+    /// Fee schedule.
+    pub fn fees(&self) -> FeeSchedule {
+        FeeSchedule {
+            fee_bps: self.fee_bps,
+            protocol_share_bps: self.protocol_share_bps,
+        }
+    }
+
+    /// Checks every parameter against its documented bound and returns the model's
+    /// coefficients. Bounds: docs/math.md ("Parameter domain") and docs/instructions.md.
+    pub fn validate(&self) -> Result<Coefficients> {
+        let coefficients = self.model_params()?.coefficients().math()?;
+        self.validate_bounds()?;
+        Ok(coefficients)
+    }
+
+    /// The bounds of `validate` without recomputing the model's coefficients (which needs
+    /// `ln`/`exp`): cheap enough for the end of every instruction.
+    pub fn validate_bounds(&self) -> Result<()> {
+        if let Some(violation) = self.bound_violation() {
+            msg!("invalid parameter: {}", violation);
+            return err!(HomeostatError::InvalidParameter);
+        }
+        Ok(())
+    }
+
+    /// The first documented bound these parameters break, named with the bound — what
+    /// `validate` refuses, for clients to say before anything is signed. Includes the
+    /// model's domain (γ, k, A, τ), which `validate_bounds` leaves to `validate`.
+    pub fn violation(&self) -> Option<&'static str> {
+        if self
+            .model_params()
+            .is_ok_and(|model| model.validate().is_err())
+        {
+            return Some(
+                "risk_aversion, order_decay, arrival_intensity or horizon is outside the model's \
+                 domain: γ and k in [2^-20, 2^20], γ/k in [2^-16, 2^16], A in [2^-20, 2^32] \
+                 (GLFT), τ in [0, 2^32] (AS) — docs/math.md, \"Parameter domain\"",
+            );
+        }
+        self.bound_violation()
+    }
+
+    /// The first bound of `validate_bounds` these parameters break.
+    fn bound_violation(&self) -> Option<&'static str> {
+        let min_half_spread = self.min_half_spread.get();
+        let multiplier = self.confidence_multiplier.get();
+        let age_multiplier = self.age_multiplier.get();
+        let checks: [(bool, &'static str); 18] = [
+            (
+                self.model_params().is_ok(),
+                "model_kind must be 0, 1 or 2 and units 0 or 1",
+            ),
+            (
+                self.volatility_config().validate().is_ok(),
+                "volatility_window must be ≥ 1 s and 0 ≤ variance_floor ≤ variance_ceiling",
+            ),
+            (
+                self.fee_bps <= homeostat_math::fees::MAX_FEE_BPS,
+                "fee_bps must be ≤ 1 000",
+            ),
+            (
+                self.fees().validate().is_ok(),
+                "protocol_share_bps must be ≤ 10 000",
+            ),
+            (self.lot > 0, "lot must be > 0"),
+            (self.inventory_cap > 0, "inventory_cap must be > 0"),
+            (self.max_trade_base > 0, "max_trade_base must be > 0"),
+            (
+                self.volatility_window <= MAX_VOLATILITY_WINDOW,
+                "volatility_window must be ≤ 2 592 000 s (30 days)",
+            ),
+            (
+                self.max_oracle_age > 0 && self.max_oracle_age <= MAX_ORACLE_AGE_LIMIT,
+                "max_oracle_age must be in [1, 60] s",
+            ),
+            (
+                self.max_confidence_bps > 0 && self.max_confidence_bps <= MAX_CONFIDENCE_BPS_LIMIT,
+                "max_confidence_bps must be in [1, 1 000]",
+            ),
+            (
+                !min_half_spread.is_negative(),
+                "min_half_spread must be ≥ 0",
+            ),
+            (
+                !multiplier.is_negative()
+                    && multiplier <= Fixed::from_int(MAX_CONFIDENCE_MULTIPLIER),
+                "confidence_multiplier must be in [0, 100]",
+            ),
+            (
+                !age_multiplier.is_negative()
+                    && age_multiplier <= Fixed::from_int(MAX_AGE_MULTIPLIER),
+                "age_multiplier must be in [0, 10]",
+            ),
+            (
+                self.max_ema_deviation_bps <= MAX_EMA_DEVIATION_BPS_LIMIT,
+                "max_ema_deviation_bps must be ≤ 1 000",
+            ),
+            (self.rebalance_band > 0, "rebalance_band must be > 0"),
+            (
+                self.min_rebalance_interval <= MAX_REBALANCE_INTERVAL,
+                "min_rebalance_interval must be ≤ 86 400 s (one day)",
+            ),
+            (
+                i64::try_from(self.max_hedge_position).is_ok(),
+                "max_hedge_position must be ≤ i64::MAX",
+            ),
+            (self.reserved == [0; 6], "reserved must be zero"),
+        ];
+        checks
+            .iter()
+            .find(|(ok, _)| !ok)
+            .map(|(_, violation)| *violation)
+    }
+}

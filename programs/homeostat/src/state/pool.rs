@@ -1,0 +1,422 @@
+//! The pool account: the operator's parameters, the state the instructions evolve, and the
+//! steps every swap takes around its pricing (`prepare_swap` before, `book_swap` after).
+
+use anchor_lang::prelude::*;
+use homeostat_math::{
+    balanced_inventory, Coefficients, Curve, Direction, Fixed, HedgeLedger, InventoryModel, Limits,
+    MarketState, PoolModel, Reserves, Rounding, SpreadConfig, SwapContext, SwapQuote, Units,
+    VolatilityScale, VolatilityState,
+};
+
+use super::{PoolParams, StoredFixed};
+use crate::constants::*;
+use crate::errors::{HomeostatError, MathResultExt};
+use crate::oracle::{OraclePrice, PriceUpdate};
+
+/// A pool. Zero-copy; 8-byte fields first, then byte arrays, so `repr(C)` adds no padding.
+///
+/// Size: 8 (discriminator) + 816 = 824 bytes (`Pool::SPACE`).
+#[account(zero_copy)]
+#[repr(C)]
+#[derive(Debug)]
+pub struct Pool {
+    /// The operator's parameters, as `initialize_pool` / `update_params` gave them.
+    pub params: PoolParams,
+
+    /// Protocol fees owed, base atoms (held in the base vault).
+    pub protocol_fees_base: u64,
+    /// Protocol fees owed, quote atoms (held in the quote vault).
+    pub protocol_fees_quote: u64,
+    /// Publish time of the last oracle price observed by the volatility estimate.
+    pub last_oracle_time: i64,
+    /// Publish time of the newest quote-feed print used (two-feed pools; 0 otherwise).
+    pub last_quote_oracle_time: i64,
+    /// Hedge recorded by the keeper, base atoms: the part of the inventory already offset
+    /// off-chain. Quotes and caps use the net delta `inventory − hedge_position`.
+    pub hedge_position: i64,
+    /// Sequence number of the last `RebalanceRequested` (0: none yet).
+    pub rebalance_seq: u64,
+    /// Sequence number of the last request the keeper has recorded a hedge for.
+    pub recorded_seq: u64,
+    /// Unix time of the last rebalance request.
+    pub last_rebalance_time: i64,
+    /// LP shares outstanding, locked ones included, as the last deposit or withdrawal left
+    /// them: the pool's depth.
+    pub total_shares: u64,
+    /// `total_shares` right after the first deposit: the depth the skew and the inventory
+    /// cap are stated at (0 before it).
+    pub reference_shares: u64,
+
+    /// Precomputed c1 (from the model parameters).
+    pub c1: StoredFixed,
+    /// Precomputed c2.
+    pub c2: StoredFixed,
+    /// Precomputed γ·τ.
+    pub gamma_tau: StoredFixed,
+    /// Current variance estimate (model units, per second).
+    pub variance: StoredFixed,
+    /// The volatility estimator's own state: the variance over one window, `T·σ²`
+    /// (model units); `variance` is derived from it.
+    pub window_variance: StoredFixed,
+    /// Last oracle mid observed (quote atoms per lot).
+    pub last_oracle_price: StoredFixed,
+    /// Average entry price of the recorded hedge, quote atoms per lot.
+    pub hedge_entry_price: StoredFixed,
+    /// Oracle mid of the pending rebalance request, quote atoms per lot: what
+    /// `record_hedge` checks the fill price against.
+    pub pending_request_price: StoredFixed,
+    /// P&L the hedge has realised by reductions, quote atoms (i128 LE).
+    pub hedge_realized_pnl: [u8; 16],
+
+    /// May update parameters, pause, collect protocol fees, rotate authorities.
+    pub admin: Pubkey,
+    /// Proposed next admin (default key when none).
+    pub pending_admin: Pubkey,
+    /// Keeper authority (rebalance / hedge reporting).
+    pub keeper: Pubkey,
+    /// Base mint.
+    pub base_mint: Pubkey,
+    /// Quote mint.
+    pub quote_mint: Pubkey,
+    /// Base vault (PDA token account owned by the pool).
+    pub base_vault: Pubkey,
+    /// Quote vault.
+    pub quote_vault: Pubkey,
+    /// LP share mint (PDA, authority the pool).
+    pub lp_mint: Pubkey,
+    /// The config the pool was created under (a PDA seed).
+    pub config: Pubkey,
+    /// Pyth feed id the oracle account must carry.
+    pub feed_id: [u8; 32],
+    /// Pyth feed id of the quote token in USD when the pool is priced by two feeds
+    /// (`feed_id` then prices the base token in USD); all zero for a single-feed pool.
+    pub quote_feed_id: [u8; 32],
+
+    /// Pool index in the PDA seeds.
+    pub pool_index: u16,
+    /// 1 when paused: swaps and deposits fail; withdrawals still work.
+    pub paused: u8,
+    /// Pool PDA bump.
+    pub bump: u8,
+    /// Base decimals.
+    pub base_decimals: u8,
+    /// Quote decimals.
+    pub quote_decimals: u8,
+    /// 1 once the first deposit has locked `LOCKED_SHARES` (forever).
+    pub shares_locked: u8,
+    /// Room for future fields (append-only evolution); keeps the size a multiple of 8.
+    pub reserved: [u8; 9],
+}
+
+/// What a swap is priced from, once the pool has taken the steps before pricing.
+#[derive(Clone, Copy, Debug)]
+pub struct PreparedSwap {
+    /// The oracle price the swap executes at.
+    pub oracle: OraclePrice,
+    /// Curve, inventory, limits, fees and reserves.
+    pub context: SwapContext,
+}
+
+// The layout is the same on every target: no implicit padding anywhere.
+const _: () = assert!(core::mem::size_of::<Pool>() == 816);
+
+impl Pool {
+    /// Account space including the discriminator.
+    pub const SPACE: usize = 8 + core::mem::size_of::<Pool>();
+
+    /// Signer seeds of the pool PDA (with its bump).
+    pub fn signer_seeds(&self) -> [Vec<u8>; 6] {
+        [
+            POOL_SEED.to_vec(),
+            self.config.to_bytes().to_vec(),
+            self.base_mint.to_bytes().to_vec(),
+            self.quote_mint.to_bytes().to_vec(),
+            self.pool_index.to_le_bytes().to_vec(),
+            vec![self.bump],
+        ]
+    }
+
+    /// Writes the operator parameters and their coefficients.
+    pub fn set_params(&mut self, params: &PoolParams, coefficients: &Coefficients) {
+        self.params = *params;
+        self.c1 = coefficients.c1.into();
+        self.c2 = coefficients.c2.into();
+        self.gamma_tau = coefficients.gamma_tau.into();
+    }
+
+    /// The volatility estimator's first state: `initial_variance` (I80F48 bits) clamped to
+    /// the pool's bounds, anchored at `oracle` — what `initialize_pool` sets.
+    pub fn start_volatility(&mut self, initial_variance: i128, oracle: &OraclePrice) -> Result<()> {
+        let state = VolatilityState::start(
+            &self.params.volatility_config(),
+            Fixed::from_bits(initial_variance),
+            oracle.mid,
+            oracle.publish_time,
+        )
+        .math()?;
+        self.set_volatility_state(&state);
+        self.last_quote_oracle_time = oracle.quote_publish_time.unwrap_or(0);
+        Ok(())
+    }
+
+    /// What `update_params` does to the pool: the new parameters and coefficients, and the
+    /// volatility estimate carried over into the new measure — the last price re-quoted
+    /// per the new lot, the variance converted to the new units, lot and window and
+    /// clamped to the new bounds (`VolatilityState::rescaled`), so changing the lot does
+    /// not read as a return. Fails if the result breaks an invariant.
+    pub fn apply_params(&mut self, params: &PoolParams, coefficients: &Coefficients) -> Result<()> {
+        let from = self.volatility_scale()?;
+        let state = self.volatility_state();
+        self.set_params(params, coefficients);
+        let rescaled = state
+            .rescaled(from, self.volatility_scale()?, &params.volatility_config())
+            .math()?;
+        self.set_volatility_state(&rescaled);
+        self.invariant()
+    }
+
+    /// The measure the volatility estimate is in: units, lot and window.
+    fn volatility_scale(&self) -> Result<VolatilityScale> {
+        Ok(VolatilityScale {
+            units: Units::try_from(self.params.units).math()?,
+            lot: self.params.lot,
+            window: self.params.volatility_window,
+        })
+    }
+
+    /// The model with its stored coefficients (no `ln`/`exp` on the swap path).
+    pub fn model(&self) -> Result<PoolModel> {
+        Ok(PoolModel {
+            params: self.params.model_params()?,
+            coefficients: Coefficients {
+                c1: self.c1.get(),
+                c2: self.c2.get(),
+                gamma_tau: self.gamma_tau.get(),
+            },
+        })
+    }
+
+    /// The volatility estimate's state.
+    pub fn volatility_state(&self) -> VolatilityState {
+        VolatilityState {
+            variance: self.variance.get(),
+            window_variance: self.window_variance.get(),
+            last_price: self.last_oracle_price.get(),
+            last_time: self.last_oracle_time,
+        }
+    }
+
+    /// Stores a new volatility state.
+    pub fn set_volatility_state(&mut self, state: &VolatilityState) {
+        self.variance = state.variance.into();
+        self.window_variance = state.window_variance.into();
+        self.last_oracle_price = state.last_price.into();
+        self.last_oracle_time = state.last_time;
+    }
+
+    /// The token balances that belong to LPs: vault balances less protocol fees owed.
+    pub fn lp_reserves(&self, base_vault_amount: u64, quote_vault_amount: u64) -> Result<Reserves> {
+        Ok(Reserves {
+            base: base_vault_amount
+                .checked_sub(self.protocol_fees_base)
+                .ok_or(HomeostatError::InvariantViolated)?,
+            quote: quote_vault_amount
+                .checked_sub(self.protocol_fees_quote)
+                .ok_or(HomeostatError::InvariantViolated)?,
+        })
+    }
+
+    /// Observes the oracle in the volatility estimate (only a newer publish time counts)
+    /// and records the newest quote-feed print used.
+    pub fn observe_oracle(&mut self, oracle: &OraclePrice) -> Result<()> {
+        if let Some(time) = oracle.quote_publish_time {
+            self.last_quote_oracle_time = self.last_quote_oracle_time.max(time);
+        }
+        let units = Units::try_from(self.params.units).math()?;
+        let next = self
+            .volatility_state()
+            .observe(
+                &self.params.volatility_config(),
+                units,
+                oracle.mid,
+                oracle.publish_time,
+            )
+            .math()?;
+        self.set_volatility_state(&next);
+        Ok(())
+    }
+
+    /// The steps of a swap before pricing, in the program's order — the one place they are
+    /// written (the swap handler, the SDK's quotes and the simulator's replica all call
+    /// it): refuse a paused pool (`PoolPaused`); check the print(s) and convert them to a
+    /// price per lot (`price_from_updates`); observe it in the volatility estimate; the
+    /// LPs' reserves from the vault balances; the swap context.
+    pub fn prepare_swap(
+        &mut self,
+        oracle: &PriceUpdate,
+        quote_oracle: Option<&PriceUpdate>,
+        base_vault_amount: u64,
+        quote_vault_amount: u64,
+        now: i64,
+    ) -> Result<PreparedSwap> {
+        require!(self.paused == 0, HomeostatError::PoolPaused);
+        let oracle = self.price_from_updates(oracle, quote_oracle, now)?;
+        self.observe_oracle(&oracle)?;
+        let reserves = self.lp_reserves(base_vault_amount, quote_vault_amount)?;
+        let context = self.swap_context(&oracle, reserves)?;
+        Ok(PreparedSwap { oracle, context })
+    }
+
+    /// The step of a swap after pricing: the protocol's share of the fee is owed in the
+    /// input token (it stays in that vault until `collect_protocol_fees`).
+    pub fn book_swap(&mut self, direction: Direction, quote: &SwapQuote) -> Result<()> {
+        let owed = match direction {
+            Direction::BaseToQuote => &mut self.protocol_fees_base,
+            Direction::QuoteToBase => &mut self.protocol_fees_quote,
+        };
+        *owed = owed
+            .checked_add(quote.fee.protocol)
+            .ok_or(HomeostatError::MathOverflow)?;
+        Ok(())
+    }
+
+    /// The pool's inventory deviation at the oracle mid (`balanced_inventory`), base atoms.
+    pub fn inventory(&self, reserves: Reserves, oracle: &OraclePrice) -> Result<i128> {
+        balanced_inventory(reserves, oracle.mid, self.params.lot).math()
+    }
+
+    /// The exposure still unhedged: `inventory − hedge_position`, base atoms. This is what
+    /// skews the quotes and what the inventory cap limits.
+    pub fn net_delta(&self, reserves: Reserves, oracle: &OraclePrice) -> Result<i128> {
+        self.inventory(reserves, oracle)?
+            .checked_sub(i128::from(self.hedge_position))
+            .ok_or_else(|| error!(HomeostatError::MathOverflow))
+    }
+
+    /// Everything a swap is priced from: the curve at this oracle state, inventory,
+    /// limits, fees and what the pool can pay. The SDK builds the same context from the
+    /// same account data, so its quotes equal the program's amounts.
+    pub fn swap_context(&self, oracle: &OraclePrice, reserves: Reserves) -> Result<SwapContext> {
+        let params = &self.params;
+        let market = MarketState {
+            mid: oracle.mid,
+            confidence: oracle.confidence,
+            variance: self.variance.get(),
+            age: oracle.age,
+        };
+        let spread = SpreadConfig {
+            min_half_spread: params.min_half_spread.get(),
+            confidence_multiplier: params.confidence_multiplier.get(),
+            age_multiplier: params.age_multiplier.get(),
+            // A pool never trades on its LPs' wrong side of the oracle mid; it sheds
+            // inventory through the keeper's hedges instead.
+            mid_guard: true,
+        };
+        let curve = self
+            .model()?
+            .curve(&market, &spread, reserves, params.lot)
+            .math()?;
+        let (curve, inventory_cap) = self.at_depth(curve)?;
+        Ok(SwapContext {
+            curve,
+            inventory: self.net_delta(reserves, oracle)?,
+            limits: Limits {
+                inventory_cap,
+                max_trade_base: params.max_trade_base,
+            },
+            fees: params.fees(),
+            reserves,
+        })
+    }
+
+    /// The curve's skew and the inventory cap at the pool's depth: stated for
+    /// `reference_shares`, they scale with `reference_shares / total_shares` (the skew) and
+    /// its inverse (the cap). A pro-rata deposit scales the inventory with the pool, so
+    /// without this a just-in-time deposit before a trade would multiply the skew that
+    /// trade pays (and could push the inventory past the cap); with it `skew·q` and
+    /// `q / cap` are unchanged by deposits and withdrawals. The skew is inventory risk per
+    /// share of the pool. Rounded in the pool's favour (skew interval widened outward, cap
+    /// down).
+    fn at_depth(&self, curve: Curve) -> Result<(Curve, u64)> {
+        let (reference, total) = (self.reference_shares, self.total_shares);
+        let inventory_cap = self.params.inventory_cap;
+        if reference == 0 || total == 0 || reference == total {
+            return Ok((curve, inventory_cap));
+        }
+        let (reference_fixed, total_fixed) = (Fixed::from_u64(reference), Fixed::from_u64(total));
+        let curve = match curve {
+            Curve::Linear(mut linear) => {
+                linear.skew = linear
+                    .skew
+                    .mul_div(reference_fixed, total_fixed, Rounding::Up)
+                    .math()?;
+                linear.skew_low = linear
+                    .skew_low
+                    .mul_div(reference_fixed, total_fixed, Rounding::Down)
+                    .math()?;
+                Curve::Linear(linear)
+            }
+            other => other,
+        };
+        let cap = u128::from(inventory_cap)
+            .checked_mul(u128::from(total))
+            .and_then(|scaled| scaled.checked_div(u128::from(reference)))
+            .map_or(u64::MAX, |cap| u64::try_from(cap).unwrap_or(u64::MAX));
+        Ok((curve, cap))
+    }
+
+    /// The hedge book: position, average entry and realised P&L.
+    pub fn hedge_ledger(&self) -> HedgeLedger {
+        HedgeLedger {
+            position: self.hedge_position,
+            entry_price: self.hedge_entry_price.get(),
+            realized_pnl: i128::from_le_bytes(self.hedge_realized_pnl),
+        }
+    }
+
+    /// Stores a new hedge book.
+    pub fn set_hedge_ledger(&mut self, ledger: &HedgeLedger) {
+        self.hedge_position = ledger.position;
+        self.hedge_entry_price = ledger.entry_price.into();
+        self.hedge_realized_pnl = ledger.realized_pnl.to_le_bytes();
+    }
+
+    /// Records the pool's depth after a deposit or withdrawal: `total` shares outstanding
+    /// (locked included); the first deposit also fixes the reference depth.
+    pub fn set_depth(&mut self, total: u64) {
+        self.total_shares = total;
+        if self.reference_shares == 0 {
+            self.reference_shares = total;
+        }
+    }
+
+    /// Holds at the end of every mutating instruction: parameters within bounds, flags
+    /// 0 or 1, no hedge recorded ahead of its request, reserved bytes zero.
+    pub fn invariant(&self) -> Result<()> {
+        self.params.validate_bounds()?;
+        require!(
+            self.paused <= 1
+                && self.shares_locked <= 1
+                && self.recorded_seq <= self.rebalance_seq
+                && self.reserved == [0; 9],
+            HomeostatError::InvariantViolated
+        );
+        Ok(())
+    }
+
+    /// `invariant`, plus: the vaults hold at least the protocol fees owed (the rest is the
+    /// LPs'). Instructions that touch the vaults end with this.
+    pub fn invariant_with_vaults(
+        &self,
+        base_vault_amount: u64,
+        quote_vault_amount: u64,
+    ) -> Result<()> {
+        self.invariant()?;
+        require!(
+            self.protocol_fees_base <= base_vault_amount
+                && self.protocol_fees_quote <= quote_vault_amount,
+            HomeostatError::InvariantViolated
+        );
+        Ok(())
+    }
+}
