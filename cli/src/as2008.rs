@@ -21,7 +21,8 @@ use homeostat::oracle::PriceUpdate;
 use homeostat::state::Pool;
 use homeostat::{PoolParams, StoredFixed};
 use homeostat_localnet::{
-    custom_error, price_update, Harness, User, FEED_ID, ONE_BASE, ONE_QUOTE, START_TIME,
+    custom_error, price_update, Harness, PoolAddresses, User, FEED_ID, ONE_BASE, ONE_QUOTE,
+    START_TIME,
 };
 use homeostat_math::{
     Coefficients, Curve, Direction, Fixed, ModelKind, Reserves, SwapContext, SwapQuote, Units,
@@ -343,6 +344,8 @@ impl PoolEngine for Replica {
 /// The program on the in-process runtime.
 struct OnChain {
     harness: Harness,
+    /// The current path's pool.
+    pool: PoolAddresses,
     trader: User,
     oracle: PriceUpdate,
 }
@@ -356,6 +359,7 @@ impl OnChain {
             .new_user(1_000_000 * ONE_BASE, 100_000_000 * ONE_QUOTE)
             .await;
         Self {
+            pool: harness.pool_at(0),
             harness,
             trader,
             oracle: oracle_at(MID, START_TIME),
@@ -380,15 +384,18 @@ impl PoolEngine for OnChain {
         oracle: PriceUpdate,
     ) -> Result<(), SdkError> {
         let harness = &mut self.harness;
-        harness.pool_index = u16::try_from(path)
-            .map_err(|_| SdkError::Rpc(format!("path {path}: at most 65 536 pools per run")))?;
+        let pool = harness
+            .pool_at(u16::try_from(path).map_err(|_| {
+                SdkError::Rpc(format!("path {path}: at most 65 536 pools per run"))
+            })?);
+        self.pool = pool;
         harness.set_time(oracle.publish_time);
         harness.set_oracle(&oracle);
         self.oracle = oracle;
-        Self::refused(harness.initialize_pool(*params).await)?;
+        Self::refused(harness.initialize_pool(&pool, *params).await)?;
         let (base, quote) = starting_reserves(&oracle);
         let lp = harness.new_user(base, quote).await;
-        Self::refused(harness.deposit(&lp, base, quote, 1).await)
+        Self::refused(harness.deposit(&pool, &lp, base, quote, 1).await)
     }
 
     async fn advance(
@@ -402,30 +409,30 @@ impl PoolEngine for OnChain {
         harness.set_oracle(&oracle);
         self.oracle = oracle;
         let admin = harness.admin.insecure_clone();
-        Self::refused(harness.update_params(&admin, *params).await)
+        Self::refused(harness.update_params(&self.pool, &admin, *params).await)
     }
 
     async fn snapshot(&mut self) -> Result<PoolSnapshot, SdkError> {
-        Ok(self.harness.snapshot(&self.oracle).await)
+        Ok(self.harness.snapshot(&self.pool, &self.oracle).await)
     }
 
     async fn trade_one_lot(&mut self, direction: Direction) -> Result<(), SdkError> {
         // The trader's bound is the SDK's quote: the swap fails unless the program executes
         // exactly (or better than) what was quoted.
         let snapshot = self.snapshot().await?;
-        let (pool, prepared) = snapshot.context()?;
+        let (state, prepared) = snapshot.context()?;
         let context = prepared.context;
-        let quote = one_lot_quote(&context, pool.params.lot, direction)?;
-        let (lot, trader) = (pool.params.lot, &self.trader);
+        let quote = one_lot_quote(&context, state.params.lot, direction)?;
+        let (pool, lot, trader) = (self.pool, state.params.lot, &self.trader);
         let result = match direction {
             Direction::BaseToQuote => {
                 self.harness
-                    .swap_exact_in(trader, direction as u8, lot, quote.amount_out)
+                    .swap_exact_in(&pool, trader, direction, lot, quote.amount_out)
                     .await
             }
             Direction::QuoteToBase => {
                 self.harness
-                    .swap_exact_out(trader, direction as u8, lot, quote.amount_in)
+                    .swap_exact_out(&pool, trader, direction, lot, quote.amount_in)
                     .await
             }
         };
@@ -433,7 +440,7 @@ impl PoolEngine for OnChain {
     }
 
     async fn vaults(&mut self) -> Result<(u64, u64), SdkError> {
-        let (base, quote) = (self.harness.base_vault(), self.harness.quote_vault());
+        let (base, quote) = (self.pool.base_vault, self.pool.quote_vault);
         Ok((
             self.harness.balance(&base).await,
             self.harness.balance(&quote).await,

@@ -13,18 +13,17 @@ use homeostat::errors::HomeostatError;
 use homeostat::PoolParams;
 use homeostat_keeper::journal::Journal;
 use homeostat_keeper::keeper::{Chain, Keeper, Step};
+use homeostat_keeper::local::LocalChain;
 use homeostat_keeper::planner::PlannerConfig;
 use homeostat_keeper::venue::PaperVenue;
-use homeostat_localnet::keeper_chain::LocalChain;
 use homeostat_localnet::{
-    default_params, price_update, pyth_price, quote_price_update, Harness, User, ONE_BASE,
-    ONE_QUOTE,
+    default_params, price_update, pyth_price, quote_price_update, Harness, PoolAddresses, User,
+    BUY, ONE_BASE, ONE_QUOTE, SELL,
 };
 use homeostat_math::{Direction, ModelKind, SwapQuote};
 use homeostat_sdk::quote::PoolSnapshot;
 use homeostat_sdk::SdkError;
 use serde::Serialize;
-use solana_signer::Signer;
 
 use crate::numbers::{bits_to_f64, mean_std};
 use crate::rng::Rng;
@@ -252,7 +251,7 @@ pub struct Outcome {
 }
 
 struct SimPool {
-    index: u16,
+    addresses: PoolAddresses,
     report: PoolReport,
     initial_value_parts: (f64, f64),
     cap_sol: f64,
@@ -342,21 +341,18 @@ pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<O
     .into_iter()
     .enumerate()
     {
-        harness.pool_index = index as u16;
+        let pool = harness.pool_at(index as u16);
         harness
-            .initialize_pool(params)
+            .initialize_pool(&pool, params)
             .await
             .map_err(|error| format!("initialize {name}: {error:?}"))?;
-        let mut lp = harness.new_user(liquidity_base, liquidity_quote).await;
-        let lp_mint = harness.lp_mint();
-        let owner = lp.keypair.pubkey();
-        lp.lp = harness.create_token_account(&lp_mint, &owner).await;
+        let lp = harness.new_user(liquidity_base, liquidity_quote).await;
         harness
-            .deposit(&lp, liquidity_base, liquidity_quote, 1)
+            .deposit(&pool, &lp, liquidity_base, liquidity_quote, 1)
             .await
             .map_err(|error| format!("deposit {name}: {error:?}"))?;
         pools.push(SimPool {
-            index: index as u16,
+            addresses: pool,
             report: PoolReport {
                 model: name.into(),
                 ..PoolReport::default()
@@ -369,7 +365,6 @@ pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<O
         });
     }
     // One trader with deep pockets trades against both pools.
-    harness.pool_index = 0;
     let trader = harness
         .new_user(1_000_000 * ONE_BASE, 1_000_000_000 * ONE_QUOTE)
         .await;
@@ -430,7 +425,7 @@ pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<O
         if scenario.hedging && t % scenario.keeper_interval_secs == 0 {
             let pool = &mut pools[0];
             let keeper_key = harness.keeper.insecure_clone();
-            let chain = LocalChain::new(&mut harness, pool.index, keeper_key);
+            let chain = LocalChain::new(&mut harness, pool.addresses, keeper_key);
             let journal_now = journal.take().ok_or("journal lost")?;
             let mut keeper = Keeper::new(chain, std::mem::take(&mut venue), journal_now, planner);
             let step = keeper.step().await;
@@ -462,9 +457,8 @@ pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<O
             pools: Vec::new(),
         };
         for pool in &mut pools {
-            harness.pool_index = pool.index;
             for &(direction, size_sol, draw) in &arrivals {
-                let snapshot = harness.snapshot(&update).await;
+                let snapshot = harness.snapshot(&pool.addresses, &update).await;
                 let base = (size_sol * ONE_BASE as f64) as u64;
                 match quote_for(&snapshot, direction, base) {
                     Ok(quote) => {
@@ -480,7 +474,7 @@ pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<O
             if informed {
                 let base = (informed_size * ONE_BASE as f64) as u64;
                 for direction in [Direction::QuoteToBase, Direction::BaseToQuote] {
-                    let snapshot = harness.snapshot(&update).await;
+                    let snapshot = harness.snapshot(&pool.addresses, &update).await;
                     match quote_for(&snapshot, direction, base) {
                         Ok(quote) => {
                             let price = average_price(direction, &quote);
@@ -496,7 +490,7 @@ pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<O
                     }
                 }
             }
-            let snapshot = harness.snapshot(&update).await;
+            let snapshot = harness.snapshot(&pool.addresses, &update).await;
             let reserves = snapshot.reserves().map_err(|error| error.to_string())?;
             let inventory = homeostat_math::balanced_inventory(
                 reserves,
@@ -528,8 +522,7 @@ pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<O
 
     let mut reports = Vec::new();
     for pool in pools {
-        harness.pool_index = pool.index;
-        let snapshot = harness.snapshot(&update).await;
+        let snapshot = harness.snapshot(&pool.addresses, &update).await;
         let reserves = snapshot.reserves().map_err(|error| error.to_string())?;
         let end_value = sol(reserves.base) * true_price + usdc(reserves.quote);
         let hold_value = pool.initial_value_parts.0 * true_price + pool.initial_value_parts.1;
@@ -614,12 +607,24 @@ async fn execute(
     let result = match quote.direction {
         Direction::BaseToQuote => {
             harness
-                .swap_exact_in(trader, 0, quote.amount_in, quote.amount_out)
+                .swap_exact_in(
+                    &pool.addresses,
+                    trader,
+                    SELL,
+                    quote.amount_in,
+                    quote.amount_out,
+                )
                 .await
         }
         Direction::QuoteToBase => {
             harness
-                .swap_exact_out(trader, 1, quote.amount_out, quote.amount_in)
+                .swap_exact_out(
+                    &pool.addresses,
+                    trader,
+                    BUY,
+                    quote.amount_out,
+                    quote.amount_in,
+                )
                 .await
         }
     };

@@ -53,13 +53,13 @@ fn example_config() -> String {
 
 /// A runtime without a pool, served over JSON-RPC, and a wallet holding 2 000 SOL and
 /// 300 000 USDC in its associated token accounts.
-async fn cluster_and_wallet() -> (Harness, Keypair, String) {
+async fn cluster_and_wallet() -> (Harness, PoolAddresses, Keypair, String) {
     let mut harness = Harness::start().await;
     let wallet = Keypair::new();
     // The wallet creates its pools under its own config.
-    harness.config = homeostat_sdk::pda::config(&wallet.pubkey());
+    let pool = harness.pool_under(homeostat_sdk::pda::config(&wallet.pubkey()), 0);
     harness.airdrop(&wallet.pubkey(), 10_000_000_000).await;
-    let addresses = harness.addresses();
+    let addresses = pool;
     let payer = harness.context.payer.pubkey();
     let create = create_associated_accounts(&addresses, payer, wallet.pubkey());
     // The LP mint does not exist yet; the wallet's LP account is created by its deposit.
@@ -73,19 +73,19 @@ async fn cluster_and_wallet() -> (Harness, Keypair, String) {
         .mint_to(&quote_mint, &accounts.quote, 300_000 * ONE_QUOTE)
         .await;
     let url = rpc::serve(harness.context.banks_client.clone()).await;
-    (harness, wallet, url)
+    (harness, pool, wallet, url)
 }
 
 #[tokio::test]
 async fn a_wallet_creates_a_pool_deposits_swaps_and_withdraws() {
-    let (mut harness, wallet, url) = cluster_and_wallet().await;
+    let (mut harness, pool, wallet, url) = cluster_and_wallet().await;
     let keypair = keypair_file(&wallet, &temp_folder("cli-lifecycle"));
     let keypair = keypair.to_str().expect("utf-8");
     let (base_mint, quote_mint) = (
         harness.base_mint.to_string(),
         harness.quote_mint.to_string(),
     );
-    let (pool, oracle) = (harness.pool().to_string(), harness.oracle.to_string());
+    let (pool_key, oracle) = (pool.pool.to_string(), harness.oracle.to_string());
     let config = example_config();
     let signer = ["--url", url.as_str(), "--keypair", keypair];
 
@@ -99,9 +99,9 @@ async fn a_wallet_creates_a_pool_deposits_swaps_and_withdraws() {
     ]);
     args.extend(signer);
     let created = json(&homeostat(&args).await);
-    assert_eq!(created["pool"], pool);
+    assert_eq!(created["pool"], pool_key);
     assert_eq!(created["admin"], wallet.pubkey().to_string());
-    let state = harness.pool_state().await;
+    let state = harness.pool_state(&pool).await;
     assert_eq!(state.admin, wallet.pubkey());
     assert_eq!(state.keeper, wallet.pubkey());
     assert_eq!(
@@ -117,31 +117,35 @@ async fn a_wallet_creates_a_pool_deposits_swaps_and_withdraws() {
 
     let (base, quote) = (1_000 * ONE_BASE, 150_000 * ONE_QUOTE);
     let (base_text, quote_text) = (base.to_string(), quote.to_string());
-    let mut args = vec!["deposit", "--pool", &pool, "--base", &base_text, "--quote"];
+    let mut args = vec![
+        "deposit", "--pool", &pool_key, "--base", &base_text, "--quote",
+    ];
     args.push(&quote_text);
     args.extend(signer);
     let deposited = json(&homeostat(&args).await);
     let shares = deposited["shares_received"].as_u64().expect("shares");
     assert_eq!(deposited["expected"]["shares"], shares);
     assert!(shares > 0);
-    let user = UserAccounts::associated(&harness.addresses(), wallet.pubkey());
+    let user = UserAccounts::associated(&pool, wallet.pubkey());
     assert_eq!(harness.balance(&user.lp).await, shares);
-    assert_eq!(harness.balance(&harness.base_vault()).await, base);
+    assert_eq!(harness.balance(&pool.base_vault).await, base);
 
     // Quote, then swap: the wallet pays and receives exactly the quoted amounts.
     let update = harness.oracle_update().await;
     let expected = harness
-        .snapshot(&update)
+        .snapshot(&pool, &update)
         .await
         .quote_exact_in(Direction::BaseToQuote, 2 * ONE_BASE)
         .expect("quote");
     let amount = (2 * ONE_BASE).to_string();
     let trade = ["--side", "sell", "--amount", amount.as_str()];
-    let mut args = vec!["quote", "--pool", &pool, "--oracle", &oracle, "--url", &url];
+    let mut args = vec![
+        "quote", "--pool", &pool_key, "--oracle", &oracle, "--url", &url,
+    ];
     args.extend(trade);
     let quoted = json(&homeostat(&args).await);
     assert_eq!(quoted["amount_out"], expected.amount_out);
-    assert_eq!(created["config"], harness.config.to_string());
+    assert_eq!(created["config"], pool.config.to_string());
     // Vouched for by the wallet's config: accepted; by another authority's: refused.
     let wallet_key = wallet.pubkey().to_string();
     let mut vouched = args.clone();
@@ -157,7 +161,7 @@ async fn a_wallet_creates_a_pool_deposits_swaps_and_withdraws() {
         &homeostat(&other).await,
         "not a pool under the expected config",
     );
-    let mut args = vec!["swap", "--pool", &pool, "--oracle", &oracle];
+    let mut args = vec!["swap", "--pool", &pool_key, "--oracle", &oracle];
     args.extend(trade);
     args.extend(signer);
     let swapped = json(&homeostat(&args).await);
@@ -170,7 +174,14 @@ async fn a_wallet_creates_a_pool_deposits_swaps_and_withdraws() {
 
     // Exact out: buy 1 SOL back.
     let one = ONE_BASE.to_string();
-    let mut args = vec!["swap", "--pool", &pool, "--oracle", &oracle, "--exact-out"];
+    let mut args = vec![
+        "swap",
+        "--pool",
+        &pool_key,
+        "--oracle",
+        &oracle,
+        "--exact-out",
+    ];
     args.extend(["--side", "buy", "--amount", one.as_str()]);
     args.extend(signer);
     let bought = json(&homeostat(&args).await);
@@ -179,20 +190,28 @@ async fn a_wallet_creates_a_pool_deposits_swaps_and_withdraws() {
 
     // A trade the pool cannot take is refused before anything is signed.
     let huge = (500 * ONE_BASE).to_string();
-    let mut args = vec!["swap", "--pool", &pool, "--oracle", &oracle];
+    let mut args = vec!["swap", "--pool", &pool_key, "--oracle", &oracle];
     args.extend(["--side", "sell", "--amount", huge.as_str()]);
     args.extend(signer);
     fails_with(&homeostat(&args).await, "error:");
 
     // A paused pool: the program's refusal comes back by name.
-    harness.set_paused(&wallet, true).await.expect("pause");
-    let mut args = vec!["deposit", "--pool", &pool, "--base", &one, "--quote", &one];
+    harness
+        .set_paused(&pool, &wallet, true)
+        .await
+        .expect("pause");
+    let mut args = vec![
+        "deposit", "--pool", &pool_key, "--base", &one, "--quote", &one,
+    ];
     args.extend(signer);
     fails_with(&homeostat(&args).await, "PoolPaused (error 60");
-    harness.set_paused(&wallet, false).await.expect("unpause");
+    harness
+        .set_paused(&pool, &wallet, false)
+        .await
+        .expect("unpause");
 
     // Withdraw everything the wallet holds.
-    let mut args = vec!["withdraw", "--pool", &pool];
+    let mut args = vec!["withdraw", "--pool", &pool_key];
     args.extend(signer);
     let withdrawn = json(&homeostat(&args).await);
     assert_eq!(withdrawn["shares"], shares);
@@ -202,7 +221,7 @@ async fn a_wallet_creates_a_pool_deposits_swaps_and_withdraws() {
 
 #[tokio::test]
 async fn a_two_feed_pool_is_created_shown_quoted_and_traded_with_its_quote_oracle() {
-    let (mut harness, wallet, url) = cluster_and_wallet().await;
+    let (mut harness, pool, wallet, url) = cluster_and_wallet().await;
     harness.use_quote_feed(&quote_price_update(
         pyth_price(0.98),
         pyth_price(0.0002),
@@ -214,7 +233,7 @@ async fn a_two_feed_pool_is_created_shown_quoted_and_traded_with_its_quote_oracl
         harness.base_mint.to_string(),
         harness.quote_mint.to_string(),
     );
-    let pool = harness.pool().to_string();
+    let pool_key = pool.pool.to_string();
     let oracle = harness.oracle.to_string();
     let quote_oracle = harness.quote_oracle.expect("quote oracle").to_string();
     let config = example_config();
@@ -231,15 +250,17 @@ async fn a_two_feed_pool_is_created_shown_quoted_and_traded_with_its_quote_oracl
     args.extend(oracles);
     args.extend(signer);
     json(&homeostat(&args).await);
-    assert_eq!(harness.pool_state().await.quote_feed_id, QUOTE_FEED_ID);
+    assert_eq!(harness.pool_state(&pool).await.quote_feed_id, QUOTE_FEED_ID);
     let (base, quote) = (100 * ONE_BASE, 15_400 * ONE_QUOTE);
     let (base_text, quote_text) = (base.to_string(), quote.to_string());
-    let mut args = vec!["deposit", "--pool", &pool, "--base", &base_text, "--quote"];
+    let mut args = vec![
+        "deposit", "--pool", &pool_key, "--base", &base_text, "--quote",
+    ];
     args.push(&quote_text);
     args.extend(signer);
     json(&homeostat(&args).await);
 
-    let mut args = vec!["pool", "show", "--json", "--url", &url, "--pool", &pool];
+    let mut args = vec!["pool", "show", "--json", "--url", &url, "--pool", &pool_key];
     args.extend(oracles);
     let shown = json(&homeostat(&args).await);
     let mid = shown["oracle_mid_per_lot"].as_f64().expect("mid") / ONE_QUOTE as f64;
@@ -247,32 +268,34 @@ async fn a_two_feed_pool_is_created_shown_quoted_and_traded_with_its_quote_oracl
     assert_eq!(shown["feeds"]["quote_feed_id"], "5d".repeat(32));
 
     let trade = ["--side", "sell", "--amount", "1000000000"];
-    let mut args = vec!["quote", "--pool", &pool, "--url", &url];
+    let mut args = vec!["quote", "--pool", &pool_key, "--url", &url];
     args.extend(oracles);
     args.extend(trade);
     let quoted = json(&homeostat(&args).await);
-    let mut args = vec!["swap", "--pool", &pool];
+    let mut args = vec!["swap", "--pool", &pool_key];
     args.extend(oracles);
     args.extend(trade);
     args.extend(signer);
     let swapped = json(&homeostat(&args).await);
     assert_eq!(swapped["received"], quoted["amount_out"]);
     // Without the quote oracle the program's refusal names the mismatch.
-    let mut args = vec!["quote", "--pool", &pool, "--url", &url, "--oracle", &oracle];
+    let mut args = vec![
+        "quote", "--pool", &pool_key, "--url", &url, "--oracle", &oracle,
+    ];
     args.extend(trade);
     fails_with(&homeostat(&args).await, "QuoteOracleMismatch");
 }
 
 #[tokio::test]
 async fn pool_show_reads_the_cluster() {
-    let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let url = rpc::serve(harness.context.banks_client.clone()).await;
-    let (pool, oracle) = (harness.pool().to_string(), harness.oracle.to_string());
+    let (pool_key, oracle) = (pool.pool.to_string(), harness.oracle.to_string());
     let args = [
-        "pool", "show", "--json", "--url", &url, "--pool", &pool, "--oracle", &oracle,
+        "pool", "show", "--json", "--url", &url, "--pool", &pool_key, "--oracle", &oracle,
     ];
     let shown = json(&homeostat(&args).await);
-    assert_eq!(shown["pool"], pool);
+    assert_eq!(shown["pool"], pool_key);
     assert_eq!(shown["reserves"]["base"], 1_000 * ONE_BASE);
     assert_eq!(shown["reserves"]["quote"], 150_000 * ONE_QUOTE);
     assert_eq!(shown["oracle_mid_per_lot"], 150_000_000.0);
@@ -283,12 +306,12 @@ async fn pool_show_reads_the_cluster() {
     assert_eq!(shown["hedge"]["unrealized_pnl_quote_atoms_at_oracle"], "0");
     assert_eq!(shown["net_delta"], 0);
     let update = harness.oracle_update().await;
-    assert!(harness.snapshot(&update).await.inventory().is_ok());
+    assert!(harness.snapshot(&pool, &update).await.inventory().is_ok());
 }
 
 #[tokio::test]
 async fn cluster_errors_are_clear() {
-    let (harness, wallet, url) = cluster_and_wallet().await;
+    let (harness, _, wallet, url) = cluster_and_wallet().await;
     let oracle = harness.oracle.to_string();
     let nowhere = Pubkey::new_unique().to_string();
     let show = ["pool", "show", "--url", &url, "--oracle", &oracle, "--pool"];

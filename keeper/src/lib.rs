@@ -15,15 +15,22 @@
 //! * [`retry`]: exponential backoff for transient failures.
 //! * [`journal`]: the durable record of events, orders, fills and on-chain records.
 //! * [`keeper`]: the loop, generic over the chain connection ([`keeper::Chain`]) and venue.
+//! * `local` (feature `localnet`): a [`keeper::Chain`] on the in-process runtime.
+//! * [`settings`]: flags, environment, TOML file and the one defaults table;
+//!   [`service`]: the dry run and the loop the `homeostat-keeper` binary runs.
 #![deny(missing_docs)]
 
 pub mod binance;
 pub mod events;
 pub mod journal;
 pub mod keeper;
+#[cfg(feature = "localnet")]
+pub mod local;
 pub mod planner;
 pub mod retry;
 pub mod rpc;
+pub mod service;
+pub mod settings;
 pub mod venue;
 
 use core::fmt;

@@ -18,15 +18,15 @@ use homeostat_keeper::venue::PaperVenue;
 use homeostat_localnet::*;
 
 /// A pool pushed 30 SOL long, served over JSON-RPC.
-async fn skewed() -> (Harness, String) {
-    let (mut harness, _) = Harness::with_liquidity().await;
+async fn skewed() -> (Harness, PoolAddresses, String) {
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let trader = harness.new_user(100 * ONE_BASE, 0).await;
     harness
-        .swap_exact_in(&trader, 0, 30 * ONE_BASE, 1)
+        .swap_exact_in(&pool, &trader, SELL, 30 * ONE_BASE, 1)
         .await
         .unwrap();
     let url = rpc::serve(harness.context.banks_client.clone()).await;
-    (harness, url)
+    (harness, pool, url)
 }
 
 /// Runs the binary off the async runtime, which keeps serving the RPC endpoint meanwhile.
@@ -44,13 +44,13 @@ async fn keeper_binary(args: Vec<String>) -> Output {
 
 #[tokio::test]
 async fn the_binary_plans_dry_then_hedges_once_and_records() {
-    let (mut harness, url) = skewed().await;
-    let net_delta = net_delta(&mut harness).await;
+    let (mut harness, pool, url) = skewed().await;
+    let net_delta = net_delta(&mut harness, &pool).await;
     assert!(net_delta > 10 * i128::from(ONE_BASE), "{net_delta}");
     let folder = temp_folder("keeper-binary");
     let keypair = keypair_file(&harness.keeper, &folder);
     let journal = folder.join("journal.sqlite");
-    let (pool, oracle) = (harness.pool().to_string(), harness.oracle.to_string());
+    let (pool_key, oracle) = (pool.pool.to_string(), harness.oracle.to_string());
     let flags = |extra: &[&str]| -> Vec<String> {
         let mut args: Vec<String> = [
             "--url",
@@ -58,7 +58,7 @@ async fn the_binary_plans_dry_then_hedges_once_and_records() {
             "--keypair",
             keypair.to_str().unwrap(),
             "--pool",
-            &pool,
+            &pool_key,
             "--oracle",
             &oracle,
         ]
@@ -88,7 +88,7 @@ async fn the_binary_plans_dry_then_hedges_once_and_records() {
     assert_eq!(plan["order"]["seq"], 1);
     assert_eq!(plan["venue"]["name"], "paper");
     assert_eq!(
-        harness.pool_state().await.rebalance_seq,
+        harness.pool_state(&pool).await.rebalance_seq,
         0,
         "dry run sends nothing"
     );
@@ -144,7 +144,7 @@ async fn the_binary_plans_dry_then_hedges_once_and_records() {
     std::fs::write(
         &config,
         format!(
-            "url = \"{url}\"\nkeypair = \"{}\"\npool = \"{pool}\"\noracle = \"{oracle}\"\njournal = \"{}\"\nvenue = \"paper\"\nlog = \"debug\"\n",
+            "url = \"{url}\"\nkeypair = \"{}\"\npool = \"{pool_key}\"\noracle = \"{oracle}\"\njournal = \"{}\"\nvenue = \"paper\"\nlog = \"debug\"\n",
             keypair.display(),
             journal.display()
         ),
@@ -163,7 +163,7 @@ async fn the_binary_plans_dry_then_hedges_once_and_records() {
         logs.contains("venue position matches the pool's record"),
         "{logs}"
     );
-    let state = harness.pool_state().await;
+    let state = harness.pool_state(&pool).await;
     assert_eq!((state.rebalance_seq, state.recorded_seq), (1, 1));
     assert_eq!(i128::from(state.hedge_position), net_delta);
     assert!(Journal::open(&journal).unwrap().is_recorded(1).unwrap());
@@ -171,7 +171,7 @@ async fn the_binary_plans_dry_then_hedges_once_and_records() {
     // Again: in band now, nothing to do; the journal's resume point skips old events.
     let output = keeper_binary(args).await;
     assert!(output.status.success());
-    assert_eq!(harness.pool_state().await.rebalance_seq, 1);
+    assert_eq!(harness.pool_state(&pool).await.rebalance_seq, 1);
 
     // Configuration errors say where.
     std::fs::write(&config, "pool = \"x\"\nintervall_secs = 5\n").unwrap();
@@ -214,15 +214,16 @@ async fn the_binary_plans_dry_then_hedges_once_and_records() {
 #[tokio::test]
 async fn the_binary_hedges_a_two_feed_pool_with_its_quote_oracle() {
     let mut harness = Harness::start().await;
+    let pool = harness.pool_at(0);
     harness.use_quote_feed(&quote_price_update(
         pyth_price(1.0),
         pyth_price(0.0002),
         harness.now,
     ));
-    harness.seeded_pool(default_params()).await;
+    harness.seeded_pool(&pool, default_params()).await;
     let trader = harness.new_user(100 * ONE_BASE, 0).await;
     harness
-        .swap_exact_in(&trader, 0, 30 * ONE_BASE, 1)
+        .swap_exact_in(&pool, &trader, SELL, 30 * ONE_BASE, 1)
         .await
         .unwrap();
     let url = rpc::serve(harness.context.banks_client.clone()).await;
@@ -235,7 +236,7 @@ async fn the_binary_hedges_a_two_feed_pool_with_its_quote_oracle() {
         "--keypair",
         keypair.to_str().unwrap(),
         "--pool",
-        &harness.pool().to_string(),
+        &pool.pool.to_string(),
         "--oracle",
         &harness.oracle.to_string(),
         "--journal",
@@ -249,7 +250,7 @@ async fn the_binary_hedges_a_two_feed_pool_with_its_quote_oracle() {
     let output = keeper_binary(base_args.clone()).await;
     let logs = String::from_utf8_lossy(&output.stderr);
     assert!(logs.contains("QuoteOracleMismatch"), "{logs}");
-    assert_eq!(harness.pool_state().await.rebalance_seq, 0);
+    assert_eq!(harness.pool_state(&pool).await.rebalance_seq, 0);
     // With it: hedged and recorded.
     let mut args = base_args;
     args.extend([
@@ -260,16 +261,16 @@ async fn the_binary_hedges_a_two_feed_pool_with_its_quote_oracle() {
     let logs = String::from_utf8_lossy(&output.stderr);
     assert!(output.status.success(), "{logs}");
     assert!(logs.contains("request hedged and recorded"), "{logs}");
-    let state = harness.pool_state().await;
+    let state = harness.pool_state(&pool).await;
     assert_eq!((state.rebalance_seq, state.recorded_seq), (1, 1));
 }
 
 #[tokio::test]
 async fn a_lost_journal_is_rebuilt_from_the_pools_events() {
-    let (harness, url) = skewed().await;
+    let (harness, pool, url) = skewed().await;
     let backoff = Backoff::default();
     let keeper_key = harness.keeper.insecure_clone();
-    let mut chain = RpcChain::connect(&url, harness.pool(), harness.oracles(), keeper_key, backoff)
+    let mut chain = RpcChain::connect(&url, pool.pool, harness.oracles(), keeper_key, backoff)
         .await
         .expect("connect");
     // A keeper crashed right after `rebalance` landed, and its journal is gone.
@@ -289,9 +290,9 @@ async fn a_lost_journal_is_rebuilt_from_the_pools_events() {
     );
 
     // Replaying the pool's history restores the request; the keeper finishes it once.
-    let pool = harness.pool();
+    let pool_key = pool.pool;
     assert_eq!(
-        catch_up(&mut events, keeper.journal(), &pool)
+        catch_up(&mut events, keeper.journal(), &pool_key)
             .await
             .unwrap(),
         1
@@ -306,13 +307,13 @@ async fn a_lost_journal_is_rebuilt_from_the_pools_events() {
 
     // The record's event arrives next; after it, nothing new.
     assert_eq!(
-        catch_up(&mut events, keeper.journal(), &pool)
+        catch_up(&mut events, keeper.journal(), &pool_key)
             .await
             .unwrap(),
         1
     );
     assert_eq!(
-        catch_up(&mut events, keeper.journal(), &pool)
+        catch_up(&mut events, keeper.journal(), &pool_key)
             .await
             .unwrap(),
         0
@@ -322,7 +323,7 @@ async fn a_lost_journal_is_rebuilt_from_the_pools_events() {
     assert!(cursor.is_some());
     let mut resumed = RpcEvents::new(&url, &keeper.chain, cursor);
     assert_eq!(
-        catch_up(&mut resumed, keeper.journal(), &pool)
+        catch_up(&mut resumed, keeper.journal(), &pool_key)
             .await
             .unwrap(),
         0
@@ -330,14 +331,14 @@ async fn a_lost_journal_is_rebuilt_from_the_pools_events() {
 }
 
 /// The pool's net delta now, read through the runtime.
-async fn net_delta(harness: &mut Harness) -> i128 {
+async fn net_delta(harness: &mut Harness, pool: &PoolAddresses) -> i128 {
     let update = harness.oracle_update().await;
-    harness.snapshot(&update).await.inventory().unwrap()
+    harness.snapshot(pool, &update).await.inventory().unwrap()
 }
 
 #[tokio::test]
 async fn a_key_that_is_not_the_pools_keeper_is_refused_at_start() {
-    let (harness, url) = skewed().await;
+    let (harness, pool, url) = skewed().await;
     let folder = temp_folder("keeper-wrong-key");
     let impostor = solana_keypair::Keypair::new();
     let keypair = keypair_file(&impostor, &folder);
@@ -349,7 +350,7 @@ async fn a_key_that_is_not_the_pools_keeper_is_refused_at_start() {
             "--keypair",
             keypair.to_str().unwrap(),
             "--pool",
-            &harness.pool().to_string(),
+            &pool.pool.to_string(),
             "--oracle",
             &harness.oracle.to_string(),
             "--journal",

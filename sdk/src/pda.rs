@@ -46,6 +46,8 @@ pub struct PoolAddresses {
     pub config: Pubkey,
     /// Pool.
     pub pool: Pubkey,
+    /// The pool's index on its pair (a seed).
+    pub index: u16,
     /// Base mint.
     pub base_mint: Pubkey,
     /// Quote mint.
@@ -76,6 +78,7 @@ impl PoolAddresses {
         Self {
             config,
             pool,
+            index,
             base_mint,
             quote_mint,
             base_vault: vault(&pool, &base_mint),

@@ -190,6 +190,7 @@ impl PoolClient {
         let addresses = PoolAddresses {
             config: state.config,
             pool,
+            index: state.pool_index,
             base_mint: state.base_mint,
             quote_mint: state.quote_mint,
             base_vault: state.base_vault,

@@ -24,7 +24,7 @@ use homeostat_keeper::venue::PaperVenue;
 use homeostat_math::Direction;
 use homeostat_sdk::instructions;
 use homeostat_sdk::rpc::PoolClient;
-use homeostat_tests::{pyth_price, rpc, Harness, ONE_BASE, ONE_QUOTE};
+use homeostat_tests::{pyth_price, rpc, Harness, BUY, ONE_BASE, ONE_QUOTE, SELL};
 
 /// Transactions in the history the catch-up benchmark replays.
 const HISTORY: u64 = 100;
@@ -36,13 +36,13 @@ fn keeper(c: &mut Criterion) {
     std::fs::create_dir_all(&folder).expect("folder");
 
     // A pool whose history holds HISTORY swaps sent through the RPC endpoint.
-    let (mut harness, trader, url) = runtime.block_on(async {
-        let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, pool, trader, url) = runtime.block_on(async {
+        let (mut harness, pool, _) = Harness::with_liquidity().await;
         let trader = harness
             .new_user(10_000 * ONE_BASE, 10_000_000 * ONE_QUOTE)
             .await;
         let url = rpc::serve(harness.context.banks_client.clone()).await;
-        let client = PoolClient::new(&url, harness.addresses(), harness.oracle);
+        let client = PoolClient::new(&url, pool, harness.oracle);
         for index in 0..HISTORY {
             // Distinct amounts: distinct transactions under one blockhash.
             let (direction, amount) = if index % 2 == 0 {
@@ -53,7 +53,7 @@ fn keeper(c: &mut Criterion) {
             let swap = instructions::swap_exact_in(
                 &client.addresses,
                 client.oracles,
-                &trader.accounts(),
+                &trader.accounts(&pool),
                 direction,
                 amount,
                 1,
@@ -63,14 +63,14 @@ fn keeper(c: &mut Criterion) {
                 .await
                 .expect("swap");
         }
-        (harness, trader, url)
+        (harness, pool, trader, url)
     });
-    let pool = harness.pool();
+    let pool_key = pool.pool;
     let backoff = Backoff::default();
     let chain = runtime.block_on(async {
         RpcChain::connect(
             &url,
-            pool,
+            pool_key,
             harness.oracles(),
             harness.keeper.insecure_clone(),
             backoff,
@@ -92,7 +92,7 @@ fn keeper(c: &mut Criterion) {
                     Journal::open(&folder.join(format!("catch-up-{run}.sqlite"))).expect("journal");
                 let mut events = RpcEvents::new(&url, &chain, None);
                 runtime
-                    .block_on(catch_up(&mut events, &journal, &pool))
+                    .block_on(catch_up(&mut events, &journal, &pool_key))
                     .expect("catch up")
             })
         },
@@ -115,19 +115,19 @@ fn keeper(c: &mut Criterion) {
                 runtime.block_on(async {
                     let mut total = Duration::ZERO;
                     for _ in 0..iterations {
-                        // Untimed: the pool's rate limit passes, the oracle is fresh, and a
-                        // trade pushes the pool 30 SOL out of band (alternating sides).
+                        // Untimed: the pool_key's rate limit passes, the oracle is fresh, and a
+                        // trade pushes the pool_key 30 SOL out of band (alternating sides).
                         let now = harness.now + 31;
                         harness.set_time(now);
                         harness.set_price(pyth_price(150.0), pyth_price(0.05));
                         let (direction, amount) = if sell {
-                            (0, 30 * ONE_BASE)
+                            (SELL, 30 * ONE_BASE)
                         } else {
-                            (1, 30 * 150 * ONE_QUOTE)
+                            (BUY, 30 * 150 * ONE_QUOTE)
                         };
                         sell = !sell;
                         harness
-                            .swap_exact_in(&trader, direction, amount, 1)
+                            .swap_exact_in(&pool, &trader, direction, amount, 1)
                             .await
                             .expect("skew");
                         let started = Instant::now();

@@ -6,60 +6,58 @@
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use homeostat_math::Direction;
-use homeostat_tests::{price_update, pyth_price, Harness, ONE_BASE, ONE_QUOTE};
+use homeostat_tests::{price_update, pyth_price, Harness, BUY, ONE_BASE, ONE_QUOTE, SELL};
 
 fn swap(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
-    let (mut harness, trader) = runtime.block_on(async {
-        let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, pool, trader) = runtime.block_on(async {
+        let (mut harness, pool, _) = Harness::with_liquidity().await;
         let trader = harness
             .new_user(1_000_000 * ONE_BASE, 1_000_000_000 * ONE_QUOTE)
             .await;
-        (harness, trader)
+        (harness, pool, trader)
     });
     // The handler's own work, without the runtime: oracle checks and conversion, the
     // volatility update, the pool's swap context and the priced quote.
-    let (pool, update, vaults, now) = runtime.block_on(async {
-        let pool = harness.pool_state().await;
-        let (base_vault, quote_vault) = (harness.base_vault(), harness.quote_vault());
+    let (state, update, vaults, now) = runtime.block_on(async {
+        let state = harness.pool_state(&pool).await;
+        let (base_vault, quote_vault) = (pool.base_vault, pool.quote_vault);
         let vaults = (
             harness.balance(&base_vault).await,
             harness.balance(&quote_vault).await,
         );
         let update = price_update(pyth_price(150.1), pyth_price(0.05), harness.now + 1);
-        (pool, update, vaults, harness.now + 1)
+        (state, update, vaults, harness.now + 1)
     });
     c.bench_function(
         "swap handler pricing (oracle, volatility, context, quote)",
         |b| {
             b.iter(|| {
-                let mut pool = pool;
-                let oracle = pool
-                    .price_from_update(black_box(&update), now)
-                    .expect("oracle");
-                pool.observe_oracle(&oracle).expect("volatility");
-                let reserves = pool.lp_reserves(vaults.0, vaults.1).expect("reserves");
-                let context = pool.swap_context(&oracle, reserves).expect("context");
-                context
+                let mut state = state;
+                let prepared = state
+                    .prepare_swap(black_box(&update), None, vaults.0, vaults.1, now)
+                    .expect("prepare");
+                prepared
+                    .context
                     .quote_exact_in(Direction::QuoteToBase, black_box(150 * ONE_QUOTE))
                     .expect("quote")
             })
         },
     );
 
-    let mut direction = 0u8;
+    let mut direction = SELL;
     c.bench_function("swap_exact_in transaction (in-process runtime)", |b| {
         b.iter(|| {
             // Alternate sides so inventory stays near zero however long criterion runs.
-            let amount = if direction == 0 {
+            let amount = if direction == SELL {
                 ONE_BASE
             } else {
                 150 * ONE_QUOTE
             };
             runtime
-                .block_on(harness.swap_exact_in(&trader, direction, amount, 1))
+                .block_on(harness.swap_exact_in(&pool, &trader, direction, amount, 1))
                 .expect("swap");
-            direction ^= 1;
+            direction = if direction == SELL { BUY } else { SELL };
         })
     });
 }

@@ -9,7 +9,7 @@ use solana_signer::Signer;
 
 #[tokio::test]
 async fn admin_updates_parameters_and_coefficients_follow() {
-    let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let admin = harness.admin.insecure_clone();
     let new = PoolParams {
         model_kind: ModelKind::AvellanedaStoikov.into(),
@@ -17,24 +17,27 @@ async fn admin_updates_parameters_and_coefficients_follow() {
         fee_bps: 5,
         ..default_params()
     };
-    harness.update_params(&admin, new).await.unwrap();
-    let pool = harness.pool_state().await;
-    assert_eq!(pool.params, new);
+    harness.update_params(&pool, &admin, new).await.unwrap();
+    let state = harness.pool_state(&pool).await;
+    assert_eq!(state.params, new);
     let coefficients = new.model_params().unwrap().coefficients().unwrap();
-    assert_eq!(pool.model().unwrap().coefficients, coefficients);
+    assert_eq!(state.model().unwrap().coefficients, coefficients);
     assert_eq!(coefficients.gamma_tau, Fixed::from_int(50 * 60));
 }
 
 #[tokio::test]
 async fn update_params_rejects_strangers_and_bad_values() {
-    let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let stranger = Keypair::new();
     harness.airdrop(&stranger.pubkey(), 100_000_000).await;
-    let result = harness.update_params(&stranger, default_params()).await;
+    let result = harness
+        .update_params(&pool, &stranger, default_params())
+        .await;
     assert_program_error(result, HomeostatError::Unauthorized);
     let admin = harness.admin.insecure_clone();
     let result = harness
         .update_params(
+            &pool,
             &admin,
             PoolParams {
                 order_decay: fixed(1, 1 << 30),
@@ -45,6 +48,7 @@ async fn update_params_rejects_strangers_and_bad_values() {
     assert_program_error(result, HomeostatError::InvalidParameter);
     let result = harness
         .update_params(
+            &pool,
             &admin,
             PoolParams {
                 inventory_cap: 0,
@@ -54,7 +58,7 @@ async fn update_params_rejects_strangers_and_bad_values() {
         .await;
     assert_program_error(result, HomeostatError::InvalidParameter);
     assert_eq!(
-        harness.pool_state().await.params,
+        harness.pool_state(&pool).await.params,
         default_params(),
         "nothing changed"
     );
@@ -62,11 +66,12 @@ async fn update_params_rejects_strangers_and_bad_values() {
 
 #[tokio::test]
 async fn lowering_the_variance_ceiling_reclamps_the_estimate() {
-    let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let admin = harness.admin.insecure_clone();
     let ceiling = bits(1, 1_000_000_000);
     harness
         .update_params(
+            &pool,
             &admin,
             PoolParams {
                 variance_floor: StoredFixed::from_bits(ceiling),
@@ -77,48 +82,50 @@ async fn lowering_the_variance_ceiling_reclamps_the_estimate() {
         .await
         .unwrap();
     assert_eq!(
-        harness.pool_state().await.volatility_state().variance,
+        harness.pool_state(&pool).await.volatility_state().variance,
         Fixed::from_bits(ceiling)
     );
 }
 
 #[tokio::test]
 async fn only_the_admin_pauses() {
-    let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let keeper = harness.keeper.insecure_clone();
     assert_program_error(
-        harness.set_paused(&keeper, true).await,
+        harness.set_paused(&pool, &keeper, true).await,
         HomeostatError::Unauthorized,
     );
     let admin = harness.admin.insecure_clone();
-    harness.set_paused(&admin, true).await.unwrap();
-    assert_eq!(harness.pool_state().await.paused, 1);
-    harness.set_paused(&admin, false).await.unwrap();
-    assert_eq!(harness.pool_state().await.paused, 0);
+    harness.set_paused(&pool, &admin, true).await.unwrap();
+    assert_eq!(harness.pool_state(&pool).await.paused, 1);
+    harness.set_paused(&pool, &admin, false).await.unwrap();
+    assert_eq!(harness.pool_state(&pool).await.paused, 0);
 }
 
 #[tokio::test]
 async fn admin_transfer_takes_two_steps() {
-    let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let admin = harness.admin.insecure_clone();
     let successor = Keypair::new();
     harness.airdrop(&successor.pubkey(), 100_000_000).await;
     // Nobody can accept before a proposal.
     assert_program_error(
-        harness.accept_admin(&successor).await,
+        harness.accept_admin(&pool, &successor).await,
         HomeostatError::NoPendingAdmin,
     );
     // Only the admin proposes.
     assert_program_error(
-        harness.propose_admin(&successor, successor.pubkey()).await,
+        harness
+            .propose_admin(&pool, &successor, successor.pubkey())
+            .await,
         HomeostatError::Unauthorized,
     );
     harness
-        .propose_admin(&admin, successor.pubkey())
+        .propose_admin(&pool, &admin, successor.pubkey())
         .await
         .unwrap();
     assert_eq!(
-        harness.pool_state().await.admin,
+        harness.pool_state(&pool).await.admin,
         admin.pubkey(),
         "still the old admin"
     );
@@ -126,48 +133,48 @@ async fn admin_transfer_takes_two_steps() {
     let impostor = Keypair::new();
     harness.airdrop(&impostor.pubkey(), 100_000_000).await;
     assert_program_error(
-        harness.accept_admin(&impostor).await,
+        harness.accept_admin(&pool, &impostor).await,
         HomeostatError::NoPendingAdmin,
     );
-    harness.accept_admin(&successor).await.unwrap();
-    let pool = harness.pool_state().await;
-    assert_eq!(pool.admin, successor.pubkey());
-    assert_eq!(pool.pending_admin, anchor_lang::prelude::Pubkey::default());
+    harness.accept_admin(&pool, &successor).await.unwrap();
+    let state = harness.pool_state(&pool).await;
+    assert_eq!(state.admin, successor.pubkey());
+    assert_eq!(state.pending_admin, anchor_lang::prelude::Pubkey::default());
     // The old admin has lost its powers.
     assert_program_error(
-        harness.set_paused(&admin, true).await,
+        harness.set_paused(&pool, &admin, true).await,
         HomeostatError::Unauthorized,
     );
-    harness.set_paused(&successor, true).await.unwrap();
+    harness.set_paused(&pool, &successor, true).await.unwrap();
 }
 
 #[tokio::test]
 async fn admin_sets_the_keeper() {
-    let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let admin = harness.admin.insecure_clone();
     let keeper = harness.keeper.insecure_clone();
     let new_keeper = Keypair::new().pubkey();
     assert_program_error(
-        harness.set_keeper(&keeper, new_keeper).await,
+        harness.set_keeper(&pool, &keeper, new_keeper).await,
         HomeostatError::Unauthorized,
     );
-    harness.set_keeper(&admin, new_keeper).await.unwrap();
-    assert_eq!(harness.pool_state().await.keeper, new_keeper);
+    harness.set_keeper(&pool, &admin, new_keeper).await.unwrap();
+    assert_eq!(harness.pool_state(&pool).await.keeper, new_keeper);
 }
 
 #[tokio::test]
 async fn protocol_fees_go_to_the_admin_and_only_them() {
-    let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let trader = harness.new_user(100 * ONE_BASE, 20_000 * ONE_QUOTE).await;
     harness
-        .swap_exact_in(&trader, 0, 40 * ONE_BASE, 1)
+        .swap_exact_in(&pool, &trader, SELL, 40 * ONE_BASE, 1)
         .await
         .unwrap();
     harness
-        .swap_exact_in(&trader, 1, 6_000 * ONE_QUOTE, 1)
+        .swap_exact_in(&pool, &trader, BUY, 6_000 * ONE_QUOTE, 1)
         .await
         .unwrap();
-    let owed = harness.pool_state().await;
+    let owed = harness.pool_state(&pool).await;
     assert!(owed.protocol_fees_base > 0 && owed.protocol_fees_quote > 0);
 
     let admin = harness.admin.insecure_clone();
@@ -180,15 +187,15 @@ async fn protocol_fees_go_to_the_admin_and_only_them() {
         .await;
     let stranger = trader.keypair.insecure_clone();
     let result = harness
-        .collect_protocol_fees(&stranger, trader.base, trader.quote)
+        .collect_protocol_fees(&pool, &stranger, trader.base, trader.quote)
         .await;
     assert_program_error(result, HomeostatError::Unauthorized);
 
-    let (base_vault, quote_vault) = (harness.base_vault(), harness.quote_vault());
+    let (base_vault, quote_vault) = (pool.base_vault, pool.quote_vault);
     let vault_base_before = harness.balance(&base_vault).await;
     let vault_quote_before = harness.balance(&quote_vault).await;
     harness
-        .collect_protocol_fees(&admin, base_destination, quote_destination)
+        .collect_protocol_fees(&pool, &admin, base_destination, quote_destination)
         .await
         .unwrap();
     assert_eq!(
@@ -207,11 +214,14 @@ async fn protocol_fees_go_to_the_admin_and_only_them() {
         harness.balance(&quote_vault).await,
         vault_quote_before - owed.protocol_fees_quote
     );
-    let pool = harness.pool_state().await;
-    assert_eq!((pool.protocol_fees_base, pool.protocol_fees_quote), (0, 0));
+    let state = harness.pool_state(&pool).await;
+    assert_eq!(
+        (state.protocol_fees_base, state.protocol_fees_quote),
+        (0, 0)
+    );
     // Collecting again pays nothing.
     harness
-        .collect_protocol_fees(&admin, base_destination, quote_destination)
+        .collect_protocol_fees(&pool, &admin, base_destination, quote_destination)
         .await
         .unwrap();
     assert_eq!(

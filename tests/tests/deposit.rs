@@ -6,35 +6,39 @@ use homeostat_tests::*;
 #[tokio::test]
 async fn first_deposit_sets_the_ratio_and_locks_shares() {
     let mut harness = Harness::start().await;
-    harness.initialize_pool(default_params()).await.unwrap();
+    let pool = harness.pool_at(0);
+    harness
+        .initialize_pool(&pool, default_params())
+        .await
+        .unwrap();
     let lp = harness.new_user(10 * ONE_BASE, 1_500 * ONE_QUOTE).await;
     harness
-        .deposit(&lp, 10 * ONE_BASE, 1_500 * ONE_QUOTE, 1)
+        .deposit(&pool, &lp, 10 * ONE_BASE, 1_500 * ONE_QUOTE, 1)
         .await
         .unwrap();
     // Tokens really moved: read from the token accounts themselves.
     assert_eq!(harness.balance(&lp.base).await, 0);
     assert_eq!(harness.balance(&lp.quote).await, 0);
-    let (base_vault, quote_vault) = (harness.base_vault(), harness.quote_vault());
+    let (base_vault, quote_vault) = (pool.base_vault, pool.quote_vault);
     assert_eq!(harness.balance(&base_vault).await, 10 * ONE_BASE);
     assert_eq!(harness.balance(&quote_vault).await, 1_500 * ONE_QUOTE);
     // √(1e10 · 1.5e9) = 3 872 983 346, minus the locked shares.
     let expected = 3_872_983_346 - LOCKED_SHARES;
-    assert_eq!(harness.balance(&lp.lp).await, expected);
-    let lp_mint = harness.lp_mint();
+    assert_eq!(harness.balance(&lp.lp(&pool)).await, expected);
+    let lp_mint = pool.lp_mint;
     assert_eq!(harness.supply(&lp_mint).await, expected);
-    assert_eq!(harness.pool_state().await.shares_locked, 1);
+    assert_eq!(harness.pool_state(&pool).await.shares_locked, 1);
 }
 
 #[tokio::test]
 async fn later_deposits_follow_the_pool_ratio_within_the_maxima() {
-    let (mut harness, _) = Harness::with_liquidity().await;
-    let lp_mint = harness.lp_mint();
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
+    let lp_mint = pool.lp_mint;
     let supply = harness.supply(&lp_mint).await + LOCKED_SHARES;
     let second = harness.new_user(100 * ONE_BASE, 100_000 * ONE_QUOTE).await;
     // Offers 10 SOL and plenty of USDC: the pool takes 10 SOL and 1 500 USDC.
     harness
-        .deposit(&second, 10 * ONE_BASE, 100_000 * ONE_QUOTE, 1)
+        .deposit(&pool, &second, 10 * ONE_BASE, 100_000 * ONE_QUOTE, 1)
         .await
         .unwrap();
     assert_eq!(harness.balance(&second.base).await, 90 * ONE_BASE);
@@ -43,43 +47,49 @@ async fn later_deposits_follow_the_pool_ratio_within_the_maxima() {
         100_000 * ONE_QUOTE - 1_500 * ONE_QUOTE
     );
     // shares = ⌊10e9 · S / 1000e9⌋ = S / 100
-    assert_eq!(harness.balance(&second.lp).await, supply / 100);
+    assert_eq!(harness.balance(&second.lp(&pool)).await, supply / 100);
 }
 
 #[tokio::test]
 async fn deposit_guards() {
-    let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let user = harness.new_user(10 * ONE_BASE, 10_000 * ONE_QUOTE).await;
     // Slippage: asks for more shares than the maxima buy.
     let result = harness
-        .deposit(&user, ONE_BASE, 150 * ONE_QUOTE, u64::MAX)
+        .deposit(&pool, &user, ONE_BASE, 150 * ONE_QUOTE, u64::MAX)
         .await;
     assert_program_error(result, HomeostatError::SlippageExceeded);
     // Zero amounts.
-    let result = harness.deposit(&user, 0, 0, 0).await;
+    let result = harness.deposit(&pool, &user, 0, 0, 0).await;
     assert_program_error(result, HomeostatError::ZeroAmount);
     // Dust that mints no shares.
-    let result = harness.deposit(&user, 1, 1, 0).await;
+    let result = harness.deposit(&pool, &user, 1, 1, 0).await;
     assert_program_error(result, HomeostatError::ZeroShares);
     // More than the user holds: the token program refuses, nothing moves.
     let result = harness
-        .deposit(&user, 20 * ONE_BASE, 3_000 * ONE_QUOTE, 1)
+        .deposit(&pool, &user, 20 * ONE_BASE, 3_000 * ONE_QUOTE, 1)
         .await;
     assert!(result.is_err());
     assert_eq!(harness.balance(&user.base).await, 10 * ONE_BASE);
     // Paused.
     let admin = harness.admin.insecure_clone();
-    harness.set_paused(&admin, true).await.unwrap();
-    let result = harness.deposit(&user, ONE_BASE, 150 * ONE_QUOTE, 1).await;
+    harness.set_paused(&pool, &admin, true).await.unwrap();
+    let result = harness
+        .deposit(&pool, &user, ONE_BASE, 150 * ONE_QUOTE, 1)
+        .await;
     assert_program_error(result, HomeostatError::PoolPaused);
 }
 
 #[tokio::test]
 async fn first_deposit_below_the_locked_shares_fails() {
     let mut harness = Harness::start().await;
-    harness.initialize_pool(default_params()).await.unwrap();
+    let pool = harness.pool_at(0);
+    harness
+        .initialize_pool(&pool, default_params())
+        .await
+        .unwrap();
     let user = harness.new_user(1_000, 1_000).await;
-    let result = harness.deposit(&user, 1_000, 1_000, 0).await;
+    let result = harness.deposit(&pool, &user, 1_000, 1_000, 0).await;
     assert_program_error(result, HomeostatError::ZeroShares);
 }
 
@@ -88,13 +98,23 @@ async fn a_donation_attack_on_share_price_does_not_pay() {
     // Classic share-inflation attack: the attacker makes the first (tiny) deposit, then
     // donates to the vaults so the next depositor's shares round down to little or nothing.
     let mut harness = Harness::start().await;
-    harness.initialize_pool(default_params()).await.unwrap();
+    let pool = harness.pool_at(0);
+    harness
+        .initialize_pool(&pool, default_params())
+        .await
+        .unwrap();
     let attacker = harness.new_user(10 * ONE_BASE, 10_000 * ONE_QUOTE).await;
     let start_value = Harness::value_at_150(10 * ONE_BASE, 10_000 * ONE_QUOTE);
-    harness.deposit(&attacker, 2_000, 2_000, 0).await.unwrap(); // √(4e6) = 2000 → 1000 shares
-    assert_eq!(harness.balance(&attacker.lp).await, 2_000 - LOCKED_SHARES);
+    harness
+        .deposit(&pool, &attacker, 2_000, 2_000, 0)
+        .await
+        .unwrap(); // √(4e6) = 2000 → 1000 shares
+    assert_eq!(
+        harness.balance(&attacker.lp(&pool)).await,
+        2_000 - LOCKED_SHARES
+    );
     let (base_mint, quote_mint) = (harness.base_mint, harness.quote_mint);
-    let (base_vault, quote_vault) = (harness.base_vault(), harness.quote_vault());
+    let (base_vault, quote_vault) = (pool.base_vault, pool.quote_vault);
     harness
         .transfer(
             &base_mint,
@@ -118,14 +138,17 @@ async fn a_donation_attack_on_share_price_does_not_pay() {
     // of the 2 399 — the coarse share price costs them at most one share (0.25%).
     let victim = harness.new_user(ONE_BASE, 150 * ONE_QUOTE).await;
     harness
-        .deposit(&victim, ONE_BASE, 150 * ONE_QUOTE, 1)
+        .deposit(&pool, &victim, ONE_BASE, 150 * ONE_QUOTE, 1)
         .await
         .unwrap();
-    assert_eq!(harness.balance(&victim.lp).await, 399);
+    assert_eq!(harness.balance(&victim.lp(&pool)).await, 399);
 
     // The attacker leaves: the locked shares keep their part of the donation.
-    let shares = harness.balance(&attacker.lp).await;
-    harness.withdraw(&attacker, shares, 0, 0).await.unwrap();
+    let shares = harness.balance(&attacker.lp(&pool)).await;
+    harness
+        .withdraw(&pool, &attacker, shares, 0, 0)
+        .await
+        .unwrap();
     let end_value = Harness::value_at_150(
         harness.balance(&attacker.base).await,
         harness.balance(&attacker.quote).await,
@@ -137,6 +160,7 @@ async fn a_donation_attack_on_share_price_does_not_pay() {
     // ... and the victim takes out at least 99.5% of what they put in.
     harness
         .withdraw(
+            &pool,
             &victim,
             399,
             ONE_BASE / 1000 * 995,
@@ -147,17 +171,18 @@ async fn a_donation_attack_on_share_price_does_not_pay() {
 }
 
 /// A pool pushed long by a 40 SOL sale, and the victim's quote for selling 10 SOL more.
-async fn long_pool() -> (Harness, User, u64) {
-    let (mut harness, _) = Harness::with_liquidity().await;
+async fn long_pool() -> (Harness, PoolAddresses, User, u64) {
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let pusher = harness.new_user(40 * ONE_BASE, 0).await;
     harness
-        .swap_exact_in(&pusher, 0, 40 * ONE_BASE, 1)
+        .swap_exact_in(&pool, &pusher, SELL, 40 * ONE_BASE, 1)
         .await
         .unwrap();
     let victim = harness.new_user(10 * ONE_BASE, 0).await;
     let update = harness.oracle_update().await;
     let quote = harness
         .expected_swap(
+            &pool,
             &update,
             homeostat_math::Direction::BaseToQuote,
             true,
@@ -165,16 +190,16 @@ async fn long_pool() -> (Harness, User, u64) {
         )
         .await
         .unwrap();
-    (harness, victim, quote.amount_out)
+    (harness, pool, victim, quote.amount_out)
 }
 
 #[tokio::test]
 async fn a_just_in_time_deposit_neither_moves_the_victims_price_nor_pays() {
     // Sandwich: triple the pool just before the victim's sale, withdraw right after.
-    let (mut harness, victim, alone) = long_pool().await;
+    let (mut harness, pool, victim, alone) = long_pool().await;
     let (base, quote) = (
-        harness.balance(&harness.base_vault()).await,
-        harness.balance(&harness.quote_vault()).await,
+        harness.balance(&pool.base_vault).await,
+        harness.balance(&pool.quote_vault).await,
     );
     let jit = harness
         .new_user(2 * base + ONE_BASE, 2 * quote + ONE_QUOTE)
@@ -183,10 +208,14 @@ async fn a_just_in_time_deposit_neither_moves_the_victims_price_nor_pays() {
         harness.balance(&jit.base).await,
         harness.balance(&jit.quote).await,
     );
-    harness.deposit(&jit, 2 * base, 2 * quote, 1).await.unwrap();
+    harness
+        .deposit(&pool, &jit, 2 * base, 2 * quote, 1)
+        .await
+        .unwrap();
     let update = harness.oracle_update().await;
     let with_jit = harness
         .expected_swap(
+            &pool,
             &update,
             homeostat_math::Direction::BaseToQuote,
             true,
@@ -202,12 +231,12 @@ async fn a_just_in_time_deposit_neither_moves_the_victims_price_nor_pays() {
         with_jit.amount_out
     );
     harness
-        .swap_exact_in(&victim, 0, 10 * ONE_BASE, with_jit.amount_out)
+        .swap_exact_in(&pool, &victim, SELL, 10 * ONE_BASE, with_jit.amount_out)
         .await
         .unwrap();
-    let shares = harness.balance(&jit.lp).await;
-    let total = harness.supply(&harness.lp_mint()).await + LOCKED_SHARES;
-    harness.withdraw(&jit, shares, 0, 0).await.unwrap();
+    let shares = harness.balance(&jit.lp(&pool)).await;
+    let total = harness.supply(&pool.lp_mint).await + LOCKED_SHARES;
+    harness.withdraw(&pool, &jit, shares, 0, 0).await.unwrap();
     let jit_end = Harness::value_at_150(
         harness.balance(&jit.base).await,
         harness.balance(&jit.quote).await,
@@ -228,17 +257,18 @@ async fn a_just_in_time_deposit_neither_moves_the_victims_price_nor_pays() {
 async fn a_large_deposit_does_not_push_the_inventory_past_the_cap() {
     // A pool at ~90 % of its cap (two 45 SOL sales): a deposit ten times its size scales
     // the inventory with it, and scales the cap along, so a trade that fitted still fits.
-    let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let pusher = harness.new_user(200 * ONE_BASE, 0).await;
     for _ in 0..2 {
         harness
-            .swap_exact_in(&pusher, 0, 45 * ONE_BASE, 1)
+            .swap_exact_in(&pool, &pusher, SELL, 45 * ONE_BASE, 1)
             .await
             .unwrap();
     }
     let update = harness.oracle_update().await;
     let before = harness
         .expected_swap(
+            &pool,
             &update,
             homeostat_math::Direction::BaseToQuote,
             true,
@@ -247,17 +277,17 @@ async fn a_large_deposit_does_not_push_the_inventory_past_the_cap() {
         .await;
     assert!(before.is_ok(), "{before:?}");
     let (base, quote) = (
-        harness.balance(&harness.base_vault()).await,
-        harness.balance(&harness.quote_vault()).await,
+        harness.balance(&pool.base_vault).await,
+        harness.balance(&pool.quote_vault).await,
     );
     let whale = harness.new_user(10 * base, 10 * quote).await;
     harness
-        .deposit(&whale, 10 * base, 10 * quote, 1)
+        .deposit(&pool, &whale, 10 * base, 10 * quote, 1)
         .await
         .unwrap();
     let trader = harness.new_user(ONE_BASE, 0).await;
     harness
-        .swap_exact_in(&trader, 0, ONE_BASE, 1)
+        .swap_exact_in(&pool, &trader, SELL, ONE_BASE, 1)
         .await
         .expect("the sale that fitted before still fits");
 }

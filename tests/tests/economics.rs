@@ -7,27 +7,29 @@ use homeostat::math::lp::LOCKED_SHARES;
 use homeostat_tests::*;
 
 async fn random_session(seed: u64) {
-    let (mut harness, lp) = Harness::with_liquidity().await;
-    let shares = u128::from(harness.balance(&lp.lp).await + LOCKED_SHARES);
+    let (mut harness, pool, lp) = Harness::with_liquidity().await;
+    let shares = u128::from(harness.balance(&lp.lp(&pool)).await + LOCKED_SHARES);
     let trader = harness.new_user(300 * ONE_BASE, 45_000 * ONE_QUOTE).await;
     let trader_start = Harness::value_at_150(300 * ONE_BASE, 45_000 * ONE_QUOTE);
-    let (base_vault, quote_vault) = (harness.base_vault(), harness.quote_vault());
+    let (base_vault, quote_vault) = (pool.base_vault, pool.quote_vault);
     let mut rng = XorShift(seed);
     let mut previous = 0u128;
     let mut executed = 0;
     for _ in 0..25 {
-        let direction = rng.below(2) as u8;
+        let direction = if rng.below(2) == 0 { SELL } else { BUY };
         let exact_in = rng.below(2) == 0;
         let base_size = 1 + rng.below(40 * ONE_BASE);
         let amount = match (direction, exact_in) {
-            (0, true) | (1, false) => base_size,
+            (SELL, true) | (BUY, false) => base_size,
             _ => base_size / 1_000 * 150, // the same size in quote atoms
         };
         let result = if exact_in {
-            harness.swap_exact_in(&trader, direction, amount, 1).await
+            harness
+                .swap_exact_in(&pool, &trader, direction, amount, 1)
+                .await
         } else {
             harness
-                .swap_exact_out(&trader, direction, amount, u64::MAX)
+                .swap_exact_out(&pool, &trader, direction, amount, u64::MAX)
                 .await
         };
         if result.is_err() {
@@ -36,16 +38,16 @@ async fn random_session(seed: u64) {
             continue;
         }
         executed += 1;
-        let pool = harness.pool_state().await;
+        let state = harness.pool_state(&pool).await;
         let base = harness.balance(&base_vault).await;
         let quote = harness.balance(&quote_vault).await;
         assert!(
-            base >= pool.protocol_fees_base && quote >= pool.protocol_fees_quote,
+            base >= state.protocol_fees_base && quote >= state.protocol_fees_quote,
             "seed {seed}"
         );
         let value = Harness::value_at_150(
-            base - pool.protocol_fees_base,
-            quote - pool.protocol_fees_quote,
+            base - state.protocol_fees_base,
+            quote - state.protocol_fees_quote,
         ) * 1_000_000_000
             / shares;
         assert!(

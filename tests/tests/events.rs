@@ -12,16 +12,16 @@ use solana_signer::Signer;
 
 #[tokio::test]
 async fn swapped_carries_everything_an_indexer_needs() {
-    let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let trader = harness.new_user(10 * ONE_BASE, 0).await;
     let update = price_update(pyth_price(150.0), pyth_price(0.05), harness.now);
     let expected = harness
-        .expected_swap(&update, Direction::BaseToQuote, true, 4 * ONE_BASE)
+        .expected_swap(&pool, &update, Direction::BaseToQuote, true, 4 * ONE_BASE)
         .await
         .unwrap();
     let ix = Instruction {
         program_id: homeostat::ID,
-        accounts: harness.swap_accounts(&trader).to_account_metas(None),
+        accounts: harness.swap_accounts(&pool, &trader).to_account_metas(None),
         data: homeostat::instruction::SwapExactIn {
             args: SwapExactInArgs {
                 direction: 0,
@@ -36,7 +36,7 @@ async fn swapped_carries_everything_an_indexer_needs() {
     let events: Vec<Swapped> = decode_events(&payloads);
     assert_eq!(events.len(), 1, "exactly one Swapped event");
     let event = &events[0];
-    assert_eq!(event.pool, harness.pool());
+    assert_eq!(event.pool, pool.pool);
     assert_eq!(event.trader, trader.keypair.pubkey());
     assert_eq!((event.direction, event.exact_in), (0, true));
     assert_eq!(
@@ -65,7 +65,7 @@ async fn swapped_carries_everything_an_indexer_needs() {
 
 #[tokio::test]
 async fn params_updated_reports_old_and_new() {
-    let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let admin = harness.admin.insecure_clone();
     let new = PoolParams {
         fee_bps: 9,
@@ -75,7 +75,7 @@ async fn params_updated_reports_old_and_new() {
         program_id: homeostat::ID,
         accounts: homeostat::accounts::UpdateParams {
             admin: admin.pubkey(),
-            pool: harness.pool(),
+            pool: pool.pool,
             event_authority: Harness::event_authority(),
             program: homeostat::ID,
         }
@@ -87,14 +87,14 @@ async fn params_updated_reports_old_and_new() {
     let events: Vec<ParamsUpdated> = decode_events(&payloads);
     assert_eq!(events.len(), 1);
     assert_eq!((events[0].old, events[0].new), (default_params(), new));
-    assert_eq!(events[0].pool, harness.pool());
+    assert_eq!(events[0].pool, pool.pool);
 }
 
 #[tokio::test]
 async fn events_cannot_be_forged_by_calling_the_event_instruction_directly() {
     // Anchor's event instruction requires the event authority PDA to sign, which only the
     // program itself can do.
-    let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, _, _) = Harness::with_liquidity().await;
     let mut data = anchor_lang::event::EVENT_IX_TAG_LE.to_vec();
     data.extend_from_slice(&[0; 16]);
     let ix = Instruction {

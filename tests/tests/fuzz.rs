@@ -78,53 +78,52 @@ fn name(error: &TransactionError) -> String {
     }
 }
 
-async fn value(harness: &mut Harness, user: &User, price: f64) -> f64 {
+async fn value(harness: &mut Harness, pool: &PoolAddresses, user: &User, price: f64) -> f64 {
     let base = harness.balance(&user.base).await as f64 / ONE_BASE as f64;
     let quote = harness.balance(&user.quote).await as f64 / ONE_QUOTE as f64;
-    let shares = if user.lp == anchor_lang::prelude::Pubkey::default() {
-        0
-    } else {
-        harness.balance(&user.lp).await
-    };
+    let shares = harness.lp_shares(pool, user).await;
     let lp_value = if shares == 0 {
         0.0
     } else {
-        let pool = harness.pool_state().await;
-        let supply = harness.supply(&harness.lp_mint()).await as f64 + 1_000.0;
-        let base_vault = harness.balance(&harness.base_vault()).await - pool.protocol_fees_base;
-        let quote_vault = harness.balance(&harness.quote_vault()).await - pool.protocol_fees_quote;
+        let state = harness.pool_state(pool).await;
+        let supply = harness.supply(&pool.lp_mint).await as f64 + 1_000.0;
+        let base_vault = harness.balance(&pool.base_vault).await - state.protocol_fees_base;
+        let quote_vault = harness.balance(&pool.quote_vault).await - state.protocol_fees_quote;
         shares as f64 / supply
             * (base_vault as f64 / ONE_BASE as f64 * price + quote_vault as f64 / ONE_QUOTE as f64)
     };
     base * price + quote + lp_value
 }
 
-async fn totals(harness: &mut Harness, world: &World) -> (u64, u64, u64) {
+async fn totals(harness: &mut Harness, pool: &PoolAddresses, world: &World) -> (u64, u64, u64) {
     let (mut base, mut quote, mut shares) = (0, 0, 0);
     for user in world.all() {
         base += harness.balance(&user.base).await;
         quote += harness.balance(&user.quote).await;
-        if user.lp != anchor_lang::prelude::Pubkey::default() {
-            shares += harness.balance(&user.lp).await;
-        }
+        shares += harness.lp_shares(pool, user).await;
     }
-    base += harness.balance(&harness.base_vault()).await;
-    quote += harness.balance(&harness.quote_vault()).await;
+    base += harness.balance(&pool.base_vault).await;
+    quote += harness.balance(&pool.quote_vault).await;
     (base, quote, shares)
 }
 
-async fn check_invariants(harness: &mut Harness, world: &World, tokens: (u64, u64)) {
-    let (base, quote, shares) = totals(harness, world).await;
+async fn check_invariants(
+    harness: &mut Harness,
+    pool: &PoolAddresses,
+    world: &World,
+    tokens: (u64, u64),
+) {
+    let (base, quote, shares) = totals(harness, pool, world).await;
     assert_eq!((base, quote), tokens, "tokens are conserved");
     assert_eq!(
         shares,
-        harness.supply(&harness.lp_mint()).await,
+        harness.supply(&pool.lp_mint).await,
         "LP shares are conserved"
     );
-    let pool = harness.pool_state().await;
-    assert!(pool.protocol_fees_base <= harness.balance(&harness.base_vault()).await);
-    assert!(pool.protocol_fees_quote <= harness.balance(&harness.quote_vault()).await);
-    pool.invariant().expect("pool invariant");
+    let state = harness.pool_state(pool).await;
+    assert!(state.protocol_fees_base <= harness.balance(&pool.base_vault).await);
+    assert!(state.protocol_fees_quote <= harness.balance(&pool.quote_vault).await);
+    state.invariant().expect("state invariant");
 }
 
 /// Publishes the current price at the current time.
@@ -134,6 +133,7 @@ fn publish(harness: &mut Harness, price: f64) {
 
 async fn one_step(
     harness: &mut Harness,
+    pool: &PoolAddresses,
     world: &mut World,
     rng: &mut XorShift,
     moving: bool,
@@ -163,22 +163,22 @@ async fn one_step(
             match (direction, exact_in) {
                 (0, true) => {
                     harness
-                        .swap_exact_in(&trader, 0, fraction(rng, base) / 4 + 1, 1)
+                        .swap_exact_in(pool, &trader, SELL, fraction(rng, base) / 4 + 1, 1)
                         .await
                 }
                 (1, true) => {
                     harness
-                        .swap_exact_in(&trader, 1, fraction(rng, quote) / 4 + 1, 1)
+                        .swap_exact_in(pool, &trader, BUY, fraction(rng, quote) / 4 + 1, 1)
                         .await
                 }
                 (0, false) => {
                     harness
-                        .swap_exact_out(&trader, 0, fraction(rng, quote) / 8 + 1, base)
+                        .swap_exact_out(pool, &trader, SELL, fraction(rng, quote) / 8 + 1, base)
                         .await
                 }
                 _ => {
                     harness
-                        .swap_exact_out(&trader, 1, fraction(rng, base) / 8 + 1, quote)
+                        .swap_exact_out(pool, &trader, BUY, fraction(rng, base) / 8 + 1, quote)
                         .await
                 }
             }
@@ -194,17 +194,19 @@ async fn one_step(
                 ..*lp
             };
             harness
-                .deposit(&lp, fraction(rng, base), fraction(rng, quote), 0)
+                .deposit(pool, &lp, fraction(rng, base), fraction(rng, quote), 0)
                 .await
         }
         52..=61 => {
             let lp = &world.lps[rng.below(2) as usize];
-            let shares = harness.balance(&lp.lp).await;
+            let shares = harness.lp_shares(pool, lp).await;
             let lp = User {
                 keypair: lp.keypair.insecure_clone(),
                 ..*lp
             };
-            harness.withdraw(&lp, fraction(rng, shares) + 1, 0, 0).await
+            harness
+                .withdraw(pool, &lp, fraction(rng, shares) + 1, 0, 0)
+                .await
         }
         62..=71 => {
             let signer = if rng.below(4) == 0 {
@@ -212,10 +214,10 @@ async fn one_step(
             } else {
                 world.keeper.insecure_clone()
             };
-            harness.rebalance(&signer).await
+            harness.rebalance(pool, &signer).await
         }
         72..=81 => {
-            let pool = harness.pool_state().await;
+            let state = harness.pool_state(pool).await;
             let signer = if rng.below(4) == 0 {
                 world.stranger.keypair.insecure_clone()
             } else {
@@ -224,12 +226,14 @@ async fn one_step(
             let seq = if rng.below(5) == 0 {
                 rng.below(4)
             } else {
-                pool.rebalance_seq
+                state.rebalance_seq
             };
             let filled = (rng.below(80) as i64 - 40) * ONE_BASE as i64;
             let price =
                 homeostat_math::Fixed::from_int((world.price * ONE_QUOTE as f64) as i64).to_bits();
-            harness.record_hedge(&signer, seq, filled, price).await
+            harness
+                .record_hedge(pool, &signer, seq, filled, price)
+                .await
         }
         82..=86 => {
             let signer = if rng.below(3) == 0 {
@@ -238,7 +242,7 @@ async fn one_step(
                 world.admin.insecure_clone()
             };
             let paused = rng.below(2) == 0;
-            harness.set_paused(&signer, paused).await
+            harness.set_paused(pool, &signer, paused).await
         }
         87..=93 => {
             let signer = if rng.below(3) == 0 {
@@ -253,7 +257,7 @@ async fn one_step(
                 min_half_spread: fixed(rng.below(20) as i128, 10_000),
                 ..default_params()
             };
-            harness.update_params(&signer, params).await
+            harness.update_params(pool, &signer, params).await
         }
         _ => {
             let (signer, destination) = if rng.below(3) == 0 {
@@ -262,7 +266,9 @@ async fn one_step(
                 (world.admin.insecure_clone(), &world.admin_accounts)
             };
             let (base, quote) = (destination.base, destination.quote);
-            harness.collect_protocol_fees(&signer, base, quote).await
+            harness
+                .collect_protocol_fees(pool, &signer, base, quote)
+                .await
         }
     }
 }
@@ -272,10 +278,10 @@ async fn sequence(harness: &mut Harness, index: u16, seed: u64, tally: &mut Tall
     // Each pool's rent comes from the admin: top it up so long runs do not run dry.
     let admin = harness.admin.pubkey();
     harness.airdrop(&admin, 100_000_000).await;
-    harness.pool_index = index;
+    let pool = harness.pool_at(index);
     publish(harness, 150.0);
     harness
-        .initialize_pool(default_params())
+        .initialize_pool(&pool, default_params())
         .await
         .expect("pool");
     let mut world = World {
@@ -300,10 +306,10 @@ async fn sequence(harness: &mut Harness, index: u16, seed: u64, tally: &mut Tall
         ..world.lps[0]
     };
     harness
-        .deposit(&first, 1_000 * ONE_BASE, 150_000 * ONE_QUOTE, 1)
+        .deposit(&pool, &first, 1_000 * ONE_BASE, 150_000 * ONE_QUOTE, 1)
         .await
         .expect("seed");
-    let (base, quote, _) = totals(harness, &world).await;
+    let (base, quote, _) = totals(harness, &pool, &world).await;
     let tokens = (base, quote);
     let mut start_values = Vec::new();
     for user in world.traders.iter().chain([&world.stranger]) {
@@ -311,16 +317,16 @@ async fn sequence(harness: &mut Harness, index: u16, seed: u64, tally: &mut Tall
             keypair: user.keypair.insecure_clone(),
             ..*user
         };
-        start_values.push(value(harness, &user, 150.0).await);
+        start_values.push(value(harness, &pool, &user, 150.0).await);
     }
     for step in 0..STEPS {
         let moving = step >= FIXED_PRICE_STEPS;
-        match one_step(harness, &mut world, &mut rng, moving).await {
+        match one_step(harness, &pool, &mut world, &mut rng, moving).await {
             Ok(()) => tally.accepted += 1,
             Err(error) => *tally.refusals.entry(name(&error)).or_default() += 1,
         }
         tally.steps += 1;
-        check_invariants(harness, &world, tokens).await;
+        check_invariants(harness, &pool, &world, tokens).await;
         if step + 1 == FIXED_PRICE_STEPS {
             let users: Vec<User> = world
                 .traders
@@ -332,7 +338,7 @@ async fn sequence(harness: &mut Harness, index: u16, seed: u64, tally: &mut Tall
                 })
                 .collect();
             for (user, start) in users.iter().zip(&start_values) {
-                let now = value(harness, user, 150.0).await;
+                let now = value(harness, &pool, user, 150.0).await;
                 assert!(
                     now <= start + 1e-6,
                     "seed {seed}: a trader gained at a fixed price: {start} → {now}"

@@ -10,51 +10,53 @@ use solana_signer::Signer;
 #[tokio::test]
 async fn creates_the_pool_its_vaults_and_lp_mint() {
     let mut harness = Harness::start().await;
+    let pool = harness.pool_at(0);
     harness
-        .initialize_pool(default_params())
+        .initialize_pool(&pool, default_params())
         .await
         .expect("initialize");
-    let pool = harness.pool_state().await;
-    assert_eq!(pool.admin, harness.admin.pubkey());
-    assert_eq!(pool.keeper, harness.keeper.pubkey());
+    let state = harness.pool_state(&pool).await;
+    assert_eq!(state.admin, harness.admin.pubkey());
+    assert_eq!(state.keeper, harness.keeper.pubkey());
     assert_eq!(
-        (pool.base_mint, pool.quote_mint),
+        (state.base_mint, state.quote_mint),
         (harness.base_mint, harness.quote_mint)
     );
     assert_eq!(
-        (pool.base_vault, pool.quote_vault),
-        (harness.base_vault(), harness.quote_vault())
+        (state.base_vault, state.quote_vault),
+        (pool.base_vault, pool.quote_vault)
     );
-    assert_eq!(pool.lp_mint, harness.lp_mint());
+    assert_eq!(state.lp_mint, pool.lp_mint);
     assert_eq!(
-        (pool.base_decimals, pool.quote_decimals),
+        (state.base_decimals, state.quote_decimals),
         (BASE_DECIMALS, QUOTE_DECIMALS)
     );
-    assert_eq!(pool.params, default_params());
-    assert_eq!(pool.feed_id, FEED_ID);
+    assert_eq!(state.params, default_params());
+    assert_eq!(state.feed_id, FEED_ID);
     // The oracle seeded the volatility estimate: 150 USDC per SOL lot = 150e6 atoms.
-    let state = pool.volatility_state();
+    let state = state.volatility_state();
     assert_eq!(state.last_price, Fixed::from_int(150_000_000));
     assert_eq!(state.last_time, START_TIME);
-    let base_vault = harness.base_vault();
+    let base_vault = pool.base_vault;
     assert_eq!(harness.balance(&base_vault).await, 0);
-    let lp_mint = harness.lp_mint();
+    let lp_mint = pool.lp_mint;
     assert_eq!(harness.supply(&lp_mint).await, 0);
 }
 
 #[tokio::test]
 async fn a_second_initialisation_fails() {
     let mut harness = Harness::start().await;
+    let pool = harness.pool_at(0);
     harness
-        .initialize_pool(default_params())
+        .initialize_pool(&pool, default_params())
         .await
         .expect("first");
-    let second = harness.initialize_pool(default_params()).await;
+    let second = harness.initialize_pool(&pool, default_params()).await;
     assert!(second.is_err(), "the pool PDA already exists: {second:?}");
     // Another index on the same pair is a different pool.
-    harness.pool_index = 1;
+    let pool = harness.pool_at(1);
     harness
-        .initialize_pool(default_params())
+        .initialize_pool(&pool, default_params())
         .await
         .expect("second pool on the pair");
 }
@@ -62,6 +64,7 @@ async fn a_second_initialisation_fails() {
 #[tokio::test]
 async fn out_of_bounds_parameters_are_rejected() {
     let mut harness = Harness::start().await;
+    let pool = harness.pool_at(0);
     let bad = [
         PoolParams {
             fee_bps: 1_001,
@@ -98,7 +101,7 @@ async fn out_of_bounds_parameters_are_rejected() {
         },
     ];
     for params in bad {
-        let result = harness.initialize_pool(params).await;
+        let result = harness.initialize_pool(&pool, params).await;
         assert_program_error(result, HomeostatError::InvalidParameter);
     }
 }
@@ -107,7 +110,8 @@ async fn out_of_bounds_parameters_are_rejected() {
 async fn identical_mints_are_rejected() {
     let mut harness = Harness::start().await;
     harness.quote_mint = harness.base_mint;
-    let result = harness.initialize_pool(default_params()).await;
+    let pool = harness.pool_at(0);
+    let result = harness.initialize_pool(&pool, default_params()).await;
     assert!(result.is_err(), "{result:?}");
 }
 
@@ -118,8 +122,9 @@ async fn token_2022_mints_are_accepted_but_transfer_fee_mints_are_not() {
         quote_token_program: TOKEN,
     })
     .await;
+    let pool = harness.pool_at(0);
     harness
-        .initialize_pool(default_params())
+        .initialize_pool(&pool, default_params())
         .await
         .expect("token-2022 base mint");
 
@@ -127,14 +132,16 @@ async fn token_2022_mints_are_accepted_but_transfer_fee_mints_are_not() {
         .create_mint(TOKEN_2022, 9, &[ExtensionType::TransferFeeConfig])
         .await;
     harness.base_mint = fee_mint;
-    let result = harness.initialize_pool(default_params()).await;
+    let pool = harness.pool_at(0);
+    let result = harness.initialize_pool(&pool, default_params()).await;
     assert_program_error(result, HomeostatError::UnsupportedMintExtension);
 
     let hooked = harness
         .create_mint(TOKEN_2022, 9, &[ExtensionType::TransferHook])
         .await;
     harness.base_mint = hooked;
-    let result = harness.initialize_pool(default_params()).await;
+    let pool = harness.pool_at(0);
+    let result = harness.initialize_pool(&pool, default_params()).await;
     assert_program_error(result, HomeostatError::UnsupportedMintExtension);
 
     // A mint that can be closed could be re-created at the same address with a permanent
@@ -143,15 +150,17 @@ async fn token_2022_mints_are_accepted_but_transfer_fee_mints_are_not() {
         .create_mint(TOKEN_2022, 9, &[ExtensionType::MintCloseAuthority])
         .await;
     harness.base_mint = closable;
-    let result = harness.initialize_pool(default_params()).await;
+    let pool = harness.pool_at(0);
+    let result = harness.initialize_pool(&pool, default_params()).await;
     assert_program_error(result, HomeostatError::UnsupportedMintExtension);
     // The extension without an authority: nobody can close it, so it is harmless.
     let harmless = harness
         .create_mint_with(TOKEN_2022, 9, &[ExtensionType::MintCloseAuthority], None)
         .await;
     harness.base_mint = harmless;
+    let pool = harness.pool_at(0);
     harness
-        .initialize_pool(default_params())
+        .initialize_pool(&pool, default_params())
         .await
         .expect("allow-listed extension");
 }
@@ -159,10 +168,11 @@ async fn token_2022_mints_are_accepted_but_transfer_fee_mints_are_not() {
 #[tokio::test]
 async fn the_oracle_is_checked_at_creation() {
     let mut harness = Harness::start().await;
+    let pool = harness.pool_at(0);
     let mut update = price_update(pyth_price(150.0), pyth_price(0.05), START_TIME);
     update.feed_id = [1; 32];
     harness.set_oracle(&update);
-    let result = harness.initialize_pool(default_params()).await;
+    let result = harness.initialize_pool(&pool, default_params()).await;
     assert_program_error(result, HomeostatError::WrongOracleFeed);
 }
 
@@ -171,20 +181,24 @@ async fn the_canonical_pool_address_cannot_be_squatted() {
     // The admin's config owns the namespace; a stranger cannot create a pool in it, not
     // even with hostile parameters on a free index.
     let mut harness = Harness::start().await;
+    let pool = harness.pool_at(0);
     let stranger = Keypair::new();
     harness.airdrop(&stranger.pubkey(), 10_000_000_000).await;
-    let mut ix = harness.initialize_pool_ix(PoolParams {
-        fee_bps: 1_000,
-        protocol_share_bps: 10_000,
-        ..default_params()
-    });
+    let mut ix = harness.initialize_pool_ix(
+        &pool,
+        PoolParams {
+            fee_bps: 1_000,
+            protocol_share_bps: 10_000,
+            ..default_params()
+        },
+    );
     ix.accounts[0].pubkey = stranger.pubkey();
     assert_program_error(
         harness.send(&[ix], &[&stranger]).await,
         HomeostatError::Unauthorized,
     );
     assert!(
-        !harness.account_exists(&harness.pool()).await,
+        !harness.account_exists(&pool.pool).await,
         "nothing was created"
     );
     // Under their own config the stranger's pool is another address ...
@@ -197,19 +211,22 @@ async fn the_canonical_pool_address_cannot_be_squatted() {
         )
         .await
         .unwrap();
-    let canonical = harness.pool();
-    let admin_config = harness.config;
-    harness.config = homeostat_sdk::pda::config(&stranger.pubkey());
-    let mut ix = harness.initialize_pool_ix(default_params());
+    let canonical = pool.pool;
+    let squatted = harness.pool_under(homeostat_sdk::pda::config(&stranger.pubkey()), 0);
+    let mut ix = harness.initialize_pool_ix(&squatted, default_params());
     ix.accounts[0].pubkey = stranger.pubkey();
     harness.send(&[ix], &[&stranger]).await.unwrap();
-    let squatter = harness.pool();
-    assert_ne!(squatter, canonical);
-    assert_eq!(harness.pool_state().await.config, harness.config);
+    assert_ne!(squatted.pool, canonical);
+    assert_eq!(harness.pool_state(&squatted).await.config, squatted.config);
     // ... and the canonical one is still free for the admin.
-    harness.config = admin_config;
-    harness.initialize_pool(default_params()).await.unwrap();
-    assert_eq!(harness.pool_state().await.admin, harness.admin.pubkey());
+    harness
+        .initialize_pool(&pool, default_params())
+        .await
+        .unwrap();
+    assert_eq!(
+        harness.pool_state(&pool).await.admin,
+        harness.admin.pubkey()
+    );
     // One config per authority.
     let admin = harness.admin.insecure_clone();
     assert!(harness

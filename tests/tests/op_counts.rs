@@ -46,7 +46,7 @@ fn row(name: &str, counts: &OpCounts) -> String {
 
 #[tokio::test]
 async fn each_instructions_math_is_counted_and_the_swap_stays_in_budget() {
-    let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, _, _) = Harness::with_liquidity().await;
     let models = [
         ("GLFT", default_params()),
         (
@@ -71,19 +71,19 @@ async fn each_instructions_math_is_counted_and_the_swap_stays_in_budget() {
     ];
     let mut worst_swap = 0;
     for (index, (name, params)) in models.into_iter().enumerate() {
-        harness.pool_index = index as u16;
+        let pool = harness.pool_at(index as u16);
         if index > 0 {
-            harness.seeded_pool(params).await;
+            harness.seeded_pool(&pool, params).await;
         }
         // A pool long 20 SOL, 5 s after its print: every term of the price is live.
         let trader = harness.new_user(20 * ONE_BASE, 0).await;
         harness
-            .swap_exact_in(&trader, 0, 20 * ONE_BASE, 1)
+            .swap_exact_in(&pool, &trader, SELL, 20 * ONE_BASE, 1)
             .await
             .unwrap();
         harness.set_time(harness.now + 5);
         let update = harness.oracle_update().await;
-        let snapshot = harness.snapshot(&update).await;
+        let snapshot = harness.snapshot(&pool, &update).await;
         for (direction, label) in [
             (Direction::BaseToQuote, "sell"),
             (Direction::QuoteToBase, "buy"),
@@ -110,16 +110,17 @@ async fn each_instructions_math_is_counted_and_the_swap_stays_in_budget() {
         if index == 0 {
             // rebalance: the oracle read and the inventory; deposit and withdraw: shares.
             take();
-            let pool = snapshot.pool;
-            let oracle = pool.price_from_update(&update, snapshot.now).unwrap();
-            pool.net_delta(snapshot.reserves().unwrap(), &oracle)
+            let state = snapshot.pool;
+            let oracle = state.price_from_update(&update, snapshot.now).unwrap();
+            state
+                .net_delta(snapshot.reserves().unwrap(), &oracle)
                 .unwrap();
             table.push(row("rebalance (oracle, net delta)", &take()));
-            let supply = harness.supply(&harness.lp_mint()).await;
+            let supply = harness.supply(&pool.lp_mint).await;
             let reserves = snapshot.reserves().unwrap();
             take();
             homeostat_sdk::quote::deposit_quote(
-                &pool,
+                &state,
                 reserves,
                 supply,
                 10 * ONE_BASE,
@@ -127,7 +128,7 @@ async fn each_instructions_math_is_counted_and_the_swap_stays_in_budget() {
             )
             .unwrap();
             table.push(row("deposit (shares and amounts)", &take()));
-            homeostat_sdk::quote::withdraw_quote(&pool, reserves, supply, supply / 10).unwrap();
+            homeostat_sdk::quote::withdraw_quote(&state, reserves, supply, supply / 10).unwrap();
             table.push(row("withdraw (pro-rata amounts)", &take()));
             table.push(row(
                 "record_hedge (no math-crate work)",

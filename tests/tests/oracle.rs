@@ -22,15 +22,16 @@ fn post_print(harness: &mut Harness, update: &PriceUpdate) -> anchor_lang::prelu
 /// Buys `quote` worth of base against the oracle at `oracle`; returns the base received.
 async fn buy(
     harness: &mut Harness,
+    pool: &PoolAddresses,
     trader: &User,
     oracle: anchor_lang::prelude::Pubkey,
     quote: u64,
 ) -> Result<u64, homeostat_localnet::TransactionError> {
     let before = harness.balance(&trader.base).await;
-    let mut accounts = harness.swap_accounts(trader);
+    let mut accounts = harness.swap_accounts(pool, trader);
     accounts.oracle = oracle;
     harness
-        .swap_exact_in_with(trader, accounts, 1, quote, 1)
+        .swap_exact_in_with(pool, trader, accounts, BUY, quote, 1)
         .await?;
     Ok(harness.balance(&trader.base).await - before)
 }
@@ -38,20 +39,21 @@ async fn buy(
 /// Sells `base` against the oracle at `oracle`.
 async fn sell(
     harness: &mut Harness,
+    pool: &PoolAddresses,
     trader: &User,
     oracle: anchor_lang::prelude::Pubkey,
     base: u64,
 ) -> Result<(), homeostat_localnet::TransactionError> {
-    let mut accounts = harness.swap_accounts(trader);
+    let mut accounts = harness.swap_accounts(pool, trader);
     accounts.oracle = oracle;
     harness
-        .swap_exact_in_with(trader, accounts, 0, base, 1)
+        .swap_exact_in_with(pool, trader, accounts, SELL, base, 1)
         .await
 }
 
 #[tokio::test]
 async fn buying_at_a_fresh_low_print_and_selling_at_the_older_high_one_is_refused() {
-    let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let trader = harness.new_user(0, 10_000 * ONE_QUOTE).await;
     // The pool last used 150 (at initialisation); 10 s later the market is 1 % lower.
     let old = price_update(pyth_price(150.0), pyth_price(0.05), harness.now);
@@ -60,16 +62,22 @@ async fn buying_at_a_fresh_low_print_and_selling_at_the_older_high_one_is_refuse
     let fresh = price_update(pyth_price(148.5), pyth_price(0.05), harness.now);
     let fresh_account = post_print(&mut harness, &fresh);
 
-    let bought = buy(&mut harness, &trader, fresh_account, 6_000 * ONE_QUOTE)
-        .await
-        .unwrap();
+    let bought = buy(
+        &mut harness,
+        &pool,
+        &trader,
+        fresh_account,
+        6_000 * ONE_QUOTE,
+    )
+    .await
+    .unwrap();
     // Selling at the older, higher print: refused, the pool has used a newer one.
     assert_program_error(
-        sell(&mut harness, &trader, old_account, bought).await,
+        sell(&mut harness, &pool, &trader, old_account, bought).await,
         HomeostatError::OracleOlderThanLastUsed,
     );
     // All the attacker can do is sell at the fresh print: a loss.
-    sell(&mut harness, &trader, fresh_account, bought)
+    sell(&mut harness, &pool, &trader, fresh_account, bought)
         .await
         .unwrap();
     let quote = harness.balance(&trader.quote).await;
@@ -81,13 +89,13 @@ async fn buying_at_a_fresh_low_print_and_selling_at_the_older_high_one_is_refuse
 async fn a_print_older_than_the_age_limit_cannot_be_played_at_all() {
     // The review's reproduction: a 30-second-old print against the fresh one. The limit
     // is now 20 s (at most 60 s), so the old print does not price.
-    let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let trader = harness.new_user(0, 10_000 * ONE_QUOTE).await;
     let old = price_update(pyth_price(150.0), pyth_price(0.05), harness.now);
     let old_account = post_print(&mut harness, &old);
     harness.set_time(harness.now + 30);
     assert_program_error(
-        buy(&mut harness, &trader, old_account, 6_000 * ONE_QUOTE)
+        buy(&mut harness, &pool, &trader, old_account, 6_000 * ONE_QUOTE)
             .await
             .map(|_| ()),
         HomeostatError::StaleOracle,
@@ -98,11 +106,15 @@ async fn a_print_older_than_the_age_limit_cannot_be_played_at_all() {
 /// print `move_bps` higher; returns the attacker's quote after the round trip.
 async fn round_trip_on_an_up_move(age_multiplier: i128, move_bps: f64) -> u64 {
     let mut harness = Harness::start().await;
+    let pool = harness.pool_at(0);
     harness
-        .seeded_pool(PoolParams {
-            age_multiplier: StoredFixed::from_bits(age_multiplier),
-            ..default_params()
-        })
+        .seeded_pool(
+            &pool,
+            PoolParams {
+                age_multiplier: StoredFixed::from_bits(age_multiplier),
+                ..default_params()
+            },
+        )
         .await;
     let trader = harness.new_user(0, 10_000 * ONE_QUOTE).await;
     // Prints without confidence, so the spread is the model's and the age term alone.
@@ -115,10 +127,10 @@ async fn round_trip_on_an_up_move(age_multiplier: i128, move_bps: f64) -> u64 {
         harness.now,
     );
     let fresh_account = post_print(&mut harness, &fresh);
-    let bought = buy(&mut harness, &trader, old_account, 6_000 * ONE_QUOTE)
+    let bought = buy(&mut harness, &pool, &trader, old_account, 6_000 * ONE_QUOTE)
         .await
         .unwrap();
-    sell(&mut harness, &trader, fresh_account, bought)
+    sell(&mut harness, &pool, &trader, fresh_account, bought)
         .await
         .unwrap();
     assert_eq!(harness.balance(&trader.base).await, 0);
@@ -143,12 +155,13 @@ async fn the_age_widening_charges_the_move_an_aged_print_allows() {
 
 #[tokio::test]
 async fn a_new_lot_does_not_read_as_a_price_move() {
-    let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let trader = harness.new_user(10 * ONE_BASE, 0).await;
-    let before = harness.pool_state().await.volatility_state();
+    let before = harness.pool_state(&pool).await.volatility_state();
     let admin = harness.admin.insecure_clone();
     harness
         .update_params(
+            &pool,
             &admin,
             PoolParams {
                 lot: 2 * ONE_BASE,
@@ -157,7 +170,7 @@ async fn a_new_lot_does_not_read_as_a_price_move() {
         )
         .await
         .unwrap();
-    let rescaled = harness.pool_state().await.volatility_state();
+    let rescaled = harness.pool_state(&pool).await.volatility_state();
     assert_eq!(
         rescaled.variance, before.variance,
         "relative variance is lot-free"
@@ -166,40 +179,44 @@ async fn a_new_lot_does_not_read_as_a_price_move() {
     harness.set_time(harness.now + 1);
     harness.set_price(pyth_price(150.0), pyth_price(0.05));
     harness
-        .swap_exact_in(&trader, 0, ONE_BASE, 1)
+        .swap_exact_in(&pool, &trader, SELL, ONE_BASE, 1)
         .await
         .unwrap();
-    let after = harness.pool_state().await.volatility_state();
+    let after = harness.pool_state(&pool).await.volatility_state();
     assert_eq!(after.last_time, harness.now);
     assert!(after.variance <= before.variance, "{before:?} → {after:?}");
 }
 
 /// A two-feed pool: SOL/USD ÷ USDC/USD, with USDC at `usdc` dollars.
-async fn two_feed_pool(usdc: f64) -> (Harness, User) {
+async fn two_feed_pool(usdc: f64) -> (Harness, PoolAddresses, User) {
     let mut harness = Harness::start().await;
+    let pool = harness.pool_at(0);
     let quote_usd = quote_price_update(pyth_price(usdc), pyth_price(0.0002), harness.now);
     harness.use_quote_feed(&quote_usd);
-    harness.initialize_pool(default_params()).await.unwrap();
+    harness
+        .initialize_pool(&pool, default_params())
+        .await
+        .unwrap();
     let lp = harness
         .new_user(1_000 * ONE_BASE, 160_000 * ONE_QUOTE)
         .await;
     harness
-        .deposit(&lp, 1_000 * ONE_BASE, 153_000 * ONE_QUOTE, 1)
+        .deposit(&pool, &lp, 1_000 * ONE_BASE, 153_000 * ONE_QUOTE, 1)
         .await
         .unwrap();
-    (harness, lp)
+    (harness, pool, lp)
 }
 
 #[tokio::test]
 async fn a_two_feed_pool_prices_base_in_quote_as_the_ratio_of_its_usd_feeds() {
     // USDC depegs to 0.98: a SOL/USDC pool on SOL/USD alone would sell SOL at 150 USDC;
     // priced by both feeds it asks about 150 / 0.98 = 153.06.
-    let (mut harness, _) = two_feed_pool(0.98).await;
-    let pool = harness.pool_state().await;
-    assert!(pool.has_quote_feed());
-    assert_eq!(pool.quote_feed_id, QUOTE_FEED_ID);
+    let (mut harness, pool, _) = two_feed_pool(0.98).await;
+    let state = harness.pool_state(&pool).await;
+    assert!(state.has_quote_feed());
+    assert_eq!(state.quote_feed_id, QUOTE_FEED_ID);
     let update = harness.oracle_update().await;
-    let snapshot = harness.snapshot(&update).await;
+    let snapshot = harness.snapshot(&pool, &update).await;
     let oracle = snapshot.context().unwrap().1.oracle;
     let mid = oracle.mid.to_bits() as f64 / 2f64.powi(48) / ONE_QUOTE as f64;
     assert!((mid - 150.0 / 0.98).abs() < 1e-6, "mid {mid}");
@@ -214,6 +231,7 @@ async fn a_two_feed_pool_prices_base_in_quote_as_the_ratio_of_its_usd_feeds() {
     let trader = harness.new_user(0, 2_000 * ONE_QUOTE).await;
     let quote = harness
         .expected_swap(
+            &pool,
             &update,
             homeostat_math::Direction::QuoteToBase,
             true,
@@ -222,7 +240,7 @@ async fn a_two_feed_pool_prices_base_in_quote_as_the_ratio_of_its_usd_feeds() {
         .await
         .unwrap();
     harness
-        .swap_exact_in(&trader, 1, 1_540 * ONE_QUOTE, quote.amount_out)
+        .swap_exact_in(&pool, &trader, BUY, 1_540 * ONE_QUOTE, quote.amount_out)
         .await
         .unwrap();
     assert_eq!(harness.balance(&trader.base).await, quote.amount_out);
@@ -233,23 +251,23 @@ async fn a_two_feed_pool_prices_base_in_quote_as_the_ratio_of_its_usd_feeds() {
 
 #[tokio::test]
 async fn both_feeds_of_a_two_feed_pool_are_checked() {
-    let (mut harness, _) = two_feed_pool(1.0).await;
+    let (mut harness, pool, _) = two_feed_pool(1.0).await;
     let trader = harness.new_user(ONE_BASE, 0).await;
     // Without the quote feed's account.
-    let mut accounts = harness.swap_accounts(&trader);
+    let mut accounts = harness.swap_accounts(&pool, &trader);
     accounts.quote_oracle = None;
     assert_program_error(
         harness
-            .swap_exact_in_with(&trader, accounts, 0, ONE_BASE / 10, 1)
+            .swap_exact_in_with(&pool, &trader, accounts, SELL, ONE_BASE / 10, 1)
             .await,
         HomeostatError::QuoteOracleMismatch,
     );
     // The base feed's account in the quote slot: another feed.
-    let mut accounts = harness.swap_accounts(&trader);
+    let mut accounts = harness.swap_accounts(&pool, &trader);
     accounts.quote_oracle = Some(harness.oracle);
     assert_program_error(
         harness
-            .swap_exact_in_with(&trader, accounts, 0, ONE_BASE / 10, 1)
+            .swap_exact_in_with(&pool, &trader, accounts, SELL, ONE_BASE / 10, 1)
             .await,
         HomeostatError::WrongOracleFeed,
     );
@@ -258,38 +276,42 @@ async fn both_feeds_of_a_two_feed_pool_are_checked() {
     harness.set_time(start + 21);
     harness.set_price(pyth_price(150.0), pyth_price(0.05));
     assert_program_error(
-        harness.swap_exact_in(&trader, 0, ONE_BASE / 10, 1).await,
+        harness
+            .swap_exact_in(&pool, &trader, SELL, ONE_BASE / 10, 1)
+            .await,
         HomeostatError::StaleOracle,
     );
     // Both fresh: the swap goes through and the pool records the quote print it used ...
     let mut quote_usd = quote_price_update(pyth_price(1.0), pyth_price(0.0002), start + 21);
     harness.set_quote_oracle(&quote_usd);
     harness
-        .swap_exact_in(&trader, 0, ONE_BASE / 10, 1)
+        .swap_exact_in(&pool, &trader, SELL, ONE_BASE / 10, 1)
         .await
         .unwrap();
     assert_eq!(
-        harness.pool_state().await.last_quote_oracle_time,
+        harness.pool_state(&pool).await.last_quote_oracle_time,
         start + 21
     );
     // ... and refuses an older quote print afterwards, even with a fresh base print.
     quote_usd.publish_time = start + 20;
     harness.set_quote_oracle(&quote_usd);
     assert_program_error(
-        harness.swap_exact_in(&trader, 0, ONE_BASE / 10, 1).await,
+        harness
+            .swap_exact_in(&pool, &trader, SELL, ONE_BASE / 10, 1)
+            .await,
         HomeostatError::OracleOlderThanLastUsed,
     );
 }
 
 #[tokio::test]
 async fn a_single_feed_pool_refuses_a_quote_oracle() {
-    let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let trader = harness.new_user(ONE_BASE, 0).await;
-    let mut accounts = harness.swap_accounts(&trader);
+    let mut accounts = harness.swap_accounts(&pool, &trader);
     accounts.quote_oracle = Some(harness.oracle);
     assert_program_error(
         harness
-            .swap_exact_in_with(&trader, accounts, 0, ONE_BASE / 10, 1)
+            .swap_exact_in_with(&pool, &trader, accounts, SELL, ONE_BASE / 10, 1)
             .await,
         HomeostatError::QuoteOracleMismatch,
     );

@@ -194,22 +194,22 @@ async fn initialize_pool_and_update_params_enforce_every_bound() {
     // A print with no confidence interval, so the tightest confidence bound still prices.
     harness.set_price(pyth_price(150.0), 0);
     for (index, (what, inside, outside)) in cases().into_iter().enumerate() {
-        harness.pool_index = u16::try_from(index).unwrap();
+        let pool = harness.pool_at(u16::try_from(index).unwrap());
         assert_program_error(
-            harness.initialize_pool(edited(outside)).await,
+            harness.initialize_pool(&pool, edited(outside)).await,
             HomeostatError::InvalidParameter,
         );
         harness
-            .initialize_pool(edited(inside))
+            .initialize_pool(&pool, edited(inside))
             .await
             .unwrap_or_else(|error| panic!("{what}: initialize at the bound: {error:?}"));
         let admin = harness.admin.insecure_clone();
         assert_program_error(
-            harness.update_params(&admin, edited(outside)).await,
+            harness.update_params(&pool, &admin, edited(outside)).await,
             HomeostatError::InvalidParameter,
         );
         harness
-            .update_params(&admin, edited(inside))
+            .update_params(&pool, &admin, edited(inside))
             .await
             .unwrap_or_else(|error| panic!("{what}: update at the bound: {error:?}"));
     }

@@ -9,33 +9,33 @@ use solana_keypair::Keypair;
 use solana_signer::Signer;
 
 /// A pool pushed ~30 SOL long by a trader's sales (beyond the 10 SOL band).
-async fn skewed_pool() -> (Harness, User) {
-    let (mut harness, _) = Harness::with_liquidity().await;
+async fn skewed_pool() -> (Harness, PoolAddresses, User) {
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let trader = harness.new_user(100 * ONE_BASE, 0).await;
     harness
-        .swap_exact_in(&trader, 0, 30 * ONE_BASE, 1)
+        .swap_exact_in(&pool, &trader, SELL, 30 * ONE_BASE, 1)
         .await
         .unwrap();
-    (harness, trader)
+    (harness, pool, trader)
 }
 
-async fn request(harness: &mut Harness) -> RebalanceRequested {
+async fn request(harness: &mut Harness, pool: &PoolAddresses) -> RebalanceRequested {
     let keeper = harness.keeper.insecure_clone();
-    let ix: Instruction = harness.rebalance_ix(&keeper.pubkey());
+    let ix: Instruction = harness.rebalance_ix(pool, &keeper.pubkey());
     let (events, error) = harness.simulate_events(&[ix], &[&keeper]).await;
     assert_eq!(error, None);
     let mut requests: Vec<RebalanceRequested> = decode_events(&events);
     assert_eq!(requests.len(), 1);
-    harness.rebalance(&keeper).await.unwrap();
+    harness.rebalance(pool, &keeper).await.unwrap();
     requests.remove(0)
 }
 
 #[tokio::test]
 async fn a_skewed_pool_requests_a_hedge_with_an_increasing_sequence() {
-    let (mut harness, _) = skewed_pool().await;
-    let event = request(&mut harness).await;
+    let (mut harness, pool, _) = skewed_pool().await;
+    let event = request(&mut harness, &pool).await;
     assert_eq!(event.seq, 1);
-    assert_eq!(event.pool, harness.pool());
+    assert_eq!(event.pool, pool.pool);
     assert_eq!(event.hedge_position, 0);
     assert_eq!(event.target_hedge_delta, event.inventory);
     assert!(
@@ -44,13 +44,14 @@ async fn a_skewed_pool_requests_a_hedge_with_an_increasing_sequence() {
         event.inventory
     );
     assert_eq!(event.oracle_publish_time, harness.now);
-    let pool = harness.pool_state().await;
-    assert_eq!((pool.rebalance_seq, pool.recorded_seq), (1, 0));
+    let state = harness.pool_state(&pool).await;
+    assert_eq!((state.rebalance_seq, state.recorded_seq), (1, 0));
 
     // Answer it, move on in time, skew further: the next request is seq 2.
     let keeper = harness.keeper.insecure_clone();
     harness
         .record_hedge(
+            &pool,
             &keeper,
             1,
             (event.target_hedge_delta / 2) as i64,
@@ -61,7 +62,7 @@ async fn a_skewed_pool_requests_a_hedge_with_an_increasing_sequence() {
     let later = harness.now + 31;
     harness.set_time(later);
     harness.set_price(pyth_price(150.0), pyth_price(0.05));
-    let event = request(&mut harness).await;
+    let event = request(&mut harness, &pool).await;
     assert_eq!(event.seq, 2);
     assert_eq!(
         event.target_hedge_delta,
@@ -72,15 +73,18 @@ async fn a_skewed_pool_requests_a_hedge_with_an_increasing_sequence() {
 #[tokio::test]
 async fn rebalance_guards() {
     // Within the band.
-    let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let keeper = harness.keeper.insecure_clone();
-    assert_program_error(harness.rebalance(&keeper).await, HomeostatError::WithinBand);
+    assert_program_error(
+        harness.rebalance(&pool, &keeper).await,
+        HomeostatError::WithinBand,
+    );
 
-    let (mut harness, trader) = skewed_pool().await;
+    let (mut harness, pool, trader) = skewed_pool().await;
     let keeper = harness.keeper.insecure_clone();
     // Only the keeper.
     assert_program_error(
-        harness.rebalance(&trader.keypair).await,
+        harness.rebalance(&pool, &trader.keypair).await,
         HomeostatError::Unauthorized,
     );
     // A stale oracle fails closed: the clock moves 21 s past the pool's last print (20 s
@@ -88,76 +92,73 @@ async fn rebalance_guards() {
     let now = harness.now;
     harness.set_time(now + 21);
     assert_program_error(
-        harness.rebalance(&keeper).await,
+        harness.rebalance(&pool, &keeper).await,
         HomeostatError::StaleOracle,
     );
     harness.set_oracle(&price_update(pyth_price(150.0), pyth_price(0.05), now - 1));
     assert_program_error(
-        harness.rebalance(&keeper).await,
+        harness.rebalance(&pool, &keeper).await,
         HomeostatError::OracleOlderThanLastUsed,
     );
     harness.set_price(pyth_price(150.0), pyth_price(0.05));
-    harness.rebalance(&keeper).await.unwrap();
+    harness.rebalance(&pool, &keeper).await.unwrap();
     // No second request while the first is unanswered.
     let later = harness.now + 60;
     harness.set_time(later);
     harness.set_price(pyth_price(150.0), pyth_price(0.05));
     assert_program_error(
-        harness.rebalance(&keeper).await,
+        harness.rebalance(&pool, &keeper).await,
         HomeostatError::RebalancePending,
     );
     // Answered (a zero fill closes the request too), 60 s later a new request goes
     // through; right after it, the rate limit holds.
-    harness.record_hedge(&keeper, 1, 0, 0).await.unwrap();
-    harness.rebalance(&keeper).await.unwrap();
-    harness.record_hedge(&keeper, 2, 0, 0).await.unwrap();
+    harness.record_hedge(&pool, &keeper, 1, 0, 0).await.unwrap();
+    harness.rebalance(&pool, &keeper).await.unwrap();
+    harness.record_hedge(&pool, &keeper, 2, 0, 0).await.unwrap();
     assert_program_error(
-        harness.rebalance(&keeper).await,
+        harness.rebalance(&pool, &keeper).await,
         HomeostatError::RebalanceTooSoon,
     );
 }
 
 #[tokio::test]
 async fn record_hedge_accepts_only_the_pending_sequence_once() {
-    let (mut harness, trader) = skewed_pool().await;
+    let (mut harness, pool, trader) = skewed_pool().await;
     let keeper = harness.keeper.insecure_clone();
-    let event = request(&mut harness).await;
+    let event = request(&mut harness, &pool).await;
     let filled = (event.target_hedge_delta / 2) as i64;
     let price = bits(150_000_000, 1);
     assert_program_error(
         harness
-            .record_hedge(&trader.keypair, 1, filled, price)
+            .record_hedge(&pool, &trader.keypair, 1, filled, price)
             .await,
         HomeostatError::Unauthorized,
     );
     for wrong in [0, 2, 7] {
         assert_program_error(
-            harness.record_hedge(&keeper, wrong, filled, price).await,
+            harness
+                .record_hedge(&pool, &keeper, wrong, filled, price)
+                .await,
             HomeostatError::UnknownSequence,
         );
     }
     assert_program_error(
-        harness.record_hedge(&keeper, 1, filled, -1).await,
+        harness.record_hedge(&pool, &keeper, 1, filled, -1).await,
         HomeostatError::InvalidParameter,
     );
     assert_program_error(
-        harness.record_hedge(&keeper, 1, filled, 0).await,
+        harness.record_hedge(&pool, &keeper, 1, filled, 0).await,
         HomeostatError::InvalidParameter,
     );
     assert_program_error(
         harness
-            .record_hedge(&keeper, 1, 201 * ONE_BASE as i64, price)
+            .record_hedge(&pool, &keeper, 1, 201 * ONE_BASE as i64, price)
             .await,
         HomeostatError::HedgeTooLarge,
     );
 
-    let ix = homeostat_sdk::instructions::record_hedge(
-        harness.pool(),
-        keeper.pubkey(),
-        1,
-        filled,
-        price,
-    );
+    let ix =
+        homeostat_sdk::instructions::record_hedge(pool.pool, keeper.pubkey(), 1, filled, price);
     let (events, error) = harness.simulate_events(&[ix], &[&keeper]).await;
     assert_eq!(error, None);
     let recorded: Vec<HedgeRecorded> = decode_events(&events);
@@ -171,24 +172,24 @@ async fn record_hedge_accepts_only_the_pending_sequence_once() {
         (1, filled, filled)
     );
     harness
-        .record_hedge(&keeper, 1, filled, price)
+        .record_hedge(&pool, &keeper, 1, filled, price)
         .await
         .unwrap();
-    assert_eq!(harness.pool_state().await.hedge_position, filled);
+    assert_eq!(harness.pool_state(&pool).await.hedge_position, filled);
     // A restarted keeper replaying the same record is refused: no double hedge.
     assert_program_error(
-        harness.record_hedge(&keeper, 1, filled, price).await,
+        harness.record_hedge(&pool, &keeper, 1, filled, price).await,
         HomeostatError::UnknownSequence,
     );
-    assert_eq!(harness.pool_state().await.hedge_position, filled);
+    assert_eq!(harness.pool_state(&pool).await.hedge_position, filled);
 }
 
 #[tokio::test]
 async fn a_recorded_hedge_relaxes_the_skew() {
-    let (mut harness, _) = skewed_pool().await;
+    let (mut harness, pool, _) = skewed_pool().await;
     let keeper = harness.keeper.insecure_clone();
     let update = price_update(pyth_price(150.0), pyth_price(0.05), harness.now);
-    let before = harness.snapshot(&update).await;
+    let before = harness.snapshot(&pool, &update).await;
     let sell_before = before
         .quote_exact_in(Direction::BaseToQuote, ONE_BASE)
         .unwrap();
@@ -197,9 +198,10 @@ async fn a_recorded_hedge_relaxes_the_skew() {
         .unwrap();
     assert!(before.inventory().unwrap() > 10 * i128::from(ONE_BASE));
 
-    let event = request(&mut harness).await;
+    let event = request(&mut harness, &pool).await;
     harness
         .record_hedge(
+            &pool,
             &keeper,
             event.seq,
             event.target_hedge_delta as i64,
@@ -208,7 +210,7 @@ async fn a_recorded_hedge_relaxes_the_skew() {
         .await
         .unwrap();
 
-    let after = harness.snapshot(&update).await;
+    let after = harness.snapshot(&pool, &update).await;
     assert_eq!(after.inventory().unwrap(), 0, "fully hedged: no net delta");
     let sell_after = after
         .quote_exact_in(Direction::BaseToQuote, ONE_BASE)
@@ -229,7 +231,7 @@ async fn a_recorded_hedge_relaxes_the_skew() {
     // And the program executes exactly the relaxed quote.
     let trader = harness.new_user(ONE_BASE, 0).await;
     harness
-        .swap_exact_in(&trader, 0, ONE_BASE, sell_after.amount_out)
+        .swap_exact_in(&pool, &trader, SELL, ONE_BASE, sell_after.amount_out)
         .await
         .unwrap();
     assert_eq!(harness.balance(&trader.quote).await, sell_after.amount_out);
@@ -237,61 +239,67 @@ async fn a_recorded_hedge_relaxes_the_skew() {
 
 #[tokio::test]
 async fn the_keeper_can_be_replaced_and_the_old_one_loses_access() {
-    let (mut harness, _) = skewed_pool().await;
+    let (mut harness, pool, _) = skewed_pool().await;
     let (admin, old) = (
         harness.admin.insecure_clone(),
         harness.keeper.insecure_clone(),
     );
     let new = Keypair::new();
     harness.airdrop(&new.pubkey(), 100_000_000).await;
-    harness.set_keeper(&admin, new.pubkey()).await.unwrap();
-    assert_program_error(harness.rebalance(&old).await, HomeostatError::Unauthorized);
-    harness.rebalance(&new).await.unwrap();
+    harness
+        .set_keeper(&pool, &admin, new.pubkey())
+        .await
+        .unwrap();
+    assert_program_error(
+        harness.rebalance(&pool, &old).await,
+        HomeostatError::Unauthorized,
+    );
+    harness.rebalance(&pool, &new).await.unwrap();
 }
 
 #[tokio::test]
 async fn record_hedge_keeps_a_ledger_and_refuses_implausible_prices() {
-    let (mut harness, _) = skewed_pool().await;
+    let (mut harness, pool, _) = skewed_pool().await;
     let keeper = harness.keeper.insecure_clone();
-    let event = request(&mut harness).await;
+    let event = request(&mut harness, &pool).await;
     let hedge = 20 * ONE_BASE as i64;
     // A fill 11 % above the request's oracle price is not a hedge.
     assert_program_error(
         harness
-            .record_hedge(&keeper, 1, hedge, event.oracle_price * 111 / 100)
+            .record_hedge(&pool, &keeper, 1, hedge, event.oracle_price * 111 / 100)
             .await,
         HomeostatError::HedgePriceImplausible,
     );
     // Sold 20 SOL at the request's price (150 USDC per lot).
     let entry = event.oracle_price;
     harness
-        .record_hedge(&keeper, 1, hedge, entry)
+        .record_hedge(&pool, &keeper, 1, hedge, entry)
         .await
         .unwrap();
-    let pool = harness.pool_state().await;
-    let ledger = pool.hedge_ledger();
+    let state = harness.pool_state(&pool).await;
+    let ledger = state.hedge_ledger();
     assert_eq!(ledger.position, hedge);
     assert_eq!(ledger.entry_price.to_bits(), entry);
     assert_eq!(ledger.realized_pnl, 0);
-    // The pool's inventory reverts (the trader buys back): the net delta goes short of
+    // The state's inventory reverts (the trader buys back): the net delta goes short of
     // the band, and the keeper unwinds 15 SOL 1 % lower — realising 15 · 1.5 USDC.
     let buyer = harness.new_user(0, 13_000 * ONE_QUOTE).await;
     for _ in 0..2 {
         harness
-            .swap_exact_in(&buyer, 1, 6_500 * ONE_QUOTE, 1)
+            .swap_exact_in(&pool, &buyer, BUY, 6_500 * ONE_QUOTE, 1)
             .await
             .unwrap();
     }
     harness.set_time(harness.now + 31);
     harness.set_price(pyth_price(148.5), pyth_price(0.05));
-    let unwind = request(&mut harness).await;
+    let unwind = request(&mut harness, &pool).await;
     assert!(unwind.target_hedge_delta < 0, "{unwind:?}");
     let lower = unwind.oracle_price;
     harness
-        .record_hedge(&keeper, 2, -15 * ONE_BASE as i64, lower)
+        .record_hedge(&pool, &keeper, 2, -15 * ONE_BASE as i64, lower)
         .await
         .unwrap();
-    let ledger = harness.pool_state().await.hedge_ledger();
+    let ledger = harness.pool_state(&pool).await.hedge_ledger();
     assert_eq!(ledger.position, 5 * ONE_BASE as i64);
     assert_eq!(
         ledger.entry_price.to_bits(),

@@ -10,7 +10,7 @@ use homeostat_tests::*;
 
 #[tokio::test]
 async fn sdk_quotes_equal_executed_amounts_over_thousands_of_random_trades() {
-    let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let trader = harness
         .new_user(100_000 * ONE_BASE, 15_000_000 * ONE_QUOTE)
         .await;
@@ -38,7 +38,7 @@ async fn sdk_quotes_equal_executed_amounts_over_thousands_of_random_trades() {
             (Direction::BaseToQuote, true) | (Direction::QuoteToBase, false) => base_size,
             _ => (base_size / 1_000).max(1) * 150,
         };
-        let snapshot = harness.snapshot(&update).await;
+        let snapshot = harness.snapshot(&pool, &update).await;
         let quote = if exact_in {
             snapshot.quote_exact_in(direction, amount)
         } else {
@@ -51,22 +51,22 @@ async fn sdk_quotes_equal_executed_amounts_over_thousands_of_random_trades() {
         let result = match (&quote, exact_in) {
             (Ok(q), true) => {
                 harness
-                    .swap_exact_in(&trader, direction as u8, amount, q.amount_out)
+                    .swap_exact_in(&pool, &trader, direction, amount, q.amount_out)
                     .await
             }
             (Ok(q), false) => {
                 harness
-                    .swap_exact_out(&trader, direction as u8, amount, q.amount_in)
+                    .swap_exact_out(&pool, &trader, direction, amount, q.amount_in)
                     .await
             }
             (Err(_), true) => {
                 harness
-                    .swap_exact_in(&trader, direction as u8, amount, 0)
+                    .swap_exact_in(&pool, &trader, direction, amount, 0)
                     .await
             }
             (Err(_), false) => {
                 harness
-                    .swap_exact_out(&trader, direction as u8, amount, u64::MAX)
+                    .swap_exact_out(&pool, &trader, direction, amount, u64::MAX)
                     .await
             }
         };

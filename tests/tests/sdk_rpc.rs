@@ -17,15 +17,15 @@ use solana_signer::Signer;
 
 #[tokio::test]
 async fn a_snapshot_over_rpc_quotes_exactly_like_the_runtime() {
-    let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let url = rpc::serve(harness.context.banks_client.clone()).await;
-    let client = PoolClient::connect(&url, harness.pool(), harness.oracle)
+    let client = PoolClient::connect(&url, pool.pool, harness.oracle)
         .await
         .expect("connect");
-    assert_eq!(client.addresses, harness.addresses());
+    assert_eq!(client.addresses, pool);
     let remote = client.snapshot().await.expect("snapshot over RPC");
     let update = harness.oracle_update().await;
-    let local = harness.snapshot(&update).await;
+    let local = harness.snapshot(&pool, &update).await;
     assert_eq!(
         (remote.base_vault, remote.quote_vault, remote.now),
         (local.base_vault, local.quote_vault, local.now)
@@ -38,18 +38,15 @@ async fn a_snapshot_over_rpc_quotes_exactly_like_the_runtime() {
     }
     let liquidity = client.liquidity().await.expect("liquidity");
     assert_eq!(liquidity.reserves.base, 1_000 * ONE_BASE);
-    assert_eq!(
-        liquidity.lp_supply,
-        harness.supply(&harness.lp_mint()).await
-    );
+    assert_eq!(liquidity.lp_supply, harness.supply(&pool.lp_mint).await);
 }
 
 #[tokio::test]
 async fn a_swap_sent_over_rpc_executes_the_quote() {
-    let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let trader = harness.new_user(10 * ONE_BASE, 0).await;
     let url = rpc::serve(harness.context.banks_client.clone()).await;
-    let client = PoolClient::connect(&url, harness.pool(), harness.oracle)
+    let client = PoolClient::connect(&url, pool.pool, harness.oracle)
         .await
         .expect("connect");
     let quote = client
@@ -58,7 +55,7 @@ async fn a_swap_sent_over_rpc_executes_the_quote() {
         .expect("snapshot")
         .quote_exact_in(Direction::BaseToQuote, ONE_BASE)
         .expect("quote");
-    let accounts = trader.accounts();
+    let accounts = trader.accounts(&pool);
     let swap = instructions::swap_exact_in(
         &client.addresses,
         client.oracles,
@@ -79,7 +76,7 @@ async fn a_swap_sent_over_rpc_executes_the_quote() {
 
     // The program's refusal comes back as the program's error, by name and number.
     harness
-        .set_paused(&harness.admin.insecure_clone(), true)
+        .set_paused(&pool, &harness.admin.insecure_clone(), true)
         .await
         .expect("pause");
     let swap = instructions::swap_exact_in(
@@ -125,7 +122,7 @@ async fn a_swap_sent_over_rpc_executes_the_quote() {
 
 #[tokio::test]
 async fn rpc_errors_say_what_is_wrong() {
-    let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let url = rpc::serve(harness.context.banks_client.clone()).await;
 
     // A pool that does not exist.
@@ -146,31 +143,27 @@ async fn rpc_errors_say_what_is_wrong() {
     assert!(error.to_string().contains("does not exist"), "{error}");
 
     // The wrong account at the pool's address.
-    let client = PoolClient::new(&url, harness.addresses(), harness.oracle);
+    let client = PoolClient::new(&url, pool, harness.oracle);
     let mut impostor = harness
         .context
         .banks_client
-        .get_account(harness.pool())
+        .get_account(pool.pool)
         .await
         .expect("rpc")
         .expect("pool");
     let genuine = impostor.clone();
     impostor.owner = Pubkey::new_unique();
-    harness
-        .context
-        .set_account(&harness.pool(), &impostor.into());
+    harness.context.set_account(&pool.pool, &impostor.into());
     let error = client.snapshot().await.unwrap_err();
     assert!(
         error.to_string().contains("not the Homeostat program"),
         "{error}"
     );
-    harness
-        .context
-        .set_account(&harness.pool(), &genuine.into());
+    harness.context.set_account(&pool.pool, &genuine.into());
 
     // Addresses that do not belong together: the pool names other vaults.
-    let mut mixed = harness.addresses();
-    mixed.base_vault = harness.quote_vault();
+    let mut mixed = pool;
+    mixed.base_vault = pool.quote_vault;
     let client_of_mixed = PoolClient::new(&url, mixed, harness.oracle);
     for error in [
         client_of_mixed.snapshot().await.unwrap_err(),
@@ -229,7 +222,7 @@ async fn rpc_errors_say_what_is_wrong() {
     let closed = TcpListener::bind("127.0.0.1:0").expect("bind");
     let url = format!("http://{}", closed.local_addr().expect("address"));
     drop(closed);
-    let client = PoolClient::new(&url, harness.addresses(), harness.oracle);
+    let client = PoolClient::new(&url, pool, harness.oracle);
     assert!(matches!(
         client.snapshot().await.unwrap_err(),
         SdkError::Rpc(_)
@@ -238,9 +231,9 @@ async fn rpc_errors_say_what_is_wrong() {
 
 #[tokio::test]
 async fn the_client_checks_the_pools_config_and_its_oracle_feed_before_trading() {
-    let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let url = rpc::serve(harness.context.banks_client.clone()).await;
-    let client = PoolClient::connect(&url, harness.pool(), harness.oracle)
+    let client = PoolClient::connect(&url, pool.pool, harness.oracle)
         .await
         .expect("connect");
     client
@@ -260,7 +253,7 @@ async fn the_client_checks_the_pools_config_and_its_oracle_feed_before_trading()
     harness
         .context
         .set_account(&other, &oracle_account(&update).into());
-    let error = PoolClient::connect(&url, harness.pool(), other)
+    let error = PoolClient::connect(&url, pool.pool, other)
         .await
         .err()
         .expect("another feed");

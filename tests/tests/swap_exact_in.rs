@@ -11,15 +11,15 @@ fn oracle_now(harness: &Harness) -> homeostat::oracle::PriceUpdate {
 
 #[tokio::test]
 async fn selling_base_pays_exactly_the_quoted_amount() {
-    let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let trader = harness.new_user(10 * ONE_BASE, 0).await;
     let update = oracle_now(&harness);
     let expected = harness
-        .expected_swap(&update, Direction::BaseToQuote, true, 5 * ONE_BASE)
+        .expected_swap(&pool, &update, Direction::BaseToQuote, true, 5 * ONE_BASE)
         .await
         .unwrap();
     harness
-        .swap_exact_in(&trader, 0, 5 * ONE_BASE, expected.amount_out)
+        .swap_exact_in(&pool, &trader, SELL, 5 * ONE_BASE, expected.amount_out)
         .await
         .unwrap();
     assert_eq!(harness.balance(&trader.base).await, 5 * ONE_BASE);
@@ -30,48 +30,54 @@ async fn selling_base_pays_exactly_the_quoted_amount() {
         "{}",
         expected.amount_out
     );
-    let (base_vault, quote_vault) = (harness.base_vault(), harness.quote_vault());
+    let (base_vault, quote_vault) = (pool.base_vault, pool.quote_vault);
     assert_eq!(harness.balance(&base_vault).await, 1_005 * ONE_BASE);
     assert_eq!(
         harness.balance(&quote_vault).await,
         150_000 * ONE_QUOTE - expected.amount_out
     );
-    let pool = harness.pool_state().await;
-    assert_eq!(pool.protocol_fees_base, expected.fee.protocol);
+    let state = harness.pool_state(&pool).await;
+    assert_eq!(state.protocol_fees_base, expected.fee.protocol);
     assert!(expected.fee.total > 0);
 }
 
 #[tokio::test]
 async fn buying_base_pays_exactly_the_quoted_amount() {
-    let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let trader = harness.new_user(0, 2_000 * ONE_QUOTE).await;
     let update = oracle_now(&harness);
     let expected = harness
-        .expected_swap(&update, Direction::QuoteToBase, true, 1_500 * ONE_QUOTE)
+        .expected_swap(
+            &pool,
+            &update,
+            Direction::QuoteToBase,
+            true,
+            1_500 * ONE_QUOTE,
+        )
         .await
         .unwrap();
     harness
-        .swap_exact_in(&trader, 1, 1_500 * ONE_QUOTE, 1)
+        .swap_exact_in(&pool, &trader, BUY, 1_500 * ONE_QUOTE, 1)
         .await
         .unwrap();
     assert_eq!(harness.balance(&trader.quote).await, 500 * ONE_QUOTE);
     assert_eq!(harness.balance(&trader.base).await, expected.amount_out);
     assert!(expected.amount_out < 10 * ONE_BASE && expected.amount_out > 9_900_000_000);
     assert_eq!(
-        harness.pool_state().await.protocol_fees_quote,
+        harness.pool_state(&pool).await.protocol_fees_quote,
         expected.fee.protocol
     );
 }
 
 #[tokio::test]
 async fn quotes_move_against_the_pools_inventory() {
-    let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let trader = harness.new_user(100 * ONE_BASE, 0).await;
     let mut received = Vec::new();
     for _ in 0..3 {
         let before = harness.balance(&trader.quote).await;
         harness
-            .swap_exact_in(&trader, 0, 10 * ONE_BASE, 1)
+            .swap_exact_in(&pool, &trader, SELL, 10 * ONE_BASE, 1)
             .await
             .unwrap();
         received.push(harness.balance(&trader.quote).await - before);
@@ -85,15 +91,15 @@ async fn quotes_move_against_the_pools_inventory() {
 
 #[tokio::test]
 async fn slippage_limit_is_enforced() {
-    let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let trader = harness.new_user(10 * ONE_BASE, 0).await;
     let update = oracle_now(&harness);
     let expected = harness
-        .expected_swap(&update, Direction::BaseToQuote, true, ONE_BASE)
+        .expected_swap(&pool, &update, Direction::BaseToQuote, true, ONE_BASE)
         .await
         .unwrap();
     let result = harness
-        .swap_exact_in(&trader, 0, ONE_BASE, expected.amount_out + 1)
+        .swap_exact_in(&pool, &trader, SELL, ONE_BASE, expected.amount_out + 1)
         .await;
     assert_program_error(result, HomeostatError::SlippageExceeded);
     assert_eq!(
@@ -105,17 +111,21 @@ async fn slippage_limit_is_enforced() {
 
 #[tokio::test]
 async fn limits_are_enforced() {
-    let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let whale = harness.new_user(500 * ONE_BASE, 0).await;
     // 60 SOL > 50 SOL max trade size.
     assert_program_error(
-        harness.swap_exact_in(&whale, 0, 60 * ONE_BASE, 1).await,
+        harness
+            .swap_exact_in(&pool, &whale, SELL, 60 * ONE_BASE, 1)
+            .await,
         HomeostatError::TradeTooLarge,
     );
     // Each 45 SOL sale raises the inventory by about 45 SOL: the cap of 100 SOL binds.
     let mut capped = false;
     for _ in 0..6 {
-        let result = harness.swap_exact_in(&whale, 0, 45 * ONE_BASE, 1).await;
+        let result = harness
+            .swap_exact_in(&pool, &whale, SELL, 45 * ONE_BASE, 1)
+            .await;
         if result.is_err() {
             assert_program_error(result, HomeostatError::InventoryCapExceeded);
             capped = true;
@@ -124,25 +134,40 @@ async fn limits_are_enforced() {
     }
     assert!(capped, "the inventory cap must bind");
     assert_program_error(
-        harness.swap_exact_in(&whale, 0, 0, 0).await,
+        harness.swap_exact_in(&pool, &whale, SELL, 0, 0).await,
         HomeostatError::ZeroAmount,
     );
+    // A direction no `Direction` names: the SDK's instruction with its direction byte (the
+    // first after the 8-byte discriminator) corrupted.
+    let mut invalid = homeostat_sdk::instructions::swap_exact_in(
+        &pool,
+        harness.oracles(),
+        &whale.accounts(&pool),
+        SELL,
+        ONE_BASE,
+        0,
+    );
+    invalid.data[8] = 7;
     assert_program_error(
-        harness.swap_exact_in(&whale, 7, ONE_BASE, 0).await,
+        harness.send(&[invalid], &[&whale.keypair]).await,
         HomeostatError::InvalidParameter,
     );
 }
 
 #[tokio::test]
 async fn paying_more_than_the_account_holds_is_a_named_error() {
-    let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let trader = harness.new_user(ONE_BASE, 0).await;
     assert_program_error(
-        harness.swap_exact_in(&trader, 0, 2 * ONE_BASE, 1).await,
+        harness
+            .swap_exact_in(&pool, &trader, SELL, 2 * ONE_BASE, 1)
+            .await,
         HomeostatError::InsufficientFunds,
     );
     assert_program_error(
-        harness.swap_exact_in(&trader, 1, ONE_QUOTE, 1).await,
+        harness
+            .swap_exact_in(&pool, &trader, BUY, ONE_QUOTE, 1)
+            .await,
         HomeostatError::InsufficientFunds,
     );
     assert_eq!(harness.balance(&trader.base).await, ONE_BASE);
@@ -150,9 +175,11 @@ async fn paying_more_than_the_account_holds_is_a_named_error() {
 
 #[tokio::test]
 async fn an_overflow_sized_amount_fails_cleanly() {
-    let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let trader = harness.new_user(0, 1_000 * ONE_QUOTE).await;
-    let result = harness.swap_exact_in(&trader, 1, u64::MAX, 0).await;
+    let result = harness
+        .swap_exact_in(&pool, &trader, BUY, u64::MAX, 0)
+        .await;
     assert!(
         custom_error(&result).is_some(),
         "a program error, not a panic: {result:?}"
@@ -161,44 +188,52 @@ async fn an_overflow_sized_amount_fails_cleanly() {
 
 #[tokio::test]
 async fn paused_pools_do_not_swap() {
-    let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let trader = harness.new_user(ONE_BASE, 0).await;
     let admin = harness.admin.insecure_clone();
-    harness.set_paused(&admin, true).await.unwrap();
+    harness.set_paused(&pool, &admin, true).await.unwrap();
     assert_program_error(
-        harness.swap_exact_in(&trader, 0, ONE_BASE, 1).await,
+        harness
+            .swap_exact_in(&pool, &trader, SELL, ONE_BASE, 1)
+            .await,
         HomeostatError::PoolPaused,
     );
-    harness.set_paused(&admin, false).await.unwrap();
+    harness.set_paused(&pool, &admin, false).await.unwrap();
     harness
-        .swap_exact_in(&trader, 0, ONE_BASE, 1)
+        .swap_exact_in(&pool, &trader, SELL, ONE_BASE, 1)
         .await
         .unwrap();
 }
 
 #[tokio::test]
 async fn bad_oracles_fail_closed() {
-    let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let trader = harness.new_user(ONE_BASE, 0).await;
     let now = harness.now;
 
     // Stale: the pool's print, 21 s later, with a 20 s limit.
     harness.set_time(now + 21);
     assert_program_error(
-        harness.swap_exact_in(&trader, 0, ONE_BASE, 1).await,
+        harness
+            .swap_exact_in(&pool, &trader, SELL, ONE_BASE, 1)
+            .await,
         HomeostatError::StaleOracle,
     );
     // Older than the print the pool has used.
     harness.set_oracle(&price_update(pyth_price(150.0), pyth_price(0.05), now - 1));
     assert_program_error(
-        harness.swap_exact_in(&trader, 0, ONE_BASE, 1).await,
+        harness
+            .swap_exact_in(&pool, &trader, SELL, ONE_BASE, 1)
+            .await,
         HomeostatError::OracleOlderThanLastUsed,
     );
     // From the future beyond the 10 s tolerance (and within it: accepted below).
     let now = harness.now;
     harness.set_oracle(&price_update(pyth_price(150.0), pyth_price(0.05), now + 11));
     assert_program_error(
-        harness.swap_exact_in(&trader, 0, ONE_BASE, 1).await,
+        harness
+            .swap_exact_in(&pool, &trader, SELL, ONE_BASE, 1)
+            .await,
         HomeostatError::OracleFromFuture,
     );
     // Far from Pyth's own EMA (5 % bound): 6 % above it.
@@ -206,30 +241,40 @@ async fn bad_oracles_fail_closed() {
     update.ema_price = pyth_price(150.0 / 1.06);
     harness.set_oracle(&update);
     assert_program_error(
-        harness.swap_exact_in(&trader, 0, ONE_BASE, 1).await,
+        harness
+            .swap_exact_in(&pool, &trader, SELL, ONE_BASE, 1)
+            .await,
         HomeostatError::OracleDivergesFromEma,
     );
     update.ema_price = 0;
     harness.set_oracle(&update);
     assert_program_error(
-        harness.swap_exact_in(&trader, 0, ONE_BASE, 1).await,
+        harness
+            .swap_exact_in(&pool, &trader, SELL, ONE_BASE, 1)
+            .await,
         HomeostatError::OracleDivergesFromEma,
     );
     // Confidence 2% > 1%.
     harness.set_price(pyth_price(150.0), pyth_price(3.0));
     assert_program_error(
-        harness.swap_exact_in(&trader, 0, ONE_BASE, 1).await,
+        harness
+            .swap_exact_in(&pool, &trader, SELL, ONE_BASE, 1)
+            .await,
         HomeostatError::OracleConfidenceTooWide,
     );
     // Negative and zero prices.
     harness.set_price(-pyth_price(150.0), pyth_price(0.05));
     assert_program_error(
-        harness.swap_exact_in(&trader, 0, ONE_BASE, 1).await,
+        harness
+            .swap_exact_in(&pool, &trader, SELL, ONE_BASE, 1)
+            .await,
         HomeostatError::NonPositiveOraclePrice,
     );
     harness.set_price(0, 0);
     assert_program_error(
-        harness.swap_exact_in(&trader, 0, ONE_BASE, 1).await,
+        harness
+            .swap_exact_in(&pool, &trader, SELL, ONE_BASE, 1)
+            .await,
         HomeostatError::NonPositiveOraclePrice,
     );
     // Partially verified.
@@ -237,7 +282,9 @@ async fn bad_oracles_fail_closed() {
     update.verification_level = VerificationLevel::Partial { num_signatures: 13 };
     harness.set_oracle(&update);
     assert_program_error(
-        harness.swap_exact_in(&trader, 0, ONE_BASE, 1).await,
+        harness
+            .swap_exact_in(&pool, &trader, SELL, ONE_BASE, 1)
+            .await,
         HomeostatError::OracleNotFullyVerified,
     );
     // Another feed.
@@ -245,7 +292,9 @@ async fn bad_oracles_fail_closed() {
     update.feed_id = [3; 32];
     harness.set_oracle(&update);
     assert_program_error(
-        harness.swap_exact_in(&trader, 0, ONE_BASE, 1).await,
+        harness
+            .swap_exact_in(&pool, &trader, SELL, ONE_BASE, 1)
+            .await,
         HomeostatError::WrongOracleFeed,
     );
 
@@ -254,11 +303,11 @@ async fn bad_oracles_fail_closed() {
     let forged = foreign_owned_oracle(price_update(pyth_price(300.0), pyth_price(0.05), now));
     let fake = anchor_lang::prelude::Pubkey::new_unique();
     harness.context.set_account(&fake, &forged.into());
-    let mut accounts = harness.swap_accounts(&trader);
+    let mut accounts = harness.swap_accounts(&pool, &trader);
     accounts.oracle = fake;
     assert_program_error(
         harness
-            .swap_exact_in_with(&trader, accounts, 0, ONE_BASE, 1)
+            .swap_exact_in_with(&pool, &trader, accounts, SELL, ONE_BASE, 1)
             .await,
         HomeostatError::WrongOracleOwner,
     );
@@ -266,18 +315,18 @@ async fn bad_oracles_fail_closed() {
     let mut garbage = oracle_account(&price_update(pyth_price(150.0), pyth_price(0.05), now));
     garbage.data[0] ^= 0xff;
     harness.context.set_account(&fake, &garbage.into());
-    let mut accounts = harness.swap_accounts(&trader);
+    let mut accounts = harness.swap_accounts(&pool, &trader);
     accounts.oracle = fake;
     assert_program_error(
         harness
-            .swap_exact_in_with(&trader, accounts, 0, ONE_BASE, 1)
+            .swap_exact_in_with(&pool, &trader, accounts, SELL, ONE_BASE, 1)
             .await,
         HomeostatError::InvalidOracleAccount,
     );
 
     // With a good oracle again, the same swap goes through.
     harness
-        .swap_exact_in(&trader, 0, ONE_BASE, 1)
+        .swap_exact_in(&pool, &trader, SELL, ONE_BASE, 1)
         .await
         .unwrap();
 }
@@ -290,37 +339,37 @@ fn foreign_owned_oracle(update: homeostat::oracle::PriceUpdate) -> solana_accoun
 
 #[tokio::test]
 async fn substituted_accounts_are_rejected() {
-    let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let trader = harness.new_user(ONE_BASE, 0).await;
     // A vault that is not the pool's.
     let quote_mint = harness.quote_mint;
     let rogue_vault = harness
         .create_token_account(&quote_mint, &trader.keypair.pubkey())
         .await;
-    let mut accounts = harness.swap_accounts(&trader);
+    let mut accounts = harness.swap_accounts(&pool, &trader);
     accounts.quote_vault = rogue_vault;
     assert_anchor_error(
         harness
-            .swap_exact_in_with(&trader, accounts, 0, ONE_BASE, 1)
+            .swap_exact_in_with(&pool, &trader, accounts, SELL, ONE_BASE, 1)
             .await,
         anchor_lang::error::ErrorCode::ConstraintHasOne,
     );
     // A different mint in the base slot.
     let other_mint = harness.create_mint(TOKEN, 9, &[]).await;
-    let mut accounts = harness.swap_accounts(&trader);
+    let mut accounts = harness.swap_accounts(&pool, &trader);
     accounts.base_mint = other_mint;
     assert_anchor_error(
         harness
-            .swap_exact_in_with(&trader, accounts, 0, ONE_BASE, 1)
+            .swap_exact_in_with(&pool, &trader, accounts, SELL, ONE_BASE, 1)
             .await,
         anchor_lang::error::ErrorCode::ConstraintHasOne,
     );
     // Someone else's token account as the source: the token program refuses the signer.
     let victim = harness.new_user(ONE_BASE, 0).await;
-    let mut accounts = harness.swap_accounts(&trader);
+    let mut accounts = harness.swap_accounts(&pool, &trader);
     accounts.trader_base = victim.base;
     assert!(harness
-        .swap_exact_in_with(&trader, accounts, 0, ONE_BASE, 1)
+        .swap_exact_in_with(&pool, &trader, accounts, SELL, ONE_BASE, 1)
         .await
         .is_err());
     assert_eq!(harness.balance(&victim.base).await, ONE_BASE);
@@ -328,26 +377,26 @@ async fn substituted_accounts_are_rejected() {
 
 #[tokio::test]
 async fn only_a_newer_oracle_price_moves_the_volatility_estimate() {
-    let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let trader = harness.new_user(10 * ONE_BASE, 0).await;
-    let before = harness.pool_state().await.volatility_state();
+    let before = harness.pool_state(&pool).await.volatility_state();
     // Same print: many swaps leave the estimate alone.
     for _ in 0..3 {
         harness
-            .swap_exact_in(&trader, 0, ONE_BASE / 10, 1)
+            .swap_exact_in(&pool, &trader, SELL, ONE_BASE / 10, 1)
             .await
             .unwrap();
     }
-    assert_eq!(harness.pool_state().await.volatility_state(), before);
+    assert_eq!(harness.pool_state(&pool).await.volatility_state(), before);
     // A newer print 1% higher, 10 s later: the variance jumps toward (1%)²/10 s.
     let later = harness.now + 10;
     harness.set_time(later);
     harness.set_price(pyth_price(151.5), pyth_price(0.05));
     harness
-        .swap_exact_in(&trader, 0, ONE_BASE / 10, 1)
+        .swap_exact_in(&pool, &trader, SELL, ONE_BASE / 10, 1)
         .await
         .unwrap();
-    let after = harness.pool_state().await.volatility_state();
+    let after = harness.pool_state(&pool).await.volatility_state();
     assert_eq!(after.last_time, later);
     assert!(
         after.variance > before.variance,
@@ -359,28 +408,21 @@ async fn only_a_newer_oracle_price_moves_the_volatility_estimate() {
 
 #[tokio::test]
 async fn a_swap_transaction_fits_in_one_packet() {
-    use anchor_lang::solana_program::instruction::Instruction;
-    use anchor_lang::{InstructionData, ToAccountMetas};
-    let (harness, _) = Harness::with_liquidity().await;
+    let (harness, pool, _) = Harness::with_liquidity().await;
     let trader = solana_keypair::Keypair::new();
     let user = User {
         keypair: trader,
         base: Pubkey::new_unique(),
         quote: Pubkey::new_unique(),
-        lp: Pubkey::new_unique(),
     };
-    let ix = Instruction {
-        program_id: homeostat::ID,
-        accounts: harness.swap_accounts(&user).to_account_metas(None),
-        data: homeostat::instruction::SwapExactIn {
-            args: homeostat::instructions::SwapExactInArgs {
-                direction: 0,
-                amount_in: 1,
-                min_amount_out: 1,
-            },
-        }
-        .data(),
-    };
+    let ix = homeostat_sdk::instructions::swap_exact_in(
+        &pool,
+        harness.oracles(),
+        &user.accounts(&pool),
+        SELL,
+        1,
+        1,
+    );
     // 14 metas: the optional quote oracle of a single-feed pool is the program id, a key
     // the message already holds, so it costs one index byte.
     assert_eq!(ix.accounts.len(), 14);

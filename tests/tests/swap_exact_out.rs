@@ -9,15 +9,15 @@ fn oracle_now(harness: &Harness) -> homeostat::oracle::PriceUpdate {
 
 #[tokio::test]
 async fn buying_an_exact_amount_of_base_charges_the_quoted_input() {
-    let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let trader = harness.new_user(0, 5_000 * ONE_QUOTE).await;
     let update = oracle_now(&harness);
     let expected = harness
-        .expected_swap(&update, Direction::QuoteToBase, false, 3 * ONE_BASE)
+        .expected_swap(&pool, &update, Direction::QuoteToBase, false, 3 * ONE_BASE)
         .await
         .unwrap();
     harness
-        .swap_exact_out(&trader, 1, 3 * ONE_BASE, expected.amount_in)
+        .swap_exact_out(&pool, &trader, BUY, 3 * ONE_BASE, expected.amount_in)
         .await
         .unwrap();
     assert_eq!(harness.balance(&trader.base).await, 3 * ONE_BASE);
@@ -34,15 +34,21 @@ async fn buying_an_exact_amount_of_base_charges_the_quoted_input() {
 
 #[tokio::test]
 async fn selling_for_an_exact_amount_of_quote_charges_the_quoted_base() {
-    let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let trader = harness.new_user(10 * ONE_BASE, 0).await;
     let update = oracle_now(&harness);
     let expected = harness
-        .expected_swap(&update, Direction::BaseToQuote, false, 300 * ONE_QUOTE)
+        .expected_swap(
+            &pool,
+            &update,
+            Direction::BaseToQuote,
+            false,
+            300 * ONE_QUOTE,
+        )
         .await
         .unwrap();
     harness
-        .swap_exact_out(&trader, 0, 300 * ONE_QUOTE, expected.amount_in)
+        .swap_exact_out(&pool, &trader, SELL, 300 * ONE_QUOTE, expected.amount_in)
         .await
         .unwrap();
     assert_eq!(harness.balance(&trader.quote).await, 300 * ONE_QUOTE);
@@ -55,46 +61,51 @@ async fn selling_for_an_exact_amount_of_quote_charges_the_quoted_base() {
 
 #[tokio::test]
 async fn max_in_is_enforced() {
-    let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let trader = harness.new_user(0, 5_000 * ONE_QUOTE).await;
     let update = oracle_now(&harness);
     let expected = harness
-        .expected_swap(&update, Direction::QuoteToBase, false, ONE_BASE)
+        .expected_swap(&pool, &update, Direction::QuoteToBase, false, ONE_BASE)
         .await
         .unwrap();
     let result = harness
-        .swap_exact_out(&trader, 1, ONE_BASE, expected.amount_in - 1)
+        .swap_exact_out(&pool, &trader, BUY, ONE_BASE, expected.amount_in - 1)
         .await;
     assert_program_error(result, HomeostatError::SlippageExceeded);
 }
 
 #[tokio::test]
 async fn more_than_the_pool_holds_is_refused() {
-    let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let trader = harness.new_user(1_000 * ONE_BASE, 0).await;
     // The pool holds 150 000 USDC.
     let result = harness
-        .swap_exact_out(&trader, 0, 150_001 * ONE_QUOTE, u64::MAX)
+        .swap_exact_out(&pool, &trader, SELL, 150_001 * ONE_QUOTE, u64::MAX)
         .await;
     assert_program_error(result, HomeostatError::InsufficientLiquidity);
     assert_program_error(
-        harness.swap_exact_out(&trader, 0, 0, u64::MAX).await,
+        harness
+            .swap_exact_out(&pool, &trader, SELL, 0, u64::MAX)
+            .await,
         HomeostatError::ZeroAmount,
     );
 }
 
 #[tokio::test]
 async fn a_round_trip_never_profits_the_trader() {
-    let (mut harness, _) = Harness::with_liquidity().await;
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let trader = harness.new_user(20 * ONE_BASE, 5_000 * ONE_QUOTE).await;
     for size in [ONE_BASE / 7, 3 * ONE_BASE, 20 * ONE_BASE] {
         let (base_before, quote_before) = (
             harness.balance(&trader.base).await,
             harness.balance(&trader.quote).await,
         );
-        harness.swap_exact_in(&trader, 0, size, 1).await.unwrap();
         harness
-            .swap_exact_out(&trader, 1, size, u64::MAX)
+            .swap_exact_in(&pool, &trader, SELL, size, 1)
+            .await
+            .unwrap();
+        harness
+            .swap_exact_out(&pool, &trader, BUY, size, u64::MAX)
             .await
             .unwrap();
         assert_eq!(

@@ -1,82 +1,93 @@
 #![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 use homeostat::math::lp::LOCKED_SHARES;
+use homeostat_math::Direction;
 use homeostat_tests::*;
 
 #[tokio::test]
 async fn withdrawal_is_pro_rata_in_both_tokens() {
-    let (mut harness, lp) = Harness::with_liquidity().await;
-    let shares = harness.balance(&lp.lp).await;
+    let (mut harness, pool, lp) = Harness::with_liquidity().await;
+    let shares = harness.balance(&lp.lp(&pool)).await;
     let total = shares + LOCKED_SHARES;
     let half = shares / 2;
-    harness.withdraw(&lp, half, 1, 1).await.unwrap();
+    harness.withdraw(&pool, &lp, half, 1, 1).await.unwrap();
     let expected_base =
         (u128::from(half) * u128::from(1_000 * ONE_BASE) / u128::from(total)) as u64;
     let expected_quote =
         (u128::from(half) * u128::from(150_000 * ONE_QUOTE) / u128::from(total)) as u64;
     assert_eq!(harness.balance(&lp.base).await, expected_base);
     assert_eq!(harness.balance(&lp.quote).await, expected_quote);
-    assert_eq!(harness.balance(&lp.lp).await, shares - half);
-    let lp_mint = harness.lp_mint();
+    assert_eq!(harness.balance(&lp.lp(&pool)).await, shares - half);
+    let lp_mint = pool.lp_mint;
     assert_eq!(harness.supply(&lp_mint).await, shares - half);
 }
 
 #[tokio::test]
 async fn withdrawal_works_paused_and_without_a_valid_oracle() {
-    let (mut harness, lp) = Harness::with_liquidity().await;
+    let (mut harness, pool, lp) = Harness::with_liquidity().await;
     let admin = harness.admin.insecure_clone();
-    harness.set_paused(&admin, true).await.unwrap();
+    harness.set_paused(&pool, &admin, true).await.unwrap();
     let now = harness.now;
     harness.set_oracle(&price_update(-1, 0, now - 100_000)); // stale and negative
-    let shares = harness.balance(&lp.lp).await;
-    harness.withdraw(&lp, shares, 1, 1).await.unwrap();
-    assert_eq!(harness.balance(&lp.lp).await, 0);
+    let shares = harness.balance(&lp.lp(&pool)).await;
+    harness.withdraw(&pool, &lp, shares, 1, 1).await.unwrap();
+    assert_eq!(harness.balance(&lp.lp(&pool)).await, 0);
     assert!(harness.balance(&lp.base).await > 999 * ONE_BASE);
 }
 
 #[tokio::test]
 async fn withdraw_guards() {
-    let (mut harness, lp) = Harness::with_liquidity().await;
-    let shares = harness.balance(&lp.lp).await;
+    let (mut harness, pool, lp) = Harness::with_liquidity().await;
+    let shares = harness.balance(&lp.lp(&pool)).await;
     assert_program_error(
-        harness.withdraw(&lp, 0, 0, 0).await,
+        harness.withdraw(&pool, &lp, 0, 0, 0).await,
         HomeostatError::ZeroAmount,
     );
     assert_program_error(
-        harness.withdraw(&lp, shares + 1, 0, 0).await,
+        harness.withdraw(&pool, &lp, shares + 1, 0, 0).await,
         HomeostatError::InsufficientLiquidity,
     );
     assert_program_error(
-        harness.withdraw(&lp, shares / 10, u64::MAX, 0).await,
+        harness.withdraw(&pool, &lp, shares / 10, u64::MAX, 0).await,
         HomeostatError::SlippageExceeded,
     );
     assert_program_error(
-        harness.withdraw(&lp, shares / 10, 0, u64::MAX).await,
+        harness.withdraw(&pool, &lp, shares / 10, 0, u64::MAX).await,
         HomeostatError::SlippageExceeded,
     );
     // More shares than the account holds (a second LP holds the rest): named, not the
     // token program's bare code.
     let other = harness.new_user(10 * ONE_BASE, 1_500 * ONE_QUOTE).await;
     harness
-        .deposit(&other, 10 * ONE_BASE, 1_500 * ONE_QUOTE, 1)
+        .deposit(&pool, &other, 10 * ONE_BASE, 1_500 * ONE_QUOTE, 1)
         .await
         .unwrap();
     assert_program_error(
-        harness.withdraw(&lp, shares + 1, 0, 0).await,
+        harness.withdraw(&pool, &lp, shares + 1, 0, 0).await,
         HomeostatError::InsufficientFunds,
     );
     // Another user's LP account cannot be burned by this signer.
     let thief = harness.new_user(0, 0).await;
-    let stolen = User { lp: lp.lp, ..thief };
-    assert!(harness.withdraw(&stolen, shares / 10, 0, 0).await.is_err());
-    assert_eq!(harness.balance(&lp.lp).await, shares);
+    let mut stolen = thief.accounts(&pool);
+    stolen.lp = lp.lp(&pool);
+    let withdraw = homeostat_sdk::instructions::withdraw(
+        &pool,
+        &stolen,
+        homeostat::instructions::WithdrawArgs {
+            shares: shares / 10,
+            min_base: 0,
+            min_quote: 0,
+        },
+    );
+    assert!(harness.send(&[withdraw], &[&thief.keypair]).await.is_err());
+    assert_eq!(harness.balance(&lp.lp(&pool)).await, shares);
 }
 
 #[tokio::test]
 async fn lp_share_value_does_not_decrease_through_swaps_at_a_fixed_price() {
-    let (mut harness, lp) = Harness::with_liquidity().await;
-    let shares = harness.balance(&lp.lp).await + LOCKED_SHARES;
-    let (base_vault, quote_vault) = (harness.base_vault(), harness.quote_vault());
+    let (mut harness, pool, lp) = Harness::with_liquidity().await;
+    let shares = harness.balance(&lp.lp(&pool)).await + LOCKED_SHARES;
+    let (base_vault, quote_vault) = (pool.base_vault, pool.quote_vault);
     let value_per_share = |base: u64, quote: u64, fees: (u64, u64)| {
         Harness::value_at_150(base - fees.0, quote - fees.1) * 1_000_000_000 / u128::from(shares)
     };
@@ -86,35 +97,37 @@ async fn lp_share_value_does_not_decrease_through_swaps_at_a_fixed_price() {
         (0, 0),
     );
     let trader = harness.new_user(200 * ONE_BASE, 40_000 * ONE_QUOTE).await;
-    let script: [(u8, bool, u64); 8] = [
-        (0, true, 30 * ONE_BASE),
-        (1, true, 2_000 * ONE_QUOTE),
-        (1, false, 25 * ONE_BASE),
-        (0, false, 700 * ONE_QUOTE),
-        (0, true, ONE_BASE / 3),
-        (1, true, 5_999 * ONE_QUOTE),
-        (0, true, 40 * ONE_BASE),
-        (1, false, 17 * ONE_BASE),
+    let script: [(Direction, bool, u64); 8] = [
+        (SELL, true, 30 * ONE_BASE),
+        (BUY, true, 2_000 * ONE_QUOTE),
+        (BUY, false, 25 * ONE_BASE),
+        (SELL, false, 700 * ONE_QUOTE),
+        (SELL, true, ONE_BASE / 3),
+        (BUY, true, 5_999 * ONE_QUOTE),
+        (SELL, true, 40 * ONE_BASE),
+        (BUY, false, 17 * ONE_BASE),
     ];
     let mut previous = start;
     for (direction, exact_in, amount) in script {
         let result = if exact_in {
-            harness.swap_exact_in(&trader, direction, amount, 1).await
+            harness
+                .swap_exact_in(&pool, &trader, direction, amount, 1)
+                .await
         } else {
             harness
-                .swap_exact_out(&trader, direction, amount, u64::MAX)
+                .swap_exact_out(&pool, &trader, direction, amount, u64::MAX)
                 .await
         };
         result.unwrap();
-        let pool = harness.pool_state().await;
+        let state = harness.pool_state(&pool).await;
         let base = harness.balance(&base_vault).await;
         let quote = harness.balance(&quote_vault).await;
         // Vaults hold exactly the LPs' reserves plus the protocol fees owed.
-        assert!(base >= pool.protocol_fees_base && quote >= pool.protocol_fees_quote);
+        assert!(base >= state.protocol_fees_base && quote >= state.protocol_fees_quote);
         let value = value_per_share(
             base,
             quote,
-            (pool.protocol_fees_base, pool.protocol_fees_quote),
+            (state.protocol_fees_base, state.protocol_fees_quote),
         );
         assert!(value >= previous, "share value fell: {previous} -> {value}");
         previous = value;

@@ -22,11 +22,12 @@ use std::rc::Rc;
 use homeostat_keeper::events::{catch_up, EventSource, SourcedEvent};
 use homeostat_keeper::journal::Journal;
 use homeostat_keeper::keeper::{Chain, Keeper, PoolView, Request, Step, StopPoint};
+use homeostat_keeper::local::LocalChain;
 use homeostat_keeper::planner::{HedgeOrder, PlannerConfig};
 use homeostat_keeper::venue::{Fill, PaperVenue, Venue};
 use homeostat_keeper::{KeeperError, Result};
-use homeostat_localnet::keeper_chain::LocalChain;
 use homeostat_localnet::*;
+use homeostat_math::Direction;
 use solana_signer::Signer;
 
 const PLANNER: PlannerConfig = PlannerConfig {
@@ -175,11 +176,11 @@ async fn schedule(harness: &mut Harness, index: u16, dice: &Dice) -> u64 {
     // Each pool's rent comes from the admin: top it up so long runs do not run dry.
     let admin = harness.admin.pubkey();
     harness.airdrop(&admin, 100_000_000).await;
-    harness.pool_index = index;
+    let pool = harness.pool_at(index);
     harness.set_price(pyth_price(150.0), pyth_price(0.05));
-    harness.seeded_pool(default_params()).await;
+    harness.seeded_pool(&pool, default_params()).await;
     let trader = harness.new_user(500 * ONE_BASE, 100_000 * ONE_QUOTE).await;
-    let pool = harness.pool();
+    let pool_key = pool.pool;
     let keeper_key = harness.keeper.insecure_clone();
     let mut journal = Journal::in_memory().unwrap();
     let mut venue = FlakyVenue {
@@ -189,12 +190,12 @@ async fn schedule(harness: &mut Harness, index: u16, dice: &Dice) -> u64 {
     let mut steps = 0;
     // The chain's event history across restarts (a real node keeps it).
     let mut history: Vec<SourcedEvent> = Vec::new();
-    // Flow between steps keeps pushing the pool out of band: several requests per schedule.
-    let mut flows: Vec<(u8, u64)> = Vec::new();
+    // Flow between steps keeps pushing the pool_key out of band: several requests per schedule.
+    let mut flows: Vec<(Direction, u64)> = Vec::new();
     for _ in 0..3 {
         let mut dice = dice.borrow_mut();
-        let direction = dice.rng.below(2) as u8;
-        let amount = if direction == 0 {
+        let direction = if dice.rng.below(2) == 0 { SELL } else { BUY };
+        let amount = if direction == SELL {
             (12 + dice.rng.below(30)) * ONE_BASE
         } else {
             (2_000 + dice.rng.below(5_000)) * ONE_QUOTE
@@ -205,7 +206,7 @@ async fn schedule(harness: &mut Harness, index: u16, dice: &Dice) -> u64 {
         harness.set_time(harness.now + 31);
         harness.set_price(pyth_price(150.0), pyth_price(0.05));
         harness
-            .swap_exact_in(&trader, direction, amount, 1)
+            .swap_exact_in(&pool, &trader, direction, amount, 1)
             .await
             .expect("flow");
         // With faults, then (last phase) lifted until idle.
@@ -217,11 +218,11 @@ async fn schedule(harness: &mut Harness, index: u16, dice: &Dice) -> u64 {
                 // A restart: replay the chain's history (duplicated, reordered) into the
                 // journal, then one step.
                 let mut chain = FlakyChain {
-                    inner: LocalChain::new(harness, index, keeper_key.insecure_clone()),
+                    inner: LocalChain::new(harness, pool, keeper_key.insecure_clone()),
                     dice: dice.clone(),
                     history: std::mem::take(&mut history),
                 };
-                if catch_up(&mut chain, &journal, &pool).await.is_err() {
+                if catch_up(&mut chain, &journal, &pool_key).await.is_err() {
                     history = std::mem::take(&mut chain.history);
                     continue;
                 }
@@ -244,7 +245,7 @@ async fn schedule(harness: &mut Harness, index: u16, dice: &Dice) -> u64 {
     }
 
     // What must hold once the faults are lifted.
-    let mut chain = LocalChain::new(harness, index, keeper_key.insecure_clone());
+    let mut chain = LocalChain::new(harness, pool, keeper_key.insecure_clone());
     let view = chain.view().await.unwrap();
     assert_eq!(
         view.rebalance_seq, view.recorded_seq,
@@ -265,7 +266,7 @@ async fn schedule(harness: &mut Harness, index: u16, dice: &Dice) -> u64 {
     let journal_hedge: i64 = records.iter().map(|(_, filled)| filled).sum();
     assert_eq!(
         journal_hedge, view.hedge_position,
-        "the journal agrees with the pool"
+        "the journal agrees with the pool_key"
     );
     let traded = records.iter().filter(|(_, filled)| *filled != 0).count();
     assert_eq!(
@@ -276,7 +277,7 @@ async fn schedule(harness: &mut Harness, index: u16, dice: &Dice) -> u64 {
     assert_eq!(
         venue.inner.position().await.unwrap(),
         -i128::from(view.hedge_position),
-        "venue position is what the pool's record implies"
+        "venue position is what the pool_key's record implies"
     );
     steps
 }

@@ -25,12 +25,14 @@
 //! `taker_fee_bps` of the notional (commission paid in BNB, trades not listed yet, or the
 //! lookup failed).
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
-use hmac::{Hmac, Mac};
 use homeostat_math::{Fixed, Rounding};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+
+use self::decimal::decimal_atoms;
+use self::http::SignedHttp;
 
 use crate::planner::{HedgeOrder, Side};
 use crate::retry::{retry, Backoff};
@@ -67,49 +69,19 @@ pub struct BinanceConfig {
     pub backoff: Backoff,
 }
 
+mod decimal;
+mod http;
+
 /// The venue client.
 pub struct Binance {
     config: BinanceConfig,
-    http: reqwest::Client,
-    last_request: std::cell::Cell<Option<tokio::time::Instant>>,
+    http: SignedHttp,
 }
 
 const NO_SUCH_ORDER: i64 = -2013;
 const ORDER: &str = "/fapi/v1/order";
 const POSITION_RISK: &str = "/fapi/v2/positionRisk";
 const USER_TRADES: &str = "/fapi/v1/userTrades";
-
-/// Decimal text (`"149.95"`) as mantissa and scale.
-fn parse_decimal(text: &str) -> Option<(u128, u32)> {
-    let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
-    let digits = format!("{whole}{fraction}");
-    if digits.is_empty() || !digits.bytes().all(|byte| byte.is_ascii_digit()) {
-        return None;
-    }
-    Some((digits.parse().ok()?, u32::try_from(fraction.len()).ok()?))
-}
-
-fn pow10(exponent: u32) -> Option<u128> {
-    10u128.checked_pow(exponent)
-}
-
-/// Decimal text (`what`, for errors) as atoms of a token with `decimals`, rounded as asked.
-fn decimal_atoms(text: &str, decimals: u8, rounding: Rounding, what: &str) -> Result<u64> {
-    let (mantissa, scale) =
-        parse_decimal(text).ok_or_else(|| invalid(format!("{what} `{text}`")))?;
-    let decimals = u32::from(decimals);
-    let atoms = if scale <= decimals {
-        pow10(decimals - scale).and_then(|factor| mantissa.checked_mul(factor))
-    } else {
-        pow10(scale - decimals).map(|divisor| match rounding {
-            Rounding::Down => mantissa / divisor,
-            Rounding::Up => mantissa.div_ceil(divisor),
-        })
-    };
-    atoms
-        .and_then(|atoms| u64::try_from(atoms).ok())
-        .ok_or_else(|| invalid(format!("{what} `{text}` out of range")))
-}
 
 /// The venue's client order id for a keeper client id: itself when Binance accepts it
 /// (`^[.A-Z:/a-z0-9_-]{1,36}$`), else `h` and 32 hex digits of its SHA-256 — deterministic,
@@ -134,45 +106,20 @@ impl Binance {
         if config.quantity_step == 0 {
             return Err(invalid("quantity_step must be positive".into()));
         }
-        let http = reqwest::Client::builder()
-            .timeout(Duration::from_secs(10))
-            .build()
-            .map_err(|error| invalid(format!("HTTP client: {error}")))?;
-        Ok(Self {
-            config,
-            http,
-            last_request: std::cell::Cell::new(None),
-        })
+        let http = SignedHttp::new(
+            config.base_url.clone(),
+            config.api_key.clone(),
+            config.api_secret.clone(),
+            config.recv_window_ms,
+            config.min_request_interval,
+        )?;
+        Ok(Self { config, http })
     }
 
     /// `atoms` of base as the venue's quantity text, rounded down to the step; `None` when
     /// that is zero.
     pub fn quantity(&self, atoms: u64) -> Option<String> {
-        let step = self.config.quantity_step;
-        let rounded = atoms / step * step;
-        if rounded == 0 {
-            return None;
-        }
-        // As many decimals as the step needs (the venue rejects more: -1111).
-        let mut decimals = u32::from(self.config.base_decimals);
-        let mut unit = step;
-        while decimals > 0 && unit % 10 == 0 {
-            unit /= 10;
-            decimals -= 1;
-        }
-        let scale = 10u64.pow(u32::from(self.config.base_decimals) - decimals);
-        let shown = rounded / scale;
-        let divisor = 10u64.pow(decimals);
-        Some(if decimals == 0 {
-            shown.to_string()
-        } else {
-            format!(
-                "{}.{:0width$}",
-                shown / divisor,
-                shown % divisor,
-                width = decimals as usize
-            )
-        })
+        decimal::quantity_text(atoms, self.config.quantity_step, self.config.base_decimals)
     }
 
     /// The venue's quantity text as base atoms (rounded down).
@@ -188,116 +135,12 @@ impl Binance {
     /// The venue's price text (quote per base) in the program's unit: quote atoms per
     /// `lot` base atoms, I80F48 bits, rounded down.
     fn program_price(&self, text: &str, lot: u64) -> Result<i128> {
-        let (mantissa, scale) =
-            parse_decimal(text).ok_or_else(|| invalid(format!("price `{text}`")))?;
-        let numerator = pow10(u32::from(self.config.quote_decimals))
-            .and_then(|factor| mantissa.checked_mul(factor))
-            .and_then(|value| value.checked_mul(u128::from(lot)))
-            .and_then(|value| i128::try_from(value).ok());
-        let denominator = pow10(scale)
-            .and_then(|value| value.checked_mul(pow10(u32::from(self.config.base_decimals))?))
-            .and_then(|value| i128::try_from(value).ok());
-        match (numerator, denominator) {
-            (Some(numerator), Some(denominator)) => {
-                Fixed::ratio(numerator, denominator, Rounding::Down)
-                    .map(Fixed::to_bits)
-                    .map_err(|error| invalid(format!("price `{text}`: {error}")))
-            }
-            _ => Err(invalid(format!("price `{text}` out of range"))),
-        }
-    }
-
-    fn sign(&self, query: &str) -> Result<String> {
-        let mut mac = Hmac::<Sha256>::new_from_slice(self.config.api_secret.as_bytes())
-            .map_err(|error| invalid(format!("API secret: {error}")))?;
-        mac.update(query.as_bytes());
-        Ok(mac
-            .finalize()
-            .into_bytes()
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect())
-    }
-
-    /// One signed request to `path`; the venue's error payload mapped to transient or
-    /// refusal.
-    async fn signed(
-        &self,
-        method: reqwest::Method,
-        path: &str,
-        params: &[(&str, String)],
-    ) -> Result<Value> {
-        if let Some(last) = self.last_request.get() {
-            tokio::time::sleep_until(last + self.config.min_request_interval).await;
-        }
-        self.last_request.set(Some(tokio::time::Instant::now()));
-        let timestamp = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_err(|error| invalid(format!("clock: {error}")))?
-            .as_millis();
-        let mut query: String = params
-            .iter()
-            .map(|(key, value)| format!("{key}={value}"))
-            .collect::<Vec<_>>()
-            .join("&");
-        query.push_str(&format!(
-            "&recvWindow={}&timestamp={timestamp}",
-            self.config.recv_window_ms
-        ));
-        let signature = self.sign(&query)?;
-        let url = format!(
-            "{}{path}?{query}&signature={signature}",
-            self.config.base_url.trim_end_matches('/')
-        );
-        let response = self
-            .http
-            .request(method, &url)
-            .header("X-MBX-APIKEY", &self.config.api_key)
-            .send()
-            .await
-            .map_err(|error| KeeperError::Transient {
-                message: format!("venue unreachable: {error}"),
-                retry_after: None,
-            })?;
-        let status = response.status();
-        let retry_after = response
-            .headers()
-            .get("Retry-After")
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.parse::<u64>().ok())
-            .map(Duration::from_secs);
-        if let Some(weight) = response.headers().get("X-MBX-USED-WEIGHT-1M") {
-            tracing::debug!(weight = ?weight, "venue request weight used this minute");
-        }
-        let body = response
-            .text()
-            .await
-            .map_err(|error| KeeperError::Transient {
-                message: format!("venue response: {error}"),
-                retry_after: None,
-            })?;
-        let payload: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-        if status.is_success() {
-            return Ok(payload);
-        }
-        let code = payload["code"].as_i64().unwrap_or(0);
-        let message = format!(
-            "HTTP {} code {code}: {}",
-            status.as_u16(),
-            payload["msg"].as_str().unwrap_or(body.as_str())
-        );
-        let transient = status.as_u16() == 429
-            || status.as_u16() == 418
-            || status.is_server_error()
-            || matches!(code, -1003 | -1006 | -1007 | -1021);
-        Err(if transient {
-            KeeperError::Transient {
-                message,
-                retry_after,
-            }
-        } else {
-            KeeperError::VenueRejected { code, message }
-        })
+        decimal::price_per_lot(
+            text,
+            self.config.base_decimals,
+            self.config.quote_decimals,
+            lot,
+        )
     }
 
     /// An order's fill from the venue's order JSON; `Err(Transient)` while it still works.
@@ -346,7 +189,11 @@ impl Binance {
             ("symbol", self.config.symbol.clone()),
             ("origClientOrderId", venue_client_id(client_id)),
         ];
-        match self.signed(reqwest::Method::GET, ORDER, &params).await {
+        match self
+            .http
+            .request(reqwest::Method::GET, ORDER, &params)
+            .await
+        {
             Ok(order) => Ok(Some(order)),
             Err(KeeperError::VenueRejected {
                 code: NO_SUCH_ORDER,
@@ -369,12 +216,18 @@ impl Binance {
             ("newClientOrderId", venue_client_id(&order.client_id)),
             ("newOrderRespType", "RESULT".to_string()),
         ];
-        self.signed(reqwest::Method::POST, ORDER, &params).await
+        self.http
+            .request(reqwest::Method::POST, ORDER, &params)
+            .await
     }
 
     /// A signed `GET` of `path` whose answer is a JSON list.
     async fn get_list(&self, path: &str, params: &[(&str, String)]) -> Result<Vec<Value>> {
-        match self.signed(reqwest::Method::GET, path, params).await? {
+        match self
+            .http
+            .request(reqwest::Method::GET, path, params)
+            .await?
+        {
             Value::Array(items) => Ok(items),
             other => Err(invalid(format!("{path}: expected a list, got {other}"))),
         }

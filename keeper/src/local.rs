@@ -1,22 +1,23 @@
-//! The keeper's chain connection to a pool of this runtime, and its event source: the
-//! program's events from the transactions the keeper sends, in order.
+//! The keeper's chain connection to a pool of the in-process runtime
+//! (`homeostat-localnet`, feature `localnet`), and its event source: the program's events
+//! from the transactions the keeper sends, in order. Tests and the simulator drive the
+//! keeper through it.
 
-use anchor_lang::prelude::Pubkey;
-use homeostat_keeper::events::{EventSource, SourcedEvent};
-use homeostat_keeper::keeper::{Chain, PoolView, Request};
-use homeostat_keeper::{KeeperError, Result};
+use homeostat_localnet::{Harness, PoolAddresses};
 use homeostat_sdk::events::PoolEvent;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
-use crate::Harness;
+use crate::events::{EventSource, SourcedEvent};
+use crate::keeper::{Chain, PoolView, Request};
+use crate::{KeeperError, Result};
 
-/// Pool `pool_index` of `harness`, driven by the `keeper` key.
+/// `pool` of `harness`, driven by the `keeper` key.
 pub struct LocalChain<'a> {
     /// The runtime.
     pub harness: &'a mut Harness,
-    /// Which pool on the harness's pair.
-    pub pool_index: u16,
+    /// The pool.
+    pub pool: PoolAddresses,
     /// The pool's keeper authority.
     pub keeper: Keypair,
     /// Events of the transactions sent, not yet polled.
@@ -25,11 +26,11 @@ pub struct LocalChain<'a> {
 }
 
 impl<'a> LocalChain<'a> {
-    /// The connection to pool `pool_index` of `harness` as `keeper`.
-    pub fn new(harness: &'a mut Harness, pool_index: u16, keeper: Keypair) -> Self {
+    /// The connection to `pool` of `harness` as `keeper`.
+    pub fn new(harness: &'a mut Harness, pool: PoolAddresses, keeper: Keypair) -> Self {
         Self {
             harness,
-            pool_index,
+            pool,
             keeper,
             emitted: Vec::new(),
             sent: 0,
@@ -78,33 +79,23 @@ impl EventSource for LocalChain<'_> {
 
 impl Chain for LocalChain<'_> {
     fn pool_id(&self) -> String {
-        homeostat_sdk::pda::pool(
-            &self.harness.config,
-            &self.harness.base_mint,
-            &self.harness.quote_mint,
-            self.pool_index,
-        )
-        .to_string()
+        self.pool.pool.to_string()
     }
 
     async fn view(&mut self) -> Result<PoolView> {
-        self.harness.pool_index = self.pool_index;
         let update = self.harness.oracle_update().await;
-        PoolView::from_snapshot(&self.harness.snapshot(&update).await)
+        PoolView::from_snapshot(&self.harness.snapshot(&self.pool, &update).await)
     }
 
     async fn rebalance(&mut self) -> Result<Request> {
-        self.harness.pool_index = self.pool_index;
-        let instruction = self.harness.rebalance_ix(&self.keeper.pubkey());
+        let instruction = self.harness.rebalance_ix(&self.pool, &self.keeper.pubkey());
         Request::from_events(self.send("rebalance", instruction).await?)
             .ok_or_else(|| KeeperError::Chain("rebalance emitted no RebalanceRequested".into()))
     }
 
     async fn record_hedge(&mut self, seq: u64, filled_base: i64, avg_price: i128) -> Result<()> {
-        self.harness.pool_index = self.pool_index;
-        let pool: Pubkey = self.harness.pool();
         let instruction = homeostat_sdk::instructions::record_hedge(
-            pool,
+            self.pool.pool,
             self.keeper.pubkey(),
             seq,
             filled_base,

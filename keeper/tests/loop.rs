@@ -7,9 +7,9 @@
 use homeostat_keeper::events::EventSource;
 use homeostat_keeper::journal::Journal;
 use homeostat_keeper::keeper::{Chain, Keeper, Step, StopPoint};
+use homeostat_keeper::local::LocalChain;
 use homeostat_keeper::planner::{HedgeOrder, PlannerConfig, Side};
 use homeostat_keeper::venue::{PaperVenue, Venue};
-use homeostat_localnet::keeper_chain::LocalChain;
 use homeostat_localnet::*;
 use homeostat_math::{Direction, Fixed};
 use homeostat_sdk::events::PoolEvent;
@@ -20,25 +20,25 @@ const PLANNER: PlannerConfig = PlannerConfig {
 };
 
 /// A pool pushed ~30 SOL long.
-async fn skewed() -> Harness {
-    let (mut harness, _) = Harness::with_liquidity().await;
+async fn skewed() -> (Harness, PoolAddresses) {
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
     let trader = harness.new_user(100 * ONE_BASE, 0).await;
     harness
-        .swap_exact_in(&trader, 0, 30 * ONE_BASE, 1)
+        .swap_exact_in(&pool, &trader, SELL, 30 * ONE_BASE, 1)
         .await
         .unwrap();
-    harness
+    (harness, pool)
 }
 
-/// The keeper's connection to pool 0.
-fn connect(harness: &mut Harness) -> LocalChain<'_> {
+/// The keeper's connection to `pool`.
+fn connect(harness: &mut Harness, pool: PoolAddresses) -> LocalChain<'_> {
     let keeper = harness.keeper.insecure_clone();
-    LocalChain::new(harness, 0, keeper)
+    LocalChain::new(harness, pool, keeper)
 }
 
 async fn sell_quote(chain: &mut LocalChain<'_>) -> u64 {
     let update = chain.harness.oracle_update().await;
-    let snapshot = chain.harness.snapshot(&update).await;
+    let snapshot = chain.harness.snapshot(&chain.pool, &update).await;
     snapshot
         .quote_exact_in(Direction::BaseToQuote, ONE_BASE)
         .unwrap()
@@ -47,8 +47,8 @@ async fn sell_quote(chain: &mut LocalChain<'_>) -> u64 {
 
 #[tokio::test]
 async fn swaps_skew_the_pool_and_the_keeper_brings_it_back_in_band() {
-    let mut harness = skewed().await;
-    let mut chain = connect(&mut harness);
+    let (mut harness, pool) = skewed().await;
+    let mut chain = connect(&mut harness, pool);
     let before = chain.view().await.unwrap();
     assert!(before.net_delta > i128::from(before.band), "{before:?}");
     let quote_before = sell_quote(&mut chain).await;
@@ -75,7 +75,7 @@ async fn swaps_skew_the_pool_and_the_keeper_brings_it_back_in_band() {
     assert_eq!(after.net_delta, 0);
     assert_eq!((after.rebalance_seq, after.recorded_seq), (1, 1));
     assert_eq!(
-        keeper.chain.harness.pool_state().await.hedge_position,
+        keeper.chain.harness.pool_state(&pool).await.hedge_position,
         filled_base
     );
     assert!(
@@ -134,9 +134,9 @@ async fn a_keeper_killed_between_fill_and_record_hedges_exactly_once() {
         std::process::id()
     ));
     let _ = std::fs::remove_file(&path);
-    let mut harness = skewed().await;
+    let (mut harness, pool) = skewed().await;
     let mut keeper = Keeper::new(
-        connect(&mut harness),
+        connect(&mut harness, pool),
         PaperVenue::new(5, 2),
         Journal::open(&path).unwrap(),
         PLANNER,
@@ -148,9 +148,9 @@ async fn a_keeper_killed_between_fill_and_record_hedges_exactly_once() {
     let check = keeper.reconcile().await.unwrap();
     assert!(check.venue_position < 0, "{check:?}");
     assert_eq!(check.difference(), 0, "{check:?}");
-    let pool = keeper.chain.harness.pool_state().await;
+    let state = keeper.chain.harness.pool_state(&pool).await;
     assert_eq!(
-        (pool.hedge_position, pool.recorded_seq),
+        (state.hedge_position, state.recorded_seq),
         (0, 0),
         "nothing recorded yet"
     );
@@ -168,9 +168,13 @@ async fn a_keeper_killed_between_fill_and_record_hedges_exactly_once() {
         panic!("expected the pending record, got {step:?}")
     };
     assert_eq!(restarted.venue.executions(), 1, "no second trade");
-    let pool = restarted.chain.harness.pool_state().await;
+    let state = restarted.chain.harness.pool_state(&pool).await;
     assert_eq!(
-        (pool.hedge_position, pool.recorded_seq, pool.rebalance_seq),
+        (
+            state.hedge_position,
+            state.recorded_seq,
+            state.rebalance_seq
+        ),
         (filled_base, 1, 1),
         "exactly one record"
     );
@@ -182,15 +186,15 @@ async fn a_keeper_killed_between_fill_and_record_hedges_exactly_once() {
 
 #[tokio::test]
 async fn the_keeper_stops_at_the_pools_hedge_limit_instead_of_failing() {
-    let mut harness = skewed().await;
+    let (mut harness, pool) = skewed().await;
     let admin = harness.admin.insecure_clone();
     let params = PoolParams {
         max_hedge_position: 5 * ONE_BASE,
         ..default_params()
     };
-    harness.update_params(&admin, params).await.unwrap();
+    harness.update_params(&pool, &admin, params).await.unwrap();
     let mut keeper = Keeper::new(
-        connect(&mut harness),
+        connect(&mut harness, pool),
         PaperVenue::new(5, 2),
         Journal::in_memory().unwrap(),
         PLANNER,
@@ -218,7 +222,7 @@ async fn the_keeper_stops_at_the_pools_hedge_limit_instead_of_failing() {
     );
     assert_eq!(keeper.venue.executions(), 1);
     assert_eq!(
-        keeper.chain.harness.pool_state().await.hedge_position,
+        keeper.chain.harness.pool_state(&pool).await.hedge_position,
         5 * ONE_BASE as i64
     );
 }
@@ -259,25 +263,25 @@ fn forged_request(
 async fn requests_the_pool_never_made_are_rejected_not_traded() {
     // A balanced pool: nothing to hedge. Forged requests — the next sequence number, one
     // far ahead, and one past i64::MAX — reach the journal through the event source.
-    let (mut harness, _) = Harness::with_liquidity().await;
-    let pool = harness.pool();
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
+    let pool_key = pool.pool;
     let journal = Journal::in_memory().unwrap();
     let mut source = Forged(vec![
-        forged_request(pool, 1),
-        forged_request(pool, 57),
-        forged_request(pool, u64::MAX),
+        forged_request(pool_key, 1),
+        forged_request(pool_key, 57),
+        forged_request(pool_key, u64::MAX),
     ]);
-    let applied = homeostat_keeper::events::catch_up(&mut source, &journal, &pool)
+    let applied = homeostat_keeper::events::catch_up(&mut source, &journal, &pool_key)
         .await
         .unwrap();
     assert_eq!(
         applied, 3,
         "every u64 the program can emit fits in the journal"
     );
-    let chain = connect(&mut harness);
+    let chain = connect(&mut harness, pool);
     let mut keeper = Keeper::new(chain, PaperVenue::new(5, 2), journal, PLANNER);
-    // The pool made no request: all three are rejected, nothing trades, and the keeper is
-    // not stuck — the pool is in band, so the step is idle.
+    // The pool_key made no request: all three are rejected, nothing trades, and the keeper is
+    // not stuck — the pool_key is in band, so the step is idle.
     assert_eq!(keeper.step().await.unwrap(), Step::Idle);
     assert_eq!(keeper.venue.executions(), 0);
     assert!(keeper.journal().unfinished().unwrap().is_empty());
@@ -290,21 +294,24 @@ async fn requests_the_pool_never_made_are_rejected_not_traded() {
 
 #[tokio::test]
 async fn a_genuine_request_is_still_hedged_after_forged_ones() {
-    let mut harness = skewed().await;
-    let pool = harness.pool();
+    let (mut harness, pool) = skewed().await;
+    let pool_key = pool.pool;
     let journal = Journal::in_memory().unwrap();
-    let mut source = Forged(vec![forged_request(pool, 9), forged_request(pool, 1)]);
-    homeostat_keeper::events::catch_up(&mut source, &journal, &pool)
+    let mut source = Forged(vec![
+        forged_request(pool_key, 9),
+        forged_request(pool_key, 1),
+    ]);
+    homeostat_keeper::events::catch_up(&mut source, &journal, &pool_key)
         .await
         .unwrap();
-    let chain = connect(&mut harness);
+    let chain = connect(&mut harness, pool);
     let mut keeper = Keeper::new(chain, PaperVenue::new(5, 2), journal, PLANNER);
-    // The forged seq 1 is journaled before the pool's own first request: the keeper
-    // rejects it (the pool's rebalance_seq is 0), then opens and hedges the real one.
+    // The forged seq 1 is journaled before the pool_key's own first request: the keeper
+    // rejects it (the pool_key's rebalance_seq is 0), then opens and hedges the real one.
     match keeper.step().await.unwrap() {
         Step::Recorded { seq, filled_base } => {
             assert_eq!(seq, 1);
-            // The pool is ~30 SOL long: the hedge offsets it (hedge_position grows).
+            // The pool_key is ~30 SOL long: the hedge offsets it (hedge_position grows).
             assert!(filled_base > 20 * ONE_BASE as i64, "{filled_base}");
         }
         other => panic!("expected a recorded hedge, got {other:?}"),
@@ -320,10 +327,10 @@ async fn a_genuine_request_is_still_hedged_after_forged_ones() {
 async fn a_record_the_pool_does_not_have_does_not_close_its_request() {
     // The pool's request 1 is pending (a keeper crashed after `rebalance`); a forged
     // `HedgeRecorded` for it reaches the journal. The keeper still hedges and records it.
-    let mut harness = skewed().await;
-    let pool = harness.pool();
+    let (mut harness, pool) = skewed().await;
+    let pool_key = pool.pool;
     let journal = Journal::in_memory().unwrap();
-    let request = connect(&mut harness).rebalance().await.unwrap();
+    let request = connect(&mut harness, pool).rebalance().await.unwrap();
     journal
         .request(
             request.seq,
@@ -334,7 +341,7 @@ async fn a_record_the_pool_does_not_have_does_not_close_its_request() {
     let mut source = Forged(vec![homeostat_keeper::events::SourcedEvent {
         transaction: "forged-record".into(),
         event: PoolEvent::HedgeRecorded(homeostat::events::HedgeRecorded {
-            pool,
+            pool: pool_key,
             seq: 1,
             filled_base: 0,
             avg_price: 0,
@@ -343,14 +350,14 @@ async fn a_record_the_pool_does_not_have_does_not_close_its_request() {
             realized_pnl: 0,
         }),
     }]);
-    homeostat_keeper::events::catch_up(&mut source, &journal, &pool)
+    homeostat_keeper::events::catch_up(&mut source, &journal, &pool_key)
         .await
         .unwrap();
     assert!(
         journal.is_recorded(1).unwrap(),
         "the forged record is in the journal"
     );
-    let chain = connect(&mut harness);
+    let chain = connect(&mut harness, pool);
     let mut keeper = Keeper::new(chain, PaperVenue::new(5, 2), journal, PLANNER);
     match keeper.step().await.unwrap() {
         Step::Recorded {
@@ -369,9 +376,9 @@ async fn a_pending_hedge_is_recorded_while_the_pool_is_paused_or_its_oracle_stal
     // The keeper filled request 1 on the venue, then crashed; meanwhile the admin paused
     // the pool and the oracle went stale. `record_hedge` needs neither, so the restarted
     // keeper closes what it has filled.
-    let mut harness = skewed().await;
+    let (mut harness, pool) = skewed().await;
     let mut keeper = Keeper::new(
-        connect(&mut harness),
+        connect(&mut harness, pool),
         PaperVenue::new(5, 2),
         Journal::in_memory().unwrap(),
         PLANNER,
@@ -380,9 +387,9 @@ async fn a_pending_hedge_is_recorded_while_the_pool_is_paused_or_its_oracle_stal
     assert!(keeper.step().await.is_err(), "stopped after the fill");
     let (_, venue, journal) = keeper.into_parts();
     let admin = harness.admin.insecure_clone();
-    harness.set_paused(&admin, true).await.unwrap();
+    harness.set_paused(&pool, &admin, true).await.unwrap();
     harness.set_time(harness.now + 120);
-    let mut keeper = Keeper::new(connect(&mut harness), venue, journal, PLANNER);
+    let mut keeper = Keeper::new(connect(&mut harness, pool), venue, journal, PLANNER);
     assert!(keeper.chain.view().await.unwrap().unpriced.is_some());
     match keeper.step().await.unwrap() {
         Step::Recorded {
@@ -401,9 +408,9 @@ async fn a_pending_hedge_is_recorded_while_the_pool_is_paused_or_its_oracle_stal
 async fn a_request_another_run_recorded_is_not_hedged_again() {
     // Keeper A hedges and records request 1. Keeper B's journal, rebuilt from events, has
     // the request but not yet its record (the node has not shown it): B must not trade.
-    let mut harness = skewed().await;
+    let (mut harness, pool) = skewed().await;
     let mut first = Keeper::new(
-        connect(&mut harness),
+        connect(&mut harness, pool),
         PaperVenue::new(5, 2),
         Journal::in_memory().unwrap(),
         PLANNER,
@@ -427,7 +434,7 @@ async fn a_request_another_run_recorded_is_not_hedged_again() {
         )
         .unwrap();
     let mut second = Keeper::new(
-        connect(&mut harness),
+        connect(&mut harness, pool),
         PaperVenue::new(5, 2),
         journal,
         PLANNER,

@@ -1,0 +1,280 @@
+//! The keeper service: the venue the settings name, the dry run, and the loop — catch up
+//! on the pool's events, step, check the venue position — that the binary runs.
+
+use std::time::Duration;
+
+use anchor_lang::prelude::Pubkey;
+use homeostat_sdk::cli_conventions::{read_keypair, resolve_url};
+use homeostat_sdk::instructions::Oracles;
+use serde_json::json;
+
+use crate::binance::{Binance, BinanceConfig};
+use crate::events::catch_up;
+use crate::journal::Journal;
+use crate::keeper::{Chain, Keeper, Step};
+use crate::planner::{plan, HedgeOrder, HedgeRoom};
+use crate::rpc::{RpcChain, RpcEvents};
+use crate::settings::{required, Settings};
+use crate::venue::{Fill, PaperVenue, Venue};
+use crate::KeeperError;
+
+/// Why the service stopped early: a message for the operator.
+pub type Error = Box<dyn std::error::Error>;
+
+/// How long the service runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Mode {
+    /// Print what the keeper would do now (net delta, band, the order it would place, the
+    /// venue account's position against the pool's record) as JSON; send nothing, touch no
+    /// journal.
+    DryRun,
+    /// One step (catch up, then rebalance/hedge/record if needed); a failed step is an
+    /// error.
+    Once,
+    /// Step every `interval_secs` until interrupted; failed steps are retried.
+    Forever,
+}
+
+/// `value` as a public key, or an error naming the setting.
+fn parse_key(name: &str, value: &str) -> Result<Pubkey, Error> {
+    value
+        .parse()
+        .map_err(|_| format!("--{name}: `{value}` is not a base-58 public key").into())
+}
+
+/// The configured venue.
+pub enum AnyVenue {
+    /// Simulated fills.
+    Paper(PaperVenue),
+    /// Binance USDⓈ-M perpetual futures.
+    Binance(Box<Binance>),
+}
+
+impl Venue for AnyVenue {
+    async fn execute(
+        &mut self,
+        order: &HedgeOrder,
+        reference_price: i128,
+        lot: u64,
+    ) -> crate::Result<Fill> {
+        match self {
+            Self::Paper(venue) => venue.execute(order, reference_price, lot).await,
+            Self::Binance(venue) => venue.execute(order, reference_price, lot).await,
+        }
+    }
+
+    async fn find(&mut self, client_id: &str, lot: u64) -> crate::Result<Option<Fill>> {
+        match self {
+            Self::Paper(venue) => venue.find(client_id, lot).await,
+            Self::Binance(venue) => venue.find(client_id, lot).await,
+        }
+    }
+
+    async fn position(&mut self) -> crate::Result<i128> {
+        match self {
+            Self::Paper(venue) => venue.position().await,
+            Self::Binance(venue) => venue.position().await,
+        }
+    }
+}
+
+/// The venue the settings name.
+pub async fn venue(settings: &Settings, chain: &RpcChain) -> Result<AnyVenue, Error> {
+    match required(&settings.venue, "venue")?.as_str() {
+        "paper" => Ok(AnyVenue::Paper(PaperVenue::new(
+            *required(&settings.paper_fee_bps, "paper-fee-bps")?,
+            *required(&settings.paper_slippage_bps, "paper-slippage-bps")?,
+        ))),
+        "binance" => {
+            // Quantities and prices convert with the pool's mints' decimals.
+            let pool = chain.client().liquidity().await?.pool;
+            Ok(AnyVenue::Binance(Box::new(Binance::new(BinanceConfig {
+                base_url: required(&settings.binance_url, "binance-url")?.clone(),
+                api_key: required(&settings.binance_api_key, "binance-api-key")?.to_string(),
+                api_secret: required(&settings.binance_api_secret, "binance-api-secret")?
+                    .to_string(),
+                symbol: required(&settings.binance_symbol, "binance-symbol")?.clone(),
+                base_decimals: pool.base_decimals,
+                quote_decimals: pool.quote_decimals,
+                quantity_step: *required(&settings.binance_quantity_step, "binance-quantity-step")?,
+                taker_fee_bps: *required(&settings.binance_taker_fee_bps, "binance-taker-fee-bps")?,
+                commission_asset: required(
+                    &settings.binance_commission_asset,
+                    "binance-commission-asset",
+                )?
+                .clone(),
+                recv_window_ms: *required(
+                    &settings.binance_recv_window_ms,
+                    "binance-recv-window-ms",
+                )?,
+                min_request_interval: Duration::from_millis(100),
+                backoff: settings.backoff(),
+            })?)))
+        }
+        other => Err(format!("--venue must be `paper` or `binance`, not `{other}`").into()),
+    }
+}
+
+/// The dry run's look at the venue: the account's position against the pool's record (the
+/// journal is not consulted), or why the venue could not be asked. A paper account has
+/// nothing to ask: it starts at the pool's record.
+pub async fn venue_check(mut venue: AnyVenue, hedge_position: i64) -> serde_json::Value {
+    if let AnyVenue::Paper(_) = venue {
+        return json!({ "name": "paper" });
+    }
+    let expected = -i128::from(hedge_position);
+    match venue.position().await {
+        Ok(position) => json!({
+            "name": "binance",
+            "position": position.to_string(),
+            "expected_position": expected.to_string(),
+            "matches": position == expected,
+        }),
+        Err(error) => json!({ "name": "binance", "error": error.to_string() }),
+    }
+}
+
+/// The keeper service on resolved `settings` (`Settings::resolve`): connect, check the
+/// keeper authority, then — per `mode` — report what it would do, run one step, or step
+/// every `interval_secs` until Ctrl-C or SIGTERM.
+pub async fn run(settings: &Settings, mode: Mode) -> Result<(), Error> {
+    let url = resolve_url(required(&settings.url, "url")?);
+    let pool = parse_key("pool", required(&settings.pool, "pool")?)?;
+    let oracles = Oracles {
+        oracle: parse_key("oracle", required(&settings.oracle, "oracle")?)?,
+        quote_oracle: settings
+            .quote_oracle
+            .as_deref()
+            .map(|key| parse_key("quote oracle", key))
+            .transpose()?,
+    };
+    let keypair = read_keypair(required(&settings.keypair, "keypair")?)?;
+    let backoff = settings.backoff();
+    let planner = settings.planner();
+    let mut chain = RpcChain::connect(&url, pool, oracles, keypair, backoff).await?;
+    chain.check_authority().await?;
+
+    if mode == Mode::DryRun {
+        let view = chain.view().await?;
+        let out_of_band =
+            view.unpriced.is_none() && view.net_delta.unsigned_abs() > u128::from(view.band);
+        let order = plan(
+            &chain.pool_id(),
+            view.rebalance_seq + 1,
+            view.net_delta,
+            HedgeRoom::new(view.hedge_position, view.max_hedge_position),
+            &planner,
+        );
+        let venue = venue(settings, &chain).await?;
+        let venue = venue_check(venue, view.hedge_position).await;
+        println!(
+            "{}",
+            json!({
+                "pool": pool.to_string(),
+                "net_delta": view.net_delta.to_string(),
+                "unpriced": view.unpriced,
+                "band": view.band,
+                "hedge_position": view.hedge_position,
+                "pending_request": view.rebalance_seq > view.recorded_seq,
+                "would_rebalance": out_of_band && view.seconds_until_rebalance == 0,
+                "seconds_until_rebalance": view.seconds_until_rebalance,
+                "order": order.filter(|_| out_of_band).map(|order| json!({
+                    "seq": order.seq,
+                    "client_id": order.client_id,
+                    "side": order.side.as_str(),
+                    "base": order.base,
+                })),
+                "venue": venue,
+            })
+        );
+        return Ok(());
+    }
+
+    let journal_path = required(&settings.journal, "journal")?;
+    let journal = Journal::open(journal_path)?;
+    let mut events = RpcEvents::new(&url, &chain, journal.cursor()?);
+    let venue = venue(settings, &chain).await?;
+    let tolerance = *required(&settings.position_tolerance_base, "position-tolerance-base")?;
+    let interval =
+        Duration::from_secs((*required(&settings.interval_secs, "interval-secs")?).max(1));
+    tracing::info!(%pool, journal = %journal_path.display(), "keeper started");
+    let mut keeper = Keeper::new(chain, venue, journal, planner);
+    // A paper account keeps nothing between runs: it starts where the pool's record (and
+    // the journal's fills on their way to it) says a real one would stand.
+    if matches!(keeper.venue, AnyVenue::Paper(_)) {
+        let position = keeper.expected_venue_position().await?;
+        if let AnyVenue::Paper(paper) = &mut keeper.venue {
+            *paper = std::mem::take(paper).with_position(position);
+        }
+    }
+    let mut check_position = true;
+    loop {
+        match catch_up(&mut events, keeper.journal(), &pool).await {
+            Ok(0) => {}
+            Ok(applied) => tracing::info!(applied, "caught up on the pool's events"),
+            Err(error) => tracing::warn!("event catch-up failed, retrying next step: {error}"),
+        }
+        match keeper.step().await {
+            Ok(Step::Idle) => tracing::debug!("net delta within band"),
+            Ok(Step::Waiting { seconds }) => tracing::info!(seconds, "out of band; rate-limited"),
+            Ok(Step::Recorded { seq, filled_base }) => {
+                tracing::info!(seq, filled_base, "request hedged and recorded");
+                check_position = true;
+            }
+            Err(KeeperError::Journal(error)) => return Err(format!("journal: {error}").into()),
+            // `--once` reports what the single step could not do.
+            Err(error) if mode == Mode::Once => return Err(format!("step failed: {error}").into()),
+            Err(error) => tracing::warn!("step failed, resuming next step: {error}"),
+        }
+        if check_position {
+            match keeper.reconcile().await {
+                Ok(check) if check.difference().unsigned_abs() > u128::from(tolerance) => {
+                    return Err(format!(
+                        "the venue account holds {} base atoms but the pool's record implies {} \
+                         (difference {}, tolerance {tolerance}): something else trades this \
+                         account, or a fill was never recorded. Stopping; the journal is \
+                         intact. See docs/keeper.md, \"Position check\".",
+                        check.venue_position,
+                        check.expected_position,
+                        check.difference()
+                    )
+                    .into());
+                }
+                Ok(check) => {
+                    check_position = false;
+                    tracing::info!(position = %check.venue_position, "venue position matches the pool's record");
+                }
+                Err(error) => tracing::warn!("position check failed, retrying next step: {error}"),
+            }
+        }
+        if mode == Mode::Once {
+            return Ok(());
+        }
+        tokio::select! {
+            _ = tokio::time::sleep(interval) => {}
+            _ = tokio::signal::ctrl_c() => {
+                tracing::info!("interrupted; the journal holds every unfinished request");
+                return Ok(());
+            }
+            _ = terminated() => {
+                tracing::info!("terminated; the journal holds every unfinished request");
+                return Ok(());
+            }
+        }
+    }
+}
+
+/// Resolves when the process receives SIGTERM (a service manager's stop): the loop then
+/// ends between steps, as on Ctrl-C. Never resolves where there is no such signal.
+async fn terminated() {
+    #[cfg(unix)]
+    {
+        if let Ok(mut signal) =
+            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        {
+            signal.recv().await;
+            return;
+        }
+    }
+    std::future::pending::<()>().await
+}

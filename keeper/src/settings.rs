@@ -1,0 +1,317 @@
+//! The keeper's settings: one struct read from flags, environment, a TOML file and one
+//! defaults table.
+
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use homeostat_sdk::cli_conventions::DEFAULT_KEYPAIR;
+use serde::Deserialize;
+
+use crate::planner::PlannerConfig;
+use crate::retry::Backoff;
+
+/// The keeper's settings. Every field is optional: a run takes each from, in order, a
+/// command-line flag, its environment variable, the `--config` TOML file (same names, `_`
+/// for `-`), then [`Settings::defaults`]; a setting none of them gives is required.
+#[derive(Debug, Default, Clone, clap::Args, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    /// JSON-RPC URL or moniker (mainnet-beta, devnet, testnet, localhost) [default: localhost].
+    #[arg(short = 'u', long, env = "HOMEOSTAT_URL")]
+    pub url: Option<String>,
+    /// The keeper authority's keypair file (signs and pays) [default: ~/.config/solana/id.json].
+    #[arg(short = 'k', long, env = "HOMEOSTAT_KEYPAIR")]
+    pub keypair: Option<String>,
+    /// The pool's address.
+    #[arg(long, env = "HOMEOSTAT_POOL")]
+    pub pool: Option<String>,
+    /// The Pyth PriceUpdateV2 account `rebalance` reads.
+    #[arg(long, env = "HOMEOSTAT_ORACLE")]
+    pub oracle: Option<String>,
+    /// The quote token's USD PriceUpdateV2 account, for a pool priced by two feeds.
+    #[arg(long, env = "HOMEOSTAT_QUOTE_ORACLE")]
+    pub quote_oracle: Option<String>,
+    /// The journal (SQLite file; created if missing) [default: keeper.sqlite].
+    #[arg(long, env = "HOMEOSTAT_KEEPER_JOURNAL")]
+    pub journal: Option<PathBuf>,
+    /// Seconds between steps [default: 10].
+    #[arg(long, env = "HOMEOSTAT_KEEPER_INTERVAL_SECS")]
+    pub interval_secs: Option<u64>,
+    /// Smallest hedge worth the venue's fee, base atoms; smaller requests are closed with
+    /// a zero fill [default: 0].
+    #[arg(long, env = "HOMEOSTAT_KEEPER_MIN_ORDER_BASE")]
+    pub min_order_base: Option<u64>,
+    /// Largest hedge per request, base atoms [default: no limit].
+    #[arg(long, env = "HOMEOSTAT_KEEPER_MAX_ORDER_BASE")]
+    pub max_order_base: Option<u64>,
+    /// Tries per RPC or venue call before giving up on a transient failure [default: 6].
+    #[arg(long, env = "HOMEOSTAT_KEEPER_RETRY_ATTEMPTS")]
+    pub retry_attempts: Option<u32>,
+    /// First retry delay, milliseconds; doubles up to 10 s [default: 250].
+    #[arg(long, env = "HOMEOSTAT_KEEPER_RETRY_INITIAL_MS")]
+    pub retry_initial_ms: Option<u64>,
+    /// `paper` (simulated fills) or `binance` (USDⓈ-M perpetual futures) [default: paper].
+    #[arg(long, env = "HOMEOSTAT_KEEPER_VENUE")]
+    pub venue: Option<String>,
+    /// Paper venue: fee, basis points of the notional [default: 5].
+    #[arg(long, env = "HOMEOSTAT_KEEPER_PAPER_FEE_BPS")]
+    pub paper_fee_bps: Option<u32>,
+    /// Paper venue: price moved against the keeper, basis points [default: 2].
+    #[arg(long, env = "HOMEOSTAT_KEEPER_PAPER_SLIPPAGE_BPS")]
+    pub paper_slippage_bps: Option<u32>,
+    /// Binance: REST base URL [default: https://fapi.binance.com].
+    #[arg(long, env = "BINANCE_FUTURES_URL")]
+    pub binance_url: Option<String>,
+    /// Binance: API key.
+    #[arg(long, env = "BINANCE_API_KEY", hide_env_values = true)]
+    pub binance_api_key: Option<String>,
+    /// Binance: API secret (prefer the environment variable to the flag).
+    #[arg(long, env = "BINANCE_API_SECRET", hide_env_values = true)]
+    pub binance_api_secret: Option<String>,
+    /// Binance: perpetual symbol hedging the pool's base [default: SOLUSDT].
+    #[arg(long, env = "BINANCE_SYMBOL")]
+    pub binance_symbol: Option<String>,
+    /// Binance: the symbol's quantity step (LOT_SIZE), base atoms [default: 10000000].
+    #[arg(long, env = "BINANCE_QUANTITY_STEP")]
+    pub binance_quantity_step: Option<u64>,
+    /// Binance: taker fee estimate, basis points, for fills whose commission cannot be
+    /// read [default: 5].
+    #[arg(long, env = "BINANCE_TAKER_FEE_BPS")]
+    pub binance_taker_fee_bps: Option<u32>,
+    /// Binance: the asset commissions are read in, the symbol's quote asset; a commission
+    /// in any other (BNB) falls back to the estimate [default: USDT].
+    #[arg(long, env = "BINANCE_COMMISSION_ASSET")]
+    pub binance_commission_asset: Option<String>,
+    /// Binance: recvWindow, milliseconds [default: 5000].
+    #[arg(long, env = "BINANCE_RECV_WINDOW_MS")]
+    pub binance_recv_window_ms: Option<u64>,
+    /// Largest difference between the venue account's position and the pool's recorded
+    /// hedge, base atoms, before the keeper stops (checked at start and after every hedge;
+    /// raise it if the account also trades other things) [default: 0].
+    #[arg(long, env = "HOMEOSTAT_KEEPER_POSITION_TOLERANCE_BASE")]
+    pub position_tolerance_base: Option<u64>,
+    /// Log level: error, warn, info, debug or trace [default: info].
+    #[arg(long, env = "HOMEOSTAT_LOG")]
+    pub log: Option<String>,
+}
+
+impl Settings {
+    /// The one defaults table: what a setting is when no flag, variable or file sets it.
+    /// Settings absent here (pool, oracle, API keys; `max_order_base` and `quote_oracle`,
+    /// where absence means "no limit" and "one feed") have no default.
+    pub fn defaults() -> Self {
+        Self {
+            url: Some("localhost".into()),
+            keypair: Some(DEFAULT_KEYPAIR.into()),
+            journal: Some(PathBuf::from("keeper.sqlite")),
+            interval_secs: Some(10),
+            min_order_base: Some(0),
+            retry_attempts: Some(Backoff::default().attempts),
+            retry_initial_ms: Some(250),
+            venue: Some("paper".into()),
+            paper_fee_bps: Some(5),
+            paper_slippage_bps: Some(2),
+            binance_url: Some("https://fapi.binance.com".into()),
+            binance_symbol: Some("SOLUSDT".into()),
+            binance_quantity_step: Some(10_000_000),
+            binance_taker_fee_bps: Some(5),
+            binance_commission_asset: Some("USDT".into()),
+            binance_recv_window_ms: Some(5_000),
+            position_tolerance_base: Some(0),
+            log: Some("info".into()),
+            ..Self::default()
+        }
+    }
+
+    /// These settings over the `--config` file's (if any), over [`Settings::defaults`].
+    pub fn resolve(self, file: Option<&Path>) -> Result<Self, String> {
+        let from_file = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .map_err(|error| format!("{}: {error}", path.display()))?;
+                toml::from_str::<Self>(&text)
+                    .map_err(|error| format!("{}: {error}", path.display()))?
+            }
+            None => Self::default(),
+        };
+        Ok(self.or(from_file).or(Self::defaults()))
+    }
+
+    /// `self` where set, else `fallback`.
+    pub fn or(self, fallback: Self) -> Self {
+        Self {
+            url: self.url.or(fallback.url),
+            keypair: self.keypair.or(fallback.keypair),
+            pool: self.pool.or(fallback.pool),
+            oracle: self.oracle.or(fallback.oracle),
+            quote_oracle: self.quote_oracle.or(fallback.quote_oracle),
+            journal: self.journal.or(fallback.journal),
+            interval_secs: self.interval_secs.or(fallback.interval_secs),
+            min_order_base: self.min_order_base.or(fallback.min_order_base),
+            max_order_base: self.max_order_base.or(fallback.max_order_base),
+            retry_attempts: self.retry_attempts.or(fallback.retry_attempts),
+            retry_initial_ms: self.retry_initial_ms.or(fallback.retry_initial_ms),
+            venue: self.venue.or(fallback.venue),
+            paper_fee_bps: self.paper_fee_bps.or(fallback.paper_fee_bps),
+            paper_slippage_bps: self.paper_slippage_bps.or(fallback.paper_slippage_bps),
+            binance_url: self.binance_url.or(fallback.binance_url),
+            binance_api_key: self.binance_api_key.or(fallback.binance_api_key),
+            binance_api_secret: self.binance_api_secret.or(fallback.binance_api_secret),
+            binance_symbol: self.binance_symbol.or(fallback.binance_symbol),
+            binance_quantity_step: self
+                .binance_quantity_step
+                .or(fallback.binance_quantity_step),
+            binance_taker_fee_bps: self
+                .binance_taker_fee_bps
+                .or(fallback.binance_taker_fee_bps),
+            binance_commission_asset: self
+                .binance_commission_asset
+                .or(fallback.binance_commission_asset),
+            binance_recv_window_ms: self
+                .binance_recv_window_ms
+                .or(fallback.binance_recv_window_ms),
+            position_tolerance_base: self
+                .position_tolerance_base
+                .or(fallback.position_tolerance_base),
+            log: self.log.or(fallback.log),
+        }
+    }
+
+    /// The retry policy: `retry_attempts` tries (at least one), the first delay
+    /// `retry_initial_ms`, doubling up to the default ceiling.
+    pub fn backoff(&self) -> Backoff {
+        let default = Backoff::default();
+        Backoff {
+            attempts: self.retry_attempts.unwrap_or(default.attempts).max(1),
+            initial: self
+                .retry_initial_ms
+                .map_or(default.initial, Duration::from_millis),
+            max: default.max,
+        }
+    }
+
+    /// The hedge sizing: `min_order_base` up to `max_order_base` (none: no limit).
+    pub fn planner(&self) -> PlannerConfig {
+        PlannerConfig {
+            min_order_base: self.min_order_base.unwrap_or(0),
+            max_order_base: self.max_order_base.unwrap_or(u64::MAX),
+        }
+    }
+}
+
+/// `value`, or the error a user reads when no flag, variable, file or default set it.
+pub fn required<'a, T>(value: &'a Option<T>, name: &str) -> Result<&'a T, String> {
+    value
+        .as_ref()
+        .ok_or_else(|| format!("--{name} is required (flag, environment variable or config file)"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::{Args, Command};
+
+    #[test]
+    fn the_help_states_every_default_of_the_table() {
+        let help = Settings::augment_args(Command::new("keeper"))
+            .render_long_help()
+            .to_string();
+        let defaults = Settings::defaults();
+        let shown = [
+            ("url", defaults.url.clone()),
+            ("keypair", Some("~/.config/solana/id.json".into())),
+            (
+                "journal",
+                defaults
+                    .journal
+                    .as_ref()
+                    .map(|path| path.display().to_string()),
+            ),
+            (
+                "interval-secs",
+                defaults.interval_secs.map(|v| v.to_string()),
+            ),
+            (
+                "min-order-base",
+                defaults.min_order_base.map(|v| v.to_string()),
+            ),
+            (
+                "retry-attempts",
+                defaults.retry_attempts.map(|v| v.to_string()),
+            ),
+            (
+                "retry-initial-ms",
+                defaults.retry_initial_ms.map(|v| v.to_string()),
+            ),
+            ("venue", defaults.venue.clone()),
+            (
+                "paper-fee-bps",
+                defaults.paper_fee_bps.map(|v| v.to_string()),
+            ),
+            (
+                "paper-slippage-bps",
+                defaults.paper_slippage_bps.map(|v| v.to_string()),
+            ),
+            ("binance-url", defaults.binance_url.clone()),
+            ("binance-symbol", defaults.binance_symbol.clone()),
+            (
+                "binance-quantity-step",
+                defaults.binance_quantity_step.map(|v| v.to_string()),
+            ),
+            (
+                "binance-taker-fee-bps",
+                defaults.binance_taker_fee_bps.map(|v| v.to_string()),
+            ),
+            (
+                "binance-commission-asset",
+                defaults.binance_commission_asset.clone(),
+            ),
+            (
+                "binance-recv-window-ms",
+                defaults.binance_recv_window_ms.map(|v| v.to_string()),
+            ),
+            (
+                "position-tolerance-base",
+                defaults.position_tolerance_base.map(|v| v.to_string()),
+            ),
+            ("log", defaults.log.clone()),
+        ];
+        for (flag, value) in shown {
+            let value = value.expect("a default");
+            let section = help
+                .split(&format!("--{flag} <"))
+                .nth(1)
+                .unwrap_or_else(|| panic!("--{flag} in the help"));
+            let section = section.split("\n      --").next().unwrap_or(section);
+            assert!(
+                section.contains(&format!("[default: {value}]")),
+                "--{flag}: the help must say [default: {value}]:\n{section}"
+            );
+        }
+        assert!(DEFAULT_KEYPAIR.ends_with(".config/solana/id.json"));
+    }
+
+    #[test]
+    fn flags_win_over_the_file_and_the_file_over_the_defaults() {
+        let folder = std::env::temp_dir().join(format!("keeper-settings-{}", std::process::id()));
+        std::fs::create_dir_all(&folder).unwrap();
+        let file = folder.join("keeper.toml");
+        std::fs::write(&file, "interval_secs = 3\nvenue = \"binance\"\n").unwrap();
+        let flags = Settings {
+            venue: Some("paper".into()),
+            ..Settings::default()
+        };
+        let resolved = flags.resolve(Some(&file)).unwrap();
+        assert_eq!(resolved.venue.as_deref(), Some("paper"), "the flag");
+        assert_eq!(resolved.interval_secs, Some(3), "the file");
+        assert_eq!(resolved.retry_initial_ms, Some(250), "the default");
+        assert_eq!(resolved.pool, None, "no default");
+        assert_eq!(
+            required(&resolved.pool, "pool").unwrap_err(),
+            "--pool is required (flag, environment variable or config file)"
+        );
+        std::fs::write(&file, "intervall_secs = 3\n").unwrap();
+        let error = Settings::default().resolve(Some(&file)).unwrap_err();
+        assert!(error.contains("unknown field `intervall_secs`"), "{error}");
+    }
+}

@@ -1,0 +1,80 @@
+//! Fixtures: parameter helpers, the default pool, a seeded pool.
+
+use homeostat::{PoolParams, StoredFixed};
+use homeostat_math::{Fixed, ModelKind, Rounding, Units};
+use homeostat_sdk::pda::PoolAddresses;
+
+use crate::tokens::{User, ONE_BASE, ONE_QUOTE};
+use crate::Harness;
+
+/// The variance `initialize_pool` is given (clamped to the pool's bounds): 10⁻⁸ as I80F48
+/// bits, ⌊10⁻⁸ · 2⁴⁸⌋.
+pub const INITIAL_VARIANCE: i128 = 2_814_749;
+
+/// `numerator / denominator` as raw I80F48 bits (rounded down).
+pub fn bits(numerator: i128, denominator: i128) -> i128 {
+    Fixed::ratio(numerator, denominator, Rounding::Down)
+        .expect("constant ratio")
+        .to_bits()
+}
+
+/// `numerator / denominator` as a fixed-point parameter (rounded down).
+pub fn fixed(numerator: i128, denominator: i128) -> StoredFixed {
+    StoredFixed::from_bits(bits(numerator, denominator))
+}
+
+/// A GLFT pool in relative units with a 1-SOL lot: γ = 50, k = 2000, A = 1/s,
+/// 1 bp fee with 20% to the protocol, ±100 SOL inventory cap, 50 SOL per trade; rebalance
+/// beyond ±10 SOL of net delta, at most every 30 s, hedge up to ±200 SOL.
+pub fn default_params() -> PoolParams {
+    PoolParams {
+        model_kind: ModelKind::Glft.into(),
+        units: Units::Relative.into(),
+        risk_aversion: fixed(50, 1),
+        order_decay: fixed(2_000, 1),
+        arrival_intensity: fixed(1, 1),
+        horizon: StoredFixed::ZERO,
+        min_half_spread: fixed(1, 10_000),
+        confidence_multiplier: fixed(1, 1),
+        age_multiplier: fixed(1, 1),
+        volatility_window: 600,
+        variance_floor: fixed(1, 1_000_000_000),
+        variance_ceiling: fixed(1, 10_000),
+        lot: ONE_BASE,
+        inventory_cap: 100 * ONE_BASE,
+        max_trade_base: 50 * ONE_BASE,
+        fee_bps: 1,
+        protocol_share_bps: 2_000,
+        max_oracle_age: 20,
+        max_confidence_bps: 100,
+        max_ema_deviation_bps: 500,
+        rebalance_band: 10 * ONE_BASE,
+        min_rebalance_interval: 30,
+        max_hedge_position: 200 * ONE_BASE,
+        reserved: [0; 6],
+    }
+}
+
+impl Harness {
+    /// A pool (index 0) created with `default_params` and seeded by an LP with 1 000 SOL
+    /// and 150 000 USDC (balanced at 150). Returns the pool and the LP.
+    pub async fn with_liquidity() -> (Self, PoolAddresses, User) {
+        let mut harness = Self::start().await;
+        let pool = harness.pool_at(0);
+        let lp = harness.seeded_pool(&pool, default_params()).await;
+        (harness, pool, lp)
+    }
+
+    /// Creates `pool` with `params` and seeds it, as `with_liquidity` does, with 1 000 SOL
+    /// and 150 000 USDC from a new LP. Returns the LP.
+    pub async fn seeded_pool(&mut self, pool: &PoolAddresses, params: PoolParams) -> User {
+        self.initialize_pool(pool, params)
+            .await
+            .expect("initialize pool");
+        let lp = self.new_user(1_000 * ONE_BASE, 150_000 * ONE_QUOTE).await;
+        self.deposit(pool, &lp, 1_000 * ONE_BASE, 150_000 * ONE_QUOTE, 1)
+            .await
+            .expect("seed deposit");
+        lp
+    }
+}
