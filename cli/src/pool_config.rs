@@ -77,21 +77,8 @@ impl PoolConfig {
     /// The program's parameters (decimals become I80F48, rounded down) and the initial
     /// variance, checked against the program's bounds before anything is sent.
     pub fn params(&self) -> Result<(PoolParams, i128), String> {
-        let names = |all: &[&str]| all.join(", ");
-        let model_kind = ModelKind::from_name(&self.model).ok_or_else(|| {
-            format!(
-                "model `{}`: expected one of {}",
-                self.model,
-                names(&ModelKind::ALL.map(ModelKind::name))
-            )
-        })?;
-        let units = Units::from_name(&self.units).ok_or_else(|| {
-            format!(
-                "units `{}`: expected one of {}",
-                self.units,
-                names(&Units::ALL.map(Units::name))
-            )
-        })?;
+        let model_kind = by_name("model", &self.model, ModelKind::ALL, ModelKind::name)?;
+        let units = by_name("units", &self.units, Units::ALL, Units::name)?;
         let fixed = |value: f64| bits_from_f64_down(value).map(StoredFixed::from_bits);
         let params = PoolParams {
             model_kind: model_kind.into(),
@@ -142,4 +129,20 @@ impl PoolConfig {
         }
         Ok((params, initial_variance))
     }
+}
+
+/// `text` as the variant of `all` with that name, or an error listing the names.
+fn by_name<T: Copy>(
+    what: &str,
+    text: &str,
+    all: &[T],
+    name: fn(T) -> &'static str,
+) -> Result<T, String> {
+    all.iter()
+        .copied()
+        .find(|value| name(*value) == text)
+        .ok_or_else(|| {
+            let names: Vec<&str> = all.iter().map(|value| name(*value)).collect();
+            format!("{what} `{text}`: expected one of {}", names.join(", "))
+        })
 }

@@ -19,12 +19,7 @@ use homeostat_localnet::*;
 
 /// A pool pushed 30 SOL long, served over JSON-RPC.
 async fn skewed() -> (Harness, PoolAddresses, String) {
-    let (mut harness, pool, _) = Harness::with_liquidity().await;
-    let trader = harness.new_user(100 * ONE_BASE, 0).await;
-    harness
-        .swap_exact_in(&pool, &trader, SELL, 30 * ONE_BASE, 1)
-        .await
-        .unwrap();
+    let (harness, pool, _) = Harness::skewed_pool().await;
     let url = rpc::serve(harness.context.banks_client.clone()).await;
     (harness, pool, url)
 }

@@ -190,7 +190,7 @@ async fn schedule(harness: &mut Harness, index: u16, dice: &Dice) -> u64 {
     let mut steps = 0;
     // The chain's event history across restarts (a real node keeps it).
     let mut history: Vec<SourcedEvent> = Vec::new();
-    // Flow between steps keeps pushing the pool_key out of band: several requests per schedule.
+    // Flow between steps keeps pushing the pool out of band: several requests per schedule.
     let mut flows: Vec<(Direction, u64)> = Vec::new();
     for _ in 0..3 {
         let mut dice = dice.borrow_mut();
@@ -266,7 +266,7 @@ async fn schedule(harness: &mut Harness, index: u16, dice: &Dice) -> u64 {
     let journal_hedge: i64 = records.iter().map(|(_, filled)| filled).sum();
     assert_eq!(
         journal_hedge, view.hedge_position,
-        "the journal agrees with the pool_key"
+        "the journal agrees with the pool"
     );
     let traded = records.iter().filter(|(_, filled)| *filled != 0).count();
     assert_eq!(
@@ -277,7 +277,7 @@ async fn schedule(harness: &mut Harness, index: u16, dice: &Dice) -> u64 {
     assert_eq!(
         venue.inner.position().await.unwrap(),
         -i128::from(view.hedge_position),
-        "venue position is what the pool_key's record implies"
+        "venue position is what the pool's record implies"
     );
     steps
 }

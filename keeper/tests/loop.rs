@@ -19,21 +19,20 @@ const PLANNER: PlannerConfig = PlannerConfig {
     max_order_base: 100 * ONE_BASE,
 };
 
-/// A pool pushed ~30 SOL long.
-async fn skewed() -> (Harness, PoolAddresses) {
-    let (mut harness, pool, _) = Harness::with_liquidity().await;
-    let trader = harness.new_user(100 * ONE_BASE, 0).await;
-    harness
-        .swap_exact_in(&pool, &trader, SELL, 30 * ONE_BASE, 1)
-        .await
-        .unwrap();
-    (harness, pool)
-}
-
 /// The keeper's connection to `pool`.
 fn connect(harness: &mut Harness, pool: PoolAddresses) -> LocalChain<'_> {
     let keeper = harness.keeper.insecure_clone();
     LocalChain::new(harness, pool, keeper)
+}
+
+/// A keeper on `pool` with a paper venue and a fresh in-memory journal.
+fn paper_keeper(harness: &mut Harness, pool: PoolAddresses) -> Keeper<LocalChain<'_>, PaperVenue> {
+    Keeper::new(
+        connect(harness, pool),
+        PaperVenue::new(5, 2),
+        Journal::in_memory().unwrap(),
+        PLANNER,
+    )
 }
 
 async fn sell_quote(chain: &mut LocalChain<'_>) -> u64 {
@@ -47,7 +46,7 @@ async fn sell_quote(chain: &mut LocalChain<'_>) -> u64 {
 
 #[tokio::test]
 async fn swaps_skew_the_pool_and_the_keeper_brings_it_back_in_band() {
-    let (mut harness, pool) = skewed().await;
+    let (mut harness, pool, _) = Harness::skewed_pool().await;
     let mut chain = connect(&mut harness, pool);
     let before = chain.view().await.unwrap();
     assert!(before.net_delta > i128::from(before.band), "{before:?}");
@@ -134,7 +133,7 @@ async fn a_keeper_killed_between_fill_and_record_hedges_exactly_once() {
         std::process::id()
     ));
     let _ = std::fs::remove_file(&path);
-    let (mut harness, pool) = skewed().await;
+    let (mut harness, pool, _) = Harness::skewed_pool().await;
     let mut keeper = Keeper::new(
         connect(&mut harness, pool),
         PaperVenue::new(5, 2),
@@ -186,19 +185,14 @@ async fn a_keeper_killed_between_fill_and_record_hedges_exactly_once() {
 
 #[tokio::test]
 async fn the_keeper_stops_at_the_pools_hedge_limit_instead_of_failing() {
-    let (mut harness, pool) = skewed().await;
+    let (mut harness, pool, _) = Harness::skewed_pool().await;
     let admin = harness.admin.insecure_clone();
     let params = PoolParams {
         max_hedge_position: 5 * ONE_BASE,
         ..default_params()
     };
     harness.update_params(&pool, &admin, params).await.unwrap();
-    let mut keeper = Keeper::new(
-        connect(&mut harness, pool),
-        PaperVenue::new(5, 2),
-        Journal::in_memory().unwrap(),
-        PLANNER,
-    );
+    let mut keeper = paper_keeper(&mut harness, pool);
     assert_eq!(
         keeper.step().await.unwrap(),
         Step::Recorded {
@@ -280,8 +274,8 @@ async fn requests_the_pool_never_made_are_rejected_not_traded() {
     );
     let chain = connect(&mut harness, pool);
     let mut keeper = Keeper::new(chain, PaperVenue::new(5, 2), journal, PLANNER);
-    // The pool_key made no request: all three are rejected, nothing trades, and the keeper is
-    // not stuck — the pool_key is in band, so the step is idle.
+    // The pool made no request: all three are rejected, nothing trades, and the keeper is
+    // not stuck — the pool is in band, so the step is idle.
     assert_eq!(keeper.step().await.unwrap(), Step::Idle);
     assert_eq!(keeper.venue.executions(), 0);
     assert!(keeper.journal().unfinished().unwrap().is_empty());
@@ -294,7 +288,7 @@ async fn requests_the_pool_never_made_are_rejected_not_traded() {
 
 #[tokio::test]
 async fn a_genuine_request_is_still_hedged_after_forged_ones() {
-    let (mut harness, pool) = skewed().await;
+    let (mut harness, pool, _) = Harness::skewed_pool().await;
     let pool_key = pool.pool;
     let journal = Journal::in_memory().unwrap();
     let mut source = Forged(vec![
@@ -306,12 +300,12 @@ async fn a_genuine_request_is_still_hedged_after_forged_ones() {
         .unwrap();
     let chain = connect(&mut harness, pool);
     let mut keeper = Keeper::new(chain, PaperVenue::new(5, 2), journal, PLANNER);
-    // The forged seq 1 is journaled before the pool_key's own first request: the keeper
-    // rejects it (the pool_key's rebalance_seq is 0), then opens and hedges the real one.
+    // The forged seq 1 is journaled before the pool's own first request: the keeper
+    // rejects it (the pool's rebalance_seq is 0), then opens and hedges the real one.
     match keeper.step().await.unwrap() {
         Step::Recorded { seq, filled_base } => {
             assert_eq!(seq, 1);
-            // The pool_key is ~30 SOL long: the hedge offsets it (hedge_position grows).
+            // The pool is ~30 SOL long: the hedge offsets it (hedge_position grows).
             assert!(filled_base > 20 * ONE_BASE as i64, "{filled_base}");
         }
         other => panic!("expected a recorded hedge, got {other:?}"),
@@ -327,7 +321,7 @@ async fn a_genuine_request_is_still_hedged_after_forged_ones() {
 async fn a_record_the_pool_does_not_have_does_not_close_its_request() {
     // The pool's request 1 is pending (a keeper crashed after `rebalance`); a forged
     // `HedgeRecorded` for it reaches the journal. The keeper still hedges and records it.
-    let (mut harness, pool) = skewed().await;
+    let (mut harness, pool, _) = Harness::skewed_pool().await;
     let pool_key = pool.pool;
     let journal = Journal::in_memory().unwrap();
     let request = connect(&mut harness, pool).rebalance().await.unwrap();
@@ -376,13 +370,8 @@ async fn a_pending_hedge_is_recorded_while_the_pool_is_paused_or_its_oracle_stal
     // The keeper filled request 1 on the venue, then crashed; meanwhile the admin paused
     // the pool and the oracle went stale. `record_hedge` needs neither, so the restarted
     // keeper closes what it has filled.
-    let (mut harness, pool) = skewed().await;
-    let mut keeper = Keeper::new(
-        connect(&mut harness, pool),
-        PaperVenue::new(5, 2),
-        Journal::in_memory().unwrap(),
-        PLANNER,
-    );
+    let (mut harness, pool, _) = Harness::skewed_pool().await;
+    let mut keeper = paper_keeper(&mut harness, pool);
     keeper.stop_at(StopPoint::AfterFill);
     assert!(keeper.step().await.is_err(), "stopped after the fill");
     let (_, venue, journal) = keeper.into_parts();
@@ -408,13 +397,8 @@ async fn a_pending_hedge_is_recorded_while_the_pool_is_paused_or_its_oracle_stal
 async fn a_request_another_run_recorded_is_not_hedged_again() {
     // Keeper A hedges and records request 1. Keeper B's journal, rebuilt from events, has
     // the request but not yet its record (the node has not shown it): B must not trade.
-    let (mut harness, pool) = skewed().await;
-    let mut first = Keeper::new(
-        connect(&mut harness, pool),
-        PaperVenue::new(5, 2),
-        Journal::in_memory().unwrap(),
-        PLANNER,
-    );
+    let (mut harness, pool, _) = Harness::skewed_pool().await;
+    let mut first = paper_keeper(&mut harness, pool);
     let step = first.step().await.unwrap();
     assert!(matches!(step, Step::Recorded { seq: 1, .. }), "{step:?}");
     let request = first

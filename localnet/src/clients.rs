@@ -210,6 +210,24 @@ impl Harness {
         self.send(&[ix], &[&user.keypair]).await
     }
 
+    /// A swap of `amount` in `direction` with no slippage bound: `exact_in` pays exactly
+    /// `amount`, else receives exactly `amount`.
+    pub async fn swap(
+        &mut self,
+        pool: &PoolAddresses,
+        user: &User,
+        direction: Direction,
+        exact_in: bool,
+        amount: u64,
+    ) -> Result<(), TransactionError> {
+        if exact_in {
+            self.swap_exact_in(pool, user, direction, amount, 1).await
+        } else {
+            self.swap_exact_out(pool, user, direction, amount, u64::MAX)
+                .await
+        }
+    }
+
     /// `update_params` on `pool`, signed by `signer`.
     pub async fn update_params(
         &mut self,
@@ -308,14 +326,7 @@ impl Harness {
 
     /// The pool account, decoded.
     pub async fn pool_state(&mut self, pool: &PoolAddresses) -> Pool {
-        let data = self
-            .context
-            .banks_client
-            .get_account(pool.pool)
-            .await
-            .expect("rpc")
-            .expect("pool")
-            .data;
+        let data = self.account(&pool.pool, "pool").await.data;
         *bytemuck::from_bytes::<Pool>(&data[8..Pool::SPACE])
     }
 

@@ -4,6 +4,7 @@ use homeostat::{PoolParams, StoredFixed};
 use homeostat_math::{Fixed, ModelKind, Rounding, Units};
 use homeostat_sdk::pda::PoolAddresses;
 
+use crate::clients::SELL;
 use crate::tokens::{User, ONE_BASE, ONE_QUOTE};
 use crate::Harness;
 
@@ -63,6 +64,18 @@ impl Harness {
         let pool = harness.pool_at(0);
         let lp = harness.seeded_pool(&pool, default_params()).await;
         (harness, pool, lp)
+    }
+
+    /// `with_liquidity`, then a trader's sales push the pool ~30 SOL long (beyond the
+    /// 10 SOL band). Returns the pool and the trader (70 SOL left).
+    pub async fn skewed_pool() -> (Self, PoolAddresses, User) {
+        let (mut harness, pool, _) = Self::with_liquidity().await;
+        let trader = harness.new_user(100 * ONE_BASE, 0).await;
+        harness
+            .swap_exact_in(&pool, &trader, SELL, 30 * ONE_BASE, 1)
+            .await
+            .expect("a 30 SOL sale");
+        (harness, pool, trader)
     }
 
     /// Creates `pool` with `params` and seeds it, as `with_liquidity` does, with 1 000 SOL

@@ -99,13 +99,7 @@ impl Harness {
 
     /// The price update held at `address`.
     pub async fn price_update_at(&mut self, address: Pubkey) -> PriceUpdate {
-        let account = self
-            .context
-            .banks_client
-            .get_account(address)
-            .await
-            .expect("rpc")
-            .expect("oracle account");
+        let account = self.account(&address, "oracle account").await;
         PriceUpdate::decode(&account.data).expect("a PriceUpdateV2")
     }
 }

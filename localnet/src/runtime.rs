@@ -7,6 +7,7 @@ use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::solana_program::system_instruction;
 use anchor_lang::solana_program::{account_info::AccountInfo, entrypoint::ProgramResult};
 use homeostat_sdk::instructions as ix;
+use solana_account::Account;
 use solana_keypair::Keypair;
 use solana_program_test::{processor, ProgramTest, ProgramTestContext};
 use solana_signer::Signer;
@@ -238,14 +239,35 @@ impl Harness {
             .expect("airdrop");
     }
 
-    /// Whether an account exists.
-    pub async fn account_exists(&mut self, address: &Pubkey) -> bool {
+    /// Lamports that keep an account of `space` bytes rent-exempt.
+    pub async fn rent_exempt(&mut self, space: usize) -> u64 {
+        self.context
+            .banks_client
+            .get_rent()
+            .await
+            .expect("the rent sysvar")
+            .minimum_balance(space)
+    }
+
+    /// The account at `address`, if it exists.
+    pub async fn find_account(&mut self, address: &Pubkey) -> Option<Account> {
         self.context
             .banks_client
             .get_account(*address)
             .await
-            .expect("rpc")
-            .is_some()
+            .expect("the in-process runtime answers")
+    }
+
+    /// The account at `address`, which must exist (`what` names it in the panic).
+    pub async fn account(&mut self, address: &Pubkey, what: &str) -> Account {
+        self.find_account(address)
+            .await
+            .unwrap_or_else(|| panic!("{what} {address} does not exist"))
+    }
+
+    /// Whether an account exists.
+    pub async fn account_exists(&mut self, address: &Pubkey) -> bool {
+        self.find_account(address).await.is_some()
     }
 }
 

@@ -89,13 +89,7 @@ impl Harness {
             ExtensionType::try_calculate_account_len::<spl_token_2022::state::Mint>(extensions)
                 .expect("len")
         };
-        let rent = self
-            .context
-            .banks_client
-            .get_rent()
-            .await
-            .expect("rent")
-            .minimum_balance(space);
+        let rent = self.rent_exempt(space).await;
         let payer = self.context.payer.pubkey();
         let mut instructions = vec![system_instruction::create_account(
             &payer,
@@ -151,13 +145,7 @@ impl Harness {
         let space = if program == TOKEN {
             spl_token_2022::state::Account::LEN
         } else {
-            let mint_data = self
-                .context
-                .banks_client
-                .get_account(*mint)
-                .await
-                .expect("rpc")
-                .expect("mint");
+            let mint_data = self.account(mint, "mint").await;
             let state = StateWithExtensions::<spl_token_2022::state::Mint>::unpack(&mint_data.data)
                 .expect("mint");
             let mint_extensions = state.get_extension_types().expect("extensions");
@@ -165,13 +153,7 @@ impl Harness {
             ExtensionType::try_calculate_account_len::<spl_token_2022::state::Account>(&required)
                 .expect("len")
         };
-        let rent = self
-            .context
-            .banks_client
-            .get_rent()
-            .await
-            .expect("rent")
-            .minimum_balance(space);
+        let rent = self.rent_exempt(space).await;
         let payer = self.context.payer.pubkey();
         self.send(
             &[
@@ -248,13 +230,7 @@ impl Harness {
 
     /// The owner program of an account.
     pub async fn program_of(&mut self, address: &Pubkey) -> Pubkey {
-        self.context
-            .banks_client
-            .get_account(*address)
-            .await
-            .expect("rpc")
-            .expect("account exists")
-            .owner
+        self.account(address, "account").await.owner
     }
 
     /// A user holding `base` and `quote` atoms.
@@ -280,14 +256,7 @@ impl Harness {
 
     /// Token balance of a token account (either program).
     pub async fn balance(&mut self, account: &Pubkey) -> u64 {
-        let data = self
-            .context
-            .banks_client
-            .get_account(*account)
-            .await
-            .expect("rpc")
-            .expect("token account")
-            .data;
+        let data = self.account(account, "token account").await.data;
         StateWithExtensions::<spl_token_2022::state::Account>::unpack(&data)
             .expect("token account")
             .base
@@ -296,14 +265,7 @@ impl Harness {
 
     /// Supply of a mint.
     pub async fn supply(&mut self, mint: &Pubkey) -> u64 {
-        let data = self
-            .context
-            .banks_client
-            .get_account(*mint)
-            .await
-            .expect("rpc")
-            .expect("mint")
-            .data;
+        let data = self.account(mint, "mint").await.data;
         StateWithExtensions::<spl_token_2022::state::Mint>::unpack(&data)
             .expect("mint")
             .base

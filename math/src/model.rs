@@ -58,82 +58,53 @@ pub enum ModelKind {
     ConstantProduct = 2,
 }
 
-impl TryFrom<u8> for ModelKind {
-    type Error = crate::MathError;
+/// Names, the list of all variants and the `u8` code (both ways; an unknown code is
+/// `InvalidParameter`) of a fieldless enum: how accounts, configuration files and tools
+/// name `ModelKind` and `Units`.
+macro_rules! named_variants {
+    ($kind:ident, $what:literal { $($variant:ident => $name:literal),+ $(,)? }) => {
+        impl $kind {
+            #[doc = concat!("Every ", $what, ", in code order.")]
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
 
-    #[track_caller]
-    fn try_from(value: u8) -> Result<Self> {
-        match value {
-            0 => Ok(Self::AvellanedaStoikov),
-            1 => Ok(Self::Glft),
-            2 => Ok(Self::ConstantProduct),
-            _ => Err(crate::MathError::new(MathErrorKind::InvalidParameter)),
+            #[doc = concat!("The name of the ", $what, " in configuration files and tools.")]
+            pub const fn name(self) -> &'static str {
+                match self {
+                    $(Self::$variant => $name),+
+                }
+            }
         }
-    }
-}
 
-impl ModelKind {
-    /// Every kind, in code order.
-    pub const ALL: [Self; 3] = [Self::AvellanedaStoikov, Self::Glft, Self::ConstantProduct];
-
-    /// The name configuration files and tools use: `avellaneda-stoikov`, `glft`,
-    /// `constant-product`.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::AvellanedaStoikov => "avellaneda-stoikov",
-            Self::Glft => "glft",
-            Self::ConstantProduct => "constant-product",
+        impl From<$kind> for u8 {
+            fn from(value: $kind) -> Self {
+                value as u8
+            }
         }
-    }
 
-    /// The kind with this [`ModelKind::name`].
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|kind| kind.name() == name)
-    }
-}
+        impl TryFrom<u8> for $kind {
+            type Error = crate::MathError;
 
-impl From<ModelKind> for u8 {
-    fn from(kind: ModelKind) -> Self {
-        kind as u8
-    }
-}
-
-impl Units {
-    /// Both unit systems, in code order.
-    pub const ALL: [Self; 2] = [Self::Absolute, Self::Relative];
-
-    /// The name configuration files and tools use: `absolute`, `relative`.
-    pub const fn name(self) -> &'static str {
-        match self {
-            Self::Absolute => "absolute",
-            Self::Relative => "relative",
+            #[track_caller]
+            fn try_from(code: u8) -> Result<Self> {
+                match Self::ALL.iter().copied().find(|value| *value as u8 == code) {
+                    Some(value) => Ok(value),
+                    None => Err(crate::MathError::new(MathErrorKind::InvalidParameter)),
+                }
+            }
         }
-    }
-
-    /// The unit system with this [`Units::name`].
-    pub fn from_name(name: &str) -> Option<Self> {
-        Self::ALL.into_iter().find(|units| units.name() == name)
-    }
+    };
 }
 
-impl From<Units> for u8 {
-    fn from(units: Units) -> Self {
-        units as u8
-    }
-}
+named_variants!(ModelKind, "model kind" {
+    AvellanedaStoikov => "avellaneda-stoikov",
+    Glft => "glft",
+    ConstantProduct => "constant-product",
+});
 
-impl TryFrom<u8> for Units {
-    type Error = crate::MathError;
-
-    #[track_caller]
-    fn try_from(value: u8) -> Result<Self> {
-        match value {
-            0 => Ok(Self::Absolute),
-            1 => Ok(Self::Relative),
-            _ => Err(crate::MathError::new(MathErrorKind::InvalidParameter)),
-        }
-    }
-}
+named_variants!(Units, "unit system" {
+    Absolute => "absolute",
+    Relative => "relative",
+});
 
 /// Documented parameter domain. Values outside are rejected with `InvalidParameter`.
 pub mod bounds {

@@ -115,8 +115,8 @@ fn keeper(c: &mut Criterion) {
                 runtime.block_on(async {
                     let mut total = Duration::ZERO;
                     for _ in 0..iterations {
-                        // Untimed: the pool_key's rate limit passes, the oracle is fresh, and a
-                        // trade pushes the pool_key 30 SOL out of band (alternating sides).
+                        // Untimed: the pool's rate limit passes, the oracle is fresh, and a
+                        // trade pushes the pool 30 SOL out of band (alternating sides).
                         let now = harness.now + 31;
                         harness.set_time(now);
                         harness.set_price(pyth_price(150.0), pyth_price(0.05));

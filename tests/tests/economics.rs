@@ -23,15 +23,9 @@ async fn random_session(seed: u64) {
             (SELL, true) | (BUY, false) => base_size,
             _ => base_size / 1_000 * 150, // the same size in quote atoms
         };
-        let result = if exact_in {
-            harness
-                .swap_exact_in(&pool, &trader, direction, amount, 1)
-                .await
-        } else {
-            harness
-                .swap_exact_out(&pool, &trader, direction, amount, u64::MAX)
-                .await
-        };
+        let result = harness
+            .swap(&pool, &trader, direction, exact_in, amount)
+            .await;
         if result.is_err() {
             // Limits (cap, size) may refuse a trade; they must refuse it with a program error.
             assert!(custom_error(&result).is_some(), "seed {seed}: {result:?}");

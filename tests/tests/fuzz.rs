@@ -123,7 +123,7 @@ async fn check_invariants(
     let state = harness.pool_state(pool).await;
     assert!(state.protocol_fees_base <= harness.balance(&pool.base_vault).await);
     assert!(state.protocol_fees_quote <= harness.balance(&pool.quote_vault).await);
-    state.invariant().expect("state invariant");
+    state.invariant().expect("pool invariant");
 }
 
 /// Publishes the current price at the current time.

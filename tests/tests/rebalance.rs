@@ -8,17 +8,6 @@ use homeostat_tests::*;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
-/// A pool pushed ~30 SOL long by a trader's sales (beyond the 10 SOL band).
-async fn skewed_pool() -> (Harness, PoolAddresses, User) {
-    let (mut harness, pool, _) = Harness::with_liquidity().await;
-    let trader = harness.new_user(100 * ONE_BASE, 0).await;
-    harness
-        .swap_exact_in(&pool, &trader, SELL, 30 * ONE_BASE, 1)
-        .await
-        .unwrap();
-    (harness, pool, trader)
-}
-
 async fn request(harness: &mut Harness, pool: &PoolAddresses) -> RebalanceRequested {
     let keeper = harness.keeper.insecure_clone();
     let ix: Instruction = harness.rebalance_ix(pool, &keeper.pubkey());
@@ -32,7 +21,7 @@ async fn request(harness: &mut Harness, pool: &PoolAddresses) -> RebalanceReques
 
 #[tokio::test]
 async fn a_skewed_pool_requests_a_hedge_with_an_increasing_sequence() {
-    let (mut harness, pool, _) = skewed_pool().await;
+    let (mut harness, pool, _) = Harness::skewed_pool().await;
     let event = request(&mut harness, &pool).await;
     assert_eq!(event.seq, 1);
     assert_eq!(event.pool, pool.pool);
@@ -80,7 +69,7 @@ async fn rebalance_guards() {
         HomeostatError::WithinBand,
     );
 
-    let (mut harness, pool, trader) = skewed_pool().await;
+    let (mut harness, pool, trader) = Harness::skewed_pool().await;
     let keeper = harness.keeper.insecure_clone();
     // Only the keeper.
     assert_program_error(
@@ -123,7 +112,7 @@ async fn rebalance_guards() {
 
 #[tokio::test]
 async fn record_hedge_accepts_only_the_pending_sequence_once() {
-    let (mut harness, pool, trader) = skewed_pool().await;
+    let (mut harness, pool, trader) = Harness::skewed_pool().await;
     let keeper = harness.keeper.insecure_clone();
     let event = request(&mut harness, &pool).await;
     let filled = (event.target_hedge_delta / 2) as i64;
@@ -186,7 +175,7 @@ async fn record_hedge_accepts_only_the_pending_sequence_once() {
 
 #[tokio::test]
 async fn a_recorded_hedge_relaxes_the_skew() {
-    let (mut harness, pool, _) = skewed_pool().await;
+    let (mut harness, pool, _) = Harness::skewed_pool().await;
     let keeper = harness.keeper.insecure_clone();
     let update = price_update(pyth_price(150.0), pyth_price(0.05), harness.now);
     let before = harness.snapshot(&pool, &update).await;
@@ -239,7 +228,7 @@ async fn a_recorded_hedge_relaxes_the_skew() {
 
 #[tokio::test]
 async fn the_keeper_can_be_replaced_and_the_old_one_loses_access() {
-    let (mut harness, pool, _) = skewed_pool().await;
+    let (mut harness, pool, _) = Harness::skewed_pool().await;
     let (admin, old) = (
         harness.admin.insecure_clone(),
         harness.keeper.insecure_clone(),
@@ -259,7 +248,7 @@ async fn the_keeper_can_be_replaced_and_the_old_one_loses_access() {
 
 #[tokio::test]
 async fn record_hedge_keeps_a_ledger_and_refuses_implausible_prices() {
-    let (mut harness, pool, _) = skewed_pool().await;
+    let (mut harness, pool, _) = Harness::skewed_pool().await;
     let keeper = harness.keeper.insecure_clone();
     let event = request(&mut harness, &pool).await;
     let hedge = 20 * ONE_BASE as i64;
@@ -281,7 +270,7 @@ async fn record_hedge_keeps_a_ledger_and_refuses_implausible_prices() {
     assert_eq!(ledger.position, hedge);
     assert_eq!(ledger.entry_price.to_bits(), entry);
     assert_eq!(ledger.realized_pnl, 0);
-    // The state's inventory reverts (the trader buys back): the net delta goes short of
+    // The pool's inventory reverts (the trader buys back): the net delta goes short of
     // the band, and the keeper unwinds 15 SOL 1 % lower — realising 15 · 1.5 USDC.
     let buyer = harness.new_user(0, 13_000 * ONE_QUOTE).await;
     for _ in 0..2 {

@@ -109,15 +109,9 @@ async fn lp_share_value_does_not_decrease_through_swaps_at_a_fixed_price() {
     ];
     let mut previous = start;
     for (direction, exact_in, amount) in script {
-        let result = if exact_in {
-            harness
-                .swap_exact_in(&pool, &trader, direction, amount, 1)
-                .await
-        } else {
-            harness
-                .swap_exact_out(&pool, &trader, direction, amount, u64::MAX)
-                .await
-        };
+        let result = harness
+            .swap(&pool, &trader, direction, exact_in, amount)
+            .await;
         result.unwrap();
         let state = harness.pool_state(&pool).await;
         let base = harness.balance(&base_vault).await;

@@ -1,6 +1,9 @@
 //! Homeostat: an Anchor program running oracle-anchored liquidity pools whose quotes are
 //! skewed by the pool's own inventory. Every number it quotes comes from `homeostat-math`.
 #![allow(unexpected_cfgs)]
+// Every amount is checked (`checked_*`, or `saturating_*` where a bound makes it exact and
+// a comment says why): a wrapped amount is a drained pool.
+#![deny(clippy::arithmetic_side_effects, clippy::integer_division)]
 #![cfg_attr(
     not(test),
     deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)

@@ -109,18 +109,20 @@ impl PriceUpdate {
             1 => (VerificationLevel::Full, VERIFICATION_OFFSET + 1),
             _ => return err!(HomeostatError::InvalidOracleAccount),
         };
+        // Offsets past the end are `take`'s `InvalidOracleAccount`, never a wrap.
+        let at = |offset: usize| message.saturating_add(offset);
         Ok(Self {
             write_authority,
             verification_level,
             feed_id: take::<32>(data, message)?,
-            price: i64::from_le_bytes(take(data, message + 32)?),
-            conf: u64::from_le_bytes(take(data, message + 40)?),
-            exponent: i32::from_le_bytes(take(data, message + 48)?),
-            publish_time: i64::from_le_bytes(take(data, message + 52)?),
-            prev_publish_time: i64::from_le_bytes(take(data, message + 60)?),
-            ema_price: i64::from_le_bytes(take(data, message + 68)?),
-            ema_conf: u64::from_le_bytes(take(data, message + MESSAGE_LEN - 8)?),
-            posted_slot: u64::from_le_bytes(take(data, message + MESSAGE_LEN)?),
+            price: i64::from_le_bytes(take(data, at(32))?),
+            conf: u64::from_le_bytes(take(data, at(40))?),
+            exponent: i32::from_le_bytes(take(data, at(48))?),
+            publish_time: i64::from_le_bytes(take(data, at(52))?),
+            prev_publish_time: i64::from_le_bytes(take(data, at(60))?),
+            ema_price: i64::from_le_bytes(take(data, at(68))?),
+            ema_conf: u64::from_le_bytes(take(data, at(MESSAGE_LEN - 8))?),
+            posted_slot: u64::from_le_bytes(take(data, at(MESSAGE_LEN))?),
         })
     }
 
@@ -325,16 +327,18 @@ impl Pool {
         );
         let price = update.price.unsigned_abs();
         require!(
-            u128::from(update.conf) * 10_000
-                <= u128::from(price) * u128::from(self.params.max_confidence_bps),
+            // u64 × 10⁴ and u64 × u16 always fit a u128: the products are exact.
+            u128::from(update.conf).saturating_mul(10_000)
+                <= u128::from(price).saturating_mul(u128::from(self.params.max_confidence_bps)),
             HomeostatError::OracleConfidenceTooWide
         );
         if self.params.max_ema_deviation_bps > 0 {
             require!(update.ema_price > 0, HomeostatError::OracleDivergesFromEma);
             let ema = update.ema_price.unsigned_abs();
             require!(
-                u128::from(price.abs_diff(ema)) * 10_000
-                    <= u128::from(ema) * u128::from(self.params.max_ema_deviation_bps),
+                u128::from(price.abs_diff(ema)).saturating_mul(10_000)
+                    <= u128::from(ema)
+                        .saturating_mul(u128::from(self.params.max_ema_deviation_bps)),
                 HomeostatError::OracleDivergesFromEma
             );
         }
@@ -411,8 +415,10 @@ impl Pool {
     /// `value · 10^exponent` whole quote tokens per whole base token, in quote atoms per lot:
     /// `value · lot · 10^(exponent + quote_decimals − base_decimals)`.
     fn price_per_lot(&self, value: u64, exponent: i32, rounding: Rounding) -> Result<Fixed> {
-        let scale =
-            i64::from(exponent) + i64::from(self.quote_decimals) - i64::from(self.base_decimals);
+        // An i32 plus or minus two u8s always fits an i64.
+        let scale = i64::from(exponent)
+            .saturating_add(i64::from(self.quote_decimals))
+            .saturating_sub(i64::from(self.base_decimals));
         let magnitude = u32::try_from(scale.unsigned_abs())
             .map_err(|_| error!(HomeostatError::InvalidOracleAccount))?;
         let power = power_of_ten(magnitude)?;

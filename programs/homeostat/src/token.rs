@@ -108,7 +108,7 @@ pub fn transfer_out<'info>(
 
 /// After the token CPIs: re-reads both vaults and checks the pool's invariant against
 /// their real balances (protocol fees owed are covered; parameters in bounds).
-pub fn check_vaults_after_transfers(
+pub fn reload_vaults_and_check(
     pool: &AccountLoader<Pool>,
     base_vault: &mut InterfaceAccount<TokenAccount>,
     quote_vault: &mut InterfaceAccount<TokenAccount>,

@@ -4,7 +4,7 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 use crate::errors::HomeostatError;
 use crate::events::ProtocolFeesCollected;
 use crate::state::Pool;
-use crate::token::{check_vaults_after_transfers, transfer_out};
+use crate::token::{reload_vaults_and_check, transfer_out};
 
 /// Pays the protocol fees owed to accounts of the admin's choice.
 ///
@@ -87,7 +87,7 @@ pub(crate) fn handle(ctx: Context<CollectProtocolFees>) -> Result<()> {
         )?;
     }
     let accounts = &mut *ctx.accounts;
-    check_vaults_after_transfers(
+    reload_vaults_and_check(
         &accounts.pool,
         &mut accounts.base_vault,
         &mut accounts.quote_vault,

@@ -4,7 +4,7 @@ use anchor_spl::token_interface::{self, MintTo};
 use super::Liquidity;
 use crate::errors::{HomeostatError, MathResultExt};
 use crate::events::Deposited;
-use crate::token::{check_vaults_after_transfers, transfer_in};
+use crate::token::{reload_vaults_and_check, transfer_in};
 use homeostat_math::lp::{deposit_amounts, total_shares};
 
 /// Arguments of `deposit`.
@@ -92,7 +92,7 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
         amounts.shares,
     )?;
     let accounts = &mut *ctx.accounts;
-    check_vaults_after_transfers(
+    reload_vaults_and_check(
         &accounts.pool,
         &mut accounts.base_vault,
         &mut accounts.quote_vault,

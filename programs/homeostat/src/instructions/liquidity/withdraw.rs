@@ -4,7 +4,7 @@ use anchor_spl::token_interface::{self, Burn};
 use super::Liquidity;
 use crate::errors::{HomeostatError, MathResultExt};
 use crate::events::Withdrawn;
-use crate::token::{check_vaults_after_transfers, transfer_out};
+use crate::token::{reload_vaults_and_check, transfer_out};
 use homeostat_math::lp::{total_shares, withdraw_amounts};
 
 /// Arguments of `withdraw`.
@@ -84,7 +84,7 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: WithdrawArgs) -> Result<()> 
         )?;
     }
     let accounts = &mut *ctx.accounts;
-    check_vaults_after_transfers(
+    reload_vaults_and_check(
         &accounts.pool,
         &mut accounts.base_vault,
         &mut accounts.quote_vault,

@@ -9,7 +9,7 @@ use crate::errors::{HomeostatError, MathResultExt};
 use crate::events::Swapped;
 use crate::oracle::decode_price_updates;
 use crate::state::{Pool, PreparedSwap};
-use crate::token::{check_vaults_after_transfers, transfer_in, transfer_out};
+use crate::token::{reload_vaults_and_check, transfer_in, transfer_out};
 
 pub mod exact_in;
 pub mod exact_out;
@@ -163,7 +163,7 @@ pub(crate) fn execute(ctx: Context<Swap>, direction: Direction, kind: SwapKind) 
     }
 
     let accounts = &mut *ctx.accounts;
-    check_vaults_after_transfers(
+    reload_vaults_and_check(
         &accounts.pool,
         &mut accounts.base_vault,
         &mut accounts.quote_vault,
