@@ -14,6 +14,8 @@ use homeostat_keeper::keeper::{Chain, Keeper, Step};
 use homeostat_keeper::planner::PlannerConfig;
 use homeostat_keeper::retry::Backoff;
 use homeostat_keeper::rpc::{RpcChain, RpcEvents};
+use homeostat_keeper::service::{self, Mode};
+use homeostat_keeper::settings::Settings;
 use homeostat_keeper::venue::PaperVenue;
 use homeostat_localnet::*;
 
@@ -22,6 +24,33 @@ async fn skewed() -> (Harness, PoolAddresses, String) {
     let (harness, pool, _) = Harness::skewed_pool().await;
     let url = rpc::serve(harness.context.banks_client.clone()).await;
     (harness, pool, url)
+}
+
+/// The binary's flags for `pool` on `url` as `keypair`, then `extra`.
+fn keeper_args(
+    url: &str,
+    keypair: &std::path::Path,
+    pool: &PoolAddresses,
+    oracle: &anchor_lang::prelude::Pubkey,
+    extra: &[&str],
+) -> Vec<String> {
+    let pool = pool.pool.to_string();
+    let oracle = oracle.to_string();
+    let keypair = keypair.to_str().unwrap();
+    [
+        "--url",
+        url,
+        "--keypair",
+        keypair,
+        "--pool",
+        &pool,
+        "--oracle",
+        &oracle,
+    ]
+    .into_iter()
+    .chain(extra.iter().copied())
+    .map(str::to_string)
+    .collect()
 }
 
 /// Runs the binary off the async runtime, which keeps serving the RPC endpoint meanwhile.
@@ -46,23 +75,8 @@ async fn the_binary_plans_dry_then_hedges_once_and_records() {
     let keypair = keypair_file(&harness.keeper, &folder);
     let journal = folder.join("journal.sqlite");
     let (pool_key, oracle) = (pool.pool.to_string(), harness.oracle.to_string());
-    let flags = |extra: &[&str]| -> Vec<String> {
-        let mut args: Vec<String> = [
-            "--url",
-            &url,
-            "--keypair",
-            keypair.to_str().unwrap(),
-            "--pool",
-            &pool_key,
-            "--oracle",
-            &oracle,
-        ]
-        .iter()
-        .map(|arg| arg.to_string())
-        .collect();
-        args.extend(extra.iter().map(|arg| arg.to_string()));
-        args
-    };
+    let oracle_key = harness.oracle;
+    let flags = |extra: &[&str]| keeper_args(&url, &keypair, &pool, &oracle_key, extra);
 
     // Dry run: the plan, and nothing sent.
     let output = keeper_binary(flags(&["--dry-run", "--max-order-base", "20000000000"])).await;
@@ -225,22 +239,13 @@ async fn the_binary_hedges_a_two_feed_pool_with_its_quote_oracle() {
     let folder = temp_folder("keeper-two-feeds");
     let keypair = keypair_file(&harness.keeper, &folder);
     let journal = folder.join("journal.sqlite");
-    let base_args: Vec<String> = [
-        "--url",
+    let base_args = keeper_args(
         &url,
-        "--keypair",
-        keypair.to_str().unwrap(),
-        "--pool",
-        &pool.pool.to_string(),
-        "--oracle",
-        &harness.oracle.to_string(),
-        "--journal",
-        journal.to_str().unwrap(),
-        "--once",
-    ]
-    .iter()
-    .map(|arg| arg.to_string())
-    .collect();
+        &keypair,
+        &pool,
+        &harness.oracle,
+        &["--journal", journal.to_str().unwrap(), "--once"],
+    );
     // Without the quote oracle the keeper cannot rebalance: the program names why.
     let output = keeper_binary(base_args.clone()).await;
     let logs = String::from_utf8_lossy(&output.stderr);
@@ -326,6 +331,50 @@ async fn a_lost_journal_is_rebuilt_from_the_pools_events() {
 }
 
 /// The pool's net delta now, read through the runtime.
+#[tokio::test]
+async fn the_service_runs_in_process_from_resolved_settings() {
+    // The binary is a shell over `service::run`: the same service, driven in-process.
+    let (mut harness, pool, url) = skewed().await;
+    let folder = temp_folder("keeper-service");
+    let settings = Settings {
+        url: Some(url),
+        keypair: Some(keypair_file(&harness.keeper, &folder).display().to_string()),
+        pool: Some(pool.pool.to_string()),
+        oracle: Some(harness.oracle.to_string()),
+        journal: Some(folder.join("journal.sqlite")),
+        ..Settings::default()
+    }
+    .resolve(None)
+    .unwrap();
+    service::run(&settings, Mode::DryRun).await.unwrap();
+    assert_eq!(
+        harness.pool_state(&pool).await.rebalance_seq,
+        0,
+        "a dry run sends nothing"
+    );
+    service::run(&settings, Mode::Once).await.unwrap();
+    let state = harness.pool_state(&pool).await;
+    assert_eq!((state.rebalance_seq, state.recorded_seq), (1, 1));
+    assert!(
+        state.hedge_position > 0,
+        "the long pool was hedged short on the venue"
+    );
+    // Without a pool, the service says which setting is missing.
+    let error = service::run(
+        &Settings {
+            pool: None,
+            ..settings
+        },
+        Mode::Once,
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(
+        error.to_string(),
+        "--pool is required (flag, environment variable or config file)"
+    );
+}
+
 async fn net_delta(harness: &mut Harness, pool: &PoolAddresses) -> i128 {
     let update = harness.oracle_update().await;
     harness.snapshot(pool, &update).await.inventory().unwrap()
@@ -339,22 +388,13 @@ async fn a_key_that_is_not_the_pools_keeper_is_refused_at_start() {
     let keypair = keypair_file(&impostor, &folder);
     let journal = folder.join("journal.sqlite");
     for mode in ["--dry-run", "--once"] {
-        let args: Vec<String> = [
-            "--url",
+        let args = keeper_args(
             &url,
-            "--keypair",
-            keypair.to_str().unwrap(),
-            "--pool",
-            &pool.pool.to_string(),
-            "--oracle",
-            &harness.oracle.to_string(),
-            "--journal",
-            journal.to_str().unwrap(),
-            mode,
-        ]
-        .iter()
-        .map(|arg| arg.to_string())
-        .collect();
+            &keypair,
+            &pool,
+            &harness.oracle,
+            &["--journal", journal.to_str().unwrap(), mode],
+        );
         let output = keeper_binary(args).await;
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(!output.status.success(), "{mode}: {stderr}");

@@ -4,7 +4,8 @@
 //! keeper records exactly once and never trades twice.
 #![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
-use homeostat_keeper::events::EventSource;
+use anchor_lang::prelude::Pubkey;
+use homeostat_keeper::events::{EventSource, SourcedEvent};
 use homeostat_keeper::journal::Journal;
 use homeostat_keeper::keeper::{Chain, Keeper, Step, StopPoint};
 use homeostat_keeper::local::LocalChain;
@@ -223,21 +224,23 @@ async fn the_keeper_stops_at_the_pools_hedge_limit_instead_of_failing() {
 
 /// An event source that serves forged events, as a hostile program's transactions would
 /// have before events were read only from Homeostat's signed event-CPI.
-struct Forged(Vec<homeostat_keeper::events::SourcedEvent>);
+struct Forged(Vec<SourcedEvent>);
+
+/// `events` (forged or not) for `pool` replayed into `journal`; how many it applied.
+async fn replay(journal: &Journal, pool: Pubkey, events: Vec<SourcedEvent>) -> usize {
+    homeostat_keeper::events::catch_up(&mut Forged(events), journal, &pool)
+        .await
+        .unwrap()
+}
 
 impl EventSource for Forged {
-    async fn poll(
-        &mut self,
-    ) -> homeostat_keeper::Result<Vec<homeostat_keeper::events::SourcedEvent>> {
+    async fn poll(&mut self) -> homeostat_keeper::Result<Vec<SourcedEvent>> {
         Ok(std::mem::take(&mut self.0))
     }
 }
 
-fn forged_request(
-    pool: anchor_lang::prelude::Pubkey,
-    seq: u64,
-) -> homeostat_keeper::events::SourcedEvent {
-    homeostat_keeper::events::SourcedEvent {
+fn forged_request(pool: Pubkey, seq: u64) -> SourcedEvent {
+    SourcedEvent {
         transaction: format!("forged-{seq}"),
         event: PoolEvent::RebalanceRequested(homeostat::events::RebalanceRequested {
             pool,
@@ -260,14 +263,12 @@ async fn requests_the_pool_never_made_are_rejected_not_traded() {
     let (mut harness, pool, _) = Harness::with_liquidity().await;
     let pool_key = pool.pool;
     let journal = Journal::in_memory().unwrap();
-    let mut source = Forged(vec![
+    let forged = vec![
         forged_request(pool_key, 1),
         forged_request(pool_key, 57),
         forged_request(pool_key, u64::MAX),
-    ]);
-    let applied = homeostat_keeper::events::catch_up(&mut source, &journal, &pool_key)
-        .await
-        .unwrap();
+    ];
+    let applied = replay(&journal, pool_key, forged).await;
     assert_eq!(
         applied, 3,
         "every u64 the program can emit fits in the journal"
@@ -291,13 +292,8 @@ async fn a_genuine_request_is_still_hedged_after_forged_ones() {
     let (mut harness, pool, _) = Harness::skewed_pool().await;
     let pool_key = pool.pool;
     let journal = Journal::in_memory().unwrap();
-    let mut source = Forged(vec![
-        forged_request(pool_key, 9),
-        forged_request(pool_key, 1),
-    ]);
-    homeostat_keeper::events::catch_up(&mut source, &journal, &pool_key)
-        .await
-        .unwrap();
+    let forged = vec![forged_request(pool_key, 9), forged_request(pool_key, 1)];
+    replay(&journal, pool_key, forged).await;
     let chain = connect(&mut harness, pool);
     let mut keeper = Keeper::new(chain, PaperVenue::new(5, 2), journal, PLANNER);
     // The forged seq 1 is journaled before the pool's own first request: the keeper
@@ -332,7 +328,7 @@ async fn a_record_the_pool_does_not_have_does_not_close_its_request() {
             request.oracle_price,
         )
         .unwrap();
-    let mut source = Forged(vec![homeostat_keeper::events::SourcedEvent {
+    let forged = vec![SourcedEvent {
         transaction: "forged-record".into(),
         event: PoolEvent::HedgeRecorded(homeostat::events::HedgeRecorded {
             pool: pool_key,
@@ -343,10 +339,8 @@ async fn a_record_the_pool_does_not_have_does_not_close_its_request() {
             entry_price: 0,
             realized_pnl: 0,
         }),
-    }]);
-    homeostat_keeper::events::catch_up(&mut source, &journal, &pool_key)
-        .await
-        .unwrap();
+    }];
+    replay(&journal, pool_key, forged).await;
     assert!(
         journal.is_recorded(1).unwrap(),
         "the forged record is in the journal"

@@ -57,6 +57,17 @@ pub fn default_params() -> PoolParams {
 }
 
 impl Harness {
+    /// A fresh harness with pool 0 created with `params` (no liquidity yet).
+    pub async fn with_pool(params: PoolParams) -> (Self, PoolAddresses) {
+        let mut harness = Self::start().await;
+        let pool = harness.pool_at(0);
+        harness
+            .initialize_pool(&pool, params)
+            .await
+            .expect("initialize pool");
+        (harness, pool)
+    }
+
     /// A pool (index 0) created with `default_params` and seeded by an LP with 1 000 SOL
     /// and 150 000 USDC (balanced at 150). Returns the pool and the LP.
     pub async fn with_liquidity() -> (Self, PoolAddresses, User) {

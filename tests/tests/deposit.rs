@@ -5,12 +5,7 @@ use homeostat_tests::*;
 
 #[tokio::test]
 async fn first_deposit_sets_the_ratio_and_locks_shares() {
-    let mut harness = Harness::start().await;
-    let pool = harness.pool_at(0);
-    harness
-        .initialize_pool(&pool, default_params())
-        .await
-        .unwrap();
+    let (mut harness, pool) = Harness::with_pool(default_params()).await;
     let lp = harness.new_user(10 * ONE_BASE, 1_500 * ONE_QUOTE).await;
     harness
         .deposit(&pool, &lp, 10 * ONE_BASE, 1_500 * ONE_QUOTE, 1)
@@ -82,12 +77,7 @@ async fn deposit_guards() {
 
 #[tokio::test]
 async fn first_deposit_below_the_locked_shares_fails() {
-    let mut harness = Harness::start().await;
-    let pool = harness.pool_at(0);
-    harness
-        .initialize_pool(&pool, default_params())
-        .await
-        .unwrap();
+    let (mut harness, pool) = Harness::with_pool(default_params()).await;
     let user = harness.new_user(1_000, 1_000).await;
     let result = harness.deposit(&pool, &user, 1_000, 1_000, 0).await;
     assert_program_error(result, HomeostatError::ZeroShares);
@@ -97,12 +87,7 @@ async fn first_deposit_below_the_locked_shares_fails() {
 async fn a_donation_attack_on_share_price_does_not_pay() {
     // Classic share-inflation attack: the attacker makes the first (tiny) deposit, then
     // donates to the vaults so the next depositor's shares round down to little or nothing.
-    let mut harness = Harness::start().await;
-    let pool = harness.pool_at(0);
-    harness
-        .initialize_pool(&pool, default_params())
-        .await
-        .unwrap();
+    let (mut harness, pool) = Harness::with_pool(default_params()).await;
     let attacker = harness.new_user(10 * ONE_BASE, 10_000 * ONE_QUOTE).await;
     let start_value = Harness::value_at_150(10 * ONE_BASE, 10_000 * ONE_QUOTE);
     harness
@@ -179,18 +164,18 @@ async fn long_pool() -> (Harness, PoolAddresses, User, u64) {
         .await
         .unwrap();
     let victim = harness.new_user(10 * ONE_BASE, 0).await;
+    let quote = victims_sale(&mut harness, &pool).await;
+    (harness, pool, victim, quote)
+}
+
+/// What the victim's 10 SOL sale pays now (quote atoms), quoted by the SDK.
+async fn victims_sale(harness: &mut Harness, pool: &PoolAddresses) -> u64 {
     let update = harness.oracle_update().await;
-    let quote = harness
-        .expected_swap(
-            &pool,
-            &update,
-            homeostat_math::Direction::BaseToQuote,
-            true,
-            10 * ONE_BASE,
-        )
+    harness
+        .expected_swap(pool, &update, SELL, true, 10 * ONE_BASE)
         .await
-        .unwrap();
-    (harness, pool, victim, quote.amount_out)
+        .unwrap()
+        .amount_out
 }
 
 #[tokio::test]
@@ -212,26 +197,16 @@ async fn a_just_in_time_deposit_neither_moves_the_victims_price_nor_pays() {
         .deposit(&pool, &jit, 2 * base, 2 * quote, 1)
         .await
         .unwrap();
-    let update = harness.oracle_update().await;
-    let with_jit = harness
-        .expected_swap(
-            &pool,
-            &update,
-            homeostat_math::Direction::BaseToQuote,
-            true,
-            10 * ONE_BASE,
-        )
-        .await
-        .unwrap();
+    let with_jit = victims_sale(&mut harness, &pool).await;
     // The victim's price does not get worse: skew·q is unchanged by the pro-rata deposit
     // (only the trade's own size term shrinks with the deeper pool, in the victim's favour).
     assert!(
-        with_jit.amount_out + 1 >= alone,
+        with_jit + 1 >= alone,
         "{} with the deposit vs {alone} without",
-        with_jit.amount_out
+        with_jit
     );
     harness
-        .swap_exact_in(&pool, &victim, SELL, 10 * ONE_BASE, with_jit.amount_out)
+        .swap_exact_in(&pool, &victim, SELL, 10 * ONE_BASE, with_jit)
         .await
         .unwrap();
     let shares = harness.balance(&jit.lp(&pool)).await;
@@ -242,7 +217,7 @@ async fn a_just_in_time_deposit_neither_moves_the_victims_price_nor_pays() {
         harness.balance(&jit.quote).await,
     );
     // What the victim paid the pool beyond the mid (spread and fee), valued at 150.
-    let victim_cost = Harness::value_at_150(10 * ONE_BASE, 0) - u128::from(with_jit.amount_out);
+    let victim_cost = Harness::value_at_150(10 * ONE_BASE, 0) - u128::from(with_jit);
     let share = shares as f64 / total as f64;
     let gain = jit_end as f64 - jit_start as f64;
     // The depositor earns at most its pro-rata part of that, as any LP would: nothing

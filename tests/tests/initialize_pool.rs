@@ -9,12 +9,7 @@ use solana_signer::Signer;
 
 #[tokio::test]
 async fn creates_the_pool_its_vaults_and_lp_mint() {
-    let mut harness = Harness::start().await;
-    let pool = harness.pool_at(0);
-    harness
-        .initialize_pool(&pool, default_params())
-        .await
-        .expect("initialize");
+    let (mut harness, pool) = Harness::with_pool(default_params()).await;
     let state = harness.pool_state(&pool).await;
     assert_eq!(state.admin, harness.admin.pubkey());
     assert_eq!(state.keeper, harness.keeper.pubkey());
@@ -45,12 +40,7 @@ async fn creates_the_pool_its_vaults_and_lp_mint() {
 
 #[tokio::test]
 async fn a_second_initialisation_fails() {
-    let mut harness = Harness::start().await;
-    let pool = harness.pool_at(0);
-    harness
-        .initialize_pool(&pool, default_params())
-        .await
-        .expect("first");
+    let (mut harness, pool) = Harness::with_pool(default_params()).await;
     let second = harness.initialize_pool(&pool, default_params()).await;
     assert!(second.is_err(), "the pool PDA already exists: {second:?}");
     // Another index on the same pair is a different pool.

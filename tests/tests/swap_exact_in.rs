@@ -1,6 +1,6 @@
 #![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
-use homeostat::oracle::VerificationLevel;
+use homeostat::oracle::{PriceUpdate, VerificationLevel};
 use homeostat_math::Direction;
 use homeostat_tests::*;
 use solana_signer::Signer;
@@ -209,120 +209,102 @@ async fn paused_pools_do_not_swap() {
 async fn bad_oracles_fail_closed() {
     let (mut harness, pool, _) = Harness::with_liquidity().await;
     let trader = harness.new_user(ONE_BASE, 0).await;
+    let used = harness.now;
+    harness.set_time(used + 21);
     let now = harness.now;
+    let print = |price: f64, conf: f64, publish_time: i64| {
+        price_update(pyth_price(price), pyth_price(conf), publish_time)
+    };
+    let fresh = |edit: fn(&mut PriceUpdate)| {
+        let mut update = print(150.0, 0.05, now);
+        edit(&mut update);
+        update
+    };
+    let cases = [
+        (
+            "stale: the pool's print, 21 s later, with a 20 s limit",
+            print(150.0, 0.05, used),
+            HomeostatError::StaleOracle,
+        ),
+        (
+            "older than the print the pool has used",
+            print(150.0, 0.05, used - 1),
+            HomeostatError::OracleOlderThanLastUsed,
+        ),
+        (
+            "from the future beyond the 10 s tolerance",
+            print(150.0, 0.05, now + 11),
+            HomeostatError::OracleFromFuture,
+        ),
+        (
+            "6 % above Pyth's own EMA (5 % bound)",
+            fresh(|update| update.ema_price = pyth_price(150.0 / 1.06)),
+            HomeostatError::OracleDivergesFromEma,
+        ),
+        (
+            "no EMA",
+            fresh(|update| update.ema_price = 0),
+            HomeostatError::OracleDivergesFromEma,
+        ),
+        (
+            "confidence 2 % > 1 %",
+            print(150.0, 3.0, now),
+            HomeostatError::OracleConfidenceTooWide,
+        ),
+        (
+            "a negative price",
+            print(-150.0, 0.05, now),
+            HomeostatError::NonPositiveOraclePrice,
+        ),
+        (
+            "a zero price",
+            print(0.0, 0.0, now),
+            HomeostatError::NonPositiveOraclePrice,
+        ),
+        (
+            "partially verified",
+            fresh(|update| {
+                update.verification_level = VerificationLevel::Partial { num_signatures: 13 }
+            }),
+            HomeostatError::OracleNotFullyVerified,
+        ),
+        (
+            "another feed",
+            fresh(|update| update.feed_id = [3; 32]),
+            HomeostatError::WrongOracleFeed,
+        ),
+    ];
+    for (what, update, expected) in cases {
+        harness.set_oracle(&update);
+        let result = harness
+            .swap_exact_in(&pool, &trader, SELL, ONE_BASE, 1)
+            .await;
+        assert_eq!(
+            custom_error(&result),
+            Some(u32::from(expected)),
+            "{what}: expected {expected:?}, got {result:?}"
+        );
+    }
 
-    // Stale: the pool's print, 21 s later, with a 20 s limit.
-    harness.set_time(now + 21);
-    assert_program_error(
-        harness
-            .swap_exact_in(&pool, &trader, SELL, ONE_BASE, 1)
-            .await,
-        HomeostatError::StaleOracle,
-    );
-    // Older than the print the pool has used.
-    harness.set_oracle(&price_update(pyth_price(150.0), pyth_price(0.05), now - 1));
-    assert_program_error(
-        harness
-            .swap_exact_in(&pool, &trader, SELL, ONE_BASE, 1)
-            .await,
-        HomeostatError::OracleOlderThanLastUsed,
-    );
-    // From the future beyond the 10 s tolerance (and within it: accepted below).
-    let now = harness.now;
-    harness.set_oracle(&price_update(pyth_price(150.0), pyth_price(0.05), now + 11));
-    assert_program_error(
-        harness
-            .swap_exact_in(&pool, &trader, SELL, ONE_BASE, 1)
-            .await,
-        HomeostatError::OracleFromFuture,
-    );
-    // Far from Pyth's own EMA (5 % bound): 6 % above it.
-    let mut update = price_update(pyth_price(150.0), pyth_price(0.05), now);
-    update.ema_price = pyth_price(150.0 / 1.06);
-    harness.set_oracle(&update);
-    assert_program_error(
-        harness
-            .swap_exact_in(&pool, &trader, SELL, ONE_BASE, 1)
-            .await,
-        HomeostatError::OracleDivergesFromEma,
-    );
-    update.ema_price = 0;
-    harness.set_oracle(&update);
-    assert_program_error(
-        harness
-            .swap_exact_in(&pool, &trader, SELL, ONE_BASE, 1)
-            .await,
-        HomeostatError::OracleDivergesFromEma,
-    );
-    // Confidence 2% > 1%.
-    harness.set_price(pyth_price(150.0), pyth_price(3.0));
-    assert_program_error(
-        harness
-            .swap_exact_in(&pool, &trader, SELL, ONE_BASE, 1)
-            .await,
-        HomeostatError::OracleConfidenceTooWide,
-    );
-    // Negative and zero prices.
-    harness.set_price(-pyth_price(150.0), pyth_price(0.05));
-    assert_program_error(
-        harness
-            .swap_exact_in(&pool, &trader, SELL, ONE_BASE, 1)
-            .await,
-        HomeostatError::NonPositiveOraclePrice,
-    );
-    harness.set_price(0, 0);
-    assert_program_error(
-        harness
-            .swap_exact_in(&pool, &trader, SELL, ONE_BASE, 1)
-            .await,
-        HomeostatError::NonPositiveOraclePrice,
-    );
-    // Partially verified.
-    let mut update = price_update(pyth_price(150.0), pyth_price(0.05), now);
-    update.verification_level = VerificationLevel::Partial { num_signatures: 13 };
-    harness.set_oracle(&update);
-    assert_program_error(
-        harness
-            .swap_exact_in(&pool, &trader, SELL, ONE_BASE, 1)
-            .await,
-        HomeostatError::OracleNotFullyVerified,
-    );
-    // Another feed.
-    let mut update = price_update(pyth_price(150.0), pyth_price(0.05), now);
-    update.feed_id = [3; 32];
-    harness.set_oracle(&update);
-    assert_program_error(
-        harness
-            .swap_exact_in(&pool, &trader, SELL, ONE_BASE, 1)
-            .await,
-        HomeostatError::WrongOracleFeed,
-    );
-
-    // A well-formed account not owned by the Pyth receiver.
+    // Accounts in the oracle's place that are not a receiver-owned price update: a
+    // well-formed one owned by another program, and a receiver-owned one that is garbage.
     harness.set_price(pyth_price(150.0), pyth_price(0.05));
     let forged = foreign_owned_oracle(price_update(pyth_price(300.0), pyth_price(0.05), now));
-    let fake = anchor_lang::prelude::Pubkey::new_unique();
-    harness.context.set_account(&fake, &forged.into());
-    let mut accounts = harness.swap_accounts(&pool, &trader);
-    accounts.oracle = fake;
-    assert_program_error(
-        harness
-            .swap_exact_in_with(&pool, &trader, accounts, SELL, ONE_BASE, 1)
-            .await,
-        HomeostatError::WrongOracleOwner,
-    );
-    // Owned by the receiver but not a price update.
     let mut garbage = oracle_account(&price_update(pyth_price(150.0), pyth_price(0.05), now));
     garbage.data[0] ^= 0xff;
-    harness.context.set_account(&fake, &garbage.into());
-    let mut accounts = harness.swap_accounts(&pool, &trader);
-    accounts.oracle = fake;
-    assert_program_error(
-        harness
+    for (account, expected) in [
+        (forged, HomeostatError::WrongOracleOwner),
+        (garbage, HomeostatError::InvalidOracleAccount),
+    ] {
+        let fake = anchor_lang::prelude::Pubkey::new_unique();
+        harness.context.set_account(&fake, &account.into());
+        let mut accounts = harness.swap_accounts(&pool, &trader);
+        accounts.oracle = fake;
+        let result = harness
             .swap_exact_in_with(&pool, &trader, accounts, SELL, ONE_BASE, 1)
-            .await,
-        HomeostatError::InvalidOracleAccount,
-    );
+            .await;
+        assert_program_error(result, expected);
+    }
 
     // With a good oracle again, the same swap goes through.
     harness
