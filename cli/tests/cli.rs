@@ -133,18 +133,23 @@ fn as2008_json(seed: &str, paths: &str) -> serde_json::Value {
     as2008_json_with(&["--paths", paths, "--seed", seed])
 }
 
-fn as2008_json_with(options: &[&str]) -> serde_json::Value {
-    let mut args = vec!["simulate", "--scenario", "as2008", "--json"];
-    args.extend_from_slice(options);
-    let output = homeostat(&args);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let text = stdout(&output);
+/// A successful run's stdout as exactly one JSON object.
+fn one_json_object(output: &std::process::Output) -> serde_json::Value {
+    assert!(output.status.success(), "{}", stderr(output));
+    let text = stdout(output);
     assert_eq!(
         text.trim().lines().count(),
         1,
         "exactly one JSON object:\n{text}"
     );
     serde_json::from_str(text.trim()).expect("valid JSON")
+}
+
+fn as2008_json_with(options: &[&str]) -> serde_json::Value {
+    let mut args = vec!["simulate", "--scenario", "as2008", "--json"];
+    args.extend_from_slice(options);
+    let output = homeostat(&args);
+    one_json_object(&output)
 }
 
 #[test]
@@ -328,14 +333,7 @@ fn market_json(seed: &str, out: &std::path::Path) -> serde_json::Value {
         "--out",
         out,
     ]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let text = stdout(&output);
-    assert_eq!(
-        text.trim().lines().count(),
-        1,
-        "exactly one JSON object:\n{text}"
-    );
-    serde_json::from_str(text.trim()).expect("valid JSON")
+    one_json_object(&output)
 }
 
 #[test]

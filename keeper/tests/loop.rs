@@ -26,6 +26,18 @@ fn connect(harness: &mut Harness, pool: PoolAddresses) -> LocalChain<'_> {
     LocalChain::new(harness, pool, keeper)
 }
 
+/// `step` recorded request 1 with a non-zero hedge.
+#[track_caller]
+fn assert_first_request_hedged(step: Step) {
+    match step {
+        Step::Recorded {
+            seq: 1,
+            filled_base,
+        } => assert!(filled_base > 0, "request 1 recorded with no hedge"),
+        other => panic!("expected request 1 recorded, got {other:?}"),
+    }
+}
+
 /// A keeper on `pool` with a paper venue and a fresh in-memory journal.
 fn paper_keeper(harness: &mut Harness, pool: PoolAddresses) -> Keeper<LocalChain<'_>, PaperVenue> {
     Keeper::new(
@@ -347,13 +359,7 @@ async fn a_record_the_pool_does_not_have_does_not_close_its_request() {
     );
     let chain = connect(&mut harness, pool);
     let mut keeper = Keeper::new(chain, PaperVenue::new(5, 2), journal, PLANNER);
-    match keeper.step().await.unwrap() {
-        Step::Recorded {
-            seq: 1,
-            filled_base,
-        } => assert!(filled_base > 0),
-        other => panic!("expected request 1 recorded, got {other:?}"),
-    }
+    assert_first_request_hedged(keeper.step().await.unwrap());
     let view = keeper.chain.view().await.unwrap();
     assert_eq!((view.rebalance_seq, view.recorded_seq), (1, 1));
     assert_eq!(keeper.venue.executions(), 1);
@@ -374,13 +380,7 @@ async fn a_pending_hedge_is_recorded_while_the_pool_is_paused_or_its_oracle_stal
     harness.set_time(harness.now + 120);
     let mut keeper = Keeper::new(connect(&mut harness, pool), venue, journal, PLANNER);
     assert!(keeper.chain.view().await.unwrap().unpriced.is_some());
-    match keeper.step().await.unwrap() {
-        Step::Recorded {
-            seq: 1,
-            filled_base,
-        } => assert!(filled_base > 0),
-        other => panic!("expected request 1 recorded, got {other:?}"),
-    }
+    assert_first_request_hedged(keeper.step().await.unwrap());
     assert_eq!(keeper.venue.executions(), 1, "never traded twice");
     // Nothing pending now, and the pool cannot be priced: the step says why.
     let error = keeper.step().await.unwrap_err().to_string();

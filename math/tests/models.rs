@@ -345,6 +345,25 @@ fn model_strategy() -> impl Strategy<Value = (ModelKind, f64, f64, f64, f64)> {
         .prop_filter("γ/k within bounds", |(_, g, k, _, _)| (g - k).abs() < 15.5)
 }
 
+/// Absolute-unit parameters from the strategy's logs: γ = 2^log_gamma, k = 2^log_k,
+/// A = 2^log_a, τ.
+fn absolute_params(
+    kind: ModelKind,
+    log_gamma: f64,
+    log_k: f64,
+    log_a: f64,
+    tau: f64,
+) -> ModelParams {
+    ModelParams {
+        kind,
+        units: Units::Absolute,
+        risk_aversion: fx(log_gamma.exp2()),
+        order_decay: fx(log_k.exp2()),
+        arrival_intensity: fx(log_a.exp2()),
+        horizon: fx(tau),
+    }
+}
+
 proptest! {
     #![proptest_config(ProptestConfig { cases: 512, failure_persistence: None, ..ProptestConfig::default() })]
 
@@ -352,14 +371,7 @@ proptest! {
     /// skew are within 1e-8 relative (γ/k ≥ 2^-16 leaves ~32 bits for the ratio).
     #[test]
     fn quotes_match_the_float_reference((kind, log_gamma, log_k, log_a, tau) in model_strategy(), sigma in 0.0f64..50.0) {
-        let params = ModelParams {
-            kind,
-            units: Units::Absolute,
-            risk_aversion: fx(log_gamma.exp2()),
-            order_decay: fx(log_k.exp2()),
-            arrival_intensity: fx(log_a.exp2()),
-            horizon: fx(tau),
-        };
+        let params = absolute_params(kind, log_gamma, log_k, log_a, tau);
         let model = PoolModel::new(params).unwrap();
         let variance = fx(sigma * sigma);
         let curve = linear(&model, MarketState { variance, ..paper_market() }, NO_WIDENING);
@@ -376,14 +388,7 @@ proptest! {
     /// bid < reservation < ask at every inventory, and all three fall as inventory rises.
     #[test]
     fn quotes_are_ordered_and_move_against_inventory((kind, log_gamma, log_k, log_a, tau) in model_strategy(), q in -1000i128..1000, step in 1i128..100) {
-        let params = ModelParams {
-            kind,
-            units: Units::Absolute,
-            risk_aversion: fx(log_gamma.exp2()),
-            order_decay: fx(log_k.exp2()),
-            arrival_intensity: fx(log_a.exp2()),
-            horizon: fx(tau),
-        };
+        let params = absolute_params(kind, log_gamma, log_k, log_a, tau);
         let curve = linear(&PoolModel::new(params).unwrap(), paper_market(), NO_WIDENING);
         let bid = curve.bid_at(q, Rounding::Down).unwrap();
         let reservation = curve.reservation_at(q, Rounding::Down).unwrap();

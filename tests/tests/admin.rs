@@ -194,18 +194,19 @@ async fn protocol_fees_go_to_the_admin_and_only_them() {
     let (base_vault, quote_vault) = (pool.base_vault, pool.quote_vault);
     let vault_base_before = harness.balance(&base_vault).await;
     let vault_quote_before = harness.balance(&quote_vault).await;
-    harness
-        .collect_protocol_fees(&pool, &admin, base_destination, quote_destination)
-        .await
-        .unwrap();
-    assert_eq!(
-        harness.balance(&base_destination).await,
-        owed.protocol_fees_base
-    );
-    assert_eq!(
-        harness.balance(&quote_destination).await,
-        owed.protocol_fees_quote
-    );
+    // Collecting pays exactly the fees owed; collecting again pays nothing more.
+    let paid = (owed.protocol_fees_base, owed.protocol_fees_quote);
+    for collection in ["first", "second"] {
+        harness
+            .collect_protocol_fees(&pool, &admin, base_destination, quote_destination)
+            .await
+            .unwrap();
+        let held = (
+            harness.balance(&base_destination).await,
+            harness.balance(&quote_destination).await,
+        );
+        assert_eq!(held, paid, "after the {collection} collection");
+    }
     assert_eq!(
         harness.balance(&base_vault).await,
         vault_base_before - owed.protocol_fees_base
@@ -218,15 +219,6 @@ async fn protocol_fees_go_to_the_admin_and_only_them() {
     assert_eq!(
         (state.protocol_fees_base, state.protocol_fees_quote),
         (0, 0)
-    );
-    // Collecting again pays nothing.
-    harness
-        .collect_protocol_fees(&pool, &admin, base_destination, quote_destination)
-        .await
-        .unwrap();
-    assert_eq!(
-        harness.balance(&base_destination).await,
-        owed.protocol_fees_base
     );
 }
 

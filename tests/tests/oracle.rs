@@ -6,13 +6,14 @@
 //! unprofitable: prints only move forward, stale prints are refused, and an aged print's
 //! quote is widened by the move the price can have made since.
 
+use anchor_lang::prelude::Pubkey;
 use homeostat::oracle::PriceUpdate;
 use homeostat::PoolParams;
 use homeostat_tests::*;
 
 /// A second oracle account, owned by the Pyth receiver, holding `update`: the attacker's.
-fn post_print(harness: &mut Harness, update: &PriceUpdate) -> anchor_lang::prelude::Pubkey {
-    let address = anchor_lang::prelude::Pubkey::new_unique();
+fn post_print(harness: &mut Harness, update: &PriceUpdate) -> Pubkey {
+    let address = Pubkey::new_unique();
     harness
         .context
         .set_account(&address, &oracle_account(update).into());
@@ -24,7 +25,7 @@ async fn buy(
     harness: &mut Harness,
     pool: &PoolAddresses,
     trader: &User,
-    oracle: anchor_lang::prelude::Pubkey,
+    oracle: Pubkey,
     quote: u64,
 ) -> Result<u64, homeostat_localnet::TransactionError> {
     let before = harness.balance(&trader.base).await;
@@ -41,7 +42,7 @@ async fn sell(
     harness: &mut Harness,
     pool: &PoolAddresses,
     trader: &User,
-    oracle: anchor_lang::prelude::Pubkey,
+    oracle: Pubkey,
     base: u64,
 ) -> Result<(), homeostat_localnet::TransactionError> {
     let mut accounts = harness.swap_accounts(pool, trader);
@@ -51,13 +52,20 @@ async fn sell(
         .await
 }
 
-#[tokio::test]
-async fn buying_at_a_fresh_low_print_and_selling_at_the_older_high_one_is_refused() {
+/// A seeded pool, a trader holding 10 000 USDC, and a second account holding the print the
+/// pool was initialised with (150.00, now).
+async fn trader_and_the_pools_print() -> (Harness, PoolAddresses, User, Pubkey) {
     let (mut harness, pool, _) = Harness::with_liquidity().await;
     let trader = harness.new_user(0, 10_000 * ONE_QUOTE).await;
+    let print = price_update(pyth_price(150.0), pyth_price(0.05), harness.now);
+    let account = post_print(&mut harness, &print);
+    (harness, pool, trader, account)
+}
+
+#[tokio::test]
+async fn buying_at_a_fresh_low_print_and_selling_at_the_older_high_one_is_refused() {
     // The pool last used 150 (at initialisation); 10 s later the market is 1 % lower.
-    let old = price_update(pyth_price(150.0), pyth_price(0.05), harness.now);
-    let old_account = post_print(&mut harness, &old);
+    let (mut harness, pool, trader, old_account) = trader_and_the_pools_print().await;
     harness.set_time(harness.now + 10);
     let fresh = price_update(pyth_price(148.5), pyth_price(0.05), harness.now);
     let fresh_account = post_print(&mut harness, &fresh);
@@ -89,10 +97,7 @@ async fn buying_at_a_fresh_low_print_and_selling_at_the_older_high_one_is_refuse
 async fn a_print_older_than_the_age_limit_cannot_be_played_at_all() {
     // The review's reproduction: a 30-second-old print against the fresh one. The limit
     // is now 20 s (at most 60 s), so the old print does not price.
-    let (mut harness, pool, _) = Harness::with_liquidity().await;
-    let trader = harness.new_user(0, 10_000 * ONE_QUOTE).await;
-    let old = price_update(pyth_price(150.0), pyth_price(0.05), harness.now);
-    let old_account = post_print(&mut harness, &old);
+    let (mut harness, pool, trader, old_account) = trader_and_the_pools_print().await;
     harness.set_time(harness.now + 30);
     assert_program_error(
         buy(&mut harness, &pool, &trader, old_account, 6_000 * ONE_QUOTE)
@@ -254,21 +259,15 @@ async fn both_feeds_of_a_two_feed_pool_are_checked() {
     let (mut harness, pool, _) = two_feed_pool(1.0).await;
     let trader = harness.new_user(ONE_BASE, 0).await;
     // Without the quote feed's account.
-    let mut accounts = harness.swap_accounts(&pool, &trader);
-    accounts.quote_oracle = None;
+    let quote_oracle = None;
     assert_program_error(
-        harness
-            .swap_exact_in_with(&pool, &trader, accounts, SELL, ONE_BASE / 10, 1)
-            .await,
+        sell_with_quote_oracle(&mut harness, &pool, &trader, quote_oracle).await,
         HomeostatError::QuoteOracleMismatch,
     );
     // The base feed's account in the quote slot: another feed.
-    let mut accounts = harness.swap_accounts(&pool, &trader);
-    accounts.quote_oracle = Some(harness.oracle);
+    let quote_oracle = Some(harness.oracle);
     assert_program_error(
-        harness
-            .swap_exact_in_with(&pool, &trader, accounts, SELL, ONE_BASE / 10, 1)
-            .await,
+        sell_with_quote_oracle(&mut harness, &pool, &trader, quote_oracle).await,
         HomeostatError::WrongOracleFeed,
     );
     // A fresh base print with a quote print that is stale.
@@ -303,16 +302,27 @@ async fn both_feeds_of_a_two_feed_pool_are_checked() {
     );
 }
 
+/// Sells 0.1 SOL passing `quote_oracle` in the quote-oracle slot.
+async fn sell_with_quote_oracle(
+    harness: &mut Harness,
+    pool: &PoolAddresses,
+    trader: &User,
+    quote_oracle: Option<Pubkey>,
+) -> Result<(), TransactionError> {
+    let mut accounts = harness.swap_accounts(pool, trader);
+    accounts.quote_oracle = quote_oracle;
+    harness
+        .swap_exact_in_with(pool, trader, accounts, SELL, ONE_BASE / 10, 1)
+        .await
+}
+
 #[tokio::test]
 async fn a_single_feed_pool_refuses_a_quote_oracle() {
     let (mut harness, pool, _) = Harness::with_liquidity().await;
     let trader = harness.new_user(ONE_BASE, 0).await;
-    let mut accounts = harness.swap_accounts(&pool, &trader);
-    accounts.quote_oracle = Some(harness.oracle);
+    let quote_oracle = Some(harness.oracle);
     assert_program_error(
-        harness
-            .swap_exact_in_with(&pool, &trader, accounts, SELL, ONE_BASE / 10, 1)
-            .await,
+        sell_with_quote_oracle(&mut harness, &pool, &trader, quote_oracle).await,
         HomeostatError::QuoteOracleMismatch,
     );
 }

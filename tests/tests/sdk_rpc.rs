@@ -15,13 +15,35 @@ use homeostat_sdk::SdkError;
 use homeostat_tests::*;
 use solana_signer::Signer;
 
-#[tokio::test]
-async fn a_snapshot_over_rpc_quotes_exactly_like_the_runtime() {
-    let (mut harness, pool, _) = Harness::with_liquidity().await;
+/// The SDK's instruction selling 1 SOL from `accounts` for at least `min_amount_out`.
+fn sell_one(
+    client: &PoolClient,
+    accounts: &UserAccounts,
+    min_amount_out: u64,
+) -> anchor_lang::solana_program::instruction::Instruction {
+    instructions::swap_exact_in(
+        &client.addresses,
+        client.oracles,
+        accounts,
+        Direction::BaseToQuote,
+        ONE_BASE,
+        min_amount_out,
+    )
+}
+
+/// A seeded pool served over JSON-RPC, and the SDK's client connected to it.
+async fn served_pool() -> (Harness, PoolAddresses, String, PoolClient) {
+    let (harness, pool, _) = Harness::with_liquidity().await;
     let url = rpc::serve(harness.context.banks_client.clone()).await;
     let client = PoolClient::connect(&url, pool.pool, harness.oracle)
         .await
         .expect("connect");
+    (harness, pool, url, client)
+}
+
+#[tokio::test]
+async fn a_snapshot_over_rpc_quotes_exactly_like_the_runtime() {
+    let (mut harness, pool, _, client) = served_pool().await;
     assert_eq!(client.addresses, pool);
     let remote = client.snapshot().await.expect("snapshot over RPC");
     let update = harness.oracle_update().await;
@@ -56,14 +78,7 @@ async fn a_swap_sent_over_rpc_executes_the_quote() {
         .quote_exact_in(Direction::BaseToQuote, ONE_BASE)
         .expect("quote");
     let accounts = trader.accounts(&pool);
-    let swap = instructions::swap_exact_in(
-        &client.addresses,
-        client.oracles,
-        &accounts,
-        Direction::BaseToQuote,
-        ONE_BASE,
-        min_out(quote.amount_out, 10),
-    );
+    let swap = sell_one(&client, &accounts, min_out(quote.amount_out, 10));
     client
         .send(&[swap], &[&trader.keypair])
         .await
@@ -79,14 +94,7 @@ async fn a_swap_sent_over_rpc_executes_the_quote() {
         .set_paused(&pool, &harness.admin.insecure_clone(), true)
         .await
         .expect("pause");
-    let swap = instructions::swap_exact_in(
-        &client.addresses,
-        client.oracles,
-        &accounts,
-        Direction::BaseToQuote,
-        ONE_BASE,
-        0,
-    );
+    let swap = sell_one(&client, &accounts, 0);
     let error = client.send(&[swap], &[&trader.keypair]).await.unwrap_err();
     assert_eq!(
         error,
@@ -231,11 +239,7 @@ async fn rpc_errors_say_what_is_wrong() {
 
 #[tokio::test]
 async fn the_client_checks_the_pools_config_and_its_oracle_feed_before_trading() {
-    let (mut harness, pool, _) = Harness::with_liquidity().await;
-    let url = rpc::serve(harness.context.banks_client.clone()).await;
-    let client = PoolClient::connect(&url, pool.pool, harness.oracle)
-        .await
-        .expect("connect");
+    let (mut harness, pool, url, client) = served_pool().await;
     client
         .expect_config_authority(&harness.admin.pubkey())
         .expect("the admin's config");

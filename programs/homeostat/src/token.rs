@@ -106,15 +106,25 @@ pub fn transfer_out<'info>(
     )
 }
 
-/// After the token CPIs: re-reads both vaults and checks the pool's invariant against
-/// their real balances (protocol fees owed are covered; parameters in bounds).
-pub fn reload_vaults_and_check(
-    pool: &AccountLoader<Pool>,
-    base_vault: &mut InterfaceAccount<TokenAccount>,
-    quote_vault: &mut InterfaceAccount<TokenAccount>,
-) -> Result<()> {
-    base_vault.reload()?;
-    quote_vault.reload()?;
-    pool.load()?
-        .invariant_with_vaults(base_vault.amount, quote_vault.amount)
+/// The pool and its two vaults, as an instruction's accounts hold them.
+pub type PoolAndVaults<'a, 'info> = (
+    &'a AccountLoader<'info, Pool>,
+    &'a mut InterfaceAccount<'info, TokenAccount>,
+    &'a mut InterfaceAccount<'info, TokenAccount>,
+);
+
+/// The accounts of an instruction that moves tokens in or out of the pool's vaults.
+pub trait WithVaults<'info> {
+    /// The pool, its base vault and its quote vault.
+    fn pool_and_vaults(&mut self) -> PoolAndVaults<'_, 'info>;
+
+    /// After the token CPIs: re-reads both vaults and checks the pool's invariant against
+    /// their real balances (protocol fees owed are covered; parameters in bounds).
+    fn reload_vaults_and_check(&mut self) -> Result<()> {
+        let (pool, base_vault, quote_vault) = self.pool_and_vaults();
+        base_vault.reload()?;
+        quote_vault.reload()?;
+        pool.load()?
+            .invariant_with_vaults(base_vault.amount, quote_vault.amount)
+    }
 }

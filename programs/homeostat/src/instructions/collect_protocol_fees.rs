@@ -4,7 +4,7 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 use crate::errors::HomeostatError;
 use crate::events::ProtocolFeesCollected;
 use crate::state::Pool;
-use crate::token::{reload_vaults_and_check, transfer_out};
+use crate::token::{transfer_out, PoolAndVaults, WithVaults};
 
 /// Pays the protocol fees owed to accounts of the admin's choice.
 ///
@@ -52,6 +52,12 @@ pub struct CollectProtocolFees<'info> {
     pub quote_token_program: Interface<'info, TokenInterface>,
 }
 
+impl<'info> WithVaults<'info> for CollectProtocolFees<'info> {
+    fn pool_and_vaults(&mut self) -> PoolAndVaults<'_, 'info> {
+        (&self.pool, &mut self.base_vault, &mut self.quote_vault)
+    }
+}
+
 /// Handler.
 pub(crate) fn handle(ctx: Context<CollectProtocolFees>) -> Result<()> {
     let accounts = &ctx.accounts;
@@ -86,12 +92,7 @@ pub(crate) fn handle(ctx: Context<CollectProtocolFees>) -> Result<()> {
             quote_amount,
         )?;
     }
-    let accounts = &mut *ctx.accounts;
-    reload_vaults_and_check(
-        &accounts.pool,
-        &mut accounts.base_vault,
-        &mut accounts.quote_vault,
-    )?;
+    ctx.accounts.reload_vaults_and_check()?;
     let accounts = &ctx.accounts;
     emit_cpi!(ProtocolFeesCollected {
         pool: accounts.pool.key(),

@@ -4,7 +4,7 @@ use anchor_spl::token_interface::{self, MintTo};
 use super::Liquidity;
 use crate::errors::{HomeostatError, MathResultExt};
 use crate::events::Deposited;
-use crate::token::{reload_vaults_and_check, transfer_in};
+use crate::token::{transfer_in, WithVaults};
 use homeostat_math::lp::{deposit_amounts, total_shares};
 
 /// Arguments of `deposit`.
@@ -91,12 +91,8 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
         ),
         amounts.shares,
     )?;
+    ctx.accounts.reload_vaults_and_check()?;
     let accounts = &mut *ctx.accounts;
-    reload_vaults_and_check(
-        &accounts.pool,
-        &mut accounts.base_vault,
-        &mut accounts.quote_vault,
-    )?;
     accounts.lp_mint.reload()?;
     {
         // The first deposit locks the shares for good, and fixes the reference depth.

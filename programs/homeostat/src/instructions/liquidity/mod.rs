@@ -5,6 +5,7 @@ use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 
 use crate::state::Pool;
+use crate::token::{PoolAndVaults, WithVaults};
 
 pub mod deposit;
 pub mod withdraw;
@@ -60,4 +61,10 @@ pub struct Liquidity<'info> {
     /// SPL Token (LP mint).
     #[account(address = anchor_spl::token::ID)]
     pub lp_token_program: Interface<'info, TokenInterface>,
+}
+
+impl<'info> WithVaults<'info> for Liquidity<'info> {
+    fn pool_and_vaults(&mut self) -> PoolAndVaults<'_, 'info> {
+        (&self.pool, &mut self.base_vault, &mut self.quote_vault)
+    }
 }

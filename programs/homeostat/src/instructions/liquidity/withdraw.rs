@@ -4,7 +4,7 @@ use anchor_spl::token_interface::{self, Burn};
 use super::Liquidity;
 use crate::errors::{HomeostatError, MathResultExt};
 use crate::events::Withdrawn;
-use crate::token::{reload_vaults_and_check, transfer_out};
+use crate::token::{transfer_out, WithVaults};
 use homeostat_math::lp::{total_shares, withdraw_amounts};
 
 /// Arguments of `withdraw`.
@@ -83,12 +83,8 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: WithdrawArgs) -> Result<()> 
             amounts.quote,
         )?;
     }
+    ctx.accounts.reload_vaults_and_check()?;
     let accounts = &mut *ctx.accounts;
-    reload_vaults_and_check(
-        &accounts.pool,
-        &mut accounts.base_vault,
-        &mut accounts.quote_vault,
-    )?;
     accounts.lp_mint.reload()?;
     {
         let mut pool = accounts.pool.load_mut()?;

@@ -9,7 +9,7 @@ use crate::errors::{HomeostatError, MathResultExt};
 use crate::events::Swapped;
 use crate::oracle::decode_price_updates;
 use crate::state::{Pool, PreparedSwap};
-use crate::token::{reload_vaults_and_check, transfer_in, transfer_out};
+use crate::token::{transfer_in, transfer_out, PoolAndVaults, WithVaults};
 
 pub mod exact_in;
 pub mod exact_out;
@@ -59,6 +59,12 @@ pub struct Swap<'info> {
     pub base_token_program: Interface<'info, TokenInterface>,
     /// Token program of the quote mint.
     pub quote_token_program: Interface<'info, TokenInterface>,
+}
+
+impl<'info> WithVaults<'info> for Swap<'info> {
+    fn pool_and_vaults(&mut self) -> PoolAndVaults<'_, 'info> {
+        (&self.pool, &mut self.base_vault, &mut self.quote_vault)
+    }
 }
 
 /// Which amount the trader fixed, and the slippage bound on the other.
@@ -162,12 +168,7 @@ pub(crate) fn execute(ctx: Context<Swap>, direction: Direction, kind: SwapKind) 
         }
     }
 
-    let accounts = &mut *ctx.accounts;
-    reload_vaults_and_check(
-        &accounts.pool,
-        &mut accounts.base_vault,
-        &mut accounts.quote_vault,
-    )?;
+    ctx.accounts.reload_vaults_and_check()?;
     let accounts = &ctx.accounts;
     let (half_spread, skew) = match curve {
         Curve::Linear(linear) => (linear.half_spread.to_bits(), linear.skew.to_bits()),
