@@ -17,6 +17,7 @@
 //! products the model uses (γσ²τ, A·dt) are the paper's.
 
 use bytemuck::Zeroable;
+use homeostat::constants::LP_ACCESS_PUBLIC;
 use homeostat::oracle::PriceUpdate;
 use homeostat::state::Pool;
 use homeostat::{PoolParams, StoredFixed};
@@ -180,7 +181,9 @@ pub fn pool_params(gamma: f64, step: usize) -> PoolParams {
         rebalance_band: u64::MAX,
         min_rebalance_interval: 0,
         max_hedge_position: 0,
-        reserved: [0; 6],
+        hedge_credit_bps: 0,
+        lp_access: LP_ACCESS_PUBLIC,
+        reserved: [0; 3],
     }
 }
 
@@ -287,6 +290,14 @@ impl PoolEngine for Replica {
         // The first deposit takes both amounts whole.
         let deposit =
             homeostat_sdk::quote::deposit_quote(&pool, Reserves::default(), 0, base, quote)?;
+        // What `deposit` then books: the shares locked, the depth and the target.
+        pool.shares_locked = 1;
+        pool.set_depth(
+            deposit
+                .shares
+                .saturating_add(homeostat::math::lp::LOCKED_SHARES),
+            deposit.base,
+        );
         self.snapshot = PoolSnapshot {
             pool,
             base_vault: deposit.base,
@@ -319,7 +330,8 @@ impl PoolEngine for Replica {
         let (pool, prepared) = self.snapshot.context()?;
         let mut context = prepared.context;
         if self.paper {
-            context.inventory = i128::from(self.snapshot.base_vault) - i128::from(self.start_base);
+            let held = i128::from(self.snapshot.base_vault) - i128::from(self.start_base);
+            (context.inventory, context.position) = (held, held);
             if let Curve::Linear(curve) = &mut context.curve {
                 curve.mid_guard = false;
             }

@@ -80,7 +80,7 @@ pub async fn show(
     let context = snapshot
         .context()
         .map(|(_, prepared)| (prepared.oracle, prepared.context));
-    let (mid, curve_text, net_delta) = match &context {
+    let (mid, curve_text) = match &context {
         Ok((oracle, context)) => {
             let curve = match context.curve {
                 homeostat_math::Curve::Linear(curve) => json!({
@@ -89,13 +89,9 @@ pub async fn show(
                 }),
                 homeostat_math::Curve::ConstantProduct(_) => json!("constant product"),
             };
-            (json!(to_f64(oracle.mid)), curve, json!(context.inventory))
+            (json!(to_f64(oracle.mid)), curve)
         }
-        Err(error) => (
-            json!(null),
-            json!(format!("no quote: {error}")),
-            json!(null),
-        ),
+        Err(error) => (json!(null), json!(format!("no quote: {error}"))),
     };
     let ledger = state.hedge_ledger();
     let unrealized = context
@@ -120,7 +116,16 @@ pub async fn show(
         },
         "oracle_mid_per_lot": mid,
         "curve": curve_text,
-        "net_delta": net_delta,
+        "lp_access": if state.params.lp_access == homeostat::constants::LP_ACCESS_OPERATOR {
+            "operator"
+        } else {
+            "public"
+        },
+        "target_base": state.target_at_depth()?,
+        "inventory": snapshot.inventory()?,
+        "net_delta": snapshot.net_delta()?,
+        "risk_position": snapshot.risk_position()?,
+        "hedge_credit_bps": state.params.hedge_credit_bps,
         "hedge_position": state.hedge_position,
         "hedge": {
             "position": ledger.position,

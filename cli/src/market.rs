@@ -492,13 +492,10 @@ pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<O
             }
             let snapshot = harness.snapshot(&pool.addresses, &update).await;
             let reserves = snapshot.reserves().map_err(|error| error.to_string())?;
-            let inventory = homeostat_math::balanced_inventory(
-                reserves,
-                homeostat_math::Fixed::from_int((true_price * 1e6) as i64),
-                ONE_BASE,
-            )
-            .map(|q| q as f64 / ONE_BASE as f64)
-            .unwrap_or(0.0);
+            let inventory = snapshot
+                .inventory()
+                .map(|q| q as f64 / ONE_BASE as f64)
+                .unwrap_or(0.0);
             pool.inventory.push(inventory);
             let net_delta = inventory - snapshot.pool.hedge_position as f64 / ONE_BASE as f64;
             pool.net_delta.push(net_delta);

@@ -2,6 +2,7 @@
 //! natural units (model coefficients as decimals, amounts in atoms, durations in seconds).
 //! See examples/pool.toml.
 
+use homeostat::constants::{LP_ACCESS_OPERATOR, LP_ACCESS_PUBLIC};
 use homeostat::math::{ModelKind, Units};
 use homeostat::{PoolParams, StoredFixed};
 use serde::Deserialize;
@@ -66,6 +67,17 @@ pub struct PoolConfig {
     pub min_rebalance_interval_secs: u64,
     /// Largest |hedge position| `record_hedge` may reach, base atoms.
     pub max_hedge_position: u64,
+    /// Who may deposit: `public` (anyone) or `operator` (the pool's admin only).
+    #[serde(default = "public")]
+    pub lp_access: String,
+    /// Share of the recorded hedge the quotes credit, basis points (0 unless
+    /// `lp_access = "operator"`).
+    #[serde(default)]
+    pub hedge_credit_bps: u16,
+}
+
+fn public() -> String {
+    "public".into()
 }
 
 impl PoolConfig {
@@ -79,6 +91,15 @@ impl PoolConfig {
     pub fn params(&self) -> Result<(PoolParams, i128), String> {
         let model_kind = by_name("model", &self.model, ModelKind::ALL, ModelKind::name)?;
         let units = by_name("units", &self.units, Units::ALL, Units::name)?;
+        let lp_access = match self.lp_access.as_str() {
+            "public" => LP_ACCESS_PUBLIC,
+            "operator" => LP_ACCESS_OPERATOR,
+            other => {
+                return Err(format!(
+                    "lp_access `{other}`: expected one of public, operator"
+                ))
+            }
+        };
         let fixed = |value: f64| bits_from_f64_down(value).map(StoredFixed::from_bits);
         let params = PoolParams {
             model_kind: model_kind.into(),
@@ -104,7 +125,9 @@ impl PoolConfig {
             rebalance_band: self.rebalance_band,
             min_rebalance_interval: self.min_rebalance_interval_secs,
             max_hedge_position: self.max_hedge_position,
-            reserved: [0; 6],
+            hedge_credit_bps: self.hedge_credit_bps,
+            lp_access,
+            reserved: [0; 3],
         };
         // Named before anything is signed: the program's own bounds, in its words.
         if let Some(violation) = params.violation() {

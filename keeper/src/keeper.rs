@@ -8,7 +8,7 @@ use crate::{KeeperError, Result};
 /// What the keeper needs to know about its pool.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PoolView {
-    /// `inventory − hedge_position` at the oracle mid, base atoms (0 when `unpriced`).
+    /// `inventory − hedge_position`, base atoms: the exposure nobody has hedged yet.
     pub net_delta: i128,
     /// Why the pool cannot be priced now (paused, or an oracle a swap would refuse), if
     /// it cannot: pending requests still finish — `record_hedge` needs neither — but no
@@ -33,10 +33,10 @@ pub struct PoolView {
 impl PoolView {
     /// The view of a pool snapshot (what the program would see now).
     pub fn from_snapshot(snapshot: &homeostat_sdk::quote::PoolSnapshot) -> Result<Self> {
-        let (net_delta, unpriced) = match snapshot.inventory() {
-            Ok(net_delta) => (net_delta, None),
-            Err(error) => (0, Some(error.to_string())),
-        };
+        let net_delta = snapshot
+            .net_delta()
+            .map_err(|error| KeeperError::Chain(format!("net delta: {error}")))?;
+        let unpriced = snapshot.context().err().map(|error| error.to_string());
         let pool = &snapshot.pool;
         let next = pool
             .last_rebalance_time

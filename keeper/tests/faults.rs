@@ -195,10 +195,12 @@ async fn schedule(harness: &mut Harness, index: u16, dice: &Dice) -> u64 {
     for _ in 0..3 {
         let mut dice = dice.borrow_mut();
         let direction = if dice.rng.below(2) == 0 { SELL } else { BUY };
+        // Out of band (10 SOL) every burst, and within the ±100 SOL gross cap however
+        // the three bursts line up (the hedge does not lift the cap).
         let amount = if direction == SELL {
-            (12 + dice.rng.below(30)) * ONE_BASE
+            (12 + dice.rng.below(20)) * ONE_BASE
         } else {
-            (2_000 + dice.rng.below(5_000)) * ONE_QUOTE
+            (2_000 + dice.rng.below(2_500)) * ONE_QUOTE
         };
         flows.push((direction, amount));
     }

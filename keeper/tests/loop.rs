@@ -59,7 +59,19 @@ async fn sell_quote(chain: &mut LocalChain<'_>) -> u64 {
 
 #[tokio::test]
 async fn swaps_skew_the_pool_and_the_keeper_brings_it_back_in_band() {
-    let (mut harness, pool, _) = Harness::skewed_pool().await;
+    hedge_back_in_band(default_params(), false).await;
+}
+
+#[tokio::test]
+async fn an_operator_pool_that_credits_its_hedge_relaxes_its_quotes() {
+    hedge_back_in_band(operator_params(), true).await;
+}
+
+/// A pool pushed ~30 SOL long; the keeper hedges the whole net delta. Its quotes relax
+/// only when they credit the hedge (`hedge_credit_bps`): a public pool's LPs still hold
+/// the gross position, and its quotes say so.
+async fn hedge_back_in_band(params: PoolParams, relaxes: bool) {
+    let (mut harness, pool, _) = Harness::skewed_pool_with(params).await;
     let mut chain = connect(&mut harness, pool);
     let before = chain.view().await.unwrap();
     assert!(before.net_delta > i128::from(before.band), "{before:?}");
@@ -90,10 +102,12 @@ async fn swaps_skew_the_pool_and_the_keeper_brings_it_back_in_band() {
         keeper.chain.harness.pool_state(&pool).await.hedge_position,
         filled_base
     );
-    assert!(
-        sell_quote(&mut keeper.chain).await > quote_before,
-        "quotes relaxed once hedged"
-    );
+    let quote_after = sell_quote(&mut keeper.chain).await;
+    if relaxes {
+        assert!(quote_after > quote_before, "quotes relaxed once hedged");
+    } else {
+        assert_eq!(quote_after, quote_before, "the quotes credit no hedge");
+    }
     assert_eq!(
         keeper.step().await.unwrap(),
         Step::Idle,

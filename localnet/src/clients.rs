@@ -239,6 +239,17 @@ impl Harness {
         self.send(&[ix], &[signer]).await
     }
 
+    /// `retarget` of `pool` to `target_base` at its current depth, signed by `signer`.
+    pub async fn retarget(
+        &mut self,
+        pool: &PoolAddresses,
+        signer: &Keypair,
+        target_base: u64,
+    ) -> Result<(), TransactionError> {
+        let ix = ix::retarget(pool, signer.pubkey(), target_base);
+        self.send(&[ix], &[signer]).await
+    }
+
     /// `set_paused` on `pool`, signed by `signer`.
     pub async fn set_paused(
         &mut self,

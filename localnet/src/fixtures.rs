@@ -1,5 +1,6 @@
 //! Fixtures: parameter helpers, the default pool, a seeded pool.
 
+use homeostat::constants::{LP_ACCESS_OPERATOR, LP_ACCESS_PUBLIC};
 use homeostat::{PoolParams, StoredFixed};
 use homeostat_math::{Fixed, ModelKind, Rounding, Units};
 use homeostat_sdk::pda::PoolAddresses;
@@ -24,9 +25,10 @@ pub fn fixed(numerator: i128, denominator: i128) -> StoredFixed {
     StoredFixed::from_bits(bits(numerator, denominator))
 }
 
-/// A GLFT pool in relative units with a 1-SOL lot: γ = 50, k = 2000, A = 1/s,
+/// A public GLFT pool in relative units with a 1-SOL lot: γ = 50, k = 2000, A = 1/s,
 /// 1 bp fee with 20% to the protocol, ±100 SOL inventory cap, 50 SOL per trade; rebalance
-/// beyond ±10 SOL of net delta, at most every 30 s, hedge up to ±200 SOL.
+/// beyond ±10 SOL of net delta, at most every 30 s, hedge up to ±200 SOL; the quotes
+/// credit none of the hedge (public LPs carry the gross position).
 pub fn default_params() -> PoolParams {
     PoolParams {
         model_kind: ModelKind::Glft.into(),
@@ -49,10 +51,22 @@ pub fn default_params() -> PoolParams {
         max_oracle_age: 20,
         max_confidence_bps: 100,
         max_ema_deviation_bps: 500,
+        hedge_credit_bps: 0,
         rebalance_band: 10 * ONE_BASE,
         min_rebalance_interval: 30,
         max_hedge_position: 200 * ONE_BASE,
-        reserved: [0; 6],
+        lp_access: LP_ACCESS_PUBLIC,
+        reserved: [0; 3],
+    }
+}
+
+/// `default_params` for an operator-funded pool: only the admin deposits, and the quotes
+/// credit the whole recorded hedge (skew on the net delta).
+pub fn operator_params() -> PoolParams {
+    PoolParams {
+        lp_access: LP_ACCESS_OPERATOR,
+        hedge_credit_bps: 10_000,
+        ..default_params()
     }
 }
 
@@ -80,7 +94,15 @@ impl Harness {
     /// `with_liquidity`, then a trader's sales push the pool ~30 SOL long (beyond the
     /// 10 SOL band). Returns the pool and the trader (70 SOL left).
     pub async fn skewed_pool() -> (Self, PoolAddresses, User) {
-        let (mut harness, pool, _) = Self::with_liquidity().await;
+        Self::skewed_pool_with(default_params()).await
+    }
+
+    /// `skewed_pool` for a pool with `params` (seeded by the admin when it is an
+    /// operator pool).
+    pub async fn skewed_pool_with(params: PoolParams) -> (Self, PoolAddresses, User) {
+        let mut harness = Self::start().await;
+        let pool = harness.pool_at(0);
+        harness.seeded_pool(&pool, params).await;
         let trader = harness.new_user(100 * ONE_BASE, 0).await;
         harness
             .swap_exact_in(&pool, &trader, SELL, 30 * ONE_BASE, 1)
@@ -90,13 +112,19 @@ impl Harness {
     }
 
     /// Creates `pool` with `params` and seeds it, as `with_liquidity` does, with 1 000 SOL
-    /// and 150 000 USDC from a new LP. Returns the LP.
+    /// and 150 000 USDC from a new LP — the admin, for an operator pool. Returns the LP.
     pub async fn seeded_pool(&mut self, pool: &PoolAddresses, params: PoolParams) -> User {
         self.initialize_pool(pool, params)
             .await
             .expect("initialize pool");
-        let lp = self.new_user(1_000 * ONE_BASE, 150_000 * ONE_QUOTE).await;
-        self.deposit(pool, &lp, 1_000 * ONE_BASE, 150_000 * ONE_QUOTE, 1)
+        let (base, quote) = (1_000 * ONE_BASE, 150_000 * ONE_QUOTE);
+        let lp = if params.lp_access == LP_ACCESS_OPERATOR {
+            let admin = self.admin.insecure_clone();
+            self.user_of(admin, base, quote).await
+        } else {
+            self.new_user(base, quote).await
+        };
+        self.deposit(pool, &lp, base, quote, 1)
             .await
             .expect("seed deposit");
         lp

@@ -235,7 +235,11 @@ impl Harness {
 
     /// A user holding `base` and `quote` atoms.
     pub async fn new_user(&mut self, base: u64, quote: u64) -> User {
-        let keypair = Keypair::new();
+        self.user_of(Keypair::new(), base, quote).await
+    }
+
+    /// `keypair` as a user: funded, with token accounts holding `base` and `quote` atoms.
+    pub async fn user_of(&mut self, keypair: Keypair, base: u64, quote: u64) -> User {
         let owner = keypair.pubkey();
         self.airdrop(&owner, 100_000_000).await;
         let (base_mint, quote_mint) = (self.base_mint, self.quote_mint);

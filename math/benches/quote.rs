@@ -46,6 +46,7 @@ fn setup() -> (PoolModel, MarketState, SpreadConfig, SwapContext) {
     let context = SwapContext {
         curve,
         inventory: 250_000_000_000,
+        position: 250_000_000_000,
         limits: Limits {
             inventory_cap: 5_000_000_000_000,
             max_trade_base: 1_000_000_000_000,

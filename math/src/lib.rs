@@ -45,6 +45,6 @@ pub use model::{
     Coefficients, InventoryModel, MarketState, ModelKind, ModelParams, PoolModel, SpreadConfig,
     Units,
 };
-pub use swap::{balanced_inventory, Limits, SwapContext, SwapQuote};
+pub use swap::{flow_inventory, risk_position, Limits, SwapContext, SwapQuote};
 pub use trade::{ConstantProductCurve, Curve, Direction, LinearCurve, Reserves};
 pub use volatility::{VolatilityConfig, VolatilityScale, VolatilityState};

@@ -2,9 +2,10 @@
 //! balances. The program and the SDK both call [`quote_exact_in`] / [`quote_exact_out`],
 //! so an off-chain quote is the on-chain result, bit for bit.
 
-use crate::error::{ensure, MathErrorKind, Result};
+use crate::error::{ensure, MathErrorKind, OrMathError, Result};
 use crate::fees::{Fee, FeeSchedule};
-use crate::fixed::{Fixed, Rounding};
+use crate::fixed::Rounding;
+use crate::integer::mul_div_u64;
 use crate::trade::{Curve, Direction, Reserves};
 
 /// The pool's hard limits.
@@ -50,8 +51,13 @@ impl Limits {
 pub struct SwapContext {
     /// The model's curve for the current oracle state.
     pub curve: Curve,
-    /// Inventory deviation before the trade, base atoms.
+    /// The inventory the curve prices at before the trade, base atoms: the pool's risk
+    /// position (its gross `position` less the part of the recorded hedge the quotes
+    /// credit). A trade moves it by the base it moves, as it moves `position`.
     pub inventory: i128,
+    /// The base the pool's vaults hold beyond their target before the trade, base atoms:
+    /// what the inventory cap limits.
+    pub position: i128,
     /// Hard limits.
     pub limits: Limits,
     /// Fees.
@@ -73,24 +79,59 @@ pub struct SwapQuote {
     pub fee: Fee,
     /// Base atoms moved, i.e. the inventory change.
     pub base_amount: u64,
-    /// Inventory before.
+    /// Gross position before (`SwapContext::position`).
     pub inventory_before: i128,
-    /// Inventory after.
+    /// Gross position after.
     pub inventory_after: i128,
 }
 
-/// The pool's inventory deviation from a value-balanced book: the base atoms it holds beyond
-/// half of its value at `mid` (quote atoms per `lot` base atoms),
-/// `q = (base − quote·lot/mid) / 2`, rounded toward −∞.
-///
-/// Deposits and withdrawals are pro rata, so they scale `q` with the pool and never skew it.
+/// The pool's inventory as flow: the base atoms its LP reserves hold beyond the target,
+/// `q = base − b*·S` for `S` shares outstanding and a target of `b* = target_base /
+/// target_shares` base atoms per share (fixed at the first deposit). Price moves alone do
+/// not move it; pro-rata deposits and withdrawals scale it with the pool. The target
+/// `⌊S·target_base / target_shares⌋` is exact at `S = target_shares` and otherwise rounds
+/// down (under one atom); a pool without a target (`target_shares = 0`) has `q = 0`.
 #[track_caller]
-pub fn balanced_inventory(reserves: Reserves, mid: Fixed, lot: u64) -> Result<i128> {
-    ensure(mid.is_positive(), MathErrorKind::NonPositivePrice)?;
-    let quote_in_base =
-        Fixed::from_u64(reserves.quote).mul_div(Fixed::from_u64(lot), mid, Rounding::Up)?;
-    let twice = Fixed::from_u64(reserves.base).checked_sub(quote_in_base)?;
-    Ok(twice.to_bits() >> 49)
+pub fn flow_inventory(
+    base: u64,
+    shares: u64,
+    target_base: u64,
+    target_shares: u64,
+) -> Result<i128> {
+    if target_shares == 0 {
+        return Ok(0);
+    }
+    let target = mul_div_u64(shares, target_base, target_shares, Rounding::Down)?;
+    i128::from(base)
+        .checked_sub(i128::from(target))
+        .or_math(MathErrorKind::Overflow)
+}
+
+/// The risk position the quotes skew on: the gross `position` less `hedge_credit_bps` of
+/// the recorded `hedge` (the part of the inventory offset off chain that the pool's quotes
+/// may treat as gone). The credit rounds toward zero: the pool never credits more of a
+/// hedge than was recorded.
+#[track_caller]
+pub fn risk_position(position: i128, hedge: i64, hedge_credit_bps: u16) -> Result<i128> {
+    ensure(
+        u64::from(hedge_credit_bps) <= crate::fees::BPS_DENOMINATOR,
+        MathErrorKind::InvalidParameter,
+    )?;
+    let credited = mul_div_u64(
+        hedge.unsigned_abs(),
+        u64::from(hedge_credit_bps),
+        crate::fees::BPS_DENOMINATOR,
+        Rounding::Down,
+    )?;
+    let credited = i128::from(credited);
+    let credited = if hedge < 0 {
+        credited.checked_neg()
+    } else {
+        Some(credited)
+    };
+    credited
+        .and_then(|credited| position.checked_sub(credited))
+        .or_math(MathErrorKind::Overflow)
 }
 
 /// How far `max_trade` steps the gross input down to absorb the fee's rounding.
@@ -147,15 +188,15 @@ impl SwapContext {
             amount_out <= available,
             MathErrorKind::InsufficientLiquidity,
         )?;
-        self.limits.check(direction, self.inventory, base_amount)?;
+        self.limits.check(direction, self.position, base_amount)?;
         Ok(SwapQuote {
             direction,
             amount_in,
             amount_out,
             fee,
             base_amount,
-            inventory_before: self.inventory,
-            inventory_after: direction.inventory_after(self.inventory, base_amount)?,
+            inventory_before: self.position,
+            inventory_after: direction.inventory_after(self.position, base_amount)?,
         })
     }
 
@@ -169,7 +210,7 @@ impl SwapContext {
         if direction == Direction::BaseToQuote {
             // Check the limits before pricing, so an oversized trade reports the limit
             // rather than whatever the curve says about it.
-            self.limits.check(direction, self.inventory, net_in)?;
+            self.limits.check(direction, self.position, net_in)?;
         }
         let amount_out = self.curve.exact_in(direction, net_in, self.inventory)?;
         self.finish(direction, amount_in, amount_out, fee)
@@ -180,7 +221,7 @@ impl SwapContext {
     pub fn quote_exact_out(&self, direction: Direction, amount_out: u64) -> Result<SwapQuote> {
         ensure(amount_out > 0, MathErrorKind::ZeroAmount)?;
         if direction == Direction::QuoteToBase {
-            self.limits.check(direction, self.inventory, amount_out)?;
+            self.limits.check(direction, self.position, amount_out)?;
             ensure(
                 amount_out <= self.reserves.base,
                 MathErrorKind::InsufficientLiquidity,
@@ -205,7 +246,7 @@ impl SwapContext {
     /// for `QuoteToBase` the trader receives `base_amount`.
     #[track_caller]
     pub fn max_trade(&self, direction: Direction) -> Result<Option<SwapQuote>> {
-        let mut base = self.limits.max_base(direction, self.inventory);
+        let mut base = self.limits.max_base(direction, self.position);
         if let Curve::Linear(curve) = &self.curve {
             base = base.min(curve.max_base_before_zero_quote(direction, self.inventory)?);
         }

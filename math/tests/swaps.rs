@@ -26,6 +26,7 @@ fn context(inventory: i128) -> SwapContext {
             mid_guard: true,
         }),
         inventory,
+        position: inventory,
         limits: Limits {
             inventory_cap: 100,
             max_trade_base: 50,
@@ -278,60 +279,61 @@ proptest! {
 }
 
 #[test]
-fn balanced_inventory_is_the_base_held_beyond_half_the_value() {
-    use homeostat_math::balanced_inventory;
-    let mid = Fixed::from_int(100); // quote atoms per lot of 10 base atoms
-                                    // 1000 base (= 10 000 quote) and 10 000 quote: balanced.
+fn flow_inventory_is_the_base_held_beyond_the_target_per_share() {
+    use homeostat_math::flow_inventory;
+    // Target 1 000 base atoms over 400 shares (2.5 per share).
+    assert_eq!(flow_inventory(1_000, 400, 1_000, 400).unwrap(), 0);
+    assert_eq!(flow_inventory(1_300, 400, 1_000, 400).unwrap(), 300, "long");
+    assert_eq!(flow_inventory(700, 400, 1_000, 400).unwrap(), -300, "short");
+    // A pro-rata deposit (base and shares × 3) scales q with the pool.
+    assert_eq!(flow_inventory(3_900, 1_200, 1_000, 400).unwrap(), 900);
+    // Exact at the target's own depth; elsewhere the target rounds down (under an atom):
+    // 1 share of a 1-atom-per-3-shares target is 0.33… atoms, so q is 1.
+    assert_eq!(flow_inventory(7, 3, 7, 3).unwrap(), 0);
+    assert_eq!(flow_inventory(1, 1, 1, 3).unwrap(), 1);
+    // No target yet: nothing to deviate from.
+    assert_eq!(flow_inventory(5, 0, 0, 0).unwrap(), 0);
+    // No price anywhere: the same reserves at any oracle give the same q.
+}
+
+#[test]
+fn the_risk_position_credits_part_of_the_hedge_toward_zero() {
+    use homeostat_math::risk_position;
+    assert_eq!(risk_position(1_000, 600, 0).unwrap(), 1_000, "no credit");
     assert_eq!(
-        balanced_inventory(
-            Reserves {
-                base: 1_000,
-                quote: 10_000
-            },
-            mid,
-            10
-        )
-        .unwrap(),
-        0
+        risk_position(1_000, 600, 10_000).unwrap(),
+        400,
+        "full credit"
     );
-    // 1500 base and 5000 quote (= 500 base): value 2000 base, half 1000, long 500.
+    assert_eq!(risk_position(1_000, 600, 5_000).unwrap(), 700);
+    assert_eq!(risk_position(-1_000, -600, 5_000).unwrap(), -700);
+    // 333.3 of 1 000 at 33.33 %: the credit rounds toward zero.
+    assert_eq!(risk_position(0, 1_000, 3_333).unwrap(), -333);
+    assert_eq!(risk_position(0, -1_000, 3_333).unwrap(), 333);
     assert_eq!(
-        balanced_inventory(
-            Reserves {
-                base: 1_500,
-                quote: 5_000
-            },
-            mid,
-            10
-        )
-        .unwrap(),
-        500
+        risk_position(0, 1, 10_001).unwrap_err().kind,
+        MathErrorKind::InvalidParameter
     );
+}
+
+#[test]
+fn the_cap_binds_on_the_gross_position_and_the_curve_prices_the_risk_position() {
+    // Gross position at the cap (100), risk position 0 (the hedge is fully credited).
+    let mut ctx = context(0);
+    ctx.position = 100;
+    let refused = ctx.quote_exact_in(Direction::BaseToQuote, 10).unwrap_err();
+    assert_eq!(refused.kind, MathErrorKind::InventoryCapExceeded);
+    // Selling the pool base reduces the gross position: allowed, priced at the risk
+    // position's quotes (no skew here: the ask is 101 per atom).
+    let quote = ctx.quote_exact_out(Direction::QuoteToBase, 10).unwrap();
+    assert_eq!((quote.inventory_before, quote.inventory_after), (100, 90));
+    let same_curve = context(0)
+        .quote_exact_out(Direction::QuoteToBase, 10)
+        .unwrap();
+    assert_eq!(quote.amount_in, same_curve.amount_in);
     assert_eq!(
-        balanced_inventory(
-            Reserves {
-                base: 0,
-                quote: 10_000
-            },
-            mid,
-            10
-        )
-        .unwrap(),
-        -500
+        ctx.max_trade(Direction::BaseToQuote).unwrap(),
+        None,
+        "no room to buy at the cap"
     );
-    // Pro-rata deposits scale q with the pool.
-    assert_eq!(
-        balanced_inventory(
-            Reserves {
-                base: 3_000,
-                quote: 10_000
-            },
-            mid,
-            10
-        )
-        .unwrap(),
-        1_000
-    );
-    let error = balanced_inventory(Reserves::default(), Fixed::ZERO, 10).unwrap_err();
-    assert_eq!(error.kind, MathErrorKind::NonPositivePrice);
 }

@@ -284,6 +284,24 @@ pub fn update_params(pool: Pubkey, admin: Pubkey, params: PoolParams) -> Instruc
     )
 }
 
+/// `retarget` to hold `target_base` base atoms at the pool's current depth: the admin
+/// signs.
+pub fn retarget(addresses: &PoolAddresses, admin: Pubkey, target_base: u64) -> Instruction {
+    instruction(
+        homeostat::accounts::Retarget {
+            admin,
+            pool: addresses.pool,
+            base_vault: addresses.base_vault,
+            quote_vault: addresses.quote_vault,
+            event_authority: event_authority(),
+            program: homeostat::ID,
+        },
+        homeostat::instruction::Retarget {
+            args: homeostat::instructions::RetargetArgs { target_base },
+        },
+    )
+}
+
 /// `set_paused`: the admin signs.
 pub fn set_paused(pool: Pubkey, admin: Pubkey, paused: bool) -> Instruction {
     instruction(

@@ -102,9 +102,21 @@ impl PoolSnapshot {
         Ok(self.context()?.1.context.max_trade(direction)?)
     }
 
-    /// The pool's inventory deviation at this oracle price, base atoms.
+    /// The pool's inventory — the base its reserves hold beyond the target — base atoms
+    /// (`Pool::inventory`: no oracle needed).
     pub fn inventory(&self) -> Result<i128> {
-        Ok(self.context()?.1.context.inventory)
+        Ok(self.pool.inventory(self.reserves()?)?)
+    }
+
+    /// The exposure nobody has hedged yet, `inventory − hedge_position`, base atoms
+    /// (`Pool::net_delta`): what the keeper brings back into the band.
+    pub fn net_delta(&self) -> Result<i128> {
+        Ok(self.pool.net_delta(self.reserves()?)?)
+    }
+
+    /// The position the quotes skew on, base atoms (`Pool::risk_position`).
+    pub fn risk_position(&self) -> Result<i128> {
+        Ok(self.pool.risk_position(self.reserves()?)?)
     }
 }
 

@@ -111,10 +111,8 @@ async fn each_instructions_math_is_counted_and_the_swap_stays_in_budget() {
             // rebalance: the oracle read and the inventory; deposit and withdraw: shares.
             take();
             let state = snapshot.pool;
-            let oracle = state.price_from_update(&update, snapshot.now).unwrap();
-            state
-                .net_delta(snapshot.reserves().unwrap(), &oracle)
-                .unwrap();
+            state.price_from_update(&update, snapshot.now).unwrap();
+            state.net_delta(snapshot.reserves().unwrap()).unwrap();
             table.push(row("rebalance (oracle, net delta)", &take()));
             let supply = harness.supply(&pool.lp_mint).await;
             let reserves = snapshot.reserves().unwrap();

@@ -18,8 +18,25 @@ fn cases() -> Vec<(&'static str, Edit, Edit)> {
         ("units ≤ 1", |p| p.units = 1, |p| p.units = 2),
         (
             "reserved = 0",
-            |p| p.reserved = [0; 6],
-            |p| p.reserved[5] = 1,
+            |p| p.reserved = [0; 3],
+            |p| p.reserved[2] = 1,
+        ),
+        ("lp_access ≤ 1", |p| p.lp_access = 1, |p| p.lp_access = 2),
+        (
+            "hedge_credit_bps ≤ 10 000 (operator pool)",
+            |p| {
+                p.lp_access = 1;
+                p.hedge_credit_bps = 10_000;
+            },
+            |p| {
+                p.lp_access = 1;
+                p.hedge_credit_bps = 10_001;
+            },
+        ),
+        (
+            "hedge_credit_bps = 0 in a public pool",
+            |p| p.hedge_credit_bps = 0,
+            |p| p.hedge_credit_bps = 1,
         ),
         (
             "min_half_spread ≥ 0",

@@ -174,8 +174,8 @@ async fn record_hedge_accepts_only_the_pending_sequence_once() {
 }
 
 #[tokio::test]
-async fn a_recorded_hedge_relaxes_the_skew() {
-    let (mut harness, pool, _) = Harness::skewed_pool().await;
+async fn a_recorded_hedge_relaxes_the_skew_of_a_pool_that_credits_it() {
+    let (mut harness, pool, _) = Harness::skewed_pool_with(operator_params()).await;
     let keeper = harness.keeper.insecure_clone();
     let update = price_update(pyth_price(150.0), pyth_price(0.05), harness.now);
     let before = harness.snapshot(&pool, &update).await;
@@ -185,7 +185,7 @@ async fn a_recorded_hedge_relaxes_the_skew() {
     let buy_before = before
         .quote_exact_out(Direction::QuoteToBase, ONE_BASE)
         .unwrap();
-    assert!(before.inventory().unwrap() > 10 * i128::from(ONE_BASE));
+    assert!(before.net_delta().unwrap() > 10 * i128::from(ONE_BASE));
 
     let event = request(&mut harness, &pool).await;
     harness
@@ -200,7 +200,16 @@ async fn a_recorded_hedge_relaxes_the_skew() {
         .unwrap();
 
     let after = harness.snapshot(&pool, &update).await;
-    assert_eq!(after.inventory().unwrap(), 0, "fully hedged: no net delta");
+    assert_eq!(after.net_delta().unwrap(), 0, "fully hedged: no net delta");
+    assert_eq!(
+        after.risk_position().unwrap(),
+        0,
+        "the whole hedge credited"
+    );
+    assert!(
+        after.inventory().unwrap() > 10 * i128::from(ONE_BASE),
+        "still held"
+    );
     let sell_after = after
         .quote_exact_in(Direction::BaseToQuote, ONE_BASE)
         .unwrap();

@@ -34,3 +34,13 @@ pub const MAX_VOLATILITY_WINDOW: u64 = 30 * 24 * 3_600;
 pub const MAX_HEDGE_PRICE_DEVIATION_BPS: u128 = 1_000;
 /// Largest `min_rebalance_interval`, seconds (one day).
 pub const MAX_REBALANCE_INTERVAL: u64 = 24 * 3_600;
+
+/// `PoolParams::lp_access`: anyone may deposit.
+pub const LP_ACCESS_PUBLIC: u8 = 0;
+/// `PoolParams::lp_access`: only the pool's admin may deposit (an operator-funded pool).
+pub const LP_ACCESS_OPERATOR: u8 = 1;
+
+/// `retarget`: the largest step of the target base per share, bps of the current target.
+pub const MAX_RETARGET_BPS: u64 = 1_000;
+/// `retarget`: fewest seconds between two retargets.
+pub const MIN_RETARGET_INTERVAL: i64 = 3_600;

@@ -115,11 +115,20 @@ pub enum HomeostatError {
     /// 6035 (0x1793)
     #[msg("Hedge fill price is more than 10 % from the request's oracle price")]
     HedgePriceImplausible,
+    /// 6036 (0x1794)
+    #[msg("This pool takes deposits from its admin only (lp_access = operator)")]
+    DepositsRestricted,
+    /// 6037 (0x1795)
+    #[msg("Retarget outside its bounds: a positive target within 10% of the current one, after the first deposit")]
+    RetargetOutOfBounds,
+    /// 6038 (0x1796)
+    #[msg("Retargeted less than an hour ago")]
+    RetargetTooSoon,
 }
 
 impl HomeostatError {
     /// Every error, in code order (`ALL[i]` has code 6000 + i).
-    pub const ALL: [Self; 36] = [
+    pub const ALL: [Self; 39] = [
         Self::MathOverflow,
         Self::DivisionByZero,
         Self::OutOfDomain,
@@ -156,6 +165,9 @@ impl HomeostatError {
         Self::QuoteOracleMismatch,
         Self::InsufficientFunds,
         Self::HedgePriceImplausible,
+        Self::DepositsRestricted,
+        Self::RetargetOutOfBounds,
+        Self::RetargetTooSoon,
     ];
 
     /// The error with this code, for clients decoding a failed transaction.

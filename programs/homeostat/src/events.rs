@@ -125,6 +125,24 @@ pub struct ParamsUpdated {
     pub new: PoolParams,
 }
 
+/// The pool's target base per share moved (`retarget`).
+#[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Retargeted {
+    /// Pool.
+    pub pool: Pubkey,
+    /// Target before: base atoms at `total_shares`.
+    pub old_target_base: u64,
+    /// Target after: base atoms at `total_shares`.
+    pub new_target_base: u64,
+    /// The depth both targets are stated at.
+    pub total_shares: u64,
+    /// Inventory before, base atoms.
+    pub inventory_before: i128,
+    /// Inventory after (the same reserves against the new target).
+    pub inventory_after: i128,
+}
+
 /// Pause state changed.
 #[event]
 #[derive(Clone, Debug, PartialEq, Eq)]

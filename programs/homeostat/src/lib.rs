@@ -96,6 +96,11 @@ pub mod homeostat {
         instructions::record_hedge::handle(ctx, args)
     }
 
+    /// Moves the pool's target base per share by a bounded step (admin).
+    pub fn retarget(ctx: Context<Retarget>, args: RetargetArgs) -> Result<()> {
+        instructions::retarget::handle(ctx, args)
+    }
+
     /// Pays out the protocol fees owed (admin).
     pub fn collect_protocol_fees(ctx: Context<CollectProtocolFees>) -> Result<()> {
         instructions::collect_protocol_fees::handle(ctx)

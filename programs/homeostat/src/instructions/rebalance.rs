@@ -67,8 +67,8 @@ pub(crate) fn handle(ctx: Context<Rebalance>) -> Result<()> {
             HomeostatError::RebalanceTooSoon
         );
         let reserves = pool.lp_reserves(accounts.base_vault.amount, accounts.quote_vault.amount)?;
-        let inventory = pool.inventory(reserves, &oracle)?;
-        let net = pool.net_delta(reserves, &oracle)?;
+        let inventory = pool.inventory(reserves)?;
+        let net = pool.net_delta(reserves)?;
         require!(
             net.unsigned_abs() > u128::from(pool.params.rebalance_band),
             HomeostatError::WithinBand

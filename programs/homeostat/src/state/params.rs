@@ -64,16 +64,25 @@ pub struct PoolParams {
     /// Widest gap accepted between the print and Pyth's own EMA price, bps of the EMA
     /// (0 = no EMA check).
     pub max_ema_deviation_bps: u16,
+    /// How much of the recorded hedge the quotes treat as offsetting the pool's
+    /// inventory, bps (0: the quotes skew on the whole gross position; 10 000: on the
+    /// position net of the hedge). Above 0 only with `lp_access` = operator: public LPs
+    /// carry the gross position, so their quotes may not count a hedge in somebody else's
+    /// account as theirs.
+    pub hedge_credit_bps: u16,
     /// `homeostat_math::ModelKind`: 0 Avellaneda–Stoikov, 1 GLFT, 2 constant product
     /// (`ModelKind::Glft.into()`).
     pub model_kind: u8,
     /// `homeostat_math::Units`: 0 absolute, 1 relative (pools normally use relative).
     pub units: u8,
+    /// Who may deposit: `LP_ACCESS_PUBLIC` (anyone) or `LP_ACCESS_OPERATOR` (the admin
+    /// only: an operator-funded pool, whose LP is the hedge's owner).
+    pub lp_access: u8,
     /// Room for future parameters; must be zero.
-    pub reserved: [u8; 6],
+    pub reserved: [u8; 3],
 }
 
-// 9 × 16 + 8 × 8 + 4 × 2 + 2 + 6 bytes: no implicit padding, so bytemuck and borsh agree.
+// 9 × 16 + 8 × 8 + 5 × 2 + 3 + 3 bytes: no implicit padding, so bytemuck and borsh agree.
 const _: () = assert!(core::mem::size_of::<PoolParams>() == 224);
 
 impl PoolParams {
@@ -146,7 +155,7 @@ impl PoolParams {
         let min_half_spread = self.min_half_spread.get();
         let multiplier = self.confidence_multiplier.get();
         let age_multiplier = self.age_multiplier.get();
-        let checks: [(bool, &'static str); 18] = [
+        let checks: [(bool, &'static str); 20] = [
             (
                 self.model_params().is_ok(),
                 "model_kind must be 0, 1 or 2 and units 0 or 1",
@@ -205,7 +214,17 @@ impl PoolParams {
                 i64::try_from(self.max_hedge_position).is_ok(),
                 "max_hedge_position must be ≤ i64::MAX",
             ),
-            (self.reserved == [0; 6], "reserved must be zero"),
+            (
+                self.lp_access == LP_ACCESS_PUBLIC || self.lp_access == LP_ACCESS_OPERATOR,
+                "lp_access must be 0 (public) or 1 (operator)",
+            ),
+            (
+                u64::from(self.hedge_credit_bps) <= homeostat_math::fees::BPS_DENOMINATOR
+                    && (self.hedge_credit_bps == 0 || self.lp_access == LP_ACCESS_OPERATOR),
+                "hedge_credit_bps must be in [0, 10 000], and 0 unless lp_access = 1 (operator): \
+                 public LPs carry the gross position",
+            ),
+            (self.reserved == [0; 3], "reserved must be zero"),
         ];
         checks
             .iter()

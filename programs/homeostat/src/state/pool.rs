@@ -3,9 +3,9 @@
 
 use anchor_lang::prelude::*;
 use homeostat_math::{
-    balanced_inventory, Coefficients, Curve, Direction, Fixed, HedgeLedger, InventoryModel, Limits,
-    MarketState, PoolModel, Reserves, Rounding, SpreadConfig, SwapContext, SwapQuote, Units,
-    VolatilityScale, VolatilityState,
+    flow_inventory, mul_div_u64, risk_position, Coefficients, Curve, Direction, Fixed, HedgeLedger,
+    InventoryModel, Limits, MarketState, PoolModel, Reserves, Rounding, SpreadConfig, SwapContext,
+    SwapQuote, Units, VolatilityScale, VolatilityState,
 };
 
 use super::{PoolParams, StoredFixed};
@@ -15,7 +15,7 @@ use crate::oracle::{OraclePrice, PriceUpdate};
 
 /// A pool. Zero-copy; 8-byte fields first, then byte arrays, so `repr(C)` adds no padding.
 ///
-/// Size: 8 (discriminator) + 816 = 824 bytes (`Pool::SPACE`).
+/// Size: 8 (discriminator) + 840 = 848 bytes (`Pool::SPACE`).
 #[account(zero_copy)]
 #[repr(C)]
 #[derive(Debug)]
@@ -46,6 +46,14 @@ pub struct Pool {
     /// `total_shares` right after the first deposit: the depth the skew and the inventory
     /// cap are stated at (0 before it).
     pub reference_shares: u64,
+    /// Unix time of the last `retarget` (0: never).
+    pub last_retarget_time: i64,
+    /// The pool's target, with `target_shares`: `target_base / target_shares` base atoms
+    /// per LP share (locked ones included), fixed by the first deposit and moved only by
+    /// `retarget`. The inventory is the base beyond it.
+    pub target_base: u64,
+    /// See `target_base` (0: no target yet).
+    pub target_shares: u64,
 
     /// Precomputed c1 (from the model parameters).
     pub c1: StoredFixed,
@@ -118,7 +126,7 @@ pub struct PreparedSwap {
 }
 
 // The layout is the same on every target: no implicit padding anywhere.
-const _: () = assert!(core::mem::size_of::<Pool>() == 816);
+const _: () = assert!(core::mem::size_of::<Pool>() == 840);
 
 impl Pool {
     /// Account space including the discriminator.
@@ -280,17 +288,37 @@ impl Pool {
         Ok(())
     }
 
-    /// The pool's inventory deviation at the oracle mid (`balanced_inventory`), base atoms.
-    pub fn inventory(&self, reserves: Reserves, oracle: &OraclePrice) -> Result<i128> {
-        balanced_inventory(reserves, oracle.mid, self.params.lot).math()
+    /// The pool's inventory as flow (`homeostat_math::flow_inventory`): the base its LP
+    /// reserves hold beyond the target at the current depth, base atoms. Price moves
+    /// alone do not move it. This is the gross position the inventory cap limits.
+    pub fn inventory(&self, reserves: Reserves) -> Result<i128> {
+        flow_inventory(
+            reserves.base,
+            self.total_shares,
+            self.target_base,
+            self.target_shares,
+        )
+        .math()
     }
 
-    /// The exposure still unhedged: `inventory − hedge_position`, base atoms. This is what
-    /// skews the quotes and what the inventory cap limits.
-    pub fn net_delta(&self, reserves: Reserves, oracle: &OraclePrice) -> Result<i128> {
-        self.inventory(reserves, oracle)?
+    /// The exposure nobody has offset yet: `inventory − hedge_position`, base atoms. The
+    /// keeper hedges it (`rebalance` fires on it).
+    pub fn net_delta(&self, reserves: Reserves) -> Result<i128> {
+        self.inventory(reserves)?
             .checked_sub(i128::from(self.hedge_position))
             .ok_or_else(|| error!(HomeostatError::MathOverflow))
+    }
+
+    /// The position the quotes skew on: the inventory less `hedge_credit_bps` of the
+    /// recorded hedge (`homeostat_math::risk_position`) — the whole inventory in a public
+    /// pool, whose LPs carry it whatever is hedged elsewhere.
+    pub fn risk_position(&self, reserves: Reserves) -> Result<i128> {
+        risk_position(
+            self.inventory(reserves)?,
+            self.hedge_position,
+            self.params.hedge_credit_bps,
+        )
+        .math()
     }
 
     /// Everything a swap is priced from: the curve at this oracle state, inventory,
@@ -319,7 +347,8 @@ impl Pool {
         let (curve, inventory_cap) = self.at_depth(curve)?;
         Ok(SwapContext {
             curve,
-            inventory: self.net_delta(reserves, oracle)?,
+            inventory: self.risk_position(reserves)?,
+            position: self.inventory(reserves)?,
             limits: Limits {
                 inventory_cap,
                 max_trade_base: params.max_trade_base,
@@ -382,12 +411,30 @@ impl Pool {
     }
 
     /// Records the pool's depth after a deposit or withdrawal: `total` shares outstanding
-    /// (locked included); the first deposit also fixes the reference depth.
-    pub fn set_depth(&mut self, total: u64) {
+    /// (locked included) over `base` atoms of LP reserves. The first deposit also fixes the
+    /// reference depth and the target, `base / total` base atoms per share: the pool starts
+    /// at inventory 0.
+    pub fn set_depth(&mut self, total: u64, base: u64) {
         self.total_shares = total;
         if self.reference_shares == 0 {
             self.reference_shares = total;
+            (self.target_base, self.target_shares) = (base, total);
         }
+    }
+
+    /// The target base at the pool's current depth, `⌊total_shares · target_base /
+    /// target_shares⌋` atoms (0 without a target).
+    pub fn target_at_depth(&self) -> Result<u64> {
+        if self.target_shares == 0 {
+            return Ok(0);
+        }
+        mul_div_u64(
+            self.total_shares,
+            self.target_base,
+            self.target_shares,
+            Rounding::Down,
+        )
+        .math()
     }
 
     /// Holds at the end of every mutating instruction: parameters within bounds, flags

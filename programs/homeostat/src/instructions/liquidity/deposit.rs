@@ -2,6 +2,7 @@ use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, MintTo};
 
 use super::Liquidity;
+use crate::constants::LP_ACCESS_PUBLIC;
 use crate::errors::{HomeostatError, MathResultExt};
 use crate::events::Deposited;
 use crate::token::{transfer_in, WithVaults};
@@ -23,6 +24,7 @@ pub struct DepositArgs {
 /// Specification:
 /// - `owner` signs and owns `owner_base` / `owner_quote` (the token program enforces it).
 /// - `pool` is not paused (`PoolPaused`).
+/// - With `lp_access` = operator, `owner` is the pool's admin (`DepositsRestricted`).
 /// - `base_mint`, `quote_mint`, `base_vault`, `quote_vault`, `lp_mint` are the pool's
 ///   (`has_one`); owner token accounts are for those mints; token programs own the mints.
 /// - Amounts: see `homeostat_math::lp::deposit_amounts` — the first deposit sets the ratio and locks
@@ -30,7 +32,7 @@ pub struct DepositArgs {
 ///   maxima; zero shares fail (`ZeroShares`); fewer than `min_shares` fail
 ///   (`SlippageExceeded`).
 /// - Records the pool's new depth (`total_shares`; the first deposit also sets
-///   `reference_shares`), which scales the skew and the cap (`Pool::at_depth`), so the
+///   `reference_shares` and the target, `base / total_shares` per share), which scales the skew and the cap (`Pool::at_depth`), so the
 ///   deposit does not move the price a pending trade pays.
 /// - The oracle is not needed.
 pub(crate) fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
@@ -38,6 +40,10 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
     let (amounts, seeds) = {
         let pool = accounts.pool.load()?;
         require!(pool.paused == 0, HomeostatError::PoolPaused);
+        require!(
+            pool.params.lp_access == LP_ACCESS_PUBLIC || accounts.owner.key() == pool.admin,
+            HomeostatError::DepositsRestricted
+        );
         let reserves = pool.lp_reserves(accounts.base_vault.amount, accounts.quote_vault.amount)?;
         let locked = pool.shares_locked == 1;
         let amounts = deposit_amounts(
@@ -95,10 +101,15 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
     let accounts = &mut *ctx.accounts;
     accounts.lp_mint.reload()?;
     {
-        // The first deposit locks the shares for good, and fixes the reference depth.
+        // The first deposit locks the shares for good, and fixes the reference depth and
+        // the target base per share.
         let mut pool = accounts.pool.load_mut()?;
         pool.shares_locked = 1;
-        pool.set_depth(total_shares(accounts.lp_mint.supply, true).math()?);
+        let reserves = pool.lp_reserves(accounts.base_vault.amount, accounts.quote_vault.amount)?;
+        pool.set_depth(
+            total_shares(accounts.lp_mint.supply, true).math()?,
+            reserves.base,
+        );
     }
     let accounts = &ctx.accounts;
     emit_cpi!(Deposited {

@@ -89,7 +89,11 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: WithdrawArgs) -> Result<()> 
     {
         let mut pool = accounts.pool.load_mut()?;
         let locked = pool.shares_locked == 1;
-        pool.set_depth(total_shares(accounts.lp_mint.supply, locked).math()?);
+        let reserves = pool.lp_reserves(accounts.base_vault.amount, accounts.quote_vault.amount)?;
+        pool.set_depth(
+            total_shares(accounts.lp_mint.supply, locked).math()?,
+            reserves.base,
+        );
     }
     let accounts = &ctx.accounts;
     emit_cpi!(Withdrawn {

@@ -1,0 +1,90 @@
+use anchor_lang::prelude::*;
+use anchor_spl::token_interface::TokenAccount;
+use homeostat_math::{mul_div_u64, Rounding};
+
+use crate::constants::{MAX_RETARGET_BPS, MIN_RETARGET_INTERVAL};
+use crate::errors::{HomeostatError, MathResultExt};
+use crate::events::Retargeted;
+use crate::state::Pool;
+
+/// Arguments of `retarget`.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RetargetArgs {
+    /// The base atoms the pool should hold at its current depth (`total_shares`): the new
+    /// target is `target_base / total_shares` per share.
+    pub target_base: u64,
+}
+
+/// Moves the pool's target — the inventory's zero — by a bounded step.
+///
+/// Specification:
+/// - `admin` signs and is the pool's admin (`has_one`, `Unauthorized`); `base_vault` and
+///   `quote_vault` are the pool's (`has_one`).
+/// - The pool has a target (a first deposit happened) and the new target at the current
+///   depth is positive and within `MAX_RETARGET_BPS` (10 %) of the current one
+///   (`RetargetOutOfBounds`).
+/// - At least `MIN_RETARGET_INTERVAL` (1 h) since the last retarget (`RetargetTooSoon`).
+/// - Emits `Retargeted` with both targets (base at the current depth) and the inventory
+///   before and after.
+#[event_cpi]
+#[derive(Accounts)]
+pub struct Retarget<'info> {
+    /// The pool's admin.
+    pub admin: Signer<'info>,
+    /// The pool.
+    #[account(
+        mut,
+        has_one = admin @ HomeostatError::Unauthorized,
+        has_one = base_vault,
+        has_one = quote_vault,
+    )]
+    pub pool: AccountLoader<'info, Pool>,
+    /// Base vault (the inventory is read from it).
+    pub base_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// Quote vault.
+    pub quote_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+}
+
+/// Handler.
+pub(crate) fn handle(ctx: Context<Retarget>, args: RetargetArgs) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let event = {
+        let accounts = &ctx.accounts;
+        let mut pool = accounts.pool.load_mut()?;
+        let old = pool.target_at_depth()?;
+        let step = mul_div_u64(
+            old,
+            MAX_RETARGET_BPS,
+            homeostat_math::fees::BPS_DENOMINATOR,
+            Rounding::Down,
+        )
+        .math()?;
+        require!(
+            pool.target_shares > 0
+                && old > 0
+                && args.target_base > 0
+                && args.target_base.abs_diff(old) <= step,
+            HomeostatError::RetargetOutOfBounds
+        );
+        require!(
+            pool.last_retarget_time == 0
+                || now.saturating_sub(pool.last_retarget_time) >= MIN_RETARGET_INTERVAL,
+            HomeostatError::RetargetTooSoon
+        );
+        let reserves = pool.lp_reserves(accounts.base_vault.amount, accounts.quote_vault.amount)?;
+        let inventory_before = pool.inventory(reserves)?;
+        (pool.target_base, pool.target_shares) = (args.target_base, pool.total_shares);
+        pool.last_retarget_time = now;
+        pool.invariant()?;
+        Retargeted {
+            pool: accounts.pool.key(),
+            old_target_base: old,
+            new_target_base: args.target_base,
+            total_shares: pool.total_shares,
+            inventory_before,
+            inventory_after: pool.inventory(reserves)?,
+        }
+    };
+    emit_cpi!(event);
+    Ok(())
+}

@@ -1,0 +1,274 @@
+#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
+
+//! The inventory loop's state (#13): inventory as flow against a target per share, the cap
+//! on the gross position, who owns the hedge (`hedge_credit_bps`, `lp_access`), and the
+//! bounded, evented `retarget`.
+
+use homeostat::events::Retargeted;
+use homeostat_tests::*;
+use solana_signer::Signer;
+
+/// A 1 SOL sale's payout now.
+async fn sale(harness: &mut Harness, pool: &PoolAddresses) -> u64 {
+    let update = harness.oracle_update().await;
+    harness
+        .expected_swap(pool, &update, SELL, true, ONE_BASE)
+        .await
+        .unwrap()
+        .amount_out
+}
+
+#[tokio::test]
+async fn the_inventory_is_flow_a_price_move_alone_does_not_move_it() {
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
+    let update = harness.oracle_update().await;
+    let seeded = harness.snapshot(&pool, &update).await;
+    assert_eq!(
+        seeded.inventory().unwrap(),
+        0,
+        "the first deposit is the target"
+    );
+    // 10 % lower: the value-balanced measure would call the pool 50 SOL long.
+    harness.set_time(harness.now + 1);
+    harness.set_price(pyth_price(135.0), pyth_price(0.05));
+    let update = harness.oracle_update().await;
+    assert_eq!(
+        harness.snapshot(&pool, &update).await.inventory().unwrap(),
+        0
+    );
+    assert_program_error(
+        harness
+            .rebalance(&pool, &harness.keeper.insecure_clone())
+            .await,
+        HomeostatError::WithinBand,
+    );
+    // A 7 SOL sale is 7 SOL of inventory, at any price.
+    let trader = harness.new_user(7 * ONE_BASE, 0).await;
+    harness
+        .swap_exact_in(&pool, &trader, SELL, 7 * ONE_BASE, 1)
+        .await
+        .unwrap();
+    let fee = harness.pool_state(&pool).await.protocol_fees_base;
+    let update = harness.oracle_update().await;
+    let inventory = harness.snapshot(&pool, &update).await.inventory().unwrap();
+    // The trade's base less the protocol's share of the fee (owed, not the LPs').
+    assert_eq!(inventory, i128::from(7 * ONE_BASE - fee));
+    // A pro-rata deposit scales it with the pool (×2 depth: ×2 inventory, ±1 atom).
+    let lp = harness
+        .new_user(2_000 * ONE_BASE, 400_000 * ONE_QUOTE)
+        .await;
+    let (base, quote) = (
+        harness.balance(&pool.base_vault).await,
+        harness.balance(&pool.quote_vault).await,
+    );
+    harness.deposit(&pool, &lp, base, quote, 1).await.unwrap();
+    let update = harness.oracle_update().await;
+    let doubled = harness.snapshot(&pool, &update).await.inventory().unwrap();
+    assert!(
+        (doubled - 2 * inventory).abs() <= 2,
+        "{doubled} vs 2 × {inventory}"
+    );
+}
+
+#[tokio::test]
+async fn a_public_pools_quotes_credit_no_hedge() {
+    let (mut harness, pool, _) = Harness::skewed_pool().await;
+    let before = sale(&mut harness, &pool).await;
+    let keeper = harness.keeper.insecure_clone();
+    harness.rebalance(&pool, &keeper).await.unwrap();
+    let state = harness.pool_state(&pool).await;
+    let update = harness.oracle_update().await;
+    let net = harness.snapshot(&pool, &update).await.net_delta().unwrap();
+    let price = state.pending_request_price.to_bits();
+    harness
+        .record_hedge(&pool, &keeper, 1, net as i64, price)
+        .await
+        .unwrap();
+    let snapshot = harness.snapshot(&pool, &update).await;
+    assert_eq!(snapshot.net_delta().unwrap(), 0, "hedged");
+    assert_eq!(
+        snapshot.risk_position().unwrap(),
+        snapshot.inventory().unwrap(),
+        "the LPs still carry the gross position"
+    );
+    assert_eq!(
+        sale(&mut harness, &pool).await,
+        before,
+        "and the quotes say so"
+    );
+}
+
+#[tokio::test]
+async fn the_cap_binds_on_the_gross_position_even_when_hedged() {
+    // An operator pool credits its hedge in the quotes, but the vaults still hold the
+    // gross position: the cap (±100 SOL) limits that.
+    let (mut harness, pool, _) = Harness::skewed_pool_with(operator_params()).await;
+    let keeper = harness.keeper.insecure_clone();
+    harness.rebalance(&pool, &keeper).await.unwrap();
+    let update = harness.oracle_update().await;
+    let net = harness.snapshot(&pool, &update).await.net_delta().unwrap();
+    let price = harness
+        .pool_state(&pool)
+        .await
+        .pending_request_price
+        .to_bits();
+    harness
+        .record_hedge(&pool, &keeper, 1, net as i64, price)
+        .await
+        .unwrap();
+    let snapshot = harness.snapshot(&pool, &update).await;
+    assert_eq!(
+        snapshot.risk_position().unwrap(),
+        0,
+        "quotes skew on the hedged position"
+    );
+    let gross = snapshot.inventory().unwrap();
+    assert!(gross > 25 * i128::from(ONE_BASE), "{gross}");
+    // 40 SOL more: gross ~70, within the cap.
+    let whale = harness.new_user(80 * ONE_BASE, 0).await;
+    harness
+        .swap_exact_in(&pool, &whale, SELL, 40 * ONE_BASE, 1)
+        .await
+        .unwrap();
+    // 35 SOL more would take the gross position past 100 SOL, though the risk position
+    // the quotes skew on would be ~75: refused.
+    let update = harness.oracle_update().await;
+    let snapshot = harness.snapshot(&pool, &update).await;
+    let (gross, risk) = (
+        snapshot.inventory().unwrap(),
+        snapshot.risk_position().unwrap(),
+    );
+    let more = 35 * i128::from(ONE_BASE);
+    assert!(gross + more > 100 * i128::from(ONE_BASE) && risk + more < 100 * i128::from(ONE_BASE));
+    assert_program_error(
+        harness
+            .swap_exact_in(&pool, &whale, SELL, 35 * ONE_BASE, 1)
+            .await,
+        HomeostatError::InventoryCapExceeded,
+    );
+    // Buying base back (the gross position falls) always trades.
+    let buyer = harness.new_user(0, 10_000 * ONE_QUOTE).await;
+    harness
+        .swap_exact_in(&pool, &buyer, BUY, 3_000 * ONE_QUOTE, 1)
+        .await
+        .unwrap();
+}
+
+#[tokio::test]
+async fn only_the_admin_deposits_into_an_operator_pool_and_the_rule_is_fixed() {
+    let (mut harness, pool) = Harness::with_pool(operator_params()).await;
+    let stranger = harness.new_user(ONE_BASE, 150 * ONE_QUOTE).await;
+    assert_program_error(
+        harness
+            .deposit(&pool, &stranger, ONE_BASE, 150 * ONE_QUOTE, 1)
+            .await,
+        HomeostatError::DepositsRestricted,
+    );
+    let admin = harness.admin.insecure_clone();
+    let operator = harness
+        .user_of(admin.insecure_clone(), ONE_BASE, 150 * ONE_QUOTE)
+        .await;
+    harness
+        .deposit(&pool, &operator, ONE_BASE, 150 * ONE_QUOTE, 1)
+        .await
+        .unwrap();
+    // Anyone may withdraw what they hold; the access rule never changes after creation.
+    assert_program_error(
+        harness.update_params(&pool, &admin, default_params()).await,
+        HomeostatError::InvalidParameter,
+    );
+    // A public pool cannot credit a hedge at all.
+    let public_credit = PoolParams {
+        hedge_credit_bps: 1,
+        ..default_params()
+    };
+    assert!(public_credit.violation().is_some());
+    let (mut public, public_pool) = Harness::with_pool(default_params()).await;
+    let admin = public.admin.insecure_clone();
+    assert_program_error(
+        public
+            .update_params(&public_pool, &admin, public_credit)
+            .await,
+        HomeostatError::InvalidParameter,
+    );
+}
+
+#[tokio::test]
+async fn retarget_is_bounded_rate_limited_and_evented() {
+    let (mut harness, pool) = Harness::with_pool(default_params()).await;
+    let admin = harness.admin.insecure_clone();
+    // No target before the first deposit.
+    assert_program_error(
+        harness.retarget(&pool, &admin, ONE_BASE).await,
+        HomeostatError::RetargetOutOfBounds,
+    );
+    let lp = harness
+        .new_user(1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
+        .await;
+    harness
+        .deposit(&pool, &lp, 1_000 * ONE_BASE, 150_000 * ONE_QUOTE, 1)
+        .await
+        .unwrap();
+    let target = harness.pool_state(&pool).await.target_at_depth().unwrap();
+    assert_eq!(target, 1_000 * ONE_BASE);
+    for (what, new, error) in [
+        (
+            "11 % up",
+            1_110 * ONE_BASE,
+            HomeostatError::RetargetOutOfBounds,
+        ),
+        (
+            "11 % down",
+            890 * ONE_BASE,
+            HomeostatError::RetargetOutOfBounds,
+        ),
+        ("zero", 0, HomeostatError::RetargetOutOfBounds),
+    ] {
+        let result = harness.retarget(&pool, &admin, new).await;
+        assert_eq!(
+            custom_error(&result),
+            Some(u32::from(error)),
+            "{what}: {result:?}"
+        );
+    }
+    assert_program_error(
+        harness
+            .retarget(&pool, &harness.keeper.insecure_clone(), 1_050 * ONE_BASE)
+            .await,
+        HomeostatError::Unauthorized,
+    );
+    // 10 % down: the pool now holds 100 SOL beyond its target — it is long.
+    let ix = homeostat_sdk::instructions::retarget(&pool, admin.pubkey(), 900 * ONE_BASE);
+    let (events, error) = harness.simulate_events(&[ix], &[&admin]).await;
+    assert_eq!(error, None);
+    let events: Vec<Retargeted> = decode_events(&events);
+    assert_eq!(events.len(), 1);
+    let event = &events[0];
+    assert_eq!(
+        (
+            event.old_target_base,
+            event.new_target_base,
+            event.inventory_before
+        ),
+        (1_000 * ONE_BASE, 900 * ONE_BASE, 0)
+    );
+    assert_eq!(event.inventory_after, 100 * i128::from(ONE_BASE));
+    harness
+        .retarget(&pool, &admin, 900 * ONE_BASE)
+        .await
+        .unwrap();
+    let update = harness.oracle_update().await;
+    let inventory = harness.snapshot(&pool, &update).await.inventory().unwrap();
+    assert_eq!(inventory, 100 * i128::from(ONE_BASE));
+    // Again within the hour: refused; after it, allowed.
+    assert_program_error(
+        harness.retarget(&pool, &admin, 950 * ONE_BASE).await,
+        HomeostatError::RetargetTooSoon,
+    );
+    harness.set_time(harness.now + 3_600);
+    harness.set_price(pyth_price(150.0), pyth_price(0.05));
+    harness
+        .retarget(&pool, &admin, 950 * ONE_BASE)
+        .await
+        .unwrap();
+}
