@@ -182,8 +182,9 @@ pub fn pool_params(gamma: f64, step: usize) -> PoolParams {
         min_rebalance_interval: 0,
         max_hedge_position: 0,
         hedge_credit_bps: 0,
+        hedge_cost_bps: 0,
         lp_access: LP_ACCESS_PUBLIC,
-        reserved: [0; 3],
+        reserved: [0; 1],
     }
 }
 

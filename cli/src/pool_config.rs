@@ -74,6 +74,10 @@ pub struct PoolConfig {
     /// `lp_access = "operator"`).
     #[serde(default)]
     pub hedge_credit_bps: u16,
+    /// ψ, the all-in cost of hedging one lot, basis points of the price: the rebalance
+    /// band is then derived from the model, `rebalance_band` its floor (0: off).
+    #[serde(default)]
+    pub hedge_cost_bps: u16,
 }
 
 fn public() -> String {
@@ -126,8 +130,9 @@ impl PoolConfig {
             min_rebalance_interval: self.min_rebalance_interval_secs,
             max_hedge_position: self.max_hedge_position,
             hedge_credit_bps: self.hedge_credit_bps,
+            hedge_cost_bps: self.hedge_cost_bps,
             lp_access,
-            reserved: [0; 3],
+            reserved: [0; 1],
         };
         // Named before anything is signed: the program's own bounds, in its words.
         if let Some(violation) = params.violation() {

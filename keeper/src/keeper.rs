@@ -14,7 +14,8 @@ pub struct PoolView {
     /// it cannot: pending requests still finish — `record_hedge` needs neither — but no
     /// new request opens.
     pub unpriced: Option<String>,
-    /// The rebalance band, base atoms.
+    /// The band the net delta may wander in, base atoms (`PoolSnapshot::hedge_band`, the
+    /// program's rule; `rebalance_band` when the pool cannot be priced).
     pub band: u64,
     /// Last request emitted.
     pub rebalance_seq: u64,
@@ -49,7 +50,7 @@ impl PoolView {
         Ok(Self {
             net_delta,
             unpriced,
-            band: pool.params.rebalance_band,
+            band: snapshot.hedge_band().unwrap_or(pool.params.rebalance_band),
             rebalance_seq: pool.rebalance_seq,
             recorded_seq: pool.recorded_seq,
             lot: pool.params.lot,

@@ -174,7 +174,11 @@ async fn the_binary_plans_dry_then_hedges_once_and_records() {
     );
     let state = harness.pool_state(&pool).await;
     assert_eq!((state.rebalance_seq, state.recorded_seq), (1, 1));
-    assert_eq!(i128::from(state.hedge_position), net_delta);
+    assert_eq!(
+        i128::from(state.hedge_position),
+        net_delta - i128::from(state.params.rebalance_band),
+        "hedged back to the band's edge"
+    );
     assert!(Journal::open(&journal).unwrap().is_recorded(1).unwrap());
 
     // Again: in band now, nothing to do; the journal's resume point skips old events.
@@ -303,7 +307,8 @@ async fn a_lost_journal_is_rebuilt_from_the_pools_events() {
         "{step:?}"
     );
     assert_eq!(keeper.venue.executions(), 1);
-    assert_eq!(keeper.chain.view().await.unwrap().net_delta, 0);
+    let view = keeper.chain.view().await.unwrap();
+    assert_eq!(view.net_delta, i128::from(view.band));
 
     // The record's event arrives next; after it, nothing new.
     assert_eq!(

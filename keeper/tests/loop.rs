@@ -90,13 +90,13 @@ async fn hedge_back_in_band(params: PoolParams, relaxes: bool) {
     assert_eq!(seq, 1);
     assert_eq!(
         i128::from(filled_base),
-        before.net_delta,
-        "the whole net delta hedged"
+        before.net_delta - i128::from(before.band),
+        "hedged back to the band's edge"
     );
     assert_eq!(keeper.venue.executions(), 1);
 
     let after = keeper.chain.view().await.unwrap();
-    assert_eq!(after.net_delta, 0);
+    assert_eq!(after.net_delta, i128::from(before.band));
     assert_eq!((after.rebalance_seq, after.recorded_seq), (1, 1));
     assert_eq!(
         keeper.chain.harness.pool_state(&pool).await.hedge_position,
@@ -277,6 +277,7 @@ fn forged_request(pool: Pubkey, seq: u64) -> SourcedEvent {
             oracle_publish_time: 1,
             inventory: 0,
             hedge_position: 0,
+            band: 10 * ONE_BASE,
             target_hedge_delta: -100 * i128::from(ONE_BASE),
         }),
     }
@@ -327,8 +328,8 @@ async fn a_genuine_request_is_still_hedged_after_forged_ones() {
     match keeper.step().await.unwrap() {
         Step::Recorded { seq, filled_base } => {
             assert_eq!(seq, 1);
-            // The pool is ~30 SOL long: the hedge offsets it (hedge_position grows).
-            assert!(filled_base > 20 * ONE_BASE as i64, "{filled_base}");
+            // The pool is ~30 SOL long: the hedge brings it back to the 10 SOL edge.
+            assert!(filled_base > 15 * ONE_BASE as i64, "{filled_base}");
         }
         other => panic!("expected a recorded hedge, got {other:?}"),
     }

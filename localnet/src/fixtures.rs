@@ -52,11 +52,12 @@ pub fn default_params() -> PoolParams {
         max_confidence_bps: 100,
         max_ema_deviation_bps: 500,
         hedge_credit_bps: 0,
+        hedge_cost_bps: 0,
         rebalance_band: 10 * ONE_BASE,
         min_rebalance_interval: 30,
         max_hedge_position: 200 * ONE_BASE,
         lp_access: LP_ACCESS_PUBLIC,
-        reserved: [0; 3],
+        reserved: [0; 1],
     }
 }
 

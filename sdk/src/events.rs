@@ -139,6 +139,7 @@ mod tests {
             oracle_publish_time: 4,
             inventory: 5,
             hedge_position: 6,
+            band: 7,
             target_hedge_delta: 100_000_000_000,
         }
     }

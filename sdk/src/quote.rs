@@ -114,6 +114,16 @@ impl PoolSnapshot {
         Ok(self.pool.net_delta(self.reserves()?)?)
     }
 
+    /// The band the net delta may wander in before `rebalance` fires, base atoms — the
+    /// program's own rule (`Pool::band_now`: derived from the model with
+    /// `hedge_cost_bps`, at least `rebalance_band`).
+    pub fn hedge_band(&self) -> Result<u64> {
+        let oracle =
+            self.pool
+                .price_from_updates(&self.oracle, self.quote_oracle.as_ref(), self.now)?;
+        Ok(self.pool.band_now(&oracle, self.reserves()?)?)
+    }
+
     /// The position the quotes skew on, base atoms (`Pool::risk_position`).
     pub fn risk_position(&self) -> Result<i128> {
         Ok(self.pool.risk_position(self.reserves()?)?)

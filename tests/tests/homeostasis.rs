@@ -272,3 +272,82 @@ async fn retarget_is_bounded_rate_limited_and_evented() {
         .await
         .unwrap();
 }
+
+#[tokio::test]
+async fn the_band_is_derived_from_the_model_and_hedged_back_to_its_edge() {
+    // ψ = 7 bp: hold while a lot's inventory cost (skew·q) is below hedging it (ψ·mid).
+    let params = PoolParams {
+        hedge_cost_bps: 7,
+        ..default_params()
+    };
+    let (mut harness, pool, _) = Harness::skewed_pool_with(params).await;
+    let update = harness.oracle_update().await;
+    let snapshot = harness.snapshot(&pool, &update).await;
+    let band = snapshot.hedge_band().unwrap();
+    // The rule, in floats, from the very curve `rebalance` prices with.
+    let state = snapshot.pool;
+    let oracle = state.price_from_update(&update, harness.now).unwrap();
+    let curve = state
+        .swap_context(&oracle, snapshot.reserves().unwrap())
+        .unwrap()
+        .curve;
+    let homeostat_math::Curve::Linear(linear) = curve else {
+        panic!("GLFT prices linearly")
+    };
+    let f = |x: homeostat_math::Fixed| x.to_bits() as f64 / 2f64.powi(48);
+    let expected = 0.0007 * f(linear.mid) / f(linear.skew) * ONE_BASE as f64;
+    eprintln!("derived band {band} atoms (float {expected:.0})");
+    assert!(
+        (band as f64 - expected).abs() <= expected * 1e-9 + 1.0,
+        "{band} vs {expected}"
+    );
+    assert!(band > 10 * ONE_BASE, "above the 10 SOL floor");
+    // 30 SOL long is inside the derived band (≈ 37.7 SOL): the pool holds it.
+    let keeper = harness.keeper.insecure_clone();
+    assert!(snapshot.net_delta().unwrap() < i128::from(band));
+    assert_program_error(
+        harness.rebalance(&pool, &keeper).await,
+        HomeostatError::WithinBand,
+    );
+    // 20 SOL more leaves it: the request hedges back to the band's edge, not to zero.
+    let trader = harness.new_user(20 * ONE_BASE, 0).await;
+    harness
+        .swap_exact_in(&pool, &trader, SELL, 20 * ONE_BASE, 1)
+        .await
+        .unwrap();
+    let update = harness.oracle_update().await;
+    let snapshot = harness.snapshot(&pool, &update).await;
+    let (net, band) = (
+        snapshot.net_delta().unwrap(),
+        snapshot.hedge_band().unwrap(),
+    );
+    assert!(net > i128::from(band));
+    let ix = harness.rebalance_ix(&pool, &keeper.pubkey());
+    let (events, error) = harness.simulate_events(&[ix], &[&keeper]).await;
+    assert_eq!(error, None);
+    let event = &decode_events::<homeostat::events::RebalanceRequested>(&events)[0];
+    assert_eq!(event.band, band, "the program and the SDK apply one rule");
+    assert_eq!(
+        event.target_hedge_delta,
+        net - i128::from(band),
+        "to the edge"
+    );
+    // More volatility, more skew: the band narrows (K moves with σ).
+    let admin = harness.admin.insecure_clone();
+    let riskier = PoolParams {
+        variance_floor: fixed(1, 100_000),
+        ..params
+    };
+    harness.update_params(&pool, &admin, riskier).await.unwrap();
+    let update = harness.oracle_update().await;
+    let narrower = harness.snapshot(&pool, &update).await.hedge_band().unwrap();
+    assert!(narrower < band, "{narrower} < {band}");
+    // Without ψ the band is rebalance_band.
+    harness
+        .update_params(&pool, &admin, default_params())
+        .await
+        .unwrap();
+    let update = harness.oracle_update().await;
+    let floor = harness.snapshot(&pool, &update).await.hedge_band().unwrap();
+    assert_eq!(floor, 10 * ONE_BASE);
+}

@@ -18,8 +18,8 @@ fn cases() -> Vec<(&'static str, Edit, Edit)> {
         ("units ≤ 1", |p| p.units = 1, |p| p.units = 2),
         (
             "reserved = 0",
-            |p| p.reserved = [0; 3],
-            |p| p.reserved[2] = 1,
+            |p| p.reserved = [0; 1],
+            |p| p.reserved[0] = 1,
         ),
         ("lp_access ≤ 1", |p| p.lp_access = 1, |p| p.lp_access = 2),
         (

@@ -26,7 +26,12 @@ async fn a_skewed_pool_requests_a_hedge_with_an_increasing_sequence() {
     assert_eq!(event.seq, 1);
     assert_eq!(event.pool, pool.pool);
     assert_eq!(event.hedge_position, 0);
-    assert_eq!(event.target_hedge_delta, event.inventory);
+    // Back to the band's edge, not to zero (the band is `rebalance_band` without ψ).
+    assert_eq!(event.band, 10 * ONE_BASE);
+    assert_eq!(
+        event.target_hedge_delta,
+        event.inventory - i128::from(event.band)
+    );
     assert!(
         event.inventory > 10 * i128::from(ONE_BASE),
         "{}",
@@ -55,7 +60,7 @@ async fn a_skewed_pool_requests_a_hedge_with_an_increasing_sequence() {
     assert_eq!(event.seq, 2);
     assert_eq!(
         event.target_hedge_delta,
-        event.inventory - i128::from(event.hedge_position)
+        event.inventory - i128::from(event.hedge_position) - i128::from(event.band)
     );
 }
 
@@ -200,10 +205,15 @@ async fn a_recorded_hedge_relaxes_the_skew_of_a_pool_that_credits_it() {
         .unwrap();
 
     let after = harness.snapshot(&pool, &update).await;
-    assert_eq!(after.net_delta().unwrap(), 0, "fully hedged: no net delta");
+    let band = i128::from(event.band);
+    assert_eq!(
+        after.net_delta().unwrap(),
+        band,
+        "hedged back to the band's edge"
+    );
     assert_eq!(
         after.risk_position().unwrap(),
-        0,
+        band,
         "the whole hedge credited"
     );
     assert!(

@@ -44,3 +44,6 @@ pub const LP_ACCESS_OPERATOR: u8 = 1;
 pub const MAX_RETARGET_BPS: u64 = 1_000;
 /// `retarget`: fewest seconds between two retargets.
 pub const MIN_RETARGET_INTERVAL: i64 = 3_600;
+
+/// Largest `hedge_cost_bps` (ψ): 10 % of the price to hedge a lot.
+pub const MAX_HEDGE_COST_BPS: u16 = 1_000;

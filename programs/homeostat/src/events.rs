@@ -217,12 +217,15 @@ pub struct RebalanceRequested {
     pub oracle_price: i128,
     /// Oracle publish time.
     pub oracle_publish_time: i64,
-    /// Inventory deviation at the oracle mid, base atoms.
+    /// The pool's inventory (base beyond its target), base atoms.
     pub inventory: i128,
     /// Hedge already recorded, base atoms.
     pub hedge_position: i64,
-    /// The hedge change that brings the net delta to zero (`inventory − hedge_position`):
-    /// positive means the pool is long base and the keeper should sell base off-chain.
+    /// The band the net delta left (`Pool::hedge_band`), base atoms.
+    pub band: u64,
+    /// The hedge change that brings the net delta (`inventory − hedge_position`) back to
+    /// the band's edge: positive means the pool is long base and the keeper should sell
+    /// base off-chain.
     pub target_hedge_delta: i128,
 }
 

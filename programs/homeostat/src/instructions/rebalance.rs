@@ -17,8 +17,10 @@ use crate::state::Pool;
 /// - The oracle passes every swap oracle check (docs/instructions.md).
 /// - The previous request has been answered by `record_hedge` (`RebalancePending`).
 /// - At least `min_rebalance_interval` seconds since the last request (`RebalanceTooSoon`).
-/// - |net delta| = |inventory − hedge_position| > `rebalance_band` (`WithinBand`).
-/// - Increments `rebalance_seq` and emits `RebalanceRequested` with it.
+/// - |net delta| = |inventory − hedge_position| > the band (`Pool::hedge_band`: derived
+///   from the model with `hedge_cost_bps`, at least `rebalance_band`) (`WithinBand`).
+/// - Increments `rebalance_seq` and emits `RebalanceRequested` with it, asking for the
+///   hedge that brings the net delta back to the band's edge.
 #[event_cpi]
 #[derive(Accounts)]
 pub struct Rebalance<'info> {
@@ -69,10 +71,20 @@ pub(crate) fn handle(ctx: Context<Rebalance>) -> Result<()> {
         let reserves = pool.lp_reserves(accounts.base_vault.amount, accounts.quote_vault.amount)?;
         let inventory = pool.inventory(reserves)?;
         let net = pool.net_delta(reserves)?;
+        let band = pool.band_now(&oracle, reserves)?;
         require!(
-            net.unsigned_abs() > u128::from(pool.params.rebalance_band),
+            net.unsigned_abs() > u128::from(band),
             HomeostatError::WithinBand
         );
+        // Back to the band's edge, not to zero: inside the band, holding is cheaper than
+        // hedging (`Pool::hedge_band`).
+        let band_wide = i128::from(band);
+        let target_hedge_delta = if net > 0 {
+            net.checked_sub(band_wide)
+        } else {
+            net.checked_add(band_wide)
+        }
+        .ok_or(HomeostatError::MathOverflow)?;
         pool.rebalance_seq = pool
             .rebalance_seq
             .checked_add(1)
@@ -89,7 +101,8 @@ pub(crate) fn handle(ctx: Context<Rebalance>) -> Result<()> {
             oracle_publish_time: oracle.publish_time,
             inventory,
             hedge_position: pool.hedge_position,
-            target_hedge_delta: net,
+            band,
+            target_hedge_delta,
         }
     };
     emit_cpi!(event);

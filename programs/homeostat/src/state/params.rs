@@ -70,6 +70,11 @@ pub struct PoolParams {
     /// carry the gross position, so their quotes may not count a hedge in somebody else's
     /// account as theirs.
     pub hedge_credit_bps: u16,
+    /// ψ, the all-in cost of hedging one lot off chain (venue fee, half its spread,
+    /// slippage), bps of the price. With it the rebalance band is derived from the model —
+    /// `ψ·mid / skew` lots, where holding one more lot costs as much as hedging it — and
+    /// `rebalance_band` is its floor (0: the band is `rebalance_band`).
+    pub hedge_cost_bps: u16,
     /// `homeostat_math::ModelKind`: 0 Avellaneda–Stoikov, 1 GLFT, 2 constant product
     /// (`ModelKind::Glft.into()`).
     pub model_kind: u8,
@@ -79,10 +84,10 @@ pub struct PoolParams {
     /// only: an operator-funded pool, whose LP is the hedge's owner).
     pub lp_access: u8,
     /// Room for future parameters; must be zero.
-    pub reserved: [u8; 3],
+    pub reserved: [u8; 1],
 }
 
-// 9 × 16 + 8 × 8 + 5 × 2 + 3 + 3 bytes: no implicit padding, so bytemuck and borsh agree.
+// 9 × 16 + 8 × 8 + 6 × 2 + 3 + 1 bytes: no implicit padding, so bytemuck and borsh agree.
 const _: () = assert!(core::mem::size_of::<PoolParams>() == 224);
 
 impl PoolParams {
@@ -155,7 +160,7 @@ impl PoolParams {
         let min_half_spread = self.min_half_spread.get();
         let multiplier = self.confidence_multiplier.get();
         let age_multiplier = self.age_multiplier.get();
-        let checks: [(bool, &'static str); 20] = [
+        let checks: [(bool, &'static str); 21] = [
             (
                 self.model_params().is_ok(),
                 "model_kind must be 0, 1 or 2 and units 0 or 1",
@@ -224,7 +229,11 @@ impl PoolParams {
                 "hedge_credit_bps must be in [0, 10 000], and 0 unless lp_access = 1 (operator): \
                  public LPs carry the gross position",
             ),
-            (self.reserved == [0; 3], "reserved must be zero"),
+            (
+                self.hedge_cost_bps <= MAX_HEDGE_COST_BPS,
+                "hedge_cost_bps must be ≤ 1 000",
+            ),
+            (self.reserved == [0; 1], "reserved must be zero"),
         ];
         checks
             .iter()

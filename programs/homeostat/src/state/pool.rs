@@ -321,6 +321,45 @@ impl Pool {
         .math()
     }
 
+    /// The band the net delta may wander in before the keeper hedges, base atoms — one
+    /// rule for the program's `rebalance` and the keeper's planner (Barzykin, Bergault &
+    /// Guéant 2023): with the model's inventory cost `θ(q) ≈ −K·q²/2`, holding one more lot
+    /// at `q` costs `K·q` — the curve's skew per lot of inventory, `skew·q/lot` — while
+    /// hedging it costs `ψ·mid`. Internalise while the first is smaller: `b* = ψ·mid·lot /
+    /// skew` base atoms, at the pool's depth (the skew `at_depth`), so the band widens with
+    /// depth and narrows as σ (and with it the skew) rises. `rebalance_band` is the floor;
+    /// without ψ (`hedge_cost_bps` = 0) or skew (constant product) the band is
+    /// `rebalance_band`. Rounded down (the pool hedges a little early, never late).
+    pub fn hedge_band(&self, curve: &Curve) -> Result<u64> {
+        let floor = self.params.rebalance_band;
+        let Curve::Linear(linear) = curve else {
+            return Ok(floor);
+        };
+        if self.params.hedge_cost_bps == 0 || !linear.skew.is_positive() {
+            return Ok(floor);
+        }
+        let psi = Fixed::ratio(
+            i128::from(self.params.hedge_cost_bps),
+            i128::from(homeostat_math::fees::BPS_DENOMINATOR),
+            Rounding::Down,
+        )
+        .math()?;
+        let lots = psi
+            .mul_div(linear.mid, linear.skew, Rounding::Down)
+            .math()?;
+        let derived = lots
+            .mul(Fixed::from_u64(self.params.lot), Rounding::Down)
+            .and_then(|band| band.to_u64(Rounding::Down))
+            .unwrap_or(u64::MAX);
+        Ok(derived.max(floor))
+    }
+
+    /// `hedge_band` at this oracle state and these reserves, as `rebalance` computes it
+    /// (the volatility estimate as stored: `rebalance` does not observe the oracle).
+    pub fn band_now(&self, oracle: &OraclePrice, reserves: Reserves) -> Result<u64> {
+        self.hedge_band(&self.swap_context(oracle, reserves)?.curve)
+    }
+
     /// Everything a swap is priced from: the curve at this oracle state, inventory,
     /// limits, fees and what the pool can pay. The SDK builds the same context from the
     /// same account data, so its quotes equal the program's amounts.
