@@ -208,6 +208,11 @@ pub struct PoolReport {
     pub net_delta_std_sol: f64,
     /// Largest |net delta|, SOL.
     pub net_delta_max_sol: f64,
+    /// Realised gamma: the slope of the inventory's change against the true price's over
+    /// 60-second windows, SOL per USDC (least squares, `ΣΔq·Δs / ΣΔs²`). An oracle pool has
+    /// no gamma by construction; what it shows here is how much the flow picks it off
+    /// when the oracle lags (negative: it sells as the price rises).
+    pub gamma_realised_sol_per_usdc: f64,
 }
 
 /// One row of the time series.
@@ -256,6 +261,8 @@ struct SimPool {
     initial_value_parts: (f64, f64),
     cap_sol: f64,
     inventory: Vec<f64>,
+    /// The true price at each inventory sample.
+    prices: Vec<f64>,
     net_delta: Vec<f64>,
     hedge_book: HedgeBook,
 }
@@ -360,6 +367,7 @@ pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<O
             initial_value_parts: (sol(liquidity_base), usdc(liquidity_quote)),
             cap_sol: sol(params.inventory_cap),
             inventory: Vec::new(),
+            prices: Vec::new(),
             net_delta: Vec::new(),
             hedge_book: HedgeBook::default(),
         });
@@ -497,6 +505,7 @@ pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<O
                 .map(|q| q as f64 / ONE_BASE as f64)
                 .unwrap_or(0.0);
             pool.inventory.push(inventory);
+            pool.prices.push(true_price);
             let net_delta = inventory - snapshot.pool.hedge_position as f64 / ONE_BASE as f64;
             pool.net_delta.push(net_delta);
             let lp_value = sol(reserves.base) * true_price + usdc(reserves.quote);
@@ -539,8 +548,10 @@ pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<O
             report.net_delta_std_sol,
             report.net_delta_max_sol,
         ) = stats(&pool.net_delta);
+        report.gamma_realised_sol_per_usdc = realised_gamma(&pool.inventory, &pool.prices, 60);
+        // The cap binds on the gross position.
         report.time_at_cap = pool
-            .net_delta
+            .inventory
             .iter()
             .filter(|q| q.abs() >= 0.95 * pool.cap_sol)
             .count() as f64
@@ -555,6 +566,27 @@ pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<O
         pools: reports,
         samples,
     })
+}
+
+/// `ΣΔq·Δs / ΣΔs²` over consecutive non-overlapping windows of `window` samples: the
+/// least-squares slope of the inventory's change against the price's (0 without moves).
+fn realised_gamma(inventory: &[f64], prices: &[f64], window: usize) -> f64 {
+    let (mut covariance, mut variance) = (0.0, 0.0);
+    let ends = (window..inventory.len().min(prices.len())).step_by(window.max(1));
+    for end in ends {
+        let start = end - window;
+        let (dq, ds) = (
+            inventory[end] - inventory[start],
+            prices[end] - prices[start],
+        );
+        covariance += dq * ds;
+        variance += ds * ds;
+    }
+    if variance > 0.0 {
+        covariance / variance
+    } else {
+        0.0
+    }
 }
 
 /// The SDK's quote for moving `base` atoms: exact-in base for sales, exact-out base for
@@ -638,4 +670,21 @@ async fn execute(
     };
     pool.report.fees_usdc += fee_usdc;
     pool.report.volume_usdc += notional;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::realised_gamma;
+
+    #[test]
+    fn realised_gamma_is_the_slope_of_inventory_changes_on_price_changes() {
+        // Inventory falls 2 SOL per USDC the price rises (a pool picked off on the way up).
+        let prices: Vec<f64> = (0..=240).map(|t| 150.0 + (t as f64 / 7.0).sin()).collect();
+        let inventory: Vec<f64> = prices.iter().map(|s| 10.0 - 2.0 * (s - 150.0)).collect();
+        let gamma = realised_gamma(&inventory, &prices, 60);
+        assert!((gamma + 2.0).abs() < 1e-9, "{gamma}");
+        // No price move, or no samples: 0.
+        assert_eq!(realised_gamma(&[1.0, 2.0, 3.0], &[150.0; 3], 1), 0.0);
+        assert_eq!(realised_gamma(&[], &[], 60), 0.0);
+    }
 }

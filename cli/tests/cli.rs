@@ -346,6 +346,12 @@ fn market_simulation_runs_the_program_and_is_reproducible() {
     assert_eq!(pools[1]["model"], "constant-product");
     assert!(pools[0]["trades"].as_u64().expect("trades") > 0, "{report}");
     assert_eq!(report["scenario"]["duration_secs"], 90);
+    for pool in pools {
+        let gamma = pool["gamma_realised_sol_per_usdc"]
+            .as_f64()
+            .expect("realised gamma");
+        assert!(gamma.is_finite(), "{pool}");
+    }
     // The time series and the three charts.
     let csv = std::fs::read_to_string(out.join("timeseries.csv")).expect("csv");
     assert_eq!(csv.lines().count(), 91, "header + one row per second");

@@ -305,6 +305,13 @@ async fn pool_show_reads_the_cluster() {
     assert_eq!(shown["hedge"]["realized_pnl_quote_atoms"], "0");
     assert_eq!(shown["hedge"]["unrealized_pnl_quote_atoms_at_oracle"], "0");
     assert_eq!(shown["net_delta"], 0);
+    assert_eq!(shown["inventory"], 0, "the first deposit is the target");
+    assert_eq!(shown["risk_position"], 0);
+    assert_eq!(shown["lp_access"], "public");
+    assert_eq!(shown["hedge_credit_bps"], 0);
+    assert_eq!(shown["target_base"], 1_000 * ONE_BASE);
+    assert_eq!(shown["greeks"]["delta_base"], 1_000 * ONE_BASE);
+    assert_eq!(shown["greeks"]["gamma_base_per_1pct"], 0.0, "an oracle pool");
     let update = harness.oracle_update().await;
     assert!(harness.snapshot(&pool, &update).await.inventory().is_ok());
 }
