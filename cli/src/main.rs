@@ -257,6 +257,10 @@ struct SimulateArgs {
     /// Folder for the CSV time series and SVG plots (market).
     #[arg(long, default_value = "out")]
     out: std::path::PathBuf,
+    /// Run the market scenario once per value of one of its fields, same seed, and print
+    /// one row per value: `--sweep hedge_credit_bps=0,5000,10000` (any scenario field).
+    #[arg(long, value_name = "FIELD=V1,V2,...")]
+    sweep: Option<String>,
 }
 
 type CommandResult = Result<(), Box<dyn std::error::Error>>;
@@ -344,6 +348,9 @@ fn main() -> ExitCode {
 
 fn simulate(args: &SimulateArgs) -> Result<(), Box<dyn std::error::Error>> {
     match args.scenario.as_str() {
+        "as2008" if args.sweep.is_some() => {
+            Err("--sweep applies to market scenarios (as2008 takes --gamma per run)".into())
+        }
         "as2008" => {
             let engine = match (args.onchain, args.paper) {
                 (true, _) => as2008::Engine::Program,
@@ -409,6 +416,9 @@ fn simulate_market(
         scenario.duration_secs = duration;
     }
     scenario.validate()?;
+    if let Some(sweep) = &args.sweep {
+        return sweep_market(args, &scenario, sweep);
+    }
     let bar = progress_bar(u64::from(scenario.duration_secs), "simulated s")?;
     let runtime = tokio::runtime::Runtime::new()?;
     let outcome = runtime.block_on(market::run(&scenario, |done| {
@@ -491,6 +501,118 @@ fn simulate_market(
         }
     }
     println!("wrote {} to {}", files.join(", "), args.out.display());
+    Ok(())
+}
+
+/// `scenario` with `field` set to `text`, parsed as the field's own type.
+fn with_field(
+    scenario: &market::Scenario,
+    field: &str,
+    text: &str,
+) -> Result<market::Scenario, String> {
+    let mut table = toml::Table::try_from(scenario).map_err(|error| error.to_string())?;
+    let Some(current) = table.get(field) else {
+        let fields: Vec<&String> = table.keys().collect();
+        return Err(format!(
+            "--sweep: `{field}` is not a scenario field (fields: {})",
+            fields
+                .iter()
+                .map(|f| f.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ));
+    };
+    let bad = |kind: &str| format!("--sweep {field}: `{text}` is not {kind}");
+    let value = match current {
+        toml::Value::Integer(_) => {
+            toml::Value::Integer(text.parse().map_err(|_| bad("an integer"))?)
+        }
+        toml::Value::Float(_) => toml::Value::Float(text.parse().map_err(|_| bad("a number"))?),
+        toml::Value::Boolean(_) => {
+            toml::Value::Boolean(text.parse().map_err(|_| bad("true or false"))?)
+        }
+        _ => toml::Value::String(text.to_string()),
+    };
+    table.insert(field.to_string(), value);
+    let changed: market::Scenario = table
+        .try_into()
+        .map_err(|error| format!("--sweep: {error}"))?;
+    changed
+        .validate()
+        .map_err(|error| format!("--sweep {field}={text}: {error}"))?;
+    Ok(changed)
+}
+
+/// The sweep: the scenario once per value, one row each (the GLFT pool), or one JSON
+/// object `{ "field", "runs": [{ "value", "pools" }] }`.
+fn sweep_market(
+    args: &SimulateArgs,
+    scenario: &market::Scenario,
+    sweep: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let (field, values) = sweep
+        .split_once('=')
+        .ok_or("--sweep takes FIELD=V1,V2,... (e.g. hedge_credit_bps=0,5000,10000)")?;
+    let values: Vec<&str> = values
+        .split(',')
+        .filter(|value| !value.is_empty())
+        .collect();
+    if values.is_empty() {
+        return Err(format!("--sweep {field}: no values").into());
+    }
+    let scenarios = values
+        .iter()
+        .map(|value| with_field(scenario, field, value))
+        .collect::<Result<Vec<_>, _>>()?;
+    let runtime = tokio::runtime::Runtime::new()?;
+    let mut runs = Vec::new();
+    for (value, scenario) in values.iter().zip(&scenarios) {
+        let bar = progress_bar(u64::from(scenario.duration_secs), "simulated s")?;
+        let outcome = runtime.block_on(market::run(scenario, |done| {
+            bar.set_position(u64::from(done))
+        }))?;
+        bar.finish_and_clear();
+        runs.push((value.to_string(), outcome));
+    }
+    if args.json {
+        let runs: Vec<_> = runs
+            .iter()
+            .map(|(value, outcome)| serde_json::json!({ "value": value, "pools": outcome.pools }))
+            .collect();
+        println!("{}", serde_json::json!({ "field": field, "runs": runs }));
+        return Ok(());
+    }
+    println!(
+        "Sweep of {field} — {} s, seed {}, the GLFT pool",
+        scenario.duration_secs, scenario.seed
+    );
+    println!(
+        "{:>12} {:>7} {:>14} {:>8} {:>8} {:>9} {:>7} {:>10} {:>10}",
+        field,
+        "trades",
+        "LP vs hold",
+        "q std",
+        "|q| max",
+        "net std",
+        "hedges",
+        "venue fees",
+        "hedge P&L"
+    );
+    for (value, outcome) in &runs {
+        let pool = &outcome.pools[0];
+        println!(
+            "{:>12} {:>7} {:>14.2} {:>8.2} {:>8.2} {:>9.2} {:>7} {:>10.2} {:>10.2}",
+            value,
+            pool.trades,
+            pool.lp_pnl_vs_hold_usdc,
+            pool.inventory_std_sol,
+            pool.inventory_max_sol,
+            pool.net_delta_std_sol,
+            pool.hedges,
+            pool.hedge_fees_usdc,
+            pool.hedge_pnl_usdc
+        );
+    }
     Ok(())
 }
 

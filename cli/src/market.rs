@@ -9,6 +9,7 @@
 //! with probability `informed_share` and trades whenever the pool's price is on the wrong
 //! side of the true price. Both pools see the same price path and the same random draws.
 
+use homeostat::constants::{LP_ACCESS_OPERATOR, LP_ACCESS_PUBLIC};
 use homeostat::errors::HomeostatError;
 use homeostat::PoolParams;
 use homeostat_keeper::journal::Journal;
@@ -77,6 +78,12 @@ pub struct Scenario {
     pub venue_fee_bps: u32,
     /// Paper venue slippage against the keeper, basis points.
     pub venue_slippage_bps: u32,
+    /// Share of the recorded hedge the GLFT pool's quotes credit, basis points. Above 0 the
+    /// pool is an operator pool (its admin is the LP and owns the hedge).
+    pub hedge_credit_bps: u16,
+    /// ψ, the all-in cost of hedging one lot, basis points: above 0 the GLFT pool derives
+    /// its rebalance band from the model (10 SOL the floor).
+    pub hedge_cost_bps: u16,
 }
 
 impl Default for Scenario {
@@ -103,6 +110,8 @@ impl Default for Scenario {
             keeper_interval_secs: 10,
             venue_fee_bps: 5,
             venue_slippage_bps: 2,
+            hedge_credit_bps: 0,
+            hedge_cost_bps: 0,
         }
     }
 }
@@ -115,7 +124,15 @@ impl Scenario {
 
     /// Checks every field is usable.
     pub fn validate(&self) -> Result<(), String> {
-        let checks: [(bool, &str); 11] = [
+        let checks: [(bool, &str); 13] = [
+            (
+                self.hedge_credit_bps <= 10_000,
+                "hedge_credit_bps must be in [0, 10 000]",
+            ),
+            (
+                self.hedge_cost_bps <= 1_000,
+                "hedge_cost_bps must be in [0, 1 000]",
+            ),
             (
                 self.quote_usd > 0.0 && self.quote_usd.is_finite(),
                 "quote_usd must be positive",
@@ -341,19 +358,34 @@ pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<O
         harness.use_quote_feed(&quote_print(start));
     }
     let mut pools = Vec::new();
-    for (index, (name, params)) in [
-        ("glft", default_params()),
-        ("constant-product", baseline_params()),
-    ]
-    .into_iter()
-    .enumerate()
+    let glft = PoolParams {
+        hedge_credit_bps: scenario.hedge_credit_bps,
+        hedge_cost_bps: scenario.hedge_cost_bps,
+        lp_access: if scenario.hedge_credit_bps > 0 {
+            LP_ACCESS_OPERATOR
+        } else {
+            LP_ACCESS_PUBLIC
+        },
+        ..default_params()
+    };
+    for (index, (name, params)) in [("glft", glft), ("constant-product", baseline_params())]
+        .into_iter()
+        .enumerate()
     {
         let pool = harness.pool_at(index as u16);
         harness
             .initialize_pool(&pool, params)
             .await
             .map_err(|error| format!("initialize {name}: {error:?}"))?;
-        let lp = harness.new_user(liquidity_base, liquidity_quote).await;
+        // An operator pool's LP is its admin.
+        let lp = if params.lp_access == LP_ACCESS_OPERATOR {
+            let admin = harness.admin.insecure_clone();
+            harness
+                .user_of(admin, liquidity_base, liquidity_quote)
+                .await
+        } else {
+            harness.new_user(liquidity_base, liquidity_quote).await
+        };
         harness
             .deposit(&pool, &lp, liquidity_base, liquidity_quote, 1)
             .await

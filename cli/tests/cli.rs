@@ -372,6 +372,53 @@ fn market_simulation_runs_the_program_and_is_reproducible() {
 }
 
 #[test]
+fn a_sweep_runs_the_same_seed_once_per_value() {
+    let out = temp_dir("sweep");
+    let output = homeostat(&[
+        "simulate",
+        "--sweep",
+        "hedge_credit_bps=0,10000",
+        "--duration",
+        "60",
+        "--seed",
+        "3",
+        "--json",
+        "--out",
+        out.to_str().expect("utf-8"),
+    ]);
+    let report = one_json_object(&output);
+    assert_eq!(report["field"], "hedge_credit_bps");
+    let runs = report["runs"].as_array().expect("runs");
+    assert_eq!(runs.len(), 2);
+    assert_eq!(
+        (runs[0]["value"].as_str(), runs[1]["value"].as_str()),
+        (Some("0"), Some("10000"))
+    );
+    for run in runs {
+        assert_eq!(run["pools"][0]["model"], "glft");
+        assert!(run["pools"][0]["trades"].as_u64().expect("trades") > 0);
+    }
+    // The same seed: the baseline pool, which no hedge credit touches, trades alike.
+    assert_eq!(runs[0]["pools"][1], runs[1]["pools"][1]);
+    fails_with(
+        &["simulate", "--sweep", "hedge_credit=1"],
+        "not a scenario field",
+    );
+    fails_with(
+        &["simulate", "--sweep", "hedge_credit_bps=lots"],
+        "`lots` is not an integer",
+    );
+    fails_with(
+        &["simulate", "--sweep", "hedge_credit_bps=20000"],
+        "hedge_credit_bps must be in [0, 10 000]",
+    );
+    fails_with(
+        &["simulate", "--scenario", "as2008", "--sweep", "gamma=1"],
+        "--sweep applies to market scenarios",
+    );
+}
+
+#[test]
 fn market_simulation_rejects_a_zero_duration() {
     fails_with(
         &[

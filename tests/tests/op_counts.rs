@@ -111,9 +111,11 @@ async fn each_instructions_math_is_counted_and_the_swap_stays_in_budget() {
             // rebalance: the oracle read and the inventory; deposit and withdraw: shares.
             take();
             let state = snapshot.pool;
-            state.price_from_update(&update, snapshot.now).unwrap();
-            state.net_delta(snapshot.reserves().unwrap()).unwrap();
-            table.push(row("rebalance (oracle, net delta)", &take()));
+            let oracle = state.price_from_update(&update, snapshot.now).unwrap();
+            let reserves = snapshot.reserves().unwrap();
+            state.net_delta(reserves).unwrap();
+            state.band_now(&oracle, reserves).unwrap();
+            table.push(row("rebalance (oracle, net delta, band)", &take()));
             let supply = harness.supply(&pool.lp_mint).await;
             let reserves = snapshot.reserves().unwrap();
             take();

@@ -90,12 +90,13 @@ fn initialize_args(keeper: &Pubkey, model_kind: u8) -> Vec<u8> {
     for value in [600u64, 1_000_000_000, 100_000_000_000, 50_000_000_000, 60, 10_000_000_000, 30, 200_000_000_000] {
         out.extend_from_slice(&value.to_le_bytes());
     }
-    // Fee, protocol share, max confidence, max EMA deviation.
-    for value in [1u16, 2_000, 100, 500] {
+    // Fee, protocol share, max confidence, max EMA deviation, hedge credit, hedge cost.
+    for value in [1u16, 2_000, 100, 500, 0, 0] {
         out.extend_from_slice(&value.to_le_bytes());
     }
-    out.extend_from_slice(&[model_kind, 1]);
-    out.extend_from_slice(&[0; 6]);
+    // Model kind, relative units, public LP access, reserved.
+    out.extend_from_slice(&[model_kind, 1, 0]);
+    out.extend_from_slice(&[0; 1]);
     out
 }
 
