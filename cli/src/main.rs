@@ -500,6 +500,37 @@ fn simulate_market(
             );
         }
     }
+    println!();
+    println!("P&L attribution, USDC: LP vs hold = spread + fees + inventory + protocol; trade markouts; the hedge owner's result");
+    println!(
+        "{:<18} {:>10} {:>9} {:>10} {:>9} {:>11} {:>10} {:>10} {:>10} {:>12}",
+        "pool",
+        "spread",
+        "fees",
+        "inventory",
+        "protocol",
+        "LP vs hold",
+        "mark 1s",
+        "mark 10s",
+        "mark 60s",
+        "hedge owner"
+    );
+    for pool in &outcome.pools {
+        let a = &pool.attribution;
+        println!(
+            "{:<18} {:>10.2} {:>9.2} {:>10.2} {:>9.2} {:>11.2} {:>10.2} {:>10.2} {:>10.2} {:>12.2}",
+            pool.model,
+            a.spread_usdc,
+            a.fees_usdc,
+            a.inventory_usdc,
+            a.protocol_usdc,
+            pool.lp_pnl_vs_hold_usdc,
+            a.markout_1s_usdc,
+            a.markout_10s_usdc,
+            a.markout_60s_usdc,
+            a.hedge_owner_usdc
+        );
+    }
     println!("wrote {} to {}", files.join(", "), args.out.display());
     Ok(())
 }

@@ -230,6 +230,37 @@ pub struct PoolReport {
     /// no gamma by construction; what it shows here is how much the flow picks it off
     /// when the oracle lags (negative: it sells as the price rises).
     pub gamma_realised_sol_per_usdc: f64,
+    /// The LPs' result against holding, by source (they sum to `lp_pnl_vs_hold_usdc`).
+    pub attribution: Attribution,
+}
+
+/// Where the LPs' result against holding came from, USDC at the true price, and how the
+/// trades marked out. `spread + fees + inventory + protocol = lp_pnl_vs_hold`, exactly up to
+/// float rounding: every trade changes the book at the true price of its second
+/// (`spread + fees`: its markout at 0 s), and between seconds the book's base beyond the
+/// initial deposit moves with the price (`inventory`); the protocol's share of the fees
+/// leaves the LPs' reserves (`protocol`, ≤ 0).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Serialize)]
+pub struct Attribution {
+    /// Trades' edge against the true price, fees excluded: the spread captured (negative
+    /// when informed flow picks the pool off).
+    pub spread_usdc: f64,
+    /// Trading fees, at the true price.
+    pub fees_usdc: f64,
+    /// `Σ (B_t − B₀)·Δs`: the inventory's mark-to-market as the price moved.
+    pub inventory_usdc: f64,
+    /// The protocol's share of the fees, which is not the LPs'.
+    pub protocol_usdc: f64,
+    /// The trades marked at the true price 1 s, 10 s and 60 s later (fees included): the
+    /// adverse-selection cost a market maker watches, as it grows with the horizon.
+    pub markout_1s_usdc: f64,
+    /// Marked 10 s later.
+    pub markout_10s_usdc: f64,
+    /// Marked 60 s later.
+    pub markout_60s_usdc: f64,
+    /// The hedge owner's result (the keeper operator's venue account): hedge P&L after
+    /// venue fees. For a public pool this is not the LPs' money.
+    pub hedge_owner_usdc: f64,
 }
 
 /// One row of the time series.
@@ -280,6 +311,10 @@ struct SimPool {
     inventory: Vec<f64>,
     /// The true price at each inventory sample.
     prices: Vec<f64>,
+    /// The LP reserves' base at each sample, SOL.
+    base_held: Vec<f64>,
+    /// Every executed trade: sample index, the pool's base and quote flows (SOL, USDC).
+    trade_log: Vec<(usize, f64, f64)>,
     net_delta: Vec<f64>,
     hedge_book: HedgeBook,
 }
@@ -400,6 +435,8 @@ pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<O
             cap_sol: sol(params.inventory_cap),
             inventory: Vec::new(),
             prices: Vec::new(),
+            base_held: Vec::new(),
+            trade_log: Vec::new(),
             net_delta: Vec::new(),
             hedge_book: HedgeBook::default(),
         });
@@ -538,6 +575,7 @@ pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<O
                 .unwrap_or(0.0);
             pool.inventory.push(inventory);
             pool.prices.push(true_price);
+            pool.base_held.push(sol(reserves.base));
             let net_delta = inventory - snapshot.pool.hedge_position as f64 / ONE_BASE as f64;
             pool.net_delta.push(net_delta);
             let lp_value = sol(reserves.base) * true_price + usdc(reserves.quote);
@@ -591,6 +629,18 @@ pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<O
         let book = &pool.hedge_book;
         report.hedge_fees_usdc = book.fees_usdc;
         report.hedge_pnl_usdc = book.cash_usdc + book.position_sol * true_price - book.fees_usdc;
+        report.attribution = attribute(
+            &pool.trade_log,
+            &pool.prices,
+            &pool.base_held,
+            pool.initial_value_parts.0,
+            report.fees_usdc,
+            Attribution {
+                protocol_usdc: report.attribution.protocol_usdc,
+                hedge_owner_usdc: report.hedge_pnl_usdc,
+                ..Attribution::default()
+            },
+        );
         reports.push(report);
     }
     Ok(Outcome {
@@ -598,6 +648,43 @@ pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<O
         pools: reports,
         samples,
     })
+}
+
+/// The attribution of a run: each trade's markout at 0, 1, 10 and 60 s (the price `h`
+/// samples later, the last one past the end), the spread as the 0 s markout less the fees,
+/// and the inventory's mark-to-market `Σ (B_t − B₀)·(s_{t+1} − s_t)`.
+fn attribute(
+    trades: &[(usize, f64, f64)],
+    prices: &[f64],
+    base_held: &[f64],
+    initial_base: f64,
+    fees_usdc: f64,
+    known: Attribution,
+) -> Attribution {
+    let Some(&last) = prices.last() else {
+        return known;
+    };
+    let price = |index: usize| prices.get(index).copied().unwrap_or(last);
+    let markout = |horizon: usize| -> f64 {
+        trades
+            .iter()
+            .map(|&(index, base, quote)| base * price(index + horizon) + quote)
+            .sum()
+    };
+    let inventory = base_held
+        .iter()
+        .zip(prices.windows(2))
+        .map(|(held, pair)| (held - initial_base) * (pair[1] - pair[0]))
+        .sum();
+    Attribution {
+        spread_usdc: markout(0) - fees_usdc,
+        fees_usdc,
+        inventory_usdc: inventory,
+        markout_1s_usdc: markout(1),
+        markout_10s_usdc: markout(10),
+        markout_60s_usdc: markout(60),
+        ..known
+    }
 }
 
 /// `ΣΔq·Δs / ΣΔs²` over consecutive non-overlapping windows of `window` samples: the
@@ -696,6 +783,18 @@ async fn execute(
         return;
     }
     pool.report.trades += 1;
+    // The pool's flows: what it receives is positive (the protocol's share of the fee
+    // included; attribution takes it back out).
+    let flows = match quote.direction {
+        Direction::BaseToQuote => (sol(quote.amount_in), -usdc(quote.amount_out)),
+        Direction::QuoteToBase => (-sol(quote.amount_out), usdc(quote.amount_in)),
+    };
+    pool.trade_log.push((pool.prices.len(), flows.0, flows.1));
+    let protocol_usdc = match quote.direction {
+        Direction::BaseToQuote => sol(quote.fee.protocol) * true_price,
+        Direction::QuoteToBase => usdc(quote.fee.protocol),
+    };
+    pool.report.attribution.protocol_usdc -= protocol_usdc;
     let (fee_usdc, notional) = match quote.direction {
         Direction::BaseToQuote => (sol(quote.fee.total) * true_price, usdc(quote.amount_out)),
         Direction::QuoteToBase => (usdc(quote.fee.total), usdc(quote.amount_in)),
@@ -707,6 +806,36 @@ async fn execute(
 #[cfg(test)]
 mod tests {
     use super::realised_gamma;
+
+    #[test]
+    fn attribution_marks_each_trade_and_the_inventory_at_the_true_price() {
+        use super::{attribute, Attribution};
+        // Prices 100, 101, 103; the pool buys 2 SOL for 199 USDC in second 0 (fee 0.5),
+        // then holds: 2 SOL beyond its initial 10.
+        let prices = [100.0, 101.0, 103.0];
+        let base_held = [12.0, 12.0, 12.0];
+        let trades = [(0, 2.0, -199.0)];
+        let a = attribute(
+            &trades,
+            &prices,
+            &base_held,
+            10.0,
+            0.5,
+            Attribution::default(),
+        );
+        assert_eq!(a.markout_1s_usdc, 2.0 * 101.0 - 199.0);
+        assert_eq!(
+            a.markout_10s_usdc,
+            2.0 * 103.0 - 199.0,
+            "past the end: the last price"
+        );
+        assert_eq!(a.spread_usdc, 2.0 * 100.0 - 199.0 - 0.5);
+        assert_eq!(a.inventory_usdc, 2.0 * 1.0 + 2.0 * 2.0);
+        // spread + fees + inventory is the book's value against holding: 12·103 − 199 −
+        // 10·103.
+        let vs_hold = 12.0 * 103.0 - 199.0 - 10.0 * 103.0;
+        assert!((a.spread_usdc + a.fees_usdc + a.inventory_usdc - vs_hold).abs() < 1e-9);
+    }
 
     #[test]
     fn realised_gamma_is_the_slope_of_inventory_changes_on_price_changes() {
