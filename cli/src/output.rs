@@ -18,7 +18,7 @@ pub fn write(outcome: &Outcome, dir: &Path) -> std::io::Result<Vec<String>> {
     for name in &names {
         let _ = write!(
             csv,
-            ",{name}_bid,{name}_ask,{name}_inventory_sol,{name}_lp_value_usdc"
+            ",{name}_bid,{name}_ask,{name}_inventory_sol,{name}_net_delta_sol,{name}_lp_value_usdc"
         );
     }
     csv.push('\n');

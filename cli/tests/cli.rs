@@ -356,6 +356,12 @@ fn market_simulation_runs_the_program_and_is_reproducible() {
     let csv = std::fs::read_to_string(out.join("timeseries.csv")).expect("csv");
     assert_eq!(csv.lines().count(), 91, "header + one row per second");
     assert!(csv.starts_with("t,true_price,oracle_price,glft_bid,glft_ask"));
+    // Every row has as many fields as the header names.
+    let columns = csv.lines().next().expect("header").split(',').count();
+    assert!(
+        csv.lines().all(|line| line.split(',').count() == columns),
+        "{csv}"
+    );
     for chart in ["price.svg", "inventory.svg", "lp_value.svg"] {
         let svg = std::fs::read_to_string(out.join(chart)).expect(chart);
         assert!(
