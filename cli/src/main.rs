@@ -618,13 +618,14 @@ fn sweep_market(
         scenario.duration_secs, scenario.seed
     );
     println!(
-        "{:>12} {:>7} {:>14} {:>8} {:>8} {:>9} {:>7} {:>10} {:>10}",
+        "{:>12} {:>7} {:>14} {:>8} {:>8} {:>9} {:>8} {:>7} {:>10} {:>10}",
         field,
         "trades",
         "LP vs hold",
         "q std",
         "|q| max",
         "net std",
+        "in band",
         "hedges",
         "venue fees",
         "hedge P&L"
@@ -632,13 +633,14 @@ fn sweep_market(
     for (value, outcome) in &runs {
         let pool = &outcome.pools[0];
         println!(
-            "{:>12} {:>7} {:>14.2} {:>8.2} {:>8.2} {:>9.2} {:>7} {:>10.2} {:>10.2}",
+            "{:>12} {:>7} {:>14.2} {:>8.2} {:>8.2} {:>9.2} {:>7.1}% {:>7} {:>10.2} {:>10.2}",
             value,
             pool.trades,
             pool.lp_pnl_vs_hold_usdc,
             pool.inventory_std_sol,
             pool.inventory_max_sol,
             pool.net_delta_std_sol,
+            pool.time_in_band * 100.0,
             pool.hedges,
             pool.hedge_fees_usdc,
             pool.hedge_pnl_usdc

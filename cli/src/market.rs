@@ -225,6 +225,9 @@ pub struct PoolReport {
     pub net_delta_std_sol: f64,
     /// Largest |net delta|, SOL.
     pub net_delta_max_sol: f64,
+    /// Share of seconds with |net delta| inside the band the program applies then
+    /// (`Pool::band_now`: derived with ψ, at least `rebalance_band`).
+    pub time_in_band: f64,
     /// Realised gamma: the slope of the inventory's change against the true price's over
     /// 60-second windows, SOL per USDC (least squares, `ΣΔq·Δs / ΣΔs²`). An oracle pool has
     /// no gamma by construction; what it shows here is how much the flow picks it off
@@ -315,6 +318,8 @@ struct SimPool {
     base_held: Vec<f64>,
     /// Every executed trade: sample index, the pool's base and quote flows (SOL, USDC).
     trade_log: Vec<(usize, f64, f64)>,
+    /// Seconds with |net delta| inside the band the program applies.
+    seconds_in_band: u64,
     net_delta: Vec<f64>,
     hedge_book: HedgeBook,
 }
@@ -437,6 +442,7 @@ pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<O
             prices: Vec::new(),
             base_held: Vec::new(),
             trade_log: Vec::new(),
+            seconds_in_band: 0,
             net_delta: Vec::new(),
             hedge_book: HedgeBook::default(),
         });
@@ -578,6 +584,13 @@ pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<O
             pool.base_held.push(sol(reserves.base));
             let net_delta = inventory - snapshot.pool.hedge_position as f64 / ONE_BASE as f64;
             pool.net_delta.push(net_delta);
+            // The band the program would apply now (its own rule, `Pool::band_now`).
+            let band = snapshot
+                .hedge_band()
+                .unwrap_or(snapshot.pool.params.rebalance_band);
+            if net_delta.abs() <= sol(band) {
+                pool.seconds_in_band += 1;
+            }
             let lp_value = sol(reserves.base) * true_price + usdc(reserves.quote);
             let quoted = |direction| {
                 quote_for(&snapshot, direction, ONE_BASE)
@@ -619,6 +632,7 @@ pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<O
             report.net_delta_max_sol,
         ) = stats(&pool.net_delta);
         report.gamma_realised_sol_per_usdc = realised_gamma(&pool.inventory, &pool.prices, 60);
+        report.time_in_band = pool.seconds_in_band as f64 / n;
         // The cap binds on the gross position.
         report.time_at_cap = pool
             .inventory

@@ -351,6 +351,19 @@ fn market_simulation_runs_the_program_and_is_reproducible() {
             .as_f64()
             .expect("realised gamma");
         assert!(gamma.is_finite(), "{pool}");
+        // The attribution sums to the LPs' result against holding.
+        let a = &pool["attribution"];
+        let part = |name: &str| a[name].as_f64().expect(name);
+        let sum = part("spread_usdc")
+            + part("fees_usdc")
+            + part("inventory_usdc")
+            + part("protocol_usdc");
+        let total = pool["lp_pnl_vs_hold_usdc"].as_f64().expect("lp vs hold");
+        assert!((sum - total).abs() < 0.01, "{sum} vs {total}: {a}");
+        assert!(part("protocol_usdc") <= 0.0, "{a}");
+        assert_eq!(Some(part("fees_usdc")), pool["fees_usdc"].as_f64());
+        let in_band = pool["time_in_band"].as_f64().expect("time in band");
+        assert!((0.0..=1.0).contains(&in_band), "{pool}");
     }
     // The time series and the three charts.
     let csv = std::fs::read_to_string(out.join("timeseries.csv")).expect("csv");
