@@ -33,8 +33,9 @@ pub struct RecordHedgeArgs {
 ///   stale.
 /// - The new hedge position stays within ±`max_hedge_position` (`HedgeTooLarge`).
 /// - Updates the hedge ledger (`hedge_position`, average entry price, realised P&L:
-///   `homeostat_math::HedgeLedger`) and `recorded_seq`; emits `HedgeRecorded`. From then on the
-///   quotes skew by the smaller net delta.
+///   `homeostat_math::HedgeLedger`) and `recorded_seq`; emits `HedgeRecorded`. From then on
+///   the net delta is smaller, and the quotes skew on the inventory less `hedge_credit_bps`
+///   of the hedge (none in a public pool).
 #[event_cpi]
 #[derive(Accounts)]
 pub struct RecordHedge<'info> {
