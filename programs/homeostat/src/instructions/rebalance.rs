@@ -70,7 +70,7 @@ pub(crate) fn handle(ctx: Context<Rebalance>) -> Result<()> {
         );
         let reserves = pool.lp_reserves(accounts.base_vault.amount, accounts.quote_vault.amount)?;
         let inventory = pool.inventory(reserves)?;
-        let net = pool.net_delta(reserves)?;
+        let net = pool.net_of(inventory)?;
         let band = pool.band_now(&oracle, reserves)?;
         require!(
             net.unsigned_abs() > u128::from(band),

@@ -304,7 +304,12 @@ impl Pool {
     /// The exposure nobody has offset yet: `inventory − hedge_position`, base atoms. The
     /// keeper hedges it (`rebalance` fires on it).
     pub fn net_delta(&self, reserves: Reserves) -> Result<i128> {
-        self.inventory(reserves)?
+        self.net_of(self.inventory(reserves)?)
+    }
+
+    /// `net_delta` from an inventory already computed.
+    pub fn net_of(&self, inventory: i128) -> Result<i128> {
+        inventory
             .checked_sub(i128::from(self.hedge_position))
             .ok_or_else(|| error!(HomeostatError::MathOverflow))
     }
@@ -313,12 +318,12 @@ impl Pool {
     /// recorded hedge (`homeostat_math::risk_position`) — the whole inventory in a public
     /// pool, whose LPs carry it whatever is hedged elsewhere.
     pub fn risk_position(&self, reserves: Reserves) -> Result<i128> {
-        risk_position(
-            self.inventory(reserves)?,
-            self.hedge_position,
-            self.params.hedge_credit_bps,
-        )
-        .math()
+        self.risk_of(self.inventory(reserves)?)
+    }
+
+    /// `risk_position` from an inventory already computed.
+    fn risk_of(&self, inventory: i128) -> Result<i128> {
+        risk_position(inventory, self.hedge_position, self.params.hedge_credit_bps).math()
     }
 
     /// The band the net delta may wander in before the keeper hedges, base atoms — one
@@ -357,13 +362,32 @@ impl Pool {
     /// `hedge_band` at this oracle state and these reserves, as `rebalance` computes it
     /// (the volatility estimate as stored: `rebalance` does not observe the oracle).
     pub fn band_now(&self, oracle: &OraclePrice, reserves: Reserves) -> Result<u64> {
-        self.hedge_band(&self.swap_context(oracle, reserves)?.curve)
+        self.hedge_band(&self.curve_at_depth(oracle, reserves)?.0)
     }
 
     /// Everything a swap is priced from: the curve at this oracle state, inventory,
     /// limits, fees and what the pool can pay. The SDK builds the same context from the
     /// same account data, so its quotes equal the program's amounts.
     pub fn swap_context(&self, oracle: &OraclePrice, reserves: Reserves) -> Result<SwapContext> {
+        let (curve, inventory_cap) = self.curve_at_depth(oracle, reserves)?;
+        // Computed once: the limits bind on it, the curve prices at its risk part.
+        let position = self.inventory(reserves)?;
+        Ok(SwapContext {
+            curve,
+            inventory: self.risk_of(position)?,
+            position,
+            limits: Limits {
+                inventory_cap,
+                max_trade_base: self.params.max_trade_base,
+            },
+            fees: self.params.fees(),
+            reserves,
+        })
+    }
+
+    /// The model's curve at this oracle state, with its skew and the inventory cap at the
+    /// pool's depth (`at_depth`).
+    fn curve_at_depth(&self, oracle: &OraclePrice, reserves: Reserves) -> Result<(Curve, u64)> {
         let params = &self.params;
         let market = MarketState {
             mid: oracle.mid,
@@ -383,18 +407,7 @@ impl Pool {
             .model()?
             .curve(&market, &spread, reserves, params.lot)
             .math()?;
-        let (curve, inventory_cap) = self.at_depth(curve)?;
-        Ok(SwapContext {
-            curve,
-            inventory: self.risk_position(reserves)?,
-            position: self.inventory(reserves)?,
-            limits: Limits {
-                inventory_cap,
-                max_trade_base: params.max_trade_base,
-            },
-            fees: params.fees(),
-            reserves,
-        })
+        self.at_depth(curve)
     }
 
     /// The curve's skew and the inventory cap at the pool's depth: stated for
