@@ -126,17 +126,10 @@ pub async fn show(
         "net_delta": snapshot.net_delta()?,
         "risk_position": snapshot.risk_position()?,
         "greeks": {
-            // The LPs' book: its delta is the base it holds; its gamma is the model's —
-            // none for an oracle pool (holdings move only by trades), `dB/ds = −B/(2s)`
-            // for x·y = k: per 1 % price move, −B/200.
-            "delta_base": reserves.base,
-            "gamma_base_per_1pct": if state.params.model_kind
-                == u8::from(homeostat_math::ModelKind::ConstantProduct)
-            {
-                -(reserves.base as f64) / 200.0
-            } else {
-                0.0
-            },
+            // The LPs' book: its delta is the base it holds; its gamma is the model's
+            // (`ModelKind::book_gamma_per_percent`, the figure `RebalanceRequested` reports).
+            "gross_delta": reserves.base,
+            "gamma_per_percent": state.params.model()?.book_gamma_per_percent(reserves.base),
         },
         "hedge_credit_bps": state.params.hedge_credit_bps,
         "hedge_position": state.hedge_position,

@@ -1,6 +1,7 @@
 //! `homeostat`: the simulator, and pool / LP / swap commands against any cluster.
 
 mod as2008;
+mod charts;
 mod cluster;
 mod market;
 mod numbers;
@@ -254,11 +255,13 @@ struct SimulateArgs {
     /// Simulated seconds (market) [default: the scenario's, 3600 for `market`].
     #[arg(long)]
     duration: Option<u32>,
-    /// Folder for the CSV time series and SVG plots (market).
+    /// Folder for the CSV time series and the charts, SVG and PNG (market; a sweep writes
+    /// its table and frontier chart there).
     #[arg(long, default_value = "out")]
     out: std::path::PathBuf,
     /// Run the market scenario once per value of one of its fields, same seed, and print
-    /// one row per value: `--sweep hedge_credit_bps=0,5000,10000` (any scenario field).
+    /// one row per value and a frontier chart (net-delta risk against total cost):
+    /// `--sweep hedge_credit_bps=0,5000,10000` (any scenario field).
     #[arg(long, value_name = "FIELD=V1,V2,...")]
     sweep: Option<String>,
 }
@@ -605,6 +608,7 @@ fn sweep_market(
         bar.finish_and_clear();
         runs.push((value.to_string(), outcome));
     }
+    let files = output::write_sweep(field, &runs, &args.out)?;
     if args.json {
         let runs: Vec<_> = runs
             .iter()
@@ -618,10 +622,11 @@ fn sweep_market(
         scenario.duration_secs, scenario.seed
     );
     println!(
-        "{:>12} {:>7} {:>14} {:>8} {:>8} {:>9} {:>8} {:>7} {:>10} {:>10}",
+        "{:>12} {:>7} {:>14} {:>11} {:>8} {:>8} {:>9} {:>8} {:>7} {:>10} {:>10}",
         field,
         "trades",
         "LP vs hold",
+        "total cost",
         "q std",
         "|q| max",
         "net std",
@@ -633,10 +638,11 @@ fn sweep_market(
     for (value, outcome) in &runs {
         let pool = &outcome.pools[0];
         println!(
-            "{:>12} {:>7} {:>14.2} {:>8.2} {:>8.2} {:>9.2} {:>7.1}% {:>7} {:>10.2} {:>10.2}",
+            "{:>12} {:>7} {:>14.2} {:>11.2} {:>8.2} {:>8.2} {:>9.2} {:>7.1}% {:>7} {:>10.2} {:>10.2}",
             value,
             pool.trades,
             pool.lp_pnl_vs_hold_usdc,
+            output::frontier_point(pool).0,
             pool.inventory_std_sol,
             pool.inventory_max_sol,
             pool.net_delta_std_sol,
@@ -646,6 +652,7 @@ fn sweep_market(
             pool.hedge_pnl_usdc
         );
     }
+    println!("wrote {} to {}", files.join(", "), args.out.display());
     Ok(())
 }
 

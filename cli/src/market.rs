@@ -233,6 +233,13 @@ pub struct PoolReport {
     /// no gamma by construction; what it shows here is how much the flow picks it off
     /// when the oracle lags (negative: it sells as the price rises).
     pub gamma_realised_sol_per_usdc: f64,
+    /// Its standard error: a 1-hour run has 60 windows, and the estimate is noisy
+    /// (docs/simulator.md).
+    pub gamma_realised_error_sol_per_usdc: f64,
+    /// The model's gamma at the end, in the same unit (`ModelKind::book_gamma_per_percent`:
+    /// `−B/(2s)` for constant product, 0 for an oracle pool): what realised gamma is read
+    /// against.
+    pub gamma_model_sol_per_usdc: f64,
     /// The LPs' result against holding, by source (they sum to `lp_pnl_vs_hold_usdc`).
     pub attribution: Attribution,
 }
@@ -290,8 +297,15 @@ pub struct PoolSample {
     pub inventory: f64,
     /// Inventory less the recorded hedge, SOL.
     pub net_delta: f64,
+    /// The recorded hedge, SOL (positive: base sold off-chain).
+    pub hedge: f64,
+    /// The band the program applies now (`Pool::band_now`), SOL.
+    pub band: f64,
     /// LP reserves at the true price, USDC.
     pub lp_value: f64,
+    /// The attribution so far: the report's `attribution` up to this second (its
+    /// markouts left at 0), so the last row equals the report.
+    pub pnl: Attribution,
 }
 
 /// The whole run.
@@ -322,6 +336,8 @@ struct SimPool {
     seconds_in_band: u64,
     net_delta: Vec<f64>,
     hedge_book: HedgeBook,
+    /// The attribution accumulated second by second (`attribute` computes it at the end).
+    running: Attribution,
 }
 
 /// The keeper's off-chain position: SOL held (negative after selling), USDC cash, fees.
@@ -340,6 +356,10 @@ fn stats(values: &[f64]) -> (f64, f64, f64) {
 }
 
 fn sol(atoms: u64) -> f64 {
+    atoms as f64 / ONE_BASE as f64
+}
+
+fn sol_signed(atoms: i64) -> f64 {
     atoms as f64 / ONE_BASE as f64
 }
 
@@ -445,6 +465,7 @@ pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<O
             seconds_in_band: 0,
             net_delta: Vec::new(),
             hedge_book: HedgeBook::default(),
+            running: Attribution::default(),
         });
     }
     // One trader with deep pockets trades against both pools.
@@ -579,16 +600,19 @@ pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<O
                 .inventory()
                 .map(|q| q as f64 / ONE_BASE as f64)
                 .unwrap_or(0.0);
+            pool.accumulate(true_price);
             pool.inventory.push(inventory);
             pool.prices.push(true_price);
             pool.base_held.push(sol(reserves.base));
-            let net_delta = inventory - snapshot.pool.hedge_position as f64 / ONE_BASE as f64;
+            let hedge = snapshot.pool.hedge_position as f64 / ONE_BASE as f64;
+            let net_delta = inventory - hedge;
             pool.net_delta.push(net_delta);
             // The band the program would apply now (its own rule, `Pool::band_now`).
             let band = snapshot
                 .hedge_band()
                 .unwrap_or(snapshot.pool.params.rebalance_band);
-            if net_delta.abs() <= sol(band) {
+            let band = sol(band);
+            if net_delta.abs() <= band {
                 pool.seconds_in_band += 1;
             }
             let lp_value = sol(reserves.base) * true_price + usdc(reserves.quote);
@@ -602,7 +626,10 @@ pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<O
                 ask: quoted(Direction::QuoteToBase),
                 inventory,
                 net_delta,
+                hedge,
+                band,
                 lp_value,
+                pnl: pool.running,
             });
         }
         samples.push(row);
@@ -616,6 +643,13 @@ pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<O
         let end_value = sol(reserves.base) * true_price + usdc(reserves.quote);
         let hold_value = pool.initial_value_parts.0 * true_price + pool.initial_value_parts.1;
         let mut report = pool.report;
+        report.gamma_model_sol_per_usdc = snapshot
+            .pool
+            .params
+            .model()
+            .map(|model| sol_signed(model.book_gamma_per_percent(reserves.base)))
+            .unwrap_or(0.0)
+            / (true_price / 100.0);
         report.lp_pnl_vs_hold_usdc = end_value - hold_value;
         report.lp_pnl_vs_hold_bps = report.lp_pnl_vs_hold_usdc
             / (pool.initial_value_parts.0 * scenario.start_price + pool.initial_value_parts.1)
@@ -631,7 +665,10 @@ pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<O
             report.net_delta_std_sol,
             report.net_delta_max_sol,
         ) = stats(&pool.net_delta);
-        report.gamma_realised_sol_per_usdc = realised_gamma(&pool.inventory, &pool.prices, 60);
+        (
+            report.gamma_realised_sol_per_usdc,
+            report.gamma_realised_error_sol_per_usdc,
+        ) = realised_gamma(&pool.inventory, &pool.prices, 60);
         report.time_in_band = pool.seconds_in_band as f64 / n;
         // The cap binds on the gross position.
         report.time_at_cap = pool
@@ -662,6 +699,35 @@ pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<O
         pools: reports,
         samples,
     })
+}
+
+impl SimPool {
+    /// Adds this second to the running attribution, before its sample is stored: the
+    /// trades of this second marked at `price` (`spread + fees`), and the base held since
+    /// the last sample marked to the price move (`inventory`) — `attribute`'s sums, one
+    /// term at a time.
+    fn accumulate(&mut self, price: f64) {
+        let fees_usdc = self.report.fees_usdc;
+        let index = self.prices.len();
+        let marked: f64 = self
+            .trade_log
+            .iter()
+            .rev()
+            .take_while(|&&(at, _, _)| at == index)
+            .map(|&(_, base, quote)| base * price + quote)
+            .sum();
+        let running = &mut self.running;
+        running.spread_usdc += marked;
+        if let (Some(held), Some(last)) = (self.base_held.last(), self.prices.last()) {
+            running.inventory_usdc += (held - self.initial_value_parts.0) * (price - last);
+        }
+        // The spread is the markout less the fees, and both are cumulative.
+        running.spread_usdc += running.fees_usdc - fees_usdc;
+        running.fees_usdc = fees_usdc;
+        running.protocol_usdc = self.report.attribution.protocol_usdc;
+        let book = &self.hedge_book;
+        running.hedge_owner_usdc = book.cash_usdc + book.position_sol * price - book.fees_usdc;
+    }
 }
 
 /// The attribution of a run: each trade's markout at 0, 1, 10 and 60 s (the price `h`
@@ -702,24 +768,32 @@ fn attribute(
 }
 
 /// `ΣΔq·Δs / ΣΔs²` over consecutive non-overlapping windows of `window` samples: the
-/// least-squares slope of the inventory's change against the price's (0 without moves).
-fn realised_gamma(inventory: &[f64], prices: &[f64], window: usize) -> f64 {
-    let (mut covariance, mut variance) = (0.0, 0.0);
-    let ends = (window..inventory.len().min(prices.len())).step_by(window.max(1));
-    for end in ends {
-        let start = end - window;
-        let (dq, ds) = (
-            inventory[end] - inventory[start],
-            prices[end] - prices[start],
-        );
-        covariance += dq * ds;
-        variance += ds * ds;
+/// least-squares slope (through the origin) of the inventory's change against the
+/// price's, and its standard error `√(Σe² / (n − 1) / ΣΔs²)`, e the residuals — (0, 0)
+/// without moves; the error is 0 with a single window.
+fn realised_gamma(inventory: &[f64], prices: &[f64], window: usize) -> (f64, f64) {
+    let window = window.max(1);
+    let moves: Vec<(f64, f64)> = (window..inventory.len().min(prices.len()))
+        .step_by(window)
+        .map(|end| {
+            let start = end - window;
+            (
+                prices[end] - prices[start],
+                inventory[end] - inventory[start],
+            )
+        })
+        .collect();
+    let variance: f64 = moves.iter().map(|(ds, _)| ds * ds).sum();
+    if variance <= 0.0 {
+        return (0.0, 0.0);
     }
-    if variance > 0.0 {
-        covariance / variance
-    } else {
-        0.0
+    let slope = moves.iter().map(|(ds, dq)| ds * dq).sum::<f64>() / variance;
+    if moves.len() < 2 {
+        return (slope, 0.0);
     }
+    let residuals: f64 = moves.iter().map(|(ds, dq)| (dq - slope * ds).powi(2)).sum();
+    let error = (residuals / (moves.len() - 1) as f64 / variance).sqrt();
+    (slope, error)
 }
 
 /// The SDK's quote for moving `base` atoms: exact-in base for sales, exact-out base for
@@ -856,10 +930,22 @@ mod tests {
         // Inventory falls 2 SOL per USDC the price rises (a pool picked off on the way up).
         let prices: Vec<f64> = (0..=240).map(|t| 150.0 + (t as f64 / 7.0).sin()).collect();
         let inventory: Vec<f64> = prices.iter().map(|s| 10.0 - 2.0 * (s - 150.0)).collect();
-        let gamma = realised_gamma(&inventory, &prices, 60);
+        let (gamma, error) = realised_gamma(&inventory, &prices, 60);
         assert!((gamma + 2.0).abs() < 1e-9, "{gamma}");
+        assert!(error < 1e-9, "an exact fit: {error}");
+        // Noise around the same slope: the estimate moves, and its error says by how much.
+        let noisy: Vec<f64> = inventory
+            .iter()
+            .enumerate()
+            .map(|(t, q)| q + if t % 120 == 0 { 0.5 } else { -0.5 })
+            .collect();
+        let (gamma, error) = realised_gamma(&noisy, &prices, 60);
+        assert!(
+            error > 0.0 && (gamma + 2.0).abs() < 4.0 * error,
+            "{gamma} ± {error}"
+        );
         // No price move, or no samples: 0.
-        assert_eq!(realised_gamma(&[1.0, 2.0, 3.0], &[150.0; 3], 1), 0.0);
-        assert_eq!(realised_gamma(&[], &[], 60), 0.0);
+        assert_eq!(realised_gamma(&[1.0, 2.0, 3.0], &[150.0; 3], 1), (0.0, 0.0));
+        assert_eq!(realised_gamma(&[], &[], 60), (0.0, 0.0));
     }
 }

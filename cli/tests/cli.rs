@@ -351,6 +351,18 @@ fn market_simulation_runs_the_program_and_is_reproducible() {
             .as_f64()
             .expect("realised gamma");
         assert!(gamma.is_finite(), "{pool}");
+        // The model's gamma: none for the oracle pool, −B/(2s) for constant product.
+        let model_gamma = pool["gamma_model_sol_per_usdc"]
+            .as_f64()
+            .expect("model gamma");
+        if pool["model"] == "glft" {
+            assert_eq!(model_gamma, 0.0);
+        } else {
+            assert!(
+                (-4.0..-2.5).contains(&model_gamma),
+                "1 000 SOL at ~150: {model_gamma}"
+            );
+        }
         // The attribution sums to the LPs' result against holding.
         let a = &pool["attribution"];
         let part = |name: &str| a[name].as_f64().expect(name);
@@ -375,12 +387,44 @@ fn market_simulation_runs_the_program_and_is_reproducible() {
         csv.lines().all(|line| line.split(',').count() == columns),
         "{csv}"
     );
-    for chart in ["price.svg", "inventory.svg", "lp_value.svg"] {
-        let svg = std::fs::read_to_string(out.join(chart)).expect(chart);
-        assert!(
-            svg.starts_with("<svg") && svg.contains("<polyline"),
-            "{chart}"
-        );
+    // The last row's running attribution is the report's (the CSV is the report's
+    // history, not a separate computation).
+    let header: Vec<&str> = csv.lines().next().expect("header").split(',').collect();
+    let last: Vec<&str> = csv.lines().last().expect("rows").split(',').collect();
+    for (pool, name) in pools.iter().zip(["glft", "constant-product"]) {
+        let column = |suffix: &str| -> f64 {
+            let wanted = format!("{name}_{suffix}");
+            let index = header.iter().position(|h| *h == wanted).expect(&wanted);
+            last[index].parse().expect("a number")
+        };
+        let a = &pool["attribution"];
+        for (suffix, field) in [
+            ("spread_usdc", "spread_usdc"),
+            ("fees_usdc", "fees_usdc"),
+            ("inventory_mtm_usdc", "inventory_usdc"),
+            ("protocol_usdc", "protocol_usdc"),
+            ("hedge_owner_usdc", "hedge_owner_usdc"),
+        ] {
+            let reported = a[field].as_f64().expect(field);
+            assert!(
+                (column(suffix) - reported).abs() < 1e-4,
+                "{name} {suffix}: {} vs {reported}",
+                column(suffix)
+            );
+        }
+        let vs_hold = pool["lp_pnl_vs_hold_usdc"].as_f64().expect("vs hold");
+        assert!((column("lp_vs_hold_usdc") - vs_hold).abs() < 0.01);
+    }
+    // Each chart as SVG (its legend in the file) and PNG.
+    for (chart, label) in [
+        ("price", "glft bid"),
+        ("inventory", "glft net of hedge"),
+        ("pnl", "hedge owner"),
+    ] {
+        let svg = std::fs::read_to_string(out.join(format!("{chart}.svg"))).expect(chart);
+        assert!(svg.starts_with("<svg") && svg.contains(label), "{chart}");
+        let png = std::fs::read(out.join(format!("{chart}.png"))).expect(chart);
+        assert_eq!(&png[..8], b"\x89PNG\r\n\x1a\n", "{chart}.png");
     }
     assert_eq!(
         market_json("3", &temp_dir("market-again")),
@@ -419,6 +463,25 @@ fn a_sweep_runs_the_same_seed_once_per_value() {
     }
     // The same seed: the baseline pool, which no hedge credit touches, trades alike.
     assert_eq!(runs[0]["pools"][1], runs[1]["pools"][1]);
+    // The table as CSV, one row per value, and the frontier chart with a point per value.
+    let table = std::fs::read_to_string(out.join("sweep.csv")).expect("sweep.csv");
+    let rows: Vec<&str> = table.lines().collect();
+    assert_eq!(rows.len(), 3, "{table}");
+    assert!(rows[0].starts_with("hedge_credit_bps,trades,lp_vs_hold_usdc"));
+    for (row, run) in rows[1..].iter().zip(runs) {
+        let fields: Vec<&str> = row.split(',').collect();
+        assert_eq!(Some(fields[0]), run["value"].as_str());
+        let pool = &run["pools"][0];
+        let cost: f64 = fields[4].parse().expect("total cost");
+        let expected = -(pool["lp_pnl_vs_hold_usdc"].as_f64().expect("lp")
+            + pool["attribution"]["hedge_owner_usdc"]
+                .as_f64()
+                .expect("hedge"));
+        assert!((cost - expected).abs() < 1e-4, "{cost} vs {expected}");
+    }
+    let frontier = std::fs::read_to_string(out.join("frontier.svg")).expect("frontier.svg");
+    assert!(frontier.contains("net delta std") && frontier.contains("\n10000\n"));
+    assert!(out.join("frontier.png").exists());
     fails_with(
         &["simulate", "--sweep", "hedge_credit=1"],
         "not a scenario field",

@@ -310,11 +310,8 @@ async fn pool_show_reads_the_cluster() {
     assert_eq!(shown["lp_access"], "public");
     assert_eq!(shown["hedge_credit_bps"], 0);
     assert_eq!(shown["target_base"], 1_000 * ONE_BASE);
-    assert_eq!(shown["greeks"]["delta_base"], 1_000 * ONE_BASE);
-    assert_eq!(
-        shown["greeks"]["gamma_base_per_1pct"], 0.0,
-        "an oracle pool"
-    );
+    assert_eq!(shown["greeks"]["gross_delta"], 1_000 * ONE_BASE);
+    assert_eq!(shown["greeks"]["gamma_per_percent"], 0, "an oracle pool");
     let update = harness.oracle_update().await;
     assert!(harness.snapshot(&pool, &update).await.inventory().is_ok());
 }

@@ -4,6 +4,7 @@
 use crate::error::{MathErrorKind, OrMathError, Result};
 use crate::fixed::Rounding;
 use crate::ops::{record, Op};
+use crate::wide::div_rem;
 
 /// `value · numerator / denominator` in atoms, rounded as asked, through a `u128`
 /// product (exact: two `u64`s always fit). `DivisionByZero` for a zero denominator,
@@ -18,13 +19,10 @@ pub fn mul_div_u64(
 ) -> Result<u64> {
     let round_up = rounding == Rounding::Up;
     record(Op::Product128);
-    record(Op::Division128);
     let product = u128::from(value).saturating_mul(u128::from(numerator));
-    let denominator = u128::from(denominator);
-    let quotient = product
-        .checked_div(denominator)
-        .or_math(MathErrorKind::DivisionByZero)?;
-    let inexact = product.checked_rem(denominator).unwrap_or(0) != 0;
+    let (quotient, remainder) =
+        div_rem(product, u128::from(denominator)).or_math(MathErrorKind::DivisionByZero)?;
+    let inexact = remainder != 0;
     let quotient = quotient.saturating_add(u128::from(round_up && inexact));
     u64::try_from(quotient).or_math(MathErrorKind::Overflow)
 }

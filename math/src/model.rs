@@ -101,6 +101,22 @@ named_variants!(ModelKind, "model kind" {
     ConstantProduct => "constant-product",
 });
 
+impl ModelKind {
+    /// The LP book's gamma: how the base its reserves hold moves with the price, in base
+    /// atoms per 1 % rise. For `x·y = k`, `B = √(k/s)` so `dB/ds = −B/(2s)`: a 1 % rise
+    /// sells `B/200` (rounded toward zero). An oracle-anchored pool holds what its trades
+    /// leave it — the price alone moves none of it — so its gamma is 0 by construction
+    /// (what it loses to a lagging oracle is realised gamma, which only flow shows).
+    pub const fn book_gamma_per_percent(self, base: u64) -> i64 {
+        match self {
+            // `u64::MAX / 200` fits an `i64`; the division cannot be by zero.
+            #[allow(clippy::integer_division, clippy::arithmetic_side_effects)]
+            Self::ConstantProduct => -((base / 200) as i64),
+            Self::AvellanedaStoikov | Self::Glft => 0,
+        }
+    }
+}
+
 named_variants!(Units, "unit system" {
     Absolute => "absolute",
     Relative => "relative",

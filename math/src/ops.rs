@@ -6,13 +6,22 @@
 /// What one computation cost, by kind of operation.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct OpCounts {
-    /// 128 × 128 → 256-bit products (each four 64 × 64 → 128-bit multiplications).
+    /// 128 × 128 → 256-bit products of two factors above 64 bits (each four 64 × 64 →
+    /// 128-bit multiplications).
     pub wide_products: u64,
+    /// 256-bit products with one factor within 64 bits (two multiplications).
+    pub half_wide_products: u64,
     /// 256 ÷ 128-bit quotients (schoolbook, several 128-bit divisions each).
     pub wide_quotients: u64,
-    /// 128-bit divisions (alone, and the steps of the wide quotients).
-    pub divisions_128: u64,
-    /// 128-bit products outside the wide ones (`u64 · u64` in `u128`).
+    /// Divisions whose operands both fit 64 bits: one `u64` division (alone, and the steps
+    /// of the wide quotients, as for the two kinds below).
+    pub divisions_64: u64,
+    /// 128-bit dividends by divisors that fit 64 bits (`divlu`: 32-bit digits).
+    pub divisions_by_64: u64,
+    /// 128-bit divisions by divisors above 64 bits (a `divlu` estimate and a correction).
+    pub divisions_by_128: u64,
+    /// `u64 · u64 → u128` products (alone, and 256-bit products of two factors within 64
+    /// bits).
     pub products_128: u64,
     /// Integer square roots of 128-bit values.
     pub roots_128: u64,
@@ -25,8 +34,11 @@ pub struct OpCounts {
 #[cfg_attr(not(feature = "op-count"), allow(dead_code))]
 pub(crate) enum Op {
     WideProduct,
+    HalfWideProduct,
     WideQuotient,
-    Division128,
+    Division64,
+    Division128By64,
+    Division128By128,
     Product128,
     Root128,
     RootIteration,
@@ -42,8 +54,11 @@ mod counting {
     std::thread_local! {
         static COUNTS: Cell<OpCounts> = const { Cell::new(OpCounts {
             wide_products: 0,
+            half_wide_products: 0,
             wide_quotients: 0,
-            divisions_128: 0,
+            divisions_64: 0,
+            divisions_by_64: 0,
+            divisions_by_128: 0,
             products_128: 0,
             roots_128: 0,
             root_iterations: 0,
@@ -55,8 +70,11 @@ mod counting {
             let mut now = counts.get();
             let slot = match op {
                 Op::WideProduct => &mut now.wide_products,
+                Op::HalfWideProduct => &mut now.half_wide_products,
                 Op::WideQuotient => &mut now.wide_quotients,
-                Op::Division128 => &mut now.divisions_128,
+                Op::Division64 => &mut now.divisions_64,
+                Op::Division128By64 => &mut now.divisions_by_64,
+                Op::Division128By128 => &mut now.divisions_by_128,
                 Op::Product128 => &mut now.products_128,
                 Op::Root128 => &mut now.roots_128,
                 Op::RootIteration => &mut now.root_iterations,

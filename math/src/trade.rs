@@ -9,6 +9,7 @@
 use crate::error::{ensure, MathError, MathErrorKind, OrMathError, Result};
 use crate::fixed::{Fixed, Rounding};
 use crate::ops::{record, Op};
+use crate::wide::div_rem;
 
 /// Pool balances available to pay out, in atoms.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -377,13 +378,10 @@ impl ConstantProductCurve {
         )?;
         let amount_in = u128::from(amount_in);
         record(Op::Product128);
-        record(Op::Division128);
         // Both factors are below 2^64, so the product fits.
         let numerator = reserve_out.saturating_mul(amount_in);
         let denominator = reserve_in.saturating_add(amount_in);
-        let out = numerator
-            .checked_div(denominator)
-            .or_math(MathErrorKind::DivisionByZero)?;
+        let (out, _) = div_rem(numerator, denominator).or_math(MathErrorKind::DivisionByZero)?;
         u64::try_from(out).or_math(MathErrorKind::Overflow)
     }
 
@@ -398,13 +396,10 @@ impl ConstantProductCurve {
             MathErrorKind::InsufficientLiquidity,
         )?;
         record(Op::Product128);
-        record(Op::Division128);
         let numerator = reserve_in.saturating_mul(amount_out);
         let denominator = reserve_out.saturating_sub(amount_out);
-        let amount_in = numerator
-            .checked_div(denominator)
-            .or_math(MathErrorKind::DivisionByZero)?;
-        let remainder = numerator.checked_rem(denominator).unwrap_or(0);
+        let (amount_in, remainder) =
+            div_rem(numerator, denominator).or_math(MathErrorKind::DivisionByZero)?;
         let amount_in = amount_in.saturating_add(u128::from(remainder != 0));
         u64::try_from(amount_in).or_math(MathErrorKind::Overflow)
     }

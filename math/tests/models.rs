@@ -457,3 +457,29 @@ fn docs_worked_example_sol_usdc() {
         .unwrap();
     assert!((i128::from(out) - 749_186_968).abs() <= 1, "{out}");
 }
+
+#[test]
+fn book_gamma_is_the_constant_product_derivative_and_zero_for_oracle_pools() {
+    let base = 1_000_000_000_000u64; // 1 000 SOL
+    let gamma = ModelKind::ConstantProduct.book_gamma_per_percent(base);
+    assert_eq!(gamma, -5_000_000_000, "−B/200: 5 SOL per 1 % rise");
+    // Against the invariant itself: at a price 1 % higher, x·y = k holds B/√1.01.
+    let after = base as f64 / 1.01f64.sqrt();
+    let moved = after - base as f64;
+    assert!(
+        (gamma as f64 - moved).abs() / moved.abs() < 0.01,
+        "first order: {gamma} vs {moved}"
+    );
+    assert_eq!(
+        ModelKind::ConstantProduct.book_gamma_per_percent(199),
+        0,
+        "toward zero"
+    );
+    assert_eq!(
+        ModelKind::ConstantProduct.book_gamma_per_percent(u64::MAX),
+        -((u64::MAX / 200) as i64)
+    );
+    for oracle in [ModelKind::AvellanedaStoikov, ModelKind::Glft] {
+        assert_eq!(oracle.book_gamma_per_percent(base), 0, "{oracle:?}");
+    }
+}

@@ -137,8 +137,11 @@ mod tests {
             unix_timestamp: 2,
             oracle_price: 3,
             oracle_publish_time: 4,
+            gross_delta: 8,
             inventory: 5,
             hedge_position: 6,
+            net_delta: -1,
+            gamma_per_percent: 0,
             band: 7,
             target_hedge_delta: 100_000_000_000,
         }

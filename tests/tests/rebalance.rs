@@ -40,6 +40,16 @@ async fn a_skewed_pool_requests_a_hedge_with_an_increasing_sequence() {
     assert_eq!(event.oracle_publish_time, harness.now);
     let state = harness.pool_state(&pool).await;
     assert_eq!((state.rebalance_seq, state.recorded_seq), (1, 0));
+    // The book's greeks: the base the LPs hold (1 000 SOL seeded + the 30 SOL sale, less
+    // the protocol's share of its fee), the net delta, and no model gamma for an oracle
+    // pool.
+    assert!(state.protocol_fees_base > 0);
+    assert_eq!(
+        event.gross_delta,
+        1_030 * ONE_BASE - state.protocol_fees_base
+    );
+    assert_eq!(event.net_delta, event.inventory);
+    assert_eq!(event.gamma_per_percent, 0);
 
     // Answer it, move on in time, skew further: the next request is seq 2.
     let keeper = harness.keeper.insecure_clone();
@@ -320,5 +330,31 @@ async fn record_hedge_keeps_a_ledger_and_refuses_implausible_prices() {
     assert_eq!(
         ledger.unrealized_pnl(mark, ONE_BASE).unwrap(),
         5 * 1_500_000
+    );
+}
+
+#[tokio::test]
+async fn a_constant_product_request_reports_its_model_gamma() {
+    let params = PoolParams {
+        model_kind: homeostat_math::ModelKind::ConstantProduct.into(),
+        ..default_params()
+    };
+    let (mut harness, pool, _) = Harness::skewed_pool_with(params).await;
+    let event = request(&mut harness, &pool).await;
+    let state = harness.pool_state(&pool).await;
+    assert_eq!(state.rebalance_seq, 1);
+    assert_eq!(
+        event.gross_delta,
+        1_030 * ONE_BASE - state.protocol_fees_base
+    );
+    // −B/200 per 1 % rise: about 5.15 SOL.
+    assert_eq!(
+        event.gamma_per_percent,
+        -i64::try_from(event.gross_delta / 200).unwrap()
+    );
+    assert!((-5_150_000_000..-5_140_000_000).contains(&event.gamma_per_percent));
+    assert_eq!(
+        event.net_delta,
+        event.inventory - i128::from(event.hedge_position)
     );
 }

@@ -217,10 +217,18 @@ pub struct RebalanceRequested {
     pub oracle_price: i128,
     /// Oracle publish time.
     pub oracle_publish_time: i64,
+    /// The LP book's gross delta: the base its reserves hold, base atoms.
+    pub gross_delta: u64,
     /// The pool's inventory (base beyond its target), base atoms.
     pub inventory: i128,
     /// Hedge already recorded, base atoms.
     pub hedge_position: i64,
+    /// The net delta, `inventory − hedge_position`, base atoms.
+    pub net_delta: i128,
+    /// The book's gamma as its model defines it (`ModelKind::book_gamma_per_percent`):
+    /// base atoms its reserves shed per 1 % price rise — `−B/200` for constant product, 0
+    /// for an oracle pool.
+    pub gamma_per_percent: i64,
     /// The band the net delta left (`Pool::hedge_band`), base atoms.
     pub band: u64,
     /// The hedge change that brings the net delta (`inventory − hedge_position`) back to

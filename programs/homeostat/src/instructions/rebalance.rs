@@ -20,7 +20,8 @@ use crate::state::Pool;
 /// - |net delta| = |inventory − hedge_position| > the band (`Pool::hedge_band`: derived
 ///   from the model with `hedge_cost_bps`, at least `rebalance_band`) (`WithinBand`).
 /// - Increments `rebalance_seq` and emits `RebalanceRequested` with it, asking for the
-///   hedge that brings the net delta back to the band's edge.
+///   hedge that brings the net delta back to the band's edge, and reporting the book's
+///   gross delta, inventory, net delta and model gamma at the request.
 #[event_cpi]
 #[derive(Accounts)]
 pub struct Rebalance<'info> {
@@ -99,8 +100,11 @@ pub(crate) fn handle(ctx: Context<Rebalance>) -> Result<()> {
             unix_timestamp: clock.unix_timestamp,
             oracle_price: oracle.mid.to_bits(),
             oracle_publish_time: oracle.publish_time,
+            gross_delta: reserves.base,
             inventory,
             hedge_position: pool.hedge_position,
+            net_delta: net,
+            gamma_per_percent: pool.params.model()?.book_gamma_per_percent(reserves.base),
             band,
             target_hedge_delta,
         }

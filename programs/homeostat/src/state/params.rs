@@ -91,10 +91,15 @@ pub struct PoolParams {
 const _: () = assert!(core::mem::size_of::<PoolParams>() == 224);
 
 impl PoolParams {
+    /// The pool's model.
+    pub fn model(&self) -> Result<ModelKind> {
+        ModelKind::try_from(self.model_kind).math()
+    }
+
     /// The math crate's view of the model parameters.
     pub fn model_params(&self) -> Result<ModelParams> {
         Ok(ModelParams {
-            kind: ModelKind::try_from(self.model_kind).math()?,
+            kind: self.model()?,
             units: Units::try_from(self.units).math()?,
             risk_aversion: self.risk_aversion.get(),
             order_decay: self.order_decay.get(),
