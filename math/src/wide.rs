@@ -154,6 +154,25 @@ pub(crate) fn div_rem_wide(high: u128, low: u128, divisor: u128) -> Option<(u128
     if divisor == 0 || high >= divisor {
         return None;
     }
+    // A divisor's factors of two divide out as a shift: a fixed-point integer (a lot, a
+    // window) is `n·2^48`, and `n` alone usually fits 64 bits — the cheaper division, in
+    // fewer schoolbook steps. The dropped bits rejoin the remainder.
+    let shift = divisor.trailing_zeros();
+    if shift > 0 {
+        let dropped = low & ((1u128 << shift).wrapping_sub(1));
+        let (high, low) = (
+            high >> shift,
+            (high << 128u32.saturating_sub(shift)) | (low >> shift),
+        );
+        let (quotient, remainder) = div_rem_wide_schoolbook(high, low, divisor >> shift)?;
+        return Some((quotient, (remainder << shift) | dropped));
+    }
+    div_rem_wide_schoolbook(high, low, divisor)
+}
+
+/// The schoolbook quotient behind `div_rem_wide`, for `high < divisor` (the divisor odd
+/// by then, unless it had no factor of two to take out).
+fn div_rem_wide_schoolbook(high: u128, low: u128, divisor: u128) -> Option<(u128, u128)> {
     if high == 0 {
         return div_rem(low, divisor);
     }

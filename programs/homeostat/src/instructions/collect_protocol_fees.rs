@@ -68,7 +68,7 @@ pub(crate) fn handle(ctx: Context<CollectProtocolFees>) -> Result<()> {
         pool.protocol_fees_quote = 0;
         (owed.0, owed.1, pool.signer_seeds())
     };
-    let seed_slices: Vec<&[u8]> = seeds.iter().map(Vec::as_slice).collect();
+    let seed_slices = seeds.as_slices();
     let pool_info = accounts.pool.to_account_info();
     if base_amount > 0 {
         transfer_out(

@@ -8,5 +8,5 @@ mod stored;
 
 pub use config::Config;
 pub use params::PoolParams;
-pub use pool::{Pool, PreparedSwap};
+pub use pool::{Pool, PoolSeeds, PreparedSwap};
 pub use stored::StoredFixed;

@@ -128,20 +128,42 @@ pub struct PreparedSwap {
 // The layout is the same on every target: no implicit padding anywhere.
 const _: () = assert!(core::mem::size_of::<Pool>() == 840);
 
+/// The pool PDA's signer seeds, held by value so signing a CPI allocates nothing.
+pub struct PoolSeeds {
+    config: [u8; 32],
+    base_mint: [u8; 32],
+    quote_mint: [u8; 32],
+    index: [u8; 2],
+    bump: [u8; 1],
+}
+
+impl PoolSeeds {
+    /// The seeds as `invoke_signed` takes them.
+    pub fn as_slices(&self) -> [&[u8]; 6] {
+        [
+            POOL_SEED,
+            &self.config,
+            &self.base_mint,
+            &self.quote_mint,
+            &self.index,
+            &self.bump,
+        ]
+    }
+}
+
 impl Pool {
     /// Account space including the discriminator.
     pub const SPACE: usize = 8 + core::mem::size_of::<Pool>();
 
     /// Signer seeds of the pool PDA (with its bump).
-    pub fn signer_seeds(&self) -> [Vec<u8>; 6] {
-        [
-            POOL_SEED.to_vec(),
-            self.config.to_bytes().to_vec(),
-            self.base_mint.to_bytes().to_vec(),
-            self.quote_mint.to_bytes().to_vec(),
-            self.pool_index.to_le_bytes().to_vec(),
-            vec![self.bump],
-        ]
+    pub fn signer_seeds(&self) -> PoolSeeds {
+        PoolSeeds {
+            config: self.config.to_bytes(),
+            base_mint: self.base_mint.to_bytes(),
+            quote_mint: self.quote_mint.to_bytes(),
+            index: self.pool_index.to_le_bytes(),
+            bump: [self.bump],
+        }
     }
 
     /// Writes the operator parameters and their coefficients.

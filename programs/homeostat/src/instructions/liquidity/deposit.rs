@@ -84,7 +84,7 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
             amounts.quote,
         )?;
     }
-    let seed_slices: Vec<&[u8]> = seeds.iter().map(Vec::as_slice).collect();
+    let seed_slices = seeds.as_slices();
     token_interface::mint_to(
         CpiContext::new_with_signer(
             accounts.lp_token_program.key(),
@@ -93,7 +93,7 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
                 to: accounts.owner_lp.to_account_info(),
                 authority: accounts.pool.to_account_info(),
             },
-            &[&seed_slices],
+            &[&seed_slices[..]],
         ),
         amounts.shares,
     )?;

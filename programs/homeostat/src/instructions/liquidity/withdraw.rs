@@ -59,7 +59,7 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: WithdrawArgs) -> Result<()> 
         ),
         args.shares,
     )?;
-    let seed_slices: Vec<&[u8]> = seeds.iter().map(Vec::as_slice).collect();
+    let seed_slices = seeds.as_slices();
     let pool_info = accounts.pool.to_account_info();
     if amounts.base > 0 {
         transfer_out(

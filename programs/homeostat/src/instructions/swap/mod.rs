@@ -125,7 +125,7 @@ pub(crate) fn execute(ctx: Context<Swap>, direction: Direction, kind: SwapKind) 
         )
     };
 
-    let seed_slices: Vec<&[u8]> = seeds.iter().map(Vec::as_slice).collect();
+    let seed_slices = seeds.as_slices();
     let pool_info = accounts.pool.to_account_info();
     match direction {
         Direction::BaseToQuote => {

@@ -15,9 +15,9 @@
 //! at its end no trader and not the stranger is richer than they started, valued at that
 //! price. Then the price moves.
 //!
-//! `cargo test -p homeostat-tests --test fuzz` runs a bounded number of sequences;
+//! `cargo test -p homeostat-tests --test program fuzz` runs a bounded number of sequences;
 //! `HOMEOSTAT_FUZZ_SEQUENCES=10000 HOMEOSTAT_FUZZ_SEED=7 CARGO_PROFILE_RELEASE_LTO=false
-//! CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 cargo test --release -p homeostat-tests --test fuzz
+//! CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 cargo test --release -p homeostat-tests --test program fuzz
 //! -- --nocapture` the long mode (≈ 25 min; figures in docs/security.md).
 
 use std::collections::BTreeMap;

@@ -8,7 +8,7 @@ use homeostat_sdk::SdkError;
 #[test]
 fn every_error_is_listed_in_code_order_as_in_the_idl() {
     let idl: serde_json::Value =
-        serde_json::from_str(include_str!("../../idl/homeostat.json")).expect("committed IDL");
+        serde_json::from_str(include_str!("../../../idl/homeostat.json")).expect("committed IDL");
     let listed = idl["errors"].as_array().expect("errors");
     assert_eq!(
         listed.len(),

@@ -3,11 +3,9 @@
 //! (`homeostat_localnet::rpc`).
 #![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
-mod common;
-
 use std::process::{Command, Output};
 
-use common::exchange::{exchange, KEY, SECRET};
+use crate::common::exchange::{exchange, KEY, SECRET};
 use homeostat_keeper::events::catch_up;
 use homeostat_keeper::journal::Journal;
 use homeostat_keeper::keeper::{Chain, Keeper, Step};

@@ -1,10 +1,8 @@
 //! The Binance USDⓈ-M adapter against the local exchange of `common::exchange`.
 
-mod common;
-
 use std::time::Duration;
 
-use common::exchange::{exchange, Script, KEY, SECRET};
+use crate::common::exchange::{exchange, Script, KEY, SECRET};
 use homeostat_keeper::binance::{venue_client_id, Binance, BinanceConfig};
 use homeostat_keeper::planner::{HedgeOrder, Side};
 use homeostat_keeper::retry::Backoff;

@@ -1,0 +1,8 @@
+//! The keeper's integration tests in one test binary (each binary links the in-process
+//! Solana runtime; one link instead of four).
+
+mod binance;
+mod cluster;
+mod common;
+mod faults;
+mod hedge_loop;
