@@ -55,6 +55,11 @@ impl Line {
     pub fn bold(self) -> Self {
         Self { bold: true, ..self }
     }
+
+    /// The stroke it is drawn with, in the plot and in the legend.
+    fn style(&self) -> ShapeStyle {
+        self.colour.stroke_width(if self.bold { 3 } else { 2 })
+    }
 }
 
 /// A chart: title, axis descriptions, lines, and labelled points (drawn as dots).
@@ -185,7 +190,7 @@ where
         .draw()
         .map_err(text)?;
     for line in &chart.lines {
-        let style = line.colour.stroke_width(if line.bold { 3 } else { 2 });
+        let style = line.style();
         for segment in line.points.split(|(_, y)| !y.is_finite()) {
             if line.dashed {
                 plot.draw_series(DashedLineSeries::new(segment.iter().copied(), 8, 5, style))
@@ -212,18 +217,15 @@ where
     let labelled = chart.lines.iter().filter(|line| !line.label.is_empty());
     for (row, line) in labelled.enumerate() {
         let y = 60 + 24 * i32::try_from(row).unwrap_or(i32::MAX / 48);
-        let style = line.colour.stroke_width(if line.bold { 3 } else { 2 });
-        let swatch = vec![(8, y), (40, y)];
-        if line.dashed {
-            legend_area
-                .draw(&PathElement::new(vec![(8, y), (20, y)], style))
-                .map_err(text)?;
-            legend_area
-                .draw(&PathElement::new(vec![(28, y), (40, y)], style))
-                .map_err(text)?;
+        // The swatch: one stroke, or two for a dashed line.
+        let pieces: &[(i32, i32)] = if line.dashed {
+            &[(8, 20), (28, 40)]
         } else {
+            &[(8, 40)]
+        };
+        for &(from, to) in pieces {
             legend_area
-                .draw(&PathElement::new(swatch, style))
+                .draw(&PathElement::new(vec![(from, y), (to, y)], line.style()))
                 .map_err(text)?;
         }
         legend_area

@@ -348,6 +348,13 @@ struct HedgeBook {
     fees_usdc: f64,
 }
 
+impl HedgeBook {
+    /// The book marked at `price`, venue fees paid: the hedge owner's result.
+    fn value_at(&self, price: f64) -> f64 {
+        self.cash_usdc + self.position_sol * price - self.fees_usdc
+    }
+}
+
 /// Mean, standard deviation and largest magnitude.
 fn stats(values: &[f64]) -> (f64, f64, f64) {
     let (mean, std) = mean_std(values);
@@ -604,7 +611,7 @@ pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<O
             pool.inventory.push(inventory);
             pool.prices.push(true_price);
             pool.base_held.push(sol(reserves.base));
-            let hedge = snapshot.pool.hedge_position as f64 / ONE_BASE as f64;
+            let hedge = sol_signed(snapshot.pool.hedge_position);
             let net_delta = inventory - hedge;
             pool.net_delta.push(net_delta);
             // The band the program would apply now (its own rule, `Pool::band_now`).
@@ -679,7 +686,7 @@ pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<O
             / n;
         let book = &pool.hedge_book;
         report.hedge_fees_usdc = book.fees_usdc;
-        report.hedge_pnl_usdc = book.cash_usdc + book.position_sol * true_price - book.fees_usdc;
+        report.hedge_pnl_usdc = book.value_at(true_price);
         report.attribution = attribute(
             &pool.trade_log,
             &pool.prices,
@@ -725,8 +732,7 @@ impl SimPool {
         running.spread_usdc += running.fees_usdc - fees_usdc;
         running.fees_usdc = fees_usdc;
         running.protocol_usdc = self.report.attribution.protocol_usdc;
-        let book = &self.hedge_book;
-        running.hedge_owner_usdc = book.cash_usdc + book.position_sol * price - book.fees_usdc;
+        running.hedge_owner_usdc = self.hedge_book.value_at(price);
     }
 }
 
