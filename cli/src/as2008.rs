@@ -31,6 +31,7 @@ use homeostat_math::{
 use homeostat_sdk::quote::PoolSnapshot;
 use homeostat_sdk::SdkError;
 use serde::Serialize;
+use solana_signer::Signer;
 
 use crate::numbers::{mean_std, to_fixed};
 use crate::rng::Rng;
@@ -58,6 +59,8 @@ pub const LOT: u64 = ONE_BASE / 100;
 const ATOMS_PER_PRICE: u64 = LOT * ONE_QUOTE / ONE_BASE;
 /// Pyth price scale used for the oracle (exponent −8).
 const PYTH_SCALE: f64 = 1e8;
+/// Lamports per SOL.
+const ONE_SOL: u64 = 1_000_000_000;
 /// Seconds of pool time between the starts of two paths: a fresh pool per path.
 const PATH_SECONDS: i64 = STEPS as i64 + 1;
 
@@ -371,6 +374,10 @@ impl OnChain {
         let trader = harness
             .new_user(1_000_000 * ONE_BASE, 100_000_000 * ONE_QUOTE)
             .await;
+        // The admin pays each path's pool rent (≈ 0.012 SOL: pool, vaults, LP mint); the
+        // harness's 10 SOL last about 800 paths, 65 536 need about 800 SOL.
+        let admin = harness.admin.pubkey();
+        harness.airdrop(&admin, 1_000 * ONE_SOL).await;
         Self {
             pool: harness.pool_at(0),
             harness,

@@ -250,17 +250,15 @@ impl Node {
                 data,
             ));
         }
-        let outcome = self
+        // On the working bank directly (see `Runtime::send`: no status polling).
+        let outcome = match self
             .banks
-            .process_transaction(transaction.clone())
+            .process_transaction_with_metadata(transaction.clone())
             .await
-            .err()
-            .map(|error| match error {
-                solana_program_test::BanksClientError::TransactionError(error) => {
-                    error_json(&error)
-                }
-                other => json!(other.to_string()),
-            });
+        {
+            Ok(executed) => executed.result.err().map(|error| error_json(&error)),
+            Err(error) => Some(json!(error.to_string())),
+        };
         let inner = inner_instructions
             .into_iter()
             .enumerate()

@@ -182,11 +182,15 @@ impl Harness {
         signers: &[&Keypair],
     ) -> Result<(), TransactionError> {
         let transaction = self.transaction(instructions, signers).await;
+        // Executed on the working bank directly: `process_transaction` hands the
+        // transaction to the server's bank thread and polls for its status with tick-long
+        // sleeps, which was half of a simulated hour's wall time.
         self.context
             .banks_client
-            .process_transaction(transaction)
+            .process_transaction_with_metadata(transaction)
             .await
-            .map_err(|error| error.unwrap())
+            .map_err(|error| error.unwrap())?
+            .result
     }
 
     /// Simulates the instructions (nothing is committed) and returns the payloads of the
