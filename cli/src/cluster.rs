@@ -8,6 +8,7 @@ use homeostat::instructions::{DepositArgs, InitializePoolArgs, WithdrawArgs};
 use homeostat_math::{Direction, SwapQuote};
 use homeostat_sdk::cli_conventions::{read_keypair, resolve_url};
 use homeostat_sdk::instructions::{self, Oracles, UserAccounts};
+use homeostat_sdk::landing::{Landed, Landing};
 use homeostat_sdk::quote::PoolSnapshot;
 use homeostat_sdk::quote::{deposit_quote, max_in, min_out, withdraw_quote};
 use homeostat_sdk::rpc::PoolClient;
@@ -177,22 +178,38 @@ pub async fn quote(
     Ok(())
 }
 
-/// Where and as whom cluster commands run.
+/// Where, as whom and how cluster commands send.
 pub struct Wallet {
     /// JSON-RPC URL.
     pub url: String,
     /// The signer: fee payer, and owner of the token accounts used.
     pub keypair: Keypair,
+    /// Compute budget, priority fee, commitment.
+    pub landing: Landing,
 }
 
 impl Wallet {
-    /// The cluster at `url` (or moniker), signing with the keypair file at `keypair_path`.
-    pub fn open(url: &str, keypair_path: &str) -> Result<Self, String> {
+    /// The cluster at `url` (or moniker), signing with the keypair file at `keypair_path`
+    /// and sending with `landing`.
+    pub fn open(url: &str, keypair_path: &str, landing: Landing) -> Result<Self, String> {
         Ok(Self {
             url: resolve_url(url),
             keypair: read_keypair(keypair_path)?,
+            landing,
         })
     }
+}
+
+/// What a sent transaction paid for: its signature and compute budget.
+fn sent_json(landed: &Landed) -> serde_json::Value {
+    json!({
+        "signature": landed.signature,
+        "compute_units": {
+            "simulated": landed.simulated_units,
+            "limit": landed.compute_unit_limit,
+            "price_micro_lamports": landed.compute_unit_price,
+        },
+    })
 }
 
 /// `homeostat pool create`.
@@ -231,7 +248,8 @@ pub async fn create_pool(
         index,
         parse_oracles(oracles)?,
     )
-    .await?;
+    .await?
+    .with_landing(wallet.landing);
     if client.exists(client.addresses.pool).await? {
         return Err(format!(
             "pool {} (index {index} of this pair) already exists; pick another --index",
@@ -262,7 +280,7 @@ pub async fn create_pool(
         client.oracles,
         args,
     ));
-    let signature = client.send(&batch, &[&wallet.keypair]).await?;
+    let sent = client.send_landed(&batch, &[&wallet.keypair]).await?;
     let addresses = &client.addresses;
     println!(
         "{}",
@@ -275,7 +293,7 @@ pub async fn create_pool(
             "feed_id": feed_id.iter().map(|byte| format!("{byte:02x}")).collect::<String>(),
             "admin": admin.to_string(),
             "keeper": keeper.to_string(),
-            "signature": signature,
+            "sent": sent_json(&sent),
         })
     );
     Ok(())
@@ -291,7 +309,9 @@ pub async fn deposit(
     slippage_bps: u16,
 ) -> Result<(), Box<dyn std::error::Error>> {
     // Liquidity instructions do not read the oracle.
-    let client = PoolClient::connect_for_liquidity(&wallet.url, parse_key("pool", pool)?).await?;
+    let client = PoolClient::connect_for_liquidity(&wallet.url, parse_key("pool", pool)?)
+        .await?
+        .with_landing(wallet.landing);
     let liquidity = client.liquidity().await?;
     let expected = deposit_quote(
         &liquidity.pool,
@@ -314,12 +334,12 @@ pub async fn deposit(
         },
     ));
     let lp_before = client.token_balance(user.lp).await?.unwrap_or(0);
-    let signature = client.send(&batch, &[&wallet.keypair]).await?;
+    let sent = client.send_landed(&batch, &[&wallet.keypair]).await?;
     let lp_after = client.token_balance(user.lp).await?.unwrap_or(0);
     println!(
         "{}",
         json!({
-            "signature": signature,
+            "sent": sent_json(&sent),
             "expected": { "base": expected.base, "quote": expected.quote, "shares": expected.shares },
             "min_shares": min_shares,
             "shares_received": lp_after.saturating_sub(lp_before),
@@ -336,7 +356,9 @@ pub async fn withdraw(
     shares: Option<u64>,
     slippage_bps: u16,
 ) -> Result<(), Box<dyn std::error::Error>> {
-    let client = PoolClient::connect_for_liquidity(&wallet.url, parse_key("pool", pool)?).await?;
+    let client = PoolClient::connect_for_liquidity(&wallet.url, parse_key("pool", pool)?)
+        .await?
+        .with_landing(wallet.landing);
     let owner = wallet.keypair.pubkey();
     let user = UserAccounts::associated(&client.addresses, owner);
     let held = client.token_balance(user.lp).await?.unwrap_or(0);
@@ -369,11 +391,11 @@ pub async fn withdraw(
             min_quote,
         },
     ));
-    let signature = client.send(&batch, &[&wallet.keypair]).await?;
+    let sent = client.send_landed(&batch, &[&wallet.keypair]).await?;
     println!(
         "{}",
         json!({
-            "signature": signature,
+            "sent": sent_json(&sent),
             "shares": shares,
             "expected": { "base": expected.base, "quote": expected.quote },
             "min": { "base": min_base, "quote": min_quote },
@@ -391,7 +413,9 @@ pub async fn swap(
     trade: Trade<'_>,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let direction = parse_side(trade.side)?;
-    let client = connect(&wallet.url, pool, oracles).await?;
+    let client = connect(&wallet.url, pool, oracles)
+        .await?
+        .with_landing(wallet.landing);
     let snapshot = client.snapshot().await?;
     let owner = wallet.keypair.pubkey();
     let user = UserAccounts::associated(&client.addresses, owner);
@@ -417,7 +441,7 @@ pub async fn swap(
         ))
     };
     let before = balances().await?;
-    let signature = client.send(&batch, &[&wallet.keypair]).await?;
+    let sent = client.send_landed(&batch, &[&wallet.keypair]).await?;
     let after = balances().await?;
     let (paid, received) = match direction {
         Direction::BaseToQuote => (
@@ -432,7 +456,7 @@ pub async fn swap(
     println!(
         "{}",
         json!({
-            "signature": signature,
+            "sent": sent_json(&sent),
             "side": trade.side,
             "quoted": { "amount_in": quote.amount_in, "amount_out": quote.amount_out, "fee": quote.fee.total },
             "slippage_limit": limit_json(&trade, limit),

@@ -3,6 +3,7 @@
 mod as2008;
 mod charts;
 mod cluster;
+mod localnet;
 mod market;
 mod numbers;
 mod output;
@@ -37,6 +38,28 @@ enum Command {
     Deposit(DepositArgs),
     /// Burn LP shares for both tokens.
     Withdraw(WithdrawArgs),
+    /// Serve the real program on the in-process runtime as a JSON-RPC endpoint on
+    /// loopback, with a demo pool, a moving oracle and a funded wallet (printed as JSON).
+    Localnet(LocalnetArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct LocalnetArgs {
+    /// Loopback port (0: any free one).
+    #[arg(long, default_value_t = 8899)]
+    port: u16,
+    /// Folder for the wallet, keeper and admin keypair files.
+    #[arg(long, default_value = ".homeostat-localnet")]
+    folder: std::path::PathBuf,
+    /// The oracle's starting price, quote per base.
+    #[arg(long, default_value_t = 150.0)]
+    price: f64,
+    /// The oracle's move per second, relative (a random walk; 0: a fixed price).
+    #[arg(long, default_value_t = 0.0002)]
+    volatility: f64,
+    /// Seed of the price path.
+    #[arg(long, default_value_t = 1)]
+    seed: u64,
 }
 
 /// The cluster: a JSON-RPC URL, or a moniker as in the Solana CLI.
@@ -61,11 +84,27 @@ struct WalletArgs {
         default_value = homeostat_sdk::cli_conventions::DEFAULT_KEYPAIR
     )]
     keypair: String,
+    /// Compute-unit price (priority fee): micro-lamports per compute unit (e.g. 5000), or a
+    /// percentile of what recent transactions writing the same accounts paid (p0 … p100).
+    #[arg(long, env = "HOMEOSTAT_PRIORITY_FEE", default_value = "p50")]
+    priority_fee: homeostat_sdk::landing::PriorityFee,
+    /// The most micro-lamports per compute unit ever paid, whatever --priority-fee says.
+    #[arg(long, env = "HOMEOSTAT_MAX_PRIORITY_FEE", default_value_t = 1_000_000)]
+    max_priority_fee: u64,
+    /// Wait until the transaction is processed, confirmed or finalized.
+    #[arg(long, env = "HOMEOSTAT_COMMITMENT", default_value = "confirmed")]
+    commitment: homeostat_sdk::landing::Commitment,
 }
 
 impl WalletArgs {
     fn open(&self) -> Result<cluster::Wallet, String> {
-        cluster::Wallet::open(&self.url.url, &self.keypair)
+        let landing = homeostat_sdk::landing::Landing {
+            priority_fee: self.priority_fee,
+            max_priority_fee: self.max_priority_fee,
+            commitment: self.commitment,
+            ..Default::default()
+        };
+        cluster::Wallet::open(&self.url.url, &self.keypair, landing)
     }
 }
 
@@ -340,6 +379,19 @@ fn main() -> ExitCode {
                 args.slippage_bps,
             ))
         }),
+        Command::Localnet(args) => {
+            tokio::runtime::Runtime::new()
+                .map_err(Into::into)
+                .and_then(|runtime| {
+                    runtime.block_on(localnet::run(localnet::Config {
+                        port: args.port,
+                        folder: args.folder,
+                        price: args.price,
+                        volatility: args.volatility,
+                        seed: args.seed,
+                    }))
+                })
+        }
         Command::Withdraw(args) => args.wallet.open().map_err(Into::into).and_then(|wallet| {
             block_on(cluster::withdraw(
                 &wallet,
@@ -377,10 +429,9 @@ fn simulate(args: &SimulateArgs) -> Result<(), Box<dyn std::error::Error>> {
                 seed: args.seed.unwrap_or(1),
                 engine,
             };
-            let outcome = simulation_runtime()?
-                .block_on(as2008::run(config, |done| {
-                    bar.set_position(u64::from(done))
-                }))?;
+            let outcome = simulation_runtime()?.block_on(as2008::run(config, |done| {
+                bar.set_position(u64::from(done))
+            }))?;
             bar.finish_and_clear();
             if args.json {
                 println!("{}", serde_json::to_string(&outcome.report)?);

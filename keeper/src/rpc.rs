@@ -6,6 +6,7 @@
 use anchor_lang::prelude::Pubkey;
 use homeostat_sdk::events::PoolEvent;
 use homeostat_sdk::instructions::{self, Oracles};
+use homeostat_sdk::landing::Landing;
 use homeostat_sdk::rpc::PoolClient;
 use homeostat_sdk::SdkError;
 use solana_keypair::Keypair;
@@ -55,6 +56,12 @@ impl RpcChain {
             keeper,
             backoff,
         })
+    }
+
+    /// This chain sending its transactions with `landing`.
+    pub fn with_landing(mut self, landing: Landing) -> Self {
+        self.client = self.client.with_landing(landing);
+        self
     }
 
     /// The pool's client.

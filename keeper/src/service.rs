@@ -151,7 +151,10 @@ pub async fn run(settings: &Settings, mode: Mode) -> Result<(), Error> {
     let keypair = read_keypair(required(&settings.keypair, "keypair")?)?;
     let backoff = settings.backoff();
     let planner = settings.planner();
-    let mut chain = RpcChain::connect(&url, pool, oracles, keypair, backoff).await?;
+    let landing = settings.landing()?;
+    let mut chain = RpcChain::connect(&url, pool, oracles, keypair, backoff)
+        .await?
+        .with_landing(landing);
     chain.check_authority().await?;
 
     if mode == Mode::DryRun {

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use homeostat_sdk::cli_conventions::DEFAULT_KEYPAIR;
+use homeostat_sdk::landing::Landing;
 use serde::Deserialize;
 
 use crate::planner::PlannerConfig;
@@ -93,6 +94,16 @@ pub struct Settings {
     /// Log level: error, warn, info, debug or trace [default: info].
     #[arg(long, env = "HOMEOSTAT_LOG")]
     pub log: Option<String>,
+    /// Compute-unit price of the keeper's transactions: micro-lamports per compute unit
+    /// (e.g. 5000) or a percentile of recent fees on the pool (p0 … p100) [default: p75].
+    #[arg(long, env = "HOMEOSTAT_PRIORITY_FEE")]
+    pub priority_fee: Option<String>,
+    /// The most micro-lamports per compute unit ever paid [default: 1000000].
+    #[arg(long, env = "HOMEOSTAT_MAX_PRIORITY_FEE")]
+    pub max_priority_fee: Option<u64>,
+    /// Wait until a transaction is processed, confirmed or finalized [default: confirmed].
+    #[arg(long, env = "HOMEOSTAT_COMMITMENT")]
+    pub commitment: Option<String>,
 }
 
 impl Settings {
@@ -119,6 +130,10 @@ impl Settings {
             binance_recv_window_ms: Some(5_000),
             position_tolerance_base: Some(0),
             log: Some("info".into()),
+            // A rebalance that lands late hedges a stale delta: above the median.
+            priority_fee: Some("p75".into()),
+            max_priority_fee: Some(1_000_000),
+            commitment: Some("confirmed".into()),
             ..Self::default()
         }
     }
@@ -174,6 +189,9 @@ impl Settings {
                 .position_tolerance_base
                 .or(fallback.position_tolerance_base),
             log: self.log.or(fallback.log),
+            priority_fee: self.priority_fee.or(fallback.priority_fee),
+            max_priority_fee: self.max_priority_fee.or(fallback.max_priority_fee),
+            commitment: self.commitment.or(fallback.commitment),
         }
     }
 
@@ -188,6 +206,22 @@ impl Settings {
                 .map_or(default.initial, Duration::from_millis),
             max: default.max,
         }
+    }
+
+    /// How transactions are sent: `priority_fee` under `max_priority_fee`, confirmed at
+    /// `commitment`; errors name the setting.
+    pub fn landing(&self) -> Result<Landing, String> {
+        let mut landing = Landing::default();
+        if let Some(fee) = &self.priority_fee {
+            landing.priority_fee = fee.parse()?;
+        }
+        if let Some(cap) = self.max_priority_fee {
+            landing.max_priority_fee = cap;
+        }
+        if let Some(commitment) = &self.commitment {
+            landing.commitment = commitment.parse()?;
+        }
+        Ok(landing)
     }
 
     /// The hedge sizing: `min_order_base` up to `max_order_base` (none: no limit).

@@ -3,19 +3,30 @@
 //! against the real program without a validator.
 //!
 //! It answers the subset of the JSON-RPC API those clients use — accounts, blockhashes,
-//! sending and confirming transactions, and the transaction history the keeper reads:
-//! `getAccountInfo`, `getMultipleAccounts`, `getBalance`, `getLatestBlockhash`,
-//! `isBlockhashValid`, `getMinimumBalanceForRentExemption`, `getSlot`, `getVersion`,
-//! `sendTransaction` (with preflight: a failing transaction is rejected with its logs, as
-//! a validator does), `getSignatureStatuses`, `getSignaturesForAddress` and
-//! `getTransaction` (JSON encoding, with inner instructions and logs).
+//! simulating, sending and confirming transactions, fees, and the transaction history the
+//! keeper reads: `getAccountInfo`, `getMultipleAccounts`, `getBalance`,
+//! `getTokenAccountBalance`, `getLatestBlockhash`, `isBlockhashValid`, `getBlockHeight`,
+//! `getSlot`, `getEpochInfo`, `getHealth`, `getVersion`,
+//! `getMinimumBalanceForRentExemption`, `getFeeForMessage`,
+//! `getRecentPrioritizationFees`, `simulateTransaction` (`sigVerify`,
+//! `replaceRecentBlockhash`), `sendTransaction` (preflight unless `skipPreflight`: a
+//! failing transaction is rejected with its logs, as a validator does),
+//! `getSignatureStatuses`, `getSignaturesForAddress` and `getTransaction` (JSON encoding,
+//! with inner instructions, logs and compute units).
+//!
+//! Its slots pass with wall time (`Options::slot_duration`, 400 ms by default — Solana's
+//! target), one block per slot. A blockhash is valid for 150 blocks from when this endpoint
+//! first handed it out: a transaction sent with an older one is not executed (`skipPreflight`)
+//! or refused as `BlockhashNotFound`, as on a cluster. `Faults` lets a test drop sends.
 //!
 //! A sent transaction is first simulated — that is where its logs and inner instructions
 //! come from, since the native runtime only reports those for simulations — then executed;
 //! one lock makes the pair atomic with respect to other transactions sent here.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use anchor_lang::prelude::Pubkey;
 use base64::Engine;
@@ -42,6 +53,10 @@ struct Executed {
     slot: u64,
     transaction: Transaction,
     error: Option<Value>,
+    /// Compute units it consumed.
+    units: u64,
+    /// Its compute-unit price, micro-lamports per CU (0 without one).
+    price: u64,
     logs: Vec<String>,
     /// Per top-level instruction index, its inner instructions as JSON.
     inner: Vec<Value>,
@@ -53,11 +68,78 @@ struct History {
     transactions: HashMap<String, Executed>,
     /// Address → signatures of the transactions that named it, oldest first.
     by_address: HashMap<Pubkey, Vec<String>>,
+    /// Blockhash → the block height at which this endpoint first handed it out.
+    issued: HashMap<String, u64>,
+    /// Signatures in execution order (for recent fees).
+    order: Vec<String>,
+}
+
+/// Blocks a blockhash stays valid for, as on a cluster.
+const BLOCKHASH_LIFETIME: u64 = 150;
+
+/// The compute-budget program.
+const COMPUTE_BUDGET: Pubkey =
+    anchor_lang::prelude::pubkey!("ComputeBudget111111111111111111111111111111");
+
+/// How the endpoint behaves.
+#[derive(Clone, Copy, Debug)]
+pub struct Options {
+    /// Wall time per slot (one block per slot).
+    pub slot_duration: Duration,
+    /// The loopback port to listen on (0: any free one).
+    pub port: u16,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            slot_duration: Duration::from_millis(400),
+            port: 0,
+        }
+    }
+}
+
+/// Faults a test injects into the endpoint.
+#[derive(Debug, Default)]
+pub struct Faults {
+    drop_sends: AtomicU32,
+}
+
+impl Faults {
+    /// The next `count` `sendTransaction` calls answer with the signature, as a node that
+    /// accepted the transaction does, and the transaction is lost — never executed.
+    pub fn drop_next_sends(&self, count: u32) {
+        self.drop_sends.store(count, Ordering::SeqCst);
+    }
+
+    /// Sends still to drop.
+    pub fn sends_to_drop(&self) -> u32 {
+        self.drop_sends.load(Ordering::SeqCst)
+    }
+
+    fn take_drop(&self) -> bool {
+        self.drop_sends
+            .fetch_update(Ordering::SeqCst, Ordering::SeqCst, |left| {
+                left.checked_sub(1)
+            })
+            .is_ok()
+    }
+}
+
+/// A served endpoint.
+pub struct Endpoint {
+    /// `http://127.0.0.1:<port>`.
+    pub url: String,
+    /// Its fault injection.
+    pub faults: Arc<Faults>,
 }
 
 struct Node {
     banks: BanksClient,
     history: Mutex<History>,
+    started: tokio::time::Instant,
+    options: Options,
+    faults: Arc<Faults>,
 }
 
 type RpcResult = Result<Value, (i64, String, Value)>;
@@ -110,8 +192,35 @@ impl Node {
         })
     }
 
+    /// The current slot (= block height): one per `slot_duration` since start.
     async fn slot(&self) -> Result<u64, (i64, String, Value)> {
-        self.banks.get_root_slot().await.map_err(internal)
+        let slot_ns = self.options.slot_duration.as_nanos().max(1);
+        Ok(1 + u64::try_from(self.started.elapsed().as_nanos() / slot_ns).unwrap_or(u64::MAX))
+    }
+
+    /// The bank's latest blockhash and the height it expires after.
+    async fn latest_blockhash(&self) -> Result<(String, u64), (i64, String, Value)> {
+        let blockhash = self
+            .banks
+            .get_latest_blockhash()
+            .await
+            .map_err(internal)?
+            .to_string();
+        let height = self.slot().await?;
+        let mut history = self.history.lock().await;
+        let issued = *history.issued.entry(blockhash.clone()).or_insert(height);
+        Ok((blockhash, issued + BLOCKHASH_LIFETIME))
+    }
+
+    /// Whether `blockhash` may still be used: handed out here and not expired (a
+    /// blockhash this endpoint never handed out is left to the bank).
+    async fn blockhash_expired(&self, blockhash: &str) -> Result<bool, (i64, String, Value)> {
+        let height = self.slot().await?;
+        let history = self.history.lock().await;
+        Ok(history
+            .issued
+            .get(blockhash)
+            .is_some_and(|issued| height > issued + BLOCKHASH_LIFETIME))
     }
 
     async fn with_context(&self, value: Value) -> RpcResult {
@@ -140,15 +249,85 @@ impl Node {
                 self.with_context(json!(lamports)).await
             }
             "getLatestBlockhash" => {
-                let blockhash = self.banks.get_latest_blockhash().await.map_err(internal)?;
-                let slot = self.slot().await?;
+                let (blockhash, last_valid) = self.latest_blockhash().await?;
                 self.with_context(json!({
-                    "blockhash": blockhash.to_string(),
-                    "lastValidBlockHeight": slot + 150,
+                    "blockhash": blockhash,
+                    "lastValidBlockHeight": last_valid,
                 }))
                 .await
             }
-            "isBlockhashValid" => self.with_context(json!(true)).await,
+            "isBlockhashValid" => {
+                let blockhash = params[0]
+                    .as_str()
+                    .ok_or_else(|| invalid("param 0: expected a blockhash"))?;
+                let known = self.history.lock().await.issued.contains_key(blockhash);
+                let valid = known && !self.blockhash_expired(blockhash).await?;
+                self.with_context(json!(valid)).await
+            }
+            "getBlockHeight" => Ok(json!(self.slot().await?)),
+            "getEpochInfo" => {
+                let slot = self.slot().await?;
+                let count = self.history.lock().await.order.len();
+                Ok(json!({
+                    "absoluteSlot": slot,
+                    "blockHeight": slot,
+                    "epoch": 0,
+                    "slotIndex": slot,
+                    "slotsInEpoch": 432_000,
+                    "transactionCount": count,
+                }))
+            }
+            "getHealth" => Ok(json!("ok")),
+            "getFeeForMessage" => {
+                // 5 000 lamports per signature; the message's first byte is the count.
+                let encoded = params[0]
+                    .as_str()
+                    .ok_or_else(|| invalid("param 0: expected a base-64 message"))?;
+                let message = base64::engine::general_purpose::STANDARD
+                    .decode(encoded)
+                    .map_err(|error| invalid(format!("base64: {error}")))?;
+                let signatures = message
+                    .first()
+                    .map(|first| u64::from(first & 0x7f))
+                    .ok_or_else(|| invalid("param 0: empty message"))?;
+                self.with_context(json!(5_000 * signatures)).await
+            }
+            "getRecentPrioritizationFees" => self.recent_fees(params).await,
+            "getTokenAccountBalance" => {
+                let address = pubkey_param(params, 0)?;
+                let account = self
+                    .banks
+                    .get_account(address)
+                    .await
+                    .map_err(internal)?
+                    .ok_or_else(|| {
+                        invalid(format!("Invalid param: could not find account {address}"))
+                    })?;
+                let amount = homeostat_sdk::accounts::token_amount(&account.data)
+                    .map_err(|_| invalid("Invalid param: not a Token account"))?;
+                let mint = account
+                    .data
+                    .get(..32)
+                    .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
+                    .map(Pubkey::new_from_array)
+                    .ok_or_else(|| invalid("Invalid param: not a Token account"))?;
+                let decimals = self
+                    .banks
+                    .get_account(mint)
+                    .await
+                    .map_err(internal)?
+                    .and_then(|mint| mint.data.get(44).copied())
+                    .ok_or_else(|| invalid("Invalid param: the token account's mint is missing"))?;
+                let ui = amount as f64 / 10f64.powi(i32::from(decimals));
+                self.with_context(json!({
+                    "amount": amount.to_string(),
+                    "decimals": decimals,
+                    "uiAmount": ui,
+                    "uiAmountString": ui.to_string(),
+                }))
+                .await
+            }
+            "simulateTransaction" => self.simulate(params).await,
             "getMinimumBalanceForRentExemption" => {
                 let size = params[0]
                     .as_u64()
@@ -206,21 +385,101 @@ impl Node {
         }
     }
 
-    async fn send_transaction(&self, params: &Value) -> RpcResult {
-        let encoded = params[0]
-            .as_str()
-            .ok_or_else(|| invalid("param 0: expected an encoded transaction"))?;
-        let bytes = match params[1]["encoding"].as_str() {
-            Some("base64") => base64::engine::general_purpose::STANDARD
-                .decode(encoded)
-                .map_err(|error| invalid(format!("base64: {error}")))?,
-            _ => bs58::decode(encoded)
-                .into_vec()
-                .map_err(|error| invalid(format!("base58: {error}")))?,
+    /// Per slot with transactions writing any of `params[0]`'s addresses (any transaction
+    /// without addresses), the least compute-unit price paid, over the last 150 slots.
+    /// (A validator also lists the slots without such transactions, at 0.)
+    async fn recent_fees(&self, params: &Value) -> RpcResult {
+        let addresses: Vec<Pubkey> = match params[0].as_array() {
+            None => Vec::new(),
+            Some(keys) => (0..keys.len())
+                .map(|index| pubkey_param(&params[0], index))
+                .collect::<Result<_, _>>()?,
         };
-        let transaction: Transaction = bincode::deserialize(&bytes)
-            .map_err(|error| invalid(format!("not a legacy transaction: {error}")))?;
+        let now = self.slot().await?;
+        let history = self.history.lock().await;
+        let mut by_slot: std::collections::BTreeMap<u64, u64> = Default::default();
+        for signature in &history.order {
+            let executed = &history.transactions[signature];
+            let message = &executed.transaction.message;
+            let writes = |key: &Pubkey| {
+                message
+                    .account_keys
+                    .iter()
+                    .position(|named| named == key)
+                    .is_some_and(|index| message.is_maybe_writable(index, None))
+            };
+            if executed.slot + BLOCKHASH_LIFETIME <= now
+                || !(addresses.is_empty() || addresses.iter().any(writes))
+            {
+                continue;
+            }
+            let least = by_slot.entry(executed.slot).or_insert(executed.price);
+            *least = (*least).min(executed.price);
+        }
+        Ok(Value::Array(
+            by_slot
+                .into_iter()
+                .map(|(slot, fee)| json!({ "slot": slot, "prioritizationFee": fee }))
+                .collect(),
+        ))
+    }
+
+    /// `simulateTransaction`: nothing is committed.
+    async fn simulate(&self, params: &Value) -> RpcResult {
+        let mut transaction = decode_transaction(params)?;
+        let options = &params[1];
+        if options["sigVerify"].as_bool() == Some(true) && transaction.verify().is_err() {
+            return Err(invalid("Transaction signature verification failure"));
+        }
+        let mut replacement = Value::Null;
+        if options["replaceRecentBlockhash"].as_bool() == Some(true) {
+            let (blockhash, last_valid) = self.latest_blockhash().await?;
+            transaction.message.recent_blockhash = blockhash.parse().map_err(internal)?;
+            replacement = json!({ "blockhash": blockhash, "lastValidBlockHeight": last_valid });
+        }
+        let simulation = self
+            .banks
+            .simulate_transaction(transaction)
+            .await
+            .map_err(internal)?;
+        let error = match simulation.result {
+            Some(Err(error)) => error_json(&error),
+            _ => Value::Null,
+        };
+        let details = simulation.simulation_details;
+        self.with_context(json!({
+            "err": error,
+            "logs": details.as_ref().map(|details| &details.logs),
+            "accounts": null,
+            "unitsConsumed": details.as_ref().map(|details| details.units_consumed),
+            "returnData": null,
+            "innerInstructions": null,
+            "replacementBlockhash": replacement,
+        }))
+        .await
+    }
+
+    async fn send_transaction(&self, params: &Value) -> RpcResult {
+        let transaction = decode_transaction(params)?;
         let signature = transaction.signatures[0].to_string();
+        let skip_preflight = params[1]["skipPreflight"].as_bool() == Some(true);
+        if self.faults.take_drop() {
+            return Ok(json!(signature));
+        }
+        if self
+            .blockhash_expired(&transaction.message.recent_blockhash.to_string())
+            .await?
+        {
+            // A leader never sees it; preflight says why.
+            if skip_preflight {
+                return Ok(json!(signature));
+            }
+            return Err((
+                PREFLIGHT_FAILURE,
+                "Transaction simulation failed: Blockhash not found".into(),
+                json!({ "err": "BlockhashNotFound", "logs": [], "unitsConsumed": 0 }),
+            ));
+        }
 
         let mut history = self.history.lock().await;
         let simulation = self
@@ -238,9 +497,9 @@ impl Node {
                 )
             })
             .unwrap_or_default();
-        if let Some(Err(error)) = simulation.result {
+        if let (Some(Err(error)), false) = (&simulation.result, skip_preflight) {
             let data = json!({
-                "err": error_json(&error),
+                "err": error_json(error),
                 "logs": logs,
                 "unitsConsumed": units_consumed,
             });
@@ -251,13 +510,18 @@ impl Node {
             ));
         }
         // On the working bank directly (see `Runtime::send`: no status polling).
-        let outcome = match self
+        let (outcome, units) = match self
             .banks
             .process_transaction_with_metadata(transaction.clone())
             .await
         {
-            Ok(executed) => executed.result.err().map(|error| error_json(&error)),
-            Err(error) => Some(json!(error.to_string())),
+            Ok(executed) => (
+                executed.result.err().map(|error| error_json(&error)),
+                executed
+                    .metadata
+                    .map_or(units_consumed, |metadata| metadata.compute_units_consumed),
+            ),
+            Err(error) => (Some(json!(error.to_string())), 0),
         };
         let inner = inner_instructions
             .into_iter()
@@ -290,12 +554,15 @@ impl Node {
             signature.clone(),
             Executed {
                 slot,
+                price: compute_unit_price(&transaction),
                 transaction,
                 error: outcome,
+                units,
                 logs,
                 inner,
             },
         );
+        history.order.push(signature.clone());
         Ok(json!(signature))
     }
 
@@ -380,10 +647,12 @@ fn transaction_json(signature: &str, executed: &Executed) -> Value {
                 "instructions": instructions,
             },
         },
+        "version": "legacy",
         "meta": {
             "err": executed.error,
             "status": status,
-            "fee": 5_000,
+            "fee": 5_000 * u64::from(message.header.num_required_signatures),
+            "computeUnitsConsumed": executed.units,
             "preBalances": [],
             "postBalances": [],
             "innerInstructions": executed.inner,
@@ -395,20 +664,69 @@ fn transaction_json(signature: &str, executed: &Executed) -> Value {
 /// Serves the runtime behind `banks` on `127.0.0.1` until the tokio runtime it was started
 /// on shuts down; returns the URL.
 pub async fn serve(banks: BanksClient) -> String {
-    let listener = TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind loopback");
-    let url = format!("http://{}", listener.local_addr().expect("address"));
+    serve_with(banks, Options::default()).await.url
+}
+
+/// [`serve`] with `options`, returning the endpoint's fault injection too.
+pub async fn serve_with(banks: BanksClient, options: Options) -> Endpoint {
+    try_serve(banks, options).await.expect("bind loopback")
+}
+
+/// [`serve_with`], failing when the port cannot be bound (in use, not permitted).
+pub async fn try_serve(banks: BanksClient, options: Options) -> std::io::Result<Endpoint> {
+    let listener = TcpListener::bind(("127.0.0.1", options.port)).await?;
+    let url = format!("http://{}", listener.local_addr()?);
+    let faults = Arc::new(Faults::default());
     let node = Arc::new(Node {
         banks,
         history: Mutex::default(),
+        started: tokio::time::Instant::now(),
+        options,
+        faults: Arc::clone(&faults),
     });
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
             tokio::spawn(connection(Arc::clone(&node), stream));
         }
     });
-    url
+    Ok(Endpoint { url, faults })
+}
+
+/// The transaction in `params[0]`, encoded as `params[1].encoding` says (base-58 unless
+/// `base64`).
+fn decode_transaction(params: &Value) -> Result<Transaction, (i64, String, Value)> {
+    let encoded = params[0]
+        .as_str()
+        .ok_or_else(|| invalid("param 0: expected an encoded transaction"))?;
+    let bytes = match params[1]["encoding"].as_str() {
+        Some("base64") => base64::engine::general_purpose::STANDARD
+            .decode(encoded)
+            .map_err(|error| invalid(format!("base64: {error}")))?,
+        _ => bs58::decode(encoded)
+            .into_vec()
+            .map_err(|error| invalid(format!("base58: {error}")))?,
+    };
+    bincode::deserialize(&bytes)
+        .map_err(|error| invalid(format!("not a legacy transaction: {error}")))
+}
+
+/// The compute-unit price a transaction sets (`SetComputeUnitPrice`, tag 3), 0 if none.
+fn compute_unit_price(transaction: &Transaction) -> u64 {
+    let message = &transaction.message;
+    message
+        .instructions
+        .iter()
+        .filter(|instruction| {
+            message
+                .account_keys
+                .get(usize::from(instruction.program_id_index))
+                == Some(&COMPUTE_BUDGET)
+        })
+        .find_map(|instruction| match instruction.data.split_first() {
+            Some((3, price)) => price.try_into().ok().map(u64::from_le_bytes),
+            _ => None,
+        })
+        .unwrap_or(0)
 }
 
 /// One keep-alive HTTP/1.1 connection: a JSON-RPC request per POST.
@@ -446,10 +764,15 @@ async fn connection(node: Arc<Node>, stream: tokio::net::TcpStream) {
                     Ok(result) => {
                         json!({ "jsonrpc": "2.0", "id": request["id"], "result": result })
                     }
-                    Err((code, message, data)) => json!({
-                        "jsonrpc": "2.0", "id": request["id"],
-                        "error": { "code": code, "message": message, "data": data },
-                    }),
+                    Err((code, message, data)) => {
+                        // No `data` key rather than `"data": null`: web3.js reads a
+                        // present `data` as an object.
+                        let mut error = json!({ "code": code, "message": message });
+                        if !data.is_null() {
+                            error["data"] = data;
+                        }
+                        json!({ "jsonrpc": "2.0", "id": request["id"], "error": error })
+                    }
                 }
             }
         }

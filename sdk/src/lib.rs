@@ -9,7 +9,8 @@
 //!   trade that fits; slippage and LP helpers.
 //! * [`instructions`]: a builder for every instruction.
 //! * `rpc` (feature `rpc`): a pool on a real cluster — fetch, quote, send, and read the
-//!   program's events from its transactions ([`events`]); `cli_conventions`: cluster
+//!   program's events from its transactions ([`events`]); `landing`: transactions that
+//!   land (compute budget from simulation, priority fee, resend, confirm); `cli_conventions`: cluster
 //!   monikers and keypair files as the Solana CLI reads them.
 #![deny(missing_docs)]
 
@@ -18,6 +19,8 @@ pub mod accounts;
 pub mod cli_conventions;
 pub mod events;
 pub mod instructions;
+#[cfg(feature = "rpc")]
+pub mod landing;
 pub mod pda;
 pub mod quote;
 #[cfg(feature = "rpc")]
@@ -50,7 +53,8 @@ pub enum SdkError {
         /// Its message.
         message: String,
     },
-    /// The math rejected the trade (cap, size, liquidity, ...).
+    /// The math rejected the trade (cap, size, liquidity, ...); displayed as the program
+    /// error the transaction would fail with.
     Math(homeostat_math::MathError),
     /// An account does not exist on the cluster.
     NotFound {
@@ -61,6 +65,16 @@ pub enum SdkError {
     },
     /// The cluster could not be reached or answered with an error.
     Rpc(String),
+    /// A transaction was not confirmed before each of its blockhashes expired: it never
+    /// executed (see `landing`).
+    Expired {
+        /// Blockhashes it was signed with, each tried until it expired.
+        blockhashes: u32,
+        /// Times it was sent in all.
+        sends: u32,
+        /// The compute-unit price it offered, micro-lamports per CU.
+        compute_unit_price: u64,
+    },
 }
 
 impl fmt::Display for SdkError {
@@ -72,11 +86,27 @@ impl fmt::Display for SdkError {
                 name,
                 message,
             } => write!(f, "{name} (error {code}): {message}"),
-            Self::Math(error) => write!(f, "{error}"),
+            // As the program reports it: the named error it fails with (6000 + the kind).
+            // The source location stays in `Debug`, for whoever debugs the math.
+            Self::Math(error) => {
+                let named = homeostat::errors::HomeostatError::from_math(error.kind);
+                write!(f, "{}", Self::from_code(named.into()))
+            }
             Self::NotFound { account, address } => {
                 write!(f, "{account} {address} does not exist on this cluster")
             }
             Self::Rpc(message) => write!(f, "RPC: {message}"),
+            Self::Expired {
+                blockhashes,
+                sends,
+                compute_unit_price,
+            } => write!(
+                f,
+                "the transaction was not confirmed before its blockhash expired ({blockhashes} \
+                 blockhash(es), {sends} sends, {compute_unit_price} micro-lamports per compute \
+                 unit) and did not execute: the cluster is congested or the priority fee too \
+                 low — send again with a higher --priority-fee or --max-priority-fee"
+            ),
         }
     }
 }

@@ -5,14 +5,13 @@ use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
 use solana_signer::Signer;
-use solana_transaction::{InstructionError, Transaction, TransactionError};
 
-use solana_rpc_client::api::client_error::{Error as ClientError, ErrorKind};
-use solana_rpc_client::api::request::{RpcError, RpcRequest, RpcResponseErrorData};
+use solana_rpc_client::api::request::RpcRequest;
 
 use crate::accounts::{decode_pool, decode_price_update, mint_supply, token_amount};
 use crate::events::PoolEvent;
 use crate::instructions::Oracles;
+use crate::landing::{Landed, Landing};
 use crate::pda::PoolAddresses;
 use crate::quote::PoolSnapshot;
 use crate::{Result, SdkError};
@@ -24,6 +23,8 @@ const CLOCK_SYSVAR: Pubkey =
 /// A pool on a cluster.
 pub struct PoolClient {
     rpc: RpcClient,
+    /// How transactions are sent (compute budget, priority fee, resends, commitment).
+    pub landing: Landing,
     /// The pool's addresses.
     pub addresses: PoolAddresses,
     /// The price-update account(s) swaps will pass.
@@ -32,30 +33,6 @@ pub struct PoolClient {
 
 fn rpc_error(error: impl std::fmt::Display) -> SdkError {
     SdkError::Rpc(error.to_string())
-}
-
-/// A failed send as the program's error when the cluster reports one (Anchor's log line,
-/// else the custom error code), else as an RPC error.
-fn send_error(error: ClientError) -> SdkError {
-    if let ErrorKind::RpcError(RpcError::RpcResponseError {
-        data: RpcResponseErrorData::SendTransactionPreflightFailure(simulation),
-        ..
-    }) = error.kind()
-    {
-        if let Some(program) = simulation
-            .logs
-            .as_deref()
-            .and_then(SdkError::from_program_logs)
-        {
-            return program;
-        }
-    }
-    match error.get_transaction_error() {
-        Some(TransactionError::InstructionError(_, InstructionError::Custom(code))) => {
-            SdkError::from_code(code)
-        }
-        _ => SdkError::Rpc(error.to_string()),
-    }
 }
 
 /// The pool's state, its reserves and the LP mint's supply: what a deposit or withdrawal
@@ -114,6 +91,7 @@ impl PoolClient {
     pub fn new(url: &str, addresses: PoolAddresses, oracles: impl Into<Oracles>) -> Self {
         Self {
             rpc: RpcClient::new(url.to_string()),
+            landing: Landing::default(),
             addresses,
             oracles: oracles.into(),
         }
@@ -133,6 +111,7 @@ impl PoolClient {
         let (base_program, quote_program) = token_programs(&rpc, base_mint, quote_mint).await?;
         Ok(Self {
             rpc,
+            landing: Landing::default(),
             addresses: PoolAddresses::derive(
                 config,
                 base_mint,
@@ -201,6 +180,7 @@ impl PoolClient {
         };
         Ok(Self {
             rpc,
+            landing: Landing::default(),
             addresses,
             oracles: oracles.unwrap_or(Oracles {
                 oracle: Pubkey::default(),
@@ -412,28 +392,29 @@ impl PoolClient {
         crate::events::from_transaction_json(&transaction)
     }
 
-    /// Signs `instructions` with `signers` (the first pays) and sends them, waiting for
-    /// confirmation. Returns the signature.
+    /// Sends `instructions` signed by `signers` (the first pays) as [`crate::landing`]
+    /// does — compute budget from simulation, priority fee, resends until confirmed at
+    /// `self.landing`'s commitment. Returns the signature.
     pub async fn send(
         &self,
         instructions: &[Instruction],
         signers: &[&dyn Signer],
     ) -> Result<String> {
-        let payer = signers
-            .first()
-            .ok_or_else(|| SdkError::Rpc("no signer to pay".into()))?;
-        let blockhash = self.rpc.get_latest_blockhash().await.map_err(rpc_error)?;
-        let transaction = Transaction::new_signed_with_payer(
-            instructions,
-            Some(&payer.pubkey()),
-            signers,
-            blockhash,
-        );
-        let signature = self
-            .rpc
-            .send_and_confirm_transaction(&transaction)
-            .await
-            .map_err(send_error)?;
-        Ok(signature.to_string())
+        Ok(self.send_landed(instructions, signers).await?.signature)
+    }
+
+    /// [`PoolClient::send`], reporting what the transaction was sent with.
+    pub async fn send_landed(
+        &self,
+        instructions: &[Instruction],
+        signers: &[&dyn Signer],
+    ) -> Result<Landed> {
+        crate::landing::send_and_confirm(&self.rpc, instructions, signers, &self.landing).await
+    }
+
+    /// This client sending with `landing`.
+    pub fn with_landing(mut self, landing: Landing) -> Self {
+        self.landing = landing;
+        self
     }
 }

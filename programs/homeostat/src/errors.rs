@@ -127,6 +127,23 @@ pub enum HomeostatError {
 }
 
 impl HomeostatError {
+    /// The program error a math failure is reported as (one variant per kind).
+    pub fn from_math(kind: MathErrorKind) -> Self {
+        match kind {
+            MathErrorKind::Overflow => HomeostatError::MathOverflow,
+            MathErrorKind::DivisionByZero => HomeostatError::DivisionByZero,
+            MathErrorKind::OutOfDomain => HomeostatError::OutOfDomain,
+            MathErrorKind::InvalidParameter => HomeostatError::InvalidParameter,
+            MathErrorKind::NonPositivePrice => HomeostatError::NonPositivePrice,
+            MathErrorKind::QuoteNotPositive => HomeostatError::QuoteNotPositive,
+            MathErrorKind::InventoryCapExceeded => HomeostatError::InventoryCapExceeded,
+            MathErrorKind::TradeTooLarge => HomeostatError::TradeTooLarge,
+            MathErrorKind::InsufficientLiquidity => HomeostatError::InsufficientLiquidity,
+            MathErrorKind::ZeroAmount => HomeostatError::ZeroAmount,
+            MathErrorKind::ZeroShares => HomeostatError::ZeroShares,
+        }
+    }
+
     /// Every error, in code order (`ALL[i]` has code 6000 + i).
     pub const ALL: [Self; 39] = [
         Self::MathOverflow,
@@ -199,20 +216,7 @@ impl HomeostatError {
 /// math it failed (file:line) so a failed transaction explains itself.
 pub fn math_error(error: MathError) -> anchor_lang::error::Error {
     msg!("homeostat-math: {}", error);
-    let code = match error.kind {
-        MathErrorKind::Overflow => HomeostatError::MathOverflow,
-        MathErrorKind::DivisionByZero => HomeostatError::DivisionByZero,
-        MathErrorKind::OutOfDomain => HomeostatError::OutOfDomain,
-        MathErrorKind::InvalidParameter => HomeostatError::InvalidParameter,
-        MathErrorKind::NonPositivePrice => HomeostatError::NonPositivePrice,
-        MathErrorKind::QuoteNotPositive => HomeostatError::QuoteNotPositive,
-        MathErrorKind::InventoryCapExceeded => HomeostatError::InventoryCapExceeded,
-        MathErrorKind::TradeTooLarge => HomeostatError::TradeTooLarge,
-        MathErrorKind::InsufficientLiquidity => HomeostatError::InsufficientLiquidity,
-        MathErrorKind::ZeroAmount => HomeostatError::ZeroAmount,
-        MathErrorKind::ZeroShares => HomeostatError::ZeroShares,
-    };
-    code.into()
+    HomeostatError::from_math(error.kind).into()
 }
 
 /// `.math()?` on a math result: the program error of the same kind, with its location logged.

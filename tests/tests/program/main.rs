@@ -10,6 +10,8 @@ mod events;
 mod fuzz;
 mod homeostasis;
 mod initialize_pool;
+mod jupiter;
+mod landing;
 mod op_counts;
 mod oracle;
 mod params;

@@ -1,0 +1,130 @@
+//! `homeostat localnet`: the real program on the in-process runtime behind a loopback
+//! JSON-RPC endpoint, preloaded with a demo world — two SPL mints, a Pyth `PriceUpdateV2`
+//! account whose price follows a random walk, a GLFT pool with liquidity, a funded wallet
+//! and the pool's keeper written to keypair files — so the cluster commands, the keeper
+//! and third-party clients have something to talk to. Not a validator: no gossip, no
+//! votes, one block per slot; docs/localnet.md says what it answers.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use homeostat_localnet::rpc::{self, Options};
+use homeostat_localnet::{price_update, pyth_price, Harness, ONE_BASE, ONE_QUOTE};
+use serde_json::json;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+
+use crate::rng::Rng;
+
+/// What to start.
+pub struct Config {
+    /// Loopback port (0: any free one; the URL printed says which).
+    pub port: u16,
+    /// Folder for the keypair files.
+    pub folder: PathBuf,
+    /// The oracle's starting price, quote per base.
+    pub price: f64,
+    /// The price's volatility per √second, relative (0: a fixed price).
+    pub volatility: f64,
+    /// Seed of the price path.
+    pub seed: u64,
+}
+
+fn write_keypair(keypair: &Keypair, folder: &Path, name: &str) -> Result<PathBuf, String> {
+    let path = folder.join(name);
+    solana_keypair::write_keypair_file(keypair, &path)
+        .map_err(|error| format!("{}: {error}", path.display()))?;
+    Ok(path)
+}
+
+fn unix_now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |elapsed| {
+            i64::try_from(elapsed.as_secs()).unwrap_or(i64::MAX)
+        })
+}
+
+#[allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
+/// Starts the world, prints it as one JSON line, then keeps the clock on wall time and
+/// the oracle publishing once a second until Ctrl-C.
+pub async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+    if !(config.price.is_finite() && config.price > 0.0) {
+        return Err(format!("--price must be a positive number, not {}", config.price).into());
+    }
+    if !(config.volatility.is_finite() && config.volatility >= 0.0) {
+        return Err(format!("--volatility must be 0 or more, not {}", config.volatility).into());
+    }
+    std::fs::create_dir_all(&config.folder)
+        .map_err(|error| format!("{}: {error}", config.folder.display()))?;
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
+    // From here on the cluster's clock is the wall clock, and the print is fresh.
+    let mut now = unix_now();
+    let mut price = config.price;
+    let conf = |price: f64| pyth_price(price * 2e-4);
+    harness.set_time(now);
+    harness.set_oracle(&price_update(pyth_price(price), conf(price), now));
+    let wallet = Keypair::new();
+    harness
+        .user_of(wallet.insecure_clone(), 100 * ONE_BASE, 15_000 * ONE_QUOTE)
+        .await;
+    harness.airdrop(&wallet.pubkey(), 10 * 1_000_000_000).await;
+    let wallet_path = write_keypair(&wallet, &config.folder, "wallet.json")?;
+    let keeper_path = write_keypair(&harness.keeper, &config.folder, "keeper.json")?;
+    let admin_path = write_keypair(&harness.admin, &config.folder, "admin.json")?;
+    let endpoint = rpc::try_serve(
+        harness.context.banks_client.clone(),
+        Options {
+            port: config.port,
+            ..Options::default()
+        },
+    )
+    .await
+    .map_err(|error| format!("--port {}: {error}", config.port))?;
+    println!(
+        "{}",
+        json!({
+            "url": endpoint.url,
+            "program": homeostat::ID.to_string(),
+            "pool": pool.pool.to_string(),
+            "config": pool.config.to_string(),
+            "base_mint": pool.base_mint.to_string(),
+            "quote_mint": pool.quote_mint.to_string(),
+            "oracle": harness.oracle.to_string(),
+            "wallet": { "keypair": wallet_path, "address": wallet.pubkey().to_string() },
+            "keeper": { "keypair": keeper_path, "address": harness.keeper.pubkey().to_string() },
+            "admin": { "keypair": admin_path, "address": harness.admin.pubkey().to_string() },
+            "liquidity": { "base": 1_000 * ONE_BASE, "quote": 150_000 * ONE_QUOTE },
+        })
+    );
+    eprintln!(
+        "localnet: serving {} — the clock follows wall time and the oracle publishes every \
+         second; Ctrl-C stops it",
+        endpoint.url
+    );
+    let mut rng = Rng::stream(config.seed, 0);
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
+    loop {
+        tokio::select! {
+            _ = tick.tick() => {}
+            _ = tokio::signal::ctrl_c() => return Ok(()),
+        }
+        let wall = unix_now();
+        if wall <= now {
+            continue;
+        }
+        // A binomial walk in the log price: ±volatility a second.
+        for _ in now..wall {
+            let step = (1.0 + config.volatility).ln();
+            price *= if rng.coin() {
+                step.exp()
+            } else {
+                (-step).exp()
+            };
+        }
+        now = wall;
+        harness.set_time(now);
+        harness.set_oracle(&price_update(pyth_price(price), conf(price), now));
+    }
+}
