@@ -333,6 +333,19 @@ pub async fn deposit(
             min_shares,
         },
     ));
+    for (needed, account, token) in [
+        (expected.base, user.base, "base"),
+        (expected.quote, user.quote, "quote"),
+    ] {
+        let held = client.token_balance(account).await?.unwrap_or(0);
+        if held < needed {
+            return Err(format!(
+                "the wallet's {token} account {account} holds {held} atoms and this deposit \
+                 takes {needed}: fund it or deposit less"
+            )
+            .into());
+        }
+    }
     let lp_before = client.token_balance(user.lp).await?.unwrap_or(0);
     let sent = client.send_landed(&batch, &[&wallet.keypair]).await?;
     let lp_after = client.token_balance(user.lp).await?.unwrap_or(0);
@@ -441,6 +454,19 @@ pub async fn swap(
         ))
     };
     let before = balances().await?;
+    // Named here rather than as SPL Token's error 1 from the simulation.
+    let (held, account, token) = match direction {
+        Direction::BaseToQuote => (before.0, user.base, "base"),
+        Direction::QuoteToBase => (before.1, user.quote, "quote"),
+    };
+    let most_paid = if trade.exact_out { limit } else { trade.amount };
+    if held < most_paid {
+        return Err(format!(
+            "the wallet's {token} account {account} holds {held} atoms and this swap pays up to \
+             {most_paid}: fund it or trade less"
+        )
+        .into());
+    }
     let sent = client.send_landed(&batch, &[&wallet.keypair]).await?;
     let after = balances().await?;
     let (paid, received) = match direction {

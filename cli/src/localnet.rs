@@ -10,6 +10,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use homeostat_localnet::rpc::{self, Options};
 use homeostat_localnet::{price_update, pyth_price, Harness, ONE_BASE, ONE_QUOTE};
+use homeostat_sdk::instructions::{create_associated_accounts, UserAccounts};
 use serde_json::json;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -64,11 +65,25 @@ pub async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let conf = |price: f64| pyth_price(price * 2e-4);
     harness.set_time(now);
     harness.set_oracle(&price_update(pyth_price(price), conf(price), now));
+    // The wallet's tokens sit in its associated token accounts, where the CLI looks.
     let wallet = Keypair::new();
-    harness
-        .user_of(wallet.insecure_clone(), 100 * ONE_BASE, 15_000 * ONE_QUOTE)
-        .await;
     harness.airdrop(&wallet.pubkey(), 10 * 1_000_000_000).await;
+    let payer = harness.context.payer.pubkey();
+    harness
+        .send(
+            &create_associated_accounts(&pool, payer, wallet.pubkey()),
+            &[],
+        )
+        .await
+        .map_err(|error| format!("the wallet's token accounts: {error}"))?;
+    let accounts = UserAccounts::associated(&pool, wallet.pubkey());
+    let (base_mint, quote_mint) = (pool.base_mint, pool.quote_mint);
+    harness
+        .mint_to(&base_mint, &accounts.base, 100 * ONE_BASE)
+        .await;
+    harness
+        .mint_to(&quote_mint, &accounts.quote, 15_000 * ONE_QUOTE)
+        .await;
     let wallet_path = write_keypair(&wallet, &config.folder, "wallet.json")?;
     let keeper_path = write_keypair(&harness.keeper, &config.folder, "keeper.json")?;
     let admin_path = write_keypair(&harness.admin, &config.folder, "admin.json")?;
@@ -91,7 +106,12 @@ pub async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
             "base_mint": pool.base_mint.to_string(),
             "quote_mint": pool.quote_mint.to_string(),
             "oracle": harness.oracle.to_string(),
-            "wallet": { "keypair": wallet_path, "address": wallet.pubkey().to_string() },
+            "wallet": {
+                "keypair": wallet_path,
+                "address": wallet.pubkey().to_string(),
+                "base": 100 * ONE_BASE,
+                "quote": 15_000 * ONE_QUOTE,
+            },
             "keeper": { "keypair": keeper_path, "address": harness.keeper.pubkey().to_string() },
             "admin": { "keypair": admin_path, "address": harness.admin.pubkey().to_string() },
             "liquidity": { "base": 1_000 * ONE_BASE, "quote": 150_000 * ONE_QUOTE },

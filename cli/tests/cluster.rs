@@ -193,7 +193,19 @@ async fn a_wallet_creates_a_pool_deposits_swaps_and_withdraws() {
     let mut args = vec!["swap", "--pool", &pool_key, "--oracle", &oracle];
     args.extend(["--side", "sell", "--amount", huge.as_str()]);
     args.extend(signer);
-    fails_with(&homeostat(&args).await, "error:");
+    fails_with(&homeostat(&args).await, "TradeTooLarge (error 6007)");
+
+    // A wallet without the tokens is told so before anything is sent.
+    let stranger = keypair_file(&Keypair::new(), &temp_folder("cli-stranger"));
+    let mut args = vec![
+        "swap", "--pool", &pool_key, "--oracle", &oracle, "--url", &url,
+    ];
+    args.extend(["--side", "sell", "--amount", "1000000000", "--keypair"]);
+    args.push(stranger.to_str().expect("utf-8"));
+    fails_with(
+        &homeostat(&args).await,
+        "holds 0 atoms and this swap pays up to 1000000000: fund it or trade less",
+    );
 
     // A paused pool: the program's refusal comes back by name.
     harness
@@ -328,6 +340,22 @@ async fn cluster_errors_are_clear() {
     let mut args = show.to_vec();
     args.push("not-a-key");
     fails_with(&homeostat(&args).await, "is not a base-58 public key");
+    // A URL that is not one, and a node that is not there.
+    for (url, expected) in [
+        (
+            "htp:/nowhere",
+            "is not a URL: give http(s)://host:port or a moniker",
+        ),
+        (
+            "http://127.0.0.1:1",
+            "cannot reach the node at http://127.0.0.1:1",
+        ),
+    ] {
+        let args = [
+            "pool", "show", "--url", url, "--oracle", &oracle, "--pool", &nowhere,
+        ];
+        fails_with(&homeostat(&args).await, expected);
+    }
 
     let mut args = vec!["quote", "--side", "sideways", "--amount", "1", "--pool"];
     args.extend([nowhere.as_str(), "--oracle", &oracle, "--url", &url]);
@@ -432,4 +460,146 @@ async fn cluster_errors_are_clear() {
     ] {
         assert!(help.contains(option), "{option} missing from:\n{help}");
     }
+}
+
+/// One JSON-RPC call over plain HTTP/1.1, as any client makes it.
+fn rpc_call(url: &str, method: &str, params: serde_json::Value) -> serde_json::Value {
+    use std::io::{Read, Write};
+    let address = url.trim_start_matches("http://");
+    let body = serde_json::json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params })
+        .to_string();
+    let mut stream = std::net::TcpStream::connect(address).expect("connect");
+    write!(
+        stream,
+        "POST / HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    )
+    .expect("request");
+    let mut response = String::new();
+    // The endpoint keeps connections alive: read the head, then exactly the body.
+    let mut reader = std::io::BufReader::new(stream);
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        std::io::BufRead::read_line(&mut reader, &mut line).expect("head");
+        if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            length = value.trim().parse().expect("length");
+        }
+        if line == "\r\n" {
+            break;
+        }
+    }
+    reader
+        .take(length)
+        .read_to_string(&mut response)
+        .expect("body");
+    serde_json::from_str(&response).expect("JSON-RPC response")
+}
+
+#[tokio::test]
+async fn homeostat_localnet_serves_a_world_the_cluster_commands_trade_on() {
+    use std::io::BufRead;
+    let folder = temp_folder("cli-localnet");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_homeostat"))
+        .args(["localnet", "--port", "0", "--folder"])
+        .arg(&folder)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start localnet");
+    let stdout = child.stdout.take().expect("stdout");
+    let line = tokio::task::spawn_blocking(move || {
+        let mut line = String::new();
+        std::io::BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("the world, one JSON line");
+        line
+    })
+    .await
+    .expect("join");
+    let world: serde_json::Value = serde_json::from_str(&line).expect("JSON");
+    let text = |field: &str| world[field].as_str().expect(field).to_string();
+    let (url, pool, oracle) = (text("url"), text("pool"), text("oracle"));
+    let wallet = world["wallet"]["keypair"]
+        .as_str()
+        .expect("wallet")
+        .to_string();
+    let at = [
+        "--url",
+        url.as_str(),
+        "--pool",
+        pool.as_str(),
+        "--oracle",
+        oracle.as_str(),
+    ];
+
+    let show = json(&homeostat(&[&["pool", "show", "--json"][..], &at[..]].concat()).await);
+    assert_eq!(show["reserves"]["base"], 1_000 * ONE_BASE);
+    assert_eq!(show["paused"], false);
+
+    let mut sell = vec!["swap", "--keypair", wallet.as_str(), "--side", "sell"];
+    sell.extend(["--amount", "1000000000"]);
+    let swap = json(&homeostat(&[&sell[..], &at[..]].concat()).await);
+    assert_eq!(swap["paid"], ONE_BASE);
+    assert!(
+        swap["received"].as_u64().expect("received") > 140 * ONE_QUOTE,
+        "{swap}"
+    );
+    assert!(
+        swap["sent"]["compute_units"]["limit"]
+            .as_u64()
+            .expect("limit")
+            > 0
+    );
+
+    let deposit = json(
+        &homeostat(&[
+            "deposit",
+            "--url",
+            &url,
+            "--keypair",
+            &wallet,
+            "--pool",
+            &pool,
+            "--base",
+            "1000000000",
+            "--quote",
+            "150000000",
+        ])
+        .await,
+    );
+    let shares = deposit["shares_received"].as_u64().expect("shares");
+    assert!(shares > 0, "{deposit}");
+    let withdraw = json(
+        &homeostat(&[
+            "withdraw",
+            "--url",
+            &url,
+            "--keypair",
+            &wallet,
+            "--pool",
+            &pool,
+        ])
+        .await,
+    );
+    assert_eq!(withdraw["shares"], shares);
+
+    // A cluster whose clock moves: slots pass and the print stays fresh.
+    let slot = |url: &str| rpc_call(url, "getSlot", serde_json::json!([]))["result"].as_u64();
+    let before = slot(&url).expect("slot");
+    tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
+    assert!(slot(&url).expect("slot") >= before + 3);
+    let quote = json(
+        &homeostat(
+            &[
+                &["quote", "--side", "buy", "--amount", "1000000"][..],
+                &at[..],
+            ]
+            .concat(),
+        )
+        .await,
+    );
+    assert!(quote["amount_out"].as_u64().expect("out") > 0, "{quote}");
+    let _ = child.kill();
+    let _ = child.wait();
 }

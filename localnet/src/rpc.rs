@@ -447,13 +447,21 @@ impl Node {
             _ => Value::Null,
         };
         let details = simulation.simulation_details;
+        let inner = match (&details, options["innerInstructions"].as_bool()) {
+            (Some(details), Some(true)) => {
+                json!(inner_json(
+                    details.inner_instructions.clone().unwrap_or_default()
+                ))
+            }
+            _ => Value::Null,
+        };
         self.with_context(json!({
             "err": error,
             "logs": details.as_ref().map(|details| &details.logs),
             "accounts": null,
             "unitsConsumed": details.as_ref().map(|details| details.units_consumed),
             "returnData": null,
-            "innerInstructions": null,
+            "innerInstructions": inner,
             "replacementBlockhash": replacement,
         }))
         .await
@@ -523,25 +531,7 @@ impl Node {
             ),
             Err(error) => (Some(json!(error.to_string())), 0),
         };
-        let inner = inner_instructions
-            .into_iter()
-            .enumerate()
-            .filter(|(_, inner)| !inner.is_empty())
-            .map(|(index, inner)| {
-                let instructions: Vec<Value> = inner
-                    .iter()
-                    .map(|entry| {
-                        json!({
-                            "programIdIndex": entry.instruction.program_id_index,
-                            "accounts": entry.instruction.accounts,
-                            "data": bs58::encode(&entry.instruction.data).into_string(),
-                            "stackHeight": entry.stack_height,
-                        })
-                    })
-                    .collect();
-                json!({ "index": index, "instructions": instructions })
-            })
-            .collect();
+        let inner = inner_json(inner_instructions);
         let slot = self.slot().await?;
         for key in &transaction.message.account_keys {
             history
@@ -708,6 +698,30 @@ fn decode_transaction(params: &Value) -> Result<Transaction, (i64, String, Value
     };
     bincode::deserialize(&bytes)
         .map_err(|error| invalid(format!("not a legacy transaction: {error}")))
+}
+
+/// Inner instructions as JSON-RPC's `json` encoding gives them: per top-level instruction
+/// with any, its index and the instructions it invoked (data in base 58).
+fn inner_json(inner: Vec<solana_message::inner_instruction::InnerInstructions>) -> Vec<Value> {
+    inner
+        .into_iter()
+        .enumerate()
+        .filter(|(_, inner)| !inner.is_empty())
+        .map(|(index, inner)| {
+            let instructions: Vec<Value> = inner
+                .iter()
+                .map(|entry| {
+                    json!({
+                        "programIdIndex": entry.instruction.program_id_index,
+                        "accounts": entry.instruction.accounts,
+                        "data": bs58::encode(&entry.instruction.data).into_string(),
+                        "stackHeight": entry.stack_height,
+                    })
+                })
+                .collect();
+            json!({ "index": index, "instructions": instructions })
+        })
+        .collect()
 }
 
 /// The compute-unit price a transaction sets (`SetComputeUnitPrice`, tag 3), 0 if none.

@@ -170,9 +170,14 @@ fn rpc_error(method: &str, error: impl std::fmt::Display) -> SdkError {
 }
 
 async fn call(rpc: &RpcClient, request: RpcRequest, params: Value) -> Result<Value> {
-    rpc.send::<Value>(request, params)
-        .await
-        .map_err(|error| rpc_error(&request.to_string(), error))
+    rpc.send::<Value>(request, params).await.map_err(|error| {
+        match crate::rpc::node_error(&rpc.url(), &error) {
+            SdkError::Rpc(text) if text == error.to_string() => {
+                rpc_error(&request.to_string(), text)
+            }
+            named => named,
+        }
+    })
 }
 
 fn encode(transaction: &Transaction) -> Result<String> {

@@ -35,6 +35,24 @@ fn rpc_error(error: impl std::fmt::Display) -> SdkError {
     SdkError::Rpc(error.to_string())
 }
 
+/// A failed request to the node at `url`, said in the user's terms: the HTTP client's
+/// "builder error" is a URL it cannot parse, "error sending request" a node it cannot
+/// reach.
+pub(crate) fn node_error(url: &str, error: impl std::fmt::Display) -> SdkError {
+    let text = error.to_string();
+    if text.contains("builder error") || text.contains("relative URL without a base") {
+        SdkError::Rpc(format!(
+            "`{url}` is not a URL: give http(s)://host:port or a moniker (mainnet-beta, devnet, testnet, localhost)"
+        ))
+    } else if text.contains("error sending request") || text.contains("Connection refused") {
+        SdkError::Rpc(format!(
+            "cannot reach the node at {url}: check the URL and that the node is running ({text})"
+        ))
+    } else {
+        SdkError::Rpc(text)
+    }
+}
+
 /// The pool's state, its reserves and the LP mint's supply: what a deposit or withdrawal
 /// quote needs.
 #[derive(Clone, Copy, Debug)]
@@ -49,7 +67,10 @@ pub struct LiquiditySnapshot {
 
 /// The accounts at `keys` (`None` where none exists), one request, one entry per key.
 async fn fetch(rpc: &RpcClient, keys: &[Pubkey]) -> Result<Vec<Option<solana_account::Account>>> {
-    let mut fetched = rpc.get_multiple_accounts(keys).await.map_err(rpc_error)?;
+    let mut fetched = rpc
+        .get_multiple_accounts(keys)
+        .await
+        .map_err(|error| node_error(&rpc.url(), error))?;
     fetched.resize(keys.len(), None);
     Ok(fetched)
 }

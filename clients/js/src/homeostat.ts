@@ -1,0 +1,375 @@
+// What a TypeScript user needs beyond the generated client: find a pool, quote a swap
+// exactly, swap with a slippage limit and a compute budget.
+//
+// Quotes are exact because the cluster computes them: the swap is simulated with no
+// slippage limit and the program's own `Swapped` event (an `emit_cpi!` self-invocation,
+// read from the simulation's inner instructions) gives the amounts it executed. Nothing
+// here re-implements the pool's math.
+
+import {
+    type Address,
+    type Instruction,
+    type GetAccountInfoApi,
+    type GetBlockHeightApi,
+    type GetLatestBlockhashApi,
+    type GetMultipleAccountsApi,
+    type GetSignatureStatusesApi,
+    type Rpc,
+    type SendTransactionApi,
+    type SimulateTransactionApi,
+    type TransactionSigner,
+    address,
+    appendTransactionMessageInstructions,
+    compileTransaction,
+    createNoopSigner,
+    createTransactionMessage,
+    getAddressDecoder,
+    getAddressEncoder,
+    getBase58Encoder,
+    getBase64EncodedWireTransaction,
+    getBooleanDecoder,
+    getI128Decoder,
+    getI64Decoder,
+    getProgramDerivedAddress,
+    getStructDecoder,
+    getU16Encoder,
+    getU64Decoder,
+    getU8Decoder,
+    getUtf8Encoder,
+    pipe,
+    setTransactionMessageFeePayerSigner,
+    setTransactionMessageLifetimeUsingBlockhash,
+    signTransactionMessageWithSigners,
+} from '@solana/kit';
+
+import { fetchPool, type Pool } from './generated/accounts/pool';
+import { getHomeostatErrorMessage, type HomeostatError } from './generated/errors/homeostat';
+import { getSwapExactInInstruction } from './generated/instructions/swapExactIn';
+import { getSwapExactOutInstruction } from './generated/instructions/swapExactOut';
+import { HOMEOSTAT_PROGRAM_ADDRESS } from './generated/programs/homeostat';
+
+/** The RPC methods this module calls (any cluster's client has them). */
+export type HomeostatRpc = Rpc<
+    GetAccountInfoApi &
+        GetBlockHeightApi &
+        GetLatestBlockhashApi &
+        GetMultipleAccountsApi &
+        GetSignatureStatusesApi &
+        SendTransactionApi &
+        SimulateTransactionApi
+>;
+
+/** Selling base for quote, or buying base with quote. */
+export type Side = 'sell' | 'buy';
+
+const COMPUTE_BUDGET = address('ComputeBudget111111111111111111111111111111');
+/** Anchor's tag on an `emit_cpi!` event instruction. */
+const EVENT_IX_TAG = Uint8Array.from([0xe4, 0x45, 0xa5, 0x2e, 0x51, 0xcb, 0x9a, 0x1d]);
+/** `Swapped`'s discriminator (idl/homeostat.json). */
+const SWAPPED = Uint8Array.from([217, 52, 52, 83, 147, 135, 96, 109]);
+
+/** The `Swapped` event: what a swap executed. */
+export type Swapped = {
+    pool: Address;
+    trader: Address;
+    direction: number;
+    exactIn: boolean;
+    amountIn: bigint;
+    amountOut: bigint;
+    fee: bigint;
+    protocolFee: bigint;
+    inventoryBefore: bigint;
+    inventoryAfter: bigint;
+    oraclePrice: bigint;
+    oracleConfidence: bigint;
+    oraclePublishTime: bigint;
+    halfSpread: bigint;
+    skew: bigint;
+    variance: bigint;
+};
+
+const swappedDecoder = getStructDecoder([
+    ['pool', getAddressDecoder()],
+    ['trader', getAddressDecoder()],
+    ['direction', getU8Decoder()],
+    ['exactIn', getBooleanDecoder()],
+    ['amountIn', getU64Decoder()],
+    ['amountOut', getU64Decoder()],
+    ['fee', getU64Decoder()],
+    ['protocolFee', getU64Decoder()],
+    ['inventoryBefore', getI128Decoder()],
+    ['inventoryAfter', getI128Decoder()],
+    ['oraclePrice', getI128Decoder()],
+    ['oracleConfidence', getI128Decoder()],
+    ['oraclePublishTime', getI64Decoder()],
+    ['halfSpread', getI128Decoder()],
+    ['skew', getI128Decoder()],
+    ['variance', getI128Decoder()],
+]);
+
+const addressDecoder = getAddressDecoder();
+
+/**
+ * A swap the program refuses: its error code (compare with the generated
+ * `HOMEOSTAT_ERROR__*` constants) and the IDL's message for it.
+ */
+export class HomeostatProgramError extends Error {
+    constructor(
+        readonly code: number,
+        readonly programMessage: string,
+        readonly logs: readonly string[],
+    ) {
+        super(`Homeostat error ${code}: ${programMessage}`);
+        this.name = 'HomeostatProgramError';
+    }
+}
+
+/** A pool and the addresses a swap needs. */
+export type PoolHandle = {
+    address: Address;
+    pool: Pool;
+    baseTokenProgram: Address;
+    quoteTokenProgram: Address;
+};
+
+/** The pool `index` of `baseMint`/`quoteMint` under `config` (the PDA the program derives). */
+export async function findPoolAddress(
+    config: Address,
+    baseMint: Address,
+    quoteMint: Address,
+    index = 0,
+): Promise<Address> {
+    const encoder = getAddressEncoder();
+    const [pool] = await getProgramDerivedAddress({
+        programAddress: HOMEOSTAT_PROGRAM_ADDRESS,
+        seeds: [
+            getUtf8Encoder().encode('pool'),
+            encoder.encode(config),
+            encoder.encode(baseMint),
+            encoder.encode(quoteMint),
+            getU16Encoder().encode(index),
+        ],
+    });
+    return pool;
+}
+
+/** Fetches the pool at `pool` and its mints' token programs. */
+export async function loadPool(rpc: HomeostatRpc, pool: Address): Promise<PoolHandle> {
+    const account = await fetchPool(rpc, pool);
+    const owners = await rpc
+        .getMultipleAccounts([account.data.baseMint, account.data.quoteMint], { encoding: 'base64' })
+        .send();
+    const [base, quote] = owners.value;
+    if (!base || !quote) {
+        throw new Error(`pool ${pool}: its mints do not exist on this cluster`);
+    }
+    return { address: pool, pool: account.data, baseTokenProgram: base.owner, quoteTokenProgram: quote.owner };
+}
+
+/** A swap's terms. */
+export type SwapRequest = {
+    pool: PoolHandle;
+    /** The Pyth PriceUpdateV2 account the swap reads (and the quote/USD one for a two-feed pool). */
+    oracle: Address;
+    quoteOracle?: Address;
+    /** The trader's base and quote token accounts. */
+    traderBase: Address;
+    traderQuote: Address;
+    side: Side;
+    /** Input atoms (exact-in) or output atoms (`exactOut`). */
+    amount: bigint;
+    exactOut?: boolean;
+};
+
+const eventAuthority = async () =>
+    (
+        await getProgramDerivedAddress({
+            programAddress: HOMEOSTAT_PROGRAM_ADDRESS,
+            seeds: [getUtf8Encoder().encode('__event_authority')],
+        })
+    )[0];
+
+/** The swap instruction for `request`, with `limit` as its slippage bound. */
+export async function swapInstruction(
+    trader: TransactionSigner,
+    request: SwapRequest,
+    limit: bigint,
+): Promise<Instruction> {
+    const { pool } = request;
+    const accounts = {
+        trader,
+        pool: pool.address,
+        oracle: request.oracle,
+        quoteOracle: request.quoteOracle,
+        baseMint: pool.pool.baseMint,
+        quoteMint: pool.pool.quoteMint,
+        baseVault: pool.pool.baseVault,
+        quoteVault: pool.pool.quoteVault,
+        traderBase: request.traderBase,
+        traderQuote: request.traderQuote,
+        baseTokenProgram: pool.baseTokenProgram,
+        quoteTokenProgram: pool.quoteTokenProgram,
+        eventAuthority: await eventAuthority(),
+        program: HOMEOSTAT_PROGRAM_ADDRESS,
+    };
+    const direction = request.side === 'sell' ? 0 : 1;
+    return request.exactOut
+        ? getSwapExactOutInstruction({ ...accounts, direction, amountOut: request.amount, maxAmountIn: limit })
+        : getSwapExactInInstruction({ ...accounts, direction, amountIn: request.amount, minAmountOut: limit });
+}
+
+function computeUnitLimit(units: number): Instruction {
+    const data = new Uint8Array(5);
+    data[0] = 2;
+    new DataView(data.buffer).setUint32(1, units, true);
+    return { programAddress: COMPUTE_BUDGET, data };
+}
+
+/** The custom error code of `{"InstructionError":[i,{"Custom":n}]}`, if any. */
+function customCode(error: unknown): number | undefined {
+    const instruction = (error as { InstructionError?: [number, unknown] } | null)?.InstructionError;
+    const custom = (instruction?.[1] as { Custom?: number | bigint } | undefined)?.Custom;
+    return custom === undefined ? undefined : Number(custom);
+}
+
+function programError(error: unknown, logs: readonly string[]): Error {
+    const code = customCode(error);
+    if (code !== undefined && code >= 6000) {
+        const message = getHomeostatErrorMessage(code as HomeostatError) ?? 'not an error of this IDL';
+        return new HomeostatProgramError(code, message, logs);
+    }
+    return new Error(`the transaction would fail: ${JSON.stringify(error, (_, v) => (typeof v === 'bigint' ? Number(v) : v))}`);
+}
+
+/** What the program executes for `request` now, and the compute units it took. */
+export type Quote = Swapped & { unitsConsumed: number };
+
+/**
+ * Quotes `request` exactly: simulates the swap for `trader` without a slippage limit and
+ * reads the program's `Swapped` event. Throws `HomeostatProgramError` for a swap the
+ * program would refuse (stale oracle, cap, size, ...).
+ */
+export async function quote(rpc: HomeostatRpc, trader: Address, request: SwapRequest): Promise<Quote> {
+    const signer = createNoopSigner(trader);
+    const unbounded = request.exactOut ? 18446744073709551615n : 0n;
+    const instruction = await swapInstruction(signer, request, unbounded);
+    const { value: latest } = await rpc.getLatestBlockhash().send();
+    const message = pipe(
+        createTransactionMessage({ version: 'legacy' }),
+        (m) => setTransactionMessageFeePayerSigner(signer, m),
+        (m) => setTransactionMessageLifetimeUsingBlockhash(latest, m),
+        (m) => appendTransactionMessageInstructions([computeUnitLimit(1_400_000), instruction], m),
+    );
+    const transaction = compileTransaction(message);
+    const simulated = await rpc
+        .simulateTransaction(getBase64EncodedWireTransaction(transaction), {
+            encoding: 'base64',
+            sigVerify: false,
+            replaceRecentBlockhash: true,
+            innerInstructions: true,
+        })
+        .send();
+    const { err, logs, innerInstructions, unitsConsumed } = simulated.value;
+    if (err) {
+        throw programError(err, logs ?? []);
+    }
+    const keys = accountKeys(transaction.messageBytes);
+    const base58 = getBase58Encoder();
+    for (const inner of innerInstructions ?? []) {
+        for (const entry of inner.instructions as readonly { programIdIndex?: number; data?: string }[]) {
+            if (entry.programIdIndex === undefined || entry.data === undefined) continue;
+            if (keys[entry.programIdIndex] !== HOMEOSTAT_PROGRAM_ADDRESS) continue;
+            const data = Uint8Array.from(base58.encode(entry.data));
+            if (startsWith(data, EVENT_IX_TAG) && startsWith(data.subarray(8), SWAPPED)) {
+                const event = swappedDecoder.decode(data.subarray(16));
+                return { ...(event as Swapped), unitsConsumed: Number(unitsConsumed ?? 0) };
+            }
+        }
+    }
+    throw new Error('the simulation carried no Swapped event (does the endpoint return inner instructions?)');
+}
+
+function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
+    return prefix.every((byte, index) => bytes[index] === byte);
+}
+
+/** The static account keys of a compiled legacy message, in order. */
+function accountKeys(messageBytes: ArrayLike<number>): string[] {
+    // Legacy layout: 3 header bytes, a compact-u16 key count, then 32-byte keys.
+    const bytes = Uint8Array.from(messageBytes);
+    let offset = 3;
+    let count = 0;
+    for (let shift = 0; ; shift += 7) {
+        const byte = bytes[offset++];
+        count |= (byte & 0x7f) << shift;
+        if ((byte & 0x80) === 0) break;
+    }
+    const keys: string[] = [];
+    for (let index = 0; index < count; index++) {
+        keys.push(addressDecoder.decode(bytes.subarray(offset, offset + 32)));
+        offset += 32;
+    }
+    return keys;
+}
+
+/** `⌊amount·(1 − tolerance)⌋` for exact-in, `⌈amount·(1 + tolerance)⌉` for exact-out. */
+export function slippageLimit(quoted: Quote, exactOut: boolean, slippageBps: number): bigint {
+    if (!Number.isInteger(slippageBps) || slippageBps < 0 || slippageBps > 10_000) {
+        throw new RangeError(`slippageBps must be an integer in 0…10000, not ${slippageBps}`);
+    }
+    const bps = BigInt(slippageBps);
+    return exactOut
+        ? (quoted.amountIn * (10_000n + bps) + 9_999n) / 10_000n
+        : (quoted.amountOut * (10_000n - bps)) / 10_000n;
+}
+
+/** A sent swap: its signature and the quote its limit came from. */
+export type SwapResult = { signature: string; quoted: Quote; limit: bigint };
+
+/**
+ * Quotes `request`, then sends it with the slippage limit at `slippageBps` and a
+ * compute-unit limit of the simulated units + 20 %; resends every 2 s until it is
+ * confirmed or its blockhash expires.
+ */
+export async function swap(
+    rpc: HomeostatRpc,
+    trader: TransactionSigner,
+    request: SwapRequest,
+    slippageBps = 50,
+): Promise<SwapResult> {
+    const quoted = await quote(rpc, trader.address, request);
+    const limit = slippageLimit(quoted, request.exactOut ?? false, slippageBps);
+    const instruction = await swapInstruction(trader, request, limit);
+    const { value: latest } = await rpc.getLatestBlockhash().send();
+    const message = pipe(
+        createTransactionMessage({ version: 'legacy' }),
+        (m) => setTransactionMessageFeePayerSigner(trader, m),
+        (m) => setTransactionMessageLifetimeUsingBlockhash(latest, m),
+        (m) =>
+            appendTransactionMessageInstructions(
+                [computeUnitLimit(Math.ceil(quoted.unitsConsumed * 1.2)), instruction],
+                m,
+            ),
+    );
+    const signed = await signTransactionMessageWithSigners(message);
+    const wire = getBase64EncodedWireTransaction(signed);
+    let signature = '';
+    let lastSend = 0;
+    for (;;) {
+        if (Date.now() - lastSend >= 2_000) {
+            signature = await rpc.sendTransaction(wire, { encoding: 'base64', skipPreflight: true, maxRetries: 0n }).send();
+            lastSend = Date.now();
+        }
+        const { value } = await rpc.getSignatureStatuses([signature as never]).send();
+        const status = value[0];
+        if (status) {
+            if (status.err) throw programError(status.err, []);
+            return { signature, quoted, limit };
+        }
+        const height = await rpc.getBlockHeight().send();
+        if (height > latest.lastValidBlockHeight) {
+            throw new Error(`swap ${signature}: its blockhash expired before it was confirmed; it did not execute`);
+        }
+        await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+}

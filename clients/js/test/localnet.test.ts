@@ -1,0 +1,148 @@
+// The TypeScript client against `homeostat localnet` (the real program behind a loopback
+// JSON-RPC endpoint): the generated decoders and PDAs read the demo world, a quote equals
+// what the swap then executes, and a refused swap is the program's error.
+import assert from 'node:assert/strict';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { createInterface } from 'node:readline';
+import { after, before, test } from 'node:test';
+import { fileURLToPath } from 'node:url';
+
+import {
+    type Address,
+    type KeyPairSigner,
+    address,
+    createKeyPairSignerFromBytes,
+    createSolanaRpc,
+    getAddressEncoder,
+    getProgramDerivedAddress,
+} from '@solana/kit';
+
+import {
+    HOMEOSTAT_ERROR__ZERO_AMOUNT,
+    HomeostatProgramError,
+    type PoolHandle,
+    fetchPool,
+    findConfigPda,
+    findPoolAddress,
+    getPoolSize,
+    loadPool,
+    quote,
+    swap,
+} from '../src/index';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const binary = process.env.HOMEOSTAT_BIN ?? path.resolve(here, '../../../target/debug/homeostat');
+const ASSOCIATED_TOKEN = address('ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL');
+
+type World = {
+    url: string;
+    pool: Address;
+    config: Address;
+    base_mint: Address;
+    quote_mint: Address;
+    oracle: Address;
+    wallet: { keypair: string; address: Address };
+    admin: { address: Address };
+};
+
+let node: ChildProcess;
+let world: World;
+let rpc: ReturnType<typeof createSolanaRpc>;
+let wallet: KeyPairSigner;
+let handle: PoolHandle;
+let accounts: { base: Address; quote: Address };
+
+async function associated(owner: Address, mint: Address, tokenProgram: Address): Promise<Address> {
+    const encoder = getAddressEncoder();
+    const [account] = await getProgramDerivedAddress({
+        programAddress: ASSOCIATED_TOKEN,
+        seeds: [encoder.encode(owner), encoder.encode(tokenProgram), encoder.encode(mint)],
+    });
+    return account;
+}
+
+async function balance(account: Address): Promise<bigint> {
+    const { value } = await rpc.getTokenAccountBalance(account).send();
+    return BigInt(value.amount);
+}
+
+before(async () => {
+    const folder = mkdtempSync(path.join(tmpdir(), 'homeostat-js-'));
+    node = spawn(binary, ['localnet', '--port', '0', '--folder', folder], { stdio: ['ignore', 'pipe', 'ignore'] });
+    const lines = createInterface({ input: node.stdout! });
+    const first: string = await new Promise((resolve, reject) => {
+        lines.once('line', resolve);
+        node.once('exit', (code) => reject(new Error(`homeostat localnet exited (${code}): is ${binary} built?`)));
+    });
+    world = JSON.parse(first);
+    rpc = createSolanaRpc(world.url);
+    wallet = await createKeyPairSignerFromBytes(Uint8Array.from(JSON.parse(readFileSync(world.wallet.keypair, 'utf8'))));
+    handle = await loadPool(rpc, world.pool);
+    accounts = {
+        base: await associated(wallet.address, world.base_mint, handle.baseTokenProgram),
+        quote: await associated(wallet.address, world.quote_mint, handle.quoteTokenProgram),
+    };
+});
+
+after(() => {
+    node?.kill();
+});
+
+const request = (side: 'sell' | 'buy', amount: bigint, exactOut = false) => ({
+    pool: handle,
+    oracle: world.oracle,
+    traderBase: accounts.base,
+    traderQuote: accounts.quote,
+    side,
+    amount,
+    exactOut,
+});
+
+test('the generated decoders and PDAs read the demo world', async () => {
+    const pool = await fetchPool(rpc, world.pool);
+    assert.equal(pool.data.baseMint, world.base_mint);
+    assert.equal(pool.data.quoteMint, world.quote_mint);
+    assert.equal(pool.data.config, world.config);
+    // The generated layout is the zero-copy account's, byte for byte.
+    const raw = await rpc.getAccountInfo(world.pool, { encoding: 'base64' }).send();
+    assert.equal(getPoolSize(), Buffer.from(raw.value!.data[0], 'base64').length);
+    const [config] = await findConfigPda({ authority: world.admin.address });
+    assert.equal(config, world.config);
+    assert.equal(await findPoolAddress(world.config, world.base_mint, world.quote_mint, 0), world.pool);
+});
+
+for (const [side, amount, exactOut] of [
+    ['sell', 1_000_000_000n, false],
+    ['buy', 150_000_000n, false],
+    ['sell', 100_000_000n, true],
+    ['buy', 500_000_000n, true],
+] as const) {
+    test(`a quote equals what the swap executes (${side} ${exactOut ? 'exact out' : 'exact in'})`, async () => {
+        const before = { base: await balance(accounts.base), quote: await balance(accounts.quote) };
+        const quoted = await quote(rpc, wallet.address, request(side, amount, exactOut));
+        // No slippage allowed: the swap fails unless it executes exactly the quote.
+        const result = await swap(rpc, wallet, request(side, amount, exactOut), 0);
+        assert.equal(result.quoted.amountIn, quoted.amountIn);
+        const after = { base: await balance(accounts.base), quote: await balance(accounts.quote) };
+        const [paid, received] =
+            side === 'sell'
+                ? [before.base - after.base, after.quote - before.quote]
+                : [before.quote - after.quote, after.base - before.base];
+        assert.equal(paid, quoted.amountIn);
+        assert.equal(received, quoted.amountOut);
+        assert.equal(exactOut ? quoted.amountOut : quoted.amountIn, amount);
+        assert.ok(quoted.fee > 0n);
+    });
+}
+
+test('a swap the program refuses is its error, not a quote', async () => {
+    await assert.rejects(quote(rpc, wallet.address, request('sell', 0n)), (error: unknown) => {
+        assert.ok(error instanceof HomeostatProgramError, String(error));
+        assert.equal(error.code, HOMEOSTAT_ERROR__ZERO_AMOUNT);
+        assert.match(error.message, /Amount is zero/);
+        return true;
+    });
+});
