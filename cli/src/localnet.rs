@@ -96,6 +96,26 @@ pub async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     )
     .await
     .map_err(|error| format!("--port {}: {error}", config.port))?;
+    // The accounts the world was built with, for getProgramAccounts; the runtime's payer
+    // pays airdrops.
+    endpoint
+        .watch([
+            pool.pool,
+            pool.config,
+            pool.base_vault,
+            pool.quote_vault,
+            pool.lp_mint,
+            pool.base_mint,
+            pool.quote_mint,
+            harness.oracle,
+            accounts.base,
+            accounts.quote,
+            accounts.lp,
+        ])
+        .await;
+    endpoint
+        .set_faucet(harness.context.payer.insecure_clone())
+        .await;
     println!(
         "{}",
         json!({

@@ -4,7 +4,9 @@
 //!
 //! It answers the subset of the JSON-RPC API those clients use — accounts, blockhashes,
 //! simulating, sending and confirming transactions, fees, and the transaction history the
-//! keeper reads: `getAccountInfo`, `getMultipleAccounts`, `getBalance`,
+//! keeper reads: `getAccountInfo`, `getMultipleAccounts` (both with `dataSlice`),
+//! `getProgramAccounts` (filters; over the addresses it knows of), `requestAirdrop` (from a
+//! faucet keypair), `getBalance`,
 //! `getTokenAccountBalance`, `getLatestBlockhash`, `isBlockhashValid`, `getBlockHeight`,
 //! `getSlot`, `getEpochInfo`, `getHealth`, `getVersion`,
 //! `getMinimumBalanceForRentExemption`, `getFeeForMessage`,
@@ -12,7 +14,8 @@
 //! `replaceRecentBlockhash`), `sendTransaction` (preflight unless `skipPreflight`: a
 //! failing transaction is rejected with its logs, as a validator does),
 //! `getSignatureStatuses`, `getSignaturesForAddress` and `getTransaction` (JSON encoding,
-//! with inner instructions, logs and compute units).
+//! with inner instructions, logs and compute units). Batch requests and chunked request
+//! bodies are accepted.
 //!
 //! Its slots pass with wall time (`Options::slot_duration`, 400 ms by default — Solana's
 //! target), one block per slot. A blockhash is valid for 150 blocks from when this endpoint
@@ -132,6 +135,20 @@ pub struct Endpoint {
     pub url: String,
     /// Its fault injection.
     pub faults: Arc<Faults>,
+    node: Arc<Node>,
+}
+
+impl Endpoint {
+    /// Makes `addresses` visible to `getProgramAccounts` (accounts created outside this
+    /// endpoint, e.g. by the harness).
+    pub async fn watch(&self, addresses: impl IntoIterator<Item = Pubkey>) {
+        self.node.known.lock().await.extend(addresses);
+    }
+
+    /// Lets `requestAirdrop` pay from `faucet`.
+    pub async fn set_faucet(&self, faucet: solana_keypair::Keypair) {
+        *self.node.faucet.lock().await = Some(faucet);
+    }
 }
 
 struct Node {
@@ -140,6 +157,12 @@ struct Node {
     started: tokio::time::Instant,
     options: Options,
     faults: Arc<Faults>,
+    /// Every address this endpoint knows of — named by a transaction sent here, or
+    /// registered with [`Endpoint::watch`]: what `getProgramAccounts` scans (a bank
+    /// client cannot list accounts).
+    known: Mutex<std::collections::BTreeSet<Pubkey>>,
+    /// Who pays `requestAirdrop` ([`Endpoint::set_faucet`]).
+    faucet: Mutex<Option<solana_keypair::Keypair>>,
 }
 
 type RpcResult = Result<Value, (i64, String, Value)>;
@@ -177,18 +200,16 @@ fn error_json(error: &TransactionError) -> Value {
 }
 
 impl Node {
-    async fn account(&self, address: Pubkey) -> Result<Value, (i64, String, Value)> {
+    /// The account at `address` as JSON (base-64 data, cut to `options.dataSlice`).
+    async fn account(
+        &self,
+        address: Pubkey,
+        options: &Value,
+    ) -> Result<Value, (i64, String, Value)> {
         let account = self.banks.get_account(address).await.map_err(internal)?;
         Ok(match account {
             None => Value::Null,
-            Some(account) => json!({
-                "lamports": account.lamports,
-                "data": [base64::engine::general_purpose::STANDARD.encode(&account.data), "base64"],
-                "owner": account.owner.to_string(),
-                "executable": account.executable,
-                "rentEpoch": account.rent_epoch,
-                "space": account.data.len(),
-            }),
+            Some(account) => account_json(&account, options)?,
         })
     }
 
@@ -227,19 +248,41 @@ impl Node {
         Ok(json!({ "context": { "slot": self.slot().await? }, "value": value }))
     }
 
+    /// The JSON-RPC response to one request object.
+    async fn respond(&self, request: &Value) -> Value {
+        let method = request["method"].as_str().unwrap_or_default();
+        match self.handle(method, &request["params"]).await {
+            Ok(result) => json!({ "jsonrpc": "2.0", "id": request["id"], "result": result }),
+            Err((code, message, data)) => {
+                // No `data` key rather than `"data": null`: web3.js reads a present `data`
+                // as an object.
+                let mut error = json!({ "code": code, "message": message });
+                if !data.is_null() {
+                    error["data"] = data;
+                }
+                json!({ "jsonrpc": "2.0", "id": request["id"], "error": error })
+            }
+        }
+    }
+
     async fn handle(&self, method: &str, params: &Value) -> RpcResult {
         match method {
             "getAccountInfo" => {
-                let account = self.account(pubkey_param(params, 0)?).await?;
+                let account = self.account(pubkey_param(params, 0)?, &params[1]).await?;
                 self.with_context(account).await
             }
+            "getProgramAccounts" => self.program_accounts(params).await,
+            "requestAirdrop" => self.airdrop(params).await,
             "getMultipleAccounts" => {
                 let keys = params[0]
                     .as_array()
                     .ok_or_else(|| invalid("param 0: expected an array of keys"))?;
                 let mut accounts = Vec::with_capacity(keys.len());
                 for index in 0..keys.len() {
-                    accounts.push(self.account(pubkey_param(&params[0], index)?).await?);
+                    accounts.push(
+                        self.account(pubkey_param(&params[0], index)?, &params[1])
+                            .await?,
+                    );
                 }
                 self.with_context(Value::Array(accounts)).await
             }
@@ -424,6 +467,61 @@ impl Node {
         ))
     }
 
+    /// `getProgramAccounts` over the addresses this endpoint knows of, with `dataSize` and
+    /// `memcmp` filters and `dataSlice`.
+    async fn program_accounts(&self, params: &Value) -> RpcResult {
+        let program = pubkey_param(params, 0)?;
+        let options = &params[1];
+        let filters = options["filters"].as_array().cloned().unwrap_or_default();
+        let known: Vec<Pubkey> = self.known.lock().await.iter().copied().collect();
+        let mut matching = Vec::new();
+        for address in known {
+            let Some(account) = self.banks.get_account(address).await.map_err(internal)? else {
+                continue;
+            };
+            if account.owner != program || !passes(&account.data, &filters)? {
+                continue;
+            }
+            matching.push(json!({
+                "pubkey": address.to_string(),
+                "account": account_json(&account, options)?,
+            }));
+        }
+        let matching = Value::Array(matching);
+        if options["withContext"].as_bool() == Some(true) {
+            self.with_context(matching).await
+        } else {
+            Ok(matching)
+        }
+    }
+
+    /// `requestAirdrop`: a transfer from the faucet, recorded like any sent transaction.
+    async fn airdrop(&self, params: &Value) -> RpcResult {
+        let to = pubkey_param(params, 0)?;
+        let lamports = params[1]
+            .as_u64()
+            .ok_or_else(|| invalid("param 1: expected lamports"))?;
+        let faucet = self.faucet.lock().await;
+        let faucet = faucet
+            .as_ref()
+            .ok_or_else(|| invalid("requestAirdrop: this endpoint has no faucet"))?;
+        let blockhash = self.banks.get_latest_blockhash().await.map_err(internal)?;
+        let transfer = solana_transaction::Transaction::new_signed_with_payer(
+            &[anchor_lang::solana_program::system_instruction::transfer(
+                &solana_signer::Signer::pubkey(faucet),
+                &to,
+                lamports,
+            )],
+            Some(&solana_signer::Signer::pubkey(faucet)),
+            &[faucet],
+            blockhash,
+        );
+        let encoded = base64::engine::general_purpose::STANDARD
+            .encode(bincode::serialize(&transfer).map_err(internal)?);
+        self.send_transaction(&json!([encoded, { "encoding": "base64" }]))
+            .await
+    }
+
     /// `simulateTransaction`: nothing is committed.
     async fn simulate(&self, params: &Value) -> RpcResult {
         let mut transaction = decode_transaction(params)?;
@@ -533,6 +631,7 @@ impl Node {
         };
         let inner = inner_json(inner_instructions);
         let slot = self.slot().await?;
+        let keys = transaction.message.account_keys.clone();
         for key in &transaction.message.account_keys {
             history
                 .by_address
@@ -553,6 +652,8 @@ impl Node {
             },
         );
         history.order.push(signature.clone());
+        drop(history);
+        self.known.lock().await.extend(keys);
         Ok(json!(signature))
     }
 
@@ -673,13 +774,88 @@ pub async fn try_serve(banks: BanksClient, options: Options) -> std::io::Result<
         started: tokio::time::Instant::now(),
         options,
         faults: Arc::clone(&faults),
+        known: Mutex::default(),
+        faucet: Mutex::default(),
     });
+    let served = Arc::clone(&node);
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
-            tokio::spawn(connection(Arc::clone(&node), stream));
+            tokio::spawn(connection(Arc::clone(&served), stream));
         }
     });
-    Ok(Endpoint { url, faults })
+    Ok(Endpoint {
+        url,
+        faults,
+        node: Arc::clone(&node),
+    })
+}
+
+/// An account as JSON-RPC gives it: data in base 64, cut to `options.dataSlice`
+/// (`{offset, length}`) when given.
+fn account_json(
+    account: &solana_account::Account,
+    options: &Value,
+) -> Result<Value, (i64, String, Value)> {
+    let slice = &options["dataSlice"];
+    let data = if slice.is_null() {
+        &account.data[..]
+    } else {
+        let offset = slice["offset"]
+            .as_u64()
+            .ok_or_else(|| invalid("dataSlice.offset: expected a number"))?
+            as usize;
+        let length = slice["length"]
+            .as_u64()
+            .ok_or_else(|| invalid("dataSlice.length: expected a number"))?
+            as usize;
+        let start = offset.min(account.data.len());
+        &account.data[start..start.saturating_add(length).min(account.data.len())]
+    };
+    Ok(json!({
+        "lamports": account.lamports,
+        "data": [base64::engine::general_purpose::STANDARD.encode(data), "base64"],
+        "owner": account.owner.to_string(),
+        "executable": account.executable,
+        "rentEpoch": account.rent_epoch,
+        "space": account.data.len(),
+    }))
+}
+
+/// Whether `data` passes every `getProgramAccounts` filter (`dataSize`, `memcmp` with
+/// base-58 or base-64 `bytes`).
+fn passes(data: &[u8], filters: &[Value]) -> Result<bool, (i64, String, Value)> {
+    for filter in filters {
+        if let Some(size) = filter.get("dataSize") {
+            let size = size
+                .as_u64()
+                .ok_or_else(|| invalid("filters.dataSize: expected a number"))?;
+            if data.len() as u64 != size {
+                return Ok(false);
+            }
+        } else if let Some(memcmp) = filter.get("memcmp") {
+            let offset = memcmp["offset"]
+                .as_u64()
+                .ok_or_else(|| invalid("filters.memcmp.offset: expected a number"))?
+                as usize;
+            let text = memcmp["bytes"]
+                .as_str()
+                .ok_or_else(|| invalid("filters.memcmp.bytes: expected a string"))?;
+            let bytes = match memcmp["encoding"].as_str() {
+                Some("base64") => base64::engine::general_purpose::STANDARD
+                    .decode(text)
+                    .map_err(|error| invalid(format!("filters.memcmp.bytes: {error}")))?,
+                _ => bs58::decode(text)
+                    .into_vec()
+                    .map_err(|error| invalid(format!("filters.memcmp.bytes: {error}")))?,
+            };
+            if data.get(offset..offset.saturating_add(bytes.len())) != Some(&bytes[..]) {
+                return Ok(false);
+            }
+        } else {
+            return Err(invalid(format!("filters: unknown filter {filter}")));
+        }
+    }
+    Ok(true)
 }
 
 /// The transaction in `params[0]`, encoded as `params[1].encoding` says (base-58 unless
@@ -749,46 +925,23 @@ async fn connection(node: Arc<Node>, stream: tokio::net::TcpStream) {
     let (reader, mut writer) = stream.into_split();
     let mut reader = BufReader::new(reader);
     loop {
-        let mut length = 0usize;
-        let mut line = String::new();
-        loop {
-            line.clear();
-            if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
-                return;
-            }
-            if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-                length = value.trim().parse().unwrap_or(0);
-            }
-            if line == "\r\n" {
-                break;
-            }
-        }
-        let mut body = vec![0; length];
-        if reader.read_exact(&mut body).await.is_err() {
+        let Some(body) = read_body(&mut reader).await else {
             return;
-        }
+        };
         let response = match serde_json::from_slice::<Value>(&body) {
             Err(error) => json!({
                 "jsonrpc": "2.0", "id": null,
                 "error": { "code": -32700, "message": format!("Parse error: {error}") },
             }),
-            Ok(request) => {
-                let method = request["method"].as_str().unwrap_or_default();
-                match node.handle(method, &request["params"]).await {
-                    Ok(result) => {
-                        json!({ "jsonrpc": "2.0", "id": request["id"], "result": result })
-                    }
-                    Err((code, message, data)) => {
-                        // No `data` key rather than `"data": null`: web3.js reads a
-                        // present `data` as an object.
-                        let mut error = json!({ "code": code, "message": message });
-                        if !data.is_null() {
-                            error["data"] = data;
-                        }
-                        json!({ "jsonrpc": "2.0", "id": request["id"], "error": error })
-                    }
+            // A batch: one response per request, in order.
+            Ok(Value::Array(requests)) => {
+                let mut responses = Vec::with_capacity(requests.len());
+                for request in &requests {
+                    responses.push(node.respond(request).await);
                 }
+                Value::Array(responses)
             }
+            Ok(request) => node.respond(&request).await,
         }
         .to_string();
         // One write per response: head and body in separate segments would meet the
@@ -800,5 +953,51 @@ async fn connection(node: Arc<Node>, stream: tokio::net::TcpStream) {
         if writer.write_all(message.as_bytes()).await.is_err() {
             return;
         }
+    }
+}
+
+/// The body of the next HTTP/1.1 request on the connection — `Content-Length` or
+/// `Transfer-Encoding: chunked` — or `None` when the client closed it.
+async fn read_body(reader: &mut BufReader<tokio::net::tcp::OwnedReadHalf>) -> Option<Vec<u8>> {
+    let (mut length, mut chunked) = (0usize, false);
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
+            return None;
+        }
+        let lower = line.to_ascii_lowercase();
+        if let Some(value) = lower.strip_prefix("content-length:") {
+            length = value.trim().parse().unwrap_or(0);
+        }
+        if let Some(value) = lower.strip_prefix("transfer-encoding:") {
+            chunked = value.contains("chunked");
+        }
+        if line == "\r\n" {
+            break;
+        }
+    }
+    if !chunked {
+        let mut body = vec![0; length];
+        return reader.read_exact(&mut body).await.ok().map(|_| body);
+    }
+    // Chunks: a hexadecimal size line, the bytes, CRLF; a zero size ends the body.
+    let mut body = Vec::new();
+    loop {
+        line.clear();
+        reader.read_line(&mut line).await.ok()?;
+        let size = usize::from_str_radix(line.trim().split(';').next()?, 16).ok()?;
+        let mut chunk = vec![0; size + 2];
+        if size == 0 {
+            // The trailer section ends with an empty line.
+            loop {
+                line.clear();
+                if reader.read_line(&mut line).await.ok()? == 0 || line == "\r\n" {
+                    return Some(body);
+                }
+            }
+        }
+        reader.read_exact(&mut chunk).await.ok()?;
+        body.extend_from_slice(&chunk[..size]);
     }
 }

@@ -5,6 +5,7 @@
 mod admin;
 mod deposit;
 mod economics;
+mod endpoint;
 mod errors;
 mod events;
 mod fuzz;
