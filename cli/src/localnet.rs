@@ -120,6 +120,7 @@ pub async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         "{}",
         json!({
             "url": endpoint.url,
+            "ws_url": endpoint.ws_url,
             "program": homeostat::ID.to_string(),
             "pool": pool.pool.to_string(),
             "config": pool.config.to_string(),

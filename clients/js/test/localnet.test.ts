@@ -14,8 +14,17 @@ import {
     type Address,
     type KeyPairSigner,
     address,
+    appendTransactionMessageInstructions,
     createKeyPairSignerFromBytes,
     createSolanaRpc,
+    createSolanaRpcSubscriptions,
+    createTransactionMessage,
+    getSignatureFromTransaction,
+    pipe,
+    sendAndConfirmTransactionFactory,
+    setTransactionMessageFeePayerSigner,
+    setTransactionMessageLifetimeUsingBlockhash,
+    signTransactionMessageWithSigners,
     getAddressEncoder,
     getProgramDerivedAddress,
 } from '@solana/kit';
@@ -31,6 +40,7 @@ import {
     loadPool,
     quote,
     swap,
+    swapInstruction,
 } from '../src/index';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -39,6 +49,7 @@ const ASSOCIATED_TOKEN = address('ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL')
 
 type World = {
     url: string;
+    ws_url: string;
     pool: Address;
     config: Address;
     base_mint: Address;
@@ -145,4 +156,24 @@ test('a swap the program refuses is its error, not a quote', async () => {
         assert.match(error.message, /Amount is zero/);
         return true;
     });
+});
+
+test("Kit's own send-and-confirm lands a swap (websocket subscriptions)", async () => {
+    const subscriptions = createSolanaRpcSubscriptions(world.ws_url);
+    const sendAndConfirm = sendAndConfirmTransactionFactory({ rpc, rpcSubscriptions: subscriptions } as never);
+    const before = await balance(accounts.base);
+    const quoted = await quote(rpc, wallet.address, request('sell', 1_000_000n));
+    const instruction = await swapInstruction(wallet, request('sell', 1_000_000n), quoted.amountOut);
+    const { value: latest } = await rpc.getLatestBlockhash().send();
+    const message = pipe(
+        createTransactionMessage({ version: 'legacy' }),
+        (m) => setTransactionMessageFeePayerSigner(wallet, m),
+        (m) => setTransactionMessageLifetimeUsingBlockhash(latest, m),
+        (m) => appendTransactionMessageInstructions([instruction], m),
+    );
+    const signed = await signTransactionMessageWithSigners(message);
+    await sendAndConfirm(signed as never, { commitment: 'confirmed' });
+    const { value } = await rpc.getSignatureStatuses([getSignatureFromTransaction(signed)]).send();
+    assert.equal(value[0]?.err, null);
+    assert.equal(await balance(accounts.base), before - 1_000_000n);
 });

@@ -209,3 +209,154 @@ async fn airdrops_come_from_the_faucet_and_confirm() {
     .await;
     assert_eq!(valid["result"]["value"], false);
 }
+
+/// The next JSON message on `socket`.
+async fn next_json(
+    socket: &mut tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+) -> Value {
+    use futures_util::StreamExt;
+    let wait = std::time::Duration::from_secs(5);
+    loop {
+        let message = tokio::time::timeout(wait, socket.next())
+            .await
+            .expect("a message within 5 s")
+            .expect("open")
+            .expect("a frame");
+        if let tokio_tungstenite::tungstenite::Message::Text(text) = message {
+            return serde_json::from_str(&text).expect("JSON");
+        }
+    }
+}
+
+#[tokio::test]
+async fn subscriptions_notify_signatures_slots_and_account_changes() {
+    use futures_util::SinkExt;
+    use tokio_tungstenite::tungstenite::Message;
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
+    let trader = harness.new_user(10 * ONE_BASE, 0).await;
+    let endpoint = rpc::serve_with(
+        harness.context.banks_client.clone(),
+        rpc::Options {
+            slot_duration: std::time::Duration::from_millis(20),
+            ..Default::default()
+        },
+    )
+    .await;
+    let (mut socket, _) = tokio_tungstenite::connect_async(endpoint.ws_url.as_str())
+        .await
+        .expect("websocket");
+    let request = |id: u64, method: &str, params: Value| {
+        Message::text(
+            json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }).to_string(),
+        )
+    };
+    // Slots, every slot.
+    socket
+        .send(request(1, "slotSubscribe", json!([])))
+        .await
+        .expect("send");
+    let slots = next_json(&mut socket).await["result"]
+        .as_u64()
+        .expect("subscription id");
+    let first = next_json(&mut socket).await;
+    assert_eq!(first["method"], "slotNotification");
+    assert_eq!(first["params"]["subscription"], slots);
+    let slot = first["params"]["result"]["slot"].as_u64().expect("slot");
+    socket
+        .send(request(2, "slotUnsubscribe", json!([slots])))
+        .await
+        .expect("send");
+    loop {
+        let message = next_json(&mut socket).await;
+        if message["id"] == 2 {
+            assert_eq!(message["result"], true);
+            break;
+        }
+        assert!(message["params"]["result"]["slot"].as_u64() > Some(slot));
+    }
+
+    // The pool account and a swap's signature: both notified once it executes.
+    let pool_key = pool.pool.to_string();
+    socket
+        .send(request(
+            3,
+            "accountSubscribe",
+            json!([pool_key, { "encoding": "base64" }]),
+        ))
+        .await
+        .expect("send");
+    let account_subscription = next_json(&mut socket).await["result"].as_u64().expect("id");
+    let instruction = homeostat_sdk::instructions::swap_exact_in(
+        &pool,
+        harness.oracles(),
+        &trader.accounts(&pool),
+        SELL,
+        ONE_BASE,
+        1,
+    );
+    let keypair = trader.keypair.insecure_clone();
+    let blockhash = harness
+        .context
+        .banks_client
+        .get_latest_blockhash()
+        .await
+        .expect("blockhash");
+    let payer = harness.context.payer.insecure_clone();
+    let transaction = solana_transaction::Transaction::new_signed_with_payer(
+        &[instruction],
+        Some(&solana_signer::Signer::pubkey(&payer)),
+        &[&payer, &keypair],
+        blockhash,
+    );
+    let signature = transaction.signatures[0].to_string();
+    socket
+        .send(request(
+            4,
+            "signatureSubscribe",
+            json!([signature, { "commitment": "confirmed" }]),
+        ))
+        .await
+        .expect("send");
+    let signature_subscription = next_json(&mut socket).await["result"].as_u64().expect("id");
+    let encoded = base64::engine::general_purpose::STANDARD
+        .encode(bincode::serialize(&transaction).expect("serialise"));
+    let sent = call(
+        &endpoint.url,
+        "sendTransaction",
+        json!([encoded, { "encoding": "base64" }]),
+    )
+    .await;
+    assert_eq!(sent["result"], signature);
+    let (mut saw_signature, mut saw_account) = (false, false);
+    while !(saw_signature && saw_account) {
+        let message = next_json(&mut socket).await;
+        match message["method"].as_str() {
+            Some("signatureNotification") => {
+                assert_eq!(message["params"]["subscription"], signature_subscription);
+                assert_eq!(message["params"]["result"]["value"]["err"], Value::Null);
+                saw_signature = true;
+            }
+            Some("accountNotification") => {
+                assert_eq!(message["params"]["subscription"], account_subscription);
+                assert_eq!(
+                    message["params"]["result"]["value"]["owner"],
+                    homeostat::ID.to_string()
+                );
+                saw_account = true;
+            }
+            other => panic!("unexpected {other:?}: {message}"),
+        }
+    }
+    // A signature subscription ends with its notification.
+    socket
+        .send(request(
+            5,
+            "signatureUnsubscribe",
+            json!([signature_subscription]),
+        ))
+        .await
+        .expect("send");
+    assert_eq!(next_json(&mut socket).await["result"], false);
+}

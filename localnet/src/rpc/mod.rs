@@ -26,6 +26,8 @@
 //! come from, since the native runtime only reports those for simulations — then executed;
 //! one lock makes the pair atomic with respect to other transactions sent here.
 
+mod pubsub;
+
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -133,6 +135,9 @@ impl Faults {
 pub struct Endpoint {
     /// `http://127.0.0.1:<port>`.
     pub url: String,
+    /// Its PubSub websocket, `ws://127.0.0.1:<port + 1>` (the port web3.js derives from
+    /// the HTTP one) or any free port when `port` is 0.
+    pub ws_url: String,
     /// Its fault injection.
     pub faults: Arc<Faults>,
     node: Arc<Node>,
@@ -767,6 +772,13 @@ pub async fn serve_with(banks: BanksClient, options: Options) -> Endpoint {
 pub async fn try_serve(banks: BanksClient, options: Options) -> std::io::Result<Endpoint> {
     let listener = TcpListener::bind(("127.0.0.1", options.port)).await?;
     let url = format!("http://{}", listener.local_addr()?);
+    let ws_port = if options.port == 0 {
+        0
+    } else {
+        options.port.saturating_add(1)
+    };
+    let ws_listener = TcpListener::bind(("127.0.0.1", ws_port)).await?;
+    let ws_url = format!("ws://{}", ws_listener.local_addr()?);
     let faults = Arc::new(Faults::default());
     let node = Arc::new(Node {
         banks,
@@ -777,6 +789,7 @@ pub async fn try_serve(banks: BanksClient, options: Options) -> std::io::Result<
         known: Mutex::default(),
         faucet: Mutex::default(),
     });
+    tokio::spawn(pubsub::serve(Arc::clone(&node), ws_listener));
     let served = Arc::clone(&node);
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
@@ -785,6 +798,7 @@ pub async fn try_serve(banks: BanksClient, options: Options) -> std::io::Result<
     });
     Ok(Endpoint {
         url,
+        ws_url,
         faults,
         node: Arc::clone(&node),
     })
