@@ -159,6 +159,40 @@ enum PoolCommand {
     /// Create a pool (the wallet becomes its admin) with parameters from a TOML file
     /// (see examples/pool.toml); the oracle account names the Pyth feed.
     Create(CreateArgs),
+    /// Go live, idempotently: the wallet's config, the pool from a TOML file and its seed
+    /// liquidity — each only if missing (see migrations/README.md).
+    Bootstrap(BootstrapArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct BootstrapArgs {
+    #[command(flatten)]
+    pool: CreateArgs,
+    /// Base atoms of the seed deposit (made only while the pool has no liquidity).
+    #[arg(long, default_value_t = 0)]
+    seed_base: u64,
+    /// Quote atoms of the seed deposit.
+    #[arg(long, default_value_t = 0)]
+    seed_quote: u64,
+    /// Print the steps that would be sent, and send nothing.
+    #[arg(long)]
+    dry_run: bool,
+}
+
+impl CreateArgs {
+    fn spec(&self) -> cluster::PoolSpec<'_> {
+        cluster::PoolSpec {
+            mints: (&self.base_mint, &self.quote_mint),
+            oracles: cluster::OracleKeys {
+                oracle: &self.oracle,
+                quote_oracle: self.quote_oracle.as_deref(),
+                config_authority: None,
+            },
+            index: self.index,
+            keeper: self.keeper.as_deref(),
+            config_path: &self.config,
+        }
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -340,22 +374,24 @@ fn main() -> ExitCode {
             cluster.oracles.keys(),
             json,
         )),
-        Command::Pool(PoolCommand::Create(args)) => {
-            args.wallet.open().map_err(Into::into).and_then(|wallet| {
-                block_on(cluster::create_pool(
+        Command::Pool(PoolCommand::Create(args)) => args
+            .wallet
+            .open()
+            .map_err(Into::into)
+            .and_then(|wallet| block_on(cluster::create_pool(&wallet, &args.spec()))),
+        Command::Pool(PoolCommand::Bootstrap(args)) => args
+            .pool
+            .wallet
+            .open()
+            .map_err(Into::into)
+            .and_then(|wallet| {
+                block_on(cluster::bootstrap(
                     &wallet,
-                    (&args.base_mint, &args.quote_mint),
-                    cluster::OracleKeys {
-                        oracle: &args.oracle,
-                        quote_oracle: args.quote_oracle.as_deref(),
-                        config_authority: None,
-                    },
-                    args.index,
-                    args.keeper.as_deref(),
-                    &args.config,
+                    &args.pool.spec(),
+                    (args.seed_base, args.seed_quote),
+                    args.dry_run,
                 ))
-            })
-        }
+            }),
         Command::Quote(args) => block_on(cluster::quote(
             &resolve_url(&args.cluster.url.url),
             &args.cluster.pool,

@@ -603,3 +603,88 @@ async fn homeostat_localnet_serves_a_world_the_cluster_commands_trade_on() {
     let _ = child.kill();
     let _ = child.wait();
 }
+
+#[tokio::test]
+async fn pool_bootstrap_is_idempotent_and_has_a_dry_run() {
+    let (mut harness, pool, wallet, url) = cluster_and_wallet().await;
+    let folder = temp_folder("cli-bootstrap");
+    let keypair = keypair_file(&wallet, &folder);
+    let keypair = keypair.to_str().expect("utf-8");
+    let (base_mint, quote_mint) = (
+        harness.base_mint.to_string(),
+        harness.quote_mint.to_string(),
+    );
+    let (oracle, config) = (harness.oracle.to_string(), example_config());
+    let (seed_base, seed_quote) = (
+        (100 * ONE_BASE).to_string(),
+        (15_000 * ONE_QUOTE).to_string(),
+    );
+    let bootstrap = |config: String, dry_run: bool| {
+        let mut args = vec![
+            "pool",
+            "bootstrap",
+            "--url",
+            &url,
+            "--keypair",
+            keypair,
+            "--base-mint",
+            &base_mint,
+            "--quote-mint",
+            &quote_mint,
+            "--oracle",
+            &oracle,
+            "--seed-base",
+            &seed_base,
+            "--seed-quote",
+            &seed_quote,
+            "--config",
+        ]
+        .into_iter()
+        .map(str::to_string)
+        .collect::<Vec<_>>();
+        args.push(config);
+        if dry_run {
+            args.push("--dry-run".into());
+        }
+        async move {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            homeostat(&args).await
+        }
+    };
+    let steps = |report: &serde_json::Value| -> Vec<String> {
+        report["steps"]
+            .as_array()
+            .expect("steps")
+            .iter()
+            .map(|step| step["step"].as_str().expect("name").to_string())
+            .collect()
+    };
+
+    // The plan, and nothing sent.
+    let plan = json(&bootstrap(config.clone(), true).await);
+    assert_eq!(plan["dry_run"], true);
+    assert_eq!(plan["pool"], pool.pool.to_string());
+    assert_eq!(steps(&plan), ["create pool", "seed liquidity"]);
+    assert!(!harness.account_exists(&pool.pool).await);
+
+    // Going live: both steps sent.
+    let live = json(&bootstrap(config.clone(), false).await);
+    assert_eq!(steps(&live), ["create pool", "seed liquidity"]);
+    assert!(live["steps"][1]["sent"]["signature"].is_string());
+    assert_eq!(harness.balance(&pool.base_vault).await, 100 * ONE_BASE);
+    assert_eq!(harness.balance(&pool.quote_vault).await, 15_000 * ONE_QUOTE);
+
+    // Again: nothing to do, nothing sent.
+    let again = json(&bootstrap(config.clone(), false).await);
+    assert!(steps(&again).is_empty(), "{again}");
+    assert_eq!(harness.balance(&pool.base_vault).await, 100 * ONE_BASE);
+
+    // Other parameters for the same pool are refused, not applied.
+    let text = std::fs::read_to_string(&config).expect("example config");
+    let other = folder.join("other.toml");
+    std::fs::write(&other, text.replace("fee_bps = 1", "fee_bps = 5")).expect("write");
+    fails_with(
+        &bootstrap(other.to_str().expect("utf-8").to_string(), true).await,
+        "exists with other parameters",
+    );
+}
