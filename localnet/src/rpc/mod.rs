@@ -560,7 +560,7 @@ impl Node {
         };
         self.with_context(json!({
             "err": error,
-            "logs": details.as_ref().map(|details| &details.logs),
+            "logs": details.as_ref().map(|details| normalise_logs(&details.logs)),
             "accounts": null,
             "unitsConsumed": details.as_ref().map(|details| details.units_consumed),
             "returnData": null,
@@ -602,7 +602,7 @@ impl Node {
             .simulation_details
             .map(|details| {
                 (
-                    details.logs,
+                    normalise_logs(&details.logs),
                     details.units_consumed,
                     details.inner_instructions.unwrap_or_default(),
                 )
@@ -890,6 +890,44 @@ fn decode_transaction(params: &Value) -> Result<Transaction, (i64, String, Value
         .map_err(|error| invalid(format!("not a legacy transaction: {error}")))
 }
 
+/// A transaction's log as a validator writes it. A program running natively in
+/// `solana-program-test` leaves two kinds of extra lines: its own invocation is announced
+/// twice (by the runtime and by the test harness's native entry), and each of its CPIs once
+/// more at the caller's depth (by the harness's CPI stub) before the runtime's line; each
+/// extra `invoke` brings an extra `success`. A real invocation is always one level deeper
+/// than the current one, and a `success` or `failed` closes the invocation on top: the
+/// lines that do neither are the extra ones. (Without this, every `invoke`/`success` is
+/// doubled and Anchor's `EventParser` loses track of the stack.)
+fn normalise_logs(logs: &[String]) -> Vec<String> {
+    let mut stack: Vec<&str> = Vec::new();
+    let mut kept = Vec::with_capacity(logs.len());
+    for line in logs {
+        let Some(rest) = line.strip_prefix("Program ") else {
+            kept.push(line.clone());
+            continue;
+        };
+        let (program, event) = rest.split_once(' ').unwrap_or((rest, ""));
+        if let Some(depth) = event
+            .strip_prefix("invoke [")
+            .and_then(|depth| depth.strip_suffix(']'))
+            .and_then(|depth| depth.parse::<usize>().ok())
+        {
+            if depth == stack.len() + 1 {
+                stack.push(program);
+                kept.push(line.clone());
+            }
+        } else if event == "success" || event.starts_with("failed") {
+            if stack.last() == Some(&program) {
+                stack.pop();
+                kept.push(line.clone());
+            }
+        } else {
+            kept.push(line.clone());
+        }
+    }
+    kept
+}
+
 /// Inner instructions as JSON-RPC's `json` encoding gives them: per top-level instruction
 /// with any, its index and the instructions it invoked (data in base 58).
 fn inner_json(inner: Vec<solana_message::inner_instruction::InnerInstructions>) -> Vec<Value> {
@@ -1013,5 +1051,74 @@ async fn read_body(reader: &mut BufReader<tokio::net::tcp::OwnedReadHalf>) -> Op
         }
         reader.read_exact(&mut chunk).await.ok()?;
         body.extend_from_slice(&chunk[..size]);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::normalise_logs;
+
+    fn lines(text: &str) -> Vec<String> {
+        text.lines()
+            .map(|line| line.trim().to_string())
+            .filter(|line| !line.is_empty())
+            .collect()
+    }
+
+    #[test]
+    fn the_native_harness_extra_log_lines_are_removed() {
+        // A swap as the native runtime logs it: two token CPIs and the event self-CPI.
+        let native = lines(
+            "Program C invoke [1]
+             Program C success
+             Program H invoke [1]
+             Program H invoke [1]
+             Program T invoke [1]
+             Program T invoke [2]
+             Program log: Instruction: TransferChecked
+             Program T consumed 6174 of 17809 compute units
+             Program T success
+             Program T success
+             Program H invoke [1]
+             Program H invoke [2]
+             Program H invoke [2]
+             Program H success
+             Program H success
+             Program H success
+             Program H success
+             Program H success",
+        );
+        let validator = lines(
+            "Program C invoke [1]
+             Program C success
+             Program H invoke [1]
+             Program T invoke [2]
+             Program log: Instruction: TransferChecked
+             Program T consumed 6174 of 17809 compute units
+             Program T success
+             Program H invoke [2]
+             Program H success
+             Program H success",
+        );
+        assert_eq!(normalise_logs(&native), validator);
+        // A validator's log is left as it is.
+        assert_eq!(normalise_logs(&validator), validator);
+    }
+
+    #[test]
+    fn a_failure_closes_its_invocation_once() {
+        let native = lines(
+            "Program H invoke [1]
+             Program H invoke [1]
+             Program H failed: custom program error: 0x1781
+             Program H failed: custom program error: 0x1781",
+        );
+        assert_eq!(
+            normalise_logs(&native),
+            lines(
+                "Program H invoke [1]
+                 Program H failed: custom program error: 0x1781"
+            )
+        );
     }
 }
