@@ -10,7 +10,6 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use homeostat_localnet::rpc::{self, Options};
 use homeostat_localnet::{price_update, pyth_price, Harness, ONE_BASE, ONE_QUOTE};
-use homeostat_sdk::instructions::{create_associated_accounts, UserAccounts};
 use serde_json::json;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -68,21 +67,8 @@ pub async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     // The wallet's tokens sit in its associated token accounts, where the CLI looks.
     let wallet = Keypair::new();
     harness.airdrop(&wallet.pubkey(), 10 * 1_000_000_000).await;
-    let payer = harness.context.payer.pubkey();
-    harness
-        .send(
-            &create_associated_accounts(&pool, payer, wallet.pubkey()),
-            &[],
-        )
-        .await
-        .map_err(|error| format!("the wallet's token accounts: {error}"))?;
-    let accounts = UserAccounts::associated(&pool, wallet.pubkey());
-    let (base_mint, quote_mint) = (pool.base_mint, pool.quote_mint);
-    harness
-        .mint_to(&base_mint, &accounts.base, 100 * ONE_BASE)
-        .await;
-    harness
-        .mint_to(&quote_mint, &accounts.quote, 15_000 * ONE_QUOTE)
+    let accounts = harness
+        .fund_associated(&pool, &wallet.pubkey(), 100 * ONE_BASE, 15_000 * ONE_QUOTE)
         .await;
     let wallet_path = write_keypair(&wallet, &config.folder, "wallet.json")?;
     let keeper_path = write_keypair(&harness.keeper, &config.folder, "keeper.json")?;

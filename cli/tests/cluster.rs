@@ -8,7 +8,7 @@ use std::process::{Command, Output};
 use anchor_lang::prelude::Pubkey;
 use homeostat_localnet::*;
 use homeostat_math::Direction;
-use homeostat_sdk::instructions::{create_associated_accounts, UserAccounts};
+use homeostat_sdk::instructions::UserAccounts;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
@@ -59,18 +59,14 @@ async fn cluster_and_wallet() -> (Harness, PoolAddresses, Keypair, String) {
     // The wallet creates its pools under its own config.
     let pool = harness.pool_under(homeostat_sdk::pda::config(&wallet.pubkey()), 0);
     harness.airdrop(&wallet.pubkey(), 10_000_000_000).await;
-    let addresses = pool;
-    let payer = harness.context.payer.pubkey();
-    let create = create_associated_accounts(&addresses, payer, wallet.pubkey());
     // The LP mint does not exist yet; the wallet's LP account is created by its deposit.
-    harness.send(&create[..2], &[]).await.expect("ATAs");
-    let accounts = UserAccounts::associated(&addresses, wallet.pubkey());
-    let (base_mint, quote_mint) = (harness.base_mint, harness.quote_mint);
     harness
-        .mint_to(&base_mint, &accounts.base, 2_000 * ONE_BASE)
-        .await;
-    harness
-        .mint_to(&quote_mint, &accounts.quote, 300_000 * ONE_QUOTE)
+        .fund_associated(
+            &pool,
+            &wallet.pubkey(),
+            2_000 * ONE_BASE,
+            300_000 * ONE_QUOTE,
+        )
         .await;
     let url = rpc::serve(harness.context.banks_client.clone()).await;
     (harness, pool, wallet, url)

@@ -9,7 +9,7 @@ use anchor_spl::token_2022::spl_token_2022;
 use anchor_spl::token_2022::spl_token_2022::extension::{
     BaseStateWithExtensions, ExtensionType, StateWithExtensions,
 };
-use homeostat_sdk::instructions::UserAccounts;
+use homeostat_sdk::instructions::{create_associated_accounts, UserAccounts};
 use homeostat_sdk::pda::PoolAddresses;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -256,6 +256,31 @@ impl Harness {
             base: base_account,
             quote: quote_account,
         }
+    }
+
+    /// `owner`'s associated token accounts for `pool`'s mints — created, the LP one too
+    /// once the pool exists — holding `base` and `quote` atoms: where wallets and the CLI
+    /// keep their tokens.
+    pub async fn fund_associated(
+        &mut self,
+        pool: &PoolAddresses,
+        owner: &Pubkey,
+        base: u64,
+        quote: u64,
+    ) -> UserAccounts {
+        let payer = self.context.payer.pubkey();
+        let mut create = create_associated_accounts(pool, payer, *owner);
+        if !self.account_exists(&pool.lp_mint).await {
+            create.truncate(2);
+        }
+        self.send(&create, &[])
+            .await
+            .expect("associated token accounts");
+        let accounts = UserAccounts::associated(pool, *owner);
+        let (base_mint, quote_mint) = (pool.base_mint, pool.quote_mint);
+        self.mint_to(&base_mint, &accounts.base, base).await;
+        self.mint_to(&quote_mint, &accounts.quote, quote).await;
+        accounts
     }
 
     /// Token balance of a token account (either program).
