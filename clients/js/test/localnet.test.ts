@@ -2,13 +2,8 @@
 // JSON-RPC endpoint): the generated decoders and PDAs read the demo world, a quote equals
 // what the swap then executes, and a refused swap is the program's error.
 import assert from 'node:assert/strict';
-import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
-import { createInterface } from 'node:readline';
+import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
-import { fileURLToPath } from 'node:url';
 
 import {
     type Address,
@@ -19,14 +14,14 @@ import {
     createSolanaRpc,
     createSolanaRpcSubscriptions,
     createTransactionMessage,
+    getAddressEncoder,
+    getProgramDerivedAddress,
     getSignatureFromTransaction,
     pipe,
     sendAndConfirmTransactionFactory,
     setTransactionMessageFeePayerSigner,
     setTransactionMessageLifetimeUsingBlockhash,
     signTransactionMessageWithSigners,
-    getAddressEncoder,
-    getProgramDerivedAddress,
 } from '@solana/kit';
 
 import {
@@ -42,24 +37,11 @@ import {
     swap,
     swapInstruction,
 } from '../src/index';
+import { type World, startLocalnet } from './world';
 
-const here = path.dirname(fileURLToPath(import.meta.url));
-const binary = process.env.HOMEOSTAT_BIN ?? path.resolve(here, '../../../target/debug/homeostat');
 const ASSOCIATED_TOKEN = address('ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL');
 
-type World = {
-    url: string;
-    ws_url: string;
-    pool: Address;
-    config: Address;
-    base_mint: Address;
-    quote_mint: Address;
-    oracle: Address;
-    wallet: { keypair: string; address: Address };
-    admin: { address: Address };
-};
-
-let node: ChildProcess;
+let stop: () => void;
 let world: World;
 let rpc: ReturnType<typeof createSolanaRpc>;
 let wallet: KeyPairSigner;
@@ -81,30 +63,21 @@ async function balance(account: Address): Promise<bigint> {
 }
 
 before(async () => {
-    const folder = mkdtempSync(path.join(tmpdir(), 'homeostat-js-'));
-    node = spawn(binary, ['localnet', '--port', '0', '--folder', folder], { stdio: ['ignore', 'pipe', 'ignore'] });
-    const lines = createInterface({ input: node.stdout! });
-    const first: string = await new Promise((resolve, reject) => {
-        lines.once('line', resolve);
-        node.once('exit', (code) => reject(new Error(`homeostat localnet exited (${code}): is ${binary} built?`)));
-    });
-    world = JSON.parse(first);
+    ({ world, stop } = await startLocalnet());
     rpc = createSolanaRpc(world.url);
     wallet = await createKeyPairSignerFromBytes(Uint8Array.from(JSON.parse(readFileSync(world.wallet.keypair, 'utf8'))));
-    handle = await loadPool(rpc, world.pool);
+    handle = await loadPool(rpc, address(world.pool));
     accounts = {
-        base: await associated(wallet.address, world.base_mint, handle.baseTokenProgram),
-        quote: await associated(wallet.address, world.quote_mint, handle.quoteTokenProgram),
+        base: await associated(wallet.address, address(world.base_mint), handle.baseTokenProgram),
+        quote: await associated(wallet.address, address(world.quote_mint), handle.quoteTokenProgram),
     };
 });
 
-after(() => {
-    node?.kill();
-});
+after(() => stop?.());
 
 const request = (side: 'sell' | 'buy', amount: bigint, exactOut = false) => ({
     pool: handle,
-    oracle: world.oracle,
+    oracle: address(world.oracle),
     traderBase: accounts.base,
     traderQuote: accounts.quote,
     side,
@@ -113,16 +86,19 @@ const request = (side: 'sell' | 'buy', amount: bigint, exactOut = false) => ({
 });
 
 test('the generated decoders and PDAs read the demo world', async () => {
-    const pool = await fetchPool(rpc, world.pool);
+    const pool = await fetchPool(rpc, address(world.pool));
     assert.equal(pool.data.baseMint, world.base_mint);
     assert.equal(pool.data.quoteMint, world.quote_mint);
     assert.equal(pool.data.config, world.config);
     // The generated layout is the zero-copy account's, byte for byte.
-    const raw = await rpc.getAccountInfo(world.pool, { encoding: 'base64' }).send();
+    const raw = await rpc.getAccountInfo(address(world.pool), { encoding: 'base64' }).send();
     assert.equal(getPoolSize(), Buffer.from(raw.value!.data[0], 'base64').length);
-    const [config] = await findConfigPda({ authority: world.admin.address });
+    const [config] = await findConfigPda({ authority: address(world.admin.address) });
     assert.equal(config, world.config);
-    assert.equal(await findPoolAddress(world.config, world.base_mint, world.quote_mint, 0), world.pool);
+    assert.equal(
+        await findPoolAddress(address(world.config), address(world.base_mint), address(world.quote_mint), 0),
+        world.pool,
+    );
 });
 
 for (const [side, amount, exactOut] of [
