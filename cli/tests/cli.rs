@@ -315,8 +315,11 @@ fn a_two_feed_pool_survives_a_stablecoin_depeg_that_a_single_feed_pool_does_not(
     assert!(two > 0.0 && two > one + 100.0, "two feeds: {two} vs {one}");
 }
 
+/// A fresh folder for one test's output, under cargo's `target/tmp` (removed with the
+/// target directory, not left in the system's temporary folder).
 fn temp_dir(name: &str) -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("homeostat-cli-{name}-{}", std::process::id()));
+    let dir = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("homeostat-cli-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     dir
 }
