@@ -1,6 +1,6 @@
 // Starts `homeostat localnet` for a test file and reads the world it prints.
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
@@ -33,5 +33,9 @@ export async function startLocalnet(): Promise<{ world: World; stop: () => void 
         lines.once('line', resolve);
         node.once('exit', (code) => reject(new Error(`homeostat localnet exited (${code}): is ${binary} built?`)));
     });
-    return { world: JSON.parse(first), stop: () => node.kill() };
+    const stop = () => {
+        node.kill();
+        rmSync(folder, { recursive: true, force: true });
+    };
+    return { world: JSON.parse(first), stop };
 }
