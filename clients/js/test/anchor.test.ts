@@ -38,9 +38,12 @@ before(async () => {
 });
 
 after(() => {
-    // web3.js reconnects its websocket forever: close it (no public API) before the node
-    // goes, or this test file never ends.
-    (connection as unknown as { _rpcWebSocket: { close(): void } })._rpcWebSocket.close();
+    // web3.js reconnects its websocket forever: stop that and close it (no public API)
+    // before the node goes, or this test file never ends.
+    const socket = (connection as unknown as { _rpcWebSocket: { setAutoReconnect(on: boolean): void; close(): void } })
+        ._rpcWebSocket;
+    socket.setAutoReconnect(false);
+    socket.close();
     stop?.();
 });
 
