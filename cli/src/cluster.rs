@@ -200,6 +200,33 @@ impl Wallet {
     }
 }
 
+/// What one of the wallet's token accounts holds: checked before a transaction spends it,
+/// so a shortfall is named rather than reported as SPL Token's error 1 from the simulation.
+struct Holding<'a> {
+    token: &'a str,
+    account: Pubkey,
+    held: u64,
+}
+
+impl Holding<'_> {
+    /// `Ok` when the account holds `needed` atoms; else what it holds, what `spends` it
+    /// and the `remedy`.
+    fn covers(&self, needed: u64, spends: &str, remedy: &str) -> Result<(), String> {
+        let Self {
+            token,
+            account,
+            held,
+        } = self;
+        if *held >= needed {
+            return Ok(());
+        }
+        Err(format!(
+            "the wallet's {token} account {account} holds {held} atoms and {spends} {needed}: \
+             fund it or {remedy}"
+        ))
+    }
+}
+
 /// What a sent transaction paid for: its signature and compute budget.
 fn sent_json(landed: &Landed) -> serde_json::Value {
     json!({
@@ -402,13 +429,12 @@ pub async fn bootstrap(
         for (needed, account, token) in [(seed.0, user.base, "base"), (seed.1, user.quote, "quote")]
         {
             let held = client.token_balance(account).await?.unwrap_or(0);
-            if held < needed {
-                return Err(format!(
-                    "the wallet's {token} account {account} holds {held} atoms and the seed \
-                     deposit takes {needed}: fund it or seed less"
-                )
-                .into());
+            Holding {
+                token,
+                account,
+                held,
             }
+            .covers(needed, "the seed deposit takes", "seed less")?;
         }
         let mut batch = instructions::create_associated_accounts(&client.addresses, owner, owner);
         batch.push(instructions::deposit(
@@ -477,13 +503,12 @@ pub async fn deposit(
         (expected.quote, user.quote, "quote"),
     ] {
         let held = client.token_balance(account).await?.unwrap_or(0);
-        if held < needed {
-            return Err(format!(
-                "the wallet's {token} account {account} holds {held} atoms and this deposit \
-                 takes {needed}: fund it or deposit less"
-            )
-            .into());
+        Holding {
+            token,
+            account,
+            held,
         }
+        .covers(needed, "this deposit takes", "deposit less")?;
     }
     let lp_before = client.token_balance(user.lp).await?.unwrap_or(0);
     let sent = client.send_landed(&batch, &[&wallet.keypair]).await?;
@@ -593,19 +618,17 @@ pub async fn swap(
         ))
     };
     let before = balances().await?;
-    // Named here rather than as SPL Token's error 1 from the simulation.
     let (held, account, token) = match direction {
         Direction::BaseToQuote => (before.0, user.base, "base"),
         Direction::QuoteToBase => (before.1, user.quote, "quote"),
     };
     let most_paid = if trade.exact_out { limit } else { trade.amount };
-    if held < most_paid {
-        return Err(format!(
-            "the wallet's {token} account {account} holds {held} atoms and this swap pays up to \
-             {most_paid}: fund it or trade less"
-        )
-        .into());
+    Holding {
+        token,
+        account,
+        held,
     }
+    .covers(most_paid, "this swap pays up to", "trade less")?;
     let sent = client.send_landed(&batch, &[&wallet.keypair]).await?;
     let after = balances().await?;
     let (paid, received) = match direction {

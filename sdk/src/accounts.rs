@@ -54,6 +54,22 @@ fn u64_at(data: &[u8], offset: usize, expected: &'static str) -> Result<u64> {
         })
 }
 
+/// The clock sysvar: its `unix_timestamp` is the time the program's oracle checks use.
+pub const CLOCK_SYSVAR: Pubkey =
+    anchor_lang::prelude::pubkey!("SysvarC1ock11111111111111111111111111111111");
+
+/// The clock sysvar's `unix_timestamp` (its layout: slot, epoch_start_timestamp, epoch,
+/// leader_schedule_epoch, unix_timestamp — the fifth 8-byte field).
+pub fn clock_unix_timestamp(data: &[u8]) -> Result<i64> {
+    data.get(32..40)
+        .and_then(|bytes| bytes.try_into().ok())
+        .map(i64::from_le_bytes)
+        .ok_or_else(|| SdkError::WrongAccount {
+            expected: "clock sysvar",
+            reason: format!("{} bytes", data.len()),
+        })
+}
+
 /// The `amount` of an SPL Token or Token-2022 token account (its first 72 bytes are the
 /// same in both programs).
 pub fn token_amount(data: &[u8]) -> Result<u64> {

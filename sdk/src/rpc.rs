@@ -8,17 +8,15 @@ use solana_signer::Signer;
 
 use solana_rpc_client::api::request::RpcRequest;
 
-use crate::accounts::{decode_pool, decode_price_update, mint_supply, token_amount};
+use crate::accounts::{
+    clock_unix_timestamp, decode_pool, decode_price_update, mint_supply, token_amount, CLOCK_SYSVAR,
+};
 use crate::events::PoolEvent;
 use crate::instructions::Oracles;
 use crate::landing::{Landed, Landing};
 use crate::pda::PoolAddresses;
 use crate::quote::PoolSnapshot;
 use crate::{Result, SdkError};
-
-/// The clock sysvar's address.
-const CLOCK_SYSVAR: Pubkey =
-    anchor_lang::prelude::pubkey!("SysvarC1ock11111111111111111111111111111111");
 
 /// A pool on a cluster.
 pub struct PoolClient {
@@ -258,16 +256,7 @@ impl PoolClient {
             ],
         )
         .await?;
-        // Clock: slot, epoch_start_timestamp, epoch, leader_schedule_epoch, unix_timestamp.
-        let now = clock
-            .data
-            .get(32..40)
-            .and_then(|bytes| bytes.try_into().ok())
-            .map(i64::from_le_bytes)
-            .ok_or_else(|| SdkError::WrongAccount {
-                expected: "clock sysvar",
-                reason: "short data".into(),
-            })?;
+        let now = clock_unix_timestamp(&clock.data)?;
         let quote_oracle = match self.oracles.quote_oracle {
             Some(address) => {
                 let [account] = fetch_named(&self.rpc, [("quote oracle", address)]).await?;

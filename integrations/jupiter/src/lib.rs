@@ -24,7 +24,10 @@ use anyhow::{anyhow, bail, Context, Result};
 use homeostat::oracle::PriceUpdate;
 use homeostat::state::Pool;
 use homeostat_math::Direction;
-use homeostat_sdk::accounts::{decode_pool, decode_price_update, token_amount};
+pub use homeostat_sdk::accounts::CLOCK_SYSVAR;
+use homeostat_sdk::accounts::{
+    clock_unix_timestamp, decode_pool, decode_price_update, token_amount,
+};
 use homeostat_sdk::instructions::{swap_accounts, Oracles, UserAccounts};
 use homeostat_sdk::pda::{pyth_push_feed, PoolAddresses};
 use homeostat_sdk::quote::PoolSnapshot;
@@ -37,10 +40,6 @@ use solana_account::Account;
 
 /// The label routes show.
 pub const LABEL: &str = "Homeostat";
-
-/// The clock sysvar: its `unix_timestamp` is the time the program's oracle-age checks use.
-pub const CLOCK_SYSVAR: Pubkey =
-    anchor_lang::prelude::pubkey!("SysvarC1ock11111111111111111111111111111111");
 
 /// The `Swap` variant reported with the account metas. Jupiter's router dispatches on one
 /// variant per listed venue and adds it to the interface when it lists one; Homeostat has
@@ -251,13 +250,9 @@ impl Amm for HomeostatAmm {
             .quote_oracle
             .map(|address| price(&address, "quote oracle"))
             .transpose()?;
-        // Clock layout: slot, epoch_start_timestamp, epoch, leader_schedule_epoch,
-        // unix_timestamp (i64 LE at byte 32).
         let clock_time = account_map
             .get(&CLOCK_SYSVAR)
-            .and_then(|clock| clock.data.get(32..40))
-            .and_then(|bytes| bytes.try_into().ok())
-            .map(i64::from_le_bytes);
+            .and_then(|clock| clock_unix_timestamp(&clock.data).ok());
         self.pool = pool;
         self.market = Some(Market {
             base_vault,

@@ -42,10 +42,6 @@ use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 use tokio::sync::Mutex;
 
-/// The clock sysvar.
-pub const CLOCK: Pubkey =
-    anchor_lang::prelude::pubkey!("SysvarC1ock11111111111111111111111111111111");
-
 /// JSON-RPC's code for a transaction rejected by preflight simulation.
 const PREFLIGHT_FAILURE: i64 = -32002;
 /// JSON-RPC's code for invalid parameters.
