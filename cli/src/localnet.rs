@@ -74,7 +74,7 @@ pub async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let keeper_path = write_keypair(&harness.keeper, &config.folder, "keeper.json")?;
     let admin_path = write_keypair(&harness.admin, &config.folder, "admin.json")?;
     let endpoint = rpc::try_serve(
-        harness.context.banks_client.clone(),
+        &harness.context,
         Options {
             port: config.port,
             ..Options::default()

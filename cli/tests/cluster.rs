@@ -68,7 +68,7 @@ async fn cluster_and_wallet() -> (Harness, PoolAddresses, Keypair, String) {
             300_000 * ONE_QUOTE,
         )
         .await;
-    let url = rpc::serve(harness.context.banks_client.clone()).await;
+    let url = rpc::serve(&harness.context).await;
     (harness, pool, wallet, url)
 }
 
@@ -297,7 +297,7 @@ async fn a_two_feed_pool_is_created_shown_quoted_and_traded_with_its_quote_oracl
 #[tokio::test]
 async fn pool_show_reads_the_cluster() {
     let (mut harness, pool, _) = Harness::with_liquidity().await;
-    let url = rpc::serve(harness.context.banks_client.clone()).await;
+    let url = rpc::serve(&harness.context).await;
     let (pool_key, oracle) = (pool.pool.to_string(), harness.oracle.to_string());
     let args = [
         "pool", "show", "--json", "--url", &url, "--pool", &pool_key, "--oracle", &oracle,

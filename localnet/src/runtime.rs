@@ -235,6 +235,29 @@ impl Harness {
         self.context.set_sysvar(&clock);
     }
 
+    /// An address lookup table holding `addresses`, active from now on (written into the
+    /// runtime as the lookup-table program leaves a table once extended in an earlier
+    /// slot), its authority the admin.
+    pub fn create_lookup_table(&mut self, addresses: &[Pubkey]) -> Pubkey {
+        use solana_address_lookup_table_interface::state::{AddressLookupTable, LookupTableMeta};
+        let address = Pubkey::new_unique();
+        let data = AddressLookupTable {
+            meta: LookupTableMeta::new(self.admin.pubkey()),
+            addresses: addresses.into(),
+        }
+        .serialize_for_tests()
+        .expect("a lookup table serialises");
+        let account = Account {
+            lamports: anchor_lang::prelude::Rent::default().minimum_balance(data.len()),
+            data,
+            owner: solana_address_lookup_table_interface::program::ID,
+            executable: false,
+            rent_epoch: 0,
+        };
+        self.context.set_account(&address, &account.into());
+        address
+    }
+
     /// Lamports to an address.
     pub async fn airdrop(&mut self, to: &Pubkey, lamports: u64) {
         let from = self.context.payer.pubkey();

@@ -70,6 +70,30 @@ pub fn clock_unix_timestamp(data: &[u8]) -> Result<i64> {
         })
 }
 
+/// The address lookup table program.
+pub const ADDRESS_LOOKUP_TABLE_PROGRAM: Pubkey = solana_address_lookup_table_interface::program::ID;
+
+/// The addresses of an active address lookup table, in table order (the indexes a v0
+/// transaction names them by).
+pub fn lookup_table_addresses(owner: &Pubkey, data: &[u8]) -> Result<Vec<Pubkey>> {
+    let wrong = |reason: String| SdkError::WrongAccount {
+        expected: "address lookup table",
+        reason,
+    };
+    if *owner != ADDRESS_LOOKUP_TABLE_PROGRAM {
+        return Err(wrong(format!("owned by {owner}")));
+    }
+    let table = solana_address_lookup_table_interface::state::AddressLookupTable::deserialize(data)
+        .map_err(|error| wrong(format!("undecodable: {error}")))?;
+    if table.meta.deactivation_slot != u64::MAX {
+        return Err(wrong(format!(
+            "deactivated at slot {}: create a new table",
+            table.meta.deactivation_slot
+        )));
+    }
+    Ok(table.addresses.to_vec())
+}
+
 /// The `amount` of an SPL Token or Token-2022 token account (its first 72 bytes are the
 /// same in both programs).
 pub fn token_amount(data: &[u8]) -> Result<u64> {

@@ -15,6 +15,11 @@
 //! 4. **Confirmed at the chosen commitment**, with errors that say what happened:
 //!    [`SdkError::Expired`] (with what was tried and what to change), the program's error
 //!    for a transaction that executed and failed, [`SdkError::Rpc`] for the node.
+//!
+//! Given address lookup tables, the transaction is a v0 one naming every account the
+//! tables hold by a one-byte index instead of its 32 bytes — what a route of several
+//! instructions needs to fit Solana's 1 232-byte packet. Without tables it is a legacy
+//! transaction, which every node and wallet reads.
 
 use std::time::Duration;
 
@@ -23,10 +28,11 @@ use anchor_lang::solana_program::instruction::Instruction;
 use base64::Engine;
 use serde_json::{json, Value};
 use solana_compute_budget_interface::ComputeBudgetInstruction;
+use solana_message::{v0, AddressLookupTableAccount, Message, VersionedMessage};
 use solana_rpc_client::api::request::RpcRequest;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
 use solana_signer::Signer;
-use solana_transaction::Transaction;
+use solana_transaction::versioned::VersionedTransaction;
 
 use crate::{Result, SdkError};
 
@@ -180,7 +186,7 @@ async fn call(rpc: &RpcClient, request: RpcRequest, params: Value) -> Result<Val
     })
 }
 
-fn encode(transaction: &Transaction) -> Result<String> {
+fn encode(transaction: &VersionedTransaction) -> Result<String> {
     let bytes = bincode::serialize(transaction)
         .map_err(|error| SdkError::Rpc(format!("serialising the transaction: {error}")))?;
     Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
@@ -252,9 +258,29 @@ fn budgeted(instructions: &[Instruction], limit: u32, price: u64) -> Vec<Instruc
     all
 }
 
+/// `instructions` paid by `payer` at `blockhash`: a v0 message over `lookup_tables` when
+/// there are any, else a legacy one.
+fn compile(
+    payer: &Pubkey,
+    instructions: &[Instruction],
+    lookup_tables: &[AddressLookupTableAccount],
+    blockhash: solana_message::Hash,
+) -> Result<VersionedMessage> {
+    if lookup_tables.is_empty() {
+        return Ok(VersionedMessage::Legacy(Message::new_with_blockhash(
+            instructions,
+            Some(payer),
+            &blockhash,
+        )));
+    }
+    v0::Message::try_compile(payer, instructions, lookup_tables, blockhash)
+        .map(VersionedMessage::V0)
+        .map_err(|error| SdkError::Rpc(format!("compiling the v0 message: {error}")))
+}
+
 /// Simulates `transaction` at the node's latest blockhash; the units consumed, or the
 /// program's error (named from its logs) if it would fail.
-async fn simulate(rpc: &RpcClient, transaction: &Transaction) -> Result<u64> {
+async fn simulate(rpc: &RpcClient, transaction: &VersionedTransaction) -> Result<u64> {
     let simulated = call(
         rpc,
         RpcRequest::SimulateTransaction,
@@ -316,11 +342,13 @@ async fn status(rpc: &RpcClient, signature: &str) -> Result<Option<(Value, Strin
 }
 
 /// Simulates, prices, signs, sends, resends and confirms `instructions` (see the module
-/// documentation); the first signer pays.
+/// documentation) — a v0 transaction over `lookup_tables` if any are given; the first
+/// signer pays.
 pub async fn send_and_confirm(
     rpc: &RpcClient,
     instructions: &[Instruction],
     signers: &[&dyn Signer],
+    lookup_tables: &[AddressLookupTableAccount],
     landing: &Landing,
 ) -> Result<Landed> {
     let payer = signers
@@ -328,16 +356,23 @@ pub async fn send_and_confirm(
         .ok_or_else(|| SdkError::Rpc("no signer to pay".into()))?
         .pubkey();
     let price = compute_unit_price(rpc, instructions, landing).await?;
-    let probe = Transaction::new_with_payer(
+    // Unsigned: the node substitutes its blockhash and skips the signatures.
+    let message = compile(
+        &payer,
         &budgeted(instructions, MAX_COMPUTE_UNIT_LIMIT, price),
-        Some(&payer),
-    );
+        lookup_tables,
+        Default::default(),
+    )?;
+    let probe = VersionedTransaction {
+        signatures: vec![Default::default(); usize::from(message.header().num_required_signatures)],
+        message,
+    };
     let simulated_units = simulate(rpc, &probe).await?;
     let margin = simulated_units.saturating_mul(u64::from(landing.compute_margin_bps)) / 10_000;
     let limit = u32::try_from(simulated_units.saturating_add(margin))
         .unwrap_or(u32::MAX)
         .min(MAX_COMPUTE_UNIT_LIMIT);
-    let message = budgeted(instructions, limit, price);
+    let instructions = budgeted(instructions, limit, price);
     let mut sends = 0;
     for attempt in 1..=landing.blockhashes.max(1) {
         // A transaction identical to one already executed — same instructions, signers
@@ -358,9 +393,8 @@ pub async fn send_and_confirm(
             let last_valid = value["lastValidBlockHeight"]
                 .as_u64()
                 .ok_or_else(|| rpc_error("getLatestBlockhash", "no lastValidBlockHeight"))?;
-            let mut transaction = Transaction::new_with_payer(&message, Some(&payer));
-            transaction
-                .try_sign(signers, blockhash)
+            let message = compile(&payer, &instructions, lookup_tables, blockhash)?;
+            let transaction = VersionedTransaction::try_new(message, signers)
                 .map_err(|error| SdkError::Rpc(format!("signing: {error}")))?;
             let signature = transaction.signatures[0].to_string();
             if status(rpc, &signature).await?.is_none() {

@@ -27,6 +27,9 @@ pub struct PoolClient {
     pub addresses: PoolAddresses,
     /// The price-update account(s) swaps will pass.
     pub oracles: Oracles,
+    /// Address lookup tables: with any, transactions are v0 ones over them
+    /// ([`crate::landing`]).
+    pub lookup_tables: Vec<solana_message::AddressLookupTableAccount>,
 }
 
 fn rpc_error(error: impl std::fmt::Display) -> SdkError {
@@ -113,6 +116,7 @@ impl PoolClient {
             landing: Landing::default(),
             addresses,
             oracles: oracles.into(),
+            lookup_tables: Vec::new(),
         }
     }
 
@@ -140,6 +144,7 @@ impl PoolClient {
                 quote_program,
             ),
             oracles: oracles.into(),
+            lookup_tables: Vec::new(),
         })
     }
 
@@ -205,6 +210,7 @@ impl PoolClient {
                 oracle: Pubkey::default(),
                 quote_oracle: None,
             }),
+            lookup_tables: Vec::new(),
         })
     }
 
@@ -419,7 +425,46 @@ impl PoolClient {
         instructions: &[Instruction],
         signers: &[&dyn Signer],
     ) -> Result<Landed> {
-        crate::landing::send_and_confirm(&self.rpc, instructions, signers, &self.landing).await
+        crate::landing::send_and_confirm(
+            &self.rpc,
+            instructions,
+            signers,
+            &self.lookup_tables,
+            &self.landing,
+        )
+        .await
+    }
+
+    /// The address lookup table at `address`, as [`PoolClient::with_lookup_tables`] takes
+    /// it.
+    pub async fn lookup_table(
+        &self,
+        address: Pubkey,
+    ) -> Result<solana_message::AddressLookupTableAccount> {
+        let account = self
+            .rpc
+            .get_account_with_commitment(&address, self.rpc.commitment())
+            .await
+            .map_err(|error| node_error(&self.rpc.url(), error))?
+            .value
+            .ok_or_else(|| SdkError::NotFound {
+                account: "address lookup table",
+                address: address.to_string(),
+            })?;
+        Ok(solana_message::AddressLookupTableAccount {
+            key: address,
+            addresses: crate::accounts::lookup_table_addresses(&account.owner, &account.data)?,
+        })
+    }
+
+    /// This client sending v0 transactions over `tables` (fetched with
+    /// [`PoolClient::lookup_table`]).
+    pub fn with_lookup_tables(
+        mut self,
+        tables: Vec<solana_message::AddressLookupTableAccount>,
+    ) -> Self {
+        self.lookup_tables = tables;
+        self
     }
 
     /// This client sending with `landing`.

@@ -41,7 +41,7 @@ fn keeper(c: &mut Criterion) {
         let trader = harness
             .new_user(10_000 * ONE_BASE, 10_000_000 * ONE_QUOTE)
             .await;
-        let url = rpc::serve(harness.context.banks_client.clone()).await;
+        let url = rpc::serve(&harness.context).await;
         let client = PoolClient::new(&url, pool, harness.oracle);
         for index in 0..HISTORY {
             // Distinct amounts: distinct transactions under one blockhash.

@@ -20,7 +20,7 @@ use homeostat_localnet::*;
 /// A pool pushed 30 SOL long, served over JSON-RPC.
 async fn skewed() -> (Harness, PoolAddresses, String) {
     let (harness, pool, _) = Harness::skewed_pool().await;
-    let url = rpc::serve(harness.context.banks_client.clone()).await;
+    let url = rpc::serve(&harness.context).await;
     (harness, pool, url)
 }
 
@@ -237,7 +237,7 @@ async fn the_binary_hedges_a_two_feed_pool_with_its_quote_oracle() {
         .swap_exact_in(&pool, &trader, SELL, 30 * ONE_BASE, 1)
         .await
         .unwrap();
-    let url = rpc::serve(harness.context.banks_client.clone()).await;
+    let url = rpc::serve(&harness.context).await;
     let folder = temp_folder("keeper-two-feeds");
     let keypair = keypair_file(&harness.keeper, &folder);
     let journal = folder.join("journal.sqlite");

@@ -27,6 +27,7 @@
 //! one lock makes the pair atomic with respect to other transactions sent here.
 
 mod pubsub;
+mod transactions;
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -36,8 +37,12 @@ use std::time::Duration;
 use anchor_lang::prelude::Pubkey;
 use base64::Engine;
 use serde_json::{json, Value};
-use solana_program_test::BanksClient;
-use solana_transaction::{InstructionError, Transaction, TransactionError};
+use solana_message::inner_instruction::InnerInstructions;
+use solana_message::v0::{LoadedAddresses, LoadedMessage};
+use solana_message::VersionedMessage;
+use solana_program_test::{BanksClient, ProgramTestContext};
+use solana_transaction::versioned::VersionedTransaction;
+use solana_transaction::{InstructionError, TransactionError};
 use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 use tokio::sync::Mutex;
@@ -52,15 +57,32 @@ const METHOD_NOT_FOUND: i64 = -32601;
 /// A transaction that executed here.
 struct Executed {
     slot: u64,
-    transaction: Transaction,
+    transaction: VersionedTransaction,
+    /// Its accounts, lookup tables resolved.
+    accounts: Resolved,
     error: Option<Value>,
     /// Compute units it consumed.
     units: u64,
     /// Its compute-unit price, micro-lamports per CU (0 without one).
     price: u64,
     logs: Vec<String>,
-    /// Per top-level instruction index, its inner instructions as JSON.
-    inner: Vec<Value>,
+    /// Per top-level instruction, the instructions it invoked.
+    inner: Vec<InnerInstructions>,
+    /// Its accounts before and after it executed.
+    before: Vec<Option<solana_account::Account>>,
+    after: Vec<Option<solana_account::Account>>,
+    /// Decimals of the mints of the token accounts it named.
+    decimals: HashMap<Pubkey, u8>,
+}
+
+/// A message's accounts in the runtime's order — its own keys, then the ones its lookup
+/// tables load, writable before read-only — and whether each is writable.
+#[derive(Clone, Debug, Default)]
+struct Resolved {
+    keys: Vec<Pubkey>,
+    writable: Vec<bool>,
+    /// What the lookup tables loaded (none for a legacy message).
+    loaded: LoadedAddresses,
 }
 
 #[derive(Default)]
@@ -154,6 +176,8 @@ impl Endpoint {
 
 struct Node {
     banks: BanksClient,
+    /// The runtime's genesis hash (base 58).
+    genesis_hash: String,
     history: Mutex<History>,
     started: tokio::time::Instant,
     options: Options,
@@ -201,6 +225,87 @@ fn error_json(error: &TransactionError) -> Value {
 }
 
 impl Node {
+    /// `message`'s accounts with its lookup tables resolved, or the error a validator
+    /// refuses such a message with.
+    async fn resolve(&self, message: &VersionedMessage) -> Result<Resolved, TransactionError> {
+        let v0 = match message {
+            VersionedMessage::Legacy(legacy) => {
+                return Ok(Resolved {
+                    keys: legacy.account_keys.clone(),
+                    writable: (0..legacy.account_keys.len())
+                        .map(|index| legacy.is_maybe_writable(index, None))
+                        .collect(),
+                    loaded: LoadedAddresses::default(),
+                })
+            }
+            VersionedMessage::V0(v0) => v0,
+        };
+        let mut loaded = LoadedAddresses::default();
+        for lookup in &v0.address_table_lookups {
+            let table = self
+                .banks
+                .get_account(lookup.account_key)
+                .await
+                .ok()
+                .flatten()
+                .ok_or(TransactionError::AddressLookupTableNotFound)?;
+            let addresses =
+                homeostat_sdk::accounts::lookup_table_addresses(&table.owner, &table.data)
+                    .map_err(|_| TransactionError::InvalidAddressLookupTableData)?;
+            let pick = |indexes: &[u8]| {
+                indexes
+                    .iter()
+                    .map(|index| addresses.get(usize::from(*index)).copied())
+                    .collect::<Option<Vec<Pubkey>>>()
+                    .ok_or(TransactionError::InvalidAddressLookupTableIndex)
+            };
+            loaded.writable.extend(pick(&lookup.writable_indexes)?);
+            loaded.readonly.extend(pick(&lookup.readonly_indexes)?);
+        }
+        let message = LoadedMessage::new(v0.clone(), loaded.clone(), &Default::default());
+        let keys: Vec<Pubkey> = message.account_keys().iter().copied().collect();
+        Ok(Resolved {
+            writable: (0..keys.len())
+                .map(|index| message.is_writable(index))
+                .collect(),
+            keys,
+            loaded,
+        })
+    }
+
+    /// The accounts at `keys` now.
+    async fn snapshot(
+        &self,
+        keys: &[Pubkey],
+    ) -> Result<Vec<Option<solana_account::Account>>, (i64, String, Value)> {
+        let mut accounts = Vec::with_capacity(keys.len());
+        for key in keys {
+            accounts.push(self.banks.get_account(*key).await.map_err(internal)?);
+        }
+        Ok(accounts)
+    }
+
+    /// The decimals of the mints of the token accounts among `accounts`.
+    async fn mint_decimals(
+        &self,
+        accounts: &[Option<solana_account::Account>],
+    ) -> Result<HashMap<Pubkey, u8>, (i64, String, Value)> {
+        let mut decimals = HashMap::new();
+        for account in accounts.iter().flatten() {
+            let Some(mint) = transactions::token_account_mint(account) else {
+                continue;
+            };
+            if decimals.contains_key(&mint) {
+                continue;
+            }
+            let mint_account = self.banks.get_account(mint).await.map_err(internal)?;
+            if let Some(places) = mint_account.and_then(|mint| mint.data.get(44).copied()) {
+                decimals.insert(mint, places);
+            }
+        }
+        Ok(decimals)
+    }
+
     /// The account at `address` as JSON (base-64 data, cut to `options.dataSlice`).
     async fn account(
         &self,
@@ -322,19 +427,19 @@ impl Node {
                 }))
             }
             "getHealth" => Ok(json!("ok")),
+            "getGenesisHash" => Ok(json!(self.genesis_hash)),
             "getFeeForMessage" => {
-                // 5 000 lamports per signature; the message's first byte is the count.
                 let encoded = params[0]
                     .as_str()
                     .ok_or_else(|| invalid("param 0: expected a base-64 message"))?;
-                let message = base64::engine::general_purpose::STANDARD
+                let message: VersionedMessage = base64::engine::general_purpose::STANDARD
                     .decode(encoded)
-                    .map_err(|error| invalid(format!("base64: {error}")))?;
-                let signatures = message
-                    .first()
-                    .map(|first| u64::from(first & 0x7f))
-                    .ok_or_else(|| invalid("param 0: empty message"))?;
-                self.with_context(json!(5_000 * signatures)).await
+                    .map_err(|error| invalid(format!("base64: {error}")))
+                    .and_then(|bytes| {
+                        bincode::deserialize(&bytes)
+                            .map_err(|error| invalid(format!("not a message: {error}")))
+                    })?;
+                self.with_context(json!(fee(&message))).await
             }
             "getRecentPrioritizationFees" => self.recent_fees(params).await,
             "getTokenAccountBalance" => {
@@ -362,14 +467,8 @@ impl Node {
                     .map_err(internal)?
                     .and_then(|mint| mint.data.get(44).copied())
                     .ok_or_else(|| invalid("Invalid param: the token account's mint is missing"))?;
-                let ui = amount as f64 / 10f64.powi(i32::from(decimals));
-                self.with_context(json!({
-                    "amount": amount.to_string(),
-                    "decimals": decimals,
-                    "uiAmount": ui,
-                    "uiAmountString": ui.to_string(),
-                }))
-                .await
+                self.with_context(transactions::ui_token_amount(amount, decimals))
+                    .await
             }
             "simulateTransaction" => self.simulate(params).await,
             "getMinimumBalanceForRentExemption" => {
@@ -414,12 +513,10 @@ impl Node {
                     .as_str()
                     .ok_or_else(|| invalid("param 0: expected a signature"))?;
                 let history = self.history.lock().await;
-                Ok(history
-                    .transactions
-                    .get(signature)
-                    .map_or(Value::Null, |executed| {
-                        transaction_json(signature, executed)
-                    }))
+                match history.transactions.get(signature) {
+                    None => Ok(Value::Null),
+                    Some(executed) => transactions::transaction_json(executed, &params[1]),
+                }
             }
             other => Err((
                 METHOD_NOT_FOUND,
@@ -444,13 +541,13 @@ impl Node {
         let mut by_slot: std::collections::BTreeMap<u64, u64> = Default::default();
         for signature in &history.order {
             let executed = &history.transactions[signature];
-            let message = &executed.transaction.message;
+            let accounts = &executed.accounts;
             let writes = |key: &Pubkey| {
-                message
-                    .account_keys
+                accounts
+                    .keys
                     .iter()
                     .position(|named| named == key)
-                    .is_some_and(|index| message.is_maybe_writable(index, None))
+                    .is_some_and(|index| accounts.writable[index])
             };
             if executed.slot + BLOCKHASH_LIFETIME <= now
                 || !(addresses.is_empty() || addresses.iter().any(writes))
@@ -527,13 +624,17 @@ impl Node {
     async fn simulate(&self, params: &Value) -> RpcResult {
         let mut transaction = decode_transaction(params)?;
         let options = &params[1];
-        if options["sigVerify"].as_bool() == Some(true) && transaction.verify().is_err() {
+        if options["sigVerify"].as_bool() == Some(true)
+            && !transaction.verify_with_results().iter().all(|valid| *valid)
+        {
             return Err(invalid("Transaction signature verification failure"));
         }
         let mut replacement = Value::Null;
         if options["replaceRecentBlockhash"].as_bool() == Some(true) {
             let (blockhash, last_valid) = self.latest_blockhash().await?;
-            transaction.message.recent_blockhash = blockhash.parse().map_err(internal)?;
+            transaction
+                .message
+                .set_recent_blockhash(blockhash.parse().map_err(internal)?);
             replacement = json!({ "blockhash": blockhash, "lastValidBlockHeight": last_valid });
         }
         let simulation = self
@@ -547,11 +648,9 @@ impl Node {
         };
         let details = simulation.simulation_details;
         let inner = match (&details, options["innerInstructions"].as_bool()) {
-            (Some(details), Some(true)) => {
-                json!(inner_json(
-                    details.inner_instructions.clone().unwrap_or_default()
-                ))
-            }
+            (Some(details), Some(true)) => json!(transactions::inner_json(
+                details.inner_instructions.as_deref().unwrap_or_default()
+            )),
             _ => Value::Null,
         };
         self.with_context(json!({
@@ -568,13 +667,17 @@ impl Node {
 
     async fn send_transaction(&self, params: &Value) -> RpcResult {
         let transaction = decode_transaction(params)?;
-        let signature = transaction.signatures[0].to_string();
+        let signature = transaction
+            .signatures
+            .first()
+            .ok_or_else(|| invalid("the transaction has no signature"))?
+            .to_string();
         let skip_preflight = params[1]["skipPreflight"].as_bool() == Some(true);
         if self.faults.take_drop() {
             return Ok(json!(signature));
         }
         if self
-            .blockhash_expired(&transaction.message.recent_blockhash.to_string())
+            .blockhash_expired(&transaction.message.recent_blockhash().to_string())
             .await?
         {
             // A leader never sees it; preflight says why.
@@ -616,6 +719,11 @@ impl Node {
                 data,
             ));
         }
+        let Ok(accounts) = self.resolve(&transaction.message).await else {
+            // Unloadable (a preflight would have said why): a leader drops it unexecuted.
+            return Ok(json!(signature));
+        };
+        let before = self.snapshot(&accounts.keys).await?;
         // On the working bank directly (see `Runtime::send`: no status polling).
         let (outcome, units) = match self
             .banks
@@ -630,26 +738,32 @@ impl Node {
             ),
             Err(error) => (Some(json!(error.to_string())), 0),
         };
-        let inner = inner_json(inner_instructions);
+        let after = self.snapshot(&accounts.keys).await?;
+        let mut decimals = self.mint_decimals(&before).await?;
+        decimals.extend(self.mint_decimals(&after).await?);
         let slot = self.slot().await?;
-        let keys = transaction.message.account_keys.clone();
-        for key in &transaction.message.account_keys {
+        for key in &accounts.keys {
             history
                 .by_address
                 .entry(*key)
                 .or_default()
                 .push(signature.clone());
         }
+        let keys = accounts.keys.clone();
         history.transactions.insert(
             signature.clone(),
             Executed {
                 slot,
-                price: compute_unit_price(&transaction),
+                price: compute_budget(&transaction.message).1,
                 transaction,
+                accounts,
                 error: outcome,
                 units,
                 logs,
-                inner,
+                inner: inner_instructions,
+                before,
+                after,
+                decimals,
             },
         );
         history.order.push(signature.clone());
@@ -705,67 +819,22 @@ impl Node {
     }
 }
 
-fn transaction_json(signature: &str, executed: &Executed) -> Value {
-    let message = &executed.transaction.message;
-    let instructions: Vec<Value> = message
-        .instructions
-        .iter()
-        .map(|instruction| {
-            json!({
-                "programIdIndex": instruction.program_id_index,
-                "accounts": instruction.accounts,
-                "data": bs58::encode(&instruction.data).into_string(),
-                "stackHeight": null,
-            })
-        })
-        .collect();
-    let status = match &executed.error {
-        None => json!({ "Ok": null }),
-        Some(error) => json!({ "Err": error }),
-    };
-    json!({
-        "slot": executed.slot,
-        "blockTime": null,
-        "transaction": {
-            "signatures": [signature],
-            "message": {
-                "accountKeys": message.account_keys.iter().map(Pubkey::to_string).collect::<Vec<_>>(),
-                "header": {
-                    "numRequiredSignatures": message.header.num_required_signatures,
-                    "numReadonlySignedAccounts": message.header.num_readonly_signed_accounts,
-                    "numReadonlyUnsignedAccounts": message.header.num_readonly_unsigned_accounts,
-                },
-                "recentBlockhash": message.recent_blockhash.to_string(),
-                "instructions": instructions,
-            },
-        },
-        "version": "legacy",
-        "meta": {
-            "err": executed.error,
-            "status": status,
-            "fee": 5_000 * u64::from(message.header.num_required_signatures),
-            "computeUnitsConsumed": executed.units,
-            "preBalances": [],
-            "postBalances": [],
-            "innerInstructions": executed.inner,
-            "logMessages": executed.logs,
-        },
-    })
-}
-
-/// Serves the runtime behind `banks` on `127.0.0.1` until the tokio runtime it was started
+/// Serves the runtime of `context` on `127.0.0.1` until the tokio runtime it was started
 /// on shuts down; returns the URL.
-pub async fn serve(banks: BanksClient) -> String {
-    serve_with(banks, Options::default()).await.url
+pub async fn serve(context: &ProgramTestContext) -> String {
+    serve_with(context, Options::default()).await.url
 }
 
 /// [`serve`] with `options`, returning the endpoint's fault injection too.
-pub async fn serve_with(banks: BanksClient, options: Options) -> Endpoint {
-    try_serve(banks, options).await.expect("bind loopback")
+pub async fn serve_with(context: &ProgramTestContext, options: Options) -> Endpoint {
+    try_serve(context, options).await.expect("bind loopback")
 }
 
 /// [`serve_with`], failing when the port cannot be bound (in use, not permitted).
-pub async fn try_serve(banks: BanksClient, options: Options) -> std::io::Result<Endpoint> {
+pub async fn try_serve(
+    context: &ProgramTestContext,
+    options: Options,
+) -> std::io::Result<Endpoint> {
     let listener = TcpListener::bind(("127.0.0.1", options.port)).await?;
     let url = format!("http://{}", listener.local_addr()?);
     let ws_port = if options.port == 0 {
@@ -777,7 +846,8 @@ pub async fn try_serve(banks: BanksClient, options: Options) -> std::io::Result<
     let ws_url = format!("ws://{}", ws_listener.local_addr()?);
     let faults = Arc::new(Faults::default());
     let node = Arc::new(Node {
-        banks,
+        banks: context.banks_client.clone(),
+        genesis_hash: context.genesis_config().hash().to_string(),
         history: Mutex::default(),
         started: tokio::time::Instant::now(),
         options,
@@ -868,9 +938,9 @@ fn passes(data: &[u8], filters: &[Value]) -> Result<bool, (i64, String, Value)> 
     Ok(true)
 }
 
-/// The transaction in `params[0]`, encoded as `params[1].encoding` says (base-58 unless
-/// `base64`).
-fn decode_transaction(params: &Value) -> Result<Transaction, (i64, String, Value)> {
+/// The transaction in `params[0]` — legacy or v0 — encoded as `params[1].encoding` says
+/// (base-58 unless `base64`).
+fn decode_transaction(params: &Value) -> Result<VersionedTransaction, (i64, String, Value)> {
     let encoded = params[0]
         .as_str()
         .ok_or_else(|| invalid("param 0: expected an encoded transaction"))?;
@@ -883,7 +953,7 @@ fn decode_transaction(params: &Value) -> Result<Transaction, (i64, String, Value
             .map_err(|error| invalid(format!("base58: {error}")))?,
     };
     bincode::deserialize(&bytes)
-        .map_err(|error| invalid(format!("not a legacy transaction: {error}")))
+        .map_err(|error| invalid(format!("not a transaction (legacy or v0): {error}")))
 }
 
 /// A transaction's log as a validator writes it. A program running natively in
@@ -924,47 +994,38 @@ fn normalise_logs(logs: &[String]) -> Vec<String> {
     kept
 }
 
-/// Inner instructions as JSON-RPC's `json` encoding gives them: per top-level instruction
-/// with any, its index and the instructions it invoked (data in base 58).
-fn inner_json(inner: Vec<solana_message::inner_instruction::InnerInstructions>) -> Vec<Value> {
-    inner
-        .into_iter()
-        .enumerate()
-        .filter(|(_, inner)| !inner.is_empty())
-        .map(|(index, inner)| {
-            let instructions: Vec<Value> = inner
-                .iter()
-                .map(|entry| {
-                    json!({
-                        "programIdIndex": entry.instruction.program_id_index,
-                        "accounts": entry.instruction.accounts,
-                        "data": bs58::encode(&entry.instruction.data).into_string(),
-                        "stackHeight": entry.stack_height,
-                    })
-                })
-                .collect();
-            json!({ "index": index, "instructions": instructions })
-        })
-        .collect()
+/// The compute-unit limit and price a message sets (`SetComputeUnitLimit`, tag 2;
+/// `SetComputeUnitPrice`, tag 3): without a limit, 200 000 units per other instruction up
+/// to 1 400 000; without a price, 0.
+fn compute_budget(message: &VersionedMessage) -> (u64, u64) {
+    let keys = message.static_account_keys();
+    let budget = |instruction: &&solana_message::compiled_instruction::CompiledInstruction| {
+        keys.get(usize::from(instruction.program_id_index)) == Some(&COMPUTE_BUDGET)
+    };
+    let (mut limit, mut price) = (None, 0);
+    for instruction in message.instructions().iter().filter(budget) {
+        match instruction.data.split_first() {
+            Some((2, units)) => {
+                limit = units.try_into().ok().map(u32::from_le_bytes).map(u64::from);
+            }
+            Some((3, micro_lamports)) => {
+                price = micro_lamports.try_into().ok().map_or(0, u64::from_le_bytes);
+            }
+            _ => {}
+        }
+    }
+    let others = message.instructions().iter().filter(|i| !budget(i)).count() as u64;
+    let limit = limit.unwrap_or(200_000 * others).min(1_400_000);
+    (limit, price)
 }
 
-/// The compute-unit price a transaction sets (`SetComputeUnitPrice`, tag 3), 0 if none.
-fn compute_unit_price(transaction: &Transaction) -> u64 {
-    let message = &transaction.message;
-    message
-        .instructions
-        .iter()
-        .filter(|instruction| {
-            message
-                .account_keys
-                .get(usize::from(instruction.program_id_index))
-                == Some(&COMPUTE_BUDGET)
-        })
-        .find_map(|instruction| match instruction.data.split_first() {
-            Some((3, price)) => price.try_into().ok().map(u64::from_le_bytes),
-            _ => None,
-        })
-        .unwrap_or(0)
+/// What a message pays: 5 000 lamports per signature and the priority fee, its price
+/// (micro-lamports per CU) times its limit, rounded up.
+fn fee(message: &VersionedMessage) -> u64 {
+    let (limit, price) = compute_budget(message);
+    let priority = (u128::from(price) * u128::from(limit)).div_ceil(1_000_000);
+    5_000 * u64::from(message.header().num_required_signatures)
+        + u64::try_from(priority).unwrap_or(u64::MAX)
 }
 
 /// One keep-alive HTTP/1.1 connection: a JSON-RPC request per POST.

@@ -1,11 +1,15 @@
-//! The endpoint's websocket: Solana's PubSub subscriptions that confirming clients use —
-//! `signatureSubscribe` (one notification when the transaction has executed, then the
-//! subscription ends, as on a validator), `slotSubscribe` (every slot), `accountSubscribe`
-//! (whenever the account's lamports, owner or data change) and their `…Unsubscribe`.
+//! The endpoint's websocket: Solana's PubSub subscriptions that confirming clients and
+//! indexers use — `signatureSubscribe` (one notification when the transaction has
+//! executed, then the subscription ends, as on a validator), `slotSubscribe` (every slot),
+//! `accountSubscribe` (whenever the account's lamports, owner or data change),
+//! `logsSubscribe` (`all`, `allWithVotes` or `{mentions: [address]}`: each executed
+//! transaction's logs), `programSubscribe` (each account of the program, passing the
+//! filters, that an executed transaction changed) and their `…Unsubscribe`.
 //!
 //! Notifications come from watching the node every 20 ms — what executed, the slot, the
 //! accounts — not from inside the bank: the runtime has no hooks, and a local cluster
-//! needs no lower latency.
+//! needs no lower latency. (`programSubscribe` therefore sees the changes transactions
+//! sent here make, not accounts a test writes into the runtime directly.)
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -25,6 +29,18 @@ enum Subscription {
         address: Pubkey,
         options: Value,
         last: Value,
+    },
+    /// Executed transactions from `seen` on (an index into the execution order) naming
+    /// `mentions` (any, if `None`).
+    Logs {
+        mentions: Option<Pubkey>,
+        seen: usize,
+    },
+    /// Accounts of `program` changed by transactions executed from `seen` on.
+    Program {
+        program: Pubkey,
+        options: Value,
+        seen: usize,
     },
 }
 
@@ -124,7 +140,42 @@ async fn subscribe(
                 last,
             }
         }
-        method @ ("signatureUnsubscribe" | "slotUnsubscribe" | "accountUnsubscribe") => {
+        "logsSubscribe" => {
+            let mentions = match &params[0] {
+                Value::String(all) if all == "all" || all == "allWithVotes" => None,
+                filter => match filter["mentions"].as_array().map(Vec::as_slice) {
+                    Some([address]) => Some(pubkey_param(&filter["mentions"], 0).map_err(|_| {
+                        invalid(format!("logsSubscribe: `{address}` is not a base-58 address"))
+                    })?),
+                    _ => {
+                        return Err(invalid(
+                            "logsSubscribe: expected \"all\", \"allWithVotes\" or {\"mentions\": [one address]}",
+                        ))
+                    }
+                },
+            };
+            Subscription::Logs {
+                mentions,
+                seen: node.history.lock().await.order.len(),
+            }
+        }
+        "programSubscribe" => {
+            let program = pubkey_param(params, 0)?;
+            let options = params[1].clone();
+            // The filters are checked now, so a bad one is refused at subscription.
+            let filters = options["filters"].as_array().cloned().unwrap_or_default();
+            passes(&[], &filters)?;
+            Subscription::Program {
+                program,
+                options,
+                seen: node.history.lock().await.order.len(),
+            }
+        }
+        method @ ("signatureUnsubscribe"
+        | "slotUnsubscribe"
+        | "accountUnsubscribe"
+        | "logsUnsubscribe"
+        | "programUnsubscribe") => {
             let id = params[0]
                 .as_u64()
                 .ok_or_else(|| invalid(format!("{method}: expected a subscription id")))?;
@@ -191,6 +242,66 @@ async fn notifications(
                     ));
                     *last = account;
                 }
+            }
+            Subscription::Logs { mentions, seen } => {
+                let history = node.history.lock().await;
+                for signature in &history.order[*seen..] {
+                    let executed = &history.transactions[signature];
+                    if mentions.is_some_and(|key| !executed.accounts.keys.contains(&key)) {
+                        continue;
+                    }
+                    messages.push(notification(
+                        "logsNotification",
+                        *id,
+                        json!({
+                            "context": { "slot": executed.slot },
+                            "value": {
+                                "signature": signature,
+                                "err": executed.error,
+                                "logs": executed.logs,
+                            },
+                        }),
+                    ));
+                }
+                *seen = history.order.len();
+            }
+            Subscription::Program {
+                program,
+                options,
+                seen,
+            } => {
+                let history = node.history.lock().await;
+                let filters = options["filters"].as_array().cloned().unwrap_or_default();
+                for signature in &history.order[*seen..] {
+                    let executed = &history.transactions[signature];
+                    let changes = executed
+                        .accounts
+                        .keys
+                        .iter()
+                        .zip(&executed.before)
+                        .zip(&executed.after);
+                    for ((key, before), after) in changes {
+                        let Some(account) = after.as_ref().filter(|after| after.owner == *program)
+                        else {
+                            continue;
+                        };
+                        if before.as_ref() == Some(account) || !passes(&account.data, &filters)? {
+                            continue;
+                        }
+                        messages.push(notification(
+                            "programNotification",
+                            *id,
+                            json!({
+                                "context": { "slot": executed.slot },
+                                "value": {
+                                    "pubkey": key.to_string(),
+                                    "account": account_json(account, options)?,
+                                },
+                            }),
+                        ));
+                    }
+                }
+                *seen = history.order.len();
             }
         }
     }

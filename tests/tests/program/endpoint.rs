@@ -61,7 +61,7 @@ async fn call(url: &str, method: &str, params: Value) -> Value {
 #[tokio::test]
 async fn batches_and_chunked_bodies_are_answered() {
     let (harness, _, _) = Harness::with_liquidity().await;
-    let url = rpc::serve(harness.context.banks_client.clone()).await;
+    let url = rpc::serve(&harness.context).await;
     let batch = json!([
         { "jsonrpc": "2.0", "id": 1, "method": "getHealth" },
         { "jsonrpc": "2.0", "id": 2, "method": "getBlockHeight" },
@@ -101,7 +101,7 @@ async fn batches_and_chunked_bodies_are_answered() {
 #[tokio::test]
 async fn program_accounts_are_listed_with_filters_and_slices() {
     let (harness, pool, _) = Harness::with_liquidity().await;
-    let endpoint = rpc::serve_with(harness.context.banks_client.clone(), Default::default()).await;
+    let endpoint = rpc::serve_with(&harness.context, Default::default()).await;
     endpoint
         .watch([pool.pool, pool.config, pool.base_vault, pool.lp_mint])
         .await;
@@ -168,7 +168,7 @@ async fn program_accounts_are_listed_with_filters_and_slices() {
 #[tokio::test]
 async fn airdrops_come_from_the_faucet_and_confirm() {
     let (harness, _, _) = Harness::with_liquidity().await;
-    let endpoint = rpc::serve_with(harness.context.banks_client.clone(), Default::default()).await;
+    let endpoint = rpc::serve_with(&harness.context, Default::default()).await;
     let someone = Pubkey::new_unique().to_string();
     let refused = call(
         &endpoint.url,
@@ -231,13 +231,13 @@ async fn next_json(
 }
 
 #[tokio::test]
-async fn subscriptions_notify_signatures_slots_and_account_changes() {
+async fn subscriptions_notify_signatures_slots_accounts_logs_and_program_changes() {
     use futures_util::SinkExt;
     use tokio_tungstenite::tungstenite::Message;
     let (mut harness, pool, _) = Harness::with_liquidity().await;
     let trader = harness.new_user(10 * ONE_BASE, 0).await;
     let endpoint = rpc::serve_with(
-        harness.context.banks_client.clone(),
+        &harness.context,
         rpc::Options {
             slot_duration: std::time::Duration::from_millis(20),
             ..Default::default()
@@ -288,6 +288,47 @@ async fn subscriptions_notify_signatures_slots_and_account_changes() {
         .await
         .expect("send");
     let account_subscription = next_json(&mut socket).await["result"].as_u64().expect("id");
+    // Logs of transactions naming the pool (and of ones naming nobody we know: none), and
+    // changes to the program's pool-sized accounts.
+    let mut subscribe = async |id: u64, method: &str, params: Value| {
+        socket
+            .send(request(id, method, params))
+            .await
+            .expect("send");
+        next_json(&mut socket).await
+    };
+    let logs_subscription = subscribe(6, "logsSubscribe", json!([{ "mentions": [pool_key] }]))
+        .await["result"]
+        .as_u64()
+        .expect("id");
+    let unrelated = Pubkey::new_unique().to_string();
+    let silent_subscription = subscribe(7, "logsSubscribe", json!([{ "mentions": [unrelated] }]))
+        .await["result"]
+        .as_u64()
+        .expect("id");
+    let pool_size = 8 + std::mem::size_of::<homeostat::state::Pool>();
+    let program_subscription = subscribe(
+        8,
+        "programSubscribe",
+        json!([homeostat::ID.to_string(), { "encoding": "base64", "filters": [{ "dataSize": pool_size }] }]),
+    )
+    .await["result"]
+    .as_u64()
+    .expect("id");
+    let refused = subscribe(9, "logsSubscribe", json!([{ "mentions": ["a", "b"] }])).await;
+    assert_eq!(refused["error"]["code"], -32602, "{refused}");
+    let refused = subscribe(
+        10,
+        "programSubscribe",
+        json!([homeostat::ID.to_string(), { "filters": [{ "size": 1 }] }]),
+    )
+    .await;
+    assert!(
+        refused["error"]["message"]
+            .as_str()
+            .is_some_and(|text| text.contains("unknown filter")),
+        "{refused}"
+    );
     let instruction = homeostat_sdk::instructions::swap_exact_in(
         &pool,
         harness.oracles(),
@@ -329,10 +370,38 @@ async fn subscriptions_notify_signatures_slots_and_account_changes() {
     )
     .await;
     assert_eq!(sent["result"], signature);
-    let (mut saw_signature, mut saw_account) = (false, false);
-    while !(saw_signature && saw_account) {
+    let (mut saw_signature, mut saw_account, mut saw_logs, mut saw_program) =
+        (false, false, false, false);
+    while !(saw_signature && saw_account && saw_logs && saw_program) {
         let message = next_json(&mut socket).await;
+        assert_ne!(
+            message["params"]["subscription"], silent_subscription,
+            "{message}"
+        );
         match message["method"].as_str() {
+            Some("logsNotification") => {
+                assert_eq!(message["params"]["subscription"], logs_subscription);
+                let value = &message["params"]["result"]["value"];
+                assert_eq!(value["signature"], signature);
+                assert_eq!(value["err"], Value::Null);
+                let invoke = format!("Program {} invoke [1]", homeostat::ID);
+                assert!(
+                    value["logs"]
+                        .as_array()
+                        .is_some_and(|logs| logs.contains(&json!(invoke))),
+                    "{value}"
+                );
+                assert!(!saw_logs, "one notification per transaction");
+                saw_logs = true;
+            }
+            Some("programNotification") => {
+                assert_eq!(message["params"]["subscription"], program_subscription);
+                let value = &message["params"]["result"]["value"];
+                assert_eq!(value["pubkey"], pool_key, "only the pool changed: {value}");
+                assert_eq!(value["account"]["space"], pool_size);
+                assert!(!saw_program, "one change");
+                saw_program = true;
+            }
             Some("signatureNotification") => {
                 assert_eq!(message["params"]["subscription"], signature_subscription);
                 assert_eq!(message["params"]["result"]["value"]["err"], Value::Null);
@@ -359,4 +428,249 @@ async fn subscriptions_notify_signatures_slots_and_account_changes() {
         .await
         .expect("send");
     assert_eq!(next_json(&mut socket).await["result"], false);
+}
+
+#[tokio::test]
+async fn a_v0_swap_over_a_lookup_table_lands_and_reads_back_in_every_encoding() {
+    use homeostat_sdk::events::PoolEvent;
+    use homeostat_sdk::landing::Landing;
+    use homeostat_sdk::rpc::PoolClient;
+    use homeostat_sdk::SdkError;
+    use solana_signer::Signer;
+    /// Micro-lamports per compute unit.
+    const PRICE: u64 = 2_500;
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
+    let trader = harness.new_user(10 * ONE_BASE, 0).await;
+    // Every account of a swap but the signer and the programs it invokes.
+    let stored = [
+        pool.pool,
+        pool.base_vault,
+        pool.quote_vault,
+        pool.base_mint,
+        pool.quote_mint,
+        harness.oracle,
+        homeostat_sdk::pda::event_authority(),
+    ];
+    let table = harness.create_lookup_table(&stored);
+    let endpoint = rpc::serve_with(&harness.context, Default::default()).await;
+    let url = endpoint.url.clone();
+    let client = PoolClient::connect(&url, pool.pool, harness.oracle)
+        .await
+        .expect("connect")
+        .with_landing(Landing {
+            priority_fee: homeostat_sdk::landing::PriorityFee::Fixed(PRICE),
+            poll_interval: std::time::Duration::from_millis(10),
+            ..Landing::default()
+        });
+
+    // What is not a table is named.
+    let not_a_table = client.lookup_table(pool.pool).await.expect_err("a pool");
+    assert!(
+        matches!(
+            not_a_table,
+            SdkError::WrongAccount {
+                expected: "address lookup table",
+                ..
+            }
+        ),
+        "{not_a_table}"
+    );
+    let nowhere = Pubkey::new_unique();
+    assert_eq!(
+        client.lookup_table(nowhere).await.expect_err("no account"),
+        SdkError::NotFound {
+            account: "address lookup table",
+            address: nowhere.to_string(),
+        }
+    );
+    let tables = vec![client.lookup_table(table).await.expect("the table")];
+    assert_eq!(tables[0].addresses, stored);
+    let client = client.with_lookup_tables(tables);
+
+    let quote = client
+        .snapshot()
+        .await
+        .expect("snapshot")
+        .quote_exact_in(SELL, ONE_BASE)
+        .expect("quote");
+    let swap = homeostat_sdk::instructions::swap_exact_in(
+        &client.addresses,
+        client.oracles,
+        &trader.accounts(&pool),
+        SELL,
+        ONE_BASE,
+        quote.amount_out,
+    );
+    let quote_before = harness.balance(&trader.quote).await;
+    let keypair = trader.keypair.insecure_clone();
+    let signature = client
+        .send(std::slice::from_ref(&swap), &[&keypair])
+        .await
+        .expect("lands");
+    assert_eq!(
+        harness.balance(&trader.quote).await,
+        quote_before + quote.amount_out
+    );
+
+    // A client that has not said it reads v0 is told to, as a validator tells it.
+    let refused = call(
+        &url,
+        "getTransaction",
+        json!([signature, { "encoding": "json" }]),
+    )
+    .await;
+    assert_eq!(refused["error"]["code"], -32015, "{refused}");
+    let get = |encoding: &str| {
+        call(
+            &url,
+            "getTransaction",
+            json!([signature, { "encoding": encoding, "maxSupportedTransactionVersion": 0 }]),
+        )
+    };
+
+    // `json`: the lookup, the loaded addresses, the program's event.
+    let plain = get("json").await["result"].clone();
+    assert_eq!(plain["version"], 0);
+    assert_eq!(
+        plain["transaction"]["message"]["addressTableLookups"][0]["accountKey"],
+        table.to_string()
+    );
+    let loaded = &plain["meta"]["loadedAddresses"];
+    let loaded_count = loaded["writable"].as_array().expect("writable").len()
+        + loaded["readonly"].as_array().expect("readonly").len();
+    assert_eq!(loaded_count, stored.len(), "{loaded}");
+    assert!(loaded["writable"]
+        .as_array()
+        .expect("writable")
+        .contains(&json!(pool.base_vault.to_string())));
+    let events = client.transaction_events(&signature).await.expect("events");
+    match events.as_slice() {
+        [PoolEvent::Swapped(swapped)] => assert_eq!(swapped.amount_out, quote.amount_out),
+        other => panic!("expected one Swapped event, got {other:?}"),
+    }
+
+    // `base64`: the wire bytes, shorter than the same instructions as a legacy
+    // transaction: an index byte instead of 32 for each account in the table, less the
+    // table's own address and lengths.
+    let wire = get("base64").await["result"]["transaction"][0]
+        .as_str()
+        .expect("base64")
+        .to_string();
+    let wire = base64::engine::general_purpose::STANDARD
+        .decode(wire)
+        .expect("bytes");
+    let v0: solana_transaction::versioned::VersionedTransaction =
+        bincode::deserialize(&wire).expect("a transaction");
+    assert_eq!(v0.signatures[0].to_string(), signature);
+    let mut instructions = v0.message.instructions()[..2]
+        .iter()
+        .map(|budget| {
+            anchor_lang::solana_program::instruction::Instruction::new_with_bytes(
+                solana_compute_budget_interface::ID,
+                &budget.data,
+                vec![],
+            )
+        })
+        .collect::<Vec<_>>();
+    instructions.push(swap);
+    let legacy = solana_transaction::Transaction::new_with_payer(
+        &instructions,
+        Some(&trader.keypair.pubkey()),
+    );
+    let legacy = bincode::serialize(&legacy).expect("legacy bytes").len();
+    assert!(
+        wire.len() + 25 * stored.len() < legacy,
+        "v0 {} bytes, legacy {legacy}",
+        wire.len()
+    );
+
+    // `jsonParsed`: account objects, token instructions decoded, token balances.
+    let parsed = get("jsonParsed").await["result"].clone();
+    let keys = parsed["transaction"]["message"]["accountKeys"]
+        .as_array()
+        .expect("keys")
+        .clone();
+    let entry = |key: Pubkey| {
+        keys.iter()
+            .position(|entry| entry["pubkey"] == key.to_string())
+            .map(|index| (index, keys[index].clone()))
+            .expect("named")
+    };
+    assert_eq!(
+        entry(trader.keypair.pubkey()).1,
+        json!({ "pubkey": trader.keypair.pubkey().to_string(), "signer": true, "writable": true, "source": "transaction" })
+    );
+    assert_eq!(
+        entry(pool.base_vault).1,
+        json!({ "pubkey": pool.base_vault.to_string(), "signer": false, "writable": true, "source": "lookupTable" })
+    );
+    let inner = parsed["meta"]["innerInstructions"][0]["instructions"]
+        .as_array()
+        .expect("inner")
+        .clone();
+    let deposit = inner
+        .iter()
+        .find(|instruction| {
+            instruction["parsed"]["info"]["destination"] == pool.base_vault.to_string()
+        })
+        .expect("the transfer into the base vault");
+    assert_eq!(deposit["program"], "spl-token");
+    assert_eq!(deposit["parsed"]["type"], "transferChecked");
+    assert_eq!(
+        deposit["parsed"]["info"]["tokenAmount"]["amount"],
+        ONE_BASE.to_string()
+    );
+    assert!(
+        inner.iter().any(
+            |instruction| instruction["programId"] == homeostat::ID.to_string()
+                && instruction.get("parsed").is_none()
+        ),
+        "the event self-CPI stays partially decoded"
+    );
+    let (vault_index, _) = entry(pool.base_vault);
+    let amount_at = |balances: &Value| {
+        balances
+            .as_array()
+            .expect("token balances")
+            .iter()
+            .find(|balance| balance["accountIndex"] == vault_index)
+            .map(|balance| {
+                balance["uiTokenAmount"]["amount"]
+                    .as_str()
+                    .expect("amount")
+                    .parse::<u64>()
+                    .expect("integer")
+            })
+            .expect("the vault's balance")
+    };
+    assert_eq!(
+        amount_at(&parsed["meta"]["postTokenBalances"]),
+        amount_at(&parsed["meta"]["preTokenBalances"]) + ONE_BASE
+    );
+    // The payer (the trader) paid the fee: 5 000 lamports a signature and the priority
+    // fee, the price times the limit.
+    let balances = parsed["meta"]["preBalances"].as_array().expect("balances");
+    assert_eq!(balances.len(), keys.len());
+    let fee = parsed["meta"]["fee"].as_u64().expect("fee");
+    let limit = u64::from(u32::from_le_bytes(
+        v0.message.instructions()[0].data[1..5]
+            .try_into()
+            .expect("the limit"),
+    ));
+    assert_eq!(fee, 5_000 + (PRICE * limit).div_ceil(1_000_000));
+    assert_eq!(
+        parsed["meta"]["postBalances"][0].as_u64(),
+        Some(balances[0].as_u64().expect("payer") - fee),
+    );
+}
+
+#[tokio::test]
+async fn the_genesis_hash_is_the_runtime_s() {
+    let (harness, _, _) = Harness::with_liquidity().await;
+    let url = rpc::serve(&harness.context).await;
+    let answer = call(&url, "getGenesisHash", json!([])).await;
+    assert_eq!(
+        answer["result"],
+        harness.context.genesis_config().hash().to_string()
+    );
 }

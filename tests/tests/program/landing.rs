@@ -21,7 +21,7 @@ async fn served() -> (Harness, PoolAddresses, User, Endpoint, PoolClient) {
     let (mut harness, pool, _) = Harness::with_liquidity().await;
     let trader = harness.new_user(50 * ONE_BASE, 0).await;
     let endpoint = rpc::serve_with(
-        harness.context.banks_client.clone(),
+        &harness.context,
         Options {
             slot_duration: Duration::from_millis(5),
             ..Options::default()

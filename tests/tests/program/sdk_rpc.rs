@@ -34,7 +34,7 @@ fn sell_one(
 /// A seeded pool served over JSON-RPC, and the SDK's client connected to it.
 async fn served_pool() -> (Harness, PoolAddresses, String, PoolClient) {
     let (harness, pool, _) = Harness::with_liquidity().await;
-    let url = rpc::serve(harness.context.banks_client.clone()).await;
+    let url = rpc::serve(&harness.context).await;
     let client = PoolClient::connect(&url, pool.pool, harness.oracle)
         .await
         .expect("connect");
@@ -67,7 +67,7 @@ async fn a_snapshot_over_rpc_quotes_exactly_like_the_runtime() {
 async fn a_swap_sent_over_rpc_executes_the_quote() {
     let (mut harness, pool, _) = Harness::with_liquidity().await;
     let trader = harness.new_user(10 * ONE_BASE, 0).await;
-    let url = rpc::serve(harness.context.banks_client.clone()).await;
+    let url = rpc::serve(&harness.context).await;
     let client = PoolClient::connect(&url, pool.pool, harness.oracle)
         .await
         .expect("connect");
@@ -131,7 +131,7 @@ async fn a_swap_sent_over_rpc_executes_the_quote() {
 #[tokio::test]
 async fn rpc_errors_say_what_is_wrong() {
     let (mut harness, pool, _) = Harness::with_liquidity().await;
-    let url = rpc::serve(harness.context.banks_client.clone()).await;
+    let url = rpc::serve(&harness.context).await;
 
     // A pool that does not exist.
     let error = PoolClient::connect(&url, Pubkey::new_unique(), harness.oracle)
