@@ -73,6 +73,16 @@ pub async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let wallet_path = write_keypair(&wallet, &config.folder, "wallet.json")?;
     let keeper_path = write_keypair(&harness.keeper, &config.folder, "keeper.json")?;
     let admin_path = write_keypair(&harness.admin, &config.folder, "admin.json")?;
+    // A swap's accounts but the trader's and the programs', for v0 transactions.
+    let lookup_table = harness.create_lookup_table(&[
+        pool.pool,
+        pool.base_vault,
+        pool.quote_vault,
+        pool.base_mint,
+        pool.quote_mint,
+        harness.oracle,
+        homeostat_sdk::pda::event_authority(),
+    ]);
     let endpoint = rpc::try_serve(
         &harness.context,
         Options {
@@ -91,6 +101,7 @@ pub async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
             pool.base_vault,
             pool.quote_vault,
             pool.lp_mint,
+            lookup_table,
             pool.base_mint,
             pool.quote_mint,
             harness.oracle,
@@ -113,6 +124,7 @@ pub async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
             "base_mint": pool.base_mint.to_string(),
             "quote_mint": pool.quote_mint.to_string(),
             "oracle": harness.oracle.to_string(),
+            "lookup_table": lookup_table.to_string(),
             "wallet": {
                 "keypair": wallet_path,
                 "address": wallet.pubkey().to_string(),

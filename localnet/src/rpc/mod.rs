@@ -306,7 +306,7 @@ impl Node {
         Ok(decimals)
     }
 
-    /// The account at `address` as JSON (base-64 data, cut to `options.dataSlice`).
+    /// The account at `address` as JSON ([`account_json`]), `null` if there is none.
     async fn account(
         &self,
         address: Pubkey,
@@ -315,8 +315,26 @@ impl Node {
         let account = self.banks.get_account(address).await.map_err(internal)?;
         Ok(match account {
             None => Value::Null,
-            Some(account) => account_json(&account, options)?,
+            Some(account) => self.render(&address, &account, options).await?,
         })
+    }
+
+    /// `account` as JSON ([`account_json`]), a token account's mint looked up for its
+    /// decimals when parsed.
+    async fn render(
+        &self,
+        address: &Pubkey,
+        account: &solana_account::Account,
+        options: &Value,
+    ) -> Result<Value, (i64, String, Value)> {
+        let mut decimals = None;
+        if options["encoding"] == "jsonParsed" {
+            if let Some(mint) = transactions::token_account_mint(account) {
+                let mint = self.banks.get_account(mint).await.map_err(internal)?;
+                decimals = mint.and_then(|mint| mint.data.get(44).copied());
+            }
+        }
+        account_json(address, account, options, decimals)
     }
 
     /// The current slot (= block height): one per `slot_duration` since start.
@@ -383,10 +401,15 @@ impl Node {
                 let keys = params[0]
                     .as_array()
                     .ok_or_else(|| invalid("param 0: expected an array of keys"))?;
+                // Unlike getAccountInfo's, this method's default encoding is base 64.
+                let mut options = params[1].clone();
+                if options["encoding"].is_null() {
+                    options = json!({ "encoding": "base64", "dataSlice": options["dataSlice"] });
+                }
                 let mut accounts = Vec::with_capacity(keys.len());
                 for index in 0..keys.len() {
                     accounts.push(
-                        self.account(pubkey_param(&params[0], index)?, &params[1])
+                        self.account(pubkey_param(&params[0], index)?, &options)
                             .await?,
                     );
                 }
@@ -582,7 +605,7 @@ impl Node {
             }
             matching.push(json!({
                 "pubkey": address.to_string(),
-                "account": account_json(&account, options)?,
+                "account": self.render(&address, &account, options).await?,
             }));
         }
         let matching = Value::Array(matching);
@@ -655,7 +678,7 @@ impl Node {
         };
         self.with_context(json!({
             "err": error,
-            "logs": details.as_ref().map(|details| normalise_logs(&details.logs)),
+            "logs": details.as_ref().map(|details| validator_logs(&details.logs)),
             "accounts": null,
             "unitsConsumed": details.as_ref().map(|details| details.units_consumed),
             "returnData": null,
@@ -701,7 +724,7 @@ impl Node {
             .simulation_details
             .map(|details| {
                 (
-                    normalise_logs(&details.logs),
+                    validator_logs(&details.logs),
                     details.units_consumed,
                     details.inner_instructions.unwrap_or_default(),
                 )
@@ -870,35 +893,59 @@ pub async fn try_serve(
     })
 }
 
-/// An account as JSON-RPC gives it: data in base 64, cut to `options.dataSlice`
-/// (`{offset, length}`) when given.
+/// An account as JSON-RPC gives it, by the validator's own encoder: in
+/// `options.encoding` (`binary` — base 58, the default — `base58`, `base64`,
+/// `base64+zstd` or `jsonParsed`, which falls back to base 64 for accounts it has no
+/// parser for), cut to `options.dataSlice` (`{offset, length}`). `decimals` is the mint's,
+/// for a token account's parsed amount.
 fn account_json(
+    address: &Pubkey,
     account: &solana_account::Account,
     options: &Value,
+    decimals: Option<u8>,
 ) -> Result<Value, (i64, String, Value)> {
-    let slice = &options["dataSlice"];
-    let data = if slice.is_null() {
-        &account.data[..]
-    } else {
-        let offset = slice["offset"]
-            .as_u64()
-            .ok_or_else(|| invalid("dataSlice.offset: expected a number"))?
-            as usize;
-        let length = slice["length"]
-            .as_u64()
-            .ok_or_else(|| invalid("dataSlice.length: expected a number"))?
-            as usize;
-        let start = offset.min(account.data.len());
-        &account.data[start..start.saturating_add(length).min(account.data.len())]
+    use solana_account_decoder::{UiAccountEncoding, UiDataSliceConfig};
+    let encoding: UiAccountEncoding = match &options["encoding"] {
+        Value::Null => UiAccountEncoding::Binary,
+        given => serde_json::from_value(given.clone()).map_err(|_| {
+            invalid(format!(
+                "encoding {given}: expected binary, base58, base64, base64+zstd or jsonParsed"
+            ))
+        })?,
     };
-    Ok(json!({
-        "lamports": account.lamports,
-        "data": [base64::engine::general_purpose::STANDARD.encode(data), "base64"],
-        "owner": account.owner.to_string(),
-        "executable": account.executable,
-        "rentEpoch": account.rent_epoch,
-        "space": account.data.len(),
-    }))
+    let slice: Option<UiDataSliceConfig> = match &options["dataSlice"] {
+        Value::Null => None,
+        given => Some(serde_json::from_value(given.clone()).map_err(|_| {
+            invalid("dataSlice: expected {\"offset\": number, \"length\": number}")
+        })?),
+    };
+    let sliced = slice.map_or(account.data.len(), |slice| {
+        slice
+            .length
+            .min(account.data.len().saturating_sub(slice.offset))
+    });
+    if matches!(
+        encoding,
+        UiAccountEncoding::Binary | UiAccountEncoding::Base58
+    ) && sliced > solana_account_decoder::MAX_BASE58_BYTES
+    {
+        // The validator's refusal, word for word.
+        return Err(invalid(
+            "Encoded binary (base 58) data should be less than 128 bytes, please use Base64 encoding.",
+        ));
+    }
+    let additional = decimals.map(|decimals| {
+        solana_account_decoder::parse_account_data::AccountAdditionalDataV3 {
+            spl_token_additional_data: Some(
+                solana_account_decoder::parse_account_data::SplTokenAdditionalDataV2::with_decimals(
+                    decimals,
+                ),
+            ),
+        }
+    });
+    let ui =
+        solana_account_decoder::encode_ui_account(address, account, encoding, additional, slice);
+    serde_json::to_value(ui).map_err(internal)
 }
 
 /// Whether `data` passes every `getProgramAccounts` filter (`dataSize`, `memcmp` with
@@ -956,9 +1003,47 @@ fn decode_transaction(params: &Value) -> Result<VersionedTransaction, (i64, Stri
         .map_err(|error| invalid(format!("not a transaction (legacy or v0): {error}")))
 }
 
-/// A transaction's log as a validator writes it. A program running natively in
-/// `solana-program-test` leaves two kinds of extra lines: its own invocation is announced
-/// twice (by the runtime and by the test harness's native entry), and each of its CPIs once
+/// A transaction's log as a validator writes it: the native harness's extra lines gone
+/// ([`normalise_logs`]) and the Homeostat program's error line restored
+/// ([`with_error_lines`]).
+fn validator_logs(logs: &[String]) -> Vec<String> {
+    with_error_lines(normalise_logs(logs))
+}
+
+/// `logs` with the line Anchor's clients read a program error from
+/// (`AnchorError.parse`, the SDK's `SdkError::from_program_logs`) before each
+/// `Program <homeostat> failed: custom program error: 0x…` of one of the program's own
+/// errors. On a cluster the program logs it itself; natively its `msg!` goes to the
+/// process's standard output instead, so the endpoint writes it from the error number
+/// and the program's error table — as `AnchorError occurred.`, the form without a source
+/// location (a validator's line also names the file and line that raised it).
+fn with_error_lines(logs: Vec<String>) -> Vec<String> {
+    let failure = format!("Program {} failed: custom program error: 0x", homeostat::ID);
+    let mut restored = Vec::with_capacity(logs.len() + 1);
+    for line in logs {
+        let error = line
+            .strip_prefix(&failure)
+            .and_then(|hex| u32::from_str_radix(hex, 16).ok())
+            .and_then(homeostat::errors::HomeostatError::from_code);
+        let logged = restored
+            .iter()
+            .any(|earlier: &String| earlier.starts_with("Program log: AnchorError"));
+        if let (Some(error), false) = (error, logged) {
+            restored.push(format!(
+                "Program log: AnchorError occurred. Error Code: {}. Error Number: {}. Error Message: {}.",
+                error.name(),
+                u32::from(error),
+                error
+            ));
+        }
+        restored.push(line);
+    }
+    restored
+}
+
+/// A program running natively in `solana-program-test` leaves two kinds of extra lines:
+/// its own invocation is announced twice (by the runtime and by the test harness's native
+/// entry), and each of its CPIs once
 /// more at the caller's depth (by the harness's CPI stub) before the runtime's line; each
 /// extra `invoke` brings an extra `success`. A real invocation is always one level deeper
 /// than the current one, and a `success` or `failed` closes the invocation on top: the
@@ -1113,7 +1198,7 @@ async fn read_body(reader: &mut BufReader<tokio::net::tcp::OwnedReadHalf>) -> Op
 
 #[cfg(test)]
 mod tests {
-    use super::normalise_logs;
+    use super::{normalise_logs, with_error_lines};
 
     fn lines(text: &str) -> Vec<String> {
         text.lines()
@@ -1160,6 +1245,33 @@ mod tests {
         assert_eq!(normalise_logs(&native), validator);
         // A validator's log is left as it is.
         assert_eq!(normalise_logs(&validator), validator);
+    }
+
+    #[test]
+    fn the_program_s_own_errors_get_anchor_s_line_back() {
+        let program = homeostat::ID;
+        let logs = lines(&format!(
+            "Program {program} invoke [1]
+             Program {program} failed: custom program error: 0x1781"
+        ));
+        assert_eq!(
+            with_error_lines(logs.clone()),
+            lines(&format!(
+                "Program {program} invoke [1]
+                 Program log: AnchorError occurred. Error Code: SlippageExceeded. Error Number: 6017. Error Message: {}.
+                 Program {program} failed: custom program error: 0x1781",
+                homeostat::errors::HomeostatError::SlippageExceeded
+            ))
+        );
+        // Once only, and never for another program's code or another program.
+        let restored = with_error_lines(logs);
+        assert_eq!(with_error_lines(restored.clone()), restored);
+        for foreign in [
+            format!("Program {program} failed: custom program error: 0x1"),
+            "Program T failed: custom program error: 0x1781".to_string(),
+        ] {
+            assert_eq!(with_error_lines(vec![foreign.clone()]), vec![foreign]);
+        }
     }
 
     #[test]

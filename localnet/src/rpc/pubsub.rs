@@ -295,7 +295,7 @@ async fn notifications(
                                 "context": { "slot": executed.slot },
                                 "value": {
                                     "pubkey": key.to_string(),
-                                    "account": account_json(account, options)?,
+                                    "account": node.render(key, account, options).await?,
                                 },
                             }),
                         ));

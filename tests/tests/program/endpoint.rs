@@ -674,3 +674,63 @@ async fn the_genesis_hash_is_the_runtime_s() {
         harness.context.genesis_config().hash().to_string()
     );
 }
+
+#[tokio::test]
+async fn accounts_come_in_the_validator_s_encodings() {
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
+    let trader = harness.new_user(3 * ONE_BASE, 0).await;
+    let table = harness.create_lookup_table(&[pool.pool, pool.base_vault]);
+    let url = rpc::serve(&harness.context).await;
+    let info = |address: Pubkey, options: Value| {
+        call(&url, "getAccountInfo", json!([address.to_string(), options]))
+    };
+    // jsonParsed: a lookup table as Kit's fetchAddressesForLookupTables reads it …
+    let parsed = info(table, json!({ "encoding": "jsonParsed" })).await;
+    let data = &parsed["result"]["value"]["data"];
+    assert_eq!(data["program"], "address-lookup-table");
+    assert_eq!(data["parsed"]["type"], "lookupTable");
+    assert_eq!(
+        data["parsed"]["info"]["addresses"],
+        json!([pool.pool.to_string(), pool.base_vault.to_string()])
+    );
+    assert_eq!(
+        data["parsed"]["info"]["deactivationSlot"],
+        u64::MAX.to_string()
+    );
+    // … a token account with its mint's decimals …
+    let parsed = info(trader.base, json!({ "encoding": "jsonParsed" })).await;
+    let data = &parsed["result"]["value"]["data"];
+    assert_eq!(data["program"], "spl-token");
+    assert_eq!(data["parsed"]["info"]["mint"], pool.base_mint.to_string());
+    assert_eq!(
+        data["parsed"]["info"]["tokenAmount"],
+        json!({ "amount": (3 * ONE_BASE).to_string(), "decimals": 9, "uiAmount": 3.0, "uiAmountString": "3" })
+    );
+    // … and base 64 for an account no parser knows (the pool).
+    let fallback = info(pool.pool, json!({ "encoding": "jsonParsed" })).await;
+    assert_eq!(fallback["result"]["value"]["data"][1], "base64");
+
+    // Base 58 — the default — up to 128 bytes, refused beyond as a validator refuses.
+    let small = info(
+        pool.pool,
+        json!({ "dataSlice": { "offset": 8, "length": 32 } }),
+    )
+    .await;
+    let text = small["result"]["value"]["data"]
+        .as_str()
+        .expect("binary: a plain base-58 string");
+    assert_eq!(bs58::decode(text).into_vec().expect("base 58").len(), 32);
+    let large = info(pool.pool, json!({})).await;
+    assert_eq!(large["error"]["code"], -32602);
+    assert!(
+        large["error"]["message"]
+            .as_str()
+            .is_some_and(|message| message.contains("use Base64 encoding")),
+        "{large}"
+    );
+    // base64+zstd, as the Rust RpcClient asks.
+    let packed = info(pool.pool, json!({ "encoding": "base64+zstd" })).await;
+    assert_eq!(packed["result"]["value"]["data"][1], "base64+zstd");
+    let bad = info(pool.pool, json!({ "encoding": "hex" })).await;
+    assert_eq!(bad["error"]["code"], -32602);
+}
