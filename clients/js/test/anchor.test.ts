@@ -1,7 +1,7 @@
 // Anchor's TypeScript client (@coral-xyz/anchor 0.32, on @solana/web3.js 1.x) against
 // `homeostat localnet`, as a third party would use it from the IDL alone: it decodes the
 // zero-copy pool, sends a swap with `.rpc()` (confirmed over the websocket), and a refused
-// swap's error carries the program's code, which the IDL names.
+// swap is an `AnchorError` carrying the program's error as the IDL names it.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -14,7 +14,7 @@ import { Connection, Keypair, PublicKey } from '@solana/web3.js';
 import { type World, startLocalnet } from './world';
 
 // Anchor is a CommonJS package: its classes come through the default export under ESM.
-const { AnchorProvider, BN, Program, Wallet } = anchor;
+const { AnchorError, AnchorProvider, BN, Program, Wallet } = anchor;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const idl = JSON.parse(readFileSync(path.resolve(here, '../../../idl/homeostat.json'), 'utf8')) as Idl;
@@ -91,22 +91,19 @@ test("Anchor's .rpc() sends and confirms a swap", async () => {
     assert.equal(status.value?.err, null);
 });
 
-test("a refused swap's error carries the program's code, named by the IDL", async () => {
+test("a refused swap is an AnchorError with the IDL's name and message", async () => {
     await assert.rejects(
         program.methods
             .swapExactIn({ direction: 0, amountIn: new BN(1_000_000), minAmountOut: new BN('18446744073709551615') })
             .accountsStrict(swapAccounts())
             .rpc(),
         (error: unknown) => {
-            // Natively the program's `msg!` lines (Anchor's "AnchorError occurred …") do
-            // not reach the log (docs/localnet.md), so Anchor reports the preflight failure
-            // with the runtime's lines: the custom error code, which the IDL names.
-            const logs = (error as { logs?: string[] }).logs ?? [];
-            const failed = logs.find((line) => line.includes('failed: custom program error: '));
-            assert.ok(failed, String(error));
-            const code = Number.parseInt(failed.split('custom program error: ')[1], 16);
-            const named = idl.errors?.find((entry) => entry.code === code);
-            assert.equal(named?.name, 'SlippageExceeded');
+            assert.ok(error instanceof AnchorError, `expected an AnchorError, got ${String(error)}`);
+            assert.equal(error.error.errorCode.code, 'SlippageExceeded');
+            assert.equal(error.error.errorCode.number, 6017);
+            const named = idl.errors?.find((entry) => entry.code === error.error.errorCode.number);
+            assert.equal(error.error.errorMessage, named?.msg);
+            assert.equal(error.program.toBase58(), world.program);
             return true;
         },
     );

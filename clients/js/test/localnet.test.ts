@@ -1,6 +1,7 @@
 // The TypeScript client against `homeostat localnet` (the real program behind a loopback
 // JSON-RPC endpoint): the generated decoders and PDAs read the demo world, a quote equals
-// what the swap then executes, and a refused swap is the program's error.
+// what the swap then executes, a refused swap is the program's error, and Kit's own
+// send-and-confirm lands legacy and v0 (lookup-table) transactions.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { after, before, test } from 'node:test';
@@ -10,10 +11,12 @@ import {
     type KeyPairSigner,
     address,
     appendTransactionMessageInstructions,
+    compressTransactionMessageUsingAddressLookupTables,
     createKeyPairSignerFromBytes,
     createSolanaRpc,
     createSolanaRpcSubscriptions,
     createTransactionMessage,
+    fetchAddressesForLookupTables,
     getAddressEncoder,
     getProgramDerivedAddress,
     getSignatureFromTransaction,
@@ -152,4 +155,36 @@ test("Kit's own send-and-confirm lands a swap (websocket subscriptions)", async 
     const { value } = await rpc.getSignatureStatuses([getSignatureFromTransaction(signed)]).send();
     assert.equal(value[0]?.err, null);
     assert.equal(await balance(accounts.base), before - 1_000_000n);
+});
+
+test('a v0 swap compressed with the demo lookup table lands and reads back as v0', async () => {
+    const subscriptions = createSolanaRpcSubscriptions(world.ws_url);
+    const sendAndConfirm = sendAndConfirmTransactionFactory({ rpc, rpcSubscriptions: subscriptions } as never);
+    const table = address(world.lookup_table);
+    // Kit reads the table with getMultipleAccounts' jsonParsed encoding.
+    const addressesByTable = await fetchAddressesForLookupTables([table], rpc);
+    assert.ok(addressesByTable[table]?.includes(address(world.pool)));
+    const before = await balance(accounts.base);
+    const quoted = await quote(rpc, wallet.address, request('sell', 1_000_000n));
+    const instruction = await swapInstruction(wallet, request('sell', 1_000_000n), quoted.amountOut);
+    const { value: latest } = await rpc.getLatestBlockhash().send();
+    const message = pipe(
+        createTransactionMessage({ version: 0 }),
+        (m) => setTransactionMessageFeePayerSigner(wallet, m),
+        (m) => setTransactionMessageLifetimeUsingBlockhash(latest, m),
+        (m) => appendTransactionMessageInstructions([instruction], m),
+        (m) => compressTransactionMessageUsingAddressLookupTables(m, addressesByTable),
+    );
+    const signed = await signTransactionMessageWithSigners(message);
+    await sendAndConfirm(signed as never, { commitment: 'confirmed' });
+    assert.equal(await balance(accounts.base), before - 1_000_000n);
+    const fetched = await rpc
+        .getTransaction(getSignatureFromTransaction(signed), { encoding: 'json', maxSupportedTransactionVersion: 0 })
+        .send();
+    // Kit's RPC reads every integer as a bigint.
+    assert.equal(fetched?.version, 0n as unknown as 0);
+    const lookups = (fetched?.transaction.message as { addressTableLookups?: { accountKey: string }[] })
+        .addressTableLookups;
+    assert.equal(lookups?.[0]?.accountKey, table);
+    assert.ok((fetched?.meta?.loadedAddresses?.writable.length ?? 0) > 0, 'the vaults came from the table');
 });

@@ -18,6 +18,9 @@ export type World = {
     base_mint: string;
     quote_mint: string;
     oracle: string;
+    program: string;
+    /** An address lookup table of the pool's accounts, for v0 transactions. */
+    lookup_table: string;
     wallet: { keypair: string; address: string };
     admin: { address: string };
 };
