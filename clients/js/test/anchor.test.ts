@@ -91,6 +91,20 @@ test("Anchor's .rpc() sends and confirms a swap", async () => {
     assert.equal(status.value?.err, null);
 });
 
+test("Anchor's .simulate() runs a swap without committing it", async () => {
+    const accounts = swapAccounts();
+    const before = (await connection.getTokenAccountBalance(accounts.traderBase)).value.amount;
+    const simulated = await program.methods
+        .swapExactIn({ direction: 0, amountIn: new BN(1_000_000), minAmountOut: new BN(1) })
+        .accountsStrict(accounts)
+        .simulate();
+    const id = program.programId.toBase58();
+    assert.equal(simulated.raw.filter((line) => line === `Program ${id} invoke [1]`).length, 1, simulated.raw.join('\n'));
+    assert.equal(simulated.raw.at(-1), `Program ${id} success`);
+    const after = (await connection.getTokenAccountBalance(accounts.traderBase)).value.amount;
+    assert.equal(after, before, 'a simulation moves nothing');
+});
+
 test("a refused swap is an AnchorError with the IDL's name and message", async () => {
     await assert.rejects(
         program.methods
