@@ -682,7 +682,11 @@ async fn accounts_come_in_the_validator_s_encodings() {
     let table = harness.create_lookup_table(&[pool.pool, pool.base_vault]);
     let url = rpc::serve(&harness.context).await;
     let info = |address: Pubkey, options: Value| {
-        call(&url, "getAccountInfo", json!([address.to_string(), options]))
+        call(
+            &url,
+            "getAccountInfo",
+            json!([address.to_string(), options]),
+        )
     };
     // jsonParsed: a lookup table as Kit's fetchAddressesForLookupTables reads it …
     let parsed = info(table, json!({ "encoding": "jsonParsed" })).await;
