@@ -156,23 +156,36 @@ impl Fixed {
     /// units of 2⁻⁴⁸ — the root of the exact 256-bit radicand `bits · 2⁴⁸`.
     #[track_caller]
     pub fn sqrt(self, rounding: Rounding) -> Result<Self> {
+        let (floor, exact) = self.floor_root()?;
+        let root = match rounding {
+            Rounding::Up if !exact => floor.saturating_add(1),
+            _ => floor,
+        };
+        to_signed(root).map(Self)
+    }
+
+    /// `(√self rounded down, √self rounded up)`: an interval holding the exact root, from
+    /// one root (the ceiling is the floor, plus one unless the root is exact).
+    #[track_caller]
+    pub fn sqrt_bounds(self) -> Result<(Self, Self)> {
+        let (floor, exact) = self.floor_root()?;
+        let ceiling = if exact {
+            floor
+        } else {
+            floor.saturating_add(1)
+        };
+        Ok((to_signed(floor).map(Self)?, to_signed(ceiling).map(Self)?))
+    }
+
+    /// `⌊√self⌋` in units of 2⁻⁴⁸ and whether it is exact. Error for a negative input.
+    #[track_caller]
+    fn floor_root(self) -> Result<(u128, bool)> {
         ensure(self.0 >= 0, MathErrorKind::OutOfDomain)?;
         let bits = self.0.unsigned_abs();
         // √(bits/2^48) · 2^48 = √(bits · 2^48).
         let high = bits >> 128u32.saturating_sub(FRACTION_BITS);
         let low = bits << FRACTION_BITS;
-        let (root, exact) = isqrt_wide(high, low);
-        let root = match rounding {
-            Rounding::Up if !exact => root.saturating_add(1),
-            _ => root,
-        };
-        to_signed(root).map(Self)
-    }
-
-    /// `(√self rounded down, √self rounded up)`: an interval holding the exact root.
-    #[track_caller]
-    pub fn sqrt_bounds(self) -> Result<(Self, Self)> {
-        Ok((self.sqrt(Rounding::Down)?, self.sqrt(Rounding::Up)?))
+        Ok(isqrt_wide(high, low))
     }
 
     /// `√(a² + b·c)` (`subtract = false`) or `√(a² − b·c)` (`subtract = true`), rounded as

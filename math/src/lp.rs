@@ -61,9 +61,8 @@ pub fn deposit_amounts(
     if !locked {
         ensure(max_base > 0 && max_quote > 0, MathErrorKind::ZeroAmount)?;
         // Two u64s always fit a u128 product.
-        let root = u128::from(max_base)
-            .saturating_mul(u128::from(max_quote))
-            .isqrt();
+        let root =
+            crate::wide::isqrt_128(u128::from(max_base).saturating_mul(u128::from(max_quote)));
         let root = u64::try_from(root).or_math(MathErrorKind::Overflow)?;
         let shares = root
             .checked_sub(LOCKED_SHARES)

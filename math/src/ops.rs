@@ -23,9 +23,10 @@ pub struct OpCounts {
     /// `u64 · u64 → u128` products (alone, and 256-bit products of two factors within 64
     /// bits).
     pub products_128: u64,
-    /// Integer square roots of 128-bit values.
-    pub roots_128: u64,
-    /// Newton steps of 256-bit square roots (each a wide quotient).
+    /// `u64::isqrt` of a radicand's top 64 bits: the first guess of every square root.
+    pub roots_64: u64,
+    /// Newton steps of square roots (each a division, counted with the divisions: a
+    /// word-wise one for 128-bit radicands, a wide quotient for 256-bit ones).
     pub root_iterations: u64,
 }
 
@@ -40,7 +41,7 @@ pub(crate) enum Op {
     Division128By64,
     Division128By128,
     Product128,
-    Root128,
+    Root64,
     RootIteration,
 }
 
@@ -60,7 +61,7 @@ mod counting {
             divisions_by_64: 0,
             divisions_by_128: 0,
             products_128: 0,
-            roots_128: 0,
+            roots_64: 0,
             root_iterations: 0,
         }) };
     }
@@ -76,7 +77,7 @@ mod counting {
                 Op::Division128By64 => &mut now.divisions_by_64,
                 Op::Division128By128 => &mut now.divisions_by_128,
                 Op::Product128 => &mut now.products_128,
-                Op::Root128 => &mut now.roots_128,
+                Op::Root64 => &mut now.roots_64,
                 Op::RootIteration => &mut now.root_iterations,
             };
             *slot = slot.saturating_add(1);

@@ -236,15 +236,43 @@ pub(crate) fn sub_wide(a: (u128, u128), b: (u128, u128)) -> Option<(u128, u128)>
     Some((high, low))
 }
 
+/// `⌊√n⌋` in 64-bit words — `u128::isqrt` divides in `u128`, which on SBF is the
+/// compiler runtime's `__udivti3`. The root of the top 64 bits (an even shift), plus one,
+/// is within 2⁻³¹ of the root and above it; one integer Newton step (one word-wise
+/// division) from there lands on the floor or one above it, which one product settles.
+pub(crate) fn isqrt_128(n: u128) -> u128 {
+    record(Op::Root64);
+    if let Ok(small) = u64::try_from(n) {
+        return u128::from(small.isqrt());
+    }
+    // 65 to 128 significant bits: an even shift leaves 63 or 64.
+    let shift = (128u32.saturating_sub(n.leading_zeros()).saturating_sub(63)) & !1;
+    let top = u64::try_from(n >> shift).unwrap_or(u64::MAX);
+    // (⌊√top⌋ + 1)² > top, so the guess is above √n; at most 2^64.
+    let guess = u128::from(top.isqrt()).saturating_add(1) << (shift >> 1);
+    record(Op::RootIteration);
+    let quotient = div_rem(n, guess).map_or(0, |(quotient, _)| quotient);
+    let next = average_floor(guess, quotient);
+    record(Op::Product128);
+    match next.checked_mul(next) {
+        Some(square) if square <= n => next,
+        _ => next.saturating_sub(1),
+    }
+}
+
+/// `⌊(a + b) / 2⌋` without overflow.
+fn average_floor(a: u128, b: u128) -> u128 {
+    (a >> 1).saturating_add(b >> 1).saturating_add(a & b & 1)
+}
+
 /// `⌊√(high·2^128 + low)⌋`, and whether the root is exact.
 ///
-/// The top 128 significant bits (an even shift) give a first guess within about 2^-63 of
-/// the root, from above; integer Newton steps from above then reach the floor in one or
-/// two divisions.
+/// The top 128 significant bits (an even shift) give a first guess within about 2⁻⁶³ of
+/// the root, from above; one integer Newton step (one wide quotient) from there lands on
+/// the floor or one above it, which the square — needed anyway for exactness — settles.
 pub(crate) fn isqrt_wide(high: u128, low: u128) -> (u128, bool) {
     if high == 0 {
-        record(Op::Root128);
-        let root = low.isqrt();
+        let root = isqrt_128(low);
         return (root, root.wrapping_mul(root) == low);
     }
     // Shift so the value's top bits fill a u128, by an even amount.
@@ -258,29 +286,25 @@ pub(crate) fn isqrt_wide(high: u128, low: u128) -> (u128, bool) {
     };
     // The root of the shifted value, one above so the guess starts above the true root.
     let half_shift = shift >> 1;
-    record(Op::Root128);
-    let top_root = top.isqrt().saturating_add(1);
+    let top_root = isqrt_128(top).saturating_add(1);
     let guess = if top_root.leading_zeros() < half_shift {
         u128::MAX
     } else {
         top_root << half_shift
     };
-    let mut root = guess;
-    // The quotient exists while `root` is at or above the true root, which Newton from
-    // above never leaves.
-    while let Some((quotient, _)) = div_rem_wide(high, low, root) {
-        record(Op::RootIteration);
-        // (root + quotient) / 2 without overflow.
-        let next = (root >> 1)
-            .saturating_add(quotient >> 1)
-            .saturating_add(root & quotient & 1);
-        if next >= root {
-            break;
-        }
-        root = next;
+    // The guess is at or above the root, so the quotient is below 2^128.
+    record(Op::RootIteration);
+    let quotient = div_rem_wide(high, low, guess).map_or(0, |(quotient, _)| quotient);
+    let next = average_floor(guess, quotient);
+    let square = widening_mul(next, next);
+    if square <= (high, low) {
+        return (next, square == (high, low));
     }
-    let exact = widening_mul(root, root) == (high, low);
-    (root, exact)
+    // (next − 1)² = next² − (2·next − 1).
+    let root = next.saturating_sub(1);
+    let twice_less_one = sub_wide((next >> 127, next << 1), (0, 1)).unwrap_or((0, 0));
+    let below = sub_wide(square, twice_less_one).unwrap_or((0, 0));
+    (root, below == (high, low))
 }
 
 #[cfg(test)]
@@ -378,6 +402,56 @@ mod tests {
         }
         assert_eq!(div_rem_wide(0, 10, 0), None);
         assert_eq!(div_rem_wide(5, 0, 5), None, "quotient would need 129 bits");
+    }
+
+    #[test]
+    fn isqrt_128_is_the_floor_root_at_every_boundary() {
+        for n in boundary_values() {
+            assert_eq!(isqrt_128(n), n.isqrt(), "√{n}");
+        }
+        for root in [
+            1u128 << 32,
+            (1 << 64) - 1,
+            u128::from(u64::MAX) - 7,
+            3_037_000_499,
+        ] {
+            let square = root * root;
+            for n in [square - 1, square, square + 1, square + 2 * root] {
+                assert_eq!(isqrt_128(n), n.isqrt(), "√{n}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+
+        /// Every size of radicand: a random `u128` shifted right by a random amount.
+        #[test]
+        fn isqrt_128_equals_the_native_root(n in proptest::prelude::any::<u128>(), shift in 0u32..128) {
+            let n = n >> shift;
+            proptest::prop_assert_eq!(isqrt_128(n), n.isqrt());
+        }
+    }
+
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(20_000))]
+
+        /// Every size of 256-bit radicand: r² ≤ n < (r + 1)², and exact iff r² = n.
+        #[test]
+        fn isqrt_wide_brackets_the_root(
+            high in proptest::prelude::any::<u128>(),
+            high_shift in 0u32..129,
+            low in proptest::prelude::any::<u128>(),
+        ) {
+            let high = high.checked_shr(high_shift).unwrap_or(0);
+            let (root, exact) = isqrt_wide(high, low);
+            let square = widening_mul(root, root);
+            proptest::prop_assert!(square <= (high, low));
+            proptest::prop_assert_eq!(exact, square == (high, low));
+            if root < u128::MAX {
+                proptest::prop_assert!(widening_mul(root + 1, root + 1) > (high, low));
+            }
+        }
     }
 
     #[test]
