@@ -247,7 +247,9 @@ impl LinearCurve {
                 return at_mid();
             }
         }
-        let twice_quote = Fixed::from_u64(quote_in).mul(Fixed::from_int(2), Rounding::Up)?;
+        // Doubling is exact: an addition, not a product.
+        let quote = Fixed::from_u64(quote_in);
+        let twice_quote = quote.checked_add(quote)?;
         let root =
             Fixed::root_of_square_with_product(ask, self.skew, twice_quote, false, Rounding::Up)?;
         let denominator = ask.checked_add(root)?;
@@ -269,7 +271,9 @@ impl LinearCurve {
     pub fn sell_base_exact_out(&self, inventory: i128, quote_out: u64) -> Result<u64> {
         let bid = self.bid_at(inventory, Rounding::Down)?;
         ensure(bid.is_positive(), MathErrorKind::QuoteNotPositive)?;
-        let twice_quote = Fixed::from_u64(quote_out).mul(Fixed::from_int(2), Rounding::Up)?;
+        // Doubling is exact: an addition, not a product.
+        let quote = Fixed::from_u64(quote_out);
+        let twice_quote = quote.checked_add(quote)?;
         let root =
             Fixed::root_of_square_with_product(bid, self.skew, twice_quote, true, Rounding::Down)
                 .map_err(|error| match error.kind {

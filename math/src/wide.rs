@@ -237,13 +237,23 @@ pub(crate) fn sub_wide(a: (u128, u128), b: (u128, u128)) -> Option<(u128, u128)>
 }
 
 /// `⌊√n⌋` in 64-bit words — `u128::isqrt` divides in `u128`, which on SBF is the
-/// compiler runtime's `__udivti3`. The root of the top 64 bits (an even shift), plus one,
-/// is within 2⁻³¹ of the root and above it; one integer Newton step (one word-wise
-/// division) from there lands on the floor or one above it, which one product settles.
+/// compiler runtime's `__udivti3`. See [`isqrt_rem_128`].
 pub(crate) fn isqrt_128(n: u128) -> u128 {
+    isqrt_rem_128(n).0
+}
+
+/// `(⌊√n⌋, n − ⌊√n⌋²)` in 64-bit words. The root of the top 64 bits (an even shift), plus
+/// one, is within 2⁻³¹ of the root and above it; one integer Newton step (one word-wise
+/// division) from there lands on the floor or one above it, which one product settles.
+fn isqrt_rem_128(n: u128) -> (u128, u128) {
     record(Op::Root64);
     if let Ok(small) = u64::try_from(n) {
-        return u128::from(small.isqrt());
+        let root = small.isqrt();
+        // Both below 2^64: a native product and difference.
+        return (
+            u128::from(root),
+            u128::from(small.saturating_sub(root.saturating_mul(root))),
+        );
     }
     // 65 to 128 significant bits: an even shift leaves 63 or 64.
     let shift = (128u32.saturating_sub(n.leading_zeros()).saturating_sub(63)) & !1;
@@ -255,8 +265,17 @@ pub(crate) fn isqrt_128(n: u128) -> u128 {
     let next = average_floor(guess, quotient);
     record(Op::Product128);
     match next.checked_mul(next) {
-        Some(square) if square <= n => next,
-        _ => next.saturating_sub(1),
+        Some(square) if square <= n => (next, n.saturating_sub(square)),
+        // One too high: (next − 1)² = next² − 2·next + 1 (next is below 2^64, as n/guess
+        // is: its square fits).
+        square => {
+            let root = next.saturating_sub(1);
+            let below = square
+                .unwrap_or(u128::MAX)
+                .saturating_sub(next << 1)
+                .saturating_add(1);
+            (root, n.saturating_sub(below))
+        }
     }
 }
 
@@ -267,13 +286,17 @@ fn average_floor(a: u128, b: u128) -> u128 {
 
 /// `⌊√(high·2^128 + low)⌋`, and whether the root is exact.
 ///
-/// The top 128 significant bits (an even shift) give a first guess within about 2⁻⁶³ of
-/// the root, from above; one integer Newton step (one wide quotient) from there lands on
-/// the floor or one above it, which the square — needed anyway for exactness — settles.
+/// One step of Zimmermann's Karatsuba square root: with `n = top·2^(2h) + a₁·2^h + a₀`
+/// (`top` the top 127–128 bits, `a₁`, `a₀` below `2^h`), `s, r = ⌊√top⌋, top − s²`,
+/// `q, u = divmod(r·2^h + a₁, 2s)`, the root is `s·2^h + q`, one too high when
+/// `u·2^h + a₀ − q²` is negative; that is also the remainder, zero when exact. One
+/// word-wise division by `s` (below 2^64) and two products. When `h` is above 62 (a
+/// radicand of 2^254 or more) the numbers leave 128 bits and one Newton step from above —
+/// a wide quotient — takes its place.
 pub(crate) fn isqrt_wide(high: u128, low: u128) -> (u128, bool) {
     if high == 0 {
-        let root = isqrt_128(low);
-        return (root, root.wrapping_mul(root) == low);
+        let (root, remainder) = isqrt_rem_128(low);
+        return (root, remainder == 0);
     }
     // Shift so the value's top bits fill a u128, by an even amount.
     let shift = 128u32
@@ -284,15 +307,38 @@ pub(crate) fn isqrt_wide(high: u128, low: u128) -> (u128, bool) {
         128 => high,
         _ => (high << 128u32.saturating_sub(shift)) | (low >> shift),
     };
-    // The root of the shifted value, one above so the guess starts above the true root.
     let half_shift = shift >> 1;
-    let top_root = isqrt_128(top).saturating_add(1);
+    let (top_root, top_remainder) = isqrt_rem_128(top);
+    if half_shift <= 62 {
+        let digit_mask = (1u128 << half_shift).saturating_sub(1);
+        let (a1, a0) = ((low >> half_shift) & digit_mask, low & digit_mask);
+        // r·2^h + a₁ < 2^(65 + h) and (that / 2) ÷ s = that ÷ 2s: s is in [2^63, 2^64).
+        let numerator = (top_remainder << half_shift) | a1;
+        let (quotient, half_remainder) = div_rem(numerator >> 1, top_root).unwrap_or((0, 0));
+        let remainder = (half_remainder << 1) | (numerator & 1);
+        let root = (top_root << half_shift).saturating_add(quotient);
+        record(Op::Product128);
+        let square = quotient.saturating_mul(quotient);
+        let held = (remainder << half_shift) | a0;
+        if held >= square {
+            return (root, held == square);
+        }
+        // One too high: the remainder of root − 1 is held − q² + 2·root − 1, zero when
+        // exact (root < 2^126, so 2·root fits).
+        let lower = root.saturating_sub(1);
+        return (
+            lower,
+            square.saturating_sub(held) == (root << 1).saturating_sub(1),
+        );
+    }
+    // The root of the shifted value, one above so the guess starts above the true root;
+    // the quotient by it is below 2^128.
+    let top_root = top_root.saturating_add(1);
     let guess = if top_root.leading_zeros() < half_shift {
         u128::MAX
     } else {
         top_root << half_shift
     };
-    // The guess is at or above the root, so the quotient is below 2^128.
     record(Op::RootIteration);
     let quotient = div_rem_wide(high, low, guess).map_or(0, |(quotient, _)| quotient);
     let next = average_floor(guess, quotient);
@@ -408,6 +454,8 @@ mod tests {
     fn isqrt_128_is_the_floor_root_at_every_boundary() {
         for n in boundary_values() {
             assert_eq!(isqrt_128(n), n.isqrt(), "√{n}");
+            let root = n.isqrt();
+            assert_eq!(isqrt_rem_128(n), (root, n - root * root), "√{n}");
         }
         for root in [
             1u128 << 32,
@@ -429,7 +477,8 @@ mod tests {
         #[test]
         fn isqrt_128_equals_the_native_root(n in proptest::prelude::any::<u128>(), shift in 0u32..128) {
             let n = n >> shift;
-            proptest::prop_assert_eq!(isqrt_128(n), n.isqrt());
+            let root = n.isqrt();
+            proptest::prop_assert_eq!(isqrt_rem_128(n), (root, n - root * root));
         }
     }
 
