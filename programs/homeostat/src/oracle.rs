@@ -156,6 +156,21 @@ impl PriceUpdate {
 mod tests {
     use super::*;
 
+    #[test]
+    fn powers_of_ten_are_exact_and_bounded() {
+        // What the table replaced: exact products by ten, one per power.
+        let mut expected = Fixed::ONE;
+        for exponent in 0..=23u32 {
+            assert_eq!(power_of_ten(exponent).ok(), Some(expected), "10^{exponent}");
+            assert_eq!(expected.to_bits(), 10i128.pow(exponent) << 48);
+            expected = expected
+                .mul(Fixed::from_int(10), Rounding::Down)
+                .unwrap_or(Fixed::MAX);
+        }
+        assert!(power_of_ten(24).is_err(), "beyond the table");
+        assert!(power_of_ten(u32::MAX).is_err());
+    }
+
     fn sample(level: VerificationLevel) -> PriceUpdate {
         PriceUpdate {
             write_authority: Pubkey::new_from_array([7; 32]),
@@ -249,13 +264,26 @@ pub struct OraclePrice {
 
 /// `10^exponent` as a `Fixed`, for exponents the range can hold.
 fn power_of_ten(exponent: u32) -> Result<Fixed> {
-    require!(exponent <= 23, HomeostatError::InvalidOracleAccount);
-    let mut value = Fixed::ONE;
-    for _ in 0..exponent {
-        value = value.mul(Fixed::from_int(10), Rounding::Down).math()?;
-    }
-    Ok(value)
+    usize::try_from(exponent)
+        .ok()
+        .and_then(|index| POWERS_OF_TEN.get(index))
+        .copied()
+        .ok_or_else(|| error!(HomeostatError::InvalidOracleAccount))
 }
+
+/// `10^0 … 10^23` as `Fixed`, exactly (10^23 · 2^48 < 2^125), built when compiling: a
+/// table lookup instead of up to 23 products per conversion.
+const POWERS_OF_TEN: [Fixed; 24] = {
+    let mut table = [Fixed::ONE; 24];
+    let mut power: i128 = 1;
+    let mut index = 1;
+    while index < table.len() {
+        power *= 10;
+        table[index] = Fixed::from_bits(power << homeostat_math::fixed::FRACTION_BITS);
+        index += 1;
+    }
+    table
+};
 
 /// `value · 10^exponent` as a `Fixed`, rounded as asked.
 fn scaled_by_power_of_ten(value: u64, exponent: i32, rounding: Rounding) -> Result<Fixed> {

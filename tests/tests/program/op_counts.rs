@@ -44,7 +44,7 @@ fn estimate(counts: &OpCounts) -> u64 {
 
 /// The committed budget for the math of one swap (any form, direction or model), in
 /// estimated compute units: today's count plus ~10 %. Issue #14's target is 5 000.
-const SWAP_MATH_BUDGET_CU: u64 = 6_450;
+const SWAP_MATH_BUDGET_CU: u64 = 4_500;
 
 fn row(name: &str, counts: &OpCounts) -> String {
     format!(
