@@ -436,7 +436,7 @@ pub async fn bootstrap(
             }
             .covers(needed, "the seed deposit takes", "seed less")?;
         }
-        let mut batch = instructions::create_associated_accounts(&client.addresses, owner, owner);
+        let mut batch = client.create_missing_accounts(owner, true).await?;
         batch.push(instructions::deposit(
             &client.addresses,
             &user,
@@ -487,7 +487,7 @@ pub async fn deposit(
     )?;
     let owner = wallet.keypair.pubkey();
     let user = UserAccounts::associated(&client.addresses, owner);
-    let mut batch = instructions::create_associated_accounts(&client.addresses, owner, owner);
+    let mut batch = client.create_missing_accounts(owner, true).await?;
     let min_shares = min_out(expected.shares, slippage_bps);
     batch.push(instructions::deposit(
         &client.addresses,
@@ -558,7 +558,7 @@ pub async fn withdraw(
         min_out(expected.base, slippage_bps),
         min_out(expected.quote, slippage_bps),
     );
-    let mut batch = instructions::create_associated_accounts(&client.addresses, owner, owner);
+    let mut batch = client.create_missing_accounts(owner, true).await?;
     batch.push(instructions::withdraw(
         &client.addresses,
         &user,
@@ -602,7 +602,7 @@ pub async fn swap(
     } else {
         instructions::swap_exact_in
     };
-    let mut batch = instructions::create_associated_accounts(&client.addresses, owner, owner);
+    let mut batch = client.create_missing_accounts(owner, false).await?;
     batch.push(build(
         &client.addresses,
         client.oracles,

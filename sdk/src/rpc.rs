@@ -339,6 +339,34 @@ impl PoolClient {
             .transpose()
     }
 
+    /// The instructions creating those of `owner`'s associated token accounts that do not
+    /// exist yet (`owner` paying), for the pool's base and quote mints and, when `with_lp`,
+    /// its LP mint: what a swap (`with_lp = false`) or a deposit or withdrawal needs first.
+    /// Empty when they all exist — an idempotent creation still costs 4 000 – 6 000 compute
+    /// units each, and an LP account a swap never uses would cost its rent.
+    pub async fn create_missing_accounts(
+        &self,
+        owner: Pubkey,
+        with_lp: bool,
+    ) -> Result<Vec<Instruction>> {
+        let user = crate::instructions::UserAccounts::associated(&self.addresses, owner);
+        let wanted = if with_lp {
+            vec![user.base, user.quote, user.lp]
+        } else {
+            vec![user.base, user.quote]
+        };
+        let existing = fetch(&self.rpc, &wanted).await?;
+        // `create_associated_accounts` lists base, quote, LP: the order of `wanted`.
+        Ok(
+            crate::instructions::create_associated_accounts(&self.addresses, owner, owner)
+                .into_iter()
+                .zip(existing)
+                .filter(|(_, account)| account.is_none())
+                .map(|(create, _)| create)
+                .collect(),
+        )
+    }
+
     /// Signatures of the successful transactions that touched the pool after `until`
     /// (everything the node keeps when `None`), oldest first. Pages through the node's
     /// history 1 000 at a time, so nothing between `until` and now is skipped.

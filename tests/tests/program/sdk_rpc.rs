@@ -266,3 +266,53 @@ async fn the_client_checks_the_pools_config_and_its_oracle_feed_before_trading()
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn only_missing_associated_accounts_are_created() {
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
+    let wallet = solana_keypair::Keypair::new();
+    let owner = solana_signer::Signer::pubkey(&wallet);
+    harness.airdrop(&owner, 1_000_000_000).await;
+    let url = rpc::serve(&harness.context).await;
+    let client = PoolClient::connect(&url, pool.pool, harness.oracle)
+        .await
+        .expect("connect");
+    let all =
+        homeostat_sdk::instructions::create_associated_accounts(&client.addresses, owner, owner);
+    // A new wallet: a swap needs its base and quote accounts, a deposit the LP one too.
+    assert_eq!(
+        client
+            .create_missing_accounts(owner, false)
+            .await
+            .expect("swap's"),
+        all[..2].to_vec()
+    );
+    assert_eq!(
+        client
+            .create_missing_accounts(owner, true)
+            .await
+            .expect("deposit's"),
+        all
+    );
+    // Once the swap's exist, a swap needs nothing and a deposit only the LP account.
+    let swap_accounts = client
+        .create_missing_accounts(owner, false)
+        .await
+        .expect("swap's");
+    client
+        .send(&swap_accounts, &[&wallet])
+        .await
+        .expect("created");
+    assert!(client
+        .create_missing_accounts(owner, false)
+        .await
+        .expect("swap's")
+        .is_empty());
+    assert_eq!(
+        client
+            .create_missing_accounts(owner, true)
+            .await
+            .expect("deposit's"),
+        all[2..].to_vec()
+    );
+}
