@@ -44,8 +44,12 @@ impl Idl {
             .iter()
             .map(|account| {
                 let account_name = account["name"].as_str().expect("name");
+                // An optional account left out is the program id in its place (Anchor's
+                // convention): the quote oracle of a single-feed pool.
+                let omitted = account["optional"].as_bool().unwrap_or(false).then_some(&HOMEOSTAT);
                 let key = *accounts
                     .get(account_name)
+                    .or(omitted)
                     .unwrap_or_else(|| panic!("{name}: no address for `{account_name}`"));
                 let signer = account["signer"].as_bool().unwrap_or(false);
                 if account["writable"].as_bool().unwrap_or(false) {
@@ -190,11 +194,19 @@ fn main() {
             .expect("oracle");
         let base_mint = create_mint(&mut svm, &payer, 9);
         let quote_mint = create_mint(&mut svm, &payer, 6);
-        let pool = Pubkey::find_program_address(&[b"pool", base_mint.as_ref(), quote_mint.as_ref(), &0u16.to_le_bytes()], &HOMEOSTAT).0;
+        // Pools live under their admin's config (`initialize_config`, seeds "config" + authority).
+        let config = Pubkey::find_program_address(&[b"config", payer.pubkey().as_ref()], &HOMEOSTAT).0;
+        let pool = Pubkey::find_program_address(
+            &[b"pool", config.as_ref(), base_mint.as_ref(), quote_mint.as_ref(), &0u16.to_le_bytes()],
+            &HOMEOSTAT,
+        )
+        .0;
         let vault = |mint: &Pubkey| Pubkey::find_program_address(&[b"vault", pool.as_ref(), mint.as_ref()], &HOMEOSTAT).0;
         let lp_mint = Pubkey::find_program_address(&[b"lp_mint", pool.as_ref()], &HOMEOSTAT).0;
         let mut accounts: HashMap<&str, Pubkey> = HashMap::from([
             ("admin", payer.pubkey()),
+            ("authority", payer.pubkey()),
+            ("config", config),
             ("owner", payer.pubkey()),
             ("trader", payer.pubkey()),
             ("base_mint", base_mint),
@@ -211,6 +223,8 @@ fn main() {
             ("event_authority", Pubkey::find_program_address(&[b"__event_authority"], &HOMEOSTAT).0),
             ("program", HOMEOSTAT),
         ]);
+        let config_ix = idl.instruction("initialize_config", &accounts, &[]);
+        println!("{name:>20}  initialize_config     {:>7} CU", send(&mut svm, &payer, &[config_ix], &[]));
         let init = idl.instruction("initialize_pool", &accounts, &initialize_args(&payer.pubkey(), kind));
         println!("{name:>20}  initialize_pool       {:>7} CU", send(&mut svm, &payer, &[init], &[]));
 
