@@ -54,12 +54,25 @@ pub fn check_mint_extensions(mint: &InterfaceAccount<Mint>) -> Result<()> {
     Ok(())
 }
 
+/// A vault's token amount, read in place: bytes 64..72 of an SPL Token or Token-2022
+/// account. Only for the pool's own vaults — pinned by `has_one` to the token accounts
+/// `initialize_pool` created, owned by the pool and never closed — which therefore need
+/// no deserialising (Anchor's typed token account costs ≈ 1 800 CU each).
+pub fn vault_amount(vault: &AccountInfo) -> Result<u64> {
+    let data = vault.try_borrow_data()?;
+    data.get(64..72)
+        .and_then(|bytes| <[u8; 8]>::try_from(bytes).ok())
+        .map(u64::from_le_bytes)
+        .ok_or_else(|| error!(ErrorCode::AccountDidNotDeserialize))
+}
+
 /// Moves `amount` from a user's token account into a vault, signed by the user.
 pub fn transfer_in<'info>(
     token_program: &Interface<'info, TokenInterface>,
     from: &InterfaceAccount<'info, TokenAccount>,
-    to: &InterfaceAccount<'info, TokenAccount>,
-    mint: &InterfaceAccount<'info, Mint>,
+    to: &AccountInfo<'info>,
+    mint: &AccountInfo<'info>,
+    decimals: u8,
     authority: &Signer<'info>,
     amount: u64,
 ) -> Result<()> {
@@ -70,22 +83,24 @@ pub fn transfer_in<'info>(
             token_program.key(),
             TransferChecked {
                 from: from.to_account_info(),
-                mint: mint.to_account_info(),
-                to: to.to_account_info(),
+                mint: mint.clone(),
+                to: to.clone(),
                 authority: authority.to_account_info(),
             },
         ),
         amount,
-        mint.decimals,
+        decimals,
     )
 }
 
 /// Moves `amount` out of a vault, signed by the pool PDA.
+#[allow(clippy::too_many_arguments)] // the CPI's accounts, the signer and the amount
 pub fn transfer_out<'info>(
     token_program: &Interface<'info, TokenInterface>,
-    from: &InterfaceAccount<'info, TokenAccount>,
-    to: &InterfaceAccount<'info, TokenAccount>,
-    mint: &InterfaceAccount<'info, Mint>,
+    from: &AccountInfo<'info>,
+    to: &AccountInfo<'info>,
+    mint: &AccountInfo<'info>,
+    decimals: u8,
     pool: AccountInfo<'info>,
     pool_seeds: &[&[u8]],
     amount: u64,
@@ -94,37 +109,36 @@ pub fn transfer_out<'info>(
         CpiContext::new_with_signer(
             token_program.key(),
             TransferChecked {
-                from: from.to_account_info(),
-                mint: mint.to_account_info(),
-                to: to.to_account_info(),
+                from: from.clone(),
+                mint: mint.clone(),
+                to: to.clone(),
                 authority: pool,
             },
             &[pool_seeds],
         ),
         amount,
-        mint.decimals,
+        decimals,
     )
 }
 
 /// The pool and its two vaults, as an instruction's accounts hold them.
 pub type PoolAndVaults<'a, 'info> = (
     &'a AccountLoader<'info, Pool>,
-    &'a mut InterfaceAccount<'info, TokenAccount>,
-    &'a mut InterfaceAccount<'info, TokenAccount>,
+    &'a AccountInfo<'info>,
+    &'a AccountInfo<'info>,
 );
 
 /// The accounts of an instruction that moves tokens in or out of the pool's vaults.
 pub trait WithVaults<'info> {
     /// The pool, its base vault and its quote vault.
-    fn pool_and_vaults(&mut self) -> PoolAndVaults<'_, 'info>;
+    fn pool_and_vaults(&self) -> PoolAndVaults<'_, 'info>;
 
-    /// After the token CPIs: re-reads both vaults and checks the pool's invariant against
-    /// their real balances (protocol fees owed are covered; parameters in bounds).
-    fn reload_vaults_and_check(&mut self) -> Result<()> {
+    /// After the token CPIs: reads both vaults' amounts again and checks the pool's
+    /// invariant against those real balances (protocol fees owed are covered; parameters
+    /// in bounds).
+    fn check_vaults(&self) -> Result<()> {
         let (pool, base_vault, quote_vault) = self.pool_and_vaults();
-        base_vault.reload()?;
-        quote_vault.reload()?;
         pool.load()?
-            .invariant_with_vaults(base_vault.amount, quote_vault.amount)
+            .invariant_with_vaults(vault_amount(base_vault)?, vault_amount(quote_vault)?)
     }
 }

@@ -346,6 +346,27 @@ async fn substituted_accounts_are_rejected() {
             .await,
         anchor_lang::error::ErrorCode::ConstraintHasOne,
     );
+    // The other token program for the base mint: the mint is not its account.
+    let mut accounts = harness.swap_accounts(&pool, &trader);
+    accounts.base_token_program = TOKEN_2022;
+    assert_anchor_error(
+        harness
+            .swap_exact_in_with(&pool, &trader, accounts, SELL, ONE_BASE, 1)
+            .await,
+        anchor_lang::error::ErrorCode::ConstraintOwner,
+    );
+    // A quote-mint account of the trader's in the base slot: not the base mint's.
+    let quote_account = harness
+        .create_token_account(&quote_mint, &trader.keypair.pubkey())
+        .await;
+    let mut accounts = harness.swap_accounts(&pool, &trader);
+    accounts.trader_base = quote_account;
+    assert_anchor_error(
+        harness
+            .swap_exact_in_with(&pool, &trader, accounts, SELL, ONE_BASE, 1)
+            .await,
+        anchor_lang::error::ErrorCode::ConstraintTokenMint,
+    );
     // Someone else's token account as the source: the token program refuses the signer.
     let victim = harness.new_user(ONE_BASE, 0).await;
     let mut accounts = harness.swap_accounts(&pool, &trader);

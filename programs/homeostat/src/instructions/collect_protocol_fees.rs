@@ -35,11 +35,13 @@ pub struct CollectProtocolFees<'info> {
     #[account(mint::token_program = quote_token_program)]
     pub quote_mint: Box<InterfaceAccount<'info, Mint>>,
     /// Base vault.
+    /// CHECK: the pool's (`has_one`), a token account read in place (`token::vault_amount`).
     #[account(mut)]
-    pub base_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub base_vault: UncheckedAccount<'info>,
     /// Quote vault.
+    /// CHECK: the pool's (`has_one`), a token account read in place (`token::vault_amount`).
     #[account(mut)]
-    pub quote_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub quote_vault: UncheckedAccount<'info>,
     /// Destination for base fees.
     #[account(mut, token::mint = base_mint, token::token_program = base_token_program)]
     pub base_destination: Box<InterfaceAccount<'info, TokenAccount>>,
@@ -53,8 +55,8 @@ pub struct CollectProtocolFees<'info> {
 }
 
 impl<'info> WithVaults<'info> for CollectProtocolFees<'info> {
-    fn pool_and_vaults(&mut self) -> PoolAndVaults<'_, 'info> {
-        (&self.pool, &mut self.base_vault, &mut self.quote_vault)
+    fn pool_and_vaults(&self) -> PoolAndVaults<'_, 'info> {
+        (&self.pool, &self.base_vault, &self.quote_vault)
     }
 }
 
@@ -74,8 +76,9 @@ pub(crate) fn handle(ctx: Context<CollectProtocolFees>) -> Result<()> {
         transfer_out(
             &accounts.base_token_program,
             &accounts.base_vault,
-            &accounts.base_destination,
-            &accounts.base_mint,
+            &accounts.base_destination.to_account_info(),
+            &accounts.base_mint.to_account_info(),
+            accounts.base_mint.decimals,
             pool_info.clone(),
             &seed_slices,
             base_amount,
@@ -85,14 +88,15 @@ pub(crate) fn handle(ctx: Context<CollectProtocolFees>) -> Result<()> {
         transfer_out(
             &accounts.quote_token_program,
             &accounts.quote_vault,
-            &accounts.quote_destination,
-            &accounts.quote_mint,
+            &accounts.quote_destination.to_account_info(),
+            &accounts.quote_mint.to_account_info(),
+            accounts.quote_mint.decimals,
             pool_info,
             &seed_slices,
             quote_amount,
         )?;
     }
-    ctx.accounts.reload_vaults_and_check()?;
+    ctx.accounts.check_vaults()?;
     let accounts = &ctx.accounts;
     emit_cpi!(ProtocolFeesCollected {
         pool: accounts.pool.key(),

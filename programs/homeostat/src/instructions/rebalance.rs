@@ -1,9 +1,9 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::TokenAccount;
 
 use crate::errors::HomeostatError;
 use crate::events::RebalanceRequested;
 use crate::state::Pool;
+use crate::token::vault_amount;
 
 /// Asks the keeper to hedge when the pool's net delta has left its band.
 ///
@@ -41,9 +41,11 @@ pub struct Rebalance<'info> {
     /// (the program id in its place) for a single-feed pool.
     pub quote_oracle: Option<UncheckedAccount<'info>>,
     /// Base vault.
-    pub base_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// CHECK: the pool's (`has_one`), a token account read in place (`token::vault_amount`).
+    pub base_vault: UncheckedAccount<'info>,
     /// Quote vault.
-    pub quote_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// CHECK: the pool's (`has_one`), a token account read in place (`token::vault_amount`).
+    pub quote_vault: UncheckedAccount<'info>,
 }
 
 /// Handler.
@@ -69,7 +71,10 @@ pub(crate) fn handle(ctx: Context<Rebalance>) -> Result<()> {
                 || u64::try_from(since).unwrap_or(0) >= pool.params.min_rebalance_interval,
             HomeostatError::RebalanceTooSoon
         );
-        let reserves = pool.lp_reserves(accounts.base_vault.amount, accounts.quote_vault.amount)?;
+        let reserves = pool.lp_reserves(
+            vault_amount(&accounts.base_vault)?,
+            vault_amount(&accounts.quote_vault)?,
+        )?;
         let inventory = pool.inventory(reserves)?;
         let net = pool.net_of(inventory)?;
         let band = pool.band_now(&oracle, reserves)?;

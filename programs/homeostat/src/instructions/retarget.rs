@@ -1,11 +1,11 @@
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::TokenAccount;
 use homeostat_math::{mul_div_u64, Rounding};
 
 use crate::constants::{MAX_RETARGET_BPS, MIN_RETARGET_INTERVAL};
 use crate::errors::{HomeostatError, MathResultExt};
 use crate::events::Retargeted;
 use crate::state::Pool;
+use crate::token::vault_amount;
 
 /// Arguments of `retarget`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,10 +39,12 @@ pub struct Retarget<'info> {
         has_one = quote_vault,
     )]
     pub pool: AccountLoader<'info, Pool>,
-    /// Base vault (the inventory is read from it).
-    pub base_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// Base vault.
+    /// CHECK: the pool's (`has_one`), a token account read in place (`token::vault_amount`).
+    pub base_vault: UncheckedAccount<'info>,
     /// Quote vault.
-    pub quote_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// CHECK: the pool's (`has_one`), a token account read in place (`token::vault_amount`).
+    pub quote_vault: UncheckedAccount<'info>,
 }
 
 /// Handler.
@@ -71,7 +73,10 @@ pub(crate) fn handle(ctx: Context<Retarget>, args: RetargetArgs) -> Result<()> {
                 || now.saturating_sub(pool.last_retarget_time) >= MIN_RETARGET_INTERVAL,
             HomeostatError::RetargetTooSoon
         );
-        let reserves = pool.lp_reserves(accounts.base_vault.amount, accounts.quote_vault.amount)?;
+        let reserves = pool.lp_reserves(
+            vault_amount(&accounts.base_vault)?,
+            vault_amount(&accounts.quote_vault)?,
+        )?;
         let inventory_before = pool.inventory(reserves)?;
         (pool.target_base, pool.target_shares) = (args.target_base, pool.total_shares);
         pool.last_retarget_time = now;

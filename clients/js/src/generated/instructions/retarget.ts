@@ -140,7 +140,7 @@ export type RetargetInput<
   admin: TransactionSigner<TAccountAdmin>;
   /** The pool. */
   pool: Address<TAccountPool>;
-  /** Base vault (the inventory is read from it). */
+  /** Base vault. */
   baseVault: Address<TAccountBaseVault>;
   /** Quote vault. */
   quoteVault: Address<TAccountQuoteVault>;
@@ -231,7 +231,7 @@ export type ParsedRetargetInstruction<
     admin: TAccountMetas[0];
     /** The pool. */
     pool: TAccountMetas[1];
-    /** Base vault (the inventory is read from it). */
+    /** Base vault. */
     baseVault: TAccountMetas[2];
     /** Quote vault. */
     quoteVault: TAccountMetas[3];

@@ -5,7 +5,7 @@ use super::Liquidity;
 use crate::constants::LP_ACCESS_PUBLIC;
 use crate::errors::{HomeostatError, MathResultExt};
 use crate::events::Deposited;
-use crate::token::{transfer_in, WithVaults};
+use crate::token::{transfer_in, vault_amount, WithVaults};
 use homeostat_math::lp::{deposit_amounts, total_shares};
 
 /// Arguments of `deposit`.
@@ -44,7 +44,10 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
             pool.params.lp_access == LP_ACCESS_PUBLIC || accounts.owner.key() == pool.admin,
             HomeostatError::DepositsRestricted
         );
-        let reserves = pool.lp_reserves(accounts.base_vault.amount, accounts.quote_vault.amount)?;
+        let reserves = pool.lp_reserves(
+            vault_amount(&accounts.base_vault)?,
+            vault_amount(&accounts.quote_vault)?,
+        )?;
         let locked = pool.shares_locked == 1;
         let amounts = deposit_amounts(
             reserves,
@@ -69,7 +72,8 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
             &accounts.base_token_program,
             &accounts.owner_base,
             &accounts.base_vault,
-            &accounts.base_mint,
+            &accounts.base_mint.to_account_info(),
+            accounts.base_mint.decimals,
             &accounts.owner,
             amounts.base,
         )?;
@@ -79,7 +83,8 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
             &accounts.quote_token_program,
             &accounts.owner_quote,
             &accounts.quote_vault,
-            &accounts.quote_mint,
+            &accounts.quote_mint.to_account_info(),
+            accounts.quote_mint.decimals,
             &accounts.owner,
             amounts.quote,
         )?;
@@ -97,7 +102,7 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
         ),
         amounts.shares,
     )?;
-    ctx.accounts.reload_vaults_and_check()?;
+    ctx.accounts.check_vaults()?;
     let accounts = &mut *ctx.accounts;
     accounts.lp_mint.reload()?;
     {
@@ -105,7 +110,10 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
         // the target base per share.
         let mut pool = accounts.pool.load_mut()?;
         pool.shares_locked = 1;
-        let reserves = pool.lp_reserves(accounts.base_vault.amount, accounts.quote_vault.amount)?;
+        let reserves = pool.lp_reserves(
+            vault_amount(&accounts.base_vault)?,
+            vault_amount(&accounts.quote_vault)?,
+        )?;
         pool.set_depth(
             total_shares(accounts.lp_mint.supply, true).math()?,
             reserves.base,

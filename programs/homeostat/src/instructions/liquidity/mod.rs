@@ -37,11 +37,13 @@ pub struct Liquidity<'info> {
     #[account(mint::token_program = quote_token_program)]
     pub quote_mint: Box<InterfaceAccount<'info, Mint>>,
     /// Base vault.
+    /// CHECK: the pool's (`has_one`), a token account read in place (`token::vault_amount`).
     #[account(mut)]
-    pub base_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub base_vault: UncheckedAccount<'info>,
     /// Quote vault.
+    /// CHECK: the pool's (`has_one`), a token account read in place (`token::vault_amount`).
     #[account(mut)]
-    pub quote_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub quote_vault: UncheckedAccount<'info>,
     /// LP mint.
     #[account(mut, mint::token_program = lp_token_program)]
     pub lp_mint: Box<InterfaceAccount<'info, Mint>>,
@@ -64,7 +66,7 @@ pub struct Liquidity<'info> {
 }
 
 impl<'info> WithVaults<'info> for Liquidity<'info> {
-    fn pool_and_vaults(&mut self) -> PoolAndVaults<'_, 'info> {
-        (&self.pool, &mut self.base_vault, &mut self.quote_vault)
+    fn pool_and_vaults(&self) -> PoolAndVaults<'_, 'info> {
+        (&self.pool, &self.base_vault, &self.quote_vault)
     }
 }

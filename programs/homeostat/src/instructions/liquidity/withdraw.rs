@@ -4,7 +4,7 @@ use anchor_spl::token_interface::{self, Burn};
 use super::Liquidity;
 use crate::errors::{HomeostatError, MathResultExt};
 use crate::events::Withdrawn;
-use crate::token::{transfer_out, WithVaults};
+use crate::token::{transfer_out, vault_amount, WithVaults};
 use homeostat_math::lp::{total_shares, withdraw_amounts};
 
 /// Arguments of `withdraw`.
@@ -33,7 +33,10 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: WithdrawArgs) -> Result<()> 
     let accounts = &ctx.accounts;
     let (amounts, seeds) = {
         let pool = accounts.pool.load()?;
-        let reserves = pool.lp_reserves(accounts.base_vault.amount, accounts.quote_vault.amount)?;
+        let reserves = pool.lp_reserves(
+            vault_amount(&accounts.base_vault)?,
+            vault_amount(&accounts.quote_vault)?,
+        )?;
         let locked = pool.shares_locked == 1;
         (
             withdraw_amounts(reserves, accounts.lp_mint.supply, locked, args.shares).math()?,
@@ -65,8 +68,9 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: WithdrawArgs) -> Result<()> 
         transfer_out(
             &accounts.base_token_program,
             &accounts.base_vault,
-            &accounts.owner_base,
-            &accounts.base_mint,
+            &accounts.owner_base.to_account_info(),
+            &accounts.base_mint.to_account_info(),
+            accounts.base_mint.decimals,
             pool_info.clone(),
             &seed_slices,
             amounts.base,
@@ -76,20 +80,24 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: WithdrawArgs) -> Result<()> 
         transfer_out(
             &accounts.quote_token_program,
             &accounts.quote_vault,
-            &accounts.owner_quote,
-            &accounts.quote_mint,
+            &accounts.owner_quote.to_account_info(),
+            &accounts.quote_mint.to_account_info(),
+            accounts.quote_mint.decimals,
             pool_info,
             &seed_slices,
             amounts.quote,
         )?;
     }
-    ctx.accounts.reload_vaults_and_check()?;
+    ctx.accounts.check_vaults()?;
     let accounts = &mut *ctx.accounts;
     accounts.lp_mint.reload()?;
     {
         let mut pool = accounts.pool.load_mut()?;
         let locked = pool.shares_locked == 1;
-        let reserves = pool.lp_reserves(accounts.base_vault.amount, accounts.quote_vault.amount)?;
+        let reserves = pool.lp_reserves(
+            vault_amount(&accounts.base_vault)?,
+            vault_amount(&accounts.quote_vault)?,
+        )?;
         pool.set_depth(
             total_shares(accounts.lp_mint.supply, locked).math()?,
             reserves.base,

@@ -2,14 +2,14 @@
 //! each form's arguments and specification (`exact_in`, `exact_out`).
 
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+use anchor_spl::token_interface::{TokenAccount, TokenInterface};
 use homeostat_math::{Curve, Direction, SwapQuote};
 
 use crate::errors::{HomeostatError, MathResultExt};
 use crate::events::Swapped;
 use crate::oracle::decode_price_updates;
 use crate::state::{Pool, PreparedSwap};
-use crate::token::{transfer_in, transfer_out, PoolAndVaults, WithVaults};
+use crate::token::{transfer_in, transfer_out, vault_amount, PoolAndVaults, WithVaults};
 
 pub mod exact_in;
 pub mod exact_out;
@@ -38,17 +38,21 @@ pub struct Swap<'info> {
     /// (the program id in its place) for a single-feed pool.
     pub quote_oracle: Option<UncheckedAccount<'info>>,
     /// Base mint.
-    #[account(mint::token_program = base_token_program)]
-    pub base_mint: Box<InterfaceAccount<'info, Mint>>,
+    /// CHECK: the pool's (`has_one`), owned by `base_token_program`; decimals: the pool's.
+    #[account(owner = base_token_program.key())]
+    pub base_mint: UncheckedAccount<'info>,
     /// Quote mint.
-    #[account(mint::token_program = quote_token_program)]
-    pub quote_mint: Box<InterfaceAccount<'info, Mint>>,
+    /// CHECK: the pool's (`has_one`), owned by `quote_token_program`; decimals: the pool's.
+    #[account(owner = quote_token_program.key())]
+    pub quote_mint: UncheckedAccount<'info>,
     /// Base vault.
+    /// CHECK: the pool's (`has_one`), a token account read in place (`token::vault_amount`).
     #[account(mut)]
-    pub base_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub base_vault: UncheckedAccount<'info>,
     /// Quote vault.
+    /// CHECK: the pool's (`has_one`), a token account read in place (`token::vault_amount`).
     #[account(mut)]
-    pub quote_vault: Box<InterfaceAccount<'info, TokenAccount>>,
+    pub quote_vault: UncheckedAccount<'info>,
     /// Trader's base account.
     #[account(mut, token::mint = base_mint, token::token_program = base_token_program)]
     pub trader_base: Box<InterfaceAccount<'info, TokenAccount>>,
@@ -62,8 +66,8 @@ pub struct Swap<'info> {
 }
 
 impl<'info> WithVaults<'info> for Swap<'info> {
-    fn pool_and_vaults(&mut self) -> PoolAndVaults<'_, 'info> {
-        (&self.pool, &mut self.base_vault, &mut self.quote_vault)
+    fn pool_and_vaults(&self) -> PoolAndVaults<'_, 'info> {
+        (&self.pool, &self.base_vault, &self.quote_vault)
     }
 }
 
@@ -89,15 +93,15 @@ pub(crate) fn direction_from(value: u8) -> Result<Direction> {
 pub(crate) fn execute(ctx: Context<Swap>, direction: Direction, kind: SwapKind) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let accounts = &ctx.accounts;
-    let (quote, oracle, curve, variance, seeds) = {
+    let (quote, oracle, curve, variance, seeds, decimals) = {
         let mut pool = accounts.pool.load_mut()?;
         let (update, quote_update) =
             decode_price_updates(&accounts.oracle, accounts.quote_oracle.as_deref())?;
         let PreparedSwap { oracle, context } = pool.prepare_swap(
             &update,
             quote_update.as_ref(),
-            accounts.base_vault.amount,
-            accounts.quote_vault.amount,
+            vault_amount(&accounts.base_vault)?,
+            vault_amount(&accounts.quote_vault)?,
             now,
         )?;
         let quote: SwapQuote = match kind {
@@ -122,6 +126,7 @@ pub(crate) fn execute(ctx: Context<Swap>, direction: Direction, kind: SwapKind) 
             context.curve,
             pool.variance.get(),
             pool.signer_seeds(),
+            (pool.base_decimals, pool.quote_decimals),
         )
     };
 
@@ -134,14 +139,16 @@ pub(crate) fn execute(ctx: Context<Swap>, direction: Direction, kind: SwapKind) 
                 &accounts.trader_base,
                 &accounts.base_vault,
                 &accounts.base_mint,
+                decimals.0,
                 &accounts.trader,
                 quote.amount_in,
             )?;
             transfer_out(
                 &accounts.quote_token_program,
                 &accounts.quote_vault,
-                &accounts.trader_quote,
+                &accounts.trader_quote.to_account_info(),
                 &accounts.quote_mint,
+                decimals.1,
                 pool_info,
                 &seed_slices,
                 quote.amount_out,
@@ -153,14 +160,16 @@ pub(crate) fn execute(ctx: Context<Swap>, direction: Direction, kind: SwapKind) 
                 &accounts.trader_quote,
                 &accounts.quote_vault,
                 &accounts.quote_mint,
+                decimals.1,
                 &accounts.trader,
                 quote.amount_in,
             )?;
             transfer_out(
                 &accounts.base_token_program,
                 &accounts.base_vault,
-                &accounts.trader_base,
+                &accounts.trader_base.to_account_info(),
                 &accounts.base_mint,
+                decimals.0,
                 pool_info,
                 &seed_slices,
                 quote.amount_out,
@@ -168,7 +177,7 @@ pub(crate) fn execute(ctx: Context<Swap>, direction: Direction, kind: SwapKind) 
         }
     }
 
-    ctx.accounts.reload_vaults_and_check()?;
+    ctx.accounts.check_vaults()?;
     let accounts = &ctx.accounts;
     let (half_spread, skew) = match curve {
         Curve::Linear(linear) => (linear.half_spread.to_bits(), linear.skew.to_bits()),
