@@ -1,7 +1,8 @@
 // Anchor's TypeScript client (@coral-xyz/anchor 0.32, on @solana/web3.js 1.x) against
 // `homeostat localnet`, as a third party would use it from the IDL alone: it decodes the
-// zero-copy pool, sends a swap with `.rpc()` (confirmed over the websocket), and a refused
-// swap is an `AnchorError` carrying the program's error as the IDL names it.
+// zero-copy pool, sends a swap with `.rpc()` (confirmed over the websocket) and reads it back
+// with `getParsedTransaction`, simulates one, and a refused swap is an `AnchorError`
+// carrying the program's error as the IDL names it.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -78,7 +79,7 @@ test("Anchor's client decodes the zero-copy pool", async () => {
     assert.equal(pool.config.toBase58(), world.config);
 });
 
-test("Anchor's .rpc() sends and confirms a swap", async () => {
+test("Anchor's .rpc() sends and confirms a swap; web3.js reads it back parsed", async () => {
     const accounts = swapAccounts();
     const before = (await connection.getTokenAccountBalance(accounts.traderBase)).value.amount;
     const signature = await program.methods
@@ -89,6 +90,33 @@ test("Anchor's .rpc() sends and confirms a swap", async () => {
     assert.equal(BigInt(before) - BigInt(after), 1_000_000n);
     const status = await connection.getSignatureStatus(signature);
     assert.equal(status.value?.err, null);
+
+    // web3.js' getParsedTransaction (jsonParsed, validated by web3.js' own schema): the
+    // token CPIs decoded, the signer marked, the token balances before and after.
+    const parsed = await connection.getParsedTransaction(signature, {
+        commitment: 'confirmed',
+        maxSupportedTransactionVersion: 0,
+    });
+    assert.ok(parsed?.meta, 'a parsed transaction with its meta');
+    assert.equal(parsed.meta.err, null);
+    const payer = parsed.transaction.message.accountKeys[0];
+    assert.equal(payer?.signer, true);
+    assert.equal(payer?.writable, true);
+    const inner = (parsed.meta.innerInstructions ?? []).flatMap((group) => group.instructions);
+    const transfer = inner.find(
+        (instruction) =>
+            'parsed' in instruction &&
+            instruction.program === 'spl-token' &&
+            instruction.parsed.type === 'transferChecked' &&
+            instruction.parsed.info.source === accounts.traderBase.toBase58(),
+    );
+    assert.ok(transfer && 'parsed' in transfer, JSON.stringify(inner));
+    assert.equal(transfer.parsed.info.tokenAmount.amount, '1000000');
+    const balance = (balances: typeof parsed.meta.preTokenBalances) =>
+        (balances ?? []).find(
+            (entry) => parsed.transaction.message.accountKeys[entry.accountIndex]?.pubkey.equals(accounts.traderBase),
+        )?.uiTokenAmount.amount;
+    assert.equal(BigInt(balance(parsed.meta.preTokenBalances) ?? 0) - BigInt(balance(parsed.meta.postTokenBalances) ?? 0), 1_000_000n);
 });
 
 test("Anchor's .simulate() runs a swap without committing it", async () => {
