@@ -8,7 +8,7 @@ use anchor_spl::token_2022::spl_token_2022::{
     },
     state::Mint as MintState,
 };
-use anchor_spl::token_interface::{self, Mint, TokenAccount, TokenInterface, TransferChecked};
+use anchor_spl::token_interface::{self, Mint, TokenInterface, TransferChecked};
 
 use crate::errors::HomeostatError;
 use crate::state::Pool;
@@ -54,10 +54,11 @@ pub fn check_mint_extensions(mint: &InterfaceAccount<Mint>) -> Result<()> {
     Ok(())
 }
 
-/// A vault's token amount, read in place: bytes 64..72 of an SPL Token or Token-2022
-/// account. Only for the pool's own vaults — pinned by `has_one` to the token accounts
+/// A token account's amount, read in place: bytes 64..72 of an SPL Token or Token-2022
+/// account. For the pool's own vaults — pinned by `has_one` to the token accounts
 /// `initialize_pool` created, owned by the pool and never closed — which therefore need
-/// no deserialising (Anchor's typed token account costs ≈ 1 800 CU each).
+/// no deserialising (Anchor's typed token account costs ≈ 1 800 CU each), and for
+/// accounts already checked to be token accounts.
 pub fn vault_amount(vault: &AccountInfo) -> Result<u64> {
     let data = vault.try_borrow_data()?;
     data.get(64..72)
@@ -66,10 +67,41 @@ pub fn vault_amount(vault: &AccountInfo) -> Result<u64> {
         .ok_or_else(|| error!(ErrorCode::AccountDidNotDeserialize))
 }
 
-/// Moves `amount` from a user's token account into a vault, signed by the user.
+/// The amount of a user's token account, checked in place as Anchor's
+/// `token::mint`/`token::token_program` constraints check it — owned by `token_program`
+/// (`ConstraintTokenTokenProgram`), a token account (165 bytes, or longer with Token-2022's
+/// account type `2` at byte 165: `AccountDidNotDeserialize`), of `mint`
+/// (`ConstraintTokenMint`) — without deserialising it (≈ 1 800 CU as a typed account). The
+/// token program checks it again, with its owner and state, in the transfer.
+pub fn user_token_amount(
+    account: &AccountInfo,
+    mint: &Pubkey,
+    token_program: &Pubkey,
+) -> Result<u64> {
+    require_keys_eq!(
+        *account.owner,
+        *token_program,
+        ErrorCode::ConstraintTokenTokenProgram
+    );
+    let data = account.try_borrow_data()?;
+    const TOKEN_ACCOUNT_LEN: usize = 165;
+    const ACCOUNT_TYPE_ACCOUNT: u8 = 2;
+    let is_token_account = data.len() == TOKEN_ACCOUNT_LEN
+        || data.get(TOKEN_ACCOUNT_LEN) == Some(&ACCOUNT_TYPE_ACCOUNT);
+    require!(is_token_account, ErrorCode::AccountDidNotDeserialize);
+    require!(
+        data.get(..32) == Some(mint.as_ref()),
+        ErrorCode::ConstraintTokenMint
+    );
+    drop(data);
+    vault_amount(account)
+}
+
+/// Moves `amount` from a user's token account (already checked: a typed account, or
+/// [`user_token_amount`]) into a vault, signed by the user.
 pub fn transfer_in<'info>(
     token_program: &Interface<'info, TokenInterface>,
-    from: &InterfaceAccount<'info, TokenAccount>,
+    from: &AccountInfo<'info>,
     to: &AccountInfo<'info>,
     mint: &AccountInfo<'info>,
     decimals: u8,
@@ -77,12 +109,15 @@ pub fn transfer_in<'info>(
     amount: u64,
 ) -> Result<()> {
     // Named here rather than left to the token program's bare error code.
-    require!(from.amount >= amount, HomeostatError::InsufficientFunds);
+    require!(
+        vault_amount(from)? >= amount,
+        HomeostatError::InsufficientFunds
+    );
     token_interface::transfer_checked(
         CpiContext::new(
             token_program.key(),
             TransferChecked {
-                from: from.to_account_info(),
+                from: from.clone(),
                 mint: mint.clone(),
                 to: to.clone(),
                 authority: authority.to_account_info(),

@@ -367,6 +367,39 @@ async fn substituted_accounts_are_rejected() {
             .await,
         anchor_lang::error::ErrorCode::ConstraintTokenMint,
     );
+    // Not a token account (the LP mint, owned by SPL Token), and a Token-2022 account (of
+    // another mint) where the base mint's token program is SPL Token: refused before any
+    // transfer, named as Anchor's constraints name them.
+    let token_2022_mint = harness.create_mint(TOKEN_2022, 9, &[]).await;
+    let token_2022_account = harness
+        .create_token_account(&token_2022_mint, &trader.keypair.pubkey())
+        .await;
+    for (account, expected) in [
+        (
+            pool.lp_mint,
+            anchor_lang::error::ErrorCode::AccountDidNotDeserialize,
+        ),
+        (
+            token_2022_account,
+            anchor_lang::error::ErrorCode::ConstraintTokenTokenProgram,
+        ),
+    ] {
+        let mut accounts = harness.swap_accounts(&pool, &trader);
+        accounts.trader_base = account;
+        assert_anchor_error(
+            harness
+                .swap_exact_in_with(&pool, &trader, accounts, SELL, ONE_BASE, 1)
+                .await,
+            expected,
+        );
+    }
+    // The same account as both the base and the quote side.
+    let mut accounts = harness.swap_accounts(&pool, &trader);
+    accounts.trader_quote = accounts.trader_base;
+    assert!(harness
+        .swap_exact_in_with(&pool, &trader, accounts, SELL, ONE_BASE, 1)
+        .await
+        .is_err());
     // Someone else's token account as the source: the token program refuses the signer.
     let victim = harness.new_user(ONE_BASE, 0).await;
     let mut accounts = harness.swap_accounts(&pool, &trader);

@@ -70,7 +70,7 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
     if amounts.base > 0 {
         transfer_in(
             &accounts.base_token_program,
-            &accounts.owner_base,
+            &accounts.owner_base.to_account_info(),
             &accounts.base_vault,
             &accounts.base_mint.to_account_info(),
             accounts.base_mint.decimals,
@@ -81,7 +81,7 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
     if amounts.quote > 0 {
         transfer_in(
             &accounts.quote_token_program,
-            &accounts.owner_quote,
+            &accounts.owner_quote.to_account_info(),
             &accounts.quote_vault,
             &accounts.quote_mint.to_account_info(),
             accounts.quote_mint.decimals,

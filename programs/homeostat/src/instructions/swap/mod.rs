@@ -2,14 +2,16 @@
 //! each form's arguments and specification (`exact_in`, `exact_out`).
 
 use anchor_lang::prelude::*;
-use anchor_spl::token_interface::{TokenAccount, TokenInterface};
+use anchor_spl::token_interface::TokenInterface;
 use homeostat_math::{Curve, Direction, SwapQuote};
 
 use crate::errors::{HomeostatError, MathResultExt};
 use crate::events::Swapped;
 use crate::oracle::decode_price_updates;
 use crate::state::{Pool, PreparedSwap};
-use crate::token::{transfer_in, transfer_out, vault_amount, PoolAndVaults, WithVaults};
+use crate::token::{
+    transfer_in, transfer_out, user_token_amount, vault_amount, PoolAndVaults, WithVaults,
+};
 
 pub mod exact_in;
 pub mod exact_out;
@@ -54,11 +56,13 @@ pub struct Swap<'info> {
     #[account(mut)]
     pub quote_vault: UncheckedAccount<'info>,
     /// Trader's base account.
-    #[account(mut, token::mint = base_mint, token::token_program = base_token_program)]
-    pub trader_base: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// CHECK: a token account of the base mint, checked in place (`token::user_token_amount`).
+    #[account(mut)]
+    pub trader_base: UncheckedAccount<'info>,
     /// Trader's quote account.
-    #[account(mut, token::mint = quote_mint, token::token_program = quote_token_program)]
-    pub trader_quote: Box<InterfaceAccount<'info, TokenAccount>>,
+    /// CHECK: a token account of the quote mint, checked in place (`token::user_token_amount`).
+    #[account(mut)]
+    pub trader_quote: UncheckedAccount<'info>,
     /// Token program of the base mint.
     pub base_token_program: Interface<'info, TokenInterface>,
     /// Token program of the quote mint.
@@ -93,6 +97,17 @@ pub(crate) fn direction_from(value: u8) -> Result<Direction> {
 pub(crate) fn execute(ctx: Context<Swap>, direction: Direction, kind: SwapKind) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let accounts = &ctx.accounts;
+    // What Anchor's `token::mint` / `token::token_program` constraints checked, in place.
+    user_token_amount(
+        &accounts.trader_base,
+        &accounts.base_mint.key(),
+        &accounts.base_token_program.key(),
+    )?;
+    user_token_amount(
+        &accounts.trader_quote,
+        &accounts.quote_mint.key(),
+        &accounts.quote_token_program.key(),
+    )?;
     let (quote, oracle, curve, variance, seeds, decimals) = {
         let mut pool = accounts.pool.load_mut()?;
         let (update, quote_update) =
@@ -146,7 +161,7 @@ pub(crate) fn execute(ctx: Context<Swap>, direction: Direction, kind: SwapKind) 
             transfer_out(
                 &accounts.quote_token_program,
                 &accounts.quote_vault,
-                &accounts.trader_quote.to_account_info(),
+                &accounts.trader_quote,
                 &accounts.quote_mint,
                 decimals.1,
                 pool_info,
@@ -167,7 +182,7 @@ pub(crate) fn execute(ctx: Context<Swap>, direction: Direction, kind: SwapKind) 
             transfer_out(
                 &accounts.base_token_program,
                 &accounts.base_vault,
-                &accounts.trader_base.to_account_info(),
+                &accounts.trader_base,
                 &accounts.base_mint,
                 decimals.0,
                 pool_info,
