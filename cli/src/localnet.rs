@@ -73,16 +73,10 @@ pub async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let wallet_path = write_keypair(&wallet, &config.folder, "wallet.json")?;
     let keeper_path = write_keypair(&harness.keeper, &config.folder, "keeper.json")?;
     let admin_path = write_keypair(&harness.admin, &config.folder, "admin.json")?;
-    // A swap's accounts but the trader's and the programs', for v0 transactions.
-    let lookup_table = harness.create_lookup_table(&[
-        pool.pool,
-        pool.base_vault,
-        pool.quote_vault,
-        pool.base_mint,
-        pool.quote_mint,
-        harness.oracle,
-        homeostat_sdk::pda::event_authority(),
-    ]);
+    // For v0 transactions.
+    let lookup_table = harness.create_lookup_table(
+        &homeostat_sdk::instructions::swap_lookup_addresses(&pool, harness.oracle),
+    );
     let endpoint = rpc::try_serve(
         &harness.context,
         Options {

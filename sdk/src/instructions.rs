@@ -83,6 +83,28 @@ pub fn create_associated_accounts(
     .collect()
 }
 
+/// What an address lookup table for swaps on this pool holds: every account of a swap but
+/// the trader's and the programs it invokes (a v0 transaction cannot load a signer or an
+/// invoked program from a table) — the pool, its vaults and mints, the price update(s),
+/// the event authority.
+pub fn swap_lookup_addresses(
+    addresses: &PoolAddresses,
+    oracles: impl Into<Oracles>,
+) -> Vec<Pubkey> {
+    let oracles = oracles.into();
+    let mut keys = vec![
+        addresses.pool,
+        addresses.base_vault,
+        addresses.quote_vault,
+        addresses.base_mint,
+        addresses.quote_mint,
+        oracles.oracle,
+    ];
+    keys.extend(oracles.quote_oracle);
+    keys.push(event_authority());
+    keys
+}
+
 /// The price-update accounts a pool reads: its feed's, and for a two-feed pool the quote
 /// token's USD feed (`Pool::has_quote_feed`). A single `Pubkey` converts into a single-feed
 /// set.
@@ -428,4 +450,35 @@ pub fn record_hedge(
             },
         },
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lookup_table_holds_every_swap_account_but_the_trader_s_and_the_programs() {
+        let addresses = PoolAddresses::derive(
+            Pubkey::new_unique(),
+            Pubkey::new_unique(),
+            Pubkey::new_unique(),
+            0,
+            anchor_spl::token::ID,
+            anchor_spl::token::ID,
+        );
+        let oracles = Oracles {
+            oracle: Pubkey::new_unique(),
+            quote_oracle: Some(Pubkey::new_unique()),
+        };
+        let trader = UserAccounts::associated(&addresses, Pubkey::new_unique());
+        let swap = swap_exact_in(&addresses, oracles, &trader, Direction::BaseToQuote, 1, 1);
+        let stored = swap_lookup_addresses(&addresses, oracles);
+        let trader_side = [trader.owner, trader.base, trader.quote];
+        for meta in &swap.accounts {
+            let programs = [homeostat::ID, anchor_spl::token::ID];
+            let expected = !(trader_side.contains(&meta.pubkey) || programs.contains(&meta.pubkey));
+            assert_eq!(stored.contains(&meta.pubkey), expected, "{}", meta.pubkey);
+        }
+        assert_eq!(stored.len(), 8, "the two-feed pool's quote oracle included");
+    }
 }

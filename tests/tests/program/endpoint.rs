@@ -442,15 +442,7 @@ async fn a_v0_swap_over_a_lookup_table_lands_and_reads_back_in_every_encoding() 
     let (mut harness, pool, _) = Harness::with_liquidity().await;
     let trader = harness.new_user(10 * ONE_BASE, 0).await;
     // Every account of a swap but the signer and the programs it invokes.
-    let stored = [
-        pool.pool,
-        pool.base_vault,
-        pool.quote_vault,
-        pool.base_mint,
-        pool.quote_mint,
-        harness.oracle,
-        homeostat_sdk::pda::event_authority(),
-    ];
+    let stored = homeostat_sdk::instructions::swap_lookup_addresses(&pool, harness.oracle);
     let table = harness.create_lookup_table(&stored);
     let endpoint = rpc::serve_with(&harness.context, Default::default()).await;
     let url = endpoint.url.clone();
