@@ -196,6 +196,12 @@ fn invalid(message: impl Into<String>) -> (i64, String, Value) {
     (INVALID_PARAMS, message.into(), Value::Null)
 }
 
+/// A transaction whose lookup tables do not load, refused as a validator refuses it
+/// (`invalid transaction: Transaction loads an address table account that doesn't exist`).
+fn unloadable(error: TransactionError) -> (i64, String, Value) {
+    invalid(format!("invalid transaction: {error}"))
+}
+
 fn internal(error: impl std::fmt::Display) -> (i64, String, Value) {
     (-32603, error.to_string(), Value::Null)
 }
@@ -249,6 +255,9 @@ impl Node {
                 .ok()
                 .flatten()
                 .ok_or(TransactionError::AddressLookupTableNotFound)?;
+            if table.owner != homeostat_sdk::accounts::ADDRESS_LOOKUP_TABLE_PROGRAM {
+                return Err(TransactionError::InvalidAddressLookupTableOwner);
+            }
             let addresses =
                 homeostat_sdk::accounts::lookup_table_addresses(&table.owner, &table.data)
                     .map_err(|_| TransactionError::InvalidAddressLookupTableData)?;
@@ -646,6 +655,9 @@ impl Node {
     /// `simulateTransaction`: nothing is committed.
     async fn simulate(&self, params: &Value) -> RpcResult {
         let mut transaction = decode_transaction(params)?;
+        self.resolve(&transaction.message)
+            .await
+            .map_err(unloadable)?;
         let options = &params[1];
         if options["sigVerify"].as_bool() == Some(true)
             && !transaction.verify_with_results().iter().all(|valid| *valid)
@@ -696,6 +708,12 @@ impl Node {
             .ok_or_else(|| invalid("the transaction has no signature"))?
             .to_string();
         let skip_preflight = params[1]["skipPreflight"].as_bool() == Some(true);
+        // A validator resolves the lookup tables when it sanitises the transaction, before
+        // any preflight: an unloadable one is invalid whatever `skipPreflight` says.
+        let accounts = self
+            .resolve(&transaction.message)
+            .await
+            .map_err(unloadable)?;
         if self.faults.take_drop() {
             return Ok(json!(signature));
         }
@@ -742,10 +760,6 @@ impl Node {
                 data,
             ));
         }
-        let Ok(accounts) = self.resolve(&transaction.message).await else {
-            // Unloadable (a preflight would have said why): a leader drops it unexecuted.
-            return Ok(json!(signature));
-        };
         let before = self.snapshot(&accounts.keys).await?;
         // On the working bank directly (see `Runtime::send`: no status polling).
         let (outcome, units) = match self

@@ -504,6 +504,68 @@ async fn a_v0_swap_over_a_lookup_table_lands_and_reads_back_in_every_encoding() 
         quote_before + quote.amount_out
     );
 
+    // A table that does not exist, or an index past a real table's end: invalid, as a
+    // validator's sanitising says — for simulation and for sending, preflight or not.
+    let blockhash = harness
+        .context
+        .banks_client
+        .get_latest_blockhash()
+        .await
+        .expect("blockhash");
+    let v0_over = |table: solana_message::AddressLookupTableAccount| {
+        let message = solana_message::v0::Message::try_compile(
+            &trader.keypair.pubkey(),
+            std::slice::from_ref(&swap),
+            &[table],
+            blockhash,
+        )
+        .expect("compiles");
+        let transaction = solana_transaction::versioned::VersionedTransaction::try_new(
+            solana_message::VersionedMessage::V0(message),
+            &[&trader.keypair],
+        )
+        .expect("signs");
+        base64::engine::general_purpose::STANDARD
+            .encode(bincode::serialize(&transaction).expect("bytes"))
+    };
+    let missing = v0_over(solana_message::AddressLookupTableAccount {
+        key: Pubkey::new_unique(),
+        addresses: stored.clone(),
+    });
+    let mut longer = stored.clone();
+    longer.insert(0, Pubkey::new_unique());
+    let past_the_end = v0_over(solana_message::AddressLookupTableAccount {
+        key: table,
+        addresses: longer,
+    });
+    for (encoded, reason) in [
+        (
+            missing,
+            "Transaction loads an address table account that doesn't exist",
+        ),
+        (
+            past_the_end,
+            "Transaction address table lookup uses an invalid index",
+        ),
+    ] {
+        for (method, options) in [
+            ("simulateTransaction", json!({ "encoding": "base64" })),
+            ("sendTransaction", json!({ "encoding": "base64" })),
+            (
+                "sendTransaction",
+                json!({ "encoding": "base64", "skipPreflight": true }),
+            ),
+        ] {
+            let answer = call(&url, method, json!([encoded, options])).await;
+            assert_eq!(answer["error"]["code"], -32602, "{method}: {answer}");
+            assert_eq!(
+                answer["error"]["message"],
+                format!("invalid transaction: {reason}"),
+                "{method}"
+            );
+        }
+    }
+
     // A client that has not said it reads v0 is told to, as a validator tells it.
     let refused = call(
         &url,
