@@ -75,7 +75,8 @@ async fn cluster_and_wallet() -> (Harness, PoolAddresses, Keypair, String) {
 #[tokio::test]
 async fn a_wallet_creates_a_pool_deposits_swaps_and_withdraws() {
     let (mut harness, pool, wallet, url) = cluster_and_wallet().await;
-    let keypair = keypair_file(&wallet, &temp_folder("cli-lifecycle"));
+    let folder = temp_folder("cli-lifecycle");
+    let keypair = keypair_file(&wallet, &folder);
     let keypair = keypair.to_str().expect("utf-8");
     let (base_mint, quote_mint) = (
         harness.base_mint.to_string(),
@@ -192,7 +193,8 @@ async fn a_wallet_creates_a_pool_deposits_swaps_and_withdraws() {
     fails_with(&homeostat(&args).await, "TradeTooLarge (error 6007)");
 
     // A wallet without the tokens is told so before anything is sent.
-    let stranger = keypair_file(&Keypair::new(), &temp_folder("cli-stranger"));
+    let stranger_folder = temp_folder("cli-stranger");
+    let stranger = keypair_file(&Keypair::new(), &stranger_folder);
     let mut args = vec![
         "swap", "--pool", &pool_key, "--oracle", &oracle, "--url", &url,
     ];
@@ -235,7 +237,8 @@ async fn a_two_feed_pool_is_created_shown_quoted_and_traded_with_its_quote_oracl
         pyth_price(0.0002),
         harness.now,
     ));
-    let keypair = keypair_file(&wallet, &temp_folder("cli-two-feeds"));
+    let folder = temp_folder("cli-two-feeds");
+    let keypair = keypair_file(&wallet, &folder);
     let keypair = keypair.to_str().expect("utf-8");
     let (base_mint, quote_mint) = (
         harness.base_mint.to_string(),
@@ -371,8 +374,8 @@ async fn cluster_errors_are_clear() {
     fails_with(&homeostat(&args).await, "solana-keygen new");
 
     // A configuration with a typo, and one the program would refuse.
-    let keypair = keypair_file(&wallet, &temp_folder("cli-errors"));
-    let folder = keypair.parent().expect("folder");
+    let folder = temp_folder("cli-errors");
+    let keypair = keypair_file(&wallet, &folder);
     let typo = folder.join("typo.toml");
     let text = std::fs::read_to_string(example_config()).expect("example");
     std::fs::write(&typo, text.replace("fee_bps = 1", "fee_bsp = 1")).expect("write");
