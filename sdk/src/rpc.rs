@@ -36,21 +36,25 @@ fn rpc_error(error: impl std::fmt::Display) -> SdkError {
     SdkError::Rpc(error.to_string())
 }
 
-/// A failed request to the node at `url`, said in the user's terms: the HTTP client's
-/// "builder error" is a URL it cannot parse, "error sending request" a node it cannot
-/// reach.
-pub(crate) fn node_error(url: &str, error: impl std::fmt::Display) -> SdkError {
+/// A failed request to the node at `url`, said in the user's terms, from the HTTP client's
+/// error kind: a URL it cannot build a request for is not a URL, a connection or timeout
+/// failure is a node it cannot reach; anything else is the node's own answer.
+pub(crate) fn node_error(
+    url: &str,
+    error: &solana_rpc_client::api::client_error::Error,
+) -> SdkError {
+    use solana_rpc_client::api::client_error::ErrorKind;
     let text = error.to_string();
-    if text.contains("builder error") || text.contains("relative URL without a base") {
-        SdkError::Rpc(format!(
+    match error.kind() {
+        ErrorKind::Reqwest(http) if http.is_builder() => SdkError::Rpc(format!(
             "`{url}` is not a URL: give http(s)://host:port or a moniker (mainnet-beta, devnet, testnet, localhost)"
-        ))
-    } else if text.contains("error sending request") || text.contains("Connection refused") {
-        SdkError::Rpc(format!(
-            "cannot reach the node at {url}: check the URL and that the node is running ({text})"
-        ))
-    } else {
-        SdkError::Rpc(text)
+        )),
+        ErrorKind::Reqwest(http) if http.is_connect() || http.is_timeout() || http.is_request() => {
+            SdkError::Rpc(format!(
+                "cannot reach the node at {url}: check the URL and that the node is running ({text})"
+            ))
+        }
+        _ => SdkError::Rpc(text),
     }
 }
 
@@ -71,7 +75,7 @@ async fn fetch(rpc: &RpcClient, keys: &[Pubkey]) -> Result<Vec<Option<solana_acc
     let mut fetched = rpc
         .get_multiple_accounts(keys)
         .await
-        .map_err(|error| node_error(&rpc.url(), error))?;
+        .map_err(|error| node_error(&rpc.url(), &error))?;
     fetched.resize(keys.len(), None);
     Ok(fetched)
 }
@@ -473,7 +477,7 @@ impl PoolClient {
             .rpc
             .get_account_with_commitment(&address, self.rpc.commitment())
             .await
-            .map_err(|error| node_error(&self.rpc.url(), error))?
+            .map_err(|error| node_error(&self.rpc.url(), &error))?
             .value
             .ok_or_else(|| SdkError::NotFound {
                 account: "address lookup table",
