@@ -294,21 +294,28 @@ impl Node {
         Ok(accounts)
     }
 
-    /// The decimals of the mints of the token accounts among `accounts`.
+    /// The decimals of the mint at `mint` (byte 44 of an SPL Token or Token-2022 mint),
+    /// `None` if there is no such account.
+    async fn decimals_of(&self, mint: Pubkey) -> Result<Option<u8>, (i64, String, Value)> {
+        let account = self.banks.get_account(mint).await.map_err(internal)?;
+        Ok(account.and_then(|mint| mint.data.get(44).copied()))
+    }
+
+    /// The decimals of the mints of the token accounts among `accounts`, each mint read
+    /// once.
     async fn mint_decimals(
         &self,
-        accounts: &[Option<solana_account::Account>],
+        accounts: &[&solana_account::Account],
     ) -> Result<HashMap<Pubkey, u8>, (i64, String, Value)> {
         let mut decimals = HashMap::new();
-        for account in accounts.iter().flatten() {
+        for account in accounts {
             let Some(mint) = transactions::token_account_mint(account) else {
                 continue;
             };
             if decimals.contains_key(&mint) {
                 continue;
             }
-            let mint_account = self.banks.get_account(mint).await.map_err(internal)?;
-            if let Some(places) = mint_account.and_then(|mint| mint.data.get(44).copied()) {
+            if let Some(places) = self.decimals_of(mint).await? {
                 decimals.insert(mint, places);
             }
         }
@@ -339,8 +346,7 @@ impl Node {
         let mut decimals = None;
         if options["encoding"] == "jsonParsed" {
             if let Some(mint) = transactions::token_account_mint(account) {
-                let mint = self.banks.get_account(mint).await.map_err(internal)?;
-                decimals = mint.and_then(|mint| mint.data.get(44).copied());
+                decimals = self.decimals_of(mint).await?;
             }
         }
         account_json(address, account, options, decimals)
@@ -493,11 +499,8 @@ impl Node {
                     .map(Pubkey::new_from_array)
                     .ok_or_else(|| invalid("Invalid param: not a Token account"))?;
                 let decimals = self
-                    .banks
-                    .get_account(mint)
-                    .await
-                    .map_err(internal)?
-                    .and_then(|mint| mint.data.get(44).copied())
+                    .decimals_of(mint)
+                    .await?
                     .ok_or_else(|| invalid("Invalid param: the token account's mint is missing"))?;
                 self.with_context(transactions::ui_token_amount(amount, decimals))
                     .await
@@ -776,8 +779,8 @@ impl Node {
             Err(error) => (Some(json!(error.to_string())), 0),
         };
         let after = self.snapshot(&accounts.keys).await?;
-        let mut decimals = self.mint_decimals(&before).await?;
-        decimals.extend(self.mint_decimals(&after).await?);
+        let named: Vec<&solana_account::Account> = before.iter().chain(&after).flatten().collect();
+        let decimals = self.mint_decimals(&named).await?;
         let slot = self.slot().await?;
         for key in &accounts.keys {
             history
