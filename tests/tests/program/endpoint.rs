@@ -278,18 +278,6 @@ async fn subscriptions_notify_signatures_slots_accounts_logs_and_program_changes
     }
 
     // The pool account and a swap's signature: both notified once it executes.
-    let pool_key = pool.pool.to_string();
-    socket
-        .send(request(
-            3,
-            "accountSubscribe",
-            json!([pool_key, { "encoding": "base64" }]),
-        ))
-        .await
-        .expect("send");
-    let account_subscription = next_json(&mut socket).await["result"].as_u64().expect("id");
-    // Logs of transactions naming the pool (and of ones naming nobody we know: none), and
-    // changes to the program's pool-sized accounts.
     let mut subscribe = async |id: u64, method: &str, params: Value| {
         socket
             .send(request(id, method, params))
@@ -297,6 +285,17 @@ async fn subscriptions_notify_signatures_slots_accounts_logs_and_program_changes
             .expect("send");
         next_json(&mut socket).await
     };
+    let pool_key = pool.pool.to_string();
+    let account_subscription = subscribe(
+        3,
+        "accountSubscribe",
+        json!([pool_key, { "encoding": "base64" }]),
+    )
+    .await["result"]
+        .as_u64()
+        .expect("id");
+    // Logs of transactions naming the pool (and of ones naming nobody we know: none), and
+    // changes to the program's pool-sized accounts.
     let logs_subscription = subscribe(6, "logsSubscribe", json!([{ "mentions": [pool_key] }]))
         .await["result"]
         .as_u64()
@@ -352,15 +351,14 @@ async fn subscriptions_notify_signatures_slots_accounts_logs_and_program_changes
         blockhash,
     );
     let signature = transaction.signatures[0].to_string();
-    socket
-        .send(request(
-            4,
-            "signatureSubscribe",
-            json!([signature, { "commitment": "confirmed" }]),
-        ))
-        .await
-        .expect("send");
-    let signature_subscription = next_json(&mut socket).await["result"].as_u64().expect("id");
+    let signature_subscription = subscribe(
+        4,
+        "signatureSubscribe",
+        json!([signature, { "commitment": "confirmed" }]),
+    )
+    .await["result"]
+        .as_u64()
+        .expect("id");
     let encoded = base64::engine::general_purpose::STANDARD
         .encode(bincode::serialize(&transaction).expect("serialise"));
     let sent = call(
