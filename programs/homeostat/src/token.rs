@@ -59,8 +59,8 @@ pub fn check_mint_extensions(mint: &InterfaceAccount<Mint>) -> Result<()> {
 /// `initialize_pool` created, owned by the pool and never closed — which therefore need
 /// no deserialising (Anchor's typed token account costs ≈ 1 800 CU each), and for
 /// accounts already checked to be token accounts.
-pub fn vault_amount(vault: &AccountInfo) -> Result<u64> {
-    let data = vault.try_borrow_data()?;
+pub fn token_amount(account: &AccountInfo) -> Result<u64> {
+    let data = account.try_borrow_data()?;
     data.get(64..72)
         .and_then(|bytes| <[u8; 8]>::try_from(bytes).ok())
         .map(u64::from_le_bytes)
@@ -94,7 +94,7 @@ pub fn user_token_amount(
         ErrorCode::ConstraintTokenMint
     );
     drop(data);
-    vault_amount(account)
+    token_amount(account)
 }
 
 /// Moves `amount` from a user's token account (already checked: a typed account, or
@@ -110,7 +110,7 @@ pub fn transfer_in<'info>(
 ) -> Result<()> {
     // Named here rather than left to the token program's bare error code.
     require!(
-        vault_amount(from)? >= amount,
+        token_amount(from)? >= amount,
         HomeostatError::InsufficientFunds
     );
     token_interface::transfer_checked(
@@ -174,6 +174,6 @@ pub trait WithVaults<'info> {
     fn check_vaults(&self) -> Result<()> {
         let (pool, base_vault, quote_vault) = self.pool_and_vaults();
         pool.load()?
-            .invariant_with_vaults(vault_amount(base_vault)?, vault_amount(quote_vault)?)
+            .invariant_with_vaults(token_amount(base_vault)?, token_amount(quote_vault)?)
     }
 }

@@ -35,11 +35,11 @@ pub struct CollectProtocolFees<'info> {
     #[account(mint::token_program = quote_token_program)]
     pub quote_mint: Box<InterfaceAccount<'info, Mint>>,
     /// Base vault.
-    /// CHECK: the pool's (`has_one`), a token account read in place (`token::vault_amount`).
+    /// CHECK: the pool's (`has_one`), a token account read in place (`token::token_amount`).
     #[account(mut)]
     pub base_vault: UncheckedAccount<'info>,
     /// Quote vault.
-    /// CHECK: the pool's (`has_one`), a token account read in place (`token::vault_amount`).
+    /// CHECK: the pool's (`has_one`), a token account read in place (`token::token_amount`).
     #[account(mut)]
     pub quote_vault: UncheckedAccount<'info>,
     /// Destination for base fees.

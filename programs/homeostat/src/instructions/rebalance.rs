@@ -3,7 +3,7 @@ use anchor_lang::prelude::*;
 use crate::errors::HomeostatError;
 use crate::events::RebalanceRequested;
 use crate::state::Pool;
-use crate::token::vault_amount;
+use crate::token::token_amount;
 
 /// Asks the keeper to hedge when the pool's net delta has left its band.
 ///
@@ -41,10 +41,10 @@ pub struct Rebalance<'info> {
     /// (the program id in its place) for a single-feed pool.
     pub quote_oracle: Option<UncheckedAccount<'info>>,
     /// Base vault.
-    /// CHECK: the pool's (`has_one`), a token account read in place (`token::vault_amount`).
+    /// CHECK: the pool's (`has_one`), a token account read in place (`token::token_amount`).
     pub base_vault: UncheckedAccount<'info>,
     /// Quote vault.
-    /// CHECK: the pool's (`has_one`), a token account read in place (`token::vault_amount`).
+    /// CHECK: the pool's (`has_one`), a token account read in place (`token::token_amount`).
     pub quote_vault: UncheckedAccount<'info>,
 }
 
@@ -72,8 +72,8 @@ pub(crate) fn handle(ctx: Context<Rebalance>) -> Result<()> {
             HomeostatError::RebalanceTooSoon
         );
         let reserves = pool.lp_reserves(
-            vault_amount(&accounts.base_vault)?,
-            vault_amount(&accounts.quote_vault)?,
+            token_amount(&accounts.base_vault)?,
+            token_amount(&accounts.quote_vault)?,
         )?;
         let inventory = pool.inventory(reserves)?;
         let net = pool.net_of(inventory)?;

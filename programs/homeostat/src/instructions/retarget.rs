@@ -5,7 +5,7 @@ use crate::constants::{MAX_RETARGET_BPS, MIN_RETARGET_INTERVAL};
 use crate::errors::{HomeostatError, MathResultExt};
 use crate::events::Retargeted;
 use crate::state::Pool;
-use crate::token::vault_amount;
+use crate::token::token_amount;
 
 /// Arguments of `retarget`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -40,10 +40,10 @@ pub struct Retarget<'info> {
     )]
     pub pool: AccountLoader<'info, Pool>,
     /// Base vault.
-    /// CHECK: the pool's (`has_one`), a token account read in place (`token::vault_amount`).
+    /// CHECK: the pool's (`has_one`), a token account read in place (`token::token_amount`).
     pub base_vault: UncheckedAccount<'info>,
     /// Quote vault.
-    /// CHECK: the pool's (`has_one`), a token account read in place (`token::vault_amount`).
+    /// CHECK: the pool's (`has_one`), a token account read in place (`token::token_amount`).
     pub quote_vault: UncheckedAccount<'info>,
 }
 
@@ -74,8 +74,8 @@ pub(crate) fn handle(ctx: Context<Retarget>, args: RetargetArgs) -> Result<()> {
             HomeostatError::RetargetTooSoon
         );
         let reserves = pool.lp_reserves(
-            vault_amount(&accounts.base_vault)?,
-            vault_amount(&accounts.quote_vault)?,
+            token_amount(&accounts.base_vault)?,
+            token_amount(&accounts.quote_vault)?,
         )?;
         let inventory_before = pool.inventory(reserves)?;
         (pool.target_base, pool.target_shares) = (args.target_base, pool.total_shares);

@@ -5,7 +5,7 @@ use super::Liquidity;
 use crate::constants::LP_ACCESS_PUBLIC;
 use crate::errors::{HomeostatError, MathResultExt};
 use crate::events::Deposited;
-use crate::token::{transfer_in, vault_amount, WithVaults};
+use crate::token::{token_amount, transfer_in, WithVaults};
 use homeostat_math::lp::{deposit_amounts, total_shares};
 
 /// Arguments of `deposit`.
@@ -45,8 +45,8 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
             HomeostatError::DepositsRestricted
         );
         let reserves = pool.lp_reserves(
-            vault_amount(&accounts.base_vault)?,
-            vault_amount(&accounts.quote_vault)?,
+            token_amount(&accounts.base_vault)?,
+            token_amount(&accounts.quote_vault)?,
         )?;
         let locked = pool.shares_locked == 1;
         let amounts = deposit_amounts(
@@ -111,8 +111,8 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
         let mut pool = accounts.pool.load_mut()?;
         pool.shares_locked = 1;
         let reserves = pool.lp_reserves(
-            vault_amount(&accounts.base_vault)?,
-            vault_amount(&accounts.quote_vault)?,
+            token_amount(&accounts.base_vault)?,
+            token_amount(&accounts.quote_vault)?,
         )?;
         pool.set_depth(
             total_shares(accounts.lp_mint.supply, true).math()?,

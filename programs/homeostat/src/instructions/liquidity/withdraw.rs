@@ -4,7 +4,7 @@ use anchor_spl::token_interface::{self, Burn};
 use super::Liquidity;
 use crate::errors::{HomeostatError, MathResultExt};
 use crate::events::Withdrawn;
-use crate::token::{transfer_out, vault_amount, WithVaults};
+use crate::token::{token_amount, transfer_out, WithVaults};
 use homeostat_math::lp::{total_shares, withdraw_amounts};
 
 /// Arguments of `withdraw`.
@@ -34,8 +34,8 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: WithdrawArgs) -> Result<()> 
     let (amounts, seeds) = {
         let pool = accounts.pool.load()?;
         let reserves = pool.lp_reserves(
-            vault_amount(&accounts.base_vault)?,
-            vault_amount(&accounts.quote_vault)?,
+            token_amount(&accounts.base_vault)?,
+            token_amount(&accounts.quote_vault)?,
         )?;
         let locked = pool.shares_locked == 1;
         (
@@ -95,8 +95,8 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: WithdrawArgs) -> Result<()> 
         let mut pool = accounts.pool.load_mut()?;
         let locked = pool.shares_locked == 1;
         let reserves = pool.lp_reserves(
-            vault_amount(&accounts.base_vault)?,
-            vault_amount(&accounts.quote_vault)?,
+            token_amount(&accounts.base_vault)?,
+            token_amount(&accounts.quote_vault)?,
         )?;
         pool.set_depth(
             total_shares(accounts.lp_mint.supply, locked).math()?,

@@ -10,7 +10,7 @@ use crate::events::Swapped;
 use crate::oracle::decode_price_updates;
 use crate::state::{Pool, PreparedSwap};
 use crate::token::{
-    transfer_in, transfer_out, user_token_amount, vault_amount, PoolAndVaults, WithVaults,
+    token_amount, transfer_in, transfer_out, user_token_amount, PoolAndVaults, WithVaults,
 };
 
 pub mod exact_in;
@@ -48,11 +48,11 @@ pub struct Swap<'info> {
     #[account(owner = quote_token_program.key())]
     pub quote_mint: UncheckedAccount<'info>,
     /// Base vault.
-    /// CHECK: the pool's (`has_one`), a token account read in place (`token::vault_amount`).
+    /// CHECK: the pool's (`has_one`), a token account read in place (`token::token_amount`).
     #[account(mut)]
     pub base_vault: UncheckedAccount<'info>,
     /// Quote vault.
-    /// CHECK: the pool's (`has_one`), a token account read in place (`token::vault_amount`).
+    /// CHECK: the pool's (`has_one`), a token account read in place (`token::token_amount`).
     #[account(mut)]
     pub quote_vault: UncheckedAccount<'info>,
     /// Trader's base account.
@@ -115,8 +115,8 @@ pub(crate) fn execute(ctx: Context<Swap>, direction: Direction, kind: SwapKind) 
         let PreparedSwap { oracle, context } = pool.prepare_swap(
             &update,
             quote_update.as_ref(),
-            vault_amount(&accounts.base_vault)?,
-            vault_amount(&accounts.quote_vault)?,
+            token_amount(&accounts.base_vault)?,
+            token_amount(&accounts.quote_vault)?,
             now,
         )?;
         let quote: SwapQuote = match kind {
