@@ -225,6 +225,26 @@ impl Harness {
         (events, error)
     }
 
+    /// Simulates the instructions (nothing is committed) and returns the runtime's log
+    /// lines — the SBF programs' own, with the units each invocation consumed — and the
+    /// error the transaction would fail with.
+    pub async fn simulate_logs(
+        &mut self,
+        instructions: &[Instruction],
+        signers: &[&Keypair],
+    ) -> (Vec<String>, Option<TransactionError>) {
+        let transaction = self.transaction(instructions, signers).await;
+        let simulation = self
+            .context
+            .banks_client
+            .simulate_transaction(transaction)
+            .await
+            .expect("simulate");
+        let error = simulation.result.and_then(Result::err);
+        let details = simulation.simulation_details.expect("simulation details");
+        (details.logs, error)
+    }
+
     /// Moves the runtime's clock to `unix_timestamp`.
     pub fn set_time(&mut self, unix_timestamp: i64) {
         self.now = unix_timestamp;

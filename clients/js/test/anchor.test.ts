@@ -107,11 +107,11 @@ test("Anchor's .rpc() sends and confirms a swap; web3.js reads it back parsed", 
         (instruction) =>
             'parsed' in instruction &&
             instruction.program === 'spl-token' &&
-            instruction.parsed.type === 'transferChecked' &&
+            instruction.parsed.type === 'transfer' &&
             instruction.parsed.info.source === accounts.traderBase.toBase58(),
     );
     assert.ok(transfer && 'parsed' in transfer, JSON.stringify(inner));
-    assert.equal(transfer.parsed.info.tokenAmount.amount, '1000000');
+    assert.equal(transfer.parsed.info.amount, '1000000');
     const balance = (balances: typeof parsed.meta.preTokenBalances) =>
         (balances ?? []).find(
             (entry) => parsed.transaction.message.accountKeys[entry.accountIndex]?.pubkey.equals(accounts.traderBase),

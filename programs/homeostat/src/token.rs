@@ -113,19 +113,14 @@ pub fn transfer_in<'info>(
         token_amount(from)? >= amount,
         HomeostatError::InsufficientFunds
     );
-    token_interface::transfer_checked(
-        CpiContext::new(
-            token_program.key(),
-            TransferChecked {
-                from: from.clone(),
-                mint: mint.clone(),
-                to: to.clone(),
-                authority: authority.to_account_info(),
-            },
-        ),
-        amount,
+    let movement = Movement {
+        from,
+        to,
+        mint,
         decimals,
-    )
+        authority: authority.to_account_info(),
+    };
+    movement.transfer(token_program, &[], amount)
 }
 
 /// Moves `amount` out of a vault, signed by the pool PDA.
@@ -140,20 +135,67 @@ pub fn transfer_out<'info>(
     pool_seeds: &[&[u8]],
     amount: u64,
 ) -> Result<()> {
-    token_interface::transfer_checked(
-        CpiContext::new_with_signer(
-            token_program.key(),
-            TransferChecked {
-                from: from.clone(),
-                mint: mint.clone(),
-                to: to.clone(),
-                authority: pool,
-            },
-            &[pool_seeds],
-        ),
-        amount,
+    let movement = Movement {
+        from,
+        to,
+        mint,
         decimals,
-    )
+        authority: pool,
+    };
+    movement.transfer(token_program, &[pool_seeds], amount)
+}
+
+/// One token movement between a user's account and a vault, both of `mint`.
+struct Movement<'a, 'info> {
+    from: &'a AccountInfo<'info>,
+    to: &'a AccountInfo<'info>,
+    mint: &'a AccountInfo<'info>,
+    decimals: u8,
+    authority: AccountInfo<'info>,
+}
+
+impl<'info> Movement<'_, 'info> {
+    /// SPL Token moves it with `Transfer`, which reads no mint: ≈ 1 500 CU less than
+    /// `TransferChecked` (4 645 against 6 174 CU, measured by `token_transfers`' tests).
+    /// Nothing is lost by it: the vault is pinned to its mint by the pool, the user's
+    /// account was checked to be of that mint, and the token program refuses source and
+    /// destination of different mints. Token-2022 keeps `TransferChecked`, the form its
+    /// extensions require.
+    fn transfer(
+        self,
+        token_program: &Interface<'info, TokenInterface>,
+        signer_seeds: &[&[&[u8]]],
+        amount: u64,
+    ) -> Result<()> {
+        if token_program.key() == anchor_spl::token::ID {
+            return anchor_spl::token::transfer(
+                CpiContext::new_with_signer(
+                    token_program.key(),
+                    anchor_spl::token::Transfer {
+                        from: self.from.clone(),
+                        to: self.to.clone(),
+                        authority: self.authority,
+                    },
+                    signer_seeds,
+                ),
+                amount,
+            );
+        }
+        token_interface::transfer_checked(
+            CpiContext::new_with_signer(
+                token_program.key(),
+                TransferChecked {
+                    from: self.from.clone(),
+                    mint: self.mint.clone(),
+                    to: self.to.clone(),
+                    authority: self.authority,
+                },
+                signer_seeds,
+            ),
+            amount,
+            self.decimals,
+        )
+    }
 }
 
 /// The pool and its two vaults, as an instruction's accounts hold them.

@@ -89,7 +89,8 @@ async fn the_limit_comes_from_simulation_and_the_price_from_recent_fees_under_th
         landed.compute_unit_price, 200,
         "the median of 100, 200, 300"
     );
-    assert!(landed.simulated_units > 10_000, "{landed:?}");
+    // The runtime meters the two SPL Token transfers (4 645 CU each).
+    assert!(landed.simulated_units > 9_000, "{landed:?}");
     assert_eq!(
         u64::from(landed.compute_unit_limit),
         landed.simulated_units + landed.simulated_units / 5,

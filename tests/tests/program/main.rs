@@ -22,4 +22,5 @@ mod sdk_differential;
 mod sdk_rpc;
 mod swap_exact_in;
 mod swap_exact_out;
+mod token_transfers;
 mod withdraw;
