@@ -94,6 +94,19 @@ impl Default for MintSetup {
     }
 }
 
+/// What [`Harness::simulate`] saw.
+#[derive(Debug)]
+pub struct Simulation {
+    /// The payloads of the program's `emit_cpi!` events (inner self-invocations tagged
+    /// with Anchor's `EVENT_IX_TAG`), in order.
+    pub events: Vec<Vec<u8>>,
+    /// The runtime's log lines: the SBF programs' own, and the units each invocation
+    /// consumed (the natively registered Homeostat program's `msg!` goes to stdout).
+    pub logs: Vec<String>,
+    /// The error the transaction would fail with.
+    pub error: Option<TransactionError>,
+}
+
 impl Harness {
     /// A fresh runtime with both mints (SPL Token), the oracle at 150.00 ± 0.05, time at
     /// `START_TIME`, and a funded admin and keeper.
@@ -194,13 +207,23 @@ impl Harness {
     }
 
     /// Simulates the instructions (nothing is committed) and returns the payloads of the
-    /// program's `emit_cpi!` events — inner self-invocations tagged with Anchor's
-    /// `EVENT_IX_TAG` — in order, with the error the transaction would fail with.
+    /// program's `emit_cpi!` events, in order, with the error the transaction would fail
+    /// with.
     pub async fn simulate_events(
         &mut self,
         instructions: &[Instruction],
         signers: &[&Keypair],
     ) -> (Vec<Vec<u8>>, Option<TransactionError>) {
+        let simulation = self.simulate(instructions, signers).await;
+        (simulation.events, simulation.error)
+    }
+
+    /// Simulates the instructions: nothing is committed.
+    pub async fn simulate(
+        &mut self,
+        instructions: &[Instruction],
+        signers: &[&Keypair],
+    ) -> Simulation {
         let transaction = self.transaction(instructions, signers).await;
         let account_keys = transaction.message.account_keys.clone();
         let simulation = self
@@ -222,27 +245,11 @@ impl Harness {
                 }
             }
         }
-        (events, error)
-    }
-
-    /// Simulates the instructions (nothing is committed) and returns the runtime's log
-    /// lines — the SBF programs' own, with the units each invocation consumed — and the
-    /// error the transaction would fail with.
-    pub async fn simulate_logs(
-        &mut self,
-        instructions: &[Instruction],
-        signers: &[&Keypair],
-    ) -> (Vec<String>, Option<TransactionError>) {
-        let transaction = self.transaction(instructions, signers).await;
-        let simulation = self
-            .context
-            .banks_client
-            .simulate_transaction(transaction)
-            .await
-            .expect("simulate");
-        let error = simulation.result.and_then(Result::err);
-        let details = simulation.simulation_details.expect("simulation details");
-        (details.logs, error)
+        Simulation {
+            events,
+            logs: details.logs,
+            error,
+        }
     }
 
     /// Moves the runtime's clock to `unix_timestamp`.

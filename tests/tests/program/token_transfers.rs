@@ -59,9 +59,9 @@ async fn swap_transfers(
         amount_in,
         1,
     );
-    let (logs, error) = harness.simulate_logs(&[swap], &[&trader.keypair]).await;
-    assert_eq!(error, None, "{logs:#?}");
-    token_invocations(&logs)
+    let simulation = harness.simulate(&[swap], &[&trader.keypair]).await;
+    assert_eq!(simulation.error, None, "{simulation:#?}");
+    token_invocations(&simulation.logs)
 }
 
 #[tokio::test]
