@@ -43,7 +43,7 @@ fn token_invocations(logs: &[String]) -> Vec<(String, String, u64)> {
     invocations
 }
 
-/// A swap's token invocations and the trader's balances after it runs.
+/// The token invocations of a simulated exact-in swap (nothing is committed).
 async fn swap_transfers(
     harness: &mut Harness,
     pool: &PoolAddresses,
@@ -95,7 +95,7 @@ async fn token_2022_sides_move_with_transfer_checked_and_pay_the_quote() {
     let trader = harness.new_user(10 * ONE_BASE, 0).await;
 
     let invocations = swap_transfers(&mut harness, &pool, &trader, SELL, 2 * ONE_BASE).await;
-    println!("{invocations:?}");
+    println!("token invocations (program, instruction, CU): {invocations:?}");
     let names: Vec<(&str, &str)> = invocations
         .iter()
         .map(|(program, instruction, _)| (program.as_str(), instruction.as_str()))
