@@ -463,36 +463,8 @@ async fn cluster_errors_are_clear() {
 
 /// One JSON-RPC call over plain HTTP/1.1, as any client makes it.
 fn rpc_call(url: &str, method: &str, params: serde_json::Value) -> serde_json::Value {
-    use std::io::{Read, Write};
-    let address = url.trim_start_matches("http://");
-    let body = serde_json::json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params })
-        .to_string();
-    let mut stream = std::net::TcpStream::connect(address).expect("connect");
-    write!(
-        stream,
-        "POST / HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    )
-    .expect("request");
-    let mut response = String::new();
-    // The endpoint keeps connections alive: read the head, then exactly the body.
-    let mut reader = std::io::BufReader::new(stream);
-    let mut length = 0;
-    loop {
-        let mut line = String::new();
-        std::io::BufRead::read_line(&mut reader, &mut line).expect("head");
-        if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-            length = value.trim().parse().expect("length");
-        }
-        if line == "\r\n" {
-            break;
-        }
-    }
-    reader
-        .take(length)
-        .read_to_string(&mut response)
-        .expect("body");
-    serde_json::from_str(&response).expect("JSON-RPC response")
+    let body = serde_json::json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params });
+    rpc::post_blocking(url, &body.to_string(), false)
 }
 
 #[tokio::test]

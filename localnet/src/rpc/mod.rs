@@ -1213,6 +1213,47 @@ async fn read_body(reader: &mut BufReader<tokio::net::tcp::OwnedReadHalf>) -> Op
     }
 }
 
+/// A bare HTTP/1.1 client, for tests that use this endpoint as a third-party client does:
+/// POSTs `body` to `url` on a new connection (chunked in two pieces when `chunked`), reads
+/// the response's head and exactly its `Content-Length` of body (the endpoint keeps
+/// connections alive), and parses it. Blocking: call it off the runtime serving the
+/// endpoint. Panics, naming the step, when the exchange fails.
+pub fn post_blocking(url: &str, body: &str, chunked: bool) -> Value {
+    use std::io::{BufRead, Read, Write};
+    let address = url.trim_start_matches("http://");
+    let mut stream = std::net::TcpStream::connect(address).expect("connect");
+    let head = format!("POST / HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n");
+    let request = if chunked {
+        let (first, second) = body.split_at(body.len() / 2);
+        format!(
+            "{head}Transfer-Encoding: chunked\r\n\r\n{:x}\r\n{first}\r\n{:x}\r\n{second}\r\n0\r\n\r\n",
+            first.len(),
+            second.len()
+        )
+    } else {
+        format!("{head}Content-Length: {}\r\n\r\n{body}", body.len())
+    };
+    stream.write_all(request.as_bytes()).expect("request");
+    let mut reader = std::io::BufReader::new(stream);
+    let mut length = 0;
+    loop {
+        let mut line = String::new();
+        reader.read_line(&mut line).expect("head");
+        if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
+            length = value.trim().parse().expect("length");
+        }
+        if line == "\r\n" {
+            break;
+        }
+    }
+    let mut response = String::new();
+    reader
+        .take(length)
+        .read_to_string(&mut response)
+        .expect("body");
+    serde_json::from_str(&response).expect("a JSON response")
+}
+
 #[cfg(test)]
 mod tests {
     use super::{normalise_logs, with_error_lines};

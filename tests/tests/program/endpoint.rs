@@ -3,49 +3,11 @@
 //! `dataSlice`, `requestAirdrop`, and the shapes of the methods wallets call first.
 #![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
-use std::io::{BufRead, BufReader, Read, Write};
-
 use anchor_lang::prelude::Pubkey;
 use base64::Engine;
 use homeostat_localnet::rpc;
 use homeostat_tests::*;
 use serde_json::{json, Value};
-
-/// POSTs `body` to `url`, chunked in two pieces when `chunked`; the parsed response.
-fn post(url: &str, body: &str, chunked: bool) -> Value {
-    let address = url.trim_start_matches("http://");
-    let mut stream = std::net::TcpStream::connect(address).expect("connect");
-    let head = format!("POST / HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n");
-    let request = if chunked {
-        let (first, second) = body.split_at(body.len() / 2);
-        format!(
-            "{head}Transfer-Encoding: chunked\r\n\r\n{:x}\r\n{first}\r\n{:x}\r\n{second}\r\n0\r\n\r\n",
-            first.len(),
-            second.len()
-        )
-    } else {
-        format!("{head}Content-Length: {}\r\n\r\n{body}", body.len())
-    };
-    stream.write_all(request.as_bytes()).expect("request");
-    let mut reader = BufReader::new(stream);
-    let mut length = 0;
-    loop {
-        let mut line = String::new();
-        reader.read_line(&mut line).expect("head");
-        if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-            length = value.trim().parse().expect("length");
-        }
-        if line == "\r\n" {
-            break;
-        }
-    }
-    let mut response = String::new();
-    reader
-        .take(length)
-        .read_to_string(&mut response)
-        .expect("body");
-    serde_json::from_str(&response).expect("JSON")
-}
 
 /// Calls `method` in a blocking task (the endpoint is served on this test's runtime).
 async fn call(url: &str, method: &str, params: Value) -> Value {
@@ -53,7 +15,7 @@ async fn call(url: &str, method: &str, params: Value) -> Value {
         url.to_string(),
         json!({ "jsonrpc": "2.0", "id": 7, "method": method, "params": params }).to_string(),
     );
-    tokio::task::spawn_blocking(move || post(&url, &body, false))
+    tokio::task::spawn_blocking(move || rpc::post_blocking(&url, &body, false))
         .await
         .expect("join")
 }
@@ -71,8 +33,8 @@ async fn batches_and_chunked_bodies_are_answered() {
     let url_for = url.clone();
     let (batched, chunked) = tokio::task::spawn_blocking(move || {
         (
-            post(&url_for, &batch, false),
-            post(
+            rpc::post_blocking(&url_for, &batch, false),
+            rpc::post_blocking(
                 &url_for,
                 &json!({ "jsonrpc": "2.0", "id": 9, "method": "getHealth" }).to_string(),
                 true,
