@@ -12,6 +12,15 @@ use homeostat_sdk::instructions::UserAccounts;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
+/// `wallet` written as a keypair file into a new temporary folder `name`: the folder
+/// (removed when dropped) and the file's path.
+fn wallet_file(wallet: &Keypair, name: &str) -> (TempFolder, String) {
+    let folder = temp_folder(name);
+    let path = keypair_file(wallet, &folder);
+    let path = path.to_str().expect("a UTF-8 temporary path").to_string();
+    (folder, path)
+}
+
 /// Runs the binary off the async runtime, which keeps serving the RPC endpoint meanwhile.
 async fn homeostat(args: &[&str]) -> Output {
     let args: Vec<String> = args.iter().map(|arg| arg.to_string()).collect();
@@ -75,9 +84,8 @@ async fn cluster_and_wallet() -> (Harness, PoolAddresses, Keypair, String) {
 #[tokio::test]
 async fn a_wallet_creates_a_pool_deposits_swaps_and_withdraws() {
     let (mut harness, pool, wallet, url) = cluster_and_wallet().await;
-    let folder = temp_folder("cli-lifecycle");
-    let keypair = keypair_file(&wallet, &folder);
-    let keypair = keypair.to_str().expect("utf-8");
+    let (_folder, keypair) = wallet_file(&wallet, "cli-lifecycle");
+    let keypair = keypair.as_str();
     let (base_mint, quote_mint) = (
         harness.base_mint.to_string(),
         harness.quote_mint.to_string(),
@@ -193,13 +201,12 @@ async fn a_wallet_creates_a_pool_deposits_swaps_and_withdraws() {
     fails_with(&homeostat(&args).await, "TradeTooLarge (error 6007)");
 
     // A wallet without the tokens is told so before anything is sent.
-    let stranger_folder = temp_folder("cli-stranger");
-    let stranger = keypair_file(&Keypair::new(), &stranger_folder);
+    let (_stranger_folder, stranger) = wallet_file(&Keypair::new(), "cli-stranger");
     let mut args = vec![
         "swap", "--pool", &pool_key, "--oracle", &oracle, "--url", &url,
     ];
     args.extend(["--side", "sell", "--amount", "1000000000", "--keypair"]);
-    args.push(stranger.to_str().expect("utf-8"));
+    args.push(&stranger);
     fails_with(
         &homeostat(&args).await,
         "holds 0 atoms and this swap pays up to 1000000000: fund it or trade less",
@@ -237,9 +244,8 @@ async fn a_two_feed_pool_is_created_shown_quoted_and_traded_with_its_quote_oracl
         pyth_price(0.0002),
         harness.now,
     ));
-    let folder = temp_folder("cli-two-feeds");
-    let keypair = keypair_file(&wallet, &folder);
-    let keypair = keypair.to_str().expect("utf-8");
+    let (_folder, keypair) = wallet_file(&wallet, "cli-two-feeds");
+    let keypair = keypair.as_str();
     let (base_mint, quote_mint) = (
         harness.base_mint.to_string(),
         harness.quote_mint.to_string(),
@@ -374,8 +380,7 @@ async fn cluster_errors_are_clear() {
     fails_with(&homeostat(&args).await, "solana-keygen new");
 
     // A configuration with a typo, and one the program would refuse.
-    let folder = temp_folder("cli-errors");
-    let keypair = keypair_file(&wallet, &folder);
+    let (folder, keypair) = wallet_file(&wallet, "cli-errors");
     let typo = folder.join("typo.toml");
     let text = std::fs::read_to_string(example_config()).expect("example");
     std::fs::write(&typo, text.replace("fee_bps = 1", "fee_bsp = 1")).expect("write");
@@ -411,8 +416,7 @@ async fn cluster_errors_are_clear() {
     let mut args = same.to_vec();
     let example = example_config();
     args.push(&example);
-    let keypair_text = keypair.to_str().expect("utf-8");
-    args.extend(["--url", &url, "--keypair", keypair_text]);
+    args.extend(["--url", &url, "--keypair", &keypair]);
     fails_with(&homeostat(&args).await, "are the same mint");
     for (config, expected) in [
         (&typo, "unknown field `fee_bsp`"),
@@ -442,7 +446,7 @@ async fn cluster_errors_are_clear() {
             "--url",
             &url,
             "--keypair",
-            keypair.to_str().expect("utf-8"),
+            &keypair,
         ];
         fails_with(&homeostat(&args).await, expected);
     }
@@ -578,9 +582,8 @@ async fn homeostat_localnet_serves_a_world_the_cluster_commands_trade_on() {
 #[tokio::test]
 async fn pool_bootstrap_is_idempotent_and_has_a_dry_run() {
     let (mut harness, pool, wallet, url) = cluster_and_wallet().await;
-    let folder = temp_folder("cli-bootstrap");
-    let keypair = keypair_file(&wallet, &folder);
-    let keypair = keypair.to_str().expect("utf-8");
+    let (folder, keypair) = wallet_file(&wallet, "cli-bootstrap");
+    let keypair = keypair.as_str();
     let (base_mint, quote_mint) = (
         harness.base_mint.to_string(),
         harness.quote_mint.to_string(),
