@@ -60,7 +60,11 @@ pub fn check_mint_extensions(mint: &InterfaceAccount<Mint>) -> Result<()> {
 /// no deserialising (Anchor's typed token account costs ≈ 1 800 CU each), and for
 /// accounts already checked to be token accounts.
 pub fn token_amount(account: &AccountInfo) -> Result<u64> {
-    let data = account.try_borrow_data()?;
+    amount_in(&account.try_borrow_data()?)
+}
+
+/// Bytes 64..72 of a token account's data: its amount.
+fn amount_in(data: &[u8]) -> Result<u64> {
     data.get(64..72)
         .and_then(|bytes| <[u8; 8]>::try_from(bytes).ok())
         .map(u64::from_le_bytes)
@@ -93,8 +97,7 @@ pub fn user_token_amount(
         data.get(..32) == Some(mint.as_ref()),
         ErrorCode::ConstraintTokenMint
     );
-    drop(data);
-    token_amount(account)
+    amount_in(&data)
 }
 
 /// Moves `amount` from a user's token account (already checked: a typed account, or
