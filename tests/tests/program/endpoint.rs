@@ -172,6 +172,12 @@ async fn airdrops_come_from_the_faucet_and_confirm() {
     assert_eq!(valid["result"]["value"], false);
 }
 
+/// The subscription id a `…Subscribe` request was answered with.
+#[track_caller]
+fn subscription_id(response: &Value) -> u64 {
+    response["result"].as_u64().expect("a subscription id")
+}
+
 /// The next JSON message on `socket`.
 async fn next_json(
     socket: &mut tokio_tungstenite::WebSocketStream<
@@ -219,9 +225,7 @@ async fn subscriptions_notify_signatures_slots_accounts_logs_and_program_changes
         .send(request(1, "slotSubscribe", json!([])))
         .await
         .expect("send");
-    let slots = next_json(&mut socket).await["result"]
-        .as_u64()
-        .expect("subscription id");
+    let slots = subscription_id(&next_json(&mut socket).await);
     let first = next_json(&mut socket).await;
     assert_eq!(first["method"], "slotNotification");
     assert_eq!(first["params"]["subscription"], slots);
@@ -248,34 +252,27 @@ async fn subscriptions_notify_signatures_slots_accounts_logs_and_program_changes
         next_json(&mut socket).await
     };
     let pool_key = pool.pool.to_string();
-    let account_subscription = subscribe(
-        3,
-        "accountSubscribe",
-        json!([pool_key, { "encoding": "base64" }]),
-    )
-    .await["result"]
-        .as_u64()
-        .expect("id");
+    let account_subscription = subscription_id(
+        &subscribe(
+            3,
+            "accountSubscribe",
+            json!([pool_key, { "encoding": "base64" }]),
+        )
+        .await,
+    );
     // Logs of transactions naming the pool (and of ones naming nobody we know: none), and
     // changes to the program's pool-sized accounts.
-    let logs_subscription = subscribe(6, "logsSubscribe", json!([{ "mentions": [pool_key] }]))
-        .await["result"]
-        .as_u64()
-        .expect("id");
+    let logs_subscription =
+        subscription_id(&subscribe(6, "logsSubscribe", json!([{ "mentions": [pool_key] }])).await);
     let unrelated = Pubkey::new_unique().to_string();
-    let silent_subscription = subscribe(7, "logsSubscribe", json!([{ "mentions": [unrelated] }]))
-        .await["result"]
-        .as_u64()
-        .expect("id");
+    let silent_subscription =
+        subscription_id(&subscribe(7, "logsSubscribe", json!([{ "mentions": [unrelated] }])).await);
     let pool_size = 8 + std::mem::size_of::<homeostat::state::Pool>();
-    let program_subscription = subscribe(
+    let program_subscription = subscription_id(&subscribe(
         8,
         "programSubscribe",
         json!([homeostat::ID.to_string(), { "encoding": "base64", "filters": [{ "dataSize": pool_size }] }]),
-    )
-    .await["result"]
-    .as_u64()
-    .expect("id");
+    ).await);
     let refused = subscribe(9, "logsSubscribe", json!([{ "mentions": ["a", "b"] }])).await;
     assert_eq!(refused["error"]["code"], -32602, "{refused}");
     let refused = subscribe(
@@ -313,14 +310,14 @@ async fn subscriptions_notify_signatures_slots_accounts_logs_and_program_changes
         blockhash,
     );
     let signature = transaction.signatures[0].to_string();
-    let signature_subscription = subscribe(
-        4,
-        "signatureSubscribe",
-        json!([signature, { "commitment": "confirmed" }]),
-    )
-    .await["result"]
-        .as_u64()
-        .expect("id");
+    let signature_subscription = subscription_id(
+        &subscribe(
+            4,
+            "signatureSubscribe",
+            json!([signature, { "commitment": "confirmed" }]),
+        )
+        .await,
+    );
     let encoded = base64::engine::general_purpose::STANDARD
         .encode(bincode::serialize(&transaction).expect("serialise"));
     let sent = call(
