@@ -22,11 +22,10 @@ use homeostat::oracle::PriceUpdate;
 use homeostat::state::Pool;
 use homeostat::{PoolParams, StoredFixed};
 use homeostat_localnet::{
-    custom_error, price_update, Harness, PoolAddresses, User, FEED_ID, ONE_BASE, ONE_QUOTE,
-    START_TIME,
+    custom_error, price_update, Harness, PoolAddresses, User, ONE_BASE, ONE_QUOTE, START_TIME,
 };
 use homeostat_math::{
-    Coefficients, Curve, Direction, Fixed, ModelKind, Reserves, SwapContext, SwapQuote, Units,
+    Coefficients, Curve, Direction, Fixed, ModelKind, SwapContext, SwapQuote, Units,
 };
 use homeostat_sdk::quote::PoolSnapshot;
 use homeostat_sdk::SdkError;
@@ -282,35 +281,9 @@ impl PoolEngine for Replica {
         params: &PoolParams,
         oracle: PriceUpdate,
     ) -> Result<(), SdkError> {
-        // What `initialize_pool` sets that pricing reads (the rest is addresses).
-        let mut pool = Pool::zeroed();
-        pool.set_params(params, &params.validate()?);
-        pool.feed_id = FEED_ID;
-        pool.base_decimals = homeostat_localnet::BASE_DECIMALS;
-        pool.quote_decimals = homeostat_localnet::QUOTE_DECIMALS;
-        let price = pool.price_from_update(&oracle, oracle.publish_time)?;
-        pool.start_volatility(homeostat_localnet::INITIAL_VARIANCE, &price)?;
         let (base, quote) = starting_reserves(&oracle);
-        // The first deposit takes both amounts whole.
-        let deposit =
-            homeostat_sdk::quote::deposit_quote(&pool, Reserves::default(), 0, base, quote)?;
-        // What `deposit` then books: the shares locked, the depth and the target.
-        pool.shares_locked = 1;
-        pool.set_depth(
-            deposit
-                .shares
-                .saturating_add(homeostat::math::lp::LOCKED_SHARES),
-            deposit.base,
-        );
-        self.snapshot = PoolSnapshot {
-            pool,
-            base_vault: deposit.base,
-            quote_vault: deposit.quote,
-            oracle,
-            quote_oracle: None,
-            now: oracle.publish_time,
-        };
-        self.start_base = deposit.base;
+        self.snapshot = crate::replica::open(params, oracle, base, quote)?;
+        self.start_base = self.snapshot.base_vault;
         Ok(())
     }
 

@@ -1,5 +1,6 @@
 //! `homeostat`: the simulator, and pool / LP / swap commands against any cluster.
 
+mod adversarial;
 mod as2008;
 mod charts;
 mod cluster;
@@ -8,6 +9,7 @@ mod market;
 mod numbers;
 mod output;
 mod pool_config;
+mod replica;
 mod rng;
 
 use std::process::ExitCode;
@@ -296,14 +298,28 @@ struct QuoteArgs {
 
 #[derive(Debug, clap::Args)]
 struct SimulateArgs {
-    /// Scenario to run. `market` (default): the real program on an in-process Solana
-    /// runtime, a GLFT pool and a constant-product baseline under the same stochastic flow.
-    /// A path to a `.toml` file: a market scenario with some fields changed (see
-    /// scenarios/default.toml). `as2008`: the experiment of Avellaneda & Stoikov (2008),
-    /// section 4 (s=100, T=1, σ=2, dt=0.005, A=140, k=1.5), a Homeostat AS pool vs the
-    /// symmetric strategy, on the math crate (or the program with --onchain).
-    #[arg(long, default_value = "market")]
+    /// Scenario to run. `adversarial` (default): the adversarial market — Homeostat pools
+    /// (the program's state code and math crate) and constant-product baselines against an
+    /// optimal arbitrageur every block, a lagging oracle, jumps and routed uninformed flow,
+    /// over many seeds. `hour`: one hour of the real program on the in-process runtime with
+    /// the keeper hedging, under captive flow. `as2008`: the experiment of Avellaneda &
+    /// Stoikov (2008), section 4 (s=100, T=1, σ=2, dt=0.005, A=140, k=1.5), a Homeostat AS
+    /// pool vs the symmetric strategy, on the math crate (or the program with --onchain). A
+    /// path to a `.toml` file: an adversarial scenario with some fields changed (see
+    /// scenarios/default.toml), or an hour scenario when it says `market = "hour"`.
+    #[arg(long, default_value = "adversarial")]
     scenario: String,
+    /// Seeds to run, from the scenario's seed (adversarial): each figure is reported as
+    /// mean ± standard error over them.
+    #[arg(long, default_value_t = 8)]
+    seeds: u32,
+    /// Threads the seeds run on (adversarial) [default: every core].
+    #[arg(long)]
+    threads: Option<usize>,
+    /// Pools to run, comma-separated (adversarial): glft, cp, cp-dynamic, prop [default:
+    /// the scenario's, all four].
+    #[arg(long, value_delimiter = ',')]
+    pools: Option<Vec<String>>,
     /// Run as2008 through the program on the in-process runtime (one pool per path, every
     /// fill a swap transaction) instead of the math crate; the results are identical.
     /// About half a second per path: try `--paths 20` first.
@@ -325,18 +341,21 @@ struct SimulateArgs {
     /// Print exactly one JSON object instead of the table.
     #[arg(long)]
     json: bool,
-    /// Simulated seconds (market) [default: the scenario's, 3600 for `market`].
+    /// Simulated seconds per seed [default: the scenario's, 3600 for `adversarial` and
+    /// `hour`].
     #[arg(long)]
     duration: Option<u32>,
-    /// Folder for the CSV time series and the charts, SVG and PNG (market; a sweep writes
-    /// its table and frontier chart there).
+    /// Folder for the output files: the hour's CSV time series and charts, a sweep's grid
+    /// and heat maps (adversarial) or table and frontier chart (hour).
     #[arg(long, default_value = "out")]
     out: std::path::PathBuf,
-    /// Run the market scenario once per value of one of its fields, same seed, and print
-    /// one row per value and a frontier chart (net-delta risk against total cost):
-    /// `--sweep hedge_credit_bps=0,5000,10000` (any scenario field).
+    /// Run the scenario once per value of a field. Adversarial: give it twice for a grid
+    /// (`--sweep oracle_latency_ms=0,500,1000 --sweep jumps_per_hour=0,0.5,2`): the LP
+    /// result of each pool per cell (mean ± s.e.) and a heat map per pool. Hour: one field,
+    /// same seed, one row per value and a frontier chart (`--sweep
+    /// hedge_credit_bps=0,5000,10000`).
     #[arg(long, value_name = "FIELD=V1,V2,...")]
-    sweep: Option<String>,
+    sweep: Vec<String>,
 }
 
 type CommandResult = Result<(), Box<dyn std::error::Error>>;
@@ -447,51 +466,90 @@ fn main() -> ExitCode {
 }
 
 fn simulate(args: &SimulateArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let hour_sweep = || match args.sweep.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(one.as_str())),
+        _ => Err("--scenario hour sweeps one field"),
+    };
     match args.scenario.as_str() {
-        "as2008" if args.sweep.is_some() => {
-            Err("--sweep applies to market scenarios (as2008 takes --gamma per run)".into())
+        "as2008" if !args.sweep.is_empty() => {
+            Err("--sweep applies to adversarial and hour scenarios (as2008 takes --gamma per run)".into())
         }
-        "as2008" => {
-            let engine = match (args.onchain, args.paper) {
-                (true, _) => as2008::Engine::Program,
-                (false, true) => as2008::Engine::Paper,
-                (false, false) => as2008::Engine::Math,
-            };
-            let started = std::time::Instant::now();
-            let bar = progress_bar(u64::from(args.paths), "paths")?;
-            let config = as2008::Config {
-                gamma: args.gamma,
-                paths: args.paths,
-                seed: args.seed.unwrap_or(1),
-                engine,
-            };
-            let outcome = simulation_runtime()?.block_on(as2008::run(config, |done| {
-                bar.set_position(u64::from(done))
-            }))?;
-            bar.finish_and_clear();
-            if args.json {
-                println!("{}", serde_json::to_string(&outcome.report)?);
-            } else {
-                print_as2008(args, &outcome, started.elapsed());
-            }
-            Ok(())
-        }
-        _ if args.onchain => Err("--onchain applies to --scenario as2008; market scenarios \
-                                  always run the program"
-            .into()),
+        "as2008" => simulate_as2008(args),
+        _ if args.onchain => Err("--onchain applies to --scenario as2008".into()),
         _ if args.paper => Err("--paper applies to --scenario as2008".into()),
-        "market" => simulate_market(args, market::Scenario::default()),
+        "adversarial" => adversarial::command::simulate(&adversarial_options(args), adversarial::Scenario::default()),
+        "hour" => simulate_market(args, market::Scenario::default(), hour_sweep()?),
         path if path.ends_with(".toml") => {
             let text = std::fs::read_to_string(path).map_err(|error| format!("{path}: {error}"))?;
-            let scenario =
-                market::Scenario::from_toml(&text).map_err(|error| format!("{path}: {error}"))?;
-            simulate_market(args, scenario)
+            let hour = toml::from_str::<toml::Table>(&text)
+                .ok()
+                .and_then(|table| table.get("market").and_then(|v| v.as_str().map(String::from)));
+            match hour.as_deref() {
+                Some("hour") => {
+                    let scenario = market::Scenario::from_toml(&text)
+                        .map_err(|error| format!("{path}: {error}"))?;
+                    simulate_market(args, scenario, hour_sweep()?)
+                }
+                Some("adversarial") | None => {
+                    let scenario = adversarial::Scenario::from_toml(&text)
+                        .map_err(|error| format!("{path}: {error}"))?;
+                    adversarial::command::simulate(&adversarial_options(args), scenario)
+                        .map_err(|error| format!("{path}: {error}").into())
+                }
+                Some(other) => Err(format!(
+                    "{path}: market = \"{other}\" is not a market (adversarial or hour)"
+                )
+                .into()),
+            }
         }
         other => Err(format!(
-            "unknown scenario `{other}` (available: market, as2008, or a path to a .toml scenario)"
+            "unknown scenario `{other}` (available: adversarial, hour, as2008, or a path to a .toml scenario)"
         )
         .into()),
     }
+}
+
+/// The adversarial command's options from the command line.
+fn adversarial_options(args: &SimulateArgs) -> adversarial::command::Options {
+    adversarial::command::Options {
+        seeds: args.seeds,
+        threads: args.threads.unwrap_or_else(|| {
+            std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
+        }),
+        seed: args.seed,
+        duration: args.duration,
+        pools: args.pools.clone(),
+        json: args.json,
+        out: args.out.clone(),
+        sweeps: args.sweep.clone(),
+    }
+}
+
+fn simulate_as2008(args: &SimulateArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let engine = match (args.onchain, args.paper) {
+        (true, _) => as2008::Engine::Program,
+        (false, true) => as2008::Engine::Paper,
+        (false, false) => as2008::Engine::Math,
+    };
+    let started = std::time::Instant::now();
+    let bar = progress_bar(u64::from(args.paths), "paths")?;
+    let config = as2008::Config {
+        gamma: args.gamma,
+        paths: args.paths,
+        seed: args.seed.unwrap_or(1),
+        engine,
+    };
+    let outcome = simulation_runtime()?.block_on(as2008::run(config, |done| {
+        bar.set_position(u64::from(done))
+    }))?;
+    bar.finish_and_clear();
+    if args.json {
+        println!("{}", serde_json::to_string(&outcome.report)?);
+    } else {
+        print_as2008(args, &outcome, started.elapsed());
+    }
+    Ok(())
 }
 
 /// A progress bar on stderr (hidden when stderr is not a terminal) counting `unit`s.
@@ -507,6 +565,7 @@ fn progress_bar(len: u64, unit: &str) -> Result<indicatif::ProgressBar, String> 
 fn simulate_market(
     args: &SimulateArgs,
     mut scenario: market::Scenario,
+    sweep: Option<&str>,
 ) -> Result<(), Box<dyn std::error::Error>> {
     if let Some(seed) = args.seed {
         scenario.seed = seed;
@@ -515,7 +574,7 @@ fn simulate_market(
         scenario.duration_secs = duration;
     }
     scenario.validate()?;
-    if let Some(sweep) = &args.sweep {
+    if let Some(sweep) = sweep {
         return sweep_market(args, &scenario, sweep);
     }
     let bar = progress_bar(u64::from(scenario.duration_secs), "simulated s")?;

@@ -34,6 +34,10 @@ use crate::rng::Rng;
 #[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Scenario {
+    /// `"hour"`: what a scenario file says to select this market (`homeostat simulate
+    /// --scenario file.toml`); nothing else reads it.
+    #[serde(skip_serializing)]
+    pub market: Option<String>,
     /// Seed of every random draw.
     pub seed: u64,
     /// Simulated seconds.
@@ -89,6 +93,7 @@ pub struct Scenario {
 impl Default for Scenario {
     fn default() -> Self {
         Self {
+            market: None,
             seed: 1,
             duration_secs: 3_600,
             start_price: 150.0,

@@ -291,7 +291,7 @@ fn a_two_feed_pool_survives_a_stablecoin_depeg_that_a_single_feed_pool_does_not(
         let scenario = dir.join("depeg.toml");
         std::fs::write(
             &scenario,
-            format!("quote_usd = 0.98\ntwo_feeds = {two_feeds}\n"),
+            format!("market = \"hour\"\nquote_usd = 0.98\ntwo_feeds = {two_feeds}\n"),
         )
         .expect("write");
         let output = homeostat(&[
@@ -328,6 +328,8 @@ fn market_json(seed: &str, out: &std::path::Path) -> serde_json::Value {
     let out = out.to_str().expect("utf-8 path");
     let output = homeostat(&[
         "simulate",
+        "--scenario",
+        "hour",
         "--duration",
         "90",
         "--seed",
@@ -442,6 +444,8 @@ fn a_sweep_runs_the_same_seed_once_per_value() {
     let out = temp_dir("sweep");
     let output = homeostat(&[
         "simulate",
+        "--scenario",
+        "hour",
         "--sweep",
         "hedge_credit_bps=0,10000",
         "--duration",
@@ -486,20 +490,20 @@ fn a_sweep_runs_the_same_seed_once_per_value() {
     assert!(frontier.contains("net delta std") && frontier.contains("\n10000\n"));
     assert!(out.join("frontier.png").exists());
     fails_with(
-        &["simulate", "--sweep", "hedge_credit=1"],
+        &["simulate", "--scenario", "hour", "--sweep", "hedge_credit=1"],
         "not a scenario field",
     );
     fails_with(
-        &["simulate", "--sweep", "hedge_credit_bps=lots"],
+        &["simulate", "--scenario", "hour", "--sweep", "hedge_credit_bps=lots"],
         "`lots` is not an integer",
     );
     fails_with(
-        &["simulate", "--sweep", "hedge_credit_bps=20000"],
+        &["simulate", "--scenario", "hour", "--sweep", "hedge_credit_bps=20000"],
         "hedge_credit_bps must be in [0, 10 000]",
     );
     fails_with(
         &["simulate", "--scenario", "as2008", "--sweep", "gamma=1"],
-        "--sweep applies to market scenarios",
+        "--sweep applies to adversarial and hour scenarios",
     );
 }
 
@@ -537,7 +541,7 @@ fn scenario_file_errors_name_the_line() {
     );
 
     let out_of_range = dir.join("range.toml");
-    std::fs::write(&out_of_range, "informed_share = 2.0\n").expect("write");
+    std::fs::write(&out_of_range, "market = \"hour\"\ninformed_share = 2.0\n").expect("write");
     fails_with(
         &[
             "simulate",
@@ -555,30 +559,30 @@ fn scenario_file_errors_name_the_line() {
 }
 
 #[test]
-fn the_default_scenario_file_is_the_built_in_default() {
-    let file = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios/default.toml");
-    let out = temp_dir("default-file");
-    let output = homeostat(&[
-        "simulate",
-        "--scenario",
-        file,
-        "--duration",
-        "60",
-        "--json",
-        "--out",
-        out.to_str().expect("utf-8"),
-    ]);
-    assert!(output.status.success(), "{}", stderr(&output));
-    let from_file: serde_json::Value = serde_json::from_str(stdout(&output).trim()).expect("json");
-    let out = temp_dir("default-builtin");
-    let output = homeostat(&[
-        "simulate",
-        "--duration",
-        "60",
-        "--json",
-        "--out",
-        out.to_str().expect("utf-8"),
-    ]);
-    let built_in: serde_json::Value = serde_json::from_str(stdout(&output).trim()).expect("json");
-    assert_eq!(from_file, built_in);
+fn the_scenario_files_are_the_built_in_scenarios() {
+    for (file, built_in) in [("default.toml", "adversarial"), ("hour.toml", "hour")] {
+        let path = format!("{}/../scenarios/{file}", env!("CARGO_MANIFEST_DIR"));
+        let run = |scenario: &str, out: &str| {
+            let out = temp_dir(out);
+            let output = homeostat(&[
+                "simulate",
+                "--scenario",
+                scenario,
+                "--duration",
+                "60",
+                "--seeds",
+                "2",
+                "--json",
+                "--out",
+                out.to_str().expect("utf-8"),
+            ]);
+            assert!(output.status.success(), "{file}: {}", stderr(&output));
+            serde_json::from_str::<serde_json::Value>(stdout(&output).trim()).expect("json")
+        };
+        assert_eq!(
+            run(&path, &format!("{file}-file")),
+            run(built_in, &format!("{file}-builtin")),
+            "{file}"
+        );
+    }
 }

@@ -1,0 +1,331 @@
+//! `homeostat simulate` on the adversarial market: many seeds on all cores, the table or
+//! one JSON object, and `--sweep` grids with their heat maps.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use super::report::{estimate, summary, Estimate};
+use super::{run_seeds, PoolKind, Scenario};
+
+/// What the command line asked for.
+pub struct Options {
+    /// Seeds to run (from the scenario's seed).
+    pub seeds: u32,
+    /// Worker threads.
+    pub threads: usize,
+    /// Overrides of the scenario's seed, duration and pools.
+    pub seed: Option<u64>,
+    /// Simulated seconds per seed.
+    pub duration: Option<u32>,
+    /// Pools to run, by name.
+    pub pools: Option<Vec<String>>,
+    /// One JSON object instead of the table.
+    pub json: bool,
+    /// Where a sweep writes its grid and heat maps.
+    pub out: PathBuf,
+    /// `FIELD=V1,V2,...`, at most two.
+    pub sweeps: Vec<String>,
+}
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+/// The scenario with the command line's overrides, checked.
+pub fn configure(options: &Options, mut scenario: Scenario) -> Result<Scenario> {
+    if let Some(seed) = options.seed {
+        scenario.seed = seed;
+    }
+    if let Some(duration) = options.duration {
+        scenario.duration_secs = duration;
+    }
+    if let Some(pools) = &options.pools {
+        scenario.pools = pools
+            .iter()
+            .map(|name| {
+                PoolKind::parse(name).ok_or_else(|| {
+                    let names: Vec<&str> = PoolKind::ALL.iter().map(|kind| kind.name()).collect();
+                    format!("--pools: `{name}` is not a pool ({})", names.join(", "))
+                })
+            })
+            .collect::<std::result::Result<_, _>>()?;
+    }
+    if options.seeds == 0 {
+        return Err("--seeds must be at least 1".into());
+    }
+    scenario.validate()?;
+    Ok(scenario)
+}
+
+/// Runs the command.
+pub fn simulate(options: &Options, scenario: Scenario) -> Result<()> {
+    let scenario = configure(options, scenario)?;
+    match options.sweeps.as_slice() {
+        [] => single(options, &scenario),
+        [one] => sweep(options, &scenario, &[parse_sweep(one)?]),
+        [one, two] => sweep(options, &scenario, &[parse_sweep(one)?, parse_sweep(two)?]),
+        _ => Err("--sweep takes at most two fields (a grid)".into()),
+    }
+}
+
+/// Writes `text` to stdout; a closed pipe (`| head`) ends the output quietly.
+fn emit(text: &str) -> Result<()> {
+    let mut out = std::io::stdout().lock();
+    match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
+        Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        other => Ok(other?),
+    }
+}
+
+fn run(options: &Options, scenario: &Scenario) -> Result<serde_json::Value> {
+    let total = options.seeds;
+    let bar = indicatif::ProgressBar::new(u64::from(total));
+    bar.set_style(indicatif::ProgressStyle::with_template(
+        "{bar:40} {pos}/{len} seeds ({eta} left)",
+    )?);
+    let reports = run_seeds(scenario, total, options.threads, &|done| {
+        bar.set_position(u64::from(done))
+    })?;
+    bar.finish_and_clear();
+    Ok(summary(&reports))
+}
+
+fn single(options: &Options, scenario: &Scenario) -> Result<()> {
+    let started = std::time::Instant::now();
+    let summary = run(options, scenario)?;
+    if options.json {
+        let json = serde_json::json!({ "scenario": scenario, "summary": summary });
+        return emit(&format!("{json}\n"));
+    }
+    emit(&table(scenario, &summary, started.elapsed()))
+}
+
+/// `a ± b` with `digits` decimals.
+fn pm(estimate: Estimate, digits: usize) -> String {
+    format!("{:.digits$} ± {:.digits$}", estimate.mean, estimate.se)
+}
+
+/// The report's table.
+pub fn table(
+    scenario: &Scenario,
+    summary: &serde_json::Value,
+    elapsed: std::time::Duration,
+) -> String {
+    let seeds = summary["seeds"].as_u64().unwrap_or(0);
+    let hours = f64::from(scenario.duration_secs) / 3_600.0;
+    let mut text = format!(
+        "Adversarial market — {seeds} seeds × {hours} h, mean ± standard error over seeds \
+         ({:.1} s)\n",
+        elapsed.as_secs_f64()
+    );
+    text += &format!(
+        "oracle: {} ms latency, a print every {} ms, {} bp noise; arbitrage every {} ms block{}; \
+         router: reference venue ±{} bp\n\n",
+        scenario.oracle_latency_ms,
+        scenario.oracle_interval_ms,
+        scenario.oracle_noise_bps,
+        scenario.slot_ms,
+        if scenario.arb_picks_prints {
+            ", choosing prints"
+        } else {
+            ""
+        },
+        scenario.route_ref_bps
+    );
+    text += &format!(
+        "{:<11} {:>20} {:>16} {:>18} {:>20} {:>18} {:>14}\n",
+        "pool",
+        "LP vs hold, USDC",
+        "LP / LVR",
+        "retail edge",
+        "arbitrage edge",
+        "inventory",
+        "volume share"
+    );
+    let pools = summary["pools"].as_object().cloned().unwrap_or_default();
+    for name in pools.keys() {
+        let e = |field: &str| estimate(summary, name, field);
+        let share = e("volume_share");
+        text += &format!(
+            "{:<11} {:>20} {:>16} {:>18} {:>20} {:>18} {:>14}\n",
+            name,
+            pm(e("lp_vs_hold_usdc"), 1),
+            pm(e("lp_over_lvr"), 2),
+            pm(e("retail_edge_usdc"), 1),
+            pm(e("arbitrage_edge_usdc"), 1),
+            pm(e("inventory_usdc"), 1),
+            format!("{:.1} %", share.mean * 100.0),
+        );
+    }
+    text += &format!(
+        "\n{:<11} {:>16} {:>16} {:>16} {:>16} {:>14} {:>14}\n",
+        "pool",
+        "retail mark 60s",
+        "arb mark 1s",
+        "arb mark 60s",
+        "gamma 60s",
+        "retail fills",
+        "arb fills"
+    );
+    for name in pools.keys() {
+        let e = |field: &str| estimate(summary, name, field);
+        text += &format!(
+            "{:<11} {:>16} {:>16} {:>16} {:>16} {:>14.0} {:>14.0}\n",
+            name,
+            pm(e("retail_markout_60s_usdc"), 1),
+            pm(e("arbitrage_markout_1s_usdc"), 1),
+            pm(e("arbitrage_markout_60s_usdc"), 1),
+            pm(e("gamma_60s"), 3),
+            e("retail_trades").mean,
+            e("arbitrage_trades").mean,
+        );
+    }
+    let market = |field: &str| Estimate {
+        mean: summary["market"][field]["mean"].as_f64().unwrap_or(0.0),
+        se: summary["market"][field]["se"].as_f64().unwrap_or(0.0),
+    };
+    text += &format!(
+        "\nmarket: realised volatility {:.0} %, {:.2} jumps/h, reference venue took {:.1} % of \
+         {:.0} USDC of uninformed flow; arbitrageurs made {}\n",
+        market("realised_volatility").mean * 100.0,
+        market("jumps_per_hour").mean,
+        market("reference_share").mean * 100.0,
+        market("retail_volume_usdc").mean,
+        pm(market("arbitrage_profit_usdc"), 1),
+    );
+    text
+}
+
+/// One swept field and its values.
+pub struct Sweep {
+    field: String,
+    values: Vec<String>,
+}
+
+fn parse_sweep(text: &str) -> Result<Sweep> {
+    let (field, values) = text
+        .split_once('=')
+        .ok_or("--sweep takes FIELD=V1,V2,... (e.g. oracle_latency_ms=0,500,1000)")?;
+    let values: Vec<String> = values
+        .split(',')
+        .filter(|value| !value.is_empty())
+        .map(String::from)
+        .collect();
+    if values.is_empty() {
+        return Err(format!("--sweep {field}: no values").into());
+    }
+    Ok(Sweep {
+        field: field.into(),
+        values,
+    })
+}
+
+/// The scenario with `field = value`, checked.
+fn with(scenario: &Scenario, field: &str, value: &str) -> Result<Scenario> {
+    let changed = scenario
+        .with_field(field, value)
+        .map_err(|error| format!("--sweep {error}"))?;
+    changed
+        .validate()
+        .map_err(|error| format!("--sweep: {error}"))?;
+    Ok(changed)
+}
+
+/// The grid: every combination of the swept values, `seeds` seeds each; a table of each
+/// pool's LP result (mean ± s.e.), `grid.csv` and one heat map per pool.
+fn sweep(options: &Options, scenario: &Scenario, sweeps: &[Sweep]) -> Result<()> {
+    let rows = &sweeps[0];
+    let columns = sweeps.get(1);
+    let column_values: Vec<String> = columns.map_or(vec![String::new()], |c| c.values.clone());
+    // Checked before anything runs: every scenario of the grid, and the output folder.
+    let mut cells = Vec::new();
+    for row in &rows.values {
+        for column in &column_values {
+            let mut cell = with(scenario, &rows.field, row)?;
+            if let Some(columns) = columns {
+                cell = with(&cell, &columns.field, column)?;
+            }
+            cells.push(((row.clone(), column.clone()), cell));
+        }
+    }
+    writable(&options.out)?;
+    let mut results = Vec::new();
+    for ((row, column), cell) in &cells {
+        let summary = run(options, cell)?;
+        results.push(((row.clone(), column.clone()), summary));
+    }
+    let pools: Vec<String> = results
+        .first()
+        .and_then(|(_, summary)| summary["pools"].as_object())
+        .map(|pools| pools.keys().cloned().collect())
+        .unwrap_or_default();
+    let files = super::heatmap::write(
+        &options.out,
+        &rows.field,
+        columns.map(|c| c.field.as_str()),
+        &results,
+        &pools,
+    )?;
+    if options.json {
+        let grid: Vec<serde_json::Value> = results
+            .iter()
+            .map(|((row, column), summary)| {
+                let mut cell = serde_json::json!({ rows.field.as_str(): row, "summary": summary });
+                if let Some(columns) = columns {
+                    cell[columns.field.as_str()] = column.as_str().into();
+                }
+                cell
+            })
+            .collect();
+        let json = serde_json::json!({
+            "fields": sweeps.iter().map(|s| s.field.as_str()).collect::<Vec<_>>(),
+            "seeds": options.seeds,
+            "grid": grid,
+        });
+        return emit(&format!("{json}\n"));
+    }
+    let mut text = format!(
+        "LP result vs holding, USDC (mean ± s.e. over {} seeds × {} h) by {}{}\n",
+        options.seeds,
+        f64::from(scenario.duration_secs) / 3_600.0,
+        rows.field,
+        columns.map_or(String::new(), |c| format!(" × {}", c.field))
+    );
+    for pool in &pools {
+        text += &format!("\n{pool}\n{:>14}", rows.field);
+        for column in &column_values {
+            text += &format!(
+                " {:>18}",
+                columns.map_or("".into(), |c| format!("{}={column}", c.field))
+            );
+        }
+        text += "\n";
+        for row in &rows.values {
+            text += &format!("{row:>14}");
+            for column in &column_values {
+                let summary = results
+                    .iter()
+                    .find(|((r, c), _)| r == row && c == column)
+                    .map(|(_, summary)| summary);
+                let cell = summary.map(|s| estimate(s, pool, "lp_vs_hold_usdc"));
+                text += &format!(" {:>18}", cell.map_or("-".into(), |e| pm(e, 1)));
+            }
+            text += "\n";
+        }
+    }
+    text += &format!(
+        "\nwrote {} to {}\n",
+        files.join(", "),
+        options.out.display()
+    );
+    emit(&text)
+}
+
+/// Creates `folder` and checks a file can be written there, before a long run.
+pub fn writable(folder: &Path) -> Result<()> {
+    std::fs::create_dir_all(folder)
+        .map_err(|error| format!("--out {}: {error}", folder.display()))?;
+    let probe = folder.join(".homeostat-write-check");
+    std::fs::write(&probe, b"")
+        .and_then(|()| std::fs::remove_file(&probe))
+        .map_err(|error| format!("--out {}: cannot write there: {error}", folder.display()))?;
+    Ok(())
+}

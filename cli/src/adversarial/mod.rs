@@ -1,0 +1,602 @@
+//! The adversarial market: pools that can be hurt. Block by block (Solana's 400 ms slot):
+//! the true price moves (volatility regimes, self-exciting jumps); the oracle publishes
+//! it late and noisy; arbitrageurs who see the true price trade every pool the size that
+//! maximises their profit, choosing the print the program accepts that pays best;
+//! uninformed orders with heavy-tailed sizes are routed to the best price among the pools
+//! and a reference venue, split where that is cheaper. Every pool sees the same draws.
+//!
+//! Homeostat pools run on the program's own state code and the math crate
+//! ([`venues::HomeostatPool`]); the constant-product baselines are closed-form. One seed
+//! is one [`Market`]; [`run_seeds`] runs many on all cores and [`report`] summarises them
+//! as mean ± standard error. docs/simulator.md explains each model and its defaults.
+
+pub mod command;
+pub mod heatmap;
+pub mod price;
+pub mod report;
+pub mod scenario;
+#[cfg(test)]
+mod theory;
+pub mod venues;
+
+use homeostat_localnet::default_params;
+
+use crate::rng::Rng;
+
+use price::{Oracle, Print, TruePrice};
+use report::{FillKind, SeedReport, Tally};
+pub use scenario::{PoolKind, Scenario};
+use venues::{clock_second, ConstantProduct, HomeostatPool, Priced, Side};
+
+/// One pool in the market and what it has done.
+struct Venue {
+    kind: PoolKind,
+    pool: VenuePool,
+    tally: Tally,
+}
+
+enum VenuePool {
+    /// A Homeostat pool: priced by the oracle's prints, or (`prop`) by the pushed price.
+    Homeostat(HomeostatPool),
+    /// A constant-product pool; `dynamic` when its fee follows its volatility.
+    ConstantProduct {
+        pool: ConstantProduct,
+        dynamic: Option<DynamicFee>,
+    },
+}
+
+/// The dynamic-fee rule: `base + multiple × σ̂`, σ̂ the pool's own one-minute volatility
+/// in basis points (an EWMA of squared block returns, one-minute mean life), capped.
+struct DynamicFee {
+    base_bps: f64,
+    multiple: f64,
+    max_bps: f64,
+    block_variance: f64,
+    weight: f64,
+    blocks_per_minute: f64,
+    last_price: f64,
+}
+
+impl DynamicFee {
+    /// Records the block's price and returns the fee for the next, a fraction.
+    fn update(&mut self, price: f64) -> f64 {
+        let r = (price / self.last_price).ln();
+        self.last_price = price;
+        self.block_variance += self.weight * (r * r - self.block_variance);
+        let minute_bps = (self.block_variance * self.blocks_per_minute).sqrt() * 10_000.0;
+        (self.base_bps + self.multiple * minute_bps).min(self.max_bps) / 10_000.0
+    }
+}
+
+/// Independent random streams, so a stage's draws do not depend on another's choices
+/// (a pool added or removed leaves the price, prints and orders unchanged).
+struct Streams {
+    price: Rng,
+    oracle: Rng,
+    flow: Rng,
+    arbitrage: Rng,
+}
+
+/// One seed of the adversarial market.
+pub struct Market {
+    scenario: Scenario,
+    streams: Streams,
+    /// Blocks done.
+    block: u64,
+    slot_ms: u64,
+    price: TruePrice,
+    /// The true price at the end of every block so far (index 0: the start).
+    history: Vec<f64>,
+    oracle: Oracle,
+    venues: Vec<Venue>,
+    /// Uninformed flow that went to the reference venue, and all of it, USDC.
+    reference_volume: f64,
+    retail_volume: f64,
+    /// Arbitrage profit, USDC at the true price, after the arbitrageurs' cost.
+    arbitrage_profit: f64,
+}
+
+/// Every pool starts at this print (the start price, observed and usable at 0).
+fn opening_print(scenario: &Scenario) -> Print {
+    Print {
+        observed_ms: 0,
+        usable_ms: 0,
+        price: scenario.start_price,
+        confidence: scenario.start_price * scenario.confidence_floor_bps / 10_000.0,
+    }
+}
+
+impl Market {
+    /// The market of `scenario` for `seed`: every pool opened with the same liquidity.
+    pub fn new(scenario: &Scenario, seed: u64) -> Result<Self, String> {
+        scenario.validate().map_err(|error| error.to_string())?;
+        let opening = opening_print(scenario);
+        let params = default_params();
+        let mut venues = Vec::new();
+        for &kind in &scenario.pools {
+            let quote = scenario.liquidity_sol * scenario.start_price;
+            let pool = match kind {
+                PoolKind::Glft | PoolKind::Prop => VenuePool::Homeostat(
+                    HomeostatPool::open(&params, &opening, scenario.liquidity_sol)
+                        .map_err(|error| format!("{}: {error}", kind.name()))?,
+                ),
+                PoolKind::Cp => VenuePool::ConstantProduct {
+                    pool: ConstantProduct {
+                        base: scenario.liquidity_sol,
+                        quote,
+                        fee: scenario.cp_fee_bps / 10_000.0,
+                    },
+                    dynamic: None,
+                },
+                PoolKind::CpDynamic => {
+                    let slot = f64::from(scenario.slot_ms);
+                    let mut dynamic = DynamicFee {
+                        base_bps: scenario.cp_dynamic_base_bps,
+                        multiple: scenario.cp_dynamic_multiple,
+                        max_bps: scenario.cp_dynamic_max_bps,
+                        block_variance: 0.0,
+                        weight: 1.0 - (-slot / 60_000.0).exp(),
+                        blocks_per_minute: 60_000.0 / slot,
+                        last_price: scenario.start_price,
+                    };
+                    let fee = dynamic.update(scenario.start_price);
+                    VenuePool::ConstantProduct {
+                        pool: ConstantProduct {
+                            base: scenario.liquidity_sol,
+                            quote,
+                            fee,
+                        },
+                        dynamic: Some(dynamic),
+                    }
+                }
+            };
+            venues.push(Venue {
+                kind,
+                pool,
+                tally: Tally::new(scenario.liquidity_sol, quote),
+            });
+        }
+        // Prints are kept as long as the pools accept them, and a little longer.
+        let keep_ms = (params.max_oracle_age + 2) * 1_000;
+        Ok(Self {
+            streams: Streams {
+                price: Rng::stream(seed, 1),
+                oracle: Rng::stream(seed, 2),
+                flow: Rng::stream(seed, 3),
+                arbitrage: Rng::stream(seed, 4),
+            },
+            block: 0,
+            slot_ms: u64::from(scenario.slot_ms),
+            price: TruePrice::new(scenario),
+            history: vec![scenario.start_price],
+            oracle: Oracle::new(scenario, keep_ms),
+            venues,
+            reference_volume: 0.0,
+            retail_volume: 0.0,
+            arbitrage_profit: 0.0,
+            scenario: scenario.clone(),
+        })
+    }
+
+    /// Runs every block of the scenario and reports.
+    pub fn run(mut self) -> SeedReport {
+        let blocks = u64::from(self.scenario.duration_secs) * 1_000 / self.slot_ms;
+        for _ in 0..blocks {
+            self.step();
+        }
+        self.report()
+    }
+
+    /// One block: price, oracle, arbitrage, uninformed flow, then the block's bookkeeping.
+    pub fn step(&mut self) {
+        self.block += 1;
+        self.advance_price();
+        self.publish();
+        self.arbitrage();
+        self.route_flow();
+        self.close_block();
+    }
+
+    fn now_ms(&self) -> u64 {
+        self.block * self.slot_ms
+    }
+
+    fn true_price(&self) -> f64 {
+        self.price.price
+    }
+
+    /// The true price `ms` before now (the start price before the start).
+    fn price_ago(&self, ms: u64) -> f64 {
+        let back = (ms / self.slot_ms) as usize;
+        self.history[self.history.len().saturating_sub(1 + back)]
+    }
+
+    /// Stage 1: the true price moves.
+    fn advance_price(&mut self) {
+        let price = self.price.step(&mut self.streams.price);
+        self.history.push(price);
+    }
+
+    /// Stage 2: the oracle publishes what is due.
+    fn publish(&mut self) {
+        let now = self.now_ms();
+        self.oracle
+            .step(now, self.slot_ms, &self.history, &mut self.streams.oracle);
+    }
+
+    /// The prop pool's pushed price this block: the true price `prop_latency_ms` ago,
+    /// published now.
+    fn pushed_print(&self) -> Print {
+        let price = self.price_ago(u64::from(self.scenario.prop_latency_ms));
+        let now = self.now_ms();
+        Print {
+            observed_ms: now,
+            usable_ms: now,
+            price,
+            confidence: price * self.scenario.confidence_floor_bps / 10_000.0,
+        }
+    }
+
+    /// The prints a transaction may carry to `pool` now, the freshest first: the oracle's
+    /// freshest, and — when the arbitrageur picks prints — the oldest the program still
+    /// accepts (not older than the newest it used, within `max_oracle_age`). The prop pool
+    /// has one: the operator's latest push.
+    fn prints_for(&self, kind: PoolKind, pool: &HomeostatPool, picking: bool) -> Vec<Print> {
+        if kind == PoolKind::Prop {
+            return vec![self.pushed_print()];
+        }
+        let Some(&freshest) = self.oracle.freshest() else {
+            return Vec::new();
+        };
+        let mut prints = vec![freshest];
+        if picking {
+            let now = clock_second(self.now_ms());
+            let state = pool.pool();
+            let oldest = self.oracle.usable.iter().find(|print| {
+                let published = clock_second(print.observed_ms);
+                published >= state.last_oracle_time
+                    && now - published <= state.params.max_oracle_age as i64
+            });
+            if let Some(&oldest) = oldest {
+                if oldest != freshest {
+                    prints.push(oldest);
+                }
+            }
+        }
+        prints
+    }
+
+    /// Stage 3: each arbitrageur in turn (a random order each block: the first to land
+    /// takes the opportunity) trades each pool the size that maximises its profit against
+    /// the true price `arb_latency_ms` ago, net of `arb_cost_bps`.
+    fn arbitrage(&mut self) {
+        let seen = self.price_ago(u64::from(self.scenario.arb_latency_ms));
+        let cost = self.scenario.arb_cost_bps / 10_000.0;
+        let arbitrageurs = self.scenario.arbitrageurs;
+        for _ in 0..arbitrageurs {
+            // The race's order only matters when arbitrageurs differ; drawn for the stream.
+            let _ = self.streams.arbitrage.next_u64();
+            for index in 0..self.venues.len() {
+                self.arbitrage_pool(index, seen, cost);
+            }
+        }
+    }
+
+    fn arbitrage_pool(&mut self, index: usize, seen: f64, cost: f64) {
+        let (now, price) = (self.now_ms(), self.true_price());
+        let limit = |side| match side {
+            Side::Buy => seen * (1.0 - cost),
+            Side::Sell => seen * (1.0 + cost),
+        };
+        let kind = self.venues[index].kind;
+        let mut refusals = 0;
+        let fill = match &self.venues[index].pool {
+            VenuePool::ConstantProduct { pool, .. } => Side::BOTH
+                .into_iter()
+                .map(|side| (side, pool.trade_to(side, limit(side))))
+                .find(|&(_, size)| size > 1e-9)
+                .map(|(side, size)| Trade::ConstantProduct(side, size)),
+            VenuePool::Homeostat(pool) => {
+                let prints = self.prints_for(kind, pool, self.scenario.arb_picks_prints);
+                let mut best: Option<(f64, Priced, Side, f64)> = None;
+                for print in &prints {
+                    let Ok(priced) = pool.priced(print, now) else {
+                        refusals += 1;
+                        continue;
+                    };
+                    for side in Side::BOTH {
+                        if let Some((size, profit)) = best_trade(&priced, side, limit(side)) {
+                            if best.as_ref().is_none_or(|b| profit > b.0) {
+                                best = Some((profit, priced.clone(), side, size));
+                            }
+                        }
+                    }
+                }
+                best.map(|(_, priced, side, size)| Trade::Homeostat(priced, side, size))
+            }
+        };
+        self.venues[index].tally.oracle_refusals += refusals;
+        if let Some(trade) = fill {
+            let venue = &mut self.venues[index];
+            let fill = trade.execute(&mut venue.pool, price);
+            let profit = -(fill.base * price + fill.quote + fill.protocol_fee)
+                - fill.base.abs() * price * cost;
+            self.arbitrage_profit += profit;
+            venue
+                .tally
+                .book(FillKind::Arbitrage, self.block, &fill, price);
+        }
+    }
+
+    /// Stage 4: the orders that arrive this block, each routed to the best price.
+    fn route_flow(&mut self) {
+        let dt = self.slot_ms as f64 / 1_000.0;
+        let orders = poisson(&mut self.streams.flow, self.scenario.orders_per_sec * dt);
+        for _ in 0..orders {
+            let side = if self.streams.flow.coin() {
+                Side::Buy
+            } else {
+                Side::Sell
+            };
+            let size = pareto(
+                &mut self.streams.flow,
+                self.scenario.order_mean_sol,
+                self.scenario.order_tail,
+            )
+            .min(self.scenario.order_max_sol);
+            self.route(side, size);
+        }
+    }
+
+    /// Splits an order of `size` SOL into `route_chunks` pieces, each to the venue where
+    /// it is cheapest given the pieces already placed (an aggregator's split), then
+    /// executes each pool's share as one swap. The reference venue takes whatever the
+    /// pools price worse than `route_ref_bps` from the true price.
+    fn route(&mut self, side: Side, size: f64) {
+        let (now, price) = (self.now_ms(), self.true_price());
+        let chunks = self.scenario.route_chunks.max(1);
+        let chunk = size / f64::from(chunks);
+        let reference = self.scenario.route_ref_bps / 10_000.0;
+        let priced: Vec<Option<Priced>> = self
+            .venues
+            .iter()
+            .map(|venue| match &venue.pool {
+                VenuePool::Homeostat(pool) => self
+                    .prints_for(venue.kind, pool, false)
+                    .first()
+                    .and_then(|print| pool.priced(print, now).ok()),
+                VenuePool::ConstantProduct { .. } => None,
+            })
+            .collect();
+        let value = |index: usize, sol: f64| -> Option<f64> {
+            if sol <= 0.0 {
+                return Some(0.0);
+            }
+            match (&self.venues[index].pool, &priced[index]) {
+                (VenuePool::ConstantProduct { pool, .. }, _) => pool.value(side, sol),
+                (VenuePool::Homeostat(_), Some(priced)) => priced.value(side, sol),
+                (VenuePool::Homeostat(_), None) => None,
+            }
+        };
+        let mut placed = vec![0.0; self.venues.len()];
+        let mut values = vec![0.0; self.venues.len()];
+        let mut to_reference = 0.0;
+        for _ in 0..chunks {
+            // The reference venue's price for the piece; a pool must beat it.
+            let mut best: Option<(usize, f64, f64)> = None;
+            let reference_value = match side {
+                Side::Buy => chunk * price * (1.0 + reference),
+                Side::Sell => chunk * price * (1.0 - reference),
+            };
+            for index in 0..self.venues.len() {
+                let Some(total) = value(index, placed[index] + chunk) else {
+                    continue;
+                };
+                let piece = total - values[index];
+                let better = |than: f64| match side {
+                    Side::Buy => piece < than,
+                    Side::Sell => piece > than,
+                };
+                let bar = best.map_or(reference_value, |(_, p, _)| p);
+                if better(bar) {
+                    best = Some((index, piece, total));
+                }
+            }
+            match best {
+                Some((index, _, total)) => {
+                    placed[index] += chunk;
+                    values[index] = total;
+                }
+                None => to_reference += chunk,
+            }
+        }
+        self.retail_volume += size * price;
+        self.reference_volume += to_reference * price;
+        for (index, (&sol, priced)) in placed.iter().zip(priced).enumerate() {
+            if sol <= 0.0 {
+                continue;
+            }
+            let venue = &mut self.venues[index];
+            let fill = match (&mut venue.pool, priced) {
+                (VenuePool::ConstantProduct { pool, .. }, _) => pool.execute(side, sol, price),
+                (VenuePool::Homeostat(pool), Some(priced)) => match priced.quote(side, sol) {
+                    Some(quote) => pool.execute(&priced, &quote, price),
+                    None => continue,
+                },
+                (VenuePool::Homeostat(_), None) => continue,
+            };
+            venue.tally.book(FillKind::Retail, self.block, &fill, price);
+        }
+    }
+
+    /// Stage 5: the block's bookkeeping — dynamic fees, loss-versus-rebalancing, samples.
+    fn close_block(&mut self) {
+        let price = self.true_price();
+        let before = self.history[self.history.len() - 2];
+        let second = self.now_ms() % 1_000 < self.slot_ms;
+        for venue in &mut self.venues {
+            let (base, quote) = match &mut venue.pool {
+                VenuePool::Homeostat(pool) => pool.reserves(),
+                VenuePool::ConstantProduct { pool, dynamic } => {
+                    if let Some(dynamic) = dynamic {
+                        pool.fee = dynamic.update(pool.price());
+                    }
+                    (pool.base, pool.quote)
+                }
+            };
+            venue
+                .tally
+                .close_block((base, quote), before, price, second);
+        }
+    }
+
+    /// The seed's figures.
+    pub fn report(&self) -> SeedReport {
+        let price = self.true_price();
+        let pools = self
+            .venues
+            .iter()
+            .map(|venue| {
+                venue.tally.figures(
+                    venue.kind,
+                    price,
+                    &self.history,
+                    self.slot_ms,
+                    self.retail_volume,
+                )
+            })
+            .collect();
+        let hours = self.now_ms() as f64 / 3_600_000.0;
+        let squares: f64 = self
+            .history
+            .windows(2)
+            .map(|pair| (pair[1] / pair[0]).ln().powi(2))
+            .sum();
+        SeedReport {
+            pools,
+            market: report::MarketFigures {
+                realised_volatility: (squares / (hours * 3_600.0) * price::SECONDS_PER_YEAR).sqrt(),
+                jumps_per_hour: self.price.jumps as f64 / hours,
+                outages: self.oracle.outages as f64,
+                reference_share: self.reference_volume / self.retail_volume.max(f64::MIN_POSITIVE),
+                retail_volume_usdc: self.retail_volume,
+                arbitrage_profit_usdc: self.arbitrage_profit,
+            },
+        }
+    }
+}
+
+/// A trade chosen by an arbitrageur.
+enum Trade {
+    ConstantProduct(Side, f64),
+    Homeostat(Priced, Side, f64),
+}
+
+impl Trade {
+    fn execute(self, pool: &mut VenuePool, price: f64) -> venues::Fill {
+        match (self, pool) {
+            (Self::ConstantProduct(side, size), VenuePool::ConstantProduct { pool, .. }) => {
+                pool.execute(side, size, price)
+            }
+            (Self::Homeostat(priced, side, size), VenuePool::Homeostat(pool)) => {
+                match priced.quote(side, size) {
+                    Some(quote) => pool.execute(&priced, &quote, price),
+                    None => venues::Fill::default(),
+                }
+            }
+            _ => venues::Fill::default(),
+        }
+    }
+}
+
+/// Smallest trade size an arbitrageur considers, SOL, and the precision of its search.
+const ARB_STEP_SOL: f64 = 0.001;
+
+/// The profit-maximising size on `side` for someone who values SOL at `limit` (USDC per
+/// SOL), and that profit: none unless the first step pays. The profit is concave in size
+/// (the marginal price worsens along the trade), so a bisection on its slope finds it.
+fn best_trade(priced: &Priced, side: Side, limit: f64) -> Option<(f64, f64)> {
+    let profit = |size: f64| -> Option<f64> {
+        priced.value(side, size).map(|value| match side {
+            Side::Buy => size * limit - value,
+            Side::Sell => value - size * limit,
+        })
+    };
+    if profit(ARB_STEP_SOL)? <= 0.0 {
+        return None;
+    }
+    let max = priced.max_sol(side);
+    if max < ARB_STEP_SOL {
+        return None;
+    }
+    let rising = |size: f64| match (profit(size), profit(size + ARB_STEP_SOL)) {
+        (Some(here), Some(next)) => next > here,
+        _ => false,
+    };
+    let (mut low, mut high) = (ARB_STEP_SOL, max);
+    if rising(high - ARB_STEP_SOL) {
+        low = high;
+    } else {
+        while high - low > ARB_STEP_SOL {
+            let middle = 0.5 * (low + high);
+            if rising(middle) {
+                low = middle;
+            } else {
+                high = middle;
+            }
+        }
+    }
+    let value = profit(low)?;
+    (value > 0.0).then_some((low, value))
+}
+
+/// A Poisson draw with mean `mean` (inversion; means here are small).
+fn poisson(rng: &mut Rng, mean: f64) -> u32 {
+    let (mut k, mut p, threshold) = (0, 1.0, (-mean).exp());
+    loop {
+        p *= rng.uniform();
+        if p <= threshold || k >= 1_000 {
+            return k;
+        }
+        k += 1;
+    }
+}
+
+/// A Pareto draw with mean `mean` and tail index `alpha` (> 1).
+fn pareto(rng: &mut Rng, mean: f64, alpha: f64) -> f64 {
+    let scale = mean * (alpha - 1.0) / alpha;
+    scale / (1.0 - rng.uniform()).powf(1.0 / alpha)
+}
+
+/// Runs `seeds` seeds from `scenario.seed` on `threads` threads; reports in seed order.
+/// `progress` is called with the seeds done.
+pub fn run_seeds(
+    scenario: &Scenario,
+    seeds: u32,
+    threads: usize,
+    progress: &(dyn Fn(u32) + Sync),
+) -> Result<Vec<SeedReport>, String> {
+    scenario.validate().map_err(|error| error.to_string())?;
+    let next = std::sync::atomic::AtomicU32::new(0);
+    let done = std::sync::atomic::AtomicU32::new(0);
+    let results = std::sync::Mutex::new(Vec::new());
+    std::thread::scope(|scope| {
+        for _ in 0..threads.max(1).min(seeds as usize) {
+            scope.spawn(|| loop {
+                let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                if index >= seeds {
+                    return;
+                }
+                let seed = scenario.seed.wrapping_add(u64::from(index));
+                let report = Market::new(scenario, seed).map(Market::run);
+                if let Ok(mut results) = results.lock() {
+                    results.push((index, report));
+                }
+                progress(done.fetch_add(1, std::sync::atomic::Ordering::Relaxed) + 1);
+            });
+        }
+    });
+    let mut results = results.into_inner().map_err(|_| "a seed's thread failed")?;
+    results.sort_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, report)| report).collect()
+}

@@ -1,0 +1,382 @@
+//! The adversarial market's parameters: every field bounded, every default sourced in
+//! docs/simulator.md ("The adversarial market").
+
+use serde::{Deserialize, Serialize};
+
+/// Which pools run. All of them see the same price path, prints and orders.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum PoolKind {
+    /// The Homeostat GLFT pool as deployed (`default_params`), priced by the oracle.
+    Glft,
+    /// A constant-product pool with a fixed fee and no oracle: only arbitrage keeps it in
+    /// line.
+    Cp,
+    /// A constant-product pool whose fee rises with its own recent volatility.
+    CpDynamic,
+    /// The Homeostat GLFT pool quoting around a fresh feed pushed every slot (prop-AMM
+    /// style): the same curve, a price `prop_latency_ms` old, no print to choose.
+    Prop,
+}
+
+impl PoolKind {
+    /// Every pool, in report order.
+    pub const ALL: [Self; 4] = [Self::Glft, Self::Cp, Self::CpDynamic, Self::Prop];
+
+    /// The name in reports, scenario files and `--pools`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Glft => "glft",
+            Self::Cp => "cp",
+            Self::CpDynamic => "cp-dynamic",
+            Self::Prop => "prop",
+        }
+    }
+
+    /// Parses a name of [`PoolKind::name`].
+    pub fn parse(name: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|kind| kind.name() == name)
+    }
+}
+
+/// The adversarial market. A TOML file sets any field (`homeostat simulate --scenario
+/// file.toml` with `kind = "adversarial"` omitted: the adversarial market is the default);
+/// the rest keep their defaults, unknown fields are errors.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Scenario {
+    /// `"adversarial"` (or absent): what a scenario file may say to select this market;
+    /// nothing else reads it.
+    #[serde(skip_serializing)]
+    pub market: Option<String>,
+    /// Seed of the first run; `--seeds N` runs seeds `seed .. seed + N`.
+    pub seed: u64,
+    /// Simulated seconds per seed.
+    pub duration_secs: u32,
+    /// Milliseconds per block (Solana's slot).
+    pub slot_ms: u32,
+    /// The pools in the run.
+    pub pools: Vec<PoolKind>,
+
+    /// Initial price, USDC per SOL.
+    pub start_price: f64,
+    /// Annualised volatility of the diffusion in the calm regime.
+    pub calm_volatility: f64,
+    /// Annualised volatility of the diffusion in the stressed regime.
+    pub stressed_volatility: f64,
+    /// Mean length of a calm spell, seconds (regime switches are Markov).
+    pub calm_mean_secs: f64,
+    /// Mean length of a stressed spell, seconds.
+    pub stressed_mean_secs: f64,
+    /// Baseline jump intensity, jumps per hour (the Hawkes process's immigrant rate).
+    pub jumps_per_hour: f64,
+    /// Each jump adds this many jumps per hour to the intensity (self-excitation), decaying
+    /// with `jump_excitation_secs`; must stay below one expected child per jump.
+    pub jump_excitation_per_hour: f64,
+    /// Decay time of the excitation, seconds.
+    pub jump_excitation_secs: f64,
+    /// Mean absolute jump size, basis points (Laplace-distributed, symmetric).
+    pub jump_mean_bps: f64,
+
+    /// Milliseconds between oracle prints.
+    pub oracle_interval_ms: u32,
+    /// A print's price is the true price this many milliseconds before it can be used.
+    pub oracle_latency_ms: u32,
+    /// Noise on each print, basis points (normal standard deviation).
+    pub oracle_noise_bps: f64,
+    /// Floor of the print's confidence interval, basis points.
+    pub confidence_floor_bps: f64,
+    /// The confidence widens by this multiple of the last minute's realised one-second
+    /// volatility, in basis points.
+    pub confidence_volatility_multiple: f64,
+    /// Oracle outages per hour (Poisson); during one no print is published.
+    pub outages_per_hour: f64,
+    /// Length of an outage, seconds.
+    pub outage_secs: u32,
+
+    /// Arbitrageurs racing each block (random order; the first takes the opportunity).
+    pub arbitrageurs: u32,
+    /// An arbitrageur trades on the true price this many milliseconds before the block.
+    pub arb_latency_ms: u32,
+    /// The arbitrageur's cost of offsetting on the reference venue, basis points.
+    pub arb_cost_bps: f64,
+    /// Whether the arbitrageur may submit the oldest print the program accepts instead
+    /// of the freshest (a pull oracle lets anyone post any verified print).
+    pub arb_picks_prints: bool,
+
+    /// Uninformed orders per second (Poisson), buy or sell with equal probability.
+    pub orders_per_sec: f64,
+    /// Mean order size, SOL (Pareto-distributed).
+    pub order_mean_sol: f64,
+    /// The Pareto tail index of order sizes (heavier below 2).
+    pub order_tail: f64,
+    /// Largest order, SOL (the Pareto tail truncated).
+    pub order_max_sol: f64,
+    /// The reference venue's half-spread, basis points: the router's alternative to every
+    /// pool, infinitely deep around the true price.
+    pub route_ref_bps: f64,
+    /// Pieces the router may split an order into (each goes where it is cheapest).
+    pub route_chunks: u32,
+
+    /// Each pool's initial liquidity: this many SOL plus the same value in USDC.
+    pub liquidity_sol: f64,
+    /// Fee of the constant-product pool, basis points.
+    pub cp_fee_bps: f64,
+    /// Base fee of the dynamic-fee constant-product pool, basis points.
+    pub cp_dynamic_base_bps: f64,
+    /// Its fee rises by this multiple of its price's recent volatility per block, bp.
+    pub cp_dynamic_multiple: f64,
+    /// Largest fee of the dynamic-fee pool, basis points.
+    pub cp_dynamic_max_bps: f64,
+    /// Age of the prop pool's pushed price when a block uses it, milliseconds.
+    pub prop_latency_ms: u32,
+}
+
+impl Default for Scenario {
+    fn default() -> Self {
+        Self {
+            market: None,
+            seed: 1,
+            duration_secs: 3_600,
+            slot_ms: 400,
+            pools: PoolKind::ALL.to_vec(),
+            start_price: 150.0,
+            calm_volatility: 0.6,
+            stressed_volatility: 1.3,
+            calm_mean_secs: 6.0 * 3_600.0,
+            stressed_mean_secs: 1.0 * 3_600.0,
+            jumps_per_hour: 0.5,
+            jump_excitation_per_hour: 20.0,
+            jump_excitation_secs: 60.0,
+            jump_mean_bps: 25.0,
+            oracle_interval_ms: 400,
+            oracle_latency_ms: 1_000,
+            oracle_noise_bps: 1.0,
+            confidence_floor_bps: 2.0,
+            confidence_volatility_multiple: 1.0,
+            outages_per_hour: 0.5,
+            outage_secs: 30,
+            arbitrageurs: 2,
+            arb_latency_ms: 0,
+            arb_cost_bps: 1.0,
+            arb_picks_prints: true,
+            orders_per_sec: 1.0,
+            order_mean_sol: 3.0,
+            order_tail: 1.8,
+            order_max_sol: 200.0,
+            route_ref_bps: 2.0,
+            route_chunks: 4,
+            liquidity_sol: 1_000.0,
+            cp_fee_bps: 5.0,
+            cp_dynamic_base_bps: 3.0,
+            cp_dynamic_multiple: 1.0,
+            cp_dynamic_max_bps: 100.0,
+            prop_latency_ms: 400,
+        }
+    }
+}
+
+/// A scenario value out of its range: the field, what it must be, and what it was.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ScenarioError {
+    /// The field's name, as in the scenario file.
+    pub field: &'static str,
+    /// The rule it broke.
+    pub rule: String,
+    /// The value given.
+    pub value: String,
+}
+
+impl std::fmt::Display for ScenarioError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} = {}: {}", self.field, self.value, self.rule)
+    }
+}
+
+impl std::error::Error for ScenarioError {}
+
+/// Longest run per seed: 7 simulated days (memory grows with the run: a day is ≈ 20 MB).
+pub const MAX_DURATION_SECS: u32 = 7 * 24 * 3_600;
+
+fn range(field: &'static str, value: f64, low: f64, high: f64) -> Result<(), ScenarioError> {
+    if value.is_finite() && (low..=high).contains(&value) {
+        Ok(())
+    } else {
+        Err(ScenarioError {
+            field,
+            rule: format!("must be in [{low}, {high}]"),
+            value: value.to_string(),
+        })
+    }
+}
+
+fn whole(field: &'static str, value: u32, low: u32, high: u32) -> Result<(), ScenarioError> {
+    range(field, f64::from(value), f64::from(low), f64::from(high))
+}
+
+impl Scenario {
+    /// Checks every field against its range (and the few rules between fields).
+    pub fn validate(&self) -> Result<(), ScenarioError> {
+        whole("duration_secs", self.duration_secs, 1, MAX_DURATION_SECS)?;
+        whole("slot_ms", self.slot_ms, 50, 10_000)?;
+        if self.pools.is_empty() {
+            return Err(ScenarioError {
+                field: "pools",
+                rule: "must name at least one pool (glft, cp, cp-dynamic, prop)".into(),
+                value: "[]".into(),
+            });
+        }
+        range("start_price", self.start_price, 1.0, 100_000.0)?;
+        range("calm_volatility", self.calm_volatility, 0.0, 5.0)?;
+        range("stressed_volatility", self.stressed_volatility, 0.0, 5.0)?;
+        range("calm_mean_secs", self.calm_mean_secs, 1.0, 1e9)?;
+        range("stressed_mean_secs", self.stressed_mean_secs, 1.0, 1e9)?;
+        range("jumps_per_hour", self.jumps_per_hour, 0.0, 100.0)?;
+        range(
+            "jump_excitation_secs",
+            self.jump_excitation_secs,
+            1.0,
+            86_400.0,
+        )?;
+        // Expected children per jump: excitation × decay time; ≥ 1 explodes.
+        let branching = self.jump_excitation_per_hour / 3_600.0 * self.jump_excitation_secs;
+        range(
+            "jump_excitation_per_hour",
+            self.jump_excitation_per_hour,
+            0.0,
+            0.9 * 3_600.0 / self.jump_excitation_secs,
+        )
+        .map_err(|error| ScenarioError {
+            rule: format!(
+                "{} (each jump may trigger at most 0.9 more on average; here {branching:.2})",
+                error.rule
+            ),
+            ..error
+        })?;
+        range("jump_mean_bps", self.jump_mean_bps, 0.0, 1_000.0)?;
+        whole("oracle_interval_ms", self.oracle_interval_ms, 50, 60_000)?;
+        whole("oracle_latency_ms", self.oracle_latency_ms, 0, 60_000)?;
+        range("oracle_noise_bps", self.oracle_noise_bps, 0.0, 100.0)?;
+        range(
+            "confidence_floor_bps",
+            self.confidence_floor_bps,
+            0.0,
+            100.0,
+        )?;
+        range(
+            "confidence_volatility_multiple",
+            self.confidence_volatility_multiple,
+            0.0,
+            100.0,
+        )?;
+        range("outages_per_hour", self.outages_per_hour, 0.0, 60.0)?;
+        whole("outage_secs", self.outage_secs, 0, 3_600)?;
+        whole("arbitrageurs", self.arbitrageurs, 0, 16)?;
+        whole("arb_latency_ms", self.arb_latency_ms, 0, 60_000)?;
+        range("arb_cost_bps", self.arb_cost_bps, 0.0, 100.0)?;
+        range("orders_per_sec", self.orders_per_sec, 0.0, 50.0)?;
+        range("order_mean_sol", self.order_mean_sol, 0.001, 1_000.0)?;
+        range("order_tail", self.order_tail, 1.1, 10.0)?;
+        range(
+            "order_max_sol",
+            self.order_max_sol,
+            self.order_mean_sol,
+            100_000.0,
+        )?;
+        range("route_ref_bps", self.route_ref_bps, 0.0, 1_000.0)?;
+        whole("route_chunks", self.route_chunks, 1, 16)?;
+        range("liquidity_sol", self.liquidity_sol, 1.0, 10_000_000.0)?;
+        range("cp_fee_bps", self.cp_fee_bps, 0.0, 1_000.0)?;
+        range(
+            "cp_dynamic_base_bps",
+            self.cp_dynamic_base_bps,
+            0.0,
+            1_000.0,
+        )?;
+        range("cp_dynamic_multiple", self.cp_dynamic_multiple, 0.0, 100.0)?;
+        range(
+            "cp_dynamic_max_bps",
+            self.cp_dynamic_max_bps,
+            self.cp_dynamic_base_bps,
+            1_000.0,
+        )?;
+        whole("prop_latency_ms", self.prop_latency_ms, 0, 60_000)?;
+        Ok(())
+    }
+
+    /// Sets one field from its text, as `--sweep FIELD=V` does: the value is parsed as the
+    /// field's type, then the whole scenario is checked again by the caller.
+    pub fn with_field(&self, field: &str, text: &str) -> Result<Self, String> {
+        let mut value = serde_json::to_value(self).map_err(|error| error.to_string())?;
+        let object = value.as_object_mut().ok_or("a scenario is an object")?;
+        let current = object.get(field).ok_or_else(|| {
+            let fields: Vec<&str> = object.keys().map(String::as_str).collect();
+            format!(
+                "`{field}` is not a scenario field (fields: {})",
+                fields.join(", ")
+            )
+        })?;
+        let parsed = match current {
+            serde_json::Value::Bool(_) => text.parse::<bool>().map(Into::into).ok(),
+            serde_json::Value::Number(number) if number.is_f64() => {
+                text.parse::<f64>().ok().map(Into::into)
+            }
+            serde_json::Value::Number(_) => text.parse::<u64>().ok().map(Into::into),
+            _ => None,
+        }
+        .ok_or_else(|| format!("{field}: `{text}` is not a value of this field"))?;
+        object.insert(field.into(), parsed);
+        serde_json::from_value(value).map_err(|error| format!("{field}={text}: {error}"))
+    }
+
+    /// Parses a TOML scenario; errors name the line and the field.
+    pub fn from_toml(text: &str) -> Result<Self, String> {
+        toml::from_str(text).map_err(|error| error.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_default_is_valid_and_every_bad_value_names_its_field() {
+        Scenario::default().validate().expect("default");
+        let cases: [(&str, &str); 8] = [
+            ("duration_secs", "0"),
+            ("liquidity_sol", "100000000000"),
+            ("jump_mean_bps", "50000"),
+            ("route_ref_bps", "100000"),
+            ("slot_ms", "1"),
+            ("order_tail", "1"),
+            ("jump_excitation_per_hour", "1000"),
+            ("start_price", "-5"),
+        ];
+        for (field, text) in cases {
+            let scenario = Scenario::default().with_field(field, text).expect(field);
+            let error = scenario.validate().expect_err(field);
+            assert_eq!(error.field, field);
+            assert!(error.to_string().contains(field), "{error}");
+        }
+        assert!(Scenario::default()
+            .with_field("duration_secs", "4294967295")
+            .expect("a u32")
+            .validate()
+            .is_err());
+        assert!(Scenario::default().with_field("mars", "1").is_err());
+        assert!(Scenario::default()
+            .with_field("duration_secs", "lots")
+            .is_err());
+    }
+
+    #[test]
+    fn a_toml_file_names_its_bad_line() {
+        let error = Scenario::from_toml("seed = 1\noracle_latency = 5\n").expect_err("unknown");
+        assert!(
+            error.contains("line 2") && error.contains("oracle_latency"),
+            "{error}"
+        );
+        let scenario = Scenario::from_toml("pools = [\"glft\", \"cp\"]\n").expect("pools");
+        assert_eq!(scenario.pools, vec![PoolKind::Glft, PoolKind::Cp]);
+    }
+}

@@ -1,0 +1,117 @@
+//! The simulator against theory: if these fail, the market is wrong, not the pools.
+//! Seeds are fixed (the runs are deterministic) and tolerances several standard errors
+//! wide, so the tests are fast and cannot flake.
+
+use super::report::{estimate, summary};
+use super::{run_seeds, PoolKind, Scenario};
+
+/// A market with nothing but a diffusion at `volatility` and one arbitrageur with no
+/// cost or latency: no jumps, no uninformed flow, no noise.
+fn arbitrage_only(pools: Vec<PoolKind>, volatility: f64, hours: u32) -> Scenario {
+    Scenario {
+        pools,
+        duration_secs: hours * 3_600,
+        calm_volatility: volatility,
+        stressed_volatility: volatility,
+        jumps_per_hour: 0.0,
+        jump_excitation_per_hour: 0.0,
+        orders_per_sec: 0.0,
+        arbitrageurs: 1,
+        arb_cost_bps: 0.0,
+        arb_latency_ms: 0,
+        oracle_noise_bps: 0.0,
+        outages_per_hour: 0.0,
+        ..Scenario::default()
+    }
+}
+
+fn run(scenario: &Scenario, seeds: u32) -> serde_json::Value {
+    summary(&run_seeds(scenario, seeds, 2, &|_| {}).expect("runs"))
+}
+
+/// `V·σ²·T/8` for the pool's starting value.
+fn lvr_theory(scenario: &Scenario) -> f64 {
+    let value = 2.0 * scenario.liquidity_sol * scenario.start_price;
+    let years = f64::from(scenario.duration_secs) / super::price::SECONDS_PER_YEAR;
+    value * scenario.calm_volatility.powi(2) * years / 8.0
+}
+
+#[test]
+fn a_zero_fee_constant_product_pool_loses_lvr_to_block_by_block_arbitrage() {
+    let scenario = Scenario {
+        cp_fee_bps: 0.0,
+        ..arbitrage_only(vec![PoolKind::Cp], 1.0, 10)
+    };
+    let summary = run(&scenario, 4);
+    let loss = -estimate(&summary, "cp", "arbitrage_edge_usdc").mean;
+    let theory = lvr_theory(&scenario);
+    assert!(
+        (loss / theory - 1.0).abs() < 0.03,
+        "arbitrage took {loss:.2} USDC, V·σ²·T/8 = {theory:.2}"
+    );
+    // And path by path it is the realised LVR, Σ V·r²/8.
+    let realised = estimate(&summary, "cp", "lvr_usdc").mean;
+    assert!((loss / realised - 1.0).abs() < 0.01, "{loss} vs {realised}");
+}
+
+#[test]
+fn with_a_fee_arbitrage_profit_follows_the_fixed_block_formula() {
+    // Milionis, Moallemi & Roughgarden (2023) with deterministic blocks (Nezlobin &
+    // Tassy 2025): per block, ARB = LVR / (1 + (√(2π)/|ζ(1/2)|)·f/σ_b), σ_b = σ√Δt, f the
+    // fee per side. Here f/σ_b ≈ 0.89 and ≈ 4.4: arbitrage takes 40 % and 12 % of LVR.
+    for fee_bps in [1.0, 5.0] {
+        let scenario = Scenario {
+            cp_fee_bps: fee_bps,
+            ..arbitrage_only(vec![PoolKind::Cp], 1.0, 10)
+        };
+        let summary = run(&scenario, 4);
+        let profit = summary["market"]["arbitrage_profit_usdc"]["mean"]
+            .as_f64()
+            .expect("profit");
+        let sigma_block = scenario.calm_volatility
+            * (f64::from(scenario.slot_ms) / 1_000.0 / super::price::SECONDS_PER_YEAR).sqrt();
+        let factor = 1.0 / (1.0 + 1.7164 * fee_bps / 10_000.0 / sigma_block);
+        let theory = lvr_theory(&scenario) * factor;
+        assert!(
+            (profit / theory - 1.0).abs() < 0.15,
+            "fee {fee_bps} bp: arbitrage made {profit:.2}, theory {theory:.2} ({factor:.3} of LVR)"
+        );
+    }
+}
+
+#[test]
+fn a_pool_quoting_the_current_true_price_loses_nothing_to_arbitrage() {
+    // The GLFT pool with a print of the true price every block, no latency: its spread is
+    // never crossed by one block's move.
+    let fresh = Scenario {
+        oracle_latency_ms: 0,
+        arb_picks_prints: false,
+        ..arbitrage_only(vec![PoolKind::Glft], 0.8, 2)
+    };
+    let summary = run(&fresh, 4);
+    assert_eq!(estimate(&summary, "glft", "arbitrage_trades").mean, 0.0);
+    assert_eq!(estimate(&summary, "glft", "arbitrage_edge_usdc").mean, 0.0);
+    // The same pool in the default market (a second of latency, noise, picked prints)
+    // with jumps eight times as frequent is arbitraged, at a loss.
+    let stale = Scenario {
+        duration_secs: 2 * 3_600,
+        pools: vec![PoolKind::Glft],
+        jumps_per_hour: 4.0,
+        ..Scenario::default()
+    };
+    let summary = run(&stale, 4);
+    let edge = estimate(&summary, "glft", "arbitrage_edge_usdc");
+    assert!(edge.mean < -3.0 * edge.se && edge.se > 0.0, "{edge:?}");
+}
+
+#[test]
+fn the_same_seed_gives_the_same_report() {
+    let scenario = Scenario {
+        duration_secs: 600,
+        ..Scenario::default()
+    };
+    let one = run_seeds(&scenario, 2, 2, &|_| {}).expect("runs");
+    let again = run_seeds(&scenario, 2, 1, &|_| {}).expect("runs");
+    assert_eq!(one, again, "threads do not change results");
+    assert_ne!(one[0], one[1], "seeds differ");
+}

@@ -1,0 +1,303 @@
+//! The pools a trade can go to: Homeostat pools run by the program's own state code
+//! (through [`PoolSnapshot`], bit for bit what the program executes), and constant-product
+//! baselines without an oracle.
+
+use homeostat::oracle::PriceUpdate;
+use homeostat::state::Pool;
+use homeostat::PoolParams;
+use homeostat_localnet::{price_update, pyth_price, ONE_BASE, ONE_QUOTE, START_TIME};
+use homeostat_math::{Direction, SwapContext, SwapQuote};
+use homeostat_sdk::quote::PoolSnapshot;
+use homeostat_sdk::SdkError;
+
+use super::price::Print;
+
+/// The trader's side.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Side {
+    /// The trader buys SOL: the pool sells at its ask.
+    Buy,
+    /// The trader sells SOL: the pool buys at its bid.
+    Sell,
+}
+
+impl Side {
+    /// Both sides.
+    pub const BOTH: [Self; 2] = [Self::Buy, Self::Sell];
+
+    fn direction(self) -> Direction {
+        match self {
+            Self::Buy => Direction::QuoteToBase,
+            Self::Sell => Direction::BaseToQuote,
+        }
+    }
+}
+
+/// What a trade did to a pool, in whole tokens: what the pool received (negative: paid).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Fill {
+    /// SOL into the pool.
+    pub base: f64,
+    /// USDC into the pool.
+    pub quote: f64,
+    /// The fee the LPs keep, USDC at `price`.
+    pub lp_fee: f64,
+    /// The protocol's share of the fee (it leaves the LPs' reserves), USDC at `price`.
+    pub protocol_fee: f64,
+}
+
+/// SOL as base atoms (rounded down: never more than asked).
+pub fn base_atoms(sol: f64) -> u64 {
+    (sol * ONE_BASE as f64).max(0.0) as u64
+}
+
+fn sol(atoms: u64) -> f64 {
+    atoms as f64 / ONE_BASE as f64
+}
+
+fn usdc(atoms: u64) -> f64 {
+    atoms as f64 / ONE_QUOTE as f64
+}
+
+/// The program's clock second at `ms` since the start.
+pub fn clock_second(ms: u64) -> i64 {
+    START_TIME + (ms / 1_000) as i64
+}
+
+/// A print as the Pyth `PriceUpdateV2` the program reads: published at the second it was
+/// observed.
+pub fn price_update_of(print: &Print) -> PriceUpdate {
+    price_update(
+        pyth_price(print.price),
+        pyth_price(print.confidence),
+        clock_second(print.observed_ms),
+    )
+}
+
+/// A Homeostat pool in memory.
+#[derive(Clone, Debug)]
+pub struct HomeostatPool {
+    snapshot: PoolSnapshot,
+}
+
+/// A Homeostat pool priced with one print at one instant: every quote against it is the
+/// program's for that transaction.
+#[derive(Clone)]
+pub struct Priced {
+    context: SwapContext,
+    snapshot: PoolSnapshot,
+}
+
+impl HomeostatPool {
+    /// The pool `params` with `liquidity_sol` SOL and their value in USDC at `print`.
+    pub fn open(params: &PoolParams, print: &Print, liquidity_sol: f64) -> Result<Self, SdkError> {
+        let base = base_atoms(liquidity_sol);
+        let quote = (liquidity_sol * print.price * ONE_QUOTE as f64) as u64;
+        let snapshot = crate::replica::open(params, price_update_of(print), base, quote)?;
+        Ok(Self { snapshot })
+    }
+
+    /// The pool's state.
+    pub fn pool(&self) -> &Pool {
+        &self.snapshot.pool
+    }
+
+    /// The LPs' reserves (vaults less protocol fees owed), whole tokens.
+    pub fn reserves(&self) -> (f64, f64) {
+        self.snapshot
+            .reserves()
+            .map(|reserves| (sol(reserves.base), usdc(reserves.quote)))
+            .unwrap_or((0.0, 0.0))
+    }
+
+    /// The pool at `now_ms` priced with `print` — `Pool::prepare_swap`: fails as the
+    /// program would (stale, older than the newest print used, too uncertain).
+    pub fn priced(&self, print: &Print, now_ms: u64) -> Result<Priced, SdkError> {
+        let snapshot = PoolSnapshot {
+            oracle: price_update_of(print),
+            now: clock_second(now_ms),
+            ..self.snapshot
+        };
+        let (_, prepared) = snapshot.context()?;
+        Ok(Priced {
+            context: prepared.context,
+            snapshot,
+        })
+    }
+
+    /// Executes `quote` as the program would (`PoolSnapshot::after_swap`), priced as
+    /// `priced` was; returns the fill at the true price `price`.
+    pub fn execute(&mut self, priced: &Priced, quote: &SwapQuote, price: f64) -> Fill {
+        let Ok(next) = priced.snapshot.after_swap(quote.direction, quote) else {
+            return Fill::default();
+        };
+        self.snapshot = PoolSnapshot {
+            oracle: self.snapshot.oracle,
+            now: self.snapshot.now,
+            ..next
+        };
+        let fee_value = |atoms: u64| match quote.direction {
+            Direction::BaseToQuote => sol(atoms) * price,
+            Direction::QuoteToBase => usdc(atoms),
+        };
+        let protocol_fee = fee_value(quote.fee.protocol);
+        let (base, quote_flow) = match quote.direction {
+            Direction::BaseToQuote => (
+                sol(quote.amount_in - quote.fee.protocol),
+                -usdc(quote.amount_out),
+            ),
+            Direction::QuoteToBase => (
+                -sol(quote.amount_out),
+                usdc(quote.amount_in - quote.fee.protocol),
+            ),
+        };
+        Fill {
+            base,
+            quote: quote_flow,
+            lp_fee: fee_value(quote.fee.total) - protocol_fee,
+            protocol_fee,
+        }
+    }
+}
+
+impl Priced {
+    /// The program's quote for moving `sol` SOL on `side`: exact-out for a purchase,
+    /// exact-in (the fee in SOL included) for a sale.
+    pub fn quote(&self, side: Side, sol: f64) -> Option<SwapQuote> {
+        let atoms = base_atoms(sol);
+        if atoms == 0 {
+            return None;
+        }
+        match side {
+            Side::Buy => self.context.quote_exact_out(side.direction(), atoms),
+            Side::Sell => self.context.quote_exact_in(side.direction(), atoms),
+        }
+        .ok()
+    }
+
+    /// USDC the trader pays (buy) or receives (sell) for `sol` SOL.
+    pub fn value(&self, side: Side, sol: f64) -> Option<f64> {
+        self.quote(side, sol).map(|quote| match side {
+            Side::Buy => usdc(quote.amount_in),
+            Side::Sell => usdc(quote.amount_out),
+        })
+    }
+
+    /// The largest trade on `side` the pool accepts, SOL.
+    pub fn max_sol(&self, side: Side) -> f64 {
+        match self.context.max_trade(side.direction()) {
+            Ok(Some(quote)) => match side {
+                Side::Buy => sol(quote.amount_out),
+                Side::Sell => sol(quote.amount_in),
+            },
+            _ => 0.0,
+        }
+    }
+}
+
+/// A constant-product pool `x·y = k` with the fee taken on the input and kept by the LPs,
+/// and no oracle: whatever its price, it trades.
+#[derive(Clone, Debug)]
+pub struct ConstantProduct {
+    /// SOL reserve.
+    pub base: f64,
+    /// USDC reserve.
+    pub quote: f64,
+    /// Fee on the input, a fraction.
+    pub fee: f64,
+}
+
+impl ConstantProduct {
+    /// USDC paid (buy) or received (sell) for `sol` SOL; `None` past the reserve.
+    pub fn value(&self, side: Side, sol: f64) -> Option<f64> {
+        let k = self.base * self.quote;
+        match side {
+            Side::Buy if sol < self.base => {
+                Some((k / (self.base - sol) - self.quote) / (1.0 - self.fee))
+            }
+            Side::Sell if sol > 0.0 => Some(self.quote - k / (self.base + sol * (1.0 - self.fee))),
+            _ => None,
+        }
+    }
+
+    /// The size on `side` whose marginal price reaches `limit` (USDC per SOL): the
+    /// profit-maximising trade of someone who values SOL at `limit`; 0 if none pays.
+    pub fn trade_to(&self, side: Side, limit: f64) -> f64 {
+        let (k, keep) = (self.base * self.quote, 1.0 - self.fee);
+        match side {
+            // Marginal cost k/((x−b)²·(1−f)) = limit.
+            Side::Buy => (self.base - (k / (limit * keep)).sqrt()).max(0.0),
+            // Marginal proceeds k(1−f)/(x+b(1−f))² = limit.
+            Side::Sell => (((k * keep / limit).sqrt() - self.base) / keep).max(0.0),
+        }
+    }
+
+    /// Trades `sol` SOL on `side`; the fee is valued at `price`.
+    pub fn execute(&mut self, side: Side, sol: f64, price: f64) -> Fill {
+        let Some(value) = self.value(side, sol) else {
+            return Fill::default();
+        };
+        let (base, quote, lp_fee) = match side {
+            Side::Buy => (-sol, value, value * self.fee),
+            Side::Sell => (sol, -value, sol * self.fee * price),
+        };
+        self.base += base;
+        self.quote += quote;
+        Fill {
+            base,
+            quote,
+            lp_fee,
+            protocol_fee: 0.0,
+        }
+    }
+
+    /// The marginal price, USDC per SOL.
+    pub fn price(&self) -> f64 {
+        self.quote / self.base
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn constant_product_arbitrage_stops_where_the_marginal_price_meets_the_limit() {
+        let pool = ConstantProduct {
+            base: 1_000.0,
+            quote: 150_000.0,
+            fee: 0.003,
+        };
+        for (side, limit) in [(Side::Buy, 152.0), (Side::Sell, 148.0)] {
+            let size = pool.trade_to(side, limit);
+            assert!(size > 0.0);
+            let step = 1e-4;
+            let value = |s: f64| pool.value(side, s).expect("in range");
+            let marginal = (value(size + step) - value(size)) / step;
+            assert!((marginal - limit).abs() < 1e-3, "{side:?} {marginal}");
+            // Profit is maximal there: a little more or less earns less.
+            let profit = |s: f64| match side {
+                Side::Buy => s * limit - value(s),
+                Side::Sell => value(s) - s * limit,
+            };
+            assert!(profit(size) > profit(size * 0.99) && profit(size) > profit(size * 1.01));
+        }
+        // Inside the fee band nothing pays.
+        assert_eq!(pool.trade_to(Side::Buy, 150.3), 0.0);
+        assert_eq!(pool.trade_to(Side::Sell, 149.7), 0.0);
+    }
+
+    #[test]
+    fn a_constant_product_trade_keeps_the_product_up_to_the_fee() {
+        let mut pool = ConstantProduct {
+            base: 1_000.0,
+            quote: 150_000.0,
+            fee: 0.0,
+        };
+        let k = pool.base * pool.quote;
+        let fill = pool.execute(Side::Buy, 10.0, 150.0);
+        assert!((pool.base * pool.quote - k).abs() < 1e-6 * k);
+        assert_eq!(fill.base, -10.0);
+        assert!(fill.quote > 1_500.0);
+    }
+}

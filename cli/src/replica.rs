@@ -1,0 +1,48 @@
+//! A pool held in memory and moved by the program's own state code (`Pool::prepare_swap`,
+//! the math crate, `Pool::book_swap` through [`PoolSnapshot`]): what the simulators'
+//! statistics paths trade against instead of a runtime.
+
+use bytemuck::Zeroable;
+use homeostat::oracle::PriceUpdate;
+use homeostat::state::Pool;
+use homeostat::PoolParams;
+use homeostat_localnet::{BASE_DECIMALS, FEED_ID, INITIAL_VARIANCE, QUOTE_DECIMALS};
+use homeostat_math::Reserves;
+use homeostat_sdk::quote::{deposit_quote, PoolSnapshot};
+use homeostat_sdk::SdkError;
+
+/// A pool as `initialize_pool` (with `params`, under `oracle`) and a first deposit of
+/// `base` and `quote` atoms leave it: what pricing reads, the vaults, the depth and the
+/// target. Its clock is the oracle's publish time.
+pub fn open(
+    params: &PoolParams,
+    oracle: PriceUpdate,
+    base: u64,
+    quote: u64,
+) -> Result<PoolSnapshot, SdkError> {
+    let mut pool = Pool::zeroed();
+    pool.set_params(params, &params.validate()?);
+    pool.feed_id = FEED_ID;
+    pool.base_decimals = BASE_DECIMALS;
+    pool.quote_decimals = QUOTE_DECIMALS;
+    let price = pool.price_from_update(&oracle, oracle.publish_time)?;
+    pool.start_volatility(INITIAL_VARIANCE, &price)?;
+    // The first deposit takes both amounts whole.
+    let deposit = deposit_quote(&pool, Reserves::default(), 0, base, quote)?;
+    // What `deposit` then books: the shares locked, the depth and the target.
+    pool.shares_locked = 1;
+    pool.set_depth(
+        deposit
+            .shares
+            .saturating_add(homeostat::math::lp::LOCKED_SHARES),
+        deposit.base,
+    );
+    Ok(PoolSnapshot {
+        pool,
+        base_vault: deposit.base,
+        quote_vault: deposit.quote,
+        oracle,
+        quote_oracle: None,
+        now: oracle.publish_time,
+    })
+}
