@@ -73,8 +73,9 @@ pub enum Engine {
     Program,
     /// The papers' strategy on the math crate: the pool's own curve (half-spread c1, each
     /// unit priced over its inventory path, so one unit trades at the paper's quotes) but
-    /// without the mid guard and with the inventory counted as units held, as in the paper.
-    /// What isolates the model from the two ways a pool departs from the paper.
+    /// without the mid guard, with the inventory counted as units held, and both quotes of
+    /// a step filled at their posted prices, as in the paper. What isolates the model from
+    /// the three ways a pool departs from the paper.
     Paper,
 }
 
@@ -224,6 +225,14 @@ trait PoolEngine {
     async fn trade_one_lot(&mut self, direction: Direction) -> Result<(), SdkError>;
     /// The pool's vault balances (base, quote), atoms.
     async fn vaults(&mut self) -> Result<(u64, u64), SdkError>;
+    /// The step's hit quotes, posted at its start, trade: as a pool does, in order, each
+    /// one lot at the pool's price when it executes (the second after the first).
+    async fn trade_posted(&mut self, posted: &[SwapQuote]) -> Result<(), SdkError> {
+        for quote in posted {
+            self.trade_one_lot(quote.direction).await?;
+        }
+        Ok(())
+    }
 }
 
 /// What one `lot` costs or pays in `direction` in the swap context `context`: exact-in
@@ -327,6 +336,18 @@ impl PoolEngine for Replica {
 
     async fn vaults(&mut self) -> Result<(u64, u64), SdkError> {
         Ok((self.snapshot.base_vault, self.snapshot.quote_vault))
+    }
+
+    async fn trade_posted(&mut self, posted: &[SwapQuote]) -> Result<(), SdkError> {
+        for quote in posted {
+            if self.paper {
+                // The paper fills both posted quotes at their posted prices.
+                self.snapshot = self.snapshot.after_swap(quote.direction, quote)?;
+            } else {
+                self.trade_one_lot(quote.direction).await?;
+            }
+        }
+        Ok(())
     }
 }
 
@@ -557,17 +578,17 @@ async fn simulate(
             let bid_price = bid.amount_out as f64 / ATOMS_PER_PRICE as f64;
             let ask_price = ask.amount_in as f64 / ATOMS_PER_PRICE as f64;
             let (bid_draw, ask_draw) = (rng.uniform(), rng.uniform());
-            // Fills are decided on the quotes posted at the start of the step and execute in
-            // order, the second at the pool's price after the first.
-            for (direction, distance, draw) in [
-                (Direction::BaseToQuote, oracle_mid - bid_price, bid_draw),
-                (Direction::QuoteToBase, ask_price - oracle_mid, ask_draw),
-            ] {
-                if filled(distance, draw) {
-                    engine.trade_one_lot(direction).await.map_err(at(step))?;
-                    swaps += 1;
-                }
-            }
+            // Fills are decided on the quotes posted at the start of the step.
+            let hits: Vec<SwapQuote> = [
+                (bid, oracle_mid - bid_price, bid_draw),
+                (ask, ask_price - oracle_mid, ask_draw),
+            ]
+            .into_iter()
+            .filter(|&(_, distance, draw)| filled(distance, draw))
+            .map(|(quote, _, _)| quote)
+            .collect();
+            swaps += hits.len() as u64;
+            engine.trade_posted(&hits).await.map_err(at(step))?;
             let spread = ask_price - bid_price;
             centred.step(oracle_mid, spread / 2.0, bid_draw, ask_draw);
             for tally in [&mut inventory, &mut symmetric] {

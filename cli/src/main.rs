@@ -360,6 +360,18 @@ struct SimulateArgs {
 
 type CommandResult = Result<(), Box<dyn std::error::Error>>;
 
+/// `writeln!` into the report being built (a `String`: writing cannot fail); the report is
+/// printed once with [`adversarial::command::emit`], which ends quietly on a closed pipe.
+macro_rules! outln {
+    ($out:expr) => {
+        $out.push('\n')
+    };
+    ($out:expr, $($arg:tt)*) => {{
+        use std::fmt::Write as _;
+        let _ = writeln!($out, $($arg)*);
+    }};
+}
+
 /// Runs a cluster command on a fresh tokio runtime.
 fn block_on(command: impl std::future::Future<Output = CommandResult>) -> CommandResult {
     tokio::runtime::Runtime::new()?.block_on(command)
@@ -527,6 +539,7 @@ fn adversarial_options(args: &SimulateArgs) -> adversarial::command::Options {
 }
 
 fn simulate_as2008(args: &SimulateArgs) -> Result<(), Box<dyn std::error::Error>> {
+    let mut out = String::new();
     let engine = match (args.onchain, args.paper) {
         (true, _) => as2008::Engine::Program,
         (false, true) => as2008::Engine::Paper,
@@ -545,11 +558,11 @@ fn simulate_as2008(args: &SimulateArgs) -> Result<(), Box<dyn std::error::Error>
     }))?;
     bar.finish_and_clear();
     if args.json {
-        println!("{}", serde_json::to_string(&outcome.report)?);
+        outln!(out, "{}", serde_json::to_string(&outcome.report)?);
     } else {
-        print_as2008(args, &outcome, started.elapsed());
+        print_as2008(&mut out, args, &outcome, started.elapsed());
     }
-    Ok(())
+    adversarial::command::emit(&out)
 }
 
 /// A progress bar on stderr (hidden when stderr is not a terminal) counting `unit`s.
@@ -567,6 +580,7 @@ fn simulate_market(
     mut scenario: market::Scenario,
     sweep: Option<&str>,
 ) -> Result<(), Box<dyn std::error::Error>> {
+    let mut out = String::new();
     if let Some(seed) = args.seed {
         scenario.seed = seed;
     }
@@ -574,6 +588,8 @@ fn simulate_market(
         scenario.duration_secs = duration;
     }
     scenario.validate()?;
+    // Checked before the run, so an unwritable folder does not cost the report.
+    adversarial::command::writable(&args.out)?;
     if let Some(sweep) = sweep {
         return sweep_market(args, &scenario, sweep);
     }
@@ -585,14 +601,17 @@ fn simulate_market(
     bar.finish_and_clear();
     let files = output::write(&outcome, &args.out)?;
     if args.json {
-        println!("{}", serde_json::to_string(&outcome)?);
-        return Ok(());
+        outln!(out, "{}", serde_json::to_string(&outcome)?);
+        return adversarial::command::emit(&out);
     }
-    println!(
+    outln!(
+        out,
         "Market simulation — {} s, seed {}, GLFT pool vs constant-product baseline, same flow",
-        scenario.duration_secs, scenario.seed
+        scenario.duration_secs,
+        scenario.seed
     );
-    println!(
+    outln!(
+        out,
         "{:<18} {:>7} {:>13} {:>10} {:>14} {:>9} {:>9} {:>9} {:>8} {:>8}",
         "pool",
         "trades",
@@ -606,7 +625,8 @@ fn simulate_market(
         "oracle ✗"
     );
     for pool in &outcome.pools {
-        println!(
+        outln!(
+ out,
             "{:<18} {:>7} {:>13.0} {:>10.2} {:>9.2} ({:>+4.1}bp) {:>9.2} {:>9.2} {:>8.2} {:>7.1}% {:>8}",
             pool.model,
             pool.trades,
@@ -622,12 +642,16 @@ fn simulate_market(
         );
     }
     if scenario.hedging {
-        println!();
-        println!(
+        outln!(out);
+        outln!(
+            out,
             "Hedging: the keeper on the paper venue ({} bp fee, {} bp slippage), every {} s",
-            scenario.venue_fee_bps, scenario.venue_slippage_bps, scenario.keeper_interval_secs
+            scenario.venue_fee_bps,
+            scenario.venue_slippage_bps,
+            scenario.keeper_interval_secs
         );
-        println!(
+        outln!(
+            out,
             "{:<18} {:>7} {:>11} {:>11} {:>11} {:>15} {:>15} {:>7}",
             "pool",
             "hedges",
@@ -643,7 +667,8 @@ fn simulate_market(
             .iter()
             .filter(|pool| pool.hedges > 0 || pool.keeper_errors > 0)
         {
-            println!(
+            outln!(
+                out,
                 "{:<18} {:>7} {:>11.2} {:>11.2} {:>11.2} {:>7.2}/{:<7.2} {:>7.2}/{:<7.2} {:>7}",
                 pool.model,
                 pool.hedges,
@@ -658,9 +683,10 @@ fn simulate_market(
             );
         }
     }
-    println!();
-    println!("P&L attribution, USDC: LP vs hold = spread + fees + inventory + protocol; trade markouts; the hedge owner's result");
-    println!(
+    outln!(out);
+    outln!(out, "P&L attribution, USDC: LP vs hold = spread + fees + inventory + protocol; trade markouts; the hedge owner's result");
+    outln!(
+        out,
         "{:<18} {:>10} {:>9} {:>10} {:>9} {:>11} {:>10} {:>10} {:>10} {:>12}",
         "pool",
         "spread",
@@ -675,7 +701,8 @@ fn simulate_market(
     );
     for pool in &outcome.pools {
         let a = &pool.attribution;
-        println!(
+        outln!(
+            out,
             "{:<18} {:>10.2} {:>9.2} {:>10.2} {:>9.2} {:>11.2} {:>10.2} {:>10.2} {:>10.2} {:>12.2}",
             pool.model,
             a.spread_usdc,
@@ -689,8 +716,8 @@ fn simulate_market(
             a.hedge_owner_usdc
         );
     }
-    println!("wrote {} to {}", files.join(", "), args.out.display());
-    Ok(())
+    outln!(out, "wrote {} to {}", files.join(", "), args.out.display());
+    adversarial::command::emit(&out)
 }
 
 /// `scenario` with `field` set to `text`, parsed as the field's own type.
@@ -739,6 +766,7 @@ fn sweep_market(
     scenario: &market::Scenario,
     sweep: &str,
 ) -> Result<(), Box<dyn std::error::Error>> {
+    let mut out = String::new();
     let (field, values) = sweep
         .split_once('=')
         .ok_or("--sweep takes FIELD=V1,V2,... (e.g. hedge_credit_bps=0,5000,10000)")?;
@@ -769,14 +797,21 @@ fn sweep_market(
             .iter()
             .map(|(value, outcome)| serde_json::json!({ "value": value, "pools": outcome.pools }))
             .collect();
-        println!("{}", serde_json::json!({ "field": field, "runs": runs }));
-        return Ok(());
+        outln!(
+            out,
+            "{}",
+            serde_json::json!({ "field": field, "runs": runs })
+        );
+        return adversarial::command::emit(&out);
     }
-    println!(
+    outln!(
+        out,
         "Sweep of {field} — {} s, seed {}, the GLFT pool",
-        scenario.duration_secs, scenario.seed
+        scenario.duration_secs,
+        scenario.seed
     );
-    println!(
+    outln!(
+        out,
         "{:>12} {:>7} {:>14} {:>11} {:>8} {:>8} {:>9} {:>8} {:>7} {:>10} {:>10}",
         field,
         "trades",
@@ -792,7 +827,8 @@ fn sweep_market(
     );
     for (value, outcome) in &runs {
         let pool = &outcome.pools[0];
-        println!(
+        outln!(
+ out,
             "{:>12} {:>7} {:>14.2} {:>11.2} {:>8.2} {:>8.2} {:>9.2} {:>7.1}% {:>7} {:>10.2} {:>10.2}",
             value,
             pool.trades,
@@ -807,13 +843,19 @@ fn sweep_market(
             pool.hedge_pnl_usdc
         );
     }
-    println!("wrote {} to {}", files.join(", "), args.out.display());
-    Ok(())
+    outln!(out, "wrote {} to {}", files.join(", "), args.out.display());
+    adversarial::command::emit(&out)
 }
 
-fn print_as2008(args: &SimulateArgs, outcome: &as2008::Outcome, elapsed: std::time::Duration) {
+fn print_as2008(
+    out: &mut String,
+    args: &SimulateArgs,
+    outcome: &as2008::Outcome,
+    elapsed: std::time::Duration,
+) {
     let report = &outcome.report;
-    println!(
+    outln!(
+        out,
         "Avellaneda & Stoikov (2008), section 4 — γ = {}, {} paths, seed {}, {}",
         args.gamma,
         args.paths,
@@ -824,15 +866,22 @@ fn print_as2008(args: &SimulateArgs, outcome: &as2008::Outcome, elapsed: std::ti
             (false, false) => "on the math crate",
         }
     );
-    println!(
+    outln!(
+        out,
         "{:<10} {:>10} {:>12} {:>12} {:>12} {:>12}",
-        "strategy", "spread", "profit", "std(profit)", "final q", "std(q)"
+        "strategy",
+        "spread",
+        "profit",
+        "std(profit)",
+        "final q",
+        "std(q)"
     );
     for (name, stats) in [
         ("inventory", report.inventory),
         ("symmetric", report.symmetric),
     ] {
-        println!(
+        outln!(
+            out,
             "{:<10} {:>10.4} {:>12.2} {:>12.2} {:>12.3} {:>12.3}",
             name,
             stats.avg_spread,
@@ -843,7 +892,8 @@ fn print_as2008(args: &SimulateArgs, outcome: &as2008::Outcome, elapsed: std::ti
         );
     }
     let seconds = elapsed.as_secs_f64();
-    println!(
+    outln!(
+        out,
         "the pool executed {} one-unit swaps in {seconds:.2} s ({:.0} swaps/s, {} steps/s)",
         outcome.swaps,
         outcome.swaps as f64 / seconds,

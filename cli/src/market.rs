@@ -129,7 +129,7 @@ impl Scenario {
 
     /// Checks every field is usable.
     pub fn validate(&self) -> Result<(), String> {
-        let checks: [(bool, &str); 13] = [
+        let checks: [(bool, &str); 17] = [
             (
                 self.hedge_credit_bps <= 10_000,
                 "hedge_credit_bps must be in [0, 10 000]",
@@ -139,45 +139,66 @@ impl Scenario {
                 "hedge_cost_bps must be in [0, 1 000]",
             ),
             (
-                self.quote_usd > 0.0 && self.quote_usd.is_finite(),
-                "quote_usd must be positive",
+                self.quote_usd > 0.0 && self.quote_usd <= 2.0,
+                "quote_usd must be in (0, 2]",
             ),
             (
-                self.keeper_interval_secs > 0,
-                "keeper_interval_secs must be positive",
-            ),
-            (self.duration_secs > 0, "duration_secs must be positive"),
-            (
-                self.oracle_interval_secs > 0,
-                "oracle_interval_secs must be positive",
+                (1..=3_600).contains(&self.keeper_interval_secs),
+                "keeper_interval_secs must be in [1, 3 600]",
             ),
             (
-                self.start_price > 0.0 && self.start_price.is_finite(),
-                "start_price must be positive",
+                (1..=7 * 86_400).contains(&self.duration_secs),
+                "duration_secs must be in [1, 604 800] (7 days)",
             ),
             (
-                self.annual_volatility >= 0.0,
-                "annual_volatility must not be negative",
+                (1..=3_600).contains(&self.oracle_interval_secs),
+                "oracle_interval_secs must be in [1, 3 600]",
             ),
             (
-                self.jumps_per_hour >= 0.0 && self.jump_std >= 0.0,
-                "jumps must not be negative",
+                (1.0..=100_000.0).contains(&self.start_price),
+                "start_price must be in [1, 100 000]",
             ),
             (
-                (0.0..=1.0).contains(&self.outage_probability),
-                "outage_probability must be in [0, 1]",
+                (0.0..=5.0).contains(&self.annual_volatility),
+                "annual_volatility must be in [0, 5]",
             ),
             (
-                (0.0..=1.0).contains(&self.arrival_intensity) && self.arrival_decay >= 0.0,
-                "arrival_intensity must be in [0, 1] per second and arrival_decay ≥ 0",
+                (0.0..=100.0).contains(&self.jumps_per_hour)
+                    && (0.0..=0.5).contains(&self.jump_std),
+                "jumps_per_hour must be in [0, 100] and jump_std in [0, 0.5]",
+            ),
+            (
+                (0.0..=1.0).contains(&self.outage_probability) && self.outage_secs <= 3_600,
+                "outage_probability must be in [0, 1] and outage_secs in [0, 3 600]",
+            ),
+            (
+                (0.0..=1.0).contains(&self.arrival_intensity)
+                    && (0.0..=1_000_000.0).contains(&self.arrival_decay),
+                "arrival_intensity must be in [0, 1] per second and arrival_decay in [0, 10⁶]",
             ),
             (
                 (0.0..=1.0).contains(&self.informed_share),
                 "informed_share must be in [0, 1]",
             ),
             (
-                self.mean_trade_sol > 0.0 && self.liquidity_sol > 0,
-                "mean_trade_sol and liquidity_sol must be positive",
+                self.mean_trade_sol > 0.0 && self.mean_trade_sol <= 1_000.0,
+                "mean_trade_sol must be in (0, 1 000]",
+            ),
+            (
+                (1..=10_000_000).contains(&self.liquidity_sol),
+                "liquidity_sol must be in [1, 10 000 000]",
+            ),
+            (
+                self.venue_fee_bps <= 1_000,
+                "venue_fee_bps must be in [0, 1 000]",
+            ),
+            (
+                self.venue_slippage_bps <= 1_000,
+                "venue_slippage_bps must be in [0, 1 000]",
+            ),
+            (
+                self.oracle_confidence_bps >= 0.0 && self.oracle_confidence_bps <= 1_000.0,
+                "oracle_confidence_bps must be in [0, 1 000]",
             ),
         ];
         match checks.iter().find(|(ok, _)| !ok) {

@@ -490,15 +490,33 @@ fn a_sweep_runs_the_same_seed_once_per_value() {
     assert!(frontier.contains("net delta std") && frontier.contains("\n10000\n"));
     assert!(out.join("frontier.png").exists());
     fails_with(
-        &["simulate", "--scenario", "hour", "--sweep", "hedge_credit=1"],
+        &[
+            "simulate",
+            "--scenario",
+            "hour",
+            "--sweep",
+            "hedge_credit=1",
+        ],
         "not a scenario field",
     );
     fails_with(
-        &["simulate", "--scenario", "hour", "--sweep", "hedge_credit_bps=lots"],
+        &[
+            "simulate",
+            "--scenario",
+            "hour",
+            "--sweep",
+            "hedge_credit_bps=lots",
+        ],
         "`lots` is not an integer",
     );
     fails_with(
-        &["simulate", "--scenario", "hour", "--sweep", "hedge_credit_bps=20000"],
+        &[
+            "simulate",
+            "--scenario",
+            "hour",
+            "--sweep",
+            "hedge_credit_bps=20000",
+        ],
         "hedge_credit_bps must be in [0, 10 000]",
     );
     fails_with(

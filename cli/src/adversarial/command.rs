@@ -67,7 +67,7 @@ pub fn simulate(options: &Options, scenario: Scenario) -> Result<()> {
 }
 
 /// Writes `text` to stdout; a closed pipe (`| head`) ends the output quietly.
-fn emit(text: &str) -> Result<()> {
+pub fn emit(text: &str) -> Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),

@@ -37,7 +37,7 @@ struct Venue {
 
 enum VenuePool {
     /// A Homeostat pool: priced by the oracle's prints, or (`prop`) by the pushed price.
-    Homeostat(HomeostatPool),
+    Homeostat(Box<HomeostatPool>),
     /// A constant-product pool; `dynamic` when its fee follows its volatility.
     ConstantProduct {
         pool: ConstantProduct,
@@ -116,10 +116,10 @@ impl Market {
         for &kind in &scenario.pools {
             let quote = scenario.liquidity_sol * scenario.start_price;
             let pool = match kind {
-                PoolKind::Glft | PoolKind::Prop => VenuePool::Homeostat(
+                PoolKind::Glft | PoolKind::Prop => VenuePool::Homeostat(Box::new(
                     HomeostatPool::open(&params, &opening, scenario.liquidity_sol)
                         .map_err(|error| format!("{}: {error}", kind.name()))?,
-                ),
+                )),
                 PoolKind::Cp => VenuePool::ConstantProduct {
                     pool: ConstantProduct {
                         base: scenario.liquidity_sol,
@@ -312,7 +312,7 @@ impl Market {
                         }
                     }
                 }
-                best.map(|(_, priced, side, size)| Trade::Homeostat(priced, side, size))
+                best.map(|(_, priced, side, size)| Trade::Homeostat(Box::new(priced), side, size))
             }
         };
         self.venues[index].tally.oracle_refusals += refusals;
@@ -489,7 +489,7 @@ impl Market {
 /// A trade chosen by an arbitrageur.
 enum Trade {
     ConstantProduct(Side, f64),
-    Homeostat(Priced, Side, f64),
+    Homeostat(Box<Priced>, Side, f64),
 }
 
 impl Trade {
