@@ -320,9 +320,10 @@ struct SimulateArgs {
     /// the scenario's, all four].
     #[arg(long, value_delimiter = ',')]
     pools: Option<Vec<String>>,
-    /// Run as2008 through the program on the in-process runtime (one pool per path, every
-    /// fill a swap transaction) instead of the math crate; the results are identical.
-    /// About half a second per path: try `--paths 20` first.
+    /// Run the Homeostat pools through the program on the in-process runtime, every trade
+    /// a swap transaction, instead of its state code and the math crate; the results are
+    /// identical. as2008: one pool per path, about half a second per path (try `--paths
+    /// 20` first); adversarial: one seed at a time, a few seconds per simulated day.
     #[arg(long)]
     onchain: bool,
     /// Run as2008 as the paper's strategy: the pool's curve without the mid guard, with
@@ -488,7 +489,6 @@ fn simulate(args: &SimulateArgs) -> Result<(), Box<dyn std::error::Error>> {
             Err("--sweep applies to adversarial and hour scenarios (as2008 takes --gamma per run)".into())
         }
         "as2008" => simulate_as2008(args),
-        _ if args.onchain => Err("--onchain applies to --scenario as2008".into()),
         _ if args.paper => Err("--paper applies to --scenario as2008".into()),
         "adversarial" => adversarial::command::simulate(&adversarial_options(args), adversarial::Scenario::default()),
         "hour" => simulate_market(args, market::Scenario::default(), hour_sweep()?),
@@ -526,6 +526,11 @@ fn simulate(args: &SimulateArgs) -> Result<(), Box<dyn std::error::Error>> {
 fn adversarial_options(args: &SimulateArgs) -> adversarial::command::Options {
     adversarial::command::Options {
         seeds: args.seeds,
+        engine: if args.onchain {
+            adversarial::Engine::Program
+        } else {
+            adversarial::Engine::Math
+        },
         threads: args.threads.unwrap_or_else(|| {
             std::thread::available_parallelism().map_or(1, std::num::NonZeroUsize::get)
         }),
@@ -580,6 +585,12 @@ fn simulate_market(
     mut scenario: market::Scenario,
     sweep: Option<&str>,
 ) -> Result<(), Box<dyn std::error::Error>> {
+    if args.onchain {
+        return Err(
+            "--onchain applies to adversarial and as2008 scenarios (hour always runs the program)"
+                .into(),
+        );
+    }
     let mut out = String::new();
     if let Some(seed) = args.seed {
         scenario.seed = seed;

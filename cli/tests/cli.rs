@@ -103,8 +103,15 @@ fn argument_errors_are_reported() {
     );
 
     fails_with(
-        &["simulate", "--onchain", "--duration", "10"],
-        "--onchain applies to --scenario as2008",
+        &[
+            "simulate",
+            "--scenario",
+            "hour",
+            "--onchain",
+            "--duration",
+            "10",
+        ],
+        "--onchain applies to adversarial and as2008 scenarios",
     );
 
     fails_with(&["launch"], "unrecognized subcommand 'launch'");

@@ -13,6 +13,8 @@ pub struct Options {
     pub seeds: u32,
     /// Worker threads.
     pub threads: usize,
+    /// Where the Homeostat pools run.
+    pub engine: super::Engine,
     /// Overrides of the scenario's seed, duration and pools.
     pub seed: Option<u64>,
     /// Simulated seconds per seed.
@@ -81,7 +83,7 @@ fn run(options: &Options, scenario: &Scenario) -> Result<serde_json::Value> {
     bar.set_style(indicatif::ProgressStyle::with_template(
         "{bar:40} {pos}/{len} seeds ({eta} left)",
     )?);
-    let reports = run_seeds(scenario, total, options.threads, &|done| {
+    let reports = run_seeds(scenario, options.engine, total, options.threads, &|done| {
         bar.set_position(u64::from(done))
     })?;
     bar.finish_and_clear();
@@ -140,8 +142,9 @@ pub fn table(
         "inventory",
         "volume share"
     );
-    let pools = summary["pools"].as_object().cloned().unwrap_or_default();
-    for name in pools.keys() {
+    // In the scenario's order (the JSON's map is sorted by name).
+    let pools: Vec<&str> = scenario.pools.iter().map(|kind| kind.name()).collect();
+    for &name in &pools {
         let e = |field: &str| estimate(summary, name, field);
         let share = e("volume_share");
         text += &format!(
@@ -165,7 +168,7 @@ pub fn table(
         "retail fills",
         "arb fills"
     );
-    for name in pools.keys() {
+    for &name in &pools {
         let e = |field: &str| estimate(summary, name, field);
         text += &format!(
             "{:<11} {:>16} {:>16} {:>16} {:>16} {:>14.0} {:>14.0}\n",
@@ -252,11 +255,11 @@ fn sweep(options: &Options, scenario: &Scenario, sweeps: &[Sweep]) -> Result<()>
         let summary = run(options, cell)?;
         results.push(((row.clone(), column.clone()), summary));
     }
-    let pools: Vec<String> = results
-        .first()
-        .and_then(|(_, summary)| summary["pools"].as_object())
-        .map(|pools| pools.keys().cloned().collect())
-        .unwrap_or_default();
+    let pools: Vec<String> = scenario
+        .pools
+        .iter()
+        .map(|kind| kind.name().to_string())
+        .collect();
     let files = super::heatmap::write(
         &options.out,
         &rows.field,

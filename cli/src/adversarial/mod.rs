@@ -12,6 +12,7 @@
 
 pub mod command;
 pub mod heatmap;
+pub mod onchain;
 pub mod price;
 pub mod report;
 pub mod scenario;
@@ -23,10 +24,11 @@ use homeostat_localnet::default_params;
 
 use crate::rng::Rng;
 
+use homeostat_math::SwapQuote;
 use price::{Oracle, Print, TruePrice};
 use report::{FillKind, SeedReport, Tally};
 pub use scenario::{PoolKind, Scenario};
-use venues::{clock_second, ConstantProduct, HomeostatPool, Priced, Side};
+use venues::{clock_second, ConstantProduct, Fill, HomeostatPool, Priced, Side};
 
 /// One pool in the market and what it has done.
 struct Venue {
@@ -94,6 +96,19 @@ pub struct Market {
     retail_volume: f64,
     /// Arbitrage profit, USDC at the true price, after the arbitrageurs' cost.
     arbitrage_profit: f64,
+    /// `--onchain`: the program that executes every Homeostat trade.
+    program: Option<onchain::OnChain>,
+    /// The first transaction the program refused (the run's report is then wrong).
+    program_error: Option<String>,
+}
+
+/// Where the Homeostat pools run.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Engine {
+    /// The program's state code and the math crate, in memory (the statistics path).
+    Math,
+    /// The program on the in-process runtime, every trade a transaction (`--onchain`).
+    Program,
 }
 
 /// Every pool starts at this print (the start price, observed and usable at 0).
@@ -107,19 +122,33 @@ fn opening_print(scenario: &Scenario) -> Print {
 }
 
 impl Market {
-    /// The market of `scenario` for `seed`: every pool opened with the same liquidity.
-    pub fn new(scenario: &Scenario, seed: u64) -> Result<Self, String> {
+    /// The market of `scenario` for `seed` on `engine`: every pool opened with the same
+    /// liquidity.
+    pub fn new(scenario: &Scenario, seed: u64, engine: Engine) -> Result<Self, String> {
         scenario.validate().map_err(|error| error.to_string())?;
         let opening = opening_print(scenario);
         let params = default_params();
+        let mut program = match engine {
+            Engine::Math => None,
+            Engine::Program => Some(onchain::OnChain::start()?),
+        };
         let mut venues = Vec::new();
-        for &kind in &scenario.pools {
+        for (index, &kind) in scenario.pools.iter().enumerate() {
             let quote = scenario.liquidity_sol * scenario.start_price;
             let pool = match kind {
-                PoolKind::Glft | PoolKind::Prop => VenuePool::Homeostat(Box::new(
-                    HomeostatPool::open(&params, &opening, scenario.liquidity_sol)
-                        .map_err(|error| format!("{}: {error}", kind.name()))?,
-                )),
+                PoolKind::Glft | PoolKind::Prop => {
+                    let mut pool = HomeostatPool::open(&params, &opening, scenario.liquidity_sol)
+                        .map_err(|error| format!("{}: {error}", kind.name()))?;
+                    if let Some(program) = &mut program {
+                        pool.replace(program.open(
+                            index,
+                            params,
+                            &venues::price_update_of(&opening),
+                            HomeostatPool::deposit(&opening, scenario.liquidity_sol),
+                        )?);
+                    }
+                    VenuePool::Homeostat(Box::new(pool))
+                }
                 PoolKind::Cp => VenuePool::ConstantProduct {
                     pool: ConstantProduct {
                         base: scenario.liquidity_sol,
@@ -174,17 +203,43 @@ impl Market {
             reference_volume: 0.0,
             retail_volume: 0.0,
             arbitrage_profit: 0.0,
+            program,
+            program_error: None,
             scenario: scenario.clone(),
         })
     }
 
-    /// Runs every block of the scenario and reports.
-    pub fn run(mut self) -> SeedReport {
+    /// Runs every block of the scenario and reports; fails if the program (`--onchain`)
+    /// refused a trade the state code priced.
+    pub fn run(mut self) -> Result<SeedReport, String> {
         let blocks = u64::from(self.scenario.duration_secs) * 1_000 / self.slot_ms;
         for _ in 0..blocks {
             self.step();
         }
-        self.report()
+        match self.program_error.take() {
+            Some(error) => Err(error),
+            None => Ok(self.report()),
+        }
+    }
+
+    /// Executes `quote`, priced as `priced` says, in Homeostat venue `index`; on the
+    /// program too with `--onchain`, whose accounts then become the pool's state.
+    fn execute_homeostat(&mut self, index: usize, priced: &Priced, quote: &SwapQuote) -> Fill {
+        let price = self.true_price();
+        let VenuePool::Homeostat(pool) = &mut self.venues[index].pool else {
+            return Fill::default();
+        };
+        let fill = pool.execute(priced, quote, price);
+        if let Some(program) = &mut self.program {
+            let (print, now) = priced.transaction();
+            match program.swap(index, &print, now, quote) {
+                Ok(snapshot) => pool.replace(snapshot),
+                Err(error) => {
+                    self.program_error.get_or_insert(error);
+                }
+            }
+        }
+        fill
     }
 
     /// One block: price, oracle, arbitrage, uninformed flow, then the block's bookkeeping.
@@ -317,8 +372,17 @@ impl Market {
         };
         self.venues[index].tally.oracle_refusals += refusals;
         if let Some(trade) = fill {
+            let fill = match trade {
+                Trade::ConstantProduct(side, size) => match &mut self.venues[index].pool {
+                    VenuePool::ConstantProduct { pool, .. } => pool.execute(side, size, price),
+                    VenuePool::Homeostat(_) => Fill::default(),
+                },
+                Trade::Homeostat(priced, side, size) => match priced.quote(side, size) {
+                    Some(quote) => self.execute_homeostat(index, &priced, &quote),
+                    None => Fill::default(),
+                },
+            };
             let venue = &mut self.venues[index];
-            let fill = trade.execute(&mut venue.pool, price);
             let profit = -(fill.base * price + fill.quote + fill.protocol_fee)
                 - fill.base.abs() * price * cost;
             self.arbitrage_profit += profit;
@@ -416,16 +480,17 @@ impl Market {
             if sol <= 0.0 {
                 continue;
             }
-            let venue = &mut self.venues[index];
-            let fill = match (&mut venue.pool, priced) {
+            let fill = match (&mut self.venues[index].pool, priced) {
                 (VenuePool::ConstantProduct { pool, .. }, _) => pool.execute(side, sol, price),
-                (VenuePool::Homeostat(pool), Some(priced)) => match priced.quote(side, sol) {
-                    Some(quote) => pool.execute(&priced, &quote, price),
+                (VenuePool::Homeostat(_), Some(priced)) => match priced.quote(side, sol) {
+                    Some(quote) => self.execute_homeostat(index, &priced, &quote),
                     None => continue,
                 },
                 (VenuePool::Homeostat(_), None) => continue,
             };
-            venue.tally.book(FillKind::Retail, self.block, &fill, price);
+            self.venues[index]
+                .tally
+                .book(FillKind::Retail, self.block, &fill, price);
         }
     }
 
@@ -492,23 +557,6 @@ enum Trade {
     Homeostat(Box<Priced>, Side, f64),
 }
 
-impl Trade {
-    fn execute(self, pool: &mut VenuePool, price: f64) -> venues::Fill {
-        match (self, pool) {
-            (Self::ConstantProduct(side, size), VenuePool::ConstantProduct { pool, .. }) => {
-                pool.execute(side, size, price)
-            }
-            (Self::Homeostat(priced, side, size), VenuePool::Homeostat(pool)) => {
-                match priced.quote(side, size) {
-                    Some(quote) => pool.execute(&priced, &quote, price),
-                    None => venues::Fill::default(),
-                }
-            }
-            _ => venues::Fill::default(),
-        }
-    }
-}
-
 /// Smallest trade size an arbitrageur considers, SOL, and the precision of its search.
 const ARB_STEP_SOL: f64 = 0.001;
 
@@ -572,6 +620,7 @@ fn pareto(rng: &mut Rng, mean: f64, alpha: f64) -> f64 {
 /// `progress` is called with the seeds done.
 pub fn run_seeds(
     scenario: &Scenario,
+    engine: Engine,
     seeds: u32,
     threads: usize,
     progress: &(dyn Fn(u32) + Sync),
@@ -588,7 +637,7 @@ pub fn run_seeds(
                     return;
                 }
                 let seed = scenario.seed.wrapping_add(u64::from(index));
-                let report = Market::new(scenario, seed).map(Market::run);
+                let report = Market::new(scenario, seed, engine).and_then(Market::run);
                 if let Ok(mut results) = results.lock() {
                     results.push((index, report));
                 }

@@ -3,7 +3,7 @@
 //! wide, so the tests are fast and cannot flake.
 
 use super::report::{estimate, summary};
-use super::{run_seeds, PoolKind, Scenario};
+use super::{run_seeds, Engine, PoolKind, Scenario};
 
 /// A market with nothing but a diffusion at `volatility` and one arbitrageur with no
 /// cost or latency: no jumps, no uninformed flow, no noise.
@@ -26,7 +26,7 @@ fn arbitrage_only(pools: Vec<PoolKind>, volatility: f64, hours: u32) -> Scenario
 }
 
 fn run(scenario: &Scenario, seeds: u32) -> serde_json::Value {
-    summary(&run_seeds(scenario, seeds, 2, &|_| {}).expect("runs"))
+    summary(&run_seeds(scenario, Engine::Math, seeds, 2, &|_| {}).expect("runs"))
 }
 
 /// `V·σ²·T/8` for the pool's starting value.
@@ -110,8 +110,34 @@ fn the_same_seed_gives_the_same_report() {
         duration_secs: 600,
         ..Scenario::default()
     };
-    let one = run_seeds(&scenario, 2, 2, &|_| {}).expect("runs");
-    let again = run_seeds(&scenario, 2, 1, &|_| {}).expect("runs");
+    let one = run_seeds(&scenario, Engine::Math, 2, 2, &|_| {}).expect("runs");
+    let again = run_seeds(&scenario, Engine::Math, 2, 1, &|_| {}).expect("runs");
     assert_eq!(one, again, "threads do not change results");
     assert_ne!(one[0], one[1], "seeds differ");
+}
+
+#[test]
+fn the_program_on_the_runtime_gives_the_same_report_as_its_state_code() {
+    // Half an hour, jumps frequent enough that both Homeostat pools are arbitraged and win
+    // some uninformed flow: every one of those trades a transaction, its accounts the
+    // market's state.
+    let scenario = Scenario {
+        duration_secs: 1_800,
+        jumps_per_hour: 6.0,
+        route_ref_bps: 12.0,
+        ..Scenario::default()
+    };
+    let math = run_seeds(&scenario, Engine::Math, 1, 1, &|_| {}).expect("math");
+    let program = run_seeds(&scenario, Engine::Program, 1, 1, &|_| {}).expect("program");
+    assert_eq!(math, program);
+    for pool in math[0]
+        .pools
+        .iter()
+        .filter(|p| p.pool == "glft" || p.pool == "prop")
+    {
+        assert!(
+            pool.arbitrage_trades > 0.0 && pool.retail_trades > 0.0,
+            "{pool:?}"
+        );
+    }
 }

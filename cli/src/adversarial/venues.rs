@@ -91,10 +91,26 @@ pub struct Priced {
 impl HomeostatPool {
     /// The pool `params` with `liquidity_sol` SOL and their value in USDC at `print`.
     pub fn open(params: &PoolParams, print: &Print, liquidity_sol: f64) -> Result<Self, SdkError> {
-        let base = base_atoms(liquidity_sol);
-        let quote = (liquidity_sol * print.price * ONE_QUOTE as f64) as u64;
+        let (base, quote) = Self::deposit(print, liquidity_sol);
         let snapshot = crate::replica::open(params, price_update_of(print), base, quote)?;
         Ok(Self { snapshot })
+    }
+
+    /// The first deposit, atoms: `liquidity_sol` SOL and their value in USDC at `print`.
+    pub fn deposit(print: &Print, liquidity_sol: f64) -> (u64, u64) {
+        (
+            base_atoms(liquidity_sol),
+            (liquidity_sol * print.price * ONE_QUOTE as f64) as u64,
+        )
+    }
+
+    /// The pool as the program left it (`--onchain`): its accounts replace the state.
+    pub fn replace(&mut self, snapshot: PoolSnapshot) {
+        self.snapshot = PoolSnapshot {
+            oracle: self.snapshot.oracle,
+            now: self.snapshot.now,
+            ..snapshot
+        };
     }
 
     /// The pool's state.
@@ -161,6 +177,11 @@ impl HomeostatPool {
 }
 
 impl Priced {
+    /// The print the transaction carries and its clock second.
+    pub fn transaction(&self) -> (PriceUpdate, i64) {
+        (self.snapshot.oracle, self.snapshot.now)
+    }
+
     /// The program's quote for moving `sol` SOL on `side`: exact-out for a purchase,
     /// exact-in (the fee in SOL included) for a sale.
     pub fn quote(&self, side: Side, sol: f64) -> Option<SwapQuote> {
