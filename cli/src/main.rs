@@ -357,6 +357,10 @@ struct SimulateArgs {
     /// hedge_credit_bps=0,5000,10000`).
     #[arg(long, value_name = "FIELD=V1,V2,...")]
     sweep: Vec<String>,
+    /// The pool figure an adversarial sweep shows in its grid and heat maps (any field of
+    /// a pool in the JSON report, e.g. arbitrage_edge_usdc, lp_over_lvr, volume_share).
+    #[arg(long, default_value = "lp_vs_hold_usdc")]
+    figure: String,
 }
 
 type CommandResult = Result<(), Box<dyn std::error::Error>>;
@@ -501,10 +505,18 @@ fn simulate(args: &SimulateArgs) -> Result<(), Box<dyn std::error::Error>> {
                 Some("hour") => {
                     let scenario = market::Scenario::from_toml(&text)
                         .map_err(|error| format!("{path}: {error}"))?;
+                    // The hour's messages open with the field's name.
+                    scenario.validate().map_err(|error| {
+                        let field = error.split_whitespace().next().unwrap_or_default();
+                        match adversarial::scenario::line_of(&text, field) {
+                            Some(line) => format!("{path}: line {line}: {error}"),
+                            None => format!("{path}: {error}"),
+                        }
+                    })?;
                     simulate_market(args, scenario, hour_sweep()?)
                 }
                 Some("adversarial") | None => {
-                    let scenario = adversarial::Scenario::from_toml(&text)
+                    let scenario = adversarial::Scenario::from_toml_checked(&text)
                         .map_err(|error| format!("{path}: {error}"))?;
                     adversarial::command::simulate(&adversarial_options(args), scenario)
                         .map_err(|error| format!("{path}: {error}").into())
@@ -540,6 +552,7 @@ fn adversarial_options(args: &SimulateArgs) -> adversarial::command::Options {
         json: args.json,
         out: args.out.clone(),
         sweeps: args.sweep.clone(),
+        figure: args.figure.clone(),
     }
 }
 

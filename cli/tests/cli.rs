@@ -578,7 +578,7 @@ fn scenario_file_errors_name_the_line() {
             "--scenario",
             out_of_range.to_str().expect("utf-8"),
         ],
-        "informed_share must be in [0, 1]",
+        "range.toml: line 2: informed_share must be in [0, 1]",
     );
 
     let missing = dir.join("missing.toml");

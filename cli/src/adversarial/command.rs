@@ -27,6 +27,8 @@ pub struct Options {
     pub out: PathBuf,
     /// `FIELD=V1,V2,...`, at most two.
     pub sweeps: Vec<String>,
+    /// The pool figure a sweep's grid shows.
+    pub figure: String,
 }
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
@@ -233,7 +235,8 @@ fn with(scenario: &Scenario, field: &str, value: &str) -> Result<Scenario> {
 }
 
 /// The grid: every combination of the swept values, `seeds` seeds each; a table of each
-/// pool's LP result (mean ± s.e.), `grid.csv` and one heat map per pool.
+/// pool's `figure` (mean ± s.e.; the LPs' result by default), `grid.csv` and one heat map
+/// per pool.
 fn sweep(options: &Options, scenario: &Scenario, sweeps: &[Sweep]) -> Result<()> {
     let rows = &sweeps[0];
     let columns = sweeps.get(1);
@@ -250,6 +253,23 @@ fn sweep(options: &Options, scenario: &Scenario, sweeps: &[Sweep]) -> Result<()>
         }
     }
     writable(&options.out)?;
+    let known = serde_json::to_value(super::report::PoolFigures::default())?;
+    if known
+        .get(&options.figure)
+        .and_then(serde_json::Value::as_f64)
+        .is_none()
+    {
+        let names: Vec<&str> = known
+            .as_object()
+            .map(|figures| figures.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        return Err(format!(
+            "--figure: `{}` is not a pool figure ({})",
+            options.figure,
+            names.join(", ")
+        )
+        .into());
+    }
     let mut results = Vec::new();
     for ((row, column), cell) in &cells {
         let summary = run(options, cell)?;
@@ -262,8 +282,8 @@ fn sweep(options: &Options, scenario: &Scenario, sweeps: &[Sweep]) -> Result<()>
         .collect();
     let files = super::heatmap::write(
         &options.out,
-        &rows.field,
-        columns.map(|c| c.field.as_str()),
+        (&rows.field, columns.map(|c| c.field.as_str())),
+        &options.figure,
         &results,
         &pools,
     )?;
@@ -286,7 +306,8 @@ fn sweep(options: &Options, scenario: &Scenario, sweeps: &[Sweep]) -> Result<()>
         return emit(&format!("{json}\n"));
     }
     let mut text = format!(
-        "LP result vs holding, USDC (mean ± s.e. over {} seeds × {} h) by {}{}\n",
+        "{} (mean ± s.e. over {} seeds × {} h) by {}{}\n",
+        options.figure,
         options.seeds,
         f64::from(scenario.duration_secs) / 3_600.0,
         rows.field,
@@ -308,7 +329,7 @@ fn sweep(options: &Options, scenario: &Scenario, sweeps: &[Sweep]) -> Result<()>
                     .iter()
                     .find(|((r, c), _)| r == row && c == column)
                     .map(|(_, summary)| summary);
-                let cell = summary.map(|s| estimate(s, pool, "lp_vs_hold_usdc"));
+                let cell = summary.map(|s| estimate(s, pool, &options.figure));
                 text += &format!(" {:>18}", cell.map_or("-".into(), |e| pm(e, 1)));
             }
             text += "\n";

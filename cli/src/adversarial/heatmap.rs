@@ -1,6 +1,6 @@
-//! The break-even map of a sweep: `grid.csv` and, per pool, an SVG heat map of the LPs'
-//! result (green where the pool earns, red where it bleeds, white near zero; each cell
-//! labelled mean ± s.e.).
+//! The break-even map of a sweep: `grid.csv` and, per pool, an SVG heat map of one figure
+//! (by default the LPs' result: green where the pool earns, red where it bleeds, white
+//! near zero; each cell labelled mean ± s.e.).
 
 use std::path::Path;
 
@@ -11,11 +11,11 @@ type Cell = ((String, String), serde_json::Value);
 const CELL: (usize, usize) = (150, 56);
 const MARGIN: (usize, usize) = (170, 90);
 
-/// Writes the grid and the heat maps; returns the file names.
+/// Writes the grid of `figure` and its heat maps; returns the file names.
 pub fn write(
     folder: &Path,
-    rows: &str,
-    columns: Option<&str>,
+    (rows, columns): (&str, Option<&str>),
+    figure: &str,
     cells: &[Cell],
     pools: &[String],
 ) -> Result<Vec<String>, String> {
@@ -39,8 +39,11 @@ pub fn write(
     let mut files = vec!["grid.csv".to_string()];
     for pool in pools {
         let file = format!("heatmap-{pool}.svg");
-        std::fs::write(folder.join(&file), svg(rows, columns, cells, pool))
-            .map_err(|error| failed(&file, error))?;
+        std::fs::write(
+            folder.join(&file),
+            svg((rows, columns), figure, cells, pool),
+        )
+        .map_err(|error| failed(&file, error))?;
         files.push(file);
     }
     Ok(files)
@@ -69,7 +72,7 @@ fn colour(t: f64) -> String {
     format!("#{r:02x}{g:02x}{b:02x}")
 }
 
-fn svg(rows: &str, columns: Option<&str>, cells: &[Cell], pool: &str) -> String {
+fn svg((rows, columns): (&str, Option<&str>), figure: &str, cells: &[Cell], pool: &str) -> String {
     let row_values = distinct(cells.iter().map(|((row, _), _)| row));
     let column_values = distinct(cells.iter().map(|((_, column), _)| column));
     let lp = |row: &String, column: &String| -> Estimate {
@@ -77,19 +80,19 @@ fn svg(rows: &str, columns: Option<&str>, cells: &[Cell], pool: &str) -> String 
             .iter()
             .find(|((r, c), _)| r == row && c == column)
             .map_or(Estimate { mean: 0.0, se: 0.0 }, |(_, s)| {
-                estimate(s, pool, "lp_vs_hold_usdc")
+                estimate(s, pool, figure)
             })
     };
     let scale = cells
         .iter()
-        .map(|(_, s)| estimate(s, pool, "lp_vs_hold_usdc").mean.abs())
+        .map(|(_, s)| estimate(s, pool, figure).mean.abs())
         .fold(f64::MIN_POSITIVE, f64::max);
     let width = MARGIN.0 + CELL.0 * column_values.len() + 20;
     let height = MARGIN.1 + CELL.1 * row_values.len() + 40;
     let mut svg = format!(
         "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{width}\" height=\"{height}\" \
          font-family=\"sans-serif\" font-size=\"13\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n\
-         <text x=\"10\" y=\"24\" font-size=\"16\">{pool}: LP result vs holding, USDC (mean ± s.e.)</text>\n\
+         <text x=\"10\" y=\"24\" font-size=\"16\">{pool}: {figure} (mean ± s.e.)</text>\n\
          <text x=\"10\" y=\"{}\" font-weight=\"bold\">{rows} ↓</text>\n",
         MARGIN.1 - 12
     );

@@ -194,7 +194,7 @@ pub fn realised_gamma(samples: &[(f64, f64)], window: usize) -> (f64, f64) {
 }
 
 /// One pool's figures for one seed. Money in USDC at the true price.
-#[derive(Clone, Debug, PartialEq, Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Serialize)]
 pub struct PoolFigures {
     /// The pool's name.
     pub pool: &'static str,

@@ -333,6 +333,30 @@ impl Scenario {
     pub fn from_toml(text: &str) -> Result<Self, String> {
         toml::from_str(text).map_err(|error| error.to_string())
     }
+
+    /// Parses and checks a TOML scenario: a value out of its range is named with the line
+    /// that sets it.
+    pub fn from_toml_checked(text: &str) -> Result<Self, String> {
+        let scenario = Self::from_toml(text)?;
+        scenario
+            .validate()
+            .map_err(|error| match line_of(text, error.field) {
+                Some(line) => format!("line {line}: {error}"),
+                None => error.to_string(),
+            })?;
+        Ok(scenario)
+    }
+}
+
+/// The line (from 1) of a TOML text that sets `field` at the top level.
+pub fn line_of(text: &str, field: &str) -> Option<usize> {
+    text.lines()
+        .position(|line| {
+            line.trim_start()
+                .strip_prefix(field)
+                .is_some_and(|rest| rest.trim_start().starts_with('='))
+        })
+        .map(|index| index + 1)
 }
 
 #[cfg(test)]
@@ -367,6 +391,16 @@ mod tests {
         assert!(Scenario::default()
             .with_field("duration_secs", "lots")
             .is_err());
+    }
+
+    #[test]
+    fn a_value_out_of_range_names_its_line() {
+        let error = Scenario::from_toml_checked("seed = 1\n\nslot_ms = 1\n").expect_err("range");
+        assert!(
+            error.starts_with("line 3: slot_ms = 1: must be in"),
+            "{error}"
+        );
+        assert_eq!(line_of("a = 1\n  ab = 2\nb= 3", "b"), Some(3));
     }
 
     #[test]

@@ -5,23 +5,15 @@
 use super::report::{estimate, summary};
 use super::{run_seeds, Engine, PoolKind, Scenario};
 
-/// A market with nothing but a diffusion at `volatility` and one arbitrageur with no
-/// cost or latency: no jumps, no uninformed flow, no noise.
-fn arbitrage_only(pools: Vec<PoolKind>, volatility: f64, hours: u32) -> Scenario {
+/// `scenarios/arbitrage-only.toml` (the file the docs' commands run) with `pools`,
+/// `hours` long: a diffusion at 100 % and one arbitrageur with no cost or latency — no
+/// jumps, no uninformed flow, no noise.
+fn arbitrage_only(pools: Vec<PoolKind>, hours: u32) -> Scenario {
+    let file = include_str!("../../../scenarios/arbitrage-only.toml");
     Scenario {
         pools,
         duration_secs: hours * 3_600,
-        calm_volatility: volatility,
-        stressed_volatility: volatility,
-        jumps_per_hour: 0.0,
-        jump_excitation_per_hour: 0.0,
-        orders_per_sec: 0.0,
-        arbitrageurs: 1,
-        arb_cost_bps: 0.0,
-        arb_latency_ms: 0,
-        oracle_noise_bps: 0.0,
-        outages_per_hour: 0.0,
-        ..Scenario::default()
+        ..Scenario::from_toml(file).expect("scenarios/arbitrage-only.toml")
     }
 }
 
@@ -40,7 +32,7 @@ fn lvr_theory(scenario: &Scenario) -> f64 {
 fn a_zero_fee_constant_product_pool_loses_lvr_to_block_by_block_arbitrage() {
     let scenario = Scenario {
         cp_fee_bps: 0.0,
-        ..arbitrage_only(vec![PoolKind::Cp], 1.0, 10)
+        ..arbitrage_only(vec![PoolKind::Cp], 10)
     };
     let summary = run(&scenario, 4);
     let loss = -estimate(&summary, "cp", "arbitrage_edge_usdc").mean;
@@ -62,7 +54,7 @@ fn with_a_fee_arbitrage_profit_follows_the_fixed_block_formula() {
     for fee_bps in [1.0, 5.0] {
         let scenario = Scenario {
             cp_fee_bps: fee_bps,
-            ..arbitrage_only(vec![PoolKind::Cp], 1.0, 10)
+            ..arbitrage_only(vec![PoolKind::Cp], 10)
         };
         let summary = run(&scenario, 4);
         let profit = summary["market"]["arbitrage_profit_usdc"]["mean"]
@@ -86,7 +78,7 @@ fn a_pool_quoting_the_current_true_price_loses_nothing_to_arbitrage() {
     let fresh = Scenario {
         oracle_latency_ms: 0,
         arb_picks_prints: false,
-        ..arbitrage_only(vec![PoolKind::Glft], 0.8, 2)
+        ..arbitrage_only(vec![PoolKind::Glft], 2)
     };
     let summary = run(&fresh, 4);
     assert_eq!(estimate(&summary, "glft", "arbitrage_trades").mean, 0.0);
