@@ -724,6 +724,31 @@ fn adversarial_errors_name_the_field_and_its_range() {
         );
         assert!(stdout(&output).is_empty(), "{line}");
     }
+    // The hour's fields, as the review found them: a panic, 151 math-domain lines with
+    // exit 0, an absurd venue fee accepted, and a run of 10 minutes and 1.5 GB.
+    for (line, expected) in [
+        (
+            "liquidity_sol = 100000000000",
+            "line 3: liquidity_sol must be in [1, 10 000 000]",
+        ),
+        ("jump_std = 5.0", "line 3: jump_std must be in [0, 0.5]"),
+        (
+            "venue_fee_bps = 100000",
+            "line 3: venue_fee_bps must be in [0, 1 000]",
+        ),
+        (
+            "duration_secs = 4294967295",
+            "line 3: duration_secs must be in [1, 172 800]",
+        ),
+    ] {
+        let file = dir.join("hour.toml");
+        std::fs::write(&file, format!("market = \"hour\"\nseed = 1\n{line}\n")).expect("write");
+        let output = fails_with(
+            &["simulate", "--scenario", file.to_str().expect("utf-8")],
+            expected,
+        );
+        assert!(stdout(&output).is_empty(), "{line}");
+    }
     fails_with(
         &["simulate", "--pools", "glft,mars"],
         "`mars` is not a pool",
