@@ -408,7 +408,8 @@ impl PoolEngine for OnChain {
         self.oracle = oracle;
         Self::refused(harness.initialize_pool(&pool, *params).await)?;
         let (base, quote) = starting_reserves(&oracle);
-        let lp = harness.new_user(base, quote).await;
+        // The first deposit is the admin's (it fixes the pool's reference depth).
+        let lp = harness.admin_user(base, quote).await;
         Self::refused(harness.deposit(&pool, &lp, base, quote, 1).await)
     }
 

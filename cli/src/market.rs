@@ -524,15 +524,8 @@ async fn open_pools(
             .initialize_pool(&pool, params)
             .await
             .map_err(|error| format!("initialize {name}: {error:?}"))?;
-        // An operator pool's LP is its admin.
-        let lp = if params.lp_access == LP_ACCESS_OPERATOR {
-            let admin = harness.admin.insecure_clone();
-            harness
-                .user_of(admin, liquidity_base, liquidity_quote)
-                .await
-        } else {
-            harness.new_user(liquidity_base, liquidity_quote).await
-        };
+        // The first deposit is the admin's (it fixes the pool's reference depth).
+        let lp = harness.admin_user(liquidity_base, liquidity_quote).await;
         harness
             .deposit(&pool, &lp, liquidity_base, liquidity_quote, 1)
             .await

@@ -36,6 +36,7 @@ pub fn open(
             .shares
             .saturating_add(homeostat::math::lp::LOCKED_SHARES),
         deposit.base,
+        false,
     );
     Ok(PoolSnapshot {
         pool,

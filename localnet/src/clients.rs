@@ -79,7 +79,7 @@ impl Harness {
     }
 
     /// Creates `user`'s LP account in `pool` if it does not exist yet (paid by the payer).
-    fn open_lp_account(&self, pool: &PoolAddresses, user: &User) -> Instruction {
+    pub fn open_lp_account(&self, pool: &PoolAddresses, user: &User) -> Instruction {
         create_associated_token_account_idempotent(
             &self.context.payer.pubkey(),
             &user.keypair.pubkey(),

@@ -113,21 +113,24 @@ impl Harness {
     }
 
     /// Creates `pool` with `params` and seeds it, as `with_liquidity` does, with 1 000 SOL
-    /// and 150 000 USDC from a new LP — the admin, for an operator pool. Returns the LP.
+    /// and 150 000 USDC from its admin (the first deposit is the admin's: it fixes the
+    /// pool's reference depth). Returns the admin as the LP.
     pub async fn seeded_pool(&mut self, pool: &PoolAddresses, params: PoolParams) -> User {
         self.initialize_pool(pool, params)
             .await
             .expect("initialize pool");
         let (base, quote) = (1_000 * ONE_BASE, 150_000 * ONE_QUOTE);
-        let lp = if params.lp_access == LP_ACCESS_OPERATOR {
-            let admin = self.admin.insecure_clone();
-            self.user_of(admin, base, quote).await
-        } else {
-            self.new_user(base, quote).await
-        };
+        let lp = self.admin_user(base, quote).await;
         self.deposit(pool, &lp, base, quote, 1)
             .await
             .expect("seed deposit");
         lp
+    }
+
+    /// The pool admin as a user funded with `base` and `quote` atoms (new token accounts
+    /// each time).
+    pub async fn admin_user(&mut self, base: u64, quote: u64) -> User {
+        let admin = self.admin.insecure_clone();
+        self.user_of(admin, base, quote).await
     }
 }

@@ -204,11 +204,8 @@ impl Harness {
         amount: u64,
     ) {
         let program = self.program_of(mint).await;
-        let decimals = if *mint == self.base_mint {
-            BASE_DECIMALS
-        } else {
-            QUOTE_DECIMALS
-        };
+        // A mint's decimals sit at byte 44 of its account (SPL Token and Token-2022).
+        let decimals = self.account(mint, "mint").await.data[44];
         let ix = spl_token_2022::instruction::transfer_checked(
             &program,
             from,

@@ -56,7 +56,8 @@ impl OnChain {
         self.runtime
             .block_on(harness.initialize_pool(&pool, params))
             .map_err(|error| failed("initialize", error))?;
-        let lp = self.runtime.block_on(harness.new_user(base, quote));
+        // The first deposit is the admin's (it fixes the pool's reference depth).
+        let lp = self.runtime.block_on(harness.admin_user(base, quote));
         self.runtime
             .block_on(harness.deposit(&pool, &lp, base, quote, 1))
             .map_err(|error| failed("deposit into", error))?;

@@ -11,8 +11,8 @@
 //! (its executions equal the journal's non-zero records), the journal has nothing left
 //! and agrees with the pool, and the venue position is what the pool's record implies.
 //!
-//! `cargo test -p homeostat-tests --test keeper_faults` runs a bounded number of schedules;
-//! `HOMEOSTAT_KEEPER_SCHEDULES=1000 cargo test -p homeostat-tests --test keeper_faults -- --nocapture`
+//! `cargo test --workspace --test keeper faults` runs a bounded number of schedules;
+//! `HOMEOSTAT_KEEPER_SCHEDULES=1000 cargo test --workspace --test keeper faults -- --nocapture`
 //! the campaign reported in docs/security.md and docs/keeper.md.
 
 use std::cell::RefCell;

@@ -32,6 +32,12 @@ pub const MAX_VOLATILITY_WINDOW: u64 = 30 * 24 * 3_600;
 /// Widest gap accepted between a hedge's fill price and the oracle mid of the request it
 /// answers, basis points (a fill further off is a mistake or a lie, not a hedge).
 pub const MAX_HEDGE_PRICE_DEVIATION_BPS: u128 = 1_000;
+/// Largest `lot`, base atoms (2^40 ≈ 1.1·10¹²: 1 100 tokens of 9 decimals).
+pub const MAX_LOT: u64 = 1 << 40;
+/// Largest price of a lot when parameters are set, quote atoms (2^38 ≈ 2.7·10¹¹: 270 000
+/// tokens of 6 decimals). The curve squares the lot's price in I80F48: from about 2^40
+/// every swap fails (`OutOfDomain`), so a lot priced here leaves the price room to rise 4×.
+pub const MAX_LOT_PRICE: u64 = 1 << 38;
 /// Largest `min_rebalance_interval`, seconds (one day).
 pub const MAX_REBALANCE_INTERVAL: u64 = 24 * 3_600;
 

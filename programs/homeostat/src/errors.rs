@@ -124,6 +124,23 @@ pub enum HomeostatError {
     /// 6038 (0x1796)
     #[msg("Retargeted less than an hour ago")]
     RetargetTooSoon,
+    /// 6039 (0x1797)
+    #[msg("Only the pool's admin makes the first deposit, and the first after the pool was emptied: it fixes the depth the skew and the cap are stated at")]
+    FirstDepositByAdmin,
+    /// 6040 (0x1798)
+    #[msg("The pool holds no liquidity but its locked shares: no swaps until its admin deposits again")]
+    PoolEmpty,
+    /// 6041 (0x1799)
+    #[msg("Only the pool's admin withdraws from an operator pool (its quotes credit the admin's hedge)")]
+    WithdrawalsRestricted,
+    /// 6042 (0x179a)
+    #[msg(
+        "An account was passed in two roles (the program log names them): pass each account once"
+    )]
+    AccountAliased,
+    /// 6043 (0x179b)
+    #[msg("The recorded hedge is larger than the request, or of the opposite sign")]
+    HedgeExceedsRequest,
 }
 
 impl HomeostatError {
@@ -145,7 +162,7 @@ impl HomeostatError {
     }
 
     /// Every error, in code order (`ALL[i]` has code 6000 + i).
-    pub const ALL: [Self; 39] = [
+    pub const ALL: [Self; 44] = [
         Self::MathOverflow,
         Self::DivisionByZero,
         Self::OutOfDomain,
@@ -185,6 +202,11 @@ impl HomeostatError {
         Self::DepositsRestricted,
         Self::RetargetOutOfBounds,
         Self::RetargetTooSoon,
+        Self::FirstDepositByAdmin,
+        Self::PoolEmpty,
+        Self::WithdrawalsRestricted,
+        Self::AccountAliased,
+        Self::HedgeExceedsRequest,
     ];
 
     /// The error with this code, for clients decoding a failed transaction.

@@ -221,4 +221,26 @@ pub trait WithVaults<'info> {
         pool.load()?
             .invariant_with_vaults(token_amount(base_vault)?, token_amount(quote_vault)?)
     }
+
+    /// Refuses a user's token account passed as one of the pool's vaults
+    /// (`AccountAliased`, the program log naming both roles). Each account constraint
+    /// checks an account against its own role only, and a vault passes the checks of a
+    /// user's account of its mint: the instruction would move tokens from the vault to
+    /// itself, or book a payment nobody made.
+    fn refuse_vaults_as(&self, users: &[(&str, &AccountInfo)]) -> Result<()> {
+        let (_, base_vault, quote_vault) = self.pool_and_vaults();
+        for (role, account) in users {
+            for (vault_role, vault) in [("base vault", base_vault), ("quote vault", quote_vault)] {
+                if account.key == vault.key {
+                    msg!(
+                        "{} is the pool's {}: pass an account of your own",
+                        role,
+                        vault_role
+                    );
+                    return err!(HomeostatError::AccountAliased);
+                }
+            }
+        }
+        Ok(())
+    }
 }

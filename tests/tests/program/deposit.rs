@@ -6,7 +6,7 @@ use homeostat_tests::*;
 #[tokio::test]
 async fn first_deposit_sets_the_ratio_and_locks_shares() {
     let (mut harness, pool) = Harness::with_pool(default_params()).await;
-    let lp = harness.new_user(10 * ONE_BASE, 1_500 * ONE_QUOTE).await;
+    let lp = harness.admin_user(10 * ONE_BASE, 1_500 * ONE_QUOTE).await;
     harness
         .deposit(&pool, &lp, 10 * ONE_BASE, 1_500 * ONE_QUOTE, 1)
         .await
@@ -78,7 +78,7 @@ async fn deposit_guards() {
 #[tokio::test]
 async fn first_deposit_below_the_locked_shares_fails() {
     let (mut harness, pool) = Harness::with_pool(default_params()).await;
-    let user = harness.new_user(1_000, 1_000).await;
+    let user = harness.admin_user(1_000, 1_000).await;
     let result = harness.deposit(&pool, &user, 1_000, 1_000, 0).await;
     assert_program_error(result, HomeostatError::ZeroShares);
 }
@@ -87,8 +87,10 @@ async fn first_deposit_below_the_locked_shares_fails() {
 async fn a_donation_attack_on_share_price_does_not_pay() {
     // Classic share-inflation attack: the attacker makes the first (tiny) deposit, then
     // donates to the vaults so the next depositor's shares round down to little or nothing.
+    // Only the pool's admin makes a first deposit (`a_stranger_cannot_seed_a_pool`): here
+    // the admin is the attacker, and the locked shares still make it a loss.
     let (mut harness, pool) = Harness::with_pool(default_params()).await;
-    let attacker = harness.new_user(10 * ONE_BASE, 10_000 * ONE_QUOTE).await;
+    let attacker = harness.admin_user(10 * ONE_BASE, 10_000 * ONE_QUOTE).await;
     let start_value = Harness::value_at_150(10 * ONE_BASE, 10_000 * ONE_QUOTE);
     harness
         .deposit(&pool, &attacker, 2_000, 2_000, 0)
@@ -265,4 +267,97 @@ async fn a_large_deposit_does_not_push_the_inventory_past_the_cap() {
         .swap_exact_in(&pool, &trader, SELL, ONE_BASE, 1)
         .await
         .expect("the sale that fitted before still fits");
+}
+
+#[tokio::test]
+async fn a_stranger_cannot_seed_a_pool_or_reset_its_depth() {
+    // The review's attack: between `initialize_pool` and the operator's seed, a stranger's
+    // 1 001 + 1 001 atoms would have fixed the pool's reference depth for good.
+    let (mut harness, pool) = Harness::with_pool(default_params()).await;
+    let stranger = harness
+        .new_user(200_000 * ONE_BASE, 30_000_000 * ONE_QUOTE)
+        .await;
+    let result = harness.deposit(&pool, &stranger, 1_001, 1_001, 0).await;
+    assert_program_error(result, HomeostatError::FirstDepositByAdmin);
+    let admin = harness
+        .admin_user(1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
+        .await;
+    harness
+        .deposit(&pool, &admin, 1_000 * ONE_BASE, 150_000 * ONE_QUOTE, 1)
+        .await
+        .unwrap();
+    let seeded = harness.pool_state(&pool).await;
+    // The flash version: deposit 100× the pool and withdraw, in one transaction or two.
+    harness
+        .deposit(
+            &pool,
+            &stranger,
+            100_000 * ONE_BASE,
+            15_000_000 * ONE_QUOTE,
+            1,
+        )
+        .await
+        .unwrap();
+    let shares = harness.balance(&stranger.lp(&pool)).await;
+    harness
+        .withdraw(&pool, &stranger, shares, 0, 0)
+        .await
+        .unwrap();
+    let after = harness.pool_state(&pool).await;
+    assert_eq!(after.reference_shares, seeded.reference_shares);
+    assert_eq!(
+        (after.target_base, after.target_shares),
+        (seeded.target_base, seeded.target_shares)
+    );
+    // The skew and the cap are the operator's: a 25 SOL sale is priced as on the seeded
+    // pool, and the cap still binds at 100 SOL.
+    let trader = harness.new_user(200 * ONE_BASE, 0).await;
+    for _ in 0..4 {
+        harness
+            .swap_exact_in(&pool, &trader, SELL, 25 * ONE_BASE, 1)
+            .await
+            .unwrap();
+    }
+    let result = harness
+        .swap_exact_in(&pool, &trader, SELL, 25 * ONE_BASE, 1)
+        .await;
+    assert_program_error(result, HomeostatError::InventoryCapExceeded);
+}
+
+#[tokio::test]
+async fn an_emptied_pool_trades_and_takes_deposits_only_after_its_admin_reseeds_it() {
+    // The review's attack: a 38-atom sale into an emptied pool set the next LP's inventory
+    // (89.9 SOL long of a 1 000 SOL pool).
+    let (mut harness, pool, admin) = Harness::with_liquidity().await;
+    let shares = harness.balance(&admin.lp(&pool)).await;
+    harness.withdraw(&pool, &admin, shares, 0, 0).await.unwrap();
+    assert_eq!(harness.pool_state(&pool).await.total_shares, LOCKED_SHARES);
+    let stranger = harness
+        .new_user(1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
+        .await;
+    let result = harness.swap_exact_in(&pool, &stranger, SELL, 38, 0).await;
+    assert_program_error(result, HomeostatError::PoolEmpty);
+    let result = harness
+        .deposit(&pool, &stranger, 1_000 * ONE_BASE, 150_000 * ONE_QUOTE, 1)
+        .await;
+    assert_program_error(result, HomeostatError::FirstDepositByAdmin);
+    // The admin reseeds at the composition the last LP left: no inventory.
+    let admin = harness
+        .admin_user(1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
+        .await;
+    harness
+        .deposit(&pool, &admin, 1_000 * ONE_BASE, 150_000 * ONE_QUOTE, 1)
+        .await
+        .unwrap();
+    let update = harness.oracle_update().await;
+    let snapshot = harness.snapshot(&pool, &update).await;
+    assert!(snapshot.inventory().unwrap().unsigned_abs() < u128::from(ONE_BASE) / 1_000);
+    harness
+        .swap_exact_in(&pool, &stranger, SELL, ONE_BASE, 1)
+        .await
+        .unwrap();
+    harness
+        .deposit(&pool, &stranger, 10 * ONE_BASE, 1_500 * ONE_QUOTE, 1)
+        .await
+        .unwrap();
 }

@@ -79,13 +79,20 @@ async fn a_public_pools_quotes_credit_no_hedge() {
     let state = harness.pool_state(&pool).await;
     let update = harness.oracle_update().await;
     let net = harness.snapshot(&pool, &update).await.net_delta().unwrap();
-    let price = state.pending_request_price.to_bits();
+    let (requested, price) = (
+        i64::from_le_bytes(state.pending_request_base),
+        state.pending_request_price.to_bits(),
+    );
     harness
-        .record_hedge(&pool, &keeper, 1, net as i64, price)
+        .record_hedge(&pool, &keeper, 1, requested, price)
         .await
         .unwrap();
     let snapshot = harness.snapshot(&pool, &update).await;
-    assert_eq!(snapshot.net_delta().unwrap(), 0, "hedged");
+    assert_eq!(
+        snapshot.net_delta().unwrap(),
+        net - i128::from(requested),
+        "hedged to the band's edge"
+    );
     assert_eq!(
         snapshot.risk_position().unwrap(),
         snapshot.inventory().unwrap(),
@@ -106,20 +113,19 @@ async fn the_cap_binds_on_the_gross_position_even_when_hedged() {
     let keeper = harness.keeper.insecure_clone();
     harness.rebalance(&pool, &keeper).await.unwrap();
     let update = harness.oracle_update().await;
-    let net = harness.snapshot(&pool, &update).await.net_delta().unwrap();
-    let price = harness
-        .pool_state(&pool)
-        .await
-        .pending_request_price
-        .to_bits();
+    let state = harness.pool_state(&pool).await;
+    let (requested, price) = (
+        i64::from_le_bytes(state.pending_request_base),
+        state.pending_request_price.to_bits(),
+    );
     harness
-        .record_hedge(&pool, &keeper, 1, net as i64, price)
+        .record_hedge(&pool, &keeper, 1, requested, price)
         .await
         .unwrap();
     let snapshot = harness.snapshot(&pool, &update).await;
     assert_eq!(
         snapshot.risk_position().unwrap(),
-        0,
+        snapshot.net_delta().unwrap(),
         "quotes skew on the hedged position"
     );
     let gross = snapshot.inventory().unwrap();
@@ -203,7 +209,7 @@ async fn retarget_is_bounded_rate_limited_and_evented() {
         HomeostatError::RetargetOutOfBounds,
     );
     let lp = harness
-        .new_user(1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
+        .admin_user(1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
         .await;
     harness
         .deposit(&pool, &lp, 1_000 * ONE_BASE, 150_000 * ONE_QUOTE, 1)

@@ -203,7 +203,7 @@ async fn two_feed_pool(usdc: f64) -> (Harness, PoolAddresses, User) {
         .await
         .unwrap();
     let lp = harness
-        .new_user(1_000 * ONE_BASE, 160_000 * ONE_QUOTE)
+        .admin_user(1_000 * ONE_BASE, 160_000 * ONE_QUOTE)
         .await;
     harness
         .deposit(&pool, &lp, 1_000 * ONE_BASE, 153_000 * ONE_QUOTE, 1)

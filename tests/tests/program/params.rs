@@ -85,6 +85,11 @@ fn cases() -> Vec<(&'static str, Edit, Edit)> {
         ),
         ("lot > 0", |p| p.lot = 1, |p| p.lot = 0),
         (
+            "lot ≤ 2^40",
+            |p| p.lot = homeostat::constants::MAX_LOT,
+            |p| p.lot = homeostat::constants::MAX_LOT + 1,
+        ),
+        (
             "inventory_cap > 0",
             |p| p.inventory_cap = 1,
             |p| p.inventory_cap = 0,
@@ -229,5 +234,43 @@ async fn initialize_pool_and_update_params_enforce_every_bound() {
             .update_params(&pool, &admin, edited(inside))
             .await
             .unwrap_or_else(|error| panic!("{what}: update at the bound: {error:?}"));
+    }
+}
+
+#[tokio::test]
+async fn the_largest_lot_still_swaps_and_a_larger_one_is_refused() {
+    // `update_params` accepted `lot = u64::MAX`, after which every swap failed: the price of
+    // a lot no longer fit. At the bound (2^40 atoms, 165 000 USDC a lot at 150) the pool
+    // still trades both ways.
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
+    let admin = harness.admin.insecure_clone();
+    let largest = PoolParams {
+        lot: homeostat::constants::MAX_LOT,
+        ..default_params()
+    };
+    harness.update_params(&pool, &admin, largest).await.unwrap();
+    let trader = harness.new_user(10 * ONE_BASE, 1_500 * ONE_QUOTE).await;
+    harness
+        .swap_exact_in(&pool, &trader, SELL, ONE_BASE, 1)
+        .await
+        .unwrap();
+    harness
+        .swap_exact_in(&pool, &trader, BUY, 150 * ONE_QUOTE, 1)
+        .await
+        .unwrap();
+    for lot in [homeostat::constants::MAX_LOT + 1, u64::MAX] {
+        assert_program_error(
+            harness
+                .update_params(
+                    &pool,
+                    &admin,
+                    PoolParams {
+                        lot,
+                        ..default_params()
+                    },
+                )
+                .await,
+            HomeostatError::InvalidParameter,
+        );
     }
 }

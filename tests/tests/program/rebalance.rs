@@ -154,12 +154,14 @@ async fn record_hedge_accepts_only_the_pending_sequence_once() {
         harness.record_hedge(&pool, &keeper, 1, filled, 0).await,
         HomeostatError::InvalidParameter,
     );
-    assert_program_error(
-        harness
-            .record_hedge(&pool, &keeper, 1, 201 * ONE_BASE as i64, price)
-            .await,
-        HomeostatError::HedgeTooLarge,
-    );
+    // The review's finding: asked for ~20 SOL, −20 or 201 SOL were accepted.
+    let requested = event.target_hedge_delta as i64;
+    for wrong in [201 * ONE_BASE as i64, -requested, -1, requested + 1] {
+        assert_program_error(
+            harness.record_hedge(&pool, &keeper, 1, wrong, price).await,
+            HomeostatError::HedgeExceedsRequest,
+        );
+    }
 
     let ix =
         homeostat_sdk::instructions::record_hedge(pool.pool, keeper.pubkey(), 1, filled, price);
@@ -280,7 +282,9 @@ async fn record_hedge_keeps_a_ledger_and_refuses_implausible_prices() {
     let (mut harness, pool, _) = Harness::skewed_pool().await;
     let keeper = harness.keeper.insecure_clone();
     let event = request(&mut harness, &pool).await;
-    let hedge = 20 * ONE_BASE as i64;
+    // A partial fill: 19 of the ≈ 20 SOL asked for.
+    let hedge = 19 * ONE_BASE as i64;
+    assert!(event.target_hedge_delta > i128::from(hedge), "{event:?}");
     // A fill 11 % above the request's oracle price is not a hedge.
     assert_program_error(
         harness
@@ -300,7 +304,8 @@ async fn record_hedge_keeps_a_ledger_and_refuses_implausible_prices() {
     assert_eq!(ledger.entry_price.to_bits(), entry);
     assert_eq!(ledger.realized_pnl, 0);
     // The pool's inventory reverts (the trader buys back): the net delta goes short of
-    // the band, and the keeper unwinds 15 SOL 1 % lower — realising 15 · 1.5 USDC.
+    // the band, and the keeper unwinds 15 SOL 1 % lower — realising 15 · 1.5 USDC — within
+    // the unwind it was asked for.
     let buyer = harness.new_user(0, 13_000 * ONE_QUOTE).await;
     for _ in 0..2 {
         harness
@@ -318,18 +323,18 @@ async fn record_hedge_keeps_a_ledger_and_refuses_implausible_prices() {
         .await
         .unwrap();
     let ledger = harness.pool_state(&pool).await.hedge_ledger();
-    assert_eq!(ledger.position, 5 * ONE_BASE as i64);
+    assert_eq!(ledger.position, 4 * ONE_BASE as i64);
     assert_eq!(
         ledger.entry_price.to_bits(),
         entry,
         "a reduction keeps the entry"
     );
     assert_eq!(ledger.realized_pnl, 15 * 1_500_000, "15 SOL × 1.5 USDC");
-    // Marked at the oracle, the 5 SOL still short are worth 5 × 1.5 USDC.
+    // Marked at the oracle, the 4 SOL still short are worth 4 × 1.5 USDC.
     let mark = homeostat_math::Fixed::from_bits(lower);
     assert_eq!(
         ledger.unrealized_pnl(mark, ONE_BASE).unwrap(),
-        5 * 1_500_000
+        4 * 1_500_000
     );
 }
 
@@ -357,4 +362,28 @@ async fn a_constant_product_request_reports_its_model_gamma() {
         event.net_delta,
         event.inventory - i128::from(event.hedge_position)
     );
+}
+
+#[tokio::test]
+async fn the_hedge_position_stays_within_its_limit_whatever_was_asked() {
+    // A request larger than the room left under `max_hedge_position` (5 SOL here) is
+    // recorded up to the limit, not beyond.
+    let params = PoolParams {
+        max_hedge_position: 5 * ONE_BASE,
+        ..default_params()
+    };
+    let (mut harness, pool, _) = Harness::skewed_pool_with(params).await;
+    let keeper = harness.keeper.insecure_clone();
+    let event = request(&mut harness, &pool).await;
+    assert!(event.target_hedge_delta > 5 * i128::from(ONE_BASE));
+    assert_program_error(
+        harness
+            .record_hedge(&pool, &keeper, 1, 6 * ONE_BASE as i64, event.oracle_price)
+            .await,
+        HomeostatError::HedgeTooLarge,
+    );
+    harness
+        .record_hedge(&pool, &keeper, 1, 5 * ONE_BASE as i64, event.oracle_price)
+        .await
+        .unwrap();
 }

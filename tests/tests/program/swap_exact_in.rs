@@ -473,3 +473,42 @@ async fn a_swap_transaction_fits_in_one_packet() {
 }
 
 use anchor_lang::prelude::Pubkey;
+
+#[tokio::test]
+async fn a_vault_passed_as_the_users_own_account_is_refused() {
+    // The review's finding: the pool's base vault in the trader's base slot passed every
+    // constraint; the swap executed, the trader paid and received nothing.
+    let (mut harness, pool, admin) = Harness::with_liquidity().await;
+    let trader = harness.new_user(10 * ONE_BASE, 1_500 * ONE_QUOTE).await;
+    for (base, quote) in [
+        (pool.base_vault, trader.quote),
+        (trader.base, pool.quote_vault),
+    ] {
+        let mut accounts = harness.swap_accounts(&pool, &trader);
+        (accounts.trader_base, accounts.trader_quote) = (base, quote);
+        assert_program_error(
+            harness
+                .swap_exact_in_with(&pool, &trader, accounts, SELL, ONE_BASE, 1)
+                .await,
+            HomeostatError::AccountAliased,
+        );
+    }
+    // And in a deposit and a withdrawal (an LP's own account is never a vault).
+    let mut deposit = homeostat_sdk::instructions::deposit(
+        &pool,
+        &admin.accounts(&pool),
+        homeostat::DepositArgs {
+            max_base: ONE_BASE,
+            max_quote: 150 * ONE_QUOTE,
+            min_shares: 1,
+        },
+    );
+    let owner_base = deposit
+        .accounts
+        .iter()
+        .position(|meta| meta.pubkey == admin.base)
+        .expect("owner_base");
+    deposit.accounts[owner_base].pubkey = pool.base_vault;
+    let result = harness.send(&[deposit], &[&admin.keypair]).await;
+    assert_program_error(result, HomeostatError::AccountAliased);
+}

@@ -128,3 +128,42 @@ async fn lp_share_value_does_not_decrease_through_swaps_at_a_fixed_price() {
     }
     assert!(previous > start, "spread and fees accrue to LPs");
 }
+
+#[tokio::test]
+async fn an_operator_pools_shares_are_of_no_use_to_anyone_but_its_admin() {
+    // The review's finding: a stranger who received an operator pool's shares withdrew
+    // from a pool whose quotes credit a hedge the stranger does not own.
+    let (mut harness, pool, _) = Harness::skewed_pool_with(operator_params()).await;
+    // The admin's LP account holds the seed's shares (token accounts of its own besides).
+    let admin = harness.admin_user(0, 0).await;
+    let stranger = harness.new_user(0, 0).await;
+    let open = harness.open_lp_account(&pool, &stranger);
+    harness.send(&[open], &[]).await.unwrap();
+    let lp_mint = pool.lp_mint;
+    let (from, to) = (admin.lp(&pool), stranger.lp(&pool));
+    harness
+        .transfer(&lp_mint, &from, &to, &admin.keypair, 1_000_000)
+        .await;
+    assert_eq!(harness.balance(&to).await, 1_000_000);
+    assert_program_error(
+        harness.withdraw(&pool, &stranger, 1_000_000, 0, 0).await,
+        HomeostatError::WithdrawalsRestricted,
+    );
+    assert_eq!(harness.balance(&stranger.base).await, 0);
+    // The admin withdraws as before; a public pool's LPs withdraw whoever they are.
+    harness
+        .withdraw(&pool, &admin, 1_000_000, 0, 0)
+        .await
+        .unwrap();
+    let (mut public, public_pool, _) = Harness::skewed_pool().await;
+    let lp = public.new_user(ONE_BASE, 150 * ONE_QUOTE).await;
+    public
+        .deposit(&public_pool, &lp, ONE_BASE, 150 * ONE_QUOTE, 1)
+        .await
+        .unwrap();
+    let shares = public.balance(&lp.lp(&public_pool)).await;
+    public
+        .withdraw(&public_pool, &lp, shares, 0, 0)
+        .await
+        .unwrap();
+}

@@ -10,7 +10,8 @@ use crate::token::{transfer_out, PoolAndVaults, WithVaults};
 ///
 /// Specification:
 /// - `admin` signs and is the pool's admin (`Unauthorized`).
-/// - Mints and vaults are the pool's (`has_one`); destinations are for those mints.
+/// - Mints and vaults are the pool's (`has_one`); destinations are for those mints and are
+///   not the vaults (`AccountAliased`).
 /// - Transfers exactly the booked `protocol_fees_base` / `protocol_fees_quote` and zeroes
 ///   them; LP funds are never touched. Emits `ProtocolFeesCollected`.
 #[event_cpi]
@@ -63,6 +64,16 @@ impl<'info> WithVaults<'info> for CollectProtocolFees<'info> {
 /// Handler.
 pub(crate) fn handle(ctx: Context<CollectProtocolFees>) -> Result<()> {
     let accounts = &ctx.accounts;
+    accounts.refuse_vaults_as(&[
+        (
+            "base_destination",
+            &accounts.base_destination.to_account_info(),
+        ),
+        (
+            "quote_destination",
+            &accounts.quote_destination.to_account_info(),
+        ),
+    ])?;
     let (base_amount, quote_amount, seeds) = {
         let mut pool = accounts.pool.load_mut()?;
         let owed = (pool.protocol_fees_base, pool.protocol_fees_quote);

@@ -97,6 +97,11 @@ pub(crate) fn handle(ctx: Context<Rebalance>) -> Result<()> {
             .ok_or(HomeostatError::MathOverflow)?;
         pool.last_rebalance_time = clock.unix_timestamp;
         pool.pending_request_price = oracle.mid.into();
+        // A hedge position is an i64 (`record_hedge` refuses anything beyond
+        // `max_hedge_position` anyway): a larger request is recorded at most at i64's bound.
+        let requested =
+            i64::try_from(target_hedge_delta).unwrap_or(if net > 0 { i64::MAX } else { i64::MIN });
+        pool.pending_request_base = requested.to_le_bytes();
         pool.invariant()?;
         RebalanceRequested {
             pool: accounts.pool.key(),

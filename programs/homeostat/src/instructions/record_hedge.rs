@@ -26,6 +26,8 @@ pub struct RecordHedgeArgs {
 /// - `seq` is the pending request: equal to `rebalance_seq` and not yet recorded
 ///   (`UnknownSequence` — so an unknown, replayed or out-of-order `seq` fails, and a
 ///   restarted keeper can never record the same hedge twice).
+/// - `filled_base` has the request's sign and at most its size (`HedgeExceedsRequest`;
+///   partial fills are recorded as they are, zero closes the request unfilled).
 /// - `avg_price ≥ 0`; a non-zero fill has a positive price within
 ///   `MAX_HEDGE_PRICE_DEVIATION_BPS` (10 %) of the request's oracle mid
 ///   (`HedgePriceImplausible`) — checked against the price stored with the request, so no
@@ -57,6 +59,15 @@ pub(crate) fn handle(ctx: Context<RecordHedge>, args: RecordHedgeArgs) -> Result
         require!(
             args.avg_price >= 0 && (args.filled_base == 0 || args.avg_price > 0),
             HomeostatError::InvalidParameter
+        );
+        // What was asked for, at most: a partial fill is recorded as such, an oversized
+        // or reversed one is not a hedge of this request.
+        let requested = i64::from_le_bytes(pool.pending_request_base);
+        require!(
+            args.filled_base == 0
+                || (args.filled_base.signum() == requested.signum()
+                    && args.filled_base.unsigned_abs() <= requested.unsigned_abs()),
+            HomeostatError::HedgeExceedsRequest
         );
         let position = pool
             .hedge_position

@@ -182,7 +182,10 @@ impl PoolParams {
                 self.fees().validate().is_ok(),
                 "protocol_share_bps must be ≤ 10 000",
             ),
-            (self.lot > 0, "lot must be > 0"),
+            (
+                self.lot > 0 && self.lot <= MAX_LOT,
+                "lot must be in [1, 2^40] atoms",
+            ),
             (self.inventory_cap > 0, "inventory_cap must be > 0"),
             (self.max_trade_base > 0, "max_trade_base must be > 0"),
             (

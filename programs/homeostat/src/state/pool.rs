@@ -112,8 +112,11 @@ pub struct Pool {
     pub quote_decimals: u8,
     /// 1 once the first deposit has locked `LOCKED_SHARES` (forever).
     pub shares_locked: u8,
+    /// The pending request's hedge, base atoms (i64 LE; positive: sell base), as
+    /// `rebalance` asked for it: `record_hedge` records at most this, of the same sign.
+    pub pending_request_base: [u8; 8],
     /// Room for future fields (append-only evolution); keeps the size a multiple of 8.
-    pub reserved: [u8; 9],
+    pub reserved: [u8; 1],
 }
 
 /// What a swap is priced from, once the pool has taken the steps before pricing.
@@ -175,8 +178,10 @@ impl Pool {
     }
 
     /// The volatility estimator's first state: `initial_variance` (I80F48 bits) clamped to
-    /// the pool's bounds, anchored at `oracle` — what `initialize_pool` sets.
+    /// the pool's bounds, anchored at `oracle` — what `initialize_pool` sets. The price of
+    /// a lot is checked (`check_lot_price`).
     pub fn start_volatility(&mut self, initial_variance: i128, oracle: &OraclePrice) -> Result<()> {
+        Self::check_lot_price(oracle.mid)?;
         let state = VolatilityState::start(
             &self.params.volatility_config(),
             Fixed::from_bits(initial_variance),
@@ -202,7 +207,18 @@ impl Pool {
             .rescaled(from, self.volatility_scale()?, &params.volatility_config())
             .math()?;
         self.set_volatility_state(&rescaled);
+        Self::check_lot_price(rescaled.last_price)?;
         self.invariant()
+    }
+
+    /// The price of a lot at the last oracle mid, `price` quote atoms, is at most
+    /// `MAX_LOT_PRICE` (`InvalidParameter`): a larger lot makes every swap fail.
+    fn check_lot_price(price: Fixed) -> Result<()> {
+        if price > Fixed::from_u64(MAX_LOT_PRICE) {
+            msg!("invalid parameter: a lot is priced above 2^38 quote atoms: choose a smaller lot");
+            return err!(HomeostatError::InvalidParameter);
+        }
+        Ok(())
     }
 
     /// The measure the volatility estimate is in: units, lot and window.
@@ -278,7 +294,8 @@ impl Pool {
 
     /// The steps of a swap before pricing, in the program's order — the one place they are
     /// written (the swap handler, the SDK's quotes and the simulator's replica all call
-    /// it): refuse a paused pool (`PoolPaused`); check the print(s) and convert them to a
+    /// it): refuse a paused pool (`PoolPaused`) and one with no liquidity but its locked
+    /// shares (`PoolEmpty`); check the print(s) and convert them to a
     /// price per lot (`price_from_updates`); observe it in the volatility estimate; the
     /// LPs' reserves from the vault balances; the swap context.
     pub fn prepare_swap(
@@ -290,6 +307,9 @@ impl Pool {
         now: i64,
     ) -> Result<PreparedSwap> {
         require!(self.paused == 0, HomeostatError::PoolPaused);
+        // Emptied (or never funded): a trade against dust would set the composition the
+        // next LP joins at; the admin's next deposit reopens the pool.
+        require!(!self.is_empty(), HomeostatError::PoolEmpty);
         let oracle = self.price_from_updates(oracle, quote_oracle, now)?;
         self.observe_oracle(&oracle)?;
         let reserves = self.lp_reserves(base_vault_amount, quote_vault_amount)?;
@@ -487,13 +507,24 @@ impl Pool {
     /// Records the pool's depth after a deposit or withdrawal: `total` shares outstanding
     /// (locked included) over `base` atoms of LP reserves. The first deposit also fixes the
     /// reference depth and the target, `base / total` base atoms per share: the pool starts
-    /// at inventory 0.
-    pub fn set_depth(&mut self, total: u64, base: u64) {
+    /// at inventory 0. A deposit that `reopens` an emptied pool (the admin's, after only
+    /// the locked shares were left) sets the target again: the dust the last LP left has
+    /// the exit's composition only to the rounding of a few atoms, and the pool restarts
+    /// at inventory 0 rather than at that rounding scaled up.
+    pub fn set_depth(&mut self, total: u64, base: u64, reopens: bool) {
         self.total_shares = total;
         if self.reference_shares == 0 {
             self.reference_shares = total;
+        }
+        if self.target_shares == 0 || reopens {
             (self.target_base, self.target_shares) = (base, total);
         }
+    }
+
+    /// Whether the pool holds nothing but its locked shares (emptied, or never funded):
+    /// swaps are refused and only the admin deposits.
+    pub fn is_empty(&self) -> bool {
+        self.total_shares <= homeostat_math::lp::LOCKED_SHARES
     }
 
     /// The target base at the pool's current depth, `⌊total_shares · target_base /
@@ -519,7 +550,7 @@ impl Pool {
             self.paused <= 1
                 && self.shares_locked <= 1
                 && self.recorded_seq <= self.rebalance_seq
-                && self.reserved == [0; 9],
+                && self.reserved == [0; 1],
             HomeostatError::InvariantViolated
         );
         Ok(())

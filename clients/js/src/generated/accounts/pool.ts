@@ -165,6 +165,11 @@ export type Pool = {
   quoteDecimals: number;
   /** 1 once the first deposit has locked `LOCKED_SHARES` (forever). */
   sharesLocked: number;
+  /**
+   * The pending request's hedge, base atoms (i64 LE; positive: sell base), as
+   * `rebalance` asked for it: `record_hedge` records at most this, of the same sign.
+   */
+  pendingRequestBase: ReadonlyUint8Array;
   /** Room for future fields (append-only evolution); keeps the size a multiple of 8. */
   reserved: ReadonlyUint8Array;
 };
@@ -272,6 +277,11 @@ export type PoolArgs = {
   quoteDecimals: number;
   /** 1 once the first deposit has locked `LOCKED_SHARES` (forever). */
   sharesLocked: number;
+  /**
+   * The pending request's hedge, base atoms (i64 LE; positive: sell base), as
+   * `rebalance` asked for it: `record_hedge` records at most this, of the same sign.
+   */
+  pendingRequestBase: ReadonlyUint8Array;
   /** Room for future fields (append-only evolution); keeps the size a multiple of 8. */
   reserved: ReadonlyUint8Array;
 };
@@ -321,7 +331,8 @@ export function getPoolEncoder(): FixedSizeEncoder<PoolArgs> {
       ["baseDecimals", getU8Encoder()],
       ["quoteDecimals", getU8Encoder()],
       ["sharesLocked", getU8Encoder()],
-      ["reserved", fixEncoderSize(getBytesEncoder(), 9)],
+      ["pendingRequestBase", fixEncoderSize(getBytesEncoder(), 8)],
+      ["reserved", fixEncoderSize(getBytesEncoder(), 1)],
     ]),
     (value) => ({ ...value, discriminator: POOL_DISCRIMINATOR }),
   );
@@ -371,7 +382,8 @@ export function getPoolDecoder(): FixedSizeDecoder<Pool> {
     ["baseDecimals", getU8Decoder()],
     ["quoteDecimals", getU8Decoder()],
     ["sharesLocked", getU8Decoder()],
-    ["reserved", fixDecoderSize(getBytesDecoder(), 9)],
+    ["pendingRequestBase", fixDecoderSize(getBytesDecoder(), 8)],
+    ["reserved", fixDecoderSize(getBytesDecoder(), 1)],
   ]);
 }
 

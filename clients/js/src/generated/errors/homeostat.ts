@@ -92,10 +92,23 @@ export const HOMEOSTAT_ERROR__DEPOSITS_RESTRICTED = 0x1794; // 6036
 export const HOMEOSTAT_ERROR__RETARGET_OUT_OF_BOUNDS = 0x1795; // 6037
 /** RetargetTooSoon: Retargeted less than an hour ago */
 export const HOMEOSTAT_ERROR__RETARGET_TOO_SOON = 0x1796; // 6038
+/** FirstDepositByAdmin: Only the pool's admin makes the first deposit, and the first after the pool was emptied: it fixes the depth the skew and the cap are stated at */
+export const HOMEOSTAT_ERROR__FIRST_DEPOSIT_BY_ADMIN = 0x1797; // 6039
+/** PoolEmpty: The pool holds no liquidity but its locked shares: no swaps until its admin deposits again */
+export const HOMEOSTAT_ERROR__POOL_EMPTY = 0x1798; // 6040
+/** WithdrawalsRestricted: Only the pool's admin withdraws from an operator pool (its quotes credit the admin's hedge) */
+export const HOMEOSTAT_ERROR__WITHDRAWALS_RESTRICTED = 0x1799; // 6041
+/** AccountAliased: An account was passed in two roles (the program log names them): pass each account once */
+export const HOMEOSTAT_ERROR__ACCOUNT_ALIASED = 0x179a; // 6042
+/** HedgeExceedsRequest: The recorded hedge is larger than the request, or of the opposite sign */
+export const HOMEOSTAT_ERROR__HEDGE_EXCEEDS_REQUEST = 0x179b; // 6043
 
 export type HomeostatError =
+  | typeof HOMEOSTAT_ERROR__ACCOUNT_ALIASED
   | typeof HOMEOSTAT_ERROR__DEPOSITS_RESTRICTED
   | typeof HOMEOSTAT_ERROR__DIVISION_BY_ZERO
+  | typeof HOMEOSTAT_ERROR__FIRST_DEPOSIT_BY_ADMIN
+  | typeof HOMEOSTAT_ERROR__HEDGE_EXCEEDS_REQUEST
   | typeof HOMEOSTAT_ERROR__HEDGE_PRICE_IMPLAUSIBLE
   | typeof HOMEOSTAT_ERROR__HEDGE_TOO_LARGE
   | typeof HOMEOSTAT_ERROR__IDENTICAL_MINTS
@@ -115,6 +128,7 @@ export type HomeostatError =
   | typeof HOMEOSTAT_ERROR__ORACLE_NOT_FULLY_VERIFIED
   | typeof HOMEOSTAT_ERROR__ORACLE_OLDER_THAN_LAST_USED
   | typeof HOMEOSTAT_ERROR__OUT_OF_DOMAIN
+  | typeof HOMEOSTAT_ERROR__POOL_EMPTY
   | typeof HOMEOSTAT_ERROR__POOL_PAUSED
   | typeof HOMEOSTAT_ERROR__QUOTE_NOT_POSITIVE
   | typeof HOMEOSTAT_ERROR__QUOTE_ORACLE_MISMATCH
@@ -128,6 +142,7 @@ export type HomeostatError =
   | typeof HOMEOSTAT_ERROR__UNAUTHORIZED
   | typeof HOMEOSTAT_ERROR__UNKNOWN_SEQUENCE
   | typeof HOMEOSTAT_ERROR__UNSUPPORTED_MINT_EXTENSION
+  | typeof HOMEOSTAT_ERROR__WITHDRAWALS_RESTRICTED
   | typeof HOMEOSTAT_ERROR__WITHIN_BAND
   | typeof HOMEOSTAT_ERROR__WRONG_ORACLE_FEED
   | typeof HOMEOSTAT_ERROR__WRONG_ORACLE_OWNER
@@ -137,8 +152,11 @@ export type HomeostatError =
 let homeostatErrorMessages: Record<HomeostatError, string> | undefined;
 if (process.env["NODE_ENV"] !== "production") {
   homeostatErrorMessages = {
+    [HOMEOSTAT_ERROR__ACCOUNT_ALIASED]: `An account was passed in two roles (the program log names them): pass each account once`,
     [HOMEOSTAT_ERROR__DEPOSITS_RESTRICTED]: `This pool takes deposits from its admin only (lp_access = operator)`,
     [HOMEOSTAT_ERROR__DIVISION_BY_ZERO]: `Division by zero`,
+    [HOMEOSTAT_ERROR__FIRST_DEPOSIT_BY_ADMIN]: `Only the pool's admin makes the first deposit, and the first after the pool was emptied: it fixes the depth the skew and the cap are stated at`,
+    [HOMEOSTAT_ERROR__HEDGE_EXCEEDS_REQUEST]: `The recorded hedge is larger than the request, or of the opposite sign`,
     [HOMEOSTAT_ERROR__HEDGE_PRICE_IMPLAUSIBLE]: `Hedge fill price is more than 10 % from the request's oracle price`,
     [HOMEOSTAT_ERROR__HEDGE_TOO_LARGE]: `Hedge position would exceed the pool's maximum`,
     [HOMEOSTAT_ERROR__IDENTICAL_MINTS]: `Base and quote mints must differ`,
@@ -158,6 +176,7 @@ if (process.env["NODE_ENV"] !== "production") {
     [HOMEOSTAT_ERROR__ORACLE_NOT_FULLY_VERIFIED]: `Oracle price update is not fully verified`,
     [HOMEOSTAT_ERROR__ORACLE_OLDER_THAN_LAST_USED]: `Oracle print is older than the newest one the pool has used: pass a fresher price update`,
     [HOMEOSTAT_ERROR__OUT_OF_DOMAIN]: `Input outside the math domain`,
+    [HOMEOSTAT_ERROR__POOL_EMPTY]: `The pool holds no liquidity but its locked shares: no swaps until its admin deposits again`,
     [HOMEOSTAT_ERROR__POOL_PAUSED]: `Pool is paused`,
     [HOMEOSTAT_ERROR__QUOTE_NOT_POSITIVE]: `Trade would drive the quote to zero or below`,
     [HOMEOSTAT_ERROR__QUOTE_ORACLE_MISMATCH]: `Quote oracle mismatch: a two-feed pool needs its quote/USD price update as quote_oracle; a single-feed pool takes none`,
@@ -171,6 +190,7 @@ if (process.env["NODE_ENV"] !== "production") {
     [HOMEOSTAT_ERROR__UNAUTHORIZED]: `Signer is not the authority for this action`,
     [HOMEOSTAT_ERROR__UNKNOWN_SEQUENCE]: `Sequence number is not the pending rebalance request`,
     [HOMEOSTAT_ERROR__UNSUPPORTED_MINT_EXTENSION]: `Mint has an extension the pool cannot handle (transfer fee, transfer hook, ...)`,
+    [HOMEOSTAT_ERROR__WITHDRAWALS_RESTRICTED]: `Only the pool's admin withdraws from an operator pool (its quotes credit the admin's hedge)`,
     [HOMEOSTAT_ERROR__WITHIN_BAND]: `Net delta is within the rebalance band`,
     [HOMEOSTAT_ERROR__WRONG_ORACLE_FEED]: `Oracle account is for a different price feed`,
     [HOMEOSTAT_ERROR__WRONG_ORACLE_OWNER]: `Oracle account is not owned by the Pyth receiver program`,

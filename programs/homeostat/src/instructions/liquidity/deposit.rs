@@ -24,7 +24,11 @@ pub struct DepositArgs {
 /// Specification:
 /// - `owner` signs and owns `owner_base` / `owner_quote` (the token program enforces it).
 /// - `pool` is not paused (`PoolPaused`).
+/// - `owner_base` / `owner_quote` are not the pool's vaults (`AccountAliased`).
 /// - With `lp_access` = operator, `owner` is the pool's admin (`DepositsRestricted`).
+/// - The first deposit, and the first after the pool was emptied (only the locked shares
+///   left), come from the pool's admin (`FirstDepositByAdmin`): they fix the reference
+///   depth and the composition later LPs join at.
 /// - `base_mint`, `quote_mint`, `base_vault`, `quote_vault`, `lp_mint` are the pool's
 ///   (`has_one`); owner token accounts are for those mints; token programs own the mints.
 /// - Amounts: see `homeostat_math::lp::deposit_amounts` — the first deposit sets the ratio and locks
@@ -32,17 +36,27 @@ pub struct DepositArgs {
 ///   maxima; zero shares fail (`ZeroShares`); fewer than `min_shares` fail
 ///   (`SlippageExceeded`).
 /// - Records the pool's new depth (`total_shares`; the first deposit also sets
-///   `reference_shares` and the target, `base / total_shares` per share), which scales the skew and the cap (`Pool::at_depth`), so the
-///   deposit does not move the price a pending trade pays.
+///   `reference_shares` and the target, `base / total_shares` per share, and the admin's
+///   deposit into an emptied pool sets the target again), which scales the skew and the
+///   cap (`Pool::at_depth`), so the deposit does not move the price a pending trade pays.
 /// - The oracle is not needed.
 pub(crate) fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
     let accounts = &ctx.accounts;
-    let (amounts, seeds) = {
+    accounts.refuse_own_accounts_as_vaults()?;
+    let (amounts, seeds, reopens) = {
         let pool = accounts.pool.load()?;
         require!(pool.paused == 0, HomeostatError::PoolPaused);
+        let admin = accounts.owner.key() == pool.admin;
         require!(
-            pool.params.lp_access == LP_ACCESS_PUBLIC || accounts.owner.key() == pool.admin,
+            pool.params.lp_access == LP_ACCESS_PUBLIC || admin,
             HomeostatError::DepositsRestricted
+        );
+        // The first deposit fixes the depth the skew and the inventory cap are stated at
+        // (`reference_shares`) and the target; the first after the pool was emptied sets
+        // the composition every later LP joins at. Both are the operator's to make.
+        require!(
+            admin || !pool.is_empty(),
+            HomeostatError::FirstDepositByAdmin
         );
         let reserves = pool.lp_reserves(
             token_amount(&accounts.base_vault)?,
@@ -57,7 +71,7 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
             args.max_quote,
         )
         .math()?;
-        (amounts, pool.signer_seeds())
+        (amounts, pool.signer_seeds(), pool.is_empty())
     };
     require!(
         amounts.shares >= args.min_shares,
@@ -117,6 +131,7 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
         pool.set_depth(
             total_shares(accounts.lp_mint.supply, true).math()?,
             reserves.base,
+            reopens,
         );
     }
     let accounts = &ctx.accounts;

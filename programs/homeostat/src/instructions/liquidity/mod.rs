@@ -70,3 +70,13 @@ impl<'info> WithVaults<'info> for Liquidity<'info> {
         (&self.pool, &self.base_vault, &self.quote_vault)
     }
 }
+
+impl Liquidity<'_> {
+    /// The LP's token accounts are its own, not the pool's vaults (`AccountAliased`).
+    fn refuse_own_accounts_as_vaults(&self) -> Result<()> {
+        self.refuse_vaults_as(&[
+            ("owner_base", &self.owner_base.to_account_info()),
+            ("owner_quote", &self.owner_quote.to_account_info()),
+        ])
+    }
+}

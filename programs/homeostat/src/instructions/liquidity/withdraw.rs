@@ -2,6 +2,7 @@ use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, Burn};
 
 use super::Liquidity;
+use crate::constants::LP_ACCESS_PUBLIC;
 use crate::errors::{HomeostatError, MathResultExt};
 use crate::events::Withdrawn;
 use crate::token::{token_amount, transfer_out, WithVaults};
@@ -28,11 +29,22 @@ pub struct WithdrawArgs {
 ///   the locked shares; fails below `min_base` / `min_quote` (`SlippageExceeded`);
 ///   zero shares fail (`ZeroAmount`); `owner_lp` holds at least `shares`
 ///   (`InsufficientFunds`).
+/// - `owner_base` / `owner_quote` are not the pool's vaults (`AccountAliased`).
+/// - With `lp_access` = operator, `owner` is the pool's admin (`WithdrawalsRestricted`):
+///   shares that reach anyone else are of no use to them, and the quotes never credit a
+///   hedge to someone who does not own it.
 /// - Works while paused and never reads the oracle: LPs can always leave.
 pub(crate) fn handle(ctx: Context<Liquidity>, args: WithdrawArgs) -> Result<()> {
     let accounts = &ctx.accounts;
+    accounts.refuse_own_accounts_as_vaults()?;
     let (amounts, seeds) = {
         let pool = accounts.pool.load()?;
+        // An operator pool's quotes credit the admin's hedge: its shares are worth
+        // something only to the admin, and only the admin takes liquidity out.
+        require!(
+            pool.params.lp_access == LP_ACCESS_PUBLIC || accounts.owner.key() == pool.admin,
+            HomeostatError::WithdrawalsRestricted
+        );
         let reserves = pool.lp_reserves(
             token_amount(&accounts.base_vault)?,
             token_amount(&accounts.quote_vault)?,
@@ -101,6 +113,7 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: WithdrawArgs) -> Result<()> 
         pool.set_depth(
             total_shares(accounts.lp_mint.supply, locked).math()?,
             reserves.base,
+            false,
         );
     }
     let accounts = &ctx.accounts;

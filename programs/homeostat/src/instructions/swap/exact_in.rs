@@ -18,8 +18,10 @@ pub struct SwapExactInArgs {
 /// Specification:
 /// - `trader` signs and owns the input account (the token program enforces it).
 /// - `pool` holds `base_mint`, `quote_mint`, `base_vault`, `quote_vault` (`has_one`);
-///   trader accounts are for those mints; token programs own the mints.
-/// - Pool not paused (`PoolPaused`).
+///   trader accounts are for those mints and are not the pool's vaults
+///   (`AccountAliased`); token programs own the mints.
+/// - Pool not paused (`PoolPaused`), and holding more than its locked shares
+///   (`PoolEmpty`: an emptied pool trades again once its admin deposits).
 /// - `oracle`: owned by the Pyth receiver (`WrongOracleOwner`), a `PriceUpdateV2`
 ///   (`InvalidOracleAccount`), fully verified (`OracleNotFullyVerified`), the pool's feed
 ///   (`WrongOracleFeed`), positive (`NonPositiveOraclePrice`), not older than

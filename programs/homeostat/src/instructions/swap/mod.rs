@@ -97,6 +97,10 @@ pub(crate) fn direction_from(value: u8) -> Result<Direction> {
 pub(crate) fn execute(ctx: Context<Swap>, direction: Direction, kind: SwapKind) -> Result<()> {
     let now = Clock::get()?.unix_timestamp;
     let accounts = &ctx.accounts;
+    accounts.refuse_vaults_as(&[
+        ("trader_base", &accounts.trader_base),
+        ("trader_quote", &accounts.trader_quote),
+    ])?;
     // What Anchor's `token::mint` / `token::token_program` constraints checked, in place.
     user_token_amount(
         &accounts.trader_base,
