@@ -141,6 +141,9 @@ pub enum HomeostatError {
     /// 6043 (0x179b)
     #[msg("The recorded hedge is larger than the request, or of the opposite sign")]
     HedgeExceedsRequest,
+    /// 6044 (0x179c)
+    #[msg("Retarget beyond the cap: the target stays within inventory_cap of the one the first deposit set")]
+    RetargetBeyondCap,
 }
 
 impl HomeostatError {
@@ -162,7 +165,7 @@ impl HomeostatError {
     }
 
     /// Every error, in code order (`ALL[i]` has code 6000 + i).
-    pub const ALL: [Self; 44] = [
+    pub const ALL: [Self; 45] = [
         Self::MathOverflow,
         Self::DivisionByZero,
         Self::OutOfDomain,
@@ -207,6 +210,7 @@ impl HomeostatError {
         Self::WithdrawalsRestricted,
         Self::AccountAliased,
         Self::HedgeExceedsRequest,
+        Self::RetargetBeyondCap,
     ];
 
     /// The error with this code, for clients decoding a failed transaction.

@@ -277,6 +277,21 @@ async fn retarget_is_bounded_rate_limited_and_evented() {
         .retarget(&pool, &admin, 950 * ONE_BASE)
         .await
         .unwrap();
+    // In total the target stays within the cap (100 SOL) of the first one: the review's
+    // 24 hourly −10 % steps (920 SOL of inventory against the cap) stop at 900 SOL.
+    for (target, result) in [
+        (900 * ONE_BASE, None),
+        (899 * ONE_BASE, Some(HomeostatError::RetargetBeyondCap)),
+        (1_100 * ONE_BASE, Some(HomeostatError::RetargetOutOfBounds)),
+    ] {
+        harness.set_time(harness.now + 3_600);
+        harness.set_price(pyth_price(150.0), pyth_price(0.05));
+        let outcome = harness.retarget(&pool, &admin, target).await;
+        match result {
+            None => outcome.unwrap(),
+            Some(error) => assert_program_error(outcome, error),
+        }
+    }
 }
 
 #[tokio::test]

@@ -23,6 +23,8 @@ pub struct RetargetArgs {
 /// - The pool has a target (a first deposit happened) and the new target at the current
 ///   depth is positive and within `MAX_RETARGET_BPS` (10 %) of the current one
 ///   (`RetargetOutOfBounds`).
+/// - The new target is within the inventory cap (at the current depth) of the target the
+///   first deposit set (`RetargetBeyondCap`): steps of 10 % cannot add up past the cap.
 /// - At least `MIN_RETARGET_INTERVAL` (1 h) since the last retarget (`RetargetTooSoon`).
 /// - Emits `Retargeted` with both targets (base at the current depth) and the inventory
 ///   before and after.
@@ -67,6 +69,12 @@ pub(crate) fn handle(ctx: Context<Retarget>, args: RetargetArgs) -> Result<()> {
                 && args.target_base > 0
                 && args.target_base.abs_diff(old) <= step,
             HomeostatError::RetargetOutOfBounds
+        );
+        // In total, however many steps: within the cap of the first target, so the
+        // inventory a retarget creates never exceeds what trades could have.
+        require!(
+            args.target_base.abs_diff(pool.first_target_at_depth()?) <= pool.cap_at_depth(),
+            HomeostatError::RetargetBeyondCap
         );
         require!(
             pool.last_retarget_time == 0

@@ -15,7 +15,7 @@ use crate::oracle::{OraclePrice, PriceUpdate};
 
 /// A pool. Zero-copy; 8-byte fields first, then byte arrays, so `repr(C)` adds no padding.
 ///
-/// Size: 8 (discriminator) + 840 = 848 bytes (`Pool::SPACE`).
+/// Size: 8 (discriminator) + 856 = 864 bytes (`Pool::SPACE`).
 #[account(zero_copy)]
 #[repr(C)]
 #[derive(Debug)]
@@ -115,8 +115,12 @@ pub struct Pool {
     /// The pending request's hedge, base atoms (i64 LE; positive: sell base), as
     /// `rebalance` asked for it: `record_hedge` records at most this, of the same sign.
     pub pending_request_base: [u8; 8],
-    /// Room for future fields (append-only evolution); keeps the size a multiple of 8.
+    /// Room for future fields (append-only evolution).
     pub reserved: [u8; 1],
+    /// The target the first deposit (or the admin's reopening deposit) set, as
+    /// `target_base` / `target_shares` (u64 LE each): `retarget` keeps the target within
+    /// `inventory_cap` of it, whatever the number of steps.
+    pub first_target: [u8; 16],
 }
 
 /// What a swap is priced from, once the pool has taken the steps before pricing.
@@ -129,7 +133,7 @@ pub struct PreparedSwap {
 }
 
 // The layout is the same on every target: no implicit padding anywhere.
-const _: () = assert!(core::mem::size_of::<Pool>() == 840);
+const _: () = assert!(core::mem::size_of::<Pool>() == 856);
 
 /// The pool PDA's signer seeds, held by value so signing a CPI allocates nothing.
 pub struct PoolSeeds {
@@ -481,11 +485,7 @@ impl Pool {
             }
             other => other,
         };
-        let cap = u128::from(inventory_cap)
-            .checked_mul(u128::from(total))
-            .and_then(|scaled| scaled.checked_div(u128::from(reference)))
-            .map_or(u64::MAX, |cap| u64::try_from(cap).unwrap_or(u64::MAX));
-        Ok((curve, cap))
+        Ok((curve, self.cap_at_depth()))
     }
 
     /// The hedge book: position, average entry and realised P&L.
@@ -518,7 +518,33 @@ impl Pool {
         }
         if self.target_shares == 0 || reopens {
             (self.target_base, self.target_shares) = (base, total);
+            self.first_target[..8].copy_from_slice(&base.to_le_bytes());
+            self.first_target[8..].copy_from_slice(&total.to_le_bytes());
         }
+    }
+
+    /// The first target (`first_target`) at the pool's current depth, base atoms, rounded
+    /// down (0 without one).
+    pub fn first_target_at_depth(&self) -> Result<u64> {
+        let [base, shares] = [&self.first_target[..8], &self.first_target[8..]]
+            .map(|bytes| <[u8; 8]>::try_from(bytes).map_or(0, u64::from_le_bytes));
+        if shares == 0 {
+            return Ok(0);
+        }
+        mul_div_u64(self.total_shares, base, shares, Rounding::Down).math()
+    }
+
+    /// The inventory cap at the pool's depth, base atoms (`inventory_cap · total_shares /
+    /// reference_shares`, rounded down — what the swap's limits use).
+    pub fn cap_at_depth(&self) -> u64 {
+        let (reference, total) = (self.reference_shares, self.total_shares);
+        if reference == 0 || total == 0 || reference == total {
+            return self.params.inventory_cap;
+        }
+        u128::from(self.params.inventory_cap)
+            .checked_mul(u128::from(total))
+            .and_then(|scaled| scaled.checked_div(u128::from(reference)))
+            .map_or(u64::MAX, |cap| u64::try_from(cap).unwrap_or(u64::MAX))
     }
 
     /// Whether the pool holds nothing but its locked shares (emptied, or never funded):

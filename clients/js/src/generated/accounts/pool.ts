@@ -170,8 +170,14 @@ export type Pool = {
    * `rebalance` asked for it: `record_hedge` records at most this, of the same sign.
    */
   pendingRequestBase: ReadonlyUint8Array;
-  /** Room for future fields (append-only evolution); keeps the size a multiple of 8. */
+  /** Room for future fields (append-only evolution). */
   reserved: ReadonlyUint8Array;
+  /**
+   * The target the first deposit (or the admin's reopening deposit) set, as
+   * `target_base` / `target_shares` (u64 LE each): `retarget` keeps the target within
+   * `inventory_cap` of it, whatever the number of steps.
+   */
+  firstTarget: ReadonlyUint8Array;
 };
 
 export type PoolArgs = {
@@ -282,8 +288,14 @@ export type PoolArgs = {
    * `rebalance` asked for it: `record_hedge` records at most this, of the same sign.
    */
   pendingRequestBase: ReadonlyUint8Array;
-  /** Room for future fields (append-only evolution); keeps the size a multiple of 8. */
+  /** Room for future fields (append-only evolution). */
   reserved: ReadonlyUint8Array;
+  /**
+   * The target the first deposit (or the admin's reopening deposit) set, as
+   * `target_base` / `target_shares` (u64 LE each): `retarget` keeps the target within
+   * `inventory_cap` of it, whatever the number of steps.
+   */
+  firstTarget: ReadonlyUint8Array;
 };
 
 /** Gets the encoder for {@link PoolArgs} account data. */
@@ -333,6 +345,7 @@ export function getPoolEncoder(): FixedSizeEncoder<PoolArgs> {
       ["sharesLocked", getU8Encoder()],
       ["pendingRequestBase", fixEncoderSize(getBytesEncoder(), 8)],
       ["reserved", fixEncoderSize(getBytesEncoder(), 1)],
+      ["firstTarget", fixEncoderSize(getBytesEncoder(), 16)],
     ]),
     (value) => ({ ...value, discriminator: POOL_DISCRIMINATOR }),
   );
@@ -384,6 +397,7 @@ export function getPoolDecoder(): FixedSizeDecoder<Pool> {
     ["sharesLocked", getU8Decoder()],
     ["pendingRequestBase", fixDecoderSize(getBytesDecoder(), 8)],
     ["reserved", fixDecoderSize(getBytesDecoder(), 1)],
+    ["firstTarget", fixDecoderSize(getBytesDecoder(), 16)],
   ]);
 }
 
@@ -446,5 +460,5 @@ export async function fetchAllMaybePool(
 }
 
 export function getPoolSize(): number {
-  return 848;
+  return 864;
 }

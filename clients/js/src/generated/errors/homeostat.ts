@@ -102,6 +102,8 @@ export const HOMEOSTAT_ERROR__WITHDRAWALS_RESTRICTED = 0x1799; // 6041
 export const HOMEOSTAT_ERROR__ACCOUNT_ALIASED = 0x179a; // 6042
 /** HedgeExceedsRequest: The recorded hedge is larger than the request, or of the opposite sign */
 export const HOMEOSTAT_ERROR__HEDGE_EXCEEDS_REQUEST = 0x179b; // 6043
+/** RetargetBeyondCap: Retarget beyond the cap: the target stays within inventory_cap of the one the first deposit set */
+export const HOMEOSTAT_ERROR__RETARGET_BEYOND_CAP = 0x179c; // 6044
 
 export type HomeostatError =
   | typeof HOMEOSTAT_ERROR__ACCOUNT_ALIASED
@@ -134,6 +136,7 @@ export type HomeostatError =
   | typeof HOMEOSTAT_ERROR__QUOTE_ORACLE_MISMATCH
   | typeof HOMEOSTAT_ERROR__REBALANCE_PENDING
   | typeof HOMEOSTAT_ERROR__REBALANCE_TOO_SOON
+  | typeof HOMEOSTAT_ERROR__RETARGET_BEYOND_CAP
   | typeof HOMEOSTAT_ERROR__RETARGET_OUT_OF_BOUNDS
   | typeof HOMEOSTAT_ERROR__RETARGET_TOO_SOON
   | typeof HOMEOSTAT_ERROR__SLIPPAGE_EXCEEDED
@@ -182,6 +185,7 @@ if (process.env["NODE_ENV"] !== "production") {
     [HOMEOSTAT_ERROR__QUOTE_ORACLE_MISMATCH]: `Quote oracle mismatch: a two-feed pool needs its quote/USD price update as quote_oracle; a single-feed pool takes none`,
     [HOMEOSTAT_ERROR__REBALANCE_PENDING]: `The previous rebalance request has no recorded hedge yet`,
     [HOMEOSTAT_ERROR__REBALANCE_TOO_SOON]: `Too soon since the last rebalance request`,
+    [HOMEOSTAT_ERROR__RETARGET_BEYOND_CAP]: `Retarget beyond the cap: the target stays within inventory_cap of the one the first deposit set`,
     [HOMEOSTAT_ERROR__RETARGET_OUT_OF_BOUNDS]: `Retarget outside its bounds: a positive target within 10% of the current one, after the first deposit`,
     [HOMEOSTAT_ERROR__RETARGET_TOO_SOON]: `Retargeted less than an hour ago`,
     [HOMEOSTAT_ERROR__SLIPPAGE_EXCEEDED]: `Slippage limit exceeded`,
