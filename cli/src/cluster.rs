@@ -248,6 +248,7 @@ struct NewPool {
     keeper: Pubkey,
     params: homeostat::PoolParams,
     initial_variance: i128,
+    change_delay: u64,
 }
 
 /// A new pool as typed: its mints, oracle accounts, index, keeper and parameter file.
@@ -262,6 +263,8 @@ pub struct PoolSpec<'a> {
     pub keeper: Option<&'a str>,
     /// `--config`.
     pub config_path: &'a Path,
+    /// `--change-delay`: the delay a config created now fixes.
+    pub change_delay: u64,
 }
 
 /// The pool `spec` describes; nothing is read but the mints.
@@ -275,7 +278,15 @@ async fn new_pool(
         index,
         keeper,
         config_path,
+        change_delay,
     } = *spec;
+    if change_delay > homeostat::constants::MAX_CHANGE_DELAY {
+        return Err(format!(
+            "--change-delay {change_delay}: at most {} s (30 days)",
+            homeostat::constants::MAX_CHANGE_DELAY
+        )
+        .into());
+    }
     let text = std::fs::read_to_string(config_path)
         .map_err(|error| format!("{}: {error}", config_path.display()))?;
     let (params, initial_variance) = PoolConfig::from_toml(&text)
@@ -312,6 +323,7 @@ async fn new_pool(
         keeper,
         params,
         initial_variance,
+        change_delay,
     })
 }
 
@@ -340,7 +352,10 @@ impl NewPool {
         };
         let mut batch = Vec::new();
         if !client.exists(self.config).await? {
-            batch.push(instructions::initialize_config(self.admin));
+            batch.push(instructions::initialize_config(
+                self.admin,
+                self.change_delay,
+            ));
         }
         batch.push(instructions::initialize_pool(
             &client.addresses,

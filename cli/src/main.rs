@@ -193,6 +193,7 @@ impl CreateArgs {
             index: self.index,
             keeper: self.keeper.as_deref(),
             config_path: &self.config,
+            change_delay: self.change_delay,
         }
     }
 }
@@ -224,6 +225,11 @@ struct CreateArgs {
     /// Keeper authority [default: the wallet].
     #[arg(long)]
     keeper: Option<String>,
+    /// Seconds a change that loosens a pool's risk limits waits before it applies, fixed
+    /// by the wallet's pool config when this command creates it (a config that exists
+    /// keeps its own); 0 applies every change at once.
+    #[arg(long, default_value_t = 86_400)]
+    change_delay: u64,
 }
 
 #[derive(Debug, clap::Args)]

@@ -116,6 +116,16 @@ impl Harness {
 
     /// As `start`, choosing the mints' token programs.
     pub async fn start_with(mints: MintSetup) -> Self {
+        Self::start_configured(mints, 0).await
+    }
+
+    /// As `start`, with the admin's pool config fixing `change_delay` seconds before a
+    /// change that loosens a pool's risk limits applies (`start`'s config has none).
+    pub async fn with_change_delay(change_delay: u64) -> Self {
+        Self::start_configured(MintSetup::default(), change_delay).await
+    }
+
+    async fn start_configured(mints: MintSetup, change_delay: u64) -> Self {
         let mut test = program_test();
         let oracle = Pubkey::new_unique();
         test.add_account(
@@ -148,7 +158,7 @@ impl Harness {
         harness.airdrop(&keeper, 1_000_000_000).await;
         let admin_key = harness.admin.insecure_clone();
         harness
-            .send(&[ix::initialize_config(admin)], &[&admin_key])
+            .send(&[ix::initialize_config(admin, change_delay)], &[&admin_key])
             .await
             .expect("the admin's pool config");
         harness.config = homeostat_sdk::pda::config(&admin);

@@ -134,8 +134,9 @@ fn instruction(accounts: impl ToAccountMetas, data: impl InstructionData) -> Ins
 }
 
 /// `initialize_config`: `authority` signs and pays; creates its config at
-/// [`crate::pda::config`].
-pub fn initialize_config(authority: Pubkey) -> Instruction {
+/// [`crate::pda::config`], whose pools wait `change_delay` seconds before a change that
+/// loosens a risk limit applies.
+pub fn initialize_config(authority: Pubkey, change_delay: u64) -> Instruction {
     instruction(
         homeostat::accounts::InitializeConfig {
             authority,
@@ -144,7 +145,9 @@ pub fn initialize_config(authority: Pubkey) -> Instruction {
             event_authority: event_authority(),
             program: homeostat::ID,
         },
-        homeostat::instruction::InitializeConfig {},
+        homeostat::instruction::InitializeConfig {
+            args: homeostat::instructions::InitializeConfigArgs { change_delay },
+        },
     )
 }
 
@@ -303,6 +306,37 @@ pub fn update_params(pool: Pubkey, admin: Pubkey, params: PoolParams) -> Instruc
             program: homeostat::ID,
         },
         homeostat::instruction::UpdateParams { params },
+    )
+}
+
+/// The accounts of `apply_pending_changes` and `cancel_pending_changes`.
+fn pending_changes_accounts(
+    addresses: &PoolAddresses,
+    admin: Pubkey,
+) -> homeostat::accounts::PendingChanges {
+    homeostat::accounts::PendingChanges {
+        admin,
+        pool: addresses.pool,
+        base_vault: addresses.base_vault,
+        quote_vault: addresses.quote_vault,
+        event_authority: event_authority(),
+        program: homeostat::ID,
+    }
+}
+
+/// `apply_pending_changes`: the admin signs; applies the changes that are due.
+pub fn apply_pending_changes(addresses: &PoolAddresses, admin: Pubkey) -> Instruction {
+    instruction(
+        pending_changes_accounts(addresses, admin),
+        homeostat::instruction::ApplyPendingChanges {},
+    )
+}
+
+/// `cancel_pending_changes`: the admin signs; withdraws every pending change.
+pub fn cancel_pending_changes(addresses: &PoolAddresses, admin: Pubkey) -> Instruction {
+    instruction(
+        pending_changes_accounts(addresses, admin),
+        homeostat::instruction::CancelPendingChanges {},
     )
 }
 

@@ -53,3 +53,7 @@ pub const MIN_RETARGET_INTERVAL: i64 = 3_600;
 
 /// Largest `hedge_cost_bps` (ψ): 10 % of the price to hedge a lot.
 pub const MAX_HEDGE_COST_BPS: u16 = 1_000;
+
+/// Longest delay a config may fix for changes that loosen a pool's risk limits, seconds
+/// (30 days).
+pub const MAX_CHANGE_DELAY: u64 = 30 * 24 * 3_600;

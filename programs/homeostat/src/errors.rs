@@ -144,6 +144,12 @@ pub enum HomeostatError {
     /// 6044 (0x179c)
     #[msg("Retarget beyond the cap: the target stays within inventory_cap of the one the first deposit set")]
     RetargetBeyondCap,
+    /// 6045 (0x179d)
+    #[msg("The pending change is not due yet: it applies from the time its ChangeProposed event gives")]
+    ChangeNotDue,
+    /// 6046 (0x179e)
+    #[msg("No change is pending")]
+    NoPendingChange,
 }
 
 impl HomeostatError {
@@ -165,7 +171,7 @@ impl HomeostatError {
     }
 
     /// Every error, in code order (`ALL[i]` has code 6000 + i).
-    pub const ALL: [Self; 45] = [
+    pub const ALL: [Self; 47] = [
         Self::MathOverflow,
         Self::DivisionByZero,
         Self::OutOfDomain,
@@ -211,6 +217,8 @@ impl HomeostatError {
         Self::AccountAliased,
         Self::HedgeExceedsRequest,
         Self::RetargetBeyondCap,
+        Self::ChangeNotDue,
+        Self::NoPendingChange,
     ];
 
     /// The error with this code, for clients decoding a failed transaction.

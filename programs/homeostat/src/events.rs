@@ -13,6 +13,8 @@ pub struct ConfigInitialized {
     pub config: Pubkey,
     /// Who may create pools under it.
     pub authority: Pubkey,
+    /// Seconds a loosening change waits in this config's pools.
+    pub change_delay: u64,
 }
 
 /// A pool was created.
@@ -123,6 +125,32 @@ pub struct ParamsUpdated {
     pub old: PoolParams,
     /// After.
     pub new: PoolParams,
+}
+
+/// A change that loosens the pool's risk limits was proposed: it may apply from
+/// `effective_at` (`apply_pending_changes`), unless cancelled (`cancel_pending_changes`).
+/// `params` is set for `update_params`, `target_base` (at `total_shares`) for `retarget`.
+#[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ChangeProposed {
+    /// Pool.
+    pub pool: Pubkey,
+    /// The parameters proposed (`update_params`).
+    pub params: Option<PoolParams>,
+    /// The target proposed, base atoms at `total_shares` (`retarget`).
+    pub target_base: Option<u64>,
+    /// The depth the target is stated at.
+    pub total_shares: u64,
+    /// Unix time from which it may apply.
+    pub effective_at: i64,
+}
+
+/// The pending changes were withdrawn by the admin.
+#[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PendingChangesCancelled {
+    /// Pool.
+    pub pool: Pubkey,
 }
 
 /// The pool's target base per share moved (`retarget`).

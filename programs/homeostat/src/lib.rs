@@ -32,8 +32,11 @@ pub mod homeostat {
     use super::*;
 
     /// Creates a pool config (the namespace of pools its authority may create).
-    pub fn initialize_config(ctx: Context<InitializeConfig>) -> Result<()> {
-        instructions::initialize_config::handle(ctx)
+    pub fn initialize_config(
+        ctx: Context<InitializeConfig>,
+        args: InitializeConfigArgs,
+    ) -> Result<()> {
+        instructions::initialize_config::handle(ctx, args)
     }
 
     /// Creates a pool with its vaults and LP mint.
@@ -104,5 +107,15 @@ pub mod homeostat {
     /// Pays out the protocol fees owed (admin).
     pub fn collect_protocol_fees(ctx: Context<CollectProtocolFees>) -> Result<()> {
         instructions::collect_protocol_fees::handle(ctx)
+    }
+
+    /// Applies the pending changes that are due (admin).
+    pub fn apply_pending_changes(ctx: Context<PendingChanges>) -> Result<()> {
+        instructions::pending_changes::apply(ctx)
+    }
+
+    /// Withdraws every pending change (admin).
+    pub fn cancel_pending_changes(ctx: Context<PendingChanges>) -> Result<()> {
+        instructions::pending_changes::cancel(ctx)
     }
 }

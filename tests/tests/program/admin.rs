@@ -227,3 +227,198 @@ fn default_test_parameters_are_valid() {
     let params: ModelParams = default_params().model_params().unwrap();
     assert!(params.coefficients().is_ok());
 }
+
+/// A pool seeded under an admin whose config fixes `delay` seconds for loosening changes.
+async fn delayed_pool(delay: u64) -> (Harness, PoolAddresses, Keypair) {
+    let mut harness = Harness::with_change_delay(delay).await;
+    let pool = harness.pool_at(0);
+    harness.seeded_pool(&pool, default_params()).await;
+    let admin = harness.admin.insecure_clone();
+    assert_eq!(harness.pool_state(&pool).await.change_delay, delay);
+    (harness, pool, admin)
+}
+
+#[tokio::test]
+async fn a_change_that_loosens_risk_waits_for_the_configs_delay() {
+    let (mut harness, pool, admin) = delayed_pool(86_400).await;
+    let before = harness.pool_state(&pool).await.params;
+    let loose = PoolParams {
+        inventory_cap: 1_000 * ONE_BASE,
+        max_trade_base: 900 * ONE_BASE,
+        max_oracle_age: 60,
+        min_half_spread: StoredFixed::ZERO,
+        confidence_multiplier: StoredFixed::ZERO,
+        age_multiplier: StoredFixed::ZERO,
+        ..default_params()
+    };
+    // The review's attack, in one transaction: loosen every limit, buy 900 SOL, restore.
+    // The loosening waits, so the purchase meets the old limits.
+    let trader = harness.new_user(0, 200_000 * ONE_QUOTE).await;
+    let loosen = homeostat_sdk::instructions::update_params(pool.pool, admin.pubkey(), loose);
+    let buy = homeostat_sdk::instructions::swap_exact_out(
+        &pool,
+        harness.oracles(),
+        &trader.accounts(&pool),
+        BUY,
+        900 * ONE_BASE,
+        200_000 * ONE_QUOTE,
+    );
+    let restore = homeostat_sdk::instructions::update_params(pool.pool, admin.pubkey(), before);
+    let result = harness
+        .send(&[loosen.clone(), buy, restore], &[&admin, &trader.keypair])
+        .await;
+    assert_program_error(result, HomeostatError::TradeTooLarge);
+    // Proposed on its own: public (evented), not applied.
+    let (events, error) = harness
+        .simulate_events(std::slice::from_ref(&loosen), &[&admin])
+        .await;
+    assert_eq!(error, None);
+    let proposed: Vec<homeostat::events::ChangeProposed> = decode_events(&events);
+    assert_eq!(proposed.len(), 1);
+    assert_eq!(proposed[0].params, Some(loose));
+    assert_eq!(proposed[0].effective_at, harness.now + 86_400);
+    harness.send(&[loosen], &[&admin]).await.unwrap();
+    let state = harness.pool_state(&pool).await;
+    assert_eq!(state.params, before, "not applied");
+    assert_eq!(
+        (state.pending_params, state.pending_params_at),
+        (loose, harness.now + 86_400)
+    );
+    assert_program_error(
+        harness
+            .swap_exact_out(&pool, &trader, BUY, 900 * ONE_BASE, 200_000 * ONE_QUOTE)
+            .await,
+        HomeostatError::TradeTooLarge,
+    );
+    let apply = homeostat_sdk::instructions::apply_pending_changes(&pool, admin.pubkey());
+    assert_program_error(
+        harness.send(std::slice::from_ref(&apply), &[&admin]).await,
+        HomeostatError::ChangeNotDue,
+    );
+    // Tightening and pausing stay immediate, the loosening still pending.
+    let tighter = PoolParams {
+        fee_bps: before.fee_bps + 1,
+        inventory_cap: 90 * ONE_BASE,
+        ..before
+    };
+    harness.update_params(&pool, &admin, tighter).await.unwrap();
+    let state = harness.pool_state(&pool).await;
+    assert_eq!((state.params, state.pending_params), (tighter, loose));
+    harness.set_paused(&pool, &admin, true).await.unwrap();
+    harness.set_paused(&pool, &admin, false).await.unwrap();
+    // Due: applied whole, then nothing is pending.
+    harness.set_time(harness.now + 86_400);
+    let stranger = Keypair::new();
+    harness.airdrop(&stranger.pubkey(), 100_000_000).await;
+    let by_stranger = homeostat_sdk::instructions::apply_pending_changes(&pool, stranger.pubkey());
+    assert_program_error(
+        harness.send(&[by_stranger], &[&stranger]).await,
+        HomeostatError::Unauthorized,
+    );
+    harness
+        .send(std::slice::from_ref(&apply), &[&admin])
+        .await
+        .unwrap();
+    let state = harness.pool_state(&pool).await;
+    assert_eq!((state.params, state.pending_params_at), (loose, 0));
+    assert_program_error(
+        harness.send(&[apply], &[&admin]).await,
+        HomeostatError::NoPendingChange,
+    );
+}
+
+#[tokio::test]
+async fn retargets_wait_too_and_pending_changes_can_be_cancelled() {
+    let (mut harness, pool, admin) = delayed_pool(3_600).await;
+    let target = harness.pool_state(&pool).await.target_at_depth().unwrap();
+    harness
+        .retarget(&pool, &admin, 900 * ONE_BASE)
+        .await
+        .unwrap();
+    let state = harness.pool_state(&pool).await;
+    assert_eq!(state.target_at_depth().unwrap(), target, "not applied");
+    assert_eq!(state.pending_target_at, harness.now + 3_600);
+    // Cancelled: evented, nothing pending; cancelling again has nothing to cancel.
+    let cancel = homeostat_sdk::instructions::cancel_pending_changes(&pool, admin.pubkey());
+    let (events, error) = harness
+        .simulate_events(std::slice::from_ref(&cancel), &[&admin])
+        .await;
+    assert_eq!(error, None);
+    let cancelled: Vec<homeostat::events::PendingChangesCancelled> = decode_events(&events);
+    assert_eq!(cancelled.len(), 1);
+    harness
+        .send(std::slice::from_ref(&cancel), &[&admin])
+        .await
+        .unwrap();
+    assert!(!harness.pool_state(&pool).await.has_pending_change());
+    assert_program_error(
+        harness.send(&[cancel], &[&admin]).await,
+        HomeostatError::NoPendingChange,
+    );
+    // Proposed again and applied an hour later: the pool then holds 100 SOL beyond it.
+    harness
+        .retarget(&pool, &admin, 900 * ONE_BASE)
+        .await
+        .unwrap();
+    harness.set_time(harness.now + 3_600);
+    let apply = homeostat_sdk::instructions::apply_pending_changes(&pool, admin.pubkey());
+    let (events, error) = harness
+        .simulate_events(std::slice::from_ref(&apply), &[&admin])
+        .await;
+    assert_eq!(error, None);
+    let retargeted: Vec<homeostat::events::Retargeted> = decode_events(&events);
+    assert_eq!(retargeted[0].new_target_base, 900 * ONE_BASE);
+    harness.send(&[apply], &[&admin]).await.unwrap();
+    harness.set_price(pyth_price(150.0), pyth_price(0.05));
+    let update = harness.oracle_update().await;
+    let inventory = harness.snapshot(&pool, &update).await.inventory().unwrap();
+    assert_eq!(inventory, 100 * i128::from(ONE_BASE));
+}
+
+#[test]
+fn loosening_is_judged_field_by_field() {
+    let base = default_params();
+    let changed = |edit: fn(&mut PoolParams)| {
+        let mut params = base;
+        edit(&mut params);
+        params.loosens(&base)
+    };
+    assert!(!base.loosens(&base), "no change");
+    // Tightening: immediate.
+    for edit in [
+        (|p: &mut PoolParams| p.inventory_cap /= 2) as fn(&mut PoolParams),
+        |p| p.max_trade_base /= 2,
+        |p| p.max_oracle_age /= 2,
+        |p| p.max_confidence_bps /= 2,
+        |p| p.max_ema_deviation_bps /= 2,
+        |p| p.fee_bps += 1,
+        |p| p.min_half_spread = fixed(2, 10_000),
+        |p| p.confidence_multiplier = fixed(2, 1),
+        |p| p.age_multiplier = fixed(2, 1),
+        |p| p.max_hedge_position /= 2,
+        |p| p.rebalance_band *= 2,
+        |p| p.min_rebalance_interval += 1,
+        |p| p.hedge_cost_bps += 1,
+    ] {
+        assert!(!changed(edit));
+    }
+    // Loosening, or anything that changes the model: waits.
+    for edit in [
+        (|p: &mut PoolParams| p.inventory_cap *= 2) as fn(&mut PoolParams),
+        |p| p.max_trade_base *= 2,
+        |p| p.max_oracle_age += 1,
+        |p| p.max_confidence_bps += 1,
+        |p| p.max_ema_deviation_bps = 0,
+        |p| p.fee_bps -= 1,
+        |p| p.min_half_spread = StoredFixed::ZERO,
+        |p| p.confidence_multiplier = StoredFixed::ZERO,
+        |p| p.age_multiplier = StoredFixed::ZERO,
+        |p| p.risk_aversion = fixed(49, 1),
+        |p| p.lot *= 2,
+        |p| p.volatility_window += 1,
+        |p| p.protocol_share_bps += 1,
+        |p| p.variance_ceiling = fixed(1, 100_000),
+    ] {
+        assert!(changed(edit));
+    }
+}

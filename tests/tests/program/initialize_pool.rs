@@ -196,6 +196,7 @@ async fn the_canonical_pool_address_cannot_be_squatted() {
         .send(
             &[homeostat_sdk::instructions::initialize_config(
                 stranger.pubkey(),
+                0,
             )],
             &[&stranger],
         )
@@ -222,7 +223,8 @@ async fn the_canonical_pool_address_cannot_be_squatted() {
     assert!(harness
         .send(
             &[homeostat_sdk::instructions::initialize_config(
-                admin.pubkey()
+                admin.pubkey(),
+                0,
             )],
             &[&admin],
         )

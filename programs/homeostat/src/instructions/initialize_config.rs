@@ -1,6 +1,7 @@
 use anchor_lang::prelude::*;
 
-use crate::constants::CONFIG_SEED;
+use crate::constants::{CONFIG_SEED, MAX_CHANGE_DELAY};
+use crate::errors::HomeostatError;
 use crate::events::ConfigInitialized;
 use crate::state::Config;
 
@@ -12,8 +13,17 @@ use crate::state::Config;
 /// sit under the stranger's own config, at other addresses (Orca Whirlpools'
 /// `WhirlpoolsConfig` is the model).
 ///
+/// Arguments of `initialize_config`.
+#[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
+pub struct InitializeConfigArgs {
+    /// Seconds a change that loosens a pool's risk limits waits (`update_params`,
+    /// `retarget`), at most `MAX_CHANGE_DELAY` (30 days); 0 applies every change at once.
+    pub change_delay: u64,
+}
+
 /// Specification:
 /// - `authority` signs and pays.
+/// - `change_delay ≤ MAX_CHANGE_DELAY` (`InvalidParameter`).
 /// - `config` is created at `["config", authority]` (a second one for the same authority
 ///   fails); its authority is `authority`.
 /// - Emits `ConfigInitialized`.
@@ -37,13 +47,19 @@ pub struct InitializeConfig<'info> {
 }
 
 /// Handler.
-pub(crate) fn handle(ctx: Context<InitializeConfig>) -> Result<()> {
+pub(crate) fn handle(ctx: Context<InitializeConfig>, args: InitializeConfigArgs) -> Result<()> {
+    require!(
+        args.change_delay <= MAX_CHANGE_DELAY,
+        HomeostatError::InvalidParameter
+    );
     let config = &mut ctx.accounts.config;
     config.authority = ctx.accounts.authority.key();
     config.bump = ctx.bumps.config;
+    config.change_delay = args.change_delay;
     emit_cpi!(ConfigInitialized {
         config: config.key(),
         authority: config.authority,
+        change_delay: config.change_delay,
     });
     Ok(())
 }

@@ -132,6 +132,7 @@ pub(crate) fn handle(ctx: Context<InitializePool>, args: InitializePoolArgs) -> 
         pool.set_params(&args.params, &coefficients);
         pool.admin = ctx.accounts.admin.key();
         pool.config = ctx.accounts.config.key();
+        pool.change_delay = ctx.accounts.config.change_delay;
         pool.keeper = args.keeper;
         pool.base_mint = ctx.accounts.base_mint.key();
         pool.quote_mint = ctx.accounts.quote_mint.key();

@@ -3,7 +3,7 @@ use homeostat_math::{mul_div_u64, Rounding};
 
 use crate::constants::{MAX_RETARGET_BPS, MIN_RETARGET_INTERVAL};
 use crate::errors::{HomeostatError, MathResultExt};
-use crate::events::Retargeted;
+use crate::events::ChangeProposed;
 use crate::state::Pool;
 use crate::token::token_amount;
 
@@ -25,9 +25,13 @@ pub struct RetargetArgs {
 ///   (`RetargetOutOfBounds`).
 /// - The new target is within the inventory cap (at the current depth) of the target the
 ///   first deposit set (`RetargetBeyondCap`): steps of 10 % cannot add up past the cap.
-/// - At least `MIN_RETARGET_INTERVAL` (1 h) since the last retarget (`RetargetTooSoon`).
-/// - Emits `Retargeted` with both targets (base at the current depth) and the inventory
-///   before and after.
+/// - At least `MIN_RETARGET_INTERVAL` (1 h) since the last retarget applied
+///   (`RetargetTooSoon`).
+/// - With the pool's `change_delay > 0` the target becomes the pending retarget,
+///   applicable from `now + change_delay` by `apply_pending_changes` (a later proposal
+///   replaces it); emits `ChangeProposed`. With `change_delay = 0` it applies now
+///   (`Pool::retarget_to`): emits `Retargeted` with both targets (base at the current
+///   depth) and the inventory before and after.
 #[event_cpi]
 #[derive(Accounts)]
 pub struct Retarget<'info> {
@@ -81,22 +85,36 @@ pub(crate) fn handle(ctx: Context<Retarget>, args: RetargetArgs) -> Result<()> {
                 || now.saturating_sub(pool.last_retarget_time) >= MIN_RETARGET_INTERVAL,
             HomeostatError::RetargetTooSoon
         );
+        if pool.change_delay > 0 {
+            let effective_at = pool.change_effective_at(now)?;
+            (
+                pool.pending_target_base,
+                pool.pending_target_shares,
+                pool.pending_target_at,
+            ) = (args.target_base, pool.total_shares, effective_at);
+            pool.invariant()?;
+            let total_shares = pool.total_shares;
+            drop(pool);
+            emit_cpi!(ChangeProposed {
+                pool: accounts.pool.key(),
+                params: None,
+                target_base: Some(args.target_base),
+                total_shares,
+                effective_at,
+            });
+            return Ok(());
+        }
         let reserves = pool.lp_reserves(
             token_amount(&accounts.base_vault)?,
             token_amount(&accounts.quote_vault)?,
         )?;
-        let inventory_before = pool.inventory(reserves)?;
-        (pool.target_base, pool.target_shares) = (args.target_base, pool.total_shares);
-        pool.last_retarget_time = now;
-        pool.invariant()?;
-        Retargeted {
-            pool: accounts.pool.key(),
-            old_target_base: old,
-            new_target_base: args.target_base,
-            total_shares: pool.total_shares,
-            inventory_before,
-            inventory_after: pool.inventory(reserves)?,
-        }
+        let total_shares = pool.total_shares;
+        pool.retarget_to(
+            accounts.pool.key(),
+            (args.target_base, total_shares),
+            reserves,
+            now,
+        )?
     };
     emit_cpi!(event);
     Ok(())

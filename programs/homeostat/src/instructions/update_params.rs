@@ -1,17 +1,24 @@
 use anchor_lang::prelude::*;
 
-use crate::events::ParamsUpdated;
+use crate::events::{ChangeProposed, ParamsUpdated};
 use crate::state::{Pool, PoolParams};
 
-/// Replaces every tunable parameter.
+/// Replaces every tunable parameter — at once when the change only tightens, after the
+/// pool's `change_delay` when it loosens a risk limit.
 ///
 /// Specification:
 /// - `admin` signs and is the pool's admin (`has_one`, `Unauthorized`).
 /// - Every parameter is within its documented bounds (`InvalidParameter`); the model's
 ///   coefficients are recomputed here, never on the swap path.
 /// - `lp_access` is unchanged (`InvalidParameter`): it is fixed at pool creation.
-/// - The variance estimate is re-clamped into the new floor/ceiling.
-/// - Emits `ParamsUpdated` with the old and new parameters.
+/// - A change that loosens a risk limit (`PoolParams::loosens`: a larger cap, trade size,
+///   oracle age or confidence bound, a lower fee, spread floor or widening, any model
+///   change) becomes the pool's pending parameters, applicable from `now + change_delay`
+///   by `apply_pending_changes` (a later proposal replaces it; `cancel_pending_changes`
+///   withdraws it); emits `ChangeProposed`. With `change_delay = 0`, or a change that only
+///   tightens (or touches the keeper's settings), it applies now: the variance estimate is
+///   re-clamped into the new floor/ceiling; emits `ParamsUpdated` with the old and new
+///   parameters. Pausing (`set_paused`) is always immediate.
 #[event_cpi]
 #[derive(Accounts)]
 pub struct UpdateParams<'info> {
@@ -25,20 +32,35 @@ pub struct UpdateParams<'info> {
 /// Handler.
 pub(crate) fn handle(ctx: Context<UpdateParams>, params: PoolParams) -> Result<()> {
     let coefficients = params.validate()?;
-    let old = {
-        let mut pool = ctx.accounts.pool.load_mut()?;
-        let old = pool.params;
-        // Who may be an LP is fixed at creation: public LPs must never find their pool
-        // turned into one whose quotes credit a hedge they do not own.
-        require!(
-            params.lp_access == old.lp_access,
-            crate::errors::HomeostatError::InvalidParameter
-        );
-        pool.apply_params(&params, &coefficients)?;
-        old
-    };
+    let now = Clock::get()?.unix_timestamp;
+    let key = ctx.accounts.pool.key();
+    let mut pool = ctx.accounts.pool.load_mut()?;
+    let old = pool.params;
+    // Who may be an LP is fixed at creation: public LPs must never find their pool
+    // turned into one whose quotes credit a hedge they do not own.
+    require!(
+        params.lp_access == old.lp_access,
+        crate::errors::HomeostatError::InvalidParameter
+    );
+    if pool.change_delay > 0 && params.loosens(&old) {
+        let effective_at = pool.change_effective_at(now)?;
+        (pool.pending_params, pool.pending_params_at) = (params, effective_at);
+        pool.invariant()?;
+        let total_shares = pool.total_shares;
+        drop(pool);
+        emit_cpi!(ChangeProposed {
+            pool: key,
+            params: Some(params),
+            target_base: None,
+            total_shares,
+            effective_at,
+        });
+        return Ok(());
+    }
+    pool.apply_params(&params, &coefficients)?;
+    drop(pool);
     emit_cpi!(ParamsUpdated {
-        pool: ctx.accounts.pool.key(),
+        pool: key,
         old,
         new: params,
     });

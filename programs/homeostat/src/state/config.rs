@@ -11,9 +11,12 @@ pub struct Config {
     pub authority: Pubkey,
     /// Config PDA bump.
     pub bump: u8,
+    /// Seconds a change that loosens a pool's risk limits waits before it may apply
+    /// (copied into each pool created under the config).
+    pub change_delay: u64,
 }
 
 impl Config {
     /// Account space including the discriminator.
-    pub const SPACE: usize = 8 + 32 + 1;
+    pub const SPACE: usize = 8 + 32 + 1 + 8;
 }

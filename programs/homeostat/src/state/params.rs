@@ -125,6 +125,59 @@ impl PoolParams {
         }
     }
 
+    /// Whether replacing `old` with these parameters loosens a risk limit — then it waits
+    /// the pool's `change_delay`. Immediate only when every field that differs moves the
+    /// safe way: caps, trade size, oracle age, confidence and EMA bounds (0 turns the EMA
+    /// check off, the loosest) and the hedge limits and credit down; fee, spread floor,
+    /// widening multipliers and variance bounds up. The keeper's own settings
+    /// (`rebalance_band`, `min_rebalance_interval`, `hedge_cost_bps`) never wait; any
+    /// other change — the model, its coefficients, units, lot, window, protocol share —
+    /// does.
+    pub fn loosens(&self, old: &PoolParams) -> bool {
+        let new = self;
+        let down = |new: u64, old: u64| new <= old;
+        let up_fixed = |new: StoredFixed, old: StoredFixed| new.get() >= old.get();
+        let ema_tightens = new.max_ema_deviation_bps == old.max_ema_deviation_bps
+            || (new.max_ema_deviation_bps != 0
+                && (old.max_ema_deviation_bps == 0
+                    || new.max_ema_deviation_bps < old.max_ema_deviation_bps));
+        let unchanged = PoolParams {
+            // The fields judged one by one above, and the keeper's settings, compared
+            // apart: everything else must be equal.
+            inventory_cap: old.inventory_cap,
+            max_trade_base: old.max_trade_base,
+            max_oracle_age: old.max_oracle_age,
+            max_confidence_bps: old.max_confidence_bps,
+            max_ema_deviation_bps: old.max_ema_deviation_bps,
+            max_hedge_position: old.max_hedge_position,
+            hedge_credit_bps: old.hedge_credit_bps,
+            fee_bps: old.fee_bps,
+            min_half_spread: old.min_half_spread,
+            confidence_multiplier: old.confidence_multiplier,
+            age_multiplier: old.age_multiplier,
+            variance_floor: old.variance_floor,
+            variance_ceiling: old.variance_ceiling,
+            rebalance_band: old.rebalance_band,
+            min_rebalance_interval: old.min_rebalance_interval,
+            hedge_cost_bps: old.hedge_cost_bps,
+            ..*new
+        } == *old;
+        let tightens = down(new.inventory_cap, old.inventory_cap)
+            && down(new.max_trade_base, old.max_trade_base)
+            && down(new.max_oracle_age, old.max_oracle_age)
+            && new.max_confidence_bps <= old.max_confidence_bps
+            && ema_tightens
+            && down(new.max_hedge_position, old.max_hedge_position)
+            && new.hedge_credit_bps <= old.hedge_credit_bps
+            && new.fee_bps >= old.fee_bps
+            && up_fixed(new.min_half_spread, old.min_half_spread)
+            && up_fixed(new.confidence_multiplier, old.confidence_multiplier)
+            && up_fixed(new.age_multiplier, old.age_multiplier)
+            && up_fixed(new.variance_floor, old.variance_floor)
+            && up_fixed(new.variance_ceiling, old.variance_ceiling);
+        !(unchanged && tightens)
+    }
+
     /// Checks every parameter against its documented bound and returns the model's
     /// coefficients. Bounds: docs/math.md ("Parameter domain") and docs/instructions.md.
     pub fn validate(&self) -> Result<Coefficients> {

@@ -15,7 +15,8 @@ use crate::oracle::{OraclePrice, PriceUpdate};
 
 /// A pool. Zero-copy; 8-byte fields first, then byte arrays, so `repr(C)` adds no padding.
 ///
-/// Size: 8 (discriminator) + 856 = 864 bytes (`Pool::SPACE`).
+/// Size: 8 (discriminator) + 1 120 = 1 128 bytes (`Pool::SPACE`). The fields after
+/// `first_target` were appended at an 8-byte boundary, so `repr(C)` still adds no padding.
 #[account(zero_copy)]
 #[repr(C)]
 #[derive(Debug)]
@@ -121,6 +122,21 @@ pub struct Pool {
     /// `target_base` / `target_shares` (u64 LE each): `retarget` keeps the target within
     /// `inventory_cap` of it, whatever the number of steps.
     pub first_target: [u8; 16],
+
+    /// Seconds a change that loosens the pool's risk limits waits (its config's
+    /// `change_delay` when the pool was created).
+    pub change_delay: u64,
+    /// Unix time from which `pending_params` may apply (0: none pending).
+    pub pending_params_at: i64,
+    /// Unix time from which the pending retarget may apply (0: none pending).
+    pub pending_target_at: i64,
+    /// The pending retarget: `pending_target_base` base atoms at `pending_target_shares`.
+    pub pending_target_base: u64,
+    /// See `pending_target_base`.
+    pub pending_target_shares: u64,
+    /// Parameters proposed by `update_params` that loosen a risk limit, waiting for
+    /// `pending_params_at`.
+    pub pending_params: PoolParams,
 }
 
 /// What a swap is priced from, once the pool has taken the steps before pricing.
@@ -133,7 +149,7 @@ pub struct PreparedSwap {
 }
 
 // The layout is the same on every target: no implicit padding anywhere.
-const _: () = assert!(core::mem::size_of::<Pool>() == 856);
+const _: () = assert!(core::mem::size_of::<Pool>() == 1_120);
 
 /// The pool PDA's signer seeds, held by value so signing a CPI allocates nothing.
 pub struct PoolSeeds {
@@ -223,6 +239,44 @@ impl Pool {
             return err!(HomeostatError::InvalidParameter);
         }
         Ok(())
+    }
+
+    /// Moves the target to `target_base` base atoms at `target_shares` shares, now: the
+    /// step `retarget` takes (or `apply_pending_changes` for a pending retarget). Returns
+    /// the `Retargeted` event of `pool` with the inventory before and after at `reserves`.
+    pub fn retarget_to(
+        &mut self,
+        pool: Pubkey,
+        (target_base, target_shares): (u64, u64),
+        reserves: Reserves,
+        now: i64,
+    ) -> Result<crate::events::Retargeted> {
+        let old_target_base = self.target_at_depth()?;
+        let inventory_before = self.inventory(reserves)?;
+        (self.target_base, self.target_shares) = (target_base, target_shares);
+        self.last_retarget_time = now;
+        self.invariant()?;
+        Ok(crate::events::Retargeted {
+            pool,
+            old_target_base,
+            new_target_base: self.target_at_depth()?,
+            total_shares: self.total_shares,
+            inventory_before,
+            inventory_after: self.inventory(reserves)?,
+        })
+    }
+
+    /// Whether a change is waiting (`pending_params` or a retarget).
+    pub fn has_pending_change(&self) -> bool {
+        self.pending_params_at != 0 || self.pending_target_at != 0
+    }
+
+    /// When a change proposed at `now` may apply: `now + change_delay`.
+    pub fn change_effective_at(&self, now: i64) -> Result<i64> {
+        i64::try_from(self.change_delay)
+            .ok()
+            .and_then(|delay| now.checked_add(delay))
+            .ok_or_else(|| error!(HomeostatError::MathOverflow))
     }
 
     /// The measure the volatility estimate is in: units, lot and window.

@@ -21,6 +21,8 @@ import {
   getBytesEncoder,
   getStructDecoder,
   getStructEncoder,
+  getU64Decoder,
+  getU64Encoder,
   getU8Decoder,
   getU8Encoder,
   transformEncoder,
@@ -51,6 +53,11 @@ export type Config = {
   authority: Address;
   /** Config PDA bump. */
   bump: number;
+  /**
+   * Seconds a change that loosens a pool's risk limits waits before it may apply
+   * (copied into each pool created under the config).
+   */
+  changeDelay: bigint;
 };
 
 export type ConfigArgs = {
@@ -58,6 +65,11 @@ export type ConfigArgs = {
   authority: Address;
   /** Config PDA bump. */
   bump: number;
+  /**
+   * Seconds a change that loosens a pool's risk limits waits before it may apply
+   * (copied into each pool created under the config).
+   */
+  changeDelay: number | bigint;
 };
 
 /** Gets the encoder for {@link ConfigArgs} account data. */
@@ -67,6 +79,7 @@ export function getConfigEncoder(): FixedSizeEncoder<ConfigArgs> {
       ["discriminator", fixEncoderSize(getBytesEncoder(), 8)],
       ["authority", getAddressEncoder()],
       ["bump", getU8Encoder()],
+      ["changeDelay", getU64Encoder()],
     ]),
     (value) => ({ ...value, discriminator: CONFIG_DISCRIMINATOR }),
   );
@@ -78,6 +91,7 @@ export function getConfigDecoder(): FixedSizeDecoder<Config> {
     ["discriminator", fixDecoderSize(getBytesDecoder(), 8)],
     ["authority", getAddressDecoder()],
     ["bump", getU8Decoder()],
+    ["changeDelay", getU64Decoder()],
   ]);
 }
 
@@ -140,5 +154,5 @@ export async function fetchAllMaybeConfig(
 }
 
 export function getConfigSize(): number {
-  return 41;
+  return 49;
 }

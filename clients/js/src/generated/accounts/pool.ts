@@ -178,6 +178,24 @@ export type Pool = {
    * `inventory_cap` of it, whatever the number of steps.
    */
   firstTarget: ReadonlyUint8Array;
+  /**
+   * Seconds a change that loosens the pool's risk limits waits (its config's
+   * `change_delay` when the pool was created).
+   */
+  changeDelay: bigint;
+  /** Unix time from which `pending_params` may apply (0: none pending). */
+  pendingParamsAt: bigint;
+  /** Unix time from which the pending retarget may apply (0: none pending). */
+  pendingTargetAt: bigint;
+  /** The pending retarget: `pending_target_base` base atoms at `pending_target_shares`. */
+  pendingTargetBase: bigint;
+  /** See `pending_target_base`. */
+  pendingTargetShares: bigint;
+  /**
+   * Parameters proposed by `update_params` that loosen a risk limit, waiting for
+   * `pending_params_at`.
+   */
+  pendingParams: PoolParams;
 };
 
 export type PoolArgs = {
@@ -296,6 +314,24 @@ export type PoolArgs = {
    * `inventory_cap` of it, whatever the number of steps.
    */
   firstTarget: ReadonlyUint8Array;
+  /**
+   * Seconds a change that loosens the pool's risk limits waits (its config's
+   * `change_delay` when the pool was created).
+   */
+  changeDelay: number | bigint;
+  /** Unix time from which `pending_params` may apply (0: none pending). */
+  pendingParamsAt: number | bigint;
+  /** Unix time from which the pending retarget may apply (0: none pending). */
+  pendingTargetAt: number | bigint;
+  /** The pending retarget: `pending_target_base` base atoms at `pending_target_shares`. */
+  pendingTargetBase: number | bigint;
+  /** See `pending_target_base`. */
+  pendingTargetShares: number | bigint;
+  /**
+   * Parameters proposed by `update_params` that loosen a risk limit, waiting for
+   * `pending_params_at`.
+   */
+  pendingParams: PoolParamsArgs;
 };
 
 /** Gets the encoder for {@link PoolArgs} account data. */
@@ -346,6 +382,12 @@ export function getPoolEncoder(): FixedSizeEncoder<PoolArgs> {
       ["pendingRequestBase", fixEncoderSize(getBytesEncoder(), 8)],
       ["reserved", fixEncoderSize(getBytesEncoder(), 1)],
       ["firstTarget", fixEncoderSize(getBytesEncoder(), 16)],
+      ["changeDelay", getU64Encoder()],
+      ["pendingParamsAt", getI64Encoder()],
+      ["pendingTargetAt", getI64Encoder()],
+      ["pendingTargetBase", getU64Encoder()],
+      ["pendingTargetShares", getU64Encoder()],
+      ["pendingParams", getPoolParamsEncoder()],
     ]),
     (value) => ({ ...value, discriminator: POOL_DISCRIMINATOR }),
   );
@@ -398,6 +440,12 @@ export function getPoolDecoder(): FixedSizeDecoder<Pool> {
     ["pendingRequestBase", fixDecoderSize(getBytesDecoder(), 8)],
     ["reserved", fixDecoderSize(getBytesDecoder(), 1)],
     ["firstTarget", fixDecoderSize(getBytesDecoder(), 16)],
+    ["changeDelay", getU64Decoder()],
+    ["pendingParamsAt", getI64Decoder()],
+    ["pendingTargetAt", getI64Decoder()],
+    ["pendingTargetBase", getU64Decoder()],
+    ["pendingTargetShares", getU64Decoder()],
+    ["pendingParams", getPoolParamsDecoder()],
   ]);
 }
 
@@ -460,5 +508,5 @@ export async function fetchAllMaybePool(
 }
 
 export function getPoolSize(): number {
-  return 864;
+  return 1128;
 }

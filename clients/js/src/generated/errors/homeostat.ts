@@ -104,9 +104,14 @@ export const HOMEOSTAT_ERROR__ACCOUNT_ALIASED = 0x179a; // 6042
 export const HOMEOSTAT_ERROR__HEDGE_EXCEEDS_REQUEST = 0x179b; // 6043
 /** RetargetBeyondCap: Retarget beyond the cap: the target stays within inventory_cap of the one the first deposit set */
 export const HOMEOSTAT_ERROR__RETARGET_BEYOND_CAP = 0x179c; // 6044
+/** ChangeNotDue: The pending change is not due yet: it applies from the time its ChangeProposed event gives */
+export const HOMEOSTAT_ERROR__CHANGE_NOT_DUE = 0x179d; // 6045
+/** NoPendingChange: No change is pending */
+export const HOMEOSTAT_ERROR__NO_PENDING_CHANGE = 0x179e; // 6046
 
 export type HomeostatError =
   | typeof HOMEOSTAT_ERROR__ACCOUNT_ALIASED
+  | typeof HOMEOSTAT_ERROR__CHANGE_NOT_DUE
   | typeof HOMEOSTAT_ERROR__DEPOSITS_RESTRICTED
   | typeof HOMEOSTAT_ERROR__DIVISION_BY_ZERO
   | typeof HOMEOSTAT_ERROR__FIRST_DEPOSIT_BY_ADMIN
@@ -124,6 +129,7 @@ export type HomeostatError =
   | typeof HOMEOSTAT_ERROR__NON_POSITIVE_ORACLE_PRICE
   | typeof HOMEOSTAT_ERROR__NON_POSITIVE_PRICE
   | typeof HOMEOSTAT_ERROR__NO_PENDING_ADMIN
+  | typeof HOMEOSTAT_ERROR__NO_PENDING_CHANGE
   | typeof HOMEOSTAT_ERROR__ORACLE_CONFIDENCE_TOO_WIDE
   | typeof HOMEOSTAT_ERROR__ORACLE_DIVERGES_FROM_EMA
   | typeof HOMEOSTAT_ERROR__ORACLE_FROM_FUTURE
@@ -156,6 +162,7 @@ let homeostatErrorMessages: Record<HomeostatError, string> | undefined;
 if (process.env["NODE_ENV"] !== "production") {
   homeostatErrorMessages = {
     [HOMEOSTAT_ERROR__ACCOUNT_ALIASED]: `An account was passed in two roles (the program log names them): pass each account once`,
+    [HOMEOSTAT_ERROR__CHANGE_NOT_DUE]: `The pending change is not due yet: it applies from the time its ChangeProposed event gives`,
     [HOMEOSTAT_ERROR__DEPOSITS_RESTRICTED]: `This pool takes deposits from its admin only (lp_access = operator)`,
     [HOMEOSTAT_ERROR__DIVISION_BY_ZERO]: `Division by zero`,
     [HOMEOSTAT_ERROR__FIRST_DEPOSIT_BY_ADMIN]: `Only the pool's admin makes the first deposit, and the first after the pool was emptied: it fixes the depth the skew and the cap are stated at`,
@@ -173,6 +180,7 @@ if (process.env["NODE_ENV"] !== "production") {
     [HOMEOSTAT_ERROR__NON_POSITIVE_ORACLE_PRICE]: `Oracle price is non-positive`,
     [HOMEOSTAT_ERROR__NON_POSITIVE_PRICE]: `Price is zero or negative`,
     [HOMEOSTAT_ERROR__NO_PENDING_ADMIN]: `No admin transfer is pending for this signer`,
+    [HOMEOSTAT_ERROR__NO_PENDING_CHANGE]: `No change is pending`,
     [HOMEOSTAT_ERROR__ORACLE_CONFIDENCE_TOO_WIDE]: `Oracle confidence interval is wider than the pool allows`,
     [HOMEOSTAT_ERROR__ORACLE_DIVERGES_FROM_EMA]: `Oracle price diverges from its EMA beyond the pool's bound`,
     [HOMEOSTAT_ERROR__ORACLE_FROM_FUTURE]: `Oracle print is published in the future beyond the tolerance`,

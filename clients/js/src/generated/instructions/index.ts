@@ -7,6 +7,8 @@
  */
 
 export * from "./acceptAdmin";
+export * from "./applyPendingChanges";
+export * from "./cancelPendingChanges";
 export * from "./collectProtocolFees";
 export * from "./deposit";
 export * from "./initializeConfig";

@@ -14,6 +14,8 @@ import {
   getBytesEncoder,
   getStructDecoder,
   getStructEncoder,
+  getU64Decoder,
+  getU64Encoder,
   SOLANA_ERROR__PROGRAM_CLIENTS__INSUFFICIENT_ACCOUNT_METAS,
   SolanaError,
   transformEncoder,
@@ -84,13 +86,27 @@ export type InitializeConfigInstruction<
 
 export type InitializeConfigInstructionData = {
   discriminator: ReadonlyUint8Array;
+  /**
+   * Seconds a change that loosens a pool's risk limits waits (`update_params`,
+   * `retarget`), at most `MAX_CHANGE_DELAY` (30 days); 0 applies every change at once.
+   */
+  changeDelay: bigint;
 };
 
-export type InitializeConfigInstructionDataArgs = {};
+export type InitializeConfigInstructionDataArgs = {
+  /**
+   * Seconds a change that loosens a pool's risk limits waits (`update_params`,
+   * `retarget`), at most `MAX_CHANGE_DELAY` (30 days); 0 applies every change at once.
+   */
+  changeDelay: number | bigint;
+};
 
 export function getInitializeConfigInstructionDataEncoder(): FixedSizeEncoder<InitializeConfigInstructionDataArgs> {
   return transformEncoder(
-    getStructEncoder([["discriminator", fixEncoderSize(getBytesEncoder(), 8)]]),
+    getStructEncoder([
+      ["discriminator", fixEncoderSize(getBytesEncoder(), 8)],
+      ["changeDelay", getU64Encoder()],
+    ]),
     (value) => ({ ...value, discriminator: INITIALIZE_CONFIG_DISCRIMINATOR }),
   );
 }
@@ -98,6 +114,7 @@ export function getInitializeConfigInstructionDataEncoder(): FixedSizeEncoder<In
 export function getInitializeConfigInstructionDataDecoder(): FixedSizeDecoder<InitializeConfigInstructionData> {
   return getStructDecoder([
     ["discriminator", fixDecoderSize(getBytesDecoder(), 8)],
+    ["changeDelay", getU64Decoder()],
   ]);
 }
 
@@ -126,6 +143,7 @@ export type InitializeConfigAsyncInput<
   systemProgram?: Address<TAccountSystemProgram>;
   eventAuthority: Address<TAccountEventAuthority>;
   program: Address<TAccountProgram>;
+  changeDelay: InitializeConfigInstructionDataArgs["changeDelay"];
 };
 
 export async function getInitializeConfigInstructionAsync<
@@ -170,6 +188,9 @@ export async function getInitializeConfigInstructionAsync<
     ResolvedInstructionAccount
   >;
 
+  // Original args.
+  const args = { ...input };
+
   // Resolve default values.
   if (!accounts.config.value) {
     accounts.config.value = await findConfigPda({
@@ -193,7 +214,9 @@ export async function getInitializeConfigInstructionAsync<
       getAccountMeta("eventAuthority", accounts.eventAuthority),
       getAccountMeta("program", accounts.program),
     ],
-    data: getInitializeConfigInstructionDataEncoder().encode({}),
+    data: getInitializeConfigInstructionDataEncoder().encode(
+      args as InitializeConfigInstructionDataArgs,
+    ),
     programAddress,
   } as InitializeConfigInstruction<
     TProgramAddress,
@@ -220,6 +243,7 @@ export type InitializeConfigInput<
   systemProgram?: Address<TAccountSystemProgram>;
   eventAuthority: Address<TAccountEventAuthority>;
   program: Address<TAccountProgram>;
+  changeDelay: InitializeConfigInstructionDataArgs["changeDelay"];
 };
 
 export function getInitializeConfigInstruction<
@@ -262,6 +286,9 @@ export function getInitializeConfigInstruction<
     ResolvedInstructionAccount
   >;
 
+  // Original args.
+  const args = { ...input };
+
   // Resolve default values.
   if (!accounts.systemProgram.value) {
     accounts.systemProgram.value =
@@ -277,7 +304,9 @@ export function getInitializeConfigInstruction<
       getAccountMeta("eventAuthority", accounts.eventAuthority),
       getAccountMeta("program", accounts.program),
     ],
-    data: getInitializeConfigInstructionDataEncoder().encode({}),
+    data: getInitializeConfigInstructionDataEncoder().encode(
+      args as InitializeConfigInstructionDataArgs,
+    ),
     programAddress,
   } as InitializeConfigInstruction<
     TProgramAddress,

@@ -42,6 +42,8 @@ import {
 } from "../accounts";
 import {
   getAcceptAdminInstruction,
+  getApplyPendingChangesInstruction,
+  getCancelPendingChangesInstruction,
   getCollectProtocolFeesInstruction,
   getDepositInstruction,
   getInitializeConfigInstructionAsync,
@@ -57,6 +59,8 @@ import {
   getUpdateParamsInstruction,
   getWithdrawInstruction,
   parseAcceptAdminInstruction,
+  parseApplyPendingChangesInstruction,
+  parseCancelPendingChangesInstruction,
   parseCollectProtocolFeesInstruction,
   parseDepositInstruction,
   parseInitializeConfigInstruction,
@@ -72,11 +76,15 @@ import {
   parseUpdateParamsInstruction,
   parseWithdrawInstruction,
   type AcceptAdminInput,
+  type ApplyPendingChangesInput,
+  type CancelPendingChangesInput,
   type CollectProtocolFeesInput,
   type DepositInput,
   type InitializeConfigAsyncInput,
   type InitializePoolAsyncInput,
   type ParsedAcceptAdminInstruction,
+  type ParsedApplyPendingChangesInstruction,
+  type ParsedCancelPendingChangesInstruction,
   type ParsedCollectProtocolFeesInstruction,
   type ParsedDepositInstruction,
   type ParsedInitializeConfigInstruction,
@@ -151,6 +159,8 @@ export function identifyHomeostatAccount(
 
 export enum HomeostatInstruction {
   AcceptAdmin,
+  ApplyPendingChanges,
+  CancelPendingChanges,
   CollectProtocolFees,
   Deposit,
   InitializeConfig,
@@ -181,6 +191,28 @@ export function identifyHomeostatInstruction(
     )
   ) {
     return HomeostatInstruction.AcceptAdmin;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([42, 219, 199, 234, 165, 178, 128, 248]),
+      ),
+      0,
+    )
+  ) {
+    return HomeostatInstruction.ApplyPendingChanges;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([125, 58, 184, 215, 220, 223, 232, 109]),
+      ),
+      0,
+    )
+  ) {
+    return HomeostatInstruction.CancelPendingChanges;
   }
   if (
     containsBytes(
@@ -349,6 +381,12 @@ export type ParsedHomeostatInstruction<
       instructionType: HomeostatInstruction.AcceptAdmin;
     } & ParsedAcceptAdminInstruction<TProgram>)
   | ({
+      instructionType: HomeostatInstruction.ApplyPendingChanges;
+    } & ParsedApplyPendingChangesInstruction<TProgram>)
+  | ({
+      instructionType: HomeostatInstruction.CancelPendingChanges;
+    } & ParsedCancelPendingChangesInstruction<TProgram>)
+  | ({
       instructionType: HomeostatInstruction.CollectProtocolFees;
     } & ParsedCollectProtocolFeesInstruction<TProgram>)
   | ({
@@ -401,6 +439,20 @@ export function parseHomeostatInstruction<TProgram extends string>(
       return {
         instructionType: HomeostatInstruction.AcceptAdmin,
         ...parseAcceptAdminInstruction(instruction),
+      };
+    }
+    case HomeostatInstruction.ApplyPendingChanges: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: HomeostatInstruction.ApplyPendingChanges,
+        ...parseApplyPendingChangesInstruction(instruction),
+      };
+    }
+    case HomeostatInstruction.CancelPendingChanges: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: HomeostatInstruction.CancelPendingChanges,
+        ...parseCancelPendingChangesInstruction(instruction),
       };
     }
     case HomeostatInstruction.CollectProtocolFees: {
@@ -528,6 +580,14 @@ export type HomeostatPluginInstructions = {
   acceptAdmin: (
     input: AcceptAdminInput,
   ) => ReturnType<typeof getAcceptAdminInstruction> & SelfPlanAndSendFunctions;
+  applyPendingChanges: (
+    input: ApplyPendingChangesInput,
+  ) => ReturnType<typeof getApplyPendingChangesInstruction> &
+    SelfPlanAndSendFunctions;
+  cancelPendingChanges: (
+    input: CancelPendingChangesInput,
+  ) => ReturnType<typeof getCancelPendingChangesInstruction> &
+    SelfPlanAndSendFunctions;
   collectProtocolFees: (
     input: CollectProtocolFeesInput,
   ) => ReturnType<typeof getCollectProtocolFeesInstruction> &
@@ -603,6 +663,16 @@ export function homeostatProgram() {
             addSelfPlanAndSendFunctions(
               client,
               getAcceptAdminInstruction(input),
+            ),
+          applyPendingChanges: (input) =>
+            addSelfPlanAndSendFunctions(
+              client,
+              getApplyPendingChangesInstruction(input),
+            ),
+          cancelPendingChanges: (input) =>
+            addSelfPlanAndSendFunctions(
+              client,
+              getCancelPendingChangesInstruction(input),
             ),
           collectProtocolFees: (input) =>
             addSelfPlanAndSendFunctions(

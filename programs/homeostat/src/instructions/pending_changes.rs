@@ -1,0 +1,109 @@
+use anchor_lang::prelude::*;
+
+use crate::errors::HomeostatError;
+use crate::events::{ParamsUpdated, PendingChangesCancelled};
+use crate::state::{Pool, PoolParams};
+use crate::token::token_amount;
+
+/// Accounts of `apply_pending_changes` and `cancel_pending_changes`.
+#[event_cpi]
+#[derive(Accounts)]
+pub struct PendingChanges<'info> {
+    /// The pool's admin.
+    pub admin: Signer<'info>,
+    /// The pool.
+    #[account(
+        mut,
+        has_one = admin @ HomeostatError::Unauthorized,
+        has_one = base_vault,
+        has_one = quote_vault,
+    )]
+    pub pool: AccountLoader<'info, Pool>,
+    /// Base vault.
+    /// CHECK: the pool's (`has_one`), a token account read in place (`token::token_amount`).
+    pub base_vault: UncheckedAccount<'info>,
+    /// Quote vault.
+    /// CHECK: the pool's (`has_one`), a token account read in place (`token::token_amount`).
+    pub quote_vault: UncheckedAccount<'info>,
+}
+
+/// Applies the pending changes whose time has come.
+///
+/// Specification:
+/// - `admin` signs and is the pool's admin (`Unauthorized`); vaults are the pool's
+///   (`has_one`).
+/// - A change is pending (`NoPendingChange`) and at least one is due, `now ≥` its
+///   `effective_at` (`ChangeNotDue`); one not yet due stays pending.
+/// - Due parameters are checked again (`InvalidParameter`) and applied as `update_params`
+///   applies them (emits `ParamsUpdated`); a due retarget moves the target to the
+///   proposed base per share (emits `Retargeted`). Both are then cleared.
+pub(crate) fn apply(ctx: Context<PendingChanges>) -> Result<()> {
+    let now = Clock::get()?.unix_timestamp;
+    let accounts = &ctx.accounts;
+    let key = accounts.pool.key();
+    let mut pool = accounts.pool.load_mut()?;
+    require!(pool.has_pending_change(), HomeostatError::NoPendingChange);
+    let due = |at: i64| at != 0 && now >= at;
+    let (params_due, target_due) = (due(pool.pending_params_at), due(pool.pending_target_at));
+    require!(params_due || target_due, HomeostatError::ChangeNotDue);
+    let mut updated = None;
+    if params_due {
+        let (old, new) = (pool.params, pool.pending_params);
+        let coefficients = new.validate()?;
+        pool.apply_params(&new, &coefficients)?;
+        (pool.pending_params, pool.pending_params_at) =
+            (<PoolParams as bytemuck::Zeroable>::zeroed(), 0);
+        updated = Some(ParamsUpdated {
+            pool: key,
+            old,
+            new,
+        });
+    }
+    let mut retargeted = None;
+    if target_due {
+        let reserves = pool.lp_reserves(
+            token_amount(&accounts.base_vault)?,
+            token_amount(&accounts.quote_vault)?,
+        )?;
+        let target = (pool.pending_target_base, pool.pending_target_shares);
+        retargeted = Some(pool.retarget_to(key, target, reserves, now)?);
+        (
+            pool.pending_target_base,
+            pool.pending_target_shares,
+            pool.pending_target_at,
+        ) = (0, 0, 0);
+    }
+    pool.invariant()?;
+    drop(pool);
+    if let Some(event) = updated {
+        emit_cpi!(event);
+    }
+    if let Some(event) = retargeted {
+        emit_cpi!(event);
+    }
+    Ok(())
+}
+
+/// Withdraws every pending change.
+///
+/// Specification:
+/// - `admin` signs and is the pool's admin (`Unauthorized`).
+/// - A change is pending (`NoPendingChange`); the pending parameters and retarget are
+///   cleared. Emits `PendingChangesCancelled`.
+pub(crate) fn cancel(ctx: Context<PendingChanges>) -> Result<()> {
+    let key = ctx.accounts.pool.key();
+    {
+        let mut pool = ctx.accounts.pool.load_mut()?;
+        require!(pool.has_pending_change(), HomeostatError::NoPendingChange);
+        (pool.pending_params, pool.pending_params_at) =
+            (<PoolParams as bytemuck::Zeroable>::zeroed(), 0);
+        (
+            pool.pending_target_base,
+            pool.pending_target_shares,
+            pool.pending_target_at,
+        ) = (0, 0, 0);
+        pool.invariant()?;
+    }
+    emit_cpi!(PendingChangesCancelled { pool: key });
+    Ok(())
+}
