@@ -125,7 +125,8 @@ impl Harness {
         Self::start_configured(MintSetup::default(), change_delay).await
     }
 
-    async fn start_configured(mints: MintSetup, change_delay: u64) -> Self {
+    /// As `start`, choosing the mints' token programs and the config's `change_delay`.
+    pub async fn start_configured(mints: MintSetup, change_delay: u64) -> Self {
         let mut test = program_test();
         let oracle = Pubkey::new_unique();
         test.add_account(

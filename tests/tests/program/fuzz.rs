@@ -1,44 +1,173 @@
 #![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
-//! Stateful fuzzing of the whole program (the marginfi habit): random sequences over every
-//! instruction, with several actors — two LPs, two traders, the keeper, the admin and a
-//! stranger — the clock and the oracle moving, pauses and parameter updates in between.
+//! Stateful fuzzing of the whole program (the marginfi habit): sequences of [`Action`]s —
+//! every instruction, every admin and keeper action, the pending changes, the clock and
+//! the oracle — generated with weights by proptest, on a pool of every kind
+//! ([`Setup`]: public or operator, one or two feeds, SPL Token or Token-2022 mints, a
+//! config with or without a change delay). Two LPs, two traders, the keeper, the admin and
+//! a stranger act. A failure shrinks to the shortest sequence that still fails and prints
+//! it with its setup.
 //!
-//! After every step:
+//! After every step, against the real token balances:
 //! * tokens are conserved: every base and quote atom is in an actor's account or a vault;
 //! * LP shares are conserved: the LP mint's supply is what the actors hold;
 //! * the vaults hold at least the protocol fees owed, and the pool's invariant holds;
 //! * every refusal is a named error (Homeostat's, or Anchor's account checks) — never a
 //!   panic or an unnamed failure.
 //!
-//! Each sequence first runs with the oracle price fixed (only its publish time moves):
+//! The first half of a sequence runs at a fixed oracle price (only its publish time moves):
 //! at its end no trader and not the stranger is richer than they started, valued at that
 //! price. Then the price moves.
 //!
-//! `cargo test -p homeostat-tests --test program fuzz` runs a bounded number of sequences;
-//! `HOMEOSTAT_FUZZ_SEQUENCES=10000 HOMEOSTAT_FUZZ_SEED=7 CARGO_PROFILE_RELEASE_LTO=false
-//! CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 cargo test --release -p homeostat-tests --test program fuzz
-//! -- --nocapture` the long mode (≈ 25 min; figures in docs/security.md).
+//! `cargo test --workspace --test program fuzz` runs a bounded number of sequences;
+//! `HOMEOSTAT_FUZZ_SEQUENCES=10000 cargo test --workspace --test program fuzz -- --nocapture`
+//! the long mode (counts in docs/security.md).
 
+use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use homeostat::PoolParams;
 use homeostat_localnet::TransactionError;
 use homeostat_tests::*;
+use proptest::prelude::*;
+use proptest::test_runner::{Config, TestRunner};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 use solana_transaction::InstructionError;
 
-const STEPS: usize = 40;
-const FIXED_PRICE_STEPS: usize = 20;
+/// Actions per sequence, at most; the first half at a fixed price.
+const MAX_STEPS: usize = 40;
+
+/// The pool a sequence runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+struct Setup {
+    /// An operator pool (only the admin deposits and withdraws; the quotes credit the
+    /// hedge) rather than a public one.
+    operator: bool,
+    /// Priced by base/USD ÷ quote/USD.
+    two_feeds: bool,
+    /// Token-2022 mints rather than SPL Token.
+    token_2022: bool,
+    /// Loosening changes wait an hour (the config's `change_delay`).
+    delayed: bool,
+}
+
+/// Who signs an admin or keeper action: the rightful authority or the stranger.
+#[derive(Clone, Copy, Debug)]
+enum By {
+    Authority,
+    Stranger,
+}
+
+/// One step of a sequence.
+#[derive(Clone, Debug)]
+enum Action {
+    /// A trader swaps `percent` of what it holds of the input (a quarter of it for exact
+    /// input, an eighth as exact output).
+    Swap {
+        trader: usize,
+        sell: bool,
+        exact_out: bool,
+        percent: u64,
+    },
+    /// An LP deposits up to `percent` of its tokens.
+    Deposit { lp: usize, percent: u64 },
+    /// An LP burns `percent` of its shares.
+    Withdraw { lp: usize, percent: u64 },
+    /// `rebalance`.
+    Rebalance(By),
+    /// `record_hedge` of `percent` of the request (negative: the opposite sign), for the
+    /// pending sequence number or `wrong_seq`.
+    RecordHedge {
+        by: By,
+        wrong_seq: Option<u64>,
+        percent: i64,
+    },
+    /// `set_paused`.
+    SetPaused { by: By, paused: bool },
+    /// `update_params` from the current parameters with these edits.
+    UpdateParams {
+        by: By,
+        fee_bps: u16,
+        cap_sol: u64,
+        max_trade_sol: u64,
+        min_half_spread_bp: i128,
+    },
+    /// `apply_pending_changes`.
+    ApplyPending(By),
+    /// `cancel_pending_changes`.
+    CancelPending(By),
+    /// `retarget` by `step_bps` of the current target.
+    Retarget { by: By, step_bps: i64 },
+    /// `set_keeper` to the keeper itself or to the stranger.
+    SetKeeper { by: By, to_stranger: bool },
+    /// `propose_admin` of the admin itself, then maybe `accept_admin`.
+    ProposeAdmin(By),
+    /// `accept_admin`.
+    AcceptAdmin(By),
+    /// `collect_protocol_fees` to the signer's accounts.
+    CollectFees(By),
+    /// A trader's swap with a vault in its own account's place.
+    AliasedSwap { trader: usize },
+    /// The clock moves `seconds`.
+    Clock { seconds: i64 },
+    /// The price moves `bps` (only its publish time in the fixed-price half).
+    Price { bps: i64 },
+}
+
+fn by() -> impl Strategy<Value = By> {
+    prop_oneof![3 => Just(By::Authority), 1 => Just(By::Stranger)]
+}
+
+fn action() -> impl Strategy<Value = Action> {
+    prop_oneof![
+        30 => (0..2usize, any::<bool>(), any::<bool>(), 1..60u64).prop_map(
+            |(trader, sell, exact_out, percent)| Action::Swap { trader, sell, exact_out, percent }
+        ),
+        8 => (0..2usize, 1..60u64).prop_map(|(lp, percent)| Action::Deposit { lp, percent }),
+        8 => (0..2usize, 1..101u64).prop_map(|(lp, percent)| Action::Withdraw { lp, percent }),
+        6 => by().prop_map(Action::Rebalance),
+        6 => (by(), prop::option::weighted(0.2, 0..4u64), -150..150i64).prop_map(
+            |(by, wrong_seq, percent)| Action::RecordHedge { by, wrong_seq, percent }
+        ),
+        3 => (by(), any::<bool>()).prop_map(|(by, paused)| Action::SetPaused { by, paused }),
+        5 => (by(), 0..50u16, 20..220u64, 10..80u64, 0..20i128).prop_map(
+            |(by, fee_bps, cap_sol, max_trade_sol, min_half_spread_bp)| Action::UpdateParams {
+                by, fee_bps, cap_sol, max_trade_sol, min_half_spread_bp
+            }
+        ),
+        3 => by().prop_map(Action::ApplyPending),
+        2 => by().prop_map(Action::CancelPending),
+        3 => (by(), -1_200..1_200i64).prop_map(|(by, step_bps)| Action::Retarget { by, step_bps }),
+        2 => (by(), any::<bool>()).prop_map(|(by, to_stranger)| Action::SetKeeper { by, to_stranger }),
+        2 => by().prop_map(Action::ProposeAdmin),
+        2 => by().prop_map(Action::AcceptAdmin),
+        3 => by().prop_map(Action::CollectFees),
+        1 => (0..2usize).prop_map(|trader| Action::AliasedSwap { trader }),
+        6 => (1..4_000i64).prop_map(|seconds| Action::Clock { seconds }),
+        6 => (-40..40i64).prop_map(|bps| Action::Price { bps }),
+    ]
+}
+
+fn setup() -> impl Strategy<Value = Setup> {
+    (any::<bool>(), any::<bool>(), any::<bool>(), any::<bool>()).prop_map(
+        |(operator, two_feeds, token_2022, delayed)| Setup {
+            operator,
+            two_feeds,
+            token_2022,
+            delayed,
+        },
+    )
+}
 
 /// What a run observed.
 #[derive(Default)]
 struct Tally {
     sequences: u64,
     steps: u64,
-    accepted: u64,
+    accepted: BTreeMap<&'static str, u64>,
     refusals: BTreeMap<String, u64>,
+    setups: BTreeMap<String, u64>,
 }
 
 struct World {
@@ -58,23 +187,39 @@ impl World {
             .chain(&self.traders)
             .chain([&self.stranger, &self.admin_accounts])
     }
+
+    fn signer(&self, by: By, authority: &Keypair) -> Keypair {
+        match by {
+            By::Authority => authority.insecure_clone(),
+            By::Stranger => self.stranger.keypair.insecure_clone(),
+        }
+    }
 }
 
-/// A refusal's name, or a panic if it is not a named error.
-fn name(error: &TransactionError) -> String {
+fn copy(user: &User) -> User {
+    User {
+        keypair: user.keypair.insecure_clone(),
+        ..*user
+    }
+}
+
+/// A refusal's name; a failure that is not a named error fails the sequence.
+fn name(error: &TransactionError) -> Result<String, String> {
     match error {
         TransactionError::InstructionError(_, InstructionError::Custom(code)) => {
             if let Some(error) = HomeostatError::from_code(*code) {
-                return error.name();
+                return Ok(error.name());
             }
             // Anchor's own account-validation errors (constraints, account checks).
-            assert!(
-                (100..6_000).contains(code),
-                "unnamed custom error {code}: {error:?}"
-            );
-            format!("Anchor({code})")
+            if (100..6_000).contains(code) {
+                Ok(format!("Anchor({code})"))
+            } else {
+                Err(format!("unnamed custom error {code}: {error:?}"))
+            }
         }
-        other => panic!("a refusal that is not a named program error: {other:?}"),
+        other => Err(format!(
+            "a refusal that is not a named program error: {other:?}"
+        )),
     }
 }
 
@@ -112,181 +257,335 @@ async fn check_invariants(
     pool: &PoolAddresses,
     world: &World,
     tokens: (u64, u64),
-) {
+) -> Result<(), String> {
     let (base, quote, shares) = totals(harness, pool, world).await;
-    assert_eq!((base, quote), tokens, "tokens are conserved");
-    assert_eq!(
-        shares,
-        harness.supply(&pool.lp_mint).await,
-        "LP shares are conserved"
-    );
+    let supply = harness.supply(&pool.lp_mint).await;
     let state = harness.pool_state(pool).await;
-    assert!(state.protocol_fees_base <= harness.balance(&pool.base_vault).await);
-    assert!(state.protocol_fees_quote <= harness.balance(&pool.quote_vault).await);
-    state.invariant().expect("pool invariant");
+    let (base_vault, quote_vault) = (
+        harness.balance(&pool.base_vault).await,
+        harness.balance(&pool.quote_vault).await,
+    );
+    if (base, quote) != tokens {
+        return Err(format!(
+            "tokens not conserved: {:?} → {:?}",
+            tokens,
+            (base, quote)
+        ));
+    }
+    if shares != supply {
+        return Err(format!(
+            "LP shares not conserved: held {shares}, supply {supply}"
+        ));
+    }
+    if state.protocol_fees_base > base_vault || state.protocol_fees_quote > quote_vault {
+        return Err("the vaults do not cover the protocol fees owed".into());
+    }
+    state
+        .invariant()
+        .map_err(|error| format!("pool invariant: {error:?}"))
 }
 
-/// Publishes the current price at the current time.
+/// Publishes the current price at the current time (both feeds of a two-feed pool).
 fn publish(harness: &mut Harness, price: f64) {
     harness.set_price(pyth_price(price), pyth_price(price * 0.000_3));
+    if harness.quote_oracle.is_some() {
+        let now = harness.now;
+        harness.set_quote_oracle(&quote_price_update(
+            pyth_price(1.0),
+            pyth_price(0.000_1),
+            now,
+        ));
+    }
 }
 
-async fn one_step(
+/// Runs `action`; the name of what it exercised for the tally.
+async fn act(
     harness: &mut Harness,
     pool: &PoolAddresses,
     world: &mut World,
-    rng: &mut XorShift,
-    moving: bool,
-) -> Result<(), TransactionError> {
-    // The clock moves 1–5 s; the oracle publishes (a new price only in the moving phase).
-    let now = harness.now + 1 + rng.below(5) as i64;
+    action: &Action,
+    fixed_price: bool,
+) -> (&'static str, Result<(), TransactionError>) {
+    // Every step the clock moves a second and the oracle publishes.
+    let now = harness.now + 1;
     harness.set_time(now);
-    if moving {
-        let step = (rng.below(2001) as f64 - 1_000.0) / 1_000.0 * 0.002;
-        world.price *= 1.0 + step;
-    }
-    publish(harness, world.price);
-    let fraction = |rng: &mut XorShift, amount: u64| amount / 100 * (1 + rng.below(60));
-    match rng.below(100) {
-        0..=39 => {
-            let trader = &world.traders[rng.below(2) as usize];
-            let direction = rng.below(2) as u8;
-            let exact_in = rng.below(2) == 0;
-            let (base, quote) = (
-                harness.balance(&trader.base).await,
-                harness.balance(&trader.quote).await,
-            );
-            let trader = User {
-                keypair: trader.keypair.insecure_clone(),
-                ..*trader
-            };
-            match (direction, exact_in) {
-                (0, true) => {
+    let admin = world.admin.insecure_clone();
+    let keeper = world.keeper.insecure_clone();
+    let result = match *action {
+        Action::Swap {
+            trader,
+            sell,
+            exact_out,
+            percent,
+        } => {
+            publish(harness, world.price);
+            let trader = copy(&world.traders[trader]);
+            let base = harness.balance(&trader.base).await;
+            let quote = harness.balance(&trader.quote).await;
+            let part = |amount: u64, divisor: u64| amount / 100 * percent / divisor + 1;
+            let result = match (sell, exact_out) {
+                (true, false) => {
                     harness
-                        .swap_exact_in(pool, &trader, SELL, fraction(rng, base) / 4 + 1, 1)
+                        .swap_exact_in(pool, &trader, SELL, part(base, 4), 1)
                         .await
                 }
-                (1, true) => {
+                (false, false) => {
                     harness
-                        .swap_exact_in(pool, &trader, BUY, fraction(rng, quote) / 4 + 1, 1)
+                        .swap_exact_in(pool, &trader, BUY, part(quote, 4), 1)
                         .await
                 }
-                (0, false) => {
+                (true, true) => {
                     harness
-                        .swap_exact_out(pool, &trader, SELL, fraction(rng, quote) / 8 + 1, base)
+                        .swap_exact_out(pool, &trader, SELL, part(quote, 8), base)
                         .await
                 }
-                _ => {
+                (false, true) => {
                     harness
-                        .swap_exact_out(pool, &trader, BUY, fraction(rng, base) / 8 + 1, quote)
+                        .swap_exact_out(pool, &trader, BUY, part(base, 8), quote)
                         .await
                 }
-            }
-        }
-        40..=51 => {
-            let lp = &world.lps[rng.below(2) as usize];
-            let (base, quote) = (
-                harness.balance(&lp.base).await,
-                harness.balance(&lp.quote).await,
-            );
-            let lp = User {
-                keypair: lp.keypair.insecure_clone(),
-                ..*lp
             };
-            harness
-                .deposit(pool, &lp, fraction(rng, base), fraction(rng, quote), 0)
-                .await
+            return ("swap", result);
         }
-        52..=61 => {
-            let lp = &world.lps[rng.below(2) as usize];
-            let shares = harness.lp_shares(pool, lp).await;
-            let lp = User {
-                keypair: lp.keypair.insecure_clone(),
-                ..*lp
-            };
-            harness
-                .withdraw(pool, &lp, fraction(rng, shares) + 1, 0, 0)
-                .await
+        Action::Deposit { lp, percent } => {
+            let lp = copy(&world.lps[lp]);
+            let base = harness.balance(&lp.base).await;
+            let quote = harness.balance(&lp.quote).await;
+            (
+                "deposit",
+                harness
+                    .deposit(pool, &lp, base / 100 * percent, quote / 100 * percent, 0)
+                    .await,
+            )
         }
-        62..=71 => {
-            let signer = if rng.below(4) == 0 {
-                world.stranger.keypair.insecure_clone()
-            } else {
-                world.keeper.insecure_clone()
-            };
-            harness.rebalance(pool, &signer).await
+        Action::Withdraw { lp, percent } => {
+            let lp = copy(&world.lps[lp]);
+            let shares = harness.lp_shares(pool, &lp).await;
+            (
+                "withdraw",
+                harness
+                    .withdraw(pool, &lp, shares / 100 * percent + 1, 0, 0)
+                    .await,
+            )
         }
-        72..=81 => {
+        Action::Rebalance(by) => {
+            publish(harness, world.price);
+            let signer = world.signer(by, &keeper);
+            ("rebalance", harness.rebalance(pool, &signer).await)
+        }
+        Action::RecordHedge {
+            by,
+            wrong_seq,
+            percent,
+        } => {
             let state = harness.pool_state(pool).await;
-            let signer = if rng.below(4) == 0 {
-                world.stranger.keypair.insecure_clone()
-            } else {
-                world.keeper.insecure_clone()
-            };
-            let seq = if rng.below(5) == 0 {
-                rng.below(4)
-            } else {
-                state.rebalance_seq
-            };
-            let filled = (rng.below(80) as i64 - 40) * ONE_BASE as i64;
-            let price =
-                homeostat_math::Fixed::from_int((world.price * ONE_QUOTE as f64) as i64).to_bits();
-            harness
-                .record_hedge(pool, &signer, seq, filled, price)
-                .await
+            let requested = i64::from_le_bytes(state.pending_request_base);
+            let filled = requested / 100 * percent;
+            let seq = wrong_seq.unwrap_or(state.rebalance_seq);
+            let price = state.pending_request_price.to_bits();
+            let signer = world.signer(by, &keeper);
+            (
+                "record_hedge",
+                harness
+                    .record_hedge(pool, &signer, seq, filled, price)
+                    .await,
+            )
         }
-        82..=86 => {
-            let signer = if rng.below(3) == 0 {
-                world.stranger.keypair.insecure_clone()
-            } else {
-                world.admin.insecure_clone()
-            };
-            let paused = rng.below(2) == 0;
-            harness.set_paused(pool, &signer, paused).await
+        Action::SetPaused { by, paused } => {
+            let signer = world.signer(by, &admin);
+            (
+                "set_paused",
+                harness.set_paused(pool, &signer, paused).await,
+            )
         }
-        87..=93 => {
-            let signer = if rng.below(3) == 0 {
-                world.stranger.keypair.insecure_clone()
-            } else {
-                world.admin.insecure_clone()
-            };
+        Action::UpdateParams {
+            by,
+            fee_bps,
+            cap_sol,
+            max_trade_sol,
+            min_half_spread_bp,
+        } => {
+            let current = harness.pool_state(pool).await.params;
             let params = PoolParams {
-                fee_bps: rng.below(50) as u16,
-                protocol_share_bps: rng.below(5_000) as u16,
-                inventory_cap: (20 + rng.below(200)) * ONE_BASE,
-                min_half_spread: fixed(rng.below(20) as i128, 10_000),
-                ..default_params()
+                fee_bps,
+                inventory_cap: cap_sol * ONE_BASE,
+                max_trade_base: max_trade_sol * ONE_BASE,
+                min_half_spread: fixed(min_half_spread_bp, 10_000),
+                ..current
             };
-            harness.update_params(pool, &signer, params).await
+            let signer = world.signer(by, &admin);
+            (
+                "update_params",
+                harness.update_params(pool, &signer, params).await,
+            )
         }
-        _ => {
-            let (signer, destination) = if rng.below(3) == 0 {
-                (world.stranger.keypair.insecure_clone(), &world.stranger)
+        Action::ApplyPending(by) => {
+            let signer = world.signer(by, &admin);
+            let ix = homeostat_sdk::instructions::apply_pending_changes(pool, signer.pubkey());
+            (
+                "apply_pending_changes",
+                harness.send(&[ix], &[&signer]).await,
+            )
+        }
+        Action::CancelPending(by) => {
+            let signer = world.signer(by, &admin);
+            let ix = homeostat_sdk::instructions::cancel_pending_changes(pool, signer.pubkey());
+            (
+                "cancel_pending_changes",
+                harness.send(&[ix], &[&signer]).await,
+            )
+        }
+        Action::Retarget { by, step_bps } => {
+            let target = harness
+                .pool_state(pool)
+                .await
+                .target_at_depth()
+                .unwrap_or(0);
+            let new = (i128::from(target) * (10_000 + i128::from(step_bps)) / 10_000).max(0);
+            let signer = world.signer(by, &admin);
+            (
+                "retarget",
+                harness.retarget(pool, &signer, new as u64).await,
+            )
+        }
+        Action::SetKeeper { by, to_stranger } => {
+            let new = if to_stranger {
+                world.stranger.keypair.pubkey()
             } else {
-                (world.admin.insecure_clone(), &world.admin_accounts)
+                keeper.pubkey()
+            };
+            let signer = world.signer(by, &admin);
+            ("set_keeper", harness.set_keeper(pool, &signer, new).await)
+        }
+        Action::ProposeAdmin(by) => {
+            let signer = world.signer(by, &admin);
+            (
+                "propose_admin",
+                harness.propose_admin(pool, &signer, admin.pubkey()).await,
+            )
+        }
+        Action::AcceptAdmin(by) => {
+            let signer = world.signer(by, &admin);
+            ("accept_admin", harness.accept_admin(pool, &signer).await)
+        }
+        Action::CollectFees(by) => {
+            let (signer, destination) = match by {
+                By::Authority => (admin.insecure_clone(), &world.admin_accounts),
+                By::Stranger => (world.stranger.keypair.insecure_clone(), &world.stranger),
             };
             let (base, quote) = (destination.base, destination.quote);
-            harness
-                .collect_protocol_fees(pool, &signer, base, quote)
-                .await
+            (
+                "collect_protocol_fees",
+                harness
+                    .collect_protocol_fees(pool, &signer, base, quote)
+                    .await,
+            )
         }
+        Action::AliasedSwap { trader } => {
+            publish(harness, world.price);
+            let trader = copy(&world.traders[trader]);
+            let mut accounts = harness.swap_accounts(pool, &trader);
+            accounts.trader_base = pool.base_vault;
+            (
+                "aliased swap",
+                harness
+                    .swap_exact_in_with(pool, &trader, accounts, SELL, ONE_BASE, 1)
+                    .await,
+            )
+        }
+        Action::Clock { seconds } => {
+            harness.set_time(now + seconds);
+            publish(harness, world.price);
+            ("clock", Ok(()))
+        }
+        Action::Price { bps } => {
+            if !fixed_price {
+                world.price *= 1.0 + bps as f64 / 10_000.0;
+            }
+            publish(harness, world.price);
+            ("price", Ok(()))
+        }
+    };
+    result
+}
+
+/// The harnesses of every setup but the pool's kind (operator or public): pools of one
+/// runtime share its mints, its config and its feeds.
+struct Runtimes {
+    runtime: tokio::runtime::Runtime,
+    harnesses: BTreeMap<(bool, bool, bool), (Harness, u16)>,
+}
+
+impl Runtimes {
+    fn new() -> Self {
+        Self {
+            runtime: tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+                .expect("runtime"),
+            harnesses: BTreeMap::new(),
+        }
+    }
+
+    /// Makes sure the harness of `setup` exists; the index of a fresh pool in it.
+    fn prepare(&mut self, setup: Setup) -> u16 {
+        let key = (setup.two_feeds, setup.token_2022, setup.delayed);
+        let runtime = &self.runtime;
+        let entry = self.harnesses.entry(key).or_insert_with(|| {
+            let harness = runtime.block_on(async {
+                let mints = if setup.token_2022 {
+                    MintSetup {
+                        base_token_program: TOKEN_2022,
+                        quote_token_program: TOKEN_2022,
+                    }
+                } else {
+                    MintSetup::default()
+                };
+                let mut harness =
+                    Harness::start_configured(mints, if setup.delayed { 3_600 } else { 0 }).await;
+                if setup.two_feeds {
+                    let now = harness.now;
+                    harness.use_quote_feed(&quote_price_update(
+                        pyth_price(1.0),
+                        pyth_price(0.000_1),
+                        now,
+                    ));
+                }
+                harness
+            });
+            (harness, 0)
+        });
+        let index = entry.1;
+        // One runtime holds up to 65 536 pools (the index is a u16).
+        entry.1 = entry.1.wrapping_add(1);
+        index
     }
 }
 
-async fn sequence(harness: &mut Harness, index: u16, seed: u64, tally: &mut Tally) {
-    let mut rng = XorShift(seed.wrapping_mul(0x9e37_79b9_7f4a_7c15) | 1);
+/// Runs one sequence on a fresh pool of `setup`: the invariants after every step.
+async fn sequence(
+    harness: &mut Harness,
+    index: u16,
+    setup: Setup,
+    actions: &[Action],
+    tally: &mut Tally,
+) -> Result<(), String> {
     // Each pool's rent comes from the admin: top it up so long runs do not run dry.
     let admin = harness.admin.pubkey();
     harness.airdrop(&admin, 100_000_000).await;
     let pool = harness.pool_at(index);
     publish(harness, 150.0);
+    let params = if setup.operator {
+        operator_params()
+    } else {
+        default_params()
+    };
     harness
-        .initialize_pool(&pool, default_params())
+        .initialize_pool(&pool, params)
         .await
-        .expect("pool");
+        .map_err(|error| format!("initialize_pool: {error:?}"))?;
     let mut world = World {
-        // The first LP is the pool's admin: the first deposit is the admin's (it fixes
-        // the reference depth).
+        // The first LP is the pool's admin: the first deposit is the admin's.
         lps: vec![
             harness
                 .admin_user(2_000 * ONE_BASE, 300_000 * ONE_QUOTE)
@@ -303,103 +602,101 @@ async fn sequence(harness: &mut Harness, index: u16, seed: u64, tally: &mut Tall
         keeper: harness.keeper.insecure_clone(),
         price: 150.0,
     };
-    let first = User {
-        keypair: world.lps[0].keypair.insecure_clone(),
-        ..world.lps[0]
-    };
+    let first = copy(&world.lps[0]);
     harness
         .deposit(&pool, &first, 1_000 * ONE_BASE, 150_000 * ONE_QUOTE, 1)
         .await
-        .expect("seed");
+        .map_err(|error| format!("seed: {error:?}"))?;
     let (base, quote, _) = totals(harness, &pool, &world).await;
     let tokens = (base, quote);
+    let watched: Vec<User> = world
+        .traders
+        .iter()
+        .chain([&world.stranger])
+        .map(copy)
+        .collect();
     let mut start_values = Vec::new();
-    for user in world.traders.iter().chain([&world.stranger]) {
-        let user = User {
-            keypair: user.keypair.insecure_clone(),
-            ..*user
-        };
-        start_values.push(value(harness, &pool, &user, 150.0).await);
+    for user in &watched {
+        start_values.push(value(harness, &pool, user, 150.0).await);
     }
-    for step in 0..STEPS {
-        let moving = step >= FIXED_PRICE_STEPS;
-        match one_step(harness, &pool, &mut world, &mut rng, moving).await {
-            Ok(()) => tally.accepted += 1,
-            Err(error) => *tally.refusals.entry(name(&error)).or_default() += 1,
+    let fixed_steps = actions.len() / 2;
+    for (step, action) in actions.iter().enumerate() {
+        let (what, result) = act(harness, &pool, &mut world, action, step < fixed_steps).await;
+        match result {
+            Ok(()) => *tally.accepted.entry(what).or_default() += 1,
+            Err(error) => {
+                *tally
+                    .refusals
+                    .entry(name(&error).map_err(|e| format!("step {step}: {e}"))?)
+                    .or_default() += 1
+            }
         }
         tally.steps += 1;
-        check_invariants(harness, &pool, &world, tokens).await;
-        if step + 1 == FIXED_PRICE_STEPS {
-            let users: Vec<User> = world
-                .traders
-                .iter()
-                .chain([&world.stranger])
-                .map(|user| User {
-                    keypair: user.keypair.insecure_clone(),
-                    ..*user
-                })
-                .collect();
-            for (user, start) in users.iter().zip(&start_values) {
+        check_invariants(harness, &pool, &world, tokens)
+            .await
+            .map_err(|error| format!("after step {step} ({action:?}): {error}"))?;
+        if step + 1 == fixed_steps {
+            for (user, start) in watched.iter().zip(&start_values) {
                 let now = value(harness, &pool, user, 150.0).await;
-                assert!(
-                    now <= start + 1e-6,
-                    "seed {seed}: a trader gained at a fixed price: {start} → {now}"
-                );
+                if now > start + 1e-6 {
+                    return Err(format!("a trader gained at a fixed price: {start} → {now}"));
+                }
             }
         }
     }
+    *tally.setups.entry(format!("{setup:?}")).or_default() += 1;
     tally.sequences += 1;
+    Ok(())
 }
 
-#[tokio::test]
-async fn random_sequences_keep_every_invariant() {
-    let sequences: u64 = std::env::var("HOMEOSTAT_FUZZ_SEQUENCES")
+#[test]
+fn random_sequences_keep_every_invariant() {
+    let sequences: u32 = std::env::var("HOMEOSTAT_FUZZ_SEQUENCES")
         .ok()
         .and_then(|v| v.parse().ok())
-        .unwrap_or(12);
-    let seed: u64 = std::env::var("HOMEOSTAT_FUZZ_SEED")
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(1);
+        .unwrap_or(16);
     let started = std::time::Instant::now();
-    let mut tally = Tally::default();
-    let mut harness = Harness::start().await;
-    for index in 0..sequences {
-        // One runtime holds up to 65 536 pools (the index is a u16); start a new one after.
-        if index > 0 && index % 65_536 == 0 {
-            harness = Harness::start().await;
-        }
-        sequence(
-            &mut harness,
-            (index % 65_536) as u16,
-            seed.wrapping_add(index),
-            &mut tally,
-        )
-        .await;
-        if (index + 1) % 500 == 0 {
-            eprintln!(
-                "fuzz: {} sequences, {} steps, {} accepted, {:.0} s so far",
-                index + 1,
-                tally.steps,
-                tally.accepted,
-                started.elapsed().as_secs_f64()
-            );
-        }
-    }
+    let runtimes = RefCell::new(Runtimes::new());
+    let tally = RefCell::new(Tally::default());
+    let mut runner = TestRunner::new(Config {
+        cases: sequences,
+        failure_persistence: None,
+        ..Config::default()
+    });
+    let strategy = (setup(), prop::collection::vec(action(), 1..=MAX_STEPS));
+    let result = runner.run(&strategy, |(setup, actions)| {
+        let mut runtimes = runtimes.borrow_mut();
+        let index = runtimes.prepare(setup);
+        let Runtimes { runtime, harnesses } = &mut *runtimes;
+        let key = (setup.two_feeds, setup.token_2022, setup.delayed);
+        let harness = &mut harnesses.get_mut(&key).expect("prepared").0;
+        runtime
+            .block_on(sequence(
+                harness,
+                index,
+                setup,
+                &actions,
+                &mut tally.borrow_mut(),
+            ))
+            .map_err(TestCaseError::fail)
+    });
+    let tally = tally.into_inner();
     eprintln!(
-        "fuzz: {} sequences, {} steps ({} accepted) in {:.1} s; refusals: {:?}",
+        "fuzz: {} sequences, {} steps in {:.1} s; accepted: {:?}; refusals: {:?}; setups: {:?}",
         tally.sequences,
         tally.steps,
-        tally.accepted,
         started.elapsed().as_secs_f64(),
+        tally.accepted,
+        tally.refusals,
+        tally.setups.len()
+    );
+    if let Err(error) = result {
+        panic!("{error}");
+    }
+    assert_eq!(u64::from(sequences), tally.sequences);
+    assert!(
+        tally.refusals.contains_key("Unauthorized") && tally.accepted.contains_key("swap"),
+        "the stranger was refused and trades happened: {:?}",
         tally.refusals
-    );
-    assert!(
-        tally.accepted > tally.steps / 4,
-        "most steps should do something"
-    );
-    assert!(
-        tally.refusals.contains_key("Unauthorized"),
-        "the stranger was refused"
     );
 }
