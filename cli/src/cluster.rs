@@ -105,7 +105,7 @@ pub async fn show(
         "quote_mint": state.quote_mint.to_string(),
         "admin": state.admin.to_string(),
         "keeper": state.keeper.to_string(),
-        "paused": state.paused == 1,
+        "paused": state.is_paused(),
         "model_kind": state.params.model_kind,
         "fee_bps": state.params.fee_bps,
         "lot": state.params.lot,
@@ -493,14 +493,14 @@ pub async fn deposit(
         .await?
         .with_landing(wallet.landing);
     let liquidity = client.liquidity().await?;
+    let owner = wallet.keypair.pubkey();
     let expected = deposit_quote(
         &liquidity.pool,
+        &owner,
         liquidity.reserves,
         liquidity.lp_supply,
-        max_base,
-        max_quote,
+        (max_base, max_quote),
     )?;
-    let owner = wallet.keypair.pubkey();
     let user = UserAccounts::associated(&client.addresses, owner);
     let mut batch = client.create_missing_accounts(owner, true).await?;
     let min_shares = min_out(expected.shares, slippage_bps);
@@ -565,6 +565,7 @@ pub async fn withdraw(
     let liquidity = client.liquidity().await?;
     let expected = withdraw_quote(
         &liquidity.pool,
+        &wallet.keypair.pubkey(),
         liquidity.reserves,
         liquidity.lp_supply,
         shares,

@@ -28,7 +28,7 @@ pub fn open(
     let price = pool.price_from_update(&oracle, oracle.publish_time)?;
     pool.start_volatility(INITIAL_VARIANCE, &price)?;
     // The first deposit takes both amounts whole.
-    let deposit = deposit_quote(&pool, Reserves::default(), 0, base, quote)?;
+    let deposit = deposit_quote(&pool, &pool.admin, Reserves::default(), 0, (base, quote))?;
     // What `deposit` then books: the shares locked, the depth and the target.
     pool.shares_locked = 1;
     pool.set_depth(

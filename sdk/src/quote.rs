@@ -6,7 +6,8 @@
 //! changes between the quote and the transaction, the executed amounts equal the quote bit
 //! for bit.
 
-use homeostat::math::lp::{deposit_amounts, withdraw_amounts, DepositAmounts, WithdrawAmounts};
+use anchor_lang::prelude::Pubkey;
+use homeostat::math::lp::{DepositAmounts, WithdrawAmounts};
 use homeostat::oracle::PriceUpdate;
 use homeostat::state::{Pool, PreparedSwap};
 use homeostat_math::{Direction, Reserves, SwapQuote};
@@ -144,37 +145,30 @@ pub fn max_in(amount_in: u64, tolerance_bps: u16) -> u64 {
     u64::try_from(scaled.div_ceil(10_000)).unwrap_or(u64::MAX)
 }
 
-/// What a deposit of at most `max_base` / `max_quote` takes and mints, given the LP mint's
-/// supply — exactly as the program computes it.
+/// What a deposit by `owner` of at most `max_base` / `max_quote` takes and mints, given the
+/// LP mint's supply — the program's own checks and amounts (`Pool::prepare_deposit`): a
+/// paused pool, an operator pool's stranger or a first deposit not the admin's is refused
+/// here as the program would refuse it.
 pub fn deposit_quote(
     pool: &Pool,
+    owner: &Pubkey,
     reserves: Reserves,
     lp_supply: u64,
-    max_base: u64,
-    max_quote: u64,
+    (max_base, max_quote): (u64, u64),
 ) -> Result<DepositAmounts> {
-    Ok(deposit_amounts(
-        reserves,
-        lp_supply,
-        pool.shares_locked == 1,
-        max_base,
-        max_quote,
-    )?)
+    Ok(pool.prepare_deposit(owner, reserves, lp_supply, (max_base, max_quote))?)
 }
 
-/// What burning `shares` pays — exactly as the program computes it.
+/// What burning `shares` pays `owner` — the program's own checks and amounts
+/// (`Pool::prepare_withdraw`).
 pub fn withdraw_quote(
     pool: &Pool,
+    owner: &Pubkey,
     reserves: Reserves,
     lp_supply: u64,
     shares: u64,
 ) -> Result<WithdrawAmounts> {
-    Ok(withdraw_amounts(
-        reserves,
-        lp_supply,
-        pool.shares_locked == 1,
-        shares,
-    )?)
+    Ok(pool.prepare_withdraw(owner, reserves, lp_supply, shares)?)
 }
 
 /// Total LP shares including the ones locked by the first deposit — the program's own
@@ -182,6 +176,6 @@ pub fn withdraw_quote(
 pub fn total_shares(pool: &Pool, lp_supply: u64) -> Result<u64> {
     Ok(homeostat::math::lp::total_shares(
         lp_supply,
-        pool.shares_locked == 1,
+        pool.shares_are_locked(),
     )?)
 }

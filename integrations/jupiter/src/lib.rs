@@ -328,7 +328,7 @@ impl Amm for HomeostatAmm {
     }
 
     fn is_active(&self) -> bool {
-        self.pool.paused == 0
+        !self.pool.is_paused()
     }
 }
 

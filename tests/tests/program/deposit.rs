@@ -1,7 +1,9 @@
 #![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
+use anchor_lang::prelude::Pubkey;
 use homeostat::math::lp::LOCKED_SHARES;
 use homeostat_tests::*;
+use solana_signer::Signer;
 
 #[tokio::test]
 async fn first_deposit_sets_the_ratio_and_locks_shares() {
@@ -360,4 +362,88 @@ async fn an_emptied_pool_trades_and_takes_deposits_only_after_its_admin_reseeds_
         .deposit(&pool, &stranger, 10 * ONE_BASE, 1_500 * ONE_QUOTE, 1)
         .await
         .unwrap();
+}
+
+/// The SDK's deposit and withdrawal quotes for `owner` on `pool` as it is now.
+async fn quote(
+    harness: &mut Harness,
+    pool: &PoolAddresses,
+    owner: Pubkey,
+) -> (
+    Result<(), homeostat_sdk::SdkError>,
+    Result<(), homeostat_sdk::SdkError>,
+) {
+    let state = harness.pool_state(pool).await;
+    let reserves = state
+        .lp_reserves(
+            harness.balance(&pool.base_vault).await,
+            harness.balance(&pool.quote_vault).await,
+        )
+        .unwrap();
+    let supply = harness.supply(&pool.lp_mint).await;
+    let deposit = homeostat_sdk::quote::deposit_quote(
+        &state,
+        &owner,
+        reserves,
+        supply,
+        (10 * ONE_BASE, 1_500 * ONE_QUOTE),
+    );
+    let withdraw = homeostat_sdk::quote::withdraw_quote(&state, &owner, reserves, supply, 1_000);
+    (deposit.map(drop), withdraw.map(drop))
+}
+
+#[tokio::test]
+async fn deposit_and_withdraw_quotes_refuse_what_the_program_refuses() {
+    // The SDK's quotes run the program's own checks (`Pool::prepare_deposit`,
+    // `Pool::prepare_withdraw`): what the program refuses, the quote refuses by the same
+    // name — it no longer quotes a deposit into a paused pool or a stranger's first one.
+    let named = |result: Result<(), homeostat_sdk::SdkError>| match result {
+        Err(homeostat_sdk::SdkError::Program { code, .. }) => Some(code),
+        _ => None,
+    };
+    let code = |error: HomeostatError| Some(u32::from(error));
+    let (mut harness, pool) = Harness::with_pool(default_params()).await;
+    let stranger = harness.new_user(10 * ONE_BASE, 1_500 * ONE_QUOTE).await;
+    let admin = harness.admin.pubkey();
+    let (deposit, _) = quote(&mut harness, &pool, stranger.keypair.pubkey()).await;
+    assert_eq!(named(deposit), code(HomeostatError::FirstDepositByAdmin));
+    assert_program_error(
+        harness
+            .deposit(&pool, &stranger, 10 * ONE_BASE, 1_500 * ONE_QUOTE, 1)
+            .await,
+        HomeostatError::FirstDepositByAdmin,
+    );
+    let (deposit, _) = quote(&mut harness, &pool, admin).await;
+    assert!(deposit.is_ok());
+    let seed = harness
+        .admin_user(1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
+        .await;
+    harness
+        .deposit(&pool, &seed, 1_000 * ONE_BASE, 150_000 * ONE_QUOTE, 1)
+        .await
+        .unwrap();
+    let admin_key = harness.admin.insecure_clone();
+    harness.set_paused(&pool, &admin_key, true).await.unwrap();
+    let (deposit, withdraw) = quote(&mut harness, &pool, stranger.keypair.pubkey()).await;
+    assert_eq!(named(deposit), code(HomeostatError::PoolPaused));
+    assert!(withdraw.is_ok(), "withdrawals work while paused");
+    // An operator pool: a stranger's quotes are refused both ways.
+    let (mut operator, operator_pool) = Harness::with_pool(operator_params()).await;
+    let seed = operator
+        .admin_user(1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
+        .await;
+    operator
+        .deposit(
+            &operator_pool,
+            &seed,
+            1_000 * ONE_BASE,
+            150_000 * ONE_QUOTE,
+            1,
+        )
+        .await
+        .unwrap();
+    let outsider = Pubkey::new_unique();
+    let (deposit, withdraw) = quote(&mut operator, &operator_pool, outsider).await;
+    assert_eq!(named(deposit), code(HomeostatError::DepositsRestricted));
+    assert_eq!(named(withdraw), code(HomeostatError::WithdrawalsRestricted));
 }

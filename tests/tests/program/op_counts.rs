@@ -139,14 +139,21 @@ async fn each_instructions_math_is_counted_and_the_swap_stays_in_budget() {
             take();
             homeostat_sdk::quote::deposit_quote(
                 &state,
+                &state.admin,
                 reserves,
                 supply,
-                10 * ONE_BASE,
-                1_500 * ONE_QUOTE,
+                (10 * ONE_BASE, 1_500 * ONE_QUOTE),
             )
             .unwrap();
             table.push(row("deposit (shares and amounts)", &take()));
-            homeostat_sdk::quote::withdraw_quote(&state, reserves, supply, supply / 10).unwrap();
+            homeostat_sdk::quote::withdraw_quote(
+                &state,
+                &state.admin,
+                reserves,
+                supply,
+                supply / 10,
+            )
+            .unwrap();
             table.push(row("withdraw (pro-rata amounts)", &take()));
             // record_hedge: the ledger closing part of an open hedge (the realised-P&L path).
             let price = homeostat_math::Fixed::from_int(150_000_000);

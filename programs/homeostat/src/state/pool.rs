@@ -2,6 +2,7 @@
 //! steps every swap takes around its pricing (`prepare_swap` before, `book_swap` after).
 
 use anchor_lang::prelude::*;
+use homeostat_math::lp::{deposit_amounts, withdraw_amounts, DepositAmounts, WithdrawAmounts};
 use homeostat_math::{
     flow_inventory, mul_div_u64, risk_position, Coefficients, Curve, Direction, Fixed, HedgeLedger,
     InventoryModel, Limits, MarketState, PoolModel, Reserves, Rounding, SpreadConfig, SwapContext,
@@ -364,7 +365,7 @@ impl Pool {
         quote_vault_amount: u64,
         now: i64,
     ) -> Result<PreparedSwap> {
-        require!(self.paused == 0, HomeostatError::PoolPaused);
+        require!(!self.is_paused(), HomeostatError::PoolPaused);
         // Emptied (or never funded): a trade against dust would set the composition the
         // next LP joins at; the admin's next deposit reopens the pool.
         require!(!self.is_empty(), HomeostatError::PoolEmpty);
@@ -599,6 +600,66 @@ impl Pool {
             .checked_mul(u128::from(total))
             .and_then(|scaled| scaled.checked_div(u128::from(reference)))
             .map_or(u64::MAX, |cap| u64::try_from(cap).unwrap_or(u64::MAX))
+    }
+
+    /// Whether the pool is paused (swaps and deposits refused; withdrawals work).
+    pub fn is_paused(&self) -> bool {
+        self.paused != 0
+    }
+
+    /// Whether the first deposit has locked `LOCKED_SHARES` (forever).
+    pub fn shares_are_locked(&self) -> bool {
+        self.shares_locked != 0
+    }
+
+    /// Whether `owner` may add or take liquidity in this pool's access rule: anyone in a
+    /// public pool, only the admin in an operator pool.
+    fn admits(&self, owner: &Pubkey) -> bool {
+        self.params.lp_access == LP_ACCESS_PUBLIC || *owner == self.admin
+    }
+
+    /// The checks and amounts of a deposit by `owner` of at most `max_base` / `max_quote`
+    /// into the LPs' `reserves` with `lp_supply` shares minted — the one place they are
+    /// written (the `deposit` handler and the SDK's quote call it): not paused
+    /// (`PoolPaused`); an operator pool's deposits are its admin's (`DepositsRestricted`);
+    /// the first deposit, and the first into an emptied pool, are the admin's
+    /// (`FirstDepositByAdmin`: they fix the reference depth and the composition later LPs
+    /// join at); then `homeostat_math::lp::deposit_amounts`.
+    pub fn prepare_deposit(
+        &self,
+        owner: &Pubkey,
+        reserves: Reserves,
+        lp_supply: u64,
+        (max_base, max_quote): (u64, u64),
+    ) -> Result<DepositAmounts> {
+        require!(!self.is_paused(), HomeostatError::PoolPaused);
+        require!(self.admits(owner), HomeostatError::DepositsRestricted);
+        require!(
+            *owner == self.admin || !self.is_empty(),
+            HomeostatError::FirstDepositByAdmin
+        );
+        deposit_amounts(
+            reserves,
+            lp_supply,
+            self.shares_are_locked(),
+            max_base,
+            max_quote,
+        )
+        .math()
+    }
+
+    /// The checks and amounts of `owner` burning `shares`: an operator pool's withdrawals
+    /// are its admin's (`WithdrawalsRestricted`: its quotes credit the admin's hedge); then
+    /// `homeostat_math::lp::withdraw_amounts`. Never the oracle, never refused for a pause.
+    pub fn prepare_withdraw(
+        &self,
+        owner: &Pubkey,
+        reserves: Reserves,
+        lp_supply: u64,
+        shares: u64,
+    ) -> Result<WithdrawAmounts> {
+        require!(self.admits(owner), HomeostatError::WithdrawalsRestricted);
+        withdraw_amounts(reserves, lp_supply, self.shares_are_locked(), shares).math()
     }
 
     /// Whether the pool holds nothing but its locked shares (emptied, or never funded):

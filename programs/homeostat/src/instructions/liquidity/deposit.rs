@@ -2,11 +2,10 @@ use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, MintTo};
 
 use super::Liquidity;
-use crate::constants::LP_ACCESS_PUBLIC;
 use crate::errors::{HomeostatError, MathResultExt};
 use crate::events::Deposited;
 use crate::token::{token_amount, transfer_in, WithVaults};
-use homeostat_math::lp::{deposit_amounts, total_shares};
+use homeostat_math::lp::total_shares;
 
 /// Arguments of `deposit`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,12 +22,12 @@ pub struct DepositArgs {
 ///
 /// Specification:
 /// - `owner` signs and owns `owner_base` / `owner_quote` (the token program enforces it).
-/// - `pool` is not paused (`PoolPaused`).
+/// - `pool` is not paused (`PoolPaused`, `Pool::prepare_deposit`).
 /// - `owner_base` / `owner_quote` are not the pool's vaults (`AccountAliased`).
-/// - With `lp_access` = operator, `owner` is the pool's admin (`DepositsRestricted`).
-/// - The first deposit, and the first after the pool was emptied (only the locked shares
-///   left), come from the pool's admin (`FirstDepositByAdmin`): they fix the reference
-///   depth and the composition later LPs join at.
+/// - `Pool::prepare_deposit`: with `lp_access` = operator, `owner` is the pool's admin
+///   (`DepositsRestricted`); the first deposit, and the first after the pool was emptied
+///   (only the locked shares left), come from the pool's admin (`FirstDepositByAdmin`):
+///   they fix the reference depth and the composition later LPs join at.
 /// - `base_mint`, `quote_mint`, `base_vault`, `quote_vault`, `lp_mint` are the pool's
 ///   (`has_one`); owner token accounts are for those mints; token programs own the mints.
 /// - Amounts: see `homeostat_math::lp::deposit_amounts` — the first deposit sets the ratio and locks
@@ -45,32 +44,16 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
     accounts.refuse_own_accounts_as_vaults()?;
     let (amounts, seeds, reopens) = {
         let pool = accounts.pool.load()?;
-        require!(pool.paused == 0, HomeostatError::PoolPaused);
-        let admin = accounts.owner.key() == pool.admin;
-        require!(
-            pool.params.lp_access == LP_ACCESS_PUBLIC || admin,
-            HomeostatError::DepositsRestricted
-        );
-        // The first deposit fixes the depth the skew and the inventory cap are stated at
-        // (`reference_shares`) and the target; the first after the pool was emptied sets
-        // the composition every later LP joins at. Both are the operator's to make.
-        require!(
-            admin || !pool.is_empty(),
-            HomeostatError::FirstDepositByAdmin
-        );
         let reserves = pool.lp_reserves(
             token_amount(&accounts.base_vault)?,
             token_amount(&accounts.quote_vault)?,
         )?;
-        let locked = pool.shares_locked == 1;
-        let amounts = deposit_amounts(
+        let amounts = pool.prepare_deposit(
+            &accounts.owner.key(),
             reserves,
             accounts.lp_mint.supply,
-            locked,
-            args.max_base,
-            args.max_quote,
-        )
-        .math()?;
+            (args.max_base, args.max_quote),
+        )?;
         (amounts, pool.signer_seeds(), pool.is_empty())
     };
     require!(

@@ -2,11 +2,10 @@ use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, Burn};
 
 use super::Liquidity;
-use crate::constants::LP_ACCESS_PUBLIC;
 use crate::errors::{HomeostatError, MathResultExt};
 use crate::events::Withdrawn;
 use crate::token::{token_amount, transfer_out, WithVaults};
-use homeostat_math::lp::{total_shares, withdraw_amounts};
+use homeostat_math::lp::total_shares;
 
 /// Arguments of `withdraw`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -30,7 +29,8 @@ pub struct WithdrawArgs {
 ///   zero shares fail (`ZeroAmount`); `owner_lp` holds at least `shares`
 ///   (`InsufficientFunds`).
 /// - `owner_base` / `owner_quote` are not the pool's vaults (`AccountAliased`).
-/// - With `lp_access` = operator, `owner` is the pool's admin (`WithdrawalsRestricted`):
+/// - `Pool::prepare_withdraw`: with `lp_access` = operator, `owner` is the pool's admin
+///   (`WithdrawalsRestricted`):
 ///   shares that reach anyone else are of no use to them, and the quotes never credit a
 ///   hedge to someone who does not own it.
 /// - Works while paused and never reads the oracle: LPs can always leave.
@@ -39,19 +39,17 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: WithdrawArgs) -> Result<()> 
     accounts.refuse_own_accounts_as_vaults()?;
     let (amounts, seeds) = {
         let pool = accounts.pool.load()?;
-        // An operator pool's quotes credit the admin's hedge: its shares are worth
-        // something only to the admin, and only the admin takes liquidity out.
-        require!(
-            pool.params.lp_access == LP_ACCESS_PUBLIC || accounts.owner.key() == pool.admin,
-            HomeostatError::WithdrawalsRestricted
-        );
         let reserves = pool.lp_reserves(
             token_amount(&accounts.base_vault)?,
             token_amount(&accounts.quote_vault)?,
         )?;
-        let locked = pool.shares_locked == 1;
         (
-            withdraw_amounts(reserves, accounts.lp_mint.supply, locked, args.shares).math()?,
+            pool.prepare_withdraw(
+                &accounts.owner.key(),
+                reserves,
+                accounts.lp_mint.supply,
+                args.shares,
+            )?,
             pool.signer_seeds(),
         )
     };
@@ -105,7 +103,7 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: WithdrawArgs) -> Result<()> 
     accounts.lp_mint.reload()?;
     {
         let mut pool = accounts.pool.load_mut()?;
-        let locked = pool.shares_locked == 1;
+        let locked = pool.shares_are_locked();
         let reserves = pool.lp_reserves(
             token_amount(&accounts.base_vault)?,
             token_amount(&accounts.quote_vault)?,
@@ -125,7 +123,7 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: WithdrawArgs) -> Result<()> 
         shares: args.shares,
         total_shares: total_shares(
             accounts.lp_mint.supply,
-            accounts.pool.load()?.shares_locked == 1
+            accounts.pool.load()?.shares_are_locked()
         )
         .math()?,
     });
