@@ -19,7 +19,7 @@ use solana_signer::Signer;
 use crate::numbers::to_f64;
 use crate::pool_config::PoolConfig;
 
-fn parse_key(name: &str, value: &str) -> Result<Pubkey, String> {
+pub(crate) fn parse_key(name: &str, value: &str) -> Result<Pubkey, String> {
     value
         .parse()
         .map_err(|_| format!("--{name}: `{value}` is not a base-58 public key"))
@@ -141,6 +141,8 @@ pub async fn show(
             "unrealized_pnl_quote_atoms_at_oracle": unrealized.map(|pnl| pnl.to_string()),
         },
         "rebalance": { "seq": state.rebalance_seq, "recorded": state.recorded_seq },
+        "params": crate::admin::params_json(&state.params),
+        "pending_changes": crate::admin::pending_json(&state),
     });
     if json_out {
         println!("{report}");
@@ -228,7 +230,7 @@ impl Holding<'_> {
 }
 
 /// What a sent transaction paid for: its signature and compute budget.
-fn sent_json(landed: &Landed) -> serde_json::Value {
+pub(crate) fn sent_json(landed: &Landed) -> serde_json::Value {
     json!({
         "signature": landed.signature,
         "compute_units": {

@@ -1,5 +1,6 @@
 //! `homeostat`: the simulator, and pool / LP / swap commands against any cluster.
 
+mod admin;
 mod adversarial;
 mod as2008;
 mod charts;
@@ -164,6 +165,65 @@ enum PoolCommand {
     /// Go live, idempotently: the wallet's config, the pool from a TOML file and its seed
     /// liquidity — each only if missing (see migrations/README.md).
     Bootstrap(BootstrapArgs),
+    /// Pause swaps and deposits (withdrawals keep working); immediate.
+    Pause(AdminArgs),
+    /// Resume swaps and deposits.
+    Unpause(AdminArgs),
+    /// Replace the parameters with a TOML file's (see examples/pool.toml): at once when
+    /// they only tighten, else as a pending change that waits the config's delay.
+    UpdateParams {
+        #[command(flatten)]
+        admin: AdminArgs,
+        /// The pool configuration file.
+        #[arg(long)]
+        config: std::path::PathBuf,
+    },
+    /// Move the target: the pool should hold `--target-base` base atoms at its current
+    /// depth (within 10 % per step, an hour apart, within the cap of the first target).
+    Retarget {
+        #[command(flatten)]
+        admin: AdminArgs,
+        /// Base atoms at the current depth.
+        #[arg(long)]
+        target_base: u64,
+    },
+    /// Apply the pending changes that are due.
+    ApplyPending(AdminArgs),
+    /// Withdraw every pending change.
+    CancelPending(AdminArgs),
+    /// Set the pool's keeper authority.
+    SetKeeper {
+        #[command(flatten)]
+        admin: AdminArgs,
+        /// The new keeper.
+        #[arg(long)]
+        keeper: String,
+    },
+    /// Propose a new admin (who then runs `accept-admin`).
+    ProposeAdmin {
+        #[command(flatten)]
+        admin: AdminArgs,
+        /// The proposed admin.
+        #[arg(long)]
+        new_admin: String,
+    },
+    /// Accept the admin role the pool proposed to the wallet.
+    AcceptAdmin(AdminArgs),
+    /// Pay the protocol fees owed to the wallet's associated token accounts.
+    CollectFees(AdminArgs),
+}
+
+/// The wallet, the pool and `--dry-run`: every admin command's arguments.
+#[derive(Debug, clap::Args)]
+struct AdminArgs {
+    #[command(flatten)]
+    wallet: WalletArgs,
+    /// The pool's address.
+    #[arg(long, env = "HOMEOSTAT_POOL")]
+    pool: String,
+    /// Print the change against the pool's current state; send nothing.
+    #[arg(long)]
+    dry_run: bool,
 }
 
 #[derive(Debug, clap::Args)]
@@ -388,6 +448,12 @@ fn block_on(command: impl std::future::Future<Output = CommandResult>) -> Comman
     tokio::runtime::Runtime::new()?.block_on(command)
 }
 
+/// An admin command as the wallet of `args`.
+fn administer(args: &AdminArgs, change: admin::Change) -> CommandResult {
+    let wallet = args.wallet.open()?;
+    block_on(admin::run(&wallet, &args.pool, change, args.dry_run))
+}
+
 /// The runtime simulations run on: one thread, since the in-process bank answers every
 /// request on the task that sends it — a worker pool only adds cross-thread wake-ups
 /// (a third of a simulated hour's time on two cores).
@@ -434,6 +500,32 @@ fn main() -> ExitCode {
                     args.dry_run,
                 ))
             }),
+        Command::Pool(PoolCommand::Pause(admin)) => administer(&admin, admin::Change::Pause),
+        Command::Pool(PoolCommand::Unpause(admin)) => administer(&admin, admin::Change::Unpause),
+        Command::Pool(PoolCommand::UpdateParams { admin, config }) => {
+            administer(&admin, admin::Change::UpdateParams(config))
+        }
+        Command::Pool(PoolCommand::Retarget { admin, target_base }) => {
+            administer(&admin, admin::Change::Retarget(target_base))
+        }
+        Command::Pool(PoolCommand::ApplyPending(admin)) => {
+            administer(&admin, admin::Change::ApplyPending)
+        }
+        Command::Pool(PoolCommand::CancelPending(admin)) => {
+            administer(&admin, admin::Change::CancelPending)
+        }
+        Command::Pool(PoolCommand::SetKeeper { admin, keeper }) => {
+            administer(&admin, admin::Change::SetKeeper(keeper))
+        }
+        Command::Pool(PoolCommand::ProposeAdmin { admin, new_admin }) => {
+            administer(&admin, admin::Change::ProposeAdmin(new_admin))
+        }
+        Command::Pool(PoolCommand::AcceptAdmin(admin)) => {
+            administer(&admin, admin::Change::AcceptAdmin)
+        }
+        Command::Pool(PoolCommand::CollectFees(admin)) => {
+            administer(&admin, admin::Change::CollectFees)
+        }
         Command::Quote(args) => block_on(cluster::quote(
             &resolve_url(&args.cluster.url.url),
             &args.cluster.pool,

@@ -662,3 +662,152 @@ async fn pool_bootstrap_is_idempotent_and_has_a_dry_run() {
         "exists with other parameters",
     );
 }
+
+#[tokio::test]
+async fn an_operator_administers_the_pool_and_loosening_changes_wait() {
+    let (mut harness, pool, wallet, url) = cluster_and_wallet().await;
+    let (folder, keypair) = wallet_file(&wallet, "cli-admin");
+    let keypair = keypair.as_str();
+    let (base_mint, quote_mint, oracle) = (
+        harness.base_mint.to_string(),
+        harness.quote_mint.to_string(),
+        harness.oracle.to_string(),
+    );
+    let config = example_config();
+    let pool_key = pool.pool.to_string();
+    // Created with a config whose loosening changes wait an hour.
+    json(
+        &homeostat(&[
+            "pool",
+            "bootstrap",
+            "--url",
+            &url,
+            "--keypair",
+            keypair,
+            "--base-mint",
+            &base_mint,
+            "--quote-mint",
+            &quote_mint,
+            "--oracle",
+            &oracle,
+            "--config",
+            &config,
+            "--seed-base",
+            "100000000000",
+            "--seed-quote",
+            "15000000000",
+            "--change-delay",
+            "3600",
+        ])
+        .await,
+    );
+    assert_eq!(harness.pool_state(&pool).await.change_delay, 3_600);
+    let admin = |command: &'static str, extra: &[&str], dry_run: bool| {
+        let mut args = vec![
+            "pool".to_string(),
+            command.to_string(),
+            "--url".into(),
+            url.clone(),
+            "--keypair".into(),
+            keypair.to_string(),
+            "--pool".into(),
+            pool_key.clone(),
+        ];
+        args.extend(extra.iter().map(|arg| arg.to_string()));
+        if dry_run {
+            args.push("--dry-run".into());
+        }
+        async move {
+            let args: Vec<&str> = args.iter().map(String::as_str).collect();
+            homeostat(&args).await
+        }
+    };
+    // A looser cap: the dry run names the change and says it waits; nothing is sent.
+    let text = std::fs::read_to_string(&config).expect("example config");
+    let loose = folder.join("loose.toml");
+    let cap = harness.pool_state(&pool).await.params.inventory_cap;
+    std::fs::write(
+        &loose,
+        text.replace(
+            &format!("inventory_cap = {cap}"),
+            &format!("inventory_cap = {}", 2 * cap),
+        ),
+    )
+    .expect("write");
+    let loose = loose.to_str().expect("utf-8");
+    let plan = json(&admin("update-params", &["--config", loose], true).await);
+    assert_eq!(plan["dry_run"], true);
+    assert_eq!(
+        plan["plan"]["changes"]["inventory_cap"],
+        serde_json::json!([cap, 2 * cap])
+    );
+    assert!(plan["plan"]["effective"]
+        .as_str()
+        .expect("text")
+        .starts_with("pending"));
+    assert_eq!(harness.pool_state(&pool).await.params.inventory_cap, cap);
+    // Sent: pending, shown by `pool show`, not due.
+    json(&admin("update-params", &["--config", loose], false).await);
+    let state = harness.pool_state(&pool).await;
+    assert_eq!(
+        (
+            state.params.inventory_cap,
+            state.pending_params.inventory_cap
+        ),
+        (cap, 2 * cap)
+    );
+    let show = json(
+        &homeostat(&[
+            "pool", "show", "--url", &url, "--pool", &pool_key, "--oracle", &oracle, "--json",
+        ])
+        .await,
+    );
+    assert_eq!(
+        show["pending_changes"]["params"]["params"]["inventory_cap"],
+        2 * cap
+    );
+    assert_eq!(show["params"]["inventory_cap"], cap);
+    fails_with(&admin("apply-pending", &[], false).await, "ChangeNotDue");
+    // An hour later it applies.
+    harness.set_time(harness.now + 3_600);
+    json(&admin("apply-pending", &[], false).await);
+    assert_eq!(
+        harness.pool_state(&pool).await.params.inventory_cap,
+        2 * cap
+    );
+    fails_with(
+        &admin("cancel-pending", &[], false).await,
+        "nothing is pending",
+    );
+    // Pausing is immediate; a stranger's wallet is refused before anything is signed.
+    let plan = json(&admin("pause", &[], true).await);
+    assert_eq!(plan["plan"]["paused"], serde_json::json!([false, true]));
+    json(&admin("pause", &[], false).await);
+    assert!(harness.pool_state(&pool).await.is_paused());
+    json(&admin("unpause", &[], false).await);
+    assert!(!harness.pool_state(&pool).await.is_paused());
+    let stranger = Keypair::new();
+    harness.airdrop(&stranger.pubkey(), 1_000_000_000).await;
+    let (_stranger_folder, stranger_file) = wallet_file(&stranger, "cli-admin-stranger");
+    fails_with(
+        &homeostat(&[
+            "pool",
+            "pause",
+            "--url",
+            &url,
+            "--keypair",
+            &stranger_file,
+            "--pool",
+            &pool_key,
+        ])
+        .await,
+        "is not the pool's admin",
+    );
+    // The keeper, a retarget's plan and the fee collection.
+    let keeper = stranger.pubkey().to_string();
+    json(&admin("set-keeper", &["--keeper", &keeper], false).await);
+    assert_eq!(harness.pool_state(&pool).await.keeper, stranger.pubkey());
+    let plan = json(&admin("retarget", &["--target-base", "95000000000"], true).await);
+    assert_eq!(plan["plan"]["target_base"][1], 95_000_000_000u64);
+    json(&admin("collect-fees", &[], false).await);
+}

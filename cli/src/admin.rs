@@ -1,0 +1,249 @@
+//! `homeostat pool <admin command>`: every admin instruction from the command line. Each
+//! checks what the program would (the wallet is the pool's admin — or its proposed admin
+//! for `accept-admin` —, the parameters are in bounds) before anything is signed, and
+//! `--dry-run` prints the exact change against the pool's current state instead of
+//! sending it. Changes that loosen a risk limit wait the pool's `change_delay` as pending
+//! changes (docs/instructions.md, "Pending changes"); the output says which.
+
+use std::path::PathBuf;
+
+use homeostat::state::Pool;
+use homeostat::PoolParams;
+use homeostat_sdk::instructions;
+use homeostat_sdk::rpc::PoolClient;
+use serde_json::{json, Value};
+use solana_signer::Signer;
+
+use crate::cluster::{parse_key, sent_json, Wallet};
+use crate::numbers::to_f64;
+use crate::pool_config::PoolConfig;
+
+type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+
+/// What to do to the pool.
+#[derive(Debug, Clone)]
+pub enum Change {
+    /// `set_paused(true)`.
+    Pause,
+    /// `set_paused(false)`.
+    Unpause,
+    /// `update_params` with the parameters of a pool configuration file.
+    UpdateParams(PathBuf),
+    /// `retarget` to hold this many base atoms at the current depth.
+    Retarget(u64),
+    /// `apply_pending_changes`.
+    ApplyPending,
+    /// `cancel_pending_changes`.
+    CancelPending,
+    /// `set_keeper`.
+    SetKeeper(String),
+    /// `propose_admin`.
+    ProposeAdmin(String),
+    /// `accept_admin` (signed by the proposed admin).
+    AcceptAdmin,
+    /// `collect_protocol_fees` to the wallet's associated token accounts.
+    CollectFees,
+}
+
+/// Every parameter by name, amounts in atoms, fixed point as decimals.
+pub fn params_json(params: &PoolParams) -> Value {
+    json!({
+        "model_kind": params.model_kind,
+        "units": params.units,
+        "risk_aversion": to_f64(params.risk_aversion.get()),
+        "order_decay": to_f64(params.order_decay.get()),
+        "arrival_intensity": to_f64(params.arrival_intensity.get()),
+        "horizon": to_f64(params.horizon.get()),
+        "min_half_spread": to_f64(params.min_half_spread.get()),
+        "confidence_multiplier": to_f64(params.confidence_multiplier.get()),
+        "age_multiplier": to_f64(params.age_multiplier.get()),
+        "variance_floor": to_f64(params.variance_floor.get()),
+        "variance_ceiling": to_f64(params.variance_ceiling.get()),
+        "volatility_window": params.volatility_window,
+        "lot": params.lot,
+        "inventory_cap": params.inventory_cap,
+        "max_trade_base": params.max_trade_base,
+        "max_oracle_age": params.max_oracle_age,
+        "rebalance_band": params.rebalance_band,
+        "min_rebalance_interval": params.min_rebalance_interval,
+        "max_hedge_position": params.max_hedge_position,
+        "fee_bps": params.fee_bps,
+        "protocol_share_bps": params.protocol_share_bps,
+        "max_confidence_bps": params.max_confidence_bps,
+        "max_ema_deviation_bps": params.max_ema_deviation_bps,
+        "hedge_credit_bps": params.hedge_credit_bps,
+        "hedge_cost_bps": params.hedge_cost_bps,
+        "lp_access": params.lp_access,
+    })
+}
+
+/// The pool's pending changes (`null` when none).
+pub fn pending_json(pool: &Pool) -> Value {
+    json!({
+        "change_delay": pool.change_delay,
+        "params": (pool.pending_params_at != 0).then(|| json!({
+            "effective_at": pool.pending_params_at,
+            "params": params_json(&pool.pending_params),
+        })),
+        "retarget": (pool.pending_target_at != 0).then(|| json!({
+            "effective_at": pool.pending_target_at,
+            "target_base": pool.pending_target_base,
+            "at_shares": pool.pending_target_shares,
+        })),
+    })
+}
+
+/// The fields that differ, `{ name: [old, new] }`.
+fn params_diff(old: &PoolParams, new: &PoolParams) -> Value {
+    let (old, new) = (params_json(old), params_json(new));
+    let mut diff = serde_json::Map::new();
+    if let (Some(old), Some(new)) = (old.as_object(), new.as_object()) {
+        for (name, before) in old {
+            if new.get(name) != Some(before) {
+                diff.insert(name.clone(), json!([before, new[name]]));
+            }
+        }
+    }
+    Value::Object(diff)
+}
+
+/// Runs `change` on `pool` as the wallet.
+pub async fn run(wallet: &Wallet, pool: &str, change: Change, dry_run: bool) -> Result<()> {
+    let client = PoolClient::connect_for_liquidity(&wallet.url, parse_key("pool", pool)?)
+        .await?
+        .with_landing(wallet.landing);
+    let state = client.liquidity().await?.pool;
+    let signer = wallet.keypair.pubkey();
+    let addresses = client.addresses;
+    let authority = match change {
+        Change::AcceptAdmin => state.pending_admin,
+        _ => state.admin,
+    };
+    if signer != authority {
+        let role = match change {
+            Change::AcceptAdmin => "proposed admin",
+            _ => "admin",
+        };
+        return Err(format!(
+            "the wallet {signer} is not the pool's {role} ({authority}): the program would refuse \
+             with Unauthorized"
+        )
+        .into());
+    }
+    let (instruction, plan) = match &change {
+        Change::Pause | Change::Unpause => {
+            let paused = matches!(change, Change::Pause);
+            (
+                instructions::set_paused(addresses.pool, signer, paused),
+                json!({ "paused": [state.is_paused(), paused], "effective": "now" }),
+            )
+        }
+        Change::UpdateParams(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|error| format!("{}: {error}", path.display()))?;
+            let (params, _) = PoolConfig::from_toml(&text)
+                .and_then(|config| config.params())
+                .map_err(|error| format!("{}: {error}", path.display()))?;
+            if let Some(violation) = params.violation() {
+                return Err(format!("{}: {violation}", path.display()).into());
+            }
+            if params.lp_access != state.params.lp_access {
+                return Err(format!(
+                    "{}: lp_access is fixed at creation ({} here)",
+                    path.display(),
+                    state.params.lp_access
+                )
+                .into());
+            }
+            let waits = state.change_delay > 0 && params.loosens(&state.params);
+            (
+                instructions::update_params(addresses.pool, signer, params),
+                json!({
+                    "changes": params_diff(&state.params, &params),
+                    "effective": if waits {
+                        json!(format!("pending: loosens a risk limit, applicable {} s after it lands (apply-pending)", state.change_delay))
+                    } else {
+                        json!("now")
+                    },
+                }),
+            )
+        }
+        Change::Retarget(target) => {
+            let current = state.target_at_depth()?;
+            (
+                instructions::retarget(&addresses, signer, *target),
+                json!({
+                    "target_base": [current, target],
+                    "effective": if state.change_delay > 0 {
+                        json!(format!("pending: applicable {} s after it lands (apply-pending)", state.change_delay))
+                    } else {
+                        json!("now")
+                    },
+                }),
+            )
+        }
+        Change::ApplyPending | Change::CancelPending => {
+            if !state.has_pending_change() {
+                return Err(
+                    "nothing is pending: the program would refuse with NoPendingChange".into(),
+                );
+            }
+            let instruction = if matches!(change, Change::ApplyPending) {
+                instructions::apply_pending_changes(&addresses, signer)
+            } else {
+                instructions::cancel_pending_changes(&addresses, signer)
+            };
+            (
+                instruction,
+                json!({
+                    "pending": pending_json(&state),
+                    "changes": (state.pending_params_at != 0)
+                        .then(|| params_diff(&state.params, &state.pending_params)),
+                }),
+            )
+        }
+        Change::SetKeeper(keeper) => {
+            let keeper = parse_key("keeper", keeper)?;
+            (
+                instructions::set_keeper(addresses.pool, signer, keeper),
+                json!({ "keeper": [state.keeper.to_string(), keeper.to_string()], "effective": "now" }),
+            )
+        }
+        Change::ProposeAdmin(admin) => {
+            let admin = parse_key("new-admin", admin)?;
+            (
+                instructions::propose_admin(addresses.pool, signer, admin),
+                json!({ "pending_admin": [state.pending_admin.to_string(), admin.to_string()] }),
+            )
+        }
+        Change::AcceptAdmin => (
+            instructions::accept_admin(addresses.pool, signer),
+            json!({ "admin": [state.admin.to_string(), signer.to_string()] }),
+        ),
+        Change::CollectFees => {
+            let user = instructions::UserAccounts::associated(&addresses, signer);
+            (
+                instructions::collect_protocol_fees(&addresses, signer, user.base, user.quote),
+                json!({
+                    "base": state.protocol_fees_base,
+                    "quote": state.protocol_fees_quote,
+                    "to": { "base": user.base.to_string(), "quote": user.quote.to_string() },
+                }),
+            )
+        }
+    };
+    let mut report = json!({ "pool": addresses.pool.to_string(), "plan": plan });
+    if dry_run {
+        report["dry_run"] = json!(true);
+    } else {
+        let mut batch = Vec::new();
+        if matches!(change, Change::CollectFees) {
+            batch = client.create_missing_accounts(signer, false).await?;
+        }
+        batch.push(instruction);
+        let sent = client.send_landed(&batch, &[&wallet.keypair]).await?;
+        report["sent"] = sent_json(&sent);
+    }
+    println!("{report}");
+    Ok(())
+}
