@@ -20,8 +20,6 @@ pub mod scenario;
 mod theory;
 pub mod venues;
 
-use homeostat_localnet::default_params;
-
 use crate::rng::Rng;
 
 use homeostat_math::SwapQuote;
@@ -127,7 +125,7 @@ impl Market {
     pub fn new(scenario: &Scenario, seed: u64, engine: Engine) -> Result<Self, String> {
         scenario.validate().map_err(|error| error.to_string())?;
         let opening = opening_print(scenario);
-        let params = default_params();
+        let params = scenario.pool_params()?;
         let mut program = match engine {
             Engine::Math => None,
             Engine::Program => Some(onchain::OnChain::start()?),

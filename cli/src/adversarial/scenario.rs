@@ -130,6 +130,27 @@ pub struct Scenario {
     pub cp_dynamic_max_bps: f64,
     /// Age of the prop pool's pushed price when a block uses it, milliseconds.
     pub prop_latency_ms: u32,
+
+    /// The Homeostat pools' (`glft`, `prop`) parameters: γ (relative units).
+    pub pool_risk_aversion: f64,
+    /// k, the model's order-arrival decay.
+    pub pool_order_decay: f64,
+    /// A, the model's order arrivals per second.
+    pub pool_arrival_intensity: f64,
+    /// Half-spread floor, basis points.
+    pub pool_min_half_spread_bps: f64,
+    /// Half-spread widening per unit of the print's confidence.
+    pub pool_confidence_multiplier: f64,
+    /// Half-spread widening per standard deviation of the move since the print.
+    pub pool_age_multiplier: f64,
+    /// Fee, basis points.
+    pub pool_fee_bps: u16,
+    /// Oldest print accepted, seconds.
+    pub pool_max_oracle_age: u64,
+    /// Largest trade, SOL.
+    pub pool_max_trade_sol: f64,
+    /// Inventory cap, SOL.
+    pub pool_inventory_cap_sol: f64,
 }
 
 impl Default for Scenario {
@@ -172,6 +193,17 @@ impl Default for Scenario {
             cp_dynamic_multiple: 1.0,
             cp_dynamic_max_bps: 100.0,
             prop_latency_ms: 400,
+            // `default_params()`: the GLFT pool as deployed.
+            pool_risk_aversion: 50.0,
+            pool_order_decay: 2_000.0,
+            pool_arrival_intensity: 1.0,
+            pool_min_half_spread_bps: 1.0,
+            pool_confidence_multiplier: 1.0,
+            pool_age_multiplier: 1.0,
+            pool_fee_bps: 1,
+            pool_max_oracle_age: 20,
+            pool_max_trade_sol: 50.0,
+            pool_inventory_cap_sol: 100.0,
         }
     }
 }
@@ -301,7 +333,43 @@ impl Scenario {
             1_000.0,
         )?;
         whole("prop_latency_ms", self.prop_latency_ms, 0, 60_000)?;
-        Ok(())
+        range("pool_max_trade_sol", self.pool_max_trade_sol, 0.001, 1_000_000.0)?;
+        range("pool_inventory_cap_sol", self.pool_inventory_cap_sol, 0.001, 1_000_000.0)?;
+        range("pool_min_half_spread_bps", self.pool_min_half_spread_bps, 0.0, 1_000.0)?;
+        // The rest is the program's to judge (`PoolParams::violation`, named by
+        // `Scenario::pool_params`).
+        self.pool_params().map(drop).map_err(|rule| ScenarioError {
+            field: "pool_*",
+            rule,
+            value: "the Homeostat pools' parameters".into(),
+        })
+    }
+
+    /// The Homeostat pools' parameters: `default_params()` with the `pool_*` fields, or the
+    /// bound the program would refuse them for.
+    pub fn pool_params(&self) -> Result<homeostat::PoolParams, String> {
+        let fixed = |value: f64| -> Result<homeostat::StoredFixed, String> {
+            crate::numbers::bits_from_f64_down(value)
+                .map(|bits| homeostat::StoredFixed::from(homeostat_math::Fixed::from_bits(bits)))
+        };
+        let sol = |value: f64| (value * homeostat_localnet::ONE_BASE as f64) as u64;
+        let params = homeostat::PoolParams {
+            risk_aversion: fixed(self.pool_risk_aversion)?,
+            order_decay: fixed(self.pool_order_decay)?,
+            arrival_intensity: fixed(self.pool_arrival_intensity)?,
+            min_half_spread: fixed(self.pool_min_half_spread_bps / 10_000.0)?,
+            confidence_multiplier: fixed(self.pool_confidence_multiplier)?,
+            age_multiplier: fixed(self.pool_age_multiplier)?,
+            fee_bps: self.pool_fee_bps,
+            max_oracle_age: self.pool_max_oracle_age,
+            max_trade_base: sol(self.pool_max_trade_sol),
+            inventory_cap: sol(self.pool_inventory_cap_sol),
+            ..homeostat_localnet::default_params()
+        };
+        match params.violation() {
+            Some(violation) => Err(violation.to_string()),
+            None => Ok(params),
+        }
     }
 
     /// Sets one field from its text, as `--sweep FIELD=V` does: the value is parsed as the
@@ -391,6 +459,20 @@ mod tests {
         assert!(Scenario::default()
             .with_field("duration_secs", "lots")
             .is_err());
+    }
+
+    #[test]
+    fn the_default_pools_are_the_pool_as_deployed() {
+        assert_eq!(
+            Scenario::default().pool_params(),
+            Ok(homeostat_localnet::default_params())
+        );
+        let bad = Scenario {
+            pool_max_oracle_age: 61,
+            ..Scenario::default()
+        };
+        let error = bad.validate().expect_err("61 s");
+        assert!(error.to_string().contains("max_oracle_age must be in [1, 60]"), "{error}");
     }
 
     #[test]
