@@ -333,9 +333,24 @@ impl Scenario {
             1_000.0,
         )?;
         whole("prop_latency_ms", self.prop_latency_ms, 0, 60_000)?;
-        range("pool_max_trade_sol", self.pool_max_trade_sol, 0.001, 1_000_000.0)?;
-        range("pool_inventory_cap_sol", self.pool_inventory_cap_sol, 0.001, 1_000_000.0)?;
-        range("pool_min_half_spread_bps", self.pool_min_half_spread_bps, 0.0, 1_000.0)?;
+        range(
+            "pool_max_trade_sol",
+            self.pool_max_trade_sol,
+            0.001,
+            1_000_000.0,
+        )?;
+        range(
+            "pool_inventory_cap_sol",
+            self.pool_inventory_cap_sol,
+            0.001,
+            1_000_000.0,
+        )?;
+        range(
+            "pool_min_half_spread_bps",
+            self.pool_min_half_spread_bps,
+            0.0,
+            1_000.0,
+        )?;
         // The rest is the program's to judge (`PoolParams::violation`, named by
         // `Scenario::pool_params`).
         self.pool_params().map(drop).map_err(|rule| ScenarioError {
@@ -472,7 +487,12 @@ mod tests {
             ..Scenario::default()
         };
         let error = bad.validate().expect_err("61 s");
-        assert!(error.to_string().contains("max_oracle_age must be in [1, 60]"), "{error}");
+        assert!(
+            error
+                .to_string()
+                .contains("max_oracle_age must be in [1, 60]"),
+            "{error}"
+        );
     }
 
     #[test]

@@ -1,0 +1,416 @@
+//! The command line: every command's arguments (clap), apart from what runs them.
+
+use clap::{Parser, Subcommand};
+
+use crate::cluster;
+
+/// Homeostat: oracle-anchored, inventory-skewed liquidity pools on Solana.
+#[derive(Debug, Parser)]
+#[command(name = "homeostat", version, about, long_about = None)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Run a simulation and print its report.
+    Simulate(SimulateArgs),
+    /// Pools on a cluster.
+    #[command(subcommand)]
+    Pool(PoolCommand),
+    /// Quote a trade on a cluster's pool, exactly as the program would execute it now.
+    Quote(QuoteArgs),
+    /// Swap on a cluster's pool: quote, then send with a slippage limit.
+    Swap(SwapArgs),
+    /// Deposit both tokens in the pool's proportions for LP shares.
+    Deposit(DepositArgs),
+    /// Burn LP shares for both tokens.
+    Withdraw(WithdrawArgs),
+    /// Serve the real program on the in-process runtime as a JSON-RPC endpoint on
+    /// loopback, with a demo pool, a moving oracle and a funded wallet (printed as JSON).
+    Localnet(LocalnetArgs),
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct LocalnetArgs {
+    /// Loopback port (0: any free one).
+    #[arg(long, default_value_t = 8899)]
+    pub(crate) port: u16,
+    /// Folder for the wallet, keeper and admin keypair files.
+    #[arg(long, default_value = ".homeostat-localnet")]
+    pub(crate) folder: std::path::PathBuf,
+    /// The oracle's starting price, quote per base.
+    #[arg(long, default_value_t = 150.0)]
+    pub(crate) price: f64,
+    /// The oracle's move per second, relative (a random walk; 0: a fixed price).
+    #[arg(long, default_value_t = 0.0002)]
+    pub(crate) volatility: f64,
+    /// Seed of the price path.
+    #[arg(long, default_value_t = 1)]
+    pub(crate) seed: u64,
+}
+
+/// The cluster: a JSON-RPC URL, or a moniker as in the Solana CLI.
+#[derive(Debug, clap::Args)]
+pub(crate) struct UrlArg {
+    /// JSON-RPC URL, or a moniker: mainnet-beta (m), devnet (d), testnet (t), localhost (l).
+    #[arg(short = 'u', long, env = "HOMEOSTAT_URL", default_value = "localhost")]
+    pub(crate) url: String,
+}
+
+/// The cluster and the signer.
+#[derive(Debug, clap::Args)]
+pub(crate) struct WalletArgs {
+    #[command(flatten)]
+    pub(crate) url: UrlArg,
+    /// Keypair file (as `solana-keygen` writes it): pays fees and owns the token accounts
+    /// used (the wallet's associated token accounts, created where missing).
+    #[arg(
+        short = 'k',
+        long,
+        env = "HOMEOSTAT_KEYPAIR",
+        default_value = homeostat_sdk::cli_conventions::DEFAULT_KEYPAIR
+    )]
+    pub(crate) keypair: String,
+    /// Compute-unit price (priority fee): micro-lamports per compute unit (e.g. 5000), or a
+    /// percentile of what recent transactions writing the same accounts paid (p0 … p100).
+    #[arg(long, env = "HOMEOSTAT_PRIORITY_FEE", default_value = "p50")]
+    pub(crate) priority_fee: homeostat_sdk::landing::PriorityFee,
+    /// The most micro-lamports per compute unit ever paid, whatever --priority-fee says.
+    #[arg(long, env = "HOMEOSTAT_MAX_PRIORITY_FEE", default_value_t = 1_000_000)]
+    pub(crate) max_priority_fee: u64,
+    /// Wait until the transaction is processed, confirmed or finalized.
+    #[arg(long, env = "HOMEOSTAT_COMMITMENT", default_value = "confirmed")]
+    pub(crate) commitment: homeostat_sdk::landing::Commitment,
+}
+
+impl WalletArgs {
+    pub(crate) fn open(&self) -> Result<cluster::Wallet, String> {
+        let landing = homeostat_sdk::landing::Landing {
+            priority_fee: self.priority_fee,
+            max_priority_fee: self.max_priority_fee,
+            commitment: self.commitment,
+            ..Default::default()
+        };
+        cluster::Wallet::open(&self.url.url, &self.keypair, landing)
+    }
+}
+
+/// Where a pool lives.
+#[derive(Debug, clap::Args)]
+pub(crate) struct ClusterArgs {
+    #[command(flatten)]
+    pub(crate) url: UrlArg,
+    /// The pool's address.
+    #[arg(long, env = "HOMEOSTAT_POOL")]
+    pub(crate) pool: String,
+    #[command(flatten)]
+    pub(crate) oracles: OracleArgs,
+}
+
+/// The price-update accounts a pool reads.
+#[derive(Debug, clap::Args)]
+pub(crate) struct OracleArgs {
+    /// The Pyth PriceUpdateV2 account for the pool's feed (base in quote, or base in USD
+    /// for a two-feed pool).
+    #[arg(long, env = "HOMEOSTAT_ORACLE")]
+    pub(crate) oracle: String,
+    /// For a pool priced by two feeds: the quote token's USD PriceUpdateV2 account.
+    #[arg(long, env = "HOMEOSTAT_QUOTE_ORACLE")]
+    pub(crate) quote_oracle: Option<String>,
+    /// Refuse unless the pool lives under this authority's config (the pools a team or an
+    /// aggregator vouches for; a stranger's pool on the same pair has another address).
+    #[arg(long, env = "HOMEOSTAT_CONFIG_AUTHORITY")]
+    pub(crate) config_authority: Option<String>,
+}
+
+impl OracleArgs {
+    pub(crate) fn keys(&self) -> cluster::OracleKeys<'_> {
+        cluster::OracleKeys {
+            oracle: &self.oracle,
+            quote_oracle: self.quote_oracle.as_deref(),
+            config_authority: self.config_authority.as_deref(),
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum PoolCommand {
+    /// Show a pool: parameters, reserves, oracle mid, current spread and skew, net delta.
+    Show {
+        #[command(flatten)]
+        cluster: ClusterArgs,
+        /// One-line JSON instead of pretty JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Create a pool (the wallet becomes its admin) with parameters from a TOML file
+    /// (see examples/pool.toml); the oracle account names the Pyth feed.
+    Create(CreateArgs),
+    /// Go live, idempotently: the wallet's config, the pool from a TOML file and its seed
+    /// liquidity — each only if missing (see migrations/README.md).
+    Bootstrap(BootstrapArgs),
+    /// Pause swaps and deposits (withdrawals keep working); immediate.
+    Pause(AdminArgs),
+    /// Resume swaps and deposits.
+    Unpause(AdminArgs),
+    /// Replace the parameters with a TOML file's (see examples/pool.toml): at once when
+    /// they only tighten, else as a pending change that waits the config's delay.
+    UpdateParams {
+        #[command(flatten)]
+        admin: AdminArgs,
+        /// The pool configuration file.
+        #[arg(long)]
+        config: std::path::PathBuf,
+    },
+    /// Move the target: the pool should hold `--target-base` base atoms at its current
+    /// depth (within 10 % per step, an hour apart, within the cap of the first target).
+    Retarget {
+        #[command(flatten)]
+        admin: AdminArgs,
+        /// Base atoms at the current depth.
+        #[arg(long)]
+        target_base: u64,
+    },
+    /// Apply the pending changes that are due.
+    ApplyPending(AdminArgs),
+    /// Withdraw every pending change.
+    CancelPending(AdminArgs),
+    /// Set the pool's keeper authority.
+    SetKeeper {
+        #[command(flatten)]
+        admin: AdminArgs,
+        /// The new keeper.
+        #[arg(long)]
+        keeper: String,
+    },
+    /// Propose a new admin (who then runs `accept-admin`).
+    ProposeAdmin {
+        #[command(flatten)]
+        admin: AdminArgs,
+        /// The proposed admin.
+        #[arg(long)]
+        new_admin: String,
+    },
+    /// Accept the admin role the pool proposed to the wallet.
+    AcceptAdmin(AdminArgs),
+    /// Pay the protocol fees owed to the wallet's associated token accounts.
+    CollectFees(AdminArgs),
+}
+
+/// The wallet, the pool and `--dry-run`: every admin command's arguments.
+#[derive(Debug, clap::Args)]
+pub(crate) struct AdminArgs {
+    #[command(flatten)]
+    pub(crate) wallet: WalletArgs,
+    /// The pool's address.
+    #[arg(long, env = "HOMEOSTAT_POOL")]
+    pub(crate) pool: String,
+    /// Print the change against the pool's current state; send nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct BootstrapArgs {
+    #[command(flatten)]
+    pub(crate) pool: CreateArgs,
+    /// Base atoms of the seed deposit (made only while the pool has no liquidity).
+    #[arg(long, default_value_t = 0)]
+    pub(crate) seed_base: u64,
+    /// Quote atoms of the seed deposit.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) seed_quote: u64,
+    /// Print the steps that would be sent, and send nothing.
+    #[arg(long)]
+    pub(crate) dry_run: bool,
+}
+
+impl CreateArgs {
+    pub(crate) fn spec(&self) -> cluster::PoolSpec<'_> {
+        cluster::PoolSpec {
+            mints: (&self.base_mint, &self.quote_mint),
+            oracles: cluster::OracleKeys {
+                oracle: &self.oracle,
+                quote_oracle: self.quote_oracle.as_deref(),
+                config_authority: None,
+            },
+            index: self.index,
+            keeper: self.keeper.as_deref(),
+            config_path: &self.config,
+            change_delay: self.change_delay,
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct CreateArgs {
+    #[command(flatten)]
+    pub(crate) wallet: WalletArgs,
+    /// Base mint (SPL Token or Token-2022).
+    #[arg(long)]
+    pub(crate) base_mint: String,
+    /// Quote mint (SPL Token or Token-2022).
+    #[arg(long)]
+    pub(crate) quote_mint: String,
+    /// The Pyth PriceUpdateV2 account pricing base in quote; its feed becomes the pool's.
+    /// With `--quote-oracle`: base in USD, and the pool prices base in quote as the ratio
+    /// of the two feeds (e.g. SOL/USD ÷ USDC/USD).
+    #[arg(long)]
+    pub(crate) oracle: String,
+    /// The quote token's USD PriceUpdateV2 account: makes a two-feed pool.
+    #[arg(long)]
+    pub(crate) quote_oracle: Option<String>,
+    /// Pool parameters, TOML (see examples/pool.toml).
+    #[arg(long)]
+    pub(crate) config: std::path::PathBuf,
+    /// Distinguishes pools on the same pair.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) index: u16,
+    /// Keeper authority [default: the wallet].
+    #[arg(long)]
+    pub(crate) keeper: Option<String>,
+    /// Seconds a change that loosens a pool's risk limits waits before it applies, fixed
+    /// by the wallet's pool config when this command creates it (a config that exists
+    /// keeps its own); 0 applies every change at once.
+    #[arg(long, default_value_t = 86_400)]
+    pub(crate) change_delay: u64,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct TradeArgs {
+    /// `sell` base for quote, or `buy` base with quote.
+    #[arg(long)]
+    pub(crate) side: String,
+    /// Amount in atoms: the input (exact-in), or the output with `--exact-out` (at least 1).
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) amount: u64,
+    /// Trade an exact output instead of an exact input.
+    #[arg(long)]
+    pub(crate) exact_out: bool,
+    /// Slippage tolerance for the limit sent with the trade, basis points.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u16).range(0..=10_000))]
+    pub(crate) slippage_bps: u16,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct SwapArgs {
+    #[command(flatten)]
+    pub(crate) wallet: WalletArgs,
+    /// The pool's address.
+    #[arg(long, env = "HOMEOSTAT_POOL")]
+    pub(crate) pool: String,
+    #[command(flatten)]
+    pub(crate) oracles: OracleArgs,
+    #[command(flatten)]
+    pub(crate) trade: TradeArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct DepositArgs {
+    #[command(flatten)]
+    pub(crate) wallet: WalletArgs,
+    /// The pool's address.
+    #[arg(long, env = "HOMEOSTAT_POOL")]
+    pub(crate) pool: String,
+    /// Most base atoms to deposit (exactly this on the first deposit).
+    #[arg(long)]
+    pub(crate) base: u64,
+    /// Most quote atoms to deposit (exactly this on the first deposit).
+    #[arg(long)]
+    pub(crate) quote: u64,
+    /// Slippage tolerance on the shares received, basis points.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u16).range(0..=10_000))]
+    pub(crate) slippage_bps: u16,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct WithdrawArgs {
+    #[command(flatten)]
+    pub(crate) wallet: WalletArgs,
+    /// The pool's address.
+    #[arg(long, env = "HOMEOSTAT_POOL")]
+    pub(crate) pool: String,
+    /// LP shares to burn [default: all the wallet holds].
+    #[arg(long)]
+    pub(crate) shares: Option<u64>,
+    /// Slippage tolerance on the tokens received, basis points.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u16).range(0..=10_000))]
+    pub(crate) slippage_bps: u16,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct QuoteArgs {
+    #[command(flatten)]
+    pub(crate) cluster: ClusterArgs,
+    #[command(flatten)]
+    pub(crate) trade: TradeArgs,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct SimulateArgs {
+    /// Scenario to run. `adversarial` (default): the adversarial market — Homeostat pools
+    /// (the program's state code and math crate) and constant-product baselines against an
+    /// optimal arbitrageur every block, a lagging oracle, jumps and routed uninformed flow,
+    /// over many seeds. `hour`: one hour of the real program on the in-process runtime with
+    /// the keeper hedging, under captive flow. `as2008`: the experiment of Avellaneda &
+    /// Stoikov (2008), section 4 (s=100, T=1, σ=2, dt=0.005, A=140, k=1.5), a Homeostat AS
+    /// pool vs the symmetric strategy, on the math crate (or the program with --onchain). A
+    /// path to a `.toml` file: an adversarial scenario with some fields changed (see
+    /// scenarios/default.toml), or an hour scenario when it says `market = "hour"`.
+    #[arg(long, default_value = "adversarial")]
+    pub(crate) scenario: String,
+    /// Seeds to run, from the scenario's seed (adversarial): each figure is reported as
+    /// mean ± standard error over them.
+    #[arg(long, default_value_t = 8)]
+    pub(crate) seeds: u32,
+    /// Threads the seeds run on (adversarial) [default: every core].
+    #[arg(long)]
+    pub(crate) threads: Option<usize>,
+    /// Pools to run, comma-separated (adversarial): glft, cp, cp-dynamic, prop [default:
+    /// the scenario's, all four].
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) pools: Option<Vec<String>>,
+    /// Run the Homeostat pools through the program on the in-process runtime, every trade
+    /// a swap transaction, instead of its state code and the math crate; the results are
+    /// identical. as2008: one pool per path, about half a second per path (try `--paths
+    /// 20` first); adversarial: one seed at a time, a few seconds per simulated day.
+    #[arg(long)]
+    pub(crate) onchain: bool,
+    /// Run as2008 as the paper's strategy: the pool's curve without the mid guard, with
+    /// inventory counted as units held (math crate only; see docs/simulator.md).
+    #[arg(long, conflicts_with = "onchain")]
+    pub(crate) paper: bool,
+    /// Risk aversion γ (as2008).
+    #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
+    pub(crate) gamma: f64,
+    /// Number of simulated paths (as2008).
+    #[arg(long, default_value_t = 1_000)]
+    pub(crate) paths: u32,
+    /// Random seed: the same seed reproduces the same results [default: the scenario's, or 1].
+    #[arg(long)]
+    pub(crate) seed: Option<u64>,
+    /// Print exactly one JSON object instead of the table.
+    #[arg(long)]
+    pub(crate) json: bool,
+    /// Simulated seconds per seed [default: the scenario's, 3600 for `adversarial` and
+    /// `hour`].
+    #[arg(long)]
+    pub(crate) duration: Option<u32>,
+    /// Folder for the output files: the hour's CSV time series and charts, a sweep's grid
+    /// and heat maps (adversarial) or table and frontier chart (hour).
+    #[arg(long, default_value = "out")]
+    pub(crate) out: std::path::PathBuf,
+    /// Run the scenario once per value of a field. Adversarial: give it twice for a grid
+    /// (`--sweep oracle_latency_ms=0,500,1000 --sweep jumps_per_hour=0,0.5,2`): the LP
+    /// result of each pool per cell (mean ± s.e.) and a heat map per pool. Hour: one field,
+    /// same seed, one row per value and a frontier chart (`--sweep
+    /// hedge_credit_bps=0,5000,10000`).
+    #[arg(long, value_name = "FIELD=V1,V2,...")]
+    pub(crate) sweep: Vec<String>,
+    /// The pool figure an adversarial sweep shows in its grid and heat maps (any field of
+    /// a pool in the JSON report, e.g. arbitrage_edge_usdc, lp_over_lvr, volume_share).
+    #[arg(long, default_value = "lp_vs_hold_usdc")]
+    pub(crate) figure: String,
+}
