@@ -45,6 +45,28 @@ fn unix_now() -> i64 {
         })
 }
 
+/// Takes `folder`'s lock file (`.lock`) for the life of the process, or says which
+/// endpoint holds it.
+fn lock_folder(folder: &std::path::Path) -> Result<std::fs::File, String> {
+    let path = folder.join(".lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|error| format!("{}: {error}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(format!(
+            "{} is in use by another `homeostat localnet` (its lock {} is held): stop that one \
+             or pass another --folder",
+            folder.display(),
+            path.display()
+        )),
+        Err(std::fs::TryLockError::Error(error)) => Err(format!("{}: {error}", path.display())),
+    }
+}
+
 #[allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 /// Starts the world, prints it as one JSON line, then keeps the clock on wall time and
 /// the oracle publishing once a second until Ctrl-C.
@@ -57,6 +79,9 @@ pub async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     }
     std::fs::create_dir_all(&config.folder)
         .map_err(|error| format!("{}: {error}", config.folder.display()))?;
+    // One endpoint per folder: a second one must not overwrite the first's keypairs. The
+    // lock is the operating system's, released when the process ends however it ends.
+    let _lock = lock_folder(&config.folder)?;
     let (mut harness, pool, _) = Harness::with_liquidity().await;
     // From here on the cluster's clock is the wall clock, and the print is fresh.
     let mut now = unix_now();
@@ -70,13 +95,11 @@ pub async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let accounts = harness
         .fund_associated(&pool, &wallet.pubkey(), 100 * ONE_BASE, 15_000 * ONE_QUOTE)
         .await;
-    let wallet_path = write_keypair(&wallet, &config.folder, "wallet.json")?;
-    let keeper_path = write_keypair(&harness.keeper, &config.folder, "keeper.json")?;
-    let admin_path = write_keypair(&harness.admin, &config.folder, "admin.json")?;
     // For v0 transactions.
     let lookup_table = harness.create_lookup_table(
         &homeostat_sdk::instructions::swap_lookup_addresses(&pool, harness.oracle),
     );
+    // The port before any file: a busy one fails the start with the folder untouched.
     let endpoint = rpc::try_serve(
         &harness.context,
         Options {
@@ -86,6 +109,9 @@ pub async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     )
     .await
     .map_err(|error| format!("--port {}: {error}", config.port))?;
+    let wallet_path = write_keypair(&wallet, &config.folder, "wallet.json")?;
+    let keeper_path = write_keypair(&harness.keeper, &config.folder, "keeper.json")?;
+    let admin_path = write_keypair(&harness.admin, &config.folder, "admin.json")?;
     // The accounts the world was built with, for getProgramAccounts; the runtime's payer
     // pays airdrops.
     endpoint

@@ -512,6 +512,17 @@ async fn homeostat_localnet_serves_a_world_the_cluster_commands_trade_on() {
     assert_eq!(show["reserves"]["base"], 1_000 * ONE_BASE);
     assert_eq!(show["paused"], false);
 
+    // A second endpoint in the same folder refuses to start and leaves the first's
+    // keypairs as they were.
+    let wallet_file = folder.join("wallet.json");
+    let before = std::fs::read(&wallet_file).expect("wallet file");
+    let folder_arg = folder.to_str().expect("utf-8").to_string();
+    fails_with(
+        &homeostat(&["localnet", "--port", "0", "--folder", &folder_arg]).await,
+        "is in use by another `homeostat localnet`",
+    );
+    assert_eq!(std::fs::read(&wallet_file).expect("wallet file"), before);
+
     let mut sell = vec!["swap", "--keypair", wallet.as_str(), "--side", "sell"];
     sell.extend(["--amount", "1000000000"]);
     let swap = json(&homeostat(&[&sell[..], &at[..]].concat()).await);

@@ -26,8 +26,11 @@
 //! come from, since the native runtime only reports those for simulations — then executed;
 //! one lock makes the pair atomic with respect to other transactions sent here.
 
+mod http;
 mod pubsub;
 mod transactions;
+
+pub use http::{exchange_blocking, post_blocking, MAX_BODY, MAX_HEAD};
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -43,7 +46,6 @@ use solana_message::VersionedMessage;
 use solana_program_test::{BanksClient, ProgramTestContext};
 use solana_transaction::versioned::VersionedTransaction;
 use solana_transaction::{InstructionError, TransactionError};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 use tokio::sync::Mutex;
 
@@ -111,6 +113,12 @@ pub struct Options {
     pub slot_duration: Duration,
     /// The loopback port to listen on (0: any free one).
     pub port: u16,
+    /// Connections served at once; more are answered 503 and closed.
+    pub max_connections: usize,
+    /// How long a connection may wait for its next request before it is closed.
+    pub idle_timeout: Duration,
+    /// How long a request may take to arrive once it has started.
+    pub read_timeout: Duration,
 }
 
 impl Default for Options {
@@ -118,6 +126,9 @@ impl Default for Options {
         Self {
             slot_duration: Duration::from_millis(400),
             port: 0,
+            max_connections: 256,
+            idle_timeout: Duration::from_secs(60),
+            read_timeout: Duration::from_secs(10),
         }
     }
 }
@@ -510,6 +521,14 @@ impl Node {
                 let size = params[0]
                     .as_u64()
                     .ok_or_else(|| invalid("param 0: expected a size"))?;
+                // A validator refuses sizes no account can have (10 MiB).
+                const MAX_PERMITTED_DATA_LENGTH: u64 = 10 * 1024 * 1024;
+                if size > MAX_PERMITTED_DATA_LENGTH {
+                    return Err(invalid(format!(
+                        "param 0: {size} bytes is more than an account can hold \
+                         ({MAX_PERMITTED_DATA_LENGTH})"
+                    )));
+                }
                 let rent = self.banks.get_rent().await.map_err(internal)?;
                 Ok(json!(rent.minimum_balance(size as usize)))
             }
@@ -896,12 +915,7 @@ pub async fn try_serve(
         faucet: Mutex::default(),
     });
     tokio::spawn(pubsub::serve(Arc::clone(&node), ws_listener));
-    let served = Arc::clone(&node);
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            tokio::spawn(connection(Arc::clone(&served), stream));
-        }
-    });
+    tokio::spawn(http::accept(listener, Arc::clone(&node)));
     Ok(Endpoint {
         url,
         ws_url,
@@ -1126,132 +1140,8 @@ fn compute_budget(message: &VersionedMessage) -> (u64, u64) {
 fn fee(message: &VersionedMessage) -> u64 {
     let (limit, price) = compute_budget(message);
     let priority = (u128::from(price) * u128::from(limit)).div_ceil(1_000_000);
-    5_000 * u64::from(message.header().num_required_signatures)
-        + u64::try_from(priority).unwrap_or(u64::MAX)
-}
-
-/// One keep-alive HTTP/1.1 connection: a JSON-RPC request per POST.
-async fn connection(node: Arc<Node>, stream: tokio::net::TcpStream) {
-    let _ = stream.set_nodelay(true);
-    let (reader, mut writer) = stream.into_split();
-    let mut reader = BufReader::new(reader);
-    loop {
-        let Some(body) = read_body(&mut reader).await else {
-            return;
-        };
-        let response = match serde_json::from_slice::<Value>(&body) {
-            Err(error) => json!({
-                "jsonrpc": "2.0", "id": null,
-                "error": { "code": -32700, "message": format!("Parse error: {error}") },
-            }),
-            // A batch: one response per request, in order.
-            Ok(Value::Array(requests)) => {
-                let mut responses = Vec::with_capacity(requests.len());
-                for request in &requests {
-                    responses.push(node.respond(request).await);
-                }
-                Value::Array(responses)
-            }
-            Ok(request) => node.respond(&request).await,
-        }
-        .to_string();
-        // One write per response: head and body in separate segments would meet the
-        // client's delayed ACK (~40 ms a request).
-        let message = format!(
-            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{response}",
-            response.len()
-        );
-        if writer.write_all(message.as_bytes()).await.is_err() {
-            return;
-        }
-    }
-}
-
-/// The body of the next HTTP/1.1 request on the connection — `Content-Length` or
-/// `Transfer-Encoding: chunked` — or `None` when the client closed it.
-async fn read_body(reader: &mut BufReader<tokio::net::tcp::OwnedReadHalf>) -> Option<Vec<u8>> {
-    let (mut length, mut chunked) = (0usize, false);
-    let mut line = String::new();
-    loop {
-        line.clear();
-        if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
-            return None;
-        }
-        let lower = line.to_ascii_lowercase();
-        if let Some(value) = lower.strip_prefix("content-length:") {
-            length = value.trim().parse().unwrap_or(0);
-        }
-        if let Some(value) = lower.strip_prefix("transfer-encoding:") {
-            chunked = value.contains("chunked");
-        }
-        if line == "\r\n" {
-            break;
-        }
-    }
-    if !chunked {
-        let mut body = vec![0; length];
-        return reader.read_exact(&mut body).await.ok().map(|_| body);
-    }
-    // Chunks: a hexadecimal size line, the bytes, CRLF; a zero size ends the body.
-    let mut body = Vec::new();
-    loop {
-        line.clear();
-        reader.read_line(&mut line).await.ok()?;
-        let size = usize::from_str_radix(line.trim().split(';').next()?, 16).ok()?;
-        let mut chunk = vec![0; size + 2];
-        if size == 0 {
-            // The trailer section ends with an empty line.
-            loop {
-                line.clear();
-                if reader.read_line(&mut line).await.ok()? == 0 || line == "\r\n" {
-                    return Some(body);
-                }
-            }
-        }
-        reader.read_exact(&mut chunk).await.ok()?;
-        body.extend_from_slice(&chunk[..size]);
-    }
-}
-
-/// A bare HTTP/1.1 client, for tests that use this endpoint as a third-party client does:
-/// POSTs `body` to `url` on a new connection (chunked in two pieces when `chunked`), reads
-/// the response's head and exactly its `Content-Length` of body (the endpoint keeps
-/// connections alive), and parses it. Blocking: call it off the runtime serving the
-/// endpoint. Panics, naming the step, when the exchange fails.
-pub fn post_blocking(url: &str, body: &str, chunked: bool) -> Value {
-    use std::io::{BufRead, Read, Write};
-    let address = url.trim_start_matches("http://");
-    let mut stream = std::net::TcpStream::connect(address).expect("connect");
-    let head = format!("POST / HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n");
-    let request = if chunked {
-        let (first, second) = body.split_at(body.len() / 2);
-        format!(
-            "{head}Transfer-Encoding: chunked\r\n\r\n{:x}\r\n{first}\r\n{:x}\r\n{second}\r\n0\r\n\r\n",
-            first.len(),
-            second.len()
-        )
-    } else {
-        format!("{head}Content-Length: {}\r\n\r\n{body}", body.len())
-    };
-    stream.write_all(request.as_bytes()).expect("request");
-    let mut reader = std::io::BufReader::new(stream);
-    let mut length = 0;
-    loop {
-        let mut line = String::new();
-        reader.read_line(&mut line).expect("head");
-        if let Some(value) = line.to_ascii_lowercase().strip_prefix("content-length:") {
-            length = value.trim().parse().expect("length");
-        }
-        if line == "\r\n" {
-            break;
-        }
-    }
-    let mut response = String::new();
-    reader
-        .take(length)
-        .read_to_string(&mut response)
-        .expect("body");
-    serde_json::from_str(&response).expect("a JSON response")
+    (5_000 * u64::from(message.header().num_required_signatures))
+        .saturating_add(u64::try_from(priority).unwrap_or(u64::MAX))
 }
 
 #[cfg(test)]
