@@ -47,6 +47,9 @@ fn unix_now() -> i64 {
 
 /// Takes `folder`'s lock file (`.lock`) for the life of the process, or says which
 /// endpoint holds it.
+// `File::try_lock` is std's from Rust 1.89: the CLI is built with the project's toolchain
+// (1.95); the workspace's 1.84 is the program's (platform-tools), which this never reaches.
+#[allow(clippy::incompatible_msrv)]
 fn lock_folder(folder: &std::path::Path) -> Result<std::fs::File, String> {
     let path = folder.join(".lock");
     let file = std::fs::OpenOptions::new()
