@@ -43,8 +43,10 @@ fn estimate(counts: &OpCounts) -> u64 {
 }
 
 /// The committed budget for the math of one swap (any form, direction or model), in
-/// estimated compute units: today's count plus ~10 %. Issue #14's target is 5 000.
-const SWAP_MATH_BUDGET_CU: u64 = 4_500;
+/// weighted counted operations (the op-count model, retired as a compute-unit estimate:
+/// it undercounted the SBF build ×2.2–3.1; units are measured by `bench/cu/run`): today's
+/// count plus ~10 %.
+const SWAP_MATH_BUDGET_OPS: u64 = 4_500;
 
 fn row(name: &str, counts: &OpCounts) -> String {
     format!(
@@ -169,8 +171,8 @@ async fn each_instructions_math_is_counted_and_the_swap_stays_in_budget() {
     }
     eprintln!("{}", table.join("\n"));
     assert!(
-        worst_swap <= SWAP_MATH_BUDGET_CU,
-        "the swap path's math now costs an estimated {worst_swap} CU, over the committed {SWAP_MATH_BUDGET_CU}"
+        worst_swap <= SWAP_MATH_BUDGET_OPS,
+        "the swap path's math now counts {worst_swap} weighted operations, over the committed {SWAP_MATH_BUDGET_OPS}"
     );
     assert!(worst_swap > 0, "the counts are live");
 }
