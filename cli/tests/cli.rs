@@ -866,3 +866,34 @@ fn a_two_field_sweep_draws_the_break_even_map() {
         );
     }
 }
+
+#[test]
+fn every_scenario_file_runs() {
+    let folder = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios");
+    let mut ran = 0;
+    for entry in std::fs::read_dir(folder).expect("scenarios/") {
+        let path = entry.expect("entry").path();
+        if path.extension().and_then(|e| e.to_str()) != Some("toml") {
+            continue;
+        }
+        let out = temp_dir(&format!(
+            "scenario-{}",
+            path.file_stem().and_then(|s| s.to_str()).expect("name")
+        ));
+        let output = homeostat(&[
+            "simulate",
+            "--scenario",
+            path.to_str().expect("utf-8"),
+            "--duration",
+            "30",
+            "--seeds",
+            "1",
+            "--json",
+            "--out",
+            out.to_str().expect("utf-8"),
+        ]);
+        one_json_object(&output);
+        ran += 1;
+    }
+    assert!(ran >= 6, "{ran} scenario files");
+}
