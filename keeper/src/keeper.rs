@@ -29,6 +29,8 @@ pub struct PoolView {
     pub hedge_position: i64,
     /// The pool's limit on |hedge_position|, base atoms.
     pub max_hedge_position: u64,
+    /// The hedge the pending request asks for, base atoms (0 when none is pending).
+    pub pending_request_base: i64,
 }
 
 impl PoolView {
@@ -57,6 +59,11 @@ impl PoolView {
             seconds_until_rebalance,
             hedge_position: pool.hedge_position,
             max_hedge_position: pool.params.max_hedge_position,
+            pending_request_base: if pool.rebalance_seq > pool.recorded_seq {
+                i64::from_le_bytes(pool.pending_request_base)
+            } else {
+                0
+            },
         })
     }
 }

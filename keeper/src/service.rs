@@ -12,7 +12,7 @@ use crate::binance::{Binance, BinanceConfig};
 use crate::events::catch_up;
 use crate::journal::Journal;
 use crate::keeper::{Chain, Keeper, Step};
-use crate::planner::{plan, HedgeOrder, HedgeRoom};
+use crate::planner::{band_edge_request, plan, HedgeOrder, HedgeRoom, PlannerConfig};
 use crate::rpc::{RpcChain, RpcEvents};
 use crate::settings::{required, Settings};
 use crate::venue::{Fill, PaperVenue, Venue};
@@ -134,6 +134,68 @@ pub async fn venue_check(mut venue: AnyVenue, hedge_position: i64) -> serde_json
     }
 }
 
+/// What `--once` would do now, printed as one JSON object, nothing sent: the pending
+/// request's order if there is one (what `--once` finishes first), else the order a new
+/// request would bring — the hedge back to the band's edge, as `rebalance` asks it
+/// (`band_edge_request`) — and the venue's check. Fails when the venue check fails.
+async fn dry_run(
+    settings: &Settings,
+    chain: &mut RpcChain,
+    pool: Pubkey,
+    planner: &PlannerConfig,
+) -> Result<(), Error> {
+    let view = chain.view().await?;
+    let pending = view.rebalance_seq > view.recorded_seq;
+    let out_of_band =
+        view.unpriced.is_none() && view.net_delta.unsigned_abs() > u128::from(view.band);
+    let request = if pending {
+        Some((view.rebalance_seq, i128::from(view.pending_request_base)))
+    } else if out_of_band && view.seconds_until_rebalance == 0 {
+        Some((
+            view.rebalance_seq + 1,
+            band_edge_request(view.net_delta, view.band),
+        ))
+    } else {
+        None
+    };
+    let order = request.and_then(|(seq, target)| {
+        plan(
+            &chain.pool_id(),
+            seq,
+            target,
+            HedgeRoom::new(view.hedge_position, view.max_hedge_position),
+            planner,
+        )
+    });
+    let venue = venue(settings, chain).await?;
+    let venue = venue_check(venue, view.hedge_position).await;
+    println!(
+        "{}",
+        json!({
+            "pool": pool.to_string(),
+            "net_delta": view.net_delta.to_string(),
+            "unpriced": view.unpriced,
+            "band": view.band,
+            "hedge_position": view.hedge_position,
+            "pending_request": pending,
+            "would_rebalance": !pending && out_of_band && view.seconds_until_rebalance == 0,
+            "seconds_until_rebalance": view.seconds_until_rebalance,
+            "request": request.map(|(seq, target)| json!({ "seq": seq, "target_hedge_delta": target.to_string() })),
+            "order": order.map(|order| json!({
+                "seq": order.seq,
+                "client_id": order.client_id,
+                "side": order.side.as_str(),
+                "base": order.base,
+            })),
+            "venue": venue,
+        })
+    );
+    if venue.get("error").is_some() || venue.get("matches") == Some(&json!(false)) {
+        return Err(format!("the venue check failed: {venue}").into());
+    }
+    Ok(())
+}
+
 /// The keeper service on resolved `settings` (`Settings::resolve`): connect, check the
 /// keeper authority, then — per `mode` — report what it would do, run one step, or step
 /// every `interval_secs` until Ctrl-C or SIGTERM.
@@ -158,39 +220,7 @@ pub async fn run(settings: &Settings, mode: Mode) -> Result<(), Error> {
     chain.check_authority().await?;
 
     if mode == Mode::DryRun {
-        let view = chain.view().await?;
-        let out_of_band =
-            view.unpriced.is_none() && view.net_delta.unsigned_abs() > u128::from(view.band);
-        let order = plan(
-            &chain.pool_id(),
-            view.rebalance_seq + 1,
-            view.net_delta,
-            HedgeRoom::new(view.hedge_position, view.max_hedge_position),
-            &planner,
-        );
-        let venue = venue(settings, &chain).await?;
-        let venue = venue_check(venue, view.hedge_position).await;
-        println!(
-            "{}",
-            json!({
-                "pool": pool.to_string(),
-                "net_delta": view.net_delta.to_string(),
-                "unpriced": view.unpriced,
-                "band": view.band,
-                "hedge_position": view.hedge_position,
-                "pending_request": view.rebalance_seq > view.recorded_seq,
-                "would_rebalance": out_of_band && view.seconds_until_rebalance == 0,
-                "seconds_until_rebalance": view.seconds_until_rebalance,
-                "order": order.filter(|_| out_of_band).map(|order| json!({
-                    "seq": order.seq,
-                    "client_id": order.client_id,
-                    "side": order.side.as_str(),
-                    "base": order.base,
-                })),
-                "venue": venue,
-            })
-        );
-        return Ok(());
+        return dry_run(settings, &mut chain, pool, &planner).await;
     }
 
     let journal_path = required(&settings.journal, "journal")?;

@@ -76,8 +76,21 @@ async fn the_binary_plans_dry_then_hedges_once_and_records() {
     let oracle_key = harness.oracle;
     let flags = |extra: &[&str]| keeper_args(&url, &keypair, &pool, &oracle_key, extra);
 
-    // Dry run: the plan, and nothing sent.
-    let output = keeper_binary(flags(&["--dry-run", "--max-order-base", "20000000000"])).await;
+    // Dry run: exactly what --once will do — the hedge back to the band's edge (the
+    // review found it printing the whole net delta) — and nothing sent.
+    let output = keeper_binary(flags(&["--dry-run"])).await;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    let band = i128::from(harness.pool_state(&pool).await.params.rebalance_band);
+    let edge = net_delta - band;
+    assert_eq!(plan["request"]["target_hedge_delta"], edge.to_string());
+    assert_eq!(plan["order"]["base"], u64::try_from(edge).unwrap());
+    let once_hedge = edge;
+    let output = keeper_binary(flags(&["--dry-run", "--max-order-base", "10000000000"])).await;
     assert!(
         output.status.success(),
         "{}",
@@ -89,7 +102,7 @@ async fn the_binary_plans_dry_then_hedges_once_and_records() {
     assert_eq!(plan["order"]["side"], "sell");
     assert_eq!(
         plan["order"]["base"],
-        20 * ONE_BASE,
+        10 * ONE_BASE,
         "clipped to --max-order-base"
     );
     assert_eq!(plan["order"]["seq"], 1);
@@ -135,6 +148,10 @@ async fn the_binary_plans_dry_then_hedges_once_and_records() {
         })
     );
     let output = keeper_binary(binance("wrong-secret")).await;
+    assert!(
+        !output.status.success(),
+        "a failed venue check fails the dry run"
+    );
     let plan: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
     let error = plan["venue"]["error"].as_str().expect("an error");
     assert!(error.contains("-1022"), "{error}");
@@ -174,8 +191,8 @@ async fn the_binary_plans_dry_then_hedges_once_and_records() {
     assert_eq!((state.rebalance_seq, state.recorded_seq), (1, 1));
     assert_eq!(
         i128::from(state.hedge_position),
-        net_delta - i128::from(state.params.rebalance_band),
-        "hedged back to the band's edge"
+        once_hedge,
+        "hedged back to the band's edge, as the dry run said"
     );
     assert!(Journal::open(&journal).unwrap().is_recorded(1).unwrap());
 
@@ -411,4 +428,33 @@ async fn a_key_that_is_not_the_pools_keeper_is_refused_at_start() {
         );
     }
     assert!(!journal.exists(), "refused before opening the journal");
+}
+
+#[tokio::test]
+async fn with_a_request_pending_the_dry_run_shows_that_requests_order() {
+    // What --once finishes first is the pending request: the review found the dry run
+    // showing the next request's order instead.
+    let (mut harness, pool, url) = skewed().await;
+    let net_delta = net_delta(&mut harness, &pool).await;
+    let band = i128::from(harness.pool_state(&pool).await.params.rebalance_band);
+    let keeper = harness.keeper.insecure_clone();
+    harness.rebalance(&pool, &keeper).await.unwrap();
+    let folder = temp_folder("keeper-pending-dry-run");
+    let keypair = keypair_file(&harness.keeper, &folder);
+    let oracle = harness.oracle;
+    let output = keeper_binary(keeper_args(&url, &keypair, &pool, &oracle, &["--dry-run"])).await;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(plan["pending_request"], true);
+    assert_eq!(plan["would_rebalance"], false);
+    assert_eq!(plan["request"]["seq"], 1);
+    assert_eq!(
+        plan["request"]["target_hedge_delta"],
+        (net_delta - band).to_string()
+    );
+    assert_eq!(plan["order"]["seq"], 1);
 }

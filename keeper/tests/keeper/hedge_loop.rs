@@ -443,3 +443,53 @@ async fn a_request_another_run_recorded_is_not_hedged_again() {
         "closed by its event later"
     );
 }
+
+#[tokio::test]
+async fn the_keepers_band_edge_is_the_programs_request() {
+    // `band_edge_request` (what --dry-run prints) against the `RebalanceRequested` the
+    // program emits, long and short, with the derived band (ψ) and without.
+    for (params, sell) in [
+        (default_params(), true),
+        (default_params(), false),
+        (
+            PoolParams {
+                hedge_cost_bps: 3,
+                ..default_params()
+            },
+            true,
+        ),
+    ] {
+        let (mut harness, pool, _) = Harness::skewed_pool_with(params).await;
+        if !sell {
+            // From 30 SOL long to about 15 short (50 SOL is the largest trade).
+            let buyer = harness.new_user(0, 20_000 * ONE_QUOTE).await;
+            harness
+                .swap_exact_out(
+                    &pool,
+                    &buyer,
+                    Direction::QuoteToBase,
+                    45 * ONE_BASE,
+                    20_000 * ONE_QUOTE,
+                )
+                .await
+                .unwrap();
+        }
+        let mut chain = connect(&mut harness, pool);
+        let view = chain.view().await.unwrap();
+        if params.hedge_cost_bps > 0 {
+            assert!(
+                view.band > params.rebalance_band,
+                "the band is derived: {view:?}"
+            );
+        }
+        let expected = homeostat_keeper::planner::band_edge_request(view.net_delta, view.band);
+        let request = chain.rebalance().await.unwrap();
+        assert_eq!(request.target_hedge_delta, expected, "{view:?}");
+        assert_eq!(expected > 0, sell);
+        // And the pool holds it as the pending request's size.
+        assert_eq!(
+            chain.view().await.unwrap().pending_request_base,
+            expected as i64
+        );
+    }
+}
