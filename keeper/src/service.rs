@@ -134,6 +134,35 @@ pub async fn venue_check(mut venue: AnyVenue, hedge_position: i64) -> serde_json
     }
 }
 
+/// Takes `<journal>.lock` for the life of the keeper, or says another keeper holds it.
+// `File::try_lock` is std's from Rust 1.89: the keeper is built with the project's
+// toolchain (1.95); the workspace's 1.84 is the program's (platform-tools).
+#[allow(clippy::incompatible_msrv)]
+pub fn lock_journal(journal: &std::path::Path) -> Result<std::fs::File, Error> {
+    let mut name = journal.as_os_str().to_owned();
+    name.push(".lock");
+    let path = std::path::PathBuf::from(name);
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|error| format!("{}: {error}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(format!(
+            "the journal {} is in use by another keeper (its lock {} is held): one keeper per \
+             journal",
+            journal.display(),
+            path.display()
+        )
+        .into()),
+        Err(std::fs::TryLockError::Error(error)) => {
+            Err(format!("{}: {error}", path.display()).into())
+        }
+    }
+}
+
 /// What `--once` would do now, printed as one JSON object, nothing sent: the pending
 /// request's order if there is one (what `--once` finishes first), else the order a new
 /// request would bring — the hedge back to the band's edge, as `rebalance` asks it
@@ -224,6 +253,8 @@ pub async fn run(settings: &Settings, mode: Mode) -> Result<(), Error> {
     }
 
     let journal_path = required(&settings.journal, "journal")?;
+    // One keeper per journal: two would each see the other's requests as unfinished work.
+    let _lock = lock_journal(journal_path)?;
     let journal = Journal::open(journal_path)?;
     let mut events = RpcEvents::new(&url, &chain, journal.cursor()?);
     let venue = venue(settings, &chain).await?;

@@ -149,7 +149,55 @@ impl Settings {
             }
             None => Self::default(),
         };
-        Ok(self.or(from_file).or(Self::defaults()))
+        let settings = self.or(from_file).or(Self::defaults());
+        settings.check()?;
+        Ok(settings)
+    }
+
+    /// Every numeric setting within its range, named with it when not: the review found
+    /// a 200 % paper fee, `min-order-base` above `max-order-base` and interval 0 accepted.
+    pub fn check(&self) -> Result<(), String> {
+        fn within(name: &str, value: Option<u64>, low: u64, high: u64) -> Result<(), String> {
+            match value {
+                Some(value) if !(low..=high).contains(&value) => {
+                    Err(format!("--{name} {value}: must be in [{low}, {high}]"))
+                }
+                _ => Ok(()),
+            }
+        }
+        let bps = |value: Option<u32>| value.map(u64::from);
+        within("interval-secs", self.interval_secs, 1, 86_400)?;
+        within("retry-attempts", self.retry_attempts.map(u64::from), 1, 100)?;
+        within("retry-initial-ms", self.retry_initial_ms, 1, 60_000)?;
+        within("paper-fee-bps", bps(self.paper_fee_bps), 0, 1_000)?;
+        within("paper-slippage-bps", bps(self.paper_slippage_bps), 0, 1_000)?;
+        within(
+            "binance-taker-fee-bps",
+            bps(self.binance_taker_fee_bps),
+            0,
+            1_000,
+        )?;
+        within(
+            "binance-quantity-step",
+            self.binance_quantity_step,
+            1,
+            u64::MAX,
+        )?;
+        // Binance refuses a recvWindow above 60 000 ms.
+        within(
+            "binance-recv-window-ms",
+            self.binance_recv_window_ms,
+            1,
+            60_000,
+        )?;
+        if let (Some(min), Some(max)) = (self.min_order_base, self.max_order_base) {
+            if min > max {
+                return Err(format!(
+                    "--min-order-base {min} is above --max-order-base {max}: no hedge could be placed"
+                ));
+            }
+        }
+        Ok(())
     }
 
     /// `self` where set, else `fallback`.
@@ -347,5 +395,59 @@ mod tests {
         std::fs::write(&file, "intervall_secs = 3\n").unwrap();
         let error = Settings::default().resolve(Some(&file)).unwrap_err();
         assert!(error.contains("unknown field `intervall_secs`"), "{error}");
+    }
+}
+
+#[cfg(test)]
+mod ranges {
+    use super::*;
+
+    #[test]
+    fn every_setting_out_of_its_range_is_named() {
+        let cases: [(Settings, &str); 5] = [
+            (
+                Settings {
+                    paper_fee_bps: Some(20_000),
+                    ..Settings::default()
+                },
+                "--paper-fee-bps 20000: must be in [0, 1000]",
+            ),
+            (
+                Settings {
+                    interval_secs: Some(0),
+                    ..Settings::default()
+                },
+                "--interval-secs 0: must be in [1, 86400]",
+            ),
+            (
+                Settings {
+                    min_order_base: Some(10),
+                    max_order_base: Some(5),
+                    ..Settings::default()
+                },
+                "--min-order-base 10 is above --max-order-base 5",
+            ),
+            (
+                Settings {
+                    retry_attempts: Some(0),
+                    ..Settings::default()
+                },
+                "--retry-attempts 0",
+            ),
+            (
+                Settings {
+                    binance_recv_window_ms: Some(90_000),
+                    ..Settings::default()
+                },
+                "--binance-recv-window-ms 90000",
+            ),
+        ];
+        for (settings, expected) in cases {
+            let error = settings.resolve(None).expect_err(expected);
+            assert!(error.contains(expected), "{error}");
+        }
+        Settings::default()
+            .resolve(None)
+            .expect("the defaults are in range");
     }
 }

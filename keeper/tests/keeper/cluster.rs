@@ -458,3 +458,34 @@ async fn with_a_request_pending_the_dry_run_shows_that_requests_order() {
     );
     assert_eq!(plan["order"]["seq"], 1);
 }
+
+#[tokio::test]
+async fn two_keepers_cannot_share_a_journal() {
+    let (harness, pool, url) = skewed().await;
+    let folder = temp_folder("keeper-journal-lock");
+    let keypair = keypair_file(&harness.keeper, &folder);
+    let journal = folder.join("journal.sqlite");
+    // Another keeper holds the journal's lock.
+    let held = homeostat_keeper::service::lock_journal(&journal).expect("the first keeper's lock");
+    let journal_arg = journal.to_str().expect("utf-8").to_string();
+    let args = keeper_args(
+        &url,
+        &keypair,
+        &pool,
+        &harness.oracle,
+        &["--once", "--journal", &journal_arg],
+    );
+    let output = keeper_binary(args.clone()).await;
+    assert!(!output.status.success());
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("is in use by another keeper"), "{stderr}");
+    assert!(!journal.exists(), "the journal was not opened");
+    // Once it is released, the keeper runs.
+    drop(held);
+    let output = keeper_binary(args).await;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
