@@ -134,6 +134,14 @@ pub async fn venue_check(mut venue: AnyVenue, hedge_position: i64) -> serde_json
     }
 }
 
+/// Ctrl-C or SIGTERM.
+async fn shutdown() {
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = terminated() => {}
+    }
+}
+
 /// Takes `<journal>.lock` for the life of the keeper, or says another keeper holds it.
 // `File::try_lock` is std's from Rust 1.89: the keeper is built with the project's
 // toolchain (1.95); the workspace's 1.84 is the program's (platform-tools).
@@ -272,23 +280,52 @@ pub async fn run(settings: &Settings, mode: Mode) -> Result<(), Error> {
         }
     }
     let mut check_position = true;
+    let max_failures = settings.max_failures.unwrap_or(0);
+    let mut failures = 0u32;
     loop {
         match catch_up(&mut events, keeper.journal(), &pool).await {
             Ok(0) => {}
             Ok(applied) => tracing::info!(applied, "caught up on the pool's events"),
             Err(error) => tracing::warn!("event catch-up failed, retrying next step: {error}"),
         }
-        match keeper.step().await {
-            Ok(Step::Idle) => tracing::debug!("net delta within band"),
-            Ok(Step::Waiting { seconds }) => tracing::info!(seconds, "out of band; rate-limited"),
-            Ok(Step::Recorded { seq, filled_base }) => {
-                tracing::info!(seq, filled_base, "request hedged and recorded");
-                check_position = true;
+        // A signal ends the step where it is, its retries and back-off included: what it
+        // left unfinished is in the journal, which the next start finishes exactly once
+        // (the crash drill of docs/keeper.md).
+        let step = tokio::select! {
+            step = keeper.step() => step,
+            _ = shutdown() => {
+                tracing::info!("stopped during a step; the journal holds every unfinished request");
+                return Ok(());
+            }
+        };
+        match step {
+            Ok(step) => {
+                failures = 0;
+                match step {
+                    Step::Idle => tracing::debug!("net delta within band"),
+                    Step::Waiting { seconds } => {
+                        tracing::info!(seconds, "out of band; rate-limited")
+                    }
+                    Step::Recorded { seq, filled_base } => {
+                        tracing::info!(seq, filled_base, "request hedged and recorded");
+                        check_position = true;
+                    }
+                }
             }
             Err(KeeperError::Journal(error)) => return Err(format!("journal: {error}").into()),
             // `--once` reports what the single step could not do.
             Err(error) if mode == Mode::Once => return Err(format!("step failed: {error}").into()),
-            Err(error) => tracing::warn!("step failed, resuming next step: {error}"),
+            Err(error) => {
+                failures = failures.saturating_add(1);
+                if max_failures > 0 && failures >= max_failures {
+                    return Err(format!(
+                        "{failures} steps in a row failed (--max-failures {max_failures}); the \
+                         last: {error}. Stopping so the supervisor notices; the journal is intact."
+                    )
+                    .into());
+                }
+                tracing::warn!(failures, "step failed, resuming next step: {error}");
+            }
         }
         if check_position {
             match keeper.reconcile().await {
@@ -316,12 +353,8 @@ pub async fn run(settings: &Settings, mode: Mode) -> Result<(), Error> {
         }
         tokio::select! {
             _ = tokio::time::sleep(interval) => {}
-            _ = tokio::signal::ctrl_c() => {
-                tracing::info!("interrupted; the journal holds every unfinished request");
-                return Ok(());
-            }
-            _ = terminated() => {
-                tracing::info!("terminated; the journal holds every unfinished request");
+            _ = shutdown() => {
+                tracing::info!("stopped; the journal holds every unfinished request");
                 return Ok(());
             }
         }

@@ -91,6 +91,10 @@ pub struct Settings {
     /// raise it if the account also trades other things) [default: 0].
     #[arg(long, env = "HOMEOSTAT_KEEPER_POSITION_TOLERANCE_BASE")]
     pub position_tolerance_base: Option<u64>,
+    /// Consecutive failed steps after which the keeper exits non-zero, so a supervisor
+    /// notices (0: never) [default: 10].
+    #[arg(long, env = "HOMEOSTAT_KEEPER_MAX_FAILURES")]
+    pub max_failures: Option<u32>,
     /// Log level: error, warn, info, debug or trace [default: info].
     #[arg(long, env = "HOMEOSTAT_LOG")]
     pub log: Option<String>,
@@ -129,6 +133,7 @@ impl Settings {
             binance_commission_asset: Some("USDT".into()),
             binance_recv_window_ms: Some(5_000),
             position_tolerance_base: Some(0),
+            max_failures: Some(10),
             log: Some("info".into()),
             // A rebalance that lands late hedges a stale delta: above the median.
             priority_fee: Some("p75".into()),
@@ -236,6 +241,7 @@ impl Settings {
             position_tolerance_base: self
                 .position_tolerance_base
                 .or(fallback.position_tolerance_base),
+            max_failures: self.max_failures.or(fallback.max_failures),
             log: self.log.or(fallback.log),
             priority_fee: self.priority_fee.or(fallback.priority_fee),
             max_priority_fee: self.max_priority_fee.or(fallback.max_priority_fee),
@@ -326,6 +332,7 @@ mod tests {
                 defaults.retry_initial_ms.map(|v| v.to_string()),
             ),
             ("venue", defaults.venue.clone()),
+            ("max-failures", defaults.max_failures.map(|v| v.to_string())),
             (
                 "paper-fee-bps",
                 defaults.paper_fee_bps.map(|v| v.to_string()),

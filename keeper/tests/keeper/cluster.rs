@@ -489,3 +489,36 @@ async fn two_keepers_cannot_share_a_journal() {
         String::from_utf8_lossy(&output.stderr)
     );
 }
+
+#[tokio::test]
+async fn after_its_run_of_failures_the_keeper_exits_for_the_supervisor() {
+    // Out of band but paused: every step fails (a new request needs a priced pool). The
+    // review found the keeper retrying forever, so a supervisor never noticed.
+    let (mut harness, pool, url) = skewed().await;
+    let admin = harness.admin.insecure_clone();
+    harness.set_paused(&pool, &admin, true).await.unwrap();
+    let folder = temp_folder("keeper-max-failures");
+    let keypair = keypair_file(&harness.keeper, &folder);
+    let journal = folder.join("journal.sqlite");
+    let journal_arg = journal.to_str().expect("utf-8").to_string();
+    let started = std::time::Instant::now();
+    let output = keeper_binary(keeper_args(
+        &url,
+        &keypair,
+        &pool,
+        &harness.oracle,
+        &[
+            "--journal",
+            &journal_arg,
+            "--interval-secs",
+            "1",
+            "--max-failures",
+            "2",
+        ],
+    ))
+    .await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success(), "{stderr}");
+    assert!(stderr.contains("2 steps in a row failed"), "{stderr}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(30));
+}
