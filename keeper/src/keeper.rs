@@ -292,6 +292,9 @@ impl<C: Chain, V: Venue> Keeper<C, V> {
                 seconds: view.seconds_until_rebalance,
             });
         }
+        // The venue first: a request opened while the venue cannot trade would stay
+        // pending on chain until it can.
+        self.venue.position().await?;
         let request = self.chain.rebalance().await?;
         self.journal.request_from_pool(
             request.seq,

@@ -493,3 +493,49 @@ async fn the_keepers_band_edge_is_the_programs_request() {
         );
     }
 }
+
+/// A venue that cannot be reached at all.
+struct DownVenue;
+
+impl Venue for DownVenue {
+    async fn execute(
+        &mut self,
+        _: &HedgeOrder,
+        _: i128,
+        _: u64,
+    ) -> homeostat_keeper::Result<homeostat_keeper::venue::Fill> {
+        Err(homeostat_keeper::KeeperError::Venue("unreachable".into()))
+    }
+
+    async fn find(
+        &mut self,
+        _: &str,
+        _: u64,
+    ) -> homeostat_keeper::Result<Option<homeostat_keeper::venue::Fill>> {
+        Err(homeostat_keeper::KeeperError::Venue("unreachable".into()))
+    }
+
+    async fn position(&mut self) -> homeostat_keeper::Result<i128> {
+        Err(homeostat_keeper::KeeperError::Venue("unreachable".into()))
+    }
+}
+
+#[tokio::test]
+async fn no_request_is_opened_while_the_venue_is_unreachable() {
+    // The review found `rebalance` sent before the venue was checked, leaving a request
+    // pending on chain that nothing could hedge.
+    let (mut harness, pool, _) = Harness::skewed_pool().await;
+    let mut keeper = Keeper::new(
+        connect(&mut harness, pool),
+        DownVenue,
+        Journal::in_memory().unwrap(),
+        PLANNER,
+    );
+    let error = keeper.step().await.expect_err("the venue is down");
+    assert!(error.to_string().contains("unreachable"), "{error}");
+    let (chain, _, journal) = keeper.into_parts();
+    assert_eq!(chain.harness.pool_state(&pool).await.rebalance_seq, 0);
+    // With the venue back, the same journal opens and hedges the request.
+    let mut keeper = Keeper::new(chain, PaperVenue::new(5, 2), journal, PLANNER);
+    assert_first_request_hedged(keeper.step().await.unwrap());
+}
