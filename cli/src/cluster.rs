@@ -691,13 +691,39 @@ fn quote_with_limit(
     snapshot: &PoolSnapshot,
     direction: Direction,
     trade: &Trade<'_>,
-) -> homeostat_sdk::Result<(SwapQuote, u64)> {
-    Ok(if trade.exact_out {
-        let quote = snapshot.quote_exact_out(direction, trade.amount)?;
-        (quote, max_in(quote.amount_in, trade.slippage_bps))
+) -> Result<(SwapQuote, u64), Box<dyn std::error::Error>> {
+    let quoted = if trade.exact_out {
+        snapshot
+            .quote_exact_out(direction, trade.amount)
+            .map(|quote| (quote, max_in(quote.amount_in, trade.slippage_bps)))
     } else {
-        let quote = snapshot.quote_exact_in(direction, trade.amount)?;
-        (quote, min_out(quote.amount_out, trade.slippage_bps))
+        snapshot
+            .quote_exact_in(direction, trade.amount)
+            .map(|quote| (quote, min_out(quote.amount_out, trade.slippage_bps)))
+    };
+    quoted.map_err(|error| match &error {
+        // A refusal for size says the limit it hit and what would trade.
+        homeostat_sdk::SdkError::Math(math)
+            if matches!(
+                math.kind,
+                homeostat_math::MathErrorKind::TradeTooLarge
+                    | homeostat_math::MathErrorKind::InventoryCapExceeded
+            ) =>
+        {
+            let params = &snapshot.pool.params;
+            let largest = snapshot.max_trade(direction).ok().flatten().map_or_else(
+                || "nothing".to_string(),
+                |quote| format!("{} base atoms", quote.base_amount),
+            );
+            format!(
+                "{error}: the pool takes at most {} base atoms a trade (max_trade_base) and \
+                 holds at most {} beyond its target (inventory_cap, at its reference depth); \
+                 the largest trade this way now moves {largest}",
+                params.max_trade_base, params.inventory_cap
+            )
+            .into()
+        }
+        _ => error.into(),
     })
 }
 

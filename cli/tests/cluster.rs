@@ -821,4 +821,24 @@ async fn an_operator_administers_the_pool_and_loosening_changes_wait() {
     let plan = json(&admin("retarget", &["--target-base", "95000000000"], true).await);
     assert_eq!(plan["plan"]["target_base"][1], 95_000_000_000u64);
     json(&admin("collect-fees", &[], false).await);
+    // A trade over the limits names them and what would trade (the review: TradeTooLarge
+    // never stated the limit).
+    harness.set_price(pyth_price(150.0), pyth_price(0.05));
+    fails_with(
+        &homeostat(&[
+            "quote",
+            "--url",
+            &url,
+            "--pool",
+            &pool_key,
+            "--oracle",
+            &oracle,
+            "--side",
+            "sell",
+            "--amount",
+            "60000000000",
+        ])
+        .await,
+        "takes at most 50000000000 base atoms a trade (max_trade_base)",
+    );
 }
