@@ -35,8 +35,9 @@ pub const MAX_HEDGE_PRICE_DEVIATION_BPS: u128 = 1_000;
 /// Largest `lot`, base atoms (2^40 ≈ 1.1·10¹²: 1 100 tokens of 9 decimals).
 pub const MAX_LOT: u64 = 1 << 40;
 /// Largest price of a lot when parameters are set, quote atoms (2^38 ≈ 2.7·10¹¹: 270 000
-/// tokens of 6 decimals). The curve squares the lot's price in I80F48: from about 2^40
-/// every swap fails (`OutOfDomain`), so a lot priced here leaves the price room to rise 4×.
+/// tokens of 6 decimals): a quarter of the curve's bound on a lot's price
+/// (`homeostat_math::bounds::MAX_PRICE`, 2^40, past which every swap fails with
+/// `OutOfDomain`), so the price may rise 4× before swaps stop.
 pub const MAX_LOT_PRICE: u64 = 1 << 38;
 /// Largest `min_rebalance_interval`, seconds (one day).
 pub const MAX_REBALANCE_INTERVAL: u64 = 24 * 3_600;

@@ -237,6 +237,17 @@ async fn initialize_pool_and_update_params_enforce_every_bound() {
     }
 }
 
+#[test]
+fn a_lot_priced_at_the_limit_leaves_the_curve_room_to_rise_four_times() {
+    use homeostat_math::{Fixed, Rounding};
+    let limit = Fixed::from_u64(homeostat::constants::MAX_LOT_PRICE);
+    assert_eq!(
+        limit.mul(Fixed::from_int(4), Rounding::Down).ok(),
+        Some(homeostat_math::model::bounds::MAX_PRICE),
+        "MAX_LOT_PRICE is a quarter of the curve's bound"
+    );
+}
+
 #[tokio::test]
 async fn the_largest_lot_still_swaps_and_a_larger_one_is_refused() {
     // `update_params` accepted `lot = u64::MAX`, after which every swap failed: the price of
