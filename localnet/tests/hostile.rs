@@ -66,6 +66,25 @@ async fn hostile_requests_are_refused_and_the_endpoint_keeps_answering() {
     let rent = blocking(move || call(&u, "getMinimumBalanceForRentExemption", json!([165]))).await;
     assert!(rent["result"].as_u64().is_some(), "{rent}");
 
+    // Not a JSON-RPC request: -32600 (the review found -32601, "method not found").
+    for body in [
+        r#"{"id":1}"#,
+        r#"{"jsonrpc":"1.0","id":1,"method":"getSlot"}"#,
+        "[1]",
+    ] {
+        let u = url.clone();
+        let answer = blocking(move || post_blocking(&u, body, false)).await;
+        let error = if answer.is_array() {
+            &answer[0]["error"]
+        } else {
+            &answer["error"]
+        };
+        assert_eq!(error["code"], -32600, "{body}: {answer}");
+    }
+    let u = url.clone();
+    let unknown = blocking(move || call(&u, "getNothing", json!([]))).await;
+    assert_eq!(unknown["error"]["code"], -32601, "{unknown}");
+
     // An idle connection and a half-sent request are closed after their timeouts.
     let address = url.trim_start_matches("http://").to_string();
     let closed = blocking(move || {

@@ -400,7 +400,18 @@ impl Node {
 
     /// The JSON-RPC response to one request object.
     async fn respond(&self, request: &Value) -> Value {
-        let method = request["method"].as_str().unwrap_or_default();
+        // Not a JSON-RPC 2.0 request object (no `jsonrpc: "2.0"`, no method name): -32600,
+        // as a validator answers, before any method is looked up.
+        let Some(method) = request["method"]
+            .as_str()
+            .filter(|_| request["jsonrpc"] == "2.0")
+        else {
+            return json!({
+                "jsonrpc": "2.0",
+                "id": request.get("id").cloned().unwrap_or(Value::Null),
+                "error": { "code": -32600, "message": "Invalid request" },
+            });
+        };
         match self.handle(method, &request["params"]).await {
             Ok(result) => json!({ "jsonrpc": "2.0", "id": request["id"], "result": result }),
             Err((code, message, data)) => {
