@@ -45,7 +45,9 @@ pub enum PriorityFee {
     /// This many micro-lamports per compute unit.
     Fixed(u64),
     /// The given percentile (0–100) of the fees recent transactions writing the same
-    /// accounts paid (`getRecentPrioritizationFees`).
+    /// accounts paid (`getRecentPrioritizationFees`), over the slots where one paid: a
+    /// validator lists its 150 cached slots, 0 wherever nobody wrote the accounts, and
+    /// those zeros would make any percentile of a quiet pool 0.
     Percentile(u8),
 }
 
@@ -241,6 +243,7 @@ pub async fn compute_unit_price(
                 .ok_or_else(|| rpc_error("getRecentPrioritizationFees", "not a list"))?
                 .iter()
                 .filter_map(|entry| entry["prioritizationFee"].as_u64())
+                .filter(|&fee| fee > 0)
                 .collect();
             percentile(fees, rank)
         }

@@ -622,10 +622,15 @@ impl Node {
             let least = by_slot.entry(executed.slot).or_insert(executed.price);
             *least = (*least).min(executed.price);
         }
+        // One entry for each of the last 150 slots, as a validator's cache answers: the
+        // least fee paid there by a transaction writing the accounts, 0 where none did.
+        let first = now.saturating_sub(BLOCKHASH_LIFETIME - 1);
         Ok(Value::Array(
-            by_slot
-                .into_iter()
-                .map(|(slot, fee)| json!({ "slot": slot, "prioritizationFee": fee }))
+            (first..=now)
+                .map(|slot| {
+                    let fee = by_slot.get(&slot).copied().unwrap_or(0);
+                    json!({ "slot": slot, "prioritizationFee": fee })
+                })
                 .collect(),
         ))
     }
