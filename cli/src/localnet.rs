@@ -47,27 +47,16 @@ fn unix_now() -> i64 {
 
 /// Takes `folder`'s lock file (`.lock`) for the life of the process, or says which
 /// endpoint holds it.
-// `File::try_lock` is std's from Rust 1.89: the CLI is built with the project's toolchain
-// (1.95); the workspace's 1.84 is the program's (platform-tools), which this never reaches.
-#[allow(clippy::incompatible_msrv)]
 fn lock_folder(folder: &std::path::Path) -> Result<std::fs::File, String> {
     let path = folder.join(".lock");
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|error| format!("{}: {error}", path.display()))?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => Err(format!(
+    homeostat_keeper::service::try_lock_file(&path)?.ok_or_else(|| {
+        format!(
             "{} is in use by another `homeostat localnet` (its lock {} is held): stop that one \
              or pass another --folder",
             folder.display(),
             path.display()
-        )),
-        Err(std::fs::TryLockError::Error(error)) => Err(format!("{}: {error}", path.display())),
-    }
+        )
+    })
 }
 
 #[allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs

@@ -143,31 +143,39 @@ async fn shutdown() {
 }
 
 /// Takes `<journal>.lock` for the life of the keeper, or says another keeper holds it.
-// `File::try_lock` is std's from Rust 1.89: the keeper is built with the project's
-// toolchain (1.95); the workspace's 1.84 is the program's (platform-tools).
-#[allow(clippy::incompatible_msrv)]
 pub fn lock_journal(journal: &std::path::Path) -> Result<std::fs::File, Error> {
     let mut name = journal.as_os_str().to_owned();
     name.push(".lock");
     let path = std::path::PathBuf::from(name);
-    let file = std::fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(&path)
-        .map_err(|error| format!("{}: {error}", path.display()))?;
-    match file.try_lock() {
-        Ok(()) => Ok(file),
-        Err(std::fs::TryLockError::WouldBlock) => Err(format!(
+    match try_lock_file(&path)? {
+        Some(file) => Ok(file),
+        None => Err(format!(
             "the journal {} is in use by another keeper (its lock {} is held): one keeper per \
              journal",
             journal.display(),
             path.display()
         )
         .into()),
-        Err(std::fs::TryLockError::Error(error)) => {
-            Err(format!("{}: {error}", path.display()).into())
-        }
+    }
+}
+
+/// Takes an exclusive lock on `path` (created if absent) for as long as the returned file
+/// lives; `None` when another process holds it. The keeper's journal and the localnet's
+/// folder are locked this way.
+// `File::try_lock` is std's from Rust 1.89: the keeper and the CLI are built with the
+// project's toolchain (1.95); the workspace's 1.84 is the program's (platform-tools).
+#[allow(clippy::incompatible_msrv)]
+pub fn try_lock_file(path: &std::path::Path) -> Result<Option<std::fs::File>, String> {
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(path)
+        .map_err(|error| format!("{}: {error}", path.display()))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+        Err(std::fs::TryLockError::Error(error)) => Err(format!("{}: {error}", path.display())),
     }
 }
 
