@@ -32,7 +32,9 @@ use solana_keypair::Keypair;
 use solana_signer::Signer;
 use solana_transaction::TransactionError;
 
-use crate::genesis::{genesis, lp_account, params, Genesis, MODELS, ONE_BASE, ONE_QUOTE, TOKEN};
+use crate::genesis::{
+    genesis, lp_account, params, Genesis, Wallet, MODELS, ONE_BASE, ONE_QUOTE, TOKEN,
+};
 use crate::native::Native;
 use crate::sbf::{Outcome, Sbf, TokenProgram};
 
@@ -453,6 +455,15 @@ async fn run_into(program: &[u8], config: Config, out: &mut Report) -> Result<()
     Ok(())
 }
 
+/// A random LP: the admin one time in four, else one of users 0..3.
+fn random_lp<'a>(world: &'a Genesis, rng: &mut XorShift) -> &'a Wallet {
+    if rng.below(4) == 0 {
+        &world.admin
+    } else {
+        &world.users[rng.below(3) as usize]
+    }
+}
+
 /// One random step.
 async fn step(twin: &mut Twin, rng: &mut XorShift) -> Result<(), Mismatch> {
     let index = rng.below(twin.pools.len() as u64) as usize;
@@ -555,11 +566,7 @@ async fn step(twin: &mut Twin, rng: &mut XorShift) -> Result<(), Mismatch> {
         }
         // Deposits by the LPs (users 0..3) or the admin.
         50..=61 => {
-            let lp = if rng.below(4) == 0 {
-                &twin.world.admin
-            } else {
-                &twin.world.users[rng.below(3) as usize]
-            };
+            let lp = random_lp(&twin.world, rng);
             let (keypair, accounts) = (lp.keypair.insecure_clone(), lp.accounts(&pool.lp_mint));
             let max_base = log_uniform(rng, 1_000, 300 * ONE_BASE);
             let ratio = twin.price * (0.5 + 1.5 * unit(rng));
@@ -579,11 +586,7 @@ async fn step(twin: &mut Twin, rng: &mut XorShift) -> Result<(), Mismatch> {
         }
         // Withdrawals: a random part of what the LP holds, sometimes more.
         62..=73 => {
-            let lp = if rng.below(4) == 0 {
-                &twin.world.admin
-            } else {
-                &twin.world.users[rng.below(3) as usize]
-            };
+            let lp = random_lp(&twin.world, rng);
             let (keypair, accounts) = (lp.keypair.insecure_clone(), lp.accounts(&pool.lp_mint));
             let held = twin.amount(&accounts.lp).await;
             let shares = match rng.below(10) {

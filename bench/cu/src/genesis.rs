@@ -126,6 +126,11 @@ fn mint_account(authority: Pubkey, supply: u64, decimals: u8) -> Account {
         freeze_authority: COption::None,
     }
     .pack_into_slice(&mut data);
+    token_program_account(data)
+}
+
+/// A rent-exempt account owned by the token program, holding `data`.
+fn token_program_account(data: Vec<u8>) -> Account {
     Account {
         lamports: Rent::default().minimum_balance(data.len()),
         data,
@@ -149,13 +154,7 @@ pub fn token_account(mint: Pubkey, owner: Pubkey, amount: u64) -> Account {
         close_authority: COption::None,
     }
     .pack_into_slice(&mut data);
-    Account {
-        lamports: Rent::default().minimum_balance(data.len()),
-        data,
-        owner: TOKEN,
-        executable: false,
-        rent_epoch: 0,
-    }
+    token_program_account(data)
 }
 
 /// `wallet`'s empty LP token account for the LP mint `lp_mint`, at [`Wallet::lp`].
