@@ -54,13 +54,11 @@ pub fn invocations(logs: &[String]) -> Vec<Invocation> {
                     top.units = words.next().and_then(|units| units.parse().ok());
                 }
             }
-            "success" | "failed:" => {
-                if stack.last().is_some_and(|top| top.program == program) {
-                    let done = stack.pop().expect("checked above");
-                    match stack.last_mut() {
-                        Some(parent) => parent.children.push(done),
-                        None => roots.push(done),
-                    }
+            "success" | "failed:" if stack.last().is_some_and(|top| top.program == program) => {
+                let done = stack.pop().expect("checked above");
+                match stack.last_mut() {
+                    Some(parent) => parent.children.push(done),
+                    None => roots.push(done),
                 }
             }
             _ => {}
