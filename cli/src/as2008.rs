@@ -170,6 +170,8 @@ pub fn pool_params(gamma: f64, step: usize) -> PoolParams {
         min_half_spread: StoredFixed::ZERO,
         confidence_multiplier: StoredFixed::ZERO,
         age_multiplier: StoredFixed::ZERO,
+        depth_slope: StoredFixed::ZERO,
+        print_depth: 0,
         volatility_window: 1,
         variance_floor: variance,
         variance_ceiling: variance,

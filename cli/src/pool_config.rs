@@ -36,6 +36,13 @@ pub struct PoolConfig {
     /// print, `√(σ²·age)` (0: none).
     #[serde(default)]
     pub age_multiplier: f64,
+    /// Slope of the print's depth premium, model units per lot: beyond `print_depth` on a
+    /// side since the newest print, each lot moves that side's quote this much (0: off).
+    #[serde(default)]
+    pub depth_slope: f64,
+    /// Base atoms each side trades per print at the curve's quotes before `depth_slope`.
+    #[serde(default)]
+    pub print_depth: u64,
     /// EWMA window, seconds.
     pub volatility_window_secs: u64,
     /// Variance floor per second, model units.
@@ -115,6 +122,8 @@ impl PoolConfig {
             min_half_spread: fixed(self.min_half_spread)?,
             confidence_multiplier: fixed(self.confidence_multiplier)?,
             age_multiplier: fixed(self.age_multiplier)?,
+            depth_slope: fixed(self.depth_slope)?,
+            print_depth: self.print_depth,
             volatility_window: self.volatility_window_secs,
             variance_floor: fixed(self.variance_floor)?,
             variance_ceiling: fixed(self.variance_ceiling)?,

@@ -40,6 +40,8 @@ pub fn default_params() -> PoolParams {
         min_half_spread: fixed(1, 10_000),
         confidence_multiplier: fixed(1, 1),
         age_multiplier: fixed(1, 1),
+        depth_slope: StoredFixed::ZERO,
+        print_depth: 0,
         volatility_window: 600,
         variance_floor: fixed(1, 1_000_000_000),
         variance_ceiling: fixed(1, 10_000),

@@ -34,6 +34,7 @@ fn setup() -> (PoolModel, MarketState, SpreadConfig, SwapContext) {
         min_half_spread: ratio(5, 10_000),
         confidence_multiplier: Fixed::ONE,
         age_multiplier: Fixed::ONE,
+        depth_slope: Fixed::ZERO,
         mid_guard: true,
     };
     let reserves = Reserves {

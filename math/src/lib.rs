@@ -46,5 +46,5 @@ pub use model::{
     Units,
 };
 pub use swap::{flow_inventory, risk_position, Limits, SwapContext, SwapQuote};
-pub use trade::{ConstantProductCurve, Curve, Direction, LinearCurve, Reserves};
+pub use trade::{ConstantProductCurve, Curve, Direction, LinearCurve, PrintDepth, Reserves};
 pub use volatility::{VolatilityConfig, VolatilityScale, VolatilityState};

@@ -30,7 +30,7 @@
 
 use crate::error::{ensure, MathErrorKind, Result};
 use crate::fixed::{Fixed, Rounding};
-use crate::trade::{ConstantProductCurve, Curve, LinearCurve, Reserves};
+use crate::trade::{ConstantProductCurve, Curve, LinearCurve, PrintDepth, Reserves};
 use crate::transcendental::{exp, ln_1p};
 
 /// Which unit system a model's parameters (and the volatility) are expressed in.
@@ -285,6 +285,10 @@ pub struct SpreadConfig {
     /// the price move since the oracle print was published (`age` seconds ago): a print
     /// that is `age` old is charged for what the market can have done meanwhile.
     pub age_multiplier: Fixed,
+    /// The slope of the print's depth premium ([`PrintDepth::slope`]) in model units per
+    /// lot: how far each lot traded beyond a print's depth moves that side's quote
+    /// (0: off). The pool sets the depth left on each side.
+    pub depth_slope: Fixed,
     /// No trade on the LPs' wrong side of the mid (see [`LinearCurve::mid_guard`]).
     pub mid_guard: bool,
 }
@@ -389,7 +393,9 @@ impl InventoryModel for PoolModel {
             MathErrorKind::OutOfDomain,
         )?;
         ensure(
-            !market.variance.is_negative() && !market.confidence.is_negative(),
+            !market.variance.is_negative()
+                && !market.confidence.is_negative()
+                && !spread.depth_slope.is_negative(),
             MathErrorKind::OutOfDomain,
         )?;
         ensure(lot > 0, MathErrorKind::InvalidParameter)?;
@@ -416,6 +422,10 @@ impl InventoryModel for PoolModel {
             skew_low: to_price(skew_low, Rounding::Down)?,
             lot,
             mid_guard: spread.mid_guard,
+            depth: PrintDepth {
+                slope: to_price(spread.depth_slope, Rounding::Up)?,
+                left: [0; 2],
+            },
         }))
     }
 }

@@ -67,6 +67,32 @@ pub struct LinearCurve {
     /// pays to shed inventory); an oracle pool should shed it by hedging instead, so the
     /// program sets this. The papers' strategies (the simulator) leave it off.
     pub mid_guard: bool,
+    /// The print's depth: how far the quotes stay the curve's before each further lot
+    /// costs more (off when its slope is zero).
+    pub depth: PrintDepth,
+}
+
+/// A print's depth. An oracle print is stale by the time it trades, and a trader who
+/// knows the true price takes as much as the quotes let them; retail orders are small.
+/// So each print offers, per side, `left` base atoms at the curve's own quotes; beyond,
+/// every lot moves that side's marginal quote `slope` further against the trader, until
+/// a newer print resets it. On top of the curve, a trade of Δ on a side with `left`
+/// atoms left pays `slope·((Δ − left)₊² − (−left)₊²) / (2·lot²)` quote atoms, rounded up.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PrintDepth {
+    /// Quote shift per lot moved beyond the depth, quote atoms per lot (≥ 0; 0: off).
+    pub slope: Fixed,
+    /// Base atoms left at the curve's quotes on each side, indexed by [`Direction`]
+    /// (`[BaseToQuote, QuoteToBase]`); negative once the side has moved past its depth.
+    pub left: [i128; 2],
+}
+
+impl PrintDepth {
+    /// No depth premium: the curve's quotes at any size.
+    pub const NONE: Self = Self {
+        slope: Fixed::ZERO,
+        left: [0; 2],
+    };
 }
 
 /// `x·y = k` on the pool's reserves.
@@ -162,18 +188,23 @@ impl LinearCurve {
             .checked_sub(self.skew_at_doubled(twice, rounding.opposite())?)
     }
 
-    /// `amount · price / lot`, rounded as asked, in atoms.
+    /// `amount · price / lot`, rounded as asked: a value in quote atoms, not yet whole.
     #[track_caller]
-    fn value_of(&self, base_amount: u64, price: Fixed, rounding: Rounding) -> Result<u64> {
-        Fixed::from_u64(base_amount)
-            .mul_div(price, Fixed::from_u64(self.lot), rounding)?
-            .to_u64(rounding)
+    fn value_of(&self, base_amount: u64, price: Fixed, rounding: Rounding) -> Result<Fixed> {
+        Fixed::from_u64(base_amount).mul_div(price, Fixed::from_u64(self.lot), rounding)
     }
 
     /// Trader sells exactly `base_in`; returns the quote paid out:
     /// `⌊Δ · bid(q + Δ/2) / lot⌋`. The marginal bid must stay positive along the path.
     #[track_caller]
-    pub fn sell_base_exact_in(&self, inventory: i128, base_in: u64) -> Result<u64> {
+    fn sell_base_exact_in_linear(&self, inventory: i128, base_in: u64) -> Result<u64> {
+        self.sell_value_linear(inventory, base_in)?
+            .to_u64(Rounding::Down)
+    }
+
+    /// [`LinearCurve::sell_base_exact_in_linear`] before rounding to whole atoms.
+    #[track_caller]
+    fn sell_value_linear(&self, inventory: i128, base_in: u64) -> Result<Fixed> {
         let end = Direction::BaseToQuote.inventory_after(inventory, base_in)?;
         ensure(
             self.bid_at(end, Rounding::Down)?.is_positive(),
@@ -200,7 +231,14 @@ impl LinearCurve {
     /// so a purchase that sheds a long inventory whose marginal ask has crossed zero is
     /// priced at the mid instead of refused.
     #[track_caller]
-    pub fn buy_base_exact_out(&self, inventory: i128, base_out: u64) -> Result<u64> {
+    fn buy_base_exact_out_linear(&self, inventory: i128, base_out: u64) -> Result<u64> {
+        self.buy_cost_linear(inventory, base_out)?
+            .to_u64(Rounding::Up)
+    }
+
+    /// [`LinearCurve::buy_base_exact_out_linear`] before rounding to whole atoms.
+    #[track_caller]
+    fn buy_cost_linear(&self, inventory: i128, base_out: u64) -> Result<Fixed> {
         if !self.mid_guard {
             ensure(
                 self.ask_at(inventory, Rounding::Down)?.is_positive(),
@@ -238,7 +276,7 @@ impl LinearCurve {
     /// mid guard `a₀` must be positive; with it, `Q` buys at most `Q·lot/mid`, which also
     /// prices a purchase whose starting ask has crossed zero.
     #[track_caller]
-    pub fn buy_base_exact_in(&self, inventory: i128, quote_in: u64) -> Result<u64> {
+    fn buy_base_exact_in_linear(&self, inventory: i128, quote_in: u64) -> Result<u64> {
         let ask = self.ask_at(inventory, Rounding::Up)?;
         let at_mid = || self.base_at_mid(quote_in, Rounding::Down);
         if !ask.is_positive() {
@@ -268,7 +306,7 @@ impl LinearCurve {
     /// radicand), with the denominator rounded down. Fails if no trade along the positive
     /// part of the bid pays that much.
     #[track_caller]
-    pub fn sell_base_exact_out(&self, inventory: i128, quote_out: u64) -> Result<u64> {
+    fn sell_base_exact_out_linear(&self, inventory: i128, quote_out: u64) -> Result<u64> {
         let bid = self.bid_at(inventory, Rounding::Down)?;
         ensure(bid.is_positive(), MathErrorKind::QuoteNotPositive)?;
         // Doubling is exact: an addition, not a product.
@@ -295,14 +333,12 @@ impl LinearCurve {
     /// whose end bid passes [`LinearCurve::sell_base_exact_in`]'s positivity check.
     #[track_caller]
     pub fn max_base_before_zero_quote(&self, direction: Direction, inventory: i128) -> Result<u64> {
-        if direction == Direction::QuoteToBase || self.skew.is_zero() {
+        let steepness = self.skew.checked_add(self.depth.slope)?;
+        if direction == Direction::QuoteToBase || steepness.is_zero() {
             // Selling base out of the pool only raises the ask.
             return Ok(u64::MAX);
         }
-        let positive_after = |base: u64| -> Result<bool> {
-            let end = Direction::BaseToQuote.inventory_after(inventory, base)?;
-            Ok(self.bid_at(end, Rounding::Down)?.is_positive())
-        };
+        let positive_after = |base: u64| self.end_bid_positive(inventory, base);
         if !positive_after(0)? {
             return Ok(0);
         }
@@ -311,51 +347,288 @@ impl LinearCurve {
         let zero_at = self
             .mid
             .checked_sub(self.half_spread)?
-            .mul_div(Fixed::from_u64(self.lot), self.skew, Rounding::Down)?
+            .mul_div(Fixed::from_u64(self.lot), steepness, Rounding::Down)?
             .checked_sub(fixed_from_i128(inventory)?)?;
         let candidate = if zero_at.is_negative() {
             0
         } else {
             zero_at.to_u64(Rounding::Down).unwrap_or(u64::MAX)
         };
-        // Invariant: `positive_after(low)` holds; `high` is the first size known to fail,
-        // or `u64::MAX` if none is.
-        let (mut low, mut high) = if positive_after(candidate)? {
-            let mut low = candidate;
-            let mut step = 1u64;
-            loop {
-                let next = low.saturating_add(step);
-                if next == low {
-                    return Ok(low);
-                }
-                if !positive_after(next)? {
-                    break (low, next);
-                }
-                low = next;
-                step = step.saturating_mul(2);
+        largest_where(candidate, positive_after)
+    }
+}
+
+impl LinearCurve {
+    /// Trader sells exactly `base_in`; returns the quote paid out: the curve's
+    /// [`LinearCurve::sell_base_exact_in_linear`] less the depth premium. The marginal
+    /// bid, premium included, must stay positive along the path.
+    #[track_caller]
+    pub fn sell_base_exact_in(&self, inventory: i128, base_in: u64) -> Result<u64> {
+        if self.depth.slope.is_zero() {
+            return self.sell_base_exact_in_linear(inventory, base_in);
+        }
+        let out = self.sell_value_linear(inventory, base_in)?;
+        ensure(
+            self.end_bid_positive(inventory, base_in)?,
+            MathErrorKind::QuoteNotPositive,
+        )?;
+        out.checked_sub(self.depth_premium(Direction::BaseToQuote, base_in)?)?
+            .max(Fixed::ZERO)
+            .to_u64(Rounding::Down)
+    }
+
+    /// Trader buys exactly `base_out`; returns the quote charged: the curve's
+    /// [`LinearCurve::buy_base_exact_out_linear`] plus the depth premium.
+    #[track_caller]
+    pub fn buy_base_exact_out(&self, inventory: i128, base_out: u64) -> Result<u64> {
+        if self.depth.slope.is_zero() {
+            return self.buy_base_exact_out_linear(inventory, base_out);
+        }
+        self.buy_cost_linear(inventory, base_out)?
+            .checked_add(self.depth_premium(Direction::QuoteToBase, base_out)?)?
+            .to_u64(Rounding::Up)
+    }
+
+    /// Trader pays exactly `quote_in`; returns the base paid out. With a depth premium the
+    /// marginal ask is linear in two pieces (the curve's up to the depth left, steeper
+    /// beyond), each solved in closed form ([`LinearCurve::buy_base_exact_in_linear`]).
+    /// The mid guard prices at `max(curve, mid) + premium`, so the answer is the smaller of
+    /// the curve's solution and the one at the flat mid.
+    #[track_caller]
+    pub fn buy_base_exact_in(&self, inventory: i128, quote_in: u64) -> Result<u64> {
+        if self.depth.slope.is_zero() {
+            return self.buy_base_exact_in_linear(inventory, quote_in);
+        }
+        let on_curve = self.buy_in_with_depth(&self.bare(), inventory, quote_in);
+        let solved = if self.mid_guard {
+            let at_mid = self.buy_in_with_depth(&self.flat_at_mid(), inventory, quote_in)?;
+            match on_curve {
+                Ok(base) => base.min(at_mid),
+                Err(error) if error.kind == MathErrorKind::QuoteNotPositive => at_mid,
+                Err(error) => return Err(error),
             }
         } else {
-            let mut high = candidate;
-            let mut step = 1u64;
-            loop {
-                let next = high.saturating_sub(step);
-                if positive_after(next)? {
-                    break (next, high);
-                }
-                high = next;
-                step = step.saturating_mul(2);
-            }
+            on_curve?
         };
-        while high.saturating_sub(low) > 1 {
-            let middle = low.saturating_add(high.saturating_sub(low) >> 1);
-            if positive_after(middle)? {
-                low = middle;
-            } else {
-                high = middle;
-            }
-        }
-        Ok(low)
+        // The pieces round apart; exact-out rounds the whole. Where they disagree (by an
+        // atom of quote), the largest base exact-out says the input pays for.
+        largest_where(solved, |base| {
+            Ok(base == 0 || self.buy_base_exact_out(inventory, base)? <= quote_in)
+        })
     }
+
+    /// Trader receives exactly `quote_out`; returns the base charged. The inverse of
+    /// [`LinearCurve::sell_base_exact_in`] in two pieces like
+    /// [`LinearCurve::buy_base_exact_in`]; under the mid guard the larger of the curve's
+    /// answer and the flat mid's.
+    #[track_caller]
+    pub fn sell_base_exact_out(&self, inventory: i128, quote_out: u64) -> Result<u64> {
+        if self.depth.slope.is_zero() {
+            return self.sell_base_exact_out_linear(inventory, quote_out);
+        }
+        let mut base = self.sell_out_with_depth(&self.bare(), inventory, quote_out)?;
+        if self.mid_guard {
+            let at_mid = self.sell_out_with_depth(&self.flat_at_mid(), inventory, quote_out)?;
+            base = base.max(at_mid);
+        }
+        // As for purchases: the smallest base exact-in says delivers `quote_out`.
+        let short = largest_where(base.saturating_sub(1), |base| {
+            Ok(self.sell_base_exact_in(inventory, base)? < quote_out)
+        })?;
+        short.checked_add(1).or_math(MathErrorKind::Overflow)
+    }
+
+    /// This curve without its depth premium and mid guard: the pieces the premium's
+    /// inverses are solved on.
+    fn bare(&self) -> Self {
+        Self {
+            mid_guard: false,
+            depth: PrintDepth::NONE,
+            ..*self
+        }
+    }
+
+    /// The mid guard's flat price: every marginal quote at the mid.
+    fn flat_at_mid(&self) -> Self {
+        Self {
+            half_spread: Fixed::ZERO,
+            skew: Fixed::ZERO,
+            skew_low: Fixed::ZERO,
+            ..self.bare()
+        }
+    }
+
+    /// The depth left on `direction`'s side, base atoms (negative once past it).
+    fn depth_left(&self, direction: Direction) -> i128 {
+        self.depth.left[direction as usize]
+    }
+
+    /// `slope·((Δ − left)₊² − (−left)₊²) / (2·lot²)` quote atoms for moving `base` in
+    /// `direction`, rounded up: the premium beyond the print's depth, written as
+    /// `slope·(a − b)/lot · (a + b)/(2·lot)` so no square of atoms is formed.
+    #[track_caller]
+    fn depth_premium(&self, direction: Direction, base: u64) -> Result<Fixed> {
+        let left = self.depth_left(direction);
+        let beyond = i128::from(base)
+            .checked_sub(left)
+            .or_math(MathErrorKind::Overflow)?
+            .max(0);
+        if beyond == 0 {
+            return Ok(Fixed::ZERO);
+        }
+        let before = left.checked_neg().or_math(MathErrorKind::Overflow)?.max(0);
+        let lot = Fixed::from_u64(self.lot);
+        let (difference, sum) = (
+            beyond
+                .checked_sub(before)
+                .or_math(MathErrorKind::Overflow)?,
+            beyond
+                .checked_add(before)
+                .or_math(MathErrorKind::Overflow)?,
+        );
+        self.depth
+            .slope
+            .mul_div(fixed_from_i128(difference)?, lot, Rounding::Up)?
+            .mul_div(fixed_from_i128(sum)?, lot.checked_add(lot)?, Rounding::Up)
+    }
+
+    /// Whether the marginal bid after selling `base` from `inventory`, premium included,
+    /// is positive: the curve's bid at the end less `slope·(base − left)₊/lot`.
+    #[track_caller]
+    fn end_bid_positive(&self, inventory: i128, base: u64) -> Result<bool> {
+        let end = Direction::BaseToQuote.inventory_after(inventory, base)?;
+        let beyond = i128::from(base)
+            .checked_sub(self.depth_left(Direction::BaseToQuote))
+            .or_math(MathErrorKind::Overflow)?
+            .max(0);
+        let premium = self.depth.slope.mul_div(
+            fixed_from_i128(beyond)?,
+            Fixed::from_u64(self.lot),
+            Rounding::Up,
+        )?;
+        Ok(self
+            .bid_at(end, Rounding::Down)?
+            .checked_sub(premium)?
+            .is_positive())
+    }
+
+    /// `curve` (bare) beyond the depth of `direction`'s side, as a curve of its own: the
+    /// marginal quote continues with `skew + slope`, which is the bare curve with its mid
+    /// moved by `slope·(q ∓ left)/lot` — up for purchases (rounded up), for sales
+    /// `slope·(q + left)/lot` rounded down: both make the pool's side dearer.
+    #[track_caller]
+    fn beyond_depth(&self, curve: &Self, direction: Direction, inventory: i128) -> Result<Self> {
+        let left = self.depth_left(direction);
+        let (anchor, rounding) = match direction {
+            Direction::QuoteToBase => (inventory.checked_sub(left), Rounding::Up),
+            Direction::BaseToQuote => (inventory.checked_add(left), Rounding::Down),
+        };
+        let anchor = anchor.or_math(MathErrorKind::Overflow)?;
+        let shift = self.depth.slope.mul_div(
+            fixed_from_i128(anchor)?,
+            Fixed::from_u64(self.lot),
+            rounding,
+        )?;
+        Ok(Self {
+            mid: curve.mid.checked_add(shift)?,
+            skew: curve.skew.checked_add(self.depth.slope)?,
+            skew_low: curve.skew_low.checked_add(self.depth.slope)?,
+            ..*curve
+        })
+    }
+
+    /// `quote_in` spent on `curve` (bare) with this curve's depth: within the depth left
+    /// the curve's own answer (never past the depth), beyond it the rest on
+    /// [`LinearCurve::beyond_depth`].
+    #[track_caller]
+    fn buy_in_with_depth(&self, curve: &Self, inventory: i128, quote_in: u64) -> Result<u64> {
+        let direction = Direction::QuoteToBase;
+        let left = self.depth_left(direction);
+        let steep = self.beyond_depth(curve, direction, inventory)?;
+        if left <= 0 {
+            return steep.buy_base_exact_in_linear(inventory, quote_in);
+        }
+        let left = u64::try_from(left).unwrap_or(u64::MAX);
+        let within = curve.buy_base_exact_out_linear(inventory, left)?;
+        if quote_in <= within {
+            return Ok(curve
+                .buy_base_exact_in_linear(inventory, quote_in)?
+                .min(left));
+        }
+        let at_depth = direction.inventory_after(inventory, left)?;
+        let rest = steep.buy_base_exact_in_linear(at_depth, quote_in.saturating_sub(within))?;
+        left.checked_add(rest).or_math(MathErrorKind::Overflow)
+    }
+
+    /// `quote_out` received from `curve` (bare) with this curve's depth: the base charged,
+    /// in the two pieces of [`LinearCurve::buy_in_with_depth`].
+    #[track_caller]
+    fn sell_out_with_depth(&self, curve: &Self, inventory: i128, quote_out: u64) -> Result<u64> {
+        let direction = Direction::BaseToQuote;
+        let left = self.depth_left(direction);
+        let steep = self.beyond_depth(curve, direction, inventory)?;
+        if left <= 0 {
+            return steep.sell_base_exact_out_linear(inventory, quote_out);
+        }
+        let left = u64::try_from(left).unwrap_or(u64::MAX);
+        match curve.sell_base_exact_in_linear(inventory, left) {
+            Ok(within) if quote_out > within => {
+                let at_depth = direction.inventory_after(inventory, left)?;
+                let rest =
+                    steep.sell_base_exact_out_linear(at_depth, quote_out.saturating_sub(within))?;
+                left.checked_add(rest).or_math(MathErrorKind::Overflow)
+            }
+            _ => curve.sell_base_exact_out_linear(inventory, quote_out),
+        }
+    }
+}
+
+/// The largest `u64` where `holds` is true, for a `holds` true up to some point and false
+/// after it (true at 0), searched from `guess`: doubling steps away from it until the
+/// answer is bracketed, then bisection — a step or two when the guess is off by rounding.
+#[track_caller]
+fn largest_where(guess: u64, holds: impl Fn(u64) -> Result<bool>) -> Result<u64> {
+    let (mut low, mut high);
+    let mut step = 1u64;
+    if holds(guess)? {
+        low = guess;
+        loop {
+            let next = low.saturating_add(step);
+            if next == low {
+                return Ok(low);
+            }
+            if !holds(next)? {
+                high = next;
+                break;
+            }
+            low = next;
+            step = step.saturating_mul(2);
+        }
+    } else {
+        high = guess;
+        loop {
+            let next = high.saturating_sub(step);
+            if holds(next)? {
+                low = next;
+                break;
+            }
+            if next == 0 {
+                return Ok(0);
+            }
+            high = next;
+            step = step.saturating_mul(2);
+        }
+    }
+    // Invariant: `holds(low)` and `!holds(high)`.
+    while high.saturating_sub(low) > 1 {
+        let middle = low.saturating_add(high.saturating_sub(low) >> 1);
+        if holds(middle)? {
+            low = middle;
+        } else {
+            high = middle;
+        }
+    }
+    Ok(low)
 }
 
 #[track_caller]

@@ -15,6 +15,7 @@ const NO_WIDENING: SpreadConfig = SpreadConfig {
     min_half_spread: Fixed::ZERO,
     confidence_multiplier: Fixed::ZERO,
     age_multiplier: Fixed::ZERO,
+    depth_slope: Fixed::ZERO,
     mid_guard: false,
 };
 
@@ -121,6 +122,7 @@ fn spread_widens_with_confidence_and_respects_its_floor() {
             min_half_spread: Fixed::ZERO,
             confidence_multiplier: Fixed::from_int(2),
             age_multiplier: Fixed::ZERO,
+            depth_slope: Fixed::ZERO,
             mid_guard: false,
         },
     );
@@ -135,6 +137,7 @@ fn spread_widens_with_confidence_and_respects_its_floor() {
             min_half_spread: Fixed::from_int(3),
             confidence_multiplier: Fixed::ZERO,
             age_multiplier: Fixed::ZERO,
+            depth_slope: Fixed::ZERO,
             mid_guard: false,
         },
     );

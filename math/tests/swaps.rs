@@ -5,7 +5,7 @@ mod common;
 use common::fx;
 use homeostat_math::{
     ConstantProductCurve, Curve, Direction, Fee, FeeSchedule, Fixed, Limits, LinearCurve,
-    MathErrorKind, Reserves, SwapContext,
+    MathErrorKind, PrintDepth, Reserves, SwapContext,
 };
 use proptest::prelude::*;
 
@@ -24,6 +24,7 @@ fn context(inventory: i128) -> SwapContext {
             skew_low: Fixed::ZERO,
             lot: 1,
             mid_guard: true,
+            depth: PrintDepth::NONE,
         }),
         inventory,
         position: inventory,
@@ -253,7 +254,7 @@ proptest! {
         let mut ctx = context(q);
         ctx.reserves = Reserves { base: base_reserve, quote: quote_reserve };
         ctx.fees = FeeSchedule { fee_bps, protocol_share_bps: share };
-        ctx.curve = Curve::Linear(LinearCurve { mid: Fixed::from_int(100), half_spread: Fixed::ONE, skew: fx(skew), skew_low: fx(skew), lot: 1, mid_guard: true });
+        ctx.curve = Curve::Linear(LinearCurve { mid: Fixed::from_int(100), half_spread: Fixed::ONE, skew: fx(skew), skew_low: fx(skew), lot: 1, mid_guard: true, depth: PrintDepth::NONE });
         for direction in [Direction::BaseToQuote, Direction::QuoteToBase] {
             if let Ok(quote) = ctx.quote_exact_in(direction, amount) {
                 prop_assert!(quote.fee.protocol <= quote.fee.total && quote.fee.total <= quote.amount_in);

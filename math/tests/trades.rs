@@ -6,7 +6,7 @@ mod common;
 
 use common::{f, fx};
 use homeostat_math::{
-    ConstantProductCurve, Curve, Direction, Fixed, LinearCurve, MathErrorKind, Reserves,
+    ConstantProductCurve, Curve, Direction, Fixed, LinearCurve, MathErrorKind, PrintDepth, Reserves,
 };
 use proptest::prelude::*;
 
@@ -18,6 +18,7 @@ fn curve(mid: i64, half_spread: f64, skew: f64, lot: u64) -> LinearCurve {
         skew_low: fx(skew),
         lot,
         mid_guard: false,
+        depth: PrintDepth::NONE,
     }
 }
 
@@ -227,6 +228,7 @@ fn prices_up_to_the_domain_maximum_solve_without_overflow() {
         skew_low: Fixed::from_int(mid / 10_000),
         lot,
         mid_guard: true,
+        depth: PrintDepth::NONE,
     };
     let quote = 5 * mid as u64; // about 5 BTC worth
     let base = c.buy_base_exact_in(3 * lot as i128, quote).unwrap();
@@ -293,48 +295,97 @@ fn market() -> impl Strategy<Value = (LinearCurve, i128)> {
         ],
         -100.0f64..100.0,
         any::<bool>(),
+        prop_oneof![Just(0.0f64), 0.0f64..0.01],
+        (-20.0f64..20.0, -20.0f64..20.0),
     )
-        .prop_map(|(mid, spread_frac, skew_frac, lot, q_lots, mid_guard)| {
-            let curve = LinearCurve {
-                mid: fx(mid),
-                half_spread: fx(mid * spread_frac),
-                skew: fx(mid * skew_frac),
-                skew_low: fx(mid * skew_frac),
+        .prop_map(
+            |(
+                mid,
+                spread_frac,
+                skew_frac,
                 lot,
+                q_lots,
                 mid_guard,
-            };
-            (curve, (q_lots * lot as f64) as i128)
-        })
+                slope_frac,
+                (sell_left, buy_left),
+            )| {
+                let curve = LinearCurve {
+                    mid: fx(mid),
+                    half_spread: fx(mid * spread_frac),
+                    skew: fx(mid * skew_frac),
+                    skew_low: fx(mid * skew_frac),
+                    lot,
+                    mid_guard,
+                    depth: PrintDepth {
+                        slope: fx(mid * slope_frac),
+                        left: [sell_left, buy_left].map(|lots| (lots * lot as f64) as i128),
+                    },
+                };
+                (curve, (q_lots * lot as f64) as i128)
+            },
+        )
 }
 
 /// f64 reference for each form.
+/// The depth premium of moving `base` on `direction`'s side.
+fn reference_premium(c: &LinearCurve, direction: Direction, base: f64) -> f64 {
+    let left = c.depth.left[direction as usize] as f64;
+    let lot = c.lot as f64;
+    f(c.depth.slope) * ((base - left).max(0.0).powi(2) - (-left).max(0.0).powi(2))
+        / (2.0 * lot * lot)
+}
 fn reference_sell_exact_in(c: &LinearCurve, q: i128, base: u64) -> f64 {
     let (mid, h, k, lot) = (f(c.mid), f(c.half_spread), f(c.skew), c.lot as f64);
     let linear = base as f64 * (mid - h - k * (q as f64 + base as f64 / 2.0) / lot) / lot;
-    if c.mid_guard {
+    let guarded = if c.mid_guard {
         linear.min(base as f64 * mid / lot)
     } else {
         linear
-    }
+    };
+    guarded - reference_premium(c, Direction::BaseToQuote, base as f64)
 }
 fn reference_buy_exact_out(c: &LinearCurve, q: i128, base: u64) -> f64 {
     let (mid, h, k, lot) = (f(c.mid), f(c.half_spread), f(c.skew), c.lot as f64);
     let linear = base as f64 * (mid + h - k * (q as f64 - base as f64 / 2.0) / lot) / lot;
-    if c.mid_guard {
+    let guarded = if c.mid_guard {
         linear.max(base as f64 * mid / lot)
     } else {
         linear
-    }
+    };
+    guarded + reference_premium(c, Direction::QuoteToBase, base as f64)
 }
 fn reference_buy_exact_in(c: &LinearCurve, q: i128, quote: u64) -> f64 {
     let (mid, h, k, lot) = (f(c.mid), f(c.half_spread), f(c.skew), c.lot as f64);
     let a0 = mid + h - k * q as f64 / lot;
     let linear = 2.0 * quote as f64 * lot / (a0 + (a0 * a0 + 2.0 * k * quote as f64).sqrt());
-    if c.mid_guard {
+    let closed = if c.mid_guard {
         linear.min(quote as f64 * lot / mid)
     } else {
         linear
+    };
+    if c.depth.slope.is_zero() {
+        return closed;
     }
+    // With a premium: bisect the (increasing) exact-out cost, from below the closed form.
+    let cost = |base: f64| {
+        let linear = base * (mid + h - k * (q as f64 - base / 2.0) / lot) / lot;
+        let guarded = if c.mid_guard {
+            linear.max(base * mid / lot)
+        } else {
+            linear
+        };
+        guarded + reference_premium(c, Direction::QuoteToBase, base)
+    };
+    let (mut low, mut high) = (0.0f64, closed.max(1.0));
+    for _ in 0..200 {
+        let middle = 0.5 * (low + high);
+        if cost(middle) <= quote as f64 {
+            low = middle;
+        } else {
+            high = middle;
+        }
+    }
+    low
 }
 
 proptest! {
@@ -345,15 +396,17 @@ proptest! {
     #[test]
     fn amounts_match_the_float_reference((c, q) in market(), lots in 0.001f64..50.0) {
         let base = ((lots * c.lot as f64) as u64).max(1);
+        // The curve and the depth premium each round by up to an atom.
+        let atoms = if c.depth.slope.is_zero() { 1.0 } else { 2.0 };
         if let Ok(out) = c.sell_base_exact_in(q, base) {
-            let expected = reference_sell_exact_in(&c, q, base);
+            let expected = reference_sell_exact_in(&c, q, base).max(0.0);
             prop_assert!(out as f64 <= expected * (1.0 + 1e-9) + 1e-6, "out {out} > {expected}");
-            prop_assert!(out as f64 >= expected * (1.0 - 1e-9) - 1.0, "out {out} << {expected}");
+            prop_assert!(out as f64 >= expected * (1.0 - 1e-9) - atoms, "out {out} << {expected}");
         }
         let cost = c.buy_base_exact_out(q, base).unwrap();
         let expected = reference_buy_exact_out(&c, q, base);
         prop_assert!(cost as f64 >= expected * (1.0 - 1e-9) - 1e-6, "cost {cost} < {expected}");
-        prop_assert!(cost as f64 <= expected * (1.0 + 1e-9) + 1.0, "cost {cost} >> {expected}");
+        prop_assert!(cost as f64 <= expected * (1.0 + 1e-9) + atoms, "cost {cost} >> {expected}");
         let bought = c.buy_base_exact_in(q, cost).unwrap();
         let expected = reference_buy_exact_in(&c, q, cost);
         prop_assert!(bought as f64 <= expected * (1.0 + 1e-9) + 1e-6, "bought {bought} > {expected}");
@@ -368,20 +421,22 @@ proptest! {
         let piece = total / pieces as u64;
         let sizes: Vec<u64> = (0..pieces).map(|i| if i + 1 == pieces { total - piece * (pieces as u64 - 1) } else { piece }).collect();
         if let Ok(at_once) = c.sell_base_exact_in(q, total) {
-            let mut inventory = q;
+            let (mut inventory, mut curve) = (q, c);
             let mut split = 0u64;
             for size in &sizes {
-                split += c.sell_base_exact_in(inventory, *size).unwrap();
+                split += curve.sell_base_exact_in(inventory, *size).unwrap();
                 inventory += i128::from(*size);
+                curve.depth.left[0] -= i128::from(*size);
             }
             prop_assert!(split <= at_once, "sell split {split} > at once {at_once}");
         }
         let at_once = c.buy_base_exact_out(q, total).unwrap();
-        let mut inventory = q;
+        let (mut inventory, mut curve) = (q, c);
         let mut split = 0u64;
         for size in &sizes {
-            split += c.buy_base_exact_out(inventory, *size).unwrap();
+            split += curve.buy_base_exact_out(inventory, *size).unwrap();
             inventory -= i128::from(*size);
+            curve.depth.left[1] -= i128::from(*size);
         }
         prop_assert!(split >= at_once, "buy split {split} < at once {at_once}");
     }
@@ -426,8 +481,8 @@ proptest! {
 
     /// No input panics: arbitrary bits in every field.
     #[test]
-    fn no_panic_for_arbitrary_inputs(mid in any::<i128>(), h in any::<i128>(), k in any::<i128>(), lot in any::<u64>(), q in any::<i128>(), amount in any::<u64>(), base in any::<u64>(), quote in any::<u64>(), guard in any::<bool>()) {
-        let c = LinearCurve { mid: Fixed::from_bits(mid), half_spread: Fixed::from_bits(h), skew: Fixed::from_bits(k), skew_low: Fixed::from_bits(k), lot, mid_guard: guard };
+    fn no_panic_for_arbitrary_inputs(mid in any::<i128>(), h in any::<i128>(), k in any::<i128>(), lot in any::<u64>(), q in any::<i128>(), amount in any::<u64>(), base in any::<u64>(), quote in any::<u64>(), guard in any::<bool>(), slope in any::<i128>(), left in any::<[i128; 2]>()) {
+        let c = LinearCurve { mid: Fixed::from_bits(mid), half_spread: Fixed::from_bits(h), skew: Fixed::from_bits(k), skew_low: Fixed::from_bits(k), lot, mid_guard: guard, depth: PrintDepth { slope: Fixed::from_bits(slope), left } };
         let _ = c.sell_base_exact_in(q, amount);
         let _ = c.sell_base_exact_out(q, amount);
         let _ = c.buy_base_exact_in(q, amount);
@@ -441,8 +496,8 @@ proptest! {
     /// The size `max_base_before_zero_quote` reports is exactly the largest sale the
     /// positivity check accepts: it sells, one atom more does not.
     #[test]
-    fn the_largest_sale_before_a_zero_bid_is_exact(mid in 1i128..(1i128 << 60), h in 0i128..(1i128 << 50), k in 1i128..(1i128 << 56), lot in 1u64..1_000_000_000, q in -(1i128 << 40)..(1i128 << 40)) {
-        let c = LinearCurve { mid: Fixed::from_bits(mid << 20), half_spread: Fixed::from_bits(h), skew: Fixed::from_bits(k), skew_low: Fixed::from_bits(k), lot, mid_guard: false };
+    fn the_largest_sale_before_a_zero_bid_is_exact(mid in 1i128..(1i128 << 60), h in 0i128..(1i128 << 50), k in 1i128..(1i128 << 56), lot in 1u64..1_000_000_000, q in -(1i128 << 40)..(1i128 << 40), slope in prop_oneof![Just(0i128), 0i128..(1i128 << 56)], left in -(1i128 << 40)..(1i128 << 40)) {
+        let c = LinearCurve { mid: Fixed::from_bits(mid << 20), half_spread: Fixed::from_bits(h), skew: Fixed::from_bits(k), skew_low: Fixed::from_bits(k), lot, mid_guard: false, depth: PrintDepth { slope: Fixed::from_bits(slope), left: [left, 0] } };
         let Ok(largest) = c.max_base_before_zero_quote(Direction::BaseToQuote, q) else {
             return Ok(());
         };

@@ -39,6 +39,7 @@ fn paper_curve(kind: ModelKind, mid_guard: bool) -> (LinearCurve, PoolModel) {
         min_half_spread: Fixed::ZERO,
         confidence_multiplier: Fixed::ZERO,
         age_multiplier: Fixed::ZERO,
+        depth_slope: Fixed::ZERO,
         mid_guard,
     };
     match model

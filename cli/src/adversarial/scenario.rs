@@ -143,6 +143,10 @@ pub struct Scenario {
     pub pool_confidence_multiplier: f64,
     /// Half-spread widening per standard deviation of the move since the print.
     pub pool_age_multiplier: f64,
+    /// SOL each side trades per print at the curve's quotes (the print's depth).
+    pub pool_print_depth_sol: f64,
+    /// Beyond the print's depth, how far each further SOL moves that side's quote, bp.
+    pub pool_depth_slope_bps: f64,
     /// Fee, basis points.
     pub pool_fee_bps: u16,
     /// Oldest print accepted, seconds.
@@ -200,6 +204,8 @@ impl Default for Scenario {
             pool_min_half_spread_bps: 1.0,
             pool_confidence_multiplier: 1.0,
             pool_age_multiplier: 1.0,
+            pool_print_depth_sol: 0.0,
+            pool_depth_slope_bps: 0.0,
             pool_fee_bps: 1,
             pool_max_oracle_age: 20,
             pool_max_trade_sol: 50.0,
@@ -334,6 +340,12 @@ impl Scenario {
         )?;
         whole("prop_latency_ms", self.prop_latency_ms, 0, 60_000)?;
         range(
+            "pool_print_depth_sol",
+            self.pool_print_depth_sol,
+            0.0,
+            1_000_000.0,
+        )?;
+        range(
             "pool_max_trade_sol",
             self.pool_max_trade_sol,
             0.001,
@@ -375,6 +387,8 @@ impl Scenario {
             min_half_spread: fixed(self.pool_min_half_spread_bps / 10_000.0)?,
             confidence_multiplier: fixed(self.pool_confidence_multiplier)?,
             age_multiplier: fixed(self.pool_age_multiplier)?,
+            print_depth: sol(self.pool_print_depth_sol),
+            depth_slope: fixed(self.pool_depth_slope_bps / 10_000.0)?,
             fee_bps: self.pool_fee_bps,
             max_oracle_age: self.pool_max_oracle_age,
             max_trade_base: sol(self.pool_max_trade_sol),

@@ -21,6 +21,8 @@ pub const MAX_ORACLE_AGE_LIMIT: u64 = 60;
 pub const MAX_ORACLE_FUTURE_SECS: i64 = 10;
 /// Largest `age_multiplier` (standard deviations of the move since the print).
 pub const MAX_AGE_MULTIPLIER: i64 = 10;
+/// Steepest `depth_slope`, model units per lot (relative units: the whole mid per lot).
+pub const MAX_DEPTH_SLOPE: i64 = 1;
 /// Largest `max_ema_deviation_bps` (10 %); 0 turns the EMA check off.
 pub const MAX_EMA_DEVIATION_BPS_LIMIT: u16 = 1_000;
 /// Oracle: widest confidence accepted, basis points of price (bound for `max_confidence_bps`).

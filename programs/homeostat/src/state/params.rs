@@ -35,6 +35,10 @@ pub struct PoolParams {
     /// Half-spread widening per standard deviation of the price move since the oracle
     /// print was published, `√(σ²·age)` (0 = none).
     pub age_multiplier: StoredFixed,
+    /// Slope of the print's depth premium, model units per lot: beyond `print_depth` on
+    /// one side since the newest print, each further lot moves that side's quote this
+    /// much against the trader (0: off). See `homeostat_math::PrintDepth`.
+    pub depth_slope: StoredFixed,
     /// Variance floor per second, model units.
     pub variance_floor: StoredFixed,
     /// Variance ceiling per second, model units.
@@ -47,6 +51,11 @@ pub struct PoolParams {
     pub inventory_cap: u64,
     /// Largest base amount per trade, atoms.
     pub max_trade_base: u64,
+    /// Base atoms each side of the pool trades at the curve's quotes per oracle print (at
+    /// the pool's first depth; it scales with the pool like `inventory_cap`) before
+    /// `depth_slope` applies: what a print is worth to the small orders that need no
+    /// more, and all an arbitrageur on a stale print gets cheaply.
+    pub print_depth: u64,
     /// Oldest oracle price accepted, seconds.
     pub max_oracle_age: u64,
     /// `rebalance` fires only when |net delta| exceeds this, base atoms.
@@ -87,8 +96,8 @@ pub struct PoolParams {
     pub reserved: [u8; 1],
 }
 
-// 9 × 16 + 8 × 8 + 6 × 2 + 3 + 1 bytes: no implicit padding, so bytemuck and borsh agree.
-const _: () = assert!(core::mem::size_of::<PoolParams>() == 224);
+// 10 × 16 + 9 × 8 + 6 × 2 + 3 + 1 bytes: no implicit padding, so bytemuck and borsh agree.
+const _: () = assert!(core::mem::size_of::<PoolParams>() == 248);
 
 impl PoolParams {
     /// The pool's model.
@@ -155,6 +164,8 @@ impl PoolParams {
             min_half_spread: old.min_half_spread,
             confidence_multiplier: old.confidence_multiplier,
             age_multiplier: old.age_multiplier,
+            depth_slope: old.depth_slope,
+            print_depth: old.print_depth,
             variance_floor: old.variance_floor,
             variance_ceiling: old.variance_ceiling,
             rebalance_band: old.rebalance_band,
@@ -173,6 +184,8 @@ impl PoolParams {
             && up_fixed(new.min_half_spread, old.min_half_spread)
             && up_fixed(new.confidence_multiplier, old.confidence_multiplier)
             && up_fixed(new.age_multiplier, old.age_multiplier)
+            && up_fixed(new.depth_slope, old.depth_slope)
+            && down(new.print_depth, old.print_depth)
             && up_fixed(new.variance_floor, old.variance_floor)
             && up_fixed(new.variance_ceiling, old.variance_ceiling);
         !(unchanged && tightens)
@@ -218,7 +231,8 @@ impl PoolParams {
         let min_half_spread = self.min_half_spread.get();
         let multiplier = self.confidence_multiplier.get();
         let age_multiplier = self.age_multiplier.get();
-        let checks: [(bool, &'static str); 21] = [
+        let depth_slope = self.depth_slope.get();
+        let checks: [(bool, &'static str); 22] = [
             (
                 self.model_params().is_ok(),
                 "model_kind must be 0, 1 or 2 and units 0 or 1",
@@ -266,6 +280,10 @@ impl PoolParams {
                 !age_multiplier.is_negative()
                     && age_multiplier <= Fixed::from_int(MAX_AGE_MULTIPLIER),
                 "age_multiplier must be in [0, 10]",
+            ),
+            (
+                !depth_slope.is_negative() && depth_slope <= Fixed::from_int(MAX_DEPTH_SLOPE),
+                "depth_slope must be in [0, 1] per lot",
             ),
             (
                 self.max_ema_deviation_bps <= MAX_EMA_DEVIATION_BPS_LIMIT,

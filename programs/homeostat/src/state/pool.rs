@@ -16,7 +16,7 @@ use crate::oracle::{OraclePrice, PriceUpdate};
 
 /// A pool. Zero-copy; 8-byte fields first, then byte arrays, so `repr(C)` adds no padding.
 ///
-/// Size: 8 (discriminator) + 1 120 = 1 128 bytes (`Pool::SPACE`). The fields after
+/// Size: 8 (discriminator) + 1 184 = 1 192 bytes (`Pool::SPACE`). The fields after
 /// `first_target` were appended at an 8-byte boundary, so `repr(C)` still adds no padding.
 #[account(zero_copy)]
 #[repr(C)]
@@ -138,6 +138,10 @@ pub struct Pool {
     /// Parameters proposed by `update_params` that loosen a risk limit, waiting for
     /// `pending_params_at`.
     pub pending_params: PoolParams,
+    /// Base atoms traded on each side since the newest print the pool has used, indexed
+    /// by `Direction` (`[BaseToQuote, QuoteToBase]`): how much of the print's depth
+    /// (`print_depth`) each side has taken. A newer print resets both.
+    pub print_flow: [u64; 2],
 }
 
 /// What a swap is priced from, once the pool has taken the steps before pricing.
@@ -150,7 +154,7 @@ pub struct PreparedSwap {
 }
 
 // The layout is the same on every target: no implicit padding anywhere.
-const _: () = assert!(core::mem::size_of::<Pool>() == 1_120);
+const _: () = assert!(core::mem::size_of::<Pool>() == 1_184);
 
 /// The pool PDA's signer seeds, held by value so signing a CPI allocates nothing.
 pub struct PoolSeeds {
@@ -370,15 +374,23 @@ impl Pool {
         // next LP joins at; the admin's next deposit reopens the pool.
         require!(!self.is_empty(), HomeostatError::PoolEmpty);
         let oracle = self.price_from_updates(oracle, quote_oracle, now)?;
+        if oracle.publish_time > self.last_oracle_time {
+            // A newer print: its depth is whole again on both sides.
+            self.print_flow = [0; 2];
+        }
         self.observe_oracle(&oracle)?;
         let reserves = self.lp_reserves(base_vault_amount, quote_vault_amount)?;
         let context = self.swap_context(&oracle, reserves)?;
         Ok(PreparedSwap { oracle, context })
     }
 
-    /// The step of a swap after pricing: the protocol's share of the fee is owed in the
-    /// input token (it stays in that vault until `collect_protocol_fees`).
+    /// The step of a swap after pricing: the trade's base counts against its side's print
+    /// depth, and the protocol's share of the fee is owed in the input token (it stays in
+    /// that vault until `collect_protocol_fees`).
     pub fn book_swap(&mut self, direction: Direction, quote: &SwapQuote) -> Result<()> {
+        let flow = &mut self.print_flow[direction as usize];
+        // A count past u64::MAX atoms only means the side's depth is long gone.
+        *flow = flow.saturating_add(quote.base_amount);
         let owed = match direction {
             Direction::BaseToQuote => &mut self.protocol_fees_base,
             Direction::QuoteToBase => &mut self.protocol_fees_quote,
@@ -470,7 +482,10 @@ impl Pool {
     /// limits, fees and what the pool can pay. The SDK builds the same context from the
     /// same account data, so its quotes equal the program's amounts.
     pub fn swap_context(&self, oracle: &OraclePrice, reserves: Reserves) -> Result<SwapContext> {
-        let (curve, inventory_cap) = self.curve_at_depth(oracle, reserves)?;
+        let (mut curve, inventory_cap) = self.curve_at_depth(oracle, reserves)?;
+        if let Curve::Linear(linear) = &mut curve {
+            linear.depth.left = self.print_depth_left();
+        }
         // Computed once: the limits bind on it, the curve prices at its risk part.
         let position = self.inventory(reserves)?;
         Ok(SwapContext {
@@ -500,6 +515,7 @@ impl Pool {
             min_half_spread: params.min_half_spread.get(),
             confidence_multiplier: params.confidence_multiplier.get(),
             age_multiplier: params.age_multiplier.get(),
+            depth_slope: params.depth_slope.get(),
             // A pool never trades on its LPs' wrong side of the oracle mid; it sheds
             // inventory through the keeper's hedges instead.
             mid_guard: true,
@@ -535,6 +551,11 @@ impl Pool {
                 linear.skew_low = linear
                     .skew_low
                     .mul_div(reference_fixed, total_fixed, Rounding::Down)
+                    .math()?;
+                linear.depth.slope = linear
+                    .depth
+                    .slope
+                    .mul_div(reference_fixed, total_fixed, Rounding::Up)
                     .math()?;
                 Curve::Linear(linear)
             }
@@ -592,14 +613,29 @@ impl Pool {
     /// The inventory cap at the pool's depth, base atoms (`inventory_cap · total_shares /
     /// reference_shares`, rounded down — what the swap's limits use).
     pub fn cap_at_depth(&self) -> u64 {
+        self.scaled_to_depth(self.params.inventory_cap)
+    }
+
+    /// `amount · total_shares / reference_shares`, rounded down: an amount stated at the
+    /// pool's first depth, at its current one.
+    fn scaled_to_depth(&self, amount: u64) -> u64 {
         let (reference, total) = (self.reference_shares, self.total_shares);
         if reference == 0 || total == 0 || reference == total {
-            return self.params.inventory_cap;
+            return amount;
         }
-        u128::from(self.params.inventory_cap)
+        u128::from(amount)
             .checked_mul(u128::from(total))
             .and_then(|scaled| scaled.checked_div(u128::from(reference)))
             .map_or(u64::MAX, |cap| u64::try_from(cap).unwrap_or(u64::MAX))
+    }
+
+    /// The print depth at the pool's depth (`print_depth` scaled like the inventory cap,
+    /// rounded down) less what each side has traded since the newest print, base atoms:
+    /// `PrintDepth::left`.
+    pub fn print_depth_left(&self) -> [i128; 2] {
+        let depth = i128::from(self.scaled_to_depth(self.params.print_depth));
+        self.print_flow
+            .map(|flow| depth.saturating_sub(i128::from(flow)))
     }
 
     /// Whether the pool is paused (swaps and deposits refused; withdrawals work).
