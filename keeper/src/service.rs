@@ -1,6 +1,7 @@
 //! The keeper service: the venue the settings name, the dry run, and the loop — catch up
 //! on the pool's events, step, check the venue position — that the binary runs.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anchor_lang::prelude::Pubkey;
@@ -12,9 +13,11 @@ use crate::binance::{Binance, BinanceConfig};
 use crate::events::catch_up;
 use crate::journal::Journal;
 use crate::keeper::{Chain, Keeper, Step};
+use crate::metrics::{self, HealthRule, Metrics};
 use crate::planner::{band_edge_request, plan, HedgeOrder, HedgeRoom, PlannerConfig};
 use crate::rpc::{RpcChain, RpcEvents};
 use crate::settings::{required, Settings};
+use crate::shutdown::Shutdown;
 use crate::venue::{Fill, PaperVenue, Venue};
 use crate::KeeperError;
 
@@ -116,9 +119,14 @@ pub async fn venue(settings: &Settings, chain: &RpcChain) -> Result<AnyVenue, Er
 }
 
 /// The dry run's look at the venue: the account's position against the pool's record (the
-/// journal is not consulted), or why the venue could not be asked. A paper account has
-/// nothing to ask: it starts at the pool's record.
-pub async fn venue_check(mut venue: AnyVenue, hedge_position: i64) -> serde_json::Value {
+/// journal is not consulted) — matching when within `tolerance` base atoms, as the
+/// keeper's own position check counts it — or why the venue could not be asked. A paper
+/// account has nothing to ask: it starts at the pool's record.
+pub async fn venue_check(
+    mut venue: AnyVenue,
+    hedge_position: i64,
+    tolerance: u64,
+) -> serde_json::Value {
     if let AnyVenue::Paper(_) = venue {
         return json!({ "name": "paper" });
     }
@@ -128,17 +136,24 @@ pub async fn venue_check(mut venue: AnyVenue, hedge_position: i64) -> serde_json
             "name": "binance",
             "position": position.to_string(),
             "expected_position": expected.to_string(),
-            "matches": position == expected,
+            "tolerance": tolerance,
+            "matches": (position - expected).unsigned_abs() <= u128::from(tolerance),
         }),
         Err(error) => json!({ "name": "binance", "error": error.to_string() }),
     }
 }
 
-/// Ctrl-C or SIGTERM.
-async fn shutdown() {
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminated() => {}
+/// The venue's name as the metrics label it.
+fn venue_name(settings: &Settings) -> &str {
+    settings.venue.as_deref().unwrap_or("unknown")
+}
+
+/// A task aborted when this guard is dropped: the metrics responder ends with the service.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -213,7 +228,23 @@ async fn dry_run(
         )
     });
     let venue = venue(settings, chain).await?;
-    let venue = venue_check(venue, view.hedge_position).await;
+    let tolerance = *required(&settings.position_tolerance_base, "position-tolerance-base")?;
+    let venue = venue_check(venue, view.hedge_position, tolerance).await;
+    // What would make `--once` fail, as its step and position check would find it.
+    let mut problems = Vec::new();
+    if let Some(error) = venue.get("error") {
+        problems.push(format!("the venue cannot be asked: {error}"));
+    }
+    if venue.get("matches") == Some(&json!(false)) {
+        problems.push(format!(
+            "the venue account's position is not the pool's record (tolerance {tolerance})"
+        ));
+    }
+    if let (false, Some(reason)) = (pending, &view.unpriced) {
+        problems.push(format!(
+            "nothing pending, and the pool cannot be priced now: {reason}"
+        ));
+    }
     println!(
         "{}",
         json!({
@@ -233,18 +264,52 @@ async fn dry_run(
                 "base": order.base,
             })),
             "venue": venue,
+            "problems": problems,
         })
     );
-    if venue.get("error").is_some() || venue.get("matches") == Some(&json!(false)) {
-        return Err(format!("the venue check failed: {venue}").into());
+    if !problems.is_empty() {
+        return Err(format!("the dry run's checks failed: {}", problems.join("; ")).into());
     }
     Ok(())
 }
 
-/// The keeper service on resolved `settings` (`Settings::resolve`): connect, check the
-/// keeper authority, then — per `mode` — report what it would do, run one step, or step
-/// every `interval_secs` until Ctrl-C or SIGTERM.
+/// The keeper service on resolved `settings` (`Settings::resolve`) until it is done or
+/// SIGTERM or SIGINT (Ctrl-C) stops it: [`run_until`] with the signal handlers installed
+/// first.
 pub async fn run(settings: &Settings, mode: Mode) -> Result<(), Error> {
+    let shutdown = Shutdown::on_signals()?;
+    run_until(settings, mode, shutdown).await
+}
+
+/// The keeper service on resolved `settings` until it is done or `shutdown` asks it to
+/// stop: connect, check the keeper authority, then — per `mode` — report what it would do,
+/// run one step, or step every `interval_secs`.
+///
+/// A stop ends the service wherever it is — connecting, catching up, inside a step, in a
+/// retry's back-off, between steps — as a crash there would: every journal write is
+/// synchronous and complete, and whatever the step left unfinished the next start finishes
+/// exactly once. A stopped service returns `Ok` (exit code 0), except a dry run, whose
+/// checks did not all run.
+pub async fn run_until(
+    settings: &Settings,
+    mode: Mode,
+    mut shutdown: Shutdown,
+) -> Result<(), Error> {
+    tokio::select! {
+        biased;
+        reason = shutdown.requested() => {
+            if mode == Mode::DryRun {
+                return Err(format!("{reason}: stopped before the dry run's checks finished").into());
+            }
+            tracing::info!(signal = reason, "stopped; the journal holds every unfinished request, which the next start finishes");
+            Ok(())
+        }
+        result = serve(settings, mode) => result,
+    }
+}
+
+/// The service itself, [`run_until`] without the stop.
+async fn serve(settings: &Settings, mode: Mode) -> Result<(), Error> {
     let url = resolve_url(required(&settings.url, "url")?);
     let pool = parse_key("pool", required(&settings.pool, "pool")?)?;
     let oracles = Oracles {
@@ -256,6 +321,28 @@ pub async fn run(settings: &Settings, mode: Mode) -> Result<(), Error> {
             .transpose()?,
     };
     let keypair = read_keypair(required(&settings.keypair, "keypair")?)?;
+    let interval =
+        Duration::from_secs((*required(&settings.interval_secs, "interval-secs")?).max(1));
+    // The responder first: a supervisor's probe sees 503 "starting" while the keeper
+    // connects, and a taken address fails the start before anything is sent.
+    let metrics = Arc::new(Metrics::new(&pool.to_string(), venue_name(settings)));
+    let _responder = match (settings.metrics_addr, mode) {
+        (Some(addr), Mode::Once | Mode::Forever) => {
+            let listener = metrics::bind(addr).await?;
+            let addr = listener.local_addr()?;
+            let intervals = *required(&settings.health_intervals, "health-intervals")?;
+            let rule = HealthRule {
+                stale_after: interval.saturating_mul(intervals),
+            };
+            tracing::info!(%addr, "serving /metrics and /health");
+            Some(AbortOnDrop(tokio::spawn(metrics::serve(
+                listener,
+                Arc::clone(&metrics),
+                rule,
+            ))))
+        }
+        _ => None,
+    };
     let backoff = settings.backoff();
     let planner = settings.planner();
     let landing = settings.landing()?;
@@ -275,8 +362,6 @@ pub async fn run(settings: &Settings, mode: Mode) -> Result<(), Error> {
     let mut events = RpcEvents::new(&url, &chain, journal.cursor()?);
     let venue = venue(settings, &chain).await?;
     let tolerance = *required(&settings.position_tolerance_base, "position-tolerance-base")?;
-    let interval =
-        Duration::from_secs((*required(&settings.interval_secs, "interval-secs")?).max(1));
     tracing::info!(%pool, journal = %journal_path.display(), "keeper started");
     let mut keeper = Keeper::new(chain, venue, journal, planner);
     // A paper account keeps nothing between runs: it starts where the pool's record (and
@@ -296,16 +381,21 @@ pub async fn run(settings: &Settings, mode: Mode) -> Result<(), Error> {
             Ok(applied) => tracing::info!(applied, "caught up on the pool's events"),
             Err(error) => tracing::warn!("event catch-up failed, retrying next step: {error}"),
         }
-        // A signal ends the step where it is, its retries and back-off included: what it
-        // left unfinished is in the journal, which the next start finishes exactly once
-        // (the crash drill of docs/keeper.md).
-        let step = tokio::select! {
-            step = keeper.step() => step,
-            _ = shutdown() => {
-                tracing::info!("stopped during a step; the journal holds every unfinished request");
-                return Ok(());
+        // A stop ends the step where it is (`run_until`), its retries and back-off
+        // included: what it left unfinished is in the journal, which the next start
+        // finishes exactly once (the crash drill of docs/keeper.md).
+        let step = keeper.step().await;
+        match &step {
+            Ok(step) => metrics.step_succeeded(step),
+            Err(error) => metrics.step_failed(error),
+        }
+        if step.is_ok() {
+            // The gauges: the pool as the step left it.
+            match keeper.chain.view().await {
+                Ok(view) => metrics.pool_read(&view),
+                Err(error) => tracing::debug!("metrics: the pool could not be read: {error}"),
             }
-        };
+        }
         match step {
             Ok(step) => {
                 failures = 0;
@@ -359,27 +449,6 @@ pub async fn run(settings: &Settings, mode: Mode) -> Result<(), Error> {
         if mode == Mode::Once {
             return Ok(());
         }
-        tokio::select! {
-            _ = tokio::time::sleep(interval) => {}
-            _ = shutdown() => {
-                tracing::info!("stopped; the journal holds every unfinished request");
-                return Ok(());
-            }
-        }
+        tokio::time::sleep(interval).await;
     }
-}
-
-/// Resolves when the process receives SIGTERM (a service manager's stop): the loop then
-/// ends between steps, as on Ctrl-C. Never resolves where there is no such signal.
-async fn terminated() {
-    #[cfg(unix)]
-    {
-        if let Ok(mut signal) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            signal.recv().await;
-            return;
-        }
-    }
-    std::future::pending::<()>().await
 }
