@@ -219,6 +219,12 @@ fn the_containers_command_line_is_the_keepers() {
     let user = one("USER");
     assert!(user != "root" && user != "0", "{user}");
 
+    // The context is the repository's root: its build output stays out (BuildKit reads
+    // `<Dockerfile>.dockerignore` beside the file).
+    let ignored = read("Dockerfile.dockerignore");
+    for path in ["target", ".git"] {
+        assert!(ignored.lines().any(|line| line == path), "{path} ignored");
+    }
     // The binary the build stage builds is the one the entry point runs.
     let build = one("RUN cargo").to_string();
     assert!(

@@ -318,6 +318,29 @@ async fn a_running_keeper_exposes_metrics_and_health_and_logs_json() {
         "ok"
     );
     assert_eq!(get(&addr, "/nothing").await.0, 404);
+    // A second keeper on the same address (and its own journal) fails at start, naming it.
+    let other = folder.join("other.sqlite");
+    let output = keeper_binary(keeper_args(
+        &url,
+        &keypair,
+        &pool,
+        &harness.oracle,
+        &[
+            "--journal",
+            other.to_str().unwrap(),
+            "--metrics-addr",
+            &addr,
+            "--once",
+        ],
+    ))
+    .await;
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains(&format!("--metrics-addr {addr}")),
+        "{stderr}"
+    );
+    assert!(!other.exists(), "refused before the journal");
 
     // In band: the next steps are idle, logged at debug.
     keeper
