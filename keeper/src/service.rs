@@ -327,7 +327,9 @@ async fn serve(settings: &Settings, mode: Mode) -> Result<(), Error> {
     // connects, and a taken address fails the start before anything is sent.
     let metrics = Arc::new(Metrics::new(&pool.to_string(), venue_name(settings)));
     let _responder = match (settings.metrics_addr, mode) {
-        (Some(addr), Mode::Once | Mode::Forever) => {
+        // The loop's: a `--once` run ends before anyone could scrape it (and must not
+        // fail on the address a running service holds).
+        (Some(addr), Mode::Forever) => {
             let listener = metrics::bind(addr).await?;
             let addr = listener.local_addr()?;
             let intervals = *required(&settings.health_intervals, "health-intervals")?;

@@ -104,7 +104,8 @@ pub struct Settings {
     #[arg(long, env = "HOMEOSTAT_LOG_FORMAT")]
     pub log_format: Option<String>,
     /// Serve Prometheus metrics at /metrics and a health check at /health on this address
-    /// (e.g. 127.0.0.1:9464) [default: off].
+    /// (e.g. 127.0.0.1:9464) while the keeper loops (not with --once or --dry-run)
+    /// [default: off].
     #[arg(long, env = "HOMEOSTAT_KEEPER_METRICS_ADDR")]
     pub metrics_addr: Option<std::net::SocketAddr>,
     /// /health answers 200 while the last successful step ended within this many

@@ -1,7 +1,7 @@
-//! A TCP proxy in front of the loopback JSON-RPC endpoint that can make the node hang: once
-//! it has forwarded a `sendTransaction`, it holds every later `getTransaction` forever (the
-//! connection stays open, nothing comes back) — a node that stops answering in the middle
-//! of a keeper's step.
+//! A TCP proxy in front of the loopback JSON-RPC endpoint that can make the node hang —
+//! once it has forwarded a `sendTransaction`, it holds every later `getTransaction` forever
+//! (the connection stays open, nothing comes back): a node that stops answering in the
+//! middle of a keeper's step — or go down: every connection closed, every new one refused.
 #![allow(dead_code)]
 
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
@@ -15,6 +15,7 @@ struct State {
     hang_after_send: AtomicBool,
     sent: AtomicBool,
     held: AtomicUsize,
+    down: AtomicBool,
 }
 
 /// The proxy: its URL, and what it has held.
@@ -28,6 +29,12 @@ impl Proxy {
     /// From now on, the first `sendTransaction` makes every later `getTransaction` hang.
     pub fn hang_after_a_send(&self) {
         self.state.hang_after_send.store(true, Ordering::SeqCst);
+    }
+
+    /// From now on the node is down: open connections close at their next request, and
+    /// the listener closes at its next connection (the ones after it are refused).
+    pub fn go_down(&self) {
+        self.state.down.store(true, Ordering::SeqCst);
     }
 
     /// Requests held so far.
@@ -49,6 +56,11 @@ pub async fn proxy(target: &str) -> Proxy {
     let shared = Arc::clone(&state);
     tokio::spawn(async move {
         while let Ok((client, _)) = listener.accept().await {
+            if shared.down.load(Ordering::SeqCst) {
+                // Dropping the listener with it: refused from now on.
+                drop(client);
+                return;
+            }
             let Ok(server) = TcpStream::connect(&target).await else {
                 continue;
             };
@@ -70,6 +82,9 @@ async fn pump(client: TcpStream, server: TcpStream, state: Arc<State>) {
                 Ok(0) | Err(_) => return,
                 Ok(read) => read,
             };
+            if state.down.load(Ordering::SeqCst) {
+                return;
+            }
             let chunk = &buffer[..read];
             let text = String::from_utf8_lossy(chunk);
             if state.hang_after_send.load(Ordering::SeqCst)
