@@ -686,4 +686,40 @@ mod tests {
         let answer = ask(addr, b"GET /metrics HTTP/1.1\r\n\r\n").await;
         assert!(answer.starts_with("HTTP/1.1 200 OK"), "still serving");
     }
+    #[tokio::test(start_paused = true)]
+    async fn a_silent_client_is_dropped_and_a_crowd_waits_its_turn() {
+        let listener = bind("127.0.0.1:0".parse().unwrap()).await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let rule = HealthRule {
+            stale_after: Duration::from_secs(60),
+        };
+        tokio::spawn(serve(listener, Arc::new(Metrics::new("P", "paper")), rule));
+        // Every slot taken by a client that sends half a request and waits.
+        let mut silent = Vec::new();
+        for _ in 0..MAX_CONNECTIONS {
+            let mut stream = TcpStream::connect(addr).await.unwrap();
+            stream.write_all(b"GET /metr").await.unwrap();
+            silent.push(stream);
+        }
+        // One more is closed unanswered while they hold the slots.
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        let mut crowded = TcpStream::connect(addr).await.unwrap();
+        // A whole request: were it served, it would be answered.
+        let _ = crowded.write_all(b"GET /health HTTP/1.1\r\n\r\n").await;
+        let _ = crowded.shutdown().await;
+        let mut answer = Vec::new();
+        let _ = crowded.read_to_end(&mut answer).await;
+        assert!(answer.is_empty(), "{}", String::from_utf8_lossy(&answer));
+        // The silent ones are dropped when their time is up, unanswered…
+        let started = tokio::time::Instant::now();
+        for mut stream in silent {
+            let mut answer = Vec::new();
+            let _ = stream.read_to_end(&mut answer).await;
+            assert!(answer.is_empty());
+        }
+        assert!(started.elapsed() >= REQUEST_TIMEOUT - Duration::from_millis(20));
+        // …and the responder serves again.
+        let answer = ask(addr, b"GET /health HTTP/1.1\r\n\r\n").await;
+        assert!(answer.starts_with("HTTP/1.1 503 "), "{answer}");
+    }
 }

@@ -574,3 +574,57 @@ async fn the_dry_run_fails_when_once_would_and_an_unreachable_venue_opens_no_req
     let output = keeper_binary(vec!["--dry-run".into(), "--once".into()]).await;
     assert_eq!(output.status.code(), Some(2));
 }
+
+#[tokio::test]
+async fn the_dry_run_holds_the_venue_position_to_the_loops_tolerance() {
+    // The loop stops when the account strays from the pool's record by more than
+    // --position-tolerance-base; the dry run said "mismatch" at any difference.
+    let (harness, pool, url) = skewed().await;
+    let (venue, exchange) = crate::common::exchange::exchange(vec![]).await;
+    // Something else left 0.01 SOL short on the account.
+    exchange.lock().unwrap().position_milli = -10;
+    let folder = temp_folder("keeper-dry-run-tolerance");
+    let keypair = keypair_file(&harness.keeper, &folder);
+    let dry_run = |tolerance: &str| {
+        keeper_args(
+            &url,
+            &keypair,
+            &pool,
+            &harness.oracle,
+            &[
+                "--dry-run",
+                "--venue",
+                "binance",
+                "--binance-url",
+                &venue,
+                "--binance-api-key",
+                crate::common::exchange::KEY,
+                "--binance-api-secret",
+                crate::common::exchange::SECRET,
+                "--position-tolerance-base",
+                tolerance,
+            ],
+        )
+    };
+    let output = keeper_binary(dry_run("0")).await;
+    assert_eq!(output.status.code(), Some(1));
+    let plan: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(plan["venue"]["position"], "-10000000", "{plan}");
+    assert_eq!(plan["venue"]["matches"], false, "{plan}");
+    assert!(
+        plan["problems"][0]
+            .as_str()
+            .unwrap()
+            .contains("not the pool's record"),
+        "{plan}"
+    );
+    let output = keeper_binary(dry_run("10000000")).await;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let plan: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(plan["venue"]["matches"], true, "{plan}");
+    assert_eq!(plan["problems"], serde_json::json!([]));
+}
