@@ -2,6 +2,7 @@
 //! In the library so tests can hold the example unit and container files to the parser.
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::Parser;
 use tracing::level_filters::LevelFilter;
@@ -69,6 +70,25 @@ pub fn log_filter(level: tracing::Level) -> Targets {
         })
 }
 
+/// Whether this process logs JSON lines (set by [`init_logging`]).
+static LOGS_JSON: AtomicBool = AtomicBool::new(false);
+
+/// Whether [`init_logging`] set up JSON logs: the error that ends the process is then a
+/// JSON line too (see [`report_error`]).
+pub fn logs_json() -> bool {
+    LOGS_JSON.load(Ordering::Relaxed)
+}
+
+/// Writes the error that ends the process to stderr: `error: …`, or an `ERROR` event when
+/// the logs are JSON, so a log pipeline reads the keeper's last word like the others.
+pub fn report_error(error: &dyn std::fmt::Display) {
+    if logs_json() {
+        tracing::error!("{error}");
+    } else {
+        eprintln!("error: {error}");
+    }
+}
+
 /// Logs to stderr at `--log`, as `--log-format` says: `text` (ANSI colours only on a
 /// terminal) or `json` (one object per line: `timestamp`, `level`, `target`, `message` and
 /// the event's fields).
@@ -79,7 +99,8 @@ pub fn init_logging(settings: &Settings) -> Result<(), String> {
         .map_err(|_| format!("--log: `{level}` is not error, warn, info, debug or trace"))?;
     let filter = log_filter(level);
     let registry = tracing_subscriber::registry().with(filter);
-    match required(&settings.log_format, "log-format")?.as_str() {
+    let format = required(&settings.log_format, "log-format")?.as_str();
+    match format {
         "json" => registry
             .with(
                 tracing_subscriber::fmt::layer()
@@ -99,7 +120,9 @@ pub fn init_logging(settings: &Settings) -> Result<(), String> {
             .try_init(),
         other => return Err(format!("--log-format `{other}`: must be text or json")),
     }
-    .map_err(|error| format!("logging: {error}"))
+    .map_err(|error| format!("logging: {error}"))?;
+    LOGS_JSON.store(format == "json", Ordering::Relaxed);
+    Ok(())
 }
 
 #[cfg(test)]

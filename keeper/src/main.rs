@@ -6,12 +6,13 @@
 //! itself is `homeostat_keeper::service`.
 //!
 //! Exit codes: 0 when the run is done (`--once`, a passing `--dry-run`) or stopped by
-//! SIGTERM or SIGINT; 1 when it failed; 2 for a usage error (clap's).
+//! SIGTERM or SIGINT; 1 when it failed (the error is the last line on stderr: `error: …`,
+//! or an `ERROR` event with `--log-format json`); 2 for a usage error (clap's).
 
 use std::process::ExitCode;
 
 use clap::Parser;
-use homeostat_keeper::cli::{init_logging, Cli};
+use homeostat_keeper::cli::{init_logging, report_error, Cli};
 use homeostat_keeper::service::{self, Error};
 
 fn start(cli: Cli) -> Result<(), Error> {
@@ -28,7 +29,7 @@ fn main() -> ExitCode {
     match start(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error}");
+            report_error(&error);
             ExitCode::FAILURE
         }
     }

@@ -384,6 +384,8 @@ async fn a_running_keeper_exposes_metrics_and_health_and_logs_json() {
             other.to_str().unwrap(),
             "--metrics-addr",
             &addr,
+            "--log-format",
+            "json",
         ];
         args.extend_from_slice(mode);
         keeper_args(&url, &keypair, &pool, &harness.oracle, &args)
@@ -393,11 +395,21 @@ async fn a_running_keeper_exposes_metrics_and_health_and_logs_json() {
         .exit_within(Duration::from_secs(30))
         .await
         .expect("the second keeper stops");
-    let stderr = second.rest().await.join("\n");
+    let lines = second.rest().await;
+    let stderr = lines.join("\n");
     assert_eq!(status.code(), Some(1), "{stderr}");
+    // The last word of a JSON-logging keeper is a JSON line too.
+    let last = lines
+        .last()
+        .and_then(|line| json(line))
+        .expect("a JSON line");
+    assert_eq!(last["level"], "ERROR", "{last}");
     assert!(
-        stderr.contains(&format!("--metrics-addr {addr}")),
-        "{stderr}"
+        last["message"]
+            .as_str()
+            .unwrap()
+            .starts_with(&format!("--metrics-addr {addr}")),
+        "{last}"
     );
     assert!(!other.exists(), "refused before the journal");
     let output = keeper_binary(other_args(&["--once"])).await;
