@@ -326,7 +326,7 @@ async fn serve(settings: &Settings, mode: Mode) -> Result<(), Error> {
     // The responder first: a supervisor's probe sees 503 "starting" while the keeper
     // connects, and a taken address fails the start before anything is sent.
     let metrics = Arc::new(Metrics::new(&pool.to_string(), venue_name(settings)));
-    let _responder = match (settings.metrics_addr, mode) {
+    let responder = match (settings.metrics_addr, mode) {
         // The loop's: a `--once` run ends before anyone could scrape it (and must not
         // fail on the address a running service holds).
         (Some(addr), Mode::Forever) => {
@@ -391,8 +391,8 @@ async fn serve(settings: &Settings, mode: Mode) -> Result<(), Error> {
             Ok(step) => metrics.step_succeeded(step),
             Err(error) => metrics.step_failed(error),
         }
-        if step.is_ok() {
-            // The gauges: the pool as the step left it.
+        if step.is_ok() && responder.is_some() {
+            // The gauges: the pool as the step left it (one more read, for a scraper).
             match keeper.chain.view().await {
                 Ok(view) => metrics.pool_read(&view),
                 Err(error) => tracing::debug!("metrics: the pool could not be read: {error}"),

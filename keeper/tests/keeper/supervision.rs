@@ -640,3 +640,62 @@ async fn the_dry_run_holds_the_venue_position_to_the_loops_tolerance() {
     assert_eq!(plan["venue"]["matches"], true, "{plan}");
     assert_eq!(plan["problems"], serde_json::json!([]));
 }
+
+#[tokio::test]
+async fn an_embedded_service_stops_when_asked_and_releases_its_journal() {
+    // `service::run_until` with a hand-made stop: what the binary does on a signal, for a
+    // program that embeds the keeper.
+    use homeostat_keeper::service::{lock_journal, run_until, Mode};
+    use homeostat_keeper::settings::Settings;
+    use homeostat_keeper::shutdown::Shutdown;
+
+    let (mut harness, pool, url) = skewed().await;
+    let folder = temp_folder("keeper-embedded-stop");
+    let journal = folder.join("journal.sqlite");
+    let settings = Settings {
+        url: Some(url),
+        keypair: Some(keypair_file(&harness.keeper, &folder).display().to_string()),
+        pool: Some(pool.pool.to_string()),
+        oracle: Some(harness.oracle.to_string()),
+        journal: Some(journal.clone()),
+        interval_secs: Some(1),
+        ..Settings::default()
+    }
+    .resolve(None)
+    .unwrap();
+    let (trigger, shutdown) = Shutdown::manual();
+    let service = run_until(&settings, Mode::Forever, shutdown);
+    let stopper = async {
+        // Once the first request is hedged and recorded, stop it.
+        let started = std::time::Instant::now();
+        while harness.pool_state(&pool).await.recorded_seq == 0 {
+            assert!(started.elapsed() < Duration::from_secs(60), "never hedged");
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        trigger.stop("test");
+    };
+    let (result, ()) = tokio::time::timeout(Duration::from_secs(90), async {
+        tokio::join!(service, stopper)
+    })
+    .await
+    .expect("the service stopped");
+    result.expect("a stop is not an error");
+    drop(lock_journal(&journal).expect("the journal's lock was released"));
+    assert_eq!(
+        Journal::open(&journal).unwrap().records().unwrap().len(),
+        1,
+        "one request hedged"
+    );
+    // A dry run stopped before its checks finished is not a pass.
+    let (trigger, shutdown) = Shutdown::manual();
+    trigger.stop("test");
+    let error = run_until(&settings, Mode::DryRun, shutdown)
+        .await
+        .unwrap_err();
+    assert!(
+        error
+            .to_string()
+            .contains("before the dry run's checks finished"),
+        "{error}"
+    );
+}
