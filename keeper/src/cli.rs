@@ -25,7 +25,8 @@ pub struct Cli {
     pub config: Option<PathBuf>,
     /// Print what `--once` would do now (net delta, band, the order it would place, the
     /// venue account's position against the pool's record) as JSON, and exit without
-    /// sending anything or touching the journal; non-zero when a check fails.
+    /// sending anything or writing the journal (it only reads it); non-zero when a check
+    /// fails.
     #[arg(long, conflicts_with = "once")]
     pub dry_run: bool,
     /// Run one step (catch up on events, then rebalance/hedge/record if needed) and exit.

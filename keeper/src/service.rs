@@ -28,8 +28,8 @@ pub type Error = Box<dyn std::error::Error>;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
     /// Print what the keeper would do now (net delta, band, the order it would place, the
-    /// venue account's position against the pool's record) as JSON; send nothing, touch no
-    /// journal.
+    /// venue account's position against the pool's record, a journaled fill) as JSON;
+    /// send nothing, write no journal.
     DryRun,
     /// One step (catch up, then rebalance/hedge/record if needed); a failed step is an
     /// error.
@@ -195,9 +195,11 @@ pub fn try_lock_file(path: &std::path::Path) -> Result<Option<std::fs::File>, St
 }
 
 /// What `--once` would do now, printed as one JSON object, nothing sent: the pending
-/// request's order if there is one (what `--once` finishes first), else the order a new
-/// request would bring — the hedge back to the band's edge, as `rebalance` asks it
-/// (`band_edge_request`) — and the venue's check. Fails when the venue check fails.
+/// request's order if there is one (what `--once` finishes first) — as the journal planned
+/// it, with the fill it already holds, when a previous run got that far — else the order a
+/// new request would bring — the hedge back to the band's edge, as `rebalance` asks it
+/// (`band_edge_request`) — and the venue's check. The journal is only read (if it
+/// exists). Fails when a check fails: what `--once` would trip over.
 async fn dry_run(
     settings: &Settings,
     chain: &mut RpcChain,
@@ -218,15 +220,28 @@ async fn dry_run(
     } else {
         None
     };
-    let order = request.and_then(|(seq, target)| {
-        plan(
-            &chain.pool_id(),
-            seq,
-            target,
-            HedgeRoom::new(view.hedge_position, view.max_hedge_position),
-            planner,
-        )
-    });
+    // A previous run's progress on the pending request: `--once` carries it on from there.
+    let journal_path = required(&settings.journal, "journal")?;
+    let journaled = match (pending, Journal::open_read_only(journal_path)?) {
+        (true, Some(journal)) => journal
+            .unfinished()?
+            .into_iter()
+            .find(|work| work.seq == view.rebalance_seq),
+        _ => None,
+    };
+    let order = match &journaled {
+        Some(work) if work.planned => work.order.clone(),
+        _ => request.and_then(|(seq, target)| {
+            plan(
+                &chain.pool_id(),
+                seq,
+                target,
+                HedgeRoom::new(view.hedge_position, view.max_hedge_position),
+                planner,
+            )
+        }),
+    };
+    let fill = journaled.as_ref().and_then(|work| work.fill);
     let venue = venue(settings, chain).await?;
     let tolerance = *required(&settings.position_tolerance_base, "position-tolerance-base")?;
     let venue = venue_check(venue, view.hedge_position, tolerance).await;
@@ -257,12 +272,24 @@ async fn dry_run(
             "would_rebalance": !pending && out_of_band && view.seconds_until_rebalance == 0,
             "seconds_until_rebalance": view.seconds_until_rebalance,
             "request": request.map(|(seq, target)| json!({ "seq": seq, "target_hedge_delta": target.to_string() })),
-            "order": order.map(|order| json!({
+            "order": order.as_ref().map(|order| json!({
                 "seq": order.seq,
                 "client_id": order.client_id,
                 "side": order.side.as_str(),
                 "base": order.base,
             })),
+            "journaled": journaled.as_ref().map(|work| json!({
+                "seq": work.seq,
+                "planned": work.planned,
+                "fill": work.fill.map(|fill| json!({
+                    "base": fill.base,
+                    "avg_price": fill.avg_price.to_string(),
+                    "fee_quote": fill.fee_quote,
+                })),
+            })),
+            // The venue is sent the order only if no fill is journaled for it (and then
+            // only if it has no record of the client id).
+            "would_execute": order.is_some() && fill.is_none(),
             "venue": venue,
             "problems": problems,
         })

@@ -699,3 +699,84 @@ async fn an_embedded_service_stops_when_asked_and_releases_its_journal() {
         "{error}"
     );
 }
+
+#[tokio::test]
+async fn the_dry_run_shows_the_fill_a_stopped_run_journaled_and_once_records_just_that() {
+    // A run stopped after its venue fill, before `record_hedge`: `--once` records the
+    // journaled fill and trades nothing. The dry run said it would place the order again.
+    use homeostat_keeper::keeper::{Keeper, StopPoint};
+    use homeostat_keeper::local::LocalChain;
+    use homeostat_keeper::planner::PlannerConfig;
+    use homeostat_keeper::venue::PaperVenue;
+
+    let (mut harness, pool, url) = skewed().await;
+    let folder = temp_folder("keeper-dry-run-journaled");
+    let keypair = keypair_file(&harness.keeper, &folder);
+    let journal = folder.join("journal.sqlite");
+    let keeper_key = harness.keeper.insecure_clone();
+    {
+        let planner = PlannerConfig {
+            min_order_base: 0,
+            max_order_base: u64::MAX,
+        };
+        let mut keeper = Keeper::new(
+            LocalChain::new(&mut harness, pool, keeper_key),
+            PaperVenue::new(5, 2),
+            Journal::open(&journal).unwrap(),
+            planner,
+        );
+        keeper.stop_at(StopPoint::AfterFill);
+        keeper.step().await.expect_err("stopped after the fill");
+    }
+    let filled = Journal::open(&journal).unwrap().unfinished().unwrap()[0]
+        .fill
+        .expect("the fill is journaled")
+        .base;
+    let oracle = harness.oracle;
+    let flags = |mode: &str| {
+        keeper_args(
+            &url,
+            &keypair,
+            &pool,
+            &oracle,
+            &["--journal", journal.to_str().unwrap(), mode],
+        )
+    };
+    let output = keeper_binary(flags("--dry-run")).await;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let plan: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(plan["pending_request"], true, "{plan}");
+    assert_eq!(plan["journaled"]["seq"], 1, "{plan}");
+    assert_eq!(plan["journaled"]["fill"]["base"], filled, "{plan}");
+    assert_eq!(plan["order"]["base"], filled, "{plan}");
+    assert_eq!(
+        plan["would_execute"], false,
+        "the fill is in: no second order"
+    );
+    let state = harness.pool_state(&pool).await;
+    assert_eq!((state.rebalance_seq, state.recorded_seq), (1, 0));
+
+    let output = keeper_binary(flags("--once")).await;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let state = harness.pool_state(&pool).await;
+    assert_eq!((state.rebalance_seq, state.recorded_seq), (1, 1));
+    assert_eq!(
+        state.hedge_position,
+        i64::try_from(filled).unwrap(),
+        "the journaled fill, recorded"
+    );
+    // With nothing pending, the dry run shows no journaled work and would open a request
+    // only out of band.
+    let output = keeper_binary(flags("--dry-run")).await;
+    let plan: Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(plan["journaled"], Value::Null, "{plan}");
+    assert_eq!(plan["would_execute"], plan["would_rebalance"], "{plan}");
+}
