@@ -93,6 +93,20 @@ impl Journal {
         Ok(Self { connection })
     }
 
+    /// Opens the journal at `path` to read it only (the dry run): `None` when there is no
+    /// file there. Nothing is created or written, and a running keeper's lock is not
+    /// needed: SQLite lets a reader in beside the writer.
+    pub fn open_read_only(path: &Path) -> Result<Option<Self>> {
+        if !path.exists() {
+            return Ok(None);
+        }
+        let connection = Connection::open_with_flags(
+            path,
+            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )?;
+        Ok(Some(Self { connection }))
+    }
+
     /// An in-memory journal (tests).
     pub fn in_memory() -> Result<Self> {
         let connection = Connection::open_in_memory()?;
@@ -329,6 +343,22 @@ mod tests {
         // Writing a stage twice changes nothing.
         journal.request(1, 999, 999).unwrap();
         assert!(journal.unfinished().unwrap().is_empty());
+    }
+
+    #[test]
+    fn a_read_only_journal_reads_and_refuses_to_write() {
+        let path = std::env::temp_dir().join(format!(
+            "homeostat-journal-read-only-{}.sqlite",
+            std::process::id()
+        ));
+        let _ = std::fs::remove_file(&path);
+        assert!(Journal::open_read_only(&path).unwrap().is_none());
+        assert!(!path.exists(), "nothing created");
+        Journal::open(&path).unwrap().request(3, 10, 1).unwrap();
+        let journal = Journal::open_read_only(&path).unwrap().expect("the file");
+        assert_eq!(journal.unfinished().unwrap()[0].seq, 3);
+        assert!(journal.request(4, 10, 1).is_err(), "read only");
+        let _ = std::fs::remove_file(&path);
     }
 
     #[test]

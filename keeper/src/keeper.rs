@@ -31,6 +31,11 @@ pub struct PoolView {
     pub max_hedge_position: u64,
     /// The hedge the pending request asks for, base atoms (0 when none is pending).
     pub pending_request_base: i64,
+    /// P&L the recorded hedge has realised, quote atoms (the pool's hedge ledger).
+    pub hedge_realized_pnl: i128,
+    /// The open hedge marked at the oracle mid, quote atoms; `None` when the pool cannot
+    /// be priced.
+    pub hedge_unrealized_pnl: Option<i128>,
 }
 
 impl PoolView {
@@ -41,6 +46,15 @@ impl PoolView {
             .map_err(|error| KeeperError::Chain(format!("net delta: {error}")))?;
         let unpriced = snapshot.context().err().map(|error| error.to_string());
         let pool = &snapshot.pool;
+        let ledger = pool.hedge_ledger();
+        let hedge_unrealized_pnl = pool
+            .price_from_updates(
+                &snapshot.oracle,
+                snapshot.quote_oracle.as_ref(),
+                snapshot.now,
+            )
+            .ok()
+            .and_then(|price| ledger.unrealized_pnl(price.mid, pool.params.lot).ok());
         let next = pool
             .last_rebalance_time
             .saturating_add_unsigned(pool.params.min_rebalance_interval);
@@ -64,6 +78,8 @@ impl PoolView {
             } else {
                 0
             },
+            hedge_realized_pnl: ledger.realized_pnl,
+            hedge_unrealized_pnl,
         })
     }
 }

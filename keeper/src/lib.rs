@@ -17,20 +17,25 @@
 //! * [`keeper`]: the loop, generic over the chain connection ([`keeper::Chain`]) and venue.
 //! * `local` (feature `localnet`): a [`keeper::Chain`] on the in-process runtime.
 //! * [`settings`]: flags, environment, TOML file and the one defaults table;
-//!   [`service`]: the dry run and the loop the `homeostat-keeper` binary runs.
+//!   [`service`]: the dry run and the loop the `homeostat-keeper` binary runs; [`cli`]: its
+//!   command line and logs; [`shutdown`]: SIGTERM and SIGINT, honoured anywhere;
+//!   [`metrics`]: Prometheus metrics and the health check.
 #![deny(missing_docs)]
 
 pub mod binance;
+pub mod cli;
 pub mod events;
 pub mod journal;
 pub mod keeper;
 #[cfg(feature = "localnet")]
 pub mod local;
+pub mod metrics;
 pub mod planner;
 pub mod retry;
 pub mod rpc;
 pub mod service;
 pub mod settings;
+pub mod shutdown;
 pub mod venue;
 
 use core::fmt;

@@ -2,53 +2,23 @@
 //!
 //! Every option comes from, in order of precedence: a command-line flag, its environment
 //! variable, the `--config` TOML file (same names, with `_` for `-`), the default
-//! (`homeostat_keeper::settings`). The service itself is `homeostat_keeper::service`.
+//! (`homeostat_keeper::settings`). The flags are `homeostat_keeper::cli`; the service
+//! itself is `homeostat_keeper::service`.
+//!
+//! Exit codes: 0 when the run is done (`--once`, a passing `--dry-run`) or stopped by
+//! SIGTERM or SIGINT; 1 when it failed (the error is the last line on stderr: `error: …`,
+//! or an `ERROR` event with `--log-format json`); 2 for a usage error (clap's).
 
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
-use homeostat_keeper::service::{self, Mode};
-use homeostat_keeper::settings::{required, Settings};
+use homeostat_keeper::cli::{init_logging, report_error, Cli};
+use homeostat_keeper::service::{self, Error};
 
-/// Hedges a Homeostat pool's net delta: when it leaves the pool's band, sends `rebalance`,
-/// hedges the requested amount on the venue, and records it with `record_hedge` — exactly
-/// once per request, across crashes (SQLite journal). docs/keeper.md is the operations
-/// guide.
-#[derive(Debug, Parser)]
-#[command(name = "homeostat-keeper", version, about, long_about = None)]
-struct Cli {
-    /// TOML file with any of the options below (flags and environment variables win).
-    #[arg(long, env = "HOMEOSTAT_KEEPER_CONFIG")]
-    config: Option<PathBuf>,
-    /// Print what the keeper would do now (net delta, band, the order it would place, the
-    /// venue account's position against the pool's record) as JSON, and exit without
-    /// sending anything or touching the journal.
-    #[arg(long)]
-    dry_run: bool,
-    /// Run one step (catch up on events, then rebalance/hedge/record if needed) and exit.
-    #[arg(long)]
-    once: bool,
-    #[command(flatten)]
-    settings: Settings,
-}
-
-fn start(cli: Cli) -> Result<(), service::Error> {
+fn start(cli: Cli) -> Result<(), Error> {
+    let mode = cli.mode();
     let settings = cli.settings.resolve(cli.config.as_deref())?;
-    let level = required(&settings.log, "log")?;
-    let level: tracing::Level = level
-        .parse()
-        .map_err(|_| format!("--log: `{level}` is not error, warn, info, debug or trace"))?;
-    tracing_subscriber::fmt()
-        .with_max_level(level)
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
-    let mode = match (cli.dry_run, cli.once) {
-        (true, _) => Mode::DryRun,
-        (false, true) => Mode::Once,
-        (false, false) => Mode::Forever,
-    };
+    init_logging(&settings)?;
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?
@@ -59,7 +29,7 @@ fn main() -> ExitCode {
     match start(Cli::parse()) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error}");
+            report_error(&error);
             ExitCode::FAILURE
         }
     }

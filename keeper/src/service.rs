@@ -1,6 +1,7 @@
 //! The keeper service: the venue the settings name, the dry run, and the loop — catch up
 //! on the pool's events, step, check the venue position — that the binary runs.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use anchor_lang::prelude::Pubkey;
@@ -12,9 +13,11 @@ use crate::binance::{Binance, BinanceConfig};
 use crate::events::catch_up;
 use crate::journal::Journal;
 use crate::keeper::{Chain, Keeper, Step};
+use crate::metrics::{self, HealthRule, Metrics};
 use crate::planner::{band_edge_request, plan, HedgeOrder, HedgeRoom, PlannerConfig};
 use crate::rpc::{RpcChain, RpcEvents};
 use crate::settings::{required, Settings};
+use crate::shutdown::Shutdown;
 use crate::venue::{Fill, PaperVenue, Venue};
 use crate::KeeperError;
 
@@ -25,8 +28,8 @@ pub type Error = Box<dyn std::error::Error>;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Mode {
     /// Print what the keeper would do now (net delta, band, the order it would place, the
-    /// venue account's position against the pool's record) as JSON; send nothing, touch no
-    /// journal.
+    /// venue account's position against the pool's record, a journaled fill) as JSON;
+    /// send nothing, write no journal.
     DryRun,
     /// One step (catch up, then rebalance/hedge/record if needed); a failed step is an
     /// error.
@@ -116,9 +119,14 @@ pub async fn venue(settings: &Settings, chain: &RpcChain) -> Result<AnyVenue, Er
 }
 
 /// The dry run's look at the venue: the account's position against the pool's record (the
-/// journal is not consulted), or why the venue could not be asked. A paper account has
-/// nothing to ask: it starts at the pool's record.
-pub async fn venue_check(mut venue: AnyVenue, hedge_position: i64) -> serde_json::Value {
+/// journal is not consulted) — matching when within `tolerance` base atoms, as the
+/// keeper's own position check counts it — or why the venue could not be asked. A paper
+/// account has nothing to ask: it starts at the pool's record.
+pub async fn venue_check(
+    mut venue: AnyVenue,
+    hedge_position: i64,
+    tolerance: u64,
+) -> serde_json::Value {
     if let AnyVenue::Paper(_) = venue {
         return json!({ "name": "paper" });
     }
@@ -128,17 +136,24 @@ pub async fn venue_check(mut venue: AnyVenue, hedge_position: i64) -> serde_json
             "name": "binance",
             "position": position.to_string(),
             "expected_position": expected.to_string(),
-            "matches": position == expected,
+            "tolerance": tolerance,
+            "matches": (position - expected).unsigned_abs() <= u128::from(tolerance),
         }),
         Err(error) => json!({ "name": "binance", "error": error.to_string() }),
     }
 }
 
-/// Ctrl-C or SIGTERM.
-async fn shutdown() {
-    tokio::select! {
-        _ = tokio::signal::ctrl_c() => {}
-        _ = terminated() => {}
+/// The venue's name as the metrics label it.
+fn venue_name(settings: &Settings) -> &str {
+    settings.venue.as_deref().unwrap_or("unknown")
+}
+
+/// A task aborted when this guard is dropped: the metrics responder ends with the service.
+struct AbortOnDrop(tokio::task::JoinHandle<()>);
+
+impl Drop for AbortOnDrop {
+    fn drop(&mut self) {
+        self.0.abort();
     }
 }
 
@@ -180,9 +195,11 @@ pub fn try_lock_file(path: &std::path::Path) -> Result<Option<std::fs::File>, St
 }
 
 /// What `--once` would do now, printed as one JSON object, nothing sent: the pending
-/// request's order if there is one (what `--once` finishes first), else the order a new
-/// request would bring — the hedge back to the band's edge, as `rebalance` asks it
-/// (`band_edge_request`) — and the venue's check. Fails when the venue check fails.
+/// request's order if there is one (what `--once` finishes first) — as the journal planned
+/// it, with the fill it already holds, when a previous run got that far — else the order a
+/// new request would bring — the hedge back to the band's edge, as `rebalance` asks it
+/// (`band_edge_request`) — and the venue's check. The journal is only read (if it
+/// exists). Fails when a check fails: what `--once` would trip over.
 async fn dry_run(
     settings: &Settings,
     chain: &mut RpcChain,
@@ -203,17 +220,46 @@ async fn dry_run(
     } else {
         None
     };
-    let order = request.and_then(|(seq, target)| {
-        plan(
-            &chain.pool_id(),
-            seq,
-            target,
-            HedgeRoom::new(view.hedge_position, view.max_hedge_position),
-            planner,
-        )
-    });
+    // A previous run's progress on the pending request: `--once` carries it on from there.
+    let journal_path = required(&settings.journal, "journal")?;
+    let journaled = match (pending, Journal::open_read_only(journal_path)?) {
+        (true, Some(journal)) => journal
+            .unfinished()?
+            .into_iter()
+            .find(|work| work.seq == view.rebalance_seq),
+        _ => None,
+    };
+    let order = match &journaled {
+        Some(work) if work.planned => work.order.clone(),
+        _ => request.and_then(|(seq, target)| {
+            plan(
+                &chain.pool_id(),
+                seq,
+                target,
+                HedgeRoom::new(view.hedge_position, view.max_hedge_position),
+                planner,
+            )
+        }),
+    };
+    let fill = journaled.as_ref().and_then(|work| work.fill);
     let venue = venue(settings, chain).await?;
-    let venue = venue_check(venue, view.hedge_position).await;
+    let tolerance = *required(&settings.position_tolerance_base, "position-tolerance-base")?;
+    let venue = venue_check(venue, view.hedge_position, tolerance).await;
+    // What would make `--once` fail, as its step and position check would find it.
+    let mut problems = Vec::new();
+    if let Some(error) = venue.get("error") {
+        problems.push(format!("the venue cannot be asked: {error}"));
+    }
+    if venue.get("matches") == Some(&json!(false)) {
+        problems.push(format!(
+            "the venue account's position is not the pool's record (tolerance {tolerance})"
+        ));
+    }
+    if let (false, Some(reason)) = (pending, &view.unpriced) {
+        problems.push(format!(
+            "nothing pending, and the pool cannot be priced now: {reason}"
+        ));
+    }
     println!(
         "{}",
         json!({
@@ -226,25 +272,71 @@ async fn dry_run(
             "would_rebalance": !pending && out_of_band && view.seconds_until_rebalance == 0,
             "seconds_until_rebalance": view.seconds_until_rebalance,
             "request": request.map(|(seq, target)| json!({ "seq": seq, "target_hedge_delta": target.to_string() })),
-            "order": order.map(|order| json!({
+            "order": order.as_ref().map(|order| json!({
                 "seq": order.seq,
                 "client_id": order.client_id,
                 "side": order.side.as_str(),
                 "base": order.base,
             })),
+            "journaled": journaled.as_ref().map(|work| json!({
+                "seq": work.seq,
+                "planned": work.planned,
+                "fill": work.fill.map(|fill| json!({
+                    "base": fill.base,
+                    "avg_price": fill.avg_price.to_string(),
+                    "fee_quote": fill.fee_quote,
+                })),
+            })),
+            // The venue is sent the order only if no fill is journaled for it (and then
+            // only if it has no record of the client id).
+            "would_execute": order.is_some() && fill.is_none(),
             "venue": venue,
+            "problems": problems,
         })
     );
-    if venue.get("error").is_some() || venue.get("matches") == Some(&json!(false)) {
-        return Err(format!("the venue check failed: {venue}").into());
+    if !problems.is_empty() {
+        return Err(format!("the dry run's checks failed: {}", problems.join("; ")).into());
     }
     Ok(())
 }
 
-/// The keeper service on resolved `settings` (`Settings::resolve`): connect, check the
-/// keeper authority, then — per `mode` — report what it would do, run one step, or step
-/// every `interval_secs` until Ctrl-C or SIGTERM.
+/// The keeper service on resolved `settings` (`Settings::resolve`) until it is done or
+/// SIGTERM or SIGINT (Ctrl-C) stops it: [`run_until`] with the signal handlers installed
+/// first.
 pub async fn run(settings: &Settings, mode: Mode) -> Result<(), Error> {
+    let shutdown = Shutdown::on_signals()?;
+    run_until(settings, mode, shutdown).await
+}
+
+/// The keeper service on resolved `settings` until it is done or `shutdown` asks it to
+/// stop: connect, check the keeper authority, then — per `mode` — report what it would do,
+/// run one step, or step every `interval_secs`.
+///
+/// A stop ends the service wherever it is — connecting, catching up, inside a step, in a
+/// retry's back-off, between steps — as a crash there would: every journal write is
+/// synchronous and complete, and whatever the step left unfinished the next start finishes
+/// exactly once. A stopped service returns `Ok` (exit code 0), except a dry run, whose
+/// checks did not all run.
+pub async fn run_until(
+    settings: &Settings,
+    mode: Mode,
+    mut shutdown: Shutdown,
+) -> Result<(), Error> {
+    tokio::select! {
+        biased;
+        reason = shutdown.requested() => {
+            if mode == Mode::DryRun {
+                return Err(format!("{reason}: stopped before the dry run's checks finished").into());
+            }
+            tracing::info!(signal = reason, "stopped; the journal holds every unfinished request, which the next start finishes");
+            Ok(())
+        }
+        result = serve(settings, mode) => result,
+    }
+}
+
+/// The service itself, [`run_until`] without the stop.
+async fn serve(settings: &Settings, mode: Mode) -> Result<(), Error> {
     let url = resolve_url(required(&settings.url, "url")?);
     let pool = parse_key("pool", required(&settings.pool, "pool")?)?;
     let oracles = Oracles {
@@ -256,6 +348,30 @@ pub async fn run(settings: &Settings, mode: Mode) -> Result<(), Error> {
             .transpose()?,
     };
     let keypair = read_keypair(required(&settings.keypair, "keypair")?)?;
+    let interval =
+        Duration::from_secs((*required(&settings.interval_secs, "interval-secs")?).max(1));
+    // The responder first: a supervisor's probe sees 503 "starting" while the keeper
+    // connects, and a taken address fails the start before anything is sent.
+    let metrics = Arc::new(Metrics::new(&pool.to_string(), venue_name(settings)));
+    let responder = match (settings.metrics_addr, mode) {
+        // The loop's: a `--once` run ends before anyone could scrape it (and must not
+        // fail on the address a running service holds).
+        (Some(addr), Mode::Forever) => {
+            let listener = metrics::bind(addr).await?;
+            let addr = listener.local_addr()?;
+            let intervals = *required(&settings.health_intervals, "health-intervals")?;
+            let rule = HealthRule {
+                stale_after: interval.saturating_mul(intervals),
+            };
+            tracing::info!(%addr, "serving /metrics and /health");
+            Some(AbortOnDrop(tokio::spawn(metrics::serve(
+                listener,
+                Arc::clone(&metrics),
+                rule,
+            ))))
+        }
+        _ => None,
+    };
     let backoff = settings.backoff();
     let planner = settings.planner();
     let landing = settings.landing()?;
@@ -275,8 +391,6 @@ pub async fn run(settings: &Settings, mode: Mode) -> Result<(), Error> {
     let mut events = RpcEvents::new(&url, &chain, journal.cursor()?);
     let venue = venue(settings, &chain).await?;
     let tolerance = *required(&settings.position_tolerance_base, "position-tolerance-base")?;
-    let interval =
-        Duration::from_secs((*required(&settings.interval_secs, "interval-secs")?).max(1));
     tracing::info!(%pool, journal = %journal_path.display(), "keeper started");
     let mut keeper = Keeper::new(chain, venue, journal, planner);
     // A paper account keeps nothing between runs: it starts where the pool's record (and
@@ -296,16 +410,21 @@ pub async fn run(settings: &Settings, mode: Mode) -> Result<(), Error> {
             Ok(applied) => tracing::info!(applied, "caught up on the pool's events"),
             Err(error) => tracing::warn!("event catch-up failed, retrying next step: {error}"),
         }
-        // A signal ends the step where it is, its retries and back-off included: what it
-        // left unfinished is in the journal, which the next start finishes exactly once
-        // (the crash drill of docs/keeper.md).
-        let step = tokio::select! {
-            step = keeper.step() => step,
-            _ = shutdown() => {
-                tracing::info!("stopped during a step; the journal holds every unfinished request");
-                return Ok(());
+        // A stop ends the step where it is (`run_until`), its retries and back-off
+        // included: what it left unfinished is in the journal, which the next start
+        // finishes exactly once (the crash drill of docs/keeper.md).
+        let step = keeper.step().await;
+        match &step {
+            Ok(step) => metrics.step_succeeded(step),
+            Err(error) => metrics.step_failed(error),
+        }
+        if step.is_ok() && responder.is_some() {
+            // The gauges: the pool as the step left it (one more read, for a scraper).
+            match keeper.chain.view().await {
+                Ok(view) => metrics.pool_read(&view),
+                Err(error) => tracing::debug!("metrics: the pool could not be read: {error}"),
             }
-        };
+        }
         match step {
             Ok(step) => {
                 failures = 0;
@@ -359,27 +478,6 @@ pub async fn run(settings: &Settings, mode: Mode) -> Result<(), Error> {
         if mode == Mode::Once {
             return Ok(());
         }
-        tokio::select! {
-            _ = tokio::time::sleep(interval) => {}
-            _ = shutdown() => {
-                tracing::info!("stopped; the journal holds every unfinished request");
-                return Ok(());
-            }
-        }
+        tokio::time::sleep(interval).await;
     }
-}
-
-/// Resolves when the process receives SIGTERM (a service manager's stop): the loop then
-/// ends between steps, as on Ctrl-C. Never resolves where there is no such signal.
-async fn terminated() {
-    #[cfg(unix)]
-    {
-        if let Ok(mut signal) =
-            tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
-        {
-            signal.recv().await;
-            return;
-        }
-    }
-    std::future::pending::<()>().await
 }

@@ -95,9 +95,23 @@ pub struct Settings {
     /// notices (0: never) [default: 10].
     #[arg(long, env = "HOMEOSTAT_KEEPER_MAX_FAILURES")]
     pub max_failures: Option<u32>,
-    /// Log level: error, warn, info, debug or trace [default: info].
+    /// Log level: error, warn, info, debug or trace; the HTTP libraries (reqwest, hyper,
+    /// h2, rustls) log at warn at most [default: info].
     #[arg(long, env = "HOMEOSTAT_LOG")]
     pub log: Option<String>,
+    /// Log format: `text` (one line per event) or `json` (one JSON object per line)
+    /// [default: text].
+    #[arg(long, env = "HOMEOSTAT_LOG_FORMAT")]
+    pub log_format: Option<String>,
+    /// Serve Prometheus metrics at /metrics and a health check at /health on this address
+    /// (e.g. 127.0.0.1:9464) while the keeper loops (not with --once or --dry-run)
+    /// [default: off].
+    #[arg(long, env = "HOMEOSTAT_KEEPER_METRICS_ADDR")]
+    pub metrics_addr: Option<std::net::SocketAddr>,
+    /// /health answers 200 while the last successful step ended within this many
+    /// --interval-secs, 503 otherwise [default: 3].
+    #[arg(long, env = "HOMEOSTAT_KEEPER_HEALTH_INTERVALS")]
+    pub health_intervals: Option<u32>,
     /// Compute-unit price of the keeper's transactions: micro-lamports per compute unit
     /// (e.g. 5000) or a percentile of recent fees on the pool (p0 … p100) [default: p75].
     #[arg(long, env = "HOMEOSTAT_PRIORITY_FEE")]
@@ -135,6 +149,8 @@ impl Settings {
             position_tolerance_base: Some(0),
             max_failures: Some(10),
             log: Some("info".into()),
+            log_format: Some("text".into()),
+            health_intervals: Some(3),
             // A rebalance that lands late hedges a stale delta: above the median.
             priority_fee: Some("p75".into()),
             max_priority_fee: Some(1_000_000),
@@ -195,6 +211,14 @@ impl Settings {
             1,
             60_000,
         )?;
+        within(
+            "health-intervals",
+            self.health_intervals.map(u64::from),
+            1,
+            1_000,
+        )?;
+        one_of("log", self.log.as_deref(), &LOG_LEVELS)?;
+        one_of("log-format", self.log_format.as_deref(), &LOG_FORMATS)?;
         if let (Some(min), Some(max)) = (self.min_order_base, self.max_order_base) {
             if min > max {
                 return Err(format!(
@@ -243,6 +267,9 @@ impl Settings {
                 .or(fallback.position_tolerance_base),
             max_failures: self.max_failures.or(fallback.max_failures),
             log: self.log.or(fallback.log),
+            log_format: self.log_format.or(fallback.log_format),
+            metrics_addr: self.metrics_addr.or(fallback.metrics_addr),
+            health_intervals: self.health_intervals.or(fallback.health_intervals),
             priority_fee: self.priority_fee.or(fallback.priority_fee),
             max_priority_fee: self.max_priority_fee.or(fallback.max_priority_fee),
             commitment: self.commitment.or(fallback.commitment),
@@ -284,6 +311,22 @@ impl Settings {
             min_order_base: self.min_order_base.unwrap_or(0),
             max_order_base: self.max_order_base.unwrap_or(u64::MAX),
         }
+    }
+}
+
+/// The values `--log` takes.
+pub const LOG_LEVELS: [&str; 5] = ["error", "warn", "info", "debug", "trace"];
+/// The values `--log-format` takes.
+pub const LOG_FORMATS: [&str; 2] = ["text", "json"];
+
+/// `value` unless it is set to something outside `allowed`, named with them.
+fn one_of(name: &str, value: Option<&str>, allowed: &[&str]) -> Result<(), String> {
+    match value {
+        Some(value) if !allowed.contains(&value) => Err(format!(
+            "--{name} `{value}`: must be one of {}",
+            allowed.join(", ")
+        )),
+        _ => Ok(()),
     }
 }
 
@@ -364,6 +407,11 @@ mod tests {
                 defaults.position_tolerance_base.map(|v| v.to_string()),
             ),
             ("log", defaults.log.clone()),
+            ("log-format", defaults.log_format.clone()),
+            (
+                "health-intervals",
+                defaults.health_intervals.map(|v| v.to_string()),
+            ),
         ];
         for (flag, value) in shown {
             let value = value.expect("a default");
@@ -411,7 +459,28 @@ mod ranges {
 
     #[test]
     fn every_setting_out_of_its_range_is_named() {
-        let cases: [(Settings, &str); 5] = [
+        let cases: [(Settings, &str); 8] = [
+            (
+                Settings {
+                    health_intervals: Some(0),
+                    ..Settings::default()
+                },
+                "--health-intervals 0: must be in [1, 1000]",
+            ),
+            (
+                Settings {
+                    log: Some("verbose".into()),
+                    ..Settings::default()
+                },
+                "--log `verbose`: must be one of error, warn, info, debug, trace",
+            ),
+            (
+                Settings {
+                    log_format: Some("xml".into()),
+                    ..Settings::default()
+                },
+                "--log-format `xml`: must be one of text, json",
+            ),
             (
                 Settings {
                     paper_fee_bps: Some(20_000),

@@ -18,14 +18,14 @@ use homeostat_keeper::venue::PaperVenue;
 use homeostat_localnet::*;
 
 /// A pool pushed 30 SOL long, served over JSON-RPC.
-async fn skewed() -> (Harness, PoolAddresses, String) {
+pub(crate) async fn skewed() -> (Harness, PoolAddresses, String) {
     let (harness, pool, _) = Harness::skewed_pool().await;
     let url = rpc::serve(&harness.context).await;
     (harness, pool, url)
 }
 
 /// The binary's flags for `pool` on `url` as `keypair`, then `extra`.
-fn keeper_args(
+pub(crate) fn keeper_args(
     url: &str,
     keypair: &std::path::Path,
     pool: &PoolAddresses,
@@ -52,7 +52,7 @@ fn keeper_args(
 }
 
 /// Runs the binary off the async runtime, which keeps serving the RPC endpoint meanwhile.
-async fn keeper_binary(args: Vec<String>) -> Output {
+pub(crate) async fn keeper_binary(args: Vec<String>) -> Output {
     tokio::task::spawn_blocking(move || {
         Command::new(env!("CARGO_BIN_EXE_homeostat-keeper"))
             .args(&args)
@@ -144,6 +144,7 @@ async fn the_binary_plans_dry_then_hedges_once_and_records() {
             "name": "binance",
             "position": "0",
             "expected_position": "0",
+            "tolerance": 0,
             "matches": true,
         })
     );
@@ -395,7 +396,7 @@ async fn the_service_runs_in_process_from_resolved_settings() {
     );
 }
 
-async fn net_delta(harness: &mut Harness, pool: &PoolAddresses) -> i128 {
+pub(crate) async fn net_delta(harness: &mut Harness, pool: &PoolAddresses) -> i128 {
     let update = harness.oracle_update().await;
     harness.snapshot(pool, &update).await.inventory().unwrap()
 }

@@ -4,5 +4,7 @@
 mod binance;
 mod cluster;
 mod common;
+mod examples;
 mod faults;
 mod hedge_loop;
+mod supervision;

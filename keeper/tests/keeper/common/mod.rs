@@ -1,3 +1,5 @@
 //! Test support shared by the keeper's test crates.
 
 pub mod exchange;
+pub mod process;
+pub mod proxy;

@@ -1,0 +1,176 @@
+//! The `homeostat-keeper` command line: its flags ([`Cli`]) and its logs ([`init_logging`]).
+//! In the library so tests can hold the example unit and container files to the parser.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use clap::Parser;
+use tracing::level_filters::LevelFilter;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+
+use crate::service::Mode;
+use crate::settings::{required, Settings};
+
+/// Hedges a Homeostat pool's net delta: when it leaves the pool's band, sends `rebalance`,
+/// hedges the requested amount on the venue, and records it with `record_hedge` — exactly
+/// once per request, across crashes (SQLite journal). docs/keeper.md is the operations
+/// guide. Exit codes: 0 done or stopped by SIGTERM/SIGINT, 1 failed, 2 usage error.
+#[derive(Debug, Parser)]
+#[command(name = "homeostat-keeper", version, about, long_about = None)]
+pub struct Cli {
+    /// TOML file with any of the options below (flags and environment variables win).
+    #[arg(long, env = "HOMEOSTAT_KEEPER_CONFIG")]
+    pub config: Option<PathBuf>,
+    /// Print what `--once` would do now (net delta, band, the order it would place, the
+    /// venue account's position against the pool's record) as JSON, and exit without
+    /// sending anything or writing the journal (it only reads it); non-zero when a check
+    /// fails.
+    #[arg(long, conflicts_with = "once")]
+    pub dry_run: bool,
+    /// Run one step (catch up on events, then rebalance/hedge/record if needed) and exit.
+    #[arg(long)]
+    pub once: bool,
+    /// The keeper's settings.
+    #[command(flatten)]
+    pub settings: Settings,
+}
+
+impl Cli {
+    /// How long the service runs.
+    pub fn mode(&self) -> Mode {
+        match (self.dry_run, self.once) {
+            (true, _) => Mode::DryRun,
+            (false, true) => Mode::Once,
+            (false, false) => Mode::Forever,
+        }
+    }
+}
+
+/// The crates that log every HTTP request and frame at debug: kept at warn (or at `level`
+/// when that is quieter) whatever `--log` says.
+pub const HTTP_LIBRARIES: [&str; 7] = [
+    "reqwest",
+    "hyper",
+    "hyper_util",
+    "h2",
+    "rustls",
+    "tungstenite",
+    "tokio_tungstenite",
+];
+
+/// The log filter of `level`: everything at `level`, the HTTP libraries at warn at most.
+pub fn log_filter(level: tracing::Level) -> Targets {
+    let level = LevelFilter::from_level(level);
+    let http = level.min(LevelFilter::WARN);
+    HTTP_LIBRARIES
+        .iter()
+        .fold(Targets::new().with_default(level), |filter, target| {
+            filter.with_target(*target, http)
+        })
+}
+
+/// Whether this process logs JSON lines (set by [`init_logging`]).
+static LOGS_JSON: AtomicBool = AtomicBool::new(false);
+
+/// Whether [`init_logging`] set up JSON logs: the error that ends the process is then a
+/// JSON line too (see [`report_error`]).
+pub fn logs_json() -> bool {
+    LOGS_JSON.load(Ordering::Relaxed)
+}
+
+/// Writes the error that ends the process to stderr: `error: …`, or an `ERROR` event when
+/// the logs are JSON, so a log pipeline reads the keeper's last word like the others.
+pub fn report_error(error: &dyn std::fmt::Display) {
+    if logs_json() {
+        tracing::error!("{error}");
+    } else {
+        eprintln!("error: {error}");
+    }
+}
+
+/// Logs to stderr at `--log`, as `--log-format` says: `text` (ANSI colours only on a
+/// terminal) or `json` (one object per line: `timestamp`, `level`, `target`, `message` and
+/// the event's fields).
+pub fn init_logging(settings: &Settings) -> Result<(), String> {
+    let level = required(&settings.log, "log")?;
+    let level: tracing::Level = level
+        .parse()
+        .map_err(|_| format!("--log: `{level}` is not error, warn, info, debug or trace"))?;
+    let filter = log_filter(level);
+    let registry = tracing_subscriber::registry().with(filter);
+    let format = required(&settings.log_format, "log-format")?.as_str();
+    match format {
+        "json" => registry
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .json()
+                    .flatten_event(true)
+                    .with_current_span(false)
+                    .with_span_list(false)
+                    .with_writer(std::io::stderr),
+            )
+            .try_init(),
+        "text" => registry
+            .with(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(std::io::stderr)
+                    .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())),
+            )
+            .try_init(),
+        other => return Err(format!("--log-format `{other}`: must be text or json")),
+    }
+    .map_err(|error| format!("logging: {error}"))?;
+    LOGS_JSON.store(format == "json", Ordering::Relaxed);
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_http_libraries_stay_at_warn_under_debug() {
+        let filter = log_filter(tracing::Level::TRACE);
+        for target in [
+            "hyper::proto::h1::io",
+            "h2::codec",
+            "reqwest::connect",
+            "rustls::client",
+        ] {
+            assert!(
+                !filter.would_enable(target, &tracing::Level::DEBUG),
+                "{target}"
+            );
+            assert!(
+                filter.would_enable(target, &tracing::Level::WARN),
+                "{target}"
+            );
+        }
+        assert!(filter.would_enable("homeostat_keeper::service", &tracing::Level::TRACE));
+        assert!(filter.would_enable("homeostat_sdk::rpc", &tracing::Level::DEBUG));
+        // Quieter than warn: the libraries follow.
+        let filter = log_filter(tracing::Level::ERROR);
+        assert!(!filter.would_enable("hyper", &tracing::Level::WARN));
+        assert!(!filter.would_enable("homeostat_keeper", &tracing::Level::WARN));
+    }
+
+    #[test]
+    fn the_modes_and_their_conflict() {
+        let parse = |args: &[&str]| {
+            Cli::try_parse_from(std::iter::once("homeostat-keeper").chain(args.iter().copied()))
+        };
+        assert_eq!(parse(&[]).unwrap().mode(), Mode::Forever);
+        assert_eq!(parse(&["--once"]).unwrap().mode(), Mode::Once);
+        assert_eq!(parse(&["--dry-run"]).unwrap().mode(), Mode::DryRun);
+        let error = parse(&["--dry-run", "--once"]).unwrap_err();
+        assert_eq!(error.kind(), clap::error::ErrorKind::ArgumentConflict);
+        let cli = parse(&["--metrics-addr", "0.0.0.0:9464", "--log-format", "json"]).unwrap();
+        assert_eq!(
+            cli.settings.metrics_addr,
+            Some("0.0.0.0:9464".parse().unwrap())
+        );
+        assert!(parse(&["--metrics-addr", "localhost"]).is_err());
+    }
+}
