@@ -3,8 +3,8 @@
 //
 // Quotes are exact because the cluster computes them: the swap is simulated with no
 // slippage limit and the program's own `Swapped` event (an `emit_cpi!` self-invocation,
-// read from the simulation's inner instructions) gives the amounts it executed. Nothing
-// here re-implements the pool's math.
+// read from the simulation's inner instructions by src/events.ts) gives the amounts it
+// executed. Nothing here re-implements the pool's math.
 
 import {
     type Address,
@@ -25,16 +25,9 @@ import {
     createTransactionMessage,
     getAddressDecoder,
     getAddressEncoder,
-    getBase58Encoder,
     getBase64EncodedWireTransaction,
-    getBooleanDecoder,
-    getI128Decoder,
-    getI64Decoder,
     getProgramDerivedAddress,
-    getStructDecoder,
     getU16Encoder,
-    getU64Decoder,
-    getU8Decoder,
     getUtf8Encoder,
     pipe,
     setTransactionMessageFeePayerSigner,
@@ -42,11 +35,13 @@ import {
     signTransactionMessageWithSigners,
 } from '@solana/kit';
 
-import { fetchPool, type Pool } from './generated/accounts/pool';
-import { getHomeostatErrorMessage, type HomeostatError } from './generated/errors/homeostat';
-import { getSwapExactInInstruction } from './generated/instructions/swapExactIn';
-import { getSwapExactOutInstruction } from './generated/instructions/swapExactOut';
-import { HOMEOSTAT_PROGRAM_ADDRESS } from './generated/programs/homeostat';
+import { type CompiledInnerInstruction, eventsFromInnerInstructions, findEventAuthorityAddress } from './events.js';
+import { fetchPool, type Pool } from './generated/accounts/pool.js';
+import { getHomeostatErrorMessage, type HomeostatError } from './generated/errors/homeostat.js';
+import { getSwapExactInInstruction } from './generated/instructions/swapExactIn.js';
+import { getSwapExactOutInstruction } from './generated/instructions/swapExactOut.js';
+import { HOMEOSTAT_PROGRAM_ADDRESS } from './generated/programs/homeostat.js';
+import { type Swapped } from './generated/types/swapped.js';
 
 /** The RPC methods this module calls (any cluster's client has them). */
 export type HomeostatRpc = Rpc<
@@ -63,50 +58,6 @@ export type HomeostatRpc = Rpc<
 export type Side = 'sell' | 'buy';
 
 const COMPUTE_BUDGET = address('ComputeBudget111111111111111111111111111111');
-/** Anchor's tag on an `emit_cpi!` event instruction. */
-const EVENT_IX_TAG = Uint8Array.from([0xe4, 0x45, 0xa5, 0x2e, 0x51, 0xcb, 0x9a, 0x1d]);
-/** `Swapped`'s discriminator (idl/homeostat.json). */
-const SWAPPED = Uint8Array.from([217, 52, 52, 83, 147, 135, 96, 109]);
-
-/** The `Swapped` event: what a swap executed. */
-export type Swapped = {
-    pool: Address;
-    trader: Address;
-    direction: number;
-    exactIn: boolean;
-    amountIn: bigint;
-    amountOut: bigint;
-    fee: bigint;
-    protocolFee: bigint;
-    inventoryBefore: bigint;
-    inventoryAfter: bigint;
-    oraclePrice: bigint;
-    oracleConfidence: bigint;
-    oraclePublishTime: bigint;
-    halfSpread: bigint;
-    skew: bigint;
-    variance: bigint;
-};
-
-const swappedDecoder = getStructDecoder([
-    ['pool', getAddressDecoder()],
-    ['trader', getAddressDecoder()],
-    ['direction', getU8Decoder()],
-    ['exactIn', getBooleanDecoder()],
-    ['amountIn', getU64Decoder()],
-    ['amountOut', getU64Decoder()],
-    ['fee', getU64Decoder()],
-    ['protocolFee', getU64Decoder()],
-    ['inventoryBefore', getI128Decoder()],
-    ['inventoryAfter', getI128Decoder()],
-    ['oraclePrice', getI128Decoder()],
-    ['oracleConfidence', getI128Decoder()],
-    ['oraclePublishTime', getI64Decoder()],
-    ['halfSpread', getI128Decoder()],
-    ['skew', getI128Decoder()],
-    ['variance', getI128Decoder()],
-]);
-
 const addressDecoder = getAddressDecoder();
 
 /**
@@ -181,14 +132,6 @@ export type SwapRequest = {
     exactOut?: boolean;
 };
 
-const eventAuthority = async () =>
-    (
-        await getProgramDerivedAddress({
-            programAddress: HOMEOSTAT_PROGRAM_ADDRESS,
-            seeds: [getUtf8Encoder().encode('__event_authority')],
-        })
-    )[0];
-
 /** The swap instruction for `request`, with `limit` as its slippage bound. */
 export async function swapInstruction(
     trader: TransactionSigner,
@@ -209,7 +152,7 @@ export async function swapInstruction(
         traderQuote: request.traderQuote,
         baseTokenProgram: pool.baseTokenProgram,
         quoteTokenProgram: pool.quoteTokenProgram,
-        eventAuthority: await eventAuthority(),
+        eventAuthority: await findEventAuthorityAddress(),
         program: HOMEOSTAT_PROGRAM_ADDRESS,
     };
     const direction = request.side === 'sell' ? 0 : 1;
@@ -274,23 +217,14 @@ export async function quote(rpc: HomeostatRpc, trader: Address, request: SwapReq
         throw programError(err, logs ?? []);
     }
     const keys = accountKeys(transaction.messageBytes);
-    const base58 = getBase58Encoder();
-    for (const inner of innerInstructions ?? []) {
-        for (const entry of inner.instructions as readonly { programIdIndex?: number; data?: string }[]) {
-            if (entry.programIdIndex === undefined || entry.data === undefined) continue;
-            if (keys[entry.programIdIndex] !== HOMEOSTAT_PROGRAM_ADDRESS) continue;
-            const data = Uint8Array.from(base58.encode(entry.data));
-            if (startsWith(data, EVENT_IX_TAG) && startsWith(data.subarray(8), SWAPPED)) {
-                const event = swappedDecoder.decode(data.subarray(16));
-                return { ...(event as Swapped), unitsConsumed: Number(unitsConsumed ?? 0) };
-            }
-        }
+    const events = await eventsFromInnerInstructions(
+        keys,
+        (innerInstructions ?? []) as unknown as readonly { instructions: readonly CompiledInnerInstruction[] }[],
+    );
+    for (const event of events) {
+        if (event.name === 'swapped') return { ...event.data, unitsConsumed: Number(unitsConsumed ?? 0) };
     }
     throw new Error('the simulation carried no Swapped event (does the endpoint return inner instructions?)');
-}
-
-function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
-    return prefix.every((byte, index) => bytes[index] === byte);
 }
 
 /** The static account keys of a compiled legacy message, in order. */

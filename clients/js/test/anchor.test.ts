@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import anchor, { type Idl } from '@coral-xyz/anchor';
 import { Connection, Keypair, PublicKey } from '@solana/web3.js';
 
-import { type World, startLocalnet } from './world';
+import { type World, startLocalnet } from './world.js';
 
 // Anchor is a CommonJS package: its classes come through the default export under ESM.
 const { AnchorError, AnchorProvider, BN, Program, Wallet } = anchor;

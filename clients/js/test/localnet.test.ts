@@ -39,8 +39,8 @@ import {
     quote,
     swap,
     swapInstruction,
-} from '../src/index';
-import { type World, startLocalnet } from './world';
+} from '../src/index.js';
+import { type World, startLocalnet } from './world.js';
 
 const ASSOCIATED_TOKEN = address('ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL');
 
