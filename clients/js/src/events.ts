@@ -57,7 +57,9 @@ export type CompiledInnerInstruction = {
 export type TransactionWithInnerInstructions = {
     readonly meta: {
         readonly err: unknown;
-        readonly innerInstructions?: readonly { readonly instructions: readonly CompiledInnerInstruction[] }[] | null;
+        readonly innerInstructions?:
+            | readonly { readonly index?: number | bigint; readonly instructions: readonly CompiledInnerInstruction[] }[]
+            | null;
         readonly loadedAddresses?: { readonly writable: readonly string[]; readonly readonly: readonly string[] } | null;
     } | null;
     readonly transaction: { readonly message: { readonly accountKeys: readonly string[] } };

@@ -2,7 +2,9 @@
 // `homeostat localnet`, as a third party would use it from the IDL alone: it decodes the
 // zero-copy pool, sends a swap with `.rpc()` (confirmed over the websocket) and reads it back
 // with `getParsedTransaction`, simulates one, and a refused swap is an `AnchorError`
-// carrying the program's error as the IDL names it.
+// carrying the program's error as the IDL names it. Anchor's log-based event APIs see none
+// of Homeostat's events (they are `emit_cpi!` inner instructions); this client's
+// `fetchTransactionEvents` reads them from the same transaction.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -12,10 +14,13 @@ import { fileURLToPath } from 'node:url';
 import anchor, { type Idl } from '@coral-xyz/anchor';
 import { Connection, Keypair, PublicKey } from '@solana/web3.js';
 
+import { address, createSolanaRpc, type Signature } from '@solana/kit';
+
+import { fetchTransactionEvents } from '../src/index.js';
 import { type World, startLocalnet } from './world.js';
 
 // Anchor is a CommonJS package: its classes come through the default export under ESM.
-const { AnchorError, AnchorProvider, BN, Program, Wallet } = anchor;
+const { AnchorError, AnchorProvider, BN, EventParser, Program, Wallet } = anchor;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const idl = JSON.parse(readFileSync(path.resolve(here, '../../../idl/homeostat.json'), 'utf8')) as Idl;
@@ -148,5 +153,29 @@ test("a refused swap is an AnchorError with the IDL's name and message", async (
             assert.equal(error.program.toBase58(), world.program);
             return true;
         },
+    );
+});
+
+test("Anchor's log-based event APIs see no Homeostat event; the inner instructions carry it", async () => {
+    const accounts = swapAccounts();
+    const swapExactIn = () =>
+        program.methods
+            .swapExactIn({ direction: 0, amountIn: new BN(1_000_000), minAmountOut: new BN(1) })
+            .accountsStrict(accounts);
+    // `.simulate().events`: parsed from `Program data:` log lines, which emit_cpi! never writes.
+    const simulated = await swapExactIn().simulate();
+    assert.deepEqual(simulated.events, []);
+    // `EventParser` over the landed transaction's logs (what `addEventListener` runs on
+    // each logs notification): nothing either.
+    const signature = await swapExactIn().rpc();
+    const landed = await connection.getTransaction(signature, { commitment: 'confirmed', maxSupportedTransactionVersion: 0 });
+    const logs = landed?.meta?.logMessages ?? [];
+    assert.ok(logs.length > 0, 'the transaction has logs');
+    assert.deepEqual([...new EventParser(program.programId, program.coder).parseLogs(logs)], []);
+    // The same transaction's inner instructions: one Swapped event.
+    const fetched = await fetchTransactionEvents(createSolanaRpc(world.url), signature as Signature);
+    assert.deepEqual(
+        fetched?.events.map((event) => [event.name, 'pool' in event.data ? event.data.pool : undefined]),
+        [['swapped', address(world.pool)]],
     );
 });

@@ -1,0 +1,181 @@
+// Homeostat's events as a client reads them (src/events.ts) against `homeostat localnet`:
+// decoded from a fetched transaction's `emit_cpi!` inner instructions, followed live with a
+// pool subscription, and never believed from anything but Homeostat's signed event
+// instruction.
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { after, before, test } from 'node:test';
+
+import {
+    type Address,
+    type KeyPairSigner,
+    address,
+    createKeyPairSignerFromBytes,
+    createSolanaRpc,
+    createSolanaRpcSubscriptions,
+    getAddressEncoder,
+    getBase58Decoder,
+    getProgramDerivedAddress,
+    type Signature,
+} from '@solana/kit';
+
+import {
+    EVENT_IX_TAG,
+    HOMEOSTAT_EVENT_DISCRIMINATORS,
+    HOMEOSTAT_PROGRAM_ADDRESS,
+    type PoolHandle,
+    type TransactionEvents,
+    type TransactionWithInnerInstructions,
+    decodeHomeostatEvent,
+    eventsFromTransaction,
+    fetchTransactionEvents,
+    findEventAuthorityAddress,
+    getSwappedEncoder,
+    loadPool,
+    poolEvents,
+    swap,
+} from '../src/index.js';
+import { type World, startLocalnet } from './world.js';
+
+const ASSOCIATED_TOKEN = address('ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL');
+
+let stop: () => void;
+let world: World;
+let rpc: ReturnType<typeof createSolanaRpc>;
+let wallet: KeyPairSigner;
+let handle: PoolHandle;
+let accounts: { base: Address; quote: Address };
+
+async function associated(owner: Address, mint: Address, tokenProgram: Address): Promise<Address> {
+    const encoder = getAddressEncoder();
+    const [account] = await getProgramDerivedAddress({
+        programAddress: ASSOCIATED_TOKEN,
+        seeds: [encoder.encode(owner), encoder.encode(tokenProgram), encoder.encode(mint)],
+    });
+    return account;
+}
+
+before(async () => {
+    ({ world, stop } = await startLocalnet());
+    rpc = createSolanaRpc(world.url);
+    wallet = await createKeyPairSignerFromBytes(Uint8Array.from(JSON.parse(readFileSync(world.wallet.keypair, 'utf8'))));
+    handle = await loadPool(rpc, address(world.pool));
+    accounts = {
+        base: await associated(wallet.address, address(world.base_mint), handle.baseTokenProgram),
+        quote: await associated(wallet.address, address(world.quote_mint), handle.quoteTokenProgram),
+    };
+});
+
+after(() => stop?.());
+
+const sell = (amount: bigint) => ({
+    pool: handle,
+    oracle: address(world.oracle),
+    traderBase: accounts.base,
+    traderQuote: accounts.quote,
+    side: 'sell' as const,
+    amount,
+});
+
+test("a landed swap's Swapped event is decoded from the fetched transaction", async () => {
+    const { signature, quoted } = await swap(rpc, wallet, sell(2_000_000n), 0);
+    const fetched = await fetchTransactionEvents(rpc, signature as Signature);
+    assert.ok(fetched, 'the transaction is fetchable');
+    assert.equal(fetched.events.length, 1, JSON.stringify(fetched.events.map((event) => event.name)));
+    const [event] = fetched.events;
+    assert.equal(event?.name, 'swapped');
+    if (event?.name !== 'swapped') return;
+    assert.equal(event.data.pool, world.pool);
+    assert.equal(event.data.trader, wallet.address);
+    assert.equal(event.data.amountIn, 2_000_000n);
+    assert.equal(event.data.amountOut, quoted.amountOut);
+    assert.equal(event.data.fee, quoted.fee);
+    assert.ok(fetched.slot > 0n);
+});
+
+test("a pool subscription yields each landed swap's events, in order, and ends when aborted", async () => {
+    const subscriptions = createSolanaRpcSubscriptions(world.ws_url);
+    const controller = new AbortController();
+    const stream = poolEvents(rpc, subscriptions, address(world.pool), { abortSignal: controller.signal });
+    // The generator subscribes on its first `next()`; start it before the swaps land.
+    const received: TransactionEvents[] = [];
+    const collecting = (async () => {
+        for await (const entry of stream) {
+            received.push(entry);
+            if (received.length === 3) controller.abort();
+        }
+    })();
+    // Let the subscription be made before the swaps land.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const sent: { signature: string; amountOut: bigint }[] = [];
+    for (const amount of [1_000_000n, 3_000_000n, 5_000_000n]) {
+        const { signature, quoted } = await swap(rpc, wallet, sell(amount), 0);
+        sent.push({ signature, amountOut: quoted.amountOut });
+    }
+    const timeout = setTimeout(() => controller.abort(), 20_000);
+    await collecting;
+    clearTimeout(timeout);
+    assert.deepEqual(
+        received.map((entry) => entry.signature),
+        sent.map((entry) => entry.signature),
+    );
+    for (const [index, entry] of received.entries()) {
+        assert.equal(entry.events.length, 1);
+        const [event] = entry.events;
+        assert.ok(event?.name === 'swapped' && event.data.amountOut === sent[index]?.amountOut, String(event?.name));
+    }
+});
+
+test('only Homeostat’s signed event instruction counts; a failed transaction has no events', async () => {
+    const authority = await findEventAuthorityAddress();
+    const other = address('11111111111111111111111111111111');
+    const event = getSwappedEncoder().encode({
+        pool: address(world.pool),
+        trader: wallet.address,
+        direction: 0,
+        exactIn: true,
+        amountIn: 7n,
+        amountOut: 6n,
+        fee: 1n,
+        protocolFee: 0n,
+        inventoryBefore: 0n,
+        inventoryAfter: 7n,
+        oraclePrice: 1n,
+        oracleConfidence: 0n,
+        oraclePublishTime: 0n,
+        halfSpread: 0n,
+        skew: 0n,
+        variance: 0n,
+    });
+    const bytes = new Uint8Array([...EVENT_IX_TAG, ...HOMEOSTAT_EVENT_DISCRIMINATORS.swapped, ...event]);
+    const data = getBase58Decoder().decode(bytes);
+    // Keys: 0 payer, 1 Homeostat, 2 its event authority, 3 another program, 4 the pool.
+    const transaction = (instructions: { programIdIndex: number; accounts: number[]; data: string }[], err: unknown = null) =>
+        ({
+            meta: { err, innerInstructions: [{ index: 0, instructions }] },
+            transaction: {
+                message: { accountKeys: [wallet.address, HOMEOSTAT_PROGRAM_ADDRESS, authority, other, world.pool] },
+            },
+        }) satisfies TransactionWithInnerInstructions;
+
+    const genuine = await eventsFromTransaction(transaction([{ programIdIndex: 1, accounts: [2], data }]));
+    assert.equal(genuine.length, 1);
+    assert.deepEqual(genuine[0], decodeHomeostatEvent(bytes.slice(8)));
+    for (const forged of [
+        // Another program's instruction with the same bytes.
+        [{ programIdIndex: 3, accounts: [2], data }],
+        // Homeostat invoked without its event authority first.
+        [{ programIdIndex: 1, accounts: [4], data }],
+        // Homeostat's event authority, without Anchor's event tag.
+        [{ programIdIndex: 1, accounts: [2], data: getBase58Decoder().decode(bytes.slice(8)) }],
+        // Not base-58, and a known discriminator with truncated fields.
+        [
+            { programIdIndex: 1, accounts: [2], data: '0OIl' },
+            { programIdIndex: 1, accounts: [2], data: getBase58Decoder().decode(bytes.slice(0, 40)) },
+        ],
+    ]) {
+        assert.deepEqual(await eventsFromTransaction(transaction(forged)), [], JSON.stringify(forged));
+    }
+    const failed = transaction([{ programIdIndex: 1, accounts: [2], data }], { InstructionError: [0, { Custom: 6000 }] });
+    assert.deepEqual(await eventsFromTransaction(failed), []);
+});
