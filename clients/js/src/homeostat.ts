@@ -104,6 +104,18 @@ export async function findPoolAddress(
     return pool;
 }
 
+const ASSOCIATED_TOKEN_PROGRAM = address('ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL');
+
+/** The associated token account of `owner` for `mint` (under `tokenProgram`: Token or Token-2022). */
+export async function findAssociatedTokenAddress(owner: Address, mint: Address, tokenProgram: Address): Promise<Address> {
+    const encoder = getAddressEncoder();
+    const [account] = await getProgramDerivedAddress({
+        programAddress: ASSOCIATED_TOKEN_PROGRAM,
+        seeds: [encoder.encode(owner), encoder.encode(tokenProgram), encoder.encode(mint)],
+    });
+    return account;
+}
+
 /** Fetches the pool at `pool` and its mints' token programs. */
 export async function loadPool(rpc: HomeostatRpc, pool: Address): Promise<PoolHandle> {
     const account = await fetchPool(rpc, pool);
@@ -123,9 +135,9 @@ export type SwapRequest = {
     /** The Pyth PriceUpdateV2 account the swap reads (and the quote/USD one for a two-feed pool). */
     oracle: Address;
     quoteOracle?: Address;
-    /** The trader's base and quote token accounts. */
-    traderBase: Address;
-    traderQuote: Address;
+    /** The trader's base and quote token accounts (default: the trader's associated ones). */
+    traderBase?: Address;
+    traderQuote?: Address;
     side: Side;
     /** Input atoms (exact-in) or output atoms (`exactOut`). */
     amount: bigint;
@@ -148,8 +160,11 @@ export async function swapInstruction(
         quoteMint: pool.pool.quoteMint,
         baseVault: pool.pool.baseVault,
         quoteVault: pool.pool.quoteVault,
-        traderBase: request.traderBase,
-        traderQuote: request.traderQuote,
+        traderBase:
+            request.traderBase ?? (await findAssociatedTokenAddress(trader.address, pool.pool.baseMint, pool.baseTokenProgram)),
+        traderQuote:
+            request.traderQuote ??
+            (await findAssociatedTokenAddress(trader.address, pool.pool.quoteMint, pool.quoteTokenProgram)),
         baseTokenProgram: pool.baseTokenProgram,
         quoteTokenProgram: pool.quoteTokenProgram,
         eventAuthority: await findEventAuthorityAddress(),

@@ -13,9 +13,7 @@ import {
     createKeyPairSignerFromBytes,
     createSolanaRpc,
     createSolanaRpcSubscriptions,
-    getAddressEncoder,
     getBase58Decoder,
-    getProgramDerivedAddress,
     type Signature,
 } from '@solana/kit';
 
@@ -29,6 +27,7 @@ import {
     decodeHomeostatEvent,
     eventsFromTransaction,
     fetchTransactionEvents,
+    findAssociatedTokenAddress,
     findEventAuthorityAddress,
     getSwappedEncoder,
     loadPool,
@@ -37,8 +36,6 @@ import {
 } from '../src/index.js';
 import { type World, startLocalnet } from './world.js';
 
-const ASSOCIATED_TOKEN = address('ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL');
-
 let stop: () => void;
 let world: World;
 let rpc: ReturnType<typeof createSolanaRpc>;
@@ -46,14 +43,6 @@ let wallet: KeyPairSigner;
 let handle: PoolHandle;
 let accounts: { base: Address; quote: Address };
 
-async function associated(owner: Address, mint: Address, tokenProgram: Address): Promise<Address> {
-    const encoder = getAddressEncoder();
-    const [account] = await getProgramDerivedAddress({
-        programAddress: ASSOCIATED_TOKEN,
-        seeds: [encoder.encode(owner), encoder.encode(tokenProgram), encoder.encode(mint)],
-    });
-    return account;
-}
 
 before(async () => {
     ({ world, stop } = await startLocalnet());
@@ -61,24 +50,21 @@ before(async () => {
     wallet = await createKeyPairSignerFromBytes(Uint8Array.from(JSON.parse(readFileSync(world.wallet.keypair, 'utf8'))));
     handle = await loadPool(rpc, address(world.pool));
     accounts = {
-        base: await associated(wallet.address, address(world.base_mint), handle.baseTokenProgram),
-        quote: await associated(wallet.address, address(world.quote_mint), handle.quoteTokenProgram),
+        base: await findAssociatedTokenAddress(wallet.address, address(world.base_mint), handle.baseTokenProgram),
+        quote: await findAssociatedTokenAddress(wallet.address, address(world.quote_mint), handle.quoteTokenProgram),
     };
 });
 
 after(() => stop?.());
 
-const sell = (amount: bigint) => ({
-    pool: handle,
-    oracle: address(world.oracle),
-    traderBase: accounts.base,
-    traderQuote: accounts.quote,
-    side: 'sell' as const,
-    amount,
-});
+// The token accounts are left to the default: the trader's associated ones.
+const sell = (amount: bigint) => ({ pool: handle, oracle: address(world.oracle), side: 'sell' as const, amount });
 
 test("a landed swap's Swapped event is decoded from the fetched transaction", async () => {
+    const before = await rpc.getTokenAccountBalance(accounts.base).send();
     const { signature, quoted } = await swap(rpc, wallet, sell(2_000_000n), 0);
+    const after = await rpc.getTokenAccountBalance(accounts.base).send();
+    assert.equal(BigInt(before.value.amount) - BigInt(after.value.amount), 2_000_000n);
     const fetched = await fetchTransactionEvents(rpc, signature as Signature);
     assert.ok(fetched, 'the transaction is fetchable');
     assert.equal(fetched.events.length, 1, JSON.stringify(fetched.events.map((event) => event.name)));
