@@ -6,7 +6,14 @@
 //! Homeostat can sign for that PDA, and its event handler refuses an unsigned call, so a
 //! successful transaction's inner instruction of this shape was emitted by Homeostat.
 //! `Program data:` log lines are **not** read: any program can log any bytes
-//! (`sol_log_data`), so a log line proves nothing about who emitted it.
+//! (`sol_log_data`), so a log line proves nothing about who emitted it. (Which is also why
+//! Anchor's log-based event APIs — `addEventListener`, `EventParser` — see none of these
+//! events: docs/integration.md, "Events".)
+//!
+//! With feature `rpc`: [`from_transaction_json`] decodes a fetched transaction,
+//! [`crate::rpc::PoolClient::transaction_events`] fetches and decodes one, and
+//! [`crate::rpc::PoolClient::subscribe_events`] follows a pool ([`PoolEventStream`]: a logs
+//! subscription mentioning the pool, then `getTransaction` for each transaction).
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::{AnchorDeserialize, Discriminator};
@@ -119,6 +126,89 @@ pub fn from_transaction_json(transaction: &serde_json::Value) -> crate::Result<V
         }
     }
     Ok(events)
+}
+
+/// A transaction's events (feature `rpc`).
+#[cfg(feature = "rpc")]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TransactionEvents {
+    /// The transaction's signature (base 58).
+    pub signature: String,
+    /// The slot the logs notification named.
+    pub slot: u64,
+    /// Its events, in order.
+    pub events: Vec<PoolEvent>,
+}
+
+/// How long a notified transaction may take to be fetchable before
+/// [`PoolEventStream::next`] gives up on it.
+#[cfg(feature = "rpc")]
+pub const FETCH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// A pool's events as they land, from [`crate::rpc::PoolClient::subscribe_events`]
+/// (feature `rpc`): a `logsSubscribe` mentioning the pool names each successful
+/// transaction that touched it; [`PoolEventStream::next`] fetches it and decodes its
+/// `emit_cpi!` inner instructions. Dropping the stream ends the subscription.
+///
+/// It sees what lands while it is open: to resume after a gap, list the signatures in
+/// between ([`crate::rpc::PoolClient::pool_signatures`]) and read each with
+/// [`crate::rpc::PoolClient::transaction_events`].
+#[cfg(feature = "rpc")]
+pub struct PoolEventStream<'a> {
+    pub(crate) client: &'a crate::rpc::PoolClient,
+    pub(crate) pool: Pubkey,
+    /// (signature, slot) of each successful transaction mentioning the pool.
+    pub(crate) notified: tokio::sync::mpsc::UnboundedReceiver<(String, u64)>,
+    pub(crate) subscription: tokio::task::JoinHandle<()>,
+}
+
+#[cfg(feature = "rpc")]
+impl PoolEventStream<'_> {
+    /// The next transaction with events of the pool: those naming it, and the kinds
+    /// [`PoolEvent::Other`] does not decode (they name no pool here, and the transaction
+    /// mentions this one). `None` once the subscription has ended (the connection closed);
+    /// an error when a notified transaction is not fetchable within [`FETCH_TIMEOUT`].
+    pub async fn next(&mut self) -> Option<crate::Result<TransactionEvents>> {
+        loop {
+            let (signature, slot) = self.notified.recv().await?;
+            let events = match self.fetch(&signature).await {
+                Ok(events) => events,
+                Err(error) => return Some(Err(error)),
+            };
+            let events: Vec<PoolEvent> = events
+                .into_iter()
+                .filter(|event| event.pool().is_none_or(|pool| pool == self.pool))
+                .collect();
+            if !events.is_empty() {
+                return Some(Ok(TransactionEvents {
+                    signature,
+                    slot,
+                    events,
+                }));
+            }
+        }
+    }
+
+    /// The events of `signature`, waiting while the cluster does not have it yet (a
+    /// notification can precede the transaction's availability at the same commitment).
+    async fn fetch(&self, signature: &str) -> crate::Result<Vec<PoolEvent>> {
+        let deadline = tokio::time::Instant::now() + FETCH_TIMEOUT;
+        loop {
+            match self.client.transaction_events(signature).await {
+                Err(crate::SdkError::NotFound { .. }) if tokio::time::Instant::now() < deadline => {
+                    tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+#[cfg(feature = "rpc")]
+impl Drop for PoolEventStream<'_> {
+    fn drop(&mut self) {
+        self.subscription.abort();
+    }
 }
 
 #[cfg(all(test, feature = "rpc"))]
