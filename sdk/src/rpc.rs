@@ -444,6 +444,23 @@ impl PoolClient {
     /// ([`crate::events::PoolEventStream`]); the subscription is made before this returns,
     /// so every transaction landing after it is seen. Notifications and fetches are at the
     /// client's commitment.
+    ///
+    /// ```no_run
+    /// # async fn follow(client: &homeostat_sdk::rpc::PoolClient) -> homeostat_sdk::Result<()> {
+    /// use homeostat_sdk::events::{PoolEvent, TransactionEvents};
+    ///
+    /// let mut stream = client.subscribe_events("ws://127.0.0.1:8900").await?;
+    /// while let Some(landed) = stream.next().await {
+    ///     let TransactionEvents { signature, slot, events } = landed?;
+    ///     for event in events {
+    ///         if let PoolEvent::Swapped(swapped) = event {
+    ///             println!("{slot} {signature}: {} out", swapped.amount_out);
+    ///         }
+    ///     }
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
     pub async fn subscribe_events(
         &self,
         ws_url: &str,

@@ -12,7 +12,7 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import anchor, { type Idl } from '@coral-xyz/anchor';
-import { Connection, Keypair, PublicKey } from '@solana/web3.js';
+import { Connection, Keypair, PublicKey, type VersionedTransactionResponse } from '@solana/web3.js';
 
 import { address, createSolanaRpc, type Signature } from '@solana/kit';
 
@@ -21,6 +21,7 @@ import { type World, startLocalnet } from './world.js';
 
 // Anchor is a CommonJS package: its classes come through the default export under ESM.
 const { AnchorError, AnchorProvider, BN, EventParser, Program, Wallet } = anchor;
+const { bs58 } = anchor.utils.bytes;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const idl = JSON.parse(readFileSync(path.resolve(here, '../../../idl/homeostat.json'), 'utf8')) as Idl;
@@ -172,10 +173,36 @@ test("Anchor's log-based event APIs see no Homeostat event; the inner instructio
     const logs = landed?.meta?.logMessages ?? [];
     assert.ok(logs.length > 0, 'the transaction has logs');
     assert.deepEqual([...new EventParser(program.programId, program.coder).parseLogs(logs)], []);
-    // The same transaction's inner instructions: one Swapped event.
+    // The same transaction's inner instructions: one Swapped event, read with this client...
     const fetched = await fetchTransactionEvents(createSolanaRpc(world.url), signature as Signature);
     assert.deepEqual(
         fetched?.events.map((event) => [event.name, 'pool' in event.data ? event.data.pool : undefined]),
         [['swapped', address(world.pool)]],
     );
+    // ... or with Anchor's own event coder, as docs/integration.md ("Events") shows.
+    const decoded = anchorEvents(landed!, program);
+    assert.equal(decoded.length, 1);
+    assert.equal(decoded[0]?.name, 'swapped');
+    assert.equal((decoded[0]?.data.pool as PublicKey).toBase58(), world.pool);
+    assert.equal((decoded[0]?.data.amountIn as anchor.BN).toString(), '1000000');
 });
+
+// docs/integration.md, "Events": Homeostat's events from a web3.js transaction, decoded by
+// Anchor's event coder.
+function anchorEvents(tx: VersionedTransactionResponse, program: anchor.Program) {
+    const EVENT_IX_TAG = Buffer.from('e445a52e51cb9a1d', 'hex');
+    const [eventAuthority] = PublicKey.findProgramAddressSync([Buffer.from('__event_authority')], program.programId);
+    const keys = tx.transaction.message.getAccountKeys({ accountKeysFromLookups: tx.meta?.loadedAddresses });
+    const events = [];
+    for (const { instructions } of tx.meta?.err ? [] : (tx.meta?.innerInstructions ?? [])) {
+        for (const ix of instructions) {
+            const data = Buffer.from(bs58.decode(ix.data));
+            if (!keys.get(ix.programIdIndex)?.equals(program.programId)) continue;
+            if (!keys.get(ix.accounts[0] ?? -1)?.equals(eventAuthority)) continue;
+            if (!data.subarray(0, 8).equals(EVENT_IX_TAG)) continue;
+            const event = program.coder.events.decode(data.subarray(8).toString('base64'));
+            if (event) events.push(event);
+        }
+    }
+    return events;
+}
