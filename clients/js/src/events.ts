@@ -45,7 +45,7 @@ export function findEventAuthorityAddress(): Promise<Address> {
     return eventAuthority;
 }
 
-/** An inner instruction as `getTransaction` (`json`) and `simulateTransaction` return it. */
+/** An inner instruction as `getTransaction` returns it (`json`): indexes into the account keys. */
 export type CompiledInnerInstruction = {
     readonly programIdIndex: number | bigint;
     readonly accounts: readonly (number | bigint)[];
@@ -53,13 +53,26 @@ export type CompiledInnerInstruction = {
     readonly data: string;
 };
 
+/**
+ * An inner instruction as `simulateTransaction` (and `jsonParsed`) returns it: addresses, for
+ * a program the node has no parser for — Homeostat's event instructions take this form there;
+ * instructions the node parsed (token transfers) carry `parsed` instead and are not events.
+ */
+export type DecodedInnerInstruction =
+    | { readonly programId: string; readonly accounts: readonly string[]; readonly data: string }
+    | { readonly programId: string; readonly parsed: unknown };
+
+/** A transaction's inner instructions, in either form. */
+export type InnerInstructions = readonly {
+    readonly index?: number | bigint;
+    readonly instructions: readonly (CompiledInnerInstruction | DecodedInnerInstruction)[];
+}[];
+
 /** What event decoding reads of a `getTransaction` result (`encoding: 'json'`). */
 export type TransactionWithInnerInstructions = {
     readonly meta: {
         readonly err: unknown;
-        readonly innerInstructions?:
-            | readonly { readonly index?: number | bigint; readonly instructions: readonly CompiledInnerInstruction[] }[]
-            | null;
+        readonly innerInstructions?: InnerInstructions | null;
         readonly loadedAddresses?: { readonly writable: readonly string[]; readonly readonly: readonly string[] } | null;
     } | null;
     readonly transaction: { readonly message: { readonly accountKeys: readonly string[] } };
@@ -69,27 +82,46 @@ function startsWith(bytes: ReadonlyUint8Array, prefix: ReadonlyUint8Array): bool
     return bytes.length >= prefix.length && prefix.every((byte, index) => bytes[index] === byte);
 }
 
+/** The program, first account and data of an inner instruction, whichever its form. */
+function resolve(
+    accountKeys: readonly string[],
+    instruction: CompiledInnerInstruction | DecodedInnerInstruction,
+): { program?: string; first?: string; data: string } | undefined {
+    if ('programIdIndex' in instruction) {
+        const first = instruction.accounts[0];
+        return {
+            program: accountKeys[Number(instruction.programIdIndex)],
+            first: first === undefined ? undefined : accountKeys[Number(first)],
+            data: instruction.data,
+        };
+    }
+    if ('data' in instruction) {
+        return { program: instruction.programId, first: instruction.accounts[0], data: instruction.data };
+    }
+    return undefined;
+}
+
 /**
- * Homeostat's events among `inner` (a transaction's inner instructions), in order;
- * `accountKeys` are the transaction's keys: the message's, then the ones loaded from
- * lookup tables (writable, then read-only). An instruction that is not Homeostat's
- * signed event instruction, or does not decode, is skipped.
+ * Homeostat's events among `inner` (a transaction's inner instructions, compiled or
+ * decoded), in order; `accountKeys` are the transaction's keys — the message's, then the
+ * ones loaded from lookup tables (writable, then read-only) — that compiled instructions
+ * index. An instruction that is not Homeostat's signed event instruction, or does not
+ * decode, is skipped.
  */
 export async function eventsFromInnerInstructions(
     accountKeys: readonly string[],
-    inner: readonly { readonly instructions: readonly CompiledInnerInstruction[] }[],
+    inner: InnerInstructions,
 ): Promise<HomeostatEvent[]> {
     const authority = await findEventAuthorityAddress();
     const base58 = getBase58Encoder();
     const events: HomeostatEvent[] = [];
     for (const group of inner) {
         for (const instruction of group.instructions) {
-            if (accountKeys[Number(instruction.programIdIndex)] !== HOMEOSTAT_PROGRAM_ADDRESS) continue;
-            const first = instruction.accounts[0];
-            if (first === undefined || accountKeys[Number(first)] !== authority) continue;
+            const resolved = resolve(accountKeys, instruction);
+            if (resolved?.program !== HOMEOSTAT_PROGRAM_ADDRESS || resolved.first !== authority) continue;
             let data: ReadonlyUint8Array;
             try {
-                data = base58.encode(instruction.data);
+                data = base58.encode(resolved.data);
             } catch {
                 continue;
             }
@@ -143,7 +175,7 @@ export async function fetchTransactionEvents(
     return {
         signature,
         slot: BigInt(transaction.slot),
-        events: await eventsFromTransaction(transaction as unknown as TransactionWithInnerInstructions),
+        events: await eventsFromTransaction(transaction),
     };
 }
 

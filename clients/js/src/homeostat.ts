@@ -3,7 +3,8 @@
 //
 // Quotes are exact because the cluster computes them: the swap is simulated with no
 // slippage limit and the program's own `Swapped` event (an `emit_cpi!` self-invocation,
-// read from the simulation's inner instructions by src/events.ts) gives the amounts it
+// read from the simulation's inner instructions by src/events.ts, in the compiled form
+// or the decoded one a validator returns for a simulation) gives the amounts it
 // executed. Nothing here re-implements the pool's math.
 
 import {
@@ -35,7 +36,7 @@ import {
     signTransactionMessageWithSigners,
 } from '@solana/kit';
 
-import { type CompiledInnerInstruction, eventsFromInnerInstructions, findEventAuthorityAddress } from './events.js';
+import { eventsFromInnerInstructions, findEventAuthorityAddress } from './events.js';
 import { fetchPool, type Pool } from './generated/accounts/pool.js';
 import { getHomeostatErrorMessage, type HomeostatError } from './generated/errors/homeostat.js';
 import { getSwapExactInInstruction } from './generated/instructions/swapExactIn.js';
@@ -232,10 +233,7 @@ export async function quote(rpc: HomeostatRpc, trader: Address, request: SwapReq
         throw programError(err, logs ?? []);
     }
     const keys = accountKeys(transaction.messageBytes);
-    const events = await eventsFromInnerInstructions(
-        keys,
-        (innerInstructions ?? []) as unknown as readonly { instructions: readonly CompiledInnerInstruction[] }[],
-    );
+    const events = await eventsFromInnerInstructions(keys, innerInstructions ?? []);
     for (const event of events) {
         if (event.name === 'swapped') return { ...event.data, unitsConsumed: Number(unitsConsumed ?? 0) };
     }

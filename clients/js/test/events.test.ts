@@ -25,6 +25,7 @@ import {
     type TransactionEvents,
     type TransactionWithInnerInstructions,
     decodeHomeostatEvent,
+    eventsFromInnerInstructions,
     eventsFromTransaction,
     fetchTransactionEvents,
     findAssociatedTokenAddress,
@@ -112,7 +113,7 @@ test("a pool subscription yields each landed swap's events, in order, and ends w
     }
 });
 
-test('only Homeostat’s signed event instruction counts; a failed transaction has no events', async () => {
+test('only Homeostat’s signed event instruction counts, compiled (getTransaction) or decoded (a validator’s simulateTransaction); a failed transaction has no events', async () => {
     const authority = await findEventAuthorityAddress();
     const other = address('11111111111111111111111111111111');
     const event = getSwappedEncoder().encode({
@@ -164,4 +165,16 @@ test('only Homeostat’s signed event instruction counts; a failed transaction h
     }
     const failed = transaction([{ programIdIndex: 1, accounts: [2], data }], { InstructionError: [0, { Custom: 6000 }] });
     assert.deepEqual(await eventsFromTransaction(failed), []);
+
+    // The form a validator's simulateTransaction returns (addresses, "jsonParsed where
+    // possible"): the same checks.
+    const decoded = (programId: string, first: string, bytes: string) => [
+        { instructions: [{ programId, accounts: [first, world.pool], data: bytes, stackHeight: 2 }] },
+    ];
+    assert.deepEqual(await eventsFromInnerInstructions([], decoded(HOMEOSTAT_PROGRAM_ADDRESS, authority, data)), genuine);
+    for (const forged of [decoded(other, authority, data), decoded(HOMEOSTAT_PROGRAM_ADDRESS, world.pool, data)]) {
+        assert.deepEqual(await eventsFromInnerInstructions([], forged), [], JSON.stringify(forged));
+    }
+    const parsed = [{ instructions: [{ programId: other, program: 'system', parsed: { type: 'transfer', info: {} } }] }];
+    assert.deepEqual(await eventsFromInnerInstructions([], parsed), []);
 });
