@@ -1,8 +1,9 @@
 // The package as a user gets it: `npm pack` (which builds dist/), then for each @solana/kit
 // version asked for (default: the ends of the peer range this package declares) a fresh
 // project installs the tarball and that kit from the registry, typechecks the README's
-// example (examples/quote-and-swap.ts) against the installed types, compiles and runs it
-// against a fresh `homeostat localnet`, and checks the project holds one copy of kit.
+// examples (examples/quote-and-swap.ts, examples/pool-events.ts) against the installed
+// types, compiles and runs them against a fresh `homeostat localnet`, and checks the
+// project holds one copy of kit.
 //
 //   node scripts/pack-test.mjs                # the range's ends
 //   node scripts/pack-test.mjs 6.10.0 7.1.1   # other versions
@@ -36,6 +37,8 @@ function rangeEnds() {
     }
     return [low[1], NEWEST_TESTED_KIT];
 }
+
+const EXAMPLES = ['quote-and-swap', 'pool-events'];
 
 const run = (command, args, cwd) => execFileSync(command, args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
 
@@ -81,6 +84,7 @@ function kitCopies(folder) {
 }
 
 async function check(tarball, kit) {
+    const started = Date.now();
     const project = mkdtempSync(path.join(tmpdir(), `homeostat-pack-kit-${kit}-`));
     try {
         writeFileSync(
@@ -98,10 +102,12 @@ async function check(tarball, kit) {
                     types: ['node'],
                     outDir: 'out',
                 },
-                include: ['quote-and-swap.ts'],
+                include: EXAMPLES.map((example) => `${example}.ts`),
             }),
         );
-        copyFileSync(path.join(packageFolder, 'examples/quote-and-swap.ts'), path.join(project, 'quote-and-swap.ts'));
+        for (const example of EXAMPLES) {
+            copyFileSync(path.join(packageFolder, `examples/${example}.ts`), path.join(project, `${example}.ts`));
+        }
         run(
             'npm',
             [
@@ -123,11 +129,21 @@ async function check(tarball, kit) {
         const { world, stop } = await startLocalnet();
         try {
             writeFileSync(path.join(project, 'world.json'), world);
-            const output = run('node', ['out/quote-and-swap.js', 'world.json'], project);
-            if (!/^selling 1000000000 base atoms pays [1-9]\d* quote atoms/m.test(output) || !/^swapped: \w{64,88}$/m.test(output)) {
-                throw new Error(`kit ${kit}: the example printed\n${output}`);
+            let output = '';
+            for (const [example, expected] of [
+                ['quote-and-swap', [/^selling 1000000000 base atoms pays [1-9]\d* quote atoms/m, /^swapped: \w{64,88}$/m]],
+                ['pool-events', [/^swapped in \w{64,88}: 1000000 in, [1-9]\d* out$/m]],
+            ]) {
+                const started = Date.now();
+                const printed = run('node', [`out/${example}.js`, 'world.json'], project);
+                const seconds = ((Date.now() - started) / 1000).toFixed(1);
+                if (!expected.every((pattern) => pattern.test(printed))) {
+                    throw new Error(`kit ${kit}: examples/${example}.ts printed\n${printed}`);
+                }
+                output += `${example} (${seconds} s):\n${printed.trimEnd().replace(/^/gm, '  ')}\n`;
             }
-            process.stdout.write(`kit ${kit}: installed, typechecked, ran\n${output.trimEnd().replace(/^/gm, '  ')}\n`);
+            const seconds = ((Date.now() - started) / 1000).toFixed(1);
+            process.stdout.write(`kit ${kit}: installed, typechecked, ran (${seconds} s)\n${output.trimEnd().replace(/^/gm, '  ')}\n`);
         } finally {
             stop();
         }

@@ -6,8 +6,8 @@
 // Anchor's log-based APIs (`program.addEventListener`, `EventParser`,
 // `.simulate().events`) see nothing, on every cluster. Read events from a transaction's
 // inner instructions instead (`eventsFromTransaction`, `fetchTransactionEvents`), and
-// follow a pool with `poolEvents`: a logs subscription says which transactions mention
-// the pool, each is fetched and its inner instructions decoded.
+// follow a pool with `subscribePoolEvents`: a logs subscription says which transactions
+// mention the pool, each is fetched and its inner instructions decoded.
 //
 // Only an inner instruction that invokes Homeostat with its event authority as the first
 // account counts: only Homeostat can sign for that PDA, so such an instruction in a
@@ -179,7 +179,7 @@ export async function fetchTransactionEvents(
     };
 }
 
-/** Options of `poolEvents`. */
+/** Options of `subscribePoolEvents`. */
 export type PoolEventsOptions = {
     /** Ends the subscription (the iteration then ends). */
     abortSignal: AbortSignal;
@@ -195,46 +195,64 @@ export function eventPool(event: HomeostatEvent): Address | undefined {
 }
 
 /**
- * The events naming `pool`, transaction by transaction, as they land: a logs
- * subscription mentioning the pool says which successful transactions touched it, each
- * is fetched (`getTransaction`) and its inner instructions decoded. Transactions without
- * such an event are skipped. Runs until `abortSignal` aborts; throws when a notified
- * transaction cannot be fetched within `fetchTimeoutMs`.
+ * Follows `pool`: resolves once the cluster has confirmed a logs subscription mentioning
+ * the pool, to the events naming the pool of every successful transaction landing from
+ * then on, transaction by transaction — each notified transaction is fetched
+ * (`getTransaction`) and its inner instructions decoded; transactions without such an
+ * event are skipped. Notifications arriving while you process one are queued. The
+ * iteration ends when `abortSignal` aborts; it throws when a notified transaction cannot
+ * be fetched within `fetchTimeoutMs`, or the subscription fails.
  *
  * A subscription sees what lands while it is open: to resume after a disconnect, read
  * the signatures in between with `getSignaturesForAddress(pool)` and
  * `fetchTransactionEvents` each.
  */
-export async function* poolEvents(
+export async function subscribePoolEvents(
     rpc: Rpc<GetTransactionApi>,
     rpcSubscriptions: RpcSubscriptions<LogsNotificationsApi>,
     pool: Address,
     options: PoolEventsOptions,
-): AsyncGenerator<TransactionEvents> {
+): Promise<AsyncGenerator<TransactionEvents, void, undefined>> {
     const commitment = options.commitment ?? 'confirmed';
     const timeout = options.fetchTimeoutMs ?? 30_000;
     const notifications = await rpcSubscriptions
         .logsNotifications({ mentions: [pool] }, { commitment })
         .subscribe({ abortSignal: options.abortSignal });
-    try {
-        for await (const notification of notifications) {
-            if (notification.value.err) continue;
-            const signature = notification.value.signature;
-            const deadline = Date.now() + timeout;
-            let fetched = await fetchTransactionEvents(rpc, signature, commitment);
-            while (!fetched) {
-                if (Date.now() > deadline) {
-                    throw new Error(`transaction ${signature} was notified but not fetchable within ${timeout} ms`);
-                }
-                await new Promise((resolve) => setTimeout(resolve, 250));
-                fetched = await fetchTransactionEvents(rpc, signature, commitment);
+    // Kit queues notifications for an iterator from its first `next()` on: ask now, so
+    // that nothing landing after this function returns is missed.
+    const iterator = notifications[Symbol.asyncIterator]();
+    let pending = iterator.next();
+    pending.catch(() => undefined); // Seen (and rethrown) by the generator below.
+
+    async function fetchWithin(signature: Signature): Promise<TransactionEvents> {
+        const deadline = Date.now() + timeout;
+        for (;;) {
+            const fetched = await fetchTransactionEvents(rpc, signature, commitment);
+            if (fetched) return fetched;
+            if (Date.now() > deadline) {
+                throw new Error(`transaction ${signature} was notified but not fetchable within ${timeout} ms`);
             }
-            const events = fetched.events.filter((event) => eventPool(event) === pool);
-            if (events.length > 0) yield { ...fetched, events };
+            await new Promise((resolve) => setTimeout(resolve, 250));
         }
-    } catch (error) {
-        // Kit's iterator throws the abort reason when the subscription is aborted.
-        if (options.abortSignal.aborted) return;
-        throw error;
     }
+
+    return (async function* () {
+        try {
+            for (;;) {
+                const next = await pending;
+                if (next.done) return;
+                pending = iterator.next();
+                pending.catch(() => undefined);
+                const { signature, err } = next.value.value;
+                if (err) continue;
+                const fetched = await fetchWithin(signature);
+                const events = fetched.events.filter((event) => eventPool(event) === pool);
+                if (events.length > 0) yield { ...fetched, events };
+            }
+        } catch (error) {
+            // Kit's iterator throws the abort reason when the subscription is aborted.
+            if (options.abortSignal.aborted) return;
+            throw error;
+        }
+    })();
 }

@@ -32,7 +32,7 @@ import {
     findEventAuthorityAddress,
     getSwappedEncoder,
     loadPool,
-    poolEvents,
+    subscribePoolEvents,
     swap,
 } from '../src/index.js';
 import { type World, startLocalnet } from './world.js';
@@ -83,24 +83,21 @@ test("a landed swap's Swapped event is decoded from the fetched transaction", as
 test("a pool subscription yields each landed swap's events, in order, and ends when aborted", async () => {
     const subscriptions = createSolanaRpcSubscriptions(world.ws_url);
     const controller = new AbortController();
-    const stream = poolEvents(rpc, subscriptions, address(world.pool), { abortSignal: controller.signal });
-    // The generator subscribes on its first `next()`; start it before the swaps land.
-    const received: TransactionEvents[] = [];
-    const collecting = (async () => {
-        for await (const entry of stream) {
-            received.push(entry);
-            if (received.length === 3) controller.abort();
-        }
-    })();
-    // Let the subscription be made before the swaps land.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    const stream = await subscribePoolEvents(rpc, subscriptions, address(world.pool), {
+        abortSignal: controller.signal,
+    });
+    // Subscribed: the swaps land before anything reads the stream, and none is lost.
     const sent: { signature: string; amountOut: bigint }[] = [];
     for (const amount of [1_000_000n, 3_000_000n, 5_000_000n]) {
         const { signature, quoted } = await swap(rpc, wallet, sell(amount), 0);
         sent.push({ signature, amountOut: quoted.amountOut });
     }
     const timeout = setTimeout(() => controller.abort(), 20_000);
-    await collecting;
+    const received: TransactionEvents[] = [];
+    for await (const entry of stream) {
+        received.push(entry);
+        if (received.length === 3) controller.abort();
+    }
     clearTimeout(timeout);
     assert.deepEqual(
         received.map((entry) => entry.signature),
