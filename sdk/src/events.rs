@@ -73,11 +73,13 @@ fn malformed(reason: &str) -> crate::SdkError {
 }
 
 /// The program's events in a transaction as `getTransaction` returns it with
-/// `"encoding": "json"`: its `emit_cpi!` inner instructions, in order — an inner
-/// instruction counts only if it invokes Homeostat, its first account is Homeostat's event
-/// authority, and its data carries the event tag. Log lines are never read (module docs).
-/// A failed transaction has no events; an instruction that does not decode is skipped.
-/// (Feature `rpc`.)
+/// `"encoding": "json"` (inner instructions compiled: key indexes) or `"jsonParsed"` (an
+/// unparsed program's inner instructions with addresses, as a validator's
+/// `simulateTransaction` also gives them): its `emit_cpi!` inner instructions, in order —
+/// an inner instruction counts only if it invokes Homeostat, its first account is
+/// Homeostat's event authority, and its data carries the event tag. Log lines are never
+/// read (module docs). A failed transaction has no events; an instruction that does not
+/// decode is skipped. (Feature `rpc`.)
 #[cfg(feature = "rpc")]
 pub fn from_transaction_json(transaction: &serde_json::Value) -> crate::Result<Vec<PoolEvent>> {
     use serde_json::Value;
@@ -87,11 +89,12 @@ pub fn from_transaction_json(transaction: &serde_json::Value) -> crate::Result<V
         return Ok(Vec::new());
     }
     let message = &transaction["transaction"]["message"];
+    // `json`: addresses; `jsonParsed`: objects naming theirs in `pubkey`.
     let mut keys: Vec<&str> = message["accountKeys"]
         .as_array()
         .ok_or_else(|| malformed("no message.accountKeys"))?
         .iter()
-        .filter_map(Value::as_str)
+        .filter_map(|key| key.as_str().or_else(|| key["pubkey"].as_str()))
         .collect();
     // Versioned transactions: keys loaded from lookup tables follow, writable first.
     for kind in ["writable", "readonly"] {
@@ -110,8 +113,16 @@ pub fn from_transaction_json(transaction: &serde_json::Value) -> crate::Result<V
     let mut events = Vec::new();
     for group in meta["innerInstructions"].as_array().into_iter().flatten() {
         for instruction in group["instructions"].as_array().into_iter().flatten() {
-            let by_homeostat = key_at(&instruction["programIdIndex"]) == Some(program.as_str())
-                && key_at(&instruction["accounts"][0]) == Some(authority.as_str());
+            // Compiled (key indexes) or decoded (addresses, no index).
+            let (invoked, first) = match instruction["programId"].as_str() {
+                Some(invoked) => (Some(invoked), instruction["accounts"][0].as_str()),
+                None => (
+                    key_at(&instruction["programIdIndex"]),
+                    key_at(&instruction["accounts"][0]),
+                ),
+            };
+            let by_homeostat =
+                invoked == Some(program.as_str()) && first == Some(authority.as_str());
             if !by_homeostat {
                 continue;
             }
@@ -290,6 +301,29 @@ mod tests {
         for case in cases {
             assert_eq!(from_transaction_json(&case).unwrap(), vec![], "{case}");
         }
+    }
+
+    #[test]
+    fn decoded_inner_instructions_count_by_address() {
+        // The form of `jsonParsed` (and a validator's simulation): addresses, no indexes;
+        // account keys as objects.
+        let program = homeostat::ID.to_string();
+        let authority = crate::pda::event_authority().to_string();
+        let other = Pubkey::new_unique().to_string();
+        let decoded = |invoked: &str, first: &str, seq: u64| json!({ "programId": invoked, "accounts": [first], "data": event_data(&request(seq)), "stackHeight": 2 });
+        let parsed =
+            json!({ "programId": other, "program": "spl-token", "parsed": { "type": "transfer" } });
+        let transaction = json!({
+            "meta": { "err": null, "innerInstructions": [{ "index": 0, "instructions": [
+                decoded(&program, &authority, 1),
+                decoded(&other, &authority, 2),
+                decoded(&program, &other, 3),
+                parsed,
+            ] }] },
+            "transaction": { "message": { "accountKeys": [{ "pubkey": program, "signer": false, "writable": false }] } }
+        });
+        let events = from_transaction_json(&transaction).unwrap();
+        assert_eq!(events, vec![PoolEvent::RebalanceRequested(request(1))]);
     }
 
     #[test]
