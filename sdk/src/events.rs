@@ -6,7 +6,14 @@
 //! Homeostat can sign for that PDA, and its event handler refuses an unsigned call, so a
 //! successful transaction's inner instruction of this shape was emitted by Homeostat.
 //! `Program data:` log lines are **not** read: any program can log any bytes
-//! (`sol_log_data`), so a log line proves nothing about who emitted it.
+//! (`sol_log_data`), so a log line proves nothing about who emitted it. (Which is also why
+//! Anchor's log-based event APIs — `addEventListener`, `EventParser` — see none of these
+//! events: docs/integration.md, "Events".)
+//!
+//! With feature `rpc`: [`from_transaction_json`] decodes a fetched transaction,
+//! [`crate::rpc::PoolClient::transaction_events`] fetches and decodes one, and
+//! [`crate::rpc::PoolClient::subscribe_events`] follows a pool ([`PoolEventStream`]: a logs
+//! subscription mentioning the pool, then `getTransaction` for each transaction).
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::{AnchorDeserialize, Discriminator};
@@ -66,11 +73,13 @@ fn malformed(reason: &str) -> crate::SdkError {
 }
 
 /// The program's events in a transaction as `getTransaction` returns it with
-/// `"encoding": "json"`: its `emit_cpi!` inner instructions, in order — an inner
-/// instruction counts only if it invokes Homeostat, its first account is Homeostat's event
-/// authority, and its data carries the event tag. Log lines are never read (module docs).
-/// A failed transaction has no events; an instruction that does not decode is skipped.
-/// (Feature `rpc`.)
+/// `"encoding": "json"` (inner instructions compiled: key indexes) or `"jsonParsed"` (an
+/// unparsed program's inner instructions with addresses, as a validator's
+/// `simulateTransaction` also gives them): its `emit_cpi!` inner instructions, in order —
+/// an inner instruction counts only if it invokes Homeostat, its first account is
+/// Homeostat's event authority, and its data carries the event tag. Log lines are never
+/// read (module docs). A failed transaction has no events; an instruction that does not
+/// decode is skipped. (Feature `rpc`.)
 #[cfg(feature = "rpc")]
 pub fn from_transaction_json(transaction: &serde_json::Value) -> crate::Result<Vec<PoolEvent>> {
     use serde_json::Value;
@@ -80,11 +89,12 @@ pub fn from_transaction_json(transaction: &serde_json::Value) -> crate::Result<V
         return Ok(Vec::new());
     }
     let message = &transaction["transaction"]["message"];
+    // `json`: addresses; `jsonParsed`: objects naming theirs in `pubkey`.
     let mut keys: Vec<&str> = message["accountKeys"]
         .as_array()
         .ok_or_else(|| malformed("no message.accountKeys"))?
         .iter()
-        .filter_map(Value::as_str)
+        .filter_map(|key| key.as_str().or_else(|| key["pubkey"].as_str()))
         .collect();
     // Versioned transactions: keys loaded from lookup tables follow, writable first.
     for kind in ["writable", "readonly"] {
@@ -103,8 +113,16 @@ pub fn from_transaction_json(transaction: &serde_json::Value) -> crate::Result<V
     let mut events = Vec::new();
     for group in meta["innerInstructions"].as_array().into_iter().flatten() {
         for instruction in group["instructions"].as_array().into_iter().flatten() {
-            let by_homeostat = key_at(&instruction["programIdIndex"]) == Some(program.as_str())
-                && key_at(&instruction["accounts"][0]) == Some(authority.as_str());
+            // Compiled (key indexes) or decoded (addresses, no index).
+            let (invoked, first) = match instruction["programId"].as_str() {
+                Some(invoked) => (Some(invoked), instruction["accounts"][0].as_str()),
+                None => (
+                    key_at(&instruction["programIdIndex"]),
+                    key_at(&instruction["accounts"][0]),
+                ),
+            };
+            let by_homeostat =
+                invoked == Some(program.as_str()) && first == Some(authority.as_str());
             if !by_homeostat {
                 continue;
             }
@@ -119,6 +137,89 @@ pub fn from_transaction_json(transaction: &serde_json::Value) -> crate::Result<V
         }
     }
     Ok(events)
+}
+
+/// A transaction's events (feature `rpc`).
+#[cfg(feature = "rpc")]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct TransactionEvents {
+    /// The transaction's signature (base 58).
+    pub signature: String,
+    /// The slot the logs notification named.
+    pub slot: u64,
+    /// Its events, in order.
+    pub events: Vec<PoolEvent>,
+}
+
+/// How long a notified transaction may take to be fetchable before
+/// [`PoolEventStream::next`] gives up on it.
+#[cfg(feature = "rpc")]
+pub const FETCH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// A pool's events as they land, from [`crate::rpc::PoolClient::subscribe_events`]
+/// (feature `rpc`): a `logsSubscribe` mentioning the pool names each successful
+/// transaction that touched it; [`PoolEventStream::next`] fetches it and decodes its
+/// `emit_cpi!` inner instructions. Dropping the stream ends the subscription.
+///
+/// It sees what lands while it is open: to resume after a gap, list the signatures in
+/// between ([`crate::rpc::PoolClient::pool_signatures`]) and read each with
+/// [`crate::rpc::PoolClient::transaction_events`].
+#[cfg(feature = "rpc")]
+pub struct PoolEventStream<'a> {
+    pub(crate) client: &'a crate::rpc::PoolClient,
+    pub(crate) pool: Pubkey,
+    /// (signature, slot) of each successful transaction mentioning the pool.
+    pub(crate) notified: tokio::sync::mpsc::UnboundedReceiver<(String, u64)>,
+    pub(crate) subscription: tokio::task::JoinHandle<()>,
+}
+
+#[cfg(feature = "rpc")]
+impl PoolEventStream<'_> {
+    /// The next transaction with events of the pool: those naming it, and the kinds
+    /// [`PoolEvent::Other`] does not decode (they name no pool here, and the transaction
+    /// mentions this one). `None` once the subscription has ended (the connection closed);
+    /// an error when a notified transaction is not fetchable within [`FETCH_TIMEOUT`].
+    pub async fn next(&mut self) -> Option<crate::Result<TransactionEvents>> {
+        loop {
+            let (signature, slot) = self.notified.recv().await?;
+            let events = match self.fetch(&signature).await {
+                Ok(events) => events,
+                Err(error) => return Some(Err(error)),
+            };
+            let events: Vec<PoolEvent> = events
+                .into_iter()
+                .filter(|event| event.pool().is_none_or(|pool| pool == self.pool))
+                .collect();
+            if !events.is_empty() {
+                return Some(Ok(TransactionEvents {
+                    signature,
+                    slot,
+                    events,
+                }));
+            }
+        }
+    }
+
+    /// The events of `signature`, waiting while the cluster does not have it yet (a
+    /// notification can precede the transaction's availability at the same commitment).
+    async fn fetch(&self, signature: &str) -> crate::Result<Vec<PoolEvent>> {
+        let deadline = tokio::time::Instant::now() + FETCH_TIMEOUT;
+        loop {
+            match self.client.transaction_events(signature).await {
+                Err(crate::SdkError::NotFound { .. }) if tokio::time::Instant::now() < deadline => {
+                    tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+                }
+                other => return other,
+            }
+        }
+    }
+}
+
+#[cfg(feature = "rpc")]
+impl Drop for PoolEventStream<'_> {
+    fn drop(&mut self) {
+        self.subscription.abort();
+    }
 }
 
 #[cfg(all(test, feature = "rpc"))]
@@ -200,6 +301,29 @@ mod tests {
         for case in cases {
             assert_eq!(from_transaction_json(&case).unwrap(), vec![], "{case}");
         }
+    }
+
+    #[test]
+    fn decoded_inner_instructions_count_by_address() {
+        // The form of `jsonParsed` (and a validator's simulation): addresses, no indexes;
+        // account keys as objects.
+        let program = homeostat::ID.to_string();
+        let authority = crate::pda::event_authority().to_string();
+        let other = Pubkey::new_unique().to_string();
+        let decoded = |invoked: &str, first: &str, seq: u64| json!({ "programId": invoked, "accounts": [first], "data": event_data(&request(seq)), "stackHeight": 2 });
+        let parsed =
+            json!({ "programId": other, "program": "spl-token", "parsed": { "type": "transfer" } });
+        let transaction = json!({
+            "meta": { "err": null, "innerInstructions": [{ "index": 0, "instructions": [
+                decoded(&program, &authority, 1),
+                decoded(&other, &authority, 2),
+                decoded(&program, &other, 3),
+                parsed,
+            ] }] },
+            "transaction": { "message": { "accountKeys": [{ "pubkey": program, "signer": false, "writable": false }] } }
+        });
+        let events = from_transaction_json(&transaction).unwrap();
+        assert_eq!(events, vec![PoolEvent::RebalanceRequested(request(1))]);
     }
 
     #[test]

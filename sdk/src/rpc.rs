@@ -440,6 +440,85 @@ impl PoolClient {
         crate::events::from_transaction_json(&transaction)
     }
 
+    /// Follows the pool's events over the cluster's websocket at `ws_url`
+    /// ([`crate::events::PoolEventStream`]); the subscription is made before this returns,
+    /// so every transaction landing after it is seen. Notifications and fetches are at the
+    /// client's commitment.
+    ///
+    /// ```no_run
+    /// # async fn follow(client: &homeostat_sdk::rpc::PoolClient) -> homeostat_sdk::Result<()> {
+    /// use homeostat_sdk::events::{PoolEvent, TransactionEvents};
+    ///
+    /// let mut stream = client.subscribe_events("ws://127.0.0.1:8900").await?;
+    /// while let Some(landed) = stream.next().await {
+    ///     let TransactionEvents { signature, slot, events } = landed?;
+    ///     for event in events {
+    ///         if let PoolEvent::Swapped(swapped) = event {
+    ///             println!("{slot} {signature}: {} out", swapped.amount_out);
+    ///         }
+    ///     }
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub async fn subscribe_events(
+        &self,
+        ws_url: &str,
+    ) -> Result<crate::events::PoolEventStream<'_>> {
+        use futures_util::StreamExt;
+        use solana_pubsub_client::nonblocking::pubsub_client::PubsubClient;
+        use solana_rpc_client::api::config::{RpcTransactionLogsConfig, RpcTransactionLogsFilter};
+
+        let pool = self.addresses.pool;
+        let commitment = self.rpc.commitment();
+        let url = ws_url.to_string();
+        let (ready, subscribed) = tokio::sync::oneshot::channel::<Result<()>>();
+        let (notify, notified) = tokio::sync::mpsc::unbounded_channel();
+        let subscription = tokio::spawn(async move {
+            let pubsub = match PubsubClient::new(url.as_str()).await {
+                Ok(pubsub) => pubsub,
+                Err(error) => {
+                    let _ = ready.send(Err(rpc_error(error)));
+                    return;
+                }
+            };
+            let filter = RpcTransactionLogsFilter::Mentions(vec![pool.to_string()]);
+            let config = RpcTransactionLogsConfig {
+                commitment: Some(commitment),
+            };
+            let (mut logs, _unsubscribe) = match pubsub.logs_subscribe(filter, config).await {
+                Ok(subscribed) => subscribed,
+                Err(error) => {
+                    let _ = ready.send(Err(rpc_error(error)));
+                    return;
+                }
+            };
+            if ready.send(Ok(())).is_err() {
+                return;
+            }
+            while let Some(response) = logs.next().await {
+                if response.value.err.is_some() {
+                    continue;
+                }
+                if notify
+                    .send((response.value.signature, response.context.slot))
+                    .is_err()
+                {
+                    break;
+                }
+            }
+        });
+        subscribed.await.map_err(|_| {
+            SdkError::Rpc("the event subscription ended before it was made".into())
+        })??;
+        Ok(crate::events::PoolEventStream {
+            client: self,
+            pool,
+            notified,
+            subscription,
+        })
+    }
+
     /// Sends `instructions` signed by `signers` (the first pays) as [`crate::landing`]
     /// does — compute budget from simulation, priority fee, resends until confirmed at
     /// `self.landing`'s commitment. Returns the signature.

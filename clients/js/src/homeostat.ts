@@ -3,8 +3,9 @@
 //
 // Quotes are exact because the cluster computes them: the swap is simulated with no
 // slippage limit and the program's own `Swapped` event (an `emit_cpi!` self-invocation,
-// read from the simulation's inner instructions) gives the amounts it executed. Nothing
-// here re-implements the pool's math.
+// read from the simulation's inner instructions by src/events.ts, in the compiled form
+// or the decoded one a validator returns for a simulation) gives the amounts it
+// executed. Nothing here re-implements the pool's math.
 
 import {
     type Address,
@@ -25,16 +26,9 @@ import {
     createTransactionMessage,
     getAddressDecoder,
     getAddressEncoder,
-    getBase58Encoder,
     getBase64EncodedWireTransaction,
-    getBooleanDecoder,
-    getI128Decoder,
-    getI64Decoder,
     getProgramDerivedAddress,
-    getStructDecoder,
     getU16Encoder,
-    getU64Decoder,
-    getU8Decoder,
     getUtf8Encoder,
     pipe,
     setTransactionMessageFeePayerSigner,
@@ -42,11 +36,13 @@ import {
     signTransactionMessageWithSigners,
 } from '@solana/kit';
 
-import { fetchPool, type Pool } from './generated/accounts/pool';
-import { getHomeostatErrorMessage, type HomeostatError } from './generated/errors/homeostat';
-import { getSwapExactInInstruction } from './generated/instructions/swapExactIn';
-import { getSwapExactOutInstruction } from './generated/instructions/swapExactOut';
-import { HOMEOSTAT_PROGRAM_ADDRESS } from './generated/programs/homeostat';
+import { eventsFromInnerInstructions, findEventAuthorityAddress } from './events.js';
+import { fetchPool, type Pool } from './generated/accounts/pool.js';
+import { getHomeostatErrorMessage, type HomeostatError } from './generated/errors/homeostat.js';
+import { getSwapExactInInstruction } from './generated/instructions/swapExactIn.js';
+import { getSwapExactOutInstruction } from './generated/instructions/swapExactOut.js';
+import { HOMEOSTAT_PROGRAM_ADDRESS } from './generated/programs/homeostat.js';
+import { type Swapped } from './generated/types/swapped.js';
 
 /** The RPC methods this module calls (any cluster's client has them). */
 export type HomeostatRpc = Rpc<
@@ -63,50 +59,6 @@ export type HomeostatRpc = Rpc<
 export type Side = 'sell' | 'buy';
 
 const COMPUTE_BUDGET = address('ComputeBudget111111111111111111111111111111');
-/** Anchor's tag on an `emit_cpi!` event instruction. */
-const EVENT_IX_TAG = Uint8Array.from([0xe4, 0x45, 0xa5, 0x2e, 0x51, 0xcb, 0x9a, 0x1d]);
-/** `Swapped`'s discriminator (idl/homeostat.json). */
-const SWAPPED = Uint8Array.from([217, 52, 52, 83, 147, 135, 96, 109]);
-
-/** The `Swapped` event: what a swap executed. */
-export type Swapped = {
-    pool: Address;
-    trader: Address;
-    direction: number;
-    exactIn: boolean;
-    amountIn: bigint;
-    amountOut: bigint;
-    fee: bigint;
-    protocolFee: bigint;
-    inventoryBefore: bigint;
-    inventoryAfter: bigint;
-    oraclePrice: bigint;
-    oracleConfidence: bigint;
-    oraclePublishTime: bigint;
-    halfSpread: bigint;
-    skew: bigint;
-    variance: bigint;
-};
-
-const swappedDecoder = getStructDecoder([
-    ['pool', getAddressDecoder()],
-    ['trader', getAddressDecoder()],
-    ['direction', getU8Decoder()],
-    ['exactIn', getBooleanDecoder()],
-    ['amountIn', getU64Decoder()],
-    ['amountOut', getU64Decoder()],
-    ['fee', getU64Decoder()],
-    ['protocolFee', getU64Decoder()],
-    ['inventoryBefore', getI128Decoder()],
-    ['inventoryAfter', getI128Decoder()],
-    ['oraclePrice', getI128Decoder()],
-    ['oracleConfidence', getI128Decoder()],
-    ['oraclePublishTime', getI64Decoder()],
-    ['halfSpread', getI128Decoder()],
-    ['skew', getI128Decoder()],
-    ['variance', getI128Decoder()],
-]);
-
 const addressDecoder = getAddressDecoder();
 
 /**
@@ -153,6 +105,18 @@ export async function findPoolAddress(
     return pool;
 }
 
+const ASSOCIATED_TOKEN_PROGRAM = address('ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL');
+
+/** The associated token account of `owner` for `mint` (under `tokenProgram`: Token or Token-2022). */
+export async function findAssociatedTokenAddress(owner: Address, mint: Address, tokenProgram: Address): Promise<Address> {
+    const encoder = getAddressEncoder();
+    const [account] = await getProgramDerivedAddress({
+        programAddress: ASSOCIATED_TOKEN_PROGRAM,
+        seeds: [encoder.encode(owner), encoder.encode(tokenProgram), encoder.encode(mint)],
+    });
+    return account;
+}
+
 /** Fetches the pool at `pool` and its mints' token programs. */
 export async function loadPool(rpc: HomeostatRpc, pool: Address): Promise<PoolHandle> {
     const account = await fetchPool(rpc, pool);
@@ -172,22 +136,14 @@ export type SwapRequest = {
     /** The Pyth PriceUpdateV2 account the swap reads (and the quote/USD one for a two-feed pool). */
     oracle: Address;
     quoteOracle?: Address;
-    /** The trader's base and quote token accounts. */
-    traderBase: Address;
-    traderQuote: Address;
+    /** The trader's base and quote token accounts (default: the trader's associated ones). */
+    traderBase?: Address;
+    traderQuote?: Address;
     side: Side;
     /** Input atoms (exact-in) or output atoms (`exactOut`). */
     amount: bigint;
     exactOut?: boolean;
 };
-
-const eventAuthority = async () =>
-    (
-        await getProgramDerivedAddress({
-            programAddress: HOMEOSTAT_PROGRAM_ADDRESS,
-            seeds: [getUtf8Encoder().encode('__event_authority')],
-        })
-    )[0];
 
 /** The swap instruction for `request`, with `limit` as its slippage bound. */
 export async function swapInstruction(
@@ -205,11 +161,14 @@ export async function swapInstruction(
         quoteMint: pool.pool.quoteMint,
         baseVault: pool.pool.baseVault,
         quoteVault: pool.pool.quoteVault,
-        traderBase: request.traderBase,
-        traderQuote: request.traderQuote,
+        traderBase:
+            request.traderBase ?? (await findAssociatedTokenAddress(trader.address, pool.pool.baseMint, pool.baseTokenProgram)),
+        traderQuote:
+            request.traderQuote ??
+            (await findAssociatedTokenAddress(trader.address, pool.pool.quoteMint, pool.quoteTokenProgram)),
         baseTokenProgram: pool.baseTokenProgram,
         quoteTokenProgram: pool.quoteTokenProgram,
-        eventAuthority: await eventAuthority(),
+        eventAuthority: await findEventAuthorityAddress(),
         program: HOMEOSTAT_PROGRAM_ADDRESS,
     };
     const direction = request.side === 'sell' ? 0 : 1;
@@ -274,23 +233,11 @@ export async function quote(rpc: HomeostatRpc, trader: Address, request: SwapReq
         throw programError(err, logs ?? []);
     }
     const keys = accountKeys(transaction.messageBytes);
-    const base58 = getBase58Encoder();
-    for (const inner of innerInstructions ?? []) {
-        for (const entry of inner.instructions as readonly { programIdIndex?: number; data?: string }[]) {
-            if (entry.programIdIndex === undefined || entry.data === undefined) continue;
-            if (keys[entry.programIdIndex] !== HOMEOSTAT_PROGRAM_ADDRESS) continue;
-            const data = Uint8Array.from(base58.encode(entry.data));
-            if (startsWith(data, EVENT_IX_TAG) && startsWith(data.subarray(8), SWAPPED)) {
-                const event = swappedDecoder.decode(data.subarray(16));
-                return { ...(event as Swapped), unitsConsumed: Number(unitsConsumed ?? 0) };
-            }
-        }
+    const events = await eventsFromInnerInstructions(keys, innerInstructions ?? []);
+    for (const event of events) {
+        if (event.name === 'swapped') return { ...event.data, unitsConsumed: Number(unitsConsumed ?? 0) };
     }
     throw new Error('the simulation carried no Swapped event (does the endpoint return inner instructions?)');
-}
-
-function startsWith(bytes: Uint8Array, prefix: Uint8Array): boolean {
-    return prefix.every((byte, index) => bytes[index] === byte);
 }
 
 /** The static account keys of a compiled legacy message, in order. */

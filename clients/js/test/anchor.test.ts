@@ -2,7 +2,9 @@
 // `homeostat localnet`, as a third party would use it from the IDL alone: it decodes the
 // zero-copy pool, sends a swap with `.rpc()` (confirmed over the websocket) and reads it back
 // with `getParsedTransaction`, simulates one, and a refused swap is an `AnchorError`
-// carrying the program's error as the IDL names it.
+// carrying the program's error as the IDL names it. Anchor's log-based event APIs see none
+// of Homeostat's events (they are `emit_cpi!` inner instructions); this client's
+// `fetchTransactionEvents` reads them from the same transaction.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -10,12 +12,16 @@ import { after, before, test } from 'node:test';
 import { fileURLToPath } from 'node:url';
 
 import anchor, { type Idl } from '@coral-xyz/anchor';
-import { Connection, Keypair, PublicKey } from '@solana/web3.js';
+import { Connection, Keypair, PublicKey, type VersionedTransactionResponse } from '@solana/web3.js';
 
-import { type World, startLocalnet } from './world';
+import { address, createSolanaRpc, type Signature } from '@solana/kit';
+
+import { fetchTransactionEvents } from '../src/index.js';
+import { type World, startLocalnet } from './world.js';
 
 // Anchor is a CommonJS package: its classes come through the default export under ESM.
-const { AnchorError, AnchorProvider, BN, Program, Wallet } = anchor;
+const { AnchorError, AnchorProvider, BN, EventParser, Program, Wallet } = anchor;
+const { bs58 } = anchor.utils.bytes;
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const idl = JSON.parse(readFileSync(path.resolve(here, '../../../idl/homeostat.json'), 'utf8')) as Idl;
@@ -150,3 +156,53 @@ test("a refused swap is an AnchorError with the IDL's name and message", async (
         },
     );
 });
+
+test("Anchor's log-based event APIs see no Homeostat event; the inner instructions carry it", async () => {
+    const accounts = swapAccounts();
+    const swapExactIn = () =>
+        program.methods
+            .swapExactIn({ direction: 0, amountIn: new BN(1_000_000), minAmountOut: new BN(1) })
+            .accountsStrict(accounts);
+    // `.simulate().events`: parsed from `Program data:` log lines, which emit_cpi! never writes.
+    const simulated = await swapExactIn().simulate();
+    assert.deepEqual(simulated.events, []);
+    // `EventParser` over the landed transaction's logs (what `addEventListener` runs on
+    // each logs notification): nothing either.
+    const signature = await swapExactIn().rpc();
+    const landed = await connection.getTransaction(signature, { commitment: 'confirmed', maxSupportedTransactionVersion: 0 });
+    const logs = landed?.meta?.logMessages ?? [];
+    assert.ok(logs.length > 0, 'the transaction has logs');
+    assert.deepEqual([...new EventParser(program.programId, program.coder).parseLogs(logs)], []);
+    // The same transaction's inner instructions: one Swapped event, read with this client...
+    const fetched = await fetchTransactionEvents(createSolanaRpc(world.url), signature as Signature);
+    assert.deepEqual(
+        fetched?.events.map((event) => [event.name, 'pool' in event.data ? event.data.pool : undefined]),
+        [['swapped', address(world.pool)]],
+    );
+    // ... or with Anchor's own event coder, as docs/integration.md ("Events") shows.
+    const decoded = anchorEvents(landed!, program);
+    assert.equal(decoded.length, 1);
+    assert.equal(decoded[0]?.name, 'swapped');
+    assert.equal((decoded[0]?.data.pool as PublicKey).toBase58(), world.pool);
+    assert.equal((decoded[0]?.data.amountIn as anchor.BN).toString(), '1000000');
+});
+
+// docs/integration.md, "Events": Homeostat's events from a web3.js transaction, decoded by
+// Anchor's event coder.
+function anchorEvents(tx: VersionedTransactionResponse, program: anchor.Program) {
+    const EVENT_IX_TAG = Buffer.from('e445a52e51cb9a1d', 'hex');
+    const [eventAuthority] = PublicKey.findProgramAddressSync([Buffer.from('__event_authority')], program.programId);
+    const keys = tx.transaction.message.getAccountKeys({ accountKeysFromLookups: tx.meta?.loadedAddresses });
+    const events = [];
+    for (const { instructions } of tx.meta?.err ? [] : (tx.meta?.innerInstructions ?? [])) {
+        for (const ix of instructions) {
+            const data = Buffer.from(bs58.decode(ix.data));
+            if (!keys.get(ix.programIdIndex)?.equals(program.programId)) continue;
+            if (!keys.get(ix.accounts[0] ?? -1)?.equals(eventAuthority)) continue;
+            if (!data.subarray(0, 8).equals(EVENT_IX_TAG)) continue;
+            const event = program.coder.events.decode(data.subarray(8).toString('base64'));
+            if (event) events.push(event);
+        }
+    }
+    return events;
+}

@@ -17,8 +17,6 @@ import {
     createSolanaRpcSubscriptions,
     createTransactionMessage,
     fetchAddressesForLookupTables,
-    getAddressEncoder,
-    getProgramDerivedAddress,
     getSignatureFromTransaction,
     pipe,
     sendAndConfirmTransactionFactory,
@@ -32,6 +30,7 @@ import {
     HomeostatProgramError,
     type PoolHandle,
     fetchPool,
+    findAssociatedTokenAddress,
     findConfigPda,
     findPoolAddress,
     getPoolSize,
@@ -39,10 +38,8 @@ import {
     quote,
     swap,
     swapInstruction,
-} from '../src/index';
-import { type World, startLocalnet } from './world';
-
-const ASSOCIATED_TOKEN = address('ATokenGPvbdGVxr1b2hvZbsiqW5xWH25efTNsLJA8knL');
+} from '../src/index.js';
+import { type World, startLocalnet } from './world.js';
 
 let stop: () => void;
 let world: World;
@@ -51,14 +48,6 @@ let wallet: KeyPairSigner;
 let handle: PoolHandle;
 let accounts: { base: Address; quote: Address };
 
-async function associated(owner: Address, mint: Address, tokenProgram: Address): Promise<Address> {
-    const encoder = getAddressEncoder();
-    const [account] = await getProgramDerivedAddress({
-        programAddress: ASSOCIATED_TOKEN,
-        seeds: [encoder.encode(owner), encoder.encode(tokenProgram), encoder.encode(mint)],
-    });
-    return account;
-}
 
 async function balance(account: Address): Promise<bigint> {
     const { value } = await rpc.getTokenAccountBalance(account).send();
@@ -71,8 +60,8 @@ before(async () => {
     wallet = await createKeyPairSignerFromBytes(Uint8Array.from(JSON.parse(readFileSync(world.wallet.keypair, 'utf8'))));
     handle = await loadPool(rpc, address(world.pool));
     accounts = {
-        base: await associated(wallet.address, address(world.base_mint), handle.baseTokenProgram),
-        quote: await associated(wallet.address, address(world.quote_mint), handle.quoteTokenProgram),
+        base: await findAssociatedTokenAddress(wallet.address, address(world.base_mint), handle.baseTokenProgram),
+        quote: await findAssociatedTokenAddress(wallet.address, address(world.quote_mint), handle.quoteTokenProgram),
     };
 });
 

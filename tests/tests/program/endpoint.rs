@@ -597,6 +597,11 @@ async fn a_v0_swap_over_a_lookup_table_lands_and_reads_back_in_every_encoding() 
 
     // `jsonParsed`: account objects, token instructions decoded, token balances.
     let parsed = get("jsonParsed").await["result"].clone();
+    // The SDK reads the same event from the parsed form (addresses, key objects).
+    assert_eq!(
+        homeostat_sdk::events::from_transaction_json(&parsed).expect("events"),
+        events
+    );
     let keys = parsed["transaction"]["message"]["accountKeys"]
         .as_array()
         .expect("keys")

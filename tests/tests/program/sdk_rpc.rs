@@ -1,6 +1,7 @@
 //! The SDK's cluster path against a JSON-RPC endpoint serving the in-process runtime
 //! (`homeostat_localnet::rpc`): the snapshot it builds quotes exactly like the runtime's,
-//! transactions it sends execute, and every failure names what is wrong.
+//! transactions it sends execute, every failure names what is wrong, and a pool's events
+//! are followed over the websocket.
 #![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 use std::net::TcpListener;
@@ -61,6 +62,61 @@ async fn a_snapshot_over_rpc_quotes_exactly_like_the_runtime() {
     let liquidity = client.liquidity().await.expect("liquidity");
     assert_eq!(liquidity.reserves.base, 1_000 * ONE_BASE);
     assert_eq!(liquidity.lp_supply, harness.supply(&pool.lp_mint).await);
+}
+
+#[tokio::test]
+async fn a_pool_subscription_yields_the_pools_events_in_order_and_no_others() {
+    use homeostat_sdk::events::PoolEvent;
+    use std::time::Duration;
+
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
+    let other_pool = harness.pool_at(1);
+    harness.seeded_pool(&other_pool, default_params()).await;
+    let trader = harness.new_user(10 * ONE_BASE, 0).await;
+    let endpoint = rpc::serve_with(&harness.context, Default::default()).await;
+    let client = PoolClient::connect(&endpoint.url, pool.pool, harness.oracle)
+        .await
+        .expect("connect");
+    let other = PoolClient::connect(&endpoint.url, other_pool.pool, harness.oracle)
+        .await
+        .expect("connect to the other pool");
+    let mut stream = client
+        .subscribe_events(&endpoint.ws_url)
+        .await
+        .expect("subscribe");
+    // A sale on this pool, one on the other, one on this pool again.
+    let mut ours = Vec::new();
+    for (on, addresses) in [(&client, &pool), (&other, &other_pool), (&client, &pool)] {
+        let swap = sell_one(on, &trader.accounts(addresses), 1);
+        let signature = on.send(&[swap], &[&trader.keypair]).await.expect("swap");
+        if addresses == &pool {
+            ours.push(signature);
+        }
+    }
+    for signature in &ours {
+        let landed = tokio::time::timeout(Duration::from_secs(20), stream.next())
+            .await
+            .expect("an event within 20 s")
+            .expect("the subscription is open")
+            .expect("the transaction's events");
+        assert_eq!(&landed.signature, signature);
+        assert!(landed.slot > 0);
+        match landed.events.as_slice() {
+            [PoolEvent::Swapped(swapped)] => {
+                assert_eq!(swapped.pool, pool.pool);
+                assert_eq!(swapped.trader, trader.keypair.pubkey());
+                assert_eq!(swapped.amount_in, ONE_BASE);
+            }
+            other => panic!("expected one Swapped event, got {other:?}"),
+        }
+    }
+    // Nothing else came: the other pool's sale is not this pool's event.
+    assert!(
+        tokio::time::timeout(Duration::from_millis(500), stream.next())
+            .await
+            .is_err(),
+        "no further event"
+    );
 }
 
 #[tokio::test]

@@ -6,5 +6,5 @@
  * @see https://github.com/codama-idl/codama
  */
 
-export * from "./config";
-export * from "./pool";
+export * from "./config.js";
+export * from "./pool.js";

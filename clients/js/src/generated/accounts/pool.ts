@@ -51,7 +51,7 @@ import {
   type PoolParamsArgs,
   type StoredFixed,
   type StoredFixedArgs,
-} from "../types";
+} from "../types/index.js";
 
 export const POOL_DISCRIMINATOR: ReadonlyUint8Array = new Uint8Array([
   241, 154, 109, 4, 17, 177, 109, 188,

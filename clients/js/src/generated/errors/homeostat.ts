@@ -12,7 +12,7 @@ import {
   type SOLANA_ERROR__INSTRUCTION_ERROR__CUSTOM,
   type SolanaError,
 } from "@solana/kit";
-import { HOMEOSTAT_PROGRAM_ADDRESS } from "../programs";
+import { HOMEOSTAT_PROGRAM_ADDRESS } from "../programs/index.js";
 
 /** MathOverflow: Arithmetic overflow */
 export const HOMEOSTAT_ERROR__MATH_OVERFLOW = 0x1770; // 6000

@@ -36,7 +36,7 @@ import {
   getAccountMetaFactory,
   type ResolvedInstructionAccount,
 } from "@solana/kit/program-client-core";
-import { HOMEOSTAT_PROGRAM_ADDRESS } from "../programs";
+import { HOMEOSTAT_PROGRAM_ADDRESS } from "../programs/index.js";
 
 export const APPLY_PENDING_CHANGES_DISCRIMINATOR: ReadonlyUint8Array =
   new Uint8Array([42, 219, 199, 234, 165, 178, 128, 248]);

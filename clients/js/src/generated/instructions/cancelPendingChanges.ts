@@ -36,7 +36,7 @@ import {
   getAccountMetaFactory,
   type ResolvedInstructionAccount,
 } from "@solana/kit/program-client-core";
-import { HOMEOSTAT_PROGRAM_ADDRESS } from "../programs";
+import { HOMEOSTAT_PROGRAM_ADDRESS } from "../programs/index.js";
 
 export const CANCEL_PENDING_CHANGES_DISCRIMINATOR: ReadonlyUint8Array =
   new Uint8Array([125, 58, 184, 215, 220, 223, 232, 109]);

@@ -36,7 +36,7 @@ import {
   getAccountMetaFactory,
   type ResolvedInstructionAccount,
 } from "@solana/kit/program-client-core";
-import { HOMEOSTAT_PROGRAM_ADDRESS } from "../programs";
+import { HOMEOSTAT_PROGRAM_ADDRESS } from "../programs/index.js";
 
 export const COLLECT_PROTOCOL_FEES_DISCRIMINATOR: ReadonlyUint8Array =
   new Uint8Array([22, 67, 23, 98, 150, 178, 70, 220]);

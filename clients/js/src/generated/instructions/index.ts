@@ -6,20 +6,20 @@
  * @see https://github.com/codama-idl/codama
  */
 
-export * from "./acceptAdmin";
-export * from "./applyPendingChanges";
-export * from "./cancelPendingChanges";
-export * from "./collectProtocolFees";
-export * from "./deposit";
-export * from "./initializeConfig";
-export * from "./initializePool";
-export * from "./proposeAdmin";
-export * from "./rebalance";
-export * from "./recordHedge";
-export * from "./retarget";
-export * from "./setKeeper";
-export * from "./setPaused";
-export * from "./swapExactIn";
-export * from "./swapExactOut";
-export * from "./updateParams";
-export * from "./withdraw";
+export * from "./acceptAdmin.js";
+export * from "./applyPendingChanges.js";
+export * from "./cancelPendingChanges.js";
+export * from "./collectProtocolFees.js";
+export * from "./deposit.js";
+export * from "./initializeConfig.js";
+export * from "./initializePool.js";
+export * from "./proposeAdmin.js";
+export * from "./rebalance.js";
+export * from "./recordHedge.js";
+export * from "./retarget.js";
+export * from "./setKeeper.js";
+export * from "./setPaused.js";
+export * from "./swapExactIn.js";
+export * from "./swapExactOut.js";
+export * from "./updateParams.js";
+export * from "./withdraw.js";

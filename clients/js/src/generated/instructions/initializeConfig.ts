@@ -39,8 +39,8 @@ import {
   getAddressFromResolvedInstructionAccount,
   type ResolvedInstructionAccount,
 } from "@solana/kit/program-client-core";
-import { findConfigPda } from "../pdas";
-import { HOMEOSTAT_PROGRAM_ADDRESS } from "../programs";
+import { findConfigPda } from "../pdas/index.js";
+import { HOMEOSTAT_PROGRAM_ADDRESS } from "../programs/index.js";
 
 export const INITIALIZE_CONFIG_DISCRIMINATOR: ReadonlyUint8Array =
   new Uint8Array([208, 127, 21, 1, 194, 190, 196, 70]);

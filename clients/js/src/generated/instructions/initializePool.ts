@@ -43,14 +43,14 @@ import {
   getAddressFromResolvedInstructionAccount,
   type ResolvedInstructionAccount,
 } from "@solana/kit/program-client-core";
-import { findBaseVaultPda, findLpMintPda, findQuoteVaultPda } from "../pdas";
-import { HOMEOSTAT_PROGRAM_ADDRESS } from "../programs";
+import { findBaseVaultPda, findLpMintPda, findQuoteVaultPda } from "../pdas/index.js";
+import { HOMEOSTAT_PROGRAM_ADDRESS } from "../programs/index.js";
 import {
   getPoolParamsDecoder,
   getPoolParamsEncoder,
   type PoolParams,
   type PoolParamsArgs,
-} from "../types";
+} from "../types/index.js";
 
 export const INITIALIZE_POOL_DISCRIMINATOR: ReadonlyUint8Array = new Uint8Array(
   [95, 180, 10, 172, 84, 174, 232, 40],

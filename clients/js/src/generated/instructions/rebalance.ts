@@ -36,7 +36,7 @@ import {
   getAccountMetaFactory,
   type ResolvedInstructionAccount,
 } from "@solana/kit/program-client-core";
-import { HOMEOSTAT_PROGRAM_ADDRESS } from "../programs";
+import { HOMEOSTAT_PROGRAM_ADDRESS } from "../programs/index.js";
 
 export const REBALANCE_DISCRIMINATOR: ReadonlyUint8Array = new Uint8Array([
   108, 158, 77, 9, 210, 52, 88, 62,

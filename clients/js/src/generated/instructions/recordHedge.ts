@@ -42,7 +42,7 @@ import {
   getAccountMetaFactory,
   type ResolvedInstructionAccount,
 } from "@solana/kit/program-client-core";
-import { HOMEOSTAT_PROGRAM_ADDRESS } from "../programs";
+import { HOMEOSTAT_PROGRAM_ADDRESS } from "../programs/index.js";
 
 export const RECORD_HEDGE_DISCRIMINATOR: ReadonlyUint8Array = new Uint8Array([
   124, 56, 44, 65, 31, 31, 117, 169,

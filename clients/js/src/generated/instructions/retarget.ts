@@ -38,7 +38,7 @@ import {
   getAccountMetaFactory,
   type ResolvedInstructionAccount,
 } from "@solana/kit/program-client-core";
-import { HOMEOSTAT_PROGRAM_ADDRESS } from "../programs";
+import { HOMEOSTAT_PROGRAM_ADDRESS } from "../programs/index.js";
 
 export const RETARGET_DISCRIMINATOR: ReadonlyUint8Array = new Uint8Array([
   177, 49, 227, 245, 125, 158, 3, 81,

@@ -38,7 +38,7 @@ import {
   getAccountMetaFactory,
   type ResolvedInstructionAccount,
 } from "@solana/kit/program-client-core";
-import { HOMEOSTAT_PROGRAM_ADDRESS } from "../programs";
+import { HOMEOSTAT_PROGRAM_ADDRESS } from "../programs/index.js";
 
 export const SET_KEEPER_DISCRIMINATOR: ReadonlyUint8Array = new Uint8Array([
   102, 94, 23, 78, 157, 222, 243, 214,

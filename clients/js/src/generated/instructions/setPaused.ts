@@ -38,7 +38,7 @@ import {
   getAccountMetaFactory,
   type ResolvedInstructionAccount,
 } from "@solana/kit/program-client-core";
-import { HOMEOSTAT_PROGRAM_ADDRESS } from "../programs";
+import { HOMEOSTAT_PROGRAM_ADDRESS } from "../programs/index.js";
 
 export const SET_PAUSED_DISCRIMINATOR: ReadonlyUint8Array = new Uint8Array([
   91, 60, 125, 192, 176, 225, 166, 218,

@@ -40,7 +40,7 @@ import {
   getAccountMetaFactory,
   type ResolvedInstructionAccount,
 } from "@solana/kit/program-client-core";
-import { HOMEOSTAT_PROGRAM_ADDRESS } from "../programs";
+import { HOMEOSTAT_PROGRAM_ADDRESS } from "../programs/index.js";
 
 export const SWAP_EXACT_IN_DISCRIMINATOR: ReadonlyUint8Array = new Uint8Array([
   104, 104, 131, 86, 161, 189, 180, 216,

@@ -40,7 +40,7 @@ import {
   getAccountMetaFactory,
   type ResolvedInstructionAccount,
 } from "@solana/kit/program-client-core";
-import { HOMEOSTAT_PROGRAM_ADDRESS } from "../programs";
+import { HOMEOSTAT_PROGRAM_ADDRESS } from "../programs/index.js";
 
 export const SWAP_EXACT_OUT_DISCRIMINATOR: ReadonlyUint8Array = new Uint8Array([
   250, 73, 101, 33, 38, 207, 75, 184,

@@ -36,13 +36,13 @@ import {
   getAccountMetaFactory,
   type ResolvedInstructionAccount,
 } from "@solana/kit/program-client-core";
-import { HOMEOSTAT_PROGRAM_ADDRESS } from "../programs";
+import { HOMEOSTAT_PROGRAM_ADDRESS } from "../programs/index.js";
 import {
   getPoolParamsDecoder,
   getPoolParamsEncoder,
   type PoolParams,
   type PoolParamsArgs,
-} from "../types";
+} from "../types/index.js";
 
 export const UPDATE_PARAMS_DISCRIMINATOR: ReadonlyUint8Array = new Uint8Array([
   108, 178, 190, 95, 94, 203, 116, 20,

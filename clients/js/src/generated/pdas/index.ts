@@ -6,7 +6,7 @@
  * @see https://github.com/codama-idl/codama
  */
 
-export * from "./baseVault";
-export * from "./config";
-export * from "./lpMint";
-export * from "./quoteVault";
+export * from "./baseVault.js";
+export * from "./config.js";
+export * from "./lpMint.js";
+export * from "./quoteVault.js";

@@ -39,7 +39,7 @@ import {
   type ConfigArgs,
   type Pool,
   type PoolArgs,
-} from "../accounts";
+} from "../accounts/index.js";
 import {
   getAcceptAdminInstruction,
   getApplyPendingChangesInstruction,
@@ -109,13 +109,13 @@ import {
   type SwapExactOutInput,
   type UpdateParamsInput,
   type WithdrawInput,
-} from "../instructions";
+} from "../instructions/index.js";
 import {
   findBaseVaultPda,
   findConfigPda,
   findLpMintPda,
   findQuoteVaultPda,
-} from "../pdas";
+} from "../pdas/index.js";
 
 export const HOMEOSTAT_PROGRAM_ADDRESS =
   "7r8vRrScdz6x1v1gRHHyz73n3wGoDcPMZnDBHijTWsn5" as Address<"7r8vRrScdz6x1v1gRHHyz73n3wGoDcPMZnDBHijTWsn5">;

@@ -6,5 +6,21 @@
  * @see https://github.com/codama-idl/codama
  */
 
-export * from "./poolParams";
-export * from "./storedFixed";
+export * from "./adminAccepted.js";
+export * from "./adminProposed.js";
+export * from "./changeProposed.js";
+export * from "./configInitialized.js";
+export * from "./deposited.js";
+export * from "./hedgeRecorded.js";
+export * from "./keeperSet.js";
+export * from "./paramsUpdated.js";
+export * from "./pausedSet.js";
+export * from "./pendingChangesCancelled.js";
+export * from "./poolInitialized.js";
+export * from "./poolParams.js";
+export * from "./protocolFeesCollected.js";
+export * from "./rebalanceRequested.js";
+export * from "./retargeted.js";
+export * from "./storedFixed.js";
+export * from "./swapped.js";
+export * from "./withdrawn.js";

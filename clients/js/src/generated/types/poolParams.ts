@@ -30,7 +30,7 @@ import {
   getStoredFixedEncoder,
   type StoredFixed,
   type StoredFixedArgs,
-} from ".";
+} from "./index.js";
 
 /**
  * Everything an operator tunes. Fixed-point values are [`StoredFixed`] (I80F48 bits,
