@@ -383,9 +383,9 @@ async fn cluster_errors_are_clear() {
     let (folder, keypair) = wallet_file(&wallet, "cli-errors");
     let typo = folder.join("typo.toml");
     let text = std::fs::read_to_string(example_config()).expect("example");
-    std::fs::write(&typo, text.replace("fee_bps = 1", "fee_bsp = 1")).expect("write");
+    std::fs::write(&typo, text.replace("fee_bps = 0", "fee_bsp = 0")).expect("write");
     let refused = folder.join("refused.toml");
-    std::fs::write(&refused, text.replace("fee_bps = 1", "fee_bps = 9999")).expect("write");
+    std::fs::write(&refused, text.replace("fee_bps = 0", "fee_bps = 9999")).expect("write");
     let clamped = folder.join("clamped.toml");
     std::fs::write(
         &clamped,
@@ -395,7 +395,7 @@ async fn cluster_errors_are_clear() {
     let domain = folder.join("domain.toml");
     std::fs::write(
         &domain,
-        text.replace("risk_aversion = 50.0", "risk_aversion = 1e-9"),
+        text.replace("risk_aversion = 250.0", "risk_aversion = 1e-9"),
     )
     .expect("write");
     let (base_mint, quote_mint) = (
@@ -420,7 +420,7 @@ async fn cluster_errors_are_clear() {
     fails_with(&homeostat(&args).await, "are the same mint");
     for (config, expected) in [
         (&typo, "unknown field `fee_bsp`"),
-        (&typo, "line 20"),
+        (&typo, "line 22"),
         (
             &refused,
             "the program would reject these parameters: fee_bps must be ≤ 1 000",
@@ -667,7 +667,7 @@ async fn pool_bootstrap_is_idempotent_and_has_a_dry_run() {
     // Other parameters for the same pool are refused, not applied.
     let text = std::fs::read_to_string(&config).expect("example config");
     let other = folder.join("other.toml");
-    std::fs::write(&other, text.replace("fee_bps = 1", "fee_bps = 5")).expect("write");
+    std::fs::write(&other, text.replace("fee_bps = 0", "fee_bps = 5")).expect("write");
     fails_with(
         &bootstrap(other.to_str().expect("utf-8").to_string(), true).await,
         "exists with other parameters",

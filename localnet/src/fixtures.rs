@@ -25,30 +25,33 @@ pub fn fixed(numerator: i128, denominator: i128) -> StoredFixed {
     StoredFixed::from_bits(bits(numerator, denominator))
 }
 
-/// A public GLFT pool in relative units with a 1-SOL lot: γ = 50, k = 2000, A = 1/s,
-/// 1 bp fee with 20% to the protocol, ±100 SOL inventory cap, 50 SOL per trade; rebalance
+/// A public GLFT pool in relative units with a 1-SOL lot: γ = 250, k = 10 000, A = 1/s
+/// (c1 ≈ 1 bp), a 1 bp spread floor, 1.25 σ·√age of age widening, a print depth of 3 SOL
+/// per side with 10 bp per SOL beyond (docs/math.md, "Pricing informed flow"), no fee
+/// (the spread is the LPs' income; 20 % of any fee would go to the protocol), ±100 SOL
+/// inventory cap, 50 SOL per trade; rebalance
 /// beyond ±10 SOL of net delta, at most every 30 s, hedge up to ±200 SOL; the quotes
 /// credit none of the hedge (public LPs carry the gross position).
 pub fn default_params() -> PoolParams {
     PoolParams {
         model_kind: ModelKind::Glft.into(),
         units: Units::Relative.into(),
-        risk_aversion: fixed(50, 1),
-        order_decay: fixed(2_000, 1),
+        risk_aversion: fixed(250, 1),
+        order_decay: fixed(10_000, 1),
         arrival_intensity: fixed(1, 1),
         horizon: StoredFixed::ZERO,
         min_half_spread: fixed(1, 10_000),
-        confidence_multiplier: fixed(1, 1),
-        age_multiplier: fixed(1, 1),
-        depth_slope: StoredFixed::ZERO,
-        print_depth: 0,
+        confidence_multiplier: StoredFixed::ZERO,
+        age_multiplier: fixed(5, 4),
+        depth_slope: fixed(1, 1_000),
+        print_depth: 3 * ONE_BASE,
         volatility_window: 600,
         variance_floor: fixed(1, 1_000_000_000),
         variance_ceiling: fixed(1, 10_000),
         lot: ONE_BASE,
         inventory_cap: 100 * ONE_BASE,
         max_trade_base: 50 * ONE_BASE,
-        fee_bps: 1,
+        fee_bps: 0,
         protocol_share_bps: 2_000,
         max_oracle_age: 20,
         max_confidence_bps: 100,
@@ -60,6 +63,14 @@ pub fn default_params() -> PoolParams {
         max_hedge_position: 200 * ONE_BASE,
         lp_access: LP_ACCESS_PUBLIC,
         reserved: [0; 1],
+    }
+}
+
+/// `default_params` with a 1 bp fee (20 % of it the protocol's): for what fees do.
+pub fn fee_params() -> PoolParams {
+    PoolParams {
+        fee_bps: 1,
+        ..default_params()
     }
 }
 

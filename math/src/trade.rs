@@ -396,11 +396,18 @@ impl LinearCurve {
     /// the curve's solution and the one at the flat mid.
     #[track_caller]
     pub fn buy_base_exact_in(&self, inventory: i128, quote_in: u64) -> Result<u64> {
-        if self.depth.slope.is_zero() {
-            return self.buy_base_exact_in_linear(inventory, quote_in);
+        let linear = self.buy_base_exact_in_linear(inventory, quote_in);
+        // Within the depth left the premium is zero: the curve's own answer stands.
+        let within = |base: &u64| i128::from(*base) <= self.depth_left(Direction::QuoteToBase);
+        if self.depth.slope.is_zero() || linear.as_ref().is_ok_and(within) {
+            return linear;
         }
         let on_curve = self.buy_in_with_depth(&self.bare(), inventory, quote_in);
-        let solved = if self.mid_guard {
+        // The ask only rises along a purchase: the guard binds only if it starts below the
+        // mid.
+        let guard_binds =
+            self.mid_guard && self.ask_at(inventory, Rounding::Down)? < self.mid;
+        let solved = if guard_binds {
             let at_mid = self.buy_in_with_depth(&self.flat_at_mid(), inventory, quote_in)?;
             match on_curve {
                 Ok(base) => base.min(at_mid),
@@ -423,11 +430,14 @@ impl LinearCurve {
     /// answer and the flat mid's.
     #[track_caller]
     pub fn sell_base_exact_out(&self, inventory: i128, quote_out: u64) -> Result<u64> {
-        if self.depth.slope.is_zero() {
-            return self.sell_base_exact_out_linear(inventory, quote_out);
+        let linear = self.sell_base_exact_out_linear(inventory, quote_out);
+        let within = |base: &u64| i128::from(*base) <= self.depth_left(Direction::BaseToQuote);
+        if self.depth.slope.is_zero() || linear.as_ref().is_ok_and(within) {
+            return linear;
         }
         let mut base = self.sell_out_with_depth(&self.bare(), inventory, quote_out)?;
-        if self.mid_guard {
+        // The bid only falls along a sale: the guard binds only if it starts above the mid.
+        if self.mid_guard && self.bid_at(inventory, Rounding::Up)? > self.mid {
             let at_mid = self.sell_out_with_depth(&self.flat_at_mid(), inventory, quote_out)?;
             base = base.max(at_mid);
         }

@@ -22,7 +22,7 @@ async fn admin_updates_parameters_and_coefficients_follow() {
     assert_eq!(state.params, new);
     let coefficients = new.model_params().unwrap().coefficients().unwrap();
     assert_eq!(state.model().unwrap().coefficients, coefficients);
-    assert_eq!(coefficients.gamma_tau, Fixed::from_int(50 * 60));
+    assert_eq!(coefficients.gamma_tau, Fixed::from_int(250 * 60));
 }
 
 #[tokio::test]
@@ -164,7 +164,9 @@ async fn admin_sets_the_keeper() {
 
 #[tokio::test]
 async fn protocol_fees_go_to_the_admin_and_only_them() {
-    let (mut harness, pool, _) = Harness::with_liquidity().await;
+    let mut harness = Harness::start().await;
+    let pool = harness.pool_at(0);
+    harness.seeded_pool(&pool, fee_params()).await;
     let trader = harness.new_user(100 * ONE_BASE, 20_000 * ONE_QUOTE).await;
     harness
         .swap_exact_in(&pool, &trader, SELL, 40 * ONE_BASE, 1)
@@ -377,7 +379,7 @@ async fn retargets_wait_too_and_pending_changes_can_be_cancelled() {
 
 #[test]
 fn loosening_is_judged_field_by_field() {
-    let base = default_params();
+    let base = fee_params();
     let changed = |edit: fn(&mut PoolParams)| {
         let mut params = base;
         edit(&mut params);
@@ -395,6 +397,8 @@ fn loosening_is_judged_field_by_field() {
         |p| p.min_half_spread = fixed(2, 10_000),
         |p| p.confidence_multiplier = fixed(2, 1),
         |p| p.age_multiplier = fixed(2, 1),
+        |p| p.depth_slope = fixed(2, 1_000),
+        |p| p.print_depth /= 2,
         |p| p.max_hedge_position /= 2,
         |p| p.rebalance_band *= 2,
         |p| p.min_rebalance_interval += 1,
@@ -411,8 +415,9 @@ fn loosening_is_judged_field_by_field() {
         |p| p.max_ema_deviation_bps = 0,
         |p| p.fee_bps -= 1,
         |p| p.min_half_spread = StoredFixed::ZERO,
-        |p| p.confidence_multiplier = StoredFixed::ZERO,
         |p| p.age_multiplier = StoredFixed::ZERO,
+        |p| p.depth_slope = StoredFixed::ZERO,
+        |p| p.print_depth *= 2,
         |p| p.risk_aversion = fixed(49, 1),
         |p| p.lot *= 2,
         |p| p.volatility_window += 1,

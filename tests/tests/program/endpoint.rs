@@ -93,13 +93,15 @@ async fn program_accounts_are_listed_with_filters_and_slices() {
 
     // Pools by size and base mint (offset 8 + 568), only the mint's bytes back.
     let base_mint = bs58::encode(pool.base_mint.as_ref()).into_string();
+    // The discriminator, then the account's fields.
+    let base_mint_offset = 8 + std::mem::offset_of!(homeostat::state::Pool, base_mint);
     let filtered = call(
         &endpoint.url,
         "getProgramAccounts",
         json!([program, {
             "encoding": "base64",
-            "filters": [{ "dataSize": homeostat::state::Pool::SPACE }, { "memcmp": { "offset": 576, "bytes": base_mint } }],
-            "dataSlice": { "offset": 576, "length": 32 },
+            "filters": [{ "dataSize": homeostat::state::Pool::SPACE }, { "memcmp": { "offset": base_mint_offset, "bytes": base_mint } }],
+            "dataSlice": { "offset": base_mint_offset, "length": 32 },
         }]),
     )
     .await;

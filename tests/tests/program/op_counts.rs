@@ -47,6 +47,9 @@ fn estimate(counts: &OpCounts) -> u64 {
 /// it undercounted the SBF build ×2.2–3.1; units are measured by `bench/cu/run`): today's
 /// count plus ~10 %.
 const SWAP_MATH_BUDGET_OPS: u64 = 4_500;
+/// The same for a swap beyond the print's depth (`print_depth`), which solves the curve in
+/// two pieces and checks exact-in against exact-out: an arbitrageur's size, not retail's.
+const SWAP_BEYOND_DEPTH_BUDGET_OPS: u64 = 15_500;
 
 fn row(name: &str, counts: &OpCounts) -> String {
     format!(
@@ -89,7 +92,7 @@ async fn each_instructions_math_is_counted_and_the_swap_stays_in_budget() {
         "| path | 256-bit products: full / half | 256/128 quotients | divisions 64 / by 64 / by 128 | u128 products | u128 roots | root steps | CU estimate (math) |".to_string(),
         "|---|---|---|---|---|---|---|---|".to_string(),
     ];
-    let mut worst_swap = 0;
+    let (mut worst_swap, mut worst_beyond_depth) = (0, 0);
     for (index, (name, params)) in models.into_iter().enumerate() {
         let pool = harness.pool_at(index as u16);
         if index > 0 {
@@ -104,27 +107,45 @@ async fn each_instructions_math_is_counted_and_the_swap_stays_in_budget() {
         harness.set_time(harness.now + 5);
         let update = harness.oracle_update().await;
         let snapshot = harness.snapshot(&pool, &update).await;
+        // The sells' side of the print has taken the 20 SOL: every sale is beyond its depth.
+        let left = match snapshot.context().unwrap().1.context.curve {
+            homeostat_math::Curve::Linear(curve) => curve.depth.left,
+            homeostat_math::Curve::ConstantProduct(_) => [i128::MAX; 2],
+        };
         for (direction, label) in [
             (Direction::BaseToQuote, "sell"),
             (Direction::QuoteToBase, "buy"),
         ] {
-            for exact_in in [true, false] {
-                let amount = match (direction, exact_in) {
-                    (Direction::BaseToQuote, true) | (Direction::QuoteToBase, false) => {
-                        3 * ONE_BASE
-                    }
-                    _ => 450 * ONE_QUOTE,
-                };
-                take();
-                if exact_in {
-                    snapshot.quote_exact_in(direction, amount).unwrap();
-                } else {
-                    snapshot.quote_exact_out(direction, amount).unwrap();
+            // 2 SOL fits the default print depth (3 SOL) when the side has taken none.
+            for sol in [2, 10] {
+                for exact_in in [true, false] {
+                    let amount = match (direction, exact_in) {
+                        (Direction::BaseToQuote, true) | (Direction::QuoteToBase, false) => {
+                            sol * ONE_BASE
+                        }
+                        _ => sol * 150 * ONE_QUOTE,
+                    };
+                    take();
+                    let quote = if exact_in {
+                        snapshot.quote_exact_in(direction, amount).unwrap()
+                    } else {
+                        snapshot.quote_exact_out(direction, amount).unwrap()
+                    };
+                    let counts = take();
+                    let beyond = i128::from(quote.base_amount) > left[direction as usize];
+                    let worst = if beyond {
+                        &mut worst_beyond_depth
+                    } else {
+                        &mut worst_swap
+                    };
+                    *worst = (*worst).max(estimate(&counts));
+                    let form = if exact_in { "exact in" } else { "exact out" };
+                    let depth = if beyond { "beyond" } else { "within" };
+                    table.push(row(
+                        &format!("swap {form}, {label} {sol} SOL ({depth} the depth), {name}"),
+                        &counts,
+                    ));
                 }
-                let counts = take();
-                worst_swap = worst_swap.max(estimate(&counts));
-                let form = if exact_in { "exact in" } else { "exact out" };
-                table.push(row(&format!("swap {form}, {label} base, {name}"), &counts));
             }
         }
         if index == 0 {
@@ -173,6 +194,10 @@ async fn each_instructions_math_is_counted_and_the_swap_stays_in_budget() {
     assert!(
         worst_swap <= SWAP_MATH_BUDGET_OPS,
         "the swap path's math now counts {worst_swap} weighted operations, over the committed {SWAP_MATH_BUDGET_OPS}"
+    );
+    assert!(
+        worst_beyond_depth <= SWAP_BEYOND_DEPTH_BUDGET_OPS,
+        "a swap beyond the print's depth now counts {worst_beyond_depth} weighted operations, over the committed {SWAP_BEYOND_DEPTH_BUDGET_OPS}"
     );
     assert!(worst_swap > 0, "the counts are live");
 }

@@ -117,7 +117,12 @@ async fn round_trip_on_an_up_move(age_multiplier: i128, move_bps: f64) -> u64 {
             &pool,
             PoolParams {
                 age_multiplier: StoredFixed::from_bits(age_multiplier),
-                ..default_params()
+                // The model and fee of the costs below (c1 = 4.9 bp, 1 bp), and no print
+                // depth: the age term alone prices this attack.
+                risk_aversion: fixed(50, 1),
+                order_decay: fixed(2_000, 1),
+                depth_slope: StoredFixed::ZERO,
+                ..fee_params()
             },
         )
         .await;

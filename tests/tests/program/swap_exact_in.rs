@@ -11,7 +11,10 @@ fn oracle_now(harness: &Harness) -> homeostat::oracle::PriceUpdate {
 
 #[tokio::test]
 async fn selling_base_pays_exactly_the_quoted_amount() {
-    let (mut harness, pool, _) = Harness::with_liquidity().await;
+    // A pool that charges a fee, so the protocol's share is booked too.
+    let mut harness = Harness::start().await;
+    let pool = harness.pool_at(0);
+    harness.seeded_pool(&pool, fee_params()).await;
     let trader = harness.new_user(10 * ONE_BASE, 0).await;
     let update = oracle_now(&harness);
     let expected = harness

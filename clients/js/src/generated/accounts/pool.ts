@@ -17,6 +17,8 @@ import {
   fixEncoderSize,
   getAddressDecoder,
   getAddressEncoder,
+  getArrayDecoder,
+  getArrayEncoder,
   getBytesDecoder,
   getBytesEncoder,
   getI64Decoder,
@@ -196,6 +198,12 @@ export type Pool = {
    * `pending_params_at`.
    */
   pendingParams: PoolParams;
+  /**
+   * Base atoms traded on each side since the newest print the pool has used, indexed
+   * by `Direction` (`[BaseToQuote, QuoteToBase]`): how much of the print's depth
+   * (`print_depth`) each side has taken. A newer print resets both.
+   */
+  printFlow: Array<bigint>;
 };
 
 export type PoolArgs = {
@@ -332,6 +340,12 @@ export type PoolArgs = {
    * `pending_params_at`.
    */
   pendingParams: PoolParamsArgs;
+  /**
+   * Base atoms traded on each side since the newest print the pool has used, indexed
+   * by `Direction` (`[BaseToQuote, QuoteToBase]`): how much of the print's depth
+   * (`print_depth`) each side has taken. A newer print resets both.
+   */
+  printFlow: Array<number | bigint>;
 };
 
 /** Gets the encoder for {@link PoolArgs} account data. */
@@ -388,6 +402,7 @@ export function getPoolEncoder(): FixedSizeEncoder<PoolArgs> {
       ["pendingTargetBase", getU64Encoder()],
       ["pendingTargetShares", getU64Encoder()],
       ["pendingParams", getPoolParamsEncoder()],
+      ["printFlow", getArrayEncoder(getU64Encoder(), { size: 2 })],
     ]),
     (value) => ({ ...value, discriminator: POOL_DISCRIMINATOR }),
   );
@@ -446,6 +461,7 @@ export function getPoolDecoder(): FixedSizeDecoder<Pool> {
     ["pendingTargetBase", getU64Decoder()],
     ["pendingTargetShares", getU64Decoder()],
     ["pendingParams", getPoolParamsDecoder()],
+    ["printFlow", getArrayDecoder(getU64Decoder(), { size: 2 })],
   ]);
 }
 
@@ -508,5 +524,5 @@ export async function fetchAllMaybePool(
 }
 
 export function getPoolSize(): number {
-  return 1128;
+  return 1192;
 }

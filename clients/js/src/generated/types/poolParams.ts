@@ -55,6 +55,12 @@ export type PoolParams = {
    * print was published, `√(σ²·age)` (0 = none).
    */
   ageMultiplier: StoredFixed;
+  /**
+   * Slope of the print's depth premium, model units per lot: beyond `print_depth` on
+   * one side since the newest print, each further lot moves that side's quote this
+   * much against the trader (0: off). See `homeostat_math::PrintDepth`.
+   */
+  depthSlope: StoredFixed;
   /** Variance floor per second, model units. */
   varianceFloor: StoredFixed;
   /** Variance ceiling per second, model units. */
@@ -67,6 +73,13 @@ export type PoolParams = {
   inventoryCap: bigint;
   /** Largest base amount per trade, atoms. */
   maxTradeBase: bigint;
+  /**
+   * Base atoms each side of the pool trades at the curve's quotes per oracle print (at
+   * the pool's first depth; it scales with the pool like `inventory_cap`) before
+   * `depth_slope` applies: what a print is worth to the small orders that need no
+   * more, and all an arbitrageur on a stale print gets cheaply.
+   */
+  printDepth: bigint;
   /** Oldest oracle price accepted, seconds. */
   maxOracleAge: bigint;
   /** `rebalance` fires only when |net delta| exceeds this, base atoms. */
@@ -135,6 +148,12 @@ export type PoolParamsArgs = {
    * print was published, `√(σ²·age)` (0 = none).
    */
   ageMultiplier: StoredFixedArgs;
+  /**
+   * Slope of the print's depth premium, model units per lot: beyond `print_depth` on
+   * one side since the newest print, each further lot moves that side's quote this
+   * much against the trader (0: off). See `homeostat_math::PrintDepth`.
+   */
+  depthSlope: StoredFixedArgs;
   /** Variance floor per second, model units. */
   varianceFloor: StoredFixedArgs;
   /** Variance ceiling per second, model units. */
@@ -147,6 +166,13 @@ export type PoolParamsArgs = {
   inventoryCap: number | bigint;
   /** Largest base amount per trade, atoms. */
   maxTradeBase: number | bigint;
+  /**
+   * Base atoms each side of the pool trades at the curve's quotes per oracle print (at
+   * the pool's first depth; it scales with the pool like `inventory_cap`) before
+   * `depth_slope` applies: what a print is worth to the small orders that need no
+   * more, and all an arbitrageur on a stale print gets cheaply.
+   */
+  printDepth: number | bigint;
   /** Oldest oracle price accepted, seconds. */
   maxOracleAge: number | bigint;
   /** `rebalance` fires only when |net delta| exceeds this, base atoms. */
@@ -206,12 +232,14 @@ export function getPoolParamsEncoder(): FixedSizeEncoder<PoolParamsArgs> {
     ["minHalfSpread", getStoredFixedEncoder()],
     ["confidenceMultiplier", getStoredFixedEncoder()],
     ["ageMultiplier", getStoredFixedEncoder()],
+    ["depthSlope", getStoredFixedEncoder()],
     ["varianceFloor", getStoredFixedEncoder()],
     ["varianceCeiling", getStoredFixedEncoder()],
     ["volatilityWindow", getU64Encoder()],
     ["lot", getU64Encoder()],
     ["inventoryCap", getU64Encoder()],
     ["maxTradeBase", getU64Encoder()],
+    ["printDepth", getU64Encoder()],
     ["maxOracleAge", getU64Encoder()],
     ["rebalanceBand", getU64Encoder()],
     ["minRebalanceInterval", getU64Encoder()],
@@ -238,12 +266,14 @@ export function getPoolParamsDecoder(): FixedSizeDecoder<PoolParams> {
     ["minHalfSpread", getStoredFixedDecoder()],
     ["confidenceMultiplier", getStoredFixedDecoder()],
     ["ageMultiplier", getStoredFixedDecoder()],
+    ["depthSlope", getStoredFixedDecoder()],
     ["varianceFloor", getStoredFixedDecoder()],
     ["varianceCeiling", getStoredFixedDecoder()],
     ["volatilityWindow", getU64Decoder()],
     ["lot", getU64Decoder()],
     ["inventoryCap", getU64Decoder()],
     ["maxTradeBase", getU64Decoder()],
+    ["printDepth", getU64Decoder()],
     ["maxOracleAge", getU64Decoder()],
     ["rebalanceBand", getU64Decoder()],
     ["minRebalanceInterval", getU64Decoder()],
