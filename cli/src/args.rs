@@ -369,7 +369,7 @@ pub(crate) struct SimulateArgs {
     #[arg(long)]
     pub(crate) threads: Option<usize>,
     /// Pools to run, comma-separated (adversarial): glft, cp, cp-dynamic, prop [default:
-    /// the scenario's, all four].
+    /// the scenario's: glft, cp, cp-dynamic].
     #[arg(long, value_delimiter = ',')]
     pub(crate) pools: Option<Vec<String>>,
     /// Run the Homeostat pools through the program on the in-process runtime, every trade

@@ -396,19 +396,32 @@ impl LinearCurve {
     /// the curve's solution and the one at the flat mid.
     #[track_caller]
     pub fn buy_base_exact_in(&self, inventory: i128, quote_in: u64) -> Result<u64> {
-        let linear = self.buy_base_exact_in_linear(inventory, quote_in);
-        // Within the depth left the premium is zero: the curve's own answer stands.
-        let within = |base: &u64| i128::from(*base) <= self.depth_left(Direction::QuoteToBase);
-        if self.depth.slope.is_zero() || linear.as_ref().is_ok_and(within) {
-            return linear;
+        if self.depth.slope.is_zero() {
+            return self.buy_base_exact_in_linear(inventory, quote_in);
         }
-        let on_curve = self.buy_in_with_depth(&self.bare(), inventory, quote_in);
         // The ask only rises along a purchase: the guard binds only if it starts below the
-        // mid.
-        let guard_binds =
-            self.mid_guard && self.ask_at(inventory, Rounding::Down)? < self.mid;
+        // mid (and otherwise the bare curve prices as this one).
+        let guard_binds = self.mid_guard && self.ask_at(inventory, Rounding::Down)? < self.mid;
+        // Within the depth left the premium is zero and the curve's own answer stands; what
+        // the depth costs on the curve says which side of it `quote_in` lands.
+        let left = self.depth_left(Direction::QuoteToBase);
+        let mut depth_cost = None;
+        if left > 0 {
+            let left = u64::try_from(left).unwrap_or(u64::MAX);
+            match self.buy_base_exact_out_linear(inventory, left) {
+                Ok(cost) if quote_in > cost => depth_cost = (!guard_binds).then_some(cost),
+                // Within it — or past u64 (or unpriceable): no input reaches beyond it.
+                _ => {
+                    return Ok(self
+                        .buy_base_exact_in_linear(inventory, quote_in)?
+                        .min(left))
+                }
+            }
+        }
+        let on_curve = self.buy_in_with_depth(&self.bare(), inventory, quote_in, depth_cost);
         let solved = if guard_binds {
-            let at_mid = self.buy_in_with_depth(&self.flat_at_mid(), inventory, quote_in)?;
+            let flat = self.flat_at_mid();
+            let at_mid = self.buy_in_with_depth(&flat, inventory, quote_in, None)?;
             match on_curve {
                 Ok(base) => base.min(at_mid),
                 Err(error) if error.kind == MathErrorKind::QuoteNotPositive => at_mid,
@@ -418,10 +431,14 @@ impl LinearCurve {
             on_curve?
         };
         // The pieces round apart; exact-out rounds the whole. Where they disagree (by an
-        // atom of quote), the largest base exact-out says the input pays for.
-        largest_where(solved, |base| {
-            Ok(base == 0 || self.buy_base_exact_out(inventory, base)? <= quote_in)
-        })
+        // atom of quote), the largest base below the answer that exact-out says the input
+        // pays for.
+        let pays =
+            |base: u64| Ok(base == 0 || self.buy_base_exact_out(inventory, base)? <= quote_in);
+        if pays(solved)? {
+            return Ok(solved);
+        }
+        largest_below(solved, pays)
     }
 
     /// Trader receives exactly `quote_out`; returns the base charged. The inverse of
@@ -430,22 +447,39 @@ impl LinearCurve {
     /// answer and the flat mid's.
     #[track_caller]
     pub fn sell_base_exact_out(&self, inventory: i128, quote_out: u64) -> Result<u64> {
-        let linear = self.sell_base_exact_out_linear(inventory, quote_out);
-        let within = |base: &u64| i128::from(*base) <= self.depth_left(Direction::BaseToQuote);
-        if self.depth.slope.is_zero() || linear.as_ref().is_ok_and(within) {
-            return linear;
+        if self.depth.slope.is_zero() {
+            return self.sell_base_exact_out_linear(inventory, quote_out);
         }
-        let mut base = self.sell_out_with_depth(&self.bare(), inventory, quote_out)?;
-        // The bid only falls along a sale: the guard binds only if it starts above the mid.
-        if self.mid_guard && self.bid_at(inventory, Rounding::Up)? > self.mid {
-            let at_mid = self.sell_out_with_depth(&self.flat_at_mid(), inventory, quote_out)?;
+        // As for purchases: the bid only falls along a sale, so the guard binds only if it
+        // starts above the mid; what the depth pays on the curve says whether `quote_out`
+        // needs more than the depth.
+        let guard_binds = self.mid_guard && self.bid_at(inventory, Rounding::Up)? > self.mid;
+        let left = self.depth_left(Direction::BaseToQuote);
+        let mut depth_paid = None;
+        if left > 0 {
+            let left = u64::try_from(left).unwrap_or(u64::MAX);
+            if let Ok(paid) = self.sell_base_exact_in_linear(inventory, left) {
+                if quote_out <= paid {
+                    return self.sell_base_exact_out_linear(inventory, quote_out);
+                }
+                depth_paid = (!guard_binds).then_some(paid);
+            }
+        }
+        let mut base = self.sell_out_with_depth(&self.bare(), inventory, quote_out, depth_paid)?;
+        if guard_binds {
+            let at_mid =
+                self.sell_out_with_depth(&self.flat_at_mid(), inventory, quote_out, None)?;
             base = base.max(at_mid);
         }
-        // As for purchases: the smallest base exact-in says delivers `quote_out`.
-        let short = largest_where(base.saturating_sub(1), |base| {
-            Ok(self.sell_base_exact_in(inventory, base)? < quote_out)
-        })?;
-        short.checked_add(1).or_math(MathErrorKind::Overflow)
+        // As for purchases: where the pieces' rounding falls short, the smallest base above
+        // the answer that exact-in says delivers `quote_out`.
+        let short = |base: u64| Ok(self.sell_base_exact_in(inventory, base)? < quote_out);
+        if !short(base)? {
+            return Ok(base);
+        }
+        largest_where(base, short)?
+            .checked_add(1)
+            .or_math(MathErrorKind::Overflow)
     }
 
     /// This curve without its depth premium and mid guard: the pieces the premium's
@@ -549,9 +583,16 @@ impl LinearCurve {
 
     /// `quote_in` spent on `curve` (bare) with this curve's depth: within the depth left
     /// the curve's own answer (never past the depth), beyond it the rest on
-    /// [`LinearCurve::beyond_depth`].
+    /// [`LinearCurve::beyond_depth`]. `depth_cost`: what the depth costs on `curve`, when
+    /// the caller has it.
     #[track_caller]
-    fn buy_in_with_depth(&self, curve: &Self, inventory: i128, quote_in: u64) -> Result<u64> {
+    fn buy_in_with_depth(
+        &self,
+        curve: &Self,
+        inventory: i128,
+        quote_in: u64,
+        depth_cost: Option<u64>,
+    ) -> Result<u64> {
         let direction = Direction::QuoteToBase;
         let left = self.depth_left(direction);
         let steep = self.beyond_depth(curve, direction, inventory)?;
@@ -559,7 +600,10 @@ impl LinearCurve {
             return steep.buy_base_exact_in_linear(inventory, quote_in);
         }
         let left = u64::try_from(left).unwrap_or(u64::MAX);
-        let within = curve.buy_base_exact_out_linear(inventory, left)?;
+        let within = match depth_cost {
+            Some(cost) => cost,
+            None => curve.buy_base_exact_out_linear(inventory, left)?,
+        };
         if quote_in <= within {
             return Ok(curve
                 .buy_base_exact_in_linear(inventory, quote_in)?
@@ -571,9 +615,16 @@ impl LinearCurve {
     }
 
     /// `quote_out` received from `curve` (bare) with this curve's depth: the base charged,
-    /// in the two pieces of [`LinearCurve::buy_in_with_depth`].
+    /// in the two pieces of [`LinearCurve::buy_in_with_depth`] (`depth_paid`: what the
+    /// depth pays on `curve`, when the caller has it).
     #[track_caller]
-    fn sell_out_with_depth(&self, curve: &Self, inventory: i128, quote_out: u64) -> Result<u64> {
+    fn sell_out_with_depth(
+        &self,
+        curve: &Self,
+        inventory: i128,
+        quote_out: u64,
+        depth_paid: Option<u64>,
+    ) -> Result<u64> {
         let direction = Direction::BaseToQuote;
         let left = self.depth_left(direction);
         let steep = self.beyond_depth(curve, direction, inventory)?;
@@ -581,7 +632,11 @@ impl LinearCurve {
             return steep.sell_base_exact_out_linear(inventory, quote_out);
         }
         let left = u64::try_from(left).unwrap_or(u64::MAX);
-        match curve.sell_base_exact_in_linear(inventory, left) {
+        let within = match depth_paid {
+            Some(paid) => Ok(paid),
+            None => curve.sell_base_exact_in_linear(inventory, left),
+        };
+        match within {
             Ok(within) if quote_out > within => {
                 let at_depth = direction.inventory_after(inventory, left)?;
                 let rest =
@@ -598,38 +653,46 @@ impl LinearCurve {
 /// answer is bracketed, then bisection — a step or two when the guess is off by rounding.
 #[track_caller]
 fn largest_where(guess: u64, holds: impl Fn(u64) -> Result<bool>) -> Result<u64> {
-    let (mut low, mut high);
-    let mut step = 1u64;
-    if holds(guess)? {
-        low = guess;
-        loop {
-            let next = low.saturating_add(step);
-            if next == low {
-                return Ok(low);
-            }
-            if !holds(next)? {
-                high = next;
-                break;
-            }
-            low = next;
-            step = step.saturating_mul(2);
-        }
-    } else {
-        high = guess;
-        loop {
-            let next = high.saturating_sub(step);
-            if holds(next)? {
-                low = next;
-                break;
-            }
-            if next == 0 {
-                return Ok(0);
-            }
-            high = next;
-            step = step.saturating_mul(2);
-        }
+    if !holds(guess)? {
+        return largest_below(guess, holds);
     }
-    // Invariant: `holds(low)` and `!holds(high)`.
+    let (mut low, mut step) = (guess, 1u64);
+    let high = loop {
+        let next = low.saturating_add(step);
+        if next == low {
+            return Ok(low);
+        }
+        if !holds(next)? {
+            break next;
+        }
+        low = next;
+        step = step.saturating_mul(2);
+    };
+    bisect(low, high, holds)
+}
+
+/// [`largest_where`] below `fails`, a point where `holds` is false.
+#[track_caller]
+fn largest_below(fails: u64, holds: impl Fn(u64) -> Result<bool>) -> Result<u64> {
+    let (mut high, mut step) = (fails, 1u64);
+    let low = loop {
+        let next = high.saturating_sub(step);
+        if holds(next)? {
+            break next;
+        }
+        if next == 0 {
+            return Ok(0);
+        }
+        high = next;
+        step = step.saturating_mul(2);
+    };
+    bisect(low, high, holds)
+}
+
+/// The last point where `holds` is true between `low` (where it is) and `high` (where it
+/// is not).
+#[track_caller]
+fn bisect(mut low: u64, mut high: u64, holds: impl Fn(u64) -> Result<bool>) -> Result<u64> {
     while high.saturating_sub(low) > 1 {
         let middle = low.saturating_add(high.saturating_sub(low) >> 1);
         if holds(middle)? {

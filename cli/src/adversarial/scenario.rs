@@ -164,7 +164,10 @@ impl Default for Scenario {
             seed: 1,
             duration_secs: 3_600,
             slot_ms: 400,
-            pools: PoolKind::ALL.to_vec(),
+            // The prop pool is the same pool on a fresher price: in the same market it takes
+            // the GLFT pool's flow, so it runs on its own (`--pools prop`, or with the others
+            // by name) rather than by default.
+            pools: vec![PoolKind::Glft, PoolKind::Cp, PoolKind::CpDynamic],
             start_price: 150.0,
             calm_volatility: 0.6,
             stressed_volatility: 1.3,

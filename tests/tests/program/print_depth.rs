@@ -24,8 +24,8 @@ fn f64_of(value: Fixed) -> f64 {
 fn break_even(pool: &homeostat::state::Pool, age: u64) -> f64 {
     let params = &pool.params;
     let c1 = f64_of(pool.c1.get());
-    let widened =
-        c1 + f64_of(params.age_multiplier.get()) * (f64_of(pool.variance.get()) * age as f64).sqrt();
+    let widened = c1
+        + f64_of(params.age_multiplier.get()) * (f64_of(pool.variance.get()) * age as f64).sqrt();
     widened.max(f64_of(params.min_half_spread.get())) + f64::from(params.fee_bps) / 10_000.0
 }
 
@@ -131,7 +131,10 @@ async fn a_newer_print_restores_the_depth() {
         .swap(&pool, &trader, BUY, false, 10 * ONE_BASE)
         .await
         .unwrap();
-    assert_eq!(harness.pool_state(&pool).await.print_flow, [0, 10 * ONE_BASE]);
+    assert_eq!(
+        harness.pool_state(&pool).await.print_flow,
+        [0, 10 * ONE_BASE]
+    );
     let before = harness.balance(&trader.quote).await;
     harness
         .swap(&pool, &trader, BUY, false, ONE_BASE)
