@@ -45,8 +45,8 @@ fn estimate(counts: &OpCounts) -> u64 {
 /// The committed budget for the math of one swap (any form, direction or model), in
 /// weighted counted operations (the op-count model, retired as a compute-unit estimate:
 /// it undercounted the SBF build ×2.2–3.1; units are measured by `bench/cu/run`): today's
-/// count plus ~10 %.
-const SWAP_MATH_BUDGET_OPS: u64 = 4_500;
+/// count plus ~10 % (a purchase within the print's depth prices the depth before solving).
+const SWAP_MATH_BUDGET_OPS: u64 = 5_750;
 /// The same for a swap beyond the print's depth (`print_depth`), which solves the curve in
 /// two pieces and checks exact-in against exact-out: an arbitrageur's size, not retail's.
 const SWAP_BEYOND_DEPTH_BUDGET_OPS: u64 = 15_500;
