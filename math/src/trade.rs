@@ -342,8 +342,9 @@ impl LinearCurve {
         if !positive_after(0)? {
             return Ok(0);
         }
-        // bid(q + Δ) > 0  ⇔  Δ < (mid − half_spread)·lot/skew − q; the closed form lands
-        // within a few atoms of the check's own rounding, which settles the last step.
+        // Without a depth premium bid(q + Δ) > 0 ⇔ Δ < (mid − half_spread)·lot/skew − q,
+        // within a few atoms of the check's own rounding; with one (steeper beyond the
+        // depth) the same form is a first guess. The search from it settles the answer.
         let zero_at = self
             .mid
             .checked_sub(self.half_spread)?
