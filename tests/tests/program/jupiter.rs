@@ -304,3 +304,74 @@ async fn a_swap_the_program_would_refuse_is_an_error_naming_why_not_a_quote() {
     let error = amm.quote(&sell(ONE_BASE)).expect_err("paused").to_string();
     assert!(error.starts_with("PoolPaused"), "{error}");
 }
+
+/// jupiter-amm-implementation's own check, on our pools: for every model, direction and
+/// mode, start from an amount no pool can fill, halve it until the adapter quotes, then
+/// execute the swap built from the adapter's metas with the quote as its limit — and the
+/// amounts moved must equal the quote exactly (tolerance 0, as for Jupiter's reference
+/// AMM). The adapter's clock is the runtime's (`AmmContext`), as a router's snapshot holds.
+#[tokio::test]
+async fn halving_until_the_adapter_quotes_then_the_swap_executes_the_quote() {
+    for kind in [
+        ModelKind::Glft,
+        ModelKind::AvellanedaStoikov,
+        ModelKind::ConstantProduct,
+    ] {
+        let (mut harness, pool, _) = Harness::skewed_pool_with(model(kind)).await;
+        let trader = harness
+            .new_user(100_000 * ONE_BASE, 15_000_000 * ONE_QUOTE)
+            .await;
+        let context = AmmContext::default();
+        context
+            .clock_ref
+            .unix_timestamp
+            .store(harness.now, std::sync::atomic::Ordering::Relaxed);
+        let mut amm = adapter(&mut harness, &pool, &context).await;
+        for direction in [SELL, BUY] {
+            for mode in [SwapMode::ExactIn, SwapMode::ExactOut] {
+                refresh(&mut harness, &mut amm).await;
+                let mut amount = 1u64 << 62;
+                let (quote, halvings) = loop {
+                    match amm.quote(&quote_params(&pool, direction, mode, amount)) {
+                        Ok(quote) => break (quote, 62 - amount.trailing_zeros()),
+                        Err(_) if amount > 1 => amount /= 2,
+                        Err(error) => panic!("{kind:?} {direction:?} {mode:?}: {error}"),
+                    }
+                };
+                let before = (
+                    harness.balance(&trader.base).await,
+                    harness.balance(&trader.quote).await,
+                );
+                let limit = match mode {
+                    SwapMode::ExactIn => quote.out_amount,
+                    SwapMode::ExactOut => quote.in_amount,
+                };
+                let order = Order {
+                    direction,
+                    mode,
+                    amount,
+                    limit,
+                };
+                route(&mut harness, &amm, &trader, &pool, order)
+                    .await
+                    .unwrap_or_else(|error| {
+                        panic!("{kind:?} {direction:?} {mode:?} at {amount}: {error:?}")
+                    });
+                let after = (
+                    harness.balance(&trader.base).await,
+                    harness.balance(&trader.quote).await,
+                );
+                let (paid, received) = match direction {
+                    Direction::BaseToQuote => (before.0 - after.0, after.1 - before.1),
+                    Direction::QuoteToBase => (before.1 - after.1, after.0 - before.0),
+                };
+                assert_eq!(
+                    (paid, received),
+                    (quote.in_amount, quote.out_amount),
+                    "{kind:?} {direction:?} {mode:?} at {amount} after {halvings} halvings"
+                );
+                assert!(halvings > 0, "2^62 atoms cannot fill: the halving ran");
+            }
+        }
+    }
+}
