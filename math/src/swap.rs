@@ -6,7 +6,7 @@ use crate::error::{ensure, MathErrorKind, OrMathError, Result};
 use crate::fees::{Fee, FeeSchedule};
 use crate::fixed::Rounding;
 use crate::integer::mul_div_u64;
-use crate::trade::{Curve, Direction, Reserves};
+use crate::trade::{bisect, Curve, Direction, Reserves};
 
 /// The pool's hard limits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -158,17 +158,8 @@ impl SwapContext {
         if fits(candidate)? {
             return Ok(candidate);
         }
-        // Invariant: `fits(low)` (a zero sale pays nothing) and `!fits(high)`.
-        let (mut low, mut high) = (0u64, candidate);
-        while high.saturating_sub(low) > 1 {
-            let middle = low.saturating_add(high.saturating_sub(low) >> 1);
-            if fits(middle)? {
-                low = middle;
-            } else {
-                high = middle;
-            }
-        }
-        Ok(low)
+        // `fits(0)` (a zero sale pays nothing) and `!fits(candidate)`.
+        bisect(0, candidate, fits)
     }
 
     #[track_caller]

@@ -204,10 +204,12 @@ impl LinearCurve {
 
     /// [`LinearCurve::sell_base_exact_in_linear`] before rounding to whole atoms.
     #[track_caller]
+    /// The positivity check is the whole sale's (`end_bid_positive`: the depth premium
+    /// included when the curve has one), so [`LinearCurve::sell_base_exact_in`] does not
+    /// repeat it.
     fn sell_value_linear(&self, inventory: i128, base_in: u64) -> Result<Fixed> {
-        let end = Direction::BaseToQuote.inventory_after(inventory, base_in)?;
         ensure(
-            self.bid_at(end, Rounding::Down)?.is_positive(),
+            self.end_bid_positive(inventory, base_in)?,
             MathErrorKind::QuoteNotPositive,
         )?;
         let midpoint = doubled(inventory)?
@@ -369,10 +371,6 @@ impl LinearCurve {
             return self.sell_base_exact_in_linear(inventory, base_in);
         }
         let out = self.sell_value_linear(inventory, base_in)?;
-        ensure(
-            self.end_bid_positive(inventory, base_in)?,
-            MathErrorKind::QuoteNotPositive,
-        )?;
         out.checked_sub(self.depth_premium(Direction::BaseToQuote, base_in)?)?
             .max(Fixed::ZERO)
             .to_u64(Rounding::Down)
@@ -542,6 +540,10 @@ impl LinearCurve {
     #[track_caller]
     fn end_bid_positive(&self, inventory: i128, base: u64) -> Result<bool> {
         let end = Direction::BaseToQuote.inventory_after(inventory, base)?;
+        let bid = self.bid_at(end, Rounding::Down)?;
+        if self.depth.slope.is_zero() {
+            return Ok(bid.is_positive());
+        }
         let beyond = i128::from(base)
             .checked_sub(self.depth_left(Direction::BaseToQuote))
             .or_math(MathErrorKind::Overflow)?
@@ -551,10 +553,7 @@ impl LinearCurve {
             Fixed::from_u64(self.lot),
             Rounding::Up,
         )?;
-        Ok(self
-            .bid_at(end, Rounding::Down)?
-            .checked_sub(premium)?
-            .is_positive())
+        Ok(bid.checked_sub(premium)?.is_positive())
     }
 
     /// `curve` (bare) beyond the depth of `direction`'s side, as a curve of its own: the
@@ -693,7 +692,11 @@ fn largest_below(fails: u64, holds: impl Fn(u64) -> Result<bool>) -> Result<u64>
 /// The last point where `holds` is true between `low` (where it is) and `high` (where it
 /// is not).
 #[track_caller]
-fn bisect(mut low: u64, mut high: u64, holds: impl Fn(u64) -> Result<bool>) -> Result<u64> {
+pub(crate) fn bisect(
+    mut low: u64,
+    mut high: u64,
+    holds: impl Fn(u64) -> Result<bool>,
+) -> Result<u64> {
     while high.saturating_sub(low) > 1 {
         let middle = low.saturating_add(high.saturating_sub(low) >> 1);
         if holds(middle)? {
