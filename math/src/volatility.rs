@@ -128,11 +128,16 @@ impl VolatilityConfig {
     }
 
     /// Whether a print published at `time` is a sample after one taken at `last`: in a
-    /// later grid cell, and fresh in its own.
+    /// later grid cell, and fresh in its own. Times before the Unix epoch are never samples
+    /// (and a sample before it precedes every cell). Unsigned arithmetic only: SBF has no
+    /// signed division.
     pub fn samples(&self, last: i64, time: i64) -> bool {
-        let grid = i64::try_from(self.grid).unwrap_or(i64::MAX).max(1);
-        let fresh = i64::try_from(self.grid / FRESHNESS_DIVISOR).unwrap_or(i64::MAX);
-        time.div_euclid(grid) > last.div_euclid(grid) && time.rem_euclid(grid) <= fresh
+        let Ok(time) = u64::try_from(time) else {
+            return false;
+        };
+        let grid = self.grid.max(1);
+        let later = u64::try_from(last).map_or(true, |last| time / grid > last / grid);
+        later && time % grid <= self.grid / FRESHNESS_DIVISOR
     }
 }
 
