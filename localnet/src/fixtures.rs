@@ -26,7 +26,7 @@ pub fn fixed(numerator: i128, denominator: i128) -> StoredFixed {
 }
 
 /// A public GLFT pool in relative units with a 1-SOL lot: γ = 250, k = 10 000, A = 1/s
-/// (c1 ≈ 1 bp), a 1 bp spread floor, 1.25 σ·√age of age widening, a print depth of 3 SOL
+/// (c1 ≈ 1 bp), a 1 bp spread floor, 1.75 σ·√age of age widening, a print depth of 3 SOL
 /// per side with 10 bp per SOL beyond (docs/math.md, "Pricing informed flow"), no fee
 /// (the spread is the LPs' income; 20 % of any fee would go to the protocol), ±100 SOL
 /// inventory cap, 50 SOL per trade; rebalance
@@ -42,7 +42,7 @@ pub fn default_params() -> PoolParams {
         horizon: StoredFixed::ZERO,
         min_half_spread: fixed(1, 10_000),
         confidence_multiplier: StoredFixed::ZERO,
-        age_multiplier: fixed(5, 4),
+        age_multiplier: fixed(7, 4),
         depth_slope: fixed(1, 1_000),
         print_depth: 3 * ONE_BASE,
         volatility_window: 600,

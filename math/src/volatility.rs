@@ -136,8 +136,10 @@ impl VolatilityConfig {
             return false;
         };
         let grid = self.grid.max(1);
-        let later = u64::try_from(last).map_or(true, |last| time / grid > last / grid);
-        later && time % grid <= self.grid / FRESHNESS_DIVISOR
+        let cell = |time: u64| time.checked_div(grid).unwrap_or(0);
+        let later = u64::try_from(last).map_or(true, |last| cell(time) > cell(last));
+        let offset = time.checked_rem(grid).unwrap_or(0);
+        later && offset <= self.grid.checked_div(FRESHNESS_DIVISOR).unwrap_or(0)
     }
 }
 

@@ -2,7 +2,7 @@
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::Discriminator;
-use homeostat::oracle::{PriceUpdate, PYTH_RECEIVER_PROGRAM_ID};
+use homeostat::oracle::{PriceUpdate, LEGACY_PYTH_RECEIVER_PROGRAM_ID, PYTH_RECEIVER_PROGRAM_ID};
 use homeostat::state::Pool;
 
 use crate::{Result, SdkError};
@@ -32,12 +32,17 @@ pub fn decode_pool(owner: &Pubkey, data: &[u8]) -> Result<Pool> {
         .map_err(|error| wrong(format!("layout: {error}")))
 }
 
-/// Decodes a Pyth `PriceUpdateV2` account, checking its owner.
+/// Decodes a Pyth `PriceUpdateV2` account, checking it is owned by a Pyth receiver (the
+/// current one or the legacy one: whether a pool accepts the latter, and until when, is
+/// `Pool::check_oracle_owner`'s).
 pub fn decode_price_update(owner: &Pubkey, data: &[u8]) -> Result<PriceUpdate> {
-    if *owner != PYTH_RECEIVER_PROGRAM_ID {
+    if *owner != PYTH_RECEIVER_PROGRAM_ID && *owner != LEGACY_PYTH_RECEIVER_PROGRAM_ID {
         return Err(SdkError::WrongAccount {
             expected: "Pyth PriceUpdateV2",
-            reason: format!("owned by {owner}, not the Pyth receiver"),
+            reason: format!(
+                "owned by {owner}, not the Pyth receiver ({PYTH_RECEIVER_PROGRAM_ID}, or the \
+                 legacy {LEGACY_PYTH_RECEIVER_PROGRAM_ID})"
+            ),
         });
     }
     PriceUpdate::decode(data).map_err(SdkError::from)

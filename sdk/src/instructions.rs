@@ -135,8 +135,23 @@ fn instruction(accounts: impl ToAccountMetas, data: impl InstructionData) -> Ins
 
 /// `initialize_config`: `authority` signs and pays; creates its config at
 /// [`crate::pda::config`], whose pools wait `change_delay` seconds before a change that
-/// loosens a risk limit applies.
+/// loosens a risk limit applies, and accept only the current Pyth receiver's accounts.
 pub fn initialize_config(authority: Pubkey, change_delay: u64) -> Instruction {
+    initialize_config_with(
+        authority,
+        homeostat::instructions::InitializeConfigArgs {
+            change_delay,
+            legacy_receiver_until: 0,
+        },
+    )
+}
+
+/// `initialize_config` with every argument: also `legacy_receiver_until`, the Unix time
+/// until which the config's pools accept the legacy Pyth receiver's accounts.
+pub fn initialize_config_with(
+    authority: Pubkey,
+    args: homeostat::instructions::InitializeConfigArgs,
+) -> Instruction {
     instruction(
         homeostat::accounts::InitializeConfig {
             authority,
@@ -145,9 +160,7 @@ pub fn initialize_config(authority: Pubkey, change_delay: u64) -> Instruction {
             event_authority: event_authority(),
             program: homeostat::ID,
         },
-        homeostat::instruction::InitializeConfig {
-            args: homeostat::instructions::InitializeConfigArgs { change_delay },
-        },
+        homeostat::instruction::InitializeConfig { args },
     )
 }
 

@@ -267,18 +267,24 @@ impl PoolClient {
         )
         .await?;
         let now = clock_unix_timestamp(&clock.data)?;
+        let state = self.this_pool(&pool)?;
+        // The program's own rule for which receiver's accounts this pool takes now.
+        let price = |account: &solana_account::Account| -> Result<crate::PriceUpdate> {
+            state.check_oracle_owner(&account.owner, now)?;
+            decode_price_update(&account.owner, &account.data)
+        };
         let quote_oracle = match self.oracles.quote_oracle {
             Some(address) => {
                 let [account] = fetch_named(&self.rpc, [("quote oracle", address)]).await?;
-                Some(decode_price_update(&account.owner, &account.data)?)
+                Some(price(&account)?)
             }
             None => None,
         };
         Ok(PoolSnapshot {
-            pool: self.this_pool(&pool)?,
+            pool: state,
             base_vault: token_amount(&base_vault.data)?,
             quote_vault: token_amount(&quote_vault.data)?,
-            oracle: decode_price_update(&oracle.owner, &oracle.data)?,
+            oracle: price(&oracle)?,
             quote_oracle,
             now,
         })

@@ -206,7 +206,7 @@ impl Default for Scenario {
             pool_arrival_intensity: 1.0,
             pool_min_half_spread_bps: 1.0,
             pool_confidence_multiplier: 0.0,
-            pool_age_multiplier: 1.25,
+            pool_age_multiplier: 1.75,
             pool_print_depth_sol: 3.0,
             pool_depth_slope_bps: 10.0,
             pool_fee_bps: 0,

@@ -60,6 +60,9 @@ struct Market {
     quote_vault: u64,
     oracle: PriceUpdate,
     quote_oracle: Option<PriceUpdate>,
+    /// The price-update accounts' owners (Pyth receivers): the pool says which it trusts
+    /// at the quote's time.
+    oracle_owners: (Pubkey, Option<Pubkey>),
     /// The vaults' owners: the mints' token programs.
     base_token_program: Pubkey,
     quote_token_program: Pubkey,
@@ -137,6 +140,12 @@ impl HomeostatAmm {
                 self.key
             ),
         };
+        let (oracle_owner, quote_oracle_owner) = market.oracle_owners;
+        for owner in std::iter::once(oracle_owner).chain(quote_oracle_owner) {
+            self.pool
+                .check_oracle_owner(&owner, now)
+                .map_err(|error| sdk(error.into()))?;
+        }
         Ok(PoolSnapshot {
             pool: self.pool,
             base_vault: market.base_vault,
@@ -240,16 +249,19 @@ impl Amm for HomeostatAmm {
         };
         let (base_vault, base_token_program) = vault(&pool.base_vault, "base vault")?;
         let (quote_vault, quote_token_program) = vault(&pool.quote_vault, "quote vault")?;
-        let price = |address: &Pubkey, what: &str| -> Result<PriceUpdate> {
+        let price = |address: &Pubkey, what: &str| -> Result<(PriceUpdate, Pubkey)> {
             let oracle = account(account_map, address, what)?;
-            decode_price_update(&oracle.owner, &oracle.data).map_err(sdk)
+            let update = decode_price_update(&oracle.owner, &oracle.data).map_err(sdk)?;
+            Ok((update, oracle.owner))
         };
-        let oracle = price(&self.oracles.oracle, "oracle")?;
+        let (oracle, oracle_owner) = price(&self.oracles.oracle, "oracle")?;
         let quote_oracle = self
             .oracles
             .quote_oracle
             .map(|address| price(&address, "quote oracle"))
             .transpose()?;
+        let quote_oracle_owner = quote_oracle.map(|(_, owner)| owner);
+        let quote_oracle = quote_oracle.map(|(update, _)| update);
         let clock_time = account_map
             .get(&CLOCK_SYSVAR)
             .and_then(|clock| clock_unix_timestamp(&clock.data).ok());
@@ -259,6 +271,7 @@ impl Amm for HomeostatAmm {
             quote_vault,
             oracle,
             quote_oracle,
+            oracle_owners: (oracle_owner, quote_oracle_owner),
             base_token_program,
             quote_token_program,
             clock_time,

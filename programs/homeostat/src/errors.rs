@@ -150,6 +150,9 @@ pub enum HomeostatError {
     /// 6046 (0x179e)
     #[msg("No change is pending")]
     NoPendingChange,
+    /// 6047 (0x179f)
+    #[msg("The oracle account is owned by the legacy Pyth receiver, which this pool's config no longer accepts: post the update through the current receiver (rec2HHDDnjLfj4kE7VyEtFA1HPGQLK33259532cRyHp)")]
+    LegacyReceiverRetired,
 }
 
 impl HomeostatError {
@@ -171,7 +174,7 @@ impl HomeostatError {
     }
 
     /// Every error, in code order (`ALL[i]` has code 6000 + i).
-    pub const ALL: [Self; 47] = [
+    pub const ALL: [Self; 48] = [
         Self::MathOverflow,
         Self::DivisionByZero,
         Self::OutOfDomain,
@@ -219,6 +222,7 @@ impl HomeostatError {
         Self::RetargetBeyondCap,
         Self::ChangeNotDue,
         Self::NoPendingChange,
+        Self::LegacyReceiverRetired,
     ];
 
     /// The error with this code, for clients decoding a failed transaction.
@@ -236,6 +240,7 @@ impl HomeostatError {
                 | Self::OracleConfidenceTooWide
                 | Self::WrongOracleFeed
                 | Self::WrongOracleOwner
+                | Self::LegacyReceiverRetired
                 | Self::OracleNotFullyVerified
                 | Self::InvalidOracleAccount
                 | Self::NonPositiveOraclePrice

@@ -15,6 +15,8 @@ pub struct ConfigInitialized {
     pub authority: Pubkey,
     /// Seconds a loosening change waits in this config's pools.
     pub change_delay: u64,
+    /// Unix time until which its pools accept the legacy Pyth receiver's accounts (0: never).
+    pub legacy_receiver_until: i64,
 }
 
 /// A pool was created.

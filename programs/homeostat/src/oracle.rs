@@ -29,8 +29,15 @@ use crate::constants::MAX_ORACLE_FUTURE_SECS;
 use crate::errors::{HomeostatError, MathResultExt};
 use crate::state::Pool;
 
-/// The Pyth Solana receiver program, owner of every `PriceUpdateV2` account.
-pub const PYTH_RECEIVER_PROGRAM_ID: Pubkey = pubkey!("rec5EKMGg6MxZYaMdyBfgwp4d5rB9T1VQH5pJv5LtFJ");
+/// The Pyth Solana receiver program since Pyth Core moved onto the Pyth Pro stack
+/// (2026-08-26; `pyth-solana-receiver-sdk` 2.0, feature `pro-compatible`): owner of the
+/// `PriceUpdateV2` accounts every pool accepts.
+pub const PYTH_RECEIVER_PROGRAM_ID: Pubkey = pubkey!("rec2HHDDnjLfj4kE7VyEtFA1HPGQLK33259532cRyHp");
+
+/// The receiver before that upgrade (same `PriceUpdateV2` layout): a pool accepts its
+/// accounts only until its config's `legacy_receiver_until`, for a sunset.
+pub const LEGACY_PYTH_RECEIVER_PROGRAM_ID: Pubkey =
+    pubkey!("rec5EKMGg6MxZYaMdyBfgwp4d5rB9T1VQH5pJv5LtFJ");
 /// `sha256("account:PriceUpdateV2")[..8]`.
 pub const PRICE_UPDATE_V2_DISCRIMINATOR: [u8; 8] = [34, 241, 35, 99, 157, 126, 244, 205];
 /// Space the receiver allocates for a `PriceUpdateV2` (the Partial variant's size).
@@ -157,6 +164,45 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_legacy_receiver_is_trusted_only_until_the_pools_sunset() {
+        let error = |result: Result<()>| match result {
+            Err(Error::AnchorError(error)) => Some(error.error_code_number),
+            _ => None,
+        };
+        let code = |error: HomeostatError| Some(u32::from(error));
+        let mut pool: Pool = bytemuck::Zeroable::zeroed();
+        let stranger = Pubkey::new_unique();
+        // No sunset (the default config): the current receiver only.
+        assert!(pool
+            .check_oracle_owner(&PYTH_RECEIVER_PROGRAM_ID, 1_000)
+            .is_ok());
+        assert_eq!(
+            error(pool.check_oracle_owner(&LEGACY_PYTH_RECEIVER_PROGRAM_ID, 1_000)),
+            code(HomeostatError::LegacyReceiverRetired)
+        );
+        assert_eq!(
+            error(pool.check_oracle_owner(&stranger, 1_000)),
+            code(HomeostatError::WrongOracleOwner)
+        );
+        // A sunset at 2 000: the legacy receiver until the second before it.
+        pool.legacy_receiver_until = 2_000;
+        assert!(pool
+            .check_oracle_owner(&LEGACY_PYTH_RECEIVER_PROGRAM_ID, 1_999)
+            .is_ok());
+        assert_eq!(
+            error(pool.check_oracle_owner(&LEGACY_PYTH_RECEIVER_PROGRAM_ID, 2_000)),
+            code(HomeostatError::LegacyReceiverRetired)
+        );
+        assert!(pool
+            .check_oracle_owner(&PYTH_RECEIVER_PROGRAM_ID, 5_000)
+            .is_ok());
+        assert_eq!(
+            error(pool.check_oracle_owner(&stranger, 1_000)),
+            code(HomeostatError::WrongOracleOwner)
+        );
+    }
+
+    #[test]
     fn powers_of_ten_are_exact_and_bounded() {
         // What the table replaced: exact products by ten, one per power.
         let mut expected = Fixed::ONE;
@@ -230,17 +276,16 @@ mod tests {
 }
 
 /// Decodes the price-update account(s) a swap, rebalance or pool creation passes, after
-/// checking each is owned by the Pyth receiver (`WrongOracleOwner`).
+/// checking each is owned by a receiver the pool trusts at `now`
+/// (`Pool::check_oracle_owner`).
 pub fn decode_price_updates(
+    pool: &Pool,
     oracle: &AccountInfo,
     quote_oracle: Option<&AccountInfo>,
+    now: i64,
 ) -> Result<(PriceUpdate, Option<PriceUpdate>)> {
     let decode = |account: &AccountInfo| -> Result<PriceUpdate> {
-        require_keys_eq!(
-            *account.owner,
-            PYTH_RECEIVER_PROGRAM_ID,
-            HomeostatError::WrongOracleOwner
-        );
+        pool.check_oracle_owner(account.owner, now)?;
         PriceUpdate::decode(&account.try_borrow_data()?)
     };
     Ok((decode(oracle)?, quote_oracle.map(decode).transpose()?))
@@ -298,6 +343,26 @@ fn scaled_by_power_of_ten(value: u64, exponent: i32, rounding: Rounding) -> Resu
 }
 
 impl Pool {
+    /// Whether a price-update account owned by `owner` may price this pool at `now`: the
+    /// current Pyth receiver always; the legacy one while `now < legacy_receiver_until`
+    /// (the pool's config's sunset, `LegacyReceiverRetired` after it); anything else is
+    /// `WrongOracleOwner`. The SDK and the Jupiter adapter call it too.
+    pub fn check_oracle_owner(&self, owner: &Pubkey, now: i64) -> Result<()> {
+        if *owner == PYTH_RECEIVER_PROGRAM_ID {
+            return Ok(());
+        }
+        require_keys_eq!(
+            *owner,
+            LEGACY_PYTH_RECEIVER_PROGRAM_ID,
+            HomeostatError::WrongOracleOwner
+        );
+        require!(
+            now < self.legacy_receiver_until,
+            HomeostatError::LegacyReceiverRetired
+        );
+        Ok(())
+    }
+
     /// Whether the pool is priced by two feeds (base/USD ÷ quote/USD).
     pub fn has_quote_feed(&self) -> bool {
         self.quote_feed_id != [0; 32]
@@ -313,7 +378,7 @@ impl Pool {
         quote_oracle: Option<&AccountInfo>,
         now: i64,
     ) -> Result<OraclePrice> {
-        let (base, quote) = decode_price_updates(oracle, quote_oracle)?;
+        let (base, quote) = decode_price_updates(self, oracle, quote_oracle, now)?;
         self.price_from_updates(&base, quote.as_ref(), now)
     }
 

@@ -57,7 +57,8 @@ fn clients_name_every_code() {
             "NonPositiveOraclePrice",
             "OracleOlderThanLastUsed",
             "OracleFromFuture",
-            "OracleDivergesFromEma"
+            "OracleDivergesFromEma",
+            "LegacyReceiverRetired"
         ]
     );
 }

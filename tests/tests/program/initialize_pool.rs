@@ -191,12 +191,17 @@ async fn the_canonical_pool_address_cannot_be_squatted() {
         !harness.account_exists(&pool.pool).await,
         "nothing was created"
     );
-    // Under their own config the stranger's pool is another address ...
+    // Under their own config — one that accepts the legacy Pyth receiver for a day — the
+    // stranger's pool is another address ...
+    let sunset = harness.now + 86_400;
     harness
         .send(
-            &[homeostat_sdk::instructions::initialize_config(
+            &[homeostat_sdk::instructions::initialize_config_with(
                 stranger.pubkey(),
-                0,
+                homeostat::instructions::InitializeConfigArgs {
+                    change_delay: 0,
+                    legacy_receiver_until: sunset,
+                },
             )],
             &[&stranger],
         )
@@ -209,6 +214,11 @@ async fn the_canonical_pool_address_cannot_be_squatted() {
     harness.send(&[ix], &[&stranger]).await.unwrap();
     assert_ne!(squatted.pool, canonical);
     assert_eq!(harness.pool_state(&squatted).await.config, squatted.config);
+    // (its pool took the config's sunset; the default config's pools have none)
+    assert_eq!(
+        harness.pool_state(&squatted).await.legacy_receiver_until,
+        sunset
+    );
     // ... and the canonical one is still free for the admin.
     harness
         .initialize_pool(&pool, default_params())

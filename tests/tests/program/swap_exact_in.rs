@@ -295,9 +295,13 @@ async fn bad_oracles_fail_closed() {
     let forged = foreign_owned_oracle(price_update(pyth_price(300.0), pyth_price(0.05), now));
     let mut garbage = oracle_account(&price_update(pyth_price(150.0), pyth_price(0.05), now));
     garbage.data[0] ^= 0xff;
+    // The legacy Pyth receiver's account: the default config sets no sunset for it.
+    let mut legacy = oracle_account(&price_update(pyth_price(150.0), pyth_price(0.05), now));
+    legacy.owner = homeostat::oracle::LEGACY_PYTH_RECEIVER_PROGRAM_ID;
     for (account, expected) in [
         (forged, HomeostatError::WrongOracleOwner),
         (garbage, HomeostatError::InvalidOracleAccount),
+        (legacy, HomeostatError::LegacyReceiverRetired),
     ] {
         let fake = anchor_lang::prelude::Pubkey::new_unique();
         harness.context.set_account(&fake, &account.into());

@@ -19,6 +19,9 @@ pub struct InitializeConfigArgs {
     /// Seconds a change that loosens a pool's risk limits waits (`update_params`,
     /// `retarget`), at most `MAX_CHANGE_DELAY` (30 days); 0 applies every change at once.
     pub change_delay: u64,
+    /// Unix time until which the config's pools accept price updates owned by the legacy
+    /// Pyth receiver (0: never; a sunset for feeds not yet moved to the current receiver).
+    pub legacy_receiver_until: i64,
 }
 
 /// Specification:
@@ -56,10 +59,12 @@ pub(crate) fn handle(ctx: Context<InitializeConfig>, args: InitializeConfigArgs)
     config.authority = ctx.accounts.authority.key();
     config.bump = ctx.bumps.config;
     config.change_delay = args.change_delay;
+    config.legacy_receiver_until = args.legacy_receiver_until;
     emit_cpi!(ConfigInitialized {
         config: config.key(),
         authority: config.authority,
         change_delay: config.change_delay,
+        legacy_receiver_until: config.legacy_receiver_until,
     });
     Ok(())
 }

@@ -133,6 +133,7 @@ pub(crate) fn handle(ctx: Context<InitializePool>, args: InitializePoolArgs) -> 
         pool.admin = ctx.accounts.admin.key();
         pool.config = ctx.accounts.config.key();
         pool.change_delay = ctx.accounts.config.change_delay;
+        pool.legacy_receiver_until = ctx.accounts.config.legacy_receiver_until;
         pool.keeper = args.keeper;
         pool.base_mint = ctx.accounts.base_mint.key();
         pool.quote_mint = ctx.accounts.quote_mint.key();

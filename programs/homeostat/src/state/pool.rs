@@ -148,6 +148,9 @@ pub struct Pool {
     /// The volatility estimate's jump part over one jump window (a day), `J·σj²` (model
     /// units).
     pub jump_variance: StoredFixed,
+    /// Unix time until which the pool accepts price updates owned by the legacy Pyth
+    /// receiver (its config's, when the pool was created; 0: never).
+    pub legacy_receiver_until: i64,
 }
 
 /// What a swap is priced from, once the pool has taken the steps before pricing.
@@ -160,7 +163,7 @@ pub struct PreparedSwap {
 }
 
 // The layout is the same on every target: no implicit padding anywhere.
-const _: () = assert!(core::mem::size_of::<Pool>() == 1_224);
+const _: () = assert!(core::mem::size_of::<Pool>() == 1_232);
 
 /// The pool PDA's signer seeds, held by value so signing a CPI allocates nothing.
 pub struct PoolSeeds {

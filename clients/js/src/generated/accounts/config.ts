@@ -19,6 +19,8 @@ import {
   getAddressEncoder,
   getBytesDecoder,
   getBytesEncoder,
+  getI64Decoder,
+  getI64Encoder,
   getStructDecoder,
   getStructEncoder,
   getU64Decoder,
@@ -58,6 +60,12 @@ export type Config = {
    * (copied into each pool created under the config).
    */
   changeDelay: bigint;
+  /**
+   * Unix time until which pools created under this config accept price updates owned
+   * by the legacy Pyth receiver (`oracle::LEGACY_PYTH_RECEIVER_PROGRAM_ID`), for a
+   * sunset; 0: never (copied into each pool created under the config).
+   */
+  legacyReceiverUntil: bigint;
 };
 
 export type ConfigArgs = {
@@ -70,6 +78,12 @@ export type ConfigArgs = {
    * (copied into each pool created under the config).
    */
   changeDelay: number | bigint;
+  /**
+   * Unix time until which pools created under this config accept price updates owned
+   * by the legacy Pyth receiver (`oracle::LEGACY_PYTH_RECEIVER_PROGRAM_ID`), for a
+   * sunset; 0: never (copied into each pool created under the config).
+   */
+  legacyReceiverUntil: number | bigint;
 };
 
 /** Gets the encoder for {@link ConfigArgs} account data. */
@@ -80,6 +94,7 @@ export function getConfigEncoder(): FixedSizeEncoder<ConfigArgs> {
       ["authority", getAddressEncoder()],
       ["bump", getU8Encoder()],
       ["changeDelay", getU64Encoder()],
+      ["legacyReceiverUntil", getI64Encoder()],
     ]),
     (value) => ({ ...value, discriminator: CONFIG_DISCRIMINATOR }),
   );
@@ -92,6 +107,7 @@ export function getConfigDecoder(): FixedSizeDecoder<Config> {
     ["authority", getAddressDecoder()],
     ["bump", getU8Decoder()],
     ["changeDelay", getU64Decoder()],
+    ["legacyReceiverUntil", getI64Decoder()],
   ]);
 }
 
@@ -154,5 +170,5 @@ export async function fetchAllMaybeConfig(
 }
 
 export function getConfigSize(): number {
-  return 49;
+  return 57;
 }

@@ -214,6 +214,11 @@ export type Pool = {
    * units).
    */
   jumpVariance: StoredFixed;
+  /**
+   * Unix time until which the pool accepts price updates owned by the legacy Pyth
+   * receiver (its config's, when the pool was created; 0: never).
+   */
+  legacyReceiverUntil: bigint;
 };
 
 export type PoolArgs = {
@@ -366,6 +371,11 @@ export type PoolArgs = {
    * units).
    */
   jumpVariance: StoredFixedArgs;
+  /**
+   * Unix time until which the pool accepts price updates owned by the legacy Pyth
+   * receiver (its config's, when the pool was created; 0: never).
+   */
+  legacyReceiverUntil: number | bigint;
 };
 
 /** Gets the encoder for {@link PoolArgs} account data. */
@@ -425,6 +435,7 @@ export function getPoolEncoder(): FixedSizeEncoder<PoolArgs> {
       ["printFlow", getArrayEncoder(getU64Encoder(), { size: 2 })],
       ["sampleTime", getI64Encoder()],
       ["jumpVariance", getStoredFixedEncoder()],
+      ["legacyReceiverUntil", getI64Encoder()],
     ]),
     (value) => ({ ...value, discriminator: POOL_DISCRIMINATOR }),
   );
@@ -486,6 +497,7 @@ export function getPoolDecoder(): FixedSizeDecoder<Pool> {
     ["printFlow", getArrayDecoder(getU64Decoder(), { size: 2 })],
     ["sampleTime", getI64Decoder()],
     ["jumpVariance", getStoredFixedDecoder()],
+    ["legacyReceiverUntil", getI64Decoder()],
   ]);
 }
 
@@ -548,5 +560,5 @@ export async function fetchAllMaybePool(
 }
 
 export function getPoolSize(): number {
-  return 1232;
+  return 1240;
 }

@@ -108,6 +108,8 @@ export const HOMEOSTAT_ERROR__RETARGET_BEYOND_CAP = 0x179c; // 6044
 export const HOMEOSTAT_ERROR__CHANGE_NOT_DUE = 0x179d; // 6045
 /** NoPendingChange: No change is pending */
 export const HOMEOSTAT_ERROR__NO_PENDING_CHANGE = 0x179e; // 6046
+/** LegacyReceiverRetired: The oracle account is owned by the legacy Pyth receiver, which this pool's config no longer accepts: post the update through the current receiver (rec2HHDDnjLfj4kE7VyEtFA1HPGQLK33259532cRyHp) */
+export const HOMEOSTAT_ERROR__LEGACY_RECEIVER_RETIRED = 0x179f; // 6047
 
 export type HomeostatError =
   | typeof HOMEOSTAT_ERROR__ACCOUNT_ALIASED
@@ -125,6 +127,7 @@ export type HomeostatError =
   | typeof HOMEOSTAT_ERROR__INVALID_PARAMETER
   | typeof HOMEOSTAT_ERROR__INVARIANT_VIOLATED
   | typeof HOMEOSTAT_ERROR__INVENTORY_CAP_EXCEEDED
+  | typeof HOMEOSTAT_ERROR__LEGACY_RECEIVER_RETIRED
   | typeof HOMEOSTAT_ERROR__MATH_OVERFLOW
   | typeof HOMEOSTAT_ERROR__NON_POSITIVE_ORACLE_PRICE
   | typeof HOMEOSTAT_ERROR__NON_POSITIVE_PRICE
@@ -176,6 +179,7 @@ if (process.env["NODE_ENV"] !== "production") {
     [HOMEOSTAT_ERROR__INVALID_PARAMETER]: `Parameter outside its documented bounds`,
     [HOMEOSTAT_ERROR__INVARIANT_VIOLATED]: `Pool accounting does not match its vaults`,
     [HOMEOSTAT_ERROR__INVENTORY_CAP_EXCEEDED]: `Trade would exceed the inventory cap`,
+    [HOMEOSTAT_ERROR__LEGACY_RECEIVER_RETIRED]: `The oracle account is owned by the legacy Pyth receiver, which this pool's config no longer accepts: post the update through the current receiver (rec2HHDDnjLfj4kE7VyEtFA1HPGQLK33259532cRyHp)`,
     [HOMEOSTAT_ERROR__MATH_OVERFLOW]: `Arithmetic overflow`,
     [HOMEOSTAT_ERROR__NON_POSITIVE_ORACLE_PRICE]: `Oracle price is non-positive`,
     [HOMEOSTAT_ERROR__NON_POSITIVE_PRICE]: `Price is zero or negative`,

@@ -12,6 +12,8 @@ import {
   fixEncoderSize,
   getBytesDecoder,
   getBytesEncoder,
+  getI64Decoder,
+  getI64Encoder,
   getStructDecoder,
   getStructEncoder,
   getU64Decoder,
@@ -91,6 +93,11 @@ export type InitializeConfigInstructionData = {
    * `retarget`), at most `MAX_CHANGE_DELAY` (30 days); 0 applies every change at once.
    */
   changeDelay: bigint;
+  /**
+   * Unix time until which the config's pools accept price updates owned by the legacy
+   * Pyth receiver (0: never; a sunset for feeds not yet moved to the current receiver).
+   */
+  legacyReceiverUntil: bigint;
 };
 
 export type InitializeConfigInstructionDataArgs = {
@@ -99,6 +106,11 @@ export type InitializeConfigInstructionDataArgs = {
    * `retarget`), at most `MAX_CHANGE_DELAY` (30 days); 0 applies every change at once.
    */
   changeDelay: number | bigint;
+  /**
+   * Unix time until which the config's pools accept price updates owned by the legacy
+   * Pyth receiver (0: never; a sunset for feeds not yet moved to the current receiver).
+   */
+  legacyReceiverUntil: number | bigint;
 };
 
 export function getInitializeConfigInstructionDataEncoder(): FixedSizeEncoder<InitializeConfigInstructionDataArgs> {
@@ -106,6 +118,7 @@ export function getInitializeConfigInstructionDataEncoder(): FixedSizeEncoder<In
     getStructEncoder([
       ["discriminator", fixEncoderSize(getBytesEncoder(), 8)],
       ["changeDelay", getU64Encoder()],
+      ["legacyReceiverUntil", getI64Encoder()],
     ]),
     (value) => ({ ...value, discriminator: INITIALIZE_CONFIG_DISCRIMINATOR }),
   );
@@ -115,6 +128,7 @@ export function getInitializeConfigInstructionDataDecoder(): FixedSizeDecoder<In
   return getStructDecoder([
     ["discriminator", fixDecoderSize(getBytesDecoder(), 8)],
     ["changeDelay", getU64Decoder()],
+    ["legacyReceiverUntil", getI64Decoder()],
   ]);
 }
 
@@ -144,6 +158,7 @@ export type InitializeConfigAsyncInput<
   eventAuthority: Address<TAccountEventAuthority>;
   program: Address<TAccountProgram>;
   changeDelay: InitializeConfigInstructionDataArgs["changeDelay"];
+  legacyReceiverUntil: InitializeConfigInstructionDataArgs["legacyReceiverUntil"];
 };
 
 export async function getInitializeConfigInstructionAsync<
@@ -244,6 +259,7 @@ export type InitializeConfigInput<
   eventAuthority: Address<TAccountEventAuthority>;
   program: Address<TAccountProgram>;
   changeDelay: InitializeConfigInstructionDataArgs["changeDelay"];
+  legacyReceiverUntil: InitializeConfigInstructionDataArgs["legacyReceiverUntil"];
 };
 
 export function getInitializeConfigInstruction<

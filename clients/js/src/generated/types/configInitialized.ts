@@ -10,6 +10,8 @@ import {
   combineCodec,
   getAddressDecoder,
   getAddressEncoder,
+  getI64Decoder,
+  getI64Encoder,
   getStructDecoder,
   getStructEncoder,
   getU64Decoder,
@@ -28,6 +30,8 @@ export type ConfigInitialized = {
   authority: Address;
   /** Seconds a loosening change waits in this config's pools. */
   changeDelay: bigint;
+  /** Unix time until which its pools accept the legacy Pyth receiver's accounts (0: never). */
+  legacyReceiverUntil: bigint;
 };
 
 export type ConfigInitializedArgs = {
@@ -37,6 +41,8 @@ export type ConfigInitializedArgs = {
   authority: Address;
   /** Seconds a loosening change waits in this config's pools. */
   changeDelay: number | bigint;
+  /** Unix time until which its pools accept the legacy Pyth receiver's accounts (0: never). */
+  legacyReceiverUntil: number | bigint;
 };
 
 export function getConfigInitializedEncoder(): FixedSizeEncoder<ConfigInitializedArgs> {
@@ -44,6 +50,7 @@ export function getConfigInitializedEncoder(): FixedSizeEncoder<ConfigInitialize
     ["config", getAddressEncoder()],
     ["authority", getAddressEncoder()],
     ["changeDelay", getU64Encoder()],
+    ["legacyReceiverUntil", getI64Encoder()],
   ]);
 }
 
@@ -52,6 +59,7 @@ export function getConfigInitializedDecoder(): FixedSizeDecoder<ConfigInitialize
     ["config", getAddressDecoder()],
     ["authority", getAddressDecoder()],
     ["changeDelay", getU64Decoder()],
+    ["legacyReceiverUntil", getI64Decoder()],
   ]);
 }
 

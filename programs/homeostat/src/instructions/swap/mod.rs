@@ -114,8 +114,12 @@ pub(crate) fn execute(ctx: Context<Swap>, direction: Direction, kind: SwapKind) 
     )?;
     let (quote, oracle, curve, variance, seeds, decimals) = {
         let mut pool = accounts.pool.load_mut()?;
-        let (update, quote_update) =
-            decode_price_updates(&accounts.oracle, accounts.quote_oracle.as_deref())?;
+        let (update, quote_update) = decode_price_updates(
+            &pool,
+            &accounts.oracle,
+            accounts.quote_oracle.as_deref(),
+            now,
+        )?;
         let PreparedSwap { oracle, context } = pool.prepare_swap(
             &update,
             quote_update.as_ref(),
