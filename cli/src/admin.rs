@@ -244,6 +244,6 @@ pub async fn run(wallet: &Wallet, pool: &str, change: Change, dry_run: bool) -> 
         let sent = client.send_landed(&batch, &[&wallet.keypair]).await?;
         report["sent"] = sent_json(&sent);
     }
-    println!("{report}");
+    crate::render::print(&report);
     Ok(())
 }

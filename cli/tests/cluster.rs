@@ -29,6 +29,8 @@ async fn homeostat(args: &[&str]) -> Output {
             .args(&args)
             .env_remove("HOMEOSTAT_URL")
             .env_remove("HOMEOSTAT_KEYPAIR")
+            // What a script reads (the default, `display`, is for people).
+            .env("HOMEOSTAT_OUTPUT", "json")
             .output()
             .expect("run homeostat")
     })
@@ -329,6 +331,36 @@ async fn pool_show_reads_the_cluster() {
     assert_eq!(shown["target_base"], 1_000 * ONE_BASE);
     assert_eq!(shown["greeks"]["gross_delta"], 1_000 * ONE_BASE);
     assert_eq!(shown["greeks"]["gamma_per_percent"], 0, "an oracle pool");
+
+    // The Solana CLI's configuration names the cluster when no flag does; a flag wins.
+    let folder = temp_folder("cli-solana-config");
+    let config = folder.join("config.yml");
+    std::fs::write(
+        &config,
+        format!("---\njson_rpc_url: \"{url}\"\nwebsocket_url: \"\"\ncommitment: confirmed\n"),
+    )
+    .expect("write config.yml");
+    let config = config.to_str().expect("utf-8");
+    let from_config = [
+        "pool", "show", "-C", config, "--pool", &pool_key, "--oracle", &oracle,
+    ];
+    assert_eq!(json(&homeostat(&from_config).await)["pool"], pool_key);
+    let dead = [&from_config[..], &["-u", "http://127.0.0.1:1"]].concat();
+    fails_with(
+        &homeostat(&dead).await,
+        "cannot reach the node at http://127.0.0.1:1",
+    );
+    // `display` (the default) is for people: `name: value` lines, nested ones indented.
+    let displayed = homeostat(&[&from_config[..], &["--output", "display"]].concat()).await;
+    assert!(displayed.status.success());
+    let text = String::from_utf8(displayed.stdout).expect("UTF-8");
+    assert!(
+        text.lines().any(|line| line == format!("pool: {pool_key}")),
+        "{text}"
+    );
+    assert!(text.lines().any(|line| line == "params:"), "{text}");
+    assert!(text.contains("\n  fee_bps: "), "{text}");
+
     let update = harness.oracle_update().await;
     assert!(harness.snapshot(&pool, &update).await.inventory().is_ok());
 }
