@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use homeostat::state::Pool;
 use homeostat::PoolParams;
+use homeostat_math::{ModelKind, Units};
 use homeostat_sdk::instructions;
 use homeostat_sdk::rpc::PoolClient;
 use serde_json::{json, Value};
@@ -45,11 +46,16 @@ pub enum Change {
     CollectFees,
 }
 
-/// Every parameter by name, amounts in atoms, fixed point as decimals.
+/// Every parameter by name — the model and units by the names pool.toml uses (a code the
+/// program does not know, as its number) — amounts in atoms, fixed point as decimals.
 pub fn params_json(params: &PoolParams) -> Value {
+    let model = ModelKind::try_from(params.model_kind)
+        .map_or_else(|_| json!(params.model_kind), |kind| json!(kind.name()));
+    let units = Units::try_from(params.units)
+        .map_or_else(|_| json!(params.units), |units| json!(units.name()));
     json!({
-        "model_kind": params.model_kind,
-        "units": params.units,
+        "model": model,
+        "units": units,
         "risk_aversion": to_f64(params.risk_aversion.get()),
         "order_decay": to_f64(params.order_decay.get()),
         "arrival_intensity": to_f64(params.arrival_intensity.get()),

@@ -95,7 +95,7 @@ pub(crate) struct GlobalArgs {
         default_value = "display",
         global = true
     )]
-    pub(crate) output: crate::render::Output,
+    pub(crate) output: homeostat_keeper::output::Output,
 }
 
 /// The cluster, signer and commitment a command uses, resolved (see [`GlobalArgs`]).

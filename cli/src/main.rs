@@ -19,6 +19,7 @@ mod simulate;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
+use homeostat_keeper::output::Output;
 
 use args::{AdminArgs, Cli, Command, Connection, PoolCommand, TradeArgs};
 
@@ -100,7 +101,7 @@ fn run(cli: Cli) -> CommandResult {
     let connection = || global.connection();
     match cli.command {
         Command::Simulate(mut args) => {
-            args.json |= global.output != render::Output::Display;
+            args.json |= global.output != Output::Display;
             simulate::simulate(&args)
         }
         Command::Pool(command) => pool(&connection()?, command),
@@ -177,7 +178,7 @@ fn run(cli: Cli) -> CommandResult {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     render::set(match &cli.command {
-        Command::Pool(PoolCommand::Show { json: true, .. }) => render::Output::JsonCompact,
+        Command::Pool(PoolCommand::Show { json: true, .. }) => Output::JsonCompact,
         _ => cli.global.output,
     });
     match run(cli) {

@@ -32,6 +32,7 @@ pub mod keeper;
 #[cfg(feature = "localnet")]
 pub mod local;
 pub mod metrics;
+pub mod output;
 pub mod planner;
 pub mod retry;
 pub mod rpc;

@@ -16,6 +16,7 @@ use crate::hyperliquid::{Hyperliquid, HyperliquidConfig};
 use crate::journal::Journal;
 use crate::keeper::{Chain, Keeper, Step};
 use crate::metrics::{self, HealthRule, Metrics};
+use crate::output::{render, Output};
 use crate::planner::{band_edge_request, plan, HedgeOrder, HedgeRoom, PlannerConfig};
 use crate::rpc::{RpcChain, RpcEvents};
 use crate::settings::{required, Settings};
@@ -315,9 +316,7 @@ async fn dry_run(
             "nothing pending, and the pool cannot be priced now: {reason}"
         ));
     }
-    println!(
-        "{}",
-        json!({
+    let report = json!({
             "pool": pool.to_string(),
             "net_delta": view.net_delta.to_string(),
             "unpriced": view.unpriced,
@@ -347,8 +346,9 @@ async fn dry_run(
             "would_execute": order.is_some() && fill.is_none(),
             "venue": venue,
             "problems": problems,
-        })
-    );
+    });
+    let output = settings.output.unwrap_or(Output::JsonCompact);
+    println!("{}", render(&report, output));
     if !problems.is_empty() {
         return Err(format!("the dry run's checks failed: {}", problems.join("; ")).into());
     }

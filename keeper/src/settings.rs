@@ -153,6 +153,10 @@ pub struct Settings {
     /// CLI config's commitment, else confirmed].
     #[arg(long, env = "HOMEOSTAT_COMMITMENT")]
     pub commitment: Option<String>,
+    /// How --dry-run prints its report: `json-compact` (one JSON line per pool), `json`
+    /// or `display` (indented `name: value` lines) [default: json-compact].
+    #[arg(long, value_enum, env = "HOMEOSTAT_OUTPUT")]
+    pub output: Option<crate::output::Output>,
     /// The pools one keeper serves: the `--config` file's `[[pools]]` tables, each with
     /// any setting but the process's own (log, log_format, metrics_addr,
     /// health_intervals) over the file's top level ([`Settings::pools`]).
@@ -197,6 +201,8 @@ impl Settings {
             priority_fee: Some("p75".into()),
             max_priority_fee: Some(1_000_000),
             commitment: Some("confirmed".into()),
+            // The keeper's report is for a supervisor or a script first.
+            output: Some(crate::output::Output::JsonCompact),
             ..Self::default()
         }
     }
@@ -364,6 +370,7 @@ impl Settings {
             priority_fee: self.priority_fee.or(fallback.priority_fee),
             max_priority_fee: self.max_priority_fee.or(fallback.max_priority_fee),
             commitment: self.commitment.or(fallback.commitment),
+            output: self.output.or(fallback.output),
             pools: if self.pools.is_empty() {
                 fallback.pools
             } else {
@@ -400,6 +407,7 @@ impl Settings {
                 ("log_format", entry.log_format.is_some()),
                 ("metrics_addr", entry.metrics_addr.is_some()),
                 ("health_intervals", entry.health_intervals.is_some()),
+                ("output", entry.output.is_some()),
                 ("pools", !entry.pools.is_empty()),
             ] {
                 if set {

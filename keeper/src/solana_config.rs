@@ -71,8 +71,12 @@ impl SolanaConfig {
                 "commitment" => &mut config.commitment,
                 _ => continue,
             };
-            let value = unquote(value.trim())
-                .ok_or_else(|| format!("line {}: `{line}`: an unterminated quote", index + 1))?;
+            let value = unquote(value.trim()).ok_or_else(|| {
+                format!(
+                    "line {}: `{line}`: an unterminated quote, or text after it",
+                    index + 1
+                )
+            })?;
             *slot = (!value.is_empty()).then_some(value);
         }
         Ok(config)
@@ -80,18 +84,34 @@ impl SolanaConfig {
 }
 
 /// A YAML scalar without its quotes: `'…'` (`''` is a quote), `"…"` (`\"`, `\\`
-/// escapes), or bare (a ` #` starts a comment). `None` for an unterminated quote.
+/// escapes), or bare; a ` #` after it starts a comment. `None` for an unterminated quote
+/// or text after the closing one.
 fn unquote(value: &str) -> Option<String> {
-    if let Some(rest) = value.strip_prefix('\'') {
-        let body = rest.strip_suffix('\'')?;
-        return Some(body.replace("''", "'"));
+    let mut chars = value.char_indices().peekable();
+    let quote = match value.chars().next() {
+        Some(quote @ ('\'' | '"')) => quote,
+        _ => {
+            let bare = value.split(" #").next().unwrap_or(value);
+            return Some(bare.trim().to_string());
+        }
+    };
+    chars.next();
+    let mut out = String::new();
+    while let Some((index, c)) = chars.next() {
+        match (quote, c) {
+            ('\'', '\'') if chars.peek().map(|(_, next)| *next) == Some('\'') => {
+                chars.next();
+                out.push('\'');
+            }
+            ('"', '\\') => out.push(chars.next()?.1),
+            (quote, c) if c == quote => {
+                let rest = value.get(index + 1..)?.trim();
+                return (rest.is_empty() || rest.starts_with('#')).then_some(out);
+            }
+            (_, c) => out.push(c),
+        }
     }
-    if let Some(rest) = value.strip_prefix('"') {
-        let body = rest.strip_suffix('"')?;
-        return Some(body.replace("\\\"", "\"").replace("\\\\", "\\"));
-    }
-    let bare = value.split(" #").next().unwrap_or(value);
-    Some(bare.trim().to_string())
+    None
 }
 
 #[cfg(test)]
@@ -127,6 +147,12 @@ mod tests {
         assert!(error.starts_with("line 2:"), "{error}");
         let error = SolanaConfig::parse("json_rpc_url: \"http://x\n").unwrap_err();
         assert!(error.contains("unterminated"), "{error}");
+        assert!(
+            SolanaConfig::parse("commitment: 'a' b\n").is_err(),
+            "text after the quote"
+        );
+        let escaped = SolanaConfig::parse("keypair_path: \"a \\\" b\"\n").unwrap();
+        assert_eq!(escaped.keypair_path.as_deref(), Some("a \" b"));
     }
 
     #[test]

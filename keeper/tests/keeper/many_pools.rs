@@ -47,6 +47,24 @@ async fn once_hedges_every_pool_it_can_and_names_the_one_it_could_not() {
         config(&url, &keypair, &journal, &missing, &pool, &harness.oracle),
     )
     .expect("write the configuration");
+    // The dry run first: the real pool's report, for a person; the missing pool fails it.
+    let output = keeper_binary(vec![
+        "--config".into(),
+        file.display().to_string(),
+        "--dry-run".into(),
+        "--output".into(),
+        "display".into(),
+    ])
+    .await;
+    let report = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(output.status.code(), Some(1), "{report}");
+    assert!(
+        report
+            .lines()
+            .any(|line| line == format!("pool: {}", pool.pool))
+            && report.lines().any(|line| line == "would_rebalance: true"),
+        "{report}"
+    );
     let output = keeper_binary(vec![
         "--config".into(),
         file.display().to_string(),
