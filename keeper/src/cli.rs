@@ -112,8 +112,8 @@ pub fn colours(terminal: bool, var: impl Fn(&str) -> Option<std::ffi::OsString>)
 }
 
 /// Logs to stderr at `--log`, as `--log-format` says: `text` (ANSI colours as
-/// [`colours`] says) or `json` (one object per line: `timestamp`, `level`, `target`, `message` and
-/// the event's fields).
+/// [`colours`] says) or `json` (one object per line: `timestamp`, `level`, `target`,
+/// `message`, the event's fields and, in a keeper of many pools, `span` with the `pool`).
 pub fn init_logging(settings: &Settings) -> Result<(), String> {
     let level = required(&settings.log, "log")?;
     let level: tracing::Level = level
@@ -128,7 +128,7 @@ pub fn init_logging(settings: &Settings) -> Result<(), String> {
                 tracing_subscriber::fmt::layer()
                     .json()
                     .flatten_event(true)
-                    .with_current_span(false)
+                    .with_current_span(true)
                     .with_span_list(false)
                     .with_writer(std::io::stderr),
             )

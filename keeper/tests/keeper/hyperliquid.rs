@@ -158,3 +158,67 @@ async fn a_signature_by_another_key_is_refused() {
         .expect("refused");
     assert!(error.to_string().contains("32 bytes of hex"), "{error}");
 }
+
+/// The keeper binary hedging a pool on Hyperliquid (`--venue hyperliquid`, the local
+/// exchange): the dry run reads the account's position and funding, `--once` hedges the
+/// request with one signed order and records it, and the position check holds.
+#[tokio::test]
+async fn the_keeper_hedges_a_pool_on_hyperliquid() {
+    use crate::cluster::{keeper_args, keeper_binary, skewed};
+    use homeostat_localnet::{keypair_file, temp_folder};
+
+    let (mut harness, pool, url) = skewed().await;
+    let (exchange_url, exchange) = hyperliquid(vec![]).await;
+    let folder = temp_folder("keeper-hyperliquid");
+    let keypair = keypair_file(&harness.keeper, &folder);
+    let journal = folder.join("journal.sqlite");
+    let args = |extra: &[&str]| {
+        let mut args = keeper_args(&url, &keypair, &pool, &harness.oracle, extra);
+        args.extend(
+            [
+                "--venue",
+                "hyperliquid",
+                "--hyperliquid-url",
+                &exchange_url,
+                "--hyperliquid-secret-key",
+                KEY,
+                "--journal",
+                journal.to_str().unwrap(),
+            ]
+            .map(str::to_string),
+        );
+        args
+    };
+    let output = keeper_binary(args(&["--dry-run"])).await;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let plan: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
+    assert_eq!(plan["venue"]["name"], "hyperliquid", "{plan}");
+    assert_eq!(plan["venue"]["matches"], true, "{plan}");
+    assert_eq!(
+        plan["venue"]["funding_24h_quote_atoms"], "-100000",
+        "{plan}"
+    );
+    assert_eq!(plan["would_rebalance"], true, "{plan}");
+
+    let output = keeper_binary(args(&["--once"])).await;
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let state = harness.pool_state(&pool).await;
+    assert_eq!(state.recorded_seq, 1);
+    let exchange = exchange.lock().unwrap();
+    assert_eq!(exchange.executions, 1);
+    // The pool is long: the hedge sold, to the coin's 0.01, and the record is the fill.
+    assert!(state.hedge_position > 0);
+    assert_eq!(
+        exchange.position_centi * 10_000_000,
+        -state.hedge_position,
+        "the venue holds what the pool recorded"
+    );
+}

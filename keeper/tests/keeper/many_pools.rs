@@ -69,9 +69,18 @@ async fn once_hedges_every_pool_it_can_and_names_the_one_it_could_not() {
         "--config".into(),
         file.display().to_string(),
         "--once".into(),
+        "--log-format".into(),
+        "json".into(),
     ])
     .await;
     let stderr = String::from_utf8_lossy(&output.stderr);
+    // Each pool's lines carry it: the span of its loop.
+    let hedged = stderr
+        .lines()
+        .filter_map(|line| serde_json::from_str::<serde_json::Value>(line).ok())
+        .find(|line| line["message"] == "request hedged and recorded")
+        .unwrap_or_else(|| panic!("no hedge logged:\n{stderr}"));
+    assert_eq!(hedged["span"]["pool"], pool.pool.to_string(), "{hedged}");
     assert_eq!(output.status.code(), Some(1), "{stderr}");
     assert!(
         stderr.contains("1 of 2 pools failed") && stderr.contains(&missing.to_string()),
