@@ -99,6 +99,44 @@ pub fn pending_json(pool: &Pool) -> Value {
     })
 }
 
+/// `retarget`'s bounds, checked before signing and named with their values when hit
+/// (the program's own checks, `instructions/retarget.rs`): a step of at most
+/// `MAX_RETARGET_BPS` of the current target, and in total within the cap of the first.
+fn retarget_bounds(state: &Pool, current: u64, target: u64) -> std::result::Result<(), String> {
+    use homeostat::constants::MAX_RETARGET_BPS;
+    let step = homeostat_math::mul_div_u64(
+        current,
+        MAX_RETARGET_BPS,
+        homeostat_math::fees::BPS_DENOMINATOR,
+        homeostat_math::Rounding::Down,
+    )
+    .map_err(|error| error.to_string())?;
+    if target == 0 || target.abs_diff(current) > step {
+        return Err(format!(
+            "--target-base {target}: a retarget moves the target at most {step} base atoms \
+             ({} % of the current {current}), so to within [{}, {}]: the program would refuse \
+             with RetargetOutOfBounds",
+            MAX_RETARGET_BPS / 100,
+            current.saturating_sub(step).max(1),
+            current.saturating_add(step)
+        ));
+    }
+    let first = state
+        .first_target_at_depth()
+        .map_err(|error| error.to_string())?;
+    let cap = state.cap_at_depth();
+    if target.abs_diff(first) > cap {
+        return Err(format!(
+            "--target-base {target}: every retarget stays within the inventory cap ({cap} base \
+             atoms at the current depth) of the first target ({first}), so within [{}, {}]: \
+             the program would refuse with RetargetBeyondCap",
+            first.saturating_sub(cap),
+            first.saturating_add(cap)
+        ));
+    }
+    Ok(())
+}
+
 /// The fields that differ, `{ name: [old, new] }`.
 fn params_diff(old: &PoolParams, new: &PoolParams) -> Value {
     let (old, new) = (params_json(old), params_json(new));
@@ -176,6 +214,7 @@ pub async fn run(wallet: &Wallet, pool: &str, change: Change, dry_run: bool) -> 
         }
         Change::Retarget(target) => {
             let current = state.target_at_depth()?;
+            retarget_bounds(&state, current, *target)?;
             (
                 instructions::retarget(&addresses, signer, *target),
                 json!({

@@ -852,6 +852,18 @@ async fn an_operator_administers_the_pool_and_loosening_changes_wait() {
     assert_eq!(harness.pool_state(&pool).await.keeper, stranger.pubkey());
     let plan = json(&admin("retarget", &["--target-base", "95000000000"], true).await);
     assert_eq!(plan["plan"]["target_base"][1], 95_000_000_000u64);
+    // A step beyond the program's bound is refused before signing, the bound named.
+    let current = plan["plan"]["target_base"][0]
+        .as_u64()
+        .expect("the current target");
+    let far = (current / 2).to_string();
+    fails_with(
+        &admin("retarget", &["--target-base", &far], true).await,
+        &format!(
+            "a retarget moves the target at most {} base atoms",
+            current / 10
+        ),
+    );
     json(&admin("collect-fees", &[], false).await);
     // A trade over the limits names them and what would trade (the review: TradeTooLarge
     // never stated the limit).
