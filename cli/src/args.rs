@@ -71,20 +71,43 @@ pub(crate) struct LocalnetArgs {
 pub(crate) struct GlobalArgs {
     /// JSON-RPC URL, or a moniker: mainnet-beta (m), devnet (d), testnet (t), localhost (l)
     /// [default: the Solana CLI config's json_rpc_url, else localhost].
-    #[arg(short = 'u', long, env = "HOMEOSTAT_URL", global = true)]
+    #[arg(
+        short = 'u',
+        long,
+        env = "HOMEOSTAT_URL",
+        global = true,
+        help_heading = "Global options"
+    )]
     pub(crate) url: Option<String>,
     /// Keypair file (as `solana-keygen` writes it): pays fees and owns the token accounts
     /// used (the wallet's associated token accounts, created where missing) [default: the
     /// Solana CLI config's keypair_path, else ~/.config/solana/id.json].
-    #[arg(short = 'k', long, env = "HOMEOSTAT_KEYPAIR", global = true)]
+    #[arg(
+        short = 'k',
+        long,
+        env = "HOMEOSTAT_KEYPAIR",
+        global = true,
+        help_heading = "Global options"
+    )]
     pub(crate) keypair: Option<String>,
     /// Wait until a transaction is processed, confirmed or finalized [default: the Solana
     /// CLI config's commitment, else confirmed].
-    #[arg(long, env = "HOMEOSTAT_COMMITMENT", global = true)]
+    #[arg(
+        long,
+        env = "HOMEOSTAT_COMMITMENT",
+        global = true,
+        help_heading = "Global options"
+    )]
     pub(crate) commitment: Option<homeostat_sdk::landing::Commitment>,
     /// The Solana CLI's configuration file, read for --url, --keypair and --commitment
     /// [default: ~/.config/solana/cli/config.yml, if it exists].
-    #[arg(short = 'C', long, env = "HOMEOSTAT_SOLANA_CONFIG", global = true)]
+    #[arg(
+        short = 'C',
+        long,
+        env = "HOMEOSTAT_SOLANA_CONFIG",
+        global = true,
+        help_heading = "Global options"
+    )]
     pub(crate) solana_config: Option<std::path::PathBuf>,
     /// How results are printed: `display` (indented `name: value` lines), `json` (pretty)
     /// or `json-compact` (one line).
@@ -93,7 +116,8 @@ pub(crate) struct GlobalArgs {
         value_enum,
         env = "HOMEOSTAT_OUTPUT",
         default_value = "display",
-        global = true
+        global = true,
+        help_heading = "Global options"
     )]
     pub(crate) output: homeostat_keeper::output::Output,
 }

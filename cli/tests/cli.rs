@@ -1042,6 +1042,24 @@ fn the_solana_cli_config_names_the_keypair_and_global_flags_go_anywhere() {
         "{}",
         stderr(&output)
     );
+    // Every command's help lists the global options under their own heading.
+    let help = stdout(&homeostat_at(&home, &["swap", "--help"], &[]));
+    let global = help
+        .split("Global options:")
+        .nth(1)
+        .expect("a Global options heading");
+    for option in [
+        "--url",
+        "--keypair",
+        "--commitment",
+        "--solana-config",
+        "--output",
+    ] {
+        assert!(
+            global.contains(option),
+            "{option} under Global options:\n{help}"
+        );
+    }
     // The simulator does not need it: a broken one is not read.
     std::fs::write(solana.join("config.yml"), "json_rpc_url \"x\"\n").expect("write");
     let output = homeostat_at(&home, &["completions", "bash"], &[]);
