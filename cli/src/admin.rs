@@ -66,6 +66,7 @@ pub fn params_json(params: &PoolParams) -> Value {
         "variance_floor": to_f64(params.variance_floor.get()),
         "variance_ceiling": to_f64(params.variance_ceiling.get()),
         "volatility_window": params.volatility_window,
+        "volatility_grid": params.volatility_grid,
         "lot": params.lot,
         "inventory_cap": params.inventory_cap,
         "max_trade_base": params.max_trade_base,
