@@ -9,6 +9,7 @@ use std::path::PathBuf;
 
 use homeostat::state::Pool;
 use homeostat::PoolParams;
+use homeostat_math::{ModelKind, Units};
 use homeostat_sdk::instructions;
 use homeostat_sdk::rpc::PoolClient;
 use serde_json::{json, Value};
@@ -45,11 +46,16 @@ pub enum Change {
     CollectFees,
 }
 
-/// Every parameter by name, amounts in atoms, fixed point as decimals.
+/// Every parameter by name — the model and units by the names pool.toml uses (a code the
+/// program does not know, as its number) — amounts in atoms, fixed point as decimals.
 pub fn params_json(params: &PoolParams) -> Value {
+    let model = ModelKind::try_from(params.model_kind)
+        .map_or_else(|_| json!(params.model_kind), |kind| json!(kind.name()));
+    let units = Units::try_from(params.units)
+        .map_or_else(|_| json!(params.units), |units| json!(units.name()));
     json!({
-        "model_kind": params.model_kind,
-        "units": params.units,
+        "model": model,
+        "units": units,
         "risk_aversion": to_f64(params.risk_aversion.get()),
         "order_decay": to_f64(params.order_decay.get()),
         "arrival_intensity": to_f64(params.arrival_intensity.get()),
@@ -60,6 +66,7 @@ pub fn params_json(params: &PoolParams) -> Value {
         "variance_floor": to_f64(params.variance_floor.get()),
         "variance_ceiling": to_f64(params.variance_ceiling.get()),
         "volatility_window": params.volatility_window,
+        "volatility_grid": params.volatility_grid,
         "lot": params.lot,
         "inventory_cap": params.inventory_cap,
         "max_trade_base": params.max_trade_base,
@@ -91,6 +98,44 @@ pub fn pending_json(pool: &Pool) -> Value {
             "at_shares": pool.pending_target_shares,
         })),
     })
+}
+
+/// `retarget`'s bounds, checked before signing and named with their values when hit
+/// (the program's own checks, `instructions/retarget.rs`): a step of at most
+/// `MAX_RETARGET_BPS` of the current target, and in total within the cap of the first.
+fn retarget_bounds(state: &Pool, current: u64, target: u64) -> std::result::Result<(), String> {
+    use homeostat::constants::MAX_RETARGET_BPS;
+    let step = homeostat_math::mul_div_u64(
+        current,
+        MAX_RETARGET_BPS,
+        homeostat_math::fees::BPS_DENOMINATOR,
+        homeostat_math::Rounding::Down,
+    )
+    .map_err(|error| error.to_string())?;
+    if target == 0 || target.abs_diff(current) > step {
+        return Err(format!(
+            "--target-base {target}: a retarget moves the target at most {step} base atoms \
+             ({} % of the current {current}), so to within [{}, {}]: the program would refuse \
+             with RetargetOutOfBounds",
+            MAX_RETARGET_BPS / 100,
+            current.saturating_sub(step).max(1),
+            current.saturating_add(step)
+        ));
+    }
+    let first = state
+        .first_target_at_depth()
+        .map_err(|error| error.to_string())?;
+    let cap = state.cap_at_depth();
+    if target.abs_diff(first) > cap {
+        return Err(format!(
+            "--target-base {target}: every retarget stays within the inventory cap ({cap} base \
+             atoms at the current depth) of the first target ({first}), so within [{}, {}]: \
+             the program would refuse with RetargetBeyondCap",
+            first.saturating_sub(cap),
+            first.saturating_add(cap)
+        ));
+    }
+    Ok(())
 }
 
 /// The fields that differ, `{ name: [old, new] }`.
@@ -170,6 +215,7 @@ pub async fn run(wallet: &Wallet, pool: &str, change: Change, dry_run: bool) -> 
         }
         Change::Retarget(target) => {
             let current = state.target_at_depth()?;
+            retarget_bounds(&state, current, *target)?;
             (
                 instructions::retarget(&addresses, signer, *target),
                 json!({
@@ -244,6 +290,6 @@ pub async fn run(wallet: &Wallet, pool: &str, change: Change, dry_run: bool) -> 
         let sent = client.send_landed(&batch, &[&wallet.keypair]).await?;
         report["sent"] = sent_json(&sent);
     }
-    println!("{report}");
+    crate::render::print(&report);
     Ok(())
 }

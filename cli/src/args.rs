@@ -1,13 +1,20 @@
 //! The command line: every command's arguments (clap), apart from what runs them.
 
 use clap::{Parser, Subcommand};
+use homeostat_keeper::solana_config::SolanaConfig;
+use homeostat_sdk::cli_conventions::resolve_url;
 
 use crate::cluster;
 
 /// Homeostat: oracle-anchored, inventory-skewed liquidity pools on Solana.
+///
+/// Exit codes: 0 done, 1 failed (the error on stderr), 2 usage error (the command line
+/// does not parse, or a value in it is out of range).
 #[derive(Debug, Parser)]
 #[command(name = "homeostat", version, about, long_about = None)]
 pub(crate) struct Cli {
+    #[command(flatten)]
+    pub(crate) global: GlobalArgs,
     #[command(subcommand)]
     pub(crate) command: Command,
 }
@@ -30,6 +37,12 @@ pub(crate) enum Command {
     /// Serve the real program on the in-process runtime as a JSON-RPC endpoint on
     /// loopback, with a demo pool, a moving oracle and a funded wallet (printed as JSON).
     Localnet(LocalnetArgs),
+    /// Print a completion script for a shell (bash, zsh, fish, elvish, powershell), e.g.
+    /// `homeostat completions bash > ~/.local/share/bash-completion/completions/homeostat`.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, clap::Args)]
@@ -51,28 +64,107 @@ pub(crate) struct LocalnetArgs {
     pub(crate) seed: u64,
 }
 
-/// The cluster: a JSON-RPC URL, or a moniker as in the Solana CLI.
+/// The options every command takes, as the Solana CLI's: the cluster, the signer and the
+/// commitment — each from its flag, its environment variable, the Solana CLI's
+/// configuration file, then the default — and the output format.
 #[derive(Debug, clap::Args)]
-pub(crate) struct UrlArg {
-    /// JSON-RPC URL, or a moniker: mainnet-beta (m), devnet (d), testnet (t), localhost (l).
-    #[arg(short = 'u', long, env = "HOMEOSTAT_URL", default_value = "localhost")]
-    pub(crate) url: String,
-}
-
-/// The cluster and the signer.
-#[derive(Debug, clap::Args)]
-pub(crate) struct WalletArgs {
-    #[command(flatten)]
-    pub(crate) url: UrlArg,
+pub(crate) struct GlobalArgs {
+    /// JSON-RPC URL, or a moniker: mainnet-beta (m), devnet (d), testnet (t), localhost (l)
+    /// [default: the Solana CLI config's json_rpc_url, else localhost].
+    #[arg(
+        short = 'u',
+        long,
+        env = "HOMEOSTAT_URL",
+        global = true,
+        help_heading = "Global options"
+    )]
+    pub(crate) url: Option<String>,
     /// Keypair file (as `solana-keygen` writes it): pays fees and owns the token accounts
-    /// used (the wallet's associated token accounts, created where missing).
+    /// used (the wallet's associated token accounts, created where missing) [default: the
+    /// Solana CLI config's keypair_path, else ~/.config/solana/id.json].
     #[arg(
         short = 'k',
         long,
         env = "HOMEOSTAT_KEYPAIR",
-        default_value = homeostat_sdk::cli_conventions::DEFAULT_KEYPAIR
+        global = true,
+        help_heading = "Global options"
     )]
+    pub(crate) keypair: Option<String>,
+    /// Wait until a transaction is processed, confirmed or finalized [default: the Solana
+    /// CLI config's commitment, else confirmed].
+    #[arg(
+        long,
+        env = "HOMEOSTAT_COMMITMENT",
+        global = true,
+        help_heading = "Global options"
+    )]
+    pub(crate) commitment: Option<homeostat_sdk::landing::Commitment>,
+    /// The Solana CLI's configuration file, read for --url, --keypair and --commitment
+    /// [default: ~/.config/solana/cli/config.yml, if it exists].
+    #[arg(
+        short = 'C',
+        long,
+        env = "HOMEOSTAT_SOLANA_CONFIG",
+        global = true,
+        help_heading = "Global options"
+    )]
+    pub(crate) solana_config: Option<std::path::PathBuf>,
+    /// How results are printed: `display` (indented `name: value` lines), `json` (pretty)
+    /// or `json-compact` (one line).
+    #[arg(
+        long,
+        value_enum,
+        env = "HOMEOSTAT_OUTPUT",
+        default_value = "display",
+        global = true,
+        help_heading = "Global options"
+    )]
+    pub(crate) output: homeostat_keeper::output::Output,
+}
+
+/// The cluster, signer and commitment a command uses, resolved (see [`GlobalArgs`]).
+#[derive(Debug)]
+pub(crate) struct Connection {
+    /// The JSON-RPC URL (monikers resolved).
+    pub(crate) url: String,
+    /// The keypair file.
     pub(crate) keypair: String,
+    /// The commitment transactions are confirmed at.
+    pub(crate) commitment: homeostat_sdk::landing::Commitment,
+}
+
+impl GlobalArgs {
+    /// The flags over the Solana CLI's configuration over the defaults; an unreadable
+    /// `--solana-config`, or a config file whose commitment does not parse, is an error.
+    pub(crate) fn connection(&self) -> Result<Connection, String> {
+        let solana = SolanaConfig::load(self.solana_config.as_deref())?;
+        let commitment = match (self.commitment, &solana.commitment) {
+            (Some(commitment), _) => commitment,
+            (None, Some(text)) => text
+                .parse()
+                .map_err(|error| format!("the Solana CLI config's commitment: {error}"))?,
+            (None, None) => homeostat_sdk::landing::Commitment::Confirmed,
+        };
+        let url = self
+            .url
+            .clone()
+            .or(solana.json_rpc_url)
+            .unwrap_or_else(|| "localhost".into());
+        Ok(Connection {
+            url: resolve_url(&url),
+            keypair: self
+                .keypair
+                .clone()
+                .or(solana.keypair_path)
+                .unwrap_or_else(|| homeostat_sdk::cli_conventions::DEFAULT_KEYPAIR.into()),
+            commitment,
+        })
+    }
+}
+
+/// How a signing command sends its transactions.
+#[derive(Debug, clap::Args)]
+pub(crate) struct WalletArgs {
     /// Compute-unit price (priority fee): micro-lamports per compute unit (e.g. 5000), or a
     /// percentile of what recent transactions writing the same accounts paid (p0 … p100).
     #[arg(long, env = "HOMEOSTAT_PRIORITY_FEE", default_value = "p50")]
@@ -80,28 +172,24 @@ pub(crate) struct WalletArgs {
     /// The most micro-lamports per compute unit ever paid, whatever --priority-fee says.
     #[arg(long, env = "HOMEOSTAT_MAX_PRIORITY_FEE", default_value_t = 1_000_000)]
     pub(crate) max_priority_fee: u64,
-    /// Wait until the transaction is processed, confirmed or finalized.
-    #[arg(long, env = "HOMEOSTAT_COMMITMENT", default_value = "confirmed")]
-    pub(crate) commitment: homeostat_sdk::landing::Commitment,
 }
 
 impl WalletArgs {
-    pub(crate) fn open(&self) -> Result<cluster::Wallet, String> {
+    /// The wallet of `connection`, sending as these options say.
+    pub(crate) fn open(&self, connection: &Connection) -> Result<cluster::Wallet, String> {
         let landing = homeostat_sdk::landing::Landing {
             priority_fee: self.priority_fee,
             max_priority_fee: self.max_priority_fee,
-            commitment: self.commitment,
+            commitment: connection.commitment,
             ..Default::default()
         };
-        cluster::Wallet::open(&self.url.url, &self.keypair, landing)
+        cluster::Wallet::open(&connection.url, &connection.keypair, landing)
     }
 }
 
 /// Where a pool lives.
 #[derive(Debug, clap::Args)]
 pub(crate) struct ClusterArgs {
-    #[command(flatten)]
-    pub(crate) url: UrlArg,
     /// The pool's address.
     #[arg(long, env = "HOMEOSTAT_POOL")]
     pub(crate) pool: String,
@@ -141,7 +229,7 @@ pub(crate) enum PoolCommand {
     Show {
         #[command(flatten)]
         cluster: ClusterArgs,
-        /// One-line JSON instead of pretty JSON.
+        /// The same as `--output json-compact`.
         #[arg(long)]
         json: bool,
     },

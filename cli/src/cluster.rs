@@ -72,7 +72,6 @@ pub async fn show(
     url: &str,
     pool: &str,
     oracles: OracleKeys<'_>,
-    json_out: bool,
 ) -> Result<(), Box<dyn std::error::Error>> {
     let client = connect(url, pool, oracles).await?;
     let snapshot = client.snapshot().await?;
@@ -144,11 +143,7 @@ pub async fn show(
         "params": crate::admin::params_json(&state.params),
         "pending_changes": crate::admin::pending_json(&state),
     });
-    if json_out {
-        println!("{report}");
-    } else {
-        println!("{}", serde_json::to_string_pretty(&report)?);
-    }
+    crate::render::print(&report);
     Ok(())
 }
 
@@ -163,20 +158,17 @@ pub async fn quote(
     let client = connect(url, pool, oracles).await?;
     let snapshot = client.snapshot().await?;
     let (quote, limit) = quote_with_limit(&snapshot, direction, &trade)?;
-    println!(
-        "{}",
-        json!({
-            "side": trade.side,
-            "exact_out": trade.exact_out,
-            "amount_in": quote.amount_in,
-            "amount_out": quote.amount_out,
-            "fee": quote.fee.total,
-            "protocol_fee": quote.fee.protocol,
-            "inventory_before": quote.inventory_before,
-            "inventory_after": quote.inventory_after,
-            "slippage_limit": limit_json(&trade, limit),
-        })
-    );
+    crate::render::print(&json!({
+        "side": trade.side,
+        "exact_out": trade.exact_out,
+        "amount_in": quote.amount_in,
+        "amount_out": quote.amount_out,
+        "fee": quote.fee.total,
+        "protocol_fee": quote.fee.protocol,
+        "inventory_before": quote.inventory_before,
+        "inventory_after": quote.inventory_after,
+        "slippage_limit": limit_json(&trade, limit),
+    }));
     Ok(())
 }
 
@@ -403,7 +395,7 @@ pub async fn create_pool(
     let mut report = new.addresses_json();
     report["feed_id"] = json!(hex(&feed_id));
     report["sent"] = sent_json(&sent);
-    println!("{report}");
+    crate::render::print(&report);
     Ok(())
 }
 
@@ -477,7 +469,7 @@ pub async fn bootstrap(
         }
     }
     report["steps"] = json!(done);
-    println!("{report}");
+    crate::render::print(&report);
     Ok(())
 }
 
@@ -530,16 +522,13 @@ pub async fn deposit(
     let lp_before = client.token_balance(user.lp).await?.unwrap_or(0);
     let sent = client.send_landed(&batch, &[&wallet.keypair]).await?;
     let lp_after = client.token_balance(user.lp).await?.unwrap_or(0);
-    println!(
-        "{}",
-        json!({
-            "sent": sent_json(&sent),
-            "expected": { "base": expected.base, "quote": expected.quote, "shares": expected.shares },
-            "min_shares": min_shares,
-            "shares_received": lp_after.saturating_sub(lp_before),
-            "lp_account": user.lp.to_string(),
-        })
-    );
+    crate::render::print(&json!({
+        "sent": sent_json(&sent),
+        "expected": { "base": expected.base, "quote": expected.quote, "shares": expected.shares },
+        "min_shares": min_shares,
+        "shares_received": lp_after.saturating_sub(lp_before),
+        "lp_account": user.lp.to_string(),
+    }));
     Ok(())
 }
 
@@ -587,15 +576,12 @@ pub async fn withdraw(
         },
     ));
     let sent = client.send_landed(&batch, &[&wallet.keypair]).await?;
-    println!(
-        "{}",
-        json!({
-            "sent": sent_json(&sent),
-            "shares": shares,
-            "expected": { "base": expected.base, "quote": expected.quote },
-            "min": { "base": min_base, "quote": min_quote },
-        })
-    );
+    crate::render::print(&json!({
+        "sent": sent_json(&sent),
+        "shares": shares,
+        "expected": { "base": expected.base, "quote": expected.quote },
+        "min": { "base": min_base, "quote": min_quote },
+    }));
     Ok(())
 }
 
@@ -659,17 +645,14 @@ pub async fn swap(
             after.0.saturating_sub(before.0),
         ),
     };
-    println!(
-        "{}",
-        json!({
-            "sent": sent_json(&sent),
-            "side": trade.side,
-            "quoted": { "amount_in": quote.amount_in, "amount_out": quote.amount_out, "fee": quote.fee.total },
-            "slippage_limit": limit_json(&trade, limit),
-            "paid": paid,
-            "received": received,
-        })
-    );
+    crate::render::print(&json!({
+        "sent": sent_json(&sent),
+        "side": trade.side,
+        "quoted": { "amount_in": quote.amount_in, "amount_out": quote.amount_out, "fee": quote.fee.total },
+        "slippage_limit": limit_json(&trade, limit),
+        "paid": paid,
+        "received": received,
+    }));
     Ok(())
 }
 

@@ -11,16 +11,17 @@ mod market;
 mod numbers;
 mod output;
 mod pool_config;
+mod render;
 mod replica;
 mod rng;
 mod simulate;
 
 use std::process::ExitCode;
 
-use clap::Parser;
-use homeostat_sdk::cli_conventions::resolve_url;
+use clap::{CommandFactory, Parser};
+use homeostat_keeper::output::Output;
 
-use args::{AdminArgs, Cli, Command, PoolCommand, TradeArgs};
+use args::{AdminArgs, Cli, Command, Connection, PoolCommand, TradeArgs};
 
 type CommandResult = Result<(), Box<dyn std::error::Error>>;
 
@@ -30,8 +31,8 @@ fn block_on(command: impl std::future::Future<Output = CommandResult>) -> Comman
 }
 
 /// An admin command as the wallet of `args`.
-fn administer(args: &AdminArgs, change: admin::Change) -> CommandResult {
-    let wallet = args.wallet.open()?;
+fn administer(connection: &Connection, args: &AdminArgs, change: admin::Change) -> CommandResult {
+    let wallet = args.wallet.open(connection)?;
     block_on(admin::run(&wallet, &args.pool, change, args.dry_run))
 }
 
@@ -45,33 +46,33 @@ fn trade(args: &TradeArgs) -> cluster::Trade<'_> {
 }
 
 /// `homeostat pool …`.
-fn pool(command: PoolCommand) -> CommandResult {
+fn pool(connection: &Connection, command: PoolCommand) -> CommandResult {
+    let administer = |args: &AdminArgs, change| administer(connection, args, change);
     match command {
-        PoolCommand::Show { cluster, json } => block_on(cluster::show(
-            &resolve_url(&cluster.url.url),
+        // `--json` is `main`'s (`output`).
+        PoolCommand::Show { cluster, .. } => block_on(cluster::show(
+            &connection.url,
             &cluster.pool,
             cluster.oracles.keys(),
-            json,
         )),
         PoolCommand::Create(args) => args
             .wallet
-            .open()
+            .open(connection)
             .map_err(Into::into)
             .and_then(|wallet| block_on(cluster::create_pool(&wallet, &args.spec()))),
-        PoolCommand::Bootstrap(args) => {
-            args.pool
-                .wallet
-                .open()
-                .map_err(Into::into)
-                .and_then(|wallet| {
-                    block_on(cluster::bootstrap(
-                        &wallet,
-                        &args.pool.spec(),
-                        (args.seed_base, args.seed_quote),
-                        args.dry_run,
-                    ))
-                })
-        }
+        PoolCommand::Bootstrap(args) => args
+            .pool
+            .wallet
+            .open(connection)
+            .map_err(Into::into)
+            .and_then(|wallet| {
+                block_on(cluster::bootstrap(
+                    &wallet,
+                    &args.pool.spec(),
+                    (args.seed_base, args.seed_quote),
+                    args.dry_run,
+                ))
+            }),
         PoolCommand::Pause(admin) => administer(&admin, admin::Change::Pause),
         PoolCommand::Unpause(admin) => administer(&admin, admin::Change::Unpause),
         PoolCommand::UpdateParams { admin, config } => {
@@ -93,34 +94,48 @@ fn pool(command: PoolCommand) -> CommandResult {
     }
 }
 
-fn main() -> ExitCode {
-    let cli = Cli::parse();
-    let result = match cli.command {
-        Command::Simulate(args) => simulate::simulate(&args),
-        Command::Pool(command) => pool(command),
+/// Runs the parsed command line.
+fn run(cli: Cli) -> CommandResult {
+    let global = cli.global;
+    // Only the cluster commands read the Solana CLI's configuration.
+    let connection = || global.connection();
+    match cli.command {
+        Command::Simulate(mut args) => {
+            args.json |= global.output != Output::Display;
+            simulate::simulate(&args)
+        }
+        Command::Pool(command) => pool(&connection()?, command),
         Command::Quote(args) => block_on(cluster::quote(
-            &resolve_url(&args.cluster.url.url),
+            &connection()?.url,
             &args.cluster.pool,
             args.cluster.oracles.keys(),
             trade(&args.trade),
         )),
-        Command::Swap(args) => args.wallet.open().map_err(Into::into).and_then(|wallet| {
-            block_on(cluster::swap(
-                &wallet,
-                &args.pool,
-                args.oracles.keys(),
-                trade(&args.trade),
-            ))
-        }),
-        Command::Deposit(args) => args.wallet.open().map_err(Into::into).and_then(|wallet| {
-            block_on(cluster::deposit(
-                &wallet,
-                &args.pool,
-                args.base,
-                args.quote,
-                args.slippage_bps,
-            ))
-        }),
+        Command::Swap(args) => args
+            .wallet
+            .open(&connection()?)
+            .map_err(Into::into)
+            .and_then(|wallet| {
+                block_on(cluster::swap(
+                    &wallet,
+                    &args.pool,
+                    args.oracles.keys(),
+                    trade(&args.trade),
+                ))
+            }),
+        Command::Deposit(args) => args
+            .wallet
+            .open(&connection()?)
+            .map_err(Into::into)
+            .and_then(|wallet| {
+                block_on(cluster::deposit(
+                    &wallet,
+                    &args.pool,
+                    args.base,
+                    args.quote,
+                    args.slippage_bps,
+                ))
+            }),
         Command::Localnet(args) => {
             tokio::runtime::Runtime::new()
                 .map_err(Into::into)
@@ -134,16 +149,39 @@ fn main() -> ExitCode {
                     }))
                 })
         }
-        Command::Withdraw(args) => args.wallet.open().map_err(Into::into).and_then(|wallet| {
-            block_on(cluster::withdraw(
-                &wallet,
-                &args.pool,
-                args.shares,
-                args.slippage_bps,
-            ))
-        }),
-    };
-    match result {
+        Command::Withdraw(args) => args
+            .wallet
+            .open(&connection()?)
+            .map_err(Into::into)
+            .and_then(|wallet| {
+                block_on(cluster::withdraw(
+                    &wallet,
+                    &args.pool,
+                    args.shares,
+                    args.slippage_bps,
+                ))
+            }),
+        Command::Completions { shell } => {
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "homeostat",
+                &mut std::io::stdout(),
+            );
+            Ok(())
+        }
+    }
+}
+
+/// Exit codes: 0 done, 1 failed (`error: …` on stderr), 2 a usage error (clap's, printed
+/// with the usage by `Cli::parse`).
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    render::set(match &cli.command {
+        Command::Pool(PoolCommand::Show { json: true, .. }) => Output::JsonCompact,
+        _ => cli.global.output,
+    });
+    match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("error: {error}");

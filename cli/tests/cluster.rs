@@ -29,6 +29,8 @@ async fn homeostat(args: &[&str]) -> Output {
             .args(&args)
             .env_remove("HOMEOSTAT_URL")
             .env_remove("HOMEOSTAT_KEYPAIR")
+            // What a script reads (the default, `display`, is for people).
+            .env("HOMEOSTAT_OUTPUT", "json")
             .output()
             .expect("run homeostat")
     })
@@ -329,6 +331,36 @@ async fn pool_show_reads_the_cluster() {
     assert_eq!(shown["target_base"], 1_000 * ONE_BASE);
     assert_eq!(shown["greeks"]["gross_delta"], 1_000 * ONE_BASE);
     assert_eq!(shown["greeks"]["gamma_per_percent"], 0, "an oracle pool");
+
+    // The Solana CLI's configuration names the cluster when no flag does; a flag wins.
+    let folder = temp_folder("cli-solana-config");
+    let config = folder.join("config.yml");
+    std::fs::write(
+        &config,
+        format!("---\njson_rpc_url: \"{url}\"\nwebsocket_url: \"\"\ncommitment: confirmed\n"),
+    )
+    .expect("write config.yml");
+    let config = config.to_str().expect("utf-8");
+    let from_config = [
+        "pool", "show", "-C", config, "--pool", &pool_key, "--oracle", &oracle,
+    ];
+    assert_eq!(json(&homeostat(&from_config).await)["pool"], pool_key);
+    let dead = [&from_config[..], &["-u", "http://127.0.0.1:1"]].concat();
+    fails_with(
+        &homeostat(&dead).await,
+        "cannot reach the node at http://127.0.0.1:1",
+    );
+    // `display` (the default) is for people: `name: value` lines, nested ones indented.
+    let displayed = homeostat(&[&from_config[..], &["--output", "display"]].concat()).await;
+    assert!(displayed.status.success());
+    let text = String::from_utf8(displayed.stdout).expect("UTF-8");
+    assert!(
+        text.lines().any(|line| line == format!("pool: {pool_key}")),
+        "{text}"
+    );
+    assert!(text.lines().any(|line| line == "params:"), "{text}");
+    assert!(text.contains("\n  fee_bps: "), "{text}");
+
     let update = harness.oracle_update().await;
     assert!(harness.snapshot(&pool, &update).await.inventory().is_ok());
 }
@@ -820,6 +852,18 @@ async fn an_operator_administers_the_pool_and_loosening_changes_wait() {
     assert_eq!(harness.pool_state(&pool).await.keeper, stranger.pubkey());
     let plan = json(&admin("retarget", &["--target-base", "95000000000"], true).await);
     assert_eq!(plan["plan"]["target_base"][1], 95_000_000_000u64);
+    // A step beyond the program's bound is refused before signing, the bound named.
+    let current = plan["plan"]["target_base"][0]
+        .as_u64()
+        .expect("the current target");
+    let far = (current / 2).to_string();
+    fails_with(
+        &admin("retarget", &["--target-base", &far], true).await,
+        &format!(
+            "a retarget moves the target at most {} base atoms",
+            current / 10
+        ),
+    );
     json(&admin("collect-fees", &[], false).await);
     // A trade over the limits names them and what would trade (the review: TradeTooLarge
     // never stated the limit).

@@ -23,6 +23,15 @@ pub struct Cli {
     /// TOML file with any of the options below (flags and environment variables win).
     #[arg(long, env = "HOMEOSTAT_KEEPER_CONFIG")]
     pub config: Option<PathBuf>,
+    /// The Solana CLI's configuration, read for --url, --keypair and --commitment when
+    /// neither a flag, a variable nor --config sets them [default:
+    /// ~/.config/solana/cli/config.yml, if it exists].
+    #[arg(short = 'C', long, env = "HOMEOSTAT_SOLANA_CONFIG")]
+    pub solana_config: Option<PathBuf>,
+    /// Print a completion script for this shell (bash, zsh, fish, elvish, powershell)
+    /// and exit.
+    #[arg(long, value_name = "SHELL")]
+    pub completions: Option<clap_complete::Shell>,
     /// Print what `--once` would do now (net delta, band, the order it would place, the
     /// venue account's position against the pool's record) as JSON, and exit without
     /// sending anything or writing the journal (it only reads it); non-zero when a check
@@ -90,9 +99,21 @@ pub fn report_error(error: &dyn std::fmt::Display) {
     }
 }
 
-/// Logs to stderr at `--log`, as `--log-format` says: `text` (ANSI colours only on a
-/// terminal) or `json` (one object per line: `timestamp`, `level`, `target`, `message` and
-/// the event's fields).
+/// Whether to write ANSI colours, as <https://no-color.org> and the CLICOLOR convention
+/// say: never with `NO_COLOR` set (non-empty), always with `CLICOLOR_FORCE` (non-empty,
+/// not `0`), else only on a terminal. `var` reads the environment.
+pub fn colours(terminal: bool, var: impl Fn(&str) -> Option<std::ffi::OsString>) -> bool {
+    let set = |name: &str| var(name).is_some_and(|value| !value.is_empty() && value != "0");
+    if var("NO_COLOR").is_some_and(|value| !value.is_empty()) {
+        false
+    } else {
+        set("CLICOLOR_FORCE") || terminal
+    }
+}
+
+/// Logs to stderr at `--log`, as `--log-format` says: `text` (ANSI colours as
+/// [`colours`] says) or `json` (one object per line: `timestamp`, `level`, `target`,
+/// `message`, the event's fields and, in a keeper of many pools, `span` with the `pool`).
 pub fn init_logging(settings: &Settings) -> Result<(), String> {
     let level = required(&settings.log, "log")?;
     let level: tracing::Level = level
@@ -107,7 +128,7 @@ pub fn init_logging(settings: &Settings) -> Result<(), String> {
                 tracing_subscriber::fmt::layer()
                     .json()
                     .flatten_event(true)
-                    .with_current_span(false)
+                    .with_current_span(true)
                     .with_span_list(false)
                     .with_writer(std::io::stderr),
             )
@@ -116,7 +137,10 @@ pub fn init_logging(settings: &Settings) -> Result<(), String> {
             .with(
                 tracing_subscriber::fmt::layer()
                     .with_writer(std::io::stderr)
-                    .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr())),
+                    .with_ansi(colours(
+                        std::io::IsTerminal::is_terminal(&std::io::stderr()),
+                        |name| std::env::var_os(name),
+                    )),
             )
             .try_init(),
         other => return Err(format!("--log-format `{other}`: must be text or json")),
@@ -154,6 +178,28 @@ mod tests {
         let filter = log_filter(tracing::Level::ERROR);
         assert!(!filter.would_enable("hyper", &tracing::Level::WARN));
         assert!(!filter.would_enable("homeostat_keeper", &tracing::Level::WARN));
+    }
+
+    #[test]
+    fn no_color_wins_over_a_terminal_and_clicolor_force() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            move |name: &str| {
+                pairs
+                    .iter()
+                    .find(|(key, _)| *key == name)
+                    .map(|(_, value)| std::ffi::OsString::from(value))
+            }
+        };
+        assert!(colours(true, env(&[])));
+        assert!(!colours(false, env(&[])));
+        assert!(!colours(true, env(&[("NO_COLOR", "1")])));
+        assert!(!colours(
+            false,
+            env(&[("NO_COLOR", "1"), ("CLICOLOR_FORCE", "1")])
+        ));
+        assert!(colours(false, env(&[("CLICOLOR_FORCE", "1")])));
+        assert!(colours(true, env(&[("NO_COLOR", "")])), "empty is unset");
+        assert!(!colours(false, env(&[("CLICOLOR_FORCE", "0")])));
     }
 
     #[test]

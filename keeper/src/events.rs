@@ -40,7 +40,8 @@ pub async fn catch_up(
             // One event that cannot be journaled is logged and skipped: replay goes on.
             let written = match &sourced.event {
                 PoolEvent::RebalanceRequested(event) => {
-                    tracing::info!(seq = event.seq, target = %event.target_hedge_delta, "event: rebalance requested");
+                    // Not `target`: JSON logs name the module so.
+                    tracing::info!(seq = event.seq, target_hedge_delta = %event.target_hedge_delta, "event: rebalance requested");
                     journal
                         .request(event.seq, event.target_hedge_delta, event.oracle_price)
                         .map(|()| 1)

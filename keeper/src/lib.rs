@@ -19,23 +19,27 @@
 //! * [`settings`]: flags, environment, TOML file and the one defaults table;
 //!   [`service`]: the dry run and the loop the `homeostat-keeper` binary runs; [`cli`]: its
 //!   command line and logs; [`shutdown`]: SIGTERM and SIGINT, honoured anywhere;
-//!   [`metrics`]: Prometheus metrics and the health check.
+//!   [`metrics`]: Prometheus metrics and the health check; [`solana_config`]: the Solana
+//!   CLI's configuration file.
 #![deny(missing_docs)]
 
 pub mod binance;
 pub mod cli;
 pub mod events;
+pub mod hyperliquid;
 pub mod journal;
 pub mod keeper;
 #[cfg(feature = "localnet")]
 pub mod local;
 pub mod metrics;
+pub mod output;
 pub mod planner;
 pub mod retry;
 pub mod rpc;
 pub mod service;
 pub mod settings;
 pub mod shutdown;
+pub mod solana_config;
 pub mod venue;
 
 use core::fmt;

@@ -170,133 +170,198 @@ impl Metrics {
         (code, format!("{body}\n"))
     }
 
-    /// The Prometheus text exposition (format 0.0.4).
+    /// The Prometheus text exposition (format 0.0.4) of this pool alone.
     pub fn render(&self) -> String {
+        render_all(&[self])
+    }
+
+    /// Every series of this pool: name, type, help and the samples (labels, value), each
+    /// labelled with the pool.
+    fn families(&self) -> Vec<Family> {
         let state = self.state();
-        let mut out = String::new();
-        let mut family = |name: &str, kind: &str, help: &str, samples: &[(String, String)]| {
-            let _ = writeln!(out, "# HELP {name} {help}");
-            let _ = writeln!(out, "# TYPE {name} {kind}");
-            for (labels, value) in samples {
-                let _ = writeln!(out, "{name}{labels} {value}");
+        let pool = format!("pool=\"{}\"", escape(&self.pool));
+        let labelled = |extra: &str| {
+            if extra.is_empty() {
+                pool.clone()
+            } else {
+                format!("{pool},{extra}")
             }
         };
-        let plain = |value: String| vec![(String::new(), value)];
-        family(
-            "homeostat_keeper_info",
-            "gauge",
-            "The pool this keeper hedges and its venue.",
-            &[(
-                format!(
-                    "{{pool=\"{}\",venue=\"{}\"}}",
-                    escape(&self.pool),
-                    escape(&self.venue)
-                ),
-                "1".into(),
-            )],
-        );
-        let steps: Vec<_> = state
-            .steps
-            .iter()
-            .map(|(outcome, count)| (format!("{{outcome=\"{outcome}\"}}"), count.to_string()))
-            .collect();
-        family(
-            "homeostat_keeper_steps_total",
-            "counter",
-            "Keeper steps, by outcome (idle, waiting, recorded, failed).",
-            &steps,
-        );
-        family(
-            "homeostat_keeper_hedges_total",
-            "counter",
-            "Rebalance requests hedged and recorded on chain (zero fills included).",
-            &plain(state.hedges.to_string()),
-        );
-        family(
-            "homeostat_keeper_fills_total",
-            "counter",
-            "Venue fills of non-zero size recorded on chain.",
-            &plain(state.fills.to_string()),
-        );
-        family(
-            "homeostat_keeper_filled_base_atoms_total",
-            "counter",
-            "Base atoms filled on the venue and recorded, either side.",
-            &plain(state.filled_base.to_string()),
-        );
-        let failures: Vec<_> = state
-            .failures
-            .iter()
-            .map(|(class, count)| (format!("{{class=\"{class}\"}}"), count.to_string()))
-            .collect();
-        family(
-            "homeostat_keeper_failures_total",
-            "counter",
-            "Failed steps, by class (chain, venue, venue_rejected, journal, transient).",
-            &failures,
-        );
-        family(
-            "homeostat_keeper_consecutive_failures",
-            "gauge",
-            "Failed steps since the last successful one (--max-failures stops the keeper).",
-            &plain(state.consecutive_failures.to_string()),
-        );
-        family(
-            "homeostat_keeper_last_success_timestamp_seconds",
-            "gauge",
-            "Unix time the last successful step ended (0: none yet).",
-            &plain(match state.last_success {
-                Some((_, at)) => format!(
-                    "{:.3}",
-                    at.duration_since(UNIX_EPOCH)
-                        .unwrap_or_default()
-                        .as_secs_f64()
-                ),
-                None => "0".into(),
-            }),
-        );
-        if let Some(pool) = state.pool {
-            family(
+        let plain = |value: String| vec![(labelled(""), value)];
+        let mut families = vec![
+            Family {
+                name: "homeostat_keeper_info",
+                kind: "gauge",
+                help: "The pool this keeper hedges and its venue.",
+                samples: vec![(
+                    labelled(&format!("venue=\"{}\"", escape(&self.venue))),
+                    "1".into(),
+                )],
+            },
+            Family {
+                name: "homeostat_keeper_steps_total",
+                kind: "counter",
+                help: "Keeper steps, by outcome (idle, waiting, recorded, failed).",
+                samples: state
+                    .steps
+                    .iter()
+                    .map(|(outcome, count)| {
+                        (
+                            labelled(&format!("outcome=\"{outcome}\"")),
+                            count.to_string(),
+                        )
+                    })
+                    .collect(),
+            },
+            Family {
+                name: "homeostat_keeper_hedges_total",
+                kind: "counter",
+                help: "Rebalance requests hedged and recorded on chain (zero fills included).",
+                samples: plain(state.hedges.to_string()),
+            },
+            Family {
+                name: "homeostat_keeper_fills_total",
+                kind: "counter",
+                help: "Venue fills of non-zero size recorded on chain.",
+                samples: plain(state.fills.to_string()),
+            },
+            Family {
+                name: "homeostat_keeper_filled_base_atoms_total",
+                kind: "counter",
+                help: "Base atoms filled on the venue and recorded, either side.",
+                samples: plain(state.filled_base.to_string()),
+            },
+            Family {
+                name: "homeostat_keeper_failures_total",
+                kind: "counter",
+                help: "Failed steps, by class (chain, venue, venue_rejected, journal, transient).",
+                samples: state
+                    .failures
+                    .iter()
+                    .map(|(class, count)| {
+                        (labelled(&format!("class=\"{class}\"")), count.to_string())
+                    })
+                    .collect(),
+            },
+            Family {
+                name: "homeostat_keeper_consecutive_failures",
+                kind: "gauge",
+                help:
+                    "Failed steps since the last successful one (--max-failures stops the keeper).",
+                samples: plain(state.consecutive_failures.to_string()),
+            },
+            Family {
+                name: "homeostat_keeper_last_success_timestamp_seconds",
+                kind: "gauge",
+                help: "Unix time the last successful step ended (0: none yet).",
+                samples: plain(match state.last_success {
+                    Some((_, at)) => format!(
+                        "{:.3}",
+                        at.duration_since(UNIX_EPOCH)
+                            .unwrap_or_default()
+                            .as_secs_f64()
+                    ),
+                    None => "0".into(),
+                }),
+            },
+        ];
+        if let Some(gauges) = state.pool {
+            let mut gauge = |name, help, value: String| {
+                families.push(Family {
+                    name,
+                    kind: "gauge",
+                    help,
+                    samples: plain(value),
+                });
+            };
+            gauge(
                 "homeostat_keeper_net_delta_base_atoms",
-                "gauge",
                 "The pool's net delta, inventory less hedge position, base atoms.",
-                &plain(pool.net_delta.to_string()),
+                gauges.net_delta.to_string(),
             );
-            family(
+            gauge(
                 "homeostat_keeper_band_base_atoms",
-                "gauge",
                 "The band the net delta may wander in before a rebalance, base atoms.",
-                &plain(pool.band.to_string()),
+                gauges.band.to_string(),
             );
-            family(
+            gauge(
                 "homeostat_keeper_hedge_position_base_atoms",
-                "gauge",
                 "The hedge the pool has recorded, base atoms (positive: short on the venue).",
-                &plain(pool.hedge_position.to_string()),
+                gauges.hedge_position.to_string(),
             );
-            family(
+            gauge(
                 "homeostat_keeper_pending_requests",
-                "gauge",
                 "Rebalance requests on chain not yet recorded (0 or 1).",
-                &plain(pool.pending_requests.to_string()),
+                gauges.pending_requests.to_string(),
             );
-            family(
+            gauge(
                 "homeostat_keeper_hedge_realized_pnl_quote_atoms",
-                "gauge",
                 "P&L the recorded hedge has realised, quote atoms (the pool's hedge ledger).",
-                &plain(pool.realized_pnl.to_string()),
+                gauges.realized_pnl.to_string(),
             );
-            if let Some(unrealized) = pool.unrealized_pnl {
-                family(
+            if let Some(unrealized) = gauges.unrealized_pnl {
+                gauge(
                     "homeostat_keeper_hedge_unrealized_pnl_quote_atoms",
-                    "gauge",
                     "The open hedge marked at the oracle mid, quote atoms.",
-                    &plain(unrealized.to_string()),
+                    unrealized.to_string(),
                 );
             }
         }
-        out
+        families
     }
+}
+
+/// One metric family of one pool.
+struct Family {
+    name: &'static str,
+    kind: &'static str,
+    help: &'static str,
+    samples: Vec<(String, String)>,
+}
+
+/// The exposition of every pool's series: each family once (its `HELP` and `TYPE`), with
+/// every pool's samples under it, as the format requires.
+pub fn render_all(pools: &[&Metrics]) -> String {
+    let mut merged: Vec<Family> = Vec::new();
+    for family in pools.iter().flat_map(|metrics| metrics.families()) {
+        match merged.iter_mut().find(|seen| seen.name == family.name) {
+            Some(seen) => seen.samples.extend(family.samples),
+            None => merged.push(family),
+        }
+    }
+    let mut out = String::new();
+    for family in merged {
+        let _ = writeln!(out, "# HELP {} {}", family.name, family.help);
+        let _ = writeln!(out, "# TYPE {} {}", family.name, family.kind);
+        for (labels, value) in family.samples {
+            let _ = writeln!(out, "{}{{{labels}}} {value}", family.name);
+        }
+    }
+    out
+}
+
+/// `/health` of a keeper serving `pools`, each with its rule: 200 when every pool is
+/// healthy, else 503; one pool's body as [`Metrics::health`]'s, many as `status` (the
+/// worst: `starting`, `stale` or `ok`) and `pools`: each one's body with its `pool`.
+pub fn health_all(pools: &[(Arc<Metrics>, HealthRule)], now: Instant) -> (u16, String) {
+    if let [(metrics, rule)] = pools {
+        return metrics.health(*rule, now);
+    }
+    let mut code = 200;
+    let mut bodies = Vec::new();
+    for (metrics, rule) in pools {
+        let (pool_code, body) = metrics.health(*rule, now);
+        code = code.max(pool_code);
+        let mut body: serde_json::Value = serde_json::from_str(&body).unwrap_or_default();
+        body["pool"] = serde_json::json!(metrics.pool);
+        bodies.push(body);
+    }
+    let worst = ["starting", "stale"]
+        .into_iter()
+        .find(|status| bodies.iter().any(|body| body["status"] == *status))
+        .unwrap_or("ok");
+    let body = serde_json::json!({ "status": worst, "pools": bodies });
+    (code, format!("{body}\n"))
 }
 
 /// A label value as the exposition format quotes it.
@@ -314,8 +379,11 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, String> {
         .map_err(|error| format!("--metrics-addr {addr}: {error}"))
 }
 
-/// Serves `/metrics` and `/health` on `listener` until the process ends.
-pub async fn serve(listener: TcpListener, metrics: Arc<Metrics>, rule: HealthRule) {
+/// The pools a responder reports on, each with its health rule.
+pub type Served = Arc<Vec<(Arc<Metrics>, HealthRule)>>;
+
+/// Serves `/metrics` and `/health` of `pools` on `listener` until the process ends.
+pub async fn serve(listener: TcpListener, pools: Served) {
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     loop {
         let (stream, _) = match listener.accept().await {
@@ -331,18 +399,18 @@ pub async fn serve(listener: TcpListener, metrics: Arc<Metrics>, rule: HealthRul
             tracing::debug!("metrics: {MAX_CONNECTIONS} connections open; one refused");
             continue;
         };
-        let metrics = Arc::clone(&metrics);
+        let pools = Arc::clone(&pools);
         tokio::spawn(async move {
             let _slot = slot;
-            let _ = tokio::time::timeout(REQUEST_TIMEOUT, answer(stream, &metrics, rule)).await;
+            let _ = tokio::time::timeout(REQUEST_TIMEOUT, answer(stream, &pools)).await;
         });
     }
 }
 
 /// Reads one request head from `stream` and writes its answer.
-async fn answer(mut stream: TcpStream, metrics: &Metrics, rule: HealthRule) {
+async fn answer(mut stream: TcpStream, pools: &[(Arc<Metrics>, HealthRule)]) {
     let response = match read_head(&mut stream).await {
-        Ok(head) => respond(&head, metrics, rule),
+        Ok(head) => respond(&head, pools),
         Err(Refusal::TooLarge) => Response::text(431, "request head too large\n"),
         Err(Refusal::Malformed) => Response::text(400, "bad request\n"),
         Err(Refusal::Closed) => return,
@@ -449,7 +517,7 @@ impl Response {
 }
 
 /// The answer to a request head.
-fn respond(head: &str, metrics: &Metrics, rule: HealthRule) -> Response {
+fn respond(head: &str, pools: &[(Arc<Metrics>, HealthRule)]) -> Response {
     let line = head.lines().next().unwrap_or_default();
     let mut parts = line.split(' ');
     let (Some(method), Some(target), Some(version), None) =
@@ -474,10 +542,18 @@ fn respond(head: &str, metrics: &Metrics, rule: HealthRule) -> Response {
     let response = match path {
         "/metrics" => Response {
             content_type: "text/plain; version=0.0.4; charset=utf-8",
-            ..Response::text(200, &metrics.render())
+            ..Response::text(
+                200,
+                &render_all(
+                    &pools
+                        .iter()
+                        .map(|(metrics, _)| &**metrics)
+                        .collect::<Vec<_>>(),
+                ),
+            )
         },
         "/health" => {
-            let (code, body) = metrics.health(rule, Instant::now());
+            let (code, body) = health_all(pools, Instant::now());
             Response {
                 content_type: "application/json",
                 ..Response::text(code, &body)
@@ -516,9 +592,14 @@ mod tests {
     fn the_exposition_names_every_series_once_with_its_value() {
         let metrics = Metrics::new("Pool1", "paper");
         let before = metrics.render();
-        assert!(before.contains("homeostat_keeper_steps_total{outcome=\"failed\"} 0"));
-        assert!(before.contains("homeostat_keeper_failures_total{class=\"transient\"} 0"));
-        assert!(before.contains("homeostat_keeper_last_success_timestamp_seconds 0\n"));
+        assert!(
+            before.contains("homeostat_keeper_steps_total{pool=\"Pool1\",outcome=\"failed\"} 0")
+        );
+        assert!(before
+            .contains("homeostat_keeper_failures_total{pool=\"Pool1\",class=\"transient\"} 0"));
+        assert!(
+            before.contains("homeostat_keeper_last_success_timestamp_seconds{pool=\"Pool1\"} 0\n")
+        );
         assert!(
             !before.contains("net_delta"),
             "no pool gauges before the pool is read"
@@ -544,22 +625,22 @@ mod tests {
         let text = metrics.render();
         for line in [
             "homeostat_keeper_info{pool=\"Pool1\",venue=\"paper\"} 1",
-            "homeostat_keeper_steps_total{outcome=\"recorded\"} 2",
-            "homeostat_keeper_steps_total{outcome=\"idle\"} 1",
-            "homeostat_keeper_steps_total{outcome=\"failed\"} 2",
-            "homeostat_keeper_hedges_total 2",
-            "homeostat_keeper_fills_total 1",
-            "homeostat_keeper_filled_base_atoms_total 500",
-            "homeostat_keeper_failures_total{class=\"transient\"} 1",
-            "homeostat_keeper_failures_total{class=\"venue_rejected\"} 1",
-            "homeostat_keeper_failures_total{class=\"chain\"} 0",
-            "homeostat_keeper_consecutive_failures 2",
-            "homeostat_keeper_net_delta_base_atoms -1234",
-            "homeostat_keeper_band_base_atoms 10000",
-            "homeostat_keeper_hedge_position_base_atoms 42000",
-            "homeostat_keeper_pending_requests 1",
-            "homeostat_keeper_hedge_realized_pnl_quote_atoms -17",
-            "homeostat_keeper_hedge_unrealized_pnl_quote_atoms 99",
+            "homeostat_keeper_steps_total{pool=\"Pool1\",outcome=\"recorded\"} 2",
+            "homeostat_keeper_steps_total{pool=\"Pool1\",outcome=\"idle\"} 1",
+            "homeostat_keeper_steps_total{pool=\"Pool1\",outcome=\"failed\"} 2",
+            "homeostat_keeper_hedges_total{pool=\"Pool1\"} 2",
+            "homeostat_keeper_fills_total{pool=\"Pool1\"} 1",
+            "homeostat_keeper_filled_base_atoms_total{pool=\"Pool1\"} 500",
+            "homeostat_keeper_failures_total{pool=\"Pool1\",class=\"transient\"} 1",
+            "homeostat_keeper_failures_total{pool=\"Pool1\",class=\"venue_rejected\"} 1",
+            "homeostat_keeper_failures_total{pool=\"Pool1\",class=\"chain\"} 0",
+            "homeostat_keeper_consecutive_failures{pool=\"Pool1\"} 2",
+            "homeostat_keeper_net_delta_base_atoms{pool=\"Pool1\"} -1234",
+            "homeostat_keeper_band_base_atoms{pool=\"Pool1\"} 10000",
+            "homeostat_keeper_hedge_position_base_atoms{pool=\"Pool1\"} 42000",
+            "homeostat_keeper_pending_requests{pool=\"Pool1\"} 1",
+            "homeostat_keeper_hedge_realized_pnl_quote_atoms{pool=\"Pool1\"} -17",
+            "homeostat_keeper_hedge_unrealized_pnl_quote_atoms{pool=\"Pool1\"} 99",
         ] {
             assert!(
                 text.lines().any(|sample| sample == line),
@@ -582,7 +663,11 @@ mod tests {
         }
         let timestamp: f64 = text
             .lines()
-            .find_map(|line| line.strip_prefix("homeostat_keeper_last_success_timestamp_seconds "))
+            .find_map(|line| {
+                line.strip_prefix(
+                    "homeostat_keeper_last_success_timestamp_seconds{pool=\"Pool1\"} ",
+                )
+            })
             .unwrap()
             .parse()
             .unwrap();
@@ -591,7 +676,7 @@ mod tests {
         metrics.step_succeeded(&Step::Waiting { seconds: 3 });
         assert!(metrics
             .render()
-            .contains("homeostat_keeper_consecutive_failures 0\n"));
+            .contains("homeostat_keeper_consecutive_failures{pool=\"Pool1\"} 0\n"));
         let unpriced = PoolView {
             hedge_unrealized_pnl: None,
             ..view()
@@ -623,6 +708,47 @@ mod tests {
         assert_eq!(body["consecutive_failures"], 1);
     }
 
+    #[test]
+    fn many_pools_share_one_exposition_and_health_is_the_worst() {
+        let (one, two) = (
+            Arc::new(Metrics::new("Pool1", "paper")),
+            Arc::new(Metrics::new("Pool2", "binance")),
+        );
+        one.step_failed(&KeeperError::Chain("paused".into()));
+        let text = render_all(&[&one, &two]);
+        for line in [
+            "homeostat_keeper_info{pool=\"Pool1\",venue=\"paper\"} 1",
+            "homeostat_keeper_info{pool=\"Pool2\",venue=\"binance\"} 1",
+            "homeostat_keeper_failures_total{pool=\"Pool1\",class=\"chain\"} 1",
+            "homeostat_keeper_failures_total{pool=\"Pool2\",class=\"chain\"} 0",
+        ] {
+            assert!(
+                text.lines().any(|sample| sample == line),
+                "{line} in\n{text}"
+            );
+        }
+        assert_eq!(
+            text.matches("# TYPE homeostat_keeper_info ").count(),
+            1,
+            "each family once"
+        );
+        let rule = HealthRule {
+            stale_after: Duration::from_secs(30),
+        };
+        let pools = vec![(Arc::clone(&one), rule), (Arc::clone(&two), rule)];
+        two.step_succeeded(&Step::Idle);
+        let (code, body) = health_all(&pools, Instant::now());
+        let body: serde_json::Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(
+            (code, &body["status"]),
+            (503, &serde_json::json!("starting"))
+        );
+        assert_eq!(body["pools"][1]["pool"], "Pool2");
+        assert_eq!(body["pools"][1]["status"], "ok");
+        one.step_succeeded(&Step::Idle);
+        assert_eq!(health_all(&pools, Instant::now()).0, 200);
+    }
+
     /// Sends `request` to the responder on `addr` and reads the whole answer.
     async fn ask(addr: SocketAddr, request: &[u8]) -> String {
         let mut stream = TcpStream::connect(addr).await.unwrap();
@@ -641,7 +767,10 @@ mod tests {
         let rule = HealthRule {
             stale_after: Duration::from_secs(60),
         };
-        tokio::spawn(serve(listener, Arc::clone(&metrics), rule));
+        tokio::spawn(serve(
+            listener,
+            Arc::new(vec![(Arc::clone(&metrics), rule)]),
+        ));
 
         let answer = ask(addr, b"GET /metrics HTTP/1.1\r\nHost: x\r\n\r\n").await;
         assert!(answer.starts_with("HTTP/1.1 200 OK\r\n"), "{answer}");
@@ -693,7 +822,10 @@ mod tests {
         let rule = HealthRule {
             stale_after: Duration::from_secs(60),
         };
-        tokio::spawn(serve(listener, Arc::new(Metrics::new("P", "paper")), rule));
+        tokio::spawn(serve(
+            listener,
+            Arc::new(vec![(Arc::new(Metrics::new("P", "paper")), rule)]),
+        ));
         // Every slot taken by a client that sends half a request and waits.
         let mut silent = Vec::new();
         for _ in 0..MAX_CONNECTIONS {

@@ -8,12 +8,15 @@ use anchor_lang::prelude::Pubkey;
 use homeostat_sdk::cli_conventions::{read_keypair, resolve_url};
 use homeostat_sdk::instructions::Oracles;
 use serde_json::json;
+use tracing::Instrument;
 
 use crate::binance::{Binance, BinanceConfig};
 use crate::events::catch_up;
+use crate::hyperliquid::{Hyperliquid, HyperliquidConfig};
 use crate::journal::Journal;
 use crate::keeper::{Chain, Keeper, Step};
 use crate::metrics::{self, HealthRule, Metrics};
+use crate::output::{render, Output};
 use crate::planner::{band_edge_request, plan, HedgeOrder, HedgeRoom, PlannerConfig};
 use crate::rpc::{RpcChain, RpcEvents};
 use crate::settings::{required, Settings};
@@ -51,6 +54,8 @@ pub enum AnyVenue {
     Paper(PaperVenue),
     /// Binance USDⓈ-M perpetual futures.
     Binance(Box<Binance>),
+    /// Hyperliquid perpetuals.
+    Hyperliquid(Box<Hyperliquid>),
 }
 
 impl Venue for AnyVenue {
@@ -63,6 +68,7 @@ impl Venue for AnyVenue {
         match self {
             Self::Paper(venue) => venue.execute(order, reference_price, lot).await,
             Self::Binance(venue) => venue.execute(order, reference_price, lot).await,
+            Self::Hyperliquid(venue) => venue.execute(order, reference_price, lot).await,
         }
     }
 
@@ -70,6 +76,7 @@ impl Venue for AnyVenue {
         match self {
             Self::Paper(venue) => venue.find(client_id, lot).await,
             Self::Binance(venue) => venue.find(client_id, lot).await,
+            Self::Hyperliquid(venue) => venue.find(client_id, lot).await,
         }
     }
 
@@ -77,6 +84,7 @@ impl Venue for AnyVenue {
         match self {
             Self::Paper(venue) => venue.position().await,
             Self::Binance(venue) => venue.position().await,
+            Self::Hyperliquid(venue) => venue.position().await,
         }
     }
 }
@@ -114,7 +122,39 @@ pub async fn venue(settings: &Settings, chain: &RpcChain) -> Result<AnyVenue, Er
                 backoff: settings.backoff(),
             })?)))
         }
-        other => Err(format!("--venue must be `paper` or `binance`, not `{other}`").into()),
+        "hyperliquid" => {
+            let pool = chain.client().liquidity().await?.pool;
+            Ok(AnyVenue::Hyperliquid(Box::new(Hyperliquid::new(
+                HyperliquidConfig {
+                    base_url: required(&settings.hyperliquid_url, "hyperliquid-url")?.clone(),
+                    mainnet: required(&settings.hyperliquid_chain, "hyperliquid-chain")?
+                        == "mainnet",
+                    secret_key: required(
+                        &settings.hyperliquid_secret_key,
+                        "hyperliquid-secret-key",
+                    )?
+                    .clone(),
+                    account: settings.hyperliquid_account.clone(),
+                    coin: required(&settings.hyperliquid_coin, "hyperliquid-coin")?.clone(),
+                    base_decimals: pool.base_decimals,
+                    quote_decimals: pool.quote_decimals,
+                    slippage_bps: *required(
+                        &settings.hyperliquid_slippage_bps,
+                        "hyperliquid-slippage-bps",
+                    )?,
+                    taker_fee_bps: *required(
+                        &settings.hyperliquid_taker_fee_bps,
+                        "hyperliquid-taker-fee-bps",
+                    )?,
+                    backoff: settings.backoff(),
+                },
+            )?)))
+        }
+        other => Err(format!(
+            "--venue must be one of {}, not `{other}`",
+            crate::settings::VENUES.join(", ")
+        )
+        .into()),
     }
 }
 
@@ -127,20 +167,36 @@ pub async fn venue_check(
     hedge_position: i64,
     tolerance: u64,
 ) -> serde_json::Value {
-    if let AnyVenue::Paper(_) = venue {
-        return json!({ "name": "paper" });
-    }
+    let name = match &venue {
+        AnyVenue::Paper(_) => return json!({ "name": "paper" }),
+        AnyVenue::Binance(_) => "binance",
+        AnyVenue::Hyperliquid(_) => "hyperliquid",
+    };
     let expected = -i128::from(hedge_position);
-    match venue.position().await {
+    let mut check = match venue.position().await {
         Ok(position) => json!({
-            "name": "binance",
+            "name": name,
             "position": position.to_string(),
             "expected_position": expected.to_string(),
             "tolerance": tolerance,
             "matches": (position - expected).unsigned_abs() <= u128::from(tolerance),
         }),
-        Err(error) => json!({ "name": "binance", "error": error.to_string() }),
+        Err(error) => return json!({ "name": name, "error": error.to_string() }),
+    };
+    // What holding the hedge cost or earned in funding over the last day.
+    if let AnyVenue::Hyperliquid(venue) = &venue {
+        let day_ago = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |now| now.as_millis().saturating_sub(86_400_000));
+        check["funding_24h_quote_atoms"] = match venue
+            .funding_since(u64::try_from(day_ago).unwrap_or(0))
+            .await
+        {
+            Ok(funding) => json!(funding.to_string()),
+            Err(error) => json!({ "error": error.to_string() }),
+        };
     }
+    check
 }
 
 /// The venue's name as the metrics label it.
@@ -260,9 +316,7 @@ async fn dry_run(
             "nothing pending, and the pool cannot be priced now: {reason}"
         ));
     }
-    println!(
-        "{}",
-        json!({
+    let report = json!({
             "pool": pool.to_string(),
             "net_delta": view.net_delta.to_string(),
             "unpriced": view.unpriced,
@@ -292,8 +346,9 @@ async fn dry_run(
             "would_execute": order.is_some() && fill.is_none(),
             "venue": venue,
             "problems": problems,
-        })
-    );
+    });
+    let output = settings.output.unwrap_or(Output::JsonCompact);
+    println!("{}", render(&report, output));
     if !problems.is_empty() {
         return Err(format!("the dry run's checks failed: {}", problems.join("; ")).into());
     }
@@ -335,8 +390,96 @@ pub async fn run_until(
     }
 }
 
-/// The service itself, [`run_until`] without the stop.
+/// The service itself, [`run_until`] without the stop: every pool of the settings
+/// ([`Settings::pools`]), one responder for all of them.
 async fn serve(settings: &Settings, mode: Mode) -> Result<(), Error> {
+    let pools = settings.pools()?;
+    let metrics: Vec<Arc<Metrics>> = pools
+        .iter()
+        .map(|pool| {
+            Arc::new(Metrics::new(
+                pool.pool.as_deref().unwrap_or_default(),
+                venue_name(pool),
+            ))
+        })
+        .collect();
+    // The responder first: a supervisor's probe sees 503 "starting" while the keeper
+    // connects, and a taken address fails the start before anything is sent.
+    let responder = match (settings.metrics_addr, mode) {
+        // The loop's: a `--once` run ends before anyone could scrape it (and must not
+        // fail on the address a running service holds).
+        (Some(addr), Mode::Forever) => {
+            let listener = metrics::bind(addr).await?;
+            let addr = listener.local_addr()?;
+            let intervals = *required(&settings.health_intervals, "health-intervals")?;
+            let mut served = Vec::new();
+            for (pool, metrics) in pools.iter().zip(&metrics) {
+                let rule = HealthRule {
+                    stale_after: interval(pool)?.saturating_mul(intervals),
+                };
+                served.push((Arc::clone(metrics), rule));
+            }
+            tracing::info!(%addr, "serving /metrics and /health");
+            Some(AbortOnDrop(tokio::spawn(metrics::serve(
+                listener,
+                Arc::new(served),
+            ))))
+        }
+        _ => None,
+    };
+    let scraped = responder.is_some();
+    if let ([pool], [metrics]) = (pools.as_slice(), metrics.as_slice()) {
+        return serve_pool(pool, mode, Arc::clone(metrics), scraped).await;
+    }
+    // Many pools: each runs on its own, and one that stops (its --max-failures, a
+    // refused journal, a position mismatch) is logged while the others go on.
+    let runs = pools.iter().zip(&metrics).map(|(pool, metrics)| {
+        let key = pool.pool.clone().unwrap_or_default();
+        let span = tracing::info_span!("pool", pool = %key);
+        async move {
+            let result = serve_pool(pool, mode, Arc::clone(metrics), scraped)
+                .instrument(span)
+                .await;
+            if let Err(error) = &result {
+                tracing::error!(pool = %key, "pool stopped; the others go on: {error}");
+            }
+            result.map_err(|error| format!("{key}: {error}"))
+        }
+    });
+    let failed: Vec<String> = futures_util::future::join_all(runs)
+        .await
+        .into_iter()
+        .filter_map(Result::err)
+        .collect();
+    if failed.is_empty() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{} of {} pools failed: {}",
+            failed.len(),
+            pools.len(),
+            failed.join("; ")
+        )
+        .into())
+    }
+}
+
+/// The pause between a pool's steps.
+fn interval(settings: &Settings) -> Result<Duration, Error> {
+    Ok(Duration::from_secs(
+        (*required(&settings.interval_secs, "interval-secs")?).max(1),
+    ))
+}
+
+/// One pool's keeper, counted in `metrics` (and its pool gauges read after each step
+/// when `scraped`): connect, check the keeper authority, then — per `mode` — report what
+/// it would do, run one step, or step every `interval_secs`.
+async fn serve_pool(
+    settings: &Settings,
+    mode: Mode,
+    metrics: Arc<Metrics>,
+    scraped: bool,
+) -> Result<(), Error> {
     let url = resolve_url(required(&settings.url, "url")?);
     let pool = parse_key("pool", required(&settings.pool, "pool")?)?;
     let oracles = Oracles {
@@ -348,30 +491,7 @@ async fn serve(settings: &Settings, mode: Mode) -> Result<(), Error> {
             .transpose()?,
     };
     let keypair = read_keypair(required(&settings.keypair, "keypair")?)?;
-    let interval =
-        Duration::from_secs((*required(&settings.interval_secs, "interval-secs")?).max(1));
-    // The responder first: a supervisor's probe sees 503 "starting" while the keeper
-    // connects, and a taken address fails the start before anything is sent.
-    let metrics = Arc::new(Metrics::new(&pool.to_string(), venue_name(settings)));
-    let responder = match (settings.metrics_addr, mode) {
-        // The loop's: a `--once` run ends before anyone could scrape it (and must not
-        // fail on the address a running service holds).
-        (Some(addr), Mode::Forever) => {
-            let listener = metrics::bind(addr).await?;
-            let addr = listener.local_addr()?;
-            let intervals = *required(&settings.health_intervals, "health-intervals")?;
-            let rule = HealthRule {
-                stale_after: interval.saturating_mul(intervals),
-            };
-            tracing::info!(%addr, "serving /metrics and /health");
-            Some(AbortOnDrop(tokio::spawn(metrics::serve(
-                listener,
-                Arc::clone(&metrics),
-                rule,
-            ))))
-        }
-        _ => None,
-    };
+    let interval = interval(settings)?;
     let backoff = settings.backoff();
     let planner = settings.planner();
     let landing = settings.landing()?;
@@ -418,7 +538,7 @@ async fn serve(settings: &Settings, mode: Mode) -> Result<(), Error> {
             Ok(step) => metrics.step_succeeded(step),
             Err(error) => metrics.step_failed(error),
         }
-        if step.is_ok() && responder.is_some() {
+        if step.is_ok() && scraped {
             // The gauges: the pool as the step left it (one more read, for a scraper).
             match keeper.chain.view().await {
                 Ok(view) => metrics.pool_read(&view),

@@ -10,6 +10,7 @@ use serde::Deserialize;
 
 use crate::planner::PlannerConfig;
 use crate::retry::Backoff;
+use crate::solana_config::SolanaConfig;
 
 /// The keeper's settings. Every field is optional: a run takes each from, in order, a
 /// command-line flag, its environment variable, the `--config` TOML file (same names, `_`
@@ -17,10 +18,12 @@ use crate::retry::Backoff;
 #[derive(Debug, Default, Clone, clap::Args, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Settings {
-    /// JSON-RPC URL or moniker (mainnet-beta, devnet, testnet, localhost) [default: localhost].
+    /// JSON-RPC URL or moniker (mainnet-beta, devnet, testnet, localhost) [default: the
+    /// Solana CLI config's json_rpc_url, else localhost].
     #[arg(short = 'u', long, env = "HOMEOSTAT_URL")]
     pub url: Option<String>,
-    /// The keeper authority's keypair file (signs and pays) [default: ~/.config/solana/id.json].
+    /// The keeper authority's keypair file (signs and pays) [default: the Solana CLI
+    /// config's keypair_path, else ~/.config/solana/id.json].
     #[arg(short = 'k', long, env = "HOMEOSTAT_KEYPAIR")]
     pub keypair: Option<String>,
     /// The pool's address.
@@ -51,7 +54,8 @@ pub struct Settings {
     /// First retry delay, milliseconds; doubles up to 10 s [default: 250].
     #[arg(long, env = "HOMEOSTAT_KEEPER_RETRY_INITIAL_MS")]
     pub retry_initial_ms: Option<u64>,
-    /// `paper` (simulated fills) or `binance` (USDⓈ-M perpetual futures) [default: paper].
+    /// `paper` (simulated fills), `binance` (USDⓈ-M perpetual futures) or `hyperliquid`
+    /// (perpetuals) [default: paper].
     #[arg(long, env = "HOMEOSTAT_KEEPER_VENUE")]
     pub venue: Option<String>,
     /// Paper venue: fee, basis points of the notional [default: 5].
@@ -86,6 +90,32 @@ pub struct Settings {
     /// Binance: recvWindow, milliseconds [default: 5000].
     #[arg(long, env = "BINANCE_RECV_WINDOW_MS")]
     pub binance_recv_window_ms: Option<u64>,
+    /// Hyperliquid: API base URL [default: https://api.hyperliquid.xyz].
+    #[arg(long, env = "HYPERLIQUID_URL")]
+    pub hyperliquid_url: Option<String>,
+    /// Hyperliquid: `mainnet` or `testnet`, the chain signatures are for (testnet's URL is
+    /// https://api.hyperliquid-testnet.xyz) [default: mainnet].
+    #[arg(long, env = "HYPERLIQUID_CHAIN")]
+    pub hyperliquid_chain: Option<String>,
+    /// Hyperliquid: the signing key, hex — the account's, or an API wallet's approved for
+    /// it (prefer the environment variable to the flag).
+    #[arg(long, env = "HYPERLIQUID_SECRET_KEY", hide_env_values = true)]
+    pub hyperliquid_secret_key: Option<String>,
+    /// Hyperliquid: the account traded, 0x… (needed when the key is an API wallet's)
+    /// [default: the key's address].
+    #[arg(long, env = "HYPERLIQUID_ACCOUNT")]
+    pub hyperliquid_account: Option<String>,
+    /// Hyperliquid: the perpetual hedging the pool's base [default: SOL].
+    #[arg(long, env = "HYPERLIQUID_COIN")]
+    pub hyperliquid_coin: Option<String>,
+    /// Hyperliquid: how far through the oracle price the IOC limit is set, basis points
+    /// [default: 50].
+    #[arg(long, env = "HYPERLIQUID_SLIPPAGE_BPS")]
+    pub hyperliquid_slippage_bps: Option<u32>,
+    /// Hyperliquid: taker fee estimate, basis points, for fills whose fee cannot be read
+    /// [default: 5].
+    #[arg(long, env = "HYPERLIQUID_TAKER_FEE_BPS")]
+    pub hyperliquid_taker_fee_bps: Option<u32>,
     /// Largest difference between the venue account's position and the pool's recorded
     /// hedge, base atoms, before the keeper stops (checked at start and after every hedge;
     /// raise it if the account also trades other things) [default: 0].
@@ -119,9 +149,20 @@ pub struct Settings {
     /// The most micro-lamports per compute unit ever paid [default: 1000000].
     #[arg(long, env = "HOMEOSTAT_MAX_PRIORITY_FEE")]
     pub max_priority_fee: Option<u64>,
-    /// Wait until a transaction is processed, confirmed or finalized [default: confirmed].
+    /// Wait until a transaction is processed, confirmed or finalized [default: the Solana
+    /// CLI config's commitment, else confirmed].
     #[arg(long, env = "HOMEOSTAT_COMMITMENT")]
     pub commitment: Option<String>,
+    /// How --dry-run prints its report: `json-compact` (one JSON line per pool), `json`
+    /// or `display` (indented `name: value` lines) [default: json-compact].
+    #[arg(long, value_enum, env = "HOMEOSTAT_OUTPUT")]
+    pub output: Option<crate::output::Output>,
+    /// The pools one keeper serves: the `--config` file's `[[pools]]` tables, each with
+    /// any setting but the process's own (log, log_format, metrics_addr,
+    /// health_intervals) over the file's top level ([`Settings::pools`]).
+    #[arg(skip)]
+    #[serde(default)]
+    pub pools: Vec<Settings>,
 }
 
 impl Settings {
@@ -146,6 +187,11 @@ impl Settings {
             binance_taker_fee_bps: Some(5),
             binance_commission_asset: Some("USDT".into()),
             binance_recv_window_ms: Some(5_000),
+            hyperliquid_url: Some(crate::hyperliquid::MAINNET_URL.into()),
+            hyperliquid_chain: Some("mainnet".into()),
+            hyperliquid_coin: Some("SOL".into()),
+            hyperliquid_slippage_bps: Some(50),
+            hyperliquid_taker_fee_bps: Some(5),
             position_tolerance_base: Some(0),
             max_failures: Some(10),
             log: Some("info".into()),
@@ -155,12 +201,21 @@ impl Settings {
             priority_fee: Some("p75".into()),
             max_priority_fee: Some(1_000_000),
             commitment: Some("confirmed".into()),
+            // The keeper's report is for a supervisor or a script first.
+            output: Some(crate::output::Output::JsonCompact),
             ..Self::default()
         }
     }
 
     /// These settings over the `--config` file's (if any), over [`Settings::defaults`].
     pub fn resolve(self, file: Option<&Path>) -> Result<Self, String> {
+        self.resolve_over(file, SolanaConfig::default())
+    }
+
+    /// These settings over the `--config` file's (if any), over the Solana CLI's
+    /// configuration (`solana`: the cluster, keypair and commitment the `solana` command
+    /// uses), over [`Settings::defaults`].
+    pub fn resolve_over(self, file: Option<&Path>, solana: SolanaConfig) -> Result<Self, String> {
         let from_file = match file {
             Some(path) => {
                 let text = std::fs::read_to_string(path)
@@ -170,8 +225,16 @@ impl Settings {
             }
             None => Self::default(),
         };
-        let settings = self.or(from_file).or(Self::defaults());
+        let solana = Self {
+            url: solana.json_rpc_url,
+            keypair: solana.keypair_path,
+            commitment: solana.commitment,
+            ..Self::default()
+        };
+        let settings = self.or(from_file).or(solana).or(Self::defaults());
         settings.check()?;
+        // The pool tables, checked before anything starts.
+        settings.pools()?;
         Ok(settings)
     }
 
@@ -217,7 +280,28 @@ impl Settings {
             1,
             1_000,
         )?;
+        // An IOC limit at the oracle price itself would rarely fill.
+        within(
+            "hyperliquid-slippage-bps",
+            bps(self.hyperliquid_slippage_bps),
+            1,
+            1_000,
+        )?;
+        within(
+            "hyperliquid-taker-fee-bps",
+            bps(self.hyperliquid_taker_fee_bps),
+            0,
+            1_000,
+        )?;
+        one_of("venue", self.venue.as_deref(), &VENUES)?;
+        one_of(
+            "hyperliquid-chain",
+            self.hyperliquid_chain.as_deref(),
+            &["mainnet", "testnet"],
+        )?;
         one_of("log", self.log.as_deref(), &LOG_LEVELS)?;
+        // The fee and commitment parse as the CLI's do, with the CLI's messages.
+        self.landing()?;
         one_of("log-format", self.log_format.as_deref(), &LOG_FORMATS)?;
         if let (Some(min), Some(max)) = (self.min_order_base, self.max_order_base) {
             if min > max {
@@ -262,6 +346,19 @@ impl Settings {
             binance_recv_window_ms: self
                 .binance_recv_window_ms
                 .or(fallback.binance_recv_window_ms),
+            hyperliquid_url: self.hyperliquid_url.or(fallback.hyperliquid_url),
+            hyperliquid_chain: self.hyperliquid_chain.or(fallback.hyperliquid_chain),
+            hyperliquid_secret_key: self
+                .hyperliquid_secret_key
+                .or(fallback.hyperliquid_secret_key),
+            hyperliquid_account: self.hyperliquid_account.or(fallback.hyperliquid_account),
+            hyperliquid_coin: self.hyperliquid_coin.or(fallback.hyperliquid_coin),
+            hyperliquid_slippage_bps: self
+                .hyperliquid_slippage_bps
+                .or(fallback.hyperliquid_slippage_bps),
+            hyperliquid_taker_fee_bps: self
+                .hyperliquid_taker_fee_bps
+                .or(fallback.hyperliquid_taker_fee_bps),
             position_tolerance_base: self
                 .position_tolerance_base
                 .or(fallback.position_tolerance_base),
@@ -273,6 +370,112 @@ impl Settings {
             priority_fee: self.priority_fee.or(fallback.priority_fee),
             max_priority_fee: self.max_priority_fee.or(fallback.max_priority_fee),
             commitment: self.commitment.or(fallback.commitment),
+            output: self.output.or(fallback.output),
+            pools: if self.pools.is_empty() {
+                fallback.pools
+            } else {
+                self.pools
+            },
+        }
+    }
+
+    /// The settings of each pool this keeper serves, resolved: without `[[pools]]`, these
+    /// settings; with them, each table over these settings (its journal, if it names
+    /// none, `<journal stem>.<pool>.<extension>` beside `journal`), or — when `pool` is
+    /// set too (a flag, for a drill on one pool) — only that pool's table. Refused: a
+    /// table without `pool` or with a process-wide setting, a pool served twice, two
+    /// pools on one journal or hedging one venue symbol (each position check would see
+    /// the other's hedge).
+    pub fn pools(&self) -> Result<Vec<Settings>, String> {
+        if self.pools.is_empty() {
+            return Ok(vec![self.clone()]);
+        }
+        let top = Self {
+            pools: Vec::new(),
+            pool: None,
+            ..self.clone()
+        };
+        let mut resolved: Vec<Settings> = Vec::new();
+        for (index, entry) in self.pools.iter().enumerate() {
+            let name = |setting: &str| format!("[[pools]] #{}: {setting}", index + 1);
+            let pool = entry
+                .pool
+                .clone()
+                .ok_or_else(|| format!("{}: every pool table needs `pool`", name("pool")))?;
+            for (setting, set) in [
+                ("log", entry.log.is_some()),
+                ("log_format", entry.log_format.is_some()),
+                ("metrics_addr", entry.metrics_addr.is_some()),
+                ("health_intervals", entry.health_intervals.is_some()),
+                ("output", entry.output.is_some()),
+                ("pools", !entry.pools.is_empty()),
+            ] {
+                if set {
+                    return Err(format!(
+                        "{}: `{setting}` is the whole process's; set it at the file's top level",
+                        name(setting)
+                    ));
+                }
+            }
+            let journal = entry.journal.clone().or_else(|| {
+                top.journal
+                    .as_deref()
+                    .map(|journal| journal_of(journal, &pool))
+            });
+            let settings = Self {
+                journal,
+                ..entry.clone()
+            }
+            .or(top.clone());
+            settings
+                .check()
+                .map_err(|error| format!("{}: {error}", name(&pool)))?;
+            for other in &resolved {
+                let clash = if other.pool == settings.pool {
+                    Some("is listed twice")
+                } else if other.journal == settings.journal {
+                    Some("shares its journal with another pool")
+                } else if settings.venue.as_deref() != Some("paper")
+                    && other.venue == settings.venue
+                    && other.venue_symbol() == settings.venue_symbol()
+                {
+                    Some("hedges the same venue symbol as another pool")
+                } else {
+                    None
+                };
+                if let Some(clash) = clash {
+                    return Err(format!(
+                        "pool {pool} {clash} ({}): one journal, venue account and symbol per pool",
+                        other.pool.as_deref().unwrap_or_default()
+                    ));
+                }
+            }
+            resolved.push(settings);
+        }
+        match &self.pool {
+            Some(pool) => resolved
+                .into_iter()
+                .find(|settings| settings.pool.as_deref() == Some(pool))
+                .map(|settings| vec![settings])
+                .ok_or_else(|| format!("--pool {pool} is not among the file's [[pools]]")),
+            None => Ok(resolved),
+        }
+    }
+
+    /// What the venue hedges this pool with: the symbol (or coin) and the account.
+    fn venue_symbol(&self) -> Option<(&str, Option<&str>)> {
+        match self.venue.as_deref() {
+            Some("binance") => Some((
+                self.binance_symbol.as_deref()?,
+                self.binance_api_key.as_deref(),
+            )),
+            Some("hyperliquid") => Some((
+                self.hyperliquid_coin.as_deref()?,
+                self.hyperliquid_account
+                    .as_deref()
+                    .or(self.hyperliquid_secret_key.as_deref()),
+            )),
+            _ => None,
         }
     }
 
@@ -294,13 +497,17 @@ impl Settings {
     pub fn landing(&self) -> Result<Landing, String> {
         let mut landing = Landing::default();
         if let Some(fee) = &self.priority_fee {
-            landing.priority_fee = fee.parse()?;
+            landing.priority_fee = fee
+                .parse()
+                .map_err(|error| format!("--priority-fee: {error}"))?;
         }
         if let Some(cap) = self.max_priority_fee {
             landing.max_priority_fee = cap;
         }
         if let Some(commitment) = &self.commitment {
-            landing.commitment = commitment.parse()?;
+            landing.commitment = commitment
+                .parse()
+                .map_err(|error| format!("--commitment: {error}"))?;
         }
         Ok(landing)
     }
@@ -313,6 +520,23 @@ impl Settings {
         }
     }
 }
+
+/// Pool `pool`'s journal in a keeper of many pools whose `journal` is `base`: its own
+/// file beside it, `keeper.sqlite` → `keeper.<pool>.sqlite`.
+pub fn journal_of(base: &Path, pool: &str) -> PathBuf {
+    let stem = base.file_stem().map_or_else(
+        || "keeper".into(),
+        |stem| stem.to_string_lossy().into_owned(),
+    );
+    let name = match base.extension() {
+        Some(extension) => format!("{stem}.{pool}.{}", extension.to_string_lossy()),
+        None => format!("{stem}.{pool}"),
+    };
+    base.with_file_name(name)
+}
+
+/// The values `--venue` takes.
+pub const VENUES: [&str; 3] = ["paper", "binance", "hyperliquid"];
 
 /// The values `--log` takes.
 pub const LOG_LEVELS: [&str; 5] = ["error", "warn", "info", "debug", "trace"];
@@ -349,8 +573,6 @@ mod tests {
             .to_string();
         let defaults = Settings::defaults();
         let shown = [
-            ("url", defaults.url.clone()),
-            ("keypair", Some("~/.config/solana/id.json".into())),
             (
                 "journal",
                 defaults
@@ -406,6 +628,17 @@ mod tests {
                 "position-tolerance-base",
                 defaults.position_tolerance_base.map(|v| v.to_string()),
             ),
+            ("hyperliquid-url", defaults.hyperliquid_url.clone()),
+            ("hyperliquid-chain", defaults.hyperliquid_chain.clone()),
+            ("hyperliquid-coin", defaults.hyperliquid_coin.clone()),
+            (
+                "hyperliquid-slippage-bps",
+                defaults.hyperliquid_slippage_bps.map(|v| v.to_string()),
+            ),
+            (
+                "hyperliquid-taker-fee-bps",
+                defaults.hyperliquid_taker_fee_bps.map(|v| v.to_string()),
+            ),
             ("log", defaults.log.clone()),
             ("log-format", defaults.log_format.clone()),
             (
@@ -424,6 +657,17 @@ mod tests {
                 section.contains(&format!("[default: {value}]")),
                 "--{flag}: the help must say [default: {value}]:\n{section}"
             );
+        }
+        // The cluster, keypair and commitment: the Solana CLI's config, then the table.
+        let normalized = help.split_whitespace().collect::<Vec<_>>().join(" ");
+        for (setting, value) in [
+            ("json_rpc_url", defaults.url.clone()),
+            ("keypair_path", Some(DEFAULT_KEYPAIR.into())),
+            ("commitment", defaults.commitment.clone()),
+        ] {
+            let value = value.expect("a default");
+            let shown = format!("[default: the Solana CLI config's {setting}, else {value}]");
+            assert!(normalized.contains(&shown), "{shown} in the help");
         }
         assert!(DEFAULT_KEYPAIR.ends_with(".config/solana/id.json"));
     }
@@ -525,5 +769,112 @@ mod ranges {
         Settings::default()
             .resolve(None)
             .expect("the defaults are in range");
+    }
+}
+
+#[cfg(test)]
+mod pools {
+    use super::*;
+
+    /// `text` as a `--config` file resolved under no flags.
+    fn resolved(text: &str) -> Result<Settings, String> {
+        static FILES: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let folder = std::env::temp_dir().join(format!("keeper-pools-{}", std::process::id()));
+        std::fs::create_dir_all(&folder).unwrap();
+        let number = FILES.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let file = folder.join(format!("{number}.toml"));
+        std::fs::write(&file, text).unwrap();
+        Settings::default().resolve(Some(&file))
+    }
+
+    const TWO: &str = "journal = \"/var/lib/k/keeper.sqlite\"\nvenue = \"binance\"\n\
+        binance_api_key = \"k\"\nmin_order_base = 5\n\n\
+        [[pools]]\npool = \"PoolA\"\noracle = \"OracleA\"\nbinance_symbol = \"SOLUSDT\"\n\n\
+        [[pools]]\npool = \"PoolB\"\noracle = \"OracleB\"\nbinance_symbol = \"JTOUSDT\"\n\
+        journal = \"/srv/b.sqlite\"\nmin_order_base = 7\n";
+
+    #[test]
+    fn each_pool_takes_the_top_level_under_its_own_settings() {
+        let settings = resolved(TWO).unwrap();
+        let pools = settings.pools().unwrap();
+        assert_eq!(pools.len(), 2);
+        let (a, b) = (&pools[0], &pools[1]);
+        assert_eq!(a.pool.as_deref(), Some("PoolA"));
+        assert_eq!(
+            a.journal.as_deref(),
+            Some(Path::new("/var/lib/k/keeper.PoolA.sqlite")),
+            "its own journal beside the top level's"
+        );
+        assert_eq!(b.journal.as_deref(), Some(Path::new("/srv/b.sqlite")));
+        assert_eq!((a.min_order_base, b.min_order_base), (Some(5), Some(7)));
+        assert_eq!(a.binance_symbol.as_deref(), Some("SOLUSDT"));
+        assert_eq!(b.binance_symbol.as_deref(), Some("JTOUSDT"));
+        assert_eq!(b.interval_secs, Some(10), "the defaults under both");
+        // `--pool` picks one table: a drill on one pool of the file.
+        let one = Settings {
+            pool: Some("PoolB".into()),
+            ..settings.clone()
+        };
+        assert_eq!(one.pools().unwrap()[0].oracle.as_deref(), Some("OracleB"));
+        let error = Settings {
+            pool: Some("PoolC".into()),
+            ..settings
+        }
+        .pools()
+        .unwrap_err();
+        assert!(error.contains("PoolC is not among"), "{error}");
+        // Without tables: the one pool of the settings.
+        let single = resolved("pool = \"P\"\n").unwrap().pools().unwrap();
+        assert_eq!(
+            single[0].journal.as_deref(),
+            Some(Path::new("keeper.sqlite"))
+        );
+    }
+
+    #[test]
+    fn clashing_or_misplaced_pool_settings_are_refused() {
+        let clash = |text: &str, expected: &str| {
+            let error = resolved(text).unwrap_err();
+            assert!(error.contains(expected), "{expected}: {error}");
+        };
+        clash(
+            "[[pools]]\npool = \"A\"\n[[pools]]\npool = \"A\"\n",
+            "pool A is listed twice",
+        );
+        clash(
+            "[[pools]]\npool = \"A\"\njournal = \"j\"\n[[pools]]\npool = \"B\"\njournal = \"j\"\n",
+            "shares its journal",
+        );
+        clash(
+            "venue = \"binance\"\n[[pools]]\npool = \"A\"\n[[pools]]\npool = \"B\"\n",
+            "hedges the same venue symbol",
+        );
+        clash(
+            "[[pools]]\npool = \"A\"\nlog = \"debug\"\n",
+            "`log` is the whole process's",
+        );
+        clash(
+            "[[pools]]\noracle = \"O\"\n",
+            "every pool table needs `pool`",
+        );
+        clash(
+            "[[pools]]\npool = \"A\"\ninterval_secs = 0\n",
+            "--interval-secs 0",
+        );
+        clash(
+            "[[pools]]\npool = \"A\"\nvenu = \"paper\"\n",
+            "unknown field `venu`",
+        );
+        // Paper venues keep no account: two may share a symbol.
+        resolved("[[pools]]\npool = \"A\"\n[[pools]]\npool = \"B\"\n").unwrap();
+    }
+
+    #[test]
+    fn a_pool_journal_sits_beside_the_base() {
+        assert_eq!(
+            journal_of(Path::new("/a/keeper.sqlite"), "P"),
+            PathBuf::from("/a/keeper.P.sqlite")
+        );
+        assert_eq!(journal_of(Path::new("j"), "P"), PathBuf::from("j.P"));
     }
 }

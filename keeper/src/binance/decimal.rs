@@ -6,7 +6,7 @@ use homeostat_math::{Fixed, Rounding};
 use crate::{KeeperError, Result};
 
 /// Decimal text (`"149.95"`) as mantissa and scale.
-pub(super) fn parse_decimal(text: &str) -> Option<(u128, u32)> {
+pub(crate) fn parse_decimal(text: &str) -> Option<(u128, u32)> {
     let (whole, fraction) = text.split_once('.').unwrap_or((text, ""));
     let digits = format!("{whole}{fraction}");
     if digits.is_empty() || !digits.bytes().all(|byte| byte.is_ascii_digit()) {
@@ -15,12 +15,12 @@ pub(super) fn parse_decimal(text: &str) -> Option<(u128, u32)> {
     Some((digits.parse().ok()?, u32::try_from(fraction.len()).ok()?))
 }
 
-pub(super) fn pow10(exponent: u32) -> Option<u128> {
+pub(crate) fn pow10(exponent: u32) -> Option<u128> {
     10u128.checked_pow(exponent)
 }
 
 /// Decimal text (`what`, for errors) as atoms of a token with `decimals`, rounded as asked.
-pub(super) fn decimal_atoms(
+pub(crate) fn decimal_atoms(
     text: &str,
     decimals: u8,
     rounding: Rounding,
@@ -45,7 +45,7 @@ pub(super) fn decimal_atoms(
 /// `atoms` of base as the venue's quantity text for a symbol whose step is `step` base
 /// atoms: rounded down to the step, with as many decimals as the step needs (the venue
 /// rejects more: `-1111`); `None` when that is zero.
-pub(super) fn quantity_text(atoms: u64, step: u64, base_decimals: u8) -> Option<String> {
+pub(crate) fn quantity_text(atoms: u64, step: u64, base_decimals: u8) -> Option<String> {
     let rounded = atoms.checked_div(step)?.checked_mul(step)?;
     if rounded == 0 {
         return None;
@@ -73,7 +73,7 @@ pub(super) fn quantity_text(atoms: u64, step: u64, base_decimals: u8) -> Option<
 
 /// A price text (quote per base) in the program's unit: quote atoms per `lot` base atoms,
 /// I80F48 bits, rounded down.
-pub(super) fn price_per_lot(
+pub(crate) fn price_per_lot(
     text: &str,
     base_decimals: u8,
     quote_decimals: u8,

@@ -69,7 +69,7 @@ pub struct BinanceConfig {
     pub backoff: Backoff,
 }
 
-mod decimal;
+pub(crate) mod decimal;
 mod http;
 
 /// The venue client.

@@ -220,9 +220,10 @@ async fn the_binary_plans_dry_then_hedges_once_and_records() {
         journal.to_str().unwrap(),
     ]))
     .await;
-    assert!(
-        String::from_utf8_lossy(&output.stderr).contains("--venue must be `paper` or `binance`")
-    );
+    // A value the command line cannot take: a usage error.
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr)
+        .contains("--venue `kraken`: must be one of paper, binance, hyperliquid"));
     let help = keeper_binary(vec!["--help".into()]).await;
     let help = String::from_utf8_lossy(&help.stdout);
     for option in [

@@ -72,6 +72,32 @@ fn flag<'a>(args: &'a [String], flag: &str) -> &'a str {
     &args[at + 1]
 }
 
+#[test]
+fn the_many_pools_example_resolves_into_one_keeper_per_pool() {
+    let settings = Settings::default()
+        .resolve(Some(&example("pools.toml")))
+        .expect("the example parses and is in range");
+    let pools = settings.pools().expect("its pools are consistent");
+    assert_eq!(pools.len(), 2);
+    let (sol, jto) = (&pools[0], &pools[1]);
+    assert_eq!(
+        (sol.venue.as_deref(), jto.venue.as_deref()),
+        (Some("binance"), Some("hyperliquid"))
+    );
+    assert_eq!(jto.hyperliquid_coin.as_deref(), Some("JTO"));
+    assert_eq!(sol.interval_secs, Some(10), "the shared top level");
+    assert_ne!(sol.journal, jto.journal, "a journal each");
+    assert!(sol
+        .journal
+        .as_deref()
+        .unwrap()
+        .starts_with("/var/lib/homeostat-keeper"));
+    assert!(
+        !read("pools.toml").contains("secret"),
+        "no credential in the file"
+    );
+}
+
 #[tokio::test]
 async fn the_example_configuration_is_the_keepers_and_drives_a_dry_run() {
     let path = example("keeper.toml");

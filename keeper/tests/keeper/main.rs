@@ -4,7 +4,10 @@
 mod binance;
 mod cluster;
 mod common;
+mod conventions;
 mod examples;
 mod faults;
 mod hedge_loop;
+mod hyperliquid;
+mod many_pools;
 mod supervision;

@@ -266,11 +266,27 @@ async fn get(addr: &str, path: &str) -> (u16, String) {
     (code, body.to_string())
 }
 
-/// The value of the sample `series` (name and labels, as exposed) in `text`.
+/// The value of the sample `series` (name and labels as exposed, less the `pool` label
+/// every sample carries — this keeper serves one pool) in `text`.
 fn sample(text: &str, series: &str) -> Option<f64> {
     text.lines()
-        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' '))
+        .map(without_pool)
+        .find_map(|line| Some(line.strip_prefix(series)?.strip_prefix(' ')?.to_string()))
         .and_then(|value| value.parse().ok())
+}
+
+/// A sample's line without its `pool="…"` label.
+fn without_pool(line: &str) -> String {
+    let Some(start) = line.find("pool=\"") else {
+        return line.to_string();
+    };
+    let value = start + "pool=\"".len();
+    let end = line[value..]
+        .find('"')
+        .map_or(line.len(), |at| value + at + 1);
+    format!("{}{}", &line[..start], &line[end..])
+        .replace("{,", "{")
+        .replace("{}", "")
 }
 
 #[tokio::test]
@@ -319,16 +335,15 @@ async fn a_running_keeper_exposes_metrics_and_health_and_logs_json() {
     // The step's counters and the pool as it left it.
     let (code, text) = get(&addr, "/metrics").await;
     assert_eq!(code, 200, "{text}");
+    let info = format!(
+        "homeostat_keeper_info{{pool=\"{}\",venue=\"paper\"}} 1",
+        pool.pool
+    );
+    assert!(text.lines().any(|line| line == info), "{info} in\n{text}");
     let state = harness.pool_state(&pool).await;
     let net = net_delta(&mut harness, &pool).await - i128::from(state.hedge_position);
     for (series, value) in [
-        (
-            format!(
-                "homeostat_keeper_info{{pool=\"{}\",venue=\"paper\"}}",
-                pool.pool
-            ),
-            1.0,
-        ),
+        (String::from("homeostat_keeper_info{venue=\"paper\"}"), 1.0),
         (
             "homeostat_keeper_steps_total{outcome=\"recorded\"}".into(),
             1.0,
