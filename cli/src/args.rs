@@ -328,6 +328,7 @@ impl CreateArgs {
             keeper: self.keeper.as_deref(),
             config_path: &self.config,
             change_delay: self.change_delay,
+            legacy_receiver_until: self.legacy_receiver_until,
         }
     }
 }
@@ -364,6 +365,11 @@ pub(crate) struct CreateArgs {
     /// keeps its own); 0 applies every change at once.
     #[arg(long, default_value_t = 86_400)]
     pub(crate) change_delay: u64,
+    /// Unix time until which the pools of the wallet's config accept price updates owned by
+    /// the legacy Pyth receiver (rec5EKM…), fixed when this command creates the config; 0:
+    /// never — only today's receiver (docs/oracle.md, "Which receiver").
+    #[arg(long, default_value_t = 0)]
+    pub(crate) legacy_receiver_until: i64,
 }
 
 #[derive(Debug, clap::Args)]

@@ -113,6 +113,8 @@ pub async fn show(
         "feeds": {
             "feed_id": hex(&state.feed_id),
             "quote_feed_id": state.has_quote_feed().then(|| hex(&state.quote_feed_id)),
+            // Until when the legacy Pyth receiver's accounts price the pool (0: never).
+            "legacy_receiver_until": state.legacy_receiver_until,
         },
         "oracle_mid_per_lot": mid,
         "curve": curve_text,
@@ -243,6 +245,7 @@ struct NewPool {
     params: homeostat::PoolParams,
     initial_variance: i128,
     change_delay: u64,
+    legacy_receiver_until: i64,
 }
 
 /// A new pool as typed: its mints, oracle accounts, index, keeper and parameter file.
@@ -259,6 +262,9 @@ pub struct PoolSpec<'a> {
     pub config_path: &'a Path,
     /// `--change-delay`: the delay a config created now fixes.
     pub change_delay: u64,
+    /// `--legacy-receiver-until`: the legacy Pyth receiver's sunset a config created now
+    /// fixes.
+    pub legacy_receiver_until: i64,
 }
 
 /// The pool `spec` describes; nothing is read but the mints.
@@ -273,6 +279,7 @@ async fn new_pool(
         keeper,
         config_path,
         change_delay,
+        legacy_receiver_until,
     } = *spec;
     if change_delay > homeostat::constants::MAX_CHANGE_DELAY {
         return Err(format!(
@@ -318,6 +325,7 @@ async fn new_pool(
         params,
         initial_variance,
         change_delay,
+        legacy_receiver_until,
     })
 }
 
@@ -346,9 +354,12 @@ impl NewPool {
         };
         let mut batch = Vec::new();
         if !client.exists(self.config).await? {
-            batch.push(instructions::initialize_config(
+            batch.push(instructions::initialize_config_with(
                 self.admin,
-                self.change_delay,
+                homeostat::instructions::InitializeConfigArgs {
+                    change_delay: self.change_delay,
+                    legacy_receiver_until: self.legacy_receiver_until,
+                },
             ));
         }
         batch.push(instructions::initialize_pool(

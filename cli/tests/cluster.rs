@@ -718,7 +718,9 @@ async fn an_operator_administers_the_pool_and_loosening_changes_wait() {
     );
     let config = example_config();
     let pool_key = pool.pool.to_string();
-    // Created with a config whose loosening changes wait an hour.
+    // Created with a config whose loosening changes wait an hour, and that accepts the
+    // legacy Pyth receiver's accounts for a day.
+    let sunset = (harness.now + 86_400).to_string();
     json(
         &homeostat(&[
             "pool",
@@ -741,10 +743,14 @@ async fn an_operator_administers_the_pool_and_loosening_changes_wait() {
             "15000000000",
             "--change-delay",
             "3600",
+            "--legacy-receiver-until",
+            &sunset,
         ])
         .await,
     );
-    assert_eq!(harness.pool_state(&pool).await.change_delay, 3_600);
+    let state = harness.pool_state(&pool).await;
+    assert_eq!(state.change_delay, 3_600);
+    assert_eq!(state.legacy_receiver_until.to_string(), sunset);
     let admin = |command: &'static str, extra: &[&str], dry_run: bool| {
         let mut args = vec![
             "pool".to_string(),
