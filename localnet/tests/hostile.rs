@@ -7,9 +7,13 @@
 use std::io::{Read, Write};
 use std::time::Duration;
 
+use base64::Engine;
+use futures_util::{SinkExt, StreamExt};
 use homeostat_localnet::rpc::{exchange_blocking, post_blocking, serve_with, Options, MAX_BODY};
 use homeostat_localnet::Harness;
 use serde_json::json;
+use solana_compute_budget_interface::ComputeBudgetInstruction;
+use tokio_tungstenite::tungstenite::Message;
 
 /// Runs `task` off the runtime serving the endpoint.
 async fn blocking<T: Send + 'static>(task: impl FnOnce() -> T + Send + 'static) -> T {
@@ -21,9 +25,8 @@ fn call(url: &str, method: &str, params: serde_json::Value) -> serde_json::Value
     post_blocking(url, &body.to_string(), false)
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn hostile_requests_are_refused_and_the_endpoint_keeps_answering() {
-    let harness = Harness::start().await;
+/// An endpoint with a cap of 4 connections and 300 ms timeouts.
+async fn hostile_endpoint(harness: &Harness) -> String {
     let endpoint = serve_with(
         &harness.context,
         Options {
@@ -34,7 +37,20 @@ async fn hostile_requests_are_refused_and_the_endpoint_keeps_answering() {
         },
     )
     .await;
-    let url = endpoint.url.clone();
+    endpoint.url
+}
+
+/// The endpoint still answers a plain request.
+async fn still_answering(url: &str) {
+    let u = url.to_string();
+    let slot = blocking(move || call(&u, "getSlot", json!([]))).await;
+    assert!(slot["result"].as_u64().is_some(), "answering: {slot}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_requests_are_refused_and_the_endpoint_keeps_answering() {
+    let harness = Harness::start().await;
+    let url = hostile_endpoint(&harness).await;
 
     // A body of 10^14 bytes announced: 413, nothing allocated.
     let u = url.clone();
@@ -57,6 +73,13 @@ async fn hostile_requests_are_refused_and_the_endpoint_keeps_answering() {
     let long = format!("X-Junk: {}\r\n\r\n", "a".repeat(100 * 1024));
     let (status, _) = blocking(move || exchange_blocking(&u, &long)).await;
     assert!(status.starts_with("HTTP/1.1 431"), "{status}");
+    still_answering(&url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn overflowing_and_invalid_requests_get_json_rpc_errors() {
+    let harness = Harness::start().await;
+    let url = hostile_endpoint(&harness).await;
     // Overflowing parameters: named JSON-RPC errors or a value, never a panic.
     let u = url.clone();
     let rent =
@@ -65,6 +88,30 @@ async fn hostile_requests_are_refused_and_the_endpoint_keeps_answering() {
     let u = url.clone();
     let rent = blocking(move || call(&u, "getMinimumBalanceForRentExemption", json!([165]))).await;
     assert!(rent["result"].as_u64().is_some(), "{rent}");
+
+    // A fee at the largest compute-unit price: saturated, not overflowed.
+    let u = url.clone();
+    let latest = blocking(move || call(&u, "getLatestBlockhash", json!([]))).await;
+    let hash = latest["result"]["value"]["blockhash"]
+        .as_str()
+        .and_then(|hash| hash.parse().ok())
+        .expect("a blockhash");
+    let payer = anchor_lang::prelude::Pubkey::new_unique();
+    let message = solana_message::Message::new_with_blockhash(
+        &[
+            ComputeBudgetInstruction::set_compute_unit_limit(1_400_000),
+            ComputeBudgetInstruction::set_compute_unit_price(u64::MAX),
+        ],
+        Some(&payer),
+        &hash,
+    );
+    let encoded = base64::engine::general_purpose::STANDARD
+        .encode(bincode::serialize(&message).expect("a message"));
+    let u = url.clone();
+    let fee = blocking(move || call(&u, "getFeeForMessage", json!([encoded]))).await;
+    let value = &fee["result"]["value"];
+    // Null when the blockhash expired meanwhile (a loaded machine).
+    assert!(value.is_null() || value.as_u64() == Some(u64::MAX), "{fee}");
 
     // Not a JSON-RPC request: -32600 (the review found -32601, "method not found").
     for body in [
@@ -84,7 +131,13 @@ async fn hostile_requests_are_refused_and_the_endpoint_keeps_answering() {
     let u = url.clone();
     let unknown = blocking(move || call(&u, "getNothing", json!([]))).await;
     assert_eq!(unknown["error"]["code"], -32601, "{unknown}");
+    still_answering(&url).await;
+}
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn idle_and_surplus_connections_are_closed() {
+    let harness = Harness::start().await;
+    let url = hostile_endpoint(&harness).await;
     // An idle connection and a half-sent request are closed after their timeouts.
     let address = url.trim_start_matches("http://").to_string();
     let closed = blocking(move || {
@@ -126,4 +179,35 @@ async fn hostile_requests_are_refused_and_the_endpoint_keeps_answering() {
         still["result"].as_u64().is_some(),
         "answering again: {still}"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_oversized_websocket_message_closes_only_its_connection() {
+    let harness = Harness::start().await;
+    let endpoint = serve_with(&harness.context, Options::default()).await;
+    let (mut hostile, _) = tokio_tungstenite::connect_async(endpoint.ws_url.as_str())
+        .await
+        .expect("connect");
+    // Sending may fail part way once the endpoint closes.
+    let _ = hostile.send(Message::text("x".repeat(MAX_BODY + 1))).await;
+    let closed = loop {
+        match hostile.next().await {
+            Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break true,
+            Some(Ok(_)) => continue,
+        }
+    };
+    assert!(closed);
+    let (mut other, _) = tokio_tungstenite::connect_async(endpoint.ws_url.as_str())
+        .await
+        .expect("connect");
+    other
+        .send(Message::text(
+            json!({ "jsonrpc": "2.0", "id": 1, "method": "slotSubscribe" }).to_string(),
+        ))
+        .await
+        .expect("subscribe");
+    let reply = other.next().await.expect("a reply").expect("a message");
+    let reply: serde_json::Value =
+        serde_json::from_str(reply.to_text().expect("text")).expect("json");
+    assert_eq!(reply["result"], 1, "{reply}");
 }
