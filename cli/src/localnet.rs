@@ -6,7 +6,7 @@
 //! votes, one block per slot; docs/localnet.md says what it answers.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use homeostat_localnet::rpc::{self, Options};
 use homeostat_localnet::{price_update, pyth_price, Harness, ONE_BASE, ONE_QUOTE};
