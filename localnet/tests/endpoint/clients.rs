@@ -1,12 +1,11 @@
 //! The loopback endpoint (`homeostat_localnet::rpc`) as third-party clients use it, over
 //! plain HTTP/1.1: batch requests, chunked bodies, `getProgramAccounts` with filters and
 //! `dataSlice`, `requestAirdrop`, and the shapes of the methods wallets call first.
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 use anchor_lang::prelude::Pubkey;
 use base64::Engine;
 use homeostat_localnet::rpc;
-use homeostat_tests::*;
+use homeostat_localnet::*;
 use serde_json::{json, Value};
 
 /// Calls `method` in a blocking task (the endpoint is served on this test's runtime).

@@ -1,5 +1,3 @@
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
-
 //! The endpoint answering as a validator does where clients depend on it (issue #30's
 //! list): each test failed before its fix.
 

@@ -1,5 +1,3 @@
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
-
 //! The endpoint under hostile requests (issue #30's list): each is answered with an HTTP
 //! error or a JSON-RPC error — never a crashed process, a panicked connection task or a
 //! connection held forever — and the endpoint keeps answering other clients.
