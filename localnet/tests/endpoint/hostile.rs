@@ -113,6 +113,7 @@ async fn overflowing_and_invalid_requests_get_json_rpc_errors() {
 
     // Not a JSON-RPC request: -32600 (the review found -32601, "method not found").
     for body in [
+        "[]",
         r#"{"id":1}"#,
         r#"{"jsonrpc":"1.0","id":1,"method":"getSlot"}"#,
         "[1]",
