@@ -6,23 +6,14 @@ use std::time::Duration;
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::system_instruction;
 use base64::Engine;
-use homeostat_localnet::rpc::{post_blocking, serve, serve_with, Options};
+use homeostat_localnet::rpc::{serve, serve_with, Options};
 use homeostat_localnet::Harness;
 use serde_json::{json, Value};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 use solana_transaction::Transaction;
 
-/// Calls `method` off the runtime serving the endpoint.
-async fn call(url: &str, method: &str, params: Value) -> Value {
-    let (url, body) = (
-        url.to_string(),
-        json!({ "jsonrpc": "2.0", "id": 1, "method": method, "params": params }).to_string(),
-    );
-    tokio::task::spawn_blocking(move || post_blocking(&url, &body, false))
-        .await
-        .expect("join")
-}
+use crate::call;
 
 /// A transaction's base-64 wire bytes.
 fn wire(transaction: &Transaction) -> String {
