@@ -38,6 +38,24 @@ async fn hostile_endpoint(harness: &Harness) -> String {
     endpoint.url
 }
 
+/// A keep-alive connection to `address` that has had one request answered.
+fn answered_connection(address: &str) -> std::net::TcpStream {
+    use std::io::BufRead;
+    let mut stream = std::net::TcpStream::connect(address).expect("connect");
+    let body = json!({ "jsonrpc": "2.0", "id": 1, "method": "getHealth" }).to_string();
+    let request = format!(
+        "POST / HTTP/1.1\r\nHost: {address}\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).expect("request");
+    let mut status = String::new();
+    std::io::BufReader::new(&stream)
+        .read_line(&mut status)
+        .expect("status");
+    assert!(status.starts_with("HTTP/1.1 200"), "{status}");
+    stream
+}
+
 /// The endpoint still answers a plain request.
 async fn still_answering(url: &str) {
     let u = url.to_string();
@@ -158,15 +176,21 @@ async fn idle_and_surplus_connections_are_closed() {
     .await;
     assert_eq!(closed, (0, 0), "both closed by the endpoint");
 
-    // Beyond the connection cap: 503; the held connections still work, and once they
-    // are gone there is room again.
-    let u = url.clone();
+    // Beyond the connection cap: 503; once the held connections are gone there is room
+    // again. Each held one has been answered (so it holds its place, whatever the load),
+    // and its idle timeout is long.
+    let endpoint = serve_with(
+        &harness.context,
+        Options {
+            max_connections: 4,
+            ..Options::default()
+        },
+    )
+    .await;
+    let u = endpoint.url.clone();
     let (statuses, still) = blocking(move || {
         let address = u.trim_start_matches("http://");
-        let held: Vec<_> = (0..4)
-            .map(|_| std::net::TcpStream::connect(address).expect("connect"))
-            .collect();
-        std::thread::sleep(Duration::from_millis(50));
+        let held: Vec<_> = (0..4).map(|_| answered_connection(address)).collect();
         let (status, _) = exchange_blocking(&u, "Content-Length: 2\r\n\r\n{}");
         drop(held);
         std::thread::sleep(Duration::from_millis(400));

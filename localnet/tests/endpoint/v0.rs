@@ -2,6 +2,7 @@
 //! as a third-party client does.
 
 use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
 use base64::Engine;
 use homeostat_localnet::rpc;
 use homeostat_localnet::*;
@@ -14,7 +15,6 @@ async fn a_v0_swap_over_a_lookup_table_lands_and_reads_back_in_every_encoding() 
     use homeostat_sdk::events::PoolEvent;
     use homeostat_sdk::landing::Landing;
     use homeostat_sdk::rpc::PoolClient;
-    use homeostat_sdk::SdkError;
     use solana_signer::Signer;
     /// Micro-lamports per compute unit.
     const PRICE: u64 = 2_500;
@@ -34,28 +34,7 @@ async fn a_v0_swap_over_a_lookup_table_lands_and_reads_back_in_every_encoding() 
             ..Landing::default()
         });
 
-    // What is not a table is named.
-    let not_a_table = client.lookup_table(pool.pool).await.expect_err("a pool");
-    assert!(
-        matches!(
-            not_a_table,
-            SdkError::WrongAccount {
-                expected: "address lookup table",
-                ..
-            }
-        ),
-        "{not_a_table}"
-    );
-    let nowhere = Pubkey::new_unique();
-    assert_eq!(
-        client.lookup_table(nowhere).await.expect_err("no account"),
-        SdkError::NotFound {
-            account: "address lookup table",
-            address: nowhere.to_string(),
-        }
-    );
-    let tables = vec![client.lookup_table(table).await.expect("the table")];
-    assert_eq!(tables[0].addresses, stored);
+    let tables = lookup_tables_are_checked(&client, &pool, table, &stored).await;
     let client = client.with_lookup_tables(tables);
 
     let quote = client
@@ -83,67 +62,7 @@ async fn a_v0_swap_over_a_lookup_table_lands_and_reads_back_in_every_encoding() 
         quote_before + quote.amount_out
     );
 
-    // A table that does not exist, or an index past a real table's end: invalid, as a
-    // validator's sanitising says — for simulation and for sending, preflight or not.
-    let blockhash = harness
-        .context
-        .banks_client
-        .get_latest_blockhash()
-        .await
-        .expect("blockhash");
-    let v0_over = |table: solana_message::AddressLookupTableAccount| {
-        let message = solana_message::v0::Message::try_compile(
-            &trader.keypair.pubkey(),
-            std::slice::from_ref(&swap),
-            &[table],
-            blockhash,
-        )
-        .expect("compiles");
-        let transaction = solana_transaction::versioned::VersionedTransaction::try_new(
-            solana_message::VersionedMessage::V0(message),
-            &[&trader.keypair],
-        )
-        .expect("signs");
-        base64::engine::general_purpose::STANDARD
-            .encode(bincode::serialize(&transaction).expect("bytes"))
-    };
-    let missing = v0_over(solana_message::AddressLookupTableAccount {
-        key: Pubkey::new_unique(),
-        addresses: stored.clone(),
-    });
-    let mut longer = stored.clone();
-    longer.insert(0, Pubkey::new_unique());
-    let past_the_end = v0_over(solana_message::AddressLookupTableAccount {
-        key: table,
-        addresses: longer,
-    });
-    for (encoded, reason) in [
-        (
-            missing,
-            "Transaction loads an address table account that doesn't exist",
-        ),
-        (
-            past_the_end,
-            "Transaction address table lookup uses an invalid index",
-        ),
-    ] {
-        for (method, options) in [
-            ("simulateTransaction", json!({ "encoding": "base64" })),
-            ("sendTransaction", json!({ "encoding": "base64" })),
-            (
-                "sendTransaction",
-                json!({ "encoding": "base64", "skipPreflight": true }),
-            ),
-        ] {
-            let answer = call(&url, method, json!([encoded, options])).await;
-            assert_eq!(answer["error"]["code"], -32602, "{method}: {answer}");
-            assert_eq!(
-                answer["error"]["message"],
-                format!("invalid transaction: {reason}"),
-                "{method}"
-            );
-        }
-    }
+    unloadable_tables_are_invalid(&url, &harness, &trader.keypair, &swap, &stored, table).await;
 
     // A client that has not said it reads v0 is told to, as a validator tells it.
     let refused = call(
@@ -189,6 +108,138 @@ async fn a_v0_swap_over_a_lookup_table_lands_and_reads_back_in_every_encoding() 
         .as_str()
         .expect("base64")
         .to_string();
+    let v0 = shorter_than_legacy(
+        &wire,
+        &signature,
+        swap,
+        &trader.keypair.pubkey(),
+        stored.len(),
+    );
+
+    // `jsonParsed`: account objects, token instructions decoded, token balances.
+    let parsed = get("jsonParsed").await["result"].clone();
+    // The SDK reads the same event from the parsed form (addresses, key objects).
+    assert_eq!(
+        homeostat_sdk::events::from_transaction_json(&parsed).expect("events"),
+        events
+    );
+    parsed_as_a_validator_parses(&parsed, &pool, &trader.keypair.pubkey(), &v0, PRICE);
+}
+
+/// What is not a table is named; the table is read back whole.
+async fn lookup_tables_are_checked(
+    client: &homeostat_sdk::rpc::PoolClient,
+    pool: &PoolAddresses,
+    table: Pubkey,
+    stored: &[Pubkey],
+) -> Vec<solana_message::AddressLookupTableAccount> {
+    use homeostat_sdk::SdkError;
+    let not_a_table = client.lookup_table(pool.pool).await.expect_err("a pool");
+    assert!(
+        matches!(
+            not_a_table,
+            SdkError::WrongAccount {
+                expected: "address lookup table",
+                ..
+            }
+        ),
+        "{not_a_table}"
+    );
+    let nowhere = Pubkey::new_unique();
+    assert_eq!(
+        client.lookup_table(nowhere).await.expect_err("no account"),
+        SdkError::NotFound {
+            account: "address lookup table",
+            address: nowhere.to_string(),
+        }
+    );
+    let tables = vec![client.lookup_table(table).await.expect("the table")];
+    assert_eq!(tables[0].addresses, stored);
+    tables
+}
+
+/// A table that does not exist, or an index past a real table's end: invalid, as a
+/// validator's sanitising says — for simulation and for sending, preflight or not.
+async fn unloadable_tables_are_invalid(
+    url: &str,
+    harness: &Harness,
+    payer: &solana_keypair::Keypair,
+    swap: &Instruction,
+    stored: &[Pubkey],
+    table: Pubkey,
+) {
+    use solana_signer::Signer;
+    let blockhash = harness
+        .context
+        .banks_client
+        .get_latest_blockhash()
+        .await
+        .expect("blockhash");
+    let v0_over = |table: solana_message::AddressLookupTableAccount| {
+        let message = solana_message::v0::Message::try_compile(
+            &payer.pubkey(),
+            std::slice::from_ref(swap),
+            &[table],
+            blockhash,
+        )
+        .expect("compiles");
+        let transaction = solana_transaction::versioned::VersionedTransaction::try_new(
+            solana_message::VersionedMessage::V0(message),
+            &[payer],
+        )
+        .expect("signs");
+        base64::engine::general_purpose::STANDARD
+            .encode(bincode::serialize(&transaction).expect("bytes"))
+    };
+    let missing = v0_over(solana_message::AddressLookupTableAccount {
+        key: Pubkey::new_unique(),
+        addresses: stored.to_vec(),
+    });
+    let mut longer = stored.to_vec();
+    longer.insert(0, Pubkey::new_unique());
+    let past_the_end = v0_over(solana_message::AddressLookupTableAccount {
+        key: table,
+        addresses: longer,
+    });
+    for (encoded, reason) in [
+        (
+            missing,
+            "Transaction loads an address table account that doesn't exist",
+        ),
+        (
+            past_the_end,
+            "Transaction address table lookup uses an invalid index",
+        ),
+    ] {
+        for (method, options) in [
+            ("simulateTransaction", json!({ "encoding": "base64" })),
+            ("sendTransaction", json!({ "encoding": "base64" })),
+            (
+                "sendTransaction",
+                json!({ "encoding": "base64", "skipPreflight": true }),
+            ),
+        ] {
+            let answer = call(url, method, json!([encoded, options])).await;
+            assert_eq!(answer["error"]["code"], -32602, "{method}: {answer}");
+            assert_eq!(
+                answer["error"]["message"],
+                format!("invalid transaction: {reason}"),
+                "{method}"
+            );
+        }
+    }
+}
+
+/// The v0 transaction in base-64 `wire`, checked against `signature` and against the same
+/// instructions as a legacy transaction, which are longer by more than 25 bytes for each
+/// account in the table.
+fn shorter_than_legacy(
+    wire: &str,
+    signature: &str,
+    swap: Instruction,
+    payer: &Pubkey,
+    in_table: usize,
+) -> solana_transaction::versioned::VersionedTransaction {
     let wire = base64::engine::general_purpose::STANDARD
         .decode(wire)
         .expect("bytes");
@@ -206,24 +257,25 @@ async fn a_v0_swap_over_a_lookup_table_lands_and_reads_back_in_every_encoding() 
         })
         .collect::<Vec<_>>();
     instructions.push(swap);
-    let legacy = solana_transaction::Transaction::new_with_payer(
-        &instructions,
-        Some(&trader.keypair.pubkey()),
-    );
+    let legacy = solana_transaction::Transaction::new_with_payer(&instructions, Some(payer));
     let legacy = bincode::serialize(&legacy).expect("legacy bytes").len();
     assert!(
-        wire.len() + 25 * stored.len() < legacy,
+        wire.len() + 25 * in_table < legacy,
         "v0 {} bytes, legacy {legacy}",
         wire.len()
     );
 
-    // `jsonParsed`: account objects, token instructions decoded, token balances.
-    let parsed = get("jsonParsed").await["result"].clone();
-    // The SDK reads the same event from the parsed form (addresses, key objects).
-    assert_eq!(
-        homeostat_sdk::events::from_transaction_json(&parsed).expect("events"),
-        events
-    );
+    v0
+}
+
+/// `jsonParsed`'s account objects, decoded token instructions, token balances and fee.
+fn parsed_as_a_validator_parses(
+    parsed: &Value,
+    pool: &PoolAddresses,
+    trader: &Pubkey,
+    v0: &solana_transaction::versioned::VersionedTransaction,
+    price: u64,
+) {
     let keys = parsed["transaction"]["message"]["accountKeys"]
         .as_array()
         .expect("keys")
@@ -235,8 +287,8 @@ async fn a_v0_swap_over_a_lookup_table_lands_and_reads_back_in_every_encoding() 
             .expect("named")
     };
     assert_eq!(
-        entry(trader.keypair.pubkey()).1,
-        json!({ "pubkey": trader.keypair.pubkey().to_string(), "signer": true, "writable": true, "source": "transaction" })
+        entry(*trader).1,
+        json!({ "pubkey": trader.to_string(), "signer": true, "writable": true, "source": "transaction" })
     );
     assert_eq!(
         entry(pool.base_vault).1,
@@ -292,7 +344,7 @@ async fn a_v0_swap_over_a_lookup_table_lands_and_reads_back_in_every_encoding() 
             .try_into()
             .expect("the limit"),
     ));
-    assert_eq!(fee, 5_000 + (PRICE * limit).div_ceil(1_000_000));
+    assert_eq!(fee, 5_000 + (price * limit).div_ceil(1_000_000));
     assert_eq!(
         parsed["meta"]["postBalances"][0].as_u64(),
         Some(balances[0].as_u64().expect("payer") - fee),
