@@ -7,7 +7,17 @@ use homeostat_localnet::rpc;
 use homeostat_localnet::*;
 use serde_json::{json, Value};
 
+use futures_util::SinkExt;
+use tokio_tungstenite::tungstenite::Message;
+
 use crate::call;
+
+/// A JSON-RPC request as a websocket message.
+fn request(id: u64, method: &str, params: Value) -> Message {
+    Message::text(
+        json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }).to_string(),
+    )
+}
 
 /// The subscription id a `…Subscribe` request was answered with.
 #[track_caller]
@@ -37,8 +47,6 @@ async fn next_json(
 
 #[tokio::test]
 async fn subscriptions_notify_signatures_slots_accounts_logs_and_program_changes() {
-    use futures_util::SinkExt;
-    use tokio_tungstenite::tungstenite::Message;
     let (mut harness, pool, _) = Harness::with_liquidity().await;
     let trader = harness.new_user(10 * ONE_BASE, 0).await;
     let endpoint = rpc::serve_with(
@@ -52,34 +60,6 @@ async fn subscriptions_notify_signatures_slots_accounts_logs_and_program_changes
     let (mut socket, _) = tokio_tungstenite::connect_async(endpoint.ws_url.as_str())
         .await
         .expect("websocket");
-    let request = |id: u64, method: &str, params: Value| {
-        Message::text(
-            json!({ "jsonrpc": "2.0", "id": id, "method": method, "params": params }).to_string(),
-        )
-    };
-    // Slots, every slot.
-    socket
-        .send(request(1, "slotSubscribe", json!([])))
-        .await
-        .expect("send");
-    let slots = subscription_id(&next_json(&mut socket).await);
-    let first = next_json(&mut socket).await;
-    assert_eq!(first["method"], "slotNotification");
-    assert_eq!(first["params"]["subscription"], slots);
-    let slot = first["params"]["result"]["slot"].as_u64().expect("slot");
-    socket
-        .send(request(2, "slotUnsubscribe", json!([slots])))
-        .await
-        .expect("send");
-    loop {
-        let message = next_json(&mut socket).await;
-        if message["id"] == 2 {
-            assert_eq!(message["result"], true);
-            break;
-        }
-        assert!(message["params"]["result"]["slot"].as_u64() > Some(slot));
-    }
-
     // The pool account and a swap's signature: both notified once it executes.
     let mut subscribe = async |id: u64, method: &str, params: Value| {
         socket
@@ -124,28 +104,7 @@ async fn subscriptions_notify_signatures_slots_accounts_logs_and_program_changes
             .is_some_and(|text| text.contains("unknown filter")),
         "{refused}"
     );
-    let instruction = homeostat_sdk::instructions::swap_exact_in(
-        &pool,
-        harness.oracles(),
-        &trader.accounts(&pool),
-        SELL,
-        ONE_BASE,
-        1,
-    );
-    let keypair = trader.keypair.insecure_clone();
-    let blockhash = harness
-        .context
-        .banks_client
-        .get_latest_blockhash()
-        .await
-        .expect("blockhash");
-    let payer = harness.context.payer.insecure_clone();
-    let transaction = solana_transaction::Transaction::new_signed_with_payer(
-        &[instruction],
-        Some(&solana_signer::Signer::pubkey(&payer)),
-        &[&payer, &keypair],
-        blockhash,
-    );
+    let transaction = swap_transaction(&mut harness, &pool, &trader).await;
     let signature = transaction.signatures[0].to_string();
     let signature_subscription = subscription_id(
         &subscribe(
@@ -164,17 +123,93 @@ async fn subscriptions_notify_signatures_slots_accounts_logs_and_program_changes
     )
     .await;
     assert_eq!(sent["result"], signature);
+    let ids = Subscriptions {
+        signature: signature_subscription,
+        account: account_subscription,
+        logs: logs_subscription,
+        silent: silent_subscription,
+        program: program_subscription,
+    };
+    each_notified_once(&mut socket, &ids, &signature, &pool_key, pool_size).await;
+    // A signature subscription ends with its notification.
+    socket
+        .send(request(
+            5,
+            "signatureUnsubscribe",
+            json!([signature_subscription]),
+        ))
+        .await
+        .expect("send");
+    assert_eq!(next_json(&mut socket).await["result"], false);
+}
+
+#[tokio::test]
+async fn slot_subscriptions_notify_every_slot_until_unsubscribed() {
+    let harness = Harness::start().await;
+    let endpoint = rpc::serve_with(
+        &harness.context,
+        rpc::Options {
+            slot_duration: std::time::Duration::from_millis(20),
+            ..Default::default()
+        },
+    )
+    .await;
+    let (mut socket, _) = tokio_tungstenite::connect_async(endpoint.ws_url.as_str())
+        .await
+        .expect("websocket");
+    // Slots, every slot.
+    socket
+        .send(request(1, "slotSubscribe", json!([])))
+        .await
+        .expect("send");
+    let slots = subscription_id(&next_json(&mut socket).await);
+    let first = next_json(&mut socket).await;
+    assert_eq!(first["method"], "slotNotification");
+    assert_eq!(first["params"]["subscription"], slots);
+    let slot = first["params"]["result"]["slot"].as_u64().expect("slot");
+    socket
+        .send(request(2, "slotUnsubscribe", json!([slots])))
+        .await
+        .expect("send");
+    loop {
+        let message = next_json(&mut socket).await;
+        if message["id"] == 2 {
+            assert_eq!(message["result"], true);
+            break;
+        }
+        assert!(message["params"]["result"]["slot"].as_u64() > Some(slot));
+    }
+}
+
+/// The subscription ids of the swap test.
+struct Subscriptions {
+    signature: u64,
+    account: u64,
+    logs: u64,
+    /// Logs mentioning an address no transaction names: never notified.
+    silent: u64,
+    program: u64,
+}
+
+/// Reads notifications until each of `ids`' subscriptions but the silent one has been
+/// notified of the swap `signature` (the logs and program ones once).
+async fn each_notified_once(
+    socket: &mut tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+    ids: &Subscriptions,
+    signature: &str,
+    pool_key: &str,
+    pool_size: usize,
+) {
     let (mut saw_signature, mut saw_account, mut saw_logs, mut saw_program) =
         (false, false, false, false);
     while !(saw_signature && saw_account && saw_logs && saw_program) {
-        let message = next_json(&mut socket).await;
-        assert_ne!(
-            message["params"]["subscription"], silent_subscription,
-            "{message}"
-        );
+        let message = next_json(socket).await;
+        assert_ne!(message["params"]["subscription"], ids.silent, "{message}");
         match message["method"].as_str() {
             Some("logsNotification") => {
-                assert_eq!(message["params"]["subscription"], logs_subscription);
+                assert_eq!(message["params"]["subscription"], ids.logs);
                 let value = &message["params"]["result"]["value"];
                 assert_eq!(value["signature"], signature);
                 assert_eq!(value["err"], Value::Null);
@@ -189,7 +224,7 @@ async fn subscriptions_notify_signatures_slots_accounts_logs_and_program_changes
                 saw_logs = true;
             }
             Some("programNotification") => {
-                assert_eq!(message["params"]["subscription"], program_subscription);
+                assert_eq!(message["params"]["subscription"], ids.program);
                 let value = &message["params"]["result"]["value"];
                 assert_eq!(value["pubkey"], pool_key, "only the pool changed: {value}");
                 assert_eq!(value["account"]["space"], pool_size);
@@ -197,12 +232,12 @@ async fn subscriptions_notify_signatures_slots_accounts_logs_and_program_changes
                 saw_program = true;
             }
             Some("signatureNotification") => {
-                assert_eq!(message["params"]["subscription"], signature_subscription);
+                assert_eq!(message["params"]["subscription"], ids.signature);
                 assert_eq!(message["params"]["result"]["value"]["err"], Value::Null);
                 saw_signature = true;
             }
             Some("accountNotification") => {
-                assert_eq!(message["params"]["subscription"], account_subscription);
+                assert_eq!(message["params"]["subscription"], ids.account);
                 assert_eq!(
                     message["params"]["result"]["value"]["owner"],
                     homeostat::ID.to_string()
@@ -212,14 +247,34 @@ async fn subscriptions_notify_signatures_slots_accounts_logs_and_program_changes
             other => panic!("unexpected {other:?}: {message}"),
         }
     }
-    // A signature subscription ends with its notification.
-    socket
-        .send(request(
-            5,
-            "signatureUnsubscribe",
-            json!([signature_subscription]),
-        ))
+}
+
+/// A signed swap of one base lot by `trader` in `pool`, the runtime's payer paying.
+async fn swap_transaction(
+    harness: &mut Harness,
+    pool: &PoolAddresses,
+    trader: &User,
+) -> solana_transaction::Transaction {
+    let instruction = homeostat_sdk::instructions::swap_exact_in(
+        pool,
+        harness.oracles(),
+        &trader.accounts(pool),
+        SELL,
+        ONE_BASE,
+        1,
+    );
+    let keypair = trader.keypair.insecure_clone();
+    let blockhash = harness
+        .context
+        .banks_client
+        .get_latest_blockhash()
         .await
-        .expect("send");
-    assert_eq!(next_json(&mut socket).await["result"], false);
+        .expect("blockhash");
+    let payer = harness.context.payer.insecure_clone();
+    solana_transaction::Transaction::new_signed_with_payer(
+        &[instruction],
+        Some(&solana_signer::Signer::pubkey(&payer)),
+        &[&payer, &keypair],
+        blockhash,
+    )
 }

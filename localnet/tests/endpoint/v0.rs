@@ -8,16 +8,18 @@ use homeostat_localnet::rpc;
 use homeostat_localnet::*;
 use serde_json::{json, Value};
 
+use homeostat_sdk::events::PoolEvent;
+use homeostat_sdk::landing::Landing;
+use homeostat_sdk::rpc::PoolClient;
+use solana_signer::Signer;
+
 use crate::call;
+
+/// The swap's compute-unit price, micro-lamports per CU.
+const PRICE: u64 = 2_500;
 
 #[tokio::test]
 async fn a_v0_swap_over_a_lookup_table_lands_and_reads_back_in_every_encoding() {
-    use homeostat_sdk::events::PoolEvent;
-    use homeostat_sdk::landing::Landing;
-    use homeostat_sdk::rpc::PoolClient;
-    use solana_signer::Signer;
-    /// Micro-lamports per compute unit.
-    const PRICE: u64 = 2_500;
     let (mut harness, pool, _) = Harness::with_liquidity().await;
     let trader = harness.new_user(10 * ONE_BASE, 0).await;
     // Every account of a swap but the signer and the programs it invokes.
@@ -82,19 +84,7 @@ async fn a_v0_swap_over_a_lookup_table_lands_and_reads_back_in_every_encoding() 
 
     // `json`: the lookup, the loaded addresses, the program's event.
     let plain = get("json").await["result"].clone();
-    assert_eq!(plain["version"], 0);
-    assert_eq!(
-        plain["transaction"]["message"]["addressTableLookups"][0]["accountKey"],
-        table.to_string()
-    );
-    let loaded = &plain["meta"]["loadedAddresses"];
-    let loaded_count = loaded["writable"].as_array().expect("writable").len()
-        + loaded["readonly"].as_array().expect("readonly").len();
-    assert_eq!(loaded_count, stored.len(), "{loaded}");
-    assert!(loaded["writable"]
-        .as_array()
-        .expect("writable")
-        .contains(&json!(pool.base_vault.to_string())));
+    json_names_the_table(&plain, table, &stored, &pool);
     let events = client.transaction_events(&signature).await.expect("events");
     match events.as_slice() {
         [PoolEvent::Swapped(swapped)] => assert_eq!(swapped.amount_out, quote.amount_out),
@@ -168,7 +158,6 @@ async fn unloadable_tables_are_invalid(
     stored: &[Pubkey],
     table: Pubkey,
 ) {
-    use solana_signer::Signer;
     let blockhash = harness
         .context
         .banks_client
@@ -349,4 +338,21 @@ fn parsed_as_a_validator_parses(
         parsed["meta"]["postBalances"][0].as_u64(),
         Some(balances[0].as_u64().expect("payer") - fee),
     );
+}
+
+/// The `json` form of a v0 transaction over `table`: the lookup and the addresses it loaded.
+fn json_names_the_table(plain: &Value, table: Pubkey, stored: &[Pubkey], pool: &PoolAddresses) {
+    assert_eq!(plain["version"], 0);
+    assert_eq!(
+        plain["transaction"]["message"]["addressTableLookups"][0]["accountKey"],
+        table.to_string()
+    );
+    let loaded = &plain["meta"]["loadedAddresses"];
+    let loaded_count = loaded["writable"].as_array().expect("writable").len()
+        + loaded["readonly"].as_array().expect("readonly").len();
+    assert_eq!(loaded_count, stored.len(), "{loaded}");
+    assert!(loaded["writable"]
+        .as_array()
+        .expect("writable")
+        .contains(&json!(pool.base_vault.to_string())));
 }
