@@ -6,7 +6,7 @@
 //! votes, one block per slot; docs/localnet.md says what it answers.
 
 use std::path::{Path, PathBuf};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use homeostat_localnet::rpc::{self, Options};
 use homeostat_localnet::{price_update, pyth_price, Harness, ONE_BASE, ONE_QUOTE};
@@ -37,6 +37,11 @@ fn write_keypair(keypair: &Keypair, folder: &Path, name: &str) -> Result<PathBuf
     Ok(path)
 }
 
+/// The oracle's confidence at `price`: 2 bp.
+fn confidence(price: f64) -> i64 {
+    pyth_price(price * 2e-4)
+}
+
 fn unix_now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -61,7 +66,7 @@ fn lock_folder(folder: &std::path::Path) -> Result<std::fs::File, String> {
 
 #[allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 /// Starts the world, prints it as one JSON line, then keeps the clock on wall time and
-/// the oracle publishing once a second until Ctrl-C.
+/// the endpoint's slot and the oracle publishing once a second until Ctrl-C.
 pub async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     if !(config.price.is_finite() && config.price > 0.0) {
         return Err(format!("--price must be a positive number, not {}", config.price).into());
@@ -76,11 +81,13 @@ pub async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     let _lock = lock_folder(&config.folder)?;
     let (mut harness, pool, _) = Harness::with_liquidity().await;
     // From here on the cluster's clock is the wall clock, and the print is fresh.
-    let mut now = unix_now();
-    let mut price = config.price;
-    let conf = |price: f64| pyth_price(price * 2e-4);
+    let now = unix_now();
     harness.set_time(now);
-    harness.set_oracle(&price_update(pyth_price(price), conf(price), now));
+    harness.set_oracle(&price_update(
+        pyth_price(config.price),
+        confidence(config.price),
+        now,
+    ));
     // The wallet's tokens sit in its associated token accounts, where the CLI looks.
     let wallet = Keypair::new();
     harness.airdrop(&wallet.pubkey(), 10 * 1_000_000_000).await;
@@ -153,29 +160,37 @@ pub async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
          second; Ctrl-C stops it",
         endpoint.url
     );
+    keep_time(&mut harness, &endpoint, &config, now).await;
+    Ok(())
+}
+
+#[allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
+/// Until Ctrl-C, every slot: the clock sysvar at wall time (from `now`) and the endpoint's
+/// slot (`getSlot`), and once a second a new oracle price, a binomial walk in the log
+/// price of ±`config.volatility` a second from `config.price`.
+async fn keep_time(harness: &mut Harness, endpoint: &rpc::Endpoint, config: &Config, mut now: i64) {
+    let mut price = config.price;
     let mut rng = Rng::stream(config.seed, 0);
-    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    let mut tick = tokio::time::interval(Options::default().slot_duration);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
         tokio::select! {
             _ = tick.tick() => {}
-            _ = tokio::signal::ctrl_c() => return Ok(()),
+            _ = tokio::signal::ctrl_c() => return,
         }
         let wall = unix_now();
-        if wall <= now {
-            continue;
+        if wall > now {
+            for _ in now..wall {
+                let step = (1.0 + config.volatility).ln();
+                price *= if rng.coin() {
+                    step.exp()
+                } else {
+                    (-step).exp()
+                };
+            }
+            now = wall;
+            harness.set_oracle(&price_update(pyth_price(price), confidence(price), now));
         }
-        // A binomial walk in the log price: ±volatility a second.
-        for _ in now..wall {
-            let step = (1.0 + config.volatility).ln();
-            price *= if rng.coin() {
-                step.exp()
-            } else {
-                (-step).exp()
-            };
-        }
-        now = wall;
-        harness.set_time(now);
-        harness.set_oracle(&price_update(pyth_price(price), conf(price), now));
+        harness.set_clock(now, endpoint.slot());
     }
 }

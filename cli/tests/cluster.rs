@@ -607,6 +607,21 @@ async fn homeostat_localnet_serves_a_world_the_cluster_commands_trade_on() {
     let before = slot(&url).expect("slot");
     tokio::time::sleep(std::time::Duration::from_millis(1_500)).await;
     assert!(slot(&url).expect("slot") >= before + 3);
+    // The clock sysvar says the slot clients see (the review found slot 0): written every
+    // slot, so one behind at most — two when a tick runs late.
+    let clock = rpc_call(
+        &url,
+        "getAccountInfo",
+        serde_json::json!(["SysvarC1ock11111111111111111111111111111111", { "encoding": "jsonParsed" }]),
+    );
+    let clock_slot = clock["result"]["value"]["data"]["parsed"]["info"]["slot"]
+        .as_u64()
+        .expect("the clock's slot");
+    let now = slot(&url).expect("slot");
+    assert!(
+        clock_slot + 2 >= now && clock_slot <= now,
+        "clock {clock_slot}, getSlot {now}"
+    );
     let quote = json(
         &homeostat(
             &[

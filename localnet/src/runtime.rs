@@ -263,10 +263,17 @@ impl Harness {
         }
     }
 
-    /// Moves the runtime's clock to `unix_timestamp`.
+    /// Moves the runtime's clock to `unix_timestamp` (at slot 0).
     pub fn set_time(&mut self, unix_timestamp: i64) {
+        self.set_clock(unix_timestamp, 0);
+    }
+
+    /// Moves the runtime's clock to `unix_timestamp` at `slot` — a served endpoint's
+    /// (`Endpoint::slot`), so that programs see the slot its clients see.
+    pub fn set_clock(&mut self, unix_timestamp: i64, slot: u64) {
         self.now = unix_timestamp;
         let clock = Clock {
+            slot,
             unix_timestamp,
             ..Clock::default()
         };

@@ -100,6 +100,11 @@ async fn respond(node: &Node, body: &[u8]) -> String {
             "jsonrpc": "2.0", "id": null,
             "error": { "code": -32700, "message": format!("Parse error: {error}") },
         }),
+        // An empty batch is one invalid request, as JSON-RPC 2.0 (and a validator) says.
+        Ok(Value::Array(requests)) if requests.is_empty() => json!({
+            "jsonrpc": "2.0", "id": null,
+            "error": { "code": -32600, "message": "Invalid request" },
+        }),
         Ok(Value::Array(requests)) => {
             let mut responses = Vec::with_capacity(requests.len());
             for request in &requests {

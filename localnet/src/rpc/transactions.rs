@@ -20,9 +20,6 @@ const ASSOCIATED_TOKEN: Pubkey =
 /// The system program.
 const SYSTEM: Pubkey = anchor_lang::prelude::pubkey!("11111111111111111111111111111111");
 
-/// JSON-RPC's code for a v0 transaction asked for without `maxSupportedTransactionVersion`.
-const UNSUPPORTED_VERSION: i64 = -32015;
-
 /// An amount of a token as JSON-RPC gives it: the integer as a string, the decimals, and
 /// the decimal amount as a number and as a string without trailing zeros.
 pub(super) fn ui_token_amount(amount: u64, decimals: u8) -> Value {
@@ -56,13 +53,13 @@ pub(super) fn token_account_mint(account: &solana_account::Account) -> Option<Pu
     pubkey_at(&account.data, 0)
 }
 
-fn pubkey_at(data: &[u8], offset: usize) -> Option<Pubkey> {
+pub(super) fn pubkey_at(data: &[u8], offset: usize) -> Option<Pubkey> {
     data.get(offset..offset + 32)
         .and_then(|bytes| <[u8; 32]>::try_from(bytes).ok())
         .map(Pubkey::new_from_array)
 }
 
-fn u64_at(data: &[u8], offset: usize) -> Option<u64> {
+pub(super) fn u64_at(data: &[u8], offset: usize) -> Option<u64> {
     data.get(offset..offset + 8)
         .and_then(|bytes| bytes.try_into().ok())
         .map(u64::from_le_bytes)
@@ -119,19 +116,18 @@ fn inner_with(
 }
 
 /// `getTransaction`'s result for `executed`, in the encoding `options` asks for.
-pub(super) fn transaction_json(executed: &Executed, options: &Value) -> RpcResult {
+/// `block_time` is the unix time of its block.
+pub(super) fn transaction_json(executed: &Executed, options: &Value, block_time: i64) -> RpcResult {
     let message = &executed.transaction.message;
     let version = match message {
         VersionedMessage::Legacy(_) => json!("legacy"),
         VersionedMessage::V0(_) => {
             if options["maxSupportedTransactionVersion"].as_u64().is_none() {
-                return Err((
+                return Err(RpcError::new(
                     UNSUPPORTED_VERSION,
                     "Transaction version (0) is not supported by the requesting client. Please \
                      try the request again with the following configuration parameter: \
-                     \"maxSupportedTransactionVersion\": 0"
-                        .into(),
-                    Value::Null,
+                     \"maxSupportedTransactionVersion\": 0",
                 ));
             }
             json!(0)
@@ -145,7 +141,7 @@ pub(super) fn transaction_json(executed: &Executed, options: &Value) -> RpcResul
             "message": if parsed { parsed_message(executed) } else { message_json(message) },
         }),
         "base64" | "base58" => {
-            let bytes = bincode::serialize(&executed.transaction).map_err(internal)?;
+            let bytes = bincode::serialize(&executed.transaction).map_err(RpcError::internal)?;
             let text = if encoding == "base64" {
                 base64::engine::general_purpose::STANDARD.encode(bytes)
             } else {
@@ -154,7 +150,7 @@ pub(super) fn transaction_json(executed: &Executed, options: &Value) -> RpcResul
             json!([text, encoding])
         }
         other => {
-            return Err(invalid(format!(
+            return Err(RpcError::invalid(format!(
                 "encoding `{other}`: expected json, jsonParsed, base64 or base58"
             )))
         }
@@ -196,13 +192,13 @@ pub(super) fn transaction_json(executed: &Executed, options: &Value) -> RpcResul
     let strings = |keys: &[Pubkey]| keys.iter().map(ToString::to_string).collect::<Vec<_>>();
     Ok(json!({
         "slot": executed.slot,
-        "blockTime": null,
+        "blockTime": block_time,
         "version": version,
         "transaction": transaction,
         "meta": {
             "err": executed.error,
             "status": status,
-            "fee": fee(message),
+            "fee": fees::fee(message),
             "computeUnitsConsumed": executed.units,
             "preBalances": lamports(&executed.before),
             "postBalances": lamports(&executed.after),

@@ -5,7 +5,6 @@
 mod admin;
 mod deposit;
 mod economics;
-mod endpoint;
 mod errors;
 mod events;
 mod fuzz;
