@@ -4,6 +4,7 @@ mod admin;
 mod adversarial;
 mod args;
 mod as2008;
+mod calibrate;
 mod charts;
 mod cluster;
 mod localnet;
@@ -97,6 +98,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Simulate(args) => simulate::simulate(&args),
+        Command::Calibrate(args) => calibrate::run(&args),
         Command::Pool(command) => pool(command),
         Command::Quote(args) => block_on(cluster::quote(
             &resolve_url(&args.cluster.url.url),
