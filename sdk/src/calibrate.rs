@@ -220,6 +220,13 @@ pub enum CalibrationError {
         /// The largest accepted.
         limit: f64,
     },
+    /// Fills do not thin out with distance (the likelihood's k is not positive): this is
+    /// not the model's flow — a trader filling at chosen distances, or flow that comes
+    /// only when the quote is wide. Nothing is estimated; look at who fills.
+    NotDecaying {
+        /// Which side.
+        side: &'static str,
+    },
     /// Fewer grid returns than `min_returns`: a longer history or a finer grid.
     TooFewPrints {
         /// Grid returns.
@@ -254,6 +261,11 @@ impl fmt::Display for CalibrationError {
                  spread",
                 100.0 * k_error,
                 100.0 * limit
+            ),
+            Self::NotDecaying { side } => write!(
+                f,
+                "{side}: fills do not thin out with distance (k ≤ 0) — not the model's flow: \
+                 look for a trader filling at chosen distances"
             ),
             Self::TooFewPrints { returns, needed } => write!(
                 f,
@@ -408,14 +420,19 @@ pub fn fit_intensity(
     };
     // |k|·(spread of distances) ≤ 600 keeps every e^(−kδ) finite.
     let bound = 600.0 / (widest - reference);
-    let (mut low, mut high) = (-bound, bound);
-    if !(bound.is_finite() && score(low) > 0.0 && score(high) < 0.0) {
+    let mut high = bound;
+    if !(bound.is_finite() && score(high) < 0.0) {
         return Err(CalibrationError::NotIdentifiable {
             side,
             k_error: f64::INFINITY,
             limit: settings.max_k_error,
         });
     }
+    // The fills sit further out than the exposure itself: the MLE's k is below zero.
+    if score(0.0) <= 0.0 {
+        return Err(CalibrationError::NotDecaying { side });
+    }
+    let mut low = 0.0;
     for _ in 0..100 {
         let middle = 0.5 * (low + high);
         if score(middle) > 0.0 {
@@ -432,7 +449,7 @@ pub fn fit_intensity(
     let k_se = 1.0 / (n * variance).sqrt();
     let ln_a_se = ((mean * mean + variance) / (n * variance)).sqrt();
     let k_error = k_se / k.abs();
-    if !(k > 0.0) || !(k_error <= settings.max_k_error) {
+    if !(k_error <= settings.max_k_error) {
         return Err(CalibrationError::NotIdentifiable {
             side,
             k_error,

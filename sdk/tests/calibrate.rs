@@ -2,11 +2,13 @@
 //! them within its own interval, refuses what it cannot estimate by name, and no history
 //! moves a parameter more than one step.
 
+use anchor_lang::prelude::Pubkey;
+use homeostat::events::Swapped;
 use homeostat::{PoolParams, StoredFixed};
 use homeostat_math::{Fixed, ModelKind, Rounding, Units};
 use homeostat_sdk::calibrate::{
-    bounded, c2, calibrate, estimate_volatility, fit_intensity, propose, risk_aversion_for,
-    CalibrationError, Fill, History, Print, QuoteSample, Settings, Side,
+    bounded, c2, calibrate, estimate_volatility, fit_intensity, from_swaps, propose,
+    risk_aversion_for, CalibrationError, Fill, History, Print, QuoteSample, Settings, Side,
 };
 
 /// SplitMix64: the tests' randomness, reproducible.
@@ -377,4 +379,58 @@ fn a_trader_filling_at_chosen_distances_moves_nothing_beyond_one_step() {
     }
     assert_eq!(bounded(100.0, 1e9, 0.5), 150.0);
     assert_eq!(bounded(100.0, 0.0, 0.5), 100.0 / 1.5);
+}
+
+#[test]
+fn swap_events_become_prints_fills_and_the_quotes_between_them() {
+    // SOL/USDC, lot 1 SOL: 150 USDC = 150·10⁶ quote atoms per lot; 1 bp half-spread, a
+    // skew of 0.1 bp per lot.
+    let one = 2f64.powi(48);
+    let bits = |atoms: f64| (atoms * one) as i128;
+    let swap =
+        |direction: u8, amount_in: u64, amount_out: u64, inventory_after: i128, time: i64| {
+            Swapped {
+                pool: Pubkey::default(),
+                trader: Pubkey::default(),
+                direction,
+                exact_in: true,
+                amount_in,
+                amount_out,
+                fee: 0,
+                protocol_fee: 0,
+                inventory_before: 0,
+                inventory_after,
+                oracle_price: bits(150e6),
+                oracle_confidence: 0,
+                oracle_publish_time: time,
+                half_spread: bits(15_000.0),
+                skew: bits(1_500.0),
+                variance: 0,
+            }
+        };
+    let lot = 1_000_000_000;
+    let swaps = vec![
+        // The trader sells 2 SOL for 299.9 USDC: the pool's bid filled at 149.95.
+        (10.0, swap(0, 2 * lot, 299_900_000, 2 * lot as i128, 9)),
+        // The trader pays 150.1 USDC for 1 SOL: the ask at 150.1.
+        (15.0, swap(1, 150_100_000, lot, lot as i128, 14)),
+    ];
+    let history = from_swaps(&swaps, lot, 9, 6, 1.0);
+    assert_eq!(history.prints.len(), 2);
+    assert!((history.prints[0].price - 150.0).abs() < 1e-9);
+    assert_eq!(history.fills.len(), 2);
+    assert_eq!(history.fills[0].side, Side::Bid);
+    assert!((history.fills[0].price - 149.95).abs() < 1e-9);
+    assert!((history.fills[0].size - 2.0).abs() < 1e-12);
+    assert_eq!(history.fills[1].side, Side::Ask);
+    assert!((history.fills[1].price - 150.1).abs() < 1e-9);
+    // Between the swaps (10 → 15 s): five one-second quotes at q = 2 lots, one lot each
+    // way — the bid 1 bp + 2.5 × 0.1 bp out, the ask 1 bp − 1.5 × 0.1 bp.
+    let between: Vec<&QuoteSample> = history.quotes.iter().filter(|q| q.t < 15.0).collect();
+    assert_eq!(between.len(), 5);
+    let fair = 150.0;
+    let bid = between[0].bid.expect("a bid");
+    let ask = between[0].ask.expect("an ask");
+    assert!(((fair - bid) / fair - 1.25e-4).abs() < 1e-12, "{bid}");
+    assert!(((ask - fair) / fair - 0.85e-4).abs() < 1e-12, "{ask}");
 }

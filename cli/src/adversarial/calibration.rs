@@ -479,3 +479,85 @@ pub fn record(scenario: &Scenario) -> Result<(History, homeostat::PoolParams), S
         })
         .ok_or_else(|| "no Homeostat pool records a history in this scenario".into())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn benchmark(hours: u32) -> Scenario {
+        let text = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../scenarios/calibration.toml"
+        ))
+        .expect("scenarios/calibration.toml");
+        Scenario {
+            duration_secs: hours * 3_600,
+            ..Scenario::from_toml_checked(&text).expect("a valid scenario")
+        }
+    }
+
+    fn run(scenario: &Scenario) -> Vec<TracePoint> {
+        let report = super::super::Market::new(scenario, scenario.seed, super::super::Engine::Math)
+            .and_then(super::super::Market::run)
+            .expect("a run");
+        report.calibration[0].1.clone()
+    }
+
+    #[test]
+    fn a_pool_three_times_off_converges_to_the_flow() {
+        let scenario = benchmark(8);
+        let truth = Truth::of(&scenario);
+        let trace = run(&scenario);
+        assert_eq!(trace.len(), 8);
+        let last = trace.last().expect("a calibration");
+        let near = |value: Option<f64>, truth: f64, band: f64| {
+            value.is_some_and(|value| (value / truth - 1.0).abs() <= band)
+        };
+        assert!(near(last.bid_a, truth.bid_a, 0.2), "{last:?}");
+        assert!(near(last.bid_k, truth.bid_k, 0.2), "{last:?}");
+        assert!(near(last.ask_a, truth.ask_a, 0.2), "{last:?}");
+        assert!(near(last.ask_k, truth.ask_k, 0.2), "{last:?}");
+        let sigma = truth.sigma.expect("one volatility");
+        assert!(near(last.sigma, sigma, 0.1), "{last:?}");
+        assert!(near(Some(last.pool_a), truth.bid_a, 0.2), "{last:?}");
+        assert!(near(Some(last.pool_k), truth.bid_k, 0.2), "{last:?}");
+        assert!(near(Some(last.pool_sigma), sigma, 0.1), "{last:?}");
+        // It started three times off, so the first hours moved by whole steps.
+        assert!((trace[0].largest_move - 1.5).abs() < 1e-9, "{:?}", trace[0]);
+    }
+
+    #[test]
+    fn a_trader_filling_only_far_out_moves_no_parameter_beyond_one_step() {
+        // The manipulator buys one SOL whenever the ask stands 12 bp or more from the true
+        // price — fills the model flow (k = 1 000) would rarely make there — to drag k
+        // down and A up. The pool starts at the truth.
+        let honest = Scenario {
+            calibrate_start_factor: 1.0,
+            ..benchmark(6)
+        };
+        let attacked = Scenario {
+            manipulator_ask_bps: 12.0,
+            ..honest.clone()
+        };
+        let truth = Truth::of(&honest);
+        let (honest, attacked) = (run(&honest), run(&attacked));
+        let bound = 1.0 + benchmark(1).calibrate_max_step + 1e-9;
+        let mut previous = (truth.bid_a, truth.bid_k, truth.gamma.expect("a γ"));
+        for point in &attacked {
+            assert!(point.largest_move <= bound, "{point:?}");
+            for (now, before) in [
+                (point.pool_a, previous.0),
+                (point.pool_k, previous.1),
+                (point.pool_gamma, previous.2),
+            ] {
+                let ratio = now / before;
+                assert!(ratio <= bound && ratio >= 1.0 / bound, "{point:?}");
+            }
+            previous = (point.pool_a, point.pool_k, point.pool_gamma);
+        }
+        // The attack is real: the ask's fills no longer thin out with distance, so its
+        // estimate is refused (an honest history gives one at every calibration).
+        assert!(honest.iter().all(|point| point.ask_k.is_some()));
+        assert!(attacked.iter().any(|point| point.ask_k.is_none()));
+    }
+}
