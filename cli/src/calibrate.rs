@@ -149,16 +149,19 @@ async fn service(args: &CalibrateArgs, pool: &str, settings: &Settings) -> Resul
         let signatures = client.pool_signatures(newest.as_deref()).await?;
         for signature in &signatures {
             let (time, events) = client.timed_transaction_events(signature).await?;
-            let Some(time) = time else { continue };
             for event in events {
                 if let PoolEvent::Swapped(swap) = event {
                     if swap.pool == client.addresses.pool {
-                        swaps.push((time as f64, swap));
+                        // Without a block time (a node may have none), the print's
+                        // publish time: at most the pool's `max_oracle_age` early.
+                        let at = time.unwrap_or(swap.oracle_publish_time);
+                        swaps.push((at as f64, swap));
                     }
                 }
             }
         }
         newest = signatures.last().cloned().or(newest);
+        swaps.sort_by(|a, b| a.0.total_cmp(&b.0));
         let history = calibrate::from_swaps(
             &swaps,
             state.params.lot,

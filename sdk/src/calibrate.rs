@@ -449,7 +449,7 @@ pub fn fit_intensity(
     let k_se = 1.0 / (n * variance).sqrt();
     let ln_a_se = ((mean * mean + variance) / (n * variance)).sqrt();
     let k_error = k_se / k.abs();
-    if !(k_error <= settings.max_k_error) {
+    if k_error.is_nan() || k_error > settings.max_k_error {
         return Err(CalibrationError::NotIdentifiable {
             side,
             k_error,
@@ -582,7 +582,7 @@ pub fn estimate_volatility(
     let (Some(first), Some(last)) = (prints.first(), prints.last()) else {
         return Err(too_few(0));
     };
-    if !(grid > 0.0) {
+    if grid.is_nan() || grid <= 0.0 {
         return Err(CalibrationError::OutOfDomain(format!(
             "the volatility grid must be positive, not {grid} s"
         )));
@@ -839,7 +839,7 @@ pub fn propose(
                 .into(),
         ));
     }
-    if !(max_step > 0.0) {
+    if max_step.is_nan() || max_step <= 0.0 {
         return Err(CalibrationError::OutOfDomain(format!(
             "the largest step must be positive, not {max_step}"
         )));

@@ -341,8 +341,8 @@ fn a_proposal_moves_each_parameter_at_most_one_step() {
 
 #[test]
 fn a_trader_filling_at_chosen_distances_moves_nothing_beyond_one_step() {
-    // Honest flow at k = 1 000, plus a trader who fills the ask 20 times a minute only
-    // when it stands beyond 15 bp, to drag k down and A up.
+    // Honest flow at k = 1 000, plus a trader who fills the ask about 10 times a minute,
+    // only when it stands beyond 15 bp, to drag k down and A up.
     let truth = (1.5, 1_000.0);
     let mut history = intensity_history(9, 4 * 3_600, [truth; 2], 0.002);
     let fair = 100.0;

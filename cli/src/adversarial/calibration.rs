@@ -379,6 +379,15 @@ pub fn chart(scenario: &Scenario, reports: &[SeedReport], dir: &Path) -> Result<
             .map(|(index, point)| (point.hours, across(&traces, index, truth, 0.2, get).1))
             .collect()
     };
+    // The pool's lines start where it started (`calibrate_start_factor`), at hour 0.
+    let start = scenario.calibrate_start_factor;
+    let pool_series = |get: &dyn Fn(&TracePoint) -> Option<f64>, truth: f64| {
+        let mut points = series(get, truth);
+        if start > 0.0 {
+            points.insert(0, (0.0, start));
+        }
+        points
+    };
     let hours = first.last().map_or(1.0, |p| p.hours);
     let sigma = truth.sigma.unwrap_or(f64::NAN);
     let mut lines = vec![
@@ -410,19 +419,19 @@ pub fn chart(scenario: &Scenario, reports: &[SeedReport], dir: &Path) -> Result<
         Line::new(
             "pool A",
             plotters::style::RGBColor(31, 119, 180),
-            series(&|p| Some(p.pool_a), 0.5 * (truth.bid_a + truth.ask_a)),
+            pool_series(&|p| Some(p.pool_a), 0.5 * (truth.bid_a + truth.ask_a)),
         )
         .bold(),
         Line::new(
             "pool k",
             plotters::style::RGBColor(255, 127, 14),
-            series(&|p| Some(p.pool_k), 0.5 * (truth.bid_k + truth.ask_k)),
+            pool_series(&|p| Some(p.pool_k), 0.5 * (truth.bid_k + truth.ask_k)),
         )
         .bold(),
         Line::new(
             "pool σ",
             plotters::style::RGBColor(148, 103, 189),
-            series(&|p| Some(p.pool_sigma), sigma),
+            pool_series(&|p| Some(p.pool_sigma), sigma),
         )
         .bold(),
     ];
@@ -431,7 +440,7 @@ pub fn chart(scenario: &Scenario, reports: &[SeedReport], dir: &Path) -> Result<
             Line::new(
                 "pool γ",
                 plotters::style::RGBColor(140, 86, 75),
-                series(&|p| Some(p.pool_gamma), gamma),
+                pool_series(&|p| Some(p.pool_gamma), gamma),
             )
             .bold(),
         );

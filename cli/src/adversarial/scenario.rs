@@ -186,7 +186,7 @@ pub struct Scenario {
     /// Whether a calibration changes the pool (false: it only estimates — the
     /// mis-specified and the perfectly specified pools' traces).
     pub calibrate_apply: bool,
-    /// > 0: the Homeostat pools start with A, k, σ and γ at the model flow's truth times
+    /// Above 0: the Homeostat pools start with A, k, σ and γ at the model flow's truth times
     /// this factor (γ: the inventory target's at the truth), whatever the `pool_*`
     /// fields say (1: perfectly specified; 3: every parameter off by ×3).
     pub calibrate_start_factor: f64,
