@@ -234,6 +234,14 @@ pub enum CalibrationError {
         /// Needed.
         needed: usize,
     },
+    /// Most grid steps saw no new print: previous-tick sampling then reads zero moves,
+    /// and bipower variation collapses. A coarser grid (or more prints).
+    SparsePrints {
+        /// Grid returns without a new print.
+        flat: usize,
+        /// Grid returns.
+        returns: usize,
+    },
     /// A target or estimate outside what the model accepts.
     OutOfDomain(String),
 }
@@ -271,6 +279,11 @@ impl fmt::Display for CalibrationError {
                 f,
                 "volatility: {returns} grid returns, {needed} needed — a longer history or a \
                  finer grid"
+            ),
+            Self::SparsePrints { flat, returns } => write!(
+                f,
+                "volatility: {flat} of {returns} grid steps saw no new print — a coarser grid \
+                 (--grid-secs) than the prints' spacing"
             ),
             Self::OutOfDomain(what) => write!(f, "{what}"),
         }
@@ -601,6 +614,10 @@ pub fn estimate_volatility(
     let n = returns.len();
     if n < settings.min_returns.max(2) {
         return Err(too_few(n));
+    }
+    let flat = returns.iter().filter(|r| **r == 0.0).count();
+    if 2 * flat > n {
+        return Err(CalibrationError::SparsePrints { flat, returns: n });
     }
     let seconds = grid * n as f64;
     let realised: f64 = returns.iter().map(|r| r * r).sum();

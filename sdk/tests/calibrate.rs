@@ -158,7 +158,7 @@ fn too_few_fills_are_refused_by_name() {
 #[test]
 fn fills_through_the_fair_price_and_informed_fills_are_kept_out() {
     let truth = (1.0, 1_000.0);
-    let mut history = intensity_history(3, 4 * 3_600, [truth; 2], 0.002);
+    let mut history = moving_history(3, 4 * 3_600, [truth; 2], 0.002, 1.4e-4);
     // Beyond 50 bp is outside the model here, so the jumps' 1 % moves censor the quotes
     // and fills that stand during them (both together: no bias).
     let settings = Settings {
@@ -172,18 +172,19 @@ fn fills_through_the_fair_price_and_informed_fills_are_kept_out() {
     // time, 5 bp above fair, and the price then runs away), and 50 times through fair.
     let end = history.prints.last().expect("prints").t;
     for i in 0..100 {
-        let t = 100.0 + 200.0 * i as f64;
+        let t = 100.0 + 140.0 * i as f64;
         let jump = i < 50;
+        let fair = history.fair(t).expect("a fair price");
         history.fills.push(Fill {
             t,
             side: Side::Ask,
-            price: if jump { 100.05 } else { 99.9 },
+            price: fair * if jump { 1.000_5 } else { 0.999 },
             size: 1.0,
         });
         if jump {
             for print in history.prints.iter_mut() {
                 if print.t > t + 1.0 && print.t < t + 60.0 && print.t < end {
-                    print.price = 101.0;
+                    print.price *= 1.01;
                 }
             }
         }
@@ -250,6 +251,25 @@ fn a_short_print_history_is_refused_by_name() {
             needed: 30
         }
     );
+}
+
+#[test]
+fn prints_sparser_than_the_grid_are_refused_by_name() {
+    // A print every 10 s read on a 2 s grid: four steps in five see nothing new.
+    let prints: Vec<Print> = diffusion(2, 2.0, 1e-4, 0.0, 1e9)
+        .into_iter()
+        .step_by(10)
+        .collect();
+    let settings = Settings {
+        grid_secs: 2.0,
+        ..Settings::default()
+    };
+    let error = estimate_volatility(&prints, &settings).unwrap_err();
+    assert!(
+        matches!(error, CalibrationError::SparsePrints { .. }),
+        "{error}"
+    );
+    assert!(error.to_string().contains("--grid-secs"));
 }
 
 #[test]
