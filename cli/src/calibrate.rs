@@ -336,7 +336,7 @@ impl Round {
         }
         text += &match &c.volatility {
             Ok(v) => format!(
-                "\nσ (bipower, {} returns of {} s): {} per √s = {:.1} % annualised; jumps {:.1} \
+                "\nσ (jump-robust, {} returns of {} s): {} per √s = {:.1} % annualised; jumps {:.1} \
                  % of realised variance\n",
                 v.returns,
                 self.grid_secs,
