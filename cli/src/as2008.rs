@@ -173,6 +173,7 @@ pub fn pool_params(gamma: f64, step: usize) -> PoolParams {
         depth_slope: StoredFixed::ZERO,
         print_depth: 0,
         volatility_window: 1,
+        volatility_grid: 1,
         variance_floor: variance,
         variance_ceiling: variance,
         lot: LOT,

@@ -437,7 +437,8 @@ pub(crate) fn config_toml(params: &PoolParams) -> String {
         "model = \"{}\"\nunits = \"{units}\"\nrisk_aversion = {:?}\norder_decay = {:?}\n\
          arrival_intensity = {:?}\nhorizon_secs = {:?}\nmin_half_spread = {:?}\n\
          confidence_multiplier = {:?}\nage_multiplier = {:?}\ndepth_slope = {:?}\n\
-         print_depth = {}\nvolatility_window_secs = {}\nvariance_floor = {:?}\n\
+         print_depth = {}\nvolatility_window_secs = {}\nvolatility_grid_secs = {}\n\
+         variance_floor = {:?}\n\
          variance_ceiling = {:?}\ninitial_variance = {:?}\nlot = {}\ninventory_cap = {}\n\
          max_trade_base = {}\nfee_bps = {}\nprotocol_share_bps = {}\nmax_oracle_age_secs = {}\n\
          max_confidence_bps = {}\nmax_ema_deviation_bps = {}\nrebalance_band = {}\n\
@@ -454,6 +455,7 @@ pub(crate) fn config_toml(params: &PoolParams) -> String {
         f(params.depth_slope),
         params.print_depth,
         params.volatility_window,
+        params.volatility_grid,
         f(params.variance_floor),
         f(params.variance_ceiling),
         f(params.variance_floor),

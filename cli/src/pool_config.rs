@@ -43,8 +43,12 @@ pub struct PoolConfig {
     /// Base atoms each side trades per print at the curve's quotes before `depth_slope`.
     #[serde(default)]
     pub print_depth: u64,
-    /// EWMA window, seconds.
+    /// The volatility estimate's window, seconds.
     pub volatility_window_secs: u64,
+    /// The volatility estimate's sampling grid, seconds (default: one minute, or the
+    /// window if shorter).
+    #[serde(default)]
+    pub volatility_grid_secs: Option<u64>,
     /// Variance floor per second, model units.
     pub variance_floor: f64,
     /// Variance ceiling per second, model units.
@@ -125,6 +129,11 @@ impl PoolConfig {
             depth_slope: fixed(self.depth_slope)?,
             print_depth: self.print_depth,
             volatility_window: self.volatility_window_secs,
+            volatility_grid: self.volatility_grid_secs.unwrap_or(
+                homeostat_localnet::default_params()
+                    .volatility_grid
+                    .min(self.volatility_window_secs),
+            ),
             variance_floor: fixed(self.variance_floor)?,
             variance_ceiling: fixed(self.variance_ceiling)?,
             lot: self.lot,

@@ -420,7 +420,7 @@ async fn cluster_errors_are_clear() {
     fails_with(&homeostat(&args).await, "are the same mint");
     for (config, expected) in [
         (&typo, "unknown field `fee_bsp`"),
-        (&typo, "line 22"),
+        (&typo, "line 23"),
         (
             &refused,
             "the program would reject these parameters: fee_bps must be ≤ 1 000",

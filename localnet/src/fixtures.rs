@@ -46,6 +46,7 @@ pub fn default_params() -> PoolParams {
         depth_slope: fixed(1, 1_000),
         print_depth: 3 * ONE_BASE,
         volatility_window: 600,
+        volatility_grid: 60,
         variance_floor: fixed(1, 1_000_000_000),
         variance_ceiling: fixed(1, 10_000),
         lot: ONE_BASE,

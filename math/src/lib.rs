@@ -9,7 +9,7 @@
 //! * [`trade`]: sized trades, integrating the marginal quote over the inventory path.
 //! * [`swap`]: fees, limits and balances on top — the function the program executes.
 //! * [`lp`]: LP shares — what a deposit mints and a withdrawal pays.
-//! * [`volatility`]: the on-chain EWMA variance estimate.
+//! * [`volatility`]: the on-chain variance estimate (grid samples, continuous and jump parts).
 //! * [`transcendental`]: deterministic `ln`/`exp`, used only when parameters are set.
 //!
 //! No floating point, no panics: every failure is a [`MathError`] that says where it

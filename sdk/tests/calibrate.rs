@@ -311,6 +311,7 @@ fn params() -> PoolParams {
         depth_slope: fixed(1, 1_000),
         print_depth: 3 * SOL,
         volatility_window: 600,
+        volatility_grid: 60,
         variance_floor: fixed(1, 1_000_000_000),
         variance_ceiling: fixed(1, 10_000),
         lot: SOL,

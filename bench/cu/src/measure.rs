@@ -12,7 +12,7 @@ use anchor_lang::solana_program::clock::Clock;
 use anchor_lang::solana_program::instruction::Instruction;
 use homeostat::instructions::{DepositArgs, InitializePoolArgs, WithdrawArgs};
 use homeostat::state::Pool;
-use homeostat_localnet::{FEED_ID, INITIAL_VARIANCE, START_TIME};
+use homeostat_localnet::{pyth_price, FEED_ID, INITIAL_VARIANCE, START_TIME};
 use homeostat_math::{Direction, ModelKind};
 use homeostat_sdk::instructions as ix;
 use homeostat_sdk::pda::PoolAddresses;
@@ -27,8 +27,10 @@ use crate::sbf::{Sbf, TokenProgram};
 /// loosening one waits the config's change delay); `deposit` twice (the pool's first, which fixes its depth and
 /// locks the minimum shares, and a later one), swaps in both forms and directions once a
 /// second LP has deposited, and one swap before (all shares still the first deposit's: the
-/// pool's target then needs no rescaling, a cheaper path).
-pub const ROWS: [(&str, &str); 22] = [
+/// pool's target then needs no rescaling, a cheaper path), and one swap on the first fresh
+/// print of the next grid cell, which also samples the volatility estimate (the others
+/// carry the pool's first print: no sample).
+pub const ROWS: [(&str, &str); 23] = [
     ("initialize_config", "`initialize_config`"),
     ("initialize_pool", "`initialize_pool`"),
     ("deposit_first", "`deposit`, the pool's first"),
@@ -44,6 +46,10 @@ pub const ROWS: [(&str, &str); 22] = [
         "`swap_exact_out`, sell for 750 quote",
     ),
     ("swap_exact_out_buy", "`swap_exact_out`, buy 5 base"),
+    (
+        "swap_volatility_sample",
+        "`swap_exact_in`, sell 5 base, a volatility sample",
+    ),
     ("withdraw", "`withdraw`"),
     ("rebalance", "`rebalance`"),
     ("record_hedge", "`record_hedge`"),
@@ -290,6 +296,21 @@ pub fn measure(
     for (row, instruction) in swaps {
         run.measure(row, instruction, &[&trader.keypair]);
     }
+    let grid = i64::try_from(params.volatility_grid).expect("a grid in seconds");
+    let sample_time = (START_TIME / grid + 1) * grid;
+    run.sbf.set_clock(&Clock {
+        unix_timestamp: sample_time,
+        ..Clock::default()
+    });
+    run.sbf.set_account(
+        world.oracle,
+        genesis::oracle(pyth_price(150.1), pyth_price(0.05), sample_time),
+    );
+    run.measure(
+        "swap_volatility_sample",
+        ix::swap_exact_in(&pool, world.oracle, &trader_accounts, sell, 5 * ONE_BASE, 1),
+        &[&trader.keypair],
+    );
 
     let shares = run.token_amount(&lp.lp(&pool.lp_mint)) / 2;
     run.measure(
@@ -378,7 +399,7 @@ pub fn measure(
         &[&admin.keypair],
     );
     run.sbf.set_clock(&Clock {
-        unix_timestamp: START_TIME + CHANGE_DELAY as i64,
+        unix_timestamp: sample_time + CHANGE_DELAY as i64,
         ..Clock::default()
     });
     run.measure(

@@ -30,8 +30,8 @@ async fn creates_the_pool_its_vaults_and_lp_mint() {
     assert_eq!(state.feed_id, FEED_ID);
     // The oracle seeded the volatility estimate: 150 USDC per SOL lot = 150e6 atoms.
     let state = state.volatility_state();
-    assert_eq!(state.last_price, Fixed::from_int(150_000_000));
-    assert_eq!(state.last_time, START_TIME);
+    assert_eq!(state.sample_price, Fixed::from_int(150_000_000));
+    assert_eq!(state.sample_time, START_TIME);
     let base_vault = pool.base_vault;
     assert_eq!(harness.balance(&base_vault).await, 0);
     let lp_mint = pool.lp_mint;

@@ -185,15 +185,15 @@ async fn a_new_lot_does_not_read_as_a_price_move() {
         rescaled.variance, before.variance,
         "relative variance is lot-free"
     );
-    // The next print, same market: the estimate decays instead of jumping to its ceiling.
-    harness.set_time(harness.now + 1);
+    // The next sample, same market: the estimate decays instead of jumping to its ceiling.
+    harness.set_time(next_volatility_sample(harness.now));
     harness.set_price(pyth_price(150.0), pyth_price(0.05));
     harness
         .swap_exact_in(&pool, &trader, SELL, ONE_BASE, 1)
         .await
         .unwrap();
     let after = harness.pool_state(&pool).await.volatility_state();
-    assert_eq!(after.last_time, harness.now);
+    assert_eq!(after.sample_time, harness.now);
     assert!(after.variance <= before.variance, "{before:?} → {after:?}");
 }
 

@@ -65,8 +65,18 @@ fn cases() -> Vec<(&'static str, Edit, Edit)> {
         ),
         (
             "volatility_window ≥ 1",
-            |p| p.volatility_window = 1,
-            |p| p.volatility_window = 0,
+            |p| (p.volatility_window, p.volatility_grid) = (1, 1),
+            |p| (p.volatility_window, p.volatility_grid) = (0, 1),
+        ),
+        (
+            "volatility_grid ≥ 1",
+            |p| p.volatility_grid = 1,
+            |p| p.volatility_grid = 0,
+        ),
+        (
+            "volatility_grid ≤ volatility_window",
+            |p| p.volatility_grid = p.volatility_window,
+            |p| p.volatility_grid = p.volatility_window + 1,
         ),
         (
             "volatility_window ≤ 30 days",

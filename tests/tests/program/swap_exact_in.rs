@@ -427,8 +427,16 @@ async fn only_a_newer_oracle_price_moves_the_volatility_estimate() {
             .unwrap();
     }
     assert_eq!(harness.pool_state(&pool).await.volatility_state(), before);
-    // A newer print 1% higher, 10 s later: the variance jumps toward (1%)²/10 s.
-    let later = harness.now + 10;
+    // A newer print 1% higher, but not the first of a grid cell: still no sample.
+    harness.set_time(next_volatility_sample(harness.now) + 10);
+    harness.set_price(pyth_price(151.5), pyth_price(0.05));
+    harness
+        .swap_exact_in(&pool, &trader, SELL, ONE_BASE / 10, 1)
+        .await
+        .unwrap();
+    assert_eq!(harness.pool_state(&pool).await.volatility_state(), before);
+    // The next cell's first print: the variance jumps toward its return squared.
+    let later = next_volatility_sample(harness.now);
     harness.set_time(later);
     harness.set_price(pyth_price(151.5), pyth_price(0.05));
     harness
@@ -436,7 +444,7 @@ async fn only_a_newer_oracle_price_moves_the_volatility_estimate() {
         .await
         .unwrap();
     let after = harness.pool_state(&pool).await.volatility_state();
-    assert_eq!(after.last_time, later);
+    assert_eq!(after.sample_time, later);
     assert!(
         after.variance > before.variance,
         "{:?} -> {:?}",

@@ -43,8 +43,12 @@ pub struct PoolParams {
     pub variance_floor: StoredFixed,
     /// Variance ceiling per second, model units.
     pub variance_ceiling: StoredFixed,
-    /// EWMA window, seconds.
+    /// The volatility estimate's window, seconds: its continuous part is an EWMA over it.
     pub volatility_window: u64,
+    /// The volatility estimate's sampling grid, seconds, in `[1, volatility_window]`: a
+    /// print is a sample when it is the first fresh one of its grid cell
+    /// (`homeostat_math::volatility`).
+    pub volatility_grid: u64,
     /// Inventory unit, base atoms.
     pub lot: u64,
     /// Largest |inventory| a trade may create, base atoms.
@@ -96,8 +100,8 @@ pub struct PoolParams {
     pub reserved: [u8; 1],
 }
 
-// 10 × 16 + 9 × 8 + 6 × 2 + 3 + 1 bytes: no implicit padding, so bytemuck and borsh agree.
-const _: () = assert!(core::mem::size_of::<PoolParams>() == 248);
+// 10 × 16 + 10 × 8 + 6 × 2 + 3 + 1 bytes: no implicit padding, so bytemuck and borsh agree.
+const _: () = assert!(core::mem::size_of::<PoolParams>() == 256);
 
 impl PoolParams {
     /// The pool's model.
@@ -121,6 +125,7 @@ impl PoolParams {
     pub fn volatility_config(&self) -> VolatilityConfig {
         VolatilityConfig {
             window: self.volatility_window,
+            grid: self.volatility_grid,
             floor: self.variance_floor.get(),
             ceiling: self.variance_ceiling.get(),
         }
@@ -140,7 +145,7 @@ impl PoolParams {
     /// check off, the loosest) and the hedge limits and credit down; fee, spread floor,
     /// widening multipliers and variance bounds up. The keeper's own settings
     /// (`rebalance_band`, `min_rebalance_interval`, `hedge_cost_bps`) never wait; any
-    /// other change — the model, its coefficients, units, lot, window, protocol share —
+    /// other change — the model, its coefficients, units, lot, window, grid, protocol share —
     /// does.
     pub fn loosens(&self, old: &PoolParams) -> bool {
         let new = self;
@@ -239,7 +244,8 @@ impl PoolParams {
             ),
             (
                 self.volatility_config().validate().is_ok(),
-                "volatility_window must be ≥ 1 s and 0 ≤ variance_floor ≤ variance_ceiling",
+                "volatility_window must be ≥ 1 s, volatility_grid in [1 s, volatility_window] and \
+                 0 ≤ variance_floor ≤ variance_ceiling",
             ),
             (
                 self.fee_bps <= homeostat_math::fees::MAX_FEE_BPS,

@@ -29,7 +29,8 @@ pub struct Pool {
     pub protocol_fees_base: u64,
     /// Protocol fees owed, quote atoms (held in the quote vault).
     pub protocol_fees_quote: u64,
-    /// Publish time of the last oracle price observed by the volatility estimate.
+    /// Publish time of the newest oracle print the pool has used: a swap's print may not
+    /// be older, and a newer one restores the print depth.
     pub last_oracle_time: i64,
     /// Publish time of the newest quote-feed print used (two-feed pools; 0 otherwise).
     pub last_quote_oracle_time: i64,
@@ -63,13 +64,13 @@ pub struct Pool {
     pub c2: StoredFixed,
     /// Precomputed γ·τ.
     pub gamma_tau: StoredFixed,
-    /// Current variance estimate (model units, per second).
+    /// Current variance estimate (model units, per second): the continuous and the jump
+    /// part, what prices read.
     pub variance: StoredFixed,
-    /// The volatility estimator's own state: the variance over one window, `T·σ²`
-    /// (model units); `variance` is derived from it.
+    /// The volatility estimate's continuous part over one window, `T·σc²` (model units).
     pub window_variance: StoredFixed,
-    /// Last oracle mid observed (quote atoms per lot).
-    pub last_oracle_price: StoredFixed,
+    /// The oracle mid of the volatility estimate's last sample (quote atoms per lot).
+    pub sample_price: StoredFixed,
     /// Average entry price of the recorded hedge, quote atoms per lot.
     pub hedge_entry_price: StoredFixed,
     /// Oracle mid of the pending rebalance request, quote atoms per lot: what
@@ -142,6 +143,11 @@ pub struct Pool {
     /// by `Direction` (`[BaseToQuote, QuoteToBase]`): how much of the print's depth
     /// (`print_depth`) each side has taken. A newer print resets both.
     pub print_flow: [u64; 2],
+    /// Publish time of the volatility estimate's last sample.
+    pub sample_time: i64,
+    /// The volatility estimate's jump part over one jump window (a day), `J·σj²` (model
+    /// units).
+    pub jump_variance: StoredFixed,
 }
 
 /// What a swap is priced from, once the pool has taken the steps before pricing.
@@ -154,7 +160,7 @@ pub struct PreparedSwap {
 }
 
 // The layout is the same on every target: no implicit padding anywhere.
-const _: () = assert!(core::mem::size_of::<Pool>() == 1_184);
+const _: () = assert!(core::mem::size_of::<Pool>() == 1_224);
 
 /// The pool PDA's signer seeds, held by value so signing a CPI allocates nothing.
 pub struct PoolSeeds {
@@ -215,6 +221,7 @@ impl Pool {
         )
         .math()?;
         self.set_volatility_state(&state);
+        self.last_oracle_time = oracle.publish_time;
         self.last_quote_oracle_time = oracle.quote_publish_time.unwrap_or(0);
         Ok(())
     }
@@ -232,7 +239,7 @@ impl Pool {
             .rescaled(from, self.volatility_scale()?, &params.volatility_config())
             .math()?;
         self.set_volatility_state(&rescaled);
-        Self::check_lot_price(rescaled.last_price)?;
+        Self::check_lot_price(rescaled.sample_price)?;
         self.invariant()
     }
 
@@ -310,8 +317,9 @@ impl Pool {
         VolatilityState {
             variance: self.variance.get(),
             window_variance: self.window_variance.get(),
-            last_price: self.last_oracle_price.get(),
-            last_time: self.last_oracle_time,
+            jump_variance: self.jump_variance.get(),
+            sample_price: self.sample_price.get(),
+            sample_time: self.sample_time,
         }
     }
 
@@ -319,8 +327,9 @@ impl Pool {
     pub fn set_volatility_state(&mut self, state: &VolatilityState) {
         self.variance = state.variance.into();
         self.window_variance = state.window_variance.into();
-        self.last_oracle_price = state.last_price.into();
-        self.last_oracle_time = state.last_time;
+        self.jump_variance = state.jump_variance.into();
+        self.sample_price = state.sample_price.into();
+        self.sample_time = state.sample_time;
     }
 
     /// The token balances that belong to LPs: vault balances less protocol fees owed.
@@ -335,9 +344,10 @@ impl Pool {
         })
     }
 
-    /// Observes the oracle in the volatility estimate (only a newer publish time counts)
-    /// and records the newest quote-feed print used.
+    /// Records the newest print(s) used and observes the oracle in the volatility
+    /// estimate (which samples only the first fresh print of each grid cell).
     pub fn observe_oracle(&mut self, oracle: &OraclePrice) -> Result<()> {
+        self.last_oracle_time = self.last_oracle_time.max(oracle.publish_time);
         if let Some(time) = oracle.quote_publish_time {
             self.last_quote_oracle_time = self.last_quote_oracle_time.max(time);
         }

@@ -71,7 +71,10 @@ export type Pool = {
   protocolFeesBase: bigint;
   /** Protocol fees owed, quote atoms (held in the quote vault). */
   protocolFeesQuote: bigint;
-  /** Publish time of the last oracle price observed by the volatility estimate. */
+  /**
+   * Publish time of the newest oracle print the pool has used: a swap's print may not
+   * be older, and a newer one restores the print depth.
+   */
   lastOracleTime: bigint;
   /** Publish time of the newest quote-feed print used (two-feed pools; 0 otherwise). */
   lastQuoteOracleTime: bigint;
@@ -112,15 +115,15 @@ export type Pool = {
   c2: StoredFixed;
   /** Precomputed γ·τ. */
   gammaTau: StoredFixed;
-  /** Current variance estimate (model units, per second). */
-  variance: StoredFixed;
   /**
-   * The volatility estimator's own state: the variance over one window, `T·σ²`
-   * (model units); `variance` is derived from it.
+   * Current variance estimate (model units, per second): the continuous and the jump
+   * part, what prices read.
    */
+  variance: StoredFixed;
+  /** The volatility estimate's continuous part over one window, `T·σc²` (model units). */
   windowVariance: StoredFixed;
-  /** Last oracle mid observed (quote atoms per lot). */
-  lastOraclePrice: StoredFixed;
+  /** The oracle mid of the volatility estimate's last sample (quote atoms per lot). */
+  samplePrice: StoredFixed;
   /** Average entry price of the recorded hedge, quote atoms per lot. */
   hedgeEntryPrice: StoredFixed;
   /**
@@ -204,6 +207,13 @@ export type Pool = {
    * (`print_depth`) each side has taken. A newer print resets both.
    */
   printFlow: Array<bigint>;
+  /** Publish time of the volatility estimate's last sample. */
+  sampleTime: bigint;
+  /**
+   * The volatility estimate's jump part over one jump window (a day), `J·σj²` (model
+   * units).
+   */
+  jumpVariance: StoredFixed;
 };
 
 export type PoolArgs = {
@@ -213,7 +223,10 @@ export type PoolArgs = {
   protocolFeesBase: number | bigint;
   /** Protocol fees owed, quote atoms (held in the quote vault). */
   protocolFeesQuote: number | bigint;
-  /** Publish time of the last oracle price observed by the volatility estimate. */
+  /**
+   * Publish time of the newest oracle print the pool has used: a swap's print may not
+   * be older, and a newer one restores the print depth.
+   */
   lastOracleTime: number | bigint;
   /** Publish time of the newest quote-feed print used (two-feed pools; 0 otherwise). */
   lastQuoteOracleTime: number | bigint;
@@ -254,15 +267,15 @@ export type PoolArgs = {
   c2: StoredFixedArgs;
   /** Precomputed γ·τ. */
   gammaTau: StoredFixedArgs;
-  /** Current variance estimate (model units, per second). */
-  variance: StoredFixedArgs;
   /**
-   * The volatility estimator's own state: the variance over one window, `T·σ²`
-   * (model units); `variance` is derived from it.
+   * Current variance estimate (model units, per second): the continuous and the jump
+   * part, what prices read.
    */
+  variance: StoredFixedArgs;
+  /** The volatility estimate's continuous part over one window, `T·σc²` (model units). */
   windowVariance: StoredFixedArgs;
-  /** Last oracle mid observed (quote atoms per lot). */
-  lastOraclePrice: StoredFixedArgs;
+  /** The oracle mid of the volatility estimate's last sample (quote atoms per lot). */
+  samplePrice: StoredFixedArgs;
   /** Average entry price of the recorded hedge, quote atoms per lot. */
   hedgeEntryPrice: StoredFixedArgs;
   /**
@@ -346,6 +359,13 @@ export type PoolArgs = {
    * (`print_depth`) each side has taken. A newer print resets both.
    */
   printFlow: Array<number | bigint>;
+  /** Publish time of the volatility estimate's last sample. */
+  sampleTime: number | bigint;
+  /**
+   * The volatility estimate's jump part over one jump window (a day), `J·σj²` (model
+   * units).
+   */
+  jumpVariance: StoredFixedArgs;
 };
 
 /** Gets the encoder for {@link PoolArgs} account data. */
@@ -372,7 +392,7 @@ export function getPoolEncoder(): FixedSizeEncoder<PoolArgs> {
       ["gammaTau", getStoredFixedEncoder()],
       ["variance", getStoredFixedEncoder()],
       ["windowVariance", getStoredFixedEncoder()],
-      ["lastOraclePrice", getStoredFixedEncoder()],
+      ["samplePrice", getStoredFixedEncoder()],
       ["hedgeEntryPrice", getStoredFixedEncoder()],
       ["pendingRequestPrice", getStoredFixedEncoder()],
       ["hedgeRealizedPnl", fixEncoderSize(getBytesEncoder(), 16)],
@@ -403,6 +423,8 @@ export function getPoolEncoder(): FixedSizeEncoder<PoolArgs> {
       ["pendingTargetShares", getU64Encoder()],
       ["pendingParams", getPoolParamsEncoder()],
       ["printFlow", getArrayEncoder(getU64Encoder(), { size: 2 })],
+      ["sampleTime", getI64Encoder()],
+      ["jumpVariance", getStoredFixedEncoder()],
     ]),
     (value) => ({ ...value, discriminator: POOL_DISCRIMINATOR }),
   );
@@ -431,7 +453,7 @@ export function getPoolDecoder(): FixedSizeDecoder<Pool> {
     ["gammaTau", getStoredFixedDecoder()],
     ["variance", getStoredFixedDecoder()],
     ["windowVariance", getStoredFixedDecoder()],
-    ["lastOraclePrice", getStoredFixedDecoder()],
+    ["samplePrice", getStoredFixedDecoder()],
     ["hedgeEntryPrice", getStoredFixedDecoder()],
     ["pendingRequestPrice", getStoredFixedDecoder()],
     ["hedgeRealizedPnl", fixDecoderSize(getBytesDecoder(), 16)],
@@ -462,6 +484,8 @@ export function getPoolDecoder(): FixedSizeDecoder<Pool> {
     ["pendingTargetShares", getU64Decoder()],
     ["pendingParams", getPoolParamsDecoder()],
     ["printFlow", getArrayDecoder(getU64Decoder(), { size: 2 })],
+    ["sampleTime", getI64Decoder()],
+    ["jumpVariance", getStoredFixedDecoder()],
   ]);
 }
 
@@ -524,5 +548,5 @@ export async function fetchAllMaybePool(
 }
 
 export function getPoolSize(): number {
-  return 1192;
+  return 1232;
 }

@@ -65,8 +65,14 @@ export type PoolParams = {
   varianceFloor: StoredFixed;
   /** Variance ceiling per second, model units. */
   varianceCeiling: StoredFixed;
-  /** EWMA window, seconds. */
+  /** The volatility estimate's window, seconds: its continuous part is an EWMA over it. */
   volatilityWindow: bigint;
+  /**
+   * The volatility estimate's sampling grid, seconds, in `[1, volatility_window]`: a
+   * print is a sample when it is the first fresh one of its grid cell
+   * (`homeostat_math::volatility`).
+   */
+  volatilityGrid: bigint;
   /** Inventory unit, base atoms. */
   lot: bigint;
   /** Largest |inventory| a trade may create, base atoms. */
@@ -158,8 +164,14 @@ export type PoolParamsArgs = {
   varianceFloor: StoredFixedArgs;
   /** Variance ceiling per second, model units. */
   varianceCeiling: StoredFixedArgs;
-  /** EWMA window, seconds. */
+  /** The volatility estimate's window, seconds: its continuous part is an EWMA over it. */
   volatilityWindow: number | bigint;
+  /**
+   * The volatility estimate's sampling grid, seconds, in `[1, volatility_window]`: a
+   * print is a sample when it is the first fresh one of its grid cell
+   * (`homeostat_math::volatility`).
+   */
+  volatilityGrid: number | bigint;
   /** Inventory unit, base atoms. */
   lot: number | bigint;
   /** Largest |inventory| a trade may create, base atoms. */
@@ -236,6 +248,7 @@ export function getPoolParamsEncoder(): FixedSizeEncoder<PoolParamsArgs> {
     ["varianceFloor", getStoredFixedEncoder()],
     ["varianceCeiling", getStoredFixedEncoder()],
     ["volatilityWindow", getU64Encoder()],
+    ["volatilityGrid", getU64Encoder()],
     ["lot", getU64Encoder()],
     ["inventoryCap", getU64Encoder()],
     ["maxTradeBase", getU64Encoder()],
@@ -270,6 +283,7 @@ export function getPoolParamsDecoder(): FixedSizeDecoder<PoolParams> {
     ["varianceFloor", getStoredFixedDecoder()],
     ["varianceCeiling", getStoredFixedDecoder()],
     ["volatilityWindow", getU64Decoder()],
+    ["volatilityGrid", getU64Decoder()],
     ["lot", getU64Decoder()],
     ["inventoryCap", getU64Decoder()],
     ["maxTradeBase", getU64Decoder()],
