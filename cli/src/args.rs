@@ -34,6 +34,9 @@ pub(crate) enum Command {
     Deposit(DepositArgs),
     /// Burn LP shares for both tokens.
     Withdraw(WithdrawArgs),
+    /// Estimate a pool's γ, A, k and σ from its own fills and prints, and propose (or
+    /// apply) the bounded `update_params` change they imply (docs/calibration.md).
+    Calibrate(Box<crate::calibrate::CalibrateArgs>),
     /// Serve the real program on the in-process runtime as a JSON-RPC endpoint on
     /// loopback, with a demo pool, a moving oracle and a funded wallet (printed as JSON).
     Localnet(LocalnetArgs),

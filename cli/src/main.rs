@@ -4,6 +4,7 @@ mod admin;
 mod adversarial;
 mod args;
 mod as2008;
+mod calibrate;
 mod charts;
 mod cluster;
 mod localnet;
@@ -103,6 +104,10 @@ fn run(cli: Cli) -> CommandResult {
         Command::Simulate(mut args) => {
             args.json |= global.output != Output::Display;
             simulate::simulate(&args)
+        }
+        Command::Calibrate(mut args) => {
+            args.json |= global.output != Output::Display;
+            calibrate::run(&args, connection)
         }
         Command::Pool(command) => pool(&connection()?, command),
         Command::Quote(args) => block_on(cluster::quote(

@@ -8,6 +8,8 @@
 //!   path over the same bytes, so a quote equals the executed amounts exactly; the largest
 //!   trade that fits; slippage and LP helpers.
 //! * [`instructions`]: a builder for every instruction.
+//! * [`calibrate`]: the model's parameters estimated from a pool's own fills and prints,
+//!   and the bounded `update_params` change they imply.
 //! * `rpc` (feature `rpc`): a pool on a real cluster — fetch, quote, send, and read the
 //!   program's events from its transactions ([`events`]); `landing`: transactions that
 //!   land (compute budget from simulation, priority fee, resend, confirm); `cli_conventions`: cluster
@@ -15,6 +17,7 @@
 #![deny(missing_docs)]
 
 pub mod accounts;
+pub mod calibrate;
 #[cfg(feature = "rpc")]
 pub mod cli_conventions;
 pub mod events;

@@ -422,6 +422,17 @@ impl PoolClient {
 
     /// The program's events in a confirmed transaction (see [`crate::events`]).
     pub async fn transaction_events(&self, signature: &str) -> Result<Vec<PoolEvent>> {
+        self.timed_transaction_events(signature)
+            .await
+            .map(|(_, events)| events)
+    }
+
+    /// The same, with the transaction's block time (Unix seconds; `None` when the node
+    /// has none) — what calibration needs to know how long each quote stood.
+    pub async fn timed_transaction_events(
+        &self,
+        signature: &str,
+    ) -> Result<(Option<i64>, Vec<PoolEvent>)> {
         let transaction: serde_json::Value = self
             .rpc
             .send(
@@ -443,7 +454,8 @@ impl PoolClient {
                 address: signature.to_string(),
             });
         }
-        crate::events::from_transaction_json(&transaction)
+        let block_time = transaction["blockTime"].as_i64();
+        crate::events::from_transaction_json(&transaction).map(|events| (block_time, events))
     }
 
     /// Follows the pool's events over the cluster's websocket at `ws_url`

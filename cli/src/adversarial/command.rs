@@ -80,6 +80,10 @@ pub fn emit(text: &str) -> Result<()> {
 }
 
 fn run(options: &Options, scenario: &Scenario) -> Result<serde_json::Value> {
+    run_reports(options, scenario).map(|reports| summary(&reports))
+}
+
+fn run_reports(options: &Options, scenario: &Scenario) -> Result<Vec<super::SeedReport>> {
     let total = options.seeds;
     let bar = indicatif::ProgressBar::new(u64::from(total));
     bar.set_style(indicatif::ProgressStyle::with_template(
@@ -89,17 +93,44 @@ fn run(options: &Options, scenario: &Scenario) -> Result<serde_json::Value> {
         bar.set_position(u64::from(done))
     })?;
     bar.finish_and_clear();
-    Ok(summary(&reports))
+    Ok(reports)
 }
 
 fn single(options: &Options, scenario: &Scenario) -> Result<()> {
     let started = std::time::Instant::now();
-    let summary = run(options, scenario)?;
+    let reports = run_reports(options, scenario)?;
+    let summary = summary(&reports);
+    let calibrating = scenario.calibrate_every_secs > 0;
     if options.json {
-        let json = serde_json::json!({ "scenario": scenario, "summary": summary });
+        let mut json = serde_json::json!({ "scenario": scenario, "summary": summary });
+        if calibrating {
+            let traces: Vec<_> = reports.iter().map(|report| &report.calibration).collect();
+            json["calibration"] = serde_json::json!({
+                "truth": super::calibration::Truth::of(scenario),
+                "traces": traces,
+            });
+        }
         return emit(&format!("{json}\n"));
     }
-    emit(&table(scenario, &summary, started.elapsed()))
+    let mut text = table(scenario, &summary, started.elapsed());
+    if calibrating {
+        text += &super::calibration::table(scenario, &reports);
+        writable(&options.out)?;
+        let files = super::calibration::chart(scenario, &reports, &options.out)?;
+        // Seed `scenario.seed`'s history, for `homeostat calibrate --history`.
+        let (history, params) = super::calibration::record(scenario)?;
+        std::fs::write(
+            options.out.join("history.json"),
+            crate::calibrate::history_json(&history).to_string(),
+        )?;
+        crate::calibrate::write_config(&options.out.join("pool.toml"), &params)?;
+        text += &format!(
+            "\nwrote {files}, history.json (seed {}), pool.toml to {}\n",
+            scenario.seed,
+            options.out.display()
+        );
+    }
+    emit(&text)
 }
 
 /// `a ± b` with `digits` decimals.

@@ -10,6 +10,7 @@
 //! is one [`Market`]; [`run_seeds`] runs many on all cores and [`report`] summarises them
 //! as mean ± standard error. docs/simulator.md explains each model and its defaults.
 
+pub mod calibration;
 pub mod command;
 pub mod heatmap;
 pub mod onchain;
@@ -33,6 +34,8 @@ struct Venue {
     kind: PoolKind,
     pool: VenuePool,
     tally: Tally,
+    /// Its recorded history and calibrations, when the scenario recalibrates.
+    calibrator: Option<calibration::Calibrator>,
 }
 
 enum VenuePool {
@@ -75,6 +78,8 @@ struct Streams {
     oracle: Rng,
     flow: Rng,
     arbitrage: Rng,
+    /// The model flow and the manipulator (issue #29's benchmark).
+    model: Rng,
 }
 
 /// One seed of the adversarial market.
@@ -126,6 +131,12 @@ impl Market {
         scenario.validate().map_err(|error| error.to_string())?;
         let opening = opening_print(scenario);
         let params = scenario.pool_params()?;
+        if scenario.calibrate_every_secs > 0 && engine == Engine::Program {
+            return Err(
+                "calibrate_every_secs: recalibration runs on the math engine; drop --onchain"
+                    .into(),
+            );
+        }
         let mut program = match engine {
             Engine::Math => None,
             Engine::Program => Some(onchain::OnChain::start()?),
@@ -177,10 +188,14 @@ impl Market {
                     }
                 }
             };
+            let calibrator = (scenario.calibrate_every_secs > 0
+                && matches!(pool, VenuePool::Homeostat(_)))
+            .then(calibration::Calibrator::new);
             venues.push(Venue {
                 kind,
                 pool,
                 tally: Tally::new(scenario.liquidity_sol, quote),
+                calibrator,
             });
         }
         // Prints are kept as long as the pools accept them, and a little longer.
@@ -191,6 +206,7 @@ impl Market {
                 oracle: Rng::stream(seed, 2),
                 flow: Rng::stream(seed, 3),
                 arbitrage: Rng::stream(seed, 4),
+                model: Rng::stream(seed, 5),
             },
             block: 0,
             slot_ms: u64::from(scenario.slot_ms),
@@ -224,10 +240,16 @@ impl Market {
     /// program too with `--onchain`, whose accounts then become the pool's state.
     fn execute_homeostat(&mut self, index: usize, priced: &Priced, quote: &SwapQuote) -> Fill {
         let price = self.true_price();
-        let VenuePool::Homeostat(pool) = &mut self.venues[index].pool else {
+        let t = self.block as f64 * self.slot_ms as f64 / 1_000.0;
+        let venue = &mut self.venues[index];
+        let VenuePool::Homeostat(pool) = &mut venue.pool else {
             return Fill::default();
         };
         let fill = pool.execute(priced, quote, price);
+        if let Some(calibrator) = &mut venue.calibrator {
+            let lot_sol = pool.pool().params.lot as f64 / homeostat_localnet::ONE_BASE as f64;
+            calibrator.fill(t, fill.base, fill.quote, lot_sol);
+        }
         if let Some(program) = &mut self.program {
             let (print, now) = priced.transaction();
             match program.swap(index, &print, now, quote) {
@@ -247,7 +269,12 @@ impl Market {
         self.publish();
         self.arbitrage();
         self.route_flow();
+        self.model_flow();
         self.close_block();
+        let every = u64::from(self.scenario.calibrate_every_secs) * 1_000;
+        if every > 0 && self.now_ms() % every < self.slot_ms {
+            self.recalibrate();
+        }
     }
 
     fn now_ms(&self) -> u64 {
@@ -273,8 +300,24 @@ impl Market {
     /// Stage 2: the oracle publishes what is due.
     fn publish(&mut self) {
         let now = self.now_ms();
+        let before = self.oracle.freshest().map(|print| print.usable_ms);
         self.oracle
             .step(now, self.slot_ms, &self.history, &mut self.streams.oracle);
+        // The calibrators' record of every print, by the time it observed.
+        let new: Vec<Print> = self
+            .oracle
+            .usable
+            .iter()
+            .filter(|print| before.is_none_or(|before| print.usable_ms > before))
+            .copied()
+            .collect();
+        for venue in &mut self.venues {
+            if let Some(calibrator) = &mut venue.calibrator {
+                for print in &new {
+                    calibrator.print(print.observed_ms as f64 / 1_000.0, print.price);
+                }
+            }
+        }
     }
 
     /// The prop pool's pushed price this block: the true price `prop_latency_ms` ago,
@@ -492,6 +535,132 @@ impl Market {
         }
     }
 
+    /// Stage 4b (issue #29's benchmark): each Homeostat pool's own model flow — takers of
+    /// one size arriving at `A` per second per side, each filling with probability
+    /// `e^(−kδ)` (δ the pool's distance from the true price for that size), the same
+    /// draws for every pool — and the manipulator, who buys whenever the ask stands at
+    /// least `manipulator_ask_bps` out. The calibrators record each block's quotes.
+    fn model_flow(&mut self) {
+        let scenario = &self.scenario;
+        let flows = [
+            (
+                Side::Sell,
+                scenario.model_flow_bid_per_sec,
+                scenario.model_flow_bid_decay,
+            ),
+            (
+                Side::Buy,
+                scenario.model_flow_ask_per_sec,
+                scenario.model_flow_ask_decay,
+            ),
+        ];
+        let recording = self.venues.iter().any(|venue| venue.calibrator.is_some());
+        if !recording && flows.iter().all(|f| f.1 == 0.0) && scenario.manipulator_ask_bps == 0.0 {
+            return;
+        }
+        let dt = self.slot_ms as f64 / 1_000.0;
+        let size = scenario.model_flow_size_sol;
+        let manipulation = scenario.manipulator_ask_bps / 10_000.0;
+        let draws: Vec<(Side, f64, Vec<f64>)> = flows
+            .into_iter()
+            .map(|(side, a, k)| {
+                let arrivals = poisson(&mut self.streams.model, a * dt);
+                let uniforms = (0..arrivals)
+                    .map(|_| self.streams.model.uniform())
+                    .collect();
+                (side, k, uniforms)
+            })
+            .collect();
+        let (now, price) = (self.now_ms(), self.true_price());
+        let t = now as f64 / 1_000.0;
+        for index in 0..self.venues.len() {
+            let Some(mut current) = self.priced_now(index) else {
+                continue;
+            };
+            let one_lot = |priced: &Priced, side| priced.value(side, size).map(|v| v / size);
+            if let Some(calibrator) = &mut self.venues[index].calibrator {
+                let lot = current.lot_sol();
+                calibrator.quote(
+                    t,
+                    dt,
+                    current.value(Side::Sell, lot).map(|v| v / lot),
+                    current.value(Side::Buy, lot).map(|v| v / lot),
+                );
+            }
+            for (side, k, uniforms) in &draws {
+                for &u in uniforms {
+                    let Some(unit) = one_lot(&current, *side) else {
+                        break;
+                    };
+                    let distance = match side {
+                        Side::Sell => (price - unit) / price,
+                        Side::Buy => (unit - price) / price,
+                    };
+                    if u >= (-k * distance).exp() {
+                        continue;
+                    }
+                    if let Some(quote) = current.quote(*side, size) {
+                        let fill = self.execute_homeostat(index, &current, &quote);
+                        self.venues[index]
+                            .tally
+                            .book(FillKind::Retail, self.block, &fill, price);
+                    }
+                    match self.priced_now(index) {
+                        Some(next) => current = next,
+                        None => break,
+                    }
+                }
+            }
+            if manipulation > 0.0 {
+                if let Some(unit) = one_lot(&current, Side::Buy) {
+                    if unit >= price * (1.0 + manipulation) {
+                        if let Some(quote) = current.quote(Side::Buy, size) {
+                            let fill = self.execute_homeostat(index, &current, &quote);
+                            self.venues[index].tally.book(
+                                FillKind::Retail,
+                                self.block,
+                                &fill,
+                                price,
+                            );
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Homeostat venue `index` priced now with the freshest print, as an uninformed
+    /// trader's transaction would be.
+    fn priced_now(&self, index: usize) -> Option<Priced> {
+        let venue = &self.venues[index];
+        let VenuePool::Homeostat(pool) = &venue.pool else {
+            return None;
+        };
+        let print = *self.prints_for(venue.kind, pool, false).first()?;
+        pool.priced(&print, self.now_ms()).ok()
+    }
+
+    /// Every calibrated pool re-estimated from its whole history and moved by the
+    /// bounded change (a change the program would refuse is skipped and traced).
+    fn recalibrate(&mut self) {
+        let (hours, price) = (self.now_ms() as f64 / 3_600_000.0, self.true_price());
+        for venue in &mut self.venues {
+            let (Some(calibrator), VenuePool::Homeostat(pool)) =
+                (&mut venue.calibrator, &mut venue.pool)
+            else {
+                continue;
+            };
+            let current = pool.pool().params;
+            let lp = venue.tally.lp_vs_hold(price);
+            let next = calibrator.calibrate(hours, lp, &current, &self.scenario);
+            if let Some(next) = next.filter(|_| self.scenario.calibrate_apply) {
+                if pool.apply_params(&next).is_err() {
+                    calibrator.refused(&current);
+                }
+            }
+        }
+    }
+
     /// Stage 5: the block's bookkeeping — dynamic fees, loss-versus-rebalancing, samples.
     fn close_block(&mut self) {
         let price = self.true_price();
@@ -536,6 +705,14 @@ impl Market {
             .map(|pair| (pair[1] / pair[0]).ln().powi(2))
             .sum();
         SeedReport {
+            calibration: self
+                .venues
+                .iter()
+                .filter_map(|venue| {
+                    let calibrator = venue.calibrator.as_ref()?;
+                    Some((venue.kind.name().to_string(), calibrator.trace.clone()))
+                })
+                .collect(),
             pools,
             market: report::MarketFigures {
                 realised_volatility: (squares / (hours * 3_600.0) * price::SECONDS_PER_YEAR).sqrt(),

@@ -99,6 +99,13 @@ impl Tally {
         }
     }
 
+    /// The LPs' reserves now minus holding their deposit, at the true price `price`.
+    pub fn lp_vs_hold(&self, price: f64) -> f64 {
+        let (base, quote) = self.reserves;
+        let (initial_base, initial_quote) = self.initial;
+        (base - initial_base) * price + quote - initial_quote
+    }
+
     /// The seed's figures for this pool at the final true price `price`; `history` the
     /// true price per block, `retail_volume` all uninformed flow (USDC).
     pub fn figures(
@@ -282,6 +289,9 @@ pub struct MarketFigures {
 /// One seed.
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct SeedReport {
+    /// Per recalibrated pool, its calibrations (issue #29; empty when none ran).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub calibration: Vec<(String, Vec<super::calibration::TracePoint>)>,
     /// Per pool, in the scenario's order.
     pub pools: Vec<PoolFigures>,
     /// The market.

@@ -155,6 +155,41 @@ pub struct Scenario {
     pub pool_max_trade_sol: f64,
     /// Inventory cap, SOL.
     pub pool_inventory_cap_sol: f64,
+    /// The Homeostat pools' variance, per second (relative), pinned (floor = ceiling);
+    /// 0: the program estimates it between `default_params()`' bounds.
+    pub pool_variance_per_sec: f64,
+
+    /// Model flow (issue #29's benchmark; 0: none): each Homeostat pool gets its own
+    /// takers of `model_flow_size_sol` who arrive at this rate per second at its bid
+    /// (they sell) and fill with probability `e^(−kδ)`, δ the pool's distance from the
+    /// true price — the intensity `A·e^(−kδ)` the model assumes, with known A and k.
+    pub model_flow_bid_per_sec: f64,
+    /// k of the bid side's model flow, per unit of relative distance.
+    pub model_flow_bid_decay: f64,
+    /// The same at the pool's ask (the takers buy).
+    pub model_flow_ask_per_sec: f64,
+    /// k of the ask side's model flow.
+    pub model_flow_ask_decay: f64,
+    /// Size of a model-flow order, SOL.
+    pub model_flow_size_sol: f64,
+    /// A trader who fills the pool's ask whenever it stands at least this far from the
+    /// true price, bp (0: none) — the manipulation the calibration must resist.
+    pub manipulator_ask_bps: f64,
+
+    /// Recalibrate the Homeostat pools from their own history every this many seconds
+    /// (0: never); docs/calibration.md.
+    pub calibrate_every_secs: u32,
+    /// The most a parameter moves per calibration: a factor `1 + this` either way.
+    pub calibrate_max_step: f64,
+    /// The inventory standard deviation the operator tolerates, SOL: sets γ (0: γ stays).
+    pub calibrate_target_inventory_sol: f64,
+    /// Whether a calibration changes the pool (false: it only estimates — the
+    /// mis-specified and the perfectly specified pools' traces).
+    pub calibrate_apply: bool,
+    /// Above 0: the Homeostat pools start with A, k, σ and γ at the model flow's truth times
+    /// this factor (γ: the inventory target's at the truth), whatever the `pool_*`
+    /// fields say (1: perfectly specified; 3: every parameter off by ×3).
+    pub calibrate_start_factor: f64,
 }
 
 impl Default for Scenario {
@@ -213,6 +248,18 @@ impl Default for Scenario {
             pool_max_oracle_age: 20,
             pool_max_trade_sol: 50.0,
             pool_inventory_cap_sol: 100.0,
+            pool_variance_per_sec: 0.0,
+            model_flow_bid_per_sec: 0.0,
+            model_flow_bid_decay: 1_000.0,
+            model_flow_ask_per_sec: 0.0,
+            model_flow_ask_decay: 1_000.0,
+            model_flow_size_sol: 1.0,
+            manipulator_ask_bps: 0.0,
+            calibrate_every_secs: 0,
+            calibrate_max_step: 0.5,
+            calibrate_target_inventory_sol: 0.0,
+            calibrate_apply: true,
+            calibrate_start_factor: 0.0,
         }
     }
 }
@@ -366,6 +413,55 @@ impl Scenario {
             0.0,
             1_000.0,
         )?;
+        range(
+            "pool_variance_per_sec",
+            self.pool_variance_per_sec,
+            0.0,
+            1e-2,
+        )?;
+        for (field, value) in [
+            ("model_flow_bid_per_sec", self.model_flow_bid_per_sec),
+            ("model_flow_ask_per_sec", self.model_flow_ask_per_sec),
+        ] {
+            range(field, value, 0.0, 100.0)?;
+        }
+        for (field, value) in [
+            ("model_flow_bid_decay", self.model_flow_bid_decay),
+            ("model_flow_ask_decay", self.model_flow_ask_decay),
+        ] {
+            range(field, value, 0.0, 1e6)?;
+        }
+        range(
+            "model_flow_size_sol",
+            self.model_flow_size_sol,
+            0.001,
+            1_000.0,
+        )?;
+        range(
+            "manipulator_ask_bps",
+            self.manipulator_ask_bps,
+            0.0,
+            1_000.0,
+        )?;
+        whole(
+            "calibrate_every_secs",
+            self.calibrate_every_secs,
+            0,
+            MAX_DURATION_SECS,
+        )?;
+        range("calibrate_max_step", self.calibrate_max_step, 0.001, 10.0)?;
+        range(
+            "calibrate_start_factor",
+            self.calibrate_start_factor,
+            0.0,
+            100.0,
+        )?;
+        range(
+            "calibrate_target_inventory_sol",
+            self.calibrate_target_inventory_sol,
+            0.0,
+            1_000_000.0,
+        )?;
         // The rest is the program's to judge (`PoolParams::violation`, named by
         // `Scenario::pool_params`).
         self.pool_params().map(drop).map_err(|rule| ScenarioError {
@@ -398,6 +494,30 @@ impl Scenario {
             inventory_cap: sol(self.pool_inventory_cap_sol),
             ..homeostat_localnet::default_params()
         };
+        let variance = self.pool_variance_per_sec;
+        let mut params = if variance > 0.0 {
+            homeostat::PoolParams {
+                variance_floor: fixed(variance)?,
+                variance_ceiling: fixed(variance)?,
+                ..params
+            }
+        } else {
+            params
+        };
+        let factor = self.calibrate_start_factor;
+        if factor > 0.0 {
+            let truth = super::calibration::Truth::of(self);
+            let sigma = truth.sigma.ok_or(
+                "calibrate_start_factor needs one true σ: calm_volatility = stressed_volatility",
+            )?;
+            params.arrival_intensity = fixed(factor * 0.5 * (truth.bid_a + truth.ask_a))?;
+            params.order_decay = fixed(factor * 0.5 * (truth.bid_k + truth.ask_k))?;
+            params.variance_floor = fixed((factor * sigma).powi(2))?;
+            params.variance_ceiling = params.variance_floor;
+            if let Some(gamma) = truth.gamma {
+                params.risk_aversion = fixed(factor * gamma)?;
+            }
+        }
         match params.violation() {
             Some(violation) => Err(violation.to_string()),
             None => Ok(params),

@@ -113,6 +113,15 @@ impl HomeostatPool {
         };
     }
 
+    /// `update_params` as the program applies it (`Pool::apply_params`); fails as it would.
+    pub fn apply_params(&mut self, params: &PoolParams) -> Result<(), String> {
+        let coefficients = params.validate().map_err(|error| error.to_string())?;
+        self.snapshot
+            .pool
+            .apply_params(params, &coefficients)
+            .map_err(|error| error.to_string())
+    }
+
     /// The pool's state.
     pub fn pool(&self) -> &Pool {
         &self.snapshot.pool
@@ -202,6 +211,11 @@ impl Priced {
             Side::Buy => usdc(quote.amount_in),
             Side::Sell => usdc(quote.amount_out),
         })
+    }
+
+    /// The pool's lot, SOL.
+    pub fn lot_sol(&self) -> f64 {
+        sol(self.snapshot.pool.params.lot)
     }
 
     /// The largest trade on `side` the pool accepts, SOL.
