@@ -80,6 +80,7 @@ pub fn params_json(params: &PoolParams) -> Value {
         "max_ema_deviation_bps": params.max_ema_deviation_bps,
         "hedge_credit_bps": params.hedge_credit_bps,
         "hedge_cost_bps": params.hedge_cost_bps,
+        "depth_relief_bps": params.depth_relief_bps,
         "lp_access": params.lp_access,
     })
 }

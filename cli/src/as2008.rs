@@ -190,7 +190,8 @@ pub fn pool_params(gamma: f64, step: usize) -> PoolParams {
         hedge_credit_bps: 0,
         hedge_cost_bps: 0,
         lp_access: LP_ACCESS_PUBLIC,
-        reserved: [0; 1],
+        depth_relief_bps: 0,
+        reserved: [0; 7],
     }
 }
 

@@ -89,6 +89,10 @@ pub struct PoolConfig {
     /// band is then derived from the model, `rebalance_band` its floor (0: off).
     #[serde(default)]
     pub hedge_cost_bps: u16,
+    /// Share of the gross position, bps, a trade reducing it may take beyond the print's
+    /// depth at the curve's quotes (default 0).
+    #[serde(default)]
+    pub depth_relief_bps: u16,
 }
 
 fn public() -> String {
@@ -150,7 +154,8 @@ impl PoolConfig {
             hedge_credit_bps: self.hedge_credit_bps,
             hedge_cost_bps: self.hedge_cost_bps,
             lp_access,
-            reserved: [0; 1],
+            depth_relief_bps: self.depth_relief_bps,
+            reserved: [0; 7],
         };
         // Named before anything is signed: the program's own bounds, in its words.
         if let Some(violation) = params.violation() {

@@ -63,7 +63,8 @@ pub fn default_params() -> PoolParams {
         min_rebalance_interval: 30,
         max_hedge_position: 200 * ONE_BASE,
         lp_access: LP_ACCESS_PUBLIC,
-        reserved: [0; 1],
+        depth_relief_bps: 0,
+        reserved: [0; 7],
     }
 }
 

@@ -328,7 +328,8 @@ fn params() -> PoolParams {
         min_rebalance_interval: 30,
         max_hedge_position: 200 * SOL,
         lp_access: 0,
-        reserved: [0; 1],
+        depth_relief_bps: 0,
+        reserved: [0; 7],
     }
 }
 

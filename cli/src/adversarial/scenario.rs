@@ -147,6 +147,9 @@ pub struct Scenario {
     pub pool_print_depth_sol: f64,
     /// Beyond the print's depth, how far each further SOL moves that side's quote, bp.
     pub pool_depth_slope_bps: f64,
+    /// Share of the gross position a trade reducing it may take beyond the print's depth
+    /// at the curve's quotes, basis points.
+    pub pool_depth_relief_bps: u16,
     /// Fee, basis points.
     pub pool_fee_bps: u16,
     /// Oldest print accepted, seconds.
@@ -244,6 +247,7 @@ impl Default for Scenario {
             pool_age_multiplier: 1.75,
             pool_print_depth_sol: 3.0,
             pool_depth_slope_bps: 10.0,
+            pool_depth_relief_bps: 0,
             pool_fee_bps: 0,
             pool_max_oracle_age: 20,
             pool_max_trade_sol: 50.0,
@@ -488,6 +492,7 @@ impl Scenario {
             age_multiplier: fixed(self.pool_age_multiplier)?,
             print_depth: sol(self.pool_print_depth_sol),
             depth_slope: fixed(self.pool_depth_slope_bps / 10_000.0)?,
+            depth_relief_bps: self.pool_depth_relief_bps,
             fee_bps: self.pool_fee_bps,
             max_oracle_age: self.pool_max_oracle_age,
             max_trade_base: sol(self.pool_max_trade_sol),

@@ -157,3 +157,50 @@ async fn a_newer_print_restores_the_depth() {
         "same print {on_the_same_print}, newer print {on_a_newer_print}"
     );
 }
+
+/// Quote paid to buy back, on the same print, the 10 SOL a trader has just sold to a pool
+/// with `params` (the pool 10 SOL long).
+async fn cost_of_buying_back(params: PoolParams) -> u64 {
+    let mut harness = Harness::start().await;
+    let pool = harness.pool_at(0);
+    harness.seeded_pool(&pool, params).await;
+    let trader = harness.new_user(10 * ONE_BASE, 10_000 * ONE_QUOTE).await;
+    harness
+        .swap(&pool, &trader, SELL, true, 10 * ONE_BASE)
+        .await
+        .expect("a sale");
+    let before = harness.balance(&trader.quote).await;
+    harness
+        .swap(&pool, &trader, BUY, false, 10 * ONE_BASE)
+        .await
+        .expect("a purchase");
+    before - harness.balance(&trader.quote).await
+}
+
+#[tokio::test]
+async fn a_trade_that_reduces_the_position_takes_its_relief_at_the_curves_quotes() {
+    // Without relief (the default) the purchase that takes the pool back to flat pays the
+    // premium on the 7 SOL beyond the buy side's 3 SOL depth: slope·mid·7²/2 lots,
+    // 0.001 × 150 USDC × 24.5 = 3.675 USDC. With the whole position as relief it pays the
+    // curve's quotes, as a pool without a premium would charge.
+    let default = cost_of_buying_back(default_params()).await;
+    let relieved = cost_of_buying_back(PoolParams {
+        depth_relief_bps: 10_000,
+        ..default_params()
+    })
+    .await;
+    let flat = cost_of_buying_back(PoolParams {
+        depth_slope: StoredFixed::ZERO,
+        ..default_params()
+    })
+    .await;
+    let premium = default as f64 - relieved as f64;
+    assert!(
+        (premium - 3_675_000.0).abs() <= 2.0,
+        "premium {premium}, documented 3 675 000"
+    );
+    assert!(
+        relieved.abs_diff(flat) <= 1,
+        "relieved {relieved}, flat {flat}"
+    );
+}

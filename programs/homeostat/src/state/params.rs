@@ -88,6 +88,11 @@ pub struct PoolParams {
     /// `ψ·mid / skew` lots, where holding one more lot costs as much as hedging it — and
     /// `rebalance_band` is its floor (0: the band is `rebalance_band`).
     pub hedge_cost_bps: u16,
+    /// Share of the pool's gross position, bps, that a trade reducing it may take on top of
+    /// the print's depth at the curve's quotes (0: none — the default, measured in the
+    /// adversarial benchmark: docs/simulator.md, "Asymmetry"). The skew already prices a
+    /// reducing trade cheaper; this waives the depth premium on it as well.
+    pub depth_relief_bps: u16,
     /// `homeostat_math::ModelKind`: 0 Avellaneda–Stoikov, 1 GLFT, 2 constant product
     /// (`ModelKind::Glft.into()`).
     pub model_kind: u8,
@@ -97,11 +102,11 @@ pub struct PoolParams {
     /// only: an operator-funded pool, whose LP is the hedge's owner).
     pub lp_access: u8,
     /// Room for future parameters; must be zero.
-    pub reserved: [u8; 1],
+    pub reserved: [u8; 7],
 }
 
-// 10 × 16 + 10 × 8 + 6 × 2 + 3 + 1 bytes: no implicit padding, so bytemuck and borsh agree.
-const _: () = assert!(core::mem::size_of::<PoolParams>() == 256);
+// 10 × 16 + 10 × 8 + 7 × 2 + 3 + 7 bytes: no implicit padding, so bytemuck and borsh agree.
+const _: () = assert!(core::mem::size_of::<PoolParams>() == 264);
 
 impl PoolParams {
     /// The pool's model.
@@ -142,8 +147,8 @@ impl PoolParams {
     /// Whether replacing `old` with these parameters loosens a risk limit — then it waits
     /// the pool's `change_delay`. Immediate only when every field that differs moves the
     /// safe way: caps, trade size, oracle age, confidence and EMA bounds (0 turns the EMA
-    /// check off, the loosest) and the hedge limits and credit down; fee, spread floor,
-    /// widening multipliers and variance bounds up. The keeper's own settings
+    /// check off, the loosest), the depth relief and the hedge limits and credit down;
+    /// fee, spread floor, widening multipliers and variance bounds up. The keeper's own settings
     /// (`rebalance_band`, `min_rebalance_interval`, `hedge_cost_bps`) never wait; any
     /// other change — the model, its coefficients, units, lot, window, grid, protocol share —
     /// does.
@@ -171,6 +176,7 @@ impl PoolParams {
             age_multiplier: old.age_multiplier,
             depth_slope: old.depth_slope,
             print_depth: old.print_depth,
+            depth_relief_bps: old.depth_relief_bps,
             variance_floor: old.variance_floor,
             variance_ceiling: old.variance_ceiling,
             rebalance_band: old.rebalance_band,
@@ -191,6 +197,7 @@ impl PoolParams {
             && up_fixed(new.age_multiplier, old.age_multiplier)
             && up_fixed(new.depth_slope, old.depth_slope)
             && down(new.print_depth, old.print_depth)
+            && new.depth_relief_bps <= old.depth_relief_bps
             && up_fixed(new.variance_floor, old.variance_floor)
             && up_fixed(new.variance_ceiling, old.variance_ceiling);
         !(unchanged && tightens)
@@ -237,7 +244,7 @@ impl PoolParams {
         let multiplier = self.confidence_multiplier.get();
         let age_multiplier = self.age_multiplier.get();
         let depth_slope = self.depth_slope.get();
-        let checks: [(bool, &'static str); 22] = [
+        let checks: [(bool, &'static str); 23] = [
             (
                 self.model_params().is_ok(),
                 "model_kind must be 0, 1 or 2 and units 0 or 1",
@@ -318,7 +325,11 @@ impl PoolParams {
                 self.hedge_cost_bps <= MAX_HEDGE_COST_BPS,
                 "hedge_cost_bps must be ≤ 1 000",
             ),
-            (self.reserved == [0; 1], "reserved must be zero"),
+            (
+                u64::from(self.depth_relief_bps) <= homeostat_math::fees::BPS_DENOMINATOR,
+                "depth_relief_bps must be ≤ 10 000",
+            ),
+            (self.reserved == [0; 7], "reserved must be zero"),
         ];
         checks
             .iter()

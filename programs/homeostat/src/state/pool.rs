@@ -163,7 +163,7 @@ pub struct PreparedSwap {
 }
 
 // The layout is the same on every target: no implicit padding anywhere.
-const _: () = assert!(core::mem::size_of::<Pool>() == 1_232);
+const _: () = assert!(core::mem::size_of::<Pool>() == 1_248);
 
 /// The pool PDA's signer seeds, held by value so signing a CPI allocates nothing.
 pub struct PoolSeeds {
@@ -496,11 +496,11 @@ impl Pool {
     /// same account data, so its quotes equal the program's amounts.
     pub fn swap_context(&self, oracle: &OraclePrice, reserves: Reserves) -> Result<SwapContext> {
         let (mut curve, inventory_cap) = self.curve_at_depth(oracle, reserves)?;
-        if let Curve::Linear(linear) = &mut curve {
-            linear.depth.left = self.print_depth_left();
-        }
         // Computed once: the limits bind on it, the curve prices at its risk part.
         let position = self.inventory(reserves)?;
+        if let Curve::Linear(linear) = &mut curve {
+            linear.depth.left = self.print_depth_left(position)?;
+        }
         Ok(SwapContext {
             curve,
             inventory: self.risk_of(position)?,
@@ -644,11 +644,28 @@ impl Pool {
 
     /// The print depth at the pool's depth (`print_depth` scaled like the inventory cap,
     /// rounded down) less what each side has traded since the newest print, base atoms:
-    /// `PrintDepth::left`.
-    pub fn print_depth_left(&self) -> [i128; 2] {
+    /// `PrintDepth::left`. The side that reduces the gross `position` has
+    /// `depth_relief_bps` of it more (rounded down: less relief, in the pool's favour).
+    pub fn print_depth_left(&self, position: i128) -> Result<[i128; 2]> {
         let depth = i128::from(self.scaled_to_depth(self.params.print_depth));
-        self.print_flow
-            .map(|flow| depth.saturating_sub(i128::from(flow)))
+        let relief = |reducible: i128| -> Result<i128> {
+            reducible
+                .max(0)
+                .checked_mul(i128::from(self.params.depth_relief_bps))
+                .and_then(|scaled| {
+                    scaled.checked_div(i128::from(homeostat_math::fees::BPS_DENOMINATOR))
+                })
+                .ok_or_else(|| error!(HomeostatError::MathOverflow))
+        };
+        // A sale to the pool reduces a short position, a purchase a long one.
+        let reliefs = [relief(position.saturating_neg())?, relief(position)?];
+        let mut left = [0i128; 2];
+        for ((left, flow), relief) in left.iter_mut().zip(self.print_flow).zip(reliefs) {
+            *left = depth
+                .saturating_sub(i128::from(flow))
+                .saturating_add(relief);
+        }
+        Ok(left)
     }
 
     /// Whether the pool is paused (swaps and deposits refused; withdrawals work).

@@ -560,5 +560,5 @@ export async function fetchAllMaybePool(
 }
 
 export function getPoolSize(): number {
-  return 1240;
+  return 1256;
 }

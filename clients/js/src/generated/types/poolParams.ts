@@ -121,6 +121,13 @@ export type PoolParams = {
    */
   hedgeCostBps: number;
   /**
+   * Share of the pool's gross position, bps, that a trade reducing it may take on top of
+   * the print's depth at the curve's quotes (0: none — the default, measured in the
+   * adversarial benchmark: docs/simulator.md, "Asymmetry"). The skew already prices a
+   * reducing trade cheaper; this waives the depth premium on it as well.
+   */
+  depthReliefBps: number;
+  /**
    * `homeostat_math::ModelKind`: 0 Avellaneda–Stoikov, 1 GLFT, 2 constant product
    * (`ModelKind::Glft.into()`).
    */
@@ -220,6 +227,13 @@ export type PoolParamsArgs = {
    */
   hedgeCostBps: number;
   /**
+   * Share of the pool's gross position, bps, that a trade reducing it may take on top of
+   * the print's depth at the curve's quotes (0: none — the default, measured in the
+   * adversarial benchmark: docs/simulator.md, "Asymmetry"). The skew already prices a
+   * reducing trade cheaper; this waives the depth premium on it as well.
+   */
+  depthReliefBps: number;
+  /**
    * `homeostat_math::ModelKind`: 0 Avellaneda–Stoikov, 1 GLFT, 2 constant product
    * (`ModelKind::Glft.into()`).
    */
@@ -263,10 +277,11 @@ export function getPoolParamsEncoder(): FixedSizeEncoder<PoolParamsArgs> {
     ["maxEmaDeviationBps", getU16Encoder()],
     ["hedgeCreditBps", getU16Encoder()],
     ["hedgeCostBps", getU16Encoder()],
+    ["depthReliefBps", getU16Encoder()],
     ["modelKind", getU8Encoder()],
     ["units", getU8Encoder()],
     ["lpAccess", getU8Encoder()],
-    ["reserved", fixEncoderSize(getBytesEncoder(), 1)],
+    ["reserved", fixEncoderSize(getBytesEncoder(), 7)],
   ]);
 }
 
@@ -298,10 +313,11 @@ export function getPoolParamsDecoder(): FixedSizeDecoder<PoolParams> {
     ["maxEmaDeviationBps", getU16Decoder()],
     ["hedgeCreditBps", getU16Decoder()],
     ["hedgeCostBps", getU16Decoder()],
+    ["depthReliefBps", getU16Decoder()],
     ["modelKind", getU8Decoder()],
     ["units", getU8Decoder()],
     ["lpAccess", getU8Decoder()],
-    ["reserved", fixDecoderSize(getBytesDecoder(), 1)],
+    ["reserved", fixDecoderSize(getBytesDecoder(), 7)],
   ]);
 }
 
