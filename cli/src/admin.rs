@@ -217,6 +217,21 @@ pub async fn run(wallet: &Wallet, pool: &str, change: Change, dry_run: bool) -> 
         Change::Retarget(target) => {
             let current = state.target_at_depth()?;
             retarget_bounds(&state, current, *target)?;
+            // The program's own checks at the cluster's time (the rate limit needs it).
+            let now = client.cluster_time().await?;
+            if state.prepare_retarget(*target, now).is_err() {
+                let next = state
+                    .last_retarget_time
+                    .saturating_add(homeostat::constants::MIN_RETARGET_INTERVAL);
+                return Err(format!(
+                    "a retarget applied at {} (Unix time): the next may come from {next}, {} s \
+                     from now (cluster time {now}): the program would refuse with \
+                     RetargetTooSoon",
+                    state.last_retarget_time,
+                    next.saturating_sub(now)
+                )
+                .into());
+            }
             (
                 instructions::retarget(&addresses, signer, *target),
                 json!({

@@ -885,6 +885,19 @@ async fn an_operator_administers_the_pool_and_loosening_changes_wait() {
             current / 10
         ),
     );
+    // A retarget applied (the config's hour later) starts the hour before the next one,
+    // which is refused before signing at the cluster's time, the rule named.
+    json(&admin("retarget", &["--target-base", "95000000000"], false).await);
+    harness.set_time(harness.now + 3_600);
+    json(&admin("apply-pending", &[], false).await);
+    assert_eq!(
+        harness.pool_state(&pool).await.last_retarget_time,
+        harness.now
+    );
+    fails_with(
+        &admin("retarget", &["--target-base", "94000000000"], true).await,
+        "RetargetTooSoon",
+    );
     json(&admin("collect-fees", &[], false).await);
     // A trade over the limits names them and what would trade (the review: TradeTooLarge
     // never stated the limit).

@@ -313,6 +313,12 @@ impl PoolClient {
         })
     }
 
+    /// The cluster's Unix time (the clock sysvar's): what the program's time checks read.
+    pub async fn cluster_time(&self) -> Result<i64> {
+        let [clock] = fetch_named(&self.rpc, [("clock sysvar", CLOCK_SYSVAR)]).await?;
+        clock_unix_timestamp(&clock.data)
+    }
+
     /// Whether an account exists at `address`.
     pub async fn exists(&self, address: Pubkey) -> Result<bool> {
         Ok(fetch(&self.rpc, &[address]).await?.remove(0).is_some())

@@ -1,8 +1,6 @@
 use anchor_lang::prelude::*;
-use homeostat_math::{mul_div_u64, Rounding};
 
-use crate::constants::{MAX_RETARGET_BPS, MIN_RETARGET_INTERVAL};
-use crate::errors::{HomeostatError, MathResultExt};
+use crate::errors::HomeostatError;
 use crate::events::ChangeProposed;
 use crate::state::Pool;
 use crate::token::token_amount;
@@ -59,32 +57,7 @@ pub(crate) fn handle(ctx: Context<Retarget>, args: RetargetArgs) -> Result<()> {
     let event = {
         let accounts = &ctx.accounts;
         let mut pool = accounts.pool.load_mut()?;
-        let old = pool.target_at_depth()?;
-        let step = mul_div_u64(
-            old,
-            MAX_RETARGET_BPS,
-            homeostat_math::fees::BPS_DENOMINATOR,
-            Rounding::Down,
-        )
-        .math()?;
-        require!(
-            pool.target_shares > 0
-                && old > 0
-                && args.target_base > 0
-                && args.target_base.abs_diff(old) <= step,
-            HomeostatError::RetargetOutOfBounds
-        );
-        // In total, however many steps: within the cap of the first target, so the
-        // inventory a retarget creates never exceeds what trades could have.
-        require!(
-            args.target_base.abs_diff(pool.first_target_at_depth()?) <= pool.cap_at_depth(),
-            HomeostatError::RetargetBeyondCap
-        );
-        require!(
-            pool.last_retarget_time == 0
-                || now.saturating_sub(pool.last_retarget_time) >= MIN_RETARGET_INTERVAL,
-            HomeostatError::RetargetTooSoon
-        );
+        pool.prepare_retarget(args.target_base, now)?;
         if pool.change_delay > 0 {
             let effective_at = pool.change_effective_at(now)?;
             (

@@ -256,6 +256,40 @@ impl Pool {
         Ok(())
     }
 
+    /// The checks of a `retarget` to `target_base` at `now`, in the handler's order (the
+    /// CLI runs them before signing): a step of at most `MAX_RETARGET_BPS` of the current
+    /// target (`RetargetOutOfBounds`); in total, however many steps, within the cap of the
+    /// first target, so the inventory a retarget creates never exceeds what trades could
+    /// have (`RetargetBeyondCap`); at least `MIN_RETARGET_INTERVAL` after the last applied
+    /// retarget (`RetargetTooSoon`).
+    pub fn prepare_retarget(&self, target_base: u64, now: i64) -> Result<()> {
+        let old = self.target_at_depth()?;
+        let step = homeostat_math::mul_div_u64(
+            old,
+            MAX_RETARGET_BPS,
+            homeostat_math::fees::BPS_DENOMINATOR,
+            homeostat_math::Rounding::Down,
+        )
+        .math()?;
+        require!(
+            self.target_shares > 0
+                && old > 0
+                && target_base > 0
+                && target_base.abs_diff(old) <= step,
+            HomeostatError::RetargetOutOfBounds
+        );
+        require!(
+            target_base.abs_diff(self.first_target_at_depth()?) <= self.cap_at_depth(),
+            HomeostatError::RetargetBeyondCap
+        );
+        require!(
+            self.last_retarget_time == 0
+                || now.saturating_sub(self.last_retarget_time) >= MIN_RETARGET_INTERVAL,
+            HomeostatError::RetargetTooSoon
+        );
+        Ok(())
+    }
+
     /// Moves the target to `target_base` base atoms at `target_shares` shares, now: the
     /// step `retarget` takes (or `apply_pending_changes` for a pending retarget). Returns
     /// the `Retargeted` event of `pool` with the inventory before and after at `reserves`.
