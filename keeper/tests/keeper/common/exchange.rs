@@ -13,8 +13,6 @@ use std::sync::{Arc, Mutex};
 use hmac::{Hmac, Mac};
 use serde_json::{json, Value};
 use sha2::Sha256;
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpListener;
 
 /// The API key the exchange accepts.
 pub const KEY: &str = "test-api-key";
@@ -228,56 +226,19 @@ fn handle(exchange: &Mutex<Exchange>, method: &str, target: &str, key: Option<&s
 
 /// Starts the exchange on loopback; returns its URL and state.
 pub async fn exchange(script: Vec<Script>) -> (String, Arc<Mutex<Exchange>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
     let state = Arc::new(Mutex::new(Exchange {
         script,
         ..Exchange::default()
     }));
     let shared = Arc::clone(&state);
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let state = Arc::clone(&shared);
-            tokio::spawn(async move {
-                let (reader, mut writer) = stream.into_split();
-                let mut reader = BufReader::new(reader);
-                loop {
-                    let mut request_line = String::new();
-                    if reader.read_line(&mut request_line).await.unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let mut parts = request_line.split_whitespace();
-                    let (method, target) = (
-                        parts.next().unwrap_or_default().to_string(),
-                        parts.next().unwrap_or_default().to_string(),
-                    );
-                    let (mut key, mut length) = (None, 0usize);
-                    loop {
-                        let mut line = String::new();
-                        if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
-                            return;
-                        }
-                        if line == "\r\n" {
-                            break;
-                        }
-                        let (name, value) = line.split_once(':').unwrap_or_default();
-                        match name.to_ascii_lowercase().as_str() {
-                            "x-mbx-apikey" => key = Some(value.trim().to_string()),
-                            "content-length" => length = value.trim().parse().unwrap_or(0),
-                            _ => {}
-                        }
-                    }
-                    let mut body = vec![0; length];
-                    if reader.read_exact(&mut body).await.is_err() {
-                        return;
-                    }
-                    let response = handle(&state, &method, &target, key.as_deref());
-                    if writer.write_all(response.as_bytes()).await.is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-    });
+    let url = super::http::serve(move |request| {
+        handle(
+            &shared,
+            &request.method,
+            &request.target,
+            request.header("x-mbx-apikey"),
+        )
+    })
+    .await;
     (url, state)
 }

@@ -14,8 +14,6 @@ use homeostat_keeper::hyperliquid::signing::{
     agent_digest, connection_id, hex, unhex, ActionSignature, Msgpack, Signer,
 };
 use serde_json::{json, Value};
-use tokio::io::{AsyncBufReadExt, AsyncReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpListener;
 
 /// The account's key (the official SDK's test key).
 pub const KEY: &str = "e908f86dbb4d55ac876378565aafeabc187f6690f046459397b17d9b9a19688e";
@@ -273,8 +271,6 @@ fn handle(exchange: &Mutex<Exchange>, method: &str, path: &str, body: &[u8]) -> 
 
 /// Starts the exchange on loopback, trading for [`KEY`]'s account; its URL and state.
 pub async fn hyperliquid(script: Vec<Script>) -> (String, Arc<Mutex<Exchange>>) {
-    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let url = format!("http://{}", listener.local_addr().expect("addr"));
     let account = format!("0x{}", hex(&Signer::from_hex(KEY).expect("key").address()));
     let state = Arc::new(Mutex::new(Exchange {
         script,
@@ -282,47 +278,9 @@ pub async fn hyperliquid(script: Vec<Script>) -> (String, Arc<Mutex<Exchange>>) 
         ..Exchange::default()
     }));
     let shared = Arc::clone(&state);
-    tokio::spawn(async move {
-        while let Ok((stream, _)) = listener.accept().await {
-            let state = Arc::clone(&shared);
-            tokio::spawn(async move {
-                let (reader, mut writer) = stream.into_split();
-                let mut reader = BufReader::new(reader);
-                loop {
-                    let mut request_line = String::new();
-                    if reader.read_line(&mut request_line).await.unwrap_or(0) == 0 {
-                        return;
-                    }
-                    let mut parts = request_line.split_whitespace();
-                    let (method, path) = (
-                        parts.next().unwrap_or_default().to_string(),
-                        parts.next().unwrap_or_default().to_string(),
-                    );
-                    let mut length = 0usize;
-                    loop {
-                        let mut line = String::new();
-                        if reader.read_line(&mut line).await.unwrap_or(0) == 0 {
-                            return;
-                        }
-                        if line == "\r\n" {
-                            break;
-                        }
-                        let (name, value) = line.split_once(':').unwrap_or_default();
-                        if name.eq_ignore_ascii_case("content-length") {
-                            length = value.trim().parse().unwrap_or(0);
-                        }
-                    }
-                    let mut body = vec![0; length];
-                    if reader.read_exact(&mut body).await.is_err() {
-                        return;
-                    }
-                    let response = handle(&state, &method, &path, &body);
-                    if writer.write_all(response.as_bytes()).await.is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-    });
+    let url = super::http::serve(move |request| {
+        handle(&shared, &request.method, &request.target, &request.body)
+    })
+    .await;
     (url, state)
 }

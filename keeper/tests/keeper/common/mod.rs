@@ -1,6 +1,7 @@
 //! Test support shared by the keeper's test crates.
 
 pub mod exchange;
+pub mod http;
 pub mod hyperliquid;
 pub mod process;
 pub mod proxy;
