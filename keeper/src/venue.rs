@@ -145,6 +145,47 @@ impl Venue for PaperVenue {
     }
 }
 
+/// An exchange's HTTP answer, as the venues classify it.
+pub(crate) struct Reply {
+    pub status: reqwest::StatusCode,
+    /// `Retry-After`, when the exchange sent one (in seconds).
+    pub retry_after: Option<std::time::Duration>,
+    pub headers: reqwest::header::HeaderMap,
+    pub body: String,
+}
+
+/// Sends `request` and reads the whole answer: the HTTP step every exchange venue shares.
+/// An unreachable exchange or a body that cannot be read is transient.
+pub(crate) async fn send(request: reqwest::RequestBuilder) -> Result<Reply> {
+    let response = request
+        .send()
+        .await
+        .map_err(|error| KeeperError::Transient {
+            message: format!("venue unreachable: {error}"),
+            retry_after: None,
+        })?;
+    let status = response.status();
+    let headers = response.headers().clone();
+    let retry_after = headers
+        .get("Retry-After")
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<u64>().ok())
+        .map(std::time::Duration::from_secs);
+    let body = response
+        .text()
+        .await
+        .map_err(|error| KeeperError::Transient {
+            message: format!("venue response: {error}"),
+            retry_after: None,
+        })?;
+    Ok(Reply {
+        status,
+        retry_after,
+        headers,
+        body,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

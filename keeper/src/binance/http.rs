@@ -9,6 +9,7 @@ use hmac::{Hmac, Mac};
 use serde_json::Value;
 use sha2::Sha256;
 
+use crate::venue::{send, Reply};
 use crate::{KeeperError, Result};
 
 /// A signing client for one API key.
@@ -88,33 +89,20 @@ impl SignedHttp {
             "{}{path}?{query}&signature={signature}",
             self.base_url.trim_end_matches('/')
         );
-        let response = self
-            .http
-            .request(method, &url)
-            .header("X-MBX-APIKEY", &self.api_key)
-            .send()
-            .await
-            .map_err(|error| KeeperError::Transient {
-                message: format!("venue unreachable: {error}"),
-                retry_after: None,
-            })?;
-        let status = response.status();
-        let retry_after = response
-            .headers()
-            .get("Retry-After")
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.parse::<u64>().ok())
-            .map(Duration::from_secs);
-        if let Some(weight) = response.headers().get("X-MBX-USED-WEIGHT-1M") {
+        let Reply {
+            status,
+            retry_after,
+            headers,
+            body,
+        } = send(
+            self.http
+                .request(method, &url)
+                .header("X-MBX-APIKEY", &self.api_key),
+        )
+        .await?;
+        if let Some(weight) = headers.get("X-MBX-USED-WEIGHT-1M") {
             tracing::debug!(weight = ?weight, "venue request weight used this minute");
         }
-        let body = response
-            .text()
-            .await
-            .map_err(|error| KeeperError::Transient {
-                message: format!("venue response: {error}"),
-                retry_after: None,
-            })?;
         let payload: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
         if status.is_success() {
             return Ok(payload);

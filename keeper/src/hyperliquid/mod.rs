@@ -32,7 +32,7 @@ use self::signing::{Msgpack, Signer};
 use crate::binance::decimal::{decimal_atoms, price_per_lot, quantity_text};
 use crate::planner::{HedgeOrder, Side};
 use crate::retry::{retry, Backoff};
-use crate::venue::{Fill, Venue};
+use crate::venue::{send, Fill, Reply, Venue};
 use crate::{KeeperError, Result};
 
 /// Hyperliquid's API on mainnet.
@@ -132,30 +132,12 @@ impl Hyperliquid {
     /// One `POST` of `body` to `path`; failures classified.
     async fn post(&self, path: &str, body: &Value) -> Result<Value> {
         let url = format!("{}{path}", self.config.base_url.trim_end_matches('/'));
-        let response = self
-            .http
-            .post(&url)
-            .json(body)
-            .send()
-            .await
-            .map_err(|error| KeeperError::Transient {
-                message: format!("venue unreachable: {error}"),
-                retry_after: None,
-            })?;
-        let status = response.status();
-        let retry_after = response
-            .headers()
-            .get("Retry-After")
-            .and_then(|value| value.to_str().ok())
-            .and_then(|value| value.parse::<u64>().ok())
-            .map(Duration::from_secs);
-        let text = response
-            .text()
-            .await
-            .map_err(|error| KeeperError::Transient {
-                message: format!("venue response: {error}"),
-                retry_after: None,
-            })?;
+        let Reply {
+            status,
+            retry_after,
+            body: text,
+            ..
+        } = send(self.http.post(&url).json(body)).await?;
         if status.as_u16() == 429 || status.is_server_error() {
             return Err(KeeperError::Transient {
                 message: format!("HTTP {}: {text}", status.as_u16()),
