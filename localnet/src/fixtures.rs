@@ -149,3 +149,10 @@ impl Harness {
         self.user_of(admin, base, quote).await
     }
 }
+
+/// The first second of the volatility estimate's next grid cell after `now`, for
+/// [`default_params`]: a print published then is a sample.
+pub fn next_volatility_sample(now: i64) -> i64 {
+    let grid = i64::try_from(default_params().volatility_grid).expect("a small grid");
+    (now.div_euclid(grid) + 1) * grid
+}

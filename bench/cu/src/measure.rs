@@ -12,7 +12,9 @@ use anchor_lang::solana_program::clock::Clock;
 use anchor_lang::solana_program::instruction::Instruction;
 use homeostat::instructions::{DepositArgs, InitializePoolArgs, WithdrawArgs};
 use homeostat::state::Pool;
-use homeostat_localnet::{pyth_price, FEED_ID, INITIAL_VARIANCE, START_TIME};
+use homeostat_localnet::{
+    next_volatility_sample, pyth_price, FEED_ID, INITIAL_VARIANCE, START_TIME,
+};
 use homeostat_math::{Direction, ModelKind};
 use homeostat_sdk::instructions as ix;
 use homeostat_sdk::pda::PoolAddresses;
@@ -296,8 +298,7 @@ pub fn measure(
     for (row, instruction) in swaps {
         run.measure(row, instruction, &[&trader.keypair]);
     }
-    let grid = i64::try_from(params.volatility_grid).expect("a grid in seconds");
-    let sample_time = (START_TIME / grid + 1) * grid;
+    let sample_time = next_volatility_sample(START_TIME);
     run.sbf.set_clock(&Clock {
         unix_timestamp: sample_time,
         ..Clock::default()
