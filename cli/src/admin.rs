@@ -81,6 +81,7 @@ pub fn params_json(params: &PoolParams) -> Value {
         "hedge_credit_bps": params.hedge_credit_bps,
         "hedge_cost_bps": params.hedge_cost_bps,
         "depth_relief_bps": params.depth_relief_bps,
+        "age_shrink_bps": params.age_shrink_bps,
         "lp_access": params.lp_access,
     })
 }

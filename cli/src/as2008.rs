@@ -191,7 +191,8 @@ pub fn pool_params(gamma: f64, step: usize) -> PoolParams {
         hedge_cost_bps: 0,
         lp_access: LP_ACCESS_PUBLIC,
         depth_relief_bps: 0,
-        reserved: [0; 7],
+        age_shrink_bps: 0,
+        reserved: [0; 5],
     }
 }
 

@@ -93,6 +93,10 @@ pub struct PoolConfig {
     /// depth at the curve's quotes (default 0).
     #[serde(default)]
     pub depth_relief_bps: u16,
+    /// Share of the print's depth and of the largest trade a print loses by
+    /// `max_oracle_age`, linearly in its age, bps (default 0).
+    #[serde(default)]
+    pub age_shrink_bps: u16,
 }
 
 fn public() -> String {
@@ -155,7 +159,8 @@ impl PoolConfig {
             hedge_cost_bps: self.hedge_cost_bps,
             lp_access,
             depth_relief_bps: self.depth_relief_bps,
-            reserved: [0; 7],
+            age_shrink_bps: self.age_shrink_bps,
+            reserved: [0; 5],
         };
         // Named before anything is signed: the program's own bounds, in its words.
         if let Some(violation) = params.violation() {

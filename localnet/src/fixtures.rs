@@ -27,7 +27,8 @@ pub fn fixed(numerator: i128, denominator: i128) -> StoredFixed {
 
 /// A public GLFT pool in relative units with a 1-SOL lot: γ = 250, k = 10 000, A = 1/s
 /// (c1 ≈ 1 bp), a 1 bp spread floor, 1.75 σ·√age of age widening, a print depth of 3 SOL
-/// per side with 10 bp per SOL beyond (docs/math.md, "Pricing informed flow"), no fee
+/// per side with 10 bp per SOL beyond (docs/math.md, "Pricing informed flow"), 90 % of
+/// that depth and of the trade size gone by the oldest accepted print (20 s), no fee
 /// (the spread is the LPs' income; 20 % of any fee would go to the protocol), ±100 SOL
 /// inventory cap, 50 SOL per trade; rebalance
 /// beyond ±10 SOL of net delta, at most every 30 s, hedge up to ±200 SOL; the quotes
@@ -64,7 +65,8 @@ pub fn default_params() -> PoolParams {
         max_hedge_position: 200 * ONE_BASE,
         lp_access: LP_ACCESS_PUBLIC,
         depth_relief_bps: 0,
-        reserved: [0; 7],
+        age_shrink_bps: 9_000,
+        reserved: [0; 5],
     }
 }
 

@@ -464,21 +464,44 @@ impl LinearCurve {
                 depth_paid = (!guard_binds).then_some(paid);
             }
         }
-        let mut base = self.sell_out_with_depth(&self.bare(), inventory, quote_out, depth_paid)?;
-        if guard_binds {
-            let at_mid =
-                self.sell_out_with_depth(&self.flat_at_mid(), inventory, quote_out, None)?;
-            base = base.max(at_mid);
-        }
+        let solved = self
+            .sell_out_with_depth(&self.bare(), inventory, quote_out, depth_paid)
+            .and_then(|base| {
+                if !guard_binds {
+                    return Ok(base);
+                }
+                let at_mid =
+                    self.sell_out_with_depth(&self.flat_at_mid(), inventory, quote_out, None)?;
+                Ok(base.max(at_mid))
+            });
+        let base = match solved {
+            Ok(base) => base,
+            // The pieces' roundings can put a sale that ends at the last positive bid just
+            // past it: exact-in, below, decides.
+            Err(error) if error.kind == MathErrorKind::QuoteNotPositive => 0,
+            Err(error) => return Err(error),
+        };
         // As for purchases: where the pieces' rounding falls short, the smallest base above
-        // the answer that exact-in says delivers `quote_out`.
-        let short = |base: u64| Ok(self.sell_base_exact_in(inventory, base)? < quote_out);
-        if !short(base)? {
-            return Ok(base);
-        }
-        largest_where(base, short)?
-            .checked_add(1)
-            .or_math(MathErrorKind::Overflow)
+        // the answer that exact-in says delivers `quote_out`; where it rounds past the last
+        // positive bid (a base atom worth a lot or more), the smallest below it. A base
+        // exact-in refuses is too much, never short.
+        let short = |base: u64| match self.sell_base_exact_in(inventory, base) {
+            Ok(paid) => Ok(paid < quote_out),
+            Err(error) if error.kind == MathErrorKind::QuoteNotPositive => Ok(false),
+            Err(error) => Err(error),
+        };
+        let last_short = match self.sell_base_exact_in(inventory, base) {
+            Ok(paid) if paid >= quote_out => return Ok(base),
+            Ok(_) => largest_where(base, short)?,
+            Err(error) if error.kind == MathErrorKind::QuoteNotPositive => {
+                largest_below(base, short)?
+            }
+            Err(error) => return Err(error),
+        };
+        let needed = last_short.checked_add(1).or_math(MathErrorKind::Overflow)?;
+        // Exact-in refuses where no base delivers `quote_out`: so does this.
+        self.sell_base_exact_in(inventory, needed)?;
+        Ok(needed)
     }
 
     /// This curve without its depth premium and mid guard: the pieces the premium's

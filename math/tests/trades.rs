@@ -391,18 +391,34 @@ fn reference_buy_exact_in(c: &LinearCurve, q: i128, quote: u64) -> f64 {
 /// How far an inverse (exact-in purchase, exact-out sale) may fall short of the exact
 /// answer, base atoms, always in the pool's favour: an atom of rounding — and, with a depth
 /// premium, whose two pieces each round toward the pool, two atoms and up to four quote
-/// atoms' worth.
-/// How much more base, relative, an exact-out sale beyond the depth may ask than exact-in
-/// needed, and how much less an exact-in purchase may get than exact-out priced (measured:
-/// up to 1.3e-4 and 1.6e-6 over tens of thousands of random markets).
-const SALE_LOOSENESS: f64 = 1e-3;
-
-fn base_slack(c: &LinearCurve) -> f64 {
+/// atoms' worth at `marginal`, the marginal quote (premium included) where the trade ends.
+fn base_slack(c: &LinearCurve, marginal: f64) -> f64 {
     if c.depth.slope.is_zero() {
         1.0
     } else {
-        2.0 + 4.0 * c.lot as f64 / f(c.mid)
+        2.0 + 4.0 * c.lot as f64 / marginal.max(f64::MIN_POSITIVE)
     }
+}
+
+/// The depth premium's marginal part after moving `base` on a side with `left`, quote
+/// atoms per lot.
+fn marginal_premium(c: &LinearCurve, left: i128, base: u64) -> f64 {
+    f(c.depth.slope) * (base as f64 - left as f64).max(0.0) / c.lot as f64
+}
+
+/// The marginal bid after selling `base` from `q`, premium included.
+fn end_bid(c: &LinearCurve, q: i128, base: u64) -> f64 {
+    let bid =
+        f(c.mid) - f(c.half_spread) - f(c.skew) * (q + i128::from(base)) as f64 / c.lot as f64;
+    bid - marginal_premium(c, c.depth.left[0], base)
+}
+
+/// The marginal ask after buying `base` from `q`, premium (and the mid guard) included.
+fn end_ask(c: &LinearCurve, q: i128, base: u64) -> f64 {
+    let ask =
+        f(c.mid) + f(c.half_spread) - f(c.skew) * (q - i128::from(base)) as f64 / c.lot as f64;
+    let ask = if c.mid_guard { ask.max(f(c.mid)) } else { ask };
+    ask + marginal_premium(c, c.depth.left[1], base)
 }
 
 proptest! {
@@ -427,7 +443,7 @@ proptest! {
         let bought = c.buy_base_exact_in(q, cost).unwrap();
         let expected = reference_buy_exact_in(&c, q, cost);
         prop_assert!(bought as f64 <= expected * (1.0 + 1e-9) + 1e-6, "bought {bought} > {expected}");
-        prop_assert!(bought as f64 >= expected * (1.0 - 1e-9) - base_slack(&c), "bought {bought} << {expected}");
+        prop_assert!(bought as f64 >= expected * (1.0 - 1e-9) - base_slack(&c, end_ask(&c, q, base)), "bought {bought} << {expected}");
     }
 
     /// Selling in N pieces never pays more than selling at once; buying in N pieces never
@@ -482,30 +498,17 @@ proptest! {
         let base = ((lots * c.lot as f64) as u64).max(1);
         if let Ok(quote_out) = c.sell_base_exact_in(q, base) {
             if quote_out > 0 {
-                // Beyond the print's depth the exact-out sale's two-piece answer is looser
-                // than documented: it may ask up to SALE_LOOSENESS more base than exact-in
-                // needed, or refuse (`QuoteNotPositive`) — both on the pool's side, found
-                // in session 12 and left open (docs/math.md, "The depth premium, exactly").
-                match c.sell_base_exact_out(q, quote_out) {
-                    Ok(needed) => {
-                        let slack = base_slack(&c) + if c.depth.slope.is_zero() { 0.0 } else { base as f64 * SALE_LOOSENESS };
-                        prop_assert!(needed as f64 <= base as f64 + slack, "exact-out wants {needed} for what {base} already bought");
-                        let delivered = c.sell_base_exact_in(q, needed).unwrap();
-                        prop_assert!(delivered >= quote_out, "paying {needed} delivers {delivered} < {quote_out}");
-                    }
-                    Err(error) => prop_assert!(
-                        error.kind == MathErrorKind::QuoteNotPositive && !c.depth.slope.is_zero(),
-                        "exact-out refuses what exact-in paid: {error:?}"
-                    ),
-                }
+                let needed = c.sell_base_exact_out(q, quote_out).unwrap();
+                prop_assert!(needed as f64 <= base as f64 + base_slack(&c, end_bid(&c, q, base)), "exact-out wants {needed} for what {base} already bought");
+                let delivered = c.sell_base_exact_in(q, needed).unwrap();
+                prop_assert!(delivered >= quote_out, "paying {needed} delivers {delivered} < {quote_out}");
             }
         }
         let cost = c.buy_base_exact_out(q, base).unwrap();
         let bought = c.buy_base_exact_in(q, cost).unwrap();
         // `cost` was rounded up, so it may buy a little more than `base`, never less
-        // (beyond the one atom the inverse rounds down, and beyond the depth the looseness
-        // above, on the pool's side) — and never more than it pays for.
-        let slack = base_slack(&c) + if c.depth.slope.is_zero() { 0.0 } else { base as f64 * SALE_LOOSENESS };
+        // (beyond the inverse's rounding) — and never more than it pays for.
+        let slack = base_slack(&c, end_ask(&c, q, base));
         prop_assert!(bought as f64 + slack >= base as f64, "exact-in for {cost} gives {bought} < {base}");
         prop_assert!(c.buy_base_exact_out(q, bought).unwrap() <= cost);
     }

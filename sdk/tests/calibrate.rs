@@ -329,7 +329,8 @@ fn params() -> PoolParams {
         max_hedge_position: 200 * SOL,
         lp_access: 0,
         depth_relief_bps: 0,
-        reserved: [0; 7],
+        age_shrink_bps: 0,
+        reserved: [0; 5],
     }
 }
 

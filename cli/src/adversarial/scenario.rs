@@ -150,6 +150,9 @@ pub struct Scenario {
     /// Share of the gross position a trade reducing it may take beyond the print's depth
     /// at the curve's quotes, basis points.
     pub pool_depth_relief_bps: u16,
+    /// Share of the print's depth and of the largest trade a print loses by
+    /// `pool_max_oracle_age`, linearly in its age, basis points.
+    pub pool_age_shrink_bps: u16,
     /// Fee, basis points.
     pub pool_fee_bps: u16,
     /// Oldest print accepted, seconds.
@@ -248,6 +251,7 @@ impl Default for Scenario {
             pool_print_depth_sol: 3.0,
             pool_depth_slope_bps: 10.0,
             pool_depth_relief_bps: 0,
+            pool_age_shrink_bps: 9_000,
             pool_fee_bps: 0,
             pool_max_oracle_age: 20,
             pool_max_trade_sol: 50.0,
@@ -493,6 +497,7 @@ impl Scenario {
             print_depth: sol(self.pool_print_depth_sol),
             depth_slope: fixed(self.pool_depth_slope_bps / 10_000.0)?,
             depth_relief_bps: self.pool_depth_relief_bps,
+            age_shrink_bps: self.pool_age_shrink_bps,
             fee_bps: self.pool_fee_bps,
             max_oracle_age: self.pool_max_oracle_age,
             max_trade_base: sol(self.pool_max_trade_sol),

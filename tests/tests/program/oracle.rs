@@ -118,10 +118,11 @@ async fn round_trip_on_an_up_move(age_multiplier: i128, move_bps: f64) -> u64 {
             PoolParams {
                 age_multiplier: StoredFixed::from_bits(age_multiplier),
                 // The model and fee of the costs below (c1 = 4.9 bp, 1 bp), and no print
-                // depth: the age term alone prices this attack.
+                // depth, whole at any age: the age term alone prices this attack.
                 risk_aversion: fixed(50, 1),
                 order_decay: fixed(2_000, 1),
                 depth_slope: StoredFixed::ZERO,
+                age_shrink_bps: 0,
                 ..fee_params()
             },
         )

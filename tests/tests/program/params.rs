@@ -18,14 +18,19 @@ fn cases() -> Vec<(&'static str, Edit, Edit)> {
         ("units ≤ 1", |p| p.units = 1, |p| p.units = 2),
         (
             "reserved = 0",
-            |p| p.reserved = [0; 7],
-            |p| p.reserved[6] = 1,
+            |p| p.reserved = [0; 5],
+            |p| p.reserved[4] = 1,
         ),
         ("lp_access ≤ 1", |p| p.lp_access = 1, |p| p.lp_access = 2),
         (
             "depth_relief_bps ≤ 10 000",
             |p| p.depth_relief_bps = 10_000,
             |p| p.depth_relief_bps = 10_001,
+        ),
+        (
+            "age_shrink_bps ≤ 10 000",
+            |p| p.age_shrink_bps = 10_000,
+            |p| p.age_shrink_bps = 10_001,
         ),
         (
             "hedge_credit_bps ≤ 10 000 (operator pool)",

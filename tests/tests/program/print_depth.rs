@@ -204,3 +204,63 @@ async fn a_trade_that_reduces_the_position_takes_its_relief_at_the_curves_quotes
         "relieved {relieved}, flat {flat}"
     );
 }
+
+/// Quote paid for `base` atoms bought on the pool's only print, `age` seconds old, from a
+/// pool with `params`; or the program's error.
+async fn cost_on_an_aged_print(
+    params: PoolParams,
+    age: u64,
+    base: u64,
+) -> Result<u64, TransactionError> {
+    let mut harness = Harness::start().await;
+    let pool = harness.pool_at(0);
+    harness.seeded_pool(&pool, params).await;
+    harness.set_time(harness.now + age as i64);
+    let trader = harness.new_user(0, 100_000 * ONE_QUOTE).await;
+    let before = harness.balance(&trader.quote).await;
+    harness.swap(&pool, &trader, BUY, false, base).await?;
+    Ok(before - harness.balance(&trader.quote).await)
+}
+
+#[tokio::test]
+async fn an_aged_print_fills_less_before_its_limits_bind() {
+    // With half of the size shrunk away at the oldest accepted age, a print 20 s old may
+    // fill 25 of the 50 SOL a trade may take, and 10 s old 37.5 SOL.
+    let shrunk = PoolParams {
+        age_shrink_bps: 5_000,
+        ..default_params()
+    };
+    let max_age = shrunk.max_oracle_age;
+    for (age, largest) in [(max_age, 25 * ONE_BASE), (max_age / 2, 37_500_000_000)] {
+        cost_on_an_aged_print(shrunk, age, largest)
+            .await
+            .unwrap_or_else(|error| panic!("age {age}: {error:?}"));
+        assert_program_error(
+            cost_on_an_aged_print(shrunk, age, largest + 1)
+                .await
+                .map(drop),
+            HomeostatError::TradeTooLarge,
+        );
+    }
+    let whole_at_any_age = PoolParams {
+        age_shrink_bps: 0,
+        ..default_params()
+    };
+    cost_on_an_aged_print(whole_at_any_age, max_age, 50 * ONE_BASE)
+        .await
+        .expect("without the shrink the whole size, at any accepted age");
+    // The depth shrinks too: of the 3 SOL a fresh print fills at the curve's quotes, 1.5
+    // are left at 20 s, and the other 1.5 pay the slope, slope·mid·1.5²/2 lots =
+    // 0.001 × 150 USDC × 1.125 = 0.16875 USDC.
+    let whole = cost_on_an_aged_print(whole_at_any_age, max_age, 3 * ONE_BASE)
+        .await
+        .unwrap();
+    let aged = cost_on_an_aged_print(shrunk, max_age, 3 * ONE_BASE)
+        .await
+        .unwrap();
+    let premium = aged as f64 - whole as f64;
+    assert!(
+        (premium - 168_750.0).abs() <= 2.0,
+        "premium {premium}, documented 168 750"
+    );
+}

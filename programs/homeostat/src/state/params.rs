@@ -93,6 +93,11 @@ pub struct PoolParams {
     /// adversarial benchmark: docs/simulator.md, "Asymmetry"). The skew already prices a
     /// reducing trade cheaper; this waives the depth premium on it as well.
     pub depth_relief_bps: u16,
+    /// Share of the print's depth and of the largest trade, bps, that a print loses by
+    /// the time it is `max_oracle_age` old, linearly in its age (0: none). An aged print
+    /// is what an informed trader picks: it fills less before the depth premium and the
+    /// size limit bind (docs/math.md, "Quotes that age").
+    pub age_shrink_bps: u16,
     /// `homeostat_math::ModelKind`: 0 Avellaneda–Stoikov, 1 GLFT, 2 constant product
     /// (`ModelKind::Glft.into()`).
     pub model_kind: u8,
@@ -102,10 +107,10 @@ pub struct PoolParams {
     /// only: an operator-funded pool, whose LP is the hedge's owner).
     pub lp_access: u8,
     /// Room for future parameters; must be zero.
-    pub reserved: [u8; 7],
+    pub reserved: [u8; 5],
 }
 
-// 10 × 16 + 10 × 8 + 7 × 2 + 3 + 7 bytes: no implicit padding, so bytemuck and borsh agree.
+// 10 × 16 + 10 × 8 + 8 × 2 + 3 + 5 bytes: no implicit padding, so bytemuck and borsh agree.
 const _: () = assert!(core::mem::size_of::<PoolParams>() == 264);
 
 impl PoolParams {
@@ -148,7 +153,7 @@ impl PoolParams {
     /// the pool's `change_delay`. Immediate only when every field that differs moves the
     /// safe way: caps, trade size, oracle age, confidence and EMA bounds (0 turns the EMA
     /// check off, the loosest), the depth relief and the hedge limits and credit down;
-    /// fee, spread floor, widening multipliers and variance bounds up. The keeper's own settings
+    /// fee, spread floor, widening multipliers, the age shrink and variance bounds up. The keeper's own settings
     /// (`rebalance_band`, `min_rebalance_interval`, `hedge_cost_bps`) never wait; any
     /// other change — the model, its coefficients, units, lot, window, grid, protocol share —
     /// does.
@@ -177,6 +182,7 @@ impl PoolParams {
             depth_slope: old.depth_slope,
             print_depth: old.print_depth,
             depth_relief_bps: old.depth_relief_bps,
+            age_shrink_bps: old.age_shrink_bps,
             variance_floor: old.variance_floor,
             variance_ceiling: old.variance_ceiling,
             rebalance_band: old.rebalance_band,
@@ -198,6 +204,7 @@ impl PoolParams {
             && up_fixed(new.depth_slope, old.depth_slope)
             && down(new.print_depth, old.print_depth)
             && new.depth_relief_bps <= old.depth_relief_bps
+            && new.age_shrink_bps >= old.age_shrink_bps
             && up_fixed(new.variance_floor, old.variance_floor)
             && up_fixed(new.variance_ceiling, old.variance_ceiling);
         !(unchanged && tightens)
@@ -244,7 +251,7 @@ impl PoolParams {
         let multiplier = self.confidence_multiplier.get();
         let age_multiplier = self.age_multiplier.get();
         let depth_slope = self.depth_slope.get();
-        let checks: [(bool, &'static str); 23] = [
+        let checks: [(bool, &'static str); 24] = [
             (
                 self.model_params().is_ok(),
                 "model_kind must be 0, 1 or 2 and units 0 or 1",
@@ -329,7 +336,11 @@ impl PoolParams {
                 u64::from(self.depth_relief_bps) <= homeostat_math::fees::BPS_DENOMINATOR,
                 "depth_relief_bps must be ≤ 10 000",
             ),
-            (self.reserved == [0; 7], "reserved must be zero"),
+            (
+                u64::from(self.age_shrink_bps) <= homeostat_math::fees::BPS_DENOMINATOR,
+                "age_shrink_bps must be ≤ 10 000",
+            ),
+            (self.reserved == [0; 5], "reserved must be zero"),
         ];
         checks
             .iter()

@@ -533,7 +533,7 @@ impl Pool {
         // Computed once: the limits bind on it, the curve prices at its risk part.
         let position = self.inventory(reserves)?;
         if let Curve::Linear(linear) = &mut curve {
-            linear.depth.left = self.print_depth_left(position)?;
+            linear.depth.left = self.print_depth_left(position, oracle.age)?;
         }
         Ok(SwapContext {
             curve,
@@ -541,7 +541,7 @@ impl Pool {
             position,
             limits: Limits {
                 inventory_cap,
-                max_trade_base: self.params.max_trade_base,
+                max_trade_base: self.aged(self.params.max_trade_base, oracle.age)?,
             },
             fees: self.params.fees(),
             reserves,
@@ -677,11 +677,11 @@ impl Pool {
     }
 
     /// The print depth at the pool's depth (`print_depth` scaled like the inventory cap,
-    /// rounded down) less what each side has traded since the newest print, base atoms:
-    /// `PrintDepth::left`. The side that reduces the gross `position` has
+    /// rounded down, then `aged`) less what each side has traded since the newest print,
+    /// base atoms: `PrintDepth::left`. The side that reduces the gross `position` has
     /// `depth_relief_bps` of it more (rounded down: less relief, in the pool's favour).
-    pub fn print_depth_left(&self, position: i128) -> Result<[i128; 2]> {
-        let depth = i128::from(self.scaled_to_depth(self.params.print_depth));
+    pub fn print_depth_left(&self, position: i128, age: u64) -> Result<[i128; 2]> {
+        let depth = i128::from(self.aged(self.scaled_to_depth(self.params.print_depth), age)?);
         let relief = |reducible: i128| -> Result<i128> {
             reducible
                 .max(0)
@@ -700,6 +700,26 @@ impl Pool {
                 .saturating_add(relief);
         }
         Ok(left)
+    }
+
+    /// `amount` as a print `age` seconds old may fill it: less `age_shrink_bps` of it at
+    /// `max_oracle_age`, linearly in between, `amount − ⌈amount·shrink·age / (10⁴·max_age)⌉`
+    /// (the cut rounded up, in the pool's favour; ages past `max_oracle_age` never price).
+    fn aged(&self, amount: u64, age: u64) -> Result<u64> {
+        let max_age = self.params.max_oracle_age;
+        if self.params.age_shrink_bps == 0 || max_age == 0 {
+            return Ok(amount);
+        }
+        let numerator = u128::from(amount)
+            .checked_mul(u128::from(self.params.age_shrink_bps))
+            .and_then(|scaled| scaled.checked_mul(u128::from(age.min(max_age))))
+            .ok_or_else(|| error!(HomeostatError::MathOverflow))?;
+        let denominator = u128::from(homeostat_math::fees::BPS_DENOMINATOR)
+            .checked_mul(u128::from(max_age))
+            .ok_or_else(|| error!(HomeostatError::MathOverflow))?;
+        let cut = numerator.div_ceil(denominator);
+        // cut ≤ amount: shrink ≤ 10⁴ and age ≤ max_age.
+        Ok(amount.saturating_sub(u64::try_from(cut).unwrap_or(u64::MAX)))
     }
 
     /// Whether the pool is paused (swaps and deposits refused; withdrawals work).

@@ -128,6 +128,13 @@ export type PoolParams = {
    */
   depthReliefBps: number;
   /**
+   * Share of the print's depth and of the largest trade, bps, that a print loses by
+   * the time it is `max_oracle_age` old, linearly in its age (0: none). An aged print
+   * is what an informed trader picks: it fills less before the depth premium and the
+   * size limit bind (docs/math.md, "Quotes that age").
+   */
+  ageShrinkBps: number;
+  /**
    * `homeostat_math::ModelKind`: 0 Avellaneda–Stoikov, 1 GLFT, 2 constant product
    * (`ModelKind::Glft.into()`).
    */
@@ -234,6 +241,13 @@ export type PoolParamsArgs = {
    */
   depthReliefBps: number;
   /**
+   * Share of the print's depth and of the largest trade, bps, that a print loses by
+   * the time it is `max_oracle_age` old, linearly in its age (0: none). An aged print
+   * is what an informed trader picks: it fills less before the depth premium and the
+   * size limit bind (docs/math.md, "Quotes that age").
+   */
+  ageShrinkBps: number;
+  /**
    * `homeostat_math::ModelKind`: 0 Avellaneda–Stoikov, 1 GLFT, 2 constant product
    * (`ModelKind::Glft.into()`).
    */
@@ -278,10 +292,11 @@ export function getPoolParamsEncoder(): FixedSizeEncoder<PoolParamsArgs> {
     ["hedgeCreditBps", getU16Encoder()],
     ["hedgeCostBps", getU16Encoder()],
     ["depthReliefBps", getU16Encoder()],
+    ["ageShrinkBps", getU16Encoder()],
     ["modelKind", getU8Encoder()],
     ["units", getU8Encoder()],
     ["lpAccess", getU8Encoder()],
-    ["reserved", fixEncoderSize(getBytesEncoder(), 7)],
+    ["reserved", fixEncoderSize(getBytesEncoder(), 5)],
   ]);
 }
 
@@ -314,10 +329,11 @@ export function getPoolParamsDecoder(): FixedSizeDecoder<PoolParams> {
     ["hedgeCreditBps", getU16Decoder()],
     ["hedgeCostBps", getU16Decoder()],
     ["depthReliefBps", getU16Decoder()],
+    ["ageShrinkBps", getU16Decoder()],
     ["modelKind", getU8Decoder()],
     ["units", getU8Decoder()],
     ["lpAccess", getU8Decoder()],
-    ["reserved", fixDecoderSize(getBytesDecoder(), 7)],
+    ["reserved", fixDecoderSize(getBytesDecoder(), 5)],
   ]);
 }
 
