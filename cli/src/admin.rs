@@ -82,6 +82,8 @@ pub fn params_json(params: &PoolParams) -> Value {
         "hedge_cost_bps": params.hedge_cost_bps,
         "depth_relief_bps": params.depth_relief_bps,
         "age_shrink_bps": params.age_shrink_bps,
+        "quote_band_bps": params.quote_band_bps,
+        "quote_fallback": params.quote_fallback,
         "lp_access": params.lp_access,
     })
 }

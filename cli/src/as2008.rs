@@ -17,7 +17,7 @@
 //! products the model uses (γσ²τ, A·dt) are the paper's.
 
 use bytemuck::Zeroable;
-use homeostat::constants::LP_ACCESS_PUBLIC;
+use homeostat::constants::{LP_ACCESS_PUBLIC, QUOTE_FALLBACK_PYTH};
 use homeostat::oracle::PriceUpdate;
 use homeostat::state::Pool;
 use homeostat::{PoolParams, StoredFixed};
@@ -192,7 +192,9 @@ pub fn pool_params(gamma: f64, step: usize) -> PoolParams {
         lp_access: LP_ACCESS_PUBLIC,
         depth_relief_bps: 0,
         age_shrink_bps: 0,
-        reserved: [0; 5],
+        quote_band_bps: 0,
+        quote_fallback: QUOTE_FALLBACK_PYTH,
+        reserved: [0; 2],
     }
 }
 
@@ -283,6 +285,7 @@ impl Replica {
                 oracle: oracle_at(MID, START_TIME),
                 quote_oracle: None,
                 now: START_TIME,
+                slot: 0,
             },
         }
     }

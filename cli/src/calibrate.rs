@@ -442,6 +442,11 @@ pub(crate) fn config_toml(params: &PoolParams) -> String {
     } else {
         "public"
     };
+    let fallback = if params.quote_fallback == homeostat::constants::QUOTE_FALLBACK_REFUSE {
+        "refuse"
+    } else {
+        "pyth"
+    };
     format!(
         "model = \"{}\"\nunits = \"{units}\"\nrisk_aversion = {:?}\norder_decay = {:?}\n\
          arrival_intensity = {:?}\nhorizon_secs = {:?}\nmin_half_spread = {:?}\n\
@@ -452,7 +457,8 @@ pub(crate) fn config_toml(params: &PoolParams) -> String {
          max_trade_base = {}\nfee_bps = {}\nprotocol_share_bps = {}\nmax_oracle_age_secs = {}\n\
          max_confidence_bps = {}\nmax_ema_deviation_bps = {}\nrebalance_band = {}\n\
          min_rebalance_interval_secs = {}\nmax_hedge_position = {}\nlp_access = \"{access}\"\n\
-         hedge_credit_bps = {}\nhedge_cost_bps = {}\n",
+         hedge_credit_bps = {}\nhedge_cost_bps = {}\ndepth_relief_bps = {}\n\
+         age_shrink_bps = {}\nquote_band_bps = {}\nquote_fallback = \"{fallback}\"\n",
         name(params.model_kind),
         f(params.risk_aversion),
         f(params.order_decay),
@@ -481,6 +487,9 @@ pub(crate) fn config_toml(params: &PoolParams) -> String {
         params.max_hedge_position,
         params.hedge_credit_bps,
         params.hedge_cost_bps,
+        params.depth_relief_bps,
+        params.age_shrink_bps,
+        params.quote_band_bps,
     )
 }
 

@@ -2,7 +2,9 @@
 //! natural units (model coefficients as decimals, amounts in atoms, durations in seconds).
 //! See examples/pool.toml.
 
-use homeostat::constants::{LP_ACCESS_OPERATOR, LP_ACCESS_PUBLIC};
+use homeostat::constants::{
+    LP_ACCESS_OPERATOR, LP_ACCESS_PUBLIC, QUOTE_FALLBACK_PYTH, QUOTE_FALLBACK_REFUSE,
+};
 use homeostat::math::{ModelKind, Units};
 use homeostat::{PoolParams, StoredFixed};
 use serde::Deserialize;
@@ -97,6 +99,13 @@ pub struct PoolConfig {
     /// `max_oracle_age`, linearly in its age, bps (default 0).
     #[serde(default)]
     pub age_shrink_bps: u16,
+    /// Prop-AMM mode: how far the quoter's price may lie from Pyth's, bps (default 0).
+    #[serde(default)]
+    pub quote_band_bps: u16,
+    /// Prop-AMM mode: without a usable quoter price, "pyth" (default) prices on Pyth,
+    /// "refuse" fails the swap.
+    #[serde(default = "pyth_fallback")]
+    pub quote_fallback: String,
 }
 
 fn public() -> String {
@@ -120,6 +129,15 @@ impl PoolConfig {
             other => {
                 return Err(format!(
                     "lp_access `{other}`: expected one of public, operator"
+                ))
+            }
+        };
+        let quote_fallback = match self.quote_fallback.as_str() {
+            "pyth" => QUOTE_FALLBACK_PYTH,
+            "refuse" => QUOTE_FALLBACK_REFUSE,
+            other => {
+                return Err(format!(
+                    "quote_fallback `{other}`: expected one of pyth, refuse"
                 ))
             }
         };
@@ -160,7 +178,9 @@ impl PoolConfig {
             lp_access,
             depth_relief_bps: self.depth_relief_bps,
             age_shrink_bps: self.age_shrink_bps,
-            reserved: [0; 5],
+            quote_band_bps: self.quote_band_bps,
+            quote_fallback,
+            reserved: [0; 2],
         };
         // Named before anything is signed: the program's own bounds, in its words.
         if let Some(violation) = params.violation() {
@@ -201,4 +221,9 @@ fn by_name<T: Copy>(
             let names: Vec<&str> = all.iter().map(|value| name(*value)).collect();
             format!("{what} `{text}`: expected one of {}", names.join(", "))
         })
+}
+
+/// `quote_fallback`'s default: price on Pyth.
+fn pyth_fallback() -> String {
+    "pyth".to_string()
 }

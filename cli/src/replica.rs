@@ -45,5 +45,6 @@ pub fn open(
         oracle,
         quote_oracle: None,
         now: oracle.publish_time,
+        slot: 0,
     })
 }

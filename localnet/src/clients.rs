@@ -353,6 +353,7 @@ impl Harness {
                 None => None,
             },
             now: self.now,
+            slot: self.slot,
         }
     }
 

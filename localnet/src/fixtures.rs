@@ -1,6 +1,6 @@
 //! Fixtures: parameter helpers, the default pool, a seeded pool.
 
-use homeostat::constants::{LP_ACCESS_OPERATOR, LP_ACCESS_PUBLIC};
+use homeostat::constants::{LP_ACCESS_OPERATOR, LP_ACCESS_PUBLIC, QUOTE_FALLBACK_PYTH};
 use homeostat::{PoolParams, StoredFixed};
 use homeostat_math::{Fixed, ModelKind, Rounding, Units};
 use homeostat_sdk::pda::PoolAddresses;
@@ -66,7 +66,9 @@ pub fn default_params() -> PoolParams {
         lp_access: LP_ACCESS_PUBLIC,
         depth_relief_bps: 0,
         age_shrink_bps: 9_000,
-        reserved: [0; 5],
+        quote_band_bps: 100,
+        quote_fallback: QUOTE_FALLBACK_PYTH,
+        reserved: [0; 2],
     }
 }
 

@@ -73,6 +73,8 @@ pub struct Harness {
     pub config: Pubkey,
     /// Current unix time of the runtime.
     pub now: i64,
+    /// Current slot of the runtime's clock.
+    pub slot: u64,
     nonce: u32,
 }
 
@@ -150,6 +152,7 @@ impl Harness {
             quote_oracle: None,
             config: Pubkey::default(),
             now: START_TIME,
+            slot: 0,
             nonce: 0,
         };
         harness.set_time(START_TIME);
@@ -263,15 +266,16 @@ impl Harness {
         }
     }
 
-    /// Moves the runtime's clock to `unix_timestamp` (at slot 0).
+    /// Moves the runtime's clock to `unix_timestamp` (the slot unchanged).
     pub fn set_time(&mut self, unix_timestamp: i64) {
-        self.set_clock(unix_timestamp, 0);
+        self.set_clock(unix_timestamp, self.slot);
     }
 
     /// Moves the runtime's clock to `unix_timestamp` at `slot` — a served endpoint's
     /// (`Endpoint::slot`), so that programs see the slot its clients see.
     pub fn set_clock(&mut self, unix_timestamp: i64, slot: u64) {
         self.now = unix_timestamp;
+        self.slot = slot;
         let clock = Clock {
             slot,
             unix_timestamp,

@@ -504,6 +504,33 @@ impl LinearCurve {
         Ok(needed)
     }
 
+    /// This curve with its bid `bid_offset` lower and its ask `ask_offset` higher (quote
+    /// atoms per lot, ≥ 0): a quoter's per-side offsets. A linear curve's quotes are
+    /// `mid ± half_spread`, so the offsets move the mid by `(ask − bid)/2` (rounded down)
+    /// and widen the half-spread by `(ask + bid)/2` (rounded up, plus the ulp the mid's
+    /// rounding may take from the ask): both quotes at least as far out as asked.
+    #[track_caller]
+    pub fn with_offsets(&self, bid_offset: Fixed, ask_offset: Fixed) -> Result<Self> {
+        ensure(
+            !bid_offset.is_negative() && !ask_offset.is_negative(),
+            MathErrorKind::InvalidParameter,
+        )?;
+        let twice_mid = self
+            .mid
+            .checked_add(self.mid)?
+            .checked_add(ask_offset)?
+            .checked_sub(bid_offset)?;
+        let widening = bid_offset
+            .checked_add(ask_offset)?
+            .div(Fixed::from_u64(2), Rounding::Up)?
+            .checked_add(Fixed::EPSILON)?;
+        Ok(Self {
+            mid: twice_mid.div(Fixed::from_u64(2), Rounding::Down)?,
+            half_spread: self.half_spread.checked_add(widening)?,
+            ..*self
+        })
+    }
+
     /// This curve without its depth premium and mid guard: the pieces the premium's
     /// inverses are solved on.
     fn bare(&self) -> Self {

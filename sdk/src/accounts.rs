@@ -75,6 +75,17 @@ pub fn clock_unix_timestamp(data: &[u8]) -> Result<i64> {
         })
 }
 
+/// The slot in a clock sysvar account's data (its first field).
+pub fn clock_slot(data: &[u8]) -> Result<u64> {
+    data.get(0..8)
+        .and_then(|bytes| bytes.try_into().ok())
+        .map(u64::from_le_bytes)
+        .ok_or_else(|| SdkError::WrongAccount {
+            expected: "clock sysvar",
+            reason: format!("{} bytes", data.len()),
+        })
+}
+
 /// The address lookup table program.
 pub const ADDRESS_LOOKUP_TABLE_PROGRAM: Pubkey = solana_address_lookup_table_interface::program::ID;
 

@@ -5,8 +5,8 @@ use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::{InstructionData, ToAccountMetas};
 use homeostat::instructions::{
-    DepositArgs, InitializePoolArgs, RecordHedgeArgs, SwapExactInArgs, SwapExactOutArgs,
-    WithdrawArgs,
+    DepositArgs, InitializePoolArgs, PushQuoteArgs, RecordHedgeArgs, SwapExactInArgs,
+    SwapExactOutArgs, WithdrawArgs,
 };
 use homeostat::PoolParams;
 use homeostat_math::Direction;
@@ -420,6 +420,28 @@ pub fn set_keeper(pool: Pubkey, admin: Pubkey, new_keeper: Pubkey) -> Instructio
             program: homeostat::ID,
         },
         homeostat::instruction::SetKeeper { new_keeper },
+    )
+}
+
+/// `set_quoter`: the admin signs; the default key turns prop-AMM mode off.
+pub fn set_quoter(pool: Pubkey, admin: Pubkey, new_quoter: Pubkey) -> Instruction {
+    instruction(
+        homeostat::accounts::SetQuoter {
+            admin,
+            pool,
+            event_authority: event_authority(),
+            program: homeostat::ID,
+        },
+        homeostat::instruction::SetQuoter { new_quoter },
+    )
+}
+
+/// `push_quote`: the quoter signs. Its data is 72 bytes, the sequence number at bytes
+/// 8..16 (little-endian).
+pub fn push_quote(pool: Pubkey, quoter: Pubkey, quote: PushQuoteArgs) -> Instruction {
+    instruction(
+        homeostat::accounts::PushQuote { quoter, pool },
+        homeostat::instruction::PushQuote { args: quote },
     )
 }
 

@@ -9,7 +9,7 @@
 use anchor_lang::prelude::Pubkey;
 use homeostat::math::lp::{DepositAmounts, WithdrawAmounts};
 use homeostat::oracle::PriceUpdate;
-use homeostat::state::{Pool, PreparedSwap};
+use homeostat::state::{Pool, PreparedSwap, SwapClock};
 use homeostat_math::{Direction, Reserves, SwapQuote};
 
 use crate::Result;
@@ -29,6 +29,8 @@ pub struct PoolSnapshot {
     pub quote_oracle: Option<PriceUpdate>,
     /// The cluster's unix time when the swap executes.
     pub now: i64,
+    /// The cluster's slot when the swap executes (a quoter's price expires by slot).
+    pub slot: u64,
 }
 
 impl PoolSnapshot {
@@ -42,7 +44,10 @@ impl PoolSnapshot {
             self.quote_oracle.as_ref(),
             self.base_vault,
             self.quote_vault,
-            self.now,
+            SwapClock {
+                now: self.now,
+                slot: self.slot,
+            },
         )?;
         Ok((pool, prepared))
     }

@@ -9,7 +9,8 @@ use solana_signer::Signer;
 use solana_rpc_client::api::request::RpcRequest;
 
 use crate::accounts::{
-    clock_unix_timestamp, decode_pool, decode_price_update, mint_supply, token_amount, CLOCK_SYSVAR,
+    clock_slot, clock_unix_timestamp, decode_pool, decode_price_update, mint_supply, token_amount,
+    CLOCK_SYSVAR,
 };
 use crate::events::PoolEvent;
 use crate::instructions::Oracles;
@@ -287,6 +288,7 @@ impl PoolClient {
             oracle: price(&oracle)?,
             quote_oracle,
             now,
+            slot: clock_slot(&clock.data)?,
         })
     }
 

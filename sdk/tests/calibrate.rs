@@ -3,6 +3,7 @@
 //! moves a parameter more than one step.
 
 use anchor_lang::prelude::Pubkey;
+use homeostat::constants::QUOTE_FALLBACK_PYTH;
 use homeostat::events::Swapped;
 use homeostat::{PoolParams, StoredFixed};
 use homeostat_math::{Fixed, ModelKind, Rounding, Units};
@@ -330,7 +331,9 @@ fn params() -> PoolParams {
         lp_access: 0,
         depth_relief_bps: 0,
         age_shrink_bps: 0,
-        reserved: [0; 5],
+        quote_band_bps: 0,
+        quote_fallback: QUOTE_FALLBACK_PYTH,
+        reserved: [0; 2],
     }
 }
 

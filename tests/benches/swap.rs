@@ -5,6 +5,7 @@
 #![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
+use homeostat::state::SwapClock;
 use homeostat_math::Direction;
 use homeostat_tests::{price_update, pyth_price, Harness, BUY, ONE_BASE, ONE_QUOTE, SELL};
 
@@ -35,7 +36,13 @@ fn swap(c: &mut Criterion) {
             b.iter(|| {
                 let mut state = state;
                 let prepared = state
-                    .prepare_swap(black_box(&update), None, vaults.0, vaults.1, now)
+                    .prepare_swap(
+                        black_box(&update),
+                        None,
+                        vaults.0,
+                        vaults.1,
+                        SwapClock { now, slot: 0 },
+                    )
                     .expect("prepare");
                 prepared
                     .context

@@ -253,6 +253,7 @@ impl Twin {
             oracle: self.oracle_update().await,
             quote_oracle: None,
             now: self.clock.unix_timestamp,
+            slot: self.clock.slot,
         }
     }
 }

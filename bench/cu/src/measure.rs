@@ -52,6 +52,12 @@ pub const ROWS: [(&str, &str); 23] = [
         "swap_volatility_sample",
         "`swap_exact_in`, sell 5 base, a volatility sample",
     ),
+    ("set_quoter", "`set_quoter`"),
+    ("push_quote", "`push_quote` (prop-AMM mode)"),
+    (
+        "swap_quoted",
+        "`swap_exact_in`, sell 5 base at the quoter's price",
+    ),
     ("withdraw", "`withdraw`"),
     ("rebalance", "`rebalance`"),
     ("record_hedge", "`record_hedge`"),
@@ -309,6 +315,42 @@ pub fn measure(
     );
     run.measure(
         "swap_volatility_sample",
+        ix::swap_exact_in(&pool, world.oracle, &trader_accounts, sell, 5 * ONE_BASE, 1),
+        &[&trader.keypair],
+    );
+
+    // Prop-AMM mode: a quoter named, a price pushed, a swap at it.
+    let quoter = keypair(14);
+    run.setup(
+        "the quoter's lamports",
+        &[anchor_lang::solana_program::system_instruction::transfer(
+            &admin_key,
+            &quoter.pubkey(),
+            ONE_BASE,
+        )],
+        &[&admin.keypair],
+    );
+    run.measure(
+        "set_quoter",
+        ix::set_quoter(pool.pool, admin_key, quoter.pubkey()),
+        &[&admin.keypair],
+    );
+    let quoted = homeostat::instructions::PushQuoteArgs {
+        sequence: 1,
+        valid_until: 10,
+        price: homeostat::StoredFixed::from_bits(
+            homeostat_math::Fixed::from_int(150_050_000).to_bits(),
+        ),
+        bid_offset: homeostat::StoredFixed::ZERO,
+        ask_offset: homeostat::StoredFixed::ZERO,
+    };
+    run.measure(
+        "push_quote",
+        ix::push_quote(pool.pool, quoter.pubkey(), quoted),
+        &[&quoter],
+    );
+    run.measure(
+        "swap_quoted",
         ix::swap_exact_in(&pool, world.oracle, &trader_accounts, sell, 5 * ONE_BASE, 1),
         &[&trader.keypair],
     );

@@ -153,6 +153,9 @@ pub struct Scenario {
     /// Share of the print's depth and of the largest trade a print loses by
     /// `pool_max_oracle_age`, linearly in its age, basis points.
     pub pool_age_shrink_bps: u16,
+    /// Prop-AMM mode: how far a quoter's price may lie from the pool's Pyth price, basis
+    /// points (the simulated pools have no quoter; the deployed default).
+    pub pool_quote_band_bps: u16,
     /// Fee, basis points.
     pub pool_fee_bps: u16,
     /// Oldest print accepted, seconds.
@@ -252,6 +255,7 @@ impl Default for Scenario {
             pool_depth_slope_bps: 10.0,
             pool_depth_relief_bps: 0,
             pool_age_shrink_bps: 9_000,
+            pool_quote_band_bps: 100,
             pool_fee_bps: 0,
             pool_max_oracle_age: 20,
             pool_max_trade_sol: 50.0,
@@ -498,6 +502,8 @@ impl Scenario {
             depth_slope: fixed(self.pool_depth_slope_bps / 10_000.0)?,
             depth_relief_bps: self.pool_depth_relief_bps,
             age_shrink_bps: self.pool_age_shrink_bps,
+            quote_band_bps: self.pool_quote_band_bps,
+            quote_fallback: homeostat::constants::QUOTE_FALLBACK_PYTH,
             fee_bps: self.pool_fee_bps,
             max_oracle_age: self.pool_max_oracle_age,
             max_trade_base: sol(self.pool_max_trade_sol),

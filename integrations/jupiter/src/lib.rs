@@ -26,7 +26,7 @@ use homeostat::state::Pool;
 use homeostat_math::Direction;
 pub use homeostat_sdk::accounts::CLOCK_SYSVAR;
 use homeostat_sdk::accounts::{
-    clock_unix_timestamp, decode_pool, decode_price_update, token_amount,
+    clock_slot, clock_unix_timestamp, decode_pool, decode_price_update, token_amount,
 };
 use homeostat_sdk::instructions::{swap_accounts, Oracles, UserAccounts};
 use homeostat_sdk::pda::{pyth_push_feed, PoolAddresses};
@@ -66,8 +66,8 @@ struct Market {
     /// The vaults' owners: the mints' token programs.
     base_token_program: Pubkey,
     quote_token_program: Pubkey,
-    /// The clock sysvar's `unix_timestamp`, when it was among the accounts.
-    clock_time: Option<i64>,
+    /// The clock sysvar's `unix_timestamp` and slot, when it was among the accounts.
+    clock: Option<(i64, u64)>,
 }
 
 /// A Homeostat pool as a Jupiter [`Amm`].
@@ -132,9 +132,10 @@ impl HomeostatAmm {
             .clock
             .unix_timestamp
             .load(std::sync::atomic::Ordering::Relaxed);
-        let now = match (router_time, market.clock_time) {
-            (time, _) if time > 0 => time,
-            (_, Some(time)) => time,
+        let router_slot = self.clock.slot.load(std::sync::atomic::Ordering::Relaxed);
+        let (now, slot) = match (router_time, market.clock) {
+            (time, _) if time > 0 => (time, router_slot),
+            (_, Some(clock)) => clock,
             _ => bail!(
                 "pool {}: no clock (AmmContext unset, sysvar not refreshed)",
                 self.key
@@ -153,6 +154,7 @@ impl HomeostatAmm {
             oracle: market.oracle,
             quote_oracle: market.quote_oracle,
             now,
+            slot,
         })
     }
 
@@ -262,9 +264,12 @@ impl Amm for HomeostatAmm {
             .transpose()?;
         let quote_oracle_owner = quote_oracle.map(|(_, owner)| owner);
         let quote_oracle = quote_oracle.map(|(update, _)| update);
-        let clock_time = account_map
-            .get(&CLOCK_SYSVAR)
-            .and_then(|clock| clock_unix_timestamp(&clock.data).ok());
+        let clock = account_map.get(&CLOCK_SYSVAR).and_then(|clock| {
+            Some((
+                clock_unix_timestamp(&clock.data).ok()?,
+                clock_slot(&clock.data).ok()?,
+            ))
+        });
         self.pool = pool;
         self.market = Some(Market {
             base_vault,
@@ -274,7 +279,7 @@ impl Amm for HomeostatAmm {
             oracle_owners: (oracle_owner, quote_oracle_owner),
             base_token_program,
             quote_token_program,
-            clock_time,
+            clock,
         });
         Ok(())
     }

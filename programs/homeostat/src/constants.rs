@@ -23,6 +23,15 @@ pub const MAX_ORACLE_FUTURE_SECS: i64 = 10;
 pub const MAX_AGE_MULTIPLIER: i64 = 10;
 /// Steepest `depth_slope`, model units per lot (relative units: the whole mid per lot).
 pub const MAX_DEPTH_SLOPE: i64 = 1;
+/// Widest `quote_band_bps` (10 %): how far a quoter's price may lie from Pyth's.
+pub const MAX_QUOTE_BAND_BPS: u16 = 1_000;
+/// `quote_fallback`: without a usable quoter price, a swap prices on Pyth.
+pub const QUOTE_FALLBACK_PYTH: u8 = 0;
+/// `quote_fallback`: without a usable quoter price, a swap fails (`QuoteUnavailable`).
+pub const QUOTE_FALLBACK_REFUSE: u8 = 1;
+/// Nominal slot time, milliseconds: a quoter price's age in seconds is its age in slots
+/// at this rate, rounded up (the age premium reads seconds).
+pub const SLOT_MILLIS: u64 = 400;
 /// Largest `max_ema_deviation_bps` (10 %); 0 turns the EMA check off.
 pub const MAX_EMA_DEVIATION_BPS_LIMIT: u16 = 1_000;
 /// Oracle: widest confidence accepted, basis points of price (bound for `max_confidence_bps`).

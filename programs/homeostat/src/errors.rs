@@ -153,6 +153,15 @@ pub enum HomeostatError {
     /// 6047 (0x179f)
     #[msg("The oracle account is owned by the legacy Pyth receiver, which this pool's config no longer accepts: post the update through the current receiver (rec2HHDDnjLfj4kE7VyEtFA1HPGQLK33259532cRyHp)")]
     LegacyReceiverRetired,
+    /// 6048 (0x17a0)
+    #[msg("The quote's sequence number is not above the last one the pool accepted: every push needs a new, higher sequence (a restarted quoter must resume from its journal)")]
+    QuoteSequenceNotIncreasing,
+    /// 6049 (0x17a1)
+    #[msg("The quote's valid_until slot has already passed: push with a later slot")]
+    QuoteExpired,
+    /// 6050 (0x17a2)
+    #[msg("The pool refuses swaps without a usable quoter price (none pushed, expired, or outside quote_band_bps of Pyth) and its quote_fallback is 1 (refuse): wait for the quoter's next update")]
+    QuoteUnavailable,
 }
 
 impl HomeostatError {
@@ -174,7 +183,7 @@ impl HomeostatError {
     }
 
     /// Every error, in code order (`ALL[i]` has code 6000 + i).
-    pub const ALL: [Self; 48] = [
+    pub const ALL: [Self; 51] = [
         Self::MathOverflow,
         Self::DivisionByZero,
         Self::OutOfDomain,
@@ -223,6 +232,9 @@ impl HomeostatError {
         Self::ChangeNotDue,
         Self::NoPendingChange,
         Self::LegacyReceiverRetired,
+        Self::QuoteSequenceNotIncreasing,
+        Self::QuoteExpired,
+        Self::QuoteUnavailable,
     ];
 
     /// The error with this code, for clients decoding a failed transaction.

@@ -219,6 +219,18 @@ pub struct KeeperSet {
     pub new_keeper: Pubkey,
 }
 
+/// The quoter authority changed (prop-AMM mode).
+#[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct QuoterSet {
+    /// Pool.
+    pub pool: Pubkey,
+    /// Previous quoter (the default key: none).
+    pub old_quoter: Pubkey,
+    /// New quoter (the default key: none).
+    pub new_quoter: Pubkey,
+}
+
 /// Protocol fees paid out.
 #[event]
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -90,6 +90,14 @@ pub mod homeostat {
     }
 
     /// Requests a hedge when the net delta left its band (keeper).
+    pub fn set_quoter(ctx: Context<SetQuoter>, new_quoter: Pubkey) -> Result<()> {
+        instructions::set_quoter::handle(ctx, new_quoter)
+    }
+
+    pub fn push_quote(ctx: Context<PushQuote>, args: PushQuoteArgs) -> Result<()> {
+        instructions::push_quote::handle(ctx, args)
+    }
+
     pub fn rebalance(ctx: Context<Rebalance>) -> Result<()> {
         instructions::rebalance::handle(ctx)
     }

@@ -18,14 +18,24 @@ fn cases() -> Vec<(&'static str, Edit, Edit)> {
         ("units ≤ 1", |p| p.units = 1, |p| p.units = 2),
         (
             "reserved = 0",
-            |p| p.reserved = [0; 5],
-            |p| p.reserved[4] = 1,
+            |p| p.reserved = [0; 2],
+            |p| p.reserved[1] = 1,
         ),
         ("lp_access ≤ 1", |p| p.lp_access = 1, |p| p.lp_access = 2),
         (
             "depth_relief_bps ≤ 10 000",
             |p| p.depth_relief_bps = 10_000,
             |p| p.depth_relief_bps = 10_001,
+        ),
+        (
+            "quote_band_bps ≤ 1 000",
+            |p| p.quote_band_bps = 1_000,
+            |p| p.quote_band_bps = 1_001,
+        ),
+        (
+            "quote_fallback ≤ 1",
+            |p| p.quote_fallback = 1,
+            |p| p.quote_fallback = 2,
         ),
         (
             "age_shrink_bps ≤ 10 000",

@@ -18,6 +18,7 @@ import {
   getPendingChangesCancelledDecoder,
   getPoolInitializedDecoder,
   getProtocolFeesCollectedDecoder,
+  getQuoterSetDecoder,
   getRebalanceRequestedDecoder,
   getRetargetedDecoder,
   getSwappedDecoder,
@@ -34,6 +35,7 @@ import {
   type PendingChangesCancelled,
   type PoolInitialized,
   type ProtocolFeesCollected,
+  type QuoterSet,
   type RebalanceRequested,
   type Retargeted,
   type Swapped,
@@ -54,6 +56,7 @@ export const HOMEOSTAT_EVENT_DISCRIMINATORS = {
   pendingChangesCancelled: new Uint8Array([118, 159, 94, 31, 107, 251, 253, 55]),
   poolInitialized: new Uint8Array([100, 118, 173, 87, 12, 198, 254, 229]),
   protocolFeesCollected: new Uint8Array([165, 34, 125, 155, 15, 86, 99, 191]),
+  quoterSet: new Uint8Array([230, 113, 129, 23, 160, 44, 165, 211]),
   rebalanceRequested: new Uint8Array([238, 127, 140, 23, 67, 207, 58, 96]),
   retargeted: new Uint8Array([65, 15, 236, 7, 187, 63, 250, 197]),
   swapped: new Uint8Array([217, 52, 52, 83, 147, 135, 96, 109]),
@@ -74,6 +77,7 @@ export type HomeostatEvent =
   | { name: "pendingChangesCancelled"; data: PendingChangesCancelled }
   | { name: "poolInitialized"; data: PoolInitialized }
   | { name: "protocolFeesCollected"; data: ProtocolFeesCollected }
+  | { name: "quoterSet"; data: QuoterSet }
   | { name: "rebalanceRequested"; data: RebalanceRequested }
   | { name: "retargeted"; data: Retargeted }
   | { name: "swapped"; data: Swapped }
@@ -122,6 +126,9 @@ export function decodeHomeostatEvent(
   }
   if (startsWith(bytes, HOMEOSTAT_EVENT_DISCRIMINATORS.protocolFeesCollected)) {
     return { name: "protocolFeesCollected", data: getProtocolFeesCollectedDecoder().decode(body) };
+  }
+  if (startsWith(bytes, HOMEOSTAT_EVENT_DISCRIMINATORS.quoterSet)) {
+    return { name: "quoterSet", data: getQuoterSetDecoder().decode(body) };
   }
   if (startsWith(bytes, HOMEOSTAT_EVENT_DISCRIMINATORS.rebalanceRequested)) {
     return { name: "rebalanceRequested", data: getRebalanceRequestedDecoder().decode(body) };

@@ -4,9 +4,11 @@
 mod config;
 mod params;
 mod pool;
+mod quoter;
 mod stored;
 
 pub use config::Config;
 pub use params::PoolParams;
-pub use pool::{Pool, PoolSeeds, PreparedSwap};
+pub use pool::{Pool, PoolSeeds, PreparedSwap, SwapClock};
+pub use quoter::{PriceSource, PushQuoteArgs};
 pub use stored::StoredFixed;

@@ -98,6 +98,10 @@ pub struct PoolParams {
     /// is what an informed trader picks: it fills less before the depth premium and the
     /// size limit bind (docs/math.md, "Quotes that age").
     pub age_shrink_bps: u16,
+    /// Prop-AMM mode: how far the quoter's pushed price may lie from the pool's Pyth
+    /// price and still price swaps, bps of the Pyth mid (docs/oracle.md, "Three price
+    /// sources"). Only read when the pool has a quoter.
+    pub quote_band_bps: u16,
     /// `homeostat_math::ModelKind`: 0 Avellaneda–Stoikov, 1 GLFT, 2 constant product
     /// (`ModelKind::Glft.into()`).
     pub model_kind: u8,
@@ -106,11 +110,15 @@ pub struct PoolParams {
     /// Who may deposit: `LP_ACCESS_PUBLIC` (anyone) or `LP_ACCESS_OPERATOR` (the admin
     /// only: an operator-funded pool, whose LP is the hedge's owner).
     pub lp_access: u8,
+    /// Prop-AMM mode: what a swap does when the quoter's price is expired or outside the
+    /// band: `QUOTE_FALLBACK_PYTH` (price on Pyth, with the age premium) or
+    /// `QUOTE_FALLBACK_REFUSE` (`QuoteUnavailable`).
+    pub quote_fallback: u8,
     /// Room for future parameters; must be zero.
-    pub reserved: [u8; 5],
+    pub reserved: [u8; 2],
 }
 
-// 10 × 16 + 10 × 8 + 8 × 2 + 3 + 5 bytes: no implicit padding, so bytemuck and borsh agree.
+// 10 × 16 + 10 × 8 + 9 × 2 + 4 + 2 bytes: no implicit padding, so bytemuck and borsh agree.
 const _: () = assert!(core::mem::size_of::<PoolParams>() == 264);
 
 impl PoolParams {
@@ -152,7 +160,8 @@ impl PoolParams {
     /// Whether replacing `old` with these parameters loosens a risk limit — then it waits
     /// the pool's `change_delay`. Immediate only when every field that differs moves the
     /// safe way: caps, trade size, oracle age, confidence and EMA bounds (0 turns the EMA
-    /// check off, the loosest), the depth relief and the hedge limits and credit down;
+    /// check off, the loosest), the depth relief, the quoter's band and the hedge limits and
+    /// credit down; refusing instead of falling back to Pyth;
     /// fee, spread floor, widening multipliers, the age shrink and variance bounds up. The keeper's own settings
     /// (`rebalance_band`, `min_rebalance_interval`, `hedge_cost_bps`) never wait; any
     /// other change — the model, its coefficients, units, lot, window, grid, protocol share —
@@ -183,6 +192,8 @@ impl PoolParams {
             print_depth: old.print_depth,
             depth_relief_bps: old.depth_relief_bps,
             age_shrink_bps: old.age_shrink_bps,
+            quote_band_bps: old.quote_band_bps,
+            quote_fallback: old.quote_fallback,
             variance_floor: old.variance_floor,
             variance_ceiling: old.variance_ceiling,
             rebalance_band: old.rebalance_band,
@@ -205,6 +216,8 @@ impl PoolParams {
             && down(new.print_depth, old.print_depth)
             && new.depth_relief_bps <= old.depth_relief_bps
             && new.age_shrink_bps >= old.age_shrink_bps
+            && new.quote_band_bps <= old.quote_band_bps
+            && new.quote_fallback >= old.quote_fallback
             && up_fixed(new.variance_floor, old.variance_floor)
             && up_fixed(new.variance_ceiling, old.variance_ceiling);
         !(unchanged && tightens)
@@ -251,7 +264,7 @@ impl PoolParams {
         let multiplier = self.confidence_multiplier.get();
         let age_multiplier = self.age_multiplier.get();
         let depth_slope = self.depth_slope.get();
-        let checks: [(bool, &'static str); 24] = [
+        let checks: [(bool, &'static str); 26] = [
             (
                 self.model_params().is_ok(),
                 "model_kind must be 0, 1 or 2 and units 0 or 1",
@@ -340,7 +353,16 @@ impl PoolParams {
                 u64::from(self.age_shrink_bps) <= homeostat_math::fees::BPS_DENOMINATOR,
                 "age_shrink_bps must be ≤ 10 000",
             ),
-            (self.reserved == [0; 5], "reserved must be zero"),
+            (
+                self.quote_band_bps <= MAX_QUOTE_BAND_BPS,
+                "quote_band_bps must be ≤ 1 000",
+            ),
+            (
+                self.quote_fallback == QUOTE_FALLBACK_PYTH
+                    || self.quote_fallback == QUOTE_FALLBACK_REFUSE,
+                "quote_fallback must be 0 (Pyth) or 1 (refuse)",
+            ),
+            (self.reserved == [0; 2], "reserved must be zero"),
         ];
         checks
             .iter()

@@ -9,14 +9,14 @@ use homeostat_math::{
     SwapQuote, Units, VolatilityScale, VolatilityState,
 };
 
-use super::{PoolParams, StoredFixed};
+use super::{PoolParams, PriceSource, StoredFixed};
 use crate::constants::*;
 use crate::errors::{HomeostatError, MathResultExt};
 use crate::oracle::{OraclePrice, PriceUpdate};
 
 /// A pool. Zero-copy; 8-byte fields first, then byte arrays, so `repr(C)` adds no padding.
 ///
-/// Size: 8 (discriminator) + 1 184 = 1 192 bytes (`Pool::SPACE`). The fields after
+/// Size: 8 (discriminator) + 1 360 = 1 368 bytes (`Pool::SPACE`). The fields after
 /// `first_target` were appended at an 8-byte boundary, so `repr(C)` still adds no padding.
 #[account(zero_copy)]
 #[repr(C)]
@@ -151,19 +151,50 @@ pub struct Pool {
     /// Unix time until which the pool accepts price updates owned by the legacy Pyth
     /// receiver (its config's, when the pool was created; 0: never).
     pub legacy_receiver_until: i64,
+
+    /// Prop-AMM mode: the key that may push a reference price (`push_quote`); the default
+    /// key (no one can sign for it) when the pool has no quoter.
+    pub quoter: Pubkey,
+    /// The sequence number of the last pushed quote (0: none yet); pushes must raise it.
+    pub quote_sequence: u64,
+    /// The slot the last quote was pushed in: its age.
+    pub quote_slot: u64,
+    /// The last slot the last quote may price a swap in.
+    pub quote_valid_until: u64,
+    /// The quote sequence whose depth `print_flow` counts, while the quoter prices swaps
+    /// (a newer quote restores the depth as a newer print does).
+    pub depth_sequence: u64,
+    /// The quoter's reference price, quote atoms per lot.
+    pub quote_price: StoredFixed,
+    /// The quoter's offset below the bid, quote atoms per lot (≥ 0).
+    pub quote_bid_offset: StoredFixed,
+    /// The quoter's offset above the ask, quote atoms per lot (≥ 0).
+    pub quote_ask_offset: StoredFixed,
+}
+
+/// When a swap executes: the cluster's unix time (oracle ages) and slot (the quoter's
+/// expiry and age).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SwapClock {
+    /// Unix time, seconds.
+    pub now: i64,
+    /// Slot.
+    pub slot: u64,
 }
 
 /// What a swap is priced from, once the pool has taken the steps before pricing.
 #[derive(Clone, Copy, Debug)]
 pub struct PreparedSwap {
-    /// The oracle price the swap executes at.
+    /// The price the swap executes at (the quoter's, or the pool's Pyth price).
     pub oracle: OraclePrice,
+    /// Where that price came from.
+    pub source: PriceSource,
     /// Curve, inventory, limits, fees and reserves.
     pub context: SwapContext,
 }
 
 // The layout is the same on every target: no implicit padding anywhere.
-const _: () = assert!(core::mem::size_of::<Pool>() == 1_248);
+const _: () = assert!(core::mem::size_of::<Pool>() == 1_360);
 
 /// The pool PDA's signer seeds, held by value so signing a CPI allocates nothing.
 pub struct PoolSeeds {
@@ -406,29 +437,44 @@ impl Pool {
     /// written (the swap handler, the SDK's quotes and the simulator's replica all call
     /// it): refuse a paused pool (`PoolPaused`) and one with no liquidity but its locked
     /// shares (`PoolEmpty`); check the print(s) and convert them to a
-    /// price per lot (`price_from_updates`); observe it in the volatility estimate; the
-    /// LPs' reserves from the vault balances; the swap context.
+    /// price per lot (`price_from_updates`); choose the price the swap executes at (the
+    /// quoter's or Pyth's, `swap_price`); a newer price of that source restores the print
+    /// depth; observe the Pyth print in the volatility estimate; the LPs' reserves from the
+    /// vault balances; the swap context, with the quoter's offsets when it prices.
     pub fn prepare_swap(
         &mut self,
         oracle: &PriceUpdate,
         quote_oracle: Option<&PriceUpdate>,
         base_vault_amount: u64,
         quote_vault_amount: u64,
-        now: i64,
+        clock: SwapClock,
     ) -> Result<PreparedSwap> {
         require!(!self.is_paused(), HomeostatError::PoolPaused);
         // Emptied (or never funded): a trade against dust would set the composition the
         // next LP joins at; the admin's next deposit reopens the pool.
         require!(!self.is_empty(), HomeostatError::PoolEmpty);
-        let oracle = self.price_from_updates(oracle, quote_oracle, now)?;
-        if oracle.publish_time > self.last_oracle_time {
-            // A newer print: its depth is whole again on both sides.
+        let pyth = self.price_from_updates(oracle, quote_oracle, clock.now)?;
+        let (price, source) = self.swap_price(&pyth, clock.slot)?;
+        let newer = match source {
+            PriceSource::Pyth => pyth.publish_time > self.last_oracle_time,
+            PriceSource::Quoter { sequence } => sequence > self.depth_sequence,
+        };
+        if newer {
+            // A newer price: its depth is whole again on both sides.
             self.print_flow = [0; 2];
         }
-        self.observe_oracle(&oracle)?;
+        if let PriceSource::Quoter { sequence } = source {
+            self.depth_sequence = sequence;
+        }
+        self.observe_oracle(&pyth)?;
         let reserves = self.lp_reserves(base_vault_amount, quote_vault_amount)?;
-        let context = self.swap_context(&oracle, reserves)?;
-        Ok(PreparedSwap { oracle, context })
+        let mut context = self.swap_context(&price, reserves)?;
+        context.curve = self.with_quote_offsets(context.curve, source)?;
+        Ok(PreparedSwap {
+            oracle: price,
+            source,
+            context,
+        })
     }
 
     /// The step of a swap after pricing: the trade's base counts against its side's print

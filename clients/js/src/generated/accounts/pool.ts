@@ -219,6 +219,28 @@ export type Pool = {
    * receiver (its config's, when the pool was created; 0: never).
    */
   legacyReceiverUntil: bigint;
+  /**
+   * Prop-AMM mode: the key that may push a reference price (`push_quote`); the default
+   * key (no one can sign for it) when the pool has no quoter.
+   */
+  quoter: Address;
+  /** The sequence number of the last pushed quote (0: none yet); pushes must raise it. */
+  quoteSequence: bigint;
+  /** The slot the last quote was pushed in: its age. */
+  quoteSlot: bigint;
+  /** The last slot the last quote may price a swap in. */
+  quoteValidUntil: bigint;
+  /**
+   * The quote sequence whose depth `print_flow` counts, while the quoter prices swaps
+   * (a newer quote restores the depth as a newer print does).
+   */
+  depthSequence: bigint;
+  /** The quoter's reference price, quote atoms per lot. */
+  quotePrice: StoredFixed;
+  /** The quoter's offset below the bid, quote atoms per lot (≥ 0). */
+  quoteBidOffset: StoredFixed;
+  /** The quoter's offset above the ask, quote atoms per lot (≥ 0). */
+  quoteAskOffset: StoredFixed;
 };
 
 export type PoolArgs = {
@@ -376,6 +398,28 @@ export type PoolArgs = {
    * receiver (its config's, when the pool was created; 0: never).
    */
   legacyReceiverUntil: number | bigint;
+  /**
+   * Prop-AMM mode: the key that may push a reference price (`push_quote`); the default
+   * key (no one can sign for it) when the pool has no quoter.
+   */
+  quoter: Address;
+  /** The sequence number of the last pushed quote (0: none yet); pushes must raise it. */
+  quoteSequence: number | bigint;
+  /** The slot the last quote was pushed in: its age. */
+  quoteSlot: number | bigint;
+  /** The last slot the last quote may price a swap in. */
+  quoteValidUntil: number | bigint;
+  /**
+   * The quote sequence whose depth `print_flow` counts, while the quoter prices swaps
+   * (a newer quote restores the depth as a newer print does).
+   */
+  depthSequence: number | bigint;
+  /** The quoter's reference price, quote atoms per lot. */
+  quotePrice: StoredFixedArgs;
+  /** The quoter's offset below the bid, quote atoms per lot (≥ 0). */
+  quoteBidOffset: StoredFixedArgs;
+  /** The quoter's offset above the ask, quote atoms per lot (≥ 0). */
+  quoteAskOffset: StoredFixedArgs;
 };
 
 /** Gets the encoder for {@link PoolArgs} account data. */
@@ -436,6 +480,14 @@ export function getPoolEncoder(): FixedSizeEncoder<PoolArgs> {
       ["sampleTime", getI64Encoder()],
       ["jumpVariance", getStoredFixedEncoder()],
       ["legacyReceiverUntil", getI64Encoder()],
+      ["quoter", getAddressEncoder()],
+      ["quoteSequence", getU64Encoder()],
+      ["quoteSlot", getU64Encoder()],
+      ["quoteValidUntil", getU64Encoder()],
+      ["depthSequence", getU64Encoder()],
+      ["quotePrice", getStoredFixedEncoder()],
+      ["quoteBidOffset", getStoredFixedEncoder()],
+      ["quoteAskOffset", getStoredFixedEncoder()],
     ]),
     (value) => ({ ...value, discriminator: POOL_DISCRIMINATOR }),
   );
@@ -498,6 +550,14 @@ export function getPoolDecoder(): FixedSizeDecoder<Pool> {
     ["sampleTime", getI64Decoder()],
     ["jumpVariance", getStoredFixedDecoder()],
     ["legacyReceiverUntil", getI64Decoder()],
+    ["quoter", getAddressDecoder()],
+    ["quoteSequence", getU64Decoder()],
+    ["quoteSlot", getU64Decoder()],
+    ["quoteValidUntil", getU64Decoder()],
+    ["depthSequence", getU64Decoder()],
+    ["quotePrice", getStoredFixedDecoder()],
+    ["quoteBidOffset", getStoredFixedDecoder()],
+    ["quoteAskOffset", getStoredFixedDecoder()],
   ]);
 }
 
@@ -560,5 +620,5 @@ export async function fetchAllMaybePool(
 }
 
 export function getPoolSize(): number {
-  return 1256;
+  return 1368;
 }

@@ -110,6 +110,12 @@ export const HOMEOSTAT_ERROR__CHANGE_NOT_DUE = 0x179d; // 6045
 export const HOMEOSTAT_ERROR__NO_PENDING_CHANGE = 0x179e; // 6046
 /** LegacyReceiverRetired: The oracle account is owned by the legacy Pyth receiver, which this pool's config no longer accepts: post the update through the current receiver (rec2HHDDnjLfj4kE7VyEtFA1HPGQLK33259532cRyHp) */
 export const HOMEOSTAT_ERROR__LEGACY_RECEIVER_RETIRED = 0x179f; // 6047
+/** QuoteSequenceNotIncreasing: The quote's sequence number is not above the last one the pool accepted: every push needs a new, higher sequence (a restarted quoter must resume from its journal) */
+export const HOMEOSTAT_ERROR__QUOTE_SEQUENCE_NOT_INCREASING = 0x17a0; // 6048
+/** QuoteExpired: The quote's valid_until slot has already passed: push with a later slot */
+export const HOMEOSTAT_ERROR__QUOTE_EXPIRED = 0x17a1; // 6049
+/** QuoteUnavailable: The pool refuses swaps without a usable quoter price (none pushed, expired, or outside quote_band_bps of Pyth) and its quote_fallback is 1 (refuse): wait for the quoter's next update */
+export const HOMEOSTAT_ERROR__QUOTE_UNAVAILABLE = 0x17a2; // 6050
 
 export type HomeostatError =
   | typeof HOMEOSTAT_ERROR__ACCOUNT_ALIASED
@@ -141,8 +147,11 @@ export type HomeostatError =
   | typeof HOMEOSTAT_ERROR__OUT_OF_DOMAIN
   | typeof HOMEOSTAT_ERROR__POOL_EMPTY
   | typeof HOMEOSTAT_ERROR__POOL_PAUSED
+  | typeof HOMEOSTAT_ERROR__QUOTE_EXPIRED
   | typeof HOMEOSTAT_ERROR__QUOTE_NOT_POSITIVE
   | typeof HOMEOSTAT_ERROR__QUOTE_ORACLE_MISMATCH
+  | typeof HOMEOSTAT_ERROR__QUOTE_SEQUENCE_NOT_INCREASING
+  | typeof HOMEOSTAT_ERROR__QUOTE_UNAVAILABLE
   | typeof HOMEOSTAT_ERROR__REBALANCE_PENDING
   | typeof HOMEOSTAT_ERROR__REBALANCE_TOO_SOON
   | typeof HOMEOSTAT_ERROR__RETARGET_BEYOND_CAP
@@ -193,8 +202,11 @@ if (process.env["NODE_ENV"] !== "production") {
     [HOMEOSTAT_ERROR__OUT_OF_DOMAIN]: `Input outside the math domain`,
     [HOMEOSTAT_ERROR__POOL_EMPTY]: `The pool holds no liquidity but its locked shares: no swaps until its admin deposits again`,
     [HOMEOSTAT_ERROR__POOL_PAUSED]: `Pool is paused`,
+    [HOMEOSTAT_ERROR__QUOTE_EXPIRED]: `The quote's valid_until slot has already passed: push with a later slot`,
     [HOMEOSTAT_ERROR__QUOTE_NOT_POSITIVE]: `Trade would drive the quote to zero or below`,
     [HOMEOSTAT_ERROR__QUOTE_ORACLE_MISMATCH]: `Quote oracle mismatch: a two-feed pool needs its quote/USD price update as quote_oracle; a single-feed pool takes none`,
+    [HOMEOSTAT_ERROR__QUOTE_SEQUENCE_NOT_INCREASING]: `The quote's sequence number is not above the last one the pool accepted: every push needs a new, higher sequence (a restarted quoter must resume from its journal)`,
+    [HOMEOSTAT_ERROR__QUOTE_UNAVAILABLE]: `The pool refuses swaps without a usable quoter price (none pushed, expired, or outside quote_band_bps of Pyth) and its quote_fallback is 1 (refuse): wait for the quoter's next update`,
     [HOMEOSTAT_ERROR__REBALANCE_PENDING]: `The previous rebalance request has no recorded hedge yet`,
     [HOMEOSTAT_ERROR__REBALANCE_TOO_SOON]: `Too soon since the last rebalance request`,
     [HOMEOSTAT_ERROR__RETARGET_BEYOND_CAP]: `Retarget beyond the cap: the target stays within inventory_cap of the one the first deposit set`,

@@ -49,11 +49,13 @@ import {
   getInitializeConfigInstructionAsync,
   getInitializePoolInstructionAsync,
   getProposeAdminInstruction,
+  getPushQuoteInstruction,
   getRebalanceInstruction,
   getRecordHedgeInstruction,
   getRetargetInstruction,
   getSetKeeperInstruction,
   getSetPausedInstruction,
+  getSetQuoterInstruction,
   getSwapExactInInstruction,
   getSwapExactOutInstruction,
   getUpdateParamsInstruction,
@@ -66,11 +68,13 @@ import {
   parseInitializeConfigInstruction,
   parseInitializePoolInstruction,
   parseProposeAdminInstruction,
+  parsePushQuoteInstruction,
   parseRebalanceInstruction,
   parseRecordHedgeInstruction,
   parseRetargetInstruction,
   parseSetKeeperInstruction,
   parseSetPausedInstruction,
+  parseSetQuoterInstruction,
   parseSwapExactInInstruction,
   parseSwapExactOutInstruction,
   parseUpdateParamsInstruction,
@@ -90,21 +94,25 @@ import {
   type ParsedInitializeConfigInstruction,
   type ParsedInitializePoolInstruction,
   type ParsedProposeAdminInstruction,
+  type ParsedPushQuoteInstruction,
   type ParsedRebalanceInstruction,
   type ParsedRecordHedgeInstruction,
   type ParsedRetargetInstruction,
   type ParsedSetKeeperInstruction,
   type ParsedSetPausedInstruction,
+  type ParsedSetQuoterInstruction,
   type ParsedSwapExactInInstruction,
   type ParsedSwapExactOutInstruction,
   type ParsedUpdateParamsInstruction,
   type ParsedWithdrawInstruction,
   type ProposeAdminInput,
+  type PushQuoteInput,
   type RebalanceInput,
   type RecordHedgeInput,
   type RetargetInput,
   type SetKeeperInput,
   type SetPausedInput,
+  type SetQuoterInput,
   type SwapExactInInput,
   type SwapExactOutInput,
   type UpdateParamsInput,
@@ -166,11 +174,13 @@ export enum HomeostatInstruction {
   InitializeConfig,
   InitializePool,
   ProposeAdmin,
+  PushQuote,
   Rebalance,
   RecordHedge,
   Retarget,
   SetKeeper,
   SetPaused,
+  SetQuoter,
   SwapExactIn,
   SwapExactOut,
   UpdateParams,
@@ -273,6 +283,17 @@ export function identifyHomeostatInstruction(
     containsBytes(
       data,
       fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([178, 228, 84, 109, 231, 195, 193, 200]),
+      ),
+      0,
+    )
+  ) {
+    return HomeostatInstruction.PushQuote;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
         new Uint8Array([108, 158, 77, 9, 210, 52, 88, 62]),
       ),
       0,
@@ -323,6 +344,17 @@ export function identifyHomeostatInstruction(
     )
   ) {
     return HomeostatInstruction.SetPaused;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([166, 227, 170, 78, 187, 71, 1, 57]),
+      ),
+      0,
+    )
+  ) {
+    return HomeostatInstruction.SetQuoter;
   }
   if (
     containsBytes(
@@ -402,6 +434,9 @@ export type ParsedHomeostatInstruction<
       instructionType: HomeostatInstruction.ProposeAdmin;
     } & ParsedProposeAdminInstruction<TProgram>)
   | ({
+      instructionType: HomeostatInstruction.PushQuote;
+    } & ParsedPushQuoteInstruction<TProgram>)
+  | ({
       instructionType: HomeostatInstruction.Rebalance;
     } & ParsedRebalanceInstruction<TProgram>)
   | ({
@@ -416,6 +451,9 @@ export type ParsedHomeostatInstruction<
   | ({
       instructionType: HomeostatInstruction.SetPaused;
     } & ParsedSetPausedInstruction<TProgram>)
+  | ({
+      instructionType: HomeostatInstruction.SetQuoter;
+    } & ParsedSetQuoterInstruction<TProgram>)
   | ({
       instructionType: HomeostatInstruction.SwapExactIn;
     } & ParsedSwapExactInInstruction<TProgram>)
@@ -490,6 +528,13 @@ export function parseHomeostatInstruction<TProgram extends string>(
         ...parseProposeAdminInstruction(instruction),
       };
     }
+    case HomeostatInstruction.PushQuote: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: HomeostatInstruction.PushQuote,
+        ...parsePushQuoteInstruction(instruction),
+      };
+    }
     case HomeostatInstruction.Rebalance: {
       assertIsInstructionWithAccounts(instruction);
       return {
@@ -523,6 +568,13 @@ export function parseHomeostatInstruction<TProgram extends string>(
       return {
         instructionType: HomeostatInstruction.SetPaused,
         ...parseSetPausedInstruction(instruction),
+      };
+    }
+    case HomeostatInstruction.SetQuoter: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: HomeostatInstruction.SetQuoter,
+        ...parseSetQuoterInstruction(instruction),
       };
     }
     case HomeostatInstruction.SwapExactIn: {
@@ -606,6 +658,9 @@ export type HomeostatPluginInstructions = {
   proposeAdmin: (
     input: ProposeAdminInput,
   ) => ReturnType<typeof getProposeAdminInstruction> & SelfPlanAndSendFunctions;
+  pushQuote: (
+    input: PushQuoteInput,
+  ) => ReturnType<typeof getPushQuoteInstruction> & SelfPlanAndSendFunctions;
   rebalance: (
     input: RebalanceInput,
   ) => ReturnType<typeof getRebalanceInstruction> & SelfPlanAndSendFunctions;
@@ -621,6 +676,9 @@ export type HomeostatPluginInstructions = {
   setPaused: (
     input: SetPausedInput,
   ) => ReturnType<typeof getSetPausedInstruction> & SelfPlanAndSendFunctions;
+  setQuoter: (
+    input: SetQuoterInput,
+  ) => ReturnType<typeof getSetQuoterInstruction> & SelfPlanAndSendFunctions;
   swapExactIn: (
     input: SwapExactInInput,
   ) => ReturnType<typeof getSwapExactInInstruction> & SelfPlanAndSendFunctions;
@@ -696,6 +754,8 @@ export function homeostatProgram() {
               client,
               getProposeAdminInstruction(input),
             ),
+          pushQuote: (input) =>
+            addSelfPlanAndSendFunctions(client, getPushQuoteInstruction(input)),
           rebalance: (input) =>
             addSelfPlanAndSendFunctions(client, getRebalanceInstruction(input)),
           recordHedge: (input) =>
@@ -709,6 +769,8 @@ export function homeostatProgram() {
             addSelfPlanAndSendFunctions(client, getSetKeeperInstruction(input)),
           setPaused: (input) =>
             addSelfPlanAndSendFunctions(client, getSetPausedInstruction(input)),
+          setQuoter: (input) =>
+            addSelfPlanAndSendFunctions(client, getSetQuoterInstruction(input)),
           swapExactIn: (input) =>
             addSelfPlanAndSendFunctions(
               client,

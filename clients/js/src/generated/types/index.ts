@@ -19,6 +19,7 @@ export * from "./pendingChangesCancelled.js";
 export * from "./poolInitialized.js";
 export * from "./poolParams.js";
 export * from "./protocolFeesCollected.js";
+export * from "./quoterSet.js";
 export * from "./rebalanceRequested.js";
 export * from "./retargeted.js";
 export * from "./storedFixed.js";

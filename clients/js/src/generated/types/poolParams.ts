@@ -135,6 +135,12 @@ export type PoolParams = {
    */
   ageShrinkBps: number;
   /**
+   * Prop-AMM mode: how far the quoter's pushed price may lie from the pool's Pyth
+   * price and still price swaps, bps of the Pyth mid (docs/oracle.md, "Three price
+   * sources"). Only read when the pool has a quoter.
+   */
+  quoteBandBps: number;
+  /**
    * `homeostat_math::ModelKind`: 0 Avellaneda–Stoikov, 1 GLFT, 2 constant product
    * (`ModelKind::Glft.into()`).
    */
@@ -146,6 +152,12 @@ export type PoolParams = {
    * only: an operator-funded pool, whose LP is the hedge's owner).
    */
   lpAccess: number;
+  /**
+   * Prop-AMM mode: what a swap does when the quoter's price is expired or outside the
+   * band: `QUOTE_FALLBACK_PYTH` (price on Pyth, with the age premium) or
+   * `QUOTE_FALLBACK_REFUSE` (`QuoteUnavailable`).
+   */
+  quoteFallback: number;
   /** Room for future parameters; must be zero. */
   reserved: ReadonlyUint8Array;
 };
@@ -248,6 +260,12 @@ export type PoolParamsArgs = {
    */
   ageShrinkBps: number;
   /**
+   * Prop-AMM mode: how far the quoter's pushed price may lie from the pool's Pyth
+   * price and still price swaps, bps of the Pyth mid (docs/oracle.md, "Three price
+   * sources"). Only read when the pool has a quoter.
+   */
+  quoteBandBps: number;
+  /**
    * `homeostat_math::ModelKind`: 0 Avellaneda–Stoikov, 1 GLFT, 2 constant product
    * (`ModelKind::Glft.into()`).
    */
@@ -259,6 +277,12 @@ export type PoolParamsArgs = {
    * only: an operator-funded pool, whose LP is the hedge's owner).
    */
   lpAccess: number;
+  /**
+   * Prop-AMM mode: what a swap does when the quoter's price is expired or outside the
+   * band: `QUOTE_FALLBACK_PYTH` (price on Pyth, with the age premium) or
+   * `QUOTE_FALLBACK_REFUSE` (`QuoteUnavailable`).
+   */
+  quoteFallback: number;
   /** Room for future parameters; must be zero. */
   reserved: ReadonlyUint8Array;
 };
@@ -293,10 +317,12 @@ export function getPoolParamsEncoder(): FixedSizeEncoder<PoolParamsArgs> {
     ["hedgeCostBps", getU16Encoder()],
     ["depthReliefBps", getU16Encoder()],
     ["ageShrinkBps", getU16Encoder()],
+    ["quoteBandBps", getU16Encoder()],
     ["modelKind", getU8Encoder()],
     ["units", getU8Encoder()],
     ["lpAccess", getU8Encoder()],
-    ["reserved", fixEncoderSize(getBytesEncoder(), 5)],
+    ["quoteFallback", getU8Encoder()],
+    ["reserved", fixEncoderSize(getBytesEncoder(), 2)],
   ]);
 }
 
@@ -330,10 +356,12 @@ export function getPoolParamsDecoder(): FixedSizeDecoder<PoolParams> {
     ["hedgeCostBps", getU16Decoder()],
     ["depthReliefBps", getU16Decoder()],
     ["ageShrinkBps", getU16Decoder()],
+    ["quoteBandBps", getU16Decoder()],
     ["modelKind", getU8Decoder()],
     ["units", getU8Decoder()],
     ["lpAccess", getU8Decoder()],
-    ["reserved", fixDecoderSize(getBytesDecoder(), 5)],
+    ["quoteFallback", getU8Decoder()],
+    ["reserved", fixDecoderSize(getBytesDecoder(), 2)],
   ]);
 }
 

@@ -8,7 +8,7 @@ use homeostat_math::{Curve, Direction, SwapQuote};
 use crate::errors::{HomeostatError, MathResultExt};
 use crate::events::Swapped;
 use crate::oracle::decode_price_updates;
-use crate::state::{Pool, PreparedSwap};
+use crate::state::{Pool, PreparedSwap, SwapClock};
 use crate::token::{
     token_amount, transfer_in, transfer_out, user_token_amount, PoolAndVaults, WithVaults,
 };
@@ -95,7 +95,8 @@ pub(crate) fn direction_from(value: u8) -> Result<Direction> {
 /// Prepares the pool (`Pool::prepare_swap`), prices the swap with the math crate, books
 /// it (`Pool::book_swap`), moves the tokens, checks the invariant and emits `Swapped`.
 pub(crate) fn execute(ctx: Context<Swap>, direction: Direction, kind: SwapKind) -> Result<()> {
-    let now = Clock::get()?.unix_timestamp;
+    let clock = Clock::get()?;
+    let now = clock.unix_timestamp;
     let accounts = &ctx.accounts;
     accounts.refuse_vaults_as(&[
         ("trader_base", &accounts.trader_base),
@@ -120,12 +121,17 @@ pub(crate) fn execute(ctx: Context<Swap>, direction: Direction, kind: SwapKind) 
             accounts.quote_oracle.as_deref(),
             now,
         )?;
-        let PreparedSwap { oracle, context } = pool.prepare_swap(
+        let PreparedSwap {
+            oracle, context, ..
+        } = pool.prepare_swap(
             &update,
             quote_update.as_ref(),
             token_amount(&accounts.base_vault)?,
             token_amount(&accounts.quote_vault)?,
-            now,
+            SwapClock {
+                now,
+                slot: clock.slot,
+            },
         )?;
         let quote: SwapQuote = match kind {
             SwapKind::ExactIn { amount, min_out } => {

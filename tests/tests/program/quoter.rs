@@ -1,0 +1,264 @@
+//! Prop-AMM mode: the quoter's authority, sequence, expiry and band, and what a swap
+//! executes at — the quoter's price within the band, Pyth's or a refusal outside it
+//! (docs/oracle.md, "Three price sources").
+#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
+
+use anchor_lang::prelude::Pubkey;
+use homeostat::constants::QUOTE_FALLBACK_REFUSE;
+use homeostat::events::Swapped;
+use homeostat::instructions::PushQuoteArgs;
+use homeostat::PoolParams;
+use homeostat_math::{Direction, Fixed};
+use homeostat_sdk::instructions as ix;
+use homeostat_tests::*;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+
+/// A quote of `price` whole USDC per SOL (quote atoms per lot), valid through `valid_until`.
+fn quote(sequence: u64, valid_until: u64, price: f64) -> PushQuoteArgs {
+    PushQuoteArgs {
+        sequence,
+        valid_until,
+        price: StoredFixed::from_bits(Fixed::from_int((price * 1e6) as i64).to_bits()),
+        bid_offset: StoredFixed::ZERO,
+        ask_offset: StoredFixed::ZERO,
+    }
+}
+
+/// A seeded pool with `params` (Pyth at 150) and a quoter; returns the quoter.
+async fn pool_with_quoter(params: PoolParams) -> (Harness, PoolAddresses, Keypair) {
+    let mut harness = Harness::start().await;
+    let pool = harness.pool_at(0);
+    harness.seeded_pool(&pool, params).await;
+    let quoter = Keypair::new();
+    let admin = harness.admin.insecure_clone();
+    harness
+        .send(
+            &[ix::set_quoter(pool.pool, admin.pubkey(), quoter.pubkey())],
+            &[&admin],
+        )
+        .await
+        .expect("set_quoter");
+    (harness, pool, quoter)
+}
+
+async fn push(
+    harness: &mut Harness,
+    pool: &PoolAddresses,
+    quoter: &Keypair,
+    args: PushQuoteArgs,
+) -> Result<(), TransactionError> {
+    harness
+        .send(
+            &[ix::push_quote(pool.pool, quoter.pubkey(), args)],
+            &[quoter],
+        )
+        .await
+}
+
+/// Buys one SOL; returns the price per SOL the swap executed at (`Swapped::oracle_price`,
+/// whole USDC) and the quote it cost, after checking the SDK quoted exactly that.
+async fn buy_one(
+    harness: &mut Harness,
+    pool: &PoolAddresses,
+) -> Result<(f64, u64), TransactionError> {
+    let trader = harness.new_user(0, 1_000 * ONE_QUOTE).await;
+    let update = harness.oracle_update().await;
+    let expected = harness
+        .expected_swap(pool, &update, Direction::QuoteToBase, false, ONE_BASE)
+        .await;
+    let swap = ix::swap_exact_out(
+        pool,
+        harness.oracles(),
+        &trader.accounts(pool),
+        BUY,
+        ONE_BASE,
+        u64::MAX,
+    );
+    let (events, error) = harness
+        .simulate_events(std::slice::from_ref(&swap), &[&trader.keypair])
+        .await;
+    if let Some(error) = error {
+        assert!(expected.is_err(), "the SDK quoted what the program refused");
+        return Err(error);
+    }
+    harness.send(&[swap], &[&trader.keypair]).await?;
+    let swapped: Vec<Swapped> = decode_events(&events);
+    let expected = expected.expect("the SDK quotes what the program executes");
+    assert_eq!(swapped[0].amount_in, expected.amount_in, "SDK = program");
+    let price = swapped[0].oracle_price as f64 / (1u64 << 48) as f64 / 1e6;
+    Ok((price, swapped[0].amount_in))
+}
+
+#[tokio::test]
+async fn only_the_quoter_pushes_and_every_push_raises_the_sequence() {
+    let (mut harness, pool, quoter) = pool_with_quoter(default_params()).await;
+    let slot = harness.slot;
+    let stranger = Keypair::new();
+    assert_program_error(
+        push(&mut harness, &pool, &stranger, quote(1, slot + 10, 150.0)).await,
+        HomeostatError::Unauthorized,
+    );
+    push(&mut harness, &pool, &quoter, quote(7, slot + 10, 150.0))
+        .await
+        .unwrap();
+    for sequence in [0, 6, 7] {
+        assert_program_error(
+            push(
+                &mut harness,
+                &pool,
+                &quoter,
+                quote(sequence, slot + 10, 150.1),
+            )
+            .await,
+            HomeostatError::QuoteSequenceNotIncreasing,
+        );
+    }
+    harness.set_clock(harness.now, slot + 20);
+    assert_program_error(
+        push(&mut harness, &pool, &quoter, quote(8, slot + 19, 150.0)).await,
+        HomeostatError::QuoteExpired,
+    );
+    assert_program_error(
+        push(&mut harness, &pool, &quoter, quote(8, slot + 30, 0.0)).await,
+        HomeostatError::InvalidParameter,
+    );
+    let state = harness.pool_state(&pool).await;
+    assert_eq!(
+        (state.quote_sequence, state.quote_valid_until),
+        (7, slot + 10)
+    );
+    // A new quoter: the old one is refused, its last price stops pricing at once, and
+    // the sequence carries on (no old update can be replayed).
+    let admin = harness.admin.insecure_clone();
+    let successor = Keypair::new();
+    harness
+        .send(
+            &[ix::set_quoter(
+                pool.pool,
+                admin.pubkey(),
+                successor.pubkey(),
+            )],
+            &[&admin],
+        )
+        .await
+        .unwrap();
+    assert_program_error(
+        push(&mut harness, &pool, &quoter, quote(9, slot + 30, 150.0)).await,
+        HomeostatError::Unauthorized,
+    );
+    assert_program_error(
+        push(&mut harness, &pool, &successor, quote(7, slot + 30, 150.0)).await,
+        HomeostatError::QuoteSequenceNotIncreasing,
+    );
+    push(&mut harness, &pool, &successor, quote(8, slot + 30, 150.0))
+        .await
+        .unwrap();
+    // Only the admin names a quoter.
+    assert_program_error(
+        harness
+            .send(
+                &[ix::set_quoter(
+                    pool.pool,
+                    successor.pubkey(),
+                    Pubkey::default(),
+                )],
+                &[&successor],
+            )
+            .await,
+        HomeostatError::Unauthorized,
+    );
+}
+
+#[tokio::test]
+async fn a_swap_executes_at_the_quoters_price_within_the_band_and_on_pyth_outside_it() {
+    // Band 1 % of Pyth's 150.
+    let (mut harness, pool, quoter) = pool_with_quoter(default_params()).await;
+    let slot = harness.slot;
+    let (pyth, _) = buy_one(&mut harness, &pool).await.unwrap();
+    assert_eq!(pyth, 150.0, "no quote yet: Pyth");
+    push(&mut harness, &pool, &quoter, quote(1, slot + 5, 151.0))
+        .await
+        .unwrap();
+    let (quoted, _) = buy_one(&mut harness, &pool).await.unwrap();
+    assert_eq!(quoted, 151.0, "within 1 %: the quoter's");
+    // Expired: Pyth again.
+    harness.set_clock(harness.now, slot + 6);
+    assert_eq!(buy_one(&mut harness, &pool).await.unwrap().0, 150.0);
+    // Beyond the band (1.5 % away): Pyth.
+    push(&mut harness, &pool, &quoter, quote(2, slot + 50, 152.25))
+        .await
+        .unwrap();
+    assert_eq!(buy_one(&mut harness, &pool).await.unwrap().0, 150.0);
+    // Just inside it.
+    push(&mut harness, &pool, &quoter, quote(3, slot + 50, 148.5))
+        .await
+        .unwrap();
+    assert_eq!(buy_one(&mut harness, &pool).await.unwrap().0, 148.5);
+}
+
+#[tokio::test]
+async fn a_pool_that_refuses_without_its_quoter_refuses() {
+    let params = PoolParams {
+        quote_fallback: QUOTE_FALLBACK_REFUSE,
+        ..default_params()
+    };
+    let (mut harness, pool, quoter) = pool_with_quoter(params).await;
+    let slot = harness.slot;
+    assert_program_error(
+        buy_one(&mut harness, &pool).await.map(drop),
+        HomeostatError::QuoteUnavailable,
+    );
+    push(&mut harness, &pool, &quoter, quote(1, slot + 5, 160.0))
+        .await
+        .unwrap();
+    assert_program_error(
+        buy_one(&mut harness, &pool).await.map(drop),
+        HomeostatError::QuoteUnavailable,
+    );
+    push(&mut harness, &pool, &quoter, quote(2, slot + 5, 150.5))
+        .await
+        .unwrap();
+    assert_eq!(buy_one(&mut harness, &pool).await.unwrap().0, 150.5);
+    harness.set_clock(harness.now, slot + 6);
+    assert_program_error(
+        buy_one(&mut harness, &pool).await.map(drop),
+        HomeostatError::QuoteUnavailable,
+    );
+}
+
+/// What one SOL costs on a fresh pool whose quoter pushed `args`, `slots_later` slots
+/// after the push.
+async fn cost_after(args: PushQuoteArgs, slots_later: u64) -> u64 {
+    let (mut harness, pool, quoter) = pool_with_quoter(default_params()).await;
+    let slot = harness.slot;
+    push(&mut harness, &pool, &quoter, args).await.unwrap();
+    harness.set_clock(harness.now, slot + slots_later);
+    let (price, cost) = buy_one(&mut harness, &pool).await.unwrap();
+    assert_eq!(price, 150.2, "the quoter's price");
+    cost
+}
+
+#[tokio::test]
+async fn offsets_and_the_quotes_age_widen_the_ask() {
+    let plain = quote(1, 100, 150.2);
+    let at_push = cost_after(plain, 0).await;
+    // A 0.05 USDC ask offset: one SOL costs 0.05 USDC more (to the atoms of rounding the
+    // mid shift and the widening take); the bid offset does not touch the ask.
+    let offset = PushQuoteArgs {
+        ask_offset: StoredFixed::from_bits(Fixed::from_int(50_000).to_bits()),
+        bid_offset: StoredFixed::from_bits(Fixed::from_int(1_000_000).to_bits()),
+        ..plain
+    };
+    let with_offset = cost_after(offset, 0).await;
+    assert!(
+        (50_000..=50_002).contains(&(with_offset - at_push)),
+        "{at_push} → {with_offset}"
+    );
+    // The same quote 25 slots (10 s) later pays the age premium, a·σ·√10 of the price.
+    let aged = cost_after(plain, 25).await;
+    assert!(
+        aged > at_push + 10_000,
+        "aged {aged}, at the push {at_push}"
+    );
+}
