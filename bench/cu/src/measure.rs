@@ -32,7 +32,7 @@ use crate::sbf::{Sbf, TokenProgram};
 /// pool's target then needs no rescaling, a cheaper path), and one swap on the first fresh
 /// print of the next grid cell, which also samples the volatility estimate (the others
 /// carry the pool's first print: no sample).
-pub const ROWS: [(&str, &str); 23] = [
+pub const ROWS: [(&str, &str); 26] = [
     ("initialize_config", "`initialize_config`"),
     ("initialize_pool", "`initialize_pool`"),
     ("deposit_first", "`deposit`, the pool's first"),

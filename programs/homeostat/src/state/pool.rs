@@ -469,7 +469,7 @@ impl Pool {
         self.observe_oracle(&pyth)?;
         let reserves = self.lp_reserves(base_vault_amount, quote_vault_amount)?;
         let mut context = self.swap_context(&price, reserves)?;
-        context.curve = self.with_quote_offsets(context.curve, source)?;
+        self.apply_quote_offsets(&mut context.curve, source)?;
         Ok(PreparedSwap {
             oracle: price,
             source,

@@ -124,15 +124,15 @@ impl Pool {
         Ok(distance <= band)
     }
 
-    /// `curve` with the quoter's per-side offsets when `source` is the quoter.
-    pub fn with_quote_offsets(&self, curve: Curve, source: PriceSource) -> Result<Curve> {
-        match (curve, source) {
-            (Curve::Linear(linear), PriceSource::Quoter { .. }) => Ok(Curve::Linear(
-                linear
-                    .with_offsets(self.quote_bid_offset.get(), self.quote_ask_offset.get())
-                    .math()?,
-            )),
-            _ => Ok(curve),
+    /// Moves `curve`'s quotes out by the quoter's per-side offsets when `source` is the
+    /// quoter. (In place: a curve passed by value is an argument the SBF build's lowering
+    /// cannot pack.)
+    pub fn apply_quote_offsets(&self, curve: &mut Curve, source: PriceSource) -> Result<()> {
+        if let (Curve::Linear(linear), PriceSource::Quoter { .. }) = (&mut *curve, source) {
+            *linear = linear
+                .with_offsets(self.quote_bid_offset.get(), self.quote_ask_offset.get())
+                .math()?;
         }
+        Ok(())
     }
 }
