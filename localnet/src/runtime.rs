@@ -19,7 +19,9 @@ use crate::tokens::{BASE_DECIMALS, QUOTE_DECIMALS, TOKEN};
 /// Start of test time (unix seconds).
 pub const START_TIME: i64 = 1_700_000_000;
 
-/// Adapter from the runtime's builtin signature to Anchor's `entry`, which wants every
+/// Adapter from the runtime's builtin signature to the program's `process_instruction`
+/// (as the SBF build's entrypoint: `push_quote`'s fast path, then Anchor's `entry`), which
+/// wants every
 /// argument to live as long as the accounts' data borrows (`'info`). The runtime hands out
 /// shorter-lived references, so the adapter copies the program id, the `AccountInfo`s
 /// (cheap handles onto the same data) and the instruction data into leaked allocations:
@@ -32,7 +34,7 @@ fn process_instruction<'info>(
     let program_id: &'info Pubkey = Box::leak(Box::new(*program_id));
     let accounts: &'info [AccountInfo<'info>] = Box::leak(accounts.to_vec().into_boxed_slice());
     let data: &'info [u8] = Box::leak(data.to_vec().into_boxed_slice());
-    homeostat::entry(program_id, accounts, data)
+    homeostat::process_instruction(program_id, accounts, data)
 }
 
 /// A `ProgramTest` with the Homeostat program registered natively.

@@ -27,6 +27,24 @@ declare_id!("7r8vRrScdz6x1v1gRHHyz73n3wGoDcPMZnDBHijTWsn5");
 /// Re-exported so every consumer of the program quotes with the very same math.
 pub use homeostat_math as math;
 
+/// The program's entrypoint: `push_quote` — a quoter sends one every slot — on its
+/// hand-checked path (`instructions::push_quote::fast_path`), every other instruction
+/// through Anchor's `entry`. (Anchor's own entrypoint is off: the `fast-entrypoint`
+/// feature, on by default, turns on `no-entrypoint`.)
+pub fn process_instruction<'info>(
+    program_id: &'info Pubkey,
+    accounts: &'info [AccountInfo<'info>],
+    data: &'info [u8],
+) -> anchor_lang::solana_program::entrypoint::ProgramResult {
+    match instructions::push_quote::fast_path(accounts, data) {
+        Some(result) => result.map_err(Into::into),
+        None => entry(program_id, accounts, data),
+    }
+}
+
+#[cfg(all(feature = "fast-entrypoint", not(feature = "cpi")))]
+anchor_lang::solana_program::entrypoint!(process_instruction);
+
 #[program]
 pub mod homeostat {
     use super::*;

@@ -262,3 +262,39 @@ async fn offsets_and_the_quotes_age_widen_the_ask() {
         "aged {aged}, at the push {at_push}"
     );
 }
+
+#[tokio::test]
+async fn the_fast_path_checks_what_anchor_would() {
+    // `push_quote` runs ahead of Anchor's dispatch (instructions/push_quote.rs,
+    // `fast_path`): each malformed form fails with the error the Anchor path gives.
+    use anchor_lang::error::ErrorCode;
+    use anchor_lang::solana_program::instruction::AccountMeta;
+    let (mut harness, pool, quoter) = pool_with_quoter(default_params()).await;
+    let good = ix::push_quote(pool.pool, quoter.pubkey(), quote(1, harness.slot + 5, 150.0));
+    let mut variants = Vec::new();
+    let mut truncated = good.clone();
+    truncated.data.truncate(40);
+    variants.push((truncated, ErrorCode::InstructionDidNotDeserialize));
+    let mut unsigned = good.clone();
+    unsigned.accounts[0] = AccountMeta::new_readonly(quoter.pubkey(), false);
+    variants.push((unsigned, ErrorCode::AccountNotSigner));
+    let mut one_account = good.clone();
+    one_account.accounts.truncate(1);
+    variants.push((one_account, ErrorCode::AccountNotEnoughKeys));
+    let mut not_a_pool = good.clone();
+    not_a_pool.accounts[1] = AccountMeta::new(harness.oracle, false);
+    variants.push((not_a_pool, ErrorCode::AccountOwnedByWrongProgram));
+    let mut read_only = good.clone();
+    read_only.accounts[1] = AccountMeta::new_readonly(pool.pool, false);
+    variants.push((read_only, ErrorCode::ConstraintMut));
+    for (instruction, expected) in variants {
+        let signers: Vec<&Keypair> = if instruction.accounts[0].is_signer {
+            vec![&quoter]
+        } else {
+            vec![]
+        };
+        assert_anchor_error(harness.send(&[instruction], &signers).await, expected);
+    }
+    harness.send(&[good], &[&quoter]).await.expect("the well-formed push");
+    assert_eq!(harness.pool_state(&pool).await.quote_sequence, 1);
+}
