@@ -70,10 +70,12 @@ async fn a_wallet_creates_a_pool_deposits_swaps_and_withdraws() {
         keypair,
         pool: &pool_key,
         oracle: &oracle,
+        addresses: &pool,
+        wallet: &wallet,
     };
     assert_eq!(created["config"], pool.config.to_string());
-    swaps_pay_and_receive_the_quote(&mut harness, &pool, &wallet, &session).await;
-    refusals_come_before_signing(&mut harness, &pool, &wallet, &session).await;
+    session.swaps_pay_and_receive_the_quote(&mut harness).await;
+    session.refusals_come_before_signing(&mut harness).await;
 
     // Withdraw everything the wallet holds.
     let mut args = vec!["withdraw", "--pool", &pool_key];
@@ -84,130 +86,130 @@ async fn a_wallet_creates_a_pool_deposits_swaps_and_withdraws() {
     fails_with(&homeostat(&args).await, "holds 0");
 }
 
-/// The flags the test's wallet gives every command.
+/// The test's wallet and pool, and the flags every command of it takes.
+#[derive(Clone, Copy)]
 struct Session<'a> {
     url: &'a str,
     keypair: &'a str,
     pool: &'a str,
     oracle: &'a str,
+    addresses: &'a PoolAddresses,
+    wallet: &'a Keypair,
 }
 
 impl Session<'_> {
     fn signer(&self) -> [&str; 4] {
         ["--url", self.url, "--keypair", self.keypair]
     }
-}
 
-/// Quote, then swap (exact in, then exact out): the wallet pays and receives exactly the
-/// quoted amounts; a quote vouched for by the wallet's config is accepted, by another's
-/// refused.
-async fn swaps_pay_and_receive_the_quote(
-    harness: &mut Harness,
-    pool: &PoolAddresses,
-    wallet: &Keypair,
-    session: &Session<'_>,
-) {
-    let (pool_key, oracle, url) = (session.pool, session.oracle, session.url);
-    let signer = session.signer();
-    // Quote, then swap: the wallet pays and receives exactly the quoted amounts.
-    let update = harness.oracle_update().await;
-    let expected = harness
-        .snapshot(pool, &update)
-        .await
-        .quote_exact_in(Direction::BaseToQuote, 2 * ONE_BASE)
-        .expect("quote");
-    let amount = (2 * ONE_BASE).to_string();
-    let trade = ["--side", "sell", "--amount", amount.as_str()];
-    let mut args = vec![
-        "quote", "--pool", &pool_key, "--oracle", &oracle, "--url", &url,
-    ];
-    args.extend(trade);
-    let quoted = json(&homeostat(&args).await);
-    assert_eq!(quoted["amount_out"], expected.amount_out);
-    // Vouched for by the wallet's config: accepted; by another authority's: refused.
-    let wallet_key = wallet.pubkey().to_string();
-    let mut vouched = args.clone();
-    vouched.extend(["--config-authority", wallet_key.as_str()]);
-    assert_eq!(
-        json(&homeostat(&vouched).await)["amount_out"],
-        expected.amount_out
-    );
-    let stranger = Keypair::new().pubkey().to_string();
-    let mut other = args.clone();
-    other.extend(["--config-authority", stranger.as_str()]);
-    fails_with(
-        &homeostat(&other).await,
-        "not a pool under the expected config",
-    );
-    let mut args = vec!["swap", "--pool", &pool_key, "--oracle", &oracle];
-    args.extend(trade);
-    args.extend(signer);
-    let swapped = json(&homeostat(&args).await);
-    assert_eq!(swapped["paid"], 2 * ONE_BASE);
-    assert_eq!(swapped["received"], expected.amount_out);
-    assert_eq!(
-        swapped["slippage_limit"]["min_amount_out"],
-        expected.amount_out * 9_950 / 10_000
-    );
+    /// Quote, then swap (exact in, then exact out): the wallet pays and receives exactly
+    /// the quoted amounts; a quote vouched for by the wallet's config is accepted, by
+    /// another's refused.
+    async fn swaps_pay_and_receive_the_quote(&self, harness: &mut Harness) {
+        let (pool_key, oracle, url, signer) = (self.pool, self.oracle, self.url, self.signer());
+        let (pool, wallet) = (self.addresses, self.wallet);
+        // Quote, then swap: the wallet pays and receives exactly the quoted amounts.
+        let update = harness.oracle_update().await;
+        let expected = harness
+            .snapshot(pool, &update)
+            .await
+            .quote_exact_in(Direction::BaseToQuote, 2 * ONE_BASE)
+            .expect("quote");
+        let amount = (2 * ONE_BASE).to_string();
+        let trade = ["--side", "sell", "--amount", amount.as_str()];
+        let mut args = vec![
+            "quote", "--pool", &pool_key, "--oracle", &oracle, "--url", &url,
+        ];
+        args.extend(trade);
+        let quoted = json(&homeostat(&args).await);
+        assert_eq!(quoted["amount_out"], expected.amount_out);
+        // Vouched for by the wallet's config: accepted; by another authority's: refused.
+        let wallet_key = wallet.pubkey().to_string();
+        let mut vouched = args.clone();
+        vouched.extend(["--config-authority", wallet_key.as_str()]);
+        assert_eq!(
+            json(&homeostat(&vouched).await)["amount_out"],
+            expected.amount_out
+        );
+        let stranger = Keypair::new().pubkey().to_string();
+        let mut other = args.clone();
+        other.extend(["--config-authority", stranger.as_str()]);
+        fails_with(
+            &homeostat(&other).await,
+            "not a pool under the expected config",
+        );
+        let mut args = vec!["swap", "--pool", &pool_key, "--oracle", &oracle];
+        args.extend(trade);
+        args.extend(signer);
+        let swapped = json(&homeostat(&args).await);
+        assert_eq!(swapped["paid"], 2 * ONE_BASE);
+        assert_eq!(swapped["received"], expected.amount_out);
+        assert_eq!(
+            swapped["slippage_limit"]["min_amount_out"],
+            expected.amount_out * 9_950 / 10_000
+        );
 
-    // Exact out: buy 1 SOL back.
-    let one = ONE_BASE.to_string();
-    let mut args = vec![
-        "swap",
-        "--pool",
-        &pool_key,
-        "--oracle",
-        &oracle,
-        "--exact-out",
-    ];
-    args.extend(["--side", "buy", "--amount", one.as_str()]);
-    args.extend(signer);
-    let bought = json(&homeostat(&args).await);
-    assert_eq!(bought["received"], ONE_BASE);
-    assert_eq!(bought["paid"], bought["quoted"]["amount_in"]);
-}
+        // Exact out: buy 1 SOL back.
+        let one = ONE_BASE.to_string();
+        let mut args = vec![
+            "swap",
+            "--pool",
+            &pool_key,
+            "--oracle",
+            &oracle,
+            "--exact-out",
+        ];
+        args.extend(["--side", "buy", "--amount", one.as_str()]);
+        args.extend(signer);
+        let bought = json(&homeostat(&args).await);
+        assert_eq!(bought["received"], ONE_BASE);
+        assert_eq!(bought["paid"], bought["quoted"]["amount_in"]);
+    }
 
-/// A trade the pool cannot take, a wallet without the tokens, a paused pool: each refused
-/// before anything is signed, by name.
-async fn refusals_come_before_signing(
-    harness: &mut Harness,
-    pool: &PoolAddresses,
-    wallet: &Keypair,
-    session: &Session<'_>,
-) {
-    let (pool_key, oracle, url) = (session.pool, session.oracle, session.url);
-    let signer = session.signer();
-    let one = ONE_BASE.to_string();
-    // A trade the pool cannot take is refused before anything is signed.
-    let huge = (500 * ONE_BASE).to_string();
-    let mut args = vec!["swap", "--pool", &pool_key, "--oracle", &oracle];
-    args.extend(["--side", "sell", "--amount", huge.as_str()]);
-    args.extend(signer);
-    fails_with(&homeostat(&args).await, "TradeTooLarge (error 6007)");
+    /// A trade the pool cannot take, a wallet without the tokens, a paused pool: each
+    /// refused before anything is signed, by name.
+    async fn refusals_come_before_signing(&self, harness: &mut Harness) {
+        let Session {
+            url,
+            pool: pool_key,
+            oracle,
+            addresses: pool,
+            wallet,
+            ..
+        } = *self;
+        let signer = self.signer();
+        let one = ONE_BASE.to_string();
+        // A trade the pool cannot take is refused before anything is signed.
+        let huge = (500 * ONE_BASE).to_string();
+        let mut args = vec!["swap", "--pool", &pool_key, "--oracle", &oracle];
+        args.extend(["--side", "sell", "--amount", huge.as_str()]);
+        args.extend(signer);
+        fails_with(&homeostat(&args).await, "TradeTooLarge (error 6007)");
 
-    // A wallet without the tokens is told so before anything is sent.
-    let (_stranger_folder, stranger) = wallet_file(&Keypair::new(), "cli-stranger");
-    let mut args = vec![
-        "swap", "--pool", &pool_key, "--oracle", &oracle, "--url", &url,
-    ];
-    args.extend(["--side", "sell", "--amount", "1000000000", "--keypair"]);
-    args.push(&stranger);
-    fails_with(
-        &homeostat(&args).await,
-        "holds 0 atoms and this swap pays up to 1000000000: fund it or trade less",
-    );
+        // A wallet without the tokens is told so before anything is sent.
+        let (_stranger_folder, stranger) = wallet_file(&Keypair::new(), "cli-stranger");
+        let mut args = vec![
+            "swap", "--pool", &pool_key, "--oracle", &oracle, "--url", &url,
+        ];
+        args.extend(["--side", "sell", "--amount", "1000000000", "--keypair"]);
+        args.push(&stranger);
+        fails_with(
+            &homeostat(&args).await,
+            "holds 0 atoms and this swap pays up to 1000000000: fund it or trade less",
+        );
 
-    // A paused pool: the program's refusal comes back by name.
-    harness.set_paused(pool, wallet, true).await.expect("pause");
-    let mut args = vec![
-        "deposit", "--pool", &pool_key, "--base", &one, "--quote", &one,
-    ];
-    args.extend(signer);
-    fails_with(&homeostat(&args).await, "PoolPaused (error 60");
-    harness
-        .set_paused(pool, wallet, false)
-        .await
-        .expect("unpause");
+        // A paused pool: the program's refusal comes back by name.
+        harness.set_paused(pool, wallet, true).await.expect("pause");
+        let mut args = vec![
+            "deposit", "--pool", &pool_key, "--base", &one, "--quote", &one,
+        ];
+        args.extend(signer);
+        fails_with(&homeostat(&args).await, "PoolPaused (error 60");
+        harness
+            .set_paused(pool, wallet, false)
+            .await
+            .expect("unpause");
+    }
 }
 
 #[tokio::test]
