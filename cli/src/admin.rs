@@ -7,10 +7,13 @@
 
 use std::path::PathBuf;
 
+use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
 use homeostat::state::Pool;
 use homeostat::PoolParams;
 use homeostat_math::{ModelKind, Units};
 use homeostat_sdk::instructions;
+use homeostat_sdk::pda::PoolAddresses;
 use homeostat_sdk::rpc::PoolClient;
 use serde_json::{json, Value};
 use solana_signer::Signer;
@@ -164,21 +167,7 @@ pub async fn run(wallet: &Wallet, pool: &str, change: Change, dry_run: bool) -> 
     let state = client.liquidity().await?.pool;
     let signer = wallet.keypair.pubkey();
     let addresses = client.addresses;
-    let authority = match change {
-        Change::AcceptAdmin => state.pending_admin,
-        _ => state.admin,
-    };
-    if signer != authority {
-        let role = match change {
-            Change::AcceptAdmin => "proposed admin",
-            _ => "admin",
-        };
-        return Err(format!(
-            "the wallet {signer} is not the pool's {role} ({authority}): the program would refuse \
-             with Unauthorized"
-        )
-        .into());
-    }
+    check_authority(&state, signer, &change)?;
     let (instruction, plan) = match &change {
         Change::Pause | Change::Unpause => {
             let paused = matches!(change, Change::Pause);
@@ -187,66 +176,8 @@ pub async fn run(wallet: &Wallet, pool: &str, change: Change, dry_run: bool) -> 
                 json!({ "paused": [state.is_paused(), paused], "effective": "now" }),
             )
         }
-        Change::UpdateParams(path) => {
-            let text = std::fs::read_to_string(path)
-                .map_err(|error| format!("{}: {error}", path.display()))?;
-            let (params, _) = PoolConfig::from_toml(&text)
-                .and_then(|config| config.params())
-                .map_err(|error| format!("{}: {error}", path.display()))?;
-            if let Some(violation) = params.violation() {
-                return Err(format!("{}: {violation}", path.display()).into());
-            }
-            if params.lp_access != state.params.lp_access {
-                return Err(format!(
-                    "{}: lp_access is fixed at creation ({} here)",
-                    path.display(),
-                    state.params.lp_access
-                )
-                .into());
-            }
-            let waits = state.change_delay > 0 && params.loosens(&state.params);
-            (
-                instructions::update_params(addresses.pool, signer, params),
-                json!({
-                    "changes": params_diff(&state.params, &params),
-                    "effective": if waits {
-                        json!(format!("pending: loosens a risk limit, applicable {} s after it lands (apply-pending)", state.change_delay))
-                    } else {
-                        json!("now")
-                    },
-                }),
-            )
-        }
-        Change::Retarget(target) => {
-            let current = state.target_at_depth()?;
-            retarget_bounds(&state, current, *target)?;
-            // The program's own checks at the cluster's time (the rate limit needs it).
-            let now = client.cluster_time().await?;
-            if state.prepare_retarget(*target, now).is_err() {
-                let next = state
-                    .last_retarget_time
-                    .saturating_add(homeostat::constants::MIN_RETARGET_INTERVAL);
-                return Err(format!(
-                    "a retarget applied at {} (Unix time): the next may come from {next}, {} s \
-                     from now (cluster time {now}): the program would refuse with \
-                     RetargetTooSoon",
-                    state.last_retarget_time,
-                    next.saturating_sub(now)
-                )
-                .into());
-            }
-            (
-                instructions::retarget(&addresses, signer, *target),
-                json!({
-                    "target_base": [current, target],
-                    "effective": if state.change_delay > 0 {
-                        json!(format!("pending: applicable {} s after it lands (apply-pending)", state.change_delay))
-                    } else {
-                        json!("now")
-                    },
-                }),
-            )
-        }
+        Change::UpdateParams(path) => plan_update_params(path, &state, &addresses, signer)?,
+        Change::Retarget(target) => plan_retarget(&client, &state, signer, *target).await?,
         Change::ApplyPending | Change::CancelPending => {
             if !state.has_pending_change() {
                 return Err(
@@ -311,4 +242,98 @@ pub async fn run(wallet: &Wallet, pool: &str, change: Change, dry_run: bool) -> 
     }
     crate::render::print(&report);
     Ok(())
+}
+
+/// Fails unless `signer` may make `change`: the pool's admin, or for `accept-admin` its
+/// proposed admin.
+fn check_authority(state: &Pool, signer: Pubkey, change: &Change) -> Result<()> {
+    let (authority, role) = match change {
+        Change::AcceptAdmin => (state.pending_admin, "proposed admin"),
+        _ => (state.admin, "admin"),
+    };
+    if signer == authority {
+        return Ok(());
+    }
+    Err(format!(
+        "the wallet {signer} is not the pool's {role} ({authority}): the program would refuse \
+         with Unauthorized"
+    )
+    .into())
+}
+
+/// `update_params` from the pool configuration at `path`, checked as the program would,
+/// and the changes it makes.
+fn plan_update_params(
+    path: &std::path::Path,
+    state: &Pool,
+    addresses: &PoolAddresses,
+    signer: Pubkey,
+) -> Result<(Instruction, Value)> {
+    let text =
+        std::fs::read_to_string(path).map_err(|error| format!("{}: {error}", path.display()))?;
+    let (params, _) = PoolConfig::from_toml(&text)
+        .and_then(|config| config.params())
+        .map_err(|error| format!("{}: {error}", path.display()))?;
+    if let Some(violation) = params.violation() {
+        return Err(format!("{}: {violation}", path.display()).into());
+    }
+    if params.lp_access != state.params.lp_access {
+        return Err(format!(
+            "{}: lp_access is fixed at creation ({} here)",
+            path.display(),
+            state.params.lp_access
+        )
+        .into());
+    }
+    let waits = state.change_delay > 0 && params.loosens(&state.params);
+    Ok((
+        instructions::update_params(addresses.pool, signer, params),
+        json!({
+            "changes": params_diff(&state.params, &params),
+            "effective": if waits {
+                json!(format!("pending: loosens a risk limit, applicable {} s after it lands (apply-pending)", state.change_delay))
+            } else {
+                json!("now")
+            },
+        }),
+    ))
+}
+
+/// `retarget` to `target` base atoms, checked as the program would at the cluster's time,
+/// and the change it makes.
+async fn plan_retarget(
+    client: &PoolClient,
+    state: &Pool,
+    signer: Pubkey,
+    target: u64,
+) -> Result<(Instruction, Value)> {
+    let addresses = client.addresses;
+    let current = state.target_at_depth()?;
+    retarget_bounds(state, current, target)?;
+    // The program's own checks at the cluster's time (the rate limit needs it).
+    let now = client.cluster_time().await?;
+    if state.prepare_retarget(target, now).is_err() {
+        let next = state
+            .last_retarget_time
+            .saturating_add(homeostat::constants::MIN_RETARGET_INTERVAL);
+        return Err(format!(
+            "a retarget applied at {} (Unix time): the next may come from {next}, {} s \
+                 from now (cluster time {now}): the program would refuse with \
+                 RetargetTooSoon",
+            state.last_retarget_time,
+            next.saturating_sub(now)
+        )
+        .into());
+    }
+    Ok((
+        instructions::retarget(&addresses, signer, target),
+        json!({
+            "target_base": [current, target],
+            "effective": if state.change_delay > 0 {
+                json!(format!("pending: applicable {} s after it lands (apply-pending)", state.change_delay))
+            } else {
+                json!("now")
+            },
+        }),
+    ))
 }

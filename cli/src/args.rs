@@ -3,6 +3,7 @@
 use clap::{Parser, Subcommand};
 use homeostat_keeper::solana_config::SolanaConfig;
 use homeostat_sdk::cli_conventions::resolve_url;
+use homeostat_sdk::cli_conventions::KeypairError;
 
 use crate::cluster;
 
@@ -139,7 +140,7 @@ pub(crate) struct Connection {
 impl GlobalArgs {
     /// The flags over the Solana CLI's configuration over the defaults; an unreadable
     /// `--solana-config`, or a config file whose commitment does not parse, is an error.
-    pub(crate) fn connection(&self) -> Result<Connection, String> {
+    pub(crate) fn connection(&self) -> Result<Connection, Box<dyn std::error::Error>> {
         let solana = SolanaConfig::load(self.solana_config.as_deref())?;
         let commitment = match (self.commitment, &solana.commitment) {
             (Some(commitment), _) => commitment,
@@ -179,7 +180,7 @@ pub(crate) struct WalletArgs {
 
 impl WalletArgs {
     /// The wallet of `connection`, sending as these options say.
-    pub(crate) fn open(&self, connection: &Connection) -> Result<cluster::Wallet, String> {
+    pub(crate) fn open(&self, connection: &Connection) -> Result<cluster::Wallet, KeypairError> {
         let landing = homeostat_sdk::landing::Landing {
             priority_fee: self.priority_fee,
             max_priority_fee: self.max_priority_fee,

@@ -393,7 +393,10 @@ impl OnChain {
         let code = custom_error(&result);
         result.map_err(|error| match code {
             Some(code) => SdkError::from_code(code),
-            None => SdkError::Rpc(format!("transaction failed: {error}")),
+            None => SdkError::Failed {
+                what: "transaction".into(),
+                error: error.to_string(),
+            },
         })
     }
 }
@@ -406,10 +409,10 @@ impl PoolEngine for OnChain {
         oracle: PriceUpdate,
     ) -> Result<(), SdkError> {
         let harness = &mut self.harness;
-        let pool = harness
-            .pool_at(u16::try_from(path).map_err(|_| {
-                SdkError::Rpc(format!("path {path}: at most 65 536 pools per run"))
-            })?);
+        let pool = harness.pool_at(u16::try_from(path).map_err(|_| SdkError::Failed {
+            what: format!("opening the pool of path {path}"),
+            error: "at most 65 536 pools per run".into(),
+        })?);
         self.pool = pool;
         harness.set_time(oracle.publish_time);
         harness.set_oracle(&oracle);

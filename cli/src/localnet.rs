@@ -52,7 +52,7 @@ fn unix_now() -> i64 {
 
 /// Takes `folder`'s lock file (`.lock`) for the life of the process, or says which
 /// endpoint holds it.
-fn lock_folder(folder: &std::path::Path) -> Result<std::fs::File, String> {
+fn lock_folder(folder: &std::path::Path) -> Result<std::fs::File, Box<dyn std::error::Error>> {
     let path = folder.join(".lock");
     homeostat_keeper::service::try_lock_file(&path)?.ok_or_else(|| {
         format!(
@@ -61,6 +61,7 @@ fn lock_folder(folder: &std::path::Path) -> Result<std::fs::File, String> {
             folder.display(),
             path.display()
         )
+        .into()
     })
 }
 

@@ -21,6 +21,7 @@ use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
 use homeostat_keeper::output::Output;
+use homeostat_keeper::solana_config::SolanaConfigError;
 
 use args::{AdminArgs, Cli, Command, Connection, PoolCommand, TradeArgs};
 
@@ -107,7 +108,8 @@ fn run(cli: Cli) -> CommandResult {
         }
         Command::Calibrate(mut args) => {
             args.json |= global.output != Output::Display;
-            calibrate::run(&args, connection)
+            // Calibration's own errors are text (cli/src/calibrate.rs).
+            calibrate::run(&args, || connection().map_err(|error| error.to_string()))
         }
         Command::Pool(command) => pool(&connection()?, command),
         Command::Quote(args) => block_on(cluster::quote(
@@ -178,6 +180,17 @@ fn run(cli: Cli) -> CommandResult {
     }
 }
 
+/// What the user can do about `error`: the Solana CLI's conventions' remedies, and ours for
+/// its configuration file.
+fn advice(error: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
+    match error.downcast_ref::<SolanaConfigError>() {
+        Some(SolanaConfigError::Unreadable { .. }) => {
+            Some("write one with `solana config set --url …`, or pass another with --solana-config")
+        }
+        _ => homeostat_sdk::cli_conventions::advice(error),
+    }
+}
+
 /// Exit codes: 0 done, 1 failed (`error: …` on stderr), 2 a usage error (clap's, printed
 /// with the usage by `Cli::parse`).
 fn main() -> ExitCode {
@@ -189,7 +202,10 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("error: {error}");
+            match advice(&*error) {
+                Some(advice) => eprintln!("error: {error}: {advice}"),
+                None => eprintln!("error: {error}"),
+            }
             ExitCode::FAILURE
         }
     }

@@ -171,6 +171,17 @@ fn simulate_market(
         outln!(out, "{}", serde_json::to_string(&outcome)?);
         return adversarial::command::emit(&out);
     }
+    print_market_pools(&mut out, &scenario, &outcome);
+    if scenario.hedging {
+        print_market_hedging(&mut out, &scenario, &outcome);
+    }
+    print_market_attribution(&mut out, &outcome);
+    outln!(out, "wrote {} to {}", files.join(", "), args.out.display());
+    adversarial::command::emit(&out)
+}
+
+/// The market report's table of pools: trades, volume, fees, LP result, inventory.
+fn print_market_pools(out: &mut String, scenario: &market::Scenario, outcome: &market::Outcome) {
     outln!(
         out,
         "Market simulation — {} s, seed {}, GLFT pool vs constant-product baseline, same flow",
@@ -208,48 +219,54 @@ fn simulate_market(
             pool.oracle_rejections
         );
     }
-    if scenario.hedging {
-        outln!(out);
+}
+
+/// The market report's hedging table: the keeper on the paper venue, per hedged pool.
+fn print_market_hedging(out: &mut String, scenario: &market::Scenario, outcome: &market::Outcome) {
+    outln!(out);
+    outln!(
+        out,
+        "Hedging: the keeper on the paper venue ({} bp fee, {} bp slippage), every {} s",
+        scenario.venue_fee_bps,
+        scenario.venue_slippage_bps,
+        scenario.keeper_interval_secs
+    );
+    outln!(
+        out,
+        "{:<18} {:>7} {:>11} {:>11} {:>11} {:>15} {:>15} {:>7}",
+        "pool",
+        "hedges",
+        "hedged SOL",
+        "venue fees",
+        "hedge P&L",
+        "delta std b/a",
+        "|delta| max b/a",
+        "errors"
+    );
+    for pool in outcome
+        .pools
+        .iter()
+        .filter(|pool| pool.hedges > 0 || pool.keeper_errors > 0)
+    {
         outln!(
             out,
-            "Hedging: the keeper on the paper venue ({} bp fee, {} bp slippage), every {} s",
-            scenario.venue_fee_bps,
-            scenario.venue_slippage_bps,
-            scenario.keeper_interval_secs
+            "{:<18} {:>7} {:>11.2} {:>11.2} {:>11.2} {:>7.2}/{:<7.2} {:>7.2}/{:<7.2} {:>7}",
+            pool.model,
+            pool.hedges,
+            pool.hedged_sol,
+            pool.hedge_fees_usdc,
+            pool.hedge_pnl_usdc,
+            pool.inventory_std_sol,
+            pool.net_delta_std_sol,
+            pool.inventory_max_sol,
+            pool.net_delta_max_sol,
+            pool.keeper_errors
         );
-        outln!(
-            out,
-            "{:<18} {:>7} {:>11} {:>11} {:>11} {:>15} {:>15} {:>7}",
-            "pool",
-            "hedges",
-            "hedged SOL",
-            "venue fees",
-            "hedge P&L",
-            "delta std b/a",
-            "|delta| max b/a",
-            "errors"
-        );
-        for pool in outcome
-            .pools
-            .iter()
-            .filter(|pool| pool.hedges > 0 || pool.keeper_errors > 0)
-        {
-            outln!(
-                out,
-                "{:<18} {:>7} {:>11.2} {:>11.2} {:>11.2} {:>7.2}/{:<7.2} {:>7.2}/{:<7.2} {:>7}",
-                pool.model,
-                pool.hedges,
-                pool.hedged_sol,
-                pool.hedge_fees_usdc,
-                pool.hedge_pnl_usdc,
-                pool.inventory_std_sol,
-                pool.net_delta_std_sol,
-                pool.inventory_max_sol,
-                pool.net_delta_max_sol,
-                pool.keeper_errors
-            );
-        }
     }
+}
+
+/// The market report's P&L attribution per pool.
+fn print_market_attribution(out: &mut String, outcome: &market::Outcome) {
     outln!(out);
     outln!(out, "P&L attribution, USDC: LP vs hold = spread + fees + inventory + protocol; trade markouts; the hedge owner's result");
     outln!(
@@ -283,8 +300,6 @@ fn simulate_market(
             a.hedge_owner_usdc
         );
     }
-    outln!(out, "wrote {} to {}", files.join(", "), args.out.display());
-    adversarial::command::emit(&out)
 }
 
 /// `scenario` with `field` set to `text`, parsed as the field's own type.

@@ -4,14 +4,14 @@
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use clap::Parser;
+use clap::{CommandFactory, FromArgMatches, Parser};
 use tracing::level_filters::LevelFilter;
 use tracing_subscriber::filter::Targets;
 use tracing_subscriber::layer::SubscriberExt;
 use tracing_subscriber::util::SubscriberInitExt;
 
 use crate::service::Mode;
-use crate::settings::{required, Settings};
+use crate::settings::{required, show_defaults, Settings, SettingsError, LOG_FORMATS, LOG_LEVELS};
 
 /// Hedges a Homeostat pool's net delta: when it leaves the pool's band, sends `rebalance`,
 /// hedges the requested amount on the venue, and records it with `record_hedge` — exactly
@@ -55,6 +55,17 @@ impl Cli {
             (false, false) => Mode::Forever,
         }
     }
+}
+
+/// The command line as `--help` shows it: [`Cli`]'s flags, each default from the one table
+/// ([`crate::settings::DEFAULTS`]).
+pub fn command() -> clap::Command {
+    show_defaults(Cli::command())
+}
+
+/// The process's arguments parsed; a usage error exits 2, as clap's own do.
+pub fn parse() -> Cli {
+    Cli::from_arg_matches(&command().get_matches()).unwrap_or_else(|error| error.exit())
 }
 
 /// The crates that log every HTTP request and frame at debug: kept at warn (or at `level`
@@ -114,11 +125,13 @@ pub fn colours(terminal: bool, var: impl Fn(&str) -> Option<std::ffi::OsString>)
 /// Logs to stderr at `--log`, as `--log-format` says: `text` (ANSI colours as
 /// [`colours`] says) or `json` (one object per line: `timestamp`, `level`, `target`,
 /// `message`, the event's fields and, in a keeper of many pools, `span` with the `pool`).
-pub fn init_logging(settings: &Settings) -> Result<(), String> {
+pub fn init_logging(settings: &Settings) -> Result<(), Box<dyn std::error::Error>> {
     let level = required(&settings.log, "log")?;
-    let level: tracing::Level = level
-        .parse()
-        .map_err(|_| format!("--log: `{level}` is not error, warn, info, debug or trace"))?;
+    let level: tracing::Level = level.parse().map_err(|_| SettingsError::NotOneOf {
+        name: "log",
+        value: level.clone(),
+        allowed: &LOG_LEVELS,
+    })?;
     let filter = log_filter(level);
     let registry = tracing_subscriber::registry().with(filter);
     let format = required(&settings.log_format, "log-format")?.as_str();
@@ -143,7 +156,14 @@ pub fn init_logging(settings: &Settings) -> Result<(), String> {
                     )),
             )
             .try_init(),
-        other => return Err(format!("--log-format `{other}`: must be text or json")),
+        other => {
+            return Err(SettingsError::NotOneOf {
+                name: "log-format",
+                value: other.to_string(),
+                allowed: &LOG_FORMATS,
+            }
+            .into())
+        }
     }
     .map_err(|error| format!("logging: {error}"))?;
     LOGS_JSON.store(format == "json", Ordering::Relaxed);

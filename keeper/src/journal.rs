@@ -139,7 +139,7 @@ impl Journal {
             |row| row.get(0),
         )?;
         if planned {
-            return Err(crate::KeeperError::Chain(format!(
+            return Err(crate::KeeperError::ChainState(format!(
                 "request {seq} from the pool, but the journal already planned another under that number: inspect the journal"
             )));
         }

@@ -41,9 +41,10 @@ pub struct PoolView {
 impl PoolView {
     /// The view of a pool snapshot (what the program would see now).
     pub fn from_snapshot(snapshot: &homeostat_sdk::quote::PoolSnapshot) -> Result<Self> {
-        let net_delta = snapshot
-            .net_delta()
-            .map_err(|error| KeeperError::Chain(format!("net delta: {error}")))?;
+        let net_delta = snapshot.net_delta().map_err(|error| KeeperError::Chain {
+            context: "net delta".into(),
+            source: error,
+        })?;
         let unpriced = snapshot.context().err().map(|error| error.to_string());
         let pool = &snapshot.pool;
         let ledger = pool.hedge_ledger();
@@ -290,13 +291,13 @@ impl<C: Chain, V: Venue> Keeper<C, V> {
             }
         }
         if view.rebalance_seq > view.recorded_seq {
-            return Err(KeeperError::Chain(format!(
+            return Err(KeeperError::ChainState(format!(
                 "request {} is pending on chain but not in this journal: replay the pool's events into the journal first",
                 view.rebalance_seq
             )));
         }
         if let Some(reason) = &view.unpriced {
-            return Err(KeeperError::Chain(format!(
+            return Err(KeeperError::ChainState(format!(
                 "nothing pending, and the pool cannot be priced now: {reason}"
             )));
         }
@@ -322,7 +323,7 @@ impl<C: Chain, V: Venue> Keeper<C, V> {
             .unfinished()?
             .into_iter()
             .next()
-            .ok_or_else(|| KeeperError::Chain("request vanished from the journal".into()))?;
+            .ok_or_else(|| KeeperError::ChainState("request vanished from the journal".into()))?;
         // `rebalance` changes neither the hedge position, its limit nor the lot: the view
         // read before it still serves planning and execution.
         self.finish(unfinished, Some(view)).await
@@ -370,7 +371,7 @@ impl<C: Chain, V: Venue> Keeper<C, V> {
             (None, None) => None,
         };
         if self.stop_at.take() == Some(StopPoint::AfterFill) {
-            return Err(KeeperError::Chain(
+            return Err(KeeperError::ChainState(
                 "stopped after the fill (fault injection)".into(),
             ));
         }

@@ -44,14 +44,40 @@ pub mod venue;
 
 use core::fmt;
 
+use homeostat_sdk::{SdkError, Source};
+
 /// Why a keeper step failed. Every failure leaves the journal consistent: rerunning the
-/// step resumes where it stopped.
+/// step resumes where it stopped. What an operator should do about one is the binary's to
+/// say (`main.rs`).
 #[derive(Debug)]
 pub enum KeeperError {
-    /// The chain connection failed or the program refused.
-    Chain(String),
-    /// The venue failed or refused.
+    /// The cluster or the program refused what the keeper was doing.
+    Chain {
+        /// What the keeper was doing: `rebalance`, `snapshot`, …
+        context: String,
+        /// The SDK's error.
+        source: SdkError,
+    },
+    /// What the chain shows does not allow the step (a pool that cannot be priced) or
+    /// contradicts the keeper's record (a rebalance without its event, a request the
+    /// journal lacks): the keeper stops rather than guess.
+    ChainState(String),
+    /// The keeper's key is not the pool's keeper: it can neither rebalance nor record.
+    NotThePoolsKeeper {
+        /// The keeper's key.
+        key: String,
+        /// The pool's keeper.
+        keeper: String,
+    },
+    /// The venue failed or refused, or its answer could not be used.
     Venue(String),
+    /// The venue's client could not be set up or sign: what it was doing, and why.
+    VenueClient {
+        /// What failed: `HTTP client`, `API secret`, `clock`.
+        context: &'static str,
+        /// The error.
+        source: Source,
+    },
     /// The venue refused a request with its own error code (e.g. Binance `-2019`, margin
     /// insufficient).
     VenueRejected {
@@ -62,6 +88,14 @@ pub enum KeeperError {
     },
     /// The journal could not be read or written.
     Journal(rusqlite::Error),
+    /// The exchange with the node failed (unreachable, an error answer, a transaction that
+    /// failed unnamed): worth retrying, as [`KeeperError::Transient`].
+    Node {
+        /// What the keeper was doing.
+        context: String,
+        /// The SDK's error.
+        source: SdkError,
+    },
     /// A failure worth retrying: the node or venue unreachable, overloaded or rate
     /// limiting; an order whose execution status is unknown (it is looked up by client
     /// id before anything is sent again).
@@ -76,22 +110,55 @@ pub enum KeeperError {
 impl fmt::Display for KeeperError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Chain(message) => write!(f, "chain: {message}"),
+            Self::Chain { context, source } => write!(f, "chain: {context}: {source}"),
+            Self::ChainState(message) => write!(f, "chain: {message}"),
+            Self::NotThePoolsKeeper { key, keeper } => write!(
+                f,
+                "chain: the keypair {key} is not this pool's keeper ({keeper}): it cannot \
+                 rebalance or record hedges"
+            ),
             Self::Venue(message) => write!(f, "venue: {message}"),
+            Self::VenueClient { context, source } => write!(f, "venue: {context}: {source}"),
             Self::VenueRejected { code, message } => {
                 write!(f, "venue refused (code {code}): {message}")
             }
             Self::Journal(error) => write!(f, "journal: {error}"),
+            Self::Node { context, source } => write!(f, "transient: {context}: {source}"),
             Self::Transient { message, .. } => write!(f, "transient: {message}"),
         }
     }
 }
 
-impl std::error::Error for KeeperError {}
+impl std::error::Error for KeeperError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Chain { source, .. } | Self::Node { source, .. } => Some(source),
+            Self::VenueClient { source, .. } => Some(&**source),
+            Self::Journal(error) => Some(error),
+            _ => None,
+        }
+    }
+}
 
 impl From<rusqlite::Error> for KeeperError {
     fn from(error: rusqlite::Error) -> Self {
         Self::Journal(error)
+    }
+}
+
+impl KeeperError {
+    /// Whether another try may succeed: [`KeeperError::Transient`] and
+    /// [`KeeperError::Node`].
+    pub fn is_transient(&self) -> bool {
+        matches!(self, Self::Transient { .. } | Self::Node { .. })
+    }
+
+    /// How long the server asked to wait before another try, if it did.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            Self::Transient { retry_after, .. } => *retry_after,
+            _ => None,
+        }
     }
 }
 

@@ -50,12 +50,12 @@ impl<'a> LocalChain<'a> {
             .simulate_events(std::slice::from_ref(&instruction), &[&keeper])
             .await;
         if let Some(error) = error {
-            return Err(KeeperError::Chain(format!("{what}: {error:?}")));
+            return Err(refused(what, format!("{error:?}")));
         }
         self.harness
             .send(&[instruction], &[&keeper])
             .await
-            .map_err(|error| KeeperError::Chain(format!("{what}: {error:?}")))?;
+            .map_err(|error| refused(what, format!("{error:?}")))?;
         self.sent += 1;
         let events: Vec<PoolEvent> = payloads
             .iter()
@@ -89,8 +89,9 @@ impl Chain for LocalChain<'_> {
 
     async fn rebalance(&mut self) -> Result<Request> {
         let instruction = self.harness.rebalance_ix(&self.pool, &self.keeper.pubkey());
-        Request::from_events(self.send("rebalance", instruction).await?)
-            .ok_or_else(|| KeeperError::Chain("rebalance emitted no RebalanceRequested".into()))
+        Request::from_events(self.send("rebalance", instruction).await?).ok_or_else(|| {
+            KeeperError::ChainState("rebalance emitted no RebalanceRequested".into())
+        })
     }
 
     async fn record_hedge(&mut self, seq: u64, filled_base: i64, avg_price: i128) -> Result<()> {
@@ -102,5 +103,16 @@ impl Chain for LocalChain<'_> {
             avg_price,
         );
         self.send("record_hedge", instruction).await.map(drop)
+    }
+}
+
+/// The in-process runtime's refusal of `what`, as the chain's.
+fn refused(what: &str, error: String) -> KeeperError {
+    KeeperError::Chain {
+        context: what.to_string(),
+        source: homeostat_sdk::SdkError::Failed {
+            what: "the transaction".into(),
+            error,
+        },
     }
 }

@@ -13,10 +13,10 @@
 
 use std::process::ExitCode;
 
-use clap::{CommandFactory, Parser};
-use homeostat_keeper::cli::{init_logging, report_error, Cli};
+use homeostat_keeper::cli::{self, init_logging, report_error, Cli};
 use homeostat_keeper::service::{self, Error};
-use homeostat_keeper::solana_config::SolanaConfig;
+use homeostat_keeper::solana_config::{SolanaConfig, SolanaConfigError};
+use homeostat_keeper::KeeperError;
 
 fn start(cli: Cli) -> Result<(), Error> {
     let mode = cli.mode();
@@ -29,12 +29,29 @@ fn start(cli: Cli) -> Result<(), Error> {
         .block_on(service::run(&settings, mode))
 }
 
+/// What the operator can do about `error`: ours for the keeper's key and the Solana CLI's
+/// configuration file, else the Solana CLI's conventions' remedies.
+fn advice(error: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
+    if let Some(KeeperError::NotThePoolsKeeper { .. }) = error.downcast_ref() {
+        return Some(
+            "start with the keeper's keypair, or have the pool's admin set this key as keeper \
+             (set_keeper)",
+        );
+    }
+    match error.downcast_ref::<SolanaConfigError>() {
+        Some(SolanaConfigError::Unreadable { .. }) => {
+            Some("write one with `solana config set --url …`, or pass another with --solana-config")
+        }
+        _ => homeostat_sdk::cli_conventions::advice(error),
+    }
+}
+
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = cli::parse();
     if let Some(shell) = cli.completions {
         clap_complete::generate(
             shell,
-            &mut Cli::command(),
+            &mut cli::command(),
             "homeostat-keeper",
             &mut std::io::stdout(),
         );
@@ -43,14 +60,18 @@ fn main() -> ExitCode {
     // A value on the command line out of its range is a usage error, as clap's own are
     // (exit 2); the same value from the --config file is a failure (exit 1).
     if let Err(error) = cli.settings.check() {
-        Cli::command()
+        cli::command()
             .error(clap::error::ErrorKind::ValueValidation, error)
             .exit();
     }
     match start(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
-            report_error(&error);
+            match advice(&*error) {
+                // One line: a supervisor's log shows the last.
+                Some(advice) => report_error(&format!("{error}: {advice}")),
+                None => report_error(&error),
+            }
             ExitCode::FAILURE
         }
     }

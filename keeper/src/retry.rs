@@ -49,22 +49,32 @@ where
     let mut failures = 0u32;
     loop {
         match operation().await {
-            Err(KeeperError::Transient {
-                message,
-                retry_after,
-            }) if failures.saturating_add(1) < backoff.attempts => {
+            Err(error) if error.is_transient() && failures.saturating_add(1) < backoff.attempts => {
                 failures = failures.saturating_add(1);
-                let wait = backoff.delay(failures).max(retry_after.unwrap_or_default());
+                let wait = backoff
+                    .delay(failures)
+                    .max(error.retry_after().unwrap_or_default());
                 tracing::warn!(
                     what,
                     attempt = failures,
                     wait_ms = wait.as_millis() as u64,
-                    "transient failure, retrying: {message}"
+                    "transient failure, retrying: {}",
+                    transient_message(&error)
                 );
                 tokio::time::sleep(wait).await;
             }
             other => return other,
         }
+    }
+}
+
+/// What a retried failure logs: the message alone, without the `transient: ` its display
+/// opens with (the log line says so already).
+fn transient_message(error: &KeeperError) -> String {
+    match error {
+        KeeperError::Transient { message, .. } => message.clone(),
+        KeeperError::Node { context, source } => format!("{context}: {source}"),
+        other => other.to_string(),
     }
 }
 

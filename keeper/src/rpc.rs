@@ -17,15 +17,19 @@ use crate::keeper::{Chain, PoolView, Request};
 use crate::retry::{retry, Backoff};
 use crate::{KeeperError, Result};
 
-/// An SDK error as the keeper treats it: the node unreachable is transient, anything else
-/// (the program's refusal, a wrong account) is not.
+/// An SDK error as the keeper treats it: a failed exchange with the node is transient,
+/// anything else (the program's refusal, a wrong account) is not.
 pub fn chain_error(context: &str, error: SdkError) -> KeeperError {
-    match error {
-        SdkError::Rpc(message) => KeeperError::Transient {
-            message: format!("{context}: {message}"),
-            retry_after: None,
-        },
-        other => KeeperError::Chain(format!("{context}: {other}")),
+    if error.is_rpc_failure() {
+        KeeperError::Node {
+            context: context.to_string(),
+            source: error,
+        }
+    } else {
+        KeeperError::Chain {
+            context: context.to_string(),
+            source: error,
+        }
     }
 }
 
@@ -84,12 +88,10 @@ impl RpcChain {
         if pool.keeper == key {
             return Ok(());
         }
-        Err(KeeperError::Chain(format!(
-            "the keypair {key} is not this pool's keeper ({}): it cannot rebalance or record \
-             hedges. Start with the keeper's keypair, or have the pool's admin set this key as \
-             keeper (set_keeper)",
-            pool.keeper
-        )))
+        Err(KeeperError::NotThePoolsKeeper {
+            key: key.to_string(),
+            keeper: pool.keeper.to_string(),
+        })
     }
 
     async fn events_of(&self, signature: &str) -> Result<Vec<PoolEvent>> {
@@ -139,7 +141,7 @@ impl Chain for RpcChain {
             .map_err(|error| chain_error("rebalance", error))?;
         tracing::info!(%signature, "rebalance sent");
         Request::from_events(self.events_of(&signature).await?).ok_or_else(|| {
-            KeeperError::Chain(format!(
+            KeeperError::ChainState(format!(
                 "rebalance {signature} emitted no RebalanceRequested"
             ))
         })

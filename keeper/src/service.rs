@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anchor_lang::prelude::Pubkey;
-use homeostat_sdk::cli_conventions::{read_keypair, resolve_url};
+use homeostat_sdk::cli_conventions::{parse_key, read_keypair, resolve_url};
 use homeostat_sdk::instructions::Oracles;
 use serde_json::json;
 use tracing::Instrument;
@@ -39,13 +39,6 @@ pub enum Mode {
     Once,
     /// Step every `interval_secs` until interrupted; failed steps are retried.
     Forever,
-}
-
-/// `value` as a public key, or an error naming the setting.
-fn parse_key(name: &str, value: &str) -> Result<Pubkey, Error> {
-    value
-        .parse()
-        .map_err(|_| format!("--{name}: `{value}` is not a base-58 public key").into())
 }
 
 /// The configured venue.
@@ -236,17 +229,42 @@ pub fn lock_journal(journal: &std::path::Path) -> Result<std::fs::File, Error> {
 // `File::try_lock` is std's from Rust 1.89: the keeper and the CLI are built with the
 // project's toolchain (1.95); the workspace's 1.84 is the program's (platform-tools).
 #[allow(clippy::incompatible_msrv)]
-pub fn try_lock_file(path: &std::path::Path) -> Result<Option<std::fs::File>, String> {
+pub fn try_lock_file(path: &std::path::Path) -> Result<Option<std::fs::File>, LockError> {
+    let failed = |source| LockError {
+        path: path.to_path_buf(),
+        source,
+    };
     let file = std::fs::OpenOptions::new()
         .create(true)
         .truncate(false)
         .write(true)
         .open(path)
-        .map_err(|error| format!("{}: {error}", path.display()))?;
+        .map_err(failed)?;
     match file.try_lock() {
         Ok(()) => Ok(Some(file)),
         Err(std::fs::TryLockError::WouldBlock) => Ok(None),
-        Err(std::fs::TryLockError::Error(error)) => Err(format!("{}: {error}", path.display())),
+        Err(std::fs::TryLockError::Error(error)) => Err(failed(error)),
+    }
+}
+
+/// A lock file that could not be opened or locked.
+#[derive(Debug)]
+pub struct LockError {
+    /// The lock file.
+    pub path: std::path::PathBuf,
+    /// Why.
+    pub source: std::io::Error,
+}
+
+impl std::fmt::Display for LockError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}: {}", self.path.display(), self.source)
+    }
+}
+
+impl std::error::Error for LockError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
     }
 }
 
@@ -482,28 +500,12 @@ async fn serve_pool(
 ) -> Result<(), Error> {
     let url = resolve_url(required(&settings.url, "url")?);
     let pool = parse_key("pool", required(&settings.pool, "pool")?)?;
-    let oracles = Oracles {
-        oracle: parse_key("oracle", required(&settings.oracle, "oracle")?)?,
-        quote_oracle: settings
-            .quote_oracle
-            .as_deref()
-            .map(|key| parse_key("quote oracle", key))
-            .transpose()?,
-    };
-    let keypair = read_keypair(required(&settings.keypair, "keypair")?)?;
     let interval = interval(settings)?;
-    let backoff = settings.backoff();
     let planner = settings.planner();
-    let landing = settings.landing()?;
-    let mut chain = RpcChain::connect(&url, pool, oracles, keypair, backoff)
-        .await?
-        .with_landing(landing);
-    chain.check_authority().await?;
-
+    let mut chain = connect(settings, &url, pool).await?;
     if mode == Mode::DryRun {
         return dry_run(settings, &mut chain, pool, &planner).await;
     }
-
     let journal_path = required(&settings.journal, "journal")?;
     // One keeper per journal: two would each see the other's requests as unfinished work.
     let _lock = lock_journal(journal_path)?;
@@ -513,17 +515,12 @@ async fn serve_pool(
     let tolerance = *required(&settings.position_tolerance_base, "position-tolerance-base")?;
     tracing::info!(%pool, journal = %journal_path.display(), "keeper started");
     let mut keeper = Keeper::new(chain, venue, journal, planner);
-    // A paper account keeps nothing between runs: it starts where the pool's record (and
-    // the journal's fills on their way to it) says a real one would stand.
-    if matches!(keeper.venue, AnyVenue::Paper(_)) {
-        let position = keeper.expected_venue_position().await?;
-        if let AnyVenue::Paper(paper) = &mut keeper.venue {
-            *paper = std::mem::take(paper).with_position(position);
-        }
-    }
+    start_paper_where_the_record_stands(&mut keeper).await?;
     let mut check_position = true;
-    let max_failures = settings.max_failures.unwrap_or(0);
-    let mut failures = 0u32;
+    let mut failures = Failures {
+        count: 0,
+        max: settings.max_failures.unwrap_or(0),
+    };
     loop {
         match catch_up(&mut events, keeper.journal(), &pool).await {
             Ok(0) => {}
@@ -534,20 +531,86 @@ async fn serve_pool(
         // included: what it left unfinished is in the journal, which the next start
         // finishes exactly once (the crash drill of docs/keeper.md).
         let step = keeper.step().await;
-        match &step {
-            Ok(step) => metrics.step_succeeded(step),
-            Err(error) => metrics.step_failed(error),
+        count_step(&mut keeper, &step, &metrics, scraped).await;
+        if failures.after(step, mode)? {
+            check_position = true;
         }
-        if step.is_ok() && scraped {
-            // The gauges: the pool as the step left it (one more read, for a scraper).
-            match keeper.chain.view().await {
-                Ok(view) => metrics.pool_read(&view),
-                Err(error) => tracing::debug!("metrics: the pool could not be read: {error}"),
-            }
+        if check_position {
+            check_position = !venue_position_matches(&mut keeper, tolerance).await?;
         }
+        if mode == Mode::Once {
+            return Ok(());
+        }
+        tokio::time::sleep(interval).await;
+    }
+}
+
+type PoolKeeper = Keeper<RpcChain, AnyVenue>;
+
+/// The pool's chain with this keeper's key, checked to be the pool's keeper.
+async fn connect(settings: &Settings, url: &str, pool: Pubkey) -> Result<RpcChain, Error> {
+    let oracles = Oracles {
+        oracle: parse_key("oracle", required(&settings.oracle, "oracle")?)?,
+        quote_oracle: settings
+            .quote_oracle
+            .as_deref()
+            .map(|key| parse_key("quote oracle", key))
+            .transpose()?,
+    };
+    let keypair = read_keypair(required(&settings.keypair, "keypair")?)?;
+    let landing = settings.landing()?;
+    let chain = RpcChain::connect(url, pool, oracles, keypair, settings.backoff())
+        .await?
+        .with_landing(landing);
+    chain.check_authority().await?;
+    Ok(chain)
+}
+
+/// A paper account keeps nothing between runs: it starts where the pool's record (and the
+/// journal's fills on their way to it) says a real one would stand.
+async fn start_paper_where_the_record_stands(keeper: &mut PoolKeeper) -> Result<(), Error> {
+    if matches!(keeper.venue, AnyVenue::Paper(_)) {
+        let position = keeper.expected_venue_position().await?;
+        if let AnyVenue::Paper(paper) = &mut keeper.venue {
+            *paper = std::mem::take(paper).with_position(position);
+        }
+    }
+    Ok(())
+}
+
+/// `step` in the metrics, and the pool's gauges as the step left it when `scraped`.
+async fn count_step(
+    keeper: &mut PoolKeeper,
+    step: &crate::Result<Step>,
+    metrics: &Metrics,
+    scraped: bool,
+) {
+    match step {
+        Ok(step) => metrics.step_succeeded(step),
+        Err(error) => metrics.step_failed(error),
+    }
+    if step.is_ok() && scraped {
+        // One more read, for a scraper.
+        match keeper.chain.view().await {
+            Ok(view) => metrics.pool_read(&view),
+            Err(error) => tracing::debug!("metrics: the pool could not be read: {error}"),
+        }
+    }
+}
+
+/// Failed steps in a row, and how many stop the keeper (0: never).
+struct Failures {
+    count: u32,
+    max: u32,
+}
+
+impl Failures {
+    /// Logs `step`; an error when it ends the run. `Ok(true)` when it recorded a hedge
+    /// (the venue position is checked again).
+    fn after(&mut self, step: crate::Result<Step>, mode: Mode) -> Result<bool, Error> {
         match step {
             Ok(step) => {
-                failures = 0;
+                self.count = 0;
                 match step {
                     Step::Idle => tracing::debug!("net delta within band"),
                     Step::Waiting { seconds } => {
@@ -555,7 +618,7 @@ async fn serve_pool(
                     }
                     Step::Recorded { seq, filled_base } => {
                         tracing::info!(seq, filled_base, "request hedged and recorded");
-                        check_position = true;
+                        return Ok(true);
                     }
                 }
             }
@@ -563,7 +626,8 @@ async fn serve_pool(
             // `--once` reports what the single step could not do.
             Err(error) if mode == Mode::Once => return Err(format!("step failed: {error}").into()),
             Err(error) => {
-                failures = failures.saturating_add(1);
+                self.count = self.count.saturating_add(1);
+                let (failures, max_failures) = (self.count, self.max);
                 if max_failures > 0 && failures >= max_failures {
                     return Err(format!(
                         "{failures} steps in a row failed (--max-failures {max_failures}); the \
@@ -574,30 +638,32 @@ async fn serve_pool(
                 tracing::warn!(failures, "step failed, resuming next step: {error}");
             }
         }
-        if check_position {
-            match keeper.reconcile().await {
-                Ok(check) if check.difference().unsigned_abs() > u128::from(tolerance) => {
-                    return Err(format!(
-                        "the venue account holds {} base atoms but the pool's record implies {} \
-                         (difference {}, tolerance {tolerance}): something else trades this \
-                         account, or a fill was never recorded. Stopping; the journal is \
-                         intact. See docs/keeper.md, \"Position check\".",
-                        check.venue_position,
-                        check.expected_position,
-                        check.difference()
-                    )
-                    .into());
-                }
-                Ok(check) => {
-                    check_position = false;
-                    tracing::info!(position = %check.venue_position, "venue position matches the pool's record");
-                }
-                Err(error) => tracing::warn!("position check failed, retrying next step: {error}"),
-            }
+        Ok(false)
+    }
+}
+
+/// Whether the venue account's position matches the pool's record within `tolerance`
+/// (`false` when it could not be checked: again next step); an error, stopping the
+/// keeper, when it does not.
+async fn venue_position_matches(keeper: &mut PoolKeeper, tolerance: u64) -> Result<bool, Error> {
+    match keeper.reconcile().await {
+        Ok(check) if check.difference().unsigned_abs() > u128::from(tolerance) => Err(format!(
+            "the venue account holds {} base atoms but the pool's record implies {} \
+                 (difference {}, tolerance {tolerance}): something else trades this \
+                 account, or a fill was never recorded. Stopping; the journal is \
+                 intact. See docs/keeper.md, \"Position check\".",
+            check.venue_position,
+            check.expected_position,
+            check.difference()
+        )
+        .into()),
+        Ok(check) => {
+            tracing::info!(position = %check.venue_position, "venue position matches the pool's record");
+            Ok(true)
         }
-        if mode == Mode::Once {
-            return Ok(());
+        Err(error) => {
+            tracing::warn!("position check failed, retrying next step: {error}");
+            Ok(false)
         }
-        tokio::time::sleep(interval).await;
     }
 }

@@ -14,6 +14,64 @@ use homeostat_sdk::cli_conventions::expand_home;
 /// Where the Solana CLI keeps its configuration.
 pub const DEFAULT_PATH: &str = "~/.config/solana/cli/config.yml";
 
+/// Why the Solana CLI's configuration could not be read.
+#[derive(Debug)]
+pub enum SolanaConfigError {
+    /// The file named could not be read.
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// A line of the file is not one the Solana CLI writes.
+    Malformed {
+        /// The file.
+        path: PathBuf,
+        /// The line.
+        source: LineError,
+    },
+}
+
+impl std::fmt::Display for SolanaConfigError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Unreadable { path, source } => {
+                write!(f, "Solana CLI config {}: {source}", path.display())
+            }
+            Self::Malformed { path, source } => write!(f, "{}: {source}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for SolanaConfigError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Unreadable { source, .. } => Some(source),
+            Self::Malformed { source, .. } => Some(source),
+        }
+    }
+}
+
+/// A line of a Solana CLI config that does not parse, with its number.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LineError {
+    /// 1-based.
+    pub number: usize,
+    /// The line.
+    pub text: String,
+    /// What is wrong with it.
+    pub problem: &'static str,
+}
+
+impl std::fmt::Display for LineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "line {}: `{}`{}", self.number, self.text, self.problem)
+    }
+}
+
+impl std::error::Error for LineError {}
+
 /// What the Solana CLI's configuration says; a key it does not set (or sets empty) is
 /// `None`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -30,7 +88,7 @@ impl SolanaConfig {
     /// The file at `explicit` (an error if it cannot be read), else the Solana CLI's
     /// default file if there is one (none: nothing set, as for a machine that never ran
     /// `solana config set`).
-    pub fn load(explicit: Option<&Path>) -> Result<Self, String> {
+    pub fn load(explicit: Option<&Path>) -> Result<Self, SolanaConfigError> {
         let (path, required): (PathBuf, bool) = match explicit {
             Some(path) => (path.to_path_buf(), true),
             None => match expand_home(DEFAULT_PATH) {
@@ -40,21 +98,19 @@ impl SolanaConfig {
             },
         };
         match std::fs::read_to_string(&path) {
-            Ok(text) => Self::parse(&text).map_err(|error| format!("{}: {error}", path.display())),
+            Ok(text) => {
+                Self::parse(&text).map_err(|source| SolanaConfigError::Malformed { path, source })
+            }
             Err(error) if !required && error.kind() == std::io::ErrorKind::NotFound => {
                 Ok(Self::default())
             }
-            Err(error) => Err(format!(
-                "Solana CLI config {}: {error} (write one with `solana config set --url …`, or \
-                 pass another with --solana-config)",
-                path.display()
-            )),
+            Err(source) => Err(SolanaConfigError::Unreadable { path, source }),
         }
     }
 
     /// The three keys of a config file's text; a line among them that is not `key: value`
     /// is an error with its number.
-    pub fn parse(text: &str) -> Result<Self, String> {
+    pub fn parse(text: &str) -> Result<Self, LineError> {
         let mut config = Self::default();
         for (index, line) in text.lines().enumerate() {
             // Nested keys (address_labels' entries) are indented; comments and the
@@ -63,7 +119,11 @@ impl SolanaConfig {
                 continue;
             }
             let Some((key, value)) = line.split_once(':') else {
-                return Err(format!("line {}: `{line}` is not `key: value`", index + 1));
+                return Err(LineError {
+                    number: index + 1,
+                    text: line.to_string(),
+                    problem: " is not `key: value`",
+                });
             };
             let slot = match key.trim() {
                 "json_rpc_url" => &mut config.json_rpc_url,
@@ -71,11 +131,10 @@ impl SolanaConfig {
                 "commitment" => &mut config.commitment,
                 _ => continue,
             };
-            let value = unquote(value.trim()).ok_or_else(|| {
-                format!(
-                    "line {}: `{line}`: an unterminated quote, or text after it",
-                    index + 1
-                )
+            let value = unquote(value.trim()).ok_or_else(|| LineError {
+                number: index + 1,
+                text: line.to_string(),
+                problem: ": an unterminated quote, or text after it",
             })?;
             *slot = (!value.is_empty()).then_some(value);
         }
@@ -144,9 +203,9 @@ mod tests {
     #[test]
     fn malformed_lines_are_named() {
         let error = SolanaConfig::parse("---\njson_rpc_url \"x\"\n").unwrap_err();
-        assert!(error.starts_with("line 2:"), "{error}");
+        assert!(error.to_string().starts_with("line 2:"), "{error}");
         let error = SolanaConfig::parse("json_rpc_url: \"http://x\n").unwrap_err();
-        assert!(error.contains("unterminated"), "{error}");
+        assert!(error.to_string().contains("unterminated"), "{error}");
         assert!(
             SolanaConfig::parse("commitment: 'a' b\n").is_err(),
             "text after the quote"
@@ -160,9 +219,11 @@ mod tests {
         let missing = std::env::temp_dir().join("homeostat-no-such-solana-config.yml");
         let error = SolanaConfig::load(Some(&missing)).unwrap_err();
         assert!(
-            error.contains("homeostat-no-such-solana-config.yml")
-                && error.contains("--solana-config"),
+            error
+                .to_string()
+                .contains("homeostat-no-such-solana-config.yml"),
             "{error}"
         );
+        assert!(matches!(error, SolanaConfigError::Unreadable { .. }));
     }
 }

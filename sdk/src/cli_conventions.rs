@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use anchor_lang::prelude::Pubkey;
 use solana_keypair::Keypair;
 
 /// Where `solana-keygen new` writes the default keypair.
@@ -20,26 +21,123 @@ pub fn resolve_url(url_or_moniker: &str) -> String {
     }
 }
 
+/// A flag's value that is not a public key.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NotAKey {
+    /// The flag, without `--`.
+    pub flag: String,
+    /// What it was given.
+    pub value: String,
+}
+
+impl std::fmt::Display for NotAKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "--{}: `{}` is not a base-58 public key",
+            self.flag, self.value
+        )
+    }
+}
+
+impl std::error::Error for NotAKey {}
+
+/// The public key `value` of the flag `--flag`.
+pub fn parse_key(flag: &str, value: &str) -> Result<Pubkey, NotAKey> {
+    value.parse().map_err(|_| NotAKey {
+        flag: flag.to_string(),
+        value: value.to_string(),
+    })
+}
+
+/// Why a keypair file could not be read.
+#[derive(Debug)]
+pub enum KeypairError {
+    /// The path starts with `~/` and `HOME` is unset.
+    NoHome {
+        /// The path as given.
+        path: String,
+    },
+    /// The file is missing or holds no keypair.
+    Unreadable {
+        /// The file, `~/` expanded.
+        path: PathBuf,
+        /// Why it could not be read.
+        source: Box<dyn std::error::Error>,
+    },
+}
+
+impl std::fmt::Display for KeypairError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::NoHome { path } => write!(f, "keypair {path}: `~` needs HOME to be set"),
+            Self::Unreadable { path, source } => write!(f, "keypair {}: {source}", path.display()),
+        }
+    }
+}
+
+impl std::error::Error for KeypairError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::NoHome { .. } => None,
+            Self::Unreadable { source, .. } => Some(&**source),
+        }
+    }
+}
+
 /// `path` with a leading `~/` replaced by `$HOME`. Fails if it has one and `HOME` is unset.
-pub fn expand_home(path: &str) -> Result<PathBuf, String> {
+pub fn expand_home(path: &str) -> Result<PathBuf, KeypairError> {
     match path.strip_prefix("~/") {
         Some(rest) => std::env::var("HOME")
             .map(|home| PathBuf::from(home).join(rest))
-            .map_err(|_| format!("keypair {path}: `~` needs HOME to be set")),
+            .map_err(|_| KeypairError::NoHome {
+                path: path.to_string(),
+            }),
         None => Ok(PathBuf::from(path)),
     }
 }
 
 /// Reads a keypair file (a JSON array of 64 bytes, as `solana-keygen` writes it); `~/` is
-/// expanded. The error names the file and how to make one.
-pub fn read_keypair(path: &str) -> Result<Keypair, String> {
+/// expanded. The error names the file.
+pub fn read_keypair(path: &str) -> Result<Keypair, KeypairError> {
     let expanded = expand_home(path)?;
-    solana_keypair::read_keypair_file(&expanded).map_err(|error| {
-        format!(
-            "keypair {}: {error} (create one with `solana-keygen new`, or pass --keypair)",
-            expanded.display()
-        )
+    solana_keypair::read_keypair_file(&expanded).map_err(|source| KeypairError::Unreadable {
+        path: expanded,
+        source,
     })
+}
+
+/// What the user of a Homeostat binary can do about `error`, or about the first error
+/// under it a convention has a remedy for. The binaries print it after the error; the
+/// libraries' errors say only what happened.
+pub fn advice(error: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
+    let mut next = Some(error);
+    while let Some(error) = next {
+        if let Some(error) = error.downcast_ref::<crate::SdkError>() {
+            if let Some(advice) = sdk_advice(error) {
+                return Some(advice);
+            }
+        }
+        if let Some(KeypairError::Unreadable { .. }) = error.downcast_ref::<KeypairError>() {
+            return Some("create one with `solana-keygen new`, or pass --keypair");
+        }
+        next = error.source();
+    }
+    None
+}
+
+fn sdk_advice(error: &crate::SdkError) -> Option<&'static str> {
+    use crate::SdkError;
+    match error {
+        SdkError::NotAUrl { .. } => {
+            Some("give http(s)://host:port or a moniker (mainnet-beta, devnet, testnet, localhost)")
+        }
+        SdkError::Unreachable { .. } => Some("check the URL and that the node is running"),
+        SdkError::Expired { .. } => {
+            Some("send again with a higher --priority-fee or --max-priority-fee")
+        }
+        _ => None,
+    }
 }
 
 #[cfg(test)]
@@ -85,13 +183,11 @@ mod tests {
 
         std::fs::write(&path, "not a keypair").expect("overwrite");
         let error = read_keypair(path.to_str().expect("utf-8")).expect_err("garbage");
-        assert!(
-            error.contains("id.json") && error.contains("solana-keygen new"),
-            "{error}"
-        );
+        assert!(error.to_string().contains("id.json"), "{error}");
+        assert!(advice(&error).is_some_and(|advice| advice.contains("solana-keygen new")));
         let missing = dir.join("missing.json");
         let error = read_keypair(missing.to_str().expect("utf-8")).expect_err("missing");
-        assert!(error.contains("missing.json"), "{error}");
+        assert!(error.to_string().contains("missing.json"), "{error}");
         std::fs::remove_dir_all(&dir).expect("clean up");
     }
 }

@@ -14,7 +14,7 @@
 //!    before, which is what makes a resend safe against executing twice.
 //! 4. **Confirmed at the chosen commitment**, with errors that say what happened:
 //!    [`SdkError::Expired`] (with what was tried and what to change), the program's error
-//!    for a transaction that executed and failed, [`SdkError::Rpc`] for the node.
+//!    for a transaction that executed and failed, [`SdkError::is_rpc_failure`] for the node.
 //!
 //! Given address lookup tables, the transaction is a v0 one naming every account the
 //! tables hold by a one-byte index instead of its 32 bytes — what a route of several
@@ -173,24 +173,17 @@ pub struct Landed {
     pub sends: u32,
 }
 
-fn rpc_error(method: &str, error: impl std::fmt::Display) -> SdkError {
-    SdkError::Rpc(format!("{method}: {error}"))
-}
-
 async fn call(rpc: &RpcClient, request: RpcRequest, params: Value) -> Result<Value> {
-    rpc.send::<Value>(request, params).await.map_err(|error| {
-        match crate::rpc::node_error(&rpc.url(), &error) {
-            SdkError::Rpc(text) if text == error.to_string() => {
-                rpc_error(&request.to_string(), text)
-            }
-            named => named,
-        }
-    })
+    rpc.send::<Value>(request, params)
+        .await
+        .map_err(|error| crate::rpc::node_error(&rpc.url(), &request.to_string(), error))
 }
 
 fn encode(transaction: &VersionedTransaction) -> Result<String> {
-    let bytes = bincode::serialize(transaction)
-        .map_err(|error| SdkError::Rpc(format!("serialising the transaction: {error}")))?;
+    let bytes = bincode::serialize(transaction).map_err(|error| SdkError::Build {
+        step: "serialising the transaction",
+        source: std::sync::Arc::new(error),
+    })?;
     Ok(base64::engine::general_purpose::STANDARD.encode(bytes))
 }
 
@@ -240,7 +233,10 @@ pub async fn compute_unit_price(
             .await?;
             let fees = recent
                 .as_array()
-                .ok_or_else(|| rpc_error("getRecentPrioritizationFees", "not a list"))?
+                .ok_or(SdkError::Malformed {
+                    method: "getRecentPrioritizationFees",
+                    problem: "not a list",
+                })?
                 .iter()
                 .filter_map(|entry| entry["prioritizationFee"].as_u64())
                 .filter(|&fee| fee > 0)
@@ -278,7 +274,10 @@ fn compile(
     }
     v0::Message::try_compile(payer, instructions, lookup_tables, blockhash)
         .map(VersionedMessage::V0)
-        .map_err(|error| SdkError::Rpc(format!("compiling the v0 message: {error}")))
+        .map_err(|error| SdkError::Build {
+            step: "compiling the v0 message",
+            source: std::sync::Arc::new(error),
+        })
 }
 
 /// Simulates `transaction` at the node's latest blockhash; the units consumed, or the
@@ -310,11 +309,15 @@ async fn simulate(rpc: &RpcClient, transaction: &VersionedTransaction) -> Result
             .unwrap_or_default();
         return Err(SdkError::from_program_logs(&logs)
             .or_else(|| custom_code(&value["err"]).map(SdkError::from_code))
-            .unwrap_or_else(|| SdkError::Rpc(format!("the simulation failed: {}", value["err"]))));
+            .unwrap_or_else(|| SdkError::Failed {
+                what: "the simulation".into(),
+                error: value["err"].to_string(),
+            }));
     }
-    value["unitsConsumed"]
-        .as_u64()
-        .ok_or_else(|| rpc_error("simulateTransaction", "no unitsConsumed"))
+    value["unitsConsumed"].as_u64().ok_or(SdkError::Malformed {
+        method: "simulateTransaction",
+        problem: "no unitsConsumed",
+    })
 }
 
 /// The custom error code of `{"InstructionError":[i,{"Custom":n}]}`.
@@ -354,14 +357,52 @@ pub async fn send_and_confirm(
     lookup_tables: &[AddressLookupTableAccount],
     landing: &Landing,
 ) -> Result<Landed> {
-    let payer = signers
-        .first()
-        .ok_or_else(|| SdkError::Rpc("no signer to pay".into()))?
-        .pubkey();
+    let payer = signers.first().ok_or(SdkError::NoPayer)?.pubkey();
     let price = compute_unit_price(rpc, instructions, landing).await?;
+    let (simulated_units, limit) =
+        compute_unit_limit(rpc, &payer, instructions, lookup_tables, landing, price).await?;
+    let sender = Sender {
+        rpc,
+        payer,
+        instructions: budgeted(instructions, limit, price),
+        signers,
+        lookup_tables,
+        landing,
+    };
+    let mut sends = 0;
+    for attempt in 1..=landing.blockhashes.max(1) {
+        let signed = sender.sign_at_fresh_blockhash().await?;
+        if let Some(signature) = sender.send_until_expired(&signed, &mut sends).await? {
+            return Ok(Landed {
+                signature,
+                simulated_units,
+                compute_unit_limit: limit,
+                compute_unit_price: price,
+                blockhashes: attempt,
+                sends,
+            });
+        }
+    }
+    Err(SdkError::Expired {
+        blockhashes: landing.blockhashes.max(1),
+        sends,
+        compute_unit_price: price,
+    })
+}
+
+/// The units `instructions` consume in a simulation, and the limit to request: those
+/// units plus the margin, within the most a transaction may ask.
+async fn compute_unit_limit(
+    rpc: &RpcClient,
+    payer: &Pubkey,
+    instructions: &[Instruction],
+    lookup_tables: &[AddressLookupTableAccount],
+    landing: &Landing,
+    price: u64,
+) -> Result<(u64, u32)> {
     // Unsigned: the node substitutes its blockhash and skips the signatures.
     let message = compile(
-        &payer,
+        payer,
         &budgeted(instructions, MAX_COMPUTE_UNIT_LIMIT, price),
         lookup_tables,
         Default::default(),
@@ -375,95 +416,136 @@ pub async fn send_and_confirm(
     let limit = u32::try_from(simulated_units.saturating_add(margin))
         .unwrap_or(u32::MAX)
         .min(MAX_COMPUTE_UNIT_LIMIT);
-    let instructions = budgeted(instructions, limit, price);
-    let mut sends = 0;
-    for attempt in 1..=landing.blockhashes.max(1) {
-        // A transaction identical to one already executed — same instructions, signers
-        // and blockhash — is that transaction (the cluster deduplicates it): wait for the
-        // next blockhash rather than report the earlier one's outcome as this one's.
-        let (transaction, signature, last_valid) = loop {
-            let latest = call(
-                rpc,
-                RpcRequest::GetLatestBlockhash,
-                json!([{ "commitment": landing.commitment.name() }]),
-            )
-            .await?;
+    Ok((simulated_units, limit))
+}
+
+/// A transaction signed at one blockhash: its encoding, signature and the last block
+/// height it can land at.
+struct Signed {
+    encoded: String,
+    signature: String,
+    last_valid: u64,
+}
+
+/// What [`send_and_confirm`] sends, and where, once its budget is set.
+struct Sender<'a> {
+    rpc: &'a RpcClient,
+    payer: Pubkey,
+    instructions: Vec<Instruction>,
+    signers: &'a [&'a dyn Signer],
+    lookup_tables: &'a [AddressLookupTableAccount],
+    landing: &'a Landing,
+}
+
+impl Sender<'_> {
+    async fn call(&self, request: RpcRequest, params: Value) -> Result<Value> {
+        call(self.rpc, request, params).await
+    }
+
+    /// The transaction signed at the latest blockhash. One identical to a transaction
+    /// already executed — same instructions, signers and blockhash — is that transaction
+    /// (the cluster deduplicates it): wait for the next blockhash rather than report the
+    /// earlier one's outcome as this one's.
+    async fn sign_at_fresh_blockhash(&self) -> Result<Signed> {
+        let commitment = json!([{ "commitment": self.landing.commitment.name() }]);
+        loop {
+            let latest = self
+                .call(RpcRequest::GetLatestBlockhash, commitment.clone())
+                .await?;
             let value = &latest["value"];
             let blockhash = value["blockhash"]
                 .as_str()
                 .and_then(|text| text.parse().ok())
-                .ok_or_else(|| rpc_error("getLatestBlockhash", "no blockhash"))?;
+                .ok_or(SdkError::Malformed {
+                    method: "getLatestBlockhash",
+                    problem: "no blockhash",
+                })?;
             let last_valid = value["lastValidBlockHeight"]
                 .as_u64()
-                .ok_or_else(|| rpc_error("getLatestBlockhash", "no lastValidBlockHeight"))?;
-            let message = compile(&payer, &instructions, lookup_tables, blockhash)?;
-            let transaction = VersionedTransaction::try_new(message, signers)
-                .map_err(|error| SdkError::Rpc(format!("signing: {error}")))?;
+                .ok_or(SdkError::Malformed {
+                    method: "getLatestBlockhash",
+                    problem: "no lastValidBlockHeight",
+                })?;
+            let message = compile(
+                &self.payer,
+                &self.instructions,
+                self.lookup_tables,
+                blockhash,
+            )?;
+            let transaction =
+                VersionedTransaction::try_new(message, self.signers).map_err(|error| {
+                    SdkError::Build {
+                        step: "signing",
+                        source: std::sync::Arc::new(error),
+                    }
+                })?;
             let signature = transaction.signatures[0].to_string();
-            if status(rpc, &signature).await?.is_none() {
-                break (transaction, signature, last_valid);
+            if status(self.rpc, &signature).await?.is_none() {
+                return Ok(Signed {
+                    encoded: encode(&transaction)?,
+                    signature,
+                    last_valid,
+                });
             }
-            tokio::time::sleep(landing.poll_interval).await;
-        };
-        let encoded = encode(&transaction)?;
+            tokio::time::sleep(self.landing.poll_interval).await;
+        }
+    }
+
+    /// Sends `signed` every `resend_interval` until it reaches the commitment (its
+    /// signature) or its blockhash expires (`None`: it can never land); `sends` counts.
+    async fn send_until_expired(&self, signed: &Signed, sends: &mut u32) -> Result<Option<String>> {
+        let landing = self.landing;
         let mut last_send: Option<tokio::time::Instant> = None;
         loop {
             if last_send.is_none_or(|sent| sent.elapsed() >= landing.resend_interval) {
                 // Preflight was the simulation; the node's own retries would outlive our
                 // view of the blockhash.
-                call(
-                    rpc,
+                self.call(
                     RpcRequest::SendTransaction,
-                    json!([encoded, { "encoding": "base64", "skipPreflight": true, "maxRetries": 0 }]),
+                    json!([signed.encoded, { "encoding": "base64", "skipPreflight": true, "maxRetries": 0 }]),
                 )
                 .await?;
-                sends += 1;
+                *sends += 1;
                 last_send = Some(tokio::time::Instant::now());
             }
-            if let Some((error, level)) = status(rpc, &signature).await? {
+            if let Some((error, level)) = status(self.rpc, &signed.signature).await? {
                 if !error.is_null() {
                     return Err(custom_code(&error).map_or_else(
-                        || SdkError::Rpc(format!("transaction {signature} failed: {error}")),
+                        || SdkError::Failed {
+                            what: format!("transaction {}", signed.signature),
+                            error: error.to_string(),
+                        },
                         SdkError::from_code,
                     ));
                 }
                 if landing.commitment.reached_by(&level) {
-                    return Ok(Landed {
-                        signature,
-                        simulated_units,
-                        compute_unit_limit: limit,
-                        compute_unit_price: price,
-                        blockhashes: attempt,
-                        sends,
-                    });
+                    return Ok(Some(signed.signature.clone()));
                 }
                 // Executed, not yet at the level: wait, do not resend.
                 last_send = Some(tokio::time::Instant::now());
                 tokio::time::sleep(landing.poll_interval).await;
                 continue;
             }
-            let height = call(
-                rpc,
-                RpcRequest::GetBlockHeight,
-                json!([{ "commitment": landing.commitment.name() }]),
-            )
-            .await?;
-            if height.as_u64().is_some_and(|height| height > last_valid) {
+            let height = self
+                .call(
+                    RpcRequest::GetBlockHeight,
+                    json!([{ "commitment": landing.commitment.name() }]),
+                )
+                .await?;
+            if height
+                .as_u64()
+                .is_some_and(|height| height > signed.last_valid)
+            {
                 // The blockhash has expired: this copy can never land. One last look, for
                 // a status that arrived with the last block.
-                if status(rpc, &signature).await?.is_some() {
+                if status(self.rpc, &signed.signature).await?.is_some() {
                     continue;
                 }
-                break;
+                return Ok(None);
             }
             tokio::time::sleep(landing.poll_interval).await;
         }
     }
-    Err(SdkError::Expired {
-        blockhashes: landing.blockhashes.max(1),
-        sends,
-        compute_unit_price: price,
-    })
 }
 
 #[cfg(test)]

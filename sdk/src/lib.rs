@@ -36,8 +36,12 @@ pub use homeostat_math as math;
 
 use core::fmt;
 
-/// Why an SDK call failed.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What caused an error, shared so that errors stay `Clone`.
+pub type Source = std::sync::Arc<dyn std::error::Error + Send + Sync>;
+
+/// Why an SDK call failed. What a user should do about it is the binaries' to say: the
+/// variants say what happened.
+#[derive(Clone, Debug)]
 pub enum SdkError {
     /// The account is not what it should be (owner, discriminator or size).
     WrongAccount {
@@ -66,8 +70,50 @@ pub enum SdkError {
         /// Its address.
         address: String,
     },
-    /// The cluster could not be reached or answered with an error.
-    Rpc(String),
+    /// The cluster's address is not a URL a request can be built for.
+    NotAUrl {
+        /// The address given.
+        url: String,
+    },
+    /// The node could not be reached: the connection refused or timed out.
+    Unreachable {
+        /// The node's URL.
+        url: String,
+        /// The HTTP or websocket client's error.
+        source: Source,
+    },
+    /// The node answered a request with an error.
+    Node {
+        /// The JSON-RPC method asked.
+        method: String,
+        /// The client's error, with the node's answer.
+        source: Source,
+    },
+    /// The node's answer lacks what its method returns.
+    Malformed {
+        /// The JSON-RPC method asked.
+        method: &'static str,
+        /// What is wrong with the answer.
+        problem: &'static str,
+    },
+    /// A transaction could not be built.
+    Build {
+        /// The step that failed: serialising, compiling the v0 message, signing.
+        step: &'static str,
+        /// Its error.
+        source: Source,
+    },
+    /// No signer was given to pay for a transaction.
+    NoPayer,
+    /// A simulated or sent transaction failed with an error no program names.
+    Failed {
+        /// What failed: `the simulation`, `transaction <signature>`.
+        what: String,
+        /// The runtime's error.
+        error: String,
+    },
+    /// The event subscription ended before the node confirmed it.
+    SubscriptionEnded,
     /// A transaction was not confirmed before each of its blockhashes expired: it never
     /// executed (see `landing`).
     Expired {
@@ -98,7 +144,18 @@ impl fmt::Display for SdkError {
             Self::NotFound { account, address } => {
                 write!(f, "{account} {address} does not exist on this cluster")
             }
-            Self::Rpc(message) => write!(f, "RPC: {message}"),
+            Self::NotAUrl { url } => write!(f, "RPC: `{url}` is not a URL"),
+            Self::Unreachable { url, source } => {
+                write!(f, "RPC: cannot reach the node at {url} ({source})")
+            }
+            Self::Node { method, source } => write!(f, "RPC: {method}: {source}"),
+            Self::Malformed { method, problem } => write!(f, "RPC: {method}: {problem}"),
+            Self::Build { step, source } => write!(f, "{step}: {source}"),
+            Self::NoPayer => write!(f, "no signer to pay"),
+            Self::Failed { what, error } => write!(f, "{what} failed: {error}"),
+            Self::SubscriptionEnded => {
+                write!(f, "the event subscription ended before it was made")
+            }
             Self::Expired {
                 blockhashes,
                 sends,
@@ -108,13 +165,42 @@ impl fmt::Display for SdkError {
                 "the transaction was not confirmed before its blockhash expired ({blockhashes} \
                  blockhash(es), {sends} sends, {compute_unit_price} micro-lamports per compute \
                  unit) and did not execute: the cluster is congested or the priority fee too \
-                 low — send again with a higher --priority-fee or --max-priority-fee"
+                 low"
             ),
         }
     }
 }
 
-impl std::error::Error for SdkError {}
+impl std::error::Error for SdkError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::Unreachable { source, .. }
+            | Self::Node { source, .. }
+            | Self::Build { source, .. } => Some(&**source),
+            Self::Math(error) => Some(error),
+            _ => None,
+        }
+    }
+}
+
+impl SdkError {
+    /// Whether this failed in the exchange with the node — its address, the connection,
+    /// its answer, or a transaction built, sent and failed without a named error — rather
+    /// than in the program's or an account's checks (what the keeper retries).
+    pub fn is_rpc_failure(&self) -> bool {
+        matches!(
+            self,
+            Self::NotAUrl { .. }
+                | Self::Unreachable { .. }
+                | Self::Node { .. }
+                | Self::Malformed { .. }
+                | Self::Build { .. }
+                | Self::NoPayer
+                | Self::Failed { .. }
+                | Self::SubscriptionEnded
+        )
+    }
+}
 
 impl From<homeostat_math::MathError> for SdkError {
     fn from(error: homeostat_math::MathError) -> Self {

@@ -33,29 +33,29 @@ pub struct PoolClient {
     pub lookup_tables: Vec<solana_message::AddressLookupTableAccount>,
 }
 
-fn rpc_error(error: impl std::fmt::Display) -> SdkError {
-    SdkError::Rpc(error.to_string())
-}
-
-/// A failed request to the node at `url`, said in the user's terms, from the HTTP client's
-/// error kind: a URL it cannot build a request for is not a URL, a connection or timeout
-/// failure is a node it cannot reach; anything else is the node's own answer.
+/// A failed request for `method` to the node at `url`, by the HTTP client's error kind: a
+/// URL it cannot build a request for is not a URL, a connection or timeout failure is a
+/// node it cannot reach; anything else is the node's own answer.
 pub(crate) fn node_error(
     url: &str,
-    error: &solana_rpc_client::api::client_error::Error,
+    method: &str,
+    error: solana_rpc_client::api::client_error::Error,
 ) -> SdkError {
     use solana_rpc_client::api::client_error::ErrorKind;
-    let text = error.to_string();
     match error.kind() {
-        ErrorKind::Reqwest(http) if http.is_builder() => SdkError::Rpc(format!(
-            "`{url}` is not a URL: give http(s)://host:port or a moniker (mainnet-beta, devnet, testnet, localhost)"
-        )),
+        ErrorKind::Reqwest(http) if http.is_builder() => SdkError::NotAUrl {
+            url: url.to_string(),
+        },
         ErrorKind::Reqwest(http) if http.is_connect() || http.is_timeout() || http.is_request() => {
-            SdkError::Rpc(format!(
-                "cannot reach the node at {url}: check the URL and that the node is running ({text})"
-            ))
+            SdkError::Unreachable {
+                url: url.to_string(),
+                source: std::sync::Arc::new(error),
+            }
         }
-        _ => SdkError::Rpc(text),
+        _ => SdkError::Node {
+            method: method.to_string(),
+            source: std::sync::Arc::new(error),
+        },
     }
 }
 
@@ -76,7 +76,7 @@ async fn fetch(rpc: &RpcClient, keys: &[Pubkey]) -> Result<Vec<Option<solana_acc
     let mut fetched = rpc
         .get_multiple_accounts(keys)
         .await
-        .map_err(|error| node_error(&rpc.url(), &error))?;
+        .map_err(|error| node_error(&rpc.url(), "getMultipleAccounts", error))?;
     fetched.resize(keys.len(), None);
     Ok(fetched)
 }
@@ -97,9 +97,10 @@ async fn fetch_named<const N: usize>(
             })
         })
         .collect::<Result<Vec<_>>>()?;
-    accounts
-        .try_into()
-        .map_err(|_| SdkError::Rpc("the node returned fewer accounts than asked".into()))
+    accounts.try_into().map_err(|_| SdkError::Malformed {
+        method: "getMultipleAccounts",
+        problem: "fewer accounts than asked",
+    })
 }
 
 /// The token programs of two mints: their accounts' owners.
@@ -407,14 +408,16 @@ impl PoolClient {
                     serde_json::json!([self.addresses.pool.to_string(), options]),
                 )
                 .await
-                .map_err(rpc_error)?;
-            let page = listed
-                .as_array()
-                .ok_or_else(|| SdkError::Rpc("getSignaturesForAddress: not a list".into()))?;
+                .map_err(|error| node_error(&self.rpc.url(), "getSignaturesForAddress", error))?;
+            let page = listed.as_array().ok_or(SdkError::Malformed {
+                method: "getSignaturesForAddress",
+                problem: "not a list",
+            })?;
             for entry in page {
-                let signature = entry["signature"]
-                    .as_str()
-                    .ok_or_else(|| SdkError::Rpc("getSignaturesForAddress: no signature".into()))?;
+                let signature = entry["signature"].as_str().ok_or(SdkError::Malformed {
+                    method: "getSignaturesForAddress",
+                    problem: "no signature",
+                })?;
                 before = Some(signature.to_string());
                 if entry["err"].is_null() {
                     newest_first.push(signature.to_string());
@@ -455,7 +458,7 @@ impl PoolClient {
                 ]),
             )
             .await
-            .map_err(rpc_error)?;
+            .map_err(|error| node_error(&self.rpc.url(), "getTransaction", error))?;
         if transaction.is_null() {
             return Err(SdkError::NotFound {
                 account: "transaction",
@@ -504,7 +507,10 @@ impl PoolClient {
             let pubsub = match PubsubClient::new(url.as_str()).await {
                 Ok(pubsub) => pubsub,
                 Err(error) => {
-                    let _ = ready.send(Err(rpc_error(error)));
+                    let _ = ready.send(Err(SdkError::Unreachable {
+                        url,
+                        source: std::sync::Arc::new(error),
+                    }));
                     return;
                 }
             };
@@ -515,7 +521,10 @@ impl PoolClient {
             let (mut logs, _unsubscribe) = match pubsub.logs_subscribe(filter, config).await {
                 Ok(subscribed) => subscribed,
                 Err(error) => {
-                    let _ = ready.send(Err(rpc_error(error)));
+                    let _ = ready.send(Err(SdkError::Node {
+                        method: "logsSubscribe".into(),
+                        source: std::sync::Arc::new(error),
+                    }));
                     return;
                 }
             };
@@ -534,9 +543,9 @@ impl PoolClient {
                 }
             }
         });
-        subscribed.await.map_err(|_| {
-            SdkError::Rpc("the event subscription ended before it was made".into())
-        })??;
+        subscribed
+            .await
+            .map_err(|_| SdkError::SubscriptionEnded)??;
         Ok(crate::events::PoolEventStream {
             client: self,
             pool,
@@ -582,7 +591,7 @@ impl PoolClient {
             .rpc
             .get_account_with_commitment(&address, self.rpc.commitment())
             .await
-            .map_err(|error| node_error(&self.rpc.url(), &error))?
+            .map_err(|error| node_error(&self.rpc.url(), "getAccountInfo", error))?
             .value
             .ok_or_else(|| SdkError::NotFound {
                 account: "address lookup table",

@@ -445,16 +445,7 @@ pub fn chart(scenario: &Scenario, reports: &[SeedReport], dir: &Path) -> Result<
             .bold(),
         );
     }
-    for level in [0.8, 1.2] {
-        lines.push(
-            Line::new(
-                "",
-                plotters::style::RGBColor(120, 120, 120),
-                vec![(0.0, level), (hours, level)],
-            )
-            .dashed(),
-        );
-    }
+    lines.extend(band(hours));
     let chart = Chart {
         title: format!(
             "Calibration from the pool's own fills: mean over {} seeds, ratio to the truth",
@@ -466,6 +457,18 @@ pub fn chart(scenario: &Scenario, reports: &[SeedReport], dir: &Path) -> Result<
         points: Vec::new(),
     };
     crate::charts::write(&chart, dir, "calibration").map(|[svg, png]| format!("{svg}, {png}"))
+}
+
+/// The ±20 % band around the truth over `hours`, dashed.
+fn band(hours: f64) -> [Line; 2] {
+    [0.8, 1.2].map(|level| {
+        Line::new(
+            "",
+            plotters::style::RGBColor(120, 120, 120),
+            vec![(0.0, level), (hours, level)],
+        )
+        .dashed()
+    })
 }
 
 /// One seed (`scenario.seed`) run as the benchmark runs it: the first calibrated pool's

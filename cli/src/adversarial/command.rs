@@ -284,23 +284,7 @@ fn sweep(options: &Options, scenario: &Scenario, sweeps: &[Sweep]) -> Result<()>
         }
     }
     writable(&options.out)?;
-    let known = serde_json::to_value(super::report::PoolFigures::default())?;
-    if known
-        .get(&options.figure)
-        .and_then(serde_json::Value::as_f64)
-        .is_none()
-    {
-        let names: Vec<&str> = known
-            .as_object()
-            .map(|figures| figures.keys().map(String::as_str).collect())
-            .unwrap_or_default();
-        return Err(format!(
-            "--figure: `{}` is not a pool figure ({})",
-            options.figure,
-            names.join(", ")
-        )
-        .into());
-    }
+    check_figure(&options.figure)?;
     let mut results = Vec::new();
     for ((row, column), cell) in &cells {
         let summary = run(options, cell)?;
@@ -336,6 +320,49 @@ fn sweep(options: &Options, scenario: &Scenario, sweeps: &[Sweep]) -> Result<()>
         });
         return emit(&format!("{json}\n"));
     }
+    let mut text = sweep_table(options, scenario, sweeps, &results, &pools);
+    text += &format!(
+        "\nwrote {} to {}\n",
+        files.join(", "),
+        options.out.display()
+    );
+    emit(&text)
+}
+
+/// Fails unless `figure` names a pool figure, naming them.
+fn check_figure(figure: &str) -> Result<()> {
+    let known = serde_json::to_value(super::report::PoolFigures::default())?;
+    if known
+        .get(figure)
+        .and_then(serde_json::Value::as_f64)
+        .is_none()
+    {
+        let names: Vec<&str> = known
+            .as_object()
+            .map(|figures| figures.keys().map(String::as_str).collect())
+            .unwrap_or_default();
+        return Err(format!(
+            "--figure: `{}` is not a pool figure ({})",
+            figure,
+            names.join(", ")
+        )
+        .into());
+    }
+    Ok(())
+}
+
+/// The sweep's table: per pool, one row per value of the first field and one column per
+/// value of the second, each cell the figure's mean ± s.e.
+fn sweep_table(
+    options: &Options,
+    scenario: &Scenario,
+    sweeps: &[Sweep],
+    results: &[((String, String), serde_json::Value)],
+    pools: &[String],
+) -> String {
+    let rows = &sweeps[0];
+    let columns = sweeps.get(1);
+    let column_values: Vec<String> = columns.map_or(vec![String::new()], |c| c.values.clone());
     let mut text = format!(
         "{} (mean ± s.e. over {} seeds × {} h) by {}{}\n",
         options.figure,
@@ -344,7 +371,7 @@ fn sweep(options: &Options, scenario: &Scenario, sweeps: &[Sweep]) -> Result<()>
         rows.field,
         columns.map_or(String::new(), |c| format!(" × {}", c.field))
     );
-    for pool in &pools {
+    for pool in pools {
         text += &format!("\n{pool}\n{:>14}", rows.field);
         for column in &column_values {
             text += &format!(
@@ -366,12 +393,7 @@ fn sweep(options: &Options, scenario: &Scenario, sweeps: &[Sweep]) -> Result<()>
             text += "\n";
         }
     }
-    text += &format!(
-        "\nwrote {} to {}\n",
-        files.join(", "),
-        options.out.display()
-    );
-    emit(&text)
+    text
 }
 
 /// Creates `folder` and checks a file can be written there, before a long run.

@@ -315,8 +315,26 @@ fn whole(field: &'static str, value: u32, low: u32, high: u32) -> Result<(), Sce
 }
 
 impl Scenario {
-    /// Checks every field against its range (and the few rules between fields).
+    /// Checks every field against its range (and the few rules between fields), group by
+    /// group; the first out of range is the error.
     pub fn validate(&self) -> Result<(), ScenarioError> {
+        self.validate_run()?;
+        self.validate_price()?;
+        self.validate_oracle()?;
+        self.validate_flow()?;
+        self.validate_pools()?;
+        self.validate_model_flow()?;
+        // The rest is the program's to judge (`PoolParams::violation`, named by
+        // `Scenario::pool_params`).
+        self.pool_params().map(drop).map_err(|rule| ScenarioError {
+            field: "pool_*",
+            rule,
+            value: "the Homeostat pools' parameters".into(),
+        })
+    }
+
+    /// The run: its length, its slot and its pools.
+    fn validate_run(&self) -> Result<(), ScenarioError> {
         whole("duration_secs", self.duration_secs, 1, MAX_DURATION_SECS)?;
         whole("slot_ms", self.slot_ms, 50, 10_000)?;
         if self.pools.is_empty() {
@@ -326,6 +344,11 @@ impl Scenario {
                 value: "[]".into(),
             });
         }
+        Ok(())
+    }
+
+    /// The true price's path: its start, volatility regimes and jumps.
+    fn validate_price(&self) -> Result<(), ScenarioError> {
         range("start_price", self.start_price, 1.0, 100_000.0)?;
         range("calm_volatility", self.calm_volatility, 0.0, 5.0)?;
         range("stressed_volatility", self.stressed_volatility, 0.0, 5.0)?;
@@ -354,6 +377,11 @@ impl Scenario {
             ..error
         })?;
         range("jump_mean_bps", self.jump_mean_bps, 0.0, 1_000.0)?;
+        Ok(())
+    }
+
+    /// The oracle: its cadence, latency, noise, confidence and outages.
+    fn validate_oracle(&self) -> Result<(), ScenarioError> {
         whole("oracle_interval_ms", self.oracle_interval_ms, 50, 60_000)?;
         whole("oracle_latency_ms", self.oracle_latency_ms, 0, 60_000)?;
         range("oracle_noise_bps", self.oracle_noise_bps, 0.0, 100.0)?;
@@ -371,6 +399,11 @@ impl Scenario {
         )?;
         range("outages_per_hour", self.outages_per_hour, 0.0, 60.0)?;
         whole("outage_secs", self.outage_secs, 0, 3_600)?;
+        Ok(())
+    }
+
+    /// The traders: arbitrageurs and the uninformed flow and its routing.
+    fn validate_flow(&self) -> Result<(), ScenarioError> {
         whole("arbitrageurs", self.arbitrageurs, 0, 16)?;
         whole("arb_latency_ms", self.arb_latency_ms, 0, 60_000)?;
         range("arb_cost_bps", self.arb_cost_bps, 0.0, 100.0)?;
@@ -385,6 +418,11 @@ impl Scenario {
         )?;
         range("route_ref_bps", self.route_ref_bps, 0.0, 1_000.0)?;
         whole("route_chunks", self.route_chunks, 1, 16)?;
+        Ok(())
+    }
+
+    /// The pools: liquidity, the baselines' fees and the Homeostat pools' fields.
+    fn validate_pools(&self) -> Result<(), ScenarioError> {
         range("liquidity_sol", self.liquidity_sol, 1.0, 10_000_000.0)?;
         range("cp_fee_bps", self.cp_fee_bps, 0.0, 1_000.0)?;
         range(
@@ -431,6 +469,11 @@ impl Scenario {
             0.0,
             1e-2,
         )?;
+        Ok(())
+    }
+
+    /// The model's own flow, the manipulator and the recalibration.
+    fn validate_model_flow(&self) -> Result<(), ScenarioError> {
         for (field, value) in [
             ("model_flow_bid_per_sec", self.model_flow_bid_per_sec),
             ("model_flow_ask_per_sec", self.model_flow_ask_per_sec),
@@ -474,13 +517,7 @@ impl Scenario {
             0.0,
             1_000_000.0,
         )?;
-        // The rest is the program's to judge (`PoolParams::violation`, named by
-        // `Scenario::pool_params`).
-        self.pool_params().map(drop).map_err(|rule| ScenarioError {
-            field: "pool_*",
-            rule,
-            value: "the Homeostat pools' parameters".into(),
-        })
+        Ok(())
     }
 
     /// The Homeostat pools' parameters: `default_params()` with the `pool_*` fields, or the

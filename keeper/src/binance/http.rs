@@ -35,7 +35,10 @@ impl SignedHttp {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(10))
             .build()
-            .map_err(|error| KeeperError::Venue(format!("HTTP client: {error}")))?;
+            .map_err(|error| KeeperError::VenueClient {
+                context: "HTTP client",
+                source: std::sync::Arc::new(error),
+            })?;
         Ok(Self {
             base_url,
             api_key,
@@ -48,8 +51,13 @@ impl SignedHttp {
     }
 
     fn sign(&self, query: &str) -> Result<String> {
-        let mut mac = Hmac::<Sha256>::new_from_slice(self.api_secret.as_bytes())
-            .map_err(|error| KeeperError::Venue(format!("API secret: {error}")))?;
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(self.api_secret.as_bytes()).map_err(|error| {
+                KeeperError::VenueClient {
+                    context: "API secret",
+                    source: std::sync::Arc::new(error),
+                }
+            })?;
         mac.update(query.as_bytes());
         Ok(mac
             .finalize()
@@ -73,7 +81,10 @@ impl SignedHttp {
         self.last_request.set(Some(tokio::time::Instant::now()));
         let timestamp = SystemTime::now()
             .duration_since(UNIX_EPOCH)
-            .map_err(|error| KeeperError::Venue(format!("clock: {error}")))?
+            .map_err(|error| KeeperError::VenueClient {
+                context: "clock",
+                source: std::sync::Arc::new(error),
+            })?
             .as_millis();
         let mut query: String = params
             .iter()

@@ -1,7 +1,6 @@
 //! The keeper on a cluster: the `homeostat-keeper` binary and the RPC chain/event source
 //! against the in-process runtime with the real program behind a JSON-RPC endpoint
 //! (`homeostat_localnet::rpc`).
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 use std::process::{Command, Output};
 
@@ -15,7 +14,10 @@ use homeostat_keeper::rpc::{RpcChain, RpcEvents};
 use homeostat_keeper::service::{self, Mode};
 use homeostat_keeper::settings::Settings;
 use homeostat_keeper::venue::PaperVenue;
-use homeostat_localnet::*;
+use homeostat_localnet::{
+    default_params, keypair_file, pyth_price, quote_price_update, rpc, temp_folder, Harness,
+    PoolAddresses, ONE_BASE, SELL,
+};
 
 /// A pool pushed 30 SOL long, served over JSON-RPC.
 pub(crate) async fn skewed() -> (Harness, PoolAddresses, String) {
@@ -76,8 +78,64 @@ async fn the_binary_plans_dry_then_hedges_once_and_records() {
     let oracle_key = harness.oracle;
     let flags = |extra: &[&str]| keeper_args(&url, &keypair, &pool, &oracle_key, extra);
 
-    // Dry run: exactly what --once will do — the hedge back to the band's edge (the
-    // review found it printing the whole net delta) — and nothing sent.
+    let once_hedge =
+        assert_the_dry_run_plans_the_band_edge(&mut harness, &pool, &flags, &journal).await;
+
+    assert_the_binance_dry_run_asks_the_account(&flags).await;
+
+    // One step from a config file: rebalance → paper hedge → record.
+    let config = folder.join("keeper.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "url = \"{url}\"\nkeypair = \"{}\"\npool = \"{pool_key}\"\noracle = \"{oracle}\"\njournal = \"{}\"\nvenue = \"paper\"\nlog = \"debug\"\n",
+            keypair.display(),
+            journal.display()
+        ),
+    )
+    .unwrap();
+    let args = vec![
+        "--config".to_string(),
+        config.display().to_string(),
+        "--once".into(),
+    ];
+    let output = keeper_binary(args.clone()).await;
+    let logs = String::from_utf8_lossy(&output.stderr);
+    assert!(output.status.success(), "{logs}");
+    assert!(logs.contains("request hedged and recorded"), "{logs}");
+    assert!(
+        logs.contains("venue position matches the pool's record"),
+        "{logs}"
+    );
+    let state = harness.pool_state(&pool).await;
+    assert_eq!((state.rebalance_seq, state.recorded_seq), (1, 1));
+    assert_eq!(
+        i128::from(state.hedge_position),
+        once_hedge,
+        "hedged back to the band's edge, as the dry run said"
+    );
+    assert!(Journal::open(&journal).unwrap().is_recorded(1).unwrap());
+
+    // Again: in band now, nothing to do; the journal's resume point skips old events.
+    let output = keeper_binary(args).await;
+    assert!(output.status.success());
+    assert_eq!(harness.pool_state(&pool).await.rebalance_seq, 1);
+
+    assert_configuration_errors_say_where(&config, &url, &flags, &journal).await;
+}
+
+/// The flags of the keeper of the test's pool, before `extra`.
+type Flags<'a> = dyn Fn(&[&str]) -> Vec<String> + 'a;
+
+/// Dry run: exactly what --once will do — the hedge back to the band's edge (the review
+/// found it printing the whole net delta) — and nothing sent. Returns that hedge.
+async fn assert_the_dry_run_plans_the_band_edge(
+    harness: &mut Harness,
+    pool: &PoolAddresses,
+    flags: &Flags<'_>,
+    journal: &std::path::Path,
+) -> i128 {
+    let net_delta = net_delta(harness, pool).await;
     let output = keeper_binary(flags(&["--dry-run"])).await;
     assert!(
         output.status.success(),
@@ -85,11 +143,10 @@ async fn the_binary_plans_dry_then_hedges_once_and_records() {
         String::from_utf8_lossy(&output.stderr)
     );
     let plan: serde_json::Value = serde_json::from_slice(&output.stdout).expect("JSON");
-    let band = i128::from(harness.pool_state(&pool).await.params.rebalance_band);
+    let band = i128::from(harness.pool_state(pool).await.params.rebalance_band);
     let edge = net_delta - band;
     assert_eq!(plan["request"]["target_hedge_delta"], edge.to_string());
     assert_eq!(plan["order"]["base"], u64::try_from(edge).unwrap());
-    let once_hedge = edge;
     let output = keeper_binary(flags(&["--dry-run", "--max-order-base", "10000000000"])).await;
     assert!(
         output.status.success(),
@@ -108,15 +165,18 @@ async fn the_binary_plans_dry_then_hedges_once_and_records() {
     assert_eq!(plan["order"]["seq"], 1);
     assert_eq!(plan["venue"]["name"], "paper");
     assert_eq!(
-        harness.pool_state(&pool).await.rebalance_seq,
+        harness.pool_state(pool).await.rebalance_seq,
         0,
         "dry run sends nothing"
     );
     assert!(!journal.exists(), "dry run writes no journal");
+    edge
+}
 
-    // Dry run on Binance: the account is asked for its position (flat, as the pool's
-    // record says); a wrong secret is reported with the venue's code; missing credentials
-    // are a configuration error.
+/// Dry run on Binance: the account is asked for its position (flat, as the pool's record
+/// says); a wrong secret is reported with the venue's code; missing credentials are a
+/// configuration error.
+async fn assert_the_binance_dry_run_asks_the_account(flags: &Flags<'_>) {
     let (venue_url, _exchange) = exchange(vec![]).await;
     let binance = |secret: &str| {
         flags(&[
@@ -163,47 +223,17 @@ async fn the_binary_plans_dry_then_hedges_once_and_records() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
+}
 
-    // One step from a config file: rebalance → paper hedge → record.
-    let config = folder.join("keeper.toml");
-    std::fs::write(
-        &config,
-        format!(
-            "url = \"{url}\"\nkeypair = \"{}\"\npool = \"{pool_key}\"\noracle = \"{oracle}\"\njournal = \"{}\"\nvenue = \"paper\"\nlog = \"debug\"\n",
-            keypair.display(),
-            journal.display()
-        ),
-    )
-    .unwrap();
-    let args = vec![
-        "--config".to_string(),
-        config.display().to_string(),
-        "--once".into(),
-    ];
-    let output = keeper_binary(args.clone()).await;
-    let logs = String::from_utf8_lossy(&output.stderr);
-    assert!(output.status.success(), "{logs}");
-    assert!(logs.contains("request hedged and recorded"), "{logs}");
-    assert!(
-        logs.contains("venue position matches the pool's record"),
-        "{logs}"
-    );
-    let state = harness.pool_state(&pool).await;
-    assert_eq!((state.rebalance_seq, state.recorded_seq), (1, 1));
-    assert_eq!(
-        i128::from(state.hedge_position),
-        once_hedge,
-        "hedged back to the band's edge, as the dry run said"
-    );
-    assert!(Journal::open(&journal).unwrap().is_recorded(1).unwrap());
-
-    // Again: in band now, nothing to do; the journal's resume point skips old events.
-    let output = keeper_binary(args).await;
-    assert!(output.status.success());
-    assert_eq!(harness.pool_state(&pool).await.rebalance_seq, 1);
-
-    // Configuration errors say where.
-    std::fs::write(&config, "pool = \"x\"\nintervall_secs = 5\n").unwrap();
+/// Configuration errors say where; a value the command line cannot take is a usage error;
+/// `--help` names every option.
+async fn assert_configuration_errors_say_where(
+    config: &std::path::Path,
+    url: &str,
+    flags: &Flags<'_>,
+    journal: &std::path::Path,
+) {
+    std::fs::write(config, "pool = \"x\"\nintervall_secs = 5\n").unwrap();
     let output = keeper_binary(vec!["--config".into(), config.display().to_string()]).await;
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!output.status.success());
@@ -211,7 +241,7 @@ async fn the_binary_plans_dry_then_hedges_once_and_records() {
         stderr.contains("line 2") && stderr.contains("unknown field `intervall_secs`"),
         "{stderr}"
     );
-    let output = keeper_binary(vec!["--url".into(), url.clone()]).await;
+    let output = keeper_binary(vec!["--url".into(), url.to_string()]).await;
     assert!(String::from_utf8_lossy(&output.stderr).contains("--pool is required"));
     let output = keeper_binary(flags(&[
         "--venue",

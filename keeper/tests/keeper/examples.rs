@@ -2,7 +2,6 @@
 //! the keeper's settings and drives a dry run on the local cluster; the systemd unit's
 //! `ExecStart` and the container's `ENTRYPOINT` + `CMD` are command lines the keeper's own
 //! parser accepts, and the paths, ports and names around them agree with each other.
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};

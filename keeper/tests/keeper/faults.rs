@@ -1,5 +1,3 @@
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
-
 //! The keeper's fault campaign: random schedules that combine crashes (a restart on the
 //! same journal after any failed step, and the fault-injected stop after the venue fill),
 //! RPC faults (time-outs before a transaction is sent, 5xx on reads, a response lost
@@ -26,8 +24,11 @@ use homeostat_keeper::local::LocalChain;
 use homeostat_keeper::planner::{HedgeOrder, PlannerConfig};
 use homeostat_keeper::venue::{Fill, PaperVenue, Venue};
 use homeostat_keeper::{KeeperError, Result};
-use homeostat_localnet::*;
+use homeostat_localnet::{
+    default_params, pyth_price, Harness, PoolAddresses, XorShift, BUY, ONE_BASE, ONE_QUOTE, SELL,
+};
 use homeostat_math::Direction;
+use solana_keypair::Keypair;
 use solana_signer::Signer;
 
 const PLANNER: PlannerConfig = PlannerConfig {
@@ -89,6 +90,17 @@ impl EventSource for FlakyChain<'_> {
     }
 }
 
+/// A read or send the node failed, as the chain reports it.
+fn flaky_node(what: &str) -> KeeperError {
+    KeeperError::Chain {
+        context: "flaky node".into(),
+        source: homeostat_sdk::SdkError::Failed {
+            what: "the request".into(),
+            error: what.into(),
+        },
+    }
+}
+
 impl Chain for FlakyChain<'_> {
     fn pool_id(&self) -> String {
         self.inner.pool_id()
@@ -96,14 +108,14 @@ impl Chain for FlakyChain<'_> {
 
     async fn view(&mut self) -> Result<PoolView> {
         if self.dice.borrow_mut().roll("RPC 503 on a read") {
-            return Err(KeeperError::Chain("503 Service Unavailable".into()));
+            return Err(flaky_node("503 Service Unavailable"));
         }
         self.inner.view().await
     }
 
     async fn rebalance(&mut self) -> Result<Request> {
         if self.dice.borrow_mut().roll("RPC time-out before rebalance") {
-            return Err(KeeperError::Chain("timed out".into()));
+            return Err(flaky_node("timed out"));
         }
         let request = self.inner.rebalance().await?;
         if self
@@ -111,7 +123,7 @@ impl Chain for FlakyChain<'_> {
             .borrow_mut()
             .roll("rebalance landed, response lost")
         {
-            return Err(KeeperError::Chain("connection reset".into()));
+            return Err(flaky_node("connection reset"));
         }
         Ok(request)
     }
@@ -122,7 +134,7 @@ impl Chain for FlakyChain<'_> {
             .borrow_mut()
             .roll("RPC time-out before record_hedge")
         {
-            return Err(KeeperError::Chain("timed out".into()));
+            return Err(flaky_node("timed out"));
         }
         self.inner.record_hedge(seq, filled_base, avg_price).await?;
         if self
@@ -130,7 +142,7 @@ impl Chain for FlakyChain<'_> {
             .borrow_mut()
             .roll("record_hedge landed, response lost")
         {
-            return Err(KeeperError::Chain("connection reset".into()));
+            return Err(flaky_node("connection reset"));
         }
         Ok(())
     }
@@ -191,19 +203,7 @@ async fn schedule(harness: &mut Harness, index: u16, dice: &Dice) -> u64 {
     // The chain's event history across restarts (a real node keeps it).
     let mut history: Vec<SourcedEvent> = Vec::new();
     // Flow between steps keeps pushing the pool out of band: several requests per schedule.
-    let mut flows: Vec<(Direction, u64)> = Vec::new();
-    for _ in 0..3 {
-        let mut dice = dice.borrow_mut();
-        let direction = if dice.rng.below(2) == 0 { SELL } else { BUY };
-        // Out of band (10 SOL) every burst, and within the ±100 SOL gross cap however
-        // the three bursts line up (the hedge does not lift the cap).
-        let amount = if direction == SELL {
-            (12 + dice.rng.below(20)) * ONE_BASE
-        } else {
-            (2_000 + dice.rng.below(2_500)) * ONE_QUOTE
-        };
-        flows.push((direction, amount));
-    }
+    let flows = random_flows(dice);
     for (phase, (direction, amount)) in flows.into_iter().enumerate() {
         harness.set_time(harness.now + 31);
         harness.set_price(pyth_price(150.0), pyth_price(0.05));
@@ -246,7 +246,37 @@ async fn schedule(harness: &mut Harness, index: u16, dice: &Dice) -> u64 {
         }
     }
 
-    // What must hold once the faults are lifted.
+    assert_settled(harness, pool, &keeper_key, &journal, &mut venue).await;
+    steps
+}
+
+/// Three bursts of flow in random directions and sizes.
+fn random_flows(dice: &Dice) -> Vec<(Direction, u64)> {
+    let mut flows = Vec::new();
+    for _ in 0..3 {
+        let mut dice = dice.borrow_mut();
+        let direction = if dice.rng.below(2) == 0 { SELL } else { BUY };
+        // Out of band (10 SOL) every burst, and within the ±100 SOL gross cap however
+        // the three bursts line up (the hedge does not lift the cap).
+        let amount = if direction == SELL {
+            (12 + dice.rng.below(20)) * ONE_BASE
+        } else {
+            (2_000 + dice.rng.below(2_500)) * ONE_QUOTE
+        };
+        flows.push((direction, amount));
+    }
+    flows
+}
+
+/// What must hold once the faults are lifted: every request recorded once, the journal,
+/// the pool and the venue agreeing.
+async fn assert_settled(
+    harness: &mut Harness,
+    pool: PoolAddresses,
+    keeper_key: &Keypair,
+    journal: &Journal,
+    venue: &mut FlakyVenue,
+) {
     let mut chain = LocalChain::new(harness, pool, keeper_key.insecure_clone());
     let view = chain.view().await.unwrap();
     assert_eq!(
@@ -281,7 +311,6 @@ async fn schedule(harness: &mut Harness, index: u16, dice: &Dice) -> u64 {
         -i128::from(view.hedge_position),
         "venue position is what the pool's record implies"
     );
-    steps
 }
 
 #[tokio::test]

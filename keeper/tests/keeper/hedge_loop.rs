@@ -2,7 +2,6 @@
 //! and hedges on the paper venue → `record_hedge` → net delta back in band, quotes relaxed.
 //! And the crash drill: killed between the venue fill and the on-chain record, a restarted
 //! keeper records exactly once and never trades twice.
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 use anchor_lang::prelude::Pubkey;
 use homeostat_keeper::events::{EventSource, SourcedEvent};

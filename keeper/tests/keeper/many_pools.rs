@@ -1,7 +1,6 @@
 //! One keeper, many pools (`[[pools]]` in the configuration file): each pool has its own
 //! journal beside the configured one, and a pool that fails — here one that does not
 //! exist — stops no other.
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 use std::time::Duration;
 

@@ -141,8 +141,8 @@ async fn a_swap_sent_over_rpc_executes_the_quote() {
         .expect("swap over RPC");
     assert_eq!(harness.balance(&trader.quote).await, quote.amount_out);
     assert_eq!(
-        client.token_balance(trader.base).await,
-        Ok(Some(9 * ONE_BASE))
+        client.token_balance(trader.base).await.expect("balance"),
+        Some(9 * ONE_BASE)
     );
 
     // The program's refusal comes back as the program's error, by name and number.
@@ -152,13 +152,15 @@ async fn a_swap_sent_over_rpc_executes_the_quote() {
         .expect("pause");
     let swap = sell_one(&client, &accounts, 0);
     let error = client.send(&[swap], &[&trader.keypair]).await.unwrap_err();
-    assert_eq!(
-        error,
-        SdkError::Program {
-            code: u32::from(HomeostatError::PoolPaused),
-            name: "PoolPaused".into(),
-            message: "Pool is paused".into(),
-        }
+    assert!(
+        matches!(
+            &error,
+            SdkError::Program { code, name, message }
+                if *code == u32::from(HomeostatError::PoolPaused)
+                    && name == "PoolPaused"
+                    && message == "Pool is paused"
+        ),
+        "{error:?}"
     );
     // An Anchor account check too: another wallet's token account.
     let other = UserAccounts::associated(&client.addresses, Pubkey::new_unique());
@@ -289,7 +291,7 @@ async fn rpc_errors_say_what_is_wrong() {
     let client = PoolClient::new(&url, pool, harness.oracle);
     assert!(matches!(
         client.snapshot().await.unwrap_err(),
-        SdkError::Rpc(_)
+        SdkError::Unreachable { .. }
     ));
 }
 

@@ -63,8 +63,34 @@ fn error(status: u16, code: i64, msg: &str) -> String {
 fn handle(exchange: &Mutex<Exchange>, method: &str, target: &str, key: Option<&str>) -> String {
     let mut exchange = exchange.lock().expect("lock");
     exchange.requests.push(format!("{method} {target}"));
+    let (path, signed) = match authenticate(target, key) {
+        Ok(authenticated) => authenticated,
+        Err(refusal) => return refusal,
+    };
+    let params: HashMap<&str, &str> = signed
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .collect();
+    if let Err(refusal) = within_recv_window(&params) {
+        return refusal;
+    }
+    match (path, method) {
+        ("/fapi/v1/userTrades", _) => user_trades(&exchange, &params),
+        ("/fapi/v2/positionRisk", _) => position_risk(&exchange, &params),
+        (_, "GET") => match exchange.orders.get(params["origClientOrderId"]) {
+            Some(order) => reply(200, order.clone(), ""),
+            None => error(400, -2013, "Order does not exist."),
+        },
+        (_, "POST") => place_order(&mut exchange, &params),
+        _ => error(405, -1000, "method"),
+    }
+}
+
+/// The path and the signed query of a request to a known path with the API key and a
+/// valid signature; else the exchange's refusal.
+fn authenticate<'a>(target: &'a str, key: Option<&str>) -> Result<(&'a str, &'a str), String> {
     let Some((path, query)) = target.split_once('?') else {
-        return error(404, -1000, "unknown path");
+        return Err(error(404, -1000, "unknown path"));
     };
     if ![
         "/fapi/v1/order",
@@ -73,17 +99,21 @@ fn handle(exchange: &Mutex<Exchange>, method: &str, target: &str, key: Option<&s
     ]
     .contains(&path)
     {
-        return error(404, -1000, "unknown path");
+        return Err(error(404, -1000, "unknown path"));
     }
     if key != Some(KEY) {
-        return error(
+        return Err(error(
             401,
             -2015,
             "Invalid API-key, IP, or permissions for action.",
-        );
+        ));
     }
     let Some((signed, signature)) = query.rsplit_once("&signature=") else {
-        return error(400, -1102, "Mandatory parameter 'signature' was not sent.");
+        return Err(error(
+            400,
+            -1102,
+            "Mandatory parameter 'signature' was not sent.",
+        ));
     };
     let mut mac = Hmac::<Sha256>::new_from_slice(SECRET.as_bytes()).expect("key");
     mac.update(signed.as_bytes());
@@ -94,12 +124,17 @@ fn handle(exchange: &Mutex<Exchange>, method: &str, target: &str, key: Option<&s
         .map(|b| format!("{b:02x}"))
         .collect();
     if signature != expected {
-        return error(400, -1022, "Signature for this request is not valid.");
+        return Err(error(
+            400,
+            -1022,
+            "Signature for this request is not valid.",
+        ));
     }
-    let params: HashMap<&str, &str> = signed
-        .split('&')
-        .filter_map(|pair| pair.split_once('='))
-        .collect();
+    Ok((path, signed))
+}
+
+/// Refuses a request whose timestamp is outside its `recvWindow` of now.
+fn within_recv_window(params: &HashMap<&str, &str>) -> Result<(), String> {
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .expect("clock")
@@ -107,121 +142,122 @@ fn handle(exchange: &Mutex<Exchange>, method: &str, target: &str, key: Option<&s
     let timestamp: i64 = params["timestamp"].parse().expect("timestamp");
     let window: i64 = params["recvWindow"].parse().expect("recvWindow");
     if (now - timestamp).abs() > window {
-        return error(
+        return Err(error(
             400,
             -1021,
             "Timestamp for this request is outside of the recvWindow.",
-        );
+        ));
     }
-    if path == "/fapi/v1/userTrades" {
-        let order_id: i64 = params["orderId"].parse().expect("orderId");
-        let trades: Vec<Value> = exchange
-            .trades
-            .get(&order_id)
-            .cloned()
-            .into_iter()
-            .collect();
-        return reply(200, json!(trades), "");
-    }
-    if path == "/fapi/v2/positionRisk" {
-        // One-way mode: one BOTH entry per symbol; another symbol's entry is listed too.
-        let milli = exchange.position_milli;
-        let amount = format!(
-            "{}{}.{:03}",
-            if milli < 0 { "-" } else { "" },
-            milli.abs() / 1_000,
-            milli.abs() % 1_000
-        );
-        return reply(
-            200,
-            json!([
-                { "symbol": "BTCUSDT", "positionAmt": "0.500", "positionSide": "BOTH" },
-                { "symbol": params["symbol"], "positionAmt": amount, "positionSide": "BOTH" },
-            ]),
-            "",
-        );
-    }
-    match method {
-        "GET" => match exchange.orders.get(params["origClientOrderId"]) {
-            Some(order) => reply(200, order.clone(), ""),
-            None => error(400, -2013, "Order does not exist."),
-        },
-        "POST" => {
-            let script = if exchange.script.is_empty() {
-                Script::Fill
-            } else {
-                exchange.script.remove(0)
-            };
-            match script {
-                Script::RateLimit => {
-                    return reply(
-                        429,
-                        json!({ "code": -1003, "msg": "Too many requests." }),
-                        "Retry-After: 1\r\n",
-                    )
-                }
-                Script::NoMargin => return error(400, -2019, "Margin is insufficient."),
-                Script::Fill | Script::ExecuteThenFail | Script::FillPayingBnb => {}
-            }
-            let client_id = params["newClientOrderId"].to_string();
-            if exchange.orders.contains_key(&client_id) {
-                return error(400, -4116, "ClientOrderId is duplicated.");
-            }
-            assert_eq!(params["type"], "MARKET");
-            assert_eq!(params["newOrderRespType"], "RESULT");
-            let price = if params["side"] == "SELL" {
-                "149.95"
-            } else {
-                "150.05"
-            };
-            let order_id = 1000 + exchange.orders.len() as i64;
-            let order = json!({
-                "orderId": order_id,
-                "symbol": params["symbol"],
-                "status": "FILLED",
-                "clientOrderId": client_id,
-                "side": params["side"],
-                "type": "MARKET",
-                "origQty": params["quantity"],
-                "executedQty": params["quantity"],
-                "cumQuote": "0",
-                "avgPrice": price,
-            });
-            exchange.orders.insert(client_id, order.clone());
-            exchange.executions += 1;
-            let (whole, fraction) = params["quantity"]
-                .split_once('.')
-                .unwrap_or((params["quantity"], "0"));
-            let milli = whole.parse::<i64>().expect("quantity") * 1_000
-                + format!("{fraction:0<3}")[..3]
-                    .parse::<i64>()
-                    .expect("quantity");
-            exchange.position_milli += if params["side"] == "SELL" {
-                -milli
-            } else {
-                milli
-            };
-            // A 4 bp taker commission (the adapter's estimate is 5 bp), in 10⁻⁸ USDT:
-            // milli-SOL × cents × 4 / 10.
-            let cents: i64 = price.replace('.', "").parse().expect("price");
-            let commission = milli * cents * 4 / 10;
-            exchange.trades.insert(
-                order_id,
-                json!({
-                    "orderId": order_id,
-                    "qty": params["quantity"],
-                    "price": price,
-                    "commission": format!("-{}.{:08}", commission / 100_000_000, commission % 100_000_000),
-                    "commissionAsset": if script == Script::FillPayingBnb { "BNB" } else { "USDT" },
-                }),
-            );
-            if script == Script::ExecuteThenFail {
-                return error(503, -1007, "Timeout waiting for response from backend server. Send status unknown; execution status unknown.");
-            }
-            reply(200, order, "")
+    Ok(())
+}
+
+/// `userTrades`: the order's one trade.
+fn user_trades(exchange: &Exchange, params: &HashMap<&str, &str>) -> String {
+    let order_id: i64 = params["orderId"].parse().expect("orderId");
+    let trades: Vec<Value> = exchange
+        .trades
+        .get(&order_id)
+        .cloned()
+        .into_iter()
+        .collect();
+    reply(200, json!(trades), "")
+}
+
+/// `positionRisk` in one-way mode: one BOTH entry per symbol; another symbol's entry is
+/// listed too.
+fn position_risk(exchange: &Exchange, params: &HashMap<&str, &str>) -> String {
+    let milli = exchange.position_milli;
+    let amount = format!(
+        "{}{}.{:03}",
+        if milli < 0 { "-" } else { "" },
+        milli.abs() / 1_000,
+        milli.abs() % 1_000
+    );
+    reply(
+        200,
+        json!([
+            { "symbol": "BTCUSDT", "positionAmt": "0.500", "positionSide": "BOTH" },
+            { "symbol": params["symbol"], "positionAmt": amount, "positionSide": "BOTH" },
+        ]),
+        "",
+    )
+}
+
+/// A new market order, as the script says: refused, or executed (and its trade and the
+/// position booked), answered or not.
+fn place_order(exchange: &mut Exchange, params: &HashMap<&str, &str>) -> String {
+    let script = if exchange.script.is_empty() {
+        Script::Fill
+    } else {
+        exchange.script.remove(0)
+    };
+    match script {
+        Script::RateLimit => {
+            return reply(
+                429,
+                json!({ "code": -1003, "msg": "Too many requests." }),
+                "Retry-After: 1\r\n",
+            )
         }
-        _ => error(405, -1000, "method"),
+        Script::NoMargin => return error(400, -2019, "Margin is insufficient."),
+        Script::Fill | Script::ExecuteThenFail | Script::FillPayingBnb => {}
     }
+    let client_id = params["newClientOrderId"].to_string();
+    if exchange.orders.contains_key(&client_id) {
+        return error(400, -4116, "ClientOrderId is duplicated.");
+    }
+    assert_eq!(params["type"], "MARKET");
+    assert_eq!(params["newOrderRespType"], "RESULT");
+    let price = if params["side"] == "SELL" {
+        "149.95"
+    } else {
+        "150.05"
+    };
+    let order_id = 1000 + exchange.orders.len() as i64;
+    let order = json!({
+        "orderId": order_id,
+        "symbol": params["symbol"],
+        "status": "FILLED",
+        "clientOrderId": client_id,
+        "side": params["side"],
+        "type": "MARKET",
+        "origQty": params["quantity"],
+        "executedQty": params["quantity"],
+        "cumQuote": "0",
+        "avgPrice": price,
+    });
+    exchange.orders.insert(client_id, order.clone());
+    exchange.executions += 1;
+    let (whole, fraction) = params["quantity"]
+        .split_once('.')
+        .unwrap_or((params["quantity"], "0"));
+    let milli = whole.parse::<i64>().expect("quantity") * 1_000
+        + format!("{fraction:0<3}")[..3]
+            .parse::<i64>()
+            .expect("quantity");
+    exchange.position_milli += if params["side"] == "SELL" {
+        -milli
+    } else {
+        milli
+    };
+    // A 4 bp taker commission (the adapter's estimate is 5 bp), in 10⁻⁸ USDT:
+    // milli-SOL × cents × 4 / 10.
+    let cents: i64 = price.replace('.', "").parse().expect("price");
+    let commission = milli * cents * 4 / 10;
+    exchange.trades.insert(
+        order_id,
+        json!({
+            "orderId": order_id,
+            "qty": params["quantity"],
+            "price": price,
+            "commission": format!("-{}.{:08}", commission / 100_000_000, commission % 100_000_000),
+            "commissionAsset": if script == Script::FillPayingBnb { "BNB" } else { "USDT" },
+        }),
+    );
+    if script == Script::ExecuteThenFail {
+        return error(503, -1007, "Timeout waiting for response from backend server. Send status unknown; execution status unknown.");
+    }
+    reply(200, order, "")
 }
 
 /// Starts the exchange on loopback; returns its URL and state.
