@@ -407,7 +407,8 @@ pub fn table(scenario: &Scenario, reports: &[SeedReport]) -> String {
 /// The estimates' spread over seeds at the last calibration: the root-mean-square
 /// relative error of each (a missing estimate named), what exploration should shrink.
 fn spread_line(traces: &[&[TracePoint]], truth: &Truth) -> String {
-    let fields: [(&str, f64, fn(&TracePoint) -> Option<f64>); 4] = [
+    type Getter = fn(&TracePoint) -> Option<f64>;
+    let fields: [(&str, f64, Getter); 4] = [
         ("bid A", truth.bid_a, |p| p.bid_a),
         ("bid k", truth.bid_k, |p| p.bid_k),
         ("ask A", truth.ask_a, |p| p.ask_a),
