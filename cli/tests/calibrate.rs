@@ -364,6 +364,61 @@ fn service(
         .expect("start the service")
 }
 
+/// The metrics' sample of `series` for the pool `pool` with `labels` (after the pool's).
+async fn metric(addr: &str, pool: &str, series: &str, labels: &str) -> f64 {
+    let (_, text) = get(addr, "/metrics").await;
+    let labels = if labels.is_empty() {
+        String::new()
+    } else {
+        format!(",{labels}")
+    };
+    sample(&text, &format!("{series}{{pool=\"{pool}\"{labels}}}"))
+}
+
+/// Down longer than the retries: the round fails, is journaled with its class, the
+/// metrics count it and `/health` goes stale; the service goes on, and the next round
+/// after the node is back succeeds.
+async fn a_long_outage_fails_one_round_and_the_service_recovers(
+    proxy: &Proxy,
+    journal: &std::path::Path,
+    metrics: &str,
+    pool: &str,
+) {
+    proxy.go_down();
+    journal_until(journal, "a failed round", |entries| {
+        count(entries, "failed") == 1
+    })
+    .await;
+    let failed = entries(journal)
+        .into_iter()
+        .find(|e| e["event"] == "failed")
+        .expect("failed");
+    assert_eq!(failed["class"], "transient", "{failed}");
+    let failures = "homeostat_calibration_failures_total";
+    let rounds = "homeostat_calibration_rounds_total";
+    let consecutive = "homeostat_calibration_consecutive_failures";
+    assert_eq!(
+        metric(metrics, pool, failures, "class=\"transient\"").await,
+        1.0
+    );
+    assert_eq!(
+        metric(metrics, pool, rounds, "outcome=\"applied\"").await,
+        1.0
+    );
+    assert_eq!(metric(metrics, pool, consecutive, "").await, 1.0);
+    let (code, body) = get(metrics, "/health").await;
+    assert_eq!(code, 503, "{body}");
+    proxy.come_up();
+    let proposed = count(&entries(journal), "proposed");
+    journal_until(journal, "a round after the outage", |entries| {
+        count(entries, "proposed") > proposed
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(metric(metrics, pool, consecutive, "").await, 0.0);
+    assert_eq!(get(metrics, "/health").await.0, 200);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_service_retries_journals_recovers_and_stops_as_the_keeper_does() {
     let folder = temp_folder("cli-calibrate-service");
@@ -413,59 +468,8 @@ async fn the_service_retries_journals_recovers_and_stops_as_the_keeper_does() {
         "retries bridge a short outage"
     );
 
-    // Down longer than the retries: the round fails, is journaled with its class, and
-    // the service goes on; /health goes stale and the metrics count it.
-    proxy.go_down();
-    journal_until(&journal, "a failed round", |entries| {
-        count(entries, "failed") == 1
-    })
-    .await;
-    let failed = entries(&journal)
-        .into_iter()
-        .find(|e| e["event"] == "failed")
-        .expect("failed");
-    assert_eq!(failed["class"], "transient", "{failed}");
-    let (_, text) = get(&metrics, "/metrics").await;
-    let pool_label = format!("{{pool=\"{pool_key}\"");
-    assert_eq!(
-        sample(
-            &text,
-            &format!("homeostat_calibration_failures_total{pool_label},class=\"transient\"}}")
-        ),
-        1.0
-    );
-    assert_eq!(
-        sample(
-            &text,
-            &format!("homeostat_calibration_rounds_total{pool_label},outcome=\"applied\"}}")
-        ),
-        1.0
-    );
-    assert_eq!(
-        sample(
-            &text,
-            &format!("homeostat_calibration_consecutive_failures{pool_label}}}")
-        ),
-        1.0
-    );
-    let (code, body) = get(&metrics, "/health").await;
-    assert_eq!(code, 503, "{body}");
-    proxy.come_up();
-    let failures = count(&entries(&journal), "proposed");
-    journal_until(&journal, "a round after the outage", |entries| {
-        count(entries, "proposed") > failures
-    })
-    .await;
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    let (_, text) = get(&metrics, "/metrics").await;
-    assert_eq!(
-        sample(
-            &text,
-            &format!("homeostat_calibration_consecutive_failures{pool_label}}}")
-        ),
-        0.0
-    );
-    assert_eq!(get(&metrics, "/health").await.0, 200);
+    a_long_outage_fails_one_round_and_the_service_recovers(&proxy, &journal, &metrics, &pool_key)
+        .await;
 
     // SIGTERM: a clean stop, journaled.
     let pid = child.id().to_string();
