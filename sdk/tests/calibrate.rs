@@ -8,7 +8,7 @@ use homeostat::events::Swapped;
 use homeostat::{PoolParams, StoredFixed};
 use homeostat_math::{Fixed, ModelKind, Rounding, Units};
 use homeostat_sdk::calibrate::{
-    bounded, c2, calibrate, estimate_volatility, fit_intensity, from_swaps, propose,
+    bounded, c2, calibrate, estimate_volatility, explore, fit_intensity, from_swaps, propose,
     risk_aversion_for, CalibrationError, Fill, History, Print, QuoteSample, Settings, Side,
 };
 
@@ -405,6 +405,78 @@ fn a_trader_filling_at_chosen_distances_moves_nothing_beyond_one_step() {
     }
     assert_eq!(bounded(100.0, 1e9, 0.5), 150.0);
     assert_eq!(bounded(100.0, 0.0, 0.5), 100.0 / 1.5);
+}
+
+/// Fills of `A·e^(−kδ)` against a pool that quotes at `distances[i]` for an hour each
+/// (exposure in 1 s pieces): `(exposure, fill distances)`.
+fn hourly_levels(seed: u64, (a, k): (f64, f64), distances: &[f64]) -> (Vec<(f64, f64)>, Vec<f64>) {
+    let mut rng = Rng(seed);
+    let (mut exposure, mut fills) = (Vec::new(), Vec::new());
+    for &delta in distances {
+        for _ in 0..3_600 {
+            exposure.push((delta, 1.0));
+            if rng.uniform() < a * (-k * delta).exp() {
+                fills.push(delta);
+            }
+        }
+    }
+    (exposure, fills)
+}
+
+#[test]
+fn exploring_the_spread_tells_a_from_k_within_one_step() {
+    // A pool at one distance for 6 h cannot tell A from k; the same pool whose k (so its
+    // half-spread, ≈ 1/k) is explored ±20 % from one hour to the next can.
+    let truth = (1.5, 1_000.0);
+    let settings = Settings::default();
+    let (exposure, fills) = hourly_levels(11, truth, &[0.001; 6]);
+    let error = fit_intensity("both", &exposure, &fills, &settings).unwrap_err();
+    assert!(
+        matches!(error, CalibrationError::NotIdentifiable { .. }),
+        "{error}"
+    );
+    let mut rng = Rng(12);
+    let levels: Vec<f64> = (0..6)
+        .map(|_| 0.001 / 1.2f64.powf(2.0 * rng.uniform() - 1.0))
+        .collect();
+    let (exposure, fills) = hourly_levels(11, truth, &levels);
+    let fit = fit_intensity("both", &exposure, &fills, &settings).expect("identified");
+    assert!((fit.k.estimate / truth.1 - 1.0).abs() < 0.2, "{:?}", fit.k);
+    assert!((fit.a.estimate / truth.0 - 1.0).abs() < 0.2, "{:?}", fit.a);
+
+    // `explore` moves k from its centre — the proposal's k when k was estimated, else the
+    // last centre — by at most the exploration's factor, never beyond one step of the
+    // pool's k, and says so in the proposal's steps.
+    let history = moving_history(5, 4 * 3_600, [truth; 2], 0.002, 1.4e-4);
+    let calibration = calibrate(&history, &settings, None);
+    let current = params();
+    let now = value(current.order_decay);
+    let proposal = || propose(&current, &calibration, 0.5).expect("a proposal");
+    let estimated = proposal().1[1].proposed;
+    for (last, draw) in [(None, 0.0), (Some(1.0), 0.5), (None, 0.999)] {
+        let explored = explore(&current, proposal(), last, 0.2, draw, 0.5).expect("explored");
+        assert_eq!(explored.center_k, estimated, "an estimate centres it");
+        let k = value(explored.params.order_decay);
+        let expected = bounded(now, estimated * 1.2f64.powf(2.0 * draw - 1.0), 0.5);
+        assert!((k / expected - 1.0).abs() < 1e-9, "{k} vs {expected}");
+        assert!(k <= now * 1.5 + 1e-6 && k >= now / 1.5 - 1e-6);
+        let step = explored
+            .steps
+            .iter()
+            .find(|s| s.name == "order_decay")
+            .expect("k's step");
+        assert_eq!(step.proposed, k);
+    }
+    // Without an estimate of k: the last centre, else the pool's own k.
+    let refused = calibrate(&History::default(), &settings, None);
+    let unestimated = || propose(&current, &refused, 0.5).expect("a proposal");
+    let kept = explore(&current, unestimated(), Some(9_000.0), 0.2, 0.5, 0.5).expect("explored");
+    assert_eq!(kept.center_k, 9_000.0);
+    assert!((value(kept.params.order_decay) / 9_000.0 - 1.0).abs() < 1e-9);
+    let first = explore(&current, unestimated(), None, 0.2, 0.5, 0.5).expect("explored");
+    assert_eq!(first.center_k, now);
+    let error = explore(&current, proposal(), None, 0.2, 1.0, 0.5).unwrap_err();
+    assert!(error.to_string().contains("a draw in [0, 1)"), "{error}");
 }
 
 #[test]

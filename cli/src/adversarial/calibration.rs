@@ -14,11 +14,17 @@ use super::price::SECONDS_PER_YEAR;
 use super::report::{Estimate, SeedReport};
 use super::Scenario;
 use crate::charts::{Chart, Line};
+use crate::rng::Rng;
 
 /// One pool's recorded history and its calibrations so far.
 pub struct Calibrator {
     history: History,
     settings: Settings,
+    /// Exploration's draws (a stream of their own: runs without it are unchanged).
+    rng: Rng,
+    /// The k calibration last set before exploring: where the next exploration centres
+    /// when there is no new estimate.
+    center_k: Option<f64>,
     /// Calibrations so far.
     pub trace: Vec<TracePoint>,
 }
@@ -56,11 +62,14 @@ pub struct TracePoint {
 }
 
 impl Calibrator {
-    /// An empty history, read with the SDK's default settings.
-    pub fn new() -> Self {
+    /// An empty history, read with the SDK's default settings; `rng` draws the
+    /// exploration.
+    pub fn new(rng: Rng) -> Self {
         Self {
             history: History::default(),
             settings: Settings::default(),
+            rng,
+            center_k: None,
             trace: Vec::new(),
         }
     }
@@ -108,20 +117,20 @@ impl Calibrator {
             .then(|| scenario.calibrate_target_inventory_sol / lot_sol(current));
         let calibration = calibrate::calibrate(&self.history, &self.settings, target);
         let side = |index: usize| calibration.sides[index].as_ref().ok();
-        let (next, largest_move) =
-            match calibrate::propose(current, &calibration, scenario.calibrate_max_step) {
-                Ok((next, steps)) => {
-                    let largest = steps
-                        .iter()
-                        .map(|step| {
-                            let ratio = step.proposed / step.current;
-                            ratio.max(1.0 / ratio)
-                        })
-                        .fold(1.0, f64::max);
-                    (Some(next), largest)
-                }
-                Err(_) => (None, 1.0),
-            };
+        let proposal = calibrate::propose(current, &calibration, scenario.calibrate_max_step);
+        let (next, largest_move) = match self.explored(current, proposal, scenario) {
+            Ok((next, steps)) => {
+                let largest = steps
+                    .iter()
+                    .map(|step| {
+                        let ratio = step.proposed / step.current;
+                        ratio.max(1.0 / ratio)
+                    })
+                    .fold(1.0, f64::max);
+                (Some(next), largest)
+            }
+            Err(_) => (None, 1.0),
+        };
         let pool = next
             .as_ref()
             .filter(|_| scenario.calibrate_apply)
@@ -154,6 +163,32 @@ impl Calibrator {
             lp_vs_hold_usdc,
         });
         next
+    }
+
+    /// `proposal` explored when the scenario asks for it (`calibrate::explore`).
+    fn explored(
+        &mut self,
+        current: &homeostat::PoolParams,
+        proposal: Result<
+            (homeostat::PoolParams, Vec<calibrate::Step>),
+            calibrate::CalibrationError,
+        >,
+        scenario: &Scenario,
+    ) -> Result<(homeostat::PoolParams, Vec<calibrate::Step>), calibrate::CalibrationError> {
+        let proposal = proposal?;
+        if scenario.calibrate_explore == 0.0 {
+            return Ok(proposal);
+        }
+        let explored = calibrate::explore(
+            current,
+            proposal,
+            self.center_k,
+            scenario.calibrate_explore,
+            self.rng.uniform(),
+            scenario.calibrate_max_step,
+        )?;
+        self.center_k = Some(explored.center_k);
+        Ok((explored.params, explored.steps))
     }
 
     /// The program refused the last proposal: the pool kept `current`.
@@ -289,9 +324,14 @@ pub fn table(scenario: &Scenario, reports: &[SeedReport]) -> String {
     let Some(first) = traces.first() else {
         return "calibration: no calibrated pool in this run\n".into();
     };
+    let exploring = if scenario.calibrate_explore > 0.0 {
+        format!(", k explored ×{}^±1", 1.0 + scenario.calibrate_explore)
+    } else {
+        String::new()
+    };
     let mut text = format!(
-        "\nCalibration every {} s (steps of at most ×{}), {} seeds: share of seeds within ±20 % \
-         (A, k) / ±10 % (σ) of the truth, mean estimate / truth\n",
+        "\nCalibration every {} s (steps of at most ×{}{exploring}), {} seeds: share of seeds \
+         within ±20 % (A, k) / ±10 % (σ) of the truth, mean estimate / truth\n",
         scenario.calibrate_every_secs,
         1.0 + scenario.calibrate_max_step,
         traces.len()
@@ -361,7 +401,39 @@ pub fn table(scenario: &Scenario, reports: &[SeedReport]) -> String {
             },
         );
     }
-    text
+    text + &spread_line(&traces, &truth)
+}
+
+/// The estimates' spread over seeds at the last calibration: the root-mean-square
+/// relative error of each (a missing estimate named), what exploration should shrink.
+fn spread_line(traces: &[&[TracePoint]], truth: &Truth) -> String {
+    type Getter = fn(&TracePoint) -> Option<f64>;
+    let fields: [(&str, f64, Getter); 4] = [
+        ("bid A", truth.bid_a, |p| p.bid_a),
+        ("bid k", truth.bid_k, |p| p.bid_k),
+        ("ask A", truth.ask_a, |p| p.ask_a),
+        ("ask k", truth.ask_k, |p| p.ask_k),
+    ];
+    let cells: Vec<String> = fields
+        .iter()
+        .map(|(name, truth, get)| {
+            let errors: Vec<f64> = traces
+                .iter()
+                .filter_map(|trace| trace.last().and_then(get))
+                .map(|estimate| (estimate / truth - 1.0).powi(2))
+                .collect();
+            let missing = traces.len() - errors.len();
+            let rms = (errors.iter().sum::<f64>() / errors.len().max(1) as f64).sqrt();
+            match missing {
+                0 => format!("{name} {:.1} %", 100.0 * rms),
+                _ => format!("{name} {:.1} % ({missing} without)", 100.0 * rms),
+            }
+        })
+        .collect();
+    format!(
+        "rms error of the last estimates over seeds: {}\n",
+        cells.join(", ")
+    )
 }
 
 /// The convergence chart: the mean over seeds of each estimate and of the pool's

@@ -191,7 +191,7 @@ impl Market {
             };
             let calibrator = (scenario.calibrate_every_secs > 0
                 && matches!(pool, VenuePool::Homeostat(_)))
-            .then(calibration::Calibrator::new);
+            .then(|| calibration::Calibrator::new(Rng::stream(seed, 6)));
             venues.push(Venue {
                 kind,
                 pool,

@@ -199,6 +199,10 @@ pub struct Scenario {
     /// this factor (γ: the inventory target's at the truth), whatever the `pool_*`
     /// fields say (1: perfectly specified; 3: every parameter off by ×3).
     pub calibrate_start_factor: f64,
+    /// Exploration (0: off): each calibration sets the pools' k — their half-spread,
+    /// `c1 ≈ 1/k` — to the k it would set times `(1 + this)^u`, u uniform in `[−1, 1)`,
+    /// within the step bound (`calibrate::explore`; docs/calibration.md, "Exploration").
+    pub calibrate_explore: f64,
 }
 
 impl Default for Scenario {
@@ -272,6 +276,7 @@ impl Default for Scenario {
             calibrate_target_inventory_sol: 0.0,
             calibrate_apply: true,
             calibrate_start_factor: 0.0,
+            calibrate_explore: 0.0,
         }
     }
 }
@@ -511,6 +516,7 @@ impl Scenario {
             0.0,
             100.0,
         )?;
+        range("calibrate_explore", self.calibrate_explore, 0.0, 1.0)?;
         range(
             "calibrate_target_inventory_sol",
             self.calibrate_target_inventory_sol,

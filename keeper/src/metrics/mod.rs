@@ -18,7 +18,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 pub use exposition::render_all;
 pub use responder::{
-    bind, serve, BindError, Served, MAX_CONNECTIONS, MAX_REQUEST_HEAD, REQUEST_TIMEOUT,
+    bind, serve, BindError, Exposition, MAX_CONNECTIONS, MAX_REQUEST_HEAD, REQUEST_TIMEOUT,
 };
 
 use crate::keeper::{PoolView, Step};

@@ -46,11 +46,34 @@ pub async fn bind(addr: SocketAddr) -> Result<TcpListener, BindError> {
         .map_err(|source| BindError { addr, source })
 }
 
-/// The pools a responder reports on, each with its health rule.
-pub type Served = Arc<Vec<(Arc<Metrics>, HealthRule)>>;
+/// What a responder serves: the exposition at `/metrics` and the answer at `/health`. The
+/// keeper's pools are one; `homeostat calibrate --every` (the calibration service) is
+/// another, on the same responder.
+pub trait Exposition: Send + Sync {
+    /// The Prometheus text exposition (format 0.0.4).
+    fn exposition(&self) -> String;
+    /// `/health`'s status code and JSON body at `now`.
+    fn health(&self, now: Instant) -> (u16, String);
+}
 
-/// Serves `/metrics` and `/health` of `pools` on `listener` until the process ends.
-pub async fn serve(listener: TcpListener, pools: Served) {
+impl Exposition for Vec<(Arc<Metrics>, HealthRule)> {
+    fn exposition(&self) -> String {
+        render_all(
+            &self
+                .iter()
+                .map(|(metrics, _)| &**metrics)
+                .collect::<Vec<_>>(),
+        )
+    }
+
+    fn health(&self, now: Instant) -> (u16, String) {
+        health_all(self, now)
+    }
+}
+
+/// Serves `/metrics` and `/health` of `pools` (the keeper's: each pool's [`Metrics`] with
+/// its [`HealthRule`]) on `listener` until the process ends.
+pub async fn serve(listener: TcpListener, pools: Arc<dyn Exposition>) {
     let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     loop {
         let (stream, _) = match listener.accept().await {
@@ -69,13 +92,13 @@ pub async fn serve(listener: TcpListener, pools: Served) {
         let pools = Arc::clone(&pools);
         tokio::spawn(async move {
             let _slot = slot;
-            let _ = tokio::time::timeout(REQUEST_TIMEOUT, answer(stream, &pools)).await;
+            let _ = tokio::time::timeout(REQUEST_TIMEOUT, answer(stream, &*pools)).await;
         });
     }
 }
 
 /// Reads one request head from `stream` and writes its answer.
-async fn answer(mut stream: TcpStream, pools: &[(Arc<Metrics>, HealthRule)]) {
+async fn answer(mut stream: TcpStream, pools: &dyn Exposition) {
     let response = match read_head(&mut stream).await {
         Ok(head) => respond(&head, pools),
         Err(Refusal::TooLarge) => Response::text(431, "request head too large\n"),
@@ -184,7 +207,7 @@ impl Response {
 }
 
 /// The answer to a request head.
-fn respond(head: &str, pools: &[(Arc<Metrics>, HealthRule)]) -> Response {
+fn respond(head: &str, pools: &dyn Exposition) -> Response {
     let line = head.lines().next().unwrap_or_default();
     let mut parts = line.split(' ');
     let (Some(method), Some(target), Some(version), None) =
@@ -209,18 +232,10 @@ fn respond(head: &str, pools: &[(Arc<Metrics>, HealthRule)]) -> Response {
     let response = match path {
         "/metrics" => Response {
             content_type: "text/plain; version=0.0.4; charset=utf-8",
-            ..Response::text(
-                200,
-                &render_all(
-                    &pools
-                        .iter()
-                        .map(|(metrics, _)| &**metrics)
-                        .collect::<Vec<_>>(),
-                ),
-            )
+            ..Response::text(200, &pools.exposition())
         },
         "/health" => {
-            let (code, body) = health_all(pools, Instant::now());
+            let (code, body) = pools.health(Instant::now());
             Response {
                 content_type: "application/json",
                 ..Response::text(code, &body)

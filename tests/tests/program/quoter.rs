@@ -270,7 +270,11 @@ async fn the_fast_path_checks_what_anchor_would() {
     use anchor_lang::error::ErrorCode;
     use anchor_lang::solana_program::instruction::AccountMeta;
     let (mut harness, pool, quoter) = pool_with_quoter(default_params()).await;
-    let good = ix::push_quote(pool.pool, quoter.pubkey(), quote(1, harness.slot + 5, 150.0));
+    let good = ix::push_quote(
+        pool.pool,
+        quoter.pubkey(),
+        quote(1, harness.slot + 5, 150.0),
+    );
     let mut variants = Vec::new();
     let mut truncated = good.clone();
     truncated.data.truncate(40);
@@ -295,6 +299,9 @@ async fn the_fast_path_checks_what_anchor_would() {
         };
         assert_anchor_error(harness.send(&[instruction], &signers).await, expected);
     }
-    harness.send(&[good], &[&quoter]).await.expect("the well-formed push");
+    harness
+        .send(&[good], &[&quoter])
+        .await
+        .expect("the well-formed push");
     assert_eq!(harness.pool_state(&pool).await.quote_sequence, 1);
 }

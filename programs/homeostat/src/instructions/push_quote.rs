@@ -39,10 +39,7 @@ pub(crate) fn handle(ctx: Context<PushQuote>, args: PushQuoteArgs) -> Result<()>
 /// arguments, `quoter` a signer, `pool` the program's `Pool` (owner, discriminator),
 /// writable, its quoter — without the instruction-name log, the dispatch over every
 /// instruction and the accounts struct. `None` when `data` is another instruction's.
-pub fn fast_path<'info>(
-    accounts: &'info [AccountInfo<'info>],
-    data: &[u8],
-) -> Option<Result<()>> {
+pub fn fast_path<'info>(accounts: &'info [AccountInfo<'info>], data: &[u8]) -> Option<Result<()>> {
     use anchor_lang::Discriminator;
     if data.get(..8)? != crate::instruction::PushQuote::DISCRIMINATOR {
         return None;
@@ -50,10 +47,7 @@ pub fn fast_path<'info>(
     Some(push_checked(accounts, data))
 }
 
-fn push_checked<'info>(
-    accounts: &'info [AccountInfo<'info>],
-    data: &[u8],
-) -> Result<()> {
+fn push_checked<'info>(accounts: &'info [AccountInfo<'info>], data: &[u8]) -> Result<()> {
     use anchor_lang::error::ErrorCode;
     // No separate program-id check (Anchor's `DeclaredProgramIdMismatch`): the pool must
     // be owned by `crate::ID`, so a deployment elsewhere fails on it anyway.
