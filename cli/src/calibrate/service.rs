@@ -52,9 +52,10 @@ impl Failure {
 
 impl From<KeeperError> for Failure {
     fn from(error: KeeperError) -> Self {
-        let class = match error {
-            KeeperError::Transient { .. } => "transient",
-            _ => "chain",
+        let class = if error.is_transient() {
+            "transient"
+        } else {
+            "chain"
         };
         Self {
             class,
