@@ -503,6 +503,21 @@ fn rpc_call(url: &str, method: &str, params: serde_json::Value) -> serde_json::V
     rpc::post_blocking(url, &body.to_string(), false)
 }
 
+/// `homeostat localnet`'s arguments choosing the cluster under test: the in-process
+/// endpoint, or with `HOMEOSTAT_TEST_CLUSTER=validator` (tools/validator-suite) the same
+/// world on `solana-test-validator` from the SBF builds in target/deploy.
+fn localnet_cluster_args() -> Vec<String> {
+    match std::env::var("HOMEOSTAT_TEST_CLUSTER").as_deref() {
+        Ok("validator") => vec![
+            "--validator".into(),
+            "--sbf-dir".into(),
+            concat!(env!("CARGO_MANIFEST_DIR"), "/../target/deploy").into(),
+        ],
+        Ok("endpoint") | Err(_) => Vec::new(),
+        Ok(other) => panic!("HOMEOSTAT_TEST_CLUSTER is `{other}`: `endpoint` or `validator`"),
+    }
+}
+
 #[tokio::test]
 async fn homeostat_localnet_serves_a_world_the_cluster_commands_trade_on() {
     use std::io::BufRead;
@@ -510,8 +525,10 @@ async fn homeostat_localnet_serves_a_world_the_cluster_commands_trade_on() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_homeostat"))
         .args(["localnet", "--port", "0", "--folder"])
         .arg(&folder)
+        .args(localnet_cluster_args())
         .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::null())
+        // Why a world never came (the validator's start) shows in the test's output.
+        .stderr(std::process::Stdio::inherit())
         .spawn()
         .expect("start localnet");
     let stdout = child.stdout.take().expect("stdout");
@@ -524,7 +541,8 @@ async fn homeostat_localnet_serves_a_world_the_cluster_commands_trade_on() {
     })
     .await
     .expect("join");
-    let world: serde_json::Value = serde_json::from_str(&line).expect("JSON");
+    let world: serde_json::Value = serde_json::from_str(&line)
+        .unwrap_or_else(|error| panic!("the world line `{line}`: {error}"));
     let text = |field: &str| world[field].as_str().expect(field).to_string();
     let (url, pool, oracle) = (text("url"), text("pool"), text("oracle"));
     let wallet = world["wallet"]["keypair"]
