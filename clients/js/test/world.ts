@@ -42,7 +42,8 @@ const clusterArgs = cluster === 'validator' ? ['--validator', '--sbf-dir', path.
 export async function startLocalnet(): Promise<{ world: World; stop: () => void }> {
     const folder = mkdtempSync(path.join(tmpdir(), 'homeostat-js-'));
     const node: ChildProcess = spawn(binary, ['localnet', '--port', '0', '--folder', folder, ...clusterArgs], {
-        stdio: ['ignore', 'pipe', 'ignore'],
+        // On the validator, why a world never came (its start, the install) is worth seeing.
+        stdio: ['ignore', 'pipe', cluster === 'validator' ? 'inherit' : 'ignore'],
     });
     const lines = createInterface({ input: node.stdout! });
     const first: string = await new Promise((resolve, reject) => {
@@ -51,7 +52,8 @@ export async function startLocalnet(): Promise<{ world: World; stop: () => void 
     });
     const stop = () => {
         node.kill();
-        rmSync(folder, { recursive: true, force: true });
+        // The cluster may still be shutting down (a validator writing its ledger): retried.
+        rmSync(folder, { recursive: true, force: true, maxRetries: 5 });
     };
     return { world: JSON.parse(first), stop };
 }
