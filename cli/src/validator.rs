@@ -547,6 +547,8 @@ mod tests {
     use super::*;
     use anchor_lang::prelude::Clock;
 
+    use solana_program_test::ProgramTest;
+
     #[tokio::test(flavor = "multi_thread")]
     async fn the_world_is_built_over_rpc_and_the_price_moves_through_the_stand_in() {
         let mut test = homeostat_localnet::program_test();
@@ -555,6 +557,49 @@ mod tests {
             homeostat_pyth_mock::ID,
             solana_program_test::processor!(homeostat_pyth_mock::process),
         );
+        build_and_move(test).await;
+    }
+
+    /// The same with the SBF builds `--validator` loads, run by the runtime's SBF virtual
+    /// machine: the stand-in's ELF works, and the program's reads what it writes.
+    #[tokio::test(flavor = "multi_thread")]
+    #[ignore = "needs the SBF builds in target/deploy: tools/validator-suite runs it"]
+    async fn the_sbf_builds_build_the_world_and_move_the_price() {
+        // The runtime logs every instruction at debug level unless told otherwise.
+        if std::env::var_os("RUST_LOG").is_none() {
+            std::env::set_var("RUST_LOG", "error");
+        }
+        let mut test = ProgramTest::default();
+        let deploy = Path::new(env!("CARGO_MANIFEST_DIR")).join("../target/deploy");
+        for (program, name) in [
+            (homeostat::ID, "homeostat.so"),
+            (homeostat_pyth_mock::ID, "homeostat_pyth_mock.so"),
+        ] {
+            let path = deploy.join(name);
+            let elf = std::fs::read(&path).unwrap_or_else(|error| {
+                panic!(
+                    "{}: {error} (tools/validator-suite builds it)",
+                    path.display()
+                )
+            });
+            test.add_account(
+                program,
+                solana_account::Account {
+                    lamports: Rent::default().minimum_balance(elf.len()),
+                    data: elf,
+                    // BPF Loader 2: runs an ELF as it is, no program-data account.
+                    owner: anchor_lang::pubkey!("BPFLoader2111111111111111111111111111111111"),
+                    executable: true,
+                    rent_epoch: 0,
+                },
+            );
+        }
+        build_and_move(test).await;
+    }
+
+    /// Builds the world on `test` (both programs registered) over the endpoint, checks it,
+    /// then runs the price mover for a moved clock and checks the print the pool reads.
+    async fn build_and_move(mut test: ProgramTest) {
         let config = Config {
             port: 0,
             folder: PathBuf::new(),
