@@ -319,16 +319,30 @@ fn start_validator(
     Ok(Validator { child, output })
 }
 
+/// Waits until the validator process ends (checked every second), and says how.
+async fn stopped(validator: &mut Validator) -> String {
+    loop {
+        if let Ok(Some(status)) = validator.child.try_wait() {
+            return format!(
+                "solana-test-validator stopped ({status}); its last lines ({}):\n{}",
+                validator.output.display(),
+                validator.tail()
+            );
+        }
+        tokio::time::sleep(Duration::from_secs(1)).await;
+    }
+}
+
 /// Waits until the validator answers at `url` (its clock), or says why it did not.
 async fn until_ready(validator: &mut Validator, client: &PoolClient) -> Result<(), String> {
     let started = Instant::now();
     loop {
-        if let Ok(Some(status)) = validator.child.try_wait() {
-            return Err(format!(
-                "solana-test-validator stopped ({status}); its last lines ({}):\n{}",
-                validator.output.display(),
-                validator.tail()
-            ));
+        if validator
+            .child
+            .try_wait()
+            .is_ok_and(|status| status.is_some())
+        {
+            return Err(stopped(validator).await);
         }
         // Answering, with the program loaded.
         if client.cluster_time().await.is_ok()
@@ -532,6 +546,8 @@ pub async fn run(
         _ = tokio::signal::ctrl_c() => {}
         _ = terminate.recv() => {}
         () = &mut mover => {}
+        // A cluster that died is an error, not a localnet printing failed publications.
+        reason = stopped(&mut validator) => return Err(reason.into()),
     }
     drop(validator);
     Ok(())
