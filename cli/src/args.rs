@@ -66,6 +66,14 @@ pub(crate) struct LocalnetArgs {
     /// Seed of the price path.
     #[arg(long, default_value_t = 1)]
     pub(crate) seed: u64,
+    /// Run the world on Agave's `solana-test-validator` (installed by
+    /// tools/install-validator) with the SBF builds of the program and of the Pyth receiver
+    /// stand-in, instead of in process.
+    #[arg(long)]
+    pub(crate) validator: bool,
+    /// Where `--validator` finds homeostat.so and homeostat_pyth_mock.so.
+    #[arg(long, default_value = "target/deploy", requires = "validator")]
+    pub(crate) sbf_dir: std::path::PathBuf,
 }
 
 /// The options every command takes, as the Solana CLI's: the cluster, the signer and the

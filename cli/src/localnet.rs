@@ -3,13 +3,16 @@
 //! account whose price follows a random walk, a GLFT pool with liquidity, a funded wallet
 //! and the pool's keeper written to keypair files — so the cluster commands, the keeper
 //! and third-party clients have something to talk to. Not a validator: no gossip, no
-//! votes, one block per slot; docs/localnet.md says what it answers.
+//! votes, one block per slot; docs/localnet.md says what it answers. With `--validator`
+//! the same world on `solana-test-validator` instead (`crate::validator`).
 
 use std::path::{Path, PathBuf};
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use anchor_lang::prelude::Pubkey;
 use homeostat_localnet::rpc::{self, Options};
 use homeostat_localnet::{price_update, pyth_price, Harness, ONE_BASE, ONE_QUOTE};
+use homeostat_sdk::pda::PoolAddresses;
 use serde_json::json;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -28,6 +31,9 @@ pub struct Config {
     pub volatility: f64,
     /// Seed of the price path.
     pub seed: u64,
+    /// Where the SBF builds are, when the world runs on `solana-test-validator` (`None`:
+    /// in process).
+    pub validator: Option<PathBuf>,
 }
 
 fn write_keypair(keypair: &Keypair, folder: &Path, name: &str) -> Result<PathBuf, String> {
@@ -38,8 +44,81 @@ fn write_keypair(keypair: &Keypair, folder: &Path, name: &str) -> Result<PathBuf
 }
 
 /// The oracle's confidence at `price`: 2 bp.
-fn confidence(price: f64) -> i64 {
+pub(crate) fn confidence(price: f64) -> i64 {
     pyth_price(price * 2e-4)
+}
+
+/// The oracle's price path: a binomial walk in the log price of ±`volatility` a second
+/// from `price`.
+pub(crate) struct Walk {
+    price: f64,
+    step: f64,
+    rng: Rng,
+}
+
+impl Walk {
+    pub(crate) fn new(config: &Config) -> Self {
+        Self {
+            price: config.price,
+            step: (1.0 + config.volatility).ln(),
+            rng: Rng::stream(config.seed, 0),
+        }
+    }
+
+    /// The price `seconds` later.
+    pub(crate) fn advance(&mut self, seconds: i64) -> f64 {
+        for _ in 0..seconds {
+            let step = if self.rng.coin() {
+                self.step
+            } else {
+                -self.step
+            };
+            self.price *= step.exp();
+        }
+        self.price
+    }
+}
+
+/// What either cluster prints once its world is built.
+pub(crate) struct World<'a> {
+    pub(crate) url: String,
+    pub(crate) ws_url: String,
+    pub(crate) pool: PoolAddresses,
+    pub(crate) oracle: Pubkey,
+    pub(crate) lookup_table: Pubkey,
+    pub(crate) wallet: &'a Keypair,
+    pub(crate) keeper: &'a Keypair,
+    pub(crate) admin: &'a Keypair,
+}
+
+impl World<'_> {
+    /// Writes the three keypair files into `folder` and returns the world's JSON line.
+    pub(crate) fn describe(&self, folder: &Path) -> Result<serde_json::Value, String> {
+        let wallet_path = write_keypair(self.wallet, folder, "wallet.json")?;
+        let keeper_path = write_keypair(self.keeper, folder, "keeper.json")?;
+        let admin_path = write_keypair(self.admin, folder, "admin.json")?;
+        let pool = &self.pool;
+        Ok(json!({
+            "url": self.url,
+            "ws_url": self.ws_url,
+            "program": homeostat::ID.to_string(),
+            "pool": pool.pool.to_string(),
+            "config": pool.config.to_string(),
+            "base_mint": pool.base_mint.to_string(),
+            "quote_mint": pool.quote_mint.to_string(),
+            "oracle": self.oracle.to_string(),
+            "lookup_table": self.lookup_table.to_string(),
+            "wallet": {
+                "keypair": wallet_path,
+                "address": self.wallet.pubkey().to_string(),
+                "base": 100 * ONE_BASE,
+                "quote": 15_000 * ONE_QUOTE,
+            },
+            "keeper": { "keypair": keeper_path, "address": self.keeper.pubkey().to_string() },
+            "admin": { "keypair": admin_path, "address": self.admin.pubkey().to_string() },
+            "liquidity": { "base": 1_000 * ONE_BASE, "quote": 150_000 * ONE_QUOTE },
+        }))
+    }
 }
 
 fn unix_now() -> i64 {
@@ -80,6 +159,9 @@ pub async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     // One endpoint per folder: a second one must not overwrite the first's keypairs. The
     // lock is the operating system's, released when the process ends however it ends.
     let _lock = lock_folder(&config.folder)?;
+    if let Some(sbf_dir) = &config.validator {
+        return crate::validator::run(&config, sbf_dir, unix_now()).await;
+    }
     let (mut harness, pool, _) = Harness::with_liquidity().await;
     // From here on the cluster's clock is the wall clock, and the print is fresh.
     let now = unix_now();
@@ -109,9 +191,6 @@ pub async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     )
     .await
     .map_err(|error| format!("--port {}: {error}", config.port))?;
-    let wallet_path = write_keypair(&wallet, &config.folder, "wallet.json")?;
-    let keeper_path = write_keypair(&harness.keeper, &config.folder, "keeper.json")?;
-    let admin_path = write_keypair(&harness.admin, &config.folder, "admin.json")?;
     // The accounts the world was built with, for getProgramAccounts; the runtime's payer
     // pays airdrops.
     endpoint
@@ -133,29 +212,17 @@ pub async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     endpoint
         .set_faucet(harness.context.payer.insecure_clone())
         .await;
-    println!(
-        "{}",
-        json!({
-            "url": endpoint.url,
-            "ws_url": endpoint.ws_url,
-            "program": homeostat::ID.to_string(),
-            "pool": pool.pool.to_string(),
-            "config": pool.config.to_string(),
-            "base_mint": pool.base_mint.to_string(),
-            "quote_mint": pool.quote_mint.to_string(),
-            "oracle": harness.oracle.to_string(),
-            "lookup_table": lookup_table.to_string(),
-            "wallet": {
-                "keypair": wallet_path,
-                "address": wallet.pubkey().to_string(),
-                "base": 100 * ONE_BASE,
-                "quote": 15_000 * ONE_QUOTE,
-            },
-            "keeper": { "keypair": keeper_path, "address": harness.keeper.pubkey().to_string() },
-            "admin": { "keypair": admin_path, "address": harness.admin.pubkey().to_string() },
-            "liquidity": { "base": 1_000 * ONE_BASE, "quote": 150_000 * ONE_QUOTE },
-        })
-    );
+    let world = World {
+        url: endpoint.url.clone(),
+        ws_url: endpoint.ws_url.clone(),
+        pool,
+        oracle: harness.oracle,
+        lookup_table,
+        wallet: &wallet,
+        keeper: &harness.keeper,
+        admin: &harness.admin,
+    };
+    println!("{}", world.describe(&config.folder)?);
     eprintln!(
         "localnet: serving {} — the clock follows wall time and the oracle publishes every \
          second; Ctrl-C stops it",
@@ -170,8 +237,7 @@ pub async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
 /// slot (`getSlot`), and once a second a new oracle price, a binomial walk in the log
 /// price of ±`config.volatility` a second from `config.price`.
 async fn keep_time(harness: &mut Harness, endpoint: &rpc::Endpoint, config: &Config, mut now: i64) {
-    let mut price = config.price;
-    let mut rng = Rng::stream(config.seed, 0);
+    let mut walk = Walk::new(config);
     let mut tick = tokio::time::interval(Options::default().slot_duration);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Skip);
     loop {
@@ -181,14 +247,7 @@ async fn keep_time(harness: &mut Harness, endpoint: &rpc::Endpoint, config: &Con
         }
         let wall = unix_now();
         if wall > now {
-            for _ in now..wall {
-                let step = (1.0 + config.volatility).ln();
-                price *= if rng.coin() {
-                    step.exp()
-                } else {
-                    (-step).exp()
-                };
-            }
+            let price = walk.advance(wall - now);
             now = wall;
             harness.set_oracle(&price_update(pyth_price(price), confidence(price), now));
         }

@@ -16,6 +16,7 @@ mod render;
 mod replica;
 mod rng;
 mod simulate;
+mod validator;
 
 use std::process::ExitCode;
 
@@ -153,6 +154,7 @@ fn run(cli: Cli) -> CommandResult {
                         price: args.price,
                         volatility: args.volatility,
                         seed: args.seed,
+                        validator: args.validator.then_some(args.sbf_dir),
                     }))
                 })
         }

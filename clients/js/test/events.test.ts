@@ -35,7 +35,7 @@ import {
     subscribePoolEvents,
     swap,
 } from '../src/index.js';
-import { type World, startLocalnet } from './world.js';
+import { Race, type World, startLocalnet, withoutRaces } from './world.js';
 
 let stop: () => void;
 let world: World;
@@ -62,10 +62,16 @@ after(() => stop?.());
 const sell = (amount: bigint) => ({ pool: handle, oracle: address(world.oracle), side: 'sell' as const, amount });
 
 test("a landed swap's Swapped event is decoded from the fetched transaction", async () => {
-    const before = await rpc.getTokenAccountBalance(accounts.base).send();
-    const { signature, quoted } = await swap(rpc, wallet, sell(2_000_000n), 0);
-    const after = await rpc.getTokenAccountBalance(accounts.base).send();
-    assert.equal(BigInt(before.value.amount) - BigInt(after.value.amount), 2_000_000n);
+    const held = async (account: Address) => BigInt((await rpc.getTokenAccountBalance(account).send()).value.amount);
+    const { signature, quoted } = await withoutRaces(async () => {
+        const before = { base: await held(accounts.base), quote: await held(accounts.quote) };
+        const result = await swap(rpc, wallet, sell(2_000_000n), 0);
+        assert.equal(before.base - (await held(accounts.base)), 2_000_000n);
+        // More than quoted: the state moved in the trader's favour before it executed.
+        const received = (await held(accounts.quote)) - before.quote;
+        if (received !== result.quoted.amountOut) throw new Race(`received ${received}, quoted ${result.quoted.amountOut}`);
+        return result;
+    });
     const fetched = await fetchTransactionEvents(rpc, signature as Signature);
     assert.ok(fetched, 'the transaction is fetchable');
     assert.equal(fetched.events.length, 1, JSON.stringify(fetched.events.map((event) => event.name)));
@@ -87,10 +93,14 @@ test("a pool subscription yields each landed swap's events, in order, and ends w
         abortSignal: controller.signal,
     });
     // Subscribed: the swaps land before anything reads the stream, and none is lost.
+    // What each swap paid out, from the wallet's balance: at least its quote (the limit),
+    // more when the state moved in the trader's favour before it executed.
+    const quoteHeld = async () => BigInt((await rpc.getTokenAccountBalance(accounts.quote).send()).value.amount);
     const sent: { signature: string; amountOut: bigint }[] = [];
     for (const amount of [1_000_000n, 3_000_000n, 5_000_000n]) {
-        const { signature, quoted } = await swap(rpc, wallet, sell(amount), 0);
-        sent.push({ signature, amountOut: quoted.amountOut });
+        const before = await quoteHeld();
+        const { signature } = await withoutRaces(() => swap(rpc, wallet, sell(amount), 0));
+        sent.push({ signature, amountOut: (await quoteHeld()) - before });
     }
     const timeout = setTimeout(() => controller.abort(), 20_000);
     const received: TransactionEvents[] = [];

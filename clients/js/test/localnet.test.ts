@@ -39,7 +39,7 @@ import {
     swap,
     swapInstruction,
 } from '../src/index.js';
-import { type World, startLocalnet } from './world.js';
+import { Race, type World, startLocalnet, withoutRaces } from './world.js';
 
 let stop: () => void;
 let world: World;
@@ -100,19 +100,25 @@ for (const [side, amount, exactOut] of [
     ['buy', 500_000_000n, true],
 ] as const) {
     test(`a quote equals what the swap executes (${side} ${exactOut ? 'exact out' : 'exact in'})`, async () => {
-        const before = { base: await balance(accounts.base), quote: await balance(accounts.quote) };
-        const quoted = await quote(rpc, wallet.address, request(side, amount, exactOut));
-        // No slippage allowed: the swap fails unless it executes exactly the quote.
-        const result = await swap(rpc, wallet, request(side, amount, exactOut), 0);
-        assert.equal(result.quoted.amountIn, quoted.amountIn);
-        assert.equal(result.quoted.fee, quoted.fee);
-        const after = { base: await balance(accounts.base), quote: await balance(accounts.quote) };
-        const [paid, received] =
-            side === 'sell'
-                ? [before.base - after.base, after.quote - before.quote]
-                : [before.quote - after.quote, after.base - before.base];
-        assert.equal(paid, quoted.amountIn);
-        assert.equal(received, quoted.amountOut);
+        const quoted = await withoutRaces(async () => {
+            const before = { base: await balance(accounts.base), quote: await balance(accounts.quote) };
+            const quoted = await quote(rpc, wallet.address, request(side, amount, exactOut));
+            // No slippage allowed: the swap fails unless it executes at least the quote.
+            const result = await swap(rpc, wallet, request(side, amount, exactOut), 0);
+            const after = { base: await balance(accounts.base), quote: await balance(accounts.quote) };
+            const [paid, received] =
+                side === 'sell'
+                    ? [before.base - after.base, after.quote - before.quote]
+                    : [before.quote - after.quote, after.base - before.base];
+            // Anything but the quote: the state moved before the swap executed.
+            if (result.quoted.amountIn !== quoted.amountIn || result.quoted.fee !== quoted.fee) {
+                throw new Race(`requoted ${result.quoted.amountIn} (fee ${result.quoted.fee}), quoted ${quoted.amountIn} (fee ${quoted.fee})`);
+            }
+            if (paid !== quoted.amountIn || received !== quoted.amountOut) {
+                throw new Race(`paid ${paid} and received ${received}, quoted ${quoted.amountIn} and ${quoted.amountOut}`);
+            }
+            return quoted;
+        });
         assert.equal(exactOut ? quoted.amountOut : quoted.amountIn, amount);
     });
 }
@@ -130,17 +136,21 @@ test("Kit's own send-and-confirm lands a swap (websocket subscriptions)", async 
     const subscriptions = createSolanaRpcSubscriptions(world.ws_url);
     const sendAndConfirm = sendAndConfirmTransactionFactory({ rpc, rpcSubscriptions: subscriptions } as never);
     const before = await balance(accounts.base);
-    const quoted = await quote(rpc, wallet.address, request('sell', 1_000_000n));
-    const instruction = await swapInstruction(wallet, request('sell', 1_000_000n), quoted.amountOut);
-    const { value: latest } = await rpc.getLatestBlockhash().send();
-    const message = pipe(
-        createTransactionMessage({ version: 'legacy' }),
-        (m) => setTransactionMessageFeePayerSigner(wallet, m),
-        (m) => setTransactionMessageLifetimeUsingBlockhash(latest, m),
-        (m) => appendTransactionMessageInstructions([instruction], m),
-    );
-    const signed = await signTransactionMessageWithSigners(message);
-    await sendAndConfirm(signed as never, { commitment: 'confirmed' });
+    // The quote as the swap's exact limit.
+    const signed = await withoutRaces(async () => {
+        const quoted = await quote(rpc, wallet.address, request('sell', 1_000_000n));
+        const instruction = await swapInstruction(wallet, request('sell', 1_000_000n), quoted.amountOut);
+        const { value: latest } = await rpc.getLatestBlockhash().send();
+        const message = pipe(
+            createTransactionMessage({ version: 'legacy' }),
+            (m) => setTransactionMessageFeePayerSigner(wallet, m),
+            (m) => setTransactionMessageLifetimeUsingBlockhash(latest, m),
+            (m) => appendTransactionMessageInstructions([instruction], m),
+        );
+        const signed = await signTransactionMessageWithSigners(message);
+        await sendAndConfirm(signed as never, { commitment: 'confirmed' });
+        return signed;
+    });
     const { value } = await rpc.getSignatureStatuses([getSignatureFromTransaction(signed)]).send();
     assert.equal(value[0]?.err, null);
     assert.equal(await balance(accounts.base), before - 1_000_000n);
@@ -154,18 +164,22 @@ test('a v0 swap compressed with the demo lookup table lands and reads back as v0
     const addressesByTable = await fetchAddressesForLookupTables([table], rpc);
     assert.ok(addressesByTable[table]?.includes(address(world.pool)));
     const before = await balance(accounts.base);
-    const quoted = await quote(rpc, wallet.address, request('sell', 1_000_000n));
-    const instruction = await swapInstruction(wallet, request('sell', 1_000_000n), quoted.amountOut);
-    const { value: latest } = await rpc.getLatestBlockhash().send();
-    const message = pipe(
-        createTransactionMessage({ version: 0 }),
-        (m) => setTransactionMessageFeePayerSigner(wallet, m),
-        (m) => setTransactionMessageLifetimeUsingBlockhash(latest, m),
-        (m) => appendTransactionMessageInstructions([instruction], m),
-        (m) => compressTransactionMessageUsingAddressLookupTables(m, addressesByTable),
-    );
-    const signed = await signTransactionMessageWithSigners(message);
-    await sendAndConfirm(signed as never, { commitment: 'confirmed' });
+    // The quote as the swap's exact limit.
+    const signed = await withoutRaces(async () => {
+        const quoted = await quote(rpc, wallet.address, request('sell', 1_000_000n));
+        const instruction = await swapInstruction(wallet, request('sell', 1_000_000n), quoted.amountOut);
+        const { value: latest } = await rpc.getLatestBlockhash().send();
+        const message = pipe(
+            createTransactionMessage({ version: 0 }),
+            (m) => setTransactionMessageFeePayerSigner(wallet, m),
+            (m) => setTransactionMessageLifetimeUsingBlockhash(latest, m),
+            (m) => appendTransactionMessageInstructions([instruction], m),
+            (m) => compressTransactionMessageUsingAddressLookupTables(m, addressesByTable),
+        );
+        const signed = await signTransactionMessageWithSigners(message);
+        await sendAndConfirm(signed as never, { commitment: 'confirmed' });
+        return signed;
+    });
     assert.equal(await balance(accounts.base), before - 1_000_000n);
     const fetched = await rpc
         .getTransaction(getSignatureFromTransaction(signed), { encoding: 'json', maxSupportedTransactionVersion: 0 })
