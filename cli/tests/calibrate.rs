@@ -19,21 +19,9 @@ use solana_keypair::Keypair;
 use solana_signer::Signer;
 use tokio::net::{TcpListener, TcpStream};
 
-/// Runs the binary off the async runtime, which keeps serving the RPC endpoint meanwhile.
-async fn homeostat(args: &[&str]) -> Output {
-    let args: Vec<String> = args.iter().map(|arg| arg.to_string()).collect();
-    tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_homeostat"))
-            .args(&args)
-            .env_remove("HOMEOSTAT_URL")
-            .env_remove("HOMEOSTAT_KEYPAIR")
-            .env("HOMEOSTAT_OUTPUT", "json")
-            .output()
-            .expect("run homeostat")
-    })
-    .await
-    .expect("join")
-}
+#[path = "common/run.rs"]
+mod run;
+use run::homeostat;
 
 /// Every JSON value the command printed, in order (a round, then `update-params`' plan).
 #[track_caller]

@@ -142,21 +142,12 @@ impl Exposition for Metrics {
 
     fn health(&self, now: Instant) -> (u16, String) {
         let state = self.state();
-        let age = state
-            .last_success
-            .map(|(at, _)| now.saturating_duration_since(at));
-        let (code, status) = match age {
-            None => (503, "starting"),
-            Some(age) if age > self.stale_after => (503, "stale"),
-            Some(_) => (200, "ok"),
-        };
-        let body = serde_json::json!({
-            "status": status,
-            "last_success_age_seconds": age.map(|age| age.as_secs_f64()),
-            "stale_after_seconds": self.stale_after.as_secs_f64(),
-            "consecutive_failures": state.consecutive_failures,
-        });
-        (code, format!("{body}\n"))
+        homeostat_keeper::metrics::health_answer(
+            state.last_success.map(|(at, _)| at),
+            state.consecutive_failures,
+            self.stale_after,
+            now,
+        )
     }
 }
 

@@ -7,14 +7,18 @@ mod admin;
 mod errors;
 mod lifecycle;
 mod localnet;
+#[path = "../common/run.rs"]
+mod run;
 
-use std::process::{Command, Output};
+use std::process::Output;
 
 use homeostat_localnet::{
     keypair_file, rpc, temp_folder, Harness, PoolAddresses, TempFolder, ONE_BASE, ONE_QUOTE,
 };
 use solana_keypair::Keypair;
 use solana_signer::Signer;
+
+use run::homeostat;
 
 /// `wallet` written as a keypair file into a new temporary folder `name`: the folder
 /// (removed when dropped) and the file's path.
@@ -23,23 +27,6 @@ fn wallet_file(wallet: &Keypair, name: &str) -> (TempFolder, String) {
     let path = keypair_file(wallet, &folder);
     let path = path.to_str().expect("a UTF-8 temporary path").to_string();
     (folder, path)
-}
-
-/// Runs the binary off the async runtime, which keeps serving the RPC endpoint meanwhile.
-async fn homeostat(args: &[&str]) -> Output {
-    let args: Vec<String> = args.iter().map(|arg| arg.to_string()).collect();
-    tokio::task::spawn_blocking(move || {
-        Command::new(env!("CARGO_BIN_EXE_homeostat"))
-            .args(&args)
-            .env_remove("HOMEOSTAT_URL")
-            .env_remove("HOMEOSTAT_KEYPAIR")
-            // What a script reads (the default, `display`, is for people).
-            .env("HOMEOSTAT_OUTPUT", "json")
-            .output()
-            .expect("run homeostat")
-    })
-    .await
-    .expect("join")
 }
 
 #[track_caller]

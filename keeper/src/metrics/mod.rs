@@ -152,21 +152,12 @@ impl Metrics {
     /// of `now`; the status code and a JSON body saying why.
     pub fn health(&self, rule: HealthRule, now: Instant) -> (u16, String) {
         let state = self.state();
-        let age = state
-            .last_success
-            .map(|(at, _)| now.saturating_duration_since(at));
-        let (code, status) = match age {
-            None => (503, "starting"),
-            Some(age) if age > rule.stale_after => (503, "stale"),
-            Some(_) => (200, "ok"),
-        };
-        let body = serde_json::json!({
-            "status": status,
-            "last_success_age_seconds": age.map(|age| age.as_secs_f64()),
-            "stale_after_seconds": rule.stale_after.as_secs_f64(),
-            "consecutive_failures": state.consecutive_failures,
-        });
-        (code, format!("{body}\n"))
+        health_answer(
+            state.last_success.map(|(at, _)| at),
+            state.consecutive_failures,
+            rule.stale_after,
+            now,
+        )
     }
 
     /// The Prometheus text exposition (format 0.0.4) of this pool alone.
@@ -196,5 +187,29 @@ pub fn health_all(pools: &[(Arc<Metrics>, HealthRule)], now: Instant) -> (u16, S
         .find(|status| bodies.iter().any(|body| body["status"] == *status))
         .unwrap_or("ok");
     let body = serde_json::json!({ "status": worst, "pools": bodies });
+    (code, format!("{body}\n"))
+}
+
+/// `/health`'s status code and JSON body for a loop whose last success ended at
+/// `last_success` (none yet: starting): healthy within `stale_after` of `now`. The keeper's
+/// pools and the calibration service answer alike.
+pub fn health_answer(
+    last_success: Option<Instant>,
+    consecutive_failures: u64,
+    stale_after: std::time::Duration,
+    now: Instant,
+) -> (u16, String) {
+    let age = last_success.map(|at| now.saturating_duration_since(at));
+    let (code, status) = match age {
+        None => (503, "starting"),
+        Some(age) if age > stale_after => (503, "stale"),
+        Some(_) => (200, "ok"),
+    };
+    let body = serde_json::json!({
+        "status": status,
+        "last_success_age_seconds": age.map(|age| age.as_secs_f64()),
+        "stale_after_seconds": stale_after.as_secs_f64(),
+        "consecutive_failures": consecutive_failures,
+    });
     (code, format!("{body}\n"))
 }
