@@ -41,6 +41,8 @@ pub enum Change {
     CancelPending,
     /// `set_keeper`.
     SetKeeper(String),
+    /// `set_quoter` (prop-AMM mode; the default key turns it off).
+    SetQuoter(String),
     /// `propose_admin`.
     ProposeAdmin(String),
     /// `accept_admin` (signed by the proposed admin).
@@ -203,6 +205,13 @@ pub async fn run(wallet: &Wallet, pool: &str, change: Change, dry_run: bool) -> 
             (
                 instructions::set_keeper(addresses.pool, signer, keeper),
                 json!({ "keeper": [state.keeper.to_string(), keeper.to_string()], "effective": "now" }),
+            )
+        }
+        Change::SetQuoter(quoter) => {
+            let quoter = parse_key("quoter", quoter)?;
+            (
+                instructions::set_quoter(addresses.pool, signer, quoter),
+                json!({ "quoter": [state.quoter.to_string(), quoter.to_string()], "effective": "now" }),
             )
         }
         Change::ProposeAdmin(admin) => {

@@ -285,6 +285,15 @@ pub(crate) enum PoolCommand {
         #[arg(long)]
         keeper: String,
     },
+    /// Name the key that may push prices (prop-AMM mode, docs/oracle.md); the default key
+    /// (11111111111111111111111111111111) turns it off.
+    SetQuoter {
+        #[command(flatten)]
+        admin: AdminArgs,
+        /// The new quoter.
+        #[arg(long)]
+        quoter: String,
+    },
     /// Propose a new admin (who then runs `accept-admin`).
     ProposeAdmin {
         #[command(flatten)]

@@ -89,6 +89,9 @@ fn pool(connection: &Connection, command: PoolCommand) -> CommandResult {
         PoolCommand::SetKeeper { admin, keeper } => {
             administer(&admin, admin::Change::SetKeeper(keeper))
         }
+        PoolCommand::SetQuoter { admin, quoter } => {
+            administer(&admin, admin::Change::SetQuoter(quoter))
+        }
         PoolCommand::ProposeAdmin { admin, new_admin } => {
             administer(&admin, admin::Change::ProposeAdmin(new_admin))
         }

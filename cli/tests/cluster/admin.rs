@@ -67,6 +67,13 @@ async fn an_operator_administers_the_pool_and_loosening_changes_wait() {
     let keeper = stranger.to_string();
     json(&admin.send("set-keeper", &["--keeper", &keeper]).await);
     assert_eq!(harness.pool_state(&pool).await.keeper, stranger);
+    // Prop-AMM mode: a quoter named, then none again.
+    let named = json(&admin.send("set-quoter", &["--quoter", &keeper]).await);
+    assert_eq!(named["plan"]["quoter"][1], keeper.as_str(), "{named}");
+    assert_eq!(harness.pool_state(&pool).await.quoter, stranger);
+    let none = anchor_lang::prelude::Pubkey::default().to_string();
+    json(&admin.send("set-quoter", &["--quoter", &none]).await);
+    assert!(!harness.pool_state(&pool).await.has_quoter());
     retargets_are_bounded_and_rate_limited(&mut harness, &pool, &admin).await;
     json(&admin.send("collect-fees", &[]).await);
     // A trade over the limits names them and what would trade (the review: TradeTooLarge
