@@ -66,20 +66,18 @@ pub const CLOCK_SYSVAR: Pubkey =
 /// The clock sysvar's `unix_timestamp` (its layout: slot, epoch_start_timestamp, epoch,
 /// leader_schedule_epoch, unix_timestamp — the fifth 8-byte field).
 pub fn clock_unix_timestamp(data: &[u8]) -> Result<i64> {
-    data.get(32..40)
-        .and_then(|bytes| bytes.try_into().ok())
-        .map(i64::from_le_bytes)
-        .ok_or_else(|| SdkError::WrongAccount {
-            expected: "clock sysvar",
-            reason: format!("{} bytes", data.len()),
-        })
+    clock_field(data, 4).map(i64::from_le_bytes)
 }
 
 /// The slot in a clock sysvar account's data (its first field).
 pub fn clock_slot(data: &[u8]) -> Result<u64> {
-    data.get(0..8)
+    clock_field(data, 0).map(u64::from_le_bytes)
+}
+
+/// The `index`-th 8-byte field of a clock sysvar account's data.
+fn clock_field(data: &[u8], index: usize) -> Result<[u8; 8]> {
+    data.get(index * 8..(index + 1) * 8)
         .and_then(|bytes| bytes.try_into().ok())
-        .map(u64::from_le_bytes)
         .ok_or_else(|| SdkError::WrongAccount {
             expected: "clock sysvar",
             reason: format!("{} bytes", data.len()),

@@ -171,6 +171,16 @@ impl Run {
         }
     }
 
+    /// `payer` sends `to` the lamports (one SOL) it needs to sign and pay.
+    fn fund(&mut self, what: &str, payer: &Keypair, to: &Pubkey) {
+        let transfer = anchor_lang::solana_program::system_instruction::transfer(
+            &payer.pubkey(),
+            to,
+            ONE_BASE,
+        );
+        self.setup(what, &[transfer], &[payer]);
+    }
+
     fn pool(&self, pool: &Pubkey) -> Pool {
         let data = self.sbf.account(pool).expect("the pool exists").data;
         *bytemuck::from_bytes::<Pool>(&data[8..Pool::SPACE])
@@ -321,15 +331,7 @@ pub fn measure(
 
     // Prop-AMM mode: a quoter named, a price pushed, a swap at it.
     let quoter = keypair(14);
-    run.setup(
-        "the quoter's lamports",
-        &[anchor_lang::solana_program::system_instruction::transfer(
-            &admin_key,
-            &quoter.pubkey(),
-            ONE_BASE,
-        )],
-        &[&admin.keypair],
-    );
+    run.fund("the quoter's lamports", &admin.keypair, &quoter.pubkey());
     run.measure(
         "set_quoter",
         ix::set_quoter(pool.pool, admin_key, quoter.pubkey()),
@@ -466,14 +468,10 @@ pub fn measure(
         ix::propose_admin(pool.pool, admin_key, new_admin.pubkey()),
         &[&admin.keypair],
     );
-    run.setup(
+    run.fund(
         "the new admin's lamports",
-        &[anchor_lang::solana_program::system_instruction::transfer(
-            &admin_key,
-            &new_admin.pubkey(),
-            ONE_BASE,
-        )],
-        &[&admin.keypair],
+        &admin.keypair,
+        &new_admin.pubkey(),
     );
     run.measure(
         "accept_admin",
