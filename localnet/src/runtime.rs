@@ -141,6 +141,10 @@ impl Harness {
                 START_TIME,
             )),
         );
+        test.add_account(
+            homeostat::oracle::pro::PYTH_PRO_STORAGE_ID,
+            crate::pro::pro_storage_account(&[(crate::pro::pro_signer().pubkey(), i64::MAX)]),
+        );
         let context = test.start_with_context().await;
         let mut harness = Self {
             context,

@@ -5,8 +5,11 @@ use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::{InstructionData, ToAccountMetas};
 use homeostat::instructions::{
-    DepositArgs, InitializePoolArgs, PushQuoteArgs, RecordHedgeArgs, SwapExactInArgs,
-    SwapExactOutArgs, WithdrawArgs,
+    DepositArgs, InitializePoolArgs, PostProPriceArgs, PushQuoteArgs, RecordHedgeArgs,
+    SetProFeedsArgs, SwapExactInArgs, SwapExactOutArgs, WithdrawArgs,
+};
+use homeostat::oracle::pro::{
+    ED25519_PROGRAM_ID, INSTRUCTIONS_SYSVAR_ID, MESSAGE_HEADER_LEN, PYTH_PRO_STORAGE_ID,
 };
 use homeostat::PoolParams;
 use homeostat_math::Direction;
@@ -443,6 +446,74 @@ pub fn push_quote(pool: Pubkey, quoter: Pubkey, quote: PushQuoteArgs) -> Instruc
         homeostat::accounts::PushQuote { quoter, pool },
         homeostat::instruction::PushQuote { args: quote },
     )
+}
+
+/// `set_pro_feeds`: the admin signs; (0, 0) stops the pool taking Pyth Pro updates.
+pub fn set_pro_feeds(pool: Pubkey, admin: Pubkey, feed_id: u32, quote_feed_id: u32) -> Instruction {
+    instruction(
+        homeostat::accounts::SetProFeeds {
+            admin,
+            pool,
+            event_authority: event_authority(),
+            program: homeostat::ID,
+        },
+        homeostat::instruction::SetProFeeds {
+            args: SetProFeedsArgs {
+                feed_id,
+                quote_feed_id,
+            },
+        },
+    )
+}
+
+/// Where `post_pro_price`'s data holds the message: after the discriminator and the
+/// vector's length.
+const PRO_MESSAGE_OFFSET: usize = 8 + 4;
+
+/// The two instructions that post a signed Pyth Pro `message` (Solana format, as Pyth Pro
+/// delivers it) to `pool`: the ed25519 precompile's check of its signature, to sit at
+/// index `index` of the transaction, and `post_pro_price` right after it. A swap later in
+/// the same transaction prices from it. `None` when the message is too long for one
+/// transaction's offsets (over 65 535 bytes).
+pub fn post_pro_price(pool: Pubkey, message: &[u8], index: u16) -> Option<[Instruction; 2]> {
+    let post_index = index.checked_add(1)?;
+    let at = |offset: usize| u16::try_from(PRO_MESSAGE_OFFSET + offset).ok();
+    let payload_size = u16::try_from(message.len().checked_sub(MESSAGE_HEADER_LEN)?).ok()?;
+    // One request: (signature, its instruction, key, its instruction, payload, its size,
+    // its instruction), all inside `post_pro_price`'s data.
+    let offsets = [
+        at(4)?,
+        post_index,
+        at(4 + 64)?,
+        post_index,
+        at(MESSAGE_HEADER_LEN)?,
+        payload_size,
+        post_index,
+    ];
+    let mut data = vec![1, 0];
+    for value in offsets {
+        data.extend_from_slice(&value.to_le_bytes());
+    }
+    let verify = Instruction {
+        program_id: ED25519_PROGRAM_ID,
+        accounts: Vec::new(),
+        data,
+    };
+    let post = instruction(
+        homeostat::accounts::PostProPrice {
+            pool,
+            storage: PYTH_PRO_STORAGE_ID,
+            instructions: INSTRUCTIONS_SYSVAR_ID,
+        },
+        homeostat::instruction::PostProPrice {
+            args: PostProPriceArgs {
+                message: message.to_vec(),
+                ed25519_instruction_index: index,
+                signature_index: 0,
+            },
+        },
+    );
+    Some([verify, post])
 }
 
 /// `collect_protocol_fees`: the admin signs; fees go to the two destination accounts.

@@ -8,6 +8,7 @@
 
 use anchor_lang::prelude::Pubkey;
 use homeostat::math::lp::{DepositAmounts, WithdrawAmounts};
+use homeostat::oracle::pro::{decode_payload, split_message};
 use homeostat::oracle::PriceUpdate;
 use homeostat::state::{Pool, PreparedSwap, SwapClock};
 use homeostat_math::{Direction, Reserves, SwapQuote};
@@ -78,6 +79,18 @@ impl PoolSnapshot {
             quote_vault,
             ..*self
         })
+    }
+
+    /// This snapshot after posting the Pyth Pro `message` (`post_pro_price`, the program's
+    /// own `Pool::book_pro_update`), for quoting a swap that carries it. The signature is
+    /// not checked here: the program checks it.
+    pub fn after_pro_message(&self, message: &[u8]) -> Result<Self> {
+        let mut pool = self.pool;
+        let (feed_id, quote_feed_id) = pool.pro_feeds()?;
+        let (_, payload) = split_message(message)?;
+        let update = decode_payload(payload, feed_id, quote_feed_id)?;
+        pool.book_pro_update(&update, self.now)?;
+        Ok(Self { pool, ..*self })
     }
 
     /// The LPs' reserves: vault balances less protocol fees owed.

@@ -162,6 +162,18 @@ pub enum HomeostatError {
     /// 6050 (0x17a2)
     #[msg("The pool refuses swaps without a usable quoter price (none pushed, expired, or outside quote_band_bps of Pyth) and its quote_fallback is 1 (refuse): wait for the quoter's next update")]
     QuoteUnavailable,
+    /// 6051 (0x17a3)
+    #[msg("The Pyth Pro update is not the one an ed25519 instruction earlier in this transaction verified: put the ed25519 precompile instruction first, its offsets pointing at the message inside this instruction (homeostat_sdk::instructions::post_pro_price builds both)")]
+    ProUpdateNotVerified,
+    /// 6052 (0x17a4)
+    #[msg("The Pyth Pro update's signer is not a trusted signer of the Pyth Pro storage account, or its trust has expired: fetch a fresh update from Pyth Pro")]
+    ProSignerNotTrusted,
+    /// 6053 (0x17a5)
+    #[msg("The Pyth Pro update is malformed, or lacks the price, exponent or confidence (or best bid and ask) of the pool's feed: subscribe with the properties price, exponent and confidence in the Solana format")]
+    InvalidProUpdate,
+    /// 6054 (0x17a6)
+    #[msg("The pool has no Pyth Pro feed: its admin names one with set_pro_feeds")]
+    ProFeedNotSet,
 }
 
 impl HomeostatError {
@@ -183,7 +195,7 @@ impl HomeostatError {
     }
 
     /// Every error, in code order (`ALL[i]` has code 6000 + i).
-    pub const ALL: [Self; 51] = [
+    pub const ALL: [Self; 55] = [
         Self::MathOverflow,
         Self::DivisionByZero,
         Self::OutOfDomain,
@@ -235,6 +247,10 @@ impl HomeostatError {
         Self::QuoteSequenceNotIncreasing,
         Self::QuoteExpired,
         Self::QuoteUnavailable,
+        Self::ProUpdateNotVerified,
+        Self::ProSignerNotTrusted,
+        Self::InvalidProUpdate,
+        Self::ProFeedNotSet,
     ];
 
     /// The error with this code, for clients decoding a failed transaction.

@@ -231,6 +231,18 @@ pub struct QuoterSet {
     pub new_quoter: Pubkey,
 }
 
+/// The pool's Pyth Pro feeds changed.
+#[event]
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProFeedsSet {
+    /// Pool.
+    pub pool: Pubkey,
+    /// Pyth Pro feed of the pool's price (base/USD in a two-feed pool; 0: none).
+    pub feed_id: u32,
+    /// Pyth Pro quote/USD feed of a two-feed pool (0: none).
+    pub quote_feed_id: u32,
+}
+
 /// Protocol fees paid out.
 #[event]
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -116,6 +116,14 @@ pub mod homeostat {
         instructions::push_quote::handle(ctx, args)
     }
 
+    pub fn set_pro_feeds(ctx: Context<SetProFeeds>, args: SetProFeedsArgs) -> Result<()> {
+        instructions::set_pro_feeds::handle(ctx, args)
+    }
+
+    pub fn post_pro_price(ctx: Context<PostProPrice>, args: PostProPriceArgs) -> Result<()> {
+        instructions::post_pro_price::handle(ctx, args)
+    }
+
     pub fn rebalance(ctx: Context<Rebalance>) -> Result<()> {
         instructions::rebalance::handle(ctx)
     }

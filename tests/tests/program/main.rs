@@ -16,6 +16,7 @@ mod op_counts;
 mod oracle;
 mod params;
 mod print_depth;
+mod pro;
 mod quoter;
 mod rebalance;
 mod runtime;

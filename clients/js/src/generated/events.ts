@@ -17,6 +17,7 @@ import {
   getPausedSetDecoder,
   getPendingChangesCancelledDecoder,
   getPoolInitializedDecoder,
+  getProFeedsSetDecoder,
   getProtocolFeesCollectedDecoder,
   getQuoterSetDecoder,
   getRebalanceRequestedDecoder,
@@ -34,6 +35,7 @@ import {
   type PausedSet,
   type PendingChangesCancelled,
   type PoolInitialized,
+  type ProFeedsSet,
   type ProtocolFeesCollected,
   type QuoterSet,
   type RebalanceRequested,
@@ -55,6 +57,7 @@ export const HOMEOSTAT_EVENT_DISCRIMINATORS = {
   pausedSet: new Uint8Array([171, 125, 127, 156, 233, 81, 68, 66]),
   pendingChangesCancelled: new Uint8Array([118, 159, 94, 31, 107, 251, 253, 55]),
   poolInitialized: new Uint8Array([100, 118, 173, 87, 12, 198, 254, 229]),
+  proFeedsSet: new Uint8Array([97, 199, 196, 171, 217, 81, 235, 69]),
   protocolFeesCollected: new Uint8Array([165, 34, 125, 155, 15, 86, 99, 191]),
   quoterSet: new Uint8Array([230, 113, 129, 23, 160, 44, 165, 211]),
   rebalanceRequested: new Uint8Array([238, 127, 140, 23, 67, 207, 58, 96]),
@@ -76,6 +79,7 @@ export type HomeostatEvent =
   | { name: "pausedSet"; data: PausedSet }
   | { name: "pendingChangesCancelled"; data: PendingChangesCancelled }
   | { name: "poolInitialized"; data: PoolInitialized }
+  | { name: "proFeedsSet"; data: ProFeedsSet }
   | { name: "protocolFeesCollected"; data: ProtocolFeesCollected }
   | { name: "quoterSet"; data: QuoterSet }
   | { name: "rebalanceRequested"; data: RebalanceRequested }
@@ -123,6 +127,9 @@ export function decodeHomeostatEvent(
   }
   if (startsWith(bytes, HOMEOSTAT_EVENT_DISCRIMINATORS.poolInitialized)) {
     return { name: "poolInitialized", data: getPoolInitializedDecoder().decode(body) };
+  }
+  if (startsWith(bytes, HOMEOSTAT_EVENT_DISCRIMINATORS.proFeedsSet)) {
+    return { name: "proFeedsSet", data: getProFeedsSetDecoder().decode(body) };
   }
   if (startsWith(bytes, HOMEOSTAT_EVENT_DISCRIMINATORS.protocolFeesCollected)) {
     return { name: "protocolFeesCollected", data: getProtocolFeesCollectedDecoder().decode(body) };

@@ -4,6 +4,7 @@
 mod config;
 mod params;
 mod pool;
+mod pro;
 mod quoter;
 mod stored;
 

@@ -16,7 +16,7 @@ use crate::oracle::{OraclePrice, PriceUpdate};
 
 /// A pool. Zero-copy; 8-byte fields first, then byte arrays, so `repr(C)` adds no padding.
 ///
-/// Size: 8 (discriminator) + 1 360 = 1 368 bytes (`Pool::SPACE`). The fields after
+/// Size: 8 (discriminator) + 1 408 = 1 416 bytes (`Pool::SPACE`). The fields after
 /// `first_target` were appended at an 8-byte boundary, so `repr(C)` still adds no padding.
 #[account(zero_copy)]
 #[repr(C)]
@@ -170,6 +170,19 @@ pub struct Pool {
     pub quote_bid_offset: StoredFixed,
     /// The quoter's offset above the ask, quote atoms per lot (≥ 0).
     pub quote_ask_offset: StoredFixed,
+
+    /// Pyth Pro: the feed id of the pool's price (base/USD in a two-feed pool); 0 when the
+    /// pool takes no Pyth Pro updates.
+    pub pro_feed_id: u32,
+    /// Pyth Pro: the quote/USD feed id of a two-feed pool (0 otherwise).
+    pub pro_quote_feed_id: u32,
+    /// Publish time of the newest Pyth Pro update posted, microseconds: posts may not go
+    /// back (`OracleOlderThanLastUsed`).
+    pub pro_timestamp_us: u64,
+    /// That update's mid, quote atoms per lot (0: none usable).
+    pub pro_mid: StoredFixed,
+    /// That update's confidence, quote atoms per lot.
+    pub pro_confidence: StoredFixed,
 }
 
 /// When a swap executes: the cluster's unix time (oracle ages) and slot (the quoter's
@@ -194,7 +207,7 @@ pub struct PreparedSwap {
 }
 
 // The layout is the same on every target: no implicit padding anywhere.
-const _: () = assert!(core::mem::size_of::<Pool>() == 1_360);
+const _: () = assert!(core::mem::size_of::<Pool>() == 1_408);
 
 /// The pool PDA's signer seeds, held by value so signing a CPI allocates nothing.
 pub struct PoolSeeds {
@@ -436,8 +449,9 @@ impl Pool {
     /// The steps of a swap before pricing, in the program's order — the one place they are
     /// written (the swap handler, the SDK's quotes and the simulator's replica all call
     /// it): refuse a paused pool (`PoolPaused`) and one with no liquidity but its locked
-    /// shares (`PoolEmpty`); check the print(s) and convert them to a
-    /// price per lot (`price_from_updates`); choose the price the swap executes at (the
+    /// shares (`PoolEmpty`); take the pool's posted Pyth Pro price while it is fresh
+    /// (`pro_price`), else check the push print(s) and convert them to a price per lot
+    /// (`price_from_updates`); choose the price the swap executes at (the
     /// quoter's or Pyth's, `swap_price`); a newer price of that source restores the print
     /// depth; observe the Pyth print in the volatility estimate; the LPs' reserves from the
     /// vault balances; the swap context, with the quoter's offsets when it prices.
@@ -453,7 +467,12 @@ impl Pool {
         // Emptied (or never funded): a trade against dust would set the composition the
         // next LP joins at; the admin's next deposit reopens the pool.
         require!(!self.is_empty(), HomeostatError::PoolEmpty);
-        let pyth = self.price_from_updates(oracle, quote_oracle, clock.now)?;
+        // A fresh Pyth Pro price first (a post earlier in the transaction, or before it);
+        // the push account otherwise.
+        let pyth = match self.pro_price(clock.now)? {
+            Some(pro) => pro,
+            None => self.price_from_updates(oracle, quote_oracle, clock.now)?,
+        };
         let (price, source) = self.swap_price(&pyth, clock.slot)?;
         let newer = match source {
             PriceSource::Pyth => pyth.publish_time > self.last_oracle_time,

@@ -27,6 +27,8 @@ import {
   getStructEncoder,
   getU16Decoder,
   getU16Encoder,
+  getU32Decoder,
+  getU32Encoder,
   getU64Decoder,
   getU64Encoder,
   getU8Decoder,
@@ -241,6 +243,22 @@ export type Pool = {
   quoteBidOffset: StoredFixed;
   /** The quoter's offset above the ask, quote atoms per lot (≥ 0). */
   quoteAskOffset: StoredFixed;
+  /**
+   * Pyth Pro: the feed id of the pool's price (base/USD in a two-feed pool); 0 when the
+   * pool takes no Pyth Pro updates.
+   */
+  proFeedId: number;
+  /** Pyth Pro: the quote/USD feed id of a two-feed pool (0 otherwise). */
+  proQuoteFeedId: number;
+  /**
+   * Publish time of the newest Pyth Pro update posted, microseconds: posts may not go
+   * back (`OracleOlderThanLastUsed`).
+   */
+  proTimestampUs: bigint;
+  /** That update's mid, quote atoms per lot (0: none usable). */
+  proMid: StoredFixed;
+  /** That update's confidence, quote atoms per lot. */
+  proConfidence: StoredFixed;
 };
 
 export type PoolArgs = {
@@ -420,6 +438,22 @@ export type PoolArgs = {
   quoteBidOffset: StoredFixedArgs;
   /** The quoter's offset above the ask, quote atoms per lot (≥ 0). */
   quoteAskOffset: StoredFixedArgs;
+  /**
+   * Pyth Pro: the feed id of the pool's price (base/USD in a two-feed pool); 0 when the
+   * pool takes no Pyth Pro updates.
+   */
+  proFeedId: number;
+  /** Pyth Pro: the quote/USD feed id of a two-feed pool (0 otherwise). */
+  proQuoteFeedId: number;
+  /**
+   * Publish time of the newest Pyth Pro update posted, microseconds: posts may not go
+   * back (`OracleOlderThanLastUsed`).
+   */
+  proTimestampUs: number | bigint;
+  /** That update's mid, quote atoms per lot (0: none usable). */
+  proMid: StoredFixedArgs;
+  /** That update's confidence, quote atoms per lot. */
+  proConfidence: StoredFixedArgs;
 };
 
 /** Gets the encoder for {@link PoolArgs} account data. */
@@ -488,6 +522,11 @@ export function getPoolEncoder(): FixedSizeEncoder<PoolArgs> {
       ["quotePrice", getStoredFixedEncoder()],
       ["quoteBidOffset", getStoredFixedEncoder()],
       ["quoteAskOffset", getStoredFixedEncoder()],
+      ["proFeedId", getU32Encoder()],
+      ["proQuoteFeedId", getU32Encoder()],
+      ["proTimestampUs", getU64Encoder()],
+      ["proMid", getStoredFixedEncoder()],
+      ["proConfidence", getStoredFixedEncoder()],
     ]),
     (value) => ({ ...value, discriminator: POOL_DISCRIMINATOR }),
   );
@@ -558,6 +597,11 @@ export function getPoolDecoder(): FixedSizeDecoder<Pool> {
     ["quotePrice", getStoredFixedDecoder()],
     ["quoteBidOffset", getStoredFixedDecoder()],
     ["quoteAskOffset", getStoredFixedDecoder()],
+    ["proFeedId", getU32Decoder()],
+    ["proQuoteFeedId", getU32Decoder()],
+    ["proTimestampUs", getU64Decoder()],
+    ["proMid", getStoredFixedDecoder()],
+    ["proConfidence", getStoredFixedDecoder()],
   ]);
 }
 
@@ -620,5 +664,5 @@ export async function fetchAllMaybePool(
 }
 
 export function getPoolSize(): number {
-  return 1368;
+  return 1416;
 }

@@ -116,6 +116,14 @@ export const HOMEOSTAT_ERROR__QUOTE_SEQUENCE_NOT_INCREASING = 0x17a0; // 6048
 export const HOMEOSTAT_ERROR__QUOTE_EXPIRED = 0x17a1; // 6049
 /** QuoteUnavailable: The pool refuses swaps without a usable quoter price (none pushed, expired, or outside quote_band_bps of Pyth) and its quote_fallback is 1 (refuse): wait for the quoter's next update */
 export const HOMEOSTAT_ERROR__QUOTE_UNAVAILABLE = 0x17a2; // 6050
+/** ProUpdateNotVerified: The Pyth Pro update is not the one an ed25519 instruction earlier in this transaction verified: put the ed25519 precompile instruction first, its offsets pointing at the message inside this instruction (homeostat_sdk::instructions::post_pro_price builds both) */
+export const HOMEOSTAT_ERROR__PRO_UPDATE_NOT_VERIFIED = 0x17a3; // 6051
+/** ProSignerNotTrusted: The Pyth Pro update's signer is not a trusted signer of the Pyth Pro storage account, or its trust has expired: fetch a fresh update from Pyth Pro */
+export const HOMEOSTAT_ERROR__PRO_SIGNER_NOT_TRUSTED = 0x17a4; // 6052
+/** InvalidProUpdate: The Pyth Pro update is malformed, or lacks the price, exponent or confidence (or best bid and ask) of the pool's feed: subscribe with the properties price, exponent and confidence in the Solana format */
+export const HOMEOSTAT_ERROR__INVALID_PRO_UPDATE = 0x17a5; // 6053
+/** ProFeedNotSet: The pool has no Pyth Pro feed: its admin names one with set_pro_feeds */
+export const HOMEOSTAT_ERROR__PRO_FEED_NOT_SET = 0x17a6; // 6054
 
 export type HomeostatError =
   | typeof HOMEOSTAT_ERROR__ACCOUNT_ALIASED
@@ -131,6 +139,7 @@ export type HomeostatError =
   | typeof HOMEOSTAT_ERROR__INSUFFICIENT_LIQUIDITY
   | typeof HOMEOSTAT_ERROR__INVALID_ORACLE_ACCOUNT
   | typeof HOMEOSTAT_ERROR__INVALID_PARAMETER
+  | typeof HOMEOSTAT_ERROR__INVALID_PRO_UPDATE
   | typeof HOMEOSTAT_ERROR__INVARIANT_VIOLATED
   | typeof HOMEOSTAT_ERROR__INVENTORY_CAP_EXCEEDED
   | typeof HOMEOSTAT_ERROR__LEGACY_RECEIVER_RETIRED
@@ -147,6 +156,9 @@ export type HomeostatError =
   | typeof HOMEOSTAT_ERROR__OUT_OF_DOMAIN
   | typeof HOMEOSTAT_ERROR__POOL_EMPTY
   | typeof HOMEOSTAT_ERROR__POOL_PAUSED
+  | typeof HOMEOSTAT_ERROR__PRO_FEED_NOT_SET
+  | typeof HOMEOSTAT_ERROR__PRO_SIGNER_NOT_TRUSTED
+  | typeof HOMEOSTAT_ERROR__PRO_UPDATE_NOT_VERIFIED
   | typeof HOMEOSTAT_ERROR__QUOTE_EXPIRED
   | typeof HOMEOSTAT_ERROR__QUOTE_NOT_POSITIVE
   | typeof HOMEOSTAT_ERROR__QUOTE_ORACLE_MISMATCH
@@ -186,6 +198,7 @@ if (process.env["NODE_ENV"] !== "production") {
     [HOMEOSTAT_ERROR__INSUFFICIENT_LIQUIDITY]: `Pool holds too little of the output token`,
     [HOMEOSTAT_ERROR__INVALID_ORACLE_ACCOUNT]: `Oracle account is not a PriceUpdateV2 account`,
     [HOMEOSTAT_ERROR__INVALID_PARAMETER]: `Parameter outside its documented bounds`,
+    [HOMEOSTAT_ERROR__INVALID_PRO_UPDATE]: `The Pyth Pro update is malformed, or lacks the price, exponent or confidence (or best bid and ask) of the pool's feed: subscribe with the properties price, exponent and confidence in the Solana format`,
     [HOMEOSTAT_ERROR__INVARIANT_VIOLATED]: `Pool accounting does not match its vaults`,
     [HOMEOSTAT_ERROR__INVENTORY_CAP_EXCEEDED]: `Trade would exceed the inventory cap`,
     [HOMEOSTAT_ERROR__LEGACY_RECEIVER_RETIRED]: `The oracle account is owned by the legacy Pyth receiver, which this pool's config no longer accepts: post the update through the current receiver (rec2HHDDnjLfj4kE7VyEtFA1HPGQLK33259532cRyHp)`,
@@ -202,6 +215,9 @@ if (process.env["NODE_ENV"] !== "production") {
     [HOMEOSTAT_ERROR__OUT_OF_DOMAIN]: `Input outside the math domain`,
     [HOMEOSTAT_ERROR__POOL_EMPTY]: `The pool holds no liquidity but its locked shares: no swaps until its admin deposits again`,
     [HOMEOSTAT_ERROR__POOL_PAUSED]: `Pool is paused`,
+    [HOMEOSTAT_ERROR__PRO_FEED_NOT_SET]: `The pool has no Pyth Pro feed: its admin names one with set_pro_feeds`,
+    [HOMEOSTAT_ERROR__PRO_SIGNER_NOT_TRUSTED]: `The Pyth Pro update's signer is not a trusted signer of the Pyth Pro storage account, or its trust has expired: fetch a fresh update from Pyth Pro`,
+    [HOMEOSTAT_ERROR__PRO_UPDATE_NOT_VERIFIED]: `The Pyth Pro update is not the one an ed25519 instruction earlier in this transaction verified: put the ed25519 precompile instruction first, its offsets pointing at the message inside this instruction (homeostat_sdk::instructions::post_pro_price builds both)`,
     [HOMEOSTAT_ERROR__QUOTE_EXPIRED]: `The quote's valid_until slot has already passed: push with a later slot`,
     [HOMEOSTAT_ERROR__QUOTE_NOT_POSITIVE]: `Trade would drive the quote to zero or below`,
     [HOMEOSTAT_ERROR__QUOTE_ORACLE_MISMATCH]: `Quote oracle mismatch: a two-feed pool needs its quote/USD price update as quote_oracle; a single-feed pool takes none`,

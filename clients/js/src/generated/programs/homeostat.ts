@@ -48,6 +48,7 @@ import {
   getDepositInstruction,
   getInitializeConfigInstructionAsync,
   getInitializePoolInstructionAsync,
+  getPostProPriceInstruction,
   getProposeAdminInstruction,
   getPushQuoteInstruction,
   getRebalanceInstruction,
@@ -55,6 +56,7 @@ import {
   getRetargetInstruction,
   getSetKeeperInstruction,
   getSetPausedInstruction,
+  getSetProFeedsInstruction,
   getSetQuoterInstruction,
   getSwapExactInInstruction,
   getSwapExactOutInstruction,
@@ -67,6 +69,7 @@ import {
   parseDepositInstruction,
   parseInitializeConfigInstruction,
   parseInitializePoolInstruction,
+  parsePostProPriceInstruction,
   parseProposeAdminInstruction,
   parsePushQuoteInstruction,
   parseRebalanceInstruction,
@@ -74,6 +77,7 @@ import {
   parseRetargetInstruction,
   parseSetKeeperInstruction,
   parseSetPausedInstruction,
+  parseSetProFeedsInstruction,
   parseSetQuoterInstruction,
   parseSwapExactInInstruction,
   parseSwapExactOutInstruction,
@@ -93,6 +97,7 @@ import {
   type ParsedDepositInstruction,
   type ParsedInitializeConfigInstruction,
   type ParsedInitializePoolInstruction,
+  type ParsedPostProPriceInstruction,
   type ParsedProposeAdminInstruction,
   type ParsedPushQuoteInstruction,
   type ParsedRebalanceInstruction,
@@ -100,11 +105,13 @@ import {
   type ParsedRetargetInstruction,
   type ParsedSetKeeperInstruction,
   type ParsedSetPausedInstruction,
+  type ParsedSetProFeedsInstruction,
   type ParsedSetQuoterInstruction,
   type ParsedSwapExactInInstruction,
   type ParsedSwapExactOutInstruction,
   type ParsedUpdateParamsInstruction,
   type ParsedWithdrawInstruction,
+  type PostProPriceInput,
   type ProposeAdminInput,
   type PushQuoteInput,
   type RebalanceInput,
@@ -112,6 +119,7 @@ import {
   type RetargetInput,
   type SetKeeperInput,
   type SetPausedInput,
+  type SetProFeedsInput,
   type SetQuoterInput,
   type SwapExactInInput,
   type SwapExactOutInput,
@@ -173,6 +181,7 @@ export enum HomeostatInstruction {
   Deposit,
   InitializeConfig,
   InitializePool,
+  PostProPrice,
   ProposeAdmin,
   PushQuote,
   Rebalance,
@@ -180,6 +189,7 @@ export enum HomeostatInstruction {
   Retarget,
   SetKeeper,
   SetPaused,
+  SetProFeeds,
   SetQuoter,
   SwapExactIn,
   SwapExactOut,
@@ -272,6 +282,17 @@ export function identifyHomeostatInstruction(
     containsBytes(
       data,
       fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([52, 134, 84, 67, 182, 24, 102, 92]),
+      ),
+      0,
+    )
+  ) {
+    return HomeostatInstruction.PostProPrice;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
         new Uint8Array([121, 214, 199, 212, 87, 39, 117, 234]),
       ),
       0,
@@ -344,6 +365,17 @@ export function identifyHomeostatInstruction(
     )
   ) {
     return HomeostatInstruction.SetPaused;
+  }
+  if (
+    containsBytes(
+      data,
+      fixEncoderSize(getBytesEncoder(), 8).encode(
+        new Uint8Array([56, 171, 29, 46, 213, 36, 170, 229]),
+      ),
+      0,
+    )
+  ) {
+    return HomeostatInstruction.SetProFeeds;
   }
   if (
     containsBytes(
@@ -431,6 +463,9 @@ export type ParsedHomeostatInstruction<
       instructionType: HomeostatInstruction.InitializePool;
     } & ParsedInitializePoolInstruction<TProgram>)
   | ({
+      instructionType: HomeostatInstruction.PostProPrice;
+    } & ParsedPostProPriceInstruction<TProgram>)
+  | ({
       instructionType: HomeostatInstruction.ProposeAdmin;
     } & ParsedProposeAdminInstruction<TProgram>)
   | ({
@@ -451,6 +486,9 @@ export type ParsedHomeostatInstruction<
   | ({
       instructionType: HomeostatInstruction.SetPaused;
     } & ParsedSetPausedInstruction<TProgram>)
+  | ({
+      instructionType: HomeostatInstruction.SetProFeeds;
+    } & ParsedSetProFeedsInstruction<TProgram>)
   | ({
       instructionType: HomeostatInstruction.SetQuoter;
     } & ParsedSetQuoterInstruction<TProgram>)
@@ -521,6 +559,13 @@ export function parseHomeostatInstruction<TProgram extends string>(
         ...parseInitializePoolInstruction(instruction),
       };
     }
+    case HomeostatInstruction.PostProPrice: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: HomeostatInstruction.PostProPrice,
+        ...parsePostProPriceInstruction(instruction),
+      };
+    }
     case HomeostatInstruction.ProposeAdmin: {
       assertIsInstructionWithAccounts(instruction);
       return {
@@ -568,6 +613,13 @@ export function parseHomeostatInstruction<TProgram extends string>(
       return {
         instructionType: HomeostatInstruction.SetPaused,
         ...parseSetPausedInstruction(instruction),
+      };
+    }
+    case HomeostatInstruction.SetProFeeds: {
+      assertIsInstructionWithAccounts(instruction);
+      return {
+        instructionType: HomeostatInstruction.SetProFeeds,
+        ...parseSetProFeedsInstruction(instruction),
       };
     }
     case HomeostatInstruction.SetQuoter: {
@@ -655,6 +707,9 @@ export type HomeostatPluginInstructions = {
     input: InitializePoolAsyncInput,
   ) => ReturnType<typeof getInitializePoolInstructionAsync> &
     SelfPlanAndSendFunctions;
+  postProPrice: (
+    input: PostProPriceInput,
+  ) => ReturnType<typeof getPostProPriceInstruction> & SelfPlanAndSendFunctions;
   proposeAdmin: (
     input: ProposeAdminInput,
   ) => ReturnType<typeof getProposeAdminInstruction> & SelfPlanAndSendFunctions;
@@ -676,6 +731,9 @@ export type HomeostatPluginInstructions = {
   setPaused: (
     input: SetPausedInput,
   ) => ReturnType<typeof getSetPausedInstruction> & SelfPlanAndSendFunctions;
+  setProFeeds: (
+    input: SetProFeedsInput,
+  ) => ReturnType<typeof getSetProFeedsInstruction> & SelfPlanAndSendFunctions;
   setQuoter: (
     input: SetQuoterInput,
   ) => ReturnType<typeof getSetQuoterInstruction> & SelfPlanAndSendFunctions;
@@ -749,6 +807,11 @@ export function homeostatProgram() {
               client,
               getInitializePoolInstructionAsync(input),
             ),
+          postProPrice: (input) =>
+            addSelfPlanAndSendFunctions(
+              client,
+              getPostProPriceInstruction(input),
+            ),
           proposeAdmin: (input) =>
             addSelfPlanAndSendFunctions(
               client,
@@ -769,6 +832,11 @@ export function homeostatProgram() {
             addSelfPlanAndSendFunctions(client, getSetKeeperInstruction(input)),
           setPaused: (input) =>
             addSelfPlanAndSendFunctions(client, getSetPausedInstruction(input)),
+          setProFeeds: (input) =>
+            addSelfPlanAndSendFunctions(
+              client,
+              getSetProFeedsInstruction(input),
+            ),
           setQuoter: (input) =>
             addSelfPlanAndSendFunctions(client, getSetQuoterInstruction(input)),
           swapExactIn: (input) =>

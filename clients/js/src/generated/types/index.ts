@@ -18,6 +18,7 @@ export * from "./pausedSet.js";
 export * from "./pendingChangesCancelled.js";
 export * from "./poolInitialized.js";
 export * from "./poolParams.js";
+export * from "./proFeedsSet.js";
 export * from "./protocolFeesCollected.js";
 export * from "./quoterSet.js";
 export * from "./rebalanceRequested.js";

@@ -29,6 +29,8 @@ use crate::constants::MAX_ORACLE_FUTURE_SECS;
 use crate::errors::{HomeostatError, MathResultExt};
 use crate::state::Pool;
 
+pub mod pro;
+
 /// The Pyth Solana receiver program since Pyth Core moved onto the Pyth Pro stack
 /// (2026-08-26; `pyth-solana-receiver-sdk` 2.0, feature `pro-compatible`): owner of the
 /// `PriceUpdateV2` accounts every pool accepts.
@@ -85,6 +87,22 @@ pub struct PriceUpdate {
     pub posted_slot: u64,
 }
 
+/// One print as the checks and the conversion see it, whichever oracle carried it (a
+/// push account's `PriceUpdateV2`, a Pyth Pro update).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Print {
+    /// Price, in units of `10^exponent`.
+    pub price: i64,
+    /// Confidence interval, same units.
+    pub conf: u64,
+    /// Decimal exponent.
+    pub exponent: i32,
+    /// Unix time the price was published, seconds.
+    pub publish_time: i64,
+    /// EMA price (0: none).
+    pub ema_price: i64,
+}
+
 fn take<const N: usize>(data: &[u8], offset: usize) -> Result<[u8; N]> {
     let end = offset
         .checked_add(N)
@@ -131,6 +149,17 @@ impl PriceUpdate {
             ema_conf: u64::from_le_bytes(take(data, at(MESSAGE_LEN - 8))?),
             posted_slot: u64::from_le_bytes(take(data, at(MESSAGE_LEN))?),
         })
+    }
+
+    /// The print the checks read.
+    pub fn print(&self) -> Print {
+        Print {
+            price: self.price,
+            conf: self.conf,
+            exponent: self.exponent,
+            publish_time: self.publish_time,
+            ema_price: self.ema_price,
+        }
     }
 
     /// Encodes the account data exactly as the receiver program writes it (padded to
@@ -382,15 +411,9 @@ impl Pool {
         self.price_from_updates(&base, quote.as_ref(), now)
     }
 
-    /// Checks one print against its feed, in this order: `Full` verification; feed id;
-    /// price > 0; not older than the newest print of that feed the pool has used
-    /// (`publish_time ≥ last_used`, `OracleOlderThanLastUsed`); not from the future
-    /// (`publish_time ≤ now + MAX_ORACLE_FUTURE_SECS`, `OracleFromFuture`); age
-    /// `now − publish_time ≤ max_oracle_age` (`StaleOracle`); `conf / price ≤
-    /// max_confidence_bps`; and, when `max_ema_deviation_bps > 0`,
-    /// `|price − ema_price| / ema_price ≤ max_ema_deviation_bps` (`OracleDivergesFromEma`).
-    /// Returns the print's age.
-    fn check_print(
+    /// Checks one push print against its feed: `Full` verification
+    /// (`OracleNotFullyVerified`), the feed id (`WrongOracleFeed`), then [`Pool::check_print`].
+    fn check_update(
         &self,
         update: &PriceUpdate,
         feed_id: &[u8; 32],
@@ -402,32 +425,43 @@ impl Pool {
             HomeostatError::OracleNotFullyVerified
         );
         require!(update.feed_id == *feed_id, HomeostatError::WrongOracleFeed);
-        require!(update.price > 0, HomeostatError::NonPositiveOraclePrice);
+        self.check_print(&update.print(), last_used, now)
+    }
+
+    /// Checks one print, whichever oracle carried it, in this order: price > 0; not older
+    /// than the newest print of that feed the pool has used (`publish_time ≥ last_used`,
+    /// `OracleOlderThanLastUsed`); not from the future (`publish_time ≤ now +
+    /// MAX_ORACLE_FUTURE_SECS`, `OracleFromFuture`); age `now − publish_time ≤
+    /// max_oracle_age` (`StaleOracle`); `conf / price ≤ max_confidence_bps`; and, when
+    /// `max_ema_deviation_bps > 0`, `|price − ema_price| / ema_price ≤
+    /// max_ema_deviation_bps` (`OracleDivergesFromEma`). Returns the print's age.
+    pub(crate) fn check_print(&self, print: &Print, last_used: i64, now: i64) -> Result<u64> {
+        require!(print.price > 0, HomeostatError::NonPositiveOraclePrice);
         // A pull oracle lets anyone post any verified print: without this a trader could
         // pick, per swap, whichever recent print favours them.
         require!(
-            update.publish_time >= last_used,
+            print.publish_time >= last_used,
             HomeostatError::OracleOlderThanLastUsed
         );
         require!(
-            update.publish_time <= now.saturating_add(MAX_ORACLE_FUTURE_SECS),
+            print.publish_time <= now.saturating_add(MAX_ORACLE_FUTURE_SECS),
             HomeostatError::OracleFromFuture
         );
-        let age = u64::try_from(now.saturating_sub(update.publish_time).max(0)).unwrap_or(u64::MAX);
+        let age = u64::try_from(now.saturating_sub(print.publish_time).max(0)).unwrap_or(u64::MAX);
         require!(
             age <= self.params.max_oracle_age,
             HomeostatError::StaleOracle
         );
-        let price = update.price.unsigned_abs();
+        let price = print.price.unsigned_abs();
         require!(
             // u64 × 10⁴ and u64 × u16 always fit a u128: the products are exact.
-            u128::from(update.conf).saturating_mul(10_000)
+            u128::from(print.conf).saturating_mul(10_000)
                 <= u128::from(price).saturating_mul(u128::from(self.params.max_confidence_bps)),
             HomeostatError::OracleConfidenceTooWide
         );
         if self.params.max_ema_deviation_bps > 0 {
-            require!(update.ema_price > 0, HomeostatError::OracleDivergesFromEma);
-            let ema = update.ema_price.unsigned_abs();
+            require!(print.ema_price > 0, HomeostatError::OracleDivergesFromEma);
+            let ema = print.ema_price.unsigned_abs();
             require!(
                 u128::from(price.abs_diff(ema)).saturating_mul(10_000)
                     <= u128::from(ema)
@@ -442,62 +476,81 @@ impl Pool {
     ///
     /// A single-feed pool takes one print of `feed_id` (base priced in quote). A two-feed
     /// pool takes a base/USD print of `feed_id` and a quote/USD print of `quote_feed_id`,
-    /// each checked on its own (`check_print`, forward-only per feed), and prices base in
-    /// quote as their ratio; the confidence is the ratio's, `mid·(conf_b/p_b + conf_q/p_q)`,
-    /// and the age the older print's. A quote print passed to a single-feed pool, or
-    /// missing for a two-feed pool, is `QuoteOracleMismatch`.
+    /// each checked on its own (`check_update`, forward-only per feed). A quote print
+    /// passed to a single-feed pool, or missing for a two-feed pool, is
+    /// `QuoteOracleMismatch`.
     pub fn price_from_updates(
         &self,
         update: &PriceUpdate,
         quote: Option<&PriceUpdate>,
         now: i64,
     ) -> Result<OraclePrice> {
-        let age = self.check_print(update, &self.feed_id, self.last_oracle_time, now)?;
-        let price = update.price.unsigned_abs();
-        match (self.has_quote_feed(), quote) {
-            (false, None) => Ok(OraclePrice {
-                mid: self.price_per_lot(price, update.exponent, Rounding::Down)?,
-                confidence: self.price_per_lot(update.conf, update.exponent, Rounding::Up)?,
-                publish_time: update.publish_time,
+        let age = self.check_update(update, &self.feed_id, self.last_oracle_time, now)?;
+        let quote = match (self.has_quote_feed(), quote) {
+            (false, None) => None,
+            (true, Some(quote)) => {
+                let quote_age = self.check_update(
+                    quote,
+                    &self.quote_feed_id,
+                    self.last_quote_oracle_time,
+                    now,
+                )?;
+                Some((quote.print(), quote_age))
+            }
+            _ => return err!(HomeostatError::QuoteOracleMismatch),
+        };
+        self.price_from_prints((&update.print(), age), quote.as_ref())
+    }
+
+    /// Checked print(s) and their ages as a price per lot: base priced in quote, or
+    /// (with a quote/USD print) the ratio of the base/USD and quote/USD prints, whose
+    /// confidence is the ratio's, `mid·(conf_b/p_b + conf_q/p_q)`, and whose age is the
+    /// older print's.
+    pub(crate) fn price_from_prints(
+        &self,
+        (base, age): (&Print, u64),
+        quote: Option<&(Print, u64)>,
+    ) -> Result<OraclePrice> {
+        let price = base.price.unsigned_abs();
+        let Some((quote, quote_age)) = quote else {
+            return Ok(OraclePrice {
+                mid: self.price_per_lot(price, base.exponent, Rounding::Down)?,
+                confidence: self.price_per_lot(base.conf, base.exponent, Rounding::Up)?,
+                publish_time: base.publish_time,
                 quote_publish_time: None,
                 age,
-            }),
-            (true, Some(quote)) => {
-                let quote_age =
-                    self.check_print(quote, &self.quote_feed_id, self.last_quote_oracle_time, now)?;
-                let quote_price = quote.price.unsigned_abs();
-                // Base in USD per lot as if the quote token were USD, divided by the quote
-                // token's USD price: down for the mid, up for its confidence.
-                let usd = |rounding| scaled_by_power_of_ten(quote_price, quote.exponent, rounding);
-                let mid = self
-                    .price_per_lot(price, update.exponent, Rounding::Down)?
-                    .div(usd(Rounding::Up)?, Rounding::Down)
-                    .math()?;
-                let mid_up = self
-                    .price_per_lot(price, update.exponent, Rounding::Up)?
-                    .div(usd(Rounding::Down)?, Rounding::Up)
-                    .math()?;
-                let base_confidence = self
-                    .price_per_lot(update.conf, update.exponent, Rounding::Up)?
-                    .div(usd(Rounding::Down)?, Rounding::Up)
-                    .math()?;
-                let quote_confidence = mid_up
-                    .mul_div(
-                        Fixed::from_u64(quote.conf),
-                        Fixed::from_u64(quote_price),
-                        Rounding::Up,
-                    )
-                    .math()?;
-                Ok(OraclePrice {
-                    mid,
-                    confidence: base_confidence.checked_add(quote_confidence).math()?,
-                    publish_time: update.publish_time,
-                    quote_publish_time: Some(quote.publish_time),
-                    age: age.max(quote_age),
-                })
-            }
-            _ => err!(HomeostatError::QuoteOracleMismatch),
-        }
+            });
+        };
+        let quote_price = quote.price.unsigned_abs();
+        // Base in USD per lot as if the quote token were USD, divided by the quote
+        // token's USD price: down for the mid, up for its confidence.
+        let usd = |rounding| scaled_by_power_of_ten(quote_price, quote.exponent, rounding);
+        let mid = self
+            .price_per_lot(price, base.exponent, Rounding::Down)?
+            .div(usd(Rounding::Up)?, Rounding::Down)
+            .math()?;
+        let mid_up = self
+            .price_per_lot(price, base.exponent, Rounding::Up)?
+            .div(usd(Rounding::Down)?, Rounding::Up)
+            .math()?;
+        let base_confidence = self
+            .price_per_lot(base.conf, base.exponent, Rounding::Up)?
+            .div(usd(Rounding::Down)?, Rounding::Up)
+            .math()?;
+        let quote_confidence = mid_up
+            .mul_div(
+                Fixed::from_u64(quote.conf),
+                Fixed::from_u64(quote_price),
+                Rounding::Up,
+            )
+            .math()?;
+        Ok(OraclePrice {
+            mid,
+            confidence: base_confidence.checked_add(quote_confidence).math()?,
+            publish_time: base.publish_time,
+            quote_publish_time: Some(quote.publish_time),
+            age: age.max(*quote_age),
+        })
     }
 
     /// [`Pool::price_from_updates`] for a single-feed pool.
