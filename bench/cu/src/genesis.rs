@@ -245,6 +245,14 @@ pub fn genesis(users: u8) -> Genesis {
         oracle_address,
         oracle(pyth_price(150.0), pyth_price(0.05), START_TIME),
     ));
+    // Pyth Pro's storage account, trusting the local test signer.
+    accounts.push((
+        homeostat::oracle::pro::PYTH_PRO_STORAGE_ID,
+        homeostat_localnet::pro_storage_account(&[(
+            homeostat_localnet::pro_signer().pubkey(),
+            i64::MAX,
+        )]),
+    ));
     Genesis {
         accounts,
         admin,

@@ -13,7 +13,8 @@ use anchor_lang::solana_program::instruction::Instruction;
 use homeostat::instructions::{DepositArgs, InitializePoolArgs, WithdrawArgs};
 use homeostat::state::Pool;
 use homeostat_localnet::{
-    next_volatility_sample, pyth_price, FEED_ID, INITIAL_VARIANCE, START_TIME,
+    next_volatility_sample, pro_feed, pro_message, pro_payload, pro_signer, pyth_price, FEED_ID,
+    INITIAL_VARIANCE, PRO_CHANNEL_200MS, PRO_FEED_ID, START_TIME,
 };
 use homeostat_math::{Direction, ModelKind};
 use homeostat_sdk::instructions as ix;
@@ -32,7 +33,7 @@ use crate::sbf::{Sbf, TokenProgram};
 /// pool's target then needs no rescaling, a cheaper path), and one swap on the first fresh
 /// print of the next grid cell, which also samples the volatility estimate (the others
 /// carry the pool's first print: no sample).
-pub const ROWS: [(&str, &str); 26] = [
+pub const ROWS: [(&str, &str); 29] = [
     ("initialize_config", "`initialize_config`"),
     ("initialize_pool", "`initialize_pool`"),
     ("deposit_first", "`deposit`, the pool's first"),
@@ -51,6 +52,15 @@ pub const ROWS: [(&str, &str); 26] = [
     (
         "swap_volatility_sample",
         "`swap_exact_in`, sell 5 base, a volatility sample",
+    ),
+    ("set_pro_feeds", "`set_pro_feeds`"),
+    (
+        "post_pro_price",
+        "`post_pro_price` (a signed Pyth Pro update verified)",
+    ),
+    (
+        "swap_pro",
+        "`swap_exact_in`, sell 5 base at the posted Pyth Pro price",
     ),
     ("set_quoter", "`set_quoter`"),
     ("push_quote", "`push_quote` (prop-AMM mode)"),
@@ -144,7 +154,18 @@ struct Run {
 impl Run {
     /// Executes one instruction, which must succeed, and records it under `row`.
     fn measure(&mut self, row: &'static str, instruction: Instruction, signers: &[&Keypair]) {
-        let outcome = self.sbf.execute(&[instruction], signers);
+        self.measure_all(row, &[instruction], signers);
+    }
+
+    /// Executes `instructions` in one transaction, which must succeed, and records the
+    /// first Homeostat invocation under `row`.
+    fn measure_all(
+        &mut self,
+        row: &'static str,
+        instructions: &[Instruction],
+        signers: &[&Keypair],
+    ) {
+        let outcome = self.sbf.execute(instructions, signers);
         if let Err(error) = &outcome.result {
             panic!("{row} failed: {error}\n{}", outcome.logs.join("\n"));
         }
@@ -161,6 +182,20 @@ impl Run {
             cpis: invocation.children_units(),
         };
         self.measured.push((row, units));
+    }
+
+    /// As [`Run::measure`], with `before` earlier in the same transaction (unmeasured:
+    /// a precompile's check).
+    fn measure_after(
+        &mut self,
+        row: &'static str,
+        before: &[Instruction],
+        instruction: Instruction,
+        signers: &[&Keypair],
+    ) {
+        let mut all = before.to_vec();
+        all.push(instruction);
+        self.measure_all(row, &all, signers);
     }
 
     /// Executes instructions that set up the next measurement; they must succeed.
@@ -325,6 +360,29 @@ pub fn measure(
     );
     run.measure(
         "swap_volatility_sample",
+        ix::swap_exact_in(&pool, world.oracle, &trader_accounts, sell, 5 * ONE_BASE, 1),
+        &[&trader.keypair],
+    );
+
+    // Pyth Pro: the feed named, a signed update posted (the ed25519 precompile's check
+    // before it, in the same transaction), a swap at its price.
+    run.measure(
+        "set_pro_feeds",
+        ix::set_pro_feeds(pool.pool, admin_key, PRO_FEED_ID, 0),
+        &[&admin.keypair],
+    );
+    let timestamp_us = u64::try_from(sample_time).expect("a positive time") * 1_000_000 + 200_000;
+    let payload = pro_payload(
+        timestamp_us,
+        PRO_CHANNEL_200MS,
+        &[(PRO_FEED_ID, pro_feed(pyth_price(150.08), pyth_price(0.02)))],
+    );
+    let message = pro_message(&pro_signer(), &payload);
+    // After the run's compute-budget instruction (0): the check at 1, the post at 2.
+    let [verify, post] = ix::post_pro_price(pool.pool, &message, 1).expect("a short message");
+    run.measure_after("post_pro_price", &[verify], post, &[]);
+    run.measure(
+        "swap_pro",
         ix::swap_exact_in(&pool, world.oracle, &trader_accounts, sell, 5 * ONE_BASE, 1),
         &[&trader.keypair],
     );

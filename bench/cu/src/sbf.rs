@@ -95,6 +95,8 @@ impl Sbf {
             .with_sysvars()
             .with_feature_accounts()
             .with_default_programs()
+            // The ed25519 precompile, for `post_pro_price`.
+            .with_precompiles()
             .with_sigverify(true)
             .with_blockhash_check(true);
         svm.add_program(homeostat::ID, program)
