@@ -43,6 +43,8 @@ pub enum Change {
     SetKeeper(String),
     /// `set_quoter` (prop-AMM mode; the default key turns it off).
     SetQuoter(String),
+    /// `set_pro_feeds`: the Pyth Pro feed and quote/USD feed (0: none).
+    SetProFeeds(u32, u32),
     /// `propose_admin`.
     ProposeAdmin(String),
     /// `accept_admin` (signed by the proposed admin).
@@ -214,6 +216,16 @@ pub async fn run(wallet: &Wallet, pool: &str, change: Change, dry_run: bool) -> 
                 json!({ "quoter": [state.quoter.to_string(), quoter.to_string()], "effective": "now" }),
             )
         }
+        Change::SetProFeeds(feed, quote_feed) => (
+            instructions::set_pro_feeds(addresses.pool, signer, *feed, *quote_feed),
+            json!({
+                "pro_feeds": [
+                    [state.pro_feed_id, state.pro_quote_feed_id],
+                    [feed, quote_feed],
+                ],
+                "effective": "now",
+            }),
+        ),
         Change::ProposeAdmin(admin) => {
             let admin = parse_key("new-admin", admin)?;
             (

@@ -294,6 +294,19 @@ pub(crate) enum PoolCommand {
         #[arg(long)]
         quoter: String,
     },
+    /// Name the Pyth Pro feed(s) whose signed updates may price the pool (docs/oracle.md);
+    /// `--feed 0` stops it taking them.
+    SetProFeeds {
+        #[command(flatten)]
+        admin: AdminArgs,
+        /// Pyth Pro feed id of the pool's price (base/USD in a two-feed pool; e.g. 6 for
+        /// SOL/USD), or 0.
+        #[arg(long)]
+        feed: u32,
+        /// Pyth Pro quote/USD feed id, for a two-feed pool only (e.g. 7 for USDC/USD).
+        #[arg(long, default_value_t = 0)]
+        quote_feed: u32,
+    },
     /// Propose a new admin (who then runs `accept-admin`).
     ProposeAdmin {
         #[command(flatten)]

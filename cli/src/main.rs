@@ -92,6 +92,11 @@ fn pool(connection: &Connection, command: PoolCommand) -> CommandResult {
         PoolCommand::SetQuoter { admin, quoter } => {
             administer(&admin, admin::Change::SetQuoter(quoter))
         }
+        PoolCommand::SetProFeeds {
+            admin,
+            feed,
+            quote_feed,
+        } => administer(&admin, admin::Change::SetProFeeds(feed, quote_feed)),
         PoolCommand::ProposeAdmin { admin, new_admin } => {
             administer(&admin, admin::Change::ProposeAdmin(new_admin))
         }

@@ -25,7 +25,7 @@ use solana_signer::Signer;
 use crate::genesis::{self, genesis, keypair, lp_account, params, ONE_BASE, ONE_QUOTE, TOKEN};
 use crate::sbf::{Sbf, TokenProgram};
 
-/// The measured instructions: (id in `budgets.toml`, label in the table). All 17 of the
+/// The measured instructions: (id in `budgets.toml`, label in the table). All 19 of the
 /// program's instructions; `update_params` twice (a tightening change applies at once, a
 /// loosening one waits the config's change delay); `deposit` twice (the pool's first, which fixes its depth and
 /// locks the minimum shares, and a later one), swaps in both forms and directions once a

@@ -74,6 +74,18 @@ async fn an_operator_administers_the_pool_and_loosening_changes_wait() {
     let none = anchor_lang::prelude::Pubkey::default().to_string();
     json(&admin.send("set-quoter", &["--quoter", &none]).await);
     assert!(!harness.pool_state(&pool).await.has_quoter());
+    // Pyth Pro: a feed named, a two-feed request refused by the program, then none.
+    let named = json(&admin.send("set-pro-feeds", &["--feed", "6"]).await);
+    assert_eq!(named["plan"]["pro_feeds"][1][0], 6, "{named}");
+    assert_eq!(harness.pool_state(&pool).await.pro_feed_id, 6);
+    fails_with(
+        &admin
+            .send("set-pro-feeds", &["--feed", "6", "--quote-feed", "7"])
+            .await,
+        "InvalidParameter",
+    );
+    json(&admin.send("set-pro-feeds", &["--feed", "0"]).await);
+    assert!(!harness.pool_state(&pool).await.has_pro_feed());
     retargets_are_bounded_and_rate_limited(&mut harness, &pool, &admin).await;
     json(&admin.send("collect-fees", &[]).await);
     // A trade over the limits names them and what would trade (the review: TradeTooLarge
