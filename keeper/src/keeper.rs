@@ -25,6 +25,10 @@ pub struct PoolView {
     pub lot: u64,
     /// Seconds until the pool accepts another request (its `min_rebalance_interval`).
     pub seconds_until_rebalance: u64,
+    /// The hedge a request opened now would ask for, base atoms (positive: sell base) —
+    /// the program's own plan (`PoolSnapshot::rebalance_plan`); `None` when `rebalance`
+    /// would be refused (pending, too soon, within the band, unpriced).
+    pub next_request: Option<i128>,
     /// Hedge recorded so far, base atoms.
     pub hedge_position: i64,
     /// The pool's limit on |hedge_position|, base atoms.
@@ -56,14 +60,12 @@ impl PoolView {
             )
             .ok()
             .and_then(|price| ledger.unrealized_pnl(price.mid, pool.params.lot).ok());
-        let next = pool
-            .last_rebalance_time
-            .saturating_add_unsigned(pool.params.min_rebalance_interval);
-        let seconds_until_rebalance = if pool.rebalance_seq == 0 {
-            0
-        } else {
-            u64::try_from(next.saturating_sub(snapshot.now)).unwrap_or(0)
-        };
+        let seconds_until_rebalance =
+            u64::try_from(pool.next_rebalance_at().saturating_sub(snapshot.now)).unwrap_or(0);
+        let next_request = snapshot
+            .rebalance_plan()
+            .ok()
+            .map(|plan| plan.target_hedge_delta);
         Ok(Self {
             net_delta,
             unpriced,
@@ -72,6 +74,7 @@ impl PoolView {
             recorded_seq: pool.recorded_seq,
             lot: pool.params.lot,
             seconds_until_rebalance,
+            next_request,
             hedge_position: pool.hedge_position,
             max_hedge_position: pool.params.max_hedge_position,
             pending_request_base: if pool.rebalance_seq > pool.recorded_seq {

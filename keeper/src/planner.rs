@@ -125,18 +125,6 @@ pub fn plan(
     })
 }
 
-/// The hedge `rebalance` asks for when the net delta `net` is out of its `band`: back to
-/// the band's edge, not to zero (the program's rule, `instructions/rebalance.rs`; a test
-/// holds the two together on the runtime).
-pub fn band_edge_request(net: i128, band: u64) -> i128 {
-    let band = i128::from(band);
-    if net > 0 {
-        net.saturating_sub(band)
-    } else {
-        net.saturating_add(band)
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -17,7 +17,7 @@ use crate::journal::Journal;
 use crate::keeper::{Chain, Keeper, Step};
 use crate::metrics::{self, HealthRule, Metrics};
 use crate::output::{render, Output};
-use crate::planner::{band_edge_request, plan, HedgeOrder, HedgeRoom, PlannerConfig};
+use crate::planner::{plan, HedgeOrder, HedgeRoom, PlannerConfig};
 use crate::rpc::{RpcChain, RpcEvents};
 use crate::settings::{required, Settings};
 use crate::shutdown::Shutdown;
@@ -271,8 +271,8 @@ impl std::error::Error for LockError {
 /// What `--once` would do now, printed as one JSON object, nothing sent: the pending
 /// request's order if there is one (what `--once` finishes first) — as the journal planned
 /// it, with the fill it already holds, when a previous run got that far — else the order a
-/// new request would bring — the hedge back to the band's edge, as `rebalance` asks it
-/// (`band_edge_request`) — and the venue's check. The journal is only read (if it
+/// new request would bring — the program's own plan (`PoolView::next_request`) — and the
+/// venue's check. The journal is only read (if it
 /// exists). Fails when a check fails: what `--once` would trip over.
 async fn dry_run(
     settings: &Settings,
@@ -282,17 +282,11 @@ async fn dry_run(
 ) -> Result<(), Error> {
     let view = chain.view().await?;
     let pending = view.rebalance_seq > view.recorded_seq;
-    let out_of_band =
-        view.unpriced.is_none() && view.net_delta.unsigned_abs() > u128::from(view.band);
     let request = if pending {
         Some((view.rebalance_seq, i128::from(view.pending_request_base)))
-    } else if out_of_band && view.seconds_until_rebalance == 0 {
-        Some((
-            view.rebalance_seq + 1,
-            band_edge_request(view.net_delta, view.band),
-        ))
     } else {
-        None
+        view.next_request
+            .map(|target| (view.rebalance_seq + 1, target))
     };
     // A previous run's progress on the pending request: `--once` carries it on from there.
     let journal_path = required(&settings.journal, "journal")?;
@@ -341,7 +335,7 @@ async fn dry_run(
             "band": view.band,
             "hedge_position": view.hedge_position,
             "pending_request": pending,
-            "would_rebalance": !pending && out_of_band && view.seconds_until_rebalance == 0,
+            "would_rebalance": !pending && view.next_request.is_some(),
             "seconds_until_rebalance": view.seconds_until_rebalance,
             "request": request.map(|(seq, target)| json!({ "seq": seq, "target_hedge_delta": target.to_string() })),
             "order": order.as_ref().map(|order| json!({

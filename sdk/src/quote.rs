@@ -10,7 +10,7 @@ use anchor_lang::prelude::Pubkey;
 use homeostat::math::lp::{DepositAmounts, WithdrawAmounts};
 use homeostat::oracle::pro::{decode_payload, split_message};
 use homeostat::oracle::PriceUpdate;
-use homeostat::state::{Pool, PreparedSwap, SwapClock};
+use homeostat::state::{Pool, PreparedSwap, RebalancePlan, SwapClock};
 use homeostat_math::{Direction, Reserves, SwapQuote};
 
 use crate::Result;
@@ -91,6 +91,19 @@ impl PoolSnapshot {
         let update = decode_payload(payload, feed_id, quote_feed_id)?;
         pool.book_pro_update(&update, self.now)?;
         Ok(Self { pool, ..*self })
+    }
+
+    /// The request `rebalance` would open now — the program's own checks and size
+    /// (`Pool::prepare_rebalance`, priced from the push print(s) as the instruction is).
+    /// Fails as the program would (a pending request, too soon, within the band, a bad
+    /// oracle).
+    pub fn rebalance_plan(&self) -> Result<RebalancePlan> {
+        let oracle =
+            self.pool
+                .price_from_updates(&self.oracle, self.quote_oracle.as_ref(), self.now)?;
+        Ok(self
+            .pool
+            .prepare_rebalance(&oracle, self.reserves()?, self.now)?)
     }
 
     /// The LPs' reserves: vault balances less protocol fees owed.

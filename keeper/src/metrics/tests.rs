@@ -22,6 +22,7 @@ fn view() -> PoolView {
         recorded_seq: 2,
         lot: 1_000,
         seconds_until_rebalance: 0,
+        next_request: None,
         hedge_position: 42_000,
         max_hedge_position: 1_000_000,
         pending_request_base: 5,

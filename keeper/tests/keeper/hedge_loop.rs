@@ -445,8 +445,9 @@ async fn a_request_another_run_recorded_is_not_hedged_again() {
 
 #[tokio::test]
 async fn the_keepers_band_edge_is_the_programs_request() {
-    // `band_edge_request` (what --dry-run prints) against the `RebalanceRequested` the
-    // program emits, long and short, with the derived band (ψ) and without.
+    // The plan the keeper reads (`PoolView::next_request`, what --dry-run prints: the
+    // program's `Pool::prepare_rebalance` through the SDK) against the `RebalanceRequested`
+    // the program emits, long and short, with the derived band (ψ) and without.
     for (params, sell) in [
         (default_params(), true),
         (default_params(), false),
@@ -481,7 +482,9 @@ async fn the_keepers_band_edge_is_the_programs_request() {
                 "the band is derived: {view:?}"
             );
         }
-        let expected = homeostat_keeper::planner::band_edge_request(view.net_delta, view.band);
+        let expected = view
+            .next_request
+            .expect("out of band: a request would open");
         let request = chain.rebalance().await.unwrap();
         assert_eq!(request.target_hedge_delta, expected, "{view:?}");
         assert_eq!(expected > 0, sell);

@@ -15,11 +15,12 @@ use crate::token::token_amount;
 /// - `keeper` signs and is the pool's keeper (`Unauthorized`).
 /// - `base_vault` / `quote_vault` are the pool's (`has_one`).
 /// - The oracle passes every swap oracle check (docs/instructions.md).
-/// - The previous request has been answered by `record_hedge` (`RebalancePending`).
-/// - At least `min_rebalance_interval` seconds since the last request (`RebalanceTooSoon`).
-/// - |net delta| = |inventory − hedge_position| > the band (`Pool::hedge_band`: derived
-///   from the model with `hedge_cost_bps`, at least `rebalance_band`) (`WithinBand`).
-/// - Increments `rebalance_seq` and emits `RebalanceRequested` with it, asking for the
+/// - `Pool::prepare_rebalance`: the previous request has been answered by `record_hedge`
+///   (`RebalancePending`); at least `min_rebalance_interval` seconds since the last
+///   request (`RebalanceTooSoon`); |net delta| = |inventory − hedge_position| > the band
+///   (`Pool::hedge_band`: derived from the model with `hedge_cost_bps`, at least
+///   `rebalance_band`) (`WithinBand`).
+/// - `Pool::book_rebalance`: increments `rebalance_seq` and emits `RebalanceRequested` with it, asking for the
 ///   hedge that brings the net delta back to the band's edge, and reporting the book's
 ///   gross delta, inventory, net delta and model gamma at the request.
 #[event_cpi]
@@ -59,49 +60,12 @@ pub(crate) fn handle(ctx: Context<Rebalance>) -> Result<()> {
             accounts.quote_oracle.as_deref(),
             clock.unix_timestamp,
         )?;
-        require!(
-            pool.recorded_seq == pool.rebalance_seq,
-            HomeostatError::RebalancePending
-        );
-        let since = clock
-            .unix_timestamp
-            .saturating_sub(pool.last_rebalance_time);
-        require!(
-            pool.rebalance_seq == 0
-                || u64::try_from(since).unwrap_or(0) >= pool.params.min_rebalance_interval,
-            HomeostatError::RebalanceTooSoon
-        );
         let reserves = pool.lp_reserves(
             token_amount(&accounts.base_vault)?,
             token_amount(&accounts.quote_vault)?,
         )?;
-        let inventory = pool.inventory(reserves)?;
-        let net = pool.net_of(inventory)?;
-        let band = pool.band_now(&oracle, reserves)?;
-        require!(
-            net.unsigned_abs() > u128::from(band),
-            HomeostatError::WithinBand
-        );
-        // Back to the band's edge, not to zero: inside the band, holding is cheaper than
-        // hedging (`Pool::hedge_band`).
-        let band_wide = i128::from(band);
-        let target_hedge_delta = if net > 0 {
-            net.checked_sub(band_wide)
-        } else {
-            net.checked_add(band_wide)
-        }
-        .ok_or(HomeostatError::MathOverflow)?;
-        pool.rebalance_seq = pool
-            .rebalance_seq
-            .checked_add(1)
-            .ok_or(HomeostatError::MathOverflow)?;
-        pool.last_rebalance_time = clock.unix_timestamp;
-        pool.pending_request_price = oracle.mid.into();
-        // A hedge position is an i64 (`record_hedge` refuses anything beyond
-        // `max_hedge_position` anyway): a larger request is recorded at most at i64's bound.
-        let requested =
-            i64::try_from(target_hedge_delta).unwrap_or(if net > 0 { i64::MAX } else { i64::MIN });
-        pool.pending_request_base = requested.to_le_bytes();
+        let plan = pool.prepare_rebalance(&oracle, reserves, clock.unix_timestamp)?;
+        pool.book_rebalance(&plan, &oracle, clock.unix_timestamp)?;
         pool.invariant()?;
         RebalanceRequested {
             pool: accounts.pool.key(),
@@ -110,13 +74,16 @@ pub(crate) fn handle(ctx: Context<Rebalance>) -> Result<()> {
             unix_timestamp: clock.unix_timestamp,
             oracle_price: oracle.mid.to_bits(),
             oracle_publish_time: oracle.publish_time,
-            gross_delta: reserves.base,
-            inventory,
+            gross_delta: plan.reserves.base,
+            inventory: plan.inventory,
             hedge_position: pool.hedge_position,
-            net_delta: net,
-            gamma_per_percent: pool.params.model()?.book_gamma_per_percent(reserves.base),
-            band,
-            target_hedge_delta,
+            net_delta: plan.net_delta,
+            gamma_per_percent: pool
+                .params
+                .model()?
+                .book_gamma_per_percent(plan.reserves.base),
+            band: plan.band,
+            target_hedge_delta: plan.target_hedge_delta,
         }
     };
     emit_cpi!(event);

@@ -2,14 +2,19 @@
 //! account form of fixed-point values.
 
 mod config;
+mod hedge;
+mod liquidity;
 mod params;
 mod pool;
 mod pro;
 mod quoter;
 mod stored;
+mod swap;
 
 pub use config::Config;
+pub use hedge::RebalancePlan;
 pub use params::PoolParams;
-pub use pool::{Pool, PoolSeeds, PreparedSwap, SwapClock};
+pub use pool::{Pool, PoolSeeds};
 pub use quoter::{PriceSource, PushQuoteArgs};
 pub use stored::StoredFixed;
+pub use swap::{PreparedSwap, SwapClock};
