@@ -315,3 +315,185 @@ async fn the_largest_lot_still_swaps_and_a_larger_one_is_refused() {
         );
     }
 }
+
+/// `n` grouped by thousands as the docs and the messages write it ("2 592 000").
+fn grouped(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (index, digit) in digits.chars().enumerate() {
+        if index > 0 && (digits.len() - index) % 3 == 0 {
+            out.push(' ');
+        }
+        out.push(digit);
+    }
+    out
+}
+
+#[test]
+fn the_documented_bounds_and_the_messages_are_the_constants() {
+    use homeostat::constants::*;
+    use homeostat_math::fees::{BPS_DENOMINATOR, MAX_FEE_BPS};
+    let whole = |value: i64| StoredFixed::from(homeostat_math::Fixed::from_int(value));
+    // (parameter, the numbers of its bound, parameters just past it).
+    let bounds: Vec<(&str, Vec<u64>, PoolParams)> = vec![
+        (
+            "fee_bps",
+            vec![MAX_FEE_BPS.into()],
+            PoolParams {
+                fee_bps: MAX_FEE_BPS + 1,
+                ..default_params()
+            },
+        ),
+        (
+            "max_oracle_age",
+            vec![1, MAX_ORACLE_AGE_LIMIT],
+            PoolParams {
+                max_oracle_age: MAX_ORACLE_AGE_LIMIT + 1,
+                ..default_params()
+            },
+        ),
+        (
+            "max_confidence_bps",
+            vec![1, MAX_CONFIDENCE_BPS_LIMIT.into()],
+            PoolParams {
+                max_confidence_bps: MAX_CONFIDENCE_BPS_LIMIT + 1,
+                ..default_params()
+            },
+        ),
+        (
+            "max_ema_deviation_bps",
+            vec![MAX_EMA_DEVIATION_BPS_LIMIT.into()],
+            PoolParams {
+                max_ema_deviation_bps: MAX_EMA_DEVIATION_BPS_LIMIT + 1,
+                ..default_params()
+            },
+        ),
+        (
+            "min_rebalance_interval",
+            vec![MAX_REBALANCE_INTERVAL],
+            PoolParams {
+                min_rebalance_interval: MAX_REBALANCE_INTERVAL + 1,
+                ..default_params()
+            },
+        ),
+        (
+            "volatility_window",
+            vec![MAX_VOLATILITY_WINDOW],
+            PoolParams {
+                volatility_window: MAX_VOLATILITY_WINDOW + 1,
+                ..default_params()
+            },
+        ),
+        (
+            "quote_band_bps",
+            vec![MAX_QUOTE_BAND_BPS.into()],
+            PoolParams {
+                quote_band_bps: MAX_QUOTE_BAND_BPS + 1,
+                ..default_params()
+            },
+        ),
+        (
+            "hedge_cost_bps",
+            vec![MAX_HEDGE_COST_BPS.into()],
+            PoolParams {
+                hedge_cost_bps: MAX_HEDGE_COST_BPS + 1,
+                ..default_params()
+            },
+        ),
+        (
+            "confidence_multiplier",
+            vec![MAX_CONFIDENCE_MULTIPLIER.unsigned_abs()],
+            PoolParams {
+                confidence_multiplier: whole(MAX_CONFIDENCE_MULTIPLIER + 1),
+                ..default_params()
+            },
+        ),
+        (
+            "age_multiplier",
+            vec![MAX_AGE_MULTIPLIER.unsigned_abs()],
+            PoolParams {
+                age_multiplier: whole(MAX_AGE_MULTIPLIER + 1),
+                ..default_params()
+            },
+        ),
+        (
+            "depth_slope",
+            vec![MAX_DEPTH_SLOPE.unsigned_abs()],
+            PoolParams {
+                depth_slope: whole(MAX_DEPTH_SLOPE + 1),
+                ..default_params()
+            },
+        ),
+        (
+            "depth_relief_bps",
+            vec![BPS_DENOMINATOR],
+            PoolParams {
+                depth_relief_bps: 10_001,
+                ..default_params()
+            },
+        ),
+        (
+            "age_shrink_bps",
+            vec![BPS_DENOMINATOR],
+            PoolParams {
+                age_shrink_bps: 10_001,
+                ..default_params()
+            },
+        ),
+        (
+            "hedge_credit_bps",
+            vec![BPS_DENOMINATOR],
+            PoolParams {
+                lp_access: 1,
+                hedge_credit_bps: 10_001,
+                ..default_params()
+            },
+        ),
+    ];
+    let docs = include_str!("../../../docs/instructions.md");
+    let table = &docs[docs
+        .find("## `PoolParams` bounds")
+        .expect("the bounds table")..];
+    for (name, numbers, past) in bounds {
+        let row = table
+            .lines()
+            .find(|line| {
+                line.starts_with('|')
+                    && line
+                        .split('|')
+                        .nth(1)
+                        .is_some_and(|cell| cell.contains(&format!("`{name}`")))
+            })
+            .unwrap_or_else(|| panic!("docs/instructions.md lists no bound for {name}"));
+        let message = past
+            .violation()
+            .unwrap_or_else(|| panic!("{name}: past its bound, accepted"));
+        assert!(
+            message.starts_with(name),
+            "{name}: the violation names another bound: {message}"
+        );
+        for number in numbers {
+            let written = grouped(number);
+            assert!(
+                row.contains(&written),
+                "docs/instructions.md's bound for {name} is not {written}: {row}"
+            );
+            assert!(
+                message.contains(&written),
+                "the message for {name} is not {written}: {message}"
+            );
+        }
+    }
+    // The lot's bound is a power of two.
+    assert_eq!(MAX_LOT, 1 << 40);
+    let lot = PoolParams {
+        lot: MAX_LOT + 1,
+        ..default_params()
+    }
+    .violation()
+    .unwrap();
+    assert!(
+        lot.contains("2^40") && table.contains("| `lot` | [1, 2^40]"),
+        "{lot}"
+    );
+}
