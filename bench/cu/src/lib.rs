@@ -3,6 +3,7 @@
 //! test of the SBF program against the native one (`differential`). README.md beside
 //! Cargo.toml says how to run them.
 
+pub mod breakdown;
 pub mod budgets;
 pub mod differential;
 pub mod genesis;

@@ -6,12 +6,14 @@
 //! homeostat-cu-bench [--so PATH] write     [--budgets PATH] [--built-by TEXT] [--doc PATH]
 //! homeostat-cu-bench [--so PATH] gate      [--budgets PATH] [--built-by TEXT] [--doc PATH]
 //! homeostat-cu-bench [--so PATH] differential [--operations N] [--seed N] [--token p-token|spl-token]
+//! homeostat-cu-bench [--so PATH] breakdown  (a HOMEOSTAT_CU_TRACE build: each swap stage's units)
 //! ```
 //!
 //! `table` prints the markdown block of docs/performance.md's "Compute units"; `write`
 //! puts it there; `gate` fails when an instruction exceeds its budget or, for a program
 //! built the way the committed table's was, when the committed table is not today's
-//! measurement; `differential` runs the SBF program against the native one.
+//! measurement; `differential` runs the SBF program against the native one; `breakdown`
+//! prints where a swap's units go, stage by stage, from a tracing build's logs.
 
 use std::process::ExitCode;
 
@@ -62,7 +64,9 @@ fn parse() -> Result<Options, String> {
                     other => return Err(format!("--token: p-token or spl-token, not {other}")),
                 }
             }
-            "table" | "write" | "gate" | "differential" if options.command.is_empty() => {
+            "table" | "write" | "gate" | "differential" | "breakdown"
+                if options.command.is_empty() =>
+            {
                 options.command = arg
             }
             "-h" | "--help" => return Err(String::new()),
@@ -70,7 +74,7 @@ fn parse() -> Result<Options, String> {
         }
     }
     if options.command.is_empty() {
-        return Err("name a command: table, write, gate or differential".into());
+        return Err("name a command: table, write, gate, differential or breakdown".into());
     }
     Ok(options)
 }
@@ -86,6 +90,10 @@ fn run(options: &Options) -> Result<(), String> {
             options.so
         )
     })?;
+    if options.command == "breakdown" {
+        println!("{}", homeostat_cu_bench::breakdown::render(&program)?);
+        return Ok(());
+    }
     if options.command == "differential" {
         let config = Config {
             operations: options.operations,
@@ -192,7 +200,7 @@ fn main() -> ExitCode {
                 include_str!("main.rs")
                     .lines()
                     .skip(3)
-                    .take(6)
+                    .take(7)
                     .map(|line| line.trim_start_matches("//! "))
                     .collect::<Vec<_>>()
                     .join("\n")

@@ -149,6 +149,8 @@ pub fn measure_all(program: &[u8]) -> Measurements {
 struct Run {
     sbf: Sbf,
     measured: Vec<(&'static str, Units)>,
+    /// Each measured transaction's log lines, by row.
+    logs: Vec<(&'static str, Vec<String>)>,
 }
 
 impl Run {
@@ -182,6 +184,7 @@ impl Run {
             cpis: invocation.children_units(),
         };
         self.measured.push((row, units));
+        self.logs.push((row, outcome.logs));
     }
 
     /// As [`Run::measure`], with `before` earlier in the same transaction (unmeasured:
@@ -237,10 +240,21 @@ pub fn measure(
     token: TokenProgram,
     model: ModelKind,
 ) -> Vec<(&'static str, Units)> {
+    measure_logged(program, token, model).0
+}
+
+/// [`measure`], with each row's transaction logs (the breakdown reads a tracing build's).
+#[allow(clippy::type_complexity)]
+pub fn measure_logged(
+    program: &[u8],
+    token: TokenProgram,
+    model: ModelKind,
+) -> (Vec<(&'static str, Units)>, Vec<(&'static str, Vec<String>)>) {
     let world = genesis(2);
     let mut run = Run {
         sbf: Sbf::new(program, token, &world),
         measured: Vec::new(),
+        logs: Vec::new(),
     };
     run.sbf.set_clock(&Clock {
         unix_timestamp: START_TIME,
@@ -547,5 +561,5 @@ pub fn measure(
         ROWS.map(|(row, _)| row),
         "every row measured once, in order"
     );
-    run.measured
+    (run.measured, run.logs)
 }

@@ -18,6 +18,7 @@ pub mod instructions;
 pub mod oracle;
 pub mod state;
 pub mod token;
+pub mod trace;
 
 pub use instructions::*;
 pub use state::{PoolParams, StoredFixed};

@@ -10,6 +10,7 @@ use homeostat_math::{
 use super::{Pool, PriceSource};
 use crate::errors::{HomeostatError, MathResultExt};
 use crate::oracle::{OraclePrice, PriceUpdate};
+use crate::trace;
 
 /// When a swap executes: the cluster's unix time (oracle ages) and slot (the quoter's
 /// expiry and age).
@@ -81,6 +82,7 @@ impl Pool {
             Some(pro) => pro,
             None => self.price_from_updates(oracle, quote_oracle, clock.now)?,
         };
+        trace::point("price");
         let (price, source) = self.swap_price(&pyth, clock.slot)?;
         let newer = match source {
             PriceSource::Pyth => pyth.publish_time > self.last_oracle_time,
@@ -93,9 +95,12 @@ impl Pool {
         if let PriceSource::Quoter { sequence } = source {
             self.depth_sequence = sequence;
         }
+        trace::point("price-source");
         self.observe_oracle(&pyth)?;
+        trace::point("volatility");
         let reserves = self.lp_reserves(base_vault_amount, quote_vault_amount)?;
         let mut context = self.swap_context(&price, reserves)?;
+        trace::point("swap-context");
         self.apply_quote_offsets(&mut context.curve, source)?;
         Ok(PreparedSwap {
             oracle: price,

@@ -12,6 +12,7 @@ use crate::state::{Pool, PreparedSwap, SwapClock};
 use crate::token::{
     token_amount, transfer_in, transfer_out, user_token_amount, PoolAndVaults, WithVaults,
 };
+use crate::trace;
 
 pub mod exact_in;
 pub mod exact_out;
@@ -95,6 +96,8 @@ pub(crate) fn direction_from(value: u8) -> Result<Direction> {
 /// Prepares the pool (`Pool::prepare_swap`), prices the swap with the math crate, books
 /// it (`Pool::book_swap`), moves the tokens, checks the invariant and emits `Swapped`.
 pub(crate) fn execute(ctx: Context<Swap>, direction: Direction, kind: SwapKind) -> Result<()> {
+    trace::point("trace-overhead");
+    trace::point("accounts");
     let clock = Clock::get()?;
     let now = clock.unix_timestamp;
     let accounts = &ctx.accounts;
@@ -113,6 +116,7 @@ pub(crate) fn execute(ctx: Context<Swap>, direction: Direction, kind: SwapKind) 
         &accounts.quote_mint.key(),
         &accounts.quote_token_program.key(),
     )?;
+    trace::point("trader-accounts");
     let (quote, oracle, curve, variance, seeds, decimals) = {
         let mut pool = accounts.pool.load_mut()?;
         let (update, quote_update) = decode_price_updates(
@@ -121,6 +125,7 @@ pub(crate) fn execute(ctx: Context<Swap>, direction: Direction, kind: SwapKind) 
             accounts.quote_oracle.as_deref(),
             now,
         )?;
+        trace::point("oracle-decode");
         let PreparedSwap {
             oracle, context, ..
         } = pool.prepare_swap(
@@ -133,6 +138,7 @@ pub(crate) fn execute(ctx: Context<Swap>, direction: Direction, kind: SwapKind) 
                 slot: clock.slot,
             },
         )?;
+        trace::point("prepare-swap");
         let quote: SwapQuote = match kind {
             SwapKind::ExactIn { amount, min_out } => {
                 let quote = context.quote_exact_in(direction, amount).math()?;
@@ -148,6 +154,7 @@ pub(crate) fn execute(ctx: Context<Swap>, direction: Direction, kind: SwapKind) 
                 quote
             }
         };
+        trace::point("quote");
         pool.book_swap(direction, &quote)?;
         (
             quote,
@@ -159,6 +166,7 @@ pub(crate) fn execute(ctx: Context<Swap>, direction: Direction, kind: SwapKind) 
         )
     };
 
+    trace::point("book-swap");
     let seed_slices = seeds.as_slices();
     let pool_info = accounts.pool.to_account_info();
     match direction {
@@ -206,7 +214,9 @@ pub(crate) fn execute(ctx: Context<Swap>, direction: Direction, kind: SwapKind) 
         }
     }
 
+    trace::point("transfers");
     ctx.accounts.check_vaults()?;
+    trace::point("invariant");
     let accounts = &ctx.accounts;
     let (half_spread, skew) = match curve {
         Curve::Linear(linear) => (linear.half_spread.to_bits(), linear.skew.to_bits()),
@@ -230,5 +240,6 @@ pub(crate) fn execute(ctx: Context<Swap>, direction: Direction, kind: SwapKind) 
         skew,
         variance: variance.to_bits(),
     });
+    trace::point("event");
     Ok(())
 }
