@@ -8,7 +8,7 @@
 
 use crate::error::{ensure, MathErrorKind, OrMathError, Result};
 use crate::fixed::{Fixed, FRACTION_BITS};
-use crate::wide::{div_rem_wide, widening_mul};
+use crate::wide::{div_i128, div_rem_wide, widening_mul};
 
 const HP_BITS: u32 = 96;
 const HP_ONE: i128 = 1 << HP_BITS;
@@ -57,7 +57,7 @@ fn ln_1p_hp(x: i128) -> Result<i128> {
             break;
         }
         odd = odd.saturating_add(2);
-        sum = sum.saturating_add(power.checked_div(odd).unwrap_or(0));
+        sum = sum.saturating_add(div_i128(power, odd).unwrap_or(0));
     }
     Ok(sum.saturating_mul(2))
 }
@@ -118,14 +118,14 @@ pub fn exp(x: Fixed) -> Result<Fixed> {
     } else {
         x_hp.saturating_sub(half_ln2)
     };
-    let n = shifted.checked_div(LN2_HP).unwrap_or(0);
+    let n = div_i128(shifted, LN2_HP).unwrap_or(0);
     let r = x_hp.saturating_sub(n.saturating_mul(LN2_HP));
     let mut term = HP_ONE;
     let mut sum = HP_ONE;
     let mut index: i128 = 0;
     loop {
         index = index.saturating_add(1);
-        term = hp_mul(term, r)?.checked_div(index).unwrap_or(0);
+        term = div_i128(hp_mul(term, r)?, index).unwrap_or(0);
         if term == 0 {
             break;
         }

@@ -60,6 +60,19 @@ pub(crate) fn div_rem(n: u128, d: u128) -> Option<(u128, u128)> {
     Some((q, r))
 }
 
+/// `n / d` truncated toward zero, as `i128::checked_div` — through [`div_rem`]: the
+/// compiled division of two 128-bit integers is a bit-by-bit loop on SBF (thousands of
+/// units), this is one or two 64-bit divisions. `None` when `d` is zero or the quotient
+/// does not fit (`i128::MIN / -1`).
+pub(crate) fn div_i128(n: i128, d: i128) -> Option<i128> {
+    let (quotient, _) = div_rem(n.unsigned_abs(), d.unsigned_abs())?;
+    if (n < 0) != (d < 0) {
+        0i128.checked_sub_unsigned(quotient)
+    } else {
+        i128::try_from(quotient).ok()
+    }
+}
+
 /// `(u1·2^64 + u0) / v` and its remainder, for `u1 < v` (so the quotient fits 64 bits):
 /// Hacker's Delight's `divlu` on 32-bit digits, whose every product fits a `u64`.
 #[allow(clippy::arithmetic_side_effects)] // `64 − shift` with `0 < shift < 64`
@@ -450,6 +463,29 @@ mod tests {
             if root < u128::MAX {
                 proptest::prop_assert!(widening_mul(root + 1, root + 1) > (high, low));
             }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn div_i128_is_checked_div(n in proptest::prelude::any::<i128>(), d in proptest::prelude::any::<i128>(), shift in 0u32..127) {
+            let d = d >> shift;
+            proptest::prop_assert_eq!(div_i128(n, d), n.checked_div(d));
+        }
+    }
+
+    #[test]
+    fn div_i128_at_the_edges() {
+        for (n, d) in [
+            (i128::MIN, 1),
+            (i128::MIN, -1),
+            (i128::MAX, -1),
+            (-7, 2),
+            (7, -2),
+            (0, 5),
+            (5, 0),
+        ] {
+            assert_eq!(div_i128(n, d), n.checked_div(d), "{n} / {d}");
         }
     }
 

@@ -21,7 +21,7 @@ pub const COLUMNS: [(&str, &str); 5] = [
 ];
 
 /// The stages in order (each named by the point at its end), with what they cover.
-pub const STAGES: [(&str, &str); 14] = [
+pub const STAGES: [(&str, &str); 19] = [
     (
         "accounts",
         "entrypoint, Anchor's dispatch and the accounts struct (deserialise, `has_one`, owners)",
@@ -46,9 +46,20 @@ pub const STAGES: [(&str, &str); 14] = [
         "volatility",
         "the volatility estimate observes the price",
     ),
+    ("model", "LP reserves; the model's parameters and stored coefficients"),
+    (
+        "curve",
+        "the model's curve: the skew (√σ² for GLFT), the age widening (√(σ²·age)), the spread in price",
+    ),
+    (
+        "curve-at-depth",
+        "the skew and the cap scaled to the pool's depth",
+    ),
+    ("inventory", "the gross position (`flow_inventory`)"),
+    ("print-depth", "the print depth left on each side, aged"),
     (
         "swap-context",
-        "LP reserves, inventory, the model's curve at the pool's depth, limits, fees",
+        "the risk position, the aged largest trade, fees",
     ),
     ("prepare-swap", "the quoter's offsets; `PreparedSwap` returned"),
     (

@@ -3,8 +3,8 @@
 
 use anchor_lang::prelude::*;
 use homeostat_math::{
-    Curve, Direction, Fixed, InventoryModel, Limits, MarketState, Reserves, Rounding, SpreadConfig,
-    SwapContext, SwapQuote, Units,
+    mul_div_u64, Curve, Direction, Fixed, InventoryModel, Limits, MarketState, Reserves, Rounding,
+    SpreadConfig, SwapContext, SwapQuote, Units,
 };
 
 use super::{Pool, PriceSource};
@@ -131,11 +131,14 @@ impl Pool {
     /// same account data, so its quotes equal the program's amounts.
     pub fn swap_context(&self, oracle: &OraclePrice, reserves: Reserves) -> Result<SwapContext> {
         let (mut curve, inventory_cap) = self.curve_at_depth(oracle, reserves)?;
+        trace::point("curve-at-depth");
         // Computed once: the limits bind on it, the curve prices at its risk part.
         let position = self.inventory(reserves)?;
+        trace::point("inventory");
         if let Curve::Linear(linear) = &mut curve {
             linear.depth.left = self.print_depth_left(position, oracle.age)?;
         }
+        trace::point("print-depth");
         Ok(SwapContext {
             curve,
             inventory: self.risk_of(position)?,
@@ -172,10 +175,10 @@ impl Pool {
             // inventory through the keeper's hedges instead.
             mid_guard: true,
         };
-        let curve = self
-            .model()?
-            .curve(&market, &spread, reserves, params.lot)
-            .math()?;
+        let model = self.model()?;
+        trace::point("model");
+        let curve = model.curve(&market, &spread, reserves, params.lot).math()?;
+        trace::point("curve");
         self.at_depth(curve)
     }
 
@@ -223,13 +226,17 @@ impl Pool {
     pub fn print_depth_left(&self, position: i128, age: u64) -> Result<[i128; 2]> {
         let depth = i128::from(self.aged(self.scaled_to_depth(self.params.print_depth), age)?);
         let relief = |reducible: i128| -> Result<i128> {
-            reducible
-                .max(0)
-                .checked_mul(i128::from(self.params.depth_relief_bps))
-                .and_then(|scaled| {
-                    scaled.checked_div(i128::from(homeostat_math::fees::BPS_DENOMINATOR))
-                })
-                .ok_or_else(|| error!(HomeostatError::MathOverflow))
+            // A position is at most the base reserves, a u64.
+            let reducible = u64::try_from(reducible.max(0))
+                .map_err(|_| error!(HomeostatError::MathOverflow))?;
+            let relief = mul_div_u64(
+                reducible,
+                u64::from(self.params.depth_relief_bps),
+                homeostat_math::fees::BPS_DENOMINATOR,
+                Rounding::Down,
+            )
+            .math()?;
+            Ok(i128::from(relief))
         };
         // A sale to the pool reduces a short position, a purchase a long one.
         let reliefs = [relief(position.saturating_neg())?, relief(position)?];
@@ -250,15 +257,16 @@ impl Pool {
         if self.params.age_shrink_bps == 0 || max_age == 0 {
             return Ok(amount);
         }
-        let numerator = u128::from(amount)
-            .checked_mul(u128::from(self.params.age_shrink_bps))
-            .and_then(|scaled| scaled.checked_mul(u128::from(age.min(max_age))))
+        // shrink ≤ 10⁴ and ages ≤ 60 s (`MAX_ORACLE_AGE_LIMIT`): both products fit a u64.
+        let shrink = u64::from(self.params.age_shrink_bps)
+            .checked_mul(age.min(max_age))
             .ok_or_else(|| error!(HomeostatError::MathOverflow))?;
-        let denominator = u128::from(homeostat_math::fees::BPS_DENOMINATOR)
-            .checked_mul(u128::from(max_age))
+        let denominator = homeostat_math::fees::BPS_DENOMINATOR
+            .checked_mul(max_age)
             .ok_or_else(|| error!(HomeostatError::MathOverflow))?;
-        let cut = numerator.div_ceil(denominator);
+        // Through the math crate's division (a compiled u128 division is slow on SBF).
+        let cut = mul_div_u64(amount, shrink, denominator, Rounding::Up).math()?;
         // cut ≤ amount: shrink ≤ 10⁴ and age ≤ max_age.
-        Ok(amount.saturating_sub(u64::try_from(cut).unwrap_or(u64::MAX)))
+        Ok(amount.saturating_sub(cut))
     }
 }
