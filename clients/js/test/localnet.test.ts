@@ -39,7 +39,7 @@ import {
     swap,
     swapInstruction,
 } from '../src/index.js';
-import { Race, type World, startLocalnet, withoutRaces } from './world.js';
+import { type World, startLocalnet, tradeAtQuote, withoutRaces } from './world.js';
 
 let stop: () => void;
 let world: World;
@@ -100,25 +100,8 @@ for (const [side, amount, exactOut] of [
     ['buy', 500_000_000n, true],
 ] as const) {
     test(`a quote equals what the swap executes (${side} ${exactOut ? 'exact out' : 'exact in'})`, async () => {
-        const quoted = await withoutRaces(async () => {
-            const before = { base: await balance(accounts.base), quote: await balance(accounts.quote) };
-            const quoted = await quote(rpc, wallet.address, request(side, amount, exactOut));
-            // No slippage allowed: the swap fails unless it executes at least the quote.
-            const result = await swap(rpc, wallet, request(side, amount, exactOut), 0);
-            const after = { base: await balance(accounts.base), quote: await balance(accounts.quote) };
-            const [paid, received] =
-                side === 'sell'
-                    ? [before.base - after.base, after.quote - before.quote]
-                    : [before.quote - after.quote, after.base - before.base];
-            // Anything but the quote: the state moved before the swap executed.
-            if (result.quoted.amountIn !== quoted.amountIn || result.quoted.fee !== quoted.fee) {
-                throw new Race(`requoted ${result.quoted.amountIn} (fee ${result.quoted.fee}), quoted ${quoted.amountIn} (fee ${quoted.fee})`);
-            }
-            if (paid !== quoted.amountIn || received !== quoted.amountOut) {
-                throw new Race(`paid ${paid} and received ${received}, quoted ${quoted.amountIn} and ${quoted.amountOut}`);
-            }
-            return quoted;
-        });
+        const trader = { rpc, wallet, accounts };
+        const quoted = await withoutRaces(() => tradeAtQuote(trader, request(side, amount, exactOut)));
         assert.equal(exactOut ? quoted.amountOut : quoted.amountIn, amount);
     });
 }

@@ -6,7 +6,9 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 
-import { HOMEOSTAT_ERROR__SLIPPAGE_EXCEEDED } from '../src/index.js';
+import type { Address, KeyPairSigner, createSolanaRpc } from '@solana/kit';
+
+import { HOMEOSTAT_ERROR__SLIPPAGE_EXCEEDED, type Quote, type SwapRequest, quote, swap } from '../src/index.js';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const binary = process.env.HOMEOSTAT_BIN ?? path.resolve(here, '../../../target/debug/homeostat');
@@ -24,7 +26,7 @@ export type World = {
     /** An address lookup table of the pool's accounts, for v0 transactions. */
     lookup_table: string;
     wallet: { keypair: string; address: string };
-    admin: { address: string };
+    admin: { keypair: string; address: string };
 };
 
 /**
@@ -90,4 +92,37 @@ export async function withoutRaces<T>(trade: () => Promise<T>, attempts = 8): Pr
             if (attempt >= attempts || !isRace(error)) throw error;
         }
     }
+}
+
+/** A trader on the demo world: its RPC, its signer and its base and quote token accounts. */
+export type Trader = {
+    rpc: ReturnType<typeof createSolanaRpc>;
+    wallet: KeyPairSigner;
+    accounts: { base: Address; quote: Address };
+};
+
+/**
+ * Quotes `request`, then swaps it allowing no slippage, and returns the quote after
+ * checking the trader's balances moved by exactly its amounts. Throws `Race` when the
+ * swap's own requote or the amounts moved differ from the quote (the state moved between
+ * them): run it inside `withoutRaces`.
+ */
+export async function tradeAtQuote({ rpc, wallet, accounts }: Trader, request: SwapRequest): Promise<Quote> {
+    const balance = async (account: Address) => BigInt((await rpc.getTokenAccountBalance(account).send()).value.amount);
+    const before = { base: await balance(accounts.base), quote: await balance(accounts.quote) };
+    const quoted = await quote(rpc, wallet.address, request);
+    // No slippage allowed: the swap fails unless it executes at least the quote.
+    const result = await swap(rpc, wallet, request, 0);
+    const after = { base: await balance(accounts.base), quote: await balance(accounts.quote) };
+    const [paid, received] =
+        request.side === 'sell'
+            ? [before.base - after.base, after.quote - before.quote]
+            : [before.quote - after.quote, after.base - before.base];
+    if (result.quoted.amountIn !== quoted.amountIn || result.quoted.fee !== quoted.fee) {
+        throw new Race(`requoted ${result.quoted.amountIn} (fee ${result.quoted.fee}), quoted ${quoted.amountIn} (fee ${quoted.fee})`);
+    }
+    if (paid !== quoted.amountIn || received !== quoted.amountOut) {
+        throw new Race(`paid ${paid} and received ${received}, quoted ${quoted.amountIn} and ${quoted.amountOut}`);
+    }
+    return quoted;
 }

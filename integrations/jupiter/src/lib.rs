@@ -11,6 +11,12 @@
 //! program would refuse (stale or too uncertain oracle, paused pool, inventory cap, trade
 //! size, liquidity) is an `Err` naming the program's error, never a quote.
 //!
+//! A pool in prop-AMM mode (a quoter pushing prices into the pool account) needs nothing
+//! more: the quoter's price, offsets and expiry slot are pool state, so a quote prices at
+//! the quoter's price while it is unexpired at the router's slot and within its band of
+//! Pyth, and otherwise falls back to Pyth or refuses (`QuoteUnavailable`) as the program
+//! does. Jupiter's `FeeMode` does not change a quote: see [`HomeostatAmm::quote`].
+//!
 //! Accounts to refresh: the pool, its two vaults, its oracle account(s) and the clock
 //! sysvar. The oracle accounts default to Pyth's sponsored push feeds (shard 0) of the
 //! pool's feed ids; a market's `params` may name others: `{"oracle": "<address>",
@@ -32,7 +38,7 @@ use homeostat_sdk::instructions::{swap_accounts, Oracles, UserAccounts};
 use homeostat_sdk::pda::{pyth_push_feed, PoolAddresses};
 use homeostat_sdk::quote::PoolSnapshot;
 use jupiter_amm_interface::{
-    AccountMap, Amm, AmmContext, ClockRef, KeyedAccount, Quote, QuoteParams, Swap,
+    AccountMap, Amm, AmmContext, ClockRef, FeeMode, KeyedAccount, Quote, QuoteParams, Swap,
     SwapAndAccountMetas, SwapMode, SwapParams,
 };
 use rust_decimal::Decimal;
@@ -284,7 +290,18 @@ impl Amm for HomeostatAmm {
         Ok(())
     }
 
+    /// The program's amounts for `quote_params`, under either `fee_mode`.
+    ///
+    /// Jupiter quotes with `FeeMode::Ultra` for a transaction its Ultra API builds and
+    /// co-signs, so that a venue whose program prices that flow apart (by the co-signer)
+    /// quotes the branch it will execute. Homeostat's program has one fee schedule and reads
+    /// no signer but the trader: an Ultra swap executes, and so quotes, exactly what a
+    /// Normal one does (Ultra's own fee is the router's, outside this leg).
     fn quote(&self, quote_params: &QuoteParams) -> Result<Quote> {
+        // Exhaustive on purpose: a mode the interface adds is a decision, not a default.
+        match quote_params.fee_mode {
+            FeeMode::Normal | FeeMode::Ultra => {}
+        }
         let direction = self.direction(&quote_params.input_mint, &quote_params.output_mint)?;
         let snapshot = self.snapshot()?;
         let quote = match quote_params.swap_mode {

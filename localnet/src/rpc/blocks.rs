@@ -9,7 +9,7 @@ use super::*;
 
 /// Slots in an epoch, as on mainnet (one epoch: the endpoint never leaves epoch 0 in
 /// practice).
-const SLOTS_PER_EPOCH: u64 = 432_000;
+pub(super) const SLOTS_PER_EPOCH: u64 = 432_000;
 /// Largest slot range `getBlocks` and `getBlocksWithLimit` answer, as on a validator.
 const MAX_BLOCK_RANGE: u64 = 500_000;
 

@@ -34,8 +34,8 @@ const FAMILIES: &[Family] = &[
         call: |node, method, params| Box::pin(fees::call(node, method, params)),
     },
     Family {
-        methods: CLUSTER_METHODS,
-        call: |node, method, params| Box::pin(cluster(node, method, params)),
+        methods: cluster::METHODS,
+        call: |node, method, params| Box::pin(cluster::call(node, method, params)),
     },
 ];
 
@@ -83,35 +83,4 @@ fn request_method(request: &Value) -> Result<&str, RpcError> {
         .as_str()
         .filter(|_| request["jsonrpc"] == "2.0")
         .ok_or_else(|| RpcError::new(INVALID_REQUEST, "Invalid request"))
-}
-
-/// The node itself: `getHealth`, `getVersion`, `getGenesisHash`, `getIdentity`,
-/// `getSlotLeader`, `getClusterNodes`.
-const CLUSTER_METHODS: &[&str] = &[
-    "getHealth",
-    "getVersion",
-    "getGenesisHash",
-    "getIdentity",
-    "getSlotLeader",
-    "getClusterNodes",
-];
-
-async fn cluster(node: &Node, method: &str, _params: &Value) -> RpcResult {
-    Ok(match method {
-        "getHealth" => json!("ok"),
-        "getVersion" => json!({ "solana-core": "3.1.12", "feature-set": 0 }),
-        "getGenesisHash" => json!(node.genesis_hash),
-        "getIdentity" => json!({ "identity": node.identity.to_string() }),
-        "getSlotLeader" => json!(node.identity.to_string()),
-        "getClusterNodes" => json!([{
-            "pubkey": node.identity.to_string(),
-            "gossip": null,
-            "tpu": null,
-            "rpc": node.rpc_address,
-            "version": "3.1.12",
-            "featureSet": 0,
-            "shredVersion": 0,
-        }]),
-        other => return Err(RpcError::method_not_found(other)),
-    })
 }

@@ -5,15 +5,17 @@
 //!
 //! One module per job: `http` (HTTP/1.1, its limits and timeouts), `pubsub` (the
 //! websocket), `dispatch` (request → method family → answer), the families — `accounts`,
-//! `blocks`, `send` (sending, simulating, statuses), `tokens`, `fees` — `node` (the
-//! state they share: slots, blockhashes, accounts), `transactions` (a transaction's JSON),
-//! `logs` (logs as a validator writes them) and `error` (the one error type).
+//! `blocks`, `send` (sending, simulating, statuses), `tokens`, `fees`, `cluster` (the node
+//! itself: identity, leaders, production, performance) — `node` (the state they share:
+//! slots, blockhashes, accounts), `transactions` (a transaction's JSON), `logs` (logs as a
+//! validator writes them) and `error` (the one error type).
 //!
 //! Its slots pass with wall time (`Options::slot_duration`, 400 ms by default — Solana's
 //! target), one block per slot. `Faults` lets a test drop sends.
 
 mod accounts;
 mod blocks;
+mod cluster;
 mod dispatch;
 mod error;
 mod fees;
@@ -129,6 +131,8 @@ pub struct Options {
     pub idle_timeout: Duration,
     /// How long a request may take to arrive once it has started.
     pub read_timeout: Duration,
+    /// The wall time one `getRecentPerformanceSamples` sample covers.
+    pub sample_period: Duration,
 }
 
 impl Default for Options {
@@ -139,6 +143,8 @@ impl Default for Options {
             max_connections: 256,
             idle_timeout: Duration::from_secs(60),
             read_timeout: Duration::from_secs(10),
+            // A validator's: a sample a minute.
+            sample_period: Duration::from_secs(60),
         }
     }
 }
@@ -213,6 +219,8 @@ struct Node {
     executed: watch::Sender<usize>,
     /// The node's identity (`getIdentity`, `getSlotLeader`).
     identity: Pubkey,
+    /// The runtime's funded payer: the fee payer of the endpoint's own simulations.
+    payer: Pubkey,
     /// `127.0.0.1:<port>` (`getClusterNodes`).
     rpc_address: String,
 }
@@ -288,6 +296,7 @@ pub async fn try_serve(
         faucet: Mutex::default(),
         executed: watch::Sender::new(0),
         identity: solana_signer::Signer::pubkey(&solana_keypair::Keypair::new()),
+        payer: solana_signer::Signer::pubkey(&context.payer),
         rpc_address: address.to_string(),
     });
     tokio::spawn(pubsub::serve(Arc::clone(&node), ws_listener));

@@ -2,14 +2,16 @@
 //! (each binary links the whole in-process runtime): `clients` — the methods third-party
 //! clients call, over plain HTTP/1.1; `subscriptions` — its websocket; `v0` — a v0
 //! transaction over a lookup table; `validator`
-//! — where it answers as a validator does (issue #30's list); `hostile` — requests meant to
-//! take it down.
+//! — where it answers as a validator does (issue #30's list); `cluster` — the node's own
+//! methods (leaders, production, performance samples); `hostile` — requests meant to take
+//! it down.
 
 // solana-program-test 3.x marks its whole API "unstable" (deprecated): see
 // localnet/src/lib.rs.
 #![allow(deprecated)]
 
 mod clients;
+mod cluster;
 mod hostile;
 mod subscriptions;
 mod v0;
