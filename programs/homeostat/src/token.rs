@@ -63,6 +63,17 @@ pub fn token_amount(account: &AccountInfo) -> Result<u64> {
     amount_in(&account.try_borrow_data()?)
 }
 
+/// A mint's supply, read in place: bytes 36..44 of an SPL Token or Token-2022 mint (after
+/// the optional mint authority). For the pool's LP mint — pinned by `has_one` to the mint
+/// `initialize_pool` created and owned by SPL Token — which needs no deserialising.
+pub fn mint_supply(mint: &AccountInfo) -> Result<u64> {
+    mint.try_borrow_data()?
+        .get(36..44)
+        .and_then(|bytes| <[u8; 8]>::try_from(bytes).ok())
+        .map(u64::from_le_bytes)
+        .ok_or_else(|| error!(ErrorCode::AccountDidNotDeserialize))
+}
+
 /// Bytes 64..72 of a token account's data: its amount.
 fn amount_in(data: &[u8]) -> Result<u64> {
     data.get(64..72)

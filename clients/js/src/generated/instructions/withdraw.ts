@@ -200,7 +200,10 @@ export type WithdrawInput<
   baseVault: Address<TAccountBaseVault>;
   /** Quote vault. */
   quoteVault: Address<TAccountQuoteVault>;
-  /** LP mint. */
+  /**
+   * LP mint.
+   * by `lp_token_program`; its supply read in place (`token::mint_supply`).
+   */
   lpMint: Address<TAccountLpMint>;
   /** The LP's base account. */
   ownerBase: Address<TAccountOwnerBase>;
@@ -377,7 +380,10 @@ export type ParsedWithdrawInstruction<
     baseVault: TAccountMetas[4];
     /** Quote vault. */
     quoteVault: TAccountMetas[5];
-    /** LP mint. */
+    /**
+     * LP mint.
+     * by `lp_token_program`; its supply read in place (`token::mint_supply`).
+     */
     lpMint: TAccountMetas[6];
     /** The LP's base account. */
     ownerBase: TAccountMetas[7];

@@ -4,7 +4,7 @@ use anchor_spl::token_interface::{self, MintTo};
 use super::Liquidity;
 use crate::errors::{HomeostatError, MathResultExt};
 use crate::events::Deposited;
-use crate::token::{token_amount, transfer_in, WithVaults};
+use crate::token::{mint_supply, token_amount, transfer_in, WithVaults};
 use homeostat_math::lp::total_shares;
 
 /// Arguments of `deposit`.
@@ -42,7 +42,8 @@ pub struct DepositArgs {
 pub(crate) fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
     let accounts = &ctx.accounts;
     accounts.refuse_own_accounts_as_vaults()?;
-    let (amounts, seeds, reopens) = {
+    accounts.checked_lp_shares()?;
+    let (amounts, seeds, reopens, decimals) = {
         let pool = accounts.pool.load()?;
         let reserves = pool.lp_reserves(
             token_amount(&accounts.base_vault)?,
@@ -51,10 +52,15 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
         let amounts = pool.prepare_deposit(
             &accounts.owner.key(),
             reserves,
-            accounts.lp_mint.supply,
+            mint_supply(&accounts.lp_mint)?,
             (args.max_base, args.max_quote),
         )?;
-        (amounts, pool.signer_seeds(), pool.is_empty())
+        (
+            amounts,
+            pool.signer_seeds(),
+            pool.is_empty(),
+            (pool.base_decimals, pool.quote_decimals),
+        )
     };
     require!(
         amounts.shares >= args.min_shares,
@@ -67,10 +73,10 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
     if amounts.base > 0 {
         transfer_in(
             &accounts.base_token_program,
-            &accounts.owner_base.to_account_info(),
+            &accounts.owner_base,
             &accounts.base_vault,
-            &accounts.base_mint.to_account_info(),
-            accounts.base_mint.decimals,
+            &accounts.base_mint,
+            decimals.0,
             &accounts.owner,
             amounts.base,
         )?;
@@ -78,10 +84,10 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
     if amounts.quote > 0 {
         transfer_in(
             &accounts.quote_token_program,
-            &accounts.owner_quote.to_account_info(),
+            &accounts.owner_quote,
             &accounts.quote_vault,
-            &accounts.quote_mint.to_account_info(),
-            accounts.quote_mint.decimals,
+            &accounts.quote_mint,
+            decimals.1,
             &accounts.owner,
             amounts.quote,
         )?;
@@ -100,8 +106,8 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
         amounts.shares,
     )?;
     ctx.accounts.check_vaults()?;
-    let accounts = &mut *ctx.accounts;
-    accounts.lp_mint.reload()?;
+    let accounts = &ctx.accounts;
+    let supply = mint_supply(&accounts.lp_mint)?;
     {
         // The first deposit locks the shares for good, and fixes the reference depth and
         // the target base per share.
@@ -111,20 +117,15 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
             token_amount(&accounts.base_vault)?,
             token_amount(&accounts.quote_vault)?,
         )?;
-        pool.set_depth(
-            total_shares(accounts.lp_mint.supply, true).math()?,
-            reserves.base,
-            reopens,
-        );
+        pool.set_depth(total_shares(supply, true).math()?, reserves.base, reopens);
     }
-    let accounts = &ctx.accounts;
     emit_cpi!(Deposited {
         pool: accounts.pool.key(),
         owner: accounts.owner.key(),
         base_amount: amounts.base,
         quote_amount: amounts.quote,
         shares: amounts.shares,
-        total_shares: total_shares(accounts.lp_mint.supply, true).math()?,
+        total_shares: total_shares(supply, true).math()?,
     });
     Ok(())
 }

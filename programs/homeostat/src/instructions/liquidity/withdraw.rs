@@ -4,7 +4,7 @@ use anchor_spl::token_interface::{self, Burn};
 use super::Liquidity;
 use crate::errors::{HomeostatError, MathResultExt};
 use crate::events::Withdrawn;
-use crate::token::{token_amount, transfer_out, WithVaults};
+use crate::token::{mint_supply, token_amount, transfer_out, WithVaults};
 use homeostat_math::lp::total_shares;
 
 /// Arguments of `withdraw`.
@@ -37,7 +37,8 @@ pub struct WithdrawArgs {
 pub(crate) fn handle(ctx: Context<Liquidity>, args: WithdrawArgs) -> Result<()> {
     let accounts = &ctx.accounts;
     accounts.refuse_own_accounts_as_vaults()?;
-    let (amounts, seeds) = {
+    let lp_shares = accounts.checked_lp_shares()?;
+    let (amounts, seeds, decimals) = {
         let pool = accounts.pool.load()?;
         let reserves = pool.lp_reserves(
             token_amount(&accounts.base_vault)?,
@@ -47,20 +48,18 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: WithdrawArgs) -> Result<()> 
             pool.prepare_withdraw(
                 &accounts.owner.key(),
                 reserves,
-                accounts.lp_mint.supply,
+                mint_supply(&accounts.lp_mint)?,
                 args.shares,
             )?,
             pool.signer_seeds(),
+            (pool.base_decimals, pool.quote_decimals),
         )
     };
     require!(
         amounts.base >= args.min_base && amounts.quote >= args.min_quote,
         HomeostatError::SlippageExceeded
     );
-    require!(
-        accounts.owner_lp.amount >= args.shares,
-        HomeostatError::InsufficientFunds
-    );
+    require!(lp_shares >= args.shares, HomeostatError::InsufficientFunds);
     token_interface::burn(
         CpiContext::new(
             accounts.lp_token_program.key(),
@@ -78,9 +77,9 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: WithdrawArgs) -> Result<()> 
         transfer_out(
             &accounts.base_token_program,
             &accounts.base_vault,
-            &accounts.owner_base.to_account_info(),
-            &accounts.base_mint.to_account_info(),
-            accounts.base_mint.decimals,
+            &accounts.owner_base,
+            &accounts.base_mint,
+            decimals.0,
             pool_info.clone(),
             &seed_slices,
             amounts.base,
@@ -90,42 +89,34 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: WithdrawArgs) -> Result<()> 
         transfer_out(
             &accounts.quote_token_program,
             &accounts.quote_vault,
-            &accounts.owner_quote.to_account_info(),
-            &accounts.quote_mint.to_account_info(),
-            accounts.quote_mint.decimals,
+            &accounts.owner_quote,
+            &accounts.quote_mint,
+            decimals.1,
             pool_info,
             &seed_slices,
             amounts.quote,
         )?;
     }
     ctx.accounts.check_vaults()?;
-    let accounts = &mut *ctx.accounts;
-    accounts.lp_mint.reload()?;
-    {
+    let accounts = &ctx.accounts;
+    let supply = mint_supply(&accounts.lp_mint)?;
+    let locked = {
         let mut pool = accounts.pool.load_mut()?;
         let locked = pool.shares_are_locked();
         let reserves = pool.lp_reserves(
             token_amount(&accounts.base_vault)?,
             token_amount(&accounts.quote_vault)?,
         )?;
-        pool.set_depth(
-            total_shares(accounts.lp_mint.supply, locked).math()?,
-            reserves.base,
-            false,
-        );
-    }
-    let accounts = &ctx.accounts;
+        pool.set_depth(total_shares(supply, locked).math()?, reserves.base, false);
+        locked
+    };
     emit_cpi!(Withdrawn {
         pool: accounts.pool.key(),
         owner: accounts.owner.key(),
         base_amount: amounts.base,
         quote_amount: amounts.quote,
         shares: args.shares,
-        total_shares: total_shares(
-            accounts.lp_mint.supply,
-            accounts.pool.load()?.shares_are_locked()
-        )
-        .math()?,
+        total_shares: total_shares(supply, locked).math()?,
     });
     Ok(())
 }
