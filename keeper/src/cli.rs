@@ -16,7 +16,8 @@ use crate::settings::{required, show_defaults, Settings, SettingsError, LOG_FORM
 /// Hedges a Homeostat pool's net delta: when it leaves the pool's band, sends `rebalance`,
 /// hedges the requested amount on the venue, and records it with `record_hedge` — exactly
 /// once per request, across crashes (SQLite journal). docs/keeper.md is the operations
-/// guide. Exit codes: 0 done or stopped by SIGTERM/SIGINT, 1 failed, 2 usage error.
+/// guide. With `--quoter`, pushes the pool's reference price instead (docs/quoter.md).
+/// Exit codes: 0 done or stopped by SIGTERM/SIGINT, 1 failed, 2 usage error.
 #[derive(Debug, Parser)]
 #[command(name = "homeostat-keeper", version, about, long_about = None)]
 pub struct Cli {
@@ -41,6 +42,12 @@ pub struct Cli {
     /// Run one step (catch up on events, then rebalance/hedge/record if needed) and exit.
     #[arg(long)]
     pub once: bool,
+    /// Run the pool's quoter instead of its keeper (prop-AMM mode, docs/quoter.md): push
+    /// the venue's price with `push_quote` every `--quoter-interval-ms`, signed by
+    /// `--quoter-keypair`; with `--dry-run`, print the quote it would push; with `--once`,
+    /// push one.
+    #[arg(long)]
+    pub quoter: bool,
     /// The keeper's settings.
     #[command(flatten)]
     pub settings: Settings,

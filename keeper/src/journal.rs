@@ -83,14 +83,23 @@ fn parse_i128(text: String) -> rusqlite::Result<i128> {
     })
 }
 
+/// The SQLite database at `path` (created if missing) with `schema` applied, its writes
+/// durable before they return: SQLite's default rollback journal with `synchronous = FULL`.
+/// The keeper's journal and the quoter's are opened this way.
+pub(crate) fn open_durable(path: &Path, schema: &str) -> Result<Connection> {
+    let connection = Connection::open(path)?;
+    connection.pragma_update(None, "synchronous", "FULL")?;
+    connection.execute_batch(schema)?;
+    Ok(connection)
+}
+
 impl Journal {
     /// Opens (or creates) the journal at `path`. Writes are durable before they return
     /// (SQLite's default rollback journal with `synchronous = FULL`).
     pub fn open(path: &Path) -> Result<Self> {
-        let connection = Connection::open(path)?;
-        connection.pragma_update(None, "synchronous", "FULL")?;
-        connection.execute_batch(SCHEMA)?;
-        Ok(Self { connection })
+        Ok(Self {
+            connection: open_durable(path, SCHEMA)?,
+        })
     }
 
     /// Opens the journal at `path` to read it only (the dry run): `None` when there is no

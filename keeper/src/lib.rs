@@ -21,6 +21,8 @@
 //!   command line and logs; [`shutdown`]: SIGTERM and SIGINT, honoured anywhere;
 //!   [`metrics`]: Prometheus metrics and the health check; [`solana_config`]: the Solana
 //!   CLI's configuration file.
+//! * [`quoter`]: prop-AMM mode's quoter (`homeostat-keeper --quoter`): the venue's price
+//!   pushed with `push_quote`, its sequence numbers journaled before they are sent.
 #![deny(missing_docs)]
 
 pub mod binance;
@@ -34,6 +36,7 @@ pub mod local;
 pub mod metrics;
 pub mod output;
 pub mod planner;
+pub mod quoter;
 pub mod retry;
 pub mod rpc;
 pub mod service;
@@ -68,6 +71,13 @@ pub enum KeeperError {
         key: String,
         /// The pool's keeper.
         keeper: String,
+    },
+    /// The quoter's key is not the pool's quoter: it cannot push quotes.
+    NotThePoolsQuoter {
+        /// The quoter's key.
+        key: String,
+        /// The pool's quoter (the default key: none).
+        quoter: String,
     },
     /// The venue failed or refused, or its answer could not be used.
     Venue(String),
@@ -116,6 +126,11 @@ impl fmt::Display for KeeperError {
                 f,
                 "chain: the keypair {key} is not this pool's keeper ({keeper}): it cannot \
                  rebalance or record hedges"
+            ),
+            Self::NotThePoolsQuoter { key, quoter } => write!(
+                f,
+                "chain: the keypair {key} is not this pool's quoter ({quoter}): it cannot push \
+                 quotes"
             ),
             Self::Venue(message) => write!(f, "venue: {message}"),
             Self::VenueClient { context, source } => write!(f, "venue: {context}: {source}"),

@@ -1,4 +1,5 @@
-//! `homeostat-keeper`: hedges one pool's net delta on a venue and records it on chain.
+//! `homeostat-keeper`: hedges one pool's net delta on a venue and records it on chain; with
+//! `--quoter`, pushes the pool's reference price instead (`homeostat_keeper::quoter`).
 //!
 //! Every option comes from, in order of precedence: a command-line flag, its environment
 //! variable, the `--config` TOML file (same names, with `_` for `-`), the Solana CLI's
@@ -14,29 +15,45 @@
 use std::process::ExitCode;
 
 use homeostat_keeper::cli::{self, init_logging, report_error, Cli};
+use homeostat_keeper::quoter;
 use homeostat_keeper::service::{self, Error};
 use homeostat_keeper::solana_config::{SolanaConfig, SolanaConfigError};
 use homeostat_keeper::KeeperError;
 
 fn start(cli: Cli) -> Result<(), Error> {
-    let mode = cli.mode();
+    let (mode, quoting) = (cli.mode(), cli.quoter);
     let solana = SolanaConfig::load(cli.solana_config.as_deref())?;
     let settings = cli.settings.resolve_over(cli.config.as_deref(), solana)?;
     init_logging(&settings)?;
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()?
-        .block_on(service::run(&settings, mode))
+        .block_on(async {
+            if quoting {
+                quoter::service::run(&settings, mode).await
+            } else {
+                service::run(&settings, mode).await
+            }
+        })
 }
 
 /// What the operator can do about `error`: ours for the keeper's key and the Solana CLI's
 /// configuration file, else the Solana CLI's conventions' remedies.
 fn advice(error: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
-    if let Some(KeeperError::NotThePoolsKeeper { .. }) = error.downcast_ref() {
-        return Some(
-            "start with the keeper's keypair, or have the pool's admin set this key as keeper \
-             (set_keeper)",
-        );
+    match error.downcast_ref() {
+        Some(KeeperError::NotThePoolsKeeper { .. }) => {
+            return Some(
+                "start with the keeper's keypair, or have the pool's admin set this key as \
+                 keeper (set_keeper)",
+            )
+        }
+        Some(KeeperError::NotThePoolsQuoter { .. }) => {
+            return Some(
+                "start with the quoter's keypair (--quoter-keypair), or have the pool's admin \
+                 set this key as quoter (set_quoter)",
+            )
+        }
+        _ => {}
     }
     match error.downcast_ref::<SolanaConfigError>() {
         Some(SolanaConfigError::Unreadable { .. }) => {

@@ -208,14 +208,20 @@ impl Drop for AbortOnDrop {
 
 /// Takes `<journal>.lock` for the life of the keeper, or says another keeper holds it.
 pub fn lock_journal(journal: &std::path::Path) -> Result<std::fs::File, Error> {
+    lock_journal_of("keeper", journal)
+}
+
+/// Takes `<journal>.lock` for the life of a `service` (`keeper`, `quoter`), or says
+/// another one holds it.
+pub fn lock_journal_of(service: &str, journal: &std::path::Path) -> Result<std::fs::File, Error> {
     let mut name = journal.as_os_str().to_owned();
     name.push(".lock");
     let path = std::path::PathBuf::from(name);
     match try_lock_file(&path)? {
         Some(file) => Ok(file),
         None => Err(format!(
-            "the journal {} is in use by another keeper (its lock {} is held): one keeper per \
-             journal",
+            "the journal {} is in use by another {service} (its lock {} is held): one \
+             {service} per journal",
             journal.display(),
             path.display()
         )

@@ -80,6 +80,17 @@ impl PaperVenue {
         self.fills.get(client_id).copied()
     }
 
+    /// The venue's book around `mid`: `(bid, ask)`, each `slippage_bps` of the mid away from
+    /// it (rounded outward: against the keeper). Sales fill at the bid, purchases at the
+    /// ask; the quoter's paper book is this touch.
+    pub fn touch(&self, mid: Fixed) -> Result<(Fixed, Fixed)> {
+        let slip = bps(mid, self.slippage_bps, Rounding::Up)?;
+        let moved = |price: homeostat_math::Result<Fixed>| {
+            price.map_err(|error| KeeperError::Venue(error.to_string()))
+        };
+        Ok((moved(mid.checked_sub(slip))?, moved(mid.checked_add(slip))?))
+    }
+
     fn trade(&mut self, order: &HedgeOrder, reference_price: i128, lot: u64) -> Result<Fill> {
         if let Some(fill) = self.fills.get(&order.client_id) {
             return Ok(*fill);
@@ -90,13 +101,11 @@ impl PaperVenue {
                 order.client_id
             )));
         }
-        let mid = Fixed::from_bits(reference_price);
-        let slip = bps(mid, self.slippage_bps, Rounding::Up)?;
+        let (bid, ask) = self.touch(Fixed::from_bits(reference_price))?;
         let price = match order.side {
-            Side::SellBase => mid.checked_sub(slip),
-            Side::BuyBase => mid.checked_add(slip),
-        }
-        .map_err(|error| KeeperError::Venue(error.to_string()))?;
+            Side::SellBase => bid,
+            Side::BuyBase => ask,
+        };
         let notional = Fixed::from_u64(order.base)
             .mul_div(price, Fixed::from_u64(lot), Rounding::Up)
             .map_err(|error| KeeperError::Venue(error.to_string()))?;

@@ -72,12 +72,13 @@ pub(crate) fn quantity_text(atoms: u64, step: u64, base_decimals: u8) -> Option<
 }
 
 /// A price text (quote per base) in the program's unit: quote atoms per `lot` base atoms,
-/// I80F48 bits, rounded down.
+/// I80F48 bits, rounded as asked.
 pub(crate) fn price_per_lot(
     text: &str,
     base_decimals: u8,
     quote_decimals: u8,
     lot: u64,
+    rounding: Rounding,
 ) -> Result<i128> {
     let invalid = |message: String| KeeperError::Venue(message);
     let (mantissa, scale) =
@@ -90,11 +91,9 @@ pub(crate) fn price_per_lot(
         .and_then(|value| value.checked_mul(pow10(u32::from(base_decimals))?))
         .and_then(|value| i128::try_from(value).ok());
     match (numerator, denominator) {
-        (Some(numerator), Some(denominator)) => {
-            Fixed::ratio(numerator, denominator, Rounding::Down)
-                .map(Fixed::to_bits)
-                .map_err(|error| invalid(format!("price `{text}`: {error}")))
-        }
+        (Some(numerator), Some(denominator)) => Fixed::ratio(numerator, denominator, rounding)
+            .map(Fixed::to_bits)
+            .map_err(|error| invalid(format!("price `{text}`: {error}"))),
         _ => Err(invalid(format!("price `{text}` out of range"))),
     }
 }

@@ -100,41 +100,49 @@ impl SignedHttp {
             "{}{path}?{query}&signature={signature}",
             self.base_url.trim_end_matches('/')
         );
-        let Reply {
-            status,
-            retry_after,
-            headers,
-            body,
-        } = send(
+        let reply = send(
             self.http
                 .request(method, &url)
                 .header("X-MBX-APIKEY", &self.api_key),
         )
         .await?;
-        if let Some(weight) = headers.get("X-MBX-USED-WEIGHT-1M") {
-            tracing::debug!(weight = ?weight, "venue request weight used this minute");
-        }
-        let payload: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
-        if status.is_success() {
-            return Ok(payload);
-        }
-        let code = payload["code"].as_i64().unwrap_or(0);
-        let message = format!(
-            "HTTP {} code {code}: {}",
-            status.as_u16(),
-            payload["msg"].as_str().unwrap_or(body.as_str())
-        );
-        let transient = status.as_u16() == 429
-            || status.as_u16() == 418
-            || status.is_server_error()
-            || matches!(code, -1003 | -1006 | -1007 | -1021);
-        Err(if transient {
-            KeeperError::Transient {
-                message,
-                retry_after,
-            }
-        } else {
-            KeeperError::VenueRejected { code, message }
-        })
+        payload(reply)
     }
+}
+
+/// The JSON of a venue answer, or its failure classified: transient (HTTP 429/418/5xx,
+/// `-1003`, `-1006`, `-1007`, `-1021`: retry, after `Retry-After` when given) or a refusal
+/// with the venue's code. Signed and public (the quoter's book ticker) requests alike.
+pub(super) fn payload(reply: Reply) -> Result<Value> {
+    let Reply {
+        status,
+        retry_after,
+        headers,
+        body,
+    } = reply;
+    if let Some(weight) = headers.get("X-MBX-USED-WEIGHT-1M") {
+        tracing::debug!(weight = ?weight, "venue request weight used this minute");
+    }
+    let payload: Value = serde_json::from_str(&body).unwrap_or(Value::Null);
+    if status.is_success() {
+        return Ok(payload);
+    }
+    let code = payload["code"].as_i64().unwrap_or(0);
+    let message = format!(
+        "HTTP {} code {code}: {}",
+        status.as_u16(),
+        payload["msg"].as_str().unwrap_or(body.as_str())
+    );
+    let transient = status.as_u16() == 429
+        || status.as_u16() == 418
+        || status.is_server_error()
+        || matches!(code, -1003 | -1006 | -1007 | -1021);
+    Err(if transient {
+        KeeperError::Transient {
+            message,
+            retry_after,
+        }
+    } else {
+        KeeperError::VenueRejected { code, message }
+    })
 }

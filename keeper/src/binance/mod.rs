@@ -24,6 +24,8 @@
 //! they cover the executed quantity in `commission_asset`, else an estimate at
 //! `taker_fee_bps` of the notional (commission paid in BNB, trades not listed yet, or the
 //! lookup failed).
+//!
+//! [`book`]: the symbol's public book ticker, the quoter's price source.
 
 use std::time::Duration;
 
@@ -69,6 +71,7 @@ pub struct BinanceConfig {
     pub backoff: Backoff,
 }
 
+pub mod book;
 pub(crate) mod decimal;
 mod http;
 
@@ -140,6 +143,7 @@ impl Binance {
             self.config.base_decimals,
             self.config.quote_decimals,
             lot,
+            Rounding::Down,
         )
     }
 

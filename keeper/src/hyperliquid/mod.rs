@@ -354,6 +354,7 @@ impl Hyperliquid {
                 self.config.base_decimals,
                 self.config.quote_decimals,
                 lot,
+                Rounding::Down,
             )?;
             base = base.saturating_add(size);
             // Σ size × price (I80F48 bits); divided by Σ size below.

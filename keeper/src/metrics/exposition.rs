@@ -167,12 +167,16 @@ impl PoolLabel {
     }
 }
 
-/// One metric family of one pool.
-struct Family {
-    name: &'static str,
-    kind: &'static str,
-    help: &'static str,
-    samples: Vec<(String, String)>,
+/// One metric family of one pool (or of the quoter, `crate::quoter::metrics`).
+pub(crate) struct Family {
+    /// Its name.
+    pub(crate) name: &'static str,
+    /// `counter` or `gauge`.
+    pub(crate) kind: &'static str,
+    /// Its `HELP` text.
+    pub(crate) help: &'static str,
+    /// Each sample's labels (without braces) and value.
+    pub(crate) samples: Vec<(String, String)>,
 }
 
 /// The exposition of every pool's series: each family once (its `HELP` and `TYPE`), with
@@ -185,8 +189,13 @@ pub fn render_all(pools: &[&Metrics]) -> String {
             None => merged.push(family),
         }
     }
+    write_families(merged)
+}
+
+/// The text exposition of `families`, each with its `HELP` and `TYPE`.
+pub(crate) fn write_families(families: Vec<Family>) -> String {
     let mut out = String::new();
-    for family in merged {
+    for family in families {
         let _ = writeln!(out, "# HELP {} {}", family.name, family.help);
         let _ = writeln!(out, "# TYPE {} {}", family.name, family.kind);
         for (labels, value) in family.samples {
@@ -197,7 +206,7 @@ pub fn render_all(pools: &[&Metrics]) -> String {
 }
 
 /// A label value as the exposition format quotes it.
-pub(super) fn escape(value: &str) -> String {
+pub(crate) fn escape(value: &str) -> String {
     value
         .replace('\\', "\\\\")
         .replace('"', "\\\"")

@@ -17,6 +17,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
 pub use exposition::render_all;
+pub(crate) use exposition::{escape, write_families, Family};
 pub use responder::{
     bind, serve, BindError, Exposition, MAX_CONNECTIONS, MAX_REQUEST_HEAD, REQUEST_TIMEOUT,
 };
@@ -35,7 +36,8 @@ pub fn failure_class(error: &KeeperError) -> &'static str {
     match error {
         KeeperError::Chain { .. }
         | KeeperError::ChainState(_)
-        | KeeperError::NotThePoolsKeeper { .. } => "chain",
+        | KeeperError::NotThePoolsKeeper { .. }
+        | KeeperError::NotThePoolsQuoter { .. } => "chain",
         KeeperError::Venue(_) | KeeperError::VenueClient { .. } => "venue",
         KeeperError::VenueRejected { .. } => "venue_rejected",
         KeeperError::Journal(_) => "journal",

@@ -6,22 +6,6 @@ impl Settings {
     /// Every numeric setting within its range, named with it when not: the review found
     /// a 200 % paper fee, `min-order-base` above `max-order-base` and interval 0 accepted.
     pub fn check(&self) -> Result<(), SettingsError> {
-        fn within(
-            name: &'static str,
-            value: Option<u64>,
-            low: u64,
-            high: u64,
-        ) -> Result<(), SettingsError> {
-            match value {
-                Some(value) if !(low..=high).contains(&value) => Err(SettingsError::OutOfRange {
-                    name,
-                    value,
-                    low,
-                    high,
-                }),
-                _ => Ok(()),
-            }
-        }
         let bps = |value: Option<u32>| value.map(u64::from);
         within("interval-secs", self.interval_secs, 1, 86_400)?;
         within("retry-attempts", self.retry_attempts.map(u64::from), 1, 100)?;
@@ -66,6 +50,7 @@ impl Settings {
             0,
             1_000,
         )?;
+        self.check_quoter()?;
         one_of("venue", self.venue.as_deref(), &VENUES)?;
         one_of(
             "hyperliquid-chain",
@@ -84,6 +69,58 @@ impl Settings {
             }
         }
         Ok(())
+    }
+}
+
+impl Settings {
+    /// The quoter's settings in range: a push at least every minute, valid for at most a
+    /// blockhash's life (150 slots), offsets and book age as the keeper's other limits.
+    fn check_quoter(&self) -> Result<(), SettingsError> {
+        let bps = |value: Option<u32>| value.map(u64::from);
+        within("quoter-interval-ms", self.quoter_interval_ms, 10, 60_000)?;
+        within("quoter-valid-slots", self.quoter_valid_slots, 1, 150)?;
+        within(
+            "quoter-bid-offset-bps",
+            bps(self.quoter_bid_offset_bps),
+            0,
+            1_000,
+        )?;
+        within(
+            "quoter-ask-offset-bps",
+            bps(self.quoter_ask_offset_bps),
+            0,
+            1_000,
+        )?;
+        within(
+            "quoter-max-book-age-ms",
+            self.quoter_max_book_age_ms,
+            1,
+            60_000,
+        )?;
+        within(
+            "quoter-compute-unit-limit",
+            self.quoter_compute_unit_limit.map(u64::from),
+            1,
+            u64::from(homeostat_sdk::landing::MAX_COMPUTE_UNIT_LIMIT),
+        )
+    }
+}
+
+/// `value` within `[low, high]` when set, else the error naming the setting and its range.
+fn within(
+    name: &'static str,
+    value: Option<u64>,
+    low: u64,
+    high: u64,
+) -> Result<(), SettingsError> {
+    match value {
+        Some(value) if !(low..=high).contains(&value) => Err(SettingsError::OutOfRange {
+            name,
+            value,
+            low,
+            high,
+        }),
+        _ => Ok(()),
     }
 }
 

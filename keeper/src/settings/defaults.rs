@@ -9,10 +9,10 @@ use super::Settings;
 use crate::hyperliquid::MAINNET_URL;
 
 /// Each setting with a default: its name (the field, and the `--config` file's key) and its
-/// value as its flag would take it. Settings absent here (pool, oracle, API keys;
-/// `max_order_base` and `quote_oracle`, where absence means "no limit" and "one feed") have
-/// no default.
-pub const DEFAULTS: [(&str, &str); 30] = [
+/// value as its flag would take it. Settings absent here (pool, oracle, API keys, the
+/// quoter's keypair; `max_order_base` and `quote_oracle`, where absence means "no limit"
+/// and "one feed") have no default.
+pub const DEFAULTS: [(&str, &str); 37] = [
     ("url", "localhost"),
     ("keypair", DEFAULT_KEYPAIR),
     ("journal", "keeper.sqlite"),
@@ -45,6 +45,18 @@ pub const DEFAULTS: [(&str, &str); 30] = [
     ("commitment", "confirmed"),
     // The keeper's report is for a supervisor or a script first.
     ("output", "json-compact"),
+    ("quoter_journal", "quoter.sqlite"),
+    // One push a slot.
+    ("quoter_interval_ms", "400"),
+    // Four slots: a push may land a slot or two late, and a quoter that stops leaves the
+    // pool on its last price for at most 1.6 s.
+    ("quoter_valid_slots", "4"),
+    ("quoter_bid_offset_bps", "0"),
+    ("quoter_ask_offset_bps", "0"),
+    ("quoter_max_book_age_ms", "1000"),
+    // `push_quote`'s gated budget, 1 500 (bench/cu/budgets.toml), plus 150 for each of the
+    // two compute-budget instructions, plus 200 to spare.
+    ("quoter_compute_unit_limit", "2000"),
 ];
 
 /// Settings the Solana CLI's configuration gives before the table does, with its key.

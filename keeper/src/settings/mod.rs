@@ -62,7 +62,8 @@ pub struct Settings {
     #[arg(long, env = "HOMEOSTAT_KEEPER_RETRY_INITIAL_MS")]
     pub retry_initial_ms: Option<u64>,
     /// `paper` (simulated fills), `binance` (USDⓈ-M perpetual futures) or `hyperliquid`
-    /// (perpetuals).
+    /// (perpetuals). The quoter reads its book from `paper` (the paper venue's touch around
+    /// the pool's Pyth price) or `binance` (the symbol's book ticker).
     #[arg(long, env = "HOMEOSTAT_KEEPER_VENUE")]
     pub venue: Option<String>,
     /// Paper venue: fee, basis points of the notional.
@@ -155,6 +156,35 @@ pub struct Settings {
     /// Wait until a transaction is processed, confirmed or finalized.
     #[arg(long, env = "HOMEOSTAT_COMMITMENT")]
     pub commitment: Option<String>,
+    /// Quoter (`--quoter`): the pool's quoter keypair file (signs `push_quote` and pays
+    /// its fees); never the `--keypair` or the Solana CLI's, so no other key signs quotes.
+    #[arg(long, env = "HOMEOSTAT_QUOTER_KEYPAIR")]
+    pub quoter_keypair: Option<String>,
+    /// Quoter: its journal of the sequence numbers it has used (SQLite file; created if
+    /// missing).
+    #[arg(long, env = "HOMEOSTAT_QUOTER_JOURNAL")]
+    pub quoter_journal: Option<PathBuf>,
+    /// Quoter: milliseconds between pushes.
+    #[arg(long, env = "HOMEOSTAT_QUOTER_INTERVAL_MS")]
+    pub quoter_interval_ms: Option<u64>,
+    /// Quoter: slots a pushed price stays valid (`valid_until` = the cluster's slot plus
+    /// this): how long the pool keeps a quote once the quoter stops.
+    #[arg(long, env = "HOMEOSTAT_QUOTER_VALID_SLOTS")]
+    pub quoter_valid_slots: Option<u64>,
+    /// Quoter: basis points of the mid added below the venue's bid.
+    #[arg(long, env = "HOMEOSTAT_QUOTER_BID_OFFSET_BPS")]
+    pub quoter_bid_offset_bps: Option<u32>,
+    /// Quoter: basis points of the mid added above the venue's ask.
+    #[arg(long, env = "HOMEOSTAT_QUOTER_ASK_OFFSET_BPS")]
+    pub quoter_ask_offset_bps: Option<u32>,
+    /// Quoter: the oldest venue book it pushes from, milliseconds; older (or no book), it
+    /// stops pushing and the pool's quote expires.
+    #[arg(long, env = "HOMEOSTAT_QUOTER_MAX_BOOK_AGE_MS")]
+    pub quoter_max_book_age_ms: Option<u64>,
+    /// Quoter: the compute-unit limit of a push (`push_quote`'s budget plus the two
+    /// compute-budget instructions'); the priority fee is paid on it.
+    #[arg(long, env = "HOMEOSTAT_QUOTER_COMPUTE_UNIT_LIMIT")]
+    pub quoter_compute_unit_limit: Option<u32>,
     /// How --dry-run prints its report: `json-compact` (one JSON line per pool), `json` or
     /// `display` (indented `name: value` lines).
     #[arg(long, value_enum, env = "HOMEOSTAT_OUTPUT")]
@@ -266,6 +296,22 @@ impl Settings {
             max_priority_fee: self.max_priority_fee.or(fallback.max_priority_fee),
             commitment: self.commitment.or(fallback.commitment),
             output: self.output.or(fallback.output),
+            quoter_keypair: self.quoter_keypair.or(fallback.quoter_keypair),
+            quoter_journal: self.quoter_journal.or(fallback.quoter_journal),
+            quoter_interval_ms: self.quoter_interval_ms.or(fallback.quoter_interval_ms),
+            quoter_valid_slots: self.quoter_valid_slots.or(fallback.quoter_valid_slots),
+            quoter_bid_offset_bps: self
+                .quoter_bid_offset_bps
+                .or(fallback.quoter_bid_offset_bps),
+            quoter_ask_offset_bps: self
+                .quoter_ask_offset_bps
+                .or(fallback.quoter_ask_offset_bps),
+            quoter_max_book_age_ms: self
+                .quoter_max_book_age_ms
+                .or(fallback.quoter_max_book_age_ms),
+            quoter_compute_unit_limit: self
+                .quoter_compute_unit_limit
+                .or(fallback.quoter_compute_unit_limit),
             pools: if self.pools.is_empty() {
                 fallback.pools
             } else {

@@ -37,6 +37,15 @@ fn every_default_of_the_table_parses_into_its_setting() {
     assert_eq!(defaults.interval_secs, Some(10));
     assert_eq!(defaults.journal, Some(PathBuf::from("keeper.sqlite")));
     assert_eq!(defaults.output, Some(Output::JsonCompact));
+    assert_eq!(
+        (defaults.quoter_interval_ms, defaults.quoter_valid_slots),
+        (Some(400), Some(4))
+    );
+    assert_eq!(defaults.quoter_compute_unit_limit, Some(2_000));
+    assert_eq!(
+        defaults.quoter_keypair, None,
+        "the quoter's key is never defaulted"
+    );
     // Only the table: no environment variable reaches the defaults.
     assert_eq!((defaults.pool, defaults.binance_api_key), (None, None));
     // The retry policy's own defaults (used where no settings exist) are the table's.
@@ -80,7 +89,7 @@ mod ranges {
 
     #[test]
     fn every_setting_out_of_its_range_is_named() {
-        let cases: [(Settings, &str); 8] = [
+        let cases: [(Settings, &str); 11] = [
             (
                 Settings {
                     health_intervals: Some(0),
@@ -137,6 +146,27 @@ mod ranges {
                     ..Settings::default()
                 },
                 "--binance-recv-window-ms 90000",
+            ),
+            (
+                Settings {
+                    quoter_valid_slots: Some(0),
+                    ..Settings::default()
+                },
+                "--quoter-valid-slots 0: must be in [1, 150]",
+            ),
+            (
+                Settings {
+                    quoter_interval_ms: Some(5),
+                    ..Settings::default()
+                },
+                "--quoter-interval-ms 5: must be in [10, 60000]",
+            ),
+            (
+                Settings {
+                    quoter_ask_offset_bps: Some(1_001),
+                    ..Settings::default()
+                },
+                "--quoter-ask-offset-bps 1001: must be in [0, 1000]",
             ),
         ];
         for (settings, expected) in cases {

@@ -36,16 +36,16 @@ const PLANNER: PlannerConfig = PlannerConfig {
     max_order_base: 20 * ONE_BASE,
 };
 
-/// Shared fault dice and what they injected.
-struct Faults {
-    rng: XorShift,
+/// Shared fault dice and what they injected (the quoter's campaign rolls them too).
+pub(crate) struct Faults {
+    pub(crate) rng: XorShift,
     /// Percent chance of a fault at each faultable call; 0 lifts them.
-    rate: u64,
-    injected: BTreeMap<&'static str, u64>,
+    pub(crate) rate: u64,
+    pub(crate) injected: BTreeMap<&'static str, u64>,
 }
 
 impl Faults {
-    fn roll(&mut self, what: &'static str) -> bool {
+    pub(crate) fn roll(&mut self, what: &'static str) -> bool {
         let hit = self.rate > 0 && self.rng.below(100) < self.rate;
         if hit {
             *self.injected.entry(what).or_default() += 1;
@@ -54,7 +54,7 @@ impl Faults {
     }
 }
 
-type Dice = Rc<RefCell<Faults>>;
+pub(crate) type Dice = Rc<RefCell<Faults>>;
 
 /// The chain behind a flaky RPC node. Events it has emitted stay in its history, which a
 /// restarted keeper replays with duplicates and in a shuffled order.

@@ -11,4 +11,5 @@ mod faults;
 mod hedge_loop;
 mod hyperliquid;
 mod many_pools;
+mod quoter;
 mod supervision;

@@ -1,5 +1,6 @@
 //! Test support shared by the keeper's test crates.
 
+pub mod book;
 pub mod exchange;
 pub mod http;
 pub mod hyperliquid;

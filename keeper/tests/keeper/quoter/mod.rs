@@ -1,0 +1,143 @@
+//! The quoter (`homeostat-keeper --quoter`, prop-AMM mode): its pushes and the pool's
+//! fall-back on the in-process runtime (`pushes`), its fault campaign (`faults`), and the
+//! binary against the local cluster and a local Binance book ticker (`binary`).
+
+mod binary;
+mod faults;
+mod pushes;
+
+use std::time::Duration;
+
+use homeostat::events::Swapped;
+use homeostat::PoolParams;
+use homeostat_keeper::quoter::book::{Book, BookSource};
+use homeostat_keeper::quoter::quote::QuoteConfig;
+use homeostat_keeper::quoter::QuoteView;
+use homeostat_keeper::{KeeperError, Result};
+use homeostat_localnet::{decode_events, Harness, PoolAddresses, TransactionError, BUY, ONE_BASE};
+use homeostat_math::Fixed;
+use homeostat_sdk::instructions as ix;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+
+/// The quoter's settings in these tests: the binary's defaults.
+pub(crate) const CONFIG: QuoteConfig = QuoteConfig {
+    valid_slots: 4,
+    bid_offset_bps: 0,
+    ask_offset_bps: 0,
+    max_book_age: Duration::from_secs(1),
+};
+
+/// `whole` USDC per SOL in the program's unit (quote atoms per lot: 1 SOL, 6 decimals).
+pub(crate) fn usdc(whole: f64) -> Fixed {
+    Fixed::from_int((whole * 1e6).round() as i64)
+}
+
+/// A seeded pool (Pyth at 150, band 1 %) with `params`, and its quoter.
+pub(crate) async fn quoted_pool(params: PoolParams) -> (Harness, PoolAddresses, Keypair) {
+    let mut harness = Harness::start().await;
+    let pool = harness.pool_at(0);
+    harness.seeded_pool(&pool, params).await;
+    let quoter = Keypair::new();
+    harness.airdrop(&quoter.pubkey(), 1_000_000_000).await;
+    let admin = harness.admin.insecure_clone();
+    harness
+        .send(
+            &[ix::set_quoter(pool.pool, admin.pubkey(), quoter.pubkey())],
+            &[&admin],
+        )
+        .await
+        .expect("set_quoter");
+    (harness, pool, quoter)
+}
+
+/// The price one SOL bought now executes at (`Swapped::oracle_price`), or the refusal.
+pub(crate) async fn buy_price(
+    harness: &mut Harness,
+    pool: &PoolAddresses,
+) -> core::result::Result<Fixed, TransactionError> {
+    let trader = harness
+        .new_user(0, 1_000 * homeostat_localnet::ONE_QUOTE)
+        .await;
+    let swap = ix::swap_exact_out(
+        pool,
+        harness.oracles(),
+        &trader.accounts(pool),
+        BUY,
+        ONE_BASE,
+        u64::MAX,
+    );
+    let (events, error) = harness
+        .simulate_events(std::slice::from_ref(&swap), &[&trader.keypair])
+        .await;
+    if let Some(error) = error {
+        return Err(error);
+    }
+    harness.send(&[swap], &[&trader.keypair]).await?;
+    let swapped: Vec<Swapped> = decode_events(&events);
+    Ok(Fixed::from_bits(swapped[0].oracle_price))
+}
+
+/// What a scripted venue answers.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Answer {
+    /// This touch, just changed.
+    Fresh { bid: Fixed, ask: Fixed },
+    /// This touch, unchanged for `age`.
+    Aged {
+        bid: Fixed,
+        ask: Fixed,
+        age: Duration,
+    },
+    /// Unreachable.
+    Down,
+    /// An answer that is no book.
+    Garbage,
+}
+
+/// A venue answering what the test says.
+pub(crate) struct ScriptedBook {
+    /// The next answers, then `answer` for ever.
+    pub answer: Answer,
+    /// How many times it was asked.
+    pub asked: u64,
+}
+
+impl ScriptedBook {
+    /// A venue whose touch is `bid` / `ask` (whole USDC).
+    pub(crate) fn at(bid: f64, ask: f64) -> Self {
+        Self {
+            answer: Answer::Fresh {
+                bid: usdc(bid),
+                ask: usdc(ask),
+            },
+            asked: 0,
+        }
+    }
+}
+
+impl BookSource for ScriptedBook {
+    async fn book(&mut self, _view: &QuoteView) -> Result<Book> {
+        self.asked += 1;
+        let seen = tokio::time::Instant::now();
+        match self.answer {
+            Answer::Fresh { bid, ask } => Ok(Book {
+                bid,
+                ask,
+                age: Duration::ZERO,
+                seen,
+            }),
+            Answer::Aged { bid, ask, age } => Ok(Book {
+                bid,
+                ask,
+                age,
+                seen,
+            }),
+            Answer::Down => Err(KeeperError::Transient {
+                message: "venue unreachable: connection refused".into(),
+                retry_after: None,
+            }),
+            Answer::Garbage => Err(KeeperError::Venue("book ticker: `<html>`".into())),
+        }
+    }
+}
