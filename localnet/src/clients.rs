@@ -4,7 +4,7 @@
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent;
-use homeostat::instructions::{DepositArgs, InitializePoolArgs, WithdrawArgs};
+use homeostat::instructions::{DepositArgs, InitializePoolArgs, PushQuoteArgs, WithdrawArgs};
 use homeostat::oracle::PriceUpdate;
 use homeostat::state::Pool;
 use homeostat::PoolParams;
@@ -291,6 +291,29 @@ impl Harness {
     ) -> Result<(), TransactionError> {
         let ix = ix::set_keeper(pool.pool, signer.pubkey(), new_keeper);
         self.send(&[ix], &[signer]).await
+    }
+
+    /// `set_quoter` on `pool`, signed by `signer`: names `new_quoter` (prop-AMM mode; the
+    /// default key turns it off).
+    pub async fn set_quoter(
+        &mut self,
+        pool: &PoolAddresses,
+        signer: &Keypair,
+        new_quoter: Pubkey,
+    ) -> Result<(), TransactionError> {
+        let ix = ix::set_quoter(pool.pool, signer.pubkey(), new_quoter);
+        self.send(&[ix], &[signer]).await
+    }
+
+    /// `push_quote` on `pool`, signed by `quoter`, at the runtime's current slot.
+    pub async fn push_quote(
+        &mut self,
+        pool: &PoolAddresses,
+        quoter: &Keypair,
+        quote: PushQuoteArgs,
+    ) -> Result<(), TransactionError> {
+        let ix = ix::push_quote(pool.pool, quoter.pubkey(), quote);
+        self.send(&[ix], &[quoter]).await
     }
 
     /// The `rebalance` instruction on `pool`, signed by `signer`.

@@ -227,6 +227,43 @@ pub fn table(
         market("retail_volume_usdc").mean,
         pm(market("arbitrage_profit_usdc"), 1),
     );
+    text += &quoter_lines(scenario, summary);
+    text
+}
+
+/// For each pool with a quoter (prop-AMM mode): its quoter and the share of its fills each
+/// price source priced.
+fn quoter_lines(scenario: &Scenario, summary: &serde_json::Value) -> String {
+    let mut text = String::new();
+    for &kind in &scenario.pools {
+        if !matches!(
+            super::sources::Source::of(kind, scenario),
+            Some(super::sources::Source::Quoter(_))
+        ) {
+            continue;
+        }
+        let name = kind.name();
+        let quoter = estimate(summary, name, "quoter_fills").mean;
+        let pyth = estimate(summary, name, "pyth_fills").mean;
+        let refused = estimate(summary, name, "oracle_refusals").mean;
+        text += &format!(
+            "{name}: a quote every {} ms, {} ms old, valid {} slots, band {} bp; a seed's fills \
+             at the quoter's price {:.1}, at the print {:.1}, arbitrage swaps refused {:.1} \
+             ({})\n",
+            scenario.quote_interval_ms,
+            scenario.prop_latency_ms,
+            scenario.quote_valid_slots,
+            scenario.pool_quote_band_bps,
+            quoter,
+            pyth,
+            refused,
+            if scenario.pool_quote_fallback == homeostat::constants::QUOTE_FALLBACK_PYTH {
+                "fallback: Pyth"
+            } else {
+                "fallback: refuse"
+            },
+        );
+    }
     text
 }
 

@@ -24,12 +24,12 @@ impl Market {
     }
 
     fn arbitrage_pool(&mut self, index: usize, seen: f64, cost: f64) {
-        let (now, price) = (self.now_ms(), self.true_price());
+        let (now, slot, price) = (self.now_ms(), self.slot(), self.true_price());
         let limit = |side| match side {
             Side::Buy => seen * (1.0 - cost),
             Side::Sell => seen * (1.0 + cost),
         };
-        let kind = self.venues[index].kind;
+        let source = &self.venues[index].source;
         let mut refusals = 0;
         let fill = match &self.venues[index].pool {
             VenuePool::ConstantProduct { pool, .. } => Side::BOTH
@@ -38,10 +38,12 @@ impl Market {
                 .find(|&(_, size)| size > 1e-9)
                 .map(|(side, size)| Trade::ConstantProduct(side, size)),
             VenuePool::Homeostat(pool) => {
-                let prints = self.prints_for(kind, pool, self.scenario.arb_picks_prints);
+                let prints = source.as_ref().map_or_else(Vec::new, |source| {
+                    self.prints_for(source, pool, self.scenario.arb_picks_prints)
+                });
                 let mut best: Option<(f64, Priced, Side, f64)> = None;
                 for print in &prints {
-                    let Ok(priced) = pool.priced(print, now) else {
+                    let Ok(priced) = pool.priced(print, now, slot) else {
                         refusals += 1;
                         continue;
                     };
@@ -103,19 +105,19 @@ impl Market {
     /// executes each pool's share as one swap. The reference venue takes whatever the
     /// pools price worse than `route_ref_bps` from the true price.
     fn route(&mut self, side: Side, size: f64) {
-        let (now, price) = (self.now_ms(), self.true_price());
+        let (now, slot, price) = (self.now_ms(), self.slot(), self.true_price());
         let chunks = self.scenario.route_chunks.max(1);
         let chunk = size / f64::from(chunks);
         let reference = self.scenario.route_ref_bps / 10_000.0;
         let priced: Vec<Option<Priced>> = self
             .venues
             .iter()
-            .map(|venue| match &venue.pool {
-                VenuePool::Homeostat(pool) => self
-                    .prints_for(venue.kind, pool, false)
+            .map(|venue| match (&venue.pool, &venue.source) {
+                (VenuePool::Homeostat(pool), Some(source)) => self
+                    .prints_for(source, pool, false)
                     .first()
-                    .and_then(|print| pool.priced(print, now).ok()),
-                VenuePool::ConstantProduct { .. } => None,
+                    .and_then(|print| pool.priced(print, now, slot).ok()),
+                _ => None,
             })
             .collect();
         let value = |index: usize, sol: f64| -> Option<f64> {

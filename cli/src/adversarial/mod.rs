@@ -1,9 +1,10 @@
 //! The adversarial market: pools that can be hurt. Block by block (Solana's 400 ms slot):
 //! the true price moves (volatility regimes, self-exciting jumps); the oracle publishes
-//! it late and noisy; arbitrageurs who see the true price trade every pool the size that
-//! maximises their profit, choosing the print the program accepts that pays best;
-//! uninformed orders with heavy-tailed sizes are routed to the best price among the pools
-//! and a reference venue, split where that is cheaper. Every pool sees the same draws.
+//! it late and noisy; a prop-AMM pool's quoter pushes its price ([`sources`]);
+//! arbitrageurs who see the true price trade every pool the size that maximises their
+//! profit, choosing the print the program accepts that pays best; uninformed orders with
+//! heavy-tailed sizes are routed to the best price among the pools and a reference venue,
+//! split where that is cheaper. Every pool sees the same draws.
 //!
 //! Homeostat pools run on the program's own state code and the math crate
 //! ([`venues::HomeostatPool`]); the constant-product baselines are closed-form. One seed
@@ -18,6 +19,7 @@ pub mod onchain;
 pub mod price;
 pub mod report;
 pub mod scenario;
+pub mod sources;
 #[cfg(test)]
 mod theory;
 pub mod venues;
@@ -28,19 +30,22 @@ use homeostat_math::SwapQuote;
 use price::{Oracle, Print, TruePrice};
 use report::{SeedReport, Tally};
 pub use scenario::{PoolKind, Scenario};
+use sources::{Quoter, Source};
 use venues::{clock_second, ConstantProduct, Fill, HomeostatPool, Priced};
 
 /// One pool in the market and what it has done.
 struct Venue {
     kind: PoolKind,
     pool: VenuePool,
+    /// What prices it (none for the constant-product pools).
+    source: Option<Source>,
     tally: Tally,
     /// Its recorded history and calibrations, when the scenario recalibrates.
     calibrator: Option<calibration::Calibrator>,
 }
 
 enum VenuePool {
-    /// A Homeostat pool: priced by the oracle's prints, or (`prop`) by the pushed price.
+    /// A Homeostat pool: priced by the oracle's prints, or (`prop`) by its quoter's.
     Homeostat(Box<HomeostatPool>),
     /// A constant-product pool; `dynamic` when its fee follows its volatility.
     ConstantProduct {
@@ -62,6 +67,20 @@ struct DynamicFee {
 }
 
 impl DynamicFee {
+    /// The rule of `scenario`, at its start price.
+    fn new(scenario: &Scenario) -> Self {
+        let slot = f64::from(scenario.slot_ms);
+        Self {
+            base_bps: scenario.cp_dynamic_base_bps,
+            multiple: scenario.cp_dynamic_multiple,
+            max_bps: scenario.cp_dynamic_max_bps,
+            block_variance: 0.0,
+            weight: 1.0 - (-slot / 60_000.0).exp(),
+            blocks_per_minute: 60_000.0 / slot,
+            last_price: scenario.start_price,
+        }
+    }
+
     /// Records the block's price and returns the fee for the next, a fraction.
     fn update(&mut self, price: f64) -> f64 {
         let r = (price / self.last_price).ln();
@@ -102,7 +121,8 @@ pub struct Market {
     arbitrage_profit: f64,
     /// `--onchain`: the program that executes every Homeostat trade.
     program: Option<onchain::OnChain>,
-    /// The first transaction the program refused (the run's report is then wrong).
+    /// The first transaction the program refused, or quoter push the pool refused (the
+    /// run's report is then wrong).
     program_error: Option<String>,
 }
 
@@ -130,7 +150,6 @@ impl Market {
     /// liquidity.
     pub fn new(scenario: &Scenario, seed: u64, engine: Engine) -> Result<Self, String> {
         scenario.validate().map_err(|error| error.to_string())?;
-        let opening = opening_print(scenario);
         let params = scenario.pool_params()?;
         if scenario.calibrate_every_secs > 0 && engine == Engine::Program {
             return Err(
@@ -144,57 +163,15 @@ impl Market {
         };
         let mut venues = Vec::new();
         for (index, &kind) in scenario.pools.iter().enumerate() {
-            let quote = scenario.liquidity_sol * scenario.start_price;
-            let pool = match kind {
-                PoolKind::Glft | PoolKind::Prop => {
-                    let mut pool = HomeostatPool::open(&params, &opening, scenario.liquidity_sol)
-                        .map_err(|error| format!("{}: {error}", kind.name()))?;
-                    if let Some(program) = &mut program {
-                        pool.replace(program.open(
-                            index,
-                            params,
-                            &venues::price_update_of(&opening),
-                            HomeostatPool::deposit(&opening, scenario.liquidity_sol),
-                        )?);
-                    }
-                    VenuePool::Homeostat(Box::new(pool))
-                }
-                PoolKind::Cp => VenuePool::ConstantProduct {
-                    pool: ConstantProduct {
-                        base: scenario.liquidity_sol,
-                        quote,
-                        fee: scenario.cp_fee_bps / 10_000.0,
-                    },
-                    dynamic: None,
-                },
-                PoolKind::CpDynamic => {
-                    let slot = f64::from(scenario.slot_ms);
-                    let mut dynamic = DynamicFee {
-                        base_bps: scenario.cp_dynamic_base_bps,
-                        multiple: scenario.cp_dynamic_multiple,
-                        max_bps: scenario.cp_dynamic_max_bps,
-                        block_variance: 0.0,
-                        weight: 1.0 - (-slot / 60_000.0).exp(),
-                        blocks_per_minute: 60_000.0 / slot,
-                        last_price: scenario.start_price,
-                    };
-                    let fee = dynamic.update(scenario.start_price);
-                    VenuePool::ConstantProduct {
-                        pool: ConstantProduct {
-                            base: scenario.liquidity_sol,
-                            quote,
-                            fee,
-                        },
-                        dynamic: Some(dynamic),
-                    }
-                }
-            };
+            let pool = open_pool(scenario, &params, index, kind, &mut program)?;
             let calibrator = (scenario.calibrate_every_secs > 0
                 && matches!(pool, VenuePool::Homeostat(_)))
             .then(|| calibration::Calibrator::new(Rng::stream(seed, 6)));
+            let quote = scenario.liquidity_sol * scenario.start_price;
             venues.push(Venue {
                 kind,
                 pool,
+                source: Source::of(kind, scenario),
                 tally: Tally::new(scenario.liquidity_sol, quote),
                 calibrator,
             });
@@ -247,13 +224,14 @@ impl Market {
             return Fill::default();
         };
         let fill = pool.execute(priced, quote, price);
+        venue.tally.priced_by(&fill, priced.quoted());
         if let Some(calibrator) = &mut venue.calibrator {
             let lot_sol = pool.pool().params.lot as f64 / homeostat_localnet::ONE_BASE as f64;
             calibrator.fill(t, fill.base, fill.quote, lot_sol);
         }
         if let Some(program) = &mut self.program {
-            let (print, now) = priced.transaction();
-            match program.swap(index, &print, now, quote) {
+            let (print, now, slot) = priced.transaction();
+            match program.swap(index, &print, (now, slot), quote) {
                 Ok(snapshot) => pool.replace(snapshot),
                 Err(error) => {
                     self.program_error.get_or_insert(error);
@@ -268,6 +246,7 @@ impl Market {
         self.block += 1;
         self.advance_price();
         self.publish();
+        self.push_quotes();
         self.arbitrage();
         self.route_flow();
         self.model_flow();
@@ -282,14 +261,18 @@ impl Market {
         self.block * self.slot_ms
     }
 
+    /// The chain's slot: one per block (a quote's age is counted in slots).
+    fn slot(&self) -> u64 {
+        self.block
+    }
+
     fn true_price(&self) -> f64 {
         self.price.price
     }
 
     /// The true price `ms` before now (the start price before the start).
     fn price_ago(&self, ms: u64) -> f64 {
-        let back = (ms / self.slot_ms) as usize;
-        self.history[self.history.len().saturating_sub(1 + back)]
+        price_ago(&self.history, self.slot_ms, ms)
     }
 
     /// Stage 1: the true price moves.
@@ -321,27 +304,50 @@ impl Market {
         }
     }
 
-    /// The prop pool's pushed price this block: the true price `prop_latency_ms` ago,
-    /// published now.
-    fn pushed_print(&self) -> Print {
-        let price = self.price_ago(u64::from(self.scenario.prop_latency_ms));
-        let now = self.now_ms();
-        Print {
-            observed_ms: now,
-            usable_ms: now,
-            price,
-            confidence: price * self.scenario.confidence_floor_bps / 10_000.0,
+    /// Stage 2b: every quoter whose push is due pushes (`push_quote`), before the block's
+    /// takers — a block engine's maker-priority scheduler lands quote updates first — on
+    /// the program too with `--onchain`, whose pool account then becomes the state.
+    fn push_quotes(&mut self) {
+        let (now, slot) = (self.now_ms(), self.slot());
+        for (index, venue) in self.venues.iter_mut().enumerate() {
+            let (Some(Source::Quoter(quoter)), VenuePool::Homeostat(pool)) =
+                (&mut venue.source, &mut venue.pool)
+            else {
+                continue;
+            };
+            let seen = price_ago(&self.history, self.slot_ms, quoter.latency_ms());
+            let Some(quote) = quoter.due(now, slot, seen, pool.pool().params.lot) else {
+                continue;
+            };
+            if let Err(error) = pool.push_quote(&quote, slot) {
+                self.program_error
+                    .get_or_insert(format!("the pool refused its quoter's push: {error}"));
+                continue;
+            }
+            if let Some(program) = &mut self.program {
+                match program.push_quote(index, &quote, clock_second(now), slot) {
+                    Ok(state) => pool.replace_state(state),
+                    Err(error) => {
+                        self.program_error.get_or_insert(error);
+                    }
+                }
+            }
         }
     }
 
-    /// The prints a transaction may carry to `pool` now, the freshest first: the oracle's
-    /// freshest, and — when the arbitrageur picks prints — the oldest the program still
-    /// accepts (not older than the newest it used, within `max_oracle_age`). The prop pool
-    /// has one: the operator's latest push.
-    fn prints_for(&self, kind: PoolKind, pool: &HomeostatPool, picking: bool) -> Vec<Print> {
-        if kind == PoolKind::Prop {
-            return vec![self.pushed_print()];
+    /// The prints a transaction may carry to `pool`, priced by `source`, now, the
+    /// freshest first. Both sources built carry the oracle's Pyth prints (a quoter's price
+    /// is in the pool's state); a source with prints of its own answers here.
+    fn prints_for(&self, source: &Source, pool: &HomeostatPool, picking: bool) -> Vec<Print> {
+        match source {
+            Source::Pyth | Source::Quoter(_) => self.pyth_prints(pool, picking),
         }
+    }
+
+    /// The oracle's freshest print, and — when the arbitrageur picks prints — the oldest
+    /// the program still accepts (not older than the newest it used, within
+    /// `max_oracle_age`).
+    fn pyth_prints(&self, pool: &HomeostatPool, picking: bool) -> Vec<Print> {
         let Some(&freshest) = self.oracle.freshest() else {
             return Vec::new();
         };
@@ -367,11 +373,11 @@ impl Market {
     /// trader's transaction would be.
     fn priced_now(&self, index: usize) -> Option<Priced> {
         let venue = &self.venues[index];
-        let VenuePool::Homeostat(pool) = &venue.pool else {
+        let (VenuePool::Homeostat(pool), Some(source)) = (&venue.pool, &venue.source) else {
             return None;
         };
-        let print = *self.prints_for(venue.kind, pool, false).first()?;
-        pool.priced(&print, self.now_ms()).ok()
+        let print = *self.prints_for(source, pool, false).first()?;
+        pool.priced(&print, self.now_ms(), self.slot()).ok()
     }
 
     /// Every calibrated pool re-estimated from its whole history and moved by the
@@ -458,6 +464,61 @@ impl Market {
             },
         }
     }
+}
+
+/// The true price `ms` before the last of `history` (one price per `slot_ms` block; the
+/// start price before the start).
+fn price_ago(history: &[f64], slot_ms: u64, ms: u64) -> f64 {
+    let back = (ms / slot_ms) as usize;
+    history[history.len().saturating_sub(1 + back)]
+}
+
+/// Opens venue `index`, a pool of `kind`: a Homeostat pool with `params` (on the program
+/// too with `--onchain`, its quoter named when its source has one) or a constant-product
+/// pool, each with `liquidity_sol` SOL and their value in USDC at the start price.
+fn open_pool(
+    scenario: &Scenario,
+    params: &homeostat::PoolParams,
+    index: usize,
+    kind: PoolKind,
+    program: &mut Option<onchain::OnChain>,
+) -> Result<VenuePool, String> {
+    let opening = opening_print(scenario);
+    let pool = |fee| ConstantProduct {
+        base: scenario.liquidity_sol,
+        quote: scenario.liquidity_sol * scenario.start_price,
+        fee,
+    };
+    Ok(match kind {
+        PoolKind::Glft | PoolKind::Prop => {
+            let mut pool = HomeostatPool::open(params, &opening, scenario.liquidity_sol)
+                .map_err(|error| format!("{}: {error}", kind.name()))?;
+            let deposit = HomeostatPool::deposit(&opening, scenario.liquidity_sol);
+            if let Some(program) = program {
+                let update = venues::price_update_of(&opening);
+                pool.replace(program.open(index, *params, &update, deposit)?);
+            }
+            if let Some(Source::Quoter(_)) = Source::of(kind, scenario) {
+                pool.set_quoter(Quoter::KEY);
+                if let Some(program) = program {
+                    pool.replace_state(program.set_quoter(index)?);
+                }
+            }
+            VenuePool::Homeostat(Box::new(pool))
+        }
+        PoolKind::Cp => VenuePool::ConstantProduct {
+            pool: pool(scenario.cp_fee_bps / 10_000.0),
+            dynamic: None,
+        },
+        PoolKind::CpDynamic => {
+            let mut dynamic = DynamicFee::new(scenario);
+            let fee = dynamic.update(scenario.start_price);
+            VenuePool::ConstantProduct {
+                pool: pool(fee),
+                dynamic: Some(dynamic),
+            }
+        }
+    })
 }
 
 /// Runs `seeds` seeds from `scenario.seed` on `threads` threads; reports in seed order.

@@ -3,20 +3,25 @@
 //! clock at its block, the print it carries in the oracle account, the quote as its
 //! limit) and the pool's accounts after it become the market's state: a difference
 //! between the program and the state code the statistics path runs would change the
-//! report, which a test compares.
+//! report, which a test compares. A prop pool's quoter is named by `set_quoter` and pushes
+//! with `push_quote` transactions, each in its block's slot.
 
 use homeostat::oracle::PriceUpdate;
+use homeostat::state::{Pool, PushQuoteArgs};
 use homeostat::PoolParams;
 use homeostat_localnet::{Harness, PoolAddresses, User, ONE_BASE, ONE_QUOTE};
 use homeostat_math::{Direction, SwapQuote};
 use homeostat_sdk::quote::PoolSnapshot;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
 
-/// The runtime, the trader and each Homeostat pool's accounts (by venue index).
+/// The runtime, the trader and each Homeostat pool's accounts and quoter (by venue index).
 pub struct OnChain {
     runtime: tokio::runtime::Runtime,
     harness: Harness,
     trader: User,
     pools: Vec<Option<PoolAddresses>>,
+    quoters: Vec<Option<Keypair>>,
 }
 
 impl OnChain {
@@ -34,6 +39,7 @@ impl OnChain {
             harness,
             trader,
             pools: Vec::new(),
+            quoters: Vec::new(),
         })
     }
 
@@ -68,23 +74,65 @@ impl OnChain {
         Ok(self.runtime.block_on(harness.snapshot(&pool, opening)))
     }
 
-    /// Sends `quote` to venue `index`'s pool at `now` carrying `print`, with the quote as
-    /// its limit; returns the pool's state after it.
+    fn pool(&self, index: usize) -> Result<PoolAddresses, String> {
+        self.pools
+            .get(index)
+            .copied()
+            .flatten()
+            .ok_or_else(|| "--onchain: no such pool".into())
+    }
+
+    /// Names a new quoter for venue `index`'s pool (`set_quoter`, the admin signing);
+    /// returns the pool account after it.
+    pub fn set_quoter(&mut self, index: usize) -> Result<Pool, String> {
+        let pool = self.pool(index)?;
+        let quoter = Keypair::new();
+        let admin = self.harness.admin.insecure_clone();
+        self.runtime
+            .block_on(self.harness.set_quoter(&pool, &admin, quoter.pubkey()))
+            .map_err(|error| format!("--onchain: set_quoter on pool {index}: {error}"))?;
+        if self.quoters.len() <= index {
+            self.quoters.resize_with(index + 1, || None);
+        }
+        self.quoters[index] = Some(quoter);
+        Ok(self.runtime.block_on(self.harness.pool_state(&pool)))
+    }
+
+    /// Sends venue `index`'s quoter's `quote` at `now` in `slot` (`push_quote`); returns
+    /// the pool account after it.
+    pub fn push_quote(
+        &mut self,
+        index: usize,
+        quote: &PushQuoteArgs,
+        now: i64,
+        slot: u64,
+    ) -> Result<Pool, String> {
+        let pool = self.pool(index)?;
+        let quoter = self
+            .quoters
+            .get(index)
+            .and_then(Option::as_ref)
+            .ok_or("--onchain: the pool has no quoter")?;
+        let harness = &mut self.harness;
+        harness.set_clock(now, slot);
+        self.runtime
+            .block_on(harness.push_quote(&pool, quoter, *quote))
+            .map_err(|error| format!("--onchain: the program refused a push_quote: {error}"))?;
+        Ok(self.runtime.block_on(harness.pool_state(&pool)))
+    }
+
+    /// Sends `quote` to venue `index`'s pool at `now` in `slot` carrying `print`, with the
+    /// quote as its limit; returns the pool's state after it.
     pub fn swap(
         &mut self,
         index: usize,
         print: &PriceUpdate,
-        now: i64,
+        (now, slot): (i64, u64),
         quote: &SwapQuote,
     ) -> Result<PoolSnapshot, String> {
-        let pool = self
-            .pools
-            .get(index)
-            .copied()
-            .flatten()
-            .ok_or("--onchain: no such pool")?;
+        let pool = self.pool(index)?;
         let harness = &mut self.harness;
-        harness.set_time(now);
+        harness.set_clock(now, slot);
         harness.set_oracle(print);
         let result = match quote.direction {
             Direction::BaseToQuote => self.runtime.block_on(harness.swap_exact_in(

@@ -43,8 +43,11 @@ pub struct Tally {
     lvr: f64,
     /// Once a second: SOL held beyond the initial deposit, and the true price.
     seconds: Vec<(f64, f64)>,
-    /// Transactions the pool refused for its oracle (stale, older than used, uncertain).
+    /// Transactions the pool refused for its price (a print stale, older than used, too
+    /// uncertain; no usable quote in a prop pool that then refuses).
     pub oracle_refusals: u64,
+    /// Homeostat fills priced at the quoter's price (prop-AMM mode) and at a Pyth print.
+    source_fills: [u64; 2],
 }
 
 fn slot(kind: FillKind) -> usize {
@@ -69,6 +72,15 @@ impl Tally {
             lvr: 0.0,
             seconds: Vec::new(),
             oracle_refusals: 0,
+            source_fills: [0; 2],
+        }
+    }
+
+    /// Counts a Homeostat fill by the price it executed at: the quoter's when `quoted`,
+    /// else the print's.
+    pub fn priced_by(&mut self, fill: &Fill, quoted: bool) {
+        if fill.base != 0.0 || fill.quote != 0.0 {
+            self.source_fills[usize::from(!quoted)] += 1;
         }
     }
 
@@ -171,6 +183,8 @@ impl Tally {
             inventory_std_sol: inventory_std,
             inventory_max_sol: held.iter().fold(0.0f64, |max, q| max.max(q.abs())),
             oracle_refusals: self.oracle_refusals as f64,
+            quoter_fills: self.source_fills[0] as f64,
+            pyth_fills: self.source_fills[1] as f64,
         }
     }
 }
@@ -265,8 +279,12 @@ pub struct PoolFigures {
     pub inventory_std_sol: f64,
     /// Its largest magnitude.
     pub inventory_max_sol: f64,
-    /// Transactions refused for the oracle.
+    /// Arbitrage transactions refused for their price (print or quote).
     pub oracle_refusals: f64,
+    /// Fills priced at the quoter's price (prop-AMM mode).
+    pub quoter_fills: f64,
+    /// Homeostat fills priced at a Pyth print (in prop-AMM mode: the fallback).
+    pub pyth_fills: f64,
 }
 
 /// The market's own figures for one seed.

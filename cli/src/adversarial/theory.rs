@@ -110,13 +110,20 @@ fn the_same_seed_gives_the_same_report() {
 
 #[test]
 fn the_program_on_the_runtime_gives_the_same_report_as_its_state_code() {
-    // Half an hour, jumps frequent enough that both Homeostat pools are arbitraged and win
+    // Half an hour, jumps frequent enough that the Homeostat pools are arbitraged and win
     // some uninformed flow: every one of those trades a transaction, its accounts the
-    // market's state.
+    // market's state. The prop pool's quoter pushes every other slot, each quote valid in
+    // its own slot only, within a 5 bp band of the print: its swaps price at the quoter's
+    // price, and at the print between quotes and out of the band — every push a
+    // transaction too.
     let scenario = Scenario {
         duration_secs: 1_800,
         jumps_per_hour: 6.0,
         route_ref_bps: 12.0,
+        pools: vec![PoolKind::Glft, PoolKind::Cp, PoolKind::Prop],
+        quote_interval_ms: 800,
+        quote_valid_slots: 0,
+        pool_quote_band_bps: 5,
         ..Scenario::default()
     };
     let math = run_seeds(&scenario, Engine::Math, 1, 1, &|_| {}).expect("math");
@@ -132,4 +139,39 @@ fn the_program_on_the_runtime_gives_the_same_report_as_its_state_code() {
             "{pool:?}"
         );
     }
+    let prop = math[0]
+        .pools
+        .iter()
+        .find(|p| p.pool == "prop")
+        .expect("prop");
+    assert!(prop.quoter_fills > 0.0 && prop.pyth_fills > 0.0, "{prop:?}");
+}
+
+#[test]
+fn a_prop_pool_without_a_usable_quote_is_the_oracle_pool_or_refuses() {
+    // A zero band: no quote ever lies on the print, so every swap falls back. On Pyth the
+    // prop pool is the GLFT pool, figure for figure; refusing, it never trades.
+    let scenario = |pool, fallback| Scenario {
+        duration_secs: 1_800,
+        jumps_per_hour: 6.0,
+        pools: vec![pool],
+        pool_quote_band_bps: 0,
+        pool_quote_fallback: fallback,
+        ..Scenario::default()
+    };
+    let glft = run_seeds(&scenario(PoolKind::Glft, 0), Engine::Math, 1, 1, &|_| {}).expect("glft");
+    let prop = run_seeds(&scenario(PoolKind::Prop, 0), Engine::Math, 1, 1, &|_| {}).expect("prop");
+    let (glft, prop) = (&glft[0].pools[0], &prop[0].pools[0]);
+    assert!(glft.arbitrage_trades > 0.0 && glft.retail_trades > 0.0);
+    assert_eq!(prop.quoter_fills, 0.0);
+    let renamed = super::report::PoolFigures {
+        pool: "glft",
+        ..prop.clone()
+    };
+    assert_eq!(&renamed, glft);
+    let refusing =
+        run_seeds(&scenario(PoolKind::Prop, 1), Engine::Math, 1, 1, &|_| {}).expect("refusing");
+    let refusing = &refusing[0].pools[0];
+    assert_eq!(refusing.retail_trades + refusing.arbitrage_trades, 0.0);
+    assert!(refusing.oracle_refusals > 0.0, "{refusing:?}");
 }

@@ -2,8 +2,9 @@
 //! (through [`PoolSnapshot`], bit for bit what the program executes), and constant-product
 //! baselines without an oracle.
 
+use anchor_lang::prelude::Pubkey;
 use homeostat::oracle::PriceUpdate;
-use homeostat::state::Pool;
+use homeostat::state::{Pool, PriceSource, PushQuoteArgs};
 use homeostat::PoolParams;
 use homeostat_localnet::{price_update, pyth_price, ONE_BASE, ONE_QUOTE, START_TIME};
 use homeostat_math::{Direction, SwapContext, SwapQuote};
@@ -86,6 +87,8 @@ pub struct HomeostatPool {
 pub struct Priced {
     context: SwapContext,
     snapshot: PoolSnapshot,
+    /// The price the program chose: the print's, or the quoter's.
+    source: PriceSource,
 }
 
 impl HomeostatPool {
@@ -109,8 +112,29 @@ impl HomeostatPool {
         self.snapshot = PoolSnapshot {
             oracle: self.snapshot.oracle,
             now: self.snapshot.now,
+            slot: self.snapshot.slot,
             ..snapshot
         };
+    }
+
+    /// The pool account as the program left it after an instruction that moves no tokens
+    /// (`set_quoter`, `push_quote`; `--onchain`).
+    pub fn replace_state(&mut self, pool: Pool) {
+        self.snapshot.pool = pool;
+    }
+
+    /// `set_quoter` as the program applies it (`Pool::set_quoter`): prop-AMM mode.
+    pub fn set_quoter(&mut self, quoter: Pubkey) {
+        self.snapshot.pool.set_quoter(quoter);
+    }
+
+    /// `push_quote` in `slot` as the program applies it (`Pool::push_quote`); fails as it
+    /// would.
+    pub fn push_quote(&mut self, quote: &PushQuoteArgs, slot: u64) -> Result<(), String> {
+        self.snapshot
+            .pool
+            .push_quote(quote, slot)
+            .map_err(|error| error.to_string())
     }
 
     /// `update_params` as the program applies it (`Pool::apply_params`); fails as it would.
@@ -135,18 +159,22 @@ impl HomeostatPool {
             .unwrap_or((0.0, 0.0))
     }
 
-    /// The pool at `now_ms` priced with `print` — `Pool::prepare_swap`: fails as the
-    /// program would (stale, older than the newest print used, too uncertain).
-    pub fn priced(&self, print: &Print, now_ms: u64) -> Result<Priced, SdkError> {
+    /// The pool at `now_ms`, in `slot`, priced by a swap carrying `print` —
+    /// `Pool::prepare_swap`: the quoter's price when it is usable, else the print's; fails
+    /// as the program would (stale, older than the newest print used, too uncertain, no
+    /// usable quote in a pool that then refuses).
+    pub fn priced(&self, print: &Print, now_ms: u64, slot: u64) -> Result<Priced, SdkError> {
         let snapshot = PoolSnapshot {
             oracle: price_update_of(print),
             now: clock_second(now_ms),
+            slot,
             ..self.snapshot
         };
         let (_, prepared) = snapshot.context()?;
         Ok(Priced {
             context: prepared.context,
             snapshot,
+            source: prepared.source,
         })
     }
 
@@ -159,6 +187,7 @@ impl HomeostatPool {
         self.snapshot = PoolSnapshot {
             oracle: self.snapshot.oracle,
             now: self.snapshot.now,
+            slot: self.snapshot.slot,
             ..next
         };
         let fee_value = |atoms: u64| match quote.direction {
@@ -186,9 +215,14 @@ impl HomeostatPool {
 }
 
 impl Priced {
-    /// The print the transaction carries and its clock second.
-    pub fn transaction(&self) -> (PriceUpdate, i64) {
-        (self.snapshot.oracle, self.snapshot.now)
+    /// The print the transaction carries, its clock second and its slot.
+    pub fn transaction(&self) -> (PriceUpdate, i64, u64) {
+        (self.snapshot.oracle, self.snapshot.now, self.snapshot.slot)
+    }
+
+    /// Whether the quoter's price prices it (prop-AMM mode), not the print.
+    pub fn quoted(&self) -> bool {
+        matches!(self.source, PriceSource::Quoter { .. })
     }
 
     /// The program's quote for moving `sol` SOL on `side`: exact-out for a purchase,
