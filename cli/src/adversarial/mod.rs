@@ -31,7 +31,7 @@ use price::{Oracle, Print, TruePrice};
 use report::{SeedReport, Tally};
 pub use scenario::{PoolKind, Scenario};
 use sources::{Quoter, Source};
-use venues::{clock_second, ConstantProduct, Fill, HomeostatPool, Priced};
+use venues::{clock_second, Carried, ConstantProduct, Fill, HomeostatPool, Priced};
 
 /// One pool in the market and what it has done.
 struct Venue {
@@ -100,6 +100,8 @@ struct Streams {
     arbitrage: Rng,
     /// The model flow and the manipulator (issue #29's benchmark).
     model: Rng,
+    /// The Pyth Pro feed's noise and outages.
+    pro: Rng,
 }
 
 /// One seed of the adversarial market.
@@ -113,6 +115,9 @@ pub struct Market {
     /// The true price at the end of every block so far (index 0: the start).
     history: Vec<f64>,
     oracle: Oracle,
+    /// Pyth Pro's feed, when a `pro` pool runs: a print every `pro_interval_ms`,
+    /// `pro_latency_ms` late, with the push oracle's noise and outages.
+    pro_oracle: Option<Oracle>,
     venues: Vec<Venue>,
     /// Uninformed flow that went to the reference venue, and all of it, USDC.
     reference_volume: f64,
@@ -185,12 +190,21 @@ impl Market {
                 flow: Rng::stream(seed, 3),
                 arbitrage: Rng::stream(seed, 4),
                 model: Rng::stream(seed, 5),
+                pro: Rng::stream(seed, 7),
             },
             block: 0,
             slot_ms: u64::from(scenario.slot_ms),
             price: TruePrice::new(scenario),
             history: vec![scenario.start_price],
             oracle: Oracle::new(scenario, keep_ms),
+            pro_oracle: scenario.pools.contains(&PoolKind::Pro).then(|| {
+                let feed = Scenario {
+                    oracle_interval_ms: scenario.pro_interval_ms,
+                    oracle_latency_ms: scenario.pro_latency_ms,
+                    ..scenario.clone()
+                };
+                Oracle::new(&feed, keep_ms)
+            }),
             venues,
             reference_volume: 0.0,
             retail_volume: 0.0,
@@ -230,8 +244,8 @@ impl Market {
             calibrator.fill(t, fill.base, fill.quote, lot_sol);
         }
         if let Some(program) = &mut self.program {
-            let (print, now, slot) = priced.transaction();
-            match program.swap(index, &print, (now, slot), quote) {
+            let (print, pro, now, slot) = priced.transaction();
+            match program.swap(index, (&print, pro.as_ref()), (now, slot), quote) {
                 Ok(snapshot) => pool.replace(snapshot),
                 Err(error) => {
                     self.program_error.get_or_insert(error);
@@ -287,6 +301,9 @@ impl Market {
         let before = self.oracle.freshest().map(|print| print.usable_ms);
         self.oracle
             .step(now, self.slot_ms, &self.history, &mut self.streams.oracle);
+        if let Some(pro) = &mut self.pro_oracle {
+            pro.step(now, self.slot_ms, &self.history, &mut self.streams.pro);
+        }
         // The calibrators' record of every print, by the time it observed.
         let new: Vec<Print> = self
             .oracle
@@ -335,29 +352,47 @@ impl Market {
         }
     }
 
-    /// The prints a transaction may carry to `pool`, priced by `source`, now, the
-    /// freshest first. Both sources built carry the oracle's Pyth prints (a quoter's price
-    /// is in the pool's state); a source with prints of its own answers here.
-    fn prints_for(&self, source: &Source, pool: &HomeostatPool, picking: bool) -> Vec<Print> {
+    /// What a transaction may carry to `pool`, priced by `source`, now, the freshest
+    /// first. The `glft` and `prop` pools' carry the oracle's Pyth prints (a quoter's price
+    /// is in the pool's state); a `pro` pool's carry a Pyth Pro update each — the freshest,
+    /// and when picking the oldest the pool still accepts — beside the freshest push print.
+    fn prints_for(&self, source: &Source, pool: &HomeostatPool, picking: bool) -> Vec<Carried> {
         match source {
-            Source::Pyth | Source::Quoter(_) => self.pyth_prints(pool, picking),
+            Source::Pyth | Source::Quoter(_) => self
+                .pyth_prints(&self.oracle, pool, picking)
+                .into_iter()
+                .map(|push| Carried { push, pro: None })
+                .collect(),
+            Source::Pro => {
+                let (Some(pro), Some(&push)) = (&self.pro_oracle, self.oracle.freshest()) else {
+                    return Vec::new();
+                };
+                self.pyth_prints(pro, pool, picking)
+                    .into_iter()
+                    .map(|update| Carried {
+                        push,
+                        pro: Some(update),
+                    })
+                    .collect()
+            }
         }
     }
 
-    /// The oracle's freshest print, and — when the arbitrageur picks prints — the oldest
-    /// the program still accepts (not older than the newest it used, within
-    /// `max_oracle_age`).
-    fn pyth_prints(&self, pool: &HomeostatPool, picking: bool) -> Vec<Print> {
-        let Some(&freshest) = self.oracle.freshest() else {
+    /// `oracle`'s freshest print, and — when the arbitrageur picks prints — the oldest the
+    /// program still accepts (not older than the newest it used — by the second, and for a
+    /// Pyth Pro update by the microsecond — within `max_oracle_age`).
+    fn pyth_prints(&self, oracle: &Oracle, pool: &HomeostatPool, picking: bool) -> Vec<Print> {
+        let Some(&freshest) = oracle.freshest() else {
             return Vec::new();
         };
         let mut prints = vec![freshest];
         if picking {
             let now = clock_second(self.now_ms());
             let state = pool.pool();
-            let oldest = self.oracle.usable.iter().find(|print| {
+            let oldest = oracle.usable.iter().find(|print| {
                 let published = clock_second(print.observed_ms);
                 published >= state.last_oracle_time
+                    && venues::pro_update_of(print).timestamp_us >= state.pro_timestamp_us
                     && now - published <= state.params.max_oracle_age as i64
             });
             if let Some(&oldest) = oldest {
@@ -376,8 +411,8 @@ impl Market {
         let (VenuePool::Homeostat(pool), Some(source)) = (&venue.pool, &venue.source) else {
             return None;
         };
-        let print = *self.prints_for(source, pool, false).first()?;
-        pool.priced(&print, self.now_ms(), self.slot()).ok()
+        let carried = *self.prints_for(source, pool, false).first()?;
+        pool.priced(&carried, self.now_ms(), self.slot()).ok()
     }
 
     /// Every calibrated pool re-estimated from its whole history and moved by the
@@ -490,13 +525,19 @@ fn open_pool(
         fee,
     };
     Ok(match kind {
-        PoolKind::Glft | PoolKind::Prop => {
+        PoolKind::Glft | PoolKind::Prop | PoolKind::Pro => {
             let mut pool = HomeostatPool::open(params, &opening, scenario.liquidity_sol)
                 .map_err(|error| format!("{}: {error}", kind.name()))?;
             let deposit = HomeostatPool::deposit(&opening, scenario.liquidity_sol);
             if let Some(program) = program {
                 let update = venues::price_update_of(&opening);
                 pool.replace(program.open(index, *params, &update, deposit)?);
+            }
+            if let Some(Source::Pro) = Source::of(kind, scenario) {
+                pool.set_pro_feed()?;
+                if let Some(program) = program {
+                    pool.replace_state(program.set_pro_feed(index)?);
+                }
             }
             if let Some(Source::Quoter(_)) = Source::of(kind, scenario) {
                 pool.set_quoter(Quoter::KEY);

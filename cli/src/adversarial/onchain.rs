@@ -4,12 +4,17 @@
 //! limit) and the pool's accounts after it become the market's state: a difference
 //! between the program and the state code the statistics path runs would change the
 //! report, which a test compares. A prop pool's quoter is named by `set_quoter` and pushes
-//! with `push_quote` transactions, each in its block's slot.
+//! with `push_quote` transactions, each in its block's slot; a Pyth Pro pool's swaps post
+//! the update they carry, signed by the local test signer, in the same transaction
+//! (`post_pro_price`).
 
 use homeostat::oracle::PriceUpdate;
 use homeostat::state::{Pool, PushQuoteArgs};
 use homeostat::PoolParams;
-use homeostat_localnet::{Harness, PoolAddresses, User, ONE_BASE, ONE_QUOTE};
+use homeostat_localnet::{pyth_price, Harness, PoolAddresses, User, ONE_BASE, ONE_QUOTE};
+use homeostat_sdk::instructions as ix;
+
+use super::price::Print;
 use homeostat_math::{Direction, SwapQuote};
 use homeostat_sdk::quote::PoolSnapshot;
 use solana_keypair::Keypair;
@@ -98,6 +103,23 @@ impl OnChain {
         Ok(self.runtime.block_on(self.harness.pool_state(&pool)))
     }
 
+    /// Names the local Pyth Pro feed for venue `index`'s pool (`set_pro_feeds`); returns
+    /// the pool account after it.
+    pub fn set_pro_feed(&mut self, index: usize) -> Result<Pool, String> {
+        let pool = self.pool(index)?;
+        let admin = self.harness.admin.insecure_clone();
+        let set = homeostat_sdk::instructions::set_pro_feeds(
+            pool.pool,
+            admin.pubkey(),
+            homeostat_localnet::PRO_FEED_ID,
+            0,
+        );
+        self.runtime
+            .block_on(self.harness.send(&[set], &[&admin]))
+            .map_err(|error| format!("--onchain: set_pro_feeds on pool {index}: {error}"))?;
+        Ok(self.runtime.block_on(self.harness.pool_state(&pool)))
+    }
+
     /// Sends venue `index`'s quoter's `quote` at `now` in `slot` (`push_quote`); returns
     /// the pool account after it.
     pub fn push_quote(
@@ -121,12 +143,13 @@ impl OnChain {
         Ok(self.runtime.block_on(harness.pool_state(&pool)))
     }
 
-    /// Sends `quote` to venue `index`'s pool at `now` in `slot` carrying `print`, with the
-    /// quote as its limit; returns the pool's state after it.
+    /// Sends `quote` to venue `index`'s pool at `now` in `slot` carrying `print` — and,
+    /// for a Pyth Pro pool, posting the signed update of `pro` first in the same
+    /// transaction — with the quote as its limit; returns the pool's state after it.
     pub fn swap(
         &mut self,
         index: usize,
-        print: &PriceUpdate,
+        (print, pro): (&PriceUpdate, Option<&Print>),
         (now, slot): (i64, u64),
         quote: &SwapQuote,
     ) -> Result<PoolSnapshot, String> {
@@ -134,22 +157,39 @@ impl OnChain {
         let harness = &mut self.harness;
         harness.set_clock(now, slot);
         harness.set_oracle(print);
-        let result = match quote.direction {
-            Direction::BaseToQuote => self.runtime.block_on(harness.swap_exact_in(
+        let mut instructions = Vec::new();
+        if let Some(pro) = pro {
+            let update = super::venues::pro_update_of(pro);
+            let message = harness.pro_update(
+                pyth_price(pro.price),
+                pyth_price(pro.confidence),
+                update.timestamp_us,
+                false,
+            );
+            instructions.extend(harness.post_pro_ixs(&pool, &message));
+        }
+        let accounts = self.trader.accounts(&pool);
+        instructions.push(match quote.direction {
+            Direction::BaseToQuote => ix::swap_exact_in(
                 &pool,
-                &self.trader,
+                harness.oracles(),
+                &accounts,
                 quote.direction,
                 quote.amount_in,
                 quote.amount_out,
-            )),
-            Direction::QuoteToBase => self.runtime.block_on(harness.swap_exact_out(
+            ),
+            Direction::QuoteToBase => ix::swap_exact_out(
                 &pool,
-                &self.trader,
+                harness.oracles(),
+                &accounts,
                 quote.direction,
                 quote.amount_out,
                 quote.amount_in,
-            )),
-        };
+            ),
+        });
+        let result = self
+            .runtime
+            .block_on(harness.send(&instructions, &[&self.trader.keypair]));
         result.map_err(|error| format!("--onchain: the program refused a quoted swap: {error}"))?;
         Ok(self.runtime.block_on(harness.snapshot(&pool, print)))
     }

@@ -21,11 +21,15 @@ pub enum PoolKind {
     /// (`push_quote`); swaps carry the oracle's prints as `glft`'s do and price at the
     /// quoter's price while it is unexpired and within `pool_quote_band_bps` of the print.
     Prop,
+    /// The Homeostat GLFT pool priced by Pyth Pro's signed updates (`post_pro_price`): a
+    /// print every `pro_interval_ms` (200 ms), `pro_latency_ms` late, that a transaction
+    /// carries and the pool books before its swap.
+    Pro,
 }
 
 impl PoolKind {
     /// Every pool, in report order.
-    pub const ALL: [Self; 4] = [Self::Glft, Self::Cp, Self::CpDynamic, Self::Prop];
+    pub const ALL: [Self; 5] = [Self::Glft, Self::Cp, Self::CpDynamic, Self::Prop, Self::Pro];
 
     /// The name in reports, scenario files and `--pools`.
     pub fn name(self) -> &'static str {
@@ -34,6 +38,7 @@ impl PoolKind {
             Self::Cp => "cp",
             Self::CpDynamic => "cp-dynamic",
             Self::Prop => "prop",
+            Self::Pro => "pro",
         }
     }
 
@@ -146,6 +151,11 @@ pub struct Scenario {
     pub quote_bid_offset_bps: f64,
     /// The quoter's `ask_offset`, basis points of its price.
     pub quote_ask_offset_bps: f64,
+    /// The Pyth Pro pool's feed: a signed update every this many milliseconds (Pyth Pro's
+    /// 200 ms channel).
+    pub pro_interval_ms: u32,
+    /// How late a Pyth Pro update is usable after the price it carries, milliseconds.
+    pub pro_latency_ms: u32,
 
     /// The Homeostat pools' (`glft`, `prop`) parameters: γ (relative units).
     pub pool_risk_aversion: f64,
@@ -270,6 +280,8 @@ impl Default for Scenario {
             quote_valid_slots: 2,
             quote_bid_offset_bps: 0.0,
             quote_ask_offset_bps: 0.0,
+            pro_interval_ms: 200,
+            pro_latency_ms: 50,
             // `default_params()`: the GLFT pool as deployed.
             pool_risk_aversion: 250.0,
             pool_order_decay: 10_000.0,

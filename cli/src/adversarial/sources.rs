@@ -6,9 +6,10 @@
 //! run — the quoter's price while it is unexpired and within `quote_band_bps` of the
 //! print, else the print (or a refusal, per `quote_fallback`).
 //!
-//! A third source is one more variant: Pyth Pro's signed updates (issue #27 item 2) would
-//! be `Source::Pro` with its own feed of prints (an `Oracle` at 200 ms), answered in
-//! `Market::prints_for` (the prints a transaction may carry) and opened in `Market::new`.
+//! The third, `pro`, is Pyth Pro's signed updates: a feed of its own (an `Oracle` at
+//! `pro_interval_ms`, `Market::pro_oracle`), whose update a transaction carries and posts
+//! before its swap (`post_pro_price`, `Pool::book_pro_update`); the pool prices from it
+//! while it is fresh, from the push print otherwise.
 
 use anchor_lang::prelude::Pubkey;
 use homeostat::state::PushQuoteArgs;
@@ -26,6 +27,9 @@ pub enum Source {
     /// Prop-AMM mode: a quoter pushes its price; swaps still carry the oracle's prints,
     /// which bound it.
     Quoter(Quoter),
+    /// Pyth Pro: each transaction carries a signed update of its own feed, not older than
+    /// the last one posted, and the push print beside it.
+    Pro,
 }
 
 impl Source {
@@ -35,6 +39,7 @@ impl Source {
         match kind {
             PoolKind::Glft => Some(Self::Pyth),
             PoolKind::Prop => Some(Self::Quoter(Quoter::new(scenario))),
+            PoolKind::Pro => Some(Self::Pro),
             PoolKind::Cp | PoolKind::CpDynamic => None,
         }
     }

@@ -115,12 +115,14 @@ fn the_program_on_the_runtime_gives_the_same_report_as_its_state_code() {
     // market's state. The prop pool's quoter pushes every other slot, each quote valid in
     // its own slot only, within a 5 bp band of the print: its swaps price at the quoter's
     // price, and at the print between quotes and out of the band — every push a
-    // transaction too.
+    // transaction too. The Pyth Pro pool's every trade posts the signed update it carries
+    // (`post_pro_price`, the ed25519 precompile's check before it) in its swap's
+    // transaction.
     let scenario = Scenario {
         duration_secs: 1_800,
         jumps_per_hour: 6.0,
         route_ref_bps: 12.0,
-        pools: vec![PoolKind::Glft, PoolKind::Cp, PoolKind::Prop],
+        pools: vec![PoolKind::Glft, PoolKind::Cp, PoolKind::Prop, PoolKind::Pro],
         quote_interval_ms: 800,
         quote_valid_slots: 0,
         pool_quote_band_bps: 5,
@@ -132,7 +134,7 @@ fn the_program_on_the_runtime_gives_the_same_report_as_its_state_code() {
     for pool in math[0]
         .pools
         .iter()
-        .filter(|p| p.pool == "glft" || p.pool == "prop")
+        .filter(|p| p.pool == "glft" || p.pool == "prop" || p.pool == "pro")
     {
         assert!(
             pool.arbitrage_trades > 0.0 && pool.retail_trades > 0.0,

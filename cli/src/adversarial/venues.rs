@@ -3,10 +3,14 @@
 //! baselines without an oracle.
 
 use anchor_lang::prelude::Pubkey;
+use homeostat::oracle::pro::ProUpdate;
 use homeostat::oracle::PriceUpdate;
 use homeostat::state::{Pool, PriceSource, PushQuoteArgs};
 use homeostat::PoolParams;
-use homeostat_localnet::{price_update, pyth_price, ONE_BASE, ONE_QUOTE, START_TIME};
+use homeostat_localnet::{
+    price_update, pro_feed, pyth_price, ONE_BASE, ONE_QUOTE, PRO_CHANNEL_200MS, PRO_FEED_ID,
+    START_TIME,
+};
 use homeostat_math::{Direction, SwapContext, SwapQuote};
 use homeostat_sdk::quote::PoolSnapshot;
 use homeostat_sdk::SdkError;
@@ -75,6 +79,27 @@ pub fn price_update_of(print: &Print) -> PriceUpdate {
     )
 }
 
+/// A print as the Pyth Pro update a transaction posts (`post_pro_price`): the local
+/// feed, published at the microsecond it was observed.
+pub fn pro_update_of(print: &Print) -> ProUpdate {
+    ProUpdate {
+        timestamp_us: (clock_second(0) as u64) * 1_000_000 + print.observed_ms * 1_000,
+        channel: PRO_CHANNEL_200MS,
+        base: pro_feed(pyth_price(print.price), pyth_price(print.confidence)),
+        quote: None,
+    }
+}
+
+/// What a transaction to a Homeostat pool carries: a push print (the oracle account), and
+/// for a Pyth Pro pool the signed update it posts before the swap.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Carried {
+    /// The Pyth push print.
+    pub push: Print,
+    /// The Pyth Pro update posted first (`pro` pools).
+    pub pro: Option<Print>,
+}
+
 /// A Homeostat pool in memory.
 #[derive(Clone, Debug)]
 pub struct HomeostatPool {
@@ -89,6 +114,8 @@ pub struct Priced {
     snapshot: PoolSnapshot,
     /// The price the program chose: the print's, or the quoter's.
     source: PriceSource,
+    /// The Pyth Pro update the transaction posts first.
+    pro: Option<Print>,
 }
 
 impl HomeostatPool {
@@ -121,6 +148,14 @@ impl HomeostatPool {
     /// (`set_quoter`, `push_quote`; `--onchain`).
     pub fn replace_state(&mut self, pool: Pool) {
         self.snapshot.pool = pool;
+    }
+
+    /// `set_pro_feeds` as the program applies it: the local Pyth Pro feed.
+    pub fn set_pro_feed(&mut self) -> Result<(), String> {
+        self.snapshot
+            .pool
+            .set_pro_feeds(PRO_FEED_ID, 0)
+            .map_err(|error| error.to_string())
     }
 
     /// `set_quoter` as the program applies it (`Pool::set_quoter`): prop-AMM mode.
@@ -159,14 +194,22 @@ impl HomeostatPool {
             .unwrap_or((0.0, 0.0))
     }
 
-    /// The pool at `now_ms`, in `slot`, priced by a swap carrying `print` —
-    /// `Pool::prepare_swap`: the quoter's price when it is usable, else the print's; fails
-    /// as the program would (stale, older than the newest print used, too uncertain, no
-    /// usable quote in a pool that then refuses).
-    pub fn priced(&self, print: &Print, now_ms: u64, slot: u64) -> Result<Priced, SdkError> {
+    /// The pool at `now_ms`, in `slot`, priced by a transaction carrying `carried` — its
+    /// Pyth Pro update posted first (`Pool::book_pro_update`), then `Pool::prepare_swap`:
+    /// the quoter's price when it is usable, else the pool's Pyth price (the posted Pro
+    /// update while fresh, else the push print); fails as the program would (stale, older
+    /// than the newest print used, too uncertain, no usable quote in a pool that then
+    /// refuses).
+    pub fn priced(&self, carried: &Carried, now_ms: u64, slot: u64) -> Result<Priced, SdkError> {
+        let now = clock_second(now_ms);
+        let mut pool = self.snapshot.pool;
+        if let Some(pro) = &carried.pro {
+            pool.book_pro_update(&pro_update_of(pro), now)?;
+        }
         let snapshot = PoolSnapshot {
-            oracle: price_update_of(print),
-            now: clock_second(now_ms),
+            pool,
+            oracle: price_update_of(&carried.push),
+            now,
             slot,
             ..self.snapshot
         };
@@ -175,6 +218,7 @@ impl HomeostatPool {
             context: prepared.context,
             snapshot,
             source: prepared.source,
+            pro: carried.pro,
         })
     }
 
@@ -215,9 +259,15 @@ impl HomeostatPool {
 }
 
 impl Priced {
-    /// The print the transaction carries, its clock second and its slot.
-    pub fn transaction(&self) -> (PriceUpdate, i64, u64) {
-        (self.snapshot.oracle, self.snapshot.now, self.snapshot.slot)
+    /// The print the transaction carries, the Pyth Pro update it posts first, its clock
+    /// second and its slot.
+    pub fn transaction(&self) -> (PriceUpdate, Option<Print>, i64, u64) {
+        (
+            self.snapshot.oracle,
+            self.pro,
+            self.snapshot.now,
+            self.snapshot.slot,
+        )
     }
 
     /// Whether the quoter's price prices it (prop-AMM mode), not the print.

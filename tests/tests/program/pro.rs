@@ -94,6 +94,12 @@ async fn a_signed_update_in_the_transaction_prices_the_swap() {
         micros(&harness, 200),
         false,
     );
+    // An update of the current second is priced as a second old (the clock reads whole
+    // seconds): the age premium never vanishes.
+    let update = harness.oracle_update().await;
+    let posted = harness.snapshot(&pool, &update).await;
+    let posted = posted.after_pro_message(&message).unwrap();
+    assert_eq!(posted.context().unwrap().1.oracle.age, 1);
     let price = buy_one(&mut harness, &pool, Some(&message)).await.unwrap();
     assert!((price - 151.0).abs() < 1e-6, "priced at {price}");
     let state = harness.pool_state(&pool).await;

@@ -67,7 +67,7 @@ impl Scenario {
         if self.pools.is_empty() {
             return Err(ScenarioError {
                 field: "pools",
-                rule: "must name at least one pool (glft, cp, cp-dynamic, prop)".into(),
+                rule: "must name at least one pool (glft, cp, cp-dynamic, prop, pro)".into(),
                 value: "[]".into(),
             });
         }
@@ -167,6 +167,8 @@ impl Scenario {
         )?;
         whole("prop_latency_ms", self.prop_latency_ms, 0, 60_000)?;
         whole("quote_interval_ms", self.quote_interval_ms, 50, 60_000)?;
+        whole("pro_interval_ms", self.pro_interval_ms, 1, 60_000)?;
+        whole("pro_latency_ms", self.pro_latency_ms, 0, 60_000)?;
         whole("quote_valid_slots", self.quote_valid_slots, 0, 1_000)?;
         range(
             "quote_bid_offset_bps",

@@ -76,7 +76,11 @@ impl Pool {
 
     /// The posted Pyth Pro price as a swap at `now` prices from it: `None` when there is
     /// none, or once it is older than `max_oracle_age` (the swap then reads the push
-    /// account). Its age counts from the second it was published in.
+    /// account). Its age counts from the second it was published in, and is at least one
+    /// second: the clock reads whole seconds, so an update of the current second may be
+    /// most of a second old, and an age of 0 would drop the age premium from the spread —
+    /// measured in the adversarial market (docs/simulator.md, "Price sources"), a pool
+    /// whose 200 ms updates read age 0 lost to arbitrage what the premium keeps.
     pub fn pro_price(&self, now: i64) -> Result<Option<OraclePrice>> {
         if !self.has_pro_feed() || !self.pro_mid.get().is_positive() {
             return Ok(None);
@@ -86,7 +90,7 @@ impl Pool {
             .checked_div(1_000_000)
             .and_then(|seconds| i64::try_from(seconds).ok())
             .ok_or(HomeostatError::MathOverflow)?;
-        let age = u64::try_from(now.saturating_sub(publish_time).max(0)).unwrap_or(u64::MAX);
+        let age = u64::try_from(now.saturating_sub(publish_time).max(1)).unwrap_or(u64::MAX);
         if age > self.params.max_oracle_age {
             return Ok(None);
         }
