@@ -21,7 +21,8 @@ use homeostat::instructions::{DepositArgs, InitializePoolArgs, WithdrawArgs};
 use homeostat::oracle::PriceUpdate;
 use homeostat::state::Pool;
 use homeostat_localnet::{
-    price_update, pyth_price, XorShift, FEED_ID, INITIAL_VARIANCE, START_TIME,
+    price_update, pro_feed, pro_message, pro_payload, pro_signer, pyth_price, XorShift, FEED_ID,
+    INITIAL_VARIANCE, PRO_CHANNEL_200MS, PRO_FEED_ID, START_TIME,
 };
 use homeostat_math::Direction;
 use homeostat_sdk::instructions as ix;
@@ -53,13 +54,14 @@ pub struct Config {
 /// The least number of successes of each kind the run must see per 1 000 operations.
 /// (Rebalances and hedges are rarer since the print depth keeps large swaps from piling
 /// up inventory on one print: ~10 per 1 000 with the default pools.)
-pub const MIN_SUCCESSES_PER_1000: [(&str, usize); 6] = [
+pub const MIN_SUCCESSES_PER_1000: [(&str, usize); 7] = [
     ("swap_exact_in", 100),
     ("swap_exact_out", 100),
     ("deposit", 80),
     ("withdraw", 70),
     ("rebalance", 7),
     ("record_hedge", 7),
+    ("post_pro_price", 20),
 ];
 
 /// What the run did.
@@ -416,6 +418,11 @@ async fn run_into(program: &[u8], config: Config, out: &mut Report) -> Result<()
         twin.execute("deposit", &[first], &[&admin])
             .await?
             .map_err(|error| format!("the first deposit in pool {index} failed: {error}"))?;
+        // Every pool takes the local Pyth Pro feed: time steps post signed updates.
+        let pro = ix::set_pro_feeds(pool.pool, admin.pubkey(), PRO_FEED_ID, 0);
+        twin.execute("set_pro_feeds", &[pro], &[&admin])
+            .await?
+            .map_err(|error| format!("set_pro_feeds on pool {index} failed: {error}"))?;
     }
     twin.compare_all().await?;
 
@@ -678,6 +685,25 @@ async fn step(twin: &mut Twin, rng: &mut XorShift) -> Result<(), Mismatch> {
             twin.set_account(oracle, account);
             twin.set_clock();
             twin.report.ticks += 1;
+            // Half the time a signed Pyth Pro update of the same price is posted to the
+            // pool (the ed25519 precompile's check before it): verified, decoded and booked
+            // alike by both builds — now and then an old one, which both refuse.
+            if rng.below(2) == 0 {
+                let micros =
+                    u64::try_from(published).unwrap_or(0) * 1_000_000 + rng.below(1_000) * 1_000;
+                let payload = pro_payload(
+                    micros,
+                    PRO_CHANNEL_200MS,
+                    &[(
+                        PRO_FEED_ID,
+                        pro_feed(pyth_price(twin.price), pyth_price(conf)),
+                    )],
+                );
+                let message = pro_message(&pro_signer(), &payload);
+                // After the transaction's compute-budget instruction (0): the check at 1.
+                let post = ix::post_pro_price(pool.pool, &message, 1).expect("a short message");
+                let _refused_alike = twin.execute("post_pro_price", &post, &[]).await?;
+            }
         }
     }
     Ok(())
