@@ -26,7 +26,7 @@ pub fn open(
     pool.base_decimals = BASE_DECIMALS;
     pool.quote_decimals = QUOTE_DECIMALS;
     let price = pool.price_from_update(&oracle, oracle.publish_time)?;
-    pool.start_volatility(INITIAL_VARIANCE, &price)?;
+    pool.start_volatility(INITIAL_VARIANCE.get(), &price)?;
     // The first deposit takes both amounts whole.
     let deposit = deposit_quote(&pool, &pool.admin, Reserves::default(), 0, (base, quote))?;
     // What `deposit` then books: the shares locked, the depth and the target.

@@ -100,7 +100,7 @@ impl Chain for LocalChain<'_> {
             self.keeper.pubkey(),
             seq,
             filled_base,
-            avg_price,
+            homeostat_math::Fixed::from_bits(avg_price),
         );
         self.send("record_hedge", instruction).await.map(drop)
     }

@@ -153,7 +153,7 @@ impl Chain for RpcChain {
             self.keeper.pubkey(),
             seq,
             filled_base,
-            avg_price,
+            homeostat_math::Fixed::from_bits(avg_price),
         );
         let signature = self
             .client

@@ -8,7 +8,7 @@ use homeostat::instructions::{DepositArgs, InitializePoolArgs, PushQuoteArgs, Wi
 use homeostat::oracle::PriceUpdate;
 use homeostat::state::Pool;
 use homeostat::PoolParams;
-use homeostat_math::{Direction, SwapQuote};
+use homeostat_math::{Direction, Fixed, SwapQuote};
 use homeostat_sdk::instructions as ix;
 use homeostat_sdk::pda::PoolAddresses;
 use homeostat_sdk::quote::PoolSnapshot;
@@ -340,7 +340,13 @@ impl Harness {
         filled_base: i64,
         avg_price: i128,
     ) -> Result<(), TransactionError> {
-        let ix = ix::record_hedge(pool.pool, signer.pubkey(), seq, filled_base, avg_price);
+        let ix = ix::record_hedge(
+            pool.pool,
+            signer.pubkey(),
+            seq,
+            filled_base,
+            Fixed::from_bits(avg_price),
+        );
         self.send(&[ix], &[signer]).await
     }
 

@@ -9,9 +9,9 @@ use crate::clients::SELL;
 use crate::tokens::{User, ONE_BASE, ONE_QUOTE};
 use crate::Harness;
 
-/// The variance `initialize_pool` is given (clamped to the pool's bounds): 10⁻⁸ as I80F48
-/// bits, ⌊10⁻⁸ · 2⁴⁸⌋.
-pub const INITIAL_VARIANCE: i128 = 2_814_749;
+/// The variance `initialize_pool` is given (clamped to the pool's bounds): 10⁻⁸, as
+/// I80F48 bits ⌊10⁻⁸ · 2⁴⁸⌋.
+pub const INITIAL_VARIANCE: StoredFixed = StoredFixed::from_bits(2_814_749);
 
 /// `numerator / denominator` as raw I80F48 bits (rounded down).
 pub fn bits(numerator: i128, denominator: i128) -> i128 {

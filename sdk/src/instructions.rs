@@ -12,7 +12,7 @@ use homeostat::oracle::pro::{
     ED25519_PROGRAM_ID, INSTRUCTIONS_SYSVAR_ID, MESSAGE_HEADER_LEN, PYTH_PRO_STORAGE_ID,
 };
 use homeostat::PoolParams;
-use homeostat_math::Direction;
+use homeostat_math::{Direction, Fixed};
 
 use crate::pda::{event_authority, PoolAddresses};
 
@@ -567,13 +567,13 @@ pub fn rebalance(
     )
 }
 
-/// `record_hedge`: the keeper signs. `avg_price` in quote atoms per lot (I80F48 bits).
+/// `record_hedge`: the keeper signs. `avg_price` in quote atoms per lot.
 pub fn record_hedge(
     pool: Pubkey,
     keeper: Pubkey,
     seq: u64,
     filled_base: i64,
-    avg_price: i128,
+    avg_price: Fixed,
 ) -> Instruction {
     instruction(
         homeostat::accounts::RecordHedge {
@@ -586,7 +586,7 @@ pub fn record_hedge(
             args: RecordHedgeArgs {
                 seq,
                 filled_base,
-                avg_price,
+                avg_price: avg_price.into(),
             },
         },
     )

@@ -649,7 +649,7 @@ async fn step(twin: &mut Twin, rng: &mut XorShift) -> Result<(), Mismatch> {
                     keeper.pubkey(),
                     state.rebalance_seq,
                     filled,
-                    price + skew,
+                    homeostat_math::Fixed::from_bits(price + skew),
                 );
                 // Success or the same failure in both: counted in the report.
                 let _ = twin

@@ -471,7 +471,7 @@ pub fn measure_logged(
             world.keeper.pubkey(),
             state.rebalance_seq,
             requested / 2,
-            state.pending_request_price.get().to_bits(),
+            state.pending_request_price.get(),
         ),
         &[&world.keeper],
     );

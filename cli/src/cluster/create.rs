@@ -126,7 +126,7 @@ impl NewPool {
             feed_id,
             quote_feed_id,
             keeper: self.keeper,
-            initial_variance: self.initial_variance,
+            initial_variance: homeostat::StoredFixed::from_bits(self.initial_variance),
             params: self.params,
         };
         let mut batch = Vec::new();

@@ -164,8 +164,13 @@ async fn record_hedge_accepts_only_the_pending_sequence_once() {
         );
     }
 
-    let ix =
-        homeostat_sdk::instructions::record_hedge(pool.pool, keeper.pubkey(), 1, filled, price);
+    let ix = homeostat_sdk::instructions::record_hedge(
+        pool.pool,
+        keeper.pubkey(),
+        1,
+        filled,
+        homeostat_math::Fixed::from_bits(price),
+    );
     let (events, error) = harness.simulate_events(&[ix], &[&keeper]).await;
     assert_eq!(error, None);
     let recorded: Vec<HedgeRecorded> = decode_events(&events);

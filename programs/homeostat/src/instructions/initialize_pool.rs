@@ -4,7 +4,7 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 use crate::constants::*;
 use crate::errors::HomeostatError;
 use crate::events::PoolInitialized;
-use crate::state::{Config, Pool, PoolParams};
+use crate::state::{Config, Pool, PoolParams, StoredFixed};
 use crate::token::check_mint_extensions;
 
 /// Arguments of `initialize_pool`.
@@ -20,8 +20,8 @@ pub struct InitializePoolArgs {
     pub quote_feed_id: [u8; 32],
     /// Keeper authority.
     pub keeper: Pubkey,
-    /// Starting variance estimate (I80F48 bits), clamped to the configured floor/ceiling.
-    pub initial_variance: i128,
+    /// Starting variance estimate, clamped to the configured floor/ceiling.
+    pub initial_variance: StoredFixed,
     /// All tunable parameters.
     pub params: PoolParams,
 }
@@ -155,7 +155,7 @@ pub(crate) fn handle(ctx: Context<InitializePool>, args: InitializePoolArgs) -> 
             ctx.accounts.quote_oracle.as_deref(),
             now,
         )?;
-        pool.start_volatility(args.initial_variance, &oracle)?;
+        pool.start_volatility(args.initial_variance.get(), &oracle)?;
         pool.invariant_with_vaults(0, 0)?;
     }
     emit_cpi!(PoolInitialized {

@@ -1,11 +1,9 @@
 use anchor_lang::prelude::*;
 
-use homeostat_math::Fixed;
-
 use crate::constants::MAX_HEDGE_PRICE_DEVIATION_BPS;
 use crate::errors::{HomeostatError, MathResultExt};
 use crate::events::HedgeRecorded;
-use crate::state::Pool;
+use crate::state::{Pool, StoredFixed};
 
 /// Arguments of `record_hedge`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -15,8 +13,8 @@ pub struct RecordHedgeArgs {
     /// Base atoms hedged off-chain (positive: sold base, offsetting a long inventory;
     /// zero: the request was not filled, which still closes it).
     pub filled_base: i64,
-    /// Average fill price, quote atoms per lot (I80F48 bits), for the record.
-    pub avg_price: i128,
+    /// Average fill price, quote atoms per lot, for the record.
+    pub avg_price: StoredFixed,
 }
 
 /// Records the keeper's off-chain hedge for a rebalance request.
@@ -57,7 +55,8 @@ pub(crate) fn handle(ctx: Context<RecordHedge>, args: RecordHedgeArgs) -> Result
             HomeostatError::UnknownSequence
         );
         require!(
-            args.avg_price >= 0 && (args.filled_base == 0 || args.avg_price > 0),
+            !args.avg_price.get().is_negative()
+                && (args.filled_base == 0 || args.avg_price.get().is_positive()),
             HomeostatError::InvalidParameter
         );
         // What was asked for, at most: a partial fill is recorded as such, an oversized
@@ -77,7 +76,7 @@ pub(crate) fn handle(ctx: Context<RecordHedge>, args: RecordHedgeArgs) -> Result
             position.unsigned_abs() <= pool.params.max_hedge_position,
             HomeostatError::HedgeTooLarge
         );
-        let price = Fixed::from_bits(args.avg_price);
+        let price = args.avg_price.get();
         if args.filled_base != 0 {
             let reference = pool.pending_request_price.get();
             let gap = price.checked_sub(reference).math()?.abs();
@@ -104,7 +103,7 @@ pub(crate) fn handle(ctx: Context<RecordHedge>, args: RecordHedgeArgs) -> Result
         pool: ctx.accounts.pool.key(),
         seq: args.seq,
         filled_base: args.filled_base,
-        avg_price: args.avg_price,
+        avg_price: args.avg_price.to_bits(),
         hedge_position: hedge_position.position,
         entry_price: hedge_position.entry_price.to_bits(),
         realized_pnl: hedge_position.realized_pnl,

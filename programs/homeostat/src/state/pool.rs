@@ -238,11 +238,15 @@ impl Pool {
     /// The volatility estimator's first state: `initial_variance` (I80F48 bits) clamped to
     /// the pool's bounds, anchored at `oracle` — what `initialize_pool` sets. The price of
     /// a lot is checked (`check_lot_price`).
-    pub fn start_volatility(&mut self, initial_variance: i128, oracle: &OraclePrice) -> Result<()> {
+    pub fn start_volatility(
+        &mut self,
+        initial_variance: Fixed,
+        oracle: &OraclePrice,
+    ) -> Result<()> {
         Self::check_lot_price(oracle.mid)?;
         let state = VolatilityState::start(
             &self.params.volatility_config(),
-            Fixed::from_bits(initial_variance),
+            initial_variance,
             oracle.mid,
             oracle.publish_time,
         )

@@ -14,8 +14,6 @@ import {
   getAddressEncoder,
   getBytesDecoder,
   getBytesEncoder,
-  getI128Decoder,
-  getI128Encoder,
   getStructDecoder,
   getStructEncoder,
   getU16Decoder,
@@ -48,8 +46,12 @@ import { HOMEOSTAT_PROGRAM_ADDRESS } from "../programs/index.js";
 import {
   getPoolParamsDecoder,
   getPoolParamsEncoder,
+  getStoredFixedDecoder,
+  getStoredFixedEncoder,
   type PoolParams,
   type PoolParamsArgs,
+  type StoredFixed,
+  type StoredFixedArgs,
 } from "../types/index.js";
 
 export const INITIALIZE_POOL_DISCRIMINATOR: ReadonlyUint8Array = new Uint8Array(
@@ -156,8 +158,8 @@ export type InitializePoolInstructionData = {
   quoteFeedId: ReadonlyUint8Array;
   /** Keeper authority. */
   keeper: Address;
-  /** Starting variance estimate (I80F48 bits), clamped to the configured floor/ceiling. */
-  initialVariance: bigint;
+  /** Starting variance estimate, clamped to the configured floor/ceiling. */
+  initialVariance: StoredFixed;
   /** All tunable parameters. */
   params: PoolParams;
 };
@@ -177,8 +179,8 @@ export type InitializePoolInstructionDataArgs = {
   quoteFeedId: ReadonlyUint8Array;
   /** Keeper authority. */
   keeper: Address;
-  /** Starting variance estimate (I80F48 bits), clamped to the configured floor/ceiling. */
-  initialVariance: number | bigint;
+  /** Starting variance estimate, clamped to the configured floor/ceiling. */
+  initialVariance: StoredFixedArgs;
   /** All tunable parameters. */
   params: PoolParamsArgs;
 };
@@ -191,7 +193,7 @@ export function getInitializePoolInstructionDataEncoder(): FixedSizeEncoder<Init
       ["feedId", fixEncoderSize(getBytesEncoder(), 32)],
       ["quoteFeedId", fixEncoderSize(getBytesEncoder(), 32)],
       ["keeper", getAddressEncoder()],
-      ["initialVariance", getI128Encoder()],
+      ["initialVariance", getStoredFixedEncoder()],
       ["params", getPoolParamsEncoder()],
     ]),
     (value) => ({ ...value, discriminator: INITIALIZE_POOL_DISCRIMINATOR }),
@@ -205,7 +207,7 @@ export function getInitializePoolInstructionDataDecoder(): FixedSizeDecoder<Init
     ["feedId", fixDecoderSize(getBytesDecoder(), 32)],
     ["quoteFeedId", fixDecoderSize(getBytesDecoder(), 32)],
     ["keeper", getAddressDecoder()],
-    ["initialVariance", getI128Decoder()],
+    ["initialVariance", getStoredFixedDecoder()],
     ["params", getPoolParamsDecoder()],
   ]);
 }

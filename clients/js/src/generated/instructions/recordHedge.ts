@@ -12,8 +12,6 @@ import {
   fixEncoderSize,
   getBytesDecoder,
   getBytesEncoder,
-  getI128Decoder,
-  getI128Encoder,
   getI64Decoder,
   getI64Encoder,
   getStructDecoder,
@@ -43,6 +41,12 @@ import {
   type ResolvedInstructionAccount,
 } from "@solana/kit/program-client-core";
 import { HOMEOSTAT_PROGRAM_ADDRESS } from "../programs/index.js";
+import {
+  getStoredFixedDecoder,
+  getStoredFixedEncoder,
+  type StoredFixed,
+  type StoredFixedArgs,
+} from "../types/index.js";
 
 export const RECORD_HEDGE_DISCRIMINATOR: ReadonlyUint8Array = new Uint8Array([
   124, 56, 44, 65, 31, 31, 117, 169,
@@ -91,8 +95,8 @@ export type RecordHedgeInstructionData = {
    * zero: the request was not filled, which still closes it).
    */
   filledBase: bigint;
-  /** Average fill price, quote atoms per lot (I80F48 bits), for the record. */
-  avgPrice: bigint;
+  /** Average fill price, quote atoms per lot, for the record. */
+  avgPrice: StoredFixed;
 };
 
 export type RecordHedgeInstructionDataArgs = {
@@ -103,8 +107,8 @@ export type RecordHedgeInstructionDataArgs = {
    * zero: the request was not filled, which still closes it).
    */
   filledBase: number | bigint;
-  /** Average fill price, quote atoms per lot (I80F48 bits), for the record. */
-  avgPrice: number | bigint;
+  /** Average fill price, quote atoms per lot, for the record. */
+  avgPrice: StoredFixedArgs;
 };
 
 export function getRecordHedgeInstructionDataEncoder(): FixedSizeEncoder<RecordHedgeInstructionDataArgs> {
@@ -113,7 +117,7 @@ export function getRecordHedgeInstructionDataEncoder(): FixedSizeEncoder<RecordH
       ["discriminator", fixEncoderSize(getBytesEncoder(), 8)],
       ["seq", getU64Encoder()],
       ["filledBase", getI64Encoder()],
-      ["avgPrice", getI128Encoder()],
+      ["avgPrice", getStoredFixedEncoder()],
     ]),
     (value) => ({ ...value, discriminator: RECORD_HEDGE_DISCRIMINATOR }),
   );
@@ -124,7 +128,7 @@ export function getRecordHedgeInstructionDataDecoder(): FixedSizeDecoder<RecordH
     ["discriminator", fixDecoderSize(getBytesDecoder(), 8)],
     ["seq", getU64Decoder()],
     ["filledBase", getI64Decoder()],
-    ["avgPrice", getI128Decoder()],
+    ["avgPrice", getStoredFixedDecoder()],
   ]);
 }
 
