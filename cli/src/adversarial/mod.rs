@@ -1,6 +1,7 @@
 //! The adversarial market: pools that can be hurt. Block by block (Solana's 400 ms slot):
 //! the true price moves (volatility regimes, self-exciting jumps); the oracle publishes
-//! it late and noisy; a prop-AMM pool's quoter pushes its price ([`sources`]);
+//! it late and noisy (and Pyth Pro's signed updates, for a `pro` pool); a prop-AMM
+//! pool's quoter pushes its price ([`sources`]);
 //! arbitrageurs who see the true price trade every pool the size that maximises their
 //! profit, choosing the print the program accepts that pays best; uninformed orders with
 //! heavy-tailed sizes are routed to the best price among the pools and a reference venue,
@@ -45,7 +46,8 @@ struct Venue {
 }
 
 enum VenuePool {
-    /// A Homeostat pool: priced by the oracle's prints, or (`prop`) by its quoter's.
+    /// A Homeostat pool: priced by the oracle's prints, (`pro`) by Pyth Pro's signed
+    /// updates, or (`prop`) by its quoter's.
     Homeostat(Box<HomeostatPool>),
     /// A constant-product pool; `dynamic` when its fee follows its volatility.
     ConstantProduct {
