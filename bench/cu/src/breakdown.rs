@@ -81,25 +81,18 @@ pub const STAGES: [(&str, &str); 19] = [
 
 /// One swap's stage costs, from its transaction's logs.
 pub fn stages(logs: &[String]) -> Result<BTreeMap<&'static str, u64>, String> {
-    let program = homeostat::ID.to_string();
+    let homeostat = crate::logs::invocations(logs)
+        .into_iter()
+        .find(|invocation| invocation.program == homeostat::ID.to_string());
+    let Some((Some(consumed), Some(budget))) =
+        homeostat.map(|invocation| (invocation.units, invocation.budget))
+    else {
+        return Err("no Homeostat invocation with its units in the logs".into());
+    };
     let mut points: Vec<(String, u64)> = Vec::new();
-    let mut budget = None;
-    let mut consumed = None;
-    let mut depth = 0usize;
     let mut pending: Option<String> = None;
     for line in logs {
-        if let Some(rest) = line.strip_prefix(&format!("Program {program} ")) {
-            if rest.starts_with("invoke [") {
-                depth += 1;
-            } else if let Some(units) = rest.strip_prefix("consumed ") {
-                depth = depth.saturating_sub(1);
-                if depth == 0 {
-                    let mut words = units.split(' ');
-                    consumed = words.next().and_then(|n| n.parse::<u64>().ok());
-                    budget = words.nth(1).and_then(|n| n.parse::<u64>().ok());
-                }
-            }
-        } else if let Some(name) = line.strip_prefix("Program log: cu-trace ") {
+        if let Some(name) = line.strip_prefix("Program log: cu-trace ") {
             pending = Some(name.to_string());
         } else if let Some(rest) = line.strip_prefix("Program consumption: ") {
             let left = rest.split(' ').next().and_then(|n| n.parse::<u64>().ok());
@@ -111,9 +104,6 @@ pub fn stages(logs: &[String]) -> Result<BTreeMap<&'static str, u64>, String> {
             points.push((name, left));
         }
     }
-    let (Some(budget), Some(consumed)) = (budget, consumed) else {
-        return Err("no Homeostat invocation with its units in the logs".into());
-    };
     let [(first, start), (second, after), rest @ ..] = points.as_slice() else {
         return Err("no cu-trace points: is the program a HOMEOSTAT_CU_TRACE build?".into());
     };

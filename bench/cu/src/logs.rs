@@ -10,6 +10,8 @@ pub struct Invocation {
     pub program: String,
     /// The units it consumed, its invocations' included (`None`: a builtin, which logs none).
     pub units: Option<u64>,
+    /// The units it had when it started (the `of N` of its `consumed` line).
+    pub budget: Option<u64>,
     /// The invocations it made, in order.
     pub children: Vec<Invocation>,
 }
@@ -47,11 +49,14 @@ pub fn invocations(logs: &[String]) -> Vec<Invocation> {
             "invoke" => stack.push(Invocation {
                 program: program.to_string(),
                 units: None,
+                budget: None,
                 children: Vec::new(),
             }),
             "consumed" => {
                 if let Some(top) = stack.last_mut().filter(|top| top.program == program) {
                     top.units = words.next().and_then(|units| units.parse().ok());
+                    // `consumed <units> of <budget> compute units`.
+                    top.budget = words.nth(1).and_then(|budget| budget.parse().ok());
                 }
             }
             "success" | "failed:" if stack.last().is_some_and(|top| top.program == program) => {

@@ -159,11 +159,10 @@ impl OnChain {
         harness.set_oracle(print);
         let mut instructions = Vec::new();
         if let Some(pro) = pro {
-            let update = super::venues::pro_update_of(pro);
             let message = harness.pro_update(
                 pyth_price(pro.price),
                 pyth_price(pro.confidence),
-                update.timestamp_us,
+                super::venues::pro_timestamp_us(pro.observed_ms),
                 false,
             );
             instructions.extend(harness.post_pro_ixs(&pool, &message));

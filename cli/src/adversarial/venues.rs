@@ -79,11 +79,17 @@ pub fn price_update_of(print: &Print) -> PriceUpdate {
     )
 }
 
+/// The program's clock in microseconds at `ms` since the start: a Pyth Pro update's
+/// timestamp.
+pub fn pro_timestamp_us(ms: u64) -> u64 {
+    (clock_second(0) as u64) * 1_000_000 + ms * 1_000
+}
+
 /// A print as the Pyth Pro update a transaction posts (`post_pro_price`): the local
 /// feed, published at the microsecond it was observed.
 pub fn pro_update_of(print: &Print) -> ProUpdate {
     ProUpdate {
-        timestamp_us: (clock_second(0) as u64) * 1_000_000 + print.observed_ms * 1_000,
+        timestamp_us: pro_timestamp_us(print.observed_ms),
         channel: PRO_CHANNEL_200MS,
         base: pro_feed(pyth_price(print.price), pyth_price(print.confidence)),
         quote: None,

@@ -67,16 +67,17 @@ pub fn token_amount(account: &AccountInfo) -> Result<u64> {
 /// the optional mint authority). For the pool's LP mint — pinned by `has_one` to the mint
 /// `initialize_pool` created and owned by SPL Token — which needs no deserialising.
 pub fn mint_supply(mint: &AccountInfo) -> Result<u64> {
-    mint.try_borrow_data()?
-        .get(36..44)
-        .and_then(|bytes| <[u8; 8]>::try_from(bytes).ok())
-        .map(u64::from_le_bytes)
-        .ok_or_else(|| error!(ErrorCode::AccountDidNotDeserialize))
+    u64_at(&mint.try_borrow_data()?, 36)
 }
 
 /// Bytes 64..72 of a token account's data: its amount.
 fn amount_in(data: &[u8]) -> Result<u64> {
-    data.get(64..72)
+    u64_at(data, 64)
+}
+
+/// The little-endian u64 at `offset` of a token account's or mint's data.
+fn u64_at(data: &[u8], offset: usize) -> Result<u64> {
+    data.get(offset..offset.saturating_add(8))
         .and_then(|bytes| <[u8; 8]>::try_from(bytes).ok())
         .map(u64::from_le_bytes)
         .ok_or_else(|| error!(ErrorCode::AccountDidNotDeserialize))

@@ -5,13 +5,13 @@
 #![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 use anchor_lang::solana_program::instruction::Instruction;
-use homeostat::events::Swapped;
 use homeostat::oracle::pro::ED25519_PROGRAM_ID;
-use homeostat_math::Direction;
 use homeostat_sdk::instructions as ix;
 use homeostat_tests::*;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
+
+use super::quoter::buy_one;
 
 /// Microseconds of the harness's clock, plus `millis`.
 fn micros(harness: &Harness, millis: i64) -> u64 {
@@ -43,47 +43,6 @@ async fn post(
     harness.send(&post, &[]).await
 }
 
-/// Buys one SOL in one transaction carrying `message` (when given) before the swap;
-/// returns the price per SOL it executed at (`Swapped::oracle_price`, whole USDC), after
-/// checking the SDK quoted exactly what the program charged.
-async fn buy_one(
-    harness: &mut Harness,
-    pool: &PoolAddresses,
-    message: Option<&[u8]>,
-) -> Result<f64, TransactionError> {
-    let trader = harness.new_user(0, 1_000 * ONE_QUOTE).await;
-    let update = harness.oracle_update().await;
-    let mut snapshot = harness.snapshot(pool, &update).await;
-    let mut instructions: Vec<Instruction> = Vec::new();
-    if let Some(message) = message {
-        snapshot = snapshot
-            .after_pro_message(message)
-            .expect("the SDK books it");
-        instructions.extend(harness.post_pro_ixs(pool, message));
-    }
-    let expected = snapshot.quote_exact_out(Direction::QuoteToBase, ONE_BASE);
-    instructions.push(ix::swap_exact_out(
-        pool,
-        harness.oracles(),
-        &trader.accounts(pool),
-        BUY,
-        ONE_BASE,
-        u64::MAX,
-    ));
-    let (events, error) = harness
-        .simulate_events(&instructions, &[&trader.keypair])
-        .await;
-    if let Some(error) = error {
-        assert!(expected.is_err(), "the SDK quoted what the program refused");
-        return Err(error);
-    }
-    harness.send(&instructions, &[&trader.keypair]).await?;
-    let swapped: Vec<Swapped> = decode_events(&events);
-    let expected = expected.expect("the SDK quotes what the program executes");
-    assert_eq!(swapped[0].amount_in, expected.amount_in, "SDK = program");
-    Ok(swapped[0].oracle_price as f64 / (1u64 << 48) as f64 / 1e6)
-}
-
 #[tokio::test]
 async fn a_signed_update_in_the_transaction_prices_the_swap() {
     let (mut harness, pool) = pro_pool().await;
@@ -100,17 +59,20 @@ async fn a_signed_update_in_the_transaction_prices_the_swap() {
     let posted = harness.snapshot(&pool, &update).await;
     let posted = posted.after_pro_message(&message).unwrap();
     assert_eq!(posted.context().unwrap().1.oracle.age, 1);
-    let price = buy_one(&mut harness, &pool, Some(&message)).await.unwrap();
+    let price = buy_one(&mut harness, &pool, Some(&message))
+        .await
+        .unwrap()
+        .0;
     assert!((price - 151.0).abs() < 1e-6, "priced at {price}");
     let state = harness.pool_state(&pool).await;
     assert_eq!(state.pro_timestamp_us, micros(&harness, 200));
     // Later swaps price from the posted update while it is fresh, without carrying it.
-    let price = buy_one(&mut harness, &pool, None).await.unwrap();
+    let price = buy_one(&mut harness, &pool, None).await.unwrap().0;
     assert!((price - 151.0).abs() < 1e-6, "priced at {price}");
     // Once older than max_oracle_age (20 s) the pool prices from the push account again.
     harness.set_time(harness.now + 21);
     harness.set_price(pyth_price(150.5), pyth_price(0.05));
-    let price = buy_one(&mut harness, &pool, None).await.unwrap();
+    let price = buy_one(&mut harness, &pool, None).await.unwrap().0;
     assert!((price - 150.5).abs() < 1e-6, "priced at {price}");
 }
 
@@ -207,7 +169,7 @@ async fn the_precompile_must_have_checked_these_very_bytes() {
     );
     // The genuine pair still posts, and the pool holds its price only.
     harness.send(&[verify, post_ix], &[]).await.unwrap();
-    let price = buy_one(&mut harness, &pool, None).await.unwrap();
+    let price = buy_one(&mut harness, &pool, None).await.unwrap().0;
     assert!((price - 150.0).abs() < 1e-6, "priced at {price}");
 }
 
@@ -276,7 +238,7 @@ async fn updates_only_move_forward_and_must_be_the_pools_feed() {
         HomeostatError::OracleConfidenceTooWide,
     );
     harness.set_price(pyth_price(150.1), pyth_price(0.05));
-    let price = buy_one(&mut harness, &pool, None).await.unwrap();
+    let price = buy_one(&mut harness, &pool, None).await.unwrap().0;
     assert!(
         (price - 150.1).abs() < 1e-6,
         "the push oracle prices once the update is stale"

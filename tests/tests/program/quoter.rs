@@ -4,6 +4,7 @@
 #![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 use anchor_lang::prelude::Pubkey;
+use anchor_lang::solana_program::instruction::Instruction;
 use homeostat::constants::QUOTE_FALLBACK_REFUSE;
 use homeostat::events::Swapped;
 use homeostat::instructions::PushQuoteArgs;
@@ -56,33 +57,42 @@ async fn push(
         .await
 }
 
-/// Buys one SOL; returns the price per SOL the swap executed at (`Swapped::oracle_price`,
-/// whole USDC) and the quote it cost, after checking the SDK quoted exactly that.
-async fn buy_one(
+/// Buys one SOL in one transaction carrying `message` (when given) before the swap;
+/// returns the price per SOL it executed at (`Swapped::oracle_price`, whole USDC) and the
+/// quote it cost, after checking the SDK quoted exactly what the program charged (a Pyth
+/// Pro update booked first, `PoolSnapshot::after_pro_message`).
+pub(super) async fn buy_one(
     harness: &mut Harness,
     pool: &PoolAddresses,
+    message: Option<&[u8]>,
 ) -> Result<(f64, u64), TransactionError> {
     let trader = harness.new_user(0, 1_000 * ONE_QUOTE).await;
     let update = harness.oracle_update().await;
-    let expected = harness
-        .expected_swap(pool, &update, Direction::QuoteToBase, false, ONE_BASE)
-        .await;
-    let swap = ix::swap_exact_out(
+    let mut snapshot = harness.snapshot(pool, &update).await;
+    let mut instructions: Vec<Instruction> = Vec::new();
+    if let Some(message) = message {
+        snapshot = snapshot
+            .after_pro_message(message)
+            .expect("the SDK books it");
+        instructions.extend(harness.post_pro_ixs(pool, message));
+    }
+    let expected = snapshot.quote_exact_out(Direction::QuoteToBase, ONE_BASE);
+    instructions.push(ix::swap_exact_out(
         pool,
         harness.oracles(),
         &trader.accounts(pool),
         BUY,
         ONE_BASE,
         u64::MAX,
-    );
+    ));
     let (events, error) = harness
-        .simulate_events(std::slice::from_ref(&swap), &[&trader.keypair])
+        .simulate_events(&instructions, &[&trader.keypair])
         .await;
     if let Some(error) = error {
         assert!(expected.is_err(), "the SDK quoted what the program refused");
         return Err(error);
     }
-    harness.send(&[swap], &[&trader.keypair]).await?;
+    harness.send(&instructions, &[&trader.keypair]).await?;
     let swapped: Vec<Swapped> = decode_events(&events);
     let expected = expected.expect("the SDK quotes what the program executes");
     assert_eq!(swapped[0].amount_in, expected.amount_in, "SDK = program");
@@ -175,26 +185,26 @@ async fn a_swap_executes_at_the_quoters_price_within_the_band_and_on_pyth_outsid
     // Band 1 % of Pyth's 150.
     let (mut harness, pool, quoter) = pool_with_quoter(default_params()).await;
     let slot = harness.slot;
-    let (pyth, _) = buy_one(&mut harness, &pool).await.unwrap();
+    let (pyth, _) = buy_one(&mut harness, &pool, None).await.unwrap();
     assert_eq!(pyth, 150.0, "no quote yet: Pyth");
     push(&mut harness, &pool, &quoter, quote(1, slot + 5, 151.0))
         .await
         .unwrap();
-    let (quoted, _) = buy_one(&mut harness, &pool).await.unwrap();
+    let (quoted, _) = buy_one(&mut harness, &pool, None).await.unwrap();
     assert_eq!(quoted, 151.0, "within 1 %: the quoter's");
     // Expired: Pyth again.
     harness.set_clock(harness.now, slot + 6);
-    assert_eq!(buy_one(&mut harness, &pool).await.unwrap().0, 150.0);
+    assert_eq!(buy_one(&mut harness, &pool, None).await.unwrap().0, 150.0);
     // Beyond the band (1.5 % away): Pyth.
     push(&mut harness, &pool, &quoter, quote(2, slot + 50, 152.25))
         .await
         .unwrap();
-    assert_eq!(buy_one(&mut harness, &pool).await.unwrap().0, 150.0);
+    assert_eq!(buy_one(&mut harness, &pool, None).await.unwrap().0, 150.0);
     // Just inside it.
     push(&mut harness, &pool, &quoter, quote(3, slot + 50, 148.5))
         .await
         .unwrap();
-    assert_eq!(buy_one(&mut harness, &pool).await.unwrap().0, 148.5);
+    assert_eq!(buy_one(&mut harness, &pool, None).await.unwrap().0, 148.5);
 }
 
 #[tokio::test]
@@ -206,23 +216,23 @@ async fn a_pool_that_refuses_without_its_quoter_refuses() {
     let (mut harness, pool, quoter) = pool_with_quoter(params).await;
     let slot = harness.slot;
     assert_program_error(
-        buy_one(&mut harness, &pool).await.map(drop),
+        buy_one(&mut harness, &pool, None).await.map(drop),
         HomeostatError::QuoteUnavailable,
     );
     push(&mut harness, &pool, &quoter, quote(1, slot + 5, 160.0))
         .await
         .unwrap();
     assert_program_error(
-        buy_one(&mut harness, &pool).await.map(drop),
+        buy_one(&mut harness, &pool, None).await.map(drop),
         HomeostatError::QuoteUnavailable,
     );
     push(&mut harness, &pool, &quoter, quote(2, slot + 5, 150.5))
         .await
         .unwrap();
-    assert_eq!(buy_one(&mut harness, &pool).await.unwrap().0, 150.5);
+    assert_eq!(buy_one(&mut harness, &pool, None).await.unwrap().0, 150.5);
     harness.set_clock(harness.now, slot + 6);
     assert_program_error(
-        buy_one(&mut harness, &pool).await.map(drop),
+        buy_one(&mut harness, &pool, None).await.map(drop),
         HomeostatError::QuoteUnavailable,
     );
 }
@@ -234,7 +244,7 @@ async fn cost_after(args: PushQuoteArgs, slots_later: u64) -> u64 {
     let slot = harness.slot;
     push(&mut harness, &pool, &quoter, args).await.unwrap();
     harness.set_clock(harness.now, slot + slots_later);
-    let (price, cost) = buy_one(&mut harness, &pool).await.unwrap();
+    let (price, cost) = buy_one(&mut harness, &pool, None).await.unwrap();
     assert_eq!(price, 150.2, "the quoter's price");
     cost
 }

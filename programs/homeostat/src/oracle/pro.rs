@@ -80,11 +80,16 @@ pub struct ProUpdate {
 impl ProUpdate {
     /// The second the update was published in (rounded down: its age rounds up).
     pub fn publish_time(&self) -> Result<i64> {
-        self.timestamp_us
-            .checked_div(1_000_000)
-            .and_then(|seconds| i64::try_from(seconds).ok())
-            .ok_or_else(invalid)
+        publish_second(self.timestamp_us).ok_or_else(invalid)
     }
+}
+
+/// The unix second a timestamp of `timestamp_us` microseconds falls in (`None` past
+/// `i64`): a Pyth Pro update's publish time as the clock and the push prints count it.
+pub fn publish_second(timestamp_us: u64) -> Option<i64> {
+    timestamp_us
+        .checked_div(1_000_000)
+        .and_then(|seconds| i64::try_from(seconds).ok())
 }
 
 impl ProFeed {

@@ -6,7 +6,7 @@ use anchor_lang::prelude::*;
 
 use super::{Pool, StoredFixed};
 use crate::errors::HomeostatError;
-use crate::oracle::pro::ProUpdate;
+use crate::oracle::pro::{publish_second, ProUpdate};
 use crate::oracle::OraclePrice;
 
 impl Pool {
@@ -85,11 +85,8 @@ impl Pool {
         if !self.has_pro_feed() || !self.pro_mid.get().is_positive() {
             return Ok(None);
         }
-        let publish_time = self
-            .pro_timestamp_us
-            .checked_div(1_000_000)
-            .and_then(|seconds| i64::try_from(seconds).ok())
-            .ok_or(HomeostatError::MathOverflow)?;
+        let publish_time =
+            publish_second(self.pro_timestamp_us).ok_or(HomeostatError::MathOverflow)?;
         let age = u64::try_from(now.saturating_sub(publish_time).max(1)).unwrap_or(u64::MAX);
         if age > self.params.max_oracle_age {
             return Ok(None);
