@@ -77,7 +77,8 @@ fn seq_of(key: i64) -> u64 {
     u64::from_ne_bytes(key.to_ne_bytes())
 }
 
-fn parse_i128(text: String) -> rusqlite::Result<i128> {
+/// An `i128` stored as text (SQLite's integers stop at 64 bits).
+pub(crate) fn parse_i128(text: String) -> rusqlite::Result<i128> {
     text.parse().map_err(|error| {
         rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(error))
     })
@@ -93,6 +94,26 @@ pub(crate) fn open_durable(path: &Path, schema: &str) -> Result<Connection> {
     Ok(connection)
 }
 
+/// The SQLite database at `path` to read only (a dry run): `None` when there is no file.
+/// Nothing is created or written, and a running writer's lock is not needed: SQLite lets a
+/// reader in beside the writer.
+pub(crate) fn open_read_only(path: &Path) -> Result<Option<Connection>> {
+    if !path.exists() {
+        return Ok(None);
+    }
+    Ok(Some(Connection::open_with_flags(
+        path,
+        rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )?))
+}
+
+/// An in-memory database with `schema` applied (tests).
+pub(crate) fn open_in_memory(schema: &str) -> Result<Connection> {
+    let connection = Connection::open_in_memory()?;
+    connection.execute_batch(schema)?;
+    Ok(connection)
+}
+
 impl Journal {
     /// Opens (or creates) the journal at `path`. Writes are durable before they return
     /// (SQLite's default rollback journal with `synchronous = FULL`).
@@ -103,24 +124,16 @@ impl Journal {
     }
 
     /// Opens the journal at `path` to read it only (the dry run): `None` when there is no
-    /// file there. Nothing is created or written, and a running keeper's lock is not
-    /// needed: SQLite lets a reader in beside the writer.
+    /// file there (`open_read_only`).
     pub fn open_read_only(path: &Path) -> Result<Option<Self>> {
-        if !path.exists() {
-            return Ok(None);
-        }
-        let connection = Connection::open_with_flags(
-            path,
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        Ok(Some(Self { connection }))
+        Ok(open_read_only(path)?.map(|connection| Self { connection }))
     }
 
     /// An in-memory journal (tests).
     pub fn in_memory() -> Result<Self> {
-        let connection = Connection::open_in_memory()?;
-        connection.execute_batch(SCHEMA)?;
-        Ok(Self { connection })
+        Ok(Self {
+            connection: open_in_memory(SCHEMA)?,
+        })
     }
 
     /// Records a `RebalanceRequested`.

@@ -390,10 +390,24 @@ pub async fn run(settings: &Settings, mode: Mode) -> Result<(), Error> {
 /// synchronous and complete, and whatever the step left unfinished the next start finishes
 /// exactly once. A stopped service returns `Ok` (exit code 0), except a dry run, whose
 /// checks did not all run.
-pub async fn run_until(
-    settings: &Settings,
+pub async fn run_until(settings: &Settings, mode: Mode, shutdown: Shutdown) -> Result<(), Error> {
+    serve_until_stopped(
+        mode,
+        shutdown,
+        "stopped; the journal holds every unfinished request, which the next start finishes",
+        serve(settings, mode),
+    )
+    .await
+}
+
+/// `serve` until it ends or `shutdown` asks it to stop (the keeper's service and the
+/// quoter's): a stop logs `stopped` and returns `Ok`, except in a dry run, whose checks
+/// did not all run.
+pub(crate) async fn serve_until_stopped(
     mode: Mode,
     mut shutdown: Shutdown,
+    stopped: &str,
+    serve: impl std::future::Future<Output = Result<(), Error>>,
 ) -> Result<(), Error> {
     tokio::select! {
         biased;
@@ -401,10 +415,10 @@ pub async fn run_until(
             if mode == Mode::DryRun {
                 return Err(format!("{reason}: stopped before the dry run's checks finished").into());
             }
-            tracing::info!(signal = reason, "stopped; the journal holds every unfinished request, which the next start finishes");
+            tracing::info!(signal = reason, "{stopped}");
             Ok(())
         }
-        result = serve(settings, mode) => result,
+        result = serve => result,
     }
 }
 

@@ -11,7 +11,7 @@ use std::path::Path;
 use rusqlite::{params, Connection};
 
 use super::PushQuoteArgs;
-use crate::journal::open_durable;
+use crate::journal::{open_durable, open_in_memory, open_read_only, parse_i128};
 use crate::{KeeperError, Result};
 
 /// Quotes kept (the oldest are dropped beyond this).
@@ -54,12 +54,6 @@ pub struct QuoteJournal {
     connection: Connection,
 }
 
-fn bits(text: String) -> rusqlite::Result<i128> {
-    text.parse().map_err(|error| {
-        rusqlite::Error::FromSqlConversionFailure(0, rusqlite::types::Type::Text, Box::new(error))
-    })
-}
-
 impl QuoteJournal {
     /// Opens (or creates) the journal at `path`; writes are durable before they return.
     pub fn open(path: &Path) -> Result<Self> {
@@ -70,21 +64,14 @@ impl QuoteJournal {
 
     /// The journal at `path` to read only (the dry run): `None` when there is no file.
     pub fn open_read_only(path: &Path) -> Result<Option<Self>> {
-        if !path.exists() {
-            return Ok(None);
-        }
-        let connection = Connection::open_with_flags(
-            path,
-            rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NO_MUTEX,
-        )?;
-        Ok(Some(Self { connection }))
+        Ok(open_read_only(path)?.map(|connection| Self { connection }))
     }
 
     /// An in-memory journal (tests).
     pub fn in_memory() -> Result<Self> {
-        let connection = Connection::open_in_memory()?;
-        connection.execute_batch(SCHEMA)?;
-        Ok(Self { connection })
+        Ok(Self {
+            connection: open_in_memory(SCHEMA)?,
+        })
     }
 
     /// The highest sequence number journaled (0: none).
@@ -148,9 +135,9 @@ impl QuoteJournal {
                 sequence: row.get(0)?,
                 slot: row.get(1)?,
                 valid_until: row.get(2)?,
-                price: bits(row.get(3)?)?,
-                bid_offset: bits(row.get(4)?)?,
-                ask_offset: bits(row.get(5)?)?,
+                price: parse_i128(row.get(3)?)?,
+                bid_offset: parse_i128(row.get(4)?)?,
+                ask_offset: parse_i128(row.get(5)?)?,
                 signature: row.get(6)?,
             })
         })?;

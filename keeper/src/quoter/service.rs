@@ -23,7 +23,7 @@ use super::{plan, Landed, Outcome, Plan, QuoteChain, Quoter, Report};
 use crate::binance::book::BookTicker;
 use crate::metrics::{self, Exposition};
 use crate::output::{render, Output};
-use crate::service::{lock_journal_of, Error, Mode};
+use crate::service::{lock_journal_of, serve_until_stopped, Error, Mode};
 use crate::settings::{required, Settings};
 use crate::shutdown::Shutdown;
 use crate::venue::PaperVenue;
@@ -43,22 +43,14 @@ pub async fn run(settings: &Settings, mode: Mode) -> Result<(), Error> {
 /// wherever it is: every sequence number it may have sent is journaled before the send,
 /// so a stop anywhere leaves nothing to redo. A stopped quoter returns `Ok`, except a dry
 /// run, whose checks did not all run.
-pub async fn run_until(
-    settings: &Settings,
-    mode: Mode,
-    mut shutdown: Shutdown,
-) -> Result<(), Error> {
-    tokio::select! {
-        biased;
-        reason = shutdown.requested() => {
-            if mode == Mode::DryRun {
-                return Err(format!("{reason}: stopped before the dry run's checks finished").into());
-            }
-            tracing::info!(signal = reason, "stopped; the pool's last quote expires by itself, and the next start stays above every sequence number journaled");
-            Ok(())
-        }
-        result = serve(settings, mode) => result,
-    }
+pub async fn run_until(settings: &Settings, mode: Mode, shutdown: Shutdown) -> Result<(), Error> {
+    serve_until_stopped(
+        mode,
+        shutdown,
+        "stopped; the pool's last quote expires by itself, and the next start stays above every sequence number journaled",
+        serve(settings, mode),
+    )
+    .await
 }
 
 /// The one pool of the settings: a quoter serves one (with `[[pools]]`, the one `--pool`
