@@ -18,6 +18,17 @@ fn micros(harness: &Harness, millis: i64) -> u64 {
     u64::try_from(harness.now * 1_000_000 + millis * 1_000).unwrap()
 }
 
+/// A signed update of the pool's feed at `price ± conf` (whole USDC per SOL), published
+/// `millis` after the harness's clock second.
+fn signed(harness: &Harness, price: f64, conf: f64, millis: i64) -> Vec<u8> {
+    harness.pro_update(
+        pyth_price(price),
+        pyth_price(conf),
+        micros(harness, millis),
+        false,
+    )
+}
+
 /// A seeded GLFT pool (push oracle at 150.00) taking the local Pyth Pro feed.
 async fn pro_pool() -> (Harness, PoolAddresses) {
     let mut harness = Harness::start().await;
@@ -47,12 +58,7 @@ async fn post(
 async fn a_signed_update_in_the_transaction_prices_the_swap() {
     let (mut harness, pool) = pro_pool().await;
     // The push oracle says 150.00; the signed update, 200 ms into this second, 151.00.
-    let message = harness.pro_update(
-        pyth_price(151.0),
-        pyth_price(0.02),
-        micros(&harness, 200),
-        false,
-    );
+    let message = signed(&harness, 151.0, 0.02, 200);
     // An update of the current second is priced as a second old (the clock reads whole
     // seconds): the age premium never vanishes.
     let update = harness.oracle_update().await;
@@ -79,12 +85,7 @@ async fn a_signed_update_in_the_transaction_prices_the_swap() {
 #[tokio::test]
 async fn forged_and_untrusted_signatures_are_refused() {
     let (mut harness, pool) = pro_pool().await;
-    let genuine = harness.pro_update(
-        pyth_price(150.0),
-        pyth_price(0.02),
-        micros(&harness, 0),
-        false,
-    );
+    let genuine = signed(&harness, 150.0, 0.02, 0);
     // The payload altered after signing (the price is its last property but one): the
     // precompile's check fails, and the whole transaction with it.
     let mut forged = genuine.clone();
@@ -119,12 +120,7 @@ async fn forged_and_untrusted_signatures_are_refused() {
 #[tokio::test]
 async fn the_precompile_must_have_checked_these_very_bytes() {
     let (mut harness, pool) = pro_pool().await;
-    let genuine = harness.pro_update(
-        pyth_price(150.0),
-        pyth_price(0.02),
-        micros(&harness, 0),
-        false,
-    );
+    let genuine = signed(&harness, 150.0, 0.02, 0);
     let [verify, post_ix] = harness.post_pro_ixs(&pool, &genuine);
     // No precompile instruction: the one named is the compute-budget instruction.
     let lone = ix::post_pro_price(pool.pool, &genuine, 0).unwrap()[1].clone();
@@ -141,12 +137,7 @@ async fn the_precompile_must_have_checked_these_very_bytes() {
     );
     // The precompile verifies a genuine message held in its own data while the post
     // carries another one (a higher price under the same key and a copied signature).
-    let mut forged = harness.pro_update(
-        pyth_price(300.0),
-        pyth_price(0.02),
-        micros(&harness, 0),
-        false,
-    );
+    let mut forged = signed(&harness, 300.0, 0.02, 0);
     forged[4..100].copy_from_slice(&genuine[4..100]);
     let payload = &genuine[102..];
     let own = u16::MAX; // "this instruction" in the precompile's offsets
@@ -176,18 +167,8 @@ async fn the_precompile_must_have_checked_these_very_bytes() {
 #[tokio::test]
 async fn updates_only_move_forward_and_must_be_the_pools_feed() {
     let (mut harness, pool) = pro_pool().await;
-    let newer = harness.pro_update(
-        pyth_price(150.2),
-        pyth_price(0.02),
-        micros(&harness, 600),
-        false,
-    );
-    let older = harness.pro_update(
-        pyth_price(149.0),
-        pyth_price(0.02),
-        micros(&harness, 400),
-        false,
-    );
+    let newer = signed(&harness, 150.2, 0.02, 600);
+    let older = signed(&harness, 149.0, 0.02, 400);
     post(&mut harness, &pool, &newer).await.unwrap();
     assert_program_error(
         post(&mut harness, &pool, &older).await,
@@ -206,33 +187,18 @@ async fn updates_only_move_forward_and_must_be_the_pools_feed() {
         HomeostatError::WrongOracleFeed,
     );
     // From the future, stale, too wide: the push print's checks.
-    let future = harness.pro_update(
-        pyth_price(150.0),
-        pyth_price(0.02),
-        micros(&harness, 11_000),
-        false,
-    );
+    let future = signed(&harness, 150.0, 0.02, 11_000);
     assert_program_error(
         post(&mut harness, &pool, &future).await,
         HomeostatError::OracleFromFuture,
     );
     harness.set_time(harness.now + 30);
-    let stale = harness.pro_update(
-        pyth_price(150.0),
-        pyth_price(0.02),
-        micros(&harness, -21_000),
-        false,
-    );
+    let stale = signed(&harness, 150.0, 0.02, -21_000);
     assert_program_error(
         post(&mut harness, &pool, &stale).await,
         HomeostatError::StaleOracle,
     );
-    let wide = harness.pro_update(
-        pyth_price(150.0),
-        pyth_price(3.0),
-        micros(&harness, 0),
-        false,
-    );
+    let wide = signed(&harness, 150.0, 3.0, 0);
     assert_program_error(
         post(&mut harness, &pool, &wide).await,
         HomeostatError::OracleConfidenceTooWide,
@@ -254,12 +220,7 @@ async fn only_the_admin_names_feeds_and_they_match_the_pool() {
     let mut harness = Harness::start().await;
     let pool = harness.pool_at(0);
     harness.seeded_pool(&pool, default_params()).await;
-    let message = harness.pro_update(
-        pyth_price(150.0),
-        pyth_price(0.02),
-        micros(&harness, 0),
-        false,
-    );
+    let message = signed(&harness, 150.0, 0.02, 0);
     assert_program_error(
         post(&mut harness, &pool, &message).await,
         HomeostatError::ProFeedNotSet,
