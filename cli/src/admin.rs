@@ -9,7 +9,7 @@ use std::path::PathBuf;
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
-use homeostat::state::Pool;
+use homeostat::state::{ParamsUpdate, Pool};
 use homeostat::PoolParams;
 use homeostat_math::{ModelKind, Units};
 use homeostat_sdk::instructions;
@@ -183,24 +183,13 @@ pub async fn run(wallet: &Wallet, pool: &str, change: Change, dry_run: bool) -> 
         Change::UpdateParams(path) => plan_update_params(path, &state, &addresses, signer)?,
         Change::Retarget(target) => plan_retarget(&client, &state, signer, *target).await?,
         Change::ApplyPending | Change::CancelPending => {
-            if !state.has_pending_change() {
-                return Err(
-                    "nothing is pending: the program would refuse with NoPendingChange".into(),
-                );
-            }
-            let instruction = if matches!(change, Change::ApplyPending) {
-                instructions::apply_pending_changes(&addresses, signer)
-            } else {
-                instructions::cancel_pending_changes(&addresses, signer)
-            };
-            (
-                instruction,
-                json!({
-                    "pending": pending_json(&state),
-                    "changes": (state.pending_params_at != 0)
-                        .then(|| params_diff(&state.params, &state.pending_params)),
-                }),
+            plan_pending(
+                &client,
+                &state,
+                signer,
+                matches!(change, Change::ApplyPending),
             )
+            .await?
         }
         Change::SetKeeper(keeper) => {
             let keeper = parse_key("keeper", keeper)?;
@@ -265,6 +254,45 @@ pub async fn run(wallet: &Wallet, pool: &str, change: Change, dry_run: bool) -> 
     Ok(())
 }
 
+/// `apply_pending_changes` (`apply`) or `cancel_pending_changes`, checked as the program
+/// would at the cluster's time, and the pending changes they concern.
+async fn plan_pending(
+    client: &PoolClient,
+    state: &Pool,
+    signer: Pubkey,
+    apply: bool,
+) -> Result<(Instruction, Value)> {
+    let addresses = client.addresses;
+    // The program's own checks: something pending, and for apply-pending due at
+    // the cluster's time.
+    let checked = if apply {
+        state
+            .prepare_apply_pending(client.cluster_time().await?)
+            .map(drop)
+    } else {
+        state.prepare_cancel_pending()
+    };
+    checked.map_err(|error| {
+        format!(
+            "the program would refuse it: {}",
+            homeostat_sdk::SdkError::from(error)
+        )
+    })?;
+    let instruction = if apply {
+        instructions::apply_pending_changes(&addresses, signer)
+    } else {
+        instructions::cancel_pending_changes(&addresses, signer)
+    };
+    Ok((
+        instruction,
+        json!({
+            "pending": pending_json(state),
+            "changes": (state.pending_params_at != 0)
+                .then(|| params_diff(&state.params, &state.pending_params)),
+        }),
+    ))
+}
+
 /// Fails unless `signer` may make `change`: the pool's admin, or for `accept-admin` its
 /// proposed admin.
 fn check_authority(state: &Pool, signer: Pubkey, change: &Change) -> Result<()> {
@@ -298,15 +326,17 @@ fn plan_update_params(
     if let Some(violation) = params.violation() {
         return Err(format!("{}: {violation}", path.display()).into());
     }
-    if params.lp_access != state.params.lp_access {
-        return Err(format!(
-            "{}: lp_access is fixed at creation ({} here)",
+    // The program's own checks (bounds, lp_access fixed at creation, the delay); the
+    // time only dates a pending change, which the report states relative to landing.
+    let update = state.prepare_update_params(&params, 0).map_err(|error| {
+        format!(
+            "{}: the program would refuse it: {} (lp_access is fixed at creation: {} here)",
             path.display(),
+            homeostat_sdk::SdkError::from(error),
             state.params.lp_access
         )
-        .into());
-    }
-    let waits = state.change_delay > 0 && params.loosens(&state.params);
+    })?;
+    let waits = matches!(update, ParamsUpdate::Pending { .. });
     Ok((
         instructions::update_params(addresses.pool, signer, params),
         json!({

@@ -4,7 +4,7 @@
 
 use bytemuck::Zeroable;
 use homeostat::oracle::PriceUpdate;
-use homeostat::state::Pool;
+use homeostat::state::{Pool, PoolIdentity};
 use homeostat::PoolParams;
 use homeostat_localnet::{BASE_DECIMALS, FEED_ID, INITIAL_VARIANCE, QUOTE_DECIMALS};
 use homeostat_math::Reserves;
@@ -20,24 +20,28 @@ pub fn open(
     base: u64,
     quote: u64,
 ) -> Result<PoolSnapshot, SdkError> {
+    let identity = PoolIdentity {
+        feed_ids: [FEED_ID, [0; 32]],
+        decimals: [BASE_DECIMALS, QUOTE_DECIMALS],
+        ..PoolIdentity::default()
+    };
     let mut pool = Pool::zeroed();
-    pool.set_params(params, &params.validate()?);
-    pool.feed_id = FEED_ID;
-    pool.base_decimals = BASE_DECIMALS;
-    pool.quote_decimals = QUOTE_DECIMALS;
+    pool.book_initialize(
+        &identity,
+        params,
+        &Pool::prepare_initialize(params, &identity)?,
+    );
     let price = pool.price_from_update(&oracle, oracle.publish_time)?;
     pool.start_volatility(INITIAL_VARIANCE.get(), &price)?;
     // The first deposit takes both amounts whole.
     let deposit = deposit_quote(&pool, &pool.admin, Reserves::default(), 0, (base, quote))?;
-    // What `deposit` then books: the shares locked, the depth and the target.
-    pool.shares_locked = 1;
-    pool.set_depth(
-        deposit
-            .shares
-            .saturating_add(homeostat::math::lp::LOCKED_SHARES),
-        deposit.base,
-        false,
-    );
+    pool.book_deposit(
+        deposit.shares,
+        Reserves {
+            base: deposit.base,
+            quote: deposit.quote,
+        },
+    )?;
     Ok(PoolSnapshot {
         pool,
         base_vault: deposit.base,

@@ -206,7 +206,7 @@ async fn a_loosening_change_waits_the_delay(
     assert_eq!(harness.pool_state(pool).await.params.inventory_cap, 2 * cap);
     fails_with(
         &admin.send("cancel-pending", &[]).await,
-        "nothing is pending",
+        "the program would refuse it: NoPendingChange",
     );
 }
 

@@ -1,6 +1,5 @@
 use anchor_lang::prelude::*;
 
-use crate::errors::HomeostatError;
 use crate::events::AdminAccepted;
 use crate::state::Pool;
 
@@ -25,13 +24,8 @@ pub(crate) fn handle(ctx: Context<AcceptAdmin>) -> Result<()> {
     let new_admin = ctx.accounts.new_admin.key();
     let old_admin = {
         let mut pool = ctx.accounts.pool.load_mut()?;
-        require!(
-            pool.pending_admin != Pubkey::default() && pool.pending_admin == new_admin,
-            HomeostatError::NoPendingAdmin
-        );
-        let old_admin = pool.admin;
-        pool.admin = new_admin;
-        pool.pending_admin = Pubkey::default();
+        pool.prepare_admin_acceptance(&new_admin)?;
+        let old_admin = pool.book_admin_acceptance();
         pool.invariant()?;
         old_admin
     };

@@ -76,10 +76,8 @@ pub(crate) fn handle(ctx: Context<CollectProtocolFees>) -> Result<()> {
     ])?;
     let (base_amount, quote_amount, seeds) = {
         let mut pool = accounts.pool.load_mut()?;
-        let owed = (pool.protocol_fees_base, pool.protocol_fees_quote);
-        pool.protocol_fees_base = 0;
-        pool.protocol_fees_quote = 0;
-        (owed.0, owed.1, pool.signer_seeds())
+        let (base, quote) = pool.book_protocol_fees_collected();
+        (base, quote, pool.signer_seeds())
     };
     let seed_slices = seeds.as_slices();
     let pool_info = accounts.pool.to_account_info();

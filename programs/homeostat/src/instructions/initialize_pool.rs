@@ -4,7 +4,7 @@ use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
 use crate::constants::*;
 use crate::errors::HomeostatError;
 use crate::events::PoolInitialized;
-use crate::state::{Config, Pool, PoolParams, StoredFixed};
+use crate::state::{Config, Pool, PoolIdentity, PoolParams, StoredFixed};
 use crate::token::check_mint_extensions;
 
 /// Arguments of `initialize_pool`.
@@ -123,38 +123,29 @@ pub struct InitializePool<'info> {
 
 /// Handler.
 pub(crate) fn handle(ctx: Context<InitializePool>, args: InitializePoolArgs) -> Result<()> {
-    check_mint_extensions(&ctx.accounts.base_mint)?;
-    check_mint_extensions(&ctx.accounts.quote_mint)?;
-    let coefficients = args.params.validate()?;
+    let accounts = &ctx.accounts;
+    check_mint_extensions(&accounts.base_mint)?;
+    check_mint_extensions(&accounts.quote_mint)?;
+    let identity = PoolIdentity {
+        config: accounts.config.key(),
+        admin: accounts.admin.key(),
+        keeper: args.keeper,
+        mints: [accounts.base_mint.key(), accounts.quote_mint.key()],
+        vaults: [accounts.base_vault.key(), accounts.quote_vault.key()],
+        lp_mint: accounts.lp_mint.key(),
+        decimals: [accounts.base_mint.decimals, accounts.quote_mint.decimals],
+        feed_ids: [args.feed_id, args.quote_feed_id],
+        pool_index: args.pool_index,
+        bump: ctx.bumps.pool,
+        change_delay: accounts.config.change_delay,
+        legacy_receiver_until: accounts.config.legacy_receiver_until,
+    };
+    let coefficients = Pool::prepare_initialize(&args.params, &identity)?;
     let now = Clock::get()?.unix_timestamp;
     {
-        let mut pool = ctx.accounts.pool.load_init()?;
-        pool.set_params(&args.params, &coefficients);
-        pool.admin = ctx.accounts.admin.key();
-        pool.config = ctx.accounts.config.key();
-        pool.change_delay = ctx.accounts.config.change_delay;
-        pool.legacy_receiver_until = ctx.accounts.config.legacy_receiver_until;
-        pool.keeper = args.keeper;
-        pool.base_mint = ctx.accounts.base_mint.key();
-        pool.quote_mint = ctx.accounts.quote_mint.key();
-        pool.base_vault = ctx.accounts.base_vault.key();
-        pool.quote_vault = ctx.accounts.quote_vault.key();
-        pool.lp_mint = ctx.accounts.lp_mint.key();
-        require!(
-            args.quote_feed_id != args.feed_id,
-            HomeostatError::InvalidParameter
-        );
-        pool.feed_id = args.feed_id;
-        pool.quote_feed_id = args.quote_feed_id;
-        pool.pool_index = args.pool_index;
-        pool.bump = ctx.bumps.pool;
-        pool.base_decimals = ctx.accounts.base_mint.decimals;
-        pool.quote_decimals = ctx.accounts.quote_mint.decimals;
-        let oracle = pool.read_oracle(
-            &ctx.accounts.oracle,
-            ctx.accounts.quote_oracle.as_deref(),
-            now,
-        )?;
+        let mut pool = accounts.pool.load_init()?;
+        pool.book_initialize(&identity, &args.params, &coefficients);
+        let oracle = pool.read_oracle(&accounts.oracle, accounts.quote_oracle.as_deref(), now)?;
         pool.start_volatility(args.initial_variance.get(), &oracle)?;
         pool.invariant_with_vaults(0, 0)?;
     }

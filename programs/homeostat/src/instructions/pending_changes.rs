@@ -2,7 +2,7 @@ use anchor_lang::prelude::*;
 
 use crate::errors::HomeostatError;
 use crate::events::{ParamsUpdated, PendingChangesCancelled};
-use crate::state::{Pool, PoolParams};
+use crate::state::Pool;
 use crate::token::token_amount;
 
 /// Accounts of `apply_pending_changes` and `cancel_pending_changes`.
@@ -42,17 +42,10 @@ pub(crate) fn apply(ctx: Context<PendingChanges>) -> Result<()> {
     let accounts = &ctx.accounts;
     let key = accounts.pool.key();
     let mut pool = accounts.pool.load_mut()?;
-    require!(pool.has_pending_change(), HomeostatError::NoPendingChange);
-    let due = |at: i64| at != 0 && now >= at;
-    let (params_due, target_due) = (due(pool.pending_params_at), due(pool.pending_target_at));
-    require!(params_due || target_due, HomeostatError::ChangeNotDue);
+    let due = pool.prepare_apply_pending(now)?;
     let mut updated = None;
-    if params_due {
-        let (old, new) = (pool.params, pool.pending_params);
-        let coefficients = new.validate()?;
-        pool.apply_params(&new, &coefficients)?;
-        (pool.pending_params, pool.pending_params_at) =
-            (<PoolParams as bytemuck::Zeroable>::zeroed(), 0);
+    if due.params {
+        let (old, new) = pool.book_pending_params()?;
         updated = Some(ParamsUpdated {
             pool: key,
             old,
@@ -60,18 +53,12 @@ pub(crate) fn apply(ctx: Context<PendingChanges>) -> Result<()> {
         });
     }
     let mut retargeted = None;
-    if target_due {
+    if due.target {
         let reserves = pool.lp_reserves(
             token_amount(&accounts.base_vault)?,
             token_amount(&accounts.quote_vault)?,
         )?;
-        let target = (pool.pending_target_base, pool.pending_target_shares);
-        retargeted = Some(pool.retarget_to(key, target, reserves, now)?);
-        (
-            pool.pending_target_base,
-            pool.pending_target_shares,
-            pool.pending_target_at,
-        ) = (0, 0, 0);
+        retargeted = Some(pool.book_pending_target(key, reserves, now)?);
     }
     pool.invariant()?;
     drop(pool);
@@ -94,14 +81,8 @@ pub(crate) fn cancel(ctx: Context<PendingChanges>) -> Result<()> {
     let key = ctx.accounts.pool.key();
     {
         let mut pool = ctx.accounts.pool.load_mut()?;
-        require!(pool.has_pending_change(), HomeostatError::NoPendingChange);
-        (pool.pending_params, pool.pending_params_at) =
-            (<PoolParams as bytemuck::Zeroable>::zeroed(), 0);
-        (
-            pool.pending_target_base,
-            pool.pending_target_shares,
-            pool.pending_target_at,
-        ) = (0, 0, 0);
+        pool.prepare_cancel_pending()?;
+        pool.book_cancel_pending();
         pool.invariant()?;
     }
     emit_cpi!(PendingChangesCancelled { pool: key });

@@ -24,7 +24,7 @@ pub struct ProposeAdmin<'info> {
 pub(crate) fn handle(ctx: Context<ProposeAdmin>, new_admin: Pubkey) -> Result<()> {
     {
         let mut pool = ctx.accounts.pool.load_mut()?;
-        pool.pending_admin = new_admin;
+        pool.book_admin_proposal(new_admin);
         pool.invariant()?;
     }
     emit_cpi!(AdminProposed {

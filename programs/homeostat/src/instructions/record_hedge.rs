@@ -1,7 +1,6 @@
 use anchor_lang::prelude::*;
 
-use crate::constants::MAX_HEDGE_PRICE_DEVIATION_BPS;
-use crate::errors::{HomeostatError, MathResultExt};
+use crate::errors::HomeostatError;
 use crate::events::HedgeRecorded;
 use crate::state::{Pool, StoredFixed};
 
@@ -21,6 +20,7 @@ pub struct RecordHedgeArgs {
 ///
 /// Specification:
 /// - `keeper` signs and is the pool's keeper (`Unauthorized`).
+/// - `Pool::prepare_record_hedge`, in this order:
 /// - `seq` is the pending request: equal to `rebalance_seq` and not yet recorded
 ///   (`UnknownSequence` — so an unknown, replayed or out-of-order `seq` fails, and a
 ///   restarted keeper can never record the same hedge twice).
@@ -48,54 +48,10 @@ pub struct RecordHedge<'info> {
 
 /// Handler.
 pub(crate) fn handle(ctx: Context<RecordHedge>, args: RecordHedgeArgs) -> Result<()> {
-    let hedge_position = {
+    let ledger = {
         let mut pool = ctx.accounts.pool.load_mut()?;
-        require!(
-            args.seq == pool.rebalance_seq && args.seq > pool.recorded_seq,
-            HomeostatError::UnknownSequence
-        );
-        require!(
-            !args.avg_price.get().is_negative()
-                && (args.filled_base == 0 || args.avg_price.get().is_positive()),
-            HomeostatError::InvalidParameter
-        );
-        // What was asked for, at most: a partial fill is recorded as such, an oversized
-        // or reversed one is not a hedge of this request.
-        let requested = i64::from_le_bytes(pool.pending_request_base);
-        require!(
-            args.filled_base == 0
-                || (args.filled_base.signum() == requested.signum()
-                    && args.filled_base.unsigned_abs() <= requested.unsigned_abs()),
-            HomeostatError::HedgeExceedsRequest
-        );
-        let position = pool
-            .hedge_position
-            .checked_add(args.filled_base)
-            .ok_or(HomeostatError::HedgeTooLarge)?;
-        require!(
-            position.unsigned_abs() <= pool.params.max_hedge_position,
-            HomeostatError::HedgeTooLarge
-        );
-        let price = args.avg_price.get();
-        if args.filled_base != 0 {
-            let reference = pool.pending_request_price.get();
-            let gap = price.checked_sub(reference).math()?.abs();
-            require!(
-                reference.is_positive()
-                    && gap.to_bits().unsigned_abs().saturating_mul(10_000)
-                        <= reference
-                            .to_bits()
-                            .unsigned_abs()
-                            .saturating_mul(MAX_HEDGE_PRICE_DEVIATION_BPS),
-                HomeostatError::HedgePriceImplausible
-            );
-        }
-        let ledger = pool
-            .hedge_ledger()
-            .record(args.filled_base, price, pool.params.lot)
-            .math()?;
-        pool.set_hedge_ledger(&ledger);
-        pool.recorded_seq = args.seq;
+        let ledger = pool.prepare_record_hedge(args.seq, args.filled_base, args.avg_price.get())?;
+        pool.book_record_hedge(args.seq, &ledger);
         pool.invariant()?;
         ledger
     };
@@ -104,9 +60,9 @@ pub(crate) fn handle(ctx: Context<RecordHedge>, args: RecordHedgeArgs) -> Result
         seq: args.seq,
         filled_base: args.filled_base,
         avg_price: args.avg_price.to_bits(),
-        hedge_position: hedge_position.position,
-        entry_price: hedge_position.entry_price.to_bits(),
-        realized_pnl: hedge_position.realized_pnl,
+        hedge_position: ledger.position,
+        entry_price: ledger.entry_price.to_bits(),
+        realized_pnl: ledger.realized_pnl,
     });
     Ok(())
 }

@@ -60,11 +60,7 @@ pub(crate) fn handle(ctx: Context<Retarget>, args: RetargetArgs) -> Result<()> {
         pool.prepare_retarget(args.target_base, now)?;
         if pool.change_delay > 0 {
             let effective_at = pool.change_effective_at(now)?;
-            (
-                pool.pending_target_base,
-                pool.pending_target_shares,
-                pool.pending_target_at,
-            ) = (args.target_base, pool.total_shares, effective_at);
+            pool.book_pending_retarget(args.target_base, effective_at);
             pool.invariant()?;
             let total_shares = pool.total_shares;
             drop(pool);

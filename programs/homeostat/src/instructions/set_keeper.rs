@@ -23,8 +23,7 @@ pub struct SetKeeper<'info> {
 pub(crate) fn handle(ctx: Context<SetKeeper>, new_keeper: Pubkey) -> Result<()> {
     let old_keeper = {
         let mut pool = ctx.accounts.pool.load_mut()?;
-        let old = pool.keeper;
-        pool.keeper = new_keeper;
+        let old = pool.book_keeper(new_keeper);
         pool.invariant()?;
         old
     };

@@ -23,7 +23,7 @@ pub struct SetPaused<'info> {
 pub(crate) fn handle(ctx: Context<SetPaused>, paused: bool) -> Result<()> {
     {
         let mut pool = ctx.accounts.pool.load_mut()?;
-        pool.paused = u8::from(paused);
+        pool.book_paused(paused);
         pool.invariant()?;
     }
     emit_cpi!(PausedSet {

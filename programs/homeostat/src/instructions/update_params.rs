@@ -1,7 +1,7 @@
 use anchor_lang::prelude::*;
 
 use crate::events::{ChangeProposed, ParamsUpdated};
-use crate::state::{Pool, PoolParams};
+use crate::state::{ParamsUpdate, Pool, PoolParams};
 
 /// Replaces every tunable parameter — at once when the change only tightens, after the
 /// pool's `change_delay` when it loosens a risk limit.
@@ -31,38 +31,28 @@ pub struct UpdateParams<'info> {
 
 /// Handler.
 pub(crate) fn handle(ctx: Context<UpdateParams>, params: PoolParams) -> Result<()> {
-    let coefficients = params.validate()?;
     let now = Clock::get()?.unix_timestamp;
     let key = ctx.accounts.pool.key();
     let mut pool = ctx.accounts.pool.load_mut()?;
     let old = pool.params;
-    // Who may be an LP is fixed at creation: public LPs must never find their pool
-    // turned into one whose quotes credit a hedge they do not own.
-    require!(
-        params.lp_access == old.lp_access,
-        crate::errors::HomeostatError::InvalidParameter
-    );
-    if pool.change_delay > 0 && params.loosens(&old) {
-        let effective_at = pool.change_effective_at(now)?;
-        (pool.pending_params, pool.pending_params_at) = (params, effective_at);
-        pool.invariant()?;
-        let total_shares = pool.total_shares;
-        drop(pool);
-        emit_cpi!(ChangeProposed {
+    let update = pool.prepare_update_params(&params, now)?;
+    pool.book_update_params(&params, &update)?;
+    pool.invariant()?;
+    let total_shares = pool.total_shares;
+    drop(pool);
+    match update {
+        ParamsUpdate::Pending { effective_at } => emit_cpi!(ChangeProposed {
             pool: key,
             params: Some(params),
             target_base: None,
             total_shares,
             effective_at,
-        });
-        return Ok(());
+        }),
+        ParamsUpdate::Now(_) => emit_cpi!(ParamsUpdated {
+            pool: key,
+            old,
+            new: params,
+        }),
     }
-    pool.apply_params(&params, &coefficients)?;
-    drop(pool);
-    emit_cpi!(ParamsUpdated {
-        pool: key,
-        old,
-        new: params,
-    });
     Ok(())
 }

@@ -7,6 +7,7 @@ use homeostat_math::{
 };
 
 use super::Pool;
+use crate::constants::MAX_HEDGE_PRICE_DEVIATION_BPS;
 use crate::errors::{HomeostatError, MathResultExt};
 use crate::oracle::OraclePrice;
 
@@ -199,5 +200,69 @@ impl Pool {
         });
         self.pending_request_base = requested.to_le_bytes();
         Ok(())
+    }
+
+    /// The checks of recording `filled_base` base atoms hedged at `avg_price` (quote atoms
+    /// per lot) for request `seq`, and the hedge ledger it leaves — the one place they are
+    /// written (the `record_hedge` handler calls it; the SDK's `PoolSnapshot` exposes it to
+    /// the keeper): `seq` is the pending request (`UnknownSequence`); the price is not
+    /// negative, and positive for a fill (`InvalidParameter`); the fill has the request's
+    /// sign and at most its size (`HedgeExceedsRequest`); the position stays within
+    /// `max_hedge_position` (`HedgeTooLarge`); a fill's price is within
+    /// `MAX_HEDGE_PRICE_DEVIATION_BPS` of the request's oracle mid (`HedgePriceImplausible`).
+    pub fn prepare_record_hedge(
+        &self,
+        seq: u64,
+        filled_base: i64,
+        avg_price: Fixed,
+    ) -> Result<HedgeLedger> {
+        require!(
+            seq == self.rebalance_seq && seq > self.recorded_seq,
+            HomeostatError::UnknownSequence
+        );
+        require!(
+            !avg_price.is_negative() && (filled_base == 0 || avg_price.is_positive()),
+            HomeostatError::InvalidParameter
+        );
+        // What was asked for, at most: a partial fill is recorded as such, an oversized
+        // or reversed one is not a hedge of this request.
+        let requested = i64::from_le_bytes(self.pending_request_base);
+        require!(
+            filled_base == 0
+                || (filled_base.signum() == requested.signum()
+                    && filled_base.unsigned_abs() <= requested.unsigned_abs()),
+            HomeostatError::HedgeExceedsRequest
+        );
+        let position = self
+            .hedge_position
+            .checked_add(filled_base)
+            .ok_or(HomeostatError::HedgeTooLarge)?;
+        require!(
+            position.unsigned_abs() <= self.params.max_hedge_position,
+            HomeostatError::HedgeTooLarge
+        );
+        if filled_base != 0 {
+            let reference = self.pending_request_price.get();
+            let gap = avg_price.checked_sub(reference).math()?.abs();
+            require!(
+                reference.is_positive()
+                    && gap.to_bits().unsigned_abs().saturating_mul(10_000)
+                        <= reference
+                            .to_bits()
+                            .unsigned_abs()
+                            .saturating_mul(MAX_HEDGE_PRICE_DEVIATION_BPS),
+                HomeostatError::HedgePriceImplausible
+            );
+        }
+        self.hedge_ledger()
+            .record(filled_base, avg_price, self.params.lot)
+            .math()
+    }
+
+    /// Records request `seq` answered with the hedge book `ledger` (from
+    /// `prepare_record_hedge`).
+    pub fn book_record_hedge(&mut self, seq: u64, ledger: &HedgeLedger) {
+        self.set_hedge_ledger(ledger);
+        self.recorded_seq = seq;
     }
 }

@@ -1,8 +1,11 @@
-//! Liquidity and depth: deposits and withdrawals (`prepare_deposit`, `prepare_withdraw`),
+//! Liquidity and depth: deposits and withdrawals (`prepare_deposit` / `book_deposit`,
+//! `prepare_withdraw` / `book_withdraw`),
 //! the depth the skew, caps and target scale with, and retargeting.
 
 use anchor_lang::prelude::*;
-use homeostat_math::lp::{deposit_amounts, withdraw_amounts, DepositAmounts, WithdrawAmounts};
+use homeostat_math::lp::{
+    deposit_amounts, total_shares, withdraw_amounts, DepositAmounts, WithdrawAmounts,
+};
 use homeostat_math::{mul_div_u64, Reserves, Rounding};
 
 use super::Pool;
@@ -69,6 +72,26 @@ impl Pool {
         })
     }
 
+    /// Books a deposit that left `lp_supply` shares minted over `reserves`: the shares
+    /// locked for good, and the new depth (`set_depth`) — the first deposit, and the
+    /// admin's into an emptied pool, also fix the target. Returns the shares outstanding,
+    /// locked ones included.
+    pub fn book_deposit(&mut self, lp_supply: u64, reserves: Reserves) -> Result<u64> {
+        let reopens = self.is_empty();
+        self.shares_locked = 1;
+        let total = total_shares(lp_supply, true).math()?;
+        self.set_depth(total, reserves.base, reopens);
+        Ok(total)
+    }
+
+    /// Books a withdrawal that left `lp_supply` shares minted over `reserves`: the new
+    /// depth. Returns the shares outstanding, locked ones included.
+    pub fn book_withdraw(&mut self, lp_supply: u64, reserves: Reserves) -> Result<u64> {
+        let total = total_shares(lp_supply, self.shares_are_locked()).math()?;
+        self.set_depth(total, reserves.base, false);
+        Ok(total)
+    }
+
     /// Records the pool's depth after a deposit or withdrawal: `total` shares outstanding
     /// (locked included) over `base` atoms of LP reserves. The first deposit also fixes the
     /// reference depth and the target, `base / total` base atoms per share: the pool starts
@@ -76,7 +99,7 @@ impl Pool {
     /// the locked shares were left) sets the target again: the dust the last LP left has
     /// the exit's composition only to the rounding of a few atoms, and the pool restarts
     /// at inventory 0 rather than at that rounding scaled up.
-    pub fn set_depth(&mut self, total: u64, base: u64, reopens: bool) {
+    fn set_depth(&mut self, total: u64, base: u64, reopens: bool) {
         self.total_shares = total;
         if self.reference_shares == 0 {
             self.reference_shares = total;

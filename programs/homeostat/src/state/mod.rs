@@ -1,6 +1,7 @@
 //! Accounts: the pool (with the operator's parameters embedded), the pool config, and the
 //! account form of fixed-point values.
 
+mod admin;
 mod config;
 mod hedge;
 mod liquidity;
@@ -11,6 +12,7 @@ mod quoter;
 mod stored;
 mod swap;
 
+pub use admin::{DueChanges, ParamsUpdate, PoolIdentity};
 pub use config::Config;
 pub use hedge::RebalancePlan;
 pub use params::PoolParams;

@@ -260,11 +260,14 @@ impl PoolParams {
 
     /// The first bound of `validate_bounds` these parameters break.
     fn bound_violation(&self) -> Option<&'static str> {
-        let min_half_spread = self.min_half_spread.get();
-        let multiplier = self.confidence_multiplier.get();
-        let age_multiplier = self.age_multiplier.get();
-        let depth_slope = self.depth_slope.get();
-        let checks: [(bool, &'static str); 26] = [
+        self.market_violation()
+            .or_else(|| self.oracle_violation())
+            .or_else(|| self.hedge_violation())
+    }
+
+    /// The model, volatility, fee, lot and size bounds.
+    fn market_violation(&self) -> Option<&'static str> {
+        let checks: [(bool, &'static str); 8] = [
             (
                 self.model_params().is_ok(),
                 "model_kind must be 0, 1 or 2 and units 0 or 1",
@@ -292,6 +295,17 @@ impl PoolParams {
                 self.volatility_window <= MAX_VOLATILITY_WINDOW,
                 "volatility_window must be ≤ 2 592 000 s (30 days)",
             ),
+        ];
+        first_violation(&checks)
+    }
+
+    /// The oracle's bounds and the spread's widenings.
+    fn oracle_violation(&self) -> Option<&'static str> {
+        let min_half_spread = self.min_half_spread.get();
+        let multiplier = self.confidence_multiplier.get();
+        let age_multiplier = self.age_multiplier.get();
+        let depth_slope = self.depth_slope.get();
+        let checks: [(bool, &'static str); 7] = [
             (
                 self.max_oracle_age > 0 && self.max_oracle_age <= MAX_ORACLE_AGE_LIMIT,
                 "max_oracle_age must be in [1, 60] s",
@@ -322,6 +336,13 @@ impl PoolParams {
                 self.max_ema_deviation_bps <= MAX_EMA_DEVIATION_BPS_LIMIT,
                 "max_ema_deviation_bps must be ≤ 1 000",
             ),
+        ];
+        first_violation(&checks)
+    }
+
+    /// The hedge, access, depth-relief and quoter bounds.
+    fn hedge_violation(&self) -> Option<&'static str> {
+        let checks: [(bool, &'static str); 11] = [
             (self.rebalance_band > 0, "rebalance_band must be > 0"),
             (
                 self.min_rebalance_interval <= MAX_REBALANCE_INTERVAL,
@@ -364,9 +385,14 @@ impl PoolParams {
             ),
             (self.reserved == [0; 2], "reserved must be zero"),
         ];
-        checks
-            .iter()
-            .find(|(ok, _)| !ok)
-            .map(|(_, violation)| *violation)
+        first_violation(&checks)
     }
+}
+
+/// The message of the first check that fails.
+fn first_violation(checks: &[(bool, &'static str)]) -> Option<&'static str> {
+    checks
+        .iter()
+        .find(|(ok, _)| !ok)
+        .map(|(_, violation)| *violation)
 }

@@ -2,10 +2,9 @@ use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, MintTo};
 
 use super::Liquidity;
-use crate::errors::{HomeostatError, MathResultExt};
+use crate::errors::HomeostatError;
 use crate::events::Deposited;
 use crate::token::{mint_supply, token_amount, transfer_in, WithVaults};
-use homeostat_math::lp::total_shares;
 
 /// Arguments of `deposit`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -43,7 +42,7 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
     let accounts = &ctx.accounts;
     accounts.refuse_own_accounts_as_vaults()?;
     accounts.checked_lp_shares()?;
-    let (amounts, seeds, reopens, decimals) = {
+    let (amounts, seeds, decimals) = {
         let pool = accounts.pool.load()?;
         let reserves = pool.lp_reserves(
             token_amount(&accounts.base_vault)?,
@@ -58,7 +57,6 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
         (
             amounts,
             pool.signer_seeds(),
-            pool.is_empty(),
             (pool.base_decimals, pool.quote_decimals),
         )
     };
@@ -107,25 +105,21 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
     )?;
     ctx.accounts.check_vaults()?;
     let accounts = &ctx.accounts;
-    let supply = mint_supply(&accounts.lp_mint)?;
-    {
-        // The first deposit locks the shares for good, and fixes the reference depth and
-        // the target base per share.
+    let total_shares = {
         let mut pool = accounts.pool.load_mut()?;
-        pool.shares_locked = 1;
         let reserves = pool.lp_reserves(
             token_amount(&accounts.base_vault)?,
             token_amount(&accounts.quote_vault)?,
         )?;
-        pool.set_depth(total_shares(supply, true).math()?, reserves.base, reopens);
-    }
+        pool.book_deposit(mint_supply(&accounts.lp_mint)?, reserves)?
+    };
     emit_cpi!(Deposited {
         pool: accounts.pool.key(),
         owner: accounts.owner.key(),
         base_amount: amounts.base,
         quote_amount: amounts.quote,
         shares: amounts.shares,
-        total_shares: total_shares(supply, true).math()?,
+        total_shares,
     });
     Ok(())
 }

@@ -2,10 +2,9 @@ use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, Burn};
 
 use super::Liquidity;
-use crate::errors::{HomeostatError, MathResultExt};
+use crate::errors::HomeostatError;
 use crate::events::Withdrawn;
 use crate::token::{mint_supply, token_amount, transfer_out, WithVaults};
-use homeostat_math::lp::total_shares;
 
 /// Arguments of `withdraw`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -99,16 +98,13 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: WithdrawArgs) -> Result<()> 
     }
     ctx.accounts.check_vaults()?;
     let accounts = &ctx.accounts;
-    let supply = mint_supply(&accounts.lp_mint)?;
-    let locked = {
+    let total_shares = {
         let mut pool = accounts.pool.load_mut()?;
-        let locked = pool.shares_are_locked();
         let reserves = pool.lp_reserves(
             token_amount(&accounts.base_vault)?,
             token_amount(&accounts.quote_vault)?,
         )?;
-        pool.set_depth(total_shares(supply, locked).math()?, reserves.base, false);
-        locked
+        pool.book_withdraw(mint_supply(&accounts.lp_mint)?, reserves)?
     };
     emit_cpi!(Withdrawn {
         pool: accounts.pool.key(),
@@ -116,7 +112,7 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: WithdrawArgs) -> Result<()> 
         base_amount: amounts.base,
         quote_amount: amounts.quote,
         shares: args.shares,
-        total_shares: total_shares(supply, locked).math()?,
+        total_shares,
     });
     Ok(())
 }

@@ -3,12 +3,12 @@
 
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::TokenInterface;
-use homeostat_math::{Curve, Direction, SwapQuote};
+use homeostat_math::{Curve, Direction, SwapContext, SwapQuote};
 
 use crate::errors::{HomeostatError, MathResultExt};
 use crate::events::Swapped;
 use crate::oracle::decode_price_updates;
-use crate::state::{Pool, PreparedSwap, SwapClock};
+use crate::state::{Pool, PoolSeeds, PreparedSwap, SwapClock};
 use crate::token::{
     token_amount, transfer_in, transfer_out, user_token_amount, PoolAndVaults, WithVaults,
 };
@@ -139,21 +139,7 @@ pub(crate) fn execute(ctx: Context<Swap>, direction: Direction, kind: SwapKind) 
             },
         )?;
         trace::point("prepare-swap");
-        let quote: SwapQuote = match kind {
-            SwapKind::ExactIn { amount, min_out } => {
-                let quote = context.quote_exact_in(direction, amount).math()?;
-                require!(
-                    quote.amount_out >= min_out,
-                    HomeostatError::SlippageExceeded
-                );
-                quote
-            }
-            SwapKind::ExactOut { amount, max_in } => {
-                let quote = context.quote_exact_out(direction, amount).math()?;
-                require!(quote.amount_in <= max_in, HomeostatError::SlippageExceeded);
-                quote
-            }
-        };
+        let quote = price(&context, direction, kind)?;
         trace::point("quote");
         pool.book_swap(direction, &quote)?;
         (
@@ -167,6 +153,67 @@ pub(crate) fn execute(ctx: Context<Swap>, direction: Direction, kind: SwapKind) 
     };
 
     trace::point("book-swap");
+    move_tokens(accounts, direction, &quote, &seeds, decimals)?;
+
+    trace::point("transfers");
+    ctx.accounts.check_vaults()?;
+    trace::point("invariant");
+    let accounts = &ctx.accounts;
+    let (half_spread, skew) = match curve {
+        Curve::Linear(linear) => (linear.half_spread.to_bits(), linear.skew.to_bits()),
+        Curve::ConstantProduct(_) => (0, 0),
+    };
+    emit_cpi!(Swapped {
+        pool: accounts.pool.key(),
+        trader: accounts.trader.key(),
+        direction: direction as u8,
+        exact_in: matches!(kind, SwapKind::ExactIn { .. }),
+        amount_in: quote.amount_in,
+        amount_out: quote.amount_out,
+        fee: quote.fee.total,
+        protocol_fee: quote.fee.protocol,
+        inventory_before: quote.inventory_before,
+        inventory_after: quote.inventory_after,
+        oracle_price: oracle.mid.to_bits(),
+        oracle_confidence: oracle.confidence.to_bits(),
+        oracle_publish_time: oracle.publish_time,
+        half_spread,
+        skew,
+        variance: variance.to_bits(),
+    });
+    trace::point("event");
+    Ok(())
+}
+
+/// The swap of `kind` in `direction` priced in `context`, within the trader's limit
+/// (`SlippageExceeded`).
+fn price(context: &SwapContext, direction: Direction, kind: SwapKind) -> Result<SwapQuote> {
+    match kind {
+        SwapKind::ExactIn { amount, min_out } => {
+            let quote = context.quote_exact_in(direction, amount).math()?;
+            require!(
+                quote.amount_out >= min_out,
+                HomeostatError::SlippageExceeded
+            );
+            Ok(quote)
+        }
+        SwapKind::ExactOut { amount, max_in } => {
+            let quote = context.quote_exact_out(direction, amount).math()?;
+            require!(quote.amount_in <= max_in, HomeostatError::SlippageExceeded);
+            Ok(quote)
+        }
+    }
+}
+
+/// The trader pays `quote.amount_in` into the pool's vault and receives
+/// `quote.amount_out` from the other, signed by the pool (`seeds`).
+fn move_tokens(
+    accounts: &Swap,
+    direction: Direction,
+    quote: &SwapQuote,
+    seeds: &PoolSeeds,
+    decimals: (u8, u8),
+) -> Result<()> {
     let seed_slices = seeds.as_slices();
     let pool_info = accounts.pool.to_account_info();
     match direction {
@@ -213,33 +260,5 @@ pub(crate) fn execute(ctx: Context<Swap>, direction: Direction, kind: SwapKind) 
             )?;
         }
     }
-
-    trace::point("transfers");
-    ctx.accounts.check_vaults()?;
-    trace::point("invariant");
-    let accounts = &ctx.accounts;
-    let (half_spread, skew) = match curve {
-        Curve::Linear(linear) => (linear.half_spread.to_bits(), linear.skew.to_bits()),
-        Curve::ConstantProduct(_) => (0, 0),
-    };
-    emit_cpi!(Swapped {
-        pool: accounts.pool.key(),
-        trader: accounts.trader.key(),
-        direction: direction as u8,
-        exact_in: matches!(kind, SwapKind::ExactIn { .. }),
-        amount_in: quote.amount_in,
-        amount_out: quote.amount_out,
-        fee: quote.fee.total,
-        protocol_fee: quote.fee.protocol,
-        inventory_before: quote.inventory_before,
-        inventory_after: quote.inventory_after,
-        oracle_price: oracle.mid.to_bits(),
-        oracle_confidence: oracle.confidence.to_bits(),
-        oracle_publish_time: oracle.publish_time,
-        half_spread,
-        skew,
-        variance: variance.to_bits(),
-    });
-    trace::point("event");
     Ok(())
 }
