@@ -19,7 +19,6 @@ use serde_json::{json, Value};
 use solana_signer::Signer;
 
 use crate::cluster::{parse_key, sent_json, Wallet};
-use crate::numbers::to_f64;
 use crate::pool_config::PoolConfig;
 
 type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
@@ -63,15 +62,15 @@ pub fn params_json(params: &PoolParams) -> Value {
     json!({
         "model": model,
         "units": units,
-        "risk_aversion": to_f64(params.risk_aversion.get()),
-        "order_decay": to_f64(params.order_decay.get()),
-        "arrival_intensity": to_f64(params.arrival_intensity.get()),
-        "horizon": to_f64(params.horizon.get()),
-        "min_half_spread": to_f64(params.min_half_spread.get()),
-        "confidence_multiplier": to_f64(params.confidence_multiplier.get()),
-        "age_multiplier": to_f64(params.age_multiplier.get()),
-        "variance_floor": to_f64(params.variance_floor.get()),
-        "variance_ceiling": to_f64(params.variance_ceiling.get()),
+        "risk_aversion": params.risk_aversion.get().to_f64(),
+        "order_decay": params.order_decay.get().to_f64(),
+        "arrival_intensity": params.arrival_intensity.get().to_f64(),
+        "horizon": params.horizon.get().to_f64(),
+        "min_half_spread": params.min_half_spread.get().to_f64(),
+        "confidence_multiplier": params.confidence_multiplier.get().to_f64(),
+        "age_multiplier": params.age_multiplier.get().to_f64(),
+        "variance_floor": params.variance_floor.get().to_f64(),
+        "variance_ceiling": params.variance_ceiling.get().to_f64(),
         "volatility_window": params.volatility_window,
         "volatility_grid": params.volatility_grid,
         "lot": params.lot,

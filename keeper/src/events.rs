@@ -43,7 +43,11 @@ pub async fn catch_up(
                     // Not `target`: JSON logs name the module so.
                     tracing::info!(seq = event.seq, target_hedge_delta = %event.target_hedge_delta, "event: rebalance requested");
                     journal
-                        .request(event.seq, event.target_hedge_delta, event.oracle_price)
+                        .request(
+                            event.seq,
+                            event.target_hedge_delta,
+                            homeostat_math::Fixed::from_bits(event.oracle_price),
+                        )
                         .map(|()| 1)
                 }
                 PoolEvent::HedgeRecorded(event) => {

@@ -4,11 +4,18 @@
 
 use std::path::Path;
 
+use homeostat_math::Fixed;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::planner::{HedgeOrder, Side};
 use crate::venue::Fill;
 use crate::Result;
+
+/// A price as the journal stores it: its I80F48 bits in decimal (the rows' format since
+/// the first journal; `parse_i128` reads it back).
+fn fixed_text(price: Fixed) -> String {
+    price.to_bits().to_string()
+}
 
 /// A request the journal has not seen through to its on-chain record.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -17,8 +24,8 @@ pub struct Unfinished {
     pub seq: u64,
     /// Its target hedge change, base atoms.
     pub target_hedge_delta: i128,
-    /// Its oracle price (I80F48 bits).
-    pub oracle_price: i128,
+    /// Its oracle price, quote atoms per lot.
+    pub oracle_price: Fixed,
     /// The order planned for it; `None` if planning decided not to trade (zero fill) or
     /// had not happened yet.
     pub order: Option<HedgeOrder>,
@@ -137,10 +144,10 @@ impl Journal {
     }
 
     /// Records a `RebalanceRequested`.
-    pub fn request(&self, seq: u64, target_hedge_delta: i128, oracle_price: i128) -> Result<()> {
+    pub fn request(&self, seq: u64, target_hedge_delta: i128, oracle_price: Fixed) -> Result<()> {
         self.connection.execute(
             "INSERT OR IGNORE INTO requests (seq, target_hedge_delta, oracle_price) VALUES (?1, ?2, ?3)",
-            params![key(seq), target_hedge_delta.to_string(), oracle_price.to_string()],
+            params![key(seq), target_hedge_delta.to_string(), fixed_text(oracle_price)],
         )?;
         Ok(())
     }
@@ -153,7 +160,7 @@ impl Journal {
         &self,
         seq: u64,
         target_hedge_delta: i128,
-        oracle_price: i128,
+        oracle_price: Fixed,
     ) -> Result<()> {
         let planned: bool = self.connection.query_row(
             "SELECT EXISTS (SELECT 1 FROM plans WHERE seq = ?1)",
@@ -174,7 +181,7 @@ impl Journal {
             params![
                 key(seq),
                 target_hedge_delta.to_string(),
-                oracle_price.to_string()
+                fixed_text(oracle_price)
             ],
         )?;
         Ok(())
@@ -201,7 +208,7 @@ impl Journal {
             params![
                 key(seq),
                 fill.base,
-                fill.avg_price.to_string(),
+                fixed_text(fill.avg_price),
                 fill.fee_quote
             ],
         )?;
@@ -308,7 +315,7 @@ impl Journal {
             let fill = match row.get::<_, Option<u64>>(7)? {
                 Some(base) => Some(Fill {
                     base,
-                    avg_price: parse_i128(row.get(8)?)?,
+                    avg_price: Fixed::from_bits(parse_i128(row.get(8)?)?),
                     fee_quote: row.get(9)?,
                 }),
                 None => None,
@@ -316,7 +323,7 @@ impl Journal {
             Ok(Unfinished {
                 seq,
                 target_hedge_delta: parse_i128(row.get(1)?)?,
-                oracle_price: parse_i128(row.get(2)?)?,
+                oracle_price: Fixed::from_bits(parse_i128(row.get(2)?)?),
                 planned: row.get(3)?,
                 order,
                 fill,
@@ -333,7 +340,7 @@ mod tests {
     #[test]
     fn each_stage_is_remembered_until_recorded() {
         let journal = Journal::in_memory().unwrap();
-        journal.request(1, -5_000, 42).unwrap();
+        journal.request(1, -5_000, Fixed::from_bits(42)).unwrap();
         let open = journal.unfinished().unwrap();
         assert_eq!(open.len(), 1);
         assert!(!open[0].planned && open[0].order.is_none() && open[0].fill.is_none());
@@ -346,7 +353,7 @@ mod tests {
         journal.plan(1, Some(&order)).unwrap();
         let fill = Fill {
             base: 5_000,
-            avg_price: 42,
+            avg_price: Fixed::from_bits(42),
             fee_quote: 7,
         };
         journal.fill(1, &fill).unwrap();
@@ -363,7 +370,7 @@ mod tests {
         assert!(journal.unfinished().unwrap().is_empty());
         assert!(journal.is_recorded(1).unwrap());
         // Writing a stage twice changes nothing.
-        journal.request(1, 999, 999).unwrap();
+        journal.request(1, 999, Fixed::from_bits(999)).unwrap();
         assert!(journal.unfinished().unwrap().is_empty());
     }
 
@@ -376,10 +383,16 @@ mod tests {
         let _ = std::fs::remove_file(&path);
         assert!(Journal::open_read_only(&path).unwrap().is_none());
         assert!(!path.exists(), "nothing created");
-        Journal::open(&path).unwrap().request(3, 10, 1).unwrap();
+        Journal::open(&path)
+            .unwrap()
+            .request(3, 10, Fixed::from_bits(1))
+            .unwrap();
         let journal = Journal::open_read_only(&path).unwrap().expect("the file");
         assert_eq!(journal.unfinished().unwrap()[0].seq, 3);
-        assert!(journal.request(4, 10, 1).is_err(), "read only");
+        assert!(
+            journal.request(4, 10, Fixed::from_bits(1)).is_err(),
+            "read only"
+        );
         let _ = std::fs::remove_file(&path);
     }
 
@@ -390,7 +403,7 @@ mod tests {
         let _ = std::fs::remove_file(&path);
         {
             let journal = Journal::open(&path).unwrap();
-            journal.request(7, 100, 1).unwrap();
+            journal.request(7, 100, Fixed::from_bits(1)).unwrap();
             journal.plan(7, None).unwrap();
         }
         let journal = Journal::open(&path).unwrap();

@@ -1,5 +1,7 @@
 //! The keeper loop.
 
+use homeostat_math::Fixed;
+
 use crate::journal::{Journal, Unfinished};
 use crate::planner::{plan, HedgeRoom, PlannerConfig};
 use crate::venue::Venue;
@@ -95,8 +97,8 @@ pub struct Request {
     pub seq: u64,
     /// Hedge change that brings the net delta to zero, base atoms.
     pub target_hedge_delta: i128,
-    /// Oracle mid, quote atoms per lot (I80F48 bits).
-    pub oracle_price: i128,
+    /// Oracle mid, quote atoms per lot.
+    pub oracle_price: Fixed,
 }
 
 impl Request {
@@ -106,7 +108,7 @@ impl Request {
             homeostat_sdk::events::PoolEvent::RebalanceRequested(event) => Some(Self {
                 seq: event.seq,
                 target_hedge_delta: event.target_hedge_delta,
-                oracle_price: event.oracle_price,
+                oracle_price: Fixed::from_bits(event.oracle_price),
             }),
             _ => None,
         })
@@ -125,7 +127,7 @@ pub trait Chain {
     /// Sends `rebalance` and returns the `RebalanceRequested` it emitted.
     async fn rebalance(&mut self) -> Result<Request>;
     /// Sends `record_hedge`.
-    async fn record_hedge(&mut self, seq: u64, filled_base: i64, avg_price: i128) -> Result<()>;
+    async fn record_hedge(&mut self, seq: u64, filled_base: i64, avg_price: Fixed) -> Result<()>;
 }
 
 /// Where a keeper may be stopped on purpose (fault injection for crash tests and drills).
@@ -382,7 +384,7 @@ impl<C: Chain, V: Venue> Keeper<C, V> {
             (Some(order), Some(fill)) => order.side.signed(fill.base),
             _ => 0,
         };
-        let avg_price = fill.map_or(0, |fill| fill.avg_price);
+        let avg_price = fill.map_or(Fixed::ZERO, |fill| fill.avg_price);
         // A record sent just before a crash may have landed: the chain says so (read fresh,
         // never from `known`).
         if self.chain.view().await?.recorded_seq < work.seq {

@@ -4,6 +4,7 @@
 //! keeper through it.
 
 use homeostat_localnet::{Harness, PoolAddresses};
+use homeostat_math::Fixed;
 use homeostat_sdk::events::PoolEvent;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -94,13 +95,13 @@ impl Chain for LocalChain<'_> {
         })
     }
 
-    async fn record_hedge(&mut self, seq: u64, filled_base: i64, avg_price: i128) -> Result<()> {
+    async fn record_hedge(&mut self, seq: u64, filled_base: i64, avg_price: Fixed) -> Result<()> {
         let instruction = homeostat_sdk::instructions::record_hedge(
             self.pool.pool,
             self.keeper.pubkey(),
             seq,
             filled_base,
-            homeostat_math::Fixed::from_bits(avg_price),
+            avg_price,
         );
         self.send("record_hedge", instruction).await.map(drop)
     }

@@ -12,8 +12,8 @@ use crate::{KeeperError, Result};
 pub struct Fill {
     /// Base atoms filled.
     pub base: u64,
-    /// Average price, quote atoms per lot (I80F48 bits) — the program's price unit.
-    pub avg_price: i128,
+    /// Average price, quote atoms per lot — the program's price unit.
+    pub avg_price: Fixed,
     /// Venue fee, quote atoms.
     pub fee_quote: u64,
 }
@@ -23,12 +23,12 @@ pub struct Fill {
 // The keeper drives one venue from one task; the futures need no `Send` bound.
 #[allow(async_fn_in_trait)]
 pub trait Venue {
-    /// Executes `order` at or around `reference_price` (quote atoms per lot, I80F48 bits),
+    /// Executes `order` at or around `reference_price` (quote atoms per lot),
     /// or returns the existing fill for its client id.
     async fn execute(
         &mut self,
         order: &HedgeOrder,
-        reference_price: i128,
+        reference_price: Fixed,
         lot: u64,
     ) -> Result<Fill>;
     /// The fill of an earlier order, its price per `lot` (the pool's lot now): `None` only
@@ -91,17 +91,17 @@ impl PaperVenue {
         Ok((moved(mid.checked_sub(slip))?, moved(mid.checked_add(slip))?))
     }
 
-    fn trade(&mut self, order: &HedgeOrder, reference_price: i128, lot: u64) -> Result<Fill> {
+    fn trade(&mut self, order: &HedgeOrder, reference_price: Fixed, lot: u64) -> Result<Fill> {
         if let Some(fill) = self.fills.get(&order.client_id) {
             return Ok(*fill);
         }
-        if reference_price <= 0 || lot == 0 {
+        if !reference_price.is_positive() || lot == 0 {
             return Err(KeeperError::Venue(format!(
                 "no price for {}",
                 order.client_id
             )));
         }
-        let (bid, ask) = self.touch(Fixed::from_bits(reference_price))?;
+        let (bid, ask) = self.touch(reference_price)?;
         let price = match order.side {
             Side::SellBase => bid,
             Side::BuyBase => ask,
@@ -114,7 +114,7 @@ impl PaperVenue {
             .map_err(|error| KeeperError::Venue(error.to_string()))?;
         let fill = Fill {
             base: order.base,
-            avg_price: price.to_bits(),
+            avg_price: price,
             fee_quote,
         };
         self.fills.insert(order.client_id.clone(), fill);
@@ -139,7 +139,7 @@ impl Venue for PaperVenue {
     async fn execute(
         &mut self,
         order: &HedgeOrder,
-        reference_price: i128,
+        reference_price: Fixed,
         lot: u64,
     ) -> Result<Fill> {
         self.trade(order, reference_price, lot)
@@ -211,16 +211,13 @@ mod tests {
     #[tokio::test]
     async fn fills_against_the_keeper_with_fees_and_is_idempotent() {
         let mut venue = PaperVenue::new(5, 10);
-        let mid = Fixed::from_int(150_000_000).to_bits();
+        let mid = Fixed::from_int(150_000_000);
         let fill = venue
             .execute(&order(Side::SellBase), mid, 1_000_000_000)
             .await
             .unwrap();
         // Sold 2 SOL at 150 − 0.1% = 149.85 USDC: 299.7 USDC notional, 0.05% fee.
-        assert_eq!(
-            Fixed::from_bits(fill.avg_price),
-            Fixed::from_int(149_850_000)
-        );
+        assert_eq!(fill.avg_price, Fixed::from_int(149_850_000));
         assert_eq!(fill.fee_quote, 149_850);
         assert_eq!(
             venue
@@ -242,10 +239,7 @@ mod tests {
             .execute(&order(Side::BuyBase), mid, 1_000_000_000)
             .await
             .unwrap();
-        assert_eq!(
-            Fixed::from_bits(buy.avg_price),
-            Fixed::from_int(150_150_000)
-        );
+        assert_eq!(buy.avg_price, Fixed::from_int(150_150_000));
         assert_eq!(other.position().await.unwrap(), 7_000_000_000);
         assert!(other
             .execute(
@@ -253,7 +247,7 @@ mod tests {
                     client_id: "x".into(),
                     ..order(Side::BuyBase)
                 },
-                0,
+                Fixed::ZERO,
                 1
             )
             .await

@@ -25,6 +25,8 @@
 pub mod error;
 pub mod fees;
 pub mod fixed;
+#[cfg(feature = "std")]
+pub mod float;
 pub mod hedge;
 pub mod integer;
 pub mod lp;
@@ -39,6 +41,8 @@ mod wide;
 pub use error::{MathError, MathErrorKind, Result};
 pub use fees::{Fee, FeeSchedule};
 pub use fixed::{Fixed, Rounding};
+#[cfg(feature = "std")]
+pub use float::FloatRounding;
 pub use hedge::HedgeLedger;
 pub use integer::mul_div_u64;
 pub use model::{

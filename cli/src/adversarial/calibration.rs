@@ -204,7 +204,7 @@ impl Calibrator {
 }
 
 fn value(stored: homeostat::StoredFixed) -> f64 {
-    crate::numbers::to_f64(stored.get())
+    stored.get().to_f64()
 }
 
 fn lot_sol(params: &homeostat::PoolParams) -> f64 {

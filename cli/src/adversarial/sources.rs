@@ -138,9 +138,9 @@ mod tests {
             assert_eq!(quote.sequence, n as u64 + 1);
             assert_eq!(quote.valid_until, block + 3);
             // 150 USDC per SOL: 150 × 10⁶ quote atoms per 1-SOL lot, 2 bp above the ask.
-            let price = crate::numbers::to_f64(quote.price.get());
+            let price = quote.price.get().to_f64();
             assert!((price - 150e6).abs() < 1e-6, "{price}");
-            let ask = crate::numbers::to_f64(quote.ask_offset.get());
+            let ask = quote.ask_offset.get().to_f64();
             assert!((ask - 150e6 * 2e-4).abs() < 1e-6, "{ask}");
             assert_eq!(quote.bid_offset.get(), Fixed::ZERO);
         }

@@ -9,8 +9,6 @@ use homeostat_math::{ModelKind, Units};
 use homeostat_sdk::calibrate::{Fill, History, Print, QuoteSample, Side};
 use serde_json::{json, Value};
 
-use crate::numbers::to_f64;
-
 use super::Result;
 
 /// A pool configuration file's parameters.
@@ -34,7 +32,7 @@ pub(crate) fn config_toml(params: &PoolParams) -> String {
     let units = Units::try_from(params.units)
         .map(Units::name)
         .unwrap_or("relative");
-    let f = |stored: homeostat::StoredFixed| to_f64(stored.get());
+    let f = |stored: homeostat::StoredFixed| stored.get().to_f64();
     let access = if params.lp_access == homeostat::constants::LP_ACCESS_OPERATOR {
         "operator"
     } else {

@@ -16,8 +16,6 @@ use solana_keypair::Keypair;
 pub use trade::{deposit, swap, withdraw, Trade};
 use trade::{limit_json, parse_side, quote_with_limit};
 
-use crate::numbers::to_f64;
-
 /// Bytes as lowercase hex (Pyth feed ids are written this way).
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
@@ -77,12 +75,12 @@ pub async fn show(
         Ok((oracle, context)) => {
             let curve = match context.curve {
                 homeostat_math::Curve::Linear(curve) => json!({
-                    "half_spread": to_f64(curve.half_spread),
-                    "skew": to_f64(curve.skew),
+                    "half_spread": curve.half_spread.to_f64(),
+                    "skew": curve.skew.to_f64(),
                 }),
                 homeostat_math::Curve::ConstantProduct(_) => json!("constant product"),
             };
-            (json!(to_f64(oracle.mid)), curve)
+            (json!(oracle.mid.to_f64()), curve)
         }
         Err(error) => (json!(null), json!(format!("no quote: {error}"))),
     };
@@ -134,7 +132,7 @@ pub async fn show(
         "hedge_position": state.hedge_position,
         "hedge": {
             "position": ledger.position,
-            "entry_price_per_lot": to_f64(ledger.entry_price),
+            "entry_price_per_lot": ledger.entry_price.to_f64(),
             "realized_pnl_quote_atoms": ledger.realized_pnl.to_string(),
             "unrealized_pnl_quote_atoms_at_oracle": unrealized.map(|pnl| pnl.to_string()),
         },

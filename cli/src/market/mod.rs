@@ -40,7 +40,7 @@ use homeostat_sdk::quote::PoolSnapshot;
 use homeostat_sdk::SdkError;
 use serde::Serialize;
 
-use crate::numbers::{bits_to_f64, mean_std};
+use crate::numbers::mean_std;
 use crate::rng::Rng;
 
 /// Scenario parameters. A TOML scenario file sets any of these fields (the rest keep their

@@ -136,8 +136,8 @@ impl Binance {
     }
 
     /// The venue's price text (quote per base) in the program's unit: quote atoms per
-    /// `lot` base atoms, I80F48 bits, rounded down.
-    fn program_price(&self, text: &str, lot: u64) -> Result<i128> {
+    /// `lot` base atoms, rounded down.
+    fn program_price(&self, text: &str, lot: u64) -> Result<Fixed> {
         decimal::price_per_lot(
             text,
             self.config.base_decimals,
@@ -145,10 +145,11 @@ impl Binance {
             lot,
             Rounding::Down,
         )
+        .map(Fixed::from_bits)
     }
 
     /// An order's fill from the venue's order JSON; `Err(Transient)` while it still works.
-    fn fill_of(&self, order: &Value, lot: u64, reference_price: i128) -> Result<Fill> {
+    fn fill_of(&self, order: &Value, lot: u64, reference_price: Fixed) -> Result<Fill> {
         let status = order["status"].as_str().unwrap_or_default();
         let executed = self.base_atoms(order["executedQty"].as_str().unwrap_or("0"))?;
         match status {
@@ -167,11 +168,7 @@ impl Binance {
             self.program_price(order["avgPrice"].as_str().unwrap_or("0"), lot)?
         };
         let notional = Fixed::from_u64(executed)
-            .mul_div(
-                Fixed::from_bits(avg_price),
-                Fixed::from_u64(lot),
-                Rounding::Up,
-            )
+            .mul_div(avg_price, Fixed::from_u64(lot), Rounding::Up)
             .and_then(|notional| {
                 notional.mul_div(
                     Fixed::from_u64(u64::from(self.config.taker_fee_bps)),
@@ -306,7 +303,7 @@ impl Venue for Binance {
     async fn execute(
         &mut self,
         order: &HedgeOrder,
-        reference_price: i128,
+        reference_price: Fixed,
         lot: u64,
     ) -> Result<Fill> {
         let Some(quantity) = self.quantity(order.base) else {
@@ -363,7 +360,7 @@ impl Venue for Binance {
         let Some(order) = found else {
             return Ok(None);
         };
-        let fill = this.fill_of(&order, lot, 0)?;
+        let fill = this.fill_of(&order, lot, Fixed::ZERO)?;
         Ok(Some(this.with_commission(&order, fill).await))
     }
 

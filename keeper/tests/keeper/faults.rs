@@ -128,7 +128,12 @@ impl Chain for FlakyChain<'_> {
         Ok(request)
     }
 
-    async fn record_hedge(&mut self, seq: u64, filled_base: i64, avg_price: i128) -> Result<()> {
+    async fn record_hedge(
+        &mut self,
+        seq: u64,
+        filled_base: i64,
+        avg_price: homeostat_math::Fixed,
+    ) -> Result<()> {
         if self
             .dice
             .borrow_mut()
@@ -158,7 +163,7 @@ impl Venue for FlakyVenue {
     async fn execute(
         &mut self,
         order: &HedgeOrder,
-        reference_price: i128,
+        reference_price: homeostat_math::Fixed,
         lot: u64,
     ) -> Result<Fill> {
         if self.dice.borrow_mut().roll("venue rate limit (429)") {

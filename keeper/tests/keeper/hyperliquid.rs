@@ -13,7 +13,7 @@ use homeostat_math::{Fixed, Rounding};
 
 const LOT: u64 = 1_000_000_000;
 /// 150 USDC per SOL, per 1-SOL lot.
-const MID: i128 = 150_000_000 << 48;
+const MID: Fixed = Fixed::from_bits(150_000_000 << 48);
 
 fn config(url: &str, key: &str) -> HyperliquidConfig {
     HyperliquidConfig {
@@ -43,10 +43,8 @@ fn order(side: Side, base: u64, seq: u64) -> HedgeOrder {
     }
 }
 
-fn per_lot(cents: i128) -> i128 {
-    Fixed::ratio(cents * 10_000, 1, Rounding::Down)
-        .unwrap()
-        .to_bits()
+fn per_lot(cents: i128) -> Fixed {
+    Fixed::ratio(cents * 10_000, 1, Rounding::Down).unwrap()
 }
 
 #[tokio::test]

@@ -137,11 +137,12 @@ pub fn from_swaps(
     quote_decimals: u8,
     piece_secs: f64,
 ) -> History {
-    let one = (1u64 << homeostat_math::fixed::FRACTION_BITS) as f64;
     let base_unit = 10f64.powi(i32::from(base_decimals));
     let quote_unit = 10f64.powi(i32::from(quote_decimals));
     // Quote atoms per lot (fixed-point bits) → quote per base.
-    let per_base = |bits: i128| bits as f64 / one / quote_unit * base_unit / lot as f64;
+    let per_base = |bits: i128| {
+        homeostat_math::Fixed::from_bits(bits).to_f64() / quote_unit * base_unit / lot as f64
+    };
     let mut history = History::default();
     let mut prints: Vec<Print> = swaps
         .iter()

@@ -2,7 +2,7 @@
 //! estimate by at most one step.
 
 use homeostat::PoolParams;
-use homeostat_math::{Fixed, ModelKind, Units};
+use homeostat_math::{Fixed, FloatRounding, ModelKind, Units};
 
 use super::{Calibration, CalibrationError};
 
@@ -25,14 +25,11 @@ pub fn bounded(current: f64, target: f64, max_step: f64) -> f64 {
     target.clamp(current / factor, current * factor)
 }
 
-fn to_f64(value: Fixed) -> f64 {
-    value.to_bits() as f64 / (1u64 << homeostat_math::fixed::FRACTION_BITS) as f64
-}
-
-/// Rounded down to the nearest fixed-point value at or below `value` (positive).
+/// Rounded down to the nearest fixed-point value at or below `value` (positive; at least
+/// the smallest positive value).
 fn to_stored(value: f64) -> homeostat::StoredFixed {
-    let bits = (value * (1u64 << homeostat_math::fixed::FRACTION_BITS) as f64).max(1.0);
-    homeostat::StoredFixed::from(Fixed::from_bits(bits as i128))
+    let fixed = Fixed::from_f64(value, FloatRounding::Down).unwrap_or(Fixed::MAX);
+    homeostat::StoredFixed::from(fixed.max(Fixed::EPSILON))
 }
 
 /// The `update_params` change `calibration` implies for a pool with `current`
@@ -73,7 +70,7 @@ pub fn propose(
     let mut next = *current;
     let mut steps = Vec::new();
     let mut step = |name, field: &mut homeostat::StoredFixed, target: Option<f64>| {
-        let now = to_f64(field.get());
+        let now = field.get().to_f64();
         let proposed = target.map_or(now, |target| bounded(now, target, max_step));
         if target.is_some() {
             *field = to_stored(proposed);
@@ -144,7 +141,7 @@ pub fn explore(
         )));
     }
     let (mut params, mut steps) = proposal;
-    let now = to_f64(current.order_decay.get());
+    let now = current.order_decay.get().to_f64();
     let estimated = steps
         .iter()
         .find(|step| step.name == "order_decay" && step.target.is_some())

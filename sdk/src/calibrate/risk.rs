@@ -1,22 +1,18 @@
 //! γ from the operator's inventory tolerance, through the model's own `c2` (from
 //! `homeostat-math`, never a second formula).
 
-use homeostat_math::{Fixed, ModelKind, ModelParams, Units};
+use homeostat_math::{Fixed, FloatRounding, ModelKind, ModelParams, Units};
 
 use super::CalibrationError;
 
 /// The model's `c2(γ, A, k)` (GLFT, relative units), from `homeostat-math` — the value
 /// the program would store.
 pub fn c2(gamma: f64, a: f64, k: f64) -> Result<f64, CalibrationError> {
-    let fixed = |value: f64, name: &str| {
-        let bits = value * (1u64 << homeostat_math::fixed::FRACTION_BITS) as f64;
-        if bits.is_finite() && bits >= 1.0 && bits < i128::MAX as f64 {
-            Ok(Fixed::from_bits(bits as i128))
-        } else {
-            Err(CalibrationError::OutOfDomain(format!(
-                "{name} = {value} is not a positive number the model can hold"
-            )))
-        }
+    let fixed = |value: f64, name: &str| match Fixed::from_f64(value, FloatRounding::Down) {
+        Some(fixed) if fixed.is_positive() => Ok(fixed),
+        _ => Err(CalibrationError::OutOfDomain(format!(
+            "{name} = {value} is not a positive number the model can hold"
+        ))),
     };
     let params = ModelParams {
         kind: ModelKind::Glft,
@@ -32,7 +28,7 @@ pub fn c2(gamma: f64, a: f64, k: f64) -> Result<f64, CalibrationError> {
              \"Parameter domain\")"
         ))
     })?;
-    Ok(coefficients.c2.to_bits() as f64 / (1u64 << homeostat_math::fixed::FRACTION_BITS) as f64)
+    Ok(coefficients.c2.to_f64())
 }
 
 /// The first two moments of fill sizes, lots: `(E[s], E[s²])`.
