@@ -62,30 +62,13 @@ async fn swap(
         snapshot.quote_exact_out(direction, amount)
     };
     let limit = slippage_limit(&quote, rng.below(20), exact_in);
+    let oracle = twin.world.oracle;
     let (kind, instruction) = if exact_in {
-        (
-            "swap_exact_in",
-            ix::swap_exact_in(
-                &pool,
-                twin.world.oracle,
-                &accounts,
-                direction,
-                amount,
-                limit,
-            ),
-        )
+        let swap = ix::swap_exact_in(&pool, oracle, &accounts, direction, amount, limit);
+        ("swap_exact_in", swap)
     } else {
-        (
-            "swap_exact_out",
-            ix::swap_exact_out(
-                &pool,
-                twin.world.oracle,
-                &accounts,
-                direction,
-                amount,
-                limit,
-            ),
-        )
+        let swap = ix::swap_exact_out(&pool, oracle, &accounts, direction, amount, limit);
+        ("swap_exact_out", swap)
     };
     let (pay, receive) = match direction {
         Direction::BaseToQuote => (accounts.base, accounts.quote),
