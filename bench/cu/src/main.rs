@@ -18,8 +18,8 @@
 use std::process::ExitCode;
 
 use homeostat_cu_bench::budgets::Budgets;
-use homeostat_cu_bench::differential::{self, Config};
-use homeostat_cu_bench::measure::measure_all;
+use homeostat_cu_bench::differential::{self, Config, Report};
+use homeostat_cu_bench::measure::{measure_all, Measurements};
 use homeostat_cu_bench::sbf::TokenProgram;
 use homeostat_cu_bench::table;
 
@@ -90,102 +90,137 @@ fn run(options: &Options) -> Result<(), String> {
             options.so
         )
     })?;
-    if options.command == "breakdown" {
-        println!("{}", homeostat_cu_bench::breakdown::render(&program)?);
-        return Ok(());
-    }
-    if options.command == "differential" {
-        let config = Config {
-            operations: options.operations,
-            seed: options.seed,
-            token: options.token,
-        };
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(|error| error.to_string())?;
-        let started = std::time::Instant::now();
-        let (report, result) = runtime.block_on(differential::run(&program, config));
-        for (kind, (ok, failed)) in &report.outcomes {
-            println!(
-                "differential: {kind:<22} {ok:>5} succeeded, {failed:>4} failed alike in both"
-            );
-            for ((_, error), count) in report.failures.iter().filter(|((of, _), _)| of == kind) {
-                println!("differential:     {count:>4} × {error}");
-            }
+    match options.command.as_str() {
+        "breakdown" => {
+            println!("{}", homeostat_cu_bench::breakdown::render(&program)?);
+            Ok(())
         }
-        println!(
-            "differential: {} operations with {} (seed {}), {} price prints; {} events, {} account comparisons, {} swaps equal to the SDK's quote ({:.1} s)",
-            report.operations(),
-            options.token.label(),
-            options.seed,
-            report.ticks,
-            report.events,
-            report.accounts,
-            report.quoted,
-            started.elapsed().as_secs_f64()
-        );
-        result?;
-        println!("differential: {} passed, 0 failed", report.checks());
-        return Ok(());
+        "differential" => run_differential(options, &program),
+        _ => run_measured(options, &program),
     }
+}
+
+/// `differential`: the test run, its report printed, then its verdict.
+fn run_differential(options: &Options, program: &[u8]) -> Result<(), String> {
+    let config = Config {
+        operations: options.operations,
+        seed: options.seed,
+        token: options.token,
+    };
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|error| error.to_string())?;
+    let started = std::time::Instant::now();
+    let (report, result) = runtime.block_on(differential::run(program, config));
+    print_report(&report, options, started.elapsed());
+    result?;
+    println!("differential: {} passed, 0 failed", report.checks());
+    Ok(())
+}
+
+/// The differential test's outcomes per instruction (with each error's count), then one
+/// summary line.
+fn print_report(report: &Report, options: &Options, elapsed: std::time::Duration) {
+    for (kind, (ok, failed)) in &report.outcomes {
+        println!("differential: {kind:<22} {ok:>5} succeeded, {failed:>4} failed alike in both");
+        for ((_, error), count) in report.failures.iter().filter(|((of, _), _)| of == kind) {
+            println!("differential:     {count:>4} × {error}");
+        }
+    }
+    println!(
+        "differential: {} operations with {} (seed {}), {} price prints; {} events, {} account comparisons, {} swaps equal to the SDK's quote ({:.1} s)",
+        report.operations(),
+        options.token.label(),
+        options.seed,
+        report.ticks,
+        report.events,
+        report.accounts,
+        report.quoted,
+        elapsed.as_secs_f64()
+    );
+}
+
+/// `table`, `write` or `gate`: the budgets read, the program measured, the table rendered.
+fn run_measured(options: &Options, program: &[u8]) -> Result<(), String> {
     let budgets = Budgets::parse(&read(&options.budgets)?)?;
-    let measurements = measure_all(&program);
+    let measurements = measure_all(program);
     let block = table::render(&measurements, &budgets, &options.built_by);
     match options.command.as_str() {
-        "table" => println!("{block}"),
-        "write" => {
-            let document = read(&options.doc)?;
-            let updated = table::replace(&document, &block).ok_or_else(|| {
-                format!(
-                    "{}: no `{}` … `{}` block to replace",
-                    options.doc,
-                    table::BEGIN,
-                    table::END
-                )
-            })?;
-            std::fs::write(&options.doc, updated)
-                .map_err(|error| format!("{}: {error}", options.doc))?;
-            println!("wrote the compute-unit table into {}", options.doc);
+        "table" => {
+            println!("{block}");
+            Ok(())
         }
-        _ => {
-            let mut failures = budgets.check(&measurements);
-            let document = read(&options.doc)?;
-            let committed = table::committed(&document)
-                .ok_or_else(|| format!("{}: no generated compute-unit table", options.doc))?;
-            let stale = match table::built_by(committed) {
-                Some(by) if by == options.built_by => table::differences(committed, &block),
-                by => {
-                    println!(
-                        "cu gate: the committed table was measured on a program built by {}, this one by {}: the table is not compared (budgets are)",
-                        by.unwrap_or("?"),
-                        options.built_by
-                    );
-                    Vec::new()
-                }
-            };
-            if !stale.is_empty() {
-                failures.push(format!(
-                    "the table in {} is not today's measurement; regenerate it with `bench/cu/run --write`:\n{}",
-                    options.doc,
-                    stale.join("\n")
-                ));
-            }
-            for failure in &failures {
-                eprintln!("cu gate: {failure}");
-            }
-            println!(
-                "cu gate: {} measurements against their budgets, {} over; table {}",
-                budgets.checked(&measurements),
-                failures.len() - usize::from(!stale.is_empty()),
-                if stale.is_empty() { "current" } else { "stale" }
-            );
-            if !failures.is_empty() {
-                return Err(format!("{} failure(s)", failures.len()));
-            }
-        }
+        "write" => write_table(options, &block),
+        _ => gate(options, &budgets, &measurements, &block),
+    }
+}
+
+/// `write`: the table put into the document.
+fn write_table(options: &Options, block: &str) -> Result<(), String> {
+    let document = read(&options.doc)?;
+    let updated = table::replace(&document, block).ok_or_else(|| {
+        format!(
+            "{}: no `{}` … `{}` block to replace",
+            options.doc,
+            table::BEGIN,
+            table::END
+        )
+    })?;
+    std::fs::write(&options.doc, updated).map_err(|error| format!("{}: {error}", options.doc))?;
+    println!("wrote the compute-unit table into {}", options.doc);
+    Ok(())
+}
+
+/// `gate`: every measurement within its budget and, for a program built the way the
+/// committed table's was, the committed table today's.
+fn gate(
+    options: &Options,
+    budgets: &Budgets,
+    measurements: &Measurements,
+    block: &str,
+) -> Result<(), String> {
+    let mut failures = budgets.check(measurements);
+    let stale = stale_rows(options, block)?;
+    if !stale.is_empty() {
+        failures.push(format!(
+            "the table in {} is not today's measurement; regenerate it with `bench/cu/run --write`:\n{}",
+            options.doc,
+            stale.join("\n")
+        ));
+    }
+    for failure in &failures {
+        eprintln!("cu gate: {failure}");
+    }
+    println!(
+        "cu gate: {} measurements against their budgets, {} over; table {}",
+        budgets.checked(measurements),
+        failures.len() - usize::from(!stale.is_empty()),
+        if stale.is_empty() { "current" } else { "stale" }
+    );
+    if !failures.is_empty() {
+        return Err(format!("{} failure(s)", failures.len()));
     }
     Ok(())
+}
+
+/// The committed table's rows that differ from `block`'s, where it was measured on a
+/// program built the same way (else none, said on stdout).
+fn stale_rows(options: &Options, block: &str) -> Result<Vec<String>, String> {
+    let document = read(&options.doc)?;
+    let committed = table::committed(&document)
+        .ok_or_else(|| format!("{}: no generated compute-unit table", options.doc))?;
+    Ok(match table::built_by(committed) {
+        Some(by) if by == options.built_by => table::differences(committed, block),
+        by => {
+            println!(
+                "cu gate: the committed table was measured on a program built by {}, this one by {}: the table is not compared (budgets are)",
+                by.unwrap_or("?"),
+                options.built_by
+            );
+            Vec::new()
+        }
+    })
 }
 
 fn main() -> ExitCode {

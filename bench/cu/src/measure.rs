@@ -12,6 +12,7 @@ use anchor_lang::solana_program::clock::Clock;
 use anchor_lang::solana_program::instruction::Instruction;
 use homeostat::instructions::{DepositArgs, InitializePoolArgs, WithdrawArgs};
 use homeostat::state::Pool;
+use homeostat::PoolParams;
 use homeostat_localnet::{
     next_volatility_sample, pro_feed, pro_message, pro_payload, pro_signer, pyth_price, FEED_ID,
     INITIAL_VARIANCE, PRO_CHANNEL_200MS, PRO_FEED_ID, START_TIME,
@@ -22,7 +23,9 @@ use homeostat_sdk::pda::PoolAddresses;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
-use crate::genesis::{self, genesis, keypair, lp_account, params, ONE_BASE, ONE_QUOTE, TOKEN};
+use crate::genesis::{
+    self, genesis, keypair, lp_account, params, Genesis, Wallet, ONE_BASE, ONE_QUOTE, TOKEN,
+};
 use crate::sbf::{Sbf, TokenProgram};
 
 /// The measured instructions: (id in `budgets.toml`, label in the table). All 19 of the
@@ -260,301 +263,14 @@ pub fn measure_logged(
         unix_timestamp: START_TIME,
         ..Clock::default()
     });
-    let admin = &world.admin;
-    let (lp, trader) = (&world.users[0], &world.users[1]);
-    let admin_key = admin.pubkey();
-
-    run.measure(
-        "initialize_config",
-        ix::initialize_config(admin_key, CHANGE_DELAY),
-        &[&admin.keypair],
-    );
-    let config = homeostat_sdk::pda::config(&admin_key);
-    let pool = PoolAddresses::derive(config, world.base_mint, world.quote_mint, 0, TOKEN, TOKEN);
-    let params = params(model);
-    let args = InitializePoolArgs {
-        pool_index: 0,
-        feed_id: FEED_ID,
-        quote_feed_id: [0; 32],
-        keeper: world.keeper.pubkey(),
-        initial_variance: INITIAL_VARIANCE,
-        params,
-    };
-    run.measure(
-        "initialize_pool",
-        ix::initialize_pool(&pool, admin_key, world.oracle, args),
-        &[&admin.keypair],
-    );
-    for wallet in [admin, lp, trader] {
-        let (address, account) = lp_account(wallet, pool.lp_mint);
-        run.sbf.set_account(address, account);
-    }
-
-    let deposit = |max_base, max_quote| DepositArgs {
-        max_base,
-        max_quote,
-        min_shares: 1,
-    };
-    run.measure(
-        "deposit_first",
-        ix::deposit(
-            &pool,
-            &admin.accounts(&pool.lp_mint),
-            deposit(1_000 * ONE_BASE, 150_000 * ONE_QUOTE),
-        ),
-        &[&admin.keypair],
-    );
-    let trader_accounts = trader.accounts(&pool.lp_mint);
-    let (sell, buy) = (Direction::BaseToQuote, Direction::QuoteToBase);
-    run.measure(
-        "swap_one_lp",
-        ix::swap_exact_in(&pool, world.oracle, &trader_accounts, sell, 5 * ONE_BASE, 1),
-        &[&trader.keypair],
-    );
-    run.measure(
-        "deposit",
-        ix::deposit(
-            &pool,
-            &lp.accounts(&pool.lp_mint),
-            deposit(10 * ONE_BASE, 1_500 * ONE_QUOTE),
-        ),
-        &[&lp.keypair],
-    );
-
-    let swaps = [
-        (
-            "swap_exact_in_sell",
-            ix::swap_exact_in(&pool, world.oracle, &trader_accounts, sell, 5 * ONE_BASE, 1),
-        ),
-        (
-            "swap_exact_in_buy",
-            ix::swap_exact_in(
-                &pool,
-                world.oracle,
-                &trader_accounts,
-                buy,
-                750 * ONE_QUOTE,
-                1,
-            ),
-        ),
-        (
-            "swap_exact_out_sell",
-            ix::swap_exact_out(
-                &pool,
-                world.oracle,
-                &trader_accounts,
-                sell,
-                750 * ONE_QUOTE,
-                u64::MAX,
-            ),
-        ),
-        (
-            "swap_exact_out_buy",
-            ix::swap_exact_out(
-                &pool,
-                world.oracle,
-                &trader_accounts,
-                buy,
-                5 * ONE_BASE,
-                u64::MAX,
-            ),
-        ),
-    ];
-    for (row, instruction) in swaps {
-        run.measure(row, instruction, &[&trader.keypair]);
-    }
-    let sample_time = next_volatility_sample(START_TIME);
-    run.sbf.set_clock(&Clock {
-        unix_timestamp: sample_time,
-        ..Clock::default()
-    });
-    run.sbf.set_account(
-        world.oracle,
-        genesis::oracle(pyth_price(150.1), pyth_price(0.05), sample_time),
-    );
-    run.measure(
-        "swap_volatility_sample",
-        ix::swap_exact_in(&pool, world.oracle, &trader_accounts, sell, 5 * ONE_BASE, 1),
-        &[&trader.keypair],
-    );
-
-    // Pyth Pro: the feed named, a signed update posted (the ed25519 precompile's check
-    // before it, in the same transaction), a swap at its price.
-    run.measure(
-        "set_pro_feeds",
-        ix::set_pro_feeds(pool.pool, admin_key, PRO_FEED_ID, 0),
-        &[&admin.keypair],
-    );
-    let timestamp_us = u64::try_from(sample_time).expect("a positive time") * 1_000_000 + 200_000;
-    let payload = pro_payload(
-        timestamp_us,
-        PRO_CHANNEL_200MS,
-        &[(PRO_FEED_ID, pro_feed(pyth_price(150.08), pyth_price(0.02)))],
-    );
-    let message = pro_message(&pro_signer(), &payload);
-    // After the run's compute-budget instruction (0): the check at 1, the post at 2.
-    let [verify, post] = ix::post_pro_price(pool.pool, &message, 1).expect("a short message");
-    run.measure_after("post_pro_price", &[verify], post, &[]);
-    run.measure(
-        "swap_pro",
-        ix::swap_exact_in(&pool, world.oracle, &trader_accounts, sell, 5 * ONE_BASE, 1),
-        &[&trader.keypair],
-    );
-
-    // Prop-AMM mode: a quoter named, a price pushed, a swap at it.
-    let quoter = keypair(14);
-    run.fund("the quoter's lamports", &admin.keypair, &quoter.pubkey());
-    run.measure(
-        "set_quoter",
-        ix::set_quoter(pool.pool, admin_key, quoter.pubkey()),
-        &[&admin.keypair],
-    );
-    let quoted = homeostat::instructions::PushQuoteArgs {
-        sequence: 1,
-        valid_until: 10,
-        price: homeostat::StoredFixed::from_bits(
-            homeostat_math::Fixed::from_int(150_050_000).to_bits(),
-        ),
-        bid_offset: homeostat::StoredFixed::ZERO,
-        ask_offset: homeostat::StoredFixed::ZERO,
-    };
-    run.measure(
-        "push_quote",
-        ix::push_quote(pool.pool, quoter.pubkey(), quoted),
-        &[&quoter],
-    );
-    run.measure(
-        "swap_quoted",
-        ix::swap_exact_in(&pool, world.oracle, &trader_accounts, sell, 5 * ONE_BASE, 1),
-        &[&trader.keypair],
-    );
-
-    let shares = run.token_amount(&lp.lp(&pool.lp_mint)) / 2;
-    run.measure(
-        "withdraw",
-        ix::withdraw(
-            &pool,
-            &lp.accounts(&pool.lp_mint),
-            WithdrawArgs {
-                shares,
-                min_base: 1,
-                min_quote: 1,
-            },
-        ),
-        &[&lp.keypair],
-    );
-
-    // 30 base sold: the pool is beyond its ±10 base band.
-    run.setup(
-        "a 30-base sale",
-        &[ix::swap_exact_in(
-            &pool,
-            world.oracle,
-            &trader_accounts,
-            sell,
-            30 * ONE_BASE,
-            1,
-        )],
-        &[&trader.keypair],
-    );
-    run.measure(
-        "rebalance",
-        ix::rebalance(&pool, world.oracle, world.keeper.pubkey()),
-        &[&world.keeper],
-    );
-    let state = run.pool(&pool.pool);
-    let requested = i64::from_le_bytes(state.pending_request_base);
-    run.measure(
-        "record_hedge",
-        ix::record_hedge(
-            pool.pool,
-            world.keeper.pubkey(),
-            state.rebalance_seq,
-            requested / 2,
-            state.pending_request_price.get(),
-        ),
-        &[&world.keeper],
-    );
-
-    // A higher fee tightens: it applies at once. A higher inventory cap loosens: it waits
-    // the change delay, as the retarget does; cancelled once, proposed again, applied.
-    let tighter = homeostat::PoolParams {
-        fee_bps: params.fee_bps + 1,
-        ..params
-    };
-    run.measure(
-        "update_params",
-        ix::update_params(pool.pool, admin_key, tighter),
-        &[&admin.keypair],
-    );
-    let looser = homeostat::PoolParams {
-        inventory_cap: tighter.inventory_cap + 10 * ONE_BASE,
-        ..tighter
-    };
-    run.measure(
-        "update_params_proposed",
-        ix::update_params(pool.pool, admin_key, looser),
-        &[&admin.keypair],
-    );
-    run.measure(
-        "cancel_pending_changes",
-        ix::cancel_pending_changes(&pool, admin_key),
-        &[&admin.keypair],
-    );
-    run.setup(
-        "the loosening change proposed again",
-        &[ix::update_params(pool.pool, admin_key, looser)],
-        &[&admin.keypair],
-    );
-    let target = run
-        .pool(&pool.pool)
-        .target_at_depth()
-        .expect("the pool's target");
-    run.measure(
-        "retarget_proposed",
-        ix::retarget(&pool, admin_key, target + target / 200),
-        &[&admin.keypair],
-    );
-    run.sbf.set_clock(&Clock {
-        unix_timestamp: sample_time + CHANGE_DELAY as i64,
-        ..Clock::default()
-    });
-    run.measure(
-        "apply_pending_changes",
-        ix::apply_pending_changes(&pool, admin_key),
-        &[&admin.keypair],
-    );
-    run.measure(
-        "collect_protocol_fees",
-        ix::collect_protocol_fees(&pool, admin_key, admin.base, admin.quote),
-        &[&admin.keypair],
-    );
-    let (new_keeper, new_admin) = (keypair(12), keypair(13));
-    run.measure(
-        "set_keeper",
-        ix::set_keeper(pool.pool, admin_key, new_keeper.pubkey()),
-        &[&admin.keypair],
-    );
-    run.measure(
-        "propose_admin",
-        ix::propose_admin(pool.pool, admin_key, new_admin.pubkey()),
-        &[&admin.keypair],
-    );
-    run.fund(
-        "the new admin's lamports",
-        &admin.keypair,
-        &new_admin.pubkey(),
-    );
-    run.measure(
-        "accept_admin",
-        ix::accept_admin(pool.pool, new_admin.pubkey()),
-        &[&new_admin],
-    );
-    run.measure(
-        "set_paused",
-        ix::set_paused(pool.pool, new_admin.pubkey(), true),
-        &[&new_admin],
-    );
+    let life = Life::new(&world, model);
+    life.open(&mut run);
+    let sample_time = life.trade(&mut run);
+    life.pyth_pro(&mut run, sample_time);
+    life.prop_amm(&mut run);
+    life.withdraw_and_rebalance(&mut run);
+    life.change_params(&mut run, sample_time);
+    life.hand_over(&mut run);
     let rows: Vec<&str> = run.measured.iter().map(|(row, _)| *row).collect();
     assert_eq!(
         rows,
@@ -562,4 +278,347 @@ pub fn measure_logged(
         "every row measured once, in order"
     );
     (run.measured, run.logs)
+}
+
+/// The swaps measured once a second LP has deposited: (row, exact in, direction, amount).
+const SWAPS: [(&str, bool, Direction, u64); 4] = [
+    (
+        "swap_exact_in_sell",
+        true,
+        Direction::BaseToQuote,
+        5 * ONE_BASE,
+    ),
+    (
+        "swap_exact_in_buy",
+        true,
+        Direction::QuoteToBase,
+        750 * ONE_QUOTE,
+    ),
+    (
+        "swap_exact_out_sell",
+        false,
+        Direction::BaseToQuote,
+        750 * ONE_QUOTE,
+    ),
+    (
+        "swap_exact_out_buy",
+        false,
+        Direction::QuoteToBase,
+        5 * ONE_BASE,
+    ),
+];
+
+/// One pool's life: the world, the pool (index 0 under the admin's config), its
+/// parameters, and who acts — the admin, an LP and a trader.
+struct Life<'w> {
+    world: &'w Genesis,
+    admin: &'w Wallet,
+    lp: &'w Wallet,
+    trader: &'w Wallet,
+    pool: PoolAddresses,
+    params: PoolParams,
+}
+
+impl<'w> Life<'w> {
+    fn new(world: &'w Genesis, model: ModelKind) -> Self {
+        let config = homeostat_sdk::pda::config(&world.admin.pubkey());
+        Life {
+            world,
+            admin: &world.admin,
+            lp: &world.users[0],
+            trader: &world.users[1],
+            pool: PoolAddresses::derive(config, world.base_mint, world.quote_mint, 0, TOKEN, TOKEN),
+            params: params(model),
+        }
+    }
+
+    /// Measures `instruction` under `row`, signed by the admin.
+    fn by_admin(&self, run: &mut Run, row: &'static str, instruction: Instruction) {
+        run.measure(row, instruction, &[&self.admin.keypair]);
+    }
+
+    /// Measures `instruction` under `row`, signed by the trader.
+    fn by_trader(&self, run: &mut Run, row: &'static str, instruction: Instruction) {
+        run.measure(row, instruction, &[&self.trader.keypair]);
+    }
+
+    /// The trader's swap: `amount` in (at least one atom out), or `amount` out (any input).
+    fn swap(&self, exact_in: bool, direction: Direction, amount: u64) -> Instruction {
+        let (pool, oracle) = (&self.pool, self.world.oracle);
+        let accounts = self.trader.accounts(&pool.lp_mint);
+        if exact_in {
+            ix::swap_exact_in(pool, oracle, &accounts, direction, amount, 1)
+        } else {
+            ix::swap_exact_out(pool, oracle, &accounts, direction, amount, u64::MAX)
+        }
+    }
+
+    /// The trader sells 5 base, measured under `row`.
+    fn sell_five(&self, run: &mut Run, row: &'static str) {
+        let sell = self.swap(true, Direction::BaseToQuote, 5 * ONE_BASE);
+        self.by_trader(run, row, sell);
+    }
+
+    /// The config and the pool; the LP accounts of the admin, the LP and the trader.
+    fn open(&self, run: &mut Run) {
+        let admin_key = self.admin.pubkey();
+        self.by_admin(
+            run,
+            "initialize_config",
+            ix::initialize_config(admin_key, CHANGE_DELAY),
+        );
+        let args = InitializePoolArgs {
+            pool_index: 0,
+            feed_id: FEED_ID,
+            quote_feed_id: [0; 32],
+            keeper: self.world.keeper.pubkey(),
+            initial_variance: INITIAL_VARIANCE,
+            params: self.params,
+        };
+        self.by_admin(
+            run,
+            "initialize_pool",
+            ix::initialize_pool(&self.pool, admin_key, self.world.oracle, args),
+        );
+        for wallet in [self.admin, self.lp, self.trader] {
+            let (address, account) = lp_account(wallet, self.pool.lp_mint);
+            run.sbf.set_account(address, account);
+        }
+    }
+
+    /// The admin's first deposit, a swap while its shares are all there are, the LP's
+    /// deposit, the swaps of [`SWAPS`], and a swap on the first fresh print of the next
+    /// grid cell (a volatility sample): that print's time.
+    fn trade(&self, run: &mut Run) -> i64 {
+        let deposit = |max_base, max_quote| DepositArgs {
+            max_base,
+            max_quote,
+            min_shares: 1,
+        };
+        let lp_mint = &self.pool.lp_mint;
+        self.by_admin(
+            run,
+            "deposit_first",
+            ix::deposit(
+                &self.pool,
+                &self.admin.accounts(lp_mint),
+                deposit(1_000 * ONE_BASE, 150_000 * ONE_QUOTE),
+            ),
+        );
+        self.sell_five(run, "swap_one_lp");
+        run.measure(
+            "deposit",
+            ix::deposit(
+                &self.pool,
+                &self.lp.accounts(lp_mint),
+                deposit(10 * ONE_BASE, 1_500 * ONE_QUOTE),
+            ),
+            &[&self.lp.keypair],
+        );
+        for (row, exact_in, direction, amount) in SWAPS {
+            self.by_trader(run, row, self.swap(exact_in, direction, amount));
+        }
+        let sample_time = next_volatility_sample(START_TIME);
+        run.sbf.set_clock(&Clock {
+            unix_timestamp: sample_time,
+            ..Clock::default()
+        });
+        run.sbf.set_account(
+            self.world.oracle,
+            genesis::oracle(pyth_price(150.1), pyth_price(0.05), sample_time),
+        );
+        self.sell_five(run, "swap_volatility_sample");
+        sample_time
+    }
+
+    /// Pyth Pro: the feed named, a signed update posted (the ed25519 precompile's check
+    /// before it, in the same transaction), a swap at its price.
+    fn pyth_pro(&self, run: &mut Run, sample_time: i64) {
+        let pool = self.pool.pool;
+        self.by_admin(
+            run,
+            "set_pro_feeds",
+            ix::set_pro_feeds(pool, self.admin.pubkey(), PRO_FEED_ID, 0),
+        );
+        let timestamp_us =
+            u64::try_from(sample_time).expect("a positive time") * 1_000_000 + 200_000;
+        let payload = pro_payload(
+            timestamp_us,
+            PRO_CHANNEL_200MS,
+            &[(PRO_FEED_ID, pro_feed(pyth_price(150.08), pyth_price(0.02)))],
+        );
+        let message = pro_message(&pro_signer(), &payload);
+        // After the run's compute-budget instruction (0): the check at 1, the post at 2.
+        let [verify, post] = ix::post_pro_price(pool, &message, 1).expect("a short message");
+        run.measure_after("post_pro_price", &[verify], post, &[]);
+        self.sell_five(run, "swap_pro");
+    }
+
+    /// Prop-AMM mode: a quoter named, a price pushed, a swap at it.
+    fn prop_amm(&self, run: &mut Run) {
+        let pool = self.pool.pool;
+        let quoter = keypair(14);
+        run.fund(
+            "the quoter's lamports",
+            &self.admin.keypair,
+            &quoter.pubkey(),
+        );
+        self.by_admin(
+            run,
+            "set_quoter",
+            ix::set_quoter(pool, self.admin.pubkey(), quoter.pubkey()),
+        );
+        let quoted = homeostat::instructions::PushQuoteArgs {
+            sequence: 1,
+            valid_until: 10,
+            price: homeostat::StoredFixed::from_bits(
+                homeostat_math::Fixed::from_int(150_050_000).to_bits(),
+            ),
+            bid_offset: homeostat::StoredFixed::ZERO,
+            ask_offset: homeostat::StoredFixed::ZERO,
+        };
+        run.measure(
+            "push_quote",
+            ix::push_quote(pool, quoter.pubkey(), quoted),
+            &[&quoter],
+        );
+        self.sell_five(run, "swap_quoted");
+    }
+
+    /// Half the LP's shares withdrawn; 30 base sold, beyond the pool's ±10 base band: a
+    /// rebalance, and half its request recorded as hedged.
+    fn withdraw_and_rebalance(&self, run: &mut Run) {
+        let (pool, keeper) = (&self.pool, &self.world.keeper);
+        let shares = run.token_amount(&self.lp.lp(&pool.lp_mint)) / 2;
+        run.measure(
+            "withdraw",
+            ix::withdraw(
+                pool,
+                &self.lp.accounts(&pool.lp_mint),
+                WithdrawArgs {
+                    shares,
+                    min_base: 1,
+                    min_quote: 1,
+                },
+            ),
+            &[&self.lp.keypair],
+        );
+        let sale = self.swap(true, Direction::BaseToQuote, 30 * ONE_BASE);
+        run.setup("a 30-base sale", &[sale], &[&self.trader.keypair]);
+        run.measure(
+            "rebalance",
+            ix::rebalance(pool, self.world.oracle, keeper.pubkey()),
+            &[keeper],
+        );
+        let state = run.pool(&pool.pool);
+        let requested = i64::from_le_bytes(state.pending_request_base);
+        run.measure(
+            "record_hedge",
+            ix::record_hedge(
+                pool.pool,
+                keeper.pubkey(),
+                state.rebalance_seq,
+                requested / 2,
+                state.pending_request_price.get(),
+            ),
+            &[keeper],
+        );
+    }
+
+    /// A higher fee tightens: it applies at once. A higher inventory cap loosens: it waits
+    /// the change delay, as the retarget does; cancelled once, proposed again, applied.
+    fn change_params(&self, run: &mut Run, sample_time: i64) {
+        let (pool, admin_key) = (&self.pool, self.admin.pubkey());
+        let tighter = PoolParams {
+            fee_bps: self.params.fee_bps + 1,
+            ..self.params
+        };
+        let looser = PoolParams {
+            inventory_cap: tighter.inventory_cap + 10 * ONE_BASE,
+            ..tighter
+        };
+        let admin_rows = [
+            (
+                "update_params",
+                ix::update_params(pool.pool, admin_key, tighter),
+            ),
+            (
+                "update_params_proposed",
+                ix::update_params(pool.pool, admin_key, looser),
+            ),
+            (
+                "cancel_pending_changes",
+                ix::cancel_pending_changes(pool, admin_key),
+            ),
+        ];
+        for (row, instruction) in admin_rows {
+            self.by_admin(run, row, instruction);
+        }
+        run.setup(
+            "the loosening change proposed again",
+            &[ix::update_params(pool.pool, admin_key, looser)],
+            &[&self.admin.keypair],
+        );
+        let target = run
+            .pool(&pool.pool)
+            .target_at_depth()
+            .expect("the pool's target");
+        self.by_admin(
+            run,
+            "retarget_proposed",
+            ix::retarget(pool, admin_key, target + target / 200),
+        );
+        run.sbf.set_clock(&Clock {
+            unix_timestamp: sample_time + CHANGE_DELAY as i64,
+            ..Clock::default()
+        });
+        self.by_admin(
+            run,
+            "apply_pending_changes",
+            ix::apply_pending_changes(pool, admin_key),
+        );
+    }
+
+    /// The protocol's fees collected; a new keeper, a new admin proposed, funded and
+    /// accepted; the pool paused by it.
+    fn hand_over(&self, run: &mut Run) {
+        let (pool, admin) = (&self.pool, self.admin);
+        let admin_key = admin.pubkey();
+        let (new_keeper, new_admin) = (keypair(12), keypair(13));
+        let admin_rows = [
+            (
+                "collect_protocol_fees",
+                ix::collect_protocol_fees(pool, admin_key, admin.base, admin.quote),
+            ),
+            (
+                "set_keeper",
+                ix::set_keeper(pool.pool, admin_key, new_keeper.pubkey()),
+            ),
+            (
+                "propose_admin",
+                ix::propose_admin(pool.pool, admin_key, new_admin.pubkey()),
+            ),
+        ];
+        for (row, instruction) in admin_rows {
+            self.by_admin(run, row, instruction);
+        }
+        run.fund(
+            "the new admin's lamports",
+            &admin.keypair,
+            &new_admin.pubkey(),
+        );
+        let new_admin_rows = [
+            (
+                "accept_admin",
+                ix::accept_admin(pool.pool, new_admin.pubkey()),
+            ),
+            (
+                "set_paused",
+                ix::set_paused(pool.pool, new_admin.pubkey(), true),
+            ),
+        ];
+        for (row, instruction) in new_admin_rows {
+            run.measure(row, instruction, &[&new_admin]);
+        }
+    }
 }
