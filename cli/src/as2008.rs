@@ -325,7 +325,7 @@ impl PoolEngine for Replica {
         let mut context = prepared.context;
         if self.paper {
             let held = i128::from(self.snapshot.base_vault) - i128::from(self.start_base);
-            (context.inventory, context.position) = (held, held);
+            (context.risk_position, context.position) = (held, held);
             if let Curve::Linear(curve) = &mut context.curve {
                 curve.mid_guard = false;
             }

@@ -46,7 +46,7 @@ pub async fn catch_up(
                         .request(
                             event.seq,
                             event.target_hedge_delta,
-                            homeostat_math::Fixed::from_bits(event.oracle_price),
+                            event.oracle_price.get(),
                         )
                         .map(|()| 1)
                 }

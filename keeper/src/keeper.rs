@@ -108,7 +108,7 @@ impl Request {
             homeostat_sdk::events::PoolEvent::RebalanceRequested(event) => Some(Self {
                 seq: event.seq,
                 target_hedge_delta: event.target_hedge_delta,
-                oracle_price: Fixed::from_bits(event.oracle_price),
+                oracle_price: event.oracle_price.get(),
             }),
             _ => None,
         })

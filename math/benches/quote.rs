@@ -46,7 +46,7 @@ fn setup() -> (PoolModel, MarketState, SpreadConfig, SwapContext) {
         .expect("curve");
     let context = SwapContext {
         curve,
-        inventory: 250_000_000_000,
+        risk_position: 250_000_000_000,
         position: 250_000_000_000,
         limits: Limits {
             inventory_cap: 5_000_000_000_000,

@@ -51,10 +51,10 @@ impl Limits {
 pub struct SwapContext {
     /// The model's curve for the current oracle state.
     pub curve: Curve,
-    /// The inventory the curve prices at before the trade, base atoms: the pool's risk
-    /// position (its gross `position` less the part of the recorded hedge the quotes
-    /// credit). A trade moves it by the base it moves, as it moves `position`.
-    pub inventory: i128,
+    /// The risk position the curve prices at before the trade, base atoms: the gross
+    /// `position` less the part of the recorded hedge the quotes credit. A trade moves it
+    /// by the base it moves, as it moves `position`.
+    pub risk_position: i128,
     /// The base the pool's vaults hold beyond their target before the trade, base atoms:
     /// what the inventory cap limits.
     pub position: i128,
@@ -80,9 +80,9 @@ pub struct SwapQuote {
     /// Base atoms moved, i.e. the inventory change.
     pub base_amount: u64,
     /// Gross position before (`SwapContext::position`).
-    pub inventory_before: i128,
+    pub gross_position_before: i128,
     /// Gross position after.
-    pub inventory_after: i128,
+    pub gross_position_after: i128,
 }
 
 /// The pool's inventory as flow: the base atoms its LP reserves hold beyond the target,
@@ -146,12 +146,15 @@ impl SwapContext {
         let direction = Direction::BaseToQuote;
         let available = self.reserves.quote;
         let fits = |amount: u64| -> Result<bool> {
-            Ok(self.curve.exact_in(direction, amount, self.inventory)? <= available)
+            Ok(self.curve.exact_in(direction, amount, self.risk_position)? <= available)
         };
         if fits(base)? {
             return Ok(base);
         }
-        let candidate = match self.curve.exact_out(direction, available, self.inventory) {
+        let candidate = match self
+            .curve
+            .exact_out(direction, available, self.risk_position)
+        {
             Ok(needed) => needed.min(base),
             Err(_) => base,
         };
@@ -186,8 +189,8 @@ impl SwapContext {
             amount_out,
             fee,
             base_amount,
-            inventory_before: self.position,
-            inventory_after: direction.inventory_after(self.position, base_amount)?,
+            gross_position_before: self.position,
+            gross_position_after: direction.inventory_after(self.position, base_amount)?,
         })
     }
 
@@ -203,7 +206,7 @@ impl SwapContext {
             // rather than whatever the curve says about it.
             self.limits.check(direction, self.position, net_in)?;
         }
-        let amount_out = self.curve.exact_in(direction, net_in, self.inventory)?;
+        let amount_out = self.curve.exact_in(direction, net_in, self.risk_position)?;
         self.finish(direction, amount_in, amount_out, fee)
     }
 
@@ -225,7 +228,7 @@ impl SwapContext {
         }
         let net_in = self
             .curve
-            .exact_out(direction, amount_out, self.inventory)?;
+            .exact_out(direction, amount_out, self.risk_position)?;
         let (amount_in, fee) = self.fees.gross_up(net_in)?;
         self.finish(direction, amount_in, amount_out, fee)
     }
@@ -239,7 +242,7 @@ impl SwapContext {
     pub fn max_trade(&self, direction: Direction) -> Result<Option<SwapQuote>> {
         let mut base = self.limits.max_base(direction, self.position);
         if let Curve::Linear(curve) = &self.curve {
-            base = base.min(curve.max_base_before_zero_quote(direction, self.inventory)?);
+            base = base.min(curve.max_base_before_zero_quote(direction, self.risk_position)?);
         }
         match direction {
             Direction::QuoteToBase => {

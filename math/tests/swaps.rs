@@ -26,7 +26,7 @@ fn context(inventory: i128) -> SwapContext {
             mid_guard: true,
             depth: PrintDepth::NONE,
         }),
-        inventory,
+        risk_position: inventory,
         position: inventory,
         limits: Limits {
             inventory_cap: 100,
@@ -57,7 +57,10 @@ fn exact_in_charges_the_fee_on_the_input_and_prices_the_rest() {
         (quote.amount_in, quote.amount_out, quote.base_amount),
         (40, 39 * 99, 39)
     );
-    assert_eq!((quote.inventory_before, quote.inventory_after), (0, 39));
+    assert_eq!(
+        (quote.gross_position_before, quote.gross_position_after),
+        (0, 39)
+    );
 
     let quote = context(0)
         .quote_exact_in(Direction::QuoteToBase, 5_000)
@@ -71,7 +74,11 @@ fn exact_in_charges_the_fee_on_the_input_and_prices_the_rest() {
         }
     );
     assert_eq!(
-        (quote.amount_out, quote.base_amount, quote.inventory_after),
+        (
+            quote.amount_out,
+            quote.base_amount,
+            quote.gross_position_after
+        ),
         (49, 49, -49)
     );
 }
@@ -327,7 +334,10 @@ fn the_cap_binds_on_the_gross_position_and_the_curve_prices_the_risk_position() 
     // Selling the pool base reduces the gross position: allowed, priced at the risk
     // position's quotes (no skew here: the ask is 101 per atom).
     let quote = ctx.quote_exact_out(Direction::QuoteToBase, 10).unwrap();
-    assert_eq!((quote.inventory_before, quote.inventory_after), (100, 90));
+    assert_eq!(
+        (quote.gross_position_before, quote.gross_position_after),
+        (100, 90)
+    );
     let same_curve = context(0)
         .quote_exact_out(Direction::QuoteToBase, 10)
         .unwrap();

@@ -134,10 +134,10 @@ impl PoolSnapshot {
         Ok(self.context()?.1.context.max_trade(direction)?)
     }
 
-    /// The pool's inventory — the base its reserves hold beyond the target — base atoms
-    /// (`Pool::inventory`: no oracle needed).
-    pub fn inventory(&self) -> Result<i128> {
-        Ok(self.pool.inventory(self.reserves()?)?)
+    /// The pool's gross position — the base its reserves hold beyond the target — base
+    /// atoms (`Pool::gross_position`: no oracle needed).
+    pub fn gross_position(&self) -> Result<i128> {
+        Ok(self.pool.gross_position(self.reserves()?)?)
     }
 
     /// The exposure nobody has hedged yet, `inventory − hedge_position`, base atoms

@@ -484,9 +484,9 @@ fn swap_events_become_prints_fills_and_the_quotes_between_them() {
     // SOL/USDC, lot 1 SOL: 150 USDC = 150·10⁶ quote atoms per lot; 1 bp half-spread, a
     // skew of 0.1 bp per lot.
     let one = 2f64.powi(48);
-    let bits = |atoms: f64| (atoms * one) as i128;
+    let bits = |atoms: f64| homeostat::StoredFixed::from_bits((atoms * one) as i128);
     let swap =
-        |direction: u8, amount_in: u64, amount_out: u64, inventory_after: i128, time: i64| {
+        |direction: u8, amount_in: u64, amount_out: u64, gross_position_after: i128, time: i64| {
             Swapped {
                 pool: Pubkey::default(),
                 trader: Pubkey::default(),
@@ -496,14 +496,14 @@ fn swap_events_become_prints_fills_and_the_quotes_between_them() {
                 amount_out,
                 fee: 0,
                 protocol_fee: 0,
-                inventory_before: 0,
-                inventory_after,
+                gross_position_before: 0,
+                gross_position_after,
                 oracle_price: bits(150e6),
-                oracle_confidence: 0,
+                oracle_confidence: homeostat::StoredFixed::ZERO,
                 oracle_publish_time: time,
                 half_spread: bits(15_000.0),
                 skew: bits(1_500.0),
-                variance: 0,
+                variance: homeostat::StoredFixed::ZERO,
             }
         };
     let lot = 1_000_000_000;

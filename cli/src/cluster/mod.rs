@@ -119,7 +119,7 @@ pub async fn show(
             "public"
         },
         "target_base": state.target_at_depth()?,
-        "inventory": snapshot.inventory()?,
+        "gross_position": snapshot.gross_position()?,
         "net_delta": snapshot.net_delta()?,
         "risk_position": snapshot.risk_position()?,
         "greeks": {
@@ -162,8 +162,8 @@ pub async fn quote(
         "amount_out": quote.amount_out,
         "fee": quote.fee.total,
         "protocol_fee": quote.fee.protocol,
-        "inventory_before": quote.inventory_before,
-        "inventory_after": quote.inventory_after,
+        "gross_position_before": quote.gross_position_before,
+        "gross_position_after": quote.gross_position_after,
         "slippage_limit": limit_json(&trade, limit),
     }));
     Ok(())

@@ -306,7 +306,7 @@ impl<'h> Market<'h> {
         let snapshot = harness.snapshot(&pool.addresses, &update).await;
         let reserves = snapshot.reserves().map_err(|error| error.to_string())?;
         let inventory = snapshot
-            .inventory()
+            .gross_position()
             .map(|q| q as f64 / ONE_BASE as f64)
             .unwrap_or(0.0);
         pool.accumulate(price);

@@ -26,6 +26,7 @@ import {
     createTransactionMessage,
     getAddressDecoder,
     getAddressEncoder,
+    getI128Decoder,
     getBase64EncodedWireTransaction,
     getProgramDerivedAddress,
     getU16Encoder,
@@ -42,6 +43,7 @@ import { getHomeostatErrorMessage, type HomeostatError } from './generated/error
 import { getSwapExactInInstruction } from './generated/instructions/swapExactIn.js';
 import { getSwapExactOutInstruction } from './generated/instructions/swapExactOut.js';
 import { HOMEOSTAT_PROGRAM_ADDRESS } from './generated/programs/homeostat.js';
+import { type StoredFixed } from './generated/types/storedFixed.js';
 import { type Swapped } from './generated/types/swapped.js';
 
 /** The RPC methods this module calls (any cluster's client has them). */
@@ -198,6 +200,12 @@ function programError(error: unknown, logs: readonly string[]): Error {
         return new HomeostatProgramError(code, message, logs);
     }
     return new Error(`the transaction would fail: ${JSON.stringify(error, (_, v) => (typeof v === 'bigint' ? Number(v) : v))}`);
+}
+
+/** A fixed-point value as the program stores it (`StoredFixed`: `value · 2^48`, an i128
+ * little-endian) as its bits — a price in quote atoms per lot is `fixedBits(p) / 2n ** 48n`. */
+export function fixedBits(value: StoredFixed): bigint {
+    return getI128Decoder().decode(value.bits);
 }
 
 /** What the program executes for `request` now, and the compute units it took. */

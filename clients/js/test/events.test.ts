@@ -14,6 +14,7 @@ import {
     createSolanaRpc,
     createSolanaRpcSubscriptions,
     getBase58Decoder,
+    getI128Encoder,
     type Signature,
 } from '@solana/kit';
 
@@ -132,14 +133,14 @@ test('only Homeostat’s signed event instruction counts, compiled (getTransacti
         amountOut: 6n,
         fee: 1n,
         protocolFee: 0n,
-        inventoryBefore: 0n,
-        inventoryAfter: 7n,
-        oraclePrice: 1n,
-        oracleConfidence: 0n,
+        grossPositionBefore: 0n,
+        grossPositionAfter: 7n,
+        oraclePrice: { bits: getI128Encoder().encode(1n) },
+        oracleConfidence: { bits: new Uint8Array(16) },
         oraclePublishTime: 0n,
-        halfSpread: 0n,
-        skew: 0n,
-        variance: 0n,
+        halfSpread: { bits: new Uint8Array(16) },
+        skew: { bits: new Uint8Array(16) },
+        variance: { bits: new Uint8Array(16) },
     });
     const bytes = new Uint8Array([...EVENT_IX_TAG, ...HOMEOSTAT_EVENT_DISCRIMINATORS.swapped, ...event]);
     const data = getBase58Decoder().decode(bytes);

@@ -33,6 +33,7 @@ import {
     fetchPool,
     findAssociatedTokenAddress,
     findEventAuthorityAddress,
+    fixedBits,
     getPushQuoteInstruction,
     getSetQuoterInstruction,
     loadPool,
@@ -140,7 +141,7 @@ test("while the quote is unexpired, a quote at the quoter's price equals what th
     await pushQuote((await rpc.getSlot().send()) + 150n);
     for (const [side, amount, exactOut] of TRADES) {
         const quoted = await withoutRaces(() => tradeAtQuote(trader, request(side, amount, exactOut)));
-        assert.equal(quoted.oraclePrice, QUOTED << 48n, `${side} ${amount}: the quoter's price`);
+        assert.equal(fixedBits(quoted.oraclePrice), QUOTED << 48n, `${side} ${amount}: the quoter's price`);
         assert.equal(exactOut ? quoted.amountOut : quoted.amountIn, amount);
     }
 });
@@ -157,8 +158,8 @@ test("once the cluster's slot passes the quote's, the pool quotes and executes o
     for (const [side, amount, exactOut] of TRADES) {
         const quoted = await withoutRaces(() => tradeAtQuote(trader, request(side, amount, exactOut)));
         // Pyth's print: the walk from 150, never exactly the quoter's 150.3.
-        assert.notEqual(quoted.oraclePrice, QUOTED << 48n, `${side} ${amount}: expired, not the quoter's price`);
-        const whole = Number(quoted.oraclePrice >> 48n) / 1e6;
+        assert.notEqual(fixedBits(quoted.oraclePrice), QUOTED << 48n, `${side} ${amount}: expired, not the quoter's price`);
+        const whole = Number(fixedBits(quoted.oraclePrice) >> 48n) / 1e6;
         assert.ok(Math.abs(whole - 150) < 1, `${side} ${amount}: Pyth's price, ${whole}`);
     }
 });

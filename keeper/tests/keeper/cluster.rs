@@ -429,7 +429,11 @@ async fn the_service_runs_in_process_from_resolved_settings() {
 
 pub(crate) async fn net_delta(harness: &mut Harness, pool: &PoolAddresses) -> i128 {
     let update = harness.oracle_update().await;
-    harness.snapshot(pool, &update).await.inventory().unwrap()
+    harness
+        .snapshot(pool, &update)
+        .await
+        .gross_position()
+        .unwrap()
 }
 
 #[tokio::test]

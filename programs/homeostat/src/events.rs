@@ -3,7 +3,7 @@
 
 use anchor_lang::prelude::*;
 
-use crate::state::PoolParams;
+use crate::state::{PoolParams, StoredFixed};
 
 /// A pool config was created.
 #[event]
@@ -99,22 +99,22 @@ pub struct Swapped {
     pub fee: u64,
     /// Protocol's part of the fee.
     pub protocol_fee: u64,
-    /// Inventory before, base atoms.
-    pub inventory_before: i128,
-    /// Inventory after, base atoms.
-    pub inventory_after: i128,
-    /// Oracle mid, quote atoms per lot (I80F48 bits).
-    pub oracle_price: i128,
-    /// Oracle confidence, quote atoms per lot (I80F48 bits).
-    pub oracle_confidence: i128,
+    /// The gross position before, base atoms.
+    pub gross_position_before: i128,
+    /// The gross position after, base atoms.
+    pub gross_position_after: i128,
+    /// Oracle mid, quote atoms per lot.
+    pub oracle_price: StoredFixed,
+    /// Oracle confidence, quote atoms per lot.
+    pub oracle_confidence: StoredFixed,
     /// Oracle publish time.
     pub oracle_publish_time: i64,
-    /// Half-spread applied, quote atoms per lot (I80F48 bits; 0 for constant product).
-    pub half_spread: i128,
-    /// Skew per lot of inventory, quote atoms per lot (I80F48 bits; 0 for constant product).
-    pub skew: i128,
-    /// Variance estimate after the oracle observation (I80F48 bits).
-    pub variance: i128,
+    /// Half-spread applied, quote atoms per lot (0 for constant product).
+    pub half_spread: StoredFixed,
+    /// Skew per lot of risk position, quote atoms per lot (0 for constant product).
+    pub skew: StoredFixed,
+    /// Variance estimate after the oracle observation (model units, per second).
+    pub variance: StoredFixed,
 }
 
 /// Parameters changed.
@@ -167,10 +167,10 @@ pub struct Retargeted {
     pub new_target_base: u64,
     /// The depth both targets are stated at.
     pub total_shares: u64,
-    /// Inventory before, base atoms.
-    pub inventory_before: i128,
-    /// Inventory after (the same reserves against the new target).
-    pub inventory_after: i128,
+    /// The gross position before, base atoms.
+    pub gross_position_before: i128,
+    /// The gross position after (the same reserves against the new target).
+    pub gross_position_after: i128,
 }
 
 /// Pause state changed.
@@ -267,17 +267,17 @@ pub struct RebalanceRequested {
     pub slot: u64,
     /// Unix time of the request.
     pub unix_timestamp: i64,
-    /// Oracle mid, quote atoms per lot (I80F48 bits).
-    pub oracle_price: i128,
+    /// Oracle mid, quote atoms per lot.
+    pub oracle_price: StoredFixed,
     /// Oracle publish time.
     pub oracle_publish_time: i64,
     /// The LP book's gross delta: the base its reserves hold, base atoms.
     pub gross_delta: u64,
-    /// The pool's inventory (base beyond its target), base atoms.
-    pub inventory: i128,
+    /// The pool's gross position (base beyond its target), base atoms.
+    pub gross_position: i128,
     /// Hedge already recorded, base atoms.
     pub hedge_position: i64,
-    /// The net delta, `inventory − hedge_position`, base atoms.
+    /// The net delta, `gross_position − hedge_position`, base atoms.
     pub net_delta: i128,
     /// The book's gamma as its model defines it (`ModelKind::book_gamma_per_percent`):
     /// base atoms its reserves shed per 1 % price rise — `−B/200` for constant product, 0
@@ -285,7 +285,7 @@ pub struct RebalanceRequested {
     pub gamma_per_percent: i64,
     /// The band the net delta left (`Pool::hedge_band`), base atoms.
     pub band: u64,
-    /// The hedge change that brings the net delta (`inventory − hedge_position`) back to
+    /// The hedge change that brings the net delta (`gross_position − hedge_position`) back to
     /// the band's edge: positive means the pool is long base and the keeper should sell
     /// base off-chain.
     pub target_hedge_delta: i128,
@@ -301,12 +301,12 @@ pub struct HedgeRecorded {
     pub seq: u64,
     /// Base atoms hedged (positive: sold base off-chain, offsetting a long inventory).
     pub filled_base: i64,
-    /// Average fill price, quote atoms per lot (I80F48 bits).
-    pub avg_price: i128,
+    /// Average fill price, quote atoms per lot.
+    pub avg_price: StoredFixed,
     /// Hedge position after.
     pub hedge_position: i64,
-    /// Average entry price of the hedge after, quote atoms per lot (I80F48 bits).
-    pub entry_price: i128,
+    /// Average entry price of the hedge after, quote atoms per lot.
+    pub entry_price: StoredFixed,
     /// P&L the hedge has realised so far, quote atoms.
     pub realized_pnl: i128,
 }

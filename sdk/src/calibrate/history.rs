@@ -139,10 +139,9 @@ pub fn from_swaps(
 ) -> History {
     let base_unit = 10f64.powi(i32::from(base_decimals));
     let quote_unit = 10f64.powi(i32::from(quote_decimals));
-    // Quote atoms per lot (fixed-point bits) → quote per base.
-    let per_base = |bits: i128| {
-        homeostat_math::Fixed::from_bits(bits).to_f64() / quote_unit * base_unit / lot as f64
-    };
+    // Quote atoms per lot → quote per base.
+    let per_base =
+        |price: homeostat::StoredFixed| price.get().to_f64() / quote_unit * base_unit / lot as f64;
     let mut history = History::default();
     let mut prints: Vec<Print> = swaps
         .iter()
@@ -172,12 +171,16 @@ pub fn from_swaps(
                 size: base as f64 / lot as f64,
             });
         }
-        let mid = swap.oracle_price as f64;
+        // Ratios to the mid: the fixed-point scale cancels.
+        let mid = swap.oracle_price.to_bits() as f64;
         if mid <= 0.0 {
             continue;
         }
-        let (half, skew) = (swap.half_spread as f64 / mid, swap.skew as f64 / mid);
-        let q = swap.inventory_after as f64 / lot as f64;
+        let (half, skew) = (
+            swap.half_spread.to_bits() as f64 / mid,
+            swap.skew.to_bits() as f64 / mid,
+        );
+        let q = swap.gross_position_after as f64 / lot as f64;
         // One lot sold to the pool moves q to q + 1, one bought from it to q − 1: each
         // at the marginal quote halfway.
         let (bid, ask) = (half + skew * (q + 0.5), half - skew * (q - 0.5));

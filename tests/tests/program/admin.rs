@@ -373,7 +373,11 @@ async fn retargets_wait_too_and_pending_changes_can_be_cancelled() {
     harness.send(&[apply], &[&admin]).await.unwrap();
     harness.set_price(pyth_price(150.0), pyth_price(0.05));
     let update = harness.oracle_update().await;
-    let inventory = harness.snapshot(&pool, &update).await.inventory().unwrap();
+    let inventory = harness
+        .snapshot(&pool, &update)
+        .await
+        .gross_position()
+        .unwrap();
     assert_eq!(inventory, 100 * i128::from(ONE_BASE));
 }
 

@@ -353,7 +353,7 @@ async fn an_emptied_pool_trades_and_takes_deposits_only_after_its_admin_reseeds_
         .unwrap();
     let update = harness.oracle_update().await;
     let snapshot = harness.snapshot(&pool, &update).await;
-    assert!(snapshot.inventory().unwrap().unsigned_abs() < u128::from(ONE_BASE) / 1_000);
+    assert!(snapshot.gross_position().unwrap().unsigned_abs() < u128::from(ONE_BASE) / 1_000);
     harness
         .swap_exact_in(&pool, &stranger, SELL, ONE_BASE, 1)
         .await

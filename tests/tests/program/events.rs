@@ -48,19 +48,23 @@ async fn swapped_carries_everything_an_indexer_needs() {
         (expected.fee.total, expected.fee.protocol)
     );
     assert_eq!(
-        (event.inventory_before, event.inventory_after),
-        (expected.inventory_before, expected.inventory_after)
+        (event.gross_position_before, event.gross_position_after),
+        (
+            expected.gross_position_before,
+            expected.gross_position_after
+        )
     );
     assert_eq!(
-        event.inventory_after - event.inventory_before,
+        event.gross_position_after - event.gross_position_before,
         4 * i128::from(ONE_BASE) - i128::from(expected.fee.total)
     );
-    assert_eq!(
-        Fixed::from_bits(event.oracle_price),
-        Fixed::from_int(150_000_000)
-    );
+    assert_eq!(event.oracle_price.get(), Fixed::from_int(150_000_000));
     assert_eq!(event.oracle_publish_time, harness.now);
-    assert!(event.half_spread > 0 && event.skew > 0 && event.variance > 0);
+    assert!(
+        event.half_spread.get().is_positive()
+            && event.skew.get().is_positive()
+            && event.variance.get().is_positive()
+    );
 }
 
 #[tokio::test]

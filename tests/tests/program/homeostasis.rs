@@ -24,7 +24,7 @@ async fn the_inventory_is_flow_a_price_move_alone_does_not_move_it() {
     let update = harness.oracle_update().await;
     let seeded = harness.snapshot(&pool, &update).await;
     assert_eq!(
-        seeded.inventory().unwrap(),
+        seeded.gross_position().unwrap(),
         0,
         "the first deposit is the target"
     );
@@ -33,7 +33,11 @@ async fn the_inventory_is_flow_a_price_move_alone_does_not_move_it() {
     harness.set_price(pyth_price(135.0), pyth_price(0.05));
     let update = harness.oracle_update().await;
     assert_eq!(
-        harness.snapshot(&pool, &update).await.inventory().unwrap(),
+        harness
+            .snapshot(&pool, &update)
+            .await
+            .gross_position()
+            .unwrap(),
         0
     );
     assert_program_error(
@@ -50,7 +54,11 @@ async fn the_inventory_is_flow_a_price_move_alone_does_not_move_it() {
         .unwrap();
     let fee = harness.pool_state(&pool).await.protocol_fees_base;
     let update = harness.oracle_update().await;
-    let inventory = harness.snapshot(&pool, &update).await.inventory().unwrap();
+    let inventory = harness
+        .snapshot(&pool, &update)
+        .await
+        .gross_position()
+        .unwrap();
     // The trade's base less the protocol's share of the fee (owed, not the LPs').
     assert_eq!(inventory, i128::from(7 * ONE_BASE - fee));
     // A pro-rata deposit scales it with the pool (×2 depth: ×2 inventory, ±1 atom).
@@ -63,7 +71,11 @@ async fn the_inventory_is_flow_a_price_move_alone_does_not_move_it() {
     );
     harness.deposit(&pool, &lp, base, quote, 1).await.unwrap();
     let update = harness.oracle_update().await;
-    let doubled = harness.snapshot(&pool, &update).await.inventory().unwrap();
+    let doubled = harness
+        .snapshot(&pool, &update)
+        .await
+        .gross_position()
+        .unwrap();
     assert!(
         (doubled - 2 * inventory).abs() <= 2,
         "{doubled} vs 2 × {inventory}"
@@ -95,7 +107,7 @@ async fn a_public_pools_quotes_credit_no_hedge() {
     );
     assert_eq!(
         snapshot.risk_position().unwrap(),
-        snapshot.inventory().unwrap(),
+        snapshot.gross_position().unwrap(),
         "the LPs still carry the gross position"
     );
     assert_eq!(
@@ -128,7 +140,7 @@ async fn the_cap_binds_on_the_gross_position_even_when_hedged() {
         snapshot.net_delta().unwrap(),
         "quotes skew on the hedged position"
     );
-    let gross = snapshot.inventory().unwrap();
+    let gross = snapshot.gross_position().unwrap();
     assert!(gross > 25 * i128::from(ONE_BASE), "{gross}");
     // 40 SOL more: gross ~70, within the cap.
     let whale = harness.new_user(80 * ONE_BASE, 0).await;
@@ -141,7 +153,7 @@ async fn the_cap_binds_on_the_gross_position_even_when_hedged() {
     let update = harness.oracle_update().await;
     let snapshot = harness.snapshot(&pool, &update).await;
     let (gross, risk) = (
-        snapshot.inventory().unwrap(),
+        snapshot.gross_position().unwrap(),
         snapshot.risk_position().unwrap(),
     );
     let more = 35 * i128::from(ONE_BASE);
@@ -254,17 +266,21 @@ async fn retarget_is_bounded_rate_limited_and_evented() {
         (
             event.old_target_base,
             event.new_target_base,
-            event.inventory_before
+            event.gross_position_before
         ),
         (1_000 * ONE_BASE, 900 * ONE_BASE, 0)
     );
-    assert_eq!(event.inventory_after, 100 * i128::from(ONE_BASE));
+    assert_eq!(event.gross_position_after, 100 * i128::from(ONE_BASE));
     harness
         .retarget(&pool, &admin, 900 * ONE_BASE)
         .await
         .unwrap();
     let update = harness.oracle_update().await;
-    let inventory = harness.snapshot(&pool, &update).await.inventory().unwrap();
+    let inventory = harness
+        .snapshot(&pool, &update)
+        .await
+        .gross_position()
+        .unwrap();
     assert_eq!(inventory, 100 * i128::from(ONE_BASE));
     // Again within the hour: refused; after it, allowed.
     assert_program_error(

@@ -175,7 +175,7 @@ async fn execute(
         Direction::QuoteToBase => (before.1 - after.1, after.0 - before.0),
     };
     let swapped: Vec<Swapped> = decode_events(&events);
-    let price = swapped[0].oracle_price as f64 / (1u64 << 48) as f64 / 1e6;
+    let price = swapped[0].oracle_price.get().to_f64() / 1e6;
     Ok(Fill {
         paid,
         received,

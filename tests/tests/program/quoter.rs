@@ -96,7 +96,7 @@ pub(super) async fn buy_one(
     let swapped: Vec<Swapped> = decode_events(&events);
     let expected = expected.expect("the SDK quotes what the program executes");
     assert_eq!(swapped[0].amount_in, expected.amount_in, "SDK = program");
-    let price = swapped[0].oracle_price as f64 / (1u64 << 48) as f64 / 1e6;
+    let price = swapped[0].oracle_price.get().to_f64() / 1e6;
     Ok((price, swapped[0].amount_in))
 }
 

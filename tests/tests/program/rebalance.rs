@@ -31,12 +31,12 @@ async fn a_skewed_pool_requests_a_hedge_with_an_increasing_sequence() {
     assert_eq!(event.band, 10 * ONE_BASE);
     assert_eq!(
         event.target_hedge_delta,
-        event.inventory - i128::from(event.band)
+        event.gross_position - i128::from(event.band)
     );
     assert!(
-        event.inventory > 10 * i128::from(ONE_BASE),
+        event.gross_position > 10 * i128::from(ONE_BASE),
         "{}",
-        event.inventory
+        event.gross_position
     );
     assert_eq!(event.oracle_publish_time, harness.now);
     let state = harness.pool_state(&pool).await;
@@ -49,7 +49,7 @@ async fn a_skewed_pool_requests_a_hedge_with_an_increasing_sequence() {
         event.gross_delta,
         1_030 * ONE_BASE - state.protocol_fees_base
     );
-    assert_eq!(event.net_delta, event.inventory);
+    assert_eq!(event.net_delta, event.gross_position);
     assert_eq!(event.gamma_per_percent, 0);
 
     // Answer it, move on in time, skew further: the next request is seq 2.
@@ -71,7 +71,7 @@ async fn a_skewed_pool_requests_a_hedge_with_an_increasing_sequence() {
     assert_eq!(event.seq, 2);
     assert_eq!(
         event.target_hedge_delta,
-        event.inventory - i128::from(event.hedge_position) - i128::from(event.band)
+        event.gross_position - i128::from(event.hedge_position) - i128::from(event.band)
     );
 }
 
@@ -242,7 +242,7 @@ async fn a_recorded_hedge_relaxes_the_skew_of_a_pool_that_credits_it() {
         "the whole hedge credited"
     );
     assert!(
-        after.inventory().unwrap() > 10 * i128::from(ONE_BASE),
+        after.gross_position().unwrap() > 10 * i128::from(ONE_BASE),
         "still held"
     );
     let sell_after = after
@@ -301,12 +301,18 @@ async fn record_hedge_keeps_a_ledger_and_refuses_implausible_prices() {
     // A fill 11 % above the request's oracle price is not a hedge.
     assert_program_error(
         harness
-            .record_hedge(&pool, &keeper, 1, hedge, event.oracle_price * 111 / 100)
+            .record_hedge(
+                &pool,
+                &keeper,
+                1,
+                hedge,
+                event.oracle_price.to_bits() * 111 / 100,
+            )
             .await,
         HomeostatError::HedgePriceImplausible,
     );
     // Sold 20 SOL at the request's price (150 USDC per lot).
-    let entry = event.oracle_price;
+    let entry = event.oracle_price.to_bits();
     harness
         .record_hedge(&pool, &keeper, 1, hedge, entry)
         .await
@@ -330,7 +336,7 @@ async fn record_hedge_keeps_a_ledger_and_refuses_implausible_prices() {
     harness.set_price(pyth_price(148.5), pyth_price(0.05));
     let unwind = request(&mut harness, &pool).await;
     assert!(unwind.target_hedge_delta < 0, "{unwind:?}");
-    let lower = unwind.oracle_price;
+    let lower = unwind.oracle_price.to_bits();
     harness
         .record_hedge(&pool, &keeper, 2, -15 * ONE_BASE as i64, lower)
         .await
@@ -373,7 +379,7 @@ async fn a_constant_product_request_reports_its_model_gamma() {
     assert!((-5_150_000_000..-5_140_000_000).contains(&event.gamma_per_percent));
     assert_eq!(
         event.net_delta,
-        event.inventory - i128::from(event.hedge_position)
+        event.gross_position - i128::from(event.hedge_position)
     );
 }
 
@@ -391,12 +397,24 @@ async fn the_hedge_position_stays_within_its_limit_whatever_was_asked() {
     assert!(event.target_hedge_delta > 5 * i128::from(ONE_BASE));
     assert_program_error(
         harness
-            .record_hedge(&pool, &keeper, 1, 6 * ONE_BASE as i64, event.oracle_price)
+            .record_hedge(
+                &pool,
+                &keeper,
+                1,
+                6 * ONE_BASE as i64,
+                event.oracle_price.to_bits(),
+            )
             .await,
         HomeostatError::HedgeTooLarge,
     );
     harness
-        .record_hedge(&pool, &keeper, 1, 5 * ONE_BASE as i64, event.oracle_price)
+        .record_hedge(
+            &pool,
+            &keeper,
+            1,
+            5 * ONE_BASE as i64,
+            event.oracle_price.to_bits(),
+        )
         .await
         .unwrap();
 }

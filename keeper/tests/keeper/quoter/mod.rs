@@ -75,7 +75,7 @@ pub(crate) async fn buy_price(
     }
     harness.send(&[swap], &[&trader.keypair]).await?;
     let swapped: Vec<Swapped> = decode_events(&events);
-    Ok(Fixed::from_bits(swapped[0].oracle_price))
+    Ok(swapped[0].oracle_price.get())
 }
 
 /// What a scripted venue answers.

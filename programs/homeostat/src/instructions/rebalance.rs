@@ -72,10 +72,10 @@ pub(crate) fn handle(ctx: Context<Rebalance>) -> Result<()> {
             seq: pool.rebalance_seq,
             slot: clock.slot,
             unix_timestamp: clock.unix_timestamp,
-            oracle_price: oracle.mid.to_bits(),
+            oracle_price: oracle.mid.into(),
             oracle_publish_time: oracle.publish_time,
             gross_delta: plan.reserves.base,
-            inventory: plan.inventory,
+            gross_position: plan.gross_position,
             hedge_position: pool.hedge_position,
             net_delta: plan.net_delta,
             gamma_per_percent: pool

@@ -59,9 +59,9 @@ pub(crate) fn handle(ctx: Context<RecordHedge>, args: RecordHedgeArgs) -> Result
         pool: ctx.accounts.pool.key(),
         seq: args.seq,
         filled_base: args.filled_base,
-        avg_price: args.avg_price.to_bits(),
+        avg_price: args.avg_price,
         hedge_position: ledger.position,
-        entry_price: ledger.entry_price.to_bits(),
+        entry_price: ledger.entry_price.into(),
         realized_pnl: ledger.realized_pnl,
     });
     Ok(())

@@ -1,4 +1,4 @@
-//! The pool's position and its hedge: inventory, net delta, risk position, the band the
+//! The pool's position and its hedge: gross position, net delta, risk position, the band the
 //! keeper hedges outside of, and the hedge ledger.
 
 use anchor_lang::prelude::*;
@@ -12,10 +12,10 @@ use crate::errors::{HomeostatError, MathResultExt};
 use crate::oracle::OraclePrice;
 
 impl Pool {
-    /// The pool's inventory as flow (`homeostat_math::flow_inventory`): the base its LP
-    /// reserves hold beyond the target at the current depth, base atoms. Price moves
-    /// alone do not move it. This is the gross position the inventory cap limits.
-    pub fn inventory(&self, reserves: Reserves) -> Result<i128> {
+    /// The pool's gross position (`homeostat_math::flow_inventory`): the base its LP
+    /// reserves hold beyond the target at the current depth, base atoms — what the
+    /// inventory cap limits. Price moves alone do not move it.
+    pub fn gross_position(&self, reserves: Reserves) -> Result<i128> {
         flow_inventory(
             reserves.base,
             self.total_shares,
@@ -25,29 +25,34 @@ impl Pool {
         .math()
     }
 
-    /// The exposure nobody has offset yet: `inventory − hedge_position`, base atoms. The
+    /// The exposure nobody has offset yet: `gross_position − hedge_position`, base atoms. The
     /// keeper hedges it (`rebalance` fires on it).
     pub fn net_delta(&self, reserves: Reserves) -> Result<i128> {
-        self.net_of(self.inventory(reserves)?)
+        self.net_of(self.gross_position(reserves)?)
     }
 
-    /// `net_delta` from an inventory already computed.
-    pub fn net_of(&self, inventory: i128) -> Result<i128> {
-        inventory
+    /// `net_delta` from a gross position already computed.
+    pub fn net_of(&self, gross_position: i128) -> Result<i128> {
+        gross_position
             .checked_sub(i128::from(self.hedge_position))
             .ok_or_else(|| error!(HomeostatError::MathOverflow))
     }
 
-    /// The position the quotes skew on: the inventory less `hedge_credit_bps` of the
-    /// recorded hedge (`homeostat_math::risk_position`) — the whole inventory in a public
+    /// The position the quotes skew on: the gross position less `hedge_credit_bps` of the
+    /// recorded hedge (`homeostat_math::risk_position`) — the whole gross position in a public
     /// pool, whose LPs carry it whatever is hedged elsewhere.
     pub fn risk_position(&self, reserves: Reserves) -> Result<i128> {
-        self.risk_of(self.inventory(reserves)?)
+        self.risk_of(self.gross_position(reserves)?)
     }
 
-    /// `risk_position` from an inventory already computed.
-    pub(crate) fn risk_of(&self, inventory: i128) -> Result<i128> {
-        risk_position(inventory, self.hedge_position, self.params.hedge_credit_bps).math()
+    /// `risk_position` from a gross position already computed.
+    pub(crate) fn risk_of(&self, gross_position: i128) -> Result<i128> {
+        risk_position(
+            gross_position,
+            self.hedge_position,
+            self.params.hedge_credit_bps,
+        )
+        .math()
     }
 
     /// The band the net delta may wander in before the keeper hedges, base atoms — one
@@ -111,9 +116,9 @@ impl Pool {
 pub struct RebalancePlan {
     /// The LPs' reserves.
     pub reserves: Reserves,
-    /// The gross position (`Pool::inventory`), base atoms.
-    pub inventory: i128,
-    /// The net delta, inventory less the recorded hedge, base atoms.
+    /// The gross position (`Pool::gross_position`), base atoms.
+    pub gross_position: i128,
+    /// The net delta, the gross position less the recorded hedge, base atoms.
     pub net_delta: i128,
     /// The band the net delta may wander in, base atoms (`Pool::band_now`).
     pub band: u64,
@@ -154,8 +159,8 @@ impl Pool {
             now >= self.next_rebalance_at(),
             HomeostatError::RebalanceTooSoon
         );
-        let inventory = self.inventory(reserves)?;
-        let net_delta = self.net_of(inventory)?;
+        let gross_position = self.gross_position(reserves)?;
+        let net_delta = self.net_of(gross_position)?;
         let band = self.band_now(oracle, reserves)?;
         require!(
             net_delta.unsigned_abs() > u128::from(band),
@@ -170,7 +175,7 @@ impl Pool {
         .ok_or(HomeostatError::MathOverflow)?;
         Ok(RebalancePlan {
             reserves,
-            inventory,
+            gross_position,
             net_delta,
             band,
             target_hedge_delta,

@@ -58,7 +58,7 @@ impl Pool {
         now: i64,
     ) -> Result<crate::events::Retargeted> {
         let old_target_base = self.target_at_depth()?;
-        let inventory_before = self.inventory(reserves)?;
+        let gross_position_before = self.gross_position(reserves)?;
         (self.target_base, self.target_shares) = (target_base, target_shares);
         self.last_retarget_time = now;
         self.invariant()?;
@@ -67,8 +67,8 @@ impl Pool {
             old_target_base,
             new_target_base: self.target_at_depth()?,
             total_shares: self.total_shares,
-            inventory_before,
-            inventory_after: self.inventory(reserves)?,
+            gross_position_before,
+            gross_position_after: self.gross_position(reserves)?,
         })
     }
 

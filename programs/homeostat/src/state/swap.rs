@@ -133,7 +133,7 @@ impl Pool {
         let (mut curve, inventory_cap) = self.curve_at_depth(oracle, reserves)?;
         trace::point("curve-at-depth");
         // Computed once: the limits bind on it, the curve prices at its risk part.
-        let position = self.inventory(reserves)?;
+        let position = self.gross_position(reserves)?;
         trace::point("inventory");
         if let Curve::Linear(linear) = &mut curve {
             linear.depth.left = self.print_depth_left(position, oracle.age)?;
@@ -141,7 +141,7 @@ impl Pool {
         trace::point("print-depth");
         Ok(SwapContext {
             curve,
-            inventory: self.risk_of(position)?,
+            risk_position: self.risk_of(position)?,
             position,
             limits: Limits {
                 inventory_cap,

@@ -23,6 +23,12 @@ import {
   type FixedSizeDecoder,
   type FixedSizeEncoder,
 } from "@solana/kit";
+import {
+  getStoredFixedDecoder,
+  getStoredFixedEncoder,
+  type StoredFixed,
+  type StoredFixedArgs,
+} from "./index.js";
 
 /** The keeper reported a hedge. */
 export type HedgeRecorded = {
@@ -32,12 +38,12 @@ export type HedgeRecorded = {
   seq: bigint;
   /** Base atoms hedged (positive: sold base off-chain, offsetting a long inventory). */
   filledBase: bigint;
-  /** Average fill price, quote atoms per lot (I80F48 bits). */
-  avgPrice: bigint;
+  /** Average fill price, quote atoms per lot. */
+  avgPrice: StoredFixed;
   /** Hedge position after. */
   hedgePosition: bigint;
-  /** Average entry price of the hedge after, quote atoms per lot (I80F48 bits). */
-  entryPrice: bigint;
+  /** Average entry price of the hedge after, quote atoms per lot. */
+  entryPrice: StoredFixed;
   /** P&L the hedge has realised so far, quote atoms. */
   realizedPnl: bigint;
 };
@@ -49,12 +55,12 @@ export type HedgeRecordedArgs = {
   seq: number | bigint;
   /** Base atoms hedged (positive: sold base off-chain, offsetting a long inventory). */
   filledBase: number | bigint;
-  /** Average fill price, quote atoms per lot (I80F48 bits). */
-  avgPrice: number | bigint;
+  /** Average fill price, quote atoms per lot. */
+  avgPrice: StoredFixedArgs;
   /** Hedge position after. */
   hedgePosition: number | bigint;
-  /** Average entry price of the hedge after, quote atoms per lot (I80F48 bits). */
-  entryPrice: number | bigint;
+  /** Average entry price of the hedge after, quote atoms per lot. */
+  entryPrice: StoredFixedArgs;
   /** P&L the hedge has realised so far, quote atoms. */
   realizedPnl: number | bigint;
 };
@@ -64,9 +70,9 @@ export function getHedgeRecordedEncoder(): FixedSizeEncoder<HedgeRecordedArgs> {
     ["pool", getAddressEncoder()],
     ["seq", getU64Encoder()],
     ["filledBase", getI64Encoder()],
-    ["avgPrice", getI128Encoder()],
+    ["avgPrice", getStoredFixedEncoder()],
     ["hedgePosition", getI64Encoder()],
-    ["entryPrice", getI128Encoder()],
+    ["entryPrice", getStoredFixedEncoder()],
     ["realizedPnl", getI128Encoder()],
   ]);
 }
@@ -76,9 +82,9 @@ export function getHedgeRecordedDecoder(): FixedSizeDecoder<HedgeRecorded> {
     ["pool", getAddressDecoder()],
     ["seq", getU64Decoder()],
     ["filledBase", getI64Decoder()],
-    ["avgPrice", getI128Decoder()],
+    ["avgPrice", getStoredFixedDecoder()],
     ["hedgePosition", getI64Decoder()],
-    ["entryPrice", getI128Decoder()],
+    ["entryPrice", getStoredFixedDecoder()],
     ["realizedPnl", getI128Decoder()],
   ]);
 }

@@ -23,6 +23,12 @@ import {
   type FixedSizeDecoder,
   type FixedSizeEncoder,
 } from "@solana/kit";
+import {
+  getStoredFixedDecoder,
+  getStoredFixedEncoder,
+  type StoredFixed,
+  type StoredFixedArgs,
+} from "./index.js";
 
 /** The pool's net delta left its band: the keeper should hedge `target_hedge_delta`. */
 export type RebalanceRequested = {
@@ -34,17 +40,17 @@ export type RebalanceRequested = {
   slot: bigint;
   /** Unix time of the request. */
   unixTimestamp: bigint;
-  /** Oracle mid, quote atoms per lot (I80F48 bits). */
-  oraclePrice: bigint;
+  /** Oracle mid, quote atoms per lot. */
+  oraclePrice: StoredFixed;
   /** Oracle publish time. */
   oraclePublishTime: bigint;
   /** The LP book's gross delta: the base its reserves hold, base atoms. */
   grossDelta: bigint;
-  /** The pool's inventory (base beyond its target), base atoms. */
-  inventory: bigint;
+  /** The pool's gross position (base beyond its target), base atoms. */
+  grossPosition: bigint;
   /** Hedge already recorded, base atoms. */
   hedgePosition: bigint;
-  /** The net delta, `inventory − hedge_position`, base atoms. */
+  /** The net delta, `gross_position − hedge_position`, base atoms. */
   netDelta: bigint;
   /**
    * The book's gamma as its model defines it (`ModelKind::book_gamma_per_percent`):
@@ -55,7 +61,7 @@ export type RebalanceRequested = {
   /** The band the net delta left (`Pool::hedge_band`), base atoms. */
   band: bigint;
   /**
-   * The hedge change that brings the net delta (`inventory − hedge_position`) back to
+   * The hedge change that brings the net delta (`gross_position − hedge_position`) back to
    * the band's edge: positive means the pool is long base and the keeper should sell
    * base off-chain.
    */
@@ -71,17 +77,17 @@ export type RebalanceRequestedArgs = {
   slot: number | bigint;
   /** Unix time of the request. */
   unixTimestamp: number | bigint;
-  /** Oracle mid, quote atoms per lot (I80F48 bits). */
-  oraclePrice: number | bigint;
+  /** Oracle mid, quote atoms per lot. */
+  oraclePrice: StoredFixedArgs;
   /** Oracle publish time. */
   oraclePublishTime: number | bigint;
   /** The LP book's gross delta: the base its reserves hold, base atoms. */
   grossDelta: number | bigint;
-  /** The pool's inventory (base beyond its target), base atoms. */
-  inventory: number | bigint;
+  /** The pool's gross position (base beyond its target), base atoms. */
+  grossPosition: number | bigint;
   /** Hedge already recorded, base atoms. */
   hedgePosition: number | bigint;
-  /** The net delta, `inventory − hedge_position`, base atoms. */
+  /** The net delta, `gross_position − hedge_position`, base atoms. */
   netDelta: number | bigint;
   /**
    * The book's gamma as its model defines it (`ModelKind::book_gamma_per_percent`):
@@ -92,7 +98,7 @@ export type RebalanceRequestedArgs = {
   /** The band the net delta left (`Pool::hedge_band`), base atoms. */
   band: number | bigint;
   /**
-   * The hedge change that brings the net delta (`inventory − hedge_position`) back to
+   * The hedge change that brings the net delta (`gross_position − hedge_position`) back to
    * the band's edge: positive means the pool is long base and the keeper should sell
    * base off-chain.
    */
@@ -105,10 +111,10 @@ export function getRebalanceRequestedEncoder(): FixedSizeEncoder<RebalanceReques
     ["seq", getU64Encoder()],
     ["slot", getU64Encoder()],
     ["unixTimestamp", getI64Encoder()],
-    ["oraclePrice", getI128Encoder()],
+    ["oraclePrice", getStoredFixedEncoder()],
     ["oraclePublishTime", getI64Encoder()],
     ["grossDelta", getU64Encoder()],
-    ["inventory", getI128Encoder()],
+    ["grossPosition", getI128Encoder()],
     ["hedgePosition", getI64Encoder()],
     ["netDelta", getI128Encoder()],
     ["gammaPerPercent", getI64Encoder()],
@@ -123,10 +129,10 @@ export function getRebalanceRequestedDecoder(): FixedSizeDecoder<RebalanceReques
     ["seq", getU64Decoder()],
     ["slot", getU64Decoder()],
     ["unixTimestamp", getI64Decoder()],
-    ["oraclePrice", getI128Decoder()],
+    ["oraclePrice", getStoredFixedDecoder()],
     ["oraclePublishTime", getI64Decoder()],
     ["grossDelta", getU64Decoder()],
-    ["inventory", getI128Decoder()],
+    ["grossPosition", getI128Decoder()],
     ["hedgePosition", getI64Decoder()],
     ["netDelta", getI128Decoder()],
     ["gammaPerPercent", getI64Decoder()],

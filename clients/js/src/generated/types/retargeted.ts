@@ -32,10 +32,10 @@ export type Retargeted = {
   newTargetBase: bigint;
   /** The depth both targets are stated at. */
   totalShares: bigint;
-  /** Inventory before, base atoms. */
-  inventoryBefore: bigint;
-  /** Inventory after (the same reserves against the new target). */
-  inventoryAfter: bigint;
+  /** The gross position before, base atoms. */
+  grossPositionBefore: bigint;
+  /** The gross position after (the same reserves against the new target). */
+  grossPositionAfter: bigint;
 };
 
 export type RetargetedArgs = {
@@ -47,10 +47,10 @@ export type RetargetedArgs = {
   newTargetBase: number | bigint;
   /** The depth both targets are stated at. */
   totalShares: number | bigint;
-  /** Inventory before, base atoms. */
-  inventoryBefore: number | bigint;
-  /** Inventory after (the same reserves against the new target). */
-  inventoryAfter: number | bigint;
+  /** The gross position before, base atoms. */
+  grossPositionBefore: number | bigint;
+  /** The gross position after (the same reserves against the new target). */
+  grossPositionAfter: number | bigint;
 };
 
 export function getRetargetedEncoder(): FixedSizeEncoder<RetargetedArgs> {
@@ -59,8 +59,8 @@ export function getRetargetedEncoder(): FixedSizeEncoder<RetargetedArgs> {
     ["oldTargetBase", getU64Encoder()],
     ["newTargetBase", getU64Encoder()],
     ["totalShares", getU64Encoder()],
-    ["inventoryBefore", getI128Encoder()],
-    ["inventoryAfter", getI128Encoder()],
+    ["grossPositionBefore", getI128Encoder()],
+    ["grossPositionAfter", getI128Encoder()],
   ]);
 }
 
@@ -70,8 +70,8 @@ export function getRetargetedDecoder(): FixedSizeDecoder<Retargeted> {
     ["oldTargetBase", getU64Decoder()],
     ["newTargetBase", getU64Decoder()],
     ["totalShares", getU64Decoder()],
-    ["inventoryBefore", getI128Decoder()],
-    ["inventoryAfter", getI128Decoder()],
+    ["grossPositionBefore", getI128Decoder()],
+    ["grossPositionAfter", getI128Decoder()],
   ]);
 }
 

@@ -27,6 +27,12 @@ import {
   type FixedSizeDecoder,
   type FixedSizeEncoder,
 } from "@solana/kit";
+import {
+  getStoredFixedDecoder,
+  getStoredFixedEncoder,
+  type StoredFixed,
+  type StoredFixedArgs,
+} from "./index.js";
 
 /** A swap executed. */
 export type Swapped = {
@@ -46,22 +52,22 @@ export type Swapped = {
   fee: bigint;
   /** Protocol's part of the fee. */
   protocolFee: bigint;
-  /** Inventory before, base atoms. */
-  inventoryBefore: bigint;
-  /** Inventory after, base atoms. */
-  inventoryAfter: bigint;
-  /** Oracle mid, quote atoms per lot (I80F48 bits). */
-  oraclePrice: bigint;
-  /** Oracle confidence, quote atoms per lot (I80F48 bits). */
-  oracleConfidence: bigint;
+  /** The gross position before, base atoms. */
+  grossPositionBefore: bigint;
+  /** The gross position after, base atoms. */
+  grossPositionAfter: bigint;
+  /** Oracle mid, quote atoms per lot. */
+  oraclePrice: StoredFixed;
+  /** Oracle confidence, quote atoms per lot. */
+  oracleConfidence: StoredFixed;
   /** Oracle publish time. */
   oraclePublishTime: bigint;
-  /** Half-spread applied, quote atoms per lot (I80F48 bits; 0 for constant product). */
-  halfSpread: bigint;
-  /** Skew per lot of inventory, quote atoms per lot (I80F48 bits; 0 for constant product). */
-  skew: bigint;
-  /** Variance estimate after the oracle observation (I80F48 bits). */
-  variance: bigint;
+  /** Half-spread applied, quote atoms per lot (0 for constant product). */
+  halfSpread: StoredFixed;
+  /** Skew per lot of risk position, quote atoms per lot (0 for constant product). */
+  skew: StoredFixed;
+  /** Variance estimate after the oracle observation (model units, per second). */
+  variance: StoredFixed;
 };
 
 export type SwappedArgs = {
@@ -81,22 +87,22 @@ export type SwappedArgs = {
   fee: number | bigint;
   /** Protocol's part of the fee. */
   protocolFee: number | bigint;
-  /** Inventory before, base atoms. */
-  inventoryBefore: number | bigint;
-  /** Inventory after, base atoms. */
-  inventoryAfter: number | bigint;
-  /** Oracle mid, quote atoms per lot (I80F48 bits). */
-  oraclePrice: number | bigint;
-  /** Oracle confidence, quote atoms per lot (I80F48 bits). */
-  oracleConfidence: number | bigint;
+  /** The gross position before, base atoms. */
+  grossPositionBefore: number | bigint;
+  /** The gross position after, base atoms. */
+  grossPositionAfter: number | bigint;
+  /** Oracle mid, quote atoms per lot. */
+  oraclePrice: StoredFixedArgs;
+  /** Oracle confidence, quote atoms per lot. */
+  oracleConfidence: StoredFixedArgs;
   /** Oracle publish time. */
   oraclePublishTime: number | bigint;
-  /** Half-spread applied, quote atoms per lot (I80F48 bits; 0 for constant product). */
-  halfSpread: number | bigint;
-  /** Skew per lot of inventory, quote atoms per lot (I80F48 bits; 0 for constant product). */
-  skew: number | bigint;
-  /** Variance estimate after the oracle observation (I80F48 bits). */
-  variance: number | bigint;
+  /** Half-spread applied, quote atoms per lot (0 for constant product). */
+  halfSpread: StoredFixedArgs;
+  /** Skew per lot of risk position, quote atoms per lot (0 for constant product). */
+  skew: StoredFixedArgs;
+  /** Variance estimate after the oracle observation (model units, per second). */
+  variance: StoredFixedArgs;
 };
 
 export function getSwappedEncoder(): FixedSizeEncoder<SwappedArgs> {
@@ -109,14 +115,14 @@ export function getSwappedEncoder(): FixedSizeEncoder<SwappedArgs> {
     ["amountOut", getU64Encoder()],
     ["fee", getU64Encoder()],
     ["protocolFee", getU64Encoder()],
-    ["inventoryBefore", getI128Encoder()],
-    ["inventoryAfter", getI128Encoder()],
-    ["oraclePrice", getI128Encoder()],
-    ["oracleConfidence", getI128Encoder()],
+    ["grossPositionBefore", getI128Encoder()],
+    ["grossPositionAfter", getI128Encoder()],
+    ["oraclePrice", getStoredFixedEncoder()],
+    ["oracleConfidence", getStoredFixedEncoder()],
     ["oraclePublishTime", getI64Encoder()],
-    ["halfSpread", getI128Encoder()],
-    ["skew", getI128Encoder()],
-    ["variance", getI128Encoder()],
+    ["halfSpread", getStoredFixedEncoder()],
+    ["skew", getStoredFixedEncoder()],
+    ["variance", getStoredFixedEncoder()],
   ]);
 }
 
@@ -130,14 +136,14 @@ export function getSwappedDecoder(): FixedSizeDecoder<Swapped> {
     ["amountOut", getU64Decoder()],
     ["fee", getU64Decoder()],
     ["protocolFee", getU64Decoder()],
-    ["inventoryBefore", getI128Decoder()],
-    ["inventoryAfter", getI128Decoder()],
-    ["oraclePrice", getI128Decoder()],
-    ["oracleConfidence", getI128Decoder()],
+    ["grossPositionBefore", getI128Decoder()],
+    ["grossPositionAfter", getI128Decoder()],
+    ["oraclePrice", getStoredFixedDecoder()],
+    ["oracleConfidence", getStoredFixedDecoder()],
     ["oraclePublishTime", getI64Decoder()],
-    ["halfSpread", getI128Decoder()],
-    ["skew", getI128Decoder()],
-    ["variance", getI128Decoder()],
+    ["halfSpread", getStoredFixedDecoder()],
+    ["skew", getStoredFixedDecoder()],
+    ["variance", getStoredFixedDecoder()],
   ]);
 }
 

@@ -8,7 +8,7 @@ use homeostat_math::{Curve, Direction, SwapContext, SwapQuote};
 use crate::errors::{HomeostatError, MathResultExt};
 use crate::events::Swapped;
 use crate::oracle::decode_price_updates;
-use crate::state::{Pool, PoolSeeds, PreparedSwap, SwapClock};
+use crate::state::{Pool, PoolSeeds, PreparedSwap, StoredFixed, SwapClock};
 use crate::token::{
     token_amount, transfer_in, transfer_out, user_token_amount, PoolAndVaults, WithVaults,
 };
@@ -160,8 +160,8 @@ pub(crate) fn execute(ctx: Context<Swap>, direction: Direction, kind: SwapKind) 
     trace::point("invariant");
     let accounts = &ctx.accounts;
     let (half_spread, skew) = match curve {
-        Curve::Linear(linear) => (linear.half_spread.to_bits(), linear.skew.to_bits()),
-        Curve::ConstantProduct(_) => (0, 0),
+        Curve::Linear(linear) => (linear.half_spread.into(), linear.skew.into()),
+        Curve::ConstantProduct(_) => (StoredFixed::ZERO, StoredFixed::ZERO),
     };
     emit_cpi!(Swapped {
         pool: accounts.pool.key(),
@@ -172,14 +172,14 @@ pub(crate) fn execute(ctx: Context<Swap>, direction: Direction, kind: SwapKind) 
         amount_out: quote.amount_out,
         fee: quote.fee.total,
         protocol_fee: quote.fee.protocol,
-        inventory_before: quote.inventory_before,
-        inventory_after: quote.inventory_after,
-        oracle_price: oracle.mid.to_bits(),
-        oracle_confidence: oracle.confidence.to_bits(),
+        gross_position_before: quote.gross_position_before,
+        gross_position_after: quote.gross_position_after,
+        oracle_price: oracle.mid.into(),
+        oracle_confidence: oracle.confidence.into(),
         oracle_publish_time: oracle.publish_time,
         half_spread,
         skew,
-        variance: variance.to_bits(),
+        variance: variance.into(),
     });
     trace::point("event");
     Ok(())
