@@ -333,6 +333,9 @@ async fn stopped(validator: &mut Validator) -> String {
     }
 }
 
+/// The first slot whose transactions may call the programs of the validator's genesis.
+const FIRST_USABLE_SLOT: u64 = 2;
+
 /// Waits until the validator answers at `url` (its clock), or says why it did not.
 async fn until_ready(validator: &mut Validator, client: &PoolClient) -> Result<(), String> {
     let started = Instant::now();
@@ -344,8 +347,12 @@ async fn until_ready(validator: &mut Validator, client: &PoolClient) -> Result<(
         {
             return Err(stopped(validator).await);
         }
-        // Answering, with the program loaded.
-        if client.cluster_time().await.is_ok()
+        // Answering, with the program loaded, past the first slots: until then the
+        // programs in its genesis (SPL Token among them) answer "Program is not deployed".
+        if client
+            .cluster_slot()
+            .await
+            .is_ok_and(|slot| slot >= FIRST_USABLE_SLOT)
             && matches!(client.exists(homeostat::ID).await, Ok(true))
         {
             return Ok(());

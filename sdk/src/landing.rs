@@ -311,7 +311,15 @@ async fn simulate(rpc: &RpcClient, transaction: &VersionedTransaction) -> Result
             .or_else(|| custom_code(&value["err"]).map(SdkError::from_code))
             .unwrap_or_else(|| SdkError::Failed {
                 what: "the simulation".into(),
-                error: value["err"].to_string(),
+                // The program's own last words, when it left any, say why.
+                error: match logs.len() {
+                    0 => value["err"].to_string(),
+                    n => format!(
+                        "{}; its logs end: {}",
+                        value["err"],
+                        logs[n.saturating_sub(3)..].join(" | ")
+                    ),
+                },
             }));
     }
     value["unitsConsumed"].as_u64().ok_or(SdkError::Malformed {

@@ -318,8 +318,17 @@ impl PoolClient {
 
     /// The cluster's Unix time (the clock sysvar's): what the program's time checks read.
     pub async fn cluster_time(&self) -> Result<i64> {
+        clock_unix_timestamp(&self.clock().await?)
+    }
+
+    /// The cluster's slot (the clock sysvar's): what a quote's expiry counts in.
+    pub async fn cluster_slot(&self) -> Result<u64> {
+        clock_slot(&self.clock().await?)
+    }
+
+    async fn clock(&self) -> Result<Vec<u8>> {
         let [clock] = fetch_named(&self.rpc, [("clock sysvar", CLOCK_SYSVAR)]).await?;
-        clock_unix_timestamp(&clock.data)
+        Ok(clock.data)
     }
 
     /// Whether an account exists at `address`.

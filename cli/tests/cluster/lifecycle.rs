@@ -298,7 +298,10 @@ async fn pool_show_reads_the_cluster() {
     assert_eq!(shown["hedge"]["realized_pnl_quote_atoms"], "0");
     assert_eq!(shown["hedge"]["unrealized_pnl_quote_atoms_at_oracle"], "0");
     assert_eq!(shown["net_delta"], 0);
-    assert_eq!(shown["gross_position"], 0, "the first deposit is the target");
+    assert_eq!(
+        shown["gross_position"], 0,
+        "the first deposit is the target"
+    );
     assert_eq!(shown["risk_position"], 0);
     assert_eq!(shown["lp_access"], "public");
     assert_eq!(shown["hedge_credit_bps"], 0);
