@@ -9,7 +9,6 @@
 //!   filled on the paper venue, journaled, and `record_hedge` sent and confirmed.
 //!
 //! Run with `cargo bench -p homeostat-tests --bench keeper`.
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 use std::time::{Duration, Instant};
 

@@ -2,7 +2,6 @@
 //! in-process runtime (account loading, Anchor validation, oracle read, volatility update,
 //! pricing, two token CPIs into the SPL Token program, event CPI, invariant).
 //! Run with `cargo bench -p homeostat-tests --bench swap`.
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use homeostat::state::SwapClock;

@@ -1,6 +1,5 @@
 //! update_params, set_paused, propose_admin / accept_admin, set_keeper,
 //! collect_protocol_fees.
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 use homeostat_math::{Fixed, ModelKind, ModelParams};
 use homeostat_tests::*;

@@ -1,5 +1,3 @@
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
-
 use anchor_lang::prelude::Pubkey;
 use homeostat::math::lp::LOCKED_SHARES;
 use homeostat_tests::*;

@@ -1,7 +1,6 @@
 //! Economic invariants over random swap sequences at a fixed oracle price: LP share value
 //! never falls, vaults always equal the pool's accounting, and the trader never ends up
 //! richer than they started (every round trip costs).
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 use homeostat::math::lp::LOCKED_SHARES;
 use homeostat_tests::*;

@@ -1,5 +1,4 @@
 //! Events arrive as `emit_cpi!` inner instructions that indexers and the keeper decode.
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;

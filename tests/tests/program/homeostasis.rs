@@ -1,5 +1,3 @@
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
-
 //! The inventory loop's state (#13): inventory as flow against a target per share, the cap
 //! on the gross position, who owns the hedge (`hedge_credit_bps`, `lp_access`), and the
 //! bounded, evented `retarget`.

@@ -1,5 +1,3 @@
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
-
 use anchor_spl::token_2022::spl_token_2022::extension::ExtensionType;
 use homeostat::PoolParams;
 use homeostat_math::Fixed;

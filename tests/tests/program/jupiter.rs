@@ -5,7 +5,6 @@
 //! the same named error. Jupiter's two fee modes quote, and execute, the same amounts; a
 //! prop-AMM pool quotes at its quoter's price until the quote expires at the router's
 //! slot, then on Pyth or not at all, exactly as the program executes.
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 use std::sync::atomic::Ordering;
 

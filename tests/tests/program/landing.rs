@@ -4,7 +4,6 @@
 //! the cap, a dropped transaction is sent again and executes once, an expired blockhash is
 //! replaced, a lost transaction is reported as such, and a transaction the program would
 //! refuse is never sent.
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 use std::time::Duration;
 

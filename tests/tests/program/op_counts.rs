@@ -1,5 +1,3 @@
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
-
 //! What each instruction's math costs, counted (`homeostat-math`'s `op-count` feature) on
 //! the very code the program runs — the SDK's snapshot executes the program's own state
 //! code and the math crate — and turned into a compute-unit estimate with the per-operation

@@ -1,5 +1,3 @@
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
-
 //! The oracle as an attacker sees it: Pyth is a pull oracle, so anyone can post any
 //! verified print into an account of their own and pass it to a swap. These tests try to
 //! pick, per swap, the print that favours the trader, and check the pool's rules make it

@@ -1,5 +1,3 @@
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
-
 //! Every documented bound of every `PoolParams` field (docs/instructions.md, "PoolParams
 //! bounds"), on both sides: the value at the bound is accepted, the value just past it is
 //! refused with `InvalidParameter` — by `PoolParams::validate`, and by `initialize_pool`

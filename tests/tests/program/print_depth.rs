@@ -1,5 +1,3 @@
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
-
 //! What a stale print is worth to someone who knows the true price, tried on the program:
 //! the oldest print the pool accepts is charged its age (`age_multiplier·σ·√age`), and
 //! beyond a print's depth every further lot costs `depth_slope` more — whether taken in one

@@ -2,7 +2,6 @@
 //! the instructions sysvar against the storage account's trusted signers, and the swap
 //! that follows it in the same transaction priced from it (docs/oracle.md, "Three price
 //! sources"). Each attack is attempted and must leave the pool's price untouched.
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 use anchor_lang::solana_program::instruction::Instruction;
 use homeostat::oracle::pro::ED25519_PROGRAM_ID;

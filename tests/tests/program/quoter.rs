@@ -1,7 +1,6 @@
 //! Prop-AMM mode: the quoter's authority, sequence, expiry and band, and what a swap
 //! executes at — the quoter's price within the band, Pyth's or a refusal outside it
 //! (docs/oracle.md, "Three price sources").
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;

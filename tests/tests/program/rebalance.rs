@@ -1,5 +1,4 @@
 //! `rebalance` and `record_hedge`: the on-chain half of the hedging loop.
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 use anchor_lang::solana_program::instruction::Instruction;
 use homeostat::events::{HedgeRecorded, RebalanceRequested};

@@ -2,7 +2,6 @@
 //! random trades (both directions, exact-in and exact-out, moving oracle), each quoted by
 //! `homeostat_sdk::quote::PoolSnapshot` from the account data and then executed with the
 //! quote as its own slippage limit. Refusals must match too.
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 use homeostat_math::Direction;
 use homeostat_sdk::SdkError;

@@ -2,7 +2,6 @@
 //! (`homeostat_localnet::rpc`): the snapshot it builds quotes exactly like the runtime's,
 //! transactions it sends execute, every failure names what is wrong, and a pool's events
 //! are followed over the websocket.
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 use std::net::TcpListener;
 

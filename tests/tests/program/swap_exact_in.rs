@@ -1,5 +1,3 @@
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
-
 use homeostat::oracle::{PriceUpdate, VerificationLevel};
 use homeostat_math::Direction;
 use homeostat_tests::*;

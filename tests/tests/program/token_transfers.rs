@@ -3,8 +3,6 @@
 //! the quoted ones either way. The runtime meters the token programs (they run as SBF),
 //! so their cost is measured here, not estimated.
 
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
-
 use homeostat_math::Direction;
 use homeostat_sdk::instructions as ix;
 use homeostat_tests::*;

@@ -1,5 +1,3 @@
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
-
 //! Stateful fuzzing of the whole program (the marginfi habit): sequences of [`Action`]s —
 //! every instruction, every admin and keeper action, the pending changes, the clock and
 //! the oracle — generated with weights by proptest, on a pool of every kind
