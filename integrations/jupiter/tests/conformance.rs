@@ -14,16 +14,22 @@ use homeostat::constants::{QUOTE_FALLBACK_PYTH, QUOTE_FALLBACK_REFUSE};
 use homeostat::events::Swapped;
 use homeostat::instructions::PushQuoteArgs;
 use homeostat::PoolParams;
+use homeostat::StoredFixed;
 use homeostat_jupiter::HomeostatAmm;
+use homeostat_localnet::{
+    custom_error, decode_events, default_params, fixed, price_update, pyth_price, Harness, User,
+    XorShift, BUY, ONE_BASE, ONE_QUOTE, SELL,
+};
 use homeostat_math::{Direction, Fixed, ModelKind};
 use homeostat_sdk::instructions as ix;
+use homeostat_sdk::pda::PoolAddresses;
 use homeostat_sdk::SdkError;
-use homeostat_tests::*;
 use jupiter_amm_interface::{
     AccountMap, Amm, AmmContext, FeeMode, KeyedAccount, Quote, QuoteParams, SwapMode, SwapParams,
 };
 use solana_keypair::Keypair;
 use solana_signer::Signer;
+use solana_transaction::TransactionError;
 
 /// Both of Jupiter's fee modes: the program has one fee schedule, so each must quote what
 /// the swap executes.

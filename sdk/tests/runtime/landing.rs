@@ -8,12 +8,13 @@
 use std::time::Duration;
 
 use homeostat_localnet::rpc::{self, Endpoint, Options};
+use homeostat_localnet::{Harness, User, ONE_BASE};
 use homeostat_math::Direction;
 use homeostat_sdk::instructions;
 use homeostat_sdk::landing::{Landed, Landing, PriorityFee};
+use homeostat_sdk::pda::PoolAddresses;
 use homeostat_sdk::rpc::PoolClient;
 use homeostat_sdk::SdkError;
-use homeostat_tests::*;
 
 /// A seeded pool behind an endpoint with 5 ms slots, a trader, and a fast `Landing`.
 async fn served() -> (Harness, PoolAddresses, User, Endpoint, PoolClient) {

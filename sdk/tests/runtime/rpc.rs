@@ -6,13 +6,17 @@
 use std::net::TcpListener;
 
 use anchor_lang::prelude::Pubkey;
+use homeostat::errors::HomeostatError;
 use homeostat_localnet::rpc;
+use homeostat_localnet::{
+    default_params, oracle_account, price_update, pyth_price, Harness, ONE_BASE,
+};
 use homeostat_math::Direction;
 use homeostat_sdk::instructions::{self, UserAccounts};
+use homeostat_sdk::pda::PoolAddresses;
 use homeostat_sdk::quote::min_out;
 use homeostat_sdk::rpc::PoolClient;
 use homeostat_sdk::SdkError;
-use homeostat_tests::*;
 use solana_signer::Signer;
 
 /// The SDK's instruction selling 1 SOL from `accounts` for at least `min_amount_out`.
