@@ -20,10 +20,10 @@ use homeostat_keeper::planner::PlannerConfig;
 use homeostat_keeper::retry::Backoff;
 use homeostat_keeper::rpc::{RpcChain, RpcEvents};
 use homeostat_keeper::venue::PaperVenue;
+use homeostat_localnet::{pyth_price, rpc, Harness, BUY, ONE_BASE, ONE_QUOTE, SELL};
 use homeostat_math::Direction;
 use homeostat_sdk::instructions;
 use homeostat_sdk::rpc::PoolClient;
-use homeostat_tests::{pyth_price, rpc, Harness, BUY, ONE_BASE, ONE_QUOTE, SELL};
 
 /// Transactions in the history the catch-up benchmark replays.
 const HISTORY: u64 = 100;

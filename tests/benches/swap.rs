@@ -5,8 +5,8 @@
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use homeostat::state::SwapClock;
+use homeostat_localnet::{price_update, pyth_price, Harness, BUY, ONE_BASE, ONE_QUOTE, SELL};
 use homeostat_math::Direction;
-use homeostat_tests::{price_update, pyth_price, Harness, BUY, ONE_BASE, ONE_QUOTE, SELL};
 
 fn swap(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");

@@ -1,6 +1,10 @@
 use anchor_lang::prelude::Pubkey;
+use homeostat::errors::HomeostatError;
 use homeostat::math::lp::LOCKED_SHARES;
-use homeostat_tests::*;
+use homeostat_localnet::{
+    assert_program_error, default_params, operator_params, Harness, User, ONE_BASE, ONE_QUOTE, SELL,
+};
+use homeostat_sdk::pda::PoolAddresses;
 use solana_signer::Signer;
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 //! richer than they started (every round trip costs).
 
 use homeostat::math::lp::LOCKED_SHARES;
-use homeostat_tests::*;
+use homeostat_localnet::{custom_error, Harness, XorShift, BUY, ONE_BASE, ONE_QUOTE, SELL};
 
 async fn random_session(seed: u64) {
     let (mut harness, pool, lp) = Harness::with_liquidity().await;

@@ -5,8 +5,11 @@ use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::{InstructionData, ToAccountMetas};
 use homeostat::events::{ParamsUpdated, Swapped};
 use homeostat::instructions::SwapExactInArgs;
+use homeostat::PoolParams;
+use homeostat_localnet::{
+    decode_events, default_params, price_update, pyth_price, Harness, ONE_BASE,
+};
 use homeostat_math::{Direction, Fixed};
-use homeostat_tests::*;
 use solana_signer::Signer;
 
 #[tokio::test]

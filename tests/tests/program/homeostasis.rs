@@ -2,8 +2,14 @@
 //! on the gross position, who owns the hedge (`hedge_credit_bps`, `lp_access`), and the
 //! bounded, evented `retarget`.
 
+use homeostat::errors::HomeostatError;
 use homeostat::events::Retargeted;
-use homeostat_tests::*;
+use homeostat::PoolParams;
+use homeostat_localnet::{
+    assert_program_error, custom_error, decode_events, default_params, fixed, operator_params,
+    pyth_price, Harness, BUY, ONE_BASE, ONE_QUOTE, SELL,
+};
+use homeostat_sdk::pda::PoolAddresses;
 use solana_signer::Signer;
 
 /// A 1 SOL sale's payout now.

@@ -5,9 +5,9 @@
 //! committed budget, so a regression shows up in CI.
 
 use homeostat::PoolParams;
+use homeostat_localnet::{default_params, fixed, Harness, ONE_BASE, ONE_QUOTE, SELL};
 use homeostat_math::ops::{take, OpCounts};
 use homeostat_math::{Direction, ModelKind};
-use homeostat_tests::*;
 
 /// Per-operation SBF costs, compute units (sources and models in docs/performance.md).
 /// A division whose operands fit 64 bits: a `u64` division and remainder (≈ 6 CU each,

@@ -5,9 +5,17 @@
 //! quote is widened by the move the price can have made since.
 
 use anchor_lang::prelude::Pubkey;
+use homeostat::errors::HomeostatError;
 use homeostat::oracle::PriceUpdate;
 use homeostat::PoolParams;
-use homeostat_tests::*;
+use homeostat::StoredFixed;
+use homeostat_localnet::{
+    assert_program_error, bits, default_params, fee_params, fixed, next_volatility_sample,
+    oracle_account, price_update, pyth_price, quote_price_update, Harness, User, BUY, ONE_BASE,
+    ONE_QUOTE, QUOTE_FEED_ID, SELL,
+};
+use homeostat_sdk::pda::PoolAddresses;
+use solana_transaction::TransactionError;
 
 /// A second oracle account, owned by the Pyth receiver, holding `update`: the attacker's.
 fn post_print(harness: &mut Harness, update: &PriceUpdate) -> Pubkey {

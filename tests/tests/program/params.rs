@@ -3,9 +3,14 @@
 //! refused with `InvalidParameter` — by `PoolParams::validate`, and by `initialize_pool`
 //! and `update_params` alike.
 
+use homeostat::errors::HomeostatError;
 use homeostat::PoolParams;
+use homeostat::StoredFixed;
+use homeostat_localnet::{
+    assert_program_error, bits, default_params, fixed, pyth_price, Harness, BUY, ONE_BASE,
+    ONE_QUOTE, SELL,
+};
 use homeostat_math::ModelKind;
-use homeostat_tests::*;
 
 type Edit = fn(&mut PoolParams);
 

@@ -4,9 +4,14 @@
 //! swap or many — until a newer print restores the depth (docs/math.md, "Pricing
 //! informed flow").
 
+use homeostat::errors::HomeostatError;
 use homeostat::PoolParams;
+use homeostat::StoredFixed;
+use homeostat_localnet::{
+    assert_program_error, default_params, Harness, BUY, ONE_BASE, ONE_QUOTE, SELL,
+};
 use homeostat_math::Fixed;
-use homeostat_tests::*;
+use solana_transaction::TransactionError;
 
 /// The reference venue's cost of the other leg, a fraction (the adversarial market's
 /// default: a ±2 bp venue).

@@ -4,11 +4,17 @@
 //! sources"). Each attack is attempted and must leave the pool's price untouched.
 
 use anchor_lang::solana_program::instruction::Instruction;
+use homeostat::errors::HomeostatError;
 use homeostat::oracle::pro::ED25519_PROGRAM_ID;
+use homeostat_localnet::{
+    assert_program_error, default_params, pro_feed, pro_message, pro_payload, pro_signer,
+    pyth_price, Harness, PRO_CHANNEL_200MS, PRO_FEED_ID, PRO_QUOTE_FEED_ID,
+};
 use homeostat_sdk::instructions as ix;
-use homeostat_tests::*;
+use homeostat_sdk::pda::PoolAddresses;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
+use solana_transaction::TransactionError;
 
 use super::quoter::buy_one;
 

@@ -5,14 +5,21 @@
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use homeostat::constants::QUOTE_FALLBACK_REFUSE;
+use homeostat::errors::HomeostatError;
 use homeostat::events::Swapped;
 use homeostat::instructions::PushQuoteArgs;
 use homeostat::PoolParams;
+use homeostat::StoredFixed;
+use homeostat_localnet::{
+    assert_anchor_error, assert_program_error, decode_events, default_params, Harness, BUY,
+    ONE_BASE, ONE_QUOTE,
+};
 use homeostat_math::{Direction, Fixed};
 use homeostat_sdk::instructions as ix;
-use homeostat_tests::*;
+use homeostat_sdk::pda::PoolAddresses;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
+use solana_transaction::TransactionError;
 
 /// A quote of `price` whole USDC per SOL (quote atoms per lot), valid through `valid_until`.
 fn quote(sequence: u64, valid_until: u64, price: f64) -> PushQuoteArgs {

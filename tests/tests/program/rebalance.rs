@@ -1,9 +1,15 @@
 //! `rebalance` and `record_hedge`: the on-chain half of the hedging loop.
 
 use anchor_lang::solana_program::instruction::Instruction;
+use homeostat::errors::HomeostatError;
 use homeostat::events::{HedgeRecorded, RebalanceRequested};
+use homeostat::PoolParams;
+use homeostat_localnet::{
+    assert_program_error, bits, decode_events, default_params, fee_params, fixed, operator_params,
+    price_update, pyth_price, Harness, BUY, ONE_BASE, ONE_QUOTE, SELL,
+};
 use homeostat_math::Direction;
-use homeostat_tests::*;
+use homeostat_sdk::pda::PoolAddresses;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 

@@ -3,7 +3,7 @@
 
 use anchor_lang::error::ErrorCode;
 use anchor_lang::solana_program::instruction::Instruction;
-use homeostat_tests::program_test;
+use homeostat_localnet::program_test;
 use solana_signer::Signer;
 use solana_transaction::{InstructionError, Transaction, TransactionError};
 

@@ -1,6 +1,11 @@
+use homeostat::errors::HomeostatError;
 use homeostat::oracle::{PriceUpdate, VerificationLevel};
+use homeostat_localnet::{
+    assert_anchor_error, assert_program_error, custom_error, fee_params, next_volatility_sample,
+    oracle_account, price_update, pyth_price, swap_transaction_size, Harness, User, BUY, ONE_BASE,
+    ONE_QUOTE, SELL, TOKEN, TOKEN_2022,
+};
 use homeostat_math::Direction;
-use homeostat_tests::*;
 use solana_signer::Signer;
 
 fn oracle_now(harness: &Harness) -> homeostat::oracle::PriceUpdate {

@@ -1,5 +1,8 @@
+use homeostat::errors::HomeostatError;
+use homeostat_localnet::{
+    assert_program_error, price_update, pyth_price, Harness, BUY, ONE_BASE, ONE_QUOTE, SELL,
+};
 use homeostat_math::Direction;
-use homeostat_tests::*;
 
 fn oracle_now(harness: &Harness) -> homeostat::oracle::PriceUpdate {
     price_update(pyth_price(150.0), pyth_price(0.05), harness.now)

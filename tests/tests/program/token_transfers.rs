@@ -3,9 +3,13 @@
 //! the quoted ones either way. The runtime meters the token programs (they run as SBF),
 //! so their cost is measured here, not estimated.
 
+use homeostat_localnet::{
+    default_params, price_update, pyth_price, Harness, MintSetup, User, BUY, ONE_BASE, ONE_QUOTE,
+    SELL, TOKEN, TOKEN_2022,
+};
 use homeostat_math::Direction;
 use homeostat_sdk::instructions as ix;
-use homeostat_tests::*;
+use homeostat_sdk::pda::PoolAddresses;
 
 /// What SPL Token's `TransferChecked` cost in every swap before (docs/performance.md).
 const TRANSFER_CHECKED_CU: u64 = 6_174;

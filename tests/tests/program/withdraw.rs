@@ -1,6 +1,9 @@
+use homeostat::errors::HomeostatError;
 use homeostat::math::lp::LOCKED_SHARES;
+use homeostat_localnet::{
+    assert_program_error, operator_params, price_update, Harness, BUY, ONE_BASE, ONE_QUOTE, SELL,
+};
 use homeostat_math::Direction;
-use homeostat_tests::*;
 
 #[tokio::test]
 async fn withdrawal_is_pro_rata_in_both_tokens() {

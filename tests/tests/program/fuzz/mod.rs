@@ -24,9 +24,14 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
+use homeostat::errors::HomeostatError;
 use homeostat::PoolParams;
 use homeostat_localnet::TransactionError;
-use homeostat_tests::*;
+use homeostat_localnet::{
+    default_params, fixed, operator_params, pyth_price, quote_price_update, Harness, MintSetup,
+    User, BUY, ONE_BASE, ONE_QUOTE, SELL, TOKEN_2022,
+};
+use homeostat_sdk::pda::PoolAddresses;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use solana_keypair::Keypair;
