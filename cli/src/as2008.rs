@@ -18,6 +18,7 @@
 
 use bytemuck::Zeroable;
 use homeostat::constants::{LP_ACCESS_PUBLIC, QUOTE_FALLBACK_PYTH};
+use homeostat::instructions::DepositArgs;
 use homeostat::oracle::PriceUpdate;
 use homeostat::state::Pool;
 use homeostat::{PoolParams, StoredFixed};
@@ -421,7 +422,19 @@ impl PoolEngine for OnChain {
         let (base, quote) = starting_reserves(&oracle);
         // The first deposit is the admin's (it fixes the pool's reference depth).
         let lp = harness.admin_user(base, quote).await;
-        Self::refused(harness.deposit(&pool, &lp, base, quote, 1).await)
+        Self::refused(
+            harness
+                .deposit(
+                    &pool,
+                    &lp,
+                    DepositArgs {
+                        max_base: base,
+                        max_quote: quote,
+                        min_shares: 1,
+                    },
+                )
+                .await,
+        )
     }
 
     async fn advance(

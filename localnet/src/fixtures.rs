@@ -1,6 +1,7 @@
 //! Fixtures: parameter helpers, the default pool, a seeded pool.
 
 use homeostat::constants::{LP_ACCESS_OPERATOR, LP_ACCESS_PUBLIC, QUOTE_FALLBACK_PYTH};
+use homeostat::instructions::DepositArgs;
 use homeostat::{PoolParams, StoredFixed};
 use homeostat_math::{Fixed, ModelKind, Rounding, Units};
 use homeostat_sdk::pda::PoolAddresses;
@@ -140,9 +141,17 @@ impl Harness {
             .expect("initialize pool");
         let (base, quote) = (1_000 * ONE_BASE, 150_000 * ONE_QUOTE);
         let lp = self.admin_user(base, quote).await;
-        self.deposit(pool, &lp, base, quote, 1)
-            .await
-            .expect("seed deposit");
+        self.deposit(
+            pool,
+            &lp,
+            DepositArgs {
+                max_base: base,
+                max_quote: quote,
+                min_shares: 1,
+            },
+        )
+        .await
+        .expect("seed deposit");
         lp
     }
 

@@ -3,6 +3,7 @@
 use super::books::{average_price, execute, quote_for};
 use super::*;
 use crate::adversarial::price::normal;
+use homeostat::instructions::DepositArgs;
 
 /// Confidence of the quote token's USD feed, basis points (a stablecoin feed is tight).
 const QUOTE_CONFIDENCE_BPS: f64 = 2.0;
@@ -92,7 +93,15 @@ async fn open_pools(
         // The first deposit is the admin's (it fixes the pool's reference depth).
         let lp = harness.admin_user(liquidity_base, liquidity_quote).await;
         harness
-            .deposit(&pool, &lp, liquidity_base, liquidity_quote, 1)
+            .deposit(
+                &pool,
+                &lp,
+                DepositArgs {
+                    max_base: liquidity_base,
+                    max_quote: liquidity_quote,
+                    min_shares: 1,
+                },
+            )
             .await
             .map_err(|error| format!("deposit {name}: {error:?}"))?;
         pools.push(SimPool::new(

@@ -13,8 +13,7 @@ use anchor_lang::solana_program::instruction::Instruction;
 use homeostat::constants::{QUOTE_FALLBACK_PYTH, QUOTE_FALLBACK_REFUSE};
 use homeostat::events::Swapped;
 use homeostat::instructions::PushQuoteArgs;
-use homeostat::PoolParams;
-use homeostat::StoredFixed;
+use homeostat::{PoolParams, StoredFixed};
 use homeostat_jupiter::HomeostatAmm;
 use homeostat_localnet::{
     custom_error, decode_events, default_params, fixed, price_update, pyth_price, Harness, User,

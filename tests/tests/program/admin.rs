@@ -2,8 +2,7 @@
 //! collect_protocol_fees.
 
 use homeostat::errors::HomeostatError;
-use homeostat::PoolParams;
-use homeostat::StoredFixed;
+use homeostat::{PoolParams, StoredFixed};
 use homeostat_localnet::{
     assert_program_error, bits, decode_events, default_params, fee_params, fixed, pyth_price,
     Harness, BUY, ONE_BASE, ONE_QUOTE, SELL,

@@ -4,10 +4,11 @@
 
 use homeostat::errors::HomeostatError;
 use homeostat::events::Retargeted;
-use homeostat::PoolParams;
+use homeostat::instructions::{DepositArgs, RecordHedgeArgs};
+use homeostat::{PoolParams, StoredFixed};
 use homeostat_localnet::{
     assert_program_error, custom_error, decode_events, default_params, fixed, operator_params,
-    pyth_price, Harness, BUY, ONE_BASE, ONE_QUOTE, SELL,
+    pyth_price, Exact, Harness, BUY, ONE_BASE, ONE_QUOTE, SELL,
 };
 use homeostat_sdk::pda::PoolAddresses;
 use solana_signer::Signer;
@@ -16,7 +17,7 @@ use solana_signer::Signer;
 async fn sale(harness: &mut Harness, pool: &PoolAddresses) -> u64 {
     let update = harness.oracle_update().await;
     harness
-        .expected_swap(pool, &update, SELL, true, ONE_BASE)
+        .expected_swap(pool, &update, SELL, Exact::In(ONE_BASE))
         .await
         .unwrap()
         .amount_out
@@ -65,7 +66,18 @@ async fn the_inventory_is_flow_a_price_move_alone_does_not_move_it() {
         harness.balance(&pool.base_vault).await,
         harness.balance(&pool.quote_vault).await,
     );
-    harness.deposit(&pool, &lp, base, quote, 1).await.unwrap();
+    harness
+        .deposit(
+            &pool,
+            &lp,
+            DepositArgs {
+                max_base: base,
+                max_quote: quote,
+                min_shares: 1,
+            },
+        )
+        .await
+        .unwrap();
     let update = harness.oracle_update().await;
     let doubled = harness.snapshot(&pool, &update).await.inventory().unwrap();
     assert!(
@@ -88,7 +100,15 @@ async fn a_public_pools_quotes_credit_no_hedge() {
         state.pending_request_price.to_bits(),
     );
     harness
-        .record_hedge(&pool, &keeper, 1, requested, price)
+        .record_hedge(
+            &pool,
+            &keeper,
+            RecordHedgeArgs {
+                seq: 1,
+                filled_base: requested,
+                avg_price: StoredFixed::from_bits(price),
+            },
+        )
         .await
         .unwrap();
     let snapshot = harness.snapshot(&pool, &update).await;
@@ -123,7 +143,15 @@ async fn the_cap_binds_on_the_gross_position_even_when_hedged() {
         state.pending_request_price.to_bits(),
     );
     harness
-        .record_hedge(&pool, &keeper, 1, requested, price)
+        .record_hedge(
+            &pool,
+            &keeper,
+            RecordHedgeArgs {
+                seq: 1,
+                filled_base: requested,
+                avg_price: StoredFixed::from_bits(price),
+            },
+        )
         .await
         .unwrap();
     let snapshot = harness.snapshot(&pool, &update).await;
@@ -170,7 +198,15 @@ async fn only_the_admin_deposits_into_an_operator_pool_and_the_rule_is_fixed() {
     let stranger = harness.new_user(ONE_BASE, 150 * ONE_QUOTE).await;
     assert_program_error(
         harness
-            .deposit(&pool, &stranger, ONE_BASE, 150 * ONE_QUOTE, 1)
+            .deposit(
+                &pool,
+                &stranger,
+                DepositArgs {
+                    max_base: ONE_BASE,
+                    max_quote: 150 * ONE_QUOTE,
+                    min_shares: 1,
+                },
+            )
             .await,
         HomeostatError::DepositsRestricted,
     );
@@ -179,7 +215,15 @@ async fn only_the_admin_deposits_into_an_operator_pool_and_the_rule_is_fixed() {
         .user_of(admin.insecure_clone(), ONE_BASE, 150 * ONE_QUOTE)
         .await;
     harness
-        .deposit(&pool, &operator, ONE_BASE, 150 * ONE_QUOTE, 1)
+        .deposit(
+            &pool,
+            &operator,
+            DepositArgs {
+                max_base: ONE_BASE,
+                max_quote: 150 * ONE_QUOTE,
+                min_shares: 1,
+            },
+        )
         .await
         .unwrap();
     // Anyone may withdraw what they hold; the access rule never changes after creation.
@@ -216,7 +260,15 @@ async fn retarget_is_bounded_rate_limited_and_evented() {
         .admin_user(1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
         .await;
     harness
-        .deposit(&pool, &lp, 1_000 * ONE_BASE, 150_000 * ONE_QUOTE, 1)
+        .deposit(
+            &pool,
+            &lp,
+            DepositArgs {
+                max_base: 1_000 * ONE_BASE,
+                max_quote: 150_000 * ONE_QUOTE,
+                min_shares: 1,
+            },
+        )
         .await
         .unwrap();
     let target = harness.pool_state(&pool).await.target_at_depth().unwrap();

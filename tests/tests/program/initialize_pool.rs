@@ -1,7 +1,6 @@
 use anchor_spl::token_2022::spl_token_2022::extension::ExtensionType;
 use homeostat::errors::HomeostatError;
-use homeostat::PoolParams;
-use homeostat::StoredFixed;
+use homeostat::{PoolParams, StoredFixed};
 use homeostat_localnet::{
     assert_program_error, default_params, fixed, price_update, pyth_price, Harness, MintSetup,
     BASE_DECIMALS, FEED_ID, QUOTE_DECIMALS, START_TIME, TOKEN, TOKEN_2022,

@@ -6,13 +6,13 @@
 
 use anchor_lang::prelude::Pubkey;
 use homeostat::errors::HomeostatError;
+use homeostat::instructions::DepositArgs;
 use homeostat::oracle::PriceUpdate;
-use homeostat::PoolParams;
-use homeostat::StoredFixed;
+use homeostat::{PoolParams, StoredFixed};
 use homeostat_localnet::{
     assert_program_error, bits, default_params, fee_params, fixed, next_volatility_sample,
-    oracle_account, price_update, pyth_price, quote_price_update, Harness, User, BUY, ONE_BASE,
-    ONE_QUOTE, QUOTE_FEED_ID, SELL,
+    oracle_account, price_update, pyth_price, quote_price_update, Exact, Harness, User, BUY,
+    ONE_BASE, ONE_QUOTE, QUOTE_FEED_ID, SELL,
 };
 use homeostat_sdk::pda::PoolAddresses;
 use solana_transaction::TransactionError;
@@ -218,7 +218,15 @@ async fn two_feed_pool(usdc: f64) -> (Harness, PoolAddresses, User) {
         .admin_user(1_000 * ONE_BASE, 160_000 * ONE_QUOTE)
         .await;
     harness
-        .deposit(&pool, &lp, 1_000 * ONE_BASE, 153_000 * ONE_QUOTE, 1)
+        .deposit(
+            &pool,
+            &lp,
+            DepositArgs {
+                max_base: 1_000 * ONE_BASE,
+                max_quote: 153_000 * ONE_QUOTE,
+                min_shares: 1,
+            },
+        )
         .await
         .unwrap();
     (harness, pool, lp)
@@ -251,8 +259,7 @@ async fn a_two_feed_pool_prices_base_in_quote_as_the_ratio_of_its_usd_feeds() {
             &pool,
             &update,
             homeostat_math::Direction::QuoteToBase,
-            true,
-            1_540 * ONE_QUOTE,
+            Exact::In(1_540 * ONE_QUOTE),
         )
         .await
         .unwrap();

@@ -4,8 +4,7 @@
 //! and `update_params` alike.
 
 use homeostat::errors::HomeostatError;
-use homeostat::PoolParams;
-use homeostat::StoredFixed;
+use homeostat::{PoolParams, StoredFixed};
 use homeostat_localnet::{
     assert_program_error, bits, default_params, fixed, pyth_price, Harness, BUY, ONE_BASE,
     ONE_QUOTE, SELL,

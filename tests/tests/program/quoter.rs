@@ -8,8 +8,7 @@ use homeostat::constants::QUOTE_FALLBACK_REFUSE;
 use homeostat::errors::HomeostatError;
 use homeostat::events::Swapped;
 use homeostat::instructions::PushQuoteArgs;
-use homeostat::PoolParams;
-use homeostat::StoredFixed;
+use homeostat::{PoolParams, StoredFixed};
 use homeostat_localnet::{
     assert_anchor_error, assert_program_error, decode_events, default_params, Harness, BUY,
     ONE_BASE, ONE_QUOTE,

@@ -3,7 +3,8 @@
 use anchor_lang::solana_program::instruction::Instruction;
 use homeostat::errors::HomeostatError;
 use homeostat::events::{HedgeRecorded, RebalanceRequested};
-use homeostat::PoolParams;
+use homeostat::instructions::RecordHedgeArgs;
+use homeostat::{PoolParams, StoredFixed};
 use homeostat_localnet::{
     assert_program_error, bits, decode_events, default_params, fee_params, fixed, operator_params,
     price_update, pyth_price, Harness, BUY, ONE_BASE, ONE_QUOTE, SELL,
@@ -63,9 +64,11 @@ async fn a_skewed_pool_requests_a_hedge_with_an_increasing_sequence() {
         .record_hedge(
             &pool,
             &keeper,
-            1,
-            (event.target_hedge_delta / 2) as i64,
-            bits(150_000_000, 1),
+            RecordHedgeArgs {
+                seq: 1,
+                filled_base: (event.target_hedge_delta / 2) as i64,
+                avg_price: fixed(150_000_000, 1),
+            },
         )
         .await
         .unwrap();
@@ -122,9 +125,31 @@ async fn rebalance_guards() {
     );
     // Answered (a zero fill closes the request too), 60 s later a new request goes
     // through; right after it, the rate limit holds.
-    harness.record_hedge(&pool, &keeper, 1, 0, 0).await.unwrap();
+    harness
+        .record_hedge(
+            &pool,
+            &keeper,
+            RecordHedgeArgs {
+                seq: 1,
+                filled_base: 0,
+                avg_price: StoredFixed::from_bits(0),
+            },
+        )
+        .await
+        .unwrap();
     harness.rebalance(&pool, &keeper).await.unwrap();
-    harness.record_hedge(&pool, &keeper, 2, 0, 0).await.unwrap();
+    harness
+        .record_hedge(
+            &pool,
+            &keeper,
+            RecordHedgeArgs {
+                seq: 2,
+                filled_base: 0,
+                avg_price: StoredFixed::from_bits(0),
+            },
+        )
+        .await
+        .unwrap();
     assert_program_error(
         harness.rebalance(&pool, &keeper).await,
         HomeostatError::RebalanceTooSoon,
@@ -140,31 +165,77 @@ async fn record_hedge_accepts_only_the_pending_sequence_once() {
     let price = bits(150_000_000, 1);
     assert_program_error(
         harness
-            .record_hedge(&pool, &trader.keypair, 1, filled, price)
+            .record_hedge(
+                &pool,
+                &trader.keypair,
+                RecordHedgeArgs {
+                    seq: 1,
+                    filled_base: filled,
+                    avg_price: StoredFixed::from_bits(price),
+                },
+            )
             .await,
         HomeostatError::Unauthorized,
     );
     for wrong in [0, 2, 7] {
         assert_program_error(
             harness
-                .record_hedge(&pool, &keeper, wrong, filled, price)
+                .record_hedge(
+                    &pool,
+                    &keeper,
+                    RecordHedgeArgs {
+                        seq: wrong,
+                        filled_base: filled,
+                        avg_price: StoredFixed::from_bits(price),
+                    },
+                )
                 .await,
             HomeostatError::UnknownSequence,
         );
     }
     assert_program_error(
-        harness.record_hedge(&pool, &keeper, 1, filled, -1).await,
+        harness
+            .record_hedge(
+                &pool,
+                &keeper,
+                RecordHedgeArgs {
+                    seq: 1,
+                    filled_base: filled,
+                    avg_price: StoredFixed::from_bits(-1),
+                },
+            )
+            .await,
         HomeostatError::InvalidParameter,
     );
     assert_program_error(
-        harness.record_hedge(&pool, &keeper, 1, filled, 0).await,
+        harness
+            .record_hedge(
+                &pool,
+                &keeper,
+                RecordHedgeArgs {
+                    seq: 1,
+                    filled_base: filled,
+                    avg_price: StoredFixed::from_bits(0),
+                },
+            )
+            .await,
         HomeostatError::InvalidParameter,
     );
     // The review's finding: asked for ~20 SOL, −20 or 201 SOL were accepted.
     let requested = event.target_hedge_delta as i64;
     for wrong in [201 * ONE_BASE as i64, -requested, -1, requested + 1] {
         assert_program_error(
-            harness.record_hedge(&pool, &keeper, 1, wrong, price).await,
+            harness
+                .record_hedge(
+                    &pool,
+                    &keeper,
+                    RecordHedgeArgs {
+                        seq: 1,
+                        filled_base: wrong,
+                        avg_price: StoredFixed::from_bits(price),
+                    },
+                )
+                .await,
             HomeostatError::HedgeExceedsRequest,
         );
     }
@@ -189,13 +260,31 @@ async fn record_hedge_accepts_only_the_pending_sequence_once() {
         (1, filled, filled)
     );
     harness
-        .record_hedge(&pool, &keeper, 1, filled, price)
+        .record_hedge(
+            &pool,
+            &keeper,
+            RecordHedgeArgs {
+                seq: 1,
+                filled_base: filled,
+                avg_price: StoredFixed::from_bits(price),
+            },
+        )
         .await
         .unwrap();
     assert_eq!(harness.pool_state(&pool).await.hedge_position, filled);
     // A restarted keeper replaying the same record is refused: no double hedge.
     assert_program_error(
-        harness.record_hedge(&pool, &keeper, 1, filled, price).await,
+        harness
+            .record_hedge(
+                &pool,
+                &keeper,
+                RecordHedgeArgs {
+                    seq: 1,
+                    filled_base: filled,
+                    avg_price: StoredFixed::from_bits(price),
+                },
+            )
+            .await,
         HomeostatError::UnknownSequence,
     );
     assert_eq!(harness.pool_state(&pool).await.hedge_position, filled);
@@ -227,9 +316,11 @@ async fn a_recorded_hedge_relaxes_the_skew_of_a_pool_that_credits_it() {
         .record_hedge(
             &pool,
             &keeper,
-            event.seq,
-            event.target_hedge_delta as i64,
-            bits(150_000_000, 1),
+            RecordHedgeArgs {
+                seq: event.seq,
+                filled_base: event.target_hedge_delta as i64,
+                avg_price: fixed(150_000_000, 1),
+            },
         )
         .await
         .unwrap();
@@ -306,14 +397,30 @@ async fn record_hedge_keeps_a_ledger_and_refuses_implausible_prices() {
     // A fill 11 % above the request's oracle price is not a hedge.
     assert_program_error(
         harness
-            .record_hedge(&pool, &keeper, 1, hedge, event.oracle_price * 111 / 100)
+            .record_hedge(
+                &pool,
+                &keeper,
+                RecordHedgeArgs {
+                    seq: 1,
+                    filled_base: hedge,
+                    avg_price: StoredFixed::from_bits(event.oracle_price * 111 / 100),
+                },
+            )
             .await,
         HomeostatError::HedgePriceImplausible,
     );
     // Sold 20 SOL at the request's price (150 USDC per lot).
     let entry = event.oracle_price;
     harness
-        .record_hedge(&pool, &keeper, 1, hedge, entry)
+        .record_hedge(
+            &pool,
+            &keeper,
+            RecordHedgeArgs {
+                seq: 1,
+                filled_base: hedge,
+                avg_price: StoredFixed::from_bits(entry),
+            },
+        )
         .await
         .unwrap();
     let state = harness.pool_state(&pool).await;
@@ -337,7 +444,15 @@ async fn record_hedge_keeps_a_ledger_and_refuses_implausible_prices() {
     assert!(unwind.target_hedge_delta < 0, "{unwind:?}");
     let lower = unwind.oracle_price;
     harness
-        .record_hedge(&pool, &keeper, 2, -15 * ONE_BASE as i64, lower)
+        .record_hedge(
+            &pool,
+            &keeper,
+            RecordHedgeArgs {
+                seq: 2,
+                filled_base: -15 * ONE_BASE as i64,
+                avg_price: StoredFixed::from_bits(lower),
+            },
+        )
         .await
         .unwrap();
     let ledger = harness.pool_state(&pool).await.hedge_ledger();
@@ -396,12 +511,28 @@ async fn the_hedge_position_stays_within_its_limit_whatever_was_asked() {
     assert!(event.target_hedge_delta > 5 * i128::from(ONE_BASE));
     assert_program_error(
         harness
-            .record_hedge(&pool, &keeper, 1, 6 * ONE_BASE as i64, event.oracle_price)
+            .record_hedge(
+                &pool,
+                &keeper,
+                RecordHedgeArgs {
+                    seq: 1,
+                    filled_base: 6 * ONE_BASE as i64,
+                    avg_price: StoredFixed::from_bits(event.oracle_price),
+                },
+            )
             .await,
         HomeostatError::HedgeTooLarge,
     );
     harness
-        .record_hedge(&pool, &keeper, 1, 5 * ONE_BASE as i64, event.oracle_price)
+        .record_hedge(
+            &pool,
+            &keeper,
+            RecordHedgeArgs {
+                seq: 1,
+                filled_base: 5 * ONE_BASE as i64,
+                avg_price: StoredFixed::from_bits(event.oracle_price),
+            },
+        )
         .await
         .unwrap();
 }

@@ -2,8 +2,8 @@ use homeostat::errors::HomeostatError;
 use homeostat::oracle::{PriceUpdate, VerificationLevel};
 use homeostat_localnet::{
     assert_anchor_error, assert_program_error, custom_error, fee_params, next_volatility_sample,
-    oracle_account, price_update, pyth_price, swap_transaction_size, Harness, User, BUY, ONE_BASE,
-    ONE_QUOTE, SELL, TOKEN, TOKEN_2022,
+    oracle_account, price_update, pyth_price, swap_transaction_size, Exact, Harness, User, BUY,
+    ONE_BASE, ONE_QUOTE, SELL, TOKEN, TOKEN_2022,
 };
 use homeostat_math::Direction;
 use solana_signer::Signer;
@@ -21,7 +21,12 @@ async fn selling_base_pays_exactly_the_quoted_amount() {
     let trader = harness.new_user(10 * ONE_BASE, 0).await;
     let update = oracle_now(&harness);
     let expected = harness
-        .expected_swap(&pool, &update, Direction::BaseToQuote, true, 5 * ONE_BASE)
+        .expected_swap(
+            &pool,
+            &update,
+            Direction::BaseToQuote,
+            Exact::In(5 * ONE_BASE),
+        )
         .await
         .unwrap();
     harness
@@ -57,8 +62,7 @@ async fn buying_base_pays_exactly_the_quoted_amount() {
             &pool,
             &update,
             Direction::QuoteToBase,
-            true,
-            1_500 * ONE_QUOTE,
+            Exact::In(1_500 * ONE_QUOTE),
         )
         .await
         .unwrap();
@@ -101,7 +105,7 @@ async fn slippage_limit_is_enforced() {
     let trader = harness.new_user(10 * ONE_BASE, 0).await;
     let update = oracle_now(&harness);
     let expected = harness
-        .expected_swap(&pool, &update, Direction::BaseToQuote, true, ONE_BASE)
+        .expected_swap(&pool, &update, Direction::BaseToQuote, Exact::In(ONE_BASE))
         .await
         .unwrap();
     let result = harness

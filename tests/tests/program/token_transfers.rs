@@ -4,8 +4,8 @@
 //! so their cost is measured here, not estimated.
 
 use homeostat_localnet::{
-    default_params, price_update, pyth_price, Harness, MintSetup, User, BUY, ONE_BASE, ONE_QUOTE,
-    SELL, TOKEN, TOKEN_2022,
+    default_params, price_update, pyth_price, Exact, Harness, MintSetup, User, BUY, ONE_BASE,
+    ONE_QUOTE, SELL, TOKEN, TOKEN_2022,
 };
 use homeostat_math::Direction;
 use homeostat_sdk::instructions as ix;
@@ -113,7 +113,7 @@ async fn token_2022_sides_move_with_transfer_checked_and_pay_the_quote() {
 
     let update = price_update(pyth_price(150.0), pyth_price(0.05), harness.now);
     let expected = harness
-        .expected_swap(&pool, &update, SELL, true, 2 * ONE_BASE)
+        .expected_swap(&pool, &update, SELL, Exact::In(2 * ONE_BASE))
         .await
         .unwrap();
     harness

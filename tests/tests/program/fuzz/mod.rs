@@ -21,11 +21,12 @@
 //! `HOMEOSTAT_FUZZ_SEQUENCES=10000 cargo test --workspace --test program fuzz -- --nocapture`
 //! the long mode (counts in docs/security.md).
 
+use homeostat::instructions::{DepositArgs, RecordHedgeArgs, WithdrawArgs};
+use homeostat::{PoolParams, StoredFixed};
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use homeostat::errors::HomeostatError;
-use homeostat::PoolParams;
 use homeostat_localnet::TransactionError;
 use homeostat_localnet::{
     default_params, fixed, operator_params, pyth_price, quote_price_update, Harness, MintSetup,
@@ -236,7 +237,15 @@ async fn act(
             (
                 "deposit",
                 harness
-                    .deposit(pool, &lp, base / 100 * percent, quote / 100 * percent, 0)
+                    .deposit(
+                        pool,
+                        &lp,
+                        DepositArgs {
+                            max_base: base / 100 * percent,
+                            max_quote: quote / 100 * percent,
+                            min_shares: 0,
+                        },
+                    )
                     .await,
             )
         }
@@ -246,7 +255,15 @@ async fn act(
             (
                 "withdraw",
                 harness
-                    .withdraw(pool, &lp, shares / 100 * percent + 1, 0, 0)
+                    .withdraw(
+                        pool,
+                        &lp,
+                        WithdrawArgs {
+                            shares: shares / 100 * percent + 1,
+                            min_base: 0,
+                            min_quote: 0,
+                        },
+                    )
                     .await,
             )
         }
@@ -269,7 +286,15 @@ async fn act(
             (
                 "record_hedge",
                 harness
-                    .record_hedge(pool, &signer, seq, filled, price)
+                    .record_hedge(
+                        pool,
+                        &signer,
+                        RecordHedgeArgs {
+                            seq,
+                            filled_base: filled,
+                            avg_price: StoredFixed::from_bits(price),
+                        },
+                    )
                     .await,
             )
         }
@@ -486,7 +511,15 @@ async fn sequence(
     };
     let first = copy(&world.lps[0]);
     harness
-        .deposit(&pool, &first, 1_000 * ONE_BASE, 150_000 * ONE_QUOTE, 1)
+        .deposit(
+            &pool,
+            &first,
+            DepositArgs {
+                max_base: 1_000 * ONE_BASE,
+                max_quote: 150_000 * ONE_QUOTE,
+                min_shares: 1,
+            },
+        )
         .await
         .map_err(|error| format!("seed: {error:?}"))?;
     let (base, quote, _) = totals(harness, &pool, &world).await;
