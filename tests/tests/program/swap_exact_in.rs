@@ -6,9 +6,10 @@ use homeostat_localnet::{
     ONE_BASE, ONE_QUOTE, SELL, TOKEN, TOKEN_2022,
 };
 use homeostat_math::Direction;
+use solana_account::Account;
 use solana_signer::Signer;
 
-fn oracle_now(harness: &Harness) -> homeostat::oracle::PriceUpdate {
+fn oracle_now(harness: &Harness) -> PriceUpdate {
     price_update(pyth_price(150.0), pyth_price(0.05), harness.now)
 }
 
@@ -215,13 +216,9 @@ async fn paused_pools_do_not_swap() {
         .unwrap();
 }
 
-#[tokio::test]
-async fn bad_oracles_fail_closed() {
-    let (mut harness, pool, _) = Harness::with_liquidity().await;
-    let trader = harness.new_user(ONE_BASE, 0).await;
-    let used = harness.now;
-    harness.set_time(used + 21);
-    let now = harness.now;
+/// Prints a swap must refuse, `used` the publish time of the print the pool last used and
+/// `now` the clock (21 s later): what is wrong, the print, the error.
+fn bad_prints(used: i64, now: i64) -> [(&'static str, PriceUpdate, HomeostatError); 10] {
     let print = |price: f64, conf: f64, publish_time: i64| {
         price_update(pyth_price(price), pyth_price(conf), publish_time)
     };
@@ -230,7 +227,7 @@ async fn bad_oracles_fail_closed() {
         edit(&mut update);
         update
     };
-    let cases = [
+    [
         (
             "stale: the pool's print, 21 s later, with a 20 s limit",
             print(150.0, 0.05, used),
@@ -283,8 +280,33 @@ async fn bad_oracles_fail_closed() {
             fresh(|update| update.feed_id = [3; 32]),
             HomeostatError::WrongOracleFeed,
         ),
-    ];
-    for (what, update, expected) in cases {
+    ]
+}
+
+/// Accounts in the oracle's place that are not a receiver-owned price update, at `now`: a
+/// well-formed one owned by another program, a receiver-owned one that is garbage, and the
+/// legacy Pyth receiver's (the default config sets no sunset for it).
+fn bad_oracle_accounts(now: i64) -> [(Account, HomeostatError); 3] {
+    let forged = foreign_owned_oracle(price_update(pyth_price(300.0), pyth_price(0.05), now));
+    let mut garbage = oracle_account(&price_update(pyth_price(150.0), pyth_price(0.05), now));
+    garbage.data[0] ^= 0xff;
+    let mut legacy = oracle_account(&price_update(pyth_price(150.0), pyth_price(0.05), now));
+    legacy.owner = homeostat::oracle::LEGACY_PYTH_RECEIVER_PROGRAM_ID;
+    [
+        (forged, HomeostatError::WrongOracleOwner),
+        (garbage, HomeostatError::InvalidOracleAccount),
+        (legacy, HomeostatError::LegacyReceiverRetired),
+    ]
+}
+
+#[tokio::test]
+async fn bad_oracles_fail_closed() {
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
+    let trader = harness.new_user(ONE_BASE, 0).await;
+    let used = harness.now;
+    harness.set_time(used + 21);
+    let now = harness.now;
+    for (what, update, expected) in bad_prints(used, now) {
         harness.set_oracle(&update);
         let result = harness
             .swap_exact_in(&pool, &trader, SELL, ONE_BASE, 1)
@@ -296,20 +318,8 @@ async fn bad_oracles_fail_closed() {
         );
     }
 
-    // Accounts in the oracle's place that are not a receiver-owned price update: a
-    // well-formed one owned by another program, and a receiver-owned one that is garbage.
     harness.set_price(pyth_price(150.0), pyth_price(0.05));
-    let forged = foreign_owned_oracle(price_update(pyth_price(300.0), pyth_price(0.05), now));
-    let mut garbage = oracle_account(&price_update(pyth_price(150.0), pyth_price(0.05), now));
-    garbage.data[0] ^= 0xff;
-    // The legacy Pyth receiver's account: the default config sets no sunset for it.
-    let mut legacy = oracle_account(&price_update(pyth_price(150.0), pyth_price(0.05), now));
-    legacy.owner = homeostat::oracle::LEGACY_PYTH_RECEIVER_PROGRAM_ID;
-    for (account, expected) in [
-        (forged, HomeostatError::WrongOracleOwner),
-        (garbage, HomeostatError::InvalidOracleAccount),
-        (legacy, HomeostatError::LegacyReceiverRetired),
-    ] {
+    for (account, expected) in bad_oracle_accounts(now) {
         let fake = anchor_lang::prelude::Pubkey::new_unique();
         harness.context.set_account(&fake, &account.into());
         let mut accounts = harness.swap_accounts(&pool, &trader);
@@ -327,7 +337,7 @@ async fn bad_oracles_fail_closed() {
         .unwrap();
 }
 
-fn foreign_owned_oracle(update: homeostat::oracle::PriceUpdate) -> solana_account::Account {
+fn foreign_owned_oracle(update: PriceUpdate) -> Account {
     let mut account = oracle_account(&update);
     account.owner = anchor_lang::prelude::Pubkey::new_unique();
     account
