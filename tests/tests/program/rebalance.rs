@@ -6,7 +6,7 @@ use homeostat::events::{HedgeRecorded, RebalanceRequested};
 use homeostat::instructions::RecordHedgeArgs;
 use homeostat::{PoolParams, StoredFixed};
 use homeostat_localnet::{
-    assert_program_error, bits, decode_events, default_params, fee_params, fixed, operator_params,
+    assert_program_error, decode_events, default_params, fee_params, fixed, operator_params,
     price_update, pyth_price, Harness, BUY, ONE_BASE, ONE_QUOTE, SELL,
 };
 use homeostat_math::Direction;
@@ -156,96 +156,57 @@ async fn rebalance_guards() {
     );
 }
 
+/// Answers to a request for `requested` base that `record_hedge` refuses, each a change of
+/// the right `answer`: whether the keeper signs it (else a stranger), and the error.
+fn refused_answers(
+    answer: RecordHedgeArgs,
+    requested: i64,
+) -> Vec<(bool, RecordHedgeArgs, HomeostatError)> {
+    let mut refused = vec![(false, answer, HomeostatError::Unauthorized)];
+    for seq in [0, 2, 7] {
+        let args = RecordHedgeArgs { seq, ..answer };
+        refused.push((true, args, HomeostatError::UnknownSequence));
+    }
+    for bits in [-1, 0] {
+        let args = RecordHedgeArgs {
+            avg_price: StoredFixed::from_bits(bits),
+            ..answer
+        };
+        refused.push((true, args, HomeostatError::InvalidParameter));
+    }
+    // The review's finding: asked for ~20 SOL, −20 or 201 SOL were accepted.
+    for filled_base in [201 * ONE_BASE as i64, -requested, -1, requested + 1] {
+        let args = RecordHedgeArgs {
+            filled_base,
+            ..answer
+        };
+        refused.push((true, args, HomeostatError::HedgeExceedsRequest));
+    }
+    refused
+}
+
 #[tokio::test]
 async fn record_hedge_accepts_only_the_pending_sequence_once() {
     let (mut harness, pool, trader) = Harness::skewed_pool().await;
     let keeper = harness.keeper.insecure_clone();
     let event = request(&mut harness, &pool).await;
     let filled = (event.target_hedge_delta / 2) as i64;
-    let price = bits(150_000_000, 1);
-    assert_program_error(
-        harness
-            .record_hedge(
-                &pool,
-                &trader.keypair,
-                RecordHedgeArgs {
-                    seq: 1,
-                    filled_base: filled,
-                    avg_price: StoredFixed::from_bits(price),
-                },
-            )
-            .await,
-        HomeostatError::Unauthorized,
-    );
-    for wrong in [0, 2, 7] {
-        assert_program_error(
-            harness
-                .record_hedge(
-                    &pool,
-                    &keeper,
-                    RecordHedgeArgs {
-                        seq: wrong,
-                        filled_base: filled,
-                        avg_price: StoredFixed::from_bits(price),
-                    },
-                )
-                .await,
-            HomeostatError::UnknownSequence,
-        );
-    }
-    assert_program_error(
-        harness
-            .record_hedge(
-                &pool,
-                &keeper,
-                RecordHedgeArgs {
-                    seq: 1,
-                    filled_base: filled,
-                    avg_price: StoredFixed::from_bits(-1),
-                },
-            )
-            .await,
-        HomeostatError::InvalidParameter,
-    );
-    assert_program_error(
-        harness
-            .record_hedge(
-                &pool,
-                &keeper,
-                RecordHedgeArgs {
-                    seq: 1,
-                    filled_base: filled,
-                    avg_price: StoredFixed::from_bits(0),
-                },
-            )
-            .await,
-        HomeostatError::InvalidParameter,
-    );
-    // The review's finding: asked for ~20 SOL, −20 or 201 SOL were accepted.
-    let requested = event.target_hedge_delta as i64;
-    for wrong in [201 * ONE_BASE as i64, -requested, -1, requested + 1] {
-        assert_program_error(
-            harness
-                .record_hedge(
-                    &pool,
-                    &keeper,
-                    RecordHedgeArgs {
-                        seq: 1,
-                        filled_base: wrong,
-                        avg_price: StoredFixed::from_bits(price),
-                    },
-                )
-                .await,
-            HomeostatError::HedgeExceedsRequest,
-        );
+    let answer = RecordHedgeArgs {
+        seq: 1,
+        filled_base: filled,
+        avg_price: fixed(150_000_000, 1),
+    };
+    for (by_keeper, args, expected) in refused_answers(answer, event.target_hedge_delta as i64) {
+        let signer = if by_keeper { &keeper } else { &trader.keypair };
+        assert_program_error(harness.record_hedge(&pool, signer, args).await, expected);
     }
 
     let ix = homeostat_sdk::instructions::record_hedge(
         pool.pool,
         keeper.pubkey(),
-        1,
-        filled,
-        homeostat_math::Fixed::from_bits(price),
+        answer.seq,
+        answer.filled_base,
+        answer.avg_price.get(),
     );
     let (events, error) = harness.simulate_events(&[ix], &[&keeper]).await;
     assert_eq!(error, None);
@@ -259,32 +220,11 @@ async fn record_hedge_accepts_only_the_pending_sequence_once() {
         ),
         (1, filled, filled)
     );
-    harness
-        .record_hedge(
-            &pool,
-            &keeper,
-            RecordHedgeArgs {
-                seq: 1,
-                filled_base: filled,
-                avg_price: StoredFixed::from_bits(price),
-            },
-        )
-        .await
-        .unwrap();
+    harness.record_hedge(&pool, &keeper, answer).await.unwrap();
     assert_eq!(harness.pool_state(&pool).await.hedge_position, filled);
     // A restarted keeper replaying the same record is refused: no double hedge.
     assert_program_error(
-        harness
-            .record_hedge(
-                &pool,
-                &keeper,
-                RecordHedgeArgs {
-                    seq: 1,
-                    filled_base: filled,
-                    avg_price: StoredFixed::from_bits(price),
-                },
-            )
-            .await,
+        harness.record_hedge(&pool, &keeper, answer).await,
         HomeostatError::UnknownSequence,
     );
     assert_eq!(harness.pool_state(&pool).await.hedge_position, filled);
