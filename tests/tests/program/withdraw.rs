@@ -64,62 +64,33 @@ async fn withdrawal_works_paused_and_without_a_valid_oracle() {
 async fn withdraw_guards() {
     let (mut harness, pool, lp) = Harness::with_liquidity().await;
     let shares = harness.balance(&lp.lp(&pool)).await;
-    assert_program_error(
-        harness
-            .withdraw(
-                &pool,
-                &lp,
-                WithdrawArgs {
-                    shares: 0,
-                    min_base: 0,
-                    min_quote: 0,
-                },
-            )
-            .await,
-        HomeostatError::ZeroAmount,
-    );
-    assert_program_error(
-        harness
-            .withdraw(
-                &pool,
-                &lp,
-                WithdrawArgs {
-                    shares: shares + 1,
-                    min_base: 0,
-                    min_quote: 0,
-                },
-            )
-            .await,
-        HomeostatError::InsufficientLiquidity,
-    );
-    assert_program_error(
-        harness
-            .withdraw(
-                &pool,
-                &lp,
-                WithdrawArgs {
-                    shares: shares / 10,
-                    min_base: u64::MAX,
-                    min_quote: 0,
-                },
-            )
-            .await,
-        HomeostatError::SlippageExceeded,
-    );
-    assert_program_error(
-        harness
-            .withdraw(
-                &pool,
-                &lp,
-                WithdrawArgs {
-                    shares: shares / 10,
-                    min_base: 0,
-                    min_quote: u64::MAX,
-                },
-            )
-            .await,
-        HomeostatError::SlippageExceeded,
-    );
+    // Burns `shares` with no minimum out.
+    let burn = |shares| WithdrawArgs {
+        shares,
+        min_base: 0,
+        min_quote: 0,
+    };
+    let refused = [
+        (burn(0), HomeostatError::ZeroAmount),
+        (burn(shares + 1), HomeostatError::InsufficientLiquidity),
+        (
+            WithdrawArgs {
+                min_base: u64::MAX,
+                ..burn(shares / 10)
+            },
+            HomeostatError::SlippageExceeded,
+        ),
+        (
+            WithdrawArgs {
+                min_quote: u64::MAX,
+                ..burn(shares / 10)
+            },
+            HomeostatError::SlippageExceeded,
+        ),
+    ];
+    for (args, expected) in refused {
+        assert_program_error(harness.withdraw(&pool, &lp, args).await, expected);
+    }
     // More shares than the account holds (a second LP holds the rest): named, not the
     // token program's bare code.
     let other = harness.new_user(10 * ONE_BASE, 1_500 * ONE_QUOTE).await;
@@ -136,32 +107,14 @@ async fn withdraw_guards() {
         .await
         .unwrap();
     assert_program_error(
-        harness
-            .withdraw(
-                &pool,
-                &lp,
-                WithdrawArgs {
-                    shares: shares + 1,
-                    min_base: 0,
-                    min_quote: 0,
-                },
-            )
-            .await,
+        harness.withdraw(&pool, &lp, burn(shares + 1)).await,
         HomeostatError::InsufficientFunds,
     );
     // Another user's LP account cannot be burned by this signer.
     let thief = harness.new_user(0, 0).await;
     let mut stolen = thief.accounts(&pool);
     stolen.lp = lp.lp(&pool);
-    let withdraw = homeostat_sdk::instructions::withdraw(
-        &pool,
-        &stolen,
-        homeostat::instructions::WithdrawArgs {
-            shares: shares / 10,
-            min_base: 0,
-            min_quote: 0,
-        },
-    );
+    let withdraw = homeostat_sdk::instructions::withdraw(&pool, &stolen, burn(shares / 10));
     assert!(harness.send(&[withdraw], &[&thief.keypair]).await.is_err());
     assert_eq!(harness.balance(&lp.lp(&pool)).await, shares);
 }
