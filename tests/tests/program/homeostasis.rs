@@ -11,7 +11,9 @@ use homeostat_localnet::{
     pyth_price, Exact, Harness, BUY, ONE_BASE, ONE_QUOTE, SELL,
 };
 use homeostat_sdk::pda::PoolAddresses;
+use solana_keypair::Keypair;
 use solana_signer::Signer;
+use solana_transaction::TransactionError;
 
 /// A 1 SOL sale's payout now.
 async fn sale(harness: &mut Harness, pool: &PoolAddresses) -> u64 {
@@ -247,6 +249,34 @@ async fn only_the_admin_deposits_into_an_operator_pool_and_the_rule_is_fixed() {
     );
 }
 
+/// The `Retargeted` event of `retarget` of `pool` to `new_target` by `admin`, simulated
+/// (nothing changes).
+async fn retargeted(
+    harness: &mut Harness,
+    pool: &PoolAddresses,
+    admin: &Keypair,
+    new_target: u64,
+) -> Retargeted {
+    let ix = homeostat_sdk::instructions::retarget(pool, admin.pubkey(), new_target);
+    let (events, error) = harness.simulate_events(&[ix], &[admin]).await;
+    assert_eq!(error, None);
+    let mut events: Vec<Retargeted> = decode_events(&events);
+    assert_eq!(events.len(), 1);
+    events.remove(0)
+}
+
+/// `retarget` of `pool` to `new_target` by `admin` an hour on, the oracle publishing then.
+async fn retarget_an_hour_later(
+    harness: &mut Harness,
+    pool: &PoolAddresses,
+    admin: &Keypair,
+    new_target: u64,
+) -> Result<(), TransactionError> {
+    harness.set_time(harness.now + 3_600);
+    harness.set_price(pyth_price(150.0), pyth_price(0.05));
+    harness.retarget(pool, admin, new_target).await
+}
+
 #[tokio::test]
 async fn retarget_is_bounded_rate_limited_and_evented() {
     let (mut harness, pool) = Harness::with_pool(default_params()).await;
@@ -300,12 +330,7 @@ async fn retarget_is_bounded_rate_limited_and_evented() {
         HomeostatError::Unauthorized,
     );
     // 10 % down: the pool now holds 100 SOL beyond its target — it is long.
-    let ix = homeostat_sdk::instructions::retarget(&pool, admin.pubkey(), 900 * ONE_BASE);
-    let (events, error) = harness.simulate_events(&[ix], &[&admin]).await;
-    assert_eq!(error, None);
-    let events: Vec<Retargeted> = decode_events(&events);
-    assert_eq!(events.len(), 1);
-    let event = &events[0];
+    let event = retargeted(&mut harness, &pool, &admin, 900 * ONE_BASE).await;
     assert_eq!(
         (
             event.old_target_base,
@@ -327,10 +352,7 @@ async fn retarget_is_bounded_rate_limited_and_evented() {
         harness.retarget(&pool, &admin, 950 * ONE_BASE).await,
         HomeostatError::RetargetTooSoon,
     );
-    harness.set_time(harness.now + 3_600);
-    harness.set_price(pyth_price(150.0), pyth_price(0.05));
-    harness
-        .retarget(&pool, &admin, 950 * ONE_BASE)
+    retarget_an_hour_later(&mut harness, &pool, &admin, 950 * ONE_BASE)
         .await
         .unwrap();
     // In total the target stays within the cap (100 SOL) of the first one: the review's
@@ -340,9 +362,7 @@ async fn retarget_is_bounded_rate_limited_and_evented() {
         (899 * ONE_BASE, Some(HomeostatError::RetargetBeyondCap)),
         (1_100 * ONE_BASE, Some(HomeostatError::RetargetOutOfBounds)),
     ] {
-        harness.set_time(harness.now + 3_600);
-        harness.set_price(pyth_price(150.0), pyth_price(0.05));
-        let outcome = harness.retarget(&pool, &admin, target).await;
+        let outcome = retarget_an_hour_later(&mut harness, &pool, &admin, target).await;
         match result {
             None => outcome.unwrap(),
             Some(error) => assert_program_error(outcome, error),
