@@ -422,19 +422,12 @@ impl PoolEngine for OnChain {
         let (base, quote) = starting_reserves(&oracle);
         // The first deposit is the admin's (it fixes the pool's reference depth).
         let lp = harness.admin_user(base, quote).await;
-        Self::refused(
-            harness
-                .deposit(
-                    &pool,
-                    &lp,
-                    DepositArgs {
-                        max_base: base,
-                        max_quote: quote,
-                        min_shares: 1,
-                    },
-                )
-                .await,
-        )
+        let args = DepositArgs {
+            max_base: base,
+            max_quote: quote,
+            min_shares: 1,
+        };
+        Self::refused(harness.deposit(&pool, &lp, args).await)
     }
 
     async fn advance(
