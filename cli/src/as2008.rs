@@ -18,7 +18,6 @@
 
 use bytemuck::Zeroable;
 use homeostat::constants::{LP_ACCESS_PUBLIC, QUOTE_FALLBACK_PYTH};
-use homeostat::instructions::DepositArgs;
 use homeostat::oracle::PriceUpdate;
 use homeostat::state::Pool;
 use homeostat::{PoolParams, StoredFixed};
@@ -421,13 +420,7 @@ impl PoolEngine for OnChain {
         Self::refused(harness.initialize_pool(&pool, *params).await)?;
         let (base, quote) = starting_reserves(&oracle);
         // The first deposit is the admin's (it fixes the pool's reference depth).
-        let lp = harness.admin_user(base, quote).await;
-        let args = DepositArgs {
-            max_base: base,
-            max_quote: quote,
-            min_shares: 1,
-        };
-        Self::refused(harness.deposit(&pool, &lp, args).await)
+        Self::refused(harness.admin_deposit(&pool, base, quote).await.map(drop))
     }
 
     async fn advance(

@@ -37,6 +37,15 @@ pub enum Exact {
     Out(u64),
 }
 
+/// Arguments of a withdrawal of `shares` for whatever they are worth (no minimum out).
+pub fn burn(shares: u64) -> WithdrawArgs {
+    WithdrawArgs {
+        shares,
+        min_base: 0,
+        min_quote: 0,
+    }
+}
+
 impl Harness {
     /// Pool `index` under the admin's config, on the harness's mints.
     pub fn pool_at(&self, index: u16) -> PoolAddresses {

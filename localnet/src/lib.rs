@@ -20,7 +20,7 @@ pub mod runtime;
 pub mod tokens;
 
 pub use asserts::*;
-pub use clients::{Exact, BUY, SELL};
+pub use clients::{burn, Exact, BUY, SELL};
 pub use files::*;
 pub use fixtures::*;
 pub use homeostat::errors::HomeostatError;

@@ -3,7 +3,6 @@
 use super::books::{average_price, execute, quote_for};
 use super::*;
 use crate::adversarial::price::normal;
-use homeostat::instructions::DepositArgs;
 
 /// Confidence of the quote token's USD feed, basis points (a stablecoin feed is tight).
 const QUOTE_CONFIDENCE_BPS: f64 = 2.0;
@@ -91,17 +90,8 @@ async fn open_pools(
             .await
             .map_err(|error| format!("initialize {name}: {error:?}"))?;
         // The first deposit is the admin's (it fixes the pool's reference depth).
-        let lp = harness.admin_user(liquidity_base, liquidity_quote).await;
         harness
-            .deposit(
-                &pool,
-                &lp,
-                DepositArgs {
-                    max_base: liquidity_base,
-                    max_quote: liquidity_quote,
-                    min_shares: 1,
-                },
-            )
+            .admin_deposit(&pool, liquidity_base, liquidity_quote)
             .await
             .map_err(|error| format!("deposit {name}: {error:?}"))?;
         pools.push(SimPool::new(

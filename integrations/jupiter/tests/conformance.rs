@@ -520,18 +520,6 @@ fn router_clock(context: &AmmContext, harness: &Harness) {
     clock.slot.store(harness.slot, Ordering::Relaxed);
 }
 
-/// A seeded pool with `params` (Pyth at 150) whose quoter is the returned keypair.
-async fn pool_with_quoter(params: PoolParams) -> (Harness, PoolAddresses, Keypair) {
-    let mut harness = Harness::start().await;
-    let pool = harness.pool_at(0);
-    harness.seeded_pool(&pool, params).await;
-    let quoter = Keypair::new();
-    let admin = harness.admin.insecure_clone();
-    let set = ix::set_quoter(pool.pool, admin.pubkey(), quoter.pubkey());
-    harness.send(&[set], &[&admin]).await.expect("set_quoter");
-    (harness, pool, quoter)
-}
-
 /// The quoter's price of `whole` quote tokens per base token, valid through `valid_until`.
 fn push_quote(pool: &PoolAddresses, quoter: &Keypair, valid_until: u64, whole: f64) -> Instruction {
     let price = Fixed::from_int((whole * 1e6) as i64);
@@ -557,7 +545,7 @@ async fn prop_mode_quotes_the_quoters_price_until_it_expires_then_falls_back_as_
             quote_fallback: fallback,
             ..default_params()
         };
-        let (mut harness, pool, quoter) = pool_with_quoter(params).await;
+        let (mut harness, pool, quoter) = Harness::with_quoter(params).await;
         let trader = harness
             .new_user(1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
             .await;

@@ -16,6 +16,8 @@ use homeostat_sdk::pda::PoolAddresses;
 use homeostat_sdk::rpc::PoolClient;
 use homeostat_sdk::SdkError;
 
+use crate::quote_selling_one_sol;
+
 /// A seeded pool behind an endpoint with 5 ms slots, a trader, and a fast `Landing`.
 async fn served() -> (Harness, PoolAddresses, User, Endpoint, PoolClient) {
     let (mut harness, pool, _) = Harness::with_liquidity().await;
@@ -117,12 +119,7 @@ async fn a_dropped_transaction_is_sent_again_and_executes_once() {
         harness.balance(&trader.base).await,
         harness.balance(&trader.quote).await,
     );
-    let quote = client
-        .snapshot()
-        .await
-        .expect("snapshot")
-        .quote_exact_in(Direction::BaseToQuote, ONE_BASE)
-        .expect("quote");
+    let quote = quote_selling_one_sol(&client).await;
     endpoint.faults.drop_next_sends(2);
     let landing = client.landing;
     let landed = sell(

@@ -7,3 +7,17 @@
 mod differential;
 mod landing;
 mod rpc;
+
+use homeostat_localnet::ONE_BASE;
+use homeostat_math::{Direction, SwapQuote};
+use homeostat_sdk::rpc::PoolClient;
+
+/// The SDK's quote for selling exactly 1 SOL on `client`'s pool, from a fresh snapshot.
+async fn quote_selling_one_sol(client: &PoolClient) -> SwapQuote {
+    client
+        .snapshot()
+        .await
+        .expect("snapshot")
+        .quote_exact_in(Direction::BaseToQuote, ONE_BASE)
+        .expect("quote")
+}

@@ -19,6 +19,8 @@ use homeostat_sdk::rpc::PoolClient;
 use homeostat_sdk::SdkError;
 use solana_signer::Signer;
 
+use crate::quote_selling_one_sol;
+
 /// The SDK's instruction selling 1 SOL from `accounts` for at least `min_amount_out`.
 fn sell_one(
     client: &PoolClient,
@@ -130,12 +132,7 @@ async fn a_swap_sent_over_rpc_executes_the_quote() {
     let client = PoolClient::connect(&url, pool.pool, harness.oracle)
         .await
         .expect("connect");
-    let quote = client
-        .snapshot()
-        .await
-        .expect("snapshot")
-        .quote_exact_in(Direction::BaseToQuote, ONE_BASE)
-        .expect("quote");
+    let quote = quote_selling_one_sol(&client).await;
     let accounts = trader.accounts(&pool);
     let swap = sell_one(&client, &accounts, min_out(quote.amount_out, 10));
     client

@@ -3,8 +3,8 @@ use homeostat::errors::HomeostatError;
 use homeostat::instructions::{DepositArgs, WithdrawArgs};
 use homeostat::math::lp::LOCKED_SHARES;
 use homeostat_localnet::{
-    assert_program_error, default_params, operator_params, Exact, Harness, User, ONE_BASE,
-    ONE_QUOTE, SELL,
+    assert_program_error, burn, default_params, operator_params, sol_at_150, Exact, Harness, User,
+    ONE_BASE, ONE_QUOTE, SELL,
 };
 use homeostat_sdk::pda::PoolAddresses;
 use solana_signer::Signer;
@@ -13,18 +13,7 @@ use solana_signer::Signer;
 async fn first_deposit_sets_the_ratio_and_locks_shares() {
     let (mut harness, pool) = Harness::with_pool(default_params()).await;
     let lp = harness.admin_user(10 * ONE_BASE, 1_500 * ONE_QUOTE).await;
-    harness
-        .deposit(
-            &pool,
-            &lp,
-            DepositArgs {
-                max_base: 10 * ONE_BASE,
-                max_quote: 1_500 * ONE_QUOTE,
-                min_shares: 1,
-            },
-        )
-        .await
-        .unwrap();
+    harness.deposit(&pool, &lp, sol_at_150(10)).await.unwrap();
     // Tokens really moved: read from the token accounts themselves.
     assert_eq!(harness.balance(&lp.base).await, 0);
     assert_eq!(harness.balance(&lp.quote).await, 0);
@@ -111,33 +100,13 @@ async fn deposit_guards() {
         .await;
     assert_program_error(result, HomeostatError::ZeroShares);
     // More than the user holds: the token program refuses, nothing moves.
-    let result = harness
-        .deposit(
-            &pool,
-            &user,
-            DepositArgs {
-                max_base: 20 * ONE_BASE,
-                max_quote: 3_000 * ONE_QUOTE,
-                min_shares: 1,
-            },
-        )
-        .await;
+    let result = harness.deposit(&pool, &user, sol_at_150(20)).await;
     assert!(result.is_err());
     assert_eq!(harness.balance(&user.base).await, 10 * ONE_BASE);
     // Paused.
     let admin = harness.admin.insecure_clone();
     harness.set_paused(&pool, &admin, true).await.unwrap();
-    let result = harness
-        .deposit(
-            &pool,
-            &user,
-            DepositArgs {
-                max_base: ONE_BASE,
-                max_quote: 150 * ONE_QUOTE,
-                min_shares: 1,
-            },
-        )
-        .await;
+    let result = harness.deposit(&pool, &user, sol_at_150(1)).await;
     assert_program_error(result, HomeostatError::PoolPaused);
 }
 
@@ -209,15 +178,7 @@ async fn a_donation_attack_on_share_price_does_not_pay() {
     // of the 2 399 — the coarse share price costs them at most one share (0.25%).
     let victim = harness.new_user(ONE_BASE, 150 * ONE_QUOTE).await;
     harness
-        .deposit(
-            &pool,
-            &victim,
-            DepositArgs {
-                max_base: ONE_BASE,
-                max_quote: 150 * ONE_QUOTE,
-                min_shares: 1,
-            },
-        )
+        .deposit(&pool, &victim, sol_at_150(1))
         .await
         .unwrap();
     assert_eq!(harness.balance(&victim.lp(&pool)).await, 399);
@@ -225,15 +186,7 @@ async fn a_donation_attack_on_share_price_does_not_pay() {
     // The attacker leaves: the locked shares keep their part of the donation.
     let shares = harness.balance(&attacker.lp(&pool)).await;
     harness
-        .withdraw(
-            &pool,
-            &attacker,
-            WithdrawArgs {
-                shares,
-                min_base: 0,
-                min_quote: 0,
-            },
-        )
+        .withdraw(&pool, &attacker, burn(shares))
         .await
         .unwrap();
     let end_value = Harness::value_at_150(
@@ -323,18 +276,7 @@ async fn a_just_in_time_deposit_neither_moves_the_victims_price_nor_pays() {
         .unwrap();
     let shares = harness.balance(&jit.lp(&pool)).await;
     let total = harness.supply(&pool.lp_mint).await + LOCKED_SHARES;
-    harness
-        .withdraw(
-            &pool,
-            &jit,
-            WithdrawArgs {
-                shares,
-                min_base: 0,
-                min_quote: 0,
-            },
-        )
-        .await
-        .unwrap();
+    harness.withdraw(&pool, &jit, burn(shares)).await.unwrap();
     let jit_end = Harness::value_at_150(
         harness.balance(&jit.base).await,
         harness.balance(&jit.quote).await,
@@ -417,46 +359,19 @@ async fn a_stranger_cannot_seed_a_pool_or_reset_its_depth() {
         )
         .await;
     assert_program_error(result, HomeostatError::FirstDepositByAdmin);
-    let admin = harness
-        .admin_user(1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
-        .await;
     harness
-        .deposit(
-            &pool,
-            &admin,
-            DepositArgs {
-                max_base: 1_000 * ONE_BASE,
-                max_quote: 150_000 * ONE_QUOTE,
-                min_shares: 1,
-            },
-        )
+        .admin_deposit(&pool, 1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
         .await
         .unwrap();
     let seeded = harness.pool_state(&pool).await;
     // The flash version: deposit 100× the pool and withdraw, in one transaction or two.
     harness
-        .deposit(
-            &pool,
-            &stranger,
-            DepositArgs {
-                max_base: 100_000 * ONE_BASE,
-                max_quote: 15_000_000 * ONE_QUOTE,
-                min_shares: 1,
-            },
-        )
+        .deposit(&pool, &stranger, sol_at_150(100_000))
         .await
         .unwrap();
     let shares = harness.balance(&stranger.lp(&pool)).await;
     harness
-        .withdraw(
-            &pool,
-            &stranger,
-            WithdrawArgs {
-                shares,
-                min_base: 0,
-                min_quote: 0,
-            },
-        )
+        .withdraw(&pool, &stranger, burn(shares))
         .await
         .unwrap();
     let after = harness.pool_state(&pool).await;
@@ -486,50 +401,18 @@ async fn an_emptied_pool_trades_and_takes_deposits_only_after_its_admin_reseeds_
     // (89.9 SOL long of a 1 000 SOL pool).
     let (mut harness, pool, admin) = Harness::with_liquidity().await;
     let shares = harness.balance(&admin.lp(&pool)).await;
-    harness
-        .withdraw(
-            &pool,
-            &admin,
-            WithdrawArgs {
-                shares,
-                min_base: 0,
-                min_quote: 0,
-            },
-        )
-        .await
-        .unwrap();
+    harness.withdraw(&pool, &admin, burn(shares)).await.unwrap();
     assert_eq!(harness.pool_state(&pool).await.total_shares, LOCKED_SHARES);
     let stranger = harness
         .new_user(1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
         .await;
     let result = harness.swap_exact_in(&pool, &stranger, SELL, 38, 0).await;
     assert_program_error(result, HomeostatError::PoolEmpty);
-    let result = harness
-        .deposit(
-            &pool,
-            &stranger,
-            DepositArgs {
-                max_base: 1_000 * ONE_BASE,
-                max_quote: 150_000 * ONE_QUOTE,
-                min_shares: 1,
-            },
-        )
-        .await;
+    let result = harness.deposit(&pool, &stranger, sol_at_150(1_000)).await;
     assert_program_error(result, HomeostatError::FirstDepositByAdmin);
     // The admin reseeds at the composition the last LP left: no inventory.
-    let admin = harness
-        .admin_user(1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
-        .await;
     harness
-        .deposit(
-            &pool,
-            &admin,
-            DepositArgs {
-                max_base: 1_000 * ONE_BASE,
-                max_quote: 150_000 * ONE_QUOTE,
-                min_shares: 1,
-            },
-        )
+        .admin_deposit(&pool, 1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
         .await
         .unwrap();
     let update = harness.oracle_update().await;
@@ -540,15 +423,7 @@ async fn an_emptied_pool_trades_and_takes_deposits_only_after_its_admin_reseeds_
         .await
         .unwrap();
     harness
-        .deposit(
-            &pool,
-            &stranger,
-            DepositArgs {
-                max_base: 10 * ONE_BASE,
-                max_quote: 1_500 * ONE_QUOTE,
-                min_shares: 1,
-            },
-        )
+        .deposit(&pool, &stranger, sol_at_150(10))
         .await
         .unwrap();
 }
@@ -597,34 +472,13 @@ async fn deposit_and_withdraw_quotes_refuse_what_the_program_refuses() {
     let (deposit, _) = quote(&mut harness, &pool, stranger.keypair.pubkey()).await;
     assert_eq!(named(deposit), code(HomeostatError::FirstDepositByAdmin));
     assert_program_error(
-        harness
-            .deposit(
-                &pool,
-                &stranger,
-                DepositArgs {
-                    max_base: 10 * ONE_BASE,
-                    max_quote: 1_500 * ONE_QUOTE,
-                    min_shares: 1,
-                },
-            )
-            .await,
+        harness.deposit(&pool, &stranger, sol_at_150(10)).await,
         HomeostatError::FirstDepositByAdmin,
     );
     let (deposit, _) = quote(&mut harness, &pool, admin).await;
     assert!(deposit.is_ok());
-    let seed = harness
-        .admin_user(1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
-        .await;
     harness
-        .deposit(
-            &pool,
-            &seed,
-            DepositArgs {
-                max_base: 1_000 * ONE_BASE,
-                max_quote: 150_000 * ONE_QUOTE,
-                min_shares: 1,
-            },
-        )
+        .admin_deposit(&pool, 1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
         .await
         .unwrap();
     let admin_key = harness.admin.insecure_clone();
@@ -634,19 +488,8 @@ async fn deposit_and_withdraw_quotes_refuse_what_the_program_refuses() {
     assert!(withdraw.is_ok(), "withdrawals work while paused");
     // An operator pool: a stranger's quotes are refused both ways.
     let (mut operator, operator_pool) = Harness::with_pool(operator_params()).await;
-    let seed = operator
-        .admin_user(1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
-        .await;
     operator
-        .deposit(
-            &operator_pool,
-            &seed,
-            DepositArgs {
-                max_base: 1_000 * ONE_BASE,
-                max_quote: 150_000 * ONE_QUOTE,
-                min_shares: 1,
-            },
-        )
+        .admin_deposit(&operator_pool, 1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
         .await
         .unwrap();
     let outsider = Pubkey::new_unique();

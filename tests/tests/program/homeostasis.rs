@@ -5,15 +5,26 @@
 use homeostat::errors::HomeostatError;
 use homeostat::events::Retargeted;
 use homeostat::instructions::{DepositArgs, RecordHedgeArgs};
-use homeostat::{PoolParams, StoredFixed};
+use homeostat::state::Pool;
+use homeostat::PoolParams;
 use homeostat_localnet::{
     assert_program_error, custom_error, decode_events, default_params, fixed, operator_params,
-    pyth_price, Exact, Harness, BUY, ONE_BASE, ONE_QUOTE, SELL,
+    pyth_price, sol_at_150, Exact, Harness, BUY, ONE_BASE, ONE_QUOTE, SELL,
 };
 use homeostat_sdk::pda::PoolAddresses;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 use solana_transaction::TransactionError;
+
+/// The keeper's answer to the first request, recorded in `state`: all of it hedged at
+/// the request's price.
+fn hedged_in_full(state: &Pool) -> RecordHedgeArgs {
+    RecordHedgeArgs {
+        seq: 1,
+        filled_base: i64::from_le_bytes(state.pending_request_base),
+        avg_price: state.pending_request_price,
+    }
+}
 
 /// A 1 SOL sale's payout now.
 async fn sale(harness: &mut Harness, pool: &PoolAddresses) -> u64 {
@@ -97,22 +108,9 @@ async fn a_public_pools_quotes_credit_no_hedge() {
     let state = harness.pool_state(&pool).await;
     let update = harness.oracle_update().await;
     let net = harness.snapshot(&pool, &update).await.net_delta().unwrap();
-    let (requested, price) = (
-        i64::from_le_bytes(state.pending_request_base),
-        state.pending_request_price.to_bits(),
-    );
-    harness
-        .record_hedge(
-            &pool,
-            &keeper,
-            RecordHedgeArgs {
-                seq: 1,
-                filled_base: requested,
-                avg_price: StoredFixed::from_bits(price),
-            },
-        )
-        .await
-        .unwrap();
+    let answer = hedged_in_full(&state);
+    let requested = answer.filled_base;
+    harness.record_hedge(&pool, &keeper, answer).await.unwrap();
     let snapshot = harness.snapshot(&pool, &update).await;
     assert_eq!(
         snapshot.net_delta().unwrap(),
@@ -140,20 +138,8 @@ async fn the_cap_binds_on_the_gross_position_even_when_hedged() {
     harness.rebalance(&pool, &keeper).await.unwrap();
     let update = harness.oracle_update().await;
     let state = harness.pool_state(&pool).await;
-    let (requested, price) = (
-        i64::from_le_bytes(state.pending_request_base),
-        state.pending_request_price.to_bits(),
-    );
     harness
-        .record_hedge(
-            &pool,
-            &keeper,
-            RecordHedgeArgs {
-                seq: 1,
-                filled_base: requested,
-                avg_price: StoredFixed::from_bits(price),
-            },
-        )
+        .record_hedge(&pool, &keeper, hedged_in_full(&state))
         .await
         .unwrap();
     let snapshot = harness.snapshot(&pool, &update).await;
@@ -199,17 +185,7 @@ async fn only_the_admin_deposits_into_an_operator_pool_and_the_rule_is_fixed() {
     let (mut harness, pool) = Harness::with_pool(operator_params()).await;
     let stranger = harness.new_user(ONE_BASE, 150 * ONE_QUOTE).await;
     assert_program_error(
-        harness
-            .deposit(
-                &pool,
-                &stranger,
-                DepositArgs {
-                    max_base: ONE_BASE,
-                    max_quote: 150 * ONE_QUOTE,
-                    min_shares: 1,
-                },
-            )
-            .await,
+        harness.deposit(&pool, &stranger, sol_at_150(1)).await,
         HomeostatError::DepositsRestricted,
     );
     let admin = harness.admin.insecure_clone();
@@ -217,15 +193,7 @@ async fn only_the_admin_deposits_into_an_operator_pool_and_the_rule_is_fixed() {
         .user_of(admin.insecure_clone(), ONE_BASE, 150 * ONE_QUOTE)
         .await;
     harness
-        .deposit(
-            &pool,
-            &operator,
-            DepositArgs {
-                max_base: ONE_BASE,
-                max_quote: 150 * ONE_QUOTE,
-                min_shares: 1,
-            },
-        )
+        .deposit(&pool, &operator, sol_at_150(1))
         .await
         .unwrap();
     // Anyone may withdraw what they hold; the access rule never changes after creation.
@@ -286,19 +254,8 @@ async fn retarget_is_bounded_rate_limited_and_evented() {
         harness.retarget(&pool, &admin, ONE_BASE).await,
         HomeostatError::RetargetOutOfBounds,
     );
-    let lp = harness
-        .admin_user(1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
-        .await;
     harness
-        .deposit(
-            &pool,
-            &lp,
-            DepositArgs {
-                max_base: 1_000 * ONE_BASE,
-                max_quote: 150_000 * ONE_QUOTE,
-                min_shares: 1,
-            },
-        )
+        .admin_deposit(&pool, 1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
         .await
         .unwrap();
     let target = harness.pool_state(&pool).await.target_at_depth().unwrap();

@@ -31,23 +31,6 @@ fn quote(sequence: u64, valid_until: u64, price: f64) -> PushQuoteArgs {
     }
 }
 
-/// A seeded pool with `params` (Pyth at 150) and a quoter; returns the quoter.
-async fn pool_with_quoter(params: PoolParams) -> (Harness, PoolAddresses, Keypair) {
-    let mut harness = Harness::start().await;
-    let pool = harness.pool_at(0);
-    harness.seeded_pool(&pool, params).await;
-    let quoter = Keypair::new();
-    let admin = harness.admin.insecure_clone();
-    harness
-        .send(
-            &[ix::set_quoter(pool.pool, admin.pubkey(), quoter.pubkey())],
-            &[&admin],
-        )
-        .await
-        .expect("set_quoter");
-    (harness, pool, quoter)
-}
-
 async fn push(
     harness: &mut Harness,
     pool: &PoolAddresses,
@@ -107,7 +90,7 @@ pub(super) async fn buy_one(
 
 #[tokio::test]
 async fn only_the_quoter_pushes_and_every_push_raises_the_sequence() {
-    let (mut harness, pool, quoter) = pool_with_quoter(default_params()).await;
+    let (mut harness, pool, quoter) = Harness::with_quoter(default_params()).await;
     let slot = harness.slot;
     let stranger = Keypair::new();
     assert_program_error(
@@ -188,7 +171,7 @@ async fn only_the_quoter_pushes_and_every_push_raises_the_sequence() {
 #[tokio::test]
 async fn a_swap_executes_at_the_quoters_price_within_the_band_and_on_pyth_outside_it() {
     // Band 1 % of Pyth's 150.
-    let (mut harness, pool, quoter) = pool_with_quoter(default_params()).await;
+    let (mut harness, pool, quoter) = Harness::with_quoter(default_params()).await;
     let slot = harness.slot;
     let (pyth, _) = buy_one(&mut harness, &pool, None).await.unwrap();
     assert_eq!(pyth, 150.0, "no quote yet: Pyth");
@@ -218,7 +201,7 @@ async fn a_pool_that_refuses_without_its_quoter_refuses() {
         quote_fallback: QUOTE_FALLBACK_REFUSE,
         ..default_params()
     };
-    let (mut harness, pool, quoter) = pool_with_quoter(params).await;
+    let (mut harness, pool, quoter) = Harness::with_quoter(params).await;
     let slot = harness.slot;
     assert_program_error(
         buy_one(&mut harness, &pool, None).await.map(drop),
@@ -245,7 +228,7 @@ async fn a_pool_that_refuses_without_its_quoter_refuses() {
 /// What one SOL costs on a fresh pool whose quoter pushed `args`, `slots_later` slots
 /// after the push.
 async fn cost_after(args: PushQuoteArgs, slots_later: u64) -> u64 {
-    let (mut harness, pool, quoter) = pool_with_quoter(default_params()).await;
+    let (mut harness, pool, quoter) = Harness::with_quoter(default_params()).await;
     let slot = harness.slot;
     push(&mut harness, &pool, &quoter, args).await.unwrap();
     harness.set_clock(harness.now, slot + slots_later);
@@ -284,7 +267,7 @@ async fn the_fast_path_checks_what_anchor_would() {
     // `fast_path`): each malformed form fails with the error the Anchor path gives.
     use anchor_lang::error::ErrorCode;
     use anchor_lang::solana_program::instruction::AccountMeta;
-    let (mut harness, pool, quoter) = pool_with_quoter(default_params()).await;
+    let (mut harness, pool, quoter) = Harness::with_quoter(default_params()).await;
     let good = ix::push_quote(
         pool.pool,
         quoter.pubkey(),

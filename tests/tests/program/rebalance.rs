@@ -125,29 +125,18 @@ async fn rebalance_guards() {
     );
     // Answered (a zero fill closes the request too), 60 s later a new request goes
     // through; right after it, the rate limit holds.
+    let unfilled = |seq| RecordHedgeArgs {
+        seq,
+        filled_base: 0,
+        avg_price: StoredFixed::ZERO,
+    };
     harness
-        .record_hedge(
-            &pool,
-            &keeper,
-            RecordHedgeArgs {
-                seq: 1,
-                filled_base: 0,
-                avg_price: StoredFixed::from_bits(0),
-            },
-        )
+        .record_hedge(&pool, &keeper, unfilled(1))
         .await
         .unwrap();
     harness.rebalance(&pool, &keeper).await.unwrap();
     harness
-        .record_hedge(
-            &pool,
-            &keeper,
-            RecordHedgeArgs {
-                seq: 2,
-                filled_base: 0,
-                avg_price: StoredFixed::from_bits(0),
-            },
-        )
+        .record_hedge(&pool, &keeper, unfilled(2))
         .await
         .unwrap();
     assert_program_error(
@@ -334,33 +323,23 @@ async fn record_hedge_keeps_a_ledger_and_refuses_implausible_prices() {
     // A partial fill: 19 of the ≈ 20 SOL asked for.
     let hedge = 19 * ONE_BASE as i64;
     assert!(event.target_hedge_delta > i128::from(hedge), "{event:?}");
+    // The first request's answer: the partial fill at `avg_price`.
+    let filled_at = |avg_price: i128| RecordHedgeArgs {
+        seq: 1,
+        filled_base: hedge,
+        avg_price: StoredFixed::from_bits(avg_price),
+    };
     // A fill 11 % above the request's oracle price is not a hedge.
     assert_program_error(
         harness
-            .record_hedge(
-                &pool,
-                &keeper,
-                RecordHedgeArgs {
-                    seq: 1,
-                    filled_base: hedge,
-                    avg_price: StoredFixed::from_bits(event.oracle_price * 111 / 100),
-                },
-            )
+            .record_hedge(&pool, &keeper, filled_at(event.oracle_price * 111 / 100))
             .await,
         HomeostatError::HedgePriceImplausible,
     );
     // Sold 20 SOL at the request's price (150 USDC per lot).
     let entry = event.oracle_price;
     harness
-        .record_hedge(
-            &pool,
-            &keeper,
-            RecordHedgeArgs {
-                seq: 1,
-                filled_base: hedge,
-                avg_price: StoredFixed::from_bits(entry),
-            },
-        )
+        .record_hedge(&pool, &keeper, filled_at(entry))
         .await
         .unwrap();
     let state = harness.pool_state(&pool).await;

@@ -2,8 +2,8 @@ use homeostat::errors::HomeostatError;
 use homeostat::oracle::{PriceUpdate, VerificationLevel};
 use homeostat_localnet::{
     assert_anchor_error, assert_program_error, custom_error, fee_params, next_volatility_sample,
-    oracle_account, price_update, pyth_price, swap_transaction_size, Exact, Harness, User, BUY,
-    ONE_BASE, ONE_QUOTE, SELL, TOKEN, TOKEN_2022,
+    oracle_account, price_update, pyth_price, sol_at_150, swap_transaction_size, Exact, Harness,
+    User, BUY, ONE_BASE, ONE_QUOTE, SELL, TOKEN, TOKEN_2022,
 };
 use homeostat_math::Direction;
 use solana_account::Account;
@@ -526,15 +526,8 @@ async fn a_vault_passed_as_the_users_own_account_is_refused() {
         );
     }
     // And in a deposit and a withdrawal (an LP's own account is never a vault).
-    let mut deposit = homeostat_sdk::instructions::deposit(
-        &pool,
-        &admin.accounts(&pool),
-        homeostat::DepositArgs {
-            max_base: ONE_BASE,
-            max_quote: 150 * ONE_QUOTE,
-            min_shares: 1,
-        },
-    );
+    let mut deposit =
+        homeostat_sdk::instructions::deposit(&pool, &admin.accounts(&pool), sol_at_150(1));
     let owner_base = deposit
         .accounts
         .iter()

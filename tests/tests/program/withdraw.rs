@@ -1,9 +1,9 @@
 use homeostat::errors::HomeostatError;
-use homeostat::instructions::{DepositArgs, WithdrawArgs};
+use homeostat::instructions::WithdrawArgs;
 use homeostat::math::lp::LOCKED_SHARES;
 use homeostat_localnet::{
-    assert_program_error, operator_params, price_update, Exact, Harness, BUY, ONE_BASE, ONE_QUOTE,
-    SELL,
+    assert_program_error, burn, operator_params, price_update, sol_at_150, Exact, Harness, BUY,
+    ONE_BASE, ONE_QUOTE, SELL,
 };
 use homeostat_math::Direction;
 
@@ -64,12 +64,6 @@ async fn withdrawal_works_paused_and_without_a_valid_oracle() {
 async fn withdraw_guards() {
     let (mut harness, pool, lp) = Harness::with_liquidity().await;
     let shares = harness.balance(&lp.lp(&pool)).await;
-    // Burns `shares` with no minimum out.
-    let burn = |shares| WithdrawArgs {
-        shares,
-        min_base: 0,
-        min_quote: 0,
-    };
     let refused = [
         (burn(0), HomeostatError::ZeroAmount),
         (burn(shares + 1), HomeostatError::InsufficientLiquidity),
@@ -95,15 +89,7 @@ async fn withdraw_guards() {
     // token program's bare code.
     let other = harness.new_user(10 * ONE_BASE, 1_500 * ONE_QUOTE).await;
     harness
-        .deposit(
-            &pool,
-            &other,
-            DepositArgs {
-                max_base: 10 * ONE_BASE,
-                max_quote: 1_500 * ONE_QUOTE,
-                min_shares: 1,
-            },
-        )
+        .deposit(&pool, &other, sol_at_150(10))
         .await
         .unwrap();
     assert_program_error(
@@ -180,58 +166,24 @@ async fn an_operator_pools_shares_are_of_no_use_to_anyone_but_its_admin() {
         .await;
     assert_eq!(harness.balance(&to).await, 1_000_000);
     assert_program_error(
-        harness
-            .withdraw(
-                &pool,
-                &stranger,
-                WithdrawArgs {
-                    shares: 1_000_000,
-                    min_base: 0,
-                    min_quote: 0,
-                },
-            )
-            .await,
+        harness.withdraw(&pool, &stranger, burn(1_000_000)).await,
         HomeostatError::WithdrawalsRestricted,
     );
     assert_eq!(harness.balance(&stranger.base).await, 0);
     // The admin withdraws as before; a public pool's LPs withdraw whoever they are.
     harness
-        .withdraw(
-            &pool,
-            &admin,
-            WithdrawArgs {
-                shares: 1_000_000,
-                min_base: 0,
-                min_quote: 0,
-            },
-        )
+        .withdraw(&pool, &admin, burn(1_000_000))
         .await
         .unwrap();
     let (mut public, public_pool, _) = Harness::skewed_pool().await;
     let lp = public.new_user(ONE_BASE, 150 * ONE_QUOTE).await;
     public
-        .deposit(
-            &public_pool,
-            &lp,
-            DepositArgs {
-                max_base: ONE_BASE,
-                max_quote: 150 * ONE_QUOTE,
-                min_shares: 1,
-            },
-        )
+        .deposit(&public_pool, &lp, sol_at_150(1))
         .await
         .unwrap();
     let shares = public.balance(&lp.lp(&public_pool)).await;
     public
-        .withdraw(
-            &public_pool,
-            &lp,
-            WithdrawArgs {
-                shares,
-                min_base: 0,
-                min_quote: 0,
-            },
-        )
+        .withdraw(&public_pool, &lp, burn(shares))
         .await
         .unwrap();
 }

@@ -2,9 +2,9 @@
 //! the program it exercises — trading, liquidity, the hedge loop, the pool's parameters,
 //! its roles and fees, or the market (clock and price).
 
-use homeostat::instructions::{DepositArgs, RecordHedgeArgs, WithdrawArgs};
+use homeostat::instructions::{DepositArgs, RecordHedgeArgs};
 use homeostat::PoolParams;
-use homeostat_localnet::{fixed, Harness, BUY, ONE_BASE, SELL};
+use homeostat_localnet::{burn, fixed, Harness, BUY, ONE_BASE, SELL};
 use homeostat_sdk::instructions::{apply_pending_changes, cancel_pending_changes};
 use homeostat_sdk::pda::PoolAddresses;
 use solana_signer::Signer;
@@ -141,11 +141,7 @@ async fn provide(
         Action::Withdraw { lp, percent } => {
             let lp = copy(&world.lps[lp]);
             let shares = harness.lp_shares(pool, &lp).await;
-            let args = WithdrawArgs {
-                shares: shares / 100 * percent + 1,
-                min_base: 0,
-                min_quote: 0,
-            };
+            let args = burn(shares / 100 * percent + 1);
             ("withdraw", harness.withdraw(pool, &lp, args).await)
         }
         _ => unreachable!("not a deposit or withdrawal: {action:?}"),
@@ -196,10 +192,10 @@ async fn tune(
     world: &World,
     action: &Action,
 ) -> Outcome {
-    let admin = world.admin.insecure_clone();
+    let admin = &world.admin;
     match *action {
         Action::SetPaused { by, paused } => {
-            let signer = world.signer(by, &admin);
+            let signer = world.signer(by, admin);
             let result = harness.set_paused(pool, &signer, paused).await;
             ("set_paused", result)
         }
@@ -218,12 +214,12 @@ async fn tune(
                 min_half_spread: fixed(min_half_spread_bp, 10_000),
                 ..current
             };
-            let signer = world.signer(by, &admin);
+            let signer = world.signer(by, admin);
             let result = harness.update_params(pool, &signer, params).await;
             ("update_params", result)
         }
         Action::ApplyPending(by) => {
-            let signer = world.signer(by, &admin);
+            let signer = world.signer(by, admin);
             let ix = apply_pending_changes(pool, signer.pubkey());
             (
                 "apply_pending_changes",
@@ -231,7 +227,7 @@ async fn tune(
             )
         }
         Action::CancelPending(by) => {
-            let signer = world.signer(by, &admin);
+            let signer = world.signer(by, admin);
             let ix = cancel_pending_changes(pool, signer.pubkey());
             (
                 "cancel_pending_changes",
@@ -242,7 +238,7 @@ async fn tune(
             let state = harness.pool_state(pool).await;
             let target = state.target_at_depth().unwrap_or(0);
             let new = (i128::from(target) * (10_000 + i128::from(step_bps)) / 10_000).max(0);
-            let signer = world.signer(by, &admin);
+            let signer = world.signer(by, admin);
             (
                 "retarget",
                 harness.retarget(pool, &signer, new as u64).await,
@@ -260,7 +256,7 @@ async fn administer(
     world: &World,
     action: &Action,
 ) -> Outcome {
-    let admin = world.admin.insecure_clone();
+    let admin = &world.admin;
     match *action {
         Action::SetKeeper { by, to_stranger } => {
             let new = if to_stranger {
@@ -268,16 +264,16 @@ async fn administer(
             } else {
                 world.keeper.pubkey()
             };
-            let signer = world.signer(by, &admin);
+            let signer = world.signer(by, admin);
             ("set_keeper", harness.set_keeper(pool, &signer, new).await)
         }
         Action::ProposeAdmin(by) => {
-            let signer = world.signer(by, &admin);
+            let signer = world.signer(by, admin);
             let result = harness.propose_admin(pool, &signer, admin.pubkey()).await;
             ("propose_admin", result)
         }
         Action::AcceptAdmin(by) => {
-            let signer = world.signer(by, &admin);
+            let signer = world.signer(by, admin);
             ("accept_admin", harness.accept_admin(pool, &signer).await)
         }
         Action::CollectFees(by) => {

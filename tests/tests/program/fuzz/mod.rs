@@ -25,10 +25,9 @@ use std::cell::RefCell;
 use std::collections::BTreeMap;
 
 use homeostat::errors::HomeostatError;
-use homeostat::instructions::DepositArgs;
 use homeostat_localnet::{
-    default_params, operator_params, pyth_price, quote_price_update, Harness, MintSetup, User,
-    ONE_BASE, ONE_QUOTE, TOKEN_2022,
+    default_params, operator_params, pyth_price, quote_price_update, sol_at_150, Harness,
+    MintSetup, User, ONE_BASE, ONE_QUOTE, TOKEN_2022,
 };
 use homeostat_sdk::pda::PoolAddresses;
 use proptest::prelude::*;
@@ -276,15 +275,7 @@ async fn sequence(
     };
     let first = copy(&world.lps[0]);
     harness
-        .deposit(
-            &pool,
-            &first,
-            DepositArgs {
-                max_base: 1_000 * ONE_BASE,
-                max_quote: 150_000 * ONE_QUOTE,
-                min_shares: 1,
-            },
-        )
+        .deposit(&pool, &first, sol_at_150(1_000))
         .await
         .map_err(|error| format!("seed: {error:?}"))?;
     let (base, quote, _) = totals(harness, &pool, &world).await;
