@@ -420,8 +420,7 @@ impl PoolEngine for OnChain {
         Self::refused(harness.initialize_pool(&pool, *params).await)?;
         let (base, quote) = starting_reserves(&oracle);
         // The first deposit is the admin's (it fixes the pool's reference depth).
-        let lp = harness.admin_user(base, quote).await;
-        Self::refused(harness.deposit(&pool, &lp, base, quote, 1).await)
+        Self::refused(harness.admin_deposit(&pool, base, quote).await.map(drop))
     }
 
     async fn advance(

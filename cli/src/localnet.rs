@@ -144,7 +144,6 @@ fn lock_folder(folder: &std::path::Path) -> Result<std::fs::File, Box<dyn std::e
     })
 }
 
-#[allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 /// Starts the world, prints it as one JSON line, then keeps the clock on wall time and
 /// the endpoint's slot and the oracle publishing once a second until Ctrl-C.
 pub async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
@@ -232,7 +231,6 @@ pub async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
     Ok(())
 }
 
-#[allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 /// Until Ctrl-C, every slot: the clock sysvar at wall time (from `now`) and the endpoint's
 /// slot (`getSlot`), and once a second a new oracle price, a binomial walk in the log
 /// price of ±`config.volatility` a second from `config.price`.

@@ -561,7 +561,6 @@ pub async fn run(
 }
 
 #[cfg(test)]
-#[allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 mod tests {
     //! The world's building and the price mover on the in-process runtime, the receiver
     //! stand-in registered natively at the receiver's address and the preloaded accounts

@@ -3,7 +3,6 @@
 //! no more than the step bound; `--every` runs as a supervised service — a node that
 //! goes down is retried with backoff, failed rounds are journaled and skipped, too many
 //! in a row stop it, SIGTERM stops it cleanly, and its metrics count it all.
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 use std::process::{Command, Output, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -4,11 +4,13 @@
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent;
-use homeostat::instructions::{DepositArgs, InitializePoolArgs, PushQuoteArgs, WithdrawArgs};
+use homeostat::instructions::{
+    DepositArgs, InitializePoolArgs, PushQuoteArgs, RecordHedgeArgs, WithdrawArgs,
+};
 use homeostat::oracle::PriceUpdate;
 use homeostat::state::Pool;
 use homeostat::PoolParams;
-use homeostat_math::{Direction, Fixed, SwapQuote};
+use homeostat_math::{Direction, SwapQuote};
 use homeostat_sdk::instructions as ix;
 use homeostat_sdk::pda::PoolAddresses;
 use homeostat_sdk::quote::PoolSnapshot;
@@ -25,6 +27,24 @@ use crate::Harness;
 pub const SELL: Direction = Direction::BaseToQuote;
 /// `Direction::QuoteToBase`: the trader buys base.
 pub const BUY: Direction = Direction::QuoteToBase;
+
+/// The exact side of a swap and its size, in atoms of that side's token.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Exact {
+    /// Pays exactly this much input (`swap_exact_in`).
+    In(u64),
+    /// Receives exactly this much output (`swap_exact_out`).
+    Out(u64),
+}
+
+/// Arguments of a withdrawal of `shares` for whatever they are worth (no minimum out).
+pub fn burn(shares: u64) -> WithdrawArgs {
+    WithdrawArgs {
+        shares,
+        min_base: 0,
+        min_quote: 0,
+    }
+}
 
 impl Harness {
     /// Pool `index` under the admin's config, on the harness's mints.
@@ -93,19 +113,9 @@ impl Harness {
         &mut self,
         pool: &PoolAddresses,
         user: &User,
-        max_base: u64,
-        max_quote: u64,
-        min_shares: u64,
+        args: DepositArgs,
     ) -> Result<(), TransactionError> {
-        let deposit = ix::deposit(
-            pool,
-            &user.accounts(pool),
-            DepositArgs {
-                max_base,
-                max_quote,
-                min_shares,
-            },
-        );
+        let deposit = ix::deposit(pool, &user.accounts(pool), args);
         let open = self.open_lp_account(pool, user);
         self.send(&[open, deposit], &[&user.keypair]).await
     }
@@ -116,19 +126,9 @@ impl Harness {
         &mut self,
         pool: &PoolAddresses,
         user: &User,
-        shares: u64,
-        min_base: u64,
-        min_quote: u64,
+        args: WithdrawArgs,
     ) -> Result<(), TransactionError> {
-        let withdraw = ix::withdraw(
-            pool,
-            &user.accounts(pool),
-            WithdrawArgs {
-                shares,
-                min_base,
-                min_quote,
-            },
-        );
+        let withdraw = ix::withdraw(pool, &user.accounts(pool), args);
         let open = self.open_lp_account(pool, user);
         self.send(&[open, withdraw], &[&user.keypair]).await
     }
@@ -210,21 +210,20 @@ impl Harness {
         self.send(&[ix], &[&user.keypair]).await
     }
 
-    /// A swap of `amount` in `direction` with no slippage bound: `exact_in` pays exactly
-    /// `amount`, else receives exactly `amount`.
+    /// A swap of `size` in `direction` with no slippage bound.
     pub async fn swap(
         &mut self,
         pool: &PoolAddresses,
         user: &User,
         direction: Direction,
-        exact_in: bool,
-        amount: u64,
+        size: Exact,
     ) -> Result<(), TransactionError> {
-        if exact_in {
-            self.swap_exact_in(pool, user, direction, amount, 1).await
-        } else {
-            self.swap_exact_out(pool, user, direction, amount, u64::MAX)
-                .await
+        match size {
+            Exact::In(amount) => self.swap_exact_in(pool, user, direction, amount, 1).await,
+            Exact::Out(amount) => {
+                self.swap_exact_out(pool, user, direction, amount, u64::MAX)
+                    .await
+            }
         }
     }
 
@@ -336,16 +335,14 @@ impl Harness {
         &mut self,
         pool: &PoolAddresses,
         signer: &Keypair,
-        seq: u64,
-        filled_base: i64,
-        avg_price: i128,
+        args: RecordHedgeArgs,
     ) -> Result<(), TransactionError> {
         let ix = ix::record_hedge(
             pool.pool,
             signer.pubkey(),
-            seq,
-            filled_base,
-            Fixed::from_bits(avg_price),
+            args.seq,
+            args.filled_base,
+            args.avg_price.get(),
         );
         self.send(&[ix], &[signer]).await
     }
@@ -393,14 +390,12 @@ impl Harness {
         pool: &PoolAddresses,
         update: &PriceUpdate,
         direction: Direction,
-        exact_in: bool,
-        amount: u64,
+        size: Exact,
     ) -> homeostat_sdk::Result<SwapQuote> {
         let snapshot = self.snapshot(pool, update).await;
-        if exact_in {
-            snapshot.quote_exact_in(direction, amount)
-        } else {
-            snapshot.quote_exact_out(direction, amount)
+        match size {
+            Exact::In(amount) => snapshot.quote_exact_in(direction, amount),
+            Exact::Out(amount) => snapshot.quote_exact_out(direction, amount),
         }
     }
 }

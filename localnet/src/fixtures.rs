@@ -1,9 +1,13 @@
 //! Fixtures: parameter helpers, the default pool, a seeded pool.
 
 use homeostat::constants::{LP_ACCESS_OPERATOR, LP_ACCESS_PUBLIC, QUOTE_FALLBACK_PYTH};
+use homeostat::instructions::DepositArgs;
 use homeostat::{PoolParams, StoredFixed};
 use homeostat_math::{Fixed, ModelKind, Rounding, Units};
 use homeostat_sdk::pda::PoolAddresses;
+use solana_keypair::Keypair;
+use solana_signer::Signer;
+use solana_transaction::TransactionError;
 
 use crate::clients::SELL;
 use crate::tokens::{User, ONE_BASE, ONE_QUOTE};
@@ -111,6 +115,22 @@ impl Harness {
         (harness, pool, lp)
     }
 
+    /// A fresh harness with pool 0 created with `params` and seeded by its admin
+    /// (`seeded_pool`), Pyth at 150, and a new quoter named for it (prop-AMM mode);
+    /// returns the quoter.
+    pub async fn with_quoter(params: PoolParams) -> (Self, PoolAddresses, Keypair) {
+        let mut harness = Self::start().await;
+        let pool = harness.pool_at(0);
+        harness.seeded_pool(&pool, params).await;
+        let quoter = Keypair::new();
+        let admin = harness.admin.insecure_clone();
+        harness
+            .set_quoter(&pool, &admin, quoter.pubkey())
+            .await
+            .expect("set_quoter");
+        (harness, pool, quoter)
+    }
+
     /// `with_liquidity`, then a trader's sales push the pool ~30 SOL long (beyond the
     /// 10 SOL band). Returns the pool and the trader (70 SOL left).
     pub async fn skewed_pool() -> (Self, PoolAddresses, User) {
@@ -138,12 +158,28 @@ impl Harness {
         self.initialize_pool(pool, params)
             .await
             .expect("initialize pool");
-        let (base, quote) = (1_000 * ONE_BASE, 150_000 * ONE_QUOTE);
-        let lp = self.admin_user(base, quote).await;
-        self.deposit(pool, &lp, base, quote, 1)
+        self.admin_deposit(pool, 1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
             .await
-            .expect("seed deposit");
-        lp
+            .expect("seed deposit")
+    }
+
+    /// The admin's first deposit into `pool`, which fixes its reference depth: all of
+    /// `base` and `quote` atoms, from a new admin-owned user funded with exactly that.
+    /// Returns that user, the LP.
+    pub async fn admin_deposit(
+        &mut self,
+        pool: &PoolAddresses,
+        base: u64,
+        quote: u64,
+    ) -> Result<User, TransactionError> {
+        let lp = self.admin_user(base, quote).await;
+        let args = DepositArgs {
+            max_base: base,
+            max_quote: quote,
+            min_shares: 1,
+        };
+        self.deposit(pool, &lp, args).await?;
+        Ok(lp)
     }
 
     /// The pool admin as a user funded with `base` and `quote` atoms (new token accounts
@@ -151,6 +187,16 @@ impl Harness {
     pub async fn admin_user(&mut self, base: u64, quote: u64) -> User {
         let admin = self.admin.insecure_clone();
         self.user_of(admin, base, quote).await
+    }
+}
+
+/// Arguments of a deposit of up to `sol` SOL and the USDC they are worth at the fixtures'
+/// price of 150, for at least one share.
+pub fn sol_at_150(sol: u64) -> DepositArgs {
+    DepositArgs {
+        max_base: sol * ONE_BASE,
+        max_quote: sol * 150 * ONE_QUOTE,
+        min_shares: 1,
     }
 }
 

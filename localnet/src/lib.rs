@@ -8,10 +8,6 @@
 //! seeded pools), `asserts` (errors, events), `rng`, `files`; `rpc` serves the runtime as a
 //! loopback Solana JSON-RPC endpoint. Tests and the simulator read like a user's actions.
 
-// solana-program-test 3.x marks its whole API "unstable" (deprecated) ahead of 4.0; the
-// 3.x line is the one whose CPIs work with Anchor 1.2 here (see docs/architecture.md).
-#![allow(deprecated)]
-
 pub mod asserts;
 pub mod clients;
 pub mod files;
@@ -24,7 +20,7 @@ pub mod runtime;
 pub mod tokens;
 
 pub use asserts::*;
-pub use clients::{BUY, SELL};
+pub use clients::{burn, Exact, BUY, SELL};
 pub use files::*;
 pub use fixtures::*;
 pub use homeostat::errors::HomeostatError;

@@ -2,12 +2,11 @@
 //! in-process runtime (account loading, Anchor validation, oracle read, volatility update,
 //! pricing, two token CPIs into the SPL Token program, event CPI, invariant).
 //! Run with `cargo bench -p homeostat-tests --bench swap`.
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use homeostat::state::SwapClock;
+use homeostat_localnet::{price_update, pyth_price, Harness, BUY, ONE_BASE, ONE_QUOTE, SELL};
 use homeostat_math::Direction;
-use homeostat_tests::{price_update, pyth_price, Harness, BUY, ONE_BASE, ONE_QUOTE, SELL};
 
 fn swap(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");

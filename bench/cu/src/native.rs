@@ -2,10 +2,6 @@
 //! workspace's tests and simulator run it (`homeostat_localnet::program_test`), on the same
 //! genesis accounts.
 
-// solana-program-test 3.x marks its whole API deprecated ("unstable") ahead of 4.0, as
-// homeostat-localnet notes.
-#![allow(deprecated)]
-
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::clock::Clock;
 use anchor_lang::solana_program::instruction::Instruction;

@@ -68,9 +68,8 @@ impl OnChain {
             .block_on(harness.initialize_pool(&pool, params))
             .map_err(|error| failed("initialize", error))?;
         // The first deposit is the admin's (it fixes the pool's reference depth).
-        let lp = self.runtime.block_on(harness.admin_user(base, quote));
         self.runtime
-            .block_on(harness.deposit(&pool, &lp, base, quote, 1))
+            .block_on(harness.admin_deposit(&pool, base, quote))
             .map_err(|error| failed("deposit into", error))?;
         if self.pools.len() <= index {
             self.pools.resize(index + 1, None);

@@ -90,9 +90,8 @@ async fn open_pools(
             .await
             .map_err(|error| format!("initialize {name}: {error:?}"))?;
         // The first deposit is the admin's (it fixes the pool's reference depth).
-        let lp = harness.admin_user(liquidity_base, liquidity_quote).await;
         harness
-            .deposit(&pool, &lp, liquidity_base, liquidity_quote, 1)
+            .admin_deposit(&pool, liquidity_base, liquidity_quote)
             .await
             .map_err(|error| format!("deposit {name}: {error:?}"))?;
         pools.push(SimPool::new(

@@ -1,7 +1,6 @@
 //! The cluster commands (`pool create|show`, `deposit`, `withdraw`, `quote`, `swap`) as a
 //! user runs them: the `homeostat` binary with a keypair file, against a JSON-RPC endpoint
 //! serving the in-process runtime with the real program (`homeostat_localnet::rpc`).
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 mod admin;
 mod errors;

@@ -1,6 +1,6 @@
 //! The adapter's plumbing without a runtime: which accounts it asks for, how it reads
 //! them, and every input it refuses. That its quotes equal what the program executes is
-//! tested against the program itself (tests/tests/program/jupiter.rs).
+//! tested against the program itself (tests/conformance.rs).
 
 use anchor_lang::Discriminator;
 use bytemuck::Zeroable;

@@ -6,10 +6,6 @@
 //! methods (leaders, production, performance samples); `hostile` — requests meant to take
 //! it down.
 
-// solana-program-test 3.x marks its whole API "unstable" (deprecated): see
-// localnet/src/lib.rs.
-#![allow(deprecated)]
-
 mod clients;
 mod cluster;
 mod hostile;

@@ -1,9 +1,14 @@
 //! update_params, set_paused, propose_admin / accept_admin, set_keeper,
 //! collect_protocol_fees.
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
+use homeostat::errors::HomeostatError;
+use homeostat::{PoolParams, StoredFixed};
+use homeostat_localnet::{
+    assert_program_error, bits, decode_events, default_params, fee_params, fixed, pyth_price,
+    Harness, BUY, ONE_BASE, ONE_QUOTE, SELL,
+};
 use homeostat_math::{Fixed, ModelKind, ModelParams};
-use homeostat_tests::*;
+use homeostat_sdk::pda::PoolAddresses;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 

@@ -1,18 +1,19 @@
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
-
 use anchor_lang::prelude::Pubkey;
+use homeostat::errors::HomeostatError;
+use homeostat::instructions::{DepositArgs, WithdrawArgs};
 use homeostat::math::lp::LOCKED_SHARES;
-use homeostat_tests::*;
+use homeostat_localnet::{
+    assert_program_error, burn, default_params, operator_params, sol_at_150, Exact, Harness, User,
+    ONE_BASE, ONE_QUOTE, SELL,
+};
+use homeostat_sdk::pda::PoolAddresses;
 use solana_signer::Signer;
 
 #[tokio::test]
 async fn first_deposit_sets_the_ratio_and_locks_shares() {
     let (mut harness, pool) = Harness::with_pool(default_params()).await;
     let lp = harness.admin_user(10 * ONE_BASE, 1_500 * ONE_QUOTE).await;
-    harness
-        .deposit(&pool, &lp, 10 * ONE_BASE, 1_500 * ONE_QUOTE, 1)
-        .await
-        .unwrap();
+    harness.deposit(&pool, &lp, sol_at_150(10)).await.unwrap();
     // Tokens really moved: read from the token accounts themselves.
     assert_eq!(harness.balance(&lp.base).await, 0);
     assert_eq!(harness.balance(&lp.quote).await, 0);
@@ -35,7 +36,15 @@ async fn later_deposits_follow_the_pool_ratio_within_the_maxima() {
     let second = harness.new_user(100 * ONE_BASE, 100_000 * ONE_QUOTE).await;
     // Offers 10 SOL and plenty of USDC: the pool takes 10 SOL and 1 500 USDC.
     harness
-        .deposit(&pool, &second, 10 * ONE_BASE, 100_000 * ONE_QUOTE, 1)
+        .deposit(
+            &pool,
+            &second,
+            DepositArgs {
+                max_base: 10 * ONE_BASE,
+                max_quote: 100_000 * ONE_QUOTE,
+                min_shares: 1,
+            },
+        )
         .await
         .unwrap();
     assert_eq!(harness.balance(&second.base).await, 90 * ONE_BASE);
@@ -53,27 +62,51 @@ async fn deposit_guards() {
     let user = harness.new_user(10 * ONE_BASE, 10_000 * ONE_QUOTE).await;
     // Slippage: asks for more shares than the maxima buy.
     let result = harness
-        .deposit(&pool, &user, ONE_BASE, 150 * ONE_QUOTE, u64::MAX)
+        .deposit(
+            &pool,
+            &user,
+            DepositArgs {
+                max_base: ONE_BASE,
+                max_quote: 150 * ONE_QUOTE,
+                min_shares: u64::MAX,
+            },
+        )
         .await;
     assert_program_error(result, HomeostatError::SlippageExceeded);
     // Zero amounts.
-    let result = harness.deposit(&pool, &user, 0, 0, 0).await;
+    let result = harness
+        .deposit(
+            &pool,
+            &user,
+            DepositArgs {
+                max_base: 0,
+                max_quote: 0,
+                min_shares: 0,
+            },
+        )
+        .await;
     assert_program_error(result, HomeostatError::ZeroAmount);
     // Dust that mints no shares.
-    let result = harness.deposit(&pool, &user, 1, 1, 0).await;
+    let result = harness
+        .deposit(
+            &pool,
+            &user,
+            DepositArgs {
+                max_base: 1,
+                max_quote: 1,
+                min_shares: 0,
+            },
+        )
+        .await;
     assert_program_error(result, HomeostatError::ZeroShares);
     // More than the user holds: the token program refuses, nothing moves.
-    let result = harness
-        .deposit(&pool, &user, 20 * ONE_BASE, 3_000 * ONE_QUOTE, 1)
-        .await;
+    let result = harness.deposit(&pool, &user, sol_at_150(20)).await;
     assert!(result.is_err());
     assert_eq!(harness.balance(&user.base).await, 10 * ONE_BASE);
     // Paused.
     let admin = harness.admin.insecure_clone();
     harness.set_paused(&pool, &admin, true).await.unwrap();
-    let result = harness
-        .deposit(&pool, &user, ONE_BASE, 150 * ONE_QUOTE, 1)
-        .await;
+    let result = harness.deposit(&pool, &user, sol_at_150(1)).await;
     assert_program_error(result, HomeostatError::PoolPaused);
 }
 
@@ -81,7 +114,17 @@ async fn deposit_guards() {
 async fn first_deposit_below_the_locked_shares_fails() {
     let (mut harness, pool) = Harness::with_pool(default_params()).await;
     let user = harness.admin_user(1_000, 1_000).await;
-    let result = harness.deposit(&pool, &user, 1_000, 1_000, 0).await;
+    let result = harness
+        .deposit(
+            &pool,
+            &user,
+            DepositArgs {
+                max_base: 1_000,
+                max_quote: 1_000,
+                min_shares: 0,
+            },
+        )
+        .await;
     assert_program_error(result, HomeostatError::ZeroShares);
 }
 
@@ -95,7 +138,15 @@ async fn a_donation_attack_on_share_price_does_not_pay() {
     let attacker = harness.admin_user(10 * ONE_BASE, 10_000 * ONE_QUOTE).await;
     let start_value = Harness::value_at_150(10 * ONE_BASE, 10_000 * ONE_QUOTE);
     harness
-        .deposit(&pool, &attacker, 2_000, 2_000, 0)
+        .deposit(
+            &pool,
+            &attacker,
+            DepositArgs {
+                max_base: 2_000,
+                max_quote: 2_000,
+                min_shares: 0,
+            },
+        )
         .await
         .unwrap(); // √(4e6) = 2000 → 1000 shares
     assert_eq!(
@@ -127,7 +178,7 @@ async fn a_donation_attack_on_share_price_does_not_pay() {
     // of the 2 399 — the coarse share price costs them at most one share (0.25%).
     let victim = harness.new_user(ONE_BASE, 150 * ONE_QUOTE).await;
     harness
-        .deposit(&pool, &victim, ONE_BASE, 150 * ONE_QUOTE, 1)
+        .deposit(&pool, &victim, sol_at_150(1))
         .await
         .unwrap();
     assert_eq!(harness.balance(&victim.lp(&pool)).await, 399);
@@ -135,7 +186,7 @@ async fn a_donation_attack_on_share_price_does_not_pay() {
     // The attacker leaves: the locked shares keep their part of the donation.
     let shares = harness.balance(&attacker.lp(&pool)).await;
     harness
-        .withdraw(&pool, &attacker, shares, 0, 0)
+        .withdraw(&pool, &attacker, burn(shares))
         .await
         .unwrap();
     let end_value = Harness::value_at_150(
@@ -151,9 +202,11 @@ async fn a_donation_attack_on_share_price_does_not_pay() {
         .withdraw(
             &pool,
             &victim,
-            399,
-            ONE_BASE / 1000 * 995,
-            150 * ONE_QUOTE / 1000 * 995,
+            WithdrawArgs {
+                shares: 399,
+                min_base: ONE_BASE / 1000 * 995,
+                min_quote: 150 * ONE_QUOTE / 1000 * 995,
+            },
         )
         .await
         .unwrap();
@@ -176,7 +229,7 @@ async fn long_pool() -> (Harness, PoolAddresses, User, u64) {
 async fn victims_sale(harness: &mut Harness, pool: &PoolAddresses) -> u64 {
     let update = harness.oracle_update().await;
     harness
-        .expected_swap(pool, &update, SELL, true, 10 * ONE_BASE)
+        .expected_swap(pool, &update, SELL, Exact::In(10 * ONE_BASE))
         .await
         .unwrap()
         .amount_out
@@ -198,7 +251,15 @@ async fn a_just_in_time_deposit_neither_moves_the_victims_price_nor_pays() {
         harness.balance(&jit.quote).await,
     );
     harness
-        .deposit(&pool, &jit, 2 * base, 2 * quote, 1)
+        .deposit(
+            &pool,
+            &jit,
+            DepositArgs {
+                max_base: 2 * base,
+                max_quote: 2 * quote,
+                min_shares: 1,
+            },
+        )
         .await
         .unwrap();
     let with_jit = victims_sale(&mut harness, &pool).await;
@@ -215,7 +276,7 @@ async fn a_just_in_time_deposit_neither_moves_the_victims_price_nor_pays() {
         .unwrap();
     let shares = harness.balance(&jit.lp(&pool)).await;
     let total = harness.supply(&pool.lp_mint).await + LOCKED_SHARES;
-    harness.withdraw(&pool, &jit, shares, 0, 0).await.unwrap();
+    harness.withdraw(&pool, &jit, burn(shares)).await.unwrap();
     let jit_end = Harness::value_at_150(
         harness.balance(&jit.base).await,
         harness.balance(&jit.quote).await,
@@ -250,8 +311,7 @@ async fn a_large_deposit_does_not_push_the_inventory_past_the_cap() {
             &pool,
             &update,
             homeostat_math::Direction::BaseToQuote,
-            true,
-            ONE_BASE,
+            Exact::In(ONE_BASE),
         )
         .await;
     assert!(before.is_ok(), "{before:?}");
@@ -261,7 +321,15 @@ async fn a_large_deposit_does_not_push_the_inventory_past_the_cap() {
     );
     let whale = harness.new_user(10 * base, 10 * quote).await;
     harness
-        .deposit(&pool, &whale, 10 * base, 10 * quote, 1)
+        .deposit(
+            &pool,
+            &whale,
+            DepositArgs {
+                max_base: 10 * base,
+                max_quote: 10 * quote,
+                min_shares: 1,
+            },
+        )
         .await
         .unwrap();
     let trader = harness.new_user(ONE_BASE, 0).await;
@@ -279,30 +347,31 @@ async fn a_stranger_cannot_seed_a_pool_or_reset_its_depth() {
     let stranger = harness
         .new_user(200_000 * ONE_BASE, 30_000_000 * ONE_QUOTE)
         .await;
-    let result = harness.deposit(&pool, &stranger, 1_001, 1_001, 0).await;
-    assert_program_error(result, HomeostatError::FirstDepositByAdmin);
-    let admin = harness
-        .admin_user(1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
+    let result = harness
+        .deposit(
+            &pool,
+            &stranger,
+            DepositArgs {
+                max_base: 1_001,
+                max_quote: 1_001,
+                min_shares: 0,
+            },
+        )
         .await;
+    assert_program_error(result, HomeostatError::FirstDepositByAdmin);
     harness
-        .deposit(&pool, &admin, 1_000 * ONE_BASE, 150_000 * ONE_QUOTE, 1)
+        .admin_deposit(&pool, 1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
         .await
         .unwrap();
     let seeded = harness.pool_state(&pool).await;
     // The flash version: deposit 100× the pool and withdraw, in one transaction or two.
     harness
-        .deposit(
-            &pool,
-            &stranger,
-            100_000 * ONE_BASE,
-            15_000_000 * ONE_QUOTE,
-            1,
-        )
+        .deposit(&pool, &stranger, sol_at_150(100_000))
         .await
         .unwrap();
     let shares = harness.balance(&stranger.lp(&pool)).await;
     harness
-        .withdraw(&pool, &stranger, shares, 0, 0)
+        .withdraw(&pool, &stranger, burn(shares))
         .await
         .unwrap();
     let after = harness.pool_state(&pool).await;
@@ -332,23 +401,18 @@ async fn an_emptied_pool_trades_and_takes_deposits_only_after_its_admin_reseeds_
     // (89.9 SOL long of a 1 000 SOL pool).
     let (mut harness, pool, admin) = Harness::with_liquidity().await;
     let shares = harness.balance(&admin.lp(&pool)).await;
-    harness.withdraw(&pool, &admin, shares, 0, 0).await.unwrap();
+    harness.withdraw(&pool, &admin, burn(shares)).await.unwrap();
     assert_eq!(harness.pool_state(&pool).await.total_shares, LOCKED_SHARES);
     let stranger = harness
         .new_user(1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
         .await;
     let result = harness.swap_exact_in(&pool, &stranger, SELL, 38, 0).await;
     assert_program_error(result, HomeostatError::PoolEmpty);
-    let result = harness
-        .deposit(&pool, &stranger, 1_000 * ONE_BASE, 150_000 * ONE_QUOTE, 1)
-        .await;
+    let result = harness.deposit(&pool, &stranger, sol_at_150(1_000)).await;
     assert_program_error(result, HomeostatError::FirstDepositByAdmin);
     // The admin reseeds at the composition the last LP left: no inventory.
-    let admin = harness
-        .admin_user(1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
-        .await;
     harness
-        .deposit(&pool, &admin, 1_000 * ONE_BASE, 150_000 * ONE_QUOTE, 1)
+        .admin_deposit(&pool, 1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
         .await
         .unwrap();
     let update = harness.oracle_update().await;
@@ -359,7 +423,7 @@ async fn an_emptied_pool_trades_and_takes_deposits_only_after_its_admin_reseeds_
         .await
         .unwrap();
     harness
-        .deposit(&pool, &stranger, 10 * ONE_BASE, 1_500 * ONE_QUOTE, 1)
+        .deposit(&pool, &stranger, sol_at_150(10))
         .await
         .unwrap();
 }
@@ -408,18 +472,13 @@ async fn deposit_and_withdraw_quotes_refuse_what_the_program_refuses() {
     let (deposit, _) = quote(&mut harness, &pool, stranger.keypair.pubkey()).await;
     assert_eq!(named(deposit), code(HomeostatError::FirstDepositByAdmin));
     assert_program_error(
-        harness
-            .deposit(&pool, &stranger, 10 * ONE_BASE, 1_500 * ONE_QUOTE, 1)
-            .await,
+        harness.deposit(&pool, &stranger, sol_at_150(10)).await,
         HomeostatError::FirstDepositByAdmin,
     );
     let (deposit, _) = quote(&mut harness, &pool, admin).await;
     assert!(deposit.is_ok());
-    let seed = harness
-        .admin_user(1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
-        .await;
     harness
-        .deposit(&pool, &seed, 1_000 * ONE_BASE, 150_000 * ONE_QUOTE, 1)
+        .admin_deposit(&pool, 1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
         .await
         .unwrap();
     let admin_key = harness.admin.insecure_clone();
@@ -429,17 +488,8 @@ async fn deposit_and_withdraw_quotes_refuse_what_the_program_refuses() {
     assert!(withdraw.is_ok(), "withdrawals work while paused");
     // An operator pool: a stranger's quotes are refused both ways.
     let (mut operator, operator_pool) = Harness::with_pool(operator_params()).await;
-    let seed = operator
-        .admin_user(1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
-        .await;
     operator
-        .deposit(
-            &operator_pool,
-            &seed,
-            1_000 * ONE_BASE,
-            150_000 * ONE_QUOTE,
-            1,
-        )
+        .admin_deposit(&operator_pool, 1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
         .await
         .unwrap();
     let outsider = Pubkey::new_unique();

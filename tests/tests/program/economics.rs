@@ -1,10 +1,9 @@
 //! Economic invariants over random swap sequences at a fixed oracle price: LP share value
 //! never falls, vaults always equal the pool's accounting, and the trader never ends up
 //! richer than they started (every round trip costs).
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 use homeostat::math::lp::LOCKED_SHARES;
-use homeostat_tests::*;
+use homeostat_localnet::{custom_error, Exact, Harness, XorShift, BUY, ONE_BASE, ONE_QUOTE, SELL};
 
 async fn random_session(seed: u64) {
     let (mut harness, pool, lp) = Harness::with_liquidity().await;
@@ -23,9 +22,12 @@ async fn random_session(seed: u64) {
             (SELL, true) | (BUY, false) => base_size,
             _ => base_size / 1_000 * 150, // the same size in quote atoms
         };
-        let result = harness
-            .swap(&pool, &trader, direction, exact_in, amount)
-            .await;
+        let size = if exact_in {
+            Exact::In(amount)
+        } else {
+            Exact::Out(amount)
+        };
+        let result = harness.swap(&pool, &trader, direction, size).await;
         if result.is_err() {
             // Limits (cap, size) may refuse a trade; they must refuse it with a program error.
             assert!(custom_error(&result).is_some(), "seed {seed}: {result:?}");

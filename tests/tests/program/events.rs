@@ -1,13 +1,15 @@
 //! Events arrive as `emit_cpi!` inner instructions that indexers and the keeper decode.
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_lang::{InstructionData, ToAccountMetas};
 use homeostat::events::{ParamsUpdated, Swapped};
 use homeostat::instructions::SwapExactInArgs;
+use homeostat::PoolParams;
+use homeostat_localnet::{
+    decode_events, default_params, price_update, pyth_price, Exact, Harness, ONE_BASE,
+};
 use homeostat_math::{Direction, Fixed};
-use homeostat_tests::*;
 use solana_signer::Signer;
 
 #[tokio::test]
@@ -16,7 +18,12 @@ async fn swapped_carries_everything_an_indexer_needs() {
     let trader = harness.new_user(10 * ONE_BASE, 0).await;
     let update = price_update(pyth_price(150.0), pyth_price(0.05), harness.now);
     let expected = harness
-        .expected_swap(&pool, &update, Direction::BaseToQuote, true, 4 * ONE_BASE)
+        .expected_swap(
+            &pool,
+            &update,
+            Direction::BaseToQuote,
+            Exact::In(4 * ONE_BASE),
+        )
         .await
         .unwrap();
     let ix = Instruction {

@@ -1,18 +1,36 @@
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
-
 //! The inventory loop's state (#13): inventory as flow against a target per share, the cap
 //! on the gross position, who owns the hedge (`hedge_credit_bps`, `lp_access`), and the
 //! bounded, evented `retarget`.
 
+use homeostat::errors::HomeostatError;
 use homeostat::events::Retargeted;
-use homeostat_tests::*;
+use homeostat::instructions::{DepositArgs, RecordHedgeArgs};
+use homeostat::state::Pool;
+use homeostat::PoolParams;
+use homeostat_localnet::{
+    assert_program_error, custom_error, decode_events, default_params, fixed, operator_params,
+    pyth_price, sol_at_150, Exact, Harness, BUY, ONE_BASE, ONE_QUOTE, SELL,
+};
+use homeostat_sdk::pda::PoolAddresses;
+use solana_keypair::Keypair;
 use solana_signer::Signer;
+use solana_transaction::TransactionError;
+
+/// The keeper's answer to the first request, recorded in `state`: all of it hedged at
+/// the request's price.
+fn hedged_in_full(state: &Pool) -> RecordHedgeArgs {
+    RecordHedgeArgs {
+        seq: 1,
+        filled_base: i64::from_le_bytes(state.pending_request_base),
+        avg_price: state.pending_request_price,
+    }
+}
 
 /// A 1 SOL sale's payout now.
 async fn sale(harness: &mut Harness, pool: &PoolAddresses) -> u64 {
     let update = harness.oracle_update().await;
     harness
-        .expected_swap(pool, &update, SELL, true, ONE_BASE)
+        .expected_swap(pool, &update, SELL, Exact::In(ONE_BASE))
         .await
         .unwrap()
         .amount_out
@@ -69,7 +87,18 @@ async fn the_inventory_is_flow_a_price_move_alone_does_not_move_it() {
         harness.balance(&pool.base_vault).await,
         harness.balance(&pool.quote_vault).await,
     );
-    harness.deposit(&pool, &lp, base, quote, 1).await.unwrap();
+    harness
+        .deposit(
+            &pool,
+            &lp,
+            DepositArgs {
+                max_base: base,
+                max_quote: quote,
+                min_shares: 1,
+            },
+        )
+        .await
+        .unwrap();
     let update = harness.oracle_update().await;
     let doubled = harness
         .snapshot(&pool, &update)
@@ -91,14 +120,9 @@ async fn a_public_pools_quotes_credit_no_hedge() {
     let state = harness.pool_state(&pool).await;
     let update = harness.oracle_update().await;
     let net = harness.snapshot(&pool, &update).await.net_delta().unwrap();
-    let (requested, price) = (
-        i64::from_le_bytes(state.pending_request_base),
-        state.pending_request_price.to_bits(),
-    );
-    harness
-        .record_hedge(&pool, &keeper, 1, requested, price)
-        .await
-        .unwrap();
+    let answer = hedged_in_full(&state);
+    let requested = answer.filled_base;
+    harness.record_hedge(&pool, &keeper, answer).await.unwrap();
     let snapshot = harness.snapshot(&pool, &update).await;
     assert_eq!(
         snapshot.net_delta().unwrap(),
@@ -126,12 +150,8 @@ async fn the_cap_binds_on_the_gross_position_even_when_hedged() {
     harness.rebalance(&pool, &keeper).await.unwrap();
     let update = harness.oracle_update().await;
     let state = harness.pool_state(&pool).await;
-    let (requested, price) = (
-        i64::from_le_bytes(state.pending_request_base),
-        state.pending_request_price.to_bits(),
-    );
     harness
-        .record_hedge(&pool, &keeper, 1, requested, price)
+        .record_hedge(&pool, &keeper, hedged_in_full(&state))
         .await
         .unwrap();
     let snapshot = harness.snapshot(&pool, &update).await;
@@ -177,9 +197,7 @@ async fn only_the_admin_deposits_into_an_operator_pool_and_the_rule_is_fixed() {
     let (mut harness, pool) = Harness::with_pool(operator_params()).await;
     let stranger = harness.new_user(ONE_BASE, 150 * ONE_QUOTE).await;
     assert_program_error(
-        harness
-            .deposit(&pool, &stranger, ONE_BASE, 150 * ONE_QUOTE, 1)
-            .await,
+        harness.deposit(&pool, &stranger, sol_at_150(1)).await,
         HomeostatError::DepositsRestricted,
     );
     let admin = harness.admin.insecure_clone();
@@ -187,7 +205,7 @@ async fn only_the_admin_deposits_into_an_operator_pool_and_the_rule_is_fixed() {
         .user_of(admin.insecure_clone(), ONE_BASE, 150 * ONE_QUOTE)
         .await;
     harness
-        .deposit(&pool, &operator, ONE_BASE, 150 * ONE_QUOTE, 1)
+        .deposit(&pool, &operator, sol_at_150(1))
         .await
         .unwrap();
     // Anyone may withdraw what they hold; the access rule never changes after creation.
@@ -211,6 +229,34 @@ async fn only_the_admin_deposits_into_an_operator_pool_and_the_rule_is_fixed() {
     );
 }
 
+/// The `Retargeted` event of `retarget` of `pool` to `new_target` by `admin`, simulated
+/// (nothing changes).
+async fn retargeted(
+    harness: &mut Harness,
+    pool: &PoolAddresses,
+    admin: &Keypair,
+    new_target: u64,
+) -> Retargeted {
+    let ix = homeostat_sdk::instructions::retarget(pool, admin.pubkey(), new_target);
+    let (events, error) = harness.simulate_events(&[ix], &[admin]).await;
+    assert_eq!(error, None);
+    let mut events: Vec<Retargeted> = decode_events(&events);
+    assert_eq!(events.len(), 1);
+    events.remove(0)
+}
+
+/// `retarget` of `pool` to `new_target` by `admin` an hour on, the oracle publishing then.
+async fn retarget_an_hour_later(
+    harness: &mut Harness,
+    pool: &PoolAddresses,
+    admin: &Keypair,
+    new_target: u64,
+) -> Result<(), TransactionError> {
+    harness.set_time(harness.now + 3_600);
+    harness.set_price(pyth_price(150.0), pyth_price(0.05));
+    harness.retarget(pool, admin, new_target).await
+}
+
 #[tokio::test]
 async fn retarget_is_bounded_rate_limited_and_evented() {
     let (mut harness, pool) = Harness::with_pool(default_params()).await;
@@ -220,11 +266,8 @@ async fn retarget_is_bounded_rate_limited_and_evented() {
         harness.retarget(&pool, &admin, ONE_BASE).await,
         HomeostatError::RetargetOutOfBounds,
     );
-    let lp = harness
-        .admin_user(1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
-        .await;
     harness
-        .deposit(&pool, &lp, 1_000 * ONE_BASE, 150_000 * ONE_QUOTE, 1)
+        .admin_deposit(&pool, 1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
         .await
         .unwrap();
     let target = harness.pool_state(&pool).await.target_at_depth().unwrap();
@@ -256,12 +299,7 @@ async fn retarget_is_bounded_rate_limited_and_evented() {
         HomeostatError::Unauthorized,
     );
     // 10 % down: the pool now holds 100 SOL beyond its target — it is long.
-    let ix = homeostat_sdk::instructions::retarget(&pool, admin.pubkey(), 900 * ONE_BASE);
-    let (events, error) = harness.simulate_events(&[ix], &[&admin]).await;
-    assert_eq!(error, None);
-    let events: Vec<Retargeted> = decode_events(&events);
-    assert_eq!(events.len(), 1);
-    let event = &events[0];
+    let event = retargeted(&mut harness, &pool, &admin, 900 * ONE_BASE).await;
     assert_eq!(
         (
             event.old_target_base,
@@ -287,10 +325,7 @@ async fn retarget_is_bounded_rate_limited_and_evented() {
         harness.retarget(&pool, &admin, 950 * ONE_BASE).await,
         HomeostatError::RetargetTooSoon,
     );
-    harness.set_time(harness.now + 3_600);
-    harness.set_price(pyth_price(150.0), pyth_price(0.05));
-    harness
-        .retarget(&pool, &admin, 950 * ONE_BASE)
+    retarget_an_hour_later(&mut harness, &pool, &admin, 950 * ONE_BASE)
         .await
         .unwrap();
     // In total the target stays within the cap (100 SOL) of the first one: the review's
@@ -300,9 +335,7 @@ async fn retarget_is_bounded_rate_limited_and_evented() {
         (899 * ONE_BASE, Some(HomeostatError::RetargetBeyondCap)),
         (1_100 * ONE_BASE, Some(HomeostatError::RetargetOutOfBounds)),
     ] {
-        harness.set_time(harness.now + 3_600);
-        harness.set_price(pyth_price(150.0), pyth_price(0.05));
-        let outcome = harness.retarget(&pool, &admin, target).await;
+        let outcome = retarget_an_hour_later(&mut harness, &pool, &admin, target).await;
         match result {
             None => outcome.unwrap(),
             Some(error) => assert_program_error(outcome, error),

@@ -1,9 +1,11 @@
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
-
 use anchor_spl::token_2022::spl_token_2022::extension::ExtensionType;
-use homeostat::PoolParams;
+use homeostat::errors::HomeostatError;
+use homeostat::{PoolParams, StoredFixed};
+use homeostat_localnet::{
+    assert_program_error, default_params, fixed, price_update, pyth_price, Harness, MintSetup,
+    BASE_DECIMALS, FEED_ID, QUOTE_DECIMALS, START_TIME, TOKEN, TOKEN_2022,
+};
 use homeostat_math::Fixed;
-use homeostat_tests::*;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 

@@ -1,15 +1,16 @@
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
-
 //! What each instruction's math costs, counted (`homeostat-math`'s `op-count` feature) on
 //! the very code the program runs — the SDK's snapshot executes the program's own state
 //! code and the math crate — and turned into a compute-unit estimate with the per-operation
 //! costs of docs/performance.md ("Compute units"). The swap path must stay within the
 //! committed budget, so a regression shows up in CI.
 
+use homeostat::oracle::PriceUpdate;
 use homeostat::PoolParams;
+use homeostat_localnet::{default_params, fixed, Harness, ONE_BASE, ONE_QUOTE, SELL};
 use homeostat_math::ops::{take, OpCounts};
-use homeostat_math::{Direction, ModelKind};
-use homeostat_tests::*;
+use homeostat_math::{Curve, Direction, Fixed, ModelKind};
+use homeostat_sdk::pda::PoolAddresses;
+use homeostat_sdk::quote::{deposit_quote, withdraw_quote, PoolSnapshot};
 
 /// Per-operation SBF costs, compute units (sources and models in docs/performance.md).
 /// A division whose operands fit 64 bits: a `u64` division and remainder (≈ 6 CU each,
@@ -67,10 +68,9 @@ fn row(name: &str, counts: &OpCounts) -> String {
     )
 }
 
-#[tokio::test]
-async fn each_instructions_math_is_counted_and_the_swap_stays_in_budget() {
-    let (mut harness, _, _) = Harness::with_liquidity().await;
-    let models = [
+/// The three models, each as a pool's parameters.
+fn models() -> [(&'static str, PoolParams); 3] {
+    [
         ("GLFT", default_params()),
         (
             "AS",
@@ -87,13 +87,115 @@ async fn each_instructions_math_is_counted_and_the_swap_stays_in_budget() {
                 ..default_params()
             },
         ),
-    ];
+    ]
+}
+
+/// The most weighted operations one swap's math counted, within the print's depth and
+/// beyond it.
+#[derive(Default)]
+struct Worst {
+    swap: u64,
+    beyond_depth: u64,
+}
+
+/// Counts every swap form on `snapshot` of the `name` model's pool — sells and buys of 2
+/// and 10 SOL, exact in and exact out — into `table` and `worst`.
+fn count_swaps(snapshot: &PoolSnapshot, name: &str, table: &mut Vec<String>, worst: &mut Worst) {
+    // The sells' side of the print has taken the 20 SOL: every sale is beyond its depth.
+    let left = match snapshot.context().unwrap().1.context.curve {
+        Curve::Linear(curve) => curve.depth.left,
+        Curve::ConstantProduct(_) => [i128::MAX; 2],
+    };
+    for (direction, label) in [
+        (Direction::BaseToQuote, "sell"),
+        (Direction::QuoteToBase, "buy"),
+    ] {
+        // 2 SOL fits the default print depth (3 SOL) when the side has taken none.
+        for sol in [2, 10] {
+            for exact_in in [true, false] {
+                let amount = match (direction, exact_in) {
+                    (Direction::BaseToQuote, true) | (Direction::QuoteToBase, false) => {
+                        sol * ONE_BASE
+                    }
+                    _ => sol * 150 * ONE_QUOTE,
+                };
+                take();
+                let quote = if exact_in {
+                    snapshot.quote_exact_in(direction, amount).unwrap()
+                } else {
+                    snapshot.quote_exact_out(direction, amount).unwrap()
+                };
+                let counts = take();
+                let beyond = i128::from(quote.base_amount) > left[direction as usize];
+                let worst = if beyond {
+                    &mut worst.beyond_depth
+                } else {
+                    &mut worst.swap
+                };
+                *worst = (*worst).max(estimate(&counts));
+                let form = if exact_in { "exact in" } else { "exact out" };
+                let depth = if beyond { "beyond" } else { "within" };
+                table.push(row(
+                    &format!("swap {form}, {label} {sol} SOL ({depth} the depth), {name}"),
+                    &counts,
+                ));
+            }
+        }
+    }
+}
+
+/// Counts the math of `rebalance`, `deposit`, `withdraw` and `record_hedge` on `snapshot`
+/// of `pool` (priced by `update`) into `table`.
+async fn count_the_other_instructions(
+    harness: &mut Harness,
+    pool: &PoolAddresses,
+    snapshot: &PoolSnapshot,
+    update: &PriceUpdate,
+    table: &mut Vec<String>,
+) {
+    // rebalance: the oracle read and the inventory; deposit and withdraw: shares.
+    take();
+    let state = snapshot.pool;
+    let oracle = state.price_from_update(update, snapshot.now).unwrap();
+    let reserves = snapshot.reserves().unwrap();
+    state.net_delta(reserves).unwrap();
+    state.band_now(&oracle, reserves).unwrap();
+    table.push(row("rebalance (oracle, net delta, band)", &take()));
+    let supply = harness.supply(&pool.lp_mint).await;
+    let reserves = snapshot.reserves().unwrap();
+    take();
+    deposit_quote(
+        &state,
+        &state.admin,
+        reserves,
+        supply,
+        (10 * ONE_BASE, 1_500 * ONE_QUOTE),
+    )
+    .unwrap();
+    table.push(row("deposit (shares and amounts)", &take()));
+    withdraw_quote(&state, &state.admin, reserves, supply, supply / 10).unwrap();
+    table.push(row("withdraw (pro-rata amounts)", &take()));
+    // record_hedge: the ledger closing part of an open hedge (the realised-P&L path).
+    let price = Fixed::from_int(150_000_000);
+    let open = state
+        .hedge_ledger()
+        .record(10 * ONE_BASE as i64, price, state.params.lot)
+        .unwrap();
+    take();
+    open.record(-4 * ONE_BASE as i64, price, state.params.lot)
+        .unwrap();
+    table.push(row("record_hedge (ledger, partial close)", &take()));
+}
+
+#[tokio::test]
+async fn each_instructions_math_is_counted_and_the_swap_stays_in_budget() {
+    let (mut harness, _, _) = Harness::with_liquidity().await;
     let mut table = vec![
         "| path | 256-bit products: full / half | 256/128 quotients | divisions 64 / by 64 / by 128 | u128 products | u128 roots | root steps | CU estimate (math) |".to_string(),
         "|---|---|---|---|---|---|---|---|".to_string(),
     ];
-    let (mut worst_swap, mut worst_beyond_depth) = (0, 0);
-    for (index, (name, params)) in models.into_iter().enumerate() {
+    let mut worst = Worst::default();
+    for (index, (name, params)) in models().into_iter().enumerate() {
         let pool = harness.pool_at(index as u16);
         if index > 0 {
             harness.seeded_pool(&pool, params).await;
@@ -107,90 +209,16 @@ async fn each_instructions_math_is_counted_and_the_swap_stays_in_budget() {
         harness.set_time(harness.now + 5);
         let update = harness.oracle_update().await;
         let snapshot = harness.snapshot(&pool, &update).await;
-        // The sells' side of the print has taken the 20 SOL: every sale is beyond its depth.
-        let left = match snapshot.context().unwrap().1.context.curve {
-            homeostat_math::Curve::Linear(curve) => curve.depth.left,
-            homeostat_math::Curve::ConstantProduct(_) => [i128::MAX; 2],
-        };
-        for (direction, label) in [
-            (Direction::BaseToQuote, "sell"),
-            (Direction::QuoteToBase, "buy"),
-        ] {
-            // 2 SOL fits the default print depth (3 SOL) when the side has taken none.
-            for sol in [2, 10] {
-                for exact_in in [true, false] {
-                    let amount = match (direction, exact_in) {
-                        (Direction::BaseToQuote, true) | (Direction::QuoteToBase, false) => {
-                            sol * ONE_BASE
-                        }
-                        _ => sol * 150 * ONE_QUOTE,
-                    };
-                    take();
-                    let quote = if exact_in {
-                        snapshot.quote_exact_in(direction, amount).unwrap()
-                    } else {
-                        snapshot.quote_exact_out(direction, amount).unwrap()
-                    };
-                    let counts = take();
-                    let beyond = i128::from(quote.base_amount) > left[direction as usize];
-                    let worst = if beyond {
-                        &mut worst_beyond_depth
-                    } else {
-                        &mut worst_swap
-                    };
-                    *worst = (*worst).max(estimate(&counts));
-                    let form = if exact_in { "exact in" } else { "exact out" };
-                    let depth = if beyond { "beyond" } else { "within" };
-                    table.push(row(
-                        &format!("swap {form}, {label} {sol} SOL ({depth} the depth), {name}"),
-                        &counts,
-                    ));
-                }
-            }
-        }
+        count_swaps(&snapshot, name, &mut table, &mut worst);
         if index == 0 {
-            // rebalance: the oracle read and the inventory; deposit and withdraw: shares.
-            take();
-            let state = snapshot.pool;
-            let oracle = state.price_from_update(&update, snapshot.now).unwrap();
-            let reserves = snapshot.reserves().unwrap();
-            state.net_delta(reserves).unwrap();
-            state.band_now(&oracle, reserves).unwrap();
-            table.push(row("rebalance (oracle, net delta, band)", &take()));
-            let supply = harness.supply(&pool.lp_mint).await;
-            let reserves = snapshot.reserves().unwrap();
-            take();
-            homeostat_sdk::quote::deposit_quote(
-                &state,
-                &state.admin,
-                reserves,
-                supply,
-                (10 * ONE_BASE, 1_500 * ONE_QUOTE),
-            )
-            .unwrap();
-            table.push(row("deposit (shares and amounts)", &take()));
-            homeostat_sdk::quote::withdraw_quote(
-                &state,
-                &state.admin,
-                reserves,
-                supply,
-                supply / 10,
-            )
-            .unwrap();
-            table.push(row("withdraw (pro-rata amounts)", &take()));
-            // record_hedge: the ledger closing part of an open hedge (the realised-P&L path).
-            let price = homeostat_math::Fixed::from_int(150_000_000);
-            let open = state
-                .hedge_ledger()
-                .record(10 * ONE_BASE as i64, price, state.params.lot)
-                .unwrap();
-            take();
-            open.record(-4 * ONE_BASE as i64, price, state.params.lot)
-                .unwrap();
-            table.push(row("record_hedge (ledger, partial close)", &take()));
+            count_the_other_instructions(&mut harness, &pool, &snapshot, &update, &mut table).await;
         }
     }
     eprintln!("{}", table.join("\n"));
+    let Worst {
+        swap: worst_swap,
+        beyond_depth: worst_beyond_depth,
+    } = worst;
     assert!(
         worst_swap <= SWAP_MATH_BUDGET_OPS,
         "the swap path's math now counts {worst_swap} weighted operations, over the committed {SWAP_MATH_BUDGET_OPS}"

@@ -1,5 +1,3 @@
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
-
 //! The oracle as an attacker sees it: Pyth is a pull oracle, so anyone can post any
 //! verified print into an account of their own and pass it to a swap. These tests try to
 //! pick, per swap, the print that favours the trader, and check the pool's rules make it
@@ -7,9 +5,17 @@
 //! quote is widened by the move the price can have made since.
 
 use anchor_lang::prelude::Pubkey;
+use homeostat::errors::HomeostatError;
+use homeostat::instructions::DepositArgs;
 use homeostat::oracle::PriceUpdate;
-use homeostat::PoolParams;
-use homeostat_tests::*;
+use homeostat::{PoolParams, StoredFixed};
+use homeostat_localnet::{
+    assert_program_error, bits, default_params, fee_params, fixed, next_volatility_sample,
+    oracle_account, price_update, pyth_price, quote_price_update, Exact, Harness, User, BUY,
+    ONE_BASE, ONE_QUOTE, QUOTE_FEED_ID, SELL,
+};
+use homeostat_sdk::pda::PoolAddresses;
+use solana_transaction::TransactionError;
 
 /// A second oracle account, owned by the Pyth receiver, holding `update`: the attacker's.
 fn post_print(harness: &mut Harness, update: &PriceUpdate) -> Pubkey {
@@ -212,7 +218,15 @@ async fn two_feed_pool(usdc: f64) -> (Harness, PoolAddresses, User) {
         .admin_user(1_000 * ONE_BASE, 160_000 * ONE_QUOTE)
         .await;
     harness
-        .deposit(&pool, &lp, 1_000 * ONE_BASE, 153_000 * ONE_QUOTE, 1)
+        .deposit(
+            &pool,
+            &lp,
+            DepositArgs {
+                max_base: 1_000 * ONE_BASE,
+                max_quote: 153_000 * ONE_QUOTE,
+                min_shares: 1,
+            },
+        )
         .await
         .unwrap();
     (harness, pool, lp)
@@ -245,8 +259,7 @@ async fn a_two_feed_pool_prices_base_in_quote_as_the_ratio_of_its_usd_feeds() {
             &pool,
             &update,
             homeostat_math::Direction::QuoteToBase,
-            true,
-            1_540 * ONE_QUOTE,
+            Exact::In(1_540 * ONE_QUOTE),
         )
         .await
         .unwrap();

@@ -1,18 +1,44 @@
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
-
 //! Every documented bound of every `PoolParams` field (docs/instructions.md, "PoolParams
 //! bounds"), on both sides: the value at the bound is accepted, the value just past it is
 //! refused with `InvalidParameter` — by `PoolParams::validate`, and by `initialize_pool`
 //! and `update_params` alike.
 
-use homeostat::PoolParams;
-use homeostat_math::ModelKind;
-use homeostat_tests::*;
+use homeostat::constants::{
+    MAX_AGE_MULTIPLIER, MAX_CONFIDENCE_BPS_LIMIT, MAX_CONFIDENCE_MULTIPLIER, MAX_DEPTH_SLOPE,
+    MAX_EMA_DEVIATION_BPS_LIMIT, MAX_HEDGE_COST_BPS, MAX_LOT, MAX_LOT_PRICE, MAX_ORACLE_AGE_LIMIT,
+    MAX_QUOTE_BAND_BPS, MAX_REBALANCE_INTERVAL, MAX_VOLATILITY_WINDOW,
+};
+use homeostat::errors::HomeostatError;
+use homeostat::{PoolParams, StoredFixed};
+use homeostat_localnet::{
+    assert_program_error, bits, default_params, fixed, pyth_price, Harness, BUY, ONE_BASE,
+    ONE_QUOTE, SELL,
+};
+use homeostat_math::fees::{BPS_DENOMINATOR, MAX_FEE_BPS};
+use homeostat_math::model::bounds::MAX_PRICE;
+use homeostat_math::{Fixed, ModelKind, Rounding};
 
 type Edit = fn(&mut PoolParams);
 
 /// `(what, at the bound, just past it)`.
-fn cases() -> Vec<(&'static str, Edit, Edit)> {
+type Case = (&'static str, Edit, Edit);
+
+/// Every bound, group by group.
+fn cases() -> Vec<Case> {
+    [
+        kinds_flags_and_shares(),
+        spread_and_widening(),
+        volatility(),
+        sizes_and_fees(),
+        oracle(),
+        hedging(),
+        model_coefficients(),
+    ]
+    .concat()
+}
+
+/// Kinds, flags, reserved bytes and shares in basis points.
+fn kinds_flags_and_shares() -> Vec<Case> {
     vec![
         ("model_kind ≤ 2", |p| p.model_kind = 2, |p| p.model_kind = 3),
         ("units ≤ 1", |p| p.units = 1, |p| p.units = 2),
@@ -58,6 +84,12 @@ fn cases() -> Vec<(&'static str, Edit, Edit)> {
             |p| p.hedge_credit_bps = 0,
             |p| p.hedge_credit_bps = 1,
         ),
+    ]
+}
+
+/// The spread floor and the widening multipliers (fixed point).
+fn spread_and_widening() -> Vec<Case> {
+    vec![
         (
             "min_half_spread ≥ 0",
             |p| p.min_half_spread = StoredFixed::from_bits(0),
@@ -83,6 +115,12 @@ fn cases() -> Vec<(&'static str, Edit, Edit)> {
             |p| p.age_multiplier = fixed(10, 1),
             |p| p.age_multiplier = StoredFixed::from_bits(bits(10, 1) + 1),
         ),
+    ]
+}
+
+/// The volatility estimate: its window, grid and variance bounds.
+fn volatility() -> Vec<Case> {
+    vec![
         (
             "volatility_window ≥ 1",
             |p| (p.volatility_window, p.volatility_grid) = (1, 1),
@@ -113,12 +151,14 @@ fn cases() -> Vec<(&'static str, Edit, Edit)> {
             |p| p.variance_floor = p.variance_ceiling,
             |p| p.variance_floor = StoredFixed::from_bits(p.variance_ceiling.to_bits() + 1),
         ),
+    ]
+}
+
+/// Lot, limits on size, fees.
+fn sizes_and_fees() -> Vec<Case> {
+    vec![
         ("lot > 0", |p| p.lot = 1, |p| p.lot = 0),
-        (
-            "lot ≤ 2^40",
-            |p| p.lot = homeostat::constants::MAX_LOT,
-            |p| p.lot = homeostat::constants::MAX_LOT + 1,
-        ),
+        ("lot ≤ 2^40", |p| p.lot = MAX_LOT, |p| p.lot = MAX_LOT + 1),
         (
             "inventory_cap > 0",
             |p| p.inventory_cap = 1,
@@ -139,6 +179,12 @@ fn cases() -> Vec<(&'static str, Edit, Edit)> {
             |p| p.protocol_share_bps = 10_000,
             |p| p.protocol_share_bps = 10_001,
         ),
+    ]
+}
+
+/// The oracle checks.
+fn oracle() -> Vec<Case> {
+    vec![
         (
             "max_oracle_age ≥ 1",
             |p| p.max_oracle_age = 1,
@@ -164,6 +210,12 @@ fn cases() -> Vec<(&'static str, Edit, Edit)> {
             |p| p.max_ema_deviation_bps = 1_000,
             |p| p.max_ema_deviation_bps = 1_001,
         ),
+    ]
+}
+
+/// The hedge loop.
+fn hedging() -> Vec<Case> {
+    vec![
         (
             "rebalance_band > 0",
             |p| p.rebalance_band = 1,
@@ -179,7 +231,13 @@ fn cases() -> Vec<(&'static str, Edit, Edit)> {
             |p| p.max_hedge_position = i64::MAX as u64,
             |p| p.max_hedge_position = i64::MAX as u64 + 1,
         ),
-        // γ/k must stay within [2^-16, 2^16]: the other coefficient moves along.
+    ]
+}
+
+/// The model's coefficients: γ/k must stay within [2^-16, 2^16], so the other
+/// coefficient moves along.
+fn model_coefficients() -> Vec<Case> {
+    vec![
         (
             "γ ≥ 2^-20",
             |p| {
@@ -269,11 +327,10 @@ async fn initialize_pool_and_update_params_enforce_every_bound() {
 
 #[test]
 fn a_lot_priced_at_the_limit_leaves_the_curve_room_to_rise_four_times() {
-    use homeostat_math::{Fixed, Rounding};
-    let limit = Fixed::from_u64(homeostat::constants::MAX_LOT_PRICE);
+    let limit = Fixed::from_u64(MAX_LOT_PRICE);
     assert_eq!(
         limit.mul(Fixed::from_int(4), Rounding::Down).ok(),
-        Some(homeostat_math::model::bounds::MAX_PRICE),
+        Some(MAX_PRICE),
         "MAX_LOT_PRICE is a quarter of the curve's bound"
     );
 }
@@ -286,7 +343,7 @@ async fn the_largest_lot_still_swaps_and_a_larger_one_is_refused() {
     let (mut harness, pool, _) = Harness::with_liquidity().await;
     let admin = harness.admin.insecure_clone();
     let largest = PoolParams {
-        lot: homeostat::constants::MAX_LOT,
+        lot: MAX_LOT,
         ..default_params()
     };
     harness.update_params(&pool, &admin, largest).await.unwrap();
@@ -299,7 +356,7 @@ async fn the_largest_lot_still_swaps_and_a_larger_one_is_refused() {
         .swap_exact_in(&pool, &trader, BUY, 150 * ONE_QUOTE, 1)
         .await
         .unwrap();
-    for lot in [homeostat::constants::MAX_LOT + 1, u64::MAX] {
+    for lot in [MAX_LOT + 1, u64::MAX] {
         assert_program_error(
             harness
                 .update_params(
@@ -329,142 +386,116 @@ fn grouped(n: u64) -> String {
     out
 }
 
-#[test]
-fn the_documented_bounds_and_the_messages_are_the_constants() {
-    use homeostat::constants::*;
-    use homeostat_math::fees::{BPS_DENOMINATOR, MAX_FEE_BPS};
-    let whole = |value: i64| StoredFixed::from(homeostat_math::Fixed::from_int(value));
-    // (parameter, the numbers of its bound, parameters just past it).
-    let bounds: Vec<(&str, Vec<u64>, PoolParams)> = vec![
+/// A whole number as a fixed-point parameter.
+fn whole(value: i64) -> StoredFixed {
+    StoredFixed::from(Fixed::from_int(value))
+}
+
+/// `(parameter, the numbers of its bound, parameters just past it)`.
+type DocumentedBound = (&'static str, Vec<u64>, PoolParams);
+
+/// The bounds docs/instructions.md states with their numbers, each with parameters just
+/// past it.
+fn documented_bounds() -> Vec<DocumentedBound> {
+    vec![
         (
             "fee_bps",
             vec![MAX_FEE_BPS.into()],
-            PoolParams {
-                fee_bps: MAX_FEE_BPS + 1,
-                ..default_params()
-            },
+            edited(|p| p.fee_bps = MAX_FEE_BPS + 1),
         ),
         (
             "max_oracle_age",
             vec![1, MAX_ORACLE_AGE_LIMIT],
-            PoolParams {
-                max_oracle_age: MAX_ORACLE_AGE_LIMIT + 1,
-                ..default_params()
-            },
+            edited(|p| p.max_oracle_age = MAX_ORACLE_AGE_LIMIT + 1),
         ),
         (
             "max_confidence_bps",
             vec![1, MAX_CONFIDENCE_BPS_LIMIT.into()],
-            PoolParams {
-                max_confidence_bps: MAX_CONFIDENCE_BPS_LIMIT + 1,
-                ..default_params()
-            },
+            edited(|p| p.max_confidence_bps = MAX_CONFIDENCE_BPS_LIMIT + 1),
         ),
         (
             "max_ema_deviation_bps",
             vec![MAX_EMA_DEVIATION_BPS_LIMIT.into()],
-            PoolParams {
-                max_ema_deviation_bps: MAX_EMA_DEVIATION_BPS_LIMIT + 1,
-                ..default_params()
-            },
+            edited(|p| p.max_ema_deviation_bps = MAX_EMA_DEVIATION_BPS_LIMIT + 1),
         ),
         (
             "min_rebalance_interval",
             vec![MAX_REBALANCE_INTERVAL],
-            PoolParams {
-                min_rebalance_interval: MAX_REBALANCE_INTERVAL + 1,
-                ..default_params()
-            },
+            edited(|p| p.min_rebalance_interval = MAX_REBALANCE_INTERVAL + 1),
         ),
         (
             "volatility_window",
             vec![MAX_VOLATILITY_WINDOW],
-            PoolParams {
-                volatility_window: MAX_VOLATILITY_WINDOW + 1,
-                ..default_params()
-            },
+            edited(|p| p.volatility_window = MAX_VOLATILITY_WINDOW + 1),
         ),
         (
             "quote_band_bps",
             vec![MAX_QUOTE_BAND_BPS.into()],
-            PoolParams {
-                quote_band_bps: MAX_QUOTE_BAND_BPS + 1,
-                ..default_params()
-            },
+            edited(|p| p.quote_band_bps = MAX_QUOTE_BAND_BPS + 1),
         ),
         (
             "hedge_cost_bps",
             vec![MAX_HEDGE_COST_BPS.into()],
-            PoolParams {
-                hedge_cost_bps: MAX_HEDGE_COST_BPS + 1,
-                ..default_params()
-            },
+            edited(|p| p.hedge_cost_bps = MAX_HEDGE_COST_BPS + 1),
         ),
         (
             "confidence_multiplier",
             vec![MAX_CONFIDENCE_MULTIPLIER.unsigned_abs()],
-            PoolParams {
-                confidence_multiplier: whole(MAX_CONFIDENCE_MULTIPLIER + 1),
-                ..default_params()
-            },
+            edited(|p| p.confidence_multiplier = whole(MAX_CONFIDENCE_MULTIPLIER + 1)),
         ),
         (
             "age_multiplier",
             vec![MAX_AGE_MULTIPLIER.unsigned_abs()],
-            PoolParams {
-                age_multiplier: whole(MAX_AGE_MULTIPLIER + 1),
-                ..default_params()
-            },
+            edited(|p| p.age_multiplier = whole(MAX_AGE_MULTIPLIER + 1)),
         ),
         (
             "depth_slope",
             vec![MAX_DEPTH_SLOPE.unsigned_abs()],
-            PoolParams {
-                depth_slope: whole(MAX_DEPTH_SLOPE + 1),
-                ..default_params()
-            },
+            edited(|p| p.depth_slope = whole(MAX_DEPTH_SLOPE + 1)),
         ),
         (
             "depth_relief_bps",
             vec![BPS_DENOMINATOR],
-            PoolParams {
-                depth_relief_bps: 10_001,
-                ..default_params()
-            },
+            edited(|p| p.depth_relief_bps = 10_001),
         ),
         (
             "age_shrink_bps",
             vec![BPS_DENOMINATOR],
-            PoolParams {
-                age_shrink_bps: 10_001,
-                ..default_params()
-            },
+            edited(|p| p.age_shrink_bps = 10_001),
         ),
         (
             "hedge_credit_bps",
             vec![BPS_DENOMINATOR],
-            PoolParams {
-                lp_access: 1,
-                hedge_credit_bps: 10_001,
-                ..default_params()
-            },
+            edited(|p| {
+                p.lp_access = 1;
+                p.hedge_credit_bps = 10_001;
+            }),
         ),
-    ];
+    ]
+}
+
+/// The row of docs/instructions.md's bounds `table` for the parameter `name`.
+fn documented_row<'a>(table: &'a str, name: &str) -> &'a str {
+    table
+        .lines()
+        .find(|line| {
+            line.starts_with('|')
+                && line
+                    .split('|')
+                    .nth(1)
+                    .is_some_and(|cell| cell.contains(&format!("`{name}`")))
+        })
+        .unwrap_or_else(|| panic!("docs/instructions.md lists no bound for {name}"))
+}
+
+#[test]
+fn the_documented_bounds_and_the_messages_are_the_constants() {
     let docs = include_str!("../../../docs/instructions.md");
     let table = &docs[docs
         .find("## `PoolParams` bounds")
         .expect("the bounds table")..];
-    for (name, numbers, past) in bounds {
-        let row = table
-            .lines()
-            .find(|line| {
-                line.starts_with('|')
-                    && line
-                        .split('|')
-                        .nth(1)
-                        .is_some_and(|cell| cell.contains(&format!("`{name}`")))
-            })
-            .unwrap_or_else(|| panic!("docs/instructions.md lists no bound for {name}"));
+    for (name, numbers, past) in documented_bounds() {
+        let row = documented_row(table, name);
         let message = past
             .violation()
             .unwrap_or_else(|| panic!("{name}: past its bound, accepted"));

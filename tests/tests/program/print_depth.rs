@@ -1,14 +1,16 @@
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
-
 //! What a stale print is worth to someone who knows the true price, tried on the program:
 //! the oldest print the pool accepts is charged its age (`age_multiplier·σ·√age`), and
 //! beyond a print's depth every further lot costs `depth_slope` more — whether taken in one
 //! swap or many — until a newer print restores the depth (docs/math.md, "Pricing
 //! informed flow").
 
-use homeostat::PoolParams;
+use homeostat::errors::HomeostatError;
+use homeostat::{PoolParams, StoredFixed};
+use homeostat_localnet::{
+    assert_program_error, default_params, Exact, Harness, BUY, ONE_BASE, ONE_QUOTE, SELL,
+};
 use homeostat_math::Fixed;
-use homeostat_tests::*;
+use solana_transaction::TransactionError;
 
 /// The reference venue's cost of the other leg, a fraction (the adversarial market's
 /// default: a ±2 bp venue).
@@ -46,8 +48,14 @@ async fn the_oldest_accepted_print_pays_nobody_below_its_documented_move() {
                 harness.balance(&trader.base).await,
                 harness.balance(&trader.quote).await,
             );
+            // One SOL each way: sold exactly, or bought exactly.
+            let size = if direction == SELL {
+                Exact::In(ONE_BASE)
+            } else {
+                Exact::Out(ONE_BASE)
+            };
             harness
-                .swap(&pool, &trader, direction, direction == SELL, ONE_BASE)
+                .swap(&pool, &trader, direction, size)
                 .await
                 .unwrap_or_else(|error| panic!("age {age}: {error:?}"));
             let quote_paid = quote_before as f64 - harness.balance(&trader.quote).await as f64;
@@ -77,7 +85,9 @@ async fn the_oldest_accepted_print_pays_nobody_below_its_documented_move() {
     harness.set_time(harness.now + max_age as i64 + 1);
     let trader = harness.new_user(0, 1_000 * ONE_QUOTE).await;
     assert_program_error(
-        harness.swap(&pool, &trader, BUY, false, ONE_BASE).await,
+        harness
+            .swap(&pool, &trader, BUY, Exact::Out(ONE_BASE))
+            .await,
         HomeostatError::StaleOracle,
     );
 }
@@ -91,7 +101,7 @@ async fn cost_of_buying(params: PoolParams, total: u64, pieces: u64) -> u64 {
     let trader = harness.new_user(0, 10_000 * ONE_QUOTE).await;
     for _ in 0..pieces {
         harness
-            .swap(&pool, &trader, BUY, false, total / pieces)
+            .swap(&pool, &trader, BUY, Exact::Out(total / pieces))
             .await
             .expect("a purchase");
     }
@@ -128,7 +138,7 @@ async fn a_newer_print_restores_the_depth() {
     let paid = |before: u64, after: u64| before - after;
     // Take 10 SOL on the pool's print: the buy side is 7 SOL past its depth.
     harness
-        .swap(&pool, &trader, BUY, false, 10 * ONE_BASE)
+        .swap(&pool, &trader, BUY, Exact::Out(10 * ONE_BASE))
         .await
         .unwrap();
     assert_eq!(
@@ -137,7 +147,7 @@ async fn a_newer_print_restores_the_depth() {
     );
     let before = harness.balance(&trader.quote).await;
     harness
-        .swap(&pool, &trader, BUY, false, ONE_BASE)
+        .swap(&pool, &trader, BUY, Exact::Out(ONE_BASE))
         .await
         .unwrap();
     let on_the_same_print = paid(before, harness.balance(&trader.quote).await);
@@ -146,7 +156,7 @@ async fn a_newer_print_restores_the_depth() {
     harness.set_price(15_000_000_000, 0);
     let before = harness.balance(&trader.quote).await;
     harness
-        .swap(&pool, &trader, BUY, false, ONE_BASE)
+        .swap(&pool, &trader, BUY, Exact::Out(ONE_BASE))
         .await
         .unwrap();
     let on_a_newer_print = paid(before, harness.balance(&trader.quote).await);
@@ -166,12 +176,12 @@ async fn cost_of_buying_back(params: PoolParams) -> u64 {
     harness.seeded_pool(&pool, params).await;
     let trader = harness.new_user(10 * ONE_BASE, 10_000 * ONE_QUOTE).await;
     harness
-        .swap(&pool, &trader, SELL, true, 10 * ONE_BASE)
+        .swap(&pool, &trader, SELL, Exact::In(10 * ONE_BASE))
         .await
         .expect("a sale");
     let before = harness.balance(&trader.quote).await;
     harness
-        .swap(&pool, &trader, BUY, false, 10 * ONE_BASE)
+        .swap(&pool, &trader, BUY, Exact::Out(10 * ONE_BASE))
         .await
         .expect("a purchase");
     before - harness.balance(&trader.quote).await
@@ -218,7 +228,7 @@ async fn cost_on_an_aged_print(
     harness.set_time(harness.now + age as i64);
     let trader = harness.new_user(0, 100_000 * ONE_QUOTE).await;
     let before = harness.balance(&trader.quote).await;
-    harness.swap(&pool, &trader, BUY, false, base).await?;
+    harness.swap(&pool, &trader, BUY, Exact::Out(base)).await?;
     Ok(before - harness.balance(&trader.quote).await)
 }
 

@@ -2,14 +2,19 @@
 //! the instructions sysvar against the storage account's trusted signers, and the swap
 //! that follows it in the same transaction priced from it (docs/oracle.md, "Three price
 //! sources"). Each attack is attempted and must leave the pool's price untouched.
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 use anchor_lang::solana_program::instruction::Instruction;
+use homeostat::errors::HomeostatError;
 use homeostat::oracle::pro::ED25519_PROGRAM_ID;
+use homeostat_localnet::{
+    assert_program_error, default_params, pro_feed, pro_message, pro_payload, pro_signer,
+    pyth_price, Harness, PRO_CHANNEL_200MS, PRO_FEED_ID, PRO_QUOTE_FEED_ID,
+};
 use homeostat_sdk::instructions as ix;
-use homeostat_tests::*;
+use homeostat_sdk::pda::PoolAddresses;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
+use solana_transaction::TransactionError;
 
 use super::quoter::buy_one;
 

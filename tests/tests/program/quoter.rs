@@ -1,19 +1,24 @@
 //! Prop-AMM mode: the quoter's authority, sequence, expiry and band, and what a swap
 //! executes at — the quoter's price within the band, Pyth's or a refusal outside it
 //! (docs/oracle.md, "Three price sources").
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use homeostat::constants::QUOTE_FALLBACK_REFUSE;
+use homeostat::errors::HomeostatError;
 use homeostat::events::Swapped;
 use homeostat::instructions::PushQuoteArgs;
-use homeostat::PoolParams;
+use homeostat::{PoolParams, StoredFixed};
+use homeostat_localnet::{
+    assert_anchor_error, assert_program_error, decode_events, default_params, Harness, BUY,
+    ONE_BASE, ONE_QUOTE,
+};
 use homeostat_math::{Direction, Fixed};
 use homeostat_sdk::instructions as ix;
-use homeostat_tests::*;
+use homeostat_sdk::pda::PoolAddresses;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
+use solana_transaction::TransactionError;
 
 /// A quote of `price` whole USDC per SOL (quote atoms per lot), valid through `valid_until`.
 fn quote(sequence: u64, valid_until: u64, price: f64) -> PushQuoteArgs {
@@ -24,23 +29,6 @@ fn quote(sequence: u64, valid_until: u64, price: f64) -> PushQuoteArgs {
         bid_offset: StoredFixed::ZERO,
         ask_offset: StoredFixed::ZERO,
     }
-}
-
-/// A seeded pool with `params` (Pyth at 150) and a quoter; returns the quoter.
-async fn pool_with_quoter(params: PoolParams) -> (Harness, PoolAddresses, Keypair) {
-    let mut harness = Harness::start().await;
-    let pool = harness.pool_at(0);
-    harness.seeded_pool(&pool, params).await;
-    let quoter = Keypair::new();
-    let admin = harness.admin.insecure_clone();
-    harness
-        .send(
-            &[ix::set_quoter(pool.pool, admin.pubkey(), quoter.pubkey())],
-            &[&admin],
-        )
-        .await
-        .expect("set_quoter");
-    (harness, pool, quoter)
 }
 
 async fn push(
@@ -102,7 +90,7 @@ pub(super) async fn buy_one(
 
 #[tokio::test]
 async fn only_the_quoter_pushes_and_every_push_raises_the_sequence() {
-    let (mut harness, pool, quoter) = pool_with_quoter(default_params()).await;
+    let (mut harness, pool, quoter) = Harness::with_quoter(default_params()).await;
     let slot = harness.slot;
     let stranger = Keypair::new();
     assert_program_error(
@@ -183,7 +171,7 @@ async fn only_the_quoter_pushes_and_every_push_raises_the_sequence() {
 #[tokio::test]
 async fn a_swap_executes_at_the_quoters_price_within_the_band_and_on_pyth_outside_it() {
     // Band 1 % of Pyth's 150.
-    let (mut harness, pool, quoter) = pool_with_quoter(default_params()).await;
+    let (mut harness, pool, quoter) = Harness::with_quoter(default_params()).await;
     let slot = harness.slot;
     let (pyth, _) = buy_one(&mut harness, &pool, None).await.unwrap();
     assert_eq!(pyth, 150.0, "no quote yet: Pyth");
@@ -213,7 +201,7 @@ async fn a_pool_that_refuses_without_its_quoter_refuses() {
         quote_fallback: QUOTE_FALLBACK_REFUSE,
         ..default_params()
     };
-    let (mut harness, pool, quoter) = pool_with_quoter(params).await;
+    let (mut harness, pool, quoter) = Harness::with_quoter(params).await;
     let slot = harness.slot;
     assert_program_error(
         buy_one(&mut harness, &pool, None).await.map(drop),
@@ -240,7 +228,7 @@ async fn a_pool_that_refuses_without_its_quoter_refuses() {
 /// What one SOL costs on a fresh pool whose quoter pushed `args`, `slots_later` slots
 /// after the push.
 async fn cost_after(args: PushQuoteArgs, slots_later: u64) -> u64 {
-    let (mut harness, pool, quoter) = pool_with_quoter(default_params()).await;
+    let (mut harness, pool, quoter) = Harness::with_quoter(default_params()).await;
     let slot = harness.slot;
     push(&mut harness, &pool, &quoter, args).await.unwrap();
     harness.set_clock(harness.now, slot + slots_later);
@@ -279,7 +267,7 @@ async fn the_fast_path_checks_what_anchor_would() {
     // `fast_path`): each malformed form fails with the error the Anchor path gives.
     use anchor_lang::error::ErrorCode;
     use anchor_lang::solana_program::instruction::AccountMeta;
-    let (mut harness, pool, quoter) = pool_with_quoter(default_params()).await;
+    let (mut harness, pool, quoter) = Harness::with_quoter(default_params()).await;
     let good = ix::push_quote(
         pool.pool,
         quoter.pubkey(),

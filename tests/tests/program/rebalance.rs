@@ -1,10 +1,16 @@
 //! `rebalance` and `record_hedge`: the on-chain half of the hedging loop.
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 use anchor_lang::solana_program::instruction::Instruction;
+use homeostat::errors::HomeostatError;
 use homeostat::events::{HedgeRecorded, RebalanceRequested};
+use homeostat::instructions::RecordHedgeArgs;
+use homeostat::{PoolParams, StoredFixed};
+use homeostat_localnet::{
+    assert_program_error, decode_events, default_params, fee_params, fixed, operator_params,
+    price_update, pyth_price, Harness, BUY, ONE_BASE, ONE_QUOTE, SELL,
+};
 use homeostat_math::Direction;
-use homeostat_tests::*;
+use homeostat_sdk::pda::PoolAddresses;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
@@ -58,9 +64,11 @@ async fn a_skewed_pool_requests_a_hedge_with_an_increasing_sequence() {
         .record_hedge(
             &pool,
             &keeper,
-            1,
-            (event.target_hedge_delta / 2) as i64,
-            bits(150_000_000, 1),
+            RecordHedgeArgs {
+                seq: 1,
+                filled_base: (event.target_hedge_delta / 2) as i64,
+                avg_price: fixed(150_000_000, 1),
+            },
         )
         .await
         .unwrap();
@@ -117,13 +125,53 @@ async fn rebalance_guards() {
     );
     // Answered (a zero fill closes the request too), 60 s later a new request goes
     // through; right after it, the rate limit holds.
-    harness.record_hedge(&pool, &keeper, 1, 0, 0).await.unwrap();
+    let unfilled = |seq| RecordHedgeArgs {
+        seq,
+        filled_base: 0,
+        avg_price: StoredFixed::ZERO,
+    };
+    harness
+        .record_hedge(&pool, &keeper, unfilled(1))
+        .await
+        .unwrap();
     harness.rebalance(&pool, &keeper).await.unwrap();
-    harness.record_hedge(&pool, &keeper, 2, 0, 0).await.unwrap();
+    harness
+        .record_hedge(&pool, &keeper, unfilled(2))
+        .await
+        .unwrap();
     assert_program_error(
         harness.rebalance(&pool, &keeper).await,
         HomeostatError::RebalanceTooSoon,
     );
+}
+
+/// Answers to a request for `requested` base that `record_hedge` refuses, each a change of
+/// the right `answer`: whether the keeper signs it (else a stranger), and the error.
+fn refused_answers(
+    answer: RecordHedgeArgs,
+    requested: i64,
+) -> Vec<(bool, RecordHedgeArgs, HomeostatError)> {
+    let mut refused = vec![(false, answer, HomeostatError::Unauthorized)];
+    for seq in [0, 2, 7] {
+        let args = RecordHedgeArgs { seq, ..answer };
+        refused.push((true, args, HomeostatError::UnknownSequence));
+    }
+    for bits in [-1, 0] {
+        let args = RecordHedgeArgs {
+            avg_price: StoredFixed::from_bits(bits),
+            ..answer
+        };
+        refused.push((true, args, HomeostatError::InvalidParameter));
+    }
+    // The review's finding: asked for ~20 SOL, −20 or 201 SOL were accepted.
+    for filled_base in [201 * ONE_BASE as i64, -requested, -1, requested + 1] {
+        let args = RecordHedgeArgs {
+            filled_base,
+            ..answer
+        };
+        refused.push((true, args, HomeostatError::HedgeExceedsRequest));
+    }
+    refused
 }
 
 #[tokio::test]
@@ -132,44 +180,22 @@ async fn record_hedge_accepts_only_the_pending_sequence_once() {
     let keeper = harness.keeper.insecure_clone();
     let event = request(&mut harness, &pool).await;
     let filled = (event.target_hedge_delta / 2) as i64;
-    let price = bits(150_000_000, 1);
-    assert_program_error(
-        harness
-            .record_hedge(&pool, &trader.keypair, 1, filled, price)
-            .await,
-        HomeostatError::Unauthorized,
-    );
-    for wrong in [0, 2, 7] {
-        assert_program_error(
-            harness
-                .record_hedge(&pool, &keeper, wrong, filled, price)
-                .await,
-            HomeostatError::UnknownSequence,
-        );
-    }
-    assert_program_error(
-        harness.record_hedge(&pool, &keeper, 1, filled, -1).await,
-        HomeostatError::InvalidParameter,
-    );
-    assert_program_error(
-        harness.record_hedge(&pool, &keeper, 1, filled, 0).await,
-        HomeostatError::InvalidParameter,
-    );
-    // The review's finding: asked for ~20 SOL, −20 or 201 SOL were accepted.
-    let requested = event.target_hedge_delta as i64;
-    for wrong in [201 * ONE_BASE as i64, -requested, -1, requested + 1] {
-        assert_program_error(
-            harness.record_hedge(&pool, &keeper, 1, wrong, price).await,
-            HomeostatError::HedgeExceedsRequest,
-        );
+    let answer = RecordHedgeArgs {
+        seq: 1,
+        filled_base: filled,
+        avg_price: fixed(150_000_000, 1),
+    };
+    for (by_keeper, args, expected) in refused_answers(answer, event.target_hedge_delta as i64) {
+        let signer = if by_keeper { &keeper } else { &trader.keypair };
+        assert_program_error(harness.record_hedge(&pool, signer, args).await, expected);
     }
 
     let ix = homeostat_sdk::instructions::record_hedge(
         pool.pool,
         keeper.pubkey(),
-        1,
-        filled,
-        homeostat_math::Fixed::from_bits(price),
+        answer.seq,
+        answer.filled_base,
+        answer.avg_price.get(),
     );
     let (events, error) = harness.simulate_events(&[ix], &[&keeper]).await;
     assert_eq!(error, None);
@@ -183,14 +209,11 @@ async fn record_hedge_accepts_only_the_pending_sequence_once() {
         ),
         (1, filled, filled)
     );
-    harness
-        .record_hedge(&pool, &keeper, 1, filled, price)
-        .await
-        .unwrap();
+    harness.record_hedge(&pool, &keeper, answer).await.unwrap();
     assert_eq!(harness.pool_state(&pool).await.hedge_position, filled);
     // A restarted keeper replaying the same record is refused: no double hedge.
     assert_program_error(
-        harness.record_hedge(&pool, &keeper, 1, filled, price).await,
+        harness.record_hedge(&pool, &keeper, answer).await,
         HomeostatError::UnknownSequence,
     );
     assert_eq!(harness.pool_state(&pool).await.hedge_position, filled);
@@ -222,9 +245,11 @@ async fn a_recorded_hedge_relaxes_the_skew_of_a_pool_that_credits_it() {
         .record_hedge(
             &pool,
             &keeper,
-            event.seq,
-            event.target_hedge_delta as i64,
-            bits(150_000_000, 1),
+            RecordHedgeArgs {
+                seq: event.seq,
+                filled_base: event.target_hedge_delta as i64,
+                avg_price: fixed(150_000_000, 1),
+            },
         )
         .await
         .unwrap();
@@ -298,15 +323,19 @@ async fn record_hedge_keeps_a_ledger_and_refuses_implausible_prices() {
     // A partial fill: 19 of the ≈ 20 SOL asked for.
     let hedge = 19 * ONE_BASE as i64;
     assert!(event.target_hedge_delta > i128::from(hedge), "{event:?}");
+    // The first request's answer: the partial fill at `avg_price`.
+    let filled_at = |avg_price: i128| RecordHedgeArgs {
+        seq: 1,
+        filled_base: hedge,
+        avg_price: StoredFixed::from_bits(avg_price),
+    };
     // A fill 11 % above the request's oracle price is not a hedge.
     assert_program_error(
         harness
             .record_hedge(
                 &pool,
                 &keeper,
-                1,
-                hedge,
-                event.oracle_price.to_bits() * 111 / 100,
+                filled_at(event.oracle_price.to_bits() * 111 / 100),
             )
             .await,
         HomeostatError::HedgePriceImplausible,
@@ -314,7 +343,7 @@ async fn record_hedge_keeps_a_ledger_and_refuses_implausible_prices() {
     // Sold 20 SOL at the request's price (150 USDC per lot).
     let entry = event.oracle_price.to_bits();
     harness
-        .record_hedge(&pool, &keeper, 1, hedge, entry)
+        .record_hedge(&pool, &keeper, filled_at(entry))
         .await
         .unwrap();
     let state = harness.pool_state(&pool).await;
@@ -338,7 +367,15 @@ async fn record_hedge_keeps_a_ledger_and_refuses_implausible_prices() {
     assert!(unwind.target_hedge_delta < 0, "{unwind:?}");
     let lower = unwind.oracle_price.to_bits();
     harness
-        .record_hedge(&pool, &keeper, 2, -15 * ONE_BASE as i64, lower)
+        .record_hedge(
+            &pool,
+            &keeper,
+            RecordHedgeArgs {
+                seq: 2,
+                filled_base: -15 * ONE_BASE as i64,
+                avg_price: StoredFixed::from_bits(lower),
+            },
+        )
         .await
         .unwrap();
     let ledger = harness.pool_state(&pool).await.hedge_ledger();
@@ -400,9 +437,11 @@ async fn the_hedge_position_stays_within_its_limit_whatever_was_asked() {
             .record_hedge(
                 &pool,
                 &keeper,
-                1,
-                6 * ONE_BASE as i64,
-                event.oracle_price.to_bits(),
+                RecordHedgeArgs {
+                    seq: 1,
+                    filled_base: 6 * ONE_BASE as i64,
+                    avg_price: event.oracle_price,
+                },
             )
             .await,
         HomeostatError::HedgeTooLarge,
@@ -411,9 +450,11 @@ async fn the_hedge_position_stays_within_its_limit_whatever_was_asked() {
         .record_hedge(
             &pool,
             &keeper,
-            1,
-            5 * ONE_BASE as i64,
-            event.oracle_price.to_bits(),
+            RecordHedgeArgs {
+                seq: 1,
+                filled_base: 5 * ONE_BASE as i64,
+                avg_price: event.oracle_price,
+            },
         )
         .await
         .unwrap();

@@ -1,11 +1,9 @@
 //! The native harness runs the real program: an instruction it does not know is rejected
 //! by Anchor's dispatcher with its documented error, not silently accepted.
 
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
-
 use anchor_lang::error::ErrorCode;
 use anchor_lang::solana_program::instruction::Instruction;
-use homeostat_tests::program_test;
+use homeostat_localnet::program_test;
 use solana_signer::Signer;
 use solana_transaction::{InstructionError, Transaction, TransactionError};
 

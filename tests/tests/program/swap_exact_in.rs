@@ -1,11 +1,15 @@
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
-
+use homeostat::errors::HomeostatError;
 use homeostat::oracle::{PriceUpdate, VerificationLevel};
+use homeostat_localnet::{
+    assert_anchor_error, assert_program_error, custom_error, fee_params, next_volatility_sample,
+    oracle_account, price_update, pyth_price, sol_at_150, swap_transaction_size, Exact, Harness,
+    User, BUY, ONE_BASE, ONE_QUOTE, SELL, TOKEN, TOKEN_2022,
+};
 use homeostat_math::Direction;
-use homeostat_tests::*;
+use solana_account::Account;
 use solana_signer::Signer;
 
-fn oracle_now(harness: &Harness) -> homeostat::oracle::PriceUpdate {
+fn oracle_now(harness: &Harness) -> PriceUpdate {
     price_update(pyth_price(150.0), pyth_price(0.05), harness.now)
 }
 
@@ -18,7 +22,12 @@ async fn selling_base_pays_exactly_the_quoted_amount() {
     let trader = harness.new_user(10 * ONE_BASE, 0).await;
     let update = oracle_now(&harness);
     let expected = harness
-        .expected_swap(&pool, &update, Direction::BaseToQuote, true, 5 * ONE_BASE)
+        .expected_swap(
+            &pool,
+            &update,
+            Direction::BaseToQuote,
+            Exact::In(5 * ONE_BASE),
+        )
         .await
         .unwrap();
     harness
@@ -54,8 +63,7 @@ async fn buying_base_pays_exactly_the_quoted_amount() {
             &pool,
             &update,
             Direction::QuoteToBase,
-            true,
-            1_500 * ONE_QUOTE,
+            Exact::In(1_500 * ONE_QUOTE),
         )
         .await
         .unwrap();
@@ -98,7 +106,7 @@ async fn slippage_limit_is_enforced() {
     let trader = harness.new_user(10 * ONE_BASE, 0).await;
     let update = oracle_now(&harness);
     let expected = harness
-        .expected_swap(&pool, &update, Direction::BaseToQuote, true, ONE_BASE)
+        .expected_swap(&pool, &update, Direction::BaseToQuote, Exact::In(ONE_BASE))
         .await
         .unwrap();
     let result = harness
@@ -208,13 +216,9 @@ async fn paused_pools_do_not_swap() {
         .unwrap();
 }
 
-#[tokio::test]
-async fn bad_oracles_fail_closed() {
-    let (mut harness, pool, _) = Harness::with_liquidity().await;
-    let trader = harness.new_user(ONE_BASE, 0).await;
-    let used = harness.now;
-    harness.set_time(used + 21);
-    let now = harness.now;
+/// Prints a swap must refuse, `used` the publish time of the print the pool last used and
+/// `now` the clock (21 s later): what is wrong, the print, the error.
+fn bad_prints(used: i64, now: i64) -> [(&'static str, PriceUpdate, HomeostatError); 10] {
     let print = |price: f64, conf: f64, publish_time: i64| {
         price_update(pyth_price(price), pyth_price(conf), publish_time)
     };
@@ -223,7 +227,7 @@ async fn bad_oracles_fail_closed() {
         edit(&mut update);
         update
     };
-    let cases = [
+    [
         (
             "stale: the pool's print, 21 s later, with a 20 s limit",
             print(150.0, 0.05, used),
@@ -276,8 +280,33 @@ async fn bad_oracles_fail_closed() {
             fresh(|update| update.feed_id = [3; 32]),
             HomeostatError::WrongOracleFeed,
         ),
-    ];
-    for (what, update, expected) in cases {
+    ]
+}
+
+/// Accounts in the oracle's place that are not a receiver-owned price update, at `now`: a
+/// well-formed one owned by another program, a receiver-owned one that is garbage, and the
+/// legacy Pyth receiver's (the default config sets no sunset for it).
+fn bad_oracle_accounts(now: i64) -> [(Account, HomeostatError); 3] {
+    let forged = foreign_owned_oracle(price_update(pyth_price(300.0), pyth_price(0.05), now));
+    let mut garbage = oracle_account(&price_update(pyth_price(150.0), pyth_price(0.05), now));
+    garbage.data[0] ^= 0xff;
+    let mut legacy = oracle_account(&price_update(pyth_price(150.0), pyth_price(0.05), now));
+    legacy.owner = homeostat::oracle::LEGACY_PYTH_RECEIVER_PROGRAM_ID;
+    [
+        (forged, HomeostatError::WrongOracleOwner),
+        (garbage, HomeostatError::InvalidOracleAccount),
+        (legacy, HomeostatError::LegacyReceiverRetired),
+    ]
+}
+
+#[tokio::test]
+async fn bad_oracles_fail_closed() {
+    let (mut harness, pool, _) = Harness::with_liquidity().await;
+    let trader = harness.new_user(ONE_BASE, 0).await;
+    let used = harness.now;
+    harness.set_time(used + 21);
+    let now = harness.now;
+    for (what, update, expected) in bad_prints(used, now) {
         harness.set_oracle(&update);
         let result = harness
             .swap_exact_in(&pool, &trader, SELL, ONE_BASE, 1)
@@ -289,20 +318,8 @@ async fn bad_oracles_fail_closed() {
         );
     }
 
-    // Accounts in the oracle's place that are not a receiver-owned price update: a
-    // well-formed one owned by another program, and a receiver-owned one that is garbage.
     harness.set_price(pyth_price(150.0), pyth_price(0.05));
-    let forged = foreign_owned_oracle(price_update(pyth_price(300.0), pyth_price(0.05), now));
-    let mut garbage = oracle_account(&price_update(pyth_price(150.0), pyth_price(0.05), now));
-    garbage.data[0] ^= 0xff;
-    // The legacy Pyth receiver's account: the default config sets no sunset for it.
-    let mut legacy = oracle_account(&price_update(pyth_price(150.0), pyth_price(0.05), now));
-    legacy.owner = homeostat::oracle::LEGACY_PYTH_RECEIVER_PROGRAM_ID;
-    for (account, expected) in [
-        (forged, HomeostatError::WrongOracleOwner),
-        (garbage, HomeostatError::InvalidOracleAccount),
-        (legacy, HomeostatError::LegacyReceiverRetired),
-    ] {
+    for (account, expected) in bad_oracle_accounts(now) {
         let fake = anchor_lang::prelude::Pubkey::new_unique();
         harness.context.set_account(&fake, &account.into());
         let mut accounts = harness.swap_accounts(&pool, &trader);
@@ -320,7 +337,7 @@ async fn bad_oracles_fail_closed() {
         .unwrap();
 }
 
-fn foreign_owned_oracle(update: homeostat::oracle::PriceUpdate) -> solana_account::Account {
+fn foreign_owned_oracle(update: PriceUpdate) -> Account {
     let mut account = oracle_account(&update);
     account.owner = anchor_lang::prelude::Pubkey::new_unique();
     account
@@ -509,15 +526,8 @@ async fn a_vault_passed_as_the_users_own_account_is_refused() {
         );
     }
     // And in a deposit and a withdrawal (an LP's own account is never a vault).
-    let mut deposit = homeostat_sdk::instructions::deposit(
-        &pool,
-        &admin.accounts(&pool),
-        homeostat::DepositArgs {
-            max_base: ONE_BASE,
-            max_quote: 150 * ONE_QUOTE,
-            min_shares: 1,
-        },
-    );
+    let mut deposit =
+        homeostat_sdk::instructions::deposit(&pool, &admin.accounts(&pool), sol_at_150(1));
     let owner_base = deposit
         .accounts
         .iter()

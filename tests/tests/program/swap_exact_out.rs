@@ -1,7 +1,8 @@
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
-
+use homeostat::errors::HomeostatError;
+use homeostat_localnet::{
+    assert_program_error, price_update, pyth_price, Exact, Harness, BUY, ONE_BASE, ONE_QUOTE, SELL,
+};
 use homeostat_math::Direction;
-use homeostat_tests::*;
 
 fn oracle_now(harness: &Harness) -> homeostat::oracle::PriceUpdate {
     price_update(pyth_price(150.0), pyth_price(0.05), harness.now)
@@ -13,7 +14,12 @@ async fn buying_an_exact_amount_of_base_charges_the_quoted_input() {
     let trader = harness.new_user(0, 5_000 * ONE_QUOTE).await;
     let update = oracle_now(&harness);
     let expected = harness
-        .expected_swap(&pool, &update, Direction::QuoteToBase, false, 3 * ONE_BASE)
+        .expected_swap(
+            &pool,
+            &update,
+            Direction::QuoteToBase,
+            Exact::Out(3 * ONE_BASE),
+        )
         .await
         .unwrap();
     harness
@@ -42,8 +48,7 @@ async fn selling_for_an_exact_amount_of_quote_charges_the_quoted_base() {
             &pool,
             &update,
             Direction::BaseToQuote,
-            false,
-            300 * ONE_QUOTE,
+            Exact::Out(300 * ONE_QUOTE),
         )
         .await
         .unwrap();
@@ -65,7 +70,7 @@ async fn max_in_is_enforced() {
     let trader = harness.new_user(0, 5_000 * ONE_QUOTE).await;
     let update = oracle_now(&harness);
     let expected = harness
-        .expected_swap(&pool, &update, Direction::QuoteToBase, false, ONE_BASE)
+        .expected_swap(&pool, &update, Direction::QuoteToBase, Exact::Out(ONE_BASE))
         .await
         .unwrap();
     let result = harness

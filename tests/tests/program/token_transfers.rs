@@ -3,11 +3,13 @@
 //! the quoted ones either way. The runtime meters the token programs (they run as SBF),
 //! so their cost is measured here, not estimated.
 
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
-
+use homeostat_localnet::{
+    default_params, price_update, pyth_price, Exact, Harness, MintSetup, User, BUY, ONE_BASE,
+    ONE_QUOTE, SELL, TOKEN, TOKEN_2022,
+};
 use homeostat_math::Direction;
 use homeostat_sdk::instructions as ix;
-use homeostat_tests::*;
+use homeostat_sdk::pda::PoolAddresses;
 
 /// What SPL Token's `TransferChecked` cost in every swap before (docs/performance.md).
 const TRANSFER_CHECKED_CU: u64 = 6_174;
@@ -111,7 +113,7 @@ async fn token_2022_sides_move_with_transfer_checked_and_pay_the_quote() {
 
     let update = price_update(pyth_price(150.0), pyth_price(0.05), harness.now);
     let expected = harness
-        .expected_swap(&pool, &update, SELL, true, 2 * ONE_BASE)
+        .expected_swap(&pool, &update, SELL, Exact::In(2 * ONE_BASE))
         .await
         .unwrap();
     harness

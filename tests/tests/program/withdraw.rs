@@ -1,8 +1,11 @@
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
-
+use homeostat::errors::HomeostatError;
+use homeostat::instructions::WithdrawArgs;
 use homeostat::math::lp::LOCKED_SHARES;
+use homeostat_localnet::{
+    assert_program_error, burn, operator_params, price_update, sol_at_150, Exact, Harness, BUY,
+    ONE_BASE, ONE_QUOTE, SELL,
+};
 use homeostat_math::Direction;
-use homeostat_tests::*;
 
 #[tokio::test]
 async fn withdrawal_is_pro_rata_in_both_tokens() {
@@ -10,7 +13,18 @@ async fn withdrawal_is_pro_rata_in_both_tokens() {
     let shares = harness.balance(&lp.lp(&pool)).await;
     let total = shares + LOCKED_SHARES;
     let half = shares / 2;
-    harness.withdraw(&pool, &lp, half, 1, 1).await.unwrap();
+    harness
+        .withdraw(
+            &pool,
+            &lp,
+            WithdrawArgs {
+                shares: half,
+                min_base: 1,
+                min_quote: 1,
+            },
+        )
+        .await
+        .unwrap();
     let expected_base =
         (u128::from(half) * u128::from(1_000 * ONE_BASE) / u128::from(total)) as u64;
     let expected_quote =
@@ -30,7 +44,18 @@ async fn withdrawal_works_paused_and_without_a_valid_oracle() {
     let now = harness.now;
     harness.set_oracle(&price_update(-1, 0, now - 100_000)); // stale and negative
     let shares = harness.balance(&lp.lp(&pool)).await;
-    harness.withdraw(&pool, &lp, shares, 1, 1).await.unwrap();
+    harness
+        .withdraw(
+            &pool,
+            &lp,
+            WithdrawArgs {
+                shares,
+                min_base: 1,
+                min_quote: 1,
+            },
+        )
+        .await
+        .unwrap();
     assert_eq!(harness.balance(&lp.lp(&pool)).await, 0);
     assert!(harness.balance(&lp.base).await > 999 * ONE_BASE);
 }
@@ -39,46 +64,43 @@ async fn withdrawal_works_paused_and_without_a_valid_oracle() {
 async fn withdraw_guards() {
     let (mut harness, pool, lp) = Harness::with_liquidity().await;
     let shares = harness.balance(&lp.lp(&pool)).await;
-    assert_program_error(
-        harness.withdraw(&pool, &lp, 0, 0, 0).await,
-        HomeostatError::ZeroAmount,
-    );
-    assert_program_error(
-        harness.withdraw(&pool, &lp, shares + 1, 0, 0).await,
-        HomeostatError::InsufficientLiquidity,
-    );
-    assert_program_error(
-        harness.withdraw(&pool, &lp, shares / 10, u64::MAX, 0).await,
-        HomeostatError::SlippageExceeded,
-    );
-    assert_program_error(
-        harness.withdraw(&pool, &lp, shares / 10, 0, u64::MAX).await,
-        HomeostatError::SlippageExceeded,
-    );
+    let refused = [
+        (burn(0), HomeostatError::ZeroAmount),
+        (burn(shares + 1), HomeostatError::InsufficientLiquidity),
+        (
+            WithdrawArgs {
+                min_base: u64::MAX,
+                ..burn(shares / 10)
+            },
+            HomeostatError::SlippageExceeded,
+        ),
+        (
+            WithdrawArgs {
+                min_quote: u64::MAX,
+                ..burn(shares / 10)
+            },
+            HomeostatError::SlippageExceeded,
+        ),
+    ];
+    for (args, expected) in refused {
+        assert_program_error(harness.withdraw(&pool, &lp, args).await, expected);
+    }
     // More shares than the account holds (a second LP holds the rest): named, not the
     // token program's bare code.
     let other = harness.new_user(10 * ONE_BASE, 1_500 * ONE_QUOTE).await;
     harness
-        .deposit(&pool, &other, 10 * ONE_BASE, 1_500 * ONE_QUOTE, 1)
+        .deposit(&pool, &other, sol_at_150(10))
         .await
         .unwrap();
     assert_program_error(
-        harness.withdraw(&pool, &lp, shares + 1, 0, 0).await,
+        harness.withdraw(&pool, &lp, burn(shares + 1)).await,
         HomeostatError::InsufficientFunds,
     );
     // Another user's LP account cannot be burned by this signer.
     let thief = harness.new_user(0, 0).await;
     let mut stolen = thief.accounts(&pool);
     stolen.lp = lp.lp(&pool);
-    let withdraw = homeostat_sdk::instructions::withdraw(
-        &pool,
-        &stolen,
-        homeostat::instructions::WithdrawArgs {
-            shares: shares / 10,
-            min_base: 0,
-            min_quote: 0,
-        },
-    );
+    let withdraw = homeostat_sdk::instructions::withdraw(&pool, &stolen, burn(shares / 10));
     assert!(harness.send(&[withdraw], &[&thief.keypair]).await.is_err());
     assert_eq!(harness.balance(&lp.lp(&pool)).await, shares);
 }
@@ -97,21 +119,19 @@ async fn lp_share_value_does_not_decrease_through_swaps_at_a_fixed_price() {
         (0, 0),
     );
     let trader = harness.new_user(200 * ONE_BASE, 40_000 * ONE_QUOTE).await;
-    let script: [(Direction, bool, u64); 8] = [
-        (SELL, true, 30 * ONE_BASE),
-        (BUY, true, 2_000 * ONE_QUOTE),
-        (BUY, false, 25 * ONE_BASE),
-        (SELL, false, 700 * ONE_QUOTE),
-        (SELL, true, ONE_BASE / 3),
-        (BUY, true, 5_999 * ONE_QUOTE),
-        (SELL, true, 40 * ONE_BASE),
-        (BUY, false, 17 * ONE_BASE),
+    let script: [(Direction, Exact); 8] = [
+        (SELL, Exact::In(30 * ONE_BASE)),
+        (BUY, Exact::In(2_000 * ONE_QUOTE)),
+        (BUY, Exact::Out(25 * ONE_BASE)),
+        (SELL, Exact::Out(700 * ONE_QUOTE)),
+        (SELL, Exact::In(ONE_BASE / 3)),
+        (BUY, Exact::In(5_999 * ONE_QUOTE)),
+        (SELL, Exact::In(40 * ONE_BASE)),
+        (BUY, Exact::Out(17 * ONE_BASE)),
     ];
     let mut previous = start;
-    for (direction, exact_in, amount) in script {
-        let result = harness
-            .swap(&pool, &trader, direction, exact_in, amount)
-            .await;
+    for (direction, size) in script {
+        let result = harness.swap(&pool, &trader, direction, size).await;
         result.unwrap();
         let state = harness.pool_state(&pool).await;
         let base = harness.balance(&base_vault).await;
@@ -146,24 +166,24 @@ async fn an_operator_pools_shares_are_of_no_use_to_anyone_but_its_admin() {
         .await;
     assert_eq!(harness.balance(&to).await, 1_000_000);
     assert_program_error(
-        harness.withdraw(&pool, &stranger, 1_000_000, 0, 0).await,
+        harness.withdraw(&pool, &stranger, burn(1_000_000)).await,
         HomeostatError::WithdrawalsRestricted,
     );
     assert_eq!(harness.balance(&stranger.base).await, 0);
     // The admin withdraws as before; a public pool's LPs withdraw whoever they are.
     harness
-        .withdraw(&pool, &admin, 1_000_000, 0, 0)
+        .withdraw(&pool, &admin, burn(1_000_000))
         .await
         .unwrap();
     let (mut public, public_pool, _) = Harness::skewed_pool().await;
     let lp = public.new_user(ONE_BASE, 150 * ONE_QUOTE).await;
     public
-        .deposit(&public_pool, &lp, ONE_BASE, 150 * ONE_QUOTE, 1)
+        .deposit(&public_pool, &lp, sol_at_150(1))
         .await
         .unwrap();
     let shares = public.balance(&lp.lp(&public_pool)).await;
     public
-        .withdraw(&public_pool, &lp, shares, 0, 0)
+        .withdraw(&public_pool, &lp, burn(shares))
         .await
         .unwrap();
 }

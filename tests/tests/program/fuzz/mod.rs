@@ -1,5 +1,3 @@
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
-
 //! Stateful fuzzing of the whole program (the marginfi habit): sequences of [`Action`]s —
 //! every instruction, every admin and keeper action, the pending changes, the clock and
 //! the oracle — generated with weights by proptest, on a pool of every kind
@@ -26,17 +24,22 @@
 use std::cell::RefCell;
 use std::collections::BTreeMap;
 
-use homeostat::PoolParams;
-use homeostat_localnet::TransactionError;
-use homeostat_tests::*;
+use homeostat::errors::HomeostatError;
+use homeostat_localnet::{
+    default_params, operator_params, pyth_price, quote_price_update, sol_at_150, Harness,
+    MintSetup, User, ONE_BASE, ONE_QUOTE, TOKEN_2022,
+};
+use homeostat_sdk::pda::PoolAddresses;
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
-use solana_transaction::InstructionError;
+use solana_transaction::{InstructionError, TransactionError};
 
+mod act;
 mod strategy;
 
+use act::act;
 use strategy::{action, setup, Action, By, Setup, MAX_STEPS};
 
 /// What a run observed.
@@ -177,217 +180,6 @@ fn publish(harness: &mut Harness, price: f64) {
     }
 }
 
-/// Runs `action`; the name of what it exercised for the tally.
-async fn act(
-    harness: &mut Harness,
-    pool: &PoolAddresses,
-    world: &mut World,
-    action: &Action,
-    fixed_price: bool,
-) -> (&'static str, Result<(), TransactionError>) {
-    // Every step the clock moves a second and the oracle publishes.
-    let now = harness.now + 1;
-    harness.set_time(now);
-    let admin = world.admin.insecure_clone();
-    let keeper = world.keeper.insecure_clone();
-    let result = match *action {
-        Action::Swap {
-            trader,
-            sell,
-            exact_out,
-            percent,
-        } => {
-            publish(harness, world.price);
-            let trader = copy(&world.traders[trader]);
-            let base = harness.balance(&trader.base).await;
-            let quote = harness.balance(&trader.quote).await;
-            let part = |amount: u64, divisor: u64| amount / 100 * percent / divisor + 1;
-            let result = match (sell, exact_out) {
-                (true, false) => {
-                    harness
-                        .swap_exact_in(pool, &trader, SELL, part(base, 4), 1)
-                        .await
-                }
-                (false, false) => {
-                    harness
-                        .swap_exact_in(pool, &trader, BUY, part(quote, 4), 1)
-                        .await
-                }
-                (true, true) => {
-                    harness
-                        .swap_exact_out(pool, &trader, SELL, part(quote, 8), base)
-                        .await
-                }
-                (false, true) => {
-                    harness
-                        .swap_exact_out(pool, &trader, BUY, part(base, 8), quote)
-                        .await
-                }
-            };
-            return ("swap", result);
-        }
-        Action::Deposit { lp, percent } => {
-            let lp = copy(&world.lps[lp]);
-            let base = harness.balance(&lp.base).await;
-            let quote = harness.balance(&lp.quote).await;
-            (
-                "deposit",
-                harness
-                    .deposit(pool, &lp, base / 100 * percent, quote / 100 * percent, 0)
-                    .await,
-            )
-        }
-        Action::Withdraw { lp, percent } => {
-            let lp = copy(&world.lps[lp]);
-            let shares = harness.lp_shares(pool, &lp).await;
-            (
-                "withdraw",
-                harness
-                    .withdraw(pool, &lp, shares / 100 * percent + 1, 0, 0)
-                    .await,
-            )
-        }
-        Action::Rebalance(by) => {
-            publish(harness, world.price);
-            let signer = world.signer(by, &keeper);
-            ("rebalance", harness.rebalance(pool, &signer).await)
-        }
-        Action::RecordHedge {
-            by,
-            wrong_seq,
-            percent,
-        } => {
-            let state = harness.pool_state(pool).await;
-            let requested = i64::from_le_bytes(state.pending_request_base);
-            let filled = requested / 100 * percent;
-            let seq = wrong_seq.unwrap_or(state.rebalance_seq);
-            let price = state.pending_request_price.to_bits();
-            let signer = world.signer(by, &keeper);
-            (
-                "record_hedge",
-                harness
-                    .record_hedge(pool, &signer, seq, filled, price)
-                    .await,
-            )
-        }
-        Action::SetPaused { by, paused } => {
-            let signer = world.signer(by, &admin);
-            (
-                "set_paused",
-                harness.set_paused(pool, &signer, paused).await,
-            )
-        }
-        Action::UpdateParams {
-            by,
-            fee_bps,
-            cap_sol,
-            max_trade_sol,
-            min_half_spread_bp,
-        } => {
-            let current = harness.pool_state(pool).await.params;
-            let params = PoolParams {
-                fee_bps,
-                inventory_cap: cap_sol * ONE_BASE,
-                max_trade_base: max_trade_sol * ONE_BASE,
-                min_half_spread: fixed(min_half_spread_bp, 10_000),
-                ..current
-            };
-            let signer = world.signer(by, &admin);
-            (
-                "update_params",
-                harness.update_params(pool, &signer, params).await,
-            )
-        }
-        Action::ApplyPending(by) => {
-            let signer = world.signer(by, &admin);
-            let ix = homeostat_sdk::instructions::apply_pending_changes(pool, signer.pubkey());
-            (
-                "apply_pending_changes",
-                harness.send(&[ix], &[&signer]).await,
-            )
-        }
-        Action::CancelPending(by) => {
-            let signer = world.signer(by, &admin);
-            let ix = homeostat_sdk::instructions::cancel_pending_changes(pool, signer.pubkey());
-            (
-                "cancel_pending_changes",
-                harness.send(&[ix], &[&signer]).await,
-            )
-        }
-        Action::Retarget { by, step_bps } => {
-            let target = harness
-                .pool_state(pool)
-                .await
-                .target_at_depth()
-                .unwrap_or(0);
-            let new = (i128::from(target) * (10_000 + i128::from(step_bps)) / 10_000).max(0);
-            let signer = world.signer(by, &admin);
-            (
-                "retarget",
-                harness.retarget(pool, &signer, new as u64).await,
-            )
-        }
-        Action::SetKeeper { by, to_stranger } => {
-            let new = if to_stranger {
-                world.stranger.keypair.pubkey()
-            } else {
-                keeper.pubkey()
-            };
-            let signer = world.signer(by, &admin);
-            ("set_keeper", harness.set_keeper(pool, &signer, new).await)
-        }
-        Action::ProposeAdmin(by) => {
-            let signer = world.signer(by, &admin);
-            (
-                "propose_admin",
-                harness.propose_admin(pool, &signer, admin.pubkey()).await,
-            )
-        }
-        Action::AcceptAdmin(by) => {
-            let signer = world.signer(by, &admin);
-            ("accept_admin", harness.accept_admin(pool, &signer).await)
-        }
-        Action::CollectFees(by) => {
-            let (signer, destination) = match by {
-                By::Authority => (admin.insecure_clone(), &world.admin_accounts),
-                By::Stranger => (world.stranger.keypair.insecure_clone(), &world.stranger),
-            };
-            let (base, quote) = (destination.base, destination.quote);
-            (
-                "collect_protocol_fees",
-                harness
-                    .collect_protocol_fees(pool, &signer, base, quote)
-                    .await,
-            )
-        }
-        Action::AliasedSwap { trader } => {
-            publish(harness, world.price);
-            let trader = copy(&world.traders[trader]);
-            let mut accounts = harness.swap_accounts(pool, &trader);
-            accounts.trader_base = pool.base_vault;
-            (
-                "aliased swap",
-                harness
-                    .swap_exact_in_with(pool, &trader, accounts, SELL, ONE_BASE, 1)
-                    .await,
-            )
-        }
-        Action::Clock { seconds } => {
-            harness.set_time(now + seconds);
-            publish(harness, world.price);
-            ("clock", Ok(()))
-        }
-        Action::Price { bps } => {
-            if !fixed_price {
-                world.price *= 1.0 + bps as f64 / 10_000.0;
-            }
-            publish(harness, world.price);
-            ("price", Ok(()))
-        }
-    };
-    result
-}
-
 /// The harnesses of every setup but the pool's kind (operator or public): pools of one
 /// runtime share its mints, its config and its feeds.
 struct Runtimes {
@@ -483,7 +275,7 @@ async fn sequence(
     };
     let first = copy(&world.lps[0]);
     harness
-        .deposit(&pool, &first, 1_000 * ONE_BASE, 150_000 * ONE_QUOTE, 1)
+        .deposit(&pool, &first, sol_at_150(1_000))
         .await
         .map_err(|error| format!("seed: {error:?}"))?;
     let (base, quote, _) = totals(harness, &pool, &world).await;

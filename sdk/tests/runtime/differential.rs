@@ -2,11 +2,12 @@
 //! random trades (both directions, exact-in and exact-out, moving oracle), each quoted by
 //! `homeostat_sdk::quote::PoolSnapshot` from the account data and then executed with the
 //! quote as its own slippage limit. Refusals must match too.
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
+use homeostat_localnet::{
+    custom_error, price_update, pyth_price, Harness, XorShift, ONE_BASE, ONE_QUOTE,
+};
 use homeostat_math::Direction;
 use homeostat_sdk::SdkError;
-use homeostat_tests::*;
 
 #[tokio::test]
 async fn sdk_quotes_equal_executed_amounts_over_thousands_of_random_trades() {

@@ -4,17 +4,19 @@
 //! the cap, a dropped transaction is sent again and executes once, an expired blockhash is
 //! replaced, a lost transaction is reported as such, and a transaction the program would
 //! refuse is never sent.
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 use std::time::Duration;
 
 use homeostat_localnet::rpc::{self, Endpoint, Options};
+use homeostat_localnet::{Harness, User, ONE_BASE};
 use homeostat_math::Direction;
 use homeostat_sdk::instructions;
 use homeostat_sdk::landing::{Landed, Landing, PriorityFee};
+use homeostat_sdk::pda::PoolAddresses;
 use homeostat_sdk::rpc::PoolClient;
 use homeostat_sdk::SdkError;
-use homeostat_tests::*;
+
+use crate::quote_selling_one_sol;
 
 /// A seeded pool behind an endpoint with 5 ms slots, a trader, and a fast `Landing`.
 async fn served() -> (Harness, PoolAddresses, User, Endpoint, PoolClient) {
@@ -117,12 +119,7 @@ async fn a_dropped_transaction_is_sent_again_and_executes_once() {
         harness.balance(&trader.base).await,
         harness.balance(&trader.quote).await,
     );
-    let quote = client
-        .snapshot()
-        .await
-        .expect("snapshot")
-        .quote_exact_in(Direction::BaseToQuote, ONE_BASE)
-        .expect("quote");
+    let quote = quote_selling_one_sol(&client).await;
     endpoint.faults.drop_next_sends(2);
     let landing = client.landing;
     let landed = sell(

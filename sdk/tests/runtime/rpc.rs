@@ -2,19 +2,24 @@
 //! (`homeostat_localnet::rpc`): the snapshot it builds quotes exactly like the runtime's,
 //! transactions it sends execute, every failure names what is wrong, and a pool's events
 //! are followed over the websocket.
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 use std::net::TcpListener;
 
 use anchor_lang::prelude::Pubkey;
+use homeostat::errors::HomeostatError;
 use homeostat_localnet::rpc;
+use homeostat_localnet::{
+    default_params, oracle_account, price_update, pyth_price, Harness, ONE_BASE,
+};
 use homeostat_math::Direction;
 use homeostat_sdk::instructions::{self, UserAccounts};
+use homeostat_sdk::pda::PoolAddresses;
 use homeostat_sdk::quote::min_out;
 use homeostat_sdk::rpc::PoolClient;
 use homeostat_sdk::SdkError;
-use homeostat_tests::*;
 use solana_signer::Signer;
+
+use crate::quote_selling_one_sol;
 
 /// The SDK's instruction selling 1 SOL from `accounts` for at least `min_amount_out`.
 fn sell_one(
@@ -127,12 +132,7 @@ async fn a_swap_sent_over_rpc_executes_the_quote() {
     let client = PoolClient::connect(&url, pool.pool, harness.oracle)
         .await
         .expect("connect");
-    let quote = client
-        .snapshot()
-        .await
-        .expect("snapshot")
-        .quote_exact_in(Direction::BaseToQuote, ONE_BASE)
-        .expect("quote");
+    let quote = quote_selling_one_sol(&client).await;
     let accounts = trader.accounts(&pool);
     let swap = sell_one(&client, &accounts, min_out(quote.amount_out, 10));
     client
@@ -186,6 +186,87 @@ async fn a_swap_sent_over_rpc_executes_the_quote() {
     );
 }
 
+/// A client of `pool` whose account the cluster holds under another owner: named, then
+/// put back.
+async fn an_impostor_pool_is_named(harness: &mut Harness, client: &PoolClient) {
+    let address = client.addresses.pool;
+    let mut impostor = harness
+        .context
+        .banks_client
+        .get_account(address)
+        .await
+        .expect("rpc")
+        .expect("pool");
+    let genuine = impostor.clone();
+    impostor.owner = Pubkey::new_unique();
+    harness.context.set_account(&address, &impostor.into());
+    let error = client.snapshot().await.unwrap_err();
+    assert!(
+        error.to_string().contains("not the Homeostat program"),
+        "{error}"
+    );
+    harness.context.set_account(&address, &genuine.into());
+}
+
+/// Addresses that do not belong together: `pool` with its quote vault as its base vault.
+async fn mismatched_addresses_are_named(url: &str, pool: PoolAddresses, oracle: Pubkey) {
+    let mut mixed = pool;
+    mixed.base_vault = pool.quote_vault;
+    let client_of_mixed = PoolClient::new(url, mixed, oracle);
+    for error in [
+        client_of_mixed.snapshot().await.unwrap_err(),
+        client_of_mixed.liquidity().await.unwrap_err(),
+    ] {
+        assert!(
+            matches!(
+                error,
+                SdkError::WrongAccount {
+                    expected: "this pool's vaults and LP mint",
+                    ..
+                }
+            ),
+            "{error}"
+        );
+    }
+}
+
+/// A pair whose quote mint does not exist.
+async fn a_missing_mint_is_named(harness: &Harness, url: &str) {
+    let error = PoolClient::for_pair(
+        url,
+        harness.config,
+        harness.base_mint,
+        Pubkey::new_unique(),
+        0,
+        harness.oracle,
+    )
+    .await
+    .err()
+    .expect("no such mint");
+    assert!(
+        matches!(
+            error,
+            SdkError::NotFound {
+                account: "quote mint",
+                ..
+            }
+        ),
+        "{error}"
+    );
+}
+
+/// A client of `pool` at an address nobody listens on.
+async fn nobody_listening_is_unreachable(pool: PoolAddresses, oracle: Pubkey) {
+    let closed = TcpListener::bind("127.0.0.1:0").expect("bind");
+    let url = format!("http://{}", closed.local_addr().expect("address"));
+    drop(closed);
+    let client = PoolClient::new(&url, pool, oracle);
+    assert!(matches!(
+        client.snapshot().await.unwrap_err(),
+        SdkError::Unreachable { .. }
+    ));
+}
+
 #[tokio::test]
 async fn rpc_errors_say_what_is_wrong() {
     let (mut harness, pool, _) = Harness::with_liquidity().await;
@@ -208,67 +289,12 @@ async fn rpc_errors_say_what_is_wrong() {
     );
     assert!(error.to_string().contains("does not exist"), "{error}");
 
-    // The wrong account at the pool's address.
+    // The wrong account at the pool's address; addresses that do not belong together; a
+    // mint that does not exist.
     let client = PoolClient::new(&url, pool, harness.oracle);
-    let mut impostor = harness
-        .context
-        .banks_client
-        .get_account(pool.pool)
-        .await
-        .expect("rpc")
-        .expect("pool");
-    let genuine = impostor.clone();
-    impostor.owner = Pubkey::new_unique();
-    harness.context.set_account(&pool.pool, &impostor.into());
-    let error = client.snapshot().await.unwrap_err();
-    assert!(
-        error.to_string().contains("not the Homeostat program"),
-        "{error}"
-    );
-    harness.context.set_account(&pool.pool, &genuine.into());
-
-    // Addresses that do not belong together: the pool names other vaults.
-    let mut mixed = pool;
-    mixed.base_vault = pool.quote_vault;
-    let client_of_mixed = PoolClient::new(&url, mixed, harness.oracle);
-    for error in [
-        client_of_mixed.snapshot().await.unwrap_err(),
-        client_of_mixed.liquidity().await.unwrap_err(),
-    ] {
-        assert!(
-            matches!(
-                error,
-                SdkError::WrongAccount {
-                    expected: "this pool's vaults and LP mint",
-                    ..
-                }
-            ),
-            "{error}"
-        );
-    }
-
-    // A pair whose mint does not exist.
-    let error = PoolClient::for_pair(
-        &url,
-        harness.config,
-        harness.base_mint,
-        Pubkey::new_unique(),
-        0,
-        harness.oracle,
-    )
-    .await
-    .err()
-    .expect("no such mint");
-    assert!(
-        matches!(
-            error,
-            SdkError::NotFound {
-                account: "quote mint",
-                ..
-            }
-        ),
-        "{error}"
-    );
+    an_impostor_pool_is_named(&mut harness, &client).await;
+    mismatched_addresses_are_named(&url, pool, harness.oracle).await;
+    a_missing_mint_is_named(&harness, &url).await;
 
     // A stale oracle: the cluster's clock is two minutes past the last price.
     harness.set_time(harness.now + 120);
@@ -284,15 +310,7 @@ async fn rpc_errors_say_what_is_wrong() {
         "{error}"
     );
 
-    // Nobody listening.
-    let closed = TcpListener::bind("127.0.0.1:0").expect("bind");
-    let url = format!("http://{}", closed.local_addr().expect("address"));
-    drop(closed);
-    let client = PoolClient::new(&url, pool, harness.oracle);
-    assert!(matches!(
-        client.snapshot().await.unwrap_err(),
-        SdkError::Unreachable { .. }
-    ));
+    nobody_listening_is_unreachable(pool, harness.oracle).await;
 }
 
 #[tokio::test]

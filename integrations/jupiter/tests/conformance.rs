@@ -5,7 +5,6 @@
 //! the same named error. Jupiter's two fee modes quote, and execute, the same amounts; a
 //! prop-AMM pool quotes at its quoter's price until the quote expires at the router's
 //! slot, then on Pyth or not at all, exactly as the program executes.
-#![allow(deprecated)] // solana-program-test 3.x: see localnet/src/lib.rs
 
 use std::sync::atomic::Ordering;
 
@@ -14,17 +13,22 @@ use anchor_lang::solana_program::instruction::Instruction;
 use homeostat::constants::{QUOTE_FALLBACK_PYTH, QUOTE_FALLBACK_REFUSE};
 use homeostat::events::Swapped;
 use homeostat::instructions::PushQuoteArgs;
-use homeostat::PoolParams;
+use homeostat::{PoolParams, StoredFixed};
 use homeostat_jupiter::HomeostatAmm;
+use homeostat_localnet::{
+    custom_error, decode_events, default_params, fixed, price_update, pyth_price, Harness, User,
+    XorShift, BUY, ONE_BASE, ONE_QUOTE, SELL,
+};
 use homeostat_math::{Direction, Fixed, ModelKind};
 use homeostat_sdk::instructions as ix;
+use homeostat_sdk::pda::PoolAddresses;
 use homeostat_sdk::SdkError;
-use homeostat_tests::*;
 use jupiter_amm_interface::{
     AccountMap, Amm, AmmContext, FeeMode, KeyedAccount, Quote, QuoteParams, SwapMode, SwapParams,
 };
 use solana_keypair::Keypair;
 use solana_signer::Signer;
+use solana_transaction::TransactionError;
 
 /// Both of Jupiter's fee modes: the program has one fee schedule, so each must quote what
 /// the swap executes.
@@ -516,18 +520,6 @@ fn router_clock(context: &AmmContext, harness: &Harness) {
     clock.slot.store(harness.slot, Ordering::Relaxed);
 }
 
-/// A seeded pool with `params` (Pyth at 150) whose quoter is the returned keypair.
-async fn pool_with_quoter(params: PoolParams) -> (Harness, PoolAddresses, Keypair) {
-    let mut harness = Harness::start().await;
-    let pool = harness.pool_at(0);
-    harness.seeded_pool(&pool, params).await;
-    let quoter = Keypair::new();
-    let admin = harness.admin.insecure_clone();
-    let set = ix::set_quoter(pool.pool, admin.pubkey(), quoter.pubkey());
-    harness.send(&[set], &[&admin]).await.expect("set_quoter");
-    (harness, pool, quoter)
-}
-
 /// The quoter's price of `whole` quote tokens per base token, valid through `valid_until`.
 fn push_quote(pool: &PoolAddresses, quoter: &Keypair, valid_until: u64, whole: f64) -> Instruction {
     let price = Fixed::from_int((whole * 1e6) as i64);
@@ -553,7 +545,7 @@ async fn prop_mode_quotes_the_quoters_price_until_it_expires_then_falls_back_as_
             quote_fallback: fallback,
             ..default_params()
         };
-        let (mut harness, pool, quoter) = pool_with_quoter(params).await;
+        let (mut harness, pool, quoter) = Harness::with_quoter(params).await;
         let trader = harness
             .new_user(1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
             .await;
