@@ -3,6 +3,7 @@
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
+use solana_commitment_config::CommitmentConfig;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
 use solana_signer::Signer;
 
@@ -114,11 +115,18 @@ async fn token_programs(
     Ok((base.owner, quote.owner))
 }
 
+/// An RPC client for `url` that reads at `confirmed`, as the Solana CLI does: Solana's
+/// client library reads at `finalized` by default, which on a real cluster lags a landed
+/// transaction by about 32 slots (13 s) — a pool just created "does not exist" yet.
+fn reader(url: &str) -> RpcClient {
+    RpcClient::new_with_commitment(url.to_string(), CommitmentConfig::confirmed())
+}
+
 impl PoolClient {
     /// A client for `addresses` on the cluster at `url` (e.g. `https://api.devnet.solana.com`).
     pub fn new(url: &str, addresses: PoolAddresses, oracles: impl Into<Oracles>) -> Self {
         Self {
-            rpc: RpcClient::new(url.to_string()),
+            rpc: reader(url),
             landing: Landing::default(),
             addresses,
             oracles: oracles.into(),
@@ -136,7 +144,7 @@ impl PoolClient {
         index: u16,
         oracles: impl Into<Oracles>,
     ) -> Result<Self> {
-        let rpc = RpcClient::new(url.to_string());
+        let rpc = reader(url);
         let (base_program, quote_program) = token_programs(&rpc, base_mint, quote_mint).await?;
         Ok(Self {
             rpc,
@@ -169,7 +177,7 @@ impl PoolClient {
     }
 
     async fn open(url: &str, pool: Pubkey, oracles: Option<Oracles>) -> Result<Self> {
-        let rpc = RpcClient::new(url.to_string());
+        let rpc = reader(url);
         let [account] = fetch_named(&rpc, [("pool", pool)]).await?;
         let state = decode_pool(&account.owner, &account.data)?;
         if let Some(oracles) = oracles {

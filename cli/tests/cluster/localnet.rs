@@ -152,7 +152,16 @@ async fn start_localnet(folder: &std::path::Path) -> (std::process::Child, serde
 
 /// A cluster whose clock moves: slots pass and the print stays fresh.
 async fn the_clock_moves_with_the_slots(url: &str) {
-    let slot = |url: &str| rpc_call(url, "getSlot", serde_json::json!([]))["result"].as_u64();
+    // At `processed`: a validator answers `finalized` by default, which stays behind (at 0
+    // in its first half minute) until enough slots are rooted.
+    let slot = |url: &str| {
+        rpc_call(
+            url,
+            "getSlot",
+            serde_json::json!([{ "commitment": "processed" }]),
+        )["result"]
+            .as_u64()
+    };
     let before = slot(url).expect("slot");
     // 400 ms slots on both clusters: five in 2 s, three at least on a busy machine.
     tokio::time::sleep(std::time::Duration::from_millis(2_000)).await;
@@ -162,7 +171,7 @@ async fn the_clock_moves_with_the_slots(url: &str) {
     let clock = rpc_call(
         url,
         "getAccountInfo",
-        serde_json::json!(["SysvarC1ock11111111111111111111111111111111", { "encoding": "jsonParsed" }]),
+        serde_json::json!(["SysvarC1ock11111111111111111111111111111111", { "encoding": "jsonParsed", "commitment": "processed" }]),
     );
     let clock_slot = clock["result"]["value"]["data"]["parsed"]["info"]["slot"]
         .as_u64()

@@ -317,8 +317,10 @@ export async function swap(
         }
         const { value } = await rpc.getSignatureStatuses([signature as never]).send();
         const status = value[0];
-        if (status) {
-            if (status.err) throw programError(status.err, []);
+        if (status?.err) throw programError(status.err, []);
+        // Landed is not enough: a processed transaction can still be dropped with its fork,
+        // and reads at `confirmed` (Kit's default is `finalized`) would not see it yet.
+        if (status?.confirmationStatus === 'confirmed' || status?.confirmationStatus === 'finalized') {
             return { signature, quoted, limit };
         }
         const height = await rpc.getBlockHeight().send();

@@ -63,7 +63,7 @@ after(() => stop?.());
 const sell = (amount: bigint) => ({ pool: handle, oracle: address(world.oracle), side: 'sell' as const, amount });
 
 test("a landed swap's Swapped event is decoded from the fetched transaction", async () => {
-    const held = async (account: Address) => BigInt((await rpc.getTokenAccountBalance(account).send()).value.amount);
+    const held = async (account: Address) => BigInt((await rpc.getTokenAccountBalance(account, { commitment: 'confirmed' }).send()).value.amount);
     const { signature, quoted } = await withoutRaces(async () => {
         const before = { base: await held(accounts.base), quote: await held(accounts.quote) };
         const result = await swap(rpc, wallet, sell(2_000_000n), 0);
@@ -96,7 +96,7 @@ test("a pool subscription yields each landed swap's events, in order, and ends w
     // Subscribed: the swaps land before anything reads the stream, and none is lost.
     // What each swap paid out, from the wallet's balance: at least its quote (the limit),
     // more when the state moved in the trader's favour before it executed.
-    const quoteHeld = async () => BigInt((await rpc.getTokenAccountBalance(accounts.quote).send()).value.amount);
+    const quoteHeld = async () => BigInt((await rpc.getTokenAccountBalance(accounts.quote, { commitment: 'confirmed' }).send()).value.amount);
     const sent: { signature: string; amountOut: bigint }[] = [];
     for (const amount of [1_000_000n, 3_000_000n, 5_000_000n]) {
         const before = await quoteHeld();
@@ -117,7 +117,10 @@ test("a pool subscription yields each landed swap's events, in order, and ends w
     for (const [index, entry] of received.entries()) {
         assert.equal(entry.events.length, 1);
         const [event] = entry.events;
-        assert.ok(event?.name === 'swapped' && event.data.amountOut === sent[index]?.amountOut, String(event?.name));
+        assert.ok(
+            event?.name === 'swapped' && event.data.amountOut === sent[index]?.amountOut,
+            `${event?.name}: paid out ${event?.name === 'swapped' ? event.data.amountOut : '?'}, the wallet received ${sent[index]?.amountOut}`,
+        );
     }
 });
 

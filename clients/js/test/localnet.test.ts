@@ -50,7 +50,7 @@ let accounts: { base: Address; quote: Address };
 
 
 async function balance(account: Address): Promise<bigint> {
-    const { value } = await rpc.getTokenAccountBalance(account).send();
+    const { value } = await rpc.getTokenAccountBalance(account, { commitment: 'confirmed' }).send();
     return BigInt(value.amount);
 }
 

@@ -108,7 +108,7 @@ export type Trader = {
  * them): run it inside `withoutRaces`.
  */
 export async function tradeAtQuote({ rpc, wallet, accounts }: Trader, request: SwapRequest): Promise<Quote> {
-    const balance = async (account: Address) => BigInt((await rpc.getTokenAccountBalance(account).send()).value.amount);
+    const balance = async (account: Address) => BigInt((await rpc.getTokenAccountBalance(account, { commitment: 'confirmed' }).send()).value.amount);
     const before = { base: await balance(accounts.base), quote: await balance(accounts.quote) };
     const quoted = await quote(rpc, wallet.address, request);
     // No slippage allowed: the swap fails unless it executes at least the quote.
