@@ -338,7 +338,7 @@ fn params() -> PoolParams {
 }
 
 fn value(stored: StoredFixed) -> f64 {
-    stored.get().to_bits() as f64 / 2f64.powi(48)
+    stored.get().to_f64()
 }
 
 #[test]
@@ -483,8 +483,11 @@ fn exploring_the_spread_tells_a_from_k_within_one_step() {
 fn swap_events_become_prints_fills_and_the_quotes_between_them() {
     // SOL/USDC, lot 1 SOL: 150 USDC = 150·10⁶ quote atoms per lot; 1 bp half-spread, a
     // skew of 0.1 bp per lot.
-    let one = 2f64.powi(48);
-    let bits = |atoms: f64| homeostat::StoredFixed::from_bits((atoms * one) as i128);
+    let bits = |atoms: f64| {
+        homeostat::StoredFixed::from(
+            homeostat_math::Fixed::from_f64(atoms, homeostat_math::FloatRounding::Down).unwrap(),
+        )
+    };
     let swap =
         |direction: u8, amount_in: u64, amount_out: u64, gross_position_after: i128, time: i64| {
             Swapped {

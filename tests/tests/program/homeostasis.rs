@@ -364,7 +364,7 @@ async fn the_band_is_derived_from_the_model_and_hedged_back_to_its_edge() {
     let homeostat_math::Curve::Linear(linear) = curve else {
         panic!("GLFT prices linearly")
     };
-    let f = |x: homeostat_math::Fixed| x.to_bits() as f64 / 2f64.powi(48);
+    let f = |x: homeostat_math::Fixed| x.to_f64();
     let expected = 0.0007 * f(linear.mid) / f(linear.skew) * ONE_BASE as f64;
     eprintln!("derived band {band} atoms (float {expected:.0})");
     assert!(

@@ -243,10 +243,10 @@ async fn a_two_feed_pool_prices_base_in_quote_as_the_ratio_of_its_usd_feeds() {
     let update = harness.oracle_update().await;
     let snapshot = harness.snapshot(&pool, &update).await;
     let oracle = snapshot.context().unwrap().1.oracle;
-    let mid = oracle.mid.to_bits() as f64 / 2f64.powi(48) / ONE_QUOTE as f64;
+    let mid = oracle.mid.to_f64() / ONE_QUOTE as f64;
     assert!((mid - 150.0 / 0.98).abs() < 1e-6, "mid {mid}");
     // Confidence adds relatively: 0.05/150 + 0.0002/0.98 of the mid.
-    let confidence = oracle.confidence.to_bits() as f64 / 2f64.powi(48) / ONE_QUOTE as f64;
+    let confidence = oracle.confidence.to_f64() / ONE_QUOTE as f64;
     let expected = mid * (0.05 / 150.0 + 0.0002 / 0.98);
     assert!(
         (confidence - expected).abs() < 1e-6,

@@ -17,7 +17,7 @@ use solana_transaction::TransactionError;
 const REFERENCE_COST: f64 = 2e-4;
 
 fn f64_of(value: Fixed) -> f64 {
-    value.to_bits() as f64 / (1u64 << 48) as f64
+    value.to_f64()
 }
 
 /// The documented one-sided break-even move for a print `age` seconds old, a fraction of
