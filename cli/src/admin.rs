@@ -97,15 +97,15 @@ pub fn params_json(params: &PoolParams) -> Value {
 /// The pool's pending changes (`null` when none).
 pub fn pending_json(pool: &Pool) -> Value {
     json!({
-        "change_delay": pool.change_delay,
-        "params": (pool.pending_params_at != 0).then(|| json!({
-            "effective_at": pool.pending_params_at,
-            "params": params_json(&pool.pending_params),
+        "change_delay": pool.pending.delay,
+        "params": (pool.pending.params_at != 0).then(|| json!({
+            "effective_at": pool.pending.params_at,
+            "params": params_json(&pool.pending.params),
         })),
-        "retarget": (pool.pending_target_at != 0).then(|| json!({
-            "effective_at": pool.pending_target_at,
-            "target_base": pool.pending_target_base,
-            "at_shares": pool.pending_target_shares,
+        "retarget": (pool.pending.target_at != 0).then(|| json!({
+            "effective_at": pool.pending.target_at,
+            "target_base": pool.pending.target_base,
+            "at_shares": pool.pending.target_shares,
         })),
     })
 }
@@ -208,7 +208,7 @@ pub async fn run(wallet: &Wallet, pool: &str, change: Change, dry_run: bool) -> 
             instructions::set_pro_feeds(addresses.pool, signer, *feed, *quote_feed),
             json!({
                 "pro_feeds": [
-                    [state.pro_feed_id, state.pro_quote_feed_id],
+                    [state.pro.feed_id, state.pro.quote_feed_id],
                     [feed, quote_feed],
                 ],
                 "effective": "now",
@@ -286,8 +286,8 @@ async fn plan_pending(
         instruction,
         json!({
             "pending": pending_json(state),
-            "changes": (state.pending_params_at != 0)
-                .then(|| params_diff(&state.params, &state.pending_params)),
+            "changes": (state.pending.params_at != 0)
+                .then(|| params_diff(&state.params, &state.pending.params)),
         }),
     ))
 }
@@ -341,7 +341,7 @@ fn plan_update_params(
         json!({
             "changes": params_diff(&state.params, &params),
             "effective": if waits {
-                json!(format!("pending: loosens a risk limit, applicable {} s after it lands (apply-pending)", state.change_delay))
+                json!(format!("pending: loosens a risk limit, applicable {} s after it lands (apply-pending)", state.pending.delay))
             } else {
                 json!("now")
             },
@@ -379,8 +379,8 @@ async fn plan_retarget(
         instructions::retarget(&addresses, signer, target),
         json!({
             "target_base": [current, target],
-            "effective": if state.change_delay > 0 {
-                json!(format!("pending: applicable {} s after it lands (apply-pending)", state.change_delay))
+            "effective": if state.pending.delay > 0 {
+                json!(format!("pending: applicable {} s after it lands (apply-pending)", state.pending.delay))
             } else {
                 json!("now")
             },

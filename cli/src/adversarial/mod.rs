@@ -394,7 +394,7 @@ impl Market {
             let oldest = oracle.usable.iter().find(|print| {
                 let published = clock_second(print.observed_ms);
                 published >= state.last_oracle_time
-                    && venues::pro_timestamp_us(print.observed_ms) >= state.pro_timestamp_us
+                    && venues::pro_timestamp_us(print.observed_ms) >= state.pro.timestamp_us
                     && now - published <= state.params.max_oracle_age as i64
             });
             if let Some(&oldest) = oldest {

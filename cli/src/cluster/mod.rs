@@ -107,8 +107,8 @@ pub async fn show(
             // Until when the legacy Pyth receiver's accounts price the pool (0: never).
             "legacy_receiver_until": state.legacy_receiver_until,
             // Pyth Pro feeds whose signed updates may price the pool (null: none).
-            "pro_feed_id": state.has_pro_feed().then_some(state.pro_feed_id),
-            "pro_quote_feed_id": (state.pro_quote_feed_id != 0).then_some(state.pro_quote_feed_id),
+            "pro_feed_id": state.has_pro_feed().then_some(state.pro.feed_id),
+            "pro_quote_feed_id": (state.pro.quote_feed_id != 0).then_some(state.pro.quote_feed_id),
         },
         "quoter": state.has_quoter().then(|| state.quoter.to_string()),
         "oracle_mid_per_lot": mid,

@@ -52,7 +52,7 @@ async fn an_operator_administers_the_pool_and_loosening_changes_wait() {
         .await,
     );
     let state = harness.pool_state(&pool).await;
-    assert_eq!(state.change_delay, 3_600);
+    assert_eq!(state.pending.delay, 3_600);
     assert_eq!(state.legacy_receiver_until.to_string(), sunset);
     let admin = Admin {
         url: &url,
@@ -77,7 +77,7 @@ async fn an_operator_administers_the_pool_and_loosening_changes_wait() {
     // Pyth Pro: a feed named, a two-feed request refused by the program, then none.
     let named = json(&admin.send("set-pro-feeds", &["--feed", "6"]).await);
     assert_eq!(named["plan"]["pro_feeds"][1][0], 6, "{named}");
-    assert_eq!(harness.pool_state(&pool).await.pro_feed_id, 6);
+    assert_eq!(harness.pool_state(&pool).await.pro.feed_id, 6);
     fails_with(
         &admin
             .send("set-pro-feeds", &["--feed", "6", "--quote-feed", "7"])
@@ -184,7 +184,7 @@ async fn a_loosening_change_waits_the_delay(
     assert_eq!(
         (
             state.params.inventory_cap,
-            state.pending_params.inventory_cap
+            state.pending.params.inventory_cap
         ),
         (cap, 2 * cap)
     );

@@ -150,8 +150,8 @@ test("once the cluster's slot passes the quote's, the pool quotes and executes o
     const validUntil = (await rpc.getSlot().send()) + 3n;
     await pushQuote(validUntil);
     const pool = await fetchPool(rpc, handle.address);
-    assert.equal(pool.data.quoteSequence, sequence, 'the push landed');
-    assert.equal(pool.data.quoteValidUntil, validUntil);
+    assert.equal(pool.data.pushed.sequence, sequence, 'the push landed');
+    assert.equal(pool.data.pushed.validUntil, validUntil);
     while ((await rpc.getSlot().send()) <= validUntil) {
         await new Promise((resolve) => setTimeout(resolve, 100));
     }

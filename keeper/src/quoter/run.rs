@@ -289,7 +289,7 @@ pub async fn plan<B: BookSource>(
         Ok(pyth) => pyth,
         Err(reason) => return Ok(Plan::Skip(Outcome::Unpriced(reason.clone()))),
     };
-    let sequence = next_sequence(high_water, view.pool.quote_sequence, clock_micros())?;
+    let sequence = next_sequence(high_water, view.pool.pushed.sequence, clock_micros())?;
     let quote = compose(book, view.slot, sequence, config)?;
     if !prices_the_pool(&view.pool, pyth, &quote, view.slot) {
         return Ok(Plan::Skip(Outcome::OutOfBand {

@@ -241,7 +241,7 @@ async fn delayed_pool(delay: u64) -> (Harness, PoolAddresses, Keypair) {
     let pool = harness.pool_at(0);
     harness.seeded_pool(&pool, default_params()).await;
     let admin = harness.admin.insecure_clone();
-    assert_eq!(harness.pool_state(&pool).await.change_delay, delay);
+    assert_eq!(harness.pool_state(&pool).await.pending.delay, delay);
     (harness, pool, admin)
 }
 
@@ -288,7 +288,7 @@ async fn a_change_that_loosens_risk_waits_for_the_configs_delay() {
     let state = harness.pool_state(&pool).await;
     assert_eq!(state.params, before, "not applied");
     assert_eq!(
-        (state.pending_params, state.pending_params_at),
+        (state.pending.params, state.pending.params_at),
         (loose, harness.now + 86_400)
     );
     assert_program_error(
@@ -310,7 +310,7 @@ async fn a_change_that_loosens_risk_waits_for_the_configs_delay() {
     };
     harness.update_params(&pool, &admin, tighter).await.unwrap();
     let state = harness.pool_state(&pool).await;
-    assert_eq!((state.params, state.pending_params), (tighter, loose));
+    assert_eq!((state.params, state.pending.params), (tighter, loose));
     harness.set_paused(&pool, &admin, true).await.unwrap();
     harness.set_paused(&pool, &admin, false).await.unwrap();
     // Due: applied whole, then nothing is pending.
@@ -327,7 +327,7 @@ async fn a_change_that_loosens_risk_waits_for_the_configs_delay() {
         .await
         .unwrap();
     let state = harness.pool_state(&pool).await;
-    assert_eq!((state.params, state.pending_params_at), (loose, 0));
+    assert_eq!((state.params, state.pending.params_at), (loose, 0));
     assert_program_error(
         harness.send(&[apply], &[&admin]).await,
         HomeostatError::NoPendingChange,
@@ -344,7 +344,7 @@ async fn retargets_wait_too_and_pending_changes_can_be_cancelled() {
         .unwrap();
     let state = harness.pool_state(&pool).await;
     assert_eq!(state.target_at_depth().unwrap(), target, "not applied");
-    assert_eq!(state.pending_target_at, harness.now + 3_600);
+    assert_eq!(state.pending.target_at, harness.now + 3_600);
     // Cancelled: evented, nothing pending; cancelling again has nothing to cancel.
     let cancel = homeostat_sdk::instructions::cancel_pending_changes(&pool, admin.pubkey());
     let (events, error) = harness

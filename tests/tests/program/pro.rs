@@ -76,7 +76,7 @@ async fn a_signed_update_in_the_transaction_prices_the_swap() {
         .0;
     assert!((price - 151.0).abs() < 1e-6, "priced at {price}");
     let state = harness.pool_state(&pool).await;
-    assert_eq!(state.pro_timestamp_us, micros(&harness, 200));
+    assert_eq!(state.pro.timestamp_us, micros(&harness, 200));
     // Later swaps price from the posted update while it is fresh, without carrying it.
     let price = buy_one(&mut harness, &pool, None).await.unwrap().0;
     assert!((price - 151.0).abs() < 1e-6, "priced at {price}");
@@ -215,7 +215,7 @@ async fn updates_only_move_forward_and_must_be_the_pools_feed() {
         "the push oracle prices once the update is stale"
     );
     assert_eq!(
-        harness.pool_state(&pool).await.pro_timestamp_us,
+        harness.pool_state(&pool).await.pro.timestamp_us,
         micros(&harness, -29_400)
     );
 }

@@ -123,7 +123,7 @@ async fn only_the_quoter_pushes_and_every_push_raises_the_sequence() {
     );
     let state = harness.pool_state(&pool).await;
     assert_eq!(
-        (state.quote_sequence, state.quote_valid_until),
+        (state.pushed.sequence, state.pushed.valid_until),
         (7, slot + 10)
     );
     // A new quoter: the old one is refused, its last price stops pricing at once, and
@@ -301,5 +301,5 @@ async fn the_fast_path_checks_what_anchor_would() {
         .send(&[good], &[&quoter])
         .await
         .expect("the well-formed push");
-    assert_eq!(harness.pool_state(&pool).await.quote_sequence, 1);
+    assert_eq!(harness.pool_state(&pool).await.pushed.sequence, 1);
 }

@@ -149,10 +149,10 @@ async fn landed_pushes(url: &str, pool: &PoolAddresses) -> Vec<Landed> {
 /// Waits (serving the endpoint meanwhile) until the pool's quote sequence has moved
 /// `times` times, at most 20 s; the last one seen.
 async fn pushes_seen(harness: &mut Harness, pool: &PoolAddresses, times: usize) -> u64 {
-    let mut seen = vec![harness.pool_state(pool).await.quote_sequence];
+    let mut seen = vec![harness.pool_state(pool).await.pushed.sequence];
     for _ in 0..200 {
         tokio::time::sleep(Duration::from_millis(100)).await;
-        let sequence = harness.pool_state(pool).await.quote_sequence;
+        let sequence = harness.pool_state(pool).await.pushed.sequence;
         if Some(&sequence) != seen.last() {
             seen.push(sequence);
         }
@@ -232,11 +232,11 @@ async fn a_killed_quoter_restarts_above_every_sequence_it_sent() {
     );
     let state = harness.pool_state(&pool).await;
     assert_eq!(
-        state.quote_price.get(),
+        state.pushed.price.get(),
         usdc(150.0),
         "the venue's mid per lot"
     );
-    assert_eq!(state.quote_bid_offset.get(), usdc(0.05));
+    assert_eq!(state.pushed.bid_offset.get(), usdc(0.05));
 }
 
 #[tokio::test]
@@ -276,7 +276,7 @@ async fn when_the_venue_fails_the_quoter_stops_and_swaps_fall_back_to_pyth() {
         tokio::time::sleep(Duration::from_millis(500)).await;
         let later = harness.pool_state(&pool).await;
         assert_eq!(
-            later.quote_sequence, state.quote_sequence,
+            later.pushed.sequence, state.pushed.sequence,
             "{failure:?}: no push"
         );
         assert_eq!(
@@ -285,7 +285,7 @@ async fn when_the_venue_fails_the_quoter_stops_and_swaps_fall_back_to_pyth() {
             "still valid"
         );
         // Past the last quote's slot: Pyth prices.
-        harness.set_clock(harness.now, state.quote_valid_until + 1);
+        harness.set_clock(harness.now, state.pushed.valid_until + 1);
         assert_eq!(
             buy_price(&mut harness, &pool).await,
             Ok(usdc(150.0)),
@@ -334,7 +334,7 @@ async fn the_dry_run_shows_the_quote_once_pushes_one_and_a_wrong_key_is_named() 
     assert_eq!(report["quote"]["valid_until"], harness.slot + 4, "{report}");
     assert!(!journal.exists(), "a dry run writes no journal");
     assert_eq!(
-        harness.pool_state(&pool).await.quote_sequence,
+        harness.pool_state(&pool).await.pushed.sequence,
         0,
         "nor sends"
     );
@@ -346,10 +346,10 @@ async fn the_dry_run_shows_the_quote_once_pushes_one_and_a_wrong_key_is_named() 
         String::from_utf8_lossy(&output.stderr)
     );
     let state = harness.pool_state(&pool).await;
-    assert_eq!(state.quote_price.get(), usdc(150.0));
+    assert_eq!(state.pushed.price.get(), usdc(150.0));
     let journaled = QuoteJournal::open(&journal).unwrap().quotes().unwrap();
     assert_eq!(journaled.len(), 1);
-    assert_eq!(journaled[0].sequence, state.quote_sequence);
+    assert_eq!(journaled[0].sequence, state.pushed.sequence);
     assert!(journaled[0].signature.is_some());
 
     let strangers = temp_folder("quoter-stranger");

@@ -258,7 +258,7 @@ async fn assert_recovers(
     assert!(pushed, "no push within two steps of the faults lifting");
     drop(quoter);
     let last = *received.borrow().last().expect("pushes");
-    assert_eq!(harness.pool_state(&pool).await.quote_sequence, last);
+    assert_eq!(harness.pool_state(&pool).await.pushed.sequence, last);
     assert_eq!(buy_price(harness, &pool).await, Ok(usdc(150.1)));
 }
 

@@ -68,12 +68,12 @@ async fn the_venues_mid_is_pushed_valid_for_its_slots_and_a_swap_executes_at_it(
     );
     drop(quoter);
     let state = harness.pool_state(&pool).await;
-    assert_eq!(state.quote_sequence, next);
-    assert_eq!(state.quote_valid_until, slot + 4);
-    assert_eq!(state.quote_price.get(), usdc(150.5));
+    assert_eq!(state.pushed.sequence, next);
+    assert_eq!(state.pushed.valid_until, slot + 4);
+    assert_eq!(state.pushed.price.get(), usdc(150.5));
     // The venue's half-spread on each side, the bid's widened by 2 bp of the mid.
-    assert_eq!(state.quote_ask_offset.get(), usdc(0.05));
-    assert_eq!(state.quote_bid_offset.get(), usdc(0.05 + 0.030_1));
+    assert_eq!(state.pushed.ask_offset.get(), usdc(0.05));
+    assert_eq!(state.pushed.bid_offset.get(), usdc(0.05 + 0.030_1));
     assert_eq!(
         buy_price(&mut harness, &pool).await.unwrap(),
         usdc(150.5),
@@ -221,7 +221,7 @@ async fn a_quote_the_pool_would_not_price_on_is_not_pushed() {
         "no sequence used"
     );
     drop(quoter);
-    assert_eq!(harness.pool_state(&pool).await.quote_sequence, 0);
+    assert_eq!(harness.pool_state(&pool).await.pushed.sequence, 0);
 }
 
 #[tokio::test]

@@ -58,7 +58,7 @@ pub(crate) fn handle(ctx: Context<Retarget>, args: RetargetArgs) -> Result<()> {
         let accounts = &ctx.accounts;
         let mut pool = accounts.pool.load_mut()?;
         pool.prepare_retarget(args.target_base, now)?;
-        if pool.change_delay > 0 {
+        if pool.pending.delay > 0 {
             let effective_at = pool.change_effective_at(now)?;
             pool.book_pending_retarget(args.target_base, effective_at);
             pool.invariant()?;

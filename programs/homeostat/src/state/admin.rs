@@ -96,7 +96,7 @@ impl Pool {
         [self.feed_id, self.quote_feed_id] = identity.feed_ids;
         self.pool_index = identity.pool_index;
         self.bump = identity.bump;
-        self.change_delay = identity.change_delay;
+        self.pending.delay = identity.change_delay;
         self.legacy_receiver_until = identity.legacy_receiver_until;
     }
 
@@ -112,7 +112,7 @@ impl Pool {
             params.lp_access == self.params.lp_access,
             HomeostatError::InvalidParameter
         );
-        if self.change_delay > 0 && params.loosens(&self.params) {
+        if self.pending.delay > 0 && params.loosens(&self.params) {
             return Ok(ParamsUpdate::Pending {
                 effective_at: self.change_effective_at(now)?,
             });
@@ -125,7 +125,7 @@ impl Pool {
         match *update {
             ParamsUpdate::Now(coefficients) => self.apply_params(params, &coefficients),
             ParamsUpdate::Pending { effective_at } => {
-                (self.pending_params, self.pending_params_at) = (*params, effective_at);
+                (self.pending.params, self.pending.params_at) = (*params, effective_at);
                 Ok(())
             }
         }
@@ -135,9 +135,9 @@ impl Pool {
     /// `effective_at` (a pool with a `change_delay`; `prepare_retarget` checked it).
     pub fn book_pending_retarget(&mut self, target_base: u64, effective_at: i64) {
         (
-            self.pending_target_base,
-            self.pending_target_shares,
-            self.pending_target_at,
+            self.pending.target_base,
+            self.pending.target_shares,
+            self.pending.target_at,
         ) = (target_base, self.total_shares, effective_at);
     }
 
@@ -147,8 +147,8 @@ impl Pool {
         require!(self.has_pending_change(), HomeostatError::NoPendingChange);
         let due = |at: i64| at != 0 && now >= at;
         let changes = DueChanges {
-            params: due(self.pending_params_at),
-            target: due(self.pending_target_at),
+            params: due(self.pending.params_at),
+            target: due(self.pending.target_at),
         };
         require!(
             changes.params || changes.target,
@@ -160,7 +160,7 @@ impl Pool {
     /// Applies the pending parameters and clears them. Returns the parameters before and
     /// after.
     pub fn book_pending_params(&mut self) -> Result<(PoolParams, PoolParams)> {
-        let (old, new) = (self.params, self.pending_params);
+        let (old, new) = (self.params, self.pending.params);
         let coefficients = new.validate()?;
         self.apply_params(&new, &coefficients)?;
         self.clear_pending_params();
@@ -174,7 +174,7 @@ impl Pool {
         reserves: Reserves,
         now: i64,
     ) -> Result<Retargeted> {
-        let target = (self.pending_target_base, self.pending_target_shares);
+        let target = (self.pending.target_base, self.pending.target_shares);
         let event = self.retarget_to(pool, target, reserves, now)?;
         self.clear_pending_target();
         Ok(event)
@@ -193,15 +193,15 @@ impl Pool {
     }
 
     fn clear_pending_params(&mut self) {
-        (self.pending_params, self.pending_params_at) =
+        (self.pending.params, self.pending.params_at) =
             (<PoolParams as bytemuck::Zeroable>::zeroed(), 0);
     }
 
     fn clear_pending_target(&mut self) {
         (
-            self.pending_target_base,
-            self.pending_target_shares,
-            self.pending_target_at,
+            self.pending.target_base,
+            self.pending.target_shares,
+            self.pending.target_at,
         ) = (0, 0, 0);
     }
 

@@ -126,20 +126,9 @@ pub struct Pool {
     /// `inventory_cap` of it, whatever the number of steps.
     pub first_target: [u8; 16],
 
-    /// Seconds a change that loosens the pool's risk limits waits (its config's
-    /// `change_delay` when the pool was created).
-    pub change_delay: u64,
-    /// Unix time from which `pending_params` may apply (0: none pending).
-    pub pending_params_at: i64,
-    /// Unix time from which the pending retarget may apply (0: none pending).
-    pub pending_target_at: i64,
-    /// The pending retarget: `pending_target_base` base atoms at `pending_target_shares`.
-    pub pending_target_base: u64,
-    /// See `pending_target_base`.
-    pub pending_target_shares: u64,
-    /// Parameters proposed by `update_params` that loosen a risk limit, waiting for
-    /// `pending_params_at`.
-    pub pending_params: PoolParams,
+    /// The changes waiting for their delay: `update_params`' loosening parameters and
+    /// `retarget`'s new target.
+    pub pending: ChangeQueue,
     /// Base atoms traded on each side since the newest print the pool has used, indexed
     /// by `Direction` (`[BaseToQuote, QuoteToBase]`): how much of the print's depth
     /// (`print_depth`) each side has taken. A newer print resets both.
@@ -156,38 +145,79 @@ pub struct Pool {
     /// Prop-AMM mode: the key that may push a reference price (`push_quote`); the default
     /// key (no one can sign for it) when the pool has no quoter.
     pub quoter: Pubkey,
-    /// The sequence number of the last pushed quote (0: none yet); pushes must raise it.
-    pub quote_sequence: u64,
-    /// The slot the last quote was pushed in: its age.
-    pub quote_slot: u64,
-    /// The last slot the last quote may price a swap in.
-    pub quote_valid_until: u64,
-    /// The quote sequence whose depth `print_flow` counts, while the quoter prices swaps
-    /// (a newer quote restores the depth as a newer print does).
-    pub depth_sequence: u64,
-    /// The quoter's reference price, quote atoms per lot.
-    pub quote_price: StoredFixed,
-    /// The quoter's offset below the bid, quote atoms per lot (≥ 0).
-    pub quote_bid_offset: StoredFixed,
-    /// The quoter's offset above the ask, quote atoms per lot (≥ 0).
-    pub quote_ask_offset: StoredFixed,
+    /// The quoter's last pushed quote.
+    pub pushed: PushedQuote,
 
-    /// Pyth Pro: the feed id of the pool's price (base/USD in a two-feed pool); 0 when the
-    /// pool takes no Pyth Pro updates.
-    pub pro_feed_id: u32,
-    /// Pyth Pro: the quote/USD feed id of a two-feed pool (0 otherwise).
-    pub pro_quote_feed_id: u32,
-    /// Publish time of the newest Pyth Pro update posted, microseconds: posts may not go
-    /// back (`OracleOlderThanLastUsed`).
-    pub pro_timestamp_us: u64,
-    /// That update's mid, quote atoms per lot (0: none usable).
-    pub pro_mid: StoredFixed,
-    /// That update's confidence, quote atoms per lot.
-    pub pro_confidence: StoredFixed,
+    /// The newest Pyth Pro update posted, and the feeds the pool takes.
+    pub pro: ProState,
 }
 
 // The layout is the same on every target: no implicit padding anywhere.
 const _: () = assert!(core::mem::size_of::<Pool>() == 1_408);
+
+/// The changes a pool's admin proposed that wait for `delay` (a loosening of the risk
+/// limits by `update_params`, a `retarget`), applied by `apply_pending_changes`.
+#[zero_copy]
+#[derive(Debug)]
+pub struct ChangeQueue {
+    /// Seconds a change that loosens the pool's risk limits waits (its config's
+    /// `change_delay` when the pool was created).
+    pub delay: u64,
+    /// Unix time from which `params` may apply (0: none pending).
+    pub params_at: i64,
+    /// Unix time from which the pending retarget may apply (0: none pending).
+    pub target_at: i64,
+    /// The pending retarget: `target_base` base atoms at `target_shares`.
+    pub target_base: u64,
+    /// See `target_base`.
+    pub target_shares: u64,
+    /// Parameters proposed by `update_params` that loosen a risk limit, waiting for
+    /// `params_at`.
+    pub params: PoolParams,
+}
+
+/// Prop-AMM mode: the quoter's last pushed quote (`push_quote`).
+#[zero_copy]
+#[derive(Debug)]
+pub struct PushedQuote {
+    /// Its sequence number (0: none yet); pushes must raise it.
+    pub sequence: u64,
+    /// The slot it was pushed in: its age.
+    pub slot: u64,
+    /// The last slot it may price a swap in.
+    pub valid_until: u64,
+    /// The quote sequence whose depth `print_flow` counts, while the quoter prices swaps
+    /// (a newer quote restores the depth as a newer print does).
+    pub depth_sequence: u64,
+    /// The reference price, quote atoms per lot.
+    pub price: StoredFixed,
+    /// The offset below the bid, quote atoms per lot (≥ 0).
+    pub bid_offset: StoredFixed,
+    /// The offset above the ask, quote atoms per lot (≥ 0).
+    pub ask_offset: StoredFixed,
+}
+
+/// Pyth Pro: the feeds a pool takes and the newest update posted (`post_pro_price`).
+#[zero_copy]
+#[derive(Debug)]
+pub struct ProState {
+    /// The feed id of the pool's price (base/USD in a two-feed pool); 0 when the pool
+    /// takes no Pyth Pro updates.
+    pub feed_id: u32,
+    /// The quote/USD feed id of a two-feed pool (0 otherwise).
+    pub quote_feed_id: u32,
+    /// Publish time of the newest update posted, microseconds: posts may not go back
+    /// (`OracleOlderThanLastUsed`).
+    pub timestamp_us: u64,
+    /// That update's mid, quote atoms per lot (0: none usable).
+    pub mid: StoredFixed,
+    /// That update's confidence, quote atoms per lot.
+    pub confidence: StoredFixed,
+}
+
+const _: () = assert!(core::mem::size_of::<ChangeQueue>() == 304);
+const _: () = assert!(core::mem::size_of::<PushedQuote>() == 80);
+const _: () = assert!(core::mem::size_of::<ProState>() == 48);
 
 /// The pool PDA's signer seeds, held by value so signing a CPI allocates nothing.
 pub struct PoolSeeds {
@@ -286,12 +316,12 @@ impl Pool {
 
     /// Whether a change is waiting (`pending_params` or a retarget).
     pub fn has_pending_change(&self) -> bool {
-        self.pending_params_at != 0 || self.pending_target_at != 0
+        self.pending.params_at != 0 || self.pending.target_at != 0
     }
 
     /// When a change proposed at `now` may apply: `now + change_delay`.
     pub fn change_effective_at(&self, now: i64) -> Result<i64> {
-        i64::try_from(self.change_delay)
+        i64::try_from(self.pending.delay)
             .ok()
             .and_then(|delay| now.checked_add(delay))
             .ok_or_else(|| error!(HomeostatError::MathOverflow))

@@ -12,7 +12,7 @@ use crate::oracle::OraclePrice;
 impl Pool {
     /// Whether the pool takes Pyth Pro updates.
     pub fn has_pro_feed(&self) -> bool {
-        self.pro_feed_id != 0
+        self.pro.feed_id != 0
     }
 
     /// Names the pool's Pyth Pro feed(s), or (0, 0) none. A two-feed pool (one with a
@@ -23,10 +23,10 @@ impl Pool {
         let off = feed_id == 0 && quote_feed_id == 0;
         let matches = feed_id != 0 && (quote_feed_id != 0) == self.has_quote_feed();
         require!(off || matches, HomeostatError::InvalidParameter);
-        self.pro_feed_id = feed_id;
-        self.pro_quote_feed_id = quote_feed_id;
-        self.pro_mid = StoredFixed::ZERO;
-        self.pro_confidence = StoredFixed::ZERO;
+        self.pro.feed_id = feed_id;
+        self.pro.quote_feed_id = quote_feed_id;
+        self.pro.mid = StoredFixed::ZERO;
+        self.pro.confidence = StoredFixed::ZERO;
         Ok(())
     }
 
@@ -34,8 +34,8 @@ impl Pool {
     pub fn pro_feeds(&self) -> Result<(u32, Option<u32>)> {
         require!(self.has_pro_feed(), HomeostatError::ProFeedNotSet);
         Ok((
-            self.pro_feed_id,
-            (self.pro_quote_feed_id != 0).then_some(self.pro_quote_feed_id),
+            self.pro.feed_id,
+            (self.pro.quote_feed_id != 0).then_some(self.pro.quote_feed_id),
         ))
     }
 
@@ -47,10 +47,10 @@ impl Pool {
     pub fn book_pro_update(&mut self, update: &ProUpdate, now: i64) -> Result<()> {
         let (_, quote_feed) = self.pro_feeds()?;
         require!(
-            update.timestamp_us >= self.pro_timestamp_us,
+            update.timestamp_us >= self.pro.timestamp_us,
             HomeostatError::OracleOlderThanLastUsed
         );
-        if update.timestamp_us == self.pro_timestamp_us && self.pro_mid.get().is_positive() {
+        if update.timestamp_us == self.pro.timestamp_us && self.pro.mid.get().is_positive() {
             return Ok(());
         }
         let publish_time = update.publish_time()?;
@@ -66,9 +66,9 @@ impl Pool {
             _ => return err!(HomeostatError::WrongOracleFeed),
         };
         let price = self.price_from_prints((&base, age), quote.as_ref())?;
-        self.pro_timestamp_us = update.timestamp_us;
-        self.pro_mid = price.mid.into();
-        self.pro_confidence = price.confidence.into();
+        self.pro.timestamp_us = update.timestamp_us;
+        self.pro.mid = price.mid.into();
+        self.pro.confidence = price.confidence.into();
         // A newer price: its depth is whole again on both sides.
         self.print_flow = [0; 2];
         Ok(())
@@ -82,18 +82,18 @@ impl Pool {
     /// measured in the adversarial market (docs/simulator.md, "Price sources"), a pool
     /// whose 200 ms updates read age 0 lost to arbitrage what the premium keeps.
     pub fn pro_price(&self, now: i64) -> Result<Option<OraclePrice>> {
-        if !self.has_pro_feed() || !self.pro_mid.get().is_positive() {
+        if !self.has_pro_feed() || !self.pro.mid.get().is_positive() {
             return Ok(None);
         }
         let publish_time =
-            publish_second(self.pro_timestamp_us).ok_or(HomeostatError::MathOverflow)?;
+            publish_second(self.pro.timestamp_us).ok_or(HomeostatError::MathOverflow)?;
         let age = u64::try_from(now.saturating_sub(publish_time).max(1)).unwrap_or(u64::MAX);
         if age > self.params.max_oracle_age {
             return Ok(None);
         }
         Ok(Some(OraclePrice {
-            mid: self.pro_mid.get(),
-            confidence: self.pro_confidence.get(),
+            mid: self.pro.mid.get(),
+            confidence: self.pro.confidence.get(),
             publish_time,
             quote_publish_time: self.has_quote_feed().then_some(publish_time),
             age,

@@ -46,7 +46,7 @@ impl Pool {
     /// Replaces the quoter and returns the old one. The last pushed price stops pricing
     /// (its expiry cleared); the sequence stays, so no old update can be replayed.
     pub fn set_quoter(&mut self, quoter: Pubkey) -> Pubkey {
-        self.quote_valid_until = 0;
+        self.pushed.valid_until = 0;
         core::mem::replace(&mut self.quoter, quoter)
     }
 
@@ -54,7 +54,7 @@ impl Pool {
     /// positive price and offsets ≥ 0. The caller checked the quoter's signature.
     pub fn push_quote(&mut self, quote: &PushQuoteArgs, slot: u64) -> Result<()> {
         require!(
-            quote.sequence > self.quote_sequence,
+            quote.sequence > self.pushed.sequence,
             HomeostatError::QuoteSequenceNotIncreasing
         );
         require!(quote.valid_until >= slot, HomeostatError::QuoteExpired);
@@ -64,12 +64,12 @@ impl Pool {
                 && !quote.ask_offset.get().is_negative(),
             HomeostatError::InvalidParameter
         );
-        self.quote_sequence = quote.sequence;
-        self.quote_slot = slot;
-        self.quote_valid_until = quote.valid_until;
-        self.quote_price = quote.price;
-        self.quote_bid_offset = quote.bid_offset;
-        self.quote_ask_offset = quote.ask_offset;
+        self.pushed.sequence = quote.sequence;
+        self.pushed.slot = slot;
+        self.pushed.valid_until = quote.valid_until;
+        self.pushed.price = quote.price;
+        self.pushed.bid_offset = quote.bid_offset;
+        self.pushed.ask_offset = quote.ask_offset;
         Ok(())
     }
 
@@ -83,19 +83,19 @@ impl Pool {
             return Ok((*pyth, PriceSource::Pyth));
         }
         if self.quote_usable(pyth, slot)? {
-            let slots = slot.saturating_sub(self.quote_slot);
+            let slots = slot.saturating_sub(self.pushed.slot);
             let age = slots
                 .checked_mul(SLOT_MILLIS)
                 .map(|millis| millis.div_ceil(1_000))
                 .ok_or(HomeostatError::MathOverflow)?;
             let price = OraclePrice {
-                mid: self.quote_price.get(),
+                mid: self.pushed.price.get(),
                 confidence: Fixed::ZERO,
                 age,
                 ..*pyth
             };
             let source = PriceSource::Quoter {
-                sequence: self.quote_sequence,
+                sequence: self.pushed.sequence,
             };
             return Ok((price, source));
         }
@@ -109,10 +109,10 @@ impl Pool {
     /// Whether the pushed quote may price a swap at `slot`: pushed, not expired, and within
     /// `quote_band_bps` of the Pyth mid (the band rounded down: strict).
     fn quote_usable(&self, pyth: &OraclePrice, slot: u64) -> Result<bool> {
-        if self.quote_sequence == 0 || slot > self.quote_valid_until {
+        if self.pushed.sequence == 0 || slot > self.pushed.valid_until {
             return Ok(false);
         }
-        let distance = self.quote_price.get().checked_sub(pyth.mid).math()?.abs();
+        let distance = self.pushed.price.get().checked_sub(pyth.mid).math()?.abs();
         let band = pyth
             .mid
             .mul_div(
@@ -130,7 +130,7 @@ impl Pool {
     pub fn apply_quote_offsets(&self, curve: &mut Curve, source: PriceSource) -> Result<()> {
         if let (Curve::Linear(linear), PriceSource::Quoter { .. }) = (&mut *curve, source) {
             *linear = linear
-                .with_offsets(self.quote_bid_offset.get(), self.quote_ask_offset.get())
+                .with_offsets(self.pushed.bid_offset.get(), self.pushed.ask_offset.get())
                 .math()?;
         }
         Ok(())

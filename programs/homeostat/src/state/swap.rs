@@ -86,14 +86,14 @@ impl Pool {
         let (price, source) = self.swap_price(&pyth, clock.slot)?;
         let newer = match source {
             PriceSource::Pyth => pyth.publish_time > self.last_oracle_time,
-            PriceSource::Quoter { sequence } => sequence > self.depth_sequence,
+            PriceSource::Quoter { sequence } => sequence > self.pushed.depth_sequence,
         };
         if newer {
             // A newer price: its depth is whole again on both sides.
             self.print_flow = [0; 2];
         }
         if let PriceSource::Quoter { sequence } = source {
-            self.depth_sequence = sequence;
+            self.pushed.depth_sequence = sequence;
         }
         trace::point("price-source");
         self.observe_oracle(&pyth)?;

@@ -27,8 +27,6 @@ import {
   getStructEncoder,
   getU16Decoder,
   getU16Encoder,
-  getU32Decoder,
-  getU32Encoder,
   getU64Decoder,
   getU64Encoder,
   getU8Decoder,
@@ -47,12 +45,24 @@ import {
   type ReadonlyUint8Array,
 } from "@solana/kit";
 import {
+  getChangeQueueDecoder,
+  getChangeQueueEncoder,
   getPoolParamsDecoder,
   getPoolParamsEncoder,
+  getProStateDecoder,
+  getProStateEncoder,
+  getPushedQuoteDecoder,
+  getPushedQuoteEncoder,
   getStoredFixedDecoder,
   getStoredFixedEncoder,
+  type ChangeQueue,
+  type ChangeQueueArgs,
   type PoolParams,
   type PoolParamsArgs,
+  type ProState,
+  type ProStateArgs,
+  type PushedQuote,
+  type PushedQuoteArgs,
   type StoredFixed,
   type StoredFixedArgs,
 } from "../types/index.js";
@@ -186,23 +196,10 @@ export type Pool = {
    */
   firstTarget: ReadonlyUint8Array;
   /**
-   * Seconds a change that loosens the pool's risk limits waits (its config's
-   * `change_delay` when the pool was created).
+   * The changes waiting for their delay: `update_params`' loosening parameters and
+   * `retarget`'s new target.
    */
-  changeDelay: bigint;
-  /** Unix time from which `pending_params` may apply (0: none pending). */
-  pendingParamsAt: bigint;
-  /** Unix time from which the pending retarget may apply (0: none pending). */
-  pendingTargetAt: bigint;
-  /** The pending retarget: `pending_target_base` base atoms at `pending_target_shares`. */
-  pendingTargetBase: bigint;
-  /** See `pending_target_base`. */
-  pendingTargetShares: bigint;
-  /**
-   * Parameters proposed by `update_params` that loosen a risk limit, waiting for
-   * `pending_params_at`.
-   */
-  pendingParams: PoolParams;
+  pending: ChangeQueue;
   /**
    * Base atoms traded on each side since the newest print the pool has used, indexed
    * by `Direction` (`[BaseToQuote, QuoteToBase]`): how much of the print's depth
@@ -226,39 +223,10 @@ export type Pool = {
    * key (no one can sign for it) when the pool has no quoter.
    */
   quoter: Address;
-  /** The sequence number of the last pushed quote (0: none yet); pushes must raise it. */
-  quoteSequence: bigint;
-  /** The slot the last quote was pushed in: its age. */
-  quoteSlot: bigint;
-  /** The last slot the last quote may price a swap in. */
-  quoteValidUntil: bigint;
-  /**
-   * The quote sequence whose depth `print_flow` counts, while the quoter prices swaps
-   * (a newer quote restores the depth as a newer print does).
-   */
-  depthSequence: bigint;
-  /** The quoter's reference price, quote atoms per lot. */
-  quotePrice: StoredFixed;
-  /** The quoter's offset below the bid, quote atoms per lot (≥ 0). */
-  quoteBidOffset: StoredFixed;
-  /** The quoter's offset above the ask, quote atoms per lot (≥ 0). */
-  quoteAskOffset: StoredFixed;
-  /**
-   * Pyth Pro: the feed id of the pool's price (base/USD in a two-feed pool); 0 when the
-   * pool takes no Pyth Pro updates.
-   */
-  proFeedId: number;
-  /** Pyth Pro: the quote/USD feed id of a two-feed pool (0 otherwise). */
-  proQuoteFeedId: number;
-  /**
-   * Publish time of the newest Pyth Pro update posted, microseconds: posts may not go
-   * back (`OracleOlderThanLastUsed`).
-   */
-  proTimestampUs: bigint;
-  /** That update's mid, quote atoms per lot (0: none usable). */
-  proMid: StoredFixed;
-  /** That update's confidence, quote atoms per lot. */
-  proConfidence: StoredFixed;
+  /** The quoter's last pushed quote. */
+  pushed: PushedQuote;
+  /** The newest Pyth Pro update posted, and the feeds the pool takes. */
+  pro: ProState;
 };
 
 export type PoolArgs = {
@@ -381,23 +349,10 @@ export type PoolArgs = {
    */
   firstTarget: ReadonlyUint8Array;
   /**
-   * Seconds a change that loosens the pool's risk limits waits (its config's
-   * `change_delay` when the pool was created).
+   * The changes waiting for their delay: `update_params`' loosening parameters and
+   * `retarget`'s new target.
    */
-  changeDelay: number | bigint;
-  /** Unix time from which `pending_params` may apply (0: none pending). */
-  pendingParamsAt: number | bigint;
-  /** Unix time from which the pending retarget may apply (0: none pending). */
-  pendingTargetAt: number | bigint;
-  /** The pending retarget: `pending_target_base` base atoms at `pending_target_shares`. */
-  pendingTargetBase: number | bigint;
-  /** See `pending_target_base`. */
-  pendingTargetShares: number | bigint;
-  /**
-   * Parameters proposed by `update_params` that loosen a risk limit, waiting for
-   * `pending_params_at`.
-   */
-  pendingParams: PoolParamsArgs;
+  pending: ChangeQueueArgs;
   /**
    * Base atoms traded on each side since the newest print the pool has used, indexed
    * by `Direction` (`[BaseToQuote, QuoteToBase]`): how much of the print's depth
@@ -421,39 +376,10 @@ export type PoolArgs = {
    * key (no one can sign for it) when the pool has no quoter.
    */
   quoter: Address;
-  /** The sequence number of the last pushed quote (0: none yet); pushes must raise it. */
-  quoteSequence: number | bigint;
-  /** The slot the last quote was pushed in: its age. */
-  quoteSlot: number | bigint;
-  /** The last slot the last quote may price a swap in. */
-  quoteValidUntil: number | bigint;
-  /**
-   * The quote sequence whose depth `print_flow` counts, while the quoter prices swaps
-   * (a newer quote restores the depth as a newer print does).
-   */
-  depthSequence: number | bigint;
-  /** The quoter's reference price, quote atoms per lot. */
-  quotePrice: StoredFixedArgs;
-  /** The quoter's offset below the bid, quote atoms per lot (≥ 0). */
-  quoteBidOffset: StoredFixedArgs;
-  /** The quoter's offset above the ask, quote atoms per lot (≥ 0). */
-  quoteAskOffset: StoredFixedArgs;
-  /**
-   * Pyth Pro: the feed id of the pool's price (base/USD in a two-feed pool); 0 when the
-   * pool takes no Pyth Pro updates.
-   */
-  proFeedId: number;
-  /** Pyth Pro: the quote/USD feed id of a two-feed pool (0 otherwise). */
-  proQuoteFeedId: number;
-  /**
-   * Publish time of the newest Pyth Pro update posted, microseconds: posts may not go
-   * back (`OracleOlderThanLastUsed`).
-   */
-  proTimestampUs: number | bigint;
-  /** That update's mid, quote atoms per lot (0: none usable). */
-  proMid: StoredFixedArgs;
-  /** That update's confidence, quote atoms per lot. */
-  proConfidence: StoredFixedArgs;
+  /** The quoter's last pushed quote. */
+  pushed: PushedQuoteArgs;
+  /** The newest Pyth Pro update posted, and the feeds the pool takes. */
+  pro: ProStateArgs;
 };
 
 /** Gets the encoder for {@link PoolArgs} account data. */
@@ -504,29 +430,14 @@ export function getPoolEncoder(): FixedSizeEncoder<PoolArgs> {
       ["pendingRequestBase", fixEncoderSize(getBytesEncoder(), 8)],
       ["reserved", fixEncoderSize(getBytesEncoder(), 1)],
       ["firstTarget", fixEncoderSize(getBytesEncoder(), 16)],
-      ["changeDelay", getU64Encoder()],
-      ["pendingParamsAt", getI64Encoder()],
-      ["pendingTargetAt", getI64Encoder()],
-      ["pendingTargetBase", getU64Encoder()],
-      ["pendingTargetShares", getU64Encoder()],
-      ["pendingParams", getPoolParamsEncoder()],
+      ["pending", getChangeQueueEncoder()],
       ["printFlow", getArrayEncoder(getU64Encoder(), { size: 2 })],
       ["sampleTime", getI64Encoder()],
       ["jumpVariance", getStoredFixedEncoder()],
       ["legacyReceiverUntil", getI64Encoder()],
       ["quoter", getAddressEncoder()],
-      ["quoteSequence", getU64Encoder()],
-      ["quoteSlot", getU64Encoder()],
-      ["quoteValidUntil", getU64Encoder()],
-      ["depthSequence", getU64Encoder()],
-      ["quotePrice", getStoredFixedEncoder()],
-      ["quoteBidOffset", getStoredFixedEncoder()],
-      ["quoteAskOffset", getStoredFixedEncoder()],
-      ["proFeedId", getU32Encoder()],
-      ["proQuoteFeedId", getU32Encoder()],
-      ["proTimestampUs", getU64Encoder()],
-      ["proMid", getStoredFixedEncoder()],
-      ["proConfidence", getStoredFixedEncoder()],
+      ["pushed", getPushedQuoteEncoder()],
+      ["pro", getProStateEncoder()],
     ]),
     (value) => ({ ...value, discriminator: POOL_DISCRIMINATOR }),
   );
@@ -579,29 +490,14 @@ export function getPoolDecoder(): FixedSizeDecoder<Pool> {
     ["pendingRequestBase", fixDecoderSize(getBytesDecoder(), 8)],
     ["reserved", fixDecoderSize(getBytesDecoder(), 1)],
     ["firstTarget", fixDecoderSize(getBytesDecoder(), 16)],
-    ["changeDelay", getU64Decoder()],
-    ["pendingParamsAt", getI64Decoder()],
-    ["pendingTargetAt", getI64Decoder()],
-    ["pendingTargetBase", getU64Decoder()],
-    ["pendingTargetShares", getU64Decoder()],
-    ["pendingParams", getPoolParamsDecoder()],
+    ["pending", getChangeQueueDecoder()],
     ["printFlow", getArrayDecoder(getU64Decoder(), { size: 2 })],
     ["sampleTime", getI64Decoder()],
     ["jumpVariance", getStoredFixedDecoder()],
     ["legacyReceiverUntil", getI64Decoder()],
     ["quoter", getAddressDecoder()],
-    ["quoteSequence", getU64Decoder()],
-    ["quoteSlot", getU64Decoder()],
-    ["quoteValidUntil", getU64Decoder()],
-    ["depthSequence", getU64Decoder()],
-    ["quotePrice", getStoredFixedDecoder()],
-    ["quoteBidOffset", getStoredFixedDecoder()],
-    ["quoteAskOffset", getStoredFixedDecoder()],
-    ["proFeedId", getU32Decoder()],
-    ["proQuoteFeedId", getU32Decoder()],
-    ["proTimestampUs", getU64Decoder()],
-    ["proMid", getStoredFixedDecoder()],
-    ["proConfidence", getStoredFixedDecoder()],
+    ["pushed", getPushedQuoteDecoder()],
+    ["pro", getProStateDecoder()],
   ]);
 }
 

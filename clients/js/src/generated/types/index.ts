@@ -9,6 +9,7 @@
 export * from "./adminAccepted.js";
 export * from "./adminProposed.js";
 export * from "./changeProposed.js";
+export * from "./changeQueue.js";
 export * from "./configInitialized.js";
 export * from "./deposited.js";
 export * from "./hedgeRecorded.js";
@@ -19,7 +20,9 @@ export * from "./pendingChangesCancelled.js";
 export * from "./poolInitialized.js";
 export * from "./poolParams.js";
 export * from "./proFeedsSet.js";
+export * from "./proState.js";
 export * from "./protocolFeesCollected.js";
+export * from "./pushedQuote.js";
 export * from "./quoterSet.js";
 export * from "./rebalanceRequested.js";
 export * from "./retargeted.js";
