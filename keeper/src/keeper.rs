@@ -10,7 +10,7 @@ use crate::{KeeperError, Result};
 /// What the keeper needs to know about its pool.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct PoolView {
-    /// `inventory − hedge_position`, base atoms: the exposure nobody has hedged yet.
+    /// `gross_position − hedge_position`, base atoms: the exposure nobody has hedged yet.
     pub net_delta: i128,
     /// Why the pool cannot be priced now (paused, or an oracle a swap would refuse), if
     /// it cannot: pending requests still finish — `record_hedge` needs neither — but no

@@ -140,7 +140,7 @@ impl PoolSnapshot {
         Ok(self.pool.gross_position(self.reserves()?)?)
     }
 
-    /// The exposure nobody has hedged yet, `inventory − hedge_position`, base atoms
+    /// The exposure nobody has hedged yet, `gross_position − hedge_position`, base atoms
     /// (`Pool::net_delta`): what the keeper brings back into the band.
     pub fn net_delta(&self) -> Result<i128> {
         Ok(self.pool.net_delta(self.reserves()?)?)

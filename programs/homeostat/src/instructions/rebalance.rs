@@ -17,7 +17,7 @@ use crate::token::token_amount;
 /// - The oracle passes every swap oracle check (docs/instructions.md).
 /// - `Pool::prepare_rebalance`: the previous request has been answered by `record_hedge`
 ///   (`RebalancePending`); at least `min_rebalance_interval` seconds since the last
-///   request (`RebalanceTooSoon`); |net delta| = |inventory − hedge_position| > the band
+///   request (`RebalanceTooSoon`); |net delta| = |gross_position − hedge_position| > the band
 ///   (`Pool::hedge_band`: derived from the model with `hedge_cost_bps`, at least
 ///   `rebalance_band`) (`WithinBand`).
 /// - `Pool::book_rebalance`: increments `rebalance_seq` and emits `RebalanceRequested` with it, asking for the

@@ -36,7 +36,7 @@ pub struct Pool {
     /// Publish time of the newest quote-feed print used (two-feed pools; 0 otherwise).
     pub last_quote_oracle_time: i64,
     /// Hedge recorded by the keeper, base atoms: the part of the inventory already offset
-    /// off-chain. Quotes and caps use the net delta `inventory − hedge_position`.
+    /// off-chain. The net delta is `gross_position − hedge_position`.
     pub hedge_position: i64,
     /// Sequence number of the last `RebalanceRequested` (0: none yet).
     pub rebalance_seq: u64,

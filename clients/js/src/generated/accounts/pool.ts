@@ -92,7 +92,7 @@ export type Pool = {
   lastQuoteOracleTime: bigint;
   /**
    * Hedge recorded by the keeper, base atoms: the part of the inventory already offset
-   * off-chain. Quotes and caps use the net delta `inventory − hedge_position`.
+   * off-chain. The net delta is `gross_position − hedge_position`.
    */
   hedgePosition: bigint;
   /** Sequence number of the last `RebalanceRequested` (0: none yet). */
@@ -245,7 +245,7 @@ export type PoolArgs = {
   lastQuoteOracleTime: number | bigint;
   /**
    * Hedge recorded by the keeper, base atoms: the part of the inventory already offset
-   * off-chain. Quotes and caps use the net delta `inventory − hedge_position`.
+   * off-chain. The net delta is `gross_position − hedge_position`.
    */
   hedgePosition: number | bigint;
   /** Sequence number of the last `RebalanceRequested` (0: none yet). */
