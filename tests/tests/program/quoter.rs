@@ -131,14 +131,7 @@ async fn only_the_quoter_pushes_and_every_push_raises_the_sequence() {
     let admin = harness.admin.insecure_clone();
     let successor = Keypair::new();
     harness
-        .send(
-            &[ix::set_quoter(
-                pool.pool,
-                admin.pubkey(),
-                successor.pubkey(),
-            )],
-            &[&admin],
-        )
+        .set_quoter(&pool, &admin, successor.pubkey())
         .await
         .unwrap();
     assert_program_error(
@@ -155,14 +148,7 @@ async fn only_the_quoter_pushes_and_every_push_raises_the_sequence() {
     // Only the admin names a quoter.
     assert_program_error(
         harness
-            .send(
-                &[ix::set_quoter(
-                    pool.pool,
-                    successor.pubkey(),
-                    Pubkey::default(),
-                )],
-                &[&successor],
-            )
+            .set_quoter(&pool, &successor, Pubkey::default())
             .await,
         HomeostatError::Unauthorized,
     );

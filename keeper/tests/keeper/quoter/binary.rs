@@ -163,6 +163,19 @@ async fn pushes_seen(harness: &mut Harness, pool: &PoolAddresses, times: usize) 
     panic!("the pool's quote moved {} times in 20 s", seen.len() - 1)
 }
 
+/// The flags that quote the fake Binance book at `ticker` every 100 ms, then `extra`.
+fn binance_every_100ms<'a>(ticker: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let flags = [
+        "--venue",
+        "binance",
+        "--binance-url",
+        ticker,
+        "--quoter-interval-ms",
+        "100",
+    ];
+    flags.into_iter().chain(extra.iter().copied()).collect()
+}
+
 /// Stops `quoter` with SIGTERM: exit 0 within 3 s.
 async fn stop(quoter: &mut Running) {
     quoter.signal("TERM");
@@ -185,14 +198,7 @@ async fn a_killed_quoter_restarts_above_every_sequence_it_sent() {
         &pool,
         &harness.oracle,
         &journal,
-        &[
-            "--venue",
-            "binance",
-            "--binance-url",
-            &ticker,
-            "--quoter-interval-ms",
-            "100",
-        ],
+        &binance_every_100ms(&ticker, &[]),
     );
     let mut running = spawn(&args);
     let before = pushes_seen(&mut harness, &pool, 3).await;
@@ -251,16 +257,7 @@ async fn when_the_venue_fails_the_quoter_stops_and_swaps_fall_back_to_pyth() {
         &pool,
         &harness.oracle,
         &journal,
-        &[
-            "--venue",
-            "binance",
-            "--binance-url",
-            &ticker,
-            "--quoter-interval-ms",
-            "100",
-            "--quoter-max-book-age-ms",
-            "300",
-        ],
+        &binance_every_100ms(&ticker, &["--quoter-max-book-age-ms", "300"]),
     );
     let mut running = spawn(&args);
     pushes_seen(&mut harness, &pool, 2).await;

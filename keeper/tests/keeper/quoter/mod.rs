@@ -35,19 +35,9 @@ pub(crate) fn usdc(whole: f64) -> Fixed {
 
 /// A seeded pool (Pyth at 150, band 1 %) with `params`, and its quoter.
 pub(crate) async fn quoted_pool(params: PoolParams) -> (Harness, PoolAddresses, Keypair) {
-    let mut harness = Harness::start().await;
-    let pool = harness.pool_at(0);
-    harness.seeded_pool(&pool, params).await;
-    let quoter = Keypair::new();
+    let (mut harness, pool, quoter) = Harness::with_quoter(params).await;
+    // The quoter pays for its own pushes.
     harness.airdrop(&quoter.pubkey(), 1_000_000_000).await;
-    let admin = harness.admin.insecure_clone();
-    harness
-        .send(
-            &[ix::set_quoter(pool.pool, admin.pubkey(), quoter.pubkey())],
-            &[&admin],
-        )
-        .await
-        .expect("set_quoter");
     (harness, pool, quoter)
 }
 

@@ -12,29 +12,39 @@ use homeostat_keeper::quoter::quote::QuoteConfig;
 use homeostat_keeper::quoter::{Outcome, Quoter};
 use homeostat_keeper::KeeperError;
 use homeostat_localnet::{assert_program_error, default_params, HomeostatError};
-use homeostat_sdk::instructions as ix;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
 use super::{buy_price, quoted_pool, usdc, Answer, ScriptedBook, CONFIG};
 
+/// The quoter of `pool`, signing with `quoter_key`, on the in-process runtime with an
+/// in-memory journal: quoting `book` under `config`.
+fn local_quoter(
+    harness: &mut homeostat_localnet::Harness,
+    pool: homeostat_localnet::PoolAddresses,
+    quoter_key: Keypair,
+    book: ScriptedBook,
+    config: QuoteConfig,
+) -> Quoter<LocalQuoteChain<'_>, ScriptedBook> {
+    let key = quoter_key.pubkey();
+    let chain = LocalQuoteChain::new(harness, pool, quoter_key);
+    Quoter::new(chain, book, QuoteJournal::in_memory().unwrap(), config, key)
+}
+
 #[tokio::test]
 async fn the_venues_mid_is_pushed_valid_for_its_slots_and_a_swap_executes_at_it() {
     let (mut harness, pool, quoter_key) = quoted_pool(default_params()).await;
-    let key = quoter_key.pubkey();
     let slot = harness.slot;
     let config = QuoteConfig {
         bid_offset_bps: 2,
         ..CONFIG
     };
-    let chain = LocalQuoteChain::new(&mut harness, pool, quoter_key);
-    let journal = QuoteJournal::in_memory().unwrap();
-    let mut quoter = Quoter::new(
-        chain,
+    let mut quoter = local_quoter(
+        &mut harness,
+        pool,
+        quoter_key,
         ScriptedBook::at(150.45, 150.55),
-        journal,
         config,
-        key,
     );
     let report = quoter.step().await.unwrap();
     let Outcome::Pushed {
@@ -98,10 +108,13 @@ async fn quoted_then_stale(
     homeostat_localnet::PoolAddresses,
 ) {
     let (mut harness, pool, quoter_key) = quoted_pool(params).await;
-    let key = quoter_key.pubkey();
-    let chain = LocalQuoteChain::new(&mut harness, pool, quoter_key);
-    let journal = QuoteJournal::in_memory().unwrap();
-    let mut quoter = Quoter::new(chain, ScriptedBook::at(150.45, 150.55), journal, SHORT, key);
+    let mut quoter = local_quoter(
+        &mut harness,
+        pool,
+        quoter_key,
+        ScriptedBook::at(150.45, 150.55),
+        SHORT,
+    );
     let first = quoter.step().await.unwrap();
     assert!(matches!(first.outcome, Outcome::Pushed { .. }), "{first:?}");
     tokio::time::sleep(SHORT.max_book_age).await;
@@ -155,19 +168,16 @@ async fn a_pool_that_refuses_without_its_quoter_refuses_once_the_quoter_stops() 
 #[tokio::test]
 async fn a_book_that_ages_past_the_limit_while_the_venue_is_down_stops_the_pushes() {
     let (mut harness, pool, quoter_key) = quoted_pool(default_params()).await;
-    let key = quoter_key.pubkey();
     let config = QuoteConfig {
         max_book_age: Duration::from_millis(300),
         ..CONFIG
     };
-    let chain = LocalQuoteChain::new(&mut harness, pool, quoter_key);
-    let journal = QuoteJournal::in_memory().unwrap();
-    let mut quoter = Quoter::new(
-        chain,
+    let mut quoter = local_quoter(
+        &mut harness,
+        pool,
+        quoter_key,
         ScriptedBook::at(150.45, 150.55),
-        journal,
         config,
-        key,
     );
     assert!(matches!(
         quoter.step().await.unwrap().outcome,
@@ -205,11 +215,14 @@ async fn a_book_that_ages_past_the_limit_while_the_venue_is_down_stops_the_pushe
 #[tokio::test]
 async fn a_quote_the_pool_would_not_price_on_is_not_pushed() {
     let (mut harness, pool, quoter_key) = quoted_pool(default_params()).await;
-    let key = quoter_key.pubkey();
-    let chain = LocalQuoteChain::new(&mut harness, pool, quoter_key);
-    let journal = QuoteJournal::in_memory().unwrap();
     // 1.5 % above Pyth's 150: outside the pool's 1 % band.
-    let mut quoter = Quoter::new(chain, ScriptedBook::at(152.2, 152.3), journal, CONFIG, key);
+    let mut quoter = local_quoter(
+        &mut harness,
+        pool,
+        quoter_key,
+        ScriptedBook::at(152.2, 152.3),
+        CONFIG,
+    );
     let report = quoter.step().await.unwrap();
     assert!(
         matches!(report.outcome, Outcome::OutOfBand { price, pyth }
@@ -227,23 +240,19 @@ async fn a_quote_the_pool_would_not_price_on_is_not_pushed() {
 #[tokio::test]
 async fn a_quoter_the_admin_replaced_stops_with_a_named_error() {
     let (mut harness, pool, quoter_key) = quoted_pool(default_params()).await;
-    let key = quoter_key.pubkey();
     let admin = harness.admin.insecure_clone();
     let successor = Keypair::new();
     harness
-        .send(
-            &[ix::set_quoter(
-                pool.pool,
-                admin.pubkey(),
-                successor.pubkey(),
-            )],
-            &[&admin],
-        )
+        .set_quoter(&pool, &admin, successor.pubkey())
         .await
         .unwrap();
-    let chain = LocalQuoteChain::new(&mut harness, pool, quoter_key);
-    let journal = QuoteJournal::in_memory().unwrap();
-    let mut quoter = Quoter::new(chain, ScriptedBook::at(150.0, 150.1), journal, CONFIG, key);
+    let mut quoter = local_quoter(
+        &mut harness,
+        pool,
+        quoter_key,
+        ScriptedBook::at(150.0, 150.1),
+        CONFIG,
+    );
     let error = quoter.step().await.unwrap_err();
     assert!(
         matches!(&error, KeeperError::NotThePoolsQuoter { quoter, .. } if *quoter == successor.pubkey().to_string()),
