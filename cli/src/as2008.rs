@@ -25,7 +25,8 @@ use homeostat_localnet::{
     custom_error, price_update, Harness, PoolAddresses, User, ONE_BASE, ONE_QUOTE, START_TIME,
 };
 use homeostat_math::{
-    Coefficients, Curve, Direction, Fixed, ModelKind, SwapContext, SwapQuote, Units,
+    BaseAtoms, Coefficients, Curve, Direction, Fixed, ModelKind, QuoteAtoms, SwapContext,
+    SwapQuote, Units,
 };
 use homeostat_sdk::quote::PoolSnapshot;
 use homeostat_sdk::SdkError;
@@ -280,8 +281,8 @@ impl Replica {
             start_base: 0,
             snapshot: PoolSnapshot {
                 pool: Pool::zeroed(),
-                base_vault: 0,
-                quote_vault: 0,
+                base_vault: BaseAtoms::ZERO,
+                quote_vault: QuoteAtoms::ZERO,
                 oracle: oracle_at(MID, START_TIME),
                 quote_oracle: None,
                 now: START_TIME,
@@ -300,7 +301,7 @@ impl PoolEngine for Replica {
     ) -> Result<(), SdkError> {
         let (base, quote) = starting_reserves(&oracle);
         self.snapshot = crate::replica::open(params, oracle, base, quote)?;
-        self.start_base = self.snapshot.base_vault;
+        self.start_base = self.snapshot.base_vault.get();
         Ok(())
     }
 
@@ -324,7 +325,7 @@ impl PoolEngine for Replica {
         let (pool, prepared) = self.snapshot.context()?;
         let mut context = prepared.context;
         if self.paper {
-            let held = i128::from(self.snapshot.base_vault) - i128::from(self.start_base);
+            let held = self.snapshot.base_vault.signed() - i128::from(self.start_base);
             (context.risk_position, context.position) = (held, held);
             if let Curve::Linear(curve) = &mut context.curve {
                 curve.mid_guard = false;
@@ -343,7 +344,10 @@ impl PoolEngine for Replica {
     }
 
     async fn vaults(&mut self) -> Result<(u64, u64), SdkError> {
-        Ok((self.snapshot.base_vault, self.snapshot.quote_vault))
+        Ok((
+            self.snapshot.base_vault.get(),
+            self.snapshot.quote_vault.get(),
+        ))
     }
 
     async fn trade_posted(&mut self, posted: &[SwapQuote]) -> Result<(), SdkError> {

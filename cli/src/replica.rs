@@ -7,7 +7,7 @@ use homeostat::oracle::PriceUpdate;
 use homeostat::state::{Pool, PoolIdentity};
 use homeostat::PoolParams;
 use homeostat_localnet::{BASE_DECIMALS, FEED_ID, INITIAL_VARIANCE, QUOTE_DECIMALS};
-use homeostat_math::Reserves;
+use homeostat_math::{BaseAtoms, QuoteAtoms, Reserves};
 use homeostat_sdk::quote::{deposit_quote, PoolSnapshot};
 use homeostat_sdk::SdkError;
 
@@ -34,7 +34,8 @@ pub fn open(
     let price = pool.price_from_update(&oracle, oracle.publish_time)?;
     pool.start_volatility(INITIAL_VARIANCE.get(), &price)?;
     // The first deposit takes both amounts whole.
-    let deposit = deposit_quote(&pool, &pool.admin, Reserves::default(), 0, (base, quote))?;
+    let maxima = (BaseAtoms::new(base), QuoteAtoms::new(quote));
+    let deposit = deposit_quote(&pool, &pool.admin, Reserves::default(), 0, maxima)?;
     pool.book_deposit(
         deposit.shares,
         Reserves {

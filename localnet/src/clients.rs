@@ -10,7 +10,7 @@ use homeostat::instructions::{
 use homeostat::oracle::PriceUpdate;
 use homeostat::state::Pool;
 use homeostat::PoolParams;
-use homeostat_math::{Direction, SwapQuote};
+use homeostat_math::{BaseAtoms, Direction, QuoteAtoms, SwapQuote};
 use homeostat_sdk::instructions as ix;
 use homeostat_sdk::pda::PoolAddresses;
 use homeostat_sdk::quote::PoolSnapshot;
@@ -371,8 +371,8 @@ impl Harness {
     pub async fn snapshot(&mut self, pool: &PoolAddresses, update: &PriceUpdate) -> PoolSnapshot {
         PoolSnapshot {
             pool: self.pool_state(pool).await,
-            base_vault: self.balance(&pool.base_vault).await,
-            quote_vault: self.balance(&pool.quote_vault).await,
+            base_vault: BaseAtoms::new(self.balance(&pool.base_vault).await),
+            quote_vault: QuoteAtoms::new(self.balance(&pool.quote_vault).await),
             oracle: *update,
             quote_oracle: match self.quote_oracle {
                 Some(address) => Some(self.price_update_at(address).await),

@@ -3,9 +3,9 @@
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use homeostat_math::{
-    Direction, FeeSchedule, Fixed, InventoryModel, Limits, MarketState, ModelKind, ModelParams,
-    PoolModel, Reserves, Rounding, SpreadConfig, SwapContext, Units, VolatilityConfig,
-    VolatilityState,
+    BaseAtoms, Direction, FeeSchedule, Fixed, InventoryModel, Limits, MarketState, ModelKind,
+    ModelParams, PoolModel, QuoteAtoms, Reserves, Rounding, SpreadConfig, SwapContext, Units,
+    VolatilityConfig, VolatilityState,
 };
 
 fn ratio(numerator: i128, denominator: i128) -> Fixed {
@@ -38,8 +38,8 @@ fn setup() -> (PoolModel, MarketState, SpreadConfig, SwapContext) {
         mid_guard: true,
     };
     let reserves = Reserves {
-        base: 10_000_000_000_000,
-        quote: 1_500_000_000_000,
+        base: BaseAtoms::new(10_000_000_000_000),
+        quote: QuoteAtoms::new(1_500_000_000_000),
     };
     let curve = model
         .curve(&market, &spread, reserves, 1_000_000_000)
@@ -49,8 +49,8 @@ fn setup() -> (PoolModel, MarketState, SpreadConfig, SwapContext) {
         risk_position: 250_000_000_000,
         position: 250_000_000_000,
         limits: Limits {
-            inventory_cap: 5_000_000_000_000,
-            max_trade_base: 1_000_000_000_000,
+            inventory_cap: BaseAtoms::new(5_000_000_000_000),
+            max_trade_base: BaseAtoms::new(1_000_000_000_000),
         },
         fees: FeeSchedule {
             fee_bps: 5,

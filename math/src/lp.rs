@@ -8,6 +8,7 @@ use crate::error::{ensure, MathErrorKind, OrMathError, Result};
 use crate::fixed::Rounding;
 use crate::integer::mul_div_u64;
 use crate::trade::Reserves;
+use crate::units::{BaseAtoms, QuoteAtoms};
 
 /// LP shares locked forever by the first deposit (virtual: counted in the share supply,
 /// never minted), so inflating the share price by donation costs the attacker ~all of
@@ -18,9 +19,9 @@ pub const LOCKED_SHARES: u64 = 1_000;
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct DepositAmounts {
     /// Base atoms in.
-    pub base: u64,
+    pub base: BaseAtoms,
     /// Quote atoms in.
-    pub quote: u64,
+    pub quote: QuoteAtoms,
     /// Shares minted to the depositor.
     pub shares: u64,
 }
@@ -29,9 +30,9 @@ pub struct DepositAmounts {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct WithdrawAmounts {
     /// Base atoms out.
-    pub base: u64,
+    pub base: BaseAtoms,
     /// Quote atoms out.
-    pub quote: u64,
+    pub quote: QuoteAtoms,
 }
 
 /// Total share supply: minted shares plus the locked ones once the first deposit has
@@ -54,15 +55,22 @@ pub fn deposit_amounts(
     reserves: Reserves,
     lp_supply: u64,
     locked: bool,
-    max_base: u64,
-    max_quote: u64,
+    max_base: BaseAtoms,
+    max_quote: QuoteAtoms,
 ) -> Result<DepositAmounts> {
-    ensure(max_base > 0 || max_quote > 0, MathErrorKind::ZeroAmount)?;
+    ensure(
+        !max_base.is_zero() || !max_quote.is_zero(),
+        MathErrorKind::ZeroAmount,
+    )?;
     if !locked {
-        ensure(max_base > 0 && max_quote > 0, MathErrorKind::ZeroAmount)?;
+        ensure(
+            !max_base.is_zero() && !max_quote.is_zero(),
+            MathErrorKind::ZeroAmount,
+        )?;
         // Two u64s always fit a u128 product.
-        let root =
-            crate::wide::isqrt_128(u128::from(max_base).saturating_mul(u128::from(max_quote)));
+        let root = crate::wide::isqrt_128(
+            u128::from(max_base.get()).saturating_mul(u128::from(max_quote.get())),
+        );
         let root = u64::try_from(root).or_math(MathErrorKind::Overflow)?;
         let shares = root
             .checked_sub(LOCKED_SHARES)
@@ -76,15 +84,29 @@ pub fn deposit_amounts(
     }
     let supply = total_shares(lp_supply, locked)?;
     let mut shares = u64::MAX;
-    for (max, reserve) in [(max_base, reserves.base), (max_quote, reserves.quote)] {
+    let sides = [
+        (max_base.get(), reserves.base.get()),
+        (max_quote.get(), reserves.quote.get()),
+    ];
+    for (max, reserve) in sides {
         if reserve > 0 {
             shares = shares.min(mul_div_u64(max, supply, reserve, Rounding::Down)?);
         }
     }
     ensure(shares != u64::MAX && shares > 0, MathErrorKind::ZeroShares)?;
     Ok(DepositAmounts {
-        base: mul_div_u64(shares, reserves.base, supply, Rounding::Up)?,
-        quote: mul_div_u64(shares, reserves.quote, supply, Rounding::Up)?,
+        base: BaseAtoms::new(mul_div_u64(
+            shares,
+            reserves.base.get(),
+            supply,
+            Rounding::Up,
+        )?),
+        quote: QuoteAtoms::new(mul_div_u64(
+            shares,
+            reserves.quote.get(),
+            supply,
+            Rounding::Up,
+        )?),
         shares,
     })
 }
@@ -100,7 +122,17 @@ pub fn withdraw_amounts(
     ensure(shares <= lp_supply, MathErrorKind::InsufficientLiquidity)?;
     let supply = total_shares(lp_supply, locked)?;
     Ok(WithdrawAmounts {
-        base: mul_div_u64(shares, reserves.base, supply, Rounding::Down)?,
-        quote: mul_div_u64(shares, reserves.quote, supply, Rounding::Down)?,
+        base: BaseAtoms::new(mul_div_u64(
+            shares,
+            reserves.base.get(),
+            supply,
+            Rounding::Down,
+        )?),
+        quote: QuoteAtoms::new(mul_div_u64(
+            shares,
+            reserves.quote.get(),
+            supply,
+            Rounding::Down,
+        )?),
     })
 }

@@ -32,6 +32,7 @@ use crate::error::{ensure, MathErrorKind, Result};
 use crate::fixed::{Fixed, Rounding};
 use crate::trade::{ConstantProductCurve, Curve, LinearCurve, PrintDepth, Reserves};
 use crate::transcendental::{exp, ln_1p};
+use crate::units::BaseAtoms;
 
 /// Which unit system a model's parameters (and the volatility) are expressed in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -107,11 +108,11 @@ impl ModelKind {
     /// sells `B/200` (rounded toward zero). An oracle-anchored pool holds what its trades
     /// leave it — the price alone moves none of it — so its gamma is 0 by construction
     /// (what it loses to a lagging oracle is realised gamma, which only flow shows).
-    pub const fn book_gamma_per_percent(self, base: u64) -> i64 {
+    pub const fn book_gamma_per_percent(self, base: BaseAtoms) -> i64 {
         match self {
             // `u64::MAX / 200` fits an `i64`; the division cannot be by zero.
             #[allow(clippy::integer_division, clippy::arithmetic_side_effects)]
-            Self::ConstantProduct => -((base / 200) as i64),
+            Self::ConstantProduct => -((base.get() / 200) as i64),
             Self::AvellanedaStoikov | Self::Glft => 0,
         }
     }

@@ -7,21 +7,27 @@ use crate::fees::{Fee, FeeSchedule};
 use crate::fixed::Rounding;
 use crate::integer::mul_div_u64;
 use crate::trade::{bisect, Curve, Direction, Reserves};
+use crate::units::{BaseAtoms, QuoteAtoms, TokenAtoms};
 
 /// The pool's hard limits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Limits {
     /// Largest `|inventory|`, base atoms. A trade may not take `|inventory|` above it
     /// (a trade that reduces `|inventory|` is always allowed, even beyond a lowered cap).
-    pub inventory_cap: u64,
+    pub inventory_cap: BaseAtoms,
     /// Largest base amount one trade may move.
-    pub max_trade_base: u64,
+    pub max_trade_base: BaseAtoms,
 }
 
 impl Limits {
     /// Checks one trade of `base_amount` atoms in `direction` from `inventory`.
     #[track_caller]
-    pub fn check(&self, direction: Direction, inventory: i128, base_amount: u64) -> Result<()> {
+    pub fn check(
+        &self,
+        direction: Direction,
+        inventory: i128,
+        base_amount: BaseAtoms,
+    ) -> Result<()> {
         ensure(
             base_amount <= self.max_trade_base,
             MathErrorKind::TradeTooLarge,
@@ -29,19 +35,19 @@ impl Limits {
         let after = direction.inventory_after(inventory, base_amount)?;
         let grows = after.unsigned_abs() > inventory.unsigned_abs();
         ensure(
-            !grows || after.unsigned_abs() <= u128::from(self.inventory_cap),
+            !grows || after.unsigned_abs() <= u128::from(self.inventory_cap.get()),
             MathErrorKind::InventoryCapExceeded,
         )
     }
 
     /// The largest base amount `direction` allows from `inventory` under these limits.
-    pub fn max_base(&self, direction: Direction, inventory: i128) -> u64 {
-        let cap = i128::from(self.inventory_cap);
+    pub fn max_base(&self, direction: Direction, inventory: i128) -> BaseAtoms {
+        let cap = self.inventory_cap.signed();
         let room = match direction {
             Direction::BaseToQuote => cap.saturating_sub(inventory),
             Direction::QuoteToBase => cap.saturating_add(inventory),
         };
-        let room = u64::try_from(room.max(0)).unwrap_or(u64::MAX);
+        let room = BaseAtoms::new(u64::try_from(room.max(0)).unwrap_or(u64::MAX));
         room.min(self.max_trade_base)
     }
 }
@@ -78,11 +84,29 @@ pub struct SwapQuote {
     /// Fee, part of `amount_in`, with the protocol's share.
     pub fee: Fee,
     /// Base atoms moved, i.e. the inventory change.
-    pub base_amount: u64,
+    pub base_amount: BaseAtoms,
     /// Gross position before (`SwapContext::position`).
     pub gross_position_before: i128,
     /// Gross position after.
     pub gross_position_after: i128,
+}
+
+impl SwapQuote {
+    /// `vaults` once this swap settles: the input (fee included) paid into its token's
+    /// vault, the output paid out of the other's.
+    #[track_caller]
+    pub fn settle(&self, vaults: Reserves) -> Result<Reserves> {
+        Ok(match self.direction {
+            Direction::BaseToQuote => Reserves {
+                base: vaults.base.checked_add(BaseAtoms::new(self.amount_in))?,
+                quote: vaults.quote.checked_sub(QuoteAtoms::new(self.amount_out))?,
+            },
+            Direction::QuoteToBase => Reserves {
+                base: vaults.base.checked_sub(BaseAtoms::new(self.amount_out))?,
+                quote: vaults.quote.checked_add(QuoteAtoms::new(self.amount_in))?,
+            },
+        })
+    }
 }
 
 /// The pool's inventory as flow: the base atoms its LP reserves hold beyond the target,
@@ -93,16 +117,16 @@ pub struct SwapQuote {
 /// down (under one atom); a pool without a target (`target_shares = 0`) has `q = 0`.
 #[track_caller]
 pub fn flow_inventory(
-    base: u64,
+    base: BaseAtoms,
     shares: u64,
-    target_base: u64,
+    target_base: BaseAtoms,
     target_shares: u64,
 ) -> Result<i128> {
     if target_shares == 0 {
         return Ok(0);
     }
-    let target = mul_div_u64(shares, target_base, target_shares, Rounding::Down)?;
-    i128::from(base)
+    let target = mul_div_u64(shares, target_base.get(), target_shares, Rounding::Down)?;
+    base.signed()
         .checked_sub(i128::from(target))
         .or_math(MathErrorKind::Overflow)
 }
@@ -142,27 +166,29 @@ impl SwapContext {
     /// Payout grows with size, so: the closed-form exact-out answer for the whole reserve,
     /// then — only if rounding put it one step too far — a bisection below it.
     #[track_caller]
-    fn largest_sale_paid_from_reserves(&self, base: u64) -> Result<u64> {
-        let direction = Direction::BaseToQuote;
+    fn largest_sale_paid_from_reserves(&self, base: BaseAtoms) -> Result<BaseAtoms> {
         let available = self.reserves.quote;
         let fits = |amount: u64| -> Result<bool> {
-            Ok(self.curve.exact_in(direction, amount, self.risk_position)? <= available)
+            let paid = self
+                .curve
+                .exact_in(TokenAtoms::Base(BaseAtoms::new(amount)), self.risk_position)?;
+            Ok(paid.get() <= available.get())
         };
-        if fits(base)? {
+        if fits(base.get())? {
             return Ok(base);
         }
         let candidate = match self
             .curve
-            .exact_out(direction, available, self.risk_position)
+            .exact_out(TokenAtoms::Quote(available), self.risk_position)
         {
-            Ok(needed) => needed.min(base),
-            Err(_) => base,
+            Ok(needed) => needed.get().min(base.get()),
+            Err(_) => base.get(),
         };
         if fits(candidate)? {
-            return Ok(candidate);
+            return Ok(BaseAtoms::new(candidate));
         }
         // `fits(0)` (a zero sale pays nothing) and `!fits(candidate)`.
-        bisect(0, candidate, fits)
+        bisect(0, candidate, fits).map(BaseAtoms::new)
     }
 
     #[track_caller]
@@ -174,12 +200,12 @@ impl SwapContext {
         fee: Fee,
     ) -> Result<SwapQuote> {
         ensure(amount_out > 0, MathErrorKind::ZeroAmount)?;
-        let (base_amount, available) = match direction {
-            Direction::BaseToQuote => (amount_in.saturating_sub(fee.total), self.reserves.quote),
-            Direction::QuoteToBase => (amount_out, self.reserves.base),
-        };
+        let base_amount = BaseAtoms::new(match direction {
+            Direction::BaseToQuote => amount_in.saturating_sub(fee.total),
+            Direction::QuoteToBase => amount_out,
+        });
         ensure(
-            amount_out <= available,
+            self.reserves.cover(direction.output(amount_out)),
             MathErrorKind::InsufficientLiquidity,
         )?;
         self.limits.check(direction, self.position, base_amount)?;
@@ -204,9 +230,13 @@ impl SwapContext {
         if direction == Direction::BaseToQuote {
             // Check the limits before pricing, so an oversized trade reports the limit
             // rather than whatever the curve says about it.
-            self.limits.check(direction, self.position, net_in)?;
+            self.limits
+                .check(direction, self.position, BaseAtoms::new(net_in))?;
         }
-        let amount_out = self.curve.exact_in(direction, net_in, self.risk_position)?;
+        let amount_out = self
+            .curve
+            .exact_in(direction.input(net_in), self.risk_position)?
+            .get();
         self.finish(direction, amount_in, amount_out, fee)
     }
 
@@ -215,20 +245,18 @@ impl SwapContext {
     pub fn quote_exact_out(&self, direction: Direction, amount_out: u64) -> Result<SwapQuote> {
         ensure(amount_out > 0, MathErrorKind::ZeroAmount)?;
         if direction == Direction::QuoteToBase {
-            self.limits.check(direction, self.position, amount_out)?;
-            ensure(
-                amount_out <= self.reserves.base,
-                MathErrorKind::InsufficientLiquidity,
-            )?;
-        } else {
-            ensure(
-                amount_out <= self.reserves.quote,
-                MathErrorKind::InsufficientLiquidity,
-            )?;
+            self.limits
+                .check(direction, self.position, BaseAtoms::new(amount_out))?;
         }
+        let amount_out_atoms = direction.output(amount_out);
+        ensure(
+            self.reserves.cover(amount_out_atoms),
+            MathErrorKind::InsufficientLiquidity,
+        )?;
         let net_in = self
             .curve
-            .exact_out(direction, amount_out, self.risk_position)?;
+            .exact_out(amount_out_atoms, self.risk_position)?
+            .get();
         let (amount_in, fee) = self.fees.gross_up(net_in)?;
         self.finish(direction, amount_in, amount_out, fee)
     }
@@ -249,21 +277,21 @@ impl SwapContext {
                 base = base.min(self.reserves.base);
                 if matches!(self.curve, Curve::ConstantProduct(_)) {
                     // x·y = k can never pay out its whole reserve.
-                    base = base.min(self.reserves.base.saturating_sub(1));
+                    base = base.min(self.reserves.base.saturating_sub(BaseAtoms::new(1)));
                 }
-                if base == 0 {
+                if base.is_zero() {
                     return Ok(None);
                 }
-                self.quote_exact_out(direction, base).map(Some)
+                self.quote_exact_out(direction, base.get()).map(Some)
             }
             Direction::BaseToQuote => {
                 base = self.largest_sale_paid_from_reserves(base)?;
-                if base == 0 {
+                if base.is_zero() {
                     return Ok(None);
                 }
                 // The gross-up may leave one atom more of net input than `base`; step the
                 // gross down (at most a few atoms) until the whole swap passes.
-                let (mut gross, _) = self.fees.gross_up(base)?;
+                let (mut gross, _) = self.fees.gross_up(base.get())?;
                 let mut attempts = 0u8;
                 loop {
                     match self.quote_exact_in(direction, gross) {

@@ -3,35 +3,54 @@
 use homeostat_math::lp::{
     deposit_amounts, total_shares, withdraw_amounts, DepositAmounts, WithdrawAmounts, LOCKED_SHARES,
 };
-use homeostat_math::{MathErrorKind, Reserves};
+use homeostat_math::{BaseAtoms, MathErrorKind, QuoteAtoms, Reserves};
 
 const POOL: Reserves = Reserves {
-    base: 1_000_000,
-    quote: 4_000_000,
+    base: BaseAtoms::new(1_000_000),
+    quote: QuoteAtoms::new(4_000_000),
 };
 
 #[test]
 fn first_deposit_locks_shares_and_sets_the_ratio() {
-    let first = deposit_amounts(Reserves::default(), 0, false, 1_000_000, 4_000_000).unwrap();
+    let first = deposit_amounts(
+        Reserves::default(),
+        0,
+        false,
+        BaseAtoms::new(1_000_000),
+        QuoteAtoms::new(4_000_000),
+    )
+    .unwrap();
     assert_eq!(
         first,
         DepositAmounts {
-            base: 1_000_000,
-            quote: 4_000_000,
+            base: BaseAtoms::new(1_000_000),
+            quote: QuoteAtoms::new(4_000_000),
             shares: 2_000_000 - LOCKED_SHARES
         }
     );
     assert!(
-        deposit_amounts(Reserves::default(), 0, false, 30, 30)
-            .unwrap_err()
-            .kind
+        deposit_amounts(
+            Reserves::default(),
+            0,
+            false,
+            BaseAtoms::new(30),
+            QuoteAtoms::new(30)
+        )
+        .unwrap_err()
+        .kind
             == MathErrorKind::ZeroShares,
         "√900 < locked shares"
     );
     assert_eq!(
-        deposit_amounts(Reserves::default(), 0, false, 0, 30)
-            .unwrap_err()
-            .kind,
+        deposit_amounts(
+            Reserves::default(),
+            0,
+            false,
+            BaseAtoms::new(0),
+            QuoteAtoms::new(30)
+        )
+        .unwrap_err()
+        .kind,
         MathErrorKind::ZeroAmount
     );
 }
@@ -40,21 +59,37 @@ fn first_deposit_locks_shares_and_sets_the_ratio() {
 fn later_deposits_follow_the_ratio_and_round_for_the_pool() {
     let supply = 2_000_000 - LOCKED_SHARES;
     // Offer 10% of each side: shares = 10% of the total, amounts exactly 10%.
-    let deposit = deposit_amounts(POOL, supply, true, 100_000, 1_000_000).unwrap();
+    let deposit = deposit_amounts(
+        POOL,
+        supply,
+        true,
+        BaseAtoms::new(100_000),
+        QuoteAtoms::new(1_000_000),
+    )
+    .unwrap();
     assert_eq!(
         deposit,
         DepositAmounts {
-            base: 100_000,
-            quote: 400_000,
+            base: BaseAtoms::new(100_000),
+            quote: QuoteAtoms::new(400_000),
             shares: 200_000
         }
     );
     // Amounts in round up.
-    let odd = deposit_amounts(POOL, supply, true, 7, 1_000_000).unwrap();
+    let odd = deposit_amounts(
+        POOL,
+        supply,
+        true,
+        BaseAtoms::new(7),
+        QuoteAtoms::new(1_000_000),
+    )
+    .unwrap();
     assert_eq!(odd.shares, 14);
-    assert_eq!((odd.base, odd.quote), (7, 28));
+    assert_eq!((odd.base.get(), odd.quote.get()), (7, 28));
     assert_eq!(
-        deposit_amounts(POOL, supply, true, 0, 1).unwrap_err().kind,
+        deposit_amounts(POOL, supply, true, BaseAtoms::new(0), QuoteAtoms::new(1))
+            .unwrap_err()
+            .kind,
         MathErrorKind::ZeroShares
     );
 }
@@ -63,7 +98,13 @@ fn later_deposits_follow_the_ratio_and_round_for_the_pool() {
 fn withdrawals_are_pro_rata_and_round_down() {
     let supply = 2_000_000 - LOCKED_SHARES;
     let out = withdraw_amounts(POOL, supply, true, 3).unwrap();
-    assert_eq!(out, WithdrawAmounts { base: 1, quote: 6 });
+    assert_eq!(
+        out,
+        WithdrawAmounts {
+            base: BaseAtoms::new(1),
+            quote: QuoteAtoms::new(6)
+        }
+    );
     let everything = withdraw_amounts(POOL, supply, true, supply).unwrap();
     assert!(
         everything.base < POOL.base && everything.quote < POOL.quote,
@@ -86,10 +127,17 @@ fn locked_shares_outlive_every_minted_share() {
     // All minted shares burned: the locked shares still own what is left, so the next
     // depositor buys in at the pool's ratio instead of resetting it.
     let leftover = Reserves {
-        base: 500,
-        quote: 2_000,
+        base: BaseAtoms::new(500),
+        quote: QuoteAtoms::new(2_000),
     };
-    let deposit = deposit_amounts(leftover, 0, true, 500, 2_000).unwrap();
+    let deposit = deposit_amounts(
+        leftover,
+        0,
+        true,
+        BaseAtoms::new(500),
+        QuoteAtoms::new(2_000),
+    )
+    .unwrap();
     assert_eq!(deposit.shares, LOCKED_SHARES);
     assert_eq!(total_shares(0, true).unwrap(), LOCKED_SHARES);
     assert_eq!(total_shares(7, false).unwrap(), 7);

@@ -6,8 +6,8 @@ mod common;
 use common::{f, fx, paper_params, reference_half_spread_and_skew, rel_err};
 use homeostat_math::transcendental::{exp, ln, ln_1p};
 use homeostat_math::{
-    Curve, Fixed, InventoryModel, LinearCurve, MarketState, MathErrorKind, ModelKind, ModelParams,
-    PoolModel, Reserves, Rounding, SpreadConfig, Units,
+    BaseAtoms, Curve, Fixed, InventoryModel, LinearCurve, MarketState, MathErrorKind, ModelKind,
+    ModelParams, PoolModel, QuoteAtoms, Reserves, Rounding, SpreadConfig, Units,
 };
 use proptest::prelude::*;
 
@@ -202,8 +202,8 @@ fn constant_product_model_prices_from_reserves_only() {
     })
     .unwrap();
     let reserves = Reserves {
-        base: 1_000,
-        quote: 100_000,
+        base: BaseAtoms::new(1_000),
+        quote: QuoteAtoms::new(100_000),
     };
     let bad_market = MarketState {
         mid: Fixed::ZERO,
@@ -456,15 +456,15 @@ fn docs_worked_example_sol_usdc() {
     );
     // Pool long 20 SOL; a trader sells 5 SOL: 5 · (s − c1·s − K·22.5) = 749.186968 USDC.
     let out = curve
-        .sell_base_exact_in(20 * i128::from(lot), 5 * lot)
+        .sell_base_exact_in(20 * i128::from(lot), BaseAtoms::new(5 * lot))
         .unwrap();
-    assert!((i128::from(out) - 749_186_968).abs() <= 1, "{out}");
+    assert!((i128::from(out.get()) - 749_186_968).abs() <= 1, "{out}");
 }
 
 #[test]
 fn book_gamma_is_the_constant_product_derivative_and_zero_for_oracle_pools() {
     let base = 1_000_000_000_000u64; // 1 000 SOL
-    let gamma = ModelKind::ConstantProduct.book_gamma_per_percent(base);
+    let gamma = ModelKind::ConstantProduct.book_gamma_per_percent(BaseAtoms::new(base));
     assert_eq!(gamma, -5_000_000_000, "−B/200: 5 SOL per 1 % rise");
     // Against the invariant itself: at a price 1 % higher, x·y = k holds B/√1.01.
     let after = base as f64 / 1.01f64.sqrt();
@@ -474,15 +474,19 @@ fn book_gamma_is_the_constant_product_derivative_and_zero_for_oracle_pools() {
         "first order: {gamma} vs {moved}"
     );
     assert_eq!(
-        ModelKind::ConstantProduct.book_gamma_per_percent(199),
+        ModelKind::ConstantProduct.book_gamma_per_percent(BaseAtoms::new(199)),
         0,
         "toward zero"
     );
     assert_eq!(
-        ModelKind::ConstantProduct.book_gamma_per_percent(u64::MAX),
+        ModelKind::ConstantProduct.book_gamma_per_percent(BaseAtoms::MAX),
         -((u64::MAX / 200) as i64)
     );
     for oracle in [ModelKind::AvellanedaStoikov, ModelKind::Glft] {
-        assert_eq!(oracle.book_gamma_per_percent(base), 0, "{oracle:?}");
+        assert_eq!(
+            oracle.book_gamma_per_percent(BaseAtoms::new(base)),
+            0,
+            "{oracle:?}"
+        );
     }
 }

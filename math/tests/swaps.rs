@@ -4,8 +4,8 @@ mod common;
 
 use common::fx;
 use homeostat_math::{
-    ConstantProductCurve, Curve, Direction, Fee, FeeSchedule, Fixed, Limits, LinearCurve,
-    MathErrorKind, PrintDepth, Reserves, SwapContext,
+    BaseAtoms, ConstantProductCurve, Curve, Direction, Fee, FeeSchedule, Fixed, Limits,
+    LinearCurve, MathErrorKind, PrintDepth, QuoteAtoms, Reserves, SwapContext,
 };
 use proptest::prelude::*;
 
@@ -29,13 +29,13 @@ fn context(inventory: i128) -> SwapContext {
         risk_position: inventory,
         position: inventory,
         limits: Limits {
-            inventory_cap: 100,
-            max_trade_base: 50,
+            inventory_cap: BaseAtoms::new(100),
+            max_trade_base: BaseAtoms::new(50),
         },
         fees: FEES,
         reserves: Reserves {
-            base: 1_000,
-            quote: 100_000,
+            base: BaseAtoms::new(1_000),
+            quote: QuoteAtoms::new(100_000),
         },
     }
 }
@@ -54,7 +54,7 @@ fn exact_in_charges_the_fee_on_the_input_and_prices_the_rest() {
         }
     );
     assert_eq!(
-        (quote.amount_in, quote.amount_out, quote.base_amount),
+        (quote.amount_in, quote.amount_out, quote.base_amount.get()),
         (40, 39 * 99, 39)
     );
     assert_eq!(
@@ -76,7 +76,7 @@ fn exact_in_charges_the_fee_on_the_input_and_prices_the_rest() {
     assert_eq!(
         (
             quote.amount_out,
-            quote.base_amount,
+            quote.base_amount.get(),
             quote.gross_position_after
         ),
         (49, 49, -49)
@@ -98,7 +98,7 @@ fn exact_out_grosses_up_so_the_fee_is_never_short() {
         .unwrap();
     // 990 quote at 99 needs 10 base; gross ⌈10 / 0.997⌉ = 11.
     assert_eq!(
-        (quote.amount_in, quote.fee.total, quote.base_amount),
+        (quote.amount_in, quote.fee.total, quote.base_amount.get()),
         (11, 1, 10)
     );
 }
@@ -120,7 +120,7 @@ fn every_limit_has_its_own_error() {
         error(ctx.quote_exact_out(Direction::QuoteToBase, 0)),
         MathErrorKind::ZeroAmount
     );
-    // 1 atom of quote: the fee takes it all.
+    // 1 atom of quote: QuoteAtoms::new(the fee takes it all.)
     assert_eq!(
         error(ctx.quote_exact_in(Direction::QuoteToBase, 1)),
         MathErrorKind::ZeroAmount
@@ -148,8 +148,8 @@ fn every_limit_has_its_own_error() {
     );
     let poor = SwapContext {
         reserves: Reserves {
-            base: 5,
-            quote: 100,
+            base: BaseAtoms::new(5),
+            quote: QuoteAtoms::new(100),
         },
         ..context(0)
     };
@@ -181,50 +181,55 @@ fn every_limit_has_its_own_error() {
 #[test]
 fn a_trade_that_reduces_inventory_beyond_a_lowered_cap_is_allowed() {
     let limits = Limits {
-        inventory_cap: 100,
-        max_trade_base: 50,
+        inventory_cap: BaseAtoms::new(100),
+        max_trade_base: BaseAtoms::new(50),
     };
-    assert!(limits.check(Direction::QuoteToBase, 150, 10).is_ok());
+    assert!(limits
+        .check(Direction::QuoteToBase, 150, BaseAtoms::new(10))
+        .is_ok());
     assert_eq!(
         limits
-            .check(Direction::BaseToQuote, 150, 1)
+            .check(Direction::BaseToQuote, 150, BaseAtoms::new(1))
             .unwrap_err()
             .kind,
         MathErrorKind::InventoryCapExceeded
     );
     // Crossing zero to the other side is limited by the cap there.
-    assert!(limits.check(Direction::QuoteToBase, 60, 50).is_ok());
-    assert_eq!(limits.max_base(Direction::BaseToQuote, 80), 20);
-    assert_eq!(limits.max_base(Direction::QuoteToBase, 80), 50);
-    assert_eq!(limits.max_base(Direction::BaseToQuote, 150), 0);
+    assert!(limits
+        .check(Direction::QuoteToBase, 60, BaseAtoms::new(50))
+        .is_ok());
+    assert_eq!(limits.max_base(Direction::BaseToQuote, 80).get(), 20);
+    assert_eq!(limits.max_base(Direction::QuoteToBase, 80).get(), 50);
+    assert_eq!(limits.max_base(Direction::BaseToQuote, 150).get(), 0);
 }
 
 #[test]
 fn max_trade_is_the_largest_trade_that_passes() {
     let ctx = context(80);
     let sell = ctx.max_trade(Direction::BaseToQuote).unwrap().unwrap();
-    assert_eq!(sell.base_amount, 20, "the cap binds");
+    assert_eq!(sell.base_amount.get(), 20, "the cap binds");
     let (one_more, _) = FEES.gross_up(21).unwrap();
     assert!(ctx
         .quote_exact_in(Direction::BaseToQuote, one_more)
         .is_err());
     let buy = ctx.max_trade(Direction::QuoteToBase).unwrap().unwrap();
-    assert_eq!(buy.base_amount, 50, "max trade size binds");
+    assert_eq!(buy.base_amount.get(), 50, "max trade size binds");
     // Liquidity binds: 1000 quote buys at most 10 base at 99.
     let poor = SwapContext {
         reserves: Reserves {
-            base: 5,
-            quote: 1_000,
+            base: BaseAtoms::new(5),
+            quote: QuoteAtoms::new(1_000),
         },
         ..context(0)
     };
     let sell = poor.max_trade(Direction::BaseToQuote).unwrap().unwrap();
-    assert_eq!((sell.base_amount, sell.amount_out), (10, 990));
+    assert_eq!((sell.base_amount.get(), sell.amount_out), (10, 990));
     assert_eq!(
         poor.max_trade(Direction::QuoteToBase)
             .unwrap()
             .unwrap()
-            .base_amount,
+            .base_amount
+            .get(),
         5
     );
     assert_eq!(
@@ -238,17 +243,17 @@ fn constant_product_swaps_use_the_same_fees_and_limits() {
     let ctx = SwapContext {
         curve: Curve::ConstantProduct(ConstantProductCurve {
             reserves: Reserves {
-                base: 1_000,
-                quote: 100_000,
+                base: BaseAtoms::new(1_000),
+                quote: QuoteAtoms::new(100_000),
             },
         }),
         ..context(0)
     };
     let quote = ctx.quote_exact_in(Direction::BaseToQuote, 41).unwrap();
-    // fee 1; 40 base: ⌊100000·40/1040⌋ = 3846.
+    // fee 1; 40 base: BaseAtoms::new(⌊100000·40/1040⌋ = 3846.)
     assert_eq!((quote.fee.total, quote.amount_out), (1, 3_846));
     let buy = ctx.max_trade(Direction::QuoteToBase).unwrap().unwrap();
-    assert_eq!(buy.base_amount, 50);
+    assert_eq!(buy.base_amount.get(), 50);
 }
 
 proptest! {
@@ -259,7 +264,7 @@ proptest! {
     #[test]
     fn swaps_are_consistent(q in -120i128..120, amount in 1u64..20_000, fee_bps in 0u16..=1_000, share in 0u16..=10_000, skew in 0.0f64..0.5, quote_reserve in 0u64..12_000, base_reserve in 0u64..80) {
         let mut ctx = context(q);
-        ctx.reserves = Reserves { base: base_reserve, quote: quote_reserve };
+        ctx.reserves = Reserves { base: BaseAtoms::new(base_reserve), quote: QuoteAtoms::new(quote_reserve )};
         ctx.fees = FeeSchedule { fee_bps, protocol_share_bps: share };
         ctx.curve = Curve::Linear(LinearCurve { mid: Fixed::from_int(100), half_spread: Fixed::ONE, skew: fx(skew), skew_low: fx(skew), lot: 1, mid_guard: true, depth: PrintDepth::NONE });
         for direction in [Direction::BaseToQuote, Direction::QuoteToBase] {
@@ -276,10 +281,10 @@ proptest! {
                 prop_assert!(max.amount_out <= available);
                 if direction == Direction::BaseToQuote {
                     // The smallest input that would move one more base atom fails.
-                    let (gross, _) = ctx.fees.gross_up(max.base_amount + 1).unwrap();
+                    let (gross, _) = ctx.fees.gross_up(max.base_amount.get() + 1).unwrap();
                     prop_assert!(ctx.quote_exact_in(direction, gross).is_err());
                 } else {
-                    prop_assert!(ctx.quote_exact_out(direction, max.base_amount + 1).is_err());
+                    prop_assert!(ctx.quote_exact_out(direction, max.base_amount.get() + 1).is_err());
                 }
             }
         }
@@ -290,17 +295,40 @@ proptest! {
 fn flow_inventory_is_the_base_held_beyond_the_target_per_share() {
     use homeostat_math::flow_inventory;
     // Target 1 000 base atoms over 400 shares (2.5 per share).
-    assert_eq!(flow_inventory(1_000, 400, 1_000, 400).unwrap(), 0);
-    assert_eq!(flow_inventory(1_300, 400, 1_000, 400).unwrap(), 300, "long");
-    assert_eq!(flow_inventory(700, 400, 1_000, 400).unwrap(), -300, "short");
+    assert_eq!(
+        flow_inventory(BaseAtoms::new(1_000), 400, BaseAtoms::new(1_000), 400).unwrap(),
+        0
+    );
+    assert_eq!(
+        flow_inventory(BaseAtoms::new(1_300), 400, BaseAtoms::new(1_000), 400).unwrap(),
+        300,
+        "long"
+    );
+    assert_eq!(
+        flow_inventory(BaseAtoms::new(700), 400, BaseAtoms::new(1_000), 400).unwrap(),
+        -300,
+        "short"
+    );
     // A pro-rata deposit (base and shares × 3) scales q with the pool.
-    assert_eq!(flow_inventory(3_900, 1_200, 1_000, 400).unwrap(), 900);
+    assert_eq!(
+        flow_inventory(BaseAtoms::new(3_900), 1_200, BaseAtoms::new(1_000), 400).unwrap(),
+        900
+    );
     // Exact at the target's own depth; elsewhere the target rounds down (under an atom):
     // 1 share of a 1-atom-per-3-shares target is 0.33… atoms, so q is 1.
-    assert_eq!(flow_inventory(7, 3, 7, 3).unwrap(), 0);
-    assert_eq!(flow_inventory(1, 1, 1, 3).unwrap(), 1);
+    assert_eq!(
+        flow_inventory(BaseAtoms::new(7), 3, BaseAtoms::new(7), 3).unwrap(),
+        0
+    );
+    assert_eq!(
+        flow_inventory(BaseAtoms::new(1), 1, BaseAtoms::new(1), 3).unwrap(),
+        1
+    );
     // No target yet: nothing to deviate from.
-    assert_eq!(flow_inventory(5, 0, 0, 0).unwrap(), 0);
+    assert_eq!(
+        flow_inventory(BaseAtoms::new(5), 0, BaseAtoms::new(0), 0).unwrap(),
+        0
+    );
     // No price anywhere: the same reserves at any oracle give the same q.
 }
 

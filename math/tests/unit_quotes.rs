@@ -7,8 +7,8 @@ mod common;
 
 use common::{f, fx, rel_err};
 use homeostat_math::{
-    Curve, Fixed, InventoryModel, LinearCurve, MarketState, ModelKind, ModelParams, PoolModel,
-    Reserves, SpreadConfig, Units,
+    BaseAtoms, Curve, Fixed, InventoryModel, LinearCurve, MarketState, ModelKind, ModelParams,
+    PoolModel, Reserves, SpreadConfig, Units,
 };
 use proptest::prelude::*;
 
@@ -65,8 +65,16 @@ fn assert_unit_trades(curve: &LinearCurve, c1: f64, skew: f64, qs: &[i64]) {
     for &q in qs {
         let (bid, ask) = paper_unit_quotes(c1, skew, q as f64);
         let inventory = i128::from(q) * i128::from(LOT);
-        let paid = curve.sell_base_exact_in(inventory, LOT).unwrap() as f64 / ATOMS;
-        let charged = curve.buy_base_exact_out(inventory, LOT).unwrap() as f64 / ATOMS;
+        let paid = curve
+            .sell_base_exact_in(inventory, BaseAtoms::new(LOT))
+            .unwrap()
+            .get() as f64
+            / ATOMS;
+        let charged = curve
+            .buy_base_exact_out(inventory, BaseAtoms::new(LOT))
+            .unwrap()
+            .get() as f64
+            / ATOMS;
         assert!(
             paid <= bid && bid - paid < 1.0001e-6,
             "q {q}: {paid} vs {bid}"
@@ -82,8 +90,14 @@ fn assert_unit_trades(curve: &LinearCurve, c1: f64, skew: f64, qs: &[i64]) {
 fn one_lot_trades_at_the_papers_unit_quotes_avellaneda_stoikov() {
     let (curve, _) = paper_curve(ModelKind::AvellanedaStoikov, false);
     // At q = 0: the pool pays 99.154615 for one unit and charges 100.845385 for one.
-    let paid = curve.sell_base_exact_in(0, LOT).unwrap();
-    let charged = curve.buy_base_exact_out(0, LOT).unwrap();
+    let paid = curve
+        .sell_base_exact_in(0, BaseAtoms::new(LOT))
+        .unwrap()
+        .get();
+    let charged = curve
+        .buy_base_exact_out(0, BaseAtoms::new(LOT))
+        .unwrap()
+        .get();
     assert_eq!(paid, 99_154_614, "⌊99.154614788⌋ quote atoms");
     assert_eq!(charged, 100_845_386, "⌈100.845385211⌉ quote atoms");
     assert!((paid as f64 / ATOMS - 99.154_615).abs() < 1.0001e-6);
@@ -117,17 +131,17 @@ proptest! {
         let (curve, _) = paper_curve(kind, false);
         let mut inventory = i128::from(q) * i128::from(LOT);
         let at_once = if sell {
-            curve.sell_base_exact_in(inventory, n * LOT).unwrap()
+            curve.sell_base_exact_in(inventory, BaseAtoms::new(n * LOT)).unwrap().get()
         } else {
-            curve.buy_base_exact_out(inventory, n * LOT).unwrap()
+            curve.buy_base_exact_out(inventory, BaseAtoms::new(n * LOT)).unwrap().get()
         };
         let mut pieces = 0u64;
         for _ in 0..n {
             if sell {
-                pieces += curve.sell_base_exact_in(inventory, LOT).unwrap();
+                pieces += curve.sell_base_exact_in(inventory, BaseAtoms::new(LOT)).unwrap().get();
                 inventory += i128::from(LOT);
             } else {
-                pieces += curve.buy_base_exact_out(inventory, LOT).unwrap();
+                pieces += curve.buy_base_exact_out(inventory, BaseAtoms::new(LOT)).unwrap().get();
                 inventory -= i128::from(LOT);
             }
         }
@@ -157,8 +171,14 @@ proptest! {
 fn a_purchase_and_a_sale_of_one_lot_span_the_papers_unit_spread() {
     // ask − bid for one lot = 2·c1 + K: the paper's γσ²τ + (2/γ)ln(1 + γ/k).
     let (curve, _) = paper_curve(ModelKind::AvellanedaStoikov, false);
-    let spread = (curve.buy_base_exact_out(0, LOT).unwrap()
-        - curve.sell_base_exact_in(0, LOT).unwrap()) as f64
+    let spread = (curve
+        .buy_base_exact_out(0, BaseAtoms::new(LOT))
+        .unwrap()
+        .get()
+        - curve
+            .sell_base_exact_in(0, BaseAtoms::new(LOT))
+            .unwrap()
+            .get()) as f64
         / ATOMS;
     assert!((spread - 1.690_770_422_751_423).abs() < 2.1e-6, "{spread}");
 }

@@ -11,7 +11,7 @@ use homeostat::math::lp::{DepositAmounts, WithdrawAmounts};
 use homeostat::oracle::pro::{decode_payload, split_message};
 use homeostat::oracle::PriceUpdate;
 use homeostat::state::{Pool, PreparedSwap, RebalancePlan, SwapClock};
-use homeostat_math::{Direction, Reserves, SwapQuote};
+use homeostat_math::{BaseAtoms, Direction, QuoteAtoms, Reserves, SwapQuote};
 
 use crate::Result;
 
@@ -20,10 +20,10 @@ use crate::Result;
 pub struct PoolSnapshot {
     /// The pool account.
     pub pool: Pool,
-    /// Base vault balance, atoms.
-    pub base_vault: u64,
-    /// Quote vault balance, atoms.
-    pub quote_vault: u64,
+    /// Base vault balance.
+    pub base_vault: BaseAtoms,
+    /// Quote vault balance.
+    pub quote_vault: QuoteAtoms,
     /// The oracle update the swap will pass.
     pub oracle: PriceUpdate,
     /// The quote/USD update, for a two-feed pool.
@@ -43,8 +43,7 @@ impl PoolSnapshot {
         let prepared = pool.prepare_swap(
             &self.oracle,
             self.quote_oracle.as_ref(),
-            self.base_vault,
-            self.quote_vault,
+            self.vaults(),
             SwapClock {
                 now: self.now,
                 slot: self.slot,
@@ -60,19 +59,10 @@ impl PoolSnapshot {
     pub fn after_swap(&self, direction: Direction, quote: &SwapQuote) -> Result<Self> {
         let (mut pool, _) = self.context()?;
         pool.book_swap(direction, quote)?;
-        let overflow = || anchor_lang::error!(homeostat::errors::HomeostatError::MathOverflow);
-        let (vault_in, vault_out) = match direction {
-            Direction::BaseToQuote => (self.base_vault, self.quote_vault),
-            Direction::QuoteToBase => (self.quote_vault, self.base_vault),
-        };
-        let vault_in = vault_in.checked_add(quote.amount_in).ok_or_else(overflow)?;
-        let vault_out = vault_out
-            .checked_sub(quote.amount_out)
-            .ok_or_else(overflow)?;
-        let (base_vault, quote_vault) = match direction {
-            Direction::BaseToQuote => (vault_in, vault_out),
-            Direction::QuoteToBase => (vault_out, vault_in),
-        };
+        let Reserves {
+            base: base_vault,
+            quote: quote_vault,
+        } = quote.settle(self.vaults())?;
         Ok(Self {
             pool,
             base_vault,
@@ -106,9 +96,17 @@ impl PoolSnapshot {
             .prepare_rebalance(&oracle, self.reserves()?, self.now)?)
     }
 
+    /// The vaults' balances.
+    pub fn vaults(&self) -> Reserves {
+        Reserves {
+            base: self.base_vault,
+            quote: self.quote_vault,
+        }
+    }
+
     /// The LPs' reserves: vault balances less protocol fees owed.
     pub fn reserves(&self) -> Result<Reserves> {
-        Ok(self.pool.lp_reserves(self.base_vault, self.quote_vault)?)
+        Ok(self.pool.lp_reserves(self.vaults())?)
     }
 
     /// What paying exactly `amount_in` (fee included) yields.
@@ -185,7 +183,7 @@ pub fn deposit_quote(
     owner: &Pubkey,
     reserves: Reserves,
     lp_supply: u64,
-    (max_base, max_quote): (u64, u64),
+    (max_base, max_quote): (BaseAtoms, QuoteAtoms),
 ) -> Result<DepositAmounts> {
     Ok(pool.prepare_deposit(owner, reserves, lp_supply, (max_base, max_quote))?)
 }

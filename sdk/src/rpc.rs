@@ -3,6 +3,7 @@
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
+use homeostat_math::{BaseAtoms, QuoteAtoms};
 use solana_commitment_config::CommitmentConfig;
 use solana_rpc_client::nonblocking::rpc_client::RpcClient;
 use solana_signer::Signer;
@@ -66,7 +67,8 @@ pub(crate) fn node_error(
 pub struct LiquiditySnapshot {
     /// The pool.
     pub pool: crate::Pool,
-    /// Vault balances.
+    /// The LPs' reserves: the vaults' balances less the protocol fees owed
+    /// (`Pool::lp_reserves`), what the program sizes deposits and withdrawals from.
     pub reserves: homeostat_math::Reserves,
     /// LP mint supply.
     pub lp_supply: u64,
@@ -292,8 +294,8 @@ impl PoolClient {
         };
         Ok(PoolSnapshot {
             pool: state,
-            base_vault: token_amount(&base_vault.data)?,
-            quote_vault: token_amount(&quote_vault.data)?,
+            base_vault: BaseAtoms::new(token_amount(&base_vault.data)?),
+            quote_vault: QuoteAtoms::new(token_amount(&quote_vault.data)?),
             oracle: price(&oracle)?,
             quote_oracle,
             now,
@@ -314,12 +316,14 @@ impl PoolClient {
             ],
         )
         .await?;
+        let pool = self.this_pool(&pool)?;
+        let vaults = homeostat_math::Reserves {
+            base: BaseAtoms::new(token_amount(&base_vault.data)?),
+            quote: QuoteAtoms::new(token_amount(&quote_vault.data)?),
+        };
         Ok(LiquiditySnapshot {
-            pool: self.this_pool(&pool)?,
-            reserves: homeostat_math::Reserves {
-                base: token_amount(&base_vault.data)?,
-                quote: token_amount(&quote_vault.data)?,
-            },
+            reserves: pool.lp_reserves(vaults)?,
+            pool,
             lp_supply: mint_supply(&lp_mint.data)?,
         })
     }

@@ -6,7 +6,7 @@
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use homeostat::state::SwapClock;
 use homeostat_localnet::{price_update, pyth_price, Harness, BUY, ONE_BASE, ONE_QUOTE, SELL};
-use homeostat_math::Direction;
+use homeostat_math::{BaseAtoms, Direction, QuoteAtoms, Reserves};
 
 fn swap(c: &mut Criterion) {
     let runtime = tokio::runtime::Runtime::new().expect("tokio runtime");
@@ -22,10 +22,10 @@ fn swap(c: &mut Criterion) {
     let (state, update, vaults, now) = runtime.block_on(async {
         let state = harness.pool_state(&pool).await;
         let (base_vault, quote_vault) = (pool.base_vault, pool.quote_vault);
-        let vaults = (
-            harness.balance(&base_vault).await,
-            harness.balance(&quote_vault).await,
-        );
+        let vaults = Reserves {
+            base: BaseAtoms::new(harness.balance(&base_vault).await),
+            quote: QuoteAtoms::new(harness.balance(&quote_vault).await),
+        };
         let update = price_update(pyth_price(150.1), pyth_price(0.05), harness.now + 1);
         (state, update, vaults, harness.now + 1)
     });
@@ -35,13 +35,7 @@ fn swap(c: &mut Criterion) {
             b.iter(|| {
                 let mut state = state;
                 let prepared = state
-                    .prepare_swap(
-                        black_box(&update),
-                        None,
-                        vaults.0,
-                        vaults.1,
-                        SwapClock { now, slot: 0 },
-                    )
+                    .prepare_swap(black_box(&update), None, vaults, SwapClock { now, slot: 0 })
                     .expect("prepare");
                 prepared
                     .context

@@ -196,7 +196,7 @@ impl HomeostatPool {
     pub fn reserves(&self) -> (f64, f64) {
         self.snapshot
             .reserves()
-            .map(|reserves| (sol(reserves.base), usdc(reserves.quote)))
+            .map(|reserves| (sol(reserves.base.get()), usdc(reserves.quote.get())))
             .unwrap_or((0.0, 0.0))
     }
 

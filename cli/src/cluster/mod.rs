@@ -99,7 +99,7 @@ pub async fn show(
         "model_kind": state.params.model_kind,
         "fee_bps": state.params.fee_bps,
         "lot": state.params.lot,
-        "reserves": { "base": reserves.base, "quote": reserves.quote },
+        "reserves": { "base": reserves.base.get(), "quote": reserves.quote.get() },
         "protocol_fees": { "base": state.protocol_fees_base, "quote": state.protocol_fees_quote },
         "feeds": {
             "feed_id": hex(&state.feed_id),
@@ -125,7 +125,7 @@ pub async fn show(
         "greeks": {
             // The LPs' book: its delta is the base it holds; its gamma is the model's
             // (`ModelKind::book_gamma_per_percent`, the figure `RebalanceRequested` reports).
-            "gross_delta": reserves.base,
+            "gross_delta": reserves.base.get(),
             "gamma_per_percent": state.params.model()?.book_gamma_per_percent(reserves.base),
         },
         "hedge_credit_bps": state.params.hedge_credit_bps,

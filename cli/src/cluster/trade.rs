@@ -2,7 +2,7 @@
 //! own code and sent with a limit from the quote.
 
 use homeostat::instructions::{DepositArgs, WithdrawArgs};
-use homeostat_math::{Direction, SwapQuote};
+use homeostat_math::{BaseAtoms, Direction, QuoteAtoms, SwapQuote};
 use homeostat_sdk::instructions::{self, UserAccounts};
 use homeostat_sdk::quote::PoolSnapshot;
 use homeostat_sdk::quote::{deposit_quote, max_in, min_out, withdraw_quote};
@@ -32,7 +32,7 @@ pub async fn deposit(
         &owner,
         liquidity.reserves,
         liquidity.lp_supply,
-        (max_base, max_quote),
+        (BaseAtoms::new(max_base), QuoteAtoms::new(max_quote)),
     )?;
     let user = UserAccounts::associated(&client.addresses, owner);
     let mut batch = client.create_missing_accounts(owner, true).await?;
@@ -47,8 +47,8 @@ pub async fn deposit(
         },
     ));
     for (needed, account, token) in [
-        (expected.base, user.base, "base"),
-        (expected.quote, user.quote, "quote"),
+        (expected.base.get(), user.base, "base"),
+        (expected.quote.get(), user.quote, "quote"),
     ] {
         let held = client.token_balance(account).await?.unwrap_or(0);
         Holding {
@@ -63,7 +63,7 @@ pub async fn deposit(
     let lp_after = client.token_balance(user.lp).await?.unwrap_or(0);
     crate::render::print(&json!({
         "sent": sent_json(&sent),
-        "expected": { "base": expected.base, "quote": expected.quote, "shares": expected.shares },
+        "expected": { "base": expected.base.get(), "quote": expected.quote.get(), "shares": expected.shares },
         "min_shares": min_shares,
         "shares_received": lp_after.saturating_sub(lp_before),
         "lp_account": user.lp.to_string(),
@@ -101,8 +101,8 @@ pub async fn withdraw(
         shares,
     )?;
     let (min_base, min_quote) = (
-        min_out(expected.base, slippage_bps),
-        min_out(expected.quote, slippage_bps),
+        min_out(expected.base.get(), slippage_bps),
+        min_out(expected.quote.get(), slippage_bps),
     );
     let mut batch = client.create_missing_accounts(owner, true).await?;
     batch.push(instructions::withdraw(
@@ -118,7 +118,7 @@ pub async fn withdraw(
     crate::render::print(&json!({
         "sent": sent_json(&sent),
         "shares": shares,
-        "expected": { "base": expected.base, "quote": expected.quote },
+        "expected": { "base": expected.base.get(), "quote": expected.quote.get() },
         "min": { "base": min_base, "quote": min_quote },
     }));
     Ok(())

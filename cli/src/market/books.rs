@@ -41,7 +41,7 @@ impl SimPool {
         start_price: f64,
     ) -> Result<PoolReport, String> {
         let reserves = snapshot.reserves().map_err(|error| error.to_string())?;
-        let end_value = sol(reserves.base) * price + usdc(reserves.quote);
+        let end_value = sol(reserves.base.get()) * price + usdc(reserves.quote.get());
         let (initial_base, initial_quote) = self.initial_value_parts;
         let hold_value = initial_base * price + initial_quote;
         let mut report = self.report;

@@ -311,7 +311,7 @@ impl<'h> Market<'h> {
         pool.accumulate(price);
         pool.inventory.push(inventory);
         pool.prices.push(price);
-        pool.base_held.push(sol(reserves.base));
+        pool.base_held.push(sol(reserves.base.get()));
         let hedge = sol_signed(snapshot.pool.hedge_position);
         let net_delta = inventory - hedge;
         pool.net_delta.push(net_delta);
@@ -334,7 +334,7 @@ impl<'h> Market<'h> {
             net_delta,
             hedge,
             band,
-            lp_value: sol(reserves.base) * price + usdc(reserves.quote),
+            lp_value: sol(reserves.base.get()) * price + usdc(reserves.quote.get()),
             pnl: pool.running,
         })
     }

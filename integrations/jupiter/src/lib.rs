@@ -29,7 +29,7 @@ use anchor_lang::ToAccountMetas;
 use anyhow::{anyhow, bail, Context, Result};
 use homeostat::oracle::PriceUpdate;
 use homeostat::state::Pool;
-use homeostat_math::Direction;
+use homeostat_math::{BaseAtoms, Direction, QuoteAtoms, Reserves};
 pub use homeostat_sdk::accounts::CLOCK_SYSVAR;
 use homeostat_sdk::accounts::{
     clock_slot, clock_unix_timestamp, decode_pool, decode_price_update, token_amount,
@@ -62,8 +62,7 @@ pub fn swap_variant(direction: Direction) -> Swap {
 /// What `update` refreshes beyond the pool account.
 #[derive(Clone, Copy, Debug)]
 struct Market {
-    base_vault: u64,
-    quote_vault: u64,
+    vaults: Reserves,
     oracle: PriceUpdate,
     quote_oracle: Option<PriceUpdate>,
     /// The price-update accounts' owners (Pyth receivers): the pool says which it trusts
@@ -155,8 +154,8 @@ impl HomeostatAmm {
         }
         Ok(PoolSnapshot {
             pool: self.pool,
-            base_vault: market.base_vault,
-            quote_vault: market.quote_vault,
+            base_vault: market.vaults.base,
+            quote_vault: market.vaults.quote,
             oracle: market.oracle,
             quote_oracle: market.quote_oracle,
             now,
@@ -278,8 +277,10 @@ impl Amm for HomeostatAmm {
         });
         self.pool = pool;
         self.market = Some(Market {
-            base_vault,
-            quote_vault,
+            vaults: Reserves {
+                base: BaseAtoms::new(base_vault),
+                quote: QuoteAtoms::new(quote_vault),
+            },
             oracle,
             quote_oracle,
             oracle_owners: (oracle_owner, quote_oracle_owner),

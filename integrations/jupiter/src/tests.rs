@@ -247,7 +247,10 @@ fn update_reads_balances_token_programs_and_the_clock() {
     amm.update(&refreshed(&amm, &state, Some(1_700_000_042)))
         .expect("update");
     let market = amm.market.expect("refreshed");
-    assert_eq!((market.base_vault, market.quote_vault), (5, 750));
+    assert_eq!(
+        (market.vaults.base.get(), market.vaults.quote.get()),
+        (5, 750)
+    );
     assert_eq!(
         (market.base_token_program, market.quote_token_program),
         (anchor_spl_token(), token_2022())

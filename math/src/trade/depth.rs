@@ -6,13 +6,14 @@
 use super::{fixed_from_i128, Direction, LinearCurve, PrintDepth};
 use crate::error::{ensure, MathErrorKind, OrMathError, Result};
 use crate::fixed::{Fixed, Rounding};
+use crate::units::{BaseAtoms, QuoteAtoms};
 
 impl LinearCurve {
     /// Trader sells exactly `base_in`; returns the quote paid out: the curve's
     /// [`LinearCurve::sell_base_exact_in_linear`] less the depth premium. The marginal
     /// bid, premium included, must stay positive along the path.
     #[track_caller]
-    pub fn sell_base_exact_in(&self, inventory: i128, base_in: u64) -> Result<u64> {
+    pub fn sell_base_exact_in(&self, inventory: i128, base_in: BaseAtoms) -> Result<QuoteAtoms> {
         if self.depth.slope.is_zero() {
             return self.sell_base_exact_in_linear(inventory, base_in);
         }
@@ -20,18 +21,20 @@ impl LinearCurve {
         out.checked_sub(self.depth_premium(Direction::BaseToQuote, base_in)?)?
             .max(Fixed::ZERO)
             .to_u64(Rounding::Down)
+            .map(QuoteAtoms::new)
     }
 
     /// Trader buys exactly `base_out`; returns the quote charged: the curve's
     /// [`LinearCurve::buy_base_exact_out_linear`] plus the depth premium.
     #[track_caller]
-    pub fn buy_base_exact_out(&self, inventory: i128, base_out: u64) -> Result<u64> {
+    pub fn buy_base_exact_out(&self, inventory: i128, base_out: BaseAtoms) -> Result<QuoteAtoms> {
         if self.depth.slope.is_zero() {
             return self.buy_base_exact_out_linear(inventory, base_out);
         }
         self.buy_cost_linear(inventory, base_out)?
             .checked_add(self.depth_premium(Direction::QuoteToBase, base_out)?)?
             .to_u64(Rounding::Up)
+            .map(QuoteAtoms::new)
     }
 
     /// Trader pays exactly `quote_in`; returns the base paid out. With a depth premium the
@@ -40,7 +43,7 @@ impl LinearCurve {
     /// The mid guard prices at `max(curve, mid) + premium`, so the answer is the smaller of
     /// the curve's solution and the one at the flat mid.
     #[track_caller]
-    pub fn buy_base_exact_in(&self, inventory: i128, quote_in: u64) -> Result<u64> {
+    pub fn buy_base_exact_in(&self, inventory: i128, quote_in: QuoteAtoms) -> Result<BaseAtoms> {
         if self.depth.slope.is_zero() {
             return self.buy_base_exact_in_linear(inventory, quote_in);
         }
@@ -52,7 +55,7 @@ impl LinearCurve {
         let left = self.depth_left(Direction::QuoteToBase);
         let mut depth_cost = None;
         if left > 0 {
-            let left = u64::try_from(left).unwrap_or(u64::MAX);
+            let left = atoms_left(left);
             match self.buy_base_exact_out_linear(inventory, left) {
                 Ok(cost) if quote_in > cost => depth_cost = (!guard_binds).then_some(cost),
                 // Within it — or past u64 (or unpriceable): no input reaches beyond it.
@@ -78,12 +81,13 @@ impl LinearCurve {
         // The pieces round apart; exact-out rounds the whole. Where they disagree (by an
         // atom of quote), the largest base below the answer that exact-out says the input
         // pays for.
-        let pays =
-            |base: u64| Ok(base == 0 || self.buy_base_exact_out(inventory, base)? <= quote_in);
-        if pays(solved)? {
+        let pays = |base: u64| {
+            Ok(base == 0 || self.buy_base_exact_out(inventory, BaseAtoms::new(base))? <= quote_in)
+        };
+        if pays(solved.get())? {
             return Ok(solved);
         }
-        largest_below(solved, pays)
+        largest_below(solved.get(), pays).map(BaseAtoms::new)
     }
 
     /// Trader receives exactly `quote_out`; returns the base charged. The inverse of
@@ -91,7 +95,7 @@ impl LinearCurve {
     /// [`LinearCurve::buy_base_exact_in`]; under the mid guard the larger of the curve's
     /// answer and the flat mid's.
     #[track_caller]
-    pub fn sell_base_exact_out(&self, inventory: i128, quote_out: u64) -> Result<u64> {
+    pub fn sell_base_exact_out(&self, inventory: i128, quote_out: QuoteAtoms) -> Result<BaseAtoms> {
         if self.depth.slope.is_zero() {
             return self.sell_base_exact_out_linear(inventory, quote_out);
         }
@@ -102,7 +106,7 @@ impl LinearCurve {
         let left = self.depth_left(Direction::BaseToQuote);
         let mut depth_paid = None;
         if left > 0 {
-            let left = u64::try_from(left).unwrap_or(u64::MAX);
+            let left = atoms_left(left);
             if let Ok(paid) = self.sell_base_exact_in_linear(inventory, left) {
                 if quote_out <= paid {
                     return self.sell_base_exact_out_linear(inventory, quote_out);
@@ -124,27 +128,27 @@ impl LinearCurve {
             Ok(base) => base,
             // The pieces' roundings can put a sale that ends at the last positive bid just
             // past it: exact-in, below, decides.
-            Err(error) if error.kind == MathErrorKind::QuoteNotPositive => 0,
+            Err(error) if error.kind == MathErrorKind::QuoteNotPositive => BaseAtoms::ZERO,
             Err(error) => return Err(error),
         };
         // As for purchases: where the pieces' rounding falls short, the smallest base above
         // the answer that exact-in says delivers `quote_out`; where it rounds past the last
         // positive bid (a base atom worth a lot or more), the smallest below it. A base
         // exact-in refuses is too much, never short.
-        let short = |base: u64| match self.sell_base_exact_in(inventory, base) {
+        let short = |base: u64| match self.sell_base_exact_in(inventory, BaseAtoms::new(base)) {
             Ok(paid) => Ok(paid < quote_out),
             Err(error) if error.kind == MathErrorKind::QuoteNotPositive => Ok(false),
             Err(error) => Err(error),
         };
         let last_short = match self.sell_base_exact_in(inventory, base) {
             Ok(paid) if paid >= quote_out => return Ok(base),
-            Ok(_) => largest_where(base, short)?,
+            Ok(_) => largest_where(base.get(), short)?,
             Err(error) if error.kind == MathErrorKind::QuoteNotPositive => {
-                largest_below(base, short)?
+                largest_below(base.get(), short)?
             }
             Err(error) => return Err(error),
         };
-        let needed = last_short.checked_add(1).or_math(MathErrorKind::Overflow)?;
+        let needed = BaseAtoms::new(last_short).checked_add(BaseAtoms::new(1))?;
         // Exact-in refuses where no base delivers `quote_out`: so does this.
         self.sell_base_exact_in(inventory, needed)?;
         Ok(needed)
@@ -206,9 +210,10 @@ impl LinearCurve {
     /// `direction`, rounded up: the premium beyond the print's depth, written as
     /// `slope·(a − b)/lot · (a + b)/(2·lot)` so no square of atoms is formed.
     #[track_caller]
-    fn depth_premium(&self, direction: Direction, base: u64) -> Result<Fixed> {
+    fn depth_premium(&self, direction: Direction, base: BaseAtoms) -> Result<Fixed> {
         let left = self.depth_left(direction);
-        let beyond = i128::from(base)
+        let beyond = base
+            .signed()
             .checked_sub(left)
             .or_math(MathErrorKind::Overflow)?
             .max(0);
@@ -234,13 +239,14 @@ impl LinearCurve {
     /// Whether the marginal bid after selling `base` from `inventory`, premium included,
     /// is positive: the curve's bid at the end less `slope·(base − left)₊/lot`.
     #[track_caller]
-    pub(super) fn end_bid_positive(&self, inventory: i128, base: u64) -> Result<bool> {
+    pub(super) fn end_bid_positive(&self, inventory: i128, base: BaseAtoms) -> Result<bool> {
         let end = Direction::BaseToQuote.inventory_after(inventory, base)?;
         let bid = self.bid_at(end, Rounding::Down)?;
         if self.depth.slope.is_zero() {
             return Ok(bid.is_positive());
         }
-        let beyond = i128::from(base)
+        let beyond = base
+            .signed()
             .checked_sub(self.depth_left(Direction::BaseToQuote))
             .or_math(MathErrorKind::Overflow)?
             .max(0);
@@ -286,16 +292,16 @@ impl LinearCurve {
         &self,
         curve: &Self,
         inventory: i128,
-        quote_in: u64,
-        depth_cost: Option<u64>,
-    ) -> Result<u64> {
+        quote_in: QuoteAtoms,
+        depth_cost: Option<QuoteAtoms>,
+    ) -> Result<BaseAtoms> {
         let direction = Direction::QuoteToBase;
         let left = self.depth_left(direction);
         let steep = self.beyond_depth(curve, direction, inventory)?;
         if left <= 0 {
             return steep.buy_base_exact_in_linear(inventory, quote_in);
         }
-        let left = u64::try_from(left).unwrap_or(u64::MAX);
+        let left = atoms_left(left);
         let within = match depth_cost {
             Some(cost) => cost,
             None => curve.buy_base_exact_out_linear(inventory, left)?,
@@ -307,7 +313,7 @@ impl LinearCurve {
         }
         let at_depth = direction.inventory_after(inventory, left)?;
         let rest = steep.buy_base_exact_in_linear(at_depth, quote_in.saturating_sub(within))?;
-        left.checked_add(rest).or_math(MathErrorKind::Overflow)
+        left.checked_add(rest)
     }
 
     /// `quote_out` received from `curve` (bare) with this curve's depth: the base charged,
@@ -318,16 +324,16 @@ impl LinearCurve {
         &self,
         curve: &Self,
         inventory: i128,
-        quote_out: u64,
-        depth_paid: Option<u64>,
-    ) -> Result<u64> {
+        quote_out: QuoteAtoms,
+        depth_paid: Option<QuoteAtoms>,
+    ) -> Result<BaseAtoms> {
         let direction = Direction::BaseToQuote;
         let left = self.depth_left(direction);
         let steep = self.beyond_depth(curve, direction, inventory)?;
         if left <= 0 {
             return steep.sell_base_exact_out_linear(inventory, quote_out);
         }
-        let left = u64::try_from(left).unwrap_or(u64::MAX);
+        let left = atoms_left(left);
         let within = match depth_paid {
             Some(paid) => Ok(paid),
             None => curve.sell_base_exact_in_linear(inventory, left),
@@ -337,7 +343,7 @@ impl LinearCurve {
                 let at_depth = direction.inventory_after(inventory, left)?;
                 let rest =
                     steep.sell_base_exact_out_linear(at_depth, quote_out.saturating_sub(within))?;
-                left.checked_add(rest).or_math(MathErrorKind::Overflow)
+                left.checked_add(rest)
             }
             _ => curve.sell_base_exact_out_linear(inventory, quote_out),
         }
@@ -402,6 +408,11 @@ pub(crate) fn bisect(
         }
     }
     Ok(low)
+}
+
+/// A positive depth left as base atoms (a depth past `u64` counts as the most there is).
+fn atoms_left(left: i128) -> BaseAtoms {
+    BaseAtoms::new(u64::try_from(left).unwrap_or(u64::MAX))
 }
 
 #[track_caller]

@@ -1,7 +1,7 @@
 //! Sized trades: what a trade of size Δ costs or pays, integrating the marginal quote over
 //! the inventory path it causes.
 //!
-//! Amounts are token atoms (`u64`); inventory `q` is the pool's base inventory deviation in
+//! Amounts are token atoms ([`BaseAtoms`], [`QuoteAtoms`]); inventory `q` is the pool's base inventory deviation in
 //! base atoms (`i128`, signed). Every rounding favours the pool: amounts out round down,
 //! amounts in round up, and every intermediate rounds in whichever direction makes the
 //! final amount smaller (out) or larger (in).
@@ -9,6 +9,7 @@
 use crate::error::{ensure, MathError, MathErrorKind, OrMathError, Result};
 use crate::fixed::{Fixed, Rounding};
 use crate::ops::{record, Op};
+use crate::units::{BaseAtoms, QuoteAtoms, TokenAtoms};
 use crate::wide::div_rem;
 
 mod depth;
@@ -20,9 +21,19 @@ use depth::{doubled, largest_where};
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct Reserves {
     /// Base token atoms.
-    pub base: u64,
+    pub base: BaseAtoms,
     /// Quote token atoms.
-    pub quote: u64,
+    pub quote: QuoteAtoms,
+}
+
+impl Reserves {
+    /// Whether these reserves can pay `amount` out.
+    pub fn cover(&self, amount: TokenAtoms) -> bool {
+        match amount {
+            TokenAtoms::Base(base) => base <= self.base,
+            TokenAtoms::Quote(quote) => quote <= self.quote,
+        }
+    }
 }
 
 /// Which way the trader goes.
@@ -38,8 +49,8 @@ pub enum Direction {
 impl Direction {
     /// The inventory after moving `base_amount` atoms in this direction.
     #[track_caller]
-    pub fn inventory_after(self, inventory: i128, base_amount: u64) -> Result<i128> {
-        let base_amount = i128::from(base_amount);
+    pub fn inventory_after(self, inventory: i128, base_amount: BaseAtoms) -> Result<i128> {
+        let base_amount = base_amount.signed();
         match self {
             Self::BaseToQuote => inventory.checked_add(base_amount),
             Self::QuoteToBase => inventory.checked_sub(base_amount),
@@ -117,28 +128,33 @@ pub enum Curve {
 }
 
 impl Curve {
-    /// Output for exactly `amount_in` of the input token (no fees).
+    /// Output for exactly `amount_in` (no fees): quote for base in, base for quote in.
     #[track_caller]
-    pub fn exact_in(&self, direction: Direction, amount_in: u64, inventory: i128) -> Result<u64> {
-        match (self, direction) {
-            (Self::Linear(c), Direction::BaseToQuote) => c.sell_base_exact_in(inventory, amount_in),
-            (Self::Linear(c), Direction::QuoteToBase) => c.buy_base_exact_in(inventory, amount_in),
-            (Self::ConstantProduct(c), _) => c.exact_in(direction, amount_in),
-        }
+    pub fn exact_in(&self, amount_in: TokenAtoms, inventory: i128) -> Result<TokenAtoms> {
+        Ok(match (self, amount_in) {
+            (Self::Linear(c), TokenAtoms::Base(base_in)) => {
+                TokenAtoms::Quote(c.sell_base_exact_in(inventory, base_in)?)
+            }
+            (Self::Linear(c), TokenAtoms::Quote(quote_in)) => {
+                TokenAtoms::Base(c.buy_base_exact_in(inventory, quote_in)?)
+            }
+            (Self::ConstantProduct(c), amount_in) => c.exact_in(amount_in)?,
+        })
     }
 
-    /// Input needed for exactly `amount_out` of the output token (no fees).
+    /// Input needed for exactly `amount_out` (no fees): base for quote out, quote for base
+    /// out.
     #[track_caller]
-    pub fn exact_out(&self, direction: Direction, amount_out: u64, inventory: i128) -> Result<u64> {
-        match (self, direction) {
-            (Self::Linear(c), Direction::BaseToQuote) => {
-                c.sell_base_exact_out(inventory, amount_out)
+    pub fn exact_out(&self, amount_out: TokenAtoms, inventory: i128) -> Result<TokenAtoms> {
+        Ok(match (self, amount_out) {
+            (Self::Linear(c), TokenAtoms::Quote(quote_out)) => {
+                TokenAtoms::Base(c.sell_base_exact_out(inventory, quote_out)?)
             }
-            (Self::Linear(c), Direction::QuoteToBase) => {
-                c.buy_base_exact_out(inventory, amount_out)
+            (Self::Linear(c), TokenAtoms::Base(base_out)) => {
+                TokenAtoms::Quote(c.buy_base_exact_out(inventory, base_out)?)
             }
-            (Self::ConstantProduct(c), _) => c.exact_out(direction, amount_out),
-        }
+            (Self::ConstantProduct(c), amount_out) => c.exact_out(amount_out)?,
+        })
     }
 }
 
@@ -195,16 +211,17 @@ impl LinearCurve {
 
     /// `amount · price / lot`, rounded as asked: a value in quote atoms, not yet whole.
     #[track_caller]
-    fn value_of(&self, base_amount: u64, price: Fixed, rounding: Rounding) -> Result<Fixed> {
-        Fixed::from_u64(base_amount).mul_div(price, Fixed::from_u64(self.lot), rounding)
+    fn value_of(&self, base_amount: BaseAtoms, price: Fixed, rounding: Rounding) -> Result<Fixed> {
+        Fixed::from_u64(base_amount.get()).mul_div(price, Fixed::from_u64(self.lot), rounding)
     }
 
     /// Trader sells exactly `base_in`; returns the quote paid out:
     /// `⌊Δ · bid(q + Δ/2) / lot⌋`. The marginal bid must stay positive along the path.
     #[track_caller]
-    fn sell_base_exact_in_linear(&self, inventory: i128, base_in: u64) -> Result<u64> {
+    fn sell_base_exact_in_linear(&self, inventory: i128, base_in: BaseAtoms) -> Result<QuoteAtoms> {
         self.sell_value_linear(inventory, base_in)?
             .to_u64(Rounding::Down)
+            .map(QuoteAtoms::new)
     }
 
     /// [`LinearCurve::sell_base_exact_in_linear`] before rounding to whole atoms.
@@ -212,13 +229,13 @@ impl LinearCurve {
     /// The positivity check is the whole sale's (`end_bid_positive`: the depth premium
     /// included when the curve has one), so [`LinearCurve::sell_base_exact_in`] does not
     /// repeat it.
-    fn sell_value_linear(&self, inventory: i128, base_in: u64) -> Result<Fixed> {
+    fn sell_value_linear(&self, inventory: i128, base_in: BaseAtoms) -> Result<Fixed> {
         ensure(
             self.end_bid_positive(inventory, base_in)?,
             MathErrorKind::QuoteNotPositive,
         )?;
         let midpoint = doubled(inventory)?
-            .checked_add(i128::from(base_in))
+            .checked_add(base_in.signed())
             .or_math(MathErrorKind::Overflow)?;
         // Skew rounded up lowers the average bid: the pool pays less.
         let average_bid = self
@@ -238,14 +255,19 @@ impl LinearCurve {
     /// so a purchase that sheds a long inventory whose marginal ask has crossed zero is
     /// priced at the mid instead of refused.
     #[track_caller]
-    fn buy_base_exact_out_linear(&self, inventory: i128, base_out: u64) -> Result<u64> {
+    fn buy_base_exact_out_linear(
+        &self,
+        inventory: i128,
+        base_out: BaseAtoms,
+    ) -> Result<QuoteAtoms> {
         self.buy_cost_linear(inventory, base_out)?
             .to_u64(Rounding::Up)
+            .map(QuoteAtoms::new)
     }
 
     /// [`LinearCurve::buy_base_exact_out_linear`] before rounding to whole atoms.
     #[track_caller]
-    fn buy_cost_linear(&self, inventory: i128, base_out: u64) -> Result<Fixed> {
+    fn buy_cost_linear(&self, inventory: i128, base_out: BaseAtoms) -> Result<Fixed> {
         if !self.mid_guard {
             ensure(
                 self.ask_at(inventory, Rounding::Down)?.is_positive(),
@@ -253,7 +275,7 @@ impl LinearCurve {
             )?;
         }
         let midpoint = doubled(inventory)?
-            .checked_sub(i128::from(base_out))
+            .checked_sub(base_out.signed())
             .or_math(MathErrorKind::Overflow)?;
         // Skew rounded down raises the average ask: the pool charges more.
         let average_ask = self
@@ -270,10 +292,11 @@ impl LinearCurve {
 
     /// `quote · lot / mid` in base atoms, rounded as asked: what `quote` buys at the mid.
     #[track_caller]
-    fn base_at_mid(&self, quote: u64, rounding: Rounding) -> Result<u64> {
-        Fixed::from_u64(quote)
+    fn base_at_mid(&self, quote: QuoteAtoms, rounding: Rounding) -> Result<BaseAtoms> {
+        Fixed::from_u64(quote.get())
             .mul_div(Fixed::from_u64(self.lot), self.mid, rounding)?
             .to_u64(rounding)
+            .map(BaseAtoms::new)
     }
 
     /// Trader pays exactly `quote_in`; returns the base paid out. Solves
@@ -283,7 +306,7 @@ impl LinearCurve {
     /// mid guard `a₀` must be positive; with it, `Q` buys at most `Q·lot/mid`, which also
     /// prices a purchase whose starting ask has crossed zero.
     #[track_caller]
-    fn buy_base_exact_in_linear(&self, inventory: i128, quote_in: u64) -> Result<u64> {
+    fn buy_base_exact_in_linear(&self, inventory: i128, quote_in: QuoteAtoms) -> Result<BaseAtoms> {
         let ask = self.ask_at(inventory, Rounding::Up)?;
         let at_mid = || self.base_at_mid(quote_in, Rounding::Down);
         if !ask.is_positive() {
@@ -293,15 +316,17 @@ impl LinearCurve {
             }
         }
         // Doubling is exact: an addition, not a product.
-        let quote = Fixed::from_u64(quote_in);
+        let quote = Fixed::from_u64(quote_in.get());
         let twice_quote = quote.checked_add(quote)?;
         let root =
             Fixed::root_of_square_with_product(ask, self.skew, twice_quote, false, Rounding::Up)?;
         let denominator = ask.checked_add(root)?;
         ensure(denominator.is_positive(), MathErrorKind::QuoteNotPositive)?;
-        let base = twice_quote
-            .mul_div(Fixed::from_u64(self.lot), denominator, Rounding::Down)?
-            .to_u64(Rounding::Down)?;
+        let base = BaseAtoms::new(
+            twice_quote
+                .mul_div(Fixed::from_u64(self.lot), denominator, Rounding::Down)?
+                .to_u64(Rounding::Down)?,
+        );
         if self.mid_guard {
             return Ok(base.min(at_mid()?));
         }
@@ -313,11 +338,15 @@ impl LinearCurve {
     /// radicand), with the denominator rounded down. Fails if no trade along the positive
     /// part of the bid pays that much.
     #[track_caller]
-    fn sell_base_exact_out_linear(&self, inventory: i128, quote_out: u64) -> Result<u64> {
+    fn sell_base_exact_out_linear(
+        &self,
+        inventory: i128,
+        quote_out: QuoteAtoms,
+    ) -> Result<BaseAtoms> {
         let bid = self.bid_at(inventory, Rounding::Down)?;
         ensure(bid.is_positive(), MathErrorKind::QuoteNotPositive)?;
         // Doubling is exact: an addition, not a product.
-        let quote = Fixed::from_u64(quote_out);
+        let quote = Fixed::from_u64(quote_out.get());
         let twice_quote = quote.checked_add(quote)?;
         let root =
             Fixed::root_of_square_with_product(bid, self.skew, twice_quote, true, Rounding::Down)
@@ -326,9 +355,11 @@ impl LinearCurve {
                 _ => error,
             })?;
         let denominator = bid.checked_add(root)?;
-        let base = twice_quote
-            .mul_div(Fixed::from_u64(self.lot), denominator, Rounding::Up)?
-            .to_u64(Rounding::Up)?;
+        let base = BaseAtoms::new(
+            twice_quote
+                .mul_div(Fixed::from_u64(self.lot), denominator, Rounding::Up)?
+                .to_u64(Rounding::Up)?,
+        );
         if self.mid_guard {
             return Ok(base.max(self.base_at_mid(quote_out, Rounding::Up)?));
         }
@@ -339,15 +370,19 @@ impl LinearCurve {
     /// marginal quote reaches zero (`u64::MAX` if it never does): exactly the largest sale
     /// whose end bid passes [`LinearCurve::sell_base_exact_in`]'s positivity check.
     #[track_caller]
-    pub fn max_base_before_zero_quote(&self, direction: Direction, inventory: i128) -> Result<u64> {
+    pub fn max_base_before_zero_quote(
+        &self,
+        direction: Direction,
+        inventory: i128,
+    ) -> Result<BaseAtoms> {
         let steepness = self.skew.checked_add(self.depth.slope)?;
         if direction == Direction::QuoteToBase || steepness.is_zero() {
             // Selling base out of the pool only raises the ask.
-            return Ok(u64::MAX);
+            return Ok(BaseAtoms::MAX);
         }
-        let positive_after = |base: u64| self.end_bid_positive(inventory, base);
+        let positive_after = |base: u64| self.end_bid_positive(inventory, BaseAtoms::new(base));
         if !positive_after(0)? {
-            return Ok(0);
+            return Ok(BaseAtoms::ZERO);
         }
         // Without a depth premium bid(q + Δ) > 0 ⇔ Δ < (mid − half_spread)·lot/skew − q,
         // within a few atoms of the check's own rounding; with one (steeper beyond the
@@ -362,42 +397,48 @@ impl LinearCurve {
         } else {
             zero_at.to_u64(Rounding::Down).unwrap_or(u64::MAX)
         };
-        largest_where(candidate, positive_after)
+        largest_where(candidate, positive_after).map(BaseAtoms::new)
     }
 }
 
 impl ConstantProductCurve {
+    /// The reserves of the input and the output token of a trade in `direction`.
     fn reserves_in_out(&self, direction: Direction) -> (u128, u128) {
         let Reserves { base, quote } = self.reserves;
+        let (base, quote) = (u128::from(base.get()), u128::from(quote.get()));
         match direction {
-            Direction::BaseToQuote => (u128::from(base), u128::from(quote)),
-            Direction::QuoteToBase => (u128::from(quote), u128::from(base)),
+            Direction::BaseToQuote => (base, quote),
+            Direction::QuoteToBase => (quote, base),
         }
     }
 
-    /// `⌊y·Δx / (x + Δx)⌋`.
+    /// `⌊y·Δx / (x + Δx)⌋`: the other token for exactly `amount_in`.
     #[track_caller]
-    pub fn exact_in(&self, direction: Direction, amount_in: u64) -> Result<u64> {
+    pub fn exact_in(&self, amount_in: TokenAtoms) -> Result<TokenAtoms> {
+        let direction = amount_in.direction_in();
         let (reserve_in, reserve_out) = self.reserves_in_out(direction);
         ensure(
             reserve_in > 0 && reserve_out > 0,
             MathErrorKind::InsufficientLiquidity,
         )?;
-        let amount_in = u128::from(amount_in);
+        let amount_in = u128::from(amount_in.get());
         record(Op::Product128);
         // Both factors are below 2^64, so the product fits.
         let numerator = reserve_out.saturating_mul(amount_in);
         let denominator = reserve_in.saturating_add(amount_in);
         let (out, _) = div_rem(numerator, denominator).or_math(MathErrorKind::DivisionByZero)?;
-        u64::try_from(out).or_math(MathErrorKind::Overflow)
+        let out = u64::try_from(out).or_math(MathErrorKind::Overflow)?;
+        Ok(direction.output(out))
     }
 
-    /// `⌈x·Δy / (y − Δy)⌉`; fails unless `Δy < y`.
+    /// `⌈x·Δy / (y − Δy)⌉`: the other token needed for exactly `amount_out`; fails unless
+    /// `Δy < y`.
     #[track_caller]
-    pub fn exact_out(&self, direction: Direction, amount_out: u64) -> Result<u64> {
+    pub fn exact_out(&self, amount_out: TokenAtoms) -> Result<TokenAtoms> {
+        let direction = amount_out.direction_out();
         let (reserve_in, reserve_out) = self.reserves_in_out(direction);
         ensure(reserve_in > 0, MathErrorKind::InsufficientLiquidity)?;
-        let amount_out = u128::from(amount_out);
+        let amount_out = u128::from(amount_out.get());
         ensure(
             amount_out < reserve_out,
             MathErrorKind::InsufficientLiquidity,
@@ -408,6 +449,7 @@ impl ConstantProductCurve {
         let (amount_in, remainder) =
             div_rem(numerator, denominator).or_math(MathErrorKind::DivisionByZero)?;
         let amount_in = amount_in.saturating_add(u128::from(remainder != 0));
-        u64::try_from(amount_in).or_math(MathErrorKind::Overflow)
+        let amount_in = u64::try_from(amount_in).or_math(MathErrorKind::Overflow)?;
+        Ok(direction.input(amount_in))
     }
 }

@@ -10,6 +10,8 @@ use anchor_spl::token_2022::spl_token_2022::{
 };
 use anchor_spl::token_interface::{self, Mint, TokenInterface, TransferChecked};
 
+use homeostat_math::{BaseAtoms, QuoteAtoms, Reserves};
+
 use crate::errors::HomeostatError;
 use crate::state::Pool;
 
@@ -61,6 +63,14 @@ pub fn check_mint_extensions(mint: &InterfaceAccount<Mint>) -> Result<()> {
 /// accounts already checked to be token accounts.
 pub fn token_amount(account: &AccountInfo) -> Result<u64> {
     amount_in(&account.try_borrow_data()?)
+}
+
+/// The pool's two vault balances, each read in place ([`token_amount`]).
+pub fn vault_balances(base_vault: &AccountInfo, quote_vault: &AccountInfo) -> Result<Reserves> {
+    Ok(Reserves {
+        base: BaseAtoms::new(token_amount(base_vault)?),
+        quote: QuoteAtoms::new(token_amount(quote_vault)?),
+    })
 }
 
 /// A mint's supply, read in place: bytes 36..44 of an SPL Token or Token-2022 mint (after
@@ -231,7 +241,7 @@ pub trait WithVaults<'info> {
     fn check_vaults(&self) -> Result<()> {
         let (pool, base_vault, quote_vault) = self.pool_and_vaults();
         pool.load()?
-            .invariant_with_vaults(token_amount(base_vault)?, token_amount(quote_vault)?)
+            .invariant_with_vaults(vault_balances(base_vault, quote_vault)?)
     }
 
     /// Refuses a user's token account passed as one of the pool's vaults

@@ -7,14 +7,16 @@ use std::net::TcpListener;
 
 use anchor_lang::prelude::Pubkey;
 use homeostat::errors::HomeostatError;
+use homeostat::instructions::DepositArgs;
 use homeostat_localnet::rpc;
 use homeostat_localnet::{
-    default_params, oracle_account, price_update, pyth_price, Harness, ONE_BASE,
+    default_params, fee_params, oracle_account, price_update, pyth_price, Exact, Harness, ONE_BASE,
+    ONE_QUOTE,
 };
-use homeostat_math::Direction;
+use homeostat_math::{BaseAtoms, Direction, QuoteAtoms};
 use homeostat_sdk::instructions::{self, UserAccounts};
 use homeostat_sdk::pda::PoolAddresses;
-use homeostat_sdk::quote::min_out;
+use homeostat_sdk::quote::{deposit_quote, min_out};
 use homeostat_sdk::rpc::PoolClient;
 use homeostat_sdk::SdkError;
 use solana_signer::Signer;
@@ -65,7 +67,7 @@ async fn a_snapshot_over_rpc_quotes_exactly_like_the_runtime() {
         );
     }
     let liquidity = client.liquidity().await.expect("liquidity");
-    assert_eq!(liquidity.reserves.base, 1_000 * ONE_BASE);
+    assert_eq!(liquidity.reserves.base.get(), 1_000 * ONE_BASE);
     assert_eq!(liquidity.lp_supply, harness.supply(&pool.lp_mint).await);
 }
 
@@ -391,4 +393,57 @@ async fn only_missing_associated_accounts_are_created() {
             .expect("deposit's"),
         all[2..].to_vec()
     );
+}
+
+/// The LPs' reserves the client reads are the program's — the vaults' balances less the
+/// protocol fees owed — so a deposit quoted from them mints exactly what the program
+/// mints (read as bare vault balances, the quote was off by the fees owed).
+#[tokio::test]
+async fn liquidity_reads_the_lps_reserves_less_the_protocol_fees_owed() {
+    let mut harness = Harness::start().await;
+    let pool = harness.pool_at(0);
+    harness.seeded_pool(&pool, fee_params()).await;
+    let url = rpc::serve(&harness.context).await;
+    let client = PoolClient::connect(&url, pool.pool, harness.oracle)
+        .await
+        .expect("connect");
+    let trader = harness.new_user(10 * ONE_BASE, 0).await;
+    harness
+        .swap(
+            &pool,
+            &trader,
+            Direction::BaseToQuote,
+            Exact::In(5 * ONE_BASE),
+        )
+        .await
+        .expect("the sale");
+    let owed = harness.pool_state(&pool).await.protocol_fees_base;
+    assert!(owed > 0, "the sale owes the protocol part of its fee");
+
+    let liquidity = client.liquidity().await.expect("liquidity");
+    let vault = harness.balance(&pool.base_vault).await;
+    assert_eq!(liquidity.reserves.base.get(), vault - owed);
+    let lp = harness.new_user(ONE_BASE, 1_000 * ONE_QUOTE).await;
+    let maxima = (BaseAtoms::new(ONE_BASE), QuoteAtoms::new(1_000 * ONE_QUOTE));
+    let expected = deposit_quote(
+        &liquidity.pool,
+        &lp.keypair.pubkey(),
+        liquidity.reserves,
+        liquidity.lp_supply,
+        maxima,
+    )
+    .expect("the quote");
+    harness
+        .deposit(
+            &pool,
+            &lp,
+            DepositArgs {
+                max_base: ONE_BASE,
+                max_quote: 1_000 * ONE_QUOTE,
+                min_shares: expected.shares,
+            },
+        )
+        .await
+        .expect("the deposit");
+    assert_eq!(harness.lp_shares(&pool, &lp).await, expected.shares);
 }

@@ -2,6 +2,7 @@ use anchor_lang::prelude::Pubkey;
 use homeostat::errors::HomeostatError;
 use homeostat::instructions::{DepositArgs, WithdrawArgs};
 use homeostat::math::lp::LOCKED_SHARES;
+use homeostat::math::{BaseAtoms, QuoteAtoms, Reserves};
 use homeostat_localnet::{
     assert_program_error, burn, default_params, operator_params, sol_at_150, Exact, Harness, User,
     ONE_BASE, ONE_QUOTE, SELL,
@@ -439,10 +440,10 @@ async fn quote(
 ) {
     let state = harness.pool_state(pool).await;
     let reserves = state
-        .lp_reserves(
-            harness.balance(&pool.base_vault).await,
-            harness.balance(&pool.quote_vault).await,
-        )
+        .lp_reserves(Reserves {
+            base: BaseAtoms::new(harness.balance(&pool.base_vault).await),
+            quote: QuoteAtoms::new(harness.balance(&pool.quote_vault).await),
+        })
         .unwrap();
     let supply = harness.supply(&pool.lp_mint).await;
     let deposit = homeostat_sdk::quote::deposit_quote(
@@ -450,7 +451,10 @@ async fn quote(
         &owner,
         reserves,
         supply,
-        (10 * ONE_BASE, 1_500 * ONE_QUOTE),
+        (
+            BaseAtoms::new(10 * ONE_BASE),
+            QuoteAtoms::new(1_500 * ONE_QUOTE),
+        ),
     );
     let withdraw = homeostat_sdk::quote::withdraw_quote(&state, &owner, reserves, supply, 1_000);
     (deposit.map(drop), withdraw.map(drop))

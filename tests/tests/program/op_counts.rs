@@ -8,7 +8,7 @@ use homeostat::oracle::PriceUpdate;
 use homeostat::PoolParams;
 use homeostat_localnet::{default_params, fixed, Harness, ONE_BASE, ONE_QUOTE, SELL};
 use homeostat_math::ops::{take, OpCounts};
-use homeostat_math::{Curve, Direction, Fixed, ModelKind};
+use homeostat_math::{BaseAtoms, Curve, Direction, Fixed, ModelKind, QuoteAtoms};
 use homeostat_sdk::pda::PoolAddresses;
 use homeostat_sdk::quote::{deposit_quote, withdraw_quote, PoolSnapshot};
 
@@ -126,7 +126,7 @@ fn count_swaps(snapshot: &PoolSnapshot, name: &str, table: &mut Vec<String>, wor
                     snapshot.quote_exact_out(direction, amount).unwrap()
                 };
                 let counts = take();
-                let beyond = i128::from(quote.base_amount) > left[direction as usize];
+                let beyond = quote.base_amount.signed() > left[direction as usize];
                 let worst = if beyond {
                     &mut worst.beyond_depth
                 } else {
@@ -169,7 +169,10 @@ async fn count_the_other_instructions(
         &state.admin,
         reserves,
         supply,
-        (10 * ONE_BASE, 1_500 * ONE_QUOTE),
+        (
+            BaseAtoms::new(10 * ONE_BASE),
+            QuoteAtoms::new(1_500 * ONE_QUOTE),
+        ),
     )
     .unwrap();
     table.push(row("deposit (shares and amounts)", &take()));

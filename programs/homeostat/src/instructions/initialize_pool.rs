@@ -1,5 +1,6 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{Mint, TokenAccount, TokenInterface};
+use homeostat_math::Reserves;
 
 use crate::constants::*;
 use crate::errors::HomeostatError;
@@ -147,7 +148,7 @@ pub(crate) fn handle(ctx: Context<InitializePool>, args: InitializePoolArgs) -> 
         pool.book_initialize(&identity, &args.params, &coefficients);
         let oracle = pool.read_oracle(&accounts.oracle, accounts.quote_oracle.as_deref(), now)?;
         pool.start_volatility(args.initial_variance.get(), &oracle)?;
-        pool.invariant_with_vaults(0, 0)?;
+        pool.invariant_with_vaults(Reserves::default())?;
     }
     emit_cpi!(PoolInitialized {
         pool: ctx.accounts.pool.key(),

@@ -3,7 +3,7 @@ use anchor_lang::prelude::*;
 use crate::errors::HomeostatError;
 use crate::events::{ParamsUpdated, PendingChangesCancelled};
 use crate::state::Pool;
-use crate::token::token_amount;
+use crate::token::vault_balances;
 
 /// Accounts of `apply_pending_changes` and `cancel_pending_changes`.
 #[event_cpi]
@@ -20,10 +20,10 @@ pub struct PendingChanges<'info> {
     )]
     pub pool: AccountLoader<'info, Pool>,
     /// Base vault.
-    /// CHECK: the pool's (`has_one`), a token account read in place (`token::token_amount`).
+    /// CHECK: the pool's (`has_one`), a token account read in place (`token::vault_balances`).
     pub base_vault: UncheckedAccount<'info>,
     /// Quote vault.
-    /// CHECK: the pool's (`has_one`), a token account read in place (`token::token_amount`).
+    /// CHECK: the pool's (`has_one`), a token account read in place (`token::vault_balances`).
     pub quote_vault: UncheckedAccount<'info>,
 }
 
@@ -54,10 +54,8 @@ pub(crate) fn apply(ctx: Context<PendingChanges>) -> Result<()> {
     }
     let mut retargeted = None;
     if due.target {
-        let reserves = pool.lp_reserves(
-            token_amount(&accounts.base_vault)?,
-            token_amount(&accounts.quote_vault)?,
-        )?;
+        let reserves =
+            pool.lp_reserves(vault_balances(&accounts.base_vault, &accounts.quote_vault)?)?;
         retargeted = Some(pool.book_pending_target(key, reserves, now)?);
     }
     pool.invariant()?;

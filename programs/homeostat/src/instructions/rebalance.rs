@@ -3,7 +3,7 @@ use anchor_lang::prelude::*;
 use crate::errors::HomeostatError;
 use crate::events::RebalanceRequested;
 use crate::state::Pool;
-use crate::token::token_amount;
+use crate::token::vault_balances;
 
 /// Asks the keeper to hedge when the pool's net delta has left its band.
 ///
@@ -42,10 +42,10 @@ pub struct Rebalance<'info> {
     /// (the program id in its place) for a single-feed pool.
     pub quote_oracle: Option<UncheckedAccount<'info>>,
     /// Base vault.
-    /// CHECK: the pool's (`has_one`), a token account read in place (`token::token_amount`).
+    /// CHECK: the pool's (`has_one`), a token account read in place (`token::vault_balances`).
     pub base_vault: UncheckedAccount<'info>,
     /// Quote vault.
-    /// CHECK: the pool's (`has_one`), a token account read in place (`token::token_amount`).
+    /// CHECK: the pool's (`has_one`), a token account read in place (`token::vault_balances`).
     pub quote_vault: UncheckedAccount<'info>,
 }
 
@@ -60,10 +60,8 @@ pub(crate) fn handle(ctx: Context<Rebalance>) -> Result<()> {
             accounts.quote_oracle.as_deref(),
             clock.unix_timestamp,
         )?;
-        let reserves = pool.lp_reserves(
-            token_amount(&accounts.base_vault)?,
-            token_amount(&accounts.quote_vault)?,
-        )?;
+        let reserves =
+            pool.lp_reserves(vault_balances(&accounts.base_vault, &accounts.quote_vault)?)?;
         let plan = pool.prepare_rebalance(&oracle, reserves, clock.unix_timestamp)?;
         pool.book_rebalance(&plan, &oracle, clock.unix_timestamp)?;
         pool.invariant()?;
@@ -74,7 +72,7 @@ pub(crate) fn handle(ctx: Context<Rebalance>) -> Result<()> {
             unix_timestamp: clock.unix_timestamp,
             oracle_price: oracle.mid.into(),
             oracle_publish_time: oracle.publish_time,
-            gross_delta: plan.reserves.base,
+            gross_delta: plan.reserves.base.get(),
             gross_position: plan.gross_position,
             hedge_position: pool.hedge_position,
             net_delta: plan.net_delta,

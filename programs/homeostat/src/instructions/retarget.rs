@@ -3,7 +3,7 @@ use anchor_lang::prelude::*;
 use crate::errors::HomeostatError;
 use crate::events::ChangeProposed;
 use crate::state::Pool;
-use crate::token::token_amount;
+use crate::token::vault_balances;
 
 /// Arguments of `retarget`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,10 +44,10 @@ pub struct Retarget<'info> {
     )]
     pub pool: AccountLoader<'info, Pool>,
     /// Base vault.
-    /// CHECK: the pool's (`has_one`), a token account read in place (`token::token_amount`).
+    /// CHECK: the pool's (`has_one`), a token account read in place (`token::vault_balances`).
     pub base_vault: UncheckedAccount<'info>,
     /// Quote vault.
-    /// CHECK: the pool's (`has_one`), a token account read in place (`token::token_amount`).
+    /// CHECK: the pool's (`has_one`), a token account read in place (`token::vault_balances`).
     pub quote_vault: UncheckedAccount<'info>,
 }
 
@@ -73,10 +73,8 @@ pub(crate) fn handle(ctx: Context<Retarget>, args: RetargetArgs) -> Result<()> {
             });
             return Ok(());
         }
-        let reserves = pool.lp_reserves(
-            token_amount(&accounts.base_vault)?,
-            token_amount(&accounts.quote_vault)?,
-        )?;
+        let reserves =
+            pool.lp_reserves(vault_balances(&accounts.base_vault, &accounts.quote_vault)?)?;
         let total_shares = pool.total_shares;
         pool.retarget_to(
             accounts.pool.key(),

@@ -3,7 +3,7 @@
 
 use anchor_lang::prelude::*;
 use homeostat_math::{
-    flow_inventory, risk_position, Curve, Fixed, HedgeLedger, Reserves, Rounding,
+    flow_inventory, risk_position, BaseAtoms, Curve, Fixed, HedgeLedger, Reserves, Rounding,
 };
 
 use super::Pool;
@@ -19,7 +19,7 @@ impl Pool {
         flow_inventory(
             reserves.base,
             self.total_shares,
-            self.target_base,
+            BaseAtoms::new(self.target_base),
             self.target_shares,
         )
         .math()

@@ -6,7 +6,7 @@ use anchor_lang::prelude::*;
 use homeostat_math::lp::{
     deposit_amounts, total_shares, withdraw_amounts, DepositAmounts, WithdrawAmounts,
 };
-use homeostat_math::{mul_div_u64, Reserves, Rounding};
+use homeostat_math::{mul_div_u64, BaseAtoms, QuoteAtoms, Reserves, Rounding};
 
 use super::Pool;
 use crate::constants::*;
@@ -99,14 +99,14 @@ impl Pool {
     /// the locked shares were left) sets the target again: the dust the last LP left has
     /// the exit's composition only to the rounding of a few atoms, and the pool restarts
     /// at inventory 0 rather than at that rounding scaled up.
-    fn set_depth(&mut self, total: u64, base: u64, reopens: bool) {
+    fn set_depth(&mut self, total: u64, base: BaseAtoms, reopens: bool) {
         self.total_shares = total;
         if self.reference_shares == 0 {
             self.reference_shares = total;
         }
         if self.target_shares == 0 || reopens {
-            (self.target_base, self.target_shares) = (base, total);
-            self.first_target[..8].copy_from_slice(&base.to_le_bytes());
+            (self.target_base, self.target_shares) = (base.get(), total);
+            self.first_target[..8].copy_from_slice(&base.get().to_le_bytes());
             self.first_target[8..].copy_from_slice(&total.to_le_bytes());
         }
     }
@@ -158,7 +158,7 @@ impl Pool {
         owner: &Pubkey,
         reserves: Reserves,
         lp_supply: u64,
-        (max_base, max_quote): (u64, u64),
+        (max_base, max_quote): (BaseAtoms, QuoteAtoms),
     ) -> Result<DepositAmounts> {
         require!(!self.is_paused(), HomeostatError::PoolPaused);
         require!(self.admits(owner), HomeostatError::DepositsRestricted);

@@ -7,7 +7,8 @@
 
 use anchor_lang::prelude::*;
 use homeostat_math::{
-    Coefficients, Fixed, PoolModel, Reserves, Units, VolatilityScale, VolatilityState,
+    BaseAtoms, Coefficients, Fixed, PoolModel, QuoteAtoms, Reserves, Units, VolatilityScale,
+    VolatilityState,
 };
 
 use super::{PoolParams, StoredFixed};
@@ -368,15 +369,18 @@ impl Pool {
         self.sample_time = state.sample_time;
     }
 
-    /// The token balances that belong to LPs: vault balances less protocol fees owed.
-    pub fn lp_reserves(&self, base_vault_amount: u64, quote_vault_amount: u64) -> Result<Reserves> {
+    /// The token balances that belong to LPs: the vaults' balances less protocol fees owed.
+    pub fn lp_reserves(&self, vaults: Reserves) -> Result<Reserves> {
+        let violated = |_| error!(HomeostatError::InvariantViolated);
         Ok(Reserves {
-            base: base_vault_amount
-                .checked_sub(self.protocol_fees_base)
-                .ok_or(HomeostatError::InvariantViolated)?,
-            quote: quote_vault_amount
-                .checked_sub(self.protocol_fees_quote)
-                .ok_or(HomeostatError::InvariantViolated)?,
+            base: vaults
+                .base
+                .checked_sub(BaseAtoms::new(self.protocol_fees_base))
+                .map_err(violated)?,
+            quote: vaults
+                .quote
+                .checked_sub(QuoteAtoms::new(self.protocol_fees_quote))
+                .map_err(violated)?,
         })
     }
 
@@ -412,15 +416,11 @@ impl Pool {
 
     /// `invariant`, plus: the vaults hold at least the protocol fees owed (the rest is the
     /// LPs'). Instructions that touch the vaults end with this.
-    pub fn invariant_with_vaults(
-        &self,
-        base_vault_amount: u64,
-        quote_vault_amount: u64,
-    ) -> Result<()> {
+    pub fn invariant_with_vaults(&self, vaults: Reserves) -> Result<()> {
         self.invariant()?;
         require!(
-            self.protocol_fees_base <= base_vault_amount
-                && self.protocol_fees_quote <= quote_vault_amount,
+            self.protocol_fees_base <= vaults.base.get()
+                && self.protocol_fees_quote <= vaults.quote.get(),
             HomeostatError::InvariantViolated
         );
         Ok(())

@@ -3,8 +3,8 @@
 
 use anchor_lang::prelude::*;
 use homeostat_math::{
-    mul_div_u64, Curve, Direction, Fixed, InventoryModel, Limits, MarketState, Reserves, Rounding,
-    SpreadConfig, SwapContext, SwapQuote, Units,
+    mul_div_u64, BaseAtoms, Curve, Direction, Fixed, InventoryModel, Limits, MarketState, Reserves,
+    Rounding, SpreadConfig, SwapContext, SwapQuote, Units,
 };
 
 use super::{Pool, PriceSource};
@@ -68,8 +68,7 @@ impl Pool {
         &mut self,
         oracle: &PriceUpdate,
         quote_oracle: Option<&PriceUpdate>,
-        base_vault_amount: u64,
-        quote_vault_amount: u64,
+        vaults: Reserves,
         clock: SwapClock,
     ) -> Result<PreparedSwap> {
         require!(!self.is_paused(), HomeostatError::PoolPaused);
@@ -98,7 +97,7 @@ impl Pool {
         trace::point("price-source");
         self.observe_oracle(&pyth)?;
         trace::point("volatility");
-        let reserves = self.lp_reserves(base_vault_amount, quote_vault_amount)?;
+        let reserves = self.lp_reserves(vaults)?;
         let mut context = self.swap_context(&price, reserves)?;
         trace::point("swap-context");
         self.apply_quote_offsets(&mut context.curve, source)?;
@@ -115,7 +114,7 @@ impl Pool {
     pub fn book_swap(&mut self, direction: Direction, quote: &SwapQuote) -> Result<()> {
         let flow = &mut self.print_flow[direction as usize];
         // A count past u64::MAX atoms only means the side's depth is long gone.
-        *flow = flow.saturating_add(quote.base_amount);
+        *flow = flow.saturating_add(quote.base_amount.get());
         let owed = match direction {
             Direction::BaseToQuote => &mut self.protocol_fees_base,
             Direction::QuoteToBase => &mut self.protocol_fees_quote,
@@ -144,8 +143,8 @@ impl Pool {
             risk_position: self.risk_of(position)?,
             position,
             limits: Limits {
-                inventory_cap,
-                max_trade_base: self.aged(self.params.max_trade_base, oracle.age)?,
+                inventory_cap: BaseAtoms::new(inventory_cap),
+                max_trade_base: BaseAtoms::new(self.aged(self.params.max_trade_base, oracle.age)?),
             },
             fees: self.params.fees(),
             reserves,

@@ -1,10 +1,11 @@
 use anchor_lang::prelude::*;
 use anchor_spl::token_interface::{self, MintTo};
+use homeostat_math::{BaseAtoms, QuoteAtoms};
 
 use super::Liquidity;
 use crate::errors::HomeostatError;
 use crate::events::Deposited;
-use crate::token::{mint_supply, token_amount, transfer_in, WithVaults};
+use crate::token::{mint_supply, transfer_in, vault_balances, WithVaults};
 
 /// Arguments of `deposit`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -44,15 +45,16 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
     accounts.checked_lp_shares()?;
     let (amounts, seeds, decimals) = {
         let pool = accounts.pool.load()?;
-        let reserves = pool.lp_reserves(
-            token_amount(&accounts.base_vault)?,
-            token_amount(&accounts.quote_vault)?,
-        )?;
+        let reserves =
+            pool.lp_reserves(vault_balances(&accounts.base_vault, &accounts.quote_vault)?)?;
         let amounts = pool.prepare_deposit(
             &accounts.owner.key(),
             reserves,
             mint_supply(&accounts.lp_mint)?,
-            (args.max_base, args.max_quote),
+            (
+                BaseAtoms::new(args.max_base),
+                QuoteAtoms::new(args.max_quote),
+            ),
         )?;
         (
             amounts,
@@ -65,10 +67,10 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
         HomeostatError::SlippageExceeded
     );
     require!(
-        amounts.base <= args.max_base && amounts.quote <= args.max_quote,
+        amounts.base.get() <= args.max_base && amounts.quote.get() <= args.max_quote,
         HomeostatError::SlippageExceeded
     );
-    if amounts.base > 0 {
+    if !amounts.base.is_zero() {
         transfer_in(
             &accounts.base_token_program,
             &accounts.owner_base,
@@ -76,10 +78,10 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
             &accounts.base_mint,
             decimals.0,
             &accounts.owner,
-            amounts.base,
+            amounts.base.get(),
         )?;
     }
-    if amounts.quote > 0 {
+    if !amounts.quote.is_zero() {
         transfer_in(
             &accounts.quote_token_program,
             &accounts.owner_quote,
@@ -87,7 +89,7 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
             &accounts.quote_mint,
             decimals.1,
             &accounts.owner,
-            amounts.quote,
+            amounts.quote.get(),
         )?;
     }
     let seed_slices = seeds.as_slices();
@@ -107,17 +109,15 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: DepositArgs) -> Result<()> {
     let accounts = &ctx.accounts;
     let total_shares = {
         let mut pool = accounts.pool.load_mut()?;
-        let reserves = pool.lp_reserves(
-            token_amount(&accounts.base_vault)?,
-            token_amount(&accounts.quote_vault)?,
-        )?;
+        let reserves =
+            pool.lp_reserves(vault_balances(&accounts.base_vault, &accounts.quote_vault)?)?;
         pool.book_deposit(mint_supply(&accounts.lp_mint)?, reserves)?
     };
     emit_cpi!(Deposited {
         pool: accounts.pool.key(),
         owner: accounts.owner.key(),
-        base_amount: amounts.base,
-        quote_amount: amounts.quote,
+        base_amount: amounts.base.get(),
+        quote_amount: amounts.quote.get(),
         shares: amounts.shares,
         total_shares,
     });

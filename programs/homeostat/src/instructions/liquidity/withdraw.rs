@@ -4,7 +4,7 @@ use anchor_spl::token_interface::{self, Burn};
 use super::Liquidity;
 use crate::errors::HomeostatError;
 use crate::events::Withdrawn;
-use crate::token::{mint_supply, token_amount, transfer_out, WithVaults};
+use crate::token::{mint_supply, transfer_out, vault_balances, WithVaults};
 
 /// Arguments of `withdraw`.
 #[derive(AnchorSerialize, AnchorDeserialize, Clone, Copy, Debug, PartialEq, Eq)]
@@ -39,10 +39,8 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: WithdrawArgs) -> Result<()> 
     let lp_shares = accounts.checked_lp_shares()?;
     let (amounts, seeds, decimals) = {
         let pool = accounts.pool.load()?;
-        let reserves = pool.lp_reserves(
-            token_amount(&accounts.base_vault)?,
-            token_amount(&accounts.quote_vault)?,
-        )?;
+        let reserves =
+            pool.lp_reserves(vault_balances(&accounts.base_vault, &accounts.quote_vault)?)?;
         (
             pool.prepare_withdraw(
                 &accounts.owner.key(),
@@ -55,7 +53,7 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: WithdrawArgs) -> Result<()> 
         )
     };
     require!(
-        amounts.base >= args.min_base && amounts.quote >= args.min_quote,
+        amounts.base.get() >= args.min_base && amounts.quote.get() >= args.min_quote,
         HomeostatError::SlippageExceeded
     );
     require!(lp_shares >= args.shares, HomeostatError::InsufficientFunds);
@@ -72,7 +70,7 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: WithdrawArgs) -> Result<()> 
     )?;
     let seed_slices = seeds.as_slices();
     let pool_info = accounts.pool.to_account_info();
-    if amounts.base > 0 {
+    if !amounts.base.is_zero() {
         transfer_out(
             &accounts.base_token_program,
             &accounts.base_vault,
@@ -81,10 +79,10 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: WithdrawArgs) -> Result<()> 
             decimals.0,
             pool_info.clone(),
             &seed_slices,
-            amounts.base,
+            amounts.base.get(),
         )?;
     }
-    if amounts.quote > 0 {
+    if !amounts.quote.is_zero() {
         transfer_out(
             &accounts.quote_token_program,
             &accounts.quote_vault,
@@ -93,24 +91,22 @@ pub(crate) fn handle(ctx: Context<Liquidity>, args: WithdrawArgs) -> Result<()> 
             decimals.1,
             pool_info,
             &seed_slices,
-            amounts.quote,
+            amounts.quote.get(),
         )?;
     }
     ctx.accounts.check_vaults()?;
     let accounts = &ctx.accounts;
     let total_shares = {
         let mut pool = accounts.pool.load_mut()?;
-        let reserves = pool.lp_reserves(
-            token_amount(&accounts.base_vault)?,
-            token_amount(&accounts.quote_vault)?,
-        )?;
+        let reserves =
+            pool.lp_reserves(vault_balances(&accounts.base_vault, &accounts.quote_vault)?)?;
         pool.book_withdraw(mint_supply(&accounts.lp_mint)?, reserves)?
     };
     emit_cpi!(Withdrawn {
         pool: accounts.pool.key(),
         owner: accounts.owner.key(),
-        base_amount: amounts.base,
-        quote_amount: amounts.quote,
+        base_amount: amounts.base.get(),
+        quote_amount: amounts.quote.get(),
         shares: args.shares,
         total_shares,
     });

@@ -10,7 +10,7 @@ use crate::events::Swapped;
 use crate::oracle::decode_price_updates;
 use crate::state::{Pool, PoolSeeds, PreparedSwap, StoredFixed, SwapClock};
 use crate::token::{
-    token_amount, transfer_in, transfer_out, user_token_amount, PoolAndVaults, WithVaults,
+    transfer_in, transfer_out, user_token_amount, vault_balances, PoolAndVaults, WithVaults,
 };
 use crate::trace;
 
@@ -131,8 +131,7 @@ pub(crate) fn execute(ctx: Context<Swap>, direction: Direction, kind: SwapKind) 
         } = pool.prepare_swap(
             &update,
             quote_update.as_ref(),
-            token_amount(&accounts.base_vault)?,
-            token_amount(&accounts.quote_vault)?,
+            vault_balances(&accounts.base_vault, &accounts.quote_vault)?,
             SwapClock {
                 now,
                 slot: clock.slot,
