@@ -8,7 +8,7 @@ use anchor_lang::solana_program::instruction::Instruction;
 use homeostat::oracle::PriceUpdate;
 use homeostat::state::Pool;
 use homeostat_localnet::START_TIME;
-use homeostat_math::Direction;
+use homeostat_math::{BaseAtoms, Direction, QuoteAtoms};
 use homeostat_sdk::pda::PoolAddresses;
 use homeostat_sdk::quote::PoolSnapshot;
 use solana_account::Account;
@@ -193,8 +193,8 @@ impl Twin {
     pub(super) async fn snapshot(&mut self, pool: &PoolAddresses) -> PoolSnapshot {
         PoolSnapshot {
             pool: self.pool(&pool.pool).await,
-            base_vault: self.amount(&pool.base_vault).await,
-            quote_vault: self.amount(&pool.quote_vault).await,
+            base_vault: BaseAtoms::new(self.amount(&pool.base_vault).await),
+            quote_vault: QuoteAtoms::new(self.amount(&pool.quote_vault).await),
             oracle: self.oracle_update().await,
             quote_oracle: None,
             now: self.clock.unix_timestamp,
