@@ -12,6 +12,7 @@ use homeostat::state::Pool;
 use homeostat::PoolParams;
 use homeostat_math::{Direction, SwapQuote};
 use homeostat_sdk::instructions as ix;
+use homeostat_sdk::instructions::{SwapIn, SwapOut};
 use homeostat_sdk::pda::PoolAddresses;
 use homeostat_sdk::quote::PoolSnapshot;
 use solana_keypair::Keypair;
@@ -154,18 +155,9 @@ impl Harness {
         pool: &PoolAddresses,
         user: &User,
         accounts: homeostat::accounts::Swap,
-        direction: Direction,
-        amount_in: u64,
-        min_amount_out: u64,
+        args: SwapIn,
     ) -> Result<(), TransactionError> {
-        let mut ix = ix::swap_exact_in(
-            pool,
-            self.oracles(),
-            &user.accounts(pool),
-            direction,
-            amount_in,
-            min_amount_out,
-        );
+        let mut ix = ix::swap_exact_in(pool, self.oracles(), &user.accounts(pool), args);
         ix.accounts = anchor_lang::ToAccountMetas::to_account_metas(&accounts, None);
         self.send(&[ix], &[&user.keypair]).await
     }
@@ -175,18 +167,9 @@ impl Harness {
         &mut self,
         pool: &PoolAddresses,
         user: &User,
-        direction: Direction,
-        amount_in: u64,
-        min_amount_out: u64,
+        args: SwapIn,
     ) -> Result<(), TransactionError> {
-        let ix = ix::swap_exact_in(
-            pool,
-            self.oracles(),
-            &user.accounts(pool),
-            direction,
-            amount_in,
-            min_amount_out,
-        );
+        let ix = ix::swap_exact_in(pool, self.oracles(), &user.accounts(pool), args);
         self.send(&[ix], &[&user.keypair]).await
     }
 
@@ -195,18 +178,9 @@ impl Harness {
         &mut self,
         pool: &PoolAddresses,
         user: &User,
-        direction: Direction,
-        amount_out: u64,
-        max_amount_in: u64,
+        args: SwapOut,
     ) -> Result<(), TransactionError> {
-        let ix = ix::swap_exact_out(
-            pool,
-            self.oracles(),
-            &user.accounts(pool),
-            direction,
-            amount_out,
-            max_amount_in,
-        );
+        let ix = ix::swap_exact_out(pool, self.oracles(), &user.accounts(pool), args);
         self.send(&[ix], &[&user.keypair]).await
     }
 
@@ -219,10 +193,21 @@ impl Harness {
         size: Exact,
     ) -> Result<(), TransactionError> {
         match size {
-            Exact::In(amount) => self.swap_exact_in(pool, user, direction, amount, 1).await,
-            Exact::Out(amount) => {
-                self.swap_exact_out(pool, user, direction, amount, u64::MAX)
-                    .await
+            Exact::In(amount_in) => {
+                let args = SwapIn {
+                    direction,
+                    amount_in,
+                    min_amount_out: 1,
+                };
+                self.swap_exact_in(pool, user, args).await
+            }
+            Exact::Out(amount_out) => {
+                let args = SwapOut {
+                    direction,
+                    amount_out,
+                    max_amount_in: u64::MAX,
+                };
+                self.swap_exact_out(pool, user, args).await
             }
         }
     }

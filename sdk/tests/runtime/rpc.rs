@@ -9,7 +9,7 @@ use anchor_lang::prelude::Pubkey;
 use homeostat::errors::HomeostatError;
 use homeostat_localnet::rpc;
 use homeostat_localnet::{
-    default_params, oracle_account, price_update, pyth_price, Harness, ONE_BASE,
+    default_params, oracle_account, price_update, pyth_price, Harness, SwapIn, ONE_BASE,
 };
 use homeostat_math::Direction;
 use homeostat_sdk::instructions::{self, UserAccounts};
@@ -31,9 +31,11 @@ fn sell_one(
         &client.addresses,
         client.oracles,
         accounts,
-        Direction::BaseToQuote,
-        ONE_BASE,
-        min_amount_out,
+        SwapIn {
+            direction: Direction::BaseToQuote,
+            amount_in: ONE_BASE,
+            min_amount_out,
+        },
     )
 }
 

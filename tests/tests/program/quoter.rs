@@ -10,8 +10,8 @@ use homeostat::events::Swapped;
 use homeostat::instructions::PushQuoteArgs;
 use homeostat::{PoolParams, StoredFixed};
 use homeostat_localnet::{
-    assert_anchor_error, assert_program_error, decode_events, default_params, Harness, BUY,
-    ONE_BASE, ONE_QUOTE,
+    assert_anchor_error, assert_program_error, decode_events, default_params, Harness, SwapOut,
+    BUY, ONE_BASE, ONE_QUOTE,
 };
 use homeostat_math::{Direction, Fixed};
 use homeostat_sdk::instructions as ix;
@@ -69,9 +69,11 @@ pub(super) async fn buy_one(
         pool,
         harness.oracles(),
         &trader.accounts(pool),
-        BUY,
-        ONE_BASE,
-        u64::MAX,
+        SwapOut {
+            direction: BUY,
+            amount_out: ONE_BASE,
+            max_amount_in: u64::MAX,
+        },
     ));
     let (events, error) = harness
         .simulate_events(&instructions, &[&trader.keypair])

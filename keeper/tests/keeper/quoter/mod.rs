@@ -14,7 +14,9 @@ use homeostat_keeper::quoter::book::{Book, BookSource};
 use homeostat_keeper::quoter::quote::QuoteConfig;
 use homeostat_keeper::quoter::QuoteView;
 use homeostat_keeper::{KeeperError, Result};
-use homeostat_localnet::{decode_events, Harness, PoolAddresses, TransactionError, BUY, ONE_BASE};
+use homeostat_localnet::{
+    decode_events, Harness, PoolAddresses, SwapOut, TransactionError, BUY, ONE_BASE,
+};
 use homeostat_math::Fixed;
 use homeostat_sdk::instructions as ix;
 use solana_keypair::Keypair;
@@ -53,9 +55,11 @@ pub(crate) async fn buy_price(
         pool,
         harness.oracles(),
         &trader.accounts(pool),
-        BUY,
-        ONE_BASE,
-        u64::MAX,
+        SwapOut {
+            direction: BUY,
+            amount_out: ONE_BASE,
+            max_amount_in: u64::MAX,
+        },
     );
     let (events, error) = harness
         .simulate_events(std::slice::from_ref(&swap), &[&trader.keypair])
