@@ -4,6 +4,7 @@
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent;
+use homeostat::events::Swapped;
 use homeostat::instructions::{
     DepositArgs, InitializePoolArgs, PushQuoteArgs, RecordHedgeArgs, WithdrawArgs,
 };
@@ -19,9 +20,10 @@ use solana_keypair::Keypair;
 use solana_signer::Signer;
 use solana_transaction::TransactionError;
 
+use crate::asserts::decode_events;
 use crate::fixtures::INITIAL_VARIANCE;
 use crate::oracle::{FEED_ID, QUOTE_FEED_ID};
-use crate::tokens::{User, TOKEN};
+use crate::tokens::{User, ONE_BASE, ONE_QUOTE, TOKEN};
 use crate::Harness;
 
 /// `Direction::BaseToQuote`: the trader sells base.
@@ -210,6 +212,39 @@ impl Harness {
                 self.swap_exact_out(pool, user, args).await
             }
         }
+    }
+
+    /// Buys one SOL (`swap_exact_out`, no bound on the input) for a new trader holding
+    /// 1 000 USDC, in one transaction after `before` (a Pyth Pro update, say): the `Swapped`
+    /// event it emitted (`oracle_price`: the price it executed at), or the refusal. Simulated
+    /// first for the event, since `send` returns no logs.
+    pub async fn buy_one_base(
+        &mut self,
+        pool: &PoolAddresses,
+        before: &[Instruction],
+    ) -> Result<Swapped, TransactionError> {
+        let trader = self.new_user(0, 1_000 * ONE_QUOTE).await;
+        let buy = SwapOut {
+            direction: BUY,
+            amount_out: ONE_BASE,
+            max_amount_in: u64::MAX,
+        };
+        let mut instructions = before.to_vec();
+        instructions.push(ix::swap_exact_out(
+            pool,
+            self.oracles(),
+            &trader.accounts(pool),
+            buy,
+        ));
+        let (events, error) = self
+            .simulate_events(&instructions, &[&trader.keypair])
+            .await;
+        if let Some(error) = error {
+            return Err(error);
+        }
+        self.send(&instructions, &[&trader.keypair]).await?;
+        let swapped = decode_events::<Swapped>(&events).into_iter().next();
+        Ok(swapped.expect("a swap emits Swapped"))
     }
 
     /// `update_params` on `pool`, signed by `signer`.
