@@ -22,7 +22,8 @@ use homeostat::oracle::PriceUpdate;
 use homeostat::state::Pool;
 use homeostat::{PoolParams, StoredFixed};
 use homeostat_localnet::{
-    custom_error, price_update, Harness, PoolAddresses, User, ONE_BASE, ONE_QUOTE, START_TIME,
+    custom_error, price_update, Harness, PoolAddresses, SwapIn, SwapOut, User, ONE_BASE, ONE_QUOTE,
+    START_TIME,
 };
 use homeostat_math::{
     BaseAtoms, Coefficients, Curve, Direction, Fixed, ModelKind, QuoteAtoms, SwapContext,
@@ -453,16 +454,23 @@ impl PoolEngine for OnChain {
         let context = prepared.context;
         let quote = one_lot_quote(&context, state.params.lot, direction)?;
         let (pool, lot, trader) = (self.pool, state.params.lot, &self.trader);
+        let harness = &mut self.harness;
         let result = match direction {
             Direction::BaseToQuote => {
-                self.harness
-                    .swap_exact_in(&pool, trader, direction, lot, quote.amount_out)
-                    .await
+                let args = SwapIn {
+                    direction,
+                    amount_in: lot,
+                    min_amount_out: quote.amount_out,
+                };
+                harness.swap_exact_in(&pool, trader, args).await
             }
             Direction::QuoteToBase => {
-                self.harness
-                    .swap_exact_out(&pool, trader, direction, lot, quote.amount_in)
-                    .await
+                let args = SwapOut {
+                    direction,
+                    amount_out: lot,
+                    max_amount_in: quote.amount_in,
+                };
+                harness.swap_exact_out(&pool, trader, args).await
             }
         };
         Self::refused(result)

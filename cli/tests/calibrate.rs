@@ -131,9 +131,11 @@ async fn pool_with_history(folder: &std::path::Path) -> (Harness, PoolAddresses,
                 &pool,
                 harness.oracles(),
                 &user,
-                direction,
-                amount_in,
-                1,
+                SwapIn {
+                    direction,
+                    amount_in,
+                    min_amount_out: 1,
+                },
             );
             client.send(&[swap], &[&wallet]).await.expect("swap");
             tokio::time::sleep(SLOT + Duration::from_millis(10)).await;

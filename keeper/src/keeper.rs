@@ -1,6 +1,8 @@
 //! The keeper loop.
 
+use homeostat::state::Pool;
 use homeostat_math::Fixed;
+use homeostat_sdk::SdkError;
 
 use crate::journal::{Journal, Unfinished};
 use crate::planner::{plan, HedgeRoom, PlannerConfig};
@@ -8,7 +10,7 @@ use crate::venue::Venue;
 use crate::{KeeperError, Result};
 
 /// What the keeper needs to know about its pool.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct PoolView {
     /// `gross_position − hedge_position`, base atoms: the exposure nobody has hedged yet.
     pub net_delta: i128,
@@ -42,6 +44,9 @@ pub struct PoolView {
     /// The open hedge marked at the oracle mid, quote atoms; `None` when the pool cannot
     /// be priced.
     pub hedge_unrealized_pnl: Option<i128>,
+    /// The pool account as read: the program's own checks run on it before the keeper
+    /// sends (`PoolView::check_record_hedge`).
+    pub pool: Pool,
 }
 
 impl PoolView {
@@ -86,7 +91,22 @@ impl PoolView {
             },
             hedge_realized_pnl: ledger.realized_pnl,
             hedge_unrealized_pnl,
+            pool: *pool,
         })
+    }
+
+    /// `record_hedge`'s checks (`Pool::prepare_record_hedge`, the program's own) on the pool
+    /// as read: a record the program would refuse is [`KeeperError::RecordRefused`],
+    /// naming the program's error, and is not sent.
+    pub fn check_record_hedge(&self, seq: u64, filled_base: i64, avg_price: Fixed) -> Result<()> {
+        match self.pool.prepare_record_hedge(seq, filled_base, avg_price) {
+            Ok(_) => Ok(()),
+            Err(error) => Err(KeeperError::RecordRefused {
+                seq,
+                filled_base,
+                source: SdkError::from(error),
+            }),
+        }
     }
 }
 
@@ -386,8 +406,11 @@ impl<C: Chain, V: Venue> Keeper<C, V> {
         };
         let avg_price = fill.map_or(Fixed::ZERO, |fill| fill.avg_price);
         // A record sent just before a crash may have landed: the chain says so (read fresh,
-        // never from `known`).
-        if self.chain.view().await?.recorded_seq < work.seq {
+        // never from `known`). One the program would refuse is not sent; its fill stays
+        // journaled, unrecorded, and is tried again next step.
+        let fresh = self.chain.view().await?;
+        if fresh.recorded_seq < work.seq {
+            fresh.check_record_hedge(work.seq, filled_base, avg_price)?;
             self.chain
                 .record_hedge(work.seq, filled_base, avg_price)
                 .await?;

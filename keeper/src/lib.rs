@@ -79,6 +79,17 @@ pub enum KeeperError {
         /// The pool's quoter (the default key: none).
         quoter: String,
     },
+    /// The program would refuse the `record_hedge` the keeper was about to send
+    /// (`Pool::prepare_record_hedge` on the pool as just read): nothing was sent. The fill
+    /// stays in the journal, unrecorded, and the record is tried again each step.
+    RecordRefused {
+        /// The request.
+        seq: u64,
+        /// The hedge change it would have recorded, base atoms, signed as the request.
+        filled_base: i64,
+        /// The program's error, named (`SdkError::Program`).
+        source: SdkError,
+    },
     /// The venue failed or refused, or its answer could not be used.
     Venue(String),
     /// The venue's client could not be set up or sign: what it was doing, and why.
@@ -132,6 +143,15 @@ impl fmt::Display for KeeperError {
                 "chain: the keypair {key} is not this pool's quoter ({quoter}): it cannot push \
                  quotes"
             ),
+            Self::RecordRefused {
+                seq,
+                filled_base,
+                source,
+            } => write!(
+                f,
+                "chain: record_hedge {seq} ({filled_base} base atoms) not sent: the program \
+                 would refuse it: {source}"
+            ),
             Self::Venue(message) => write!(f, "venue: {message}"),
             Self::VenueClient { context, source } => write!(f, "venue: {context}: {source}"),
             Self::VenueRejected { code, message } => {
@@ -147,7 +167,9 @@ impl fmt::Display for KeeperError {
 impl std::error::Error for KeeperError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
-            Self::Chain { source, .. } | Self::Node { source, .. } => Some(source),
+            Self::Chain { source, .. }
+            | Self::Node { source, .. }
+            | Self::RecordRefused { source, .. } => Some(source),
             Self::VenueClient { source, .. } => Some(&**source),
             Self::Journal(error) => Some(error),
             _ => None,

@@ -4,6 +4,7 @@
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use anchor_spl::associated_token::spl_associated_token_account::instruction::create_associated_token_account_idempotent;
+use homeostat::events::Swapped;
 use homeostat::instructions::{
     DepositArgs, InitializePoolArgs, PushQuoteArgs, RecordHedgeArgs, WithdrawArgs,
 };
@@ -12,15 +13,17 @@ use homeostat::state::Pool;
 use homeostat::PoolParams;
 use homeostat_math::{BaseAtoms, Direction, QuoteAtoms, SwapQuote};
 use homeostat_sdk::instructions as ix;
+use homeostat_sdk::instructions::{SwapIn, SwapOut};
 use homeostat_sdk::pda::PoolAddresses;
 use homeostat_sdk::quote::PoolSnapshot;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 use solana_transaction::TransactionError;
 
+use crate::asserts::decode_events;
 use crate::fixtures::INITIAL_VARIANCE;
 use crate::oracle::{FEED_ID, QUOTE_FEED_ID};
-use crate::tokens::{User, TOKEN};
+use crate::tokens::{User, ONE_BASE, ONE_QUOTE, TOKEN};
 use crate::Harness;
 
 /// `Direction::BaseToQuote`: the trader sells base.
@@ -154,18 +157,9 @@ impl Harness {
         pool: &PoolAddresses,
         user: &User,
         accounts: homeostat::accounts::Swap,
-        direction: Direction,
-        amount_in: u64,
-        min_amount_out: u64,
+        args: SwapIn,
     ) -> Result<(), TransactionError> {
-        let mut ix = ix::swap_exact_in(
-            pool,
-            self.oracles(),
-            &user.accounts(pool),
-            direction,
-            amount_in,
-            min_amount_out,
-        );
+        let mut ix = ix::swap_exact_in(pool, self.oracles(), &user.accounts(pool), args);
         ix.accounts = anchor_lang::ToAccountMetas::to_account_metas(&accounts, None);
         self.send(&[ix], &[&user.keypair]).await
     }
@@ -175,18 +169,9 @@ impl Harness {
         &mut self,
         pool: &PoolAddresses,
         user: &User,
-        direction: Direction,
-        amount_in: u64,
-        min_amount_out: u64,
+        args: SwapIn,
     ) -> Result<(), TransactionError> {
-        let ix = ix::swap_exact_in(
-            pool,
-            self.oracles(),
-            &user.accounts(pool),
-            direction,
-            amount_in,
-            min_amount_out,
-        );
+        let ix = ix::swap_exact_in(pool, self.oracles(), &user.accounts(pool), args);
         self.send(&[ix], &[&user.keypair]).await
     }
 
@@ -195,18 +180,9 @@ impl Harness {
         &mut self,
         pool: &PoolAddresses,
         user: &User,
-        direction: Direction,
-        amount_out: u64,
-        max_amount_in: u64,
+        args: SwapOut,
     ) -> Result<(), TransactionError> {
-        let ix = ix::swap_exact_out(
-            pool,
-            self.oracles(),
-            &user.accounts(pool),
-            direction,
-            amount_out,
-            max_amount_in,
-        );
+        let ix = ix::swap_exact_out(pool, self.oracles(), &user.accounts(pool), args);
         self.send(&[ix], &[&user.keypair]).await
     }
 
@@ -219,12 +195,56 @@ impl Harness {
         size: Exact,
     ) -> Result<(), TransactionError> {
         match size {
-            Exact::In(amount) => self.swap_exact_in(pool, user, direction, amount, 1).await,
-            Exact::Out(amount) => {
-                self.swap_exact_out(pool, user, direction, amount, u64::MAX)
-                    .await
+            Exact::In(amount_in) => {
+                let args = SwapIn {
+                    direction,
+                    amount_in,
+                    min_amount_out: 1,
+                };
+                self.swap_exact_in(pool, user, args).await
+            }
+            Exact::Out(amount_out) => {
+                let args = SwapOut {
+                    direction,
+                    amount_out,
+                    max_amount_in: u64::MAX,
+                };
+                self.swap_exact_out(pool, user, args).await
             }
         }
+    }
+
+    /// Buys one SOL (`swap_exact_out`, no bound on the input) for a new trader holding
+    /// 1 000 USDC, in one transaction after `before` (a Pyth Pro update, say): the `Swapped`
+    /// event it emitted (`oracle_price`: the price it executed at), or the refusal. Simulated
+    /// first for the event, since `send` returns no logs.
+    pub async fn buy_one_base(
+        &mut self,
+        pool: &PoolAddresses,
+        before: &[Instruction],
+    ) -> Result<Swapped, TransactionError> {
+        let trader = self.new_user(0, 1_000 * ONE_QUOTE).await;
+        let buy = SwapOut {
+            direction: BUY,
+            amount_out: ONE_BASE,
+            max_amount_in: u64::MAX,
+        };
+        let mut instructions = before.to_vec();
+        instructions.push(ix::swap_exact_out(
+            pool,
+            self.oracles(),
+            &trader.accounts(pool),
+            buy,
+        ));
+        let (events, error) = self
+            .simulate_events(&instructions, &[&trader.keypair])
+            .await;
+        if let Some(error) = error {
+            return Err(error);
+        }
+        self.send(&instructions, &[&trader.keypair]).await?;
+        let swapped = decode_events::<Swapped>(&events).into_iter().next();
+        Ok(swapped.expect("a swap emits Swapped"))
     }
 
     /// `update_params` on `pool`, signed by `signer`.

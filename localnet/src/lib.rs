@@ -25,6 +25,7 @@ pub use files::*;
 pub use fixtures::*;
 pub use homeostat::errors::HomeostatError;
 pub use homeostat::{PoolParams, StoredFixed};
+pub use homeostat_sdk::instructions::{SwapIn, SwapOut};
 pub use homeostat_sdk::pda::PoolAddresses;
 pub use oracle::*;
 pub use pro::*;

@@ -270,45 +270,73 @@ pub fn swap_accounts(
     }
 }
 
-/// `swap_exact_in`: pay exactly `amount_in`, receive at least `min_amount_out`.
+/// The arguments of `swap_exact_in` (`SwapExactInArgs`) with a typed direction: pay
+/// exactly `amount_in`, receive at least `min_amount_out`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SwapIn {
+    /// Which way the trader goes.
+    pub direction: Direction,
+    /// Exact input, fee included (input token atoms).
+    pub amount_in: u64,
+    /// Fewest output atoms acceptable.
+    pub min_amount_out: u64,
+}
+
+impl From<SwapIn> for SwapExactInArgs {
+    fn from(args: SwapIn) -> Self {
+        Self {
+            direction: args.direction as u8,
+            amount_in: args.amount_in,
+            min_amount_out: args.min_amount_out,
+        }
+    }
+}
+
+/// The arguments of `swap_exact_out` (`SwapExactOutArgs`) with a typed direction: receive
+/// exactly `amount_out`, pay at most `max_amount_in`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SwapOut {
+    /// Which way the trader goes.
+    pub direction: Direction,
+    /// Exact output (output token atoms).
+    pub amount_out: u64,
+    /// Most input atoms acceptable, fee included.
+    pub max_amount_in: u64,
+}
+
+impl From<SwapOut> for SwapExactOutArgs {
+    fn from(args: SwapOut) -> Self {
+        Self {
+            direction: args.direction as u8,
+            amount_out: args.amount_out,
+            max_amount_in: args.max_amount_in,
+        }
+    }
+}
+
+/// `swap_exact_in`: `user.owner` signs.
 pub fn swap_exact_in(
     addresses: &PoolAddresses,
     oracles: impl Into<Oracles>,
     user: &UserAccounts,
-    direction: Direction,
-    amount_in: u64,
-    min_amount_out: u64,
+    args: SwapIn,
 ) -> Instruction {
     instruction(
         swap_accounts(addresses, oracles, user),
-        homeostat::instruction::SwapExactIn {
-            args: SwapExactInArgs {
-                direction: direction as u8,
-                amount_in,
-                min_amount_out,
-            },
-        },
+        homeostat::instruction::SwapExactIn { args: args.into() },
     )
 }
 
-/// `swap_exact_out`: receive exactly `amount_out`, pay at most `max_amount_in`.
+/// `swap_exact_out`: `user.owner` signs.
 pub fn swap_exact_out(
     addresses: &PoolAddresses,
     oracles: impl Into<Oracles>,
     user: &UserAccounts,
-    direction: Direction,
-    amount_out: u64,
-    max_amount_in: u64,
+    args: SwapOut,
 ) -> Instruction {
     instruction(
         swap_accounts(addresses, oracles, user),
-        homeostat::instruction::SwapExactOut {
-            args: SwapExactOutArgs {
-                direction: direction as u8,
-                amount_out,
-                max_amount_in,
-            },
-        },
+        homeostat::instruction::SwapExactOut { args: args.into() },
     )
 }
 
@@ -611,7 +639,12 @@ mod tests {
             quote_oracle: Some(Pubkey::new_unique()),
         };
         let trader = UserAccounts::associated(&addresses, Pubkey::new_unique());
-        let swap = swap_exact_in(&addresses, oracles, &trader, Direction::BaseToQuote, 1, 1);
+        let sell = SwapIn {
+            direction: Direction::BaseToQuote,
+            amount_in: 1,
+            min_amount_out: 1,
+        };
+        let swap = swap_exact_in(&addresses, oracles, &trader, sell);
         let stored = swap_lookup_addresses(&addresses, oracles);
         let trader_side = [trader.owner, trader.base, trader.quote];
         for meta in &swap.accounts {

@@ -23,7 +23,7 @@ use homeostat_keeper::planner::PlannerConfig;
 use homeostat_keeper::retry::Backoff;
 use homeostat_keeper::rpc::{RpcChain, RpcEvents};
 use homeostat_keeper::venue::PaperVenue;
-use homeostat_localnet::{pyth_price, rpc, Harness, User, BUY, ONE_BASE, ONE_QUOTE, SELL};
+use homeostat_localnet::{pyth_price, rpc, Harness, SwapIn, User, BUY, ONE_BASE, ONE_QUOTE, SELL};
 use homeostat_math::Direction;
 use homeostat_sdk::instructions;
 use homeostat_sdk::pda::PoolAddresses;
@@ -53,9 +53,11 @@ async fn pool_with_history() -> (Harness, PoolAddresses, User, String) {
             &client.addresses,
             client.oracles,
             &trader.accounts(&pool),
-            direction,
-            amount,
-            1,
+            SwapIn {
+                direction,
+                amount_in: amount,
+                min_amount_out: 1,
+            },
         );
         client
             .send(&[swap], &[&trader.keypair])
@@ -108,7 +110,15 @@ async fn push_out_of_band(harness: &mut Harness, pool: &PoolAddresses, trader: &
         (BUY, 30 * 150 * ONE_QUOTE)
     };
     harness
-        .swap_exact_in(pool, trader, direction, amount, 1)
+        .swap_exact_in(
+            pool,
+            trader,
+            SwapIn {
+                direction,
+                amount_in: amount,
+                min_amount_out: 1,
+            },
+        )
         .await
         .expect("skew");
 }

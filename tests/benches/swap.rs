@@ -5,7 +5,9 @@
 
 use criterion::{black_box, criterion_group, criterion_main, Criterion};
 use homeostat::state::SwapClock;
-use homeostat_localnet::{price_update, pyth_price, Harness, BUY, ONE_BASE, ONE_QUOTE, SELL};
+use homeostat_localnet::{
+    price_update, pyth_price, Harness, SwapIn, BUY, ONE_BASE, ONE_QUOTE, SELL,
+};
 use homeostat_math::{BaseAtoms, Direction, QuoteAtoms, Reserves};
 
 fn swap(c: &mut Criterion) {
@@ -55,7 +57,15 @@ fn swap(c: &mut Criterion) {
                 150 * ONE_QUOTE
             };
             runtime
-                .block_on(harness.swap_exact_in(&pool, &trader, direction, amount, 1))
+                .block_on(harness.swap_exact_in(
+                    &pool,
+                    &trader,
+                    SwapIn {
+                        direction,
+                        amount_in: amount,
+                        min_amount_out: 1,
+                    },
+                ))
                 .expect("swap");
             direction = if direction == SELL { BUY } else { SELL };
         })

@@ -14,8 +14,8 @@ use homeostat::instructions::{DepositArgs, InitializePoolArgs, WithdrawArgs};
 use homeostat::state::Pool;
 use homeostat::PoolParams;
 use homeostat_localnet::{
-    next_volatility_sample, pro_feed, pro_message, pro_payload, pro_signer, pyth_price, FEED_ID,
-    INITIAL_VARIANCE, PRO_CHANNEL_200MS, PRO_FEED_ID, START_TIME,
+    next_volatility_sample, pro_feed, pro_message, pro_payload, pro_signer, pyth_price, SwapIn,
+    SwapOut, FEED_ID, INITIAL_VARIANCE, PRO_CHANNEL_200MS, PRO_FEED_ID, START_TIME,
 };
 use homeostat_math::{Direction, ModelKind};
 use homeostat_sdk::instructions as ix;
@@ -347,9 +347,27 @@ impl<'w> Life<'w> {
         let (pool, oracle) = (&self.pool, self.world.oracle);
         let accounts = self.trader.accounts(&pool.lp_mint);
         if exact_in {
-            ix::swap_exact_in(pool, oracle, &accounts, direction, amount, 1)
+            ix::swap_exact_in(
+                pool,
+                oracle,
+                &accounts,
+                SwapIn {
+                    direction,
+                    amount_in: amount,
+                    min_amount_out: 1,
+                },
+            )
         } else {
-            ix::swap_exact_out(pool, oracle, &accounts, direction, amount, u64::MAX)
+            ix::swap_exact_out(
+                pool,
+                oracle,
+                &accounts,
+                SwapOut {
+                    direction,
+                    amount_out: amount,
+                    max_amount_in: u64::MAX,
+                },
+            )
         }
     }
 

@@ -11,7 +11,9 @@
 use homeostat::oracle::PriceUpdate;
 use homeostat::state::{Pool, PushQuoteArgs};
 use homeostat::PoolParams;
-use homeostat_localnet::{pyth_price, Harness, PoolAddresses, User, ONE_BASE, ONE_QUOTE};
+use homeostat_localnet::{
+    pyth_price, Harness, PoolAddresses, SwapIn, SwapOut, User, ONE_BASE, ONE_QUOTE,
+};
 use homeostat_sdk::instructions as ix;
 
 use super::price::Print;
@@ -172,17 +174,21 @@ impl OnChain {
                 &pool,
                 harness.oracles(),
                 &accounts,
-                quote.direction,
-                quote.amount_in,
-                quote.amount_out,
+                SwapIn {
+                    direction: quote.direction,
+                    amount_in: quote.amount_in,
+                    min_amount_out: quote.amount_out,
+                },
             ),
             Direction::QuoteToBase => ix::swap_exact_out(
                 &pool,
                 harness.oracles(),
                 &accounts,
-                quote.direction,
-                quote.amount_out,
-                quote.amount_in,
+                SwapOut {
+                    direction: quote.direction,
+                    amount_out: quote.amount_out,
+                    max_amount_in: quote.amount_in,
+                },
             ),
         });
         let result = self

@@ -3,7 +3,7 @@
 
 use homeostat::instructions::{DepositArgs, WithdrawArgs};
 use homeostat_math::{BaseAtoms, Direction, QuoteAtoms, SwapQuote};
-use homeostat_sdk::instructions::{self, UserAccounts};
+use homeostat_sdk::instructions::{self, SwapIn, SwapOut, UserAccounts};
 use homeostat_sdk::quote::PoolSnapshot;
 use homeostat_sdk::quote::{deposit_quote, max_in, min_out, withdraw_quote};
 use homeostat_sdk::rpc::PoolClient;
@@ -140,20 +140,23 @@ pub async fn swap(
     let owner = wallet.keypair.pubkey();
     let user = UserAccounts::associated(&client.addresses, owner);
     let (quote, limit) = quote_with_limit(&snapshot, direction, &trade)?;
-    let build = if trade.exact_out {
-        instructions::swap_exact_out
+    let swap = if trade.exact_out {
+        let args = SwapOut {
+            direction,
+            amount_out: trade.amount,
+            max_amount_in: limit,
+        };
+        instructions::swap_exact_out(&client.addresses, client.oracles, &user, args)
     } else {
-        instructions::swap_exact_in
+        let args = SwapIn {
+            direction,
+            amount_in: trade.amount,
+            min_amount_out: limit,
+        };
+        instructions::swap_exact_in(&client.addresses, client.oracles, &user, args)
     };
     let mut batch = client.create_missing_accounts(owner, false).await?;
-    batch.push(build(
-        &client.addresses,
-        client.oracles,
-        &user,
-        direction,
-        trade.amount,
-        limit,
-    ));
+    batch.push(swap);
     let balances = || async {
         Ok::<_, homeostat_sdk::SdkError>((
             client.token_balance(user.base).await?.unwrap_or(0),

@@ -1,6 +1,8 @@
 //! A pool's books in the hour: its trades, the attribution of its LPs' result and its
 //! report.
 
+use homeostat_localnet::{SwapIn, SwapOut};
+
 use super::*;
 use crate::adversarial::report::realised_gamma;
 
@@ -218,9 +220,11 @@ pub(super) async fn execute(
                 .swap_exact_in(
                     &pool.addresses,
                     trader,
-                    SELL,
-                    quote.amount_in,
-                    quote.amount_out,
+                    SwapIn {
+                        direction: SELL,
+                        amount_in: quote.amount_in,
+                        min_amount_out: quote.amount_out,
+                    },
                 )
                 .await
         }
@@ -229,9 +233,11 @@ pub(super) async fn execute(
                 .swap_exact_out(
                     &pool.addresses,
                     trader,
-                    BUY,
-                    quote.amount_out,
-                    quote.amount_in,
+                    SwapOut {
+                        direction: BUY,
+                        amount_out: quote.amount_out,
+                        max_amount_in: quote.amount_in,
+                    },
                 )
                 .await
         }

@@ -16,8 +16,8 @@ use homeostat::instructions::PushQuoteArgs;
 use homeostat::{PoolParams, StoredFixed};
 use homeostat_jupiter::HomeostatAmm;
 use homeostat_localnet::{
-    custom_error, decode_events, default_params, fixed, price_update, pyth_price, Harness, User,
-    XorShift, BUY, ONE_BASE, ONE_QUOTE, SELL,
+    custom_error, decode_events, default_params, fixed, price_update, pyth_price, Harness, SwapIn,
+    SwapOut, User, XorShift, BUY, ONE_BASE, ONE_QUOTE, SELL,
 };
 use homeostat_math::{Direction, Fixed, ModelKind};
 use homeostat_sdk::instructions as ix;
@@ -114,12 +114,26 @@ fn swap_instruction(
     assert_eq!(metas.len(), amm.get_accounts_len());
     let accounts = trader.accounts(pool);
     let mut instruction = match mode {
-        SwapMode::ExactIn => {
-            ix::swap_exact_in(pool, harness.oracles(), &accounts, direction, amount, limit)
-        }
-        SwapMode::ExactOut => {
-            ix::swap_exact_out(pool, harness.oracles(), &accounts, direction, amount, limit)
-        }
+        SwapMode::ExactIn => ix::swap_exact_in(
+            pool,
+            harness.oracles(),
+            &accounts,
+            SwapIn {
+                direction,
+                amount_in: amount,
+                min_amount_out: limit,
+            },
+        ),
+        SwapMode::ExactOut => ix::swap_exact_out(
+            pool,
+            harness.oracles(),
+            &accounts,
+            SwapOut {
+                direction,
+                amount_out: amount,
+                max_amount_in: limit,
+            },
+        ),
     };
     // The adapter's metas must be the program's own, byte for byte.
     assert_eq!(metas, instruction.accounts);

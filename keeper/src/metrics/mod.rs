@@ -35,6 +35,7 @@ pub const CLASSES: [&str; 5] = ["chain", "venue", "venue_rejected", "journal", "
 pub fn failure_class(error: &KeeperError) -> &'static str {
     match error {
         KeeperError::Chain { .. }
+        | KeeperError::RecordRefused { .. }
         | KeeperError::ChainState(_)
         | KeeperError::NotThePoolsKeeper { .. }
         | KeeperError::NotThePoolsQuoter { .. } => "chain",

@@ -2,6 +2,8 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use bytemuck::Zeroable;
+use homeostat::state::Pool;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -28,6 +30,7 @@ fn view() -> PoolView {
         pending_request_base: 5,
         hedge_realized_pnl: -17,
         hedge_unrealized_pnl: Some(99),
+        pool: Pool::zeroed(),
     }
 }
 

@@ -25,7 +25,8 @@ use homeostat_keeper::planner::{HedgeOrder, PlannerConfig};
 use homeostat_keeper::venue::{Fill, PaperVenue, Venue};
 use homeostat_keeper::{KeeperError, Result};
 use homeostat_localnet::{
-    default_params, pyth_price, Harness, PoolAddresses, XorShift, BUY, ONE_BASE, ONE_QUOTE, SELL,
+    default_params, pyth_price, Harness, PoolAddresses, SwapIn, XorShift, BUY, ONE_BASE, ONE_QUOTE,
+    SELL,
 };
 use homeostat_math::Direction;
 use solana_keypair::Keypair;
@@ -213,7 +214,15 @@ async fn schedule(harness: &mut Harness, index: u16, dice: &Dice) -> u64 {
         harness.set_time(harness.now + 31);
         harness.set_price(pyth_price(150.0), pyth_price(0.05));
         harness
-            .swap_exact_in(&pool, &trader, direction, amount, 1)
+            .swap_exact_in(
+                &pool,
+                &trader,
+                SwapIn {
+                    direction,
+                    amount_in: amount,
+                    min_amount_out: 1,
+                },
+            )
             .await
             .expect("flow");
         // With faults, then (last phase) lifted until idle.

@@ -467,9 +467,11 @@ async fn the_keepers_band_edge_is_the_programs_request() {
                 .swap_exact_out(
                     &pool,
                     &buyer,
-                    Direction::QuoteToBase,
-                    45 * ONE_BASE,
-                    20_000 * ONE_QUOTE,
+                    SwapOut {
+                        direction: Direction::QuoteToBase,
+                        amount_out: 45 * ONE_BASE,
+                        max_amount_in: 20_000 * ONE_QUOTE,
+                    },
                 )
                 .await
                 .unwrap();

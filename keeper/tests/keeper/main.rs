@@ -11,4 +11,5 @@ mod hedge_loop;
 mod hyperliquid;
 mod many_pools;
 mod quoter;
+mod record_check;
 mod supervision;

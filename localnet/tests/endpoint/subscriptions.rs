@@ -259,9 +259,11 @@ async fn swap_transaction(
         pool,
         harness.oracles(),
         &trader.accounts(pool),
-        SELL,
-        ONE_BASE,
-        1,
+        SwapIn {
+            direction: SELL,
+            amount_in: ONE_BASE,
+            min_amount_out: 1,
+        },
     );
     let keypair = trader.keypair.insecure_clone();
     let blockhash = harness

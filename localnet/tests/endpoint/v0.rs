@@ -49,9 +49,11 @@ async fn a_v0_swap_over_a_lookup_table_lands_and_reads_back_in_every_encoding() 
         &client.addresses,
         client.oracles,
         &trader.accounts(&pool),
-        SELL,
-        ONE_BASE,
-        quote.amount_out,
+        SwapIn {
+            direction: SELL,
+            amount_in: ONE_BASE,
+            min_amount_out: quote.amount_out,
+        },
     );
     let quote_before = harness.balance(&trader.quote).await;
     let keypair = trader.keypair.insecure_clone();

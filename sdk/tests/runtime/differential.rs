@@ -4,7 +4,7 @@
 //! quote as its own slippage limit. Refusals must match too.
 
 use homeostat_localnet::{
-    custom_error, price_update, pyth_price, Harness, XorShift, ONE_BASE, ONE_QUOTE,
+    custom_error, price_update, pyth_price, Harness, SwapIn, SwapOut, XorShift, ONE_BASE, ONE_QUOTE,
 };
 use homeostat_math::Direction;
 use homeostat_sdk::SdkError;
@@ -52,22 +52,54 @@ async fn sdk_quotes_equal_executed_amounts_over_thousands_of_random_trades() {
         let result = match (&quote, exact_in) {
             (Ok(q), true) => {
                 harness
-                    .swap_exact_in(&pool, &trader, direction, amount, q.amount_out)
+                    .swap_exact_in(
+                        &pool,
+                        &trader,
+                        SwapIn {
+                            direction,
+                            amount_in: amount,
+                            min_amount_out: q.amount_out,
+                        },
+                    )
                     .await
             }
             (Ok(q), false) => {
                 harness
-                    .swap_exact_out(&pool, &trader, direction, amount, q.amount_in)
+                    .swap_exact_out(
+                        &pool,
+                        &trader,
+                        SwapOut {
+                            direction,
+                            amount_out: amount,
+                            max_amount_in: q.amount_in,
+                        },
+                    )
                     .await
             }
             (Err(_), true) => {
                 harness
-                    .swap_exact_in(&pool, &trader, direction, amount, 0)
+                    .swap_exact_in(
+                        &pool,
+                        &trader,
+                        SwapIn {
+                            direction,
+                            amount_in: amount,
+                            min_amount_out: 0,
+                        },
+                    )
                     .await
             }
             (Err(_), false) => {
                 harness
-                    .swap_exact_out(&pool, &trader, direction, amount, u64::MAX)
+                    .swap_exact_out(
+                        &pool,
+                        &trader,
+                        SwapOut {
+                            direction,
+                            amount_out: amount,
+                            max_amount_in: u64::MAX,
+                        },
+                    )
                     .await
             }
         };

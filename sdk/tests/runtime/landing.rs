@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use homeostat_localnet::rpc::{self, Endpoint, Options};
-use homeostat_localnet::{Harness, User, ONE_BASE};
+use homeostat_localnet::{Harness, SwapIn, User, ONE_BASE};
 use homeostat_math::Direction;
 use homeostat_sdk::instructions;
 use homeostat_sdk::landing::{Landed, Landing, PriorityFee};
@@ -55,9 +55,11 @@ async fn sell(
         &client.addresses,
         client.oracles,
         &trader.accounts(pool),
-        Direction::BaseToQuote,
-        amount,
-        min_out,
+        SwapIn {
+            direction: Direction::BaseToQuote,
+            amount_in: amount,
+            min_amount_out: min_out,
+        },
     );
     client.landing = landing;
     let keypair = trader.keypair.insecure_clone();

@@ -10,8 +10,8 @@ use homeostat::errors::HomeostatError;
 use homeostat::instructions::DepositArgs;
 use homeostat_localnet::rpc;
 use homeostat_localnet::{
-    default_params, fee_params, oracle_account, price_update, pyth_price, Exact, Harness, ONE_BASE,
-    ONE_QUOTE,
+    default_params, fee_params, oracle_account, price_update, pyth_price, Exact, Harness, SwapIn,
+    ONE_BASE, ONE_QUOTE,
 };
 use homeostat_math::{BaseAtoms, Direction, QuoteAtoms};
 use homeostat_sdk::instructions::{self, UserAccounts};
@@ -33,9 +33,11 @@ fn sell_one(
         &client.addresses,
         client.oracles,
         accounts,
-        Direction::BaseToQuote,
-        ONE_BASE,
-        min_amount_out,
+        SwapIn {
+            direction: Direction::BaseToQuote,
+            amount_in: ONE_BASE,
+            min_amount_out,
+        },
     )
 }
 

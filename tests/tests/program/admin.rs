@@ -5,7 +5,7 @@ use homeostat::errors::HomeostatError;
 use homeostat::{PoolParams, StoredFixed};
 use homeostat_localnet::{
     assert_program_error, bits, decode_events, default_params, fee_params, fixed, pyth_price,
-    Harness, BUY, ONE_BASE, ONE_QUOTE, SELL,
+    Harness, SwapIn, SwapOut, BUY, ONE_BASE, ONE_QUOTE, SELL,
 };
 use homeostat_math::{Fixed, ModelKind, ModelParams};
 use homeostat_sdk::pda::PoolAddresses;
@@ -174,11 +174,27 @@ async fn protocol_fees_go_to_the_admin_and_only_them() {
     harness.seeded_pool(&pool, fee_params()).await;
     let trader = harness.new_user(100 * ONE_BASE, 20_000 * ONE_QUOTE).await;
     harness
-        .swap_exact_in(&pool, &trader, SELL, 40 * ONE_BASE, 1)
+        .swap_exact_in(
+            &pool,
+            &trader,
+            SwapIn {
+                direction: SELL,
+                amount_in: 40 * ONE_BASE,
+                min_amount_out: 1,
+            },
+        )
         .await
         .unwrap();
     harness
-        .swap_exact_in(&pool, &trader, BUY, 6_000 * ONE_QUOTE, 1)
+        .swap_exact_in(
+            &pool,
+            &trader,
+            SwapIn {
+                direction: BUY,
+                amount_in: 6_000 * ONE_QUOTE,
+                min_amount_out: 1,
+            },
+        )
         .await
         .unwrap();
     let owed = harness.pool_state(&pool).await;
@@ -266,9 +282,11 @@ async fn a_change_that_loosens_risk_waits_for_the_configs_delay() {
         &pool,
         harness.oracles(),
         &trader.accounts(&pool),
-        BUY,
-        900 * ONE_BASE,
-        200_000 * ONE_QUOTE,
+        SwapOut {
+            direction: BUY,
+            amount_out: 900 * ONE_BASE,
+            max_amount_in: 200_000 * ONE_QUOTE,
+        },
     );
     let restore = homeostat_sdk::instructions::update_params(pool.pool, admin.pubkey(), before);
     let result = harness
@@ -293,7 +311,15 @@ async fn a_change_that_loosens_risk_waits_for_the_configs_delay() {
     );
     assert_program_error(
         harness
-            .swap_exact_out(&pool, &trader, BUY, 900 * ONE_BASE, 200_000 * ONE_QUOTE)
+            .swap_exact_out(
+                &pool,
+                &trader,
+                SwapOut {
+                    direction: BUY,
+                    amount_out: 900 * ONE_BASE,
+                    max_amount_in: 200_000 * ONE_QUOTE,
+                },
+            )
             .await,
         HomeostatError::TradeTooLarge,
     );

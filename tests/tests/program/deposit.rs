@@ -4,8 +4,8 @@ use homeostat::instructions::{DepositArgs, WithdrawArgs};
 use homeostat::math::lp::LOCKED_SHARES;
 use homeostat::math::{BaseAtoms, QuoteAtoms, Reserves};
 use homeostat_localnet::{
-    assert_program_error, burn, default_params, operator_params, sol_at_150, Exact, Harness, User,
-    ONE_BASE, ONE_QUOTE, SELL,
+    assert_program_error, burn, default_params, operator_params, sol_at_150, Exact, Harness,
+    SwapIn, User, ONE_BASE, ONE_QUOTE, SELL,
 };
 use homeostat_sdk::pda::PoolAddresses;
 use solana_signer::Signer;
@@ -218,7 +218,15 @@ async fn long_pool() -> (Harness, PoolAddresses, User, u64) {
     let (mut harness, pool, _) = Harness::with_liquidity().await;
     let pusher = harness.new_user(40 * ONE_BASE, 0).await;
     harness
-        .swap_exact_in(&pool, &pusher, SELL, 40 * ONE_BASE, 1)
+        .swap_exact_in(
+            &pool,
+            &pusher,
+            SwapIn {
+                direction: SELL,
+                amount_in: 40 * ONE_BASE,
+                min_amount_out: 1,
+            },
+        )
         .await
         .unwrap();
     let victim = harness.new_user(10 * ONE_BASE, 0).await;
@@ -272,7 +280,15 @@ async fn a_just_in_time_deposit_neither_moves_the_victims_price_nor_pays() {
         with_jit
     );
     harness
-        .swap_exact_in(&pool, &victim, SELL, 10 * ONE_BASE, with_jit)
+        .swap_exact_in(
+            &pool,
+            &victim,
+            SwapIn {
+                direction: SELL,
+                amount_in: 10 * ONE_BASE,
+                min_amount_out: with_jit,
+            },
+        )
         .await
         .unwrap();
     let shares = harness.balance(&jit.lp(&pool)).await;
@@ -302,7 +318,15 @@ async fn a_large_deposit_does_not_push_the_inventory_past_the_cap() {
     let pusher = harness.new_user(200 * ONE_BASE, 0).await;
     for _ in 0..2 {
         harness
-            .swap_exact_in(&pool, &pusher, SELL, 45 * ONE_BASE, 1)
+            .swap_exact_in(
+                &pool,
+                &pusher,
+                SwapIn {
+                    direction: SELL,
+                    amount_in: 45 * ONE_BASE,
+                    min_amount_out: 1,
+                },
+            )
             .await
             .unwrap();
     }
@@ -335,7 +359,15 @@ async fn a_large_deposit_does_not_push_the_inventory_past_the_cap() {
         .unwrap();
     let trader = harness.new_user(ONE_BASE, 0).await;
     harness
-        .swap_exact_in(&pool, &trader, SELL, ONE_BASE, 1)
+        .swap_exact_in(
+            &pool,
+            &trader,
+            SwapIn {
+                direction: SELL,
+                amount_in: ONE_BASE,
+                min_amount_out: 1,
+            },
+        )
         .await
         .expect("the sale that fitted before still fits");
 }
@@ -386,12 +418,28 @@ async fn a_stranger_cannot_seed_a_pool_or_reset_its_depth() {
     let trader = harness.new_user(200 * ONE_BASE, 0).await;
     for _ in 0..4 {
         harness
-            .swap_exact_in(&pool, &trader, SELL, 25 * ONE_BASE, 1)
+            .swap_exact_in(
+                &pool,
+                &trader,
+                SwapIn {
+                    direction: SELL,
+                    amount_in: 25 * ONE_BASE,
+                    min_amount_out: 1,
+                },
+            )
             .await
             .unwrap();
     }
     let result = harness
-        .swap_exact_in(&pool, &trader, SELL, 25 * ONE_BASE, 1)
+        .swap_exact_in(
+            &pool,
+            &trader,
+            SwapIn {
+                direction: SELL,
+                amount_in: 25 * ONE_BASE,
+                min_amount_out: 1,
+            },
+        )
         .await;
     assert_program_error(result, HomeostatError::InventoryCapExceeded);
 }
@@ -407,7 +455,17 @@ async fn an_emptied_pool_trades_and_takes_deposits_only_after_its_admin_reseeds_
     let stranger = harness
         .new_user(1_000 * ONE_BASE, 150_000 * ONE_QUOTE)
         .await;
-    let result = harness.swap_exact_in(&pool, &stranger, SELL, 38, 0).await;
+    let result = harness
+        .swap_exact_in(
+            &pool,
+            &stranger,
+            SwapIn {
+                direction: SELL,
+                amount_in: 38,
+                min_amount_out: 0,
+            },
+        )
+        .await;
     assert_program_error(result, HomeostatError::PoolEmpty);
     let result = harness.deposit(&pool, &stranger, sol_at_150(1_000)).await;
     assert_program_error(result, HomeostatError::FirstDepositByAdmin);
@@ -420,7 +478,15 @@ async fn an_emptied_pool_trades_and_takes_deposits_only_after_its_admin_reseeds_
     let snapshot = harness.snapshot(&pool, &update).await;
     assert!(snapshot.gross_position().unwrap().unsigned_abs() < u128::from(ONE_BASE) / 1_000);
     harness
-        .swap_exact_in(&pool, &stranger, SELL, ONE_BASE, 1)
+        .swap_exact_in(
+            &pool,
+            &stranger,
+            SwapIn {
+                direction: SELL,
+                amount_in: ONE_BASE,
+                min_amount_out: 1,
+            },
+        )
         .await
         .unwrap();
     harness

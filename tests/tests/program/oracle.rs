@@ -11,8 +11,8 @@ use homeostat::oracle::PriceUpdate;
 use homeostat::{PoolParams, StoredFixed};
 use homeostat_localnet::{
     assert_program_error, bits, default_params, fee_params, fixed, next_volatility_sample,
-    oracle_account, price_update, pyth_price, quote_price_update, Exact, Harness, User, BUY,
-    ONE_BASE, ONE_QUOTE, QUOTE_FEED_ID, SELL,
+    oracle_account, price_update, pyth_price, quote_price_update, Exact, Harness, SwapIn, User,
+    BUY, ONE_BASE, ONE_QUOTE, QUOTE_FEED_ID, SELL,
 };
 use homeostat_sdk::pda::PoolAddresses;
 use solana_transaction::TransactionError;
@@ -38,7 +38,16 @@ async fn buy(
     let mut accounts = harness.swap_accounts(pool, trader);
     accounts.oracle = oracle;
     harness
-        .swap_exact_in_with(pool, trader, accounts, BUY, quote, 1)
+        .swap_exact_in_with(
+            pool,
+            trader,
+            accounts,
+            SwapIn {
+                direction: BUY,
+                amount_in: quote,
+                min_amount_out: 1,
+            },
+        )
         .await?;
     Ok(harness.balance(&trader.base).await - before)
 }
@@ -54,7 +63,16 @@ async fn sell(
     let mut accounts = harness.swap_accounts(pool, trader);
     accounts.oracle = oracle;
     harness
-        .swap_exact_in_with(pool, trader, accounts, SELL, base, 1)
+        .swap_exact_in_with(
+            pool,
+            trader,
+            accounts,
+            SwapIn {
+                direction: SELL,
+                amount_in: base,
+                min_amount_out: 1,
+            },
+        )
         .await
 }
 
@@ -196,7 +214,15 @@ async fn a_new_lot_does_not_read_as_a_price_move() {
     harness.set_time(next_volatility_sample(harness.now));
     harness.set_price(pyth_price(150.0), pyth_price(0.05));
     harness
-        .swap_exact_in(&pool, &trader, SELL, ONE_BASE, 1)
+        .swap_exact_in(
+            &pool,
+            &trader,
+            SwapIn {
+                direction: SELL,
+                amount_in: ONE_BASE,
+                min_amount_out: 1,
+            },
+        )
         .await
         .unwrap();
     let after = harness.pool_state(&pool).await.volatility_state();
@@ -264,7 +290,15 @@ async fn a_two_feed_pool_prices_base_in_quote_as_the_ratio_of_its_usd_feeds() {
         .await
         .unwrap();
     harness
-        .swap_exact_in(&pool, &trader, BUY, 1_540 * ONE_QUOTE, quote.amount_out)
+        .swap_exact_in(
+            &pool,
+            &trader,
+            SwapIn {
+                direction: BUY,
+                amount_in: 1_540 * ONE_QUOTE,
+                min_amount_out: quote.amount_out,
+            },
+        )
         .await
         .unwrap();
     assert_eq!(harness.balance(&trader.base).await, quote.amount_out);
@@ -295,7 +329,15 @@ async fn both_feeds_of_a_two_feed_pool_are_checked() {
     harness.set_price(pyth_price(150.0), pyth_price(0.05));
     assert_program_error(
         harness
-            .swap_exact_in(&pool, &trader, SELL, ONE_BASE / 10, 1)
+            .swap_exact_in(
+                &pool,
+                &trader,
+                SwapIn {
+                    direction: SELL,
+                    amount_in: ONE_BASE / 10,
+                    min_amount_out: 1,
+                },
+            )
             .await,
         HomeostatError::StaleOracle,
     );
@@ -303,7 +345,15 @@ async fn both_feeds_of_a_two_feed_pool_are_checked() {
     let mut quote_usd = quote_price_update(pyth_price(1.0), pyth_price(0.0002), start + 21);
     harness.set_quote_oracle(&quote_usd);
     harness
-        .swap_exact_in(&pool, &trader, SELL, ONE_BASE / 10, 1)
+        .swap_exact_in(
+            &pool,
+            &trader,
+            SwapIn {
+                direction: SELL,
+                amount_in: ONE_BASE / 10,
+                min_amount_out: 1,
+            },
+        )
         .await
         .unwrap();
     assert_eq!(
@@ -315,7 +365,15 @@ async fn both_feeds_of_a_two_feed_pool_are_checked() {
     harness.set_quote_oracle(&quote_usd);
     assert_program_error(
         harness
-            .swap_exact_in(&pool, &trader, SELL, ONE_BASE / 10, 1)
+            .swap_exact_in(
+                &pool,
+                &trader,
+                SwapIn {
+                    direction: SELL,
+                    amount_in: ONE_BASE / 10,
+                    min_amount_out: 1,
+                },
+            )
             .await,
         HomeostatError::OracleOlderThanLastUsed,
     );
@@ -331,7 +389,16 @@ async fn sell_with_quote_oracle(
     let mut accounts = harness.swap_accounts(pool, trader);
     accounts.quote_oracle = quote_oracle;
     harness
-        .swap_exact_in_with(pool, trader, accounts, SELL, ONE_BASE / 10, 1)
+        .swap_exact_in_with(
+            pool,
+            trader,
+            accounts,
+            SwapIn {
+                direction: SELL,
+                amount_in: ONE_BASE / 10,
+                min_amount_out: 1,
+            },
+        )
         .await
 }
 

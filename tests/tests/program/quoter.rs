@@ -6,12 +6,10 @@ use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 use homeostat::constants::QUOTE_FALLBACK_REFUSE;
 use homeostat::errors::HomeostatError;
-use homeostat::events::Swapped;
 use homeostat::instructions::PushQuoteArgs;
 use homeostat::{PoolParams, StoredFixed};
 use homeostat_localnet::{
-    assert_anchor_error, assert_program_error, decode_events, default_params, Harness, BUY,
-    ONE_BASE, ONE_QUOTE,
+    assert_anchor_error, assert_program_error, default_params, Harness, ONE_BASE,
 };
 use homeostat_math::{Direction, Fixed};
 use homeostat_sdk::instructions as ix;
@@ -45,47 +43,36 @@ async fn push(
         .await
 }
 
-/// Buys one SOL in one transaction carrying `message` (when given) before the swap;
-/// returns the price per SOL it executed at (`Swapped::oracle_price`, whole USDC) and the
-/// quote it cost, after checking the SDK quoted exactly what the program charged (a Pyth
-/// Pro update booked first, `PoolSnapshot::after_pro_message`).
+/// Buys one SOL (`Harness::buy_one_base`) after `message` (when given); returns the price
+/// per SOL it executed at (`Swapped::oracle_price`, whole USDC) and the quote it cost, after
+/// checking the SDK quoted exactly what the program charged (a Pyth Pro update booked
+/// first, `PoolSnapshot::after_pro_message`).
 pub(super) async fn buy_one(
     harness: &mut Harness,
     pool: &PoolAddresses,
     message: Option<&[u8]>,
 ) -> Result<(f64, u64), TransactionError> {
-    let trader = harness.new_user(0, 1_000 * ONE_QUOTE).await;
     let update = harness.oracle_update().await;
     let mut snapshot = harness.snapshot(pool, &update).await;
-    let mut instructions: Vec<Instruction> = Vec::new();
+    let mut before: Vec<Instruction> = Vec::new();
     if let Some(message) = message {
         snapshot = snapshot
             .after_pro_message(message)
             .expect("the SDK books it");
-        instructions.extend(harness.post_pro_ixs(pool, message));
+        before.extend(harness.post_pro_ixs(pool, message));
     }
     let expected = snapshot.quote_exact_out(Direction::QuoteToBase, ONE_BASE);
-    instructions.push(ix::swap_exact_out(
-        pool,
-        harness.oracles(),
-        &trader.accounts(pool),
-        BUY,
-        ONE_BASE,
-        u64::MAX,
-    ));
-    let (events, error) = harness
-        .simulate_events(&instructions, &[&trader.keypair])
-        .await;
-    if let Some(error) = error {
-        assert!(expected.is_err(), "the SDK quoted what the program refused");
-        return Err(error);
-    }
-    harness.send(&instructions, &[&trader.keypair]).await?;
-    let swapped: Vec<Swapped> = decode_events(&events);
+    let swapped = match harness.buy_one_base(pool, &before).await {
+        Ok(swapped) => swapped,
+        Err(error) => {
+            assert!(expected.is_err(), "the SDK quoted what the program refused");
+            return Err(error);
+        }
+    };
     let expected = expected.expect("the SDK quotes what the program executes");
-    assert_eq!(swapped[0].amount_in, expected.amount_in, "SDK = program");
-    let price = swapped[0].oracle_price.get().to_f64() / 1e6;
-    Ok((price, swapped[0].amount_in))
+    assert_eq!(swapped.amount_in, expected.amount_in, "SDK = program");
+    let price = swapped.oracle_price.get().to_f64() / 1e6;
+    Ok((price, swapped.amount_in))
 }
 
 #[tokio::test]

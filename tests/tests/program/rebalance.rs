@@ -7,7 +7,7 @@ use homeostat::instructions::RecordHedgeArgs;
 use homeostat::{PoolParams, StoredFixed};
 use homeostat_localnet::{
     assert_program_error, decode_events, default_params, fee_params, fixed, operator_params,
-    price_update, pyth_price, Harness, BUY, ONE_BASE, ONE_QUOTE, SELL,
+    price_update, pyth_price, Harness, SwapIn, BUY, ONE_BASE, ONE_QUOTE, SELL,
 };
 use homeostat_math::Direction;
 use homeostat_sdk::pda::PoolAddresses;
@@ -289,7 +289,15 @@ async fn a_recorded_hedge_relaxes_the_skew_of_a_pool_that_credits_it() {
     // And the program executes exactly the relaxed quote.
     let trader = harness.new_user(ONE_BASE, 0).await;
     harness
-        .swap_exact_in(&pool, &trader, SELL, ONE_BASE, sell_after.amount_out)
+        .swap_exact_in(
+            &pool,
+            &trader,
+            SwapIn {
+                direction: SELL,
+                amount_in: ONE_BASE,
+                min_amount_out: sell_after.amount_out,
+            },
+        )
         .await
         .unwrap();
     assert_eq!(harness.balance(&trader.quote).await, sell_after.amount_out);
@@ -357,7 +365,15 @@ async fn record_hedge_keeps_a_ledger_and_refuses_implausible_prices() {
     let buyer = harness.new_user(0, 13_000 * ONE_QUOTE).await;
     for _ in 0..2 {
         harness
-            .swap_exact_in(&pool, &buyer, BUY, 6_500 * ONE_QUOTE, 1)
+            .swap_exact_in(
+                &pool,
+                &buyer,
+                SwapIn {
+                    direction: BUY,
+                    amount_in: 6_500 * ONE_QUOTE,
+                    min_amount_out: 1,
+                },
+            )
             .await
             .unwrap();
     }

@@ -3,11 +3,18 @@ use homeostat::oracle::{PriceUpdate, VerificationLevel};
 use homeostat_localnet::{
     assert_anchor_error, assert_program_error, custom_error, fee_params, next_volatility_sample,
     oracle_account, price_update, pyth_price, sol_at_150, swap_transaction_size, Exact, Harness,
-    User, BUY, ONE_BASE, ONE_QUOTE, SELL, TOKEN, TOKEN_2022,
+    SwapIn, User, BUY, ONE_BASE, ONE_QUOTE, SELL, TOKEN, TOKEN_2022,
 };
 use homeostat_math::Direction;
 use solana_account::Account;
 use solana_signer::Signer;
+
+/// Sells one SOL for any amount: the swap the account and oracle checks run on.
+const SELL_ONE_SOL: SwapIn = SwapIn {
+    direction: SELL,
+    amount_in: ONE_BASE,
+    min_amount_out: 1,
+};
 
 fn oracle_now(harness: &Harness) -> PriceUpdate {
     price_update(pyth_price(150.0), pyth_price(0.05), harness.now)
@@ -31,7 +38,15 @@ async fn selling_base_pays_exactly_the_quoted_amount() {
         .await
         .unwrap();
     harness
-        .swap_exact_in(&pool, &trader, SELL, 5 * ONE_BASE, expected.amount_out)
+        .swap_exact_in(
+            &pool,
+            &trader,
+            SwapIn {
+                direction: SELL,
+                amount_in: 5 * ONE_BASE,
+                min_amount_out: expected.amount_out,
+            },
+        )
         .await
         .unwrap();
     assert_eq!(harness.balance(&trader.base).await, 5 * ONE_BASE);
@@ -68,7 +83,15 @@ async fn buying_base_pays_exactly_the_quoted_amount() {
         .await
         .unwrap();
     harness
-        .swap_exact_in(&pool, &trader, BUY, 1_500 * ONE_QUOTE, 1)
+        .swap_exact_in(
+            &pool,
+            &trader,
+            SwapIn {
+                direction: BUY,
+                amount_in: 1_500 * ONE_QUOTE,
+                min_amount_out: 1,
+            },
+        )
         .await
         .unwrap();
     assert_eq!(harness.balance(&trader.quote).await, 500 * ONE_QUOTE);
@@ -88,7 +111,15 @@ async fn quotes_move_against_the_pools_inventory() {
     for _ in 0..3 {
         let before = harness.balance(&trader.quote).await;
         harness
-            .swap_exact_in(&pool, &trader, SELL, 10 * ONE_BASE, 1)
+            .swap_exact_in(
+                &pool,
+                &trader,
+                SwapIn {
+                    direction: SELL,
+                    amount_in: 10 * ONE_BASE,
+                    min_amount_out: 1,
+                },
+            )
             .await
             .unwrap();
         received.push(harness.balance(&trader.quote).await - before);
@@ -110,7 +141,15 @@ async fn slippage_limit_is_enforced() {
         .await
         .unwrap();
     let result = harness
-        .swap_exact_in(&pool, &trader, SELL, ONE_BASE, expected.amount_out + 1)
+        .swap_exact_in(
+            &pool,
+            &trader,
+            SwapIn {
+                direction: SELL,
+                amount_in: ONE_BASE,
+                min_amount_out: expected.amount_out + 1,
+            },
+        )
         .await;
     assert_program_error(result, HomeostatError::SlippageExceeded);
     assert_eq!(
@@ -127,7 +166,15 @@ async fn limits_are_enforced() {
     // 60 SOL > 50 SOL max trade size.
     assert_program_error(
         harness
-            .swap_exact_in(&pool, &whale, SELL, 60 * ONE_BASE, 1)
+            .swap_exact_in(
+                &pool,
+                &whale,
+                SwapIn {
+                    direction: SELL,
+                    amount_in: 60 * ONE_BASE,
+                    min_amount_out: 1,
+                },
+            )
             .await,
         HomeostatError::TradeTooLarge,
     );
@@ -135,7 +182,15 @@ async fn limits_are_enforced() {
     let mut capped = false;
     for _ in 0..6 {
         let result = harness
-            .swap_exact_in(&pool, &whale, SELL, 45 * ONE_BASE, 1)
+            .swap_exact_in(
+                &pool,
+                &whale,
+                SwapIn {
+                    direction: SELL,
+                    amount_in: 45 * ONE_BASE,
+                    min_amount_out: 1,
+                },
+            )
             .await;
         if result.is_err() {
             assert_program_error(result, HomeostatError::InventoryCapExceeded);
@@ -145,7 +200,17 @@ async fn limits_are_enforced() {
     }
     assert!(capped, "the inventory cap must bind");
     assert_program_error(
-        harness.swap_exact_in(&pool, &whale, SELL, 0, 0).await,
+        harness
+            .swap_exact_in(
+                &pool,
+                &whale,
+                SwapIn {
+                    direction: SELL,
+                    amount_in: 0,
+                    min_amount_out: 0,
+                },
+            )
+            .await,
         HomeostatError::ZeroAmount,
     );
     // A direction no `Direction` names: the SDK's instruction with its direction byte (the
@@ -154,9 +219,11 @@ async fn limits_are_enforced() {
         &pool,
         harness.oracles(),
         &whale.accounts(&pool),
-        SELL,
-        ONE_BASE,
-        0,
+        SwapIn {
+            direction: SELL,
+            amount_in: ONE_BASE,
+            min_amount_out: 0,
+        },
     );
     invalid.data[8] = 7;
     assert_program_error(
@@ -171,13 +238,29 @@ async fn paying_more_than_the_account_holds_is_a_named_error() {
     let trader = harness.new_user(ONE_BASE, 0).await;
     assert_program_error(
         harness
-            .swap_exact_in(&pool, &trader, SELL, 2 * ONE_BASE, 1)
+            .swap_exact_in(
+                &pool,
+                &trader,
+                SwapIn {
+                    direction: SELL,
+                    amount_in: 2 * ONE_BASE,
+                    min_amount_out: 1,
+                },
+            )
             .await,
         HomeostatError::InsufficientFunds,
     );
     assert_program_error(
         harness
-            .swap_exact_in(&pool, &trader, BUY, ONE_QUOTE, 1)
+            .swap_exact_in(
+                &pool,
+                &trader,
+                SwapIn {
+                    direction: BUY,
+                    amount_in: ONE_QUOTE,
+                    min_amount_out: 1,
+                },
+            )
             .await,
         HomeostatError::InsufficientFunds,
     );
@@ -189,7 +272,15 @@ async fn an_overflow_sized_amount_fails_cleanly() {
     let (mut harness, pool, _) = Harness::with_liquidity().await;
     let trader = harness.new_user(0, 1_000 * ONE_QUOTE).await;
     let result = harness
-        .swap_exact_in(&pool, &trader, BUY, u64::MAX, 0)
+        .swap_exact_in(
+            &pool,
+            &trader,
+            SwapIn {
+                direction: BUY,
+                amount_in: u64::MAX,
+                min_amount_out: 0,
+            },
+        )
         .await;
     assert!(
         custom_error(&result).is_some(),
@@ -204,14 +295,12 @@ async fn paused_pools_do_not_swap() {
     let admin = harness.admin.insecure_clone();
     harness.set_paused(&pool, &admin, true).await.unwrap();
     assert_program_error(
-        harness
-            .swap_exact_in(&pool, &trader, SELL, ONE_BASE, 1)
-            .await,
+        harness.swap_exact_in(&pool, &trader, SELL_ONE_SOL).await,
         HomeostatError::PoolPaused,
     );
     harness.set_paused(&pool, &admin, false).await.unwrap();
     harness
-        .swap_exact_in(&pool, &trader, SELL, ONE_BASE, 1)
+        .swap_exact_in(&pool, &trader, SELL_ONE_SOL)
         .await
         .unwrap();
 }
@@ -308,9 +397,7 @@ async fn bad_oracles_fail_closed() {
     let now = harness.now;
     for (what, update, expected) in bad_prints(used, now) {
         harness.set_oracle(&update);
-        let result = harness
-            .swap_exact_in(&pool, &trader, SELL, ONE_BASE, 1)
-            .await;
+        let result = harness.swap_exact_in(&pool, &trader, SELL_ONE_SOL).await;
         assert_eq!(
             custom_error(&result),
             Some(u32::from(expected)),
@@ -325,14 +412,14 @@ async fn bad_oracles_fail_closed() {
         let mut accounts = harness.swap_accounts(&pool, &trader);
         accounts.oracle = fake;
         let result = harness
-            .swap_exact_in_with(&pool, &trader, accounts, SELL, ONE_BASE, 1)
+            .swap_exact_in_with(&pool, &trader, accounts, SELL_ONE_SOL)
             .await;
         assert_program_error(result, expected);
     }
 
     // With a good oracle again, the same swap goes through.
     harness
-        .swap_exact_in(&pool, &trader, SELL, ONE_BASE, 1)
+        .swap_exact_in(&pool, &trader, SELL_ONE_SOL)
         .await
         .unwrap();
 }
@@ -356,7 +443,7 @@ async fn substituted_accounts_are_rejected() {
     accounts.quote_vault = rogue_vault;
     assert_anchor_error(
         harness
-            .swap_exact_in_with(&pool, &trader, accounts, SELL, ONE_BASE, 1)
+            .swap_exact_in_with(&pool, &trader, accounts, SELL_ONE_SOL)
             .await,
         anchor_lang::error::ErrorCode::ConstraintHasOne,
     );
@@ -366,7 +453,7 @@ async fn substituted_accounts_are_rejected() {
     accounts.base_mint = other_mint;
     assert_anchor_error(
         harness
-            .swap_exact_in_with(&pool, &trader, accounts, SELL, ONE_BASE, 1)
+            .swap_exact_in_with(&pool, &trader, accounts, SELL_ONE_SOL)
             .await,
         anchor_lang::error::ErrorCode::ConstraintHasOne,
     );
@@ -375,7 +462,7 @@ async fn substituted_accounts_are_rejected() {
     accounts.base_token_program = TOKEN_2022;
     assert_anchor_error(
         harness
-            .swap_exact_in_with(&pool, &trader, accounts, SELL, ONE_BASE, 1)
+            .swap_exact_in_with(&pool, &trader, accounts, SELL_ONE_SOL)
             .await,
         anchor_lang::error::ErrorCode::ConstraintOwner,
     );
@@ -387,7 +474,7 @@ async fn substituted_accounts_are_rejected() {
     accounts.trader_base = quote_account;
     assert_anchor_error(
         harness
-            .swap_exact_in_with(&pool, &trader, accounts, SELL, ONE_BASE, 1)
+            .swap_exact_in_with(&pool, &trader, accounts, SELL_ONE_SOL)
             .await,
         anchor_lang::error::ErrorCode::ConstraintTokenMint,
     );
@@ -412,7 +499,7 @@ async fn substituted_accounts_are_rejected() {
         accounts.trader_base = account;
         assert_anchor_error(
             harness
-                .swap_exact_in_with(&pool, &trader, accounts, SELL, ONE_BASE, 1)
+                .swap_exact_in_with(&pool, &trader, accounts, SELL_ONE_SOL)
                 .await,
             expected,
         );
@@ -421,7 +508,7 @@ async fn substituted_accounts_are_rejected() {
     let mut accounts = harness.swap_accounts(&pool, &trader);
     accounts.trader_quote = accounts.trader_base;
     assert!(harness
-        .swap_exact_in_with(&pool, &trader, accounts, SELL, ONE_BASE, 1)
+        .swap_exact_in_with(&pool, &trader, accounts, SELL_ONE_SOL)
         .await
         .is_err());
     // Someone else's token account as the source: the token program refuses the signer.
@@ -429,7 +516,7 @@ async fn substituted_accounts_are_rejected() {
     let mut accounts = harness.swap_accounts(&pool, &trader);
     accounts.trader_base = victim.base;
     assert!(harness
-        .swap_exact_in_with(&pool, &trader, accounts, SELL, ONE_BASE, 1)
+        .swap_exact_in_with(&pool, &trader, accounts, SELL_ONE_SOL)
         .await
         .is_err());
     assert_eq!(harness.balance(&victim.base).await, ONE_BASE);
@@ -443,7 +530,15 @@ async fn only_a_newer_oracle_price_moves_the_volatility_estimate() {
     // Same print: many swaps leave the estimate alone.
     for _ in 0..3 {
         harness
-            .swap_exact_in(&pool, &trader, SELL, ONE_BASE / 10, 1)
+            .swap_exact_in(
+                &pool,
+                &trader,
+                SwapIn {
+                    direction: SELL,
+                    amount_in: ONE_BASE / 10,
+                    min_amount_out: 1,
+                },
+            )
             .await
             .unwrap();
     }
@@ -452,7 +547,15 @@ async fn only_a_newer_oracle_price_moves_the_volatility_estimate() {
     harness.set_time(next_volatility_sample(harness.now) + 10);
     harness.set_price(pyth_price(151.5), pyth_price(0.05));
     harness
-        .swap_exact_in(&pool, &trader, SELL, ONE_BASE / 10, 1)
+        .swap_exact_in(
+            &pool,
+            &trader,
+            SwapIn {
+                direction: SELL,
+                amount_in: ONE_BASE / 10,
+                min_amount_out: 1,
+            },
+        )
         .await
         .unwrap();
     assert_eq!(harness.pool_state(&pool).await.volatility_state(), before);
@@ -461,7 +564,15 @@ async fn only_a_newer_oracle_price_moves_the_volatility_estimate() {
     harness.set_time(later);
     harness.set_price(pyth_price(151.5), pyth_price(0.05));
     harness
-        .swap_exact_in(&pool, &trader, SELL, ONE_BASE / 10, 1)
+        .swap_exact_in(
+            &pool,
+            &trader,
+            SwapIn {
+                direction: SELL,
+                amount_in: ONE_BASE / 10,
+                min_amount_out: 1,
+            },
+        )
         .await
         .unwrap();
     let after = harness.pool_state(&pool).await.volatility_state();
@@ -487,9 +598,11 @@ async fn a_swap_transaction_fits_in_one_packet() {
         &pool,
         harness.oracles(),
         &user.accounts(&pool),
-        SELL,
-        1,
-        1,
+        SwapIn {
+            direction: SELL,
+            amount_in: 1,
+            min_amount_out: 1,
+        },
     );
     // 14 metas: the optional quote oracle of a single-feed pool is the program id, a key
     // the message already holds, so it costs one index byte.
@@ -520,7 +633,7 @@ async fn a_vault_passed_as_the_users_own_account_is_refused() {
         (accounts.trader_base, accounts.trader_quote) = (base, quote);
         assert_program_error(
             harness
-                .swap_exact_in_with(&pool, &trader, accounts, SELL, ONE_BASE, 1)
+                .swap_exact_in_with(&pool, &trader, accounts, SELL_ONE_SOL)
                 .await,
             HomeostatError::AccountAliased,
         );

@@ -1,6 +1,7 @@
 use homeostat::errors::HomeostatError;
 use homeostat_localnet::{
-    assert_program_error, price_update, pyth_price, Exact, Harness, BUY, ONE_BASE, ONE_QUOTE, SELL,
+    assert_program_error, price_update, pyth_price, Exact, Harness, SwapIn, SwapOut, BUY, ONE_BASE,
+    ONE_QUOTE, SELL,
 };
 use homeostat_math::Direction;
 
@@ -23,7 +24,15 @@ async fn buying_an_exact_amount_of_base_charges_the_quoted_input() {
         .await
         .unwrap();
     harness
-        .swap_exact_out(&pool, &trader, BUY, 3 * ONE_BASE, expected.amount_in)
+        .swap_exact_out(
+            &pool,
+            &trader,
+            SwapOut {
+                direction: BUY,
+                amount_out: 3 * ONE_BASE,
+                max_amount_in: expected.amount_in,
+            },
+        )
         .await
         .unwrap();
     assert_eq!(harness.balance(&trader.base).await, 3 * ONE_BASE);
@@ -53,7 +62,15 @@ async fn selling_for_an_exact_amount_of_quote_charges_the_quoted_base() {
         .await
         .unwrap();
     harness
-        .swap_exact_out(&pool, &trader, SELL, 300 * ONE_QUOTE, expected.amount_in)
+        .swap_exact_out(
+            &pool,
+            &trader,
+            SwapOut {
+                direction: SELL,
+                amount_out: 300 * ONE_QUOTE,
+                max_amount_in: expected.amount_in,
+            },
+        )
         .await
         .unwrap();
     assert_eq!(harness.balance(&trader.quote).await, 300 * ONE_QUOTE);
@@ -74,7 +91,15 @@ async fn max_in_is_enforced() {
         .await
         .unwrap();
     let result = harness
-        .swap_exact_out(&pool, &trader, BUY, ONE_BASE, expected.amount_in - 1)
+        .swap_exact_out(
+            &pool,
+            &trader,
+            SwapOut {
+                direction: BUY,
+                amount_out: ONE_BASE,
+                max_amount_in: expected.amount_in - 1,
+            },
+        )
         .await;
     assert_program_error(result, HomeostatError::SlippageExceeded);
 }
@@ -85,12 +110,28 @@ async fn more_than_the_pool_holds_is_refused() {
     let trader = harness.new_user(1_000 * ONE_BASE, 0).await;
     // The pool holds 150 000 USDC.
     let result = harness
-        .swap_exact_out(&pool, &trader, SELL, 150_001 * ONE_QUOTE, u64::MAX)
+        .swap_exact_out(
+            &pool,
+            &trader,
+            SwapOut {
+                direction: SELL,
+                amount_out: 150_001 * ONE_QUOTE,
+                max_amount_in: u64::MAX,
+            },
+        )
         .await;
     assert_program_error(result, HomeostatError::InsufficientLiquidity);
     assert_program_error(
         harness
-            .swap_exact_out(&pool, &trader, SELL, 0, u64::MAX)
+            .swap_exact_out(
+                &pool,
+                &trader,
+                SwapOut {
+                    direction: SELL,
+                    amount_out: 0,
+                    max_amount_in: u64::MAX,
+                },
+            )
             .await,
         HomeostatError::ZeroAmount,
     );
@@ -106,11 +147,27 @@ async fn a_round_trip_never_profits_the_trader() {
             harness.balance(&trader.quote).await,
         );
         harness
-            .swap_exact_in(&pool, &trader, SELL, size, 1)
+            .swap_exact_in(
+                &pool,
+                &trader,
+                SwapIn {
+                    direction: SELL,
+                    amount_in: size,
+                    min_amount_out: 1,
+                },
+            )
             .await
             .unwrap();
         harness
-            .swap_exact_out(&pool, &trader, BUY, size, u64::MAX)
+            .swap_exact_out(
+                &pool,
+                &trader,
+                SwapOut {
+                    direction: BUY,
+                    amount_out: size,
+                    max_amount_in: u64::MAX,
+                },
+            )
             .await
             .unwrap();
         assert_eq!(

@@ -4,8 +4,8 @@
 //! so their cost is measured here, not estimated.
 
 use homeostat_localnet::{
-    default_params, price_update, pyth_price, Exact, Harness, MintSetup, User, BUY, ONE_BASE,
-    ONE_QUOTE, SELL, TOKEN, TOKEN_2022,
+    default_params, price_update, pyth_price, Exact, Harness, MintSetup, SwapIn, User, BUY,
+    ONE_BASE, ONE_QUOTE, SELL, TOKEN, TOKEN_2022,
 };
 use homeostat_math::Direction;
 use homeostat_sdk::instructions as ix;
@@ -57,9 +57,11 @@ async fn swap_transfers(
         pool,
         harness.oracles(),
         &trader.accounts(pool),
-        direction,
-        amount_in,
-        1,
+        SwapIn {
+            direction,
+            amount_in,
+            min_amount_out: 1,
+        },
     );
     let simulation = harness.simulate(&[swap], &[&trader.keypair]).await;
     assert_eq!(simulation.error, None, "{simulation:#?}");
@@ -117,7 +119,15 @@ async fn token_2022_sides_move_with_transfer_checked_and_pay_the_quote() {
         .await
         .unwrap();
     harness
-        .swap_exact_in(&pool, &trader, SELL, 2 * ONE_BASE, expected.amount_out)
+        .swap_exact_in(
+            &pool,
+            &trader,
+            SwapIn {
+                direction: SELL,
+                amount_in: 2 * ONE_BASE,
+                min_amount_out: expected.amount_out,
+            },
+        )
         .await
         .unwrap();
     assert_eq!(harness.balance(&trader.base).await, 8 * ONE_BASE);

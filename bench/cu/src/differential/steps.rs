@@ -6,8 +6,8 @@
 use homeostat::instructions::{DepositArgs, WithdrawArgs};
 use homeostat::state::Pool;
 use homeostat_localnet::{
-    price_update, pro_feed, pro_message, pro_payload, pro_signer, pyth_price, XorShift,
-    PRO_CHANNEL_200MS, PRO_FEED_ID,
+    price_update, pro_feed, pro_message, pro_payload, pro_signer, pyth_price, SwapIn, SwapOut,
+    XorShift, PRO_CHANNEL_200MS, PRO_FEED_ID,
 };
 use homeostat_math::{Direction, SwapQuote};
 use homeostat_sdk::instructions as ix;
@@ -64,10 +64,28 @@ async fn swap(
     let limit = slippage_limit(&quote, rng.below(20), exact_in);
     let oracle = twin.world.oracle;
     let (kind, instruction) = if exact_in {
-        let swap = ix::swap_exact_in(&pool, oracle, &accounts, direction, amount, limit);
+        let swap = ix::swap_exact_in(
+            &pool,
+            oracle,
+            &accounts,
+            SwapIn {
+                direction,
+                amount_in: amount,
+                min_amount_out: limit,
+            },
+        );
         ("swap_exact_in", swap)
     } else {
-        let swap = ix::swap_exact_out(&pool, oracle, &accounts, direction, amount, limit);
+        let swap = ix::swap_exact_out(
+            &pool,
+            oracle,
+            &accounts,
+            SwapOut {
+                direction,
+                amount_out: amount,
+                max_amount_in: limit,
+            },
+        );
         ("swap_exact_out", swap)
     };
     let (pay, receive) = match direction {

@@ -8,15 +8,13 @@ mod pushes;
 
 use std::time::Duration;
 
-use homeostat::events::Swapped;
 use homeostat::PoolParams;
 use homeostat_keeper::quoter::book::{Book, BookSource};
 use homeostat_keeper::quoter::quote::QuoteConfig;
 use homeostat_keeper::quoter::QuoteView;
 use homeostat_keeper::{KeeperError, Result};
-use homeostat_localnet::{decode_events, Harness, PoolAddresses, TransactionError, BUY, ONE_BASE};
+use homeostat_localnet::{Harness, PoolAddresses, TransactionError};
 use homeostat_math::Fixed;
-use homeostat_sdk::instructions as ix;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
@@ -46,26 +44,8 @@ pub(crate) async fn buy_price(
     harness: &mut Harness,
     pool: &PoolAddresses,
 ) -> core::result::Result<Fixed, TransactionError> {
-    let trader = harness
-        .new_user(0, 1_000 * homeostat_localnet::ONE_QUOTE)
-        .await;
-    let swap = ix::swap_exact_out(
-        pool,
-        harness.oracles(),
-        &trader.accounts(pool),
-        BUY,
-        ONE_BASE,
-        u64::MAX,
-    );
-    let (events, error) = harness
-        .simulate_events(std::slice::from_ref(&swap), &[&trader.keypair])
-        .await;
-    if let Some(error) = error {
-        return Err(error);
-    }
-    harness.send(&[swap], &[&trader.keypair]).await?;
-    let swapped: Vec<Swapped> = decode_events(&events);
-    Ok(swapped[0].oracle_price.get())
+    let swapped = harness.buy_one_base(pool, &[]).await?;
+    Ok(swapped.oracle_price.get())
 }
 
 /// What a scripted venue answers.

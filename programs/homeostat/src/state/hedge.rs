@@ -209,11 +209,11 @@ impl Pool {
 
     /// The checks of recording `filled_base` base atoms hedged at `avg_price` (quote atoms
     /// per lot) for request `seq`, and the hedge ledger it leaves — the one place they are
-    /// written (the `record_hedge` handler calls it; the SDK's `PoolSnapshot` exposes it to
-    /// the keeper): `seq` is the pending request (`UnknownSequence`); the price is not
-    /// negative, and positive for a fill (`InvalidParameter`); the fill has the request's
-    /// sign and at most its size (`HedgeExceedsRequest`); the position stays within
-    /// `max_hedge_position` (`HedgeTooLarge`); a fill's price is within
+    /// written (the `record_hedge` handler calls it, and the keeper before it sends one,
+    /// `PoolView::check_record_hedge`): `seq` is the pending request (`UnknownSequence`);
+    /// the price is not negative, and positive for a fill (`InvalidParameter`); the fill
+    /// has the request's sign and at most its size (`HedgeExceedsRequest`); the position
+    /// stays within `max_hedge_position` (`HedgeTooLarge`); a fill's price is within
     /// `MAX_HEDGE_PRICE_DEVIATION_BPS` of the request's oracle mid (`HedgePriceImplausible`).
     pub fn prepare_record_hedge(
         &self,

@@ -4,7 +4,7 @@
 
 use homeostat::instructions::{DepositArgs, RecordHedgeArgs};
 use homeostat::PoolParams;
-use homeostat_localnet::{burn, fixed, Harness, BUY, ONE_BASE, SELL};
+use homeostat_localnet::{burn, fixed, Harness, SwapIn, SwapOut, BUY, ONE_BASE, SELL};
 use homeostat_sdk::instructions::{apply_pending_changes, cancel_pending_changes};
 use homeostat_sdk::pda::PoolAddresses;
 use solana_signer::Signer;
@@ -83,22 +83,54 @@ async fn trade(
             let result = match (sell, exact_out) {
                 (true, false) => {
                     harness
-                        .swap_exact_in(pool, &trader, SELL, part(base, 4), 1)
+                        .swap_exact_in(
+                            pool,
+                            &trader,
+                            SwapIn {
+                                direction: SELL,
+                                amount_in: part(base, 4),
+                                min_amount_out: 1,
+                            },
+                        )
                         .await
                 }
                 (false, false) => {
                     harness
-                        .swap_exact_in(pool, &trader, BUY, part(quote, 4), 1)
+                        .swap_exact_in(
+                            pool,
+                            &trader,
+                            SwapIn {
+                                direction: BUY,
+                                amount_in: part(quote, 4),
+                                min_amount_out: 1,
+                            },
+                        )
                         .await
                 }
                 (true, true) => {
                     harness
-                        .swap_exact_out(pool, &trader, SELL, part(quote, 8), base)
+                        .swap_exact_out(
+                            pool,
+                            &trader,
+                            SwapOut {
+                                direction: SELL,
+                                amount_out: part(quote, 8),
+                                max_amount_in: base,
+                            },
+                        )
                         .await
                 }
                 (false, true) => {
                     harness
-                        .swap_exact_out(pool, &trader, BUY, part(base, 8), quote)
+                        .swap_exact_out(
+                            pool,
+                            &trader,
+                            SwapOut {
+                                direction: BUY,
+                                amount_out: part(base, 8),
+                                max_amount_in: quote,
+                            },
+                        )
                         .await
                 }
             };
@@ -111,7 +143,16 @@ async fn trade(
             (
                 "aliased swap",
                 harness
-                    .swap_exact_in_with(pool, &trader, accounts, SELL, ONE_BASE, 1)
+                    .swap_exact_in_with(
+                        pool,
+                        &trader,
+                        accounts,
+                        SwapIn {
+                            direction: SELL,
+                            amount_in: ONE_BASE,
+                            min_amount_out: 1,
+                        },
+                    )
                     .await,
             )
         }
