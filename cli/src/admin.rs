@@ -9,19 +9,121 @@ use std::path::PathBuf;
 
 use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
+use homeostat::constants::MAX_RETARGET_BPS;
 use homeostat::state::{ParamsUpdate, Pool};
 use homeostat::PoolParams;
 use homeostat_math::{ModelKind, Units};
+use homeostat_sdk::cli_conventions::NotAKey;
 use homeostat_sdk::instructions;
 use homeostat_sdk::pda::PoolAddresses;
 use homeostat_sdk::rpc::PoolClient;
+use homeostat_sdk::SdkError;
 use serde_json::{json, Value};
 use solana_signer::Signer;
 
 use crate::cluster::{parse_key, sent_json, Wallet};
-use crate::pool_config::PoolConfig;
+use crate::pool_config::{ConfigFileError, PoolConfig};
 
-type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+/// Why an admin command failed: what the program would refuse, named before anything is
+/// signed, or the cluster's or the SDK's error.
+#[derive(Debug, thiserror::Error)]
+pub enum AdminError {
+    /// The node, an account or a transaction.
+    #[error("{0}")]
+    Sdk(#[from] SdkError),
+    /// A flag that is not a key.
+    #[error("{0}")]
+    Key(#[from] NotAKey),
+    /// The pool configuration file cannot be used.
+    #[error("{0}")]
+    Config(#[from] ConfigFileError),
+    /// The pool's state could not be read as the program reads it.
+    #[error("{0}")]
+    State(#[from] anchor_lang::error::Error),
+    /// The retarget's bound could not be computed.
+    #[error("{0}")]
+    Math(#[from] homeostat_math::MathError),
+    /// The wallet may not make this change.
+    #[error(
+        "the wallet {signer} is not the pool's {role} ({authority}): the program would \
+         refuse with Unauthorized"
+    )]
+    NotAuthority {
+        /// The wallet.
+        signer: Pubkey,
+        /// `admin` or `proposed admin`.
+        role: &'static str,
+        /// Who may.
+        authority: Pubkey,
+    },
+    /// Nothing to apply or cancel, or not yet due.
+    #[error("the program would refuse it: {0}")]
+    Pending(#[source] SdkError),
+    /// An update the program would refuse.
+    #[error(
+        "{}: the program would refuse it: {source} (lp_access is fixed at creation: \
+         {lp_access} here)",
+        path.display()
+    )]
+    Update {
+        /// The configuration file.
+        path: PathBuf,
+        /// The program's error.
+        #[source]
+        source: SdkError,
+        /// The pool's `lp_access`.
+        lp_access: u8,
+    },
+    /// A retarget step beyond `MAX_RETARGET_BPS` of the current target.
+    #[error(
+        "--target-base {target}: a retarget moves the target at most {step} base atoms \
+         ({} % of the current {current}), so to within [{}, {}]: the program would refuse \
+         with RetargetOutOfBounds",
+        MAX_RETARGET_BPS / 100,
+        current.saturating_sub(*step).max(1),
+        current.saturating_add(*step)
+    )]
+    RetargetStep {
+        /// `--target-base`.
+        target: u64,
+        /// The largest step.
+        step: u64,
+        /// The current target.
+        current: u64,
+    },
+    /// A retarget beyond the inventory cap of the first target.
+    #[error(
+        "--target-base {target}: every retarget stays within the inventory cap ({cap} base \
+         atoms at the current depth) of the first target ({first}), so within [{}, {}]: \
+         the program would refuse with RetargetBeyondCap",
+        first.saturating_sub(*cap),
+        first.saturating_add(*cap)
+    )]
+    RetargetBeyondCap {
+        /// `--target-base`.
+        target: u64,
+        /// The cap at the current depth.
+        cap: u64,
+        /// The first target at the current depth.
+        first: u64,
+    },
+    /// A retarget before `MIN_RETARGET_INTERVAL` has passed.
+    #[error(
+        "a retarget applied at {last} (Unix time): the next may come from {next}, {} s from \
+         now (cluster time {now}): the program would refuse with RetargetTooSoon",
+        next.saturating_sub(*now)
+    )]
+    RetargetTooSoon {
+        /// When the last retarget applied.
+        last: i64,
+        /// When the next may.
+        next: i64,
+        /// The cluster's time.
+        now: i64,
+    },
+}
+
+type Result<T> = std::result::Result<T, AdminError>;
 
 /// What to do to the pool.
 #[derive(Debug, Clone)]
@@ -113,37 +215,24 @@ pub fn pending_json(pool: &Pool) -> Value {
 /// `retarget`'s bounds, checked before signing and named with their values when hit
 /// (the program's own checks, `instructions/retarget.rs`): a step of at most
 /// `MAX_RETARGET_BPS` of the current target, and in total within the cap of the first.
-fn retarget_bounds(state: &Pool, current: u64, target: u64) -> std::result::Result<(), String> {
-    use homeostat::constants::MAX_RETARGET_BPS;
+fn retarget_bounds(state: &Pool, current: u64, target: u64) -> Result<()> {
     let step = homeostat_math::mul_div_u64(
         current,
         MAX_RETARGET_BPS,
         homeostat_math::fees::BPS_DENOMINATOR,
         homeostat_math::Rounding::Down,
-    )
-    .map_err(|error| error.to_string())?;
+    )?;
     if target == 0 || target.abs_diff(current) > step {
-        return Err(format!(
-            "--target-base {target}: a retarget moves the target at most {step} base atoms \
-             ({} % of the current {current}), so to within [{}, {}]: the program would refuse \
-             with RetargetOutOfBounds",
-            MAX_RETARGET_BPS / 100,
-            current.saturating_sub(step).max(1),
-            current.saturating_add(step)
-        ));
+        return Err(AdminError::RetargetStep {
+            target,
+            step,
+            current,
+        });
     }
-    let first = state
-        .first_target_at_depth()
-        .map_err(|error| error.to_string())?;
+    let first = state.first_target_at_depth()?;
     let cap = state.cap_at_depth();
     if target.abs_diff(first) > cap {
-        return Err(format!(
-            "--target-base {target}: every retarget stays within the inventory cap ({cap} base \
-             atoms at the current depth) of the first target ({first}), so within [{}, {}]: \
-             the program would refuse with RetargetBeyondCap",
-            first.saturating_sub(cap),
-            first.saturating_add(cap)
-        ));
+        return Err(AdminError::RetargetBeyondCap { target, cap, first });
     }
     Ok(())
 }
@@ -271,12 +360,7 @@ async fn plan_pending(
     } else {
         state.prepare_cancel_pending()
     };
-    checked.map_err(|error| {
-        format!(
-            "the program would refuse it: {}",
-            homeostat_sdk::SdkError::from(error)
-        )
-    })?;
+    checked.map_err(|error| AdminError::Pending(error.into()))?;
     let instruction = if apply {
         instructions::apply_pending_changes(&addresses, signer)
     } else {
@@ -302,11 +386,11 @@ fn check_authority(state: &Pool, signer: Pubkey, change: &Change) -> Result<()> 
     if signer == authority {
         return Ok(());
     }
-    Err(format!(
-        "the wallet {signer} is not the pool's {role} ({authority}): the program would refuse \
-         with Unauthorized"
-    )
-    .into())
+    Err(AdminError::NotAuthority {
+        signer,
+        role,
+        authority,
+    })
 }
 
 /// `update_params` from the pool configuration at `path`, checked as the program would,
@@ -317,24 +401,17 @@ fn plan_update_params(
     addresses: &PoolAddresses,
     signer: Pubkey,
 ) -> Result<(Instruction, Value)> {
-    let text =
-        std::fs::read_to_string(path).map_err(|error| format!("{}: {error}", path.display()))?;
-    let (params, _) = PoolConfig::from_toml(&text)
-        .and_then(|config| config.params())
-        .map_err(|error| format!("{}: {error}", path.display()))?;
-    if let Some(violation) = params.violation() {
-        return Err(format!("{}: {violation}", path.display()).into());
-    }
+    // Within the program's bounds (`PoolConfig::params` checks them).
+    let (params, _) = PoolConfig::read(path)?;
     // The program's own checks (bounds, lp_access fixed at creation, the delay); the
     // time only dates a pending change, which the report states relative to landing.
-    let update = state.prepare_update_params(&params, 0).map_err(|error| {
-        format!(
-            "{}: the program would refuse it: {} (lp_access is fixed at creation: {} here)",
-            path.display(),
-            homeostat_sdk::SdkError::from(error),
-            state.params.lp_access
-        )
-    })?;
+    let update = state
+        .prepare_update_params(&params, 0)
+        .map_err(|error| AdminError::Update {
+            path: path.to_path_buf(),
+            source: error.into(),
+            lp_access: state.params.lp_access,
+        })?;
     let waits = matches!(update, ParamsUpdate::Pending { .. });
     Ok((
         instructions::update_params(addresses.pool, signer, params),
@@ -366,14 +443,11 @@ async fn plan_retarget(
         let next = state
             .last_retarget_time
             .saturating_add(homeostat::constants::MIN_RETARGET_INTERVAL);
-        return Err(format!(
-            "a retarget applied at {} (Unix time): the next may come from {next}, {} s \
-                 from now (cluster time {now}): the program would refuse with \
-                 RetargetTooSoon",
-            state.last_retarget_time,
-            next.saturating_sub(now)
-        )
-        .into());
+        return Err(AdminError::RetargetTooSoon {
+            last: state.last_retarget_time,
+            next,
+            now,
+        });
     }
     Ok((
         instructions::retarget(&addresses, signer, target),

@@ -1,7 +1,7 @@
 //! The command line: every command's arguments (clap), apart from what runs them.
 
 use clap::{Parser, Subcommand};
-use homeostat_keeper::solana_config::SolanaConfig;
+use homeostat_keeper::solana_config::{SolanaConfig, SolanaConfigError};
 use homeostat_sdk::cli_conventions::resolve_url;
 use homeostat_sdk::cli_conventions::KeypairError;
 
@@ -134,6 +134,17 @@ pub(crate) struct GlobalArgs {
     pub(crate) output: homeostat_keeper::output::Output,
 }
 
+/// Why the cluster's settings could not be resolved.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum ConnectionError {
+    /// The Solana CLI's configuration file could not be read.
+    #[error("{0}")]
+    Config(#[from] SolanaConfigError),
+    /// Its commitment is none of the levels.
+    #[error("the Solana CLI config's commitment: {0}")]
+    Commitment(#[source] homeostat_sdk::landing::InvalidCommitment),
+}
+
 /// The cluster, signer and commitment a command uses, resolved (see [`GlobalArgs`]).
 #[derive(Debug)]
 pub(crate) struct Connection {
@@ -148,13 +159,11 @@ pub(crate) struct Connection {
 impl GlobalArgs {
     /// The flags over the Solana CLI's configuration over the defaults; an unreadable
     /// `--solana-config`, or a config file whose commitment does not parse, is an error.
-    pub(crate) fn connection(&self) -> Result<Connection, Box<dyn std::error::Error>> {
+    pub(crate) fn connection(&self) -> Result<Connection, ConnectionError> {
         let solana = SolanaConfig::load(self.solana_config.as_deref())?;
         let commitment = match (self.commitment, &solana.commitment) {
             (Some(commitment), _) => commitment,
-            (None, Some(text)) => text
-                .parse()
-                .map_err(|error| format!("the Solana CLI config's commitment: {error}"))?,
+            (None, Some(text)) => text.parse().map_err(ConnectionError::Commitment)?,
             (None, None) => homeostat_sdk::landing::Commitment::Confirmed,
         };
         let url = self

@@ -76,29 +76,49 @@ pub struct Chart {
     pub points: Vec<(String, (f64, f64))>,
 }
 
+/// Why a chart could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum ChartError {
+    /// `plotters` refused the embedded font.
+    #[error("the embedded DejaVu Sans font was rejected")]
+    Font,
+    /// Drawing or writing the file failed.
+    #[error("drawing {file}: {source}")]
+    Draw {
+        /// The file's name.
+        file: String,
+        /// The backend's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+}
+
 /// Writes `chart` to `dir/stem.svg` and `dir/stem.png`; returns the file names.
-pub fn write(chart: &Chart, dir: &Path, stem: &str) -> Result<[String; 2], String> {
+pub fn write(chart: &Chart, dir: &Path, stem: &str) -> Result<[String; 2], ChartError> {
     register_font()?;
     let svg = format!("{stem}.svg");
     let png = format!("{stem}.png");
-    let failed = |file: &str, error: String| format!("drawing {file}: {error}");
+    let failed = |file: &str| {
+        let file = file.to_string();
+        move |source| ChartError::Draw { file, source }
+    };
     draw(
         SVGBackend::new(&dir.join(&svg), SIZE).into_drawing_area(),
         chart,
         Joins::Polyline,
     )
-    .map_err(|error| failed(&svg, error))?;
+    .map_err(failed(&svg))?;
     draw(
         BitMapBackend::new(&dir.join(&png), SIZE).into_drawing_area(),
         chart,
         Joins::Segments,
     )
-    .map_err(|error| failed(&png, error))?;
+    .map_err(failed(&png))?;
     Ok([svg, png])
 }
 
 /// Registers the embedded font under `FONT`, once per process.
-fn register_font() -> Result<(), String> {
+fn register_font() -> Result<(), ChartError> {
     static REGISTERED: OnceLock<bool> = OnceLock::new();
     let ok = *REGISTERED.get_or_init(|| {
         plotters::style::register_font(FONT, FontStyle::Normal, dejavu::sans::regular()).is_ok()
@@ -106,7 +126,7 @@ fn register_font() -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err("the embedded DejaVu Sans font was rejected".into())
+        Err(ChartError::Font)
     }
 }
 
@@ -149,12 +169,11 @@ fn draw<DB: DrawingBackend>(
     root: DrawingArea<DB, Shift>,
     chart: &Chart,
     joins: Joins,
-) -> Result<(), String>
+) -> Result<(), Box<dyn std::error::Error + Send + Sync>>
 where
     DB::ErrorType: 'static,
 {
-    let text = |error: DrawingAreaErrorKind<DB::ErrorType>| error.to_string();
-    root.fill(&WHITE).map_err(text)?;
+    root.fill(&WHITE)?;
     let (plot_area, legend_area) = root.split_horizontally(SIZE.0 - LEGEND_WIDTH);
     let every_point = || {
         chart
@@ -174,8 +193,7 @@ where
         .margin(14)
         .x_label_area_size(46)
         .y_label_area_size(78)
-        .build_cartesian_2d(x_range, y_range)
-        .map_err(text)?;
+        .build_cartesian_2d(x_range, y_range)?;
     plot.configure_mesh()
         .x_desc(&chart.x_desc)
         .y_desc(&chart.y_desc)
@@ -187,22 +205,19 @@ where
         .y_label_formatter(&|y| tick(*y))
         .light_line_style(WHITE)
         .bold_line_style(BLACK.mix(0.1))
-        .draw()
-        .map_err(text)?;
+        .draw()?;
     for line in &chart.lines {
         let style = line.style();
         for segment in line.points.split(|(_, y)| !y.is_finite()) {
             if line.dashed {
-                plot.draw_series(DashedLineSeries::new(segment.iter().copied(), 8, 5, style))
-                    .map_err(text)?;
+                plot.draw_series(DashedLineSeries::new(segment.iter().copied(), 8, 5, style))?;
             } else if joins == Joins::Segments {
                 let pieces = segment
                     .windows(2)
                     .map(|pair| PathElement::new(pair.to_vec(), style));
-                plot.draw_series(pieces).map_err(text)?;
+                plot.draw_series(pieces)?;
             } else {
-                plot.draw_series(LineSeries::new(segment.iter().copied(), style))
-                    .map_err(text)?;
+                plot.draw_series(LineSeries::new(segment.iter().copied(), style))?;
             }
         }
     }
@@ -212,7 +227,7 @@ where
             + Circle::new((0, 0), 5, BLACK.filled())
             + Text::new(label.clone(), (9, -7), (FONT, 14))
     });
-    plot.draw_series(dots).map_err(text)?;
+    plot.draw_series(dots)?;
     // The legend: its own column, one row per labelled line, aligned with the plot's top.
     let labelled = chart.lines.iter().filter(|line| !line.label.is_empty());
     for (row, line) in labelled.enumerate() {
@@ -224,19 +239,15 @@ where
             &[(8, 40)]
         };
         for &(from, to) in pieces {
-            legend_area
-                .draw(&PathElement::new(vec![(from, y), (to, y)], line.style()))
-                .map_err(text)?;
+            legend_area.draw(&PathElement::new(vec![(from, y), (to, y)], line.style()))?;
         }
-        legend_area
-            .draw(&Text::new(
-                line.label.clone(),
-                (48, y - 8),
-                (FONT, 14).into_font().color(&BLACK),
-            ))
-            .map_err(text)?;
+        legend_area.draw(&Text::new(
+            line.label.clone(),
+            (48, y - 8),
+            (FONT, 14).into_font().color(&BLACK),
+        ))?;
     }
-    root.present().map_err(text)?;
+    root.present()?;
     Ok(())
 }
 

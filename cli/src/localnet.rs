@@ -17,7 +17,64 @@ use serde_json::json;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
+use crate::error::FileError;
 use crate::rng::Rng;
+use crate::validator::ValidatorError;
+
+/// Why `homeostat localnet` could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum LocalnetError {
+    /// `--price` that is no price.
+    #[error("--price must be a positive number, not {0}")]
+    Price(f64),
+    /// `--volatility` below 0.
+    #[error("--volatility must be 0 or more, not {0}")]
+    Volatility(f64),
+    /// The folder could not be created.
+    #[error("{0}")]
+    Folder(#[from] FileError),
+    /// The folder's lock could not be taken.
+    #[error("{0}")]
+    Lock(#[from] homeostat_keeper::service::LockError),
+    /// Another endpoint holds the folder.
+    #[error(
+        "{} is in use by another `homeostat localnet` (its lock {} is held)",
+        folder.display(),
+        lock.display()
+    )]
+    InUse {
+        /// The folder.
+        folder: PathBuf,
+        /// Its lock file.
+        lock: PathBuf,
+    },
+    /// The endpoint's port could not be bound.
+    #[error("--port {port}: {source}")]
+    Port {
+        /// `--port`.
+        port: u16,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A keypair file could not be written.
+    #[error("{0}")]
+    Keypair(#[from] WriteKeypairError),
+    /// The world on `solana-test-validator` failed.
+    #[error("{0}")]
+    Validator(#[from] ValidatorError),
+}
+
+/// A keypair file that could not be written.
+#[derive(Debug, thiserror::Error)]
+#[error("{}: {source}", path.display())]
+pub struct WriteKeypairError {
+    /// The file.
+    pub path: PathBuf,
+    /// Why.
+    #[source]
+    pub source: Box<dyn std::error::Error>,
+}
 
 /// What to start.
 pub struct Config {
@@ -36,11 +93,16 @@ pub struct Config {
     pub validator: Option<PathBuf>,
 }
 
-fn write_keypair(keypair: &Keypair, folder: &Path, name: &str) -> Result<PathBuf, String> {
+fn write_keypair(
+    keypair: &Keypair,
+    folder: &Path,
+    name: &str,
+) -> Result<PathBuf, WriteKeypairError> {
     let path = folder.join(name);
-    solana_keypair::write_keypair_file(keypair, &path)
-        .map_err(|error| format!("{}: {error}", path.display()))?;
-    Ok(path)
+    match solana_keypair::write_keypair_file(keypair, &path) {
+        Ok(_) => Ok(path),
+        Err(source) => Err(WriteKeypairError { path, source }),
+    }
 }
 
 /// The oracle's confidence at `price`: 2 bp.
@@ -93,7 +155,7 @@ pub(crate) struct World<'a> {
 
 impl World<'_> {
     /// Writes the three keypair files into `folder` and returns the world's JSON line.
-    pub(crate) fn describe(&self, folder: &Path) -> Result<serde_json::Value, String> {
+    pub(crate) fn describe(&self, folder: &Path) -> Result<serde_json::Value, WriteKeypairError> {
         let wallet_path = write_keypair(self.wallet, folder, "wallet.json")?;
         let keeper_path = write_keypair(self.keeper, folder, "keeper.json")?;
         let admin_path = write_keypair(self.admin, folder, "admin.json")?;
@@ -131,35 +193,29 @@ fn unix_now() -> i64 {
 
 /// Takes `folder`'s lock file (`.lock`) for the life of the process, or says which
 /// endpoint holds it.
-fn lock_folder(folder: &std::path::Path) -> Result<std::fs::File, Box<dyn std::error::Error>> {
+fn lock_folder(folder: &Path) -> Result<std::fs::File, LocalnetError> {
     let path = folder.join(".lock");
-    homeostat_keeper::service::try_lock_file(&path)?.ok_or_else(|| {
-        format!(
-            "{} is in use by another `homeostat localnet` (its lock {} is held): stop that one \
-             or pass another --folder",
-            folder.display(),
-            path.display()
-        )
-        .into()
+    homeostat_keeper::service::try_lock_file(&path)?.ok_or_else(|| LocalnetError::InUse {
+        folder: folder.to_path_buf(),
+        lock: path,
     })
 }
 
 /// Starts the world, prints it as one JSON line, then keeps the clock on wall time and
 /// the endpoint's slot and the oracle publishing once a second until Ctrl-C.
-pub async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
+pub async fn run(config: Config) -> Result<(), LocalnetError> {
     if !(config.price.is_finite() && config.price > 0.0) {
-        return Err(format!("--price must be a positive number, not {}", config.price).into());
+        return Err(LocalnetError::Price(config.price));
     }
     if !(config.volatility.is_finite() && config.volatility >= 0.0) {
-        return Err(format!("--volatility must be 0 or more, not {}", config.volatility).into());
+        return Err(LocalnetError::Volatility(config.volatility));
     }
-    std::fs::create_dir_all(&config.folder)
-        .map_err(|error| format!("{}: {error}", config.folder.display()))?;
+    std::fs::create_dir_all(&config.folder).map_err(FileError::at(&config.folder))?;
     // One endpoint per folder: a second one must not overwrite the first's keypairs. The
     // lock is the operating system's, released when the process ends however it ends.
     let _lock = lock_folder(&config.folder)?;
     if let Some(sbf_dir) = &config.validator {
-        return crate::validator::run(&config, sbf_dir, unix_now()).await;
+        return Ok(crate::validator::run(&config, sbf_dir, unix_now()).await?);
     }
     let (mut harness, pool, _) = Harness::with_liquidity().await;
     // From here on the cluster's clock is the wall clock, and the print is fresh.
@@ -189,7 +245,10 @@ pub async fn run(config: Config) -> Result<(), Box<dyn std::error::Error>> {
         },
     )
     .await
-    .map_err(|error| format!("--port {}: {error}", config.port))?;
+    .map_err(|source| LocalnetError::Port {
+        port: config.port,
+        source,
+    })?;
     // The accounts the world was built with, for getProgramAccounts; the runtime's payer
     // pays airdrops.
     endpoint

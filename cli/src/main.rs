@@ -7,6 +7,7 @@ mod as2008;
 mod calibrate;
 mod charts;
 mod cluster;
+mod error;
 mod localnet;
 mod market;
 mod numbers;
@@ -29,8 +30,12 @@ use args::{AdminArgs, Cli, Command, Connection, PoolCommand, TradeArgs};
 type CommandResult = Result<(), Box<dyn std::error::Error>>;
 
 /// Runs a cluster command on a fresh tokio runtime.
-fn block_on(command: impl std::future::Future<Output = CommandResult>) -> CommandResult {
-    tokio::runtime::Runtime::new()?.block_on(command)
+fn block_on<E: Into<Box<dyn std::error::Error>>>(
+    command: impl std::future::Future<Output = Result<(), E>>,
+) -> CommandResult {
+    tokio::runtime::Runtime::new()?
+        .block_on(command)
+        .map_err(Into::into)
 }
 
 /// An admin command as the wallet of `args`.
@@ -113,12 +118,11 @@ fn run(cli: Cli) -> CommandResult {
     match cli.command {
         Command::Simulate(mut args) => {
             args.json |= global.output != Output::Display;
-            simulate::simulate(&args)
+            Ok(simulate::simulate(&args)?)
         }
         Command::Calibrate(mut args) => {
             args.json |= global.output != Output::Display;
-            // Calibration's own errors are text (cli/src/calibrate.rs).
-            calibrate::run(&args, || connection().map_err(|error| error.to_string()))
+            Ok(calibrate::run(&args, connection)?)
         }
         Command::Pool(command) => pool(&connection()?, command),
         Command::Quote(args) => block_on(cluster::quote(
@@ -152,20 +156,14 @@ fn run(cli: Cli) -> CommandResult {
                     args.slippage_bps,
                 ))
             }),
-        Command::Localnet(args) => {
-            tokio::runtime::Runtime::new()
-                .map_err(Into::into)
-                .and_then(|runtime| {
-                    runtime.block_on(localnet::run(localnet::Config {
-                        port: args.port,
-                        folder: args.folder,
-                        price: args.price,
-                        volatility: args.volatility,
-                        seed: args.seed,
-                        validator: args.validator.then_some(args.sbf_dir),
-                    }))
-                })
-        }
+        Command::Localnet(args) => block_on(localnet::run(localnet::Config {
+            port: args.port,
+            folder: args.folder,
+            price: args.price,
+            volatility: args.volatility,
+            seed: args.seed,
+            validator: args.validator.then_some(args.sbf_dir),
+        })),
         Command::Withdraw(args) => args
             .wallet
             .open(&connection()?)
@@ -190,15 +188,73 @@ fn run(cli: Cli) -> CommandResult {
     }
 }
 
-/// What the user can do about `error`: the Solana CLI's conventions' remedies, and ours for
-/// its configuration file.
+/// What the user can do about `error`, or about the first error under it a remedy is
+/// known for: ours, then the Solana CLI's conventions'. The modules' errors say only what
+/// happened; what to do is said here, where the error is printed.
 fn advice(error: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
-    match error.downcast_ref::<SolanaConfigError>() {
-        Some(SolanaConfigError::Unreadable { .. }) => {
-            Some("write one with `solana config set --url …`, or pass another with --solana-config")
+    let mut next = Some(error);
+    while let Some(error) = next {
+        if let Some(advice) = own_advice(error) {
+            return Some(advice);
         }
-        _ => homeostat_sdk::cli_conventions::advice(error),
+        next = error.source();
     }
+    homeostat_sdk::cli_conventions::advice(error)
+}
+
+/// The remedy for one of the binary's own errors (not those under it).
+fn own_advice(error: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
+    use cluster::{ClusterError, Spend};
+    use validator::{SbfProgram, ValidatorError};
+    if let Some(SolanaConfigError::Unreadable { .. }) = error.downcast_ref() {
+        return Some(
+            "write one with `solana config set --url …`, or pass another with --solana-config",
+        );
+    }
+    if let Some(error) = error.downcast_ref::<ClusterError>() {
+        return match error {
+            ClusterError::Shortfall { spends, .. } => Some(match spends {
+                Spend::Deposit => "fund it or deposit less",
+                Spend::Seed => "fund it or seed less",
+                Spend::Swap => "fund it or trade less",
+            }),
+            ClusterError::PoolExists { .. } => Some("pick another --index"),
+            ClusterError::OtherParams { .. } => {
+                Some("change them with update_params, or bootstrap another --index")
+            }
+            _ => None,
+        };
+    }
+    if let Some(error) = error.downcast_ref::<ValidatorError>() {
+        return match error {
+            ValidatorError::NotInstalled => Some(
+                "install it with tools/install-validator (builds Agave from crates.io, 25–50 \
+                 minutes on 2 cores)",
+            ),
+            ValidatorError::Version { .. } => Some("install that one with tools/install-validator"),
+            ValidatorError::MissingProgram { program, .. } => Some(match program {
+                SbfProgram::Homeostat => {
+                    "build it to SBF first (../shared/sbf/build-sbf, or anchor build; or pass \
+                     --sbf-dir)"
+                }
+                SbfProgram::PythMock => {
+                    "build it to SBF first (../shared/sbf/build-sbf --program \
+                     localnet/pyth-mock; or pass --sbf-dir)"
+                }
+            }),
+            _ => None,
+        };
+    }
+    if let Some(localnet::LocalnetError::InUse { .. }) = error.downcast_ref() {
+        return Some("stop that one or pass another --folder");
+    }
+    if let Some(adversarial::AdversarialError::CalibrationOnChain) = error.downcast_ref() {
+        return Some("drop --onchain");
+    }
+    if let Some(calibrate::CalibrateError::HistoryNeedsConfig) = error.downcast_ref() {
+        return Some("history.json's folder has the simulated pool's as pool.toml");
+    }
+    None
 }
 
 /// Exit codes: 0 done, 1 failed (`error: …` on stderr), 2 a usage error (clap's, printed

@@ -22,9 +22,14 @@ pub fn mean_std(values: &[f64]) -> (f64, f64) {
     (mean, variance.sqrt())
 }
 
+/// A decimal parameter no I80F48 holds.
+#[derive(Clone, Copy, Debug, PartialEq, thiserror::Error)]
+#[error("{0} is outside the fixed-point range")]
+pub struct OutOfRange(pub f64);
+
 /// Raw I80F48 bits of a decimal parameter, rounded down (toward −∞).
-pub fn bits_from_f64_down(value: f64) -> Result<i128, String> {
+pub fn bits_from_f64_down(value: f64) -> Result<i128, OutOfRange> {
     Fixed::from_f64(value, FloatRounding::Down)
         .map(Fixed::to_bits)
-        .ok_or_else(|| format!("{value} is outside the fixed-point range"))
+        .ok_or(OutOfRange(value))
 }

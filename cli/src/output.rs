@@ -1,11 +1,12 @@
 //! Writing a market run to disk: the time series as CSV and the charts (price and quotes,
 //! inventory, P&L attribution), each as SVG and PNG; and a sweep's table and frontier.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use plotters::style::{RGBColor, BLACK};
 
-use crate::charts::{self, Chart, Line};
+use crate::charts::{self, Chart, ChartError, Line};
+use crate::error::FileError;
 use crate::market::{Outcome, PoolReport, Sample};
 
 const GREY: RGBColor = RGBColor(150, 150, 150);
@@ -17,13 +18,41 @@ const GREEN: RGBColor = RGBColor(44, 160, 44);
 const RED: RGBColor = RGBColor(214, 39, 40);
 const PURPLE: RGBColor = RGBColor(148, 103, 189);
 
+/// Why a run's files could not be written.
+#[derive(Debug, thiserror::Error)]
+pub enum OutputError {
+    /// The folder could not be created.
+    #[error("{0}")]
+    Folder(#[from] FileError),
+    /// A CSV file could not be written.
+    #[error("{}: {source}", path.display())]
+    Csv {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: csv::Error,
+    },
+    /// A chart could not be drawn.
+    #[error("{0}")]
+    Chart(#[from] ChartError),
+}
+
+/// A `map_err` for a CSV error on `path`.
+fn csv_failed(path: &Path) -> impl Fn(csv::Error) -> OutputError + '_ {
+    move |source| OutputError::Csv {
+        path: path.to_path_buf(),
+        source,
+    }
+}
+
 /// Charts plot at most this many points per series: enough for the eye, small files.
 const MAX_PLOTTED: usize = 1_200;
 
 /// Writes `timeseries.csv` and the `price`, `inventory` and `pnl` charts (`.svg`, `.png`)
 /// into `dir`; returns the file names.
-pub fn write(outcome: &Outcome, dir: &Path) -> Result<Vec<String>, String> {
-    std::fs::create_dir_all(dir).map_err(|error| format!("{}: {error}", dir.display()))?;
+pub fn write(outcome: &Outcome, dir: &Path) -> Result<Vec<String>, OutputError> {
+    std::fs::create_dir_all(dir).map_err(FileError::at(dir))?;
     write_csv(outcome, &dir.join("timeseries.csv"))?;
     let mut files = vec!["timeseries.csv".to_string()];
     for (chart, stem) in [
@@ -38,9 +67,9 @@ pub fn write(outcome: &Outcome, dir: &Path) -> Result<Vec<String>, String> {
 
 /// One row per second: the prices, then per pool its quotes for 1 SOL, its book (gross
 /// inventory, net delta, hedge, band) and its P&L attribution so far.
-fn write_csv(outcome: &Outcome, path: &Path) -> Result<(), String> {
-    let failed = |error: csv::Error| format!("{}: {error}", path.display());
-    let mut writer = csv::Writer::from_path(path).map_err(failed)?;
+fn write_csv(outcome: &Outcome, path: &Path) -> Result<(), OutputError> {
+    let failed = csv_failed(path);
+    let mut writer = csv::Writer::from_path(path).map_err(&failed)?;
     let mut header = vec!["t".to_string(), "true_price".into(), "oracle_price".into()];
     for pool in &outcome.pools {
         for column in [
@@ -61,7 +90,7 @@ fn write_csv(outcome: &Outcome, path: &Path) -> Result<(), String> {
             header.push(format!("{}_{column}", pool.model));
         }
     }
-    writer.write_record(&header).map_err(failed)?;
+    writer.write_record(&header).map_err(&failed)?;
     for sample in &outcome.samples {
         let mut row = vec![
             sample.t.to_string(),
@@ -94,11 +123,9 @@ fn write_csv(outcome: &Outcome, path: &Path) -> Result<(), String> {
                 .map(|usdc| format!("{usdc:.6}")),
             );
         }
-        writer.write_record(&row).map_err(failed)?;
+        writer.write_record(&row).map_err(&failed)?;
     }
-    writer
-        .flush()
-        .map_err(|error| format!("{}: {error}", path.display()))
+    writer.flush().map_err(|error| failed(error.into()))
 }
 
 /// The LPs' result against holding, by the attribution's identity.
@@ -270,11 +297,11 @@ pub fn write_sweep(
     field: &str,
     runs: &[(String, Outcome)],
     dir: &Path,
-) -> Result<Vec<String>, String> {
-    std::fs::create_dir_all(dir).map_err(|error| format!("{}: {error}", dir.display()))?;
+) -> Result<Vec<String>, OutputError> {
+    std::fs::create_dir_all(dir).map_err(FileError::at(dir))?;
     let path = dir.join("sweep.csv");
-    let failed = |error: csv::Error| format!("{}: {error}", path.display());
-    let mut writer = csv::Writer::from_path(&path).map_err(failed)?;
+    let failed = csv_failed(&path);
+    let mut writer = csv::Writer::from_path(&path).map_err(&failed)?;
     writer
         .write_record([
             field,
@@ -288,7 +315,7 @@ pub fn write_sweep(
             "hedges",
             "venue_fees_usdc",
         ])
-        .map_err(failed)?;
+        .map_err(&failed)?;
     let mut points = Vec::new();
     for (value, outcome) in runs {
         let Some(pool) = outcome.pools.first() else {
@@ -308,12 +335,10 @@ pub fn write_sweep(
                 pool.hedges.to_string(),
                 format!("{:.6}", pool.hedge_fees_usdc),
             ])
-            .map_err(failed)?;
+            .map_err(&failed)?;
         points.push((value.clone(), (cost, risk)));
     }
-    writer
-        .flush()
-        .map_err(|error| format!("{}: {error}", path.display()))?;
+    writer.flush().map_err(|error| failed(error.into()))?;
     let chart = Chart {
         title: format!("Sweep of {field}: net-delta risk against total cost"),
         x_desc: "total cost, −(LP vs hold + hedge owner), USDC (negative: a gain)".into(),

@@ -2,14 +2,81 @@
 //! natural units (model coefficients as decimals, amounts in atoms, durations in seconds).
 //! See examples/pool.toml.
 
+use std::path::{Path, PathBuf};
+
 use homeostat::constants::{
     LP_ACCESS_OPERATOR, LP_ACCESS_PUBLIC, QUOTE_FALLBACK_PYTH, QUOTE_FALLBACK_REFUSE,
 };
 use homeostat::math::{ModelKind, Units};
 use homeostat::{PoolParams, StoredFixed};
+use homeostat_sdk::SdkError;
 use serde::Deserialize;
 
-use crate::numbers::bits_from_f64_down;
+use crate::error::FileError;
+use crate::numbers::{bits_from_f64_down, OutOfRange};
+
+/// Why a pool configuration cannot be used: the field at fault, or the program's bound.
+#[derive(Debug, thiserror::Error)]
+pub enum PoolConfigError {
+    /// Not the configuration's TOML (an unknown field, a wrong type), with line and column.
+    #[error("{0}")]
+    Toml(#[from] toml::de::Error),
+    /// A name none of the field's (`model`, `units`, `lp_access`, `quote_fallback`).
+    #[error("{field} `{value}`: expected one of {}", expected.join(", "))]
+    NotOneOf {
+        /// The field.
+        field: &'static str,
+        /// What it says.
+        value: String,
+        /// The names it takes.
+        expected: Vec<&'static str>,
+    },
+    /// A decimal no fixed-point parameter holds.
+    #[error("{field}: {source}")]
+    Fixed {
+        /// The field.
+        field: &'static str,
+        /// Its value.
+        #[source]
+        source: OutOfRange,
+    },
+    /// Outside one of the program's bounds, in its words.
+    #[error("the program would reject these parameters: {0}")]
+    Violation(&'static str),
+    /// Refused by the program's own check of the whole set (the model's domain, ...).
+    #[error("the program would reject these parameters: {0}")]
+    Rejected(#[source] SdkError),
+    /// `initial_variance` outside `[variance_floor, variance_ceiling]`.
+    #[error(
+        "initial_variance {initial} must lie between variance_floor {floor} and \
+         variance_ceiling {ceiling}"
+    )]
+    InitialVariance {
+        /// `initial_variance`.
+        initial: f64,
+        /// `variance_floor`.
+        floor: f64,
+        /// `variance_ceiling`.
+        ceiling: f64,
+    },
+}
+
+/// A pool configuration file that cannot be used: which, and why.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigFileError {
+    /// It could not be read.
+    #[error("{0}")]
+    Unreadable(#[from] FileError),
+    /// What it says cannot be used.
+    #[error("{}: {source}", path.display())]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: PoolConfigError,
+    },
+}
 
 /// A pool configuration file. Unknown fields are errors, so a typo is not silently a
 /// default.
@@ -114,45 +181,54 @@ fn public() -> String {
 
 impl PoolConfig {
     /// Parses a TOML configuration; errors carry the line and column.
-    pub fn from_toml(text: &str) -> Result<Self, String> {
-        toml::from_str(text).map_err(|error| error.to_string())
+    pub fn from_toml(text: &str) -> Result<Self, toml::de::Error> {
+        toml::from_str(text)
+    }
+
+    /// The parameters and initial variance of the configuration file at `path`
+    /// ([`PoolConfig::params`]); errors name the file.
+    pub fn read(path: &Path) -> Result<(PoolParams, i128), ConfigFileError> {
+        let text = std::fs::read_to_string(path).map_err(FileError::at(path))?;
+        Self::from_toml(&text)
+            .map_err(PoolConfigError::from)
+            .and_then(|config| config.params())
+            .map_err(|source| ConfigFileError::Invalid {
+                path: path.to_path_buf(),
+                source,
+            })
     }
 
     /// The program's parameters (decimals become I80F48, rounded down) and the initial
     /// variance, checked against the program's bounds before anything is sent.
-    pub fn params(&self) -> Result<(PoolParams, i128), String> {
+    pub fn params(&self) -> Result<(PoolParams, i128), PoolConfigError> {
         let model_kind = by_name("model", &self.model, ModelKind::ALL, ModelKind::name)?;
         let units = by_name("units", &self.units, Units::ALL, Units::name)?;
         let lp_access = match self.lp_access.as_str() {
             "public" => LP_ACCESS_PUBLIC,
             "operator" => LP_ACCESS_OPERATOR,
-            other => {
-                return Err(format!(
-                    "lp_access `{other}`: expected one of public, operator"
-                ))
-            }
+            other => return Err(not_one_of("lp_access", other, &["public", "operator"])),
         };
         let quote_fallback = match self.quote_fallback.as_str() {
             "pyth" => QUOTE_FALLBACK_PYTH,
             "refuse" => QUOTE_FALLBACK_REFUSE,
-            other => {
-                return Err(format!(
-                    "quote_fallback `{other}`: expected one of pyth, refuse"
-                ))
-            }
+            other => return Err(not_one_of("quote_fallback", other, &["pyth", "refuse"])),
         };
-        let fixed = |value: f64| bits_from_f64_down(value).map(StoredFixed::from_bits);
+        let fixed = |field, value| {
+            bits_from_f64_down(value)
+                .map(StoredFixed::from_bits)
+                .map_err(|source| PoolConfigError::Fixed { field, source })
+        };
         let params = PoolParams {
             model_kind: model_kind.into(),
             units: units.into(),
-            risk_aversion: fixed(self.risk_aversion)?,
-            order_decay: fixed(self.order_decay)?,
-            arrival_intensity: fixed(self.arrival_intensity)?,
-            horizon: fixed(self.horizon_secs)?,
-            min_half_spread: fixed(self.min_half_spread)?,
-            confidence_multiplier: fixed(self.confidence_multiplier)?,
-            age_multiplier: fixed(self.age_multiplier)?,
-            depth_slope: fixed(self.depth_slope)?,
+            risk_aversion: fixed("risk_aversion", self.risk_aversion)?,
+            order_decay: fixed("order_decay", self.order_decay)?,
+            arrival_intensity: fixed("arrival_intensity", self.arrival_intensity)?,
+            horizon: fixed("horizon_secs", self.horizon_secs)?,
+            min_half_spread: fixed("min_half_spread", self.min_half_spread)?,
+            confidence_multiplier: fixed("confidence_multiplier", self.confidence_multiplier)?,
+            age_multiplier: fixed("age_multiplier", self.age_multiplier)?,
+            depth_slope: fixed("depth_slope", self.depth_slope)?,
             print_depth: self.print_depth,
             volatility_window: self.volatility_window_secs,
             volatility_grid: self.volatility_grid_secs.unwrap_or(
@@ -160,8 +236,8 @@ impl PoolConfig {
                     .volatility_grid
                     .min(self.volatility_window_secs),
             ),
-            variance_floor: fixed(self.variance_floor)?,
-            variance_ceiling: fixed(self.variance_ceiling)?,
+            variance_floor: fixed("variance_floor", self.variance_floor)?,
+            variance_ceiling: fixed("variance_ceiling", self.variance_ceiling)?,
             lot: self.lot,
             inventory_cap: self.inventory_cap,
             max_trade_base: self.max_trade_base,
@@ -184,24 +260,20 @@ impl PoolConfig {
         };
         // Named before anything is signed: the program's own bounds, in its words.
         if let Some(violation) = params.violation() {
-            return Err(format!(
-                "the program would reject these parameters: {violation}"
-            ));
+            return Err(PoolConfigError::Violation(violation));
         }
-        params.validate().map_err(|error| {
-            format!(
-                "the program would reject these parameters: {}",
-                homeostat_sdk::SdkError::from(error)
-            )
-        })?;
-        let initial_variance = bits_from_f64_down(self.initial_variance)?;
+        params
+            .validate()
+            .map_err(|error| PoolConfigError::Rejected(error.into()))?;
+        let initial_variance = fixed("initial_variance", self.initial_variance)?.to_bits();
         if initial_variance < params.variance_floor.to_bits()
             || initial_variance > params.variance_ceiling.to_bits()
         {
-            return Err(format!(
-                "initial_variance {} must lie between variance_floor {} and variance_ceiling {}",
-                self.initial_variance, self.variance_floor, self.variance_ceiling
-            ));
+            return Err(PoolConfigError::InitialVariance {
+                initial: self.initial_variance,
+                floor: self.variance_floor,
+                ceiling: self.variance_ceiling,
+            });
         }
         Ok((params, initial_variance))
     }
@@ -209,18 +281,26 @@ impl PoolConfig {
 
 /// `text` as the variant of `all` with that name, or an error listing the names.
 fn by_name<T: Copy>(
-    what: &str,
+    field: &'static str,
     text: &str,
     all: &[T],
     name: fn(T) -> &'static str,
-) -> Result<T, String> {
+) -> Result<T, PoolConfigError> {
     all.iter()
         .copied()
         .find(|value| name(*value) == text)
         .ok_or_else(|| {
             let names: Vec<&str> = all.iter().map(|value| name(*value)).collect();
-            format!("{what} `{text}`: expected one of {}", names.join(", "))
+            not_one_of(field, text, &names)
         })
+}
+
+fn not_one_of(field: &'static str, value: &str, expected: &[&'static str]) -> PoolConfigError {
+    PoolConfigError::NotOneOf {
+        field,
+        value: value.to_string(),
+        expected: expected.to_vec(),
+    }
 }
 
 /// `quote_fallback`'s default: price on Pyth.

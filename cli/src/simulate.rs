@@ -1,7 +1,12 @@
 //! `homeostat simulate`: which scenario runs, and the hour's and as2008's reports (the
 //! adversarial market prints its own, `adversarial::command`).
 
+mod error;
+
+pub(crate) use error::{SimulateError, SweepError};
+
 use crate::args::SimulateArgs;
+use crate::error::FileError;
 use crate::{adversarial, as2008, market, output};
 
 /// `writeln!` into the report being built (a `String`: writing cannot fail); the report is
@@ -25,56 +30,78 @@ fn simulation_runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .build()
 }
 
-pub(crate) fn simulate(args: &SimulateArgs) -> Result<(), Box<dyn std::error::Error>> {
-    let hour_sweep = || match args.sweep.as_slice() {
+pub(crate) fn simulate(args: &SimulateArgs) -> Result<(), SimulateError> {
+    match args.scenario.as_str() {
+        "as2008" if !args.sweep.is_empty() => Err(SimulateError::SweepAs2008),
+        "as2008" => simulate_as2008(args),
+        _ if args.paper => Err(SimulateError::Paper),
+        "adversarial" => Ok(adversarial::command::simulate(
+            &adversarial_options(args),
+            adversarial::Scenario::default(),
+        )?),
+        "hour" => simulate_market(args, market::Scenario::default(), hour_sweep(args)?),
+        path if path.ends_with(".toml") => simulate_file(args, path),
+        other => Err(SimulateError::UnknownScenario(other.into())),
+    }
+}
+
+/// The hour's one swept field, if any.
+fn hour_sweep(args: &SimulateArgs) -> Result<Option<&str>, SimulateError> {
+    match args.sweep.as_slice() {
         [] => Ok(None),
         [one] => Ok(Some(one.as_str())),
-        _ => Err("--scenario hour sweeps one field"),
-    };
-    match args.scenario.as_str() {
-        "as2008" if !args.sweep.is_empty() => {
-            Err("--sweep applies to adversarial and hour scenarios (as2008 takes --gamma per run)".into())
-        }
-        "as2008" => simulate_as2008(args),
-        _ if args.paper => Err("--paper applies to --scenario as2008".into()),
-        "adversarial" => adversarial::command::simulate(&adversarial_options(args), adversarial::Scenario::default()),
-        "hour" => simulate_market(args, market::Scenario::default(), hour_sweep()?),
-        path if path.ends_with(".toml") => {
-            let text = std::fs::read_to_string(path).map_err(|error| format!("{path}: {error}"))?;
-            let hour = toml::from_str::<toml::Table>(&text)
-                .ok()
-                .and_then(|table| table.get("market").and_then(|v| v.as_str().map(String::from)));
-            match hour.as_deref() {
-                Some("hour") => {
-                    let scenario = market::Scenario::from_toml(&text)
-                        .map_err(|error| format!("{path}: {error}"))?;
-                    // The hour's messages open with the field's name.
-                    scenario.validate().map_err(|error| {
-                        let field = error.split_whitespace().next().unwrap_or_default();
-                        match adversarial::scenario::line_of(&text, field) {
-                            Some(line) => format!("{path}: line {line}: {error}"),
-                            None => format!("{path}: {error}"),
-                        }
-                    })?;
-                    simulate_market(args, scenario, hour_sweep()?)
-                }
-                Some("adversarial") | None => {
-                    let scenario = adversarial::Scenario::from_toml_checked(&text)
-                        .map_err(|error| format!("{path}: {error}"))?;
-                    adversarial::command::simulate(&adversarial_options(args), scenario)
-                        .map_err(|error| format!("{path}: {error}").into())
-                }
-                Some(other) => Err(format!(
-                    "{path}: market = \"{other}\" is not a market (adversarial or hour)"
-                )
-                .into()),
-            }
-        }
-        other => Err(format!(
-            "unknown scenario `{other}` (available: adversarial, hour, as2008, or a path to a .toml scenario)"
-        )
-        .into()),
+        _ => Err(SimulateError::HourSweeps),
     }
+}
+
+/// `--scenario FILE.toml`: the market its `market` field names (adversarial by default).
+fn simulate_file(args: &SimulateArgs, path: &str) -> Result<(), SimulateError> {
+    let text = std::fs::read_to_string(path).map_err(FileError::at(path))?;
+    let market = toml::from_str::<toml::Table>(&text).ok().and_then(|table| {
+        table
+            .get("market")
+            .and_then(|v| v.as_str().map(String::from))
+    });
+    match market.as_deref() {
+        Some("hour") => {
+            let scenario =
+                market::Scenario::from_toml(&text).map_err(|source| SimulateError::HourToml {
+                    path: path.into(),
+                    source,
+                })?;
+            scenario
+                .validate()
+                .map_err(|source| SimulateError::HourRange {
+                    path: path.into(),
+                    line: adversarial::scenario::line_of(&text, source.field),
+                    source,
+                })?;
+            simulate_market(args, scenario, hour_sweep(args)?)
+        }
+        Some("adversarial") | None => {
+            let scenario = adversarial::Scenario::from_toml_checked(&text).map_err(|source| {
+                SimulateError::AdversarialFile {
+                    path: path.into(),
+                    source,
+                }
+            })?;
+            adversarial::command::simulate(&adversarial_options(args), scenario).map_err(|source| {
+                SimulateError::InFile {
+                    path: path.into(),
+                    source,
+                }
+            })
+        }
+        Some(other) => Err(SimulateError::NotAMarket {
+            path: path.into(),
+            market: other.into(),
+        }),
+    }
+}
+
+/// [`adversarial::command::emit`], as the command's error.
+fn print(text: &str) -> Result<(), SimulateError> {
+    adversarial::command::emit(text).map_err(SimulateError::Stdout)
 }
 
 /// The adversarial command's options from the command line.
@@ -99,7 +126,7 @@ fn adversarial_options(args: &SimulateArgs) -> adversarial::command::Options {
     }
 }
 
-fn simulate_as2008(args: &SimulateArgs) -> Result<(), Box<dyn std::error::Error>> {
+fn simulate_as2008(args: &SimulateArgs) -> Result<(), SimulateError> {
     let mut out = String::new();
     let engine = match (args.onchain, args.paper) {
         (true, _) => as2008::Engine::Program,
@@ -114,7 +141,8 @@ fn simulate_as2008(args: &SimulateArgs) -> Result<(), Box<dyn std::error::Error>
         seed: args.seed.unwrap_or(1),
         engine,
     };
-    let outcome = simulation_runtime()?.block_on(as2008::run(config, |done| {
+    let runtime = simulation_runtime().map_err(SimulateError::Runtime)?;
+    let outcome = runtime.block_on(as2008::run(config, |done| {
         bar.set_position(u64::from(done))
     }))?;
     bar.finish_and_clear();
@@ -123,16 +151,17 @@ fn simulate_as2008(args: &SimulateArgs) -> Result<(), Box<dyn std::error::Error>
     } else {
         print_as2008(&mut out, args, &outcome, started.elapsed());
     }
-    adversarial::command::emit(&out)
+    print(&out)
 }
 
 /// A progress bar on stderr (hidden when stderr is not a terminal) counting `unit`s.
-fn progress_bar(len: u64, unit: &str) -> Result<indicatif::ProgressBar, String> {
+fn progress_bar(
+    len: u64,
+    unit: &str,
+) -> Result<indicatif::ProgressBar, indicatif::style::TemplateError> {
     let bar = indicatif::ProgressBar::new(len);
     let template = format!("{{bar:40}} {{pos}}/{{len}} {unit} ({{eta}} left)");
-    bar.set_style(
-        indicatif::ProgressStyle::with_template(&template).map_err(|error| error.to_string())?,
-    );
+    bar.set_style(indicatif::ProgressStyle::with_template(&template)?);
     Ok(bar)
 }
 
@@ -140,12 +169,9 @@ fn simulate_market(
     args: &SimulateArgs,
     mut scenario: market::Scenario,
     sweep: Option<&str>,
-) -> Result<(), Box<dyn std::error::Error>> {
+) -> Result<(), SimulateError> {
     if args.onchain {
-        return Err(
-            "--onchain applies to adversarial and as2008 scenarios (hour always runs the program)"
-                .into(),
-        );
+        return Err(SimulateError::OnchainHour);
     }
     let mut out = String::new();
     if let Some(seed) = args.seed {
@@ -154,14 +180,14 @@ fn simulate_market(
     if let Some(duration) = args.duration {
         scenario.duration_secs = duration;
     }
-    scenario.validate()?;
+    scenario.validate().map_err(market::MarketError::from)?;
     // Checked before the run, so an unwritable folder does not cost the report.
     adversarial::command::writable(&args.out)?;
     if let Some(sweep) = sweep {
         return sweep_market(args, &scenario, sweep);
     }
     let bar = progress_bar(u64::from(scenario.duration_secs), "simulated s")?;
-    let runtime = simulation_runtime()?;
+    let runtime = simulation_runtime().map_err(SimulateError::Runtime)?;
     let outcome = runtime.block_on(market::run(&scenario, |done| {
         bar.set_position(u64::from(done))
     }))?;
@@ -169,7 +195,7 @@ fn simulate_market(
     let files = output::write(&outcome, &args.out)?;
     if args.json {
         outln!(out, "{}", serde_json::to_string(&outcome)?);
-        return adversarial::command::emit(&out);
+        return print(&out);
     }
     print_market_pools(&mut out, &scenario, &outcome);
     if scenario.hedging {
@@ -177,7 +203,7 @@ fn simulate_market(
     }
     print_market_attribution(&mut out, &outcome);
     outln!(out, "wrote {} to {}", files.join(", "), args.out.display());
-    adversarial::command::emit(&out)
+    print(&out)
 }
 
 /// The market report's table of pools: trades, volume, fees, LP result, inventory.
@@ -307,20 +333,19 @@ fn with_field(
     scenario: &market::Scenario,
     field: &str,
     text: &str,
-) -> Result<market::Scenario, String> {
-    let mut table = toml::Table::try_from(scenario).map_err(|error| error.to_string())?;
+) -> Result<market::Scenario, SweepError> {
+    let mut table = toml::Table::try_from(scenario)?;
     let Some(current) = table.get(field) else {
-        let fields: Vec<&String> = table.keys().collect();
-        return Err(format!(
-            "--sweep: `{field}` is not a scenario field (fields: {})",
-            fields
-                .iter()
-                .map(|f| f.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ));
+        return Err(SweepError::UnknownField {
+            field: field.into(),
+            fields: table.keys().cloned().collect(),
+        });
     };
-    let bad = |kind: &str| format!("--sweep {field}: `{text}` is not {kind}");
+    let bad = |kind| SweepError::NotA {
+        field: field.into(),
+        value: text.into(),
+        kind,
+    };
     let value = match current {
         toml::Value::Integer(_) => {
             toml::Value::Integer(text.parse().map_err(|_| bad("an integer"))?)
@@ -332,12 +357,12 @@ fn with_field(
         _ => toml::Value::String(text.to_string()),
     };
     table.insert(field.to_string(), value);
-    let changed: market::Scenario = table
-        .try_into()
-        .map_err(|error| format!("--sweep: {error}"))?;
-    changed
-        .validate()
-        .map_err(|error| format!("--sweep {field}={text}: {error}"))?;
+    let changed: market::Scenario = table.try_into().map_err(SweepError::Refused)?;
+    changed.validate().map_err(|source| SweepError::Range {
+        field: field.into(),
+        value: text.into(),
+        source,
+    })?;
     Ok(changed)
 }
 
@@ -347,23 +372,24 @@ fn sweep_market(
     args: &SimulateArgs,
     scenario: &market::Scenario,
     sweep: &str,
-) -> Result<(), Box<dyn std::error::Error>> {
+) -> Result<(), SimulateError> {
     let mut out = String::new();
-    let (field, values) = sweep
-        .split_once('=')
-        .ok_or("--sweep takes FIELD=V1,V2,... (e.g. hedge_credit_bps=0,5000,10000)")?;
+    let (field, values) = sweep.split_once('=').ok_or(SweepError::Syntax)?;
     let values: Vec<&str> = values
         .split(',')
         .filter(|value| !value.is_empty())
         .collect();
     if values.is_empty() {
-        return Err(format!("--sweep {field}: no values").into());
+        return Err(SweepError::NoValues {
+            field: field.into(),
+        }
+        .into());
     }
     let scenarios = values
         .iter()
         .map(|value| with_field(scenario, field, value))
         .collect::<Result<Vec<_>, _>>()?;
-    let runtime = simulation_runtime()?;
+    let runtime = simulation_runtime().map_err(SimulateError::Runtime)?;
     let mut runs = Vec::new();
     for (value, scenario) in values.iter().zip(&scenarios) {
         let bar = progress_bar(u64::from(scenario.duration_secs), "simulated s")?;
@@ -384,7 +410,7 @@ fn sweep_market(
             "{}",
             serde_json::json!({ "field": field, "runs": runs })
         );
-        return adversarial::command::emit(&out);
+        return print(&out);
     }
     outln!(
         out,
@@ -426,7 +452,7 @@ fn sweep_market(
         );
     }
     outln!(out, "wrote {} to {}", files.join(", "), args.out.display());
-    adversarial::command::emit(&out)
+    print(&out)
 }
 
 fn print_as2008(

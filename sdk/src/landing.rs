@@ -51,17 +51,32 @@ pub enum PriorityFee {
     Percentile(u8),
 }
 
+/// A priority fee that is neither micro-lamports per compute unit nor a percentile.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvalidPriorityFee {
+    /// The text given.
+    pub text: String,
+}
+
+impl std::fmt::Display for InvalidPriorityFee {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "priority fee `{}`: expected micro-lamports per compute unit (e.g. 5000) or a \
+             percentile of recent fees (p0 … p100, e.g. p75)",
+            self.text
+        )
+    }
+}
+
+impl std::error::Error for InvalidPriorityFee {}
+
 impl std::str::FromStr for PriorityFee {
-    type Err = String;
+    type Err = InvalidPriorityFee;
 
     /// `p75` (a percentile) or `5000` (micro-lamports per CU).
-    fn from_str(text: &str) -> core::result::Result<Self, String> {
-        let invalid = || {
-            format!(
-                "priority fee `{text}`: expected micro-lamports per compute unit (e.g. 5000) \
-                 or a percentile of recent fees (p0 … p100, e.g. p75)"
-            )
-        };
+    fn from_str(text: &str) -> core::result::Result<Self, InvalidPriorityFee> {
+        let invalid = || InvalidPriorityFee { text: text.into() };
         match text.strip_prefix('p') {
             Some(percentile) => match percentile.parse::<u8>() {
                 Ok(percentile) if percentile <= 100 => Ok(Self::Percentile(percentile)),
@@ -104,17 +119,34 @@ impl Commitment {
     }
 }
 
-impl std::str::FromStr for Commitment {
-    type Err = String;
+/// A commitment that is none of the three levels.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct InvalidCommitment {
+    /// The text given.
+    pub text: String,
+}
 
-    fn from_str(text: &str) -> core::result::Result<Self, String> {
+impl std::fmt::Display for InvalidCommitment {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "commitment `{}`: expected processed, confirmed or finalized",
+            self.text
+        )
+    }
+}
+
+impl std::error::Error for InvalidCommitment {}
+
+impl std::str::FromStr for Commitment {
+    type Err = InvalidCommitment;
+
+    fn from_str(text: &str) -> core::result::Result<Self, InvalidCommitment> {
         match text {
             "processed" => Ok(Self::Processed),
             "confirmed" => Ok(Self::Confirmed),
             "finalized" => Ok(Self::Finalized),
-            other => Err(format!(
-                "commitment `{other}`: expected processed, confirmed or finalized"
-            )),
+            other => Err(InvalidCommitment { text: other.into() }),
         }
     }
 }
@@ -576,7 +608,7 @@ mod tests {
         assert_eq!("p75".parse(), Ok(PriorityFee::Percentile(75)));
         assert_eq!("5000".parse(), Ok(PriorityFee::Fixed(5_000)));
         for bad in ["p101", "px", "-1", "fast"] {
-            let error = bad.parse::<PriorityFee>().expect_err(bad);
+            let error = bad.parse::<PriorityFee>().expect_err(bad).to_string();
             assert!(
                 error.starts_with(&format!("priority fee `{bad}`")),
                 "{error}"
@@ -584,7 +616,9 @@ mod tests {
         }
         assert_eq!("finalized".parse(), Ok(Commitment::Finalized));
         assert_eq!(
-            "final".parse::<Commitment>(),
+            "final"
+                .parse::<Commitment>()
+                .map_err(|error| error.to_string()),
             Err("commitment `final`: expected processed, confirmed or finalized".into())
         );
         assert!(Commitment::Confirmed.reached_by("finalized"));

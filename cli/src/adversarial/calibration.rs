@@ -12,7 +12,7 @@ use serde::Serialize;
 
 use super::price::SECONDS_PER_YEAR;
 use super::report::{Estimate, SeedReport};
-use super::Scenario;
+use super::{AdversarialError, Scenario};
 use crate::charts::{Chart, Line};
 use crate::rng::Rng;
 
@@ -438,11 +438,15 @@ fn spread_line(traces: &[&[TracePoint]], truth: &Truth) -> String {
 
 /// The convergence chart: the mean over seeds of each estimate and of the pool's
 /// parameters, as a ratio to the truth, by hour; the ±20 % band dashed.
-pub fn chart(scenario: &Scenario, reports: &[SeedReport], dir: &Path) -> Result<String, String> {
+pub fn chart(
+    scenario: &Scenario,
+    reports: &[SeedReport],
+    dir: &Path,
+) -> Result<String, AdversarialError> {
     let traces = traces(reports);
     let truth = Truth::of(scenario);
     let Some(first) = traces.first() else {
-        return Err("no calibrated pool in this run".into());
+        return Err(AdversarialError::NoCalibratedPool);
     };
     let series = |get: &dyn Fn(&TracePoint) -> Option<f64>, truth: f64| -> Vec<(f64, f64)> {
         first
@@ -528,7 +532,8 @@ pub fn chart(scenario: &Scenario, reports: &[SeedReport], dir: &Path) -> Result<
         lines,
         points: Vec::new(),
     };
-    crate::charts::write(&chart, dir, "calibration").map(|[svg, png]| format!("{svg}, {png}"))
+    let [svg, png] = crate::charts::write(&chart, dir, "calibration")?;
+    Ok(format!("{svg}, {png}"))
 }
 
 /// The ±20 % band around the truth over `hours`, dashed.
@@ -546,7 +551,7 @@ fn band(hours: f64) -> [Line; 2] {
 /// One seed (`scenario.seed`) run as the benchmark runs it: the first calibrated pool's
 /// recorded history and its parameters at the end — what `homeostat calibrate --history
 /// --config` reads.
-pub fn record(scenario: &Scenario) -> Result<(History, homeostat::PoolParams), String> {
+pub fn record(scenario: &Scenario) -> Result<(History, homeostat::PoolParams), AdversarialError> {
     let mut market = super::Market::new(scenario, scenario.seed, super::Engine::Math)?;
     let blocks = u64::from(scenario.duration_secs) * 1_000 / market.slot_ms;
     for _ in 0..blocks {
@@ -561,7 +566,7 @@ pub fn record(scenario: &Scenario) -> Result<(History, homeostat::PoolParams), S
             }
             _ => None,
         })
-        .ok_or_else(|| "no Homeostat pool records a history in this scenario".into())
+        .ok_or(AdversarialError::NoHistory)
 }
 
 #[cfg(test)]

@@ -5,7 +5,9 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use super::report::{estimate, summary, Estimate};
-use super::{run_seeds, PoolKind, Scenario};
+use super::scenario::{FieldError, ScenarioError};
+use super::{run_seeds, AdversarialError, PoolKind, Scenario};
+use crate::error::FileError;
 
 /// What the command line asked for.
 pub struct Options {
@@ -31,7 +33,93 @@ pub struct Options {
     pub figure: String,
 }
 
-type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+/// Why the command failed: the flag or file at fault, or the run's own error.
+#[derive(Debug, thiserror::Error)]
+pub enum CommandError {
+    /// `--pools` names no pool.
+    #[error("--pools: `{name}` is not a pool ({})", names.join(", "))]
+    UnknownPool {
+        /// The name given.
+        name: String,
+        /// The pools' names.
+        names: Vec<&'static str>,
+    },
+    /// `--seeds 0`.
+    #[error("--seeds must be at least 1")]
+    NoSeeds,
+    /// A scenario value out of its range.
+    #[error("{0}")]
+    Scenario(#[from] ScenarioError),
+    /// A `--sweep` that is not `FIELD=V1,V2,...`.
+    #[error("--sweep takes FIELD=V1,V2,... (e.g. oracle_latency_ms=0,500,1000)")]
+    SweepSyntax,
+    /// A `--sweep` without values.
+    #[error("--sweep {field}: no values")]
+    NoValues {
+        /// The field.
+        field: String,
+    },
+    /// More than two `--sweep`s.
+    #[error("--sweep takes at most two fields (a grid)")]
+    TooManySweeps,
+    /// A `--sweep` value the field does not take.
+    #[error("--sweep {0}")]
+    SweepField(#[source] FieldError),
+    /// A `--sweep` value out of its range.
+    #[error("--sweep: {0}")]
+    SweepRange(#[source] ScenarioError),
+    /// `--figure` names no pool figure.
+    #[error("--figure: `{figure}` is not a pool figure ({})", names.join(", "))]
+    UnknownFigure {
+        /// The name given.
+        figure: String,
+        /// The figures' names.
+        names: Vec<String>,
+    },
+    /// `--out` could not be created, or written.
+    #[error("{0}")]
+    Out(#[from] OutError),
+    /// A seed could not run, or its report could not be written.
+    #[error("{0}")]
+    Run(#[from] AdversarialError),
+    /// A file of the report could not be written.
+    #[error("{0}")]
+    File(#[from] FileError),
+    /// The report could not be written to standard output.
+    #[error("standard output: {0}")]
+    Stdout(#[source] std::io::Error),
+    /// The progress bar's template (a constant) was refused.
+    #[error("the progress bar: {0}")]
+    Progress(#[from] indicatif::style::TemplateError),
+    /// The report's JSON could not be built.
+    #[error("{0}")]
+    Json(#[from] serde_json::Error),
+}
+
+/// Why `--out` cannot take a run's files.
+#[derive(Debug, thiserror::Error)]
+pub enum OutError {
+    /// The folder could not be created.
+    #[error("--out {}: {source}", folder.display())]
+    Create {
+        /// The folder.
+        folder: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A file could not be written there.
+    #[error("--out {}: cannot write there: {source}", folder.display())]
+    Unwritable {
+        /// The folder.
+        folder: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+type Result<T> = std::result::Result<T, CommandError>;
 
 /// The scenario with the command line's overrides, checked.
 pub fn configure(options: &Options, mut scenario: Scenario) -> Result<Scenario> {
@@ -45,15 +133,15 @@ pub fn configure(options: &Options, mut scenario: Scenario) -> Result<Scenario> 
         scenario.pools = pools
             .iter()
             .map(|name| {
-                PoolKind::parse(name).ok_or_else(|| {
-                    let names: Vec<&str> = PoolKind::ALL.iter().map(|kind| kind.name()).collect();
-                    format!("--pools: `{name}` is not a pool ({})", names.join(", "))
+                PoolKind::parse(name).ok_or_else(|| CommandError::UnknownPool {
+                    name: name.clone(),
+                    names: PoolKind::ALL.iter().map(|kind| kind.name()).collect(),
                 })
             })
             .collect::<std::result::Result<_, _>>()?;
     }
     if options.seeds == 0 {
-        return Err("--seeds must be at least 1".into());
+        return Err(CommandError::NoSeeds);
     }
     scenario.validate()?;
     Ok(scenario)
@@ -66,17 +154,22 @@ pub fn simulate(options: &Options, scenario: Scenario) -> Result<()> {
         [] => single(options, &scenario),
         [one] => sweep(options, &scenario, &[parse_sweep(one)?]),
         [one, two] => sweep(options, &scenario, &[parse_sweep(one)?, parse_sweep(two)?]),
-        _ => Err("--sweep takes at most two fields (a grid)".into()),
+        _ => Err(CommandError::TooManySweeps),
     }
 }
 
 /// Writes `text` to stdout; a closed pipe (`| head`) ends the output quietly.
-pub fn emit(text: &str) -> Result<()> {
+pub fn emit(text: &str) -> std::io::Result<()> {
     let mut out = std::io::stdout().lock();
     match out.write_all(text.as_bytes()).and_then(|()| out.flush()) {
         Err(error) if error.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        other => Ok(other?),
+        other => other,
     }
+}
+
+/// [`emit`], as the command's error.
+fn print(text: &str) -> Result<()> {
+    emit(text).map_err(CommandError::Stdout)
 }
 
 fn run(options: &Options, scenario: &Scenario) -> Result<serde_json::Value> {
@@ -110,7 +203,7 @@ fn single(options: &Options, scenario: &Scenario) -> Result<()> {
                 "traces": traces,
             });
         }
-        return emit(&format!("{json}\n"));
+        return print(&format!("{json}\n"));
     }
     let mut text = table(scenario, &summary, started.elapsed());
     if calibrating {
@@ -119,10 +212,9 @@ fn single(options: &Options, scenario: &Scenario) -> Result<()> {
         let files = super::calibration::chart(scenario, &reports, &options.out)?;
         // Seed `scenario.seed`'s history, for `homeostat calibrate --history`.
         let (history, params) = super::calibration::record(scenario)?;
-        std::fs::write(
-            options.out.join("history.json"),
-            crate::calibrate::history_json(&history).to_string(),
-        )?;
+        let path = options.out.join("history.json");
+        std::fs::write(&path, crate::calibrate::history_json(&history).to_string())
+            .map_err(FileError::at(path))?;
         crate::calibrate::write_config(&options.out.join("pool.toml"), &params)?;
         text += &format!(
             "\nwrote {files}, history.json (seed {}), pool.toml to {}\n",
@@ -130,7 +222,7 @@ fn single(options: &Options, scenario: &Scenario) -> Result<()> {
             options.out.display()
         );
     }
-    emit(&text)
+    print(&text)
 }
 
 /// `a ± b` with `digits` decimals.
@@ -274,16 +366,16 @@ pub struct Sweep {
 }
 
 fn parse_sweep(text: &str) -> Result<Sweep> {
-    let (field, values) = text
-        .split_once('=')
-        .ok_or("--sweep takes FIELD=V1,V2,... (e.g. oracle_latency_ms=0,500,1000)")?;
+    let (field, values) = text.split_once('=').ok_or(CommandError::SweepSyntax)?;
     let values: Vec<String> = values
         .split(',')
         .filter(|value| !value.is_empty())
         .map(String::from)
         .collect();
     if values.is_empty() {
-        return Err(format!("--sweep {field}: no values").into());
+        return Err(CommandError::NoValues {
+            field: field.into(),
+        });
     }
     Ok(Sweep {
         field: field.into(),
@@ -295,10 +387,8 @@ fn parse_sweep(text: &str) -> Result<Sweep> {
 fn with(scenario: &Scenario, field: &str, value: &str) -> Result<Scenario> {
     let changed = scenario
         .with_field(field, value)
-        .map_err(|error| format!("--sweep {error}"))?;
-    changed
-        .validate()
-        .map_err(|error| format!("--sweep: {error}"))?;
+        .map_err(CommandError::SweepField)?;
+    changed.validate().map_err(CommandError::SweepRange)?;
     Ok(changed)
 }
 
@@ -355,7 +445,7 @@ fn sweep(options: &Options, scenario: &Scenario, sweeps: &[Sweep]) -> Result<()>
             "seeds": options.seeds,
             "grid": grid,
         });
-        return emit(&format!("{json}\n"));
+        return print(&format!("{json}\n"));
     }
     let mut text = sweep_table(options, scenario, sweeps, &results, &pools);
     text += &format!(
@@ -363,7 +453,7 @@ fn sweep(options: &Options, scenario: &Scenario, sweeps: &[Sweep]) -> Result<()>
         files.join(", "),
         options.out.display()
     );
-    emit(&text)
+    print(&text)
 }
 
 /// Fails unless `figure` names a pool figure, naming them.
@@ -374,16 +464,13 @@ fn check_figure(figure: &str) -> Result<()> {
         .and_then(serde_json::Value::as_f64)
         .is_none()
     {
-        let names: Vec<&str> = known
-            .as_object()
-            .map(|figures| figures.keys().map(String::as_str).collect())
-            .unwrap_or_default();
-        return Err(format!(
-            "--figure: `{}` is not a pool figure ({})",
-            figure,
-            names.join(", ")
-        )
-        .into());
+        return Err(CommandError::UnknownFigure {
+            figure: figure.into(),
+            names: known
+                .as_object()
+                .map(|figures| figures.keys().cloned().collect())
+                .unwrap_or_default(),
+        });
     }
     Ok(())
 }
@@ -434,12 +521,16 @@ fn sweep_table(
 }
 
 /// Creates `folder` and checks a file can be written there, before a long run.
-pub fn writable(folder: &Path) -> Result<()> {
-    std::fs::create_dir_all(folder)
-        .map_err(|error| format!("--out {}: {error}", folder.display()))?;
+pub fn writable(folder: &Path) -> std::result::Result<(), OutError> {
+    std::fs::create_dir_all(folder).map_err(|source| OutError::Create {
+        folder: folder.to_path_buf(),
+        source,
+    })?;
     let probe = folder.join(".homeostat-write-check");
     std::fs::write(&probe, b"")
         .and_then(|()| std::fs::remove_file(&probe))
-        .map_err(|error| format!("--out {}: cannot write there: {error}", folder.display()))?;
-    Ok(())
+        .map_err(|source| OutError::Unwritable {
+            folder: folder.to_path_buf(),
+            source,
+        })
 }

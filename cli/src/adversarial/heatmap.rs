@@ -5,6 +5,7 @@
 use std::path::Path;
 
 use super::report::{estimate, Estimate};
+use crate::error::FileError;
 
 type Cell = ((String, String), serde_json::Value);
 
@@ -18,9 +19,8 @@ pub fn write(
     figure: &str,
     cells: &[Cell],
     pools: &[String],
-) -> Result<Vec<String>, String> {
-    let failed =
-        |file: &str, error: std::io::Error| format!("{}: {error}", folder.join(file).display());
+) -> Result<Vec<String>, FileError> {
+    let failed = |file: &str| FileError::at(folder.join(file));
     let mut csv = format!(
         "{rows},{},pool,lp_vs_hold_usdc,se,lp_over_lvr,se\n",
         columns.unwrap_or("-")
@@ -35,7 +35,7 @@ pub fn write(
             );
         }
     }
-    std::fs::write(folder.join("grid.csv"), csv).map_err(|error| failed("grid.csv", error))?;
+    std::fs::write(folder.join("grid.csv"), csv).map_err(failed("grid.csv"))?;
     let mut files = vec!["grid.csv".to_string()];
     for pool in pools {
         let file = format!("heatmap-{pool}.svg");
@@ -43,7 +43,7 @@ pub fn write(
             folder.join(&file),
             svg((rows, columns), figure, cells, pool),
         )
-        .map_err(|error| failed(&file, error))?;
+        .map_err(failed(&file))?;
         files.push(file);
     }
     Ok(files)

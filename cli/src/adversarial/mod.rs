@@ -14,6 +14,7 @@
 
 pub mod calibration;
 pub mod command;
+mod error;
 mod flow;
 pub mod heatmap;
 pub mod onchain;
@@ -27,6 +28,7 @@ pub mod venues;
 
 use crate::rng::Rng;
 
+pub use error::AdversarialError;
 use homeostat_math::SwapQuote;
 use price::{Oracle, Print, TruePrice};
 use report::{SeedReport, Tally};
@@ -130,7 +132,7 @@ pub struct Market {
     program: Option<onchain::OnChain>,
     /// The first transaction the program refused, or quoter push the pool refused (the
     /// run's report is then wrong).
-    program_error: Option<String>,
+    program_error: Option<AdversarialError>,
 }
 
 /// Where the Homeostat pools run.
@@ -155,14 +157,11 @@ fn opening_print(scenario: &Scenario) -> Print {
 impl Market {
     /// The market of `scenario` for `seed` on `engine`: every pool opened with the same
     /// liquidity.
-    pub fn new(scenario: &Scenario, seed: u64, engine: Engine) -> Result<Self, String> {
-        scenario.validate().map_err(|error| error.to_string())?;
+    pub fn new(scenario: &Scenario, seed: u64, engine: Engine) -> Result<Self, AdversarialError> {
+        scenario.validate()?;
         let params = scenario.pool_params()?;
         if scenario.calibrate_every_secs > 0 && engine == Engine::Program {
-            return Err(
-                "calibrate_every_secs: recalibration runs on the math engine; drop --onchain"
-                    .into(),
-            );
+            return Err(AdversarialError::CalibrationOnChain);
         }
         let mut program = match engine {
             Engine::Math => None,
@@ -219,7 +218,7 @@ impl Market {
 
     /// Runs every block of the scenario and reports; fails if the program (`--onchain`)
     /// refused a trade the state code priced.
-    pub fn run(mut self) -> Result<SeedReport, String> {
+    pub fn run(mut self) -> Result<SeedReport, AdversarialError> {
         let blocks = u64::from(self.scenario.duration_secs) * 1_000 / self.slot_ms;
         for _ in 0..blocks {
             self.step();
@@ -250,7 +249,7 @@ impl Market {
             match program.swap(index, (&print, pro.as_ref()), (now, slot), quote) {
                 Ok(snapshot) => pool.replace(snapshot),
                 Err(error) => {
-                    self.program_error.get_or_insert(error);
+                    self.program_error.get_or_insert(error.into());
                 }
             }
         }
@@ -340,14 +339,14 @@ impl Market {
             };
             if let Err(error) = pool.push_quote(&quote, slot) {
                 self.program_error
-                    .get_or_insert(format!("the pool refused its quoter's push: {error}"));
+                    .get_or_insert(AdversarialError::QuoterRefused(error));
                 continue;
             }
             if let Some(program) = &mut self.program {
                 match program.push_quote(index, &quote, clock_second(now), slot) {
                     Ok(state) => pool.replace_state(state),
                     Err(error) => {
-                        self.program_error.get_or_insert(error);
+                        self.program_error.get_or_insert(error.into());
                     }
                 }
             }
@@ -519,7 +518,7 @@ fn open_pool(
     index: usize,
     kind: PoolKind,
     program: &mut Option<onchain::OnChain>,
-) -> Result<VenuePool, String> {
+) -> Result<VenuePool, AdversarialError> {
     let opening = opening_print(scenario);
     let pool = |fee| ConstantProduct {
         base: scenario.liquidity_sol,
@@ -528,15 +527,19 @@ fn open_pool(
     };
     Ok(match kind {
         PoolKind::Glft | PoolKind::Prop | PoolKind::Pro => {
-            let mut pool = HomeostatPool::open(params, &opening, scenario.liquidity_sol)
-                .map_err(|error| format!("{}: {error}", kind.name()))?;
+            let mut pool = HomeostatPool::open(params, &opening, scenario.liquidity_sol).map_err(
+                |source| AdversarialError::Open {
+                    pool: kind.name(),
+                    source,
+                },
+            )?;
             let deposit = HomeostatPool::deposit(&opening, scenario.liquidity_sol);
             if let Some(program) = program {
                 let update = venues::price_update_of(&opening);
                 pool.replace(program.open(index, *params, &update, deposit)?);
             }
             if let Some(Source::Pro) = Source::of(kind, scenario) {
-                pool.set_pro_feed()?;
+                pool.set_pro_feed().map_err(AdversarialError::Admin)?;
                 if let Some(program) = program {
                     pool.replace_state(program.set_pro_feed(index)?);
                 }
@@ -572,8 +575,8 @@ pub fn run_seeds(
     seeds: u32,
     threads: usize,
     progress: &(dyn Fn(u32) + Sync),
-) -> Result<Vec<SeedReport>, String> {
-    scenario.validate().map_err(|error| error.to_string())?;
+) -> Result<Vec<SeedReport>, AdversarialError> {
+    scenario.validate()?;
     let next = std::sync::atomic::AtomicU32::new(0);
     let done = std::sync::atomic::AtomicU32::new(0);
     let results = std::sync::Mutex::new(Vec::new());
@@ -593,7 +596,9 @@ pub fn run_seeds(
             });
         }
     });
-    let mut results = results.into_inner().map_err(|_| "a seed's thread failed")?;
+    let mut results = results
+        .into_inner()
+        .map_err(|_| AdversarialError::SeedThread)?;
     results.sort_by_key(|(index, _)| *index);
     results.into_iter().map(|(_, report)| report).collect()
 }

@@ -22,6 +22,40 @@ use homeostat_sdk::quote::PoolSnapshot;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
+/// Why `--onchain` could not run the market on the program.
+#[derive(Debug, thiserror::Error)]
+pub enum OnChainError {
+    /// The in-process runtime did not start.
+    #[error("--onchain: the runtime: {0}")]
+    Runtime(#[source] std::io::Error),
+    /// More venues than pool indices.
+    #[error("--onchain: too many pools")]
+    TooManyPools,
+    /// A venue with no pool on the program.
+    #[error("--onchain: no such pool")]
+    NoSuchPool,
+    /// A push for a pool without a quoter.
+    #[error("--onchain: the pool has no quoter")]
+    NoQuoter,
+    /// The program refused an instruction the market sent.
+    #[error("--onchain: {what}: {source}")]
+    Refused {
+        /// What was sent, and to which pool.
+        what: String,
+        /// The runtime's error.
+        #[source]
+        source: homeostat_localnet::TransactionError,
+    },
+}
+
+/// A `map_err` for the program's refusal of `what`.
+fn refused(
+    what: impl Into<String>,
+) -> impl FnOnce(homeostat_localnet::TransactionError) -> OnChainError {
+    let what = what.into();
+    move |source| OnChainError::Refused { what, source }
+}
+
 /// The runtime, the trader and each Homeostat pool's accounts and quoter (by venue index).
 pub struct OnChain {
     runtime: tokio::runtime::Runtime,
@@ -33,11 +67,11 @@ pub struct OnChain {
 
 impl OnChain {
     /// A runtime with a trader deep enough for any run.
-    pub fn start() -> Result<Self, String> {
+    pub fn start() -> Result<Self, OnChainError> {
         let runtime = tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
-            .map_err(|error| error.to_string())?;
+            .map_err(OnChainError::Runtime)?;
         let mut harness = runtime.block_on(Harness::start());
         let trader = runtime
             .block_on(harness.new_user(1_000_000_000 * ONE_BASE, 1_000_000_000_000 * ONE_QUOTE));
@@ -58,21 +92,18 @@ impl OnChain {
         params: PoolParams,
         opening: &PriceUpdate,
         (base, quote): (u64, u64),
-    ) -> Result<PoolSnapshot, String> {
+    ) -> Result<PoolSnapshot, OnChainError> {
         let harness = &mut self.harness;
-        let pool = harness.pool_at(u16::try_from(index).map_err(|_| "too many pools")?);
+        let pool = harness.pool_at(u16::try_from(index).map_err(|_| OnChainError::TooManyPools)?);
         harness.set_time(opening.publish_time);
         harness.set_oracle(opening);
-        let failed = |what: &str, error: homeostat_localnet::TransactionError| {
-            format!("--onchain: {what} pool {index}: {error}")
-        };
         self.runtime
             .block_on(harness.initialize_pool(&pool, params))
-            .map_err(|error| failed("initialize", error))?;
+            .map_err(refused(format!("initialize pool {index}")))?;
         // The first deposit is the admin's (it fixes the pool's reference depth).
         self.runtime
             .block_on(harness.admin_deposit(&pool, base, quote))
-            .map_err(|error| failed("deposit into", error))?;
+            .map_err(refused(format!("deposit into pool {index}")))?;
         if self.pools.len() <= index {
             self.pools.resize(index + 1, None);
         }
@@ -80,23 +111,23 @@ impl OnChain {
         Ok(self.runtime.block_on(harness.snapshot(&pool, opening)))
     }
 
-    fn pool(&self, index: usize) -> Result<PoolAddresses, String> {
+    fn pool(&self, index: usize) -> Result<PoolAddresses, OnChainError> {
         self.pools
             .get(index)
             .copied()
             .flatten()
-            .ok_or_else(|| "--onchain: no such pool".into())
+            .ok_or(OnChainError::NoSuchPool)
     }
 
     /// Names a new quoter for venue `index`'s pool (`set_quoter`, the admin signing);
     /// returns the pool account after it.
-    pub fn set_quoter(&mut self, index: usize) -> Result<Pool, String> {
+    pub fn set_quoter(&mut self, index: usize) -> Result<Pool, OnChainError> {
         let pool = self.pool(index)?;
         let quoter = Keypair::new();
         let admin = self.harness.admin.insecure_clone();
         self.runtime
             .block_on(self.harness.set_quoter(&pool, &admin, quoter.pubkey()))
-            .map_err(|error| format!("--onchain: set_quoter on pool {index}: {error}"))?;
+            .map_err(refused(format!("set_quoter on pool {index}")))?;
         if self.quoters.len() <= index {
             self.quoters.resize_with(index + 1, || None);
         }
@@ -106,7 +137,7 @@ impl OnChain {
 
     /// Names the local Pyth Pro feed for venue `index`'s pool (`set_pro_feeds`); returns
     /// the pool account after it.
-    pub fn set_pro_feed(&mut self, index: usize) -> Result<Pool, String> {
+    pub fn set_pro_feed(&mut self, index: usize) -> Result<Pool, OnChainError> {
         let pool = self.pool(index)?;
         let admin = self.harness.admin.insecure_clone();
         let set = homeostat_sdk::instructions::set_pro_feeds(
@@ -117,7 +148,7 @@ impl OnChain {
         );
         self.runtime
             .block_on(self.harness.send(&[set], &[&admin]))
-            .map_err(|error| format!("--onchain: set_pro_feeds on pool {index}: {error}"))?;
+            .map_err(refused(format!("set_pro_feeds on pool {index}")))?;
         Ok(self.runtime.block_on(self.harness.pool_state(&pool)))
     }
 
@@ -129,18 +160,18 @@ impl OnChain {
         quote: &PushQuoteArgs,
         now: i64,
         slot: u64,
-    ) -> Result<Pool, String> {
+    ) -> Result<Pool, OnChainError> {
         let pool = self.pool(index)?;
         let quoter = self
             .quoters
             .get(index)
             .and_then(Option::as_ref)
-            .ok_or("--onchain: the pool has no quoter")?;
+            .ok_or(OnChainError::NoQuoter)?;
         let harness = &mut self.harness;
         harness.set_clock(now, slot);
         self.runtime
             .block_on(harness.push_quote(&pool, quoter, *quote))
-            .map_err(|error| format!("--onchain: the program refused a push_quote: {error}"))?;
+            .map_err(refused("the program refused a push_quote"))?;
         Ok(self.runtime.block_on(harness.pool_state(&pool)))
     }
 
@@ -153,7 +184,7 @@ impl OnChain {
         (print, pro): (&PriceUpdate, Option<&Print>),
         (now, slot): (i64, u64),
         quote: &SwapQuote,
-    ) -> Result<PoolSnapshot, String> {
+    ) -> Result<PoolSnapshot, OnChainError> {
         let pool = self.pool(index)?;
         let harness = &mut self.harness;
         harness.set_clock(now, slot);
@@ -194,7 +225,7 @@ impl OnChain {
         let result = self
             .runtime
             .block_on(harness.send(&instructions, &[&self.trader.keypair]));
-        result.map_err(|error| format!("--onchain: the program refused a quoted swap: {error}"))?;
+        result.map_err(refused("the program refused a quoted swap"))?;
         Ok(self.runtime.block_on(harness.snapshot(&pool, print)))
     }
 }

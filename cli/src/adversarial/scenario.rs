@@ -3,7 +3,88 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::numbers::OutOfRange;
+
 mod validate;
+
+pub use validate::ScenarioError;
+
+/// Why the scenario's pool parameters are not the program's.
+#[derive(Clone, Debug, PartialEq, thiserror::Error)]
+pub enum ParamsError {
+    /// A decimal no fixed-point parameter holds.
+    #[error("{field}: {source}")]
+    Fixed {
+        /// The field it comes from.
+        field: &'static str,
+        /// Its value.
+        #[source]
+        source: OutOfRange,
+    },
+    /// `calibrate_start_factor` scales the true σ, and the regimes have two.
+    #[error("calibrate_start_factor needs one true σ: calm_volatility = stressed_volatility")]
+    NoTrueSigma,
+    /// Outside one of the program's bounds, in its words.
+    #[error("{0}")]
+    Violation(&'static str),
+}
+
+/// Why `--sweep FIELD=V` cannot set a field.
+#[derive(Debug, thiserror::Error)]
+pub enum FieldError {
+    /// The scenario did not convert to JSON and back.
+    #[error("{0}")]
+    Json(#[from] serde_json::Error),
+    /// No such field.
+    #[error("`{field}` is not a scenario field (fields: {})", fields.join(", "))]
+    Unknown {
+        /// The name given.
+        field: String,
+        /// The scenario's fields.
+        fields: Vec<String>,
+    },
+    /// Not a value of the field's type.
+    #[error("{field}: `{value}` is not a value of this field")]
+    NotAValue {
+        /// The field.
+        field: String,
+        /// The text given.
+        value: String,
+    },
+    /// The scenario refused the value.
+    #[error("{field}={value}: {source}")]
+    Refused {
+        /// The field.
+        field: String,
+        /// The text given.
+        value: String,
+        /// Why.
+        #[source]
+        source: serde_json::Error,
+    },
+}
+
+/// Why a scenario file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ParseError {
+    /// Not the scenario's TOML (an unknown field, a wrong type), with line and column.
+    #[error("{0}")]
+    Toml(#[from] toml::de::Error),
+    /// A value out of its range, with the line that sets it when there is one.
+    #[error("{}{source}", at_line(*line))]
+    Invalid {
+        /// The line (from 1).
+        line: Option<usize>,
+        /// The field and its range.
+        #[source]
+        source: ScenarioError,
+    },
+}
+
+/// `line N: ` for a line, nothing without.
+pub fn at_line(line: Option<usize>) -> String {
+    line.map_or(String::new(), |line| format!("line {line}: "))
+}
 
 /// Which pools run. All of them see the same price path, prints and orders.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -319,21 +400,28 @@ impl Default for Scenario {
 impl Scenario {
     /// The Homeostat pools' parameters: `default_params()` with the `pool_*` fields, or the
     /// bound the program would refuse them for.
-    pub fn pool_params(&self) -> Result<homeostat::PoolParams, String> {
-        let fixed = |value: f64| -> Result<homeostat::StoredFixed, String> {
+    pub fn pool_params(&self) -> Result<homeostat::PoolParams, ParamsError> {
+        let fixed = |field, value: f64| {
             crate::numbers::bits_from_f64_down(value)
                 .map(|bits| homeostat::StoredFixed::from(homeostat_math::Fixed::from_bits(bits)))
+                .map_err(|source| ParamsError::Fixed { field, source })
         };
         let sol = |value: f64| (value * homeostat_localnet::ONE_BASE as f64) as u64;
         let params = homeostat::PoolParams {
-            risk_aversion: fixed(self.pool_risk_aversion)?,
-            order_decay: fixed(self.pool_order_decay)?,
-            arrival_intensity: fixed(self.pool_arrival_intensity)?,
-            min_half_spread: fixed(self.pool_min_half_spread_bps / 10_000.0)?,
-            confidence_multiplier: fixed(self.pool_confidence_multiplier)?,
-            age_multiplier: fixed(self.pool_age_multiplier)?,
+            risk_aversion: fixed("pool_risk_aversion", self.pool_risk_aversion)?,
+            order_decay: fixed("pool_order_decay", self.pool_order_decay)?,
+            arrival_intensity: fixed("pool_arrival_intensity", self.pool_arrival_intensity)?,
+            min_half_spread: fixed(
+                "pool_min_half_spread_bps",
+                self.pool_min_half_spread_bps / 10_000.0,
+            )?,
+            confidence_multiplier: fixed(
+                "pool_confidence_multiplier",
+                self.pool_confidence_multiplier,
+            )?,
+            age_multiplier: fixed("pool_age_multiplier", self.pool_age_multiplier)?,
             print_depth: sol(self.pool_print_depth_sol),
-            depth_slope: fixed(self.pool_depth_slope_bps / 10_000.0)?,
+            depth_slope: fixed("pool_depth_slope_bps", self.pool_depth_slope_bps / 10_000.0)?,
             depth_relief_bps: self.pool_depth_relief_bps,
             age_shrink_bps: self.pool_age_shrink_bps,
             quote_band_bps: self.pool_quote_band_bps,
@@ -347,8 +435,8 @@ impl Scenario {
         let variance = self.pool_variance_per_sec;
         let mut params = if variance > 0.0 {
             homeostat::PoolParams {
-                variance_floor: fixed(variance)?,
-                variance_ceiling: fixed(variance)?,
+                variance_floor: fixed("pool_variance_per_sec", variance)?,
+                variance_ceiling: fixed("pool_variance_per_sec", variance)?,
                 ..params
             }
         } else {
@@ -357,9 +445,8 @@ impl Scenario {
         let factor = self.calibrate_start_factor;
         if factor > 0.0 {
             let truth = super::calibration::Truth::of(self);
-            let sigma = truth.sigma.ok_or(
-                "calibrate_start_factor needs one true σ: calm_volatility = stressed_volatility",
-            )?;
+            let sigma = truth.sigma.ok_or(ParamsError::NoTrueSigma)?;
+            let fixed = |value| fixed("calibrate_start_factor", value);
             params.arrival_intensity = fixed(factor * 0.5 * (truth.bid_a + truth.ask_a))?;
             params.order_decay = fixed(factor * 0.5 * (truth.bid_k + truth.ask_k))?;
             params.variance_floor = fixed((factor * sigma).powi(2))?;
@@ -369,22 +456,19 @@ impl Scenario {
             }
         }
         match params.violation() {
-            Some(violation) => Err(violation.to_string()),
+            Some(violation) => Err(ParamsError::Violation(violation)),
             None => Ok(params),
         }
     }
 
     /// Sets one field from its text, as `--sweep FIELD=V` does: the value is parsed as the
     /// field's type, then the whole scenario is checked again by the caller.
-    pub fn with_field(&self, field: &str, text: &str) -> Result<Self, String> {
-        let mut value = serde_json::to_value(self).map_err(|error| error.to_string())?;
-        let object = value.as_object_mut().ok_or("a scenario is an object")?;
-        let current = object.get(field).ok_or_else(|| {
-            let fields: Vec<&str> = object.keys().map(String::as_str).collect();
-            format!(
-                "`{field}` is not a scenario field (fields: {})",
-                fields.join(", ")
-            )
+    pub fn with_field(&self, field: &str, text: &str) -> Result<Self, FieldError> {
+        let mut object: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_value(serde_json::to_value(self)?)?;
+        let current = object.get(field).ok_or_else(|| FieldError::Unknown {
+            field: field.into(),
+            fields: object.keys().cloned().collect(),
         })?;
         let parsed = match current {
             serde_json::Value::Bool(_) => text.parse::<bool>().map(Into::into).ok(),
@@ -394,26 +478,31 @@ impl Scenario {
             serde_json::Value::Number(_) => text.parse::<u64>().ok().map(Into::into),
             _ => None,
         }
-        .ok_or_else(|| format!("{field}: `{text}` is not a value of this field"))?;
+        .ok_or_else(|| FieldError::NotAValue {
+            field: field.into(),
+            value: text.into(),
+        })?;
         object.insert(field.into(), parsed);
-        serde_json::from_value(value).map_err(|error| format!("{field}={text}: {error}"))
+        serde_json::from_value(object.into()).map_err(|source| FieldError::Refused {
+            field: field.into(),
+            value: text.into(),
+            source,
+        })
     }
 
     /// Parses a TOML scenario; errors name the line and the field.
-    pub fn from_toml(text: &str) -> Result<Self, String> {
-        toml::from_str(text).map_err(|error| error.to_string())
+    pub fn from_toml(text: &str) -> Result<Self, toml::de::Error> {
+        toml::from_str(text)
     }
 
     /// Parses and checks a TOML scenario: a value out of its range is named with the line
     /// that sets it.
-    pub fn from_toml_checked(text: &str) -> Result<Self, String> {
+    pub fn from_toml_checked(text: &str) -> Result<Self, ParseError> {
         let scenario = Self::from_toml(text)?;
-        scenario
-            .validate()
-            .map_err(|error| match line_of(text, error.field) {
-                Some(line) => format!("line {line}: {error}"),
-                None => error.to_string(),
-            })?;
+        scenario.validate().map_err(|source| ParseError::Invalid {
+            line: line_of(text, source.field),
+            source,
+        })?;
         Ok(scenario)
     }
 }
@@ -484,7 +573,9 @@ mod tests {
 
     #[test]
     fn a_value_out_of_range_names_its_line() {
-        let error = Scenario::from_toml_checked("seed = 1\n\nslot_ms = 1\n").expect_err("range");
+        let error = Scenario::from_toml_checked("seed = 1\n\nslot_ms = 1\n")
+            .expect_err("range")
+            .to_string();
         assert!(
             error.starts_with("line 3: slot_ms = 1: must be in"),
             "{error}"
@@ -494,7 +585,9 @@ mod tests {
 
     #[test]
     fn a_toml_file_names_its_bad_line() {
-        let error = Scenario::from_toml("seed = 1\noracle_latency = 5\n").expect_err("unknown");
+        let error = Scenario::from_toml("seed = 1\noracle_latency = 5\n")
+            .expect_err("unknown")
+            .to_string();
         assert!(
             error.contains("line 2") && error.contains("oracle_latency"),
             "{error}"

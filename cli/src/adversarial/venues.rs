@@ -157,11 +157,8 @@ impl HomeostatPool {
     }
 
     /// `set_pro_feeds` as the program applies it: the local Pyth Pro feed.
-    pub fn set_pro_feed(&mut self) -> Result<(), String> {
-        self.snapshot
-            .pool
-            .set_pro_feeds(PRO_FEED_ID, 0)
-            .map_err(|error| error.to_string())
+    pub fn set_pro_feed(&mut self) -> Result<(), anchor_lang::error::Error> {
+        self.snapshot.pool.set_pro_feeds(PRO_FEED_ID, 0)
     }
 
     /// `set_quoter` as the program applies it (`Pool::set_quoter`): prop-AMM mode.
@@ -171,20 +168,18 @@ impl HomeostatPool {
 
     /// `push_quote` in `slot` as the program applies it (`Pool::push_quote`); fails as it
     /// would.
-    pub fn push_quote(&mut self, quote: &PushQuoteArgs, slot: u64) -> Result<(), String> {
-        self.snapshot
-            .pool
-            .push_quote(quote, slot)
-            .map_err(|error| error.to_string())
+    pub fn push_quote(
+        &mut self,
+        quote: &PushQuoteArgs,
+        slot: u64,
+    ) -> Result<(), anchor_lang::error::Error> {
+        self.snapshot.pool.push_quote(quote, slot)
     }
 
     /// `update_params` as the program applies it (`Pool::apply_params`); fails as it would.
-    pub fn apply_params(&mut self, params: &PoolParams) -> Result<(), String> {
-        let coefficients = params.validate().map_err(|error| error.to_string())?;
-        self.snapshot
-            .pool
-            .apply_params(params, &coefficients)
-            .map_err(|error| error.to_string())
+    pub fn apply_params(&mut self, params: &PoolParams) -> Result<(), anchor_lang::error::Error> {
+        let coefficients = params.validate()?;
+        self.snapshot.pool.apply_params(params, &coefficients)
     }
 
     /// The pool's state.

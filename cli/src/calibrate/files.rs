@@ -9,16 +9,13 @@ use homeostat_math::{ModelKind, Units};
 use homeostat_sdk::calibrate::{Fill, History, Print, QuoteSample, Side};
 use serde_json::{json, Value};
 
-use super::Result;
+use super::error::{HistoryError, MalformedHistory};
+use crate::error::FileError;
+use crate::pool_config::{ConfigFileError, PoolConfig};
 
 /// A pool configuration file's parameters.
-pub(super) fn read_config(path: &Path) -> Result<PoolParams> {
-    let text =
-        std::fs::read_to_string(path).map_err(|error| format!("{}: {error}", path.display()))?;
-    crate::pool_config::PoolConfig::from_toml(&text)
-        .and_then(|config| config.params())
-        .map(|(params, _)| params)
-        .map_err(|error| format!("{}: {error}", path.display()).into())
+pub(super) fn read_config(path: &Path) -> Result<PoolParams, ConfigFileError> {
+    PoolConfig::read(path).map(|(params, _)| params)
 }
 
 /// `params` as a pool configuration file (what `pool update-params` reads); the initial
@@ -90,9 +87,8 @@ pub(crate) fn config_toml(params: &PoolParams) -> String {
 }
 
 /// Writes `params` as a pool configuration file.
-pub(crate) fn write_config(path: &Path, params: &PoolParams) -> Result<()> {
-    std::fs::write(path, config_toml(params))
-        .map_err(|error| format!("{}: {error}", path.display()).into())
+pub(crate) fn write_config(path: &Path, params: &PoolParams) -> Result<(), FileError> {
+    std::fs::write(path, config_toml(params)).map_err(FileError::at(path))
 }
 
 /// A history as `history.json`: `{ "prints": [[t, price]], "quotes": [[t, seconds, bid,
@@ -107,24 +103,28 @@ pub(crate) fn history_json(history: &History) -> Value {
 }
 
 /// Reads `history.json` ([`history_json`]'s shape); errors name the entry.
-pub(super) fn read_history(path: &Path) -> Result<History> {
-    let text =
-        std::fs::read_to_string(path).map_err(|error| format!("{}: {error}", path.display()))?;
-    let value: Value =
-        serde_json::from_str(&text).map_err(|error| format!("{}: {error}", path.display()))?;
-    parse_history(&value).map_err(|error| format!("{}: {error}", path.display()).into())
+pub(super) fn read_history(path: &Path) -> Result<History, HistoryError> {
+    let text = std::fs::read_to_string(path).map_err(FileError::at(path))?;
+    let value: Value = serde_json::from_str(&text).map_err(|source| HistoryError::Json {
+        path: path.to_path_buf(),
+        source,
+    })?;
+    parse_history(&value).map_err(|source| HistoryError::Malformed {
+        path: path.to_path_buf(),
+        source,
+    })
 }
 
-fn parse_history(value: &Value) -> std::result::Result<History, String> {
-    let list = |name: &str| {
-        value[name]
-            .as_array()
-            .ok_or_else(|| format!("no `{name}` list"))
-    };
-    let number = |entry: &Value, index: usize, what: &str| {
+fn parse_history(value: &Value) -> Result<History, MalformedHistory> {
+    let list = |name: &'static str| value[name].as_array().ok_or(MalformedHistory::NoList(name));
+    let number = |entry: &Value, index: usize, list: &'static str| {
         entry[index]
             .as_f64()
-            .ok_or_else(|| format!("{what}: entry {entry} has no number at {index}"))
+            .ok_or_else(|| MalformedHistory::NoNumber {
+                list,
+                entry: entry.to_string(),
+                index,
+            })
     };
     let optional = |entry: &Value, index: usize| entry[index].as_f64();
     let mut history = History::default();
@@ -146,11 +146,7 @@ fn parse_history(value: &Value) -> std::result::Result<History, String> {
         let side = match entry[1].as_str() {
             Some("bid") => Side::Bid,
             Some("ask") => Side::Ask,
-            _ => {
-                return Err(format!(
-                    "fills: entry {entry}: the side must be \"bid\" or \"ask\""
-                ))
-            }
+            _ => return Err(MalformedHistory::Side(entry.to_string())),
         };
         history.fills.push(Fill {
             t: number(entry, 0, "fills")?,
@@ -164,7 +160,7 @@ fn parse_history(value: &Value) -> std::result::Result<History, String> {
         || !sorted(history.quotes.iter().map(|q| q.t).collect())
         || !sorted(history.fills.iter().map(|f| f.t).collect())
     {
-        return Err("prints, quotes and fills must each be in time order".into());
+        return Err(MalformedHistory::Unsorted);
     }
     Ok(history)
 }
@@ -202,13 +198,15 @@ mod tests {
         assert_eq!(parse_history(&history_json(&history)), Ok(history));
         let params = homeostat_localnet::default_params();
         let text = config_toml(&params);
-        let read = crate::pool_config::PoolConfig::from_toml(&text)
-            .and_then(|config| config.params())
+        let read = PoolConfig::from_toml(&text)
+            .expect("a valid file")
+            .params()
             .expect("a valid configuration");
         assert_eq!(read.0, params);
         let error =
             parse_history(&json!({ "prints": [], "quotes": [], "fills": [[0.0, "up", 1.0, 1.0]] }))
-                .unwrap_err();
+                .unwrap_err()
+                .to_string();
         assert!(error.contains("\"bid\" or \"ask\""), "{error}");
     }
 }

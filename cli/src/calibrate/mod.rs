@@ -5,6 +5,7 @@
 //! pending changes), `--every` repeats it as a supervised service (`service`). The
 //! estimators are the SDK's (`homeostat_sdk::calibrate`); docs/calibration.md.
 
+mod error;
 mod files;
 mod metrics;
 mod round;
@@ -15,13 +16,14 @@ use std::path::PathBuf;
 
 use homeostat_sdk::calibrate::{History, Settings};
 
-use crate::args::{Connection, WalletArgs};
+use crate::args::{Connection, ConnectionError, WalletArgs};
 
+pub(crate) use error::CalibrateError;
 pub(crate) use files::{history_json, write_config};
 use files::{read_config, read_history};
 use round::Round;
 
-type Result<T> = std::result::Result<T, Box<dyn std::error::Error>>;
+type Result<T> = std::result::Result<T, CalibrateError>;
 
 /// `homeostat calibrate`'s arguments.
 #[derive(Debug, clap::Args)]
@@ -110,16 +112,16 @@ impl CalibrateArgs {
             ("--max-distance-bps", self.max_distance_bps),
             ("--explore", self.explore.unwrap_or(1.0)),
         ];
-        for (name, value) in positive {
+        for (flag, value) in positive {
             if !(value.is_finite() && value > 0.0) {
-                return Err(format!("{name} must be a positive number, not {value}").into());
+                return Err(CalibrateError::NotPositive { flag, value });
             }
         }
         if let Some(target) = self
             .target_inventory
             .filter(|t| !(t.is_finite() && *t > 0.0))
         {
-            return Err(format!("--target-inventory must be positive lots, not {target}").into());
+            return Err(CalibrateError::TargetInventory(target));
         }
         Ok(Settings {
             min_fills: self.min_fills,
@@ -135,26 +137,24 @@ impl CalibrateArgs {
 /// Runs the command.
 pub(crate) fn run(
     args: &CalibrateArgs,
-    connection: impl Fn() -> std::result::Result<Connection, String>,
+    connection: impl Fn() -> std::result::Result<Connection, ConnectionError>,
 ) -> Result<()> {
     let settings = args.settings()?;
     if let Some(path) = &args.history {
         let history = read_history(path)?;
-        let config = args.config.as_ref().ok_or(
-            "--history needs --config: the pool's current parameters (history.json's folder \
-             has the simulated pool's as pool.toml)",
-        )?;
+        let config = args
+            .config
+            .as_ref()
+            .ok_or(CalibrateError::HistoryNeedsConfig)?;
         let params = read_config(config)?;
         let history = windowed(&history, args.window_secs);
         let round = Round::new(&history, &params, &settings, args, (None, service::draw()))?;
-        return crate::adversarial::command::emit(&round.render(args.json));
+        return crate::adversarial::command::emit(&round.render(args.json))
+            .map_err(CalibrateError::Stdout);
     }
-    let pool = args
-        .pool
-        .as_deref()
-        .ok_or("give --pool (the pool's history over RPC) or --history (a simulator run's)")?;
+    let pool = args.pool.as_deref().ok_or(CalibrateError::NoPool)?;
     let connection = connection()?;
-    let runtime = tokio::runtime::Runtime::new()?;
+    let runtime = tokio::runtime::Runtime::new().map_err(CalibrateError::Runtime)?;
     runtime.block_on(service::run(args, pool, &connection, &settings))
 }
 

@@ -5,7 +5,7 @@ use homeostat::PoolParams;
 use homeostat_sdk::calibrate::{self, Calibration, History, Intensity, Settings, Step};
 use serde_json::{json, Value};
 
-use super::{CalibrateArgs, Result};
+use super::CalibrateArgs;
 
 /// One calibration: the estimates and the bounded proposal.
 pub(super) struct Round {
@@ -31,7 +31,7 @@ impl Round {
         settings: &Settings,
         args: &CalibrateArgs,
         (last_center, draw): (Option<f64>, f64),
-    ) -> Result<Self> {
+    ) -> Result<Self, calibrate::CalibrationError> {
         let calibration = calibrate::calibrate(history, settings, args.target_inventory);
         let proposal = calibrate::propose(current, &calibration, args.max_step)?;
         let (proposed, steps, explored) = match args.explore {

@@ -8,7 +8,7 @@
 //! `/metrics` and `/health` on `--metrics-addr` (the keeper's responder).
 
 use std::io::Write as _;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,66 +16,78 @@ use homeostat_keeper::retry::{retry, Backoff};
 use homeostat_keeper::rpc::chain_error;
 use homeostat_keeper::shutdown::Shutdown;
 use homeostat_keeper::KeeperError;
-use homeostat_sdk::calibrate::{self, Settings, TimedSwap};
+use homeostat_sdk::calibrate::{self, CalibrationError, Settings, TimedSwap};
+use homeostat_sdk::cli_conventions::{KeypairError, NotAKey};
 use homeostat_sdk::events::PoolEvent;
 use homeostat_sdk::rpc::PoolClient;
 use homeostat_sdk::SdkError;
 use serde_json::{json, Value};
 
 use super::metrics::Metrics;
-use super::{windowed, write_config, CalibrateArgs, Result, Round};
+use super::{windowed, write_config, CalibrateArgs, CalibrateError, Result, Round};
+use crate::admin::AdminError;
 use crate::args::Connection;
 use crate::cluster::parse_key;
+use crate::error::FileError;
 
-/// Why a round failed; `class` is the metrics' label (`metrics::CLASSES`).
-struct Failure {
-    class: &'static str,
-    error: String,
+/// Why a round failed; [`Failure::class`] is the metrics' label (`metrics::CLASSES`).
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum Failure {
+    /// The service's own files, key or output: it stops.
+    #[error("{0}")]
+    Local(#[from] LocalError),
+    /// No estimate or proposal could be made from the history read.
+    #[error("{0}")]
+    Calibration(#[source] CalibrationError),
+    /// Reading the pool failed (retried while transient).
+    #[error("{0}")]
+    Chain(#[from] KeeperError),
+    /// `pool update-params`' path failed.
+    #[error("update_params: {0}")]
+    Sending(#[source] AdminError),
 }
 
 impl Failure {
-    /// The service's own files could not be written: it stops.
-    fn local(error: impl std::fmt::Display) -> Self {
-        Self {
-            class: "local",
-            error: error.to_string(),
-        }
-    }
-
-    fn calibration(error: impl std::fmt::Display) -> Self {
-        Self {
-            class: "calibration",
-            error: error.to_string(),
-        }
-    }
-}
-
-impl From<KeeperError> for Failure {
-    fn from(error: KeeperError) -> Self {
-        let class = if error.is_transient() {
-            "transient"
-        } else {
-            "chain"
-        };
-        Self {
-            class,
-            error: error.to_string(),
+    /// The metrics' label: `local`, `calibration`, `transient` (the node unreachable or
+    /// failing the request: the SDK's `Unreachable`, `Node`) or `chain` (the chain's or
+    /// the program's refusal).
+    pub(crate) fn class(&self) -> &'static str {
+        match self {
+            Self::Local(_) => "local",
+            Self::Calibration(_) => "calibration",
+            Self::Chain(error) if error.is_transient() => "transient",
+            Self::Sending(AdminError::Sdk(
+                SdkError::Unreachable { .. } | SdkError::Node { .. },
+            )) => "transient",
+            Self::Chain(_) | Self::Sending(_) => "chain",
         }
     }
 }
 
-/// An error of `pool update-params`' path: transient when the node was unreachable or
-/// failed the request (the SDK's `Unreachable`, `Node`), else the chain's or the program's
-/// refusal.
-fn sending(error: Box<dyn std::error::Error>) -> Failure {
-    let class = match error.downcast_ref::<SdkError>() {
-        Some(SdkError::Unreachable { .. } | SdkError::Node { .. }) => "transient",
-        _ => "chain",
-    };
-    Failure {
-        class,
-        error: format!("update_params: {error}"),
-    }
+/// What the service could not do on its own side.
+#[derive(Debug, thiserror::Error)]
+pub(crate) enum LocalError {
+    /// `--pool` is not a key.
+    #[error("{0}")]
+    Key(#[from] NotAKey),
+    /// The wallet's keypair could not be read.
+    #[error("{0}")]
+    Keypair(#[from] KeypairError),
+    /// The proposal could not be written.
+    #[error("{0}")]
+    File(#[from] FileError),
+    /// The journal could not be written.
+    #[error("--journal {}: {source}", path.display())]
+    Journal {
+        /// The journal.
+        path: PathBuf,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The report could not be written to standard output.
+    #[error("standard output: {0}")]
+    Stdout(#[source] std::io::Error),
 }
 
 /// A uniform draw in `[0, 1)` for exploration, seeded by the clock.
@@ -119,27 +131,27 @@ impl Service<'_> {
             .duration_since(std::time::UNIX_EPOCH)
             .map_or(0, |d| d.as_secs()));
         entry["round"] = json!(self.rounds);
-        append(&self.args.journal, &entry).map_err(Failure::local)
+        append(&self.args.journal, &entry).map_err(Failure::from)
     }
 
     /// The pool's swaps since the last complete read, and its state. Each read is retried
     /// with backoff while the node is unreachable; only a complete read moves the cursor.
     async fn read(&mut self) -> std::result::Result<homeostat::state::Pool, Failure> {
         let backoff = self.backoff;
-        if self.client.is_none() {
-            let pool = parse_key("pool", self.pool).map_err(Failure::local)?;
-            let url = &self.connection.url;
-            let client = retry(&backoff, "connect", || async move {
-                PoolClient::connect_for_liquidity(url, pool)
-                    .await
-                    .map_err(|error| chain_error("connect", error))
-            })
-            .await?;
-            self.client = Some(client);
-        }
-        let Some(client) = self.client.as_ref() else {
-            return Err(Failure::local("no client"));
+        let client = match self.client.take() {
+            Some(client) => client,
+            None => {
+                let pool = parse_key("pool", self.pool).map_err(LocalError::from)?;
+                let url = &self.connection.url;
+                retry(&backoff, "connect", || async move {
+                    PoolClient::connect_for_liquidity(url, pool)
+                        .await
+                        .map_err(|error| chain_error("connect", error))
+                })
+                .await?
+            }
         };
+        let client = &*self.client.insert(client);
         let state = retry(&backoff, "read the pool", || async {
             client
                 .liquidity()
@@ -201,7 +213,7 @@ impl Service<'_> {
             self.args,
             (self.center_k, draw()),
         )
-        .map_err(Failure::calibration)?;
+        .map_err(Failure::Calibration)?;
         if let Some((center, _)) = round.explored {
             self.center_k = Some(center);
         }
@@ -215,7 +227,7 @@ impl Service<'_> {
         if args.apply && !sends {
             text += "no parameter moves: nothing sent\n";
         }
-        crate::adversarial::command::emit(&text).map_err(Failure::local)?;
+        crate::adversarial::command::emit(&text).map_err(LocalError::Stdout)?;
         if !sends {
             let name = if round.moves() {
                 "proposed"
@@ -227,12 +239,15 @@ impl Service<'_> {
                 params: round.fields(false),
             });
         }
-        write_config(&args.out, &round.proposed).map_err(Failure::local)?;
-        let wallet = args.wallet.open(self.connection).map_err(Failure::local)?;
+        write_config(&args.out, &round.proposed).map_err(LocalError::from)?;
+        let wallet = args
+            .wallet
+            .open(self.connection)
+            .map_err(LocalError::from)?;
         let change = crate::admin::Change::UpdateParams(args.out.clone());
         crate::admin::run(&wallet, self.pool, change, args.dry_run)
             .await
-            .map_err(sending)?;
+            .map_err(Failure::Sending)?;
         if args.dry_run {
             return Ok(Outcome {
                 name: "proposed",
@@ -248,13 +263,17 @@ impl Service<'_> {
 }
 
 /// Appends one JSON line to `path`.
-fn append(path: &Path, entry: &Value) -> std::result::Result<(), String> {
+fn append(path: &Path, entry: &Value) -> std::result::Result<(), LocalError> {
+    let failed = |source| LocalError::Journal {
+        path: path.to_path_buf(),
+        source,
+    };
     let mut file = std::fs::OpenOptions::new()
         .create(true)
         .append(true)
         .open(path)
-        .map_err(|error| format!("--journal {}: {error}", path.display()))?;
-    writeln!(file, "{entry}").map_err(|error| format!("--journal {}: {error}", path.display()))
+        .map_err(failed)?;
+    writeln!(file, "{entry}").map_err(failed)
 }
 
 /// Over RPC: one round (its failure the command's), or `--every` seconds a round,
@@ -278,10 +297,11 @@ pub(super) async fn run(
         rounds: 0,
     };
     let Some(every) = args.every else {
-        return match service.round().await {
-            Ok(_) => Ok(()),
-            Err(failure) => Err(failure.error.into()),
-        };
+        return service
+            .round()
+            .await
+            .map(drop)
+            .map_err(CalibrateError::Round);
     };
     let every = Duration::from_secs(every.max(1));
     let metrics = Arc::new(Metrics::new(
@@ -292,13 +312,14 @@ pub(super) async fn run(
         // Bound before the first round, so a taken address fails the start; the task
         // ends with the runtime.
         let listener = homeostat_keeper::metrics::bind(addr).await?;
-        eprintln!("serving /metrics and /health on {}", listener.local_addr()?);
+        let addr = listener.local_addr().map_err(CalibrateError::MetricsAddr)?;
+        eprintln!("serving /metrics and /health on {addr}");
         tokio::spawn(homeostat_keeper::metrics::serve(
             listener,
             Arc::clone(&metrics) as Arc<dyn homeostat_keeper::metrics::Exposition>,
         ));
     }
-    let mut shutdown = Shutdown::on_signals()?;
+    let mut shutdown = Shutdown::on_signals().map_err(CalibrateError::Signals)?;
     let mut failures = 0u32;
     loop {
         let result = tokio::select! {
@@ -312,30 +333,28 @@ pub(super) async fn run(
                 metrics.succeeded(outcome.name, outcome.params);
             }
             Err(failure) => {
-                metrics.failed(failure.class);
-                if failure.class == "local" {
-                    return Err(format!("stopping: {}", failure.error).into());
+                let class = failure.class();
+                metrics.failed(class);
+                if let Failure::Local(_) = failure {
+                    return Err(CalibrateError::Stopping(failure));
                 }
                 service
                     .journal(json!({
-                        "event": "failed", "class": failure.class, "error": failure.error,
+                        "event": "failed", "class": class, "error": failure.to_string(),
                     }))
-                    .map_err(|local| local.error)?;
+                    .map_err(CalibrateError::Stopping)?;
                 failures = failures.saturating_add(1);
                 if args.max_failures > 0 && failures >= args.max_failures {
-                    return Err(format!(
-                        "{failures} rounds in a row failed (--max-failures {}); the last \
-                         ({}): {}. Stopping so the supervisor notices; the journal is intact.",
-                        args.max_failures, failure.class, failure.error
-                    )
-                    .into());
+                    return Err(CalibrateError::TooManyFailures {
+                        failures,
+                        max: args.max_failures,
+                        last: failure,
+                    });
                 }
                 eprintln!(
-                    "round {} failed ({}), the next in {} s: {}",
+                    "round {} failed ({class}), the next in {} s: {failure}",
                     service.rounds,
-                    failure.class,
                     every.as_secs(),
-                    failure.error
                 );
             }
         }
@@ -352,7 +371,7 @@ pub(super) async fn run(
 fn stopped(service: &Service<'_>, reason: &'static str) -> Result<()> {
     service
         .journal(json!({ "event": "stopped", "signal": reason }))
-        .map_err(|local| local.error)?;
+        .map_err(CalibrateError::Stopping)?;
     eprintln!("stopped ({reason})");
     Ok(())
 }

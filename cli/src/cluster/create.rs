@@ -9,7 +9,9 @@ use homeostat_sdk::rpc::PoolClient;
 use serde_json::json;
 use solana_signer::Signer;
 
-use super::{hex, parse_key, parse_oracles, sent_json, Holding, OracleKeys, Wallet};
+use super::{
+    hex, parse_key, parse_oracles, sent_json, ClusterError, Holding, OracleKeys, Spend, Wallet,
+};
 use crate::pool_config::PoolConfig;
 
 /// What `pool create` and `pool bootstrap` share: the parameters checked against the
@@ -45,10 +47,7 @@ pub struct PoolSpec<'a> {
 }
 
 /// The pool `spec` describes; nothing is read but the mints.
-async fn new_pool(
-    wallet: &Wallet,
-    spec: &PoolSpec<'_>,
-) -> Result<NewPool, Box<dyn std::error::Error>> {
+async fn new_pool(wallet: &Wallet, spec: &PoolSpec<'_>) -> Result<NewPool, ClusterError> {
     let PoolSpec {
         mints,
         oracles,
@@ -59,17 +58,12 @@ async fn new_pool(
         legacy_receiver_until,
     } = *spec;
     if change_delay > homeostat::constants::MAX_CHANGE_DELAY {
-        return Err(format!(
-            "--change-delay {change_delay}: at most {} s (30 days)",
-            homeostat::constants::MAX_CHANGE_DELAY
-        )
-        .into());
+        return Err(ClusterError::ChangeDelay {
+            delay: change_delay,
+            max: homeostat::constants::MAX_CHANGE_DELAY,
+        });
     }
-    let text = std::fs::read_to_string(config_path)
-        .map_err(|error| format!("{}: {error}", config_path.display()))?;
-    let (params, initial_variance) = PoolConfig::from_toml(&text)
-        .and_then(|config| config.params())
-        .map_err(|error| format!("{}: {error}", config_path.display()))?;
+    let (params, initial_variance) = PoolConfig::read(config_path)?;
     let admin = wallet.keypair.pubkey();
     let keeper = keeper.map_or(Ok(admin), |key| parse_key("keeper", key))?;
     let (base_mint, quote_mint) = (
@@ -77,10 +71,7 @@ async fn new_pool(
         parse_key("quote-mint", mints.1)?,
     );
     if base_mint == quote_mint {
-        return Err(
-            "--base-mint and --quote-mint are the same mint: a pool trades two different tokens"
-                .into(),
-        );
+        return Err(ClusterError::SameMint);
     }
     // Pools live under the wallet's config: created with the pool if it does not exist.
     let config = homeostat_sdk::pda::config(&admin);
@@ -111,10 +102,7 @@ impl NewPool {
     /// oracle accounts' feeds.
     async fn instructions(
         &self,
-    ) -> Result<
-        Vec<anchor_lang::solana_program::instruction::Instruction>,
-        Box<dyn std::error::Error>,
-    > {
+    ) -> Result<Vec<anchor_lang::solana_program::instruction::Instruction>, ClusterError> {
         let client = &self.client;
         let feed_id = client.price_update().await?.feed_id;
         let quote_feed_id = client
@@ -163,19 +151,14 @@ impl NewPool {
 }
 
 /// `homeostat pool create`.
-pub async fn create_pool(
-    wallet: &Wallet,
-    spec: &PoolSpec<'_>,
-) -> Result<(), Box<dyn std::error::Error>> {
+pub async fn create_pool(wallet: &Wallet, spec: &PoolSpec<'_>) -> Result<(), ClusterError> {
     let new = new_pool(wallet, spec).await?;
-    let index = spec.index;
     let client = &new.client;
     if client.exists(client.addresses.pool).await? {
-        return Err(format!(
-            "pool {} (index {index} of this pair) already exists; pick another --index",
-            client.addresses.pool
-        )
-        .into());
+        return Err(ClusterError::PoolExists {
+            pool: client.addresses.pool,
+            index: spec.index,
+        });
     }
     let feed_id = client.price_update().await?.feed_id;
     let batch = new.instructions().await?;
@@ -195,7 +178,7 @@ pub async fn bootstrap(
     spec: &PoolSpec<'_>,
     seed: (u64, u64),
     dry_run: bool,
-) -> Result<(), Box<dyn std::error::Error>> {
+) -> Result<(), ClusterError> {
     let new = new_pool(wallet, spec).await?;
     let config_path = spec.config_path;
     let client = &new.client;
@@ -208,13 +191,10 @@ pub async fn bootstrap(
     let seeded = if exists {
         let liquidity = client.liquidity().await?;
         if bytemuck::bytes_of(&liquidity.pool.params) != bytemuck::bytes_of(&new.params) {
-            return Err(format!(
-                "pool {} exists with other parameters than {}: change them with update_params, \
-                 or bootstrap another --index",
-                client.addresses.pool,
-                config_path.display()
-            )
-            .into());
+            return Err(ClusterError::OtherParams {
+                pool: client.addresses.pool,
+                path: config_path.to_path_buf(),
+            });
         }
         liquidity.lp_supply > 0
     } else {
@@ -231,7 +211,7 @@ pub async fn bootstrap(
                 account,
                 held,
             }
-            .covers(needed, "the seed deposit takes", "seed less")?;
+            .covers(needed, Spend::Seed)?;
         }
         let mut batch = client.create_missing_accounts(owner, true).await?;
         batch.push(instructions::deposit(

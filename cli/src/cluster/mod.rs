@@ -6,15 +6,133 @@ mod trade;
 
 use anchor_lang::prelude::Pubkey;
 pub use create::{bootstrap, create_pool, PoolSpec};
+use homeostat_math::BaseAtoms;
 pub(crate) use homeostat_sdk::cli_conventions::parse_key;
 use homeostat_sdk::cli_conventions::{read_keypair, resolve_url, KeypairError, NotAKey};
 use homeostat_sdk::instructions::Oracles;
 use homeostat_sdk::landing::{Landed, Landing};
 use homeostat_sdk::rpc::PoolClient;
+use homeostat_sdk::SdkError;
 use serde_json::json;
 use solana_keypair::Keypair;
 pub use trade::{deposit, swap, withdraw, Trade};
 use trade::{limit_json, parse_side, quote_with_limit};
+
+use crate::pool_config::ConfigFileError;
+
+/// Why a cluster command failed: what would fail on chain, named before anything is sent,
+/// or the cluster's or the SDK's error.
+#[derive(Debug, thiserror::Error)]
+pub enum ClusterError {
+    /// The node, an account, a quote or a transaction.
+    #[error("{0}")]
+    Sdk(#[from] SdkError),
+    /// A flag that is not a key.
+    #[error("{0}")]
+    Key(#[from] NotAKey),
+    /// The pool configuration file cannot be used.
+    #[error("{0}")]
+    Config(#[from] ConfigFileError),
+    /// The pool's state could not be read as the program reads it.
+    #[error("{0}")]
+    State(#[from] anchor_lang::error::Error),
+    /// `--side` is neither side.
+    #[error("--side must be `sell` (base for quote) or `buy`, not `{0}`")]
+    Side(String),
+    /// A trade beyond the pool's size limits.
+    #[error(
+        "{source}: the pool takes at most {max_trade_base} base atoms a trade \
+         (max_trade_base) and holds at most {inventory_cap} beyond its target \
+         (inventory_cap, at its reference depth); the largest trade this way now moves {}",
+        largest.map_or_else(|| "nothing".to_string(), |base| format!("{base} base atoms"))
+    )]
+    TooLarge {
+        /// The quote's refusal.
+        #[source]
+        source: SdkError,
+        /// The pool's `max_trade_base`.
+        max_trade_base: u64,
+        /// The pool's `inventory_cap`.
+        inventory_cap: u64,
+        /// The largest trade this way now, base atoms (none: nothing trades).
+        largest: Option<BaseAtoms>,
+    },
+    /// The wallet holds less than the transaction spends.
+    #[error(
+        "the wallet's {token} account {account} holds {held} atoms and {spends} {needed}",
+        spends = spends.text()
+    )]
+    Shortfall {
+        /// `base` or `quote`.
+        token: &'static str,
+        /// The token account.
+        account: Pubkey,
+        /// What it holds, atoms.
+        held: u64,
+        /// What the transaction spends.
+        spends: Spend,
+        /// How much, atoms.
+        needed: u64,
+    },
+    /// More LP shares than the wallet holds, or none.
+    #[error("cannot withdraw {shares} shares: the wallet's LP account {account} holds {held}")]
+    Shares {
+        /// Shares asked.
+        shares: u64,
+        /// The LP token account.
+        account: Pubkey,
+        /// Shares held.
+        held: u64,
+    },
+    /// `--change-delay` beyond the program's.
+    #[error("--change-delay {delay}: at most {max} s (30 days)")]
+    ChangeDelay {
+        /// The delay given.
+        delay: u64,
+        /// The most.
+        max: u64,
+    },
+    /// One mint on both sides.
+    #[error("--base-mint and --quote-mint are the same mint: a pool trades two different tokens")]
+    SameMint,
+    /// `pool create` of a pool that exists.
+    #[error("pool {pool} (index {index} of this pair) already exists")]
+    PoolExists {
+        /// The pool.
+        pool: Pubkey,
+        /// `--index`.
+        index: u16,
+    },
+    /// `pool bootstrap` of a pool that exists with other parameters.
+    #[error("pool {pool} exists with other parameters than {}", path.display())]
+    OtherParams {
+        /// The pool.
+        pool: Pubkey,
+        /// The configuration file.
+        path: std::path::PathBuf,
+    },
+}
+
+/// What spends a token account's balance.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Spend {
+    /// An LP's deposit.
+    Deposit,
+    /// `pool bootstrap`'s seed deposit.
+    Seed,
+    /// A swap's input.
+    Swap,
+}
+
+impl Spend {
+    fn text(self) -> &'static str {
+        match self {
+            Self::Deposit => "this deposit takes",
+            Self::Seed => "the seed deposit takes",
+            Self::Swap => "this swap pays up to",
+        }
+    }
+}
 
 /// Bytes as lowercase hex (Pyth feed ids are written this way).
 fn hex(bytes: &[u8]) -> String {
@@ -46,11 +164,7 @@ fn parse_oracles(keys: OracleKeys<'_>) -> Result<Oracles, NotAKey> {
 
 /// Connects to `pool` with its oracles, and checks it lives under the expected config
 /// when `--config-authority` is given.
-async fn connect(
-    url: &str,
-    pool: &str,
-    keys: OracleKeys<'_>,
-) -> Result<PoolClient, Box<dyn std::error::Error>> {
+async fn connect(url: &str, pool: &str, keys: OracleKeys<'_>) -> Result<PoolClient, ClusterError> {
     let client = PoolClient::connect(url, parse_key("pool", pool)?, parse_oracles(keys)?).await?;
     if let Some(authority) = keys.config_authority {
         client.expect_config_authority(&parse_key("config-authority", authority)?)?;
@@ -59,11 +173,7 @@ async fn connect(
 }
 
 /// `homeostat pool show`.
-pub async fn show(
-    url: &str,
-    pool: &str,
-    oracles: OracleKeys<'_>,
-) -> Result<(), Box<dyn std::error::Error>> {
+pub async fn show(url: &str, pool: &str, oracles: OracleKeys<'_>) -> Result<(), ClusterError> {
     let client = connect(url, pool, oracles).await?;
     let snapshot = client.snapshot().await?;
     let state = snapshot.pool;
@@ -150,7 +260,7 @@ pub async fn quote(
     pool: &str,
     oracles: OracleKeys<'_>,
     trade: Trade<'_>,
-) -> Result<(), Box<dyn std::error::Error>> {
+) -> Result<(), ClusterError> {
     let direction = parse_side(trade.side)?;
     let client = connect(url, pool, oracles).await?;
     let snapshot = client.snapshot().await?;
@@ -193,28 +303,30 @@ impl Wallet {
 
 /// What one of the wallet's token accounts holds: checked before a transaction spends it,
 /// so a shortfall is named rather than reported as SPL Token's error 1 from the simulation.
-struct Holding<'a> {
-    token: &'a str,
+struct Holding {
+    token: &'static str,
     account: Pubkey,
     held: u64,
 }
 
-impl Holding<'_> {
-    /// `Ok` when the account holds `needed` atoms; else what it holds, what `spends` it
-    /// and the `remedy`.
-    fn covers(&self, needed: u64, spends: &str, remedy: &str) -> Result<(), String> {
-        let Self {
+impl Holding {
+    /// `Ok` when the account holds `needed` atoms; else what it holds and what `spends` it.
+    fn covers(&self, needed: u64, spends: Spend) -> Result<(), ClusterError> {
+        let &Self {
             token,
             account,
             held,
         } = self;
-        if *held >= needed {
+        if held >= needed {
             return Ok(());
         }
-        Err(format!(
-            "the wallet's {token} account {account} holds {held} atoms and {spends} {needed}: \
-             fund it or {remedy}"
-        ))
+        Err(ClusterError::Shortfall {
+            token,
+            account,
+            held,
+            spends,
+            needed,
+        })
     }
 }
 

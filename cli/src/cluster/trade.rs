@@ -10,7 +10,7 @@ use homeostat_sdk::rpc::PoolClient;
 use serde_json::json;
 use solana_signer::Signer;
 
-use super::{connect, parse_key, sent_json, Holding, OracleKeys, Wallet};
+use super::{connect, parse_key, sent_json, ClusterError, Holding, OracleKeys, Spend, Wallet};
 
 /// `homeostat deposit`: at most `max_base` / `max_quote` in the pool's proportions, from
 /// the wallet's associated token accounts (created where missing).
@@ -20,7 +20,7 @@ pub async fn deposit(
     max_base: u64,
     max_quote: u64,
     slippage_bps: u16,
-) -> Result<(), Box<dyn std::error::Error>> {
+) -> Result<(), ClusterError> {
     // Liquidity instructions do not read the oracle.
     let client = PoolClient::connect_for_liquidity(&wallet.url, parse_key("pool", pool)?)
         .await?
@@ -56,7 +56,7 @@ pub async fn deposit(
             account,
             held,
         }
-        .covers(needed, "this deposit takes", "deposit less")?;
+        .covers(needed, Spend::Deposit)?;
     }
     let lp_before = client.token_balance(user.lp).await?.unwrap_or(0);
     let sent = client.send_landed(&batch, &[&wallet.keypair]).await?;
@@ -77,7 +77,7 @@ pub async fn withdraw(
     pool: &str,
     shares: Option<u64>,
     slippage_bps: u16,
-) -> Result<(), Box<dyn std::error::Error>> {
+) -> Result<(), ClusterError> {
     let client = PoolClient::connect_for_liquidity(&wallet.url, parse_key("pool", pool)?)
         .await?
         .with_landing(wallet.landing);
@@ -86,11 +86,11 @@ pub async fn withdraw(
     let held = client.token_balance(user.lp).await?.unwrap_or(0);
     let shares = shares.unwrap_or(held);
     if shares == 0 || shares > held {
-        return Err(format!(
-            "cannot withdraw {shares} shares: the wallet's LP account {} holds {held}",
-            user.lp
-        )
-        .into());
+        return Err(ClusterError::Shares {
+            shares,
+            account: user.lp,
+            held,
+        });
     }
     let liquidity = client.liquidity().await?;
     let expected = withdraw_quote(
@@ -131,7 +131,7 @@ pub async fn swap(
     pool: &str,
     oracles: OracleKeys<'_>,
     trade: Trade<'_>,
-) -> Result<(), Box<dyn std::error::Error>> {
+) -> Result<(), ClusterError> {
     let direction = parse_side(trade.side)?;
     let client = connect(&wallet.url, pool, oracles)
         .await?
@@ -174,7 +174,7 @@ pub async fn swap(
         account,
         held,
     }
-    .covers(most_paid, "this swap pays up to", "trade less")?;
+    .covers(most_paid, Spend::Swap)?;
     let sent = client.send_landed(&batch, &[&wallet.keypair]).await?;
     let after = balances().await?;
     let (paid, received) = match direction {
@@ -216,7 +216,7 @@ pub(super) fn quote_with_limit(
     snapshot: &PoolSnapshot,
     direction: Direction,
     trade: &Trade<'_>,
-) -> Result<(SwapQuote, u64), Box<dyn std::error::Error>> {
+) -> Result<(SwapQuote, u64), ClusterError> {
     let quoted = if trade.exact_out {
         snapshot
             .quote_exact_out(direction, trade.amount)
@@ -236,17 +236,16 @@ pub(super) fn quote_with_limit(
             ) =>
         {
             let params = &snapshot.pool.params;
-            let largest = snapshot.max_trade(direction).ok().flatten().map_or_else(
-                || "nothing".to_string(),
-                |quote| format!("{} base atoms", quote.base_amount),
-            );
-            format!(
-                "{error}: the pool takes at most {} base atoms a trade (max_trade_base) and \
-                 holds at most {} beyond its target (inventory_cap, at its reference depth); \
-                 the largest trade this way now moves {largest}",
-                params.max_trade_base, params.inventory_cap
-            )
-            .into()
+            ClusterError::TooLarge {
+                source: error,
+                max_trade_base: params.max_trade_base,
+                inventory_cap: params.inventory_cap,
+                largest: snapshot
+                    .max_trade(direction)
+                    .ok()
+                    .flatten()
+                    .map(|quote| quote.base_amount),
+            }
         }
         _ => error.into(),
     })
@@ -260,12 +259,10 @@ pub(super) fn limit_json(trade: &Trade<'_>, limit: u64) -> serde_json::Value {
     }
 }
 
-pub(super) fn parse_side(side: &str) -> Result<Direction, String> {
+pub(super) fn parse_side(side: &str) -> Result<Direction, ClusterError> {
     match side {
         "sell" => Ok(Direction::BaseToQuote),
         "buy" => Ok(Direction::QuoteToBase),
-        other => Err(format!(
-            "--side must be `sell` (base for quote) or `buy`, not `{other}`"
-        )),
+        other => Err(ClusterError::Side(other.into())),
     }
 }

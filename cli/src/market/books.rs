@@ -41,8 +41,8 @@ impl SimPool {
         snapshot: &PoolSnapshot,
         price: f64,
         start_price: f64,
-    ) -> Result<PoolReport, String> {
-        let reserves = snapshot.reserves().map_err(|error| error.to_string())?;
+    ) -> Result<PoolReport, SdkError> {
+        let reserves = snapshot.reserves()?;
         let end_value = sol(reserves.base.get()) * price + usdc(reserves.quote.get());
         let (initial_base, initial_quote) = self.initial_value_parts;
         let hold_value = initial_base * price + initial_quote;

@@ -43,6 +43,44 @@ use serde::Serialize;
 use crate::numbers::mean_std;
 use crate::rng::Rng;
 
+/// A scenario field out of its range.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, thiserror::Error)]
+#[error("{field} must be {range}")]
+pub struct OutOfRange {
+    /// The field, as in the scenario file.
+    pub field: &'static str,
+    /// Its range.
+    pub range: &'static str,
+}
+
+/// Why the hour could not run.
+#[derive(Debug, thiserror::Error)]
+pub enum MarketError {
+    /// A scenario field out of its range.
+    #[error("{0}")]
+    Scenario(#[from] OutOfRange),
+    /// The runtime refused to open a pool.
+    #[error("{step} {pool}: {source:?}")]
+    Open {
+        /// What was being done: `initialize`, `deposit`.
+        step: &'static str,
+        /// The pool's model.
+        pool: &'static str,
+        /// The runtime's error.
+        #[source]
+        source: homeostat_localnet::TransactionError,
+    },
+    /// The keeper's journal could not be opened.
+    #[error("{0}")]
+    Journal(#[from] homeostat_keeper::KeeperError),
+    /// A pool's accounts could not be read.
+    #[error("{0}")]
+    Pool(#[from] SdkError),
+    /// The hour opened no pool.
+    #[error("no pools")]
+    NoPools,
+}
+
 /// Scenario parameters. A TOML scenario file sets any of these fields (the rest keep their
 /// defaults); unknown fields are errors.
 #[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
@@ -137,99 +175,126 @@ impl Default for Scenario {
 
 impl Scenario {
     /// Parses a TOML scenario; errors carry the line and column.
-    pub fn from_toml(text: &str) -> Result<Self, String> {
-        toml::from_str(text).map_err(|error| error.to_string())
+    pub fn from_toml(text: &str) -> Result<Self, toml::de::Error> {
+        toml::from_str(text)
     }
 
-    /// Checks every field is usable.
-    pub fn validate(&self) -> Result<(), String> {
-        let checks: [(bool, &str); 20] = [
+    /// Checks every field is usable; the first out of range is the error.
+    pub fn validate(&self) -> Result<(), OutOfRange> {
+        let mut checks = self.run_checks().into_iter().chain(self.flow_checks());
+        match checks.find(|(ok, ..)| !ok) {
+            Some((_, field, range)) => Err(OutOfRange { field, range }),
+            None => Ok(()),
+        }
+    }
+
+    /// Hedging, the run and the price path: (in range, field, range) in check order.
+    fn run_checks(&self) -> [(bool, &'static str, &'static str); 10] {
+        [
             (
                 self.hedge_credit_bps <= 10_000,
-                "hedge_credit_bps must be in [0, 10 000]",
+                "hedge_credit_bps",
+                "in [0, 10 000]",
             ),
             (
                 self.hedge_cost_bps <= 1_000,
-                "hedge_cost_bps must be in [0, 1 000]",
+                "hedge_cost_bps",
+                "in [0, 1 000]",
             ),
             (
                 self.quote_usd > 0.0 && self.quote_usd <= 2.0,
-                "quote_usd must be in (0, 2]",
+                "quote_usd",
+                "in (0, 2]",
             ),
             (
                 (1..=3_600).contains(&self.keeper_interval_secs),
-                "keeper_interval_secs must be in [1, 3 600]",
+                "keeper_interval_secs",
+                "in [1, 3 600]",
             ),
             (
                 // Every second is sampled and kept (≈ 214 MB a simulated day).
                 (1..=2 * 86_400).contains(&self.duration_secs),
-                "duration_secs must be in [1, 172 800] (2 days)",
+                "duration_secs",
+                "in [1, 172 800] (2 days)",
             ),
             (
                 (1..=3_600).contains(&self.oracle_interval_secs),
-                "oracle_interval_secs must be in [1, 3 600]",
+                "oracle_interval_secs",
+                "in [1, 3 600]",
             ),
             (
                 (1.0..=100_000.0).contains(&self.start_price),
-                "start_price must be in [1, 100 000]",
+                "start_price",
+                "in [1, 100 000]",
             ),
             (
                 (0.0..=5.0).contains(&self.annual_volatility),
-                "annual_volatility must be in [0, 5]",
+                "annual_volatility",
+                "in [0, 5]",
             ),
             (
                 (0.0..=100.0).contains(&self.jumps_per_hour),
-                "jumps_per_hour must be in [0, 100]",
+                "jumps_per_hour",
+                "in [0, 100]",
             ),
             (
                 (0.0..=0.5).contains(&self.jump_std),
-                "jump_std must be in [0, 0.5]",
+                "jump_std",
+                "in [0, 0.5]",
             ),
+        ]
+    }
+
+    /// The oracle, the flow, the liquidity and the venue: (in range, field, range).
+    fn flow_checks(&self) -> [(bool, &'static str, &'static str); 10] {
+        [
             (
                 (0.0..=1.0).contains(&self.outage_probability),
-                "outage_probability must be in [0, 1]",
+                "outage_probability",
+                "in [0, 1]",
             ),
-            (
-                self.outage_secs <= 3_600,
-                "outage_secs must be in [0, 3 600]",
-            ),
+            (self.outage_secs <= 3_600, "outage_secs", "in [0, 3 600]"),
             (
                 (0.0..=1.0).contains(&self.arrival_intensity),
-                "arrival_intensity must be in [0, 1] per second",
+                "arrival_intensity",
+                "in [0, 1] per second",
             ),
             (
                 (0.0..=1_000_000.0).contains(&self.arrival_decay),
-                "arrival_decay must be in [0, 10⁶]",
+                "arrival_decay",
+                "in [0, 10⁶]",
             ),
             (
                 (0.0..=1.0).contains(&self.informed_share),
-                "informed_share must be in [0, 1]",
+                "informed_share",
+                "in [0, 1]",
             ),
             (
                 self.mean_trade_sol > 0.0 && self.mean_trade_sol <= 1_000.0,
-                "mean_trade_sol must be in (0, 1 000]",
+                "mean_trade_sol",
+                "in (0, 1 000]",
             ),
             (
                 (1..=10_000_000).contains(&self.liquidity_sol),
-                "liquidity_sol must be in [1, 10 000 000]",
+                "liquidity_sol",
+                "in [1, 10 000 000]",
             ),
             (
                 self.venue_fee_bps <= 1_000,
-                "venue_fee_bps must be in [0, 1 000]",
+                "venue_fee_bps",
+                "in [0, 1 000]",
             ),
             (
                 self.venue_slippage_bps <= 1_000,
-                "venue_slippage_bps must be in [0, 1 000]",
+                "venue_slippage_bps",
+                "in [0, 1 000]",
             ),
             (
                 self.oracle_confidence_bps >= 0.0 && self.oracle_confidence_bps <= 1_000.0,
-                "oracle_confidence_bps must be in [0, 1 000]",
+                "oracle_confidence_bps",
+                "in [0, 1 000]",
             ),
-        ];
-        match checks.iter().find(|(ok, _)| !ok) {
-            Some((_, message)) => Err((*message).to_string()),
-            None => Ok(()),
-        }
+        ]
     }
 }
 

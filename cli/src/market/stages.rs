@@ -60,7 +60,7 @@ fn quote_print(scenario: &Scenario, now: i64) -> PriceUpdate {
 async fn open_pools(
     harness: &mut Harness,
     scenario: &Scenario,
-) -> Result<(Vec<SimPool>, User), String> {
+) -> Result<(Vec<SimPool>, User), MarketError> {
     let liquidity_base = scenario.liquidity_sol * ONE_BASE;
     let liquidity_quote =
         (scenario.liquidity_sol as f64 * scenario.start_price * ONE_QUOTE as f64) as u64;
@@ -88,12 +88,20 @@ async fn open_pools(
         harness
             .initialize_pool(&pool, params)
             .await
-            .map_err(|error| format!("initialize {name}: {error:?}"))?;
+            .map_err(|source| MarketError::Open {
+                step: "initialize",
+                pool: name,
+                source,
+            })?;
         // The first deposit is the admin's (it fixes the pool's reference depth).
         harness
             .admin_deposit(&pool, liquidity_base, liquidity_quote)
             .await
-            .map_err(|error| format!("deposit {name}: {error:?}"))?;
+            .map_err(|source| MarketError::Open {
+                step: "deposit",
+                pool: name,
+                source,
+            })?;
         pools.push(SimPool::new(
             name,
             pool,
@@ -109,7 +117,10 @@ async fn open_pools(
 }
 
 /// Runs the scenario. `progress` is called with the seconds done.
-pub async fn run(scenario: &Scenario, mut progress: impl FnMut(u32)) -> Result<Outcome, String> {
+pub async fn run(
+    scenario: &Scenario,
+    mut progress: impl FnMut(u32),
+) -> Result<Outcome, MarketError> {
     scenario.validate()?;
     let mut harness = Harness::start().await;
     let (pools, trader) = open_pools(&mut harness, scenario).await?;
@@ -129,11 +140,11 @@ impl<'h> Market<'h> {
         scenario: &Scenario,
         pools: Vec<SimPool>,
         trader: User,
-    ) -> Result<Self, String> {
+    ) -> Result<Self, MarketError> {
         let start = harness.now;
         let keeper_key = harness.keeper.insecure_clone();
-        let glft = pools.first().ok_or("no pools")?.addresses;
-        let journal = Journal::in_memory().map_err(|error| error.to_string())?;
+        let glft = pools.first().ok_or(MarketError::NoPools)?.addresses;
+        let journal = Journal::in_memory()?;
         let venue = PaperVenue::new(scenario.venue_fee_bps, scenario.venue_slippage_bps);
         let chain = LocalChain::new(harness, glft, keeper_key);
         Ok(Self {
@@ -158,7 +169,7 @@ impl<'h> Market<'h> {
     }
 
     /// Second `t`: the stages in order, the same random draws whatever the pools do.
-    async fn second(&mut self, t: u32) -> Result<(), String> {
+    async fn second(&mut self, t: u32) -> Result<(), MarketError> {
         let now = self.start + i64::from(t);
         self.harness().set_time(now);
         self.advance_price();
@@ -298,12 +309,12 @@ impl<'h> Market<'h> {
     }
 
     /// Pool `index` at the end of the second: its books updated, its row of the series.
-    async fn sample(&mut self, index: usize) -> Result<PoolSample, String> {
+    async fn sample(&mut self, index: usize) -> Result<PoolSample, MarketError> {
         let (update, price) = (self.update, self.true_price);
         let harness = &mut *self.keeper.chain.harness;
         let pool = &mut self.pools[index];
         let snapshot = harness.snapshot(&pool.addresses, &update).await;
-        let reserves = snapshot.reserves().map_err(|error| error.to_string())?;
+        let reserves = snapshot.reserves()?;
         let inventory = snapshot
             .gross_position()
             .map(|q| q as f64 / ONE_BASE as f64)
@@ -340,7 +351,7 @@ impl<'h> Market<'h> {
     }
 
     /// The run's report.
-    async fn report(mut self) -> Result<Outcome, String> {
+    async fn report(mut self) -> Result<Outcome, MarketError> {
         let (update, price) = (self.update, self.true_price);
         let mut reports = Vec::new();
         for pool in std::mem::take(&mut self.pools) {

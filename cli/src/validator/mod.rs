@@ -29,7 +29,12 @@ use serde_json::json;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
+use crate::error::FileError;
 use crate::localnet::{confidence, Config, Walk, World};
+
+mod error;
+
+pub use error::{SbfProgram, ValidatorError, WorldError};
 
 /// The validator `tools/install-validator` installs; another version is refused, since
 /// the world is only tested on this one.
@@ -72,48 +77,40 @@ fn on_path(name: &str) -> Option<PathBuf> {
 }
 
 /// The installed `solana-test-validator`, or how to install it.
-fn validator_binary() -> Result<PathBuf, String> {
+fn validator_binary() -> Result<PathBuf, ValidatorError> {
     let cargo_bin = std::env::var_os("CARGO_HOME")
         .map(PathBuf::from)
         .or_else(|| std::env::var_os("HOME").map(|home| Path::new(&home).join(".cargo")))
         .map(|home| home.join("bin").join("solana-test-validator"));
     let binary = on_path("solana-test-validator")
         .or(cargo_bin.filter(|path| path.is_file()))
-        .ok_or(
-            "solana-test-validator not found (on PATH or in ~/.cargo/bin): install it with \
-             tools/install-validator (builds Agave from crates.io, 25–50 minutes on 2 cores)",
-        )?;
+        .ok_or(ValidatorError::NotInstalled)?;
     let version = Command::new(&binary)
         .arg("--version")
         .output()
-        .map_err(|error| format!("{}: {error}", binary.display()))?;
+        .map_err(FileError::at(&binary))?;
     let version = String::from_utf8_lossy(&version.stdout);
     if !version.contains(&format!("solana-test-validator {VALIDATOR_VERSION} ")) {
-        return Err(format!(
-            "{} is `{}`, not version {VALIDATOR_VERSION}: install that one with \
-             tools/install-validator",
-            binary.display(),
-            version.trim()
-        ));
+        return Err(ValidatorError::Version {
+            found: version.trim().to_string(),
+            binary,
+        });
     }
     Ok(binary)
 }
 
 /// A loopback port nothing listens on now (the OS's choice), with `port + 1` free too
 /// when `pair` (the validator's websocket is its RPC port + 1).
-fn free_port(pair: bool) -> Result<u16, String> {
+fn free_port(pair: bool) -> Result<u16, ValidatorError> {
     let bind = |port: u16| std::net::TcpListener::bind(("127.0.0.1", port));
     for _ in 0..50 {
-        let listener = bind(0).map_err(|error| format!("no free loopback port: {error}"))?;
-        let port = listener
-            .local_addr()
-            .map_err(|error| format!("no free loopback port: {error}"))?
-            .port();
+        let listener = bind(0).map_err(ValidatorError::Port)?;
+        let port = listener.local_addr().map_err(ValidatorError::Port)?.port();
         if !pair || port.checked_add(1).is_some_and(|next| bind(next).is_ok()) {
             return Ok(port);
         }
     }
-    Err("no two adjacent free loopback ports found".into())
+    Err(ValidatorError::NoAdjacentPorts)
 }
 
 /// An account the validator starts with.
@@ -127,7 +124,7 @@ struct Preloaded {
 impl Preloaded {
     /// Its file as `solana-test-validator --account` reads it (`solana account --output
     /// json`'s format), written into `dir`.
-    fn write(&self, dir: &Path) -> Result<PathBuf, String> {
+    fn write(&self, dir: &Path) -> Result<PathBuf, FileError> {
         let path = dir.join(format!("{}.json", self.address));
         let account = json!({
             "pubkey": self.address.to_string(),
@@ -140,22 +137,21 @@ impl Preloaded {
                 "space": self.data.len(),
             },
         });
-        std::fs::write(&path, account.to_string())
-            .map_err(|error| format!("{}: {error}", path.display()))?;
+        std::fs::write(&path, account.to_string()).map_err(FileError::at(&path))?;
         Ok(path)
     }
 }
 
 /// A compiled program in `sbf_dir`, or how to build it.
-fn program_file(sbf_dir: &Path, name: &str, build: &str) -> Result<PathBuf, String> {
-    let path = sbf_dir.join(name);
+fn program_file(sbf_dir: &Path, program: SbfProgram) -> Result<PathBuf, ValidatorError> {
+    let path = sbf_dir.join(match program {
+        SbfProgram::Homeostat => "homeostat.so",
+        SbfProgram::PythMock => "homeostat_pyth_mock.so",
+    });
     if path.is_file() {
         Ok(path)
     } else {
-        Err(format!(
-            "{} not found: build it to SBF first ({build}; or pass --sbf-dir)",
-            path.display()
-        ))
+        Err(ValidatorError::MissingProgram { path, program })
     }
 }
 
@@ -198,7 +194,7 @@ impl Keys {
 
     /// The accounts no program creates: the three funded signers, the oracle (the admin is
     /// its write authority) and the lookup table of a swap's accounts.
-    fn preloaded(&self, config: &Config, now: i64) -> Result<Vec<Preloaded>, String> {
+    fn preloaded(&self, config: &Config, now: i64) -> Result<Vec<Preloaded>, ValidatorError> {
         use solana_address_lookup_table_interface::state::{AddressLookupTable, LookupTableMeta};
         let update = homeostat::oracle::PriceUpdate {
             write_authority: self.admin.pubkey(),
@@ -209,7 +205,7 @@ impl Keys {
             addresses: ix::swap_lookup_addresses(&self.pool, self.oracle).into(),
         }
         .serialize_for_tests()
-        .map_err(|error| format!("the lookup table: {error}"))?;
+        .map_err(|error| ValidatorError::LookupTable(error.into()))?;
         let signer = |address: Pubkey, lamports: u64| Preloaded {
             address,
             lamports,
@@ -245,19 +241,11 @@ struct Binaries {
 
 impl Binaries {
     /// Finds all three, or says which is missing and how to get it.
-    fn find(sbf_dir: &Path) -> Result<Self, String> {
+    fn find(sbf_dir: &Path) -> Result<Self, ValidatorError> {
         Ok(Self {
             validator: validator_binary()?,
-            program: program_file(
-                sbf_dir,
-                "homeostat.so",
-                "../shared/sbf/build-sbf, or anchor build",
-            )?,
-            mock: program_file(
-                sbf_dir,
-                "homeostat_pyth_mock.so",
-                "../shared/sbf/build-sbf --program localnet/pyth-mock",
-            )?,
+            program: program_file(sbf_dir, SbfProgram::Homeostat)?,
+            mock: program_file(sbf_dir, SbfProgram::PythMock)?,
         })
     }
 }
@@ -270,17 +258,15 @@ fn start_validator(
     rpc_port: u16,
     accounts: &[Preloaded],
     accounts_dir: &Path,
-) -> Result<Validator, String> {
+) -> Result<Validator, ValidatorError> {
     let Binaries {
         validator: binary,
         program,
         mock,
     } = binaries;
     let output = folder.join("validator.log");
-    let log = File::create(&output).map_err(|error| format!("{}: {error}", output.display()))?;
-    let log_err = log
-        .try_clone()
-        .map_err(|error| format!("{}: {error}", output.display()))?;
+    let log = File::create(&output).map_err(FileError::at(&output))?;
+    let log_err = log.try_clone().map_err(FileError::at(&output))?;
     // The validator must not outlive this process however it ends (a test's SIGKILL
     // included): `setpriv --pdeathsig` has the kernel kill it when its parent dies.
     let mut command = match on_path("setpriv") {
@@ -315,19 +301,19 @@ fn start_validator(
         .stdout(log)
         .stderr(log_err)
         .spawn()
-        .map_err(|error| format!("{}: {error}", binary.display()))?;
+        .map_err(FileError::at(binary))?;
     Ok(Validator { child, output })
 }
 
 /// Waits until the validator process ends (checked every second), and says how.
-async fn stopped(validator: &mut Validator) -> String {
+async fn stopped(validator: &mut Validator) -> ValidatorError {
     loop {
         if let Ok(Some(status)) = validator.child.try_wait() {
-            return format!(
-                "solana-test-validator stopped ({status}); its last lines ({}):\n{}",
-                validator.output.display(),
-                validator.tail()
-            );
+            return ValidatorError::Stopped {
+                status,
+                log: validator.output.clone(),
+                tail: validator.tail(),
+            };
         }
         tokio::time::sleep(Duration::from_secs(1)).await;
     }
@@ -337,7 +323,7 @@ async fn stopped(validator: &mut Validator) -> String {
 const FIRST_USABLE_SLOT: u64 = 2;
 
 /// Waits until the validator answers at `url` (its clock), or says why it did not.
-async fn until_ready(validator: &mut Validator, client: &PoolClient) -> Result<(), String> {
+async fn until_ready(validator: &mut Validator, client: &PoolClient) -> Result<(), ValidatorError> {
     let started = Instant::now();
     loop {
         if validator
@@ -358,12 +344,11 @@ async fn until_ready(validator: &mut Validator, client: &PoolClient) -> Result<(
             return Ok(());
         }
         if started.elapsed() > START_TIMEOUT {
-            return Err(format!(
-                "solana-test-validator did not answer within {} s; its last lines ({}):\n{}",
-                START_TIMEOUT.as_secs(),
-                validator.output.display(),
-                validator.tail()
-            ));
+            return Err(ValidatorError::Timeout {
+                secs: START_TIMEOUT.as_secs(),
+                log: validator.output.clone(),
+                tail: validator.tail(),
+            });
         }
         tokio::time::sleep(Duration::from_millis(250)).await;
     }
@@ -371,7 +356,7 @@ async fn until_ready(validator: &mut Validator, client: &PoolClient) -> Result<(
 
 /// The mints, the admin's config, the pool and its liquidity, the wallet's tokens: sent as
 /// transactions, each confirmed before the next.
-async fn build(client: &PoolClient, keys: &Keys) -> Result<(), Box<dyn std::error::Error>> {
+async fn build(client: &PoolClient, keys: &Keys) -> Result<(), WorldError> {
     let admin = keys.admin.pubkey();
     let pool = &keys.pool;
     let space = spl_token_2022::state::Mint::LEN;
@@ -488,11 +473,7 @@ async fn move_price(client: PoolClient, admin: Keypair, oracle: Pubkey, mut walk
 
 /// Starts the validator, builds the world, prints it as one JSON line, then moves the
 /// price until Ctrl-C or SIGTERM, and stops the validator.
-pub async fn run(
-    config: &Config,
-    sbf_dir: &Path,
-    now: i64,
-) -> Result<(), Box<dyn std::error::Error>> {
+pub async fn run(config: &Config, sbf_dir: &Path, now: i64) -> Result<(), ValidatorError> {
     // Everything it needs before any file is written.
     let binaries = Binaries::find(sbf_dir)?;
     let rpc_port = if config.port == 0 {
@@ -502,10 +483,10 @@ pub async fn run(
     };
     let ws_port = rpc_port
         .checked_add(1)
-        .ok_or("--port: the websocket takes the next port; 65535 has none")?;
+        .ok_or(ValidatorError::NoWebsocketPort)?;
     let keys = Keys::new();
     let dir = config.folder.join("validator-accounts");
-    std::fs::create_dir_all(&dir).map_err(|error| format!("{}: {error}", dir.display()))?;
+    std::fs::create_dir_all(&dir).map_err(FileError::at(&dir))?;
     let accounts = keys.preloaded(config, now)?;
     let mut validator = start_validator(&config.folder, &binaries, rpc_port, &accounts, &dir)?;
     let url = format!("http://127.0.0.1:{rpc_port}");
@@ -521,11 +502,9 @@ pub async fn run(
     );
     tokio::pin!(mover);
     tokio::select! {
-        built = build(&client, &keys) => built.map_err(|error| {
-            format!(
-                "building the world on the validator: {error} (its log: {})",
-                validator.output.display()
-            )
+        built = build(&client, &keys) => built.map_err(|source| ValidatorError::Build {
+            log: validator.output.clone(),
+            source,
         })?,
         () = &mut mover => {}
     }
@@ -548,13 +527,14 @@ pub async fn run(
         world.url,
         validator.output.display()
     );
-    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+    let mut terminate = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+        .map_err(ValidatorError::Signals)?;
     tokio::select! {
         _ = tokio::signal::ctrl_c() => {}
         _ = terminate.recv() => {}
         () = &mut mover => {}
         // A cluster that died is an error, not a localnet printing failed publications.
-        reason = stopped(&mut validator) => return Err(reason.into()),
+        reason = stopped(&mut validator) => return Err(reason),
     }
     drop(validator);
     Ok(())

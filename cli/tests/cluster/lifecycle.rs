@@ -44,10 +44,10 @@ async fn a_wallet_creates_a_pool_deposits_swaps_and_withdraws() {
         default_params(),
         "examples/pool.toml is the default pool"
     );
-    // The same pool twice: the program refuses, and the CLI says so.
+    // The same pool twice: the program refuses, and the CLI says so (and what to do).
     fails_with(
         &homeostat(&args).await,
-        "already exists; pick another --index",
+        "already exists: pick another --index",
     );
 
     let (base, quote) = (1_000 * ONE_BASE, 150_000 * ONE_QUOTE);

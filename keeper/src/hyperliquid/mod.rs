@@ -98,7 +98,11 @@ const NO_MATCH: &str = "could not immediately match";
 impl Hyperliquid {
     /// A client for `config`; the key is checked here.
     pub fn new(config: HyperliquidConfig) -> Result<Self> {
-        let signer = Signer::from_hex(&config.secret_key).map_err(invalid)?;
+        let signer =
+            Signer::from_hex(&config.secret_key).map_err(|error| KeeperError::VenueClient {
+                context: "Hyperliquid secret key",
+                source: std::sync::Arc::new(error),
+            })?;
         let account = match &config.account {
             Some(account) => {
                 signing::unhex::<20>(account).ok_or_else(|| {

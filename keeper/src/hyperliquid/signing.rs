@@ -233,6 +233,26 @@ pub fn address(key: &VerifyingKey) -> [u8; 20] {
     address
 }
 
+/// Why a secret key was refused; it never repeats the key.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum KeyError {
+    /// Not 32 bytes of hex.
+    NotHex,
+    /// 32 bytes that are no secp256k1 secret key (zero, or not below the group order).
+    NotAKey,
+}
+
+impl std::fmt::Display for KeyError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::NotHex => "not 32 bytes of hex (64 digits, 0x optional)",
+            Self::NotAKey => "not a valid secp256k1 secret key",
+        })
+    }
+}
+
+impl std::error::Error for KeyError {}
+
 /// A secp256k1 key signing exchange actions.
 pub struct Signer {
     key: SigningKey,
@@ -247,11 +267,9 @@ impl std::fmt::Debug for Signer {
 impl Signer {
     /// The key from 32 bytes of hex (`0x` optional), as wallets export it; the error never
     /// repeats the key.
-    pub fn from_hex(secret: &str) -> Result<Self, String> {
-        let bytes = unhex::<32>(secret.trim())
-            .ok_or("the Hyperliquid key must be 32 bytes of hex (64 digits, 0x optional)")?;
-        let key = SigningKey::from_slice(&bytes)
-            .map_err(|_| "the Hyperliquid key is not a valid secp256k1 secret key")?;
+    pub fn from_hex(secret: &str) -> Result<Self, KeyError> {
+        let bytes = unhex::<32>(secret.trim()).ok_or(KeyError::NotHex)?;
+        let key = SigningKey::from_slice(&bytes).map_err(|_| KeyError::NotAKey)?;
         Ok(Self { key })
     }
 
@@ -380,9 +398,11 @@ mod tests {
     #[test]
     fn keys_are_checked_without_being_repeated() {
         let error = Signer::from_hex("0x1234").unwrap_err();
-        assert!(!error.contains("1234"), "{error}");
-        assert!(
-            Signer::from_hex(&"00".repeat(32)).is_err(),
+        assert_eq!(error, KeyError::NotHex);
+        assert!(!error.to_string().contains("1234"), "{error}");
+        assert_eq!(
+            Signer::from_hex(&"00".repeat(32)).err(),
+            Some(KeyError::NotAKey),
             "zero is no key"
         );
         assert!(Signer::from_hex(&format!("0x{SDK_KEY}")).is_ok());

@@ -30,7 +30,7 @@ use anchor_lang::prelude::Pubkey;
 use anchor_lang::solana_program::instruction::Instruction;
 pub use homeostat::instructions::PushQuoteArgs;
 use homeostat::oracle::OraclePrice;
-use homeostat_sdk::{Pool, PriceUpdate};
+use homeostat_sdk::{Pool, PriceUpdate, SdkError};
 use solana_compute_budget_interface::ComputeBudgetInstruction;
 
 pub use run::{plan, Outcome, Plan, Quoter, Report, Settled, StopPoint};
@@ -48,7 +48,7 @@ pub struct QuoteView {
     /// The pool.
     pub pool: Pool,
     /// The pool's Pyth price now, as a swap would check it, or why a swap would refuse it.
-    pub pyth: core::result::Result<OraclePrice, String>,
+    pub pyth: core::result::Result<OraclePrice, SdkError>,
 }
 
 impl QuoteView {
@@ -63,7 +63,7 @@ impl QuoteView {
     ) -> Self {
         let pyth = pool
             .price_from_updates(oracle, quote_oracle, now)
-            .map_err(|error| error.to_string());
+            .map_err(SdkError::from);
         Self {
             slot,
             now,

@@ -287,7 +287,7 @@ pub async fn plan<B: BookSource>(
     };
     let pyth = match &view.pyth {
         Ok(pyth) => pyth,
-        Err(reason) => return Ok(Plan::Skip(Outcome::Unpriced(reason.clone()))),
+        Err(reason) => return Ok(Plan::Skip(Outcome::Unpriced(reason.to_string()))),
     };
     let sequence = next_sequence(high_water, view.pool.pushed.sequence, clock_micros())?;
     let quote = compose(book, view.slot, sequence, config)?;

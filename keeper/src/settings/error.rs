@@ -44,12 +44,12 @@ pub enum SettingsError {
         /// The values it takes.
         allowed: &'static [&'static str],
     },
-    /// A value its parser refuses (a priority fee, a commitment): the parser's message.
+    /// A value its parser refuses (a priority fee, a commitment): the parser's error.
     Unparsable {
         /// The flag's name.
         name: &'static str,
         /// Why.
-        message: String,
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
     /// Settings that contradict each other: `--min-order-base` above `--max-order-base`,
     /// two pools of one file on one journal, ….
@@ -87,7 +87,7 @@ impl std::fmt::Display for SettingsError {
                 "--{name} `{value}`: must be one of {}",
                 allowed.join(", ")
             ),
-            Self::Unparsable { name, message } => write!(f, "--{name}: {message}"),
+            Self::Unparsable { name, source } => write!(f, "--{name}: {source}"),
             Self::Conflict(message) => write!(f, "{message}"),
             Self::Pool { at, source } => write!(f, "{at}: {source}"),
         }
@@ -100,6 +100,7 @@ impl std::error::Error for SettingsError {
             Self::Unreadable { source, .. } => Some(source),
             Self::Malformed { source, .. } => Some(source),
             Self::Pool { source, .. } => Some(source),
+            Self::Unparsable { source, .. } => Some(&**source),
             _ => None,
         }
     }

@@ -338,22 +338,21 @@ impl Settings {
     pub fn landing(&self) -> Result<Landing, SettingsError> {
         let mut landing = Landing::default();
         if let Some(fee) = &self.priority_fee {
-            landing.priority_fee = fee.parse().map_err(|message| SettingsError::Unparsable {
+            landing.priority_fee = fee.parse().map_err(|error| SettingsError::Unparsable {
                 name: "priority-fee",
-                message,
+                source: Box::new(error),
             })?;
         }
         if let Some(cap) = self.max_priority_fee {
             landing.max_priority_fee = cap;
         }
         if let Some(commitment) = &self.commitment {
-            landing.commitment =
-                commitment
-                    .parse()
-                    .map_err(|message| SettingsError::Unparsable {
-                        name: "commitment",
-                        message,
-                    })?;
+            landing.commitment = commitment
+                .parse()
+                .map_err(|error| SettingsError::Unparsable {
+                    name: "commitment",
+                    source: Box::new(error),
+                })?;
         }
         Ok(landing)
     }

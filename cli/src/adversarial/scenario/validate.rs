@@ -55,7 +55,7 @@ impl Scenario {
         // `Scenario::pool_params`).
         self.pool_params().map(drop).map_err(|rule| ScenarioError {
             field: "pool_*",
-            rule,
+            rule: rule.to_string(),
             value: "the Homeostat pools' parameters".into(),
         })
     }
