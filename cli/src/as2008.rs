@@ -26,7 +26,7 @@ use homeostat_localnet::{
     START_TIME,
 };
 use homeostat_math::{
-    BaseAtoms, Coefficients, Curve, Direction, Fixed, ModelKind, QuoteAtoms, SwapContext,
+    BaseAtoms, Coefficients, Curve, Direction, Fixed, ModelKind, QuoteAtoms, Reserves, SwapContext,
     SwapQuote, Units,
 };
 use homeostat_sdk::quote::PoolSnapshot;
@@ -232,8 +232,8 @@ trait PoolEngine {
     }
     /// A trader swaps exactly one lot: sells it (`BaseToQuote`) or buys it.
     async fn trade_one_lot(&mut self, direction: Direction) -> Result<(), SdkError>;
-    /// The pool's vault balances (base, quote), atoms.
-    async fn vaults(&mut self) -> Result<(u64, u64), SdkError>;
+    /// The pool's vault balances.
+    async fn vaults(&mut self) -> Result<Reserves, SdkError>;
     /// The step's hit quotes, posted at its start, trade: as a pool does, in order, each
     /// one lot at the pool's price when it executes (the second after the first).
     async fn trade_posted(&mut self, posted: &[SwapQuote]) -> Result<(), SdkError> {
@@ -272,14 +272,14 @@ struct Replica {
     /// Price as the paper does ([`Engine::Paper`]).
     paper: bool,
     /// Base in the vault when the path started (the paper's q = 0).
-    start_base: u64,
+    start_base: BaseAtoms,
 }
 
 impl Replica {
     fn new(paper: bool) -> Self {
         Self {
             paper,
-            start_base: 0,
+            start_base: BaseAtoms::ZERO,
             snapshot: PoolSnapshot {
                 pool: Pool::zeroed(),
                 base_vault: BaseAtoms::ZERO,
@@ -302,7 +302,7 @@ impl PoolEngine for Replica {
     ) -> Result<(), SdkError> {
         let (base, quote) = starting_reserves(&oracle);
         self.snapshot = crate::replica::open(params, oracle, base, quote)?;
-        self.start_base = self.snapshot.base_vault.get();
+        self.start_base = self.snapshot.base_vault;
         Ok(())
     }
 
@@ -326,7 +326,7 @@ impl PoolEngine for Replica {
         let (pool, prepared) = self.snapshot.context()?;
         let mut context = prepared.context;
         if self.paper {
-            let held = self.snapshot.base_vault.signed() - i128::from(self.start_base);
+            let held = self.snapshot.base_vault.signed() - self.start_base.signed();
             (context.risk_position, context.position) = (held, held);
             if let Curve::Linear(curve) = &mut context.curve {
                 curve.mid_guard = false;
@@ -344,11 +344,8 @@ impl PoolEngine for Replica {
         Ok(())
     }
 
-    async fn vaults(&mut self) -> Result<(u64, u64), SdkError> {
-        Ok((
-            self.snapshot.base_vault.get(),
-            self.snapshot.quote_vault.get(),
-        ))
+    async fn vaults(&mut self) -> Result<Reserves, SdkError> {
+        Ok(self.snapshot.vaults())
     }
 
     async fn trade_posted(&mut self, posted: &[SwapQuote]) -> Result<(), SdkError> {
@@ -476,12 +473,12 @@ impl PoolEngine for OnChain {
         Self::refused(result)
     }
 
-    async fn vaults(&mut self) -> Result<(u64, u64), SdkError> {
+    async fn vaults(&mut self) -> Result<Reserves, SdkError> {
         let (base, quote) = (self.pool.base_vault, self.pool.quote_vault);
-        Ok((
-            self.harness.balance(&base).await,
-            self.harness.balance(&quote).await,
-        ))
+        Ok(Reserves {
+            base: BaseAtoms::new(self.harness.balance(&base).await),
+            quote: QuoteAtoms::new(self.harness.balance(&quote).await),
+        })
     }
 }
 
@@ -580,7 +577,7 @@ async fn simulate(
             .open(path, &schedule[0].0, oracle_at(MID, start))
             .await
             .map_err(at(0))?;
-        let (base_start, quote_start) = engine.vaults().await.map_err(at(0))?;
+        let start_vaults = engine.vaults().await.map_err(at(0))?;
         let mut rng = Rng::stream(config.seed, u64::from(path));
         let mut mid = MID;
         let mut centred = Book::default();
@@ -620,10 +617,11 @@ async fn simulate(
             }
             mid += if rng.coin() { step_size } else { -step_size };
         }
-        let (base_end, quote_end) = engine.vaults().await.map_err(at(STEPS))?;
-        let units = (i128::from(base_end) - i128::from(base_start)) / i128::from(LOT);
-        let cash =
-            (i128::from(quote_end) - i128::from(quote_start)) as f64 / ATOMS_PER_PRICE as f64;
+        let end_vaults = engine.vaults().await.map_err(at(STEPS))?;
+        let units = (end_vaults.base.signed() - start_vaults.base.signed()) / i128::from(LOT);
+        let quote_change =
+            i128::from(end_vaults.quote.get()) - i128::from(start_vaults.quote.get());
+        let cash = quote_change as f64 / ATOMS_PER_PRICE as f64;
         let pool = Book {
             q: units as i64,
             cash,
@@ -666,38 +664,4 @@ impl Book {
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn outcome(engine: Engine, gamma: f64, paths: u32, seed: u64) -> Outcome {
-        let runtime = tokio::runtime::Runtime::new().expect("runtime");
-        runtime
-            .block_on(run(
-                Config {
-                    gamma,
-                    paths,
-                    seed,
-                    engine,
-                },
-                |_| {},
-            ))
-            .expect("experiment runs")
-    }
-
-    #[test]
-    fn the_program_and_the_math_crate_give_identical_results() {
-        for (gamma, seed) in [(0.1, 1), (0.5, 7)] {
-            let math = outcome(Engine::Math, gamma, 3, seed);
-            let program = outcome(Engine::Program, gamma, 3, seed);
-            assert_eq!(math, program, "γ = {gamma}, seed {seed}");
-            assert!(math.swaps > 100, "the pool traded: {math:?}");
-        }
-    }
-
-    #[test]
-    fn parameters_every_step_pass_the_programs_validation() {
-        for step in 0..STEPS {
-            pool_params(0.1, step).validate().expect("valid");
-        }
-    }
-}
+mod tests;

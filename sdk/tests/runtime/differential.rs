@@ -4,9 +4,11 @@
 //! quote as its own slippage limit. Refusals must match too.
 
 use homeostat_localnet::{
-    custom_error, price_update, pyth_price, Harness, SwapIn, SwapOut, XorShift, ONE_BASE, ONE_QUOTE,
+    custom_error, price_update, pyth_price, Harness, SwapIn, SwapOut, TransactionError, User,
+    XorShift, ONE_BASE, ONE_QUOTE,
 };
-use homeostat_math::Direction;
+use homeostat_math::{Direction, SwapQuote};
+use homeostat_sdk::pda::PoolAddresses;
 use homeostat_sdk::SdkError;
 
 #[tokio::test]
@@ -49,60 +51,16 @@ async fn sdk_quotes_equal_executed_amounts_over_thousands_of_random_trades() {
             harness.balance(&trader.base).await,
             harness.balance(&trader.quote).await,
         );
-        let result = match (&quote, exact_in) {
-            (Ok(q), true) => {
-                harness
-                    .swap_exact_in(
-                        &pool,
-                        &trader,
-                        SwapIn {
-                            direction,
-                            amount_in: amount,
-                            min_amount_out: q.amount_out,
-                        },
-                    )
-                    .await
-            }
-            (Ok(q), false) => {
-                harness
-                    .swap_exact_out(
-                        &pool,
-                        &trader,
-                        SwapOut {
-                            direction,
-                            amount_out: amount,
-                            max_amount_in: q.amount_in,
-                        },
-                    )
-                    .await
-            }
-            (Err(_), true) => {
-                harness
-                    .swap_exact_in(
-                        &pool,
-                        &trader,
-                        SwapIn {
-                            direction,
-                            amount_in: amount,
-                            min_amount_out: 0,
-                        },
-                    )
-                    .await
-            }
-            (Err(_), false) => {
-                harness
-                    .swap_exact_out(
-                        &pool,
-                        &trader,
-                        SwapOut {
-                            direction,
-                            amount_out: amount,
-                            max_amount_in: u64::MAX,
-                        },
-                    )
-                    .await
-            }
-        };
+        let result = execute(
+            &mut harness,
+            &pool,
+            &trader,
+            direction,
+            exact_in,
+            amount,
+            &quote,
+        )
+        .await;
         match quote {
             Ok(quote) => {
                 result.unwrap_or_else(|error| {
@@ -141,4 +99,32 @@ async fn sdk_quotes_equal_executed_amounts_over_thousands_of_random_trades() {
         }
     }
     assert!(executed > 1_500, "executed {executed}, refused {refused}");
+}
+
+/// Executes the trade with the SDK's quote as its slippage limit — or, where the SDK
+/// refused, with no limit, so that the program's own refusal shows.
+async fn execute(
+    harness: &mut Harness,
+    pool: &PoolAddresses,
+    trader: &User,
+    direction: Direction,
+    exact_in: bool,
+    amount: u64,
+    quote: &Result<SwapQuote, SdkError>,
+) -> Result<(), TransactionError> {
+    if exact_in {
+        let args = SwapIn {
+            direction,
+            amount_in: amount,
+            min_amount_out: quote.as_ref().map_or(0, |quote| quote.amount_out),
+        };
+        harness.swap_exact_in(pool, trader, args).await
+    } else {
+        let args = SwapOut {
+            direction,
+            amount_out: amount,
+            max_amount_in: quote.as_ref().map_or(u64::MAX, |quote| quote.amount_in),
+        };
+        harness.swap_exact_out(pool, trader, args).await
+    }
 }
