@@ -167,19 +167,18 @@ impl SwapContext {
     /// then — only if rounding put it one step too far — a bisection below it.
     #[track_caller]
     fn largest_sale_paid_from_reserves(&self, base: BaseAtoms) -> Result<BaseAtoms> {
-        let available = self.reserves.quote;
         let fits = |amount: u64| -> Result<bool> {
             let paid = self
                 .curve
                 .exact_in(TokenAtoms::Base(BaseAtoms::new(amount)), self.risk_position)?;
-            Ok(paid.get() <= available.get())
+            Ok(self.reserves.cover(paid))
         };
         if fits(base.get())? {
             return Ok(base);
         }
         let candidate = match self
             .curve
-            .exact_out(TokenAtoms::Quote(available), self.risk_position)
+            .exact_out(TokenAtoms::Quote(self.reserves.quote), self.risk_position)
         {
             Ok(needed) => needed.get().min(base.get()),
             Err(_) => base.get(),

@@ -1,10 +1,10 @@
 //! Sized trades: what a trade of size Δ costs or pays, integrating the marginal quote over
 //! the inventory path it causes.
 //!
-//! Amounts are token atoms ([`BaseAtoms`], [`QuoteAtoms`]); inventory `q` is the pool's base inventory deviation in
-//! base atoms (`i128`, signed). Every rounding favours the pool: amounts out round down,
-//! amounts in round up, and every intermediate rounds in whichever direction makes the
-//! final amount smaller (out) or larger (in).
+//! Amounts are token atoms ([`BaseAtoms`], [`QuoteAtoms`]); inventory `q` is the pool's
+//! base inventory deviation in base atoms (`i128`, signed). Every rounding favours the
+//! pool: amounts out round down, amounts in round up, and every intermediate rounds in
+//! whichever direction makes the final amount smaller (out) or larger (in).
 
 use crate::error::{ensure, MathError, MathErrorKind, OrMathError, Result};
 use crate::fixed::{Fixed, Rounding};
