@@ -165,3 +165,76 @@ pub(crate) struct As2008Args {
     #[arg(long)]
     pub(crate) json: bool,
 }
+
+#[cfg(test)]
+mod tests {
+    use clap::{CommandFactory, Parser};
+
+    use super::Market;
+    use crate::args::{Cli, Command};
+
+    /// The market `homeostat args` parses to.
+    fn market(args: &[&str]) -> Result<Market, clap::Error> {
+        let cli = Cli::try_parse_from([&["homeostat"][..], args].concat())?;
+        match cli.command {
+            Command::Simulate(args) => Ok(args.into_market()),
+            other => panic!("not simulate: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_command_line_is_well_formed() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn simulate_alone_is_the_adversarial_market_with_its_flags() {
+        for args in [
+            &["simulate", "--seeds", "4", "--pools", "glft,cp"][..],
+            &[
+                "simulate",
+                "adversarial",
+                "--seeds",
+                "4",
+                "--pools",
+                "glft,cp",
+            ],
+        ] {
+            let Ok(Market::Adversarial(adversarial)) = market(args) else {
+                panic!("{args:?}: not the adversarial market");
+            };
+            assert_eq!(adversarial.seeds, 4, "{args:?}");
+            assert_eq!(
+                adversarial.pools.as_deref(),
+                Some(&["glft".to_string(), "cp".to_string()][..])
+            );
+        }
+        let Ok(Market::Adversarial(defaults)) = market(&["simulate"]) else {
+            panic!("simulate: not the adversarial market");
+        };
+        assert_eq!((defaults.seeds, defaults.scenario), (8, None));
+    }
+
+    #[test]
+    fn each_market_parses_its_own_flags_and_refuses_the_others() {
+        let Ok(Market::Hour(hour)) = market(&["simulate", "hour", "--sweep", "seed=1,2"]) else {
+            panic!("not the hour");
+        };
+        assert_eq!(hour.sweep.as_deref(), Some("seed=1,2"));
+        let Ok(Market::As2008(as2008)) = market(&["simulate", "as2008", "--paper"]) else {
+            panic!("not as2008");
+        };
+        assert!(as2008.paper && !as2008.onchain);
+        assert_eq!((as2008.seed, as2008.paths), (1, 1_000));
+        for args in [
+            &["simulate", "hour", "--paper"][..],
+            &["simulate", "hour", "--sweep", "a=1", "--sweep", "b=1"],
+            &["simulate", "as2008", "--sweep", "x=1"],
+            &["simulate", "as2008", "--paper", "--onchain"],
+            &["simulate", "adversarial", "--gamma", "0.2"],
+            &["simulate", "--seeds", "4", "hour"],
+        ] {
+            assert!(market(args).is_err(), "{args:?} parsed");
+        }
+    }
+}
