@@ -7,6 +7,10 @@ use homeostat_sdk::cli_conventions::KeypairError;
 
 use crate::cluster;
 
+mod simulate;
+
+pub(crate) use simulate::{AdversarialArgs, As2008Args, HourArgs, Market, SimulateArgs};
+
 /// Homeostat: oracle-anchored, inventory-skewed liquidity pools on Solana.
 ///
 /// Exit codes: 0 done, 1 failed (the error on stderr), 2 usage error (the command line
@@ -23,6 +27,9 @@ pub(crate) struct Cli {
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
     /// Run a simulation and print its report.
+    ///
+    /// Without a subcommand: the adversarial market, its flags given to `simulate` itself
+    /// (`homeostat simulate --seeds 4` is `homeostat simulate adversarial --seeds 4`).
     Simulate(SimulateArgs),
     /// Pools on a cluster.
     #[command(subcommand)]
@@ -483,71 +490,4 @@ pub(crate) struct QuoteArgs {
     pub(crate) cluster: ClusterArgs,
     #[command(flatten)]
     pub(crate) trade: TradeArgs,
-}
-
-#[derive(Debug, clap::Args)]
-pub(crate) struct SimulateArgs {
-    /// Scenario to run. `adversarial` (default): the adversarial market — Homeostat pools
-    /// (the program's state code and math crate) and constant-product baselines against an
-    /// optimal arbitrageur every block, a lagging oracle, jumps and routed uninformed flow,
-    /// over many seeds. `hour`: one hour of the real program on the in-process runtime with
-    /// the keeper hedging, under captive flow. `as2008`: the experiment of Avellaneda &
-    /// Stoikov (2008), section 4 (s=100, T=1, σ=2, dt=0.005, A=140, k=1.5), a Homeostat AS
-    /// pool vs the symmetric strategy, on the math crate (or the program with --onchain). A
-    /// path to a `.toml` file: an adversarial scenario with some fields changed (see
-    /// scenarios/default.toml), or an hour scenario when it says `market = "hour"`.
-    #[arg(long, default_value = "adversarial")]
-    pub(crate) scenario: String,
-    /// Seeds to run, from the scenario's seed (adversarial): each figure is reported as
-    /// mean ± standard error over them.
-    #[arg(long, default_value_t = 8)]
-    pub(crate) seeds: u32,
-    /// Threads the seeds run on (adversarial) [default: every core].
-    #[arg(long)]
-    pub(crate) threads: Option<usize>,
-    /// Pools to run, comma-separated (adversarial): glft, cp, cp-dynamic, prop [default:
-    /// the scenario's: glft, cp, cp-dynamic].
-    #[arg(long, value_delimiter = ',')]
-    pub(crate) pools: Option<Vec<String>>,
-    /// Run the Homeostat pools through the program on the in-process runtime, every trade
-    /// a swap transaction, instead of its state code and the math crate; the results are
-    /// identical. as2008: one pool per path, about half a second per path (try `--paths
-    /// 20` first); adversarial: one seed at a time, a few seconds per simulated day.
-    #[arg(long)]
-    pub(crate) onchain: bool,
-    /// Run as2008 as the paper's strategy: the pool's curve without the mid guard, with
-    /// inventory counted as units held (math crate only; see docs/simulator.md).
-    #[arg(long, conflicts_with = "onchain")]
-    pub(crate) paper: bool,
-    /// Risk aversion γ (as2008).
-    #[arg(long, default_value_t = 0.1, allow_negative_numbers = true)]
-    pub(crate) gamma: f64,
-    /// Number of simulated paths (as2008).
-    #[arg(long, default_value_t = 1_000)]
-    pub(crate) paths: u32,
-    /// Random seed: the same seed reproduces the same results [default: the scenario's, or 1].
-    #[arg(long)]
-    pub(crate) seed: Option<u64>,
-    /// Print exactly one JSON object instead of the table.
-    #[arg(long)]
-    pub(crate) json: bool,
-    /// Simulated seconds per seed [default: the scenario's, 3600 for `adversarial` and
-    /// `hour`].
-    #[arg(long)]
-    pub(crate) duration: Option<u32>,
-    /// Folder for the output files: the hour's CSV time series and charts, a sweep's grid
-    /// and heat maps (adversarial) or table and frontier chart (hour).
-    #[arg(long, default_value = "out")]
-    pub(crate) out: std::path::PathBuf,
-    /// Run the scenario once per value of a field. Adversarial: give it twice for a grid
-    /// (`--sweep oracle_latency_ms=0,500,1000 --sweep jumps_per_hour=0,0.5,2`): the LP
-    /// result of each pool per cell (mean ± s.e.) and a heat map per pool. Hour: one field,
-    /// same seed, one row per value and a frontier chart (`--sweep
-    /// hedge_credit_bps=0,5000,10000`).
-    #[arg(long, value_name = "FIELD=V1,V2,...")]
-    pub(crate) sweep: Vec<String>,
-    /// The pool figure an adversarial sweep shows in its grid and heat maps (any field of
-    /// a pool in the JSON report, e.g. arbitrage_edge_usdc, lp_over_lvr, volume_share).
-    #[arg(long, default_value = "lp_vs_hold_usdc")]
-    pub(crate) figure: String,
 }

@@ -19,6 +19,7 @@ mod rng;
 mod simulate;
 mod validator;
 
+use std::borrow::Cow;
 use std::process::ExitCode;
 
 use clap::{CommandFactory, Parser};
@@ -116,9 +117,10 @@ fn run(cli: Cli) -> CommandResult {
     // Only the cluster commands read the Solana CLI's configuration.
     let connection = || global.connection();
     match cli.command {
-        Command::Simulate(mut args) => {
-            args.json |= global.output != Output::Display;
-            Ok(simulate::simulate(&args)?)
+        Command::Simulate(args) => {
+            let mut market = args.into_market();
+            *market.json_mut() |= global.output != Output::Display;
+            Ok(simulate::simulate(&market)?)
         }
         Command::Calibrate(mut args) => {
             args.json |= global.output != Output::Display;
@@ -191,15 +193,31 @@ fn run(cli: Cli) -> CommandResult {
 /// What the user can do about `error`, or about the first error under it a remedy is
 /// known for: ours, then the Solana CLI's conventions'. The modules' errors say only what
 /// happened; what to do is said here, where the error is printed.
-fn advice(error: &(dyn std::error::Error + 'static)) -> Option<&'static str> {
+fn advice(error: &(dyn std::error::Error + 'static)) -> Option<Cow<'static, str>> {
     let mut next = Some(error);
     while let Some(error) = next {
         if let Some(advice) = own_advice(error) {
-            return Some(advice);
+            return Some(advice.into());
+        }
+        if let Some(advice) = simulate_advice(error) {
+            return Some(advice.into());
         }
         next = error.source();
     }
-    homeostat_sdk::cli_conventions::advice(error)
+    homeostat_sdk::cli_conventions::advice(error).map(Cow::from)
+}
+
+/// The command to run instead, for a `simulate` given another market's scenario.
+fn simulate_advice(error: &(dyn std::error::Error + 'static)) -> Option<String> {
+    match error.downcast_ref()? {
+        simulate::SimulateError::WrongMarket { path, kind } => {
+            Some(format!("run `{} --scenario {path}`", kind.command()))
+        }
+        simulate::SimulateError::MarketNotFile { name } => {
+            Some(format!("run `homeostat simulate {name}`"))
+        }
+        _ => None,
+    }
 }
 
 /// The remedy for one of the binary's own errors (not those under it).

@@ -1,12 +1,13 @@
-//! `homeostat simulate`: which scenario runs, and the hour's and as2008's reports (the
-//! adversarial market prints its own, `adversarial::command`).
+//! `homeostat simulate`: the market its subcommand names (a scenario file's checked by
+//! `file`), and the hour's and as2008's reports (the adversarial market prints its own,
+//! `adversarial::command`).
 
 mod error;
+mod file;
 
 pub(crate) use error::{SimulateError, SweepError};
 
-use crate::args::SimulateArgs;
-use crate::error::FileError;
+use crate::args::{AdversarialArgs, As2008Args, HourArgs, Market};
 use crate::{adversarial, as2008, market, output};
 
 /// `writeln!` into the report being built (a `String`: writing cannot fail); the report is
@@ -30,73 +31,35 @@ fn simulation_runtime() -> std::io::Result<tokio::runtime::Runtime> {
         .build()
 }
 
-pub(crate) fn simulate(args: &SimulateArgs) -> Result<(), SimulateError> {
-    match args.scenario.as_str() {
-        "as2008" if !args.sweep.is_empty() => Err(SimulateError::SweepAs2008),
-        "as2008" => simulate_as2008(args),
-        _ if args.paper => Err(SimulateError::Paper),
-        "adversarial" => Ok(adversarial::command::simulate(
-            &adversarial_options(args),
+/// Runs `market` and prints its report.
+pub(crate) fn simulate(market: &Market) -> Result<(), SimulateError> {
+    match market {
+        Market::Adversarial(args) => simulate_adversarial(args),
+        Market::Hour(args) => {
+            let scenario = match &args.scenario {
+                Some(path) => file::hour(path)?,
+                None => market::Scenario::default(),
+            };
+            simulate_market(args, scenario)
+        }
+        Market::As2008(args) => simulate_as2008(args),
+    }
+}
+
+/// The adversarial market: the built-in scenario, or `--scenario`'s file.
+fn simulate_adversarial(args: &AdversarialArgs) -> Result<(), SimulateError> {
+    let options = adversarial_options(args);
+    let Some(path) = &args.scenario else {
+        return Ok(adversarial::command::simulate(
+            &options,
             adversarial::Scenario::default(),
-        )?),
-        "hour" => simulate_market(args, market::Scenario::default(), hour_sweep(args)?),
-        path if path.ends_with(".toml") => simulate_file(args, path),
-        other => Err(SimulateError::UnknownScenario(other.into())),
-    }
-}
-
-/// The hour's one swept field, if any.
-fn hour_sweep(args: &SimulateArgs) -> Result<Option<&str>, SimulateError> {
-    match args.sweep.as_slice() {
-        [] => Ok(None),
-        [one] => Ok(Some(one.as_str())),
-        _ => Err(SimulateError::HourSweeps),
-    }
-}
-
-/// `--scenario FILE.toml`: the market its `market` field names (adversarial by default).
-fn simulate_file(args: &SimulateArgs, path: &str) -> Result<(), SimulateError> {
-    let text = std::fs::read_to_string(path).map_err(FileError::at(path))?;
-    let market = toml::from_str::<toml::Table>(&text).ok().and_then(|table| {
-        table
-            .get("market")
-            .and_then(|v| v.as_str().map(String::from))
-    });
-    match market.as_deref() {
-        Some("hour") => {
-            let scenario =
-                market::Scenario::from_toml(&text).map_err(|source| SimulateError::HourToml {
-                    path: path.into(),
-                    source,
-                })?;
-            scenario
-                .validate()
-                .map_err(|source| SimulateError::HourRange {
-                    path: path.into(),
-                    line: adversarial::scenario::line_of(&text, source.field),
-                    source,
-                })?;
-            simulate_market(args, scenario, hour_sweep(args)?)
-        }
-        Some("adversarial") | None => {
-            let scenario = adversarial::Scenario::from_toml_checked(&text).map_err(|source| {
-                SimulateError::AdversarialFile {
-                    path: path.into(),
-                    source,
-                }
-            })?;
-            adversarial::command::simulate(&adversarial_options(args), scenario).map_err(|source| {
-                SimulateError::InFile {
-                    path: path.into(),
-                    source,
-                }
-            })
-        }
-        Some(other) => Err(SimulateError::NotAMarket {
-            path: path.into(),
-            market: other.into(),
-        }),
-    }
+        )?);
+    };
+    let scenario = file::adversarial(path)?;
+    adversarial::command::simulate(&options, scenario).map_err(|source| SimulateError::InFile {
+        path: path.clone(),
+        source,
+    })
 }
 
 /// [`adversarial::command::emit`], as the command's error.
@@ -105,7 +68,7 @@ fn print(text: &str) -> Result<(), SimulateError> {
 }
 
 /// The adversarial command's options from the command line.
-fn adversarial_options(args: &SimulateArgs) -> adversarial::command::Options {
+fn adversarial_options(args: &AdversarialArgs) -> adversarial::command::Options {
     adversarial::command::Options {
         seeds: args.seeds,
         engine: if args.onchain {
@@ -126,7 +89,7 @@ fn adversarial_options(args: &SimulateArgs) -> adversarial::command::Options {
     }
 }
 
-fn simulate_as2008(args: &SimulateArgs) -> Result<(), SimulateError> {
+fn simulate_as2008(args: &As2008Args) -> Result<(), SimulateError> {
     let mut out = String::new();
     let engine = match (args.onchain, args.paper) {
         (true, _) => as2008::Engine::Program,
@@ -138,7 +101,7 @@ fn simulate_as2008(args: &SimulateArgs) -> Result<(), SimulateError> {
     let config = as2008::Config {
         gamma: args.gamma,
         paths: args.paths,
-        seed: args.seed.unwrap_or(1),
+        seed: args.seed,
         engine,
     };
     let runtime = simulation_runtime().map_err(SimulateError::Runtime)?;
@@ -165,14 +128,8 @@ fn progress_bar(
     Ok(bar)
 }
 
-fn simulate_market(
-    args: &SimulateArgs,
-    mut scenario: market::Scenario,
-    sweep: Option<&str>,
-) -> Result<(), SimulateError> {
-    if args.onchain {
-        return Err(SimulateError::OnchainHour);
-    }
+/// The hour on `scenario`, `--seed` and `--duration` overriding its own.
+fn simulate_market(args: &HourArgs, mut scenario: market::Scenario) -> Result<(), SimulateError> {
     let mut out = String::new();
     if let Some(seed) = args.seed {
         scenario.seed = seed;
@@ -183,7 +140,7 @@ fn simulate_market(
     scenario.validate().map_err(market::MarketError::from)?;
     // Checked before the run, so an unwritable folder does not cost the report.
     adversarial::command::writable(&args.out)?;
-    if let Some(sweep) = sweep {
+    if let Some(sweep) = &args.sweep {
         return sweep_market(args, &scenario, sweep);
     }
     let bar = progress_bar(u64::from(scenario.duration_secs), "simulated s")?;
@@ -369,7 +326,7 @@ fn with_field(
 /// The sweep: the scenario once per value, one row each (the GLFT pool), or one JSON
 /// object `{ "field", "runs": [{ "value", "pools" }] }`.
 fn sweep_market(
-    args: &SimulateArgs,
+    args: &HourArgs,
     scenario: &market::Scenario,
     sweep: &str,
 ) -> Result<(), SimulateError> {
@@ -457,7 +414,7 @@ fn sweep_market(
 
 fn print_as2008(
     out: &mut String,
-    args: &SimulateArgs,
+    args: &As2008Args,
     outcome: &as2008::Outcome,
     elapsed: std::time::Duration,
 ) {
@@ -467,7 +424,7 @@ fn print_as2008(
         "Avellaneda & Stoikov (2008), section 4 — γ = {}, {} paths, seed {}, {}",
         args.gamma,
         args.paths,
-        args.seed.unwrap_or(1),
+        args.seed,
         match (args.onchain, args.paper) {
             (true, _) => "on the program",
             (false, true) => "the paper's strategy (no mid guard, units-held inventory)",

@@ -130,8 +130,9 @@ impl PoolKind {
 }
 
 /// The adversarial market. A TOML file sets any field (`homeostat simulate --scenario
-/// file.toml`; `market = "adversarial"` may be omitted, it is the default); the rest keep
-/// their defaults, unknown fields are errors.
+/// file.toml`; `market = "adversarial"` may be omitted, it is the default, and a file that
+/// says `market = "hour"` is the hour's); the rest keep their defaults, unknown fields are
+/// errors.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Scenario {

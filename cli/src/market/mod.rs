@@ -1,8 +1,8 @@
-//! The hour (`--scenario hour`): the real program on the in-process runtime, a GBM oracle
-//! with jumps and outages, Poisson order flow that reacts to the quoted price, informed
-//! traders, the keeper hedging on a paper venue, and a constant-product baseline pool
-//! trading the same flow. Its flow is captive (each pool its own copy); the adversarial
-//! market (`crate::adversarial`) is the one that measures pricing.
+//! The hour (`homeostat simulate hour`): the real program on the in-process runtime, a
+//! GBM oracle with jumps and outages, Poisson order flow that reacts to the quoted price,
+//! informed traders, the keeper hedging on a paper venue, and a constant-product baseline
+//! pool trading the same flow. Its flow is captive (each pool its own copy); the
+//! adversarial market (`crate::adversarial`) is the one that measures pricing.
 //!
 //! Every second: the true price moves; the oracle publishes on its cadence (unless it is
 //! in an outage); for each pool, uninformed traders arrive on each side with intensity
@@ -86,8 +86,8 @@ pub enum MarketError {
 #[derive(Clone, Debug, PartialEq, Serialize, serde::Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct Scenario {
-    /// `"hour"`: what a scenario file says to select this market (`homeostat simulate
-    /// --scenario file.toml`); nothing else reads it.
+    /// `"hour"`: what a scenario file says to be of this market (`homeostat simulate hour
+    /// --scenario file.toml` refuses a file that does not); nothing else reads it.
     #[serde(skip_serializing)]
     pub market: Option<String>,
     /// Seed of every random draw.

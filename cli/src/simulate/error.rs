@@ -1,32 +1,27 @@
 //! Why `homeostat simulate` failed: the flag or scenario file at fault, or the run's own
 //! error.
 
+use super::file::ScenarioKind;
 use crate::error::FileError;
 use crate::{adversarial, as2008, market, output};
 
 /// Why `homeostat simulate` failed: the flag or file at fault, or the run's own error.
 #[derive(Debug, thiserror::Error)]
 pub(crate) enum SimulateError {
-    /// `--sweep` with as2008.
-    #[error("--sweep applies to adversarial and hour scenarios (as2008 takes --gamma per run)")]
-    SweepAs2008,
-    /// `--paper` with another scenario.
-    #[error("--paper applies to --scenario as2008")]
-    Paper,
-    /// `--onchain` with the hour.
-    #[error(
-        "--onchain applies to adversarial and as2008 scenarios (hour always runs the program)"
-    )]
-    OnchainHour,
-    /// Two `--sweep`s for the hour.
-    #[error("--scenario hour sweeps one field")]
-    HourSweeps,
-    /// `--scenario` names no scenario.
-    #[error(
-        "unknown scenario `{0}` (available: adversarial, hour, as2008, or a path to a .toml \
-         scenario)"
-    )]
-    UnknownScenario(String),
+    /// `--scenario` names a market that is a subcommand, not a file (`--scenario hour`).
+    #[error("--scenario {name}: no such file ({name} is a market, not a scenario file)")]
+    MarketNotFile {
+        /// The market's name.
+        name: String,
+    },
+    /// A scenario file of the other market than the command's.
+    #[error("{path} is {kind} scenario{}", kind.reason())]
+    WrongMarket {
+        /// The file.
+        path: String,
+        /// What its `market` says.
+        kind: ScenarioKind,
+    },
     /// The scenario file could not be read.
     #[error("{0}")]
     Unreadable(#[from] FileError),

@@ -112,7 +112,12 @@ fn adversarial_errors_name_the_field_and_its_range() {
         let file = dir.join("hour.toml");
         std::fs::write(&file, format!("market = \"hour\"\nseed = 1\n{line}\n")).expect("write");
         let output = fails_with(
-            &["simulate", "--scenario", file.to_str().expect("utf-8")],
+            &[
+                "simulate",
+                "hour",
+                "--scenario",
+                file.to_str().expect("utf-8"),
+            ],
             expected,
         );
         assert!(stdout(&output).is_empty(), "{line}");
@@ -148,19 +153,13 @@ fn adversarial_errors_name_the_field_and_its_range() {
 fn a_closed_pipe_or_an_unwritable_folder_ends_cleanly() {
     use std::io::Read;
     // `homeostat simulate | head -1`: the reader goes away after a line.
-    for scenario in ["adversarial", "as2008"] {
+    for args in [
+        &["adversarial", "--duration", "60", "--seeds", "2"][..],
+        &["as2008", "--paths", "20"],
+    ] {
         let mut child = Command::new(env!("CARGO_BIN_EXE_homeostat"))
-            .args([
-                "simulate",
-                "--scenario",
-                scenario,
-                "--duration",
-                "60",
-                "--seeds",
-                "2",
-                "--paths",
-                "20",
-            ])
+            .arg("simulate")
+            .args(args)
             .stdout(std::process::Stdio::piped())
             .stderr(std::process::Stdio::piped())
             .spawn()
@@ -174,18 +173,17 @@ fn a_closed_pipe_or_an_unwritable_folder_ends_cleanly() {
             .expect("stderr")
             .read_to_string(&mut errors)
             .expect("read");
-        assert!(!errors.contains("panicked"), "{scenario}: {errors}");
-        assert!(status.success(), "{scenario}: {errors}");
+        assert!(!errors.contains("panicked"), "{args:?}: {errors}");
+        assert!(status.success(), "{args:?}: {errors}");
     }
     // A folder that cannot be written is refused before anything runs.
     let file = temp_dir("not-a-folder");
     std::fs::write(&file, b"a file").expect("write");
-    for scenario in ["adversarial", "hour"] {
+    for market in ["adversarial", "hour"] {
         let output = fails_with(
             &[
                 "simulate",
-                "--scenario",
-                scenario,
+                market,
                 "--sweep",
                 "seed=1,2",
                 "--duration",
@@ -195,7 +193,7 @@ fn a_closed_pipe_or_an_unwritable_folder_ends_cleanly() {
             ],
             "--out",
         );
-        assert!(stdout(&output).is_empty(), "{scenario}");
+        assert!(stdout(&output).is_empty(), "{market}");
     }
 }
 
@@ -248,18 +246,17 @@ fn every_scenario_file_runs() {
             "scenario-{}",
             path.file_stem().and_then(|s| s.to_str()).expect("name")
         ));
-        let output = homeostat(&[
-            "simulate",
-            "--scenario",
-            path.to_str().expect("utf-8"),
-            "--duration",
-            "30",
-            "--seeds",
-            "1",
-            "--json",
-            "--out",
-            out.to_str().expect("utf-8"),
-        ]);
+        // The hour takes one seed; the adversarial market its `--seeds`.
+        let text = std::fs::read_to_string(&path).expect("read");
+        let table: toml::Table = toml::from_str(&text).expect("TOML");
+        let market = match table.get("market").and_then(toml::Value::as_str) {
+            Some("hour") => &["hour"][..],
+            _ => &["adversarial", "--seeds", "1"],
+        };
+        let scenario = ["--scenario", path.to_str().expect("utf-8")];
+        let out = out.to_str().expect("utf-8");
+        let options = ["--duration", "30", "--json", "--out", out];
+        let output = homeostat(&[&["simulate"][..], market, &scenario, &options].concat());
         one_json_object(&output);
         ran += 1;
     }

@@ -4,86 +4,233 @@ use crate::{fails_with, homeostat, homeostat_at, stderr, stdout, temp_dir, ORACL
 
 #[test]
 fn help_documents_every_option() {
-    let output = homeostat(&["simulate", "--help"]);
-    assert!(output.status.success());
-    let text = stdout(&output);
-    for option in [
-        "--scenario",
-        "--seeds",
-        "--threads",
-        "--pools",
-        "--sweep",
-        "--onchain",
-        "--gamma",
-        "--paths",
-        "--seed",
-        "--json",
-        "--duration",
-        "--out",
+    for (command, options) in [
+        (
+            &["simulate"][..],
+            &[
+                "adversarial",
+                "hour",
+                "as2008",
+                "--scenario",
+                "--seeds",
+                "--threads",
+                "--pools",
+                "--sweep",
+                "--figure",
+                "--onchain",
+                "--seed",
+                "--json",
+                "--duration",
+                "--out",
+            ][..],
+        ),
+        (
+            &["simulate", "adversarial"],
+            &["--scenario", "--seeds", "--pools", "--sweep", "--figure"],
+        ),
+        (
+            &["simulate", "hour"],
+            &[
+                "--scenario",
+                "--seed",
+                "--duration",
+                "--json",
+                "--out",
+                "--sweep",
+                "market = \"hour\"",
+            ],
+        ),
+        (
+            &["simulate", "as2008"],
+            &[
+                "--gamma",
+                "--paths",
+                "--seed",
+                "--onchain",
+                "--paper",
+                "--json",
+            ],
+        ),
     ] {
-        assert!(text.contains(option), "{option} missing from:\n{text}");
+        let output = homeostat(&[command, &["--help"]].concat());
+        assert!(output.status.success(), "{command:?}");
+        let text = stdout(&output);
+        for option in options {
+            assert!(text.contains(option), "{option} missing from:\n{text}");
+        }
+    }
+    // Each market's help lists its own flags only.
+    let as2008 = stdout(&homeostat(&["simulate", "as2008", "--help"]));
+    for other in ["--sweep", "--duration", "--seeds", "--scenario"] {
+        assert!(!as2008.contains(other), "{other} in:\n{as2008}");
+    }
+    let hour = stdout(&homeostat(&["simulate", "hour", "--help"]));
+    for other in ["--gamma", "--paper", "--onchain", "--seeds", "--pools"] {
+        assert!(!hour.contains(other), "{other} in:\n{hour}");
     }
     assert!(homeostat(&["--help"]).status.success());
 }
 
 #[test]
+fn each_market_takes_only_its_own_flags() {
+    // What `simulate` refused by matching `--scenario`'s text, the parser refuses: a
+    // usage error, exit code 2, before anything runs.
+    for (args, expected) in [
+        (
+            &["simulate", "hour", "--paper"][..],
+            "unexpected argument '--paper'",
+        ),
+        (
+            &["simulate", "hour", "--onchain"],
+            "unexpected argument '--onchain'",
+        ),
+        (
+            &["simulate", "hour", "--sweep", "seed=1", "--sweep", "seed=2"],
+            "cannot be used multiple times",
+        ),
+        (
+            &["simulate", "hour", "--seeds", "4"],
+            "unexpected argument '--seeds'",
+        ),
+        (
+            &["simulate", "as2008", "--sweep", "x=1"],
+            "unexpected argument '--sweep'",
+        ),
+        (
+            &["simulate", "as2008", "--duration", "60"],
+            "unexpected argument '--duration'",
+        ),
+        (
+            &["simulate", "as2008", "--scenario", "scenarios/default.toml"],
+            "unexpected argument '--scenario'",
+        ),
+        (
+            &["simulate", "adversarial", "--gamma", "0.2"],
+            "unexpected argument '--gamma'",
+        ),
+        (
+            &["simulate", "--paths", "20"],
+            "unexpected argument '--paths'",
+        ),
+        (&["simulate", "--paper"], "unexpected argument '--paper'"),
+        // `simulate`'s own flags are the adversarial market's: not before another one.
+        (
+            &["simulate", "--seeds", "4", "hour"],
+            "the subcommand 'hour' cannot be used with '--seeds <SEEDS>'",
+        ),
+        (&["simulate", "mars"], "unrecognized subcommand 'mars'"),
+    ] {
+        let output = fails_with(args, expected);
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+        assert!(stdout(&output).is_empty(), "{args:?}");
+    }
+}
+
+#[test]
+fn a_scenario_file_of_the_other_market_names_the_command_to_run() {
+    let scenarios = concat!(env!("CARGO_MANIFEST_DIR"), "/../scenarios");
+    let stress = format!("{scenarios}/stress.toml");
+    let expected =
+        format!("{stress} is an hour scenario: run `homeostat simulate hour --scenario {stress}`");
+    for command in [&["simulate"][..], &["simulate", "adversarial"]] {
+        let output = fails_with(&[command, &["--scenario", &stress]].concat(), &expected);
+        assert_eq!(output.status.code(), Some(1), "{command:?}");
+    }
+    // No `market = "hour"`: the adversarial market's, whatever the command.
+    for file in ["default.toml", "push-2s.toml"] {
+        let path = format!("{scenarios}/{file}");
+        let output = fails_with(
+            &["simulate", "hour", "--scenario", &path],
+            &format!("{path} is an adversarial scenario"),
+        );
+        let advice = format!("run `homeostat simulate --scenario {path}`");
+        assert!(stderr(&output).contains(&advice), "{}", stderr(&output));
+    }
+    // The markets were once `--scenario`'s values: now their own commands.
+    for market in ["hour", "as2008", "adversarial"] {
+        fails_with(
+            &["simulate", "--scenario", market],
+            &format!(
+                "({market} is a market, not a scenario file): run `homeostat simulate {market}`"
+            ),
+        );
+    }
+}
+
+#[test]
+fn simulate_alone_runs_the_adversarial_market() {
+    let out = temp_dir("simulate-alone");
+    let out = out.to_str().expect("utf-8");
+    let run = |args: &[&str]| {
+        let options = ["--seeds", "1", "--duration", "60", "--out", out];
+        let output = homeostat(&[args, &options].concat());
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        stdout(&output)
+    };
+    let bare = run(&["simulate"]);
+    assert!(
+        bare.starts_with("Adversarial market — 1 seeds × "),
+        "{bare}"
+    );
+    // The first line ends with the run's wall-clock time.
+    let report = |text: &str| text.lines().skip(1).collect::<Vec<_>>().join("\n");
+    assert_eq!(
+        report(&bare),
+        report(&run(&["simulate", "adversarial"])),
+        "`simulate` is `simulate adversarial`"
+    );
+    // `--output json` reaches every market's report.
+    for args in [
+        &["--output", "json", "simulate", "as2008", "--paths", "5"][..],
+        &[
+            "simulate",
+            "as2008",
+            "--paths",
+            "5",
+            "--output",
+            "json-compact",
+        ],
+        &[
+            "simulate",
+            "--seeds",
+            "1",
+            "--duration",
+            "60",
+            "--output",
+            "json",
+        ],
+    ] {
+        let output = homeostat(args);
+        assert!(output.status.success(), "{args:?}: {}", stderr(&output));
+        serde_json::from_str::<serde_json::Value>(stdout(&output).trim()).expect("JSON");
+    }
+}
+
+#[test]
 fn argument_errors_are_reported() {
     fails_with(
-        &["simulate", "--scenario", "as2008", "--paths", "many"],
+        &["simulate", "as2008", "--paths", "many"],
         "invalid value 'many'",
     );
 
     fails_with(
-        &["simulate", "--scenario", "mars"],
-        "unknown scenario `mars`",
-    );
-
-    fails_with(
-        &[
-            "simulate",
-            "--scenario",
-            "as2008",
-            "--gamma",
-            "-1",
-            "--paths",
-            "1",
-        ],
+        &["simulate", "as2008", "--gamma", "-1", "--paths", "1"],
         "gamma must be positive",
     );
 
     fails_with(
-        &["simulate", "--scenario", "as2008", "--paths", "0"],
+        &["simulate", "as2008", "--paths", "0"],
         "paths must be at least 1",
     );
 
     let output = fails_with(
-        &[
-            "simulate",
-            "--scenario",
-            "as2008",
-            "--gamma",
-            "0.001",
-            "--paths",
-            "1",
-        ],
+        &["simulate", "as2008", "--gamma", "0.001", "--paths", "1"],
         "gamma 0.001 is outside the pool's parameter domain",
     );
     assert!(
         stdout(&output).is_empty(),
         "nothing on stdout: {}",
         stdout(&output)
-    );
-
-    fails_with(
-        &[
-            "simulate",
-            "--scenario",
-            "hour",
-            "--onchain",
-            "--duration",
-            "10",
-        ],
-        "--onchain applies to adversarial and as2008 scenarios",
     );
 
     fails_with(&["launch"], "unrecognized subcommand 'launch'");

@@ -1,4 +1,4 @@
-//! `simulate --scenario as2008`: Avellaneda–Stoikov (2008) reproduced.
+//! `simulate as2008`: Avellaneda–Stoikov (2008) reproduced.
 
 use crate::{as2008_json_with, fails_with, homeostat, stderr, stdout, temp_dir};
 
@@ -125,15 +125,19 @@ fn as2008_symmetric_strategy_earns_the_models_expectation_at_every_gamma() {
 }
 
 #[test]
-fn as2008_paper_mode_refuses_the_program_and_market_scenarios() {
+fn as2008_paper_mode_refuses_the_program_and_the_other_markets() {
     fails_with(
-        &["simulate", "--scenario", "as2008", "--paper", "--onchain"],
+        &["simulate", "as2008", "--paper", "--onchain"],
         "cannot be used with",
     );
-    fails_with(
-        &["simulate", "--paper"],
-        "--paper applies to --scenario as2008",
-    );
+    // The parser's: the other markets have no `--paper`.
+    for args in [
+        &["simulate", "--paper"][..],
+        &["simulate", "hour", "--paper"],
+    ] {
+        let output = fails_with(args, "unexpected argument '--paper'");
+        assert_eq!(output.status.code(), Some(2), "{args:?}");
+    }
 }
 
 #[test]
@@ -151,6 +155,7 @@ fn a_two_feed_pool_survives_a_stablecoin_depeg_that_a_single_feed_pool_does_not(
         .expect("write");
         let output = homeostat(&[
             "simulate",
+            "hour",
             "--scenario",
             scenario.to_str().expect("utf-8"),
             "--duration",

@@ -76,9 +76,9 @@ fn homeostat_at(
 const POOL: &str = "11111111111111111111111111111112";
 const ORACLE: &str = "11111111111111111111111111111113";
 
-/// `simulate --scenario as2008 --json` with `options`: its one JSON object.
+/// `simulate as2008 --json` with `options`: its one JSON object.
 fn as2008_json_with(options: &[&str]) -> serde_json::Value {
-    let mut args = vec!["simulate", "--scenario", "as2008", "--json"];
+    let mut args = vec!["simulate", "as2008", "--json"];
     args.extend_from_slice(options);
     let output = homeostat(&args);
     one_json_object(&output)

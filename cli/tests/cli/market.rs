@@ -6,7 +6,6 @@ fn market_json(seed: &str, out: &std::path::Path) -> serde_json::Value {
     let out = out.to_str().expect("utf-8 path");
     let output = homeostat(&[
         "simulate",
-        "--scenario",
         "hour",
         "--duration",
         "90",
@@ -122,7 +121,6 @@ fn a_sweep_runs_the_same_seed_once_per_value() {
     let out = temp_dir("sweep");
     let output = homeostat(&[
         "simulate",
-        "--scenario",
         "hour",
         "--sweep",
         "hedge_credit_bps=0,10000",
@@ -168,38 +166,21 @@ fn a_sweep_runs_the_same_seed_once_per_value() {
     assert!(frontier.contains("net delta std") && frontier.contains("\n10000\n"));
     assert!(out.join("frontier.png").exists());
     fails_with(
-        &[
-            "simulate",
-            "--scenario",
-            "hour",
-            "--sweep",
-            "hedge_credit=1",
-        ],
+        &["simulate", "hour", "--sweep", "hedge_credit=1"],
         "not a scenario field",
     );
     fails_with(
-        &[
-            "simulate",
-            "--scenario",
-            "hour",
-            "--sweep",
-            "hedge_credit_bps=lots",
-        ],
+        &["simulate", "hour", "--sweep", "hedge_credit_bps=lots"],
         "`lots` is not an integer",
     );
     fails_with(
-        &[
-            "simulate",
-            "--scenario",
-            "hour",
-            "--sweep",
-            "hedge_credit_bps=20000",
-        ],
+        &["simulate", "hour", "--sweep", "hedge_credit_bps=20000"],
         "hedge_credit_bps must be in [0, 10 000]",
     );
+    // One field: a second `--sweep` is the parser's error.
     fails_with(
-        &["simulate", "--scenario", "as2008", "--sweep", "gamma=1"],
-        "--sweep applies to adversarial and hour scenarios",
+        &["simulate", "hour", "--sweep", "seed=1", "--sweep", "seed=2"],
+        "'--sweep <FIELD=V1,V2,...>' cannot be used multiple times",
     );
 }
 
@@ -241,10 +222,22 @@ fn scenario_file_errors_name_the_line() {
     fails_with(
         &[
             "simulate",
+            "hour",
             "--scenario",
             out_of_range.to_str().expect("utf-8"),
         ],
         "range.toml: line 2: informed_share must be in [0, 1]",
+    );
+    // The hour's own parser: its line and column.
+    std::fs::write(&mistyped, "market = \"hour\"\n\nseed = \"one\"\n").expect("write");
+    fails_with(
+        &[
+            "simulate",
+            "hour",
+            "--scenario",
+            mistyped.to_str().expect("utf-8"),
+        ],
+        "line 3, column 8",
     );
 
     let missing = dir.join("missing.toml");
@@ -252,32 +245,41 @@ fn scenario_file_errors_name_the_line() {
         &["simulate", "--scenario", missing.to_str().expect("utf-8")],
         "missing.toml",
     );
+    fails_with(
+        &[
+            "simulate",
+            "hour",
+            "--scenario",
+            missing.to_str().expect("utf-8"),
+        ],
+        "missing.toml",
+    );
 }
 
 #[test]
 fn the_scenario_files_are_the_built_in_scenarios() {
-    for (file, built_in) in [("default.toml", "adversarial"), ("hour.toml", "hour")] {
+    for (file, command, options) in [
+        ("default.toml", &["simulate"][..], &["--seeds", "2"][..]),
+        ("hour.toml", &["simulate", "hour"], &[]),
+    ] {
         let path = format!("{}/../scenarios/{file}", env!("CARGO_MANIFEST_DIR"));
-        let run = |scenario: &str, out: &str| {
+        let run = |scenario: &[&str], out: &str| {
             let out = temp_dir(out);
-            let output = homeostat(&[
-                "simulate",
-                "--scenario",
+            let out = out.to_str().expect("utf-8");
+            let args = [
+                command,
                 scenario,
-                "--duration",
-                "60",
-                "--seeds",
-                "2",
-                "--json",
-                "--out",
-                out.to_str().expect("utf-8"),
-            ]);
+                options,
+                &["--duration", "60", "--json", "--out", out],
+            ]
+            .concat();
+            let output = homeostat(&args);
             assert!(output.status.success(), "{file}: {}", stderr(&output));
             serde_json::from_str::<serde_json::Value>(stdout(&output).trim()).expect("json")
         };
         assert_eq!(
-            run(&path, &format!("{file}-file")),
-            run(built_in, &format!("{file}-builtin")),
+            run(&["--scenario", &path], &format!("{file}-file")),
+            run(&[], &format!("{file}-builtin")),
             "{file}"
         );
     }
