@@ -246,7 +246,7 @@ fn own_advice(error: &(dyn std::error::Error + 'static)) -> Option<&'static str>
     if let Some(error) = error.downcast_ref::<ValidatorError>() {
         return match error {
             ValidatorError::NotInstalled => Some(
-                "install it with tools/install-validator (builds Agave from crates.io, 25–50 \
+                "install it with tools/install-validator (builds Agave from crates.io: about 70 \
                  minutes on 2 cores)",
             ),
             ValidatorError::Version { .. } => Some("install that one with tools/install-validator"),
