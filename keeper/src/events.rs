@@ -5,6 +5,7 @@
 //! and every record before it acts.
 
 use anchor_lang::prelude::Pubkey;
+use homeostat_math::LotPrice;
 use homeostat_sdk::events::PoolEvent;
 
 use crate::journal::Journal;
@@ -46,7 +47,7 @@ pub async fn catch_up(
                         .request(
                             event.seq,
                             event.target_hedge_delta,
-                            event.oracle_price.get(),
+                            LotPrice::new(event.oracle_price.get()),
                         )
                         .map(|()| 1)
                 }

@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use homeostat_math::Fixed;
+use homeostat_math::{Fixed, LotPrice};
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::planner::{HedgeOrder, Side};
@@ -13,8 +13,8 @@ use crate::Result;
 
 /// A price as the journal stores it: its I80F48 bits in decimal (the rows' format since
 /// the first journal; `parse_i128` reads it back).
-fn fixed_text(price: Fixed) -> String {
-    price.to_bits().to_string()
+fn fixed_text(price: LotPrice) -> String {
+    price.get().to_bits().to_string()
 }
 
 /// A request the journal has not seen through to its on-chain record.
@@ -25,7 +25,7 @@ pub struct Unfinished {
     /// Its target hedge change, base atoms.
     pub target_hedge_delta: i128,
     /// Its oracle price, quote atoms per lot.
-    pub oracle_price: Fixed,
+    pub oracle_price: LotPrice,
     /// The order planned for it; `None` if planning decided not to trade (zero fill) or
     /// had not happened yet.
     pub order: Option<HedgeOrder>,
@@ -144,7 +144,12 @@ impl Journal {
     }
 
     /// Records a `RebalanceRequested`.
-    pub fn request(&self, seq: u64, target_hedge_delta: i128, oracle_price: Fixed) -> Result<()> {
+    pub fn request(
+        &self,
+        seq: u64,
+        target_hedge_delta: i128,
+        oracle_price: LotPrice,
+    ) -> Result<()> {
         self.connection.execute(
             "INSERT OR IGNORE INTO requests (seq, target_hedge_delta, oracle_price) VALUES (?1, ?2, ?3)",
             params![key(seq), target_hedge_delta.to_string(), fixed_text(oracle_price)],
@@ -160,7 +165,7 @@ impl Journal {
         &self,
         seq: u64,
         target_hedge_delta: i128,
-        oracle_price: Fixed,
+        oracle_price: LotPrice,
     ) -> Result<()> {
         let planned: bool = self.connection.query_row(
             "SELECT EXISTS (SELECT 1 FROM plans WHERE seq = ?1)",
@@ -315,7 +320,7 @@ impl Journal {
             let fill = match row.get::<_, Option<u64>>(7)? {
                 Some(base) => Some(Fill {
                     base,
-                    avg_price: Fixed::from_bits(parse_i128(row.get(8)?)?),
+                    avg_price: LotPrice::new(Fixed::from_bits(parse_i128(row.get(8)?)?)),
                     fee_quote: row.get(9)?,
                 }),
                 None => None,
@@ -323,7 +328,7 @@ impl Journal {
             Ok(Unfinished {
                 seq,
                 target_hedge_delta: parse_i128(row.get(1)?)?,
-                oracle_price: Fixed::from_bits(parse_i128(row.get(2)?)?),
+                oracle_price: LotPrice::new(Fixed::from_bits(parse_i128(row.get(2)?)?)),
                 planned: row.get(3)?,
                 order,
                 fill,
@@ -337,10 +342,14 @@ impl Journal {
 mod tests {
     use super::*;
 
+    fn price(bits: i128) -> LotPrice {
+        LotPrice::new(Fixed::from_bits(bits))
+    }
+
     #[test]
     fn each_stage_is_remembered_until_recorded() {
         let journal = Journal::in_memory().unwrap();
-        journal.request(1, -5_000, Fixed::from_bits(42)).unwrap();
+        journal.request(1, -5_000, price(42)).unwrap();
         let open = journal.unfinished().unwrap();
         assert_eq!(open.len(), 1);
         assert!(!open[0].planned && open[0].order.is_none() && open[0].fill.is_none());
@@ -353,7 +362,7 @@ mod tests {
         journal.plan(1, Some(&order)).unwrap();
         let fill = Fill {
             base: 5_000,
-            avg_price: Fixed::from_bits(42),
+            avg_price: price(42),
             fee_quote: 7,
         };
         journal.fill(1, &fill).unwrap();
@@ -370,7 +379,7 @@ mod tests {
         assert!(journal.unfinished().unwrap().is_empty());
         assert!(journal.is_recorded(1).unwrap());
         // Writing a stage twice changes nothing.
-        journal.request(1, 999, Fixed::from_bits(999)).unwrap();
+        journal.request(1, 999, price(999)).unwrap();
         assert!(journal.unfinished().unwrap().is_empty());
     }
 
@@ -385,14 +394,11 @@ mod tests {
         assert!(!path.exists(), "nothing created");
         Journal::open(&path)
             .unwrap()
-            .request(3, 10, Fixed::from_bits(1))
+            .request(3, 10, price(1))
             .unwrap();
         let journal = Journal::open_read_only(&path).unwrap().expect("the file");
         assert_eq!(journal.unfinished().unwrap()[0].seq, 3);
-        assert!(
-            journal.request(4, 10, Fixed::from_bits(1)).is_err(),
-            "read only"
-        );
+        assert!(journal.request(4, 10, price(1)).is_err(), "read only");
         let _ = std::fs::remove_file(&path);
     }
 
@@ -403,7 +409,7 @@ mod tests {
         let _ = std::fs::remove_file(&path);
         {
             let journal = Journal::open(&path).unwrap();
-            journal.request(7, 100, Fixed::from_bits(1)).unwrap();
+            journal.request(7, 100, price(1)).unwrap();
             journal.plan(7, None).unwrap();
         }
         let journal = Journal::open(&path).unwrap();

@@ -1,7 +1,7 @@
 //! The keeper loop.
 
 use homeostat::state::Pool;
-use homeostat_math::Fixed;
+use homeostat_math::LotPrice;
 use homeostat_sdk::SdkError;
 
 use crate::journal::{Journal, Unfinished};
@@ -66,7 +66,11 @@ impl PoolView {
                 snapshot.now,
             )
             .ok()
-            .and_then(|price| ledger.unrealized_pnl(price.mid, pool.params.lot).ok());
+            .and_then(|price| {
+                ledger
+                    .unrealized_pnl(LotPrice::new(price.mid), pool.params.lot)
+                    .ok()
+            });
         let seconds_until_rebalance =
             u64::try_from(pool.next_rebalance_at().saturating_sub(snapshot.now)).unwrap_or(0);
         let next_request = snapshot
@@ -98,7 +102,12 @@ impl PoolView {
     /// `record_hedge`'s checks (`Pool::prepare_record_hedge`, the program's own) on the pool
     /// as read: a record the program would refuse is [`KeeperError::RecordRefused`],
     /// naming the program's error, and is not sent.
-    pub fn check_record_hedge(&self, seq: u64, filled_base: i64, avg_price: Fixed) -> Result<()> {
+    pub fn check_record_hedge(
+        &self,
+        seq: u64,
+        filled_base: i64,
+        avg_price: LotPrice,
+    ) -> Result<()> {
         match self.pool.prepare_record_hedge(seq, filled_base, avg_price) {
             Ok(_) => Ok(()),
             Err(error) => Err(KeeperError::RecordRefused {
@@ -118,7 +127,7 @@ pub struct Request {
     /// Hedge change that brings the net delta to zero, base atoms.
     pub target_hedge_delta: i128,
     /// Oracle mid, quote atoms per lot.
-    pub oracle_price: Fixed,
+    pub oracle_price: LotPrice,
 }
 
 impl Request {
@@ -128,7 +137,7 @@ impl Request {
             homeostat_sdk::events::PoolEvent::RebalanceRequested(event) => Some(Self {
                 seq: event.seq,
                 target_hedge_delta: event.target_hedge_delta,
-                oracle_price: event.oracle_price.get(),
+                oracle_price: LotPrice::new(event.oracle_price.get()),
             }),
             _ => None,
         })
@@ -147,7 +156,8 @@ pub trait Chain {
     /// Sends `rebalance` and returns the `RebalanceRequested` it emitted.
     async fn rebalance(&mut self) -> Result<Request>;
     /// Sends `record_hedge`.
-    async fn record_hedge(&mut self, seq: u64, filled_base: i64, avg_price: Fixed) -> Result<()>;
+    async fn record_hedge(&mut self, seq: u64, filled_base: i64, avg_price: LotPrice)
+        -> Result<()>;
 }
 
 /// Where a keeper may be stopped on purpose (fault injection for crash tests and drills).
@@ -404,7 +414,7 @@ impl<C: Chain, V: Venue> Keeper<C, V> {
             (Some(order), Some(fill)) => order.side.signed(fill.base),
             _ => 0,
         };
-        let avg_price = fill.map_or(Fixed::ZERO, |fill| fill.avg_price);
+        let avg_price = fill.map_or(LotPrice::ZERO, |fill| fill.avg_price);
         // A record sent just before a crash may have landed: the chain says so (read fresh,
         // never from `known`). One the program would refuse is not sent; its fill stays
         // journaled, unrecorded, and is tried again next step.

@@ -4,7 +4,7 @@
 //! keeper through it.
 
 use homeostat_localnet::{Harness, PoolAddresses};
-use homeostat_math::Fixed;
+use homeostat_math::LotPrice;
 use homeostat_sdk::events::PoolEvent;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
@@ -95,7 +95,12 @@ impl Chain for LocalChain<'_> {
         })
     }
 
-    async fn record_hedge(&mut self, seq: u64, filled_base: i64, avg_price: Fixed) -> Result<()> {
+    async fn record_hedge(
+        &mut self,
+        seq: u64,
+        filled_base: i64,
+        avg_price: LotPrice,
+    ) -> Result<()> {
         let instruction = homeostat_sdk::instructions::record_hedge(
             self.pool.pool,
             self.keeper.pubkey(),

@@ -4,7 +4,7 @@
 //! catch-up and the chain's sequence numbers settle it).
 
 use anchor_lang::prelude::Pubkey;
-use homeostat_math::Fixed;
+use homeostat_math::LotPrice;
 use homeostat_sdk::events::PoolEvent;
 use homeostat_sdk::instructions::{self, Oracles};
 use homeostat_sdk::landing::Landing;
@@ -148,7 +148,12 @@ impl Chain for RpcChain {
         })
     }
 
-    async fn record_hedge(&mut self, seq: u64, filled_base: i64, avg_price: Fixed) -> Result<()> {
+    async fn record_hedge(
+        &mut self,
+        seq: u64,
+        filled_base: i64,
+        avg_price: LotPrice,
+    ) -> Result<()> {
         let instruction = instructions::record_hedge(
             self.client.addresses.pool,
             self.keeper.pubkey(),

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anchor_lang::prelude::Pubkey;
-use homeostat_math::Fixed;
+use homeostat_math::LotPrice;
 use homeostat_sdk::cli_conventions::{parse_key, read_keypair, resolve_url};
 use homeostat_sdk::instructions::Oracles;
 use serde_json::json;
@@ -56,7 +56,7 @@ impl Venue for AnyVenue {
     async fn execute(
         &mut self,
         order: &HedgeOrder,
-        reference_price: Fixed,
+        reference_price: LotPrice,
         lot: u64,
     ) -> crate::Result<Fill> {
         match self {
@@ -356,7 +356,7 @@ async fn dry_run(
                 "planned": work.planned,
                 "fill": work.fill.map(|fill| json!({
                     "base": fill.base,
-                    "avg_price": fill.avg_price.to_bits().to_string(),
+                    "avg_price": fill.avg_price.get().to_bits().to_string(),
                     "fee_quote": fill.fee_quote,
                 })),
             })),

@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 
-use homeostat_math::{Fixed, Rounding};
+use homeostat_math::{Fixed, LotPrice, Rounding};
 
 use crate::planner::{HedgeOrder, Side};
 use crate::{KeeperError, Result};
@@ -13,7 +13,7 @@ pub struct Fill {
     /// Base atoms filled.
     pub base: u64,
     /// Average price, quote atoms per lot — the program's price unit.
-    pub avg_price: Fixed,
+    pub avg_price: LotPrice,
     /// Venue fee, quote atoms.
     pub fee_quote: u64,
 }
@@ -28,7 +28,7 @@ pub trait Venue {
     async fn execute(
         &mut self,
         order: &HedgeOrder,
-        reference_price: Fixed,
+        reference_price: LotPrice,
         lot: u64,
     ) -> Result<Fill>;
     /// The fill of an earlier order, its price per `lot` (the pool's lot now): `None` only
@@ -83,19 +83,22 @@ impl PaperVenue {
     /// The venue's book around `mid`: `(bid, ask)`, each `slippage_bps` of the mid away from
     /// it (rounded outward: against the keeper). Sales fill at the bid, purchases at the
     /// ask; the quoter's paper book is this touch.
-    pub fn touch(&self, mid: Fixed) -> Result<(Fixed, Fixed)> {
+    pub fn touch(&self, mid: LotPrice) -> Result<(LotPrice, LotPrice)> {
+        let mid = mid.get();
         let slip = bps(mid, self.slippage_bps, Rounding::Up)?;
         let moved = |price: homeostat_math::Result<Fixed>| {
-            price.map_err(|error| KeeperError::Venue(error.to_string()))
+            price
+                .map(LotPrice::new)
+                .map_err(|error| KeeperError::Venue(error.to_string()))
         };
         Ok((moved(mid.checked_sub(slip))?, moved(mid.checked_add(slip))?))
     }
 
-    fn trade(&mut self, order: &HedgeOrder, reference_price: Fixed, lot: u64) -> Result<Fill> {
+    fn trade(&mut self, order: &HedgeOrder, reference_price: LotPrice, lot: u64) -> Result<Fill> {
         if let Some(fill) = self.fills.get(&order.client_id) {
             return Ok(*fill);
         }
-        if !reference_price.is_positive() || lot == 0 {
+        if !reference_price.get().is_positive() || lot == 0 {
             return Err(KeeperError::Venue(format!(
                 "no price for {}",
                 order.client_id
@@ -107,7 +110,7 @@ impl PaperVenue {
             Side::BuyBase => ask,
         };
         let notional = Fixed::from_u64(order.base)
-            .mul_div(price, Fixed::from_u64(lot), Rounding::Up)
+            .mul_div(price.get(), Fixed::from_u64(lot), Rounding::Up)
             .map_err(|error| KeeperError::Venue(error.to_string()))?;
         let fee_quote = bps(notional, self.fee_bps, Rounding::Up)?
             .to_u64(Rounding::Up)
@@ -139,7 +142,7 @@ impl Venue for PaperVenue {
     async fn execute(
         &mut self,
         order: &HedgeOrder,
-        reference_price: Fixed,
+        reference_price: LotPrice,
         lot: u64,
     ) -> Result<Fill> {
         self.trade(order, reference_price, lot)
@@ -211,13 +214,13 @@ mod tests {
     #[tokio::test]
     async fn fills_against_the_keeper_with_fees_and_is_idempotent() {
         let mut venue = PaperVenue::new(5, 10);
-        let mid = Fixed::from_int(150_000_000);
+        let mid = LotPrice::new(Fixed::from_int(150_000_000));
         let fill = venue
             .execute(&order(Side::SellBase), mid, 1_000_000_000)
             .await
             .unwrap();
         // Sold 2 SOL at 150 − 0.1% = 149.85 USDC: 299.7 USDC notional, 0.05% fee.
-        assert_eq!(fill.avg_price, Fixed::from_int(149_850_000));
+        assert_eq!(fill.avg_price, LotPrice::new(Fixed::from_int(149_850_000)));
         assert_eq!(fill.fee_quote, 149_850);
         assert_eq!(
             venue
@@ -239,7 +242,7 @@ mod tests {
             .execute(&order(Side::BuyBase), mid, 1_000_000_000)
             .await
             .unwrap();
-        assert_eq!(buy.avg_price, Fixed::from_int(150_150_000));
+        assert_eq!(buy.avg_price, LotPrice::new(Fixed::from_int(150_150_000)));
         assert_eq!(other.position().await.unwrap(), 7_000_000_000);
         assert!(other
             .execute(
@@ -247,7 +250,7 @@ mod tests {
                     client_id: "x".into(),
                     ..order(Side::BuyBase)
                 },
-                Fixed::ZERO,
+                LotPrice::ZERO,
                 1
             )
             .await

@@ -11,7 +11,7 @@ use homeostat::instructions::{
 use homeostat::oracle::PriceUpdate;
 use homeostat::state::Pool;
 use homeostat::PoolParams;
-use homeostat_math::{BaseAtoms, Direction, QuoteAtoms, SwapQuote};
+use homeostat_math::{BaseAtoms, Direction, LotPrice, QuoteAtoms, SwapQuote};
 use homeostat_sdk::instructions as ix;
 use homeostat_sdk::instructions::{SwapIn, SwapOut};
 use homeostat_sdk::pda::PoolAddresses;
@@ -362,7 +362,7 @@ impl Harness {
             signer.pubkey(),
             args.seq,
             args.filled_base,
-            args.avg_price.get(),
+            LotPrice::new(args.avg_price.get()),
         );
         self.send(&[ix], &[signer]).await
     }

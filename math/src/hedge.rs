@@ -11,6 +11,7 @@
 
 use crate::error::{MathErrorKind, OrMathError, Result};
 use crate::fixed::{Fixed, Rounding};
+use crate::units::LotPrice;
 
 /// A pool's hedge book.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -18,7 +19,7 @@ pub struct HedgeLedger {
     /// Hedge position, base atoms (positive: short base off-chain).
     pub position: i64,
     /// Average entry price of the open position, quote atoms per lot (zero when flat).
-    pub entry_price: Fixed,
+    pub entry_price: LotPrice,
     /// P&L realised by reductions so far, quote atoms.
     pub realized_pnl: i128,
 }
@@ -26,8 +27,8 @@ pub struct HedgeLedger {
 /// `sign · (entry − price) · base / lot` in quote atoms, toward zero: the P&L of `base`
 /// atoms of a position whose direction is `sign` (+1 short, −1 long).
 #[track_caller]
-fn pnl(sign: i64, entry: Fixed, price: Fixed, base: u64, lot: u64) -> Result<i128> {
-    let per_lot = entry.checked_sub(price)?;
+fn pnl(sign: i64, entry: LotPrice, price: LotPrice, base: u64, lot: u64) -> Result<i128> {
+    let per_lot = entry.get().checked_sub(price.get())?;
     let value = per_lot.mul_div(Fixed::from_u64(base), Fixed::from_u64(lot), Rounding::Down)?;
     let magnitude = i128::from(value.abs().to_u64(Rounding::Down)?);
     let signed = if value.is_negative() {
@@ -45,7 +46,7 @@ fn pnl(sign: i64, entry: Fixed, price: Fixed, base: u64, lot: u64) -> Result<i12
 impl HedgeLedger {
     /// The book after a fill of `filled_base` (same sign convention) at `price` per `lot`.
     #[track_caller]
-    pub fn record(&self, filled_base: i64, price: Fixed, lot: u64) -> Result<Self> {
+    pub fn record(&self, filled_base: i64, price: LotPrice, lot: u64) -> Result<Self> {
         if filled_base == 0 {
             return Ok(*self);
         }
@@ -61,11 +62,12 @@ impl HedgeLedger {
             let total = held.checked_add(added)?;
             let entry = self
                 .entry_price
+                .get()
                 .mul_div(held, total, Rounding::Down)?
-                .checked_add(price.mul_div(added, total, Rounding::Down)?)?;
+                .checked_add(price.get().mul_div(added, total, Rounding::Down)?)?;
             return Ok(Self {
                 position,
-                entry_price: entry,
+                entry_price: LotPrice::new(entry),
                 realized_pnl: self.realized_pnl,
             });
         }
@@ -76,7 +78,7 @@ impl HedgeLedger {
             .checked_add(pnl(sign, self.entry_price, price, closed, lot)?)
             .or_math(MathErrorKind::Overflow)?;
         let entry_price = match position {
-            0 => Fixed::ZERO,
+            0 => LotPrice::ZERO,
             // Through zero: the remainder opens at the fill price.
             p if p.signum() != sign => price,
             _ => self.entry_price,
@@ -90,7 +92,7 @@ impl HedgeLedger {
 
     /// What the open position is worth at `mark` (e.g. the oracle mid), quote atoms.
     #[track_caller]
-    pub fn unrealized_pnl(&self, mark: Fixed, lot: u64) -> Result<i128> {
+    pub fn unrealized_pnl(&self, mark: LotPrice, lot: u64) -> Result<i128> {
         if self.position == 0 {
             return Ok(0);
         }
@@ -111,8 +113,8 @@ mod tests {
 
     const LOT: u64 = 1_000;
 
-    fn price(value: i64) -> Fixed {
-        Fixed::from_int(value)
+    fn price(value: i64) -> LotPrice {
+        LotPrice::new(Fixed::from_int(value))
     }
 
     #[test]
@@ -142,7 +144,7 @@ mod tests {
         let book = book.record(10 * LOT as i64, price(160), LOT).unwrap();
         assert_eq!(
             (book.position, book.entry_price, book.realized_pnl),
-            (0, Fixed::ZERO, -150)
+            (0, LotPrice::ZERO, -150)
         );
         assert_eq!(book.unrealized_pnl(price(1), LOT).unwrap(), 0);
         assert_eq!(book.record(0, price(1), LOT).unwrap(), book);

@@ -6,7 +6,8 @@
 //! * [`Fixed`]: signed I80F48 fixed point with explicit [`Rounding`] on every lossy step.
 //! * [`model`]: Avellaneda–Stoikov, GLFT and constant product behind one
 //!   [`InventoryModel`] interface; parameters in absolute or relative [`Units`].
-//! * [`units`]: token amounts typed by token ([`BaseAtoms`], [`QuoteAtoms`]).
+//! * [`units`]: token amounts typed by token ([`BaseAtoms`], [`QuoteAtoms`]) and prices
+//!   per lot ([`LotPrice`]).
 //! * [`trade`]: sized trades, integrating the marginal quote over the inventory path.
 //! * [`swap`]: fees, limits and balances on top — the function the program executes.
 //! * [`lp`]: LP shares — what a deposit mints and a withdrawal pays.
@@ -53,5 +54,5 @@ pub use model::{
 };
 pub use swap::{flow_inventory, risk_position, Limits, SwapContext, SwapQuote};
 pub use trade::{ConstantProductCurve, Curve, Direction, LinearCurve, PrintDepth, Reserves};
-pub use units::{BaseAtoms, QuoteAtoms, TokenAtoms};
+pub use units::{BaseAtoms, LotPrice, QuoteAtoms, TokenAtoms};
 pub use volatility::{VolatilityConfig, VolatilityScale, VolatilityState};

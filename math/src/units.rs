@@ -3,10 +3,12 @@
 //! passed where a quote amount is read. Where the token depends on the trade's
 //! [`Direction`] (a swap's input and output), [`TokenAtoms`] carries which one it is.
 //!
-//! Positions (signed base atoms, `i128`) and prices (`Fixed`, quote atoms per lot) keep
+//! Prices that cross a boundary (an oracle's or a venue's, a hedge's fill and entry) are
+//! [`LotPrice`]s. Positions (signed base atoms, `i128`) and the curve's own prices keep
 //! their plain types; docs/math.md's glossary names each quantity's unit.
 
 use crate::error::{MathErrorKind, OrMathError, Result};
+use crate::fixed::Fixed;
 use crate::trade::Direction;
 
 macro_rules! atoms {
@@ -82,6 +84,40 @@ impl BaseAtoms {
     /// The amount as a signed position change.
     pub fn signed(self) -> i128 {
         i128::from(self.0)
+    }
+}
+
+/// A price in quote atoms per lot (`lot` base atoms): the program's unit for a price.
+///
+/// Prices arrive in other units — an oracle's or an exchange's USD per whole token, a
+/// venue's fill — and are converted once, where they enter; this type is what they are
+/// afterwards, so a whole-token or per-base-atom price cannot be passed where a per-lot one
+/// is read. It types prices where they cross module and crate boundaries (the hedge book,
+/// the keeper's venues and journal). The curve's arithmetic ([`crate::LinearCurve`], the
+/// models, [`crate::MarketState`]) stays on [`Fixed`]: there prices are multiplied by
+/// spreads and ratios in every line, and a wrapper would only be unwrapped again.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[repr(transparent)]
+pub struct LotPrice(Fixed);
+
+impl LotPrice {
+    /// Zero: the entry price of a flat book.
+    pub const ZERO: Self = Self(Fixed::ZERO);
+
+    /// `price` quote atoms per lot.
+    pub const fn new(price: Fixed) -> Self {
+        Self(price)
+    }
+
+    /// The price, quote atoms per lot.
+    pub const fn get(self) -> Fixed {
+        self.0
+    }
+}
+
+impl core::fmt::Display for LotPrice {
+    fn fmt(&self, formatter: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        core::fmt::Display::fmt(&self.0, formatter)
     }
 }
 

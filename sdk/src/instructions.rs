@@ -12,7 +12,7 @@ use homeostat::oracle::pro::{
     ED25519_PROGRAM_ID, INSTRUCTIONS_SYSVAR_ID, MESSAGE_HEADER_LEN, PYTH_PRO_STORAGE_ID,
 };
 use homeostat::PoolParams;
-use homeostat_math::{Direction, Fixed};
+use homeostat_math::{Direction, LotPrice};
 
 use crate::pda::{event_authority, PoolAddresses};
 
@@ -601,7 +601,7 @@ pub fn record_hedge(
     keeper: Pubkey,
     seq: u64,
     filled_base: i64,
-    avg_price: Fixed,
+    avg_price: LotPrice,
 ) -> Instruction {
     instruction(
         homeostat::accounts::RecordHedge {
@@ -614,7 +614,7 @@ pub fn record_hedge(
             args: RecordHedgeArgs {
                 seq,
                 filled_base,
-                avg_price: avg_price.into(),
+                avg_price: avg_price.get().into(),
             },
         },
     )

@@ -17,7 +17,7 @@ use homeostat_localnet::{
     next_volatility_sample, pro_feed, pro_message, pro_payload, pro_signer, pyth_price, SwapIn,
     SwapOut, FEED_ID, INITIAL_VARIANCE, PRO_CHANNEL_200MS, PRO_FEED_ID, START_TIME,
 };
-use homeostat_math::{Direction, ModelKind};
+use homeostat_math::{Direction, LotPrice, ModelKind};
 use homeostat_sdk::instructions as ix;
 use homeostat_sdk::pda::PoolAddresses;
 use solana_keypair::Keypair;
@@ -537,7 +537,7 @@ impl<'w> Life<'w> {
                 keeper.pubkey(),
                 state.rebalance_seq,
                 requested / 2,
-                state.pending_request_price.get(),
+                LotPrice::new(state.pending_request_price.get()),
             ),
             &[keeper],
         );

@@ -6,7 +6,7 @@ mod trade;
 
 use anchor_lang::prelude::Pubkey;
 pub use create::{bootstrap, create_pool, PoolSpec};
-use homeostat_math::BaseAtoms;
+use homeostat_math::{BaseAtoms, LotPrice};
 pub(crate) use homeostat_sdk::cli_conventions::parse_key;
 use homeostat_sdk::cli_conventions::{read_keypair, resolve_url, KeypairError, NotAKey};
 use homeostat_sdk::instructions::Oracles;
@@ -195,10 +195,11 @@ pub async fn show(url: &str, pool: &str, oracles: OracleKeys<'_>) -> Result<(), 
         Err(error) => (json!(null), json!(format!("no quote: {error}"))),
     };
     let ledger = state.hedge_ledger();
-    let unrealized = context
-        .as_ref()
-        .ok()
-        .and_then(|(oracle, _)| ledger.unrealized_pnl(oracle.mid, state.params.lot).ok());
+    let unrealized = context.as_ref().ok().and_then(|(oracle, _)| {
+        ledger
+            .unrealized_pnl(LotPrice::new(oracle.mid), state.params.lot)
+            .ok()
+    });
     let report = json!({
         "pool": client.addresses.pool.to_string(),
         "base_mint": state.base_mint.to_string(),
@@ -242,7 +243,7 @@ pub async fn show(url: &str, pool: &str, oracles: OracleKeys<'_>) -> Result<(), 
         "hedge_position": state.hedge_position,
         "hedge": {
             "position": ledger.position,
-            "entry_price_per_lot": ledger.entry_price.to_f64(),
+            "entry_price_per_lot": ledger.entry_price.get().to_f64(),
             "realized_pnl_quote_atoms": ledger.realized_pnl.to_string(),
             "unrealized_pnl_quote_atoms_at_oracle": unrealized.map(|pnl| pnl.to_string()),
         },

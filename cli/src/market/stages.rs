@@ -252,7 +252,7 @@ impl<'h> Market<'h> {
             Ok(Step::Recorded { seq, filled_base }) if filled_base != 0 => {
                 let order = format!("{}-{seq}", self.keeper.chain.pool_id());
                 if let Some(fill) = self.keeper.venue.fill(&order) {
-                    let price = fill.avg_price.to_f64() / ONE_QUOTE as f64;
+                    let price = fill.avg_price.get().to_f64() / ONE_QUOTE as f64;
                     let sold = filled_base as f64 / ONE_BASE as f64;
                     pool.hedge_book.position_sol -= sold;
                     pool.hedge_book.cash_usdc += sold * price;

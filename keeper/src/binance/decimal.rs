@@ -1,7 +1,7 @@
 //! Decimal text as the venue writes it (`"149.95"`), to and from the pool's integer units:
 //! token atoms and the program's price (quote atoms per lot, I80F48 bits). No floats.
 
-use homeostat_math::{Fixed, Rounding};
+use homeostat_math::{Fixed, LotPrice, Rounding};
 
 use crate::{KeeperError, Result};
 
@@ -72,14 +72,14 @@ pub(crate) fn quantity_text(atoms: u64, step: u64, base_decimals: u8) -> Option<
 }
 
 /// A price text (quote per base) in the program's unit: quote atoms per `lot` base atoms,
-/// I80F48 bits, rounded as asked.
+/// rounded as asked.
 pub(crate) fn price_per_lot(
     text: &str,
     base_decimals: u8,
     quote_decimals: u8,
     lot: u64,
     rounding: Rounding,
-) -> Result<i128> {
+) -> Result<LotPrice> {
     let invalid = |message: String| KeeperError::Venue(message);
     let (mantissa, scale) =
         parse_decimal(text).ok_or_else(|| invalid(format!("price `{text}`")))?;
@@ -92,7 +92,7 @@ pub(crate) fn price_per_lot(
         .and_then(|value| i128::try_from(value).ok());
     match (numerator, denominator) {
         (Some(numerator), Some(denominator)) => Fixed::ratio(numerator, denominator, rounding)
-            .map(Fixed::to_bits)
+            .map(LotPrice::new)
             .map_err(|error| invalid(format!("price `{text}`: {error}"))),
         _ => Err(invalid(format!("price `{text}` out of range"))),
     }

@@ -29,7 +29,7 @@
 
 use std::time::Duration;
 
-use homeostat_math::{Fixed, Rounding};
+use homeostat_math::{Fixed, LotPrice, Rounding};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -137,7 +137,7 @@ impl Binance {
 
     /// The venue's price text (quote per base) in the program's unit: quote atoms per
     /// `lot` base atoms, rounded down.
-    fn program_price(&self, text: &str, lot: u64) -> Result<Fixed> {
+    fn program_price(&self, text: &str, lot: u64) -> Result<LotPrice> {
         decimal::price_per_lot(
             text,
             self.config.base_decimals,
@@ -145,11 +145,10 @@ impl Binance {
             lot,
             Rounding::Down,
         )
-        .map(Fixed::from_bits)
     }
 
     /// An order's fill from the venue's order JSON; `Err(Transient)` while it still works.
-    fn fill_of(&self, order: &Value, lot: u64, reference_price: Fixed) -> Result<Fill> {
+    fn fill_of(&self, order: &Value, lot: u64, reference_price: LotPrice) -> Result<Fill> {
         let status = order["status"].as_str().unwrap_or_default();
         let executed = self.base_atoms(order["executedQty"].as_str().unwrap_or("0"))?;
         match status {
@@ -168,7 +167,7 @@ impl Binance {
             self.program_price(order["avgPrice"].as_str().unwrap_or("0"), lot)?
         };
         let notional = Fixed::from_u64(executed)
-            .mul_div(avg_price, Fixed::from_u64(lot), Rounding::Up)
+            .mul_div(avg_price.get(), Fixed::from_u64(lot), Rounding::Up)
             .and_then(|notional| {
                 notional.mul_div(
                     Fixed::from_u64(u64::from(self.config.taker_fee_bps)),
@@ -303,7 +302,7 @@ impl Venue for Binance {
     async fn execute(
         &mut self,
         order: &HedgeOrder,
-        reference_price: Fixed,
+        reference_price: LotPrice,
         lot: u64,
     ) -> Result<Fill> {
         let Some(quantity) = self.quantity(order.base) else {
@@ -360,7 +359,7 @@ impl Venue for Binance {
         let Some(order) = found else {
             return Ok(None);
         };
-        let fill = this.fill_of(&order, lot, Fixed::ZERO)?;
+        let fill = this.fill_of(&order, lot, LotPrice::ZERO)?;
         Ok(Some(this.with_commission(&order, fill).await))
     }
 

@@ -24,7 +24,7 @@ pub mod signing;
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use homeostat_math::{Fixed, Rounding};
+use homeostat_math::{Fixed, LotPrice, Rounding};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
@@ -219,11 +219,17 @@ impl Hyperliquid {
         quantity_text(atoms, step, self.config.base_decimals).map(|text| trim_zeros(&text))
     }
 
-    /// The IOC limit for `side`: the oracle price (quote atoms per `lot`, I80F48 bits)
+    /// The IOC limit for `side`: the oracle price (quote atoms per `lot`)
     /// moved `slippage_bps` against the keeper, as the exchange's price text (five
     /// significant figures, `6 − szDecimals` decimals), rounded away from the book's
     /// other side so the limit is never tighter than asked.
-    fn limit_price(&self, reference: Fixed, lot: u64, side: Side, asset: Asset) -> Result<String> {
+    fn limit_price(
+        &self,
+        reference: LotPrice,
+        lot: u64,
+        side: Side,
+        asset: Asset,
+    ) -> Result<String> {
         let fail = |error: homeostat_math::MathError| invalid(format!("limit price: {error}"));
         let decimals = 6u32.saturating_sub(u32::from(asset.sz_decimals));
         let rounding = match side {
@@ -244,6 +250,7 @@ impl Hyperliquid {
         let quote_unit = Fixed::from_u64(pow(u32::from(self.config.quote_decimals))?);
         // Quote atoms per base unit, moved, then in units of 10^-decimals quote.
         let per_unit = reference
+            .get()
             .mul_div(base_unit, Fixed::from_u64(lot), rounding)
             .and_then(|price| {
                 price.mul_div(Fixed::from_u64(factor), Fixed::from_int(10_000), rounding)
@@ -337,7 +344,13 @@ impl Hyperliquid {
     /// The fill of order `oid`, `executed` base atoms by the exchange's account of it,
     /// from the account's fills: size, average price and fee — estimated while the fills
     /// listed do not add up to `executed` yet.
-    async fn fill_of(&self, oid: u64, executed: u64, lot: u64, reference: Fixed) -> Result<Fill> {
+    async fn fill_of(
+        &self,
+        oid: u64,
+        executed: u64,
+        lot: u64,
+        reference: LotPrice,
+    ) -> Result<Fill> {
         let fills = self
             .info(json!({ "type": "userFills", "user": self.account }))
             .await?;
@@ -359,7 +372,9 @@ impl Hyperliquid {
                 self.config.quote_decimals,
                 lot,
                 Rounding::Down,
-            )?;
+            )?
+            .get()
+            .to_bits();
             base = base.saturating_add(size);
             // Σ size × price (I80F48 bits); divided by Σ size below.
             notional = notional.saturating_add(
@@ -385,7 +400,7 @@ impl Hyperliquid {
             });
         }
         let avg_price = i128::try_from(notional / u128::from(base))
-            .map(Fixed::from_bits)
+            .map(|bits| LotPrice::new(Fixed::from_bits(bits)))
             .map_err(|_| invalid("average price out of range".into()))?;
         Ok(Fill {
             base,
@@ -399,7 +414,7 @@ impl Hyperliquid {
     fn estimated(
         &self,
         base: u64,
-        reference: Fixed,
+        reference: LotPrice,
         lot: u64,
         notional: u128,
         listed: u64,
@@ -408,11 +423,11 @@ impl Hyperliquid {
             reference
         } else {
             i128::try_from(notional / u128::from(listed))
-                .map(Fixed::from_bits)
+                .map(|bits| LotPrice::new(Fixed::from_bits(bits)))
                 .map_err(|_| invalid("average price out of range".into()))?
         };
         let fee_quote = Fixed::from_u64(base)
-            .mul_div(avg_price, Fixed::from_u64(lot), Rounding::Up)
+            .mul_div(avg_price.get(), Fixed::from_u64(lot), Rounding::Up)
             .and_then(|notional| {
                 notional.mul_div(
                     Fixed::from_u64(u64::from(self.config.taker_fee_bps)),
@@ -435,7 +450,7 @@ impl Hyperliquid {
     }
 
     /// The fill of a final order from `orderStatus`, or `Transient` while it rests.
-    async fn settled(&self, order: &Value, lot: u64, reference: Fixed) -> Result<Fill> {
+    async fn settled(&self, order: &Value, lot: u64, reference: LotPrice) -> Result<Fill> {
         let status = order["status"].as_str().unwrap_or_default();
         if matches!(status, "open" | "triggered") {
             return Err(KeeperError::Transient {
@@ -454,7 +469,7 @@ impl Hyperliquid {
     }
 
     /// Places the order once; the fill it reports, or an error classified.
-    async fn place(&self, order: &HedgeOrder, reference: Fixed, lot: u64) -> Result<Fill> {
+    async fn place(&self, order: &HedgeOrder, reference: LotPrice, lot: u64) -> Result<Fill> {
         let asset = self.asset().await?;
         let Some(size) = self.size(order.base, asset) else {
             tracing::info!(client_id = %order.client_id, base = order.base, "below the coin's size step: not sent");
@@ -582,7 +597,7 @@ impl Venue for Hyperliquid {
     async fn execute(
         &mut self,
         order: &HedgeOrder,
-        reference_price: Fixed,
+        reference_price: LotPrice,
         lot: u64,
     ) -> Result<Fill> {
         let this = &*self;
@@ -609,7 +624,7 @@ impl Venue for Hyperliquid {
         let this = &*self;
         retry(&this.config.backoff, "venue lookup", || async move {
             match this.status(client_id).await? {
-                Some(order) => this.settled(&order, lot, Fixed::ZERO).await.map(Some),
+                Some(order) => this.settled(&order, lot, LotPrice::ZERO).await.map(Some),
                 None => Ok(None),
             }
         })
@@ -653,7 +668,7 @@ mod tests {
         };
         // 150.1234 USDC per SOL, lot 1 SOL: ±0.5 %, five figures, four decimals at most.
         let lot = 1_000_000_000;
-        let reference = Fixed::ratio(150_123_400, 1, Rounding::Down).unwrap();
+        let reference = LotPrice::new(Fixed::ratio(150_123_400, 1, Rounding::Down).unwrap());
         assert_eq!(
             venue
                 .limit_price(reference, lot, Side::BuyBase, asset)

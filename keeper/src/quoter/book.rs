@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use homeostat_math::{Fixed, Rounding};
+use homeostat_math::{LotPrice, Rounding};
 use tokio::time::Instant;
 
 use super::QuoteView;
@@ -16,9 +16,9 @@ use crate::{KeeperError, Result};
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Book {
     /// Best bid.
-    pub bid: Fixed,
+    pub bid: LotPrice,
     /// Best ask.
-    pub ask: Fixed,
+    pub ask: LotPrice,
     /// Its age when read: since the venue's book last changed.
     pub age: Duration,
     /// When it was read.
@@ -52,7 +52,7 @@ impl BookSource for PaperBook {
             .pyth
             .as_ref()
             .map_err(|reason| KeeperError::Venue(format!("paper: no Pyth price: {reason}")))?;
-        let (bid, ask) = self.0.touch(pyth.mid)?;
+        let (bid, ask) = self.0.touch(LotPrice::new(pyth.mid))?;
         Ok(Book {
             bid,
             ask,
@@ -80,7 +80,6 @@ impl BookSource for BinanceBook {
                 pool.params.lot,
                 rounding,
             )
-            .map(Fixed::from_bits)
         };
         let now_ms = super::quote::clock_micros() / 1_000;
         Ok(Book {

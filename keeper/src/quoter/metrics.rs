@@ -219,7 +219,7 @@ mod tests {
             outcome: Outcome::Pushed {
                 sequence: 42,
                 valid_until: 14,
-                price: homeostat_math::Fixed::ONE,
+                price: homeostat_math::LotPrice::new(homeostat_math::Fixed::ONE),
                 book_age: Duration::from_millis(250),
                 signature: "s".into(),
             },

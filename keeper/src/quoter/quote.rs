@@ -38,17 +38,16 @@ pub fn compose(
     config: &QuoteConfig,
 ) -> Result<PushQuoteArgs> {
     let invalid = |problem: String| KeeperError::Venue(format!("book: {problem}"));
-    if !book.bid.is_positive() || book.ask < book.bid {
+    let (bid, ask) = (book.bid.get(), book.ask.get());
+    if !bid.is_positive() || ask < bid {
         return Err(invalid(format!(
-            "an empty or crossed book (bid {:?}, ask {:?})",
-            book.bid, book.ask
+            "an empty or crossed book (bid {bid:?}, ask {ask:?})"
         )));
     }
     let math = |error: homeostat_math::MathError| invalid(error.to_string());
     // Down: either way the offsets below give back the touch exactly.
-    let mid = book
-        .bid
-        .checked_add(book.ask)
+    let mid = bid
+        .checked_add(ask)
         .and_then(|sum| sum.mul_div(Fixed::ONE, Fixed::from_int(2), Rounding::Down))
         .map_err(math)?;
     let widen = |bps: u32| {
@@ -59,11 +58,10 @@ pub fn compose(
         )
     };
     let bid_offset = mid
-        .checked_sub(book.bid)
+        .checked_sub(bid)
         .and_then(|half| half.checked_add(widen(config.bid_offset_bps)?))
         .map_err(math)?;
-    let ask_offset = book
-        .ask
+    let ask_offset = ask
         .checked_sub(mid)
         .and_then(|half| half.checked_add(widen(config.ask_offset_bps)?))
         .map_err(math)?;
@@ -123,11 +121,12 @@ pub fn prices_the_pool(pool: &Pool, pyth: &OraclePrice, quote: &PushQuoteArgs, s
 #[cfg(test)]
 mod tests {
     use super::*;
+    use homeostat_math::LotPrice;
 
     fn book(bid: i64, ask: i64) -> Book {
         Book {
-            bid: Fixed::from_int(bid),
-            ask: Fixed::from_int(ask),
+            bid: LotPrice::new(Fixed::from_int(bid)),
+            ask: LotPrice::new(Fixed::from_int(ask)),
             age: Duration::ZERO,
             seen: tokio::time::Instant::now(),
         }
@@ -151,13 +150,13 @@ mod tests {
         assert_eq!(quote.ask_offset.get(), Fixed::from_int(50_000));
         // An odd spread: the mid rounds down, and the touch is still exact.
         let odd = Book {
-            ask: Fixed::from_bits(Fixed::from_int(150_050_000).to_bits() + 1),
+            ask: LotPrice::new(Fixed::from_bits(Fixed::from_int(150_050_000).to_bits() + 1)),
             ..book(149_950_000, 0)
         };
         let quote = compose(&odd, 1_000, 8, &CONFIG).unwrap();
         let bid = quote.price.get().checked_sub(quote.bid_offset.get());
         let ask = quote.price.get().checked_add(quote.ask_offset.get());
-        assert_eq!((bid.unwrap(), ask.unwrap()), (odd.bid, odd.ask));
+        assert_eq!((bid.unwrap(), ask.unwrap()), (odd.bid.get(), odd.ask.get()));
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use anchor_lang::prelude::Pubkey;
-use homeostat_math::Fixed;
+use homeostat_math::LotPrice;
 use tokio::time::Instant;
 
 use super::book::{Book, BookSource};
@@ -29,7 +29,7 @@ pub enum Outcome {
         /// Its last valid slot.
         valid_until: u64,
         /// Its price, quote atoms per lot.
-        price: Fixed,
+        price: LotPrice,
         /// The age of the book it was made from.
         book_age: Duration,
         /// The push's signature.
@@ -48,9 +48,9 @@ pub enum Outcome {
     /// pushed (it would change nothing and cost a fee).
     OutOfBand {
         /// The quote's price.
-        price: Fixed,
+        price: LotPrice,
         /// The Pyth mid.
-        pyth: Fixed,
+        pyth: LotPrice,
     },
     /// The pool's Pyth price is unusable, so every swap is refused whatever the quote:
     /// nothing pushed. Why.
@@ -200,7 +200,7 @@ impl<C: QuoteChain, B: BookSource> Quoter<C, B> {
         Ok(Outcome::Pushed {
             sequence: quote.sequence,
             valid_until: quote.valid_until,
-            price: quote.price.get(),
+            price: LotPrice::new(quote.price.get()),
             book_age,
             signature,
         })
@@ -293,8 +293,8 @@ pub async fn plan<B: BookSource>(
     let quote = compose(book, view.slot, sequence, config)?;
     if !prices_the_pool(&view.pool, pyth, &quote, view.slot) {
         return Ok(Plan::Skip(Outcome::OutOfBand {
-            price: quote.price.get(),
-            pyth: pyth.mid,
+            price: LotPrice::new(quote.price.get()),
+            pyth: LotPrice::new(pyth.mid),
         }));
     }
     Ok(Plan::Push(quote))

@@ -8,7 +8,7 @@ use homeostat_keeper::planner::{HedgeOrder, Side};
 use homeostat_keeper::retry::Backoff;
 use homeostat_keeper::venue::Venue;
 use homeostat_keeper::KeeperError;
-use homeostat_math::{Fixed, Rounding};
+use homeostat_math::{Fixed, LotPrice, Rounding};
 
 const LOT: u64 = 1_000_000_000;
 
@@ -42,14 +42,14 @@ fn order(side: Side, base: u64, seq: u64) -> HedgeOrder {
     }
 }
 
-fn per_lot(price: &str) -> Fixed {
+fn per_lot(price: &str) -> LotPrice {
     let (whole, cents) = price.split_once('.').expect("decimal");
     let micro =
         whole.parse::<i128>().unwrap() * 1_000_000 + cents.parse::<i128>().unwrap() * 10_000;
-    Fixed::ratio(micro, 1, Rounding::Down).unwrap()
+    LotPrice::new(Fixed::ratio(micro, 1, Rounding::Down).unwrap())
 }
 
-const MID: Fixed = Fixed::from_bits(150_000_000 << 48);
+const MID: LotPrice = LotPrice::new(Fixed::from_bits(150_000_000 << 48));
 
 #[tokio::test]
 async fn fills_a_signed_market_order_and_finds_it_by_client_id() {
@@ -82,7 +82,10 @@ async fn fills_a_signed_market_order_and_finds_it_by_client_id() {
         .await
         .expect("lookup")
         .expect("found");
-    assert_eq!(per_small_lot.avg_price, Fixed::from_int(1_499_500));
+    assert_eq!(
+        per_small_lot.avg_price,
+        LotPrice::new(Fixed::from_int(1_499_500))
+    );
 
     // Commission paid in BNB: the fee is the 5 bp estimate of the notional, rounded up.
     exchange.lock().unwrap().script.push(Script::FillPayingBnb);

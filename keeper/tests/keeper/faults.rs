@@ -133,7 +133,7 @@ impl Chain for FlakyChain<'_> {
         &mut self,
         seq: u64,
         filled_base: i64,
-        avg_price: homeostat_math::Fixed,
+        avg_price: homeostat_math::LotPrice,
     ) -> Result<()> {
         if self
             .dice
@@ -164,7 +164,7 @@ impl Venue for FlakyVenue {
     async fn execute(
         &mut self,
         order: &HedgeOrder,
-        reference_price: homeostat_math::Fixed,
+        reference_price: homeostat_math::LotPrice,
         lot: u64,
     ) -> Result<Fill> {
         if self.dice.borrow_mut().roll("venue rate limit (429)") {

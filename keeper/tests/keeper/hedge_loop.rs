@@ -11,7 +11,7 @@ use homeostat_keeper::local::LocalChain;
 use homeostat_keeper::planner::{HedgeOrder, PlannerConfig, Side};
 use homeostat_keeper::venue::{PaperVenue, Venue};
 use homeostat_localnet::*;
-use homeostat_math::{Direction, Fixed};
+use homeostat_math::{Direction, Fixed, LotPrice};
 use homeostat_sdk::events::PoolEvent;
 
 const PLANNER: PlannerConfig = PlannerConfig {
@@ -124,7 +124,7 @@ async fn hedge_back_in_band(params: PoolParams, relaxes: bool) {
         side: Side::BuyBase,
         base: ONE_BASE,
     };
-    let price = Fixed::from_int(150_000_000);
+    let price = LotPrice::new(Fixed::from_int(150_000_000));
     keeper
         .venue
         .execute(&manual, price, ONE_BASE)
@@ -425,7 +425,7 @@ async fn a_request_another_run_recorded_is_not_hedged_again() {
         .request(
             request.0,
             30 * i128::from(ONE_BASE),
-            Fixed::from_int(150_000_000),
+            LotPrice::new(Fixed::from_int(150_000_000)),
         )
         .unwrap();
     let mut second = Keeper::new(
@@ -505,7 +505,7 @@ impl Venue for DownVenue {
     async fn execute(
         &mut self,
         _: &HedgeOrder,
-        _: Fixed,
+        _: LotPrice,
         _: u64,
     ) -> homeostat_keeper::Result<homeostat_keeper::venue::Fill> {
         Err(homeostat_keeper::KeeperError::Venue("unreachable".into()))

@@ -9,11 +9,11 @@ use homeostat_keeper::planner::{HedgeOrder, Side};
 use homeostat_keeper::retry::Backoff;
 use homeostat_keeper::venue::Venue;
 use homeostat_keeper::KeeperError;
-use homeostat_math::{Fixed, Rounding};
+use homeostat_math::{Fixed, LotPrice, Rounding};
 
 const LOT: u64 = 1_000_000_000;
 /// 150 USDC per SOL, per 1-SOL lot.
-const MID: Fixed = Fixed::from_bits(150_000_000 << 48);
+const MID: LotPrice = LotPrice::new(Fixed::from_bits(150_000_000 << 48));
 
 fn config(url: &str, key: &str) -> HyperliquidConfig {
     HyperliquidConfig {
@@ -43,8 +43,8 @@ fn order(side: Side, base: u64, seq: u64) -> HedgeOrder {
     }
 }
 
-fn per_lot(cents: i128) -> Fixed {
-    Fixed::ratio(cents * 10_000, 1, Rounding::Down).unwrap()
+fn per_lot(cents: i128) -> LotPrice {
+    LotPrice::new(Fixed::ratio(cents * 10_000, 1, Rounding::Down).unwrap())
 }
 
 #[tokio::test]

@@ -10,7 +10,7 @@ use homeostat_keeper::planner::{HedgeOrder, PlannerConfig, Side};
 use homeostat_keeper::venue::{Fill, PaperVenue, Venue};
 use homeostat_keeper::{KeeperError, Result};
 use homeostat_localnet::{Harness, ONE_BASE};
-use homeostat_math::Fixed;
+use homeostat_math::LotPrice;
 use homeostat_sdk::SdkError;
 
 const PLANNER: PlannerConfig = PlannerConfig {
@@ -37,7 +37,12 @@ impl Chain for CountingChain<'_> {
         self.inner.rebalance().await
     }
 
-    async fn record_hedge(&mut self, seq: u64, filled_base: i64, avg_price: Fixed) -> Result<()> {
+    async fn record_hedge(
+        &mut self,
+        seq: u64,
+        filled_base: i64,
+        avg_price: LotPrice,
+    ) -> Result<()> {
         self.records_sent += 1;
         self.inner.record_hedge(seq, filled_base, avg_price).await
     }
@@ -56,7 +61,7 @@ impl Venue for MisreportingVenue {
     async fn execute(
         &mut self,
         order: &HedgeOrder,
-        reference_price: Fixed,
+        reference_price: LotPrice,
         lot: u64,
     ) -> Result<Fill> {
         let fill = self.inner.execute(order, reference_price, lot).await?;

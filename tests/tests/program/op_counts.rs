@@ -179,7 +179,7 @@ async fn count_the_other_instructions(
     withdraw_quote(&state, &state.admin, reserves, supply, supply / 10).unwrap();
     table.push(row("withdraw (pro-rata amounts)", &take()));
     // record_hedge: the ledger closing part of an open hedge (the realised-P&L path).
-    let price = Fixed::from_int(150_000_000);
+    let price = homeostat_math::LotPrice::new(Fixed::from_int(150_000_000));
     let open = state
         .hedge_ledger()
         .record(10 * ONE_BASE as i64, price, state.params.lot)

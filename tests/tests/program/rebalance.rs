@@ -195,7 +195,7 @@ async fn record_hedge_accepts_only_the_pending_sequence_once() {
         keeper.pubkey(),
         answer.seq,
         answer.filled_base,
-        answer.avg_price.get(),
+        homeostat_math::LotPrice::new(answer.avg_price.get()),
     );
     let (events, error) = harness.simulate_events(&[ix], &[&keeper]).await;
     assert_eq!(error, None);
@@ -357,7 +357,7 @@ async fn record_hedge_keeps_a_ledger_and_refuses_implausible_prices() {
     let state = harness.pool_state(&pool).await;
     let ledger = state.hedge_ledger();
     assert_eq!(ledger.position, hedge);
-    assert_eq!(ledger.entry_price.to_bits(), entry);
+    assert_eq!(ledger.entry_price.get().to_bits(), entry);
     assert_eq!(ledger.realized_pnl, 0);
     // The pool's inventory reverts (the trader buys back): the net delta goes short of
     // the band, and the keeper unwinds 15 SOL 1 % lower — realising 15 · 1.5 USDC — within
@@ -397,13 +397,13 @@ async fn record_hedge_keeps_a_ledger_and_refuses_implausible_prices() {
     let ledger = harness.pool_state(&pool).await.hedge_ledger();
     assert_eq!(ledger.position, 4 * ONE_BASE as i64);
     assert_eq!(
-        ledger.entry_price.to_bits(),
+        ledger.entry_price.get().to_bits(),
         entry,
         "a reduction keeps the entry"
     );
     assert_eq!(ledger.realized_pnl, 15 * 1_500_000, "15 SOL × 1.5 USDC");
     // Marked at the oracle, the 4 SOL still short are worth 4 × 1.5 USDC.
-    let mark = homeostat_math::Fixed::from_bits(lower);
+    let mark = homeostat_math::LotPrice::new(homeostat_math::Fixed::from_bits(lower));
     assert_eq!(
         ledger.unrealized_pnl(mark, ONE_BASE).unwrap(),
         4 * 1_500_000

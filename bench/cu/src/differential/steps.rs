@@ -271,7 +271,7 @@ async fn record_hedge(
         keeper.pubkey(),
         state.rebalance_seq,
         filled,
-        homeostat_math::Fixed::from_bits(price + skew),
+        homeostat_math::LotPrice::new(homeostat_math::Fixed::from_bits(price + skew)),
     );
     // Success or the same failure in both: counted in the report.
     let _ = twin

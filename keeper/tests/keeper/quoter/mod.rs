@@ -14,7 +14,7 @@ use homeostat_keeper::quoter::quote::QuoteConfig;
 use homeostat_keeper::quoter::QuoteView;
 use homeostat_keeper::{KeeperError, Result};
 use homeostat_localnet::{Harness, PoolAddresses, TransactionError};
-use homeostat_math::Fixed;
+use homeostat_math::{Fixed, LotPrice};
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 
@@ -92,14 +92,14 @@ impl BookSource for ScriptedBook {
         let seen = tokio::time::Instant::now();
         match self.answer {
             Answer::Fresh { bid, ask } => Ok(Book {
-                bid,
-                ask,
+                bid: LotPrice::new(bid),
+                ask: LotPrice::new(ask),
                 age: Duration::ZERO,
                 seen,
             }),
             Answer::Aged { bid, ask, age } => Ok(Book {
-                bid,
-                ask,
+                bid: LotPrice::new(bid),
+                ask: LotPrice::new(ask),
                 age,
                 seen,
             }),

@@ -57,7 +57,7 @@ async fn the_venues_mid_is_pushed_valid_for_its_slots_and_a_swap_executes_at_it(
         panic!("{report:?}")
     };
     assert_eq!(valid_until, slot + 4, "the slot plus --quoter-valid-slots");
-    assert_eq!(price, usdc(150.5), "the venue's mid");
+    assert_eq!(price.get(), usdc(150.5), "the venue's mid");
     let second = quoter.step().await.unwrap();
     assert_eq!(second.settled.landed, 1, "the first push landed");
     let Outcome::Pushed { sequence: next, .. } = second.outcome else {
@@ -207,7 +207,7 @@ async fn a_book_that_ages_past_the_limit_while_the_venue_is_down_stops_the_pushe
     };
     let report = quoter.step().await.unwrap();
     assert!(
-        matches!(report.outcome, Outcome::Pushed { price, .. } if price == usdc(150.2)),
+        matches!(report.outcome, Outcome::Pushed { price, .. } if price.get() == usdc(150.2)),
         "{report:?}"
     );
 }
@@ -226,7 +226,7 @@ async fn a_quote_the_pool_would_not_price_on_is_not_pushed() {
     let report = quoter.step().await.unwrap();
     assert!(
         matches!(report.outcome, Outcome::OutOfBand { price, pyth }
-            if price == usdc(152.25) && pyth == usdc(150.0)),
+            if price.get() == usdc(152.25) && pyth.get() == usdc(150.0)),
         "{report:?}"
     );
     assert!(

@@ -1,4 +1,5 @@
 use anchor_lang::prelude::*;
+use homeostat_math::LotPrice;
 
 use crate::errors::HomeostatError;
 use crate::events::HedgeRecorded;
@@ -50,7 +51,8 @@ pub struct RecordHedge<'info> {
 pub(crate) fn handle(ctx: Context<RecordHedge>, args: RecordHedgeArgs) -> Result<()> {
     let ledger = {
         let mut pool = ctx.accounts.pool.load_mut()?;
-        let ledger = pool.prepare_record_hedge(args.seq, args.filled_base, args.avg_price.get())?;
+        let avg_price = LotPrice::new(args.avg_price.get());
+        let ledger = pool.prepare_record_hedge(args.seq, args.filled_base, avg_price)?;
         pool.book_record_hedge(args.seq, &ledger);
         pool.invariant()?;
         ledger
@@ -61,7 +63,7 @@ pub(crate) fn handle(ctx: Context<RecordHedge>, args: RecordHedgeArgs) -> Result
         filled_base: args.filled_base,
         avg_price: args.avg_price,
         hedge_position: ledger.position,
-        entry_price: ledger.entry_price.into(),
+        entry_price: ledger.entry_price.get().into(),
         realized_pnl: ledger.realized_pnl,
     });
     Ok(())

@@ -3,7 +3,8 @@
 
 use anchor_lang::prelude::*;
 use homeostat_math::{
-    flow_inventory, risk_position, BaseAtoms, Curve, Fixed, HedgeLedger, Reserves, Rounding,
+    flow_inventory, risk_position, BaseAtoms, Curve, Fixed, HedgeLedger, LotPrice, Reserves,
+    Rounding,
 };
 
 use super::Pool;
@@ -98,7 +99,7 @@ impl Pool {
     pub fn hedge_ledger(&self) -> HedgeLedger {
         HedgeLedger {
             position: self.hedge_position,
-            entry_price: self.hedge_entry_price.get(),
+            entry_price: LotPrice::new(self.hedge_entry_price.get()),
             realized_pnl: i128::from_le_bytes(self.hedge_realized_pnl),
         }
     }
@@ -106,7 +107,7 @@ impl Pool {
     /// Stores a new hedge book.
     pub fn set_hedge_ledger(&mut self, ledger: &HedgeLedger) {
         self.hedge_position = ledger.position;
-        self.hedge_entry_price = ledger.entry_price.into();
+        self.hedge_entry_price = ledger.entry_price.get().into();
         self.hedge_realized_pnl = ledger.realized_pnl.to_le_bytes();
     }
 }
@@ -219,14 +220,14 @@ impl Pool {
         &self,
         seq: u64,
         filled_base: i64,
-        avg_price: Fixed,
+        avg_price: LotPrice,
     ) -> Result<HedgeLedger> {
         require!(
             seq == self.rebalance_seq && seq > self.recorded_seq,
             HomeostatError::UnknownSequence
         );
         require!(
-            !avg_price.is_negative() && (filled_base == 0 || avg_price.is_positive()),
+            !avg_price.get().is_negative() && (filled_base == 0 || avg_price.get().is_positive()),
             HomeostatError::InvalidParameter
         );
         // What was asked for, at most: a partial fill is recorded as such, an oversized
@@ -248,7 +249,7 @@ impl Pool {
         );
         if filled_base != 0 {
             let reference = self.pending_request_price.get();
-            let gap = avg_price.checked_sub(reference).math()?.abs();
+            let gap = avg_price.get().checked_sub(reference).math()?.abs();
             require!(
                 reference.is_positive()
                     && gap.to_bits().unsigned_abs().saturating_mul(10_000)
