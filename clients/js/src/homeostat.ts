@@ -230,6 +230,8 @@ export async function quote(rpc: HomeostatRpc, trader: Address, request: SwapReq
     const transaction = compileTransaction(message);
     const simulated = await rpc
         .simulateTransaction(getBase64EncodedWireTransaction(transaction), {
+            // The RPC's default is `finalized`: a quote ≈ 13 s behind the state it executes on.
+            commitment: 'confirmed',
             encoding: 'base64',
             sigVerify: false,
             replaceRecentBlockhash: true,
