@@ -230,8 +230,9 @@ export async function quote(rpc: HomeostatRpc, trader: Address, request: SwapReq
     const transaction = compileTransaction(message);
     const simulated = await rpc
         .simulateTransaction(getBase64EncodedWireTransaction(transaction), {
-            // The RPC's default is `finalized`: a quote ≈ 13 s behind the state it executes on.
-            commitment: 'confirmed',
+            // The freshest state: the swap executes on top of it (the RPC's default,
+            // `finalized`, is ≈ 13 s behind).
+            commitment: 'processed',
             encoding: 'base64',
             sigVerify: false,
             replaceRecentBlockhash: true,
