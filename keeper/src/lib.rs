@@ -92,6 +92,13 @@ pub enum KeeperError {
     },
     /// The venue failed or refused, or its answer could not be used.
     Venue(String),
+    /// The paper venue's arithmetic failed (its touch, a fill's notional or fee).
+    VenueMath {
+        /// What it was computing.
+        context: &'static str,
+        /// The math crate's error.
+        source: homeostat_math::MathError,
+    },
     /// The venue's client could not be set up or sign: what it was doing, and why.
     VenueClient {
         /// What failed: `HTTP client`, `API secret`, `clock`.
@@ -153,6 +160,7 @@ impl fmt::Display for KeeperError {
                  would refuse it: {source}"
             ),
             Self::Venue(message) => write!(f, "venue: {message}"),
+            Self::VenueMath { context, source } => write!(f, "venue: {context}: {source}"),
             Self::VenueClient { context, source } => write!(f, "venue: {context}: {source}"),
             Self::VenueRejected { code, message } => {
                 write!(f, "venue refused (code {code}): {message}")
@@ -171,6 +179,7 @@ impl std::error::Error for KeeperError {
             | Self::Node { source, .. }
             | Self::RecordRefused { source, .. } => Some(source),
             Self::VenueClient { source, .. } => Some(&**source),
+            Self::VenueMath { source, .. } => Some(source),
             Self::Journal(error) => Some(error),
             _ => None,
         }

@@ -87,9 +87,7 @@ impl PaperVenue {
         let mid = mid.get();
         let slip = bps(mid, self.slippage_bps, Rounding::Up)?;
         let moved = |price: homeostat_math::Result<Fixed>| {
-            price
-                .map(LotPrice::new)
-                .map_err(|error| KeeperError::Venue(error.to_string()))
+            price.map(LotPrice::new).map_err(math("the touch"))
         };
         Ok((moved(mid.checked_sub(slip))?, moved(mid.checked_add(slip))?))
     }
@@ -111,10 +109,10 @@ impl PaperVenue {
         };
         let notional = Fixed::from_u64(order.base)
             .mul_div(price.get(), Fixed::from_u64(lot), Rounding::Up)
-            .map_err(|error| KeeperError::Venue(error.to_string()))?;
+            .map_err(math("a fill's notional"))?;
         let fee_quote = bps(notional, self.fee_bps, Rounding::Up)?
             .to_u64(Rounding::Up)
-            .map_err(|error| KeeperError::Venue(error.to_string()))?;
+            .map_err(math("a fill's fee"))?;
         let fill = Fill {
             base: order.base,
             avg_price: price,
@@ -135,7 +133,12 @@ fn bps(value: Fixed, bps: u32, rounding: Rounding) -> Result<Fixed> {
             Fixed::from_int(10_000),
             rounding,
         )
-        .map_err(|error| KeeperError::Venue(error.to_string()))
+        .map_err(math("basis points of a price"))
+}
+
+/// A `map_err` naming what the paper venue was computing.
+fn math(context: &'static str) -> impl FnOnce(homeostat_math::MathError) -> KeeperError {
+    move |source| KeeperError::VenueMath { context, source }
 }
 
 impl Venue for PaperVenue {
@@ -255,5 +258,32 @@ mod tests {
             )
             .await
             .is_err());
+    }
+
+    #[tokio::test]
+    async fn an_impossible_price_is_the_math_crates_error_named_not_text() {
+        // A touch within the fixed-point range, a fill's notional (2 SOL of 1-atom lots)
+        // past it.
+        let mut venue = PaperVenue::new(5, 10);
+        let price = LotPrice::new(Fixed::from_bits(i128::MAX / 2));
+        let error = venue
+            .execute(&order(Side::SellBase), price, 1)
+            .await
+            .unwrap_err();
+        assert!(
+            matches!(
+                error,
+                KeeperError::VenueMath {
+                    context: "a fill's notional",
+                    ..
+                }
+            ),
+            "{error}"
+        );
+        assert!(
+            std::error::Error::source(&error).is_some(),
+            "keeps its source"
+        );
+        assert_eq!(crate::metrics::failure_class(&error), "venue");
     }
 }

@@ -39,7 +39,9 @@ pub fn failure_class(error: &KeeperError) -> &'static str {
         | KeeperError::ChainState(_)
         | KeeperError::NotThePoolsKeeper { .. }
         | KeeperError::NotThePoolsQuoter { .. } => "chain",
-        KeeperError::Venue(_) | KeeperError::VenueClient { .. } => "venue",
+        KeeperError::Venue(_) | KeeperError::VenueClient { .. } | KeeperError::VenueMath { .. } => {
+            "venue"
+        }
         KeeperError::VenueRejected { .. } => "venue_rejected",
         KeeperError::Journal(_) => "journal",
         KeeperError::Transient { .. } | KeeperError::Node { .. } => "transient",
