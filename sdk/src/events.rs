@@ -156,6 +156,13 @@ pub struct TransactionEvents {
 #[cfg(feature = "rpc")]
 pub const FETCH_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
+/// The signature a node's logs notifications carry for a simulation (64 zero bytes, in
+/// base58): a validator notifies log subscribers of `simulateTransaction` runs too —
+/// anyone's quote that mentions the pool — and no transaction by that signature lands.
+#[cfg(feature = "rpc")]
+pub const SIMULATION_SIGNATURE: &str =
+    "1111111111111111111111111111111111111111111111111111111111111111";
+
 /// A pool's events as they land, from [`crate::rpc::PoolClient::subscribe_events`]
 /// (feature `rpc`): a `logsSubscribe` mentioning the pool names each successful
 /// transaction that touched it; [`PoolEventStream::next`] fetches it and decodes its

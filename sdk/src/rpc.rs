@@ -553,7 +553,9 @@ impl PoolClient {
                 return;
             }
             while let Some(response) = logs.next().await {
-                if response.value.err.is_some() {
+                if response.value.err.is_some()
+                    || response.value.signature == crate::events::SIMULATION_SIGNATURE
+                {
                     continue;
                 }
                 if notify

@@ -179,6 +179,13 @@ export async function fetchTransactionEvents(
     };
 }
 
+/**
+ * The signature a node's logs notifications carry for a simulation (64 zero bytes): a
+ * validator notifies log subscribers of `simulateTransaction` runs too — anyone's quote
+ * that mentions the pool — and no transaction by that signature ever lands.
+ */
+export const SIMULATION_SIGNATURE = '1'.repeat(64);
+
 /** Options of `subscribePoolEvents`. */
 export type PoolEventsOptions = {
     /** Ends the subscription (the iteration then ends). */
@@ -244,7 +251,7 @@ export async function subscribePoolEvents(
                 pending = iterator.next();
                 pending.catch(() => undefined);
                 const { signature, err } = next.value.value;
-                if (err) continue;
+                if (err || signature === SIMULATION_SIGNATURE) continue;
                 const fetched = await fetchWithin(signature);
                 const events = fetched.events.filter((event) => eventPool(event) === pool);
                 if (events.length > 0) yield { ...fetched, events };
