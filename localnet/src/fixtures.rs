@@ -4,13 +4,12 @@ use homeostat::constants::{LP_ACCESS_OPERATOR, LP_ACCESS_PUBLIC, QUOTE_FALLBACK_
 use homeostat::instructions::DepositArgs;
 use homeostat::{PoolParams, StoredFixed};
 use homeostat_math::{Fixed, ModelKind, Rounding, Units};
-use homeostat_sdk::instructions::SwapIn;
 use homeostat_sdk::pda::PoolAddresses;
 use solana_keypair::Keypair;
 use solana_signer::Signer;
 use solana_transaction::TransactionError;
 
-use crate::clients::SELL;
+use crate::clients::{Exact, SELL};
 use crate::tokens::{User, ONE_BASE, ONE_QUOTE};
 use crate::Harness;
 
@@ -146,15 +145,7 @@ impl Harness {
         harness.seeded_pool(&pool, params).await;
         let trader = harness.new_user(100 * ONE_BASE, 0).await;
         harness
-            .swap_exact_in(
-                &pool,
-                &trader,
-                SwapIn {
-                    direction: SELL,
-                    amount_in: 30 * ONE_BASE,
-                    min_amount_out: 1,
-                },
-            )
+            .swap(&pool, &trader, SELL, Exact::In(30 * ONE_BASE))
             .await
             .expect("a 30 SOL sale");
         (harness, pool, trader)

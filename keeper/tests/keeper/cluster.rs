@@ -15,8 +15,8 @@ use homeostat_keeper::service::{self, Mode};
 use homeostat_keeper::settings::Settings;
 use homeostat_keeper::venue::PaperVenue;
 use homeostat_localnet::{
-    default_params, keypair_file, pyth_price, quote_price_update, rpc, temp_folder, Harness,
-    PoolAddresses, SwapIn, ONE_BASE, SELL,
+    default_params, keypair_file, pyth_price, quote_price_update, rpc, temp_folder, Exact, Harness,
+    PoolAddresses, ONE_BASE, SELL,
 };
 
 /// A pool pushed 30 SOL long, served over JSON-RPC.
@@ -283,15 +283,7 @@ async fn the_binary_hedges_a_two_feed_pool_with_its_quote_oracle() {
     harness.seeded_pool(&pool, default_params()).await;
     let trader = harness.new_user(100 * ONE_BASE, 0).await;
     harness
-        .swap_exact_in(
-            &pool,
-            &trader,
-            SwapIn {
-                direction: SELL,
-                amount_in: 30 * ONE_BASE,
-                min_amount_out: 1,
-            },
-        )
+        .swap(&pool, &trader, SELL, Exact::In(30 * ONE_BASE))
         .await
         .unwrap();
     let url = rpc::serve(&harness.context).await;

@@ -5,7 +5,7 @@ use homeostat::errors::HomeostatError;
 use homeostat::{PoolParams, StoredFixed};
 use homeostat_localnet::{
     assert_program_error, bits, decode_events, default_params, fee_params, fixed, pyth_price,
-    Harness, SwapIn, SwapOut, BUY, ONE_BASE, ONE_QUOTE, SELL,
+    Exact, Harness, SwapOut, BUY, ONE_BASE, ONE_QUOTE, SELL,
 };
 use homeostat_math::{Fixed, ModelKind, ModelParams};
 use homeostat_sdk::pda::PoolAddresses;
@@ -174,27 +174,11 @@ async fn protocol_fees_go_to_the_admin_and_only_them() {
     harness.seeded_pool(&pool, fee_params()).await;
     let trader = harness.new_user(100 * ONE_BASE, 20_000 * ONE_QUOTE).await;
     harness
-        .swap_exact_in(
-            &pool,
-            &trader,
-            SwapIn {
-                direction: SELL,
-                amount_in: 40 * ONE_BASE,
-                min_amount_out: 1,
-            },
-        )
+        .swap(&pool, &trader, SELL, Exact::In(40 * ONE_BASE))
         .await
         .unwrap();
     harness
-        .swap_exact_in(
-            &pool,
-            &trader,
-            SwapIn {
-                direction: BUY,
-                amount_in: 6_000 * ONE_QUOTE,
-                min_amount_out: 1,
-            },
-        )
+        .swap(&pool, &trader, BUY, Exact::In(6_000 * ONE_QUOTE))
         .await
         .unwrap();
     let owed = harness.pool_state(&pool).await;

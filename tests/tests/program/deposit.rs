@@ -218,15 +218,7 @@ async fn long_pool() -> (Harness, PoolAddresses, User, u64) {
     let (mut harness, pool, _) = Harness::with_liquidity().await;
     let pusher = harness.new_user(40 * ONE_BASE, 0).await;
     harness
-        .swap_exact_in(
-            &pool,
-            &pusher,
-            SwapIn {
-                direction: SELL,
-                amount_in: 40 * ONE_BASE,
-                min_amount_out: 1,
-            },
-        )
+        .swap(&pool, &pusher, SELL, Exact::In(40 * ONE_BASE))
         .await
         .unwrap();
     let victim = harness.new_user(10 * ONE_BASE, 0).await;
@@ -318,15 +310,7 @@ async fn a_large_deposit_does_not_push_the_inventory_past_the_cap() {
     let pusher = harness.new_user(200 * ONE_BASE, 0).await;
     for _ in 0..2 {
         harness
-            .swap_exact_in(
-                &pool,
-                &pusher,
-                SwapIn {
-                    direction: SELL,
-                    amount_in: 45 * ONE_BASE,
-                    min_amount_out: 1,
-                },
-            )
+            .swap(&pool, &pusher, SELL, Exact::In(45 * ONE_BASE))
             .await
             .unwrap();
     }
@@ -359,15 +343,7 @@ async fn a_large_deposit_does_not_push_the_inventory_past_the_cap() {
         .unwrap();
     let trader = harness.new_user(ONE_BASE, 0).await;
     harness
-        .swap_exact_in(
-            &pool,
-            &trader,
-            SwapIn {
-                direction: SELL,
-                amount_in: ONE_BASE,
-                min_amount_out: 1,
-            },
-        )
+        .swap(&pool, &trader, SELL, Exact::In(ONE_BASE))
         .await
         .expect("the sale that fitted before still fits");
 }
@@ -418,28 +394,12 @@ async fn a_stranger_cannot_seed_a_pool_or_reset_its_depth() {
     let trader = harness.new_user(200 * ONE_BASE, 0).await;
     for _ in 0..4 {
         harness
-            .swap_exact_in(
-                &pool,
-                &trader,
-                SwapIn {
-                    direction: SELL,
-                    amount_in: 25 * ONE_BASE,
-                    min_amount_out: 1,
-                },
-            )
+            .swap(&pool, &trader, SELL, Exact::In(25 * ONE_BASE))
             .await
             .unwrap();
     }
     let result = harness
-        .swap_exact_in(
-            &pool,
-            &trader,
-            SwapIn {
-                direction: SELL,
-                amount_in: 25 * ONE_BASE,
-                min_amount_out: 1,
-            },
-        )
+        .swap(&pool, &trader, SELL, Exact::In(25 * ONE_BASE))
         .await;
     assert_program_error(result, HomeostatError::InventoryCapExceeded);
 }
@@ -478,15 +438,7 @@ async fn an_emptied_pool_trades_and_takes_deposits_only_after_its_admin_reseeds_
     let snapshot = harness.snapshot(&pool, &update).await;
     assert!(snapshot.gross_position().unwrap().unsigned_abs() < u128::from(ONE_BASE) / 1_000);
     harness
-        .swap_exact_in(
-            &pool,
-            &stranger,
-            SwapIn {
-                direction: SELL,
-                amount_in: ONE_BASE,
-                min_amount_out: 1,
-            },
-        )
+        .swap(&pool, &stranger, SELL, Exact::In(ONE_BASE))
         .await
         .unwrap();
     harness

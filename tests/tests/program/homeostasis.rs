@@ -9,7 +9,7 @@ use homeostat::state::Pool;
 use homeostat::PoolParams;
 use homeostat_localnet::{
     assert_program_error, custom_error, decode_events, default_params, fixed, operator_params,
-    pyth_price, sol_at_150, Exact, Harness, SwapIn, BUY, ONE_BASE, ONE_QUOTE, SELL,
+    pyth_price, sol_at_150, Exact, Harness, BUY, ONE_BASE, ONE_QUOTE, SELL,
 };
 use homeostat_sdk::pda::PoolAddresses;
 use solana_keypair::Keypair;
@@ -67,15 +67,7 @@ async fn the_inventory_is_flow_a_price_move_alone_does_not_move_it() {
     // A 7 SOL sale is 7 SOL of inventory, at any price.
     let trader = harness.new_user(7 * ONE_BASE, 0).await;
     harness
-        .swap_exact_in(
-            &pool,
-            &trader,
-            SwapIn {
-                direction: SELL,
-                amount_in: 7 * ONE_BASE,
-                min_amount_out: 1,
-            },
-        )
+        .swap(&pool, &trader, SELL, Exact::In(7 * ONE_BASE))
         .await
         .unwrap();
     let fee = harness.pool_state(&pool).await.protocol_fees_base;
@@ -173,15 +165,7 @@ async fn the_cap_binds_on_the_gross_position_even_when_hedged() {
     // 40 SOL more: gross ~70, within the cap.
     let whale = harness.new_user(80 * ONE_BASE, 0).await;
     harness
-        .swap_exact_in(
-            &pool,
-            &whale,
-            SwapIn {
-                direction: SELL,
-                amount_in: 40 * ONE_BASE,
-                min_amount_out: 1,
-            },
-        )
+        .swap(&pool, &whale, SELL, Exact::In(40 * ONE_BASE))
         .await
         .unwrap();
     // 35 SOL more would take the gross position past 100 SOL, though the risk position
@@ -196,30 +180,14 @@ async fn the_cap_binds_on_the_gross_position_even_when_hedged() {
     assert!(gross + more > 100 * i128::from(ONE_BASE) && risk + more < 100 * i128::from(ONE_BASE));
     assert_program_error(
         harness
-            .swap_exact_in(
-                &pool,
-                &whale,
-                SwapIn {
-                    direction: SELL,
-                    amount_in: 35 * ONE_BASE,
-                    min_amount_out: 1,
-                },
-            )
+            .swap(&pool, &whale, SELL, Exact::In(35 * ONE_BASE))
             .await,
         HomeostatError::InventoryCapExceeded,
     );
     // Buying base back (the gross position falls) always trades.
     let buyer = harness.new_user(0, 10_000 * ONE_QUOTE).await;
     harness
-        .swap_exact_in(
-            &pool,
-            &buyer,
-            SwapIn {
-                direction: BUY,
-                amount_in: 3_000 * ONE_QUOTE,
-                min_amount_out: 1,
-            },
-        )
+        .swap(&pool, &buyer, BUY, Exact::In(3_000 * ONE_QUOTE))
         .await
         .unwrap();
 }
@@ -414,15 +382,7 @@ async fn the_band_is_derived_from_the_model_and_hedged_back_to_its_edge() {
     // 20 SOL more leaves it: the request hedges back to the band's edge, not to zero.
     let trader = harness.new_user(20 * ONE_BASE, 0).await;
     harness
-        .swap_exact_in(
-            &pool,
-            &trader,
-            SwapIn {
-                direction: SELL,
-                amount_in: 20 * ONE_BASE,
-                min_amount_out: 1,
-            },
-        )
+        .swap(&pool, &trader, SELL, Exact::In(20 * ONE_BASE))
         .await
         .unwrap();
     let update = harness.oracle_update().await;

@@ -6,7 +6,7 @@
 
 use homeostat::oracle::PriceUpdate;
 use homeostat::PoolParams;
-use homeostat_localnet::{default_params, fixed, Harness, SwapIn, ONE_BASE, ONE_QUOTE, SELL};
+use homeostat_localnet::{default_params, fixed, Exact, Harness, ONE_BASE, ONE_QUOTE, SELL};
 use homeostat_math::ops::{take, OpCounts};
 use homeostat_math::{BaseAtoms, Curve, Direction, Fixed, ModelKind, QuoteAtoms};
 use homeostat_sdk::pda::PoolAddresses;
@@ -206,15 +206,7 @@ async fn each_instructions_math_is_counted_and_the_swap_stays_in_budget() {
         // A pool long 20 SOL, 5 s after its print: every term of the price is live.
         let trader = harness.new_user(20 * ONE_BASE, 0).await;
         harness
-            .swap_exact_in(
-                &pool,
-                &trader,
-                SwapIn {
-                    direction: SELL,
-                    amount_in: 20 * ONE_BASE,
-                    min_amount_out: 1,
-                },
-            )
+            .swap(&pool, &trader, SELL, Exact::In(20 * ONE_BASE))
             .await
             .unwrap();
         harness.set_time(harness.now + 5);

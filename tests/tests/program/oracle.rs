@@ -214,15 +214,7 @@ async fn a_new_lot_does_not_read_as_a_price_move() {
     harness.set_time(next_volatility_sample(harness.now));
     harness.set_price(pyth_price(150.0), pyth_price(0.05));
     harness
-        .swap_exact_in(
-            &pool,
-            &trader,
-            SwapIn {
-                direction: SELL,
-                amount_in: ONE_BASE,
-                min_amount_out: 1,
-            },
-        )
+        .swap(&pool, &trader, SELL, Exact::In(ONE_BASE))
         .await
         .unwrap();
     let after = harness.pool_state(&pool).await.volatility_state();
@@ -329,15 +321,7 @@ async fn both_feeds_of_a_two_feed_pool_are_checked() {
     harness.set_price(pyth_price(150.0), pyth_price(0.05));
     assert_program_error(
         harness
-            .swap_exact_in(
-                &pool,
-                &trader,
-                SwapIn {
-                    direction: SELL,
-                    amount_in: ONE_BASE / 10,
-                    min_amount_out: 1,
-                },
-            )
+            .swap(&pool, &trader, SELL, Exact::In(ONE_BASE / 10))
             .await,
         HomeostatError::StaleOracle,
     );
@@ -345,15 +329,7 @@ async fn both_feeds_of_a_two_feed_pool_are_checked() {
     let mut quote_usd = quote_price_update(pyth_price(1.0), pyth_price(0.0002), start + 21);
     harness.set_quote_oracle(&quote_usd);
     harness
-        .swap_exact_in(
-            &pool,
-            &trader,
-            SwapIn {
-                direction: SELL,
-                amount_in: ONE_BASE / 10,
-                min_amount_out: 1,
-            },
-        )
+        .swap(&pool, &trader, SELL, Exact::In(ONE_BASE / 10))
         .await
         .unwrap();
     assert_eq!(
@@ -365,15 +341,7 @@ async fn both_feeds_of_a_two_feed_pool_are_checked() {
     harness.set_quote_oracle(&quote_usd);
     assert_program_error(
         harness
-            .swap_exact_in(
-                &pool,
-                &trader,
-                SwapIn {
-                    direction: SELL,
-                    amount_in: ONE_BASE / 10,
-                    min_amount_out: 1,
-                },
-            )
+            .swap(&pool, &trader, SELL, Exact::In(ONE_BASE / 10))
             .await,
         HomeostatError::OracleOlderThanLastUsed,
     );

@@ -11,7 +11,7 @@ use homeostat::constants::{
 use homeostat::errors::HomeostatError;
 use homeostat::{PoolParams, StoredFixed};
 use homeostat_localnet::{
-    assert_program_error, bits, default_params, fixed, pyth_price, Harness, SwapIn, BUY, ONE_BASE,
+    assert_program_error, bits, default_params, fixed, pyth_price, Exact, Harness, BUY, ONE_BASE,
     ONE_QUOTE, SELL,
 };
 use homeostat_math::fees::{BPS_DENOMINATOR, MAX_FEE_BPS};
@@ -349,27 +349,11 @@ async fn the_largest_lot_still_swaps_and_a_larger_one_is_refused() {
     harness.update_params(&pool, &admin, largest).await.unwrap();
     let trader = harness.new_user(10 * ONE_BASE, 1_500 * ONE_QUOTE).await;
     harness
-        .swap_exact_in(
-            &pool,
-            &trader,
-            SwapIn {
-                direction: SELL,
-                amount_in: ONE_BASE,
-                min_amount_out: 1,
-            },
-        )
+        .swap(&pool, &trader, SELL, Exact::In(ONE_BASE))
         .await
         .unwrap();
     harness
-        .swap_exact_in(
-            &pool,
-            &trader,
-            SwapIn {
-                direction: BUY,
-                amount_in: 150 * ONE_QUOTE,
-                min_amount_out: 1,
-            },
-        )
+        .swap(&pool, &trader, BUY, Exact::In(150 * ONE_QUOTE))
         .await
         .unwrap();
     for lot in [MAX_LOT + 1, u64::MAX] {

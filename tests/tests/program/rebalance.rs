@@ -7,7 +7,7 @@ use homeostat::instructions::RecordHedgeArgs;
 use homeostat::{PoolParams, StoredFixed};
 use homeostat_localnet::{
     assert_program_error, decode_events, default_params, fee_params, fixed, operator_params,
-    price_update, pyth_price, Harness, SwapIn, BUY, ONE_BASE, ONE_QUOTE, SELL,
+    price_update, pyth_price, Exact, Harness, SwapIn, BUY, ONE_BASE, ONE_QUOTE, SELL,
 };
 use homeostat_math::Direction;
 use homeostat_sdk::pda::PoolAddresses;
@@ -365,15 +365,7 @@ async fn record_hedge_keeps_a_ledger_and_refuses_implausible_prices() {
     let buyer = harness.new_user(0, 13_000 * ONE_QUOTE).await;
     for _ in 0..2 {
         harness
-            .swap_exact_in(
-                &pool,
-                &buyer,
-                SwapIn {
-                    direction: BUY,
-                    amount_in: 6_500 * ONE_QUOTE,
-                    min_amount_out: 1,
-                },
-            )
+            .swap(&pool, &buyer, BUY, Exact::In(6_500 * ONE_QUOTE))
             .await
             .unwrap();
     }

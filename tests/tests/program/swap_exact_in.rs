@@ -83,15 +83,7 @@ async fn buying_base_pays_exactly_the_quoted_amount() {
         .await
         .unwrap();
     harness
-        .swap_exact_in(
-            &pool,
-            &trader,
-            SwapIn {
-                direction: BUY,
-                amount_in: 1_500 * ONE_QUOTE,
-                min_amount_out: 1,
-            },
-        )
+        .swap(&pool, &trader, BUY, Exact::In(1_500 * ONE_QUOTE))
         .await
         .unwrap();
     assert_eq!(harness.balance(&trader.quote).await, 500 * ONE_QUOTE);
@@ -111,15 +103,7 @@ async fn quotes_move_against_the_pools_inventory() {
     for _ in 0..3 {
         let before = harness.balance(&trader.quote).await;
         harness
-            .swap_exact_in(
-                &pool,
-                &trader,
-                SwapIn {
-                    direction: SELL,
-                    amount_in: 10 * ONE_BASE,
-                    min_amount_out: 1,
-                },
-            )
+            .swap(&pool, &trader, SELL, Exact::In(10 * ONE_BASE))
             .await
             .unwrap();
         received.push(harness.balance(&trader.quote).await - before);
@@ -166,15 +150,7 @@ async fn limits_are_enforced() {
     // 60 SOL > 50 SOL max trade size.
     assert_program_error(
         harness
-            .swap_exact_in(
-                &pool,
-                &whale,
-                SwapIn {
-                    direction: SELL,
-                    amount_in: 60 * ONE_BASE,
-                    min_amount_out: 1,
-                },
-            )
+            .swap(&pool, &whale, SELL, Exact::In(60 * ONE_BASE))
             .await,
         HomeostatError::TradeTooLarge,
     );
@@ -182,15 +158,7 @@ async fn limits_are_enforced() {
     let mut capped = false;
     for _ in 0..6 {
         let result = harness
-            .swap_exact_in(
-                &pool,
-                &whale,
-                SwapIn {
-                    direction: SELL,
-                    amount_in: 45 * ONE_BASE,
-                    min_amount_out: 1,
-                },
-            )
+            .swap(&pool, &whale, SELL, Exact::In(45 * ONE_BASE))
             .await;
         if result.is_err() {
             assert_program_error(result, HomeostatError::InventoryCapExceeded);
@@ -238,29 +206,13 @@ async fn paying_more_than_the_account_holds_is_a_named_error() {
     let trader = harness.new_user(ONE_BASE, 0).await;
     assert_program_error(
         harness
-            .swap_exact_in(
-                &pool,
-                &trader,
-                SwapIn {
-                    direction: SELL,
-                    amount_in: 2 * ONE_BASE,
-                    min_amount_out: 1,
-                },
-            )
+            .swap(&pool, &trader, SELL, Exact::In(2 * ONE_BASE))
             .await,
         HomeostatError::InsufficientFunds,
     );
     assert_program_error(
         harness
-            .swap_exact_in(
-                &pool,
-                &trader,
-                SwapIn {
-                    direction: BUY,
-                    amount_in: ONE_QUOTE,
-                    min_amount_out: 1,
-                },
-            )
+            .swap(&pool, &trader, BUY, Exact::In(ONE_QUOTE))
             .await,
         HomeostatError::InsufficientFunds,
     );
@@ -530,15 +482,7 @@ async fn only_a_newer_oracle_price_moves_the_volatility_estimate() {
     // Same print: many swaps leave the estimate alone.
     for _ in 0..3 {
         harness
-            .swap_exact_in(
-                &pool,
-                &trader,
-                SwapIn {
-                    direction: SELL,
-                    amount_in: ONE_BASE / 10,
-                    min_amount_out: 1,
-                },
-            )
+            .swap(&pool, &trader, SELL, Exact::In(ONE_BASE / 10))
             .await
             .unwrap();
     }
@@ -547,15 +491,7 @@ async fn only_a_newer_oracle_price_moves_the_volatility_estimate() {
     harness.set_time(next_volatility_sample(harness.now) + 10);
     harness.set_price(pyth_price(151.5), pyth_price(0.05));
     harness
-        .swap_exact_in(
-            &pool,
-            &trader,
-            SwapIn {
-                direction: SELL,
-                amount_in: ONE_BASE / 10,
-                min_amount_out: 1,
-            },
-        )
+        .swap(&pool, &trader, SELL, Exact::In(ONE_BASE / 10))
         .await
         .unwrap();
     assert_eq!(harness.pool_state(&pool).await.volatility_state(), before);
@@ -564,15 +500,7 @@ async fn only_a_newer_oracle_price_moves_the_volatility_estimate() {
     harness.set_time(later);
     harness.set_price(pyth_price(151.5), pyth_price(0.05));
     harness
-        .swap_exact_in(
-            &pool,
-            &trader,
-            SwapIn {
-                direction: SELL,
-                amount_in: ONE_BASE / 10,
-                min_amount_out: 1,
-            },
-        )
+        .swap(&pool, &trader, SELL, Exact::In(ONE_BASE / 10))
         .await
         .unwrap();
     let after = harness.pool_state(&pool).await.volatility_state();

@@ -1,6 +1,6 @@
 use homeostat::errors::HomeostatError;
 use homeostat_localnet::{
-    assert_program_error, price_update, pyth_price, Exact, Harness, SwapIn, SwapOut, BUY, ONE_BASE,
+    assert_program_error, price_update, pyth_price, Exact, Harness, SwapOut, BUY, ONE_BASE,
     ONE_QUOTE, SELL,
 };
 use homeostat_math::Direction;
@@ -110,29 +110,11 @@ async fn more_than_the_pool_holds_is_refused() {
     let trader = harness.new_user(1_000 * ONE_BASE, 0).await;
     // The pool holds 150 000 USDC.
     let result = harness
-        .swap_exact_out(
-            &pool,
-            &trader,
-            SwapOut {
-                direction: SELL,
-                amount_out: 150_001 * ONE_QUOTE,
-                max_amount_in: u64::MAX,
-            },
-        )
+        .swap(&pool, &trader, SELL, Exact::Out(150_001 * ONE_QUOTE))
         .await;
     assert_program_error(result, HomeostatError::InsufficientLiquidity);
     assert_program_error(
-        harness
-            .swap_exact_out(
-                &pool,
-                &trader,
-                SwapOut {
-                    direction: SELL,
-                    amount_out: 0,
-                    max_amount_in: u64::MAX,
-                },
-            )
-            .await,
+        harness.swap(&pool, &trader, SELL, Exact::Out(0)).await,
         HomeostatError::ZeroAmount,
     );
 }
@@ -147,27 +129,11 @@ async fn a_round_trip_never_profits_the_trader() {
             harness.balance(&trader.quote).await,
         );
         harness
-            .swap_exact_in(
-                &pool,
-                &trader,
-                SwapIn {
-                    direction: SELL,
-                    amount_in: size,
-                    min_amount_out: 1,
-                },
-            )
+            .swap(&pool, &trader, SELL, Exact::In(size))
             .await
             .unwrap();
         harness
-            .swap_exact_out(
-                &pool,
-                &trader,
-                SwapOut {
-                    direction: BUY,
-                    amount_out: size,
-                    max_amount_in: u64::MAX,
-                },
-            )
+            .swap(&pool, &trader, BUY, Exact::Out(size))
             .await
             .unwrap();
         assert_eq!(
